@@ -1,0 +1,17 @@
+// `eocube describe`: placeholder until its issue lands.
+import type { Command } from "commander";
+import { EocubeError } from "../core/errors.js";
+import { runAction } from "./run.js";
+
+/** Registers `eocube describe` on the program. */
+export function register(program: Command): void {
+  program
+    .command("describe")
+    .description("(not implemented yet)")
+    .option("--json", "print JSON")
+    .action(async (opts) => {
+      await runAction(opts, async () => {
+        throw new EocubeError("UNSUPPORTED", "eocube describe is not implemented yet");
+      });
+    });
+}

@@ -1,0 +1,17 @@
+// `eocube list`: placeholder until its issue lands.
+import type { Command } from "commander";
+import { EocubeError } from "../core/errors.js";
+import { runAction } from "./run.js";
+
+/** Registers `eocube list` on the program. */
+export function register(program: Command): void {
+  program
+    .command("list")
+    .description("(not implemented yet)")
+    .option("--json", "print JSON")
+    .action(async (opts) => {
+      await runAction(opts, async () => {
+        throw new EocubeError("UNSUPPORTED", "eocube list is not implemented yet");
+      });
+    });
+}

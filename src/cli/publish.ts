@@ -1,0 +1,17 @@
+// `eocube publish`: placeholder until its issue lands.
+import type { Command } from "commander";
+import { EocubeError } from "../core/errors.js";
+import { runAction } from "./run.js";
+
+/** Registers `eocube publish` on the program. */
+export function register(program: Command): void {
+  program
+    .command("publish")
+    .description("(not implemented yet)")
+    .option("--json", "print JSON")
+    .action(async (opts) => {
+      await runAction(opts, async () => {
+        throw new EocubeError("UNSUPPORTED", "eocube publish is not implemented yet");
+      });
+    });
+}
