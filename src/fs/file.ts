@@ -1,0 +1,130 @@
+// Local-disk FileSystem rooted at a folder; keys are resolved inside the root only.
+import { mkdir, open, readdir, readFile, rm, stat, writeFile, rename } from "node:fs/promises";
+import { dirname, join, resolve, sep } from "node:path";
+import { EocubeError, throwIfAborted } from "../core/errors.js";
+import type { ReadOptions } from "../core/variable.js";
+import type { FileSystem } from "./types.js";
+
+/** Options of {@link FileFileSystem}. */
+export interface FileFileSystemOptions {
+  /** Refuse writes and deletes (default false). */
+  readOnly?: boolean;
+}
+
+/**
+ * A FileSystem over a local folder. Keys may not escape the root (`..` is refused with UNSAFE_ID).
+ * Missing files give `undefined` from `get` and NOT_FOUND from `getRange`.
+ */
+export class FileFileSystem implements FileSystem {
+  readonly root: string;
+  readonly #base: string;
+  readonly #readOnly: boolean;
+
+  /** @param root folder path (relative paths resolve against the cwd). */
+  constructor(root: string, options: FileFileSystemOptions = {}) {
+    this.#base = resolve(root);
+    this.root = `file://${this.#base}`;
+    this.#readOnly = options.readOnly ?? false;
+  }
+
+  /** Absolute path of a key. @throws EocubeError UNSAFE_ID when the key escapes the root. */
+  resolve(key: string): string {
+    const p = resolve(this.#base, key.replace(/^\/+/, ""));
+    if (p !== this.#base && !p.startsWith(this.#base.endsWith(sep) ? this.#base : this.#base + sep)) {
+      throw new EocubeError("UNSAFE_ID", `path ${key} leaves the root folder ${this.#base}`, { path: key });
+    }
+    return p;
+  }
+
+  async get(key: string, options?: ReadOptions): Promise<Uint8Array | undefined> {
+    throwIfAborted(options?.signal);
+    const p = this.resolve(key);
+    try {
+      const buf = await readFile(p, { signal: options?.signal });
+      return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === "ENOENT" || code === "EISDIR" || code === "ENOTDIR") return undefined;
+      throw ioError(err, p);
+    }
+  }
+
+  async getRange(key: string, offset: number, length?: number, options?: ReadOptions): Promise<Uint8Array> {
+    throwIfAborted(options?.signal);
+    const p = this.resolve(key);
+    let fh;
+    try {
+      fh = await open(p, "r");
+    } catch (err) {
+      throw ioError(err, p);
+    }
+    try {
+      const size = (await fh.stat()).size;
+      const start = offset < 0 ? Math.max(0, size + offset) : Math.min(offset, size);
+      const end = length === undefined ? size : Math.min(size, start + length);
+      const out = new Uint8Array(Math.max(0, end - start));
+      let done = 0;
+      while (done < out.length) {
+        const { bytesRead } = await fh.read(out, done, out.length - done, start + done);
+        if (bytesRead === 0) break;
+        done += bytesRead;
+      }
+      return out.subarray(0, done);
+    } finally {
+      await fh.close();
+    }
+  }
+
+  async put(key: string, data: Uint8Array, options?: ReadOptions): Promise<void> {
+    throwIfAborted(options?.signal);
+    if (this.#readOnly) throw new EocubeError("READ_ONLY", `${this.root} is read-only`, { path: key });
+    const p = this.resolve(key);
+    await mkdir(dirname(p), { recursive: true });
+    const tmp = `${p}.tmp-${process.pid}-${Math.random().toString(36).slice(2)}`;
+    await writeFile(tmp, data);
+    await rename(tmp, p);
+  }
+
+  async list(prefix: string, options?: ReadOptions): Promise<string[]> {
+    throwIfAborted(options?.signal);
+    const p = this.resolve(prefix);
+    try {
+      const entries = await readdir(p, { withFileTypes: true });
+      return entries.map((e) => (e.isDirectory() ? `${e.name}/` : e.name)).sort();
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === "ENOENT" || code === "ENOTDIR") return [];
+      throw ioError(err, p);
+    }
+  }
+
+  async delete(key: string, options?: ReadOptions): Promise<void> {
+    throwIfAborted(options?.signal);
+    if (this.#readOnly) throw new EocubeError("READ_ONLY", `${this.root} is read-only`, { path: key });
+    await rm(this.resolve(key), { recursive: true, force: true });
+  }
+
+  async exists(key: string, options?: ReadOptions): Promise<boolean> {
+    throwIfAborted(options?.signal);
+    try {
+      await stat(this.resolve(key));
+      return true;
+    } catch {
+      return false;
+    }
+  }
+}
+
+/** Maps a Node I/O error to an EocubeError naming the path. */
+function ioError(err: unknown, path: string): EocubeError {
+  const code = (err as NodeJS.ErrnoException).code;
+  if (code === "ENOENT") return new EocubeError("NOT_FOUND", `no such file: ${path}`, { path, cause: err, hint: "check the path" });
+  if (code === "EACCES" || code === "EPERM") return new EocubeError("ACCESS_DENIED", `permission denied: ${path}`, { path, cause: err });
+  if (code === "EISDIR") return new EocubeError("CORRUPT_DATA", `${path} is a folder, a file was expected`, { path, cause: err });
+  return new EocubeError("INTERNAL", `I/O error on ${path}: ${(err as Error).message}`, { path, cause: err });
+}
+
+/** Joins key parts with '/', dropping empty parts. */
+export function joinKey(...parts: string[]): string {
+  return join(...parts.filter((p) => p !== "")).split(sep).join("/");
+}
