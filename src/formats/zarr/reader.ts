@@ -1,11 +1,276 @@
-// Reader of the zarr format (placeholder until implemented).
-import { EocubeError } from "../../core/errors.js";
-import type { FormatReader } from "../registry.js";
+// Zarr v2/v3 reader: metadata into a raw Dataset at open, values through zarrita chunk by chunk.
+import * as zarr from "zarrita";
+import { Dataset } from "../../core/dataset.js";
+import { EocubeError, isEocubeError, throwIfAborted } from "../../core/errors.js";
+import { allocate, sizeOf, type DType, type NdArray } from "../../core/ndarray.js";
+import { normalizeSelection, type NormalizedDim, type Selection } from "../../core/selection.js";
+import { Variable, type Attrs, type Encoding, type ReadOptions } from "../../core/variable.js";
+import type { FileSystem } from "../../fs/types.js";
+import type { FormatOpenOptions, FormatReader } from "../registry.js";
+import { decodeFillValue, dtypeOf, readGroupMetadata, storedChunkKey, type ZarrArrayMeta, type ZarrGroupMeta } from "./metadata.js";
+import { FileSystemStore, joinStoreKey, MetadataOverlayStore } from "./store.js";
 
-/** Reader of the zarr format. */
+/** Chunks fetched at once by one `read`. */
+const CONCURRENCY = 8;
+
+/**
+ * Opens the Zarr group (or single array) at `path` as a **raw** Dataset: every array of the group
+ * is a data variable with its stored dtype; attrs are the stored attributes without
+ * `_ARRAY_DIMENSIONS`, plus (v2 only, as xarray does) `_FillValue` taken from the array's
+ * `fill_value`. Dims come from `_ARRAY_DIMENSIONS` (v2) or `dimension_names` (v3), else `dim_0`, …
+ * (prefixed with the array name when sizes clash). Only metadata is read: one request for a
+ * consolidated v2 store. Values are read by `Variable.read`, which fetches only the chunks the
+ * selection touches.
+ * Specs: https://zarr-specs.readthedocs.io/en/latest/v2/v2.0.html, …/v3/core/v3.0.html
+ * @throws EocubeError NOT_FOUND (no store), CORRUPT_DATA (metadata not JSON / inconsistent, naming the key).
+ */
+export async function openZarr(fs: FileSystem, path: string, options: FormatOpenOptions = {}): Promise<Dataset> {
+  throwIfAborted(options.signal);
+  const group = await readGroupMetadata(fs, path, options);
+  const store = new MetadataOverlayStore(new FileSystemStore(fs, group.storePrefix), group.documents);
+  const data_vars: Record<string, Variable> = {};
+  const dimSizes = new Map<string, number>();
+  for (const a of group.arrays) {
+    const v = arrayVariable(store, group, a, dimSizes);
+    data_vars[a.name] = v;
+  }
+  return new Dataset({
+    data_vars,
+    attrs: { ...group.attrs },
+    encoding: { format: "zarr", source: joinStoreKey(fs.root, path), zarr_format: group.version, consolidated: group.consolidated },
+  });
+}
+
+/** The Zarr reader of the format registry (see {@link openZarr}). */
 export const zarrReader: FormatReader = {
   id: "zarr",
-  async open(_fs, path) {
-    throw new EocubeError("UNSUPPORTED", "the zarr reader is not implemented yet", { path });
-  },
+  open: openZarr,
 };
+
+function dimsOf(a: ZarrArrayMeta, version: 2 | 3, dimSizes: Map<string, number>): string[] {
+  const shape = a.meta.shape as number[];
+  let names: unknown = version === 3 ? a.meta.dimension_names : undefined;
+  if (!Array.isArray(names) || names.some((n) => typeof n !== "string")) names = a.attrs._ARRAY_DIMENSIONS;
+  if (Array.isArray(names) && names.length === shape.length && names.every((n) => typeof n === "string")) {
+    return names as string[];
+  }
+  const plain = shape.map((_, i) => `dim_${i}`);
+  const clash = plain.some((d, i) => dimSizes.has(d) && dimSizes.get(d) !== shape[i]);
+  const dims = clash ? shape.map((_, i) => `${a.name}_dim_${i}`) : plain;
+  return dims;
+}
+
+function arrayVariable(store: MetadataOverlayStore, group: ZarrGroupMeta, a: ZarrArrayMeta, dimSizes: Map<string, number>): Variable {
+  const { version } = group;
+  const shape = (a.meta.shape as number[]).slice();
+  const dims = dimsOf(a, version, dimSizes);
+  dims.forEach((d, i) => dimSizes.set(d, shape[i]!));
+  const chunks = version === 2
+    ? (a.meta.chunks as number[]).slice()
+    : ((a.meta.chunk_grid as { configuration: { chunk_shape: number[] } }).configuration.chunk_shape).slice();
+  const dtype = dtypeOf(a.meta, version);
+  const fillValue = decodeFillValue(a.meta.fill_value);
+  const attrs: Attrs = { ...a.attrs };
+  delete attrs._ARRAY_DIMENSIONS;
+  if (version === 2 && fillValue !== null && fillValue !== undefined && !("_FillValue" in attrs) &&
+      (typeof fillValue === "number" || typeof fillValue === "boolean")) {
+    attrs._FillValue = fillValue;
+  }
+  const encoding: Encoding = {
+    dtype: dtype ?? "object",
+    chunks,
+    zarr_format: version,
+    fill_value: fillValue,
+    compressor: version === 2 ? a.meta.compressor ?? null : undefined,
+    filters: version === 2 ? a.meta.filters ?? null : undefined,
+    codecs: version === 3 ? a.meta.codecs : undefined,
+    order: version === 2 ? a.meta.order : undefined,
+  };
+  for (const key of Object.keys(encoding)) if (encoding[key] === undefined) delete encoding[key];
+
+  const arrayKey = joinStoreKey(store.inner.keyOf(""), a.name);
+  let opened: Promise<zarr.Array<zarr.DataType, MetadataOverlayStore>> | undefined;
+  const open = () => {
+    opened ??= (async () => {
+      if (!dtype) {
+        throw new EocubeError("UNSUPPORTED", `array ${arrayKey} has data type ${JSON.stringify(a.meta.dtype ?? a.meta.data_type)}, which eocube cannot read`, { path: arrayKey });
+      }
+      try {
+        const loc = zarr.root(store).resolve(a.name);
+        return version === 2 ? await zarr.open.v2(loc, { kind: "array" }) : await zarr.open.v3(loc, { kind: "array" });
+      } catch (err) {
+        throw new EocubeError("UNSUPPORTED", `cannot read array ${arrayKey}: ${(err as Error).message}`, { path: arrayKey, cause: err });
+      }
+    })();
+    opened.catch(() => undefined);
+    return opened;
+  };
+
+  return new Variable({
+    name: a.name,
+    dims,
+    shape,
+    dtype: dtype ?? "object",
+    chunks,
+    attrs,
+    encoding,
+    read: async (selection: Selection, options?: ReadOptions) => {
+      let norm: NormalizedDim[];
+      try {
+        norm = normalizeSelection(shape, selection);
+      } catch (err) {
+        throw new EocubeError("OUT_OF_RANGE", `${a.name}: ${(err as Error).message}`, { path: arrayKey, field: a.name, cause: err });
+      }
+      const arr = await open();
+      return readSelection(arr, norm, dtype ?? "object", chunks, (coords) => chunkLabel(a, version, arrayKey, chunks, arr.chunks, coords), options);
+    },
+  });
+}
+
+/** The store key of the (stored) chunk or shard holding inner chunk `coords`, for error messages. */
+function chunkLabel(a: ZarrArrayMeta, version: 2 | 3, arrayKey: string, gridChunks: number[], innerChunks: readonly number[], coords: number[]): string {
+  const stored = coords.map((c, i) => Math.floor((c * innerChunks[i]!) / gridChunks[i]!));
+  return `${arrayKey}/${storedChunkKey(a.meta, version, stored)}`;
+}
+
+type Indexable = ArrayLike<unknown> & { [i: number]: unknown };
+
+/** The chunk's values as something indexable (typed arrays as they are; bool/string views copied). */
+function indexable(data: unknown, length: number, dtype: DType): Indexable {
+  if (ArrayBuffer.isView(data)) {
+    const d = data as unknown as Indexable;
+    if (dtype === "float32" && !(data instanceof Float32Array)) return Float32Array.from(data as unknown as ArrayLike<number>);
+    return d;
+  }
+  if (Array.isArray(data)) return data;
+  const g = data as { get(i: number): unknown; length: number };
+  const out = new Array<unknown>(length);
+  if (dtype === "bool") for (let i = 0; i < length; i++) out[i] = g.get(i) ? 1 : 0;
+  else for (let i = 0; i < length; i++) out[i] = g.get(i);
+  return out;
+}
+
+function allocateOut(dtype: DType, n: number): Indexable {
+  if (dtype === "str" || dtype === "object") return new Array<unknown>(n);
+  return allocate(dtype, n) as unknown as Indexable;
+}
+
+/**
+ * Reads the selection by fetching each stored chunk it touches (at most {@link CONCURRENCY} at a time)
+ * and copying the overlap into a C-order result.
+ */
+async function readSelection(
+  arr: zarr.Array<zarr.DataType, MetadataOverlayStore>,
+  norm: NormalizedDim[],
+  dtype: DType,
+  _gridChunks: number[],
+  label: (coords: number[]) => string,
+  options?: ReadOptions,
+): Promise<NdArray> {
+  throwIfAborted(options?.signal);
+  const cs = arr.chunks;
+  const fullShape = norm.map((d) => d.stop - d.start);
+  const outShape = norm.filter((d) => !d.drop).map((d) => d.stop - d.start);
+  const n = sizeOf(fullShape);
+  const out = allocateOut(dtype, n);
+  const outStride = cStrides(fullShape);
+  if (n === 0) return { data: out as NdArray["data"], shape: outShape, dtype };
+
+  const lo = norm.map((d, i) => Math.floor(d.start / cs[i]!));
+  const hi = norm.map((d, i) => Math.ceil(d.stop / cs[i]!));
+  const tasks: number[][] = [];
+  const idx = lo.slice();
+  for (;;) {
+    tasks.push(idx.slice());
+    let i = idx.length - 1;
+    while (i >= 0 && ++idx[i]! >= hi[i]!) { idx[i] = lo[i]!; i--; }
+    if (i < 0) break;
+  }
+  if (norm.length === 0) tasks.splice(1);
+
+  const chunkSize = sizeOf(cs);
+  let next = 0;
+  const worker = async () => {
+    while (next < tasks.length) {
+      const coords = tasks[next++]!;
+      throwIfAborted(options?.signal);
+      let chunk: { data: unknown; shape: number[]; stride: number[] };
+      try {
+        chunk = (await arr.getChunk(coords, { signal: options?.signal })) as typeof chunk;
+      } catch (err) {
+        if (isEocubeError(err)) throw err;
+        if ((err as Error).name === "AbortError") throw new EocubeError("CANCELLED", "The operation was aborted.", { cause: err });
+        const key = label(coords);
+        throw new EocubeError("CORRUPT_DATA", `chunk ${key} cannot be decoded: ${rootMessage(err)}`, {
+          path: key,
+          cause: err,
+          hint: "the chunk file is damaged or does not match the array metadata",
+        });
+      }
+      const length = (chunk.data as { length: number }).length;
+      if (length !== chunkSize) {
+        const key = label(coords);
+        throw new EocubeError("CORRUPT_DATA", `chunk ${key} decodes to ${length} values, expected ${chunkSize} (chunk shape ${cs.join("×")})`, {
+          path: key,
+          hint: "the chunk file is damaged or does not match the array metadata",
+        });
+      }
+      copyOverlap(indexable(chunk.data, length, dtype), chunk.stride, coords, cs, out, outStride, norm);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(CONCURRENCY, tasks.length) }, worker));
+  return { data: out as NdArray["data"], shape: outShape, dtype };
+}
+
+function rootMessage(err: unknown): string {
+  let e = err as { message?: string; cause?: unknown };
+  while (e.cause && (e.cause as { message?: string }).message) e = e.cause as typeof e;
+  return e.message ?? String(err);
+}
+
+function cStrides(shape: number[]): number[] {
+  const s = new Array<number>(shape.length);
+  let acc = 1;
+  for (let i = shape.length - 1; i >= 0; i--) { s[i] = acc; acc *= shape[i]!; }
+  return s;
+}
+
+/** Copies the part of chunk `coords` that lies inside the selection into `out`. */
+function copyOverlap(src: Indexable, srcStride: number[], coords: number[], cs: readonly number[], out: Indexable, outStride: number[], norm: NormalizedDim[]): void {
+  const nd = norm.length;
+  if (nd === 0) { out[0] = src[0]; return; }
+  const start: number[] = [], count: number[] = [], srcOff: number[] = [], dstOff: number[] = [];
+  for (let i = 0; i < nd; i++) {
+    const c0 = coords[i]! * cs[i]!;
+    const a = Math.max(norm[i]!.start, c0);
+    const b = Math.min(norm[i]!.stop, c0 + cs[i]!);
+    start.push(a);
+    count.push(b - a);
+    srcOff.push(a - c0);
+    dstOff.push(a - norm[i]!.start);
+  }
+  const last = nd - 1;
+  const run = count[last]!;
+  const contiguous = srcStride[last] === 1 && ArrayBuffer.isView(src) && ArrayBuffer.isView(out) &&
+    (src as unknown as object).constructor === (out as unknown as object).constructor;
+  const pos = new Array<number>(nd).fill(0);
+  for (;;) {
+    let s = 0, d = 0;
+    for (let i = 0; i < last; i++) {
+      s += (srcOff[i]! + pos[i]!) * srcStride[i]!;
+      d += (dstOff[i]! + pos[i]!) * outStride[i]!;
+    }
+    s += srcOff[last]! * srcStride[last]!;
+    d += dstOff[last]!;
+    if (contiguous) {
+      const so = src as unknown as Float64Array;
+      (out as unknown as Float64Array).set(so.subarray(s, s + run), d);
+    } else {
+      const st = srcStride[last]!;
+      for (let j = 0; j < run; j++) out[d + j] = src[s + j * st];
+    }
+    let i = last - 1;
+    while (i >= 0 && ++pos[i]! >= count[i]!) { pos[i] = 0; i--; }
+    if (i < 0) break;
+  }
+}

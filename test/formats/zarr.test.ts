@@ -1,0 +1,247 @@
+// Zarr reader against the real cube and zarr-python's conformance stores.
+// Reference values: test/fixtures/zarr-expected/{cube,v2-conformance}.json, made once by
+// test/fixtures/zarr-expected/make_expected.py with Debian's zarr-python 2.13 + xarray (open_zarr(decode_cf=False)).
+import { cp, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { isEocubeError } from "../../src/core/errors.js";
+import { FileFileSystem } from "../../src/fs/file.js";
+import type { FileSystem } from "../../src/fs/types.js";
+import { openZarr } from "../../src/formats/zarr/reader.js";
+import { getFormatReader } from "../../src/formats/registry.js";
+
+const DATA = fileURLToPath(new URL("../../../shared/data/", import.meta.url));
+const FIX = fileURLToPath(new URL("../fixtures/zarr-expected/", import.meta.url));
+const CUBE = "zarr/cube-1-250-250.zarr";
+
+type Json = Record<string, any>;
+const load = async (name: string): Promise<Json> => JSON.parse(await readFile(join(FIX, name), "utf8"));
+/** Python wrote NaN as "NaN"; turn it back into NaN for toEqual. */
+const unNaN = (v: unknown): unknown =>
+  v === "NaN" ? NaN : Array.isArray(v) ? v.map(unNaN) : v && typeof v === "object" ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, unNaN(x)])) : v;
+
+/** A FileSystem wrapper that records every get/getRange key (the counting wrapper of the brief). */
+export function countingFs(inner: FileSystem): FileSystem & { calls: string[] } {
+  const calls: string[] = [];
+  return {
+    root: inner.root,
+    calls,
+    get: (k, o) => (calls.push(`get ${k}`), inner.get(k, o)),
+    getRange: (k, a, b, o) => (calls.push(`getRange ${k}`), inner.getRange(k, a, b, o)),
+    put: (k, d, o) => inner.put(k, d, o),
+    list: (k, o) => (calls.push(`list ${k}`), inner.list(k, o)),
+    delete: (k, o) => inner.delete(k, o),
+    exists: (k, o) => (calls.push(`exists ${k}`), inner.exists(k, o)),
+  };
+}
+
+const fs = new FileFileSystem(DATA, { readOnly: true });
+
+describe("zarr reader: real cube (v2, consolidated, blosc-lz4)", () => {
+  it("gives xarray's raw dims, dtypes, chunks and attrs", async () => {
+    const exp = await load("cube.json");
+    const ds = await (await getFormatReader("zarr")).open(fs, CUBE);
+    expect(ds.dims).toEqual(exp.dims);
+    expect(ds.attrs).toEqual(exp.attrs);
+    expect(Object.keys(ds.variables).sort()).toEqual(Object.keys(exp.variables).sort());
+    for (const [name, v] of Object.entries(exp.variables as Record<string, Json>)) {
+      const got = ds.variable(name);
+      expect(got.dims, name).toEqual(v.dims);
+      expect(got.dtype, name).toBe(v.dtype);
+      expect(got.chunks, name).toEqual(v.chunks);
+      expect(got.attrs, name).toEqual(unNaN(v.attrs));
+    }
+    expect(ds.encoding).toMatchObject({ format: "zarr", zarr_format: 2, consolidated: true });
+  });
+
+  it("reads the same values as xarray", async () => {
+    const w = (await load("cube.json")).windows;
+    const ds = await openZarr(fs, CUBE);
+    expect(Array.from((await ds.variable("time").read()).data as Float64Array)).toEqual(w.time);
+    const lat = await ds.variable("lat").read();
+    expect([lat.data[0], lat.data[999]]).toEqual(w.lat_first_last);
+    const chl = await ds.variable("conc_chl").read([0, [480, 484], [685, 688]]);
+    expect(chl.shape).toEqual([4, 3]);
+    expect(Array.from(chl.data as Float64Array)).toEqual(w["conc_chl[0, 480:484, 685:688]"]);
+    const kd = await ds.variable("kd489").read([null, 406, 1010]);
+    expect(kd.shape).toEqual([5]);
+    expect(Array.from(kd.data as Float64Array)).toEqual(unNaN(w["kd489[:, 406, 1010]"]));
+    const tsm = await ds.variable("conc_tsm").read([3, [498, 502], [998, 1002]]);
+    expect(Array.from(tsm.data as Float64Array)).toEqual(w["conc_tsm[3, 498:502, 998:1002]"]);
+    const tb = await ds.variable("time_bnds").read([[1, 3]]);
+    expect(tb.shape).toEqual([2, 2]);
+    expect(Array.from(tb.data as Float64Array)).toEqual(w["time_bnds[1:3, :]"]);
+    const full = await ds.variable("conc_chl").read([3]);
+    expect(full.shape).toEqual([1000, 2000]);
+    let sum = 0, count = 0;
+    for (const x of full.data as Float64Array) if (!Number.isNaN(x)) { sum += x; count++; }
+    expect(count).toBe(w["conc_chl count[3]"]);
+    expect(sum / count).toBeCloseTo(w["conc_chl nanmean[3]"], 9);
+  });
+
+  it("describes with ONE request and reads only the chunks a selection touches", async () => {
+    const cfs = countingFs(fs);
+    const ds = await openZarr(cfs, CUBE);
+    expect(cfs.calls).toEqual([`get ${CUBE}/.zmetadata`]);
+    cfs.calls.length = 0;
+    await ds.variable("conc_chl").read([0, [480, 484], [685, 688]]);
+    expect(cfs.calls).toEqual([`get ${CUBE}/conc_chl/0.1.2`]);
+    cfs.calls.length = 0;
+    await ds.variable("conc_tsm").read([3, [498, 502], [998, 1002]]);
+    expect(cfs.calls.sort()).toEqual(["1.3", "1.4", "2.3", "2.4"].map((c) => `get ${CUBE}/conc_tsm/3.${c}`));
+    cfs.calls.length = 0;
+    await ds.variable("kd489").read([null, 406, 1010]);
+    expect(cfs.calls.sort()).toEqual([0, 1, 2, 3, 4].map((t) => `get ${CUBE}/kd489/${t}.1.4`));
+  });
+
+  it("walks .zgroup/.zarray/.zattrs when consolidated metadata is not used", async () => {
+    const exp = await load("cube.json");
+    const cfs = countingFs(fs);
+    const ds = await openZarr(cfs, CUBE, { consolidated: false });
+    expect(cfs.calls.some((c) => c.endsWith(".zmetadata"))).toBe(false);
+    expect(ds.encoding.consolidated).toBe(false);
+    expect(ds.dims).toEqual(exp.dims);
+    for (const [name, v] of Object.entries(exp.variables as Record<string, Json>)) {
+      expect(ds.variable(name).attrs, name).toEqual(unNaN(v.attrs));
+    }
+    const chl = await ds.variable("conc_chl").read([0, [480, 484], [685, 688]]);
+    expect(Array.from(chl.data as Float64Array)).toEqual(exp.windows["conc_chl[0, 480:484, 685:688]"]);
+  });
+});
+
+describe("zarr reader: broken stores (built in a temp dir from the real cube)", () => {
+  let dir: string;
+  let tfs: FileFileSystem;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), "eocube-zarr-"));
+    await cp(join(DATA, CUBE), join(dir, "cube.zarr"), { recursive: true });
+    tfs = new FileFileSystem(dir);
+  });
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  const expectError = async (p: Promise<unknown>, code: string, path: RegExp) => {
+    const err = await p.then(() => undefined, (e: unknown) => e);
+    expect(isEocubeError(err), String(err)).toBe(true);
+    expect((err as { code: string }).code).toBe(code);
+    expect((err as { path: string }).path).toMatch(path);
+    expect((err as Error).message).toMatch(path);
+  };
+
+  it("missing store → NOT_FOUND", async () => {
+    await expectError(openZarr(tfs, "nope.zarr"), "NOT_FOUND", /nope\.zarr/);
+  });
+
+  it("corrupt .zmetadata → CORRUPT_DATA naming .zmetadata", async () => {
+    await cp(join(dir, "cube.zarr"), join(dir, "badmeta.zarr"), { recursive: true });
+    const p = join(dir, "badmeta.zarr", ".zmetadata");
+    await writeFile(p, (await readFile(p, "utf8")).slice(0, 500));
+    await expectError(openZarr(tfs, "badmeta.zarr"), "CORRUPT_DATA", /badmeta\.zarr\/\.zmetadata/);
+  });
+
+  it("corrupt .zarray (no .zmetadata) → CORRUPT_DATA naming the .zarray", async () => {
+    await cp(join(dir, "cube.zarr"), join(dir, "badarray.zarr"), { recursive: true });
+    await rm(join(dir, "badarray.zarr", ".zmetadata"));
+    await writeFile(join(dir, "badarray.zarr", "kd489", ".zarray"), '{"shape": [5, 1000, 2000], "chunks": [1, 250');
+    await expectError(openZarr(tfs, "badarray.zarr"), "CORRUPT_DATA", /badarray\.zarr\/kd489\/\.zarray/);
+    // a .zarray that is JSON but has no usable shape
+    await writeFile(join(dir, "badarray.zarr", "kd489", ".zarray"), '{"chunks": [1, 250, 250], "dtype": "<f8"}');
+    await expectError(openZarr(tfs, "badarray.zarr"), "CORRUPT_DATA", /kd489\/\.zarray/);
+  });
+
+  it("a chunk of the wrong size or garbage → CORRUPT_DATA naming the chunk key", async () => {
+    const store = join(dir, "cube.zarr");
+    // lat/0 is a valid blosc frame of 250 float64: it decompresses to the wrong length for conc_chl.
+    await cp(join(store, "lat", "0"), join(store, "conc_chl", "0.1.2"));
+    await writeFile(join(store, "conc_chl", "1.1.2"), new Uint8Array([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18]));
+    const ds = await openZarr(tfs, "cube.zarr");
+    await expectError(ds.variable("conc_chl").read([0, [480, 484], [685, 688]]), "CORRUPT_DATA", /cube\.zarr\/conc_chl\/0\.1\.2/);
+    await expectError(ds.variable("conc_chl").read([1, [480, 484], [685, 688]]), "CORRUPT_DATA", /cube\.zarr\/conc_chl\/1\.1\.2/);
+    // other chunks still read
+    const ok = await ds.variable("conc_chl").read([0, [0, 2], [0, 2]]);
+    expect(ok.shape).toEqual([2, 2]);
+  });
+
+  it("a selection outside the shape → OUT_OF_RANGE", async () => {
+    const ds = await openZarr(tfs, "cube.zarr");
+    await expectError(ds.variable("lat").read([[990, 1010]]), "OUT_OF_RANGE", /lat/);
+  });
+});
+
+describe("zarr reader: zarr-python conformance stores", () => {
+  it("v2: every array equals zarr-python's values", async () => {
+    const exp = await load("v2-conformance.json");
+    const ds = await openZarr(fs, "zarr-conformance/v2/data.zarr");
+    expect(ds.attrs).toEqual(exp.attrs);
+    const names = Object.keys(ds.data_vars).sort();
+    expect(names).toEqual([...Object.keys(exp.arrays), ...Object.keys(exp.unreadable)].sort());
+    for (const [name, a] of Object.entries(exp.arrays as Record<string, Json>)) {
+      const v = ds.variable(name);
+      expect(v.shape, name).toEqual(a.shape);
+      expect(v.chunks, name).toEqual(a.chunks);
+      const r = await v.read();
+      expect(r.shape, name).toEqual(a.shape);
+      const vals = Array.from(r.data as ArrayLike<unknown>, (x) => (v.dtype === "bool" ? Boolean(x) : x));
+      expect(vals, name).toEqual(a.values);
+    }
+    // zarr-python 2.13 + numcodecs 0.11 (Debian) cannot read zstd with "checksum"; zarrita can: the data are 1..4.
+    const z = await ds.variable("1d.contiguous.zstd.i2").read();
+    expect(Array.from(z.data as Int16Array)).toEqual([1, 2, 3, 4]);
+    // a window of a chunked 3-D array (F order stored)
+    const f = await ds.variable("3d.chunked.mixed.i2.F").read([[1, 3], 1, [0, 2]]);
+    expect(f.shape).toEqual([2, 2]);
+    expect(Array.from(f.data as Int16Array)).toEqual([12, 13, 21, 22]);
+  });
+
+  it("v2: a group name with spaces opens as its own dataset", async () => {
+    const ds = await openZarr(fs, "zarr-conformance/v2/data.zarr/my group with spaces");
+    expect(Object.keys(ds.data_vars)).toEqual([]);
+    expect(ds.attrs).toEqual({ description: "A group with spaces in the name" });
+  });
+
+  // Debian's zarr-python is v2-only: v3-conformance.json comes from the small numpy/numcodecs v3
+  // decoder in make_expected.py (independent of zarrita).
+  it("v3: every array zarrita supports equals the reference decoder's values", async () => {
+    const exp = await load("v3-conformance.json");
+    const ds = await openZarr(fs, "zarr-conformance/v3/data.zarr");
+    expect(ds.encoding).toMatchObject({ zarr_format: 3, consolidated: false });
+    expect(ds.attrs).toEqual(exp.attrs);
+    expect(Object.keys(ds.data_vars).sort()).toEqual(Object.keys(exp.arrays).sort());
+    for (const [name, a] of Object.entries(exp.arrays as Record<string, Json>)) {
+      const v = ds.variable(name);
+      expect(v.shape, name).toEqual(a.shape);
+      if (name === "1d.contiguous.f2.le") {
+        // float16: Node 20 has no Float16Array, so zarrita cannot decode it
+        await expect(v.read()).rejects.toMatchObject({ code: "UNSUPPORTED" });
+        continue;
+      }
+      const r = await v.read();
+      const vals = Array.from(r.data as ArrayLike<unknown>, (x) => (v.dtype === "bool" ? Boolean(x) : x));
+      expect(vals, name).toEqual(a.values);
+    }
+  });
+
+  it("v3: consolidated metadata in the group's zarr.json is used (one request)", async () => {
+    const cfs = countingFs(fs);
+    const ds = await openZarr(cfs, "zarr-conformance/v3/data.zarr/consolidated");
+    expect(cfs.calls).toEqual([
+      "get zarr-conformance/v3/data.zarr/consolidated/.zmetadata",
+      "get zarr-conformance/v3/data.zarr/consolidated/zarr.json",
+    ]);
+    expect(ds.encoding).toMatchObject({ zarr_format: 3, consolidated: true });
+    expect(ds.attrs).toEqual({ answer: 42 });
+    expect(Array.from((await ds.variable("1d.chunked.i2").read()).data as Int16Array)).toEqual([1, 2, 3, 4]);
+  });
+
+  it("v3: sharded reads fetch only the shard's byte ranges", async () => {
+    const cfs = countingFs(fs);
+    const ds = await openZarr(cfs, "zarr-conformance/v3/data.zarr");
+    cfs.calls.length = 0;
+    const r = await ds.variable("3d.chunked.compressed.sharded.i2").read([[0, 1], [0, 1], [0, 2]]);
+    expect(Array.from(r.data as Int16Array)).toEqual([0, 1]);
+    expect(cfs.calls.every((c) => c.startsWith("getRange"))).toBe(true);
+  });
+});
