@@ -1,0 +1,91 @@
+// The git CLI, run through execFile (no shell), with default identity and per-command credentials.
+import { execFile } from "node:child_process";
+import { EocubeError } from "../../core/errors.js";
+import { redactSecrets } from "./redact.js";
+
+/** Options of {@link runGit}. */
+export interface GitOptions {
+  /** Working directory (the repository). */
+  cwd: string;
+  /** Extra environment variables for this command only (e.g. credentials through GIT_CONFIG_*). */
+  env?: Record<string, string>;
+  /** Secrets to redact from any error text. */
+  secrets?: Array<string | undefined>;
+  /** Exit codes that are not errors (default [0]); `git diff --no-index` uses 1 for "differs". */
+  okCodes?: number[];
+  /** Hint put on the GIT_ERROR raised when the command fails. */
+  hint?: string;
+  /** Aborts the command (kills git) when signalled. */
+  signal?: AbortSignal;
+}
+
+/** The output of a git command. */
+export interface GitResult {
+  stdout: string;
+  stderr: string;
+  code: number;
+}
+
+/** Identity used for commits when the repository and the user's config set none (never written to any config). */
+export const DEFAULT_IDENTITY = { name: "eocube", email: "eocube@users.noreply.github.com" } as const;
+
+/**
+ * Runs `git <args>` in `options.cwd` and resolves with its output.
+ * The environment disables prompts (GIT_TERMINAL_PROMPT=0) and localisation (LC_ALL=C).
+ * @throws EocubeError GIT_ERROR (with the command and git's redacted stderr) when git exits with a code
+ *   not in `okCodes` or cannot be started.
+ */
+export function runGit(args: string[], options: GitOptions): Promise<GitResult> {
+  const env = { ...process.env, GIT_TERMINAL_PROMPT: "0", LC_ALL: "C", GCM_INTERACTIVE: "never", ...options.env };
+  return new Promise((resolve, reject) => {
+    execFile(
+      "git",
+      args,
+      { cwd: options.cwd, env, maxBuffer: 256 * 1024 * 1024, signal: options.signal, encoding: "utf8" },
+      (err, stdout, stderr) => {
+        const code = err ? (typeof (err as NodeJS.ErrnoException & { code?: unknown }).code === "number" ? ((err as unknown as { code: number }).code) : -1) : 0;
+        if (!err || (options.okCodes ?? [0]).includes(code)) {
+          resolve({ stdout, stderr, code });
+          return;
+        }
+        const secrets = options.secrets ?? [];
+        const what = redactSecrets(`git ${args.join(" ")}`, secrets);
+        const detail = redactSecrets((stderr || (err as Error).message || "").trim(), secrets);
+        reject(
+          new EocubeError("GIT_ERROR", `${what} failed: ${detail || `exit code ${code}`}`, {
+            path: options.cwd,
+            hint: options.hint,
+          }),
+        );
+      },
+    );
+  });
+}
+
+/**
+ * The `-c user.name=… -c user.email=…` arguments to put before a committing command when the
+ * repository (or the user's global config) sets no identity; an empty list otherwise. Never writes config.
+ */
+export async function identityArgs(cwd: string): Promise<string[]> {
+  const args: string[] = [];
+  const name = await runGit(["config", "user.name"], { cwd, okCodes: [0, 1] });
+  const email = await runGit(["config", "user.email"], { cwd, okCodes: [0, 1] });
+  if (!name.stdout.trim()) args.push("-c", `user.name=${DEFAULT_IDENTITY.name}`);
+  if (!email.stdout.trim()) args.push("-c", `user.email=${DEFAULT_IDENTITY.email}`);
+  return args;
+}
+
+/**
+ * Environment variables that give git an HTTP Basic `Authorization` header for one command, through
+ * GIT_CONFIG_COUNT/KEY/VALUE (git ≥ 2.31), so the token is never on the command line, in a URL or in
+ * `.git/config`. User name "x-access-token" with the token as password, as GitHub accepts.
+ */
+export function gitAuthEnv(token: string | undefined): Record<string, string> {
+  if (!token) return {};
+  const basic = Buffer.from(`x-access-token:${token}`).toString("base64");
+  return {
+    GIT_CONFIG_COUNT: "1",
+    GIT_CONFIG_KEY_0: "http.extraHeader",
+    GIT_CONFIG_VALUE_0: `Authorization: Basic ${basic}`,
+  };
+}

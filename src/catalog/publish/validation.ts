@@ -1,0 +1,90 @@
+// The bridge to the OSC catalog validator: runs it on a folder and turns its report into a list of errors.
+import { EocubeError } from "../../core/errors.js";
+
+/** One problem found by the validator, as eocube prints it. */
+export interface CatalogProblem {
+  /** The catalog file, relative to the catalog root. */
+  file: string;
+  /** The rule that failed (schema or custom rule id). */
+  rule: string;
+  /** What is wrong. */
+  message: string;
+  /** How to fix it. */
+  hint?: string;
+}
+
+/** A catalog validator: validates the whole catalog in `dir` (e.g. `validateCatalog` of catalog/osc/validate). */
+export type CatalogValidator = (dir: string) => Promise<unknown>;
+
+/** Loads the OSC validator (`validateCatalog` of src/catalog/osc/validate). */
+export async function loadDefaultValidator(): Promise<CatalogValidator> {
+  const spec = "../osc/validate/index.js";
+  const mod = (await import(spec)) as { validateCatalog?: CatalogValidator };
+  if (typeof mod.validateCatalog !== "function") {
+    throw new EocubeError("INTERNAL", "the OSC validator (validateCatalog) is not available");
+  }
+  return mod.validateCatalog;
+}
+
+function str(v: unknown): string | undefined {
+  return typeof v === "string" && v.length > 0 ? v : undefined;
+}
+
+function toProblem(p: Record<string, unknown>): CatalogProblem {
+  return {
+    file: str(p.file) ?? str(p.path) ?? str(p.document) ?? "(catalog)",
+    rule: str(p.rule) ?? str(p.code) ?? str(p.keyword) ?? "validation",
+    message: str(p.message) ?? JSON.stringify(p),
+    ...(str(p.hint) ? { hint: str(p.hint) } : {}),
+  };
+}
+
+function isError(p: Record<string, unknown>): boolean {
+  const sev = str(p.severity) ?? str(p.level) ?? str(p.kind);
+  return sev === undefined || sev === "error";
+}
+
+/**
+ * The errors (not warnings) of a validation report. Accepts a report with an `errors` array, or with a
+ * `problems`/`issues` array whose items carry `severity`/`level` ("error" | "warning"), optionally nested
+ * per file (`files: [{file, errors}]`).
+ */
+export function reportErrors(report: unknown): CatalogProblem[] {
+  if (report === null || typeof report !== "object") return [];
+  const r = report as Record<string, unknown>;
+  const out: CatalogProblem[] = [];
+  if (Array.isArray(r.errors)) {
+    for (const p of r.errors) if (p && typeof p === "object") out.push(toProblem(p as Record<string, unknown>));
+  }
+  for (const key of ["problems", "issues", "results"]) {
+    const list = r[key];
+    if (!Array.isArray(list)) continue;
+    for (const p of list) if (p && typeof p === "object" && isError(p as Record<string, unknown>)) out.push(toProblem(p as Record<string, unknown>));
+  }
+  if (Array.isArray(r.files)) {
+    for (const f of r.files) {
+      if (!f || typeof f !== "object") continue;
+      const fr = f as Record<string, unknown>;
+      for (const p of reportErrors(fr)) out.push({ ...p, file: p.file === "(catalog)" ? (str(fr.file) ?? str(fr.path) ?? p.file) : p.file });
+    }
+  }
+  if (out.length === 0 && (r.valid === false || r.ok === false)) {
+    out.push({ file: "(catalog)", rule: "validation", message: "the validator reported the catalog invalid" });
+  }
+  return out;
+}
+
+/**
+ * Runs the validator on `dir` and throws when it reports errors.
+ * @throws EocubeError VALIDATION_FAILED listing each file, rule and hint (in `details.problems`).
+ */
+export async function assertCatalogValid(dir: string, validate: CatalogValidator, label = "the resulting catalog"): Promise<void> {
+  const problems = reportErrors(await validate(dir));
+  if (problems.length === 0) return;
+  const lines = problems.slice(0, 20).map((p) => `  ${p.file}: [${p.rule}] ${p.message}${p.hint ? ` (hint: ${p.hint})` : ""}`);
+  if (problems.length > 20) lines.push(`  … ${problems.length - 20} more`);
+  throw new EocubeError("VALIDATION_FAILED", `${label} does not pass OSC validation (${problems.length} error${problems.length === 1 ? "" : "s"}); nothing was written:\n${lines.join("\n")}`, {
+    details: { problems },
+    hint: "fix the configuration (or the catalog files named above) and publish again; `eocube validate <catalog>` shows the same report",
+  });
+}

@@ -1,0 +1,160 @@
+import { chmod, readFile, writeFile, mkdtemp, mkdir } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { isEocubeError } from "../../../src/core/errors.js";
+import { applyPlan, NOTHING_TO_PUBLISH } from "../../../src/catalog/publish/apply.js";
+import { planDiffs } from "../../../src/catalog/publish/diff.js";
+import type { PublicationPlan } from "../../../src/catalog/osc/plan.js";
+import { git, repoState, sampleCatalogRepo } from "../../helpers/catalog-repo.js";
+
+const okValidator = async () => ({ errors: [] });
+const NOW = new Date("2026-11-22T03:04:05Z");
+
+async function samplePlan(repo: string): Promise<PublicationPlan> {
+  const productsPath = "products/catalog.json";
+  const previous = await readFile(join(repo, productsPath), "utf8");
+  const products = JSON.parse(previous);
+  products.links.push({ rel: "child", href: "./my-cube/collection.json", type: "application/json", title: "My cube" });
+  return {
+    collectionId: "my-cube",
+    workflowId: "my-workflow",
+    files: [
+      { path: "products/my-cube/collection.json", action: "create", content: JSON.stringify({ id: "my-cube" }, null, 2) + "\n" },
+      { path: productsPath, action: "update", previous, content: JSON.stringify(products, null, 2) + "\n" },
+    ],
+    warnings: [],
+  };
+}
+
+async function expectError(p: Promise<unknown>, code: string, re: RegExp) {
+  const err = await p.then(() => undefined, (e) => e);
+  expect(isEocubeError(err), String(err)).toBe(true);
+  expect(err.code).toBe(code);
+  expect(err.message).toMatch(re);
+  return err;
+}
+
+describe("applyPlan", () => {
+  it("commits all planned files on a new publish/<id>-<timestamp> branch in one commit", async () => {
+    const repo = await sampleCatalogRepo();
+    const base = git(repo, "rev-parse", "HEAD").trim();
+    const plan = await samplePlan(repo);
+    const res = await applyPlan(plan, repo, { now: NOW, validate: okValidator });
+    expect(res.noop).toBe(false);
+    expect(res.branch).toBe("publish/my-cube-20261122030405");
+    expect(git(repo, "symbolic-ref", "--short", "HEAD").trim()).toBe(res.branch);
+    expect(git(repo, "rev-parse", "HEAD").trim()).toBe(res.commit);
+    expect(git(repo, "rev-parse", "HEAD^").trim()).toBe(base);
+    expect(git(repo, "log", "-1", "--format=%s").trim()).toBe("Publish dataset: my-cube + workflow/experiment: my-workflow");
+    expect(git(repo, "diff", "--name-only", "HEAD^", "HEAD").trim().split("\n").sort()).toEqual(
+      ["products/catalog.json", "products/my-cube/collection.json"],
+    );
+    expect(git(repo, "status", "--porcelain")).toBe("");
+    expect(await readFile(join(repo, "products/my-cube/collection.json"), "utf8")).toBe(plan.files[0]!.content);
+    expect(git(repo, "config", "--list", "--local")).not.toMatch(/user\./);
+
+    // the same plan again is a no-op: every file already has its content
+    const again = await applyPlan(plan, repo, { now: NOW, validate: okValidator });
+    expect(again).toMatchObject({ noop: true, message: NOTHING_TO_PUBLISH });
+    expect(git(repo, "branch", "--list", "publish/*").trim().split("\n")).toHaveLength(1);
+  });
+
+  it("an empty plan creates no branch", async () => {
+    const repo = await sampleCatalogRepo();
+    const before = repoState(repo);
+    const res = await applyPlan({ collectionId: "x", files: [], warnings: [] }, repo, { validate: okValidator });
+    expect(res.noop).toBe(true);
+    expect(res.message).toBe(NOTHING_TO_PUBLISH);
+    expect(repoState(repo)).toBe(before);
+  });
+
+  it("refuses a folder that is not a git repository", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "eocube-nogit-"));
+    await expectError(applyPlan({ collectionId: "x", files: [], warnings: [] }, dir, { validate: okValidator }), "GIT_ERROR", /not a git repository/);
+    await expectError(applyPlan({ collectionId: "x", files: [], warnings: [] }, join(dir, "missing"), { validate: okValidator }), "GIT_ERROR", /not a git repository/);
+  });
+
+  it("refuses a dirty working tree, naming the files", async () => {
+    const repo = await sampleCatalogRepo();
+    await writeFile(join(repo, "catalog.json"), "{}\n");
+    await writeFile(join(repo, "stray.txt"), "x\n");
+    const before = repoState(repo);
+    const err = await expectError(applyPlan(await samplePlan(repo), repo, { validate: okValidator }), "GIT_ERROR", /not clean: .*catalog\.json.*stray\.txt/);
+    expect(err.hint).toMatch(/commit or remove/);
+    expect(repoState(repo)).toBe(before);
+  });
+
+  it("touches nothing when the resulting catalog fails validation, and lists file, rule and hint", async () => {
+    const repo = await sampleCatalogRepo();
+    const before = repoState(repo);
+    const bad = async () => ({ errors: [{ file: "products/my-cube/collection.json", rule: "stac-collection", message: "missing extent", hint: "add an extent" }] });
+    const err = await expectError(applyPlan(await samplePlan(repo), repo, { validate: bad }), "VALIDATION_FAILED", /products\/my-cube\/collection\.json: \[stac-collection\] missing extent \(hint: add an extent\)/);
+    expect((err.details as { problems: unknown[] }).problems).toHaveLength(1);
+    expect(repoState(repo)).toBe(before);
+  });
+
+  it("validates the whole resulting catalog (existing files plus planned ones) in a copy", async () => {
+    const repo = await sampleCatalogRepo();
+    let seen: string[] = [];
+    const spy = async (dir: string) => {
+      seen = git(repo, "ls-files").trim().split("\n").filter((p) => !p.startsWith(".git"));
+      const planned = await readFile(join(dir, "products/my-cube/collection.json"), "utf8");
+      expect(JSON.parse(planned).id).toBe("my-cube");
+      expect(dir).not.toBe(repo);
+      for (const p of seen) await readFile(join(dir, p));
+      return { errors: [] };
+    };
+    await applyPlan(await samplePlan(repo), repo, { now: NOW, validate: spy });
+    expect(seen.length).toBeGreaterThan(40);
+  });
+
+  it("restores the repository exactly when the commit fails (pre-commit hook exits 1)", async () => {
+    const repo = await sampleCatalogRepo();
+    await mkdir(join(repo, ".git/hooks"), { recursive: true });
+    await writeFile(join(repo, ".git/hooks/pre-commit"), "#!/bin/sh\necho 'hook says no' >&2\nexit 1\n");
+    await chmod(join(repo, ".git/hooks/pre-commit"), 0o755);
+    const before = repoState(repo);
+    await expectError(applyPlan(await samplePlan(repo), repo, { now: NOW, validate: okValidator }), "GIT_ERROR", /hook says no/);
+    expect(repoState(repo)).toBe(before);
+    expect(git(repo, "branch", "--list", "publish/*").trim()).toBe("");
+  });
+
+  it("a planned file that cannot be written leaves the repository as it was", async () => {
+    const repo = await sampleCatalogRepo();
+    const before = repoState(repo);
+    const plan = await samplePlan(repo);
+    // "products/catalog.json/x" needs catalog.json to be a folder: the write fails after the first file
+    plan.files.push({ path: "products/catalog.json/x.json", action: "create", content: "{}\n" });
+    await expect(applyPlan(plan, repo, { now: NOW, validate: async (d) => { void d; return { errors: [] }; } })).rejects.toThrow();
+    expect(repoState(repo)).toBe(before);
+  });
+
+  it("refuses unsafe planned paths before touching anything", async () => {
+    const repo = await sampleCatalogRepo();
+    for (const p of ["../x.json", "/etc/x", "a/../../x", ".git/config", "a\\b"]) {
+      await expectError(applyPlan({ collectionId: "x", files: [{ path: p, action: "create", content: "" }], warnings: [] }, repo, { validate: okValidator }), "UNSAFE_ID", /safe/);
+    }
+  });
+
+  it("works on a detached HEAD and returns to it on failure", async () => {
+    const repo = await sampleCatalogRepo();
+    git(repo, "checkout", "-q", "--detach");
+    const res = await applyPlan(await samplePlan(repo), repo, { now: NOW, validate: okValidator });
+    expect(res.previous?.branch).toBeUndefined();
+    expect(res.branch).toBe("publish/my-cube-20261122030405");
+  });
+});
+
+describe("planDiffs", () => {
+  it("gives git-style unified diffs for created and updated files", async () => {
+    const repo = await sampleCatalogRepo();
+    const diffs = await planDiffs((await samplePlan(repo)).files);
+    expect(diffs[0]!.diff).toContain("new file mode");
+    expect(diffs[0]!.diff).toContain("+++ b/products/my-cube/collection.json");
+    expect(diffs[0]!.diff).toContain('+  "id": "my-cube"');
+    expect(diffs[1]!.diff).toContain("--- a/products/catalog.json");
+    expect(diffs[1]!.diff).toContain("+++ b/products/catalog.json");
+    expect(diffs[1]!.diff).toMatch(/^\+.*"href": "\.\/my-cube\/collection\.json"/m);
+  });
+});
