@@ -1,0 +1,274 @@
+// Server configuration: xcube's keys (Datasets, DataStores, Styles, DatasetChunkCacheSize), one JSON
+// Schema validated with ajv, YAML/JSON loading with messages naming the file and the field.
+import { readFile } from "node:fs/promises";
+import { dirname, resolve } from "node:path";
+import { Ajv, type ErrorObject } from "ajv";
+import { parse as parseYaml } from "yaml";
+import { EocubeError } from "../core/errors.js";
+import { parseByteSize } from "./cache.js";
+
+/** Safe identifier pattern for dataset, store and style identifiers (they appear in URLs). */
+export const SAFE_ID = /^[A-Za-z0-9_][A-Za-z0-9_.~+-]{0,199}$/;
+
+/** One colour mapping of a style: matplotlib name (or JSON user map) and value range. */
+export interface ColorMappingConfig {
+  ColorBar?: string;
+  ValueRange?: [number, number];
+  /** `lin` (default) or `log`. */
+  Norm?: "lin" | "log";
+}
+
+/** A style: colour mappings per variable name. */
+export interface StyleConfig {
+  Identifier: string;
+  ColorMappings?: Record<string, ColorMappingConfig>;
+}
+
+/** A dataset served directly (xcube's `Datasets` entry). */
+export interface DatasetConfig {
+  Identifier: string;
+  /** Local path (relative to the config file) or, with StoreId, the data id in that store. */
+  Path: string;
+  StoreId?: string;
+  StoreParams?: Record<string, unknown>;
+  Title?: string;
+  Description?: string;
+  /** Style identifier [default "default"]. */
+  Style?: string;
+  /** Variable names or globs (`conc_*`) to publish; all data variables when omitted. */
+  Variables?: string[];
+  /** Hide from /datasets (still served). */
+  Hidden?: boolean;
+}
+
+/** A data store whose datasets matching `Datasets[].Path` (globs) are served (xcube's `DataStores`). */
+export interface DataStoreConfig {
+  Identifier: string;
+  StoreId: string;
+  StoreParams?: Record<string, unknown>;
+  Datasets?: { Path: string; Identifier?: string; Title?: string; Style?: string; Variables?: string[] }[];
+}
+
+/** The whole server configuration. Unknown xcube keys listed in the schema are accepted and ignored. */
+export interface ServerConfig {
+  Datasets?: DatasetConfig[];
+  DataStores?: DataStoreConfig[];
+  Styles?: StyleConfig[];
+  /** Chunk cache bound, bytes or "256M" [default "256M"]. */
+  DatasetChunkCacheSize?: string | number;
+  Address?: string;
+  Port?: number;
+  /** Folder relative paths are resolved against (set by the loader to the config file's folder). */
+  BaseDir?: string;
+  /** Request timeout in milliseconds [default 30000]. */
+  RequestTimeout?: number;
+  ServerTitle?: string;
+}
+
+const idSchema = { type: "string", pattern: SAFE_ID.source };
+const colorMapping = {
+  type: "object",
+  properties: {
+    ColorBar: { type: "string", minLength: 1 },
+    ValueRange: { type: "array", items: { type: "number" }, minItems: 2, maxItems: 2 },
+    Norm: { enum: ["lin", "log"] },
+  },
+  additionalProperties: false,
+};
+const variables = { type: "array", items: { type: "string", minLength: 1 } };
+
+/** The JSON Schema of {@link ServerConfig}. */
+export const SERVER_CONFIG_SCHEMA = {
+  $id: "https://eocube.dev/schemas/server-config.json",
+  type: "object",
+  properties: {
+    Datasets: {
+      type: "array",
+      items: {
+        type: "object",
+        required: ["Identifier", "Path"],
+        properties: {
+          Identifier: idSchema,
+          Path: { type: "string", minLength: 1 },
+          StoreId: { type: "string", minLength: 1 },
+          StoreParams: { type: "object" },
+          Title: { type: "string" },
+          Description: { type: "string" },
+          Style: { type: "string" },
+          Variables: variables,
+          Hidden: { type: "boolean" },
+          FileSystem: { type: "string" },
+          Format: { type: "string" },
+          BoundingBox: {},
+          Attribution: {},
+          GroupTitle: {},
+          Tags: {},
+          ChunkCacheSize: {},
+          TimeSeriesDataset: {},
+        },
+        additionalProperties: false,
+      },
+    },
+    DataStores: {
+      type: "array",
+      items: {
+        type: "object",
+        required: ["Identifier", "StoreId"],
+        properties: {
+          Identifier: idSchema,
+          StoreId: { type: "string", minLength: 1 },
+          StoreParams: { type: "object" },
+          Title: { type: "string" },
+          Datasets: {
+            type: "array",
+            items: {
+              type: "object",
+              required: ["Path"],
+              properties: {
+                Path: { type: "string", minLength: 1 },
+                Title: { type: "string" },
+                Style: { type: "string" },
+                Variables: variables,
+                Identifier: idSchema,
+              },
+              additionalProperties: false,
+            },
+          },
+        },
+        additionalProperties: false,
+      },
+    },
+    Styles: {
+      type: "array",
+      items: {
+        type: "object",
+        required: ["Identifier"],
+        properties: {
+          Identifier: idSchema,
+          ColorMappings: { type: "object", additionalProperties: colorMapping },
+        },
+        additionalProperties: false,
+      },
+    },
+    DatasetChunkCacheSize: { type: ["string", "number"] },
+    Address: { type: "string" },
+    Port: { type: "integer", minimum: 0, maximum: 65535 },
+    BaseDir: { type: "string" },
+    RequestTimeout: { type: "integer", minimum: 1 },
+    ServerTitle: { type: "string" },
+    // xcube keys accepted for compatibility and ignored:
+    Authentication: {},
+    AccessControl: {},
+    ServiceProvider: {},
+    PlaceGroups: {},
+    Viewer: {},
+    TileCacheSize: {},
+    TileComputationMode: {},
+    CustomColorMaps: {},
+    DatasetAttribution: {},
+    StacCatalog: {},
+    Resources: {},
+    DefaultPlaceGroupTitle: {},
+  },
+  additionalProperties: false,
+} as const;
+
+const ajv = new Ajv({ allErrors: true, strict: false });
+const validate = ajv.compile(SERVER_CONFIG_SCHEMA);
+
+function describeAjv(e: ErrorObject): string {
+  const where = e.instancePath === "" ? "(top level)" : e.instancePath.slice(1).replace(/\//g, ".");
+  let msg = `${where} ${e.message ?? "is invalid"}`;
+  if (e.keyword === "additionalProperties") msg += `: ${(e.params as { additionalProperty: string }).additionalProperty}`;
+  if (e.keyword === "enum") msg += `: ${(e.params as { allowedValues: unknown[] }).allowedValues.map((v) => JSON.stringify(v)).join(", ")}`;
+  return msg;
+}
+
+/**
+ * Validates a configuration object against {@link SERVER_CONFIG_SCHEMA} plus cross-checks (unique
+ * identifiers, known Style references, a parseable DatasetChunkCacheSize, ValueRange min ≤ max).
+ * @param source where it came from, for messages (a file path).
+ * @throws EocubeError INVALID_CONFIG with `path` = source, `field` = the first bad field
+ *   (`Datasets.0.Identifier`), `details` = every problem.
+ */
+export function validateServerConfig(config: unknown, source = "server config"): ServerConfig {
+  const problems: { field: string; message: string }[] = [];
+  if (!validate(config)) {
+    for (const e of validate.errors ?? []) {
+      problems.push({ field: e.instancePath.slice(1).replace(/\//g, "."), message: describeAjv(e) });
+    }
+  } else {
+    const c = config as ServerConfig;
+    const ids = new Set<string>();
+    (c.Datasets ?? []).forEach((d, i) => {
+      if (ids.has(d.Identifier)) problems.push({ field: `Datasets.${i}.Identifier`, message: `Datasets.${i}.Identifier ${JSON.stringify(d.Identifier)} is used twice` });
+      ids.add(d.Identifier);
+    });
+    const styles = new Set((c.Styles ?? []).map((s) => s.Identifier));
+    styles.add("default");
+    (c.Datasets ?? []).forEach((d, i) => {
+      if (d.Style !== undefined && !styles.has(d.Style)) problems.push({ field: `Datasets.${i}.Style`, message: `Datasets.${i}.Style ${JSON.stringify(d.Style)} is not an Identifier in Styles` });
+    });
+    (c.Styles ?? []).forEach((s, i) => {
+      for (const [v, m] of Object.entries(s.ColorMappings ?? {})) {
+        if (m.ValueRange && !(m.ValueRange[0] <= m.ValueRange[1])) {
+          problems.push({ field: `Styles.${i}.ColorMappings.${v}.ValueRange`, message: `Styles.${i}.ColorMappings.${v}.ValueRange must be [min, max] with min ≤ max` });
+        }
+      }
+    });
+    if (c.DatasetChunkCacheSize !== undefined && parseByteSize(c.DatasetChunkCacheSize) === undefined) {
+      problems.push({ field: "DatasetChunkCacheSize", message: `DatasetChunkCacheSize ${JSON.stringify(c.DatasetChunkCacheSize)} is not a size like "256M" or "2G"` });
+    }
+  }
+  if (problems.length > 0) {
+    throw new EocubeError("INVALID_CONFIG", `${source}: ${problems.map((p) => p.message).join("; ")}`, {
+      path: source,
+      field: problems[0]!.field,
+      hint: "see examples/server-config.yaml and docs/server.md for the keys eocube serve accepts",
+      details: problems,
+    });
+  }
+  return config as ServerConfig;
+}
+
+/**
+ * Reads and validates a YAML or JSON server configuration file; relative dataset paths are later
+ * resolved against the file's folder (`BaseDir` is set to it unless given).
+ * @throws EocubeError NOT_FOUND (no such file), INVALID_CONFIG (not YAML, or schema problems).
+ */
+export async function loadServerConfig(file: string): Promise<ServerConfig> {
+  let text: string;
+  try {
+    text = await readFile(file, "utf8");
+  } catch (err) {
+    throw new EocubeError("NOT_FOUND", `cannot read the server config ${file}`, { path: file, cause: err, hint: "check the path given with -c/--config" });
+  }
+  let obj: unknown;
+  try {
+    obj = parseYaml(text) ?? {};
+  } catch (err) {
+    throw new EocubeError("INVALID_CONFIG", `${file} is not valid YAML: ${(err as Error).message}`, { path: file, cause: err });
+  }
+  const config = validateServerConfig(obj, file);
+  return { ...config, BaseDir: resolve(dirname(file), config.BaseDir ?? ".") };
+}
+
+/** The chunk cache bound in bytes [default 256 MiB]. */
+export function chunkCacheBytes(config: ServerConfig): number {
+  return config.DatasetChunkCacheSize === undefined ? 256 * 1024 ** 2 : parseByteSize(config.DatasetChunkCacheSize)!;
+}
+
+/** True when `name` matches the glob `pattern` (`*` any run without "/", `**` any run, `?` one character). */
+export function globMatch(pattern: string, name: string): boolean {
+  let re = "";
+  for (let i = 0; i < pattern.length; i++) {
+    const c = pattern[i]!;
+    if (c === "*" && pattern[i + 1] === "*") {
+      re += ".*";
+      i++;
+    } else if (c === "*") re += "[^/]*";
+    else if (c === "?") re += "[^/]";
+    else re += c.replace(/[.+^${}()|[\]\\]/g, "\\$&");
+  }
+  return new RegExp(`^${re}$`).test(name);
+}

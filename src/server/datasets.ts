@@ -1,0 +1,220 @@
+// The served datasets: configuration entries resolved to ids, opened once (lazily), with their grid
+// mapping, pyramid levels, time axis and the shared bounded chunk cache.
+import { isAbsolute, resolve } from "node:path";
+import type { Dataset } from "../core/dataset.js";
+import { EocubeError } from "../core/errors.js";
+import type { BBox, GridMapping } from "../core/gridmapping.js";
+import { toFloat64, type NdArray } from "../core/ndarray.js";
+import type { ReadOptions, Variable } from "../core/variable.js";
+import { LruCache } from "./cache.js";
+import { SAFE_ID, globMatch, type ColorMappingConfig, type ServerConfig } from "./config.js";
+import { buildLevels, type Level } from "./levels.js";
+
+/** A configured dataset, resolved: its id, where it is, and how it is shown. */
+export interface DatasetEntry {
+  id: string;
+  title: string;
+  description?: string;
+  /** Absolute local path, or the data id inside the store when `storeId` is set. */
+  path: string;
+  storeId?: string;
+  storeParams?: Record<string, unknown>;
+  style: string;
+  /** Variable names/globs to publish (all when undefined). */
+  variables?: string[];
+  hidden?: boolean;
+}
+
+/** What the server needs from the rest of eocube; injected so tests and other formats plug in. */
+export interface ServerDeps {
+  /** Opens a dataset entry lazily (metadata + coordinates) with CF decoding applied. */
+  openDataset(entry: DatasetEntry, options?: ReadOptions): Promise<Dataset>;
+  /** The regular grid of a dataset, or undefined when it has none. */
+  readGridMapping(ds: Dataset, options?: ReadOptions): Promise<GridMapping | undefined>;
+  /** The grid's extent in WGS 84 `[west, south, east, north]`. */
+  bboxToWgs84(gm: GridMapping): BBox;
+  /** Data ids of a store (for `DataStores` entries). */
+  listDataIds?(storeId: string, storeParams: Record<string, unknown>, options?: ReadOptions): Promise<string[]>;
+}
+
+/** A dataset ready to serve. */
+export interface ServedDataset {
+  entry: DatasetEntry;
+  dataset: Dataset;
+  gm: GridMapping;
+  /** Extent of pixel edges in WGS 84. */
+  lonLatBbox: BBox;
+  levels: Level[];
+  /** Names of the published data variables that have both spatial dims. */
+  variableNames: string[];
+  /** The time coordinate's name, when there is one. */
+  timeName?: string;
+  /** Time labels (epoch ms). */
+  times?: Float64Array;
+  /** Colour mappings of the entry's style, per variable. */
+  colorMappings: Record<string, ColorMappingConfig>;
+}
+
+/** Options of {@link DatasetsContext}. */
+export interface DatasetsContextOptions {
+  /** Chunk cache bound in bytes. */
+  chunkCacheBytes: number;
+}
+
+/**
+ * Holds the configured datasets and opens each once, on first use. Ids are checked against a safe
+ * pattern before any lookup (UNSAFE_ID), unknown ids give NOT_FOUND naming the ids that exist.
+ */
+export class DatasetsContext {
+  readonly config: ServerConfig;
+  readonly deps: ServerDeps;
+  /** Decoded chunks (float64), bounded in bytes. */
+  readonly chunkCache: LruCache<Float64Array>;
+  #entries?: Promise<DatasetEntry[]>;
+  readonly #open = new Map<string, Promise<ServedDataset>>();
+  readonly #coords = new LruCache<Float64Array | string[]>({ maxBytes: 32 * 1024 ** 2, sizeOf: (v) => (Array.isArray(v) ? v.length * 32 : v.byteLength) });
+
+  constructor(config: ServerConfig, deps: ServerDeps, options: DatasetsContextOptions) {
+    this.config = config;
+    this.deps = deps;
+    this.chunkCache = new LruCache<Float64Array>({ maxBytes: options.chunkCacheBytes });
+  }
+
+  /** The dataset entries: `Datasets`, then the matching data ids of every `DataStores` entry (`store~dataId`). */
+  entries(options?: ReadOptions): Promise<DatasetEntry[]> {
+    this.#entries ??= this.#resolveEntries(options).catch((err) => {
+      this.#entries = undefined;
+      throw err;
+    });
+    return this.#entries;
+  }
+
+  async #resolveEntries(options?: ReadOptions): Promise<DatasetEntry[]> {
+    const base = this.config.BaseDir ?? process.cwd();
+    const out: DatasetEntry[] = [];
+    for (const d of this.config.Datasets ?? []) {
+      out.push({
+        id: d.Identifier,
+        title: d.Title ?? d.Identifier,
+        ...(d.Description ? { description: d.Description } : {}),
+        path: d.StoreId ? d.Path : isAbsolute(d.Path) ? d.Path : resolve(base, d.Path),
+        ...(d.StoreId ? { storeId: d.StoreId, storeParams: d.StoreParams ?? {} } : {}),
+        style: d.Style ?? "default",
+        ...(d.Variables ? { variables: d.Variables } : {}),
+        ...(d.Hidden ? { hidden: true } : {}),
+      });
+    }
+    for (const s of this.config.DataStores ?? []) {
+      if (!this.deps.listDataIds) throw new EocubeError("UNSUPPORTED", "DataStores need a store registry", { field: `DataStores.${s.Identifier}` });
+      const params = { ...(s.StoreParams ?? {}) };
+      if (s.StoreId === "file" && typeof params.root === "string" && !isAbsolute(params.root)) params.root = resolve(base, params.root);
+      const ids = await this.deps.listDataIds(s.StoreId, params, options);
+      for (const pat of s.Datasets ?? [{ Path: "**" }]) {
+        for (const dataId of ids.filter((id) => globMatch(pat.Path, id.replace(/\/+$/, "")))) {
+          const id = pat.Identifier && !/[*?]/.test(pat.Path) ? pat.Identifier : `${s.Identifier}~${dataId.replace(/\/+$/, "").replace(/[^A-Za-z0-9_.~+-]/g, "_")}`;
+          if (out.some((e) => e.id === id)) continue;
+          out.push({
+            id,
+            title: pat.Title ?? dataId,
+            path: dataId,
+            storeId: s.StoreId,
+            storeParams: params,
+            style: pat.Style ?? "default",
+            ...(pat.Variables ? { variables: pat.Variables } : {}),
+          });
+        }
+      }
+    }
+    return out;
+  }
+
+  /**
+   * The served dataset `id`, opened on first use.
+   * @throws EocubeError UNSAFE_ID, NOT_FOUND, UNSUPPORTED (no regular grid), plus the opener's errors.
+   */
+  async get(id: string, options?: ReadOptions): Promise<ServedDataset> {
+    if (!SAFE_ID.test(id) || id.includes("..")) {
+      throw new EocubeError("UNSAFE_ID", `dataset id ${JSON.stringify(id.slice(0, 100))} contains unsafe characters`, {
+        field: "datasetId",
+        hint: "dataset ids use letters, digits and _ . ~ + - only",
+      });
+    }
+    let p = this.#open.get(id);
+    if (!p) {
+      const entries = await this.entries(options);
+      const entry = entries.find((e) => e.id === id);
+      if (!entry) {
+        throw new EocubeError("NOT_FOUND", `dataset ${JSON.stringify(id)} not found`, {
+          field: "datasetId",
+          hint: `served datasets: ${entries.map((e) => e.id).join(", ") || "(none)"}`,
+        });
+      }
+      p = this.#prepare(entry, options);
+      this.#open.set(id, p);
+      p.catch(() => this.#open.delete(id));
+    }
+    return p;
+  }
+
+  async #prepare(entry: DatasetEntry, options?: ReadOptions): Promise<ServedDataset> {
+    const dataset = await this.deps.openDataset(entry, options);
+    const gm = await this.deps.readGridMapping(dataset, options);
+    if (!gm) {
+      throw new EocubeError("UNSUPPORTED", `dataset ${entry.id} has no regular 2-D grid that eocube serve can tile`, {
+        path: entry.path,
+        hint: "rectify swaths or station data into a regular grid first (eocube gen)",
+      });
+    }
+    const variableNames = Object.values(dataset.data_vars)
+      .filter((v) => v.dims.includes(gm.xDim) && v.dims.includes(gm.yDim) && v.dtype !== "str" && v.dtype !== "object")
+      .map((v) => v.name)
+      .filter((n) => !entry.variables || entry.variables.some((p) => globMatch(p, n)));
+    const timeVar = Object.values(dataset.coords).find((v) => v.ndim === 1 && v.dtype === "datetime64[ns]" && v.dims[0] === v.name)
+      ?? Object.values(dataset.coords).find((v) => v.ndim === 1 && v.dtype === "datetime64[ns]");
+    const times = timeVar ? toFloat64(await timeVar.read([], options)) : undefined;
+    const style = (this.config.Styles ?? []).find((s) => s.Identifier === entry.style);
+    return {
+      entry,
+      dataset,
+      gm,
+      lonLatBbox: this.deps.bboxToWgs84(gm),
+      levels: buildLevels(dataset, gm),
+      variableNames,
+      ...(timeVar ? { timeName: timeVar.dims[0]!, times } : {}),
+      colorMappings: style?.ColorMappings ?? {},
+    };
+  }
+
+  /**
+   * The published variable `name` of a served dataset.
+   * @throws EocubeError NOT_FOUND naming the published variables.
+   */
+  variable(sd: ServedDataset, name: string): Variable {
+    const v = sd.variableNames.includes(name) ? sd.dataset.data_vars[name] : undefined;
+    if (!v) {
+      throw new EocubeError("NOT_FOUND", `variable ${JSON.stringify(name.slice(0, 100))} not found in dataset ${sd.entry.id}`, {
+        field: "varName",
+        hint: `variables: ${sd.variableNames.join(", ")}`,
+      });
+    }
+    return v;
+  }
+
+  /** Values of a 1-D coordinate (numbers; times as epoch ms; strings as strings), cached. */
+  async coordValues(sd: ServedDataset, name: string, options?: ReadOptions): Promise<Float64Array | string[]> {
+    const v = sd.dataset.coords[name] ?? sd.dataset.data_vars[name];
+    if (!v || v.ndim !== 1) throw new EocubeError("NOT_FOUND", `no coordinate ${JSON.stringify(name.slice(0, 100))} in dataset ${sd.entry.id}`, { field: "dim", hint: `dimensions: ${Object.keys(sd.dataset.dims).join(", ")}` });
+    return this.#coords.getOrLoad(`${sd.entry.id}\u0000${name}`, async () => {
+      const arr: NdArray = await v.read([], options);
+      return v.dtype === "str" || v.dtype === "object" ? (arr.data as unknown[]).map(String) : toFloat64(arr);
+    });
+  }
+
+  /** Closes every opened dataset. */
+  async close(): Promise<void> {
+    const all = [...this.#open.values()];
+    this.#open.clear();
+    await Promise.all(all.map((p) => p.then((sd) => sd.dataset.close()).catch(() => undefined)));
+    this.chunkCache.clear();
+  }
+}

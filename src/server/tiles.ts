@@ -1,0 +1,145 @@
+// Tile rendering: tile → pyramid level → index map (cached) → only the chunks under it → colours → PNG.
+import { createHash } from "node:crypto";
+import { EocubeError } from "../core/errors.js";
+import type { ReadOptions } from "../core/variable.js";
+import { LruCache } from "./cache.js";
+import type { DatasetsContext, ServedDataset } from "./datasets.js";
+import { sampleLevel, type SliceRef } from "./levels.js";
+import type { ColorMap } from "./render/colormaps.js";
+import { colorize, computeIndexMap, tileToDatasetTransform, type IndexMap, type NormOptions } from "./render/kernel.js";
+import { encodePng } from "./render/png.js";
+import { lonLatToMercator, tileBounds, tileResolution, type TileGrid } from "./render/tilegrid.js";
+
+/** What to render. */
+export interface TileRequest {
+  grid: TileGrid;
+  z: number;
+  y: number;
+  x: number;
+  /** Tile edge in pixels: 256, or 512 with retina. */
+  size: number;
+  slice: SliceRef;
+  cmap: ColorMap;
+  norm: NormOptions;
+}
+
+const indexMaps = new LruCache<IndexMap>({ maxBytes: 64 * 1024 ** 2, sizeOf: (m) => m.rows.byteLength * 2 + 64 });
+const blank = new Map<number, Buffer>();
+
+/** A fully transparent PNG tile of `size` pixels (cached). */
+export function transparentTile(size: number): Buffer {
+  let b = blank.get(size);
+  if (!b) {
+    b = encodePng(new Uint8Array(size * size * 4), size, size, 4, { level: 9 });
+    blank.set(size, b);
+  }
+  return b;
+}
+
+/** The dataset's WGS 84 extent in the tile grid's CRS (`[minx, miny, maxx, maxy]`). */
+function extentInGrid(sd: ServedDataset, grid: TileGrid): [number, number, number, number] {
+  const [w, s, e, n] = sd.lonLatBbox;
+  if (grid.crs === "CRS84") return [w, s, e, n];
+  const [x0, y0] = lonLatToMercator(w, s);
+  const [x1, y1] = lonLatToMercator(e, n);
+  return [x0, y0, x1, y1];
+}
+
+/**
+ * The pyramid level for a tile: the coarsest level whose pixel size is at most the tile's pixel size,
+ * both measured in the dataset CRS at the tile centre.
+ */
+export function chooseLevel(sd: ServedDataset, req: Pick<TileRequest, "grid" | "z" | "y" | "x" | "size">): number {
+  const [minx, miny, maxx, maxy] = tileBounds(req.grid, req.z, req.y, req.x);
+  const res = tileResolution(req.grid, req.z, req.size);
+  const cx = (minx + maxx) / 2;
+  const cy = (miny + maxy) / 2;
+  const t = tileToDatasetTransform(req.grid, sd.gm);
+  const xs = Float64Array.of(cx, cx + res, cx);
+  const ys = Float64Array.of(cy, cy, cy + res);
+  t(xs, ys);
+  const d1 = Math.hypot(xs[1]! - xs[0]!, ys[1]! - ys[0]!);
+  const d2 = Math.hypot(xs[2]! - xs[0]!, ys[2]! - ys[0]!);
+  const srcRes = Math.min(d1, d2);
+  let best = 0;
+  if (!Number.isFinite(srcRes)) return best;
+  for (const l of sd.levels) {
+    if (Math.max(l.resolution[0], l.resolution[1]) <= srcRes * 1.0001) best = l.index;
+  }
+  return best;
+}
+
+/**
+ * Renders one tile as PNG bytes, or returns the cached transparent tile when the tile lies outside the
+ * dataset's extent or holds no valid value.
+ * @throws EocubeError OUT_OF_RANGE for z/y/x outside the tile matrix, plus read errors.
+ */
+export async function renderTile(ctx: DatasetsContext, sd: ServedDataset, req: TileRequest, options?: ReadOptions): Promise<Buffer> {
+  const bounds = tileBounds(req.grid, req.z, req.y, req.x);
+  const ext = extentInGrid(sd, req.grid);
+  const wraps = sd.lonLatBbox[0] > sd.lonLatBbox[2];
+  if (!wraps && (bounds[0] >= ext[2] || bounds[2] <= ext[0] || bounds[1] >= ext[3] || bounds[3] <= ext[1])) {
+    return transparentTile(req.size);
+  }
+  const li = chooseLevel(sd, req);
+  const level = sd.levels[li]!;
+  const key = `${sd.entry.id}\u0000${li}\u0000${req.grid.id}\u0000${req.z}/${req.y}/${req.x}\u0000${req.size}`;
+  let map = indexMaps.get(key);
+  if (!map) {
+    map = computeIndexMap(bounds, req.size, level.transform, level.width, level.height, tileToDatasetTransform(req.grid, sd.gm), sd.gm.isGeographic);
+    indexMaps.set(key, map);
+  }
+  if (!map.window) return transparentTile(req.size);
+  const values = await tileValues(ctx, sd, li, req.slice, map, options);
+  const rgba = new Uint8Array(req.size * req.size * 4);
+  colorize(values, req.cmap, req.norm, rgba);
+  let any = false;
+  for (let k = 3; k < rgba.length; k += 4) if (rgba[k] !== 0) { any = true; break; }
+  return any ? encodePng(rgba, req.size, req.size) : transparentTile(req.size);
+}
+
+/**
+ * The source value under each tile pixel (NaN outside or no data), `[size, size]` row-major; reads only
+ * the chunks the index map touches.
+ */
+export async function tileValues(ctx: DatasetsContext, sd: ServedDataset, li: number, slice: SliceRef, map: IndexMap, options?: ReadOptions): Promise<Float64Array> {
+  const [r0, r1, c0, c1] = map.window!;
+  // gather the distinct rows and columns used (a sparse sample at coarse zooms)
+  const usedR = new Uint8Array(r1 - r0);
+  const usedC = new Uint8Array(c1 - c0);
+  for (let k = 0; k < map.rows.length; k++) {
+    if (map.rows[k]! >= 0) {
+      usedR[map.rows[k]! - r0] = 1;
+      usedC[map.cols[k]! - c0] = 1;
+    }
+  }
+  const rowList: number[] = [];
+  const rowPos = new Int32Array(r1 - r0).fill(-1);
+  usedR.forEach((u, i) => { if (u) { rowPos[i] = rowList.length; rowList.push(r0 + i); } });
+  const colList: number[] = [];
+  const colPos = new Int32Array(c1 - c0).fill(-1);
+  usedC.forEach((u, i) => { if (u) { colPos[i] = colList.length; colList.push(c0 + i); } });
+  const grid = await sampleLevel(ctx.chunkCache, sd.levels, li, slice, Int32Array.from(rowList), Int32Array.from(colList), options);
+  const out = new Float64Array(map.rows.length).fill(NaN);
+  const w = colList.length;
+  for (let k = 0; k < out.length; k++) {
+    const r = map.rows[k]!;
+    if (r < 0) continue;
+    out[k] = grid[rowPos[r - r0]! * w + colPos[map.cols[k]! - c0]!]!;
+  }
+  return out;
+}
+
+/** A strong ETag for a tile response from the request's identity (dataset, variable, slice, style, tile). */
+export function tileEtag(parts: unknown[]): string {
+  return `"${createHash("sha1").update(JSON.stringify(parts)).digest("base64url").slice(0, 27)}"`;
+}
+
+/** Checks vmin/vmax: finite, vmin ≤ vmax, and > 0 for log norm. */
+export function checkRange(vmin: number, vmax: number, norm: "lin" | "log"): void {
+  if (!Number.isFinite(vmin) || !Number.isFinite(vmax)) {
+    throw new EocubeError("INVALID_PARAMS", "vmin and vmax must be finite numbers", { field: "vmin" });
+  }
+  if (vmin > vmax) throw new EocubeError("INVALID_PARAMS", `vmin ${vmin} is greater than vmax ${vmax}`, { field: "vmin", hint: "swap vmin and vmax" });
+  if (norm === "log" && !(vmin > 0)) throw new EocubeError("INVALID_PARAMS", "norm=log needs vmin > 0", { field: "vmin" });
+}
