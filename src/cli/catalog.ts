@@ -1,17 +1,31 @@
-// `eocube catalog`: placeholder until its issue lands.
+// `eocube catalog`: catalog repository commands (`catalog init`).
 import type { Command } from "commander";
-import { EocubeError } from "../core/errors.js";
-import { runAction } from "./run.js";
+import { initCatalog } from "../catalog/osc/init.js";
+import { printJson, runAction } from "./run.js";
 
-/** Registers `eocube catalog` on the program. */
+/** Registers `eocube catalog init <dir> [--json]` on the program. */
 export function register(program: Command): void {
-  program
-    .command("catalog")
-    .description("(not implemented yet)")
+  const catalog = program.command("catalog").description("manage Open Science Catalog repositories");
+  catalog
+    .command("init")
+    .description("create a new, valid OSC catalog git repository (root, seven sub-catalogs, six themes)")
+    .argument("<dir>", "new or empty folder")
     .option("--json", "print JSON")
-    .action(async (opts) => {
+    .option("--verbose", "print more detail")
+    .action(async (dir: string, opts: { json?: boolean; verbose?: boolean }) => {
       await runAction(opts, async () => {
-        throw new EocubeError("UNSUPPORTED", "eocube catalog is not implemented yet");
+        const result = await initCatalog(dir);
+        if (opts.json) {
+          printJson(result);
+          return;
+        }
+        process.stdout.write(
+          `initialised an Open Science Catalog in ${result.dir}: ${result.files.length} files` +
+            (result.commit ? `, commit ${result.commit.slice(0, 12)}` : "") +
+            "\n",
+        );
+        if (opts.verbose) process.stdout.write(result.files.map((f) => `  ${f}`).join("\n") + "\n");
       });
     });
+  catalog.commands.forEach((c) => c.exitOverride());
 }

@@ -1,0 +1,185 @@
+// `catalog init`: a new, valid, empty OSC catalog git repository (root, seven sub-catalogs, the six themes).
+import { execFile } from "node:child_process";
+import { mkdir, readdir, rm, stat, writeFile } from "node:fs/promises";
+import { join, resolve } from "node:path";
+import { promisify } from "node:util";
+import { EocubeError, throwIfAborted } from "../../core/errors.js";
+import { STAC_VERSION, SUB_CATALOGS, ROOT_TITLE } from "./constants.js";
+import { formatJson } from "./json-text.js";
+import { parentLink, rootLink, selfLink, subCatalogEntryLink, viaLink, type Link } from "./links.js";
+import { OSC_THEMES, PREVIEW_SHAPE, THEME_PREVIEWS } from "./themes.js";
+
+const run = promisify(execFile);
+
+/** Description of the root catalog, as in the real OSC. */
+const ROOT_DESCRIPTION =
+  "A catalog of publicly available geoscience products, datasets, workflows, experiments, and resources developed in the frame of scientific research Projects funded by ESA EO (Earth Observation)";
+
+/** Options of {@link initCatalog}. */
+export interface InitCatalogOptions {
+  /** Time stamp of `updated` fields and of the commit (default: now). */
+  now?: Date;
+  /** Create the git repository and first commit (default true). */
+  git?: boolean;
+  signal?: AbortSignal;
+}
+
+/** What {@link initCatalog} made. */
+export interface InitCatalogResult {
+  /** Absolute path of the catalog. */
+  dir: string;
+  /** Files written, relative to `dir`, sorted. */
+  files: string[];
+  /** Hash of the first commit (when git is used). */
+  commit?: string;
+}
+
+/** The files of an empty OSC catalog: catalog-relative path → content (JSON text or bytes). */
+export function emptyCatalogFiles(now: Date = new Date()): Map<string, string | Uint8Array> {
+  const updated = now.toISOString();
+  const files = new Map<string, string | Uint8Array>();
+  const rootLinks: Link[] = [rootLink(0)];
+  for (const sub of SUB_CATALOGS) {
+    rootLinks.push({ rel: "child", href: `./${sub.id}/catalog.json`, type: "application/json", title: sub.title });
+  }
+  rootLinks.push(selfLink("catalog.json"));
+  files.set("catalog.json", formatJson({
+    type: "Catalog",
+    id: "osc",
+    stac_version: STAC_VERSION,
+    description: ROOT_DESCRIPTION,
+    links: rootLinks,
+    updated,
+    title: ROOT_TITLE,
+  }));
+  for (const sub of SUB_CATALOGS) {
+    const links: Link[] = [selfLink(`${sub.id}/catalog.json`), rootLink(1), parentLink(ROOT_TITLE)];
+    if (sub.id === "themes") {
+      for (const theme of OSC_THEMES) links.push(subCatalogEntryLink("themes", theme.id, theme.title));
+    }
+    files.set(`${sub.id}/catalog.json`, formatJson({
+      type: "Catalog",
+      id: sub.id,
+      stac_version: STAC_VERSION,
+      description: sub.description,
+      links,
+      updated,
+      title: sub.title,
+    }));
+  }
+  for (const theme of OSC_THEMES) {
+    files.set(`themes/${theme.id}/catalog.json`, formatJson({
+      type: "Catalog",
+      id: theme.id,
+      stac_version: STAC_VERSION,
+      description: theme.description,
+      links: [
+        selfLink(`themes/${theme.id}/catalog.json`),
+        rootLink(2),
+        {
+          rel: "preview",
+          href: `./${theme.image}`,
+          type: "image/webp",
+          title: "Image",
+          "proj:epsg": null,
+          "proj:shape": [...PREVIEW_SHAPE],
+        },
+        viaLink(theme.via, "Description", "text/html"),
+        parentLink("Themes"),
+      ],
+      updated: theme.updated,
+      keywords: [],
+      title: theme.title,
+    }));
+    files.set(`themes/${theme.id}/${theme.image}`, Buffer.from(THEME_PREVIEWS[theme.id]!, "base64"));
+  }
+  return files;
+}
+
+/**
+ * Creates a new, valid OSC catalog in `dir` (created when missing): the root catalog, the seven
+ * sub-catalogs (products, projects, variables, themes, eo-missions, workflows, experiments) and the six
+ * OSC themes with preview images, then `git init` and a first commit. The committer identity is the
+ * user's git configuration; when none is set, `eocube <eocube@localhost>` is used for this commit only.
+ * On failure nothing is left behind.
+ * @throws EocubeError ALREADY_EXISTS when `dir` exists and is not empty (or is a file); GIT_ERROR when git fails.
+ */
+export async function initCatalog(dir: string, options: InitCatalogOptions = {}): Promise<InitCatalogResult> {
+  const abs = resolve(dir);
+  throwIfAborted(options.signal);
+  let existed = false;
+  try {
+    const st = await stat(abs);
+    existed = true;
+    if (!st.isDirectory()) {
+      throw new EocubeError("ALREADY_EXISTS", `${dir} exists and is not a folder`, { path: dir, hint: "choose a new folder name" });
+    }
+    const entries = await readdir(abs);
+    if (entries.length > 0) {
+      throw new EocubeError("ALREADY_EXISTS", `${dir} is not empty (${entries.length} entr${entries.length === 1 ? "y" : "ies"})`, {
+        path: dir,
+        hint: "catalog init needs a new or empty folder",
+      });
+    }
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
+  }
+  const files = emptyCatalogFiles(options.now ?? new Date());
+  try {
+    for (const [path, content] of files) {
+      throwIfAborted(options.signal);
+      const target = join(abs, path);
+      await mkdir(join(target, ".."), { recursive: true });
+      await writeFile(target, content);
+    }
+    let commit: string | undefined;
+    if (options.git !== false) commit = await gitInitAndCommit(abs, options.now, options.signal);
+    return { dir: abs, files: [...files.keys()].sort(), commit };
+  } catch (err) {
+    // leave nothing half-made: remove what was written
+    if (existed) {
+      for (const entry of await readdir(abs).catch(() => [] as string[])) await rm(join(abs, entry), { recursive: true, force: true });
+    } else {
+      await rm(abs, { recursive: true, force: true });
+    }
+    throw err;
+  }
+}
+
+/** Runs git in `cwd`; errors become GIT_ERROR with git's own message. */
+export async function git(cwd: string, args: string[], signal?: AbortSignal, env?: NodeJS.ProcessEnv): Promise<string> {
+  try {
+    const { stdout } = await run("git", args, { cwd, signal, env: env ?? process.env, maxBuffer: 64 * 1024 * 1024 });
+    return stdout;
+  } catch (err) {
+    const e = err as { stderr?: string; code?: string | number; message: string };
+    if (e.code === "ENOENT") {
+      throw new EocubeError("GIT_ERROR", "git is not installed or not on PATH", { cause: err, hint: "install git" });
+    }
+    throw new EocubeError("GIT_ERROR", `git ${args[0]} failed: ${(e.stderr ?? e.message).trim().split("\n")[0]}`, { path: cwd, cause: err });
+  }
+}
+
+/** `-c user.name=… -c user.email=…` when the user has no git identity configured, else nothing. */
+export async function identityArgs(cwd: string): Promise<string[]> {
+  const get = async (key: string): Promise<string> => {
+    try {
+      return (await run("git", ["config", "--get", key], { cwd })).stdout.trim();
+    } catch {
+      return "";
+    }
+  };
+  const args: string[] = [];
+  if (!(await get("user.name"))) args.push("-c", "user.name=eocube");
+  if (!(await get("user.email"))) args.push("-c", "user.email=eocube@localhost");
+  return args;
+}
+
+async function gitInitAndCommit(dir: string, now: Date | undefined, signal?: AbortSignal): Promise<string> {
+  await git(dir, ["init", "--quiet", "--initial-branch=main"], signal);
+  await git(dir, ["add", "--all"], signal);
+  const env = now ? { ...process.env, GIT_AUTHOR_DATE: now.toISOString(), GIT_COMMITTER_DATE: now.toISOString() } : undefined;
+  const id = await identityArgs(dir);
+  await git(dir, [...id, "commit", "--quiet", "--no-verify", "-m", "Initialise an Open Science Catalog (eocube catalog init)"], signal, env);
+  return (await git(dir, ["rev-parse", "HEAD"], signal)).trim();
+}

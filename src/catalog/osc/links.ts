@@ -1,0 +1,80 @@
+// Link builders with the OSC's rules: relative hrefs, `application/json` for catalog links, prefixed related titles.
+import { OSC_BASE_URL, RELATED_TITLE_PREFIX, ROOT_TITLE, entityFile, type EntityFolder } from "./constants.js";
+
+/** A STAC / OGC API Records link as it appears in the JSON. */
+export interface Link {
+  rel: string;
+  href: string;
+  type?: string;
+  title?: string;
+  [key: string]: unknown;
+}
+
+/** `root` link from an entity two levels down (`../../catalog.json`) or a sub-catalog (`../catalog.json`). */
+export function rootLink(depth: 0 | 1 | 2): Link {
+  const href = depth === 0 ? "./catalog.json" : depth === 1 ? "../catalog.json" : "../../catalog.json";
+  return { rel: "root", href, type: "application/json", title: ROOT_TITLE };
+}
+
+/** `parent` link to the entity folder's catalog (`../catalog.json`), titled like that catalog. */
+export function parentLink(title: string, href = "../catalog.json"): Link {
+  return { rel: "parent", href, type: "application/json", title };
+}
+
+/** `self` link: absolute URL of the file in the public OSC (`path` relative to the catalog root). */
+export function selfLink(path: string): Link {
+  return { rel: "self", href: OSC_BASE_URL + path, type: "application/json" };
+}
+
+/** Relative href from an entity file (two levels down) to another entity: `../../<folder>/<id>/<file>`. */
+export function entityHref(folder: EntityFolder, id: string): string {
+  return `../../${folder}/${id}/${entityFile(folder)}`;
+}
+
+/** Path of an entity file relative to the catalog root: `<folder>/<id>/<file>`. */
+export function entityPath(folder: EntityFolder, id: string): string {
+  return `${folder}/${id}/${entityFile(folder)}`;
+}
+
+/** `related` link from an entity to another entity, titled `"<Prefix>: <title>"` (e.g. "Theme: Oceans"). */
+export function relatedLink(folder: EntityFolder, id: string, title: string): Link {
+  return { rel: "related", href: entityHref(folder, id), type: "application/json", title: `${RELATED_TITLE_PREFIX[folder]}: ${title}` };
+}
+
+/** `child` link from an entity to another entity, titled exactly like the linked file. */
+export function childLink(folder: EntityFolder, id: string, title: string): Link {
+  return { rel: "child", href: entityHref(folder, id), type: "application/json", title };
+}
+
+/** Link from a sub-catalog (`products/catalog.json`) to one of its entries (`./<id>/<file>`). */
+export function subCatalogEntryLink(folder: EntityFolder, id: string, title: string): Link {
+  const rel = folder === "workflows" || folder === "experiments" ? "item" : "child";
+  return { rel, href: `./${id}/${entityFile(folder)}`, type: "application/json", title };
+}
+
+/** `via` link (e.g. the GCMD keyword page titled "Description"). */
+export function viaLink(href: string, title: string, type?: string): Link {
+  return type === undefined ? { rel: "via", href, title } : { rel: "via", href, type, title };
+}
+
+/**
+ * Normalised target of a link seen from the file `fromPath` (catalog-relative): the catalog-relative path
+ * for relative hrefs and hrefs under the public OSC URL, the href itself otherwise.
+ */
+export function linkTarget(fromPath: string, href: string): string {
+  if (href.startsWith(OSC_BASE_URL)) return href.slice(OSC_BASE_URL.length);
+  if (/^[a-z][a-z0-9+.-]*:/i.test(href)) return href;
+  const parts = fromPath.split("/").slice(0, -1);
+  for (const seg of href.split("/")) {
+    if (seg === "" || seg === ".") continue;
+    if (seg === "..") parts.pop();
+    else parts.push(seg);
+  }
+  return parts.join("/");
+}
+
+/** True when `links` already hold a link with the same rel to the same target as `link`. */
+export function hasLink(fromPath: string, links: readonly Link[], link: Link): boolean {
+  const target = linkTarget(fromPath, link.href);
+  return links.some((l) => l.rel === link.rel && typeof l.href === "string" && linkTarget(fromPath, l.href) === target);
+}

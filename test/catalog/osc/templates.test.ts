@@ -1,0 +1,45 @@
+// generate-config: annotated templates that parse as valid configs; no silent overwrite.
+import { mkdtemp, readFile, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { loadDatasetConfig, loadWorkflowConfig } from "../../../src/catalog/osc/config.js";
+import { writeConfigTemplates } from "../../../src/catalog/osc/templates.js";
+import { main } from "../../../src/cli/index.js";
+
+describe("writeConfigTemplates", () => {
+  it("writes both templates, each a valid config with comments on the fields", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "eocube-gc-"));
+    const files = await writeConfigTemplates(dir);
+    expect(files.map((f) => f.slice(dir.length + 1))).toEqual(["dataset-config.yaml", "workflow-config.yaml"]);
+    const d = await loadDatasetConfig(files[0]!);
+    expect(d.collection_id).toBe("my-cube");
+    const w = await loadWorkflowConfig(files[1]!);
+    expect(w.workflow_id).toBe("my-workflow");
+    const text = await readFile(files[0]!, "utf8");
+    for (const field of ["dataset_id", "collection_id", "license_type", "osc_themes", "osc_region", "dataset_status", "access_link",
+      "documentation_link", "visualisation_link", "osc_project", "osc_project_title", "osc_project_url", "cf_parameter", "variables",
+      "osc_missions", "keywords", "osc_project_technical_officer", "store_id", "store_params"]) {
+      expect(text).toContain(`${field}:`);
+    }
+    expect(text).toContain("atmosphere, cryosphere, land, magnetosphere-ionosphere, oceans, solid-earth");
+    expect(text).toContain("planned | ongoing | completed");
+  });
+
+  it("refuses to overwrite without force (ALREADY_EXISTS) and overwrites with it", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "eocube-gc-"));
+    await writeFile(join(dir, "workflow-config.yaml"), "mine\n");
+    await expect(writeConfigTemplates(dir)).rejects.toMatchObject({ code: "ALREADY_EXISTS" });
+    expect(await readFile(join(dir, "workflow-config.yaml"), "utf8")).toBe("mine\n");
+    await expect(readFile(join(dir, "dataset-config.yaml"), "utf8")).rejects.toThrow();
+    await writeConfigTemplates(dir, { force: true });
+    expect(await readFile(join(dir, "workflow-config.yaml"), "utf8")).toContain("workflow_id:");
+  });
+
+  it("CLI: exit 0, then exit 2 without --force, 0 with it", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "eocube-gc-cli-"));
+    expect(await main(["node", "eocube", "generate-config", "-o", dir, "--json"])).toBe(0);
+    expect(await main(["node", "eocube", "generate-config", "-o", dir])).toBe(2);
+    expect(await main(["node", "eocube", "generate-config", "-o", dir, "--force"])).toBe(0);
+  });
+});
