@@ -72,3 +72,18 @@ function dirPrefix(key: string): string {
   const k = norm(key);
   return k === "" ? "" : `${k}/`;
 }
+
+const SHARED = new Map<string, Map<string, Uint8Array>>();
+
+/**
+ * The process-wide MemoryFileSystem of `id`: every call with the same id sees the same objects
+ * (what `memory://id` URLs and the `memory` store address).
+ */
+export function sharedMemoryFileSystem(id = "default"): MemoryFileSystem {
+  let objects = SHARED.get(id);
+  if (!objects) {
+    objects = new Map();
+    SHARED.set(id, objects);
+  }
+  return new MemoryFileSystem(id, objects);
+}

@@ -1,0 +1,86 @@
+// openFormatDataset: the one funnel every format goes through (sniff → reader → CF decoding).
+import { decodeCF } from "../core/cf.js";
+import type { Dataset } from "../core/dataset.js";
+import { EocubeError, isEocubeError } from "../core/errors.js";
+import type { FileSystem } from "../fs/types.js";
+import { getFormatReader, sniffFormat, type FormatId, type FormatOpenOptions } from "./registry.js";
+
+/** Options of {@link openFormatDataset}. */
+export interface OpenFormatOptions extends FormatOpenOptions {
+  /** Skip sniffing and use this format. */
+  format?: FormatId;
+  /** Apply CF decoding (`decodeCF`, core/cf.ts): fill values, scale/offset, times (default true). */
+  decode?: boolean;
+}
+
+/** A printable location of `path` on `fs` (local paths without `file://`). */
+export function displayPath(fs: FileSystem, path: string): string {
+  const root = fs.root.startsWith("file://") ? fs.root.slice("file://".length) : fs.root;
+  const p = path.replace(/^\/+/, "");
+  return p === "" ? root : `${root.replace(/\/+$/, "")}/${p}`;
+}
+
+/**
+ * Opens `path` on `fs` as a Dataset: the format is told by {@link sniffFormat} (or `options.format`),
+ * its reader opens the raw dataset (metadata only, values stay lazy), then CF decoding is applied.
+ * @throws EocubeError NOT_FOUND (nothing at `path`), UNKNOWN_FORMAT, CORRUPT_DATA (the reader failed on
+ *   the bytes: truncated or unparseable files), UNSUPPORTED, plus the file system's errors
+ *   (ACCESS_DENIED, REMOTE_ERROR, TIMEOUT). Every error names the path.
+ */
+export async function openFormatDataset(fs: FileSystem, path: string, options: OpenFormatOptions = {}): Promise<Dataset> {
+  const shown = displayPath(fs, path);
+  let format = options.format;
+  if (format === undefined) {
+    try {
+      format = await sniffFormat(fs, path, options);
+    } catch (err) {
+      if (isEocubeError(err) && (err.code === "UNKNOWN_FORMAT" || err.code === "NOT_FOUND")) {
+        await assertExists(fs, path, shown, options);
+        if (err.code === "UNKNOWN_FORMAT") {
+          throw new EocubeError("UNKNOWN_FORMAT", `cannot tell the data format of ${shown}`, {
+            path: shown,
+            hint: err.hint,
+            cause: err,
+          });
+        }
+      }
+      throw err;
+    }
+  }
+  const reader = await getFormatReader(format);
+  let ds: Dataset;
+  try {
+    ds = await reader.open(fs, path, options);
+  } catch (err) {
+    if (isEocubeError(err)) {
+      if (err.code === "NOT_FOUND" && !err.path) await assertExists(fs, path, shown, options);
+      throw err.path ? err : new EocubeError(err.code, `${err.message} (${shown})`, { path: shown, field: err.field, hint: err.hint, cause: err, details: err.details });
+    }
+    await assertExists(fs, path, shown, options);
+    throw new EocubeError("CORRUPT_DATA", `cannot read ${shown} as ${format}: ${(err as Error)?.message ?? String(err)}`, {
+      path: shown,
+      cause: err,
+      hint: "the file may be truncated or not a valid " + format + " file",
+    });
+  }
+  if (options.decode === false) return ds;
+  return decode(ds, shown);
+}
+
+async function assertExists(fs: FileSystem, path: string, shown: string, options: OpenFormatOptions): Promise<void> {
+  if (fs.root.startsWith("http")) return; // HTTP cannot tell folders from missing objects
+  const found = (await fs.exists(path, options).catch(() => true)) || (await fs.exists(`${path.replace(/\/+$/, "")}/`, options).catch(() => true));
+  if (!found) {
+    throw new EocubeError("NOT_FOUND", `no such file or folder: ${shown}`, { path: shown, hint: "check the path" });
+  }
+}
+
+/** CF decoding (core/cf.ts), with errors naming the path. */
+function decode(ds: Dataset, shown: string): Dataset {
+  try {
+    return decodeCF(ds);
+  } catch (err) {
+    if (isEocubeError(err)) throw err.path ? err : new EocubeError(err.code, `${err.message} (${shown})`, { path: shown, field: err.field, hint: err.hint, cause: err });
+    throw err;
+  }
+}

@@ -1,0 +1,235 @@
+// Read-only FileSystem over HTTP(S) with Range requests, a per-request timeout and bounded retries.
+import { EocubeError, throwIfAborted } from "../core/errors.js";
+import type { ReadOptions } from "../core/variable.js";
+import type { FileSystem } from "./types.js";
+
+/** Options of {@link HttpsFileSystem}. */
+export interface HttpsFileSystemOptions {
+  /** Per-request timeout in milliseconds (default 30 000). A request that does not answer in time fails with TIMEOUT. */
+  timeoutMs?: number;
+  /** How many times a request is retried after a 5xx answer, a network error or a timeout (default 2). */
+  retries?: number;
+  /** Wait before the first retry in milliseconds, doubled for each further retry (default 200). */
+  retryDelayMs?: number;
+  /** Extra request headers (e.g. `Authorization`); never printed in errors. */
+  headers?: Record<string, string>;
+}
+
+/**
+ * A read-only {@link FileSystem} over a URL prefix (`https://host/path`), using `fetch`.
+ * `getRange` sends an HTTP Range request (RFC 9110 §14.2); servers answering 200 with the whole body are
+ * sliced. HTTPS cannot list folders, so `list` returns `[]`.
+ *
+ * Errors (each naming the URL without credentials or query string):
+ * 404 → `get` resolves `undefined`, `getRange` throws NOT_FOUND; 401/403 → ACCESS_DENIED;
+ * 5xx (after the retries) → REMOTE_ERROR; no answer within `timeoutMs` (after the retries) → TIMEOUT;
+ * `put`/`delete` → READ_ONLY; an aborted signal → CANCELLED.
+ */
+export class HttpsFileSystem implements FileSystem {
+  readonly root: string;
+  readonly #base: string;
+  /** Query string kept on every request (`?token=…`), never printed. */
+  readonly #query: string;
+  readonly #timeoutMs: number;
+  readonly #retries: number;
+  readonly #retryDelayMs: number;
+  readonly #headers: Record<string, string>;
+  /** Number of HTTP requests sent so far (retries included). */
+  requestCount = 0;
+
+  /** @param root URL prefix, `http://` or `https://`; a trailing '/' is optional. */
+  constructor(root: string, options: HttpsFileSystemOptions = {}) {
+    let url: URL;
+    try {
+      url = new URL(root);
+    } catch (err) {
+      throw new EocubeError("INVALID_ARGUMENT", `not a valid URL: ${redactUrl(root)}`, { path: redactUrl(root), cause: err });
+    }
+    if (url.protocol !== "https:" && url.protocol !== "http:") {
+      throw new EocubeError("INVALID_ARGUMENT", `not an http(s) URL: ${redactUrl(root)}`, { path: redactUrl(root) });
+    }
+    this.#query = url.search;
+    url.search = "";
+    url.hash = "";
+    this.#base = url.href.replace(/\/+$/, "");
+    this.root = redactUrl(this.#base) + (this.#query ? "?…" : "");
+    this.#timeoutMs = options.timeoutMs ?? 30_000;
+    this.#retries = options.retries ?? 2;
+    this.#retryDelayMs = options.retryDelayMs ?? 200;
+    this.#headers = { ...(options.headers ?? {}) };
+    if (url.username || url.password) {
+      // Credentials in the URL become a Basic header: fetch refuses URLs with credentials.
+      const user = decodeURIComponent(url.username);
+      const pass = decodeURIComponent(url.password);
+      this.#headers.authorization ??= `Basic ${Buffer.from(`${user}:${pass}`).toString("base64")}`;
+      url.username = "";
+      url.password = "";
+      this.#base = url.href.replace(/\/+$/, "");
+    }
+  }
+
+  /** The full URL of a key (with credentials removed). */
+  url(key: string): string {
+    const k = key.replace(/^\/+/, "");
+    return (k === "" ? this.#base : `${this.#base}/${k.split("/").map(encodeURIComponent).join("/")}`) + this.#query;
+  }
+
+  async get(key: string, options?: ReadOptions): Promise<Uint8Array | undefined> {
+    const res = await this.#fetch(key, "GET", {}, options);
+    if (res === undefined) return undefined;
+    return new Uint8Array(await res.arrayBuffer());
+  }
+
+  async getRange(key: string, offset: number, length?: number, options?: ReadOptions): Promise<Uint8Array> {
+    if (length === 0) return new Uint8Array(0);
+    let range: string;
+    if (offset < 0) range = `bytes=${offset}`; // suffix range: the last -offset bytes
+    else if (length === undefined) range = `bytes=${offset}-`;
+    else range = `bytes=${offset}-${offset + length - 1}`;
+    const res = await this.#fetch(key, "GET", { range }, options);
+    if (res === undefined) {
+      throw new EocubeError("NOT_FOUND", `no such object: ${redactUrl(this.url(key))}`, {
+        path: redactUrl(this.url(key)),
+        hint: "check the URL",
+      });
+    }
+    const bytes = new Uint8Array(await res.arrayBuffer());
+    if (res.status === 206) return bytes;
+    if (res.status === 416) return new Uint8Array(0);
+    // The server ignored the Range header and sent the whole object.
+    const start = offset < 0 ? Math.max(0, bytes.length + offset) : Math.min(offset, bytes.length);
+    const end = length === undefined || offset < 0 ? bytes.length : Math.min(bytes.length, start + length);
+    return bytes.subarray(start, end);
+  }
+
+  async put(key: string): Promise<void> {
+    throw new EocubeError("READ_ONLY", `${this.root} is read-only (HTTP)`, { path: redactUrl(this.url(key)) });
+  }
+
+  /** HTTP(S) cannot list folders: always `[]`. */
+  async list(_prefix: string, options?: ReadOptions): Promise<string[]> {
+    throwIfAborted(options?.signal);
+    return [];
+  }
+
+  async delete(key: string): Promise<void> {
+    throw new EocubeError("READ_ONLY", `${this.root} is read-only (HTTP)`, { path: redactUrl(this.url(key)) });
+  }
+
+  /** HEAD request; a folder prefix (ending in '/') cannot be checked over HTTP and gives false. */
+  async exists(key: string, options?: ReadOptions): Promise<boolean> {
+    if (key.endsWith("/")) return false;
+    const res = await this.#fetch(key, "HEAD", {}, options);
+    return res !== undefined;
+  }
+
+  /** Sends one request with timeout and retries; resolves undefined on 404/410. */
+  async #fetch(
+    key: string,
+    method: "GET" | "HEAD",
+    headers: Record<string, string>,
+    options?: ReadOptions,
+  ): Promise<Response | undefined> {
+    const url = this.url(key);
+    const shown = redactUrl(url);
+    let lastError: EocubeError | undefined;
+    for (let attempt = 0; attempt <= this.#retries; attempt++) {
+      throwIfAborted(options?.signal);
+      if (attempt > 0) await sleep(this.#retryDelayMs * 2 ** (attempt - 1), options?.signal);
+      const timeout = AbortSignal.timeout(this.#timeoutMs);
+      const signal = options?.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
+      let res: Response;
+      try {
+        this.requestCount++;
+        res = await fetch(url, { method, headers: { ...this.#headers, ...headers }, signal });
+      } catch (err) {
+        throwIfAborted(options?.signal);
+        if (timeout.aborted) {
+          lastError = new EocubeError("TIMEOUT", `no answer from ${shown} within ${this.#timeoutMs} ms`, {
+            path: shown,
+            cause: err,
+            hint: "the server is slow or unreachable; raise the timeout (store_params.timeout) or try later",
+          });
+        } else {
+          lastError = new EocubeError("REMOTE_ERROR", `cannot reach ${shown}: ${causeMessage(err)}`, {
+            path: shown,
+            cause: err,
+            hint: "check the URL and the network",
+          });
+        }
+        continue;
+      }
+      if (res.ok || res.status === 416) {
+        if (method === "HEAD") await res.body?.cancel();
+        return readBodyWithTimeout(res, timeout, shown, this.#timeoutMs);
+      }
+      await res.body?.cancel().catch(() => undefined);
+      if (res.status === 404 || res.status === 410) return undefined;
+      if (res.status === 401 || res.status === 403) {
+        throw new EocubeError("ACCESS_DENIED", `access denied (HTTP ${res.status}) to ${shown}`, {
+          path: shown,
+          hint: "the server needs credentials or refuses them; check the URL's access rights",
+        });
+      }
+      lastError = new EocubeError("REMOTE_ERROR", `HTTP ${res.status} ${res.statusText} from ${shown}`, {
+        path: shown,
+        hint: res.status >= 500 ? "the server failed; try again later" : "the server refused the request",
+      });
+      if (res.status < 500) throw lastError;
+    }
+    throw lastError!;
+  }
+}
+
+/** Wraps a response so that reading its body still honours the timeout (a stalled body → TIMEOUT). */
+function readBodyWithTimeout(res: Response, timeout: AbortSignal, shown: string, ms: number): Response {
+  const original = res.arrayBuffer.bind(res);
+  res.arrayBuffer = async () => {
+    try {
+      return await original();
+    } catch (err) {
+      if (timeout.aborted) {
+        throw new EocubeError("TIMEOUT", `the body of ${shown} did not arrive within ${ms} ms`, { path: shown, cause: err });
+      }
+      throw new EocubeError("REMOTE_ERROR", `reading ${shown} failed: ${causeMessage(err)}`, { path: shown, cause: err });
+    }
+  };
+  return res;
+}
+
+/**
+ * A URL safe to print: user name, password and query string removed (`?…` marks a removed query).
+ * Strings that are not URLs are returned unchanged.
+ */
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    const query = u.search ? "?…" : "";
+    u.username = "";
+    u.password = "";
+    u.search = "";
+    u.hash = "";
+    return u.href + query;
+  } catch {
+    return url;
+  }
+}
+
+function causeMessage(err: unknown): string {
+  const cause = (err as { cause?: { code?: string; message?: string } })?.cause;
+  return cause?.code ?? cause?.message ?? (err as Error)?.message ?? String(err);
+}
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const t = setTimeout(resolve, ms);
+    signal?.addEventListener(
+      "abort",
+      () => {
+        clearTimeout(t);
+        reject(new EocubeError("CANCELLED", "The operation was aborted.", { cause: signal.reason }));
+      },
+      { once: true },
+    );
+  });
+}

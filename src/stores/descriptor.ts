@@ -1,0 +1,112 @@
+// Builds xcube's DatasetDescriptor from an opened Dataset: metadata, CRS/bbox/resolution, time range.
+import type { Dataset } from "../core/dataset.js";
+import { isEocubeError } from "../core/errors.js";
+import type { BBox, GridMapping } from "../core/gridmapping.js";
+import { bboxToWgs84, readGridMapping } from "../core/gridmapping-read.js";
+import { numberAt } from "../core/ndarray.js";
+import type { ReadOptions, Variable } from "../core/variable.js";
+import { timeCoordName } from "./subset.js";
+import type { DatasetDescriptor, VariableDescriptor } from "./types.js";
+
+/**
+ * The dataset's GridMapping (core/gridmapping-read.ts `readGridMapping`), or undefined when the data have no
+ * regular grid (swaths, station data) or an unusable CRS.
+ * @throws the I/O errors of reading coordinates (ACCESS_DENIED, TIMEOUT, …); "no grid" is not an error.
+ */
+export async function gridMappingOf(ds: Dataset, options?: ReadOptions): Promise<GridMapping | undefined> {
+  try {
+    return await readGridMapping(ds, options);
+  } catch (err) {
+    if (isEocubeError(err, "UNSUPPORTED")) return undefined;
+    throw err;
+  }
+}
+
+/** ISO 8601 'Z' text of epoch milliseconds, without a zero fraction (`2017-01-16T10:09:22Z`). */
+export function isoTime(ms: number): string {
+  return new Date(ms).toISOString().replace(/\.000Z$/, "Z");
+}
+
+/** Describes one variable (no I/O). */
+export function describeVariable(v: Variable): VariableDescriptor {
+  return { name: v.name, dtype: v.dtype, dims: [...v.dims], shape: [...v.shape], chunks: [...v.chunks], attrs: { ...v.attrs } };
+}
+
+/** `[first, last]` ISO times of the dataset's time coordinate (NaT skipped), or undefined. */
+export async function timeRangeOf(ds: Dataset, options?: ReadOptions): Promise<[string, string] | undefined> {
+  const name = timeCoordName(ds);
+  if (!name) return undefined;
+  const arr = await ds.coords[name]!.read([], options);
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (let i = 0; i < ds.coords[name]!.size; i++) {
+    const t = numberAt(arr.data, i);
+    if (Number.isNaN(t)) continue;
+    if (t < lo) lo = t;
+    if (t > hi) hi = t;
+  }
+  return lo <= hi ? [isoTime(lo), isoTime(hi)] : undefined;
+}
+
+/**
+ * xcube's DatasetDescriptor of an opened dataset: reads only coordinates (for bbox and time range).
+ * bbox is the pixel-edge extent in the data CRS; `bbox_wgs84` is added for projected CRSs.
+ * @throws the I/O errors of reading coordinates.
+ */
+export async function describeDatasetObject(ds: Dataset, dataId: string, options?: ReadOptions): Promise<DatasetDescriptor> {
+  const gm = await gridMappingOf(ds, options);
+  const desc: DatasetDescriptor = { data_id: dataId, data_type: "dataset", dims: { ...ds.dims }, coords: {}, data_vars: {}, attrs: { ...ds.attrs } };
+  if (gm) {
+    desc.crs = gm.crs;
+    desc.bbox = [...gm.bbox] as BBox;
+    if (!gm.isGeographic) {
+      try {
+        desc.bbox_wgs84 = bboxToWgs84(gm);
+      } catch (err) {
+        if (!isEocubeError(err, "UNSUPPORTED")) throw err;
+      }
+    }
+    desc.spatial_res = gm.resolution[0];
+  }
+  const tr = await timeRangeOf(ds, options);
+  if (tr) desc.time_range = tr;
+  for (const [k, v] of Object.entries(ds.coords)) desc.coords[k] = describeVariable(v);
+  for (const [k, v] of Object.entries(ds.data_vars)) desc.data_vars[k] = describeVariable(v);
+  // Field order as xcube prints it.
+  const { data_id, data_type, crs, bbox, bbox_wgs84, time_range, spatial_res, dims, coords, data_vars, attrs } = desc;
+  return JSON.parse(JSON.stringify({ data_id, data_type, crs, bbox, bbox_wgs84, time_range, spatial_res, dims, coords, data_vars, attrs }, jsonSafe)) as DatasetDescriptor;
+}
+
+/** JSON replacer: bigint → number, typed arrays → arrays, NaN/±Infinity → strings as xarray prints them. */
+export function jsonSafe(_key: string, value: unknown): unknown {
+  if (typeof value === "bigint") return Number(value);
+  if (typeof value === "number" && !Number.isFinite(value)) return Number.isNaN(value) ? "NaN" : value > 0 ? "Infinity" : "-Infinity";
+  if (ArrayBuffer.isView(value) && !(value instanceof DataView)) return Array.from(value as unknown as ArrayLike<number | bigint>, (x) => (typeof x === "bigint" ? Number(x) : x));
+  return value;
+}
+
+/** First value, last value and length of a 1-D coordinate (for the human describe table). */
+export interface CoordSummary {
+  size: number;
+  first: number | string;
+  last: number | string;
+}
+
+/** Summaries of the 1-D coordinates with at most `maxSize` values (reads them). */
+export async function summarizeCoords(ds: Dataset, options?: ReadOptions & { maxSize?: number }): Promise<Record<string, CoordSummary>> {
+  const out: Record<string, CoordSummary> = {};
+  for (const [k, v] of Object.entries(ds.coords)) {
+    if (v.dims.length !== 1 || v.size === 0 || v.size > (options?.maxSize ?? 1_000_000)) continue;
+    const arr = await v.read([], options);
+    const at = (i: number): number | string => {
+      if (v.dtype === "datetime64[ns]") {
+        const t = numberAt(arr.data, i);
+        return Number.isNaN(t) ? "NaT" : isoTime(t);
+      }
+      const x = (arr.data as ArrayLike<unknown>)[i];
+      return typeof x === "string" ? x : numberAt(arr.data, i);
+    };
+    out[k] = { size: v.size, first: at(0), last: at(v.size - 1) };
+  }
+  return out;
+}

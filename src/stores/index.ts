@@ -1,0 +1,35 @@
+// The stores layer's public API: xcube's DataStore framework in TypeScript.
+export type {
+  DataStore,
+  MutableDataStore,
+  DatasetDescriptor,
+  VariableDescriptor,
+  OpenParams,
+  SearchQuery,
+  WriteDataOptions,
+  JsonSchema,
+} from "./types.js";
+export { isMutableDataStore } from "./types.js";
+export {
+  newDataStore,
+  listDataStoreIds,
+  getDataStoreParamsSchema,
+  getDataStoreInfo,
+  findDataStoreIds,
+  type DataStoreId,
+  type DataStoreInfo,
+} from "./registry.js";
+export { FsDataStore, OPEN_PARAMS_SCHEMA, checkDataId, type FsDataStoreOptions } from "./fsstore.js";
+export { openDataset, describeDataset, resolveSource, type OpenDatasetOptions } from "./open.js";
+export {
+  describeDatasetObject,
+  describeVariable,
+  gridMappingOf,
+  timeRangeOf,
+  summarizeCoords,
+  isoTime,
+  jsonSafe,
+  type CoordSummary,
+} from "./descriptor.js";
+export { applyOpenParams, windowDataset, windowVariable, selectVariables, type IndexWindows } from "./subset.js";
+export { validateParams, formatAjvError } from "./params.js";

@@ -1,0 +1,201 @@
+// The data-store registry: store id → params JSON Schema + factory (xcube's new_data_store / get_data_store_params_schema).
+import { EocubeError } from "../core/errors.js";
+import { FileFileSystem } from "../fs/file.js";
+import { HttpsFileSystem } from "../fs/https.js";
+import { sharedMemoryFileSystem } from "../fs/memory.js";
+import { S3FileSystem } from "../fs/s3.js";
+import { subFileSystem } from "../fs/url.js";
+import { FsDataStore } from "./fsstore.js";
+import { validateParams } from "./params.js";
+import type { DataStore, JsonSchema, MutableDataStore } from "./types.js";
+
+/** Store ids eocube knows. */
+export type DataStoreId = "file" | "memory" | "https" | "s3";
+
+/** A registered data store: title, params schema and factory (params are already validated). */
+export interface DataStoreInfo {
+  storeId: DataStoreId;
+  title: string;
+  /** True when the store can write (`writeData`/`deleteData`). */
+  mutable: boolean;
+  paramsSchema: JsonSchema;
+  create(params: Record<string, unknown>): DataStore;
+}
+
+const maxDepth = { type: "integer", minimum: 1, default: 3, description: "folder levels listDataIds descends" };
+const readOnly = { type: "boolean", default: false, description: "refuse writes and deletes" };
+
+const STORAGE_OPTIONS_SCHEMA: JsonSchema = {
+  type: "object",
+  properties: {
+    endpoint_url: { type: "string", description: "endpoint of an S3-compatible service, e.g. http://127.0.0.1:4568" },
+    region: { type: "string", description: "region (default us-east-1)" },
+    anon: { type: "boolean", description: "unsigned requests for public buckets" },
+    key: { type: "string", description: "access key id" },
+    secret: { type: "string", description: "secret access key" },
+    token: { type: "string", description: "session token" },
+    force_path_style: { type: "boolean", description: "path-style addressing (default true with endpoint_url)" },
+    timeout: { type: "number", exclusiveMinimum: 0, description: "per-request timeout in seconds (default 30)" },
+  },
+  additionalProperties: false,
+};
+
+const STORES: Record<DataStoreId, DataStoreInfo> = {
+  file: {
+    storeId: "file",
+    title: "Local file system",
+    mutable: true,
+    paramsSchema: {
+      type: "object",
+      properties: { root: { type: "string", default: ".", description: "root folder" }, max_depth: maxDepth, read_only: readOnly },
+      additionalProperties: false,
+    },
+    create: (p) =>
+      new FsDataStore("file", p, new FileFileSystem(p.root as string, { readOnly: p.read_only as boolean }), {
+        readOnly: p.read_only as boolean,
+        maxDepth: p.max_depth as number,
+      }),
+  },
+  memory: {
+    storeId: "memory",
+    title: "In-memory store (process-wide, per root id)",
+    mutable: true,
+    paramsSchema: {
+      type: "object",
+      properties: {
+        root: { type: "string", default: "default", description: "id of the memory space; stores with the same root share data" },
+        max_depth: maxDepth,
+        read_only: readOnly,
+      },
+      additionalProperties: false,
+    },
+    create: (p) => {
+      const [id, ...rest] = (p.root as string).split("/");
+      const fs = subFileSystem(sharedMemoryFileSystem(id || "default"), rest.join("/"));
+      return new FsDataStore("memory", p, fs, { readOnly: p.read_only as boolean, maxDepth: p.max_depth as number });
+    },
+  },
+  https: {
+    storeId: "https",
+    title: "HTTP(S) server (read-only, Range requests; cannot list)",
+    mutable: false,
+    paramsSchema: {
+      type: "object",
+      properties: {
+        root: { type: "string", pattern: "^https?://", description: "URL prefix, e.g. https://example.com/data" },
+        timeout: { type: "number", exclusiveMinimum: 0, default: 30, description: "per-request timeout in seconds" },
+        retries: { type: "integer", minimum: 0, default: 2, description: "retries after 5xx answers and timeouts" },
+        max_depth: maxDepth,
+      },
+      required: ["root"],
+      additionalProperties: false,
+    },
+    create: (p) =>
+      readOnlyStore(
+        new FsDataStore(
+          "https",
+          p,
+          new HttpsFileSystem(p.root as string, { timeoutMs: (p.timeout as number) * 1000, retries: p.retries as number }),
+          { readOnly: true, maxDepth: p.max_depth as number },
+        ),
+      ),
+  },
+  s3: {
+    storeId: "s3",
+    title: "Amazon S3 or S3-compatible object storage",
+    mutable: true,
+    paramsSchema: {
+      type: "object",
+      properties: {
+        root: { type: "string", pattern: "^[A-Za-z0-9][A-Za-z0-9._-]{1,62}(/.*)?$", description: "bucket[/prefix]" },
+        storage_options: STORAGE_OPTIONS_SCHEMA,
+        max_depth: maxDepth,
+        read_only: readOnly,
+      },
+      required: ["root"],
+      additionalProperties: false,
+    },
+    create: (p) => {
+      const [bucket, ...rest] = (p.root as string).split("/");
+      const so = (p.storage_options ?? {}) as Record<string, unknown>;
+      const fs = new S3FileSystem(bucket!, {
+        prefix: rest.join("/"),
+        endpointUrl: so.endpoint_url as string | undefined,
+        region: so.region as string | undefined,
+        anon: so.anon as boolean | undefined,
+        key: so.key as string | undefined,
+        secret: so.secret as string | undefined,
+        token: so.token as string | undefined,
+        forcePathStyle: so.force_path_style as boolean | undefined,
+        timeoutMs: so.timeout !== undefined ? (so.timeout as number) * 1000 : undefined,
+      });
+      return new FsDataStore("s3", p, fs, { readOnly: p.read_only as boolean, maxDepth: p.max_depth as number });
+    },
+  },
+};
+
+/** A read-only view of a store: no writeData/deleteData methods. */
+function readOnlyStore(store: FsDataStore): DataStore {
+  return {
+    storeId: store.storeId,
+    storeParams: store.storeParams,
+    root: store.root,
+    listDataIds: (o) => store.listDataIds(o),
+    hasData: (id, o) => store.hasData(id, o),
+    describeData: (id, p, o) => store.describeData(id, p, o),
+    searchData: (q, o) => store.searchData(q, o),
+    openData: (id, p, o) => store.openData(id, p, o),
+    getOpenDataParamsSchema: (id, o) => store.getOpenDataParamsSchema(id, o),
+  };
+}
+
+/** Ids of the registered data stores (`file`, `memory`, `https`, `s3`). */
+export function listDataStoreIds(): DataStoreId[] {
+  return Object.keys(STORES) as DataStoreId[];
+}
+
+/**
+ * The registration of `storeId`.
+ * @throws EocubeError UNKNOWN_STORE naming the known ids.
+ */
+export function getDataStoreInfo(storeId: string): DataStoreInfo {
+  const info = (STORES as Record<string, DataStoreInfo>)[storeId];
+  if (!info) {
+    throw new EocubeError("UNKNOWN_STORE", `no data store ${JSON.stringify(storeId)}`, {
+      field: "store_id",
+      hint: `known store ids: ${listDataStoreIds().join(", ")}`,
+    });
+  }
+  return info;
+}
+
+/** The JSON Schema of a store's `store_params` (a copy). @throws EocubeError UNKNOWN_STORE. */
+export function getDataStoreParamsSchema(storeId: string): JsonSchema {
+  return structuredClone(getDataStoreInfo(storeId).paramsSchema);
+}
+
+/**
+ * Creates a data store (xcube's `new_data_store(store_id, **store_params)`): `file` {root, max_depth,
+ * read_only}, `memory` {root (memory id)}, `https` {root URL, timeout (s), retries}, `s3` {root
+ * "bucket/prefix", storage_options {endpoint_url, region, anon, key, secret, token, timeout}}.
+ * `file`, `memory` and `s3` stores are {@link MutableDataStore}s.
+ * @throws EocubeError UNKNOWN_STORE, INVALID_PARAMS (message quotes the schema, e.g. `store_params/root must be string`).
+ */
+export function newDataStore(storeId: "file" | "memory" | "s3", storeParams?: Record<string, unknown>): MutableDataStore;
+export function newDataStore(storeId: string, storeParams?: Record<string, unknown>): DataStore;
+export function newDataStore(storeId: string, storeParams: Record<string, unknown> = {}): DataStore {
+  const info = getDataStoreInfo(storeId);
+  const params = validateParams(info.paramsSchema, storeParams, "store_params");
+  return info.create(params);
+}
+
+/**
+ * The ids of the stores that can open data of `source`'s kind, from its URL scheme
+ * (`https`/`http` → https, `s3://` → s3, `memory://` → memory, anything else → file).
+ */
+export function findDataStoreIds(source: string): DataStoreId[] {
+  if (/^https?:\/\//i.test(source)) return ["https"];
+  if (/^s3:\/\//i.test(source)) return ["s3"];
+  if (/^memory:\/\//i.test(source)) return ["memory"];
+  return ["file"];
+}

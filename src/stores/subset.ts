@@ -1,0 +1,165 @@
+// Lazy subsetting of a Dataset by index windows, variable names, bbox and time_range (xcube's open_params).
+import type { Dataset } from "../core/dataset.js";
+import { EocubeError } from "../core/errors.js";
+import type { BBox, GridMapping } from "../core/gridmapping.js";
+import { numberAt } from "../core/ndarray.js";
+import { normalizeSelection, type Selection } from "../core/selection.js";
+import type { Variable } from "../core/variable.js";
+import type { OpenParams } from "./types.js";
+
+/** Half-open index windows `[start, stop)` per dimension name. */
+export type IndexWindows = Record<string, [number, number]>;
+
+/**
+ * A variable showing the window `windows` of `v` (dimensions not named are whole). Reading it reads
+ * the parent with offset selections, so only the parent's chunks inside the window are touched.
+ */
+export function windowVariable(v: Variable, windows: IndexWindows): Variable {
+  const offsets = v.dims.map((d, i) => windows[d] ?? [0, v.shape[i]!]);
+  if (offsets.every(([s, e], i) => s === 0 && e === v.shape[i])) return v;
+  const shape = offsets.map(([s, e]) => e - s);
+  return v.with({
+    shape,
+    chunks: v.chunks.map((c, i) => Math.min(c, shape[i]!)),
+    read: (selection: Selection = [], options) => {
+      let norm;
+      try {
+        norm = normalizeSelection(shape, selection);
+      } catch (err) {
+        throw new EocubeError("OUT_OF_RANGE", `variable ${v.name}: ${(err as Error).message}`, { field: v.name, cause: err });
+      }
+      const parentSel: Selection = norm.map((d, i) => {
+        const off = offsets[i]![0];
+        return d.drop ? off + d.start : [off + d.start, off + d.stop];
+      });
+      return v.read(parentSel, options);
+    },
+  });
+}
+
+/** The dataset with every variable windowed (see {@link windowVariable}); overviews are dropped. */
+export function windowDataset(ds: Dataset, windows: IndexWindows): Dataset {
+  if (Object.keys(windows).length === 0) return ds;
+  const map = (vars: Record<string, Variable>) =>
+    Object.fromEntries(Object.entries(vars).map(([k, v]) => [k, windowVariable(v, windows)]));
+  return ds.with({ coords: map(ds.coords), data_vars: map(ds.data_vars), overviews: [] });
+}
+
+/**
+ * Keeps only the data variables `names` (coordinates stay).
+ * @throws EocubeError NOT_FOUND naming the unknown variable and listing the available ones.
+ */
+export function selectVariables(ds: Dataset, names: string[]): Dataset {
+  for (const n of names) {
+    if (!(n in ds.data_vars)) {
+      throw new EocubeError("NOT_FOUND", `variable ${JSON.stringify(n)} not found`, {
+        field: "open_params/variable_names",
+        hint: `available data variables: ${Object.keys(ds.data_vars).join(", ")}`,
+      });
+    }
+  }
+  return ds.with({ data_vars: Object.fromEntries(names.map((n) => [n, ds.data_vars[n]!])) });
+}
+
+/** Index window `[start, stop)` of the values of a 1-D coordinate lying in `[lo, hi]` (either order of values). */
+export function windowOfValues(values: ArrayLike<number>, lo: number, hi: number): [number, number] {
+  let start = -1;
+  let stop = -1;
+  for (let i = 0; i < values.length; i++) {
+    const x = values[i]!;
+    if (x >= lo && x <= hi) {
+      if (start < 0) start = i;
+      stop = i + 1;
+    }
+  }
+  return start < 0 ? [0, 0] : [start, stop];
+}
+
+/** Parses an ISO time of `time_range`; a date-only end means the end of that day. Returns epoch ms. */
+export function parseTimeBound(text: string, isEnd: boolean): number {
+  const dateOnly = /^\d{4}-\d{2}-\d{2}$/.test(text);
+  const iso = dateOnly ? `${text}T00:00:00Z` : /[zZ]|[+-]\d{2}:?\d{2}$/.test(text) ? text : `${text}Z`;
+  const ms = Date.parse(iso);
+  if (Number.isNaN(ms)) {
+    throw new EocubeError("INVALID_PARAMS", `open_params/time_range: ${JSON.stringify(text)} is not an ISO 8601 date or time`, {
+      field: "open_params/time_range",
+      hint: 'use e.g. ["2017-01-16", "2017-01-20T12:00:00Z"]',
+    });
+  }
+  return dateOnly && isEnd ? ms + 86_400_000 - 1 : ms;
+}
+
+/** The name of the time dimension coordinate (dtype datetime64[ns], 1-D), if any. */
+export function timeCoordName(ds: Dataset): string | undefined {
+  if (ds.coords.time && ds.coords.time.dims.length === 1 && ds.coords.time.dims[0] === "time") return "time";
+  return Object.values(ds.coords).find((c) => c.dtype === "datetime64[ns]" && c.dims.length === 1 && c.dims[0] === c.name)?.name;
+}
+
+/**
+ * Applies xcube's open params to an opened dataset, lazily: `variable_names`, then `bbox` (in the data CRS,
+ * through `gm`'s axes), then `time_range`. Only 1-D coordinates are read.
+ * @throws EocubeError NOT_FOUND (unknown variable), OUT_OF_RANGE (bbox/time_range selects nothing),
+ *   UNSUPPORTED (bbox on data without a regular grid), INVALID_PARAMS (bad times).
+ */
+export async function applyOpenParams(ds: Dataset, params: OpenParams, gm: GridMapping | undefined): Promise<Dataset> {
+  let out = ds;
+  if (params.variable_names) out = selectVariables(out, params.variable_names);
+  const windows: IndexWindows = {};
+  if (params.bbox) {
+    if (!gm) {
+      throw new EocubeError("UNSUPPORTED", "open_params/bbox needs a regular grid, and this dataset has none", {
+        field: "open_params/bbox",
+      });
+    }
+    const [w, s, e, n] = params.bbox as BBox;
+    const xw = await axisWindow(ds, gm.xDim, w, e, gm, "x");
+    const yw = await axisWindow(ds, gm.yDim, s, n, gm, "y");
+    if (xw[1] <= xw[0] || yw[1] <= yw[0]) {
+      throw new EocubeError("OUT_OF_RANGE", `open_params/bbox ${JSON.stringify(params.bbox)} does not overlap the data extent ${JSON.stringify(gm.bbox)}`, {
+        field: "open_params/bbox",
+        hint: `give the bbox in the data CRS (${gm.crs}) as [west, south, east, north]`,
+      });
+    }
+    windows[gm.xDim] = xw;
+    windows[gm.yDim] = yw;
+  }
+  if (params.time_range) {
+    const name = timeCoordName(ds);
+    if (!name) {
+      throw new EocubeError("UNSUPPORTED", "open_params/time_range needs a time coordinate, and this dataset has none", {
+        field: "open_params/time_range",
+      });
+    }
+    const [a, b] = params.time_range;
+    const lo = a == null ? -Infinity : parseTimeBound(a, false);
+    const hi = b == null ? Infinity : parseTimeBound(b, true);
+    const t = (await ds.coords[name]!.read()).data;
+    const values = Array.from({ length: ds.coords[name]!.shape[0]! }, (_, i) => numberAt(t, i));
+    const win = windowOfValues(values, lo, hi);
+    if (win[1] <= win[0]) {
+      throw new EocubeError("OUT_OF_RANGE", `open_params/time_range ${JSON.stringify(params.time_range)} selects no time step`, {
+        field: "open_params/time_range",
+        hint: "check the dataset's time_range with `eocube describe`",
+      });
+    }
+    windows[ds.coords[name]!.dims[0]!] = win;
+  }
+  return windowDataset(out, windows);
+}
+
+/** Index window of one spatial axis for `[lo, hi]`, from its 1-D coordinate or else the affine transform. */
+async function axisWindow(ds: Dataset, dim: string, lo: number, hi: number, gm: GridMapping, axis: "x" | "y"): Promise<[number, number]> {
+  const coord = ds.coords[dim];
+  if (coord && coord.dims.length === 1) {
+    const arr = await coord.read();
+    const values = Array.from({ length: coord.shape[0]! }, (_, i) => numberAt(arr.data, i));
+    return windowOfValues(values, lo, hi);
+  }
+  const [x0, dx, , y0, , dy] = gm.transform;
+  const n = axis === "x" ? gm.width : gm.height;
+  const origin = axis === "x" ? x0 : y0;
+  const step = axis === "x" ? dx : dy;
+  const centres = Array.from({ length: n }, (_, i) => origin + (i + 0.5) * step);
+  return windowOfValues(centres, lo, hi);
+}
+
