@@ -1,11 +1,356 @@
-// Reader of the geotiff format (placeholder until implemented).
-import { EocubeError } from "../core/errors.js";
-import type { FormatReader } from "./registry.js";
+// GeoTIFF / COG reader (geotiff.js over our FileSystem's range reads), in rioxarray's layout:
+// `band_data[band, y, x]`, pixel-centre `x`/`y`, `band` 1…N, and a `spatial_ref` grid-mapping variable.
+import { readFile } from "node:fs/promises";
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
+import { GeoTIFF, type GeoTIFFImage } from "geotiff";
+import { Dataset } from "../core/dataset.js";
+import { EocubeError, isEocubeError, throwIfAborted } from "../core/errors.js";
+import type { GeoTransform } from "../core/gridmapping.js";
+import { allocate, type DType, type NdArray } from "../core/ndarray.js";
+import { normalizeSelection, type NormalizedDim, type Selection } from "../core/selection.js";
+import { Variable, type Attrs, type ReadOptions } from "../core/variable.js";
+import type { FileSystem } from "../fs/types.js";
+import type { FormatOpenOptions, FormatReader } from "./registry.js";
 
-/** Reader of the geotiff format. */
+/** Bytes read once at open and served from memory: a COG keeps all its IFDs and tile offsets there. */
+const HEADER_BYTES = 16 * 1024;
+
+type Source = Parameters<typeof GeoTIFF.fromSource>[0];
+
+/**
+ * A geotiff.js source over `fs.getRange`: every slice geotiff.js asks for (headers, IFDs, tiles) is one
+ * range read, except slices inside the first {@link HEADER_BYTES}, which are read once. Works on any
+ * FileSystem (file, https range requests, s3 ranged GET).
+ */
+export class FileSystemTiffSource {
+  readonly #fs: FileSystem;
+  readonly #key: string;
+  #head?: Promise<Uint8Array>;
+
+  /** @param fs the file system; @param key the TIFF's key on it. */
+  constructor(fs: FileSystem, key: string) {
+    this.#fs = fs;
+    this.#key = key;
+  }
+
+  /** Unknown until read (geotiff.js accepts null). */
+  get fileSize(): number | null {
+    return null;
+  }
+
+  /** Reads the slices (geotiff.js BaseSource contract). */
+  async fetch(slices: { offset: number; length: number }[], signal?: AbortSignal): Promise<ArrayBuffer[]> {
+    return Promise.all(slices.map((s) => this.#slice(s.offset, s.length, signal)));
+  }
+
+  async #slice(offset: number, length: number, signal?: AbortSignal): Promise<ArrayBuffer> {
+    this.#head ??= this.#fs.getRange(this.#key, 0, HEADER_BYTES, { signal });
+    const head = await this.#head;
+    if (offset + length <= head.length || (head.length < HEADER_BYTES && offset <= head.length)) {
+      return copyBuffer(head.subarray(offset, Math.min(head.length, offset + length)));
+    }
+    return copyBuffer(await this.#fs.getRange(this.#key, offset, length, { signal }));
+  }
+
+  /** Nothing to release. */
+  async close(): Promise<void> {}
+}
+
+function copyBuffer(b: Uint8Array): ArrayBuffer {
+  return b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer;
+}
+
+/** The CRS of a GeoTIFF as far as its GeoKeys tell. */
+export interface TiffCrs {
+  /** EPSG code (ProjectedCSTypeGeoKey or GeographicTypeGeoKey), when one is given. */
+  epsg?: number;
+  /** proj4 definition (EPSG database via epsg-index, or the PROJ4 EXTENSION of an ESRI PE string). */
+  proj4?: string;
+  /** WKT 1 (EPSG database via epsg-index, or the ESRI PE string). */
+  wkt?: string;
+  isGeographic: boolean;
+}
+
+const requireFromHere = createRequire(import.meta.url);
+
+/**
+ * The proj4 and WKT definitions of an EPSG code from the epsg-index package (one JSON per code).
+ * @returns undefined for codes it does not know.
+ */
+export async function epsgDefinition(code: number): Promise<{ proj4: string; wkt: string; name: string } | undefined> {
+  try {
+    const dir = dirname(requireFromHere.resolve("epsg-index/package.json"));
+    const def = JSON.parse(await readFile(join(dir, "s", `${code}.json`), "utf8")) as { proj4?: string; wkt?: string; name?: string };
+    if (!def.proj4 || !def.wkt) return undefined;
+    return { proj4: def.proj4.replace(/\s*\+type=crs/, "").trim(), wkt: def.wkt, name: def.name ?? `EPSG:${code}` };
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The CRS from GeoKeys (GeoTIFF 1.1, http://docs.opengeospatial.org/is/19-008r4/19-008r4.html §7):
+ * EPSG code from ProjectedCSTypeGeoKey / GeographicTypeGeoKey (32767 = user-defined is ignored),
+ * else an ESRI PE string in PCSCitationGeoKey / GTCitationGeoKey (GDAL writes one for CRSs without
+ * a code, e.g. geostationary) with its `EXTENSION["PROJ4", …]`.
+ */
+export async function crsFromGeoKeys(keys: Record<string, unknown> | null): Promise<TiffCrs> {
+  const k = keys ?? {};
+  const model = k.GTModelTypeGeoKey;
+  const pcs = Number(k.ProjectedCSTypeGeoKey);
+  const gcs = Number(k.GeographicTypeGeoKey);
+  const code = model === 2 ? (gcs > 0 && gcs < 32767 ? gcs : undefined) : pcs > 0 && pcs < 32767 ? pcs : model !== 1 && gcs > 0 && gcs < 32767 ? gcs : undefined;
+  if (code !== undefined) {
+    const def = await epsgDefinition(code);
+    return { epsg: code, proj4: def?.proj4, wkt: def?.wkt, isGeographic: model === 2 || (def?.proj4.includes("+proj=longlat") ?? false) };
+  }
+  for (const key of ["PCSCitationGeoKey", "GTCitationGeoKey", "GeogCitationGeoKey"]) {
+    const cit = k[key];
+    if (typeof cit !== "string") continue;
+    const m = /ESRI PE String = (.*)$/s.exec(cit);
+    if (!m) continue;
+    const wkt = m[1]!.trim();
+    const p4 = /EXTENSION\["PROJ4","([^"]+)"\]/.exec(wkt);
+    return { wkt, proj4: p4?.[1], isGeographic: wkt.startsWith("GEOGCS") };
+  }
+  return { isGeographic: model === 2 };
+}
+
+function dtypeOfImage(image: GeoTIFFImage): DType {
+  const fmt = image.getSampleFormat(0) || 1;
+  const bits = image.getBitsPerSample(0);
+  if (fmt === 3) return bits === 64 ? "float64" : "float32";
+  const signed = fmt === 2;
+  if (bits <= 8) return signed ? "int8" : "uint8";
+  if (bits <= 16) return signed ? "int16" : "uint16";
+  if (bits <= 32) return signed ? "int32" : "uint32";
+  return signed ? "int64" : "uint64";
+}
+
+/** GDAL-order geotransform of the full-resolution image (ModelTransformation, or tie point + pixel scale). */
+function geoTransformOf(image: GeoTIFFImage, keys: Record<string, unknown> | null): GeoTransform {
+  const fd = image.getFileDirectory();
+  const mt = fd.hasTag("ModelTransformation") ? (fd.getValue("ModelTransformation") as number[] | undefined) : undefined;
+  let gt: GeoTransform;
+  if (mt && mt.length >= 8) {
+    gt = [mt[3]!, mt[0]!, mt[1]!, mt[7]!, mt[4]!, mt[5]!];
+  } else {
+    const tp = fd.hasTag("ModelTiepoint") ? (fd.getValue("ModelTiepoint") as number[] | undefined) : undefined;
+    const sc = fd.hasTag("ModelPixelScale") ? (fd.getValue("ModelPixelScale") as number[] | undefined) : undefined;
+    if (!tp || !sc) return [0, 1, 0, 0, 0, 1];
+    const dx = sc[0]!, dy = -sc[1]!;
+    gt = [tp[3]! - tp[0]! * dx, dx, 0, tp[4]! - tp[1]! * dy, 0, dy];
+  }
+  // PixelIsPoint: GDAL moves the origin half a pixel to the pixel edge (GTIFF_POINT_GEO_IGNORE=NO).
+  if (keys?.GTRasterTypeGeoKey === 2) {
+    gt = [gt[0] - gt[1] / 2 - gt[2] / 2, gt[1], gt[2], gt[3] - gt[4] / 2 - gt[5] / 2, gt[4], gt[5]];
+  }
+  return gt;
+}
+
+function isMask(image: GeoTIFFImage): boolean {
+  const t = Number(image.getFileDirectory().getValue("NewSubfileType") ?? 0);
+  return (t & 4) !== 0;
+}
+
+function isReduced(image: GeoTIFFImage): boolean {
+  const t = Number(image.getFileDirectory().getValue("NewSubfileType") ?? 0);
+  return (t & 1) !== 0;
+}
+
+/** Pixel-centre coordinates `start + (i + 0.5) * step`, like rioxarray. */
+function centres(n: number, start: number, step: number): Float64Array {
+  const out = new Float64Array(n);
+  for (let i = 0; i < n; i++) out[i] = start + (i + 0.5) * step;
+  return out;
+}
+
+function memoryVariable(name: string, dims: string[], arr: NdArray, attrs: Attrs = {}): Variable {
+  return new Variable({
+    name, dims, shape: arr.shape, dtype: arr.dtype, attrs,
+    read: async (selection: Selection) => sliceArray(arr, normalizeOrThrow(arr.shape, selection, name)),
+  });
+}
+
+function normalizeOrThrow(shape: number[], selection: Selection, name: string): NormalizedDim[] {
+  try {
+    return normalizeSelection(shape, selection);
+  } catch (err) {
+    throw new EocubeError("OUT_OF_RANGE", `${name}: ${(err as Error).message}`, { field: name, cause: err });
+  }
+}
+
+/** Selection of a small in-memory 0-D or 1-D array. */
+function sliceArray(arr: NdArray, norm: NormalizedDim[]): NdArray {
+  if (norm.length === 0) return arr;
+  const d = norm[0]!;
+  const data = (arr.data as Float64Array).slice(d.start, d.stop);
+  return { data, shape: d.drop ? [] : [d.stop - d.start], dtype: arr.dtype };
+}
+
+interface ImageContext {
+  image: GeoTIFFImage;
+  transform: GeoTransform;
+  crs: TiffCrs;
+  dtype: DType;
+  nodata: number | null;
+  areaOrPoint: string;
+  extraAttrs: Attrs;
+  path: string;
+}
+
+/** One Dataset for one TIFF image (the full-resolution image or an overview). */
+function imageDataset(ctx: ImageContext): Dataset {
+  const { image, transform: gt, crs, dtype, path } = ctx;
+  const width = image.getWidth();
+  const height = image.getHeight();
+  const bands = image.getSamplesPerPixel();
+  const gtText = gt.map((v) => String(v)).join(" ");
+  const srAttrs: Attrs = {};
+  if (crs.wkt) {
+    srAttrs.crs_wkt = crs.wkt;
+    srAttrs.spatial_ref = crs.wkt;
+  }
+  if (crs.proj4) srAttrs.proj4 = crs.proj4;
+  if (crs.epsg !== undefined) srAttrs.epsg = crs.epsg;
+  if (crs.isGeographic) srAttrs.grid_mapping_name = "latitude_longitude";
+  srAttrs.GeoTransform = gtText;
+  const xAttrs: Attrs = crs.isGeographic
+    ? { axis: "X", long_name: "longitude", standard_name: "longitude", units: "degrees_east" }
+    : { axis: "X", long_name: "x coordinate of projection", standard_name: "projection_x_coordinate", units: "metre" };
+  const yAttrs: Attrs = crs.isGeographic
+    ? { axis: "Y", long_name: "latitude", standard_name: "latitude", units: "degrees_north" }
+    : { axis: "Y", long_name: "y coordinate of projection", standard_name: "projection_y_coordinate", units: "metre" };
+  const bandIds = new BigInt64Array(bands);
+  for (let i = 0; i < bands; i++) bandIds[i] = BigInt(i + 1);
+  const coords = {
+    band: memoryVariable("band", ["band"], { data: bandIds, shape: [bands], dtype: "int64" }),
+    x: memoryVariable("x", ["x"], { data: centres(width, gt[0], gt[1]), shape: [width], dtype: "float64" }, xAttrs),
+    y: memoryVariable("y", ["y"], { data: centres(height, gt[3], gt[5]), shape: [height], dtype: "float64" }, yAttrs),
+    spatial_ref: memoryVariable("spatial_ref", [], { data: new BigInt64Array([0n]), shape: [], dtype: "int64" }, srAttrs),
+  };
+  const attrs: Attrs = { AREA_OR_POINT: ctx.areaOrPoint, ...ctx.extraAttrs, scale_factor: 1.0, add_offset: 0.0 };
+  if (ctx.nodata !== null) attrs._FillValue = ctx.nodata;
+  attrs.grid_mapping = "spatial_ref";
+  const tileW = image.getTileWidth();
+  const tileH = image.getTileHeight();
+  const chunks = [1, Math.min(tileH, height), Math.min(tileW, width)];
+  const band_data = new Variable({
+    name: "band_data",
+    dims: ["band", "y", "x"],
+    shape: [bands, height, width],
+    dtype,
+    chunks,
+    attrs,
+    encoding: { dtype, chunks, _FillValue: ctx.nodata ?? undefined, compression: image.getFileDirectory().getValue("Compression") },
+    read: (selection, options) => readWindow(image, dtype, [bands, height, width], selection, path, options),
+  });
+  return new Dataset({ coords, data_vars: { band_data }, encoding: { format: "geotiff", source: path, width, height } });
+}
+
+function isYCbCr(image: GeoTIFFImage): boolean {
+  return image.getFileDirectory().getValue("PhotometricInterpretation") === 6 && image.getSamplesPerPixel() >= 3;
+}
+
+/** Y, Cb, Cr planes → R, G, B planes (uint8, rounded and clamped as libjpeg does). */
+function ycbcrToRgb(planes: ArrayLike<number>[], n: number): Uint8Array[] {
+  const [Y, Cb, Cr] = planes as [ArrayLike<number>, ArrayLike<number>, ArrayLike<number>];
+  const r = new Uint8Array(n), g = new Uint8Array(n), bl = new Uint8Array(n);
+  for (let i = 0; i < n; i++) {
+    const y = Y[i]!, cb = Cb[i]! - 128, cr = Cr[i]! - 128;
+    r[i] = clamp(y + 1.402 * cr);
+    g[i] = clamp(y - 0.344136 * cb - 0.714136 * cr);
+    bl[i] = clamp(y + 1.772 * cb);
+  }
+  return [r, g, bl];
+}
+
+function clamp(v: number): number {
+  return v < 0 ? 0 : v > 255 ? 255 : Math.round(v);
+}
+
+/** Reads `[band, y, x]` through `readRasters({window, samples})`: only the tiles/strips of the window. */
+async function readWindow(image: GeoTIFFImage, dtype: DType, shape: number[], selection: Selection, path: string, options?: ReadOptions): Promise<NdArray> {
+  throwIfAborted(options?.signal);
+  const norm = normalizeOrThrow(shape, selection, "band_data");
+  const [b, y, x] = norm as [NormalizedDim, NormalizedDim, NormalizedDim];
+  const nb = b.stop - b.start, ny = y.stop - y.start, nx = x.stop - x.start;
+  const out = allocate(dtype, nb * ny * nx);
+  const outShape = norm.filter((d) => !d.drop).map((d) => d.stop - d.start);
+  if (nb * ny * nx === 0) return { data: out, shape: outShape, dtype };
+  // YCbCr (JPEG COGs): GDAL reports RGB, so read Y, Cb, Cr and convert (JFIF, ITU-R BT.601 full range).
+  const ycbcr = isYCbCr(image);
+  const samples = ycbcr ? [0, 1, 2] : Array.from({ length: nb }, (_, i) => b.start + i);
+  let rasters: ArrayLike<number>[];
+  try {
+    rasters = (await image.readRasters({ window: [x.start, y.start, x.stop, y.stop], samples, interleave: false, signal: options?.signal })) as unknown as ArrayLike<number>[];
+  } catch (err) {
+    if (isEocubeError(err)) throw err;
+    if ((err as Error).name === "AbortError") throw new EocubeError("CANCELLED", "The operation was aborted.", { cause: err });
+    throw new EocubeError("CORRUPT_DATA", `cannot decode the tiles of ${path}: ${(err as Error).message}`, {
+      path, cause: err, hint: "the TIFF is truncated or its compressed tiles are damaged",
+    });
+  }
+  const plane = ny * nx;
+  if (ycbcr) rasters = ycbcrToRgb(rasters, plane).slice(b.start, b.stop);
+  for (let i = 0; i < nb; i++) (out as Float64Array).set(rasters[i] as Float64Array, i * plane);
+  return { data: out, shape: outShape, dtype };
+}
+
+/**
+ * Opens a GeoTIFF / COG as a raw Dataset in rioxarray's layout: data variable `band_data`
+ * `[band, y, x]` with the stored dtype, `_FillValue` = GDAL nodata, `scale_factor` 1 / `add_offset` 0
+ * (so CF decoding gives float32 like `xr.open_dataset(engine="rasterio")`), `grid_mapping: "spatial_ref"`;
+ * coords `band` (1…N), `x`/`y` (pixel centres from the geotransform, CRS units), and scalar
+ * `spatial_ref` with `crs_wkt`/`spatial_ref` (WKT), `proj4`, `GeoTransform` (GDAL order, space-separated)
+ * and `epsg` when known. Overviews (reduced-resolution IFDs, masks skipped) become `dataset.overviews`,
+ * finest first, each with the same layout and a coarser transform. Only headers are read at open.
+ * @throws EocubeError NOT_FOUND (missing file), CORRUPT_DATA (not a TIFF / damaged).
+ */
+export async function openGeoTiff(fs: FileSystem, path: string, options: FormatOpenOptions = {}): Promise<Dataset> {
+  throwIfAborted(options.signal);
+  const key = path.replace(/^\/+/, "");
+  let tiff: GeoTIFF;
+  const images: GeoTIFFImage[] = [];
+  try {
+    tiff = await GeoTIFF.fromSource(new FileSystemTiffSource(fs, key) as unknown as Source, {}, options.signal);
+    const n = await tiff.getImageCount();
+    for (let i = 0; i < n; i++) images.push(await tiff.getImage(i));
+  } catch (err) {
+    if (isEocubeError(err)) throw err;
+    throw new EocubeError("CORRUPT_DATA", `${path} is not a readable TIFF: ${(err as Error).message}`, {
+      path, cause: err, hint: "the file is truncated or not a (Geo)TIFF",
+    });
+  }
+  const main = images.find((im) => !isMask(im) && !isReduced(im)) ?? images[0];
+  if (!main) throw new EocubeError("CORRUPT_DATA", `${path} holds no image`, { path });
+  const keys = main.getGeoKeys() as Record<string, unknown> | null;
+  const crs = await crsFromGeoKeys(keys);
+  const gt = geoTransformOf(main, keys);
+  const gdalMeta = ((await main.getGDALMetadata().catch(() => null)) ?? {}) as Attrs;
+  const areaOrPoint = typeof gdalMeta.AREA_OR_POINT === "string" ? gdalMeta.AREA_OR_POINT : keys?.GTRasterTypeGeoKey === 2 ? "Point" : "Area";
+  const extraAttrs: Attrs = { ...gdalMeta };
+  delete extraAttrs.AREA_OR_POINT;
+  const dtype = dtypeOfImage(main);
+  const nodata = main.getGDALNoData();
+  const source = `${fs.root.replace(/\/+$/, "")}/${key}`;
+  const base = { crs, dtype, nodata, areaOrPoint, extraAttrs, path: source };
+  const ds = imageDataset({ ...base, image: main, transform: gt });
+  const W = main.getWidth(), H = main.getHeight();
+  const overviews = images
+    .filter((im) => im !== main && isReduced(im) && !isMask(im) && im.getSamplesPerPixel() === main.getSamplesPerPixel())
+    .sort((a, b) => b.getWidth() - a.getWidth())
+    .map((im) => {
+      const sx = W / im.getWidth(), sy = H / im.getHeight();
+      const t: GeoTransform = [gt[0], gt[1] * sx, gt[2] * sy, gt[3], gt[4] * sx, gt[5] * sy];
+      return imageDataset({ ...base, image: im, transform: t });
+    });
+  return ds.with({ overviews, encoding: { ...ds.encoding, overview_count: overviews.length } });
+}
+
+/** The GeoTIFF/COG reader of the format registry (see {@link openGeoTiff}). */
 export const geotiffReader: FormatReader = {
   id: "geotiff",
-  async open(_fs, path) {
-    throw new EocubeError("UNSUPPORTED", "the geotiff reader is not implemented yet", { path });
-  },
+  open: openGeoTiff,
 };
