@@ -6,7 +6,7 @@ import { EocubeError } from "../../core/errors.js";
 import type { PlannedFile, PublicationPlan } from "../osc/plan.js";
 import { identityArgs, runGit } from "./git.js";
 import { branchExists, ensureClean, ensureRepository, headState, type HeadState } from "./repo.js";
-import { assertCatalogValid, loadDefaultValidator, type CatalogValidator } from "./validation.js";
+import { loadDefaultValidator, reportErrors, validationError, type CatalogProblem, type CatalogValidator } from "./validation.js";
 
 /** The message printed when a plan has nothing to write. */
 export const NOTHING_TO_PUBLISH = "nothing to publish: the catalog already contains this publication";
@@ -86,8 +86,8 @@ export function publicationId(plan: PublicationPlan): string {
   return id;
 }
 
-/** Drops planned files whose content on disk already equals the planned content. */
-async function changedFiles(repo: string, files: PlannedFile[]): Promise<PlannedFile[]> {
+/** The planned files whose content differs from what is on disk in `repo` (the others need no write). */
+export async function changedFiles(repo: string, files: PlannedFile[]): Promise<PlannedFile[]> {
   const out: PlannedFile[] = [];
   for (const f of files) {
     const current = await readFile(join(repo, f.path), "utf8").catch(() => undefined);
@@ -96,8 +96,12 @@ async function changedFiles(repo: string, files: PlannedFile[]): Promise<Planned
   return out;
 }
 
-/** Copies the catalog (without .git) to a temp folder, writes the planned files there and validates the whole tree. */
-async function validateInCopy(repo: string, files: PlannedFile[], validate: CatalogValidator): Promise<void> {
+/**
+ * Copies the catalog in `repo` (without .git) to a temp folder, writes the planned files there and validates
+ * the WHOLE resulting catalog; the repository itself is not touched.
+ * @returns the validator's errors (empty when the result is valid).
+ */
+export async function validatePlanInCopy(repo: string, files: PlannedFile[], validate: CatalogValidator): Promise<CatalogProblem[]> {
   const tmp = await mkdtemp(join(tmpdir(), "eocube-publish-"));
   try {
     const copy = join(tmp, "catalog");
@@ -107,7 +111,7 @@ async function validateInCopy(repo: string, files: PlannedFile[], validate: Cata
       await mkdir(dirname(join(copy, f.path)), { recursive: true });
       await writeFile(join(copy, f.path), f.content);
     }
-    await assertCatalogValid(copy, validate);
+    return reportErrors(await validate(copy));
   } finally {
     await rm(tmp, { recursive: true, force: true });
   }
@@ -149,7 +153,8 @@ export async function applyPlan(plan: PublicationPlan, catalogDir: string, optio
   const files = await changedFiles(repo, plan.files);
   if (files.length === 0) return { noop: true, message: NOTHING_TO_PUBLISH, files: [], warnings: plan.warnings, previous };
 
-  await validateInCopy(repo, files, options.validate ?? (await loadDefaultValidator()));
+  const problems = await validatePlanInCopy(repo, files, options.validate ?? (await loadDefaultValidator()));
+  if (problems.length > 0) throw validationError(problems);
 
   const branch = await freeBranchName(repo, publicationId(plan), options.now ?? new Date());
   const created: string[] = [];

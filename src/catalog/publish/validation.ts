@@ -75,15 +75,12 @@ export function reportErrors(report: unknown): CatalogProblem[] {
 }
 
 /**
- * Runs the validator on `dir` and throws when it reports errors.
- * @throws EocubeError VALIDATION_FAILED listing each file, rule and hint (in `details.problems`).
+ * The VALIDATION_FAILED error for a list of problems, listing each file, rule and hint (all in `details.problems`).
  */
-export async function assertCatalogValid(dir: string, validate: CatalogValidator, label = "the resulting catalog"): Promise<void> {
-  const problems = reportErrors(await validate(dir));
-  if (problems.length === 0) return;
+export function validationError(problems: CatalogProblem[], label = "the resulting catalog"): EocubeError {
   const lines = problems.slice(0, 20).map((p) => `  ${p.file}: [${p.rule}] ${p.message}${p.hint ? ` (hint: ${p.hint})` : ""}`);
   if (problems.length > 20) lines.push(`  … ${problems.length - 20} more`);
-  throw new EocubeError("VALIDATION_FAILED", `${label} does not pass OSC validation (${problems.length} error${problems.length === 1 ? "" : "s"}); nothing was written:\n${lines.join("\n")}`, {
+  return new EocubeError("VALIDATION_FAILED", `${label} does not pass OSC validation (${problems.length} error${problems.length === 1 ? "" : "s"}); nothing was written:\n${lines.join("\n")}`, {
     details: { problems },
     hint: "fix the configuration (or the catalog files named above) and publish again; `eocube validate <catalog>` shows the same report",
   });

@@ -1,0 +1,262 @@
+// A whole publication: build the plan against the catalog, validate, commit; with an environment, push and open the PR.
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { EocubeError } from "../../core/errors.js";
+import type { PublicationPlan } from "../osc/plan.js";
+import { applyPlan, changedFiles, checkPlannedPaths, commitSubject, NOTHING_TO_PUBLISH, publicationId, rollback, validatePlanInCopy, type ApplyResult } from "./apply.js";
+import { planDiffs } from "./diff.js";
+import { gitAuthEnv, runGit } from "./git.js";
+import {
+  createPullRequest,
+  findPublicationPullRequest,
+  gitRemoteUrl,
+  openGitHubSession,
+  updatePullRequest,
+  type GitHubSession,
+  type GitHubSessionOptions,
+  type PublishEnvironment,
+} from "./github.js";
+import { redactSecrets } from "./redact.js";
+import { ensureClean, ensureRepository, headState, restoreHead, type HeadState } from "./repo.js";
+import { resolveGitHubToken, type TokenOptions } from "./token.js";
+import { loadDefaultValidator, type CatalogProblem, type CatalogValidator } from "./validation.js";
+
+/** Builds the publication plan against the catalog checked out in `catalogDir` (e.g. buildPublication of catalog/osc). */
+export type PlanBuilder = (catalogDir: string) => Promise<PublicationPlan>;
+
+/** Options of {@link publish}. */
+export interface PublishOptions {
+  /** Builds the plan against the catalog folder it is given. */
+  build: PlanBuilder;
+  /**
+   * The local catalog repository. Required without `environment`. With `environment` it is optional: when
+   * absent, the upstream catalog is cloned into a temp folder that is removed afterwards (as deep-code does).
+   */
+  catalogDir?: string;
+  /** Publish to GitHub: push to the user's fork of this environment's catalog and open the pull request. */
+  environment?: PublishEnvironment;
+  /** Plan, validate and diff only; change nothing (no branch, no commit, no push, no GitHub call). */
+  dryRun?: boolean;
+  /** Time for the branch name [default now]. */
+  now?: Date;
+  /** The whole-catalog validator [default validateCatalog of catalog/osc/validate]. */
+  validate?: CatalogValidator;
+  /** GitHub endpoints and fork polling; `token` overrides the token lookup. */
+  github?: GitHubSessionOptions & TokenOptions & { token?: string };
+  /** Progress lines (already redacted) [default: none]. */
+  log?: (line: string) => void;
+}
+
+/** A pull request opened or updated by a publication. */
+export interface PublishedPullRequest {
+  number: number;
+  url: string;
+  /** "created" (new PR), "updated" (new commit pushed to an open PR of the same id) or "unchanged" (no-op). */
+  action: "created" | "updated" | "unchanged";
+}
+
+/** What {@link publish} did (or, with dryRun, would do). */
+export interface PublishResult extends ApplyResult {
+  dryRun: boolean;
+  environment?: PublishEnvironment;
+  /** Unified diffs of the planned files (dry run only). */
+  diffs?: Array<{ path: string; action: "create" | "update"; diff: string }>;
+  /** Validation errors of the resulting catalog (dry run only; a real run throws VALIDATION_FAILED instead). */
+  problems?: CatalogProblem[];
+  /** "<owner>/<repo>" of the upstream catalog and of the user's fork (with an environment). */
+  upstream?: string;
+  fork?: string;
+  pullRequest?: PublishedPullRequest;
+}
+
+function prBody(plan: PublicationPlan, files: ApplyResult["files"]): string {
+  const lines = [
+    "This pull request was opened by `eocube publish`.",
+    "",
+    ...(plan.collectionId ? [`- Product (collection): \`${plan.collectionId}\``] : []),
+    ...(plan.workflowId ? [`- Workflow / experiment: \`${plan.workflowId}\``] : []),
+    "",
+    `Files (${files.length}):`,
+    "",
+    ...files.map((f) => `- ${f.action === "create" ? "new" : "updated"}: \`${f.path}\``),
+  ];
+  if (plan.warnings.length) lines.push("", "Warnings:", "", ...plan.warnings.map((w) => `- ${w}`));
+  lines.push("", "The whole resulting catalog passed eocube's OSC validation before this commit.");
+  return lines.join("\n") + "\n";
+}
+
+async function dryRunResult(repo: string, plan: PublicationPlan, validate: CatalogValidator | undefined, extra: Partial<PublishResult>): Promise<PublishResult> {
+  checkPlannedPaths(plan.files);
+  const files = await changedFiles(repo, plan.files);
+  if (files.length === 0) return { noop: true, dryRun: true, message: NOTHING_TO_PUBLISH, files: [], warnings: plan.warnings, diffs: [], problems: [], ...extra };
+  const problems = await validatePlanInCopy(repo, files, validate ?? (await loadDefaultValidator()));
+  const diffs = await planDiffs(files);
+  return {
+    noop: false,
+    dryRun: true,
+    message: `dry run: ${files.length} file${files.length === 1 ? "" : "s"} would be committed${problems.length ? `, but the resulting catalog has ${problems.length} validation error${problems.length === 1 ? "" : "s"}` : ""}; nothing was changed`,
+    files: files.map((f) => ({ path: f.path, action: f.action })),
+    warnings: plan.warnings,
+    diffs,
+    problems,
+    ...extra,
+  };
+}
+
+/**
+ * Publishes to the OSC: builds the plan against the catalog, validates the whole resulting catalog, and makes one
+ * commit on a new branch `publish/<id>-<timestamp>` (see {@link applyPlan}).
+ *
+ * With `environment` it also: resolves the token (GITHUB_TOKEN, GH_TOKEN, `.gitaccess`), opens the GitHub
+ * session (user, upstream, fork — created if missing), fetches the upstream's default branch and builds on it
+ * (checking it out, detached, when the local catalog is not on it), pushes the branch to the fork over HTTPS
+ * (the token goes to git per command through GIT_CONFIG_* env vars, never into a URL or config), and opens the
+ * pull request — or, when an open PR of the same id exists in the fork, force-pushes the new commit to its branch
+ * and updates it (body + comment), or does nothing when that PR already has exactly this content.
+ * Any failure leaves the local catalog and the fork as they were (a pushed branch is deleted / reset).
+ * @throws EocubeError GIT_ERROR, GITHUB_ERROR, VALIDATION_FAILED, UNSAFE_ID (exit code 2).
+ */
+export async function publish(options: PublishOptions): Promise<PublishResult> {
+  if (!options.environment) {
+    if (!options.catalogDir) {
+      throw new EocubeError("INVALID_ARGUMENT", "no catalog folder given", { field: "--catalog", hint: "pass --catalog DIR, or -e production|staging|testing to publish on GitHub" });
+    }
+    const repo = await ensureRepository(options.catalogDir);
+    if (options.dryRun) return dryRunResult(repo, await options.build(repo), options.validate, {});
+    await ensureClean(repo);
+    const plan = await options.build(repo);
+    return { ...(await applyPlan(plan, repo, { now: options.now, validate: options.validate })), dryRun: false };
+  }
+  return publishToGitHub(options, options.environment);
+}
+
+async function publishToGitHub(options: PublishOptions, environment: PublishEnvironment): Promise<PublishResult> {
+  const log = options.log ?? (() => {});
+  const gh = options.github ?? {};
+  const token = gh.token ?? (await resolveGitHubToken(gh)).token;
+  const secrets = [token];
+  const say = (line: string) => log(redactSecrets(line, secrets));
+  const session = await openGitHubSession(environment, token, gh);
+  const upstreamName = `${session.upstream.owner}/${session.upstream.repo}`;
+  const forkName = `${session.fork.owner}/${session.fork.repo}`;
+  say(`GitHub user ${session.login}; upstream ${upstreamName} (${session.upstream.defaultBranch}); fork ${forkName}${session.fork.created ? " (created)" : ""}`);
+  const auth = gitAuthEnv(token);
+  const git = (args: string[], cwd: string, hint?: string) => runGit(args, { cwd, env: auth, secrets, hint });
+  const upstreamUrl = gitRemoteUrl(session, session.upstream);
+  const forkUrl = gitRemoteUrl(session, session.fork);
+
+  let tempDir: string | undefined;
+  let repo: string;
+  if (options.catalogDir) {
+    repo = await ensureRepository(options.catalogDir);
+    await ensureClean(repo);
+  } else {
+    tempDir = await mkdtemp(join(tmpdir(), "eocube-osc-"));
+    repo = join(tempDir, "catalog");
+    say(`cloning ${upstreamUrl}`);
+    await git(["clone", "-q", "--no-tags", "--single-branch", "--branch", session.upstream.defaultBranch, upstreamUrl, repo], tempDir, "check that the upstream catalog repository can be cloned");
+  }
+  const original = await headState(repo);
+  const extra = { environment, upstream: upstreamName, fork: forkName };
+  let moved = false;
+  try {
+    await git(["fetch", "-q", "--no-tags", upstreamUrl, `refs/heads/${session.upstream.defaultBranch}`], repo, "check the network and that the upstream catalog exists");
+    const upstreamSha = (await runGit(["rev-parse", "FETCH_HEAD^{commit}"], { cwd: repo })).stdout.trim();
+    if (original.sha !== upstreamSha) {
+      say(`the local catalog is not at ${upstreamName}@${session.upstream.defaultBranch}; building on ${upstreamSha.slice(0, 12)}`);
+      await runGit(["checkout", "-q", "--detach", upstreamSha], { cwd: repo });
+      moved = true;
+    }
+    const plan = await options.build(repo);
+    if (options.dryRun) return await dryRunResult(repo, plan, options.validate, extra);
+    const applied = await applyPlan(plan, repo, { now: options.now, validate: options.validate });
+    if (applied.noop || !applied.branch || !applied.commit) return { ...applied, previous: original, dryRun: false, ...extra };
+    try {
+      return await pushAndOpenPullRequest(session, repo, plan, applied, original, { git, say, forkUrl, extra });
+    } catch (err) {
+      await rollback(repo, original, applied.branch, applied.files.filter((f) => f.action === "create").map((f) => f.path)).catch(() => undefined);
+      moved = false;
+      throw err;
+    }
+  } finally {
+    if (moved && !tempDir) {
+      // a no-op, a dry run or a failure: put the user's catalog back where it was
+      const now = await headState(repo).catch(() => undefined);
+      if (now && !now.branch) await restoreHead(repo, original).catch(() => undefined);
+    }
+    if (tempDir) await rm(tempDir, { recursive: true, force: true });
+  }
+}
+
+interface PushContext {
+  git: (args: string[], cwd: string, hint?: string) => Promise<unknown>;
+  say: (line: string) => void;
+  forkUrl: string;
+  extra: Partial<PublishResult>;
+}
+
+async function pushAndOpenPullRequest(
+  session: GitHubSession,
+  repo: string,
+  plan: PublicationPlan,
+  applied: ApplyResult,
+  original: HeadState,
+  ctx: PushContext,
+): Promise<PublishResult> {
+  const branch = applied.branch!;
+  const title = commitSubject(plan);
+  const body = prBody(plan, applied.files);
+  const existing = await findPublicationPullRequest(session, publicationId(plan));
+  const result = (pullRequest: PublishedPullRequest, extra: Partial<PublishResult> = {}): PublishResult => ({
+    ...applied,
+    previous: original,
+    dryRun: false,
+    ...ctx.extra,
+    pullRequest,
+    ...extra,
+  });
+
+  if (existing) {
+    // fetch the open PR's branch from the fork: if it already holds exactly this tree there is nothing to do
+    await ctx.git(["fetch", "-q", "--no-tags", ctx.forkUrl, `refs/heads/${existing.headRef}`], repo, "check that your fork still has the pull request's branch");
+    const theirs = (await runGit(["rev-parse", "FETCH_HEAD^{tree}"], { cwd: repo })).stdout.trim();
+    const ours = (await runGit(["rev-parse", `${applied.commit}^{tree}`], { cwd: repo })).stdout.trim();
+    if (theirs === ours) {
+      await rollback(repo, original, branch, applied.files.filter((f) => f.action === "create").map((f) => f.path));
+      return {
+        noop: true,
+        dryRun: false,
+        message: `nothing to publish: pull request #${existing.number} already contains this publication (${existing.url})`,
+        files: [],
+        warnings: plan.warnings,
+        previous: original,
+        ...ctx.extra,
+        pullRequest: { number: existing.number, url: existing.url, action: "unchanged" },
+      };
+    }
+    ctx.say(`updating pull request #${existing.number}: pushing ${branch} to ${existing.headRef} of the fork`);
+    await ctx.git(
+      ["push", "-q", "--no-verify", `--force-with-lease=refs/heads/${existing.headRef}:${existing.headSha}`, ctx.forkUrl, `${branch}:refs/heads/${existing.headRef}`],
+      repo,
+      "the fork refused the push; check that the token may push to your fork",
+    );
+    try {
+      const pr = await updatePullRequest(session, existing.number, title, body, `Updated by \`eocube publish\` with commit ${applied.commit}: ${title}.\n\n${body}`);
+      return result({ ...pr, action: "updated" }, { message: `${applied.message}; pushed to ${existing.headRef} and updated pull request #${pr.number}` });
+    } catch (err) {
+      await ctx.git(["push", "-q", "--no-verify", "--force", ctx.forkUrl, `${existing.headSha}:refs/heads/${existing.headRef}`], repo).catch(() => undefined);
+      throw err;
+    }
+  }
+
+  ctx.say(`pushing ${branch} to ${session.fork.owner}/${session.fork.repo}`);
+  await ctx.git(["push", "-q", "--no-verify", ctx.forkUrl, `refs/heads/${branch}:refs/heads/${branch}`], repo, "the fork refused the push; check that the token may push to your fork and that the branch does not exist there");
+  try {
+    const pr = await createPullRequest(session, branch, title, body);
+    return result({ ...pr, action: "created" }, { message: `${applied.message}; pushed to ${session.fork.owner}/${session.fork.repo} and opened pull request #${pr.number}` });
+  } catch (err) {
+    await ctx.git(["push", "-q", "--no-verify", ctx.forkUrl, "--delete", `refs/heads/${branch}`], repo).catch(() => undefined);
+    throw err;
+  }
+}
