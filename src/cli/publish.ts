@@ -1,17 +1,96 @@
-// `eocube publish`: placeholder until its issue lands.
+// `eocube publish`: deep-code-compatible publication of a dataset and its workflow to an Open Science Catalog.
+import { createInterface } from "node:readline/promises";
+import { resolve } from "node:path";
 import type { Command } from "commander";
 import { EocubeError } from "../core/errors.js";
-import { runAction } from "./run.js";
+import { configPlanBuilder, type PublishMode } from "../catalog/publish/builder.js";
+import { UPSTREAMS, type PublishEnvironment } from "../catalog/publish/github.js";
+import { publish, type PublishResult } from "../catalog/publish/publish.js";
+import { validationError } from "../catalog/publish/validation.js";
+import { printJson, runAction } from "./run.js";
+
+/** The local catalog used without `-e` when `--catalog` is not given. */
+export const DEFAULT_CATALOG_DIR = "catalog";
+
+interface PublishCliOptions {
+  catalog?: string;
+  environment?: string;
+  mode: string;
+  dryRun?: boolean;
+  json?: boolean;
+  interactive?: boolean;
+  verbose?: boolean;
+}
+
+function textReport(r: PublishResult): string {
+  const lines: string[] = [];
+  if (r.noop) {
+    lines.push(r.message);
+    if (r.pullRequest) lines.push(`pull request: ${r.pullRequest.url}`);
+    return lines.join("\n") + "\n";
+  }
+  if (r.dryRun) {
+    lines.push(r.message);
+    for (const f of r.files) lines.push(`  ${f.action.padEnd(6)} ${f.path}`);
+    for (const d of r.diffs ?? []) lines.push("", d.diff.trimEnd());
+  } else {
+    lines.push(`branch: ${r.branch}`, `commit: ${r.commit}`, `files (${r.files.length}):`);
+    for (const f of r.files) lines.push(`  ${f.action.padEnd(6)} ${f.path}`);
+    if (r.pullRequest) lines.push(`pull request #${r.pullRequest.number} (${r.pullRequest.action}): ${r.pullRequest.url}`);
+  }
+  for (const w of r.warnings) lines.push(`warning: ${w}`);
+  return lines.join("\n") + "\n";
+}
 
 /** Registers `eocube publish` on the program. */
 export function register(program: Command): void {
   program
     .command("publish")
-    .description("(not implemented yet)")
+    .description(
+      "publish a dataset and its workflow to an Open Science Catalog: validate the whole resulting catalog, commit " +
+        "on a new branch, and with -e push to your fork and open the pull request (a drop-in for `deep-code publish`)",
+    )
+    .argument("[DATASET_CONFIG]", "dataset config YAML", "dataset-config.yaml")
+    .argument("[WORKFLOW_CONFIG]", "workflow config YAML", "workflow-config.yaml")
+    .option("--catalog <dir>", `local catalog git repository (default ./${DEFAULT_CATALOG_DIR}; with -e, a temp clone of the upstream when not given)`)
+    .option("-e, --environment <env>", "publish on GitHub to ESA-EarthCODE/open-science-catalog-metadata[-staging|-testing]: production, staging or testing")
+    .option("-m, --mode <mode>", "what to publish: all, dataset or workflow", "all")
+    .option("--dry-run", "print the planned files and their diffs; change nothing")
+    .option("--interactive", "ask for missing values (e.g. a variable's GCMD keyword URL) when run on a terminal")
     .option("--json", "print JSON")
-    .action(async (opts) => {
+    .option("--verbose", "print progress")
+    .action(async (datasetConfig: string, workflowConfig: string, opts: PublishCliOptions) => {
       await runAction(opts, async () => {
-        throw new EocubeError("UNSUPPORTED", "eocube publish is not implemented yet");
+        if (!["all", "dataset", "workflow"].includes(opts.mode)) {
+          throw new EocubeError("INVALID_ARGUMENT", `unknown mode ${JSON.stringify(opts.mode)}`, { field: "-m", hint: "use all, dataset or workflow" });
+        }
+        const env = opts.environment;
+        if (env !== undefined && !(env in UPSTREAMS)) {
+          throw new EocubeError("INVALID_ARGUMENT", `unknown environment ${JSON.stringify(env)}`, { field: "-e", hint: "use production, staging or testing" });
+        }
+        const interactive = opts.interactive === true && process.stdin.isTTY === true && process.stdout.isTTY === true;
+        const rl = interactive ? createInterface({ input: process.stdin, output: process.stderr }) : undefined;
+        try {
+          const build = await configPlanBuilder(datasetConfig, workflowConfig, {
+            mode: opts.mode as PublishMode,
+            ...(rl ? { prompt: (q: string) => rl.question(q) } : {}),
+          });
+          const catalogDir = opts.catalog ?? (env ? undefined : resolve(DEFAULT_CATALOG_DIR));
+          const result = await publish({
+            build,
+            catalogDir,
+            environment: env as PublishEnvironment | undefined,
+            dryRun: opts.dryRun === true,
+            log: opts.verbose ? (line) => process.stderr.write(`${line}\n`) : undefined,
+          });
+          if (opts.json) printJson(result);
+          else process.stdout.write(textReport(result));
+          if (result.dryRun && result.problems && result.problems.length > 0) {
+            throw validationError(result.problems);
+          }
+        } finally {
+          rl?.close();
+        }
       });
     });
 }

@@ -1,0 +1,44 @@
+#!/usr/bin/env node
+// `npm run demo`: eocube's main job end to end. Initialises a fresh local Open Science Catalog repository,
+// publishes xcube's demo Zarr cube (from ../shared/data when present, else its public URL — see
+// examples/dataset-config.yaml) with its workflow, validates the whole catalog, and shows the commit.
+// Runs the built CLI (dist/, made by `npm ci` / `npm run build`). Usage: npm run demo [-- <catalog-dir>]
+// (default ./demo-catalog, git-ignored, recreated on each run).
+import { spawnSync } from "node:child_process";
+import { existsSync, rmSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = fileURLToPath(new URL("..", import.meta.url));
+const bin = join(root, "bin", "eocube.js");
+if (!existsSync(join(root, "dist", "cli", "index.js"))) {
+  console.error("error: dist/ is missing; run `npm run build` (npm ci does it) first");
+  process.exit(1);
+}
+const catalog = resolve(process.argv[2] ?? join(root, "demo-catalog"));
+rmSync(catalog, { recursive: true, force: true });
+
+function step(title, cmd, args) {
+  process.stdout.write(`\n# ${title}\n$ ${[cmd, ...args].join(" ")}\n`);
+  const res = spawnSync(cmd === "eocube" ? process.execPath : cmd, cmd === "eocube" ? [bin, ...args] : args, {
+    cwd: root,
+    stdio: "inherit",
+    env: process.env,
+  });
+  if (res.status !== 0) {
+    console.error(`\ndemo failed at: ${title} (exit code ${res.status})`);
+    process.exit(res.status ?? 1);
+  }
+}
+
+
+step("1. create a new, valid OSC catalog git repository", "eocube", ["catalog", "init", catalog]);
+step("2. publish the Zarr cube and its workflow (one commit on a new branch)", "eocube", [
+  "publish", "examples/dataset-config.yaml", "examples/workflow-config.yaml", "--catalog", catalog,
+]);
+step("3. validate the whole catalog as the OSC CI would", "eocube", ["validate", catalog]);
+step("4. the commit", "git", ["-C", catalog, "log", "-1", "--stat", "--format=commit %H%nbranch %D%n%n    %s%n"]);
+step("5. publishing the same configs again is a no-op", "eocube", [
+  "publish", "examples/dataset-config.yaml", "examples/workflow-config.yaml", "--catalog", catalog,
+]);
+process.stdout.write(`\nThe catalog is in ${catalog}\n`);
