@@ -1,0 +1,133 @@
+// One pass over a catalog folder: its JSON files, each read and parsed at most once, titles, existence
+// and folder listings cached, so the rules never touch the disk twice for the same thing.
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { join, resolve, sep } from "node:path";
+
+/** A parsed document, or the reason it could not be parsed. */
+export type Doc = { ok: true; json: unknown } | { ok: false; error: string };
+
+/** Folders never walked (not catalog content). */
+const SKIP_DIRS = new Set([".git", "node_modules"]);
+
+/** The file index of one catalog folder, with caches shared by all rules. */
+export class CatalogIndex {
+  /** Absolute root folder. */
+  readonly root: string;
+  /** Absolute paths of the JSON files (.json, .geojson), sorted. */
+  readonly files: string[];
+  private readonly fileSet: Set<string>;
+  private readonly docs = new Map<string, Doc>();
+  private readonly titles = new Map<string, string | null>();
+  private readonly existsCache = new Map<string, boolean>();
+  private readonly dirCache = new Map<string, string[]>();
+
+  constructor(root: string) {
+    this.root = resolve(root);
+    this.files = [];
+    walk(this.root, this.files);
+    this.files.sort();
+    this.fileSet = new Set(this.files);
+  }
+
+  /** The path relative to the root, '/'-separated. */
+  rel(abs: string): string {
+    const r = abs.startsWith(this.root + sep) ? abs.slice(this.root.length + 1) : abs;
+    return r.split(sep).join("/");
+  }
+
+  /** The parsed document at an absolute path (read once, then cached). */
+  doc(abs: string): Doc {
+    let d = this.docs.get(abs);
+    if (!d) {
+      try {
+        d = { ok: true, json: JSON.parse(readFileSync(abs, "utf8")) };
+      } catch (err) {
+        d = { ok: false, error: (err as Error).message };
+      }
+      this.docs.set(abs, d);
+    }
+    return d;
+  }
+
+  /** Sets the document of a path (used to validate planned content before it is written). */
+  setDoc(abs: string, doc: Doc): void {
+    this.docs.set(abs, doc);
+    this.titles.delete(abs);
+    this.existsCache.set(abs, true);
+  }
+
+  /**
+   * The title of the STAC/record file at `abs` (`properties.title` for a Feature, else `title`),
+   * or null when it is missing, empty or the file cannot be read.
+   */
+  title(abs: string): string | null {
+    if (this.titles.has(abs)) return this.titles.get(abs)!;
+    let title: string | null = null;
+    if (this.fileSet.has(abs) || this.docs.has(abs) || this.exists(abs)) {
+      const d = this.doc(abs);
+      if (d.ok && d.json && typeof d.json === "object") {
+        const j = d.json as Record<string, any>;
+        title = (j.type === "Feature" ? j.properties?.title : j.title) || null;
+      }
+    }
+    this.titles.set(abs, title);
+    return title;
+  }
+
+  /** True when a file or folder exists at `abs` (cached). */
+  exists(abs: string): boolean {
+    let e = this.existsCache.get(abs);
+    if (e === undefined) {
+      e = this.fileSet.has(abs) || existsSync(abs);
+      this.existsCache.set(abs, e);
+    }
+    return e;
+  }
+
+  /** Names of the sub-folders of `abs` (cached). */
+  subfolders(abs: string): string[] {
+    let d = this.dirCache.get(abs);
+    if (!d) {
+      try {
+        d = readdirSync(abs, { withFileTypes: true })
+          .filter((e) => e.isDirectory())
+          .map((e) => e.name);
+      } catch {
+        d = [];
+      }
+      this.dirCache.set(abs, d);
+    }
+    return d;
+  }
+
+  /** True for a file found by the walk. */
+  has(abs: string): boolean {
+    return this.fileSet.has(abs);
+  }
+}
+
+function walk(dir: string, out: string[]): void {
+  let entries;
+  try {
+    entries = readdirSync(dir, { withFileTypes: true });
+  } catch {
+    return;
+  }
+  for (const e of entries) {
+    const p = join(dir, e.name);
+    if (e.isDirectory()) {
+      if (!SKIP_DIRS.has(e.name)) walk(p, out);
+    } else if (e.isFile() || (e.isSymbolicLink() && isFile(p))) {
+      const lower = e.name.toLowerCase();
+      if (lower.endsWith(".json") || lower.endsWith(".geojson")) out.push(p);
+    }
+  }
+}
+
+function isFile(p: string): boolean {
+  try {
+    return statSync(p).isFile();
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,14 @@
+// STAC helpers: the offline schema registry and STAC validation.
+export { SchemaRegistry, getSchemaRegistry, bundledSchemaDir, type SchemaRegistryOptions } from "./schemas.js";
+export {
+  validateStacObject,
+  getStacValidator,
+  assertValidStac,
+  coreSchemaUrl,
+  validateAgainst,
+  type StacProblem,
+  type StacValidator,
+  type StacValidateOptions,
+} from "./validate.js";
+export { sectionLabel, formatAjvErrors, ajvErrorMessage, type SchemaMessage } from "./messages.js";
+export { isIri, isIriReference, iriFormats } from "./formats.js";

@@ -1,0 +1,208 @@
+// The offline JSON Schema registry: every schema STAC and OSC validation need, shipped in `schemas/`,
+// keyed by URL, loaded into ajv on first use and compiled once.
+import { existsSync, readFileSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { Ajv, type AnySchemaObject, type Options, type ValidateFunction } from "ajv";
+import { Ajv2019 } from "ajv/dist/2019.js";
+import { Ajv2020 } from "ajv/dist/2020.js";
+import addFormatsModule from "ajv-formats";
+import { EocubeError } from "../../core/errors.js";
+import { iriFormats } from "./formats.js";
+
+type AjvInstance = Ajv | Ajv2019 | Ajv2020;
+type Draft = "draft-07" | "2019-09" | "2020-12";
+
+const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ?? addFormatsModule) as (
+  ajv: AjvInstance,
+) => AjvInstance;
+
+/** The `schemas/` folder of the package: `<package>/schemas`, both from `src/catalog/stac` (tsx) and `dist/catalog/stac`. */
+export function bundledSchemaDir(): string {
+  const here = dirname(fileURLToPath(import.meta.url));
+  return resolve(here, "..", "..", "..", "schemas");
+}
+
+/** Options of a {@link SchemaRegistry}. */
+export interface SchemaRegistryOptions {
+  /** Folder holding `schema-map.json` and the schema files [default: {@link bundledSchemaDir}]. */
+  dir?: string;
+  /**
+   * Report every schema error instead of stopping at the first one per schema branch [default: false, as
+   * stac-node-validator runs ajv in the OSC CI, which makes messages identical to the CI's].
+   */
+  allErrors?: boolean;
+}
+
+/**
+ * A set of JSON Schemas resolved offline by URL. A URL is mapped to a file with the folder's
+ * `schema-map.json` (URL prefix → sub-folder, longest prefix wins); schemas without `$id` get their URL as
+ * `$id`. Each schema is read, parsed and compiled once (on first use) and then cached; the schemas it
+ * `$ref`s are loaded with it. The ajv instance follows the schema's `$schema` (draft-07 by default,
+ * 2019-09 or 2020-12 when declared), with ajv-formats plus `iri`/`iri-reference`, and `strict: false`
+ * (unknown keywords and formats such as the OSC UI's `osc-project` are ignored, as in the OSC CI).
+ */
+export class SchemaRegistry {
+  /** The folder the schemas are read from. */
+  readonly dir: string;
+  private readonly prefixes: Array<[string, string]>;
+  private readonly allErrors: boolean;
+  private readonly ajvs = new Map<Draft, AjvInstance>();
+  private readonly added = new Map<Draft, Set<string>>();
+  private readonly json = new Map<string, AnySchemaObject | null>();
+  private readonly validators = new Map<string, ValidateFunction>();
+
+  constructor(options: SchemaRegistryOptions = {}) {
+    this.dir = options.dir ?? bundledSchemaDir();
+    this.allErrors = options.allErrors ?? false;
+    const mapFile = join(this.dir, "schema-map.json");
+    if (!existsSync(mapFile)) {
+      throw new EocubeError("INTERNAL", `The bundled schema folder is missing: ${mapFile}`, {
+        path: mapFile,
+        hint: "reinstall eocube, or run `node scripts/bundle-schemas.mjs` in a checkout",
+      });
+    }
+    const map = (JSON.parse(readFileSync(mapFile, "utf8")) as { map: Record<string, string> }).map;
+    this.prefixes = Object.entries(map).sort((a, b) => b[0].length - a[0].length);
+  }
+
+  /** The local file for a schema URL (fragment ignored), or undefined when no bundled folder covers it. */
+  fileFor(url: string): string | undefined {
+    const base = url.split("#")[0];
+    for (const [prefix, folder] of this.prefixes) {
+      if (base.startsWith(prefix)) {
+        const rest = base.slice(prefix.length);
+        if (rest.split("/").includes("..")) return undefined;
+        return join(this.dir, folder, rest);
+      }
+    }
+    return undefined;
+  }
+
+  /** True when the schema at `url` is bundled. */
+  has(url: string): boolean {
+    return this.load(url.split("#")[0]) !== null;
+  }
+
+  /** The parsed schema document at `url` (with `$id` set), or throws NOT_FOUND. Do not mutate it. */
+  getSchema(url: string): AnySchemaObject {
+    const json = this.load(url.split("#")[0]);
+    if (!json) throw notFound(url);
+    return json;
+  }
+
+  /**
+   * The compiled validator for the schema at `url` (compiled on first call, then cached).
+   * Errors: NOT_FOUND when the schema (or one it references) is not bundled; INTERNAL when it does not compile.
+   */
+  getValidator(url: string): ValidateFunction {
+    const cached = this.validators.get(url);
+    if (cached) return cached;
+    const root = this.getSchema(url);
+    const draft = draftOf(root);
+    const ajv = this.ajvFor(draft);
+    this.addTree(url.split("#")[0], draft, ajv);
+    let fn: ValidateFunction | undefined;
+    try {
+      fn = ajv.getSchema(url) as ValidateFunction | undefined;
+    } catch (err) {
+      if (isMissingRef(err)) throw notFound(String((err as { missingRef?: string }).missingRef ?? url));
+      throw new EocubeError("INTERNAL", `The schema at '${url}' does not compile: ${(err as Error).message}`, { cause: err });
+    }
+    if (!fn) throw notFound(url);
+    this.validators.set(url, fn);
+    return fn;
+  }
+
+  private load(url: string): AnySchemaObject | null {
+    if (this.json.has(url)) return this.json.get(url) ?? null;
+    const file = this.fileFor(url);
+    let json: AnySchemaObject | null = null;
+    if (file && existsSync(file)) {
+      json = JSON.parse(readFileSync(file, "utf8")) as AnySchemaObject;
+      // A schema is addressed by the URL it was asked for (stac-node-validator gives schemas without $id their URL).
+      if (typeof json.$id !== "string" || json.$id !== url) json = { ...json, $id: url };
+    }
+    this.json.set(url, json);
+    return json;
+  }
+
+  /** Adds the schema at `url` and every schema it references (transitively) to `ajv`. */
+  private addTree(url: string, draft: Draft, ajv: AjvInstance): void {
+    const added = this.added.get(draft)!;
+    const stack = [url];
+    while (stack.length > 0) {
+      const u = stack.pop()!;
+      if (added.has(u)) continue;
+      const json = this.load(u);
+      added.add(u);
+      // Not bundled: leave it to ajv, which knows its meta-schemas and reports any other missing $ref.
+      if (!json) continue;
+      try {
+        ajv.addSchema(json);
+      } catch (err) {
+        if (!/already exists/.test((err as Error).message)) throw err;
+      }
+      for (const ref of collectRefs(json)) {
+        if (ref.startsWith("#")) continue;
+        let target: string;
+        try {
+          target = new URL(ref, u).toString().split("#")[0];
+        } catch {
+          continue;
+        }
+        if (!added.has(target)) stack.push(target);
+      }
+    }
+  }
+
+  private ajvFor(draft: Draft): AjvInstance {
+    let ajv = this.ajvs.get(draft);
+    if (!ajv) {
+      const opts: Options = { strict: false, allErrors: this.allErrors, logger: false, formats: iriFormats };
+      ajv = draft === "2020-12" ? new Ajv2020(opts) : draft === "2019-09" ? new Ajv2019(opts) : new Ajv(opts);
+      addFormats(ajv);
+      this.ajvs.set(draft, ajv);
+      this.added.set(draft, new Set());
+    }
+    return ajv;
+  }
+}
+
+function draftOf(schema: AnySchemaObject): Draft {
+  const s = typeof schema.$schema === "string" ? schema.$schema : "";
+  if (s.includes("2020-12")) return "2020-12";
+  if (s.includes("2019-09")) return "2019-09";
+  return "draft-07";
+}
+
+function collectRefs(node: unknown, out: string[] = []): string[] {
+  if (Array.isArray(node)) {
+    for (const item of node) collectRefs(item, out);
+  } else if (node && typeof node === "object") {
+    for (const [key, value] of Object.entries(node)) {
+      if ((key === "$ref" || key === "$dynamicRef" || key === "$recursiveRef") && typeof value === "string") out.push(value);
+      else collectRefs(value, out);
+    }
+  }
+  return out;
+}
+
+function isMissingRef(err: unknown): boolean {
+  return !!err && typeof err === "object" && "missingRef" in err;
+}
+
+function notFound(url: string): EocubeError {
+  return new EocubeError("NOT_FOUND", `Schema at '${url}' not found. Please ensure all entries in 'stac_extensions' are valid.`, {
+    path: url,
+    hint: "eocube validates offline against its bundled schemas (see schemas/README.md); use a bundled version of the schema",
+  });
+}
+
+let defaultRegistry: SchemaRegistry | undefined;
+
+/** The process-wide registry over the bundled `schemas/` folder (created on first use). */
+export function getSchemaRegistry(): SchemaRegistry {
+  defaultRegistry ??= new SchemaRegistry();
+  return defaultRegistry;
+}
