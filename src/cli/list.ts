@@ -1,17 +1,41 @@
-// `eocube list`: placeholder until its issue lands.
+// `eocube list`: lists the data ids of a data store (xcube's list_data_ids).
 import type { Command } from "commander";
 import { EocubeError } from "../core/errors.js";
-import { runAction } from "./run.js";
+import { storeForRoot } from "../stores/root.js";
+import { parseJsonOption, printJson, runAction, type GlobalOptions } from "./run.js";
 
-/** Registers `eocube list` on the program. */
+interface ListOptions extends GlobalOptions {
+  store?: string;
+  storeParams?: string;
+}
+
+/** Registers `eocube list <root>` on the program. */
 export function register(program: Command): void {
   program
     .command("list")
-    .description("(not implemented yet)")
-    .option("--json", "print JSON")
-    .action(async (opts) => {
+    .description("List the datasets (data ids) under a root folder, s3://bucket/prefix or memory:// store")
+    .argument("<root>", "local folder, s3://bucket/prefix, memory://id or https:// URL (https cannot list: prints nothing)")
+    .option("--store <id>", "data store id: file, memory, https, s3 (default: from the URL scheme)")
+    .option("--store-params <json>", 'store params as JSON, e.g. \'{"max_depth": 2}\'')
+    .option("--json", "print {store_id, root, data_ids} as JSON")
+    .option("--verbose", "show stack traces of errors")
+    .action(async (root: string, opts: ListOptions) => {
       await runAction(opts, async () => {
-        throw new EocubeError("UNSUPPORTED", "eocube list is not implemented yet");
+        const params = parseJsonOption(opts.storeParams, "--store-params");
+        if (params !== undefined && (typeof params !== "object" || params === null || Array.isArray(params))) {
+          throw new EocubeError("INVALID_ARGUMENT", "--store-params must be a JSON object", { field: "--store-params" });
+        }
+        const store = storeForRoot(root, opts.store, params as Record<string, unknown> | undefined);
+        if (store.storeId === "file" && !(await import("node:fs")).existsSync((store.root).replace(/^file:\/\//, ""))) {
+          throw new EocubeError("NOT_FOUND", `no such folder: ${root}`, { path: root, hint: "check the path" });
+        }
+        const ids = await store.listDataIds();
+        if (opts.json) {
+          printJson({ store_id: store.storeId, root: store.root, data_ids: ids });
+          return;
+        }
+        if (ids.length > 0) process.stdout.write(ids.join("\n") + "\n");
+        if (store.storeId === "https") process.stderr.write("note: an https store cannot list its datasets; describe them by URL\n");
       });
     });
 }

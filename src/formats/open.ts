@@ -53,8 +53,8 @@ export async function openFormatDataset(fs: FileSystem, path: string, options: O
     ds = await reader.open(fs, path, options);
   } catch (err) {
     if (isEocubeError(err)) {
-      if (err.code === "NOT_FOUND" && !err.path) await assertExists(fs, path, shown, options);
-      throw err.path ? err : new EocubeError(err.code, `${err.message} (${shown})`, { path: shown, field: err.field, hint: err.hint, cause: err, details: err.details });
+      if (err.code === "NOT_FOUND") await assertExists(fs, path, shown, options);
+      throw withFullPath(err, fs, path, shown);
     }
     await assertExists(fs, path, shown, options);
     throw new EocubeError("CORRUPT_DATA", `cannot read ${shown} as ${format}: ${(err as Error)?.message ?? String(err)}`, {
@@ -83,4 +83,19 @@ function decode(ds: Dataset, shown: string): Dataset {
     if (isEocubeError(err)) throw err.path ? err : new EocubeError(err.code, `${err.message} (${shown})`, { path: shown, field: err.field, hint: err.hint, cause: err });
     throw err;
   }
+}
+
+/**
+ * The error with its path made absolute: readers name keys relative to the file system (`x.nc`,
+ * `cube.zarr/.zarray`); users need the full location (`/data/x.nc`, `https://host/cube.zarr/.zarray`).
+ */
+function withFullPath(err: EocubeError, fs: FileSystem, path: string, shown: string): EocubeError {
+  const key = err.path;
+  if (key === undefined) {
+    return new EocubeError(err.code, `${err.message} (${shown})`, { path: shown, field: err.field, hint: err.hint, cause: err, details: err.details });
+  }
+  const base = path.replace(/\/+$/, "");
+  if (key !== base && !key.startsWith(`${base}/`)) return err;
+  const full = displayPath(fs, key);
+  return new EocubeError(err.code, err.message.split(key).join(full), { path: full, field: err.field, hint: err.hint, cause: err, details: err.details });
 }

@@ -64,6 +64,8 @@ export async function describeDatasetObject(ds: Dataset, dataId: string, options
         desc.bbox_wgs84 = bboxToWgs84(gm);
       } catch (err) {
         if (!isEocubeError(err, "UNSUPPORTED")) throw err;
+        const sampled = await sampledBboxToWgs84(gm);
+        if (sampled) desc.bbox_wgs84 = sampled;
       }
     }
     desc.spatial_res = gm.resolution[0];
@@ -109,4 +111,38 @@ export async function summarizeCoords(ds: Dataset, options?: ReadOptions & { max
     out[k] = { size: v.size, first: at(0), last: at(v.size - 1) };
   }
   return out;
+}
+
+/**
+ * The WGS 84 extent of a grid whose edges lie outside its projection's domain (a geostationary full
+ * disk): a 61 × 61 lattice of pixel positions is transformed with proj4 and the finite points' extent
+ * taken, latitudes clamped to ±90. Undefined when no point transforms.
+ */
+export async function sampledBboxToWgs84(gm: GridMapping): Promise<BBox | undefined> {
+  const { default: proj4 } = await import("proj4");
+  let conv: { forward: (p: number[]) => number[] };
+  try {
+    conv = proj4(gm.proj4, "+proj=longlat +datum=WGS84 +no_defs");
+  } catch {
+    return undefined;
+  }
+  const [x0, dx, rx, y0, ry, dy] = gm.transform;
+  const n = 60;
+  let w = Infinity, s = Infinity, e = -Infinity, no = -Infinity;
+  for (let i = 0; i <= n; i++) {
+    for (let j = 0; j <= n; j++) {
+      const col = (gm.width * i) / n;
+      const row = (gm.height * j) / n;
+      let p: number[];
+      try {
+        p = conv.forward([x0 + col * dx + row * rx, y0 + col * ry + row * dy]);
+      } catch {
+        continue;
+      }
+      const [lon, lat] = p as [number, number];
+      if (!Number.isFinite(lon) || !Number.isFinite(lat) || Math.abs(lon) > 1e6) continue;
+      w = Math.min(w, lon); e = Math.max(e, lon); s = Math.min(s, lat); no = Math.max(no, lat);
+    }
+  }
+  return w <= e ? [w, Math.max(-90, s), e, Math.min(90, no)] : undefined;
 }

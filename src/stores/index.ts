@@ -33,3 +33,4 @@ export {
 } from "./descriptor.js";
 export { applyOpenParams, windowDataset, windowVariable, selectVariables, type IndexWindows } from "./subset.js";
 export { validateParams, formatAjvError } from "./params.js";
+export { storeForRoot } from "./root.js";

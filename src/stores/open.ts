@@ -35,6 +35,12 @@ export function resolveSource(source: string, options: OpenDatasetOptions = {}):
   }
   const storeId = findDataStoreIds(source)[0]!;
   const extra = options.storeParams ?? {};
+  if ("root" in extra) {
+    throw new EocubeError("INVALID_PARAMS", "store_params/root is taken from the source path or URL; give a store id to set it", {
+      field: "store_params/root",
+      hint: "either drop root, or pass storeId (CLI: --store) and give the data id relative to root as the source",
+    });
+  }
   if (storeId === "file") {
     const p = resolve(source.startsWith("file://") ? fileURLToPath(source) : source);
     return { store: newDataStore("file", { ...extra, root: dirname(p) }), dataId: basename(p) };

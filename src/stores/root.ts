@@ -1,0 +1,26 @@
+// storeForRoot: the data store whose root is a path or URL (`eocube list`, catalog tools).
+import { resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { newDataStore, findDataStoreIds } from "./registry.js";
+import type { DataStore } from "./types.js";
+
+/**
+ * The data store rooted at `root`: with `storeId`, `newDataStore(storeId, {root, ...storeParams})`
+ * (storeParams.root wins); else from the scheme: `https://h/p` → https store, `s3://bucket/p` → s3 store
+ * (root `bucket/p`), `memory://id` → memory store, anything else → file store at that folder.
+ * @throws EocubeError UNKNOWN_STORE, INVALID_PARAMS.
+ */
+export function storeForRoot(root: string, storeId?: string, storeParams: Record<string, unknown> = {}): DataStore {
+  if (storeId) return newDataStore(storeId, { root, ...storeParams });
+  const id = findDataStoreIds(root)[0]!;
+  switch (id) {
+    case "https":
+      return newDataStore("https", { ...storeParams, root: root.replace(/\/+$/, "") });
+    case "s3":
+      return newDataStore("s3", { ...storeParams, root: root.replace(/^s3:\/\//i, "").replace(/\/+$/, "") });
+    case "memory":
+      return newDataStore("memory", { ...storeParams, root: root.replace(/^memory:\/\//i, "").replace(/\/+$/, "") || "default" });
+    default:
+      return newDataStore("file", { ...storeParams, root: resolve(root.startsWith("file://") ? fileURLToPath(root) : root) });
+  }
+}
