@@ -92,6 +92,15 @@ async function values1d(v: Variable, options?: ReadOptions): Promise<Float64Arra
   return toFloat64(await v.read([], options));
 }
 
+/** True when a GeoTransform describes the same unrotated grid as one derived from coordinates (same orientation). */
+function agrees(gt: GeoTransform, t: GeoTransform): boolean {
+  return (
+    gt[2] === 0 && gt[4] === 0 &&
+    Math.abs(gt[1] - t[1]) <= 1e-6 * Math.abs(t[1]) && Math.abs(gt[5] - t[5]) <= 1e-6 * Math.abs(t[5]) &&
+    Math.abs(gt[0] - t[0]) <= 1e-3 * Math.abs(t[1]) && Math.abs(gt[3] - t[3]) <= 1e-3 * Math.abs(t[5])
+  );
+}
+
 /** Step of a regular axis ((last − first)/(n − 1)), or undefined when the spacing varies by more than 1 %. */
 function regularStep(values: Float64Array): number | undefined {
   const n = values.length;
@@ -156,6 +165,8 @@ export async function readGridMapping(ds: Dataset, options?: ReadOptions): Promi
   const dy = ys ? regularStep(ys) : undefined;
   if (xs && ys && dx !== undefined && dy !== undefined) {
     transform = [xs[0]! - dx / 2, dx, 0, ys[0]! - dy / 2, 0, dy];
+    // a GDAL GeoTransform that agrees with the coordinates carries the exact numbers the writer used
+    if (geoTransform && agrees(geoTransform, transform)) transform = geoTransform;
   } else if (geoTransform && (!xs || xs.length <= 1 || dx !== undefined) && (!ys || ys.length <= 1 || dy !== undefined)) {
     transform = geoTransform;
   } else {
@@ -179,7 +190,7 @@ export async function readGridMapping(ds: Dataset, options?: ReadOptions): Promi
   const [x0, rdx, rx, y0, ry, rdy] = transform;
   const xEnd = x0 + width * rdx + height * rx;
   const yEnd = y0 + width * ry + height * rdy;
-  const bbox: BBox = [Math.min(x0, xEnd), Math.min(y0, yEnd), Math.max(x0, xEnd), Math.max(y0, yEnd)];
+  const bbox = [Math.min(x0, xEnd), Math.min(y0, yEnd), Math.max(x0, xEnd), Math.max(y0, yEnd)].map(clean) as BBox;
   return {
     crs: info.crs,
     proj4: info.proj4,
@@ -221,6 +232,7 @@ export function bboxToWgs84(gm: GridMapping, options: BboxToWgs84Options = {}): 
   const conv = proj4(gm.proj4, WGS84_PROJ4);
   const [x0, dx, rx, y0, ry, dy] = gm.transform;
   let west = Infinity, south = Infinity, east = -Infinity, north = -Infinity;
+  let points = 0;
   const add = (col: number, row: number) => {
     const x = x0 + col * dx + row * rx;
     const y = y0 + col * ry + row * dy;
@@ -231,18 +243,29 @@ export function bboxToWgs84(gm: GridMapping, options: BboxToWgs84Options = {}): 
       return;
     }
     const [lon, lat] = p as [number, number];
-    if (!Number.isFinite(lon) || !Number.isFinite(lat)) return;
+    if (!Number.isFinite(lon) || !Number.isFinite(lat) || Math.abs(lat) > 90 + 1e-9) return;
+    points++;
     west = Math.min(west, lon);
     east = Math.max(east, lon);
     south = Math.min(south, lat);
     north = Math.max(north, lat);
   };
+  let failed = 0;
+  const addCounting = (col: number, row: number) => {
+    const n0 = points;
+    add(col, row);
+    if (points === n0) failed++;
+  };
   for (let i = 0; i < k; i++) {
     const t = i / (k - 1);
-    add(t * gm.width, 0);
-    add(t * gm.width, gm.height);
-    add(0, t * gm.height);
-    add(gm.width, t * gm.height);
+    addCounting(t * gm.width, 0);
+    addCounting(t * gm.width, gm.height);
+    addCounting(0, t * gm.height);
+    addCounting(gm.width, t * gm.height);
+  }
+  // edges partly off the globe (e.g. a geostationary full disk): sample the interior too
+  if (failed > 0) {
+    for (let i = 0; i < k; i++) for (let j = 0; j < k; j++) add(((i + 0.5) / k) * gm.width, ((j + 0.5) / k) * gm.height);
   }
   if (!Number.isFinite(west)) {
     throw new EocubeError("UNSUPPORTED", `the grid of CRS ${gm.crs.slice(0, 200)} cannot be reprojected to WGS 84`, {

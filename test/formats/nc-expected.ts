@@ -28,7 +28,7 @@ export interface Expected {
   data_vars: string[];
   attrs: Record<string, unknown>;
   variables: Record<string, ExpectedVariable>;
-  gdal?: { variable: string; size: [number, number]; geoTransform: number[]; epsg: number | null; bbox: number[] };
+  gdal?: { variable: string; size: [number, number]; geoTransform: number[]; epsg: number | null; bbox: number[]; bbox_wgs84?: number[] };
 }
 
 /** Loads test/fixtures/nc-expected/<base>.json for a data file name. */
