@@ -72,6 +72,7 @@ function arrayVariable(store: MetadataOverlayStore, group: ZarrGroupMeta, a: Zar
   const fillValue = decodeFillValue(a.meta.fill_value);
   const attrs: Attrs = { ...a.attrs };
   delete attrs._ARRAY_DIMENSIONS;
+  if (version === 3 && typeof attrs._FillValue === "string") attrs._FillValue = decodeV3FillAttr(attrs._FillValue, dtype);
   if (version === 2 && fillValue !== null && fillValue !== undefined && !("_FillValue" in attrs) &&
       (typeof fillValue === "number" || typeof fillValue === "boolean")) {
     attrs._FillValue = fillValue;
@@ -125,6 +126,21 @@ function arrayVariable(store: MetadataOverlayStore, group: ZarrGroupMeta, a: Zar
       return readSelection(arr, norm, dtype ?? "object", chunks, (coords) => chunkLabel(a, version, arrayKey, chunks, arr.chunks, coords), options);
     },
   });
+}
+
+/**
+ * A v3 `_FillValue` attribute given as a string: "NaN"/"Infinity"/"-Infinity", or xarray's base64 of
+ * the little-endian float (xarray's FillValueCoder for zarr v3); other strings are kept.
+ */
+function decodeV3FillAttr(value: string, dtype: DType | undefined): unknown {
+  const named = decodeFillValue(value);
+  if (typeof named === "number") return named;
+  if ((dtype === "float32" || dtype === "float64") && /^[A-Za-z0-9+/]+=*$/.test(value)) {
+    const b = Buffer.from(value, "base64");
+    if (b.length === 8) return b.readDoubleLE(0);
+    if (b.length === 4) return b.readFloatLE(0);
+  }
+  return value;
 }
 
 /** The store key of the (stored) chunk or shard holding inner chunk `coords`, for error messages. */

@@ -1,0 +1,213 @@
+// Zarr writer: stores written from the real cube must read back identically in zarr-python/xarray
+// (Debian's /usr/bin/python3, run at test time) and in our own reader; failures leave nothing behind.
+import { execFileSync } from "node:child_process";
+import { existsSync } from "node:fs";
+import { mkdtemp, readdir, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { decodeCF } from "../../src/core/cf.js";
+import { Dataset } from "../../src/core/dataset.js";
+import { isEocubeError } from "../../src/core/errors.js";
+import { Variable } from "../../src/core/variable.js";
+import { FileFileSystem } from "../../src/fs/file.js";
+import { MemoryFileSystem } from "../../src/fs/memory.js";
+import { openZarr } from "../../src/formats/zarr/reader.js";
+import { chunkKey, createZarrWriter, encodeChunk, writeDataset, type ZarrArraySpec } from "../../src/formats/zarr/writer.js";
+
+const DATA = fileURLToPath(new URL("../../../shared/data/", import.meta.url));
+const CUBE = join(DATA, "zarr/cube-1-250-250.zarr");
+const V3_DECODER = fileURLToPath(new URL("../fixtures/zarr-expected/", import.meta.url));
+const PY = "/usr/bin/python3";
+const hasPython = existsSync(PY) && (() => {
+  try {
+    execFileSync(PY, ["-c", "import xarray, zarr"], { stdio: "ignore" });
+    return true;
+  } catch {
+    return false;
+  }
+})();
+
+function python(script: string, ...args: string[]): string {
+  return execFileSync(PY, ["-c", script, ...args], { encoding: "utf8", maxBuffer: 1 << 24 }).trim();
+}
+
+const src = new FileFileSystem(DATA, { readOnly: true });
+let dir: string;
+let out: FileFileSystem;
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), "eocube-zarrw-"));
+  out = new FileFileSystem(dir);
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe("zarr writer: the real cube, read back by xarray", () => {
+  it.skipIf(!hasPython)("raw cube (v2, default blosc/zstd) is identical to the original in xarray", { timeout: 240_000 }, async () => {
+    const ds = await openZarr(src, "zarr/cube-1-250-250.zarr");
+    await writeDataset(ds, out, "raw.zarr");
+    const res = python(
+      `import sys, xarray as xr
+a = xr.open_zarr(sys.argv[1], decode_cf=False).load()
+b = xr.open_zarr(sys.argv[2], decode_cf=False).load()
+xr.testing.assert_identical(a, b)
+a = xr.open_zarr(sys.argv[1]).load(); b = xr.open_zarr(sys.argv[2]).load()
+xr.testing.assert_identical(a, b)
+print("identical", b.conc_chl.encoding["compressor"].cname)`,
+      CUBE, join(dir, "raw.zarr"),
+    );
+    expect(res).toBe("identical zstd");
+    // and by our reader, with one request for the consolidated metadata
+    const back = await openZarr(out, "raw.zarr");
+    expect(back.encoding.consolidated).toBe(true);
+    expect(back.dims).toEqual(ds.dims);
+    const a = await ds.variable("conc_tsm").read([3, [498, 502], [998, 1002]]);
+    const b = await back.variable("conc_tsm").read([3, [498, 502], [998, 1002]]);
+    expect(b).toEqual(a);
+  });
+
+  it.skipIf(!hasPython)("CF-decoded cube (datetime64 time, coords) writes back the same decoded dataset", { timeout: 240_000 }, async () => {
+    const ds = decodeCF(await openZarr(src, "zarr/cube-1-250-250.zarr"));
+    expect(ds.variable("time").dtype).toBe("datetime64[ns]");
+    await writeDataset(ds, out, "decoded.zarr", { compressor: "gzip" });
+    const res = python(
+      `import sys, xarray as xr
+a = xr.open_zarr(sys.argv[1]).load()
+b = xr.open_zarr(sys.argv[2]).load()
+xr.testing.assert_identical(a, b)
+print("identical", sorted(b.coords), b.time.encoding["units"], str(b.time.dtype))`,
+      CUBE, join(dir, "decoded.zarr"),
+    );
+    expect(res).toBe("identical ['lat', 'lat_bnds', 'lon', 'lon_bnds', 'time', 'time_bnds'] days since 1970-01-01 datetime64[ns]");
+  });
+
+  it.skipIf(!hasPython)("zstd and uncompressed stores are readable by zarr-python", async () => {
+    const ds = await openZarr(src, "zarr/cube-1-250-250.zarr");
+    const small = new Dataset({ data_vars: { lat: ds.variable("lat"), lon_bnds: ds.variable("lon_bnds") }, attrs: { title: "x", nan: NaN } });
+    await writeDataset(small, out, "zstd.zarr", { compressor: "zstd" });
+    await writeDataset(small, out, "raw-none.zarr", { compressor: null });
+    const res = python(
+      `import sys, json, zarr, numpy as np
+r = []
+for p in sys.argv[2:]:
+    a = zarr.open_group(sys.argv[1], mode="r"); b = zarr.open_group(p, mode="r")
+    r.append(bool(np.array_equal(a["lat"][:], b["lat"][:]) and np.array_equal(a["lon_bnds"][:], b["lon_bnds"][:])))
+    r.append(str(b["lat"].compressor))
+    r.append(np.isnan(b.attrs["nan"]).item())
+print(json.dumps(r))`,
+      CUBE, join(dir, "zstd.zarr"), join(dir, "raw-none.zarr"),
+    );
+    expect(JSON.parse(res)).toEqual([true, "Zstd(level=5)", true, true, "None", true]);
+  });
+
+  it("v3 (zarr.json, consolidated, dimension_names) reads back in our reader and the reference v3 decoder", async () => {
+    const ds = await openZarr(src, "zarr/cube-1-250-250.zarr");
+    const small = new Dataset({
+      data_vars: { lat: ds.variable("lat"), time: ds.variable("time"), c: ds.variable("conc_chl").with({ name: "c" }) },
+      attrs: ds.attrs,
+    });
+    await writeDataset(small, out, "v3.zarr", { version: 3 });
+    const back = await openZarr(out, "v3.zarr");
+    expect(back.encoding).toMatchObject({ zarr_format: 3, consolidated: true });
+    expect(back.variable("c").dims).toEqual(["time", "lat", "lon"]);
+    expect(back.variable("c").attrs._FillValue).toBeNaN();
+    expect(back.attrs).toEqual(ds.attrs);
+    const want = await ds.variable("conc_chl").read([0, [480, 484], [685, 688]]);
+    expect(await back.variable("c").read([0, [480, 484], [685, 688]])).toEqual(want);
+    if (hasPython) {
+      const res = python(
+        `import sys, json, numpy as np
+sys.path.insert(0, sys.argv[1])
+from make_expected import read_v3_array
+meta = json.load(open(sys.argv[2] + "/lat/zarr.json"))
+print(json.dumps(read_v3_array(sys.argv[2] + "/lat", meta)[[0, 999]].tolist()))`,
+        V3_DECODER, join(dir, "v3.zarr"),
+      );
+      expect(JSON.parse(res)).toEqual([52.49875, 50.00125]);
+    }
+  });
+});
+
+describe("zarr writer: keys, chunks and failure handling", () => {
+  const spec: ZarrArraySpec = { name: "a", dims: ["y", "x"], shape: [5, 5], chunks: [2, 3], dtype: "int16", fillValue: -1 };
+
+  it("names chunk keys like zarr-python", () => {
+    expect(chunkKey(spec, [1, 0], 2)).toBe("a/1.0");
+    expect(chunkKey(spec, [1, 0], 3)).toBe("a/c/1/0");
+    expect(chunkKey({ ...spec, dims: [], shape: [], chunks: [] }, [], 2)).toBe("a/0");
+  });
+
+  it("pads edge chunks with the fill value", async () => {
+    const bytes = await encodeChunk(spec, { data: new Int16Array([1, 2, 3]), shape: [1, 3], dtype: "int16" }, { compressor: null });
+    expect(Array.from(new Int16Array(bytes.buffer, bytes.byteOffset, 6))).toEqual([1, 2, 3, -1, -1, -1]);
+    await expect(encodeChunk(spec, { data: new Int16Array(8), shape: [2, 4], dtype: "int16" })).rejects.toMatchObject({ code: "INVALID_ARGUMENT" });
+  });
+
+  it("writes chunk by chunk, commits metadata last, and reads back (memory fs: copy, then delete)", async () => {
+    const mem = new MemoryFileSystem("w");
+    const w = await createZarrWriter(mem, "out/a.zarr", { arrays: [spec], attrs: { k: 1 } });
+    for (let cy = 0; cy < 3; cy++) {
+      for (let cx = 0; cx < 2; cx++) {
+        const h = Math.min(2, 5 - cy * 2), wd = Math.min(3, 5 - cx * 3);
+        const data = new Int16Array(h * wd).map((_, i) => (cy * 2 + Math.floor(i / wd)) * 10 + cx * 3 + (i % wd));
+        await w.writeChunk("a", [cy, cx], { data, shape: [h, wd], dtype: "int16" });
+      }
+    }
+    expect(await mem.exists("out/a.zarr")).toBe(false); // nothing at the target before commit
+    expect([...mem.objects.keys()].some((k) => k.endsWith(".zmetadata"))).toBe(false);
+    await w.commit();
+    expect([...mem.objects.keys()].some((k) => k.startsWith(w.tempPath))).toBe(false);
+    const ds = await openZarr(mem, "out/a.zarr");
+    expect(ds.attrs).toEqual({ k: 1 });
+    const r = await ds.variable("a").read();
+    expect(Array.from(r.data as Int16Array)).toEqual(Array.from({ length: 25 }, (_, i) => Math.floor(i / 5) * 10 + (i % 5)));
+    expect(ds.variable("a").attrs._FillValue).toBe(-1);
+  });
+
+  it("an existing path without replace → ALREADY_EXISTS; with replace it is overwritten", async () => {
+    const mem = new MemoryFileSystem("r");
+    const one = new Dataset({ data_vars: { v: memVar("v", [1, 2, 3]) } });
+    await writeDataset(one, mem, "x.zarr");
+    const err = await writeDataset(one, mem, "x.zarr").catch((e: unknown) => e);
+    expect(isEocubeError(err, "ALREADY_EXISTS")).toBe(true);
+    await writeDataset(new Dataset({ data_vars: { w: memVar("w", [9]) } }), mem, "x.zarr", { replace: true });
+    const ds = await openZarr(mem, "x.zarr");
+    expect(Object.keys(ds.data_vars)).toEqual(["w"]);
+  });
+
+  it("abort and a failure mid-write leave no store at the path and no temporary files", async () => {
+    const w = await createZarrWriter(out, "aborted.zarr", { arrays: [spec] });
+    await w.writeChunk("a", [0, 0], { data: new Int16Array(6), shape: [2, 3], dtype: "int16" });
+    await w.abort();
+    const failing = new Dataset({
+      data_vars: {
+        ok: memVar("ok", [1, 2, 3, 4]),
+        bad: new Variable({
+          name: "bad", dims: ["n"], shape: [4], dtype: "float64", chunks: [2],
+          read: async (sel) => {
+            if ((sel[0] as [number, number])[0] >= 2) throw new Error("disk on fire");
+            return { data: new Float64Array(2), shape: [2], dtype: "float64" };
+          },
+        }),
+      },
+    });
+    await expect(writeDataset(failing, out, "failed.zarr")).rejects.toThrow("disk on fire");
+    const left = await readdir(dir);
+    expect(left).not.toContain("aborted.zarr");
+    expect(left).not.toContain("failed.zarr");
+    expect(left.filter((n) => n.includes(".tmp-"))).toEqual([]);
+  });
+});
+
+function memVar(name: string, values: number[]): Variable {
+  const data = new Float64Array(values);
+  return new Variable({
+    name, dims: ["n"], shape: [values.length], dtype: "float64",
+    read: async (sel) => {
+      const [a, b] = (sel[0] as [number, number] | undefined) ?? [0, values.length];
+      return { data: data.slice(a, b), shape: [b - a], dtype: "float64" };
+    },
+  });
+}
