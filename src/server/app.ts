@@ -1,0 +1,156 @@
+// The server's factories: buildApp(config, deps) returns the fastify app without listening (inject() in
+// tests); startServer listens, logs with request ids, and shuts down gracefully on SIGINT/SIGTERM.
+import { randomUUID } from "node:crypto";
+import compress from "@fastify/compress";
+import cors from "@fastify/cors";
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from "fastify";
+import { bboxToWgs84, readGridMapping } from "../core/gridmapping-read.js";
+import { EocubeError } from "../core/errors.js";
+import { newDataStore } from "../stores/registry.js";
+import { openDataset } from "../stores/open.js";
+import { chunkCacheBytes, validateServerConfig, type ServerConfig } from "./config.js";
+import { DatasetsContext, type ServerDeps } from "./datasets.js";
+import { installErrorHandlers } from "./errors.js";
+import { datasetsRoutes } from "./routes/datasets.js";
+import { metaRoutes } from "./routes/meta.js";
+import { stacRoutes } from "./routes/stac.js";
+import { statisticsRoutes } from "./routes/statistics.js";
+import { tilesRoutes } from "./routes/tiles.js";
+import { timeseriesRoutes } from "./routes/timeseries.js";
+import { wmtsRoutes } from "./routes/wmts.js";
+
+/** State shared by the route plugins of one app. */
+export interface ServerState {
+  config: ServerConfig;
+  ctx: DatasetsContext;
+  version: string;
+  /** Start time (ms), part of tile ETags so that a restart with new data invalidates them. */
+  startedAt: number;
+}
+
+/** Options of {@link buildApp}. */
+export interface BuildAppOptions {
+  /** fastify logger option: false (default for buildApp), true, or pino options. */
+  logger?: FastifyServerOptions["logger"];
+  /** Handler time limit in ms [default config.RequestTimeout or 30000]; exceeded → 504 TIMEOUT. */
+  requestTimeout?: number;
+}
+
+/** eocube's default dependencies: the data-store framework, CF decoding and grid mapping of core. */
+export const DEFAULT_DEPS: ServerDeps = {
+  openDataset: (entry, options) =>
+    openDataset(entry.path, { ...(entry.storeId ? { storeId: entry.storeId, storeParams: entry.storeParams ?? {} } : {}), ...options }),
+  readGridMapping: (ds, options) => readGridMapping(ds, options),
+  bboxToWgs84: (gm) => bboxToWgs84(gm),
+  listDataIds: (storeId, storeParams, options) => newDataStore(storeId, storeParams).listDataIds(options),
+};
+
+declare module "fastify" {
+  interface FastifyRequest {
+    /** Aborted when the client goes away or the request timeout passes; passed to every read. */
+    opSignal: AbortSignal;
+  }
+  interface FastifySchema {
+    /** One-line summary for /openapi.json. */
+    summary?: string;
+  }
+}
+
+/**
+ * Builds the server app (no listen): CORS, gzip for JSON, JSON errors `{code, message, hint}`, and one
+ * plugin per route family (meta, datasets, tiles, WMTS, time series, statistics, STAC, viewer).
+ * @param deps dataset opener and grid-mapping reader [default {@link DEFAULT_DEPS}].
+ * @throws EocubeError INVALID_CONFIG when the configuration does not pass the schema.
+ */
+export async function buildApp(config: ServerConfig, deps: Partial<ServerDeps> = {}, options: BuildAppOptions = {}): Promise<FastifyInstance> {
+  const valid = validateServerConfig(config);
+  const ctx = new DatasetsContext(valid, { ...DEFAULT_DEPS, ...deps }, { chunkCacheBytes: chunkCacheBytes(valid) });
+  const state: ServerState = { config: valid, ctx, version: process.env.npm_package_version ?? "0.1.0", startedAt: Date.now() };
+  const timeoutMs = options.requestTimeout ?? valid.RequestTimeout ?? 30_000;
+  const app = Fastify({
+    logger: options.logger ?? false,
+    genReqId: (req) => {
+      const h = req.headers["x-request-id"];
+      return typeof h === "string" && /^[A-Za-z0-9._-]{1,64}$/.test(h) ? h : randomUUID();
+    },
+    bodyLimit: 1024 * 1024,
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 500 },
+    ajv: { customOptions: { coerceTypes: true, removeAdditional: false, allErrors: false } },
+  });
+  app.decorateRequest("opSignal", null as unknown as AbortSignal);
+  app.addHook("onRequest", async (request, reply) => {
+    const ac = new AbortController();
+    const timer = setTimeout(() => ac.abort(new EocubeError("TIMEOUT", `the request took longer than ${timeoutMs} ms`)), timeoutMs);
+    timer.unref();
+    request.raw.once("close", () => {
+      clearTimeout(timer);
+      if (!reply.sent && !request.raw.complete) ac.abort(new EocubeError("CANCELLED", "the client closed the connection"));
+    });
+    reply.raw.once("finish", () => clearTimeout(timer));
+    request.opSignal = ac.signal;
+    reply.header("X-Request-Id", request.id);
+  });
+  installErrorHandlers(app, () => timeoutMs);
+  await app.register(cors, { origin: "*", exposedHeaders: ["ETag", "X-Request-Id"] });
+  await app.register(compress, { global: true, threshold: 1024, encodings: ["gzip", "deflate"] });
+  metaRoutes(app, state);
+  datasetsRoutes(app, state);
+  tilesRoutes(app, state);
+  wmtsRoutes(app, state);
+  timeseriesRoutes(app, state);
+  statisticsRoutes(app, state);
+  stacRoutes(app, state);
+  app.addHook("onClose", async () => {
+    await ctx.close();
+  });
+  return app;
+}
+
+/** Options of {@link startServer}. */
+export interface StartServerOptions extends BuildAppOptions {
+  /** Port [default config.Port or 8080]; 0 picks a free one. */
+  port?: number;
+  /** Address [default config.Address or 127.0.0.1]. */
+  address?: string;
+  /** Install SIGINT/SIGTERM handlers that close the server gracefully [default true]. */
+  handleSignals?: boolean;
+  deps?: Partial<ServerDeps>;
+}
+
+/** A running server. */
+export interface RunningServer {
+  app: FastifyInstance;
+  /** `http://address:port`. */
+  url: string;
+  /** Stops accepting connections, finishes running requests, closes datasets. */
+  close(): Promise<void>;
+}
+
+/**
+ * Builds the app and listens. Logs are JSON lines (pino) with a request id per request (taken from
+ * `X-Request-Id` when sane).
+ * @throws EocubeError INVALID_CONFIG; listen errors (EADDRINUSE) as INVALID_ARGUMENT.
+ */
+export async function startServer(config: ServerConfig, options: StartServerOptions = {}): Promise<RunningServer> {
+  const app = await buildApp(config, options.deps, { logger: options.logger ?? { level: "info" }, ...(options.requestTimeout ? { requestTimeout: options.requestTimeout } : {}) });
+  const port = options.port ?? config.Port ?? 8080;
+  const host = options.address ?? config.Address ?? "127.0.0.1";
+  let url: string;
+  try {
+    url = await app.listen({ port, host });
+  } catch (err) {
+    await app.close();
+    throw new EocubeError("INVALID_ARGUMENT", `cannot listen on ${host}:${port}: ${(err as Error).message}`, { field: "port", cause: err, hint: "choose another --port or --address" });
+  }
+  let closing: Promise<void> | undefined;
+  const close = () => (closing ??= app.close().then(() => undefined));
+  if (options.handleSignals !== false) {
+    const onSignal = (sig: NodeJS.Signals) => {
+      app.log.info({ signal: sig }, "shutting down");
+      void close().then(() => process.exit(0));
+    };
+    process.once("SIGINT", onSignal);
+    process.once("SIGTERM", onSignal);
+  }
+  return { app, url, close };
+}

@@ -1,0 +1,186 @@
+// GeoJSON input of time-series and statistics requests: parsing with limits, and geometry masks on a
+// dataset grid by pixel centre. https://datatracker.ietf.org/doc/html/rfc7946
+import proj4 from "proj4";
+import { EocubeError } from "../core/errors.js";
+import type { GridMapping } from "../core/gridmapping.js";
+
+/** Most vertices accepted in one request (all geometries together). */
+export const MAX_VERTICES = 100_000;
+
+/** A parsed geometry in WGS 84: a point, or polygons (each a list of rings of [lon, lat]). */
+export type Geometry =
+  | { type: "Point"; coordinates: [number, number] }
+  | { type: "Polygon"; polygons: [number, number][][][] };
+
+/** The geometries of a request and whether it was a collection (then results are a list per geometry). */
+export interface ParsedGeoJson {
+  geometries: Geometry[];
+  isCollection: boolean;
+}
+
+function bad(message: string): EocubeError {
+  return new EocubeError("INVALID_PARAMS", `invalid GeoJSON: ${message}`, {
+    field: "body",
+    hint: 'send a GeoJSON Point or Polygon geometry, Feature or FeatureCollection in WGS 84, e.g. {"type": "Point", "coordinates": [2.5, 51.2]}',
+  });
+}
+
+/**
+ * Parses a GeoJSON object: a Point/MultiPoint/Polygon/MultiPolygon geometry, GeometryCollection,
+ * Feature or FeatureCollection. Coordinates must be finite lon/lat (lon −180…360, lat −90…90).
+ * @throws EocubeError INVALID_PARAMS (field `body`) for malformed input, unsupported geometry types, or
+ *   more than {@link MAX_VERTICES} vertices.
+ */
+export function parseGeoJson(obj: unknown): ParsedGeoJson {
+  if (typeof obj !== "object" || obj === null || Array.isArray(obj)) throw bad("expected a JSON object");
+  const o = obj as Record<string, unknown>;
+  const counter = { n: 0 };
+  switch (o.type) {
+    case "FeatureCollection": {
+      if (!Array.isArray(o.features)) throw bad("FeatureCollection without a features array");
+      return { geometries: o.features.flatMap((f) => featureGeometry(f, counter)), isCollection: true };
+    }
+    case "GeometryCollection": {
+      if (!Array.isArray(o.geometries)) throw bad("GeometryCollection without a geometries array");
+      return { geometries: o.geometries.flatMap((g) => geometry(g, counter)), isCollection: true };
+    }
+    case "Feature":
+      return { geometries: featureGeometry(o, counter), isCollection: false };
+    default:
+      return { geometries: geometry(o, counter), isCollection: false };
+  }
+}
+
+function featureGeometry(f: unknown, counter: { n: number }): Geometry[] {
+  if (typeof f !== "object" || f === null || (f as { type?: unknown }).type !== "Feature") throw bad("a feature must be an object with type Feature");
+  const g = (f as { geometry?: unknown }).geometry;
+  if (g === null || g === undefined) throw bad("feature without geometry");
+  const gs = geometry(g, counter);
+  if (gs.length !== 1) throw bad("a feature's geometry must be a Point or a (Multi)Polygon");
+  return gs;
+}
+
+function position(p: unknown, counter: { n: number }): [number, number] {
+  if (!Array.isArray(p) || p.length < 2 || typeof p[0] !== "number" || typeof p[1] !== "number" || !Number.isFinite(p[0]) || !Number.isFinite(p[1])) {
+    throw bad("a position must be [lon, lat] with finite numbers");
+  }
+  if (p[0] < -180 || p[0] > 360 || p[1] < -90 || p[1] > 90) throw bad(`position [${p[0]}, ${p[1]}] is not a WGS 84 lon/lat`);
+  if (++counter.n > MAX_VERTICES) {
+    throw new EocubeError("INVALID_PARAMS", `the geometry has more than ${MAX_VERTICES} vertices`, { field: "body", hint: "simplify the geometry first" });
+  }
+  return [p[0], p[1]];
+}
+
+function rings(poly: unknown, counter: { n: number }): [number, number][][] {
+  if (!Array.isArray(poly) || poly.length === 0) throw bad("a polygon must be a non-empty list of linear rings");
+  return poly.map((ring) => {
+    if (!Array.isArray(ring) || ring.length < 4) throw bad("a linear ring needs at least 4 positions");
+    return ring.map((p) => position(p, counter));
+  });
+}
+
+function geometry(g: unknown, counter: { n: number }): Geometry[] {
+  if (typeof g !== "object" || g === null) throw bad("a geometry must be an object");
+  const { type, coordinates } = g as { type?: unknown; coordinates?: unknown };
+  switch (type) {
+    case "Point":
+      return [{ type: "Point", coordinates: position(coordinates, counter) }];
+    case "MultiPoint":
+      if (!Array.isArray(coordinates)) throw bad("MultiPoint coordinates must be a list");
+      return coordinates.map((p) => ({ type: "Point" as const, coordinates: position(p, counter) }));
+    case "Polygon":
+      return [{ type: "Polygon", polygons: [rings(coordinates, counter)] }];
+    case "MultiPolygon":
+      if (!Array.isArray(coordinates) || coordinates.length === 0) throw bad("MultiPolygon coordinates must be a non-empty list");
+      return [{ type: "Polygon", polygons: coordinates.map((p) => rings(p, counter)) }];
+    default:
+      throw bad(`unsupported geometry type ${JSON.stringify(type)}; use Point, MultiPoint, Polygon or MultiPolygon`);
+  }
+}
+
+/** lon/lat → fractional pixel coordinates `[col, row]` of the grid (pixel edges at integers). */
+export function lonLatToPixel(gm: GridMapping): (lon: number, lat: number) => [number, number] {
+  const [x0, dx, , y0, , dy] = gm.transform;
+  const conv = gm.isGeographic ? undefined : proj4("+proj=longlat +datum=WGS84 +no_defs", gm.proj4);
+  return (lon, lat) => {
+    let x = lon;
+    let y = lat;
+    if (conv) {
+      [x, y] = conv.forward([lon, lat]) as [number, number];
+    } else if (gm.isLon360 && x < 0) x += 360;
+    else if (!gm.isLon360 && x > 180) x -= 360;
+    return [(x - x0) / dx, (y - y0) / dy];
+  };
+}
+
+/** The pixel `[row, col]` containing a lon/lat point, or undefined outside the grid. */
+export function pointPixel(gm: GridMapping, lon: number, lat: number): [number, number] | undefined {
+  const [c, r] = lonLatToPixel(gm)(lon, lat);
+  const col = Math.floor(c);
+  const row = Math.floor(r);
+  return col >= 0 && col < gm.width && row >= 0 && row < gm.height ? [row, col] : undefined;
+}
+
+/** A polygon mask: window `[r0, r1) × [c0, c1)` of the grid and 1 for pixels whose centre is inside. */
+export interface PolygonMask {
+  r0: number;
+  r1: number;
+  c0: number;
+  c1: number;
+  mask: Uint8Array;
+  /** Pixels inside. */
+  count: number;
+}
+
+/**
+ * Masks the grid pixels whose **centres** lie inside the polygons (even-odd rule per polygon, holes as
+ * inner rings, union over polygons) by scanlines over the edges: O(edges × rows spanned).
+ * @returns undefined when no pixel centre is inside.
+ */
+export function polygonMask(gm: GridMapping, polygons: [number, number][][][]): PolygonMask | undefined {
+  const toPx = lonLatToPixel(gm);
+  const pxPolys = polygons.map((rs) => rs.map((ring) => ring.map(([lon, lat]) => toPx(lon, lat))));
+  let minC = Infinity, maxC = -Infinity, minR = Infinity, maxR = -Infinity;
+  for (const rs of pxPolys) for (const ring of rs) for (const [c, r] of ring) {
+    if (!Number.isFinite(c) || !Number.isFinite(r)) continue;
+    minC = Math.min(minC, c); maxC = Math.max(maxC, c); minR = Math.min(minR, r); maxR = Math.max(maxR, r);
+  }
+  const r0 = Math.max(0, Math.floor(minR));
+  const r1 = Math.min(gm.height, Math.ceil(maxR));
+  const c0 = Math.max(0, Math.floor(minC));
+  const c1 = Math.min(gm.width, Math.ceil(maxC));
+  if (!(r1 > r0 && c1 > c0)) return undefined;
+  const h = r1 - r0;
+  const w = c1 - c0;
+  const mask = new Uint8Array(h * w);
+  for (const rs of pxPolys) {
+    const crossings: number[][] = Array.from({ length: h }, () => []);
+    for (const ring of rs) {
+      for (let k = 0; k < ring.length - 1; k++) {
+        const [xa, ya] = ring[k]!;
+        const [xb, yb] = ring[k + 1]!;
+        if (ya === yb || !Number.isFinite(xa + ya + xb + yb)) continue;
+        const lo = Math.min(ya, yb);
+        const hi = Math.max(ya, yb);
+        // rows i whose centre i + 0.5 lies in [lo, hi)
+        const iStart = Math.max(r0, Math.ceil(lo - 0.5));
+        const iEnd = Math.min(r1 - 1, Math.ceil(hi - 0.5) - 1);
+        for (let i = iStart; i <= iEnd; i++) {
+          const yc = i + 0.5;
+          crossings[i - r0]!.push(xa + ((yc - ya) * (xb - xa)) / (yb - ya));
+        }
+      }
+    }
+    for (let i = 0; i < h; i++) {
+      const xs = crossings[i]!.sort((a, b) => a - b);
+      for (let k = 0; k + 1 < xs.length; k += 2) {
+        const jStart = Math.max(c0, Math.ceil(xs[k]! - 0.5));
+        const jEnd = Math.min(c1 - 1, Math.ceil(xs[k + 1]! - 0.5) - 1);
+        for (let j = jStart; j <= jEnd; j++) mask[i * w + (j - c0)] = 1;
+      }
+    }
+  }
+  let count = 0;
+  for (let k = 0; k < mask.length; k++) count += mask[k]!;
+  return count > 0 ? { r0, r1, c0, c1, mask, count } : undefined;
+}

@@ -1,0 +1,241 @@
+// Routes: a STAC API under /ogc — landing page, conformance, the "datacubes" collection whose items are
+// the served datasets, item pages, and /ogc/search (bbox, datetime, limit, token pagination).
+// Spec: STAC API 1.0.0 (core, collections, features/ogcapi-features, item-search).
+import type { FastifyInstance, FastifyRequest } from "fastify";
+import { EocubeError, isEocubeError } from "../../core/errors.js";
+import type { BBox } from "../../core/gridmapping.js";
+import type { ServerState } from "../app.js";
+import type { ServedDataset } from "../datasets.js";
+import { bboxPolygon, describeVariable, timeRangeOf } from "../describe.js";
+import { baseUrl } from "./meta.js";
+
+const STAC_VERSION = "1.0.0";
+const COLLECTION_ID = "datacubes";
+const CONFORMANCE = [
+  "https://api.stacspec.org/v1.0.0/core",
+  "https://api.stacspec.org/v1.0.0/collections",
+  "https://api.stacspec.org/v1.0.0/ogcapi-features",
+  "https://api.stacspec.org/v1.0.0/item-search",
+  "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
+  "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
+];
+
+/** Parses a STAC `bbox` ("w,s,e,n" or a list). @throws EocubeError INVALID_PARAMS. */
+export function parseBbox(value: unknown): BBox | undefined {
+  if (value === undefined || value === "") return undefined;
+  const parts = (Array.isArray(value) ? value : String(value).split(",")).map(Number);
+  if (parts.length !== 4 || !parts.every(Number.isFinite) || parts[1]! > parts[3]!) {
+    throw new EocubeError("INVALID_PARAMS", "bbox must be west,south,east,north in degrees", { field: "bbox" });
+  }
+  return parts as BBox;
+}
+
+/** Parses a STAC `datetime` (instant, or interval "a/b" with ".." for open ends) to [start, end] ms. */
+export function parseDatetime(value: unknown): [number, number] | undefined {
+  if (value === undefined || value === "") return undefined;
+  const s = String(value);
+  const [a, b] = s.includes("/") ? s.split("/") : [s, s];
+  const parse = (t: string | undefined, open: number) => {
+    if (t === undefined || t === "" || t === "..") return open;
+    const ms = Date.parse(t);
+    if (Number.isNaN(ms)) throw new EocubeError("INVALID_PARAMS", `datetime ${JSON.stringify(s.slice(0, 80))} is not an RFC 3339 instant or interval`, { field: "datetime" });
+    return ms;
+  };
+  const r: [number, number] = [parse(a, -Infinity), parse(b, Infinity)];
+  if (r[0] > r[1]) throw new EocubeError("INVALID_PARAMS", "datetime interval start is after its end", { field: "datetime" });
+  return r;
+}
+
+function itemOf(base: string, sd: ServedDataset): Record<string, unknown> {
+  const tr = timeRangeOf(sd);
+  const id = sd.entry.id;
+  const itemHref = `${base}/ogc/collections/${COLLECTION_ID}/items/${id}`;
+  const dims: Record<string, unknown> = {};
+  const [w, s, e, n] = sd.gm.bbox;
+  dims[sd.gm.xDim] = { type: "spatial", axis: "x", extent: [w, e], step: sd.gm.resolution[0], reference_system: sd.gm.crs };
+  dims[sd.gm.yDim] = { type: "spatial", axis: "y", extent: [s, n], step: sd.gm.resolution[1], reference_system: sd.gm.crs };
+  if (sd.timeName && tr) dims[sd.timeName] = { type: "temporal", extent: tr };
+  const variables: Record<string, unknown> = {};
+  const assets: Record<string, unknown> = {};
+  for (const name of sd.variableNames) {
+    const v = sd.dataset.data_vars[name]!;
+    const d = describeVariable(sd, v);
+    variables[name] = { type: "data", dimensions: v.dims, ...(d.units ? { unit: d.units } : {}), description: d.title };
+    assets[name] = {
+      href: `${base}/tiles/${id}/${name}/{z}/{y}/{x}`,
+      type: "image/png",
+      title: `${d.title} (XYZ tiles)`,
+      roles: ["visual"],
+    };
+  }
+  return {
+    type: "Feature",
+    stac_version: STAC_VERSION,
+    stac_extensions: ["https://stac-extensions.github.io/datacube/v2.2.0/schema.json"],
+    id,
+    collection: COLLECTION_ID,
+    bbox: sd.lonLatBbox,
+    geometry: bboxPolygon(sd.lonLatBbox),
+    properties: {
+      title: sd.entry.title,
+      ...(tr ? { datetime: null, start_datetime: tr[0], end_datetime: tr[1] } : { datetime: null, start_datetime: "1970-01-01T00:00:00Z", end_datetime: "1970-01-01T00:00:00Z" }),
+      "cube:dimensions": dims,
+      "cube:variables": variables,
+    },
+    links: [
+      { rel: "self", href: itemHref, type: "application/geo+json" },
+      { rel: "parent", href: `${base}/ogc/collections/${COLLECTION_ID}`, type: "application/json" },
+      { rel: "collection", href: `${base}/ogc/collections/${COLLECTION_ID}`, type: "application/json" },
+      { rel: "root", href: `${base}/ogc`, type: "application/json" },
+      { rel: "describedby", href: `${base}/datasets/${id}`, type: "application/json" },
+    ],
+    assets,
+  };
+}
+
+function intersects(sd: ServedDataset, bbox?: BBox, dt?: [number, number]): boolean {
+  if (bbox) {
+    const [w, s, e, n] = sd.lonLatBbox;
+    if (bbox[1] > n || bbox[3] < s) return false;
+    if (bbox[0] <= bbox[2] && w <= e && (bbox[0] > e || bbox[2] < w)) return false;
+  }
+  if (dt) {
+    const tr = timeRangeOf(sd);
+    if (!tr) return false;
+    if (Date.parse(tr[1]) < dt[0] || Date.parse(tr[0]) > dt[1]) return false;
+  }
+  return true;
+}
+
+/** Registers the STAC routes under /ogc. */
+export function stacRoutes(app: FastifyInstance, state: ServerState): void {
+  const { ctx } = state;
+
+  async function served(request: FastifyRequest): Promise<ServedDataset[]> {
+    const out: ServedDataset[] = [];
+    for (const e of await ctx.entries({ signal: request.opSignal })) {
+      if (e.hidden) continue;
+      try {
+        out.push(await ctx.get(e.id, { signal: request.opSignal }));
+      } catch (err) {
+        if (!isEocubeError(err) || !err.isUserError) throw err;
+      }
+    }
+    return out;
+  }
+
+  function collection(base: string, all: ServedDataset[]): Record<string, unknown> {
+    let w = 180, s = 90, e = -180, n = -90;
+    let t0 = Infinity, t1 = -Infinity;
+    for (const sd of all) {
+      w = Math.min(w, sd.lonLatBbox[0]); s = Math.min(s, sd.lonLatBbox[1]); e = Math.max(e, sd.lonLatBbox[2]); n = Math.max(n, sd.lonLatBbox[3]);
+      const tr = timeRangeOf(sd);
+      if (tr) { t0 = Math.min(t0, Date.parse(tr[0])); t1 = Math.max(t1, Date.parse(tr[1])); }
+    }
+    return {
+      type: "Collection",
+      stac_version: STAC_VERSION,
+      id: COLLECTION_ID,
+      title: "Data cubes",
+      description: "The data cubes served by this eocube server, one item per dataset.",
+      license: "proprietary",
+      extent: {
+        spatial: { bbox: [all.length ? [w, s, e, n] : [-180, -90, 180, 90]] },
+        temporal: { interval: [[Number.isFinite(t0) ? new Date(t0).toISOString() : null, Number.isFinite(t1) ? new Date(t1).toISOString() : null]] },
+      },
+      links: [
+        { rel: "self", href: `${base}/ogc/collections/${COLLECTION_ID}`, type: "application/json" },
+        { rel: "items", href: `${base}/ogc/collections/${COLLECTION_ID}/items`, type: "application/geo+json" },
+        { rel: "parent", href: `${base}/ogc`, type: "application/json" },
+        { rel: "root", href: `${base}/ogc`, type: "application/json" },
+      ],
+    };
+  }
+
+  async function itemsPage(request: FastifyRequest, path: string, q: { limit?: number; token?: string; bbox?: unknown; datetime?: unknown; ids?: unknown; collections?: unknown }) {
+    const base = baseUrl(request);
+    const bbox = parseBbox(q.bbox);
+    const dt = parseDatetime(q.datetime);
+    const limit = q.limit ?? 10;
+    if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new EocubeError("INVALID_PARAMS", "limit must be 1…1000", { field: "limit" });
+    const offset = q.token === undefined ? 0 : Number(q.token);
+    if (!Number.isInteger(offset) || offset < 0) throw new EocubeError("INVALID_PARAMS", "token is not a page token of this server", { field: "token" });
+    const ids = q.ids === undefined ? undefined : (Array.isArray(q.ids) ? q.ids : String(q.ids).split(",")).map(String);
+    const cols = q.collections === undefined ? undefined : (Array.isArray(q.collections) ? q.collections : String(q.collections).split(",")).map(String);
+    let all = (await served(request)).filter((sd) => intersects(sd, bbox, dt) && (!ids || ids.includes(sd.entry.id)));
+    if (cols && !cols.includes(COLLECTION_ID)) all = [];
+    const page = all.slice(offset, offset + limit);
+    const params = new URLSearchParams();
+    if (q.bbox !== undefined) params.set("bbox", Array.isArray(q.bbox) ? q.bbox.join(",") : String(q.bbox));
+    if (q.datetime !== undefined) params.set("datetime", String(q.datetime));
+    params.set("limit", String(limit));
+    const links: Record<string, unknown>[] = [{ rel: "self", href: `${base}${path}`, type: "application/geo+json" }, { rel: "root", href: `${base}/ogc`, type: "application/json" }];
+    if (offset + limit < all.length) {
+      params.set("token", String(offset + limit));
+      links.push({ rel: "next", href: `${base}${path}?${params}`, type: "application/geo+json", method: "GET" });
+    }
+    if (offset > 0) {
+      params.set("token", String(Math.max(0, offset - limit)));
+      links.push({ rel: "prev", href: `${base}${path}?${params}`, type: "application/geo+json", method: "GET" });
+    }
+    return { type: "FeatureCollection", features: page.map((sd) => itemOf(base, sd)), numberMatched: all.length, numberReturned: page.length, links };
+  }
+
+  app.get("/ogc", { schema: { summary: "STAC API landing page" } }, async (request) => {
+    const base = baseUrl(request);
+    return {
+      type: "Catalog",
+      stac_version: STAC_VERSION,
+      id: "eocube-server",
+      title: state.config.ServerTitle ?? "eocube server",
+      description: "STAC API of the data cubes served by eocube.",
+      conformsTo: CONFORMANCE,
+      links: [
+        { rel: "self", href: `${base}/ogc`, type: "application/json" },
+        { rel: "root", href: `${base}/ogc`, type: "application/json" },
+        { rel: "conformance", href: `${base}/ogc/conformance`, type: "application/json" },
+        { rel: "data", href: `${base}/ogc/collections`, type: "application/json" },
+        { rel: "search", href: `${base}/ogc/search`, type: "application/geo+json", method: "GET" },
+        { rel: "search", href: `${base}/ogc/search`, type: "application/geo+json", method: "POST" },
+        { rel: "service-desc", href: `${base}/openapi.json`, type: "application/vnd.oai.openapi+json;version=3.0" },
+        { rel: "child", href: `${base}/ogc/collections/${COLLECTION_ID}`, type: "application/json" },
+      ],
+    };
+  });
+  app.get("/ogc/conformance", { schema: { summary: "STAC/OGC conformance classes" } }, async () => ({ conformsTo: CONFORMANCE }));
+  app.get("/ogc/collections", { schema: { summary: "STAC collections" } }, async (request) => {
+    const base = baseUrl(request);
+    return { collections: [collection(base, await served(request))], links: [{ rel: "self", href: `${base}/ogc/collections` }, { rel: "root", href: `${base}/ogc` }] };
+  });
+  const cParams = { type: "object", properties: { collectionId: { type: "string", maxLength: 200 } } } as const;
+  const check = (id: string) => {
+    if (id !== COLLECTION_ID) throw new EocubeError("NOT_FOUND", `collection ${JSON.stringify(id.slice(0, 100))} not found`, { field: "collectionId", hint: `collections: ${COLLECTION_ID}` });
+  };
+  app.get("/ogc/collections/:collectionId", { schema: { summary: "One STAC collection", params: cParams } }, async (request) => {
+    check((request.params as { collectionId: string }).collectionId);
+    return collection(baseUrl(request), await served(request));
+  });
+  const pageQuery = {
+    type: "object",
+    properties: { limit: { type: "integer", minimum: 1, maximum: 1000 }, token: { type: "string" }, bbox: { type: "string" }, datetime: { type: "string" }, ids: { type: "string" }, collections: { type: "string" } },
+  } as const;
+  app.get("/ogc/collections/:collectionId/items", { schema: { summary: "Items of a collection (paged)", params: cParams, querystring: pageQuery } }, async (request, reply) => {
+    const { collectionId } = request.params as { collectionId: string };
+    check(collectionId);
+    return reply.type("application/geo+json").send(await itemsPage(request, `/ogc/collections/${collectionId}/items`, request.query as Record<string, never>));
+  });
+  app.get("/ogc/collections/:collectionId/items/:itemId", { schema: { summary: "One STAC item", params: { type: "object", properties: { collectionId: { type: "string" }, itemId: { type: "string" } } } } }, async (request, reply) => {
+    const { collectionId, itemId } = request.params as { collectionId: string; itemId: string };
+    check(collectionId);
+    const sd = await ctx.get(itemId, { signal: request.opSignal });
+    return reply.type("application/geo+json").send(itemOf(baseUrl(request), sd));
+  });
+  app.get("/ogc/search", { schema: { summary: "STAC item search (GET)", querystring: pageQuery } }, async (request, reply) =>
+    reply.type("application/geo+json").send(await itemsPage(request, "/ogc/search", request.query as Record<string, never>)),
+  );
+  app.post("/ogc/search", { schema: { summary: "STAC item search (POST)" } }, async (request, reply) => {
+    const body = (request.body ?? {}) as Record<string, unknown>;
+    if (typeof body !== "object" || Array.isArray(body)) throw new EocubeError("INVALID_PARAMS", "the search body must be a JSON object", { field: "body" });
+    return reply.type("application/geo+json").send(await itemsPage(request, "/ogc/search", body as never));
+  });
+}

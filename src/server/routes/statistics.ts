@@ -1,0 +1,48 @@
+// Routes: GET /statistics/{datasetId}/{varName}?lon&lat&time (value at a point) and POST with a
+// GeoJSON geometry (count/minimum/maximum/mean/deviation/histogram), as xcube answers them.
+import type { FastifyInstance } from "fastify";
+import { EocubeError } from "../../core/errors.js";
+import type { ServerState } from "../app.js";
+import { parseGeoJson } from "../geojson.js";
+import { sliceOf } from "../slices.js";
+import { computeStatistics } from "../statistics.js";
+import { GEOMETRY_BODY_LIMIT } from "./timeseries.js";
+
+const params = { type: "object", properties: { datasetId: { type: "string" }, varName: { type: "string" } } } as const;
+
+/** Registers the statistics routes. */
+export function statisticsRoutes(app: FastifyInstance, state: ServerState): void {
+  const { ctx } = state;
+  app.get("/statistics/:datasetId/:varName", {
+    schema: {
+      summary: "Value of a variable at a point and time",
+      params,
+      querystring: {
+        type: "object",
+        required: ["lon", "lat"],
+        properties: { lon: { type: "number", minimum: -180, maximum: 360 }, lat: { type: "number", minimum: -90, maximum: 90 }, time: { type: "string" } },
+      },
+    },
+  }, async (request) => {
+    const { datasetId, varName } = request.params as { datasetId: string; varName: string };
+    const q = request.query as { lon: number; lat: number; time?: string };
+    const sd = await ctx.get(datasetId, { signal: request.opSignal });
+    const v = ctx.variable(sd, varName);
+    const slice = await sliceOf(ctx, sd, v, q, { signal: request.opSignal });
+    const r = await computeStatistics(ctx, sd, slice, { type: "Point", coordinates: [q.lon, q.lat] }, { signal: request.opSignal });
+    return { result: r.count > 0 ? { value: r.mean } : {} };
+  });
+
+  app.post("/statistics/:datasetId/:varName", {
+    bodyLimit: GEOMETRY_BODY_LIMIT,
+    schema: { summary: "Statistics of a variable in a GeoJSON geometry at a time", params, querystring: { type: "object", properties: { time: { type: "string" } } } },
+  }, async (request) => {
+    const { datasetId, varName } = request.params as { datasetId: string; varName: string };
+    const sd = await ctx.get(datasetId, { signal: request.opSignal });
+    const v = ctx.variable(sd, varName);
+    const { geometries } = parseGeoJson(request.body);
+    if (geometries.length !== 1) throw new EocubeError("INVALID_PARAMS", "statistics need exactly one geometry", { field: "body" });
+    const slice = await sliceOf(ctx, sd, v, request.query as Record<string, unknown>, { signal: request.opSignal });
+    return { result: await computeStatistics(ctx, sd, slice, geometries[0]!, { signal: request.opSignal }) };
+  });
+}

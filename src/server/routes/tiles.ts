@@ -1,0 +1,141 @@
+// Routes: XYZ tiles /tiles/{datasetId}/{varName}/{z}/{y}/{x}, legends, and /colorbars.
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import { EocubeError } from "../../core/errors.js";
+import type { ServerState } from "../app.js";
+import type { ServedDataset } from "../datasets.js";
+import { colorBarOf } from "../describe.js";
+import { colorMapCategories, resolveColorMap, type ColorMap } from "../render/colormaps.js";
+import { colorize } from "../render/kernel.js";
+import { encodePng } from "../render/png.js";
+import { tileGridOf, type TileGrid } from "../render/tilegrid.js";
+import { sliceOf } from "../slices.js";
+import { checkRange, renderTile, tileEtag } from "../tiles.js";
+
+/** Query parameters of a tile request (other dimensions may be given by name too). */
+export const TILE_QUERY = {
+  type: "object",
+  properties: {
+    crs: { type: "string", description: "EPSG:3857 (default) or CRS84" },
+    vmin: { type: "number", description: "value mapped to the first colour [default: style or attributes]" },
+    vmax: { type: "number", description: "value mapped to the last colour" },
+    cmap: { type: "string", maxLength: 20000, description: "matplotlib name (viridis, RdBu_r, gray_alpha …) or a JSON user colour map" },
+    norm: { type: "string", enum: ["lin", "log"] },
+    time: { type: "string", description: "ISO 8601 time; the nearest time step is shown [default: last]" },
+    retina: { type: "string", enum: ["0", "1", "true", "false"], description: "1: 512-px tiles" },
+  },
+} as const;
+
+const TILE_PARAMS = {
+  type: "object",
+  properties: {
+    datasetId: { type: "string" },
+    varName: { type: "string" },
+    z: { type: "integer", minimum: 0, maximum: 24 },
+    y: { type: "integer", minimum: 0 },
+    x: { type: "integer", minimum: 0 },
+  },
+  required: ["datasetId", "varName", "z", "y", "x"],
+} as const;
+
+interface TileQuery {
+  crs?: string;
+  vmin?: number;
+  vmax?: number;
+  cmap?: string;
+  norm?: "lin" | "log";
+  time?: string;
+  retina?: string;
+  [dim: string]: unknown;
+}
+
+/** The colour map and value range of a request: query values over the dataset's defaults. */
+export function styleOf(sd: ServedDataset, varName: string, q: TileQuery): { cmap: ColorMap; vmin: number; vmax: number; norm: "lin" | "log" } {
+  const cb = colorBarOf(sd, sd.dataset.data_vars[varName]!);
+  const cmap = resolveColorMap(q.cmap ?? cb.name);
+  const norm = q.norm ?? cb.norm;
+  const vmin = q.vmin ?? cmap.range?.[0] ?? cb.vmin;
+  const vmax = q.vmax ?? cmap.range?.[1] ?? cb.vmax;
+  checkRange(vmin, vmax, norm);
+  return { cmap, vmin, vmax, norm };
+}
+
+/** Renders a tile for a request and sends it with ETag/Cache-Control (304 on a matching If-None-Match). */
+export async function sendTile(state: ServerState, request: FastifyRequest, reply: FastifyReply, p: { datasetId: string; varName: string; z: number; y: number; x: number }, grid: TileGrid, q: TileQuery): Promise<FastifyReply> {
+  const { ctx } = state;
+  const sd = await ctx.get(p.datasetId, { signal: request.opSignal });
+  const v = ctx.variable(sd, p.varName);
+  const style = styleOf(sd, p.varName, q);
+  const slice = await sliceOf(ctx, sd, v, q, { signal: request.opSignal });
+  const size = q.retina === "1" || q.retina === "true" ? 512 : 256;
+  const etag = tileEtag([state.startedAt, p.datasetId, p.varName, slice.fixed, grid.id, p.z, p.y, p.x, size, style.cmap.name, q.cmap ?? "", style.vmin, style.vmax, style.norm]);
+  reply.header("ETag", etag).header("Cache-Control", "public, max-age=3600");
+  if (request.headers["if-none-match"] === etag) return reply.code(304).send();
+  const png = await renderTile(ctx, sd, { grid, z: p.z, y: p.y, x: p.x, size, slice, cmap: style.cmap, norm: style }, { signal: request.opSignal });
+  return reply.type("image/png").send(png);
+}
+
+/** A horizontal colour-bar image of `width`×`height` pixels for a colour map over [vmin, vmax]. */
+export function legendPng(cmap: ColorMap, vmin: number, vmax: number, norm: "lin" | "log", width: number, height: number): Buffer {
+  const row = new Float64Array(width);
+  for (let i = 0; i < width; i++) {
+    const t = (i + 0.5) / width;
+    row[i] = norm === "log" ? Math.exp(Math.log(vmin) + t * (Math.log(vmax) - Math.log(vmin))) : vmin + t * (vmax - vmin);
+  }
+  if (cmap.kind === "categories") {
+    for (let i = 0; i < width; i++) row[i] = cmap.values![Math.min(cmap.values!.length - 1, Math.floor(((i + 0.5) / width) * cmap.values!.length))]!;
+  }
+  const rgbaRow = new Uint8Array(width * 4);
+  colorize(row, cmap, { vmin, vmax, norm }, rgbaRow);
+  const img = new Uint8Array(width * height * 4);
+  for (let j = 0; j < height; j++) img.set(rgbaRow, j * width * 4);
+  return encodePng(img, width, height, 4, { level: 6 });
+}
+
+/** Registers the tile, legend and colour-bar routes. */
+export function tilesRoutes(app: FastifyInstance, state: ServerState): void {
+  app.get("/tiles/:datasetId/:varName/:z/:y/:x", {
+    schema: { summary: "A map tile (PNG) of a variable", params: TILE_PARAMS, querystring: TILE_QUERY },
+  }, async (request, reply) => {
+    const q = request.query as TileQuery;
+    return sendTile(state, request, reply, request.params as { datasetId: string; varName: string; z: number; y: number; x: number }, tileGridOf(q.crs), q);
+  });
+
+  app.get("/tiles/:datasetId/:varName/legend", {
+    schema: {
+      summary: "Colour legend (PNG) of a variable",
+      params: { type: "object", properties: { datasetId: { type: "string" }, varName: { type: "string" } } },
+      querystring: {
+        type: "object",
+        properties: {
+          ...TILE_QUERY.properties,
+          width: { type: "integer", minimum: 1, maximum: 2048, default: 256 },
+          height: { type: "integer", minimum: 1, maximum: 512, default: 16 },
+        },
+      },
+    },
+  }, async (request, reply) => {
+    const { datasetId, varName } = request.params as { datasetId: string; varName: string };
+    const q = request.query as TileQuery & { width: number; height: number };
+    const sd = await state.ctx.get(datasetId, { signal: request.opSignal });
+    state.ctx.variable(sd, varName);
+    const s = styleOf(sd, varName, q);
+    return reply.type("image/png").header("Cache-Control", "public, max-age=3600").send(legendPng(s.cmap, s.vmin, s.vmax, s.norm, q.width, q.height));
+  });
+
+  let colorbars: unknown;
+  app.get("/colorbars", { schema: { summary: "The colour maps, by category, each with a base64 PNG preview" } }, async () => {
+    colorbars ??= colorMapCategories().map((c) => [
+      c.name,
+      c.description,
+      c.names.map((n) => [n, legendPng(resolveColorMap(n), 0, 1, "lin", 256, 2).toString("base64")]),
+    ]);
+    return colorbars;
+  });
+
+  app.get("/colorbars/:cmap", { schema: { summary: "One colour map as PNG", params: { type: "object", properties: { cmap: { type: "string", maxLength: 200 } } } } }, async (request, reply) => {
+    const { cmap } = request.params as { cmap: string };
+    const name = cmap.replace(/\.png$/, "");
+    if (name.startsWith("{")) throw new EocubeError("INVALID_PARAMS", "use /tiles/{id}/{var}/legend?cmap=… for user colour maps", { field: "cmap" });
+    return reply.type("image/png").send(legendPng(resolveColorMap(name), 0, 1, "lin", 256, 16));
+  });
+}

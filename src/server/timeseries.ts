@@ -1,0 +1,198 @@
+// Time series of a variable at a point or aggregated over a polygon, read along time from only the
+// chunks under the geometry; results are produced in order so that large ones can be streamed.
+import { EocubeError, throwIfAborted } from "../core/errors.js";
+import { parseIsoTime, toIsoString } from "../core/time.js";
+import type { ReadOptions } from "../core/variable.js";
+import type { DatasetsContext, ServedDataset } from "./datasets.js";
+import { pointPixel, polygonMask, type Geometry } from "./geojson.js";
+import { readWindow, toFloatValues, type SliceRef } from "./levels.js";
+
+/** Spatial aggregation methods (xcube's names). */
+export const AGG_METHODS = ["mean", "median", "std", "min", "max", "count"] as const;
+/** One aggregation method. */
+export type AggMethod = (typeof AGG_METHODS)[number];
+
+/** One time-series entry: `time` (ISO 'Z') plus one key per aggregation method (null = no data). */
+export type TimeSeriesValue = Record<string, string | number | null>;
+
+/** Options of {@link timeSeries}. */
+export interface TimeSeriesOptions extends ReadOptions {
+  aggMethods: AggMethod[];
+  /** ISO start/end (inclusive) of the time range. */
+  startDate?: string;
+  endDate?: string;
+  /** undefined: all steps (missing as null); −1: only valid steps; n > 0: the n most recent valid steps. */
+  maxValids?: number;
+}
+
+/**
+ * Parses `aggMethods` ("mean,median" or a list) [default ["mean"]].
+ * @throws EocubeError INVALID_PARAMS naming the allowed methods.
+ */
+export function parseAggMethods(value: unknown): AggMethod[] {
+  if (value === undefined || value === "") return ["mean"];
+  const list = (Array.isArray(value) ? value : String(value).split(",")).map((s) => String(s).trim()).filter(Boolean);
+  for (const m of list) {
+    if (!(AGG_METHODS as readonly string[]).includes(m)) {
+      throw new EocubeError("INVALID_PARAMS", `unknown aggregation method ${JSON.stringify(m.slice(0, 40))}`, { field: "aggMethods", hint: `use ${AGG_METHODS.join(", ")}` });
+    }
+  }
+  return [...new Set(list)] as AggMethod[];
+}
+
+/** Statistics of the finite values of `vals` where `mask` is 1 (all when mask is undefined). */
+export function aggregate(vals: Float64Array, mask: Uint8Array | undefined, methods: readonly AggMethod[]): Record<string, number | null> {
+  let n = 0, sum = 0, min = Infinity, max = -Infinity;
+  const needMedian = methods.includes("median");
+  const kept: number[] = [];
+  for (let k = 0; k < vals.length; k++) {
+    if (mask && !mask[k]) continue;
+    const v = vals[k]!;
+    if (v !== v) continue;
+    n++;
+    sum += v;
+    if (v < min) min = v;
+    if (v > max) max = v;
+    if (needMedian) kept.push(v);
+  }
+  const mean = n > 0 ? sum / n : NaN;
+  let std = NaN;
+  if (n > 0 && methods.includes("std")) {
+    let ss = 0;
+    for (let k = 0; k < vals.length; k++) {
+      if (mask && !mask[k]) continue;
+      const v = vals[k]!;
+      if (v === v) ss += (v - mean) * (v - mean);
+    }
+    std = Math.sqrt(ss / n);
+  }
+  let median = NaN;
+  if (n > 0 && needMedian) {
+    kept.sort((a, b) => a - b);
+    median = n % 2 ? kept[(n - 1) / 2]! : (kept[n / 2 - 1]! + kept[n / 2]!) / 2;
+  }
+  const out: Record<string, number | null> = {};
+  const fin = (x: number) => (Number.isFinite(x) ? x : null);
+  for (const m of methods) {
+    out[m] = m === "count" ? n : fin({ mean, median, std, min, max }[m]);
+  }
+  return out;
+}
+
+/** Parses an ISO date/time query value to epoch ms. @throws EocubeError INVALID_PARAMS. */
+function parseDate(text: string, field: string): number {
+  try {
+    return parseIsoTime(text);
+  } catch {
+    throw new EocubeError("INVALID_PARAMS", `${field} ${JSON.stringify(text.slice(0, 64))} is not an ISO 8601 date or time`, { field, hint: "use e.g. 2017-01-16 or 2017-01-16T10:09:22Z" });
+  }
+}
+
+/** The inclusive time-index range for startDate/endDate (a date-only endDate includes its whole day). */
+function timeRange(sd: ServedDataset, opts: TimeSeriesOptions): [number, number] {
+  const times = sd.times!;
+  let t0 = 0;
+  let t1 = times.length - 1;
+  if (opts.startDate) {
+    const ms = parseDate(opts.startDate, "startDate");
+    while (t0 <= t1 && times[t0]! < ms) t0++;
+  }
+  if (opts.endDate) {
+    const dateOnly = /^\d{4}-\d{2}-\d{2}$/.test(opts.endDate.trim());
+    const ms = parseDate(opts.endDate, "endDate") + (dateOnly ? 86_400_000 - 1 : 0);
+    while (t1 >= t0 && times[t1]! > ms) t1--;
+  }
+  return [t0, t1];
+}
+
+/**
+ * Yields the time series of `slice.variable` for one geometry, oldest first (with maxValids > 0 the
+ * most recent valid ones, still oldest first). Points take the pixel containing them; polygons
+ * aggregate the pixels whose centres lie inside. A geometry outside the grid yields nothing.
+ * `slice.fixed` gives the indices of non-time, non-spatial dims; its entry for time is replaced.
+ * @throws EocubeError INVALID_PARAMS/OUT_OF_RANGE for bad dates or maxValids; UNSUPPORTED without a time axis.
+ */
+export async function* timeSeries(ctx: DatasetsContext, sd: ServedDataset, slice: SliceRef, geometry: Geometry, opts: TimeSeriesOptions): AsyncGenerator<TimeSeriesValue> {
+  if (!sd.times || !sd.timeName || !slice.variable.dims.includes(sd.timeName)) {
+    throw new EocubeError("UNSUPPORTED", `variable ${slice.variable.name} has no time dimension`, { field: "varName" });
+  }
+  const mv = opts.maxValids;
+  if (mv !== undefined && !(mv === -1 || (Number.isInteger(mv) && mv > 0))) {
+    throw new EocubeError("INVALID_PARAMS", `maxValids must be -1 or a positive integer, was ${mv}`, { field: "maxValids" });
+  }
+  const [t0, t1] = timeRange(sd, opts);
+  const v = slice.variable;
+  const nonSpatial = v.dims.filter((d) => d !== slice.xDim && d !== slice.yDim);
+  const tPos = nonSpatial.indexOf(sd.timeName);
+  const methods = opts.aggMethods;
+
+  let r0: number, r1: number, c0: number, c1: number;
+  let mask: Uint8Array | undefined;
+  if (geometry.type === "Point") {
+    const px = pointPixel(sd.gm, geometry.coordinates[0], geometry.coordinates[1]);
+    if (!px) return;
+    [r0, c0] = px;
+    r1 = r0 + 1;
+    c1 = c0 + 1;
+  } else {
+    const m = polygonMask(sd.gm, geometry.polygons);
+    if (!m) return;
+    ({ r0, r1, c0, c1 } = m);
+    mask = m.mask;
+  }
+  const timeChunk = v.chunks[v.dims.indexOf(sd.timeName)] ?? 1;
+
+  // values of one time step
+  const stepValues = async (t: number): Promise<Float64Array> => {
+    const fixed = slice.fixed.slice();
+    fixed[tPos] = t;
+    return readWindow(ctx.chunkCache, sd.levels, 0, { ...slice, fixed }, r0, r1, c0, c1, opts);
+  };
+  // values of a block of time steps [ta, tb) read at once (time-chunked storage), step-major
+  const blockValues = async (ta: number, tb: number): Promise<Float64Array[]> => {
+    if (timeChunk <= 1) return Promise.all(Array.from({ length: tb - ta }, (_, k) => stepValues(ta + k)));
+    let k = 0;
+    const sel = v.dims.map((d) => (d === sd.timeName ? ([ta, tb] as [number, number]) : d === slice.yDim ? ([r0, r1] as [number, number]) : d === slice.xDim ? ([c0, c1] as [number, number]) : slice.fixed[k++]!));
+    const arr = await v.read(sel, opts);
+    const all = toFloatValues(arr, v);
+    const n = (r1 - r0) * (c1 - c0);
+    // dims kept: time, y, x in the variable's order; time is outermost in cube convention
+    return Array.from({ length: tb - ta }, (_, s) => all.subarray(s * n, (s + 1) * n));
+  };
+
+  const block = Math.max(timeChunk, 8);
+  const entry = (t: number, vals: Float64Array): TimeSeriesValue | undefined => {
+    const agg = aggregate(vals, mask, methods.includes("count") ? methods : [...methods, "count"]);
+    const valid = (agg.count as number) > 0;
+    if (!valid && mv !== undefined) return undefined;
+    const out: TimeSeriesValue = {};
+    for (const m of methods) out[m] = agg[m] ?? null;
+    out.count = agg.count!;
+    out.time = toIsoString(Math.round(sd.times![t]! / 1000) * 1000);
+    return out;
+  };
+
+  if (mv !== undefined && mv > 0) {
+    const found: TimeSeriesValue[] = [];
+    for (let tb = t1 + 1; tb > t0 && found.length < mv; tb -= block) {
+      throwIfAborted(opts.signal);
+      const ta = Math.max(t0, tb - block);
+      const vals = await blockValues(ta, tb);
+      for (let t = tb - 1; t >= ta && found.length < mv; t--) {
+        const e = entry(t, vals[t - ta]!);
+        if (e) found.push(e);
+      }
+    }
+    yield* found.reverse();
+    return;
+  }
+  for (let ta = t0; ta <= t1; ta += block) {
+    throwIfAborted(opts.signal);
+    const tb = Math.min(t1 + 1, ta + block);
+    const vals = await blockValues(ta, tb);
+    for (let t = ta; t < tb; t++) {
+      const e = entry(t, vals[t - ta]!);
+      if (e) yield e;
+    }
+  }
+}
