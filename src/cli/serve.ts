@@ -1,17 +1,86 @@
-// `eocube serve`: placeholder until its issue lands.
+// `eocube serve`: serves datasets (PATHS and/or a server config) over HTTP with xcube's routes.
+import { existsSync } from "node:fs";
+import { basename, resolve } from "node:path";
 import type { Command } from "commander";
 import { EocubeError } from "../core/errors.js";
-import { runAction } from "./run.js";
+import { startServer } from "../server/app.js";
+import { loadServerConfig, validateServerConfig, type DatasetConfig, type ServerConfig } from "../server/config.js";
+import { runAction, type GlobalOptions } from "./run.js";
+
+interface ServeOptions extends GlobalOptions {
+  config?: string;
+  port?: string;
+  address?: string;
+  cacheSize?: string;
+}
+
+/** A safe, unique dataset identifier from a path: its base name without extension. */
+export function identifierOf(path: string, taken: Set<string>): string {
+  const stem = basename(path.replace(/\/+$/, "")).replace(/\.(zarr|levels|nc4?|tiff?|cog|h5|hdf5)$/i, "");
+  let id = stem.replace(/[^A-Za-z0-9_.~+-]/g, "_").replace(/^[^A-Za-z0-9_]+/, "") || "dataset";
+  id = id.slice(0, 180);
+  let k = 2;
+  const base = id;
+  while (taken.has(id)) id = `${base}_${k++}`;
+  taken.add(id);
+  return id;
+}
+
+/**
+ * The server configuration for the command line: the config file (if any) plus one `Datasets` entry per
+ * PATH (local paths must exist; URLs are opened on first use).
+ * @throws EocubeError INVALID_ARGUMENT (nothing to serve, bad port), NOT_FOUND (a missing path), INVALID_CONFIG.
+ */
+export async function serveConfigOf(paths: string[], opts: ServeOptions): Promise<ServerConfig> {
+  const config: ServerConfig = opts.config ? await loadServerConfig(opts.config) : {};
+  const taken = new Set((config.Datasets ?? []).map((d) => d.Identifier));
+  const extra: DatasetConfig[] = paths.map((p) => {
+    const isUrl = /^[a-z][a-z0-9+.-]*:\/\//i.test(p) && !p.startsWith("file://");
+    if (!isUrl && !existsSync(p.replace(/^file:\/\//, ""))) {
+      throw new EocubeError("NOT_FOUND", `no dataset at ${p}`, { path: p, hint: "give the path of a .zarr, .levels, .nc or .tif dataset" });
+    }
+    return { Identifier: identifierOf(p, taken), Path: isUrl ? p : resolve(p.replace(/^file:\/\//, "")), Title: basename(p.replace(/\/+$/, "")) };
+  });
+  const merged: ServerConfig = { ...config, Datasets: [...(config.Datasets ?? []), ...extra] };
+  if (opts.cacheSize !== undefined) merged.DatasetChunkCacheSize = opts.cacheSize;
+  if ((merged.Datasets ?? []).length === 0 && (merged.DataStores ?? []).length === 0) {
+    throw new EocubeError("INVALID_ARGUMENT", "nothing to serve", { hint: "give dataset paths (eocube serve cube.zarr) or a config (-c server.yaml)" });
+  }
+  return validateServerConfig(merged, opts.config ?? "command line");
+}
 
 /** Registers `eocube serve` on the program. */
 export function register(program: Command): void {
   program
     .command("serve")
-    .description("(not implemented yet)")
-    .option("--json", "print JSON")
-    .action(async (opts) => {
+    .description("Serve data cubes over HTTP: datasets API, XYZ/WMTS tiles, time series, statistics, STAC (xcube-compatible routes)")
+    .argument("[paths...]", "datasets to serve (.zarr, .levels, .nc, .tif, or URLs)")
+    .option("-c, --config <file>", "server configuration (YAML/JSON with xcube's keys: Datasets, DataStores, Styles, DatasetChunkCacheSize)")
+    .option("--port <port>", "port to listen on (default 8080, or the config's Port)")
+    .option("--address <address>", "address to listen on (default 127.0.0.1, or the config's Address)")
+    .option("--cache-size <size>", 'chunk cache bound, e.g. "256M" or "2G" (default: DatasetChunkCacheSize or 256M)')
+    .option("--json", "print errors as JSON")
+    .option("--verbose", "show stack traces of errors")
+    .addHelpText("after", "\nExamples:\n  eocube serve ../shared/data/zarr/cube-1-250-250.zarr\n  eocube serve -c examples/server-config.yaml --port 8000")
+    .action(async (paths: string[], opts: ServeOptions) => {
       await runAction(opts, async () => {
-        throw new EocubeError("UNSUPPORTED", "eocube serve is not implemented yet");
+        const config = await serveConfigOf(paths, opts);
+        let port: number | undefined;
+        if (opts.port !== undefined) {
+          port = Number(opts.port);
+          if (!Number.isInteger(port) || port < 0 || port > 65535) throw new EocubeError("INVALID_ARGUMENT", `--port ${opts.port} is not a port number`, { field: "--port" });
+        }
+        const server = await startServer(config, { ...(port !== undefined ? { port } : {}), ...(opts.address ? { address: opts.address } : {}), handleSignals: false });
+        const ids = (config.Datasets ?? []).map((d) => d.Identifier);
+        process.stderr.write(`eocube serve: listening on ${server.url} — datasets: ${ids.join(", ") || "(from DataStores)"}\n  ${server.url}/datasets  ${server.url}/wmts/1.0.0/WMTSCapabilities.xml  ${server.url}/ogc  ${server.url}/viewer\n`);
+        await new Promise<void>((done) => {
+          const stop = (sig: NodeJS.Signals) => {
+            process.stderr.write(`eocube serve: ${sig}, shutting down\n`);
+            void server.close().then(done, done);
+          };
+          process.once("SIGINT", stop);
+          process.once("SIGTERM", stop);
+        });
       });
     });
 }
