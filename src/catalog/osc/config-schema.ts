@@ -55,6 +55,11 @@ export interface DatasetConfig {
   stac_catalog_s3_root?: string;
   /** Product description; default: the dataset's `description`, `summary` or `title` attribute. */
   description?: string;
+  /**
+   * Time range `[start, end]` (ISO 8601 dates or date-times, `null` for open ends) for cubes without a time
+   * coordinate (e.g. a GeoTIFF); when given it replaces the range read from the time coordinate.
+   */
+  time_range?: [string | null, string | null];
   /** Product title; default: the dataset's `title` attribute, else collection_id. */
   title?: string;
   osc_themes: string[];
@@ -149,6 +154,12 @@ export const DATASET_CONFIG_SCHEMA = {
     stac_catalog_s3_root: { type: "string" },
     description: { type: "string", minLength: 1 },
     title: { type: "string", minLength: 1 },
+    time_range: {
+      type: "array",
+      minItems: 2,
+      maxItems: 2,
+      items: { anyOf: [{ type: "null" }, { type: "string", pattern: "^\\d{4}-\\d{2}-\\d{2}([T ]\\d{2}:\\d{2}(:\\d{2}(\\.\\d+)?)?(Z|[+-]00:?00)?)?$" }] },
+    },
     osc_themes: themes,
     osc_region: { type: "string", minLength: 1 },
     dataset_status: { enum: OSC_STATUSES },

@@ -32,6 +32,22 @@ function getValidators(): { dataset: ValidateFunction; workflow: ValidateFunctio
   return validators;
 }
 
+/**
+ * Key under which the loaders record the config file on the returned object (not enumerable, so it never
+ * reaches JSON); the builder names that file in its errors.
+ */
+export const CONFIG_PATH: unique symbol = Symbol.for("eocube.configPath");
+
+/** The file a config was loaded from (see {@link CONFIG_PATH}), if known. */
+export function configPathOf(config: object | undefined): string | undefined {
+  return config ? ((config as Record<symbol, unknown>)[CONFIG_PATH] as string | undefined) : undefined;
+}
+
+function withPath<T extends object>(config: T, path: string): T {
+  Object.defineProperty(config, CONFIG_PATH, { value: path, enumerable: false });
+  return config;
+}
+
 /** Options of the config loaders. */
 export interface LoadConfigOptions {
   signal?: AbortSignal;
@@ -43,7 +59,7 @@ export interface LoadConfigOptions {
  *   (dotted path), its line and the allowed values.
  */
 export async function loadDatasetConfig(path: string, options: LoadConfigOptions = {}): Promise<DatasetConfig> {
-  return parseDatasetConfig(await readConfigFile(path, options), path);
+  return withPath(parseDatasetConfig(await readConfigFile(path, options), path), path);
 }
 
 /**
@@ -51,7 +67,7 @@ export async function loadDatasetConfig(path: string, options: LoadConfigOptions
  * @throws EocubeError NOT_FOUND, INVALID_CONFIG (see {@link loadDatasetConfig}).
  */
 export async function loadWorkflowConfig(path: string, options: LoadConfigOptions = {}): Promise<WorkflowConfig> {
-  return parseWorkflowConfig(await readConfigFile(path, options), path);
+  return withPath(parseWorkflowConfig(await readConfigFile(path, options), path), path);
 }
 
 async function readConfigFile(path: string, options: LoadConfigOptions): Promise<string> {
@@ -248,11 +264,11 @@ function describe(e: ErrorObject, data: unknown): { field: string; segments: (st
       return {
         field: here,
         segments,
-        message: `${here} ${show(value)} is not a safe OSC id`,
+        message: slug || entity ? `${here} ${show(value)} is not a safe OSC id` : `${here} ${show(value)} is not an ISO 8601 date or date-time`,
         hint:
           slug || entity
             ? `${slug ? "use lower-case letters, digits and single hyphens" : "use letters, digits and single '-', '_' or '.' (no spaces, slashes or '..')"}${suggestion ? `, e.g. ${show(suggestion)}` : ""}`
-            : `must match ${pattern}`,
+            : "write e.g. 2017-01-16 or 2017-01-16T10:00:00Z",
       };
     }
     case "format":

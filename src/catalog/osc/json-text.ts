@@ -156,6 +156,29 @@ export function replaceString(parsed: JsonText, key: string, value: string, path
   return parseJsonText(next, path);
 }
 
+/**
+ * Sets a top-level member: replaces its value in place when present, else appends `"key": value` as the
+ * last member (formatted like the file). The rest of the text is unchanged.
+ */
+export function setMember(parsed: JsonText, key: string, value: unknown, path: string): JsonText {
+  const { text } = parsed;
+  const unit = indentUnit(text);
+  const eol = text.includes("\r\n") ? "\r\n" : "\n";
+  const span = parsed.members.get(key);
+  if (span) {
+    const next = text.slice(0, span.start) + formatAt(value, unit, unit, eol) + text.slice(span.end);
+    return parseJsonText(next, path);
+  }
+  let last = 0;
+  for (const s of parsed.members.values()) last = Math.max(last, s.end);
+  const entry = `"${key.replace(/["\\]/g, "\\$&")}": ${formatAt(value, unit, unit, eol)}`;
+  const next =
+    last === 0
+      ? text.replace(/\{\s*\}/, `{${eol}${unit}${entry}${eol}}`)
+      : text.slice(0, last) + "," + eol + unit + entry + text.slice(last);
+  return parseJsonText(next, path);
+}
+
 /** Pretty JSON as eocube writes new files: 2-space indent and a trailing newline. */
 export function formatJson(doc: unknown): string {
   return JSON.stringify(doc, null, 2) + "\n";

@@ -1,0 +1,192 @@
+// The catalog as a publication sees it: files read lazily from the catalog folder, new and patched
+// contents kept in memory, and the difference turned into a PublicationPlan. Nothing is written here.
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { EocubeError, throwIfAborted } from "../../core/errors.js";
+import { appendToArray, formatJson, indentUnit, parseJsonText, setMember } from "./json-text.js";
+import { hasLink, type Link } from "./links.js";
+import type { PlannedFile } from "./plan.js";
+
+/** JSON object as found in catalog files. */
+export type Json = Record<string, unknown>;
+
+/**
+ * An overlay over a catalog folder: `read` gives the current content (planned or on disk),
+ * `write`/`appendLinks`/`merge` change it in memory, `files()` lists what differs from the disk.
+ */
+export class CatalogWorkspace {
+  readonly dir: string;
+  readonly #signal?: AbortSignal;
+  readonly #disk = new Map<string, string | undefined>();
+  readonly #current = new Map<string, string>();
+
+  constructor(dir: string, signal?: AbortSignal) {
+    this.dir = dir;
+    this.#signal = signal;
+  }
+
+  /** The file's content on disk, or undefined. Paths are catalog-relative with '/'. */
+  async original(path: string): Promise<string | undefined> {
+    if (!this.#disk.has(path)) {
+      throwIfAborted(this.#signal);
+      let text: string | undefined;
+      try {
+        text = await readFile(join(this.dir, ...path.split("/")), { encoding: "utf8", signal: this.#signal });
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code;
+        if (code !== "ENOENT" && code !== "ENOTDIR") {
+          throw new EocubeError("INVALID_ARGUMENT", `cannot read ${path} in the catalog: ${(err as Error).message}`, { path, cause: err });
+        }
+      }
+      this.#disk.set(path, text);
+    }
+    return this.#disk.get(path);
+  }
+
+  /** The current content (planned change, else disk), or undefined when the file does not exist. */
+  async read(path: string): Promise<string | undefined> {
+    return this.#current.get(path) ?? (await this.original(path));
+  }
+
+  /** True when the file exists (on disk or planned). */
+  async exists(path: string): Promise<boolean> {
+    return (await this.read(path)) !== undefined;
+  }
+
+  /** The current content parsed as a JSON object, or undefined. @throws EocubeError CORRUPT_DATA. */
+  async json(path: string): Promise<Json | undefined> {
+    const text = await this.read(path);
+    return text === undefined ? undefined : parseJsonText(text, path).doc;
+  }
+
+  /** The title of a catalog file: `title`, or `properties.title` for records. */
+  async title(path: string): Promise<string | undefined> {
+    const doc = await this.json(path);
+    if (!doc) return undefined;
+    const t = doc.type === "Feature" ? (doc.properties as Json | undefined)?.title : doc.title;
+    return typeof t === "string" ? t : undefined;
+  }
+
+  /** Sets the whole content of a file (a new file, or a rewritten one). */
+  write(path: string, content: string): void {
+    this.#current.set(path, content);
+  }
+
+  /**
+   * Appends links to the file's `links` array, skipping links that are already there (same rel and target).
+   * The rest of the file is left byte for byte as it was.
+   * @returns the links actually added.
+   * @throws EocubeError NOT_FOUND when the file does not exist.
+   */
+  async appendLinks(path: string, links: Link[]): Promise<Link[]> {
+    const text = await this.read(path);
+    if (text === undefined) throw new EocubeError("NOT_FOUND", `${path} does not exist in the catalog`, { path });
+    const parsed = parseJsonText(text, path);
+    const existing = Array.isArray(parsed.doc.links) ? (parsed.doc.links as Link[]) : [];
+    const added: Link[] = [];
+    for (const link of links) {
+      if (!hasLink(path, [...existing, ...added], link)) added.push(link);
+    }
+    if (added.length > 0) this.#current.set(path, appendToArray(parsed, "links", added, path).text);
+    return added;
+  }
+
+  /**
+   * Appends values to a top-level array (e.g. `osc:workflows`) when the file has it, skipping values already there.
+   * Files without the array are left as they are.
+   */
+  async appendValues(path: string, key: string, values: unknown[]): Promise<void> {
+    const text = await this.read(path);
+    if (text === undefined) return;
+    const parsed = parseJsonText(text, path);
+    const arr = parsed.doc[key];
+    if (!Array.isArray(arr)) return;
+    const add = values.filter((v) => !arr.some((a) => JSON.stringify(a) === JSON.stringify(v)));
+    if (add.length > 0) this.#current.set(path, appendToArray(parsed, key, add, path).text);
+  }
+
+  /** Sets a top-level member of an existing file in place (appended as the last member when new). */
+  async setMember(path: string, key: string, value: unknown): Promise<void> {
+    const text = await this.read(path);
+    if (text === undefined) throw new EocubeError("NOT_FOUND", `${path} does not exist in the catalog`, { path });
+    const parsed = parseJsonText(text, path);
+    if (JSON.stringify(parsed.doc[key]) === JSON.stringify(value)) return;
+    this.#current.set(path, setMember(parsed, key, value, path).text);
+  }
+
+  /**
+   * Writes a generated entity document, patching an existing file instead of replacing it: existing keys keep
+   * their order and `created`; generated values replace existing ones, new keys are appended; existing links
+   * are kept and generated links appended when missing (for records also inside `properties`). When nothing
+   * but `updated` would change, the file is left untouched.
+   */
+  async merge(path: string, generated: Json): Promise<void> {
+    const text = await this.read(path);
+    if (text === undefined) {
+      this.write(path, formatJson(generated));
+      return;
+    }
+    const existing = parseJsonText(text, path).doc;
+    const merged = mergeDoc(path, existing, generated);
+    if (sameIgnoringUpdated(existing, merged)) return;
+    const unit = indentUnit(text);
+    const trailing = /\r?\n$/.exec(text)?.[0] ?? "";
+    let out = JSON.stringify(merged, null, unit);
+    if (text.includes("\r\n")) out = out.replace(/\n/g, "\r\n");
+    this.write(path, out + trailing);
+  }
+
+  /** The planned files: every file whose content differs from the disk, sorted by path. */
+  async files(): Promise<PlannedFile[]> {
+    const out: PlannedFile[] = [];
+    for (const path of [...this.#current.keys()].sort()) {
+      const content = this.#current.get(path)!;
+      const previous = await this.original(path);
+      if (previous === content) continue;
+      out.push(previous === undefined ? { path, content, action: "create" } : { path, content, action: "update", previous });
+    }
+    return out;
+  }
+}
+
+function mergeDoc(path: string, existing: Json, generated: Json): Json {
+  const out: Json = {};
+  for (const key of Object.keys(existing)) out[key] = existing[key];
+  for (const [key, value] of Object.entries(generated)) {
+    if (key === "created" && existing.created !== undefined) continue;
+    if (key === "links" && Array.isArray(existing.links)) {
+      const links = [...(existing.links as Link[])];
+      for (const l of value as Link[]) if (!hasLink(path, links, l)) links.push(l);
+      out.links = links;
+      continue;
+    }
+    if (key === "properties" && isJson(existing.properties) && isJson(value)) {
+      const props: Json = { ...existing.properties };
+      for (const [k, v] of Object.entries(value)) {
+        if (k === "created" && props.created !== undefined) continue;
+        props[k] = v;
+      }
+      out.properties = props;
+      continue;
+    }
+    out[key] = value;
+  }
+  return out;
+}
+
+function isJson(v: unknown): v is Json {
+  return v !== null && typeof v === "object" && !Array.isArray(v);
+}
+
+function stripUpdated(doc: Json): Json {
+  const { updated: _u, ...rest } = doc;
+  if (isJson(rest.properties)) {
+    const { updated: _p, ...props } = rest.properties;
+    rest.properties = props;
+  }
+  return rest;
+}
+
+function sameIgnoringUpdated(a: Json, b: Json): boolean {
+  return JSON.stringify(stripUpdated(a)) === JSON.stringify(stripUpdated(b));
+}
