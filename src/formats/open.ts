@@ -3,7 +3,8 @@ import { decodeCF } from "../core/cf.js";
 import type { Dataset } from "../core/dataset.js";
 import { EocubeError, isEocubeError } from "../core/errors.js";
 import type { FileSystem } from "../fs/types.js";
-import { getFormatReader, sniffFormat, type FormatId, type FormatOpenOptions } from "./registry.js";
+import { formatFromPath, getFormatReader, sniffFormat, type FormatId, type FormatOpenOptions } from "./registry.js";
+import type { ReadOptions } from "../core/variable.js";
 
 /** Options of {@link openFormatDataset}. */
 export interface OpenFormatOptions extends FormatOpenOptions {
@@ -32,7 +33,7 @@ export async function openFormatDataset(fs: FileSystem, path: string, options: O
   let format = options.format;
   if (format === undefined) {
     try {
-      format = await sniffFormat(fs, path, options);
+      format = await sniffSingleFile(fs, path, options) ?? (await sniffFormat(fs, path, options));
     } catch (err) {
       if (isEocubeError(err) && (err.code === "UNKNOWN_FORMAT" || err.code === "NOT_FOUND")) {
         await assertExists(fs, path, shown, options);
@@ -98,4 +99,21 @@ function withFullPath(err: EocubeError, fs: FileSystem, path: string, shown: str
   if (key !== base && !key.startsWith(`${base}/`)) return err;
   const full = displayPath(fs, key);
   return new EocubeError(err.code, err.message.split(key).join(full), { path: full, field: err.field, hint: err.hint, cause: err, details: err.details });
+}
+
+/**
+ * For a path whose extension names a single-file format (.nc, .tif, .h5, …), the format from its first
+ * 8 bytes alone (one range request; no probing for Zarr markers, which costs requests over HTTP/S3).
+ * NetCDF3 `CDF\x01|\x02|\x05`, HDF5 `\x89HDF`, TIFF `II*\0`/`MM\0*` (BigTIFF `+`); the extension's format
+ * when the magic is unknown. Undefined for folder formats or when the extension is unknown.
+ */
+async function sniffSingleFile(fs: FileSystem, path: string, options?: ReadOptions): Promise<FormatId | undefined> {
+  const byExt = formatFromPath(path);
+  if (byExt === undefined || byExt === "zarr" || byExt === "levels") return undefined;
+  const head = await fs.getRange(path, 0, 8, options);
+  const magic = String.fromCharCode(...head.subarray(0, 4));
+  if (magic.startsWith("CDF") && [1, 2, 5].includes(head[3]!)) return "netcdf3";
+  if (head[0] === 0x89 && magic.slice(1) === "HDF") return "netcdf4";
+  if (magic === "II*\0" || magic === "MM\0*" || magic === "II+\0" || magic === "MM\0+") return "geotiff";
+  return byExt;
 }
