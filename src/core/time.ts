@@ -192,7 +192,11 @@ export function decodeTimes(values: ArrayLike<number | bigint>, units: string, c
   const { year, month, day, ms } = u.ref;
   if (cal === "proleptic_gregorian" || (cal === "standard" && !beforeReform(year, month, day))) {
     const refMs = gregorianToDays(year, month, day) * MS_PER_DAY + ms;
-    for (let i = 0; i < values.length; i++) out[i] = refMs + Number(values[i]) * u.unitMs;
+    const reformMs = cal === "standard" ? REFORM_DAY * MS_PER_DAY : -Infinity;
+    for (let i = 0; i < values.length; i++) {
+      const t = refMs + Number(values[i]) * u.unitMs;
+      out[i] = t >= reformMs || !Number.isFinite(t) ? t : julianLabel(t);
+    }
     return out;
   }
   // calendar arithmetic: offsets are added in the source calendar's day count
@@ -209,17 +213,20 @@ export function decodeTimes(values: ArrayLike<number | bigint>, units: string, c
     const rest = t - days * MS_PER_DAY;
     if (cal === "standard") {
       // mixed calendar: from the reform day (1582-10-15) on, the day count is the proleptic Gregorian one
-      if (days >= REFORM_DAY) out[i] = days * MS_PER_DAY + rest;
-      else {
-        const [jy, jm, jd] = daysToJulian(days);
-        out[i] = fieldsToMs(jy, jm, jd, rest);
-      }
+      out[i] = days >= REFORM_DAY ? t : julianLabel(t);
     } else {
       const [y, m, d] = cal === "julian" ? daysToJulian(days) : daysToFixed(cal, days);
       out[i] = fieldsToMs(y, m, d, rest);
     }
   }
   return out;
+}
+
+/** An instant before the reform, labelled with its Julian-calendar date fields (as cftime shows it). */
+function julianLabel(t: number): number {
+  const days = Math.floor(t / MS_PER_DAY);
+  const [y, m, d] = daysToJulian(days);
+  return fieldsToMs(y, m, d, t - days * MS_PER_DAY);
 }
 
 /** Epoch ms of Gregorian date fields plus milliseconds into the day. */
