@@ -1,0 +1,21 @@
+// The core layer's public API: the cube model (Dataset, Variable, NdArray), errors, CF decoding, CF time,
+// CRS helpers and GridMapping.
+export {
+  ERROR_CODES, EocubeError, isEocubeError, exitCodeOf, httpStatusOf, throwIfAborted,
+  type ErrorCode, type ErrorContext,
+} from "./errors.js";
+export {
+  sizeOf, stridesOf, itemSize, isFloat, isInteger, allocate, numberAt, toFloat64,
+  type DType, type TypedArray, type NdData, type NdArray,
+} from "./ndarray.js";
+export { normalizeSelection, selectionShape, type DimSelection, type Selection, type NormalizedDim } from "./selection.js";
+export { Variable, type Attrs, type ReadOptions, type Encoding, type VariableInit } from "./variable.js";
+export { Dataset, type DatasetInit } from "./dataset.js";
+export { decodeCF, decodeVariable, chooseFloatDtype, promoteForNaN, CHAR_ENCODING_KEY, type DecodeCFOptions } from "./cf.js";
+export {
+  parseTimeUnits, isTimeUnits, decodeTimes, encodeTimes, toIsoString, parseIsoTime, normalizeCalendar,
+  type Calendar, type TimeUnits, type DateFields,
+} from "./time.js";
+export { WGS84_PROJ4, epsgFromWkt, epsgToProj4, cfGridMappingToProj4, looksLikeWkt, projNameOf, registerEpsg } from "./crs.js";
+export type { BBox, GeoTransform, GridMapping } from "./gridmapping.js";
+export { readGridMapping, bboxToWgs84, type BboxToWgs84Options } from "./gridmapping-read.js";
