@@ -183,7 +183,7 @@ function normalizeOrThrow(shape: number[], selection: Selection, name: string): 
 
 /** Selection of a small in-memory 0-D or 1-D array. */
 function sliceArray(arr: NdArray, norm: NormalizedDim[]): NdArray {
-  if (norm.length === 0) return arr;
+  if (norm.length === 0) return { data: (arr.data as Float64Array).slice(), shape: [], dtype: arr.dtype };
   const d = norm[0]!;
   const data = (arr.data as Float64Array).slice(d.start, d.stop);
   return { data, shape: d.drop ? [] : [d.stop - d.start], dtype: arr.dtype };

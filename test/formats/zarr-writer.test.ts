@@ -13,6 +13,7 @@ import { isEocubeError } from "../../src/core/errors.js";
 import { Variable } from "../../src/core/variable.js";
 import { FileFileSystem } from "../../src/fs/file.js";
 import { MemoryFileSystem } from "../../src/fs/memory.js";
+import { openGeoTiff } from "../../src/formats/geotiff.js";
 import { openZarr } from "../../src/formats/zarr/reader.js";
 import { chunkKey, createZarrWriter, encodeChunk, writeDataset, type ZarrArraySpec } from "../../src/formats/zarr/writer.js";
 
@@ -100,6 +101,22 @@ print(json.dumps(r))`,
       CUBE, join(dir, "zstd.zarr"), join(dir, "raw-none.zarr"),
     );
     expect(JSON.parse(res)).toEqual([true, "Zstd(level=5)", true, true, "None", true]);
+  });
+
+  it.skipIf(!hasPython)("a GeoTIFF dataset (int64 band, scalar spatial_ref, uint8 band_data) is readable by xarray", async () => {
+    const ds = await openGeoTiff(src, "geotiff/sample-cog.tif");
+    await writeDataset(ds, out, "cog.zarr");
+    const res = python(
+      `import sys, json, xarray as xr
+from osgeo import gdal
+b = xr.open_zarr(sys.argv[1], decode_cf=False)
+g = gdal.Open(sys.argv[2]).ReadAsArray()
+print(json.dumps([list(b.band_data.dims), str(b.band_data.dtype), bool((b.band_data.values == g).all()),
+  b.band.values.tolist(), str(b.band.dtype), int(b.spatial_ref), b.spatial_ref.attrs["epsg"],
+  b.band_data.attrs["grid_mapping"], b.band_data.attrs["coordinates"], sorted(xr.open_zarr(sys.argv[1]).coords)]))`,
+      join(dir, "cog.zarr"), join(DATA, "geotiff/sample-cog.tif"),
+    );
+    expect(JSON.parse(res)).toEqual([["band", "y", "x"], "uint8", true, [1, 2, 3], "int64", 0, 32613, "spatial_ref", "spatial_ref", ["band", "spatial_ref", "x", "y"]]);
   });
 
   it("v3 (zarr.json, consolidated, dimension_names) reads back in our reader and the reference v3 decoder", async () => {
