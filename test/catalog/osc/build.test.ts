@@ -1,0 +1,467 @@
+// buildPublication on real data (the Zarr cube, an OSTIA NetCDF3 file, the UTM GeoTIFF) into a fresh
+// `catalog init` catalog and into a copy of the real OSC sample; every applied plan is checked with
+// validateCatalog. Reference extents: test/fixtures/osc/bbox-reference.json, made once by
+// test/fixtures/osc/make-bbox-reference.py (GDAL gdalinfo/OSR and xarray).
+import { execFileSync } from "node:child_process";
+import { cp, mkdir, mkdtemp, readFile, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { beforeAll, describe, expect, it } from "vitest";
+import { buildPublication } from "../../../src/catalog/osc/build.js";
+import { loadDatasetConfig, loadWorkflowConfig, parseDatasetConfig, parseWorkflowConfig } from "../../../src/catalog/osc/config.js";
+import { initCatalog } from "../../../src/catalog/osc/init.js";
+import type { PublicationPlan } from "../../../src/catalog/osc/plan.js";
+import { validateCatalog } from "../../../src/catalog/osc/validate/index.js";
+import { isEocubeError } from "../../../src/core/errors.js";
+
+const REPO = fileURLToPath(new URL("../../../", import.meta.url));
+const SHARED = fileURLToPath(new URL("../../../../shared/", import.meta.url));
+const DATA = join(SHARED, "data");
+const SAMPLE = join(SHARED, "fixtures/osc-catalog-sample");
+const ZARR = join(DATA, "zarr/cube-1-250-250.zarr");
+const OSTIA = join(DATA, "netcdf3/20170605120000-UKMO-L4_GHRSST-SSTfnd-OSTIAanom-GLOB-v02.0-fv02.0.nc");
+const UTM = join(DATA, "geotiff/RGB.byte.tif");
+const NOW = new Date("2026-11-22T10:00:00Z");
+
+type Json = Record<string, any>;
+let reference: Json;
+
+beforeAll(async () => {
+  reference = JSON.parse(await readFile(join(REPO, "test/fixtures/osc/bbox-reference.json"), "utf8"));
+});
+
+async function freshCatalog(): Promise<string> {
+  const dir = join(await mkdtemp(join(tmpdir(), "eocube-build-")), "osc");
+  await initCatalog(dir, { now: NOW });
+  return dir;
+}
+
+async function sampleCopy(): Promise<string> {
+  const dir = join(await mkdtemp(join(tmpdir(), "eocube-build-sample-")), "osc");
+  await cp(SAMPLE, dir, { recursive: true });
+  return dir;
+}
+
+async function apply(dir: string, plan: PublicationPlan): Promise<void> {
+  for (const f of plan.files) {
+    await mkdir(dirname(join(dir, f.path)), { recursive: true });
+    await writeFile(join(dir, f.path), f.content);
+  }
+}
+
+/** Runs the OSC validator; returns the CI errors (warnings are eocube's extra checks). */
+async function ciErrors(dir: string): Promise<string[]> {
+  const report = await validateCatalog(dir);
+  return report.files.flatMap((f) => f.errors.map((e) => `${f.file}: ${e.section}: ${e.message}`));
+}
+
+async function json(dir: string, path: string): Promise<Json> {
+  return JSON.parse(await readFile(join(dir, path), "utf8"));
+}
+
+function byRel(doc: Json, rel: string): Json[] {
+  return (doc.links as Json[]).filter((l) => l.rel === rel);
+}
+
+async function expectError(p: Promise<unknown>, code: string, field?: string): Promise<{ message: string; field?: string; path?: string; hint?: string }> {
+  try {
+    await p;
+  } catch (err) {
+    if (!isEocubeError(err)) throw err;
+    expect(err.code).toBe(code);
+    if (field !== undefined) expect(err.field).toBe(field);
+    return err;
+  }
+  throw new Error("expected an error");
+}
+
+/** The original text reappears in the patched one with one block inserted: only additions, nothing rewritten. */
+function expectPureInsertion(before: string, after: string): void {
+  const a = before.split("\n");
+  const b = after.split("\n");
+  let top = 0;
+  while (top < a.length && a[top] === b[top]) top++;
+  let bottom = 0;
+  while (bottom < a.length - top && a[a.length - 1 - bottom] === b[b.length - 1 - bottom]) bottom++;
+  const removed = a.slice(top, a.length - bottom);
+  expect(removed.length).toBeLessThanOrEqual(1); // at most the last element's "}" gains a comma
+  if (removed.length === 1) expect(b[top]).toBe(`${removed[0]},`);
+  expect(after.endsWith("\n")).toBe(before.endsWith("\n"));
+}
+
+describe("buildPublication: the Zarr cube into a fresh `catalog init` catalog (the examples)", () => {
+  let dir: string;
+  let plan: PublicationPlan;
+
+  beforeAll(async () => {
+    dir = await freshCatalog();
+    const dc = await loadDatasetConfig(join(REPO, "examples/dataset-config.yaml"));
+    const wc = await loadWorkflowConfig(join(REPO, "examples/workflow-config.yaml"));
+    // the example names the cube relative to the repository root
+    dc.data_source = [ZARR];
+    plan = await buildPublication(dc, wc, dir, { mode: "all", now: NOW });
+    await apply(dir, plan);
+  });
+
+  it("plans every entity and reverse link", () => {
+    expect(plan.collectionId).toBe("xcube-demo-olci-north-sea");
+    expect(plan.workflowId).toBe("xcube-demo-olci-rectification");
+    expect(plan.files.map((f) => `${f.action} ${f.path}`)).toEqual([
+      "update eo-missions/catalog.json",
+      "create eo-missions/sentinel-3/catalog.json",
+      "update experiments/catalog.json",
+      "create experiments/xcube-demo-olci-rectification/environment.yaml",
+      "create experiments/xcube-demo-olci-rectification/input.yaml",
+      "create experiments/xcube-demo-olci-rectification/record.json",
+      "update products/catalog.json",
+      "create products/xcube-demo-olci-north-sea/collection.json",
+      "update projects/catalog.json",
+      "create projects/eocube-demo/collection.json",
+      "update themes/oceans/catalog.json",
+      "create variables/attenuation-transmission/catalog.json",
+      "create variables/c2rcc-flags/catalog.json",
+      "update variables/catalog.json",
+      "create variables/chlorophyll-a/catalog.json",
+      "create variables/olci-quality-flags/catalog.json",
+      "create variables/suspended-solids/catalog.json",
+      "update workflows/catalog.json",
+      "create workflows/xcube-demo-olci-rectification/record.json",
+    ]);
+    for (const f of plan.files) if (f.path.endsWith(".json")) expect(f.content.endsWith("}\n")).toBe(true);
+  });
+
+  it("passes the OSC validator", async () => {
+    expect(await ciErrors(dir)).toEqual([]);
+  });
+
+  it("has the bbox of the pixel edges and the time range of the CF time bounds (xarray reference)", async () => {
+    const p = await json(dir, "products/xcube-demo-olci-north-sea/collection.json");
+    const ref = reference["zarr/cube-1-250-250.zarr"];
+    const half = 0.00125; // half a pixel of the 0.0025° grid
+    expect(p.extent.spatial.bbox[0]).toEqual([ref.lon_centres[0] - half, ref.lat_centres[0] - half, ref.lon_centres[1] + half, ref.lat_centres[1] + half].map((v) => Number(v.toFixed(10))));
+    const [start, end] = p.extent.temporal.interval[0];
+    expect(start).toMatch(/Z$/);
+    expect(Math.abs(Date.parse(start) - Date.parse(ref.bounds_min))).toBeLessThanOrEqual(1);
+    expect(Math.abs(Date.parse(end) - Date.parse(ref.bounds_max))).toBeLessThanOrEqual(1);
+  });
+
+  it("follows the sample's product fields and link rules", async () => {
+    const p = await json(dir, "products/xcube-demo-olci-north-sea/collection.json");
+    expect(Object.keys(p)).toEqual([
+      "type", "id", "stac_version", "description", "links", "stac_extensions", "osc:project", "osc:type", "osc:status",
+      "osc:region", "osc:variables", "osc:missions", "osc:experiment", "cf:parameter", "created", "updated", "themes",
+      "title", "extent", "license", "keywords",
+    ]);
+    expect(p["osc:variables"]).toEqual(["c2rcc-flags", "chlorophyll-a", "suspended-solids", "attenuation-transmission", "olci-quality-flags"]);
+    expect(p["osc:missions"]).toEqual(["sentinel-3"]);
+    expect(p["cf:parameter"]).toContainEqual({ name: "conc_chl", unit: "mg m^-3" });
+    const rels = (p.links as Json[]).map((l) => `${l.rel}:${l.title ?? ""}`);
+    expect(rels.slice(0, 4)).toEqual(["root:Open Science Catalog", "parent:Products", "related:Project: eocube demo", "related:Theme: Oceans"]);
+    expect(rels).toContain("related:EO Mission: Sentinel-3");
+    expect(rels).toContain("related:Variable: Chlorophyll-a");
+    expect(rels).toContain("related:Experiment: Rectification of Sentinel-3 OLCI Level-2 data with xcube");
+    expect(rels.at(-1)).toBe("self:");
+  });
+
+  it("is free of the defects maintainers fixed by hand in deep-code's output (provenance.json)", async () => {
+    const provenance = JSON.parse(await readFile(join(SHARED, "fixtures/deep-code/provenance.json"), "utf8"));
+    expect(provenance["osc-real-output-0601c647"].known_defects_visible).toHaveLength(6);
+    const p = await json(dir, "products/xcube-demo-olci-north-sea/collection.json");
+    // 1. bbox in WGS84 degrees, not projected metres
+    const [w, s, e, n] = p.extent.spatial.bbox[0];
+    expect(w >= -180 && e <= 180 && s >= -90 && n <= 90 && w < e && s < n).toBe(true);
+    // 2. no redundant via link to s3://
+    expect(byRel(p, "via").every((l) => !String(l.href).startsWith("s3://"))).toBe(true);
+    // 3. variable descriptions are real descriptions, not title-cased ids
+    for (const id of p["osc:variables"]) {
+      const v = await json(dir, `variables/${id}/catalog.json`);
+      const titleCased = id.split("-").map((x: string) => x[0]!.toUpperCase() + x.slice(1)).join(" ");
+      expect(v.description).not.toBe(titleCased);
+      expect(v.description.length).toBeGreaterThan(20);
+      expect(byRel(v, "via")[0]!.href).toMatch(/^https:\/\/gcmd\.earthdata\.nasa\.gov\/KeywordViewer\//);
+    }
+    // 4. the experiment's input.yaml and environment.yaml are written
+    const exp = await json(dir, "experiments/xcube-demo-olci-rectification/record.json");
+    for (const rel of ["input", "environment"]) {
+      const link = byRel(exp, rel)[0]!;
+      const text = await readFile(join(dir, "experiments/xcube-demo-olci-rectification", link.href), "utf8");
+      expect(text.length).toBeGreaterThan(20);
+    }
+    expect(await readFile(join(dir, "experiments/xcube-demo-olci-rectification/input.yaml"), "utf8")).toContain("spatial_res: 0.0025");
+    // 5. the workflow links its experiment; application fields are scalars
+    const wf = await json(dir, "workflows/xcube-demo-olci-rectification/record.json");
+    expect(byRel(wf, "child").map((l) => l.href)).toEqual(["../../experiments/xcube-demo-olci-rectification/record.json"]);
+    expect(Array.isArray(wf.properties["application:container"])).toBe(false);
+    expect(Array.isArray(wf.properties["application:language"])).toBe(false);
+    // 6. the notebook link has the notebook media type and names the .ipynb file (no GitHub tree URL)
+    const nb = (wf.links as Json[]).filter((l) => l["application:type"] === "jupyter-notebook");
+    expect(nb).toHaveLength(1);
+    expect(nb[0]!.type).toBe("application/x-ipynb+json");
+    expect(nb[0]!.href).toMatch(/\/blob\/.*\.ipynb$/);
+    expect((wf.links as Json[]).some((l) => l.type === "application/json" && /github\.com\/.*\/tree\//.test(l.href))).toBe(false);
+  });
+
+  it("links everything back: sub-catalogs, theme, variables, mission, project, workflow ↔ experiment", async () => {
+    const child = (doc: Json) => (doc.links as Json[]).filter((l) => l.rel === "child").map((l) => l.href);
+    expect(child(await json(dir, "products/catalog.json"))).toContain("./xcube-demo-olci-north-sea/collection.json");
+    expect(child(await json(dir, "themes/oceans/catalog.json"))).toContain("../../products/xcube-demo-olci-north-sea/collection.json");
+    expect(child(await json(dir, "variables/chlorophyll-a/catalog.json"))).toEqual(["../../products/xcube-demo-olci-north-sea/collection.json"]);
+    expect(child(await json(dir, "eo-missions/sentinel-3/catalog.json"))).toEqual(["../../products/xcube-demo-olci-north-sea/collection.json"]);
+    const project = await json(dir, "projects/eocube-demo/collection.json");
+    expect(child(project)).toEqual(["../../products/xcube-demo-olci-north-sea/collection.json"]);
+    expect(byRel(project, "related").map((l) => l.title)).toContain("Workflow: Rectification of Sentinel-3 OLCI Level-2 data with xcube");
+    expect(project.contacts[0]).toEqual({ name: "Jane Doe", roles: ["technical_officer"], emails: [{ value: "jane.doe@example.org" }] });
+    const items = (doc: Json) => byRel(doc, "item").map((l) => l.href);
+    expect(items(await json(dir, "workflows/catalog.json"))).toEqual(["./xcube-demo-olci-rectification/record.json"]);
+    expect(items(await json(dir, "experiments/catalog.json"))).toEqual(["./xcube-demo-olci-rectification/record.json"]);
+    const exp = await json(dir, "experiments/xcube-demo-olci-rectification/record.json");
+    expect(byRel(exp, "related").map((l) => l.title)).toContain("Workflow: Rectification of Sentinel-3 OLCI Level-2 data with xcube");
+    expect(byRel(exp, "child").map((l) => l.href)).toEqual(["../../products/xcube-demo-olci-north-sea/collection.json"]);
+  });
+
+  it("is a no-op when the same configs are published again", async () => {
+    const dc = await loadDatasetConfig(join(REPO, "examples/dataset-config.yaml"));
+    const wc = await loadWorkflowConfig(join(REPO, "examples/workflow-config.yaml"));
+    dc.data_source = [ZARR];
+    const again = await buildPublication(dc, wc, dir, { mode: "all", now: new Date("2027-01-01T00:00:00Z") });
+    expect(again.files).toEqual([]);
+  });
+
+  it("commits into the catalog's git repository as a clean change set", async () => {
+    execFileSync("git", ["add", "--all"], { cwd: dir });
+    const staged = execFileSync("git", ["diff", "--cached", "--name-only"], { cwd: dir, encoding: "utf8" }).trim().split("\n").sort();
+    expect(staged).toEqual(plan.files.map((f) => f.path).sort());
+  });
+});
+
+describe("buildPublication: the OSTIA NetCDF3 file into a copy of the real OSC sample", () => {
+  let dir: string;
+  let plan: PublicationPlan;
+  const config = `
+dataset_id: ${OSTIA}
+collection_id: ostia-sst-anomaly-20170605
+license_type: CC-BY-4.0
+osc_themes: [oceans, atmosphere]
+osc_project: esa-science-hub-blanka-piskala
+osc_missions: [jason-3, in-situ-observations]
+access_link: https://github.com/xcube-dev/xcube/tree/main/examples/gen/data
+variables:
+  analysed_sst:
+    id: ocean-heat-budget
+  sst_anomaly:
+    id: sea-ice
+`;
+
+  beforeAll(async () => {
+    dir = await sampleCopy();
+    plan = await buildPublication(parseDatasetConfig(config, "ostia.yaml"), undefined, dir, { mode: "dataset", now: NOW });
+    await apply(dir, plan);
+  });
+
+  it("reads the 0–360 grid as −180…180 and the single time step", async () => {
+    const p = await json(dir, "products/ostia-sst-anomaly-20170605/collection.json");
+    expect(p.extent.spatial.bbox).toEqual([[-180, -90, 180, 90]]);
+    const ref = reference["netcdf3/20170605120000-UKMO-L4_GHRSST-SSTfnd-OSTIAanom-GLOB-v02.0-fv02.0.nc"];
+    expect(p.extent.temporal.interval).toEqual([[ref.time_min.replace(".000Z", "Z"), ref.time_max.replace(".000Z", "Z")]]);
+    expect(p.title).toBe("Global SST & Sea Ice Anomaly, L4 OSTIA, 0.25 deg daily (METOFFICE-GLO-SST-L4-NRT-OBS-ANOM-V2)");
+    expect(p["osc:variables"]).toEqual(["sea-ice", "ocean-heat-budget"]);
+  });
+
+  it("patches existing variables, themes, missions and the project without rewriting them", async () => {
+    const patched = plan.files.filter((f) => f.action === "update").map((f) => f.path);
+    expect(patched).toEqual([
+      "eo-missions/in-situ-observations/catalog.json",
+      "eo-missions/jason-3/catalog.json",
+      "products/catalog.json",
+      "projects/esa-science-hub-blanka-piskala/collection.json",
+      "themes/atmosphere/catalog.json",
+      "themes/oceans/catalog.json",
+      "variables/ocean-heat-budget/catalog.json",
+      "variables/sea-ice/catalog.json",
+    ]);
+    for (const f of plan.files.filter((x) => x.action === "update")) {
+      const before = await readFile(join(SAMPLE, f.path), "utf8");
+      expect(f.previous).toBe(before);
+      expectPureInsertion(before, f.content);
+      expect(Object.keys(JSON.parse(f.content))).toEqual(Object.keys(JSON.parse(before)));
+    }
+    // sea-ice has no trailing newline in the real catalog, and keeps it that way
+    const seaIce = plan.files.find((f) => f.path === "variables/sea-ice/catalog.json")!;
+    expect(seaIce.content.endsWith("}")).toBe(true);
+    const project = await json(dir, "projects/esa-science-hub-blanka-piskala/collection.json");
+    expect(project.created).toBe("2026-03-25T15:35:05.257557Z");
+    expect(byRel(project, "child").map((l) => l.title)).toContain(
+      "Global SST & Sea Ice Anomaly, L4 OSTIA, 0.25 deg daily (METOFFICE-GLO-SST-L4-NRT-OBS-ANOM-V2)",
+    );
+  });
+
+  it("passes the OSC validator", async () => {
+    expect(await ciErrors(dir)).toEqual([]);
+  });
+
+  it("keeps key order and `created` of its own product when republished with changes", async () => {
+    const changed = config + "description: A new description.\n";
+    const later = new Date("2027-02-03T04:05:06Z");
+    const again = await buildPublication(parseDatasetConfig(changed, "ostia.yaml"), undefined, dir, { mode: "dataset", now: later });
+    expect(again.files.map((f) => `${f.action} ${f.path}`)).toEqual(["update products/ostia-sst-anomaly-20170605/collection.json"]);
+    const before = JSON.parse(again.files[0]!.previous!);
+    const after = JSON.parse(again.files[0]!.content);
+    expect(Object.keys(after)).toEqual(Object.keys(before));
+    expect(after.created).toBe(before.created);
+    expect(after.updated).toBe("2027-02-03T04:05:06Z");
+    expect(after.description).toBe("A new description.");
+  });
+});
+
+describe("buildPublication: the UTM GeoTIFF (projected grid, no time coordinate)", () => {
+  const base = `
+dataset_id: ${UTM}
+collection_id: bahamas-landsat-rgb
+license_type: CC0-1.0
+osc_themes: [land]
+osc_project: eocube-demo
+osc_project_title: eocube demo
+osc_project_url: https://example.org/eocube
+osc_project_technical_officer: {name: Jane Doe, email: jane.doe@example.org}
+description: Landsat 7 ETM+ RGB scene over the Bahamas (rasterio test data).
+access_link: https://github.com/rasterio/rasterio/tree/main/tests/data
+`;
+  const withVar = base + "variables:\n  band_data:\n    description: Landsat 7 ETM+ RGB digital numbers\n    gcmd_keyword_url: https://gcmd.earthdata.nasa.gov/KeywordViewer/scheme/all/x\n";
+
+  it("needs a time_range, naming the field", async () => {
+    const dir = await freshCatalog();
+    const e = await expectError(buildPublication(parseDatasetConfig(withVar, "utm.yaml"), undefined, dir, { mode: "dataset", now: NOW }), "INVALID_CONFIG", "time_range");
+    expect(e.message).toContain("has no time coordinate");
+  });
+
+  it("names the variable that lacks a GCMD keyword URL", async () => {
+    const dir = await freshCatalog();
+    const e = await expectError(
+      buildPublication(parseDatasetConfig(base + "time_range: ['1999-01-01', null]\n", "utm.yaml"), undefined, dir, { mode: "dataset", now: NOW }),
+      "INVALID_CONFIG",
+      "variables.band_data.gcmd_keyword_url",
+    );
+    expect(e.message).toContain("band_data");
+  });
+
+  it("asks for the GCMD keyword URL only when interactive", async () => {
+    const dir = await freshCatalog();
+    const asked: string[] = [];
+    const noUrl = base + "time_range: ['1999-01-01', null]\nvariables:\n  band_data: {description: Landsat 7 ETM+ RGB digital numbers}\n";
+    const plan = await buildPublication(parseDatasetConfig(noUrl, "utm.yaml"), undefined, dir, {
+      mode: "dataset",
+      now: NOW,
+      interactive: true,
+      prompt: async (q) => {
+        asked.push(q);
+        return "https://gcmd.earthdata.nasa.gov/KeywordViewer/scheme/all/typed";
+      },
+    });
+    expect(asked).toHaveLength(1);
+    expect(asked[0]).toContain("band_data");
+    const v = JSON.parse(plan.files.find((f) => f.path === "variables/band-data/catalog.json")!.content);
+    expect(byRel(v, "via")[0]!.href).toBe("https://gcmd.earthdata.nasa.gov/KeywordViewer/scheme/all/typed");
+  });
+
+  it("reprojects the densified pixel edges to WGS84 (GDAL reference) and validates", async () => {
+    const dir = await freshCatalog();
+    const plan = await buildPublication(parseDatasetConfig(withVar + "time_range: ['1999-01-01', '2000-12-31T23:59:59Z']\n", "utm.yaml"), undefined, dir, {
+      mode: "dataset",
+      now: NOW,
+    });
+    await apply(dir, plan);
+    const p = await json(dir, "products/bahamas-landsat-rgb/collection.json");
+    const [w, s, e, n] = p.extent.spatial.bbox[0];
+    const ref = reference["geotiff/RGB.byte.tif"];
+    ref.densified_edges_bbox.forEach((v: number, i: number) => expect([w, s, e, n][i]).toBeCloseTo(v, 6));
+    ref.gdalinfo_wgs84Extent_bbox.forEach((v: number, i: number) => expect(Math.abs([w, s, e, n][i] - v)).toBeLessThan(1e-3));
+    expect(p.extent.temporal.interval).toEqual([["1999-01-01T00:00:00Z", "2000-12-31T23:59:59Z"]]);
+    expect(await ciErrors(dir)).toEqual([]);
+  });
+});
+
+describe("buildPublication: workflow-only mode after a dataset-only publication", () => {
+  it("links the experiment to the existing product and patches it", async () => {
+    const dir = await freshCatalog();
+    const dc = await loadDatasetConfig(join(REPO, "examples/dataset-config.yaml"));
+    dc.data_source = ZARR;
+    await apply(dir, await buildPublication(dc, undefined, dir, { mode: "dataset", now: NOW }));
+    const wc = await loadWorkflowConfig(join(REPO, "examples/workflow-config.yaml"));
+    const plan = await buildPublication(dc, wc, dir, { mode: "workflow", now: NOW });
+    const product = plan.files.find((f) => f.path === "products/xcube-demo-olci-north-sea/collection.json")!;
+    expect(product.action).toBe("update");
+    expect(JSON.parse(product.content)["osc:experiment"]).toBe("xcube-demo-olci-rectification");
+    expect(plan.files.some((f) => f.path.startsWith("variables/"))).toBe(false);
+    await apply(dir, plan);
+    expect(await ciErrors(dir)).toEqual([]);
+    expect((await buildPublication(dc, wc, dir, { mode: "workflow", now: new Date("2027-01-01T00:00:00Z") })).files).toEqual([]);
+    // without the dataset config the project must already exist, and the themes come from the workflow
+    const alone = await buildPublication(undefined, { ...wc, osc_project: "eocube-demo" }, dir, { mode: "workflow", now: NOW });
+    expect(alone.files.some((f) => f.path.startsWith("projects/") || f.path.startsWith("products/"))).toBe(false);
+    await expectError(buildPublication(undefined, { ...wc, osc_project: "no-such-project" }, dir, { mode: "workflow" }), "INVALID_CONFIG", "osc_project");
+  });
+});
+
+describe("buildPublication: bad input gives one clear INVALID_CONFIG", () => {
+  const ok = `
+dataset_id: ${ZARR}
+collection_id: c
+license_type: MIT
+osc_themes: [oceans]
+osc_project: cerulean-information-factory
+description: d
+access_link: https://example.org/c
+variables:
+  conc_chl: {id: sea-ice}
+  conc_tsm: {id: sea-ice}
+  kd489: {id: sea-ice}
+  c2rcc_flags: {id: sea-ice}
+  quality_flags: {id: sea-ice}
+`;
+  it("accepts the base config (all variables mapped to an existing one)", async () => {
+    const dir = await sampleCopy();
+    const plan = await buildPublication(parseDatasetConfig(ok, "d.yaml"), undefined, dir, { mode: "dataset", now: NOW });
+    await apply(dir, plan);
+    expect(await ciErrors(dir)).toEqual([]);
+  });
+
+  const cases: [string, string, string, RegExp][] = [
+    ["a theme the catalog lacks", ok.replace("[oceans]", "[land]"), "osc_themes[0]", /theme "land" is not in the catalog/],
+    ["an unknown mission", ok + "osc_missions: [sentinel-9]\n", "osc_missions[0]", /EO mission "sentinel-9"/],
+    ["a new project without technical officer", ok.replace("cerulean-information-factory", "new-project"), "osc_project_technical_officer", /technical officer/],
+    ["a variable the dataset lacks", ok + "  chl: {id: x}\n", "variables.chl", /has no data variable "chl"/],
+    ["a product without via link", ok.replace("access_link: https://example.org/c\n", ""), "access_link", /via link/],
+    ["a dataset without spatial coordinates", ok.replace(ZARR, join(DATA, "netcdf3/madis-sao.nc")).replace(/variables:[\s\S]*$/, ""), "dataset_id", /no spatial coordinates/],
+    ["a dataset without time", ok.replace(ZARR, join(DATA, "netcdf3/eraint_uvz.nc")).replace(/variables:[\s\S]*$/, ""), "time_range", /no time coordinate/],
+  ];
+  for (const [name, text, field, message] of cases) {
+    it(`rejects ${name}`, async () => {
+      const dir = await sampleCopy();
+      const e = await expectError(buildPublication(parseDatasetConfig(text, "d.yaml"), undefined, dir, { mode: "dataset", now: NOW }), "INVALID_CONFIG", field);
+      expect(e.message).toMatch(message);
+    });
+  }
+
+  it("names the config file in errors of loaded configs", async () => {
+    const base = await mkdtemp(join(tmpdir(), "eocube-build-cfg-"));
+    const file = join(base, "dataset-config.yaml");
+    await writeFile(file, ok.replace("[oceans]", "[land]"));
+    const e = await expectError(buildPublication(await loadDatasetConfig(file), undefined, await sampleCopy(), { mode: "dataset" }), "INVALID_CONFIG");
+    expect(e.path).toBe(file);
+  });
+
+  it("refuses a folder that is not an OSC catalog and a mode without its config", async () => {
+    const empty = await mkdtemp(join(tmpdir(), "eocube-build-empty-"));
+    await expectError(buildPublication(parseDatasetConfig(ok, "d.yaml"), undefined, empty, { mode: "dataset" }), "NOT_FOUND");
+    await expectError(buildPublication(parseDatasetConfig(ok, "d.yaml"), undefined, SAMPLE, { mode: "all" }), "INVALID_ARGUMENT");
+  });
+
+  it("rejects a notebook URL that names a folder (deep-code's GitHub tree link)", async () => {
+    const wc = parseWorkflowConfig(
+      "workflow_id: w\nproperties: {title: W, license: MIT, themes: [oceans]}\njupyter_notebook_url: https://github.com/bcdev/earthcode-workflows/tree/main/momo-nbs\nosc_project: cerulean-information-factory\n",
+      "w.yaml",
+    );
+    await expectError(buildPublication(undefined, wc, await sampleCopy(), { mode: "workflow" }), "INVALID_CONFIG", "jupyter_notebook_url");
+  });
+});
