@@ -26,6 +26,7 @@ export const ERROR_CODES = {
   GITHUB_ERROR: { user: true, status: 502, summary: "The GitHub API refused a request (401/403/404/422, rate limit)." },
   UNSUPPORTED: { user: true, status: 501, summary: "The data uses a feature eocube does not support." },
   CANCELLED: { user: true, status: 499, summary: "The operation was aborted by its AbortSignal." },
+  WORKER_FAILED: { user: true, status: 503, summary: "A worker of a parallel job died or failed (e.g. out of memory); the job was aborted and nothing was written." },
   INTERNAL: { user: false, status: 500, summary: "A bug in eocube or an unexpected environment failure." },
 } as const;
 

@@ -1,0 +1,177 @@
+// The write plan of a cube: Zarr array specs, chunk tasks (one per chunk position), and the --info summary.
+import type { Dataset } from "../core/dataset.js";
+import type { GridMapping } from "../core/gridmapping.js";
+import { itemSize, sizeOf, type NdArray } from "../core/ndarray.js";
+import { encodeTimes } from "../core/time.js";
+import type { Attrs, Variable } from "../core/variable.js";
+import type { ZarrArraySpec } from "../formats/zarr/writer.js";
+import { isoTime } from "../ops/time.js";
+import { readCoord, timeDim } from "../ops/coords.js";
+
+/** Units used to store datetime variables (CF; xarray decodes them back). */
+export const TIME_UNITS = "seconds since 1970-01-01T00:00:00";
+const TIME_CALENDAR = "proleptic_gregorian";
+
+/** One chunk of one array. */
+export interface ChunkItem {
+  name: string;
+  /** Chunk index per dim, in the array's dims order. */
+  index: number[];
+}
+
+/** A task: the chunks of all data variables at one chunk position (they share their tile maps). */
+export interface ChunkTask {
+  items: ChunkItem[];
+}
+
+/** The plan of a gen run. */
+export interface GenPlan {
+  /** All arrays: coordinates first, then data variables. */
+  specs: ZarrArraySpec[];
+  /** Names of the coordinate arrays (written by the main thread). */
+  coordNames: string[];
+  /** Global attributes. */
+  attrs: Attrs;
+  /** Data-variable chunk tasks. */
+  tasks: ChunkTask[];
+}
+
+/** What `eocube gen --info` prints. */
+export interface GenInfo {
+  grid: { crs: string; bbox: number[]; spatial_res: number[]; width: number; height: number; x_dim: string; y_dim: string };
+  dims: Record<string, number>;
+  time?: { start: string; end: string; steps: number };
+  variables: Array<{ name: string; dims: string[]; shape: number[]; chunks: number[]; dtype: string }>;
+  inputs: number;
+  chunks: number;
+  tasks: number;
+  /** Uncompressed bytes of the data variables. */
+  estimated_bytes: number;
+  output: string;
+}
+
+/** The Zarr spec of a variable (datetimes as float seconds since 1970; `_FillValue` → fill value). */
+export function specOf(v: Variable, coordinates?: string[]): ZarrArraySpec {
+  const attrs: Attrs = { ...v.attrs };
+  let dtype = v.dtype;
+  let fill: unknown = attrs._FillValue ?? v.encoding._FillValue;
+  delete attrs._FillValue;
+  if (v.dtype === "datetime64[ns]") {
+    dtype = "float64";
+    attrs.units = TIME_UNITS;
+    attrs.calendar = TIME_CALENDAR;
+    fill = NaN;
+  }
+  if (dtype === "float32" || dtype === "float64") fill = typeof fill === "number" ? fill : NaN;
+  if (coordinates?.length) attrs.coordinates = coordinates.join(" ");
+  const chunks = v.shape.map((s, i) => Math.max(1, Math.min(v.chunks[i] ?? s, s || 1)));
+  return {
+    name: v.name,
+    dims: v.dims,
+    shape: v.shape,
+    chunks,
+    dtype,
+    attrs,
+    fillValue: typeof fill === "number" ? fill : typeof fill === "bigint" ? Number(fill) : null,
+  };
+}
+
+/** Converts read values to stored values (datetimes → seconds since 1970). */
+export function toStored(v: Variable, a: NdArray): NdArray {
+  if (v.dtype !== "datetime64[ns]") return a;
+  return { data: encodeTimes(a.data as Float64Array, TIME_UNITS, TIME_CALENDAR), shape: a.shape, dtype: "float64" };
+}
+
+/** The chunk grid of a spec, `ceil(shape / chunks)` per dim. */
+export function chunkGrid(spec: ZarrArraySpec): number[] {
+  return spec.shape.map((s, d) => Math.ceil(s / spec.chunks[d]!));
+}
+
+/** Index ranges of one chunk. */
+export function chunkSelection(spec: ZarrArraySpec, index: number[]): Array<[number, number]> {
+  return index.map((c, d) => [c * spec.chunks[d]!, Math.min(spec.shape[d]!, (c + 1) * spec.chunks[d]!)]);
+}
+
+/**
+ * Plans the write of a cube: specs for every variable (non-index coordinates listed in the data
+ * variables' `coordinates` attribute, the rest in the global one, as xarray does) and one task per
+ * chunk position of the data variables (variables with the same dims share tasks), spatial tiles
+ * outermost so that consecutive tasks reuse a tile's pixel map.
+ */
+export function planCube(cube: Dataset): GenPlan {
+  const dims = Object.keys(cube.dims);
+  const extra = Object.keys(cube.coords).filter((c) => !dims.includes(c));
+  const used = new Set<string>();
+  const specs: ZarrArraySpec[] = [];
+  for (const v of Object.values(cube.coords)) specs.push(specOf(v));
+  const dataSpecs: ZarrArraySpec[] = [];
+  for (const v of Object.values(cube.data_vars)) {
+    const list = extra.filter((c) => cube.coords[c]!.dims.every((d) => v.dims.includes(d)));
+    list.forEach((c) => used.add(c));
+    const s = specOf(v, list);
+    specs.push(s);
+    dataSpecs.push(s);
+  }
+  const attrs: Attrs = { ...cube.attrs };
+  const rest = extra.filter((c) => !used.has(c));
+  if (rest.length) attrs.coordinates = rest.join(" ");
+  // group chunk items by (dims, index)
+  const groups = new Map<string, ChunkTask & { order: number[] }>();
+  for (const s of dataSpecs) {
+    const grid = chunkGrid(s);
+    if (grid.some((g) => g === 0)) continue;
+    const n = sizeOf(grid);
+    const idx = grid.map(() => 0);
+    for (let k = 0; k < n; k++) {
+      const key = `${s.dims.join(",")}|${s.chunks.join(",")}|${idx.join(",")}`;
+      let g = groups.get(key);
+      if (!g) {
+        // order: last two dims (space) first, then the outer dims
+        const nd = idx.length;
+        const order = nd >= 2 ? [idx[nd - 2]!, idx[nd - 1]!, ...idx.slice(0, nd - 2)] : idx.slice();
+        g = { items: [], order };
+        groups.set(key, g);
+      }
+      g.items.push({ name: s.name, index: idx.slice() });
+      for (let d = idx.length - 1; d >= 0; d--) {
+        if (++idx[d]! < grid[d]!) break;
+        idx[d] = 0;
+      }
+    }
+  }
+  const tasks = [...groups.values()].sort((a, b) => {
+    for (let i = 0; i < Math.min(a.order.length, b.order.length); i++) if (a.order[i] !== b.order[i]) return a.order[i]! - b.order[i]!;
+    return a.order.length - b.order.length;
+  }).map(({ items }) => ({ items }));
+  return { specs, coordNames: Object.keys(cube.coords), attrs, tasks };
+}
+
+/** The `--info` summary of a planned cube. */
+export async function describePlan(cube: Dataset, grid: GridMapping, plan: GenPlan, inputs: number, output: string): Promise<GenInfo> {
+  const dataSpecs = plan.specs.filter((s) => !plan.coordNames.includes(s.name));
+  let time: GenInfo["time"];
+  const td = timeDim(cube);
+  if (td && cube.coords[td] && cube.coords[td]!.size > 0) {
+    const t = await readCoord(cube, td);
+    time = { start: isoTime(t[0]!), end: isoTime(t[t.length - 1]!), steps: t.length };
+  }
+  return {
+    grid: {
+      crs: grid.crs,
+      bbox: grid.bbox,
+      spatial_res: grid.resolution,
+      width: grid.width,
+      height: grid.height,
+      x_dim: grid.xDim,
+      y_dim: grid.yDim,
+    },
+    dims: cube.dims,
+    ...(time ? { time } : {}),
+    variables: dataSpecs.map((s) => ({ name: s.name, dims: s.dims, shape: s.shape, chunks: s.chunks, dtype: s.dtype })),
+    inputs,
+    chunks: dataSpecs.reduce((n, s) => n + sizeOf(chunkGrid(s)), 0),
+    tasks: plan.tasks.length,
+    estimated_bytes: dataSpecs.reduce((n, s) => n + sizeOf(s.shape) * itemSize(s.dtype), 0),
+    output,
+  };
+}

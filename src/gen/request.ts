@@ -1,0 +1,364 @@
+// Loading gen requests: xcube gen2 YAML/JSON (validated by GEN_REQUEST_SCHEMA) and xcube's legacy
+// `xcube gen` config, both normalised into one plain-JSON GenRequest (what workers receive).
+import { existsSync, readdirSync, statSync } from "node:fs";
+import { readFile } from "node:fs/promises";
+import { basename, dirname, isAbsolute, join, resolve } from "node:path";
+import { Ajv, type ErrorObject } from "ajv";
+import { parse as parseYaml } from "yaml";
+import { EocubeError } from "../core/errors.js";
+import type { BBox } from "../core/gridmapping.js";
+import { GEN_REQUEST_SCHEMA, type CubeConfig, type GenRequestDoc, type InputConfig } from "./schema.js";
+
+/** One input after normalisation: store id and params explicit, file roots absolute. */
+export interface GenInput {
+  store_id: string;
+  store_params: Record<string, unknown>;
+  data_id: string;
+  open_params: Record<string, unknown>;
+}
+
+/** A normalised gen request: plain JSON, paths absolute, defaults filled in. */
+export interface GenRequest {
+  /** The request file (or "<inline>"), named in messages. */
+  source: string;
+  /** Which format it was written in. */
+  format: "gen2" | "legacy";
+  inputs: GenInput[];
+  cube: Omit<CubeConfig, "tile_size" | "spatial_res"> & {
+    /** Pixel size [x, y] when given. */
+    spatial_res?: [number, number];
+    /** Grid size [width, height] (legacy output_size). */
+    size?: [number, number];
+    /** Spatial chunk size [width, height]. */
+    tile_size: [number, number];
+    metadata: Record<string, unknown>;
+    variable_metadata: Record<string, Record<string, unknown>>;
+  };
+  output: {
+    store_id: string;
+    store_params: Record<string, unknown>;
+    data_id: string;
+    replace: boolean;
+    format_version: 2 | 3;
+    compressor?: string;
+  };
+}
+
+/** Options of {@link loadGenRequest}. */
+export interface LoadGenRequestOptions {
+  /** Input files given on the command line (legacy configs; like `xcube gen … INPUT…`), relative to `cwd`. */
+  inputs?: string[];
+  /** Output path given on the command line (`-o`), relative to `cwd`; overrides the request's. */
+  output?: string;
+  /** Replace an existing output (overrides the request's `replace`). */
+  replace?: boolean;
+  /** Base for command-line paths (default process.cwd()). */
+  cwd?: string;
+}
+
+const DEFAULT_TILE = 512;
+
+/**
+ * Reads a request file (YAML or JSON) and normalises it. The format is told from its keys:
+ * `cube_config`/`output_config` → gen2; `output_region`/`output_size`/`input_paths`/… → legacy.
+ * @throws EocubeError NOT_FOUND (no such file), INVALID_CONFIG naming the file, the field and a fix.
+ */
+export async function loadGenRequest(path: string, options: LoadGenRequestOptions = {}): Promise<GenRequest> {
+  const cwd = options.cwd ?? process.cwd();
+  const file = resolve(cwd, path);
+  let text: string;
+  try {
+    text = await readFile(file, "utf8");
+  } catch (err) {
+    throw new EocubeError("NOT_FOUND", `cannot read the request ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, {
+      path,
+      cause: err,
+      hint: "give the path of a gen request (YAML or JSON)",
+    });
+  }
+  let doc: unknown;
+  try {
+    doc = /\.json$/i.test(file) ? JSON.parse(text) : parseYaml(text);
+  } catch (err) {
+    throw new EocubeError("INVALID_CONFIG", `${path} is not valid ${/\.json$/i.test(file) ? "JSON" : "YAML"}: ${(err as Error).message.split("\n")[0]}`, {
+      path,
+      cause: err,
+      hint: "fix the syntax at the position named",
+    });
+  }
+  return normalizeGenRequest(doc, { ...options, cwd, source: file });
+}
+
+/**
+ * Normalises an already parsed request (gen2 or legacy).
+ * @param options.source the file it came from; relative paths in it resolve against its folder
+ *   (falling back to `cwd` when nothing exists there).
+ * @throws EocubeError INVALID_CONFIG.
+ */
+export function normalizeGenRequest(doc: unknown, options: LoadGenRequestOptions & { source?: string } = {}): GenRequest {
+  const source = options.source ?? "<inline>";
+  const cwd = options.cwd ?? process.cwd();
+  const base = options.source ? dirname(options.source) : cwd;
+  if (!doc || typeof doc !== "object" || Array.isArray(doc)) {
+    throw new EocubeError("INVALID_CONFIG", `${source} must hold a mapping (gen2: input_config(s), cube_config, output_config)`, { path: source });
+  }
+  const keys = Object.keys(doc);
+  const legacy = keys.some((k) => LEGACY_KEYS.has(k)) && !keys.includes("cube_config");
+  return legacy ? fromLegacy(doc as Record<string, unknown>, source, base, cwd, options) : fromGen2(doc, source, base, cwd, options);
+}
+
+let validator: ReturnType<Ajv["compile"]> | undefined;
+
+function fromGen2(doc: unknown, source: string, base: string, cwd: string, options: LoadGenRequestOptions): GenRequest {
+  validator ??= new Ajv({ allErrors: true, strict: false }).compile(GEN_REQUEST_SCHEMA);
+  if (!validator(doc)) {
+    const errs = pickErrors(validator.errors ?? []);
+    const first = errs[0]!;
+    const field = fieldOf(first);
+    throw new EocubeError("INVALID_CONFIG", `${source}: ${errs.map(describeError).join("; ")}`, {
+      path: source,
+      field,
+      hint: hintFor(first, field),
+      details: errs.map(describeError),
+    });
+  }
+  const d = doc as GenRequestDoc;
+  const inputs = (d.input_configs ?? [d.input_config!]).map((ic, i) => normalizeInput(ic, base, cwd, d.input_configs ? `input_configs/${i}` : "input_config", source));
+  const cc = d.cube_config;
+  const ts = cc.tile_size;
+  const cube: GenRequest["cube"] = {
+    ...cc,
+    spatial_res: cc.spatial_res === undefined ? undefined : Array.isArray(cc.spatial_res) ? cc.spatial_res : [cc.spatial_res, cc.spatial_res],
+    tile_size: ts === undefined ? [DEFAULT_TILE, DEFAULT_TILE] : Array.isArray(ts) ? ts : [ts, ts],
+    metadata: cc.metadata ?? {},
+    variable_metadata: cc.variable_metadata ?? {},
+  };
+  checkCube(cube, source);
+  const oc = d.output_config;
+  const out = options.output
+    ? { store_id: "file", store_params: { root: dirname(resolve(cwd, options.output)) }, data_id: basename(options.output) }
+    : { store_id: oc.store_id ?? "file", store_params: resolveRoot(oc.store_id ?? "file", oc.store_params ?? {}, base, cwd, true), data_id: oc.data_id };
+  return {
+    source,
+    format: "gen2",
+    inputs,
+    cube,
+    output: {
+      ...out,
+      replace: options.replace ?? oc.replace ?? false,
+      format_version: oc.format_version ?? 2,
+      ...(oc.compressor ? { compressor: oc.compressor } : {}),
+    },
+  };
+}
+
+function checkCube(cube: GenRequest["cube"], source: string): void {
+  const res = cube.spatial_res;
+  if (res && !(res[0] > 0 && res[1] > 0)) {
+    throw new EocubeError("INVALID_CONFIG", `${source}: cube_config/spatial_res must be positive, got ${JSON.stringify(res)}`, {
+      path: source,
+      field: "cube_config/spatial_res",
+      hint: "give the pixel size in target CRS units, e.g. 0.25 for degrees or 5000 for metres",
+    });
+  }
+  if (cube.bbox) {
+    const [w, s, e, n] = cube.bbox;
+    if (!(e > w && n > s)) {
+      throw new EocubeError("INVALID_CONFIG", `${source}: cube_config/bbox ${JSON.stringify(cube.bbox)} is empty`, {
+        path: source,
+        field: "cube_config/bbox",
+        hint: "write the bbox as [west, south, east, north] with east > west and north > south",
+      });
+    }
+  }
+  if (!cube.bbox && (cube.crs !== undefined || cube.spatial_res !== undefined)) {
+    throw new EocubeError("INVALID_CONFIG", `${source}: cube_config needs bbox together with crs and spatial_res`, {
+      path: source,
+      field: "cube_config/bbox",
+      hint: "give crs, bbox and spatial_res to define the target grid (or none of them to keep the input grid)",
+    });
+  }
+  if (cube.bbox && cube.spatial_res === undefined && cube.size === undefined) {
+    throw new EocubeError("INVALID_CONFIG", `${source}: cube_config has a bbox but no spatial_res`, {
+      path: source,
+      field: "cube_config/spatial_res",
+      hint: "add spatial_res (pixel size in target CRS units)",
+    });
+  }
+}
+
+function normalizeInput(ic: InputConfig, base: string, cwd: string, field: string, source: string): GenInput {
+  const storeId = ic.store_id ?? "file";
+  const params = resolveRoot(storeId, ic.store_params ?? {}, base, cwd, false, ic.data_id);
+  if (storeId === "file" && /(^|\/)\.\.(\/|$)/.test(ic.data_id)) {
+    throw new EocubeError("INVALID_CONFIG", `${source}: ${field}/data_id ${JSON.stringify(ic.data_id)} must not contain '..'`, {
+      path: source,
+      field: `${field}/data_id`,
+      hint: "set store_params.root to the folder holding the data and data_id to the name inside it",
+    });
+  }
+  return { store_id: storeId, store_params: params, data_id: ic.data_id, open_params: ic.open_params ?? {} };
+}
+
+/** Makes a file store's relative `root` absolute: against the request's folder, else the cwd. */
+function resolveRoot(storeId: string, params: Record<string, unknown>, base: string, cwd: string, output: boolean, dataId?: string): Record<string, unknown> {
+  if (storeId !== "file") return { ...params };
+  const root = typeof params.root === "string" ? params.root : "";
+  if (isAbsolute(root)) return { ...params, root };
+  const a = resolve(base, root);
+  const b = resolve(cwd, root);
+  let chosen = a;
+  if (!output) {
+    const here = dataId ? existsSync(join(a, dataId)) : existsSync(a);
+    const there = dataId ? existsSync(join(b, dataId)) : existsSync(b);
+    if (!here && there) chosen = b;
+  }
+  return { ...params, root: chosen };
+}
+
+// ---------------------------------------------------------------------------------------------
+// xcube's legacy `xcube gen` config
+
+const LEGACY_KEYS = new Set([
+  "input_processor_name", "input_processor_params", "input_reader_name", "input_reader_params", "input_paths",
+  "output_size", "output_region", "output_writer_name", "output_writer_params", "output_resampling",
+  "output_variables", "output_metadata", "output_path", "output_crs", "output_spatial_res", "append_mode", "sort_mode",
+  "dry_run", "monitor",
+]);
+
+const RESAMPLING: Record<string, "nearest" | "bilinear" | "mean"> = {
+  nearest: "nearest", bilinear: "bilinear", linear: "bilinear", average: "mean", mean: "mean",
+};
+
+function fromLegacy(doc: Record<string, unknown>, source: string, base: string, cwd: string, options: LoadGenRequestOptions): GenRequest {
+  const bad = (field: string, msg: string, hint: string) => new EocubeError("INVALID_CONFIG", `${source}: ${field} ${msg}`, { path: source, field, hint });
+  for (const k of Object.keys(doc)) {
+    if (!LEGACY_KEYS.has(k)) throw bad(k, "is not a key of xcube's gen config", `known keys: ${[...LEGACY_KEYS].join(", ")}`);
+  }
+  const writer = String(doc.output_writer_name ?? "zarr").toLowerCase();
+  if (writer !== "zarr") throw bad("output_writer_name", `${JSON.stringify(doc.output_writer_name)} is not supported`, 'use "zarr"');
+  const region = doc.output_region as number[] | undefined;
+  if (!Array.isArray(region) || region.length !== 4 || region.some((v) => typeof v !== "number")) {
+    throw bad("output_region", "must be [lon_min, lat_min, lon_max, lat_max]", "e.g. output_region: [-16.0, 48.0, 10.67, 62.67]");
+  }
+  const size = doc.output_size as number[] | undefined;
+  const res = doc.output_spatial_res as number | undefined;
+  if (size !== undefined && (!Array.isArray(size) || size.length !== 2 || size.some((v) => !Number.isInteger(v) || v <= 0))) {
+    throw bad("output_size", "must be [width, height] in pixels, both positive integers", "e.g. output_size: [1024, 563]");
+  }
+  if (size === undefined && !(typeof res === "number" && res > 0)) {
+    throw bad("output_size", "is missing (or output_spatial_res must be positive)", "give output_size: [width, height]");
+  }
+  const resampling = String(doc.output_resampling ?? "Nearest").toLowerCase();
+  const method = RESAMPLING[resampling];
+  if (!method) throw bad("output_resampling", `${JSON.stringify(doc.output_resampling)} is not supported`, "use Nearest, Bilinear or Average");
+  // output_variables: ["a", "b"] or [{a: {…attrs}}, …]
+  let variable_names: string[] | undefined;
+  const variable_metadata: Record<string, Record<string, unknown>> = {};
+  if (doc.output_variables !== undefined) {
+    if (!Array.isArray(doc.output_variables)) throw bad("output_variables", "must be a list of variable names", "e.g. output_variables: [analysed_sst]");
+    variable_names = doc.output_variables.map((e: unknown) => {
+      if (typeof e === "string") return e;
+      if (e && typeof e === "object" && Object.keys(e).length === 1) {
+        const [name, props] = Object.entries(e)[0]!;
+        if (props && typeof props === "object") variable_metadata[name] = props as Record<string, unknown>;
+        return name;
+      }
+      throw bad("output_variables", `entry ${JSON.stringify(e)} is not a variable name`, "list names, or {name: {attrs}} mappings");
+    });
+  }
+  const chunksizes = ((doc.output_writer_params as Record<string, unknown> | undefined)?.chunksizes ?? {}) as Record<string, number>;
+  const tile: [number, number] = [chunksizes.lon ?? DEFAULT_TILE, chunksizes.lat ?? DEFAULT_TILE];
+  // inputs: command line first, else input_paths
+  let paths: string[];
+  let pathBase: string;
+  if (options.inputs && options.inputs.length) {
+    paths = options.inputs;
+    pathBase = cwd;
+  } else if (Array.isArray(doc.input_paths) && doc.input_paths.length) {
+    paths = doc.input_paths.map(String);
+    pathBase = base;
+  } else {
+    throw bad("input_paths", "is missing and no input files were given", "list the input files after the config: eocube gen config.yml data/*.nc");
+  }
+  const files = paths.flatMap((p) => expandGlob(p, pathBase, cwd)).sort();
+  if (files.length === 0) throw bad("input_paths", `match no files (${paths.join(", ")})`, "check the paths; relative paths resolve against the config's folder or the current folder");
+  const inputs: GenInput[] = files.map((f) => ({ store_id: "file", store_params: { root: dirname(f) }, data_id: basename(f), open_params: {} }));
+  const outPath = options.output ?? (typeof doc.output_path === "string" ? resolve(base, doc.output_path) : resolve(cwd, "out.zarr"));
+  const outAbs = resolve(cwd, outPath);
+  const crs = typeof doc.output_crs === "string" ? doc.output_crs : "EPSG:4326";
+  return {
+    source,
+    format: "legacy",
+    inputs,
+    cube: {
+      variable_names,
+      crs,
+      bbox: region as BBox,
+      ...(size ? { size: size as [number, number] } : { spatial_res: [res!, res!] as [number, number] }),
+      tile_size: tile,
+      spatial_method: method,
+      chunks: { time: 1 },
+      metadata: (doc.output_metadata as Record<string, unknown>) ?? {},
+      variable_metadata,
+    },
+    output: {
+      store_id: "file",
+      store_params: { root: dirname(outAbs) },
+      data_id: basename(outAbs),
+      replace: options.replace ?? false,
+      format_version: 2,
+    },
+  };
+}
+
+/** Expands `*`/`?` in the last path segment; plain paths are resolved (base first, else cwd). */
+function expandGlob(p: string, base: string, cwd: string): string[] {
+  const abs = isAbsolute(p) ? p : existsSync(resolve(base, dirname(p))) ? resolve(base, p) : resolve(cwd, p);
+  const name = basename(abs);
+  if (!/[*?]/.test(name)) return [abs];
+  const dir = dirname(abs);
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) return [];
+  const re = new RegExp(`^${name.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".")}$`);
+  return readdirSync(dir).filter((f) => re.test(f)).map((f) => join(dir, f));
+}
+
+// ---------------------------------------------------------------------------------------------
+// ajv error wording: "file: field problem" with a fix
+
+function pickErrors(errors: ErrorObject[]): ErrorObject[] {
+  // Drop the noise of oneOf branches: keep the most specific errors.
+  const specific = errors.filter((e) => e.keyword !== "oneOf" && !(e.keyword === "required" && e.instancePath === "" && ["input_config", "input_configs"].includes((e.params as { missingProperty?: string }).missingProperty ?? "")));
+  const list = specific.length ? specific : errors;
+  const seen = new Set<string>();
+  return list.filter((e) => {
+    const k = `${e.instancePath}|${e.message}`;
+    if (seen.has(k)) return false;
+    seen.add(k);
+    return true;
+  });
+}
+
+function fieldOf(e: ErrorObject): string {
+  const p = e.instancePath.replace(/^\//, "");
+  if (e.keyword === "required") return [p, (e.params as { missingProperty: string }).missingProperty].filter(Boolean).join("/");
+  if (e.keyword === "additionalProperties") return [p, (e.params as { additionalProperty: string }).additionalProperty].filter(Boolean).join("/");
+  return p || "(request)";
+}
+
+function describeError(e: ErrorObject): string {
+  const field = fieldOf(e);
+  if (e.keyword === "required") return `${field} is missing`;
+  if (e.keyword === "additionalProperties") return `${field} is not a known field`;
+  if (e.keyword === "enum") return `${field} must be one of ${(e.params as { allowedValues: unknown[] }).allowedValues.map((v) => JSON.stringify(v)).join(", ")}`;
+  if (e.keyword === "oneOf" && e.instancePath === "") return "give input_config or input_configs (not both)";
+  return `${field} ${e.message ?? "is invalid"}`;
+}
+
+function hintFor(e: ErrorObject, field: string): string {
+  if (e.keyword === "additionalProperties") return `remove or rename ${field}; see examples/gen-request.yaml for the fields`;
+  if (e.keyword === "required") return `add ${field}; see examples/gen-request.yaml`;
+  if (field.endsWith("data_id") && e.keyword === "pattern") return "the output data_id must end in .zarr";
+  if (e.keyword === "oneOf" && e.instancePath === "") return "give exactly one of input_config (one input) or input_configs (a list)";
+  return "see examples/gen-request.yaml for a valid request";
+}

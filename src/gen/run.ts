@@ -1,0 +1,231 @@
+// The gen executor: plan the cube, compute its chunks in a worker pool (piscina), write them into
+// the Zarr writer's temporary store, and commit (metadata last, then rename) only on success.
+import { availableParallelism } from "node:os";
+import { fileURLToPath } from "node:url";
+import { Piscina } from "piscina";
+import { ERROR_CODES, EocubeError, isEocubeError, type ErrorCode } from "../core/errors.js";
+import type { ZarrCompressorName } from "../formats/zarr/codecs.js";
+import { joinStoreKey } from "../formats/zarr/store.js";
+import { createZarrWriter, type ZarrArraySpec, type ZarrWriter } from "../formats/zarr/writer.js";
+import type { FileSystem } from "../fs/types.js";
+import { FsDataStore, checkDataId } from "../stores/fsstore.js";
+import { newDataStore } from "../stores/registry.js";
+import { buildCube } from "./pipeline.js";
+import { chunkGrid, chunkSelection, describePlan, planCube, toStored, type GenInfo } from "./plan.js";
+import type { GenRequest } from "./request.js";
+import { computeTask, type WorkerResult, type WorkerTask } from "./worker.js";
+
+/** Progress of a run, reported after each finished task. */
+export interface GenProgress {
+  done: number;
+  total: number;
+  /** Compressed bytes written so far. */
+  bytes: number;
+  elapsed_s: number;
+}
+
+/** Options of {@link runGen}. */
+export interface RunGenOptions {
+  /** Worker threads (default: the core count); 0 computes on the main thread. */
+  workers?: number;
+  /** Tasks in flight per worker (default 2): bounds memory to about workers × 2 tasks' chunks. */
+  tasksPerWorker?: number;
+  /** Called after every finished task. */
+  onProgress?: (p: GenProgress) => void;
+  /** Time stamped into the metadata (default now). */
+  now?: Date;
+  signal?: AbortSignal;
+}
+
+/** What a finished run reports. */
+export interface GenResult {
+  info: GenInfo;
+  /** Compressed bytes of the data chunks written. */
+  bytes_written: number;
+  seconds: number;
+}
+
+/** A readable name of the output (`file:///out/cube.zarr`). */
+export function outputLabel(req: GenRequest): string {
+  const root = typeof req.output.store_params.root === "string" ? req.output.store_params.root : "";
+  return `${req.output.store_id === "file" ? "" : `${req.output.store_id}:`}${root ? `${root.replace(/\/+$/, "")}/` : ""}${req.output.data_id}`;
+}
+
+/**
+ * Plans the cube of a request without computing it: target grid, dims, variables, chunk and task
+ * counts, estimated (uncompressed) bytes. Reads only metadata and coordinates.
+ * @throws EocubeError as {@link buildCube}.
+ */
+export async function genInfo(req: GenRequest, options: { signal?: AbortSignal } = {}): Promise<GenInfo> {
+  const built = await buildCube(req, { signal: options.signal });
+  try {
+    return await describePlan(built.cube, built.grid, planCube(built.cube), req.inputs.length, outputLabel(req));
+  } finally {
+    await Promise.all(built.inputs.map((d) => d.close().catch(() => undefined)));
+  }
+}
+
+function outputFs(req: GenRequest): FileSystem {
+  const store = newDataStore(req.output.store_id, req.output.store_params);
+  if (!(store instanceof FsDataStore)) {
+    throw new EocubeError("UNSUPPORTED", `output store ${req.output.store_id} cannot be written by gen`, { field: "output_config/store_id" });
+  }
+  checkDataId(req.output.data_id);
+  return store.fs;
+}
+
+/** The worker module's file and the Node flags it needs (tsx when running from TypeScript sources). */
+function workerFile(): { filename: string; execArgv: string[] } {
+  const here = import.meta.url;
+  const ts = here.endsWith(".ts");
+  // From sources, an .mjs shim makes piscina import (not require) the worker, so tsx maps .js → .ts.
+  const filename = fileURLToPath(new URL(ts ? "./worker-tsx.mjs" : "./worker.js", here));
+  return { filename, execArgv: [] };
+}
+
+/**
+ * Runs a gen request: builds the cube lazily, creates the Zarr writer (ALREADY_EXISTS unless
+ * `output_config.replace`), writes the coordinates, computes the data chunks in `workers` threads
+ * with at most `workers × tasksPerWorker` tasks in flight, then commits (metadata written last,
+ * temporary store renamed into place). On any failure the temporary store is removed and nothing
+ * appears at the output path.
+ * @throws EocubeError from the inputs and the request; ALREADY_EXISTS; WORKER_FAILED when a worker
+ *   thread dies; CANCELLED when aborted.
+ */
+export async function runGen(req: GenRequest, options: RunGenOptions = {}): Promise<GenResult> {
+  const t0 = Date.now();
+  const now = options.now ?? new Date(Math.floor(Date.now() / 1000) * 1000);
+  const fs = outputFs(req);
+  const built = await buildCube(req, { now, signal: options.signal });
+  const plan = planCube(built.cube);
+  const info = await describePlan(built.cube, built.grid, plan, req.inputs.length, outputLabel(req));
+  const version = req.output.format_version;
+  const compressor = (req.output.compressor ?? "blosc") as ZarrCompressorName;
+  let writer: ZarrWriter;
+  try {
+    writer = await createZarrWriter(fs, req.output.data_id, { arrays: plan.specs, attrs: plan.attrs }, { version, compressor, replace: req.output.replace, signal: options.signal });
+  } catch (err) {
+    await Promise.all(built.inputs.map((d) => d.close().catch(() => undefined)));
+    if (isEocubeError(err, "ALREADY_EXISTS")) {
+      throw new EocubeError("ALREADY_EXISTS", `the output ${outputLabel(req)} exists`, {
+        path: outputLabel(req),
+        field: "output_config/replace",
+        hint: "set output_config.replace: true (or pass --replace) to overwrite it, or choose another data_id",
+      });
+    }
+    throw err;
+  }
+  const specsByName: Record<string, ZarrArraySpec> = Object.fromEntries(plan.specs.map((s) => [s.name, s]));
+  let pool: Piscina | undefined;
+  let bytes = 0;
+  try {
+    // coordinates: small, written from the main thread
+    for (const name of plan.coordNames) {
+      const spec = specsByName[name]!;
+      const v = built.cube.coords[name]!;
+      const grid = chunkGrid(spec);
+      if (spec.shape.length === 0) {
+        await writer.writeChunk(name, [], toStored(v, await v.read([])));
+        continue;
+      }
+      if (grid.some((g) => g === 0)) continue;
+      const idx = grid.map(() => 0);
+      for (;;) {
+        await writer.writeChunk(name, idx.slice(), toStored(v, await v.read(chunkSelection(spec, idx))));
+        let d = idx.length - 1;
+        while (d >= 0 && ++idx[d]! >= grid[d]!) { idx[d] = 0; d--; }
+        if (d < 0) break;
+      }
+    }
+    const nWorkers = Math.max(0, Math.floor(options.workers ?? availableParallelism()));
+    const total = plan.tasks.length;
+    const limit = Math.max(1, nWorkers) * Math.max(1, options.tasksPerWorker ?? 2);
+    const makeTask = (i: number): WorkerTask => {
+      const items = plan.tasks[i]!.items;
+      return {
+        request: req,
+        now: now.toISOString(),
+        version,
+        compressor,
+        specs: Object.fromEntries(items.map((it) => [it.name, specsByName[it.name]!])),
+        items,
+      };
+    };
+    let run: (t: WorkerTask) => Promise<WorkerResult>;
+    if (nWorkers === 0) {
+      run = computeTask;
+    } else {
+      const { filename, execArgv } = workerFile();
+      pool = new Piscina({ filename, execArgv, minThreads: Math.min(nWorkers, total || 1), maxThreads: nWorkers, idleTimeout: 1000 });
+      const p = pool;
+      run = (t) => p.run(t) as Promise<WorkerResult>;
+    }
+    let next = 0;
+    let done = 0;
+    let failure: unknown;
+    await new Promise<void>((resolveAll) => {
+      let inflight = 0;
+      const pump = () => {
+        if (failure !== undefined || options.signal?.aborted) {
+          if (failure === undefined) failure = new EocubeError("CANCELLED", "eocube gen was aborted");
+          if (inflight === 0) resolveAll();
+          return;
+        }
+        if (next >= total && inflight === 0) {
+          resolveAll();
+          return;
+        }
+        while (inflight < limit && next < total) {
+          const i = next++;
+          inflight++;
+          run(makeTask(i))
+            .then(async (res) => {
+              for (const c of res.chunks) {
+                await fs.put(joinStoreKey(writer.tempPath, c.key), c.bytes);
+                bytes += c.bytes.length;
+              }
+              done++;
+              options.onProgress?.({ done, total, bytes, elapsed_s: (Date.now() - t0) / 1000 });
+            })
+            .catch((err) => {
+              failure ??= err;
+            })
+            .finally(() => {
+              inflight--;
+              pump();
+            });
+        }
+      };
+      pump();
+    });
+    if (failure !== undefined) throw mapFailure(failure);
+    await writer.commit();
+  } catch (err) {
+    await writer.abort().catch(() => undefined);
+    throw mapFailure(err);
+  } finally {
+    if (pool) await pool.destroy().catch(() => undefined);
+    await Promise.all(built.inputs.map((d) => d.close().catch(() => undefined)));
+  }
+  return { info, bytes_written: bytes, seconds: (Date.now() - t0) / 1000 };
+}
+
+/** Errors of worker threads: EocubeErrors keep their code; a dead thread becomes WORKER_FAILED. */
+function mapFailure(err: unknown): unknown {
+  if (isEocubeError(err)) return err;
+  const e = err as { message?: string; name?: string; code?: string };
+  const text = String(e?.message ?? err);
+  if (/worker|terminated|exited|exit code/i.test(text)) {
+    return new EocubeError("WORKER_FAILED", `a gen worker died: ${text}; nothing was written`, {
+      cause: err,
+      hint: "check memory (fewer --workers or smaller tile_size) and run again",
+    });
+  }
+  // errors from a worker thread arrive as plain Errors carrying the EocubeError fields
+  const code = (err as { code?: unknown }).code;
+  if (typeof code === "string" && code in ERROR_CODES) {
+    const anyErr = err as { path?: string; field?: string; hint?: string };
+    return new EocubeError(code as ErrorCode, text, { path: anyErr.path, field: anyErr.field, hint: anyErr.hint, cause: err });
+  }
+  return new EocubeError("WORKER_FAILED", `a gen task failed: ${text}; nothing was written`, { cause: err });
+}

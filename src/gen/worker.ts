@@ -1,0 +1,73 @@
+// The gen worker: builds the lazy cube once per request (cached), then computes and encodes the
+// chunks of one task. Runs in a piscina worker thread, or inline with `--workers 0`.
+import { EocubeError } from "../core/errors.js";
+import type { ZarrCompressorName } from "../formats/zarr/codecs.js";
+import { chunkKey, encodeChunk, type ZarrArraySpec } from "../formats/zarr/writer.js";
+import { buildCube, type BuiltCube } from "./pipeline.js";
+import { chunkSelection, toStored, type ChunkItem } from "./plan.js";
+import type { GenRequest } from "./request.js";
+
+/** What a worker receives for one task. */
+export interface WorkerTask {
+  request: GenRequest;
+  /** ISO time shared by all workers (metadata stamps). */
+  now: string;
+  version: 2 | 3;
+  compressor: ZarrCompressorName | null;
+  /** Specs of the arrays the items name. */
+  specs: Record<string, ZarrArraySpec>;
+  items: ChunkItem[];
+}
+
+/** Encoded chunks of one task: store keys relative to the output store, and bytes. */
+export interface WorkerResult {
+  chunks: Array<{ key: string; bytes: Uint8Array }>;
+  /** Uncompressed bytes computed. */
+  raw: number;
+}
+
+const cubes = new Map<string, Promise<BuiltCube>>();
+let tasksDone = 0;
+
+/**
+ * Computes and encodes the chunks of a task. The cube of a request is built once per worker.
+ * Fault injection for tests: env `EOCUBE_GEN_FAULT=exit-after:N` ends the worker thread after N tasks.
+ * @throws EocubeError from reading the inputs, or WORKER_FAILED for an injected fault in inline mode.
+ */
+export async function computeTask(task: WorkerTask): Promise<WorkerResult> {
+  const fault = /^exit-after:(\d+)$/.exec(process.env.EOCUBE_GEN_FAULT ?? "");
+  if (fault && tasksDone >= Number(fault[1])) {
+    const { isMainThread } = await import("node:worker_threads");
+    if (!isMainThread) process.exit(70);
+    throw new EocubeError("WORKER_FAILED", "injected fault (EOCUBE_GEN_FAULT)");
+  }
+  const key = `${task.now}|${JSON.stringify(task.request)}`;
+  let built = cubes.get(key);
+  if (!built) {
+    built = buildCube(task.request, { now: new Date(task.now) });
+    cubes.set(key, built);
+    built.catch(() => cubes.delete(key));
+    if (cubes.size > 2) {
+      const oldest = cubes.keys().next().value!;
+      const old = cubes.get(oldest)!;
+      cubes.delete(oldest);
+      void old.then((b) => Promise.all(b.inputs.map((d) => d.close()))).catch(() => undefined);
+    }
+  }
+  const { cube } = await built;
+  const chunks: WorkerResult["chunks"] = [];
+  let raw = 0;
+  for (const item of task.items) {
+    const spec = task.specs[item.name]!;
+    const v = cube.data_vars[item.name];
+    if (!v) throw new EocubeError("INTERNAL", `worker: variable ${item.name} missing from the cube`);
+    const values = toStored(v, await v.read(chunkSelection(spec, item.index)));
+    raw += (values.data as ArrayLike<number>).length * ((values.data as { BYTES_PER_ELEMENT?: number }).BYTES_PER_ELEMENT ?? 8);
+    const bytes = await encodeChunk(spec, values, { compressor: task.compressor });
+    chunks.push({ key: chunkKey(spec, item.index, task.version), bytes });
+  }
+  tasksDone++;
+  return { chunks, raw };
+}
+
+export default computeTask;

@@ -1,0 +1,14 @@
+// Barrel of the cube operations (pure, lazy where possible; data first, one options object).
+export { resolveCrs, pointTransform, sameCrs, type ResolvedCrs, type PointTransform } from "./crs.js";
+export { regularGrid, xCoords, yCoords, gridCoords, memoryVariable, type RegularGridOptions } from "./grid.js";
+export { spatialDims, timeDim, readCoord } from "./coords.js";
+export { subset, isel, iselVariable, type SubsetOptions, type DimRanges } from "./subset.js";
+export { resampleInSpace, effectiveMethod, isFlagVariable, type ResampleInSpaceOptions } from "./resample-space.js";
+export { rectify, type RectifyOptions } from "./rectify.js";
+export { resampleInTime, aggregate, isoDuration, TIME_METHODS, type TimeMethod, type ResampleInTimeOptions } from "./resample-time.js";
+export { merge, type MergeOptions } from "./merge.js";
+export { rechunk } from "./rechunk.js";
+export { updateCubeMetadata, flattenAcdd, type CubeMetadataOptions } from "./metadata.js";
+export { parsePeriod, periodBins, parseTime, isoTime, type Period } from "./time.js";
+export { pixelMapper, APPROX_ERROR, type PixelMapper } from "./pixelmap.js";
+export type { SpatialMethod, PixelMap, Window } from "./kernels.js";

@@ -1,0 +1,223 @@
+// Resampling kernels over precomputed source-pixel maps: nearest, bilinear and area-weighted mean.
+// A map is computed once per target tile and reused for every variable and time step.
+
+/** The spatial resampling methods (gdalwarp's `near`, `bilinear`, `average`). */
+export type SpatialMethod = "nearest" | "bilinear" | "mean";
+
+/**
+ * Where each pixel of a target tile `[h, w]` falls in the source, in **source pixel-edge**
+ * coordinates (u = 0 is the left edge of source column 0, u = 0.5 its centre); NaN = no source.
+ * `fu0…fv1` (optional) are each target pixel's footprint in the source, for `mean`.
+ */
+export interface PixelMap {
+  h: number;
+  w: number;
+  u: Float64Array;
+  v: Float64Array;
+  fu0?: Float64Array;
+  fu1?: Float64Array;
+  fv0?: Float64Array;
+  fv1?: Float64Array;
+}
+
+/** Source window `[row0, row1) × [col0, col1)` a tile needs for a method, clamped; undefined if empty. */
+export interface Window {
+  r0: number;
+  r1: number;
+  c0: number;
+  c1: number;
+}
+
+/**
+ * The source window that a method needs for a tile (one pixel of margin for bilinear; the
+ * footprints for mean), clamped to the source `[srcH, srcW]`; undefined when nothing is inside.
+ */
+export function windowOf(map: PixelMap, method: SpatialMethod, srcH: number, srcW: number): Window | undefined {
+  let umin = Infinity, umax = -Infinity, vmin = Infinity, vmax = -Infinity;
+  const n = map.h * map.w;
+  if (method === "mean" && map.fu0) {
+    const { fu0, fu1, fv0, fv1 } = map as Required<PixelMap>;
+    for (let p = 0; p < n; p++) {
+      const a = fu0[p]!;
+      if (a !== a) continue;
+      if (a < umin) umin = a;
+      if (fu1[p]! > umax) umax = fu1[p]!;
+      if (fv0[p]! < vmin) vmin = fv0[p]!;
+      if (fv1[p]! > vmax) vmax = fv1[p]!;
+    }
+  } else {
+    const { u, v } = map;
+    for (let p = 0; p < n; p++) {
+      const a = u[p]!;
+      if (a !== a) continue;
+      if (a < umin) umin = a;
+      if (a > umax) umax = a;
+      const b = v[p]!;
+      if (b < vmin) vmin = b;
+      if (b > vmax) vmax = b;
+    }
+  }
+  if (umin === Infinity) return undefined;
+  let c0: number, c1: number, r0: number, r1: number;
+  if (method === "bilinear") {
+    c0 = Math.floor(umin - 0.5);
+    c1 = Math.floor(umax - 0.5) + 2;
+    r0 = Math.floor(vmin - 0.5);
+    r1 = Math.floor(vmax - 0.5) + 2;
+  } else if (method === "mean") {
+    c0 = Math.floor(umin);
+    c1 = Math.ceil(umax);
+    r0 = Math.floor(vmin);
+    r1 = Math.ceil(vmax);
+  } else {
+    c0 = Math.floor(umin);
+    c1 = Math.floor(umax) + 1;
+    r0 = Math.floor(vmin);
+    r1 = Math.floor(vmax) + 1;
+  }
+  c0 = Math.max(0, c0);
+  r0 = Math.max(0, r0);
+  c1 = Math.min(srcW, c1);
+  r1 = Math.min(srcH, r1);
+  if (c1 <= c0 || r1 <= r0) return undefined;
+  return { r0, r1, c0, c1 };
+}
+
+/** Numeric arrays the kernels read and write (no bigint). */
+export type NumArray = Float64Array | Float32Array | Int32Array | Uint32Array | Int16Array | Uint16Array | Int8Array | Uint8Array | Uint8ClampedArray;
+
+/**
+ * Nearest-neighbour index of a tile: for each target pixel, the index in the window block
+ * `[win.r1 − win.r0, win.c1 − win.c0]` of the source pixel its centre falls in (gdalwarp `near`),
+ * or −1 outside the source.
+ */
+export function nearestIndex(map: PixelMap, win: Window): Int32Array {
+  const n = map.h * map.w;
+  const idx = new Int32Array(n);
+  const ww = win.c1 - win.c0;
+  const { u, v } = map;
+  for (let p = 0; p < n; p++) {
+    const c = Math.floor(u[p]!) - win.c0;
+    const r = Math.floor(v[p]!) - win.r0;
+    idx[p] = c >= 0 && c < ww && r >= 0 && r < win.r1 - win.r0 ? r * ww + c : -1;
+  }
+  return idx;
+}
+
+/** Applies a nearest index (from {@link nearestIndex}) to one 2-D slice at `src[srcOff…]`, writing `out[outOff…]`; −1 gives `fill`. */
+export function applyNearest(idx: Int32Array, src: NumArray, srcOff: number, out: NumArray, outOff: number, fill: number): void {
+  const n = idx.length;
+  for (let p = 0; p < n; p++) {
+    const i = idx[p]!;
+    out[outOff + p] = i >= 0 ? src[srcOff + i]! : fill;
+  }
+}
+
+/** Precomputed bilinear weights for a tile: top-left index and fractions per target pixel. */
+export interface BilinearMap {
+  /** Window index of the top-left neighbour (may point before the window when it does not exist). */
+  base: Int32Array;
+  fx: Float32Array;
+  fy: Float32Array;
+  /** Which neighbours exist: 1 left column, 2 right column, 4 top row, 8 bottom row; 0 = no source. */
+  flags: Uint8Array;
+}
+
+/** Bilinear weights (pixel-centre interpolation, as gdalwarp `bilinear` when upsampling). */
+export function bilinearMap(map: PixelMap, win: Window, srcH: number, srcW: number): BilinearMap {
+  const n = map.h * map.w;
+  const base = new Int32Array(n);
+  const fx = new Float32Array(n);
+  const fy = new Float32Array(n);
+  const flags = new Uint8Array(n);
+  const ww = win.c1 - win.c0;
+  const { u, v } = map;
+  for (let p = 0; p < n; p++) {
+    const uu = u[p]!;
+    const vv = v[p]!;
+    if (!(uu >= 0 && uu < srcW && vv >= 0 && vv < srcH)) continue;
+    const x = uu - 0.5;
+    const y = vv - 0.5;
+    const c = Math.floor(x);
+    const r = Math.floor(y);
+    fx[p] = x - c;
+    fy[p] = y - r;
+    let f = 0;
+    if (c >= win.c0) f |= 1;
+    if (c + 1 < win.c1) f |= 2;
+    if (r >= win.r0) f |= 4;
+    if (r + 1 < win.r1) f |= 8;
+    flags[p] = f;
+    base[p] = (r - win.r0) * ww + (c - win.c0);
+  }
+  return { base, fx, fy, flags };
+}
+
+/**
+ * Bilinear interpolation of one 2-D slice; NaN neighbours and neighbours outside the source are
+ * left out and the weights renormalised (as gdalwarp does with nodata).
+ */
+export function applyBilinear(bm: BilinearMap, ww: number, src: NumArray, srcOff: number, out: NumArray, outOff: number, fill: number): void {
+  const { base, fx, fy, flags } = bm;
+  const n = base.length;
+  for (let p = 0; p < n; p++) {
+    const f = flags[p]!;
+    if (f === 0) {
+      out[outOff + p] = fill;
+      continue;
+    }
+    const ax = fx[p]!;
+    const ay = fy[p]!;
+    const o = srcOff + base[p]!;
+    let sum = 0;
+    let wsum = 0;
+    let s: number;
+    let wgt: number;
+    if ((f & 5) === 5) { s = src[o]!; wgt = (1 - ax) * (1 - ay); if (s === s && wgt > 0) { sum += s * wgt; wsum += wgt; } }
+    if ((f & 6) === 6) { s = src[o + 1]!; wgt = ax * (1 - ay); if (s === s && wgt > 0) { sum += s * wgt; wsum += wgt; } }
+    if ((f & 9) === 9) { s = src[o + ww]!; wgt = (1 - ax) * ay; if (s === s && wgt > 0) { sum += s * wgt; wsum += wgt; } }
+    if ((f & 10) === 10) { s = src[o + ww + 1]!; wgt = ax * ay; if (s === s && wgt > 0) { sum += s * wgt; wsum += wgt; } }
+    out[outOff + p] = wsum > 0 ? sum / wsum : fill;
+  }
+}
+
+/**
+ * Area-weighted mean ignoring NaN (gdalwarp `average` since GDAL 3.1): each source pixel counts
+ * with the fraction of it inside the target pixel's footprint.
+ */
+export function applyMean(map: PixelMap, win: Window, src: NumArray, srcOff: number, out: NumArray, outOff: number, fill: number): void {
+  const { fu0, fu1, fv0, fv1 } = map as Required<PixelMap>;
+  const n = map.h * map.w;
+  const ww = win.c1 - win.c0;
+  for (let p = 0; p < n; p++) {
+    const a0 = fu0[p]!;
+    if (a0 !== a0) {
+      out[outOff + p] = fill;
+      continue;
+    }
+    const a1 = fu1[p]!;
+    const b0 = fv0[p]!;
+    const b1 = fv1[p]!;
+    const cs = Math.max(win.c0, Math.floor(a0));
+    const ce = Math.min(win.c1, Math.ceil(a1));
+    const rs = Math.max(win.r0, Math.floor(b0));
+    const re = Math.min(win.r1, Math.ceil(b1));
+    let sum = 0;
+    let wsum = 0;
+    for (let r = rs; r < re; r++) {
+      const wy = Math.min(r + 1, b1) - Math.max(r, b0);
+      if (wy <= 0) continue;
+      const row = srcOff + (r - win.r0) * ww - win.c0;
+      for (let c = cs; c < ce; c++) {
+        const s = src[row + c]!;
+        if (s !== s) continue;
+        const wx = Math.min(c + 1, a1) - Math.max(c, a0);
+        if (wx <= 0) continue;
+        const wgt = wx * wy;
+        sum += s * wgt;
+        wsum += wgt;
+      }
+    }
+    out[outOff + p] = wsum > 0 ? sum / wsum : fill;
+  }
+}

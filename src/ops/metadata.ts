@@ -1,0 +1,119 @@
+// CF/ACDD metadata of a cube: geospatial_* and time_coverage_* from the data, history, user metadata.
+import type { Dataset } from "../core/dataset.js";
+import { bboxToWgs84, readGridMapping } from "../core/gridmapping-read.js";
+import type { Variable } from "../core/variable.js";
+import { readCoord, timeDim } from "./coords.js";
+import { isoTime } from "./time.js";
+
+/** Options of {@link updateCubeMetadata}. */
+export interface CubeMetadataOptions {
+  /** Global attributes to set (override the computed ones), e.g. cube_config.metadata. */
+  metadata?: Record<string, unknown>;
+  /** Attributes per variable name, e.g. cube_config.variable_metadata. */
+  variable_metadata?: Record<string, Record<string, unknown>>;
+  /** One line appended to `history` (prefixed with the current UTC time). */
+  history?: string;
+  /** The time used for `date_created`/`date_modified` and the history line (default now). */
+  now?: Date;
+  signal?: AbortSignal;
+}
+
+/**
+ * Sets the CF/ACDD discovery attributes of a cube from its data: `geospatial_lon_min/max`,
+ * `geospatial_lat_min/max` (WGS 84, pixel edges), `geospatial_lon/lat_units`, `geospatial_lon/lat_resolution`
+ * (geographic grids), `geospatial_bounds_crs`, `time_coverage_start/end` (from `time_bnds`
+ * when present, else the time coordinate), `date_created`, `date_modified`, `Conventions`
+ * ("CF-1.8, ACDD-1.3"), appends to `history`, then applies `metadata` and `variable_metadata`.
+ * Nested objects in `metadata` (xcube's legacy `creator: [{name, url, email}]`) are flattened to
+ * ACDD names (`creator_name`, `creator_url`, `creator_email`, …). Lazy: reads coordinates only.
+ * ACDD 1.3: https://wiki.esipfed.org/Attribute_Convention_for_Data_Discovery_1-3
+ */
+export async function updateCubeMetadata(ds: Dataset, options: CubeMetadataOptions = {}): Promise<Dataset> {
+  const now = options.now ?? new Date();
+  const attrs: Record<string, unknown> = { ...ds.attrs };
+  attrs.Conventions = "CF-1.8, ACDD-1.3";
+  const gm = await readGridMapping(ds, { signal: options.signal }).catch(() => undefined);
+  if (gm) {
+    const [w, s, e, n] = bboxToWgs84(gm);
+    Object.assign(attrs, {
+      geospatial_lon_min: w,
+      geospatial_lat_min: s,
+      geospatial_lon_max: e,
+      geospatial_lat_max: n,
+      geospatial_lon_units: "degrees_east",
+      geospatial_lat_units: "degrees_north",
+      geospatial_bounds_crs: "EPSG:4326",
+      geospatial_bounds: `POLYGON((${w} ${s}, ${e} ${s}, ${e} ${n}, ${w} ${n}, ${w} ${s}))`,
+    });
+    if (gm.isGeographic) {
+      attrs.geospatial_lon_resolution = gm.resolution[0];
+      attrs.geospatial_lat_resolution = gm.resolution[1];
+    } else {
+      delete attrs.geospatial_lon_resolution;
+      delete attrs.geospatial_lat_resolution;
+    }
+  }
+  const td = timeDim(ds);
+  if (td && ds.coords[td] && ds.coords[td]!.size > 0) {
+    const bname = String(ds.coords[td]!.attrs.bounds ?? `${td}_bnds`);
+    let start: number;
+    let end: number;
+    const b = ds.variables[bname];
+    if (b) {
+      const v = await readCoord(ds, bname, options.signal);
+      start = v[0]!;
+      end = v[v.length - 1]!;
+    } else {
+      const v = await readCoord(ds, td, options.signal);
+      start = v[0]!;
+      end = v[v.length - 1]!;
+    }
+    if (Number.isFinite(start) && Number.isFinite(end)) {
+      attrs.time_coverage_start = isoTime(start);
+      attrs.time_coverage_end = isoTime(end);
+    }
+  }
+  const stamp = isoTime(Math.floor(now.getTime() / 1000) * 1000);
+  attrs.date_created = attrs.date_created ?? stamp;
+  attrs.date_modified = stamp;
+  if (options.history) {
+    const prev = typeof attrs.history === "string" && attrs.history ? `${attrs.history}\n` : "";
+    attrs.history = `${prev}${stamp}: ${options.history}`;
+  }
+  Object.assign(attrs, flattenAcdd(options.metadata ?? {}));
+  let data_vars = ds.data_vars;
+  if (options.variable_metadata) {
+    data_vars = { ...ds.data_vars };
+    for (const [name, extra] of Object.entries(options.variable_metadata)) {
+      const v: Variable | undefined = data_vars[name];
+      if (v) data_vars[name] = v.with({ attrs: { ...v.attrs, ...extra } });
+    }
+  }
+  return ds.with({ attrs, data_vars });
+}
+
+/**
+ * Flattens xcube's legacy nested metadata blocks to ACDD attribute names:
+ * `creator: [{name, url, email}]` → `creator_name`, `creator_url`, `creator_email` (several entries
+ * joined with ", "); `geospatial_lon: {min, max}` → `geospatial_lon_min`, …; `time_coverage: {start}` →
+ * `time_coverage_start`. Empty strings are dropped. Scalars pass through.
+ */
+export function flattenAcdd(metadata: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(metadata)) {
+    if (Array.isArray(v) && v.every((e) => e && typeof e === "object" && !Array.isArray(e))) {
+      const keys = [...new Set(v.flatMap((e) => Object.keys(e as object)))];
+      for (const sub of keys) {
+        const vals = v.map((e) => (e as Record<string, unknown>)[sub]).filter((x) => x !== undefined && x !== "");
+        if (vals.length) out[`${k}_${sub}`] = vals.map(String).join(", ");
+      }
+    } else if (v && typeof v === "object" && !Array.isArray(v) && !(v instanceof Date)) {
+      for (const [sub, x] of Object.entries(v as Record<string, unknown>)) {
+        if (x !== undefined && x !== "") out[`${k}_${sub}`] = x instanceof Date ? x.toISOString().slice(0, 10) : x;
+      }
+    } else if (v !== "" && v !== null && v !== undefined) {
+      out[k] = v instanceof Date ? v.toISOString().slice(0, 10) : v;
+    }
+  }
+  return out;
+}

@@ -1,0 +1,235 @@
+// resampleInTime: lazily aggregate a dataset over calendar periods ("8D", "1M"), NaN-aware, with time_bnds.
+import { Dataset } from "../core/dataset.js";
+import { EocubeError } from "../core/errors.js";
+import { allocate, isFloat, sizeOf, toFloat64, type DType, type NdArray } from "../core/ndarray.js";
+import type { Selection } from "../core/selection.js";
+import type { Variable } from "../core/variable.js";
+import { readCoord, timeDim } from "./coords.js";
+import { memoryVariable } from "./grid.js";
+import type { NumArray } from "./kernels.js";
+import { dropDims, normSel } from "./lazy.js";
+import { isFlagVariable } from "./resample-space.js";
+import { parsePeriod, periodBins, type Period } from "./time.js";
+
+/** Aggregation methods of {@link resampleInTime} (xarray's resample reductions, `skipna=True`). */
+export type TimeMethod = "mean" | "min" | "max" | "median" | "sum" | "count" | "first" | "last" | "std";
+
+/** The methods, for schemas and messages. */
+export const TIME_METHODS: readonly TimeMethod[] = ["mean", "min", "max", "median", "sum", "count", "first", "last", "std"];
+
+/** Options of {@link resampleInTime}. */
+export interface ResampleInTimeOptions {
+  /** Period: `"1D"`, `"8D"`, `"1W"`, `"1M"`, `"1Y"`, `"3H"` (see `parsePeriod`). */
+  period: string;
+  /** Method for all variables or per variable name (default `mean`; flag variables use `first`). */
+  method?: TimeMethod | Record<string, TimeMethod>;
+  signal?: AbortSignal;
+}
+
+/**
+ * Aggregates every data variable having the time dimension (it must be the first dim) over the
+ * bins of `period` (see `periodBins`: fixed periods start at midnight of the first day, months and
+ * years on calendar boundaries). NaN values are skipped (`skipna` like xarray; all-NaN → NaN,
+ * `count` → 0, `sum` → 0). `std` is the population standard deviation (ddof = 0, xarray's default).
+ * The output `time` is the bin start (xarray's label for "8D", "1MS", "1YS"), with `time_bnds`
+ * `[start, end)`; empty bins between the first and last time are kept (NaN).
+ * Output dtypes: floats keep theirs; integers give float64 for mean/median/std/sum, int32 for count,
+ * and their own dtype for min/max/first/last.
+ * @throws EocubeError INVALID_ARGUMENT for a bad period or method; UNSUPPORTED without a time dim.
+ */
+export async function resampleInTime(ds: Dataset, options: ResampleInTimeOptions): Promise<Dataset> {
+  const period: Period = parsePeriod(options.period);
+  const td = timeDim(ds);
+  if (!td) throw new EocubeError("UNSUPPORTED", "the dataset has no time dimension to resample", { field: "time_period" });
+  const t = await readCoord(ds, td, options.signal);
+  if (t.length === 0) throw new EocubeError("OUT_OF_RANGE", "the dataset has no time steps", { field: "time" });
+  for (let i = 1; i < t.length; i++) {
+    if (!(t[i]! >= t[i - 1]!)) throw new EocubeError("UNSUPPORTED", "the time coordinate is not sorted ascending", { field: td });
+  }
+  const bins = periodBins(period, t[0]!, t[t.length - 1]!);
+  // members of bin b: source indices [start[b], stop[b])
+  const start = new Int32Array(bins.length);
+  const stop = new Int32Array(bins.length);
+  let i = 0;
+  bins.forEach(([a, b], k) => {
+    while (i < t.length && t[i]! < a) i++;
+    start[k] = i;
+    while (i < t.length && t[i]! < b) i++;
+    stop[k] = i;
+  });
+  const nb = bins.length;
+  const times = new Float64Array(nb);
+  const bnds = new Float64Array(nb * 2);
+  bins.forEach(([a, b], k) => {
+    times[k] = a;
+    bnds[2 * k] = a;
+    bnds[2 * k + 1] = b;
+  });
+  const srcTime = ds.coords[td];
+  const coords: Record<string, Variable> = {};
+  for (const [name, c] of Object.entries(ds.coords)) {
+    if (name === td) {
+      coords[td] = memoryVariable(td, [td], { data: times, shape: [nb], dtype: "datetime64[ns]" }, {
+        ...Object.fromEntries(Object.entries(srcTime?.attrs ?? {}).filter(([k]) => !["units", "calendar"].includes(k))),
+        standard_name: "time",
+        bounds: `${td}_bnds`,
+      });
+      coords[`${td}_bnds`] = memoryVariable(`${td}_bnds`, [td, "bnds"], { data: bnds, shape: [nb, 2], dtype: "datetime64[ns]" });
+    } else if (!c.dims.includes(td)) {
+      coords[name] = c;
+    }
+  }
+  const data_vars: Record<string, Variable> = {};
+  for (const [name, v] of Object.entries(ds.data_vars)) {
+    if (!v.dims.includes(td)) {
+      data_vars[name] = v;
+      continue;
+    }
+    if (name === `${td}_bnds` || name === "time_bnds") continue;
+    if (v.dims[0] !== td) {
+      throw new EocubeError("UNSUPPORTED", `variable ${name}: time must be its first dimension, got ${v.dims.join(", ")}`, { field: name });
+    }
+    let method = (typeof options.method === "string" ? options.method : options.method?.[name]) ?? "mean";
+    if (!TIME_METHODS.includes(method)) {
+      throw new EocubeError("INVALID_ARGUMENT", `unknown time aggregation method ${JSON.stringify(method)}`, {
+        field: "method",
+        hint: `use one of ${TIME_METHODS.join(", ")}`,
+      });
+    }
+    if (isFlagVariable(v) && !["first", "last", "min", "max", "count"].includes(method)) method = "first";
+    data_vars[name] = aggregatedVariable(v, nb, start, stop, method);
+  }
+  const attrs = { ...ds.attrs, time_coverage_resolution: isoDuration(period) };
+  return new Dataset({ coords, data_vars, attrs, encoding: { ...ds.encoding } });
+}
+
+/** ISO 8601 duration of a period ("P8D", "P1M", "PT3H"). */
+export function isoDuration(p: Period): string {
+  return p.unit === "H" ? `PT${p.count}H` : p.unit === "W" ? `P${7 * p.count}D` : `P${p.count}${p.unit}`;
+}
+
+function outDtypeOf(dtype: DType, method: TimeMethod): DType {
+  if (method === "count") return "int32";
+  if (isFloat(dtype)) return dtype;
+  if (["min", "max", "first", "last"].includes(method) && dtype !== "int64" && dtype !== "uint64") return dtype;
+  return "float64";
+}
+
+function aggregatedVariable(v: Variable, nb: number, start: Int32Array, stop: Int32Array, method: TimeMethod): Variable {
+  const shape = [nb, ...v.shape.slice(1)];
+  const dtype = outDtypeOf(v.dtype, method);
+  const attrs = { ...v.attrs };
+  attrs.cell_methods = `time: ${method === "mean" ? "mean" : method === "std" ? "standard_deviation" : method === "count" ? "sum" : method}`;
+  if (method === "count") {
+    delete attrs.units;
+    delete attrs._FillValue;
+    delete attrs.valid_min;
+    delete attrs.valid_max;
+  }
+  return v.with({
+    shape,
+    dtype,
+    chunks: [1, ...v.chunks.slice(1)],
+    attrs,
+    encoding: { ...v.encoding, dtype: undefined, chunks: undefined },
+    read: async (selection: Selection = [], options) => {
+      const norm = normSel(v.name, shape, selection);
+      const b0 = norm[0]!.start;
+      const b1 = norm[0]!.stop;
+      const rest = norm.slice(1);
+      const P = sizeOf(rest.map((d) => d.stop - d.start));
+      const out = allocate(dtype, (b1 - b0) * P) as NumArray;
+      const result: NdArray = { data: out, shape: norm.map((d) => d.stop - d.start), dtype };
+      const s0 = start[b0]!;
+      const s1 = b1 > b0 ? stop[b1 - 1]! : s0;
+      let src: NumArray | undefined;
+      if (s1 > s0 && P > 0) {
+        const block = await v.read([[s0, s1], ...rest.map((d) => [d.start, d.stop] as [number, number])], options);
+        const bd = block.data;
+        src = bd instanceof BigInt64Array || bd instanceof BigUint64Array || !ArrayBuffer.isView(bd) ? toFloat64(block) : (bd as NumArray);
+      }
+      const scratch = new Float64Array(Math.max(1, s1 - s0));
+      for (let b = b0; b < b1; b++) {
+        aggregate(method, src, (start[b]! - s0) * P, stop[b]! - start[b]!, P, out, (b - b0) * P, scratch);
+      }
+      return dropDims(result, norm);
+    },
+  });
+}
+
+/**
+ * Reduces `k` consecutive planes of `P` values (`src[off + m·P + p]`) into `out[outOff + p]`, skipping NaN.
+ */
+export function aggregate(method: TimeMethod, src: NumArray | undefined, off: number, k: number, P: number, out: NumArray, outOff: number, scratch: Float64Array): void {
+  const empty = method === "count" || method === "sum" ? 0 : NaN;
+  if (!src || k === 0) {
+    for (let p = 0; p < P; p++) out[outOff + p] = empty;
+    return;
+  }
+  for (let p = 0; p < P; p++) {
+    let n = 0;
+    let acc = 0;
+    let r = NaN;
+    switch (method) {
+      case "mean": case "sum": case "count":
+        for (let m = 0; m < k; m++) {
+          const x = src[off + m * P + p]!;
+          if (x === x) { acc += x; n++; }
+        }
+        r = method === "count" ? n : method === "sum" ? acc : n ? acc / n : NaN;
+        break;
+      case "min":
+        for (let m = 0; m < k; m++) {
+          const x = src[off + m * P + p]!;
+          if (x === x && !(x >= r)) r = x;
+        }
+        break;
+      case "max":
+        for (let m = 0; m < k; m++) {
+          const x = src[off + m * P + p]!;
+          if (x === x && !(x <= r)) r = x;
+        }
+        break;
+      case "first":
+        for (let m = 0; m < k; m++) {
+          const x = src[off + m * P + p]!;
+          if (x === x) { r = x; break; }
+        }
+        break;
+      case "last":
+        for (let m = k - 1; m >= 0; m--) {
+          const x = src[off + m * P + p]!;
+          if (x === x) { r = x; break; }
+        }
+        break;
+      case "std": {
+        for (let m = 0; m < k; m++) {
+          const x = src[off + m * P + p]!;
+          if (x === x) { acc += x; n++; }
+        }
+        if (n) {
+          const mean = acc / n;
+          let ss = 0;
+          for (let m = 0; m < k; m++) {
+            const x = src[off + m * P + p]!;
+            if (x === x) ss += (x - mean) * (x - mean);
+          }
+          r = Math.sqrt(ss / n);
+        }
+        break;
+      }
+      case "median": {
+        for (let m = 0; m < k; m++) {
+          const x = src[off + m * P + p]!;
+          if (x === x) scratch[n++] = x;
+        }
+        if (n) {
+          const s = scratch.subarray(0, n).sort();
+          r = n % 2 ? s[(n - 1) >> 1]! : (s[n / 2 - 1]! + s[n / 2]!) / 2;
+        }
+        break;
+      }
+    }
+    out[outOff + p] = r;
+  }
+}
