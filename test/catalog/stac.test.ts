@@ -173,3 +173,35 @@ describe("messages and formats", () => {
     expect(isIriReference("a b.json")).toBe(false);
   });
 });
+
+describe("schema drafts", () => {
+  it("compiles 2020-12 and 2019-09 schemas with the matching ajv, draft-07 by default", async () => {
+    const { mkdtempSync, mkdirSync, writeFileSync, rmSync } = await import("node:fs");
+    const { tmpdir } = await import("node:os");
+    const dir = mkdtempSync(join(tmpdir(), "eocube-schemas-"));
+    try {
+      mkdirSync(join(dir, "x"));
+      writeFileSync(join(dir, "schema-map.json"), JSON.stringify({ map: { "https://example.org/s/": "x/" } }));
+      writeFileSync(
+        join(dir, "x", "pair.json"),
+        JSON.stringify({ $schema: "https://json-schema.org/draft/2020-12/schema", type: "array", prefixItems: [{ type: "number" }, { type: "string" }], items: false }),
+      );
+      writeFileSync(
+        join(dir, "x", "dep.json"),
+        JSON.stringify({ $schema: "https://json-schema.org/draft/2019-09/schema", type: "object", dependentRequired: { a: ["b"] }, properties: { link: { $ref: "link.json" } } }),
+      );
+      writeFileSync(join(dir, "x", "link.json"), JSON.stringify({ type: "string", format: "iri-reference" }));
+      const reg = new SchemaRegistry({ dir });
+      const pair = reg.getValidator("https://example.org/s/pair.json");
+      expect(pair([1, "a"])).toBe(true);
+      expect(pair([1, 2])).toBe(false);
+      expect(pair([1, "a", 3])).toBe(false);
+      const dep = reg.getValidator("https://example.org/s/dep.json");
+      expect(dep({ a: 1, b: 2, link: "./x.json" })).toBe(true);
+      expect(dep({ a: 1 })).toBe(false);
+      expect(dep({ link: "" })).toBe(false);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -6,8 +6,10 @@ import { join, resolve, sep } from "node:path";
 /** A parsed document, or the reason it could not be parsed. */
 export type Doc = { ok: true; json: unknown } | { ok: false; error: string };
 
-/** Folders never walked (not catalog content). */
-const SKIP_DIRS = new Set([".git", "node_modules"]);
+/** Folders never walked (not catalog content): node_modules and dot-folders (.git, .github, …). */
+const skipDir = (name: string) => name === "node_modules" || name.startsWith(".");
+/** Tooling files at the root of a metadata repository that are not catalog content. */
+const ROOT_TOOLING = new Set(["package.json", "package-lock.json", "tsconfig.json"]);
 
 /** The file index of one catalog folder, with caches shared by all rules. */
 export class CatalogIndex {
@@ -25,6 +27,9 @@ export class CatalogIndex {
     this.root = resolve(root);
     this.files = [];
     walk(this.root, this.files);
+    for (let i = this.files.length - 1; i >= 0; i--) {
+      if (ROOT_TOOLING.has(this.rel(this.files[i]))) this.files.splice(i, 1);
+    }
     this.files.sort();
     this.fileSet = new Set(this.files);
   }
@@ -116,7 +121,7 @@ function walk(dir: string, out: string[]): void {
   for (const e of entries) {
     const p = join(dir, e.name);
     if (e.isDirectory()) {
-      if (!SKIP_DIRS.has(e.name)) walk(p, out);
+      if (!skipDir(e.name)) walk(p, out);
     } else if (e.isFile() || (e.isSymbolicLink() && isFile(p))) {
       const lower = e.name.toLowerCase();
       if (lower.endsWith(".json") || lower.endsWith(".geojson")) out.push(p);

@@ -29,7 +29,8 @@ const SCHEMA_HINT = "fix the field named at the start of the message (see the sc
  *   environment links, sub-catalogs listing exactly their entity folders, files in unexpected places, …).
  * Errors carry the CI's section and message; eocube's extra checks (reverse links, link targets on disk,
  * links the CI skips, WGS84 bboxes) are warnings, which never make a file invalid.
- * Folders `.git` and `node_modules` are not walked.
+ * Dot-folders (`.git`, `.github`, …), `node_modules` and the root's package.json / package-lock.json /
+ * tsconfig.json are not catalog content and are skipped.
  * @param rootDir the catalog root (the folder holding the root catalog.json).
  * @throws EocubeError NOT_FOUND when `rootDir` is not a folder; CANCELLED when `signal` aborts.
  */
