@@ -1,5 +1,4 @@
 // `eocube publish`: deep-code-compatible publication of a dataset and its workflow to an Open Science Catalog.
-import { createInterface } from "node:readline/promises";
 import { resolve } from "node:path";
 import type { Command } from "commander";
 import { EocubeError } from "../core/errors.js";
@@ -68,28 +67,20 @@ export function register(program: Command): void {
         if (env !== undefined && !(env in UPSTREAMS)) {
           throw new EocubeError("INVALID_ARGUMENT", `unknown environment ${JSON.stringify(env)}`, { field: "-e", hint: "use production, staging or testing" });
         }
-        const interactive = opts.interactive === true && process.stdin.isTTY === true && process.stdout.isTTY === true;
-        const rl = interactive ? createInterface({ input: process.stdin, output: process.stderr }) : undefined;
-        try {
-          const build = await configPlanBuilder(datasetConfig, workflowConfig, {
-            mode: opts.mode as PublishMode,
-            ...(rl ? { prompt: (q: string) => rl.question(q) } : {}),
-          });
-          const catalogDir = opts.catalog ?? (env ? undefined : resolve(DEFAULT_CATALOG_DIR));
-          const result = await publish({
-            build,
-            catalogDir,
-            environment: env as PublishEnvironment | undefined,
-            dryRun: opts.dryRun === true,
-            log: opts.verbose ? (line) => process.stderr.write(`${line}\n`) : undefined,
-          });
-          if (opts.json) printJson(result);
-          else process.stdout.write(textReport(result));
-          if (result.dryRun && result.problems && result.problems.length > 0) {
-            throw validationError(result.problems);
-          }
-        } finally {
-          rl?.close();
+        const interactive = opts.interactive === true && process.stdin.isTTY === true && process.stderr.isTTY === true;
+        const build = await configPlanBuilder(datasetConfig, workflowConfig, { mode: opts.mode as PublishMode, interactive });
+        const catalogDir = opts.catalog ?? (env ? undefined : resolve(DEFAULT_CATALOG_DIR));
+        const result = await publish({
+          build,
+          catalogDir,
+          environment: env as PublishEnvironment | undefined,
+          dryRun: opts.dryRun === true,
+          log: opts.verbose ? (line) => process.stderr.write(`${line}\n`) : undefined,
+        });
+        if (opts.json) printJson(result);
+        else process.stdout.write(textReport(result));
+        if (result.dryRun && result.problems && result.problems.length > 0) {
+          throw validationError(result.problems);
         }
       });
     });

@@ -11,7 +11,9 @@ export interface ConfigBuilderOptions {
   mode: PublishMode;
   /** Time for `created`/`updated` fields [default now]. */
   now?: Date;
-  /** Asks the user for missing values (only given with `--interactive` on a TTY). */
+  /** Ask for missing values (a variable's GCMD keyword URL) on the terminal; honoured only on a TTY. */
+  interactive?: boolean;
+  /** The question asker used with `interactive` [default: the builder's readline on stdin/stderr]. */
   prompt?: (question: string) => Promise<string>;
 }
 
@@ -23,7 +25,7 @@ async function importOsc(name: string): Promise<Record<string, unknown>> {
 }
 
 async function findBuild(): Promise<BuildFn> {
-  for (const name of ["index", "build", "publication", "builder", "plan-build"]) {
+  for (const name of ["build", "index"]) {
     const mod = await importOsc(name).catch(() => undefined);
     if (mod && typeof mod.buildPublication === "function") return mod.buildPublication as BuildFn;
   }
@@ -31,17 +33,30 @@ async function findBuild(): Promise<BuildFn> {
 }
 
 /**
- * Loads the dataset config (mode all|dataset) and the workflow config (mode all|workflow) with the OSC config
- * loaders, then returns a {@link PlanBuilder} calling `buildPublication(dataset, workflow, catalogDir, {mode, now})`.
- * @throws EocubeError NOT_FOUND / INVALID_CONFIG from the loaders.
+ * Loads the configs with the OSC config loaders — the dataset config always (the builder reads its themes and
+ * project even for mode workflow, as deep-code does), the workflow config unless mode is "dataset" — and returns a
+ * {@link PlanBuilder} calling `buildPublication(dataset, workflow, catalogDir, {mode, now, configPaths, interactive})`.
+ * @throws EocubeError NOT_FOUND / INVALID_CONFIG from the loaders (naming file and field).
  */
-export async function configPlanBuilder(datasetConfigPath: string | undefined, workflowConfigPath: string | undefined, options: ConfigBuilderOptions): Promise<PlanBuilder> {
+export async function configPlanBuilder(datasetConfigPath: string, workflowConfigPath: string | undefined, options: ConfigBuilderOptions): Promise<PlanBuilder> {
   const config = await importOsc("config");
   const loadDataset = config.loadDatasetConfig as (p: string) => Promise<unknown>;
   const loadWorkflow = config.loadWorkflowConfig as (p: string) => Promise<unknown>;
-  const dataset = options.mode !== "workflow" && datasetConfigPath ? await loadDataset(datasetConfigPath) : undefined;
-  const workflow = options.mode !== "dataset" && workflowConfigPath ? await loadWorkflow(workflowConfigPath) : undefined;
+  const dataset = await loadDataset(datasetConfigPath);
+  const useWorkflow = options.mode !== "dataset" && workflowConfigPath !== undefined;
+  const workflow = useWorkflow ? await loadWorkflow(workflowConfigPath) : undefined;
   const build = await findBuild();
-  return (catalogDir: string) =>
-    build(dataset, workflow, catalogDir, { mode: options.mode, now: options.now, ...(options.prompt ? { prompt: options.prompt } : {}) });
+  const ds = dataset as { collection_id?: string };
+  const wf = workflow as { workflow_id?: string } | undefined;
+  const publicationId = options.mode === "workflow" ? wf?.workflow_id : (ds.collection_id ?? wf?.workflow_id);
+  const builder: PlanBuilder = (catalogDir: string) =>
+    build(dataset, workflow, catalogDir, {
+      mode: options.mode,
+      now: options.now,
+      configPaths: { dataset: datasetConfigPath, ...(useWorkflow ? { workflow: workflowConfigPath } : {}) },
+      interactive: options.interactive === true,
+      ...(options.prompt ? { prompt: options.prompt } : {}),
+    });
+  if (publicationId) builder.publicationId = publicationId;
+  return builder;
 }

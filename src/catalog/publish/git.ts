@@ -50,7 +50,11 @@ export function runGit(args: string[], options: GitOptions): Promise<GitResult> 
         }
         const secrets = options.secrets ?? [];
         const what = redactSecrets(`git ${args.join(" ")}`, secrets);
-        const detail = redactSecrets((stderr || (err as Error).message || "").trim(), secrets);
+        // one line: git's own lines (hints, "error: failed to push some refs", remote messages) joined with "; "
+        const detail = redactSecrets(
+          (stderr || (err as Error).message || "").split(/\r?\n/).map((l) => l.trim()).filter((l) => l && !l.startsWith("hint:")).join("; "),
+          secrets,
+        );
         reject(
           new EocubeError("GIT_ERROR", `${what} failed: ${detail || `exit code ${code}`}`, {
             path: options.cwd,

@@ -13,6 +13,7 @@ import {
   gitRemoteUrl,
   openGitHubSession,
   updatePullRequest,
+  type ExistingPullRequest,
   type GitHubSession,
   type GitHubSessionOptions,
   type PublishEnvironment,
@@ -22,8 +23,11 @@ import { ensureClean, ensureRepository, headState, restoreHead, type HeadState }
 import { resolveGitHubToken, type TokenOptions } from "./token.js";
 import { loadDefaultValidator, type CatalogProblem, type CatalogValidator } from "./validation.js";
 
-/** Builds the publication plan against the catalog checked out in `catalogDir` (e.g. buildPublication of catalog/osc). */
-export type PlanBuilder = (catalogDir: string) => Promise<PublicationPlan>;
+/**
+ * Builds the publication plan against the catalog checked out in `catalogDir` (e.g. buildPublication of catalog/osc).
+ * `publicationId` (collection id, else workflow id) is known before building when the builder comes from configs.
+ */
+export type PlanBuilder = ((catalogDir: string) => Promise<PublicationPlan>) & { publicationId?: string };
 
 /** Options of {@link publish}. */
 export interface PublishOptions {
@@ -44,6 +48,12 @@ export interface PublishOptions {
   validate?: CatalogValidator;
   /** GitHub endpoints and fork polling; `token` overrides the token lookup. */
   github?: GitHubSessionOptions & TokenOptions & { token?: string };
+  /**
+   * The publication's id (collection id, else workflow id), needed with `environment` to find an open pull request
+   * of an earlier publication before the plan is built (its branch is `publish/<id>-<timestamp>`)
+   * [default `build.publicationId`].
+   */
+  idHint?: string;
   /** Progress lines (already redacted) [default: none]. */
   log?: (line: string) => void;
 }
@@ -132,6 +142,8 @@ export async function publish(options: PublishOptions): Promise<PublishResult> {
 }
 
 async function publishToGitHub(options: PublishOptions, environment: PublishEnvironment): Promise<PublishResult> {
+  const id = options.idHint ?? options.build.publicationId;
+  if (!id) throw new EocubeError("INTERNAL", "publish -e needs the publication id (idHint) to find an open pull request of an earlier publication");
   const log = options.log ?? (() => {});
   const gh = options.github ?? {};
   const token = gh.token ?? (await resolveGitHubToken(gh)).token;
@@ -161,19 +173,36 @@ async function publishToGitHub(options: PublishOptions, environment: PublishEnvi
   const extra = { environment, upstream: upstreamName, fork: forkName };
   let moved = false;
   try {
-    await git(["fetch", "-q", "--no-tags", upstreamUrl, `refs/heads/${session.upstream.defaultBranch}`], repo, "check the network and that the upstream catalog exists");
-    const upstreamSha = (await runGit(["rev-parse", "FETCH_HEAD^{commit}"], { cwd: repo })).stdout.trim();
-    if (original.sha !== upstreamSha) {
-      say(`the local catalog is not at ${upstreamName}@${session.upstream.defaultBranch}; building on ${upstreamSha.slice(0, 12)}`);
-      await runGit(["checkout", "-q", "--detach", upstreamSha], { cwd: repo });
+    // an open PR of the same publication is updated: build on its branch; else build on the current upstream main
+    const existing = await findPublicationPullRequest(session, id);
+    let baseSha: string;
+    if (existing) {
+      await git(["fetch", "-q", "--no-tags", forkUrl, `refs/heads/${existing.headRef}`], repo, "check that your fork still has the pull request's branch");
+      baseSha = (await runGit(["rev-parse", "FETCH_HEAD^{commit}"], { cwd: repo })).stdout.trim();
+      say(`pull request #${existing.number} is open for this publication; building on its branch ${existing.headRef}`);
+    } else {
+      await git(["fetch", "-q", "--no-tags", upstreamUrl, `refs/heads/${session.upstream.defaultBranch}`], repo, "check the network and that the upstream catalog exists");
+      baseSha = (await runGit(["rev-parse", "FETCH_HEAD^{commit}"], { cwd: repo })).stdout.trim();
+    }
+    if (original.sha !== baseSha) {
+      say(`building on ${existing ? existing.headRef : `${upstreamName}@${session.upstream.defaultBranch}`} (${baseSha.slice(0, 12)}), not on the local HEAD`);
+      await runGit(["checkout", "-q", "--detach", baseSha], { cwd: repo });
       moved = true;
     }
     const plan = await options.build(repo);
     if (options.dryRun) return await dryRunResult(repo, plan, options.validate, extra);
     const applied = await applyPlan(plan, repo, { now: options.now, validate: options.validate });
-    if (applied.noop || !applied.branch || !applied.commit) return { ...applied, previous: original, dryRun: false, ...extra };
+    if (applied.noop || !applied.branch || !applied.commit) {
+      return {
+        ...applied,
+        ...(existing ? { message: `nothing to publish: pull request #${existing.number} already contains this publication (${existing.url})`, pullRequest: { number: existing.number, url: existing.url, action: "unchanged" as const } } : {}),
+        previous: original,
+        dryRun: false,
+        ...extra,
+      };
+    }
     try {
-      return await pushAndOpenPullRequest(session, repo, plan, applied, original, { git, say, forkUrl, extra });
+      return await pushAndOpenPullRequest(session, plan, applied, original, existing, { git: (args, hint) => git(args, repo, hint), say, forkUrl, extra });
     } catch (err) {
       await rollback(repo, original, applied.branch, applied.files.filter((f) => f.action === "create").map((f) => f.path)).catch(() => undefined);
       moved = false;
@@ -190,7 +219,7 @@ async function publishToGitHub(options: PublishOptions, environment: PublishEnvi
 }
 
 interface PushContext {
-  git: (args: string[], cwd: string, hint?: string) => Promise<unknown>;
+  git: (args: string[], hint?: string) => Promise<unknown>;
   say: (line: string) => void;
   forkUrl: string;
   extra: Partial<PublishResult>;
@@ -198,65 +227,47 @@ interface PushContext {
 
 async function pushAndOpenPullRequest(
   session: GitHubSession,
-  repo: string,
   plan: PublicationPlan,
   applied: ApplyResult,
   original: HeadState,
+  existing: ExistingPullRequest | undefined,
   ctx: PushContext,
 ): Promise<PublishResult> {
   const branch = applied.branch!;
   const title = commitSubject(plan);
   const body = prBody(plan, applied.files);
-  const existing = await findPublicationPullRequest(session, publicationId(plan));
-  const result = (pullRequest: PublishedPullRequest, extra: Partial<PublishResult> = {}): PublishResult => ({
+  const result = (pullRequest: PublishedPullRequest, message: string): PublishResult => ({
     ...applied,
+    message,
     previous: original,
     dryRun: false,
     ...ctx.extra,
     pullRequest,
-    ...extra,
   });
 
   if (existing) {
-    // fetch the open PR's branch from the fork: if it already holds exactly this tree there is nothing to do
-    await ctx.git(["fetch", "-q", "--no-tags", ctx.forkUrl, `refs/heads/${existing.headRef}`], repo, "check that your fork still has the pull request's branch");
-    const theirs = (await runGit(["rev-parse", "FETCH_HEAD^{tree}"], { cwd: repo })).stdout.trim();
-    const ours = (await runGit(["rev-parse", `${applied.commit}^{tree}`], { cwd: repo })).stdout.trim();
-    if (theirs === ours) {
-      await rollback(repo, original, branch, applied.files.filter((f) => f.action === "create").map((f) => f.path));
-      return {
-        noop: true,
-        dryRun: false,
-        message: `nothing to publish: pull request #${existing.number} already contains this publication (${existing.url})`,
-        files: [],
-        warnings: plan.warnings,
-        previous: original,
-        ...ctx.extra,
-        pullRequest: { number: existing.number, url: existing.url, action: "unchanged" },
-      };
-    }
-    ctx.say(`updating pull request #${existing.number}: pushing ${branch} to ${existing.headRef} of the fork`);
+    // the new commit sits on top of the PR's branch: a fast-forward push (the lease guards against a concurrent change)
+    ctx.say(`pushing ${branch} to ${existing.headRef} of ${session.fork.owner}/${session.fork.repo} (pull request #${existing.number})`);
     await ctx.git(
-      ["push", "-q", "--no-verify", `--force-with-lease=refs/heads/${existing.headRef}:${existing.headSha}`, ctx.forkUrl, `${branch}:refs/heads/${existing.headRef}`],
-      repo,
+      ["push", "-q", "--no-verify", `--force-with-lease=refs/heads/${existing.headRef}:${existing.headSha}`, ctx.forkUrl, `refs/heads/${branch}:refs/heads/${existing.headRef}`],
       "the fork refused the push; check that the token may push to your fork",
     );
     try {
-      const pr = await updatePullRequest(session, existing.number, title, body, `Updated by \`eocube publish\` with commit ${applied.commit}: ${title}.\n\n${body}`);
-      return result({ ...pr, action: "updated" }, { message: `${applied.message}; pushed to ${existing.headRef} and updated pull request #${pr.number}` });
+      const pr = await updatePullRequest(session, existing.number, title, body, `Updated by \`eocube publish\` with commit ${applied.commit}.\n\n${body}`);
+      return result({ ...pr, action: "updated" }, `${applied.message}; pushed to ${existing.headRef} and updated pull request #${pr.number}`);
     } catch (err) {
-      await ctx.git(["push", "-q", "--no-verify", "--force", ctx.forkUrl, `${existing.headSha}:refs/heads/${existing.headRef}`], repo).catch(() => undefined);
+      await ctx.git(["push", "-q", "--no-verify", "--force", ctx.forkUrl, `${existing.headSha}:refs/heads/${existing.headRef}`]).catch(() => undefined);
       throw err;
     }
   }
 
   ctx.say(`pushing ${branch} to ${session.fork.owner}/${session.fork.repo}`);
-  await ctx.git(["push", "-q", "--no-verify", ctx.forkUrl, `refs/heads/${branch}:refs/heads/${branch}`], repo, "the fork refused the push; check that the token may push to your fork and that the branch does not exist there");
+  await ctx.git(["push", "-q", "--no-verify", ctx.forkUrl, `refs/heads/${branch}:refs/heads/${branch}`], "the fork refused the push; check that the token may push to your fork and that the branch does not exist there");
   try {
     const pr = await createPullRequest(session, branch, title, body);
-    return result({ ...pr, action: "created" }, { message: `${applied.message}; pushed to ${session.fork.owner}/${session.fork.repo} and opened pull request #${pr.number}` });
+    return result({ ...pr, action: "created" }, `${applied.message}; pushed to ${session.fork.owner}/${session.fork.repo} and opened pull request #${pr.number}`);
   } catch (err) {
-    await ctx.git(["push", "-q", "--no-verify", ctx.forkUrl, "--delete", `refs/heads/${branch}`], repo).catch(() => undefined);
+    await ctx.git(["push", "-q", "--no-verify", ctx.forkUrl, "--delete", `refs/heads/${branch}`]).catch(() => undefined);
     throw err;
   }
 }

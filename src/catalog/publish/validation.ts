@@ -1,5 +1,6 @@
 // The bridge to the OSC catalog validator: runs it on a folder and turns its report into a list of errors.
 import { EocubeError } from "../../core/errors.js";
+import { validateCatalog } from "../osc/validate/index.js";
 
 /** One problem found by the validator, as eocube prints it. */
 export interface CatalogProblem {
@@ -16,14 +17,9 @@ export interface CatalogProblem {
 /** A catalog validator: validates the whole catalog in `dir` (e.g. `validateCatalog` of catalog/osc/validate). */
 export type CatalogValidator = (dir: string) => Promise<unknown>;
 
-/** Loads the OSC validator (`validateCatalog` of src/catalog/osc/validate). */
+/** The OSC validator (`validateCatalog` of src/catalog/osc/validate), with eocube's extra checks as warnings. */
 export async function loadDefaultValidator(): Promise<CatalogValidator> {
-  const spec = "../osc/validate/index.js";
-  const mod = (await import(spec)) as { validateCatalog?: CatalogValidator };
-  if (typeof mod.validateCatalog !== "function") {
-    throw new EocubeError("INTERNAL", "the OSC validator (validateCatalog) is not available");
-  }
-  return mod.validateCatalog;
+  return validateCatalog;
 }
 
 function str(v: unknown): string | undefined {
@@ -33,7 +29,7 @@ function str(v: unknown): string | undefined {
 function toProblem(p: Record<string, unknown>): CatalogProblem {
   return {
     file: str(p.file) ?? str(p.path) ?? str(p.document) ?? "(catalog)",
-    rule: str(p.rule) ?? str(p.code) ?? str(p.keyword) ?? "validation",
+    rule: [str(p.rule) ?? str(p.code) ?? str(p.keyword) ?? "validation", str(p.section)].filter(Boolean).join(" / "),
     message: str(p.message) ?? JSON.stringify(p),
     ...(str(p.hint) ? { hint: str(p.hint) } : {}),
   };

@@ -64,6 +64,7 @@ function options(catalogDir: string | undefined, extra: Partial<PublishOptions> 
     build: builder(),
     catalogDir,
     environment: "testing",
+    idHint: "my-cube",
     validate: ok,
     github: { env: { GITHUB_TOKEN: TOKEN, EOCUBE_GITHUB_API_URL: fake.url, EOCUBE_GIT_URL: server.url }, forkPollMs: 5 },
     ...extra,
