@@ -46,7 +46,7 @@ export function windowDataset(ds: Dataset, windows: IndexWindows): Dataset {
 }
 
 /**
- * Keeps only the data variables `names` (coordinates stay).
+ * Keeps only the data variables `names` (coordinates stay, and so do the CF grid-mapping variables they name).
  * @throws EocubeError NOT_FOUND naming the unknown variable and listing the available ones.
  */
 export function selectVariables(ds: Dataset, names: string[]): Dataset {
@@ -58,7 +58,19 @@ export function selectVariables(ds: Dataset, names: string[]): Dataset {
       });
     }
   }
-  return ds.with({ data_vars: Object.fromEntries(names.map((n) => [n, ds.data_vars[n]!])) });
+  // keep the CF grid-mapping variables the selected variables refer to (`grid_mapping: "crs"` or "crs: x y")
+  const keep = new Set(names);
+  for (const n of names) {
+    const v = ds.data_vars[n]!;
+    const gm = v.attrs.grid_mapping ?? v.encoding.grid_mapping;
+    if (typeof gm === "string") {
+      for (const token of gm.split(/\s+/)) {
+        const name = token.replace(/:$/, "");
+        if (name in ds.data_vars) keep.add(name);
+      }
+    }
+  }
+  return ds.with({ data_vars: Object.fromEntries(Object.keys(ds.data_vars).filter((n) => keep.has(n)).map((n) => [n, ds.data_vars[n]!])) });
 }
 
 /** Index window `[start, stop)` of the values of a 1-D coordinate lying in `[lo, hi]` (either order of values). */
