@@ -131,6 +131,12 @@ export async function openNetcdf3(fs: FileSystem, path: string, options: FormatO
   if (bytes === undefined) {
     throw new EocubeError("NOT_FOUND", `no such file: ${path}`, { path, hint: `check the path (looked in ${fs.root})` });
   }
+  if (bytes.length >= 4 && bytes[0] === 0x89 && bytes[1] === 0x48 && bytes[2] === 0x44 && bytes[3] === 0x46) {
+    throw new EocubeError("CORRUPT_DATA", `${path} is a NetCDF4/HDF5 file, not NetCDF3`, {
+      path,
+      hint: "open it with the NetCDF4/HDF5 reader (format id netcdf4)",
+    });
+  }
   if (bytes.length < 4 || bytes[0] !== 0x43 || bytes[1] !== 0x44 || bytes[2] !== 0x46) {
     throw corrupt(path, "it does not start with the NetCDF3 magic bytes 'CDF'");
   }

@@ -6,6 +6,7 @@
 import { copyFile, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { NetCDFReader } from "netcdfjs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { decodeCF } from "../../src/core/cf.js";
@@ -33,6 +34,33 @@ describe("netcdf3Reader + decodeCF agree with xarray", () => {
       await ds.close();
     });
   }
+});
+
+// Synthetic edge cases made by test/fixtures/make-nc-synthetic.py (netCDF4-python), expectations by
+// make-nc-expected.py like the real files: one unpadded record variable, several record variables with
+// chars/bytes, a noleap time axis with bounds (cftime in xarray, datetime64[ns] with the same fields here).
+const SYNTHETIC = fileURLToPath(new URL("../fixtures/nc-synthetic/", import.meta.url));
+
+describe("netcdf3Reader + decodeCF agree with xarray on synthetic edge cases", () => {
+  for (const f of ["single-record.nc", "records.nc"]) {
+    it(f, async () => {
+      const ds = decodeCF(await netcdf3Reader.open(new FileFileSystem(SYNTHETIC), f));
+      await compareDataset(ds, loadExpected(f));
+    });
+  }
+
+  it("CDF-5 (64-bit data) files are refused with UNSUPPORTED and a way out", async () => {
+    const err = await netcdf3Reader.open(new FileFileSystem(SYNTHETIC), "cdf5.nc").catch((e) => e);
+    expect(isEocubeError(err, "UNSUPPORTED")).toBe(true);
+    expect(err.message).toContain("cdf5.nc");
+    expect(err.hint).toContain("nccopy");
+  });
+
+  it("an HDF5 file given to the NetCDF3 reader says it is NetCDF4", async () => {
+    const err = await netcdf3Reader.open(new FileFileSystem(DATA_DIR), "netcdf4/basin_mask.nc").catch((e) => e);
+    expect(isEocubeError(err, "CORRUPT_DATA")).toBe(true);
+    expect(err.hint).toMatch(/NetCDF4\/HDF5/);
+  });
 });
 
 describe("netcdf3Reader raw dataset", () => {

@@ -6,6 +6,7 @@
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { decodeCF } from "../../src/core/cf.js";
 import { isEocubeError } from "../../src/core/errors.js";
@@ -21,6 +22,24 @@ describe("netcdf4Reader + decodeCF agree with xarray", () => {
   for (const f of FILES) {
     it(f, async () => {
       const ds = decodeCF(await netcdf4Reader.open(fs, f));
+      try {
+        await compareDataset(ds, loadExpected(f));
+      } finally {
+        await ds.close();
+      }
+    });
+  }
+});
+
+// Synthetic edge cases made by test/fixtures/make-nc-synthetic.py (netCDF4-python / h5py), expectations by
+// make-nc-expected.py: unlimited dim, vlen and char strings, int64/uint16/uint64, big-endian data, a scalar,
+// a dimension without variable, a sub-group (ignored), and a plain HDF5 file without dimension scales.
+const SYNTHETIC = fileURLToPath(new URL("../fixtures/nc-synthetic/", import.meta.url));
+
+describe("netcdf4Reader + decodeCF agree with xarray on synthetic edge cases", () => {
+  for (const f of ["edge4.nc", "phony.h5"]) {
+    it(f, async () => {
+      const ds = decodeCF(await netcdf4Reader.open(new FileFileSystem(SYNTHETIC), f));
       try {
         await compareDataset(ds, loadExpected(f));
       } finally {
