@@ -4,6 +4,7 @@ import { createInterface } from "node:readline/promises";
 import type { Dataset } from "../../core/dataset.js";
 import { EocubeError, isEocubeError, throwIfAborted } from "../../core/errors.js";
 import { parseIsoTime, toIsoString } from "../../core/time.js";
+import { redactUrl } from "../../fs/https.js";
 import { slugify, type EntityFolder } from "./constants.js";
 import type { DatasetConfig, MissionConfig, WorkflowConfig } from "./config-schema.js";
 import { configPathOf } from "./config.js";
@@ -114,11 +115,11 @@ export async function buildPublication(
     const opened = await openCube(ctx);
     source = opened.source;
     try {
-      info = await readDatasetInfo(opened.ds, { signal: options.signal, source: opened.source, configPath: ctx.dPath });
+      info = await readDatasetInfo(opened.ds, { signal: options.signal, source: redactUrl(opened.source), configPath: ctx.dPath });
     } finally {
       if (!options.dataset) await opened.ds.close();
     }
-    product = await planProduct(ctx, info, opened.source, projectId);
+    product = await planProduct(ctx, info, redactUrl(opened.source), projectId);
     plan.collectionId = datasetConfig!.collection_id;
   }
 
@@ -150,11 +151,11 @@ async function openCube(ctx: Ctx): Promise<{ ds: Dataset; source: string }> {
     } catch (err) {
       if (isEocubeError(err, "CANCELLED")) throw err;
       last = err;
-      if (sources.length > 1) ctx.warnings.push(`could not open ${source}: ${(err as Error).message}; trying the next data source`);
+      if (sources.length > 1) ctx.warnings.push(`could not open ${redactUrl(source)}: ${(err as Error).message}; trying the next data source`);
     }
   }
   if (isEocubeError(last) && sources.length > 1) {
-    throw new EocubeError(last.code, `none of the data sources could be opened (${sources.join(", ")}): ${last.message}`, {
+    throw new EocubeError(last.code, `none of the data sources could be opened (${sources.map(redactUrl).join(", ")}): ${last.message}`, {
       path: last.path ?? ctx.dPath,
       field: "data_source",
       hint: last.hint,
@@ -384,7 +385,7 @@ async function planProduct(ctx: Ctx, info: DatasetInfo, source: string, projectI
     } else via.push(viaLink(dc.access_link, "Access"));
   }
   if (dc.documentation_link) via.push(viaLink(dc.documentation_link, "Documentation"));
-  if (via.length === 0 && /^https?:\/\//.test(source)) via.push(viaLink(source, "Access"));
+  if (via.length === 0 && /^https?:\/\/[^@?#]+$/.test(source)) via.push(viaLink(source, "Access"));
   if (via.length === 0) {
     throw new EocubeError("INVALID_CONFIG", "the OSC requires a via link on every product: set access_link (an https page) or documentation_link", {
       path: ctx.dPath,
@@ -542,7 +543,7 @@ async function planRecords(ctx: Ctx, projectId: string, product: ProductResult |
   });
   await ws.merge(entityPath("workflows", wfId), wf);
   await ws.merge(entityPath("experiments", expId), exp);
-  const publicSource = source && /^(https?|s3):\/\//.test(source) ? source : undefined;
+  const publicSource = source && /^(https?|s3):\/\/[^@?#]+$/.test(source) ? source : undefined;
   ws.write(`experiments/${expId}/input.yaml`, inputYaml(wc, productRef ? { id: productRef.id, source: publicSource } : undefined));
   ws.write(`experiments/${expId}/environment.yaml`, environmentYaml(wc));
   await addToSubCatalog(ctx, "workflows", wfId, title);

@@ -465,3 +465,66 @@ variables:
     await expectError(buildPublication(undefined, wc, await sampleCopy(), { mode: "workflow" }), "INVALID_CONFIG", "jupyter_notebook_url");
   });
 });
+
+describe("buildPublication: remote cubes (https on 127.0.0.1, s3 on s3rver)", () => {
+  const cfg = (source: string, extra = "") => `
+dataset_id: cube-1-250-250.zarr
+data_source: ${source}
+collection_id: remote-cube
+license_type: CC-BY-4.0
+osc_themes: [oceans]
+osc_project: cerulean-information-factory
+description: The xcube demo cube read remotely.
+variables:
+  conc_chl: {id: sea-ice}
+  conc_tsm: {id: sea-ice}
+  kd489: {id: sea-ice}
+  c2rcc_flags: {id: sea-ice}
+  quality_flags: {id: sea-ice}
+${extra}`;
+
+  it("falls back to the next data source and links an https cube as Access", async () => {
+    const { startHttpServer } = await import("../../helpers/http-server.js");
+    const server = await startHttpServer(DATA);
+    try {
+      const dir = await sampleCopy();
+      const url = `${server.url}/zarr/cube-1-250-250.zarr`;
+      const plan = await buildPublication(
+        parseDatasetConfig(cfg(`["${join(DATA, "zarr/no-such-cube.zarr")}", "${url}"]`), "d.yaml"),
+        undefined,
+        dir,
+        { mode: "dataset", now: NOW },
+      );
+      expect(plan.warnings.some((w) => w.includes("no-such-cube.zarr"))).toBe(true);
+      const p = JSON.parse(plan.files.find((f) => f.path === "products/remote-cube/collection.json")!.content);
+      expect(p.extent.spatial.bbox).toEqual([[0, 50, 5, 52.5]]);
+      expect(byRel(p, "via")).toEqual([{ rel: "via", href: url, title: "Access" }]);
+      // metadata and coordinates only: no chunk of a data variable was read
+      expect(server.requests.some((r) => /\/(conc_chl|conc_tsm|kd489|c2rcc_flags|quality_flags)\/\d/.test(r.path))).toBe(false);
+      await apply(dir, plan);
+      expect(await ciErrors(dir)).toEqual([]);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it("reads an s3:// cube with store_params and keeps secrets out of the plan", async () => {
+    const { startS3Server, uploadFolder } = await import("../../helpers/s3.js");
+    const s3 = await startS3Server();
+    try {
+      await uploadFolder(s3, ZARR, "cubes/cube-1-250-250.zarr");
+      const dir = await sampleCopy();
+      const storeParams = `store_params:\n  storage_options: {endpoint_url: "${s3.endpoint}", key: "${s3.storageOptions.key}", secret: "${s3.storageOptions.secret}", region: us-east-1}\n`;
+      const text = cfg(`s3://${s3.bucket}/cubes/cube-1-250-250.zarr`, `access_link: s3://${s3.bucket}/cubes/cube-1-250-250.zarr\ndocumentation_link: https://example.org/doc\n${storeParams}`);
+      const plan = await buildPublication(parseDatasetConfig(text, "d.yaml"), undefined, dir, { mode: "dataset", now: NOW });
+      const p = JSON.parse(plan.files.find((f) => f.path === "products/remote-cube/collection.json")!.content);
+      expect(p.extent.spatial.bbox).toEqual([[0, 50, 5, 52.5]]);
+      // the s3:// access link is not written as a redundant via link (a deep-code defect)
+      expect(byRel(p, "via").map((l) => l.href)).toEqual(["https://example.org/doc"]);
+      expect(plan.warnings.some((w) => w.includes("s3://"))).toBe(true);
+      for (const f of plan.files) expect(f.content).not.toContain(s3.storageOptions.secret === "S3RVER" ? "S3RVER" : s3.storageOptions.secret);
+    } finally {
+      await s3.close();
+    }
+  });
+});

@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { initCatalog } from "../../../src/catalog/osc/init.js";
+import { validateCatalog } from "../../../src/catalog/osc/validate/index.js";
 import { OSC_THEMES } from "../../../src/catalog/osc/themes.js";
 import { main } from "../../../src/cli/index.js";
 
@@ -65,6 +66,11 @@ describe("initCatalog", () => {
     const tracked = execFileSync("git", ["ls-files"], { cwd: dir, encoding: "utf8" }).trim().split("\n").sort();
     expect(tracked).toEqual(result.files);
     expect(execFileSync("git", ["status", "--porcelain"], { cwd: dir, encoding: "utf8" })).toBe("");
+
+    // the OSC validator accepts it without errors or warnings
+    const report = await validateCatalog(dir);
+    expect(report.files.flatMap((f) => [...f.errors, ...f.warnings].map((p) => `${f.file}: ${p.message}`))).toEqual([]);
+    expect(report.summary).toMatchObject({ files: 14, valid: 14, invalid: 0 });
   });
 
   it("accepts an existing empty folder and refuses a non-empty one, leaving it untouched", async () => {
