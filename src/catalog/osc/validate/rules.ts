@@ -65,6 +65,7 @@ export class OscRules {
     return resolvePath(this.folder, href);
   }
 
+  /** The root catalog: type, id `osc`, title, root link to itself, no parent, the seven sub-catalogs as children. */
   root(): void {
     const t = this.t;
     t.equal(this.data.type, "Catalog", `type must be 'Catalog'`, "type", "set \"type\": \"Catalog\"");
@@ -76,6 +77,7 @@ export class OscRules {
     this.childLinksForFiles(ROOT_CHILDREN);
   }
 
+  /** A sub-catalog (`products/catalog.json`, …): id = folder, parent/root links, child (item for records) links to exactly its entity folders. */
   subCatalog(childStacType: "Catalog" | "Collection" | "Record"): void {
     this.t.equal(this.data.type, "Catalog", `type must be 'Catalog'`, "type", "set \"type\": \"Catalog\"");
     this.idIsFolderName();
@@ -85,6 +87,7 @@ export class OscRules {
     this.childLinksForFiles(null, childStacType.toLowerCase(), childStacType === "Record" ? "item" : "child");
   }
 
+  /** An EO mission catalog: id = folder, via link, parent/root links, child links to products. */
   eoMission(): void {
     this.t.equal(this.data.type, "Catalog", `type must be 'Catalog'`, "type", "set \"type\": \"Catalog\"");
     this.idIsFolderName();
@@ -95,6 +98,7 @@ export class OscRules {
     this.relativeLinks();
   }
 
+  /** A product collection: osc extension, id = folder, via/parent/root links, osc:type, osc:project/variables/missions/experiment references with related links, themes. */
   product(): void {
     const t = this.t;
     t.equal(this.data.type, "Collection", `type must be 'Collection'`, "type", "set \"type\": \"Collection\"");
@@ -113,6 +117,7 @@ export class OscRules {
     this.themes(this.data);
   }
 
+  /** A project collection: osc + contacts extensions, id = folder, links, technical officer, osc:type, osc:workflows references, themes. */
   project(): void {
     const t = this.t;
     t.equal(this.data.type, "Collection", `type must be 'Collection'`, "type", "set \"type\": \"Collection\"");
@@ -129,6 +134,7 @@ export class OscRules {
     this.themes(this.data);
   }
 
+  /** A theme catalog: id = folder, parent/root/child links, the WebP preview image and its shape. */
   theme(): void {
     this.t.equal(this.data.type, "Catalog", `type must be 'Catalog'`, "type", "set \"type\": \"Catalog\"");
     this.idIsFolderName();
@@ -139,6 +145,7 @@ export class OscRules {
     this.previewImage();
   }
 
+  /** A variable catalog: themes extension, id = folder, via/parent/root/child links, themes. */
   variable(): void {
     this.t.equal(this.data.type, "Catalog", `type must be 'Catalog'`, "type", "set \"type\": \"Catalog\"");
     this.hasExtensions(["themes"]);
@@ -151,7 +158,7 @@ export class OscRules {
     this.themes(this.data);
   }
 
-  /** Checks every record starts with (conformsTo), then the workflow rules. */
+  /** A workflow record: conformsTo, type Feature, id = folder, parent/root links, child links to experiments, properties.osc:project. */
   workflow(): void {
     this.recordConformance();
     const t = this.t;
@@ -165,6 +172,7 @@ export class OscRules {
     this.crossRef(this.data.properties["osc:project"], "projects", true);
   }
 
+  /** An experiment record: conformsTo, type Feature, id = folder, links, properties.osc:workflow, environment and input links. */
   experiment(): void {
     this.recordConformance();
     const t = this.t;
