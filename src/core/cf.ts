@@ -81,6 +81,22 @@ function wrapInt(value: unknown, dtype: DType): unknown {
   return bits === 64n ? wrapped : Number(wrapped);
 }
 
+/** Re-decodes byte strings (one char per byte, as the readers give them) in a charset such as utf-8 (`_Encoding`). */
+function recode(a: NdArray, charset: string): NdArray {
+  let decoder: TextDecoder;
+  try {
+    decoder = new TextDecoder(charset);
+  } catch {
+    return a; // unknown charset: keep the bytes as latin-1
+  }
+  const src = a.data as ArrayLike<unknown>;
+  const out = Array.from(src, (s) => {
+    if (typeof s !== "string" || !/[\x80-\xff]/.test(s) || /[^\x00-\xff]/.test(s)) return s;
+    return decoder.decode(Uint8Array.from(s, (c) => c.charCodeAt(0)));
+  });
+  return { data: out, shape: a.shape, dtype: a.dtype };
+}
+
 /** Joins single characters along the last axis into strings (trailing NULs dropped, like numpy `S<n>`). */
 function stackChars(arr: NdArray): NdArray {
   const shape = arr.shape.slice(0, -1);
@@ -124,7 +140,10 @@ export function decodeVariable(raw: Variable, options: DecodeCFOptions = {}, sta
     dtype = "str";
     transforms.push(stackChars);
   }
-  if (options.concatCharacters !== false) popTo(attrs, encoding, "_Encoding");
+  if (options.concatCharacters !== false && "_Encoding" in attrs) {
+    const charset = String(popTo(attrs, encoding, "_Encoding"));
+    if (dtype === "str") transforms.push((a) => recode(a, charset));
+  }
 
   if (options.maskAndScale !== false) {
     // _Unsigned

@@ -164,7 +164,9 @@ export async function openNetcdf4(fs: FileSystem, path: string, options: FormatO
     }
     if (Number((opened as unknown as { file_id: bigint }).file_id) < 0) throw corrupt(path, "HDF5 cannot open it");
     file = opened;
-    return buildDataset(h5, file, path, release);
+    const ds = buildDataset(h5, file, path, release, () => closed);
+    unclosed.register(ds, release);
+    return ds;
   } catch (err) {
     release();
     if (isEocubeError(err)) throw err;
@@ -181,7 +183,10 @@ function hasHdf5Signature(bytes: Uint8Array): boolean {
   return false;
 }
 
-function buildDataset(h5: H5Module, file: H5.File, path: string, release: () => void): Dataset {
+/** Frees the in-memory copy of files whose Dataset was dropped without `close()`. */
+const unclosed = new FinalizationRegistry<() => void>((release) => release());
+
+function buildDataset(h5: H5Module, file: H5.File, path: string, release: () => void, isClosed: () => boolean): Dataset {
   const entries: [string, H5.Dataset][] = [];
   for (const key of file.keys()) {
     const e = file.get(key);
@@ -240,6 +245,13 @@ function buildDataset(h5: H5Module, file: H5.File, path: string, release: () => 
       encoding,
       read: async (selection, opts) => {
         throwIfAborted(opts?.signal);
+        if (isClosed()) {
+          throw new EocubeError("INVALID_ARGUMENT", `variable ${key} of ${path} was read after the dataset was closed`, {
+            path,
+            field: key,
+            hint: "open the dataset again",
+          });
+        }
         return readSlab(file, layout, selection, path);
       },
     });

@@ -167,6 +167,14 @@ describe("decodeCF: coordinates and char arrays", () => {
     expect(d.variable("flags").encoding).not.toHaveProperty("char_dim_name");
   });
 
+  it("`_Encoding` re-decodes joined byte strings (utf-8) and moves to encoding", async () => {
+    const bytes = Array.from(new TextEncoder().encode("γ"), (b) => String.fromCharCode(b));
+    const v = raw("s", ["n", "len"], [...bytes, "a"], "str", { _Encoding: "utf-8" }, [1, 3], { [CHAR_ENCODING_KEY]: true });
+    const d = decodeCF(ds(v)).variable("s");
+    expect(d.encoding._Encoding).toBe("utf-8");
+    expect((await d.read()).data).toEqual(["γa"]);
+  });
+
   it("stays lazy: decodeCF reads nothing, and reads pass the selection through", async () => {
     const v = raw("sst", ["x"], new Int16Array([1, 2, 3]), "int16", { scale_factor: 2 });
     const d = decodeCF(ds(v));

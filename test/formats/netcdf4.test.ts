@@ -104,6 +104,7 @@ describe("netcdf4Reader raw dataset", () => {
     const v = await b.data_vars.basin!.read([0, 0, [0, 3]]);
     expect(v.shape).toEqual([3]);
     await b.close();
+    await expect(b.data_vars.basin!.read([0, 0, [0, 3]])).rejects.toMatchObject({ code: "INVALID_ARGUMENT", hint: "open the dataset again" });
   });
 });
 
