@@ -6,7 +6,7 @@
 // (default ./demo-catalog, git-ignored, recreated on each run).
 import { spawnSync } from "node:child_process";
 import { existsSync, rmSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
@@ -18,8 +18,12 @@ if (!existsSync(join(root, "dist", "cli", "index.js"))) {
 const catalog = resolve(process.argv[2] ?? join(root, "demo-catalog"));
 rmSync(catalog, { recursive: true, force: true });
 
+const shown = relative(root, catalog).startsWith("..") ? catalog : relative(root, catalog) || ".";
+const quote = (a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, "'\\''")}'`);
+
 function step(title, cmd, args) {
-  process.stdout.write(`\n# ${title}\n$ ${[cmd, ...args].join(" ")}\n`);
+  const display = args.map((a) => (a === catalog ? shown : quote(a)));
+  process.stdout.write(`\n# ${title}\n$ ${[cmd, ...display].join(" ")}\n`);
   const res = spawnSync(cmd === "eocube" ? process.execPath : cmd, cmd === "eocube" ? [bin, ...args] : args, {
     cwd: root,
     stdio: "inherit",
@@ -33,12 +37,17 @@ function step(title, cmd, args) {
 
 
 step("1. create a new, valid OSC catalog git repository", "eocube", ["catalog", "init", catalog]);
+const localCube = join(root, "..", "shared", "data", "zarr", "cube-1-250-250.zarr");
+process.stdout.write(
+  `\nThe cube: ${existsSync(localCube) ? "../shared/data/zarr/cube-1-250-250.zarr (local copy)" : "its public URL (no local copy in ../shared/data)"}` +
+    " — examples/dataset-config.yaml lists both in data_source.\n",
+);
 step("2. publish the Zarr cube and its workflow (one commit on a new branch)", "eocube", [
   "publish", "examples/dataset-config.yaml", "examples/workflow-config.yaml", "--catalog", catalog,
 ]);
 step("3. validate the whole catalog as the OSC CI would", "eocube", ["validate", catalog]);
-step("4. the commit", "git", ["-C", catalog, "log", "-1", "--stat", "--format=commit %H%nbranch %D%n%n    %s%n"]);
+step("4. the commit", "git", ["-C", catalog, "show", "--stat", "--format=commit %H (%D)%n%s", "HEAD"]);
 step("5. publishing the same configs again is a no-op", "eocube", [
   "publish", "examples/dataset-config.yaml", "examples/workflow-config.yaml", "--catalog", catalog,
 ]);
-process.stdout.write(`\nThe catalog is in ${catalog}\n`);
+process.stdout.write(`\nThe catalog is in ${catalog} (branch of the publication checked out).\n`);
