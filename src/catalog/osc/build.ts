@@ -1,5 +1,6 @@
 // buildPublication: config + cube + catalog → the files of one OSC publication (product, variables, project,
 // missions, workflow and experiment records, and every reverse link), as a PublicationPlan. Writes nothing.
+import { stat } from "node:fs/promises";
 import { createInterface } from "node:readline/promises";
 import type { Dataset } from "../../core/dataset.js";
 import { EocubeError, isEocubeError, throwIfAborted } from "../../core/errors.js";
@@ -143,11 +144,20 @@ async function openCube(ctx: Ctx): Promise<{ ds: Dataset; source: string }> {
   const sources = dc.data_source === undefined ? [dc.dataset_id] : Array.isArray(dc.data_source) ? dc.data_source : [dc.data_source];
   if (opts.dataset) return { ds: opts.dataset, source: sources[0]! };
   const open = opts.open ?? (async (s, o) => (await import("../../stores/open.js")).openDataset(s, o));
+  let storeParams = dc.store_params;
+  // deep-code compatibility: a bare dataset_id that is no local file names a cube in DeepESDL's public bucket
+  if (dc.data_source === undefined && !dc.store_id && isBareName(dc.dataset_id) && !(await pathExists(dc.dataset_id))) {
+    sources[0] = `${DEEPESDL_BUCKET}/${dc.dataset_id}`;
+    const so = { ...((dc.store_params?.storage_options as Record<string, unknown> | undefined) ?? {}) };
+    if (so.key === undefined && so.anon === undefined) so.anon = true;
+    storeParams = { ...dc.store_params, storage_options: so };
+    ctx.warnings.push(`dataset_id ${dc.dataset_id} is no local file; reading it from ${sources[0]} as deep-code does`);
+  }
   let last: unknown;
   for (const source of sources) {
     throwIfAborted(opts.signal);
     try {
-      return { ds: await open(source, { storeId: dc.store_id, storeParams: dc.store_params, signal: opts.signal }), source };
+      return { ds: await open(source, { storeId: dc.store_id, storeParams, signal: opts.signal }), source };
     } catch (err) {
       if (isEocubeError(err, "CANCELLED")) throw err;
       last = err;
@@ -163,6 +173,20 @@ async function openCube(ctx: Ctx): Promise<{ ds: Dataset; source: string }> {
     });
   }
   throw last;
+}
+
+/** deep-code's data store: the public DeepESDL bucket. */
+export const DEEPESDL_BUCKET = "s3://deep-esdl-public";
+
+function isBareName(id: string): boolean {
+  return !id.includes("/") && !id.includes("\\") && !/^[a-z][a-z0-9+.-]*:/i.test(id);
+}
+
+async function pathExists(p: string): Promise<boolean> {
+  return stat(p).then(
+    () => true,
+    () => false,
+  );
 }
 
 async function checkThemes(ctx: Ctx, themeIds: readonly string[], field: string, configPath?: string): Promise<void> {

@@ -527,4 +527,22 @@ ${extra}`;
       await s3.close();
     }
   });
+
+  it("reads a bare deep-code dataset_id from the DeepESDL bucket (here s3rver) with unsigned requests", async () => {
+    const { startS3Server, uploadFolder } = await import("../../helpers/s3.js");
+    const s3 = await startS3Server("deep-esdl-public");
+    try {
+      await uploadFolder(s3, ZARR, "cube-1-250-250.zarr");
+      const text = cfg("x", `store_params:\n  storage_options: {endpoint_url: "${s3.endpoint}", region: us-east-1}\naccess_link: https://example.org/c\n`).replace(
+        "data_source: x\n",
+        "",
+      );
+      const plan = await buildPublication(parseDatasetConfig(text, "d.yaml"), undefined, await sampleCopy(), { mode: "dataset", now: NOW });
+      expect(plan.warnings).toContain("dataset_id cube-1-250-250.zarr is no local file; reading it from s3://deep-esdl-public/cube-1-250-250.zarr as deep-code does");
+      const p = JSON.parse(plan.files.find((f) => f.path === "products/remote-cube/collection.json")!.content);
+      expect(p.extent.spatial.bbox).toEqual([[0, 50, 5, 52.5]]);
+    } finally {
+      await s3.close();
+    }
+  });
 });
