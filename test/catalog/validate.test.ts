@@ -119,3 +119,17 @@ describe("validateCatalog on the real OSC sample", () => {
     expect(err.hint).toMatch(/root catalog.json/);
   });
 });
+
+describe("validateCatalog options", () => {
+  it("stops with CANCELLED when the signal is aborted", async () => {
+    const ctrl = new AbortController();
+    ctrl.abort();
+    const err = await validateCatalog(SAMPLE, { signal: ctrl.signal }).catch((e) => e);
+    expect(isEocubeError(err, "CANCELLED")).toBe(true);
+  });
+
+  it("leaves eocube's extra checks out with extraChecks: false", async () => {
+    const report = await validateCatalog(SAMPLE, { extraChecks: false });
+    expect(report.summary).toEqual({ files: 36, valid: 36, invalid: 0, warnings: 0 });
+  });
+});

@@ -66,10 +66,11 @@ function openIndex(rootDir: string): CatalogIndex {
   return new CatalogIndex(root);
 }
 
-function validateWithIndex(index: CatalogIndex, files: string[], options: ValidateCatalogOptions): ValidationReport {
+async function validateWithIndex(index: CatalogIndex, files: string[], options: ValidateCatalogOptions): Promise<ValidationReport> {
   const reports: FileReport[] = [];
   for (let i = 0; i < files.length; i++) {
-    if ((i & 63) === 0) throwIfAborted(options.signal);
+    if (i > 0 && (i & 255) === 0) await new Promise<void>((r) => setImmediate(r)); // let other work (and an abort) in
+    throwIfAborted(options.signal);
     reports.push(validateFile(index, files[i], options));
   }
   reports.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
