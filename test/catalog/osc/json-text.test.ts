@@ -1,0 +1,44 @@
+// Lossless JSON edits: appended links and members leave every other byte of the file as it was.
+import { describe, expect, it } from "vitest";
+import { appendToArray, parseJsonText, setMember } from "../../../src/catalog/osc/json-text.js";
+
+describe("appendToArray", () => {
+  it("appends after the last element with the file's indentation, keeping number spellings", () => {
+    const text = '{\n    "bbox": [-180.0, 90.0],\n    "links": [\n        {"rel": "root"}\n    ]\n}';
+    const out = appendToArray(parseJsonText(text, "f.json"), "links", [{ rel: "child", href: "./a.json" }], "f.json").text;
+    expect(out).toBe('{\n    "bbox": [-180.0, 90.0],\n    "links": [\n        {"rel": "root"},\n        {\n            "rel": "child",\n            "href": "./a.json"\n        }\n    ]\n}');
+    expect(JSON.parse(out).links).toHaveLength(2);
+  });
+
+  it("fills an empty array and keeps CRLF line ends", () => {
+    const text = '{\r\n  "links": []\r\n}\r\n';
+    const out = appendToArray(parseJsonText(text, "f.json"), "links", [{ rel: "a" }], "f.json").text;
+    expect(out).toBe('{\r\n  "links": [\r\n    {\r\n      "rel": "a"\r\n    }\r\n  ]\r\n}\r\n');
+  });
+
+  it("appends to a one-line array on one line", () => {
+    const text = '{"osc:workflows": ["a"], "x": 1}';
+    expect(appendToArray(parseJsonText(text, "f.json"), "osc:workflows", ["b"], "f.json").text).toBe('{"osc:workflows": ["a", "b"], "x": 1}');
+  });
+
+  it("handles strings holding brackets and escaped quotes", () => {
+    const text = '{\n  "d": "a ] \\" [ }",\n  "links": [\n    {"t": "]"}\n  ]\n}\n';
+    const out = appendToArray(parseJsonText(text, "f.json"), "links", [{ t: "x" }], "f.json").text;
+    expect(JSON.parse(out)).toEqual({ d: 'a ] " [ }', links: [{ t: "]" }, { t: "x" }] });
+    expect(out.startsWith('{\n  "d": "a ] \\" [ }",\n  "links": [\n    {"t": "]"},\n')).toBe(true);
+  });
+
+  it("refuses a missing array and non-JSON text", () => {
+    expect(() => appendToArray(parseJsonText("{}", "f.json"), "links", [1], "f.json")).toThrow(/no top-level array/);
+    expect(() => parseJsonText("{", "f.json")).toThrow(/not valid JSON/);
+    expect(() => parseJsonText("[]", "f.json")).toThrow(/does not hold a JSON object/);
+  });
+});
+
+describe("setMember", () => {
+  it("replaces a value in place or appends a new member last", () => {
+    const text = '{\n  "a": 1.0,\n  "b": "x"\n}';
+    expect(setMember(parseJsonText(text, "f.json"), "b", "y", "f.json").text).toBe('{\n  "a": 1.0,\n  "b": "y"\n}');
+    expect(setMember(parseJsonText(text, "f.json"), "c", ["z"], "f.json").text).toBe('{\n  "a": 1.0,\n  "b": "x",\n  "c": [\n    "z"\n  ]\n}');
+  });
+});
