@@ -123,6 +123,7 @@ function stackChars(arr: NdArray): NdArray {
  * @throws EocubeError CORRUPT_DATA for invalid CF time units (open with `decodeTimes: false` to skip them).
  */
 export function decodeVariable(raw: Variable, options: DecodeCFOptions = {}, stackChar = false): Variable {
+  if (raw.dtype === "datetime64[ns]") return raw; // already decoded (xarray passes datetime-like variables through)
   const attrs: Attrs = { ...raw.attrs };
   const encoding: Encoding = { ...raw.encoding };
   delete encoding[CHAR_ENCODING_KEY];

@@ -115,6 +115,13 @@ describe("decodeCF: times", () => {
     expect(n.variable("time_bnds").attrs.units).toBeUndefined();
   });
 
+  it("variables that are already datetime64 pass through untouched", () => {
+    const t = raw("t", ["t"], new Float64Array([0]), "datetime64[ns]", { units: "days since 2000-01-01" });
+    const d = decodeCF(ds(t)).variable("t");
+    expect(d.attrs.units).toBe("days since 2000-01-01");
+    expect(d.encoding).toEqual({});
+  });
+
   it("invalid time units give CORRUPT_DATA naming the variable and the way out", () => {
     let err: unknown;
     try {
