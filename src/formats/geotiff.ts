@@ -78,7 +78,18 @@ const requireFromHere = createRequire(import.meta.url);
  * The proj4 and WKT definitions of an EPSG code from the epsg-index package (one JSON per code).
  * @returns undefined for codes it does not know.
  */
-export async function epsgDefinition(code: number): Promise<{ proj4: string; wkt: string; name: string } | undefined> {
+export function epsgDefinition(code: number): Promise<{ proj4: string; wkt: string; name: string } | undefined> {
+  let def = epsgCache.get(code);
+  if (!def) {
+    def = loadEpsg(code);
+    epsgCache.set(code, def);
+  }
+  return def;
+}
+
+const epsgCache = new Map<number, Promise<{ proj4: string; wkt: string; name: string } | undefined>>();
+
+async function loadEpsg(code: number): Promise<{ proj4: string; wkt: string; name: string } | undefined> {
   try {
     const dir = dirname(requireFromHere.resolve("epsg-index/package.json"));
     const def = JSON.parse(await readFile(join(dir, "s", `${code}.json`), "utf8")) as { proj4?: string; wkt?: string; name?: string };
