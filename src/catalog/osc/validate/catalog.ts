@@ -113,8 +113,15 @@ export function validateFile(index: CatalogIndex, abs: string, options: Validate
 
   const errors: ValidationProblem[] = [];
   const warnings: ValidationProblem[] = [];
-  const schemaProblems = (problems: StacProblem[], section?: string): ValidationProblem[] =>
-    problems.map((p) => ({ section: section ?? p.section, message: p.message, rule: "schema", hint: schemaHint(p) }));
+  const schemaProblems = (problems: StacProblem[], section?: string): ValidationProblem[] => {
+    let concrete = false; // a previous error of the same schema named a field
+    return problems.map((p) => {
+      const consequence = concrete && p.instancePath === "";
+      concrete ||= p.instancePath !== "";
+      const hint = consequence ? "most likely a consequence of the error above in the same schema (it allows several shapes): fix that one first" : schemaHint(p);
+      return { section: section ?? p.section, message: p.message, rule: "schema", hint };
+    });
+  };
 
   if (data.stac_version === undefined) {
     // OGC API Records (workflows, experiments): records schema, the UI schema, then the custom rules.
