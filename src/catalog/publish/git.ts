@@ -82,14 +82,18 @@ export async function identityArgs(cwd: string): Promise<string[]> {
 /**
  * Environment variables that give git an HTTP Basic `Authorization` header for one command, through
  * GIT_CONFIG_COUNT/KEY/VALUE (git ≥ 2.31), so the token is never on the command line, in a URL or in
- * `.git/config`. User name "x-access-token" with the token as password, as GitHub accepts.
+ * `.git/config`. User name "x-access-token" with the token as password, as GitHub accepts. With `urlBase`
+ * the header is scoped to that URL prefix (`http.<urlBase>/.extraHeader`), so a redirect to another host
+ * never receives it. Entries already in the environment's GIT_CONFIG_* list are kept.
  */
-export function gitAuthEnv(token: string | undefined): Record<string, string> {
+export function gitAuthEnv(token: string | undefined, urlBase?: string, env: Record<string, string | undefined> = process.env): Record<string, string> {
   if (!token) return {};
   const basic = Buffer.from(`x-access-token:${token}`).toString("base64");
+  const n = Number.parseInt(env.GIT_CONFIG_COUNT ?? "0", 10);
+  const index = Number.isFinite(n) && n > 0 ? n : 0;
   return {
-    GIT_CONFIG_COUNT: "1",
-    GIT_CONFIG_KEY_0: "http.extraHeader",
-    GIT_CONFIG_VALUE_0: `Authorization: Basic ${basic}`,
+    GIT_CONFIG_COUNT: String(index + 1),
+    [`GIT_CONFIG_KEY_${index}`]: urlBase ? `http.${urlBase.replace(/\/+$/, "")}/.extraHeader` : "http.extraHeader",
+    [`GIT_CONFIG_VALUE_${index}`]: `Authorization: Basic ${basic}`,
   };
 }

@@ -153,7 +153,7 @@ async function publishToGitHub(options: PublishOptions, environment: PublishEnvi
   const upstreamName = `${session.upstream.owner}/${session.upstream.repo}`;
   const forkName = `${session.fork.owner}/${session.fork.repo}`;
   say(`GitHub user ${session.login}; upstream ${upstreamName} (${session.upstream.defaultBranch}); fork ${forkName}${session.fork.created ? " (created)" : ""}`);
-  const auth = gitAuthEnv(token);
+  const auth = gitAuthEnv(token, session.endpoints.gitUrl);
   const git = (args: string[], cwd: string, hint?: string) => runGit(args, { cwd, env: auth, secrets, hint });
   const upstreamUrl = gitRemoteUrl(session, session.upstream);
   const forkUrl = gitRemoteUrl(session, session.fork);

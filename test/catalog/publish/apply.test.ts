@@ -94,6 +94,18 @@ describe("applyPlan", () => {
     expect(repoState(repo)).toBe(before);
   });
 
+  it("uses the OSC validator by default: an invalid result is VALIDATION_FAILED naming file and rule, nothing touched", async () => {
+    const repo = await sampleCatalogRepo();
+    const before = repoState(repo);
+    // a product whose id is not its folder name, and that products/catalog.json does not list
+    const content = await readFile(join(repo, "products/polaris/collection.json"), "utf8");
+    const plan: PublicationPlan = { collectionId: "not-polaris", files: [{ path: "products/not-polaris/collection.json", action: "create", content }], warnings: [] };
+    const err = await expectError(applyPlan(plan, repo, { now: NOW }), "VALIDATION_FAILED", /products\/not-polaris\/collection\.json: \[/);
+    const problems = (err.details as { problems: Array<{ file: string; rule: string; hint?: string }> }).problems;
+    expect(problems.some((p) => p.file === "products/not-polaris/collection.json" && p.hint)).toBe(true);
+    expect(repoState(repo)).toBe(before);
+  });
+
   it("validates the whole resulting catalog (existing files plus planned ones) in a copy", async () => {
     const repo = await sampleCatalogRepo();
     let seen: string[] = [];

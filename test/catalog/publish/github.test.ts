@@ -216,6 +216,21 @@ describe("publish -e (GitHub)", () => {
     });
   }
 
+  it("gives up (bounded) when a new fork never appears", async () => {
+    await fake.close();
+    fake = await startGitHubFake({ token: TOKEN, login: LOGIN, gitServer: server, forkHiddenFor: 1000 });
+    fake.addRepo(UP.owner, UP.repo);
+    const repo = await localClone();
+    const before = repoState(repo);
+    const opts = options(repo);
+    opts.github = { ...opts.github, forkPolls: 3, forkPollMs: 1 };
+    const err = await failure(publish(opts));
+    expect(err.code).toBe("GITHUB_ERROR");
+    expect(err.message).toMatch(/did not appear/);
+    expect(fake.calls.filter((c) => c.operationId === "repos/get" && c.status === 404)).toHaveLength(4);
+    expect(repoState(repo)).toBe(before);
+  });
+
   it("a missing token is one GITHUB_ERROR naming where it looks", async () => {
     const repo = await localClone();
     const empty = await import("node:fs/promises").then((fs) => fs.mkdtemp(join(upstreamSource, "..", "home-")));

@@ -31,12 +31,24 @@ describe("resolveGitHubToken", () => {
 describe("secrets", () => {
   it("redacts the token, its URL encoding and its Basic-auth base64", () => {
     const t = "ghp_secret/+=value";
-    const env = gitAuthEnv(t);
+    const env = gitAuthEnv(t, undefined, {});
     const text = `token ${t} url ${encodeURIComponent(t)} header ${env.GIT_CONFIG_VALUE_0}`;
     const out = redactSecrets(text, [t]);
     expect(out).not.toContain(t);
     expect(out).not.toContain(encodeURIComponent(t));
     expect(out).not.toContain(env.GIT_CONFIG_VALUE_0!.split(" ").pop()!);
     expect(out).toBe("token *** url *** header Authorization: Basic ***");
+  });
+});
+
+describe("gitAuthEnv", () => {
+  it("scopes the header to the git host and keeps GIT_CONFIG_* entries already set", () => {
+    const env = gitAuthEnv("tok-12345", "https://github.com", { GIT_CONFIG_COUNT: "1", GIT_CONFIG_KEY_0: "core.x", GIT_CONFIG_VALUE_0: "y" });
+    expect(env).toEqual({
+      GIT_CONFIG_COUNT: "2",
+      GIT_CONFIG_KEY_1: "http.https://github.com/.extraHeader",
+      GIT_CONFIG_VALUE_1: `Authorization: Basic ${Buffer.from("x-access-token:tok-12345").toString("base64")}`,
+    });
+    expect(gitAuthEnv(undefined)).toEqual({});
   });
 });
