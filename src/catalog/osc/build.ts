@@ -541,6 +541,16 @@ async function planRecords(ctx: Ctx, projectId: string, product: ProductResult |
     await ws.appendLinks(entityPath("products", pid), [relatedLink("experiments", expId, title)]);
     await ws.setMember(entityPath("products", pid), "osc:experiment", expId);
   }
+  // without the dataset config, keep the product the existing experiment already names
+  if (!productRef) {
+    const existing = await ws.json(entityPath("experiments", expId));
+    const link = ((existing?.links as Link[] | undefined) ?? []).find((l) => l.rel === "child" && /products\/[^/]+\/collection\.json$/.test(l.href));
+    const pid = link?.href.split("/").slice(-2, -1)[0];
+    if (pid && (await ws.exists(entityPath("products", pid)))) {
+      const formats = ((existing?.properties as Record<string, unknown> | undefined)?.formats as { name?: string }[] | undefined) ?? [];
+      productRef = { id: pid, title: await titleOf(ctx, "products", pid), themes: themeIds, format: formats[0]?.name ?? "Zarr" };
+    }
+  }
   const formats = productRef ? [productRef.format] : [];
   const tLinks = await themeLinks(ctx, themeIds);
   const wf = workflowRecord({
