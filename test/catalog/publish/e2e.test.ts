@@ -114,6 +114,27 @@ describe("eocube publish (local catalog)", () => {
     expect(repoState(dir)).toBe(before);
   });
 
+  it("-m dataset publishes the product only (deep-code's modes), --json gives branch, commit and files", async () => {
+    const dir = await newCatalog();
+    const res = await eocube(["publish", DS, WF, "--catalog", dir, "-m", "dataset", "--json"]);
+    expect(res.code, res.stderr).toBe(0);
+    const out = JSON.parse(res.stdout);
+    expect(out).toMatchObject({ noop: false, dryRun: false, branch: expect.stringMatching(new RegExp(`^publish/${COLLECTION}-`)), commit: git(dir, "rev-parse", "HEAD").trim() });
+    const paths = out.files.map((f: { path: string }) => f.path);
+    expect(paths).toContain(`products/${COLLECTION}/collection.json`);
+    expect(paths.some((p: string) => p.startsWith("workflows/xcube") || p.startsWith("experiments/xcube"))).toBe(false);
+    expect(git(dir, "log", "-1", "--format=%s").trim()).toBe(`Publish dataset: ${COLLECTION}`);
+  });
+
+  it("unknown -e or -m values are usage errors (exit 2)", async () => {
+    const a = await eocube(["publish", DS, WF, "-e", "prod"]);
+    expect(a.code).toBe(2);
+    expect(a.stderr).toMatch(/^error: unknown environment "prod"/);
+    const b = await eocube(["publish", DS, WF, "-m", "everything"]);
+    expect(b.code).toBe(2);
+    expect(b.stderr).toMatch(/^error: unknown mode "everything"/);
+  });
+
   it("a folder that is not a git repository: one message, exit 2, no stack trace", async () => {
     const dir = await mkdtemp(join(tmpdir(), "eocube-nogit-"));
     const res = await eocube(["publish", DS, WF, "--catalog", dir]);
