@@ -8,7 +8,8 @@ import { bboxToWgs84, readGridMapping } from "../core/gridmapping-read.js";
 import { EocubeError } from "../core/errors.js";
 import { newDataStore } from "../stores/registry.js";
 import { openDataset } from "../stores/open.js";
-import { chunkCacheBytes, validateServerConfig, type ServerConfig } from "./config.js";
+import { LruCache } from "./cache.js";
+import { chunkCacheBytes, tileCacheBytes, validateServerConfig, type ServerConfig } from "./config.js";
 import { DatasetsContext, type ServerDeps } from "./datasets.js";
 import { installErrorHandlers } from "./errors.js";
 import { datasetsRoutes } from "./routes/datasets.js";
@@ -26,6 +27,8 @@ export interface ServerState {
   version: string;
   /** Start time (ms), part of tile ETags so that a restart with new data invalidates them. */
   startedAt: number;
+  /** Encoded PNG tiles by ETag (bounded in bytes). */
+  tileCache: LruCache<Buffer>;
 }
 
 /** Options of {@link buildApp}. */
@@ -65,7 +68,13 @@ declare module "fastify" {
 export async function buildApp(config: ServerConfig, deps: Partial<ServerDeps> = {}, options: BuildAppOptions = {}): Promise<FastifyInstance> {
   const valid = validateServerConfig(config);
   const ctx = new DatasetsContext(valid, { ...DEFAULT_DEPS, ...deps }, { chunkCacheBytes: chunkCacheBytes(valid) });
-  const state: ServerState = { config: valid, ctx, version: process.env.npm_package_version ?? "0.1.0", startedAt: Date.now() };
+  const state: ServerState = {
+    config: valid,
+    ctx,
+    version: process.env.npm_package_version ?? "0.1.0",
+    startedAt: Date.now(),
+    tileCache: new LruCache<Buffer>({ maxBytes: tileCacheBytes(valid) }),
+  };
   const timeoutMs = options.requestTimeout ?? valid.RequestTimeout ?? 30_000;
   const app = Fastify({
     logger: options.logger ?? false,

@@ -162,7 +162,7 @@ export const SERVER_CONFIG_SCHEMA = {
     ServiceProvider: {},
     PlaceGroups: {},
     Viewer: {},
-    TileCacheSize: {},
+    TileCacheSize: { type: ["string", "number"] },
     TileComputationMode: {},
     CustomColorMaps: {},
     DatasetAttribution: {},
@@ -256,6 +256,13 @@ export async function loadServerConfig(file: string): Promise<ServerConfig> {
 /** The chunk cache bound in bytes [default 256 MiB]. */
 export function chunkCacheBytes(config: ServerConfig): number {
   return config.DatasetChunkCacheSize === undefined ? 256 * 1024 ** 2 : parseByteSize(config.DatasetChunkCacheSize)!;
+}
+
+/** The encoded-tile cache bound in bytes: xcube's `TileCacheSize` ("64M") [default 1/4 of the chunk cache, at most 64 MiB]. */
+export function tileCacheBytes(config: ServerConfig): number {
+  const v = (config as { TileCacheSize?: string | number }).TileCacheSize;
+  const parsed = v === undefined ? undefined : parseByteSize(v);
+  return parsed ?? Math.min(64 * 1024 ** 2, Math.floor(chunkCacheBytes(config) / 4));
 }
 
 /** True when `name` matches the glob `pattern` (`*` any run without "/", `**` any run, `?` one character). */

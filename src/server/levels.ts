@@ -83,13 +83,27 @@ export interface SliceRef {
   yDim: string;
 }
 
-/** Chunk edge lengths `[rows, cols]` used for a level. */
+/** Native chunk edges below this are grouped (strips, small tiles) so that one read covers ≥ 256 px. */
+const MIN_CHUNK = 128;
+
+/** One chunk edge as read: native, grouped up to ≥ 256 when small, cut to 512 when bigger than 1024. */
+function effectiveChunk(native: number, size: number): number {
+  let c = Math.max(1, Math.min(native, size));
+  if (c < MIN_CHUNK) c *= Math.ceil(TILE / c);
+  if (c > MAX_CHUNK) c = MAX_CHUNK / 2;
+  return Math.min(c, size);
+}
+
+/**
+ * Chunk edge lengths `[rows, cols]` read at once for a level: the native chunking, grouped when small
+ * (GeoTIFF strips) and split when huge (contiguous NetCDF), so reads stay near 256…1024 px per edge.
+ */
 export function chunkShapeOf(level: Level, ref: SliceRef): [number, number] {
   if (!level.dataset) return [TILE, TILE];
   const v = level.dataset.data_vars[ref.variable.name] ?? ref.variable;
   const ch = v.chunks[v.dims.indexOf(ref.yDim)] ?? level.height;
   const cw = v.chunks[v.dims.indexOf(ref.xDim)] ?? level.width;
-  return [Math.max(1, Math.min(ch, MAX_CHUNK)), Math.max(1, Math.min(cw, MAX_CHUNK))];
+  return [effectiveChunk(ch, level.height), effectiveChunk(cw, level.width)];
 }
 
 /** Values as float64 with fill values still present in attrs (undecoded readers) turned into NaN. */

@@ -23,7 +23,7 @@ export interface TileRequest {
   norm: NormOptions;
 }
 
-const indexMaps = new LruCache<IndexMap>({ maxBytes: 64 * 1024 ** 2, sizeOf: (m) => m.rows.byteLength * 2 + 64 });
+const indexMaps = new LruCache<IndexMap>({ maxBytes: 64 * 1024 ** 2, sizeOf: (m) => m.rows.byteLength * 3 + 64 });
 const blank = new Map<number, Buffer>();
 
 /** A fully transparent PNG tile of `size` pixels (cached). */
@@ -103,31 +103,50 @@ export async function renderTile(ctx: DatasetsContext, sd: ServedDataset, req: T
  * the chunks the index map touches.
  */
 export async function tileValues(ctx: DatasetsContext, sd: ServedDataset, li: number, slice: SliceRef, map: IndexMap, options?: ReadOptions): Promise<Float64Array> {
+  const g = gatherOf(map);
+  const grid = await sampleLevel(ctx.chunkCache, sd.levels, li, slice, g.rows, g.cols, options);
+  const out = new Float64Array(g.index.length);
+  const idx = g.index;
+  for (let k = 0; k < out.length; k++) {
+    const i = idx[k]!;
+    out[k] = i < 0 ? NaN : grid[i]!;
+  }
+  return out;
+}
+
+/** The distinct source rows/cols an index map uses and, per tile pixel, its offset in the rows × cols sample. */
+interface Gather {
+  rows: Int32Array;
+  cols: Int32Array;
+  index: Int32Array;
+}
+const gathers = new WeakMap<IndexMap, Gather>();
+
+function gatherOf(map: IndexMap): Gather {
+  let g = gathers.get(map);
+  if (g) return g;
   const [r0, r1, c0, c1] = map.window!;
-  // gather the distinct rows and columns used (a sparse sample at coarse zooms)
-  const usedR = new Uint8Array(r1 - r0);
-  const usedC = new Uint8Array(c1 - c0);
+  const rowPos = new Int32Array(r1 - r0).fill(-1);
+  const colPos = new Int32Array(c1 - c0).fill(-1);
   for (let k = 0; k < map.rows.length; k++) {
     if (map.rows[k]! >= 0) {
-      usedR[map.rows[k]! - r0] = 1;
-      usedC[map.cols[k]! - c0] = 1;
+      rowPos[map.rows[k]! - r0] = 1;
+      colPos[map.cols[k]! - c0] = 1;
     }
   }
   const rowList: number[] = [];
-  const rowPos = new Int32Array(r1 - r0).fill(-1);
-  usedR.forEach((u, i) => { if (u) { rowPos[i] = rowList.length; rowList.push(r0 + i); } });
   const colList: number[] = [];
-  const colPos = new Int32Array(c1 - c0).fill(-1);
-  usedC.forEach((u, i) => { if (u) { colPos[i] = colList.length; colList.push(c0 + i); } });
-  const grid = await sampleLevel(ctx.chunkCache, sd.levels, li, slice, Int32Array.from(rowList), Int32Array.from(colList), options);
-  const out = new Float64Array(map.rows.length).fill(NaN);
+  rowPos.forEach((u, i) => { if (u > 0) { rowPos[i] = rowList.length; rowList.push(r0 + i); } });
+  colPos.forEach((u, i) => { if (u > 0) { colPos[i] = colList.length; colList.push(c0 + i); } });
   const w = colList.length;
-  for (let k = 0; k < out.length; k++) {
+  const index = new Int32Array(map.rows.length);
+  for (let k = 0; k < index.length; k++) {
     const r = map.rows[k]!;
-    if (r < 0) continue;
-    out[k] = grid[rowPos[r - r0]! * w + colPos[map.cols[k]! - c0]!]!;
+    index[k] = r < 0 ? -1 : rowPos[r - r0]! * w + colPos[map.cols[k]! - c0]!;
   }
-  return out;
+  g = { rows: Int32Array.from(rowList), cols: Int32Array.from(colList), index };
+  gathers.set(map, g);
+  return g;
 }
 
 /** A strong ETag for a tile response from the request's identity (dataset, variable, slice, style, tile). */

@@ -70,7 +70,10 @@ export async function sendTile(state: ServerState, request: FastifyRequest, repl
   const etag = tileEtag([state.startedAt, p.datasetId, p.varName, slice.fixed, grid.id, p.z, p.y, p.x, size, style.cmap.name, q.cmap ?? "", style.vmin, style.vmax, style.norm]);
   reply.header("ETag", etag).header("Cache-Control", "public, max-age=3600");
   if (request.headers["if-none-match"] === etag) return reply.code(304).send();
+  const hit = state.tileCache.get(etag);
+  if (hit) return reply.type("image/png").send(hit);
   const png = await renderTile(ctx, sd, { grid, z: p.z, y: p.y, x: p.x, size, slice, cmap: style.cmap, norm: style }, { signal: request.opSignal });
+  state.tileCache.set(etag, png);
   return reply.type("image/png").send(png);
 }
 
