@@ -119,11 +119,13 @@ async function dryRunResult(repo: string, plan: PublicationPlan, validate: Catal
  * commit on a new branch `publish/<id>-<timestamp>` (see {@link applyPlan}).
  *
  * With `environment` it also: resolves the token (GITHUB_TOKEN, GH_TOKEN, `.gitaccess`), opens the GitHub
- * session (user, upstream, fork — created if missing), fetches the upstream's default branch and builds on it
- * (checking it out, detached, when the local catalog is not on it), pushes the branch to the fork over HTTPS
- * (the token goes to git per command through GIT_CONFIG_* env vars, never into a URL or config), and opens the
- * pull request — or, when an open PR of the same id exists in the fork, force-pushes the new commit to its branch
- * and updates it (body + comment), or does nothing when that PR already has exactly this content.
+ * session (user, upstream, fork — created if missing, waited for), and chooses the base to build on: the branch of
+ * an open pull request of the same publication id from the user's fork (GET pulls), else the CURRENT upstream
+ * default branch — fetched into the local catalog and checked out (detached) when the local HEAD is not on it.
+ * The plan is built on that base, so an unchanged publication is a no-op. The branch is pushed to the fork over
+ * HTTPS (the token reaches git per command through GIT_CONFIG_* env vars, never a URL or config) and the pull
+ * request is opened — or, for an open PR, the new commit is pushed on top of its branch and the PR's title/body
+ * are updated with a comment.
  * Any failure leaves the local catalog and the fork as they were (a pushed branch is deleted / reset).
  * @throws EocubeError GIT_ERROR, GITHUB_ERROR, VALIDATION_FAILED, UNSAFE_ID (exit code 2).
  */

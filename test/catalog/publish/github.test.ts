@@ -142,6 +142,7 @@ describe("publish -e (GitHub)", () => {
     const upd = await publish(options(repo, { build: builder("my-cube", "My better cube"), now: new Date("2026-11-22T04:10:00Z") }));
     expect(upd.pullRequest).toMatchObject({ number: 1, action: "updated" });
     expect(server.git(LOGIN, UP.repo, "rev-parse", `refs/heads/${res.branch}`).trim()).toBe(upd.commit);
+    expect(git(repo, "rev-parse", `${upd.commit}^`).trim()).toBe(res.commit); // a new commit on top of the PR's branch
     expect(fake.pulls).toHaveLength(1);
     expect(fake.pulls[0]!.comments[0]).toContain(upd.commit);
     expect(server.git(LOGIN, UP.repo, "show", `${upd.commit}:products/my-cube/collection.json`)).toContain("My better cube");
