@@ -1,17 +1,99 @@
-// `eocube gen`: placeholder until its issue lands.
+// `eocube gen`: generate a cube from a gen2 request or an xcube legacy `xcube gen` config.
 import type { Command } from "commander";
 import { EocubeError } from "../core/errors.js";
-import { runAction } from "./run.js";
+import { loadGenRequest } from "../gen/request.js";
+import { genInfo, runGen, type GenProgress } from "../gen/run.js";
+import type { GenInfo } from "../gen/plan.js";
+import { printJson, runAction, type GlobalOptions } from "./run.js";
 
-/** Registers `eocube gen` on the program. */
+interface GenOptions extends GlobalOptions {
+  info?: boolean;
+  workers?: string;
+  output?: string;
+  replace?: boolean;
+}
+
+/** Registers `eocube gen <request> [inputs...]` on the program. */
 export function register(program: Command): void {
   program
     .command("gen")
-    .description("(not implemented yet)")
-    .option("--json", "print JSON")
-    .action(async (opts) => {
+    .description("Generate a data cube (Zarr) from a gen request: open → subset → resample in space and time → merge → write, chunk-parallel")
+    .argument("<request>", "gen request: xcube gen2 YAML/JSON (input_configs, cube_config, output_config) or xcube's legacy gen config")
+    .argument("[inputs...]", "input files for a legacy config (like `xcube gen -c config.yml INPUT...`); default its input_paths")
+    .option("--info", "print the target grid, sizes, chunk count and estimated bytes; compute nothing")
+    .option("--workers <n>", "worker threads (default: the number of cores; 0 = compute on the main thread)")
+    .option("-o, --output <path>", "output Zarr path (overrides output_config; the legacy config's output_path)")
+    .option("--replace", "replace an existing output")
+    .option("--json", "print JSON (progress as JSON lines on stdout)")
+    .option("--verbose", "show stack traces of errors")
+    .addHelpText(
+      "after",
+      "\nExamples:\n  eocube gen examples/gen-request.yaml --info\n  eocube gen examples/gen-request.yaml --workers 2\n  eocube gen ../shared/data/gen/xcube_sst_demo_config.yml ../shared/data/netcdf3/*.nc -o sst-cube.zarr",
+    )
+    .action(async (request: string, inputs: string[], opts: GenOptions) => {
       await runAction(opts, async () => {
-        throw new EocubeError("UNSUPPORTED", "eocube gen is not implemented yet");
+        let workers: number | undefined;
+        if (opts.workers !== undefined) {
+          workers = Number(opts.workers);
+          if (!Number.isInteger(workers) || workers < 0) {
+            throw new EocubeError("INVALID_ARGUMENT", `--workers must be a non-negative integer, got ${opts.workers}`, { field: "--workers" });
+          }
+        }
+        const req = await loadGenRequest(request, { inputs, output: opts.output, replace: opts.replace ? true : undefined });
+        if (opts.info) {
+          const info = await genInfo(req);
+          if (opts.json) printJson(info);
+          else process.stdout.write(formatInfo(info));
+          return;
+        }
+        const tty = !opts.json && process.stderr.isTTY;
+        const onProgress = (p: GenProgress) => {
+          if (opts.json) process.stdout.write(JSON.stringify({ event: "progress", ...p }) + "\n");
+          else if (tty) process.stderr.write(`\r${bar(p)}`);
+        };
+        const result = await runGen(req, { workers, onProgress });
+        if (tty) process.stderr.write("\n");
+        if (opts.json) {
+          process.stdout.write(JSON.stringify({ event: "done", output: result.info.output, bytes_written: result.bytes_written, seconds: result.seconds, chunks: result.info.chunks }) + "\n");
+        } else {
+          process.stdout.write(`wrote ${result.info.output}: ${result.info.variables.length} variables, ${result.info.chunks} chunks, ${fmtBytes(result.bytes_written)} in ${result.seconds.toFixed(1)} s\n`);
+        }
       });
     });
+}
+
+function bar(p: GenProgress): string {
+  const width = 30;
+  const f = p.total ? p.done / p.total : 1;
+  const full = Math.round(f * width);
+  return `[${"#".repeat(full)}${".".repeat(width - full)}] ${p.done}/${p.total} tasks ${fmtBytes(p.bytes)} ${p.elapsed_s.toFixed(1)} s`;
+}
+
+/** Bytes with a binary unit (`1.5 MiB`). */
+export function fmtBytes(n: number): string {
+  const units = ["B", "KiB", "MiB", "GiB", "TiB"];
+  let i = 0;
+  while (n >= 1024 && i < units.length - 1) {
+    n /= 1024;
+    i++;
+  }
+  return `${i ? n.toFixed(1) : n} ${units[i]}`;
+}
+
+/** The human form of `--info`. */
+export function formatInfo(info: GenInfo): string {
+  const g = info.grid;
+  const lines = [
+    `target grid: ${g.crs}, ${g.width} × ${g.height} pixels (${g.x_dim} × ${g.y_dim}), resolution ${g.spatial_res.map((r) => Number(r.toPrecision(8))).join(" × ")}`,
+    `bbox:        [${g.bbox.map((v) => Number(v.toPrecision(10))).join(", ")}]`,
+    `dims:        ${Object.entries(info.dims).map(([k, v]) => `${k}=${v}`).join(", ")}`,
+  ];
+  if (info.time) lines.push(`time:        ${info.time.start} … ${info.time.end} (${info.time.steps} steps)`);
+  lines.push(`inputs:      ${info.inputs}`);
+  lines.push("variables:");
+  for (const v of info.variables) lines.push(`  ${v.name.padEnd(20)} ${v.dtype.padEnd(8)} (${v.dims.join(", ")}) [${v.shape.join(", ")}] chunks [${v.chunks.join(", ")}]`);
+  lines.push(`chunks:      ${info.chunks} in ${info.tasks} tasks`);
+  lines.push(`estimated:   ${fmtBytes(info.estimated_bytes)} uncompressed`);
+  lines.push(`output:      ${info.output}`);
+  return lines.join("\n") + "\n";
 }

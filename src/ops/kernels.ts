@@ -155,7 +155,8 @@ export function bilinearMap(map: PixelMap, win: Window, srcH: number, srcW: numb
 
 /**
  * Bilinear interpolation of one 2-D slice; NaN neighbours and neighbours outside the source are
- * left out and the weights renormalised (as gdalwarp does with nodata).
+ * left out and the weights renormalised, and a target pixel whose centre falls in a NaN source
+ * pixel stays NaN (both as gdalwarp does with nodata), so values do not bleed over coasts.
  */
 export function applyBilinear(bm: BilinearMap, ww: number, src: NumArray, srcOff: number, out: NumArray, outOff: number, fill: number): void {
   const { base, fx, fy, flags } = bm;
@@ -169,6 +170,13 @@ export function applyBilinear(bm: BilinearMap, ww: number, src: NumArray, srcOff
     const ax = fx[p]!;
     const ay = fy[p]!;
     const o = srcOff + base[p]!;
+    // the source pixel holding the target centre must be valid
+    const centre = o + (ay >= 0.5 ? ww : 0) + (ax >= 0.5 ? 1 : 0);
+    const cv = src[centre]!;
+    if (cv !== cv) {
+      out[outOff + p] = fill;
+      continue;
+    }
     let sum = 0;
     let wsum = 0;
     let s: number;

@@ -1,0 +1,109 @@
+// `eocube level`: write xcube's multi-level format (`.zlevels`, `0.zarr`…`N.zarr`, optional `0.link`).
+// Layout as xcube writes it: xcube/core/mldataset/fs.py (FsMultiLevelDataset), `.zlevels` = {version, num_levels, …}.
+import { rename, rm, writeFile } from "node:fs/promises";
+import { existsSync } from "node:fs";
+import { basename, dirname, resolve } from "node:path";
+import { decodeCF } from "../core/cf.js";
+import { EocubeError } from "../core/errors.js";
+import { readGridMapping } from "../core/gridmapping-read.js";
+import { writeDataset } from "../formats/zarr/writer.js";
+import { FileFileSystem } from "../fs/file.js";
+import { coarsen, numLevelsFor, type LevelAgg } from "../ops/levels.js";
+import { rechunk } from "../ops/rechunk.js";
+import { openDataset } from "../stores/open.js";
+
+/** Options of {@link writeLevels}. */
+export interface WriteLevelsOptions {
+  /** Tile size in pixels, `[width, height]` (default 256 × 256). */
+  tileSize?: [number, number];
+  /** Aggregation of coarser levels (default `first`, like xcube; integers/flags always `first`). */
+  agg?: LevelAgg;
+  /** Number of levels (default: until the coarsest level fits in one tile). */
+  numLevels?: number;
+  /** Write `0.link` naming the input instead of copying level 0 (the input must be a Zarr store). */
+  link?: boolean;
+  /** Replace an existing output (default false → ALREADY_EXISTS). */
+  replace?: boolean;
+  /** Called after each level is written. */
+  onLevel?: (level: number, numLevels: number) => void;
+  signal?: AbortSignal;
+}
+
+/** What {@link writeLevels} reports. */
+export interface LevelsResult {
+  output: string;
+  num_levels: number;
+  tile_size: [number, number];
+  levels: Array<{ level: number; width: number; height: number }>;
+}
+
+/**
+ * Writes a multi-level pyramid of `input` (any path or URL `openDataset` opens) to the local
+ * folder `output` (`*.levels`): level 0 at full resolution (or `0.link` with the input's absolute
+ * path), level i downsampled by 2^i with `agg`, each level a consolidated Zarr v2 store chunked
+ * by the tile size, and `.zlevels` written last. Everything goes to a hidden temporary sibling
+ * that is renamed into place only on success.
+ * @throws EocubeError ALREADY_EXISTS (unless replace), INVALID_ARGUMENT (bad tile size, output
+ *   name, link to a non-Zarr input), UNSUPPORTED (no regular grid), plus the input's open errors.
+ */
+export async function writeLevels(input: string, output: string, options: WriteLevelsOptions = {}): Promise<LevelsResult> {
+  const out = resolve(output.replace(/\/+$/, ""));
+  if (!/\.levels$/.test(out)) {
+    throw new EocubeError("INVALID_ARGUMENT", `the output ${output} must end in .levels`, { field: "-o", hint: "e.g. -o cube.levels" });
+  }
+  const [tw, th] = options.tileSize ?? [256, 256];
+  if (!(Number.isInteger(tw) && tw > 0 && Number.isInteger(th) && th > 0)) {
+    throw new EocubeError("INVALID_ARGUMENT", `--tile-size must be positive integers, got ${tw}×${th}`, { field: "--tile-size" });
+  }
+  if (existsSync(out) && !options.replace) {
+    throw new EocubeError("ALREADY_EXISTS", `${out} exists`, { path: out, hint: "pass --replace to overwrite it" });
+  }
+  const raw = await openDataset(input, { signal: options.signal });
+  try {
+    const ds = decodeCF(raw);
+    const gm = await readGridMapping(ds, { signal: options.signal });
+    if (!gm) throw new EocubeError("UNSUPPORTED", `${input} has no regular x/y grid to build levels from`, { path: input });
+    const n = options.numLevels ?? numLevelsFor(gm.height, gm.width, th, tw);
+    if (!(Number.isInteger(n) && n >= 1)) throw new EocubeError("INVALID_ARGUMENT", `--num-levels must be a positive integer, got ${n}`, { field: "--num-levels" });
+    const parent = dirname(out);
+    const tmpName = `.${basename(out)}.tmp-${process.pid}-${Date.now().toString(36)}`;
+    const fs = new FileFileSystem(parent);
+    const chunks = { [gm.yDim]: th, [gm.xDim]: tw, time: 1 };
+    const level0 = rechunk(ds, chunks);
+    const levels: LevelsResult["levels"] = [];
+    try {
+      if (options.link) {
+        if (!/\.zarr\/?$/.test(input) || /^[a-z0-9]+:\/\//i.test(input)) {
+          throw new EocubeError("INVALID_ARGUMENT", "--link needs a local Zarr input", { field: "--link", hint: "omit --link to copy level 0" });
+        }
+        await fs.put(`${tmpName}/0.link`, new TextEncoder().encode(resolve(input)));
+      } else {
+        await writeDataset(level0, fs, `${tmpName}/0.zarr`, { signal: options.signal });
+      }
+      levels.push({ level: 0, width: gm.width, height: gm.height });
+      options.onLevel?.(0, n);
+      for (let i = 1; i < n; i++) {
+        const lv = await coarsen(ds, 2 ** i, { agg: options.agg ?? "first", tileSize: [th, tw], signal: options.signal });
+        await writeDataset(rechunk(lv, chunks), fs, `${tmpName}/${i}.zarr`, { signal: options.signal });
+        levels.push({ level: i, width: Math.ceil(gm.width / 2 ** i), height: Math.ceil(gm.height / 2 ** i) });
+        options.onLevel?.(i, n);
+      }
+      const zlevels = {
+        version: "1.0",
+        num_levels: n,
+        tile_size: [tw, th],
+        use_saved_levels: true,
+        agg_methods: Object.fromEntries(Object.keys(ds.data_vars).map((k) => [k, options.agg ?? "first"])),
+      };
+      await writeFile(fs.resolve(`${tmpName}/.zlevels`), JSON.stringify(zlevels, null, 2));
+      if (existsSync(out)) await rm(out, { recursive: true, force: true });
+      await rename(fs.resolve(tmpName), out);
+    } catch (err) {
+      await rm(fs.resolve(tmpName), { recursive: true, force: true }).catch(() => undefined);
+      throw err;
+    }
+    return { output: out, num_levels: n, tile_size: [tw, th], levels };
+  } finally {
+    await raw.close().catch(() => undefined);
+  }
+}
