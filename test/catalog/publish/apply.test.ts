@@ -1,4 +1,4 @@
-import { chmod, readFile, writeFile, mkdtemp, mkdir } from "node:fs/promises";
+import { chmod, readFile, readdir, writeFile, mkdtemp, mkdir } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -147,6 +147,21 @@ describe("applyPlan", () => {
     for (const p of ["../x.json", "/etc/x", "a/../../x", ".git/config", "a\\b"]) {
       await expectError(applyPlan({ collectionId: "x", files: [{ path: p, action: "create", content: "" }], warnings: [] }, repo, { validate: okValidator }), "UNSAFE_ID", /safe/);
     }
+  });
+
+  it("commits as eocube when no git identity is configured, without writing any config", async () => {
+    const repo = await sampleCatalogRepo();
+    const home = await mkdtemp(join(tmpdir(), "eocube-home-"));
+    const saved = { HOME: process.env.HOME, GIT_CONFIG_GLOBAL: process.env.GIT_CONFIG_GLOBAL, GIT_CONFIG_NOSYSTEM: process.env.GIT_CONFIG_NOSYSTEM };
+    Object.assign(process.env, { HOME: home, GIT_CONFIG_GLOBAL: join(home, "no-gitconfig"), GIT_CONFIG_NOSYSTEM: "1" });
+    try {
+      await applyPlan(await samplePlan(repo), repo, { now: NOW, validate: okValidator });
+    } finally {
+      for (const [k, v] of Object.entries(saved)) if (v === undefined) delete process.env[k]; else process.env[k] = v;
+    }
+    expect(git(repo, "log", "-1", "--format=%an <%ae>").trim()).toBe("eocube <eocube@users.noreply.github.com>");
+    expect(git(repo, "config", "--list", "--local")).not.toMatch(/user\./);
+    expect(await readdir(home)).toEqual([]);
   });
 
   it("works on a detached HEAD and returns to it on failure", async () => {
