@@ -1,13 +1,5 @@
 // FileSystem over an S3 bucket prefix (AWS S3 or any S3-compatible endpoint), via @aws-sdk/client-s3.
-import {
-  DeleteObjectsCommand,
-  GetObjectCommand,
-  HeadObjectCommand,
-  ListObjectsV2Command,
-  PutObjectCommand,
-  S3Client,
-  type S3ClientConfig,
-} from "@aws-sdk/client-s3";
+import type { S3Client, S3ClientConfig } from "@aws-sdk/client-s3";
 import { EocubeError, throwIfAborted } from "../core/errors.js";
 import type { ReadOptions } from "../core/variable.js";
 import type { FileSystem } from "./types.js";
@@ -47,7 +39,8 @@ export class S3FileSystem implements FileSystem {
   readonly root: string;
   readonly bucket: string;
   readonly prefix: string;
-  readonly client: S3Client;
+  readonly #config: S3ClientConfig;
+  #sdk?: Promise<{ client: S3Client; sdk: typeof import("@aws-sdk/client-s3") }>;
   readonly #timeoutMs: number;
 
   /** @param bucket bucket name. */
@@ -79,7 +72,17 @@ export class S3FileSystem implements FileSystem {
         ...(options.token ? { sessionToken: options.token } : {}),
       };
     }
-    this.client = new S3Client(config);
+    this.#config = config;
+  }
+
+  /** The SDK client, created on first use (the SDK is loaded lazily: it costs ~0.3 s to import). */
+  async client(): Promise<S3Client> {
+    return (await this.#load()).client;
+  }
+
+  #load(): Promise<{ client: S3Client; sdk: typeof import("@aws-sdk/client-s3") }> {
+    this.#sdk ??= import("@aws-sdk/client-s3").then((sdk) => ({ sdk, client: new sdk.S3Client(this.#config) }));
+    return this.#sdk;
   }
 
   /** The object key of a relative key. */
@@ -121,7 +124,7 @@ export class S3FileSystem implements FileSystem {
   }
 
   async put(key: string, data: Uint8Array, options?: ReadOptions): Promise<void> {
-    await this.#call(key, (abortSignal) => this.client.send(new PutObjectCommand({ Bucket: this.bucket, Key: this.objectKey(key), Body: data }), { abortSignal }), options);
+    await this.#call(key, (abortSignal, c, sdk) => c.send(new sdk.PutObjectCommand({ Bucket: this.bucket, Key: this.objectKey(key), Body: data }), { abortSignal }), options);
   }
 
   async list(prefix: string, options?: ReadOptions): Promise<string[]> {
@@ -130,7 +133,7 @@ export class S3FileSystem implements FileSystem {
     const out = new Set<string>();
     let token: string | undefined;
     do {
-      const res = await this.#call(prefix, (abortSignal) => this.client.send(new ListObjectsV2Command({ Bucket: this.bucket, Prefix: full, Delimiter: "/", ContinuationToken: token }), { abortSignal }), options);
+      const res = await this.#call(prefix, (abortSignal, c, sdk) => c.send(new sdk.ListObjectsV2Command({ Bucket: this.bucket, Prefix: full, Delimiter: "/", ContinuationToken: token }), { abortSignal }), options);
       for (const c of res.CommonPrefixes ?? []) if (c.Prefix) out.add(c.Prefix.slice(full.length));
       for (const o of res.Contents ?? []) if (o.Key && o.Key !== full) out.add(o.Key.slice(full.length));
       token = res.IsTruncated ? res.NextContinuationToken : undefined;
@@ -143,13 +146,13 @@ export class S3FileSystem implements FileSystem {
     const keys = new Set<string>([k]);
     let token: string | undefined;
     do {
-      const res = await this.#call(key, (abortSignal) => this.client.send(new ListObjectsV2Command({ Bucket: this.bucket, Prefix: `${k}/`, ContinuationToken: token }), { abortSignal }), options);
+      const res = await this.#call(key, (abortSignal, c, sdk) => c.send(new sdk.ListObjectsV2Command({ Bucket: this.bucket, Prefix: `${k}/`, ContinuationToken: token }), { abortSignal }), options);
       for (const o of res.Contents ?? []) if (o.Key) keys.add(o.Key);
       token = res.IsTruncated ? res.NextContinuationToken : undefined;
     } while (token);
     const all = [...keys];
     for (let i = 0; i < all.length; i += 1000) {
-      await this.#call(key, (abortSignal) => this.client.send(new DeleteObjectsCommand({
+      await this.#call(key, (abortSignal, c, sdk) => c.send(new sdk.DeleteObjectsCommand({
           Bucket: this.bucket,
           Delete: { Objects: all.slice(i, i + 1000).map((Key) => ({ Key })), Quiet: true },
         }), { abortSignal }), options);
@@ -158,11 +161,11 @@ export class S3FileSystem implements FileSystem {
 
   async exists(key: string, options?: ReadOptions): Promise<boolean> {
     if (key.endsWith("/")) {
-      const res = await this.#call(key, (abortSignal) => this.client.send(new ListObjectsV2Command({ Bucket: this.bucket, Prefix: this.objectKey(key), Delimiter: "/" }), { abortSignal }), options);
+      const res = await this.#call(key, (abortSignal, c, sdk) => c.send(new sdk.ListObjectsV2Command({ Bucket: this.bucket, Prefix: this.objectKey(key), Delimiter: "/" }), { abortSignal }), options);
       return (res.Contents?.length ?? 0) + (res.CommonPrefixes?.length ?? 0) > 0;
     }
     try {
-      await this.#call(key, (abortSignal) => this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: this.objectKey(key) }), { abortSignal }), options);
+      await this.#call(key, (abortSignal, c, sdk) => c.send(new sdk.HeadObjectCommand({ Bucket: this.bucket, Key: this.objectKey(key) }), { abortSignal }), options);
       return true;
     } catch (err) {
       if (err instanceof EocubeError && err.code === "NOT_FOUND") return false;
@@ -173,8 +176,8 @@ export class S3FileSystem implements FileSystem {
   async #getObject(key: string, range: string | undefined, options?: ReadOptions): Promise<{ bytes: Uint8Array; contentRange?: string }> {
     return this.#call(
       key,
-      async (abortSignal) => {
-        const r = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: this.objectKey(key), Range: range }), { abortSignal });
+      async (abortSignal, c, sdk) => {
+        const r = await c.send(new sdk.GetObjectCommand({ Bucket: this.bucket, Key: this.objectKey(key), Range: range }), { abortSignal });
         return { bytes: r.Body ? await r.Body.transformToByteArray() : new Uint8Array(0), contentRange: r.ContentRange };
       },
       options,
@@ -182,13 +185,18 @@ export class S3FileSystem implements FileSystem {
   }
 
   /** Runs one SDK call with the timeout, mapping SDK errors to EocubeErrors naming `s3://bucket/key`. */
-  async #call<R>(key: string, call: (abortSignal: AbortSignal) => Promise<R>, options?: ReadOptions): Promise<R> {
+  async #call<R>(
+    key: string,
+    call: (abortSignal: AbortSignal, client: S3Client, sdk: typeof import("@aws-sdk/client-s3")) => Promise<R>,
+    options?: ReadOptions,
+  ): Promise<R> {
     throwIfAborted(options?.signal);
+    const { client, sdk } = await this.#load();
     const timeout = AbortSignal.timeout(this.#timeoutMs);
     const abortSignal = options?.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
     const shown = `s3://${this.bucket}/${this.objectKey(key)}`;
     try {
-      return await call(abortSignal);
+      return await call(abortSignal, client, sdk);
     } catch (err) {
       throwIfAborted(options?.signal);
       throw s3Error(err, shown, timeout.aborted, this.#timeoutMs);

@@ -1,0 +1,67 @@
+// Benchmark `read`: from the Zarr cube (blosc-lz4, chunks 1×250×250), a point time series (all 5 steps at one
+// pixel) and a full 2-D slice (1000×2000 float64) with eocube beside xarray+zarr, alternating, medians.
+// Both sides have the dataset open already; only the reads are timed. Goal (issue 2): within 1.5× of xarray.
+import { fileURLToPath } from "node:url";
+import { openDataset } from "../src/stores/open.js";
+import { median, startXarrayPeer } from "./lib/xarray-peer.js";
+
+const CUBE = fileURLToPath(new URL("../../shared/data/zarr/cube-1-250-250.zarr", import.meta.url));
+const REPEATS = 7;
+const VAR = "conc_chl";
+
+/** Runs the workload; see the file comment. */
+export async function run(): Promise<{ name: string; rows: Array<Record<string, string | number>>; notes?: string }> {
+  const peer = await startXarrayPeer();
+  const ds = await openDataset(CUBE);
+  const v = ds.data_vars[VAR]!;
+  await peer.send({ op: "open", path: CUBE });
+  const points: [number, number][] = [[500, 1000], [10, 20], [999, 1999], [250, 250], [731, 1234], [120, 1800], [640, 77]];
+  const cases: { name: string; eocube: (i: number) => Promise<unknown>; xarray: (i: number) => Record<string, unknown> }[] = [
+    {
+      name: `point time series ${VAR}[:, lat, lon] (5 values, 5 chunks)`,
+      eocube: (i) => v.read([null, points[i % points.length]![0], points[i % points.length]![1]]),
+      xarray: (i) => ({ op: "point", var: VAR, lat: points[i % points.length]![0], lon: points[i % points.length]![1] }),
+    },
+    {
+      name: `2-D slice ${VAR}[t, :, :] (1000×2000, 32 chunks)`,
+      eocube: (i) => v.read([i % 5]),
+      xarray: (i) => ({ op: "slice", var: VAR, time: i % 5 }),
+    },
+  ];
+  const rows: Array<Record<string, string | number>> = [];
+  try {
+    for (const c of cases) {
+      await c.eocube(0);
+      await peer.send(c.xarray(0));
+      const eo: number[] = [];
+      const xa: number[] = [];
+      for (let i = 0; i < REPEATS; i++) {
+        const t0 = performance.now();
+        await c.eocube(i);
+        eo.push(performance.now() - t0);
+        xa.push((await peer.send(c.xarray(i))).ms);
+      }
+      const e = median(eo);
+      const x = median(xa);
+      rows.push({
+        read: c.name,
+        "eocube ms": Number(e.toFixed(1)),
+        "xarray+zarr ms": Number(x.toFixed(1)),
+        "eocube / xarray": `${(e / x).toFixed(2)}`,
+      });
+    }
+  } finally {
+    peer.close();
+    await ds.close();
+  }
+  return {
+    name: "read",
+    rows,
+    notes: [
+      `Median of ${REPEATS} alternating runs after one warm-up; different pixels / time steps per run (no chunk cache on either side).`,
+      `eocube: \`openDataset(cube).data_vars.${VAR}.read(selection)\` (zarrita + blosc through the file FileSystem).`,
+      `xarray ${peer.version} + zarr: \`ds.${VAR}.isel(...).values\` on \`xr.open_dataset(cube, engine="zarr")\`.`,
+      "Goal: eocube / xarray ≤ 1.5.",
+    ].join("\n"),
+  };
+}
