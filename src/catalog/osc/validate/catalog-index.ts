@@ -3,6 +3,9 @@
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join, resolve, sep } from "node:path";
 
+/** The URL prefix the OSC publishes under; hrefs starting with it are read as catalog-relative. */
+const OSC_PREFIX = "https://esa-earthcode.github.io/open-science-catalog-metadata/";
+
 /** A parsed document, or the reason it could not be parsed. */
 export type Doc = { ok: true; json: unknown } | { ok: false; error: string };
 
@@ -22,6 +25,7 @@ export class CatalogIndex {
   private readonly titles = new Map<string, string | null>();
   private readonly existsCache = new Map<string, boolean>();
   private readonly dirCache = new Map<string, string[]>();
+  private readonly resolveCache = new Map<string, string>();
 
   constructor(root: string) {
     this.root = resolve(root);
@@ -32,6 +36,20 @@ export class CatalogIndex {
     }
     this.files.sort();
     this.fileSet = new Set(this.files);
+  }
+
+  /**
+   * The absolute path a link href points to from `folder` (hrefs under the OSC publication URL count as
+   * relative to the catalog root, as in the OSC CI); cached, since catalogs repeat the same hrefs.
+   */
+  resolveHref(folder: string, href: string): string {
+    const key = folder + "\u0000" + href;
+    let r = this.resolveCache.get(key);
+    if (r === undefined) {
+      r = resolve(folder, href.startsWith(OSC_PREFIX) ? href.slice(OSC_PREFIX.length) : href);
+      this.resolveCache.set(key, r);
+    }
+    return r;
   }
 
   /** The path relative to the root, '/'-separated. */

@@ -61,8 +61,7 @@ export class OscRules {
 
   /** Resolves a link href against the file's folder (hrefs under {@link OSC_LINK_PREFIX} count as relative). */
   resolve(href: string): string {
-    if (href.startsWith(OSC_LINK_PREFIX)) href = href.slice(OSC_LINK_PREFIX.length);
-    return resolvePath(this.folder, href);
+    return this.index.resolveHref(this.folder, href);
   }
 
   /** The root catalog: type, id `osc`, title, root link to itself, no parent, the seven sub-catalogs as children. */
