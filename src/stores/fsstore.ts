@@ -4,6 +4,7 @@ import { EocubeError, isEocubeError, throwIfAborted } from "../core/errors.js";
 import type { ReadOptions } from "../core/variable.js";
 import { displayPath, openFormatDataset } from "../formats/open.js";
 import { formatFromPath } from "../formats/registry.js";
+import { writeDataset } from "../formats/zarr/writer.js";
 import type { FileSystem } from "../fs/types.js";
 import { describeDatasetObject, gridMappingOf } from "./descriptor.js";
 import { validateParams } from "./params.js";
@@ -198,18 +199,9 @@ export class FsDataStore implements MutableDataStore {
         });
       }
     }
-    const writeDataset = await loadZarrWriter();
-    // Write beside the target, then swap, so a failure never leaves a half-written dataset under `id`.
-    const tmp = `${id.replace(/\.zarr$/, "")}.tmp-${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}.zarr`;
-    try {
-      await writeDataset(data, this.fs, tmp, options);
-      if (await this.fs.exists(`${id}/`, options)) await this.fs.delete(`${id}/`, options);
-      await copyTree(this.fs, tmp, id, options);
-    } catch (err) {
-      await this.fs.delete(`${tmp}/`).catch(() => undefined);
-      throw err;
-    }
-    await this.fs.delete(`${tmp}/`, options);
+    // The writer writes into a hidden temporary store, consolidated metadata last, then moves it into
+    // place (replacing the old one only then), so a failure never leaves a half-written dataset under `id`.
+    await writeDataset(data, this.fs, id, { replace: options.replace, signal: options.signal });
     return id;
   }
 
@@ -227,29 +219,5 @@ export class FsDataStore implements MutableDataStore {
     if (this.#readOnly) {
       throw new EocubeError("READ_ONLY", `the ${this.storeId} store at ${this.root} is read-only`, { path: displayPath(this.fs, id) });
     }
-  }
-}
-
-type WriteDatasetFn = (ds: Dataset, fs: FileSystem, path: string, options?: ReadOptions) => Promise<unknown>;
-
-/** The Zarr writer (formats/zarr/writer.ts). @throws UNSUPPORTED while it is not available. */
-async function loadZarrWriter(): Promise<WriteDatasetFn> {
-  const spec = "../formats/zarr/writer.js";
-  try {
-    const mod = (await import(/* @vite-ignore */ spec)) as { writeDataset?: WriteDatasetFn };
-    if (mod.writeDataset) return mod.writeDataset;
-  } catch {
-    // not there yet
-  }
-  throw new EocubeError("UNSUPPORTED", "writing datasets needs the Zarr writer, which is not available in this build");
-}
-
-/** Copies every object under `from/` to `to/` on the same file system. */
-async function copyTree(fs: FileSystem, from: string, to: string, options?: ReadOptions): Promise<void> {
-  for (const e of await fs.list(from, options)) {
-    const src = `${from}/${e.replace(/\/$/, "")}`;
-    const dst = `${to}/${e.replace(/\/$/, "")}`;
-    if (e.endsWith("/")) await copyTree(fs, src, dst, options);
-    else await fs.put(dst, (await fs.get(src, options))!, options);
   }
 }

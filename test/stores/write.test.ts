@@ -1,0 +1,65 @@
+// MutableDataStore.writeData/deleteData on the memory and file stores: a real subset of the Zarr cube
+// written with the Zarr writer, read back through the same store, replace/ALREADY_EXISTS, delete.
+import { mkdtemp, readdir, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { newDataStore, openDataset, type MutableDataStore } from "../../src/stores/index.js";
+import { ZARR_CUBE } from "../helpers/paths.js";
+
+const OPEN = { variable_names: ["conc_chl", "kd489"], bbox: [1, 51, 1.5, 51.5] as [number, number, number, number], time_range: ["2017-01-20", null] as [string, null] };
+let dir: string;
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), "eocube-write-"));
+});
+afterAll(async () => rm(dir, { recursive: true, force: true }));
+
+async function roundTrip(store: MutableDataStore): Promise<void> {
+  const src = await openDataset(ZARR_CUBE, { openParams: OPEN });
+  expect(await store.writeData(src, "sub/cube.zarr")).toBe("sub/cube.zarr");
+  expect(await store.listDataIds()).toEqual(["sub/cube.zarr"]);
+  const d = await store.describeData("sub/cube.zarr");
+  expect(d.dims).toMatchObject({ time: 4, lat: 200, lon: 200 });
+  expect(Object.keys(d.data_vars)).toEqual(["conc_chl", "kd489"]);
+  expect(d.bbox).toEqual([1, 51, 1.5, 51.5]);
+  expect(d.time_range![0]).toBe("2017-01-25T09:35:51.060Z");
+  const back = await store.openData("sub/cube.zarr");
+  const a = await back.data_vars.conc_chl!.read([2]);
+  const b = await src.data_vars.conc_chl!.read([2]);
+  expect(Array.from(a.data as Float64Array)).toEqual(Array.from(b.data as Float64Array));
+  await back.close();
+
+  await expect(store.writeData(src, "sub/cube.zarr")).rejects.toMatchObject({ code: "ALREADY_EXISTS" });
+  const only = await openDataset(ZARR_CUBE, { openParams: { ...OPEN, variable_names: ["kd489"] } });
+  await store.writeData(only, "sub/cube.zarr", { replace: true });
+  expect(Object.keys((await store.describeData("sub/cube.zarr")).data_vars)).toEqual(["kd489"]);
+  await expect(store.writeData(src, "../escape.zarr")).rejects.toMatchObject({ code: "UNSAFE_ID" });
+  await expect(store.writeData(src, "cube.nc")).rejects.toMatchObject({ code: "INVALID_ARGUMENT" });
+
+  await store.deleteData("sub/cube.zarr");
+  expect(await store.hasData("sub/cube.zarr")).toBe(false);
+  await expect(store.deleteData("sub/cube.zarr")).rejects.toMatchObject({ code: "NOT_FOUND" });
+  await src.close();
+  await only.close();
+}
+
+describe("writeData / deleteData", () => {
+  it("round-trips a cube subset through the memory store (shared by root id)", async () => {
+    await roundTrip(newDataStore("memory", { root: "write-test" }));
+  });
+
+  it("round-trips a cube subset through the file store and leaves no temporary folders", async () => {
+    await roundTrip(newDataStore("file", { root: dir }));
+    expect(await readdir(join(dir, "sub")).catch(() => [])).toEqual([]);
+  });
+
+  it("sees memory data through openDataset(memory://…)", async () => {
+    const store = newDataStore("memory", { root: "shared-id" });
+    const src = await openDataset(ZARR_CUBE, { openParams: { variable_names: ["kd489"], bbox: [2, 51, 2.25, 51.25] } });
+    await store.writeData(src, "k.zarr");
+    const ds = await openDataset("memory://shared-id/k.zarr");
+    expect(ds.data_vars.kd489!.shape).toEqual([5, 100, 100]);
+    await ds.close();
+    await src.close();
+  });
+});
