@@ -133,3 +133,19 @@ describe("validateCatalog options", () => {
     expect(report.summary).toEqual({ files: 36, valid: 36, invalid: 0, warnings: 0 });
   });
 });
+
+describe("broken files", () => {
+  it("a product without links: the schema errors, then the CI's rules stop on the missing links (one error, as in the CI)", async () => {
+    const dir = copySample();
+    const file = join(dir, "products/polaris/collection.json");
+    const product = JSON.parse(readFileSync(file, "utf8"));
+    delete product.links;
+    writeFileSync(file, JSON.stringify(product, null, 2));
+    const report = await validateCatalog(dir);
+    const f = report.files.find((x) => x.file === "products/polaris/collection.json")!;
+    expect(f.valid).toBe(false);
+    expect(f.errors.find((e) => e.section === "Collection")?.message).toBe("must have required property 'links' (missing property: links), for schema #/required");
+    const custom = f.errors.filter((e) => e.section === "Custom");
+    expect(custom).toEqual([{ section: "Custom", message: "this.data.links is not iterable", rule: "rule-crashed", hint: expect.stringMatching(/schema errors first/) }]);
+  });
+});
