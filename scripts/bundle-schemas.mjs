@@ -35,6 +35,9 @@ for (const folder of ["osc-validation", "stac-spec", "stac-extensions", "geojson
 // Extra released versions of the extensions (never overwrite the CI's copies).
 const extSrc = join(dataSchemas, "stac-extensions");
 if (existsSync(extSrc)) cpSync(extSrc, join(tmp, "stac-extensions"), { recursive: true, force: false, errorOnExist: false });
+// Schemas that ../shared lacks, kept in this repository (see scripts/schemas-extra/README.md); never over the CI's copies.
+const extra = join(repo, "scripts", "schemas-extra", "stac-extensions");
+if (existsSync(extra)) cpSync(extra, join(tmp, "stac-extensions"), { recursive: true, force: false, errorOnExist: false });
 const beta = join(dataSchemas, "stacspec", "v1.1.0-beta.1");
 if (existsSync(beta)) cpSync(beta, join(tmp, "stac-spec", "v1.1.0-beta.1"), { recursive: true });
 
@@ -71,6 +74,7 @@ Written by \`scripts/bundle-schemas.mjs\` (do not edit by hand; re-run the scrip
 | \`stac-spec/v1.1.0/\` | https://schemas.stacspec.org/v1.1.0/ | ${provenance["stac-spec/v1.1.0"] ?? ""} | Apache-2.0 |
 | \`stac-spec/v1.1.0-beta.1/\` | https://schemas.stacspec.org/v1.1.0-beta.1/ | radiantearth/stac-spec master@2e6947df | Apache-2.0 |
 | \`stac-extensions/\` | https://stac-extensions.github.io/ | ${provenance["stac-extensions"] ?? ""}; extra released tags of cf, themes, contacts, datacube | Apache-2.0 |
+| \`stac-extensions/file/v2.1.0/\` | https://stac-extensions.github.io/file/v2.1.0/schema.json | eocube's stand-in written from the extension's README field table (scripts/schemas-extra/README.md), not the upstream file | MIT (eocube) |
 | \`geojson/\` | https://geojson.org/schema/ | ${provenance["geojson"] ?? "geojson/schema"} | MIT |
 | \`proj/\` | https://proj.org/schemas/ | ${provenance["proj"] ?? "offline stub"} | (stub, no content) |
 

@@ -1,0 +1,239 @@
+// Builds one STAC Item of a PRR collection from its resolved config: assets (read through the stores),
+// extents, datacube and projection fields, file size and checksum.
+import { stat } from "node:fs/promises";
+import { basename, relative, sep } from "node:path";
+import { EocubeError, isEocubeError, throwIfAborted } from "../../core/errors.js";
+import type { BBox } from "../../core/gridmapping.js";
+import { formatFromPath } from "../../formats/registry.js";
+import { fileInfo } from "./checksum.js";
+import type { ResolvedAsset, ResolvedItem } from "./config.js";
+import { EXT, PRR_STAC_VERSION, mediaTypeFromName } from "./constants.js";
+import { extractDataset, type DataExtraction } from "./extract.js";
+
+/** A warning about one asset or item (never fatal). */
+export interface PrrWarning {
+  /** Item id. */
+  item: string;
+  /** Asset key, when the warning concerns one asset. */
+  asset?: string;
+  message: string;
+}
+
+/** One built item, before links are added. */
+export interface BuiltItem {
+  item: Record<string, unknown>;
+  bbox?: BBox;
+  time?: [string, string];
+  /** Data variables of its data assets. */
+  variables: Record<string, Record<string, unknown>>;
+}
+
+/** Options of {@link buildItem}. */
+export interface BuildItemOptions {
+  /** The folder the collection is written to (absolute); asset hrefs are relative to the item's file when the data lie in its parent folder tree. */
+  outDir: string;
+  signal?: AbortSignal;
+}
+
+const DATA_FORMATS = new Set(["netcdf3", "netcdf4", "geotiff", "zarr", "levels"]);
+
+/** True when `p` lies inside `dir` (or is it). */
+function isInside(p: string, dir: string): boolean {
+  const r = relative(dir, p);
+  return r === "" || (!r.startsWith("..") && !r.startsWith(sep) && !/^[A-Za-z]:/.test(r));
+}
+
+/** `[west, south, east, north]` as a GeoJSON Polygon (MultiPolygon when it crosses the antimeridian). */
+export function bboxGeometry(b: BBox): Record<string, unknown> {
+  const ring = (w: number, s: number, e: number, n: number) => [[w, s], [e, s], [e, n], [w, n], [w, s]];
+  const [w, s, e, n] = b;
+  if (w > e) return { type: "MultiPolygon", coordinates: [[ring(w, s, 180, n)], [ring(-180, s, e, n)]] };
+  return { type: "Polygon", coordinates: [ring(w, s, e, n)] };
+}
+
+/** Union of bboxes (any crossing the antimeridian makes the union −180…180). */
+export function unionBbox(boxes: BBox[]): BBox | undefined {
+  if (boxes.length === 0) return undefined;
+  let [w, s, e, n] = [Infinity, Infinity, -Infinity, -Infinity];
+  for (const b of boxes) {
+    if (b[0] > b[2]) {
+      w = -180;
+      e = 180;
+    } else {
+      w = Math.min(w, b[0]);
+      e = Math.max(e, b[2]);
+    }
+    s = Math.min(s, b[1]);
+    n = Math.max(n, b[3]);
+  }
+  return [w, s, e, n];
+}
+
+/**
+ * Builds the STAC Item (stac_version 1.0.0) of one configured item: each local asset gets `file:size` and
+ * `file:checksum`; data assets (NetCDF, HDF5, GeoTIFF/COG, Zarr) are opened through the stores for bbox,
+ * time, `cube:*` and `proj:*` fields and their media type. Data that cannot be read become plain assets
+ * with a warning. `datetime` follows the data (one instant → `datetime`, a range → `datetime: null` with
+ * `start_datetime`/`end_datetime`), else the item's or the collection's configured time, else `fallbackTime`.
+ * @throws EocubeError NOT_FOUND naming the config field when a local asset does not exist; CANCELLED.
+ */
+export async function buildItem(
+  cfg: ResolvedItem,
+  collection: { id: string; license: string; datetime?: string; file: string },
+  options: BuildItemOptions,
+  warnings: PrrWarning[],
+): Promise<BuiltItem> {
+  const assets: Record<string, Record<string, unknown>> = {};
+  const boxes: BBox[] = [];
+  const times: Array<[string, string]> = [];
+  const extractions: Array<{ key: string; x: DataExtraction }> = [];
+  let usesFile = false;
+  let usesProj = false;
+  for (const a of cfg.assets) {
+    throwIfAborted(options.signal);
+    const asset = await buildAsset(a, cfg, collection.file, options, warnings);
+    if (asset.x) {
+      extractions.push({ key: a.key, x: asset.x });
+      if (asset.x.bbox) boxes.push(asset.x.bbox);
+      if (asset.x.time) times.push(asset.x.time);
+    }
+    if ("file:size" in asset.asset) usesFile = true;
+    if (asset.x?.projection) {
+      Object.assign(asset.asset, asset.x.projection);
+      usesProj = true;
+    }
+    assets[a.key] = asset.asset;
+  }
+  const bbox = unionBbox(boxes);
+  const properties: Record<string, unknown> = {};
+  if (cfg.title) properties.title = cfg.title;
+  if (cfg.description) properties.description = cfg.description;
+  let time: [string, string] | undefined;
+  if (times.length > 0) {
+    time = [times.map((t) => t[0]).sort()[0]!, times.map((t) => t[1]).sort().at(-1)!];
+  } else if (cfg.start_datetime || cfg.end_datetime || cfg.datetime) {
+    const s = iso(cfg.start_datetime ?? cfg.datetime ?? cfg.end_datetime!);
+    const e = iso(cfg.end_datetime ?? cfg.datetime ?? cfg.start_datetime!);
+    time = [s, e];
+  }
+  if (time) setTime(properties, time);
+  else properties.datetime = null; // filled in by the collection builder (see buildCollection)
+  properties.license = cfg.license ?? collection.license;
+  if (cfg.keywords) properties.keywords = cfg.keywords;
+
+  const variables: Record<string, Record<string, unknown>> = {};
+  const extensions: string[] = [];
+  const dataX = extractions.filter((e) => Object.keys(e.x.dimensions).length > 0);
+  if (dataX.length === 1) {
+    properties["cube:dimensions"] = dataX[0]!.x.dimensions;
+    properties["cube:variables"] = dataX[0]!.x.variables;
+    extensions.push(EXT.datacube);
+  } else if (dataX.length > 1) {
+    for (const { key, x } of dataX) {
+      assets[key]!["cube:dimensions"] = x.dimensions;
+      assets[key]!["cube:variables"] = x.variables;
+    }
+    extensions.push(EXT.datacube);
+  }
+  for (const { x } of dataX) for (const name of x.dataVariables) variables[name] ??= x.variables[name]!;
+  if (usesFile) extensions.push(EXT.file);
+  if (usesProj) extensions.push(EXT.projection);
+
+  const item: Record<string, unknown> = {
+    type: "Feature",
+    stac_version: PRR_STAC_VERSION,
+    stac_extensions: extensions,
+    id: cfg.id,
+    geometry: bbox ? bboxGeometry(bbox) : null,
+    ...(bbox ? { bbox } : {}),
+    properties,
+    links: [],
+    assets,
+    collection: collection.id,
+  };
+  return { item, bbox, time, variables };
+}
+
+/** ISO 8601 'Z' text of a configured instant (date-only → midnight UTC). */
+export function iso(text: string): string {
+  const ms = Date.parse(/^\d{4}-\d{2}-\d{2}$/.test(text) ? `${text}T00:00:00Z` : text);
+  if (!Number.isFinite(ms)) throw new EocubeError("INVALID_CONFIG", `${JSON.stringify(text)} is not an ISO 8601 time`, { hint: "write times as 2020-01-31T12:00:00Z" });
+  return new Date(ms).toISOString().replace(/\.000Z$/, "Z");
+}
+
+/** Sets `datetime` (one instant) or `datetime: null` + `start_datetime`/`end_datetime`. */
+export function setTime(properties: Record<string, unknown>, [s, e]: [string, string]): void {
+  delete properties.start_datetime;
+  delete properties.end_datetime;
+  if (s === e) {
+    properties.datetime = s;
+  } else {
+    properties.datetime = null;
+    properties.start_datetime = s;
+    properties.end_datetime = e;
+  }
+}
+
+async function buildAsset(
+  a: ResolvedAsset,
+  item: ResolvedItem,
+  configFile: string,
+  options: BuildItemOptions,
+  warnings: PrrWarning[],
+): Promise<{ asset: Record<string, unknown>; x?: DataExtraction }> {
+  const asset: Record<string, unknown> = {};
+  const name = a.path ?? new URL(a.href!).pathname;
+  let href: string;
+  if (a.path) {
+    const st = await stat(a.path).catch(() => undefined);
+    if (!st) {
+      throw new EocubeError("NOT_FOUND", `${a.field}: ${a.path} does not exist`, {
+        path: configFile,
+        field: `${a.field}.path`,
+        hint: "paths are relative to base_dir (the config file's folder unless set)",
+      });
+    }
+    const itemDir = `${options.outDir}${sep}${item.id}`;
+    href = isInside(a.path, `${options.outDir}${sep}..`) || isInside(a.path, options.outDir)
+      ? relative(itemDir, a.path).split(sep).join("/")
+      : a.path.split(sep).join("/");
+  } else {
+    href = a.href!;
+  }
+  asset.href = href;
+  if (a.title) asset.title = a.title;
+  if (a.description) asset.description = a.description;
+
+  const format = formatFromPath(name);
+  const wantsExtract = a.extract ?? (a.path !== undefined && format !== undefined && DATA_FORMATS.has(format));
+  let x: DataExtraction | undefined;
+  if (wantsExtract) {
+    try {
+      x = await extractDataset(a.path ?? a.href!, { signal: options.signal });
+      for (const w of x.warnings) warnings.push({ item: item.id, asset: a.key, message: w });
+    } catch (err) {
+      if (isEocubeError(err, "CANCELLED")) throw err;
+      const msg = isEocubeError(err) ? err.message : String((err as Error)?.message ?? err);
+      warnings.push({ item: item.id, asset: a.key, message: `cannot read the data (${msg}); written as a plain asset without extents or variables` });
+    }
+  }
+  asset.type = a.type ?? x?.mediaType ?? mediaTypeFromName(basename(name));
+  if (asset.type === undefined) {
+    delete asset.type;
+    warnings.push({ item: item.id, asset: a.key, message: `no media type is known for ${basename(name)}; set assets[].type` });
+  }
+  asset.roles = a.roles ?? defaultRoles(String(asset.type ?? ""), x !== undefined || wantsExtract);
+  if (a.path) {
+    const info = await fileInfo(a.path, options.signal);
+    if (info) Object.assign(asset, info);
+  }
+  return { asset, x };
+}
+
+function defaultRoles(type: string, data: boolean): string[] {
+  if (data) return ["data"];
+  if (type === "application/pdf" || type.startsWith("text/")) return ["documentation"];
+  if (type === "image/png" || type === "image/jpeg") return ["overview"];
+  if (type.includes("json") || type.includes("yaml")) return ["metadata"];
+  return ["data"];
+}

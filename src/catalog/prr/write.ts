@@ -1,0 +1,67 @@
+// Writes a built collection atomically: every file into a temporary sibling folder, then one rename.
+import { randomBytes } from "node:crypto";
+import { mkdir, rename, rm, stat, writeFile } from "node:fs/promises";
+import { basename, dirname, join, resolve } from "node:path";
+import { EocubeError } from "../../core/errors.js";
+
+/** Options of {@link writeAtomically}. */
+export interface WriteAtomicallyOptions {
+  /** Replace an existing output folder [default: false → ALREADY_EXISTS]. */
+  force?: boolean;
+}
+
+/**
+ * Refuses an existing output folder unless `force`.
+ * @throws EocubeError ALREADY_EXISTS naming the folder.
+ */
+export async function checkOutput(outDir: string, options: WriteAtomicallyOptions = {}): Promise<void> {
+  const st = await stat(outDir).catch(() => undefined);
+  if (st && !options.force) {
+    throw new EocubeError("ALREADY_EXISTS", `output ${outDir} exists`, {
+      path: outDir,
+      hint: "choose another output folder, or pass --force to replace it",
+    });
+  }
+  if (st && !st.isDirectory()) {
+    throw new EocubeError("ALREADY_EXISTS", `output ${outDir} exists and is not a folder`, { path: outDir, hint: "remove it or choose another output folder" });
+  }
+}
+
+/**
+ * Writes `files` (relative path → text) into `outDir` so that the folder either appears whole or not at
+ * all: the files go to `<outDir>.tmp-<random>` beside it, which is then renamed to `outDir`. With `force`
+ * an existing `outDir` is first renamed aside and removed only after the new folder is in place (restored
+ * when the rename fails).
+ * @throws EocubeError ALREADY_EXISTS (exists, no force), UNSAFE_ID (a path leaving the folder); I/O errors
+ *   leave no temporary folder behind.
+ */
+export async function writeAtomically(outDir: string, files: Map<string, string>, options: WriteAtomicallyOptions = {}): Promise<void> {
+  const out = resolve(outDir);
+  await checkOutput(out, options);
+  const parent = dirname(out);
+  await mkdir(parent, { recursive: true });
+  const tag = `${process.pid}-${randomBytes(4).toString("hex")}`;
+  const tmp = join(parent, `.${basename(out)}.tmp-${tag}`);
+  try {
+    await mkdir(tmp);
+    for (const [rel, text] of files) {
+      const p = resolve(tmp, rel);
+      if (!p.startsWith(tmp + "/")) throw new EocubeError("UNSAFE_ID", `file ${rel} would be written outside the output folder`, { path: rel });
+      await mkdir(dirname(p), { recursive: true });
+      await writeFile(p, text);
+    }
+    await checkOutput(out, options); // it may have appeared meanwhile
+    const old = join(parent, `.${basename(out)}.old-${tag}`);
+    const hadOld = await stat(out).then(() => true, () => false);
+    if (hadOld) await rename(out, old);
+    try {
+      await rename(tmp, out);
+    } catch (err) {
+      if (hadOld) await rename(old, out).catch(() => undefined);
+      throw err;
+    }
+    if (hadOld) await rm(old, { recursive: true, force: true });
+  } finally {
+    await rm(tmp, { recursive: true, force: true }).catch(() => undefined);
+  }
+}
