@@ -1,12 +1,26 @@
 // Test helper: a real git repository holding a copy of the OSC catalog sample (shared/fixtures/osc-catalog-sample).
 import { execFileSync } from "node:child_process";
-import { cp, mkdtemp } from "node:fs/promises";
+import { cp, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 /** The OSC catalog sample (real files from ESA-EarthCODE/open-science-catalog-metadata). */
 export const SAMPLE_CATALOG = fileURLToPath(new URL("../../../shared/fixtures/osc-catalog-sample/", import.meta.url));
+
+const made: string[] = [];
+
+/** A new temp folder (under the OS temp dir), removed by {@link cleanupTempDirs}. */
+export async function tempDir(prefix: string): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), prefix));
+  made.push(dir);
+  return dir;
+}
+
+/** Removes every folder made by {@link tempDir} and {@link sampleCatalogRepo} in this test file. */
+export async function cleanupTempDirs(): Promise<void> {
+  for (const dir of made.splice(0)) await rm(dir, { recursive: true, force: true });
+}
 
 /** Runs git synchronously in `cwd` with a fixed identity (test-only, never global config). */
 export function git(cwd: string, ...args: string[]): string {
@@ -19,7 +33,7 @@ export function git(cwd: string, ...args: string[]): string {
 
 /** Creates a temp git repository (branch main, one commit) with a copy of the catalog sample; returns its path. */
 export async function sampleCatalogRepo(): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), "eocube-cat-"));
+  const dir = await tempDir("eocube-cat-");
   const repo = join(dir, "catalog");
   await cp(SAMPLE_CATALOG, repo, { recursive: true });
   git(repo, "init", "-q", "-b", "main");

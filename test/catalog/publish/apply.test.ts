@@ -1,12 +1,13 @@
-import { chmod, readFile, readdir, writeFile, mkdtemp, mkdir } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { chmod, readFile, readdir, writeFile, mkdir } from "node:fs/promises";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { isEocubeError } from "../../../src/core/errors.js";
 import { applyPlan, NOTHING_TO_PUBLISH } from "../../../src/catalog/publish/apply.js";
 import { planDiffs } from "../../../src/catalog/publish/diff.js";
 import type { PublicationPlan } from "../../../src/catalog/osc/plan.js";
-import { git, repoState, sampleCatalogRepo } from "../../helpers/catalog-repo.js";
+import { cleanupTempDirs, git, repoState, sampleCatalogRepo, tempDir } from "../../helpers/catalog-repo.js";
+
+afterAll(cleanupTempDirs);
 
 const okValidator = async () => ({ errors: [] });
 const NOW = new Date("2026-11-22T03:04:05Z");
@@ -70,7 +71,7 @@ describe("applyPlan", () => {
   });
 
   it("refuses a folder that is not a git repository", async () => {
-    const dir = await mkdtemp(join(tmpdir(), "eocube-nogit-"));
+    const dir = await tempDir("eocube-nogit-");
     await expectError(applyPlan({ collectionId: "x", files: [], warnings: [] }, dir, { validate: okValidator }), "GIT_ERROR", /not a git repository/);
     await expectError(applyPlan({ collectionId: "x", files: [], warnings: [] }, join(dir, "missing"), { validate: okValidator }), "GIT_ERROR", /not a git repository/);
   });
@@ -151,7 +152,7 @@ describe("applyPlan", () => {
 
   it("commits as eocube when no git identity is configured, without writing any config", async () => {
     const repo = await sampleCatalogRepo();
-    const home = await mkdtemp(join(tmpdir(), "eocube-home-"));
+    const home = await tempDir("eocube-home-");
     const saved = { HOME: process.env.HOME, GIT_CONFIG_GLOBAL: process.env.GIT_CONFIG_GLOBAL, GIT_CONFIG_NOSYSTEM: process.env.GIT_CONFIG_NOSYSTEM };
     Object.assign(process.env, { HOME: home, GIT_CONFIG_GLOBAL: join(home, "no-gitconfig"), GIT_CONFIG_NOSYSTEM: "1" });
     try {

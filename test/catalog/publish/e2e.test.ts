@@ -1,13 +1,12 @@
 // End to end through the `eocube publish` CLI with the real Zarr cube (shared/data) and examples/*.yaml:
 // a local catalog made by initCatalog; GitHub = git's git-http-backend on 127.0.0.1 + the OpenAPI-checked fake.
 import { spawn } from "node:child_process";
-import { mkdtemp, readFile, readdir, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readFile, readdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { initCatalog } from "../../../src/catalog/osc/init.js";
 import { validateCatalog } from "../../../src/catalog/osc/validate/index.js";
-import { git, repoState } from "../../helpers/catalog-repo.js";
+import { cleanupTempDirs, git, repoState, tempDir } from "../../helpers/catalog-repo.js";
 import { startGitServer, type GitServer } from "../../helpers/git-server.js";
 import { startGitHubFake, type GitHubFake } from "../../helpers/github-fake.js";
 import { REPO_ROOT } from "../../helpers/paths.js";
@@ -44,7 +43,7 @@ function eocube(args: string[], env: Record<string, string> = {}): Promise<Run> 
 }
 
 async function newCatalog(): Promise<string> {
-  const dir = join(await mkdtemp(join(tmpdir(), "eocube-e2e-")), "catalog");
+  const dir = join(await tempDir("eocube-e2e-"), "catalog");
   await initCatalog(dir);
   return dir;
 }
@@ -68,12 +67,13 @@ let fake: GitHubFake;
 let upstreamInit: string;
 
 beforeAll(async () => {
-  emptyHome = await mkdtemp(join(tmpdir(), "eocube-home-"));
+  emptyHome = await tempDir("eocube-home-");
   server = await startGitServer(TOKEN);
   upstreamInit = await newCatalog();
 });
 afterAll(async () => {
   await server.close();
+  await cleanupTempDirs();
 });
 
 describe("eocube publish (local catalog)", () => {
@@ -136,7 +136,7 @@ describe("eocube publish (local catalog)", () => {
   });
 
   it("a folder that is not a git repository: one message, exit 2, no stack trace", async () => {
-    const dir = await mkdtemp(join(tmpdir(), "eocube-nogit-"));
+    const dir = await tempDir("eocube-nogit-");
     const res = await eocube(["publish", DS, WF, "--catalog", dir]);
     expect(res.code).toBe(2);
     expect(res.stderr).toMatch(/^error: not a git repository: /);
@@ -168,7 +168,7 @@ describe("eocube publish -e testing (GitHub)", () => {
   });
   const env = () => ({ GITHUB_TOKEN: TOKEN, EOCUBE_GITHUB_API_URL: fake.url, EOCUBE_GIT_URL: server.url });
   const clone = async () => {
-    const dir = join(await mkdtemp(join(tmpdir(), "eocube-e2e-clone-")), "catalog");
+    const dir = join(await tempDir("eocube-e2e-clone-"), "catalog");
     git(join(dir, ".."), "clone", "-q", server.barePath(UP.owner, UP.repo), dir);
     return dir;
   };
@@ -190,6 +190,17 @@ describe("eocube publish -e testing (GitHub)", () => {
     expect(again.code).toBe(0);
     expect(again.stdout).toMatch(/already contains this publication/);
     expect(fake.pulls).toHaveLength(1);
+  });
+
+  it("deep-code's way: no --catalog (a temp clone of the upstream), token from ~/.gitaccess", async () => {
+    const home = await tempDir("eocube-home-");
+    await writeFile(join(home, ".gitaccess"), `github-username: ${LOGIN}\ngithub-token: ${TOKEN}\n`);
+    const res = await eocube(["publish", DS, WF, "-e", "testing"], { EOCUBE_GITHUB_API_URL: fake.url, EOCUBE_GIT_URL: server.url, HOME: home });
+    expect(res.code, res.stderr).toBe(0);
+    const branch = /^branch: (\S+)$/m.exec(res.stdout)![1]!;
+    expect(server.git(LOGIN, UP.repo, "rev-parse", `refs/heads/${branch}`).trim()).toMatch(/^[0-9a-f]{40}$/);
+    expect(fake.pulls).toHaveLength(1);
+    expect(res.stdout + res.stderr).not.toContain(TOKEN);
   });
 
   const failures: Array<[string, () => void, RegExp, string?]> = [

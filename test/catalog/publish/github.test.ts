@@ -6,7 +6,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { isEocubeError } from "../../../src/core/errors.js";
 import { publish, type PublishOptions } from "../../../src/catalog/publish/publish.js";
 import type { PublicationPlan } from "../../../src/catalog/osc/plan.js";
-import { git, repoState, sampleCatalogRepo } from "../../helpers/catalog-repo.js";
+import { cleanupTempDirs, git, repoState, sampleCatalogRepo, tempDir } from "../../helpers/catalog-repo.js";
 import { startGitServer, type GitServer } from "../../helpers/git-server.js";
 import { startGitHubFake, type GitHubFake } from "../../helpers/github-fake.js";
 
@@ -83,6 +83,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await server.close();
+  await cleanupTempDirs();
 });
 beforeEach(async () => {
   for (const dir of [LOGIN, UP.owner]) await import("node:fs/promises").then((fs) => fs.rm(join(server.root, dir), { recursive: true, force: true }));
@@ -96,7 +97,7 @@ afterEach(async () => {
 });
 
 async function localClone(): Promise<string> {
-  const dir = join(await import("node:fs/promises").then((fs) => fs.mkdtemp(join(upstreamSource, "..", "local-"))), "catalog");
+  const dir = join(await tempDir("eocube-local-"), "catalog");
   git(join(dir, ".."), "clone", "-q", server.barePath(UP.owner, UP.repo), dir);
   return dir;
 }
@@ -234,7 +235,7 @@ describe("publish -e (GitHub)", () => {
 
   it("a missing token is one GITHUB_ERROR naming where it looks", async () => {
     const repo = await localClone();
-    const empty = await import("node:fs/promises").then((fs) => fs.mkdtemp(join(upstreamSource, "..", "home-")));
+    const empty = await tempDir("eocube-home-");
     const err = await failure(publish({ ...options(repo), github: { env: { EOCUBE_GITHUB_API_URL: fake.url }, cwd: empty, home: empty } }));
     expect(err.code).toBe("GITHUB_ERROR");
     expect(err.hint).toMatch(/GITHUB_TOKEN.*\.gitaccess/);

@@ -1,12 +1,13 @@
-import { mkdtemp, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
+import { cleanupTempDirs, tempDir } from "../../helpers/catalog-repo.js";
 import { resolveGitHubToken } from "../../../src/catalog/publish/token.js";
 import { gitAuthEnv } from "../../../src/catalog/publish/git.js";
 import { redactSecrets } from "../../../src/catalog/publish/redact.js";
 
-const dir = () => mkdtemp(join(tmpdir(), "eocube-tok-"));
+const dir = () => tempDir("eocube-tok-");
+afterAll(cleanupTempDirs);
 
 describe("resolveGitHubToken", () => {
   it("prefers GITHUB_TOKEN, then GH_TOKEN, then .gitaccess in the cwd, then in home", async () => {
