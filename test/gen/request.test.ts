@@ -1,0 +1,87 @@
+// Gen requests: the gen2 schema (clear messages: file, field, fix), xcube's legacy config, relative paths.
+import { writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { isEocubeError } from "../../src/core/errors.js";
+import { loadGenRequest, normalizeGenRequest } from "../../src/gen/request.js";
+import { DATA } from "../ops/helpers.js";
+import { ROOT, tempDir } from "./helpers.js";
+
+let tmp: { dir: string; cleanup: () => Promise<void> };
+beforeAll(async () => { tmp = await tempDir(); });
+afterAll(async () => { await tmp.cleanup(); });
+
+const base = {
+  input_config: { store_id: "file", store_params: { root: `${DATA}zarr` }, data_id: "cube-1-250-250.zarr" },
+  cube_config: { crs: "EPSG:4326", bbox: [0, 50, 5, 52.5], spatial_res: 0.01 },
+  output_config: { store_id: "file", store_params: { root: "/tmp" }, data_id: "out.zarr" },
+};
+
+describe("gen2 requests", () => {
+  it("loads the example request with store roots resolved against its folder", async () => {
+    const req = await loadGenRequest(join(ROOT, "examples/gen-request.yaml"));
+    expect(req.format).toBe("gen2");
+    expect(req.inputs).toHaveLength(3);
+    expect(req.inputs[0]!.store_params.root).toBe(`${DATA}netcdf3`);
+    expect(req.cube.tile_size).toEqual([104, 76]);
+    expect(req.output).toMatchObject({ store_id: "file", data_id: "ostia-europe.zarr", replace: true, format_version: 2 });
+  });
+
+  it("names the file, the field and a fix for schema errors", async () => {
+    const path = join(tmp.dir, "bad.yaml");
+    await writeFile(path, "input_config: {data_id: x.zarr}\ncube_config: {spatial_resolution: 0.1}\noutput_config: {data_id: out.zarr}\n");
+    const err = await loadGenRequest(path).catch((e) => e);
+    expect(isEocubeError(err, "INVALID_CONFIG")).toBe(true);
+    expect(err.path).toBe(path);
+    expect(err.field).toBe("cube_config/spatial_resolution");
+    expect(err.message).toContain("cube_config/spatial_resolution is not a known field");
+    expect(err.hint).toMatch(/remove or rename/);
+  });
+
+  it("rejects a zero or negative spatial_res, an empty bbox, an output not ending in .zarr", () => {
+    const bad = (cube: object, out?: object) => {
+      try {
+        normalizeGenRequest({ ...base, cube_config: { ...base.cube_config, ...cube }, output_config: { ...base.output_config, ...out } });
+      } catch (e) {
+        return e as { code: string; field: string; message: string };
+      }
+      throw new Error("no error");
+    };
+    expect(bad({ spatial_res: 0 })).toMatchObject({ code: "INVALID_CONFIG", field: "cube_config/spatial_res" });
+    expect(bad({ spatial_res: -0.5 })).toMatchObject({ code: "INVALID_CONFIG", field: "cube_config/spatial_res" });
+    expect(bad({ bbox: [5, 50, 0, 52] })).toMatchObject({ code: "INVALID_CONFIG", field: "cube_config/bbox" });
+    expect(bad({}, { data_id: "out.nc" }).field).toBe("output_config/data_id");
+    expect(bad({ time_method: "average" }).message).toMatch(/time_method/);
+  });
+
+  it("needs exactly one of input_config / input_configs", () => {
+    const { input_config: _ic, ...rest } = base;
+    expect(() => normalizeGenRequest(rest)).toThrow(/input_config/);
+  });
+});
+
+describe("xcube's legacy gen config", () => {
+  it("normalises the real OSTIA demo config, inputs from the command line", async () => {
+    const req = await loadGenRequest(`${DATA}gen/xcube_sst_demo_config.yml`, {
+      inputs: [`${DATA}netcdf3/2017060*.nc`],
+      output: join(tmp.dir, "sst.zarr"),
+      cwd: ROOT,
+    });
+    expect(req.format).toBe("legacy");
+    expect(req.inputs.map((i) => i.data_id)).toEqual([
+      "20170605120000-UKMO-L4_GHRSST-SSTfnd-OSTIAanom-GLOB-v02.0-fv02.0.nc",
+      "20170606120000-UKMO-L4_GHRSST-SSTfnd-OSTIAanom-GLOB-v02.0-fv02.0.nc",
+      "20170607120000-UKMO-L4_GHRSST-SSTfnd-OSTIAanom-GLOB-v02.0-fv02.0.nc",
+    ]);
+    expect(req.cube).toMatchObject({ crs: "EPSG:4326", size: [10240, 5632], tile_size: [640, 704], spatial_method: "nearest", variable_names: ["analysed_sst"] });
+    expect(req.cube.bbox).toEqual([-16.0, 48.0, 10.666666666666666, 62.666666666666664]);
+    expect(req.cube.metadata.title).toBe("CMEMS Global SST Anomaly Data Cube");
+    expect(req.output.data_id).toBe("sst.zarr");
+  });
+
+  it("tells when no inputs are given and for unknown keys", async () => {
+    const err = await loadGenRequest(`${DATA}gen/xcube_sst_demo_config.yml`).catch((e) => e);
+    expect(err).toMatchObject({ code: "INVALID_CONFIG", field: "input_paths" });
+    expect(() => normalizeGenRequest({ output_region: [0, 0, 1, 1], output_size: [1, 1], output_colour: 1 })).toThrow(/output_colour/);
+  });
+});

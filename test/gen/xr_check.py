@@ -1,0 +1,64 @@
+#!/usr/bin/python3
+"""Opens an eocube gen output with xarray (Debian's) and reports what the gen tests assert.
+
+usage: xr_check.py OUTPUT.zarr MODE [ARGS...]
+  summary                     dims, coords (first/last/size), global attrs, variables (dims, dtype, attrs)
+  ostia VAR                   max |out − nearest OSTIA value| over all pixels and times (xarray reference:
+                              the three OSTIA files stacked, lon rolled to −180…180, .sel(method="nearest"))
+  sample VAR T STEP           values of VAR at time index T (or -1 = no time), every STEP-th pixel
+Prints one JSON document; NaN → null.
+"""
+import glob
+import json
+import os
+import sys
+
+import numpy as np
+import xarray as xr
+
+out = xr.open_zarr(sys.argv[1])
+mode = sys.argv[2]
+DATA = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", "..", "shared", "data"))
+
+
+def clean(a):
+    return [None if not np.isfinite(v) else float(v) for v in np.asarray(a, dtype="float64").ravel()]
+
+
+def jsonable(v):
+    if isinstance(v, (np.integer,)):
+        return int(v)
+    if isinstance(v, (np.floating,)):
+        return None if not np.isfinite(v) else float(v)
+    if isinstance(v, np.ndarray):
+        return v.tolist()
+    return v
+
+
+if mode == "summary":
+    doc = {
+        "dims": {k: int(v) for k, v in out.sizes.items()},
+        "coords": {k: {"size": int(c.size), "first": str(c.values.ravel()[0]), "last": str(c.values.ravel()[-1]), "dims": list(c.dims)} for k, c in out.coords.items()},
+        "attrs": {k: jsonable(v) for k, v in out.attrs.items()},
+        "variables": {k: {"dims": list(v.dims), "dtype": str(v.dtype), "attrs": {a: jsonable(b) for a, b in v.attrs.items()}} for k, v in out.data_vars.items()},
+    }
+elif mode == "ostia":
+    var = sys.argv[3]
+    files = sorted(glob.glob(os.path.join(DATA, "netcdf3", "2017060[567]*OSTIAanom*.nc")))
+    src = xr.open_mfdataset(files, combine="by_coords")
+    src = src.assign_coords(lon=(((src.lon + 180) % 360) - 180)).sortby("lon")
+    ref = src[var].sel(time=out.time, lat=out.lat, lon=out.lon, method="nearest").values
+    a = out[var].values
+    both = np.isfinite(a) & np.isfinite(ref)
+    doc = {"n": int(both.sum()), "max_diff": float(np.max(np.abs(a[both] - ref[both]))) if both.any() else None,
+           "nan_mismatch": int((np.isfinite(a) != np.isfinite(ref)).sum()), "size": int(a.size)}
+elif mode == "sample":
+    var, t, step = sys.argv[3], int(sys.argv[4]), int(sys.argv[5])
+    v = out[var]
+    if t >= 0:
+        v = v.isel(time=t)
+    a = v.values
+    doc = {"shape": list(a.shape), "values": clean(a[..., ::step, ::step])}
+else:
+    raise SystemExit(f"unknown mode {mode}")
+print(json.dumps(doc))
