@@ -30,7 +30,9 @@ export async function planDiffs(files: PlannedFile[]): Promise<Array<{ path: str
         { cwd: tmp, okCodes: [0, 1] },
       );
       // --no-prefix keeps our own a/ and b/ folders as the prefixes git would print.
-      out.push({ path: f.path, action: f.action, diff: res.stdout });
+      // against /dev/null git names both sides b/<path>; print the usual a/<path> b/<path> header
+      const diff = f.action === "create" ? res.stdout.replace(/^diff --git b\/(.*) b\//, "diff --git a/$1 b/") : res.stdout;
+      out.push({ path: f.path, action: f.action, diff });
     }
     return out;
   } finally {

@@ -178,7 +178,12 @@ describe("planDiffs", () => {
   it("gives git-style unified diffs for created and updated files", async () => {
     const repo = await sampleCatalogRepo();
     const diffs = await planDiffs((await samplePlan(repo)).files);
-    expect(diffs[0]!.diff).toContain("new file mode");
+    expect(diffs[0]!.diff.split("\n").slice(0, 4)).toEqual([
+      "diff --git a/products/my-cube/collection.json b/products/my-cube/collection.json",
+      "new file mode 100644",
+      expect.stringMatching(/^index 0000000\.\.[0-9a-f]+$/),
+      "--- /dev/null",
+    ]);
     expect(diffs[0]!.diff).toContain("+++ b/products/my-cube/collection.json");
     expect(diffs[0]!.diff).toContain('+  "id": "my-cube"');
     expect(diffs[1]!.diff).toContain("--- a/products/catalog.json");
