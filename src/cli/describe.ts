@@ -72,8 +72,8 @@ export function formatDescriptor(d: DatasetDescriptor, root: string, coordValues
   const rows = (vars: Record<string, VariableDescriptor>, isCoord: boolean) => {
     const entries = Object.values(vars);
     if (entries.length === 0) lines.push("    *empty*");
-    const w1 = Math.max(4, ...all.map((v) => v.name.length));
-    const w2 = Math.max(4, ...all.map((v) => v.dims.join(", ").length + 2));
+    const w1 = Math.min(40, Math.max(4, ...all.map((v) => v.name.length)));
+    const w2 = Math.min(40, Math.max(4, ...all.map((v) => v.dims.join(", ").length + 2)));
     const w3 = Math.max(7, ...all.map((v) => v.dtype.length));
     for (const v of entries) {
       const mark = isCoord && v.dims.length === 1 && v.dims[0] === v.name ? "*" : " ";
