@@ -29,6 +29,8 @@ export interface ServerState {
   startedAt: number;
   /** Encoded PNG tiles by ETag (bounded in bytes). */
   tileCache: LruCache<Buffer>;
+  /** True once close() began: responses then ask clients to drop the connection. */
+  closing?: boolean;
 }
 
 /** Options of {@link buildApp}. */
@@ -99,6 +101,12 @@ export async function buildApp(config: ServerConfig, deps: Partial<ServerDeps> =
     request.opSignal = ac.signal;
     reply.header("X-Request-Id", request.id);
   });
+  app.addHook("onSend", async (_request, reply) => {
+    if (state.closing) reply.header("Connection", "close");
+  });
+  app.addHook("preClose", async () => {
+    state.closing = true;
+  });
   installErrorHandlers(app, () => timeoutMs);
   await app.register(cors, { origin: "*", exposedHeaders: ["ETag", "X-Request-Id"] });
   await app.register(compress, { global: true, threshold: 1024, encodings: ["gzip", "deflate"] });
@@ -152,7 +160,18 @@ export async function startServer(config: ServerConfig, options: StartServerOpti
     throw new EocubeError("INVALID_ARGUMENT", `cannot listen on ${host}:${port}: ${(err as Error).message}`, { field: "port", cause: err, hint: "choose another --port or --address" });
   }
   let closing: Promise<void> | undefined;
-  const close = () => (closing ??= app.close().then(() => undefined));
+  // graceful: stop accepting, let in-flight requests finish (their responses say Connection: close),
+  // and drop keep-alive connections as soon as they turn idle
+  const close = () =>
+    (closing ??= (async () => {
+      app.server.closeIdleConnections();
+      const timer = setInterval(() => app.server.closeIdleConnections(), 50);
+      try {
+        await app.close();
+      } finally {
+        clearInterval(timer);
+      }
+    })());
   if (options.handleSignals !== false) {
     const onSignal = (sig: NodeJS.Signals) => {
       app.log.info({ signal: sig }, "shutting down");

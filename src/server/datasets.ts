@@ -92,13 +92,18 @@ export class DatasetsContext {
   async #resolveEntries(options?: ReadOptions): Promise<DatasetEntry[]> {
     const base = this.config.BaseDir ?? process.cwd();
     const out: DatasetEntry[] = [];
+    const storeParamsOf = (storeId: string, params: Record<string, unknown> | undefined) => {
+      const p = { ...(params ?? {}) };
+      if (storeId === "file" && typeof p.root === "string" && !isAbsolute(p.root)) p.root = resolve(base, p.root);
+      return p;
+    };
     for (const d of this.config.Datasets ?? []) {
       out.push({
         id: d.Identifier,
         title: d.Title ?? d.Identifier,
         ...(d.Description ? { description: d.Description } : {}),
         path: d.StoreId ? d.Path : isAbsolute(d.Path) ? d.Path : resolve(base, d.Path),
-        ...(d.StoreId ? { storeId: d.StoreId, storeParams: d.StoreParams ?? {} } : {}),
+        ...(d.StoreId ? { storeId: d.StoreId, storeParams: storeParamsOf(d.StoreId, d.StoreParams) } : {}),
         style: d.Style ?? "default",
         ...(d.Variables ? { variables: d.Variables } : {}),
         ...(d.Hidden ? { hidden: true } : {}),
@@ -106,8 +111,7 @@ export class DatasetsContext {
     }
     for (const s of this.config.DataStores ?? []) {
       if (!this.deps.listDataIds) throw new EocubeError("UNSUPPORTED", "DataStores need a store registry", { field: `DataStores.${s.Identifier}` });
-      const params = { ...(s.StoreParams ?? {}) };
-      if (s.StoreId === "file" && typeof params.root === "string" && !isAbsolute(params.root)) params.root = resolve(base, params.root);
+      const params = storeParamsOf(s.StoreId, s.StoreParams);
       const ids = await this.deps.listDataIds(s.StoreId, params, options);
       for (const pat of s.Datasets ?? [{ Path: "**" }]) {
         for (const dataId of ids.filter((id) => globMatch(pat.Path, id.replace(/\/+$/, "")))) {

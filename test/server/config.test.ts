@@ -1,0 +1,95 @@
+// Server configuration: schema messages (file, field), examples/server-config.yaml, DataStores globs, and
+// the CLI's config assembly; a real listen on 127.0.0.1 with graceful close.
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { describe, expect, it } from "vitest";
+import { identifierOf, serveConfigOf } from "../../src/cli/serve.js";
+import { isEocubeError } from "../../src/core/errors.js";
+import { buildApp, startServer } from "../../src/server/app.js";
+import { chunkCacheBytes, globMatch, loadServerConfig, validateServerConfig } from "../../src/server/config.js";
+import { DATA } from "./helpers.js";
+
+const EXAMPLE = fileURLToPath(new URL("../../examples/server-config.yaml", import.meta.url));
+
+function errorOf(fn: () => unknown): { code: string; field?: string; path?: string; message: string } {
+  try {
+    fn();
+  } catch (err) {
+    if (isEocubeError(err)) return { code: err.code, field: err.field, path: err.path, message: err.message };
+    throw err;
+  }
+  throw new Error("no error");
+}
+
+describe("server config", () => {
+  it("names the field and the file of a problem", () => {
+    const e = errorOf(() => validateServerConfig({ Datasets: [{ Identifier: "a/b", Path: "x.zarr" }] }, "srv.yaml"));
+    expect(e).toMatchObject({ code: "INVALID_CONFIG", field: "Datasets.0.Identifier", path: "srv.yaml" });
+    expect(e.message).toContain("srv.yaml");
+    expect(errorOf(() => validateServerConfig({ Datasets: [{ Identifier: "a", Path: "x", Colour: 1 }] })).message).toMatch(/Colour/);
+    expect(errorOf(() => validateServerConfig({ DatasetChunkCacheSize: "lots" })).field).toBe("DatasetChunkCacheSize");
+    expect(errorOf(() => validateServerConfig({ Datasets: [{ Identifier: "a", Path: "x", Style: "nope" }] })).field).toBe("Datasets.0.Style");
+    expect(errorOf(() => validateServerConfig({ Styles: [{ Identifier: "s", ColorMappings: { v: { ValueRange: [5, 1] } } }] })).field).toBe("Styles.0.ColorMappings.v.ValueRange");
+    expect(errorOf(() => validateServerConfig({ Datasets: [{ Identifier: "a", Path: "x" }, { Identifier: "a", Path: "y" }] })).message).toMatch(/twice/);
+    expect(chunkCacheBytes({ DatasetChunkCacheSize: "1G" })).toBe(1024 ** 3);
+  });
+
+  it("loads the example config and serves its datasets, stores and styles", async () => {
+    const config = await loadServerConfig(EXAMPLE);
+    const app = await buildApp(config);
+    try {
+      const ids = (await app.inject("/datasets")).json().datasets.map((d: { id: string }) => d.id);
+      expect(ids).toEqual(["olci", "ostia", "cog", "tiffs~RGB.byte.tif"]);
+      const olci = (await app.inject("/datasets/olci")).json();
+      expect(olci.variables.map((v: { name: string }) => v.name).sort()).toEqual(["conc_chl", "conc_tsm", "kd489"]);
+      expect(olci.variables.find((v: { name: string }) => v.name === "conc_chl")).toMatchObject({ colorBarName: "plasma", colorBarMax: 24 });
+      expect((await app.inject("/tiles/tiffs~RGB.byte.tif/band_data/9/219/145?band=1&vmin=0&vmax=255")).statusCode).toBe(200);
+      expect((await app.inject("/tiles/cog/band_data/9/201/105?band=2")).statusCode).toBe(200);
+    } finally {
+      await app.close();
+    }
+  });
+
+  it("reports YAML syntax errors and missing files", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "eocube-serve-"));
+    writeFileSync(join(dir, "bad.yaml"), "Datasets: [\n  - Identifier: x\n");
+    await expect(loadServerConfig(join(dir, "bad.yaml"))).rejects.toMatchObject({ code: "INVALID_CONFIG", path: join(dir, "bad.yaml") });
+    await expect(loadServerConfig(join(dir, "none.yaml"))).rejects.toMatchObject({ code: "NOT_FOUND" });
+  });
+
+  it("matches DataStores globs", () => {
+    expect(globMatch("*.zarr", "cube.zarr")).toBe(true);
+    expect(globMatch("*.zarr", "a/cube.zarr")).toBe(false);
+    expect(globMatch("**/*.tif", "a/b/c.tif")).toBe(true);
+    expect(globMatch("RGB.byte.tif", "RGBxbyte.tif")).toBe(false);
+  });
+});
+
+describe("eocube serve (command line)", () => {
+  it("turns PATHS into datasets with safe unique identifiers", async () => {
+    const c = await serveConfigOf([`${DATA}zarr/cube-1-250-250.zarr`, `${DATA}geotiff/RGB.byte.tif`, `${DATA}zarr/cube-1-250-250.zarr/`], {});
+    expect(c.Datasets!.map((d) => d.Identifier)).toEqual(["cube-1-250-250", "RGB.byte", "cube-1-250-250_2"]);
+    expect(identifierOf("/x/my data (1).nc", new Set())).toBe("my_data__1_");
+    await expect(serveConfigOf([], {})).rejects.toMatchObject({ code: "INVALID_ARGUMENT" });
+    await expect(serveConfigOf(["/no/such/cube.zarr"], {})).rejects.toMatchObject({ code: "NOT_FOUND" });
+    expect((await serveConfigOf([`${DATA}zarr/cube-1-250-250.zarr`], { cacheSize: "64M" })).DatasetChunkCacheSize).toBe("64M");
+  });
+
+  it("listens on 127.0.0.1, answers /health over HTTP, and closes gracefully", async () => {
+    const server = await startServer({ Datasets: [{ Identifier: "olci", Path: `${DATA}zarr/cube-1-250-250.zarr` }] }, { port: 0, logger: false, handleSignals: false });
+    try {
+      expect(server.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+      const r = await fetch(`${server.url}/health`);
+      expect(r.status).toBe(200);
+      expect(((await r.json()) as { status: string }).status).toBe("ok");
+      const slow = fetch(`${server.url}/tiles/olci/conc_chl/0/0/0`);
+      await new Promise((r) => setTimeout(r, 100)); // the (cold, slow) tile request is in flight
+      await server.close();
+      expect((await slow).status).toBe(200); // in-flight requests finish before the close resolves
+    } finally {
+      await server.close();
+    }
+  });
+});
