@@ -1,5 +1,5 @@
 // GitHub side of a publication through @octokit/rest: user, upstream, fork, pull requests, error mapping.
-import { Octokit } from "@octokit/rest";
+import type { Octokit } from "@octokit/rest";
 import { EocubeError, isEocubeError } from "../../core/errors.js";
 import { redactSecrets } from "./redact.js";
 
@@ -151,6 +151,8 @@ export async function openGitHubSession(environment: PublishEnvironment, token: 
     throw new EocubeError("INVALID_ARGUMENT", `unknown environment ${JSON.stringify(environment)}`, { field: "-e", hint: "use production, staging or testing" });
   }
   const endpoints = githubEndpoints(options);
+  // loaded on demand: local publications never pay for Octokit
+  const { Octokit } = await import("@octokit/rest");
   const octokit = new Octokit({
     auth: token,
     baseUrl: endpoints.apiUrl,
