@@ -32,18 +32,31 @@ export function describeVariable(v: Variable): VariableDescriptor {
   return { name: v.name, dtype: v.dtype, dims: [...v.dims], shape: [...v.shape], chunks: [...v.chunks], attrs: { ...v.attrs } };
 }
 
-/** `[first, last]` ISO times of the dataset's time coordinate (NaT skipped), or undefined. */
+/**
+ * `[first, last]` ISO times of the dataset's time coordinate. CF coordinate variables are strictly monotonic
+ * (CF §1.3), so only the first and last values are read (two chunks at most); when either is NaT all values
+ * are read and NaT skipped.
+ */
 export async function timeRangeOf(ds: Dataset, options?: ReadOptions): Promise<[string, string] | undefined> {
   const name = timeCoordName(ds);
   if (!name) return undefined;
-  const arr = await ds.coords[name]!.read([], options);
-  let lo = Infinity;
-  let hi = -Infinity;
-  for (let i = 0; i < ds.coords[name]!.size; i++) {
-    const t = numberAt(arr.data, i);
-    if (Number.isNaN(t)) continue;
-    if (t < lo) lo = t;
-    if (t > hi) hi = t;
+  const v = ds.coords[name]!;
+  const n = v.shape[0]!;
+  if (n === 0) return undefined;
+  const first = numberAt((await v.read([0], options)).data, 0);
+  const last = n === 1 ? first : numberAt((await v.read([n - 1], options)).data, 0);
+  let lo = Math.min(first, last);
+  let hi = Math.max(first, last);
+  if (Number.isNaN(first) || Number.isNaN(last)) {
+    const arr = await v.read([], options);
+    lo = Infinity;
+    hi = -Infinity;
+    for (let i = 0; i < n; i++) {
+      const t = numberAt(arr.data, i);
+      if (Number.isNaN(t)) continue;
+      if (t < lo) lo = t;
+      if (t > hi) hi = t;
+    }
   }
   return lo <= hi ? [isoTime(lo), isoTime(hi)] : undefined;
 }
