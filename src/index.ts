@@ -4,3 +4,4 @@ export * from "./core/index.js";
 export * from "./fs/index.js";
 export * from "./formats/index.js";
 export * from "./stores/index.js";
+export * from "./server/index.js";

@@ -1,0 +1,28 @@
+// The server layer's public API: app factories, configuration, the datasets context and render kernels.
+export { buildApp, startServer, DEFAULT_DEPS, type BuildAppOptions, type StartServerOptions, type RunningServer, type ServerState } from "./app.js";
+export {
+  loadServerConfig,
+  validateServerConfig,
+  chunkCacheBytes,
+  tileCacheBytes,
+  globMatch,
+  SERVER_CONFIG_SCHEMA,
+  SAFE_ID,
+  type ServerConfig,
+  type DatasetConfig,
+  type DataStoreConfig,
+  type StyleConfig,
+  type ColorMappingConfig,
+} from "./config.js";
+export { DatasetsContext, type DatasetEntry, type ServedDataset, type ServerDeps, type DatasetsContextOptions } from "./datasets.js";
+export { LruCache, parseByteSize, type LruCacheOptions } from "./cache.js";
+export { buildLevels, readChunk, readWindow, sampleLevel, type Level, type SliceRef } from "./levels.js";
+export { renderTile, chooseLevel, transparentTile, tileValues } from "./tiles.js";
+export { timeSeries, aggregate, parseAggMethods, AGG_METHODS, type AggMethod, type TimeSeriesValue, type TimeSeriesOptions } from "./timeseries.js";
+export { computeStatistics, BIN_COUNT, type StatisticsResult } from "./statistics.js";
+export { parseGeoJson, polygonMask, pointPixel, MAX_VERTICES, type Geometry, type ParsedGeoJson, type PolygonMask } from "./geojson.js";
+export { errorResponse, type ErrorBody } from "./errors.js";
+export { resolveColorMap, colorMapCategories, parseColor, type ColorMap, type RGBA } from "./render/colormaps.js";
+export { encodePng, type PngOptions } from "./render/png.js";
+export { colorize, computeIndexMap, type IndexMap, type NormOptions } from "./render/kernel.js";
+export { tileBounds, tileGridOf, tileResolution, WEB_MERCATOR_QUAD, CRS84_QUAD, type TileGrid, type TileMatrixSetId } from "./render/tilegrid.js";
