@@ -149,6 +149,20 @@ describe("publish -e (GitHub)", () => {
     expect(server.git(LOGIN, UP.repo, "show", `${upd.commit}:products/my-cube/collection.json`)).toContain("My better cube");
   });
 
+  it("a failed PR update puts the PR's branch in the fork back where it was", async () => {
+    const repo = await localClone();
+    const first = await publish(options(repo, { now: new Date("2026-11-22T05:00:00Z") }));
+    const forkBefore = server.git(LOGIN, UP.repo, "for-each-ref");
+    const before = repoState(repo);
+    fake.fail("pulls/update", { status: 422, message: "Validation Failed" });
+    const err = await failure(publish(options(repo, { build: builder("my-cube", "Changed title") })));
+    expect(err.code).toBe("GITHUB_ERROR");
+    expect(server.git(LOGIN, UP.repo, "for-each-ref")).toBe(forkBefore);
+    expect(server.git(LOGIN, UP.repo, "rev-parse", `refs/heads/${first.branch}`).trim()).toBe(first.commit);
+    expect(repoState(repo)).toBe(before);
+    expect(fake.pulls[0]!.comments).toEqual([]);
+  });
+
   it("bases the branch on the current upstream main when the local catalog is behind", async () => {
     const repo = await localClone();
     const oldHead = git(repo, "rev-parse", "HEAD").trim();
