@@ -46,16 +46,24 @@ export interface FsDataStoreOptions {
 const SAFE_SEGMENT = /^[A-Za-z0-9_][A-Za-z0-9._+-]*$/;
 
 /**
- * Checks a data id: '/'-separated segments of letters, digits, `._+-`, no `..`, no leading '/'.
+ * Checks a data id, a '/'-separated path relative to the store root. Always refused: empty ids, a leading
+ * '/', `.`/`..` segments, backslashes and control characters. For writing (`strict`), every segment must
+ * also be letters, digits and `._+-` (no spaces), since the id becomes a new path.
  * @throws EocubeError UNSAFE_ID.
  */
-export function checkDataId(dataId: string): string {
+export function checkDataId(dataId: string, strict = false): string {
   const id = dataId.replace(/\/+$/, "");
   const segments = id.split("/");
-  if (id === "" || segments.some((s) => !SAFE_SEGMENT.test(s) || s === "..")) {
+  const bad =
+    id === "" ||
+    /[\\\u0000-\u001f]/.test(id) ||
+    segments.some((s) => s === "" || s === "." || s === ".." || (strict && !SAFE_SEGMENT.test(s)));
+  if (bad) {
     throw new EocubeError("UNSAFE_ID", `data_id ${JSON.stringify(dataId)} is not a safe relative path`, {
       field: "data_id",
-      hint: "use '/'-separated names of letters, digits, '.', '_', '+' or '-' (no '..', no leading '/', no spaces)",
+      hint: strict
+        ? "use '/'-separated names of letters, digits, '.', '_', '+' or '-' (no '..', no leading '/', no spaces)"
+        : "use a path relative to the store root (no '..', no leading '/')",
     });
   }
   return id;
@@ -184,7 +192,7 @@ export class FsDataStore implements MutableDataStore {
   }
 
   async writeData(data: Dataset, dataId: string, options: WriteDataOptions = {}): Promise<string> {
-    const id = checkDataId(dataId);
+    const id = checkDataId(dataId, true);
     this.#assertWritable(id);
     if (formatFromPath(id) !== "zarr") {
       throw new EocubeError("INVALID_ARGUMENT", `data_id ${JSON.stringify(dataId)} must end in .zarr (datasets are written as Zarr)`, {

@@ -17,6 +17,7 @@ beforeAll(async () => {
   const h5 = await readFile(`${SHARED_DATA}netcdf4/basin_mask.nc`);
   await writeFile(join(dir, "truncated4.nc"), h5.subarray(0, 2000));
   await writeFile(join(dir, "notes.txt"), "hello");
+  await cp(`${SHARED_DATA}netcdf3/eraint_uvz.nc`, join(dir, "with space.nc"));
   await writeFile(join(dir, "fake.nc"), "this is not a netcdf file at all");
   await cp(ZARR_CUBE, join(dir, "corrupt.zarr"), { recursive: true });
   await writeFile(join(dir, "corrupt.zarr", ".zmetadata"), '{"metadata": {".zgroup": {"zarr_format": 2}, ');
@@ -47,6 +48,12 @@ describe("bad input", () => {
       expect(err.code).toBe("NOT_FOUND");
       expect(err.path).toContain(join(dir, name));
     }
+  });
+
+  it("a file name with a space is readable (only writes need strict ids)", async () => {
+    const d = await describeDataset(join(dir, "with space.nc"));
+    expect(d.data_id).toBe("with space.nc");
+    expect(d.dims.latitude).toBe(241);
   });
 
   it("unknown format → UNKNOWN_FORMAT naming the path", async () => {
