@@ -82,7 +82,7 @@ export function parsePrrConfig(text: string, file: string): PrrConfig {
     throw new EocubeError("INVALID_CONFIG", `${file} must hold a YAML mapping (key: value lines)`, { path: file, hint: "write a template with `eocube prr --init`" });
   }
   if (!validator) {
-    const ajv = new Ajv({ allErrors: true, strict: false });
+    const ajv = new Ajv({ allErrors: true, strict: false, verbose: true });
     addFormats(ajv);
     validator = ajv.compile(PRR_CONFIG_SCHEMA);
   }
