@@ -1,0 +1,112 @@
+// Benchmark `gen`: eocube's cube generator on inputs of growing size, beside its peers, each run as a
+// child process under /usr/bin/time (wall time, peak RSS of the whole process incl. worker threads):
+//  - temporal aggregation (8-day mean) of the real Zarr cube's conc_chl tiled k times along time,
+//    vs xarray+dask `open_zarr(...).resample(time="8D").mean().to_zarr(...)`;
+//  - reprojection/resampling (nearest) of the three OSTIA days onto the legacy demo config's grid at
+//    growing output sizes, vs gdalwarp (-multi, 2 threads) on the same grid from a float32 GeoTIFF.
+// Goals (issue 7): ≥ 2× xarray+dask speed at ≤ ½ its peak memory; within 1.5× of gdalwarp; linear scaling.
+import { execFile } from "node:child_process";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
+import { stringify } from "yaml";
+
+const exec = promisify(execFile);
+const HERE = fileURLToPath(new URL("./", import.meta.url));
+const DATA = fileURLToPath(new URL("../../shared/data/", import.meta.url));
+const PY = "/usr/bin/python3";
+const PEER = `${HERE}gen_peer.py`;
+const CLI = `${HERE}lib/gen-cli.mjs`;
+const LARGE = process.env.BENCH_GEN_LARGE === "1";
+
+interface Timed { wall_s: number; rss_mb: number }
+
+/** Runs a command under GNU time; resolves to wall seconds and peak RSS (MiB). */
+async function timed(cmd: string, args: string[]): Promise<Timed> {
+  const { stderr } = await exec("/usr/bin/time", ["-f", "BENCH %e %M", cmd, ...args], { maxBuffer: 64 * 1024 * 1024, env: process.env });
+  const m = /BENCH ([\d.]+) (\d+)/.exec(stderr);
+  if (!m) throw new Error(`no timing in: ${stderr.slice(-500)}`);
+  return { wall_s: Number(m[1]), rss_mb: Number(m[2]) / 1024 };
+}
+
+const eocube = (args: string[]) => timed(process.execPath, ["--import", "tsx", CLI, ...args]);
+const fmt = (x: number, d = 1) => Number(x.toFixed(d));
+
+/** Runs the workload; see the file comment. */
+export async function run(): Promise<{ name: string; rows: Array<Record<string, string | number>>; notes?: string }> {
+  const dir = await mkdtemp(join(tmpdir(), "eocube-bench-gen-"));
+  const rows: Array<Record<string, string | number>> = [];
+  try {
+    // ---- temporal aggregation -------------------------------------------------------------------
+    for (const k of LARGE ? [2, 6, 12, 26] : [2, 6, 12]) {
+      const input = join(dir, `cube-x${k}.zarr`);
+      await exec(PY, [PEER, "tile-cube", `${DATA}zarr/cube-1-250-250.zarr`, input, String(k)], { maxBuffer: 1 << 24 });
+      const mb = (5 * k * 1000 * 2000 * 8) / 2 ** 20;
+      const req = join(dir, `time-${k}.yaml`);
+      await writeFile(req, stringify({
+        input_config: { store_id: "file", store_params: { root: dir }, data_id: `cube-x${k}.zarr` },
+        cube_config: { variable_names: ["conc_chl"], time_period: "8D", time_method: "mean", tile_size: 500 },
+        output_config: { store_id: "file", store_params: { root: dir }, data_id: `out-eo-${k}.zarr`, replace: true },
+      }));
+      const e = await eocube(["gen", req, "--workers", "2"]);
+      const x = await timed(PY, [PEER, "xr-resample", input, join(dir, `out-xr-${k}.zarr`), "8D"]);
+      rows.push({
+        workload: "8-day mean (Zarr cube tiled in time)",
+        "input MiB": fmt(mb, 0),
+        "eocube s": fmt(e.wall_s),
+        "eocube peak RSS MiB": fmt(e.rss_mb, 0),
+        peer: "xarray+dask",
+        "peer s": fmt(x.wall_s),
+        "peer peak RSS MiB": fmt(x.rss_mb, 0),
+        "time ratio (peer/eocube)": fmt(x.wall_s / e.wall_s, 2),
+        "memory ratio (eocube/peer)": fmt(e.rss_mb / x.rss_mb, 2),
+      });
+      await rm(input, { recursive: true, force: true });
+    }
+    // ---- reprojection / resampling ---------------------------------------------------------------
+    const tif = join(dir, "ostia.tif");
+    await exec(PY, [PEER, "ostia-tif", tif]);
+    const files = ["05", "06", "07"].map((d) => `${DATA}netcdf3/201706${d}120000-UKMO-L4_GHRSST-SSTfnd-OSTIAanom-GLOB-v02.0-fv02.0.nc`);
+    const bbox = [-16.0, 48.0, 10.666666666666666, 62.666666666666664];
+    for (const [w, h] of [[2560, 1408], [5120, 2816], [10240, 5632]] as const) {
+      const req = join(dir, `space-${w}.yaml`);
+      await writeFile(req, stringify({
+        input_configs: files.map((f) => ({ store_id: "file", store_params: { root: `${DATA}netcdf3` }, data_id: f.split("/").pop() })),
+        cube_config: { variable_names: ["analysed_sst"], crs: "EPSG:4326", bbox, spatial_res: (bbox[2]! - bbox[0]!) / w, tile_size: [640, 704], spatial_method: "nearest" },
+        output_config: { store_id: "file", store_params: { root: dir }, data_id: `space-eo-${w}.zarr`, replace: true },
+      }));
+      const e = await eocube(["gen", req, "--workers", "2"]);
+      const g = await timed("gdalwarp", ["-q", "-overwrite", "-t_srs", "EPSG:4326", "-te", ...bbox.map(String), "-ts", String(w), String(h), "-r", "near",
+        "-multi", "-wo", "NUM_THREADS=2", "-co", "TILED=YES", "-co", "COMPRESS=ZSTD", tif, join(dir, `space-gd-${w}.tif`)]);
+      rows.push({
+        workload: `nearest resampling of 3 OSTIA days to ${w}×${h} (legacy demo grid)`,
+        "input MiB": fmt((3 * w * h * 4) / 2 ** 20, 0),
+        "eocube s": fmt(e.wall_s),
+        "eocube peak RSS MiB": fmt(e.rss_mb, 0),
+        peer: "gdalwarp",
+        "peer s": fmt(g.wall_s),
+        "peer peak RSS MiB": fmt(g.rss_mb, 0),
+        "time ratio (peer/eocube)": fmt(g.wall_s / e.wall_s, 2),
+        "memory ratio (eocube/peer)": fmt(e.rss_mb / g.rss_mb, 2),
+      });
+      await rm(join(dir, `space-eo-${w}.zarr`), { recursive: true, force: true });
+    }
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+  return {
+    name: "gen",
+    rows,
+    notes: [
+      "Each figure is one run of a child process timed by GNU time (`%e` wall seconds, `%M` peak RSS incl. worker threads);",
+      "eocube runs from the TypeScript sources through tsx (≈1–2 s of start-up and compilation included), 2 worker threads;",
+      "xarray+dask uses its default threaded scheduler (2 cores); gdalwarp runs with -multi -wo NUM_THREADS=2.",
+      "For the reprojection rows 'input MiB' is the output size (3 × width × height float32); the source is the 0.25° OSTIA grid.",
+      "eocube writes blosc-zstd Zarr (consolidated, temp store renamed at the end); xarray writes its default (blosc-lz4) Zarr; gdalwarp a tiled ZSTD GeoTIFF.",
+      "The machine is shared by several processes: read the ratios and the growth with size, not the absolute seconds.",
+      "Set BENCH_GEN_LARGE=1 to add a 2 GB (k = 26) temporal case.",
+    ].join(" "),
+  };
+}
