@@ -47,11 +47,11 @@ const SAFE_SEGMENT = /^[A-Za-z0-9_][A-Za-z0-9._+-]*$/;
 
 /**
  * Checks a data id, a '/'-separated path relative to the store root. Always refused: empty ids, a leading
- * '/', `.`/`..` segments, backslashes and control characters. For writing (`strict`), every segment must
- * also be letters, digits and `._+-` (no spaces), since the id becomes a new path.
+ * '/', `.`/`..` segments, backslashes and control characters. With `strict` (the default, for ids that
+ * become new paths) every segment must also be letters, digits and `._+-` (no spaces); reads pass false.
  * @throws EocubeError UNSAFE_ID.
  */
-export function checkDataId(dataId: string, strict = false): string {
+export function checkDataId(dataId: string, strict = true): string {
   const id = dataId.replace(/\/+$/, "");
   const segments = id.split("/");
   const bad =
@@ -116,7 +116,7 @@ export class FsDataStore implements MutableDataStore {
   }
 
   async hasData(dataId: string, options?: ReadOptions): Promise<boolean> {
-    const id = checkDataId(dataId);
+    const id = checkDataId(dataId, false);
     const format = formatFromPath(id);
     if (format === "zarr" || format === "levels" || format === undefined) {
       for (const marker of [".zmetadata", ".zgroup", "zarr.json", ".zlevels", "0.zarr/.zgroup"]) {
@@ -128,7 +128,7 @@ export class FsDataStore implements MutableDataStore {
   }
 
   async openData(dataId: string, openParams: OpenParams = {}, options?: ReadOptions): Promise<Dataset> {
-    const id = checkDataId(dataId);
+    const id = checkDataId(dataId, false);
     const params = validateParams<OpenParams>(OPEN_PARAMS_SCHEMA, openParams, "open_params");
     const ds = await openFormatDataset(this.fs, id, { ...options, consolidated: params.consolidated });
     if (!params.variable_names && !params.bbox && !params.time_range) return ds;
@@ -147,7 +147,7 @@ export class FsDataStore implements MutableDataStore {
   async describeData(dataId: string, openParams?: OpenParams, options?: ReadOptions): Promise<DatasetDescriptor> {
     const ds = await this.openData(dataId, openParams, options);
     try {
-      return await describeDatasetObject(ds, checkDataId(dataId), options);
+      return await describeDatasetObject(ds, checkDataId(dataId, false), options);
     } finally {
       await ds.close();
     }
@@ -192,7 +192,7 @@ export class FsDataStore implements MutableDataStore {
   }
 
   async writeData(data: Dataset, dataId: string, options: WriteDataOptions = {}): Promise<string> {
-    const id = checkDataId(dataId, true);
+    const id = checkDataId(dataId);
     this.#assertWritable(id);
     if (formatFromPath(id) !== "zarr") {
       throw new EocubeError("INVALID_ARGUMENT", `data_id ${JSON.stringify(dataId)} must end in .zarr (datasets are written as Zarr)`, {
@@ -214,7 +214,7 @@ export class FsDataStore implements MutableDataStore {
   }
 
   async deleteData(dataId: string, options?: ReadOptions): Promise<void> {
-    const id = checkDataId(dataId);
+    const id = checkDataId(dataId, false);
     this.#assertWritable(id);
     if (!(await this.hasData(id, options))) {
       throw new EocubeError("NOT_FOUND", `no dataset ${id} in ${this.root}`, { path: displayPath(this.fs, id) });
