@@ -119,8 +119,15 @@ export class HttpsFileSystem implements FileSystem {
   /** HEAD request; a folder prefix (ending in '/') cannot be checked over HTTP and gives false. */
   async exists(key: string, options?: ReadOptions): Promise<boolean> {
     if (key.endsWith("/")) return false;
-    const res = await this.#fetch(key, "HEAD", {}, options);
-    return res !== undefined;
+    try {
+      return (await this.#fetch(key, "HEAD", {}, options)) !== undefined;
+    } catch (err) {
+      // Servers that refuse HEAD (405/501) are asked for the first byte instead.
+      if (!(err instanceof EocubeError) || !/HTTP (405|501)\b/.test(err.message)) throw err;
+      const res = await this.#fetch(key, "GET", { range: "bytes=0-0" }, options);
+      await res?.body?.cancel().catch(() => undefined);
+      return res !== undefined;
+    }
   }
 
   /** Sends one request with timeout and retries; resolves undefined on 404/410. */

@@ -78,6 +78,25 @@ describe("HttpsFileSystem", () => {
     await expect(fs.get("slow/b.nc", { signal: ac.signal })).rejects.toMatchObject({ code: "CANCELLED" });
   });
 
+  it("falls back to a 1-byte GET when the server refuses HEAD (405)", async () => {
+    const { createServer } = await import("node:http");
+    const srv = createServer((req, res) => {
+      if (req.method === "HEAD") res.writeHead(405).end();
+      else if (req.url === "/there") res.writeHead(206, { "content-range": "bytes 0-0/10" }).end("x");
+      else res.writeHead(404).end();
+    });
+    await new Promise<void>((r) => srv.listen(0, "127.0.0.1", r));
+    const port = (srv.address() as { port: number }).port;
+    try {
+      const fs = new HttpsFileSystem(`http://127.0.0.1:${port}`, { retries: 0 });
+      expect(await fs.exists("there")).toBe(true);
+      expect(await fs.exists("missing")).toBe(false);
+    } finally {
+      srv.closeAllConnections();
+      srv.close();
+    }
+  });
+
   it("is read-only", async () => {
     const fs = new HttpsFileSystem(server.url);
     await expect(fs.put("a", new Uint8Array(1))).rejects.toMatchObject({ code: "READ_ONLY" });
