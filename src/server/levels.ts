@@ -1,6 +1,6 @@
 // Pyramid levels of a served dataset and chunk-wise reads of 2-D slices through the bounded chunk cache.
 import type { Dataset } from "../core/dataset.js";
-import { EocubeError, isEocubeError } from "../core/errors.js";
+import { EocubeError, isEocubeError, throwIfAborted } from "../core/errors.js";
 import type { GeoTransform, GridMapping } from "../core/gridmapping.js";
 import { numberAt, sizeOf, type NdArray } from "../core/ndarray.js";
 import type { ReadOptions, Variable } from "../core/variable.js";
@@ -155,7 +155,16 @@ async function readDirect(level: Level, ref: SliceRef, r0: number, r1: number, c
  * Reads one chunk `[cy, cx]` of a level's 2-D slice as float64 rows × cols (NaN = no data), through `cache`.
  * Derived levels read the base chunks under them (also cached) and sample level-pixel centres.
  */
-export function readChunk(cache: LruCache<Float64Array>, levels: Level[], li: number, ref: SliceRef, cy: number, cx: number, options?: ReadOptions): Promise<Float64Array> {
+export async function readChunk(cache: LruCache<Float64Array>, levels: Level[], li: number, ref: SliceRef, cy: number, cx: number, options?: ReadOptions): Promise<Float64Array> {
+  // a chunk load is shared by every request that needs it, so it runs without any one request's signal;
+  // the caller's signal is checked before waiting and after
+  throwIfAborted(options?.signal);
+  const chunk = await loadChunk(cache, levels, li, ref, cy, cx);
+  throwIfAborted(options?.signal);
+  return chunk;
+}
+
+function loadChunk(cache: LruCache<Float64Array>, levels: Level[], li: number, ref: SliceRef, cy: number, cx: number): Promise<Float64Array> {
   const level = levels[li]!;
   const key = `${ref.datasetId}\u0000${li}\u0000${ref.variable.name}\u0000${ref.fixed.join(",")}\u0000${cy}\u0000${cx}`;
   return cache.getOrLoad(key, async () => {
@@ -164,7 +173,7 @@ export function readChunk(cache: LruCache<Float64Array>, levels: Level[], li: nu
     const c0 = cx * cw;
     const r1 = Math.min(level.height, r0 + ch);
     const c1 = Math.min(level.width, c0 + cw);
-    if (level.dataset) return readDirect(level, ref, r0, r1, c0, c1, options);
+    if (level.dataset) return readDirect(level, ref, r0, r1, c0, c1);
     const base = levels[0]!;
     const f = level.factor;
     const half = Math.floor(f / 2);
@@ -172,7 +181,7 @@ export function readChunk(cache: LruCache<Float64Array>, levels: Level[], li: nu
     const cols = new Int32Array(c1 - c0);
     for (let i = 0; i < rows.length; i++) rows[i] = Math.min(base.height - 1, (r0 + i) * f + half);
     for (let j = 0; j < cols.length; j++) cols[j] = Math.min(base.width - 1, (c0 + j) * f + half);
-    return sampleLevel(cache, levels, 0, ref, rows, cols, options);
+    return sampleLevel(cache, levels, 0, ref, rows, cols);
   });
 }
 

@@ -9,7 +9,8 @@ import { identifierOf, serveConfigOf } from "../../src/cli/serve.js";
 import { isEocubeError } from "../../src/core/errors.js";
 import { buildApp, startServer } from "../../src/server/app.js";
 import { chunkCacheBytes, globMatch, loadServerConfig, validateServerConfig } from "../../src/server/config.js";
-import { DATA } from "./helpers.js";
+import { Dataset } from "../../src/core/dataset.js";
+import { DATA, memCube } from "./helpers.js";
 
 const EXAMPLE = fileURLToPath(new URL("../../examples/server-config.yaml", import.meta.url));
 
@@ -90,6 +91,22 @@ describe("eocube serve (command line)", () => {
       expect((await slow).status).toBe(200); // in-flight requests finish before the close resolves
     } finally {
       await server.close();
+    }
+  });
+});
+
+describe("request timeout", () => {
+  it("answers 504 TIMEOUT when reading takes longer than RequestTimeout", async () => {
+    const cube = memCube();
+    const v = cube.data_vars.temp!;
+    const slow = new Dataset({ coords: cube.coords, data_vars: { temp: v.with({ read: async (sel, o) => { await new Promise((r) => setTimeout(r, 300)); return v.read(sel, o); } }) } });
+    const app = await buildApp({ Datasets: [{ Identifier: "slow", Path: "slow.zarr" }], RequestTimeout: 50 }, { openDataset: async () => slow });
+    try {
+      const r = await app.inject("/tiles/slow/temp/3/3/8?crs=CRS84");
+      expect(r.statusCode).toBe(504);
+      expect(r.json()).toMatchObject({ code: "TIMEOUT" });
+    } finally {
+      await app.close();
     }
   });
 });
