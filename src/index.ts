@@ -5,3 +5,5 @@ export * from "./fs/index.js";
 export * from "./formats/index.js";
 export * from "./stores/index.js";
 export * from "./server/index.js";
+export * from "./ops/index.js";
+export * from "./gen/index.js";

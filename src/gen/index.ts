@@ -4,3 +4,4 @@ export { loadGenRequest, normalizeGenRequest, type GenRequest, type GenInput, ty
 export { buildCube, targetGridOf, inputLabel, type BuiltCube } from "./pipeline.js";
 export { planCube, describePlan, specOf, chunkGrid, chunkSelection, type GenPlan, type GenInfo, type ChunkTask, type ChunkItem } from "./plan.js";
 export { runGen, genInfo, outputLabel, type RunGenOptions, type GenResult, type GenProgress } from "./run.js";
+export { writeLevels, type WriteLevelsOptions, type LevelsResult } from "./level.js";
