@@ -35,6 +35,7 @@ describe("meta routes", () => {
     expect(root.statusCode).toBe(200);
     expect(root.json().name).toBe("eocube");
     expect(root.headers["x-request-id"]).toBeTruthy();
+    expect((await get("/places")).json()).toEqual({ placeGroups: [] });
     const health = (await get("/health")).json();
     expect(health.status).toBe("ok");
     expect(health.chunkCacheLimit).toBe(16 * 1024 ** 2);

@@ -65,6 +65,9 @@ export function metaRoutes(app: FastifyInstance, state: ServerState): void {
     return { openapi: "3.0.3", info: { title: "eocube server", version: state.version }, servers: [{ url: baseUrl(request) }], paths };
   });
 
+  // xcube-viewer asks for place groups at start-up; eocube has none (an empty list, as xcube without PlaceGroups)
+  app.get("/places", { schema: { summary: "Place groups (none configured)" } }, async () => ({ placeGroups: [] }));
+
   const dir = viewerDir();
   app.get("/viewer", { schema: { summary: "The browser viewer" } }, async (_req, reply) => reply.redirect("/viewer/"));
   app.get("/viewer/*", { schema: { summary: "Viewer files" } }, async (request, reply) => {
