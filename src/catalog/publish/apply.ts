@@ -1,5 +1,5 @@
 // Applies a publication plan to a local catalog repository: validate a temp copy, then one commit on a new branch.
-import { cp, mkdir, mkdtemp, readFile, rm, rmdir, writeFile } from "node:fs/promises";
+import { cp, lstat, mkdir, mkdtemp, readFile, rm, rmdir, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join, posix } from "node:path";
 import { EocubeError } from "../../core/errors.js";
@@ -66,6 +66,28 @@ export function checkPlannedPaths(files: PlannedFile[]): void {
   }
 }
 
+/**
+ * Checks that no existing component of a planned path inside the repository is a symbolic link (a write through
+ * it could land outside the catalog).
+ * @throws EocubeError UNSAFE_ID naming the link.
+ */
+async function checkNoSymlinks(repo: string, files: PlannedFile[]): Promise<void> {
+  for (const f of files) {
+    const parts = f.path.split("/");
+    for (let i = 1; i <= parts.length; i++) {
+      const rel = parts.slice(0, i).join("/");
+      const st = await lstat(join(repo, rel)).catch(() => undefined);
+      if (!st) break;
+      if (st.isSymbolicLink()) {
+        throw new EocubeError("UNSAFE_ID", `${rel} is a symbolic link; eocube does not write through links`, {
+          path: rel,
+          hint: "replace the link by a real folder or file in the catalog repository",
+        });
+      }
+    }
+  }
+}
+
 /** Formats a Date as the UTC timestamp used in branch names: YYYYMMDDHHmmss. */
 export function branchTimestamp(now: Date): string {
   return now.toISOString().replace(/[-:T]/g, "").slice(0, 14);
@@ -99,9 +121,11 @@ export async function changedFiles(repo: string, files: PlannedFile[]): Promise<
 /**
  * Copies the catalog in `repo` (without .git) to a temp folder, writes the planned files there and validates
  * the WHOLE resulting catalog; the repository itself is not touched.
+ * @throws EocubeError UNSAFE_ID when a planned path goes through a symbolic link.
  * @returns the validator's errors (empty when the result is valid).
  */
 export async function validatePlanInCopy(repo: string, files: PlannedFile[], validate: CatalogValidator): Promise<CatalogProblem[]> {
+  await checkNoSymlinks(repo, files);
   const tmp = await mkdtemp(join(tmpdir(), "eocube-publish-"));
   try {
     const copy = join(tmp, "catalog");
@@ -150,6 +174,7 @@ export async function applyPlan(plan: PublicationPlan, catalogDir: string, optio
   if (base !== previous.sha) {
     throw new EocubeError("INTERNAL", "applyPlan: the plan must be built on the checked-out commit (check out the base first)", { path: repo });
   }
+  await checkNoSymlinks(repo, plan.files);
   const files = await changedFiles(repo, plan.files);
   if (files.length === 0) return { noop: true, message: NOTHING_TO_PUBLISH, files: [], warnings: plan.warnings, previous };
 

@@ -1,4 +1,4 @@
-import { chmod, readFile, readdir, writeFile, mkdir } from "node:fs/promises";
+import { chmod, readFile, readdir, symlink, writeFile, mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { isEocubeError } from "../../../src/core/errors.js";
@@ -163,6 +163,18 @@ describe("applyPlan", () => {
     expect(git(repo, "log", "-1", "--format=%an <%ae>").trim()).toBe("eocube <eocube@users.noreply.github.com>");
     expect(git(repo, "config", "--list", "--local")).not.toMatch(/user\./);
     expect(await readdir(home)).toEqual([]);
+  });
+
+  it("refuses to write through a symbolic link in the catalog", async () => {
+    const repo = await sampleCatalogRepo();
+    const outside = await tempDir("eocube-outside-");
+    await symlink(outside, join(repo, "products", "my-cube"));
+    git(repo, "add", "-A");
+    git(repo, "commit", "-q", "-m", "a link");
+    const before = repoState(repo);
+    await expectError(applyPlan(await samplePlan(repo), repo, { validate: okValidator }), "UNSAFE_ID", /products\/my-cube is a symbolic link/);
+    expect(repoState(repo)).toBe(before);
+    expect(await readdir(outside)).toEqual([]);
   });
 
   it("works on a detached HEAD and returns to it on failure", async () => {
