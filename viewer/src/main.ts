@@ -70,7 +70,7 @@ function clearMessage(key: string): void {
 
 // ---- state --------------------------------------------------------------------------------------
 const st: ViewState = parseState(location.hash);
-const requested = { dataset: st.dataset, variable: st.variable };
+const requested = { dataset: st.dataset, variable: st.variable, center: st.center, zoom: st.zoom };
 let datasets: { id: string; title: string }[] = [];
 let ds: DatasetInfo | undefined;
 let variable: VariableInfo | undefined;
@@ -132,6 +132,7 @@ map.on("loadstart", () => (mapEl.dataset.render = "loading"));
 map.on("rendercomplete", () => {
   renderCount++;
   mapEl.dataset.render = "complete";
+  mapEl.dataset.renderedKey = mapEl.dataset.layerKey ?? "";
   mapEl.dataset.renderCount = String(renderCount);
 });
 map.on("moveend", () => {
@@ -187,7 +188,9 @@ function refreshLayers(): void {
   const extent = transformExtent(ds.bbox, "EPSG:4326", proj);
   dataLayer.setExtent(extent);
   dataLayer.setOpacity(st.opacity);
-  dataLayer.setSource(tileSource(layerQuery(variable.name, st.time), proj, tileEvents(variable.name)));
+  const q1 = layerQuery(variable.name, st.time);
+  dataLayer.setSource(tileSource(q1, proj, tileEvents(variable.name)));
+  let key = `${proj}|${q1.dataset}|${q1.variable}|${new URLSearchParams(q1.params)}`;
   const split = st.split !== "off";
   splitLayer.setVisible(split);
   $("swipe-bar").hidden = !split;
@@ -197,8 +200,13 @@ function refreshLayers(): void {
     const t2 = st.split === "time" ? (st.time2 ?? st.time) : st.time;
     splitLayer.setExtent(extent);
     splitLayer.setOpacity(st.opacity);
-    splitLayer.setSource(tileSource(layerQuery(v2, t2), proj, tileEvents(v2)));
+    const q2 = layerQuery(v2, t2);
+    splitLayer.setSource(tileSource(q2, proj, tileEvents(v2)));
+    key += `|split:${q2.variable}|${new URLSearchParams(q2.params)}`;
   } else splitLayer.setSource(null);
+  // tests and the benchmark wait until the map has rendered this key completely
+  mapEl.dataset.layerKey = key;
+  map.render();
   updateLegend();
   writeUrl();
 }
@@ -485,6 +493,15 @@ const chart = new TimeSeriesChart($("chart"), {
   },
 });
 
+/**
+ * An ISO time between steps i and j = i + 1 (1 s beyond the axis at its ends): chunk bounds that never
+ * coincide with a label, so rounding of the labels cannot drop or repeat a step.
+ */
+function chunkBound(i: number, j: number): string {
+  const ms = i < 0 ? timeMs[0]! - 1000 : j >= timeMs.length ? timeMs[timeMs.length - 1]! + 1000 : (timeMs[i]! + timeMs[j]!) / 2;
+  return new Date(Math.round(ms)).toISOString();
+}
+
 /** Chunk length (time steps per request) when loading a series newest first. */
 function chunkLength(n: number): number {
   return Math.max(2, Math.min(100, Math.ceil(n / 4)));
@@ -513,7 +530,7 @@ async function addSeries(kind: "point" | "polygon", geometry: { type: string; co
   try {
     for (let end = n - 1; end >= 0; end -= step) {
       const start = Math.max(0, end - step + 1);
-      const q = new URLSearchParams({ aggMethods: agg, startDate: times[start]!, endDate: times[end]! });
+      const q = new URLSearchParams({ aggMethods: agg, startDate: chunkBound(start - 1, start), endDate: chunkBound(end, end + 1) });
       const r = await postJson<{ result: TimeSeriesEntry[] }>(api, `timeseries/${encodeURIComponent(dsId)}/${encodeURIComponent(varName)}?${q}`, geometry);
       if (!series.includes(s)) return;
       mergeEntries(s, r.result.map((e) => ({ time: Date.parse(e.time), mean: (e.mean as number | null) ?? null, std: kind === "polygon" ? ((e.std as number | null) ?? null) : null })));
@@ -539,7 +556,9 @@ function setDrawing(on: boolean): void {
   $("draw-polygon").setAttribute("aria-pressed", String(on));
   $("draw-polygon").textContent = on ? "Drawing… (double-click or Enter to finish)" : "Draw polygon";
 }
+let lastDrawEnd = 0;
 draw.on("drawend", (e) => {
+  lastDrawEnd = Date.now();
   setDrawing(false);
   const g = (e.feature.getGeometry() as Polygon).clone().transform(map.getView().getProjection(), "EPSG:4326") as Polygon;
   const f = new Feature<OlGeometry>(e.feature.getGeometry()!);
@@ -555,7 +574,7 @@ document.addEventListener("keydown", (e) => {
   }
 });
 map.on("singleclick", (e) => {
-  if (draw.getActive()) return;
+  if (draw.getActive() || Date.now() - lastDrawEnd < 600) return;
   const lonlat = toLonLat(e.coordinate, map.getView().getProjection());
   void addSeries("point", { type: "Point", coordinates: lonlat }, new Feature<OlGeometry>(new Point(e.coordinate)));
 });
@@ -605,9 +624,9 @@ async function init(): Promise<void> {
     id = undefined;
     requested.variable = undefined;
     st.time = undefined;
-    st.center = undefined;
+    requested.center = undefined;
   }
-  await selectDataset(id ?? datasets[0]!.id, { keepView: id !== undefined && st.center !== undefined });
+  await selectDataset(id ?? datasets[0]!.id, { keepView: id !== undefined && requested.center !== undefined });
 }
 
 function isTimeDim(d: { name: string; dtype: string; coordinates: unknown[] }): boolean {
@@ -649,11 +668,12 @@ async function selectDataset(id: string, opts: { keepView?: boolean } = {}): Pro
   }
   outlineFor();
   if (!opts.keepView) fitDataset();
-  else if (st.center) {
-    map.getView().setCenter(fromLonLat(st.center, map.getView().getProjection()));
-    if (st.zoom !== undefined) map.getView().setZoom(st.zoom);
+  else if (requested.center) {
+    map.getView().setCenter(fromLonLat(requested.center, map.getView().getProjection()));
+    if (requested.zoom !== undefined) map.getView().setZoom(requested.zoom);
   }
-  await selectVariable(vname ?? info.variables[0]!.name, { keepColour: opts.keepView === true || requested.dataset === id });
+  const preferred = info.variables.find((v) => !/flags?$/i.test(v.name) && !("flag_masks" in v.attrs) && !("flag_values" in v.attrs)) ?? info.variables[0]!;
+  await selectVariable(vname ?? preferred.name, { keepColour: opts.keepView === true || requested.dataset === id });
   requested.dataset = undefined;
 }
 
@@ -674,7 +694,7 @@ async function statisticsRange(v: VariableInfo): Promise<[number, number] | unde
     if (!x.count || x.minimum === undefined || x.maximum === undefined) return undefined;
     const hi = Math.min(x.maximum, (x.mean ?? x.maximum) + 2 * (x.deviation ?? 0));
     const round = (y: number) => Number(y.toPrecision(3));
-    const lo = round(x.minimum);
+    const lo = x.minimum >= 0 && x.minimum < 0.05 * hi ? 0 : round(x.minimum);
     const top = round(hi);
     return top > lo ? [lo, top] : undefined;
   } catch {
@@ -782,6 +802,14 @@ window.addEventListener("unhandledrejection", (e) => {
   showMessage("unexpected", `Something went wrong: ${describeError(e.reason)}`);
   e.preventDefault();
 });
+
+/** A small handle for tests and the console: the map and lon/lat ↔ map-pixel conversions. */
+(window as unknown as { eocubeViewer: unknown }).eocubeViewer = {
+  map,
+  pixelOf: (lon: number, lat: number) => map.getPixelFromCoordinate(fromLonLat([lon, lat], map.getView().getProjection())),
+  lonLatOf: (x: number, y: number) => toLonLat(map.getCoordinateFromPixel([x, y]), map.getView().getProjection()),
+  state: () => ({ ...st }),
+};
 
 void loadColorBars();
 void init();

@@ -1,0 +1,404 @@
+// The viewer in real Chromium (Debian's, driven by playwright-core) against the real eocube server on
+// ../shared/data: tiles of the OLCI Zarr cube, time steps, point and polygon time series equal to the
+// server's /timeseries answers, CSV download, URL state, phone viewport, keyboard labels, bad input.
+// Every step leaves a screenshot in test-artifacts/e2e/; the main one is copied to docs/viewer.png.
+import { copyFileSync, cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createServer, type Server as HttpServer } from "node:http";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { decodePng } from "../server/helpers.js";
+import { ARTIFACTS, DATA, defaultConfig, ensureViewerBuilt, launchBrowser, ROOT, shot, startServer, waitForMap, type Browser, type Server } from "./harness.js";
+
+const T0 = "2017-01-16T10:09:21.834Z";
+const T3 = "2017-01-28T09:58:11.350Z";
+/** A place in the cube with valid chlorophyll on 2017-01-16 and 2017-01-28. */
+const PLACE = { lon: 2.5, lat: 51.3 };
+
+let server: Server;
+let browser: Browser;
+let brokenDir: string;
+
+beforeAll(async () => {
+  await ensureViewerBuilt();
+  // "a variable whose tiles fail": a copy of the cube (made at test time) whose conc_tsm metadata names a
+  // codec no reader has, so every chunk of it fails to decode (the server answers 422 CORRUPT_DATA)
+  brokenDir = mkdtempSync(join(tmpdir(), "eocube-e2e-"));
+  const broken = join(brokenDir, "broken.zarr");
+  cpSync(`${DATA}zarr/cube-1-250-250.zarr`, broken, { recursive: true });
+  const zmeta = JSON.parse(readFileSync(join(broken, ".zmetadata"), "utf8")) as { metadata: Record<string, { compressor?: unknown }> };
+  zmeta.metadata["conc_tsm/.zarray"]!.compressor = { id: "zfpy", tolerance: 0.1 };
+  writeFileSync(join(broken, ".zmetadata"), JSON.stringify(zmeta));
+  server = await startServer(defaultConfig([{ Identifier: "broken", Title: "Cube with damaged conc_tsm chunks", Path: broken }]));
+  browser = await launchBrowser();
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.close();
+  if (brokenDir) rmSync(brokenDir, { recursive: true, force: true });
+});
+
+const viewerUrl = (hash = "", query = "") => `${server.url}viewer/index.html${query ? `?${query}` : ""}${hash ? `#${hash}` : ""}`;
+
+/** Pixels of a PNG whose colour is clearly saturated (colour-map colours, not the grey background). */
+function colourfulPixels(png: Buffer): { count: number; pixels: Uint8Array; channels: number; width: number; height: number } {
+  const img = decodePng(png);
+  let count = 0;
+  for (let i = 0; i < img.width * img.height; i++) {
+    const r = img.pixels[i * img.channels]!, g = img.pixels[i * img.channels + 1]!, b = img.pixels[i * img.channels + 2]!;
+    if (Math.max(r, g, b) - Math.min(r, g, b) > 60) count++;
+  }
+  return { count, ...img };
+}
+
+function differingPixels(a: Buffer, b: Buffer): number {
+  const x = decodePng(a), y = decodePng(b);
+  expect([x.width, x.height]).toEqual([y.width, y.height]);
+  let n = 0;
+  for (let i = 0; i < x.width * x.height; i++) {
+    let d = 0;
+    for (let c = 0; c < 3; c++) d += Math.abs(x.pixels[i * x.channels + c]! - y.pixels[i * y.channels + c]!);
+    if (d > 30) n++;
+  }
+  return n;
+}
+
+/** Page coordinates of a lon/lat on the map. */
+async function pagePixel(page: Page, lon: number, lat: number): Promise<{ x: number; y: number }> {
+  const [px, py] = await page.evaluate(([lo, la]) => (window as unknown as { eocubeViewer: { pixelOf(a: number, b: number): number[] } }).eocubeViewer.pixelOf(lo!, la!), [lon, lat]);
+  const box = (await page.locator("#map").boundingBox())!;
+  return { x: box.x + px!, y: box.y + py! };
+}
+
+async function seriesRows(page: Page, id: number): Promise<{ time: string; mean: number | null; std: string }[]> {
+  return page.$$eval(`#chart tbody tr[data-series="${id}"]`, (rows) =>
+    rows.map((r) => ({ time: (r as HTMLElement).dataset.time!, mean: (r as HTMLElement).dataset.mean === "" ? null : Number((r as HTMLElement).dataset.mean), std: r.children[3]!.textContent ?? "" })),
+  );
+}
+
+async function serverSeries(geometry: unknown, dataset: string, variable: string, agg: string): Promise<{ time: string; mean: number | null; std?: number | null }[]> {
+  const res = await fetch(`${server.url}timeseries/${dataset}/${variable}?aggMethods=${agg}`, { method: "POST", body: JSON.stringify(geometry), headers: { "content-type": "application/json" } });
+  expect(res.status).toBe(200);
+  return ((await res.json()) as { result: { time: string; mean: number | null; std?: number | null }[] }).result;
+}
+
+const waitSeries = (page: Page, n: number) =>
+  page.waitForFunction((k) => document.getElementById("chart")?.dataset.seriesCount === String(k) && document.getElementById("chart")?.dataset.loading === "0", n, { timeout: 60_000, polling: 100 });
+
+describe("viewer on the OLCI cube", { timeout: 180_000 }, () => {
+  let page: Page & { errors: string[] };
+  const tsRequests: { url: string; body: string }[] = [];
+  const statRequests: string[] = [];
+
+  beforeAll(async () => {
+    page = await browser.newPage({ width: 1280, height: 800 });
+    page.on("request", (r) => {
+      if (r.url().includes("/timeseries/")) tsRequests.push({ url: r.url(), body: r.postData() ?? "" });
+      if (r.url().includes("/statistics/") && r.method() === "GET") statRequests.push(r.url());
+    });
+  });
+
+  it("loads with no console errors and shows non-blank tiles of the cube", async () => {
+    await page.goto(viewerUrl(`ds=olci&var=conc_chl&time=${encodeURIComponent(T0)}`));
+    await waitForMap(page);
+    expect(await page.locator("#dataset").inputValue()).toBe("olci");
+    expect(await page.locator("#variable").inputValue()).toBe("conc_chl");
+    expect(await page.locator("#time-label").textContent()).toContain(T0);
+    const png = await shot(page, "01-loaded", "#map");
+    const { count } = colourfulPixels(png);
+    expect(count).toBeGreaterThan(20_000);
+    await shot(page, "01-loaded-page");
+    copyFileSync(join(ARTIFACTS, "01-loaded-page.png"), join(ROOT, "docs", "viewer.png"));
+    // the legend and the colour-bar previews came from the server
+    expect(await page.locator("#legend-img").evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth)).toBe(256);
+    expect(await page.locator("#cmap-preview-list [role=option]").count()).toBeGreaterThan(50);
+    expect(page.errors).toEqual([]);
+  });
+
+  it("shows the value under the cursor from /statistics", async () => {
+    const p = await pagePixel(page, PLACE.lon, PLACE.lat);
+    await page.mouse.move(p.x, p.y);
+    await page.waitForFunction(() => /conc_chl = /.test(document.getElementById("mouse-info")?.textContent ?? ""), null, { timeout: 30_000 });
+    const text = (await page.locator("#mouse-info").textContent())!;
+    const asked = new URL(statRequests.at(-1)!);
+    expect(asked.searchParams.get("time")).toBe(T0);
+    expect(Number(asked.searchParams.get("lon"))).toBeCloseTo(PLACE.lon, 2);
+    const r = (await (await fetch(asked)).json()) as { result: { value?: number } };
+    expect(r.result.value).toBeDefined();
+    expect(text).toContain(String(Number(r.result.value!.toPrecision(5))));
+  });
+
+  it("changing the time changes the tiles", async () => {
+    const before = await shot(page, "02-time-before", "#map");
+    const n = await page.evaluate(() => Number(document.getElementById("map")!.dataset.renderCount));
+    await page.locator("#time-next").click();
+    await waitForMap(page, n);
+    expect(await page.locator("#time-label").textContent()).toContain("2017-01-25");
+    const after = await shot(page, "02-time-after", "#map");
+    expect(differingPixels(before, after)).toBeGreaterThan(5_000);
+    expect(page.url()).toContain(encodeURIComponent("2017-01-25T09:35:51.060Z"));
+    // back to the first step with the slider's keyboard control
+    await page.locator("#time-first").click();
+    await waitForMap(page, n + 1);
+  });
+
+  it("clicking a point draws a series equal to the server's /timeseries answer", async () => {
+    const p = await pagePixel(page, PLACE.lon, PLACE.lat);
+    await page.mouse.click(p.x, p.y);
+    await waitSeries(page, 1);
+    await page.locator("#chart details").evaluate((d: HTMLDetailsElement) => (d.open = true));
+    await shot(page, "03-point-series");
+    // loaded incrementally: several requests, newest chunk first
+    const reqs = tsRequests.filter((r) => r.url.includes("/olci/conc_chl"));
+    expect(reqs.length).toBeGreaterThan(1);
+    const ends = reqs.map((r) => new URL(r.url).searchParams.get("endDate")!);
+    expect(Date.parse(ends[0]!)).toBeGreaterThan(Date.parse("2017-01-30T10:46:33.837Z"));
+    expect([...ends].sort().reverse()).toEqual(ends);
+    const geometry = JSON.parse(reqs[0]!.body) as { type: string; coordinates: number[] };
+    expect(geometry.type).toBe("Point");
+    expect(geometry.coordinates[0]).toBeCloseTo(PLACE.lon, 2);
+    expect(geometry.coordinates[1]).toBeCloseTo(PLACE.lat, 2);
+    const expected = await serverSeries(geometry, "olci", "conc_chl", "mean");
+    const rows = await seriesRows(page, 1);
+    expect(rows.map((r) => Date.parse(r.time))).toEqual(expected.map((e) => Date.parse(e.time)));
+    expect(rows.map((r) => r.mean)).toEqual(expected.map((e) => e.mean));
+    expect(expected.filter((e) => e.mean !== null).length).toBeGreaterThanOrEqual(2);
+    // the uPlot canvas is drawn
+    expect(await page.locator("#chart canvas").count()).toBeGreaterThan(0);
+  });
+
+  it("drawing a polygon adds a mean ± std series", async () => {
+    await page.locator("#draw-polygon").click();
+    const corners = [
+      [2.3, 51.2],
+      [2.7, 51.2],
+      [2.7, 51.4],
+      [2.3, 51.4],
+    ] as const;
+    for (const [lon, lat] of corners) {
+      const p = await pagePixel(page, lon, lat);
+      await page.mouse.click(p.x, p.y);
+      await page.waitForTimeout(50);
+    }
+    await page.keyboard.press("Enter");
+    await waitSeries(page, 2);
+    await shot(page, "04-polygon-series");
+    const req = tsRequests.filter((r) => JSON.parse(r.body).type === "Polygon");
+    expect(req.length).toBeGreaterThan(0);
+    expect(new URL(req[0]!.url).searchParams.get("aggMethods")).toBe("mean,std");
+    const expected = await serverSeries(JSON.parse(req[0]!.body), "olci", "conc_chl", "mean,std");
+    const rows = await seriesRows(page, 2);
+    expect(rows.map((r) => r.mean)).toEqual(expected.map((e) => e.mean));
+    const withStd = rows.filter((r) => r.std !== "");
+    expect(withStd.length).toBe(expected.filter((e) => e.std !== null).length);
+    expect(withStd.length).toBeGreaterThan(0);
+  });
+
+  it("clicking a chart point sets the map time", async () => {
+    const n = await page.evaluate(() => Number(document.getElementById("map")!.dataset.renderCount));
+    await page.locator(`#chart tbody tr[data-series="1"] button`).nth(3).click();
+    await waitForMap(page, n);
+    expect(await page.locator("#time-label").textContent()).toContain(T3);
+    // and on the uPlot canvas: a click at the first point's x picks the first time
+    const over = page.locator("#chart .u-over");
+    const box = (await over.boundingBox())!;
+    await page.mouse.move(box.x + 2, box.y + box.height / 2);
+    await page.mouse.click(box.x + 2, box.y + box.height / 2);
+    await page.waitForFunction((t) => document.getElementById("time-label")!.textContent!.includes(t), T0, { timeout: 30_000 });
+  });
+
+  it("downloads the series as CSV", async () => {
+    const [download] = await Promise.all([page.waitForEvent("download", { timeout: 30_000 }), page.locator("#download-csv").click()]);
+    const path = join(ARTIFACTS, "series.csv");
+    await download.saveAs(path);
+    const lines = readFileSync(path, "utf8").trim().split("\n");
+    expect(lines[0]).toBe("series,dataset,variable,kind,time,mean,std");
+    const rows1 = await seriesRows(page, 1);
+    const rows2 = await seriesRows(page, 2);
+    expect(lines.length).toBe(1 + rows1.length + rows2.length);
+    const pointLines = lines.filter((l) => l.includes(",point,"));
+    expect(pointLines.map((l) => l.split(",").at(-2))).toEqual(rows1.map((r) => (r.mean === null ? "" : String(r.mean))));
+    expect(lines.filter((l) => l.includes(",polygon,")).length).toBe(rows2.length);
+  });
+
+  it("plays through time and pauses", async () => {
+    await page.locator("#play-interval").fill("300");
+    const label = await page.locator("#time-label").textContent();
+    await page.locator("#time-play").click();
+    await page.waitForFunction((l) => document.getElementById("time-label")!.textContent !== l, label, { timeout: 30_000 });
+    await page.locator("#time-play").click();
+    expect(await page.locator("#time-play").getAttribute("aria-pressed")).toBe("false");
+  });
+
+  it("keeps the view state in the URL and restores it from a link", async () => {
+    await page.locator("#time-first").click();
+    await page.locator("#cmap").selectOption("plasma");
+    await page.locator("#reversed").check();
+    await page.locator("#vmin").fill("0.5");
+    await page.locator("#vmin").dispatchEvent("change");
+    await page.locator("#vmax").fill("8");
+    await page.locator("#vmax").dispatchEvent("change");
+    await page.locator("#projection").selectOption("EPSG:4326");
+    await page.locator("#split").check();
+    await page.locator("#variable2").selectOption("kd489");
+    await waitForMap(page);
+    await page.waitForFunction(() => location.hash.includes("var2=kd489") && location.hash.includes("proj=EPSG%3A4326"), null, { timeout: 10_000 });
+    const link = page.url();
+    const mapPng = await shot(page, "05-split-4326", "#map");
+    expect(colourfulPixels(mapPng).count).toBeGreaterThan(5_000);
+
+    const page2 = await browser.newPage({ width: 1280, height: 800 });
+    await page2.goto(link);
+    await waitForMap(page2);
+    await shot(page2, "06-restored");
+    expect(await page2.locator("#dataset").inputValue()).toBe("olci");
+    expect(await page2.locator("#variable").inputValue()).toBe("conc_chl");
+    expect(await page2.locator("#time-label").textContent()).toContain(T0);
+    expect(await page2.locator("#cmap").inputValue()).toBe("plasma");
+    expect(await page2.locator("#reversed").isChecked()).toBe(true);
+    expect(await page2.locator("#vmin").inputValue()).toBe("0.5");
+    expect(await page2.locator("#vmax").inputValue()).toBe("8");
+    expect(await page2.locator("#projection").inputValue()).toBe("EPSG:4326");
+    expect(await page2.locator("#split").isChecked()).toBe(true);
+    expect(await page2.locator("#variable2").inputValue()).toBe("kd489");
+    const h1 = new URLSearchParams(new URL(link).hash.slice(1));
+    await page2.waitForFunction(() => location.hash.includes("lon="), null, { timeout: 10_000 });
+    const h2 = new URLSearchParams(new URL(page2.url()).hash.slice(1));
+    for (const k of ["ds", "var", "time", "proj", "cmap", "vmin", "vmax", "rev", "split", "var2"]) expect([k, h2.get(k)]).toEqual([k, h1.get(k)]);
+    expect(Number(h2.get("lon"))).toBeCloseTo(Number(h1.get("lon")), 2);
+    expect(Number(h2.get("lat"))).toBeCloseTo(Number(h1.get("lat")), 2);
+    expect(Number(h2.get("z"))).toBeCloseTo(Number(h1.get("z")), 1);
+    expect(page2.errors).toEqual([]);
+    await page2.close();
+    expect(page.errors).toEqual([]);
+  });
+});
+
+describe("viewer layout and keyboard", { timeout: 180_000 }, () => {
+  it("works on a 390×844 phone viewport", async () => {
+    const page = await browser.newPage({ width: 390, height: 844 });
+    await page.goto(viewerUrl(`ds=olci&var=conc_chl&time=${encodeURIComponent(T0)}`));
+    await waitForMap(page);
+    await shot(page, "07-phone", undefined);
+    const { count } = colourfulPixels(await page.locator("#map").screenshot());
+    expect(count).toBeGreaterThan(2_000);
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    expect(overflow).toBeLessThanOrEqual(1);
+    // the controls are below the map and reachable
+    await page.locator("#time-next").scrollIntoViewIfNeeded();
+    expect(await page.locator("#time-next").isVisible()).toBe(true);
+    expect(page.errors).toEqual([]);
+    await page.close();
+  });
+
+  it("every control has a label and is reachable with the keyboard", async () => {
+    const page = await browser.newPage();
+    await page.goto(viewerUrl(`ds=olci&var=conc_chl`));
+    await waitForMap(page);
+    const unlabelled = await page.$$eval("button, select, input", (els) =>
+      els
+        .filter((el) => !(el as HTMLElement).closest("[hidden]"))
+        .filter((el) => {
+          const aria = el.getAttribute("aria-label");
+          const labelled = (el as HTMLInputElement).labels?.length;
+          const text = el.tagName === "BUTTON" ? el.textContent?.trim() : "";
+          return !aria && !labelled && !text;
+        })
+        .map((el) => el.outerHTML.slice(0, 80)),
+    );
+    expect(unlabelled).toEqual([]);
+    // Tab from the page start reaches the dataset picker, then the variable picker
+    await page.keyboard.press("Tab");
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe("dataset");
+    await page.keyboard.press("Tab");
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe("variable");
+    // the time buttons work from the keyboard
+    await page.locator("#time-first").focus();
+    await page.keyboard.press("Enter");
+    await page.waitForFunction(() => document.getElementById("time-label")!.textContent!.includes("(1/5)"), null, { timeout: 10_000 });
+    await page.close();
+  });
+});
+
+describe("viewer on bad input", { timeout: 180_000 }, () => {
+  it("an unknown dataset in the URL gives a message and the first dataset", async () => {
+    const page = await browser.newPage();
+    await page.goto(viewerUrl("ds=nope&var=x"));
+    await page.locator(".msg.error").first().waitFor({ timeout: 30_000 });
+    expect(await page.locator("#messages").textContent()).toContain('The dataset "nope" named in the link is not served here');
+    await waitForMap(page);
+    expect(await page.locator("#dataset").inputValue()).toBe("olci");
+    await shot(page, "08-unknown-dataset");
+    await page.close();
+  });
+
+  it("a dataset without time: no time controls, a message instead of a series", async () => {
+    const page = await browser.newPage();
+    await page.goto(viewerUrl("ds=era&var=z"));
+    await waitForMap(page);
+    expect(await page.locator("#no-time").isVisible()).toBe(true);
+    expect(await page.locator("#time-next").isDisabled()).toBe(true);
+    // the level picker of the other dimension is there
+    expect(await page.locator("#extra-dims select").count()).toBe(2);
+    const { count } = colourfulPixels(await page.locator("#map").screenshot());
+    expect(count).toBeGreaterThan(20_000);
+    const box = (await page.locator("#map").boundingBox())!;
+    await page.mouse.click(box.x + box.width / 2, box.y + box.height / 2);
+    await page.locator(".msg.info").first().waitFor({ timeout: 30_000 });
+    expect(await page.locator("#messages").textContent()).toContain("has no time axis");
+    await shot(page, "09-no-time");
+    expect(page.errors).toEqual([]);
+    await page.close();
+  });
+
+  it("a variable whose tiles fail gives a message and the viewer stays usable", async () => {
+    const page = await browser.newPage();
+    await page.goto(viewerUrl("ds=broken&var=conc_tsm"));
+    await page.locator('.msg[data-key="tiles-conc_tsm"]').waitFor({ timeout: 60_000 });
+    expect(await page.locator("#messages").textContent()).toContain("Tiles of conc_tsm could not be drawn");
+    await shot(page, "10-tiles-fail");
+    await page.locator("#variable").selectOption("conc_chl");
+    await waitForMap(page);
+    expect(colourfulPixels(await page.locator("#map").screenshot()).count).toBeGreaterThan(500);
+    await page.close();
+  });
+
+  it("the server down: a readable message with a retry button", async () => {
+    const dead = createServer();
+    await new Promise<void>((r) => dead.listen(0, "127.0.0.1", r));
+    const port = (dead.address() as { port: number }).port;
+    await new Promise((r) => dead.close(r));
+    const page = await browser.newPage();
+    await page.goto(viewerUrl("", `server=${encodeURIComponent(`http://127.0.0.1:${port}/`)}`));
+    await page.locator('.msg[data-key="server"]').waitFor({ timeout: 30_000 });
+    const text = await page.locator("#messages").textContent();
+    expect(text).toContain("Cannot reach the eocube server");
+    expect(await page.locator('.msg[data-key="server"] button', { hasText: "Retry" }).count()).toBe(1);
+    expect(await page.locator("#time-slider").isVisible()).toBe(true);
+    await shot(page, "11-server-down");
+    await page.close();
+  });
+
+  it("a slow server: a time-out message", async () => {
+    const held: import("node:http").ServerResponse[] = [];
+    const slow: HttpServer = createServer((_req, res) => {
+      held.push(res);
+    });
+    await new Promise<void>((r) => slow.listen(0, "127.0.0.1", r));
+    const port = (slow.address() as { port: number }).port;
+    try {
+      const page = await browser.newPage();
+      await page.goto(viewerUrl("", `server=${encodeURIComponent(`http://127.0.0.1:${port}/`)}&timeout=1500`));
+      await page.locator('.msg[data-key="server"]').waitFor({ timeout: 30_000 });
+      expect(await page.locator("#messages").textContent()).toContain("did not answer within 1.5 s");
+      await shot(page, "12-server-slow");
+      await page.close();
+    } finally {
+      for (const r of held) r.destroy();
+      slow.closeAllConnections();
+      await new Promise((r) => slow.close(r));
+    }
+  });
+});
