@@ -1,14 +1,28 @@
 // catalog/publish: apply a publication plan to a catalog git repository, and publish it on GitHub.
-export { applyPlan, branchTimestamp, checkPlannedPaths, commitSubject, NOTHING_TO_PUBLISH, validatePlanInCopy } from "./apply.js";
+export { applyPlan, branchTimestamp, changedFiles, checkPlannedPaths, commitSubject, NOTHING_TO_PUBLISH, publicationId, rollback, validatePlanInCopy } from "./apply.js";
 export type { ApplyOptions, ApplyResult } from "./apply.js";
+export { configPlanBuilder } from "./builder.js";
+export type { ConfigBuilderOptions, PublishMode } from "./builder.js";
 export { planDiffs } from "./diff.js";
-export { gitAuthEnv, runGit } from "./git.js";
-export { gitHubError, githubEndpoints, openGitHubSession, UPSTREAMS } from "./github.js";
-export type { GitHubEndpoints, GitHubSession, GitHubSessionOptions, PublishEnvironment } from "./github.js";
+export { DEFAULT_IDENTITY, gitAuthEnv, identityArgs, runGit } from "./git.js";
+export type { GitOptions, GitResult } from "./git.js";
+export {
+  createPullRequest,
+  findPublicationPullRequest,
+  gitHubError,
+  githubEndpoints,
+  gitRemoteUrl,
+  openGitHubSession,
+  updatePullRequest,
+  UPSTREAMS,
+} from "./github.js";
+export type { ExistingPullRequest, GitHubEndpoints, GitHubSession, GitHubSessionOptions, PublishEnvironment, RepoRef } from "./github.js";
 export { publish } from "./publish.js";
 export type { PlanBuilder, PublishOptions, PublishResult, PublishedPullRequest } from "./publish.js";
-export { redactSecrets } from "./redact.js";
+export { REDACTED, redactSecrets } from "./redact.js";
+export { branchExists, dirtyFiles, ensureClean, ensureRepository, headState, restoreHead } from "./repo.js";
+export type { HeadState } from "./repo.js";
 export { resolveGitHubToken } from "./token.js";
 export type { GitHubCredentials, TokenOptions } from "./token.js";
-export { reportErrors } from "./validation.js";
+export { loadDefaultValidator, reportErrors, validationError } from "./validation.js";
 export type { CatalogProblem, CatalogValidator } from "./validation.js";
