@@ -110,7 +110,6 @@ describe("viewer on the OLCI cube", { timeout: 180_000 }, () => {
     const { count } = colourfulPixels(png);
     expect(count).toBeGreaterThan(20_000);
     await shot(page, "01-loaded-page");
-    copyFileSync(join(ARTIFACTS, "01-loaded-page.png"), join(ROOT, "docs", "viewer.png"));
     // the legend and the colour-bar previews came from the server
     expect(await page.locator("#legend-img").evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth)).toBe(256);
     expect(await page.locator("#cmap-preview-list [role=option]").count()).toBeGreaterThan(50);
@@ -184,7 +183,10 @@ describe("viewer on the OLCI cube", { timeout: 180_000 }, () => {
     }
     await page.keyboard.press("Enter");
     await waitSeries(page, 2);
+    await page.mouse.move(1, 1);
     await shot(page, "04-polygon-series");
+    // the README's picture: the cube, a point and a polygon series
+    copyFileSync(join(ARTIFACTS, "04-polygon-series.png"), join(ROOT, "docs", "viewer.png"));
     const req = tsRequests.filter((r) => JSON.parse(r.body).type === "Polygon");
     expect(req.length).toBeGreaterThan(0);
     expect(new URL(req[0]!.url).searchParams.get("aggMethods")).toBe("mean,std");

@@ -71,12 +71,14 @@ export class TimeSeriesChart {
   constructor(private readonly root: HTMLElement, private readonly opts: ChartOptions) {
     this.plotEl = root.querySelector<HTMLElement>(".chart-plot")!;
     this.tableBody = root.querySelector<HTMLTableSectionElement>("tbody")!;
-    this.resize = new ResizeObserver(() => this.plot?.setSize(this.size()));
+    this.resize = new ResizeObserver(() => {
+      if (this.plot && Math.abs(this.plot.width - this.size().width) > 1) this.plot.setSize(this.size());
+    });
     this.resize.observe(this.plotEl);
   }
 
   private size(): { width: number; height: number } {
-    return { width: Math.max(200, this.plotEl.clientWidth), height: Math.max(140, this.plotEl.clientHeight || 200) };
+    return { width: Math.max(200, this.plotEl.clientWidth), height: 180 };
   }
 
   /** Shows a vertical marker at the map's time. */

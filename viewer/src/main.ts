@@ -133,6 +133,7 @@ map.on("rendercomplete", () => {
   renderCount++;
   mapEl.dataset.render = "complete";
   mapEl.dataset.renderedKey = mapEl.dataset.layerKey ?? "";
+  mapEl.dataset.renderedAt = performance.now().toFixed(1);
   mapEl.dataset.renderCount = String(renderCount);
 });
 map.on("moveend", () => {
@@ -521,6 +522,7 @@ async function addSeries(kind: "point" | "polygon", geometry: { type: string; co
   const s: Series = { id, label, kind, dataset: ds.id, variable: variable.name, units: variable.units, color, times: [], mean: [], std: [], complete: false };
   series.push(s);
   $("chart").dataset.loading = "1";
+  $("chart").dataset.seriesStartedAt = performance.now().toFixed(1);
   chart.update(series);
   const n = times.length;
   const step = chunkLength(n);
@@ -542,9 +544,10 @@ async function addSeries(kind: "point" | "polygon", geometry: { type: string; co
     showMessage("series", `The time series ${label} could not be loaded: ${describeError(err)}`);
   } finally {
     $("chart").dataset.loading = series.some((x) => !x.complete) ? "1" : "0";
-    $("chart").dataset.seriesCount = String(series.filter((x) => x.complete).length);
     chart.update(series);
     chart.setMarker(timeMs[timeIdx]);
+    $("chart").dataset.seriesDoneAt = performance.now().toFixed(1);
+    $("chart").dataset.seriesCount = String(series.filter((x) => x.complete).length);
   }
 }
 
