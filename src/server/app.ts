@@ -107,7 +107,7 @@ export async function buildApp(config: ServerConfig, deps: Partial<ServerDeps> =
   app.addHook("preClose", async () => {
     state.closing = true;
   });
-  installErrorHandlers(app, () => timeoutMs);
+  installErrorHandlers(app);
   await app.register(cors, { origin: "*", exposedHeaders: ["ETag", "X-Request-Id"] });
   await app.register(compress, { global: true, threshold: 1024, encodings: ["gzip", "deflate"] });
   metaRoutes(app, state);

@@ -33,7 +33,7 @@ export function errorResponse(err: unknown): { status: number; body: ErrorBody }
 }
 
 /** Installs the error and not-found handlers on an app. */
-export function installErrorHandlers(app: FastifyInstance, _timeoutMs?: () => number): void {
+export function installErrorHandlers(app: FastifyInstance): void {
   app.setErrorHandler((err0, request, reply) => {
     // an abort caused by the request timeout surfaces as CANCELLED; report the timeout instead
     const reason = (request as { opSignal?: AbortSignal }).opSignal?.reason;
