@@ -225,6 +225,27 @@ describe("viewer on the OLCI cube", { timeout: 180_000 }, () => {
     expect(lines.filter((l) => l.includes(",polygon,")).length).toBe(rows2.length);
   });
 
+  it("a log scale asks the server for norm=log tiles and still draws the cube", async () => {
+    const n = await page.evaluate(() => Number(document.getElementById("map")!.dataset.renderCount));
+    const tileUrls: string[] = [];
+    const onReq = (r: { url(): string }) => {
+      if (r.url().includes("/tiles/olci/conc_chl/")) tileUrls.push(r.url());
+    };
+    page.on("request", onReq);
+    await page.locator("#vmin").fill("0.1");
+    await page.locator("#vmin").dispatchEvent("change");
+    await page.locator("#log").check();
+    await waitForMap(page, n);
+    page.off("request", onReq);
+    const last = new URL(tileUrls.at(-1)!);
+    expect(last.searchParams.get("norm")).toBe("log");
+    expect(last.searchParams.get("vmin")).toBe("0.1");
+    expect(colourfulPixels(await shot(page, "04b-log-scale", "#map")).count).toBeGreaterThan(20_000);
+    expect(page.url()).toContain("log=1");
+    await page.locator("#log").uncheck();
+    await waitForMap(page, n + 1);
+  });
+
   it("plays through time and pauses", async () => {
     await page.locator("#play-interval").fill("300");
     const label = await page.locator("#time-label").textContent();
@@ -333,6 +354,16 @@ describe("viewer on bad input", { timeout: 180_000 }, () => {
     await waitForMap(page);
     expect(await page.locator("#dataset").inputValue()).toBe("olci");
     await shot(page, "08-unknown-dataset");
+    await page.close();
+  });
+
+  it("an unknown variable in the URL gives a message and the dataset's first map variable", async () => {
+    const page = await browser.newPage();
+    await page.goto(viewerUrl("ds=olci&var=nope"));
+    await page.locator('.msg[data-key="variable"]').waitFor({ timeout: 30_000 });
+    expect(await page.locator("#messages").textContent()).toContain('The variable "nope" is not in dataset "olci"');
+    await waitForMap(page);
+    expect(await page.locator("#variable").inputValue()).toBe("conc_chl");
     await page.close();
   });
 

@@ -581,6 +581,11 @@ map.on("singleclick", (e) => {
   const lonlat = toLonLat(e.coordinate, map.getView().getProjection());
   void addSeries("point", { type: "Point", coordinates: lonlat }, new Feature<OlGeometry>(new Point(e.coordinate)));
 });
+$("center-series").addEventListener("click", () => {
+  const c = map.getView().getCenter();
+  if (!c) return;
+  void addSeries("point", { type: "Point", coordinates: toLonLat(c, map.getView().getProjection()) }, new Feature<OlGeometry>(new Point(c)));
+});
 $("clear-series").addEventListener("click", () => {
   series.length = 0;
   placesSource.clear();
@@ -799,6 +804,17 @@ if (window.matchMedia("(max-width: 700px)").matches) {
   // phones: start with the map and chart; the controls stay one button away
   $("panel").hidden = false;
 }
+
+// a hash edited by hand (or a pasted link on the same page) restores that state
+let lastWritten = location.hash;
+const origReplace = history.replaceState.bind(history);
+history.replaceState = (data: unknown, unused: string, u?: string | URL | null) => {
+  origReplace(data, unused, u);
+  lastWritten = location.hash;
+};
+window.addEventListener("hashchange", () => {
+  if (location.hash !== lastWritten) location.reload();
+});
 
 // keep the module's errors readable: anything unexpected goes to the message area, not only the console
 window.addEventListener("unhandledrejection", (e) => {
