@@ -53,6 +53,10 @@ describe("meta routes", () => {
   });
 
   it("has a /viewer slot that answers JSON 404 while the viewer is not built", async () => {
+    const redirect = await get("/viewer");
+    expect(redirect.statusCode).toBe(302);
+    expect(redirect.headers.location).toBe("/viewer/");
+    expect([200, 404]).toContain((await get("/viewer/")).statusCode); // no redirect loop
     const r = await get("/viewer/index.html");
     expect([200, 404]).toContain(r.statusCode);
     if (r.statusCode === 404) expect(r.json().code).toBe("NOT_FOUND");

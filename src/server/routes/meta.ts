@@ -3,7 +3,7 @@ import { existsSync } from "node:fs";
 import { readFile, stat } from "node:fs/promises";
 import { extname, resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
-import type { FastifyInstance, RouteOptions } from "fastify";
+import type { FastifyInstance, FastifyReply, RouteOptions } from "fastify";
 import { EocubeError } from "../../core/errors.js";
 import type { ServerState } from "../app.js";
 
@@ -69,16 +69,21 @@ export function metaRoutes(app: FastifyInstance, state: ServerState): void {
   app.get("/places", { schema: { summary: "Place groups (none configured)" } }, async () => ({ placeGroups: [] }));
 
   const dir = viewerDir();
-  app.get("/viewer", { schema: { summary: "The browser viewer" } }, async (_req, reply) => reply.redirect("/viewer/"));
-  app.get("/viewer/*", { schema: { summary: "Viewer files" } }, async (request, reply) => {
-    const rel = (request.params as { "*": string })["*"] || "index.html";
+  const sendViewerFile = async (rel: string, reply: FastifyReply) => {
     const file = resolve(dir, decodeURIComponent(rel));
     if (!file.startsWith(dir.endsWith(sep) ? dir : dir + sep)) throw new EocubeError("UNSAFE_ID", "path outside the viewer folder", { field: "path" });
-    if (!existsSync(dir)) throw new EocubeError("NOT_FOUND", "the viewer is not built", { hint: "build it with npm run build:viewer (viewer/dist)" });
+    if (!existsSync(dir)) throw new EocubeError("NOT_FOUND", "the viewer is not built", { hint: "build it with npm run build (viewer/dist)" });
     const st = await stat(file).catch(() => undefined);
     if (!st?.isFile()) throw new EocubeError("NOT_FOUND", `no viewer file ${rel.slice(0, 200)}`);
     return reply.type(MIME[extname(file)] ?? "application/octet-stream").header("Cache-Control", "public, max-age=300").send(await readFile(file));
-  });
+  };
+  // "/viewer" redirects to "/viewer/" (relative asset URLs); with ignoreTrailingSlash both reach this route
+  app.get("/viewer", { schema: { summary: "The browser viewer" } }, async (request, reply) =>
+    request.url.split("?")[0]!.endsWith("/") ? sendViewerFile("index.html", reply) : reply.redirect("/viewer/"),
+  );
+  app.get("/viewer/*", { schema: { summary: "Viewer files" } }, async (request, reply) =>
+    sendViewerFile((request.params as { "*": string })["*"] || "index.html", reply),
+  );
 }
 
 /** The server's base URL as the client addressed it (protocol + host). */
