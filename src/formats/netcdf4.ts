@@ -1,17 +1,15 @@
-// NetCDF4/HDF5 reader via h5wasm: netCDF-4 dimensions from HDF5 dimension scales, hyperslab reads of
-// chunked (deflate/shuffle) or contiguous datasets. Returns a RAW dataset (no CF decoding).
+// NetCDF4/HDF5 reader via h5wasm (in a worker process with a time limit): netCDF-4 dimensions from HDF5
+// dimension scales, hyperslab reads of chunked (deflate/shuffle) or contiguous datasets. RAW dataset (no CF).
 // Spec: https://docs.unidata.ucar.edu/netcdf-c/current/file_format_specifications.html (netCDF-4 format)
-import type * as H5 from "h5wasm";
 import { CHAR_ENCODING_KEY } from "../core/cf.js";
 import { Dataset } from "../core/dataset.js";
-import { EocubeError, isEocubeError, throwIfAborted } from "../core/errors.js";
+import { EocubeError, throwIfAborted } from "../core/errors.js";
 import { allocate, sizeOf, type DType, type NdArray, type TypedArray } from "../core/ndarray.js";
 import { normalizeSelection, selectionShape, type Selection } from "../core/selection.js";
 import { Variable, type Attrs, type Encoding } from "../core/variable.js";
 import type { FileSystem } from "../fs/types.js";
+import { H5RestartError, H5TimeoutError, h5worker, type H5Entry, type H5Meta } from "./netcdf4-worker.js";
 import type { FormatOpenOptions, FormatReader } from "./registry.js";
-
-type H5Module = typeof import("h5wasm");
 
 /** Attributes netCDF-4 uses internally; hidden like netCDF4-python/xarray hide them. */
 const HIDDEN_ATTRS = new Set([
@@ -22,53 +20,28 @@ const HIDDEN_ATTRS = new Set([
 /** The NAME a netCDF-4 dimension scale carries when it is a dimension but not a variable. */
 const DIM_WITHOUT_VARIABLE = "This is a netCDF dimension but not a netCDF variable";
 
-let modulePromise: Promise<{ h5: H5Module; FS: { writeFile(p: string, d: Uint8Array): void; unlink(p: string): void } }> | undefined;
-
-/** Loads h5wasm (Node build) once. */
-function loadH5(): NonNullable<typeof modulePromise> {
-  modulePromise ??= (async () => {
-    const h5 = (await import("h5wasm/node")) as unknown as H5Module & { default?: H5Module };
-    const lib = (h5.default ?? h5) as H5Module;
-    const mod = (await lib.ready) as unknown as {
-      FS: { writeFile(p: string, d: Uint8Array): void; unlink(p: string): void };
-      activate_throwing_error_handler?: () => number;
-    };
-    // HDF5 errors become JS exceptions (summarised by hdf5Message) instead of stack dumps on stderr
-    mod.activate_throwing_error_handler?.();
-    return { h5: lib, FS: mod.FS };
-  })();
-  return modulePromise;
-}
-
 let fileCounter = 0;
 
 /** The eocube dtype of an HDF5 datatype, or undefined when unsupported (compound, enum, references). */
-function dtypeOf(md: H5.Metadata): { dtype: DType; char: boolean } | undefined {
-  if (md.type === 0) {
-    const bits = md.size * 8;
+function dtypeOf(e: H5Entry): { dtype: DType; char: boolean } | undefined {
+  if (e.type === 0) {
+    const bits = e.size * 8;
     if (![8, 16, 32, 64].includes(bits)) return undefined;
-    return { dtype: `${md.signed ? "" : "u"}int${bits}` as DType, char: false };
+    return { dtype: `${e.signed ? "" : "u"}int${bits}` as DType, char: false };
   }
-  if (md.type === 1) {
-    if (md.size === 4) return { dtype: "float32", char: false };
-    if (md.size === 8) return { dtype: "float64", char: false };
+  if (e.type === 1) {
+    if (e.size === 4) return { dtype: "float32", char: false };
+    if (e.size === 8) return { dtype: "float64", char: false };
     return undefined;
   }
-  if (md.type === 3) return { dtype: "str", char: !md.vlen && md.size === 1 };
+  if (e.type === 3) return { dtype: "str", char: !e.vlen && e.size === 1 };
   return undefined;
 }
 
-/** A plain JS attribute value: one-element arrays → scalars, typed arrays → number arrays, bigint → number when safe. */
-function attrValue(a: H5.Attribute): unknown {
-  let v: unknown;
-  try {
-    v = a.value;
-  } catch {
-    return undefined;
-  }
+/** A plain attribute value: one-element arrays → scalars, bigint → number when safe. */
+function attrValue(v: unknown): unknown {
   const conv = (x: unknown): unknown =>
     typeof x === "bigint" && x <= BigInt(Number.MAX_SAFE_INTEGER) && x >= BigInt(Number.MIN_SAFE_INTEGER) ? Number(x) : x;
-  if (ArrayBuffer.isView(v)) v = Array.from(v as unknown as ArrayLike<unknown>, conv);
   if (Array.isArray(v)) {
     const arr = v.map(conv);
     return arr.length === 1 ? arr[0] : arr;
@@ -76,13 +49,9 @@ function attrValue(a: H5.Attribute): unknown {
   return conv(v);
 }
 
-function attrsOf(obj: { attrs: Record<string, H5.Attribute> }): Attrs {
+function visibleAttrs(attrs: Record<string, unknown>): Attrs {
   const out: Attrs = {};
-  for (const [name, a] of Object.entries(obj.attrs)) {
-    if (HIDDEN_ATTRS.has(name)) continue;
-    const v = attrValue(a);
-    if (v !== undefined) out[name] = v;
-  }
+  for (const [name, v] of Object.entries(attrs)) if (!HIDDEN_ATTRS.has(name)) out[name] = attrValue(v);
   return out;
 }
 
@@ -103,75 +72,29 @@ function corrupt(path: string, what: string, cause?: unknown): EocubeError {
   });
 }
 
+/** The error for an HDF5 call that exceeded its time limit. */
+function timedOut(path: string, doing: string, err: H5TimeoutError): EocubeError {
+  return new EocubeError("CORRUPT_DATA", `${path}: HDF5 did not answer within ${err.ms} ms while ${doing}; the file may be damaged`, {
+    path,
+    cause: err,
+    hint: "check the file with h5dump; for very large reads raise EOCUBE_HDF5_TIMEOUT_MS (milliseconds)",
+  });
+}
+
 /** HDF5 filter ids → names xarray's netCDF4 encoding uses. */
-function filterEncoding(filters: H5.Filter[]): Encoding {
+function filterEncoding(filters: H5Entry["filters"]): Encoding {
   const enc: Encoding = { zlib: false, shuffle: false };
+  const others: unknown[] = [];
   for (const f of filters) {
     if (f.id === 1) {
       enc.zlib = true;
       enc.complevel = f.cd_values?.[0] ?? 4;
     } else if (f.id === 2) enc.shuffle = true;
     else if (f.id === 3) enc.fletcher32 = true;
-    else (enc.filters ??= [] as unknown[]) && (enc.filters as unknown[]).push({ id: f.id, name: f.name });
+    else others.push({ id: f.id, name: f.name });
   }
+  if (others.length) enc.filters = others;
   return enc;
-}
-
-/**
- * Opens a NetCDF4/HDF5 file as a **raw** Dataset (root group only), through h5wasm: the file's bytes
- * (`fs.get`) are written to h5wasm's in-memory file system under a unique name and freed by `close()`.
- * Dimensions: netCDF-4 dimension scales (`CLASS=DIMENSION_SCALE`) attached to each dataset's axes; scales
- * named "This is a netCDF dimension but not a netCDF variable" are dimensions only (not variables); axes
- * without a scale get netCDF-C's `phony_dim_N` names (one per distinct length). netCDF-4 internal attributes
- * (`_Netcdf4Dimid`, `_NCProperties`, `DIMENSION_LIST`, `CLASS`, `NAME`, `REFERENCE_LIST`,
- * `_Netcdf4Coordinates`) are hidden. Chunks are the HDF5 chunk shape (full shape when contiguous);
- * `read(selection)` reads only the selected hyperslab (h5wasm `slice`).
- * @throws EocubeError NOT_FOUND (no file), CORRUPT_DATA (not HDF5 or truncated, naming the path),
- *   OUT_OF_RANGE (selection outside a variable).
- */
-export async function openNetcdf4(fs: FileSystem, path: string, options: FormatOpenOptions = {}): Promise<Dataset> {
-  throwIfAborted(options.signal);
-  const bytes = await fs.get(path, options);
-  if (bytes === undefined) {
-    throw new EocubeError("NOT_FOUND", `no such file: ${path}`, { path, hint: `check the path (looked in ${fs.root})` });
-  }
-  if (!hasHdf5Signature(bytes)) throw corrupt(path, "no HDF5 signature (\\x89HDF) found");
-  const { h5, FS } = await loadH5();
-  const name = `/eocube-${process.pid}-${++fileCounter}-${Math.random().toString(36).slice(2, 8)}.h5`;
-  FS.writeFile(name, bytes);
-  let file: H5.File | undefined;
-  let closed = false;
-  const release = () => {
-    if (closed) return;
-    closed = true;
-    try {
-      file?.close();
-    } catch {
-      // already closed
-    }
-    try {
-      FS.unlink(name);
-    } catch {
-      // already removed
-    }
-  };
-  try {
-    let opened: H5.File;
-    try {
-      opened = new h5.File(name, "r");
-    } catch (err) {
-      throw corrupt(path, `HDF5 cannot open it (${hdf5Message(err)})`, err);
-    }
-    if (Number((opened as unknown as { file_id: bigint }).file_id) < 0) throw corrupt(path, "HDF5 cannot open it");
-    file = opened;
-    const ds = buildDataset(h5, file, path, release, () => closed);
-    unclosed.register(ds, release);
-    return ds;
-  } catch (err) {
-    release();
-    if (isEocubeError(err)) throw err;
-    throw corrupt(path, hdf5Message(err), err);
-  }
 }
 
 /** True when the HDF5 superblock signature is at byte 0, 512, 1024, 2048, … (HDF5 spec §II.A). */
@@ -183,24 +106,111 @@ function hasHdf5Signature(bytes: Uint8Array): boolean {
   return false;
 }
 
-/** Frees the in-memory copy of files whose Dataset was dropped without `close()`. */
+/** Frees the worker's copy of files whose Dataset was dropped without `close()`. */
 const unclosed = new FinalizationRegistry<() => void>((release) => release());
 
-function buildDataset(h5: H5Module, file: H5.File, path: string, release: () => void, isClosed: () => boolean): Dataset {
-  const entries: [string, H5.Dataset][] = [];
-  for (const key of file.keys()) {
-    const e = file.get(key);
-    if (e instanceof h5.Dataset) entries.push([key, e]);
+/** One file open in the HDF5 worker; reopened transparently when the worker was restarted. */
+class OpenFile {
+  closed = false;
+  #generation: number;
+  #reopening?: Promise<void>;
+
+  constructor(
+    readonly name: string,
+    readonly bytes: Uint8Array,
+    readonly path: string,
+    generation: number,
+  ) {
+    this.#generation = generation;
   }
+
+  /** Opens the file in a fresh worker when the one that held it was stopped. */
+  async ensure(): Promise<void> {
+    if (h5worker.ensure() === this.#generation) return;
+    this.#reopening ??= (async () => {
+      const gen = h5worker.ensure();
+      await h5worker.call({ op: "open", name: this.name, bytes: this.bytes });
+      this.#generation = gen;
+    })().finally(() => {
+      this.#reopening = undefined;
+    });
+    await this.#reopening;
+  }
+
+  /** Reads `ranges` ([start, stop) per dim; empty for a scalar) of dataset `key`, retrying once after a restart. */
+  async read(key: string, ranges: [number, number][]): Promise<unknown> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await this.ensure();
+        return (await h5worker.call({ op: "read", name: this.name, key, ranges })).data;
+      } catch (err) {
+        if (err instanceof H5RestartError && attempt === 0) continue;
+        if (err instanceof H5TimeoutError) throw timedOut(this.path, `reading variable ${key}`, err);
+        throw new EocubeError("CORRUPT_DATA", `cannot read variable ${key} of ${this.path}: ${hdf5Message(err)}`, {
+          path: this.path,
+          field: key,
+          cause: err,
+          hint: "the file may be truncated or use an unsupported HDF5 filter",
+        });
+      }
+    }
+  }
+
+  /** Frees the worker's copy (safe to call twice). */
+  release(): void {
+    if (this.closed) return;
+    this.closed = true;
+    if (h5worker.liveGeneration !== this.#generation) return;
+    h5worker.call({ op: "close", name: this.name }, 10_000).catch(() => undefined);
+  }
+}
+
+/**
+ * Opens a NetCDF4/HDF5 file as a **raw** Dataset (root group only), through h5wasm running in a worker
+ * process: the file's bytes (`fs.get`) are copied into h5wasm's in-memory file system under a unique name
+ * and freed by `close()` (or when the Dataset is garbage-collected). Every HDF5 call has a time limit
+ * (`EOCUBE_HDF5_TIMEOUT_MS`, default 60 s), so a damaged file that sends HDF5 into a loop fails instead of hanging.
+ * Dimensions: netCDF-4 dimension scales (`CLASS=DIMENSION_SCALE`) attached to each dataset's axes; scales
+ * named "This is a netCDF dimension but not a netCDF variable" are dimensions only (not variables); axes
+ * without a scale get netCDF-C's `phony_dim_N` names (one per distinct length). netCDF-4 internal attributes
+ * (`_Netcdf4Dimid`, `_NCProperties`, `DIMENSION_LIST`, `CLASS`, `NAME`, `REFERENCE_LIST`,
+ * `_Netcdf4Coordinates`) are hidden. Chunks are the HDF5 chunk shape (full shape when contiguous);
+ * `read(selection)` reads only the selected hyperslab (h5wasm `slice`).
+ * @throws EocubeError NOT_FOUND (no file), CORRUPT_DATA (not HDF5, truncated, damaged or HDF5 timed out,
+ *   naming the path), OUT_OF_RANGE (selection outside a variable), INVALID_ARGUMENT (read after close).
+ */
+export async function openNetcdf4(fs: FileSystem, path: string, options: FormatOpenOptions = {}): Promise<Dataset> {
+  throwIfAborted(options.signal);
+  const bytes = await fs.get(path, options);
+  if (bytes === undefined) {
+    throw new EocubeError("NOT_FOUND", `no such file: ${path}`, { path, hint: `check the path (looked in ${fs.root})` });
+  }
+  if (!hasHdf5Signature(bytes)) throw corrupt(path, "no HDF5 signature (\\x89HDF) found");
+  const name = `/eocube-${process.pid}-${++fileCounter}-${Math.random().toString(36).slice(2, 8)}.h5`;
+  const generation = h5worker.ensure();
+  let meta: H5Meta;
+  try {
+    meta = (await h5worker.call({ op: "open", name, bytes })).meta as H5Meta;
+  } catch (err) {
+    if (err instanceof H5TimeoutError) throw timedOut(path, "reading its metadata", err);
+    throw corrupt(path, `HDF5 cannot open it (${hdf5Message(err)})`, err);
+  }
+  throwIfAborted(options.signal);
+  const file = new OpenFile(name, bytes, path, generation);
+  const ds = buildDataset(meta, file);
+  unclosed.register(ds, () => file.release());
+  return ds;
+}
+
+function buildDataset(meta: H5Meta, file: OpenFile): Dataset {
   // netCDF-4 dimension scales
   const dimSizes = new Map<string, number>();
   const pureDims = new Set<string>();
-  for (const [key, d] of entries) {
-    const cls = d.attrs.CLASS ? attrValue(d.attrs.CLASS) : undefined;
-    if (cls !== "DIMENSION_SCALE") continue;
-    dimSizes.set(key, d.shape?.[0] ?? 0);
-    const nm = d.attrs.NAME ? attrValue(d.attrs.NAME) : undefined;
-    if (typeof nm === "string" && nm.startsWith(DIM_WITHOUT_VARIABLE)) pureDims.add(key);
+  for (const e of meta.entries) {
+    if (attrValue(e.attrs.CLASS) !== "DIMENSION_SCALE") continue;
+    dimSizes.set(e.key, e.shape[0] ?? 0);
+    const nm = attrValue(e.attrs.NAME);
+    if (typeof nm === "string" && nm.startsWith(DIM_WITHOUT_VARIABLE)) pureDims.add(e.key);
   }
   const phony = new Map<number, string>();
   const phonyName = (size: number) => {
@@ -209,102 +219,72 @@ function buildDataset(h5: H5Module, file: H5.File, path: string, release: () => 
   };
 
   const data_vars: Record<string, Variable> = {};
-  for (const [key, d] of entries) {
-    if (pureDims.has(key)) continue;
-    const md = d.metadata;
-    const dt = dtypeOf(md);
+  for (const e of meta.entries) {
+    if (pureDims.has(e.key)) continue;
+    const dt = dtypeOf(e);
     if (!dt) continue; // compound/enum/reference datasets are not netCDF variables eocube reads
-    const shape = (d.shape ?? []).map(Number);
+    const { key, shape } = e;
     const dims = shape.map((size, i) => {
       if (dimSizes.has(key) && shape.length === 1) return key;
-      let scales: string[] = [];
-      try {
-        scales = d.get_attached_scales(i);
-      } catch {
-        scales = [];
-      }
-      const s = scales[0]?.replace(/^\//, "");
+      const s = e.scales[i]?.[0]?.replace(/^\//, "");
       return s && dimSizes.get(s) === size ? s : phonyName(size);
     });
-    let filters: H5.Filter[] = [];
-    try {
-      filters = d.filters;
-    } catch {
-      filters = [];
-    }
-    const encoding: Encoding = { ...filterEncoding(filters), contiguous: md.chunks === null, chunksizes: md.chunks ?? null };
+    const encoding: Encoding = { ...filterEncoding(e.filters), contiguous: e.chunks === null, chunksizes: e.chunks };
     if (dt.char) encoding[CHAR_ENCODING_KEY] = true;
-    const layout = { key, dtype: dt.dtype, shape };
+    const dtype = dt.dtype;
     data_vars[key] = new Variable({
       name: key,
       dims,
       shape,
-      dtype: dt.dtype,
-      chunks: md.chunks ? md.chunks.map(Number) : shape.slice(),
-      attrs: attrsOf(d),
+      dtype,
+      chunks: e.chunks ?? shape.slice(),
+      attrs: visibleAttrs(e.attrs),
       encoding,
       read: async (selection, opts) => {
         throwIfAborted(opts?.signal);
-        if (isClosed()) {
-          throw new EocubeError("INVALID_ARGUMENT", `variable ${key} of ${path} was read after the dataset was closed`, {
-            path,
+        if (file.closed) {
+          throw new EocubeError("INVALID_ARGUMENT", `variable ${key} of ${file.path} was read after the dataset was closed`, {
+            path: file.path,
             field: key,
             hint: "open the dataset again",
           });
         }
-        return readSlab(file, layout, selection, path);
+        return readSlab(file, key, dtype, shape, selection);
       },
     });
   }
   return new Dataset({
     data_vars,
-    attrs: attrsOf(file),
-    encoding: { format: "netcdf4", source: path },
-    close: async () => release(),
+    attrs: visibleAttrs(meta.attrs),
+    encoding: { format: "netcdf4", source: file.path },
+    close: async () => file.release(),
   });
 }
 
-/** Reads a hyperslab of one dataset with h5wasm `slice`, dropping integer-indexed dims. */
-function readSlab(
-  file: H5.File,
-  l: { key: string; dtype: DType; shape: number[] },
-  selection: Selection,
-  path: string,
-): NdArray {
+/** Reads a hyperslab of one dataset, dropping integer-indexed dims. */
+async function readSlab(file: OpenFile, key: string, dtype: DType, fullShape: number[], selection: Selection): Promise<NdArray> {
   let norm;
   try {
-    norm = normalizeSelection(l.shape, selection);
+    norm = normalizeSelection(fullShape, selection);
   } catch (err) {
-    throw new EocubeError("OUT_OF_RANGE", `variable ${l.key}: ${(err as Error).message}`, { path, field: l.key, cause: err });
+    throw new EocubeError("OUT_OF_RANGE", `variable ${key}: ${(err as Error).message}`, { path: file.path, field: key, cause: err });
   }
   const shape = selectionShape(norm);
   const n = sizeOf(norm.map((d) => d.stop - d.start));
-  if (n === 0) return { data: l.dtype === "str" ? [] : allocate(l.dtype, 0), shape, dtype: l.dtype };
-  let d: H5.Dataset;
-  let raw: unknown;
-  try {
-    d = file.get(l.key) as H5.Dataset;
-    raw = l.shape.length === 0 ? d.value : d.slice(norm.map((s) => [s.start, s.stop] as [number, number]));
-  } catch (err) {
-    throw new EocubeError("CORRUPT_DATA", `cannot read variable ${l.key} of ${path}: ${hdf5Message(err)}`, {
-      path,
-      field: l.key,
-      cause: err,
-      hint: "the file may be truncated or use an unsupported HDF5 filter",
-    });
-  }
-  if (l.dtype === "str") {
-    const list = Array.isArray(raw) ? raw.map((s) => (typeof s === "string" ? s.replace(/\0+$/, "") : String(s))) : [String(raw ?? "").replace(/\0+$/, "")];
-    return { data: list, shape, dtype: "str" };
+  if (n === 0) return { data: dtype === "str" ? [] : allocate(dtype, 0), shape, dtype };
+  const raw = await file.read(key, norm.map((s) => [s.start, s.stop] as [number, number]));
+  if (dtype === "str") {
+    const list = (Array.isArray(raw) ? raw : [raw]).map((s) => (typeof s === "string" ? s.replace(/\0+$/, "") : String(s ?? "")));
+    return { data: list, shape, dtype };
   }
   let data: TypedArray;
-  if (ArrayBuffer.isView(raw)) data = raw as TypedArray;
+  if (ArrayBuffer.isView(raw)) data = raw as TypedArray; // h5wasm converts big-endian data to native order
   else {
-    data = allocate(l.dtype, n);
+    data = allocate(dtype, n);
     const src = Array.isArray(raw) ? raw : [raw];
     for (let i = 0; i < n; i++) (data as unknown as { [i: number]: unknown })[i] = src[i];
   }
-  return { data, shape, dtype: l.dtype }; // h5wasm converts big-endian data to native order
+  return { data, shape, dtype };
 }
 
 /** The NetCDF4/HDF5 reader of the format registry (see {@link openNetcdf4}). */

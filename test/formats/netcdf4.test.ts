@@ -156,6 +156,40 @@ describe("netcdf4Reader bad input", () => {
     expect((err as Error).message).toContain("half.nc");
   });
 
+  it("damaged metadata that sends HDF5 into an endless loop fails after the time limit, and other files keep working", async () => {
+    // gfs_output.nc with 6 bytes changed (a deterministic variant found by fuzzing): libhdf5 itself (h5py too)
+    // loops forever reading its attributes.
+    const good = new Uint8Array(await readFile(join(DATA_DIR, "netcdf4", "gfs_output.nc")));
+    let seed = 777;
+    const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    let bad = good;
+    for (let k = 0; k <= 147; k++) {
+      bad = good.slice();
+      for (let j = 0; j < 6; j++) bad[8 + Math.floor(rand() * 20000)] = Math.floor(rand() * 256);
+    }
+    const mem = new MemoryFileSystem("hang");
+    await mem.put("bad.nc", bad);
+    const before = await netcdf4Reader.open(fs, "basin_mask.nc"); // opened in the worker that will be stopped
+    const old = process.env.EOCUBE_HDF5_TIMEOUT_MS;
+    process.env.EOCUBE_HDF5_TIMEOUT_MS = "3000";
+    try {
+      const err = await netcdf4Reader.open(mem, "bad.nc").catch((e) => e);
+      expect(isEocubeError(err, "CORRUPT_DATA")).toBe(true);
+      expect(err.message).toMatch(/bad\.nc: HDF5 did not answer within 3000 ms/);
+      expect(err.hint).toContain("EOCUBE_HDF5_TIMEOUT_MS");
+    } finally {
+      if (old === undefined) delete process.env.EOCUBE_HDF5_TIMEOUT_MS;
+      else process.env.EOCUBE_HDF5_TIMEOUT_MS = old;
+    }
+    // the file opened before is reopened in a fresh worker transparently
+    const v = await before.data_vars.basin!.read([0, 0, [0, 3]]);
+    expect(v.shape).toEqual([3]);
+    await before.close();
+    const after = await netcdf4Reader.open(fs, "gfs_output.nc");
+    expect(after.dims).toMatchObject({ lat: 201, lon: 361 });
+    await after.close();
+  });
+
   it("works on any FileSystem (memory)", async () => {
     const mem = new MemoryFileSystem();
     await mem.put("x/basin.nc", new Uint8Array(await readFile(join(DATA_DIR, "netcdf4", "basin_mask.nc"))));

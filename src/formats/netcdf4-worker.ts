@@ -1,0 +1,239 @@
+// The h5wasm worker of the NetCDF4 reader: HDF5 runs in a child process so that a damaged file that sends the
+// HDF5 library into an endless loop (or a runaway allocation) is stopped by a time limit instead of hanging or
+// crashing eocube.
+import { createRequire } from "node:module";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+import { spawn, type ChildProcess } from "node:child_process";
+
+/** Default time limit of one HDF5 call (open with its metadata walk, or one read), in milliseconds. */
+export const DEFAULT_HDF5_TIMEOUT_MS = 60_000;
+
+/** The time limit of one HDF5 call: `EOCUBE_HDF5_TIMEOUT_MS` when set to a positive number, else 60 s. */
+export function hdf5TimeoutMs(): number {
+  const v = Number(process.env.EOCUBE_HDF5_TIMEOUT_MS);
+  return Number.isFinite(v) && v > 0 ? v : DEFAULT_HDF5_TIMEOUT_MS;
+}
+
+/** One HDF5 dataset's metadata as the worker reports it. */
+export interface H5Entry {
+  key: string;
+  shape: number[];
+  /** h5wasm type metadata: class (0 integer, 1 float, 3 string, …), size in bytes, signedness, vlen. */
+  type: number;
+  size: number;
+  signed: boolean;
+  vlen: boolean;
+  chunks: number[] | null;
+  filters: { id: number; name: string; cd_values: number[] }[];
+  /** Paths of the dimension scales attached to each axis. */
+  scales: string[][];
+  /** All attributes (netCDF-4 internals included; the reader hides them). */
+  attrs: Record<string, unknown>;
+}
+
+/** Root-group metadata of an opened file. */
+export interface H5Meta {
+  attrs: Record<string, unknown>;
+  entries: H5Entry[];
+}
+
+/** The worker's source (plain JS run by `node -e`; h5wasm is imported from `$EOCUBE_H5WASM_URL`). */
+const WORKER_SOURCE = String.raw`
+let h5, FS;
+const files = new Map();
+process.on("disconnect", () => process.exit(0));
+const ready = (async () => {
+  const mod = await import(process.env.EOCUBE_H5WASM_URL);
+  h5 = mod.default ?? mod;
+  const M = await h5.ready;
+  if (M.activate_throwing_error_handler) M.activate_throwing_error_handler();
+  FS = M.FS;
+})();
+function plain(v) {
+  if (ArrayBuffer.isView(v)) return Array.from(v);
+  if (Array.isArray(v)) return v.map(plain);
+  if (v !== null && typeof v === "object") return undefined;
+  return v;
+}
+function attrsOf(obj) {
+  const out = {};
+  for (const [name, a] of Object.entries(obj.attrs)) {
+    try {
+      // netCDF attributes are small; a huge one means a damaged header (and would exhaust the JS heap)
+      const n = (a.shape || []).reduce((x, y) => x * Number(y), 1);
+      if (!(n <= 1000000)) continue;
+      const v = plain(a.value);
+      if (v !== undefined) out[name] = v;
+    } catch (e) { /* unreadable attribute */ }
+  }
+  return out;
+}
+function walk(file) {
+  const entries = [];
+  for (const key of file.keys()) {
+    const d = file.get(key);
+    if (!(d instanceof h5.Dataset)) continue;
+    const md = d.metadata;
+    const shape = (d.shape || []).map(Number);
+    let filters = [];
+    try { filters = d.filters.map((f) => ({ id: f.id, name: f.name, cd_values: Array.from(f.cd_values || []) })); } catch (e) { filters = []; }
+    const scales = shape.map((_, i) => { try { return d.get_attached_scales(i); } catch (e) { return []; } });
+    entries.push({ key, shape, type: md.type, size: md.size, signed: !!md.signed, vlen: !!md.vlen,
+      chunks: md.chunks ? md.chunks.map(Number) : null, filters, scales, attrs: attrsOf(d) });
+  }
+  return { attrs: attrsOf(file), entries };
+}
+function handle(msg) {
+  if (msg.op === "open") {
+    FS.writeFile(msg.name, msg.bytes);
+    let file;
+    try {
+      file = new h5.File(msg.name, "r");
+      if (Number(file.file_id) < 0) throw new Error("HDF5 cannot open the file");
+      const meta = walk(file);
+      files.set(msg.name, file);
+      return { result: { meta } };
+    } catch (err) {
+      try { if (file && Number(file.file_id) >= 0) file.close(); } catch (e) {}
+      try { FS.unlink(msg.name); } catch (e) {}
+      throw err;
+    }
+  }
+  if (msg.op === "read") {
+    const file = files.get(msg.name);
+    if (!file) throw new Error("file is not open");
+    const d = file.get(msg.key);
+    const raw = msg.ranges.length === 0 ? d.value : d.slice(msg.ranges);
+    if (ArrayBuffer.isView(raw)) return { result: { data: raw } };
+    return { result: { data: Array.isArray(raw) ? raw : [raw] } };
+  }
+  if (msg.op === "close") {
+    const file = files.get(msg.name);
+    files.delete(msg.name);
+    try { if (file) file.close(); } catch (e) {}
+    try { FS.unlink(msg.name); } catch (e) {}
+    return { result: {} };
+  }
+  throw new Error("unknown op " + msg.op);
+}
+process.on("message", async (msg) => {
+  try {
+    await ready;
+    const out = handle(msg);
+    process.send({ id: msg.id, ok: true, ...out.result });
+  } catch (err) {
+    process.send({ id: msg.id, ok: false, message: String((err && err.message) || err) });
+  }
+});
+`;
+
+/**
+ * The file URL of h5wasm's Node build (`h5wasm/node`). Its package exports only an `import` condition,
+ * so the node_modules folders that `require` would search are walked instead.
+ */
+function h5wasmNodeUrl(): string {
+  const require = createRequire(import.meta.url);
+  for (const dir of require.resolve.paths("h5wasm") ?? []) {
+    const file = join(dir, "h5wasm", "dist", "node", "hdf5_hl.js");
+    if (existsSync(file)) return pathToFileURL(file).href;
+  }
+  throw new Error("the h5wasm package is not installed");
+}
+
+/** Thrown by {@link H5Worker.call} when HDF5 does not answer within the time limit. */
+export class H5TimeoutError extends Error {
+  constructor(readonly ms: number) {
+    super(`HDF5 did not answer within ${ms} ms`);
+  }
+}
+
+/** Thrown for calls that were waiting when the worker was stopped because of another call: retry them. */
+export class H5RestartError extends Error {
+  constructor() {
+    super("the HDF5 worker was restarted");
+  }
+}
+
+type Pending = { resolve: (v: Record<string, unknown>) => void; reject: (e: Error) => void; timer: NodeJS.Timeout };
+
+/**
+ * A child process running h5wasm. Calls are answered in order; a call that exceeds its time limit kills
+ * the process (every pending call fails) and the next call starts a fresh one. `generation` changes with
+ * each new process, so files opened in a killed one can be reopened.
+ */
+export class H5Worker {
+  #child?: ChildProcess;
+  #pending = new Map<number, Pending>();
+  #nextId = 1;
+  generation = 0;
+
+  #start(): ChildProcess {
+    if (this.#child) return this.#child;
+    const child = spawn(process.execPath, ["-e", WORKER_SOURCE], {
+      stdio: ["ignore", "ignore", "ignore", "ipc"],
+      serialization: "advanced",
+      env: { ...process.env, EOCUBE_H5WASM_URL: h5wasmNodeUrl() },
+    });
+    child.unref();
+    (child.channel as unknown as { unref?: () => void } | undefined)?.unref?.();
+    child.on("message", (msg: { id: number; ok: boolean; message?: string }) => {
+      const p = this.#pending.get(msg.id);
+      if (!p) return;
+      this.#pending.delete(msg.id);
+      clearTimeout(p.timer);
+      if (msg.ok) p.resolve(msg as unknown as Record<string, unknown>);
+      else p.reject(new Error(msg.message ?? "HDF5 error"));
+    });
+    child.on("error", (err) => this.#fail(child, err));
+    child.on("exit", () => this.#fail(child, new Error("the HDF5 worker process stopped")));
+    this.#child = child;
+    this.generation++;
+    return child;
+  }
+
+  /** Rejects every pending call of process `c` (`err` for `culprit`, a restart error for the others) and forgets it. */
+  #fail(c: ChildProcess, err: Error, culprit?: number): void {
+    if (this.#child !== c) return;
+    this.#child = undefined;
+    for (const [id, p] of this.#pending) {
+      clearTimeout(p.timer);
+      p.reject(culprit === undefined || id === culprit ? err : new H5RestartError());
+    }
+    this.#pending.clear();
+  }
+
+  /** Generation of the running worker, or undefined when none runs. */
+  get liveGeneration(): number | undefined {
+    return this.#child ? this.generation : undefined;
+  }
+
+  /** Current worker generation (starts the worker when needed). */
+  ensure(): number {
+    this.#start();
+    return this.generation;
+  }
+
+  /**
+   * Sends one request and waits for its answer.
+   * @throws H5TimeoutError after `timeoutMs` (the process is killed), Error with HDF5's message otherwise.
+   */
+  call(msg: Record<string, unknown>, timeoutMs = hdf5TimeoutMs()): Promise<Record<string, unknown>> {
+    const c = this.#start();
+    const id = this.#nextId++;
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.#fail(c, new H5TimeoutError(timeoutMs), id);
+        c.kill("SIGKILL");
+      }, timeoutMs);
+      this.#pending.set(id, { resolve, reject, timer });
+      c.send({ ...msg, id }, (err) => {
+        if (err) this.#fail(c, err);
+      });
+    });
+  }
+}
+
+/** The process-wide HDF5 worker. */
+export const h5worker = new H5Worker();
