@@ -246,6 +246,35 @@ describe("viewer on the OLCI cube", { timeout: 180_000 }, () => {
     await waitForMap(page, n + 1);
   });
 
+  it("asks for tiles only when the map stops moving", async () => {
+    let n = await page.evaluate(() => Number(document.getElementById("map")!.dataset.renderCount));
+    await page.locator("#map").evaluate(() => {
+      const v = (window as unknown as { eocubeViewer: { map: { getView(): { setZoom(z: number): void; getZoom(): number } } } }).eocubeViewer.map.getView();
+      v.setZoom(v.getZoom() + 2);
+    });
+    n = await waitForMap(page, n);
+    const urls: string[] = [];
+    const onReq = (r: { url(): string }) => {
+      if (/\/tiles\/[^/]+\/[^/]+\/\d+\//.test(r.url())) urls.push(r.url());
+    };
+    page.on("request", onReq);
+    const box = (await page.locator("#map").boundingBox())!;
+    const cx = box.x + box.width / 2, cy = box.y + box.height / 2;
+    await page.mouse.move(cx, cy);
+    await page.mouse.down();
+    for (let i = 1; i <= 10; i++) {
+      await page.mouse.move(cx - i * 50, cy - i * 30);
+      await page.waitForTimeout(40);
+    }
+    const during = urls.length;
+    await page.mouse.up();
+    await expect.poll(() => urls.length, { timeout: 30_000 }).toBeGreaterThan(0);
+    await waitForMap(page, n);
+    page.off("request", onReq);
+    expect(during).toBe(0);
+    await shot(page, "04c-after-pan", "#map");
+  });
+
   it("plays through time and pauses", async () => {
     await page.locator("#play-interval").fill("300");
     const label = await page.locator("#time-label").textContent();
@@ -312,6 +341,25 @@ describe("viewer layout and keyboard", { timeout: 180_000 }, () => {
     // the controls are below the map and reachable
     await page.locator("#time-next").scrollIntoViewIfNeeded();
     expect(await page.locator("#time-next").isVisible()).toBe(true);
+    expect(page.errors).toEqual([]);
+    await page.close();
+  });
+
+  it("compares two times with a swipe bar (split view from a link)", async () => {
+    const page = await browser.newPage();
+    await page.goto(viewerUrl(`ds=olci&var=conc_chl&time=${encodeURIComponent(T0)}&split=time&time2=${encodeURIComponent(T3)}&swipe=30`));
+    await waitForMap(page);
+    expect(await page.locator("#split").isChecked()).toBe(true);
+    expect(await page.locator("#split-mode").inputValue()).toBe("time");
+    expect(await page.locator("#time2").inputValue()).toBe(T3);
+    const bar = await page.locator("#swipe-bar").evaluate((el) => [getComputedStyle(el).display, el.style.left]);
+    expect(bar).toEqual(["block", "30%"]);
+    const before = await shot(page, "07b-split-time", "#map");
+    await page.locator("#swipe").fill("80");
+    await page.waitForFunction(() => location.hash.includes("swipe=80"), null, { timeout: 10_000 });
+    await page.waitForTimeout(300);
+    const after = await page.locator("#map").screenshot();
+    expect(differingPixels(before, after)).toBeGreaterThan(1_000);
     expect(page.errors).toEqual([]);
     await page.close();
   });
