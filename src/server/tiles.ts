@@ -7,7 +7,7 @@ import type { DatasetsContext, ServedDataset } from "./datasets.js";
 import { sampleLevel, type SliceRef } from "./levels.js";
 import type { ColorMap } from "./render/colormaps.js";
 import { colorize, computeIndexMap, tileToDatasetTransform, type IndexMap, type NormOptions } from "./render/kernel.js";
-import { encodePng } from "./render/png.js";
+import { encodePng, encodePngAuto } from "./render/png.js";
 import { lonLatToMercator, tileBounds, tileResolution, type TileGrid } from "./render/tilegrid.js";
 
 /** What to render. */
@@ -95,7 +95,7 @@ export async function renderTile(ctx: DatasetsContext, sd: ServedDataset, req: T
   colorize(values, req.cmap, req.norm, rgba);
   let any = false;
   for (let k = 3; k < rgba.length; k += 4) if (rgba[k] !== 0) { any = true; break; }
-  return any ? encodePng(rgba, req.size, req.size) : transparentTile(req.size);
+  return any ? encodePngAuto(rgba, req.size, req.size) : transparentTile(req.size);
 }
 
 /**

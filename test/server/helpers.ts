@@ -8,12 +8,14 @@ import { Variable } from "../../src/core/variable.js";
 /** ../shared/data of the repository. */
 export const DATA = fileURLToPath(new URL("../../../shared/data/", import.meta.url));
 
-/** Decodes an 8-bit RGBA or gray PNG (all five filter types) into `{width, height, channels, pixels}`. */
+/** Decodes an 8-bit RGBA, gray or indexed PNG (all five filter types; palettes expanded to RGBA) into `{width, height, channels, pixels}`. */
 export function decodePng(buf: Uint8Array): { width: number; height: number; channels: number; pixels: Uint8Array } {
   const b = Buffer.from(buf);
   if (b.readUInt32BE(0) !== 0x89504e47) throw new Error("not a PNG");
   let off = 8;
-  let width = 0, height = 0, channels = 4;
+  let width = 0, height = 0, channels = 4, colorType = 6;
+  let plte: Buffer | undefined;
+  let trns: Buffer | undefined;
   const idat: Buffer[] = [];
   while (off < b.length) {
     const len = b.readUInt32BE(off);
@@ -22,8 +24,11 @@ export function decodePng(buf: Uint8Array): { width: number; height: number; cha
     if (type === "IHDR") {
       width = data.readUInt32BE(0);
       height = data.readUInt32BE(4);
-      channels = { 0: 1, 2: 3, 4: 2, 6: 4 }[data[9]!] ?? 4;
-    } else if (type === "IDAT") idat.push(data);
+      colorType = data[9]!;
+      channels = { 0: 1, 2: 3, 3: 1, 4: 2, 6: 4 }[colorType] ?? 4;
+    } else if (type === "PLTE") plte = data;
+    else if (type === "tRNS") trns = data;
+    else if (type === "IDAT") idat.push(data);
     off += 12 + len;
   }
   const raw = inflateSync(Buffer.concat(idat));
@@ -47,6 +52,18 @@ export function decodePng(buf: Uint8Array): { width: number; height: number; cha
       }
       px[y * stride + i] = v & 0xff;
     }
+  }
+  if (colorType === 3) {
+    // expand palette indices to RGBA
+    const rgba = new Uint8Array(width * height * 4);
+    for (let k = 0; k < width * height; k++) {
+      const i = px[k]!;
+      rgba[k * 4] = plte![i * 3]!;
+      rgba[k * 4 + 1] = plte![i * 3 + 1]!;
+      rgba[k * 4 + 2] = plte![i * 3 + 2]!;
+      rgba[k * 4 + 3] = trns && i < trns.length ? trns[i]! : 255;
+    }
+    return { width, height, channels: 4, pixels: rgba };
   }
   return { width, height, channels, pixels: px };
 }

@@ -4,7 +4,7 @@ import { isEocubeError } from "../../src/core/errors.js";
 import { LruCache, parseByteSize } from "../../src/server/cache.js";
 import { colorMapCategories, parseColor, resolveColorMap } from "../../src/server/render/colormaps.js";
 import { colorize, computeIndexMap } from "../../src/server/render/kernel.js";
-import { encodePng } from "../../src/server/render/png.js";
+import { encodePng, encodePngAuto } from "../../src/server/render/png.js";
 import { CRS84_QUAD, WEB_MERCATOR_QUAD, lonLatToMercator, mercatorToLonLat, tileBounds, tileGridOf } from "../../src/server/render/tilegrid.js";
 import { decodePng } from "./helpers.js";
 
@@ -78,6 +78,14 @@ describe("PNG", () => {
     const d = decodePng(png);
     expect([d.width, d.height, d.channels]).toEqual([7, 5, 4]);
     expect(Buffer.from(d.pixels).equals(Buffer.from(px))).toBe(true);
+    const few = Uint8Array.from({ length: 6 * 4 * 4 }, (_, i) => (i % 8 < 4 ? [10, 20, 30, 255][i % 4]! : [0, 0, 0, 0][i % 4]!));
+    const indexed = encodePngAuto(few, 6, 4);
+    expect(indexed[25]).toBe(3); // colour type 3: palette
+    expect(Array.from(decodePng(indexed).pixels)).toEqual(Array.from(few));
+    const distinct = Uint8Array.from({ length: 20 * 20 * 4 }, (_, i) => [(i >> 2) & 255, i >> 10, 7, 255][i % 4]!);
+    const many = encodePngAuto(distinct, 20, 20);
+    expect(many[25]).toBe(6); // 400 colours: RGBA
+    expect(Array.from(decodePng(many).pixels)).toEqual(Array.from(distinct));
     const gray = Uint8Array.from({ length: 9 }, (_, i) => i * 20);
     expect(Array.from(decodePng(encodePng(gray, 3, 3, 1)).pixels)).toEqual(Array.from(gray));
   });
