@@ -267,6 +267,24 @@ export function bboxToWgs84(gm: GridMapping, options: BboxToWgs84Options = {}): 
   if (failed > 0) {
     for (let i = 0; i < k; i++) for (let j = 0; j < k; j++) add(((i + 0.5) / k) * gm.width, ((j + 0.5) / k) * gm.height);
   }
+  // a pole inside the grid (polar projections): the edges alone miss it
+  for (const lat of [90, -90]) {
+    let xy: number[];
+    try {
+      xy = conv.inverse([0, lat]);
+    } catch {
+      continue;
+    }
+    const [px, py] = xy as [number, number];
+    if (!Number.isFinite(px) || !Number.isFinite(py)) continue;
+    const [bx0, by0, bx1, by1] = gm.bbox;
+    if (px > bx0 && px < bx1 && py > by0 && py < by1) {
+      west = -180;
+      east = 180;
+      if (lat > 0) north = 90;
+      else south = -90;
+    }
+  }
   if (!Number.isFinite(west)) {
     throw new EocubeError("UNSUPPORTED", `the grid of CRS ${gm.crs.slice(0, 200)} cannot be reprojected to WGS 84`, {
       hint: "check the grid mapping's CRS",

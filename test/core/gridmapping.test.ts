@@ -171,6 +171,21 @@ describe("readGridMapping on synthetic CF grids", () => {
     expect(wgs[1]).toBeGreaterThan(80);
   });
 
+  it("a polar grid containing the pole reaches 90° N and spans all longitudes in WGS 84", async () => {
+    const x = mem("x", ["x"], new Float64Array([-1e6, 0, 1e6]), "float64", { standard_name: "projection_x_coordinate" });
+    const y = mem("y", ["y"], new Float64Array([1e6, -1e6]), "float64", { standard_name: "projection_y_coordinate" });
+    const v = new Variable({
+      name: "v", dims: ["y", "x"], shape: [2, 3], dtype: "float32", attrs: { grid_mapping: "crs" },
+      read: async () => ({ data: new Float32Array(6), shape: [2, 3], dtype: "float32" }),
+    });
+    const ds = new Dataset({ coords: { x, y, crs: mem("crs", [], new Int32Array(1), "int32", { epsg: 3413 }) }, data_vars: { v } });
+    const gm = (await readGridMapping(ds))!;
+    expect(gm.crs).toBe("EPSG:3413");
+    const wgs = bboxToWgs84(gm);
+    expect([wgs[0], wgs[2], wgs[3]]).toEqual([-180, 180, 90]);
+    expect(wgs[1]).toBeGreaterThan(60);
+  });
+
   it("an epsg attribute wins and is reported as EPSG:N", async () => {
     const gm = (await readGridMapping(grid({ epsg: 32633 }, xy)))!;
     expect(gm.crs).toBe("EPSG:32633");
