@@ -146,6 +146,33 @@ describe("netcdf3Reader bad input", () => {
     });
   }
 
+  it("damaged headers (deterministic byte flips) give an EocubeError or a dataset, never a raw error", async () => {
+    const good = new Uint8Array(await readFile(join(DATA_DIR, "netcdf3", "madis-sao.nc")));
+    const mem = new MemoryFileSystem("fuzz");
+    let seed = 12345;
+    const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    for (let k = 0; k < 150; k++) {
+      const bytes = good.slice(0, 60_000);
+      for (let j = 0; j < 4; j++) bytes[4 + Math.floor(rand() * 12_000)] = Math.floor(rand() * 256);
+      await mem.put("f.nc", bytes);
+      try {
+        const ds = await netcdf3Reader.open(mem, "f.nc");
+        for (const v of Object.values(ds.variables).slice(0, 5)) await v.read();
+      } catch (err) {
+        if (!isEocubeError(err)) throw new Error(`variant ${k}: raw error ${String(err)}`);
+        expect(["CORRUPT_DATA", "UNSUPPORTED"]).toContain(err.code);
+      }
+    }
+  });
+
+  it("an aborted signal gives CANCELLED", async () => {
+    const ac = new AbortController();
+    ac.abort();
+    await expect(netcdf3Reader.open(new FileFileSystem(dir), "ok.nc", { signal: ac.signal })).rejects.toMatchObject({ code: "CANCELLED" });
+    const ds = await netcdf3Reader.open(new FileFileSystem(dir), "ok.nc");
+    await expect(ds.data_vars.wmoId!.read([], { signal: ac.signal })).rejects.toMatchObject({ code: "CANCELLED" });
+  });
+
   it("works on any FileSystem (memory)", async () => {
     const mem = new MemoryFileSystem();
     await mem.put("a/ok.nc", new Uint8Array(await readFile(join(dir, "ok.nc"))));
