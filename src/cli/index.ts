@@ -2,29 +2,35 @@
 import { Command, CommanderError } from "commander";
 import { exitState, printError } from "./run.js";
 
-/** The command modules, each registering one (sub)command on the program. */
-const COMMANDS = [
-  () => import("./describe.js"),
-  () => import("./list.js"),
-  () => import("./publish.js"),
-  () => import("./generate-config.js"),
-  () => import("./validate.js"),
-  () => import("./catalog.js"),
-  () => import("./serve.js"),
-  () => import("./gen.js"),
-  () => import("./level.js"),
-  () => import("./prr.js"),
-];
+/** The command modules by command name, each registering one (sub)command on the program. */
+const COMMANDS: Record<string, () => Promise<{ register(program: Command): void }>> = {
+  describe: () => import("./describe.js"),
+  list: () => import("./list.js"),
+  publish: () => import("./publish.js"),
+  "generate-config": () => import("./generate-config.js"),
+  validate: () => import("./validate.js"),
+  catalog: () => import("./catalog.js"),
+  serve: () => import("./serve.js"),
+  gen: () => import("./gen.js"),
+  level: () => import("./level.js"),
+  prr: () => import("./prr.js"),
+};
 
-/** Builds the program with every command registered (no parsing). */
-export async function buildProgram(): Promise<Command> {
+/**
+ * Builds the program (no parsing). With `argv`, only the module of the command named in it is
+ * loaded, so `eocube publish` does not pay for loading the server or the generator; without a
+ * known command name (e.g. `eocube --help`) every command is registered.
+ */
+export async function buildProgram(argv?: string[]): Promise<Command> {
   const program = new Command("eocube")
     .description("Earth-observation data cubes: describe, generate, serve, and publish to the Open Science Catalog.")
     .version(process.env.npm_package_version ?? "0.1.0")
     .showHelpAfterError()
     .exitOverride();
-  for (const load of COMMANDS) {
-    const mod = await load();
+  const named = argv?.slice(2).find((a) => !a.startsWith("-"));
+  const wanted = named !== undefined && named in COMMANDS ? [named] : Object.keys(COMMANDS);
+  for (const name of wanted) {
+    const mod = await COMMANDS[name]!();
     mod.register(program);
   }
   for (const cmd of program.commands) cmd.exitOverride();
@@ -38,7 +44,7 @@ export async function buildProgram(): Promise<Command> {
 export async function main(argv: string[]): Promise<number> {
   exitState.code = 0;
   try {
-    const program = await buildProgram();
+    const program = await buildProgram(argv);
     await program.parseAsync(argv);
     return exitState.code;
   } catch (err) {
