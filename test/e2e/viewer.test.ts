@@ -225,6 +225,16 @@ describe("viewer on the OLCI cube", { timeout: 180_000 }, () => {
     expect(lines.filter((l) => l.includes(",polygon,")).length).toBe(rows2.length);
   });
 
+  it("removes a series from the chart and the map", async () => {
+    const places = () => page.evaluate(() => (window as unknown as { eocubeViewer: { map: { getLayers(): { getArray(): { getSource?(): { getFeatures?(): unknown[] } | null }[] } } } }).eocubeViewer.map.getLayers().getArray().map((l) => l.getSource?.()?.getFeatures?.()?.length ?? 0).at(-1));
+    expect(await places()).toBe(2);
+    await page.locator(".chart-legend button").first().click();
+    await waitSeries(page, 1);
+    expect(await page.locator("#chart tbody tr[data-series='1']").count()).toBe(0);
+    expect(await page.locator("#chart tbody tr[data-series='2']").count()).toBe(5);
+    expect(await places()).toBe(1);
+  });
+
   it("a log scale asks the server for norm=log tiles and still draws the cube", async () => {
     const n = await page.evaluate(() => Number(document.getElementById("map")!.dataset.renderCount));
     const tileUrls: string[] = [];

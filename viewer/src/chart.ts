@@ -56,6 +56,8 @@ export function seriesCsv(series: Series[]): string {
 export interface ChartOptions {
   /** Called with a time (epoch ms) when a chart point is clicked. */
   onPickTime: (ms: number) => void;
+  /** Called when the user removes a series (its id). */
+  onRemove: (id: number) => void;
 }
 
 /** The chart panel: uPlot canvas plus an accessible data table. */
@@ -63,6 +65,7 @@ export class TimeSeriesChart {
   private plot: uPlot | undefined;
   private xs: number[] = [];
   private readonly plotEl: HTMLElement;
+  private readonly legendEl: HTMLElement;
   private readonly tableBody: HTMLTableSectionElement;
   private readonly resize: ResizeObserver;
   private series: Series[] = [];
@@ -70,6 +73,7 @@ export class TimeSeriesChart {
 
   constructor(private readonly root: HTMLElement, private readonly opts: ChartOptions) {
     this.plotEl = root.querySelector<HTMLElement>(".chart-plot")!;
+    this.legendEl = root.querySelector<HTMLElement>(".chart-legend")!;
     this.tableBody = root.querySelector<HTMLTableSectionElement>("tbody")!;
     this.resize = new ResizeObserver(() => {
       if (this.plot && Math.abs(this.plot.width - this.size().width) > 1) this.plot.setSize(this.size());
@@ -92,6 +96,7 @@ export class TimeSeriesChart {
     this.series = series;
     this.root.hidden = series.length === 0;
     this.renderTable();
+    this.renderLegend();
     if (series.length === 0) {
       this.plot?.destroy();
       this.plot = undefined;
@@ -130,8 +135,9 @@ export class TimeSeriesChart {
       series: uSeries,
       bands,
       scales: { x: { time: true } },
-      axes: [{}, { label: units, size: 60 }],
-      legend: { show: true, live: true },
+      tzDate: (ts) => uPlot.tzDate(new Date(ts * 1000), "Etc/UTC"),
+      axes: [{ label: "time (UTC)" }, { label: units, size: 60 }],
+      legend: { show: false },
       cursor: { drag: { x: false, y: false } },
       hooks: {
         draw: [
@@ -157,6 +163,22 @@ export class TimeSeriesChart {
       const i = this.plot?.cursor.idx;
       if (i !== null && i !== undefined && this.xs[i] !== undefined) this.opts.onPickTime(this.xs[i]!);
     });
+  }
+
+  private renderLegend(): void {
+    this.legendEl.innerHTML = "";
+    for (const s of this.series) {
+      const li = document.createElement("li");
+      li.innerHTML = `<span class="swatch" style="background:${s.color}"></span><span>${esc(s.label)}${s.kind === "polygon" ? " (mean ± std)" : ""}${s.complete ? "" : " – loading…"}</span>`;
+      const b = document.createElement("button");
+      b.type = "button";
+      b.className = "linklike";
+      b.textContent = "remove";
+      b.setAttribute("aria-label", `Remove series ${s.label}`);
+      b.addEventListener("click", () => this.opts.onRemove(s.id));
+      li.appendChild(b);
+      this.legendEl.appendChild(li);
+    }
   }
 
   private renderTable(): void {

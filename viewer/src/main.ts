@@ -492,6 +492,13 @@ const chart = new TimeSeriesChart($("chart"), {
   onPickTime: (ms) => {
     if (times.length > 0) setTimeIndex(nearestTimeIndex(ms));
   },
+  onRemove: (id) => {
+    const i = series.findIndex((x) => x.id === id);
+    if (i >= 0) series.splice(i, 1);
+    for (const f of placesSource.getFeatures()) if (f.get("seriesId") === id) placesSource.removeFeature(f);
+    $("chart").dataset.seriesCount = String(series.filter((x) => x.complete).length);
+    chart.update(series);
+  },
 });
 
 /**
@@ -517,6 +524,7 @@ async function addSeries(kind: "point" | "polygon", geometry: { type: string; co
   const id = nextSeriesId++;
   const color = seriesColor(id - 1);
   feature.set("color", color);
+  feature.set("seriesId", id);
   placesSource.addFeature(feature);
   const label = kind === "point" ? `${variable.name} @ ${(geometry.coordinates as number[]).map((c) => c.toFixed(3)).join(", ")}` : `${variable.name} polygon ${id}`;
   const s: Series = { id, label, kind, dataset: ds.id, variable: variable.name, units: variable.units, color, times: [], mean: [], std: [], complete: false };
