@@ -151,7 +151,7 @@ export async function run(): Promise<{ name: string; rows: Row[]; notes?: string
       `Tiles: every Web Mercator tile at zooms ${ZOOMS.join(", ")} over RGB.byte.tif (UTM 18N, strips) and sample-cog.tif (UTM 13N, COG with overviews), band 1, viridis, 0…255.`,
       "Cold = first pass over the tiles on a fresh server (sequential, one client); warm = second pass; throughput = autocannon, 8 connections, 8 s, cycling the tiles.",
       `eocube/python tiles/s: ${ratio.toFixed(1)}× with eocube's encoded-tile cache, ${ratioNoCache.toFixed(1)}× re-rendering every tile from the chunk cache (goal ≥ 3×). Warm p50 goal < 10 ms.`,
-      `Point time series (60 scattered points, 5 time steps, chunks 1×250×250): xarray/eocube p50, both in-process = ${tsRatio.toFixed(1)}× (goal ≥ 2×). eocube keeps decoded chunks in its LRU, so later points reuse chunks that earlier points read; xarray decodes the chunks on every call. The HTTP row adds the request round trip.`,
+      `Point time series (60 scattered points, 5 time steps, chunks 1×250×250): xarray/eocube p50, both in-process = ${tsRatio.toFixed(1)}× (goal ≥ 2×). eocube keeps decoded chunks in its LRU, so later points reuse chunks that earlier points read; xarray decodes the chunks on every call. The HTTP row adds the request round trip. The p95 columns are points whose chunks were not cached yet: eocube's first read of a chunk is slower than xarray's.`,
       "The machine is shared by several concurrent jobs; figures vary between runs.",
     ].join("\n"),
   };
