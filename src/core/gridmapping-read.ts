@@ -101,6 +101,22 @@ function agrees(gt: GeoTransform, t: GeoTransform): boolean {
   );
 }
 
+/**
+ * The cell size of a one-pixel axis from its CF bounds variable (`bounds` attribute naming an `[1, 2]`
+ * variable whose cell contains the centre), signed by the bounds' order; undefined otherwise.
+ */
+async function boundsStep(ds: Dataset, v: Variable, centres: Float64Array, options?: ReadOptions): Promise<number | undefined> {
+  const name = v.attrs.bounds ?? v.encoding.bounds;
+  if (centres.length !== 1 || typeof name !== "string") return undefined;
+  const b = ds.variables[name];
+  if (!b || b.size !== 2 || b.dtype === "str" || b.dtype === "datetime64[ns]") return undefined;
+  const [lo, hi] = toFloat64(await b.read([], options)) as unknown as [number, number];
+  const step = hi - lo;
+  const c = centres[0]!;
+  if (!Number.isFinite(step) || step === 0 || Math.abs(lo + step / 2 - c) > Math.abs(step) / 2) return undefined;
+  return step;
+}
+
 /** Step of a regular axis ((last − first)/(n − 1)), or undefined when the spacing varies by more than 1 %. */
 function regularStep(values: Float64Array): number | undefined {
   const n = values.length;
@@ -161,8 +177,9 @@ export async function readGridMapping(ds: Dataset, options?: ReadOptions): Promi
   let transform: GeoTransform;
   const xs = xa.v ? await values1d(xa.v, options) : undefined;
   const ys = ya.v ? await values1d(ya.v, options) : undefined;
-  const dx = xs ? regularStep(xs) : undefined;
-  const dy = ys ? regularStep(ys) : undefined;
+  // a one-pixel axis takes its size from its CF cell bounds (`bounds` attribute) when it has them
+  const dx = xs ? regularStep(xs) ?? (await boundsStep(ds, xa.v!, xs, options)) : undefined;
+  const dy = ys ? regularStep(ys) ?? (await boundsStep(ds, ya.v!, ys, options)) : undefined;
   if (xs && ys && dx !== undefined && dy !== undefined) {
     transform = [xs[0]! - dx / 2, dx, 0, ys[0]! - dy / 2, 0, dy];
     // a GDAL GeoTransform that agrees with the coordinates carries the exact numbers the writer used

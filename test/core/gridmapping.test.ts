@@ -186,6 +186,18 @@ describe("readGridMapping on synthetic CF grids", () => {
     expect(wgs[1]).toBeGreaterThan(60);
   });
 
+  it("a one-pixel grid takes its cell size from CF bounds", async () => {
+    const lat = mem("lat", ["lat"], new Float64Array([52.25]), "float64", { units: "degrees_north", bounds: "lat_bnds" });
+    const lon = mem("lon", ["lon"], new Float64Array([4.5]), "float64", { units: "degrees_east", bounds: "lon_bnds" });
+    const latB = new Variable({ name: "lat_bnds", dims: ["lat", "bnds"], shape: [1, 2], dtype: "float64", read: async () => ({ data: new Float64Array([52.5, 52]), shape: [1, 2], dtype: "float64" }) });
+    const lonB = new Variable({ name: "lon_bnds", dims: ["lon", "bnds"], shape: [1, 2], dtype: "float64", read: async () => ({ data: new Float64Array([4, 5]), shape: [1, 2], dtype: "float64" }) });
+    const t = new Variable({ name: "t", dims: ["lat", "lon"], shape: [1, 1], dtype: "float32", read: async () => ({ data: new Float32Array(1), shape: [1, 1], dtype: "float32" }) });
+    const gm = (await readGridMapping(new Dataset({ coords: { lat, lon }, data_vars: { t, lat_bnds: latB, lon_bnds: lonB } })))!;
+    expect(gm.bbox).toEqual([4, 52, 5, 52.5]);
+    expect(gm.resolution).toEqual([1, 0.5]);
+    expect(gm.isYDescending).toBe(true);
+  });
+
   it("an epsg attribute wins and is reported as EPSG:N", async () => {
     const gm = (await readGridMapping(grid({ epsg: 32633 }, xy)))!;
     expect(gm.crs).toBe("EPSG:32633");
