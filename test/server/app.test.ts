@@ -260,11 +260,21 @@ describe("bad input → 4xx JSON, never 5xx", () => {
     });
   }
 
-  it("a polygon with 10^6 vertices", async () => {
+  it("a polygon with 10^6 vertices (a body over 16 MiB → 413; a compact one → 400 vertex limit)", async () => {
     const r = await post("/timeseries/mem/temp", huge);
-    expect(r.statusCode).toBeGreaterThanOrEqual(400);
-    expect(r.statusCode).toBeLessThan(500);
-    expect(typeof r.json().code).toBe("string");
+    expect(r.statusCode).toBe(400);
+    expect(r.json().message).toMatch(/100000 vertices/);
+    const padded = `{"type":"Polygon","coordinates":[[${Array.from({ length: 1_000_000 }, (_, i) => `[${(1 + (i % 7) / 3).toFixed(15)},${(2 + (i % 5) / 3).toFixed(15)}]`).join(",")}]]}`;
+    expect(padded.length).toBeGreaterThan(16 * 1024 * 1024);
+    const big = await post("/timeseries/mem/temp", padded);
+    expect(big.statusCode).toBe(413);
+    expect(typeof big.json().code).toBe("string");
+    const compact = `{"type":"Polygon","coordinates":[[${Array.from({ length: 1_000_000 }, (_, i) => `[${1 + (i % 7)},${2 + (i % 5)}]`).join(",")}]]}`;
+    expect(compact.length).toBeLessThan(16 * 1024 * 1024);
+    const c = await post("/statistics/mem/temp", compact);
+    expect(c.statusCode).toBe(400);
+    expect(c.json()).toMatchObject({ code: "INVALID_PARAMS" });
+    expect(c.json().message).toMatch(/100000 vertices/);
   });
 
   it("read only the chunks under the requests (no whole-array reads)", () => {
