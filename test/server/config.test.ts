@@ -79,16 +79,26 @@ describe("eocube serve (command line)", () => {
   });
 
   it("listens on 127.0.0.1, answers /health over HTTP, and closes gracefully", async () => {
-    const server = await startServer({ Datasets: [{ Identifier: "olci", Path: `${DATA}zarr/cube-1-250-250.zarr` }] }, { port: 0, logger: false, handleSignals: false });
+    let started!: () => void;
+    const inFlight = new Promise<void>((r) => (started = r));
+    const openDataset = async () => {
+      started();
+      await new Promise((r) => setTimeout(r, 300)); // a slow open keeps the request in flight
+      return memCube();
+    };
+    const server = await startServer({ Datasets: [{ Identifier: "mem", Path: "mem.zarr" }] }, { port: 0, logger: false, handleSignals: false, deps: { openDataset } });
     try {
       expect(server.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
       const r = await fetch(`${server.url}/health`);
       expect(r.status).toBe(200);
       expect(((await r.json()) as { status: string }).status).toBe("ok");
-      const slow = fetch(`${server.url}/tiles/olci/conc_chl/0/0/0`);
-      await new Promise((r) => setTimeout(r, 100)); // the (cold, slow) tile request is in flight
+      const slow = fetch(`${server.url}/tiles/mem/temp/0/0/0`);
+      await inFlight;
       await server.close();
-      expect((await slow).status).toBe(200); // in-flight requests finish before the close resolves
+      const res = await slow;
+      expect(res.status).toBe(200); // the in-flight request finished before close resolved
+      expect(res.headers.get("connection")).toBe("close");
+      await expect(fetch(`${server.url}/health`)).rejects.toThrow(); // no longer listening
     } finally {
       await server.close();
     }
