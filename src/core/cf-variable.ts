@@ -172,9 +172,18 @@ export function decodeVariable(raw: Variable, options: DecodeCFOptions = {}, sta
         transforms.push((a) => {
           const n = sizeOf(a.shape);
           const out = allocate(promoted, n) as Float32Array | Float64Array;
-          for (let i = 0; i < n; i++) {
-            const x = numberAt(a.data, i);
-            out[i] = fillNums.has(x) ? NaN : x;
+          const src = numericView(a);
+          if (fillNums.size === 1) {
+            const f = fillNums.values().next().value as number;
+            for (let i = 0; i < n; i++) {
+              const x = src[i]!;
+              out[i] = x === f ? NaN : x;
+            }
+          } else {
+            for (let i = 0; i < n; i++) {
+              const x = src[i]!;
+              out[i] = fillNums.has(x) ? NaN : x;
+            }
           }
           return { data: out, shape: a.shape, dtype: promoted };
         });
@@ -255,10 +264,10 @@ function padSelection(sel: Selection, ndim: number): Selection {
 /** `data.astype(dtype) * scale + offset`, rounding each step to float32 like numpy when dtype is float32. */
 function scaleOffset(a: NdArray, dtype: "float32" | "float64", scale?: number, offset?: number): NdArray {
   const n = sizeOf(a.shape);
-  const src = a.data;
+  const src = numericView(a);
   if (dtype === "float32") {
     const out = new Float32Array(n);
-    for (let i = 0; i < n; i++) out[i] = numberAt(src, i);
+    out.set(src);
     if (scale !== undefined) {
       const s = Math.fround(scale);
       for (let i = 0; i < n; i++) out[i] = out[i]! * s;
@@ -272,7 +281,14 @@ function scaleOffset(a: NdArray, dtype: "float32" | "float64", scale?: number, o
   const out = new Float64Array(n);
   const s = scale ?? 1;
   const o = offset ?? 0;
-  for (let i = 0; i < n; i++) out[i] = numberAt(src, i) * s + o;
+  for (let i = 0; i < n; i++) out[i] = src[i]! * s + o;
   return { data: out, shape: a.shape, dtype };
+}
+
+/** The values of a numeric NdArray as numbers: the typed array itself, or a float64 copy (bigint, plain arrays). */
+function numericView(a: NdArray): ArrayLike<number> {
+  const d = a.data;
+  if (ArrayBuffer.isView(d) && !(d instanceof BigInt64Array) && !(d instanceof BigUint64Array)) return d as ArrayLike<number>;
+  return toFloat64(a);
 }
 
