@@ -157,6 +157,12 @@ const tileEvents = (layerName: string) => ({
 });
 
 // ---- helpers ------------------------------------------------------------------------------------
+/** The dataset's bbox in the view projection (latitudes clamped to ±85.05° for Web Mercator). */
+function viewExtent(bbox: [number, number, number, number], proj: string): number[] {
+  const [w, s, e, n] = bbox;
+  const lim = proj === "EPSG:3857" ? 85.0511 : 90;
+  return transformExtent([w, Math.max(s, -lim), e, Math.min(n, lim)], "EPSG:4326", proj);
+}
 function cmapName(): string {
   return (st.cmap ?? variable?.colorBarName ?? "viridis") + (st.reversed ? "_r" : "");
 }
@@ -186,7 +192,7 @@ function refreshLayers(): void {
   }
   clearMessage(`tiles-${variable.name}`);
   const proj = st.projection as ViewProjection;
-  const extent = transformExtent(ds.bbox, "EPSG:4326", proj);
+  const extent = viewExtent(ds.bbox, proj);
   dataLayer.setExtent(extent);
   dataLayer.setOpacity(st.opacity);
   const q1 = layerQuery(variable.name, st.time);
@@ -218,14 +224,14 @@ function updateLegend(): void {
   p.set("width", "256");
   p.set("height", "12");
   ($("legend-img") as HTMLImageElement).src = url(api, `tiles/${encodeURIComponent(ds.id)}/${encodeURIComponent(variable.name)}/legend?${p}`);
-  $("legend-min").textContent = st.vmin !== undefined ? String(st.vmin) : "";
-  $("legend-max").textContent = st.vmax !== undefined ? String(st.vmax) : "";
+  $("legend-min").textContent = st.vmin !== undefined ? String(Number(st.vmin.toPrecision(4))) : "";
+  $("legend-max").textContent = st.vmax !== undefined ? String(Number(st.vmax.toPrecision(4))) : "";
   $("legend-units").textContent = variable.units;
 }
 
 function fitDataset(): void {
   if (!ds) return;
-  const extent = transformExtent(ds.bbox, "EPSG:4326", map.getView().getProjection());
+  const extent = viewExtent(ds.bbox, map.getView().getProjection().getCode());
   map.getView().fit(extent, { padding: [20, 20, 20, 20], duration: 0 });
 }
 
@@ -396,7 +402,8 @@ projSel.addEventListener("change", () => {
   st.projection = proj;
   const view = new View({ projection: proj });
   map.setView(view);
-  view.fit(transformExtent(extent, old.getProjection(), proj), { duration: 0 });
+  const ll = transformExtent(extent, old.getProjection(), "EPSG:4326") as [number, number, number, number];
+  view.fit(viewExtent([Math.max(ll[0], -180), ll[1], Math.min(ll[2], 180), ll[3]], proj), { duration: 0 });
   outlineFor();
   placesSource.getFeatures().forEach((f) => f.getGeometry()?.transform(old.getProjection(), proj));
   refreshLayers();
@@ -452,8 +459,7 @@ $("swipe").addEventListener("input", (e) => {
 function outlineFor(): void {
   outlineSource.clear();
   if (!ds) return;
-  const g = fromExtent(ds.bbox);
-  g.transform("EPSG:4326", map.getView().getProjection());
+  const g = fromExtent(viewExtent(ds.bbox, map.getView().getProjection().getCode()));
   outlineSource.addFeature(new Feature(g));
 }
 
@@ -760,7 +766,7 @@ async function selectVariable(name: string, opts: { keepColour?: boolean } = {})
   }
   st.cmap = base;
   if (st.vmin === undefined || st.vmax === undefined) {
-    const r = (await statisticsRange(variable)) ?? [variable.colorBarMin, variable.colorBarMax];
+    const r = (await statisticsRange(variable)) ?? [Number(variable.colorBarMin.toPrecision(6)), Number(variable.colorBarMax.toPrecision(6))];
     st.vmin ??= r[0];
     st.vmax ??= r[1];
   }
