@@ -131,8 +131,9 @@ function regularStep(values: Float64Array): number | undefined {
 /**
  * Derives the {@link GridMapping} of a dataset's regular horizontal grid.
  * Axes: 1-D coordinate variables named like their dimension, recognised by name (lon/lat, longitude/latitude,
- * x/y), `axis`, `standard_name` or `units` (degrees_east/north); a GDAL `GeoTransform` is used when an axis
- * has no coordinate values or only one. Transform and bbox describe pixel **edges** (centres ± half a pixel).
+ * x/y), `axis`, `standard_name` or `units` (degrees_east/north); an axis of one pixel takes its size from
+ * its CF `bounds`; a GDAL `GeoTransform` is used when an axis has no coordinate values (or one without
+ * bounds), and preferred when it agrees with the coordinates (it carries the writer's exact numbers). Transform and bbox describe pixel **edges** (centres ± half a pixel).
  * CRS: the `grid_mapping` variable of the data variables (or a `crs`/`spatial_ref` variable): `proj4`
  * attribute, EPSG code (`epsg` attribute or WKT `AUTHORITY`/`ID`), CF grid-mapping parameters, or WKT
  * (`crs_wkt`/`spatial_ref`); EPSG:4326 for lon/lat grids without one. `crs` is "EPSG:N" when a code is known.
