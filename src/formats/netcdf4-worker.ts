@@ -174,7 +174,8 @@ export class H5Worker {
     const child = spawn(process.execPath, ["-e", WORKER_SOURCE], {
       stdio: ["ignore", "ignore", "ignore", "ipc"],
       serialization: "advanced",
-      env: { ...process.env, EOCUBE_H5WASM_URL: h5wasmNodeUrl() },
+      // a minimal environment: no credentials and no NODE_OPTIONS loaders reach the worker
+      env: { EOCUBE_H5WASM_URL: h5wasmNodeUrl() },
     });
     child.unref();
     (child.channel as unknown as { unref?: () => void } | undefined)?.unref?.();
