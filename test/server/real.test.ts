@@ -4,6 +4,7 @@
 import { readFileSync } from "node:fs";
 import type { FastifyInstance } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { validateStacObject } from "../../src/catalog/stac/index.js";
 import { buildApp } from "../../src/server/app.js";
 import { decodePng, DATA } from "./helpers.js";
 
@@ -133,5 +134,16 @@ describe("projected GeoTIFF/COG tiles against GDAL", () => {
     const d = (await app.inject("/datasets/cog")).json();
     expect(d.resolutions.length).toBe(3);
     expect(d.resolutions[0]).toBe(320);
+  });
+});
+
+describe("STAC documents", () => {
+  it("validate against the bundled STAC 1.0.0 schemas (and the datacube extension)", async () => {
+    for (const url of ["/ogc", "/ogc/collections/datacubes", "/ogc/collections/datacubes/items/olci", "/ogc/collections/datacubes/items/rgb"]) {
+      const doc = (await app.inject(url)).json();
+      expect(validateStacObject(doc, { extensions: true }), url).toEqual([]);
+    }
+    const search = (await app.inject("/ogc/search?bbox=-80,20,-70,30")).json();
+    expect(search.features.map((f: { id: string }) => f.id)).toEqual(["rgb"]);
   });
 });
