@@ -17,7 +17,7 @@ export interface PrrOptions {
   /** Replace an existing output folder [default: false]. */
   force?: boolean;
   signal?: AbortSignal;
-  /** Items read at once [default: 8]. */
+  /** Items read at once [default: 16]. */
   concurrency?: number;
 }
 
@@ -58,7 +58,7 @@ export async function buildPrrCollection(resolved: ResolvedConfig, options: PrrO
       built[i] = await buildItem(resolved.items[i]!, ctx, { outDir, signal: options.signal }, warnings);
     }
   };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(options.concurrency ?? 8, resolved.items.length)) }, worker));
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(options.concurrency ?? 16, resolved.items.length)) }, worker));
 
   const boxes = built.map((b) => b.bbox).filter((b): b is BBox => !!b);
   const times = built.map((b) => b.time).filter((t): t is [string, string] => !!t);

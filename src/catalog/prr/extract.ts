@@ -1,5 +1,7 @@
 // Reads one data asset through the stores: WGS 84 bbox from pixel edges, time extent, datacube
 // dimensions/variables with their attributes, projection fields and the media type (COG detection).
+import { basename, dirname, resolve } from "node:path";
+import { decodeCF } from "../../core/cf.js";
 import type { Dataset } from "../../core/dataset.js";
 import { isEocubeError, throwIfAborted } from "../../core/errors.js";
 import type { BBox, GridMapping } from "../../core/gridmapping.js";
@@ -7,6 +9,8 @@ import { bboxToWgs84 } from "../../core/gridmapping-read.js";
 import { numberAt, toFloat64 } from "../../core/ndarray.js";
 import type { Variable } from "../../core/variable.js";
 import { gridMappingOf, isoTime, sampledBboxToWgs84 } from "../../stores/descriptor.js";
+import { openFormatDataset } from "../../formats/open.js";
+import { FileFileSystem } from "../../fs/file.js";
 import { openDataset } from "../../stores/open.js";
 import { timeCoordName } from "../../stores/subset.js";
 import { geotiffMediaType, mediaTypeOfFormat } from "./constants.js";
@@ -65,11 +69,25 @@ export function isoDuration(ms: number): string {
  */
 export async function extractDataset(source: string, options: ExtractOptions = {}): Promise<DataExtraction> {
   throwIfAborted(options.signal);
-  const ds = await openDataset(source, { signal: options.signal });
+  if (/^[a-z][a-z0-9+.-]+:\/\//i.test(source)) {
+    const ds = await openDataset(source, { signal: options.signal });
+    try {
+      return await extractFromDataset(ds, options);
+    } finally {
+      await ds.close().catch(() => undefined);
+    }
+  }
+  // Local files: the raw dataset is opened and CF-decoded here (what the file store does) so that it stays
+  // reachable until the extraction ends. The NetCDF4 reader frees a file when its *raw* Dataset is
+  // garbage-collected, which can happen while the decoded one is still being read (many files at once).
+  const raw = await openFormatDataset(new FileFileSystem(dirname(resolve(source)), { readOnly: true }), basename(source), {
+    signal: options.signal,
+    decode: false,
+  });
   try {
-    return await extractFromDataset(ds, options);
+    return await extractFromDataset(decodeCF(raw), options);
   } finally {
-    await ds.close().catch(() => undefined);
+    await raw.close().catch(() => undefined);
   }
 }
 
@@ -103,12 +121,12 @@ export async function extractFromDataset(ds: Dataset, options: ExtractOptions = 
   const time = (await timeExtent(ds, signal)) ?? timeFromAttrs(ds.attrs);
 
   const dimensions: Record<string, Record<string, unknown>> = {};
-  const dimNames = Object.keys(ds.dims);
-  for (const dim of dimNames) dimensions[dim] = await dimensionOf(ds, dim, gm, maxValues, signal);
+  const sizes = ds.dims; // computed on each access: read once
+  for (const [dim, size] of Object.entries(sizes)) dimensions[dim] = await dimensionOf(ds, dim, size, gm, maxValues, signal);
 
   const variables: Record<string, Record<string, unknown>> = {};
   const dataVariables: string[] = [];
-  for (const [name, v] of Object.entries(ds.variables)) {
+  for (const [name, v] of Object.entries({ ...ds.coords, ...ds.data_vars })) {
     if (v.dims.length === 1 && v.dims[0] === name) continue; // dimension coordinates are in cube:dimensions
     const isData = name in ds.data_vars && name !== gm?.gridMappingName;
     if (isData) dataVariables.push(name);
@@ -232,9 +250,16 @@ function regular(values: Float64Array): number | null {
 }
 
 /** The datacube Dimension Object of one dimension. https://github.com/stac-extensions/datacube#dimension-object */
-async function dimensionOf(ds: Dataset, dim: string, gm: GridMapping | undefined, maxValues: number, signal?: AbortSignal): Promise<Record<string, unknown>> {
-  const size = ds.dims[dim]!;
-  const coord = ds.coords[dim] ?? (ds.variables[dim]?.dims.length === 1 && ds.variables[dim]!.dims[0] === dim ? ds.variables[dim] : undefined);
+async function dimensionOf(
+  ds: Dataset,
+  dim: string,
+  size: number,
+  gm: GridMapping | undefined,
+  maxValues: number,
+  signal?: AbortSignal,
+): Promise<Record<string, unknown>> {
+  const v = ds.coords[dim] ?? ds.data_vars[dim];
+  const coord = v && v.dims.length === 1 && v.dims[0] === dim ? v : undefined;
   const description = coord && typeof coord.attrs.long_name === "string" ? coord.attrs.long_name : undefined;
   if (!coord || coord.dtype === "str") {
     return { type: "index", description: description ?? `dimension ${dim} without coordinate values (${size} steps)`, extent: [0, size - 1], step: 1 };

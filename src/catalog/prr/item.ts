@@ -206,6 +206,9 @@ async function buildAsset(
 
   const format = formatFromPath(name);
   const wantsExtract = a.extract ?? (a.path !== undefined && format !== undefined && DATA_FORMATS.has(format));
+  // the checksum streams the file while the stores read its metadata
+  const info = a.path ? fileInfo(a.path, options.signal) : Promise.resolve(undefined);
+  info.catch(() => undefined);
   let x: DataExtraction | undefined;
   if (wantsExtract) {
     try {
@@ -223,10 +226,8 @@ async function buildAsset(
     warnings.push({ item: item.id, asset: a.key, message: `no media type is known for ${basename(name)}; set assets[].type` });
   }
   asset.roles = a.roles ?? defaultRoles(String(asset.type ?? ""), x !== undefined || wantsExtract);
-  if (a.path) {
-    const info = await fileInfo(a.path, options.signal);
-    if (info) Object.assign(asset, info);
-  }
+  const fi = await info;
+  if (fi) Object.assign(asset, fi);
   return { asset, x };
 }
 
