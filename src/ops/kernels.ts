@@ -18,6 +18,12 @@ export interface PixelMap {
   fu1?: Float64Array;
   fv0?: Float64Array;
   fv1?: Float64Array;
+  /** Separable maps only: u per column `[w]` and v per row `[h]` (then `u[r·w + c] = uc[c]`, `v[…] = vr[r]`). */
+  uc?: Float64Array;
+  vr?: Float64Array;
+  /** Separable maps with footprints: half the footprint width/height in source pixels. */
+  halfU?: number;
+  halfV?: number;
 }
 
 /** Source window `[row0, row1) × [col0, col1)` a tile needs for a method, clamped; undefined if empty. */
@@ -35,7 +41,13 @@ export interface Window {
 export function windowOf(map: PixelMap, method: SpatialMethod, srcH: number, srcW: number): Window | undefined {
   let umin = Infinity, umax = -Infinity, vmin = Infinity, vmax = -Infinity;
   const n = map.h * map.w;
-  if (method === "mean" && map.fu0) {
+  if (map.uc && map.vr) {
+    const hu = method === "mean" ? map.halfU ?? 0 : 0;
+    const hv = method === "mean" ? map.halfV ?? 0 : 0;
+    for (const a of map.uc) if (a === a) { if (a - hu < umin) umin = a - hu; if (a + hu > umax) umax = a + hu; }
+    for (const b of map.vr) if (b === b) { if (b - hv < vmin) vmin = b - hv; if (b + hv > vmax) vmax = b + hv; }
+    if (vmin === Infinity) umin = Infinity;
+  } else if (method === "mean" && map.fu0) {
     const { fu0, fu1, fv0, fv1 } = map as Required<PixelMap>;
     for (let p = 0; p < n; p++) {
       const a = fu0[p]!;
@@ -95,6 +107,26 @@ export function nearestIndex(map: PixelMap, win: Window): Int32Array {
   const n = map.h * map.w;
   const idx = new Int32Array(n);
   const ww = win.c1 - win.c0;
+  const wh = win.r1 - win.r0;
+  if (map.uc && map.vr) {
+    const w = map.w;
+    const col = new Int32Array(w);
+    for (let c = 0; c < w; c++) {
+      const k = Math.floor(map.uc[c]!) - win.c0;
+      col[c] = k >= 0 && k < ww ? k : -1;
+    }
+    for (let r = 0; r < map.h; r++) {
+      const k = Math.floor(map.vr[r]!) - win.r0;
+      const row = k >= 0 && k < wh ? k * ww : -1;
+      const o = r * w;
+      if (row < 0) {
+        idx.fill(-1, o, o + w);
+        continue;
+      }
+      for (let c = 0; c < w; c++) idx[o + c] = col[c]! < 0 ? -1 : row + col[c]!;
+    }
+    return idx;
+  }
   const { u, v } = map;
   for (let p = 0; p < n; p++) {
     const c = Math.floor(u[p]!) - win.c0;

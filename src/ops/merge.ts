@@ -153,12 +153,14 @@ function mergedVariable(name: string, list: Array<{ i: number; v: Variable }>, s
         const sel: Selection = norm.map((d, di) => (di === it ? [src[t0 + k]!, src[t0 + e - 1]! + 1] : [d.start, d.stop]));
         const block = await list[c]!.v.read(sel, options);
         const bd = block.data as ArrayLike<number>;
+        const typed = ArrayBuffer.isView(bd) && !(bd instanceof BigInt64Array || bd instanceof BigUint64Array) && !(out instanceof BigInt64Array || (out as unknown) instanceof BigUint64Array);
         const run = e - k;
         for (let o = 0; o < outer; o++) {
           for (let r = 0; r < run; r++) {
             const so = (o * run + r) * inner;
             const oo = (o * ntSel + k + r) * inner;
-            for (let p = 0; p < inner; p++) out[oo + p] = Number(bd[so + p]);
+            if (typed) (out as Float64Array).set((bd as Float64Array).subarray(so, so + inner), oo);
+            else for (let p = 0; p < inner; p++) out[oo + p] = Number(bd[so + p]);
           }
         }
         k = e;

@@ -49,27 +49,7 @@ export function pixelMapper(target: GridMapping, source: GridMapping): PixelMapp
         const vr = new Float64Array(h);
         for (let c = 0; c < w; c++) uc[c] = (wrap(tx0 + (c0 + c + 0.5) * tdx) - sx0) / sdx;
         for (let r = 0; r < h; r++) vr[r] = (ty0 + (r0 + r + 0.5) * tdy - sy0) / sdy;
-        const n = h * w;
-        const u = new Float64Array(n);
-        const v = new Float64Array(n);
-        for (let r = 0; r < h; r++) {
-          u.set(uc, r * w);
-          v.fill(vr[r]!, r * w, (r + 1) * w);
-        }
-        const out: PixelMap = { h, w, u, v };
-        if (footprints) {
-          out.fu0 = new Float64Array(n);
-          out.fu1 = new Float64Array(n);
-          out.fv0 = new Float64Array(n);
-          out.fv1 = new Float64Array(n);
-          for (let p = 0; p < n; p++) {
-            out.fu0[p] = u[p]! - halfU;
-            out.fu1[p] = u[p]! + halfU;
-            out.fv0[p] = v[p]! - halfV;
-            out.fv1[p] = v[p]! + halfV;
-          }
-        }
-        return out;
+        return separableMap(h, w, uc, vr, footprints ? halfU : undefined, footprints ? halfV : undefined);
       },
     };
   }
@@ -179,4 +159,56 @@ function approxRow(
       v[off + i] = v[off + a]! + s * (v[off + b]! - v[off + a]!);
     }
   }
+}
+
+/**
+ * A separable pixel map: u depends on the column only (`uc[w]`), v on the row only (`vr[h]`).
+ * The per-pixel arrays `u`, `v` (and the footprints, when half widths are given) are built on
+ * first access only; the kernels use `uc`/`vr` directly where they can.
+ */
+export function separableMap(h: number, w: number, uc: Float64Array, vr: Float64Array, halfU?: number, halfV?: number): PixelMap {
+  let u: Float64Array | undefined;
+  let v: Float64Array | undefined;
+  const n = h * w;
+  const full = () => {
+    u = new Float64Array(n);
+    v = new Float64Array(n);
+    for (let r = 0; r < h; r++) {
+      u.set(uc, r * w);
+      v.fill(vr[r]!, r * w, (r + 1) * w);
+    }
+  };
+  const fp = (src: () => Float64Array, d: number) => {
+    let a: Float64Array | undefined;
+    return () => {
+      if (!a) {
+        const b = src();
+        a = new Float64Array(n);
+        for (let p = 0; p < n; p++) a[p] = b[p]! + d;
+      }
+      return a;
+    };
+  };
+  const getU = () => { if (!u) full(); return u!; };
+  const getV = () => { if (!v) full(); return v!; };
+  const map: PixelMap = {
+    h,
+    w,
+    uc,
+    vr,
+    get u() { return getU(); },
+    get v() { return getV(); },
+  };
+  if (halfU !== undefined && halfV !== undefined) {
+    const fu0 = fp(getU, -halfU), fu1 = fp(getU, halfU), fv0 = fp(getV, -halfV), fv1 = fp(getV, halfV);
+    Object.defineProperties(map, {
+      fu0: { get: fu0, enumerable: true },
+      fu1: { get: fu1, enumerable: true },
+      fv0: { get: fv0, enumerable: true },
+      fv1: { get: fv1, enumerable: true },
+    });
+    map.halfU = halfU;
+    map.halfV = halfV;
+  }
+  return map;
 }
