@@ -40,7 +40,7 @@ async function once(url: string): Promise<[number, number]> {
   const browser = await launchBrowser();
   try {
     const page = await browser.newPage({ width: 1280, height: 800 });
-    await page.goto(`${url}viewer/index.html#${HASH}`);
+    await page.goto(`${url}viewer/#${HASH}`);
     await waitForMap(page, 0, 120_000);
     const mapMs = await page.evaluate(() => Number(document.getElementById("map")!.dataset.renderedAt));
     const [px, py] = await page.evaluate(() => (window as unknown as { eocubeViewer: { pixelOf(a: number, b: number): number[] } }).eocubeViewer.pixelOf(2.5, 51.3));

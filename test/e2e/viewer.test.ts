@@ -40,7 +40,7 @@ afterAll(async () => {
   if (brokenDir) rmSync(brokenDir, { recursive: true, force: true });
 });
 
-const viewerUrl = (hash = "", query = "") => `${server.url}viewer/index.html${query ? `?${query}` : ""}${hash ? `#${hash}` : ""}`;
+const viewerUrl = (hash = "", query = "") => `${server.url}viewer/${query ? `?${query}` : ""}${hash ? `#${hash}` : ""}`;
 
 /** Pixels of a PNG whose colour is clearly saturated (colour-map colours, not the grey background). */
 function colourfulPixels(png: Buffer): { count: number; pixels: Uint8Array; channels: number; width: number; height: number } {
@@ -98,6 +98,14 @@ describe("viewer on the OLCI cube", { timeout: 180_000 }, () => {
       if (r.url().includes("/timeseries/")) tsRequests.push({ url: r.url(), body: r.postData() ?? "" });
       if (r.url().includes("/statistics/") && r.method() === "GET") statRequests.push(r.url());
     });
+  });
+
+  it("is served by eocube serve at /viewer", async () => {
+    const r = await fetch(`${server.url}viewer`, { redirect: "manual" });
+    expect(r.status).toBe(302);
+    expect(r.headers.get("location")).toBe("/viewer/");
+    const html = await (await fetch(`${server.url}viewer/`)).text();
+    expect(html).toContain("<title>eocube viewer</title>");
   });
 
   it("loads with no console errors and shows non-blank tiles of the cube", async () => {
