@@ -134,6 +134,10 @@ describe("tiles", () => {
     const seq = bars.find((c: unknown[]) => c[0] === "Perceptually Uniform Sequential");
     expect(seq[2][0][0]).toBe("viridis");
     expect(Buffer.from(seq[2][0][1], "base64").subarray(1, 4).toString()).toBe("PNG");
+    const one = await get("/colorbars/RdBu_r.png");
+    expect(one.headers["content-type"]).toBe("image/png");
+    expect(decodePng(one.rawPayload).width).toBe(256);
+    expect((await get("/colorbars/nope")).statusCode).toBe(400);
   });
 });
 
