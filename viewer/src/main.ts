@@ -144,8 +144,10 @@ map.on("moveend", () => {
   writeUrl();
 });
 
+let tileAbort = new AbortController();
 const tileEvents = (layerName: string) => ({
   gate: stillGate,
+  signal: tileAbort.signal,
   onError(message: string) {
     tileErrors++;
     mapEl.dataset.tileErrors = String(tileErrors);
@@ -191,6 +193,8 @@ function refreshLayers(): void {
     return;
   }
   clearMessage(`tiles-${variable.name}`);
+  tileAbort.abort();
+  tileAbort = new AbortController();
   const proj = st.projection as ViewProjection;
   const extent = viewExtent(ds.bbox, proj);
   dataLayer.setExtent(extent);

@@ -46,6 +46,8 @@ export class StillGate {
 /** Tile-load callbacks (for messages and tests) and the gate that defers loads while moving. */
 export interface TileEvents {
   gate: StillGate;
+  /** Aborted when the source is replaced: its pending tile fetches stop quietly. */
+  signal: AbortSignal;
   onError(message: string): void;
   onLoaded(): void;
 }
@@ -85,7 +87,8 @@ function loadTile(tile: ImageTile, src: string, events: TileEvents): void {
 
 function fetchTile(tile: ImageTile, src: string, events: TileEvents): void {
   const img = tile.getImage() as HTMLImageElement;
-  fetch(src)
+  if (events.signal.aborted) return tile.setState(TileState.ERROR);
+  fetch(src, { signal: events.signal })
     .then(async (res) => {
       if (!res.ok) {
         let msg = `HTTP ${res.status}`;
@@ -111,8 +114,9 @@ function fetchTile(tile: ImageTile, src: string, events: TileEvents): void {
       img.src = objectUrl;
     })
     .catch((err: unknown) => {
-      events.onError(err instanceof TypeError ? "the server could not be reached" : (err as Error).message);
       tile.setState(TileState.ERROR);
+      if (events.signal.aborted) return;
+      events.onError(err instanceof TypeError ? "the server could not be reached" : (err as Error).message);
     });
 }
 

@@ -1,0 +1,50 @@
+// The viewer's URL state (viewer/src/state.ts): parse ∘ format keeps every field, defaults are left out,
+// bad values fall back to defaults. The browser round trip is in viewer.test.ts.
+import { describe, expect, it } from "vitest";
+import { formatState, parseState, type ViewState } from "../../viewer/src/state.js";
+
+describe("viewer URL state", () => {
+  it("round-trips every field", () => {
+    const s: ViewState = {
+      dataset: "olci",
+      variable: "conc_chl",
+      time: "2017-01-16T10:09:21.834Z",
+      center: [2.5, 51.25],
+      zoom: 7.5,
+      projection: "EPSG:4326",
+      cmap: "plasma",
+      vmin: 0.5,
+      vmax: 8,
+      log: true,
+      reversed: true,
+      opacity: 0.75,
+      split: "time",
+      variable2: "kd489",
+      time2: "2017-01-28T09:58:11.350Z",
+      swipe: 30,
+    };
+    expect(parseState("#" + formatState(s))).toEqual(s);
+  });
+
+  it("leaves defaults out and restores them", () => {
+    const text = formatState(parseState(""));
+    expect(text).toBe("");
+    expect(parseState("")).toEqual({ projection: "EPSG:3857", log: false, reversed: false, opacity: 1, split: "off", swipe: 50 });
+  });
+
+  it("ignores bad values", () => {
+    const s = parseState("#proj=EPSG:9999&vmin=abc&opacity=7&split=sideways&swipe=-5&lon=2");
+    expect(s.projection).toBe("EPSG:3857");
+    expect(s.vmin).toBeUndefined();
+    expect(s.opacity).toBe(1);
+    expect(s.split).toBe("off");
+    expect(s.swipe).toBe(0);
+    expect(s.center).toBeUndefined();
+  });
+
+  it("encodes times and names safely", () => {
+    const text = formatState({ ...parseState(""), dataset: "a&b=c", time: "2017-01-16T10:09:21.834Z" });
+    expect(text).toContain("ds=a%26b%3Dc");
+    expect(parseState(text).dataset).toBe("a&b=c");
+  });
+});
