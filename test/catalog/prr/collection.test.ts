@@ -225,3 +225,25 @@ describe("eocube prr on the real files", () => {
     expect(r.report.errors.some((e) => /file:size/.test(e.pointer) || /'big'/.test(e.message))).toBe(true);
   });
 });
+
+describe("examples/prr-config.yaml", () => {
+  it("builds from the real files with relative paths and validates with both validators", async () => {
+    const example = fileURLToPath(new URL("../../../examples/prr-config.yaml", import.meta.url));
+    const dir = mkdtempSync(join(tmpdir(), "eocube-prr-example-"));
+    try {
+      const r = await writePrrCollection(example, { outDir: join(dir, "out") });
+      expect(r.files).toHaveLength(10);
+      expect(r.warnings).toEqual([]);
+      for (const f of r.files) expect(validateStacObject(JSON.parse(readFileSync(join(dir, "out", f), "utf8"))), f).toEqual([]);
+      const py = pyValidate(join(dir, "out"));
+      expect(py.report.errors).toEqual([]);
+      expect(py.report.documents).toBe(10);
+      const docs = JSON.parse(readFileSync(join(dir, "out", "documentation", "documentation.json"), "utf8"));
+      expect(docs.assets.manual.type).toBe("application/pdf");
+      const pkg = JSON.parse(readFileSync(join(dir, "out", "insitu-package", "insitu-package.json"), "utf8"));
+      expect(pkg.assets.package.type).toBe("application/gzip");
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
+});
