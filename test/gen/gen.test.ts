@@ -232,6 +232,24 @@ describe("eocube gen: bad input → exit 2, clear message, nothing written", () 
     expect((await cli(["gen", req, "--workers", "0", "--replace"])).code).toBe(0);
   });
 
+  it("writes Zarr v3 when output_config.format_version is 3 (same values as v2, read back by eocube)", async () => {
+    const v2 = await request("v2.yaml", base({}, {}, { data_id: "fmt-v2.zarr" }));
+    const v3 = await request("v3.yaml", base({}, {}, { data_id: "fmt-v3.zarr", format_version: 3, compressor: "zstd" }));
+    expect((await cli(["gen", v2, "--workers", "0"])).code).toBe(0);
+    const r = await cli(["gen", v3, "--workers", "0"]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(existsSync(join(tmp.dir, "fmt-v3.zarr", "zarr.json"))).toBe(true);
+    const a = decodeCF(await openDataset(join(tmp.dir, "fmt-v2.zarr")));
+    const b = decodeCF(await openDataset(join(tmp.dir, "fmt-v3.zarr")));
+    expect(b.dims).toEqual(a.dims);
+    const va = await a.data_vars.analysed_sst!.read();
+    const vb = await b.data_vars.analysed_sst!.read();
+    expect(Array.from(vb.data as Float32Array)).toEqual(Array.from(va.data as Float32Array));
+    expect(Array.from((await b.coords.time!.read()).data as Float64Array)).toEqual(Array.from((await a.coords.time!.read()).data as Float64Array));
+    await a.close();
+    await b.close();
+  });
+
   it("a worker that dies mid-run: WORKER_FAILED, exit 2, no output and no temporary store", async () => {
     const req = await request("die.yaml", base({ input_configs: ostiaInputs }, { bbox: [-16, 34, 36, 72], spatial_res: 0.25, tile_size: 52 }, { data_id: "die.zarr" }));
     process.env.EOCUBE_GEN_FAULT = "exit-after:3";
