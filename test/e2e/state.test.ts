@@ -2,6 +2,7 @@
 // bad values fall back to defaults. The browser round trip is in viewer.test.ts.
 import { describe, expect, it } from "vitest";
 import { formatState, parseState, type ViewState } from "../../viewer/src/state.js";
+import { chunkBound, chunkLength, chunksNewestFirst, nearestIndex } from "../../viewer/src/timeaxis.js";
 
 describe("viewer URL state", () => {
   it("round-trips every field", () => {
@@ -46,5 +47,35 @@ describe("viewer URL state", () => {
     const text = formatState({ ...parseState(""), dataset: "a&b=c", time: "2017-01-16T10:09:21.834Z" });
     expect(text).toContain("ds=a%26b%3Dc");
     expect(parseState(text).dataset).toBe("a&b=c");
+  });
+});
+
+describe("viewer time axis helpers", () => {
+  // the OLCI cube's 5 irregular steps
+  const iso = ["2017-01-16T10:09:21.834Z", "2017-01-25T09:35:51.060Z", "2017-01-26T10:50:16.686Z", "2017-01-28T09:58:11.350Z", "2017-01-30T10:46:33.837Z"];
+  const ms = iso.map((t) => Date.parse(t));
+
+  it("splits the axis into chunks, newest first, covering every step once", () => {
+    expect(chunksNewestFirst(5)).toEqual([[3, 4], [1, 2], [0, 0]]);
+    const big = chunksNewestFirst(1000);
+    expect(big[0]).toEqual([900, 999]);
+    expect(big.reduce((n, [a, b]) => n + b - a + 1, 0)).toBe(1000);
+    expect(chunkLength(1)).toBe(2);
+    expect(chunkLength(10_000)).toBe(100);
+  });
+
+  it("puts chunk bounds strictly between labels", () => {
+    for (const [a, b] of chunksNewestFirst(5)) {
+      const lo = Date.parse(chunkBound(ms, a - 1, a));
+      const hi = Date.parse(chunkBound(ms, b, b + 1));
+      expect(ms.filter((t) => t >= lo && t <= hi)).toEqual(ms.slice(a, b + 1));
+    }
+    expect(chunkBound(ms, -1, 0)).toBe("2017-01-16T10:09:20.834Z");
+  });
+
+  it("finds the nearest step", () => {
+    expect(nearestIndex(ms, Date.parse("2017-01-26T00:00:00Z"))).toBe(2);
+    expect(nearestIndex(ms, 0)).toBe(0);
+    expect(nearestIndex([], 5)).toBe(0);
   });
 });

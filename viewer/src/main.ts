@@ -19,7 +19,9 @@ import { Circle, Fill, Stroke, Style } from "ol/style.js";
 import { describeError, getJson, postJson, url, type Api, type ColorBars, type DatasetInfo, type TimeSeriesEntry, type VariableInfo } from "./api.js";
 import { mergeEntries, seriesColor, seriesCsv, TimeSeriesChart, type Series } from "./chart.js";
 import { clipRightOf, StillGate, tileSource, type TileQuery, type ViewProjection } from "./map.js";
+import { clearMessage, showMessage } from "./messages.js";
 import { formatState, parseState, type ViewState } from "./state.js";
+import { chunkBound, chunksNewestFirst, nearestIndex } from "./timeaxis.js";
 
 const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
 
@@ -29,44 +31,6 @@ const api: Api = {
   base: new URL(search.get("server") ?? "../", location.href).toString().replace(/\/?$/, "/"),
   timeoutMs: Number(search.get("timeout")) > 0 ? Number(search.get("timeout")) : 20_000,
 };
-
-// ---- messages -----------------------------------------------------------------------------------
-/** Shows (or replaces) a message; `key` identifies it so the same problem is not listed twice. */
-function showMessage(key: string, text: string, kind: "error" | "info" = "error", action?: { label: string; run: () => void }): void {
-  const box = $("messages");
-  let el = box.querySelector<HTMLElement>(`[data-key="${key}"]`);
-  if (!el) {
-    el = document.createElement("div");
-    el.dataset.key = key;
-    box.appendChild(el);
-  }
-  el.className = `msg ${kind}`;
-  el.setAttribute("role", kind === "error" ? "alert" : "status");
-  el.innerHTML = "";
-  const p = document.createElement("p");
-  p.textContent = text;
-  el.appendChild(p);
-  if (action) {
-    const b = document.createElement("button");
-    b.type = "button";
-    b.textContent = action.label;
-    b.addEventListener("click", () => {
-      el!.remove();
-      action.run();
-    });
-    el.appendChild(b);
-  }
-  const close = document.createElement("button");
-  close.type = "button";
-  close.textContent = "×";
-  close.setAttribute("aria-label", "Dismiss message");
-  close.addEventListener("click", () => el!.remove());
-  el.appendChild(close);
-}
-
-function clearMessage(key: string): void {
-  $("messages").querySelector(`[data-key="${key}"]`)?.remove();
-}
 
 // ---- state --------------------------------------------------------------------------------------
 const st: ViewState = parseState(location.hash);
@@ -262,9 +226,7 @@ function setTimeIndex(i: number, opts: { fromUser?: boolean } = {}): void {
 }
 
 function nearestTimeIndex(ms: number): number {
-  let best = 0;
-  for (let i = 1; i < timeMs.length; i++) if (Math.abs(timeMs[i]! - ms) < Math.abs(timeMs[best]! - ms)) best = i;
-  return best;
+  return nearestIndex(timeMs, ms);
 }
 
 function stopPlay(): void {
@@ -511,20 +473,6 @@ const chart = new TimeSeriesChart($("chart"), {
   },
 });
 
-/**
- * An ISO time between steps i and j = i + 1 (1 s beyond the axis at its ends): chunk bounds that never
- * coincide with a label, so rounding of the labels cannot drop or repeat a step.
- */
-function chunkBound(i: number, j: number): string {
-  const ms = i < 0 ? timeMs[0]! - 1000 : j >= timeMs.length ? timeMs[timeMs.length - 1]! + 1000 : (timeMs[i]! + timeMs[j]!) / 2;
-  return new Date(Math.round(ms)).toISOString();
-}
-
-/** Chunk length (time steps per request) when loading a series newest first. */
-function chunkLength(n: number): number {
-  return Math.max(2, Math.min(100, Math.ceil(n / 4)));
-}
-
 async function addSeries(kind: "point" | "polygon", geometry: { type: string; coordinates: unknown }, feature: Feature<OlGeometry>): Promise<void> {
   if (!ds || !variable) return;
   if (!timeDim || !variable.dims.includes(timeDim) || times.length === 0) {
@@ -542,15 +490,12 @@ async function addSeries(kind: "point" | "polygon", geometry: { type: string; co
   $("chart").dataset.loading = "1";
   $("chart").dataset.seriesStartedAt = performance.now().toFixed(1);
   chart.update(series);
-  const n = times.length;
-  const step = chunkLength(n);
   const agg = kind === "point" ? "mean" : "mean,std";
   const dsId = ds.id;
   const varName = variable.name;
   try {
-    for (let end = n - 1; end >= 0; end -= step) {
-      const start = Math.max(0, end - step + 1);
-      const q = new URLSearchParams({ aggMethods: agg, startDate: chunkBound(start - 1, start), endDate: chunkBound(end, end + 1) });
+    for (const [start, end] of chunksNewestFirst(times.length)) {
+      const q = new URLSearchParams({ aggMethods: agg, startDate: chunkBound(timeMs, start - 1, start), endDate: chunkBound(timeMs, end, end + 1) });
       const r = await postJson<{ result: TimeSeriesEntry[] }>(api, `timeseries/${encodeURIComponent(dsId)}/${encodeURIComponent(varName)}?${q}`, geometry);
       if (!series.includes(s)) return;
       mergeEntries(s, r.result.map((e) => ({ time: Date.parse(e.time), mean: (e.mean as number | null) ?? null, std: kind === "polygon" ? ((e.std as number | null) ?? null) : null })));
