@@ -4,7 +4,7 @@ import { EocubeError } from "../../core/errors.js";
 
 /** The annotated template of a PRR config (YAML, valid as is once the paths exist). */
 export const PRR_CONFIG_TEMPLATE = `# eocube prr: one STAC Collection for the ESA Project Results Repository (PRR).
-# Run: eocube prr prr-config.yaml -o out/      (check: eocube validate out/)
+# Run: eocube prr prr-config.yaml -o out/   (every document is validated before anything is written)
 # Every field is described at https://github.com/radiantearth/stac-spec/tree/v1.0.0 and in the extensions named.
 
 # Collection id: becomes the folder name in the PRR; letters, digits and single - _ . between them.
