@@ -1,6 +1,6 @@
 // buildPrrCollection: the whole job of `eocube prr` — config → items (read through the stores) → collection
 // → validation of every document (offline) → atomic write of collection.json + <id>/<id>.json.
-import { resolve } from "node:path";
+import { isAbsolute, relative, resolve } from "node:path";
 import { EocubeError, throwIfAborted } from "../../core/errors.js";
 import type { BBox } from "../../core/gridmapping.js";
 import { validateStacObject, type StacProblem } from "../stac/validate.js";
@@ -59,6 +59,8 @@ export async function buildPrrCollection(resolved: ResolvedConfig, options: PrrO
     }
   };
   await Promise.all(Array.from({ length: Math.max(1, Math.min(options.concurrency ?? 16, resolved.items.length)) }, worker));
+  const order = new Map(resolved.items.map((it, i) => [it.id, i]));
+  warnings.sort((a, b) => (order.get(a.item) ?? 0) - (order.get(b.item) ?? 0));
 
   const boxes = built.map((b) => b.bbox).filter((b): b is BBox => !!b);
   const times = built.map((b) => b.time).filter((t): t is [string, string] => !!t);
@@ -212,12 +214,24 @@ export interface PrrResult {
  * writes them atomically (temporary folder + rename); nothing is written when anything fails.
  * Layout: `collection.json` + `<item-id>/<item-id>.json`, pretty JSON.
  * @throws EocubeError NOT_FOUND, INVALID_CONFIG, UNSAFE_ID (see loadPrrConfig), ALREADY_EXISTS (output exists,
- *   no force), VALIDATION_FAILED (details: every {@link PrrProblem}), CANCELLED.
+ *   no force), INVALID_ARGUMENT (an asset inside the output folder, which --force would delete), VALIDATION_FAILED (details: every {@link PrrProblem}), CANCELLED.
  */
 export async function writePrrCollection(configFile: string, options: PrrOptions): Promise<PrrResult> {
   const outDir = resolve(options.outDir);
   await checkOutput(outDir, options);
   const resolved = await loadPrrConfig(configFile, options);
+  for (const it of resolved.items) {
+    for (const a of it.assets) {
+      const rel = a.path === undefined ? undefined : relative(outDir, a.path);
+      if (rel !== undefined && (rel === "" || (!rel.startsWith("..") && !isAbsolute(rel)))) {
+        throw new EocubeError("INVALID_ARGUMENT", `${a.field}: ${a.path} lies inside the output folder ${outDir}`, {
+          path: resolved.file,
+          field: `${a.field}.path`,
+          hint: "write the collection to a new folder beside the data (the output folder is replaced as a whole)",
+        });
+      }
+    }
+  }
   const build = await buildPrrCollection(resolved, { ...options, outDir });
   const problems = validatePrrDocuments(build.documents);
   if (problems.length > 0) {

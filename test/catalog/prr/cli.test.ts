@@ -68,6 +68,16 @@ describe("eocube prr (CLI)", () => {
     expect(readdirSync(work).filter((x) => /\.(tmp|old)-/.test(x))).toEqual([]);
   });
 
+  it("refuses data inside the output folder (--force would delete them)", async () => {
+    const out = join(work, "out-holds-data");
+    mkdirSync(out);
+    copyFileSync(join(DATA, "geotiff/sample-cog.tif"), join(out, "cog.tif"));
+    const r = await run(config(["  - { id: a, datetime: 2020-01-01, assets: [{ key: data, path: out-holds-data/cog.tif }] }"]), "-o", out, "--force", "--json");
+    expect(r.code).toBe(2);
+    expect(JSON.parse(r.err).error).toMatchObject({ code: "INVALID_ARGUMENT", field: "items[0].assets[0].path" });
+    expect(readdirSync(out)).toEqual(["cog.tif"]);
+  });
+
   it("a missing asset file is NOT_FOUND naming the config field; nothing is written", async () => {
     const out = join(work, "out-missing");
     const r = await run(config(["  - { id: a, assets: [{ key: data, path: data/nope.nc }] }"]), "-o", out, "--json");
