@@ -91,13 +91,16 @@ export async function loadGenRequest(path: string, options: LoadGenRequestOption
 
 /**
  * Normalises an already parsed request (gen2 or legacy).
- * @param options.source the file it came from; relative paths in it resolve against its folder
- *   (falling back to `cwd` when nothing exists there).
+ * @param options.source the file it came from; relative input paths in it resolve against its folder
+ *   (falling back to `cwd` when nothing exists there); relative output paths against `cwd`.
  * @throws EocubeError INVALID_CONFIG.
  */
 export function normalizeGenRequest(doc: unknown, options: LoadGenRequestOptions & { source?: string } = {}): GenRequest {
   const source = options.source ?? "<inline>";
   const cwd = options.cwd ?? process.cwd();
+  if (options.output !== undefined && !/\.zarr\/?$/.test(options.output)) {
+    throw new EocubeError("INVALID_ARGUMENT", `the output ${options.output} must end in .zarr`, { field: "--output", hint: "e.g. -o cube.zarr" });
+  }
   const base = options.source ? dirname(options.source) : cwd;
   if (!doc || typeof doc !== "object" || Array.isArray(doc)) {
     throw new EocubeError("INVALID_CONFIG", `${source} must hold a mapping (gen2: input_config(s), cube_config, output_config)`, { path: source });
@@ -137,7 +140,7 @@ function fromGen2(doc: unknown, source: string, base: string, cwd: string, optio
   const oc = d.output_config;
   const out = options.output
     ? { store_id: "file", store_params: { root: dirname(resolve(cwd, options.output)) }, data_id: basename(options.output) }
-    : { store_id: oc.store_id ?? "file", store_params: resolveRoot(oc.store_id ?? "file", oc.store_params ?? {}, base, cwd, true), data_id: oc.data_id };
+    : { store_id: oc.store_id ?? "file", store_params: resolveRoot(oc.store_id ?? "file", oc.store_params ?? {}, cwd, cwd, true), data_id: oc.data_id };
   return {
     source,
     format: "gen2",
@@ -200,7 +203,10 @@ function normalizeInput(ic: InputConfig, base: string, cwd: string, field: strin
   return { store_id: storeId, store_params: params, data_id: ic.data_id, open_params: ic.open_params ?? {} };
 }
 
-/** Makes a file store's relative `root` absolute: against the request's folder, else the cwd. */
+/**
+ * Makes a file store's relative `root` absolute: inputs against the request's folder, else the cwd
+ * when nothing exists there; outputs against the cwd (as xcube does).
+ */
 function resolveRoot(storeId: string, params: Record<string, unknown>, base: string, cwd: string, output: boolean, dataId?: string): Record<string, unknown> {
   if (storeId !== "file") return { ...params };
   const root = typeof params.root === "string" ? params.root : "";
@@ -284,7 +290,7 @@ function fromLegacy(doc: Record<string, unknown>, source: string, base: string, 
   const files = paths.flatMap((p) => expandGlob(p, pathBase, cwd)).sort();
   if (files.length === 0) throw bad("input_paths", `match no files (${paths.join(", ")})`, "check the paths; relative paths resolve against the config's folder or the current folder");
   const inputs: GenInput[] = files.map((f) => ({ store_id: "file", store_params: { root: dirname(f) }, data_id: basename(f), open_params: {} }));
-  const outPath = options.output ?? (typeof doc.output_path === "string" ? resolve(base, doc.output_path) : resolve(cwd, "out.zarr"));
+  const outPath = options.output ?? (typeof doc.output_path === "string" ? doc.output_path : "out.zarr");
   const outAbs = resolve(cwd, outPath);
   const crs = typeof doc.output_crs === "string" ? doc.output_crs : "EPSG:4326";
   return {
