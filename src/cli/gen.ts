@@ -51,8 +51,17 @@ export function register(program: Command): void {
           if (opts.json) process.stdout.write(JSON.stringify({ event: "progress", ...p }) + "\n");
           else if (tty) process.stderr.write(`\r${bar(p)}`);
         };
-        const result = await runGen(req, { workers, onProgress });
-        if (tty) process.stderr.write("\n");
+        // Ctrl-C: stop submitting, let running tasks end, remove the temporary store, exit 2 (CANCELLED).
+        const abort = new AbortController();
+        const onSigint = () => abort.abort();
+        process.once("SIGINT", onSigint);
+        let result;
+        try {
+          result = await runGen(req, { workers, onProgress, signal: abort.signal });
+        } finally {
+          process.off("SIGINT", onSigint);
+          if (tty) process.stderr.write("\n");
+        }
         if (opts.json) {
           process.stdout.write(JSON.stringify({ event: "done", output: result.info.output, bytes_written: result.bytes_written, seconds: result.seconds, chunks: result.info.chunks }) + "\n");
         } else {
