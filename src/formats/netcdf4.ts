@@ -106,8 +106,20 @@ function hasHdf5Signature(bytes: Uint8Array): boolean {
   return false;
 }
 
-/** Frees the worker's copy of files whose Dataset was dropped without `close()`. */
-const unclosed = new FinalizationRegistry<() => void>((release) => release());
+/**
+ * Frees the worker's copy of a file once its {@link FileHandle} is unreachable, i.e. once no Dataset,
+ * Variable or read closure derived from it (CF-decoded copies included) can read it any more.
+ */
+const unclosed = new FinalizationRegistry<OpenFile>((file) => file.release());
+
+/**
+ * The handle every read closure and the Dataset's `close` hold; the file is freed on GC of the handle
+ * (not of the raw Dataset, which CF decoding drops while its variables' read closures live on).
+ * The OpenFile must never point back to its handle, or the handle would never be collected.
+ */
+class FileHandle {
+  constructor(readonly file: OpenFile) {}
+}
 
 /** One file open in the HDF5 worker; reopened transparently when the worker was restarted. */
 class OpenFile {
@@ -168,7 +180,8 @@ class OpenFile {
 /**
  * Opens a NetCDF4/HDF5 file as a **raw** Dataset (root group only), through h5wasm running in a worker
  * process: the file's bytes (`fs.get`) are copied into h5wasm's in-memory file system under a unique name
- * and freed by `close()` (or when the Dataset is garbage-collected). Every HDF5 call has a time limit
+ * and freed by `close()` (or once neither the Dataset nor any of its variables, CF-decoded copies
+ * included, is reachable). Every HDF5 call has a time limit
  * (`EOCUBE_HDF5_TIMEOUT_MS`, default 60 s), so a damaged file that sends HDF5 into a loop fails instead of hanging.
  * Dimensions: netCDF-4 dimension scales (`CLASS=DIMENSION_SCALE`) attached to each dataset's axes; scales
  * named "This is a netCDF dimension but not a netCDF variable" are dimensions only (not variables); axes
@@ -197,12 +210,13 @@ export async function openNetcdf4(fs: FileSystem, path: string, options: FormatO
   }
   throwIfAborted(options.signal);
   const file = new OpenFile(name, bytes, path, generation);
-  const ds = buildDataset(meta, file);
-  unclosed.register(ds, () => file.release());
-  return ds;
+  const handle = new FileHandle(file);
+  unclosed.register(handle, file);
+  return buildDataset(meta, handle);
 }
 
-function buildDataset(meta: H5Meta, file: OpenFile): Dataset {
+function buildDataset(meta: H5Meta, handle: FileHandle): Dataset {
+  const file = handle.file;
   // netCDF-4 dimension scales
   const dimSizes = new Map<string, number>();
   const pureDims = new Set<string>();
@@ -241,6 +255,7 @@ function buildDataset(meta: H5Meta, file: OpenFile): Dataset {
       attrs: visibleAttrs(e.attrs),
       encoding,
       read: async (selection, opts) => {
+        const file = handle.file; // the closure holds the handle: the file lives as long as this variable
         throwIfAborted(opts?.signal);
         if (file.closed) {
           throw new EocubeError("INVALID_ARGUMENT", `variable ${key} of ${file.path} was read after the dataset was closed`, {
@@ -257,7 +272,7 @@ function buildDataset(meta: H5Meta, file: OpenFile): Dataset {
     data_vars,
     attrs: visibleAttrs(meta.attrs),
     encoding: { format: "netcdf4", source: file.path },
-    close: async () => file.release(),
+    close: async () => handle.file.release(),
   });
 }
 
