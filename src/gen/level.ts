@@ -4,8 +4,10 @@ import { rename, rm, writeFile } from "node:fs/promises";
 import { existsSync } from "node:fs";
 import { basename, dirname, resolve } from "node:path";
 import { decodeCF } from "../core/cf.js";
+import type { Dataset } from "../core/dataset.js";
 import { EocubeError } from "../core/errors.js";
 import { readGridMapping } from "../core/gridmapping-read.js";
+import { openFormatDataset } from "../formats/open.js";
 import { writeDataset } from "../formats/zarr/writer.js";
 import { FileFileSystem } from "../fs/file.js";
 import { coarsen, numLevelsFor, type LevelAgg } from "../ops/levels.js";
@@ -40,7 +42,7 @@ export interface LevelsResult {
 /**
  * Writes a multi-level pyramid of `input` (any path or URL `openDataset` opens) to the local
  * folder `output` (`*.levels`): level 0 at full resolution (or `0.link` with the input's absolute
- * path), level i downsampled by 2^i with `agg`, each level a consolidated Zarr v2 store chunked
+ * path), level i downsampled by 2 from level i − 1 with `agg`, each level a consolidated Zarr v2 store chunked
  * by the tile size, and `.zlevels` written last. Everything goes to a hidden temporary sibling
  * that is renamed into place only on success.
  * @throws EocubeError ALREADY_EXISTS (unless replace), INVALID_ARGUMENT (bad tile size, output
@@ -82,11 +84,24 @@ export async function writeLevels(input: string, output: string, options: WriteL
       }
       levels.push({ level: 0, width: gm.width, height: gm.height });
       options.onLevel?.(0, n);
-      for (let i = 1; i < n; i++) {
-        const lv = await coarsen(ds, 2 ** i, { agg: options.agg ?? "first", tileSize: [th, tw], signal: options.signal });
-        await writeDataset(rechunk(lv, chunks), fs, `${tmpName}/${i}.zarr`, { signal: options.signal });
-        levels.push({ level: i, width: Math.ceil(gm.width / 2 ** i), height: Math.ceil(gm.height / 2 ** i) });
-        options.onLevel?.(i, n);
+      // level i is computed from the level i − 1 just written (like xcube), so each level reads a quarter
+      // of the data of the one before; `mean` is then a mean of 2×2 means.
+      let prev = ds;
+      const opened: Dataset[] = [];
+      try {
+        for (let i = 1; i < n; i++) {
+          const lv = await coarsen(prev, 2, { agg: options.agg ?? "first", tileSize: [th, tw], signal: options.signal });
+          await writeDataset(rechunk(lv, chunks), fs, `${tmpName}/${i}.zarr`, { signal: options.signal });
+          if (i + 1 < n) {
+            const raw = await openFormatDataset(fs, `${tmpName}/${i}.zarr`, { signal: options.signal });
+            opened.push(raw);
+            prev = decodeCF(raw);
+          }
+          levels.push({ level: i, width: Math.ceil(gm.width / 2 ** i), height: Math.ceil(gm.height / 2 ** i) });
+          options.onLevel?.(i, n);
+        }
+      } finally {
+        await Promise.all(opened.map((d) => d.close().catch(() => undefined)));
       }
       const zlevels = {
         version: "1.0",
