@@ -9,6 +9,7 @@ import type { ReadOptions, Variable } from "../core/variable.js";
 import { LruCache } from "./cache.js";
 import { SAFE_ID, globMatch, type ColorMappingConfig, type ServerConfig } from "./config.js";
 import { buildLevels, type Level } from "./levels.js";
+import { roundTimes } from "./slices.js";
 
 /** A configured dataset, resolved: its id, where it is, and how it is shown. */
 export interface DatasetEntry {
@@ -49,7 +50,7 @@ export interface ServedDataset {
   variableNames: string[];
   /** The time coordinate's name, when there is one. */
   timeName?: string;
-  /** Time labels (epoch ms). */
+  /** Time labels (epoch ms, rounded to whole ms: the precision of every served time label). */
   times?: Float64Array;
   /** Colour mappings of the entry's style, per variable. */
   colorMappings: Record<string, ColorMappingConfig>;
@@ -175,7 +176,7 @@ export class DatasetsContext {
       .filter((n) => !entry.variables || entry.variables.some((p) => globMatch(p, n)));
     const timeVar = Object.values(dataset.coords).find((v) => v.ndim === 1 && v.dtype === "datetime64[ns]" && v.dims[0] === v.name)
       ?? Object.values(dataset.coords).find((v) => v.ndim === 1 && v.dtype === "datetime64[ns]");
-    const times = timeVar ? toFloat64(await timeVar.read([], options)) : undefined;
+    const times = timeVar ? roundTimes(toFloat64(await timeVar.read([], options))) : undefined;
     const style = (this.config.Styles ?? []).find((s) => s.Identifier === entry.style);
     return {
       entry,
@@ -204,13 +205,14 @@ export class DatasetsContext {
     return v;
   }
 
-  /** Values of a 1-D coordinate (numbers; times as epoch ms; strings as strings), cached. */
+  /** Values of a 1-D coordinate (numbers; times as epoch ms rounded to whole ms; strings as strings), cached. */
   async coordValues(sd: ServedDataset, name: string, options?: ReadOptions): Promise<Float64Array | string[]> {
     const v = sd.dataset.coords[name] ?? sd.dataset.data_vars[name];
     if (!v || v.ndim !== 1) throw new EocubeError("NOT_FOUND", `no coordinate ${JSON.stringify(name.slice(0, 100))} in dataset ${sd.entry.id}`, { field: "dim", hint: `dimensions: ${Object.keys(sd.dataset.dims).join(", ")}` });
     return this.#coords.getOrLoad(`${sd.entry.id}\u0000${name}`, async () => {
       const arr: NdArray = await v.read([], options);
-      return v.dtype === "str" || v.dtype === "object" ? (arr.data as unknown[]).map(String) : toFloat64(arr);
+      if (v.dtype === "str" || v.dtype === "object") return (arr.data as unknown[]).map(String);
+      return v.dtype === "datetime64[ns]" ? roundTimes(toFloat64(arr)) : toFloat64(arr);
     });
   }
 

@@ -22,6 +22,7 @@ export { timeSeries, aggregate, parseAggMethods, AGG_METHODS, type AggMethod, ty
 export { computeStatistics, BIN_COUNT, type StatisticsResult } from "./statistics.js";
 export { parseGeoJson, polygonMask, pointPixel, MAX_VERTICES, type Geometry, type ParsedGeoJson, type PolygonMask } from "./geojson.js";
 export { errorResponse, type ErrorBody } from "./errors.js";
+export { parseTimeLabel, timeRangeIndices, type TimeLabel } from "./slices.js";
 export { resolveColorMap, colorMapCategories, parseColor, type ColorMap, type RGBA } from "./render/colormaps.js";
 export { encodePng, type PngOptions } from "./render/png.js";
 export { colorize, computeIndexMap, type IndexMap, type NormOptions } from "./render/kernel.js";

@@ -19,18 +19,83 @@ export function nearestIndex(values: ArrayLike<number>, x: number): number {
   return best;
 }
 
+/** A parsed time label: epoch ms (whole ms) and the precision it was written at. */
+export interface TimeLabel {
+  /** The label's instant in epoch ms, rounded to whole ms (fractions beyond ms are rounded, not cut). */
+  ms: number;
+  /** The label's precision in ms: 86,400,000 for a date, 3,600,000 / 60,000 / 1,000 for hours / minutes / seconds, 100 / 10 / 1 for fractions. */
+  unit: number;
+  /** True for a date without a time ("2017-01-16"). */
+  dateOnly: boolean;
+}
+
+/**
+ * Parses an ISO 8601 date or date-time (no zone = UTC) as a {@link TimeLabel}. Fractions of a second of
+ * any length are accepted (nanosecond labels as numpy prints them) and rounded to whole ms, the precision
+ * of every served time (see `DatasetsContext`).
+ * @throws EocubeError INVALID_PARAMS (not a time), naming `field`.
+ */
+export function parseTimeLabel(text: string, field = "time"): TimeLabel {
+  const t = text.trim();
+  const m = /^(\d{4}-\d{2}-\d{2})(?:[T ](\d{2})(?::(\d{2})(?::(\d{2})(?:[.,](\d+))?)?)?)?([zZ]|[+-]\d{2}:?\d{2})?$/.exec(t);
+  let ms = Number.NaN;
+  let unit = 1;
+  if (m) {
+    const [, date, hh, mi, ss, frac, zone] = m;
+    const base = `${date}T${hh ?? "00"}:${mi ?? "00"}:${ss ?? "00"}${zone && zone !== "z" ? zone : "Z"}`;
+    ms = Date.parse(base);
+    if (frac) ms += Math.round(Number(`0.${frac}`) * 1000);
+    unit = hh === undefined ? 86_400_000 : mi === undefined ? 3_600_000 : ss === undefined ? 60_000 : frac ? 10 ** Math.max(0, 3 - frac.length) : 1000;
+  } else {
+    // other forms Date.parse understands (no zone = UTC), taken at ms precision
+    try {
+      ms = Math.round(parseIsoTime(t));
+    } catch {
+      ms = Number.NaN;
+    }
+  }
+  if (!Number.isFinite(ms)) {
+    throw new EocubeError("INVALID_PARAMS", `${field} ${JSON.stringify(text.slice(0, 64))} is not an ISO 8601 time`, { field, hint: "use a time label of /datasets/{id}, e.g. 2017-01-16T10:09:21.834Z, or a date such as 2017-01-16" });
+  }
+  return { ms, unit, dateOnly: unit === 86_400_000 };
+}
+
+/**
+ * The inclusive index range `[i0, i1]` of the times (ascending, whole ms) that a start and an end label
+ * select, compared at each label's precision: a date covers its whole UTC day; a time given to the second
+ * (or minute, hour, 1/10 s …) covers the instants that round or truncate to it, so labels printed by
+ * xcube (rounded to seconds), by eocube (whole ms) or by numpy (ns) all select their own step.
+ * `i0 > i1` when nothing lies in the range.
+ * @throws EocubeError INVALID_PARAMS for labels that are not times.
+ */
+export function timeRangeIndices(times: ArrayLike<number>, start?: string, end?: string): [number, number] {
+  let i0 = 0;
+  let i1 = times.length - 1;
+  if (start !== undefined && start !== "") {
+    const l = parseTimeLabel(start, "startDate");
+    const lo = l.dateOnly || l.unit === 1 ? l.ms : l.ms - l.unit / 2;
+    while (i0 <= i1 && times[i0]! < lo) i0++;
+  }
+  if (end !== undefined && end !== "") {
+    const l = parseTimeLabel(end, "endDate");
+    const hi = l.ms + l.unit; // exclusive
+    while (i1 >= i0 && times[i1]! >= hi) i1--;
+  }
+  return [i0, i1];
+}
+
+/** Epoch ms rounded to whole ms: the one precision of served times (labels, bounds, nearest matches). */
+export function roundTimes(values: Float64Array): Float64Array {
+  return values.map((t) => (Number.isFinite(t) ? Math.round(t) : t));
+}
+
 /**
  * The index of the time nearest to `text` (ISO 8601) on the time axis.
  * Times more than one median step (one day for a single time) beyond the first or last label are refused.
  * @throws EocubeError INVALID_PARAMS (not a time), OUT_OF_RANGE (outside the axis).
  */
 export function timeIndex(times: Float64Array, text: string, field = "time"): number {
-  let ms: number;
-  try {
-    ms = parseIsoTime(text);
-  } catch {
-    throw new EocubeError("INVALID_PARAMS", `${field} ${JSON.stringify(text.slice(0, 64))} is not an ISO 8601 time`, { field, hint: "use e.g. 2017-01-16T10:09:22Z" });
-  }
+  const { ms } = parseTimeLabel(text, field);
   const n = times.length;
   const steps: number[] = [];
   for (let i = 1; i < n; i++) steps.push(Math.abs(times[i]! - times[i - 1]!));

@@ -1,11 +1,12 @@
 // Time series of a variable at a point or aggregated over a polygon, read along time from only the
 // chunks under the geometry; results are produced in order so that large ones can be streamed.
 import { EocubeError, throwIfAborted } from "../core/errors.js";
-import { parseIsoTime, toIsoString } from "../core/time.js";
+import { toIsoString } from "../core/time.js";
 import type { ReadOptions } from "../core/variable.js";
 import type { DatasetsContext, ServedDataset } from "./datasets.js";
 import { pointPixel, polygonMask, type Geometry } from "./geojson.js";
 import { readWindow, toFloatValues, type SliceRef } from "./levels.js";
+import { timeRangeIndices } from "./slices.js";
 
 /** Spatial aggregation methods (xcube's names). */
 export const AGG_METHODS = ["mean", "median", "std", "min", "max", "count"] as const;
@@ -18,7 +19,7 @@ export type TimeSeriesValue = Record<string, string | number | null>;
 /** Options of {@link timeSeries}. */
 export interface TimeSeriesOptions extends ReadOptions {
   aggMethods: AggMethod[];
-  /** ISO start/end (inclusive) of the time range. */
+  /** ISO start/end (inclusive, compared at the label's precision: see `timeRangeIndices`) of the time range. */
   startDate?: string;
   endDate?: string;
   /** undefined: all steps (missing as null); −1: only valid steps; n > 0: the n most recent valid steps. */
@@ -79,32 +80,6 @@ export function aggregate(vals: Float64Array, mask: Uint8Array | undefined, meth
   return out;
 }
 
-/** Parses an ISO date/time query value to epoch ms. @throws EocubeError INVALID_PARAMS. */
-function parseDate(text: string, field: string): number {
-  try {
-    return parseIsoTime(text);
-  } catch {
-    throw new EocubeError("INVALID_PARAMS", `${field} ${JSON.stringify(text.slice(0, 64))} is not an ISO 8601 date or time`, { field, hint: "use e.g. 2017-01-16 or 2017-01-16T10:09:22Z" });
-  }
-}
-
-/** The inclusive time-index range for startDate/endDate (a date-only endDate includes its whole day). */
-function timeRange(sd: ServedDataset, opts: TimeSeriesOptions): [number, number] {
-  const times = sd.times!;
-  let t0 = 0;
-  let t1 = times.length - 1;
-  if (opts.startDate) {
-    const ms = parseDate(opts.startDate, "startDate");
-    while (t0 <= t1 && times[t0]! < ms) t0++;
-  }
-  if (opts.endDate) {
-    const dateOnly = /^\d{4}-\d{2}-\d{2}$/.test(opts.endDate.trim());
-    const ms = parseDate(opts.endDate, "endDate") + (dateOnly ? 86_400_000 - 1 : 0);
-    while (t1 >= t0 && times[t1]! > ms) t1--;
-  }
-  return [t0, t1];
-}
-
 /**
  * Yields the time series of `slice.variable` for one geometry, oldest first (with maxValids > 0 the
  * most recent valid ones, still oldest first). Points take the pixel containing them; polygons
@@ -120,7 +95,7 @@ export async function* timeSeries(ctx: DatasetsContext, sd: ServedDataset, slice
   if (mv !== undefined && !(mv === -1 || (Number.isInteger(mv) && mv > 0))) {
     throw new EocubeError("INVALID_PARAMS", `maxValids must be -1 or a positive integer, was ${mv}`, { field: "maxValids" });
   }
-  const [t0, t1] = timeRange(sd, opts);
+  const [t0, t1] = timeRangeIndices(sd.times, opts.startDate, opts.endDate);
   const v = slice.variable;
   const nonSpatial = v.dims.filter((d) => d !== slice.xDim && d !== slice.yDim);
   const tPos = nonSpatial.indexOf(sd.timeName);
@@ -168,7 +143,7 @@ export async function* timeSeries(ctx: DatasetsContext, sd: ServedDataset, slice
     const out: TimeSeriesValue = {};
     for (const m of methods) out[m] = agg[m] ?? null;
     out.count = agg.count!;
-    out.time = toIsoString(Math.round(sd.times![t]! / 1000) * 1000);
+    out.time = toIsoString(sd.times![t]!);
     return out;
   };
 
