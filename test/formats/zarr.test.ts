@@ -165,6 +165,31 @@ describe("zarr reader: broken stores (built in a temp dir from the real cube)", 
     expect(ok.shape).toEqual([2, 2]);
   });
 
+  it("a blosc chunk cut short or padded → CORRUPT_DATA naming the chunk (checked against the blosc header)", async () => {
+    const store = join(dir, "cube.zarr");
+    const good = await readFile(join(store, "conc_chl", "0.0.1"));
+    await writeFile(join(store, "conc_chl", "2.0.1"), good.subarray(0, Math.floor(good.length / 2)));
+    await writeFile(join(store, "conc_chl", "3.0.1"), Buffer.concat([good, Buffer.alloc(7)]));
+    await writeFile(join(store, "conc_chl", "4.0.1"), good.subarray(0, 10));
+    const ds = await openZarr(tfs, "cube.zarr");
+    const v = ds.variable("conc_chl");
+    await expectError(v.read([2, [0, 10], [250, 260]]), "CORRUPT_DATA", /cube\.zarr\/conc_chl\/2\.0\.1/);
+    await expectError(v.read([3, [0, 10], [250, 260]]), "CORRUPT_DATA", /cube\.zarr\/conc_chl\/3\.0\.1/);
+    await expectError(v.read([4, [0, 10], [250, 260]]), "CORRUPT_DATA", /cube\.zarr\/conc_chl\/4\.0\.1/);
+    const err = await v.read([2, [0, 10], [250, 260]]).catch((e: unknown) => e);
+    expect((err as Error).message).toMatch(/blosc header gives \d+ compressed bytes but the chunk has \d+/);
+    // the intact chunk of the same position still reads
+    expect((await v.read([0, [0, 10], [250, 260]])).shape).toEqual([10, 10]);
+  });
+
+  it("an uncompressed chunk of the wrong byte size → CORRUPT_DATA naming the chunk", async () => {
+    await cp(join(DATA, "zarr-conformance/v3/data.zarr/1d.contiguous.raw.i2"), join(dir, "raw.zarr"), { recursive: true });
+    const chunk = join(dir, "raw.zarr", "c", "0");
+    await writeFile(chunk, (await readFile(chunk)).subarray(0, 6));
+    const ds = await openZarr(tfs, "raw.zarr");
+    await expectError(Object.values(ds.data_vars)[0]!.read(), "CORRUPT_DATA", /raw\.zarr\/c\/0/);
+  });
+
   it("a selection outside the shape → OUT_OF_RANGE", async () => {
     const ds = await openZarr(tfs, "cube.zarr");
     await expectError(ds.variable("lat").read([[990, 1010]]), "OUT_OF_RANGE", /lat/);

@@ -101,7 +101,7 @@ describe("bad input", () => {
 
   // KNOWN BUG (formats/zarr reader, not the stores): a blosc chunk cut in half decodes without an error.
   // `it.fails` keeps this visible in every run and turns red once the reader checks chunk sizes: then make it `it`.
-  it.fails("a Zarr chunk of the wrong size → CORRUPT_DATA when read, naming the chunk", async () => {
+  it("a Zarr chunk of the wrong size → CORRUPT_DATA when read, naming the chunk", async () => {
     const ds = await openDataset(join(dir, "badchunk.zarr"));
     const err = await ds.data_vars.conc_chl!.read([0, [0, 10], [250, 260]]).catch((e: unknown) => e);
     expect(isEocubeError(err, "CORRUPT_DATA")).toBe(true);

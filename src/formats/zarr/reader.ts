@@ -8,6 +8,7 @@ import { Variable, type Attrs, type Encoding, type ReadOptions } from "../../cor
 import type { FileSystem } from "../../fs/types.js";
 import type { FormatOpenOptions, FormatReader } from "../registry.js";
 import { decodeFillValue, dtypeOf, readGroupMetadata, storedChunkKey, type ZarrArrayMeta, type ZarrGroupMeta } from "./metadata.js";
+import { CheckedChunkStore, chunkExpectation } from "./check.js";
 import { FileSystemStore, joinStoreKey, MetadataOverlayStore } from "./store.js";
 
 /** Chunks fetched at once by one `read`. */
@@ -90,14 +91,15 @@ function arrayVariable(store: MetadataOverlayStore, group: ZarrGroupMeta, a: Zar
   for (const key of Object.keys(encoding)) if (encoding[key] === undefined) delete encoding[key];
 
   const arrayKey = joinStoreKey(store.inner.keyOf(""), a.name);
-  let opened: Promise<zarr.Array<zarr.DataType, MetadataOverlayStore>> | undefined;
+  const checked = new CheckedChunkStore(store, chunkExpectation(a.meta, version));
+  let opened: Promise<zarr.Array<zarr.DataType, CheckedChunkStore>> | undefined;
   const open = () => {
     opened ??= (async () => {
       if (!dtype) {
         throw new EocubeError("UNSUPPORTED", `array ${arrayKey} has data type ${JSON.stringify(a.meta.dtype ?? a.meta.data_type)}, which eocube cannot read`, { path: arrayKey });
       }
       try {
-        const loc = zarr.root(store).resolve(a.name);
+        const loc = zarr.root(checked).resolve(a.name);
         return version === 2 ? await zarr.open.v2(loc, { kind: "array" }) : await zarr.open.v3(loc, { kind: "array" });
       } catch (err) {
         throw new EocubeError("UNSUPPORTED", `cannot read array ${arrayKey}: ${(err as Error).message}`, { path: arrayKey, cause: err });
@@ -176,7 +178,7 @@ function allocateOut(dtype: DType, n: number): Indexable {
  * and copying the overlap into a C-order result.
  */
 async function readSelection(
-  arr: zarr.Array<zarr.DataType, MetadataOverlayStore>,
+  arr: zarr.Array<zarr.DataType, CheckedChunkStore>,
   norm: NormalizedDim[],
   dtype: DType,
   _gridChunks: number[],
