@@ -4,7 +4,7 @@ import { isAbsolute, resolve } from "node:path";
 import type { Dataset } from "../core/dataset.js";
 import { EocubeError } from "../core/errors.js";
 import type { BBox, GridMapping } from "../core/gridmapping.js";
-import { toFloat64, type NdArray } from "../core/ndarray.js";
+import { sizeOf, toFloat64, type NdArray } from "../core/ndarray.js";
 import type { ReadOptions, Variable } from "../core/variable.js";
 import { LruCache } from "./cache.js";
 import { SAFE_ID, globMatch, type ColorMappingConfig, type ServerConfig } from "./config.js";
@@ -56,6 +56,31 @@ export interface ServedDataset {
   colorMappings: Record<string, ColorMappingConfig>;
 }
 
+/**
+ * A dataset without a regular 2-D grid (swath with 2-D lat/lon, station or point data): described by
+ * /datasets (no tile levels) but not tiled, sampled or listed as a STAC item.
+ */
+export interface UngriddedDataset {
+  entry: DatasetEntry;
+  dataset: Dataset;
+  gm?: undefined;
+  /** Extent of the lat/lon coordinates in WGS 84, when the dataset has them. */
+  lonLatBbox?: BBox;
+  /** Names of the published data variables (not strings). */
+  variableNames: string[];
+  timeName?: string;
+  times?: Float64Array;
+  colorMappings: Record<string, ColorMappingConfig>;
+}
+
+/** The error for a grid-needing request on an {@link UngriddedDataset}: 400 INVALID_PARAMS, never a 5xx. */
+export function noGridError(entry: DatasetEntry): EocubeError {
+  return new EocubeError("INVALID_PARAMS", `dataset ${entry.id} has no regular grid (swath or station data): tiles, values, time series and statistics need one`, {
+    field: "datasetId",
+    hint: `/datasets/${entry.id} describes it; rectify it into a regular grid first (eocube gen)`,
+  });
+}
+
 /** Options of {@link DatasetsContext}. */
 export interface DatasetsContextOptions {
   /** Chunk cache bound in bytes. */
@@ -72,7 +97,7 @@ export class DatasetsContext {
   /** Decoded chunks (float64), bounded in bytes. */
   readonly chunkCache: LruCache<Float64Array>;
   #entries?: Promise<DatasetEntry[]>;
-  readonly #open = new Map<string, Promise<ServedDataset>>();
+  readonly #open = new Map<string, Promise<ServedDataset | UngriddedDataset>>();
   readonly #coords = new LruCache<Float64Array | string[]>({ maxBytes: 32 * 1024 ** 2, sizeOf: (v) => (Array.isArray(v) ? v.length * 32 : v.byteLength) });
 
   constructor(config: ServerConfig, deps: ServerDeps, options: DatasetsContextOptions) {
@@ -134,10 +159,20 @@ export class DatasetsContext {
   }
 
   /**
-   * The served dataset `id`, opened on first use.
-   * @throws EocubeError UNSAFE_ID, NOT_FOUND, UNSUPPORTED (no regular grid), plus the opener's errors.
+   * The served dataset `id` with its regular grid, opened on first use.
+   * @throws EocubeError UNSAFE_ID, NOT_FOUND, INVALID_PARAMS (no regular grid, see {@link noGridError}), plus the opener's errors.
    */
   async get(id: string, options?: ReadOptions): Promise<ServedDataset> {
+    const sd = await this.open(id, options);
+    if (!sd.gm) throw noGridError(sd.entry);
+    return sd;
+  }
+
+  /**
+   * The dataset `id`, gridded or not, opened on first use (metadata and coordinates only).
+   * @throws EocubeError UNSAFE_ID, NOT_FOUND, plus the opener's errors.
+   */
+  async open(id: string, options?: ReadOptions): Promise<ServedDataset | UngriddedDataset> {
     if (!SAFE_ID.test(id) || id.includes("..")) {
       throw new EocubeError("UNSAFE_ID", `dataset id ${JSON.stringify(id.slice(0, 100))} contains unsafe characters`, {
         field: "datasetId",
@@ -161,23 +196,30 @@ export class DatasetsContext {
     return p;
   }
 
-  async #prepare(entry: DatasetEntry, options?: ReadOptions): Promise<ServedDataset> {
+  async #prepare(entry: DatasetEntry, options?: ReadOptions): Promise<ServedDataset | UngriddedDataset> {
     const dataset = await this.deps.openDataset(entry, options);
     const gm = await this.deps.readGridMapping(dataset, options);
-    if (!gm) {
-      throw new EocubeError("UNSUPPORTED", `dataset ${entry.id} has no regular 2-D grid that eocube serve can tile`, {
-        path: entry.path,
-        hint: "rectify swaths or station data into a regular grid first (eocube gen)",
-      });
-    }
-    const variableNames = Object.values(dataset.data_vars)
-      .filter((v) => v.dims.includes(gm.xDim) && v.dims.includes(gm.yDim) && v.dtype !== "str" && v.dtype !== "object")
-      .map((v) => v.name)
-      .filter((n) => !entry.variables || entry.variables.some((p) => globMatch(p, n)));
+    const published = (n: string) => !entry.variables || entry.variables.some((p) => globMatch(p, n));
     const timeVar = Object.values(dataset.coords).find((v) => v.ndim === 1 && v.dtype === "datetime64[ns]" && v.dims[0] === v.name)
       ?? Object.values(dataset.coords).find((v) => v.ndim === 1 && v.dtype === "datetime64[ns]");
     const times = timeVar ? roundTimes(toFloat64(await timeVar.read([], options))) : undefined;
     const style = (this.config.Styles ?? []).find((s) => s.Identifier === entry.style);
+    if (!gm) {
+      const lonLatBbox = await lonLatExtent(dataset, options);
+      return {
+        entry,
+        dataset,
+        ...(lonLatBbox ? { lonLatBbox } : {}),
+        variableNames: Object.values(dataset.data_vars).filter((v) => v.dtype !== "str" && v.dtype !== "object").map((v) => v.name).filter(published),
+        ...(timeVar ? { timeName: timeVar.dims[0]!, times } : {}),
+        colorMappings: style?.ColorMappings ?? {},
+      };
+    }
+    const g = gm;
+    const variableNames = Object.values(dataset.data_vars)
+      .filter((v) => v.dims.includes(g.xDim) && v.dims.includes(g.yDim) && v.dtype !== "str" && v.dtype !== "object")
+      .map((v) => v.name)
+      .filter(published);
     return {
       entry,
       dataset,
@@ -194,7 +236,7 @@ export class DatasetsContext {
    * The published variable `name` of a served dataset.
    * @throws EocubeError NOT_FOUND naming the published variables.
    */
-  variable(sd: ServedDataset, name: string): Variable {
+  variable(sd: ServedDataset | UngriddedDataset, name: string): Variable {
     const v = sd.variableNames.includes(name) ? sd.dataset.data_vars[name] : undefined;
     if (!v) {
       throw new EocubeError("NOT_FOUND", `variable ${JSON.stringify(name.slice(0, 100))} not found in dataset ${sd.entry.id}`, {
@@ -206,7 +248,7 @@ export class DatasetsContext {
   }
 
   /** Values of a 1-D coordinate (numbers; times as epoch ms rounded to whole ms; strings as strings), cached. */
-  async coordValues(sd: ServedDataset, name: string, options?: ReadOptions): Promise<Float64Array | string[]> {
+  async coordValues(sd: ServedDataset | UngriddedDataset, name: string, options?: ReadOptions): Promise<Float64Array | string[]> {
     const v = sd.dataset.coords[name] ?? sd.dataset.data_vars[name];
     if (!v || v.ndim !== 1) throw new EocubeError("NOT_FOUND", `no coordinate ${JSON.stringify(name.slice(0, 100))} in dataset ${sd.entry.id}`, { field: "dim", hint: `dimensions: ${Object.keys(sd.dataset.dims).join(", ")}` });
     return this.#coords.getOrLoad(`${sd.entry.id}\u0000${name}`, async () => {
@@ -223,4 +265,23 @@ export class DatasetsContext {
     await Promise.all(all.map((p) => p.then((sd) => sd.dataset.close()).catch(() => undefined)));
     this.chunkCache.clear();
   }
+}
+
+/** The [west, south, east, north] of a dataset's latitude/longitude coordinates (CF names or standard_name), 1-D or 2-D. */
+async function lonLatExtent(ds: Dataset, options?: ReadOptions): Promise<BBox | undefined> {
+  const all = { ...ds.coords, ...ds.data_vars };
+  const find = (names: string[], std: string) =>
+    Object.values(all).find((v) => v.attrs.standard_name === std) ?? names.map((n) => all[n]).find((v) => v !== undefined);
+  const lon = find(["lon", "longitude", "Longitude", "LONGITUDE"], "longitude");
+  const lat = find(["lat", "latitude", "Latitude", "LATITUDE"], "latitude");
+  if (!lon || !lat || lon.dtype === "str" || lat.dtype === "str" || sizeOf(lon.shape) > 50_000_000) return undefined;
+  const range = (a: Float64Array): [number, number] | undefined => {
+    let lo = Infinity, hi = -Infinity;
+    for (const x of a) if (Number.isFinite(x)) { if (x < lo) lo = x; if (x > hi) hi = x; }
+    return lo <= hi ? [lo, hi] : undefined;
+  };
+  const x = range(toFloat64(await lon.read([], options)));
+  const y = range(toFloat64(await lat.read([], options)));
+  if (!x || !y || y[0] < -90 || y[1] > 90) return undefined;
+  return [x[0], y[0], x[1], y[1]];
 }

@@ -3,11 +3,11 @@ import type { BBox } from "../core/gridmapping.js";
 import { toIsoString } from "../core/time.js";
 import type { ReadOptions, Variable } from "../core/variable.js";
 import type { ColorMappingConfig } from "./config.js";
-import type { DatasetsContext, ServedDataset } from "./datasets.js";
+import type { DatasetsContext, ServedDataset, UngriddedDataset } from "./datasets.js";
 import { WEB_MERCATOR_EXTENT } from "./render/tilegrid.js";
 
 /** The colour bar of a variable: style mapping, else xcube's `color_bar_*` attributes, else viridis over valid range or [0, 1]. */
-export function colorBarOf(sd: ServedDataset, v: Variable): { name: string; vmin: number; vmax: number; norm: "lin" | "log" } {
+export function colorBarOf(sd: ServedDataset | UngriddedDataset, v: Variable): { name: string; vmin: number; vmax: number; norm: "lin" | "log" } {
   const m: ColorMappingConfig | undefined = sd.colorMappings[v.name] ?? sd.colorMappings["*"];
   const a = v.attrs;
   const num = (x: unknown) => (typeof x === "number" && Number.isFinite(x) ? x : undefined);
@@ -39,10 +39,10 @@ function jsonAttrs(attrs: Record<string, unknown>): Record<string, unknown> {
   return JSON.parse(JSON.stringify(attrs, (_k, v) => (typeof v === "bigint" ? Number(v) : ArrayBuffer.isView(v) ? Array.from(v as unknown as ArrayLike<number>) : typeof v === "number" && !Number.isFinite(v) ? String(v) : v))) as Record<string, unknown>;
 }
 
-/** One variable in xcube's shape. */
-export function describeVariable(sd: ServedDataset, v: Variable): Record<string, unknown> {
+/** One variable in xcube's shape (without tile levels when the dataset has no regular grid). */
+export function describeVariable(sd: ServedDataset | UngriddedDataset, v: Variable): Record<string, unknown> {
   const cb = colorBarOf(sd, v);
-  const tl = tileLevels(sd);
+  const tl = sd.gm ? tileLevels(sd) : undefined;
   const tIdx = sd.timeName ? v.dims.indexOf(sd.timeName) : -1;
   return {
     id: `${sd.entry.id}.${v.name}`,
@@ -54,8 +54,8 @@ export function describeVariable(sd: ServedDataset, v: Variable): Record<string,
     title: typeof v.attrs.long_name === "string" ? v.attrs.long_name : typeof v.attrs.title === "string" ? v.attrs.title : v.name,
     description: typeof v.attrs.description === "string" ? v.attrs.description : undefined,
     timeChunkSize: tIdx >= 0 ? v.chunks[tIdx] : undefined,
-    tileLevelMin: tl.min,
-    tileLevelMax: tl.max,
+    tileLevelMin: tl?.min,
+    tileLevelMax: tl?.max,
     colorBarName: cb.name,
     colorBarMin: cb.vmin,
     colorBarMax: cb.vmax,
@@ -71,7 +71,7 @@ export function bboxPolygon([w, s, e, n]: BBox): { type: "Polygon"; coordinates:
 }
 
 /** A dimension with its coordinate labels (times as ISO 'Z' strings). */
-export async function describeDimension(ctx: DatasetsContext, sd: ServedDataset, name: string, options?: ReadOptions): Promise<Record<string, unknown>> {
+export async function describeDimension(ctx: DatasetsContext, sd: ServedDataset | UngriddedDataset, name: string, options?: ReadOptions): Promise<Record<string, unknown>> {
   const size = sd.dataset.dims[name]!;
   const coord = sd.dataset.coords[name] ?? sd.dataset.data_vars[name];
   if (!coord || coord.ndim !== 1) return { name, size, dtype: "int64", coordinates: Array.from({ length: size }, (_, i) => i) };
@@ -81,7 +81,7 @@ export async function describeDimension(ctx: DatasetsContext, sd: ServedDataset,
 }
 
 /** The time range `[start, end]` as ISO strings, when the dataset has a time axis. */
-export function timeRangeOf(sd: ServedDataset): [string, string] | undefined {
+export function timeRangeOf(sd: ServedDataset | UngriddedDataset): [string, string] | undefined {
   if (!sd.times || sd.times.length === 0) return undefined;
   let lo = Infinity, hi = -Infinity;
   for (const t of sd.times) if (Number.isFinite(t)) { lo = Math.min(lo, t); hi = Math.max(hi, t); }
@@ -90,24 +90,25 @@ export function timeRangeOf(sd: ServedDataset): [string, string] | undefined {
 
 /**
  * A dataset in xcube's shape: id, title, bbox (CRS84), geometry, spatialRef, variables, dimensions with
- * coordinates, attrs. `details=false` gives only the summary fields.
+ * coordinates, attrs. `details=false` gives only the summary fields. A dataset without a regular grid
+ * has `gridded: false`, no resolutions and no tile levels (bbox and geometry from its lat/lon when it has them).
  */
-export async function describeDataset(ctx: DatasetsContext, sd: ServedDataset, details: boolean, options?: ReadOptions): Promise<Record<string, unknown>> {
+export async function describeDataset(ctx: DatasetsContext, sd: ServedDataset | UngriddedDataset, details: boolean, options?: ReadOptions): Promise<Record<string, unknown>> {
   const summary: Record<string, unknown> = {
     id: sd.entry.id,
     title: sd.entry.title,
     ...(sd.entry.description ? { description: sd.entry.description } : {}),
-    bbox: sd.lonLatBbox,
-    spatialRef: sd.gm.crs,
+    ...(sd.lonLatBbox ? { bbox: sd.lonLatBbox } : {}),
+    ...(sd.gm ? { spatialRef: sd.gm.crs } : sd.lonLatBbox ? { spatialRef: "EPSG:4326", gridded: false } : { gridded: false }),
   };
   if (!details) return summary;
   const dims = Object.keys(sd.dataset.dims).filter((d) => sd.variableNames.some((n) => sd.dataset.data_vars[n]!.dims.includes(d)));
   const tr = timeRangeOf(sd);
   return {
     ...summary,
-    geometry: bboxPolygon(sd.lonLatBbox),
+    ...(sd.lonLatBbox ? { geometry: bboxPolygon(sd.lonLatBbox) } : {}),
     ...(tr ? { timeRange: tr } : {}),
-    resolutions: sd.levels.map((l) => l.resolution[0]),
+    ...(sd.gm ? { resolutions: sd.levels.map((l) => l.resolution[0]) } : {}),
     variables: sd.variableNames.map((n) => describeVariable(sd, sd.dataset.data_vars[n]!)),
     dimensions: await Promise.all(dims.map((d) => describeDimension(ctx, sd, d, options))),
     attrs: jsonAttrs(sd.dataset.attrs),

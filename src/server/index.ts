@@ -14,7 +14,7 @@ export {
   type StyleConfig,
   type ColorMappingConfig,
 } from "./config.js";
-export { DatasetsContext, type DatasetEntry, type ServedDataset, type ServerDeps, type DatasetsContextOptions } from "./datasets.js";
+export { DatasetsContext, noGridError, type DatasetEntry, type ServedDataset, type UngriddedDataset, type ServerDeps, type DatasetsContextOptions } from "./datasets.js";
 export { LruCache, parseByteSize, type LruCacheOptions } from "./cache.js";
 export { buildLevels, readChunk, readWindow, sampleLevel, type Level, type SliceRef } from "./levels.js";
 export { renderTile, chooseLevel, transparentTile, tileValues } from "./tiles.js";

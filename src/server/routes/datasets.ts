@@ -23,7 +23,7 @@ export function datasetsRoutes(app: FastifyInstance, state: ServerState): void {
         continue;
       }
       try {
-        const sd = await ctx.get(e.id, { signal: request.opSignal });
+        const sd = await ctx.open(e.id, { signal: request.opSignal });
         datasets.push(await describeDataset(ctx, sd, true, { signal: request.opSignal }));
       } catch (err) {
         if (!isEocubeError(err) || !err.isUserError) throw err;
@@ -35,7 +35,7 @@ export function datasetsRoutes(app: FastifyInstance, state: ServerState): void {
 
   app.get("/datasets/:datasetId", { schema: { summary: "Describe one dataset", params: dsParam } }, async (request) => {
     const { datasetId } = request.params as { datasetId: string };
-    const sd = await ctx.get(datasetId, { signal: request.opSignal });
+    const sd = await ctx.open(datasetId, { signal: request.opSignal });
     return describeDataset(ctx, sd, true, { signal: request.opSignal });
   });
 
@@ -43,7 +43,7 @@ export function datasetsRoutes(app: FastifyInstance, state: ServerState): void {
     schema: { summary: "Coordinate labels of one dimension", params: { type: "object", properties: { datasetId: { type: "string" }, dimName: { type: "string" } } } },
   }, async (request) => {
     const { datasetId, dimName } = request.params as { datasetId: string; dimName: string };
-    const sd = await ctx.get(datasetId, { signal: request.opSignal });
+    const sd = await ctx.open(datasetId, { signal: request.opSignal });
     if (!(dimName in sd.dataset.dims)) {
       throw new EocubeError("NOT_FOUND", `dimension ${JSON.stringify(dimName.slice(0, 100))} not found in dataset ${datasetId}`, { field: "dimName", hint: `dimensions: ${Object.keys(sd.dataset.dims).join(", ")}` });
     }
