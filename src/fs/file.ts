@@ -1,8 +1,9 @@
 // Local-disk FileSystem rooted at a folder; keys are resolved inside the root only.
-import { mkdir, open, readdir, readFile, rm, stat, writeFile, rename } from "node:fs/promises";
+import { mkdir, readdir, readFile, rm, stat, writeFile, rename } from "node:fs/promises";
 import { dirname, join, resolve, sep } from "node:path";
 import { EocubeError, throwIfAborted } from "../core/errors.js";
 import type { ReadOptions } from "../core/variable.js";
+import { fileHandles } from "./file-handles.js";
 import type { FileSystem } from "./types.js";
 
 /** Options of {@link FileFileSystem}. */
@@ -49,29 +50,37 @@ export class FileFileSystem implements FileSystem {
     }
   }
 
+  /**
+   * Bytes of a file (see {@link FileSystem.getRange}). Handles stay open in a small process-wide LRU
+   * (file-handles.ts), so repeated ranged reads cost one stat and one positioned read each; a file
+   * replaced or changed since (by `put`, `delete` or another process) is reopened.
+   * @throws EocubeError NOT_FOUND, ACCESS_DENIED, CORRUPT_DATA (a folder), UNSAFE_ID.
+   */
   async getRange(key: string, offset: number, length?: number, options?: ReadOptions): Promise<Uint8Array> {
     throwIfAborted(options?.signal);
     const p = this.resolve(key);
-    let fh;
+    let lease;
     try {
-      fh = await open(p, "r");
+      lease = await fileHandles.lease(p);
     } catch (err) {
       throw ioError(err, p);
     }
     try {
-      const size = (await fh.stat()).size;
+      const size = lease.size;
       const start = offset < 0 ? Math.max(0, size + offset) : Math.min(offset, size);
       const end = length === undefined ? size : Math.min(size, start + length);
       const out = new Uint8Array(Math.max(0, end - start));
       let done = 0;
       while (done < out.length) {
-        const { bytesRead } = await fh.read(out, done, out.length - done, start + done);
+        const { bytesRead } = await lease.fh.read(out, done, out.length - done, start + done);
         if (bytesRead === 0) break;
         done += bytesRead;
       }
       return out.subarray(0, done);
+    } catch (err) {
+      throw ioError(err, p);
     } finally {
-      await fh.close();
+      lease.release();
     }
   }
 
@@ -83,6 +92,7 @@ export class FileFileSystem implements FileSystem {
     const tmp = `${p}.tmp-${process.pid}-${Math.random().toString(36).slice(2)}`;
     await writeFile(tmp, data);
     await rename(tmp, p);
+    fileHandles.invalidate(p);
   }
 
   async list(prefix: string, options?: ReadOptions): Promise<string[]> {
@@ -101,7 +111,9 @@ export class FileFileSystem implements FileSystem {
   async delete(key: string, options?: ReadOptions): Promise<void> {
     throwIfAborted(options?.signal);
     if (this.#readOnly) throw new EocubeError("READ_ONLY", `${this.root} is read-only`, { path: key });
-    await rm(this.resolve(key), { recursive: true, force: true });
+    const p = this.resolve(key);
+    await rm(p, { recursive: true, force: true });
+    fileHandles.invalidate(p, true);
   }
 
   async exists(key: string, options?: ReadOptions): Promise<boolean> {
