@@ -11,19 +11,28 @@ import { startHttpServer } from "../test/helpers/http-server.js";
 import { median, startXarrayPeer } from "./lib/xarray-peer.js";
 
 const DATA = fileURLToPath(new URL("../../shared/data/", import.meta.url));
-const REPEATS = 5;
+const REPEATS = 7;
 const COLD_REPEATS = 3;
 const BIN = fileURLToPath(new URL("../bin/eocube.js", import.meta.url));
 const DIST = fileURLToPath(new URL("../dist/cli/index.js", import.meta.url));
 const PY_COLD = "import sys, warnings; warnings.filterwarnings('ignore'); import xarray as xr; p = sys.argv[1]; " +
   "ds = xr.open_dataset(p, engine='zarr' if p.endswith('.zarr') else None); print(len(repr(ds))); ds.close()";
 
-/** Wall time in ms of one process run (start-up and imports included). */
+/** Wall time in ms of one process run (start-up and imports included); NaN (and a warning) on failure or after 120 s. */
 function timeProcess(cmd: string, args: string[]): number {
   const t0 = performance.now();
-  const r = spawnSync(cmd, args, { stdio: ["ignore", "ignore", "pipe"] });
-  if (r.status !== 0) throw new Error(`${cmd} ${args.join(" ")} failed: ${r.stderr?.toString().slice(-500)}`);
+  const r = spawnSync(cmd, args, { stdio: ["ignore", "ignore", "pipe"], timeout: 120_000 });
+  if (r.status !== 0) {
+    process.stderr.write(`bench: ${cmd} ${args.join(" ")} failed (status ${r.status}, signal ${r.signal}): ${r.stderr?.toString().slice(-300)}\n`);
+    return NaN;
+  }
   return performance.now() - t0;
+}
+
+/** Median of the finite values; NaN when there are none. */
+function finiteMedian(xs: number[]): number {
+  const ok = xs.filter(Number.isFinite);
+  return ok.length ? median(ok) : NaN;
 }
 
 /** Runs the workload; see the file comment. */
@@ -64,17 +73,17 @@ export async function run(): Promise<{ name: string; rows: Array<Record<string, 
       totals.eocube += e;
       if (xa.length) totals.xarray += x;
       if (coldXa.length) {
-        totals.coldEo += median(coldEo);
-        totals.coldXa += median(coldXa);
+        totals.coldEo += finiteMedian(coldEo);
+        totals.coldXa += finiteMedian(coldXa);
       }
       rows.push({
         dataset: id,
         "eocube ms": Number(e.toFixed(1)),
         "xarray ms": xa.length ? Number(x.toFixed(1)) : "n/a (no engine)",
         "speed-up": xa.length ? `${(x / e).toFixed(1)}×` : "",
-        "eocube CLI ms (cold)": coldEo.length ? Number(median(coldEo).toFixed(0)) : "n/a",
-        "python+xarray ms (cold)": coldXa.length ? Number(median(coldXa).toFixed(0)) : "n/a",
-        "cold speed-up": coldXa.length ? `${(median(coldXa) / median(coldEo)).toFixed(1)}×` : "",
+        "eocube CLI ms (cold)": coldEo.length ? Number(finiteMedian(coldEo).toFixed(0)) : "n/a",
+        "python+xarray ms (cold)": coldXa.length ? Number(finiteMedian(coldXa).toFixed(0)) : "n/a",
+        "cold speed-up": coldXa.length ? `${(finiteMedian(coldXa) / finiteMedian(coldEo)).toFixed(1)}×` : "",
         "https requests": reqs,
         "of which Zarr metadata": id.endsWith(".zarr") ? meta : "",
       });

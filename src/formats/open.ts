@@ -65,7 +65,10 @@ export async function openFormatDataset(fs: FileSystem, path: string, options: O
     });
   }
   if (options.decode === false) return ds;
-  return decode(ds, shown);
+  const decoded = decode(ds, shown);
+  // The decoded dataset owns the raw one: its close() closes the reader's dataset, and the reference keeps
+  // the reader's resources (e.g. an HDF5 file handle freed by a FinalizationRegistry) alive while in use.
+  return decoded === ds ? ds : decoded.with({ close: () => ds.close() });
 }
 
 async function assertExists(fs: FileSystem, path: string, shown: string, options: OpenFormatOptions): Promise<void> {
