@@ -99,8 +99,6 @@ describe("bad input", () => {
     expect(err2.path ?? err2.message).toContain("badarray.zarr");
   });
 
-  // KNOWN BUG (formats/zarr reader, not the stores): a blosc chunk cut in half decodes without an error.
-  // `it.fails` keeps this visible in every run and turns red once the reader checks chunk sizes: then make it `it`.
   it("a Zarr chunk of the wrong size → CORRUPT_DATA when read, naming the chunk", async () => {
     const ds = await openDataset(join(dir, "badchunk.zarr"));
     const err = await ds.data_vars.conc_chl!.read([0, [0, 10], [250, 260]]).catch((e: unknown) => e);
