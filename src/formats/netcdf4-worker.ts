@@ -29,8 +29,10 @@ export interface H5Entry {
   filters: { id: number; name: string; cd_values: number[] }[];
   /** Paths of the dimension scales attached to each axis. */
   scales: string[][];
-  /** All attributes (netCDF-4 internals included; the reader hides them). */
+  /** Attributes (netCDF-4 internals `CLASS`/`NAME` included; reference lists and ids are not read). */
   attrs: Record<string, unknown>;
+  /** All values of a numeric 1-D dimension scale of ≤ {@link PREFETCH_MAX} elements, read at open. */
+  values?: ArrayBufferView;
 }
 
 /** Root-group metadata of an opened file. */
@@ -39,15 +41,19 @@ export interface H5Meta {
   entries: H5Entry[];
 }
 
+/** Largest dimension scale (elements) whose values the worker sends with the metadata at open. */
+export const PREFETCH_MAX = 1_000_000;
+
 /** The worker's source (plain JS run by `node -e`; h5wasm is imported from `$EOCUBE_H5WASM_URL`). */
 const WORKER_SOURCE = String.raw`
-let h5, FS;
+let h5, FS, M;
 const files = new Map();
+const PREFETCH_MAX = ${PREFETCH_MAX};
 process.on("disconnect", () => process.exit(0));
 const ready = (async () => {
   const mod = await import(process.env.EOCUBE_H5WASM_URL);
   h5 = mod.default ?? mod;
-  const M = await h5.ready;
+  M = await h5.ready;
   if (M.activate_throwing_error_handler) M.activate_throwing_error_handler();
   FS = M.FS;
 })();
@@ -57,14 +63,21 @@ function plain(v) {
   if (v !== null && typeof v === "object") return undefined;
   return v;
 }
+// netCDF-4 bookkeeping attributes the reader hides: their values (object references, some) are not read
+const SKIP_ATTRS = new Set(["DIMENSION_LIST", "REFERENCE_LIST", "_Netcdf4Coordinates", "_Netcdf4Dimid",
+  "_NCProperties", "_nc3_strict", "_IsNetcdf4", "_SuperblockVersion"]);
 function attrsOf(obj) {
   const out = {};
-  for (const [name, a] of Object.entries(obj.attrs)) {
+  let names = [];
+  try { names = M.get_attribute_names(obj.file_id, obj.path); } catch (e) { return out; }
+  for (const name of names) {
+    if (SKIP_ATTRS.has(name)) continue;
     try {
       // netCDF attributes are small; a huge one means a damaged header (and would exhaust the JS heap)
-      const n = (a.shape || []).reduce((x, y) => x * Number(y), 1);
+      const md = M.get_attribute_metadata(obj.file_id, obj.path, name);
+      const n = (md.shape || []).reduce((x, y) => x * Number(y), 1);
       if (!(n <= 1000000)) continue;
-      const v = plain(a.value);
+      const v = plain(obj.get_attribute(name, false));
       if (v !== undefined) out[name] = v;
     } catch (e) { /* unreadable attribute */ }
   }
@@ -76,12 +89,24 @@ function walk(file) {
     const d = file.get(key);
     if (!(d instanceof h5.Dataset)) continue;
     const md = d.metadata;
-    const shape = (d.shape || []).map(Number);
+    const shape = (md.shape || []).map(Number);
     let filters = [];
     try { filters = d.filters.map((f) => ({ id: f.id, name: f.name, cd_values: Array.from(f.cd_values || []) })); } catch (e) { filters = []; }
-    const scales = shape.map((_, i) => { try { return d.get_attached_scales(i); } catch (e) { return []; } });
-    entries.push({ key, shape, type: md.type, size: md.size, signed: !!md.signed, vlen: !!md.vlen,
-      chunks: md.chunks ? md.chunks.map(Number) : null, filters, scales, attrs: attrsOf(d) });
+    const attrs = attrsOf(d);
+    // a 1-D dimension scale is its own dimension: no attached scales to look up
+    const isScale = attrs.CLASS === "DIMENSION_SCALE" && shape.length === 1;
+    const scales = isScale ? [[]] : shape.map((_, i) => { try { return d.get_attached_scales(i); } catch (e) { return []; } });
+    const entry = { key, shape, type: md.type, size: md.size, signed: !!md.signed, vlen: !!md.vlen,
+      chunks: md.chunks ? md.chunks.map(Number) : null, filters, scales, attrs };
+    // coordinate values (small numeric dimension scales) come with the metadata: no round trip per read
+    const pure = typeof attrs.NAME === "string" && attrs.NAME.startsWith("This is a netCDF dimension but not a netCDF variable");
+    if (isScale && !pure && (md.type === 0 || md.type === 1) && shape[0] <= PREFETCH_MAX) {
+      try {
+        const v = d.value;
+        if (ArrayBuffer.isView(v)) entry.values = v;
+      } catch (e) { /* read on demand, with its error then */ }
+    }
+    entries.push(entry);
   }
   return { attrs: attrsOf(file), entries };
 }

@@ -246,6 +246,7 @@ function buildDataset(meta: H5Meta, handle: FileHandle): Dataset {
     const encoding: Encoding = { ...filterEncoding(e.filters), contiguous: e.chunks === null, chunksizes: e.chunks };
     if (dt.char) encoding[CHAR_ENCODING_KEY] = true;
     const dtype = dt.dtype;
+    const values = e.values; // coordinate values sent with the metadata
     data_vars[key] = new Variable({
       name: key,
       dims,
@@ -264,6 +265,7 @@ function buildDataset(meta: H5Meta, handle: FileHandle): Dataset {
             hint: "open the dataset again",
           });
         }
+        if (values) return sliceValues(values, key, file.path, dtype, shape, selection);
         return readSlab(file, key, dtype, shape, selection);
       },
     });
@@ -274,6 +276,18 @@ function buildDataset(meta: H5Meta, handle: FileHandle): Dataset {
     encoding: { format: "netcdf4", source: file.path },
     close: async () => handle.file.release(),
   });
+}
+
+/** A selection of a 1-D dataset whose values were read at open (a copy: callers may modify it). */
+function sliceValues(values: ArrayBufferView, key: string, path: string, dtype: DType, fullShape: number[], selection: Selection): NdArray {
+  let norm;
+  try {
+    norm = normalizeSelection(fullShape, selection);
+  } catch (err) {
+    throw new EocubeError("OUT_OF_RANGE", `variable ${key}: ${(err as Error).message}`, { path, field: key, cause: err });
+  }
+  const d = norm[0]!;
+  return { data: (values as TypedArray).slice(d.start, d.stop), shape: selectionShape(norm), dtype };
 }
 
 /** Reads a hyperslab of one dataset, dropping integer-indexed dims. */
