@@ -16,7 +16,7 @@ import { datasetsRoutes } from "./routes/datasets.js";
 import { metaRoutes } from "./routes/meta.js";
 import { stacRoutes } from "./routes/stac.js";
 import { statisticsRoutes } from "./routes/statistics.js";
-import { tilesRoutes } from "./routes/tiles.js";
+import { colorBars, tilesRoutes } from "./routes/tiles.js";
 import { timeseriesRoutes } from "./routes/timeseries.js";
 import { wmtsRoutes } from "./routes/wmts.js";
 
@@ -31,6 +31,8 @@ export interface ServerState {
   tileCache: LruCache<Buffer>;
   /** True once close() began: responses then ask clients to drop the connection. */
   closing?: boolean;
+  /** The background warm-up (see {@link BuildAppOptions.warmUp}), settled when it is done; never rejects. */
+  warmUp?: Promise<void>;
 }
 
 /** Options of {@link buildApp}. */
@@ -39,6 +41,13 @@ export interface BuildAppOptions {
   logger?: FastifyServerOptions["logger"];
   /** Handler time limit in ms [default config.RequestTimeout or 30000]; exceeded → 504 TIMEOUT. */
   requestTimeout?: number;
+  /**
+   * Warm-up [default true]: once the app is ready (listen/inject), open every listed dataset in the
+   * background, in parallel (metadata and coordinates only), and prepare /colorbars, so first requests
+   * do not pay for opening and codec start-up. Requests never wait for it; failures are logged and the
+   * dataset is opened again on its first request.
+   */
+  warmUp?: boolean;
 }
 
 /** eocube's default dependencies: the data-store framework, CF decoding and grid mapping of core. */
@@ -117,8 +126,23 @@ export async function buildApp(config: ServerConfig, deps: Partial<ServerDeps> =
   timeseriesRoutes(app, state);
   statisticsRoutes(app, state);
   stacRoutes(app, state);
+  if (options.warmUp !== false) {
+    app.addHook("onReady", async () => {
+      state.warmUp = (async () => {
+        const t0 = performance.now();
+        const results = await ctx.warmUp();
+        for (const r of results) {
+          if (!r.ok) app.log.warn({ dataset: r.id, err: r.error }, "warm-up: dataset not opened (it is retried on its first request)");
+        }
+        await new Promise((r) => setImmediate(r));
+        if (!state.closing) colorBars();
+        app.log.info({ datasets: results.filter((r) => r.ok).length, ms: Math.round(performance.now() - t0) }, "warm-up done");
+      })().catch((err: unknown) => app.log.warn({ err }, "warm-up failed"));
+    });
+  }
   app.addHook("onClose", async () => {
     await ctx.close();
+    await state.warmUp;
   });
   return app;
 }
@@ -149,7 +173,7 @@ export interface RunningServer {
  * @throws EocubeError INVALID_CONFIG; listen errors (EADDRINUSE) as INVALID_ARGUMENT.
  */
 export async function startServer(config: ServerConfig, options: StartServerOptions = {}): Promise<RunningServer> {
-  const app = await buildApp(config, options.deps, { logger: options.logger ?? { level: "info" }, ...(options.requestTimeout ? { requestTimeout: options.requestTimeout } : {}) });
+  const app = await buildApp(config, options.deps, { logger: options.logger ?? { level: "info" }, ...(options.requestTimeout ? { requestTimeout: options.requestTimeout } : {}), ...(options.warmUp !== undefined ? { warmUp: options.warmUp } : {}) });
   const port = options.port ?? config.Port ?? 8080;
   const host = options.address ?? config.Address ?? "127.0.0.1";
   let url: string;

@@ -97,6 +97,7 @@ export class DatasetsContext {
   /** Decoded chunks (float64), bounded in bytes. */
   readonly chunkCache: LruCache<Float64Array>;
   #entries?: Promise<DatasetEntry[]>;
+  #closed = false;
   readonly #open = new Map<string, Promise<ServedDataset | UngriddedDataset>>();
   readonly #coords = new LruCache<Float64Array | string[]>({ maxBytes: 32 * 1024 ** 2, sizeOf: (v) => (Array.isArray(v) ? v.length * 32 : v.byteLength) });
 
@@ -173,6 +174,7 @@ export class DatasetsContext {
    * @throws EocubeError UNSAFE_ID, NOT_FOUND, plus the opener's errors.
    */
   async open(id: string, options?: ReadOptions): Promise<ServedDataset | UngriddedDataset> {
+    if (this.#closed) throw new EocubeError("CANCELLED", "the server is shutting down", { field: "datasetId" });
     if (!SAFE_ID.test(id) || id.includes("..")) {
       throw new EocubeError("UNSAFE_ID", `dataset id ${JSON.stringify(id.slice(0, 100))} contains unsafe characters`, {
         field: "datasetId",
@@ -189,6 +191,9 @@ export class DatasetsContext {
           hint: `served datasets: ${entries.map((e) => e.id).join(", ") || "(none)"}`,
         });
       }
+      if (this.#closed) throw new EocubeError("CANCELLED", "the server is shutting down", { field: "datasetId" });
+      p = this.#open.get(id);
+      if (p) return p; // opened meanwhile by a concurrent caller (e.g. the warm-up)
       p = this.#prepare(entry, options);
       this.#open.set(id, p);
       p.catch(() => this.#open.delete(id));
@@ -258,8 +263,34 @@ export class DatasetsContext {
     });
   }
 
-  /** Closes every opened dataset. */
+  /**
+   * Opens every listed (not hidden) dataset in parallel — metadata and coordinates only, no data values —
+   * so that first requests find them ready (and the codecs initialised). Never rejects: each dataset's
+   * outcome is reported, failures keep the dataset lazily openable on its first request.
+   */
+  async warmUp(options?: ReadOptions): Promise<Array<{ id: string; ok: boolean; ms: number; error?: unknown }>> {
+    let entries: DatasetEntry[];
+    try {
+      entries = await this.entries(options);
+    } catch (error) {
+      return [{ id: "(entries)", ok: false, ms: 0, error }];
+    }
+    return Promise.all(
+      entries.filter((e) => !e.hidden).map(async (e) => {
+        const t0 = performance.now();
+        try {
+          await this.open(e.id, options);
+          return { id: e.id, ok: true, ms: performance.now() - t0 };
+        } catch (error) {
+          return { id: e.id, ok: false, ms: performance.now() - t0, error };
+        }
+      }),
+    );
+  }
+
+  /** Closes every opened dataset; later opens fail with CANCELLED. */
   async close(): Promise<void> {
+    this.#closed = true;
     const all = [...this.#open.values()];
     this.#open.clear();
     await Promise.all(all.map((p) => p.then((sd) => sd.dataset.close()).catch(() => undefined)));

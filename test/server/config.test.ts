@@ -86,7 +86,7 @@ describe("eocube serve (command line)", () => {
       await new Promise((r) => setTimeout(r, 300)); // a slow open keeps the request in flight
       return memCube();
     };
-    const server = await startServer({ Datasets: [{ Identifier: "mem", Path: "mem.zarr" }] }, { port: 0, logger: false, handleSignals: false, deps: { openDataset } });
+    const server = await startServer({ Datasets: [{ Identifier: "mem", Path: "mem.zarr" }] }, { port: 0, logger: false, handleSignals: false, deps: { openDataset }, warmUp: false });
     try {
       expect(server.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
       const r = await fetch(`${server.url}/health`);

@@ -8,6 +8,7 @@ import { colorMapCategories, resolveColorMap, type ColorMap } from "../render/co
 import { colorize } from "../render/kernel.js";
 import { encodePng } from "../render/png.js";
 import { tileGridOf, type TileGrid } from "../render/tilegrid.js";
+import { LruCache } from "../cache.js";
 import { sliceOf } from "../slices.js";
 import { checkRange, renderTile, tileEtag } from "../tiles.js";
 
@@ -94,8 +95,24 @@ export function legendPng(cmap: ColorMap, vmin: number, vmax: number, norm: "lin
   return encodePng(img, width, height, 4, { level: 6 });
 }
 
+let colorBarsJson: unknown;
+/**
+ * xcube's /colorbars answer: `[[category, description, [[name, base64 PNG 256×2], …]], …]`, computed once
+ * per process (the server's warm-up computes it ahead of the first request).
+ */
+export function colorBars(): unknown {
+  colorBarsJson ??= colorMapCategories().map((c) => [
+    c.name,
+    c.description,
+    c.names.map((n) => [n, legendPng(resolveColorMap(n), 0, 1, "lin", 256, 2).toString("base64")]),
+  ]);
+  return colorBarsJson;
+}
+
 /** Registers the tile, legend and colour-bar routes. */
 export function tilesRoutes(app: FastifyInstance, state: ServerState): void {
+  // legend and colour-bar PNGs by style (small; bounded in bytes)
+  const legends = new LruCache<Buffer>({ maxBytes: 4 * 1024 ** 2 });
   app.get("/tiles/:datasetId/:varName/:z/:y/:x", {
     schema: { summary: "A map tile (PNG) of a variable", params: TILE_PARAMS, querystring: TILE_QUERY },
   }, async (request, reply) => {
@@ -122,23 +139,26 @@ export function tilesRoutes(app: FastifyInstance, state: ServerState): void {
     const sd = await state.ctx.get(datasetId, { signal: request.opSignal });
     state.ctx.variable(sd, varName);
     const s = styleOf(sd, varName, q);
-    return reply.type("image/png").header("Cache-Control", "public, max-age=3600").send(legendPng(s.cmap, s.vmin, s.vmax, s.norm, q.width, q.height));
+    const key = JSON.stringify([q.cmap ?? s.cmap.name, s.vmin, s.vmax, s.norm, q.width, q.height]);
+    let png = legends.get(key);
+    if (!png) {
+      png = legendPng(s.cmap, s.vmin, s.vmax, s.norm, q.width, q.height);
+      legends.set(key, png);
+    }
+    return reply.type("image/png").header("Cache-Control", "public, max-age=3600").send(png);
   });
 
-  let colorbars: unknown;
-  app.get("/colorbars", { schema: { summary: "The colour maps, by category, each with a base64 PNG preview" } }, async () => {
-    colorbars ??= colorMapCategories().map((c) => [
-      c.name,
-      c.description,
-      c.names.map((n) => [n, legendPng(resolveColorMap(n), 0, 1, "lin", 256, 2).toString("base64")]),
-    ]);
-    return colorbars;
-  });
+  app.get("/colorbars", { schema: { summary: "The colour maps, by category, each with a base64 PNG preview" } }, async () => colorBars());
 
   app.get("/colorbars/:cmap", { schema: { summary: "One colour map as PNG", params: { type: "object", properties: { cmap: { type: "string", maxLength: 200 } } } } }, async (request, reply) => {
     const { cmap } = request.params as { cmap: string };
     const name = cmap.replace(/\.png$/, "");
     if (name.startsWith("{")) throw new EocubeError("INVALID_PARAMS", "use /tiles/{id}/{var}/legend?cmap=… for user colour maps", { field: "cmap" });
-    return reply.type("image/png").send(legendPng(resolveColorMap(name), 0, 1, "lin", 256, 16));
+    let png = legends.get(name);
+    if (!png) {
+      png = legendPng(resolveColorMap(name), 0, 1, "lin", 256, 16);
+      legends.set(name, png);
+    }
+    return reply.type("image/png").send(png);
   });
 }
