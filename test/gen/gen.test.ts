@@ -161,7 +161,7 @@ describe("eocube gen (xcube's legacy config)", () => {
     const cfg = await request("legacy.yml", doc);
     const out = join(tmp.dir, "legacy.zarr");
     const files = ["05", "06", "07"].map((d) => `${DATA}netcdf3/201706${d}120000-UKMO-L4_GHRSST-SSTfnd-OSTIAanom-GLOB-v02.0-fv02.0.nc`);
-    const r = await cli(["gen", cfg, ...files, "-o", out, "--workers", "2"]);
+    const r = await cli(["gen", cfg, ...files, "-o", out, "--workers", "0"]);
     expect(r.code, r.stderr).toBe(0);
     const s = await xr<Summary>(out, "summary");
     expect(s.dims).toMatchObject({ time: 3, lat: 563, lon: 1024 });
