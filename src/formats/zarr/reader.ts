@@ -9,6 +9,7 @@ import type { FileSystem } from "../../fs/types.js";
 import type { FormatOpenOptions, FormatReader } from "../registry.js";
 import { decodeFillValue, dtypeOf, readGroupMetadata, storedChunkKey, type ZarrArrayMeta, type ZarrGroupMeta } from "./metadata.js";
 import { CheckedChunkStore, chunkExpectation } from "./check.js";
+import { decodeBlosc } from "./blosc.js";
 import { FileSystemStore, joinStoreKey, MetadataOverlayStore } from "./store.js";
 
 /** Chunks fetched at once by one `read`. */
@@ -109,6 +110,8 @@ function arrayVariable(store: MetadataOverlayStore, group: ZarrGroupMeta, a: Zar
     return opened;
   };
 
+  const direct = version === 2 && dtype ? directV2Source(checked, a, dtype, chunks, fillValue) : undefined;
+
   return new Variable({
     name: a.name,
     dims,
@@ -124,8 +127,12 @@ function arrayVariable(store: MetadataOverlayStore, group: ZarrGroupMeta, a: Zar
       } catch (err) {
         throw new EocubeError("OUT_OF_RANGE", `${a.name}: ${(err as Error).message}`, { path: arrayKey, field: a.name, cause: err });
       }
+      if (direct) {
+        return readSelection(direct, chunks, norm, dtype!, (coords) => chunkLabel(a, version, arrayKey, chunks, chunks, coords), options);
+      }
       const arr = await open();
-      return readSelection(arr, norm, dtype ?? "object", chunks, (coords) => chunkLabel(a, version, arrayKey, chunks, arr.chunks, coords), options);
+      const viaZarrita: ChunkSource = (coords, signal) => arr.getChunk(coords, { signal }) as Promise<Chunk>;
+      return readSelection(viaZarrita, arr.chunks, norm, dtype ?? "object", (coords) => chunkLabel(a, version, arrayKey, chunks, arr.chunks, coords), options);
     },
   });
 }
@@ -173,20 +180,80 @@ function allocateOut(dtype: DType, n: number): Indexable {
   return allocate(dtype, n) as unknown as Indexable;
 }
 
+/** A decoded chunk: its values (C order unless `stride` says otherwise) and their strides in elements. */
+interface Chunk { data: unknown; shape: number[]; stride: number[] }
+/** Fetches and decodes the chunk at grid position `coords`. */
+type ChunkSource = (coords: number[], signal?: AbortSignal) => Promise<Chunk>;
+
+/** Typed-array constructors of the v2 dtypes the direct path reads (little endian or single byte). */
+const DIRECT_V2: Record<string, { dtype: DType; make: (b: ArrayBuffer, off: number, n: number) => ArrayLike<number>; size: number }> = {
+  "|b1": { dtype: "bool", make: (b, o, n) => new Uint8Array(b, o, n), size: 1 },
+  "|u1": { dtype: "uint8", make: (b, o, n) => new Uint8Array(b, o, n), size: 1 },
+  "<u1": { dtype: "uint8", make: (b, o, n) => new Uint8Array(b, o, n), size: 1 },
+  "|i1": { dtype: "int8", make: (b, o, n) => new Int8Array(b, o, n), size: 1 },
+  "<i1": { dtype: "int8", make: (b, o, n) => new Int8Array(b, o, n), size: 1 },
+  "<i2": { dtype: "int16", make: (b, o, n) => new Int16Array(b, o, n), size: 2 },
+  "<u2": { dtype: "uint16", make: (b, o, n) => new Uint16Array(b, o, n), size: 2 },
+  "<i4": { dtype: "int32", make: (b, o, n) => new Int32Array(b, o, n), size: 4 },
+  "<u4": { dtype: "uint32", make: (b, o, n) => new Uint32Array(b, o, n), size: 4 },
+  "<f4": { dtype: "float32", make: (b, o, n) => new Float32Array(b, o, n), size: 4 },
+  "<f8": { dtype: "float64", make: (b, o, n) => new Float64Array(b, o, n), size: 8 },
+};
+
+type BloscDecoder = { decode(data: Uint8Array): Promise<Uint8Array> };
+let wasmBlosc: Promise<BloscDecoder> | undefined;
+/** numcodecs' wasm c-blosc, for the frames {@link decodeBlosc} declines (zstd, blosclz, zlib, bit shuffle). */
+function referenceBlosc(): Promise<BloscDecoder> {
+  wasmBlosc ??= import("numcodecs/blosc").then((m) => m.default.fromConfig({ id: "blosc", cname: "lz4", clevel: 5, shuffle: 1, blocksize: 0 } as never) as unknown as BloscDecoder);
+  return wasmBlosc;
+}
+
+/**
+ * A chunk source that bypasses zarrita for the commonest v2 arrays — no filters, C order, blosc or no
+ * compressor, a little-endian numeric or bool dtype — decoding blosc-LZ4 in TypeScript (other blosc frames
+ * through numcodecs' wasm) and viewing the decoded bytes as a typed array without another copy. A missing
+ * chunk is the array's fill value. Undefined for every other array (zarrita reads those).
+ */
+function directV2Source(store: CheckedChunkStore, a: ZarrArrayMeta, dtype: DType, chunks: number[], fillValue: unknown): ChunkSource | undefined {
+  const m = a.meta;
+  const kind = typeof m.dtype === "string" ? DIRECT_V2[m.dtype] : undefined;
+  const compressor = m.compressor as { id?: unknown } | null | undefined;
+  if (!kind || kind.dtype !== dtype || (m.order !== undefined && m.order !== "C")) return undefined;
+  if (Array.isArray(m.filters) ? m.filters.length > 0 : m.filters !== null && m.filters !== undefined) return undefined;
+  if (compressor !== null && compressor !== undefined && compressor.id !== "blosc") return undefined;
+  const n = sizeOf(chunks);
+  const stride = cStrides(chunks);
+  const fill = typeof fillValue === "number" ? fillValue : typeof fillValue === "boolean" ? Number(fillValue) : 0;
+  return async (coords, signal) => {
+    const key = `/${a.name}/${storedChunkKey(m, 2, coords)}` as `/${string}`;
+    const stored = await store.get(key, { signal });
+    let bytes: Uint8Array;
+    if (stored === undefined) {
+      const data = allocate(dtype, n) as unknown as { fill(v: number): unknown };
+      if (fill !== 0) data.fill(fill);
+      return { data, shape: chunks, stride };
+    }
+    if (compressor) bytes = decodeBlosc(stored) ?? await (await referenceBlosc()).decode(stored);
+    else bytes = stored;
+    if (bytes.byteOffset % kind.size !== 0) bytes = bytes.slice();
+    const len = Math.floor(bytes.byteLength / kind.size);
+    return { data: kind.make(bytes.buffer as ArrayBuffer, bytes.byteOffset, len), shape: chunks, stride };
+  };
+}
+
 /**
  * Reads the selection by fetching each stored chunk it touches (at most {@link CONCURRENCY} at a time)
- * and copying the overlap into a C-order result.
+ * and copying the overlap into a C-order result, one contiguous row (innermost dimension) at a time.
  */
 async function readSelection(
-  arr: zarr.Array<zarr.DataType, CheckedChunkStore>,
+  source: ChunkSource,
+  cs: readonly number[],
   norm: NormalizedDim[],
   dtype: DType,
-  _gridChunks: number[],
   label: (coords: number[]) => string,
   options?: ReadOptions,
 ): Promise<NdArray> {
   throwIfAborted(options?.signal);
-  const cs = arr.chunks;
   const fullShape = norm.map((d) => d.stop - d.start);
   const outShape = norm.filter((d) => !d.drop).map((d) => d.stop - d.start);
   const n = sizeOf(fullShape);
@@ -212,9 +279,9 @@ async function readSelection(
     while (next < tasks.length) {
       const coords = tasks[next++]!;
       throwIfAborted(options?.signal);
-      let chunk: { data: unknown; shape: number[]; stride: number[] };
+      let chunk: Chunk;
       try {
-        chunk = (await arr.getChunk(coords, { signal: options?.signal })) as typeof chunk;
+        chunk = await source(coords, options?.signal);
       } catch (err) {
         if (isEocubeError(err)) throw err;
         if ((err as Error).name === "AbortError") throw new EocubeError("CANCELLED", "The operation was aborted.", { cause: err });

@@ -1,0 +1,171 @@
+// Blosc 1 frame decoding in TypeScript for the common case (LZ4 / LZ4HC inside, no shuffle or byte shuffle),
+// with typed-array copies only; other frames (blosclz, zstd, zlib, snappy, bit shuffle) go to numcodecs' wasm.
+// Format: https://github.com/Blosc/c-blosc/blob/main/README_HEADER.rst (16-byte header, block starts, splits);
+// LZ4 blocks: https://github.com/lz4/lz4/blob/dev/doc/lz4_Block_format.md
+
+/** Header flag bits (README_HEADER.rst). */
+const DOSHUFFLE = 0x01;
+const MEMCPYED = 0x02;
+const DOBITSHUFFLE = 0x04;
+const DONT_SPLIT = 0x10;
+/** Compressor format code in flag bits 5..7: 1 = LZ4 (also LZ4HC, same stream format). */
+const LZ4_FORMAT = 1;
+const HEADER = 16;
+/** c-blosc's limits for splitting a block into one stream per byte of the type. */
+const MAX_SPLITS = 16;
+const MIN_BUFFERSIZE = 128;
+
+/** Thrown when a frame is inconsistent; the caller falls back to the reference decoder for the error text. */
+class BadFrame extends Error {}
+
+/** Whether this host stores multi-byte words little endian (the word-at-a-time unshuffle needs it). */
+const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+
+const le32 = (b: Uint8Array, o: number) => (b[o]! | (b[o + 1]! << 8) | (b[o + 2]! << 16) | (b[o + 3]! << 24)) >>> 0;
+
+/**
+ * Whether {@link decodeBlosc} decodes this frame itself: a blosc 1 frame (version byte 1 or 2) that is
+ * a plain copy or LZ4-compressed, without bit shuffle.
+ */
+export function canDecodeBlosc(frame: Uint8Array): boolean {
+  if (frame.length < HEADER) return false;
+  const version = frame[0]!;
+  const flags = frame[2]!;
+  if (version < 1 || version > 2 || (flags & 0x08) !== 0 || (flags & DOBITSHUFFLE) !== 0) return false;
+  return (flags & MEMCPYED) !== 0 || (flags >> 5) === LZ4_FORMAT;
+}
+
+/**
+ * Decodes a blosc 1 frame (see {@link canDecodeBlosc}) into `out` (a new buffer of the header's `nbytes`
+ * when not given). The result is byte-identical to c-blosc's `blosc_decompress`.
+ * Spec: https://github.com/Blosc/c-blosc/blob/main/README_HEADER.rst
+ * @param frame the stored chunk (header + block starts + compressed splits)
+ * @param out where to write the `nbytes` decoded bytes (must be at least that long)
+ * @returns the decoded bytes (a view of `out` when given); undefined when the frame is not one this
+ *   decoder handles or is inconsistent — then use the reference (wasm) decoder, which reports the error.
+ */
+export function decodeBlosc(frame: Uint8Array, out?: Uint8Array): Uint8Array | undefined {
+  if (!canDecodeBlosc(frame)) return undefined;
+  const flags = frame[2]!;
+  const typesize = frame[3]!;
+  const nbytes = le32(frame, 4);
+  const blocksize = le32(frame, 8);
+  const cbytes = le32(frame, 12);
+  if (cbytes !== frame.length || (out && out.length < nbytes)) return undefined;
+  const dest = out ? out.subarray(0, nbytes) : new Uint8Array(nbytes);
+  if (nbytes === 0) return dest;
+  if (flags & MEMCPYED) {
+    if (nbytes + HEADER !== cbytes) return undefined;
+    dest.set(frame.subarray(HEADER, HEADER + nbytes));
+    return dest;
+  }
+  if (blocksize <= 0 || typesize <= 0) return undefined;
+  const nblocks = Math.ceil(nbytes / blocksize);
+  if (HEADER + nblocks * 4 > cbytes) return undefined;
+  const shuffle = (flags & DOSHUFFLE) !== 0 && typesize > 1;
+  const dontSplit = (flags & DONT_SPLIT) !== 0;
+  const tmp = shuffle ? new Uint8Array(blocksize) : undefined;
+  try {
+    for (let b = 0; b < nblocks; b++) {
+      const start = b * blocksize;
+      const bsize = Math.min(blocksize, nbytes - start);
+      const leftover = bsize < blocksize;
+      const nsplits = !dontSplit && !leftover && typesize <= MAX_SPLITS && Math.floor(bsize / typesize) >= MIN_BUFFERSIZE ? typesize : 1;
+      const neblock = Math.floor(bsize / nsplits);
+      const target = shuffle ? tmp!.subarray(0, bsize) : dest.subarray(start, start + bsize);
+      let src = le32(frame, HEADER + b * 4);
+      for (let j = 0; j < nsplits; j++) {
+        if (src + 4 > cbytes) throw new BadFrame();
+        const csize = le32(frame, src);
+        src += 4;
+        if (csize > cbytes - src) throw new BadFrame();
+        const part = target.subarray(j * neblock, (j + 1) * neblock);
+        if (csize === neblock) part.set(frame.subarray(src, src + csize));
+        else if (lz4Block(frame, src, src + csize, part) !== neblock) throw new BadFrame();
+        src += csize;
+      }
+      if (shuffle) unshuffle(tmp!, bsize, typesize, dest, start);
+    }
+  } catch (err) {
+    if (err instanceof BadFrame) return undefined;
+    throw err;
+  }
+  return dest;
+}
+
+/**
+ * Decompresses one LZ4 block (no frame header) from `src[from..to)` into `dst`; returns the bytes written.
+ * @throws BadFrame on a malformed block (offset before the start, output overflow, truncated input).
+ */
+function lz4Block(src: Uint8Array, from: number, to: number, dst: Uint8Array): number {
+  let ip = from;
+  let op = 0;
+  const oend = dst.length;
+  while (ip < to) {
+    const token = src[ip++]!;
+    let lit = token >>> 4;
+    if (lit === 15) {
+      let s: number;
+      do { s = src[ip++]!; lit += s; } while (s === 255 && ip < to);
+    }
+    if (lit > 0) {
+      if (ip + lit > to || op + lit > oend) throw new BadFrame();
+      if (lit < 32) for (let k = 0; k < lit; k++) dst[op + k] = src[ip + k]!;
+      else dst.set(src.subarray(ip, ip + lit), op);
+      ip += lit;
+      op += lit;
+    }
+    if (ip >= to) break; // the last sequence holds literals only
+    const offset = src[ip]! | (src[ip + 1]! << 8);
+    ip += 2;
+    if (offset === 0 || offset > op) throw new BadFrame();
+    let len = token & 15;
+    if (len === 15) {
+      let s: number;
+      do { s = src[ip++]!; len += s; } while (s === 255 && ip < to);
+    }
+    len += 4;
+    if (op + len > oend) throw new BadFrame();
+    let m = op - offset;
+    const end = op + len;
+    if (len < 32) {
+      while (op < end) dst[op++] = dst[m++]!;
+    } else {
+      // overlapping copies repeat a period of `offset` bytes: copy what is already written, doubling each time
+      while (op < end) {
+        const n = Math.min(op - m, end - op);
+        dst.copyWithin(op, m, m + n);
+        op += n;
+      }
+    }
+  }
+  if (ip !== to) throw new BadFrame();
+  return op;
+}
+
+/**
+ * Undoes blosc's byte shuffle of one block: `src` holds `typesize` streams of `n = bsize / typesize` bytes
+ * (byte j of every element in stream j); the trailing `bsize % typesize` bytes are stored unshuffled.
+ */
+function unshuffle(src: Uint8Array, bsize: number, typesize: number, dest: Uint8Array, at: number): void {
+  const n = Math.floor(bsize / typesize);
+  if (LITTLE_ENDIAN && typesize === 8 && (dest.byteOffset + at) % 4 === 0) {
+    const w = new Uint32Array(dest.buffer, dest.byteOffset + at, n * 2);
+    const n2 = 2 * n, n3 = 3 * n, n4 = 4 * n, n5 = 5 * n, n6 = 6 * n, n7 = 7 * n;
+    for (let i = 0, k = 0; i < n; i++, k += 2) {
+      w[k] = (src[i]! | (src[n + i]! << 8) | (src[n2 + i]! << 16) | (src[n3 + i]! << 24)) >>> 0;
+      w[k + 1] = (src[n4 + i]! | (src[n5 + i]! << 8) | (src[n6 + i]! << 16) | (src[n7 + i]! << 24)) >>> 0;
+    }
+  } else if (LITTLE_ENDIAN && typesize === 4 && (dest.byteOffset + at) % 4 === 0) {
+    const w = new Uint32Array(dest.buffer, dest.byteOffset + at, n);
+    const n2 = 2 * n, n3 = 3 * n;
+    for (let i = 0; i < n; i++) w[i] = (src[i]! | (src[n + i]! << 8) | (src[n2 + i]! << 16) | (src[n3 + i]! << 24)) >>> 0;
+  } else {
+    for (let j = 0; j < typesize; j++) {
+      const s = j * n;
+      for (let i = 0; i < n; i++) dest[at + i * typesize + j] = src[s + i]!;
+    }
+  }
+  const done = n * typesize;
+  if (done < bsize) dest.set(src.subarray(done, bsize), at + done);
+}
