@@ -176,7 +176,7 @@ export function polygonMask(gm: GridMapping, polygons: [number, number][][][]): 
       for (let k = 0; k + 1 < xs.length; k += 2) {
         const jStart = Math.max(c0, Math.ceil(xs[k]! - 0.5));
         const jEnd = Math.min(c1 - 1, Math.ceil(xs[k + 1]! - 0.5) - 1);
-        for (let j = jStart; j <= jEnd; j++) mask[i * w + (j - c0)] = 1;
+        if (jEnd >= jStart) mask.fill(1, i * w + (jStart - c0), i * w + (jEnd - c0) + 1);
       }
     }
   }

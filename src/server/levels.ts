@@ -224,9 +224,31 @@ export async function sampleLevel(cache: LruCache<Float64Array>, levels: Level[]
   return out;
 }
 
-/** Reads the window `[r0, r1) × [c0, c1)` of a level through the chunk cache, rows × cols. */
-export function readWindow(cache: LruCache<Float64Array>, levels: Level[], li: number, ref: SliceRef, r0: number, r1: number, c0: number, c1: number, options?: ReadOptions): Promise<Float64Array> {
-  const rows = Int32Array.from({ length: r1 - r0 }, (_, i) => r0 + i);
-  const cols = Int32Array.from({ length: c1 - c0 }, (_, j) => c0 + j);
-  return sampleLevel(cache, levels, li, ref, rows, cols, options);
+/**
+ * Reads the window `[r0, r1) × [c0, c1)` of a level (inside the level) through the chunk cache, rows × cols;
+ * each chunk's part is copied row by row.
+ */
+export async function readWindow(cache: LruCache<Float64Array>, levels: Level[], li: number, ref: SliceRef, r0: number, r1: number, c0: number, c1: number, options?: ReadOptions): Promise<Float64Array> {
+  const level = levels[li]!;
+  const [ch, cw] = chunkShapeOf(level, ref);
+  const w = c1 - c0;
+  const out = new Float64Array((r1 - r0) * w);
+  const jobs: Promise<void>[] = [];
+  for (let cy = Math.floor(r0 / ch); cy * ch < r1; cy++) {
+    for (let cx = Math.floor(c0 / cw); cx * cw < c1; cx++) {
+      jobs.push(
+        readChunk(cache, levels, li, ref, cy, cx, options).then((chunk) => {
+          const chunkW = Math.min(level.width, (cx + 1) * cw) - cx * cw;
+          const ra = Math.max(r0, cy * ch), rb = Math.min(r1, (cy + 1) * ch);
+          const ca = Math.max(c0, cx * cw), cb = Math.min(c1, (cx + 1) * cw);
+          for (let r = ra; r < rb; r++) {
+            const src = (r - cy * ch) * chunkW + (ca - cx * cw);
+            out.set(chunk.subarray(src, src + (cb - ca)), (r - r0) * w + (ca - c0));
+          }
+        }),
+      );
+    }
+  }
+  await Promise.all(jobs);
+  return out;
 }

@@ -34,10 +34,11 @@ export async function computeStatistics(ctx: DatasetsContext, sd: ServedDataset,
   const m = polygonMask(sd.gm, geometry.polygons);
   if (!m) return { count: 0 };
   const vals = await readWindow(ctx.chunkCache, sd.levels, 0, slice, m.r0, m.r1, m.c0, m.c1, options);
+  const mask = m.count === m.mask.length ? undefined : m.mask; // a polygon covering its whole window
   let n = 0, sum = 0, min = Infinity, max = -Infinity;
   for (let k = 0; k < vals.length; k++) {
     const v = vals[k]!;
-    if (!m.mask[k] || v !== v) continue;
+    if (v !== v || (mask && !mask[k])) continue;
     n++;
     sum += v;
     if (v < min) min = v;
@@ -50,16 +51,17 @@ export async function computeStatistics(ctx: DatasetsContext, sd: ServedDataset,
   const width = (max - min) / BIN_COUNT;
   const edges = Array.from({ length: BIN_COUNT + 1 }, (_, i) => (width > 0 ? min + i * width : min - 0.5 + i / BIN_COUNT));
   edges[BIN_COUNT] = width > 0 ? max : min + 0.5;
+  const e = Float64Array.from(edges);
   const norm = width > 0 ? BIN_COUNT / (max - min) : 0;
   for (let k = 0; k < vals.length; k++) {
     const v = vals[k]!;
-    if (!m.mask[k] || v !== v) continue;
+    if (v !== v || (mask && !mask[k])) continue;
     ss += (v - mean) * (v - mean);
     // numpy.histogram's binning: floor((v − min)·bins/(max − min)), corrected against the edges
     let b = width > 0 ? Math.floor((v - min) * norm) : BIN_COUNT / 2;
     if (b >= BIN_COUNT) b = BIN_COUNT - 1;
-    if (v < edges[b]!) b--;
-    else if (b < BIN_COUNT - 1 && v >= edges[b + 1]!) b++;
+    if (v < e[b]!) b--;
+    else if (b < BIN_COUNT - 1 && v >= e[b + 1]!) b++;
     counts[b]!++;
   }
   const binW = width > 0 ? width : 1 / BIN_COUNT;
