@@ -6,6 +6,7 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { spawn, type ChildProcess } from "node:child_process";
+import { availableParallelism } from "node:os";
 
 /** Default time limit of one HDF5 call (open with its metadata walk, or one read), in milliseconds. */
 export const DEFAULT_HDF5_TIMEOUT_MS = 60_000;
@@ -230,6 +231,11 @@ export class H5Worker {
     this.#pending.clear();
   }
 
+  /** Calls sent and not yet answered. */
+  get pending(): number {
+    return this.#pending.size;
+  }
+
   /** Generation of the running worker, or undefined when none runs. */
   get liveGeneration(): number | undefined {
     return this.#child ? this.generation : undefined;
@@ -261,5 +267,32 @@ export class H5Worker {
   }
 }
 
-/** The process-wide HDF5 worker. */
+/** The process-wide HDF5 worker (the first of the pool, see {@link pickH5Worker}). */
 export const h5worker = new H5Worker();
+
+/**
+ * Most HDF5 worker processes: `EOCUBE_HDF5_WORKERS` when a positive integer, else 2 on machines with at
+ * least 2 cores (1 otherwise).
+ */
+export function hdf5WorkerLimit(): number {
+  const v = Number(process.env.EOCUBE_HDF5_WORKERS);
+  if (Number.isInteger(v) && v > 0) return v;
+  return Math.max(1, Math.min(2, availableParallelism()));
+}
+
+const pool: H5Worker[] = [h5worker];
+
+/**
+ * The worker to open the next file in: the least busy one; a further process (up to
+ * {@link hdf5WorkerLimit}) is started only when every running one has calls waiting, so a single
+ * file costs one process while many files opened at once are read in parallel.
+ */
+export function pickH5Worker(): H5Worker {
+  let best = pool[0]!;
+  for (const w of pool) if (w.pending < best.pending) best = w;
+  if (best.pending > 0 && pool.length < hdf5WorkerLimit()) {
+    best = new H5Worker();
+    pool.push(best);
+  }
+  return best;
+}

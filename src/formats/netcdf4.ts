@@ -8,7 +8,7 @@ import { allocate, sizeOf, type DType, type NdArray, type TypedArray } from "../
 import { normalizeSelection, selectionShape, type Selection } from "../core/selection.js";
 import { Variable, type Attrs, type Encoding } from "../core/variable.js";
 import type { FileSystem } from "../fs/types.js";
-import { H5RestartError, H5TimeoutError, h5worker, type H5Entry, type H5Meta } from "./netcdf4-worker.js";
+import { H5RestartError, H5TimeoutError, pickH5Worker, type H5Entry, type H5Meta, type H5Worker } from "./netcdf4-worker.js";
 import type { FormatOpenOptions, FormatReader } from "./registry.js";
 
 /** Attributes netCDF-4 uses internally; hidden like netCDF4-python/xarray hide them. */
@@ -131,6 +131,7 @@ class OpenFile {
     readonly name: string,
     readonly bytes: Uint8Array,
     readonly path: string,
+    readonly worker: H5Worker,
     generation: number,
   ) {
     this.#generation = generation;
@@ -138,10 +139,10 @@ class OpenFile {
 
   /** Opens the file in a fresh worker when the one that held it was stopped. */
   async ensure(): Promise<void> {
-    if (h5worker.ensure() === this.#generation) return;
+    if (this.worker.ensure() === this.#generation) return;
     this.#reopening ??= (async () => {
-      const gen = h5worker.ensure();
-      await h5worker.call({ op: "open", name: this.name, bytes: this.bytes });
+      const gen = this.worker.ensure();
+      await this.worker.call({ op: "open", name: this.name, bytes: this.bytes });
       this.#generation = gen;
     })().finally(() => {
       this.#reopening = undefined;
@@ -154,7 +155,7 @@ class OpenFile {
     for (let attempt = 0; ; attempt++) {
       try {
         await this.ensure();
-        return (await h5worker.call({ op: "read", name: this.name, key, ranges })).data;
+        return (await this.worker.call({ op: "read", name: this.name, key, ranges })).data;
       } catch (err) {
         if (err instanceof H5RestartError && attempt === 0) continue;
         if (err instanceof H5TimeoutError) throw timedOut(this.path, `reading variable ${key}`, err);
@@ -172,14 +173,15 @@ class OpenFile {
   release(): void {
     if (this.closed) return;
     this.closed = true;
-    if (h5worker.liveGeneration !== this.#generation) return;
-    h5worker.call({ op: "close", name: this.name }, 10_000).catch(() => undefined);
+    if (this.worker.liveGeneration !== this.#generation) return;
+    this.worker.call({ op: "close", name: this.name }, 10_000).catch(() => undefined);
   }
 }
 
 /**
  * Opens a NetCDF4/HDF5 file as a **raw** Dataset (root group only), through h5wasm running in a worker
- * process: the file's bytes (`fs.get`) are copied into h5wasm's in-memory file system under a unique name
+ * process (up to `EOCUBE_HDF5_WORKERS`, default 2, when many files are opened at once; coordinate values
+ * come with the metadata): the file's bytes (`fs.get`) are copied into h5wasm's in-memory file system under a unique name
  * and freed by `close()` (or once neither the Dataset nor any of its variables, CF-decoded copies
  * included, is reachable). Every HDF5 call has a time limit
  * (`EOCUBE_HDF5_TIMEOUT_MS`, default 60 s), so a damaged file that sends HDF5 into a loop fails instead of hanging.
@@ -200,16 +202,17 @@ export async function openNetcdf4(fs: FileSystem, path: string, options: FormatO
   }
   if (!hasHdf5Signature(bytes)) throw corrupt(path, "no HDF5 signature (\\x89HDF) found");
   const name = `/eocube-${process.pid}-${++fileCounter}-${Math.random().toString(36).slice(2, 8)}.h5`;
-  const generation = h5worker.ensure();
+  const worker = pickH5Worker();
+  const generation = worker.ensure();
   let meta: H5Meta;
   try {
-    meta = (await h5worker.call({ op: "open", name, bytes })).meta as H5Meta;
+    meta = (await worker.call({ op: "open", name, bytes })).meta as H5Meta;
   } catch (err) {
     if (err instanceof H5TimeoutError) throw timedOut(path, "reading its metadata", err);
     throw corrupt(path, `HDF5 cannot open it (${hdf5Message(err)})`, err);
   }
   throwIfAborted(options.signal);
-  const file = new OpenFile(name, bytes, path, generation);
+  const file = new OpenFile(name, bytes, path, worker, generation);
   const handle = new FileHandle(file);
   unclosed.register(handle, file);
   return buildDataset(meta, handle);

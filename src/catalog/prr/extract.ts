@@ -1,7 +1,6 @@
 // Reads one data asset through the stores: WGS 84 bbox from pixel edges, time extent, datacube
 // dimensions/variables with their attributes, projection fields and the media type (COG detection).
 import { basename, dirname, resolve } from "node:path";
-import { decodeCF } from "../../core/cf.js";
 import type { Dataset } from "../../core/dataset.js";
 import { isEocubeError, throwIfAborted } from "../../core/errors.js";
 import type { BBox, GridMapping } from "../../core/gridmapping.js";
@@ -11,6 +10,7 @@ import type { Variable } from "../../core/variable.js";
 import { gridMappingOf, isoTime, sampledBboxToWgs84 } from "../../stores/descriptor.js";
 import { openFormatDataset } from "../../formats/open.js";
 import { FileFileSystem } from "../../fs/file.js";
+import type { FileSystem } from "../../fs/types.js";
 import { openDataset } from "../../stores/open.js";
 import { timeCoordName } from "../../stores/subset.js";
 import { geotiffMediaType, mediaTypeOfFormat } from "./constants.js";
@@ -45,6 +45,26 @@ export interface ExtractOptions {
   signal?: AbortSignal;
   /** Most values listed in a dimension's `values` [default: 100]. */
   maxValues?: number;
+  /** The bytes of a local `source` when already read (e.g. for its checksum): the readers use them. */
+  bytes?: Uint8Array;
+}
+
+/** A FileSystem that answers `key` from `bytes` in memory and every other key from `fs`. */
+function withFileBytes(fs: FileSystem, key: string, bytes: Uint8Array): FileSystem {
+  return {
+    root: fs.root,
+    get: (k, o) => (k === key ? Promise.resolve(bytes) : fs.get(k, o)),
+    getRange: (k, offset, length, o) => {
+      if (k !== key) return fs.getRange(k, offset, length, o);
+      const start = offset < 0 ? Math.max(0, bytes.length + offset) : Math.min(offset, bytes.length);
+      const end = length === undefined ? bytes.length : Math.min(bytes.length, start + length);
+      return Promise.resolve(bytes.subarray(start, Math.max(start, end)));
+    },
+    put: (k, d, o) => fs.put(k, d, o),
+    list: (k, o) => fs.list(k, o),
+    delete: (k, o) => fs.delete(k, o),
+    exists: (k, o) => (k === key ? Promise.resolve(true) : fs.exists(k, o)),
+  };
 }
 
 const ISO_DURATION_UNITS: Array<[number, string]> = [
@@ -77,17 +97,14 @@ export async function extractDataset(source: string, options: ExtractOptions = {
       await ds.close().catch(() => undefined);
     }
   }
-  // Local files: the raw dataset is opened and CF-decoded here (what the file store does) so that it stays
-  // reachable until the extraction ends. The NetCDF4 reader frees a file when its *raw* Dataset is
-  // garbage-collected, which can happen while the decoded one is still being read (many files at once).
-  const raw = await openFormatDataset(new FileFileSystem(dirname(resolve(source)), { readOnly: true }), basename(source), {
-    signal: options.signal,
-    decode: false,
-  });
+  // Local files: opened and CF-decoded as the file store does, from the bytes already read when given.
+  const name = basename(source);
+  const local: FileSystem = new FileFileSystem(dirname(resolve(source)), { readOnly: true });
+  const ds = await openFormatDataset(options.bytes ? withFileBytes(local, name, options.bytes) : local, name, { signal: options.signal });
   try {
-    return await extractFromDataset(decodeCF(raw), options);
+    return await extractFromDataset(ds, options);
   } finally {
-    await raw.close().catch(() => undefined);
+    await ds.close().catch(() => undefined);
   }
 }
 

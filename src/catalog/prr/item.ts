@@ -5,7 +5,7 @@ import { basename, relative, sep } from "node:path";
 import { EocubeError, isEocubeError, throwIfAborted } from "../../core/errors.js";
 import type { BBox } from "../../core/gridmapping.js";
 import { formatFromPath } from "../../formats/registry.js";
-import { fileInfo } from "./checksum.js";
+import { readFileInfo } from "./checksum.js";
 import type { ResolvedAsset, ResolvedItem } from "./config.js";
 import { EXT, PRR_STAC_VERSION, mediaTypeFromName } from "./constants.js";
 import { extractDataset, type DataExtraction } from "./extract.js";
@@ -206,13 +206,12 @@ async function buildAsset(
 
   const format = formatFromPath(name);
   const wantsExtract = a.extract ?? (a.path !== undefined && format !== undefined && DATA_FORMATS.has(format));
-  // the checksum streams the file while the stores read its metadata
-  const info = a.path ? fileInfo(a.path, options.signal) : Promise.resolve(undefined);
-  info.catch(() => undefined);
+  // a small local file is read once: checksum and data readers share the bytes
+  const read = a.path ? await readFileInfo(a.path, options.signal) : {};
   let x: DataExtraction | undefined;
   if (wantsExtract) {
     try {
-      x = await extractDataset(a.path ?? a.href!, { signal: options.signal });
+      x = await extractDataset(a.path ?? a.href!, { signal: options.signal, bytes: read.bytes });
       for (const w of x.warnings) warnings.push({ item: item.id, asset: a.key, message: w });
     } catch (err) {
       if (isEocubeError(err, "CANCELLED")) throw err;
@@ -226,8 +225,7 @@ async function buildAsset(
     warnings.push({ item: item.id, asset: a.key, message: `no media type is known for ${basename(name)}; set assets[].type` });
   }
   asset.roles = a.roles ?? defaultRoles(String(asset.type ?? ""), x !== undefined || wantsExtract);
-  const fi = await info;
-  if (fi) Object.assign(asset, fi);
+  if (read.info) Object.assign(asset, read.info);
   return { asset, x };
 }
 
