@@ -180,8 +180,11 @@ function allocateOut(dtype: DType, n: number): Indexable {
   return allocate(dtype, n) as unknown as Indexable;
 }
 
-/** A decoded chunk: its values (C order unless `stride` says otherwise) and their strides in elements. */
-interface Chunk { data: unknown; shape: number[]; stride: number[] }
+/**
+ * A decoded chunk: its values (C order unless `stride` says otherwise) and their strides in elements; or,
+ * for a chunk that is not stored, just the fill value its elements all have.
+ */
+type Chunk = { data: unknown; shape: number[]; stride: number[] } | { fill: number };
 /** Fetches and decodes the chunk at grid position `coords`. */
 type ChunkSource = (coords: number[], signal?: AbortSignal) => Promise<Chunk>;
 
@@ -221,18 +224,13 @@ function directV2Source(store: CheckedChunkStore, a: ZarrArrayMeta, dtype: DType
   if (!kind || kind.dtype !== dtype || (m.order !== undefined && m.order !== "C")) return undefined;
   if (Array.isArray(m.filters) ? m.filters.length > 0 : m.filters !== null && m.filters !== undefined) return undefined;
   if (compressor !== null && compressor !== undefined && compressor.id !== "blosc") return undefined;
-  const n = sizeOf(chunks);
   const stride = cStrides(chunks);
   const fill = typeof fillValue === "number" ? fillValue : typeof fillValue === "boolean" ? Number(fillValue) : 0;
   return async (coords, signal) => {
     const key = `/${a.name}/${storedChunkKey(m, 2, coords)}` as `/${string}`;
     const stored = await store.get(key, { signal });
     let bytes: Uint8Array;
-    if (stored === undefined) {
-      const data = allocate(dtype, n) as unknown as { fill(v: number): unknown };
-      if (fill !== 0) data.fill(fill);
-      return { data, shape: chunks, stride };
-    }
+    if (stored === undefined) return { fill };
     if (compressor) bytes = decodeBlosc(stored) ?? await (await referenceBlosc()).decode(stored);
     else bytes = stored;
     if (bytes.byteOffset % kind.size !== 0) bytes = bytes.slice();
@@ -292,6 +290,10 @@ async function readSelection(
           hint: "the chunk file is damaged or does not match the array metadata",
         });
       }
+      if ("fill" in chunk) {
+        fillOverlap(chunk.fill, coords, cs, out, outStride, norm);
+        continue;
+      }
       const length = (chunk.data as { length: number }).length;
       if (length !== chunkSize) {
         const key = label(coords);
@@ -318,6 +320,33 @@ function cStrides(shape: number[]): number[] {
   let acc = 1;
   for (let i = shape.length - 1; i >= 0; i--) { s[i] = acc; acc *= shape[i]!; }
   return s;
+}
+
+/** Sets the part of the (not stored) chunk `coords` that lies inside the selection to `value`. */
+function fillOverlap(value: number, coords: number[], cs: readonly number[], out: Indexable, outStride: number[], norm: NormalizedDim[]): void {
+  if (value === 0 && ArrayBuffer.isView(out)) return; // a fresh typed array is all zeros already
+  const nd = norm.length;
+  if (nd === 0) { out[0] = value; return; }
+  const count: number[] = [], dstOff: number[] = [];
+  for (let i = 0; i < nd; i++) {
+    const c0 = coords[i]! * cs[i]!;
+    const a = Math.max(norm[i]!.start, c0);
+    count.push(Math.min(norm[i]!.stop, c0 + cs[i]!) - a);
+    dstOff.push(a - norm[i]!.start);
+  }
+  const last = nd - 1;
+  const run = count[last]!;
+  const o = out as unknown as { fill(v: number, from: number, to: number): unknown };
+  const pos = new Array<number>(nd).fill(0);
+  for (;;) {
+    let d = dstOff[last]!;
+    for (let i = 0; i < last; i++) d += (dstOff[i]! + pos[i]!) * outStride[i]!;
+    if (ArrayBuffer.isView(out)) o.fill(value, d, d + run);
+    else for (let j = 0; j < run; j++) out[d + j] = value;
+    let i = last - 1;
+    while (i >= 0 && ++pos[i]! >= count[i]!) { pos[i] = 0; i--; }
+    if (i < 0) break;
+  }
 }
 
 /** Copies the part of chunk `coords` that lies inside the selection into `out`. */
