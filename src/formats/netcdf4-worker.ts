@@ -271,13 +271,13 @@ export class H5Worker {
 export const h5worker = new H5Worker();
 
 /**
- * Most HDF5 worker processes: `EOCUBE_HDF5_WORKERS` when a positive integer, else 2 on machines with at
- * least 2 cores (1 otherwise).
+ * Most HDF5 worker processes: `EOCUBE_HDF5_WORKERS` when a positive integer (at most the number of cores),
+ * else 1. A second process pays its own h5wasm start-up and only helps on an otherwise idle machine.
  */
 export function hdf5WorkerLimit(): number {
   const v = Number(process.env.EOCUBE_HDF5_WORKERS);
-  if (Number.isInteger(v) && v > 0) return v;
-  return Math.max(1, Math.min(2, availableParallelism()));
+  if (Number.isInteger(v) && v > 0) return Math.min(v, Math.max(1, availableParallelism()));
+  return 1;
 }
 
 const pool: H5Worker[] = [h5worker];

@@ -180,7 +180,7 @@ class OpenFile {
 
 /**
  * Opens a NetCDF4/HDF5 file as a **raw** Dataset (root group only), through h5wasm running in a worker
- * process (up to `EOCUBE_HDF5_WORKERS`, default 2, when many files are opened at once; coordinate values
+ * process (one by default; up to `EOCUBE_HDF5_WORKERS` when many files are opened at once; coordinate values
  * come with the metadata): the file's bytes (`fs.get`) are copied into h5wasm's in-memory file system under a unique name
  * and freed by `close()` (or once neither the Dataset nor any of its variables, CF-decoded copies
  * included, is reachable). Every HDF5 call has a time limit
