@@ -13,10 +13,10 @@ import { chunkCacheBytes, tileCacheBytes, validateServerConfig, type ServerConfi
 import { DatasetsContext, type ServerDeps } from "./datasets.js";
 import { installErrorHandlers } from "./errors.js";
 import { datasetsRoutes } from "./routes/datasets.js";
-import { metaRoutes } from "./routes/meta.js";
+import { metaRoutes, prepareViewerFiles } from "./routes/meta.js";
 import { stacRoutes } from "./routes/stac.js";
 import { statisticsRoutes } from "./routes/statistics.js";
-import { colorBars, tilesRoutes } from "./routes/tiles.js";
+import { colorBarsBody, tilesRoutes } from "./routes/tiles.js";
 import { timeseriesRoutes } from "./routes/timeseries.js";
 import { wmtsRoutes } from "./routes/wmts.js";
 
@@ -44,7 +44,7 @@ export interface BuildAppOptions {
   /**
    * Warm-up [default true]: once the app is ready (listen/inject), open every listed dataset in the
    * background, in parallel (metadata and coordinates only), and prepare /colorbars, so first requests
-   * do not pay for opening and codec start-up. Requests never wait for it; failures are logged and the
+   * do not pay for opening and codec start-up; the viewer's files and /colorbars are read and gzipped. Requests never wait for it; failures are logged and the
    * dataset is opened again on its first request.
    */
   warmUp?: boolean;
@@ -135,7 +135,8 @@ export async function buildApp(config: ServerConfig, deps: Partial<ServerDeps> =
           if (!r.ok) app.log.warn({ dataset: r.id, err: r.error }, "warm-up: dataset not opened (it is retried on its first request)");
         }
         await new Promise((r) => setImmediate(r));
-        if (!state.closing) colorBars();
+        if (!state.closing) await colorBarsBody();
+        if (!state.closing) await prepareViewerFiles();
         app.log.info({ datasets: results.filter((r) => r.ok).length, ms: Math.round(performance.now() - t0) }, "warm-up done");
       })().catch((err: unknown) => app.log.warn({ err }, "warm-up failed"));
     });

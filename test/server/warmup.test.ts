@@ -1,12 +1,16 @@
 // Start-up warm-up: datasets are opened in the background, in parallel, once the app is ready (metadata and
 // coordinates only), so first requests find them open; a dataset that fails to open is retried on its first
 // request; close() during the warm-up leaves nothing open. Real data: the OLCI Zarr cube of ../shared/data.
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { gunzipSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
 import type { Dataset } from "../../src/core/dataset.js";
 import { EocubeError } from "../../src/core/errors.js";
 import { buildApp } from "../../src/server/app.js";
 import { DEFAULT_DEPS } from "../../src/server/app.js";
 import type { DatasetEntry } from "../../src/server/datasets.js";
+import { prepareViewerFiles, viewerDir } from "../../src/server/routes/meta.js";
 import { DATA, memCube } from "./helpers.js";
 
 describe("warm-up", () => {
@@ -103,6 +107,46 @@ describe("warm-up", () => {
       expect(calls).toBe(0);
       expect((await app.inject("/datasets/mem")).statusCode).toBe(200);
       expect(calls).toBe(1);
+    } finally {
+      await app.close();
+    }
+  });
+});
+
+describe("precompressed responses", () => {
+  it("/colorbars is gzipped once and answers the same JSON with and without Accept-Encoding", async () => {
+    const app = await buildApp({ Datasets: [] });
+    try {
+      const plain = await app.inject("/colorbars");
+      const gz = await app.inject({ url: "/colorbars", headers: { "accept-encoding": "gzip" } });
+      expect(plain.headers["content-encoding"]).toBeUndefined();
+      expect(gz.headers["content-encoding"]).toBe("gzip");
+      expect(gz.headers["content-type"]).toMatch(/^application\/json/);
+      expect(JSON.parse(gunzipSync(gz.rawPayload).toString("utf8"))).toEqual(plain.json());
+      expect(plain.json().length).toBeGreaterThan(3);
+    } finally {
+      await app.close();
+    }
+  });
+
+  it.runIf(existsSync(join(viewerDir(), "index.html")))("serves the built viewer's files from memory, gzipped when accepted, byte-identical", async () => {
+    expect(await prepareViewerFiles()).toBeGreaterThan(1);
+    const app = await buildApp({ Datasets: [] }, {}, { warmUp: false });
+    try {
+      const dir = viewerDir();
+      const assets = readdirSync(join(dir, "assets")).filter((f) => f.endsWith(".js") || f.endsWith(".css"));
+      for (const rel of ["index.html", ...assets.map((f) => `assets/${f}`)]) {
+        const want = readFileSync(join(dir, rel));
+        const gz = await app.inject({ url: `/viewer/${rel}`, headers: { "accept-encoding": "gzip, deflate, br" } });
+        expect(gz.statusCode).toBe(200);
+        if (want.length > 1024) {
+          expect(gz.headers["content-encoding"]).toBe("gzip");
+          expect(gunzipSync(gz.rawPayload).equals(want)).toBe(true);
+        }
+        const plain = await app.inject(`/viewer/${rel}`);
+        expect(plain.headers["content-encoding"]).toBeUndefined();
+        expect(plain.rawPayload.equals(want)).toBe(true);
+      }
     } finally {
       await app.close();
     }

@@ -1,9 +1,11 @@
 // Routes: server info (/), /health, /openapi.json, and the /viewer static slot.
 import { existsSync } from "node:fs";
-import { readFile, stat } from "node:fs/promises";
-import { extname, resolve, sep } from "node:path";
+import { readdir, readFile, stat } from "node:fs/promises";
+import { extname, join, resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
-import type { FastifyInstance, FastifyReply, RouteOptions } from "fastify";
+import { promisify } from "node:util";
+import { gzip } from "node:zlib";
+import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from "fastify";
 import { EocubeError } from "../../core/errors.js";
 import type { ServerState } from "../app.js";
 
@@ -16,6 +18,63 @@ const MIME: Record<string, string> = {
 /** The viewer's build folder: `viewer/dist` at the package root (same path from src/ and dist/). */
 export function viewerDir(): string {
   return fileURLToPath(new URL("../../../viewer/dist/", import.meta.url));
+}
+
+const gzipAsync = promisify(gzip);
+const COMPRESSIBLE = new Set([".html", ".js", ".mjs", ".css", ".json", ".map", ".svg", ".txt"]);
+
+/** A file's bytes and, for text types, their gzip (level 9), keyed by path; refreshed when mtime/size change. */
+interface CachedFile {
+  mtimeMs: number;
+  size: number;
+  raw: Buffer;
+  gz?: Buffer;
+}
+const viewerFiles = new Map<string, Promise<CachedFile>>();
+
+/** The cached bytes of a viewer file (read and compressed once, off the event loop). */
+async function cachedFile(file: string, st: { mtimeMs: number; size: number }): Promise<CachedFile> {
+  const hit = viewerFiles.get(file);
+  if (hit) {
+    const c = await hit.catch(() => undefined);
+    if (c && c.mtimeMs === st.mtimeMs && c.size === st.size) return c;
+  }
+  const p = (async () => {
+    const raw = await readFile(file);
+    const gz = COMPRESSIBLE.has(extname(file)) && raw.length > 1024 ? await gzipAsync(raw, { level: 9 }) : undefined;
+    return { mtimeMs: st.mtimeMs, size: st.size, raw, ...(gz ? { gz } : {}) };
+  })();
+  viewerFiles.set(file, p);
+  p.catch(() => viewerFiles.delete(file));
+  return p;
+}
+
+/**
+ * Reads and gzips every file of the built viewer into memory (part of the server's warm-up), so the
+ * first page load is served from memory. Does nothing when the viewer is not built; never rejects.
+ */
+export async function prepareViewerFiles(dir = viewerDir()): Promise<number> {
+  let n = 0;
+  const walk = async (d: string): Promise<void> => {
+    for (const e of await readdir(d, { withFileTypes: true })) {
+      const p = join(d, e.name);
+      if (e.isDirectory()) await walk(p);
+      else if (e.isFile()) {
+        await cachedFile(p, await stat(p));
+        n++;
+      }
+    }
+  };
+  await walk(dir).catch(() => undefined);
+  return n;
+}
+
+/** Sends bytes with their precompressed gzip when the client accepts it (the compress plugin then leaves them). */
+export function sendMaybeGzipped(request: FastifyRequest, reply: FastifyReply, raw: Buffer, gz: Buffer | undefined): FastifyReply {
+  reply.header("Vary", "Accept-Encoding");
+  const accepts = /\bgzip\b/.test(String(request.headers["accept-encoding"] ?? ""));
+  if (gz && accepts) return reply.header("Content-Encoding", "gzip").send(gz);
+  return reply.send(raw);
 }
 
 /** Registers /, /health, /openapi.json and /viewer. */
@@ -69,20 +128,22 @@ export function metaRoutes(app: FastifyInstance, state: ServerState): void {
   app.get("/places", { schema: { summary: "Place groups (none configured)" } }, async () => ({ placeGroups: [] }));
 
   const dir = viewerDir();
-  const sendViewerFile = async (rel: string, reply: FastifyReply) => {
+  const sendViewerFile = async (rel: string, request: FastifyRequest, reply: FastifyReply) => {
     const file = resolve(dir, decodeURIComponent(rel));
     if (!file.startsWith(dir.endsWith(sep) ? dir : dir + sep)) throw new EocubeError("UNSAFE_ID", "path outside the viewer folder", { field: "path" });
     if (!existsSync(dir)) throw new EocubeError("NOT_FOUND", "the viewer is not built", { hint: "build it with npm run build (viewer/dist)" });
     const st = await stat(file).catch(() => undefined);
     if (!st?.isFile()) throw new EocubeError("NOT_FOUND", `no viewer file ${rel.slice(0, 200)}`);
-    return reply.type(MIME[extname(file)] ?? "application/octet-stream").header("Cache-Control", "public, max-age=300").send(await readFile(file));
+    const c = await cachedFile(file, st);
+    reply.type(MIME[extname(file)] ?? "application/octet-stream").header("Cache-Control", "public, max-age=300");
+    return sendMaybeGzipped(request, reply, c.raw, c.gz);
   };
   // "/viewer" redirects to "/viewer/" (relative asset URLs); with ignoreTrailingSlash both reach this route
   app.get("/viewer", { schema: { summary: "The browser viewer" } }, async (request, reply) =>
-    request.url.split("?")[0]!.endsWith("/") ? sendViewerFile("index.html", reply) : reply.redirect("/viewer/"),
+    request.url.split("?")[0]!.endsWith("/") ? sendViewerFile("index.html", request, reply) : reply.redirect("/viewer/"),
   );
   app.get("/viewer/*", { schema: { summary: "Viewer files" } }, async (request, reply) =>
-    sendViewerFile((request.params as { "*": string })["*"] || "index.html", reply),
+    sendViewerFile((request.params as { "*": string })["*"] || "index.html", request, reply),
   );
 }
 

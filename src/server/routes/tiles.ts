@@ -1,4 +1,6 @@
 // Routes: XYZ tiles /tiles/{datasetId}/{varName}/{z}/{y}/{x}, legends, and /colorbars.
+import { promisify } from "node:util";
+import { gzip } from "node:zlib";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { EocubeError } from "../../core/errors.js";
 import type { ServerState } from "../app.js";
@@ -10,6 +12,7 @@ import { encodePng } from "../render/png.js";
 import { tileGridOf, type TileGrid } from "../render/tilegrid.js";
 import { LruCache } from "../cache.js";
 import { sliceOf } from "../slices.js";
+import { sendMaybeGzipped } from "./meta.js";
 import { checkRange, renderTile, tileEtag } from "../tiles.js";
 
 /** Query parameters of a tile request (other dimensions may be given by name too). */
@@ -109,6 +112,17 @@ export function colorBars(): unknown {
   return colorBarsJson;
 }
 
+let colorBarsBytes: Promise<{ raw: Buffer; gz: Buffer }> | undefined;
+/** {@link colorBars} as JSON bytes and their gzip, computed once per process (off the event loop for the gzip). */
+export function colorBarsBody(): Promise<{ raw: Buffer; gz: Buffer }> {
+  colorBarsBytes ??= (async () => {
+    const raw = Buffer.from(JSON.stringify(colorBars()));
+    return { raw, gz: await gzipAsync(raw, { level: 9 }) };
+  })();
+  return colorBarsBytes;
+}
+const gzipAsync = promisify(gzip);
+
 /** Registers the tile, legend and colour-bar routes. */
 export function tilesRoutes(app: FastifyInstance, state: ServerState): void {
   // legend and colour-bar PNGs by style (small; bounded in bytes)
@@ -148,7 +162,11 @@ export function tilesRoutes(app: FastifyInstance, state: ServerState): void {
     return reply.type("image/png").header("Cache-Control", "public, max-age=3600").send(png);
   });
 
-  app.get("/colorbars", { schema: { summary: "The colour maps, by category, each with a base64 PNG preview" } }, async () => colorBars());
+  app.get("/colorbars", { schema: { summary: "The colour maps, by category, each with a base64 PNG preview" } }, async (request, reply) => {
+    const { raw, gz } = await colorBarsBody();
+    reply.type("application/json; charset=utf-8");
+    return sendMaybeGzipped(request, reply, raw, gz);
+  });
 
   app.get("/colorbars/:cmap", { schema: { summary: "One colour map as PNG", params: { type: "object", properties: { cmap: { type: "string", maxLength: 200 } } } } }, async (request, reply) => {
     const { cmap } = request.params as { cmap: string };
