@@ -111,7 +111,15 @@ function walk(file) {
   }
   return { attrs: attrsOf(file), entries };
 }
+function closeFile(name) {
+  const file = files.get(name);
+  files.delete(name);
+  try { if (file) file.close(); } catch (e) {}
+  try { FS.unlink(name); } catch (e) {}
+}
 function handle(msg) {
+  // files released since the last call ride along with the next one
+  if (Array.isArray(msg.closing)) for (const name of msg.closing) closeFile(name);
   if (msg.op === "open") {
     FS.writeFile(msg.name, msg.bytes);
     let file;
@@ -136,10 +144,7 @@ function handle(msg) {
     return { result: { data: Array.isArray(raw) ? raw : [raw] } };
   }
   if (msg.op === "close") {
-    const file = files.get(msg.name);
-    files.delete(msg.name);
-    try { if (file) file.close(); } catch (e) {}
-    try { FS.unlink(msg.name); } catch (e) {}
+    closeFile(msg.name);
     return { result: {} };
   }
   throw new Error("unknown op " + msg.op);
@@ -193,6 +198,8 @@ export class H5Worker {
   #child?: ChildProcess;
   #pending = new Map<number, Pending>();
   #nextId = 1;
+  #closing: string[] = [];
+  #closeTimer?: NodeJS.Timeout;
   generation = 0;
 
   #start(): ChildProcess {
@@ -224,11 +231,27 @@ export class H5Worker {
   #fail(c: ChildProcess, err: Error, culprit?: number): void {
     if (this.#child !== c) return;
     this.#child = undefined;
+    this.#closing = []; // those files died with the process
     for (const [id, p] of this.#pending) {
       clearTimeout(p.timer);
       p.reject(culprit === undefined || id === culprit ? err : new H5RestartError());
     }
     this.#pending.clear();
+  }
+
+  /**
+   * Frees file `name` in the running worker: sent along with the next call, or on its own after 50 ms
+   * when no call comes (one message less per file when many are opened one after the other).
+   */
+  queueClose(name: string): void {
+    if (!this.#child) return;
+    this.#closing.push(name);
+    this.#closeTimer ??= setTimeout(() => {
+      this.#closeTimer = undefined;
+      if (this.#closing.length === 0 || !this.#child) return;
+      this.call({ op: "close", name: "" }, 10_000).catch(() => undefined);
+    }, 50);
+    this.#closeTimer.unref();
   }
 
   /** Calls sent and not yet answered. */
@@ -254,6 +277,12 @@ export class H5Worker {
   call(msg: Record<string, unknown>, timeoutMs = hdf5TimeoutMs()): Promise<Record<string, unknown>> {
     const c = this.#start();
     const id = this.#nextId++;
+    if (this.#closing.length > 0) {
+      msg = { ...msg, closing: this.#closing };
+      this.#closing = [];
+      clearTimeout(this.#closeTimer);
+      this.#closeTimer = undefined;
+    }
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         this.#fail(c, new H5TimeoutError(timeoutMs), id);

@@ -174,7 +174,7 @@ class OpenFile {
     if (this.closed) return;
     this.closed = true;
     if (this.worker.liveGeneration !== this.#generation) return;
-    this.worker.call({ op: "close", name: this.name }, 10_000).catch(() => undefined);
+    this.worker.queueClose(this.name);
   }
 }
 
