@@ -14,7 +14,12 @@ const olci = JSON.parse(readFileSync(new URL("../fixtures/server-expected/olci.j
 let app: FastifyInstance;
 let labels: string[];
 beforeAll(async () => {
-  app = await buildApp({ Datasets: [{ Identifier: "olci", Path: `${DATA}zarr/cube-1-250-250.zarr` }] });
+  app = await buildApp({
+    Datasets: [
+      { Identifier: "olci", Path: `${DATA}zarr/cube-1-250-250.zarr` },
+      { Identifier: "era", Path: `${DATA}netcdf3/eraint_uvz.nc` },
+    ],
+  });
   const d = (await app.inject("/datasets/olci")).json();
   labels = d.dimensions.find((x: { name: string }) => x.name === "time").coordinates;
 });
@@ -72,6 +77,27 @@ describe("time labels of the OLCI cube", () => {
       expect(t.statusCode).toBe(200);
       expect(t.headers.etag).not.toBe((await app.inject(`/tiles/olci/conc_chl/6/21/32?time=${labels[(i + 1) % labels.length]}`)).headers.etag);
     }
+  });
+});
+
+describe("statistics need a time when the variable has a time dimension (as xcube)", () => {
+  const stats = (query: string) => app.inject({ method: "POST", url: `/statistics/olci/conc_chl${query}`, payload: JSON.stringify(whole), headers: { "content-type": "application/json" } });
+  it("answers 400 with the axis in the hint for GET and POST without time", async () => {
+    for (const r of [await app.inject("/statistics/olci/conc_chl?lon=2.5&lat=51.3"), await stats(""), await stats("?time=")]) {
+      expect(r.statusCode).toBe(400);
+      const body = r.json();
+      expect(body).toMatchObject({ code: "INVALID_PARAMS", field: "time" });
+      expect(body.message).toMatch(/missing query parameter time/);
+      expect(body.hint).toContain(`${labels[0]} … ${labels[4]}`);
+    }
+  });
+
+  it("time=current is the last step; variables without a time axis need none", async () => {
+    const last = (await stats(`?time=${labels[4]}`)).json();
+    expect((await stats("?time=current")).json()).toEqual(last);
+    const era = await app.inject("/statistics/era/z?lon=10&lat=50");
+    expect(era.statusCode).toBe(200);
+    expect(typeof era.json().result.value).toBe("number");
   });
 });
 

@@ -2,13 +2,31 @@
 // GeoJSON geometry (count/minimum/maximum/mean/deviation/histogram), as xcube answers them.
 import type { FastifyInstance } from "fastify";
 import { EocubeError } from "../../core/errors.js";
+import { toIsoString } from "../../core/time.js";
+import type { Variable } from "../../core/variable.js";
 import type { ServerState } from "../app.js";
+import type { ServedDataset } from "../datasets.js";
 import { parseGeoJson } from "../geojson.js";
 import { sliceOf } from "../slices.js";
 import { computeStatistics } from "../statistics.js";
 import { GEOMETRY_BODY_LIMIT } from "./timeseries.js";
 
 const params = { type: "object", properties: { datasetId: { type: "string" }, varName: { type: "string" } } } as const;
+
+/**
+ * xcube's rule: statistics are of one time step, so `time` is required when the variable has a time
+ * dimension ("current" means the last step).
+ * @throws EocubeError INVALID_PARAMS naming the field, with the first and last labels as a hint.
+ */
+export function requireTime(sd: ServedDataset, v: Variable, time: unknown): void {
+  if (!sd.timeName || !sd.times || !v.dims.includes(sd.timeName)) return;
+  if (typeof time === "string" && time.trim() !== "") return;
+  const n = sd.times.length;
+  throw new EocubeError("INVALID_PARAMS", `missing query parameter time: variable ${v.name} of dataset ${sd.entry.id} has a time dimension`, {
+    field: "time",
+    hint: `give a time label of /datasets/${sd.entry.id}/coords/${sd.timeName} (${n > 0 ? `${toIsoString(sd.times[0]!)} … ${toIsoString(sd.times[n - 1]!)}` : "none"}) or time=current for the last one`,
+  });
+}
 
 /** Registers the statistics routes. */
 export function statisticsRoutes(app: FastifyInstance, state: ServerState): void {
@@ -20,7 +38,7 @@ export function statisticsRoutes(app: FastifyInstance, state: ServerState): void
       querystring: {
         type: "object",
         required: ["lon", "lat"],
-        properties: { lon: { type: "number", minimum: -180, maximum: 360 }, lat: { type: "number", minimum: -90, maximum: 90 }, time: { type: "string" } },
+        properties: { lon: { type: "number", minimum: -180, maximum: 360 }, lat: { type: "number", minimum: -90, maximum: 90 }, time: { type: "string", description: "ISO 8601 time (nearest step) or current; required when the variable has a time dimension" } },
       },
     },
   }, async (request) => {
@@ -28,6 +46,7 @@ export function statisticsRoutes(app: FastifyInstance, state: ServerState): void
     const q = request.query as { lon: number; lat: number; time?: string };
     const sd = await ctx.get(datasetId, { signal: request.opSignal });
     const v = ctx.variable(sd, varName);
+    requireTime(sd, v, q.time);
     const slice = await sliceOf(ctx, sd, v, q, { signal: request.opSignal });
     const r = await computeStatistics(ctx, sd, slice, { type: "Point", coordinates: [q.lon, q.lat] }, { signal: request.opSignal });
     return { result: r.count > 0 ? { value: r.mean } : {} };
@@ -35,13 +54,14 @@ export function statisticsRoutes(app: FastifyInstance, state: ServerState): void
 
   app.post("/statistics/:datasetId/:varName", {
     bodyLimit: GEOMETRY_BODY_LIMIT,
-    schema: { summary: "Statistics of a variable in a GeoJSON geometry at a time", params, querystring: { type: "object", properties: { time: { type: "string" } } } },
+    schema: { summary: "Statistics of a variable in a GeoJSON geometry at a time", params, querystring: { type: "object", properties: { time: { type: "string", description: "ISO 8601 time (nearest step) or current; required when the variable has a time dimension" } } } },
   }, async (request) => {
     const { datasetId, varName } = request.params as { datasetId: string; varName: string };
     const sd = await ctx.get(datasetId, { signal: request.opSignal });
     const v = ctx.variable(sd, varName);
     const { geometries } = parseGeoJson(request.body);
     if (geometries.length !== 1) throw new EocubeError("INVALID_PARAMS", "statistics need exactly one geometry", { field: "body" });
+    requireTime(sd, v, (request.query as { time?: unknown }).time);
     const slice = await sliceOf(ctx, sd, v, request.query as Record<string, unknown>, { signal: request.opSignal });
     return { result: await computeStatistics(ctx, sd, slice, geometries[0]!, { signal: request.opSignal }) };
   });
