@@ -80,7 +80,10 @@ export const GEN_REQUEST_SCHEMA = {
         data_id: { type: "string", minLength: 1, pattern: "\\.zarr/?$", description: "output dataset id, ending in .zarr" },
         replace: { type: "boolean", description: "replace an existing output (default false)" },
         format_version: { type: "integer", enum: [2, 3], description: "Zarr format version (default 2, consolidated)" },
-        compressor: { type: "string", description: "chunk compressor (default zstd)" },
+        compressor: {
+          type: "string", enum: ["blosc", "blosc-zstd", "zstd", "gzip"],
+          description: "chunk compressor (default blosc: LZ4 inside, byte shuffle, level 5, as zarr-python)",
+        },
       },
     },
   },

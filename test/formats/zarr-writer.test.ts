@@ -46,7 +46,7 @@ afterAll(async () => {
 });
 
 describe("zarr writer: the real cube, read back by xarray", () => {
-  it.skipIf(!hasPython)("raw cube (v2, default blosc/zstd) is identical to the original in xarray", { timeout: 240_000 }, async () => {
+  it.skipIf(!hasPython)("raw cube (v2, default blosc/lz4 + shuffle) is identical to the original in xarray", { timeout: 240_000 }, async () => {
     const ds = await openZarr(src, "zarr/cube-1-250-250.zarr");
     await writeDataset(ds, out, "raw.zarr");
     const res = python(
@@ -56,10 +56,11 @@ b = xr.open_zarr(sys.argv[2], decode_cf=False).load()
 xr.testing.assert_identical(a, b)
 a = xr.open_zarr(sys.argv[1]).load(); b = xr.open_zarr(sys.argv[2]).load()
 xr.testing.assert_identical(a, b)
-print("identical", b.conc_chl.encoding["compressor"].cname)`,
+c = b.conc_chl.encoding["compressor"]
+print("identical", c.cname, c.shuffle)`,
       CUBE, join(dir, "raw.zarr"),
     );
-    expect(res).toBe("identical zstd");
+    expect(res).toBe("identical lz4 1");
     // and by our reader, with one request for the consolidated metadata
     const back = await openZarr(out, "raw.zarr");
     expect(back.encoding.consolidated).toBe(true);
@@ -84,9 +85,10 @@ print("identical", sorted(b.coords), b.time.encoding["units"], str(b.time.dtype)
     expect(res).toBe("identical ['lat', 'lat_bnds', 'lon', 'lon_bnds', 'time', 'time_bnds'] days since 1970-01-01 datetime64[ns]");
   });
 
-  it.skipIf(!hasPython)("zstd and uncompressed stores are readable by zarr-python", async () => {
+  it.skipIf(!hasPython)("blosc-zstd, zstd and uncompressed stores are readable by zarr-python", async () => {
     const ds = await openZarr(src, "zarr/cube-1-250-250.zarr");
     const small = new Dataset({ data_vars: { lat: ds.variable("lat"), lon_bnds: ds.variable("lon_bnds") }, attrs: { title: "x", nan: NaN } });
+    await writeDataset(small, out, "bzstd.zarr", { compressor: "blosc-zstd" });
     await writeDataset(small, out, "zstd.zarr", { compressor: "zstd" });
     await writeDataset(small, out, "raw-none.zarr", { compressor: null });
     const res = python(
@@ -98,9 +100,33 @@ for p in sys.argv[2:]:
     r.append(str(b["lat"].compressor))
     r.append(np.isnan(b.attrs["nan"]).item())
 print(json.dumps(r))`,
-      CUBE, join(dir, "zstd.zarr"), join(dir, "raw-none.zarr"),
+      CUBE, join(dir, "bzstd.zarr"), join(dir, "zstd.zarr"), join(dir, "raw-none.zarr"),
     );
-    expect(JSON.parse(res)).toEqual([true, "Zstd(level=5)", true, true, "None", true]);
+    expect(JSON.parse(res)).toEqual([
+      true, "Blosc(cname='zstd', clevel=5, shuffle=SHUFFLE, blocksize=0)", true,
+      true, "Zstd(level=5)", true, true, "None", true,
+    ]);
+  });
+
+  it.skipIf(!hasPython)("non-ASCII attributes ('°C', 'µmol') are written as \\u escapes and read back equal by xarray", async () => {
+    const v = memVar("t", [1.5, 2.5, NaN]).with({ attrs: { units: "°C", long_name: "température µmol/m³ 🌊" } });
+    const ds = new Dataset({ data_vars: { t: v }, attrs: { title: "Ångström — test", creator: "µ" } });
+    await writeDataset(ds, out, "utf8.zarr");
+    await writeDataset(ds, out, "utf8-v3.zarr", { version: 3 });
+    const { readFile } = await import("node:fs/promises");
+    const zmeta = await readFile(join(dir, "utf8.zarr/.zmetadata"));
+    expect(zmeta.every((b) => b < 0x80)).toBe(true);
+    expect((await readFile(join(dir, "utf8-v3.zarr/zarr.json"))).every((b) => b < 0x80)).toBe(true);
+    const res = python(
+      `import sys, json, xarray as xr
+b = xr.open_zarr(sys.argv[1]).load()
+print(json.dumps([b.t.attrs["units"], b.t.attrs["long_name"], b.attrs["title"], b.attrs["creator"], b.t.values[:2].tolist()]))`,
+      join(dir, "utf8.zarr"),
+    );
+    expect(JSON.parse(res)).toEqual(["°C", "température µmol/m³ 🌊", "Ångström — test", "µ", [1.5, 2.5]]);
+    const back = await openZarr(out, "utf8-v3.zarr");
+    expect(back.variable("t").attrs.units).toBe("°C");
+    expect(back.attrs.title).toBe("Ångström — test");
   });
 
   it.skipIf(!hasPython)("a GeoTIFF dataset (int64 band, scalar spatial_ref, uint8 band_data) is readable by xarray", async () => {
@@ -215,6 +241,62 @@ describe("zarr writer: keys, chunks and failure handling", () => {
     expect(left).not.toContain("aborted.zarr");
     expect(left).not.toContain("failed.zarr");
     expect(left.filter((n) => n.includes(".tmp-"))).toEqual([]);
+  });
+});
+
+describe("blosc-lz4 encoder (TypeScript)", () => {
+  // inputs of every kind of block: compressible floats with NaN runs, random bytes (raw streams / memcpyed
+  // frame), long runs, odd lengths (leftover block, trailing unshuffled bytes), tiny chunks
+  const f = new Float32Array(300_001);
+  for (let i = 0; i < f.length; i++) f[i] = i % 997 < 200 ? NaN : 280 + Math.sin(i / 300) * 5 + (i % 13) / 100;
+  let seed = 7;
+  const rnd = new Uint8Array(200_003).map(() => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) >>> 24));
+  const d = new Float64Array(70_001).map((_, i) => Math.floor(i / 1000));
+  const cases: Array<[string, Uint8Array, number]> = [
+    ["float32 field", new Uint8Array(f.buffer), 4],
+    ["random bytes", rnd, 1],
+    ["random as int16", rnd.subarray(0, 200_002), 2],
+    ["float64 steps", new Uint8Array(d.buffer), 8],
+    ["zeros", new Uint8Array(1 << 20), 4],
+    ["tiny", new Uint8Array([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21]), 4],
+    ["empty", new Uint8Array(0), 4],
+  ];
+
+  it("frames decode byte-identically with the TypeScript decoder and numcodecs' c-blosc (wasm)", async () => {
+    const { encodeBloscLz4 } = await import("../../src/formats/zarr/blosc-encode.js");
+    const { decodeBlosc } = await import("../../src/formats/zarr/blosc.js");
+    const Blosc = (await import("numcodecs/blosc")).default;
+    const ref = Blosc.fromConfig({ id: "blosc", cname: "lz4", clevel: 5, shuffle: 1, blocksize: 0 });
+    for (const [name, bytes, ts] of cases) {
+      const frame = encodeBloscLz4(bytes, ts);
+      expect(frame.length, name).toBeLessThanOrEqual(bytes.length + 16);
+      expect(Buffer.from(decodeBlosc(frame)!).equals(Buffer.from(bytes)), name).toBe(true);
+      if (bytes.length > 0) expect(Buffer.from(await ref.decode(frame)).equals(Buffer.from(bytes)), name).toBe(true);
+    }
+    // compressible data shrinks (to ~40 % here; c-blosc's own LZ4 gets about the same); random data does not grow
+    expect(encodeBloscLz4(cases[0]![1], 4).length).toBeLessThan(cases[0]![1].length / 2);
+    expect(encodeBloscLz4(rnd, 1).length).toBe(rnd.length + 16);
+  });
+
+  it.skipIf(!hasPython)("frames decode with Debian's numcodecs (native c-blosc)", async () => {
+    const { encodeBloscLz4 } = await import("../../src/formats/zarr/blosc-encode.js");
+    const { writeFile } = await import("node:fs/promises");
+    const paths: string[] = [];
+    // (not the empty input: numcodecs refuses to decompress even c-blosc's own empty frames; Zarr chunks are never empty)
+    const some = cases.filter(([, bytes]) => bytes.length > 0);
+    for (const [i, [, bytes, ts]] of some.entries()) {
+      const p = join(dir, `frame-${i}`);
+      await writeFile(p, encodeBloscLz4(bytes, ts));
+      await writeFile(`${p}.raw`, bytes);
+      paths.push(p);
+    }
+    const res = python(
+      `import sys, json
+from numcodecs import blosc
+print(json.dumps([bytes(blosc.decompress(open(p, "rb").read())) == open(p + ".raw", "rb").read() for p in sys.argv[1:]]))`,
+      ...paths,
+    );
+    expect(JSON.parse(res)).toEqual(some.map(() => true));
   });
 });
 

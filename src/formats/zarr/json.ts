@@ -37,8 +37,10 @@ export function parseZarrJson(bytes: Uint8Array | string, key: string): Record<s
 }
 
 /**
- * Serialises a metadata document the way zarr-python does: indented, keys as given, and
- * non-finite numbers as bare `NaN` / `Infinity` / `-Infinity` tokens (not `null`).
+ * Serialises a metadata document the way zarr-python does: indented, keys as given,
+ * non-finite numbers as bare `NaN` / `Infinity` / `-Infinity` tokens (not `null`), and every
+ * non-ASCII character escaped as `\uXXXX` (UTF-16 units, like Python's `json.dumps(ensure_ascii=True)`;
+ * zarr-python 2.13 refuses non-ASCII metadata bytes).
  */
 export function stringifyZarrJson(value: unknown): string {
   const text = JSON.stringify(
@@ -46,5 +48,7 @@ export function stringifyZarrJson(value: unknown): string {
     (_k, v: unknown) => (typeof v === "number" && !Number.isFinite(v) ? SENTINEL + String(v) : v),
     4,
   );
-  return text.replace(/"\\u0000eocube:(NaN|-?Infinity)"/g, "$1");
+  return text
+    .replace(/"\\u0000eocube:(NaN|-?Infinity)"/g, "$1")
+    .replace(/[\u0080-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
 }

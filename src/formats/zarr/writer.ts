@@ -42,7 +42,7 @@ export interface ZarrStoreSpec {
 export interface ZarrWriteOptions extends ReadOptions {
   /** Zarr format version (default 2). */
   version?: 2 | 3;
-  /** Chunk compressor (default "blosc": blosc with zstd inside, byte shuffle, level 5); null = uncompressed. */
+  /** Chunk compressor (default "blosc": blosc with LZ4 inside, byte shuffle, level 5); null = uncompressed. */
   compressor?: ZarrCompressorName | null;
   /** Replace an existing store at the path (default false → ALREADY_EXISTS). */
   replace?: boolean;
@@ -139,7 +139,7 @@ export async function encodeChunk(spec: ZarrArraySpec, data: NdArray, options: Z
     copyInto(src, data.shape, out, cs, conv);
   }
   const bytes = toLittleEndianBytes(out);
-  return compress(options.compressor === undefined ? "blosc" : options.compressor, bytes);
+  return compress(options.compressor === undefined ? "blosc" : options.compressor, bytes, itemSize(spec.dtype));
 }
 
 /** Copies a C-order block of `shape` into the top-left corner of a C-order block of `outShape`. */

@@ -1,0 +1,276 @@
+// Blosc 1 frame encoding in TypeScript: byte shuffle + LZ4 block compression per block (split into one
+// stream per byte of the type, as c-blosc does by default), or a plain copy when the data does not compress.
+// The frames decode with c-blosc ≥ 1.11 (numcodecs, zarr-python) and with ./blosc.ts.
+// Format: https://github.com/Blosc/c-blosc/blob/main/README_HEADER.rst (16-byte header, block starts, splits);
+// LZ4 blocks: https://github.com/lz4/lz4/blob/dev/doc/lz4_Block_format.md
+
+const HEADER = 16;
+/** Header version bytes written by c-blosc 1.x: format 2, LZ4 format 1. */
+const VERSION_FORMAT = 2;
+const LZ4_VERSION_FORMAT = 1;
+const DOSHUFFLE = 0x01;
+const MEMCPYED = 0x02;
+/** Compressor code 1 (LZ4) in flag bits 5..7. */
+const LZ4_FLAGS = 1 << 5;
+/** c-blosc's limits for splitting a block into one stream per byte of the type (forward-compatible split). */
+const MAX_SPLITS = 16;
+const MIN_BUFFERSIZE = 128;
+/** LZ4 block rules: a match needs 4 bytes, the last 5 bytes are literals, no match starts in the last 12. */
+const MINMATCH = 4;
+const LASTLITERALS = 5;
+const MFLIMIT = 12;
+const MAX_OFFSET = 65535;
+const HASH_LOG = 13;
+/** Search acceleration as in LZ4 (skip ahead faster through data without matches). */
+const SKIP_TRIGGER = 6;
+
+const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+
+/**
+ * Block size as c-blosc 1.x chooses it for LZ4 at `clevel` (L1-sized blocks scaled by level, times the
+ * type size when split, within 64 KiB…1 MiB), a multiple of the type size, at most `nbytes`.
+ */
+function blockSize(nbytes: number, typesize: number, clevel: number): number {
+  if (nbytes < typesize) return 1;
+  let bs = nbytes;
+  if (nbytes >= 32 * 1024) {
+    bs = 32 * 1024;
+    if (clevel <= 3) bs /= 2;
+    else if (clevel <= 5) bs *= 1;
+    else if (clevel <= 6) bs *= 2;
+    else if (clevel < 9) bs *= 4;
+    else bs *= 8;
+  }
+  if (typesize <= MAX_SPLITS && bs / typesize >= MIN_BUFFERSIZE) {
+    bs = Math.min(bs, 1 << 18) * typesize;
+    bs = Math.max(1 << 16, Math.min(bs, 1 << 20));
+  }
+  bs = Math.min(bs, nbytes);
+  if (bs > typesize) bs = Math.floor(bs / typesize) * typesize;
+  return bs;
+}
+
+/** Reusable scratch space (one per thread: module state). */
+let hashTable = new Int32Array(1 << HASH_LOG);
+let shuffled = new Uint8Array(0);
+
+/**
+ * Encodes bytes as a blosc 1 frame with LZ4 inside (what numcodecs' `Blosc(cname="lz4", shuffle=SHUFFLE)`
+ * writes): byte shuffle of `typesize`-byte elements per block, one LZ4 stream per byte plane, incompressible
+ * streams stored raw, and a "memcpyed" frame when the whole would not shrink.
+ * Spec: https://github.com/Blosc/c-blosc/blob/main/README_HEADER.rst
+ * @param data the uncompressed bytes (< 2 GiB)
+ * @param typesize bytes per element (1…255); shuffling is skipped for 1
+ * @param clevel 1…9 (only the block size depends on it); 0 stores a memcpyed frame
+ * @returns the frame (header + block starts + streams)
+ */
+export function encodeBloscLz4(data: Uint8Array, typesize: number, clevel = 5): Uint8Array {
+  const nbytes = data.length;
+  const ts = Math.max(1, Math.min(255, Math.floor(typesize)));
+  if (nbytes > 0x7fffffff - HEADER) throw new RangeError("blosc: chunk larger than 2 GiB");
+  if (clevel <= 0 || nbytes < MFLIMIT + 1) return memcpyed(data, ts);
+  const blocksize = blockSize(nbytes, ts, clevel);
+  const nblocks = Math.ceil(nbytes / blocksize);
+  const limit = nbytes + HEADER; // above this, store the data as a plain copy
+  const out = new Uint8Array(limit);
+  let op = HEADER + nblocks * 4;
+  if (op >= limit) return memcpyed(data, ts);
+  const shuffle = ts > 1;
+  if (shuffle && shuffled.length < blocksize) shuffled = new Uint8Array(blocksize);
+  for (let b = 0; b < nblocks; b++) {
+    const start = b * blocksize;
+    const bsize = Math.min(blocksize, nbytes - start);
+    const leftover = bsize < blocksize;
+    const nsplits = !leftover && ts <= MAX_SPLITS && Math.floor(bsize / ts) >= MIN_BUFFERSIZE ? ts : 1;
+    const neblock = Math.floor(bsize / nsplits);
+    let block = data.subarray(start, start + bsize);
+    if (shuffle) {
+      shuffleBlock(block, ts, shuffled);
+      block = shuffled.subarray(0, bsize);
+    }
+    writeLe32(out, HEADER + b * 4, op);
+    for (let j = 0; j < nsplits; j++) {
+      if (op + 4 > limit) return memcpyed(data, ts);
+      const part = block.subarray(j * neblock, (j + 1) * neblock);
+      // the stream must be shorter than the split, else it is stored raw (csize === neblock)
+      const room = Math.min(limit - op - 4, neblock - 1);
+      const csize = room > 0 ? lz4Compress(part, out, op + 4, op + 4 + room) : 0;
+      if (csize > 0) {
+        writeLe32(out, op, csize);
+        op += 4 + csize;
+      } else {
+        if (op + 4 + neblock > limit) return memcpyed(data, ts);
+        writeLe32(out, op, neblock);
+        out.set(part, op + 4);
+        op += 4 + neblock;
+      }
+    }
+  }
+  out[0] = VERSION_FORMAT;
+  out[1] = LZ4_VERSION_FORMAT;
+  out[2] = LZ4_FLAGS | (shuffle ? DOSHUFFLE : 0);
+  out[3] = ts;
+  writeLe32(out, 4, nbytes);
+  writeLe32(out, 8, blocksize);
+  writeLe32(out, 12, op);
+  return out.slice(0, op);
+}
+
+/** A frame that stores the bytes as they are (flag MEMCPYED; c-blosc copies them back). */
+function memcpyed(data: Uint8Array, typesize: number): Uint8Array {
+  const out = new Uint8Array(HEADER + data.length);
+  out[0] = VERSION_FORMAT;
+  out[1] = LZ4_VERSION_FORMAT;
+  out[2] = LZ4_FLAGS | MEMCPYED;
+  out[3] = typesize;
+  writeLe32(out, 4, data.length);
+  writeLe32(out, 8, Math.max(1, data.length));
+  writeLe32(out, 12, HEADER + data.length);
+  out.set(data, HEADER);
+  return out;
+}
+
+function writeLe32(b: Uint8Array, o: number, v: number): void {
+  b[o] = v & 0xff;
+  b[o + 1] = (v >>> 8) & 0xff;
+  b[o + 2] = (v >>> 16) & 0xff;
+  b[o + 3] = (v >>> 24) & 0xff;
+}
+
+/**
+ * blosc's byte shuffle of one block: byte j of every element goes to stream j (each `bsize / typesize`
+ * bytes long); the trailing `bsize % typesize` bytes are copied as they are.
+ */
+function shuffleBlock(src: Uint8Array, typesize: number, dest: Uint8Array): void {
+  const bsize = src.length;
+  const n = Math.floor(bsize / typesize);
+  if (LITTLE_ENDIAN && typesize === 4 && src.byteOffset % 4 === 0) {
+    const w = new Uint32Array(src.buffer, src.byteOffset, n);
+    const n2 = 2 * n, n3 = 3 * n;
+    for (let i = 0; i < n; i++) {
+      const v = w[i]!;
+      dest[i] = v;
+      dest[n + i] = v >>> 8;
+      dest[n2 + i] = v >>> 16;
+      dest[n3 + i] = v >>> 24;
+    }
+  } else if (LITTLE_ENDIAN && typesize === 8 && src.byteOffset % 4 === 0) {
+    const w = new Uint32Array(src.buffer, src.byteOffset, 2 * n);
+    const n2 = 2 * n, n3 = 3 * n, n4 = 4 * n, n5 = 5 * n, n6 = 6 * n, n7 = 7 * n;
+    for (let i = 0, k = 0; i < n; i++, k += 2) {
+      const lo = w[k]!;
+      const hi = w[k + 1]!;
+      dest[i] = lo;
+      dest[n + i] = lo >>> 8;
+      dest[n2 + i] = lo >>> 16;
+      dest[n3 + i] = lo >>> 24;
+      dest[n4 + i] = hi;
+      dest[n5 + i] = hi >>> 8;
+      dest[n6 + i] = hi >>> 16;
+      dest[n7 + i] = hi >>> 24;
+    }
+  } else {
+    for (let j = 0; j < typesize; j++) {
+      const s = j * n;
+      for (let i = 0; i < n; i++) dest[s + i] = src[i * typesize + j]!;
+    }
+  }
+  const done = n * typesize;
+  if (done < bsize) dest.set(src.subarray(done, bsize), done);
+}
+
+/**
+ * Compresses `src` as one LZ4 block (greedy single-probe hash search with LZ4's acceleration) into
+ * `dst[from..to)`.
+ * @returns the compressed length, or 0 when it does not fit in `to - from` bytes.
+ */
+export function lz4Compress(src: Uint8Array, dst: Uint8Array, from: number, to: number): number {
+  const len = src.length;
+  let op = from;
+  let anchor = 0;
+  if (len >= MFLIMIT + 1) {
+    const table = hashTable;
+    // positions in the table from earlier blocks are verified by comparing bytes, so no reset is needed
+    const mflimit = len - MFLIMIT;
+    const matchlimit = len - LASTLITERALS;
+    let ip = 1;
+    const shift = 32 - HASH_LOG;
+    for (;;) {
+      // find a match
+      let ref = -1;
+      let step = 1;
+      let attempts = 1 << SKIP_TRIGGER;
+      let seq = 0;
+      for (;;) {
+        if (ip > mflimit) break;
+        seq = src[ip]! | (src[ip + 1]! << 8) | (src[ip + 2]! << 16) | (src[ip + 3]! << 24);
+        const h = Math.imul(seq, 2654435761) >>> shift;
+        const cand = table[h]!;
+        table[h] = ip;
+        if (cand >= 0 && cand < ip && ip - cand <= MAX_OFFSET &&
+          (src[cand]! | (src[cand + 1]! << 8) | (src[cand + 2]! << 16) | (src[cand + 3]! << 24)) === seq) {
+          ref = cand;
+          break;
+        }
+        ip += step;
+        step = attempts++ >> SKIP_TRIGGER;
+      }
+      if (ref < 0) break;
+      // extend backwards over literals
+      while (ip > anchor && ref > 0 && src[ip - 1] === src[ref - 1]) { ip--; ref--; }
+      // extend forwards
+      let mlen = MINMATCH;
+      while (ip + mlen < matchlimit && src[ip + mlen] === src[ref + mlen]) mlen++;
+      // emit: token, literal length, literals, offset, match length
+      const lit = ip - anchor;
+      if (op + 1 + lit + ((lit / 255) | 0) + 1 + 2 + (((mlen - MINMATCH) / 255) | 0) + 1 + LASTLITERALS > to) return 0;
+      const tokenPos = op++;
+      let token: number;
+      if (lit >= 15) {
+        token = 15 << 4;
+        let r = lit - 15;
+        for (; r >= 255; r -= 255) dst[op++] = 255;
+        dst[op++] = r;
+      } else token = lit << 4;
+      if (lit < 32) for (let k = 0; k < lit; k++) dst[op + k] = src[anchor + k]!;
+      else dst.set(src.subarray(anchor, ip), op);
+      op += lit;
+      const off = ip - ref;
+      dst[op++] = off & 0xff;
+      dst[op++] = off >>> 8;
+      const ml = mlen - MINMATCH;
+      if (ml >= 15) {
+        token |= 15;
+        let r = ml - 15;
+        for (; r >= 255; r -= 255) dst[op++] = 255;
+        dst[op++] = r;
+      } else token |= ml;
+      dst[tokenPos] = token;
+      ip += mlen;
+      anchor = ip;
+      if (ip > mflimit) break;
+      // index a position inside the match, so the next search finds nearby repeats
+      const p = ip - 2;
+      const s2 = src[p]! | (src[p + 1]! << 8) | (src[p + 2]! << 16) | (src[p + 3]! << 24);
+      table[Math.imul(s2, 2654435761) >>> shift] = p;
+    }
+  }
+  // last literals
+  const lit = len - anchor;
+  if (op + 1 + lit + ((lit / 255) | 0) + 1 > to) return 0;
+  if (lit >= 15) {
+    dst[op++] = 15 << 4;
+    let r = lit - 15;
+    for (; r >= 255; r -= 255) dst[op++] = 255;
+    dst[op++] = r;
+  } else dst[op++] = lit << 4;
+  dst.set(src.subarray(anchor, len), op);
+  op += lit;
+  return op - from;
+}
+
+/** Replaces the scratch buffers (tests: reset module state). */
+export function resetBloscScratch(): void {
+  hashTable = new Int32Array(1 << HASH_LOG);
+  shuffled = new Uint8Array(0);
+}
