@@ -11,6 +11,7 @@ import { openDataset } from "../stores/open.js";
 import { LruCache } from "./cache.js";
 import { chunkCacheBytes, tileCacheBytes, validateServerConfig, type ServerConfig } from "./config.js";
 import { DatasetsContext, type ServerDeps } from "./datasets.js";
+import { describeDataset } from "./describe.js";
 import { installErrorHandlers } from "./errors.js";
 import { datasetsRoutes } from "./routes/datasets.js";
 import { metaRoutes, prepareViewerFiles } from "./routes/meta.js";
@@ -43,9 +44,10 @@ export interface BuildAppOptions {
   requestTimeout?: number;
   /**
    * Warm-up [default true]: once the app is ready (listen/inject), open every listed dataset in the
-   * background, in parallel (metadata and coordinates only), and prepare /colorbars, so first requests
-   * do not pay for opening and codec start-up; the viewer's files and /colorbars are read and gzipped. Requests never wait for it; failures are logged and the
-   * dataset is opened again on its first request.
+   * background, in parallel (metadata and the coordinates /datasets reports, no data values), and read
+   * and gzip /colorbars and the viewer's files, so first requests do not pay for opening, codec start-up
+   * or compression. Requests never wait for it; failures are logged and the dataset is opened again on
+   * its first request.
    */
   warmUp?: boolean;
 }
@@ -134,6 +136,8 @@ export async function buildApp(config: ServerConfig, deps: Partial<ServerDeps> =
         for (const r of results) {
           if (!r.ok) app.log.warn({ dataset: r.id, err: r.error }, "warm-up: dataset not opened (it is retried on its first request)");
         }
+        // the coordinate labels /datasets/{id} reports (cached by the context)
+        await Promise.all(results.filter((r) => r.ok).map(async (r) => describeDataset(ctx, await ctx.open(r.id), true).catch(() => undefined)));
         await new Promise((r) => setImmediate(r));
         if (!state.closing) await colorBarsBody();
         if (!state.closing) await prepareViewerFiles();
