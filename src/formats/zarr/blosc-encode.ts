@@ -53,6 +53,7 @@ function blockSize(nbytes: number, typesize: number, clevel: number): number {
 /** Reusable scratch space (one per thread: module state). */
 let hashTable = new Int32Array(1 << HASH_LOG);
 let shuffled = new Uint8Array(0);
+let frameScratch = new Uint8Array(0);
 
 /**
  * Encodes bytes as a blosc 1 frame with LZ4 inside (what numcodecs' `Blosc(cname="lz4", shuffle=SHUFFLE)`
@@ -72,7 +73,8 @@ export function encodeBloscLz4(data: Uint8Array, typesize: number, clevel = 5): 
   const blocksize = blockSize(nbytes, ts, clevel);
   const nblocks = Math.ceil(nbytes / blocksize);
   const limit = nbytes + HEADER; // above this, store the data as a plain copy
-  const out = new Uint8Array(limit);
+  if (frameScratch.length < limit) frameScratch = new Uint8Array(limit);
+  const out = frameScratch;
   let op = HEADER + nblocks * 4;
   if (op >= limit) return memcpyed(data, ts);
   const shuffle = ts > 1;
@@ -190,6 +192,7 @@ export function lz4Compress(src: Uint8Array, dst: Uint8Array, from: number, to: 
   let anchor = 0;
   if (len >= MFLIMIT + 1) {
     const table = hashTable;
+    const dv = new DataView(src.buffer, src.byteOffset, src.byteLength);
     // positions in the table from earlier blocks are verified by comparing bytes, so no reset is needed
     const mflimit = len - MFLIMIT;
     const matchlimit = len - LASTLITERALS;
@@ -203,12 +206,11 @@ export function lz4Compress(src: Uint8Array, dst: Uint8Array, from: number, to: 
       let seq = 0;
       for (;;) {
         if (ip > mflimit) break;
-        seq = src[ip]! | (src[ip + 1]! << 8) | (src[ip + 2]! << 16) | (src[ip + 3]! << 24);
+        seq = dv.getInt32(ip, true);
         const h = Math.imul(seq, 2654435761) >>> shift;
         const cand = table[h]!;
         table[h] = ip;
-        if (cand >= 0 && cand < ip && ip - cand <= MAX_OFFSET &&
-          (src[cand]! | (src[cand + 1]! << 8) | (src[cand + 2]! << 16) | (src[cand + 3]! << 24)) === seq) {
+        if (cand < ip && ip - cand <= MAX_OFFSET && dv.getInt32(cand, true) === seq) {
           ref = cand;
           break;
         }
@@ -220,6 +222,7 @@ export function lz4Compress(src: Uint8Array, dst: Uint8Array, from: number, to: 
       while (ip > anchor && ref > 0 && src[ip - 1] === src[ref - 1]) { ip--; ref--; }
       // extend forwards
       let mlen = MINMATCH;
+      while (ip + mlen + 4 <= matchlimit && dv.getInt32(ip + mlen, true) === dv.getInt32(ref + mlen, true)) mlen += 4;
       while (ip + mlen < matchlimit && src[ip + mlen] === src[ref + mlen]) mlen++;
       // emit: token, literal length, literals, offset, match length
       const lit = ip - anchor;
@@ -251,8 +254,7 @@ export function lz4Compress(src: Uint8Array, dst: Uint8Array, from: number, to: 
       if (ip > mflimit) break;
       // index a position inside the match, so the next search finds nearby repeats
       const p = ip - 2;
-      const s2 = src[p]! | (src[p + 1]! << 8) | (src[p + 2]! << 16) | (src[p + 3]! << 24);
-      table[Math.imul(s2, 2654435761) >>> shift] = p;
+      table[Math.imul(dv.getInt32(p, true), 2654435761) >>> shift] = p;
     }
   }
   // last literals
@@ -273,4 +275,5 @@ export function lz4Compress(src: Uint8Array, dst: Uint8Array, from: number, to: 
 export function resetBloscScratch(): void {
   hashTable = new Int32Array(1 << HASH_LOG);
   shuffled = new Uint8Array(0);
+  frameScratch = new Uint8Array(0);
 }
