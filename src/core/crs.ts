@@ -1,6 +1,24 @@
 // CRS helpers: EPSG codes from WKT, CF grid-mapping parameters → PROJ strings, proj4js definitions.
 // Spec: CF conventions Appendix F "Grid Mappings", https://cfconventions.org/cf-conventions/cf-conventions.html#appendix-grid-mappings
-import proj4 from "proj4";
+import { createRequire } from "node:module";
+import type proj4Type from "proj4";
+
+const requireCjs = createRequire(import.meta.url);
+let proj4Lib: typeof proj4Type | undefined;
+/**
+ * proj4js, loaded on first use (it costs ≈70 ms of start-up): the same function and definitions registry
+ * that `import proj4 from "proj4"` gives, so EPSG codes registered here are known there too.
+ */
+export function loadProj4(): typeof proj4Type {
+  return proj4();
+}
+
+function proj4(): typeof proj4Type {
+  proj4Lib ??= requireCjs("proj4") as typeof proj4Type;
+  return proj4Lib;
+}
+/** EPSG codes proj4js defines itself (so registering them is a no-op and needs no loading). */
+const PROJ4_BUILTIN_EPSG = new Set([4326, 4269, 3857]);
 import type { Attrs } from "./variable.js";
 
 /** The PROJ string of WGS 84 longitude/latitude (EPSG:4326). */
@@ -157,7 +175,8 @@ export function cfGridMappingToProj4(attrs: Attrs): string | undefined {
  */
 export function projNameOf(def: string): string | undefined {
   try {
-    const p = proj4.Proj(def) as unknown as { projName?: string };
+    if (def === WGS84_PROJ4 || def === "EPSG:4326") return "longlat"; // what proj4js answers, without loading it
+    const p = proj4().Proj(def) as unknown as { projName?: string };
     return p.projName ?? undefined;
   } catch {
     return undefined;
@@ -168,7 +187,8 @@ export function projNameOf(def: string): string | undefined {
 export function registerEpsg(code: number, def: string): void {
   const name = `EPSG:${code}`;
   try {
-    if (proj4.defs(name) === undefined) proj4.defs(name, def);
+    if (PROJ4_BUILTIN_EPSG.has(code)) return;
+    if (proj4().defs(name) === undefined) proj4().defs(name, def);
   } catch {
     // an unparseable definition is simply not registered
   }

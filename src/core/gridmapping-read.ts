@@ -2,8 +2,7 @@
 // its coordinates and CF/GDAL grid-mapping metadata; bboxToWgs84 reprojects the grid's edges to lon/lat.
 // Specs: CF §5.6 "Horizontal Coordinate Reference Systems, Grid Mappings"; GDAL geotransform
 // https://gdal.org/tutorials/geotransforms_tut.html
-import proj4 from "proj4";
-import { cfGridMappingToProj4, epsgFromWkt, epsgToProj4, looksLikeWkt, projNameOf, registerEpsg, WGS84_PROJ4 } from "./crs.js";
+import { cfGridMappingToProj4, epsgFromWkt, epsgToProj4, loadProj4, looksLikeWkt, projNameOf, registerEpsg, WGS84_PROJ4 } from "./crs.js";
 import type { Dataset } from "./dataset.js";
 import { EocubeError, throwIfAborted } from "./errors.js";
 import type { BBox, GeoTransform, GridMapping } from "./gridmapping.js";
@@ -247,7 +246,7 @@ export function bboxToWgs84(gm: GridMapping, options: BboxToWgs84Options = {}): 
     return [west, Math.max(-90, s), east, Math.min(90, n)].map(clean) as BBox;
   }
   const k = Math.max(2, Math.round(options.densify ?? 21));
-  const conv = proj4(gm.proj4, WGS84_PROJ4);
+  const conv = loadProj4()(gm.proj4, WGS84_PROJ4);
   const [x0, dx, rx, y0, ry, dy] = gm.transform;
   let west = Infinity, south = Infinity, east = -Infinity, north = -Infinity;
   let points = 0;

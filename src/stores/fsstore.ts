@@ -4,7 +4,6 @@ import { EocubeError, isEocubeError, throwIfAborted } from "../core/errors.js";
 import type { ReadOptions } from "../core/variable.js";
 import { displayPath, openFormatDataset } from "../formats/open.js";
 import { formatFromPath } from "../formats/registry.js";
-import { writeDataset } from "../formats/zarr/writer.js";
 import type { FileSystem } from "../fs/types.js";
 import { describeDatasetObject, gridMappingOf } from "./descriptor.js";
 import { validateParams } from "./params.js";
@@ -209,7 +208,7 @@ export class FsDataStore implements MutableDataStore {
     }
     // The writer writes into a hidden temporary store, consolidated metadata last, then moves it into
     // place (replacing the old one only then), so a failure never leaves a half-written dataset under `id`.
-    await writeDataset(data, this.fs, id, { replace: options.replace, signal: options.signal });
+    await (await import("../formats/zarr/writer.js")).writeDataset(data, this.fs, id, { replace: options.replace, signal: options.signal });
     return id;
   }
 

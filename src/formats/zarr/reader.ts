@@ -1,5 +1,5 @@
 // Zarr v2/v3 reader: metadata into a raw Dataset at open, values through zarrita chunk by chunk.
-import * as zarr from "zarrita";
+import type * as zarr from "zarrita";
 import { Dataset } from "../../core/dataset.js";
 import { EocubeError, isEocubeError, throwIfAborted } from "../../core/errors.js";
 import { allocate, sizeOf, type DType, type NdArray } from "../../core/ndarray.js";
@@ -100,6 +100,7 @@ function arrayVariable(store: MetadataOverlayStore, group: ZarrGroupMeta, a: Zar
         throw new EocubeError("UNSUPPORTED", `array ${arrayKey} has data type ${JSON.stringify(a.meta.dtype ?? a.meta.data_type)}, which eocube cannot read`, { path: arrayKey });
       }
       try {
+        const zarr = await import("zarrita"); // loaded on first use: most v2 arrays are read without it
         const loc = zarr.root(checked).resolve(a.name);
         return version === 2 ? await zarr.open.v2(loc, { kind: "array" }) : await zarr.open.v3(loc, { kind: "array" });
       } catch (err) {
