@@ -175,8 +175,8 @@ export async function readGridMapping(ds: Dataset, options?: ReadOptions): Promi
   const width = dims[xa.dim]!;
   const height = dims[ya.dim]!;
   let transform: GeoTransform;
-  const xs = xa.v ? await values1d(xa.v, options) : undefined;
-  const ys = ya.v ? await values1d(ya.v, options) : undefined;
+  // both axes at once: over HTTP(S) their chunks are then one round trip apart, not two
+  const [xs, ys] = await Promise.all([xa.v ? values1d(xa.v, options) : undefined, ya.v ? values1d(ya.v, options) : undefined]);
   // a one-pixel axis takes its size from its CF cell bounds (`bounds` attribute) when it has them
   const dx = xs ? regularStep(xs) ?? (await boundsStep(ds, xa.v!, xs, options)) : undefined;
   const dy = ys ? regularStep(ys) ?? (await boundsStep(ds, ya.v!, ys, options)) : undefined;

@@ -43,8 +43,9 @@ export async function timeRangeOf(ds: Dataset, options?: ReadOptions): Promise<[
   const v = ds.coords[name]!;
   const n = v.shape[0]!;
   if (n === 0) return undefined;
-  const first = numberAt((await v.read([0], options)).data, 0);
-  const last = n === 1 ? first : numberAt((await v.read([n - 1], options)).data, 0);
+  const [firstArr, lastArr] = await Promise.all([v.read([0], options), n === 1 ? undefined : v.read([n - 1], options)]);
+  const first = numberAt(firstArr.data, 0);
+  const last = lastArr ? numberAt(lastArr.data, 0) : first;
   let lo = Math.min(first, last);
   let hi = Math.max(first, last);
   if (Number.isNaN(first) || Number.isNaN(last)) {
@@ -67,7 +68,8 @@ export async function timeRangeOf(ds: Dataset, options?: ReadOptions): Promise<[
  * @throws the I/O errors of reading coordinates.
  */
 export async function describeDatasetObject(ds: Dataset, dataId: string, options?: ReadOptions): Promise<DatasetDescriptor> {
-  const gm = await gridMappingOf(ds, options);
+  // grid and time coordinates are read at the same time (their chunk requests overlap over HTTP(S))
+  const [gm, tr] = await Promise.all([gridMappingOf(ds, options), timeRangeOf(ds, options)]);
   const desc: DatasetDescriptor = { data_id: dataId, data_type: "dataset", dims: { ...ds.dims }, coords: {}, data_vars: {}, attrs: { ...ds.attrs } };
   if (gm) {
     desc.crs = gm.crs;
@@ -83,7 +85,6 @@ export async function describeDatasetObject(ds: Dataset, dataId: string, options
     }
     desc.spatial_res = gm.resolution[0];
   }
-  const tr = await timeRangeOf(ds, options);
   if (tr) desc.time_range = tr;
   for (const [k, v] of Object.entries(ds.coords)) desc.coords[k] = describeVariable(v);
   for (const [k, v] of Object.entries(ds.data_vars)) desc.data_vars[k] = describeVariable(v);
@@ -110,9 +111,10 @@ export interface CoordSummary {
 /** Summaries of the 1-D coordinates with at most `maxSize` values (reads them). */
 export async function summarizeCoords(ds: Dataset, options?: ReadOptions & { maxSize?: number }): Promise<Record<string, CoordSummary>> {
   const out: Record<string, CoordSummary> = {};
-  for (const [k, v] of Object.entries(ds.coords)) {
-    if (v.dims.length !== 1 || v.size === 0 || v.size > (options?.maxSize ?? 1_000_000)) continue;
-    const arr = await v.read([], options);
+  const wanted = Object.entries(ds.coords).filter(([, v]) => v.dims.length === 1 && v.size > 0 && v.size <= (options?.maxSize ?? 1_000_000));
+  const values = await Promise.all(wanted.map(([, v]) => v.read([], options))); // all coordinates at once
+  for (const [i, [k, v]] of wanted.entries()) {
+    const arr = values[i]!;
     const at = (i: number): number | string => {
       if (v.dtype === "datetime64[ns]") {
         const t = numberAt(arr.data, i);
