@@ -1,8 +1,19 @@
 // Child script of test/formats/netcdf4-gc.test.ts (run with `node --expose-gc --import tsx`): opens NetCDF4
-// files through openDataset (CF-decoded, so the reader's raw Dataset becomes garbage at once), forces garbage
-// collection between open and read, reads every variable and prints one JSON line of results.
+// files through openDataset and through the reader + decodeCF directly (as gen does; the reader's raw Dataset
+// becomes garbage at once), forces garbage collection between open and read, reads every variable and prints
+// one JSON line of results.
+import { basename, dirname } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
+import { decodeCF } from "../../../src/core/cf.js";
+import type { Dataset } from "../../../src/core/dataset.js";
+import { openNetcdf4 } from "../../../src/formats/netcdf4.js";
+import { FileFileSystem } from "../../../src/fs/file.js";
 import { openDataset } from "../../../src/stores/open.js";
+
+/** Opens a file with the reader and returns only the CF-decoded Dataset (the raw one is dropped). */
+async function openDecoded(file: string): Promise<Dataset> {
+  return decodeCF(await openNetcdf4(new FileFileSystem(dirname(file), { readOnly: true }), basename(file)));
+}
 
 const gc = (globalThis as { gc?: () => void }).gc;
 if (!gc) throw new Error("run with node --expose-gc");
@@ -12,7 +23,7 @@ const errors: string[] = [];
 let reads = 0;
 for (let r = 0; r < rounds; r++) {
   const opened = [];
-  for (const f of files) opened.push(await openDataset(f));
+  for (const f of files) opened.push(r % 2 === 0 ? await openDecoded(f) : await openDataset(f));
   for (let i = 0; i < 3; i++) {
     gc();
     await sleep(10); // lets FinalizationRegistry callbacks run
