@@ -267,25 +267,34 @@ export class DatasetsContext {
    * Opens every listed (not hidden) dataset in parallel — metadata and coordinates only, no data values —
    * so that first requests find them ready (and the codecs initialised). Never rejects: each dataset's
    * outcome is reported, failures keep the dataset lazily openable on its first request.
+   * @param concurrency datasets opened at the same time [default 8].
    */
-  async warmUp(options?: ReadOptions): Promise<Array<{ id: string; ok: boolean; ms: number; error?: unknown }>> {
+  async warmUp(options?: ReadOptions, concurrency = 8): Promise<Array<{ id: string; ok: boolean; ms: number; error?: unknown }>> {
     let entries: DatasetEntry[];
     try {
       entries = await this.entries(options);
     } catch (error) {
       return [{ id: "(entries)", ok: false, ms: 0, error }];
     }
-    return Promise.all(
-      entries.filter((e) => !e.hidden).map(async (e) => {
+    const todo = entries.filter((e) => !e.hidden);
+    const results: Array<{ id: string; ok: boolean; ms: number; error?: unknown }> = new Array(todo.length);
+    let next = 0;
+    // at most `concurrency` opens at a time (stores may list many data ids)
+    const worker = async () => {
+      while (next < todo.length && !this.#closed) {
+        const k = next++;
+        const e = todo[k]!;
         const t0 = performance.now();
         try {
           await this.open(e.id, options);
-          return { id: e.id, ok: true, ms: performance.now() - t0 };
+          results[k] = { id: e.id, ok: true, ms: performance.now() - t0 };
         } catch (error) {
-          return { id: e.id, ok: false, ms: performance.now() - t0, error };
+          results[k] = { id: e.id, ok: false, ms: performance.now() - t0, error };
         }
-      }),
-    );
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(concurrency, todo.length) }, worker));
+    return results.filter((r) => r !== undefined);
   }
 
   /** Closes every opened dataset; later opens fail with CANCELLED. */
