@@ -3,6 +3,8 @@
 // plus the HTTP requests eocube's describe makes on the https store (real HTTP server on 127.0.0.1).
 // Goal (issue 2): describe ≥ 3× faster than xarray; 1 metadata request for a consolidated Zarr.
 import { spawnSync } from "node:child_process";
+import { createServer, request as httpRequest } from "node:http";
+import type { AddressInfo } from "node:net";
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { describeDataset } from "../src/stores/open.js";
@@ -29,6 +31,29 @@ function timeProcess(cmd: string, args: string[]): number {
   return performance.now() - t0;
 }
 
+/** Latency the delaying proxy adds to every request (to count request round trips). */
+const LATENCY_MS = 40;
+
+/** An HTTP proxy to `target` that holds every request `delayMs` before forwarding it (a slow network). */
+async function startDelayProxy(target: string, delayMs: number): Promise<{ url: string; close(): Promise<void> }> {
+  const t = new URL(target);
+  const srv = createServer((req, res) => {
+    setTimeout(() => {
+      const up = httpRequest({ host: t.hostname, port: t.port, path: req.url, method: req.method, headers: req.headers }, (r) => {
+        res.writeHead(r.statusCode ?? 502, r.headers);
+        r.pipe(res);
+      });
+      up.on("error", () => { res.writeHead(502); res.end(); });
+      req.pipe(up);
+    }, delayMs);
+  });
+  await new Promise<void>((r) => srv.listen(0, "127.0.0.1", r));
+  return {
+    url: `http://127.0.0.1:${(srv.address() as AddressInfo).port}`,
+    close: () => new Promise<void>((r) => { srv.closeAllConnections(); srv.close(() => r()); }),
+  };
+}
+
 /** Median of the finite values; NaN when there are none. */
 function finiteMedian(xs: number[]): number {
   const ok = xs.filter(Number.isFinite);
@@ -40,6 +65,7 @@ export async function run(): Promise<{ name: string; rows: Array<Record<string, 
   const ids = (await newDataStore("file", { root: DATA }).listDataIds()).filter((id) => !id.startsWith("zarr-conformance/"));
   const peer = await startXarrayPeer();
   const server = await startHttpServer(DATA);
+  const slow = await startDelayProxy(server.url, LATENCY_MS);
   const rows: Array<Record<string, string | number>> = [];
   const totals = { eocube: 0, xarray: 0, coldEo: 0, coldXa: 0 };
   try {
@@ -67,7 +93,14 @@ export async function run(): Promise<{ name: string; rows: Array<Record<string, 
       server.reset();
       await describeDataset(`${server.url}/${id}`);
       const reqs = server.requests.length;
-      const meta = server.requests.filter((r) => /\/\.z(metadata|group|array|attrs)$|zarr\.json$/.test(r.path)).length;
+      const metaReqs = server.requests.filter((r) => /\/\.z(metadata|group|array|attrs)$|zarr\.json$/.test(r.path)).length;
+      const slowMs: number[] = [];
+      for (let i = 0; i < 3; i++) {
+        const t0 = performance.now();
+        await describeDataset(`${slow.url}/${id}`);
+        slowMs.push(performance.now() - t0);
+      }
+      const meta = metaReqs;
       const e = median(eo);
       const x = xa.length ? median(xa) : NaN;
       totals.eocube += e;
@@ -86,10 +119,13 @@ export async function run(): Promise<{ name: string; rows: Array<Record<string, 
         "cold speed-up": coldXa.length ? `${(finiteMedian(coldXa) / finiteMedian(coldEo)).toFixed(1)}×` : "",
         "https requests": reqs,
         "of which Zarr metadata": id.endsWith(".zarr") ? meta : "",
+        [`https ms @${LATENCY_MS} ms latency`]: Number(median(slowMs).toFixed(0)),
+        "request rounds": Math.floor(median(slowMs) / LATENCY_MS),
       });
     }
   } finally {
     peer.close();
+    await slow.close();
     await server.close();
   }
   const compared = rows.filter((r) => typeof r["xarray ms"] === "number");
@@ -104,6 +140,8 @@ export async function run(): Promise<{ name: string; rows: Array<Record<string, 
     "cold speed-up": totals.coldEo ? `${(totals.coldXa / totals.coldEo).toFixed(1)}×` : "",
     "https requests": "",
     "of which Zarr metadata": "",
+    [`https ms @${LATENCY_MS} ms latency`]: "",
+    "request rounds": "",
   });
   return {
     name: "describe",
@@ -113,7 +151,10 @@ export async function run(): Promise<{ name: string; rows: Array<Record<string, 
       "(open, CF decoding, grid mapping, bbox/time range from the coordinates). xarray " + peer.version + ": `xr.open_dataset(path)` + `repr(ds)` +",
       "`close()` in a long-lived /usr/bin/python3 (imports not timed). GeoTIFFs have no xarray peer here (rioxarray is not installed).",
       "\"https requests\": requests eocube's describe sent to a local HTTP server serving the same file (Range requests; a",
-      "consolidated Zarr costs 1 metadata request plus the chunks of its 1-D coordinates, read for bbox and time range).",
+      "consolidated Zarr costs 1 metadata request plus the chunks of its 1-D coordinates, read for bbox and time range;",
+      "the cube's coordinates carry no exact extent attributes — no valid_min/valid_max/actual_range — so their values must be read).",
+      `"https ms @${LATENCY_MS} ms latency": the same describe through a proxy that delays every request ${LATENCY_MS} ms (median of 3);`,
+      `"request rounds" = that time ÷ ${LATENCY_MS} ms, rounded down: how many request latencies a user waits for (coordinate chunks are read concurrently).`,
       `Cold: median of ${COLD_REPEATS} whole-process runs, \`node bin/eocube.js describe PATH --json\` (needs \`npm run build\`) vs`,
       "`/usr/bin/python3 -c 'import xarray; open_dataset; repr'` — what a user waits for, start-up and imports included.",
       "Goal: ≥ 3× faster than xarray.",
