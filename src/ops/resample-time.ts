@@ -157,6 +157,58 @@ function aggregatedVariable(v: Variable, nb: number, start: Int32Array, stop: In
   });
 }
 
+/** Per-thread accumulators of {@link aggregatePlanes}, grown as needed. */
+let accBuf = new Float64Array(0);
+let cntBuf = new Int32Array(0);
+
+/**
+ * Plane-by-plane (sequential memory) form of mean/sum/count/min/max: same order of operations per
+ * pixel as the pixel-by-pixel loop, so the same results bit for bit.
+ */
+function aggregatePlanes(method: "mean" | "sum" | "count" | "min" | "max", src: NumArray, off: number, k: number, P: number, out: NumArray, outOff: number): void {
+  if (accBuf.length < P) {
+    accBuf = new Float64Array(P);
+    cntBuf = new Int32Array(P);
+  }
+  const acc = accBuf;
+  const cnt = cntBuf;
+  if (method === "min" || method === "max") {
+    acc.fill(NaN, 0, P);
+    const isMin = method === "min";
+    for (let m = 0; m < k; m++) {
+      const base = off + m * P;
+      if (isMin) {
+        for (let p = 0; p < P; p++) {
+          const x = src[base + p]!;
+          if (x === x && !(x >= acc[p]!)) acc[p] = x;
+        }
+      } else {
+        for (let p = 0; p < P; p++) {
+          const x = src[base + p]!;
+          if (x === x && !(x <= acc[p]!)) acc[p] = x;
+        }
+      }
+    }
+    for (let p = 0; p < P; p++) out[outOff + p] = acc[p]!;
+    return;
+  }
+  acc.fill(0, 0, P);
+  cnt.fill(0, 0, P);
+  for (let m = 0; m < k; m++) {
+    const base = off + m * P;
+    for (let p = 0; p < P; p++) {
+      const x = src[base + p]!;
+      if (x === x) {
+        acc[p] += x;
+        cnt[p]++;
+      }
+    }
+  }
+  if (method === "mean") for (let p = 0; p < P; p++) out[outOff + p] = cnt[p] ? acc[p]! / cnt[p]! : NaN;
+  else if (method === "sum") for (let p = 0; p < P; p++) out[outOff + p] = acc[p]!;
+  else for (let p = 0; p < P; p++) out[outOff + p] = cnt[p]!;
+}
+
 /**
  * Reduces `k` consecutive planes of `P` values (`src[off + m·P + p]`) into `out[outOff + p]`, skipping NaN.
  */
@@ -166,30 +218,15 @@ export function aggregate(method: TimeMethod, src: NumArray | undefined, off: nu
     for (let p = 0; p < P; p++) out[outOff + p] = empty;
     return;
   }
+  if (method === "mean" || method === "sum" || method === "count" || method === "min" || method === "max") {
+    aggregatePlanes(method, src, off, k, P, out, outOff);
+    return;
+  }
   for (let p = 0; p < P; p++) {
     let n = 0;
     let acc = 0;
     let r = NaN;
     switch (method) {
-      case "mean": case "sum": case "count":
-        for (let m = 0; m < k; m++) {
-          const x = src[off + m * P + p]!;
-          if (x === x) { acc += x; n++; }
-        }
-        r = method === "count" ? n : method === "sum" ? acc : n ? acc / n : NaN;
-        break;
-      case "min":
-        for (let m = 0; m < k; m++) {
-          const x = src[off + m * P + p]!;
-          if (x === x && !(x >= r)) r = x;
-        }
-        break;
-      case "max":
-        for (let m = 0; m < k; m++) {
-          const x = src[off + m * P + p]!;
-          if (x === x && !(x <= r)) r = x;
-        }
-        break;
       case "first":
         for (let m = 0; m < k; m++) {
           const x = src[off + m * P + p]!;

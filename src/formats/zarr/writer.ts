@@ -120,10 +120,15 @@ export async function encodeChunk(spec: ZarrArraySpec, data: NdArray, options: Z
     throw new EocubeError("INVALID_ARGUMENT", `chunk of ${spec.name} has shape [${data.shape}] but the chunk shape is [${cs}]`, { field: spec.name });
   }
   const n = sizeOf(cs);
+  const exact = data.shape.every((s, i) => s === cs[i]);
+  const compressor = options.compressor === undefined ? "blosc" : options.compressor;
+  if (exact && ArrayBuffer.isView(data.data) && (data.data as TypedArray).length === n && data.data.constructor === allocate(spec.dtype, 0).constructor) {
+    // already the stored layout: compress the values' bytes as they are (no copy)
+    return compress(compressor, toLittleEndianBytes(data.data as TypedArray), itemSize(spec.dtype));
+  }
   const out = allocate(spec.dtype, n);
   const fv = effectiveFill(spec);
   const big = out instanceof BigInt64Array || out instanceof BigUint64Array;
-  const exact = data.shape.every((s, i) => s === cs[i]);
   if (fv !== null && !exact) {
     if (big) (out as BigInt64Array).fill(BigInt(Math.trunc(fv)));
     else (out as Float64Array).fill(fv);
@@ -139,7 +144,7 @@ export async function encodeChunk(spec: ZarrArraySpec, data: NdArray, options: Z
     copyInto(src, data.shape, out, cs, conv);
   }
   const bytes = toLittleEndianBytes(out);
-  return compress(options.compressor === undefined ? "blosc" : options.compressor, bytes, itemSize(spec.dtype));
+  return compress(compressor, bytes, itemSize(spec.dtype));
 }
 
 /** Copies a C-order block of `shape` into the top-left corner of a C-order block of `outShape`. */
