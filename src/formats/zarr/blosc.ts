@@ -64,7 +64,7 @@ export function decodeBlosc(frame: Uint8Array, out?: Uint8Array): Uint8Array | u
   if (HEADER + nblocks * 4 > cbytes) return undefined;
   const shuffle = (flags & DOSHUFFLE) !== 0 && typesize > 1;
   const dontSplit = (flags & DONT_SPLIT) !== 0;
-  const tmp = shuffle ? new Uint8Array(blocksize) : undefined;
+  const tmp = shuffle ? scratch(blocksize) : undefined;
   try {
     for (let b = 0; b < nblocks; b++) {
       const start = b * blocksize;
@@ -72,7 +72,10 @@ export function decodeBlosc(frame: Uint8Array, out?: Uint8Array): Uint8Array | u
       const leftover = bsize < blocksize;
       const nsplits = !dontSplit && !leftover && typesize <= MAX_SPLITS && Math.floor(bsize / typesize) >= MIN_BUFFERSIZE ? typesize : 1;
       const neblock = Math.floor(bsize / nsplits);
+      if (nsplits > 1 && neblock * nsplits !== bsize) throw new BadFrame();
       const target = shuffle ? tmp!.subarray(0, bsize) : dest.subarray(start, start + bsize);
+      // with a byte shuffle, split j is byte stream j: stored (incompressible) streams are read in place
+      const streams: Uint8Array[] = [];
       let src = le32(frame, HEADER + b * 4);
       for (let j = 0; j < nsplits; j++) {
         if (src + 4 > cbytes) throw new BadFrame();
@@ -80,17 +83,35 @@ export function decodeBlosc(frame: Uint8Array, out?: Uint8Array): Uint8Array | u
         src += 4;
         if (csize > cbytes - src) throw new BadFrame();
         const part = target.subarray(j * neblock, (j + 1) * neblock);
-        if (csize === neblock) part.set(frame.subarray(src, src + csize));
-        else if (lz4Block(frame, src, src + csize, part) !== neblock) throw new BadFrame();
+        if (csize === neblock) {
+          if (shuffle && nsplits > 1) streams.push(frame.subarray(src, src + csize));
+          else part.set(frame.subarray(src, src + csize));
+        } else {
+          if (lz4Block(frame, src, src + csize, part) !== neblock) throw new BadFrame();
+          if (shuffle && nsplits > 1) streams.push(part);
+        }
         src += csize;
       }
-      if (shuffle) unshuffle(tmp!, bsize, typesize, dest, start);
+      if (shuffle) {
+        const n = Math.floor(bsize / typesize);
+        if (nsplits === 1) for (let j = 0; j < typesize; j++) streams.push(tmp!.subarray(j * n, (j + 1) * n));
+        unshuffle(streams, n, typesize, dest, start);
+        const done = n * typesize;
+        if (done < bsize) dest.set(tmp!.subarray(done, bsize), start + done);
+      }
     }
   } catch (err) {
     if (err instanceof BadFrame) return undefined;
     throw err;
   }
   return dest;
+}
+
+let scratchBuf = new Uint8Array(0);
+/** A reusable buffer of at least `n` bytes for one block's shuffled streams (decoding is synchronous). */
+function scratch(n: number): Uint8Array {
+  if (scratchBuf.length < n) scratchBuf = new Uint8Array(n);
+  return scratchBuf;
 }
 
 /**
@@ -144,28 +165,25 @@ function lz4Block(src: Uint8Array, from: number, to: number, dst: Uint8Array): n
 }
 
 /**
- * Undoes blosc's byte shuffle of one block: `src` holds `typesize` streams of `n = bsize / typesize` bytes
- * (byte j of every element in stream j); the trailing `bsize % typesize` bytes are stored unshuffled.
+ * Undoes blosc's byte shuffle of one block: `streams[j]` holds byte j of each of the block's `n` elements;
+ * element i is written to `dest[at + i * typesize …]`.
  */
-function unshuffle(src: Uint8Array, bsize: number, typesize: number, dest: Uint8Array, at: number): void {
-  const n = Math.floor(bsize / typesize);
+function unshuffle(streams: Uint8Array[], n: number, typesize: number, dest: Uint8Array, at: number): void {
   if (LITTLE_ENDIAN && typesize === 8 && (dest.byteOffset + at) % 4 === 0) {
-    const w = new Uint32Array(dest.buffer, dest.byteOffset + at, n * 2);
-    const n2 = 2 * n, n3 = 3 * n, n4 = 4 * n, n5 = 5 * n, n6 = 6 * n, n7 = 7 * n;
+    const w = new Int32Array(dest.buffer, dest.byteOffset + at, n * 2); // int32 stores stay small integers (no >>> 0)
+    const [s0, s1, s2, s3, s4, s5, s6, s7] = streams as [Uint8Array, Uint8Array, Uint8Array, Uint8Array, Uint8Array, Uint8Array, Uint8Array, Uint8Array];
     for (let i = 0, k = 0; i < n; i++, k += 2) {
-      w[k] = (src[i]! | (src[n + i]! << 8) | (src[n2 + i]! << 16) | (src[n3 + i]! << 24)) >>> 0;
-      w[k + 1] = (src[n4 + i]! | (src[n5 + i]! << 8) | (src[n6 + i]! << 16) | (src[n7 + i]! << 24)) >>> 0;
+      w[k] = s0[i]! | (s1[i]! << 8) | (s2[i]! << 16) | (s3[i]! << 24);
+      w[k + 1] = s4[i]! | (s5[i]! << 8) | (s6[i]! << 16) | (s7[i]! << 24);
     }
   } else if (LITTLE_ENDIAN && typesize === 4 && (dest.byteOffset + at) % 4 === 0) {
-    const w = new Uint32Array(dest.buffer, dest.byteOffset + at, n);
-    const n2 = 2 * n, n3 = 3 * n;
-    for (let i = 0; i < n; i++) w[i] = (src[i]! | (src[n + i]! << 8) | (src[n2 + i]! << 16) | (src[n3 + i]! << 24)) >>> 0;
+    const w = new Int32Array(dest.buffer, dest.byteOffset + at, n);
+    const [s0, s1, s2, s3] = streams as [Uint8Array, Uint8Array, Uint8Array, Uint8Array];
+    for (let i = 0; i < n; i++) w[i] = s0[i]! | (s1[i]! << 8) | (s2[i]! << 16) | (s3[i]! << 24);
   } else {
     for (let j = 0; j < typesize; j++) {
-      const s = j * n;
-      for (let i = 0; i < n; i++) dest[at + i * typesize + j] = src[s + i]!;
+      const s = streams[j]!;
+      for (let i = 0; i < n; i++) dest[at + i * typesize + j] = s[i]!;
     }
   }
-  const done = n * typesize;
-  if (done < bsize) dest.set(src.subarray(done, bsize), at + done);
 }
