@@ -249,7 +249,10 @@ export async function createZarrWriter(fs: FileSystem, path: string, spec: ZarrS
       if (chunkIndex.length !== a.shape.length || chunkIndex.some((c, i) => c < 0 || c * a.chunks[i]! >= Math.max(1, a.shape[i]!))) {
         throw new EocubeError("OUT_OF_RANGE", `chunk [${chunkIndex}] is outside array ${name}`, { field: name });
       }
-      await put(chunkKey(a, chunkIndex, version), await encodeChunk(a, data, { ...options, compressor }));
+      const bytes = await encodeChunk(a, data, { ...options, compressor });
+      // never write into a store that was aborted (or committed) meanwhile: it would re-create it
+      if (done) throw new EocubeError("CANCELLED", "this Zarr writer has been aborted or committed");
+      await put(chunkKey(a, chunkIndex, version), bytes);
     },
     async commit() {
       if (done) throw new EocubeError("INTERNAL", "this Zarr writer has already been committed or aborted");
@@ -396,15 +399,25 @@ export async function writeDataset(ds: Dataset, fs: FileSystem, path: string, op
         }
       }
       let next = 0;
+      let failed = false;
       const worker = async () => {
-        while (next < tasks.length) {
+        while (!failed && next < tasks.length) {
           const c = tasks[next++]!;
           const sel = c.map((ci, d): [number, number] => [ci * spec.chunks[d]!, Math.min(spec.shape[d]!, (ci + 1) * spec.chunks[d]!)]);
-          const values = convert(await v.read(sel, options));
-          await writer.writeChunk(spec.name, c, values);
+          try {
+            const values = convert(await v.read(sel, options));
+            await writer.writeChunk(spec.name, c, values);
+          } catch (err) {
+            failed = true;
+            throw err;
+          }
         }
       };
-      await Promise.all(Array.from({ length: Math.min(4, tasks.length) }, worker));
+      // Wait for every worker to stop before aborting: a chunk write still in flight after abort()
+      // would re-create the temporary store.
+      const results = await Promise.allSettled(Array.from({ length: Math.min(4, tasks.length) }, worker));
+      const rejected = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
+      if (rejected) throw rejected.reason;
     }
     await writer.commit();
   } catch (err) {
