@@ -27,6 +27,17 @@ export function listWorkloads(): string[] {
     .sort();
 }
 
+/** xarray's version: Debian's package reports "999" as `__version__`, so ask dpkg for the real one. */
+function xarrayVersion(reported: string): string {
+  if (reported !== "999") return reported;
+  try {
+    const deb = execSync("dpkg-query -W -f='${Version}' python3-xarray", { stdio: ["ignore", "pipe", "ignore"] }).toString().trim();
+    return deb ? `${deb.replace(/-[^-]+$/, "")} (Debian)` : reported;
+  } catch {
+    return reported;
+  }
+}
+
 /** One line describing the machine: OS, CPU model and count, memory, Node, Python/xarray if present. */
 export function machine(): string {
   const cpu = cpus();
@@ -43,7 +54,7 @@ export function machine(): string {
     `${cpu.length} × ${cpu[0]?.model.trim() ?? "cpu"}`,
     `${Math.round(totalmem() / 2 ** 30)} GiB`,
     `Node ${process.version}`,
-    py ? `Python ${py.split(" ")[0]} / xarray ${py.split(" ")[1]}` : "",
+    py ? `Python ${py.split(" ")[0]} / xarray ${xarrayVersion(py.split(" ")[1] ?? "")}` : "",
   ]
     .filter(Boolean)
     .join(", ");
