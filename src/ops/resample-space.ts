@@ -43,7 +43,7 @@ export class TileCache {
   readonly #entries = new Map<string, { map: PixelMap; derived: Map<string, unknown> }>();
   readonly #mapper: PixelMapper;
   readonly #limit: number;
-  constructor(mapper: PixelMapper, limit = 16) {
+  constructor(mapper: PixelMapper, limit = 4) {
     this.#mapper = mapper;
     this.#limit = limit;
   }
