@@ -146,7 +146,23 @@ function writeLe32(b: Uint8Array, o: number, v: number): void {
 function shuffleBlock(src: Uint8Array, typesize: number, dest: Uint8Array): void {
   const bsize = src.length;
   const n = Math.floor(bsize / typesize);
-  if (LITTLE_ENDIAN && typesize === 4 && src.byteOffset % 4 === 0) {
+  if (LITTLE_ENDIAN && (typesize === 4 || typesize === 8) && n % 4 === 0 && src.byteOffset % 4 === 0 && dest.byteOffset % 4 === 0) {
+    // 4 elements at a time: each stream gets one 32-bit word (byte j of the 4 elements, in order)
+    const words = typesize / 4;
+    const w = new Uint32Array(src.buffer, src.byteOffset, n * words);
+    const d = new Uint32Array(dest.buffer, dest.byteOffset, n * words);
+    const q = n / 4;
+    for (let h = 0; h < words; h++) {
+      const o0 = 4 * h * q, o1 = o0 + q, o2 = o1 + q, o3 = o2 + q;
+      for (let i = 0, k = h; i < q; i++, k += 4 * words) {
+        const a = w[k]!, b = w[k + words]!, c = w[k + 2 * words]!, e = w[k + 3 * words]!;
+        d[o0 + i] = (a & 0xff) | ((b & 0xff) << 8) | ((c & 0xff) << 16) | (e << 24);
+        d[o1 + i] = ((a >>> 8) & 0xff) | (b & 0xff00) | ((c & 0xff00) << 8) | ((e & 0xff00) << 16);
+        d[o2 + i] = ((a >>> 16) & 0xff) | ((b >>> 8) & 0xff00) | (c & 0xff0000) | ((e & 0xff0000) << 8);
+        d[o3 + i] = (a >>> 24) | ((b >>> 16) & 0xff00) | ((c >>> 8) & 0xff0000) | (e & 0xff000000);
+      }
+    }
+  } else if (LITTLE_ENDIAN && typesize === 4 && src.byteOffset % 4 === 0) {
     const w = new Uint32Array(src.buffer, src.byteOffset, n);
     const n2 = 2 * n, n3 = 3 * n;
     for (let i = 0; i < n; i++) {
