@@ -6,6 +6,7 @@ import { basename, dirname, resolve as resolvePath } from "node:path";
 import type { CatalogIndex } from "./catalog-index.js";
 import type { Checks } from "./checks.js";
 import { imageSize } from "./image-size.js";
+import { RELATED_TITLE_PREFIX as BUILDER_RELATED_TITLE_PREFIX } from "../constants.js";
 
 /** The URL prefix the OSC publishes under; links starting with it are read as catalog-relative. */
 export const OSC_LINK_PREFIX = "https://esa-earthcode.github.io/open-science-catalog-metadata/";
@@ -27,16 +28,8 @@ export const ROOT_CHILDREN = [
   "./workflows/catalog.json",
   "./experiments/catalog.json",
 ];
-/** Title prefixes of `related` links, by target folder. */
-export const RELATED_TITLE_PREFIX: Record<string, string> = {
-  projects: "Project",
-  products: "Product",
-  experiments: "Experiment",
-  workflows: "Workflow",
-  themes: "Theme",
-  variables: "Variable",
-  "eo-missions": "EO Mission",
-};
+/** Title prefixes of `related` links, by target folder (one table with the builder's). */
+export const RELATED_TITLE_PREFIX: Record<string, string> = BUILDER_RELATED_TITLE_PREFIX;
 /** The OGC API Records core conformance class every workflow/experiment record declares. */
 export const RECORDS_CONFORMANCE_CLASS = "http://www.opengis.net/spec/ogcapi-records-1/1.0/req/record-core";
 
