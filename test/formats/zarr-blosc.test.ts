@@ -8,6 +8,7 @@ import { fileURLToPath } from "node:url";
 import Blosc from "numcodecs/blosc";
 import { describe, expect, it } from "vitest";
 import { canDecodeBlosc, decodeBlosc } from "../../src/formats/zarr/blosc.js";
+import { encodeBloscLz4 } from "../../src/formats/zarr/blosc-encode.js";
 
 const DATA = fileURLToPath(new URL("../../../shared/data/", import.meta.url));
 const le32 = (b: Uint8Array, o: number) => (b[o]! | (b[o + 1]! << 8) | (b[o + 2]! << 16) | (b[o + 3]! << 24)) >>> 0;
@@ -67,6 +68,31 @@ describe("blosc decoder", () => {
         const into = new Uint8Array(part.length + 8);
         const view = decodeBlosc(frame, into.subarray(8));
         expect(Buffer.from(view!).equals(Buffer.from(want))).toBe(true);
+      }
+    }
+  });
+
+  it("unshuffles 4- and 8-byte types word-wise, with element counts not a multiple of 4 and raw streams", async () => {
+    // frames from eocube's encoder (numcodecs.js always encodes with typesize 1); c-blosc (numcodecs' wasm)
+    // decodes them too and must agree
+    const codec = reference({});
+    let seed = 7;
+    const noise = () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32);
+    for (const typesize of [4, 8]) {
+      for (const count of [1001, 3333, 62_501, 65_536 + 3]) {
+        const values = typesize === 4 ? new Float32Array(count) : new Float64Array(count);
+        // smooth first half (compressed streams), random second half (incompressible, stored raw)
+        for (let i = 0; i < count; i++) values[i] = i < count / 2 ? Math.sin(i / 40) * 100 : noise() * 1e6;
+        const bytes = new Uint8Array(values.buffer);
+        const frame = encodeBloscLz4(bytes, typesize);
+        const want = await codec.decode(frame);
+        expect(Buffer.from(want).equals(Buffer.from(bytes))).toBe(true);
+        const got = decodeBlosc(frame);
+        expect(got, `typesize ${typesize} count ${count}`).toBeDefined();
+        expect(Buffer.from(got!).equals(Buffer.from(bytes)), `typesize ${typesize} count ${count}`).toBe(true);
+        const into = new Uint8Array(bytes.length + 2);
+        const view = decodeBlosc(frame, into.subarray(2)); // output not 4-byte aligned: byte-wise path
+        expect(Buffer.from(view!).equals(Buffer.from(bytes))).toBe(true);
       }
     }
   });

@@ -74,7 +74,7 @@ export function decodeBlosc(frame: Uint8Array, out?: Uint8Array): Uint8Array | u
       const neblock = Math.floor(bsize / nsplits);
       if (nsplits > 1 && neblock * nsplits !== bsize) throw new BadFrame();
       const target = shuffle ? tmp!.subarray(0, bsize) : dest.subarray(start, start + bsize);
-      // with a byte shuffle, split j is byte stream j: stored (incompressible) streams are read in place
+      // with a byte shuffle, split j is byte stream j (stored, incompressible streams are copied into place too)
       const streams: Uint8Array[] = [];
       let src = le32(frame, HEADER + b * 4);
       for (let j = 0; j < nsplits; j++) {
@@ -84,8 +84,8 @@ export function decodeBlosc(frame: Uint8Array, out?: Uint8Array): Uint8Array | u
         if (csize > cbytes - src) throw new BadFrame();
         const part = target.subarray(j * neblock, (j + 1) * neblock);
         if (csize === neblock) {
-          if (shuffle && nsplits > 1) streams.push(frame.subarray(src, src + csize));
-          else part.set(frame.subarray(src, src + csize));
+          part.set(frame.subarray(src, src + csize)); // a copy keeps the stream 4-byte aligned for unshuffle
+          if (shuffle && nsplits > 1) streams.push(part);
         } else {
           if (lz4Block(frame, src, src + csize, part) !== neblock) throw new BadFrame();
           if (shuffle && nsplits > 1) streams.push(part);
@@ -166,24 +166,46 @@ function lz4Block(src: Uint8Array, from: number, to: number, dst: Uint8Array): n
 
 /**
  * Undoes blosc's byte shuffle of one block: `streams[j]` holds byte j of each of the block's `n` elements;
- * element i is written to `dest[at + i * typesize …]`.
+ * element i is written to `dest[at + i * typesize …]`. For 4- and 8-byte types with 4-byte-aligned streams
+ * and output, four elements at a time: one 32-bit load per stream, a 4×4 byte transpose with masks and
+ * shifts, 32-bit stores (the inverse of blosc-encode.ts's shuffle); the rest byte by byte.
  */
 function unshuffle(streams: Uint8Array[], n: number, typesize: number, dest: Uint8Array, at: number): void {
-  if (LITTLE_ENDIAN && typesize === 8 && (dest.byteOffset + at) % 4 === 0) {
-    const w = new Int32Array(dest.buffer, dest.byteOffset + at, n * 2); // int32 stores stay small integers (no >>> 0)
-    const [s0, s1, s2, s3, s4, s5, s6, s7] = streams as [Uint8Array, Uint8Array, Uint8Array, Uint8Array, Uint8Array, Uint8Array, Uint8Array, Uint8Array];
-    for (let i = 0, k = 0; i < n; i++, k += 2) {
-      w[k] = s0[i]! | (s1[i]! << 8) | (s2[i]! << 16) | (s3[i]! << 24);
-      w[k + 1] = s4[i]! | (s5[i]! << 8) | (s6[i]! << 16) | (s7[i]! << 24);
+  let i0 = 0;
+  if (LITTLE_ENDIAN && (typesize === 4 || typesize === 8) && (dest.byteOffset + at) % 4 === 0 &&
+      streams.every((s) => s.byteOffset % 4 === 0)) {
+    const groups = n >>> 2;
+    const w = new Int32Array(dest.buffer, dest.byteOffset + at, groups * typesize);
+    const v = streams.map((s) => new Int32Array(s.buffer, s.byteOffset, groups));
+    if (typesize === 4) transpose4(v[0]!, v[1]!, v[2]!, v[3]!, w, groups, 0, 1);
+    else {
+      transpose4(v[0]!, v[1]!, v[2]!, v[3]!, w, groups, 0, 2); // low words of each float64
+      transpose4(v[4]!, v[5]!, v[6]!, v[7]!, w, groups, 1, 2); // high words
     }
-  } else if (LITTLE_ENDIAN && typesize === 4 && (dest.byteOffset + at) % 4 === 0) {
-    const w = new Int32Array(dest.buffer, dest.byteOffset + at, n);
-    const [s0, s1, s2, s3] = streams as [Uint8Array, Uint8Array, Uint8Array, Uint8Array];
-    for (let i = 0; i < n; i++) w[i] = s0[i]! | (s1[i]! << 8) | (s2[i]! << 16) | (s3[i]! << 24);
-  } else {
-    for (let j = 0; j < typesize; j++) {
-      const s = streams[j]!;
-      for (let i = 0; i < n; i++) dest[at + i * typesize + j] = s[i]!;
-    }
+    i0 = groups * 4;
+  }
+  if (i0 >= n) return;
+  for (let j = 0; j < typesize; j++) {
+    const s = streams[j]!;
+    for (let i = i0; i < n; i++) dest[at + i * typesize + j] = s[i]!;
+  }
+}
+
+/**
+ * Byte transpose of four byte planes into 32-bit words: for each group g, word byte k of element 4g+e is byte e
+ * of `rk[g]` (little endian); the word of element 4g+e goes to `w[first + (4g + e) * step]`.
+ */
+function transpose4(r0: Int32Array, r1: Int32Array, r2: Int32Array, r3: Int32Array, w: Int32Array, groups: number, first: number, step: number): void {
+  const s2 = step * 2, s3 = step * 3, s4 = step * 4;
+  for (let g = 0, k = first; g < groups; g++, k += s4) {
+    const a = r0[g]!, b = r1[g]!, c = r2[g]!, d = r3[g]!;
+    const t0 = (a & 0x00ff00ff) | ((b & 0x00ff00ff) << 8);
+    const t1 = ((a >>> 8) & 0x00ff00ff) | (b & 0xff00ff00);
+    const t2 = (c & 0x00ff00ff) | ((d & 0x00ff00ff) << 8);
+    const t3 = ((c >>> 8) & 0x00ff00ff) | (d & 0xff00ff00);
+    w[k] = (t0 & 0xffff) | (t2 << 16);
+    w[k + step] = (t1 & 0xffff) | (t3 << 16);
+    w[k + s2] = (t0 >>> 16) | (t2 & 0xffff0000);
+    w[k + s3] = (t1 >>> 16) | (t3 & 0xffff0000);
   }
 }
