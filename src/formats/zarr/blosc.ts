@@ -131,7 +131,7 @@ function lz4Block(src: Uint8Array, from: number, to: number, dst: Uint8Array): n
     }
     if (lit > 0) {
       if (ip + lit > to || op + lit > oend) throw new BadFrame();
-      if (lit < 32) for (let k = 0; k < lit; k++) dst[op + k] = src[ip + k]!;
+      if (lit < 16) for (let k = 0; k < lit; k++) dst[op + k] = src[ip + k]!;
       else dst.set(src.subarray(ip, ip + lit), op);
       ip += lit;
       op += lit;
@@ -149,8 +149,14 @@ function lz4Block(src: Uint8Array, from: number, to: number, dst: Uint8Array): n
     if (op + len > oend) throw new BadFrame();
     let m = op - offset;
     const end = op + len;
-    if (len < 32) {
+    if (len < 16) {
       while (op < end) dst[op++] = dst[m++]!;
+    } else if (offset === 1) {
+      dst.fill(dst[m]!, op, end); // a run of one byte (common in the byte planes of shuffled data)
+      op = end;
+    } else if (offset >= len) {
+      dst.copyWithin(op, m, m + len); // no overlap: one memmove
+      op = end;
     } else {
       // overlapping copies repeat a period of `offset` bytes: copy what is already written, doubling each time
       while (op < end) {
