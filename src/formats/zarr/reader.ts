@@ -274,6 +274,8 @@ async function readSelection(
 
   const chunkSize = sizeOf(cs);
   let next = 0;
+  let copied = false; // whether a stored chunk has been copied into `out` yet
+  let prefilled: number | undefined; // the value the whole of `out` was filled with, if any
   const worker = async () => {
     while (next < tasks.length) {
       const coords = tasks[next++]!;
@@ -292,6 +294,14 @@ async function readSelection(
         });
       }
       if ("fill" in chunk) {
+        if (prefilled !== undefined && Object.is(prefilled, chunk.fill)) continue; // already holds the value
+        if (!copied && prefilled === undefined && chunk.fill !== 0 && ArrayBuffer.isView(out)) {
+          // nothing copied yet: one fill of the whole result is far cheaper than one per row of each chunk
+          // not stored (a slice of a sparse cube is mostly fill); stored chunks overwrite their part later
+          (out as unknown as Float64Array).fill(chunk.fill);
+          prefilled = chunk.fill;
+          continue;
+        }
         fillOverlap(chunk.fill, coords, cs, out, outStride, norm);
         continue;
       }
@@ -303,6 +313,7 @@ async function readSelection(
           hint: "the chunk file is damaged or does not match the array metadata",
         });
       }
+      copied = true;
       copyOverlap(indexable(chunk.data, length, dtype), chunk.stride, coords, cs, out, outStride, norm);
     }
   };
