@@ -52,7 +52,7 @@ export function decodeBlosc(frame: Uint8Array, out?: Uint8Array): Uint8Array | u
   const blocksize = le32(frame, 8);
   const cbytes = le32(frame, 12);
   if (cbytes !== frame.length || (out && out.length < nbytes)) return undefined;
-  const dest = out ? out.subarray(0, nbytes) : new Uint8Array(nbytes);
+  const dest = out ? out.subarray(0, nbytes) : uninitialized(nbytes);
   if (nbytes === 0) return dest;
   if (flags & MEMCPYED) {
     if (nbytes + HEADER !== cbytes) return undefined;
@@ -105,6 +105,18 @@ export function decodeBlosc(frame: Uint8Array, out?: Uint8Array): Uint8Array | u
     throw err;
   }
   return dest;
+}
+
+/**
+ * A new buffer of `n` bytes that every successful decode overwrites completely, so it need not be zeroed:
+ * Node's unpooled unsafe allocation (its own ArrayBuffer, offset 0) viewed as a plain Uint8Array; elsewhere
+ * a zeroed one.
+ */
+function uninitialized(n: number): Uint8Array {
+  const B = (globalThis as { Buffer?: { allocUnsafeSlow(n: number): Uint8Array } }).Buffer;
+  if (!B) return new Uint8Array(n);
+  const b = B.allocUnsafeSlow(n);
+  return new Uint8Array(b.buffer, b.byteOffset, n);
 }
 
 let scratchBuf = new Uint8Array(0);
