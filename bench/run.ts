@@ -28,7 +28,7 @@ export function listWorkloads(): string[] {
 }
 
 /** xarray's version: Debian's package reports "999" as `__version__`, so ask dpkg for the real one. */
-function xarrayVersion(reported: string): string {
+export function xarrayVersion(reported: string): string {
   if (reported !== "999") return reported;
   try {
     const deb = execSync("dpkg-query -W -f='${Version}' python3-xarray", { stdio: ["ignore", "pipe", "ignore"] }).toString().trim();

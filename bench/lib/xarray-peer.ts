@@ -2,6 +2,7 @@
 import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
+import { xarrayVersion } from "../run.js";
 
 /** Answer of one peer command: the time xarray took, in milliseconds, plus details. */
 export interface PeerAnswer {
@@ -31,7 +32,7 @@ export async function startXarrayPeer(): Promise<XarrayPeer> {
   const next = () => new Promise<string>((resolve, reject) => queue.push({ resolve, reject }));
   const ready = JSON.parse(await next()) as { xarray: string };
   return {
-    version: ready.xarray,
+    version: xarrayVersion(String(ready.xarray)),
     async send(cmd) {
       const p = next();
       child.stdin.write(JSON.stringify(cmd) + "\n");
