@@ -1,5 +1,6 @@
 // Times and periods for the cube operations: ISO 8601 parsing and calendar bins ("8D", "1M", "1Y").
 import { EocubeError } from "../core/errors.js";
+import { toIsoString } from "../core/time.js";
 
 const DAY = 86_400_000;
 
@@ -22,9 +23,12 @@ export function parseTime(text: string, field: string, endOfDay = false): { ms: 
   return { ms: dateOnly && endOfDay ? ms + DAY - 1 : ms };
 }
 
-/** ISO 8601 UTC string ending in Z without milliseconds when they are 0 (`2017-06-05T12:00:00Z`). */
+/**
+ * ISO 8601 'Z' text of epoch milliseconds, rounded to the nearest millisecond, without a zero fraction
+ * (`2017-01-16T10:09:22Z`); "NaT" for NaN. The same text as core/time `toIsoString`, which it calls.
+ */
 export function isoTime(ms: number): string {
-  return new Date(ms).toISOString().replace(".000Z", "Z");
+  return toIsoString(ms);
 }
 
 /** A parsed period: `count` units of hours, days, weeks, months or years. */

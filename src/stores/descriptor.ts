@@ -7,6 +7,7 @@ import { numberAt } from "../core/ndarray.js";
 import type { ReadOptions, Variable } from "../core/variable.js";
 import { timeCoordName } from "./subset.js";
 import type { DatasetDescriptor, VariableDescriptor } from "./types.js";
+import { toIsoString } from "../core/time.js";
 
 /**
  * The dataset's GridMapping (core/gridmapping-read.ts `readGridMapping`), or undefined when the data have no
@@ -22,9 +23,12 @@ export async function gridMappingOf(ds: Dataset, options?: ReadOptions): Promise
   }
 }
 
-/** ISO 8601 'Z' text of epoch milliseconds, without a zero fraction (`2017-01-16T10:09:22Z`). */
+/**
+ * ISO 8601 'Z' text of epoch milliseconds, rounded to the nearest millisecond, without a zero fraction
+ * (`2017-01-16T10:09:22Z`); "NaT" for NaN. The same text as core/time `toIsoString`, which it calls.
+ */
 export function isoTime(ms: number): string {
-  return new Date(ms).toISOString().replace(/\.000Z$/, "Z");
+  return toIsoString(ms);
 }
 
 /** Describes one variable (no I/O). */

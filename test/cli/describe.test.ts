@@ -23,7 +23,7 @@ describe("eocube describe", () => {
     expect(r.stdout).toContain("Dimensions:   (lat: 1000, bnds: 2, lon: 2000, time: 5)");
     expect(r.stdout).toContain("CRS:          EPSG:4326");
     expect(r.stdout).toContain("BBox:         [0, 50, 5, 52.5]");
-    expect(r.stdout).toContain("Time range:   2017-01-16T10:09:21.834Z … 2017-01-30T10:46:33.836Z");
+    expect(r.stdout).toContain("Time range:   2017-01-16T10:09:21.834Z … 2017-01-30T10:46:33.837Z");
     expect(r.stdout).toMatch(/\* lat +\(lat\) +float64 +52\.49875 … 50\.00125/);
     expect(r.stdout).toMatch(/conc_chl +\(time, lat, lon\) +float64 +chunks \(1, 250, 250\)/);
     expect(r.stderr).toBe("");

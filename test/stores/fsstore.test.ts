@@ -38,7 +38,7 @@ describe("file store on shared/data", () => {
     expect(d.crs).toBe("EPSG:4326");
     expect(d.bbox).toEqual([0, 50, 5, 52.5]);
     expect(d.spatial_res).toBeCloseTo(0.0025, 12);
-    expect(d.time_range).toEqual(["2017-01-16T10:09:21.834Z", "2017-01-30T10:46:33.836Z"]);
+    expect(d.time_range).toEqual(["2017-01-16T10:09:21.834Z", "2017-01-30T10:46:33.837Z"]);
     expect(d.dims).toEqual({ lat: 1000, bnds: 2, lon: 2000, time: 5 });
     expect(d.data_vars.conc_chl).toMatchObject({ name: "conc_chl", dtype: "float64", dims: ["time", "lat", "lon"], chunks: [1, 250, 250] });
     expect(d.bbox_wgs84).toBeUndefined();
