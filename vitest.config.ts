@@ -7,5 +7,7 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 120_000,
     pool: "forks",
+    // a trace per worker process (test-artifacts/workers/), read by scripts/test.mjs when a worker dies
+    setupFiles: ["test/helpers/worker-trace.ts"],
   },
 });
