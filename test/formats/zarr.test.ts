@@ -81,6 +81,23 @@ describe("zarr reader: real cube (v2, consolidated, blosc-lz4)", () => {
     expect(sum / count).toBeCloseTo(w["conc_chl nanmean[3]"], 9);
   });
 
+  it("a read of exactly one stored chunk equals that part of a larger read, and owns its values", async () => {
+    const ds = await openZarr(fs, CUBE);
+    const v = ds.variable("conc_chl");
+    const big = await v.read([0, [250, 750], [500, 1000]]); // 2×2 chunks, copied into one result
+    const one = await v.read([0, [250, 500], [500, 750]]); // chunk 0.1.2 exactly (stored): no copy
+    expect(one.shape).toEqual([250, 250]);
+    const want: number[] = [];
+    for (let r = 0; r < 250; r++) for (let c = 0; c < 250; c++) want.push((big.data as Float64Array)[r * 500 + c]!);
+    expect(Array.from(one.data as Float64Array)).toEqual(want);
+    expect(want.some((x) => !Number.isNaN(x))).toBe(true);
+    (one.data as Float64Array).fill(-1); // the caller's to change: a second read is unaffected
+    const again = await v.read([0, [250, 500], [500, 750]]);
+    expect(Array.from(again.data as Float64Array)).toEqual(want);
+    const missing = await v.read([0, [0, 250], [0, 250]]); // a chunk not stored: the fill value
+    expect((missing.data as Float64Array).every((x) => Number.isNaN(x))).toBe(true);
+  });
+
   it("describes with ONE request and reads only the chunks a selection touches", async () => {
     const cfs = countingFs(fs);
     const ds = await openZarr(cfs, CUBE);

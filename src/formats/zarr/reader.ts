@@ -182,10 +182,11 @@ function allocateOut(dtype: DType, n: number): Indexable {
 }
 
 /**
- * A decoded chunk: its values (C order unless `stride` says otherwise) and their strides in elements; or,
- * for a chunk that is not stored, just the fill value its elements all have.
+ * A decoded chunk: its values (C order unless `stride` says otherwise) and their strides in elements, and
+ * `owned` when the values sit in a buffer of their own that nothing else refers to (a fresh decode, not
+ * the store's bytes); or, for a chunk that is not stored, just the fill value its elements all have.
  */
-type Chunk = { data: unknown; shape: number[]; stride: number[] } | { fill: number };
+type Chunk = { data: unknown; shape: number[]; stride: number[]; owned?: boolean } | { fill: number };
 /** Fetches and decodes the chunk at grid position `coords`. */
 type ChunkSource = (coords: number[], signal?: AbortSignal) => Promise<Chunk>;
 
@@ -232,11 +233,15 @@ function directV2Source(store: CheckedChunkStore, a: ZarrArrayMeta, dtype: DType
     const stored = await store.get(key, { signal });
     let bytes: Uint8Array;
     if (stored === undefined) return { fill };
-    if (compressor) bytes = decodeBlosc(stored) ?? await (await referenceBlosc()).decode(stored);
-    else bytes = stored;
+    let owned = false;
+    if (compressor) {
+      const fast = decodeBlosc(stored);
+      owned = fast !== undefined; // a new buffer of its own (the wasm decoder's output may share its heap)
+      bytes = fast ?? await (await referenceBlosc()).decode(stored);
+    } else bytes = stored;
     if (bytes.byteOffset % kind.size !== 0) bytes = bytes.slice();
     const len = Math.floor(bytes.byteLength / kind.size);
-    return { data: kind.make(bytes.buffer as ArrayBuffer, bytes.byteOffset, len), shape: chunks, stride };
+    return { data: kind.make(bytes.buffer as ArrayBuffer, bytes.byteOffset, len), shape: chunks, stride, owned };
   };
 }
 
@@ -256,9 +261,8 @@ async function readSelection(
   const fullShape = norm.map((d) => d.stop - d.start);
   const outShape = norm.filter((d) => !d.drop).map((d) => d.stop - d.start);
   const n = sizeOf(fullShape);
-  const out = allocateOut(dtype, n);
   const outStride = cStrides(fullShape);
-  if (n === 0) return { data: out as NdArray["data"], shape: outShape, dtype };
+  if (n === 0) return { data: allocateOut(dtype, 0) as NdArray["data"], shape: outShape, dtype };
 
   const lo = norm.map((d, i) => Math.floor(d.start / cs[i]!));
   const hi = norm.map((d, i) => Math.ceil(d.stop / cs[i]!));
@@ -273,6 +277,10 @@ async function readSelection(
   if (norm.length === 0) tasks.splice(1);
 
   const chunkSize = sizeOf(cs);
+  // the selection is exactly one whole chunk (as when gen tiles match the input chunks)
+  const whole = tasks.length === 1 && norm.length > 0 && norm.every((d, i) => d.start === tasks[0]![i]! * cs[i]! && d.stop === d.start + cs[i]!);
+  let result: Indexable | undefined; // allocated when first needed: a whole-chunk read may not need it
+  const output = (): Indexable => (result ??= allocateOut(dtype, n));
   let next = 0;
   let copied = false; // whether a stored chunk has been copied into `out` yet
   let prefilled: number | undefined; // the value the whole of `out` was filled with, if any
@@ -295,6 +303,7 @@ async function readSelection(
       }
       if ("fill" in chunk) {
         if (prefilled !== undefined && Object.is(prefilled, chunk.fill)) continue; // already holds the value
+        const out = output();
         if (!copied && prefilled === undefined && chunk.fill !== 0 && ArrayBuffer.isView(out)) {
           // nothing copied yet: one fill of the whole result is far cheaper than one per row of each chunk
           // not stored (a slice of a sparse cube is mostly fill); stored chunks overwrite their part later
@@ -313,12 +322,16 @@ async function readSelection(
           hint: "the chunk file is damaged or does not match the array metadata",
         });
       }
+      if (whole && chunk.owned && ArrayBuffer.isView(chunk.data)) {
+        result = chunk.data as unknown as Indexable; // the selection is exactly this chunk: no copy
+        continue;
+      }
       copied = true;
-      copyOverlap(indexable(chunk.data, length, dtype), chunk.stride, coords, cs, out, outStride, norm);
+      copyOverlap(indexable(chunk.data, length, dtype), chunk.stride, coords, cs, output(), outStride, norm);
     }
   };
   await Promise.all(Array.from({ length: Math.min(CONCURRENCY, tasks.length) }, worker));
-  return { data: out as NdArray["data"], shape: outShape, dtype };
+  return { data: output() as NdArray["data"], shape: outShape, dtype };
 }
 
 function rootMessage(err: unknown): string {
