@@ -81,6 +81,9 @@ export class S3FileSystem implements FileSystem {
   }
 
   #load(): Promise<{ client: S3Client; sdk: typeof import("@aws-sdk/client-s3") }> {
+    // eocube supports Node 20; the SDK's notice that its 2027 releases need Node 22 would precede every
+    // s3:// command's output, so it is turned off unless the user set the SDK's switch themselves
+    process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
     this.#sdk ??= import("@aws-sdk/client-s3").then((sdk) => ({ sdk, client: new sdk.S3Client(this.#config) }));
     return this.#sdk;
   }

@@ -121,7 +121,7 @@ export class FsDataStore implements MutableDataStore {
       for (const marker of [".zmetadata", ".zgroup", "zarr.json", ".zlevels", "0.zarr/.zgroup"]) {
         if (await this.fs.exists(`${id}/${marker}`, options)) return true;
       }
-      if (format !== undefined) return false;
+      return false; // a folder that is not a Zarr store or .levels dataset, or a file of no known format
     }
     return this.fs.exists(id, options);
   }

@@ -28,6 +28,10 @@ describe("file store on shared/data", () => {
     expect(await s.hasData("netcdf3/RGB.nc")).toBe(true);
     expect(await s.hasData("netcdf3/nope.nc")).toBe(false);
     expect(await s.hasData("zarr/nope.zarr")).toBe(false);
+    // files and folders that exist but hold no dataset (as listDataIds skips them)
+    for (const notData of ["README.md", "SHA256SUMS", "stac-schemas", "gen/xcube_sst_demo_config.yml"]) {
+      expect(await s.hasData(notData), notData).toBe(false);
+    }
     await expect(s.hasData("../etc/passwd")).rejects.toMatchObject({ code: "UNSAFE_ID" });
     await expect(s.hasData("/etc/passwd")).rejects.toMatchObject({ code: "UNSAFE_ID" });
   });
