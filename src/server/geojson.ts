@@ -132,13 +132,61 @@ export interface PolygonMask {
   count: number;
 }
 
+/** lon/lat → fractional `[col, row]` with longitudes taken as given (no wrapping; see {@link polygonMasks}). */
+function lonLatToPixelUnwrapped(gm: GridMapping): (lon: number, lat: number) => [number, number] {
+  const [x0, dx, , y0, , dy] = gm.transform;
+  const conv = gm.isGeographic ? undefined : proj4("+proj=longlat +datum=WGS84 +no_defs", gm.proj4);
+  return (lon, lat) => {
+    const [x, y] = conv ? (conv.forward([lon, lat]) as [number, number]) : [lon, lat];
+    return [(x - x0) / dx, (y - y0) / dy];
+  };
+}
+
+/** Sets 1 in `mask` (window r0…/c0… of width w) for pixel centres inside `rings` shifted by `dc` columns (even-odd rule). */
+function rasterize(rings: [number, number][][], dc: number, mask: Uint8Array, r0: number, r1: number, c0: number, c1: number): void {
+  const h = r1 - r0;
+  const w = c1 - c0;
+  const crossings: number[][] = Array.from({ length: h }, () => []);
+  for (const ring of rings) {
+    for (let k = 0; k < ring.length - 1; k++) {
+      const [xa, ya] = ring[k]!;
+      const [xb, yb] = ring[k + 1]!;
+      if (ya === yb || !Number.isFinite(xa + ya + xb + yb)) continue;
+      const lo = Math.min(ya, yb);
+      const hi = Math.max(ya, yb);
+      // rows i whose centre i + 0.5 lies in [lo, hi)
+      const iStart = Math.max(r0, Math.ceil(lo - 0.5));
+      const iEnd = Math.min(r1 - 1, Math.ceil(hi - 0.5) - 1);
+      for (let i = iStart; i <= iEnd; i++) {
+        const yc = i + 0.5;
+        crossings[i - r0]!.push(dc + xa + ((yc - ya) * (xb - xa)) / (yb - ya));
+      }
+    }
+  }
+  for (let i = 0; i < h; i++) {
+    const xs = crossings[i]!.sort((a, b) => a - b);
+    for (let k = 0; k + 1 < xs.length; k += 2) {
+      const jStart = Math.max(c0, Math.ceil(xs[k]! - 0.5));
+      const jEnd = Math.min(c1 - 1, Math.ceil(xs[k + 1]! - 0.5) - 1);
+      if (jEnd >= jStart) mask.fill(1, i * w + (jStart - c0), i * w + (jEnd - c0) + 1);
+    }
+  }
+}
+
 /**
  * Masks the grid pixels whose **centres** lie inside the polygons (even-odd rule per polygon, holes as
  * inner rings, union over polygons) by scanlines over the edges: O(edges × rows spanned).
- * @returns undefined when no pixel centre is inside.
+ *
+ * Edges are straight lines between the vertices **as given** (RFC 7946 §3.1.9): a ring is never wrapped
+ * vertex by vertex, so `[-5…5]` and `[355…365]` are the same 10° box and `[170…190]` crosses the
+ * antimeridian. On a geographic grid the whole polygon is also placed 360° east and west, so a polygon
+ * crossing the grid's longitude seam (0° on a 0…360 grid, ±180° on a −180…180 grid) masks the pixels
+ * at both ends of the grid; each pixel is counted once however many placements cover it.
+ * @returns the masks of disjoint column windows, west to east in grid columns (two when the polygon
+ *   crosses the seam), with at least one pixel inside each; empty when no pixel centre is inside.
  */
-export function polygonMask(gm: GridMapping, polygons: [number, number][][][]): PolygonMask | undefined {
-  const toPx = lonLatToPixel(gm);
+export function polygonMasks(gm: GridMapping, polygons: [number, number][][][]): PolygonMask[] {
+  const toPx = lonLatToPixelUnwrapped(gm);
   const pxPolys = polygons.map((rs) => rs.map((ring) => ring.map(([lon, lat]) => toPx(lon, lat))));
   let minC = Infinity, maxC = -Infinity, minR = Infinity, maxR = -Infinity;
   for (const rs of pxPolys) for (const ring of rs) for (const [c, r] of ring) {
@@ -147,40 +195,53 @@ export function polygonMask(gm: GridMapping, polygons: [number, number][][][]): 
   }
   const r0 = Math.max(0, Math.floor(minR));
   const r1 = Math.min(gm.height, Math.ceil(maxR));
-  const c0 = Math.max(0, Math.floor(minC));
-  const c1 = Math.min(gm.width, Math.ceil(maxC));
-  if (!(r1 > r0 && c1 > c0)) return undefined;
-  const h = r1 - r0;
-  const w = c1 - c0;
-  const mask = new Uint8Array(h * w);
-  for (const rs of pxPolys) {
-    const crossings: number[][] = Array.from({ length: h }, () => []);
-    for (const ring of rs) {
-      for (let k = 0; k < ring.length - 1; k++) {
-        const [xa, ya] = ring[k]!;
-        const [xb, yb] = ring[k + 1]!;
-        if (ya === yb || !Number.isFinite(xa + ya + xb + yb)) continue;
-        const lo = Math.min(ya, yb);
-        const hi = Math.max(ya, yb);
-        // rows i whose centre i + 0.5 lies in [lo, hi)
-        const iStart = Math.max(r0, Math.ceil(lo - 0.5));
-        const iEnd = Math.min(r1 - 1, Math.ceil(hi - 0.5) - 1);
-        for (let i = iStart; i <= iEnd; i++) {
-          const yc = i + 0.5;
-          crossings[i - r0]!.push(xa + ((yc - ya) * (xb - xa)) / (yb - ya));
-        }
-      }
-    }
-    for (let i = 0; i < h; i++) {
-      const xs = crossings[i]!.sort((a, b) => a - b);
-      for (let k = 0; k + 1 < xs.length; k += 2) {
-        const jStart = Math.max(c0, Math.ceil(xs[k]! - 0.5));
-        const jEnd = Math.min(c1 - 1, Math.ceil(xs[k + 1]! - 0.5) - 1);
-        if (jEnd >= jStart) mask.fill(1, i * w + (jStart - c0), i * w + (jEnd - c0) + 1);
-      }
-    }
+  if (!(r1 > r0) || !(maxC >= minC)) return [];
+  // placements: column shifts of k·360° (geographic grids only) that overlap the grid
+  const period = gm.isGeographic ? 360 / gm.transform[1] : 0;
+  const shifts = period ? [-2, -1, 0, 1, 2].map((k) => k * period) : [0];
+  const spans = shifts
+    .map((dc) => ({ dc, c0: Math.max(0, Math.floor(minC + dc)), c1: Math.min(gm.width, Math.ceil(maxC + dc)) }))
+    .filter((s) => s.c1 > s.c0)
+    .sort((a, b) => a.c0 - b.c0);
+  // merge overlapping column spans into one window each, so that no pixel is counted twice
+  const windows: { c0: number; c1: number; shifts: number[] }[] = [];
+  for (const s of spans) {
+    const last = windows[windows.length - 1];
+    if (last && s.c0 <= last.c1) {
+      last.c1 = Math.max(last.c1, s.c1);
+      last.shifts.push(s.dc);
+    } else windows.push({ c0: s.c0, c1: s.c1, shifts: [s.dc] });
   }
+  const out: PolygonMask[] = [];
+  for (const { c0, c1, shifts: dcs } of windows) {
+    const mask = new Uint8Array((r1 - r0) * (c1 - c0));
+    for (const dc of dcs) for (const rs of pxPolys) rasterize(rs, dc, mask, r0, r1, c0, c1);
+    let count = 0;
+    for (let k = 0; k < mask.length; k++) count += mask[k]!;
+    if (count > 0) out.push({ r0, r1, c0, c1, mask, count });
+  }
+  return out;
+}
+
+/**
+ * Like {@link polygonMasks}, as one window: when the polygon crosses the grid's longitude seam the
+ * window spans the columns between the parts too (their mask is 0). Prefer {@link polygonMasks} to read
+ * only the pixels under the polygon.
+ * @returns undefined when no pixel centre is inside.
+ */
+export function polygonMask(gm: GridMapping, polygons: [number, number][][][]): PolygonMask | undefined {
+  const parts = polygonMasks(gm, polygons);
+  if (parts.length <= 1) return parts[0];
+  const { r0, r1 } = parts[0]!;
+  const c0 = Math.min(...parts.map((p) => p.c0));
+  const c1 = Math.max(...parts.map((p) => p.c1));
+  const w = c1 - c0;
+  const mask = new Uint8Array((r1 - r0) * w);
   let count = 0;
-  for (let k = 0; k < mask.length; k++) count += mask[k]!;
-  return count > 0 ? { r0, r1, c0, c1, mask, count } : undefined;
+  for (const p of parts) {
+    const pw = p.c1 - p.c0;
+    for (let i = 0; i < r1 - r0; i++) mask.set(p.mask.subarray(i * pw, (i + 1) * pw), i * w + (p.c0 - c0));
+    count += p.count;
+  }
+  return { r0, r1, c0, c1, mask, count };
 }

@@ -20,7 +20,7 @@ export { buildLevels, readChunk, readWindow, sampleLevel, type Level, type Slice
 export { renderTile, chooseLevel, transparentTile, tileValues } from "./tiles.js";
 export { timeSeries, aggregate, parseAggMethods, AGG_METHODS, type AggMethod, type TimeSeriesValue, type TimeSeriesOptions } from "./timeseries.js";
 export { computeStatistics, BIN_COUNT, type StatisticsResult } from "./statistics.js";
-export { parseGeoJson, polygonMask, pointPixel, MAX_VERTICES, type Geometry, type ParsedGeoJson, type PolygonMask } from "./geojson.js";
+export { parseGeoJson, polygonMask, polygonMasks, pointPixel, MAX_VERTICES, type Geometry, type ParsedGeoJson, type PolygonMask } from "./geojson.js";
 export { errorResponse, type ErrorBody } from "./errors.js";
 export { parseTimeLabel, timeRangeIndices, type TimeLabel } from "./slices.js";
 export { resolveColorMap, colorMapCategories, parseColor, type ColorMap, type RGBA } from "./render/colormaps.js";

@@ -2,7 +2,7 @@
 // histogram over the pixels whose centres lie in a polygon (xcube's /statistics semantics).
 import type { ReadOptions } from "../core/variable.js";
 import type { DatasetsContext, ServedDataset } from "./datasets.js";
-import { pointPixel, polygonMask, type Geometry } from "./geojson.js";
+import { pointPixel, polygonMasks, type Geometry } from "./geojson.js";
 import { readWindow, type SliceRef } from "./levels.js";
 
 /** Histogram bins (xcube's default). */
@@ -31,18 +31,23 @@ export async function computeStatistics(ctx: DatasetsContext, sd: ServedDataset,
     const v = (await readWindow(ctx.chunkCache, sd.levels, 0, slice, r, r + 1, c, c + 1, options))[0]!;
     return Number.isNaN(v) ? { count: 0 } : { count: 1, minimum: v, maximum: v, mean: v, deviation: 0 };
   }
-  const m = polygonMask(sd.gm, geometry.polygons);
-  if (!m) return { count: 0 };
-  const vals = await readWindow(ctx.chunkCache, sd.levels, 0, slice, m.r0, m.r1, m.c0, m.c1, options);
-  const mask = m.count === m.mask.length ? undefined : m.mask; // a polygon covering its whole window
+  // one window, or two for a polygon crossing the grid's longitude seam
+  const masks = polygonMasks(sd.gm, geometry.polygons);
+  if (masks.length === 0) return { count: 0 };
+  const parts = await Promise.all(masks.map(async (m) => ({
+    vals: await readWindow(ctx.chunkCache, sd.levels, 0, slice, m.r0, m.r1, m.c0, m.c1, options),
+    mask: m.count === m.mask.length ? undefined : m.mask, // a polygon covering its whole window
+  })));
   let n = 0, sum = 0, min = Infinity, max = -Infinity;
-  for (let k = 0; k < vals.length; k++) {
-    const v = vals[k]!;
-    if (v !== v || (mask && !mask[k])) continue;
-    n++;
-    sum += v;
-    if (v < min) min = v;
-    if (v > max) max = v;
+  for (const { vals, mask } of parts) {
+    for (let k = 0; k < vals.length; k++) {
+      const v = vals[k]!;
+      if (v !== v || (mask && !mask[k])) continue;
+      n++;
+      sum += v;
+      if (v < min) min = v;
+      if (v > max) max = v;
+    }
   }
   if (n === 0) return { count: 0 };
   const mean = sum / n;
@@ -53,16 +58,18 @@ export async function computeStatistics(ctx: DatasetsContext, sd: ServedDataset,
   edges[BIN_COUNT] = width > 0 ? max : min + 0.5;
   const e = Float64Array.from(edges);
   const norm = width > 0 ? BIN_COUNT / (max - min) : 0;
-  for (let k = 0; k < vals.length; k++) {
-    const v = vals[k]!;
-    if (v !== v || (mask && !mask[k])) continue;
-    ss += (v - mean) * (v - mean);
-    // numpy.histogram's binning: floor((v − min)·bins/(max − min)), corrected against the edges
-    let b = width > 0 ? Math.floor((v - min) * norm) : BIN_COUNT / 2;
-    if (b >= BIN_COUNT) b = BIN_COUNT - 1;
-    if (v < e[b]!) b--;
-    else if (b < BIN_COUNT - 1 && v >= e[b + 1]!) b++;
-    counts[b]!++;
+  for (const { vals, mask } of parts) {
+    for (let k = 0; k < vals.length; k++) {
+      const v = vals[k]!;
+      if (v !== v || (mask && !mask[k])) continue;
+      ss += (v - mean) * (v - mean);
+      // numpy.histogram's binning: floor((v − min)·bins/(max − min)), corrected against the edges
+      let b = width > 0 ? Math.floor((v - min) * norm) : BIN_COUNT / 2;
+      if (b >= BIN_COUNT) b = BIN_COUNT - 1;
+      if (v < e[b]!) b--;
+      else if (b < BIN_COUNT - 1 && v >= e[b + 1]!) b++;
+      counts[b]!++;
+    }
   }
   const binW = width > 0 ? width : 1 / BIN_COUNT;
   return {

@@ -4,7 +4,7 @@ import { EocubeError, throwIfAborted } from "../core/errors.js";
 import { toIsoString } from "../core/time.js";
 import type { ReadOptions } from "../core/variable.js";
 import type { DatasetsContext, ServedDataset } from "./datasets.js";
-import { pointPixel, polygonMask, type Geometry } from "./geojson.js";
+import { pointPixel, polygonMasks, type Geometry } from "./geojson.js";
 import { readWindow, toFloatValues, type SliceRef } from "./levels.js";
 import { timeRangeIndices } from "./slices.js";
 
@@ -101,19 +101,20 @@ export async function* timeSeries(ctx: DatasetsContext, sd: ServedDataset, slice
   const tPos = nonSpatial.indexOf(sd.timeName);
   const methods = opts.aggMethods;
 
-  let r0: number, r1: number, c0: number, c1: number;
+  // windows [r0, r1) × [c0, c1) under the geometry (two for a polygon crossing the longitude seam); the
+  // values of one step are the windows' values one after the other, as is the mask
+  let windows: { r0: number; r1: number; c0: number; c1: number }[];
   let mask: Uint8Array | undefined;
   if (geometry.type === "Point") {
     const px = pointPixel(sd.gm, geometry.coordinates[0], geometry.coordinates[1]);
     if (!px) return;
-    [r0, c0] = px;
-    r1 = r0 + 1;
-    c1 = c0 + 1;
+    const [r, c] = px;
+    windows = [{ r0: r, r1: r + 1, c0: c, c1: c + 1 }];
   } else {
-    const m = polygonMask(sd.gm, geometry.polygons);
-    if (!m) return;
-    ({ r0, r1, c0, c1 } = m);
-    mask = m.mask;
+    const parts = polygonMasks(sd.gm, geometry.polygons);
+    if (parts.length === 0) return;
+    windows = parts;
+    mask = parts.length === 1 ? parts[0]!.mask : concat(parts.map((p) => p.mask), Uint8Array);
   }
   const timeChunk = v.chunks[v.dims.indexOf(sd.timeName)] ?? 1;
 
@@ -121,18 +122,22 @@ export async function* timeSeries(ctx: DatasetsContext, sd: ServedDataset, slice
   const stepValues = async (t: number): Promise<Float64Array> => {
     const fixed = slice.fixed.slice();
     fixed[tPos] = t;
-    return readWindow(ctx.chunkCache, sd.levels, 0, { ...slice, fixed }, r0, r1, c0, c1, opts);
+    const parts = await Promise.all(windows.map((w) => readWindow(ctx.chunkCache, sd.levels, 0, { ...slice, fixed }, w.r0, w.r1, w.c0, w.c1, opts)));
+    return parts.length === 1 ? parts[0]! : concat(parts, Float64Array);
   };
   // values of a block of time steps [ta, tb) read at once (time-chunked storage), step-major
   const blockValues = async (ta: number, tb: number): Promise<Float64Array[]> => {
     if (timeChunk <= 1) return Promise.all(Array.from({ length: tb - ta }, (_, k) => stepValues(ta + k)));
-    let k = 0;
-    const sel = v.dims.map((d) => (d === sd.timeName ? ([ta, tb] as [number, number]) : d === slice.yDim ? ([r0, r1] as [number, number]) : d === slice.xDim ? ([c0, c1] as [number, number]) : slice.fixed[k++]!));
-    const arr = await v.read(sel, opts);
-    const all = toFloatValues(arr, v);
-    const n = (r1 - r0) * (c1 - c0);
-    // dims kept: time, y, x in the variable's order; time is outermost in cube convention
-    return Array.from({ length: tb - ta }, (_, s) => all.subarray(s * n, (s + 1) * n));
+    const perWindow = await Promise.all(windows.map(async ({ r0, r1, c0, c1 }) => {
+      let k = 0;
+      const sel = v.dims.map((d) => (d === sd.timeName ? ([ta, tb] as [number, number]) : d === slice.yDim ? ([r0, r1] as [number, number]) : d === slice.xDim ? ([c0, c1] as [number, number]) : slice.fixed[k++]!));
+      const arr = await v.read(sel, opts);
+      const all = toFloatValues(arr, v);
+      const n = (r1 - r0) * (c1 - c0);
+      // dims kept: time, y, x in the variable's order; time is outermost in cube convention
+      return Array.from({ length: tb - ta }, (_, s) => all.subarray(s * n, (s + 1) * n));
+    }));
+    return Array.from({ length: tb - ta }, (_, s) => (perWindow.length === 1 ? perWindow[0]![s]! : concat(perWindow.map((w) => w[s]!), Float64Array)));
   };
 
   const block = Math.max(timeChunk, 8);
@@ -170,4 +175,15 @@ export async function* timeSeries(ctx: DatasetsContext, sd: ServedDataset, slice
       if (e) yield e;
     }
   }
+}
+
+/** The arrays one after the other. */
+function concat<T extends Float64Array | Uint8Array>(parts: T[], Ctor: { new (n: number): T }): T {
+  const out = new Ctor(parts.reduce((n, p) => n + p.length, 0));
+  let off = 0;
+  for (const p of parts) {
+    out.set(p, off);
+    off += p.length;
+  }
+  return out;
 }
