@@ -2,7 +2,7 @@
 import type { Command } from "commander";
 import { EocubeError } from "../core/errors.js";
 import type { Attrs } from "../core/variable.js";
-import { describeDatasetObject, summarizeCoords, type CoordSummary } from "../stores/descriptor.js";
+import { describeDatasetObject, summarizeCoords, withCoordinateCache, type CoordSummary } from "../stores/descriptor.js";
 import { resolveSource } from "../stores/open.js";
 import type { DatasetDescriptor, OpenParams, VariableDescriptor } from "../stores/types.js";
 import { parseJsonOption, printJson, runAction, type GlobalOptions } from "./run.js";
@@ -35,7 +35,9 @@ export function register(program: Command): void {
         checkObject(storeParams, "--store-params");
         checkObject(openParams, "--open-params");
         const { store, dataId } = resolveSource(source, { storeId: opts.store, storeParams: storeParams as Record<string, unknown> | undefined });
-        const ds = await store.openData(dataId, openParams as OpenParams | undefined);
+        const opened = await store.openData(dataId, openParams as OpenParams | undefined);
+        // the table's first … last values come from the coordinate reads the descriptor made
+        const ds = opts.json ? opened : withCoordinateCache(opened);
         try {
           const desc = await describeDatasetObject(ds, dataId);
           if (opts.json) printJson(desc);

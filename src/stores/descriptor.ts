@@ -3,7 +3,8 @@ import type { Dataset } from "../core/dataset.js";
 import { isEocubeError } from "../core/errors.js";
 import type { BBox, GridMapping } from "../core/gridmapping.js";
 import { bboxToWgs84, readGridMapping } from "../core/gridmapping-read.js";
-import { numberAt } from "../core/ndarray.js";
+import { numberAt, type NdArray } from "../core/ndarray.js";
+import { normalizeSelection, type NormalizedDim } from "../core/selection.js";
 import type { ReadOptions, Variable } from "../core/variable.js";
 import { timeCoordName } from "./subset.js";
 import type { DatasetDescriptor, VariableDescriptor } from "./types.js";
@@ -112,24 +113,69 @@ export interface CoordSummary {
   last: number | string;
 }
 
-/** Summaries of the 1-D coordinates with at most `maxSize` values (reads them). */
+/**
+ * Summaries of the 1-D coordinates with at most `maxSize` values [default 1,000,000]: only each one's first
+ * and last values are read (one or two chunks).
+ */
 export async function summarizeCoords(ds: Dataset, options?: ReadOptions & { maxSize?: number }): Promise<Record<string, CoordSummary>> {
   const out: Record<string, CoordSummary> = {};
   const wanted = Object.entries(ds.coords).filter(([, v]) => v.dims.length === 1 && v.size > 0 && v.size <= (options?.maxSize ?? 1_000_000));
-  const values = await Promise.all(wanted.map(([, v]) => v.read([], options))); // all coordinates at once
+  // all coordinates at once; the first and last value of each
+  const values = await Promise.all(wanted.map(([, v]) => Promise.all([v.read([0], options), v.size === 1 ? undefined : v.read([v.size - 1], options)])));
   for (const [i, [k, v]] of wanted.entries()) {
-    const arr = values[i]!;
-    const at = (i: number): number | string => {
+    const [firstArr, lastArr] = values[i]!;
+    const at = (arr: NdArray): number | string => {
       if (v.dtype === "datetime64[ns]") {
-        const t = numberAt(arr.data, i);
+        const t = numberAt(arr.data, 0);
         return Number.isNaN(t) ? "NaT" : isoTime(t);
       }
-      const x = (arr.data as ArrayLike<unknown>)[i];
-      return typeof x === "string" ? x : numberAt(arr.data, i);
+      const x = (arr.data as ArrayLike<unknown>)[0];
+      return typeof x === "string" ? x : numberAt(arr.data, 0);
     };
-    out[k] = { size: v.size, first: at(0), last: at(v.size - 1) };
+    out[k] = { size: v.size, first: at(firstArr), last: at(lastArr ?? firstArr) };
   }
   return out;
+}
+
+/**
+ * The dataset with each 1-D coordinate's reads remembered for the returned object's lifetime, so that
+ * several readers of the same coordinates (describeDatasetObject, then summarizeCoords) fetch each chunk
+ * once: a selection read before is answered from the same read, and any selection of a coordinate read
+ * whole is sliced from that read. Data variables are untouched; a failed read is forgotten (tried again
+ * next time). Every caller gets its own copy of the values.
+ */
+export function withCoordinateCache(ds: Dataset): Dataset {
+  const coords: Record<string, Variable> = {};
+  for (const [k, v] of Object.entries(ds.coords)) coords[k] = v.dims.length === 1 ? cachedCoordinate(v) : v;
+  return ds.with({ coords });
+}
+
+function cachedCoordinate(v: Variable): Variable {
+  const n = v.shape[0]!;
+  const reads = new Map<string, Promise<NdArray>>(); // key: "start:stop:drop"
+  const copy = (arr: NdArray): NdArray => ({ ...arr, shape: [...arr.shape], data: arr.data.slice() });
+  return v.with({
+    read: async (selection, options) => {
+      let dim: NormalizedDim;
+      try {
+        dim = normalizeSelection(v.shape, selection)[0]!;
+      } catch {
+        return v.read(selection, options); // the reader's own OUT_OF_RANGE error
+      }
+      const key = `${dim.start}:${dim.stop}:${dim.drop}`;
+      let p = reads.get(key);
+      const whole = reads.get(`0:${n}:false`);
+      if (!p && whole) {
+        p = whole.then((arr) => ({ dtype: arr.dtype, shape: dim.drop ? [] : [dim.stop - dim.start], data: arr.data.slice(dim.start, dim.stop) }));
+      }
+      if (!p) {
+        p = v.read(selection, options);
+        reads.set(key, p);
+        p.catch(() => reads.delete(key));
+      }
+      return copy(await p);
+    },
+  });
 }
 
 /**

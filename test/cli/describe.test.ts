@@ -44,6 +44,22 @@ describe("eocube describe", () => {
     expect(JSON.parse(r.stdout).bbox).toEqual([0, 50, 5, 52.5]);
   });
 
+  it("reads each coordinate chunk once for the human table over http, as many requests as --json", async () => {
+    const url = `${server.url}/zarr/cube-1-250-250.zarr`;
+    server.reset();
+    let r = await runCli(["describe", url, "--json"]);
+    expect(r.code).toBe(0);
+    const jsonPaths = server.requests.map((q) => q.path).sort();
+    server.reset();
+    r = await runCli(["describe", url]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/\* lat +\(lat\) +float64 +52\.49875 … 50\.00125/);
+    expect(r.stdout).toMatch(/\* time +\(time\) +datetime64\[ns\] 2017-01-16T10:09:21\.834Z … 2017-01-30T10:46:33\.837Z/);
+    const paths = server.requests.map((q) => q.path).sort();
+    expect(paths).toEqual(jsonPaths);
+    expect(new Set(paths).size).toBe(paths.length); // no chunk fetched twice
+  });
+
   it("describes with an explicit --store and a data id", async () => {
     const r = await runCli(["describe", "netcdf3/eraint_uvz.nc", "--store", "file", "--store-params", JSON.stringify({ root: SHARED_DATA }), "--json"]);
     expect(r.code).toBe(0);
