@@ -50,7 +50,11 @@ export interface GenInfo {
   output: string;
 }
 
-/** The Zarr spec of a variable (datetimes as float seconds since 1970; `_FillValue` → fill value). */
+/**
+ * The Zarr spec of a variable (datetimes as float seconds since 1970; `_FillValue` → fill value).
+ * Floats without a fill get NaN; a non-finite fill of an integer dtype is dropped (null), since Zarr v2
+ * only allows NaN/Infinity fills for floats (zarr-python raises MetadataError otherwise).
+ */
 export function specOf(v: Variable, coordinates?: string[]): ZarrArraySpec {
   const attrs: Attrs = { ...v.attrs };
   let dtype = v.dtype;
@@ -63,6 +67,8 @@ export function specOf(v: Variable, coordinates?: string[]): ZarrArraySpec {
     fill = NaN;
   }
   if (dtype === "float32" || dtype === "float64") fill = typeof fill === "number" ? fill : NaN;
+  // an integer array cannot hold NaN/±Inf: Zarr v2 metadata with such a fill is invalid (zarr-python: MetadataError)
+  else if (typeof fill === "number" && !Number.isFinite(fill)) fill = null;
   if (coordinates?.length) attrs.coordinates = coordinates.join(" ");
   const chunks = v.shape.map((s, i) => Math.max(1, Math.min(v.chunks[i] ?? s, s || 1)));
   return {

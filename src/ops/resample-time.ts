@@ -3,7 +3,7 @@ import { Dataset } from "../core/dataset.js";
 import { EocubeError } from "../core/errors.js";
 import { allocate, isFloat, sizeOf, toFloat64, type DType, type NdArray } from "../core/ndarray.js";
 import type { Selection } from "../core/selection.js";
-import type { Variable } from "../core/variable.js";
+import type { Encoding, Variable } from "../core/variable.js";
 import { readCoord, timeDim } from "./coords.js";
 import { memoryVariable } from "./grid.js";
 import type { NumArray } from "./kernels.js";
@@ -119,19 +119,24 @@ function aggregatedVariable(v: Variable, nb: number, start: Int32Array, stop: In
   const shape = [nb, ...v.shape.slice(1)];
   const dtype = outDtypeOf(v.dtype, method);
   const attrs = { ...v.attrs };
+  const encoding: Encoding = { ...v.encoding, dtype: undefined, chunks: undefined };
   attrs.cell_methods = `time: ${method === "mean" ? "mean" : method === "std" ? "standard_deviation" : method === "count" ? "sum" : method}`;
   if (method === "count") {
     delete attrs.units;
     delete attrs._FillValue;
     delete attrs.valid_min;
     delete attrs.valid_max;
+    delete attrs.missing_value;
+    // counts are never missing: no fill value (a NaN fill for int32 is invalid Zarr, xarray refuses it)
+    delete encoding._FillValue;
+    delete encoding.missing_value;
   }
   return v.with({
     shape,
     dtype,
     chunks: [1, ...v.chunks.slice(1)],
     attrs,
-    encoding: { ...v.encoding, dtype: undefined, chunks: undefined },
+    encoding,
     read: async (selection: Selection = [], options) => {
       const norm = normSel(v.name, shape, selection);
       const b0 = norm[0]!.start;

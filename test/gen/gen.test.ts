@@ -112,6 +112,27 @@ describe("eocube gen (gen2 requests)", () => {
     }
   });
 
+  it("time_method count writes int32 counts without a NaN fill: xarray opens them and they equal xarray's resample().count()", async () => {
+    const req = await request("time-count.yaml", {
+      input_config: { store_id: "file", store_params: { root: `${DATA}zarr` }, data_id: "cube-1-250-250.zarr" },
+      cube_config: { variable_names: ["conc_chl", "kd489"], time_period: "1M", time_method: "count", tile_size: 500 },
+      output_config: { store_id: "file", store_params: { root: tmp.dir }, data_id: "cube-count.zarr" },
+    });
+    const r = await cli(["gen", req, "--workers", "0"]);
+    expect(r.code, r.stderr).toBe(0);
+    for (const v of ["conc_chl", "kd489"]) {
+      const c = await xr<{ shape: number[]; ref_shape: number[]; dtype: string; time_equal: boolean; n: number; max_diff: number; nan_mismatch: number; fill_value: unknown }>(
+        join(tmp.dir, "cube-count.zarr"), "resample", v, "1MS", "count");
+      expect(c.shape).toEqual(c.ref_shape);
+      expect(c.time_equal).toBe(true);
+      expect(c.dtype).toBe("int32");
+      expect(c.fill_value ?? null).toBeNull();
+      expect(c.n).toBe(c.shape.reduce((a, b) => a * b, 1));
+      expect(c.max_diff).toBe(0);
+      expect(c.nan_mismatch).toBe(0);
+    }
+  });
+
   it("rectifies the OLCI swath onto a 0.003° grid and reprojects the UTM GeoTIFF to EPSG:4326", async () => {
     const rect = fixture<{ bbox: number[]; shape: number[]; values: Array<number | null> }>("rectify-olci-near.json");
     const req = await request("olci.yaml", {

@@ -5,6 +5,8 @@ usage: xr_check.py OUTPUT.zarr MODE [ARGS...]
   summary                     dims, coords (first/last/size), global attrs, variables (dims, dtype, attrs)
   ostia VAR                   max |out − nearest OSTIA value| over all pixels and times (xarray reference:
                               the three OSTIA files stacked, lon rolled to −180…180, .sel(method="nearest"))
+  resample VAR FREQ METHOD    agreement of VAR with xarray's own `resample(time=FREQ).METHOD()` of the real
+                              Zarr cube (cube-1-250-250.zarr): shape, dtype, max |diff|, NaN mismatches
   sample VAR T STEP           values of VAR at time index T (or -1 = no time), every STEP-th pixel
 Prints one JSON document; NaN → null.
 """
@@ -52,6 +54,19 @@ elif mode == "ostia":
     both = np.isfinite(a) & np.isfinite(ref)
     doc = {"n": int(both.sum()), "max_diff": float(np.max(np.abs(a[both] - ref[both]))) if both.any() else None,
            "nan_mismatch": int((np.isfinite(a) != np.isfinite(ref)).sum()), "size": int(a.size)}
+elif mode == "resample":
+    var, freq, meth = sys.argv[3], sys.argv[4], sys.argv[5]
+    src = xr.open_zarr(os.path.join(DATA, "zarr", "cube-1-250-250.zarr"))[var].load()
+    ref = getattr(src.resample(time=freq), meth)()
+    a, b = out[var].values, ref.values
+    same = a.shape == b.shape
+    both = np.isfinite(a) & np.isfinite(b) if same else None
+    doc = {"shape": list(a.shape), "ref_shape": list(b.shape), "dtype": str(a.dtype),
+           "time_equal": bool(same and np.array_equal(out.time.values, ref.time.values)),
+           "n": int(both.sum()) if same else 0,
+           "max_diff": float(np.max(np.abs(a[both].astype("float64") - b[both]))) if same and both.any() else None,
+           "nan_mismatch": int((np.isfinite(a) != np.isfinite(b)).sum()) if same else None,
+           "fill_value": jsonable(out[var].encoding.get("_FillValue"))}
 elif mode == "sample":
     var, t, step = sys.argv[3], int(sys.argv[4]), int(sys.argv[5])
     v = out[var]
