@@ -222,8 +222,18 @@ export function applyBilinear(bm: BilinearMap, ww: number, src: NumArray, srcOff
 }
 
 /**
+ * Overlaps of a footprint with a source pixel up to this fraction of the pixel (in source pixel
+ * units, per axis) are rounding noise of the footprint's edges (e.g. 4 × 0.0025° ≠ 0.01° in binary)
+ * and are ignored by {@link applyMean}.
+ */
+export const FOOTPRINT_EPS = 1e-6;
+
+/**
  * Area-weighted mean ignoring NaN (gdalwarp `average` since GDAL 3.1): each source pixel counts
- * with the fraction of it inside the target pixel's footprint.
+ * with the fraction of it inside the target pixel's footprint. Overlaps of at most
+ * {@link FOOTPRINT_EPS} of a pixel per axis count as none, so a target cell whose footprint covers
+ * only NaN stays `fill` instead of taking a neighbour's value through a ~1e-10 sliver of weight
+ * (xarray's `coarsen(...).mean()` and gdalwarp `-r average` agree).
  */
 export function applyMean(map: PixelMap, win: Window, src: NumArray, srcOff: number, out: NumArray, outOff: number, fill: number): void {
   const { fu0, fu1, fv0, fv1 } = map as Required<PixelMap>;
@@ -238,21 +248,22 @@ export function applyMean(map: PixelMap, win: Window, src: NumArray, srcOff: num
     const a1 = fu1[p]!;
     const b0 = fv0[p]!;
     const b1 = fv1[p]!;
-    const cs = Math.max(win.c0, Math.floor(a0));
-    const ce = Math.min(win.c1, Math.ceil(a1));
-    const rs = Math.max(win.r0, Math.floor(b0));
-    const re = Math.min(win.r1, Math.ceil(b1));
+    // footprint edges a rounding error past a source pixel edge do not reach into the next pixel
+    const cs = Math.max(win.c0, Math.floor(a0 + FOOTPRINT_EPS));
+    const ce = Math.min(win.c1, Math.ceil(a1 - FOOTPRINT_EPS));
+    const rs = Math.max(win.r0, Math.floor(b0 + FOOTPRINT_EPS));
+    const re = Math.min(win.r1, Math.ceil(b1 - FOOTPRINT_EPS));
     let sum = 0;
     let wsum = 0;
     for (let r = rs; r < re; r++) {
       const wy = Math.min(r + 1, b1) - Math.max(r, b0);
-      if (wy <= 0) continue;
+      if (wy <= FOOTPRINT_EPS) continue;
       const row = srcOff + (r - win.r0) * ww - win.c0;
       for (let c = cs; c < ce; c++) {
         const s = src[row + c]!;
         if (s !== s) continue;
         const wx = Math.min(c + 1, a1) - Math.max(c, a0);
-        if (wx <= 0) continue;
+        if (wx <= FOOTPRINT_EPS) continue;
         const wgt = wx * wy;
         sum += s * wgt;
         wsum += wgt;

@@ -133,6 +133,24 @@ describe("eocube gen (gen2 requests)", () => {
     }
   });
 
+  it("mean downsampling by 4 equals xarray's coarsen(4).mean(), all-NaN blocks staying NaN", async () => {
+    const req = await request("down.yaml", {
+      input_config: { store_id: "file", store_params: { root: `${DATA}zarr` }, data_id: "cube-1-250-250.zarr" },
+      cube_config: { variable_names: ["conc_chl"], crs: "EPSG:4326", bbox: [0, 50, 5, 52.5], spatial_res: 0.01, spatial_method: "mean" },
+      output_config: { store_id: "file", store_params: { root: tmp.dir }, data_id: "down.zarr" },
+    });
+    const r = await cli(["gen", req, "--workers", "0"]);
+    expect(r.code, r.stderr).toBe(0);
+    const c = await xr<{ shape: number[]; ref_shape: number[]; coord_diff: number; n: number; ref_nan: number; max_rel_diff: number; nan_mismatch: number }>(
+      join(tmp.dir, "down.zarr"), "coarsen", "conc_chl", "4");
+    expect(c.shape).toEqual(c.ref_shape);
+    expect(c.coord_diff).toBeLessThan(1e-9);
+    expect(c.ref_nan).toBeGreaterThan(1000); // the cube has land: many blocks are all NaN
+    expect(c.n).toBeGreaterThan(50_000);
+    expect(c.nan_mismatch).toBe(0);
+    expect(c.max_rel_diff).toBeLessThan(1e-5);
+  });
+
   it("rectifies the OLCI swath onto a 0.003° grid and reprojects the UTM GeoTIFF to EPSG:4326", async () => {
     const rect = fixture<{ bbox: number[]; shape: number[]; values: Array<number | null> }>("rectify-olci-near.json");
     const req = await request("olci.yaml", {

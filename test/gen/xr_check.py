@@ -7,6 +7,8 @@ usage: xr_check.py OUTPUT.zarr MODE [ARGS...]
                               the three OSTIA files stacked, lon rolled to −180…180, .sel(method="nearest"))
   resample VAR FREQ METHOD    agreement of VAR with xarray's own `resample(time=FREQ).METHOD()` of the real
                               Zarr cube (cube-1-250-250.zarr): shape, dtype, max |diff|, NaN mismatches
+  coarsen VAR F               agreement of VAR with xarray's `coarsen(lat=F, lon=F).mean()` of the whole real
+                              Zarr cube (NaN-skipping block means; all-NaN blocks → NaN)
   sample VAR T STEP           values of VAR at time index T (or -1 = no time), every STEP-th pixel
 Prints one JSON document; NaN → null.
 """
@@ -67,6 +69,16 @@ elif mode == "resample":
            "max_diff": float(np.max(np.abs(a[both].astype("float64") - b[both]))) if same and both.any() else None,
            "nan_mismatch": int((np.isfinite(a) != np.isfinite(b)).sum()) if same else None,
            "fill_value": jsonable(out[var].encoding.get("_FillValue"))}
+elif mode == "coarsen":
+    var, f = sys.argv[3], int(sys.argv[4])
+    ref = xr.open_zarr(os.path.join(DATA, "zarr", "cube-1-250-250.zarr"))[var].coarsen(lat=f, lon=f).mean().load()
+    a, b = out[var].values, ref.values
+    both = np.isfinite(a) & np.isfinite(b)
+    doc = {"shape": list(a.shape), "ref_shape": list(b.shape),
+           "coord_diff": float(max(np.abs(out.lat.values - ref.lat.values).max(), np.abs(out.lon.values - ref.lon.values).max())),
+           "n": int(both.sum()), "ref_nan": int((~np.isfinite(b)).sum()),
+           "max_rel_diff": float(np.max(np.abs(a[both] - b[both]) / np.maximum(np.abs(b[both]), 1e-12))),
+           "nan_mismatch": int((np.isfinite(a) != np.isfinite(b)).sum())}
 elif mode == "sample":
     var, t, step = sys.argv[3], int(sys.argv[4]), int(sys.argv[5])
     v = out[var]
