@@ -27,6 +27,8 @@ export interface PrrBuild {
   items: Array<Record<string, unknown>>;
   /** Relative path → document (`collection.json`, `<id>/<id>.json`). */
   documents: Map<string, Record<string, unknown>>;
+  /** Local asset files/folders to copy: path relative to the output folder (`<id>/<name>`) → absolute source. */
+  copies: Map<string, string>;
   warnings: PrrWarning[];
 }
 
@@ -37,7 +39,8 @@ export interface PrrProblem extends StacProblem {
 }
 
 /**
- * Builds the collection and its items in memory from a resolved config (nothing is written).
+ * Builds the collection and its items in memory from a resolved config (nothing is written; the local
+ * asset files to copy are listed in `copies`).
  * Collection extent = union of the items' bbox and time; items whose data hold no time take the
  * item's/collection's configured `datetime`, else the collection's temporal extent (with a warning).
  * Links follow pystac's SELF_CONTAINED layout: relative `root`/`parent`/`collection`/`item` links and no
@@ -48,7 +51,7 @@ export async function buildPrrCollection(resolved: ResolvedConfig, options: PrrO
   const { config } = resolved;
   const outDir = resolve(options.outDir);
   const warnings: PrrWarning[] = [];
-  const ctx = { id: config.id, license: config.license, datetime: config.datetime, file: resolved.file };
+  const ctx = { id: config.id, license: config.license, datetime: config.datetime, file: resolved.file, assetBaseUrl: resolved.assetBaseUrl };
   const built = new Array<Awaited<ReturnType<typeof buildItem>>>(resolved.items.length);
   let next = 0;
   const worker = async () => {
@@ -178,7 +181,9 @@ export async function buildPrrCollection(resolved: ResolvedConfig, options: PrrO
     documents.set(`${id}/${id}.json`, doc);
     return doc;
   });
-  return { collection: coll, items, documents, warnings };
+  const copies = new Map<string, string>();
+  for (const b of built) for (const [to, from] of b.copies) copies.set(to, from);
+  return { collection: coll, items, documents, copies, warnings };
 }
 
 /**
@@ -203,8 +208,10 @@ export function validatePrrDocuments(documents: Map<string, Record<string, unkno
 export interface PrrResult {
   /** Absolute output folder. */
   outDir: string;
-  /** Written files, relative to the output folder. */
+  /** Written STAC documents, relative to the output folder. */
   files: string[];
+  /** Copied asset files and folders (`asset_files: copy`), relative to the output folder. */
+  assetFiles: string[];
   collection: Record<string, unknown>;
   warnings: PrrWarning[];
 }
@@ -212,7 +219,8 @@ export interface PrrResult {
 /**
  * `eocube prr`: loads the config, builds every item and the collection, validates all documents and
  * writes them atomically (temporary folder + rename); nothing is written when anything fails.
- * Layout: `collection.json` + `<item-id>/<item-id>.json`, pretty JSON.
+ * Layout: `collection.json` + `<item-id>/<item-id>.json`, pretty JSON, plus the copied asset files and folders
+ * (`asset_files: copy`, the default) in `<item-id>/`.
  * @throws EocubeError NOT_FOUND, INVALID_CONFIG, UNSAFE_ID (see loadPrrConfig), ALREADY_EXISTS (output exists,
  *   no force), INVALID_ARGUMENT (an asset inside the output folder, which --force would delete), VALIDATION_FAILED (details: every {@link PrrProblem}), CANCELLED.
  */
@@ -249,6 +257,6 @@ export async function writePrrCollection(configFile: string, options: PrrOptions
   }
   const files = new Map<string, string>();
   for (const [name, doc] of build.documents) files.set(name, JSON.stringify(doc, null, 2) + "\n");
-  await writeAtomically(outDir, files, options);
-  return { outDir, files: [...files.keys()], collection: build.collection, warnings: build.warnings };
+  await writeAtomically(outDir, files, { ...options, copies: build.copies });
+  return { outDir, files: [...files.keys()], assetFiles: [...build.copies.keys()], collection: build.collection, warnings: build.warnings };
 }

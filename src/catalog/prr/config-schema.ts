@@ -2,6 +2,16 @@
 import { OSC_LICENSES } from "../osc/licenses.js";
 import { PRR_ID_PATTERN } from "./constants.js";
 
+/**
+ * What happens to a local asset file or folder (Zarr) when the collection is written:
+ * - `copy` [default]: it is copied into `<out>/<item-id>/<name>` and its href is `./<name>` (or
+ *   `<asset_base_url><item-id>/<name>`), so the output folder is self-contained and can be uploaded as is;
+ * - `link`: it stays where it is and its href is the path relative to the item's JSON file (or that path
+ *   resolved against `<asset_base_url><item-id>/`); a warning says when the path leaves the output folder.
+ * In both cases `file:size`/`file:checksum` and the extraction read the local file.
+ */
+export type PrrAssetFiles = "copy" | "link";
+
 /** One asset of an item: a local `path` (relative to `base_dir`) or a remote `href`. */
 export interface PrrAssetConfig {
   /** Key of the asset in the item's `assets`. */
@@ -18,6 +28,8 @@ export interface PrrAssetConfig {
   type?: string;
   /** Read the data for extents and variables [default: true for local data formats, false for remote hrefs]. */
   extract?: boolean;
+  /** Copy the local file into the output or link to it where it is [default: the item's, else the collection's, else "copy"]; see {@link PrrAssetFiles}. */
+  asset_files?: PrrAssetFiles;
 }
 
 /** Item fields shared by explicit and glob items. */
@@ -31,6 +43,8 @@ export interface PrrItemCommon {
   start_datetime?: string;
   end_datetime?: string;
   keywords?: string[];
+  /** Copy or link the item's local asset files [default: the collection's `asset_files`]; see {@link PrrAssetFiles}. */
+  asset_files?: PrrAssetFiles;
 }
 
 /** One item with explicit assets. */
@@ -78,6 +92,13 @@ export interface PrrConfig {
   license: string;
   /** Folder the asset paths and globs are relative to, itself relative to the config file [default: "."]. */
   base_dir?: string;
+  /** Copy the local asset files into the output (self-contained) or link to them where they are [default: "copy"]; see {@link PrrAssetFiles}. */
+  asset_files?: PrrAssetFiles;
+  /**
+   * Absolute URL the output folder will have once uploaded (e.g. `https://host/prr/my-collection/`; a missing
+   * final '/' is added): local asset hrefs become absolute URLs under it [default: none → relative hrefs].
+   */
+  asset_base_url?: string;
   keywords?: string[];
   providers?: PrrProvider[];
   contacts?: PrrContact[];
@@ -96,6 +117,7 @@ export interface PrrConfig {
 const ISO = { type: "string", pattern: "^\\d{4}-\\d{2}-\\d{2}(T\\d{2}:\\d{2}(:\\d{2}(\\.\\d+)?)?(Z|[+-]\\d{2}:?\\d{2})?)?$" };
 const STRINGS = { type: "array", items: { type: "string", minLength: 1 } };
 const LICENSE = { type: "string", enum: [...OSC_LICENSES] };
+const ASSET_FILES = { type: "string", enum: ["copy", "link"] };
 
 const ASSET_PROPS = {
   title: { type: "string" },
@@ -103,6 +125,7 @@ const ASSET_PROPS = {
   roles: STRINGS,
   type: { type: "string", minLength: 1 },
   extract: { type: "boolean" },
+  asset_files: ASSET_FILES,
 };
 
 const ITEM_COMMON = {
@@ -113,6 +136,7 @@ const ITEM_COMMON = {
   start_datetime: ISO,
   end_datetime: ISO,
   keywords: STRINGS,
+  asset_files: ASSET_FILES,
 };
 
 /** JSON Schema (draft-07) of {@link PrrConfig}. */
@@ -128,6 +152,8 @@ export const PRR_CONFIG_SCHEMA = {
     description: { type: "string", minLength: 1 },
     license: LICENSE,
     base_dir: { type: "string", minLength: 1 },
+    asset_files: ASSET_FILES,
+    asset_base_url: { type: "string", format: "uri", pattern: "^[A-Za-z][A-Za-z0-9+.-]*://[^?#]+$" },
     keywords: STRINGS,
     providers: {
       type: "array",

@@ -5,7 +5,7 @@ import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
 import addFormatsImport from "ajv-formats";
 import { LineCounter, parseDocument } from "yaml";
 import { EocubeError, throwIfAborted } from "../../core/errors.js";
-import { PRR_CONFIG_SCHEMA, type PrrAssetConfig, type PrrConfig, type PrrGlobItemConfig, type PrrItemCommon, type PrrItemConfig } from "./config-schema.js";
+import { PRR_CONFIG_SCHEMA, type PrrAssetConfig, type PrrAssetFiles, type PrrConfig, type PrrGlobItemConfig, type PrrItemCommon, type PrrItemConfig } from "./config-schema.js";
 import { PRR_ID_PATTERN } from "./constants.js";
 
 const addFormats = ((addFormatsImport as unknown as { default?: unknown }).default ?? addFormatsImport) as (ajv: Ajv) => Ajv;
@@ -15,6 +15,8 @@ let validator: ValidateFunction | undefined;
 export interface ResolvedAsset extends Omit<PrrAssetConfig, "path"> {
   /** Absolute local path. */
   path?: string;
+  /** Copy or link a local file: the asset's, else the item's, else the collection's setting, else "copy". */
+  asset_files: PrrAssetFiles;
   /** Where the asset came from in the config (`items[2].assets[0]`), for messages. */
   field: string;
 }
@@ -34,6 +36,8 @@ export interface ResolvedConfig {
   file: string;
   /** Absolute folder the paths are relative to. */
   baseDir: string;
+  /** `asset_base_url` ending in '/', when set. */
+  assetBaseUrl?: string;
   items: ResolvedItem[];
 }
 
@@ -145,7 +149,8 @@ function describeError(e: ErrorObject): { field: string; message: string; hint?:
 /**
  * Reads, checks and resolves a PRR config file: asset paths and globs are taken relative to `base_dir`
  * (itself relative to the config file's folder); each glob match becomes one item whose id is the file
- * name (see {@link idFromFileName}) after `id_prefix`.
+ * name (see {@link idFromFileName}) after `id_prefix`; each asset's `asset_files` is resolved (asset, else
+ * item, else collection, else "copy") and `asset_base_url` gets a final '/'.
  * @throws EocubeError NOT_FOUND (config missing), INVALID_CONFIG (schema, a glob matching nothing, an asset
  *   with both or neither of path/href, duplicate item ids or asset keys), UNSAFE_ID (an item id unsafe as a path).
  */
@@ -188,7 +193,8 @@ export async function resolvePrrConfig(config: PrrConfig, file: string, options:
         const id = `${id_prefix ?? ""}${idFromFileName(basename(m))}`;
         checkPrrId(id, `${field} (id from ${basename(m)})`, file);
         const { key, ...rest } = asset ?? {};
-        items.push({ ...common, id, field, assets: [{ ...rest, key: key ?? "data", path: m, field: `${field}.asset` }] });
+        const asset_files = rest.asset_files ?? common.asset_files ?? config.asset_files ?? "copy";
+        items.push({ ...common, id, field, assets: [{ ...rest, key: key ?? "data", path: m, asset_files, field: `${field}.asset` }] });
       }
       continue;
     }
@@ -202,7 +208,8 @@ export async function resolvePrrConfig(config: PrrConfig, file: string, options:
       }
       if (keys.has(a.key)) throw new EocubeError("INVALID_CONFIG", `${af}.key ${JSON.stringify(a.key)} is used twice in item ${it.id}`, { path: file, field: `${af}.key` });
       keys.add(a.key);
-      return { ...a, path: a.path === undefined ? undefined : isAbsolute(a.path) ? a.path : resolve(baseDir, a.path), field: af };
+      const asset_files = a.asset_files ?? it.asset_files ?? config.asset_files ?? "copy";
+      return { ...a, path: a.path === undefined ? undefined : isAbsolute(a.path) ? a.path : resolve(baseDir, a.path), asset_files, field: af };
     });
     items.push({ ...it, assets, field });
   }
@@ -218,7 +225,8 @@ export async function resolvePrrConfig(config: PrrConfig, file: string, options:
     }
     seen.set(it.id, it.field);
   }
-  return { config, file, baseDir, items };
+  const base = config.asset_base_url;
+  return { config, file, baseDir, assetBaseUrl: base === undefined ? undefined : base.endsWith("/") ? base : `${base}/`, items };
 }
 
 function segmentRegExp(seg: string): RegExp {

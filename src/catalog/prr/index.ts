@@ -5,6 +5,7 @@ export {
   type PrrItemConfig,
   type PrrGlobItemConfig,
   type PrrAssetConfig,
+  type PrrAssetFiles,
   type PrrItemCommon,
   type PrrProvider,
   type PrrContact,

@@ -16,6 +16,16 @@ description: >-
 license: CC-BY-4.0
 # Folder the asset paths and globs below are relative to, itself relative to this file [default: .].
 base_dir: .
+# What happens to the local files of the assets (override per item or per asset with asset_files: …):
+#   copy: copied into out/<item-id>/ with hrefs ./<file name>: the output folder is self-contained and is
+#         what you upload to the PRR as is [default];
+#   link: left where they are, hrefs relative to each item's JSON file (../../data/x.nc): upload them at
+#         that relative place yourself (a warning names every href that leaves the output folder).
+# file:size and file:checksum are always those of the local files.
+asset_files: copy
+# The URL the output folder will have once uploaded: local asset hrefs become absolute URLs under it
+# (https://…/my-project-results/<item-id>/<file name>) instead of relative ones [default: relative hrefs].
+# asset_base_url: https://example.org/prr/my-project-results/
 keywords: [sea surface temperature, example]
 providers:
   - name: My Institute
@@ -50,6 +60,8 @@ items:
     assets:
       - { key: manual, path: docs/manual.pdf, title: Product user manual, roles: [documentation] }
       - { key: insitu, path: docs/insitu.tgz, title: In-situ data package, roles: [data], type: application/gzip }
+      # a large file already online: a remote href (never copied; read only with extract: true)
+      - { key: archive, href: https://example.org/data/archive.zip, title: Full archive, roles: [data], type: application/zip }
 `;
 
 /**

@@ -1,7 +1,7 @@
 // Builds one STAC Item of a PRR collection from its resolved config: assets (read through the stores),
 // extents, datacube and projection fields, file size and checksum.
 import { stat } from "node:fs/promises";
-import { basename, relative, sep } from "node:path";
+import { basename, join, relative, sep } from "node:path";
 import { EocubeError, isEocubeError, throwIfAborted } from "../../core/errors.js";
 import type { BBox } from "../../core/gridmapping.js";
 import { formatFromPath } from "../../formats/registry.js";
@@ -26,21 +26,22 @@ export interface BuiltItem {
   time?: [string, string];
   /** Data variables of its data assets. */
   variables: Record<string, Record<string, unknown>>;
+  /** Local files/folders to copy into the output: path relative to the output folder (`<id>/<name>`) → absolute source. */
+  copies: Map<string, string>;
 }
 
 /** Options of {@link buildItem}. */
 export interface BuildItemOptions {
-  /** The folder the collection is written to (absolute); asset hrefs are relative to the item's file when the data lie in its parent folder tree. */
+  /** The folder the collection is written to (absolute); linked asset hrefs are relative to the item's file `<outDir>/<id>/<id>.json`. */
   outDir: string;
   signal?: AbortSignal;
 }
 
 const DATA_FORMATS = new Set(["netcdf3", "netcdf4", "geotiff", "zarr", "levels"]);
 
-/** True when `p` lies inside `dir` (or is it). */
-function isInside(p: string, dir: string): boolean {
-  const r = relative(dir, p);
-  return r === "" || (!r.startsWith("..") && !r.startsWith(sep) && !/^[A-Za-z]:/.test(r));
+/** A relative path (platform separators) as a URI reference: '/'-separated, each segment percent-encoded. */
+function pathHref(rel: string): string {
+  return rel.split(sep).map((seg) => (seg === ".." || seg === "." ? seg : encodeURIComponent(seg))).join("/");
 }
 
 /** `[west, south, east, north]` as a GeoJSON Polygon (MultiPolygon when it crosses the antimeridian). */
@@ -70,16 +71,20 @@ export function unionBbox(boxes: BBox[]): BBox | undefined {
 }
 
 /**
- * Builds the STAC Item (stac_version 1.0.0) of one configured item: each local asset gets `file:size` and
- * `file:checksum`; data assets (NetCDF, HDF5, GeoTIFF/COG, Zarr) are opened through the stores for bbox,
+ * Builds the STAC Item (stac_version 1.0.0) of one configured item. A local asset whose `asset_files` is
+ * `copy` is listed in `copies` (to `<id>/<file name>`) and gets the href `./<file name>`; one that is `link`
+ * gets its path relative to the item's JSON file (a warning when that leaves the output folder); with
+ * `collection.assetBaseUrl` either href is resolved against `<assetBaseUrl><id>/`. Each local asset gets `file:size` and
+ * `file:checksum` (of the local file); data assets (NetCDF, HDF5, GeoTIFF/COG, Zarr) are opened through the stores for bbox,
  * time, `cube:*` and `proj:*` fields and their media type. Data that cannot be read become plain assets
  * with a warning. `datetime` follows the data (one instant → `datetime`, a range → `datetime: null` with
  * `start_datetime`/`end_datetime`), else the item's or the collection's configured time, else `fallbackTime`.
- * @throws EocubeError NOT_FOUND naming the config field when a local asset does not exist; CANCELLED.
+ * @throws EocubeError NOT_FOUND naming the config field when a local asset does not exist; INVALID_CONFIG when
+ *   two copied assets of the item have the same file name (or one is named `<id>.json`); CANCELLED.
  */
 export async function buildItem(
   cfg: ResolvedItem,
-  collection: { id: string; license: string; datetime?: string; file: string },
+  collection: { id: string; license: string; datetime?: string; file: string; assetBaseUrl?: string },
   options: BuildItemOptions,
   warnings: PrrWarning[],
 ): Promise<BuiltItem> {
@@ -87,11 +92,26 @@ export async function buildItem(
   const boxes: BBox[] = [];
   const times: Array<[string, string]> = [];
   const extractions: Array<{ key: string; x: DataExtraction }> = [];
+  const copies = new Map<string, string>();
+  const copiedBy = new Map<string, string>([[`${cfg.id}.json`, "the item's own JSON file"]]);
   let usesFile = false;
   let usesProj = false;
   for (const a of cfg.assets) {
     throwIfAborted(options.signal);
-    const asset = await buildAsset(a, cfg, collection.file, options, warnings);
+    if (a.path !== undefined && a.asset_files === "copy") {
+      const name = basename(a.path);
+      const prev = copiedBy.get(name);
+      if (prev !== undefined) {
+        throw new EocubeError("INVALID_CONFIG", `${a.field}: ${a.path} would be copied to ${cfg.id}/${name}, already taken by ${prev}`, {
+          path: collection.file,
+          field: `${a.field}.path`,
+          hint: "copied assets keep their file name in the item's folder: rename one file, or set asset_files: link on one asset",
+        });
+      }
+      copiedBy.set(name, a.field);
+      copies.set(`${cfg.id}/${name}`, a.path);
+    }
+    const asset = await buildAsset(a, cfg, collection, options, warnings);
     if (asset.x) {
       extractions.push({ key: a.key, x: asset.x });
       if (asset.x.bbox) boxes.push(asset.x.bbox);
@@ -151,7 +171,7 @@ export async function buildItem(
     assets,
     collection: collection.id,
   };
-  return { item, bbox, time, variables };
+  return { item, bbox, time, variables, copies };
 }
 
 /** ISO 8601 'Z' text of a configured instant (date-only → midnight UTC). */
@@ -177,7 +197,7 @@ export function setTime(properties: Record<string, unknown>, [s, e]: [string, st
 async function buildAsset(
   a: ResolvedAsset,
   item: ResolvedItem,
-  configFile: string,
+  collection: { file: string; assetBaseUrl?: string },
   options: BuildItemOptions,
   warnings: PrrWarning[],
 ): Promise<{ asset: Record<string, unknown>; x?: DataExtraction }> {
@@ -188,15 +208,27 @@ async function buildAsset(
     const st = await stat(a.path).catch(() => undefined);
     if (!st) {
       throw new EocubeError("NOT_FOUND", `${a.field}: ${a.path} does not exist`, {
-        path: configFile,
+        path: collection.file,
         field: `${a.field}.path`,
         hint: "paths are relative to base_dir (the config file's folder unless set)",
       });
     }
-    const itemDir = `${options.outDir}${sep}${item.id}`;
-    href = isInside(a.path, `${options.outDir}${sep}..`) || isInside(a.path, options.outDir)
-      ? relative(itemDir, a.path).split(sep).join("/")
-      : a.path.split(sep).join("/");
+    let leaves = false;
+    if (a.asset_files === "copy") {
+      href = `./${encodeURIComponent(basename(a.path))}`;
+    } else {
+      href = pathHref(relative(join(options.outDir, item.id), a.path));
+      const fromOut = relative(options.outDir, a.path);
+      leaves = fromOut === ".." || fromOut.startsWith(`..${sep}`) || /^([A-Za-z]:|\/)/.test(fromOut);
+    }
+    if (collection.assetBaseUrl) href = new URL(href, `${collection.assetBaseUrl}${pathHref(item.id)}/`).href;
+    if (leaves) {
+      warnings.push({
+        item: item.id,
+        asset: a.key,
+        message: `asset_files: link: href ${href} leaves the output folder, so the collection is not self-contained; upload ${a.path} to that place, or set asset_files: copy`,
+      });
+    }
   } else {
     href = a.href!;
   }

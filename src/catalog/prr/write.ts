@@ -1,13 +1,16 @@
 // Writes a built collection atomically: every file into a temporary sibling folder, then one rename.
 import { randomBytes } from "node:crypto";
-import { mkdir, rename, rm, stat, writeFile } from "node:fs/promises";
+import { cp, mkdir, rename, rm, stat, writeFile } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
-import { EocubeError } from "../../core/errors.js";
+import { EocubeError, throwIfAborted } from "../../core/errors.js";
 
 /** Options of {@link writeAtomically}. */
 export interface WriteAtomicallyOptions {
   /** Replace an existing output folder [default: false → ALREADY_EXISTS]. */
   force?: boolean;
+  /** Files or folders to copy in as well: relative destination → absolute source (symbolic links followed) [default: none]. */
+  copies?: Map<string, string>;
+  signal?: AbortSignal;
 }
 
 /**
@@ -28,12 +31,12 @@ export async function checkOutput(outDir: string, options: WriteAtomicallyOption
 }
 
 /**
- * Writes `files` (relative path → text) into `outDir` so that the folder either appears whole or not at
+ * Writes `files` (relative path → text) and `options.copies` into `outDir` so that the folder either appears whole or not at
  * all: the files go to `<outDir>.tmp-<random>` beside it, which is then renamed to `outDir`. With `force`
  * an existing `outDir` is first renamed aside and removed only after the new folder is in place (restored
  * when the rename fails).
- * @throws EocubeError ALREADY_EXISTS (exists, no force), UNSAFE_ID (a path leaving the folder); I/O errors
- *   leave no temporary folder behind.
+ * @throws EocubeError ALREADY_EXISTS (exists, no force), UNSAFE_ID (a path leaving the folder), CANCELLED;
+ *   I/O errors leave no temporary folder behind.
  */
 export async function writeAtomically(outDir: string, files: Map<string, string>, options: WriteAtomicallyOptions = {}): Promise<void> {
   const out = resolve(outDir);
@@ -42,13 +45,23 @@ export async function writeAtomically(outDir: string, files: Map<string, string>
   await mkdir(parent, { recursive: true });
   const tag = `${process.pid}-${randomBytes(4).toString("hex")}`;
   const tmp = join(parent, `.${basename(out)}.tmp-${tag}`);
+  const inside = (rel: string) => {
+    const p = resolve(tmp, rel);
+    if (!p.startsWith(tmp + "/")) throw new EocubeError("UNSAFE_ID", `file ${rel} would be written outside the output folder`, { path: rel });
+    return p;
+  };
   try {
     await mkdir(tmp);
     for (const [rel, text] of files) {
-      const p = resolve(tmp, rel);
-      if (!p.startsWith(tmp + "/")) throw new EocubeError("UNSAFE_ID", `file ${rel} would be written outside the output folder`, { path: rel });
+      const p = inside(rel);
       await mkdir(dirname(p), { recursive: true });
       await writeFile(p, text);
+    }
+    for (const [rel, source] of options.copies ?? []) {
+      throwIfAborted(options.signal);
+      const p = inside(rel);
+      await mkdir(dirname(p), { recursive: true });
+      await cp(source, p, { recursive: true, dereference: true, errorOnExist: true, force: false, preserveTimestamps: true });
     }
     await checkOutput(out, options); // it may have appeared meanwhile
     const old = join(parent, `.${basename(out)}.old-${tag}`);

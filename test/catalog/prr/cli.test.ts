@@ -44,7 +44,8 @@ describe("eocube prr (CLI)", () => {
     expect(r.code).toBe(0);
     expect(r.out).toMatch(/^wrote 2 STAC documents to .*out-ok \(collection cli-test, 1 items\), all valid$/m);
     expect(r.out).toContain("cog/cog.json");
-    expect(JSON.parse(readFileSync(join(out, "cog", "cog.json"), "utf8")).assets.data.href).toBe("../../data/cog.tif");
+    expect(JSON.parse(readFileSync(join(out, "cog", "cog.json"), "utf8")).assets.data.href).toBe("./cog.tif");
+    expect(readFileSync(join(out, "cog", "cog.tif")).equals(readFileSync(join(work, "data", "cog.tif")))).toBe(true);
     const j = await run(config(COG_ITEM), "-o", join(work, "out-json"), "--json");
     expect(j.code).toBe(0);
     const body = JSON.parse(j.out);

@@ -3,9 +3,10 @@
 // /usr/bin/python3 + xarray + gdalinfo -json), file sizes/checksums, SELF_CONTAINED links, and validation
 // by eocube's validator AND an independent one (Debian's python3-jsonschema, validate_stac.py).
 import { spawnSync } from "node:child_process";
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { writePrrCollection, type PrrResult } from "../../../src/catalog/prr/index.js";
@@ -167,9 +168,30 @@ describe("eocube prr on the real files", () => {
     expect(tgz["file:size"]).toBe(readFileSync(join(work, "docs", "insitu.tgz")).length);
   });
 
-  it("writes hrefs relative to the item for data beside the output, absolute for data elsewhere", () => {
-    expect(item("documentation").assets.manual.href).toBe("../../docs/manual.pdf");
-    expect(item("utm").assets.landsat.href).toBe(join(DATA, "geotiff/RGB.byte.tif"));
+  it("copies every local asset into its item's folder (asset_files: copy, the default) with ./<name> hrefs", () => {
+    for (const id of ["utm", "cube", "documentation", "insitu", OSTIA_ID("05"), "GFS_global"]) {
+      for (const a of Object.values(item(id).assets) as Array<{ href: string }>) expect(a.href, id).toMatch(/^\.\/[^/]+$/);
+    }
+    expect(item("utm").assets.landsat.href).toBe("./RGB.byte.tif");
+    expect(item("documentation").assets.manual.href).toBe("./manual.pdf");
+    // the copies are the same bytes as the data: their SHA-256 is the asset's file:checksum (read from the source)
+    for (const [id, key, name] of [["utm", "cog", "sample-cog.tif"], ["insitu", "package", "insitu.tgz"], [OSTIA_ID("06"), "data", `${OSTIA_ID("06")}.nc`]]) {
+      const sha = createHash("sha256").update(readFileSync(join(out, id!, name!))).digest("hex");
+      expect(item(id!).assets[key!]["file:checksum"], id).toBe(`1220${sha}`);
+    }
+    // a Zarr folder is copied whole: the same files with the same bytes
+    const src = join(DATA, "zarr/cube-1-250-250.zarr");
+    const dst = join(out, "cube", "cube-1-250-250.zarr");
+    expect(item("cube").assets.zarr.href).toBe("./cube-1-250-250.zarr");
+    const files = (readdirSync(src, { recursive: true }) as string[]).filter((f) => statSync(join(src, f)).isFile()).sort();
+    expect((readdirSync(dst, { recursive: true }) as string[]).filter((f) => statSync(join(dst, f)).isFile()).sort()).toEqual(files);
+    expect(files.length).toBeGreaterThan(10);
+    for (const f of [".zmetadata", files.find((x) => x.startsWith("conc_chl/") && !x.includes(".z"))!]) {
+      expect(readFileSync(join(dst, f)).equals(readFileSync(join(src, f))), f).toBe(true);
+    }
+    expect(result.assetFiles).toEqual(expect.arrayContaining(["utm/RGB.byte.tif", "utm/sample-cog.tif", "cube/cube-1-250-250.zarr", "documentation/manual.pdf"]));
+    expect(result.assetFiles).toHaveLength(10);
+    expect(result.warnings.filter((w) => /leaves the output folder/.test(w.message))).toEqual([]);
   });
 
   it("has SELF_CONTAINED links: relative root/parent/collection/item, no self", () => {
@@ -242,6 +264,14 @@ describe("examples/prr-config.yaml", () => {
       expect(docs.assets.manual.type).toBe("application/pdf");
       const pkg = JSON.parse(readFileSync(join(dir, "out", "insitu-package", "insitu-package.json"), "utf8"));
       expect(pkg.assets.package.type).toBe("application/gzip");
+      // self-contained: every asset href is relative and names a copied file or folder inside the output
+      for (const f of r.files.filter((x) => x !== "collection.json")) {
+        const doc = JSON.parse(readFileSync(join(dir, "out", f), "utf8"));
+        for (const a of Object.values(doc.assets) as Array<{ href: string }>) {
+          expect(a.href, f).toMatch(/^\.\/[^/]+$/);
+          expect(existsSync(join(dir, "out", dirname(f), decodeURIComponent(a.href))), `${f} ${a.href}`).toBe(true);
+        }
+      }
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

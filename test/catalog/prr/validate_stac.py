@@ -2,7 +2,8 @@
 """Independent STAC validator for the PRR tests: Debian's python3-jsonschema over eocube's bundled schema files.
 
 Usage: /usr/bin/python3 validate_stac.py SCHEMAS_DIR CATALOG_DIR
-Validates every *.json under CATALOG_DIR against the STAC core schema of its type and stac_version and
+Validates CATALOG_DIR/collection.json and every document its item/child links reach (relative hrefs;
+copied asset files such as a Zarr v3 zarr.json are not STAC documents and are not checked) against the STAC core schema of its type and stac_version and
 every schema in its stac_extensions, resolving $refs offline through a local store built from
 SCHEMAS_DIR/schema-map.json (URL prefix -> folder). Prints {"documents": N, "errors": [...]} as JSON;
 exit status 1 when any document is invalid.
@@ -48,16 +49,21 @@ def check(instance, url):
 
 errors = []
 count = 0
-for root, _dirs, files in os.walk(catalog_dir):
-    for name in sorted(files):
-        if not name.endswith(".json"):
-            continue
-        path = os.path.join(root, name)
-        doc = json.load(open(path))
-        count += 1
-        rel = os.path.relpath(path, catalog_dir)
-        for url in [core_url(doc["stac_version"], doc["type"])] + list(doc.get("stac_extensions", [])):
-            for e in check(doc, url):
-                errors.append({"document": rel, **e})
+todo = [os.path.join(catalog_dir, "collection.json")]
+seen = set()
+while todo:
+    path = os.path.normpath(todo.pop(0))
+    if path in seen:
+        continue
+    seen.add(path)
+    doc = json.load(open(path))
+    count += 1
+    rel = os.path.relpath(path, catalog_dir)
+    for url in [core_url(doc["stac_version"], doc["type"])] + list(doc.get("stac_extensions", [])):
+        for e in check(doc, url):
+            errors.append({"document": rel, **e})
+    for link in doc.get("links", []):
+        if link.get("rel") in ("item", "child") and "://" not in link["href"]:
+            todo.append(os.path.join(os.path.dirname(path), link["href"]))
 print(json.dumps({"documents": count, "errors": errors}, indent=1))
 sys.exit(1 if errors else 0)
