@@ -37,8 +37,11 @@ export interface Window {
 /**
  * The source window that a method needs for a tile (one pixel of margin for bilinear; the
  * footprints for mean), clamped to the source `[srcH, srcW]`; undefined when nothing is inside.
+ * With `periodic` (a source whose columns span the whole 360° of longitude), a bilinear window
+ * whose margin passes the first or last column takes every column, so that {@link bilinearMap}
+ * can interpolate across the seam.
  */
-export function windowOf(map: PixelMap, method: SpatialMethod, srcH: number, srcW: number): Window | undefined {
+export function windowOf(map: PixelMap, method: SpatialMethod, srcH: number, srcW: number, periodic = false): Window | undefined {
   let umin = Infinity, umax = -Infinity, vmin = Infinity, vmax = -Infinity;
   const n = map.h * map.w;
   if (map.uc && map.vr) {
@@ -86,6 +89,10 @@ export function windowOf(map: PixelMap, method: SpatialMethod, srcH: number, src
     c1 = Math.floor(umax) + 1;
     r0 = Math.floor(vmin);
     r1 = Math.floor(vmax) + 1;
+  }
+  if (periodic && method === "bilinear" && (c0 < 0 || c1 > srcW)) {
+    c0 = 0;
+    c1 = srcW;
   }
   c0 = Math.max(0, c0);
   r0 = Math.max(0, r0);
@@ -153,15 +160,27 @@ export interface BilinearMap {
   fy: Float32Array;
   /** Which neighbours exist: 1 left column, 2 right column, 4 top row, 8 bottom row; 0 = no source. */
   flags: Uint8Array;
+  /**
+   * Periodic sources only: offset from the left to the right neighbour's column (1, or
+   * `1 − srcW` where the pair straddles the 0°/360° seam); absent = 1 everywhere.
+   */
+  dx?: Int32Array;
 }
 
-/** Bilinear weights (pixel-centre interpolation, as gdalwarp `bilinear` when upsampling). */
-export function bilinearMap(map: PixelMap, win: Window, srcH: number, srcW: number): BilinearMap {
+/**
+ * Bilinear weights (pixel-centre interpolation, as gdalwarp `bilinear` when upsampling).
+ * With `periodic` (the source columns span 360° of longitude, e.g. OSTIA's 0…360 grid), the
+ * first and last columns are neighbours: a target between them interpolates across the seam as
+ * gdalwarp does on the same data rolled to −180…180 (the window must then hold every column, see
+ * {@link windowOf}); otherwise the edge column's value is held.
+ */
+export function bilinearMap(map: PixelMap, win: Window, srcH: number, srcW: number, periodic = false): BilinearMap {
   const n = map.h * map.w;
   const base = new Int32Array(n);
   const fx = new Float32Array(n);
   const fy = new Float32Array(n);
   const flags = new Uint8Array(n);
+  const dx = periodic ? new Int32Array(n).fill(1) : undefined;
   const ww = win.c1 - win.c0;
   const { u, v } = map;
   for (let p = 0; p < n; p++) {
@@ -170,19 +189,23 @@ export function bilinearMap(map: PixelMap, win: Window, srcH: number, srcW: numb
     if (!(uu >= 0 && uu < srcW && vv >= 0 && vv < srcH)) continue;
     const x = uu - 0.5;
     const y = vv - 0.5;
-    const c = Math.floor(x);
+    let c = Math.floor(x);
     const r = Math.floor(y);
     fx[p] = x - c;
     fy[p] = y - r;
+    let cr = c + 1;
+    if (dx && c < 0) c += srcW;
+    if (dx && cr >= srcW) cr -= srcW;
+    if (dx) dx[p] = cr - c;
     let f = 0;
-    if (c >= win.c0) f |= 1;
-    if (c + 1 < win.c1) f |= 2;
+    if (c >= win.c0 && c < win.c1) f |= 1;
+    if (cr < win.c1 && cr >= win.c0) f |= 2;
     if (r >= win.r0) f |= 4;
     if (r + 1 < win.r1) f |= 8;
     flags[p] = f;
     base[p] = (r - win.r0) * ww + (c - win.c0);
   }
-  return { base, fx, fy, flags };
+  return dx ? { base, fx, fy, flags, dx } : { base, fx, fy, flags };
 }
 
 /**
@@ -191,7 +214,7 @@ export function bilinearMap(map: PixelMap, win: Window, srcH: number, srcW: numb
  * pixel stays NaN (both as gdalwarp does with nodata), so values do not bleed over coasts.
  */
 export function applyBilinear(bm: BilinearMap, ww: number, src: NumArray, srcOff: number, out: NumArray, outOff: number, fill: number): void {
-  const { base, fx, fy, flags } = bm;
+  const { base, fx, fy, flags, dx } = bm;
   const n = base.length;
   for (let p = 0; p < n; p++) {
     const f = flags[p]!;
@@ -202,8 +225,9 @@ export function applyBilinear(bm: BilinearMap, ww: number, src: NumArray, srcOff
     const ax = fx[p]!;
     const ay = fy[p]!;
     const o = srcOff + base[p]!;
+    const d = dx ? dx[p]! : 1;
     // the source pixel holding the target centre must be valid
-    const centre = o + (ay >= 0.5 ? ww : 0) + (ax >= 0.5 ? 1 : 0);
+    const centre = o + (ay >= 0.5 ? ww : 0) + (ax >= 0.5 ? d : 0);
     const cv = src[centre]!;
     if (cv !== cv) {
       out[outOff + p] = fill;
@@ -214,9 +238,9 @@ export function applyBilinear(bm: BilinearMap, ww: number, src: NumArray, srcOff
     let s: number;
     let wgt: number;
     if ((f & 5) === 5) { s = src[o]!; wgt = (1 - ax) * (1 - ay); if (s === s && wgt > 0) { sum += s * wgt; wsum += wgt; } }
-    if ((f & 6) === 6) { s = src[o + 1]!; wgt = ax * (1 - ay); if (s === s && wgt > 0) { sum += s * wgt; wsum += wgt; } }
+    if ((f & 6) === 6) { s = src[o + d]!; wgt = ax * (1 - ay); if (s === s && wgt > 0) { sum += s * wgt; wsum += wgt; } }
     if ((f & 9) === 9) { s = src[o + ww]!; wgt = (1 - ax) * ay; if (s === s && wgt > 0) { sum += s * wgt; wsum += wgt; } }
-    if ((f & 10) === 10) { s = src[o + ww + 1]!; wgt = ax * ay; if (s === s && wgt > 0) { sum += s * wgt; wsum += wgt; } }
+    if ((f & 10) === 10) { s = src[o + ww + d]!; wgt = ax * ay; if (s === s && wgt > 0) { sum += s * wgt; wsum += wgt; } }
     out[outOff + p] = wsum > 0 ? sum / wsum : fill;
   }
 }

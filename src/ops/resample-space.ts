@@ -121,7 +121,7 @@ export async function resampleInSpace(ds: Dataset, target: GridMapping, options:
     }
     const requested = typeof options.method === "string" ? options.method : options.method?.[name];
     const method = effectiveMethod(v, requested, mapper);
-    data_vars[name] = resampledVariable(v, target, source.height, source.width, method, cache, tile);
+    data_vars[name] = resampledVariable(v, target, source.height, source.width, method, cache, tile, isPeriodic(source));
   }
   const coords: Record<string, Variable> = { ...gridCoords(target) };
   for (const [name, c] of Object.entries(ds.coords)) {
@@ -136,10 +136,21 @@ export async function resampleInSpace(ds: Dataset, target: GridMapping, options:
 }
 
 /**
+ * True for a geographic grid whose columns span the whole 360° of longitude (global 0…360 or
+ * −180…180 grids, within a thousandth of a pixel): its first and last columns are neighbours.
+ */
+export function isPeriodic(grid: GridMapping): boolean {
+  const res = grid.resolution[0];
+  return grid.isGeographic && Math.abs(grid.width * res - 360) < res * 1e-3;
+}
+
+/**
  * A lazy variable: `v` (spatial dims last, source size `[srcH, srcW]`) resampled onto `target`
  * with `method`, using the tile maps of `cache`. Output chunks: 1 along outer dims, `tile` in space.
+ * `periodic` (default false): the source spans 360° of longitude, so bilinear interpolates across
+ * its first/last column (see {@link isPeriodic}).
  */
-export function resampledVariable(v: Variable, target: GridMapping, srcH: number, srcW: number, method: SpatialMethod, cache: TileCache, tile: [number, number]): Variable {
+export function resampledVariable(v: Variable, target: GridMapping, srcH: number, srcW: number, method: SpatialMethod, cache: TileCache, tile: [number, number], periodic = false): Variable {
   const nd = v.ndim;
   const dims = [...v.dims.slice(0, nd - 2), target.yDim, target.xDim];
   const shape = [...v.shape.slice(0, nd - 2), target.height, target.width];
@@ -171,7 +182,7 @@ export function resampledVariable(v: Variable, target: GridMapping, srcH: number
       const winKey = `win:${method}`;
       let win = entry.derived.get(winKey) as ReturnType<typeof windowOf> | null | undefined;
       if (win === undefined) {
-        win = windowOf(entry.map, method, srcH, srcW) ?? null;
+        win = windowOf(entry.map, method, srcH, srcW, periodic) ?? null;
         entry.derived.set(winKey, win);
       }
       if (!win) {
@@ -195,7 +206,7 @@ export function resampledVariable(v: Variable, target: GridMapping, srcH: number
       } else if (method === "bilinear") {
         let bm = entry.derived.get("bilinear") as ReturnType<typeof bilinearMap> | undefined;
         if (!bm) {
-          bm = bilinearMap(entry.map, win, srcH, srcW);
+          bm = bilinearMap(entry.map, win, srcH, srcW, periodic);
           entry.derived.set("bilinear", bm);
         }
         for (let k = 0; k < nOuter; k++) applyBilinear(bm, ww, src, k * wh * ww, out, k * plane, fill);

@@ -87,6 +87,32 @@ describe("resampleInSpace against gdalwarp (real data)", () => {
     await ds.close();
   });
 
+  it("OSTIA 0…360 → a bbox across lon 0, bilinear: interpolates across the seam as gdalwarp does (within 0.01 K)", async () => {
+    const f = fixture<SpaceFixture>("space-ostia-bilinear-seam.json");
+    const ds = await openDecoded(OSTIA[0]!);
+    const target = regularGrid({ crs: f.crs, bbox: f.bbox, spatial_res: f.spatial_res });
+    expect([target.height, target.width]).toEqual(f.shape);
+    const out = await resampleInSpace(ds, target, { method: "bilinear" });
+    const a = toFloat64(await out.data_vars.analysed_sst!.read([0]));
+    const c = compare(a, f.values, 0.01);
+    expect(c.n).toBeGreaterThan(9000);
+    expect(c.nanMismatch).toBe(0);
+    expect(c.within, `max diff ${c.maxDiff} K`).toBe(c.n);
+    // the columns next to lon 0 (between the source centres at −0.125° and +0.125°) in particular
+    const w = target.width;
+    const seam: number[] = [], ref: Array<number | null> = [];
+    for (let j = 0; j < target.height; j++) {
+      for (let i = 0; i < w; i++) {
+        const lon = f.bbox[0]! + (i + 0.5) * f.spatial_res[0]!;
+        if (Math.abs(lon) < 0.125) { seam.push(a[j * w + i]!); ref.push(f.values[j * w + i]!); }
+      }
+    }
+    const cs = compare(seam, ref, 0.01);
+    expect(cs.n).toBeGreaterThan(800);
+    expect(cs.within, `seam max diff ${cs.maxDiff} K`).toBe(cs.n);
+    await ds.close();
+  });
+
   it("OSTIA 0.25° → 1°, mean: within 0.02 K of gdalwarp -r average", async () => {
     const f = fixture<SpaceFixture>("space-ostia-average.json");
     const ds = await openDecoded(OSTIA[0]!);
