@@ -13,12 +13,22 @@ export interface HttpsFileSystemOptions {
   retryDelayMs?: number;
   /** Extra request headers (e.g. `Authorization`); never printed in errors. */
   headers?: Record<string, string>;
+  /**
+   * Bytes of whole bodies kept for URLs whose server ignores Range requests (answers 200 with the whole
+   * object), so that later ranges are sliced from memory instead of downloaded again; least recently used
+   * bodies are dropped first. A body larger than this is not kept. Default 256 MiB; 0 keeps none.
+   */
+  wholeBodyCacheBytes?: number;
 }
 
 /**
  * A read-only {@link FileSystem} over a URL prefix (`https://host/path`), using `fetch`.
- * `getRange` sends an HTTP Range request (RFC 9110 §14.2); servers answering 200 with the whole body are
- * sliced. HTTPS cannot list folders, so `list` returns `[]`.
+ * `getRange` sends an HTTP Range request (RFC 9110 §14.2). When a server answers 200 with the whole body
+ * instead (it ignores Range, e.g. Python's `http.server`), the range is sliced from it, the URL is
+ * remembered as range-less and its body kept (bounded LRU, `wholeBodyCacheBytes`) for the next ranges of
+ * this FileSystem object only (never beyond its lifetime). While the first ranged request to a URL is
+ * unanswered, other ranges of the same URL wait for its status. HTTPS cannot list folders, so `list`
+ * returns `[]`.
  *
  * Errors (each naming the URL without credentials or query string):
  * 404 → `get` resolves `undefined`, `getRange` throws NOT_FOUND; 401/403 → ACCESS_DENIED;
@@ -36,6 +46,14 @@ export class HttpsFileSystem implements FileSystem {
   readonly #headers: Record<string, string>;
   /** Number of HTTP requests sent so far (retries included). */
   requestCount = 0;
+  /** Keys whose server answered a Range request with 200 and the whole body. */
+  readonly #noRanges = new Set<string>();
+  /** Whole bodies of those keys (insertion order = least recently used first), and their total size. */
+  readonly #bodies = new Map<string, Uint8Array>();
+  #bodyBytes = 0;
+  readonly #bodyLimit: number;
+  /** The first ranged request of each key until its status is known; later ranges of the key wait for it. */
+  readonly #probes = new Map<string, Promise<unknown>>();
 
   /** @param root URL prefix, `http://` or `https://`; a trailing '/' is optional. */
   constructor(root: string, options: HttpsFileSystemOptions = {}) {
@@ -57,6 +75,7 @@ export class HttpsFileSystem implements FileSystem {
     this.#retries = options.retries ?? 2;
     this.#retryDelayMs = options.retryDelayMs ?? 200;
     this.#headers = { ...(options.headers ?? {}) };
+    this.#bodyLimit = options.wholeBodyCacheBytes ?? 256 * 1024 * 1024;
     if (url.username || url.password) {
       // Credentials in the URL become a Basic header: fetch refuses URLs with credentials.
       const user = decodeURIComponent(url.username);
@@ -74,7 +93,11 @@ export class HttpsFileSystem implements FileSystem {
     return (k === "" ? this.#base : `${this.#base}/${k.split("/").map(encodeURIComponent).join("/")}`) + this.#query;
   }
 
+  /** The whole object; a body kept from a server that ignored a Range request is answered from memory. */
   async get(key: string, options?: ReadOptions): Promise<Uint8Array | undefined> {
+    const probe = this.#probes.get(key);
+    if (probe) await probe.catch(() => undefined);
+    if (this.#bodies.has(key)) return this.getRange(key, 0, undefined, options);
     const res = await this.#fetch(key, "GET", {}, options);
     if (res === undefined) return undefined;
     return new Uint8Array(await res.arrayBuffer());
@@ -82,11 +105,32 @@ export class HttpsFileSystem implements FileSystem {
 
   async getRange(key: string, offset: number, length?: number, options?: ReadOptions): Promise<Uint8Array> {
     if (length === 0) return new Uint8Array(0);
+    const probe = this.#probes.get(key);
+    if (probe) await probe.catch(() => undefined);
+    const kept = this.#bodies.get(key);
+    if (kept) {
+      this.#bodies.delete(key); // most recently used last
+      this.#bodies.set(key, kept);
+      return slice(kept, offset, length);
+    }
+    if (this.#noRanges.has(key) || this.#probes.has(key)) return this.#rangeOf(key, offset, length, options);
+    // The first range of a key: others wait until it is known whether the server honours ranges.
+    const first = this.#rangeOf(key, offset, length, options);
+    this.#probes.set(key, first);
+    try {
+      return await first;
+    } finally {
+      this.#probes.delete(key);
+    }
+  }
+
+  /** One request for a range (the whole object for keys whose server ignores ranges). */
+  async #rangeOf(key: string, offset: number, length: number | undefined, options?: ReadOptions): Promise<Uint8Array> {
     let range: string;
     if (offset < 0) range = `bytes=${offset}`; // suffix range: the last -offset bytes
     else if (length === undefined) range = `bytes=${offset}-`;
     else range = `bytes=${offset}-${offset + length - 1}`;
-    const res = await this.#fetch(key, "GET", { range }, options);
+    const res = await this.#fetch(key, "GET", this.#noRanges.has(key) ? {} : { range }, options);
     if (res === undefined) {
       throw new EocubeError("NOT_FOUND", `no such object: ${redactUrl(this.url(key))}`, {
         path: redactUrl(this.url(key)),
@@ -97,9 +141,21 @@ export class HttpsFileSystem implements FileSystem {
     if (res.status === 206) return bytes;
     if (res.status === 416) return new Uint8Array(0);
     // The server ignored the Range header and sent the whole object.
-    const start = offset < 0 ? Math.max(0, bytes.length + offset) : Math.min(offset, bytes.length);
-    const end = length === undefined || offset < 0 ? bytes.length : Math.min(bytes.length, start + length);
-    return bytes.subarray(start, end);
+    this.#noRanges.add(key);
+    this.#keep(key, bytes);
+    return slice(bytes, offset, length);
+  }
+
+  /** Keeps the whole body of a key whose server ignores ranges, dropping the least recently used bodies. */
+  #keep(key: string, bytes: Uint8Array): void {
+    if (bytes.length > this.#bodyLimit || this.#bodies.has(key)) return;
+    this.#bodies.set(key, bytes);
+    this.#bodyBytes += bytes.length;
+    for (const [k, b] of this.#bodies) {
+      if (this.#bodyBytes <= this.#bodyLimit) break;
+      this.#bodies.delete(k);
+      this.#bodyBytes -= b.length;
+    }
   }
 
   async put(key: string): Promise<void> {
@@ -186,6 +242,16 @@ export class HttpsFileSystem implements FileSystem {
     }
     throw lastError!;
   }
+}
+
+/**
+ * Bytes `[offset, offset + length)` of a whole body (negative offset: from the end), as getRange gives them:
+ * a copy, so a caller changing them in place cannot change the kept body.
+ */
+function slice(bytes: Uint8Array, offset: number, length?: number): Uint8Array {
+  const start = offset < 0 ? Math.max(0, bytes.length + offset) : Math.min(offset, bytes.length);
+  const end = length === undefined || offset < 0 ? bytes.length : Math.min(bytes.length, start + length);
+  return bytes.slice(start, end);
 }
 
 /** Wraps a response so that reading its body still honours the timeout (a stalled body → TIMEOUT). */

@@ -1,10 +1,14 @@
 // HttpsFileSystem against a real HTTP server on 127.0.0.1 serving ../shared/data (Range requests, faults).
 import { readFile } from "node:fs/promises";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { isEocubeError } from "../../src/core/errors.js";
 import { HttpsFileSystem, redactUrl } from "../../src/fs/https.js";
 import { withCounting } from "../../src/fs/counting.js";
 import { fsAndPathFromUrl } from "../../src/fs/url.js";
+import { FileFileSystem } from "../../src/fs/file.js";
+import { openFormatDataset } from "../../src/formats/open.js";
 import { startHttpServer, type TestHttpServer } from "../helpers/http-server.js";
 import { SHARED_DATA } from "../helpers/paths.js";
 
@@ -114,5 +118,85 @@ describe("HttpsFileSystem", () => {
     expect(counted.counts.getRange).toBe(1);
     expect(counted.total).toBe(2);
     expect(redactUrl("https://u:p@h.org/a?sig=1")).toBe("https://h.org/a?…");
+  });
+});
+
+/** A server that ignores Range (like Python's `http.server`): always 200 with the whole body; counts GETs. */
+async function startRangelessServer(files: Map<string, Uint8Array>) {
+  const gets: string[] = [];
+  const srv = createServer((req, res) => {
+    const path = decodeURIComponent((req.url ?? "/").split("?")[0]!);
+    if (req.method === "GET") gets.push(path);
+    const body = files.get(path);
+    if (!body) return void res.writeHead(404).end();
+    res.writeHead(200, { "content-length": body.length, "content-type": "application/octet-stream" }).end(req.method === "HEAD" ? undefined : body);
+  });
+  await new Promise<void>((r) => srv.listen(0, "127.0.0.1", r));
+  return {
+    url: `http://127.0.0.1:${(srv.address() as AddressInfo).port}`,
+    gets,
+    close: () => new Promise<void>((r) => (srv.closeAllConnections(), srv.close(() => r()))),
+  };
+}
+
+describe("HttpsFileSystem with a server that ignores Range", () => {
+  it("downloads an object once and slices later ranges (and get) from the kept body", async () => {
+    const tif = new Uint8Array(await readFile(`${SHARED_DATA}geotiff/RGB.byte.tif`));
+    const srv = await startRangelessServer(new Map([["/RGB.byte.tif", tif]]));
+    try {
+      const fs = new HttpsFileSystem(srv.url);
+      const ranges = await Promise.all([fs.getRange("RGB.byte.tif", 0, 8), fs.getRange("RGB.byte.tif", 1000, 24)]);
+      expect(ranges).toEqual([tif.subarray(0, 8), tif.subarray(1000, 1024)]);
+      expect(await fs.getRange("RGB.byte.tif", -16)).toEqual(tif.subarray(tif.length - 16));
+      expect(await fs.getRange("RGB.byte.tif", tif.length - 4, 100)).toEqual(tif.subarray(tif.length - 4));
+      expect(Buffer.from((await fs.get("RGB.byte.tif"))!).equals(tif)).toBe(true); // (toEqual is slow on 1.7 MB)
+      expect(srv.gets).toEqual(["/RGB.byte.tif"]);
+      // the caller owns what it gets: changing it does not change later answers
+      const bytes = await fs.getRange("RGB.byte.tif", 0, 8);
+      bytes.fill(0);
+      expect(await fs.getRange("RGB.byte.tif", 0, 8)).toEqual(tif.subarray(0, 8));
+    } finally {
+      await srv.close();
+    }
+  });
+
+  it("reads 3 pixels of a GeoTIFF with one GET", async () => {
+    const tif = new Uint8Array(await readFile(`${SHARED_DATA}geotiff/RGB.byte.tif`));
+    const srv = await startRangelessServer(new Map([["/RGB.byte.tif", tif]]));
+    try {
+      const { fs, path } = fsAndPathFromUrl(`${srv.url}/RGB.byte.tif`);
+      const ds = await openFormatDataset(fs, path);
+      const remote = await ds.variable("band_data").read([null, [100, 101], [200, 201]]);
+      await ds.close();
+      const local = await openFormatDataset(new FileFileSystem(`${SHARED_DATA}geotiff`), "RGB.byte.tif");
+      expect(Array.from(remote.data as Uint8Array)).toEqual(Array.from((await local.variable("band_data").read([null, [100, 101], [200, 201]])).data as Uint8Array));
+      await local.close();
+      expect(srv.gets).toEqual(["/RGB.byte.tif"]);
+    } finally {
+      await srv.close();
+    }
+  });
+
+  it("keeps at most wholeBodyCacheBytes (least recently used dropped), and nothing beyond the FileSystem object", async () => {
+    const a = new Uint8Array(1000).map((_, i) => i % 251);
+    const b = new Uint8Array(1000).map((_, i) => (i * 7) % 253);
+    const files = new Map([["/a.bin", a], ["/b.bin", b], ["/big.bin", new Uint8Array(3000).fill(9)]]);
+    const srv = await startRangelessServer(files);
+    try {
+      const fs = new HttpsFileSystem(srv.url, { wholeBodyCacheBytes: 1500 });
+      expect(await fs.getRange("a.bin", 10, 5)).toEqual(a.subarray(10, 15));
+      expect(await fs.getRange("a.bin", 20, 5)).toEqual(a.subarray(20, 25)); // kept
+      expect(await fs.getRange("b.bin", 10, 5)).toEqual(b.subarray(10, 15)); // a dropped: both do not fit
+      expect(await fs.getRange("b.bin", 30, 5)).toEqual(b.subarray(30, 35)); // kept
+      expect(await fs.getRange("a.bin", 30, 5)).toEqual(a.subarray(30, 35)); // fetched again
+      expect(await fs.getRange("big.bin", 0, 2)).toEqual(new Uint8Array([9, 9])); // too big to keep
+      expect(await fs.getRange("big.bin", 5, 2)).toEqual(new Uint8Array([9, 9]));
+      expect(srv.gets).toEqual(["/a.bin", "/b.bin", "/a.bin", "/big.bin", "/big.bin"]);
+      // a new FileSystem sees new contents
+      files.set("/a.bin", new Uint8Array(1000).fill(1));
+      expect(await new HttpsFileSystem(srv.url).getRange("a.bin", 10, 2)).toEqual(new Uint8Array([1, 1]));
+    } finally {
+      await srv.close();
+    }
   });
 });
