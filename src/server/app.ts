@@ -104,11 +104,13 @@ export async function buildApp(config: ServerConfig, deps: Partial<ServerDeps> =
     const ac = new AbortController();
     const timer = setTimeout(() => ac.abort(new EocubeError("TIMEOUT", `the request took longer than ${timeoutMs} ms`)), timeoutMs);
     timer.unref();
-    request.raw.once("close", () => {
-      clearTimeout(timer);
-      if (!reply.sent && !request.raw.complete) ac.abort(new EocubeError("CANCELLED", "the client closed the connection"));
-    });
+    // the response's close, not the request's: on Node 20 the request emits "close" as soon as its body
+    // has been read, which would cancel the timer of every POST before its handler ran
     reply.raw.once("finish", () => clearTimeout(timer));
+    reply.raw.once("close", () => {
+      clearTimeout(timer);
+      if (!reply.raw.writableFinished) ac.abort(new EocubeError("CANCELLED", "the client closed the connection"));
+    });
     request.opSignal = ac.signal;
     reply.header("X-Request-Id", request.id);
   });
