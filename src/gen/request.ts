@@ -6,6 +6,7 @@ import { basename, dirname, isAbsolute, join, resolve } from "node:path";
 import { Ajv, type ErrorObject } from "ajv";
 import { parse as parseYaml } from "yaml";
 import { EocubeError } from "../core/errors.js";
+import { formatFromPath } from "../formats/registry.js";
 import type { BBox } from "../core/gridmapping.js";
 import { GEN_REQUEST_SCHEMA, type CubeConfig, type GenRequestDoc, type InputConfig } from "./schema.js";
 
@@ -138,6 +139,7 @@ function fromGen2(doc: unknown, source: string, base: string, cwd: string, optio
   };
   checkCube(cube, source);
   const oc = d.output_config;
+  checkOutput(oc, source, options.output !== undefined);
   const out = options.output
     ? { store_id: "file", store_params: { root: dirname(resolve(cwd, options.output)) }, data_id: basename(options.output) }
     : { store_id: oc.store_id ?? "file", store_params: resolveRoot(oc.store_id ?? "file", oc.store_params ?? {}, cwd, cwd, true), data_id: oc.data_id };
@@ -190,8 +192,45 @@ function checkCube(cube: GenRequest["cube"], source: string): void {
   }
 }
 
+/** Formats named by xcube opener ids (`dataset:<format>:<store>`) and the eocube formats they cover. */
+const OPENER_FORMATS: Record<string, string[]> = {
+  zarr: ["zarr"], netcdf: ["netcdf3", "netcdf4"], geotiff: ["geotiff"], levels: ["levels"],
+};
+const STORE_IDS = ["file", "memory", "https", "s3"];
+
+/** Splits an xcube opener/writer id `dataset:<format>:<store>`, or undefined when it has another shape. */
+function parseAccessorId(id: string): { format: string; store: string } | undefined {
+  const m = /^dataset:([a-z0-9]+):([a-z0-9]+)$/.exec(id);
+  return m ? { format: m[1]!, store: m[2]! } : undefined;
+}
+
 function normalizeInput(ic: InputConfig, base: string, cwd: string, field: string, source: string): GenInput {
-  const storeId = ic.store_id ?? "file";
+  const bad = (f: string, msg: string, hint: string) => new EocubeError("INVALID_CONFIG", `${source}: ${field}/${f} ${msg}`, { path: source, field: `${field}/${f}`, hint });
+  let storeId = ic.store_id;
+  if (ic.opener_id !== undefined) {
+    const acc = parseAccessorId(ic.opener_id);
+    const known = Object.keys(OPENER_FORMATS).flatMap((f) => STORE_IDS.map((st) => `dataset:${f}:${st}`));
+    if (!acc || !(acc.format in OPENER_FORMATS) || !STORE_IDS.includes(acc.store)) {
+      throw bad("opener_id", `${JSON.stringify(ic.opener_id)} is not an opener eocube knows`, `use dataset:<format>:<store> with format zarr, netcdf, geotiff or levels and store ${STORE_IDS.join(", ")} (e.g. ${known[0]}), or leave opener_id out`);
+    }
+    if (storeId !== undefined && storeId !== acc.store) {
+      throw bad("opener_id", `${JSON.stringify(ic.opener_id)} opens from a ${acc.store} store, but store_id is ${JSON.stringify(storeId)}`, `use dataset:${acc.format}:${storeId}, or leave opener_id out`);
+    }
+    storeId ??= acc.store;
+    const fmt = formatFromPath(ic.data_id);
+    if (fmt && !OPENER_FORMATS[acc.format]!.includes(fmt)) {
+      throw bad("opener_id", `${JSON.stringify(ic.opener_id)} opens ${acc.format} data, but data_id ${JSON.stringify(ic.data_id)} is ${fmt}`, `use the opener of the data's format, or leave opener_id out`);
+    }
+  }
+  storeId ??= "file";
+  let open_params = ic.open_params ?? {};
+  if (ic.variable_names) {
+    const own = open_params.variable_names;
+    if (own !== undefined && JSON.stringify(own) !== JSON.stringify(ic.variable_names)) {
+      throw bad("variable_names", "differs from open_params.variable_names", "give the input's variables in one of the two places");
+    }
+    open_params = { ...open_params, variable_names: ic.variable_names };
+  }
   const params = resolveRoot(storeId, ic.store_params ?? {}, base, cwd, false, ic.data_id);
   if (storeId === "file" && /(^|\/)\.\.(\/|$)/.test(ic.data_id)) {
     throw new EocubeError("INVALID_CONFIG", `${source}: ${field}/data_id ${JSON.stringify(ic.data_id)} must not contain '..'`, {
@@ -200,7 +239,40 @@ function normalizeInput(ic: InputConfig, base: string, cwd: string, field: strin
       hint: "set store_params.root to the folder holding the data and data_id to the name inside it",
     });
   }
-  return { store_id: storeId, store_params: params, data_id: ic.data_id, open_params: ic.open_params ?? {} };
+  return { store_id: storeId, store_params: params, data_id: ic.data_id, open_params };
+}
+
+/**
+ * Checks the output of a gen2 request: `writer_id` must be xcube's Zarr writer for the output store
+ * (`dataset:zarr:<store_id>`), and `data_id` must end in .zarr except in a memory store (xcube's
+ * examples/gen2 writes data_id "CHL" to memory). `write_params` are accepted and ignored.
+ */
+function checkOutput(oc: GenRequestDoc["output_config"], source: string, overridden: boolean): void {
+  const storeId = oc.store_id ?? "file";
+  if (oc.writer_id !== undefined) {
+    const acc = parseAccessorId(oc.writer_id);
+    if (!acc || acc.format !== "zarr" || !STORE_IDS.includes(acc.store)) {
+      throw new EocubeError("INVALID_CONFIG", `${source}: output_config/writer_id ${JSON.stringify(oc.writer_id)} is not a writer eocube knows`, {
+        path: source,
+        field: "output_config/writer_id",
+        hint: `eocube writes Zarr only: use dataset:zarr:${storeId}, or leave writer_id out`,
+      });
+    }
+    if (acc.store !== storeId) {
+      throw new EocubeError("INVALID_CONFIG", `${source}: output_config/writer_id ${JSON.stringify(oc.writer_id)} writes to a ${acc.store} store, but store_id is ${JSON.stringify(storeId)}`, {
+        path: source,
+        field: "output_config/writer_id",
+        hint: `use dataset:zarr:${storeId}, or leave writer_id out`,
+      });
+    }
+  }
+  if (!overridden && storeId !== "memory" && !/\.zarr\/?$/.test(oc.data_id)) {
+    throw new EocubeError("INVALID_CONFIG", `${source}: output_config/data_id ${JSON.stringify(oc.data_id)} must end in .zarr`, {
+      path: source,
+      field: "output_config/data_id",
+      hint: "the output data_id must end in .zarr (any name is allowed in a memory store)",
+    });
+  }
 }
 
 /**

@@ -15,6 +15,14 @@ const inputConfig = {
     store_params: { type: "object", description: "parameters of the store, e.g. {root: 'data'}; a relative root resolves against the request's folder" },
     data_id: { type: "string", minLength: 1, description: "dataset id inside the store, e.g. 'cube.zarr' or 'sst.nc'" },
     open_params: { type: "object", description: "xcube open params: variable_names, bbox, time_range" },
+    opener_id: {
+      type: "string", minLength: 1,
+      description: 'xcube opener id "dataset:<format>:<store_id>" (format zarr, netcdf, geotiff or levels); checked against store_id and data_id, the format is still detected from the data',
+    },
+    variable_names: {
+      type: "array", items: { type: "string", minLength: 1 }, minItems: 1,
+      description: "variables to take from this input (same as open_params.variable_names)",
+    },
   },
 } as const;
 
@@ -77,7 +85,9 @@ export const GEN_REQUEST_SCHEMA = {
       properties: {
         store_id: { type: "string", minLength: 1 },
         store_params: { type: "object" },
-        data_id: { type: "string", minLength: 1, pattern: "\\.zarr/?$", description: "output dataset id, ending in .zarr" },
+        data_id: { type: "string", minLength: 1, description: "output dataset id; ending in .zarr for file and s3 stores, any name in a memory store (xcube's examples use \"CHL\")" },
+        writer_id: { type: "string", minLength: 1, description: 'xcube writer id "dataset:zarr:<store_id>"; only Zarr is written' },
+        write_params: { type: "object", description: "xcube write params: accepted and ignored (eocube always writes consolidated Zarr; use format_version and compressor)" },
         replace: { type: "boolean", description: "replace an existing output (default false)" },
         format_version: { type: "integer", enum: [2, 3], description: "Zarr format version (default 2, consolidated)" },
         compressor: {
@@ -96,6 +106,10 @@ export interface InputConfig {
   store_params?: Record<string, unknown>;
   data_id: string;
   open_params?: Record<string, unknown>;
+  /** xcube opener id, `dataset:<format>:<store_id>`. */
+  opener_id?: string;
+  /** Variables to take from this input (same as `open_params.variable_names`). */
+  variable_names?: string[];
 }
 
 /** `cube_config` of a gen request. */
@@ -122,6 +136,10 @@ export interface OutputConfig {
   replace?: boolean;
   format_version?: 2 | 3;
   compressor?: string;
+  /** xcube writer id, `dataset:zarr:<store_id>`. */
+  writer_id?: string;
+  /** xcube write params (ignored). */
+  write_params?: Record<string, unknown>;
 }
 
 /** A gen request as written (gen2 format). */

@@ -151,6 +151,23 @@ describe("eocube gen (gen2 requests)", () => {
     expect(c.max_rel_diff).toBeLessThan(1e-5);
   });
 
+  it("runs xcube gen2 requests with opener_id/writer_id/write_params and per-input variable_names (file and memory outputs)", async () => {
+    const input = { store_id: "file", opener_id: "dataset:zarr:file", store_params: { root: `${DATA}zarr` }, data_id: "cube-1-250-250.zarr", open_params: {} };
+    const cube_config = { crs: "WGS84", bbox: [1, 51, 2, 52], spatial_res: 0.01, time_period: "4D" };
+    const req = await request("x4.yaml", {
+      input_configs: [{ ...input, variable_names: ["conc_chl"] }],
+      cube_config,
+      output_config: { store_id: "file", writer_id: "dataset:zarr:file", store_params: { root: tmp.dir }, data_id: "x4.zarr", write_params: {} },
+    });
+    const r = await cli(["gen", req, "--workers", "0"]);
+    expect(r.code, r.stderr).toBe(0);
+    const s = await xr<Summary>(join(tmp.dir, "x4.zarr"), "summary");
+    expect(Object.keys(s.variables)).toEqual(["conc_chl"]);
+    const mem = await request("x4-mem.yaml", { input_configs: [{ ...input, variable_names: ["conc_chl"] }], cube_config, output_config: { store_id: "memory", data_id: "CHL" } });
+    const m = await cli(["gen", mem, "--workers", "0"]);
+    expect(m.code, m.stderr).toBe(0);
+  });
+
   it("rectifies the OLCI swath onto a 0.003° grid and reprojects the UTM GeoTIFF to EPSG:4326", async () => {
     const rect = fixture<{ bbox: number[]; shape: number[]; values: Array<number | null> }>("rectify-olci-near.json");
     const req = await request("olci.yaml", {

@@ -54,6 +54,43 @@ describe("gen2 requests", () => {
     expect(bad({ time_method: "average" }).message).toMatch(/time_method/);
   });
 
+  it("accepts xcube gen2's opener_id, writer_id, write_params, input variable_names and a memory data_id without .zarr", () => {
+    // the fields of xcube's gen2 request schema (xcube/core/gen2/request.py, examples/gen2)
+    const x1 = normalizeGenRequest({
+      input_config: { ...base.input_config, opener_id: "dataset:zarr:file", open_params: {} },
+      cube_config: base.cube_config,
+      output_config: { ...base.output_config, writer_id: "dataset:zarr:file", write_params: {}, replace: true },
+    });
+    expect(x1.inputs[0]).toMatchObject({ store_id: "file", data_id: "cube-1-250-250.zarr" });
+    const x4 = normalizeGenRequest({
+      input_configs: [{ store_params: { root: `${DATA}zarr` }, data_id: "cube-1-250-250.zarr", variable_names: ["conc_chl"], opener_id: "dataset:zarr:file" }],
+      cube_config: base.cube_config,
+      output_config: { store_id: "memory", data_id: "CHL" },
+    });
+    expect(x4.inputs[0]!.open_params).toEqual({ variable_names: ["conc_chl"] });
+    expect(x4.output).toMatchObject({ store_id: "memory", data_id: "CHL" });
+  });
+
+  it("refuses unknown or contradicting opener/writer ids and a file data_id without .zarr", () => {
+    const bad = (doc: object) => {
+      try {
+        normalizeGenRequest(doc, { source: "req.yaml" });
+      } catch (e) {
+        return e as { code: string; field: string; message: string; hint: string; path: string };
+      }
+      throw new Error("no error");
+    };
+    const e1 = bad({ ...base, input_config: { ...base.input_config, opener_id: "dataset:hdf9:file" } });
+    expect(e1).toMatchObject({ code: "INVALID_CONFIG", field: "input_config/opener_id", path: "req.yaml" });
+    expect(e1.hint).toMatch(/dataset:<format>:<store>/);
+    expect(bad({ ...base, input_config: { ...base.input_config, opener_id: "dataset:zarr:s3" } }).message).toMatch(/store_id is "file"/);
+    expect(bad({ ...base, input_config: { ...base.input_config, opener_id: "dataset:netcdf:file" } }).message).toMatch(/is zarr/);
+    expect(bad({ ...base, output_config: { ...base.output_config, writer_id: "dataset:netcdf:file" } })).toMatchObject({ field: "output_config/writer_id" });
+    expect(bad({ ...base, output_config: { ...base.output_config, writer_id: "dataset:zarr:memory" } }).message).toMatch(/store_id is "file"/);
+    expect(bad({ ...base, input_config: { ...base.input_config, variable_names: ["a"], open_params: { variable_names: ["b"] } } }).field).toBe("input_config/variable_names");
+    expect(bad({ ...base, output_config: { ...base.output_config, data_id: "CHL" } })).toMatchObject({ field: "output_config/data_id" });
+  });
+
   it("needs exactly one of input_config / input_configs", () => {
     const { input_config: _ic, ...rest } = base;
     expect(() => normalizeGenRequest(rest)).toThrow(/input_config/);
