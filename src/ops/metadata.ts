@@ -19,11 +19,26 @@ export interface CubeMetadataOptions {
 }
 
 /**
+ * Global attributes of source files that describe the source's extent, resolution or time span
+ * (GHRSST/NODC names such as OSTIA's `westernmost_longitude: 0`, `start_time`) and would
+ * contradict the new cube; {@link updateCubeMetadata} removes them (their ACDD equivalents
+ * `geospatial_*`, `time_coverage_*` are recomputed from the cube's coordinates).
+ */
+export const STALE_SOURCE_ATTRS: readonly string[] = [
+  "westernmost_longitude", "easternmost_longitude", "southernmost_latitude", "northernmost_latitude",
+  "spatial_resolution", "start_time", "stop_time", "start_date", "stop_date",
+];
+
+/**
  * Sets the CF/ACDD discovery attributes of a cube from its data: `geospatial_lon_min/max`,
  * `geospatial_lat_min/max` (WGS 84, pixel edges), `geospatial_lon/lat_units`, `geospatial_lon/lat_resolution`
  * (geographic grids), `geospatial_bounds_crs`, `time_coverage_start/end` (from `time_bnds`
  * when present, else the time coordinate), `date_created`, `date_modified`, `Conventions`
  * ("CF-1.8, ACDD-1.3"), appends to `history`, then applies `metadata` and `variable_metadata`.
+ * The source's extent/time attributes ({@link STALE_SOURCE_ATTRS}) are removed first, so none
+ * survives that the new cube contradicts (those that apply are recomputed). A `metadata` entry
+ * that is an explicit empty string (xcube's demo config: `comment: ""`) removes the attribute
+ * rather than leaving the input's value in place (see {@link emptiedKeys}).
  * Nested objects in `metadata` (xcube's legacy `creator: [{name, url, email}]`) are flattened to
  * ACDD names (`creator_name`, `creator_url`, `creator_email`, …). Lazy: reads coordinates only.
  * ACDD 1.3: https://wiki.esipfed.org/Attribute_Convention_for_Data_Discovery_1-3
@@ -31,6 +46,7 @@ export interface CubeMetadataOptions {
 export async function updateCubeMetadata(ds: Dataset, options: CubeMetadataOptions = {}): Promise<Dataset> {
   const now = options.now ?? new Date();
   const attrs: Record<string, unknown> = { ...ds.attrs };
+  for (const k of STALE_SOURCE_ATTRS) delete attrs[k];
   attrs.Conventions = "CF-1.8, ACDD-1.3";
   const gm = await readGridMapping(ds, { signal: options.signal }).catch(() => undefined);
   if (gm) {
@@ -71,6 +87,7 @@ export async function updateCubeMetadata(ds: Dataset, options: CubeMetadataOptio
     if (Number.isFinite(start) && Number.isFinite(end)) {
       attrs.time_coverage_start = isoTime(start);
       attrs.time_coverage_end = isoTime(end);
+      delete attrs.time_coverage_duration; // the source's, not the cube's
     }
   }
   const stamp = isoTime(Math.floor(now.getTime() / 1000) * 1000);
@@ -81,6 +98,7 @@ export async function updateCubeMetadata(ds: Dataset, options: CubeMetadataOptio
     attrs.history = `${prev}${stamp}: ${options.history}`;
   }
   Object.assign(attrs, flattenAcdd(options.metadata ?? {}));
+  for (const k of emptiedKeys(options.metadata ?? {})) delete attrs[k];
   let data_vars = ds.data_vars;
   if (options.variable_metadata) {
     data_vars = { ...ds.data_vars };
@@ -113,6 +131,26 @@ export function flattenAcdd(metadata: Record<string, unknown>): Record<string, u
       }
     } else if (v !== "" && v !== null && v !== undefined) {
       out[k] = v instanceof Date ? v.toISOString().slice(0, 10) : v;
+    }
+  }
+  return out;
+}
+
+/**
+ * The attribute names that `metadata` explicitly empties: top-level `""`/null values, and
+ * flattened ACDD names (`contributor_name`, …) whose every entry is empty. The user asked for
+ * no value there, so {@link updateCubeMetadata} removes what the input had.
+ */
+export function emptiedKeys(metadata: Record<string, unknown>): string[] {
+  const out: string[] = [];
+  const empty = (x: unknown) => x === "" || x === null;
+  for (const [k, v] of Object.entries(metadata)) {
+    if (empty(v)) out.push(k);
+    else if (Array.isArray(v) && v.every((e) => e && typeof e === "object" && !Array.isArray(e))) {
+      const keys = [...new Set(v.flatMap((e) => Object.keys(e as object)))];
+      for (const sub of keys) if (v.every((e) => { const x = (e as Record<string, unknown>)[sub]; return x === undefined || empty(x); })) out.push(`${k}_${sub}`);
+    } else if (v && typeof v === "object" && !Array.isArray(v) && !(v instanceof Date)) {
+      for (const [sub, x] of Object.entries(v as Record<string, unknown>)) if (empty(x)) out.push(`${k}_${sub}`);
     }
   }
   return out;

@@ -223,6 +223,19 @@ describe("eocube gen (xcube's legacy config)", () => {
     expect(s.dims).toMatchObject({ time: 3, lat: 563, lon: 1024 });
     expect(Object.keys(s.variables)).toEqual(["analysed_sst"]);
     expect(s.attrs).toMatchObject({ title: "CMEMS Global SST Anomaly Data Cube", creator_name: "Brockmann Consult GmbH", processing_level: "L2C" });
+    // the config's explicit "" (comment, summary, keywords, standard_name_vocabulary) leave none of the input's values
+    for (const k of ["comment", "summary", "keywords", "standard_name_vocabulary", "contributor_name", "contributor_role"]) expect(s.attrs[k], k).toBeUndefined();
+    // OSTIA's extent/time attributes (0…360°, −90…90°, one day) would contradict the cube: gone; ACDD ones recomputed
+    for (const k of ["westernmost_longitude", "easternmost_longitude", "southernmost_latitude", "northernmost_latitude", "spatial_resolution", "start_time", "stop_time"]) {
+      expect(s.attrs[k], k).toBeUndefined();
+    }
+    const [w, south, e, n] = doc.output_region as number[];
+    expect(s.attrs.geospatial_lon_min).toBeCloseTo(w!, 9);
+    expect(s.attrs.geospatial_lon_max).toBeCloseTo(e!, 9);
+    expect(s.attrs.geospatial_lat_min).toBeCloseTo(south!, 9);
+    expect(s.attrs.geospatial_lat_max).toBeCloseTo(n!, 9);
+    expect(s.attrs.geospatial_lon_resolution).toBeCloseTo((e! - w!) / 1024, 12);
+    expect(s.attrs).toMatchObject({ time_coverage_start: `${s.coords.time!.first.slice(0, 19)}Z`, time_coverage_end: `${s.coords.time!.last.slice(0, 19)}Z` });
     const c = await xr<{ n: number; max_diff: number; nan_mismatch: number }>(out, "ostia", "analysed_sst");
     expect(c.max_diff).toBeLessThan(1e-4);
     expect(c.nan_mismatch).toBe(0);
