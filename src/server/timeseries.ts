@@ -85,11 +85,15 @@ export function aggregate(vals: Float64Array, mask: Uint8Array | undefined, meth
  * most recent valid ones, still oldest first). Points take the pixel containing them; polygons
  * aggregate the pixels whose centres lie inside. A geometry outside the grid yields nothing.
  * `slice.fixed` gives the indices of non-time, non-spatial dims; its entry for time is replaced.
- * @throws EocubeError INVALID_PARAMS/OUT_OF_RANGE for bad dates or maxValids; UNSUPPORTED without a time axis.
+ * @throws EocubeError INVALID_PARAMS/OUT_OF_RANGE for bad dates or maxValids; INVALID_PARAMS (field `varName`)
+ *   when the variable has no time dimension.
  */
 export async function* timeSeries(ctx: DatasetsContext, sd: ServedDataset, slice: SliceRef, geometry: Geometry, opts: TimeSeriesOptions): AsyncGenerator<TimeSeriesValue> {
   if (!sd.times || !sd.timeName || !slice.variable.dims.includes(sd.timeName)) {
-    throw new EocubeError("UNSUPPORTED", `variable ${slice.variable.name} has no time dimension`, { field: "varName" });
+    throw new EocubeError("INVALID_PARAMS", `variable ${JSON.stringify(slice.variable.name)} of dataset ${JSON.stringify(sd.entry.id)} has no time dimension, so it has no time series`, {
+      field: "varName",
+      hint: `use a variable with a time dimension, or POST /statistics/${sd.entry.id}/${slice.variable.name} for its values over the geometry`,
+    });
   }
   const mv = opts.maxValids;
   if (mv !== undefined && !(mv === -1 || (Number.isInteger(mv) && mv > 0))) {
