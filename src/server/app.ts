@@ -9,7 +9,7 @@ import { EocubeError } from "../core/errors.js";
 import { newDataStore } from "../stores/registry.js";
 import { openDataset } from "../stores/open.js";
 import { LruCache } from "./cache.js";
-import { chunkCacheBytes, tileCacheBytes, validateServerConfig, type ServerConfig } from "./config.js";
+import { checkDatasetPaths, chunkCacheBytes, tileCacheBytes, validateServerConfig, type ServerConfig } from "./config.js";
 import { DatasetsContext, type ServerDeps } from "./datasets.js";
 import { describeDataset } from "./describe.js";
 import { installErrorHandlers } from "./errors.js";
@@ -177,9 +177,12 @@ export interface RunningServer {
 /**
  * Builds the app and listens. Logs are JSON lines (pino) with a request id per request (taken from
  * `X-Request-Id` when sane).
- * @throws EocubeError INVALID_CONFIG; listen errors (EADDRINUSE) as INVALID_ARGUMENT.
+ * @throws EocubeError INVALID_CONFIG (also for a local `Datasets[].Path` that does not exist, unless
+ *   `deps.openDataset` is injected); listen errors (EADDRINUSE) as INVALID_ARGUMENT.
  */
 export async function startServer(config: ServerConfig, options: StartServerOptions = {}): Promise<RunningServer> {
+  // local dataset paths must exist (loadServerConfig checks them too, naming the config file)
+  if (!options.deps?.openDataset) checkDatasetPaths(validateServerConfig(config), "server config");
   const app = await buildApp(config, options.deps, { logger: options.logger ?? { level: "info" }, ...(options.requestTimeout ? { requestTimeout: options.requestTimeout } : {}), ...(options.warmUp !== undefined ? { warmUp: options.warmUp } : {}) });
   const port = options.port ?? config.Port ?? 8080;
   const host = options.address ?? config.Address ?? "127.0.0.1";

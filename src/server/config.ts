@@ -1,7 +1,8 @@
 // Server configuration: xcube's keys (Datasets, DataStores, Styles, DatasetChunkCacheSize), one JSON
 // Schema validated with ajv, YAML/JSON loading with messages naming the file and the field.
+import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
-import { dirname, resolve } from "node:path";
+import { dirname, isAbsolute, resolve } from "node:path";
 import { Ajv, type ErrorObject } from "ajv";
 import { parse as parseYaml } from "yaml";
 import { EocubeError } from "../core/errors.js";
@@ -232,9 +233,10 @@ export function validateServerConfig(config: unknown, source = "server config"):
 }
 
 /**
- * Reads and validates a YAML or JSON server configuration file; relative dataset paths are later
- * resolved against the file's folder (`BaseDir` is set to it unless given).
- * @throws EocubeError NOT_FOUND (no such file), INVALID_CONFIG (not YAML, or schema problems).
+ * Reads and validates a YAML or JSON server configuration file; relative dataset paths are resolved
+ * against the file's folder (`BaseDir` is set to it unless given) and must exist ({@link checkDatasetPaths}).
+ * @throws EocubeError NOT_FOUND (no such file), INVALID_CONFIG (not YAML, schema problems, or a
+ *   `Datasets[].Path` that does not exist).
  */
 export async function loadServerConfig(file: string): Promise<ServerConfig> {
   let text: string;
@@ -250,7 +252,38 @@ export async function loadServerConfig(file: string): Promise<ServerConfig> {
     throw new EocubeError("INVALID_CONFIG", `${file} is not valid YAML: ${(err as Error).message}`, { path: file, cause: err });
   }
   const config = validateServerConfig(obj, file);
-  return { ...config, BaseDir: resolve(dirname(file), config.BaseDir ?? ".") };
+  const loaded = { ...config, BaseDir: resolve(dirname(file), config.BaseDir ?? ".") };
+  checkDatasetPaths(loaded, file);
+  return loaded;
+}
+
+/**
+ * Checks that every local `Datasets[].Path` (no `StoreId`, not a URL) exists, resolved against `BaseDir`
+ * [default the working folder], as a bad PATHS argument of `eocube serve` is refused: a dataset that
+ * cannot be found fails the start instead of being listed and answering 404 on every route.
+ * @param source where the config came from, for messages (a file path).
+ * @throws EocubeError INVALID_CONFIG with `path` = source, `field` = `Datasets.<i>.Path`, naming the
+ *   source, the dataset's Identifier and the resolved path of every missing dataset.
+ */
+export function checkDatasetPaths(config: ServerConfig, source = "server config"): void {
+  const base = config.BaseDir ?? process.cwd();
+  const problems: { field: string; message: string }[] = [];
+  (config.Datasets ?? []).forEach((d, i) => {
+    if (d.StoreId || (/^[a-z][a-z0-9+.-]*:\/\//i.test(d.Path) && !d.Path.startsWith("file://"))) return;
+    const local = d.Path.replace(/^file:\/\//, "");
+    const abs = isAbsolute(local) ? local : resolve(base, local);
+    if (!existsSync(abs)) {
+      problems.push({ field: `Datasets.${i}.Path`, message: `dataset ${JSON.stringify(d.Identifier)} (Datasets.${i}.Path): no file or folder at ${abs}${abs !== d.Path ? ` (Path ${JSON.stringify(d.Path)} resolved against ${base})` : ""}` });
+    }
+  });
+  if (problems.length > 0) {
+    throw new EocubeError("INVALID_CONFIG", `${source}: ${problems.map((p) => p.message).join("; ")}`, {
+      path: source,
+      field: problems[0]!.field,
+      hint: "fix or remove the Path (relative paths are resolved against the config file's folder), or give StoreId/StoreParams for a dataset in a data store",
+      details: problems,
+    });
+  }
 }
 
 /** The chunk cache bound in bytes [default 256 MiB]. */

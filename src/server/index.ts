@@ -3,6 +3,7 @@ export { buildApp, startServer, DEFAULT_DEPS, type BuildAppOptions, type StartSe
 export {
   loadServerConfig,
   validateServerConfig,
+  checkDatasetPaths,
   chunkCacheBytes,
   tileCacheBytes,
   globMatch,

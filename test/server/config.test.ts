@@ -1,5 +1,6 @@
 // Server configuration: schema messages (file, field), examples/server-config.yaml, DataStores globs, and
 // the CLI's config assembly; a real listen on 127.0.0.1 with graceful close.
+import { execFile } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -118,5 +119,37 @@ describe("request timeout", () => {
     } finally {
       await app.close();
     }
+  });
+});
+
+describe("a config dataset whose Path does not exist", () => {
+  const cli = fileURLToPath(new URL("./cli-main.ts", import.meta.url));
+  /** Runs `eocube serve …` from source in its own process; resolves to its exit code and stderr. */
+  const serve = (args: string[]) =>
+    new Promise<{ code: number | null; stderr: string }>((done) => {
+      const child = execFile(process.execPath, ["--import", "tsx", cli, "serve", ...args], { timeout: 60_000 }, (_err, _out, stderr) => done({ code: child.exitCode, stderr }));
+    });
+
+  it("fails `eocube serve -c` with exit 2, naming the config file, the Identifier and the path", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "eocube-serve-"));
+    const file = join(dir, "server.yaml");
+    writeFileSync(file, `Datasets:\n  - Identifier: olci\n    Path: ${DATA}zarr/cube-1-250-250.zarr\n  - Identifier: ghost\n    Path: nowhere/ghost.zarr\n`);
+    const r = await serve(["-c", file, "--port", "0", "--address", "127.0.0.1"]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(file);
+    expect(r.stderr).toContain('"ghost"');
+    expect(r.stderr).toContain(join(dir, "nowhere/ghost.zarr"));
+    expect(r.stderr).not.toContain('"olci"');
+    expect(r.stderr).not.toMatch(/\n\s+at .+:\d+:\d+/); // no stack trace
+  });
+
+  it("fails startServer with INVALID_CONFIG before listening", async () => {
+    const err = await startServer({ Datasets: [{ Identifier: "ghost", Path: "/nonexistent/ghost.zarr" }] }, { port: 0, logger: false, handleSignals: false, warmUp: false }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(isEocubeError(err, "INVALID_CONFIG")).toBe(true);
+    expect(err).toMatchObject({ field: "Datasets.0.Path" });
+    expect((err as Error).message).toContain("/nonexistent/ghost.zarr");
   });
 });
