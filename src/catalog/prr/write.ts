@@ -1,8 +1,12 @@
 // Writes a built collection atomically: every file into a temporary sibling folder, then one rename.
 import { randomBytes } from "node:crypto";
-import { cp, mkdir, rename, rm, stat, writeFile } from "node:fs/promises";
+import { constants } from "node:fs";
+import { copyFile, cp, mkdir, rename, rm, stat, writeFile } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
 import { EocubeError, throwIfAborted } from "../../core/errors.js";
+
+/** Asset files copied at once. */
+const COPY_CONCURRENCY = 4;
 
 /** Options of {@link writeAtomically}. */
 export interface WriteAtomicallyOptions {
@@ -57,12 +61,20 @@ export async function writeAtomically(outDir: string, files: Map<string, string>
       await mkdir(dirname(p), { recursive: true });
       await writeFile(p, text);
     }
-    for (const [rel, source] of options.copies ?? []) {
-      throwIfAborted(options.signal);
-      const p = inside(rel);
-      await mkdir(dirname(p), { recursive: true });
-      await cp(source, p, { recursive: true, dereference: true, errorOnExist: true, force: false, preserveTimestamps: true });
-    }
+    const copies = [...(options.copies ?? [])];
+    let next = 0;
+    const copier = async () => {
+      while (next < copies.length) {
+        const [rel, source] = copies[next++]!;
+        throwIfAborted(options.signal);
+        const p = inside(rel);
+        await mkdir(dirname(p), { recursive: true });
+        // a file: one copyFile (a reflink where the file system has them); a folder (Zarr): copied whole
+        if ((await stat(source)).isDirectory()) await cp(source, p, { recursive: true, dereference: true, errorOnExist: true, force: false });
+        else await copyFile(source, p, constants.COPYFILE_EXCL | constants.COPYFILE_FICLONE);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(COPY_CONCURRENCY, copies.length) }, copier));
     await checkOutput(out, options); // it may have appeared meanwhile
     const old = join(parent, `.${basename(out)}.old-${tag}`);
     const hadOld = await stat(out).then(() => true, () => false);
