@@ -5,16 +5,16 @@ import type { Dataset } from "../../core/dataset.js";
 import { isEocubeError, throwIfAborted } from "../../core/errors.js";
 import type { BBox, GridMapping } from "../../core/gridmapping.js";
 import { bboxToWgs84 } from "../../core/gridmapping-read.js";
-import { numberAt, toFloat64 } from "../../core/ndarray.js";
+import { toFloat64 } from "../../core/ndarray.js";
 import type { Variable } from "../../core/variable.js";
 import { gridMappingOf, isoTime, sampledBboxToWgs84 } from "../../stores/descriptor.js";
 import { openFormatDataset } from "../../formats/open.js";
 import { FileFileSystem } from "../../fs/file.js";
 import type { FileSystem } from "../../fs/types.js";
 import { openDataset } from "../../stores/open.js";
-import { timeCoordName } from "../../stores/subset.js";
 import { geotiffMediaType, mediaTypeOfFormat } from "./constants.js";
 import { toJsonValue } from "./json.js";
+import { datasetTime } from "./time.js";
 
 /** What was read from one data asset. */
 export interface DataExtraction {
@@ -24,7 +24,7 @@ export interface DataExtraction {
   mediaType?: string;
   /** WGS 84 extent of the pixel edges `[west, south, east, north]` (west > east across the antimeridian). */
   bbox?: BBox;
-  /** First and last instant (ISO 8601 'Z'); equal for one instant. */
+  /** First and last instant (ISO 8601 'Z'; equal for one instant): time coordinate, else global attributes, else datetime variables (see {@link datasetTime}). */
   time?: [string, string];
   /** Datacube extension `cube:dimensions`. */
   dimensions: Record<string, Record<string, unknown>>;
@@ -84,7 +84,8 @@ export function isoDuration(ms: number): string {
 
 /**
  * Opens `source` (a local path or URL, any format of the stores) and reads what a STAC item needs:
- * metadata and coordinates only, never the data values. The dataset is closed before returning.
+ * metadata and coordinates only, never the data values (except datetime-valued variables when neither the
+ * coordinates nor the global attributes give a time). The dataset is closed before returning.
  * @throws the errors of `openDataset` (NOT_FOUND, UNKNOWN_FORMAT, CORRUPT_DATA, …) and of reading coordinates.
  */
 export async function extractDataset(source: string, options: ExtractOptions = {}): Promise<DataExtraction> {
@@ -135,7 +136,7 @@ export async function extractFromDataset(ds: Dataset, options: ExtractOptions = 
   }
   if (!bbox) bbox = bboxFromAttrs(ds.attrs);
 
-  const time = (await timeExtent(ds, signal)) ?? timeFromAttrs(ds.attrs);
+  const time = await datasetTime(ds, signal);
 
   const dimensions: Record<string, Record<string, unknown>> = {};
   const sizes = ds.dims; // computed on each access: read once
@@ -214,35 +215,6 @@ async function bboxFromLatLon(ds: Dataset, signal?: AbortSignal): Promise<BBox |
 function bboxFromAttrs(attrs: Record<string, unknown>): BBox | undefined {
   const n = ["geospatial_lon_min", "geospatial_lat_min", "geospatial_lon_max", "geospatial_lat_max"].map((k) => Number(attrs[k]));
   return n.every(Number.isFinite) ? (n as BBox) : undefined;
-}
-
-/** ACDD `time_coverage_start`/`time_coverage_end` attributes, when parseable. */
-function timeFromAttrs(attrs: Record<string, unknown>): [string, string] | undefined {
-  const s = Date.parse(String(attrs.time_coverage_start ?? ""));
-  const e = Date.parse(String(attrs.time_coverage_end ?? attrs.time_coverage_start ?? ""));
-  return Number.isFinite(s) && Number.isFinite(e) ? [isoTime(Math.min(s, e)), isoTime(Math.max(s, e))] : undefined;
-}
-
-/** The time coordinate's first/last instant, widened to its CF bounds variable when there is one. */
-async function timeExtent(ds: Dataset, signal?: AbortSignal): Promise<[string, string] | undefined> {
-  const name = timeCoordName(ds);
-  if (!name) return undefined;
-  const coord = ds.coords[name]!;
-  const candidates: Variable[] = [coord];
-  const boundsName = coord.attrs.bounds ?? coord.encoding.bounds;
-  if (typeof boundsName === "string" && ds.variables[boundsName]?.dtype === "datetime64[ns]") candidates.push(ds.variables[boundsName]!);
-  let lo = Infinity;
-  let hi = -Infinity;
-  for (const v of candidates) {
-    const arr = await v.read([], { signal });
-    for (let i = 0; i < v.size; i++) {
-      const t = numberAt(arr.data, i);
-      if (Number.isNaN(t)) continue;
-      lo = Math.min(lo, t);
-      hi = Math.max(hi, t);
-    }
-  }
-  return lo <= hi ? [isoTime(lo), isoTime(hi)] : undefined;
 }
 
 function isVertical(v: Variable): boolean {

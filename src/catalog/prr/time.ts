@@ -1,0 +1,102 @@
+// The time extent of one data asset: its time coordinate, else ACDD/product global attributes, else its
+// datetime-valued variables (e.g. per-observation times of station or swath files).
+import type { Dataset } from "../../core/dataset.js";
+import { numberAt } from "../../core/ndarray.js";
+import type { Variable } from "../../core/variable.js";
+import { isoTime } from "../../stores/descriptor.js";
+import { timeCoordName } from "../../stores/subset.js";
+
+/** Pairs of global attributes giving the first and last instant, in the order they are tried (ACDD first). */
+export const TIME_ATTRIBUTE_PAIRS: ReadonlyArray<readonly [string, string]> = [
+  ["time_coverage_start", "time_coverage_end"], // ACDD 1.3
+  ["start_date", "stop_date"], // ENVISAT/Sentinel-3 products (`14-APR-2017 10:27:29.454657`)
+  ["start_time", "stop_time"],
+  ["start_date", "end_date"],
+  ["start_time", "end_time"],
+];
+
+/** Datetime variables larger than this (values) are not read for the time extent. */
+const MAX_TIME_VALUES = 10_000_000;
+
+const MONTHS = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"];
+
+function utc(y: string, mo: number, d: string, h = "0", mi = "0", s = "0", frac = "", zone = ""): number | undefined {
+  const ms = Date.UTC(Number(y), mo - 1, Number(d), Number(h), Number(mi), Number(s)) + (frac ? Number(`0${frac}`) * 1000 : 0);
+  if (!Number.isFinite(ms) || mo < 1 || mo > 12 || Number(d) < 1 || Number(d) > 31 || Number(h) > 24 || Number(mi) > 59 || Number(s) > 60) return undefined;
+  const z = /^([+-])(\d{2}):?(\d{2})$/.exec(zone);
+  return z ? ms - (z[1] === "-" ? -1 : 1) * (Number(z[2]) * 60 + Number(z[3])) * 60_000 : ms;
+}
+
+/**
+ * Parses the text of a time attribute to epoch milliseconds (UTC unless the text has an offset):
+ * ISO 8601 extended (`2017-04-14T10:27:29.454Z`, `2017-04-14 10:27:29`, `2017-04-14`), ISO 8601 basic
+ * (`20170414T102729Z`) and the `DD-MON-YYYY HH:MM:SS.ffffff` form of ENVISAT/Sentinel-3 products.
+ * @returns undefined for any other text.
+ */
+export function parseTimeAttribute(value: unknown): number | undefined {
+  const t = String(value ?? "").trim();
+  let m = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(\.\d+)?)?)?\s*(Z|UTC|GMT|[+-]\d{2}:?\d{2})?$/i.exec(t);
+  if (m) return utc(m[1]!, Number(m[2]), m[3]!, m[4], m[5], m[6], m[7], m[8]);
+  m = /^(\d{4})(\d{2})(\d{2})(?:T(\d{2})(\d{2})(\d{2})?(\.\d+)?)?(Z|[+-]\d{4})?$/i.exec(t);
+  if (m) return utc(m[1]!, Number(m[2]), m[3]!, m[4], m[5], m[6], m[7], m[8]);
+  m = /^(\d{1,2})-([A-Za-z]{3})-(\d{4})(?:[ T](\d{2}):(\d{2})(?::(\d{2})(\.\d+)?)?)?\s*(Z|UTC)?$/.exec(t);
+  if (m) {
+    const mo = MONTHS.indexOf(m[2]!.toLowerCase()) + 1;
+    return mo > 0 ? utc(m[3]!, mo, m[1]!, m[4], m[5], m[6], m[7]) : undefined;
+  }
+  return undefined;
+}
+
+/** The first attribute pair of {@link TIME_ATTRIBUTE_PAIRS} whose start parses (end = start when it is missing). */
+export function timeFromAttributes(attrs: Record<string, unknown>): [string, string] | undefined {
+  for (const [startKey, endKey] of TIME_ATTRIBUTE_PAIRS) {
+    const s = parseTimeAttribute(attrs[startKey]);
+    if (s === undefined) continue;
+    const e = attrs[endKey] === undefined ? s : parseTimeAttribute(attrs[endKey]);
+    if (e === undefined) continue;
+    return [isoTime(Math.min(s, e)), isoTime(Math.max(s, e))];
+  }
+  return undefined;
+}
+
+async function minMaxTime(vars: Variable[], signal?: AbortSignal): Promise<[string, string] | undefined> {
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const v of vars) {
+    const arr = await v.read([], { signal });
+    for (let i = 0; i < v.size; i++) {
+      const t = numberAt(arr.data, i);
+      if (Number.isNaN(t)) continue; // NaT
+      if (t < lo) lo = t;
+      if (t > hi) hi = t;
+    }
+  }
+  return lo <= hi ? [isoTime(lo), isoTime(hi)] : undefined;
+}
+
+/** The time coordinate's first/last instant, widened to its CF bounds variable when there is one. */
+export async function timeFromCoordinate(ds: Dataset, signal?: AbortSignal): Promise<[string, string] | undefined> {
+  const name = timeCoordName(ds);
+  if (!name) return undefined;
+  const coord = ds.coords[name]!;
+  const candidates: Variable[] = [coord];
+  const boundsName = coord.attrs.bounds ?? coord.encoding.bounds;
+  if (typeof boundsName === "string" && ds.variables[boundsName]?.dtype === "datetime64[ns]") candidates.push(ds.variables[boundsName]!);
+  return minMaxTime(candidates, signal);
+}
+
+/** Min/max over every datetime-valued (CF-decoded) variable of at most 10^7 values, NaT ignored. */
+export async function timeFromDatetimeVariables(ds: Dataset, signal?: AbortSignal): Promise<[string, string] | undefined> {
+  const vars = Object.values(ds.variables).filter((v) => v.dtype === "datetime64[ns]" && v.size > 0 && v.size <= MAX_TIME_VALUES);
+  return vars.length ? minMaxTime(vars, signal) : undefined;
+}
+
+/**
+ * `[first, last]` instant (ISO 8601 'Z', equal for one instant) of a dataset, from the first source that has
+ * one: (1) the time coordinate (with its bounds), (2) global attributes ({@link TIME_ATTRIBUTE_PAIRS}),
+ * (3) datetime-valued variables (min/max, NaT ignored; reads their values).
+ * @throws the read errors of the variables; CANCELLED.
+ */
+export async function datasetTime(ds: Dataset, signal?: AbortSignal): Promise<[string, string] | undefined> {
+  return (await timeFromCoordinate(ds, signal)) ?? timeFromAttributes(ds.attrs) ?? (await timeFromDatetimeVariables(ds, signal));
+}
