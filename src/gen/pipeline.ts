@@ -13,7 +13,7 @@ import { resampleInSpace } from "../ops/resample-space.js";
 import { resampleInTime } from "../ops/resample-time.js";
 import { subset } from "../ops/subset.js";
 import { timeDim } from "../ops/coords.js";
-import { updateCubeMetadata } from "../ops/metadata.js";
+import { unpackValidRange, updateCubeMetadata } from "../ops/metadata.js";
 import { openDataset } from "../stores/open.js";
 import type { GenInput, GenRequest } from "./request.js";
 
@@ -83,7 +83,7 @@ export async function buildCube(req: GenRequest, options: { signal?: AbortSignal
       try {
         const raw = await openDataset(input.data_id, { storeId: input.store_id, storeParams: input.store_params, openParams: input.open_params, signal: options.signal });
         opened.push(raw);
-        let ds = decodeCF(raw);
+        let ds = unpackValidRange(decodeCF(raw));
         if (c.variable_names) {
           const missing = c.variable_names.filter((n) => !(n in ds.data_vars));
           if (missing.length === c.variable_names.length) {

@@ -155,3 +155,47 @@ export function emptiedKeys(metadata: Record<string, unknown>): string[] {
   }
   return out;
 }
+
+/**
+ * Moves `valid_min`, `valid_max` and `valid_range` of packed variables into the unpacked units:
+ * CF §8.1 gives them in the packed (stored) type, so a variable decoded with `scale_factor` and
+ * `add_offset` (encoding) keeps `v · scale_factor + add_offset` (OSTIA's analysed_sst: int16
+ * −300…4500 → 270.15…318.15 K), rounded to the precision of the unpacked dtype (7 significant
+ * digits for float32, 15 for float64: scale factors are often stored as float32). Variables without
+ * packing, or whose unpacked dtype is not a float, are left as they are. Lazy: reads no data.
+ * CF: https://cfconventions.org/Data/cf-conventions/cf-conventions-1.11/cf-conventions.html#packed-data
+ */
+export function unpackValidRange(ds: Dataset): Dataset {
+  let changed = false;
+  const data_vars: Record<string, Variable> = { ...ds.data_vars };
+  for (const [name, v] of Object.entries(ds.data_vars)) {
+    const scale = typeof v.encoding.scale_factor === "number" ? v.encoding.scale_factor : 1;
+    const offset = typeof v.encoding.add_offset === "number" ? v.encoding.add_offset : 0;
+    if ((scale === 1 && offset === 0) || !(v.dtype === "float32" || v.dtype === "float64")) continue;
+    const digits = v.dtype === "float32" ? 7 : 15;
+    const unpack = (x: unknown): unknown => {
+      if (typeof x === "number") return Number((x * scale + offset).toPrecision(digits));
+      if (typeof x === "bigint") return Number((Number(x) * scale + offset).toPrecision(digits));
+      if (Array.isArray(x) || ArrayBuffer.isView(x)) return Array.from(x as ArrayLike<number>, (e) => unpack(e));
+      return x;
+    };
+    const attrs = { ...v.attrs };
+    let any = false;
+    for (const k of ["valid_min", "valid_max", "valid_range"]) {
+      if (k in attrs) {
+        attrs[k] = unpack(attrs[k]);
+        any = true;
+      }
+    }
+    // a negative scale_factor swaps the ends
+    if (scale < 0) {
+      if ("valid_min" in attrs && "valid_max" in attrs) [attrs.valid_min, attrs.valid_max] = [attrs.valid_max, attrs.valid_min];
+      if (Array.isArray(attrs.valid_range)) attrs.valid_range = [...(attrs.valid_range as unknown[])].reverse();
+    }
+    if (any) {
+      data_vars[name] = v.with({ attrs });
+      changed = true;
+    }
+  }
+  return changed ? ds.with({ data_vars }) : ds;
+}

@@ -236,6 +236,12 @@ describe("eocube gen (xcube's legacy config)", () => {
     expect(s.attrs.geospatial_lat_max).toBeCloseTo(n!, 9);
     expect(s.attrs.geospatial_lon_resolution).toBeCloseTo((e! - w!) / 1024, 12);
     expect(s.attrs).toMatchObject({ time_coverage_start: `${s.coords.time!.first.slice(0, 19)}Z`, time_coverage_end: `${s.coords.time!.last.slice(0, 19)}Z` });
+    // valid_min/valid_max in kelvin (CF §8.1: unpacked like the data), not OSTIA's packed −300…4500
+    const rg = await xr<{ valid_min: number; valid_max: number; data_min: number; data_max: number; ref_valid_min: number; ref_valid_max: number }>(out, "range", "analysed_sst");
+    expect(rg.valid_min).toBeCloseTo(rg.ref_valid_min, 4); // float32 precision
+    expect(rg.valid_max).toBeCloseTo(rg.ref_valid_max, 4);
+    expect(rg.data_min).toBeGreaterThanOrEqual(rg.valid_min);
+    expect(rg.data_max).toBeLessThanOrEqual(rg.valid_max);
     const c = await xr<{ n: number; max_diff: number; nan_mismatch: number }>(out, "ostia", "analysed_sst");
     expect(c.max_diff).toBeLessThan(1e-4);
     expect(c.nan_mismatch).toBe(0);

@@ -9,6 +9,8 @@ usage: xr_check.py OUTPUT.zarr MODE [ARGS...]
                               Zarr cube (cube-1-250-250.zarr): shape, dtype, max |diff|, NaN mismatches
   coarsen VAR F               agreement of VAR with xarray's `coarsen(lat=F, lon=F).mean()` of the whole real
                               Zarr cube (NaN-skipping block means; all-NaN blocks → NaN)
+  range VAR                   VAR's attrs valid_min/valid_max next to its data's min and max (xarray decoded),
+                              and those of the 2017-06-05 OSTIA file read by xarray unpacked by hand (CF §8.1)
   sample VAR T STEP           values of VAR at time index T (or -1 = no time), every STEP-th pixel
 Prints one JSON document; NaN → null.
 """
@@ -79,6 +81,14 @@ elif mode == "coarsen":
            "n": int(both.sum()), "ref_nan": int((~np.isfinite(b)).sum()),
            "max_rel_diff": float(np.max(np.abs(a[both] - b[both]) / np.maximum(np.abs(b[both]), 1e-12))),
            "nan_mismatch": int((np.isfinite(a) != np.isfinite(b)).sum())}
+elif mode == "range":
+    var = sys.argv[3]
+    src = xr.open_dataset(glob.glob(os.path.join(DATA, "netcdf3", "20170605*OSTIAanom*.nc"))[0])
+    enc, at = src[var].encoding, src[var].attrs
+    sc, off = enc.get("scale_factor", 1.0), enc.get("add_offset", 0.0)
+    doc = {"valid_min": jsonable(out[var].attrs.get("valid_min")), "valid_max": jsonable(out[var].attrs.get("valid_max")),
+           "data_min": float(out[var].min()), "data_max": float(out[var].max()),
+           "ref_valid_min": float(at["valid_min"] * sc + off), "ref_valid_max": float(at["valid_max"] * sc + off)}
 elif mode == "sample":
     var, t, step = sys.argv[3], int(sys.argv[4]), int(sys.argv[5])
     v = out[var]
