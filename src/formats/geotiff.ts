@@ -27,6 +27,13 @@ export class FileSystemTiffSource {
   readonly #fs: FileSystem;
   readonly #key: string;
   #head?: Promise<Uint8Array>;
+  /**
+   * How many slices came back shorter than asked (they reach past the end of the file), and the last one.
+   * Tile and strip reads ask for exactly the bytes the TIFF says they have, so a short one means a
+   * truncated file (header reads may ask past the end of a sound file: geotiff.js guesses IFD sizes).
+   */
+  shortReads = 0;
+  lastShortRead?: { offset: number; length: number; end?: number };
 
   /** @param fs the file system; @param key the TIFF's key on it. */
   constructor(fs: FileSystem, key: string) {
@@ -48,9 +55,18 @@ export class FileSystemTiffSource {
     this.#head ??= this.#fs.getRange(this.#key, 0, HEADER_BYTES, { signal });
     const head = await this.#head;
     if (offset + length <= head.length || (head.length < HEADER_BYTES && offset <= head.length)) {
-      return copyBuffer(head.subarray(offset, Math.min(head.length, offset + length)));
+      return this.#checked(offset, length, head.subarray(offset, Math.min(head.length, offset + length)), head.length < HEADER_BYTES ? head.length : undefined);
     }
-    return copyBuffer(await this.#fs.getRange(this.#key, offset, length, { signal }));
+    return this.#checked(offset, length, await this.#fs.getRange(this.#key, offset, length, { signal }), head.length < HEADER_BYTES ? head.length : undefined);
+  }
+
+  /** Notes a short slice; `size` is the file size when known (a file shorter than the header read). */
+  #checked(offset: number, length: number, bytes: Uint8Array, size?: number): ArrayBuffer {
+    if (bytes.length < length) {
+      this.shortReads++;
+      this.lastShortRead = { offset, length, end: bytes.length > 0 ? offset + bytes.length : size };
+    }
+    return copyBuffer(bytes);
   }
 
   /** Nothing to release. */
@@ -294,19 +310,40 @@ async function readWindow(image: GeoTIFFImage, dtype: DType, shape: number[], se
   const ycbcr = isYCbCr(image);
   const samples = ycbcr ? [0, 1, 2] : Array.from({ length: nb }, (_, i) => b.start + i);
   let rasters: ArrayLike<number>[];
+  const source = (image as unknown as { source?: unknown }).source;
+  const tiffSource = source instanceof FileSystemTiffSource ? source : undefined;
+  const shortBefore = tiffSource?.shortReads ?? 0;
+  // A tile read past the end of the file (some decoders, e.g. LZW, only warn and give zeros).
+  const truncated = (cause?: unknown): EocubeError | undefined => {
+    const short = tiffSource && tiffSource.shortReads > shortBefore ? tiffSource.lastShortRead : undefined;
+    if (!short) return undefined;
+    return new EocubeError("CORRUPT_DATA", `cannot decode the tiles of ${path}: the file is truncated (a tile needs bytes ${short.offset}…${short.offset + short.length} but the file ends ${short.end !== undefined ? `at byte ${short.end}` : `before byte ${short.offset}`})`, {
+      path, cause, hint: "the file was cut short (an interrupted download or copy?); fetch it again",
+    });
+  };
   try {
     rasters = (await image.readRasters({ window: [x.start, y.start, x.stop, y.stop], samples, interleave: false, signal: options?.signal })) as unknown as ArrayLike<number>[];
   } catch (err) {
     if (isEocubeError(err)) throw err;
-    if ((err as Error).name === "AbortError") throw new EocubeError("CANCELLED", "The operation was aborted.", { cause: err });
-    throw new EocubeError("CORRUPT_DATA", `cannot decode the tiles of ${path}: ${(err as Error).message}`, {
+    if ((err as Error)?.name === "AbortError") throw new EocubeError("CANCELLED", "The operation was aborted.", { cause: err });
+    throw truncated(err) ?? new EocubeError("CORRUPT_DATA", `cannot decode the tiles of ${path}: ${causeText(err)}`, {
       path, cause: err, hint: "the TIFF is truncated or its compressed tiles are damaged",
     });
   }
+  const cut = truncated();
+  if (cut) throw cut;
   const plane = ny * nx;
   if (ycbcr) rasters = ycbcrToRgb(rasters, plane).slice(b.start, b.stop);
   for (let i = 0; i < nb; i++) (out as Float64Array).set(rasters[i] as Float64Array, i * plane);
   return { data: out, shape: outShape, dtype };
+}
+
+/** The text of a decoder's error: geotiff.js' decoders throw Errors, strings (pako: "buffer error") or other values. */
+function causeText(err: unknown): string {
+  if (err instanceof Error && err.message) return err.message;
+  if (typeof err === "string" && err) return err;
+  const text = err === undefined || err === null ? "" : String(err);
+  return text && text !== "[object Object]" ? text : "the decoder failed without saying why";
 }
 
 /**
@@ -324,13 +361,16 @@ export async function openGeoTiff(fs: FileSystem, path: string, options: FormatO
   const key = path.replace(/^\/+/, "");
   let tiff: GeoTIFF;
   const images: GeoTIFFImage[] = [];
+  const tiffSource = new FileSystemTiffSource(fs, key);
   try {
-    tiff = await GeoTIFF.fromSource(new FileSystemTiffSource(fs, key) as unknown as Source, {}, options.signal);
+    tiff = await GeoTIFF.fromSource(tiffSource as unknown as Source, {}, options.signal);
     const n = await tiff.getImageCount();
     for (let i = 0; i < n; i++) images.push(await tiff.getImage(i));
   } catch (err) {
     if (isEocubeError(err)) throw err;
-    throw new EocubeError("CORRUPT_DATA", `${path} is not a readable TIFF: ${(err as Error).message}`, {
+    const short = tiffSource.lastShortRead;
+    const ends = short ? ` (the file ends ${short.end !== undefined ? `at byte ${short.end}` : `before byte ${short.offset}`}: truncated?)` : "";
+    throw new EocubeError("CORRUPT_DATA", `${path} is not a readable TIFF: ${causeText(err)}${ends}`, {
       path, cause: err, hint: "the file is truncated or not a (Geo)TIFF",
     });
   }

@@ -182,4 +182,19 @@ describe("geotiff reader: bad input", () => {
     const ds = await openGeoTiff(tfs, "truncated.tif");
     expect(await codeOf(ds.variable("band_data").read([null, [300, 343], [300, 343]]))).toMatch(/^CORRUPT_DATA .*truncated\.tif/);
   });
+  it("truncated COG → the message says so (the decoder's cause is not lost)", async () => {
+    const ds = await openGeoTiff(tfs, "truncated.tif");
+    const err = await ds.variable("band_data").read([null, [300, 343], [300, 343]]).catch((e: unknown) => e);
+    expect(isEocubeError(err, "CORRUPT_DATA")).toBe(true);
+    expect((err as Error).message).toMatch(/^cannot decode the tiles of .*truncated\.tif: the file is truncated \(a tile needs bytes \d+…\d+ but the file ends (at|before) byte \d+\)$/);
+    expect((err as Error).message).not.toContain("undefined");
+  });
+  it("truncated LZW strips (whose decoder only warns) → CORRUPT_DATA, not zeros", async () => {
+    const tif = await readFile(join(DATA, "world.byte.tif"));
+    await writeFile(join(dir, "world-cut.tif"), tif.subarray(0, 50_000));
+    const ds = await openGeoTiff(tfs, "world-cut.tif");
+    const err = await ds.variable("band_data").read().catch((e: unknown) => e);
+    expect(isEocubeError(err, "CORRUPT_DATA")).toBe(true);
+    expect((err as Error).message).toContain("the file is truncated");
+  });
 });
