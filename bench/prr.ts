@@ -52,7 +52,7 @@ export async function run(): Promise<BenchResult> {
     const config = join(work, "prr.yaml");
     writeFileSync(
       config,
-      ["id: bench", "title: bench", "description: 1000 small files", "license: MIT", "datetime: 2020-01-01", "items:", "  - glob: data/*.tif", "  - glob: data/*.nc"].join("\n") + "\n",
+      ["id: bench", "title: bench", "description: 1000 small files", "license: MIT", "datetime: 2020-01-01", "asset_files: link", "items:", "  - glob: data/*.tif", "  - glob: data/*.nc"].join("\n") + "\n",
     );
     const eo: Run[] = [];
     const py: Run[] = [];
@@ -67,7 +67,7 @@ export async function run(): Promise<BenchResult> {
     const perKind: Array<Record<string, string | number>> = [];
     for (const [prefix, rel, ext] of SOURCES) {
       const cfg = join(work, `prr-${prefix}.yaml`);
-      writeFileSync(cfg, ["id: bench", "title: bench", "description: one kind", "license: MIT", "datetime: 2020-01-01", "items:", `  - glob: data/${prefix}*.${ext}`].join("\n") + "\n");
+      writeFileSync(cfg, ["id: bench", "title: bench", "description: one kind", "license: MIT", "datetime: 2020-01-01", "asset_files: link", "items:", `  - glob: data/${prefix}*.${ext}`].join("\n") + "\n");
       const r = runJson(process.execPath, ["--import", "tsx", CHILD, cfg, join(work, `out-${prefix}`)]);
       perKind.push({
         tool: `eocube prr, ${rel} only`,
@@ -108,6 +108,7 @@ export async function run(): Promise<BenchResult> {
       rows,
       notes:
         `1,000 items (250 each: world.byte.tif, sample-cog.tif, madis-sao.nc, basin_mask.nc copied to a temp folder); ` +
+        `eocube runs with \`asset_files: link\` (assets referenced, not copied into the output, as the Python loop does); ` +
         `${REPEATS} alternating runs after a warm-up, medians; each side in its own process, eocube's time includes ` +
         `module loading and schema compilation (Python imports are not timed). "vs peer" > 1 means eocube is faster. ` +
         `Goal: ≥ 200 items/s. The machine is shared (2 cores), so wall times move with the load; CPU s is eocube's own ` +
