@@ -51,6 +51,7 @@ export function register(program: Command): void {
           },
         });
         if (!opts.json && process.stderr.isTTY) process.stderr.write("\n");
+        for (const note of result.notes) process.stderr.write(`note: ${note}\n`);
         if (opts.json) printJson(result);
         else {
           process.stdout.write(`wrote ${result.output}: ${result.num_levels} levels, tile size ${result.tile_size.join("×")}\n`);

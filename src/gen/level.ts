@@ -10,7 +10,7 @@ import { readGridMapping } from "../core/gridmapping-read.js";
 import { openFormatDataset } from "../formats/open.js";
 import { writeDataset } from "../formats/zarr/writer.js";
 import { FileFileSystem } from "../fs/file.js";
-import { coarsen, numLevelsFor, type LevelAgg } from "../ops/levels.js";
+import { coarsen, levelAggOf, maxLevelsFor, numLevelsFor, type LevelAgg } from "../ops/levels.js";
 import { rechunk } from "../ops/rechunk.js";
 import { openDataset } from "../stores/open.js";
 
@@ -37,13 +37,17 @@ export interface LevelsResult {
   num_levels: number;
   tile_size: [number, number];
   levels: Array<{ level: number; width: number; height: number }>;
+  /** What the user should know about the run, e.g. that `numLevels` was capped. */
+  notes: string[];
 }
 
 /**
  * Writes a multi-level pyramid of `input` (any path or URL `openDataset` opens) to the local
  * folder `output` (`*.levels`): level 0 at full resolution (or `0.link` with the input's absolute
  * path), level i downsampled by 2 from level i − 1 with `agg`, each level a consolidated Zarr v2 store chunked
- * by the tile size, and `.zlevels` written last. Everything goes to a hidden temporary sibling
+ * by the tile size, and `.zlevels` written last (its `agg_methods` name the aggregation each
+ * variable got, see `levelAggOf`). `numLevels` beyond the levels that still shrink the grid
+ * (`maxLevelsFor`) is capped, with a note in the result. Everything goes to a hidden temporary sibling
  * that is renamed into place only on success.
  * @throws EocubeError ALREADY_EXISTS (unless replace), INVALID_ARGUMENT (bad tile size, output
  *   name, link to a non-Zarr input), UNSUPPORTED (no regular grid), plus the input's open errors.
@@ -65,8 +69,14 @@ export async function writeLevels(input: string, output: string, options: WriteL
     const ds = decodeCF(raw);
     const gm = await readGridMapping(ds, { signal: options.signal });
     if (!gm) throw new EocubeError("UNSUPPORTED", `${input} has no regular x/y grid to build levels from`, { path: input });
-    const n = options.numLevels ?? numLevelsFor(gm.height, gm.width, th, tw);
+    let n = options.numLevels ?? numLevelsFor(gm.height, gm.width, th, tw);
     if (!(Number.isInteger(n) && n >= 1)) throw new EocubeError("INVALID_ARGUMENT", `--num-levels must be a positive integer, got ${n}`, { field: "--num-levels" });
+    const notes: string[] = [];
+    const max = maxLevelsFor(gm.height, gm.width);
+    if (n > max) {
+      notes.push(`--num-levels ${n} capped at ${max}: level ${max - 1} is already 1 × 1 (the grid is ${gm.width} × ${gm.height}), further levels would repeat it`);
+      n = max;
+    }
     const parent = dirname(out);
     const tmpName = `.${basename(out)}.tmp-${process.pid}-${Date.now().toString(36)}`;
     const fs = new FileFileSystem(parent);
@@ -108,7 +118,8 @@ export async function writeLevels(input: string, output: string, options: WriteL
         num_levels: n,
         tile_size: [tw, th],
         use_saved_levels: true,
-        agg_methods: Object.fromEntries(Object.keys(ds.data_vars).map((k) => [k, options.agg ?? "first"])),
+        // the aggregation each variable's levels were computed with (flags and integers: first)
+        agg_methods: Object.fromEntries(Object.entries(ds.data_vars).map(([k, v]) => [k, levelAggOf(v, options.agg ?? "first")])),
       };
       await writeFile(fs.resolve(`${tmpName}/.zlevels`), JSON.stringify(zlevels, null, 2));
       if (existsSync(out)) await rm(out, { recursive: true, force: true });
@@ -117,7 +128,7 @@ export async function writeLevels(input: string, output: string, options: WriteL
       await rm(fs.resolve(tmpName), { recursive: true, force: true }).catch(() => undefined);
       throw err;
     }
-    return { output: out, num_levels: n, tile_size: [tw, th], levels };
+    return { output: out, num_levels: n, tile_size: [tw, th], levels, notes };
   } finally {
     await raw.close().catch(() => undefined);
   }

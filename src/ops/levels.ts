@@ -63,12 +63,20 @@ export async function coarsen(ds: Dataset, factor: number, options: CoarsenOptio
       if (!v.dims.includes(xDim) && !v.dims.includes(yDim)) data_vars[name] = v;
       continue;
     }
-    let agg = (typeof options.agg === "string" ? options.agg : options.agg?.[name]) ?? "first";
-    if (!LEVEL_AGGS.includes(agg)) throw new EocubeError("INVALID_ARGUMENT", `unknown aggregation ${JSON.stringify(agg)}`, { field: "agg", hint: `use one of ${LEVEL_AGGS.join(", ")}` });
-    if (!isFloat(v.dtype) || isFlagVariable(v)) agg = "first";
-    data_vars[name] = coarsenedVariable(v, factor, agg, options.tileSize);
+    const requested = (typeof options.agg === "string" ? options.agg : options.agg?.[name]) ?? "first";
+    if (!LEVEL_AGGS.includes(requested)) throw new EocubeError("INVALID_ARGUMENT", `unknown aggregation ${JSON.stringify(requested)}`, { field: "agg", hint: `use one of ${LEVEL_AGGS.join(", ")}` });
+    data_vars[name] = coarsenedVariable(v, factor, levelAggOf(v, requested), options.tileSize);
   }
   return new Dataset({ coords, data_vars, attrs: { ...ds.attrs }, encoding: { ...ds.encoding } });
+}
+
+/**
+ * The aggregation {@link coarsen} actually applies to `v` when `requested` is asked for: integers
+ * and CF flag variables always take `first` (averaging flags or class codes makes no sense),
+ * floats take `requested`. This is what `.zlevels` `agg_methods` must say.
+ */
+export function levelAggOf(v: Variable, requested: LevelAgg): LevelAgg {
+  return !isFloat(v.dtype) || isFlagVariable(v) ? "first" : requested;
 }
 
 function coarsenedVariable(v: Variable, f: number, agg: LevelAgg, tile?: [number, number]): Variable {
@@ -157,5 +165,16 @@ function coarsenedVariable(v: Variable, f: number, agg: LevelAgg, tile?: [number
 export function numLevelsFor(height: number, width: number, tileH: number, tileW: number): number {
   let n = 1;
   while (Math.ceil(height / 2 ** (n - 1)) > tileH || Math.ceil(width / 2 ** (n - 1)) > tileW) n++;
+  return n;
+}
+
+/**
+ * The most levels a `[height, width]` grid can have that still shrink it: level i is
+ * `ceil(size / 2^i)`, so after the level that is 1 × 1 every further level would repeat it.
+ * That is `1 + ceil(log2(max(height, width)))` levels (1 for a 1 × 1 grid).
+ */
+export function maxLevelsFor(height: number, width: number): number {
+  let n = 1;
+  while (Math.ceil(height / 2 ** (n - 1)) > 1 || Math.ceil(width / 2 ** (n - 1)) > 1) n++;
   return n;
 }

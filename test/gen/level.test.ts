@@ -57,6 +57,25 @@ describe("eocube level", () => {
     expect(s.dims).toMatchObject({ time: 5, lat: 125, lon: 250 });
   });
 
+  it(".zlevels names the aggregation each variable got (flags: first); --num-levels beyond 1 × 1 is capped with a note", async () => {
+    const out = join(tmp.dir, "capped.levels");
+    const r = await cli(["level", CUBE, "-o", out, "--tile-size", "256", "--agg", "mean", "--num-levels", "20"]);
+    expect(r.code, r.stderr).toBe(0);
+    // 2000 × 1000 halves to 1 × 1 at level 11: 12 levels
+    expect(r.stderr).toMatch(/--num-levels 20 capped at 12/);
+    const z = JSON.parse(readFileSync(join(out, ".zlevels"), "utf8"));
+    expect(z.num_levels).toBe(12);
+    expect(existsSync(join(out, "11.zarr"))).toBe(true);
+    expect(existsSync(join(out, "12.zarr"))).toBe(false);
+    expect(z.agg_methods).toMatchObject({ conc_chl: "mean", kd489: "mean", c2rcc_flags: "first" });
+    // xarray: level 11 is 1 × 1, level 1's flags are the top-left value of each 2×2 block, conc_chl the NaN-skipping block mean
+    const s = await xr<{ dims: Record<string, number> }>(join(out, "11.zarr"), "summary");
+    expect(s.dims).toMatchObject({ lat: 1, lon: 1 });
+    const lv = await xr<{ flags_first_equal: boolean; mean_max_diff: number }>(join(out, "1.zarr"), "level1");
+    expect(lv.flags_first_equal).toBe(true);
+    expect(lv.mean_max_diff).toBeLessThan(1e-5);
+  });
+
   it("writes 0.link with --link, refuses an existing output without --replace", async () => {
     const out = join(tmp.dir, "linked.levels");
     expect((await cli(["level", CUBE, "-o", out, "--link", "--num-levels", "2"])).code).toBe(0);

@@ -11,6 +11,8 @@ usage: xr_check.py OUTPUT.zarr MODE [ARGS...]
                               Zarr cube (NaN-skipping block means; all-NaN blocks → NaN)
   range VAR                   VAR's attrs valid_min/valid_max next to its data's min and max (xarray decoded),
                               and those of the 2017-06-05 OSTIA file read by xarray unpacked by hand (CF §8.1)
+  level1                      level 1 of a pyramid of the real Zarr cube vs xarray: c2rcc_flags equal to
+                              [::2, ::2] (first), conc_chl vs coarsen(2).mean() (max |diff|)
   sample VAR T STEP           values of VAR at time index T (or -1 = no time), every STEP-th pixel
 Prints one JSON document; NaN → null.
 """
@@ -89,6 +91,14 @@ elif mode == "range":
     doc = {"valid_min": jsonable(out[var].attrs.get("valid_min")), "valid_max": jsonable(out[var].attrs.get("valid_max")),
            "data_min": float(out[var].min()), "data_max": float(out[var].max()),
            "ref_valid_min": float(at["valid_min"] * sc + off), "ref_valid_max": float(at["valid_max"] * sc + off)}
+elif mode == "level1":
+    src = xr.open_zarr(os.path.join(DATA, "zarr", "cube-1-250-250.zarr"))
+    f_ref = src.c2rcc_flags.isel(lat=slice(None, None, 2), lon=slice(None, None, 2)).values
+    m_ref = src.conc_chl.coarsen(lat=2, lon=2).mean().values
+    a = out.conc_chl.values
+    both = np.isfinite(a) & np.isfinite(m_ref)
+    doc = {"flags_first_equal": bool(np.array_equal(out.c2rcc_flags.values, f_ref, equal_nan=True)),
+           "mean_max_diff": float(np.max(np.abs(a[both] - m_ref[both]))) if (np.isfinite(a) == np.isfinite(m_ref)).all() else float("inf")}
 elif mode == "sample":
     var, t, step = sys.argv[3], int(sys.argv[4]), int(sys.argv[5])
     v = out[var]
