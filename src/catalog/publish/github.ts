@@ -81,8 +81,9 @@ interface HttpLikeError {
 
 /**
  * Turns an Octokit error into one GITHUB_ERROR with a clear message and hint, never with the token:
- * 401 bad credentials, 403 forbidden, 403 with x-ratelimit-remaining 0 or 429 (rate limit), 404, 422,
- * network failures. The Octokit error is not kept as `cause` (its request holds the auth header).
+ * 401 bad credentials, 403 forbidden, 403 with x-ratelimit-remaining 0 or 429 (rate limit), 404, 422, 5xx,
+ * and network failures (an error without an HTTP response: Octokit gives those status 500, so the
+ * response, not the status, tells them apart from a real 5xx). The Octokit error is not kept as `cause` (its request holds the auth header).
  */
 export function gitHubError(err: unknown, action: string, secrets: Array<string | undefined> = []): EocubeError {
   if (isEocubeError(err)) return err;
@@ -95,6 +96,15 @@ export function gitHubError(err: unknown, action: string, secrets: Array<string 
     secrets,
   );
   const detail = apiMessage ? `: ${apiMessage}` : "";
+  if (!e.response) {
+    // Octokit reports a failed fetch (refused, DNS, TLS, proxy) as status 500 without a response
+    const msg = redactSecrets(String(e.message ?? err), secrets);
+    return new EocubeError("GITHUB_ERROR", `cannot reach the GitHub API while ${action}: ${msg}`, {
+      field: "github",
+      details: { network: true },
+      hint: "check the network connection and proxy settings (HTTPS_PROXY), and EOCUBE_GITHUB_API_URL if set",
+    });
+  }
   const remaining = headers["x-ratelimit-remaining"];
   if (status === 429 || (status === 403 && String(remaining) === "0")) {
     const reset = Number(headers["x-ratelimit-reset"]);
@@ -119,10 +129,10 @@ export function gitHubError(err: unknown, action: string, secrets: Array<string 
     return new EocubeError("GITHUB_ERROR", `GitHub answered ${status} while ${action}${detail}`, { field: "github", details: { status }, hint: "GitHub may be having trouble; try again later" });
   }
   const msg = redactSecrets(String(e.message ?? err), secrets);
-  return new EocubeError("GITHUB_ERROR", `cannot reach the GitHub API while ${action}: ${msg}`, {
+  return new EocubeError("GITHUB_ERROR", `GitHub answered ${status} while ${action}: ${msg}`, {
     field: "github",
     details: { status },
-    hint: "check the network connection (and EOCUBE_GITHUB_API_URL if set)",
+    hint: "unexpected answer from the GitHub API; check EOCUBE_GITHUB_API_URL if set and try again",
   });
 }
 

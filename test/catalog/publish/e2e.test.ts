@@ -1,6 +1,7 @@
 // End to end through the `eocube publish` CLI with the real Zarr cube (shared/data) and examples/*.yaml:
 // a local catalog made by initCatalog; GitHub = git's git-http-backend on 127.0.0.1 + the OpenAPI-checked fake.
 import { spawn } from "node:child_process";
+import { createServer as createNetServer } from "node:net";
 import { readFile, readdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
@@ -232,4 +233,22 @@ describe("eocube publish -e testing (GitHub)", () => {
       await tokenNowhere(dir, res.stdout, res.stderr);
     });
   }
+
+  it("an unreachable GitHub API: a network message (not a GitHub 500), exit 2, catalog unchanged, token nowhere", async () => {
+    const dir = await clone();
+    const before = repoState(dir);
+    const port = await new Promise<number>((resolve) => {
+      const srv = createNetServer().listen(0, "127.0.0.1", () => {
+        const p = (srv.address() as { port: number }).port;
+        srv.close(() => resolve(p));
+      });
+    });
+    const res = await eocube(["publish", DS, WF, "--catalog", dir, "-e", "testing"], { ...env(), EOCUBE_GITHUB_API_URL: `http://127.0.0.1:${port}` });
+    expect(res.code).toBe(2);
+    expect(res.stderr).toMatch(/^error: cannot reach the GitHub API while .*ECONNREFUSED/m);
+    expect(res.stderr).toMatch(/^ {2}hint: check the network connection and proxy/m);
+    expect(res.stderr).not.toMatch(/GitHub answered|having trouble|\n\s+at /);
+    expect(repoState(dir)).toBe(before);
+    await tokenNowhere(dir, res.stdout, res.stderr);
+  });
 });

@@ -1,10 +1,12 @@
 // publish() against a real git server (git-http-backend on 127.0.0.1) and a fake GitHub API checked against
 // GitHub's OpenAPI description.
 import { readFile, readdir, writeFile } from "node:fs/promises";
+import { createServer } from "node:net";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { isEocubeError } from "../../../src/core/errors.js";
 import { publish, type PublishOptions } from "../../../src/catalog/publish/publish.js";
+import { gitHubError } from "../../../src/catalog/publish/github.js";
 import type { PublicationPlan } from "../../../src/catalog/osc/plan.js";
 import { cleanupTempDirs, git, repoState, sampleCatalogRepo, tempDir } from "../../helpers/catalog-repo.js";
 import { startGitServer, type GitServer } from "../../helpers/git-server.js";
@@ -245,6 +247,34 @@ describe("publish -e (GitHub)", () => {
     expect(err.message).toMatch(/did not appear/);
     expect(fake.calls.filter((c) => c.operationId === "repos/get" && c.status === 404)).toHaveLength(4);
     expect(repoState(repo)).toBe(before);
+  });
+
+  it("an unreachable API (a closed port) is a network error, not a GitHub 5xx, and the token is nowhere", async () => {
+    const closed = await new Promise<number>((resolve) => {
+      const srv = createServer();
+      srv.listen(0, "127.0.0.1", () => {
+        const port = (srv.address() as { port: number }).port;
+        srv.close(() => resolve(port));
+      });
+    });
+    const repo = await localClone();
+    const before = repoState(repo);
+    const opts = options(repo);
+    opts.github!.env!.EOCUBE_GITHUB_API_URL = `http://127.0.0.1:${closed}`;
+    const err = await failure(publish(opts));
+    expect(err.code).toBe("GITHUB_ERROR");
+    expect(err.message).toMatch(/^cannot reach the GitHub API while reading the authenticated user .*ECONNREFUSED/);
+    expect(err.message).not.toMatch(/500|answered/);
+    expect(err.hint).toMatch(/network.*proxy/);
+    expect(repoState(repo)).toBe(before);
+    await expectTokenAbsent(repo, err.message, err.hint ?? "", JSON.stringify(err), String((err as Error).stack));
+  });
+
+  it("a real 5xx answer (with a response) still says GitHub is having trouble", () => {
+    const err = gitHubError({ status: 502, message: "Bad Gateway", response: { headers: {}, data: { message: `upstream down ${TOKEN}` } } }, "opening the pull request", [TOKEN]);
+    expect(err.message).toBe("GitHub answered 502 while opening the pull request: upstream down ***");
+    expect(err.message).not.toContain(TOKEN);
+    expect(err.hint).toMatch(/GitHub may be having trouble/);
   });
 
   it("a missing token is one GITHUB_ERROR naming where it looks", async () => {
