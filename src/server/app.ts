@@ -50,6 +50,12 @@ export interface BuildAppOptions {
    * its first request.
    */
   warmUp?: boolean;
+  /**
+   * Check the config's variable names against the data before returning [default false; startServer:
+   * true]: `Variables` entries and style `ColorMappings` keys that name no variable fail with
+   * INVALID_CONFIG (see `DatasetsContext.checkVariables`; opens the datasets concerned).
+   */
+  checkVariables?: boolean;
 }
 
 /** eocube's default dependencies: the data-store framework, CF decoding and grid mapping of core. */
@@ -76,7 +82,8 @@ declare module "fastify" {
  * Builds the server app (no listen): CORS, gzip for JSON, JSON errors `{code, message, hint}`, and one
  * plugin per route family (meta, datasets, tiles, WMTS, time series, statistics, STAC, viewer).
  * @param deps dataset opener and grid-mapping reader [default {@link DEFAULT_DEPS}].
- * @throws EocubeError INVALID_CONFIG when the configuration does not pass the schema.
+ * @throws EocubeError INVALID_CONFIG when the configuration does not pass the schema (or, with
+ *   `checkVariables`, names variables the data do not have).
  */
 export async function buildApp(config: ServerConfig, deps: Partial<ServerDeps> = {}, options: BuildAppOptions = {}): Promise<FastifyInstance> {
   const valid = validateServerConfig(config);
@@ -88,6 +95,19 @@ export async function buildApp(config: ServerConfig, deps: Partial<ServerDeps> =
     startedAt: Date.now(),
     tileCache: new LruCache<Buffer>({ maxBytes: tileCacheBytes(valid) }),
   };
+  if (options.checkVariables) {
+    const problems = await ctx.checkVariables();
+    if (problems.length > 0) {
+      await ctx.close();
+      const source = valid.ConfigFile ?? "server config";
+      throw new EocubeError("INVALID_CONFIG", `${source}: ${problems.map((p) => p.message).join("; ")}`, {
+        path: source,
+        field: problems[0]!.field,
+        hint: "Variables and ColorMappings keys name data variables of the dataset (GET /datasets/{id} lists them; eocube describe shows them)",
+        details: problems,
+      });
+    }
+  }
   const timeoutMs = options.requestTimeout ?? valid.RequestTimeout ?? 30_000;
   const app = Fastify({
     logger: options.logger ?? false,
@@ -178,12 +198,13 @@ export interface RunningServer {
  * Builds the app and listens. Logs are JSON lines (pino) with a request id per request (taken from
  * `X-Request-Id` when sane).
  * @throws EocubeError INVALID_CONFIG (also for a local `Datasets[].Path` that does not exist, unless
- *   `deps.openDataset` is injected); listen errors (EADDRINUSE) as INVALID_ARGUMENT.
+ *   `deps.openDataset` is injected, and for variable names that name no variable: `checkVariables`
+ *   [default true here]); listen errors (EADDRINUSE) as INVALID_ARGUMENT.
  */
 export async function startServer(config: ServerConfig, options: StartServerOptions = {}): Promise<RunningServer> {
   // local dataset paths must exist (loadServerConfig checks them too, naming the config file)
   if (!options.deps?.openDataset) checkDatasetPaths(validateServerConfig(config), "server config");
-  const app = await buildApp(config, options.deps, { logger: options.logger ?? { level: "info" }, ...(options.requestTimeout ? { requestTimeout: options.requestTimeout } : {}), ...(options.warmUp !== undefined ? { warmUp: options.warmUp } : {}) });
+  const app = await buildApp(config, options.deps, { logger: options.logger ?? { level: "info" }, ...(options.requestTimeout ? { requestTimeout: options.requestTimeout } : {}), ...(options.warmUp !== undefined ? { warmUp: options.warmUp } : {}), checkVariables: options.checkVariables ?? true });
   const port = options.port ?? config.Port ?? 8080;
   const host = options.address ?? config.Address ?? "127.0.0.1";
   let url: string;

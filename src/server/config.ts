@@ -7,6 +7,8 @@ import { Ajv, type ErrorObject } from "ajv";
 import { parse as parseYaml } from "yaml";
 import { EocubeError } from "../core/errors.js";
 import { parseByteSize } from "./cache.js";
+import { closeNames } from "./names.js";
+import { colorMapCategories, resolveColorMap } from "./render/colormaps.js";
 
 /** Safe identifier pattern for dataset, store and style identifiers (they appear in URLs). */
 export const SAFE_ID = /^[A-Za-z0-9_][A-Za-z0-9_.~+-]{0,199}$/;
@@ -61,6 +63,8 @@ export interface ServerConfig {
   Port?: number;
   /** Folder relative paths are resolved against (set by the loader to the config file's folder). */
   BaseDir?: string;
+  /** The file the configuration was read from (set by the loader), for messages. */
+  ConfigFile?: string;
   /** Request timeout in milliseconds [default 30000]. */
   RequestTimeout?: number;
   ServerTitle?: string;
@@ -155,6 +159,7 @@ export const SERVER_CONFIG_SCHEMA = {
     Address: { type: "string" },
     Port: { type: "integer", minimum: 0, maximum: 65535 },
     BaseDir: { type: "string" },
+    ConfigFile: { type: "string" },
     RequestTimeout: { type: "integer", minimum: 1 },
     ServerTitle: { type: "string" },
     // xcube keys accepted for compatibility and ignored:
@@ -185,9 +190,25 @@ function describeAjv(e: ErrorObject): string {
   return msg;
 }
 
+/** Why a ColorBar is not usable (an unknown matplotlib name, with the close names; a malformed JSON map), or undefined. */
+function colorBarProblem(colorBar: string): string | undefined {
+  try {
+    resolveColorMap(colorBar);
+    return undefined;
+  } catch (err) {
+    if (colorBar.trimStart().startsWith("{")) return `is not a valid JSON colour map: ${(err as Error).message}`;
+    const base = colorBar.replace(/(_alpha|_r)+$/, "");
+    const suffix = colorBar.slice(base.length);
+    const names = colorMapCategories().flatMap((c) => c.names);
+    const close = closeNames(base, names).map((n) => n + suffix);
+    return `${JSON.stringify(colorBar)} is not a known colour map${close.length ? `; close names: ${close.join(", ")}` : ""} (matplotlib names such as viridis, plasma, RdBu, with optional _r/_alpha; GET /colorbars lists them)`;
+  }
+}
+
 /**
  * Validates a configuration object against {@link SERVER_CONFIG_SCHEMA} plus cross-checks (unique
- * identifiers, known Style references, a parseable DatasetChunkCacheSize, ValueRange min ≤ max).
+ * identifiers, known Style references, a parseable DatasetChunkCacheSize, ValueRange min ≤ max, a
+ * ColorBar that is a known matplotlib colour map (close names suggested) or a valid JSON user map).
  * @param source where it came from, for messages (a file path).
  * @throws EocubeError INVALID_CONFIG with `path` = source, `field` = the first bad field
  *   (`Datasets.0.Identifier`), `details` = every problem.
@@ -212,6 +233,10 @@ export function validateServerConfig(config: unknown, source = "server config"):
     });
     (c.Styles ?? []).forEach((s, i) => {
       for (const [v, m] of Object.entries(s.ColorMappings ?? {})) {
+        if (m.ColorBar !== undefined) {
+          const problem = colorBarProblem(m.ColorBar);
+          if (problem) problems.push({ field: `Styles.${i}.ColorMappings.${v}.ColorBar`, message: `Styles.${i}.ColorMappings.${v}.ColorBar ${problem}` });
+        }
         if (m.ValueRange && !(m.ValueRange[0] <= m.ValueRange[1])) {
           problems.push({ field: `Styles.${i}.ColorMappings.${v}.ValueRange`, message: `Styles.${i}.ColorMappings.${v}.ValueRange must be [min, max] with min ≤ max` });
         }
@@ -234,7 +259,7 @@ export function validateServerConfig(config: unknown, source = "server config"):
 
 /**
  * Reads and validates a YAML or JSON server configuration file; relative dataset paths are resolved
- * against the file's folder (`BaseDir` is set to it unless given) and must exist ({@link checkDatasetPaths}).
+ * against the file's folder (`BaseDir` is set to it unless given; `ConfigFile` to the file) and must exist ({@link checkDatasetPaths}).
  * @throws EocubeError NOT_FOUND (no such file), INVALID_CONFIG (not YAML, schema problems, or a
  *   `Datasets[].Path` that does not exist).
  */
@@ -252,7 +277,7 @@ export async function loadServerConfig(file: string): Promise<ServerConfig> {
     throw new EocubeError("INVALID_CONFIG", `${file} is not valid YAML: ${(err as Error).message}`, { path: file, cause: err });
   }
   const config = validateServerConfig(obj, file);
-  const loaded = { ...config, BaseDir: resolve(dirname(file), config.BaseDir ?? ".") };
+  const loaded = { ...config, BaseDir: resolve(dirname(file), config.BaseDir ?? "."), ConfigFile: config.ConfigFile ?? file };
   checkDatasetPaths(loaded, file);
   return loaded;
 }

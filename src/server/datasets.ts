@@ -9,6 +9,7 @@ import type { ReadOptions, Variable } from "../core/variable.js";
 import { LruCache } from "./cache.js";
 import { SAFE_ID, globMatch, type ColorMappingConfig, type ServerConfig } from "./config.js";
 import { buildLevels, type Level } from "./levels.js";
+import { closeNames } from "./names.js";
 import { roundTimes } from "./slices.js";
 
 /** A configured dataset, resolved: its id, where it is, and how it is shown. */
@@ -24,6 +25,8 @@ export interface DatasetEntry {
   /** Variable names/globs to publish (all when undefined). */
   variables?: string[];
   hidden?: boolean;
+  /** Where the entry comes from in the config (`Datasets.0`, `DataStores.1.Datasets.0`), for messages. */
+  configField?: string;
 }
 
 /** What the server needs from the rest of eocube; injected so tests and other formats plug in. */
@@ -124,9 +127,10 @@ export class DatasetsContext {
       if (storeId === "file" && typeof p.root === "string" && !isAbsolute(p.root)) p.root = resolve(base, p.root);
       return p;
     };
-    for (const d of this.config.Datasets ?? []) {
+    for (const [i, d] of (this.config.Datasets ?? []).entries()) {
       out.push({
         id: d.Identifier,
+        configField: `Datasets.${i}`,
         title: d.Title ?? d.Identifier,
         ...(d.Description ? { description: d.Description } : {}),
         path: d.StoreId ? d.Path : isAbsolute(d.Path) ? d.Path : resolve(base, d.Path),
@@ -136,11 +140,11 @@ export class DatasetsContext {
         ...(d.Hidden ? { hidden: true } : {}),
       });
     }
-    for (const s of this.config.DataStores ?? []) {
+    for (const [si, s] of (this.config.DataStores ?? []).entries()) {
       if (!this.deps.listDataIds) throw new EocubeError("UNSUPPORTED", "DataStores need a store registry", { field: `DataStores.${s.Identifier}` });
       const params = storeParamsOf(s.StoreId, s.StoreParams);
       const ids = await this.deps.listDataIds(s.StoreId, params, options);
-      for (const pat of s.Datasets ?? [{ Path: "**" }]) {
+      for (const [pi, pat] of (s.Datasets ?? [{ Path: "**" }]).entries()) {
         for (const dataId of ids.filter((id) => globMatch(pat.Path, id.replace(/\/+$/, "")))) {
           const id = pat.Identifier && !/[*?]/.test(pat.Path) ? pat.Identifier : `${s.Identifier}~${dataId.replace(/\/+$/, "").replace(/[^A-Za-z0-9_.~+-]/g, "_")}`;
           if (out.some((e) => e.id === id)) continue;
@@ -152,11 +156,59 @@ export class DatasetsContext {
             storeParams: params,
             style: pat.Style ?? "default",
             ...(pat.Variables ? { variables: pat.Variables } : {}),
+            configField: `DataStores.${si}.Datasets.${pi}`,
           });
         }
       }
     }
     return out;
+  }
+
+  /**
+   * Checks the variable names of the config against the data: every `Variables` entry (name or glob) of
+   * a dataset must match one of its data variables, and every `ColorMappings` key of a style (but `*`)
+   * must name a published variable of at least one dataset using that style. Opens (and keeps open) the
+   * datasets with `Variables` or a style with colour mappings; a dataset that does not open is left to
+   * its first request (as the warm-up does).
+   * @returns the problems, each with the config field (`Datasets.0.Variables`, `Styles.1.ColorMappings.chl`)
+   *   and a message naming the dataset, the name and the close variable names; empty when all is well.
+   */
+  async checkVariables(options?: ReadOptions): Promise<{ field: string; message: string }[]> {
+    const styles = this.config.Styles ?? [];
+    const mapped = new Set(styles.filter((s) => Object.keys(s.ColorMappings ?? {}).some((k) => k !== "*")).map((s) => s.Identifier));
+    const entries = (await this.entries(options)).filter((e) => e.variables || mapped.has(e.style));
+    const opened = await Promise.all(entries.map((e) => this.open(e.id, options).then((sd) => ({ e, sd }), () => undefined)));
+    const problems: { field: string; message: string }[] = [];
+    const published = new Map<string, Set<string>>(); // style → published variables of its datasets
+    for (const o of opened) {
+      if (!o) continue;
+      const { e, sd } = o;
+      const all = Object.keys(sd.dataset.data_vars);
+      for (const [k, pat] of (e.variables ?? []).entries()) {
+        if (all.some((n) => globMatch(pat, n))) continue;
+        const close = closeNames(pat, all);
+        problems.push({
+          field: `${e.configField ?? e.id}.Variables.${k}`,
+          message: `${e.configField ?? e.id}.Variables: ${JSON.stringify(pat)} matches no variable of dataset ${JSON.stringify(e.id)}${close.length ? `; close names: ${close.join(", ")}` : ""} (variables: ${all.join(", ")})`,
+        });
+      }
+      const set = published.get(e.style) ?? new Set<string>();
+      for (const n of sd.variableNames) set.add(n);
+      published.set(e.style, set);
+    }
+    styles.forEach((s, i) => {
+      const names = published.get(s.Identifier);
+      if (!names) return; // no (opened) dataset uses it
+      for (const key of Object.keys(s.ColorMappings ?? {})) {
+        if (key === "*" || names.has(key)) continue;
+        const close = closeNames(key, names);
+        problems.push({
+          field: `Styles.${i}.ColorMappings.${key}`,
+          message: `Styles.${i}.ColorMappings: no dataset with Style ${JSON.stringify(s.Identifier)} has a variable ${JSON.stringify(key)}${close.length ? `; close names: ${close.join(", ")}` : ""}`,
+        });
+      }
+    });
+    return problems;
   }
 
   /**

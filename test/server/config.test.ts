@@ -153,3 +153,51 @@ describe("a config dataset whose Path does not exist", () => {
     expect((err as Error).message).toContain("/nonexistent/ghost.zarr");
   });
 });
+
+describe("config names checked against colour maps and the data", () => {
+  const start = (config: Parameters<typeof startServer>[0]) =>
+    startServer(config, { port: 0, address: "127.0.0.1", logger: false, handleSignals: false, warmUp: false }).then(
+      async (s) => {
+        await s.close();
+        return undefined;
+      },
+      (e: unknown) => e as { code: string; field?: string; message: string },
+    );
+
+  it("refuses an unknown ColorBar, listing close names", () => {
+    const e = errorOf(() => validateServerConfig({ Styles: [{ Identifier: "s", ColorMappings: { chl: { ColorBar: "viridiss" }, sst: { ColorBar: "RdBU_r" }, ok: { ColorBar: "plasma_r_alpha" } } }] }, "srv.yaml"));
+    expect(e).toMatchObject({ code: "INVALID_CONFIG", field: "Styles.0.ColorMappings.chl.ColorBar", path: "srv.yaml" });
+    expect(e.message).toMatch(/"viridiss" is not a known colour map; close names: viridis\b/);
+    expect(e.message).toMatch(/"RdBU_r" is not a known colour map; close names: RdBu_r\b/);
+    expect(e.message).not.toContain("plasma_r_alpha");
+    expect(errorOf(() => validateServerConfig({ Styles: [{ Identifier: "s", ColorMappings: { v: { ColorBar: '{"type": "rainbow"}' } } }] })).message).toContain("not a valid JSON colour map");
+  });
+
+  it("refuses Variables that match no variable of the real dataset (with close names), at start", async () => {
+    const e = await start({ Datasets: [{ Identifier: "olci", Path: `${DATA}zarr/cube-1-250-250.zarr`, Variables: ["conc_*", "conc_chll"] }] });
+    expect(e).toMatchObject({ code: "INVALID_CONFIG", field: "Datasets.0.Variables.1" });
+    expect(e!.message).toContain('"conc_chll" matches no variable of dataset "olci"; close names: conc_chl');
+  });
+
+  it("refuses a style's ColorMappings key that no dataset of that style has, at start", async () => {
+    const e = await start({
+      Datasets: [{ Identifier: "ostia", Path: `${DATA}netcdf3/20170605120000-UKMO-L4_GHRSST-SSTfnd-OSTIAanom-GLOB-v02.0-fv02.0.nc`, Style: "sea" }],
+      Styles: [{ Identifier: "sea", ColorMappings: { analysed_sst: { ColorBar: "RdBu_r" }, analysed_sstt: { ColorBar: "jet" } } }],
+    });
+    expect(e).toMatchObject({ code: "INVALID_CONFIG", field: "Styles.0.ColorMappings.analysed_sstt" });
+    expect(e!.message).toContain('no dataset with Style "sea" has a variable "analysed_sstt"; close names: analysed_sst');
+  });
+
+  it("names the config file when `eocube serve -c` refuses a variable, exit 2", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "eocube-serve-"));
+    const file = join(dir, "server.yaml");
+    writeFileSync(file, `Datasets:\n  - Identifier: olci\n    Path: ${DATA}zarr/cube-1-250-250.zarr\n    Variables: [kd490]\n`);
+    const cli = fileURLToPath(new URL("./cli-main.ts", import.meta.url));
+    const r = await new Promise<{ code: number | null; stderr: string }>((done) => {
+      const child = execFile(process.execPath, ["--import", "tsx", cli, "serve", "-c", file, "--port", "0"], { timeout: 60_000 }, (_err, _out, stderr) => done({ code: child.exitCode, stderr }));
+    });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(file);
+    expect(r.stderr).toContain('"kd490" matches no variable of dataset "olci"; close names: kd489');
+  });
+});
