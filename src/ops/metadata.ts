@@ -33,7 +33,9 @@ export const STALE_SOURCE_ATTRS: readonly string[] = [
  * Sets the CF/ACDD discovery attributes of a cube from its data: `geospatial_lon_min/max`,
  * `geospatial_lat_min/max` (WGS 84, pixel edges), `geospatial_lon/lat_units`, `geospatial_lon/lat_resolution`
  * (geographic grids), `geospatial_bounds_crs`, `time_coverage_start/end` (from `time_bnds`
- * when present, else the time coordinate), `date_created`, `date_modified`, `Conventions`
+ * when present, else the time coordinate; without a time coordinate, from the source's
+ * `start_date`/`stop_date` or `start_time`/`stop_time` global attributes, e.g. OLCI L2's
+ * "14-APR-2017 10:27:29.454657", unless the source has `time_coverage_*` already), `date_created`, `date_modified`, `Conventions`
  * ("CF-1.8, ACDD-1.3"), appends to `history`, then applies `metadata` and `variable_metadata`.
  * The source's extent/time attributes ({@link STALE_SOURCE_ATTRS}) are removed first, so none
  * survives that the new cube contradicts (those that apply are recomputed). A `metadata` entry
@@ -46,6 +48,9 @@ export const STALE_SOURCE_ATTRS: readonly string[] = [
 export async function updateCubeMetadata(ds: Dataset, options: CubeMetadataOptions = {}): Promise<Dataset> {
   const now = options.now ?? new Date();
   const attrs: Record<string, unknown> = { ...ds.attrs };
+  // the source's acquisition span, for a cube without a time coordinate (e.g. a rectified swath)
+  const srcStart = parseAttrTime(ds.attrs.start_date ?? ds.attrs.start_time);
+  const srcStop = parseAttrTime(ds.attrs.stop_date ?? ds.attrs.stop_time);
   for (const k of STALE_SOURCE_ATTRS) delete attrs[k];
   attrs.Conventions = "CF-1.8, ACDD-1.3";
   const gm = await readGridMapping(ds, { signal: options.signal }).catch(() => undefined);
@@ -89,6 +94,9 @@ export async function updateCubeMetadata(ds: Dataset, options: CubeMetadataOptio
       attrs.time_coverage_end = isoTime(end);
       delete attrs.time_coverage_duration; // the source's, not the cube's
     }
+  } else if (attrs.time_coverage_start === undefined && srcStart !== undefined && srcStop !== undefined && srcStop >= srcStart) {
+    attrs.time_coverage_start = isoTime(srcStart);
+    attrs.time_coverage_end = isoTime(srcStop);
   }
   const stamp = isoTime(Math.floor(now.getTime() / 1000) * 1000);
   attrs.date_created = attrs.date_created ?? stamp;
@@ -198,4 +206,30 @@ export function unpackValidRange(ds: Dataset): Dataset {
     }
   }
   return changed ? ds.with({ data_vars }) : ds;
+}
+
+const MONTHS = ["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"];
+
+/**
+ * Epoch ms of a date attribute as products write them (UTC): ISO 8601 ("2017-06-05T00:00:00Z"),
+ * compact ISO ("20170605T000000Z", GHRSST) or BEAM/SNAP's "14-APR-2017 10:27:29.454657"
+ * (fractions beyond milliseconds dropped); undefined when it is none of these.
+ */
+export function parseAttrTime(value: unknown): number | undefined {
+  if (typeof value !== "string") return undefined;
+  const t = value.trim();
+  let m = /^(\d{1,2})-([A-Za-z]{3})-(\d{4})[ T](\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?$/.exec(t);
+  if (m) {
+    const mon = MONTHS.indexOf(m[2]!.toUpperCase());
+    if (mon < 0) return undefined;
+    const ms = m[7] ? Number(m[7].slice(0, 3).padEnd(3, "0")) : 0;
+    return Date.UTC(Number(m[3]), mon, Number(m[1]), Number(m[4]), Number(m[5]), Number(m[6]), ms);
+  }
+  m = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z?$/.exec(t);
+  if (m) return Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]), Number(m[4]), Number(m[5]), Number(m[6]));
+  if (/^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?(Z|[+-]\d{2}:?\d{2})?$/.test(t)) {
+    const ms = Date.parse(/[T ]/.test(t) && !/(Z|[+-]\d{2}:?\d{2})$/.test(t) ? `${t.replace(" ", "T")}Z` : t);
+    return Number.isFinite(ms) ? ms : undefined;
+  }
+  return undefined;
 }

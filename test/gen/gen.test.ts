@@ -181,6 +181,10 @@ describe("eocube gen (gen2 requests)", () => {
     expect(got.shape).toEqual(rect.shape);
     const c = compare(got.values.map((x) => (x === null ? NaN : x)), rect.values, 1e-6);
     expect(c.within / c.n).toBeGreaterThan(0.99);
+    // no time coordinate: time_coverage_* from the input's start_date/stop_date ("14-APR-2017 10:27:29.454657"), as pandas parses them
+    const os = await xr<Summary & { ref_start: string; ref_stop: string }>(join(tmp.dir, "olci.zarr"), "olci_times");
+    expect(os.attrs.time_coverage_start).toBe(os.ref_start);
+    expect(os.attrs.time_coverage_end).toBe(os.ref_stop);
 
     const rgb = fixture<{ bbox: number[]; size: number[]; values: Array<number | null> }>("space-rgb-near.json");
     const res = [(rgb.bbox[2]! - rgb.bbox[0]!) / rgb.size[0]!, (rgb.bbox[3]! - rgb.bbox[1]!) / rgb.size[1]!];

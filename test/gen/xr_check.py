@@ -13,6 +13,8 @@ usage: xr_check.py OUTPUT.zarr MODE [ARGS...]
                               and those of the 2017-06-05 OSTIA file read by xarray unpacked by hand (CF §8.1)
   level1                      level 1 of a pyramid of the real Zarr cube vs xarray: c2rcc_flags equal to
                               [::2, ::2] (first), conc_chl vs coarsen(2).mean() (max |diff|)
+  olci_times                  the output's global attrs and the OLCI file's start_date/stop_date parsed by pandas
+                              (ISO, milliseconds, "Z")
   sample VAR T STEP           values of VAR at time index T (or -1 = no time), every STEP-th pixel
 Prints one JSON document; NaN → null.
 """
@@ -99,6 +101,11 @@ elif mode == "level1":
     both = np.isfinite(a) & np.isfinite(m_ref)
     doc = {"flags_first_equal": bool(np.array_equal(out.c2rcc_flags.values, f_ref, equal_nan=True)),
            "mean_max_diff": float(np.max(np.abs(a[both] - m_ref[both]))) if (np.isfinite(a) == np.isfinite(m_ref)).all() else float("inf")}
+elif mode == "olci_times":
+    import pandas as pd
+    src = xr.open_dataset(os.path.join(DATA, "netcdf4", "O_L2_0001_SNS_2017104102450_v1.0.nc"))
+    iso = lambda s: pd.Timestamp(s).floor("ms").strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+    doc = {"attrs": {k: jsonable(v) for k, v in out.attrs.items()}, "ref_start": iso(src.attrs["start_date"]), "ref_stop": iso(src.attrs["stop_date"])}
 elif mode == "sample":
     var, t, step = sys.argv[3], int(sys.argv[4]), int(sys.argv[5])
     v = out[var]
