@@ -1,10 +1,11 @@
 // `catalog init`: a new, valid, empty OSC catalog git repository (root, seven sub-catalogs, the six themes).
 import { execFile } from "node:child_process";
-import { mkdir, readdir, rm, stat, writeFile } from "node:fs/promises";
-import { join, resolve } from "node:path";
+import { readdir, rm, stat, writeFile } from "node:fs/promises";
+import { dirname, join, resolve } from "node:path";
 import { promisify } from "node:util";
 import { EocubeError, throwIfAborted } from "../../core/errors.js";
 import { STAC_VERSION, SUB_CATALOGS, ROOT_TITLE } from "./constants.js";
+import { folderError, makeFolders } from "./folders.js";
 import { formatJson } from "./json-text.js";
 import { parentLink, rootLink, selfLink, subCatalogEntryLink, viaLink, type Link } from "./links.js";
 import { OSC_THEMES, PREVIEW_SHAPE, THEME_PREVIEWS } from "./themes.js";
@@ -102,7 +103,9 @@ export function emptyCatalogFiles(now: Date = new Date()): Map<string, string | 
  * OSC themes with preview images, then `git init` and a first commit. The committer identity is the
  * user's git configuration; when none is set, `eocube <eocube@localhost>` is used for this commit only.
  * On failure nothing is left behind.
- * @throws EocubeError ALREADY_EXISTS when `dir` exists and is not empty (or is a file); GIT_ERROR when git fails.
+ * Folders are made one level at a time (bounded; never Node's recursive mkdir, which loops under /proc).
+ * @throws EocubeError ALREADY_EXISTS when `dir` exists and is not empty (or is a file, or a parent is a file);
+ *   READ_ONLY when it cannot be written; INVALID_ARGUMENT when it cannot be made (e.g. under /proc); GIT_ERROR when git fails.
  */
 export async function initCatalog(dir: string, options: InitCatalogOptions = {}): Promise<InitCatalogResult> {
   const abs = resolve(dir);
@@ -122,25 +125,29 @@ export async function initCatalog(dir: string, options: InitCatalogOptions = {})
       });
     }
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
+    if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw folderError(err, dir, "initialising a catalog");
   }
   const files = emptyCatalogFiles(options.now ?? new Date());
+  const action = "initialising a catalog";
+  const made = await makeFolders(abs, action, dir);
   try {
     for (const [path, content] of files) {
       throwIfAborted(options.signal);
       const target = join(abs, path);
-      await mkdir(join(target, ".."), { recursive: true });
-      await writeFile(target, content);
+      await makeFolders(dirname(target), action, target);
+      await writeFile(target, content).catch((err) => {
+        throw folderError(err, target, action);
+      });
     }
     let commit: string | undefined;
     if (options.git !== false) commit = await gitInitAndCommit(abs, options.now, options.signal);
     return { dir: abs, files: [...files.keys()].sort(), commit };
   } catch (err) {
     // leave nothing half-made: remove what was written
-    if (existed) {
+    if (existed || !made) {
       for (const entry of await readdir(abs).catch(() => [] as string[])) await rm(join(abs, entry), { recursive: true, force: true });
     } else {
-      await rm(abs, { recursive: true, force: true });
+      await rm(made, { recursive: true, force: true });
     }
     throw err;
   }

@@ -1,8 +1,9 @@
 // Annotated config templates written by `eocube generate-config` (deep-code's generate-config, with comments).
-import { mkdir, stat, writeFile } from "node:fs/promises";
+import { rm, stat, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { EocubeError } from "../../core/errors.js";
 import { OSC_STATUSES } from "./constants.js";
+import { folderError, makeFolders } from "./folders.js";
 import { OSC_THEME_IDS } from "./themes.js";
 
 /** File name of the dataset config template. */
@@ -153,13 +154,20 @@ export interface WriteTemplatesOptions {
 /**
  * Writes `dataset-config.yaml` and `workflow-config.yaml` into `dir` (created when missing).
  * @returns the absolute paths written.
- * @throws EocubeError ALREADY_EXISTS naming the file when one exists and `force` is not set (nothing is written then).
+ * @throws EocubeError ALREADY_EXISTS naming the file when one exists and `force` is not set (nothing is written then),
+ *   or when `dir` (or a parent) is a file; READ_ONLY when `dir` cannot be written; INVALID_ARGUMENT when it cannot
+ *   be made (e.g. under /proc). Nothing is left behind on failure.
  */
 export async function writeConfigTemplates(dir: string, options: WriteTemplatesOptions = {}): Promise<string[]> {
   const targets: [string, string][] = [
     [join(resolve(dir), DATASET_TEMPLATE_NAME), datasetConfigTemplate()],
     [join(resolve(dir), WORKFLOW_TEMPLATE_NAME), workflowConfigTemplate()],
   ];
+  const action = "writing the config templates";
+  const outDir = await stat(resolve(dir)).catch(() => undefined);
+  if (outDir && !outDir.isDirectory()) {
+    throw new EocubeError("ALREADY_EXISTS", `${dir} is a file, not a folder`, { path: dir, field: "-o", hint: "give -o a folder (new or existing), not a file" });
+  }
   if (!options.force) {
     for (const [path] of targets) {
       if (await stat(path).then(() => true, () => false)) {
@@ -167,7 +175,20 @@ export async function writeConfigTemplates(dir: string, options: WriteTemplatesO
       }
     }
   }
-  await mkdir(resolve(dir), { recursive: true });
-  for (const [path, text] of targets) await writeFile(path, text);
+  const made = await makeFolders(dir, action);
+  const written: string[] = [];
+  try {
+    for (const [path, text] of targets) {
+      await writeFile(path, text).catch((err) => {
+        throw folderError(err, path, action);
+      });
+      written.push(path);
+    }
+  } catch (err) {
+    // all or nothing (unless --force replaced an existing file, which cannot be undone)
+    if (made) await rm(made, { recursive: true, force: true }).catch(() => {});
+    else if (!options.force) for (const p of written) await rm(p, { force: true }).catch(() => {});
+    throw err;
+  }
   return targets.map(([p]) => p);
 }

@@ -8,6 +8,7 @@ import { initCatalog } from "../../../src/catalog/osc/init.js";
 import { validateCatalog } from "../../../src/catalog/osc/validate/index.js";
 import { OSC_THEMES } from "../../../src/catalog/osc/themes.js";
 import { main } from "../../../src/cli/index.js";
+import { runCli } from "../../helpers/cli.js";
 
 /** Width and height from a lossless WebP (VP8L) header. */
 function webpSize(bytes: Buffer): [number, number] {
@@ -96,5 +97,38 @@ describe("eocube catalog init (CLI)", () => {
     await mkdir(join(base, "full"));
     await writeFile(join(base, "full", "x"), "x");
     expect(await main(["node", "eocube", "catalog", "init", join(base, "full")])).toBe(2);
+  });
+
+  // ENOTDIR (a parent is a file), EPERM (/sys) and ENOENT under /proc, where Node's recursive mkdir never returned
+  const linux = process.platform === "linux";
+  it.runIf(linux)("file-system failures are one message naming the path, exit 2, no stack, nothing left behind; /proc does not hang", async () => {
+    const base = await mkdtemp(join(tmpdir(), "eocube-init-fs-"));
+    await writeFile(join(base, "afile"), "x");
+    const cases: Array<[string, RegExp]> = [
+      [join(base, "afile", "sub"), /a part of the path is a file, not a folder \(ENOTDIR\)/],
+      [join(base, "afile", "a", "b"), /ENOTDIR/],
+      ["/sys/nope", /permission denied \(EPERM\)/],
+      ["/proc/nope", /cannot create \/proc\/nope .*\(ENOENT\)/],
+      ["/proc/nope/deeper/still", /cannot create \/proc\/nope\/deeper\/still .*\(ENOENT\)/],
+    ];
+    for (const [path, re] of cases) {
+      const res = await runCli(["catalog", "init", path], { timeoutMs: 15_000 });
+      expect(res.code, `${path}: ${res.stderr}`).toBe(2);
+      expect(res.stderr).toMatch(new RegExp(`^error: .*${path.replace(/[/.]/g, "\\$&")}`, "m"));
+      expect(res.stderr).toMatch(re);
+      expect(res.stderr).toMatch(/^ {2}hint: /m);
+      expect(res.stderr).not.toMatch(/internal error|\n\s+at /);
+    }
+    expect(await readdir(base)).toEqual(["afile"]);
+  });
+
+  it("a folder it made for nested missing parents is removed again when a later step fails", async () => {
+    const base = await mkdtemp(join(tmpdir(), "eocube-init-fs-"));
+    const { makeFolders } = await import("../../../src/catalog/osc/folders.js");
+    await writeFile(join(base, "f"), "x");
+    expect(await makeFolders(join(base, "a", "b", "c"), "testing")).toBe(join(base, "a"));
+    expect(await readdir(join(base, "a", "b"))).toEqual(["c"]);
+    expect(await makeFolders(join(base, "a", "b"), "testing")).toBeUndefined();
+    await expect(makeFolders(join(base, "f", "g"), "testing")).rejects.toMatchObject({ code: "ALREADY_EXISTS", path: join(base, "f", "g") });
   });
 });

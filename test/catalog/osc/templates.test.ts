@@ -1,11 +1,12 @@
 // generate-config: annotated templates that parse as valid configs; no silent overwrite.
-import { mkdtemp, readFile, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, readdir, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { loadDatasetConfig, loadWorkflowConfig } from "../../../src/catalog/osc/config.js";
 import { writeConfigTemplates } from "../../../src/catalog/osc/templates.js";
 import { main } from "../../../src/cli/index.js";
+import { runCli } from "../../helpers/cli.js";
 
 describe("writeConfigTemplates", () => {
   it("writes both templates, each a valid config with comments on the fields", async () => {
@@ -41,5 +42,27 @@ describe("writeConfigTemplates", () => {
     expect(await main(["node", "eocube", "generate-config", "-o", dir, "--json"])).toBe(0);
     expect(await main(["node", "eocube", "generate-config", "-o", dir])).toBe(2);
     expect(await main(["node", "eocube", "generate-config", "-o", dir, "--force"])).toBe(0);
+  });
+
+  it.runIf(process.platform === "linux")("-o on a file, under a file, under /sys or /proc: one message naming the path, exit 2, no stack, nothing written", async () => {
+    const base = await mkdtemp(join(tmpdir(), "eocube-gc-fs-"));
+    await writeFile(join(base, "afile"), "mine\n");
+    const cases: Array<[string, RegExp]> = [
+      [join(base, "afile"), /is a file, not a folder/],
+      [join(base, "afile", "sub"), /a part of the path is a file, not a folder \(ENOTDIR\)/],
+      ["/sys/nope", /permission denied \(EPERM\)/],
+      ["/proc/nope", /cannot create \/proc\/nope .*\(ENOENT\)/],
+    ];
+    for (const [path, re] of cases) {
+      const res = await runCli(["generate-config", "-o", path], { timeoutMs: 15_000 });
+      expect(res.code, `${path}: ${res.stderr}`).toBe(2);
+      expect(res.stderr).toMatch(new RegExp(`^error: .*${path.replace(/[/.]/g, "\\$&")}`, "m"));
+      expect(res.stderr).toMatch(re);
+      expect(res.stderr).toMatch(/^ {2}hint: /m);
+      expect(res.stderr).not.toMatch(/internal error|\n\s+at /);
+      expect(res.stdout).toBe("");
+    }
+    expect(await readdir(base)).toEqual(["afile"]);
+    expect(await readFile(join(base, "afile"), "utf8")).toBe("mine\n");
   });
 });
