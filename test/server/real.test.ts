@@ -139,11 +139,12 @@ describe("projected GeoTIFF/COG tiles against GDAL", () => {
 
 describe("STAC documents", () => {
   it("validate against the bundled STAC 1.0.0 schemas (and the datacube extension)", async () => {
-    for (const url of ["/ogc", "/ogc/collections/datacubes", "/ogc/collections/datacubes/items/olci", "/ogc/collections/datacubes/items/rgb"]) {
+    for (const url of ["/ogc", "/ogc/collections/datacubes", "/ogc/collections/datacubes/items/olci", "/ogc/collections/datacubes/items/ostia"]) {
       const doc = (await app.inject(url)).json();
       expect(validateStacObject(doc, { extensions: true }), url).toEqual([]);
     }
     const search = (await app.inject("/ogc/search?bbox=-80,20,-70,30")).json();
-    expect(search.features.map((f: { id: string }) => f.id)).toEqual(["ostia", "rgb"]); // the global OSTIA grid overlaps too
+    // the global OSTIA grid overlaps; RGB.byte.tif has no time, so no STAC item (test/server/stac.test.ts)
+    expect(search.features.map((f: { id: string }) => f.id)).toEqual(["ostia"]);
   });
 });

@@ -46,15 +46,52 @@ export function parseDatetime(value: unknown): [number, number] | undefined {
   return r;
 }
 
-function itemOf(base: string, sd: ServedDataset): Record<string, unknown> {
+/**
+ * An attribute's value as an ISO 'Z' instant, when it is an ISO 8601 date or date-time, extended
+ * (`2017-06-05T00:00:00Z`) or basic (`20170605T000000Z`, as ACDD attributes of GHRSST files).
+ */
+function attrInstant(v: unknown): string | undefined {
+  if (typeof v !== "string") return undefined;
+  let t = v.trim();
+  const basic = /^(\d{4})(\d{2})(\d{2})(?:T(\d{2})(\d{2})(\d{2})?)?(Z?)$/.exec(t);
+  if (basic) {
+    const [, y, mo, d, h, mi, sec, z] = basic;
+    t = `${y}-${mo}-${d}${h ? `T${h}:${mi}:${sec ?? "00"}${z}` : ""}`;
+  }
+  if (!/^\d{4}-\d{2}-\d{2}/.test(t)) return undefined;
+  // a date-time without zone is UTC (CF, ACDD); a bare date is its midnight UTC
+  const ms = Date.parse(/T\d{2}:\d{2}(:\d{2}(\.\d+)?)?$/.test(t) ? `${t}Z` : t);
+  return Number.isNaN(ms) ? undefined : new Date(ms).toISOString();
+}
+
+/**
+ * The STAC time of a dataset: `[start, end]` (ISO 'Z', equal for one instant) from its time axis, else
+ * from its attributes (ACDD `time_coverage_start`/`time_coverage_end`, `start_datetime`/`end_datetime`,
+ * or a single `datetime`); undefined when it has none. Never invented: STAC 1.0.0 items need a
+ * `datetime` or `start_datetime` + `end_datetime` (item-spec/json-schema/datetime.json), so a dataset
+ * without a known time has no STAC item.
+ */
+export function stacTimeOf(sd: ServedDataset): [string, string] | undefined {
   const tr = timeRangeOf(sd);
+  if (tr) return tr;
+  const a = sd.dataset.attrs;
+  const start = attrInstant(a.time_coverage_start) ?? attrInstant(a.start_datetime);
+  const end = attrInstant(a.time_coverage_end) ?? attrInstant(a.end_datetime);
+  if (start && end) return Date.parse(start) <= Date.parse(end) ? [start, end] : undefined;
+  const one = attrInstant(a.datetime) ?? start ?? end;
+  return one ? [one, one] : undefined;
+}
+
+function itemOf(base: string, sd: ServedDataset): Record<string, unknown> {
+  const tr = stacTimeOf(sd);
+  if (!tr) throw noItem(sd);
   const id = sd.entry.id;
   const itemHref = `${base}/ogc/collections/${COLLECTION_ID}/items/${id}`;
   const dims: Record<string, unknown> = {};
   const [w, s, e, n] = sd.gm.bbox;
   dims[sd.gm.xDim] = { type: "spatial", axis: "x", extent: [w, e], step: sd.gm.resolution[0], reference_system: sd.gm.crs };
   dims[sd.gm.yDim] = { type: "spatial", axis: "y", extent: [s, n], step: sd.gm.resolution[1], reference_system: sd.gm.crs };
-  if (sd.timeName && tr) dims[sd.timeName] = { type: "temporal", extent: tr };
+  if (sd.timeName && timeRangeOf(sd)) dims[sd.timeName] = { type: "temporal", extent: tr };
   const variables: Record<string, unknown> = {};
   const assets: Record<string, unknown> = {};
   for (const name of sd.variableNames) {
@@ -78,7 +115,7 @@ function itemOf(base: string, sd: ServedDataset): Record<string, unknown> {
     geometry: bboxPolygon(sd.lonLatBbox),
     properties: {
       title: sd.entry.title,
-      ...(tr ? { datetime: null, start_datetime: tr[0], end_datetime: tr[1] } : { datetime: null, start_datetime: "1970-01-01T00:00:00Z", end_datetime: "1970-01-01T00:00:00Z" }),
+      ...(tr[0] === tr[1] ? { datetime: tr[0] } : { datetime: null, start_datetime: tr[0], end_datetime: tr[1] }),
       "cube:dimensions": dims,
       "cube:variables": variables,
     },
@@ -93,6 +130,13 @@ function itemOf(base: string, sd: ServedDataset): Record<string, unknown> {
   };
 }
 
+function noItem(sd: ServedDataset): EocubeError {
+  return new EocubeError("NOT_FOUND", `dataset ${JSON.stringify(sd.entry.id)} has no time (no time axis, no time_coverage_start/end or datetime attribute), so it has no STAC item`, {
+    field: "itemId",
+    hint: `STAC items need a datetime; GET /datasets/${sd.entry.id} describes the dataset`,
+  });
+}
+
 function intersects(sd: ServedDataset, bbox?: BBox, dt?: [number, number]): boolean {
   if (bbox) {
     const [w, s, e, n] = sd.lonLatBbox;
@@ -100,7 +144,7 @@ function intersects(sd: ServedDataset, bbox?: BBox, dt?: [number, number]): bool
     if (bbox[0] <= bbox[2] && w <= e && (bbox[0] > e || bbox[2] < w)) return false;
   }
   if (dt) {
-    const tr = timeRangeOf(sd);
+    const tr = stacTimeOf(sd);
     if (!tr) return false;
     if (Date.parse(tr[1]) < dt[0] || Date.parse(tr[0]) > dt[1]) return false;
   }
@@ -124,12 +168,14 @@ export function stacRoutes(app: FastifyInstance, state: ServerState): void {
     return out;
   }
 
-  function collection(base: string, all: ServedDataset[]): Record<string, unknown> {
+  /** The collection summarises its items: the datasets with a STAC time. */
+  function collection(base: string, datasets: ServedDataset[]): Record<string, unknown> {
+    const all = datasets.filter((sd) => stacTimeOf(sd));
     let w = 180, s = 90, e = -180, n = -90;
     let t0 = Infinity, t1 = -Infinity;
     for (const sd of all) {
       w = Math.min(w, sd.lonLatBbox[0]); s = Math.min(s, sd.lonLatBbox[1]); e = Math.max(e, sd.lonLatBbox[2]); n = Math.max(n, sd.lonLatBbox[3]);
-      const tr = timeRangeOf(sd);
+      const tr = stacTimeOf(sd);
       if (tr) { t0 = Math.min(t0, Date.parse(tr[0])); t1 = Math.max(t1, Date.parse(tr[1])); }
     }
     return {
@@ -162,7 +208,8 @@ export function stacRoutes(app: FastifyInstance, state: ServerState): void {
     if (!Number.isInteger(offset) || offset < 0) throw new EocubeError("INVALID_PARAMS", "token is not a page token of this server", { field: "token" });
     const ids = q.ids === undefined ? undefined : (Array.isArray(q.ids) ? q.ids : String(q.ids).split(",")).map(String);
     const cols = q.collections === undefined ? undefined : (Array.isArray(q.collections) ? q.collections : String(q.collections).split(",")).map(String);
-    let all = (await served(request)).filter((sd) => intersects(sd, bbox, dt) && (!ids || ids.includes(sd.entry.id)));
+    // datasets without a known time have no STAC item
+    let all = (await served(request)).filter((sd) => stacTimeOf(sd) && intersects(sd, bbox, dt) && (!ids || ids.includes(sd.entry.id)));
     if (cols && !cols.includes(COLLECTION_ID)) all = [];
     const page = all.slice(offset, offset + limit);
     const params = new URLSearchParams();
