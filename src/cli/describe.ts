@@ -1,6 +1,7 @@
 // `eocube describe`: prints a dataset's descriptor (xcube's DatasetDescriptor) as a table or JSON.
 import type { Command } from "commander";
 import { EocubeError } from "../core/errors.js";
+import { schemeOf } from "../fs/url.js";
 import type { Attrs } from "../core/variable.js";
 import { describeDatasetObject, summarizeCoords, withCoordinateCache, type CoordSummary } from "../stores/descriptor.js";
 import { resolveSource } from "../stores/open.js";
@@ -34,6 +35,7 @@ export function register(program: Command): void {
         const openParams = parseJsonOption(opts.openParams, "--open-params");
         checkObject(storeParams, "--store-params");
         checkObject(openParams, "--open-params");
+        if (!opts.store) schemeOf(source); // rejects ftp:// and other schemes instead of taking them for local paths
         const { store, dataId } = resolveSource(source, { storeId: opts.store, storeParams: storeParams as Record<string, unknown> | undefined });
         const opened = await store.openData(dataId, openParams as OpenParams | undefined);
         // the table's first … last values come from the coordinate reads the descriptor made

@@ -1,6 +1,7 @@
 // `eocube list`: lists the data ids of a data store (xcube's list_data_ids).
 import type { Command } from "commander";
 import { EocubeError } from "../core/errors.js";
+import { schemeOf } from "../fs/url.js";
 import { storeForRoot } from "../stores/root.js";
 import { parseJsonOption, printJson, runAction, type GlobalOptions } from "./run.js";
 
@@ -25,9 +26,18 @@ export function register(program: Command): void {
         if (params !== undefined && (typeof params !== "object" || params === null || Array.isArray(params))) {
           throw new EocubeError("INVALID_ARGUMENT", "--store-params must be a JSON object", { field: "--store-params" });
         }
+        if (!opts.store) schemeOf(root); // rejects ftp:// and other schemes instead of taking them for local paths
         const store = storeForRoot(root, opts.store, params as Record<string, unknown> | undefined);
-        if (store.storeId === "file" && !(await import("node:fs")).existsSync((store.root).replace(/^file:\/\//, ""))) {
-          throw new EocubeError("NOT_FOUND", `no such folder: ${root}`, { path: root, hint: "check the path" });
+        if (store.storeId === "file") {
+          const folder = store.root.replace(/^file:\/\//, "");
+          const st = (await import("node:fs")).statSync(folder, { throwIfNoEntry: false });
+          if (!st) throw new EocubeError("NOT_FOUND", `no such folder: ${root}`, { path: root, hint: "check the path" });
+          if (!st.isDirectory()) {
+            throw new EocubeError("INVALID_ARGUMENT", `${root} is not a folder: list needs a root folder`, {
+              path: root,
+              hint: `to see what the file holds: eocube describe ${root}`,
+            });
+          }
         }
         const ids = await store.listDataIds();
         if (opts.json) {

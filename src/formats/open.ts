@@ -101,7 +101,9 @@ function withFullPath(err: EocubeError, fs: FileSystem, path: string, shown: str
   const base = path.replace(/\/+$/, "");
   if (key !== base && !key.startsWith(`${base}/`)) return err;
   const full = displayPath(fs, key);
-  return new EocubeError(err.code, err.message.split(key).join(full), { path: full, field: err.field, hint: err.hint, cause: err, details: err.details });
+  // a message that already names the full location keeps it (no `https://h/https://h/x.zarr`)
+  const message = err.message.includes(full) ? err.message : err.message.split(key).join(full);
+  return new EocubeError(err.code, message, { path: full, field: err.field, hint: err.hint, cause: err, details: err.details });
 }
 
 /**

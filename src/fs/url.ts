@@ -3,7 +3,7 @@ import { basename, dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { EocubeError } from "../core/errors.js";
 import { FileFileSystem } from "./file.js";
-import { HttpsFileSystem } from "./https.js";
+import { HttpsFileSystem, redactUrl } from "./https.js";
 import { sharedMemoryFileSystem } from "./memory.js";
 import { S3FileSystem } from "./s3.js";
 import type { FileSystem } from "./types.js";
@@ -38,11 +38,21 @@ export interface StorageOptions {
 /** The URL schemes {@link fsFromUrl} understands; anything else is a local path. */
 export type UrlScheme = "file" | "memory" | "https" | "s3";
 
-/** The scheme of a source: `https` for http(s)://, `s3`, `memory`, else `file` (local path or file://). */
+/**
+ * The scheme of a source: `https` for http(s)://, `s3`, `memory`, else `file` (local path or file://).
+ * @throws EocubeError INVALID_ARGUMENT for any other `scheme://` (`ftp://x/y.nc` is not a local path).
+ */
 export function schemeOf(url: string): UrlScheme {
   if (/^https?:\/\//i.test(url)) return "https";
   if (/^s3:\/\//i.test(url)) return "s3";
   if (/^memory:\/\//i.test(url)) return "memory";
+  const other = /^([a-z][a-z0-9+.-]*):\/\//i.exec(url);
+  if (other && other[1]!.toLowerCase() !== "file") {
+    throw new EocubeError("INVALID_ARGUMENT", `unsupported URL scheme ${other[1]}:// in ${redactUrl(url)}`, {
+      path: redactUrl(url),
+      hint: "use a local path or a file://, http(s)://, s3:// or memory:// URL",
+    });
+  }
   return "file";
 }
 

@@ -75,6 +75,9 @@ describe("eocube describe", () => {
       [["describe", "x.nc", "--store", "ftp"], /no data store "ftp"/],
       [["describe", ZARR_CUBE, "--open-params", '{"bbox": [10, 10, 11, 11]}'], /open_params\/bbox .* does not overlap/],
       [["describe", `${server.url}/netcdf3/missing.nc`], /no such object: http:\/\/127\.0\.0\.1:\d+\/netcdf3\/missing\.nc/],
+      // the URL once, not http://h/http://h/nope.zarr
+      [["describe", `${server.url}/nope.zarr`], /^error: no Zarr store at http:\/\/127\.0\.0\.1:\d+\/nope\.zarr\n/],
+      [["describe", "ftp://x/y.nc"], /^error: unsupported URL scheme ftp:\/\/ in ftp:\/\/x\/y\.nc\n.*\n  hint: use a local path or a file:\/\/, http\(s\):\/\/, s3:\/\/ or memory:\/\/ URL/],
       [["describe"], /missing required argument/],
     ];
     for (const [args, re] of cases) {
@@ -112,6 +115,18 @@ describe("eocube list", () => {
     const out = JSON.parse(r.stdout);
     expect(out.store_id).toBe("file");
     expect(out.data_ids).toEqual(["RGB.byte.tif", "cogeo.tif", "goes.tif", "sample-cog.tif", "shade.tif", "world.byte.tif"]);
+  });
+
+  it("exits 2 for a root that is a file, or an unsupported URL scheme", async () => {
+    let r = await runCli(["list", `${SHARED_DATA}README.md`]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^error: .*README\.md is not a folder/);
+    expect(r.stdout).toBe("");
+    noStack(r.stderr);
+    r = await runCli(["list", "ftp://x/y"]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^error: unsupported URL scheme ftp:\/\//);
+    noStack(r.stderr);
   });
 
   it("exits 2 for a missing folder", async () => {

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { isEocubeError } from "../../src/core/errors.js";
 import { HttpsFileSystem, redactUrl } from "../../src/fs/https.js";
 import { withCounting } from "../../src/fs/counting.js";
-import { fsAndPathFromUrl } from "../../src/fs/url.js";
+import { fsAndPathFromUrl, schemeOf } from "../../src/fs/url.js";
 import { FileFileSystem } from "../../src/fs/file.js";
 import { openFormatDataset } from "../../src/formats/open.js";
 import { startHttpServer, type TestHttpServer } from "../helpers/http-server.js";
@@ -118,6 +118,15 @@ describe("HttpsFileSystem", () => {
     expect(counted.counts.getRange).toBe(1);
     expect(counted.total).toBe(2);
     expect(redactUrl("https://u:p@h.org/a?sig=1")).toBe("https://h.org/a?…");
+  });
+
+  it("rejects URL schemes it does not support instead of taking them for local paths", () => {
+    expect(schemeOf("/data/x.nc")).toBe("file");
+    expect(schemeOf("file:///data/x.nc")).toBe("file");
+    expect(schemeOf("HTTPS://h/x.nc")).toBe("https");
+    for (const url of ["ftp://x/y.nc", "gs://bucket/x.zarr"]) {
+      expect(() => fsAndPathFromUrl(url)).toThrow(expect.objectContaining({ code: "INVALID_ARGUMENT", path: url, message: expect.stringContaining("unsupported URL scheme") }));
+    }
   });
 });
 

@@ -5,6 +5,7 @@ import type { Attrs, ReadOptions } from "../../core/variable.js";
 import type { FileSystem } from "../../fs/types.js";
 import { parseZarrJson } from "./json.js";
 import { joinStoreKey } from "./store.js";
+import { displayPath } from "../open.js";
 
 /** One array of a group, as found in its metadata. */
 export interface ZarrArrayMeta {
@@ -72,8 +73,9 @@ export function checkArrayMeta(meta: Record<string, unknown>, key: string, versi
   }
 }
 
+/** NOT_FOUND naming the full location once (`https://host/d/x.zarr`, `/data/x.zarr`); `path` stays the key. */
 function notFound(fs: FileSystem, path: string): EocubeError {
-  return new EocubeError("NOT_FOUND", `no Zarr store at ${joinStoreKey(fs.root, path)}`, {
+  return new EocubeError("NOT_FOUND", `no Zarr store at ${displayPath(fs, path)}`, {
     path,
     hint: "the folder holds none of .zmetadata, .zgroup, .zarray, zarr.json; check the path",
   });
