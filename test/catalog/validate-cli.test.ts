@@ -78,4 +78,22 @@ describe("eocube validate", () => {
     expect(r.code).toBe(2);
     expect(r.err).toMatch(/^error: Catalog folder not found/);
   });
+
+  it("exits 2 for a folder without a root catalog.json (empty, or holding only entities), with --json too", async () => {
+    const empty = mkdtempSync(join(tmpdir(), "eocube-empty-"));
+    temps.push(empty);
+    const nested = join(empty, "sub");
+    cpSync(join(SAMPLE, "products", "polaris"), join(nested, "polaris"), { recursive: true });
+    for (const dir of [empty, nested]) {
+      const r = await run(dir);
+      expect(r.code).toBe(2);
+      expect(r.out).toBe("");
+      expect(r.err).toMatch(/^error: .* is not an Open Science Catalog: it has no root catalog\.json/);
+      expect(r.err).toMatch(/^ {2}hint: give the catalog root .*eocube catalog init/m);
+    }
+    const j = await run(empty, "--json");
+    expect(j.code).toBe(2);
+    expect(j.out).toBe("");
+    expect(JSON.parse(j.err).error).toMatchObject({ code: "NOT_FOUND", path: empty, message: expect.stringMatching(/no root catalog\.json/) });
+  });
 });

@@ -32,7 +32,7 @@ const SCHEMA_HINT = "fix the field named at the start of the message (see the sc
  * Dot-folders (`.git`, `.github`, …), `node_modules` and the root's package.json / package-lock.json /
  * tsconfig.json are not catalog content and are skipped.
  * @param rootDir the catalog root (the folder holding the root catalog.json).
- * @throws EocubeError NOT_FOUND when `rootDir` is not a folder; CANCELLED when `signal` aborts.
+ * @throws EocubeError NOT_FOUND when `rootDir` is not a folder or has no root catalog.json; CANCELLED when `signal` aborts.
  */
 export async function validateCatalog(rootDir: string, options: ValidateCatalogOptions = {}): Promise<ValidationReport> {
   const index = openIndex(rootDir);
@@ -43,7 +43,7 @@ export async function validateCatalog(rootDir: string, options: ValidateCatalogO
  * Validates only some files of a catalog (e.g. the ones a publication writes), in the context of the whole
  * catalog (titles, existence and child listings come from the folder).
  * @param changedFiles paths relative to `rootDir` ('/'-separated) or absolute; files that do not exist are reported as errors.
- * @throws EocubeError NOT_FOUND when `rootDir` is not a folder.
+ * @throws EocubeError NOT_FOUND when `rootDir` is not a folder or has no root catalog.json.
  */
 export async function validateCatalogFiles(
   rootDir: string,
@@ -61,6 +61,13 @@ function openIndex(rootDir: string): CatalogIndex {
     throw new EocubeError("NOT_FOUND", `Catalog folder not found: ${rootDir}`, {
       path: rootDir,
       hint: "give the folder that holds the root catalog.json of the OSC metadata repository",
+    });
+  }
+  const rootCatalog = resolve(root, "catalog.json");
+  if (!existsSync(rootCatalog) || !statSync(rootCatalog).isFile()) {
+    throw new EocubeError("NOT_FOUND", `${rootDir} is not an Open Science Catalog: it has no root catalog.json`, {
+      path: rootDir,
+      hint: "give the catalog root (the folder holding the root catalog.json), or make a new catalog with `eocube catalog init <dir>`",
     });
   }
   return new CatalogIndex(root);
