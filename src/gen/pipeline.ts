@@ -40,9 +40,10 @@ export function targetGridOf(req: GenRequest): GridMapping | undefined {
     return regularGrid({ crs: c.crs ?? "EPSG:4326", bbox: c.bbox, spatial_res: c.spatial_res, size: c.size });
   } catch (err) {
     if (isEocubeError(err)) {
-      throw new EocubeError("INVALID_CONFIG", `${req.source}: cube_config/${err.field ?? "crs"}: ${err.message}`, {
+      const field = requestField(req, err.field ?? "crs");
+      throw new EocubeError("INVALID_CONFIG", `${req.source}: ${field}: ${err.message}`, {
         path: req.source,
-        field: `cube_config/${err.field ?? "crs"}`,
+        field,
         hint: err.hint,
         cause: err,
       });
@@ -51,12 +52,32 @@ export function targetGridOf(req: GenRequest): GridMapping | undefined {
   }
 }
 
+const LEGACY_FIELDS: Record<string, string> = {
+  bbox: "output_region", size: "output_size", spatial_res: "output_spatial_res", crs: "output_crs",
+  variable_names: "output_variables", spatial_method: "output_resampling",
+};
+
+/**
+ * The name of a cube_config field as the request wrote it: `cube_config/<name>` for gen2
+ * requests, xcube's legacy key (`output_region`, `output_size`, …) for legacy configs.
+ */
+export function requestField(req: GenRequest, name: string): string {
+  return req.format === "legacy" ? LEGACY_FIELDS[name] ?? name : `cube_config/${name}`;
+}
+
+/** Re-raises an error of a cube_config step (time_range, time_period) naming the request file and field. */
+function stepError(req: GenRequest, name: string, err: unknown): unknown {
+  if (!isEocubeError(err)) return err;
+  const field = requestField(req, name);
+  return new EocubeError(err.code, `${req.source}: ${field}: ${err.message}`, { path: req.source, field, hint: err.hint, cause: err, details: err.details });
+}
+
 /** Wraps an input's error with the request file and the input's field. */
 function inputError(req: GenRequest, i: number, err: unknown): unknown {
   if (!isEocubeError(err)) return err;
   const field = req.inputs.length > 1 || req.format === "gen2" ? `input_configs/${i}` : "input_paths";
   if (err.code === "OUT_OF_RANGE" && err.field === "bbox") {
-    return new EocubeError("OUT_OF_RANGE", `${req.source}: ${err.message} (${inputLabel(req.inputs[i]!)})`, { path: req.source, field: "cube_config/bbox", hint: err.hint, cause: err });
+    return new EocubeError("OUT_OF_RANGE", `${req.source}: ${err.message} (${inputLabel(req.inputs[i]!)})`, { path: req.source, field: requestField(req, "bbox"), hint: err.hint, cause: err });
   }
   return new EocubeError(err.code, `${inputLabel(req.inputs[i]!)}: ${err.message}`, {
     path: err.path ?? req.source,
@@ -120,10 +141,18 @@ export async function buildCube(req: GenRequest, options: { signal?: AbortSignal
     let cube = await merge(parts, { names: req.inputs.map(inputLabel), signal: options.signal });
     if (c.time_range) {
       if (!timeDim(cube)) throw new EocubeError("INVALID_CONFIG", `${req.source}: cube_config/time_range is given but the inputs have no time`, { path: req.source, field: "cube_config/time_range" });
-      cube = await subset(cube, { time_range: c.time_range, signal: options.signal });
+      try {
+        cube = await subset(cube, { time_range: c.time_range, signal: options.signal });
+      } catch (err) {
+        throw stepError(req, "time_range", err);
+      }
     }
     if (c.time_period) {
-      cube = await resampleInTime(cube, { period: c.time_period, method: c.time_method, signal: options.signal });
+      try {
+        cube = await resampleInTime(cube, { period: c.time_period, method: c.time_method, signal: options.signal });
+      } catch (err) {
+        throw stepError(req, isEocubeError(err) && err.field === "method" ? "time_method" : "time_period", err);
+      }
     }
     const g = grid!;
     const chunks: Record<string, number> = { [g.yDim]: c.tile_size[1], [g.xDim]: c.tile_size[0], time: 1, ...(c.chunks ?? {}) };

@@ -5,9 +5,10 @@ import { readFile } from "node:fs/promises";
 import { basename, dirname, isAbsolute, join, resolve } from "node:path";
 import { Ajv, type ErrorObject } from "ajv";
 import { parse as parseYaml } from "yaml";
-import { EocubeError } from "../core/errors.js";
+import { EocubeError, isEocubeError } from "../core/errors.js";
 import { formatFromPath } from "../formats/registry.js";
 import type { BBox } from "../core/gridmapping.js";
+import { parsePeriod, parseTime } from "../ops/time.js";
 import { GEN_REQUEST_SCHEMA, type CubeConfig, type GenRequestDoc, type InputConfig } from "./schema.js";
 
 /** One input after normalisation: store id and params explicit, file roots absolute. */
@@ -71,10 +72,12 @@ export async function loadGenRequest(path: string, options: LoadGenRequestOption
   try {
     text = await readFile(file, "utf8");
   } catch (err) {
-    throw new EocubeError("NOT_FOUND", `cannot read the request ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, {
+    const code = (err as NodeJS.ErrnoException).code;
+    const why = code === "ENOENT" ? "does not exist" : code === "EISDIR" ? "is a folder, not a file" : code === "EACCES" ? "cannot be read (permission denied)" : `cannot be read (${code ?? (err as Error).message})`;
+    throw new EocubeError("NOT_FOUND", `the request file ${path} ${why}`, {
       path,
       cause: err,
-      hint: "give the path of a gen request (YAML or JSON)",
+      hint: "give the path of a gen request (YAML or JSON) or of an xcube gen config",
     });
   }
   let doc: unknown;
@@ -158,6 +161,40 @@ function fromGen2(doc: unknown, source: string, base: string, cwd: string, optio
 }
 
 function checkCube(cube: GenRequest["cube"], source: string): void {
+  if (cube.time_period !== undefined) {
+    try {
+      parsePeriod(cube.time_period);
+    } catch (err) {
+      throw new EocubeError("INVALID_CONFIG", `${source}: cube_config/time_period ${JSON.stringify(cube.time_period)} is not a period`, {
+        path: source,
+        field: "cube_config/time_period",
+        hint: isEocubeError(err) && err.hint ? err.hint : 'use e.g. "1D", "8D", "1W", "1M", "1Y"',
+        cause: err,
+      });
+    }
+  }
+  if (cube.time_range) {
+    const ms = cube.time_range.map((t, i) => {
+      if (t === null) return undefined;
+      try {
+        return parseTime(t, "time_range", i === 1).ms;
+      } catch (err) {
+        throw new EocubeError("INVALID_CONFIG", `${source}: cube_config/time_range/${i} ${JSON.stringify(t)} is not a date`, {
+          path: source,
+          field: "cube_config/time_range",
+          hint: 'write ISO 8601 dates, e.g. ["2017-06-05", "2017-06-07"] (null for an open end)',
+          cause: err,
+        });
+      }
+    });
+    if (ms[0] !== undefined && ms[1] !== undefined && ms[0] > ms[1]) {
+      throw new EocubeError("INVALID_CONFIG", `${source}: cube_config/time_range ${JSON.stringify(cube.time_range)} is reversed: the start is after the end`, {
+        path: source,
+        field: "cube_config/time_range",
+        hint: `write [start, end], e.g. ${JSON.stringify([cube.time_range[1], cube.time_range[0]])}`,
+      });
+    }
+  }
   const res = cube.spatial_res;
   if (res && !(res[0] > 0 && res[1] > 0)) {
     throw new EocubeError("INVALID_CONFIG", `${source}: cube_config/spatial_res must be positive, got ${JSON.stringify(res)}`, {
@@ -318,6 +355,10 @@ function fromLegacy(doc: Record<string, unknown>, source: string, base: string, 
   const region = doc.output_region as number[] | undefined;
   if (!Array.isArray(region) || region.length !== 4 || region.some((v) => typeof v !== "number")) {
     throw bad("output_region", "must be [lon_min, lat_min, lon_max, lat_max]", "e.g. output_region: [-16.0, 48.0, 10.67, 62.67]");
+  }
+  if (!(region[2]! > region[0]! && region[3]! > region[1]!)) {
+    throw bad("output_region", `${JSON.stringify(region)} is empty: lon_max must exceed lon_min and lat_max must exceed lat_min`,
+      `write output_region as [lon_min, lat_min, lon_max, lat_max], e.g. ${JSON.stringify([Math.min(region[0]!, region[2]!), Math.min(region[1]!, region[3]!), Math.max(region[0]!, region[2]!), Math.max(region[1]!, region[3]!)])}`);
   }
   const size = doc.output_size as number[] | undefined;
   const res = doc.output_spatial_res as number | undefined;

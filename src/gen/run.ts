@@ -107,11 +107,10 @@ export async function runGen(req: GenRequest, options: RunGenOptions = {}): Prom
   } catch (err) {
     await Promise.all(built.inputs.map((d) => d.close().catch(() => undefined)));
     if (isEocubeError(err, "ALREADY_EXISTS")) {
-      throw new EocubeError("ALREADY_EXISTS", `the output ${outputLabel(req)} exists`, {
-        path: outputLabel(req),
-        field: "output_config/replace",
-        hint: "set output_config.replace: true (or pass --replace) to overwrite it, or choose another data_id",
-      });
+      // in the words of the request's format: xcube's legacy config has output_path and no replace key
+      throw new EocubeError("ALREADY_EXISTS", `the output ${outputLabel(req)} exists`, req.format === "legacy"
+        ? { path: outputLabel(req), field: "output_path", hint: "pass --replace to overwrite it, or choose another output_path (or -o)" }
+        : { path: outputLabel(req), field: "output_config/replace", hint: "set output_config.replace: true (or pass --replace) to overwrite it, or choose another data_id" });
     }
     throw err;
   }

@@ -26,6 +26,8 @@ async function request(name: string, doc: object): Promise<string> {
   return path;
 }
 
+const OSTIA0 = `${DATA}netcdf3/20170605120000-UKMO-L4_GHRSST-SSTfnd-OSTIAanom-GLOB-v02.0-fv02.0.nc`;
+
 const ostiaInputs = ["05", "06", "07"].map((d) => ({
   store_id: "file",
   store_params: { root: `${DATA}netcdf3` },
@@ -278,6 +280,50 @@ describe("eocube gen: bad input → exit 2, clear message, nothing written", () 
       expect(existsSync(join(tmp.dir, "bad.zarr"))).toBe(false);
     });
   }
+
+  it("errors name the request file and the field in the request's own words", async () => {
+    const run = async (args: string[]) => {
+      const r = await cli(["gen", ...args, "--workers", "0", "--json"]);
+      expect(r.code, r.stderr).toBe(2);
+      return JSON.parse(r.stderr.trim().split("\n").at(-1)!).error as { code: string; message: string; path?: string; field?: string; hint?: string };
+    };
+    // legacy config: an inverted output_region is output_region of that file, not cube_config/bbox
+    const legacy = parse(await readFile(`${DATA}gen/xcube_sst_demo_config.yml`, "utf8"));
+    legacy.output_size = [64, 32];
+    const inverted = await request("inverted.yml", { ...legacy, output_region: [10, 48, -16, 62] });
+    const e1 = await run([inverted, OSTIA0, "-o", join(tmp.dir, "bad.zarr")]);
+    expect(e1).toMatchObject({ code: "INVALID_CONFIG", path: inverted, field: "output_region" });
+    expect(e1.message).toContain(inverted);
+    // legacy config, existing output: output_path and --replace, not output_config.replace/data_id
+    const cfg = await request("small.yml", legacy);
+    const out = join(tmp.dir, "legacy-exists.zarr");
+    expect((await cli(["gen", cfg, OSTIA0, "-o", out, "--workers", "0"])).code).toBe(0);
+    const e2 = await run([cfg, OSTIA0, "-o", out]);
+    expect(e2).toMatchObject({ code: "ALREADY_EXISTS", field: "output_path" });
+    expect(e2.hint).toMatch(/--replace/);
+    expect(e2.hint).not.toMatch(/output_config|data_id/);
+    // a missing request file
+    const e3 = await run([join(tmp.dir, "no-such-request.yaml")]);
+    expect(e3).toMatchObject({ code: "NOT_FOUND", path: join(tmp.dir, "no-such-request.yaml") });
+    expect(e3.message).toMatch(/no-such-request\.yaml does not exist/);
+    // time_period and time_range problems carry the file and the cube_config field
+    const cubeReq = (cube: object) => ({
+      input_config: { store_id: "file", store_params: { root: `${DATA}zarr` }, data_id: "cube-1-250-250.zarr" },
+      cube_config: { variable_names: ["conc_chl"], ...cube },
+      output_config: { store_id: "file", store_params: { root: tmp.dir }, data_id: "bad.zarr" },
+    });
+    const per = await request("per.yaml", cubeReq({ time_period: "8Q" }));
+    expect(await run([per])).toMatchObject({ code: "INVALID_CONFIG", path: per, field: "cube_config/time_period" });
+    const none = await request("tr.yaml", cubeReq({ time_range: ["2018-01-01", "2018-02-01"] }));
+    const e5 = await run([none]);
+    expect(e5).toMatchObject({ code: "OUT_OF_RANGE", path: none, field: "cube_config/time_range" });
+    expect(e5.message).toMatch(/holds no time step/);
+    const reversed = await request("tr2.yaml", cubeReq({ time_range: ["2017-02-01", "2017-01-01"] }));
+    const e6 = await run([reversed]);
+    expect(e6).toMatchObject({ code: "INVALID_CONFIG", path: reversed, field: "cube_config/time_range" });
+    expect(e6.message).toMatch(/reversed/);
+    expect(existsSync(join(tmp.dir, "bad.zarr"))).toBe(false);
+  });
 
   it("incompatible inputs (a variable with different units)", async () => {
     const cube = await openDataset(CUBE);
