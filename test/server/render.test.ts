@@ -48,7 +48,7 @@ describe("colour maps", () => {
   });
 
   it("rejects unknown names and malformed JSON maps with INVALID_PARAMS", () => {
-    for (const bad of ["nosuchmap", "viridis_x", "{not json", '{"type":"continuous","colors":[[1,"#fff"],[0,"#000"]]}', '{"type":"wavy","colors":[[0,"#000"]]}', '{"colors":[[0,"red"],[1,"#000"]]}', '{"colors":"x"}']) {
+    for (const bad of ["nosuchmap", "viridis_x", "{not json", '{"type":"continuous","colors":[[1,"#fff"],[0,"#000"]]}', '{"type":"wavy","colors":[[0,"#000"]]}', '{"colors":[[0,"reddish"],[1,"#000"]]}', '{"colors":"x"}']) {
       let err: unknown;
       try {
         resolveColorMap(bad);
