@@ -6,7 +6,7 @@ import type { ReadOptions } from "../core/variable.js";
 import type { DatasetsContext, ServedDataset } from "./datasets.js";
 import { pointPixel, polygonMasks, type Geometry } from "./geojson.js";
 import { readWindow, toFloatValues, type SliceRef } from "./levels.js";
-import { timeRangeIndices } from "./slices.js";
+import { parseTimeLabel, timeRangeIndices } from "./slices.js";
 
 /** Spatial aggregation methods (xcube's names). */
 export const AGG_METHODS = ["mean", "median", "std", "min", "max", "count"] as const;
@@ -85,7 +85,7 @@ export function aggregate(vals: Float64Array, mask: Uint8Array | undefined, meth
  * most recent valid ones, still oldest first). Points take the pixel containing them; polygons
  * aggregate the pixels whose centres lie inside. A geometry outside the grid yields nothing.
  * `slice.fixed` gives the indices of non-time, non-spatial dims; its entry for time is replaced.
- * @throws EocubeError INVALID_PARAMS/OUT_OF_RANGE for bad dates or maxValids; INVALID_PARAMS (field `varName`)
+ * @throws EocubeError INVALID_PARAMS/OUT_OF_RANGE for bad dates (startDate after endDate: INVALID_PARAMS) or maxValids; INVALID_PARAMS (field `varName`)
  *   when the variable has no time dimension.
  */
 export async function* timeSeries(ctx: DatasetsContext, sd: ServedDataset, slice: SliceRef, geometry: Geometry, opts: TimeSeriesOptions): AsyncGenerator<TimeSeriesValue> {
@@ -98,6 +98,13 @@ export async function* timeSeries(ctx: DatasetsContext, sd: ServedDataset, slice
   const mv = opts.maxValids;
   if (mv !== undefined && !(mv === -1 || (Number.isInteger(mv) && mv > 0))) {
     throw new EocubeError("INVALID_PARAMS", `maxValids must be -1 or a positive integer, was ${mv}`, { field: "maxValids" });
+  }
+  if (opts.startDate && opts.endDate) {
+    const a = parseTimeLabel(opts.startDate, "startDate");
+    const b = parseTimeLabel(opts.endDate, "endDate");
+    if (a.ms > b.ms) {
+      throw new EocubeError("INVALID_PARAMS", `startDate ${opts.startDate.slice(0, 40)} is after endDate ${opts.endDate.slice(0, 40)}`, { field: "startDate", hint: "give startDate ≤ endDate (both inclusive)" });
+    }
   }
   const [t0, t1] = timeRangeIndices(sd.times, opts.startDate, opts.endDate);
   const v = slice.variable;

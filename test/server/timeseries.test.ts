@@ -31,3 +31,16 @@ describe("POST /timeseries errors", () => {
     expect(r.body.hint).toContain("/statistics/world/band_data");
   });
 });
+
+describe("POST /timeseries dates", () => {
+  it("startDate after endDate is a 400 naming startDate", async () => {
+    const r = await post("/timeseries/olci/conc_chl?startDate=2017-01-30&endDate=2017-01-16", { type: "Point", coordinates: [2.5, 51.5] });
+    expect(r.status).toBe(400);
+    expect(r.body).toMatchObject({ code: "INVALID_PARAMS", field: "startDate" });
+    expect(r.body.message).toContain("after endDate");
+    // the same day on both ends is a valid one-day range
+    const ok = await post("/timeseries/olci/conc_chl?startDate=2017-01-16&endDate=2017-01-16", { type: "Point", coordinates: [2.5, 51.5] });
+    expect(ok.status).toBe(200);
+    expect((ok.body as unknown as { result: unknown[] }).result).toHaveLength(1);
+  });
+});
