@@ -11,6 +11,9 @@ import { TILE_QUERY, sendTile } from "./tiles.js";
 
 const xml = (s: string) => s.replace(/[<>&"']/g, (c) => ({ "<": "&lt;", ">": "&gt;", "&": "&amp;", '"': "&quot;", "'": "&apos;" })[c]!);
 
+/** The deepest TileMatrix the capabilities list (0…WMTS_MAX_ZOOM); GetTile refuses deeper ones. */
+export const WMTS_MAX_ZOOM = 20;
+
 /** Standardized rendering pixel size (OGC: 0.28 mm). */
 const PIXEL = 0.00028;
 
@@ -18,7 +21,7 @@ function matrixSet(grid: TileGrid): string {
   const metersPerUnit = grid.crs === "EPSG:3857" ? 1 : (2 * Math.PI * 6378137) / 360;
   const crs = grid.crs === "EPSG:3857" ? "urn:ogc:def:crs:EPSG::3857" : "urn:ogc:def:crs:OGC:1.3:CRS84";
   const levels: string[] = [];
-  for (let z = 0; z <= 20; z++) {
+  for (let z = 0; z <= WMTS_MAX_ZOOM; z++) {
     const scale = (tileResolution(grid, z) * metersPerUnit) / PIXEL;
     levels.push(`<TileMatrix><ows:Identifier>${z}</ows:Identifier><ScaleDenominator>${scale}</ScaleDenominator><TopLeftCorner>${grid.extent[0]} ${grid.extent[3]}</TopLeftCorner><TileWidth>256</TileWidth><TileHeight>256</TileHeight><MatrixWidth>${grid.cols0 * 2 ** z}</MatrixWidth><MatrixHeight>${grid.rows0 * 2 ** z}</MatrixHeight></TileMatrix>`);
   }
@@ -80,7 +83,7 @@ ${matrixSet(CRS84_QUAD)}</Contents>
         type: "object",
         properties: {
           datasetId: { type: "string" }, varName: { type: "string" }, tmsId: { type: "string" },
-          z: { type: "integer", minimum: 0, maximum: 24 }, y: { type: "integer", minimum: 0 }, x: { type: "string", pattern: "^[0-9]+(\\.png)?$" },
+          z: { type: "integer", minimum: 0 }, y: { type: "integer", minimum: 0 }, x: { type: "string", pattern: "^[0-9]+(\\.png)?$" },
         },
       },
       querystring: TILE_QUERY,
@@ -89,6 +92,10 @@ ${matrixSet(CRS84_QUAD)}</Contents>
     const p = request.params as { datasetId: string; varName: string; tmsId: string; z: number; y: number; x: string };
     if (p.tmsId !== "WorldWebMercatorQuad" && p.tmsId !== "WorldCRS84Quad") {
       throw new EocubeError("INVALID_PARAMS", `unknown tile matrix set ${JSON.stringify(p.tmsId.slice(0, 60))}`, { field: "tmsId", hint: "use WorldWebMercatorQuad or WorldCRS84Quad" });
+    }
+    if (p.z > WMTS_MAX_ZOOM) {
+      // OGC 07-057r7 §8.2.4: a TileMatrix the capabilities do not list is out of range (400)
+      throw new EocubeError("OUT_OF_RANGE", `TileMatrix ${p.z} is beyond the deepest of ${p.tmsId} in WMTSCapabilities.xml (${WMTS_MAX_ZOOM})`, { field: "z", hint: `use a TileMatrix 0…${WMTS_MAX_ZOOM}` });
     }
     const q = request.query as Record<string, unknown>;
     if (q.time === "current") delete q.time;
