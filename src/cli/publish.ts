@@ -5,7 +5,7 @@ import { EocubeError } from "../core/errors.js";
 import { configPlanBuilder, type PublishMode } from "../catalog/publish/builder.js";
 import { UPSTREAMS, type PublishEnvironment } from "../catalog/publish/github.js";
 import { publish, type PublishResult } from "../catalog/publish/publish.js";
-import { validationError } from "../catalog/publish/validation.js";
+import { formatProblem, validationError } from "../catalog/publish/validation.js";
 import { printJson, runAction } from "./run.js";
 
 /** The local catalog used without `-e` when `--catalog` is not given. */
@@ -38,6 +38,7 @@ function textReport(r: PublishResult): string {
     if (r.pullRequest) lines.push(`pull request #${r.pullRequest.number} (${r.pullRequest.action}): ${r.pullRequest.url}`);
   }
   for (const w of r.warnings) lines.push(`warning: ${w}`);
+  for (const w of r.validationWarnings ?? []) lines.push(`warning: ${formatProblem(w)}`);
   return lines.join("\n") + "\n";
 }
 

@@ -6,7 +6,7 @@ import { EocubeError } from "../../core/errors.js";
 import type { PlannedFile, PublicationPlan } from "../osc/plan.js";
 import { identityArgs, runGit } from "./git.js";
 import { branchExists, ensureClean, ensureRepository, headState, type HeadState } from "./repo.js";
-import { loadDefaultValidator, reportErrors, validationError, type CatalogProblem, type CatalogValidator } from "./validation.js";
+import { loadDefaultValidator, reportErrors, reportWarnings, validationError, type CatalogProblem, type CatalogValidator } from "./validation.js";
 
 /** The message printed when a plan has nothing to write. */
 export const NOTHING_TO_PUBLISH = "nothing to publish: the catalog already contains this publication";
@@ -41,6 +41,11 @@ export interface ApplyResult {
   files: Array<{ path: string; action: PlannedFile["action"] }>;
   /** The plan's warnings. */
   warnings: string[];
+  /**
+   * The validator's warnings (eocube's extra checks, which the OSC CI does not enforce) about the files written
+   * (empty for a no-op).
+   */
+  validationWarnings: CatalogProblem[];
 }
 
 /**
@@ -122,9 +127,10 @@ export async function changedFiles(repo: string, files: PlannedFile[]): Promise<
  * Copies the catalog in `repo` (without .git) to a temp folder, writes the planned files there and validates
  * the WHOLE resulting catalog; the repository itself is not touched.
  * @throws EocubeError UNSAFE_ID when a planned path goes through a symbolic link.
- * @returns the validator's errors (empty when the result is valid).
+ * @returns the validator's errors anywhere in the catalog (empty when the result is valid), and its warnings
+ *   about the planned files.
  */
-export async function validatePlanInCopy(repo: string, files: PlannedFile[], validate: CatalogValidator): Promise<CatalogProblem[]> {
+export async function validatePlanInCopy(repo: string, files: PlannedFile[], validate: CatalogValidator): Promise<PlanValidation> {
   await checkNoSymlinks(repo, files);
   const tmp = await mkdtemp(join(tmpdir(), "eocube-publish-"));
   try {
@@ -135,10 +141,19 @@ export async function validatePlanInCopy(repo: string, files: PlannedFile[], val
       await mkdir(dirname(join(copy, f.path)), { recursive: true });
       await writeFile(join(copy, f.path), f.content);
     }
-    return reportErrors(await validate(copy));
+    const report = await validate(copy);
+    return { errors: reportErrors(report), warnings: reportWarnings(report, files.map((f) => f.path)) };
   } finally {
     await rm(tmp, { recursive: true, force: true });
   }
+}
+
+/** What {@link validatePlanInCopy} found. */
+export interface PlanValidation {
+  /** Errors of the whole resulting catalog (the OSC CI would reject it). */
+  errors: CatalogProblem[];
+  /** Warnings (eocube's extra checks) about the planned files only. */
+  warnings: CatalogProblem[];
 }
 
 /** A free branch name `publish/<id>-<timestamp>` (with `-2`, `-3`, … when taken). */
@@ -176,10 +191,10 @@ export async function applyPlan(plan: PublicationPlan, catalogDir: string, optio
   }
   await checkNoSymlinks(repo, plan.files);
   const files = await changedFiles(repo, plan.files);
-  if (files.length === 0) return { noop: true, message: NOTHING_TO_PUBLISH, files: [], warnings: plan.warnings, previous };
+  if (files.length === 0) return { noop: true, message: NOTHING_TO_PUBLISH, files: [], warnings: plan.warnings, validationWarnings: [], previous };
 
-  const problems = await validatePlanInCopy(repo, files, options.validate ?? (await loadDefaultValidator()));
-  if (problems.length > 0) throw validationError(problems);
+  const checked = await validatePlanInCopy(repo, files, options.validate ?? (await loadDefaultValidator()));
+  if (checked.errors.length > 0) throw validationError(checked.errors);
 
   const branch = await freeBranchName(repo, publicationId(plan), options.now ?? new Date());
   const created: string[] = [];
@@ -214,6 +229,7 @@ export async function applyPlan(plan: PublicationPlan, catalogDir: string, optio
       previous,
       files: files.map((f) => ({ path: f.path, action: f.action })),
       warnings: plan.warnings,
+      validationWarnings: checked.warnings,
     };
   } catch (err) {
     await rollback(repo, previous, branchMade ? branch : undefined, created).catch(() => undefined);

@@ -1,6 +1,6 @@
 // catalog/publish: apply a publication plan to a catalog git repository, and publish it on GitHub.
 export { applyPlan, branchTimestamp, changedFiles, checkPlannedPaths, commitSubject, NOTHING_TO_PUBLISH, publicationId, rollback, validatePlanInCopy } from "./apply.js";
-export type { ApplyOptions, ApplyResult } from "./apply.js";
+export type { ApplyOptions, ApplyResult, PlanValidation } from "./apply.js";
 export { configPlanBuilder } from "./builder.js";
 export type { ConfigBuilderOptions, PublishMode } from "./builder.js";
 export { planDiffs } from "./diff.js";
@@ -24,5 +24,5 @@ export { branchExists, dirtyFiles, ensureClean, ensureRepository, headState, res
 export type { HeadState } from "./repo.js";
 export { resolveGitHubToken } from "./token.js";
 export type { GitHubCredentials, TokenOptions } from "./token.js";
-export { loadDefaultValidator, reportErrors, validationError } from "./validation.js";
+export { formatProblem, loadDefaultValidator, reportErrors, reportWarnings, validationError } from "./validation.js";
 export type { CatalogProblem, CatalogValidator } from "./validation.js";

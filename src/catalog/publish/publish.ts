@@ -21,7 +21,7 @@ import {
 import { redactSecrets } from "./redact.js";
 import { ensureClean, ensureRepository, headState, restoreHead, type HeadState } from "./repo.js";
 import { resolveGitHubToken, type TokenOptions } from "./token.js";
-import { loadDefaultValidator, type CatalogProblem, type CatalogValidator } from "./validation.js";
+import { formatProblem, loadDefaultValidator, type CatalogProblem, type CatalogValidator } from "./validation.js";
 
 /**
  * Builds the publication plan against the catalog checked out in `catalogDir` (e.g. buildPublication of catalog/osc).
@@ -80,7 +80,7 @@ export interface PublishResult extends ApplyResult {
   pullRequest?: PublishedPullRequest;
 }
 
-function prBody(plan: PublicationPlan, files: ApplyResult["files"]): string {
+function prBody(plan: PublicationPlan, files: ApplyResult["files"], validationWarnings: CatalogProblem[] = []): string {
   const lines = [
     "This pull request was opened by `eocube publish`.",
     "",
@@ -92,6 +92,9 @@ function prBody(plan: PublicationPlan, files: ApplyResult["files"]): string {
     ...files.map((f) => `- ${f.action === "create" ? "new" : "updated"}: \`${f.path}\``),
   ];
   if (plan.warnings.length) lines.push("", "Warnings:", "", ...plan.warnings.map((w) => `- ${w}`));
+  if (validationWarnings.length) {
+    lines.push("", "Validation warnings (eocube's extra checks; the OSC CI does not enforce them):", "", ...validationWarnings.map((w) => `- ${formatProblem(w)}`));
+  }
   lines.push("", "The whole resulting catalog passed eocube's OSC validation before this commit.");
   return lines.join("\n") + "\n";
 }
@@ -99,8 +102,8 @@ function prBody(plan: PublicationPlan, files: ApplyResult["files"]): string {
 async function dryRunResult(repo: string, plan: PublicationPlan, validate: CatalogValidator | undefined, extra: Partial<PublishResult>): Promise<PublishResult> {
   checkPlannedPaths(plan.files);
   const files = await changedFiles(repo, plan.files);
-  if (files.length === 0) return { noop: true, dryRun: true, message: NOTHING_TO_PUBLISH, files: [], warnings: plan.warnings, diffs: [], problems: [], ...extra };
-  const problems = await validatePlanInCopy(repo, files, validate ?? (await loadDefaultValidator()));
+  if (files.length === 0) return { noop: true, dryRun: true, message: NOTHING_TO_PUBLISH, files: [], warnings: plan.warnings, validationWarnings: [], diffs: [], problems: [], ...extra };
+  const { errors: problems, warnings: validationWarnings } = await validatePlanInCopy(repo, files, validate ?? (await loadDefaultValidator()));
   const diffs = await planDiffs(files);
   return {
     noop: false,
@@ -108,6 +111,7 @@ async function dryRunResult(repo: string, plan: PublicationPlan, validate: Catal
     message: `dry run: ${files.length} file${files.length === 1 ? "" : "s"} would be committed${problems.length ? `, but the resulting catalog has ${problems.length} validation error${problems.length === 1 ? "" : "s"}` : ""}; nothing was changed`,
     files: files.map((f) => ({ path: f.path, action: f.action })),
     warnings: plan.warnings,
+    validationWarnings,
     diffs,
     problems,
     ...extra,
@@ -237,7 +241,7 @@ async function pushAndOpenPullRequest(
 ): Promise<PublishResult> {
   const branch = applied.branch!;
   const title = commitSubject(plan);
-  const body = prBody(plan, applied.files);
+  const body = prBody(plan, applied.files, applied.validationWarnings);
   const result = (pullRequest: PublishedPullRequest, message: string): PublishResult => ({
     ...applied,
     message,

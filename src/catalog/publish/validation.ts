@@ -71,10 +71,42 @@ export function reportErrors(report: unknown): CatalogProblem[] {
 }
 
 /**
+ * The warnings of a validation report (eocube's extra checks, which never make a file invalid): the
+ * `warnings` of each file report (`files: [{file, warnings}]`), a top-level `warnings` array, and items of
+ * `problems`/`issues` whose severity is "warning".
+ * @param onlyFiles keep only the warnings about these catalog-relative files (e.g. the ones a publication wrote).
+ */
+export function reportWarnings(report: unknown, onlyFiles?: Iterable<string>): CatalogProblem[] {
+  if (report === null || typeof report !== "object") return [];
+  const r = report as Record<string, unknown>;
+  const out: CatalogProblem[] = [];
+  const objects = (v: unknown) => (Array.isArray(v) ? v.filter((p): p is Record<string, unknown> => !!p && typeof p === "object") : []);
+  for (const p of objects(r.warnings)) out.push(toProblem(p));
+  for (const key of ["problems", "issues", "results"]) {
+    for (const p of objects(r[key])) if (!isError(p)) out.push(toProblem(p));
+  }
+  for (const fr of objects(r.files)) {
+    const file = str(fr.file) ?? str(fr.path);
+    for (const p of objects(fr.warnings)) {
+      const w = toProblem(p);
+      out.push({ ...w, file: w.file === "(catalog)" ? (file ?? w.file) : w.file });
+    }
+  }
+  if (onlyFiles === undefined) return out;
+  const keep = new Set(onlyFiles);
+  return out.filter((w) => keep.has(w.file));
+}
+
+/** One line per problem: `file: [rule] message (hint: …)`. */
+export function formatProblem(p: CatalogProblem): string {
+  return `${p.file}: [${p.rule}] ${p.message}${p.hint ? ` (hint: ${p.hint})` : ""}`;
+}
+
+/**
  * The VALIDATION_FAILED error for a list of problems, listing each file, rule and hint (all in `details.problems`).
  */
 export function validationError(problems: CatalogProblem[], label = "the resulting catalog"): EocubeError {
-  const lines = problems.slice(0, 20).map((p) => `  ${p.file}: [${p.rule}] ${p.message}${p.hint ? ` (hint: ${p.hint})` : ""}`);
+  const lines = problems.slice(0, 20).map((p) => `  ${formatProblem(p)}`);
   if (problems.length > 20) lines.push(`  … ${problems.length - 20} more`);
   return new EocubeError("VALIDATION_FAILED", `${label} does not pass OSC validation (${problems.length} error${problems.length === 1 ? "" : "s"}); nothing was written:\n${lines.join("\n")}`, {
     details: { problems },

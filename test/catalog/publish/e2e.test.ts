@@ -127,6 +127,30 @@ describe("eocube publish (local catalog)", () => {
     expect(git(dir, "log", "-1", "--format=%s").trim()).toBe(`Publish dataset: ${COLLECTION}`);
   });
 
+  it("reports the validator's warnings about the files it wrote (text and --json), with an id suggestion made from the id", async () => {
+    const cfg = join(await tempDir("eocube-e2e-cfg-"), "dataset-config.yaml");
+    await writeFile(cfg, (await readFile(join(REPO_ROOT, DS), "utf8")).replace(/^collection_id: .*$/m, "collection_id: Predicted-LST-Test"));
+    const dir = await newCatalog();
+    const res = await eocube(["publish", cfg, WF, "--catalog", dir, "--json"]);
+    expect(res.code, res.stderr).toBe(0);
+    const out = JSON.parse(res.stdout);
+    expect(out.validationWarnings).toContainEqual({
+      file: "products/Predicted-LST-Test/collection.json",
+      rule: "id-format / eocube",
+      message: "id 'Predicted-LST-Test' is not lower-case letters, digits and dashes",
+      hint: expect.stringContaining("e.g. 'predicted-lst-test'"),
+    });
+    // exactly what `eocube validate` warns about the files written
+    const written = new Set(out.files.map((f: { path: string }) => f.path));
+    const report = await validateCatalog(dir);
+    const expected = report.files.filter((f) => written.has(f.file)).flatMap((f) => f.warnings.map((w) => [f.file, w.message]));
+    expect(out.validationWarnings.map((w: { file: string; message: string }) => [w.file, w.message])).toEqual(expected);
+
+    const text = await eocube(["publish", cfg, WF, "--catalog", await newCatalog(), "--dry-run"]);
+    expect(text.code, text.stderr).toBe(0);
+    expect(text.stdout).toMatch(/^warning: products\/Predicted-LST-Test\/collection\.json: \[id-format \/ eocube\] id 'Predicted-LST-Test' is not lower-case .*e\.g\. 'predicted-lst-test'/m);
+  });
+
   it("unknown -e or -m values are usage errors (exit 2)", async () => {
     const a = await eocube(["publish", DS, WF, "-e", "prod"]);
     expect(a.code).toBe(2);

@@ -175,9 +175,31 @@ export function extraChecks(index: CatalogIndex, abs: string, data: any, kind: E
     }
   }
   if (typeof data.id === "string" && kind !== "product-content" && kind !== "root" && !/^[a-z0-9]+(?:[-_.][a-z0-9]+)*$/.test(data.id)) {
-    out.push(warn(`id '${data.id}' is not lower-case letters, digits and dashes`, "id-format", "use a lower-case id with dashes, e.g. predicted-land-surface-temperature"));
+    const suggestion = suggestId(data.id);
+    out.push(
+      warn(
+        `id '${data.id}' is not lower-case letters, digits and dashes`,
+        "id-format",
+        suggestion ? `use a lower-case id with dashes, e.g. '${suggestion}' (and rename its folder to match)` : "use a lower-case id with dashes (and rename its folder to match)",
+      ),
+    );
   }
   return out;
+}
+
+/**
+ * A lower-case, dash-separated id made from `id` ("Predicted-LST-Test" → "predicted-lst-test",
+ * "myCube v2" → "my-cube-v2"), or "" when nothing of it is usable.
+ */
+export function suggestId(id: string): string {
+  return id
+    .normalize("NFKD")
+    .replace(/[\u0300-\u036f]/g, "")
+    .replace(/([a-z0-9])([A-Z])/g, "$1-$2")
+    .toLowerCase()
+    .replace(/[^a-z0-9_.]+/g, "-")
+    .replace(/[-_.]{2,}/g, "-")
+    .replace(/^[-_.]+|[-_.]+$/g, "");
 }
 
 function applicationFields(obj: any, where: string): ValidationProblem[] {
