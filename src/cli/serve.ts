@@ -71,8 +71,10 @@ export function register(program: Command): void {
           if (!Number.isInteger(port) || port < 0 || port > 65535) throw new EocubeError("INVALID_ARGUMENT", `--port ${opts.port} is not a port number`, { field: "--port" });
         }
         const server = await startServer(config, { ...(port !== undefined ? { port } : {}), ...(opts.address ? { address: opts.address } : {}), handleSignals: false });
-        const ids = (config.Datasets ?? []).map((d) => d.Identifier);
-        process.stderr.write(`eocube serve: listening on ${server.url} — datasets: ${ids.join(", ") || "(from DataStores)"}\n  ${server.url}/datasets  ${server.url}/wmts/1.0.0/WMTSCapabilities.xml  ${server.url}/ogc  ${server.url}/viewer\n`);
+        // every served dataset, DataStores matches included, as the /datasets route lists them
+        const listed = await server.app.inject({ method: "GET", url: "/datasets" }).then((r) => r.json() as { datasets?: { id: string }[] }).catch(() => ({ datasets: undefined }));
+        const ids = listed.datasets?.map((d) => d.id) ?? (config.Datasets ?? []).map((d) => d.Identifier);
+        process.stderr.write(`eocube serve: listening on ${server.url} — datasets: ${ids.join(", ") || "(none)"}\n  ${server.url}/datasets  ${server.url}/wmts/1.0.0/WMTSCapabilities.xml  ${server.url}/ogc  ${server.url}/viewer\n`);
         await new Promise<void>((done) => {
           const stop = (sig: NodeJS.Signals) => {
             process.stderr.write(`eocube serve: ${sig}, shutting down\n`);
