@@ -15,6 +15,8 @@ import { formatJson } from "./json-text.js";
 import { childLink, entityPath, relatedLink, subCatalogEntryLink, viaLink, type Link } from "./links.js";
 import type { PublicationPlan } from "./plan.js";
 import { environmentYaml, experimentRecord, inputYaml, workflowRecord } from "./records.js";
+import { cfDescription } from "./texts.js";
+import { repeatsIdOrTitle } from "./validate/extra.js";
 import { CatalogWorkspace } from "./workspace.js";
 
 /** Default project of deep-code configs without `osc_project`. */
@@ -327,7 +329,7 @@ async function planVariables(ctx: Ctx, info: DatasetInfo, themeIds: string[], so
       const answer = await ask(ctx, `GCMD keyword URL for variable ${v.name} (https://gcmd.earthdata.nasa.gov/KeywordViewer/…): `);
       if (answer && /^https?:\/\/\S+$/.test(answer)) gcmd = answer;
     }
-    const description = vc.description ?? str(v.attrs.description) ?? str(v.attrs.long_name);
+    const description = vc.description ?? str(v.attrs.description) ?? cfDescription(v.attrs, vc.units);
     if (!gcmd) {
       missing.push({
         field: `variables.${v.name}.gcmd_keyword_url`,
@@ -339,6 +341,12 @@ async function planVariables(ctx: Ctx, info: DatasetInfo, themeIds: string[], so
     }
     if (!gcmd || !description) continue;
     const title = vc.title ?? str(v.attrs.long_name) ?? v.name;
+    if (repeatsIdOrTitle(description, id, title)) {
+      ctx.warnings.push(
+        `new variable ${id} (data variable ${v.name}) gets the description "${description}", which repeats its id or title; ` +
+          `set variables.${v.name}.description in the dataset config (what it measures, units, method)`,
+      );
+    }
     const doc = variableCatalog({ id, title, description, gcmdUrl: gcmd, themes: themeIds, themeLinks: tLinks, now: ctx.now });
     out.push({ name: v.name, id, title, isNew: true, doc });
   }
@@ -388,6 +396,9 @@ async function planProduct(ctx: Ctx, info: DatasetInfo, source: string, projectI
   const id = dc.collection_id;
   const themeIds = dc.osc_themes;
   const title = dc.title ?? str(info.attrs.title) ?? id;
+  if (dc.title === undefined && !str(info.attrs.title)) {
+    ctx.warnings.push(`the product has no title (none in the dataset config, no title attribute in ${source}), so its id ${id} is used; set title in the dataset config`);
+  }
   const description = dc.description ?? str(info.attrs.description) ?? str(info.attrs.summary) ?? str(info.attrs.title);
   if (!description) {
     throw new EocubeError("INVALID_CONFIG", `the product needs a description and ${source} has no description, summary or title attribute`, {
@@ -615,6 +626,9 @@ async function planProject(ctx: Ctx, projectId: string, product: ProductResult |
   }
   if (!dc.osc_project_url) throw field("osc_project_url", "a website (its via link)", "set osc_project_url: https://… in the dataset config");
   const title = dc.osc_project_title ?? titleCase(projectId);
+  if (!dc.osc_project_description) {
+    ctx.warnings.push(`the new project ${projectId} has no osc_project_description, so its title "${title}" is used as its description; set osc_project_description in the dataset config`);
+  }
   const themeIds = dc.osc_themes;
   const bbox = info?.bbox ?? [-180, -90, 180, 90];
   const doc = projectCollection({

@@ -18,7 +18,7 @@ export interface VariableConfig {
   id?: string;
   /** Title of a new variable catalog; default: the `long_name` attribute, else the variable name. */
   title?: string;
-  /** Description of a new variable catalog; default: the `description` or `long_name` attribute. */
+  /** Description of a new variable catalog; default: the `description` attribute, else "Long name (standard_name, units)" from the CF attributes. */
   description?: string;
   /** GCMD keyword viewer URL, the variable catalog's `via` "Description" link; default: the `gcmd_keyword_url` attribute. */
   gcmd_keyword_url?: string;

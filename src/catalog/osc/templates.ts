@@ -74,7 +74,7 @@ keywords: []
 #   my_var:
 #     id: my-var                      # default: the name, slugified
 #     title: My variable              # default: long_name attribute, else the name
-#     description: What it measures.  # default: description or long_name attribute
+#     description: What it measures.  # default: description attribute, else "Long name (standard_name, units)"
 #     gcmd_keyword_url: https://gcmd.earthdata.nasa.gov/KeywordViewer/scheme/Earth%20Science/<uuid>
 #     units: K                        # default: units attribute
 #     skip: false                     # true leaves the variable out

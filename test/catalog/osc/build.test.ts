@@ -403,6 +403,80 @@ describe("buildPublication: workflow-only mode after a dataset-only publication"
   });
 });
 
+describe("buildPublication: default texts of new entities", () => {
+  const ostia = `
+dataset_id: ${OSTIA}
+collection_id: ostia-sst-anom
+license_type: CC-BY-4.0
+osc_themes: [oceans]
+osc_project: eocube-demo
+osc_project_title: eocube demo
+osc_project_url: https://example.org
+osc_project_technical_officer: {name: Jane Doe, email: jane@esa.int}
+access_link: https://example.org/ostia
+variables:
+  analysed_sst:
+    id: sea-surface-temperature
+    gcmd_keyword_url: https://gcmd.earthdata.nasa.gov/KeywordViewer/scheme/Earth%20Science/a
+  sst_anomaly:
+    id: sst-anomaly
+    units: K
+    gcmd_keyword_url: https://gcmd.earthdata.nasa.gov/KeywordViewer/scheme/Earth%20Science/b
+`;
+
+  it("a new variable without a configured description gets one from its CF long_name, standard_name and units, not its title", async () => {
+    const dir = await freshCatalog();
+    const plan = await buildPublication(parseDatasetConfig(ostia, "ostia.yaml"), undefined, dir, { mode: "dataset", now: NOW });
+    await apply(dir, plan);
+    const sst = await json(dir, "variables/sea-surface-temperature/catalog.json");
+    expect(sst.title).toBe("analysed sea surface temperature");
+    expect(sst.description).toBe("Analysed sea surface temperature (sea_surface_foundation_temperature, kelvin)");
+    const anom = await json(dir, "variables/sst-anomaly/catalog.json");
+    expect(anom.description).toBe("Sea surface temperature anomaly from pathfinder climatology (K)");
+    const report = await validateCatalog(dir);
+    expect(report.files.flatMap((f) => f.warnings.filter((w) => w.rule === "description").map((w) => f.file))).toEqual([]);
+    expect(plan.warnings.filter((w) => /repeats its id or title/.test(w))).toEqual([]);
+    // the new project has no osc_project_description: its title stands in, and publish says so
+    expect((await json(dir, "projects/eocube-demo/collection.json")).description).toBe("eocube demo");
+    expect(plan.warnings).toContain(
+      'the new project eocube-demo has no osc_project_description, so its title "eocube demo" is used as its description; set osc_project_description in the dataset config',
+    );
+    expect(plan.warnings.some((w) => /the product has no title/.test(w))).toBe(false); // the file has a title attribute
+  });
+
+  it("warns when a new variable's description repeats its title, and when the product falls back to its id as title", async () => {
+    const dir = await freshCatalog();
+    const cfg = `
+dataset_id: ${UTM}
+collection_id: bahamas-landsat-rgb
+license_type: CC0-1.0
+osc_themes: [land]
+osc_project: eocube-demo
+osc_project_title: eocube demo
+osc_project_description: Demonstration project.
+osc_project_url: https://example.org/eocube
+osc_project_technical_officer: {name: Jane Doe, email: jane.doe@example.org}
+description: Landsat 7 ETM+ RGB scene over the Bahamas (rasterio test data).
+access_link: https://github.com/rasterio/rasterio/tree/main/tests/data
+time_range: ['1999-01-01', null]
+variables:
+  band_data:
+    id: rgb
+    title: RGB
+    description: RGB
+    gcmd_keyword_url: https://gcmd.earthdata.nasa.gov/KeywordViewer/scheme/all/x
+`;
+    const plan = await buildPublication(parseDatasetConfig(cfg, "utm.yaml"), undefined, dir, { mode: "dataset", now: NOW });
+    expect(plan.warnings).toContain(
+      'new variable rgb (data variable band_data) gets the description "RGB", which repeats its id or title; set variables.band_data.description in the dataset config (what it measures, units, method)',
+    );
+    expect(plan.warnings.filter((w) => /the product has no title .* its id bahamas-landsat-rgb is used; set title in the dataset config/.test(w))).toHaveLength(1);
+    expect(plan.warnings.some((w) => /osc_project_description/.test(w))).toBe(false);
+    await apply(dir, plan);
+    expect((await json(dir, "products/bahamas-landsat-rgb/collection.json")).title).toBe("bahamas-landsat-rgb");
+  });
+});
+
 describe("buildPublication: bad input gives one clear INVALID_CONFIG", () => {
   const ok = `
 dataset_id: ${ZARR}

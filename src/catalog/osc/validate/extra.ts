@@ -166,11 +166,7 @@ export function extraChecks(index: CatalogIndex, abs: string, data: any, kind: E
 
   // Texts and ids.
   if (kind === "variable" && typeof data.description === "string" && typeof data.id === "string") {
-    const placeholder = data.id
-      .split(/[-_\s]+/)
-      .map((p: string) => p.charAt(0).toUpperCase() + p.slice(1))
-      .join(" ");
-    if (data.description.trim() === placeholder || data.description.trim() === data.id || data.description.trim() === data.title) {
+    if (repeatsIdOrTitle(data.description, data.id, data.title)) {
       out.push(warn(`description '${data.description}' repeats the id or title`, "description", "describe the variable (what it measures, units, method), e.g. from its CF long_name or GCMD keyword"));
     }
   }
@@ -185,6 +181,19 @@ export function extraChecks(index: CatalogIndex, abs: string, data: any, kind: E
     );
   }
   return out;
+}
+
+/**
+ * True when a description says nothing more than the id or the title: it equals the id, the title, or the
+ * id title-cased ("sea-ice" → "Sea Ice"), as deep-code's variable catalogs did.
+ */
+export function repeatsIdOrTitle(description: string, id: string, title?: unknown): boolean {
+  const d = description.trim();
+  const placeholder = id
+    .split(/[-_\s]+/)
+    .map((p: string) => p.charAt(0).toUpperCase() + p.slice(1))
+    .join(" ");
+  return d === placeholder || d === id || (typeof title === "string" && d === title.trim());
 }
 
 /**
