@@ -3,6 +3,7 @@ import type { BBox, GridMapping } from "../core/gridmapping.js";
 import { EocubeError } from "../core/errors.js";
 import type { NdArray } from "../core/ndarray.js";
 import { Variable } from "../core/variable.js";
+import { crsVariableAttrs } from "./cf-grid-mapping.js";
 import { resolveCrs } from "./crs.js";
 import { sliceArray } from "./lazy.js";
 
@@ -123,7 +124,8 @@ export function memoryVariable(name: string, dims: string[], array: NdArray, att
 /**
  * CF coordinate variables of a grid: `lon`/`lat` (or `x`/`y`) pixel centres with units and
  * standard names, plus `<dim>_bnds` [n, 2] edge bounds (xcube's cube convention), and for a
- * projected grid a `crs` grid-mapping variable (attrs `spatial_ref`, `crs_wkt`, `proj4`).
+ * projected grid a `crs` grid-mapping variable (CF `grid_mapping_name` and parameters, WKT in
+ * `crs_wkt`/`spatial_ref`, the PROJ string in `proj4`; see `crsVariableAttrs`).
  */
 export function gridCoords(grid: GridMapping): Record<string, Variable> {
   const xs = xCoords(grid);
@@ -150,12 +152,7 @@ export function gridCoords(grid: GridMapping): Record<string, Variable> {
     [`${grid.xDim}_bnds`]: memoryVariable(`${grid.xDim}_bnds`, [grid.xDim, "bnds"], { data: half(xs, grid.transform[1]), shape: [xs.length, 2], dtype: "float64" }),
   };
   if (!geo) {
-    coords.crs = memoryVariable("crs", [], { data: new Int32Array([0]), shape: [], dtype: "int32" }, {
-      crs_wkt: grid.crsWkt ?? grid.proj4,
-      spatial_ref: grid.crsWkt ?? grid.proj4,
-      proj4: grid.proj4,
-      crs: grid.crs,
-    });
+    coords.crs = memoryVariable("crs", [], { data: new Int32Array([0]), shape: [], dtype: "int32" }, crsVariableAttrs(grid));
   }
   return coords;
 }

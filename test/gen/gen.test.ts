@@ -80,6 +80,13 @@ describe("eocube gen (gen2 requests)", () => {
     expect(s.dims).toMatchObject({ time: 3, y: 800, x: 800 });
     expect(s.variables.analysed_sst!.attrs.grid_mapping).toBe("crs");
     expect(s.coords.crs).toBeDefined();
+    // the crs variable: CF grid mapping as GDAL's netCDF driver writes it for EPSG:3035, real WKT that GDAL identifies
+    const g = await xr<{ grid_mapping_name: string; mismatches: string[]; wkt_same: boolean; wkt_epsg: string | null; proj4: string }>(out, "cfcrs", "3035");
+    expect(g.grid_mapping_name).toBe("lambert_azimuthal_equal_area");
+    expect(g.mismatches).toEqual([]);
+    expect(g.wkt_same).toBe(true);
+    expect(g.wkt_epsg).toBe("3035");
+    expect(g.proj4).toMatch(/^\+proj=laea /);
     const sample = await xr<{ values: Array<number | null> }>(out, "sample", "analysed_sst", "0", String(f.step));
     const c = compare(sample.values.map((v) => (v === null ? NaN : v)), f.values, 1e-4);
     expect(c.within / c.n).toBeGreaterThan(0.99);

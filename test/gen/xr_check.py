@@ -15,6 +15,9 @@ usage: xr_check.py OUTPUT.zarr MODE [ARGS...]
                               [::2, ::2] (first), conc_chl vs coarsen(2).mean() (max |diff|)
   olci_times                  the output's global attrs and the OLCI file's start_date/stop_date parsed by pandas
                               (ISO, milliseconds, "Z")
+  cfcrs EPSG                  the output's `crs` variable vs GDAL: CF grid-mapping attributes that GDAL's netCDF
+                              driver writes for EPSG:<EPSG> (names and values, |diff| < 1e-9), the EPSG code GDAL
+                              identifies in crs_wkt, and whether points transform through it as through EPSG:<EPSG>
   sample VAR T STEP           values of VAR at time index T (or -1 = no time), every STEP-th pixel
 Prints one JSON document; NaN → null.
 """
@@ -106,6 +109,48 @@ elif mode == "olci_times":
     src = xr.open_dataset(os.path.join(DATA, "netcdf4", "O_L2_0001_SNS_2017104102450_v1.0.nc"))
     iso = lambda s: pd.Timestamp(s).floor("ms").strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
     doc = {"attrs": {k: jsonable(v) for k, v in out.attrs.items()}, "ref_start": iso(src.attrs["start_date"]), "ref_stop": iso(src.attrs["stop_date"])}
+elif mode == "cfcrs":
+    import tempfile
+    from osgeo import gdal, osr
+    code = int(sys.argv[3])
+    ref_srs = osr.SpatialReference()
+    ref_srs.ImportFromEPSG(code)
+    with tempfile.TemporaryDirectory() as d:
+        mem = gdal.GetDriverByName("MEM").Create("", 2, 2, 1, gdal.GDT_Float32)
+        mem.SetProjection(ref_srs.ExportToWkt())
+        mem.SetGeoTransform([0, 1, 0, 0, 0, -1])
+        gdal.Translate(os.path.join(d, "ref.nc"), mem, format="netCDF")
+        ref_ds = xr.open_dataset(os.path.join(d, "ref.nc"))
+        ref = next(dict(ref_ds[k].attrs) for k in ref_ds.variables if "grid_mapping_name" in ref_ds[k].attrs)
+    got = out.crs.attrs
+    mismatches = []
+    for k, v in ref.items():
+        if k in ("long_name", "spatial_ref", "crs_wkt", "GeoTransform", "longitude_of_prime_meridian"):
+            continue
+        g = got.get(k)
+        if isinstance(v, str):
+            ok = g == v
+        else:
+            ok = g is not None and np.allclose(np.asarray(g, dtype="float64"), np.asarray(v, dtype="float64"), rtol=0, atol=1e-9)
+        if not ok:
+            mismatches.append(f"{k}: {g!r} != {v!r}")
+    srs = osr.SpatialReference()
+    parsed = "crs_wkt" in got and srs.ImportFromWkt(str(got["crs_wkt"])) == 0
+    same = False
+    if parsed:
+        srs.AutoIdentifyEPSG()
+        # the same CRS: WGS 84 points land on the same x/y (GIS axis order) through both
+        wgs = osr.SpatialReference()
+        wgs.ImportFromEPSG(4326)
+        for s_ in (srs, ref_srs, wgs):
+            s_.SetAxisMappingStrategy(osr.OAMS_TRADITIONAL_GIS_ORDER)
+        pts = [(-10.0, 40.0), (10.5, 52.5), (30.0, 65.0)]
+        a = [osr.CoordinateTransformation(wgs, srs).TransformPoint(*p_)[:2] for p_ in pts]
+        b = [osr.CoordinateTransformation(wgs, ref_srs).TransformPoint(*p_)[:2] for p_ in pts]
+        same = bool(np.allclose(a, b, rtol=0, atol=1e-3))
+    doc = {"grid_mapping_name": got.get("grid_mapping_name"), "mismatches": mismatches,
+           "wkt_same": same, "wkt_epsg": srs.GetAuthorityCode(None) if parsed else None,
+           "proj4": got.get("proj4")}
 elif mode == "sample":
     var, t, step = sys.argv[3], int(sys.argv[4]), int(sys.argv[5])
     v = out[var]
