@@ -1,6 +1,7 @@
 // openFormatDataset: the one funnel every format goes through (sniff → reader → CF decoding).
 import { decodeCF } from "../core/cf.js";
 import type { Dataset } from "../core/dataset.js";
+import type { Variable } from "../core/variable.js";
 import { EocubeError, isEocubeError } from "../core/errors.js";
 import type { FileSystem } from "../fs/types.js";
 import { formatFromPath, getFormatReader, sniffFormat, type FormatId, type FormatOpenOptions } from "./registry.js";
@@ -64,11 +65,38 @@ export async function openFormatDataset(fs: FileSystem, path: string, options: O
       hint: "the file may be truncated or not a valid " + format + " file",
     });
   }
-  if (options.decode === false) return ds;
+  if (options.decode === false) return guardReads(ds, shown, format);
   const decoded = decode(ds, shown);
   // The decoded dataset owns the raw one: its close() closes the reader's dataset, and the reference keeps
   // the reader's resources (e.g. an HDF5 file handle freed by a FinalizationRegistry) alive while in use.
-  return decoded === ds ? ds : decoded.with({ close: () => ds.close() });
+  return guardReads(decoded === ds ? ds : decoded.with({ close: () => ds.close() }), shown, format);
+}
+
+/**
+ * The dataset with every variable's `read` made to fail only with EocubeErrors: an error of another kind
+ * (a TypeError or RangeError of a reader or decoder that met something it cannot handle) becomes
+ * UNSUPPORTED naming the file and the variable; a DOM AbortError becomes CANCELLED.
+ */
+function guardReads(ds: Dataset, shown: string, format: FormatId): Dataset {
+  const guard = (v: Variable): Variable =>
+    v.with({
+      read: async (selection, options) => {
+        try {
+          return await v.read(selection, options);
+        } catch (err) {
+          if (isEocubeError(err)) throw err;
+          if ((err as Error)?.name === "AbortError") throw new EocubeError("CANCELLED", "The operation was aborted.", { cause: err });
+          throw new EocubeError("UNSUPPORTED", `cannot read variable ${v.name} (${v.dtype}) of ${shown}: ${(err as Error)?.message ?? String(err)}`, {
+            path: shown,
+            field: v.name,
+            cause: err,
+            hint: `eocube's ${format} reader does not support this variable's encoding; please report it with the file`,
+          });
+        }
+      },
+    });
+  const map = (vars: Record<string, Variable>) => Object.fromEntries(Object.entries(vars).map(([k, v]) => [k, guard(v)]));
+  return ds.with({ coords: map(ds.coords), data_vars: map(ds.data_vars), overviews: ds.overviews.map((o) => guardReads(o, shown, format)) });
 }
 
 async function assertExists(fs: FileSystem, path: string, shown: string, options: OpenFormatOptions): Promise<void> {

@@ -1,7 +1,7 @@
 // Zarr reader against the real cube and zarr-python's conformance stores.
 // Reference values: test/fixtures/zarr-expected/{cube,v2-conformance}.json, made once by
 // test/fixtures/zarr-expected/make_expected.py with Debian's zarr-python 2.13 + xarray (open_zarr(decode_cf=False)).
-import { cp, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -11,6 +11,7 @@ import { FileFileSystem } from "../../src/fs/file.js";
 import type { FileSystem } from "../../src/fs/types.js";
 import { openZarr } from "../../src/formats/zarr/reader.js";
 import { getFormatReader } from "../../src/formats/registry.js";
+import { openFormatDataset } from "../../src/formats/open.js";
 
 const DATA = fileURLToPath(new URL("../../../shared/data/", import.meta.url));
 const FIX = fileURLToPath(new URL("../fixtures/zarr-expected/", import.meta.url));
@@ -255,14 +256,80 @@ describe("zarr reader: zarr-python conformance stores", () => {
     for (const [name, a] of Object.entries(exp.arrays as Record<string, Json>)) {
       const v = ds.variable(name);
       expect(v.shape, name).toEqual(a.shape);
-      if (name === "1d.contiguous.f2.le") {
-        // float16: Node 20 has no Float16Array, so zarrita cannot decode it
-        await expect(v.read()).rejects.toMatchObject({ code: "UNSUPPORTED" });
-        continue;
-      }
+      if (name === "1d.contiguous.f2.le") expect(v.dtype).toBe("float32"); // float16 widened (zarrita cannot hold it)
       const r = await v.read();
       const vals = Array.from(r.data as ArrayLike<unknown>, (x) => (v.dtype === "bool" ? Boolean(x) : x));
       expect(vals, name).toEqual(a.values);
+    }
+  });
+
+  // xarray 2023.x (Debian, zarr-python 2.13) would mask every `false` of this array (fill_value false becomes
+  // _FillValue) and give object [True, nan, True, nan]; eocube keeps it bool, as zarr-python reads it
+  // (`zarr.open_array(...)[:]` → [True, False, True, False]) and as v3 arrays are read.
+  it("v2: a bool array with fill_value false is bool through CF decoding, with zarr-python's values", async () => {
+    const ds = await openFormatDataset(fs, "zarr-conformance/v2/data.zarr");
+    const v = ds.variable("1d.contiguous.b1");
+    expect(v.dtype).toBe("bool");
+    expect(v.attrs).toEqual({});
+    const r = await v.read([]);
+    expect(r.dtype).toBe("bool");
+    expect(Array.from(r.data as Uint8Array)).toEqual([1, 0, 1, 0]);
+  });
+
+  it("v3: float16 reads as float32 with the reference decoder's values, through CF decoding too", async () => {
+    const ds = await openFormatDataset(fs, "zarr-conformance/v3/data.zarr");
+    const r = await ds.variable("1d.contiguous.f2.le").read([]);
+    expect(r.dtype).toBe("float32");
+    expect(Array.from(r.data as Float32Array)).toEqual([-1000.5, 0, 1000.5, 0]);
+  });
+
+  // The bit patterns and values are numpy's (np.array([...], dtype="<f2").view("u2"), .astype("f4")), which
+  // zarr-python 2.13 reads back from such a store.
+  it("v2: float16 (<f2 and >f2, a missing chunk is the NaN fill value) reads as float32", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "eocube-f2-"));
+    try {
+      const bits = [58321, 0, 16968, 31743, 1023, 1, 0x7c00, 0xfc00];
+      const want = [-1000.5, 0, 3.140625, 65504, 6.097555160522461e-5, 5.960464477539063e-8, Infinity, -Infinity];
+      const chunk = (part: number[], big: boolean) => {
+        const b = Buffer.alloc(part.length * 2);
+        part.forEach((x, i) => (big ? b.writeUInt16BE(x, i * 2) : b.writeUInt16LE(x, i * 2)));
+        return b;
+      };
+      const zarray = (dtype: string, fill: unknown) => JSON.stringify({ zarr_format: 2, shape: [12], chunks: [4], dtype, fill_value: fill, compressor: null, filters: null, order: "C" });
+      for (const [name, dtype, big] of [["le", "<f2", false], ["be", ">f2", true]] as const) {
+        await mkdir(join(dir, "h.zarr", name), { recursive: true });
+        await writeFile(join(dir, "h.zarr", name, ".zarray"), zarray(dtype, "NaN"));
+        await writeFile(join(dir, "h.zarr", name, ".zattrs"), JSON.stringify({ _ARRAY_DIMENSIONS: [`x_${name}`] }));
+        await writeFile(join(dir, "h.zarr", name, "0"), chunk(bits.slice(0, 4), big));
+        await writeFile(join(dir, "h.zarr", name, "1"), chunk(bits.slice(4, 8), big)); // chunk 2 is missing
+      }
+      await writeFile(join(dir, "h.zarr", ".zgroup"), JSON.stringify({ zarr_format: 2 }));
+      const ds = await openFormatDataset(new FileFileSystem(dir), "h.zarr");
+      for (const name of ["le", "be"]) {
+        const v = ds.variable(name);
+        expect(v.dtype).toBe("float32");
+        const r = await v.read([]);
+        expect(Array.from(r.data as Float32Array), name).toEqual([...want, NaN, NaN, NaN, NaN]);
+        expect(Array.from((await v.read([[5, 9]])).data as Float32Array), name).toEqual([want[5], want[6], want[7], NaN]);
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("a read that meets something unsupported fails with UNSUPPORTED naming the variable, never a plain TypeError", async () => {
+    // an explicit _FillValue on a bool array: CF masking would need an object array of True/False/NaN
+    const dir = await mkdtemp(join(tmpdir(), "eocube-b1-"));
+    try {
+      await cp(join(DATA, "zarr-conformance/v2/data.zarr/1d.contiguous.b1"), join(dir, "b.zarr/flags"), { recursive: true });
+      await writeFile(join(dir, "b.zarr/.zgroup"), JSON.stringify({ zarr_format: 2 }));
+      await writeFile(join(dir, "b.zarr/flags/.zattrs"), JSON.stringify({ _ARRAY_DIMENSIONS: ["x"], _FillValue: true }));
+      const ds = await openFormatDataset(new FileFileSystem(dir), "b.zarr");
+      const err = await ds.variable("flags").read([]).catch((e: unknown) => e);
+      expect(isEocubeError(err, "UNSUPPORTED")).toBe(true);
+      expect(err).toMatchObject({ field: "flags", message: expect.stringMatching(/^cannot read variable flags \(object\) of .*b\.zarr: /), hint: expect.any(String) });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
     }
   });
 

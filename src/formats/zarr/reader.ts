@@ -11,15 +11,18 @@ import { decodeFillValue, dtypeOf, readGroupMetadata, storedChunkKey, type ZarrA
 import { CheckedChunkStore, chunkExpectation } from "./check.js";
 import { decodeBlosc } from "./blosc.js";
 import { FileSystemStore, joinStoreKey, MetadataOverlayStore } from "./store.js";
+import { halfAsUint16, halfFillValue, halfToFloat32, isHalfFloat } from "./half.js";
 
 /** Chunks fetched at once by one `read`. */
 const CONCURRENCY = 8;
 
 /**
  * Opens the Zarr group (or single array) at `path` as a **raw** Dataset: every array of the group
- * is a data variable with its stored dtype; attrs are the stored attributes without
- * `_ARRAY_DIMENSIONS`, plus (v2 only, as xarray does) `_FillValue` taken from the array's
- * `fill_value`. Dims come from `_ARRAY_DIMENSIONS` (v2) or `dimension_names` (v3), else `dim_0`, …
+ * is a data variable with its stored dtype (float16 is widened to float32: zarrita cannot hold it); attrs
+ * are the stored attributes without `_ARRAY_DIMENSIONS`, plus (v2 only, as xarray does) `_FillValue`
+ * taken from the array's numeric `fill_value`. A bool array's `fill_value` (zarr-python writes `false`)
+ * only fills unwritten chunks and is not made a `_FillValue`: the array stays bool, as zarr-python and
+ * v3 read it (xarray 2023-2025 would mask every `false` and give an object array of True/NaN). Dims come from `_ARRAY_DIMENSIONS` (v2) or `dimension_names` (v3), else `dim_0`, …
  * (prefixed with the array name when sizes clash). Only metadata is read: one request for a
  * consolidated v2 store. Values are read by `Variable.read`, which fetches only the chunks the
  * selection touches.
@@ -71,12 +74,12 @@ function arrayVariable(store: MetadataOverlayStore, group: ZarrGroupMeta, a: Zar
     ? (a.meta.chunks as number[]).slice()
     : ((a.meta.chunk_grid as { configuration: { chunk_shape: number[] } }).configuration.chunk_shape).slice();
   const dtype = dtypeOf(a.meta, version);
-  const fillValue = decodeFillValue(a.meta.fill_value);
+  const half = isHalfFloat(a.meta, version);
+  const fillValue = half ? halfFillValue(decodeFillValue(a.meta.fill_value)) : decodeFillValue(a.meta.fill_value);
   const attrs: Attrs = { ...a.attrs };
   delete attrs._ARRAY_DIMENSIONS;
   if (version === 3 && typeof attrs._FillValue === "string") attrs._FillValue = decodeV3FillAttr(attrs._FillValue, dtype);
-  if (version === 2 && fillValue !== null && fillValue !== undefined && !("_FillValue" in attrs) &&
-      (typeof fillValue === "number" || typeof fillValue === "boolean")) {
+  if (version === 2 && typeof fillValue === "number" && dtype !== "bool" && !("_FillValue" in attrs)) {
     attrs._FillValue = fillValue;
   }
   const encoding: Encoding = {
@@ -93,7 +96,7 @@ function arrayVariable(store: MetadataOverlayStore, group: ZarrGroupMeta, a: Zar
 
   const arrayKey = joinStoreKey(store.inner.keyOf(""), a.name);
   const checked = new CheckedChunkStore(store, chunkExpectation(a.meta, version));
-  let opened: Promise<zarr.Array<zarr.DataType, CheckedChunkStore>> | undefined;
+  let opened: Promise<zarr.Array<zarr.DataType, zarr.AsyncReadable>> | undefined;
   const open = () => {
     opened ??= (async () => {
       if (!dtype) {
@@ -101,7 +104,7 @@ function arrayVariable(store: MetadataOverlayStore, group: ZarrGroupMeta, a: Zar
       }
       try {
         const zarr = await import("zarrita"); // loaded on first use: most v2 arrays are read without it
-        const loc = zarr.root(checked).resolve(a.name);
+        const loc = zarr.root(half ? halfOverlay(checked, a, version) : checked).resolve(a.name);
         return version === 2 ? await zarr.open.v2(loc, { kind: "array" }) : await zarr.open.v3(loc, { kind: "array" });
       } catch (err) {
         throw new EocubeError("UNSUPPORTED", `cannot read array ${arrayKey}: ${(err as Error).message}`, { path: arrayKey, cause: err });
@@ -132,10 +135,28 @@ function arrayVariable(store: MetadataOverlayStore, group: ZarrGroupMeta, a: Zar
         return readSelection(direct, chunks, norm, dtype!, (coords) => chunkLabel(a, version, arrayKey, chunks, chunks, coords), options);
       }
       const arr = await open();
-      const viaZarrita: ChunkSource = (coords, signal) => arr.getChunk(coords, { signal }) as Promise<Chunk>;
+      const viaZarrita: ChunkSource = half
+        ? async (coords, signal) => {
+          const c = (await arr.getChunk(coords, { signal })) as { data: Uint16Array; shape: number[]; stride: number[] };
+          return { data: halfToFloat32(c.data), shape: c.shape, stride: c.stride, owned: true };
+        }
+        : (coords, signal) => arr.getChunk(coords, { signal }) as Promise<Chunk>;
       return readSelection(viaZarrita, arr.chunks, norm, dtype ?? "object", (coords) => chunkLabel(a, version, arrayKey, chunks, arr.chunks, coords), options);
     },
   });
+}
+
+/**
+ * The store as zarrita sees it for a float16 array: the array's own metadata (`.zarray` / `zarr.json`)
+ * says uint16 (halfAsUint16), so zarrita hands over the bit patterns, which the reader widens to float32.
+ */
+function halfOverlay(store: CheckedChunkStore, a: ZarrArrayMeta, version: 2 | 3): zarr.AsyncReadable {
+  const key = `/${a.name}/${version === 2 ? ".zarray" : "zarr.json"}`.replace(/^\/+/, "/");
+  const doc = new TextEncoder().encode(JSON.stringify(halfAsUint16(a.meta, version)));
+  return {
+    get: (k, opts) => (k === key ? Promise.resolve(doc) : store.get(k, opts)),
+    getRange: (k, range, opts) => store.getRange(k, range, opts),
+  };
 }
 
 /**
