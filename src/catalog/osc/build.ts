@@ -16,7 +16,7 @@ import { childLink, entityPath, relatedLink, subCatalogEntryLink, viaLink, type 
 import type { PublicationPlan } from "./plan.js";
 import { environmentYaml, experimentRecord, inputYaml, workflowRecord } from "./records.js";
 import { cfDescription } from "./texts.js";
-import { repeatsIdOrTitle } from "./validate/extra.js";
+import { repeatsIdOrTitle, suggestId } from "./validate/extra.js";
 import { CatalogWorkspace } from "./workspace.js";
 
 /** Default project of deep-code configs without `osc_project`. */
@@ -562,12 +562,41 @@ async function planRecords(ctx: Ctx, projectId: string, product: ProductResult |
       productRef = { id: pid, title: await titleOf(ctx, "products", pid), themes: themeIds, format: formats[0]?.name ?? "Zarr" };
     }
   }
+  // one experiment is one run that produced its outputs: it cannot become the run of a second product
+  if (productRef) {
+    const existing = await ws.json(entityPath("experiments", expId));
+    const others = ((existing?.links as Link[] | undefined) ?? [])
+      .filter((l) => l.rel === "child")
+      .map((l) => /(?:^|\/)products\/([^/]+)\/collection\.json$/.exec(l.href)?.[1])
+      .filter((pid): pid is string => pid !== undefined && pid !== productRef!.id);
+    if (others.length > 0) {
+      const suggestion = suggestId(`${expId}-${productRef.id}`);
+      throw new EocubeError(
+        "INVALID_CONFIG",
+        `experiment ${expId} is already the run that produced ${others.map((o) => `product ${o}`).join(", ")}; ` +
+          `it cannot also be the run of product ${productRef.id} (an OSC experiment is one run and its outputs)`,
+        {
+          path: ctx.wPath,
+          field: "experiment_id",
+          hint: `give this run its own experiment: set experiment_id: ${suggestion} in the workflow config (workflow ${wfId} may have several experiments)`,
+        },
+      );
+    }
+  }
   const formats = productRef ? [productRef.format] : [];
+  // the workflow lists the formats of all its experiments' outputs
+  const wfDoc = await ws.json(entityPath("workflows", wfId));
+  const wfFormats = [
+    ...(((wfDoc?.properties as Record<string, unknown> | undefined)?.formats as { name?: unknown }[] | undefined) ?? [])
+      .map((f) => f?.name)
+      .filter((n): n is string => typeof n === "string"),
+  ];
+  for (const f of formats) if (!wfFormats.includes(f)) wfFormats.push(f);
   const tLinks = await themeLinks(ctx, themeIds);
   const wf = workflowRecord({
     config: wc,
     themes: themeIds,
-    formats,
+    formats: wfFormats,
     now: ctx.now,
     configPath: ctx.wPath,
     project: projectId,

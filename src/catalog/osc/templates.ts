@@ -122,7 +122,8 @@ properties:
     env_file: https://github.com/me/my-repo/blob/main/environment.yml
 
 # --- OPTIONAL ------------------------------------------------------------------------------------
-# Experiment id (experiments/<id>/), default: workflow_id.
+# Experiment id (experiments/<id>/), default: workflow_id. One experiment is one run and its product:
+# publishing a second dataset with the same workflow needs its own experiment_id.
 # experiment_id: my-experiment
 # Project of the workflow, default: osc_project of the dataset config.
 # osc_project: my-project

@@ -477,6 +477,71 @@ variables:
   });
 });
 
+describe("buildPublication: one workflow, a second dataset", () => {
+  const wf = `
+workflow_id: ostia-wf
+properties:
+  title: OSTIA workflow
+  license: MIT
+jupyter_notebook_url: https://github.com/me/repo/blob/main/nb.ipynb
+contact:
+  - name: A B
+    organization: Org
+`;
+  const project = `
+osc_themes: [oceans]
+osc_project: eocube-demo
+osc_project_title: eocube demo
+osc_project_description: Demonstration project.
+osc_project_url: https://example.org
+osc_project_technical_officer: {name: Jane Doe, email: jane@esa.int}
+license_type: CC-BY-4.0
+`;
+  const ostia = `${project}
+dataset_id: ${OSTIA}
+collection_id: ostia-sst-anom
+access_link: https://example.org/ostia
+variables:
+  analysed_sst: {id: sea-surface-temperature, gcmd_keyword_url: "https://gcmd.earthdata.nasa.gov/KeywordViewer/scheme/Earth%20Science/a"}
+  sst_anomaly: {id: sst-anomaly, gcmd_keyword_url: "https://gcmd.earthdata.nasa.gov/KeywordViewer/scheme/Earth%20Science/b"}
+`;
+  const utm = `${project}
+dataset_id: ${UTM}
+collection_id: utm-rgb
+title: RGB scene
+description: RGB UTM test
+access_link: https://example.org/utm
+time_range: ["2000-01-01", "2000-12-31"]
+variables:
+  band_data: {id: reflectance, description: RGB reflectance, gcmd_keyword_url: "https://gcmd.earthdata.nasa.gov/KeywordViewer/scheme/Earth%20Science/c"}
+`;
+
+  it("refuses to make the first dataset's experiment the run of a second product, naming experiment_id with a suggestion; a distinct experiment_id works", async () => {
+    const dir = await freshCatalog();
+    await apply(dir, await buildPublication(parseDatasetConfig(ostia, "ostia.yaml"), parseWorkflowConfig(wf, "wf.yaml"), dir, { now: NOW }));
+    const e = await expectError(buildPublication(parseDatasetConfig(utm, "utm.yaml"), parseWorkflowConfig(wf, "wf.yaml"), dir, { now: NOW }), "INVALID_CONFIG", "experiment_id");
+    expect(e.message).toBe(
+      "experiment ostia-wf is already the run that produced product ostia-sst-anom; it cannot also be the run of product utm-rgb (an OSC experiment is one run and its outputs)",
+    );
+    expect(e.hint).toMatch(/set experiment_id: ostia-wf-utm-rgb in the workflow config/);
+
+    const plan = await buildPublication(parseDatasetConfig(utm, "utm.yaml"), parseWorkflowConfig(wf + "experiment_id: ostia-wf-utm-rgb\n", "wf.yaml"), dir, { now: NOW });
+    expect(plan.files.map((f) => f.path)).not.toContain("experiments/ostia-wf/input.yaml");
+    await apply(dir, plan);
+    expect(await ciErrors(dir)).toEqual([]);
+    const input = async (id: string) => (await readFile(join(dir, "experiments", id, "input.yaml"), "utf8")).match(/^ {2}- product: .*$/gm);
+    expect(await input("ostia-wf")).toEqual(["  - product: ostia-sst-anom"]);
+    expect(await input("ostia-wf-utm-rgb")).toEqual(["  - product: utm-rgb"]);
+    const children = (id: string) => json(dir, `experiments/${id}/record.json`).then((d) => byRel(d, "child").map((l) => l.href));
+    expect(await children("ostia-wf")).toEqual(["../../products/ostia-sst-anom/collection.json"]);
+    expect(await children("ostia-wf-utm-rgb")).toEqual(["../../products/utm-rgb/collection.json"]);
+    const workflow = await json(dir, "workflows/ostia-wf/record.json");
+    expect(workflow.properties.formats).toEqual([{ name: "NetCDF" }, { name: "GeoTIFF" }]);
+    expect(byRel(workflow, "child").map((l) => l.href)).toEqual(["../../experiments/ostia-wf/record.json", "../../experiments/ostia-wf-utm-rgb/record.json"]);
+    expect((await json(dir, "products/utm-rgb/collection.json"))["osc:experiment"]).toBe("ostia-wf-utm-rgb");
+  });
+});
+
 describe("buildPublication: bad input gives one clear INVALID_CONFIG", () => {
   const ok = `
 dataset_id: ${ZARR}
