@@ -12,7 +12,7 @@ import { configPathOf } from "./config.js";
 import { readDatasetInfo, type DatasetInfo } from "./dataset-info.js";
 import { KNOWN_MISSIONS, missionCatalog, productCollection, projectCollection, variableCatalog } from "./entities.js";
 import { formatJson } from "./json-text.js";
-import { childLink, entityPath, relatedLink, subCatalogEntryLink, viaLink, type Link } from "./links.js";
+import { childLink, entityPath, linkTarget, relatedLink, subCatalogEntryLink, viaLink, type Link } from "./links.js";
 import type { PublicationPlan } from "./plan.js";
 import { environmentYaml, experimentRecord, inputYaml, workflowRecord } from "./records.js";
 import { cfDescription } from "./texts.js";
@@ -469,8 +469,12 @@ async function planProduct(ctx: Ctx, info: DatasetInfo, source: string, projectI
     now: ctx.now,
   });
   const path = entityPath("products", id);
+  const previous = await ws.json(path);
   await ws.merge(path, doc);
   await addToSubCatalog(ctx, "products", id, title);
+  // variables and missions the product no longer names: drop the links both ways
+  await unlinkDropped(ctx, path, previous?.["osc:variables"], varIds, "variables");
+  await unlinkDropped(ctx, path, previous?.["osc:missions"], missions.map((m) => m.id), "eo-missions");
 
   // variables: new catalogs, or a child link in existing ones; their sub-catalog lists new ones
   const done = new Set<string>();
@@ -496,6 +500,20 @@ async function planProduct(ctx: Ctx, info: DatasetInfo, source: string, projectI
   // themes list the product as a child
   for (const t of themeIds) await ws.appendLinks(entityPath("themes", t), [childLink("products", id, title)]);
   return { id, title, themes: themeIds, format: formatName(source) };
+}
+
+/**
+ * For each id the product named before (`before`, its previous `osc:variables` or `osc:missions`) but no longer
+ * names (`now`): removes the product's `related` link to that entity and the entity's `child` link to the product
+ * (both patched in place).
+ */
+async function unlinkDropped(ctx: Ctx, productPath: string, before: unknown, now: string[], folder: "variables" | "eo-missions"): Promise<void> {
+  const dropped = (Array.isArray(before) ? before : []).filter((v): v is string => typeof v === "string" && !now.includes(v));
+  for (const d of dropped) {
+    const entity = entityPath(folder, d);
+    await ctx.ws.removeLinks(productPath, (l) => l.rel === "related" && linkTarget(productPath, l.href) === entity);
+    await ctx.ws.removeLinks(entity, (l) => l.rel === "child" && linkTarget(entity, l.href) === productPath);
+  }
 }
 
 function cfParameters(ctx: Ctx, info: DatasetInfo, variables: PlannedVariable[]): { name: string; unit?: string }[] {

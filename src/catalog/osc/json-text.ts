@@ -146,6 +146,38 @@ export function appendToArray(parsed: JsonText, key: string, items: unknown[], p
 }
 
 /**
+ * Removes the elements of the top-level array `key` for which `drop(item)` is true, changing nothing else:
+ * the kept elements, the separators between them and the text around the array stay as they were.
+ * Returns `parsed` itself when nothing is dropped (or `key` is not an array).
+ */
+export function removeFromArray(parsed: JsonText, key: string, drop: (item: unknown) => boolean, path: string): JsonText {
+  const span = parsed.members.get(key);
+  const arr = parsed.doc[key];
+  if (!span || !Array.isArray(arr) || !arr.some(drop)) return parsed;
+  const { text } = parsed;
+  // the elements' spans, in order
+  const spans: Span[] = [];
+  let i = skipWs(text, span.start + 1);
+  while (text[i] !== "]") {
+    const end = skipValue(text, i);
+    spans.push({ start: i, end });
+    i = skipWs(text, end);
+    if (text[i] === ",") i = skipWs(text, i + 1);
+  }
+  const kept = spans.filter((_, k) => !drop(arr[k]));
+  let inner: string;
+  if (kept.length === 0) inner = "[]";
+  else {
+    const joiner = spans.length > 1 ? text.slice(spans[0]!.end, spans[1]!.start) : ", ";
+    inner =
+      text.slice(span.start, spans[0]!.start) +
+      kept.map((sp) => text.slice(sp.start, sp.end)).join(joiner) +
+      text.slice(spans[spans.length - 1]!.end, span.end);
+  }
+  return parseJsonText(text.slice(0, span.start) + inner + text.slice(span.end), path);
+}
+
+/**
  * Sets a top-level string member to a new value in place (e.g. `updated`), or returns the text unchanged
  * when the member is missing.
  */

@@ -3,7 +3,7 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { EocubeError, throwIfAborted } from "../../core/errors.js";
-import { appendToArray, formatJson, indentUnit, parseJsonText, setMember } from "./json-text.js";
+import { appendToArray, formatJson, indentUnit, parseJsonText, removeFromArray, setMember } from "./json-text.js";
 import { hasLink, type Link } from "./links.js";
 import type { PlannedFile } from "./plan.js";
 
@@ -89,6 +89,22 @@ export class CatalogWorkspace {
     }
     if (added.length > 0) this.#current.set(path, appendToArray(parsed, "links", added, path).text);
     return added;
+  }
+
+  /**
+   * Removes the links for which `drop(link)` is true from the file's `links` array; the rest of the file is
+   * left byte for byte as it was. Missing files are left alone.
+   * @returns the links removed.
+   */
+  async removeLinks(path: string, drop: (link: Link) => boolean): Promise<Link[]> {
+    const text = await this.read(path);
+    if (text === undefined) return [];
+    const parsed = parseJsonText(text, path);
+    const links = Array.isArray(parsed.doc.links) ? (parsed.doc.links as Link[]) : [];
+    const isDropped = (l: unknown) => !!l && typeof l === "object" && typeof (l as Link).href === "string" && drop(l as Link);
+    const removed = links.filter(isDropped);
+    if (removed.length > 0) this.#current.set(path, removeFromArray(parsed, "links", isDropped, path).text);
+    return removed;
   }
 
   /**

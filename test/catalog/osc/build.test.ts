@@ -477,6 +477,52 @@ variables:
   });
 });
 
+describe("buildPublication: dropping a variable on update", () => {
+  it("removes the product's related link and the variable's child link (patched in place); validate warns about a stale related link", async () => {
+    const dir = await freshCatalog();
+    const dc = await loadDatasetConfig(join(REPO, "examples/dataset-config.yaml"));
+    dc.data_source = ZARR;
+    await apply(dir, await buildPublication(dc, undefined, dir, { mode: "dataset", now: NOW }));
+    const product = "products/xcube-demo-olci-north-sea/collection.json";
+    const variable = "variables/olci-quality-flags/catalog.json";
+    const variableBefore = await readFile(join(dir, variable), "utf8");
+    expect(byRel(await json(dir, variable), "child").map((l) => l.href)).toEqual(["../../products/xcube-demo-olci-north-sea/collection.json"]);
+
+    const dropped = { ...dc, variables: { ...dc.variables, quality_flags: { skip: true } } };
+    const plan = await buildPublication(dropped, undefined, dir, { mode: "dataset", now: new Date("2027-01-01T00:00:00Z") });
+    await apply(dir, plan);
+    const doc = await json(dir, product);
+    expect(doc["osc:variables"]).not.toContain("olci-quality-flags");
+    expect(byRel(doc, "related").map((l) => l.href)).not.toContain("../../variables/olci-quality-flags/catalog.json");
+    expect(byRel(doc, "related").map((l) => l.href)).toContain("../../variables/c2rcc-flags/catalog.json");
+    const variableAfter = await readFile(join(dir, variable), "utf8");
+    expect(byRel(JSON.parse(variableAfter), "child")).toEqual([]);
+    // only the link went: the rest of the variable's file is byte for byte as it was
+    const child = JSON.parse(variableBefore).links.findIndex((l: Json) => l.rel === "child");
+    const expected = JSON.parse(variableBefore);
+    expected.links.splice(child, 1);
+    expect(variableAfter).toBe(JSON.stringify(expected, null, 2) + "\n");
+    // the variable itself stays in the catalog (other products may use it) and everything validates without warnings
+    expect(await ciErrors(dir)).toEqual([]);
+    const report = await validateCatalog(dir);
+    expect(report.files.flatMap((f) => f.warnings.map((w) => `${f.file}: ${w.rule}`))).toEqual([]);
+
+    // a stale related link written by hand is a warning of validate
+    const text = await readFile(join(dir, product), "utf8");
+    const stale = JSON.parse(text);
+    stale.links.push({ rel: "related", href: "../../variables/olci-quality-flags/catalog.json", type: "application/json", title: "Variable: OLCI Quality Flags" });
+    await writeFile(join(dir, product), JSON.stringify(stale, null, 2) + "\n");
+    const warned = (await validateCatalog(dir)).files.find((f) => f.file === product)!;
+    expect(warned.valid).toBe(true);
+    expect(warned.warnings).toEqual([
+      expect.objectContaining({
+        rule: "stale-related-link",
+        message: "Link with rel 'related' to '../../variables/olci-quality-flags/catalog.json' names variables/olci-quality-flags, which is not in osc:variables",
+      }),
+    ]);
+  });
+});
+
 describe("buildPublication: one workflow, a second dataset", () => {
   const wf = `
 workflow_id: ostia-wf

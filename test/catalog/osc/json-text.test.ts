@@ -1,6 +1,6 @@
 // Lossless JSON edits: appended links and members leave every other byte of the file as it was.
 import { describe, expect, it } from "vitest";
-import { appendToArray, parseJsonText, setMember } from "../../../src/catalog/osc/json-text.js";
+import { appendToArray, parseJsonText, removeFromArray, setMember } from "../../../src/catalog/osc/json-text.js";
 
 describe("appendToArray", () => {
   it("appends after the last element with the file's indentation, keeping number spellings", () => {
@@ -40,5 +40,26 @@ describe("setMember", () => {
     const text = '{\n  "a": 1.0,\n  "b": "x"\n}';
     expect(setMember(parseJsonText(text, "f.json"), "b", "y", "f.json").text).toBe('{\n  "a": 1.0,\n  "b": "y"\n}');
     expect(setMember(parseJsonText(text, "f.json"), "c", ["z"], "f.json").text).toBe('{\n  "a": 1.0,\n  "b": "x",\n  "c": [\n    "z"\n  ]\n}');
+  });
+});
+
+describe("removeFromArray", () => {
+  const isB = (x: unknown) => (x as { rel?: string })?.rel === "b" || x === "b";
+  it("removes a middle, the first and the last element, keeping every other byte", () => {
+    const text = '{\r\n    "x": -180.0,\r\n    "links": [\r\n        {"rel": "a"},\r\n        {"rel": "b", "t": "]"},\r\n        {"rel": "c"}\r\n    ]\r\n}\r\n';
+    expect(removeFromArray(parseJsonText(text, "f.json"), "links", isB, "f.json").text).toBe(
+      '{\r\n    "x": -180.0,\r\n    "links": [\r\n        {"rel": "a"},\r\n        {"rel": "c"}\r\n    ]\r\n}\r\n',
+    );
+    const first = '{"links": [{"rel": "b"}, {"rel": "a"}]}';
+    expect(removeFromArray(parseJsonText(first, "f.json"), "links", isB, "f.json").text).toBe('{"links": [{"rel": "a"}]}');
+    const last = '{"l": ["a", "b"], "y": 1}';
+    expect(removeFromArray(parseJsonText(last, "f.json"), "l", isB, "f.json").text).toBe('{"l": ["a"], "y": 1}');
+  });
+
+  it("leaves [] when all go, and returns the same text when none match", () => {
+    const text = '{\n  "links": [\n    "b",\n    "b"\n  ]\n}\n';
+    expect(removeFromArray(parseJsonText(text, "f.json"), "links", isB, "f.json").text).toBe('{\n  "links": []\n}\n');
+    const none = '{"links": ["a"]}';
+    expect(removeFromArray(parseJsonText(none, "f.json"), "links", isB, "f.json").text).toBe(none);
   });
 });

@@ -81,7 +81,8 @@ const warn = (message: string, rule: string, hint: string): ValidationProblem =>
  * `link-target-exists` for relative links to files that are not there (e.g. an experiment's input.yaml),
  * `reverse-link` when the project/variable/theme/mission/experiment a product names (or the workflow an
  * experiment names) has no `child` link back, `bbox-wgs84`, `via-link` (not a web page), `notebook-link`,
- * `application-fields`, `description` (placeholder text) and `id-format`.
+ * `application-fields`, `description` (placeholder text), `id-format`, and `stale-related-link` (a product's
+ * related link to a variable missing from its `osc:variables`).
  */
 export function extraChecks(index: CatalogIndex, abs: string, data: any, kind: EntityKind): ValidationProblem[] {
   const out: ValidationProblem[] = [];
@@ -140,6 +141,26 @@ export function extraChecks(index: CatalogIndex, abs: string, data: any, kind: E
             `${r.folder}/${value}/${r.file}.json has no 'child' link to this ${kind} (named in ${r.what})`,
             "reverse-link",
             `add {"rel": "child", "href": "../../${rel}", "type": "application/json", "title": "<this ${kind}'s title>"} to ${r.folder}/${value}/${r.file}.json`,
+          ),
+        );
+      }
+    }
+  }
+
+  // A product's related links to variables it does not name (left over when one was dropped). Not for missions:
+  // the real catalog relates products to missions outside osc:missions (4d-atlantic-ohc-global → grace).
+  if (kind === "product") {
+    for (const [folder, field] of [["variables", "osc:variables"]] as const) {
+      const named = arr(data[field]);
+      for (const link of links) {
+        if (link.rel !== "related") continue;
+        const m = new RegExp(`^${folder}/([^/]+)/catalog\\.json$`).exec(index.rel(resolveHref(dirname(abs), link.href)));
+        if (!m || named.includes(m[1])) continue;
+        out.push(
+          warn(
+            `Link with rel 'related' to '${link.href}' names ${folder}/${m[1]}, which is not in ${field}`,
+            "stale-related-link",
+            `remove the link (and the child link to this product in ${folder}/${m[1]}/catalog.json), or add '${m[1]}' to ${field}`,
           ),
         );
       }
