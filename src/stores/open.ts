@@ -5,6 +5,7 @@ import type { Dataset } from "../core/dataset.js";
 import { EocubeError } from "../core/errors.js";
 import type { ReadOptions } from "../core/variable.js";
 import { redactUrl } from "../fs/https.js";
+import { schemeOf } from "../fs/url.js";
 import { findDataStoreIds, newDataStore } from "./registry.js";
 import type { DataStore, DatasetDescriptor, OpenParams } from "./types.js";
 
@@ -27,12 +28,13 @@ export interface OpenDatasetOptions extends ReadOptions {
  * data id; else `https://h/p/cube.zarr` → https store at `https://h/p` + `cube.zarr`,
  * `s3://bucket/p/cube.zarr` → s3 store at `bucket/p` + `cube.zarr`, `memory://id/cube.zarr` → memory store
  * `id` + `cube.zarr`, a local path → file store at its folder + its name.
- * @throws EocubeError INVALID_ARGUMENT (a URL without a data part), UNKNOWN_STORE, INVALID_PARAMS.
+ * @throws EocubeError INVALID_ARGUMENT (a URL without a data part, an unsupported scheme), UNKNOWN_STORE, INVALID_PARAMS.
  */
 export function resolveSource(source: string, options: OpenDatasetOptions = {}): { store: DataStore; dataId: string } {
   if (options.storeId) {
     return { store: newDataStore(options.storeId, options.storeParams ?? {}), dataId: source };
   }
+  schemeOf(source); // an unsupported scheme (ftp://…) is an error, not a local path
   const storeId = findDataStoreIds(source)[0]!;
   const extra = options.storeParams ?? {};
   if ("root" in extra) {
@@ -42,7 +44,7 @@ export function resolveSource(source: string, options: OpenDatasetOptions = {}):
     });
   }
   if (storeId === "file") {
-    const p = resolve(source.startsWith("file://") ? fileURLToPath(source) : source);
+    const p = resolve(/^file:\/\//i.test(source) ? fileURLToPath(source) : source);
     return { store: newDataStore("file", { ...extra, root: dirname(p) }), dataId: basename(p) };
   }
   const m = /^([a-z0-9]+:\/\/)([^/]*)\/?(.*?)\/*$/i.exec(source);

@@ -1,6 +1,7 @@
 // storeForRoot: the data store whose root is a path or URL (`eocube list`, catalog tools).
 import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { schemeOf } from "../fs/url.js";
 import { newDataStore, findDataStoreIds } from "./registry.js";
 import type { DataStore } from "./types.js";
 
@@ -8,10 +9,11 @@ import type { DataStore } from "./types.js";
  * The data store rooted at `root`: with `storeId`, `newDataStore(storeId, {root, ...storeParams})`
  * (storeParams.root wins); else from the scheme: `https://h/p` → https store, `s3://bucket/p` → s3 store
  * (root `bucket/p`), `memory://id` → memory store, anything else → file store at that folder.
- * @throws EocubeError UNKNOWN_STORE, INVALID_PARAMS.
+ * @throws EocubeError UNKNOWN_STORE, INVALID_PARAMS, INVALID_ARGUMENT (an unsupported URL scheme).
  */
 export function storeForRoot(root: string, storeId?: string, storeParams: Record<string, unknown> = {}): DataStore {
   if (storeId) return newDataStore(storeId, { root, ...storeParams });
+  schemeOf(root); // an unsupported scheme (ftp://…) is an error, not a local folder
   const id = findDataStoreIds(root)[0]!;
   switch (id) {
     case "https":
@@ -21,6 +23,6 @@ export function storeForRoot(root: string, storeId?: string, storeParams: Record
     case "memory":
       return newDataStore("memory", { ...storeParams, root: root.replace(/^memory:\/\//i, "").replace(/\/+$/, "") || "default" });
     default:
-      return newDataStore("file", { ...storeParams, root: resolve(root.startsWith("file://") ? fileURLToPath(root) : root) });
+      return newDataStore("file", { ...storeParams, root: resolve(/^file:\/\//i.test(root) ? fileURLToPath(root) : root) });
   }
 }
