@@ -225,6 +225,8 @@ interface ProductResult {
   title: string;
   themes: string[];
   format: string;
+  /** The product's temporal extent (absent for a product already in the catalog). */
+  interval?: [string | null, string | null];
 }
 
 function formatName(source: string): string {
@@ -499,7 +501,7 @@ async function planProduct(ctx: Ctx, info: DatasetInfo, source: string, projectI
   }
   // themes list the product as a child
   for (const t of themeIds) await ws.appendLinks(entityPath("themes", t), [childLink("products", id, title)]);
-  return { id, title, themes: themeIds, format: formatName(source) };
+  return { id, title, themes: themeIds, format: formatName(source), interval };
 }
 
 /**
@@ -688,11 +690,37 @@ async function planProject(ctx: Ctx, projectId: string, product: ProductResult |
     themeLinks: await themeLinks(ctx, themeIds),
     workflows: wc ? [wc.workflow_id] : [],
     bbox,
-    interval: [ctx.now, null],
+    interval: projectInterval(ctx, product),
     license: dc.license_type,
     now: ctx.now,
   });
   (doc.links as Link[]).splice(-1, 0, ...links);
   ws.write(path, formatJson(doc));
   await addToSubCatalog(ctx, "projects", projectId, title);
+}
+
+/**
+ * The temporal extent of a new project: osc_project_start / osc_project_end when given, else the product's
+ * temporal extent; without either, from the publication time, open-ended.
+ * @throws EocubeError INVALID_CONFIG when a date does not parse or the start is after the end.
+ */
+function projectInterval(ctx: Ctx, product: ProductResult | undefined): [string | null, string | null] {
+  const dc = ctx.dc!;
+  const conv = (t: string, field: string): string => {
+    try {
+      return toIsoString(parseIsoTime(t));
+    } catch {
+      throw new EocubeError("INVALID_CONFIG", `${field} ${JSON.stringify(t)} is not an ISO 8601 time`, { path: ctx.dPath, field, hint: "write e.g. 2021-01-01 or 2021-01-01T00:00:00Z" });
+    }
+  };
+  const start = dc.osc_project_start !== undefined ? conv(dc.osc_project_start, "osc_project_start") : product?.interval ? product.interval[0] : ctx.now;
+  const end = dc.osc_project_end !== undefined ? conv(dc.osc_project_end, "osc_project_end") : (product?.interval?.[1] ?? null);
+  if (start !== null && end !== null && Date.parse(start) > Date.parse(end)) {
+    throw new EocubeError("INVALID_CONFIG", `the project would start (${start}) after it ends (${end})`, {
+      path: ctx.dPath,
+      field: dc.osc_project_end !== undefined ? "osc_project_end" : "osc_project_start",
+      hint: "set osc_project_start and osc_project_end in order (they default to the product's temporal extent)",
+    });
+  }
+  return [start, end];
 }

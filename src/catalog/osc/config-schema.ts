@@ -72,6 +72,10 @@ export interface DatasetConfig {
   osc_project_title?: string;
   osc_project_url?: string;
   osc_project_description?: string;
+  /** Start of a new project (ISO 8601 date or date-time); default: the start of the product's temporal extent. */
+  osc_project_start?: string;
+  /** End of a new project (ISO 8601 date or date-time); default: the end of the product's temporal extent (open when unknown). */
+  osc_project_end?: string;
   osc_project_technical_officer?: TechnicalOfficerConfig;
   osc_missions?: MissionConfig[];
   keywords?: string[];
@@ -125,6 +129,8 @@ export interface WorkflowConfig {
 }
 
 const uri = { type: "string", format: "uri" } as const;
+/** An ISO 8601 date or UTC date-time (time_range, osc_project_start/end). */
+const ISO_TIME_PATTERN = "^\\d{4}-\\d{2}-\\d{2}([T ]\\d{2}:\\d{2}(:\\d{2}(\\.\\d+)?)?(Z|[+-]00:?00)?)?$";
 const themes = { type: "array", minItems: 1, uniqueItems: true, items: { enum: OSC_THEME_IDS } } as const;
 const link = {
   type: "object",
@@ -158,7 +164,7 @@ export const DATASET_CONFIG_SCHEMA = {
       type: "array",
       minItems: 2,
       maxItems: 2,
-      items: { anyOf: [{ type: "null" }, { type: "string", pattern: "^\\d{4}-\\d{2}-\\d{2}([T ]\\d{2}:\\d{2}(:\\d{2}(\\.\\d+)?)?(Z|[+-]00:?00)?)?$" }] },
+      items: { anyOf: [{ type: "null" }, { type: "string", pattern: ISO_TIME_PATTERN }] },
     },
     osc_themes: themes,
     osc_region: { type: "string", minLength: 1 },
@@ -170,6 +176,8 @@ export const DATASET_CONFIG_SCHEMA = {
     osc_project_title: { type: "string", minLength: 1 },
     osc_project_url: uri,
     osc_project_description: { type: "string", minLength: 1 },
+    osc_project_start: { type: "string", pattern: ISO_TIME_PATTERN },
+    osc_project_end: { type: "string", pattern: ISO_TIME_PATTERN },
     osc_project_technical_officer: {
       type: "object",
       additionalProperties: false,

@@ -87,6 +87,9 @@ osc_project_title: My Project
 # Project website (the project's "via" link).
 osc_project_url: https://example.org/my-project
 # osc_project_description: What the project does.
+# When the project ran (ISO 8601 dates), default: the product's temporal extent.
+# osc_project_start: 2021-01-01
+# osc_project_end: 2024-12-31
 osc_project_technical_officer:
   name: Jane Doe
   email: jane.doe@esa.int

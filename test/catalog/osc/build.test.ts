@@ -477,6 +477,53 @@ variables:
   });
 });
 
+describe("buildPublication: the temporal extent of a new project", () => {
+  const cfg = `
+dataset_id: ${OSTIA}
+collection_id: ostia-sst-anom
+license_type: CC-BY-4.0
+osc_themes: [oceans]
+osc_project: eocube-demo
+osc_project_title: eocube demo
+osc_project_description: Demonstration project.
+osc_project_url: https://example.org
+osc_project_technical_officer: {name: Jane Doe, email: jane@esa.int}
+access_link: https://example.org/ostia
+variables:
+  analysed_sst: {id: sea-surface-temperature, gcmd_keyword_url: "https://gcmd.earthdata.nasa.gov/KeywordViewer/scheme/Earth%20Science/a"}
+  sst_anomaly: {id: sst-anomaly, gcmd_keyword_url: "https://gcmd.earthdata.nasa.gov/KeywordViewer/scheme/Earth%20Science/b"}
+`;
+  const interval = (doc: Json) => doc.extent.temporal.interval;
+
+  it("is the product's temporal extent, not the publication time", async () => {
+    const dir = await freshCatalog();
+    await apply(dir, await buildPublication(parseDatasetConfig(cfg, "d.yaml"), undefined, dir, { mode: "dataset", now: NOW }));
+    const product = interval(await json(dir, "products/ostia-sst-anom/collection.json"));
+    expect(product[0][0]).toMatch(/^2017-06-0[45]T/);
+    expect(interval(await json(dir, "projects/eocube-demo/collection.json"))).toEqual(product);
+    expect(await ciErrors(dir)).toEqual([]);
+  });
+
+  it("is osc_project_start / osc_project_end when given; a start after the end is INVALID_CONFIG", async () => {
+    const dir = await freshCatalog();
+    const dated = cfg + "osc_project_start: 2015-01-01\nosc_project_end: 2020-12-31T12:00:00Z\n";
+    await apply(dir, await buildPublication(parseDatasetConfig(dated, "d.yaml"), undefined, dir, { mode: "dataset", now: NOW }));
+    expect(interval(await json(dir, "projects/eocube-demo/collection.json"))).toEqual([["2015-01-01T00:00:00Z", "2020-12-31T12:00:00Z"]]);
+    expect(await ciErrors(dir)).toEqual([]);
+    const e = await expectError(
+      buildPublication(parseDatasetConfig(cfg + "osc_project_start: 2019-01-01\nosc_project_end: 2016-01-01\n", "d.yaml"), undefined, await freshCatalog(), { mode: "dataset", now: NOW }),
+      "INVALID_CONFIG",
+      "osc_project_end",
+    );
+    expect(e.message).toMatch(/would start \(2019-01-01T00:00:00Z\) after it ends \(2016-01-01T00:00:00Z\)/);
+    await expectError(
+      (async () => buildPublication(parseDatasetConfig(cfg + "osc_project_start: next year\n", "d.yaml"), undefined, await freshCatalog(), { mode: "dataset", now: NOW }))(),
+      "INVALID_CONFIG",
+      "osc_project_start",
+    );
+  });
+});
+
 describe("buildPublication: dropping a variable on update", () => {
   it("removes the product's related link and the variable's child link (patched in place); validate warns about a stale related link", async () => {
     const dir = await freshCatalog();

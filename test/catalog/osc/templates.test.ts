@@ -24,6 +24,11 @@ describe("writeConfigTemplates", () => {
       expect(text).toContain(`${field}:`);
     }
     expect(text).toContain("atmosphere, cryosphere, land, magnetosphere-ionosphere, oceans, solid-earth");
+    // the optional project dates are documented, and valid once uncommented
+    expect(text).toMatch(/^# osc_project_start: \d{4}-\d{2}-\d{2}$/m);
+    await writeFile(files[0]!, text.replace(/^# (osc_project_(start|end): )/gm, "$1"));
+    const dated = await loadDatasetConfig(files[0]!);
+    expect([dated.osc_project_start, dated.osc_project_end]).toEqual(["2021-01-01", "2024-12-31"]);
     expect(text).toContain("planned | ongoing | completed");
   });
 
