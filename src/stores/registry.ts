@@ -85,6 +85,10 @@ const STORES: Record<DataStoreId, DataStoreInfo> = {
         root: { type: "string", pattern: "^https?://", description: "URL prefix, e.g. https://example.com/data" },
         timeout: { type: "number", exclusiveMinimum: 0, default: 30, description: "per-request timeout in seconds" },
         retries: { type: "integer", minimum: 0, default: 2, description: "retries after 5xx answers and timeouts" },
+        whole_body_cache_size: {
+          type: "integer", minimum: 0, default: 256 * 1024 * 1024,
+          description: "bytes of whole files kept from servers that ignore Range requests, so later ranges are cut from them (0 = keep none)",
+        },
         max_depth: maxDepth,
       },
       required: ["root"],
@@ -95,7 +99,7 @@ const STORES: Record<DataStoreId, DataStoreInfo> = {
         new FsDataStore(
           "https",
           p,
-          new HttpsFileSystem(p.root as string, { timeoutMs: (p.timeout as number) * 1000, retries: p.retries as number }),
+          new HttpsFileSystem(p.root as string, { timeoutMs: (p.timeout as number) * 1000, retries: p.retries as number, wholeBodyCacheBytes: p.whole_body_cache_size as number }),
           { readOnly: true, maxDepth: p.max_depth as number },
         ),
       ),
@@ -176,7 +180,7 @@ export function getDataStoreParamsSchema(storeId: string): JsonSchema {
 
 /**
  * Creates a data store (xcube's `new_data_store(store_id, **store_params)`): `file` {root, max_depth,
- * read_only}, `memory` {root (memory id)}, `https` {root URL, timeout (s), retries}, `s3` {root
+ * read_only}, `memory` {root (memory id)}, `https` {root URL, timeout (s), retries, whole_body_cache_size}, `s3` {root
  * "bucket/prefix", storage_options {endpoint_url, region, anon, key, secret, token, timeout}}.
  * `file`, `memory` and `s3` stores are {@link MutableDataStore}s.
  * @throws EocubeError UNKNOWN_STORE, INVALID_PARAMS (message quotes the schema, e.g. `store_params/root must be string`).
