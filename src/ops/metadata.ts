@@ -99,7 +99,7 @@ export async function updateCubeMetadata(ds: Dataset, options: CubeMetadataOptio
     attrs.time_coverage_end = isoTime(srcStop);
   }
   const stamp = isoTime(Math.floor(now.getTime() / 1000) * 1000);
-  attrs.date_created = attrs.date_created ?? stamp;
+  attrs.date_created = stamp; // ACDD: when this dataset was made — a new cube, not its source (output metadata may set it)
   attrs.date_modified = stamp;
   if (options.history) {
     const prev = typeof attrs.history === "string" && attrs.history ? `${attrs.history}\n` : "";

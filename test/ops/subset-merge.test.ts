@@ -101,6 +101,11 @@ describe("rechunk, coarsen and metadata", () => {
     });
     expect(out.attrs.creator_email).toBeUndefined();
     expect(out.data_vars.v!.attrs.long_name).toBe("value");
+    // a source's date_created is its own: the new cube is dated now (unless its metadata says otherwise)
+    const dated = (ds as Dataset).with({ attrs: { ...ds.attrs, date_created: "20170606T061737Z" } });
+    const now = new Date(Date.UTC(2026, 0, 1));
+    expect((await updateCubeMetadata(dated, { now })).attrs.date_created).toBe("2026-01-01T00:00:00Z");
+    expect((await updateCubeMetadata(dated, { now, metadata: { date_created: "2025-12-31" } })).attrs.date_created).toBe("2025-12-31");
     expect(flattenAcdd({ geospatial_lon: { min: 1, max: 2 } })).toEqual({ geospatial_lon_min: 1, geospatial_lon_max: 2 });
   });
 });
