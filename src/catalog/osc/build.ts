@@ -11,6 +11,7 @@ import type { DatasetConfig, MissionConfig, WorkflowConfig } from "./config-sche
 import { configPathOf } from "./config.js";
 import { readDatasetInfo, type DatasetInfo } from "./dataset-info.js";
 import { KNOWN_MISSIONS, missionCatalog, productCollection, projectCollection, variableCatalog } from "./entities.js";
+import { checkGcmdUrl, GCMD_KEYWORD_VIEWER } from "./gcmd.js";
 import { formatJson } from "./json-text.js";
 import { childLink, entityPath, linkTarget, relatedLink, subCatalogEntryLink, viaLink, type Link } from "./links.js";
 import type { PublicationPlan } from "./plan.js";
@@ -273,6 +274,9 @@ function timeInterval(ctx: Ctx, info: DatasetInfo, source: string): [string | nu
   return info.timeRange;
 }
 
+/** How many times a wrong interactive answer is asked again before giving up. */
+const MAX_ASKS = 3;
+
 async function ask(ctx: Ctx, question: string): Promise<string | undefined> {
   const { opts } = ctx;
   if (!opts.interactive && !opts.prompt) return undefined;
@@ -326,10 +330,33 @@ async function planVariables(ctx: Ctx, info: DatasetInfo, themeIds: string[], so
       out.push({ name: v.name, id, title: await titleOf(ctx, "variables", id), isNew: false });
       continue;
     }
+    const field = `variables.${v.name}.gcmd_keyword_url`;
     let gcmd = vc.gcmd_keyword_url ?? str(v.attrs.gcmd_keyword_url);
-    if (!gcmd) {
-      const answer = await ask(ctx, `GCMD keyword URL for variable ${v.name} (https://gcmd.earthdata.nasa.gov/KeywordViewer/…): `);
-      if (answer && /^https?:\/\/\S+$/.test(answer)) gcmd = answer;
+    if (gcmd) {
+      const problem = checkGcmdUrl(gcmd);
+      if (problem?.level === "error") {
+        const from = vc.gcmd_keyword_url ? field : `the gcmd_keyword_url attribute of ${v.name} in ${source}`;
+        throw new EocubeError("INVALID_CONFIG", `${from}: ${problem.reason}`, {
+          path: ctx.dPath,
+          field,
+          hint: `set ${field} to the variable's page on the GCMD keyword viewer (${GCMD_KEYWORD_VIEWER}…)`,
+        });
+      }
+    } else {
+      // asked on a terminal with --interactive only; a wrong answer is asked again with the reason (bounded)
+      const question = `GCMD keyword URL for variable ${v.name} (${GCMD_KEYWORD_VIEWER}…): `;
+      let reason = "";
+      for (let attempt = 0; attempt < MAX_ASKS && !gcmd; attempt++) {
+        const answer = await ask(ctx, reason ? `${reason}; ${question}` : question);
+        if (!answer) break;
+        const problem = checkGcmdUrl(answer);
+        if (problem?.level === "error") reason = problem.reason;
+        else gcmd = answer;
+      }
+    }
+    const gcmdProblem = gcmd ? checkGcmdUrl(gcmd) : undefined;
+    if (gcmd && gcmdProblem?.level === "warning") {
+      ctx.warnings.push(`${field}: ${gcmdProblem.reason}; the OSC expects the variable's GCMD science keyword page`);
     }
     const description = vc.description ?? str(v.attrs.description) ?? cfDescription(v.attrs, vc.units);
     if (!gcmd) {

@@ -364,6 +364,37 @@ access_link: https://github.com/rasterio/rasterio/tree/main/tests/data
     expect(byRel(v, "via")[0]!.href).toBe("https://gcmd.earthdata.nasa.gov/KeywordViewer/scheme/all/typed");
   });
 
+  it("asks again, with the reason, when the interactive answer is not a web URL (bounded)", async () => {
+    const noUrl = base + "time_range: ['1999-01-01', null]\nvariables:\n  band_data: {description: Landsat 7 ETM+ RGB digital numbers}\n";
+    const answers = ["sea ice", "https://gcmd.earthdata.nasa.gov/KeywordViewer/scheme/all/typed"];
+    const asked: string[] = [];
+    const opts = (answer: () => string) => ({ mode: "dataset" as const, now: NOW, interactive: true, prompt: async (q: string) => (asked.push(q), answer()) });
+    const plan = await buildPublication(parseDatasetConfig(noUrl, "utm.yaml"), undefined, await freshCatalog(), opts(() => answers.shift()!));
+    expect(asked).toHaveLength(2);
+    expect(asked[1]).toBe('"sea ice" is not a web URL (https://…); GCMD keyword URL for variable band_data (https://gcmd.earthdata.nasa.gov/KeywordViewer/…): ');
+    const v = JSON.parse(plan.files.find((f) => f.path === "variables/band-data/catalog.json")!.content);
+    expect(byRel(v, "via")[0]!.href).toBe("https://gcmd.earthdata.nasa.gov/KeywordViewer/scheme/all/typed");
+    // three wrong answers: give up, and the error names the field
+    asked.length = 0;
+    await expectError(buildPublication(parseDatasetConfig(noUrl, "utm.yaml"), undefined, await freshCatalog(), opts(() => "ftp://x/y")), "INVALID_CONFIG", "variables.band_data.gcmd_keyword_url");
+    expect(asked).toHaveLength(3);
+  });
+
+  it("refuses a gcmd_keyword_url that is not a web URL, and warns when it is not a GCMD keyword viewer page", async () => {
+    const cfg = (url: string) => base + `time_range: ['1999-01-01', null]\nvariables:\n  band_data: {description: Landsat 7 ETM+ RGB digital numbers, gcmd_keyword_url: "${url}"}\n`;
+    const e = await expectError(buildPublication(parseDatasetConfig(cfg("mailto:someone@example.org"), "utm.yaml"), undefined, await freshCatalog(), { mode: "dataset", now: NOW }), "INVALID_CONFIG", "variables.band_data.gcmd_keyword_url");
+    expect(e.message).toBe('variables.band_data.gcmd_keyword_url: "mailto:someone@example.org" is not a web URL (https://…)');
+    expect(e.hint).toMatch(/GCMD keyword viewer \(https:\/\/gcmd\.earthdata\.nasa\.gov\/KeywordViewer\/…\)/);
+    for (const url of ["https://example.org/sea-ice", "http://gcmd.earthdata.nasa.gov/KeywordViewer/scheme/x", "https://gcmd.earthdata.nasa.gov/KeywordViewer/", "https://gcmd.earthdata.nasa.gov/static/kms/x"]) {
+      const plan = await buildPublication(parseDatasetConfig(cfg(url), "utm.yaml"), undefined, await freshCatalog(), { mode: "dataset", now: NOW });
+      expect(plan.warnings, url).toContain(
+        `variables.band_data.gcmd_keyword_url: ${url} is not a GCMD keyword viewer page (https://gcmd.earthdata.nasa.gov/KeywordViewer/…); the OSC expects the variable's GCMD science keyword page`,
+      );
+    }
+    const ok = await buildPublication(parseDatasetConfig(cfg("https://gcmd.earthdata.nasa.gov/KeywordViewer/scheme/Earth%20Science/abc?gtm_scheme=x"), "utm.yaml"), undefined, await freshCatalog(), { mode: "dataset", now: NOW });
+    expect(ok.warnings.filter((w) => /gcmd_keyword_url/.test(w))).toEqual([]);
+  });
+
   it("reprojects the densified pixel edges to WGS84 (GDAL reference) and validates", async () => {
     const dir = await freshCatalog();
     const plan = await buildPublication(parseDatasetConfig(withVar + "time_range: ['1999-01-01', '2000-12-31T23:59:59Z']\n", "utm.yaml"), undefined, dir, {
