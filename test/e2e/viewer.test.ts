@@ -382,6 +382,46 @@ describe("viewer layout and keyboard", { timeout: 180_000 }, () => {
     await page.close();
   });
 
+  it("compares another variable in its own colours, with a legend of its own", async () => {
+    const page = await browser.newPage();
+    const tileUrls: string[] = [];
+    page.on("request", (r) => {
+      if (/\/tiles\/olci\/conc_tsm\/\d+\//.test(r.url())) tileUrls.push(r.url());
+    });
+    await page.goto(viewerUrl(`ds=olci&var=conc_chl&time=${encodeURIComponent(T0)}`));
+    await waitForMap(page);
+    await page.locator("#split").check();
+    await waitForMap(page);
+    // the first right variable offered is not a flag variable, and only its picker shows
+    expect(await page.locator("#variable2").inputValue()).toBe("conc_tsm");
+    expect(await page.locator("#variable2").isVisible()).toBe(true);
+    expect(await page.locator("#time2").isVisible()).toBe(false);
+    // its tiles use conc_tsm's range (from its statistics), not conc_chl's
+    expect(tileUrls.length).toBeGreaterThan(0);
+    const q = new URL(tileUrls.at(-1)!).searchParams;
+    const left = [await page.locator("#vmin").inputValue(), await page.locator("#vmax").inputValue()];
+    expect(q.get("vmax")).not.toBe(left[1]);
+    expect(await page.locator("#legend2").isVisible()).toBe(true);
+    expect(await page.locator("#legend2-max").textContent()).toBe(String(Number(Number(q.get("vmax")).toPrecision(4))));
+    expect(await page.locator("#legend2-units").textContent()).toContain("conc_tsm");
+    await page.waitForFunction(() => (document.getElementById("legend2-img") as HTMLImageElement).naturalWidth === 256, null, { timeout: 10_000 });
+    // the right half is drawn in several colours, not one saturated colour
+    const png = await shot(page, "07c-split-variable", "#map");
+    const img = decodePng(png);
+    const colours = new Set<string>();
+    for (let y = 0; y < img.height; y += 4)
+      for (let x = Math.ceil(img.width / 2) + 4; x < img.width; x += 4) {
+        const i = (y * img.width + x) * img.channels;
+        colours.add(`${img.pixels[i]! >> 5},${img.pixels[i + 1]! >> 5},${img.pixels[i + 2]! >> 5}`);
+      }
+    expect(colours.size).toBeGreaterThan(15);
+    // the panel does not grow wider than itself with a long variable title
+    const over = await page.locator("#panel").evaluate((el) => el.scrollWidth - el.clientWidth);
+    expect(over).toBeLessThanOrEqual(1);
+    expect(page.errors).toEqual([]);
+    await page.close();
+  });
+
   it("every control has a label and is reachable with the keyboard", async () => {
     const page = await browser.newPage();
     await page.goto(viewerUrl(`ds=olci&var=conc_chl`));

@@ -133,20 +133,51 @@ function cmapName(): string {
   return (st.cmap ?? variable?.colorBarName ?? "viridis") + (st.reversed ? "_r" : "");
 }
 
-function styleParams(): Record<string, string> {
-  const p: Record<string, string> = { cmap: cmapName() };
-  if (st.vmin !== undefined) p.vmin = String(st.vmin);
-  if (st.vmax !== undefined) p.vmax = String(st.vmax);
-  p.norm = st.log ? "log" : "lin";
-  for (const [d, v] of Object.entries(extraDims)) p[d] = v;
+/** Colour settings of another variable than the shown one (the split view's right side): its own defaults. */
+interface OtherStyle {
+  variable: string;
+  cmap: string;
+  vmin: number;
+  vmax: number;
+  log: boolean;
+}
+let rightStyle: OtherStyle | undefined;
+
+/** The query's colour and dimension parameters of `v` (the shown variable unless given). */
+function styleParams(v: VariableInfo | undefined = variable): Record<string, string> {
+  const other = v && variable && v.name !== variable.name ? rightStyle : undefined;
+  const p: Record<string, string> = {};
+  if (other && other.variable === v!.name) {
+    p.cmap = other.cmap;
+    p.vmin = String(other.vmin);
+    p.vmax = String(other.vmax);
+    p.norm = other.log ? "log" : "lin";
+  } else {
+    p.cmap = cmapName();
+    if (st.vmin !== undefined) p.vmin = String(st.vmin);
+    if (st.vmax !== undefined) p.vmax = String(st.vmax);
+    p.norm = st.log ? "log" : "lin";
+  }
+  for (const [d, label] of Object.entries(extraDims)) if (!v || v.dims.includes(d)) p[d] = label;
   return p;
 }
 
 function layerQuery(varName: string, time: string | undefined): TileQuery {
   const v = ds!.variables.find((x) => x.name === varName) ?? variable!;
-  const params = styleParams();
+  const params = styleParams(v);
   if (time && timeDim && v.dims.includes(timeDim)) params.time = time;
   return { base: api.base, dataset: ds!.id, variable: v.name, params, maxZoom: v.tileLevelMax };
+}
+
+/** True for quality-flag variables (not a good first choice to show). */
+function isFlagVariable(v: VariableInfo): boolean {
+  return /flags?$/i.test(v.name) || "flag_masks" in v.attrs || "flag_values" in v.attrs;
+}
+
+/** The colour defaults of another variable (its colour bar, and its attributes' or statistics' range). */
+async function otherStyle(v: VariableInfo): Promise<OtherStyle> {
+  const r = (await statisticsRange(v)) ?? [Number(v.colorBarMin.toPrecision(6)), Number(v.colorBarMax.toPrecision(6))];
+  return { variable: v.name, cmap: v.colorBarName, vmin: r[0], vmax: r[1], log: v.colorBarNorm === "log" && r[0] > 0 };
 }
 
 /** Rebuilds the tile sources (after a change of dataset, variable, time, colour or projection). */
@@ -170,8 +201,19 @@ function refreshLayers(): void {
   splitLayer.setVisible(split);
   $("swipe-bar").hidden = !split;
   $("swipe-bar").style.left = `${st.swipe}%`;
-  if (split) {
-    const v2 = st.split === "variable" ? (st.variable2 ?? variable.name) : variable.name;
+  const v2 = st.split === "variable" ? (st.variable2 ?? variable.name) : variable.name;
+  const v2Info = ds.variables.find((x) => x.name === v2);
+  if (split && v2 !== variable.name && v2Info && rightStyle?.variable !== v2) {
+    // the right variable keeps its own colours: load its defaults first, then draw
+    splitLayer.setSource(null);
+    key += `|split:${v2}|pending`;
+    const dsId = ds.id;
+    void otherStyle(v2Info).then((s) => {
+      if (ds?.id !== dsId || st.split !== "variable" || (st.variable2 ?? variable?.name) !== s.variable) return;
+      rightStyle = s;
+      refreshLayers();
+    });
+  } else if (split) {
     const t2 = st.split === "time" ? (st.time2 ?? st.time) : st.time;
     splitLayer.setExtent(extent);
     splitLayer.setOpacity(st.opacity);
@@ -195,6 +237,19 @@ function updateLegend(): void {
   $("legend-min").textContent = st.vmin !== undefined ? String(Number(st.vmin.toPrecision(4))) : "";
   $("legend-max").textContent = st.vmax !== undefined ? String(Number(st.vmax.toPrecision(4))) : "";
   $("legend-units").textContent = variable.units;
+  // the split view's right variable has a legend of its own
+  const v2 = st.split === "variable" && st.variable2 !== variable.name ? ds.variables.find((x) => x.name === st.variable2) : undefined;
+  $("legend2").hidden = !v2;
+  if (v2 && rightStyle?.variable === v2.name) {
+    const p2 = new URLSearchParams(styleParams(v2));
+    p2.set("width", "256");
+    p2.set("height", "12");
+    ($("legend2-img") as HTMLImageElement).src = url(api, `tiles/${encodeURIComponent(ds.id)}/${encodeURIComponent(v2.name)}/legend?${p2}`);
+    ($("legend2-img") as HTMLImageElement).alt = `Colour legend of ${v2.name} (right side)`;
+    $("legend2-min").textContent = String(Number(rightStyle.vmin.toPrecision(4)));
+    $("legend2-max").textContent = String(Number(rightStyle.vmax.toPrecision(4)));
+    $("legend2-units").textContent = `${v2.name} ${v2.units}`.trim();
+  }
 }
 
 function fitDataset(): void {
@@ -375,6 +430,12 @@ projSel.addEventListener("change", () => {
   refreshLayers();
 });
 
+/** The right variable first offered: another variable that is not a flag, else any other, else the same. */
+function defaultVariable2(): string | undefined {
+  const others = ds?.variables.filter((v) => v.name !== variable?.name) ?? [];
+  return (others.find((v) => !isFlagVariable(v)) ?? others[0])?.name ?? variable?.name;
+}
+
 const splitBox = $<HTMLInputElement>("split");
 function syncSplitControls(): void {
   splitBox.checked = st.split !== "off";
@@ -391,7 +452,7 @@ function syncSplitControls(): void {
 splitBox.addEventListener("change", () => {
   st.split = splitBox.checked ? (($("split-mode") as HTMLSelectElement).value as "variable" | "time") : "off";
   if (st.split === "time" && times.length === 0) st.split = "variable";
-  if (st.split === "variable") st.variable2 ??= ds?.variables.find((v) => v.name !== variable?.name)?.name ?? variable?.name;
+  if (st.split === "variable") st.variable2 ??= defaultVariable2();
   if (st.split === "time") st.time2 ??= times[0];
   syncSplitControls();
   refreshLayers();
@@ -402,7 +463,7 @@ $("split-mode").addEventListener("change", (e) => {
     showMessage("split", "This dataset has no time axis: compare another variable instead.", "info");
     st.split = "variable";
   }
-  if (st.split === "variable") st.variable2 ??= ds?.variables.find((v) => v.name !== variable?.name)?.name;
+  if (st.split === "variable") st.variable2 ??= defaultVariable2();
   if (st.split === "time") st.time2 ??= times[0];
   syncSplitControls();
   refreshLayers();
@@ -621,6 +682,7 @@ async function selectDataset(id: string, opts: { keepView?: boolean; info?: Prom
   }
   clearMessage("dataset-fail");
   ds = info;
+  rightStyle = undefined;
   st.dataset = id;
   const td = info.dimensions.find(isTimeDim);
   timeDim = td?.name;
@@ -646,7 +708,7 @@ async function selectDataset(id: string, opts: { keepView?: boolean; info?: Prom
     map.getView().setCenter(fromLonLat(requested.center, map.getView().getProjection()));
     if (requested.zoom !== undefined) map.getView().setZoom(requested.zoom);
   }
-  const preferred = info.variables.find((v) => !/flags?$/i.test(v.name) && !("flag_masks" in v.attrs) && !("flag_values" in v.attrs)) ?? info.variables[0]!;
+  const preferred = info.variables.find((v) => !isFlagVariable(v)) ?? info.variables[0]!;
   await selectVariable(vname ?? preferred.name, { keepColour: opts.keepView === true || requested.dataset === id });
   requested.dataset = undefined;
 }
