@@ -264,6 +264,38 @@ describe("viewer on the OLCI cube", { timeout: 180_000 }, () => {
     await waitForMap(page, n + 1);
   });
 
+  it("a log scale over a range from 0 moves the min above 0 instead of failing every tile", async () => {
+    const page2 = await browser.newPage();
+    const bad: string[] = [];
+    page2.on("response", (r) => {
+      if (r.url().includes("/tiles/") && r.status() >= 400) bad.push(`${r.status()} ${r.url()}`);
+    });
+    await page2.goto(viewerUrl(`ds=olci&var=conc_chl&time=${encodeURIComponent(T0)}`));
+    const n = await waitForMap(page2);
+    expect(await page2.locator("#vmin").inputValue()).toBe("0");
+    const vmax = Number(await page2.locator("#vmax").inputValue());
+    await page2.locator("#log").check();
+    await waitForMap(page2, n);
+    expect(Number(await page2.locator("#vmin").inputValue())).toBe(Number((vmax / 1000).toPrecision(2)));
+    expect(await page2.locator('.msg[data-key="range"]').textContent()).toContain("A log scale needs a min above 0");
+    expect(bad).toEqual([]);
+    expect(await page2.locator('.msg[data-key="tiles-conc_chl"]').count()).toBe(0);
+    expect(colourfulPixels(await shot(page2, "04d-log-from-zero", "#map")).count).toBeGreaterThan(20_000);
+    // a min ≤ 0 typed while the scale is logarithmic is refused with a message, the tiles stay
+    await page2.locator("#vmin").fill("-1");
+    await page2.locator("#vmin").dispatchEvent("change");
+    expect(await page2.locator('.msg[data-key="range"]').textContent()).toContain("you entered -1");
+    expect(page2.url()).not.toContain("vmin=-1");
+    expect(bad).toEqual([]);
+    // a link with log=1 and vmin=0 is repaired the same way
+    await page2.goto(viewerUrl(`ds=olci&var=conc_chl&time=${encodeURIComponent(T0)}&cmap=viridis&vmin=0&vmax=10&log=1`));
+    await waitForMap(page2);
+    expect(await page2.locator("#vmin").inputValue()).toBe("0.01");
+    expect(await page2.locator("#log").isChecked()).toBe(true);
+    expect(bad).toEqual([]);
+    await page2.close();
+  });
+
   it("asks for tiles only when the map stops moving", async () => {
     let n = await page.evaluate(() => Number(document.getElementById("map")!.dataset.renderCount));
     await page.locator("#map").evaluate(() => {

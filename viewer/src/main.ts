@@ -180,6 +180,23 @@ async function otherStyle(v: VariableInfo): Promise<OtherStyle> {
   return { variable: v.name, cmap: v.colorBarName, vmin: r[0], vmax: r[1], log: v.colorBarNorm === "log" && r[0] > 0 };
 }
 
+/**
+ * A log scale needs a range above 0 (the server refuses norm=log with vmin ≤ 0): a min ≤ 0 becomes
+ * max / 1000; a max ≤ 0 turns the log scale off. Says what it changed.
+ */
+function keepLogRangePositive(): void {
+  if (!st.log || st.vmin === undefined || st.vmin > 0) return;
+  if (st.vmax !== undefined && st.vmax > 0) {
+    const old = st.vmin;
+    st.vmin = Number((st.vmax / 1000).toPrecision(2));
+    showMessage("range", `A log scale needs a min above 0: the min ${old} became ${st.vmin}.`, "info");
+  } else {
+    st.log = false;
+    showMessage("range", `A log scale needs a range above 0 (the max is ${st.vmax ?? "unset"}): the scale stays linear.`, "info");
+  }
+  syncColourControls();
+}
+
 /** Rebuilds the tile sources (after a change of dataset, variable, time, colour or projection). */
 function refreshLayers(): void {
   if (!ds || !variable) {
@@ -187,6 +204,7 @@ function refreshLayers(): void {
     splitLayer.setSource(null);
     return;
   }
+  keepLogRangePositive();
   clearMessage(`tiles-${variable.name}`);
   tileAbort.abort();
   tileAbort = new AbortController();
@@ -390,6 +408,10 @@ function onRangeChange(): void {
     showMessage("range", `The colour range's min (${a}) must be below its max (${b}).`);
     return;
   }
+  if (st.log && a <= 0) {
+    showMessage("range", `A log scale needs a min above 0 (you entered ${a}); turn the log scale off for this range.`);
+    return;
+  }
   clearMessage("range");
   st.vmin = a;
   st.vmax = b;
@@ -399,7 +421,7 @@ $("vmin").addEventListener("change", onRangeChange);
 $("vmax").addEventListener("change", onRangeChange);
 $("log").addEventListener("change", (e) => {
   st.log = (e.target as HTMLInputElement).checked;
-  if (st.log && st.vmin !== undefined && st.vmin <= 0) showMessage("range", `A log scale needs a min above 0 (min is ${st.vmin}).`, "info");
+  if (!st.log) clearMessage("range");
   refreshLayers();
 });
 $("reversed").addEventListener("change", (e) => {
