@@ -23,8 +23,10 @@ describe("viewer URL state", () => {
       variable2: "kd489",
       time2: "2017-01-28T09:58:11.350Z",
       swipe: 30,
+      dims: { level: "850", month: "7" },
     };
     expect(parseState("#" + formatState(s))).toEqual(s);
+    expect(formatState(s)).toContain("dim.level=850&dim.month=7");
   });
 
   it("leaves defaults out and restores them", () => {

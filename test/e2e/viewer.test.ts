@@ -524,6 +524,35 @@ describe("viewer on bad input", { timeout: 180_000 }, () => {
     await page.close();
   });
 
+  it("keeps the other dimensions' labels (level, month) in the URL", async () => {
+    const page = await browser.newPage();
+    const tileUrls: string[] = [];
+    page.on("request", (r) => {
+      if (/\/tiles\/era\/u\/\d+\//.test(r.url())) tileUrls.push(r.url());
+    });
+    await page.goto(viewerUrl("ds=era&var=u&dim.level=850&dim.month=7"));
+    await waitForMap(page);
+    expect(await page.locator("#extra-dims select").evaluateAll((s) => s.map((x) => (x as HTMLSelectElement).value))).toEqual(["7", "850"]);
+    const q = new URL(tileUrls.at(-1)!).searchParams;
+    expect([q.get("level"), q.get("month")]).toEqual(["850", "7"]);
+    await page.waitForFunction(() => location.hash.includes("dim.level=850") && location.hash.includes("dim.month=7"), null, { timeout: 10_000 });
+    const before = await shot(page, "09b-level-850", "#map");
+    // another level changes the map and the link
+    const n = await page.evaluate(() => Number(document.getElementById("map")!.dataset.renderCount));
+    await page.locator("#extra-dims select").nth(1).selectOption("200");
+    await waitForMap(page, n);
+    await page.waitForFunction(() => location.hash.includes("dim.level=200"), null, { timeout: 10_000 });
+    expect(differingPixels(before, await page.locator("#map").screenshot())).toBeGreaterThan(5_000);
+    // a label the dataset does not have: a note and the first label
+    await page.goto(viewerUrl("ds=era&var=u&dim.level=925"));
+    await page.locator('.msg[data-key="dim-level"]').waitFor({ timeout: 30_000 });
+    expect(await page.locator("#messages").textContent()).toContain('The level "925" in the link is not one of the dataset\'s (200, 500, 850)');
+    await waitForMap(page);
+    expect(await page.locator("#extra-dims select").nth(1).inputValue()).toBe("200");
+    expect(page.errors).toEqual([]);
+    await page.close();
+  });
+
   it("a variable whose tiles fail gives a message and the viewer stays usable", async () => {
     const page = await browser.newPage();
     await page.goto(viewerUrl("ds=broken&var=conc_tsm"));

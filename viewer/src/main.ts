@@ -34,7 +34,7 @@ const api: Api = {
 
 // ---- state --------------------------------------------------------------------------------------
 const st: ViewState = parseState(location.hash);
-const requested = { dataset: st.dataset, variable: st.variable, center: st.center, zoom: st.zoom };
+const requested: { dataset?: string; variable?: string; center?: [number, number]; zoom?: number; dims?: Record<string, string> } = { dataset: st.dataset, variable: st.variable, center: st.center, zoom: st.zoom, dims: st.dims };
 let datasets: { id: string; title: string }[] = [];
 let ds: DatasetInfo | undefined;
 let variable: VariableInfo | undefined;
@@ -43,8 +43,9 @@ let times: string[] = [];
 let timeMs: number[] = [];
 let timeDim: string | undefined;
 let timeIdx = 0;
-/** Labels chosen for non-time, non-spatial dimensions (e.g. level). */
+/** Labels chosen for non-time, non-spatial dimensions (e.g. level); part of the URL state. */
 const extraDims: Record<string, string> = {};
+st.dims = extraDims;
 let playTimer: number | undefined;
 
 let urlTimer: number | undefined;
@@ -682,6 +683,7 @@ async function init(): Promise<void> {
     requested.variable = undefined;
     st.time = undefined;
     requested.center = undefined;
+    requested.dims = undefined;
   }
   await selectDataset(id ?? datasets[0]!.id, { keepView: id !== undefined && requested.center !== undefined, ...(id !== undefined && early ? { info: early } : {}) });
 }
@@ -821,6 +823,12 @@ function renderExtraDims(): void {
     if (d === timeDim || spatial.includes(d)) continue;
     const info = ds.dimensions.find((x) => x.name === d);
     const labels = info ? info.coordinates.map(String) : ["0"];
+    const linked = requested.dims?.[d];
+    if (linked !== undefined) {
+      delete requested.dims![d];
+      if (labels.includes(linked)) extraDims[d] = linked;
+      else showMessage(`dim-${d}`, `The ${d} "${linked}" in the link is not one of the dataset's (${labels.slice(0, 5).join(", ")}${labels.length > 5 ? ", …" : ""}); showing ${labels[0]}.`, "info");
+    }
     extraDims[d] ??= labels[0]!;
     const lab = document.createElement("label");
     lab.textContent = `${d} `;

@@ -1,4 +1,4 @@
-// The view state kept in the URL hash (dataset, variable, time, view, colour, split), so a link
+// The view state kept in the URL hash (dataset, variable, time, view, colour, split, other dimensions), so a link
 // reproduces the view: parse and serialise, nothing else.
 
 /** Everything a link restores. Absent fields take the dataset's defaults. */
@@ -25,6 +25,8 @@ export interface ViewState {
   time2?: string;
   /** Swipe position in percent of the map width [default 50]. */
   swipe: number;
+  /** Labels chosen for other dimensions than time and space, by dimension name (`dim.level=850`). */
+  dims?: Record<string, string>;
 }
 
 const num = (s: string | null): number | undefined => {
@@ -33,7 +35,7 @@ const num = (s: string | null): number | undefined => {
   return Number.isFinite(v) ? v : undefined;
 };
 
-/** Parses a hash such as `#ds=olci&var=conc_chl&time=…&lon=2.5&lat=51.2&z=7&cmap=viridis&vmin=0&vmax=10`. */
+/** Parses a hash such as `#ds=olci&var=conc_chl&time=…&lon=2.5&lat=51.2&z=7&cmap=viridis&vmin=0&vmax=10&dim.level=850`. */
 export function parseState(hash: string): ViewState {
   const p = new URLSearchParams(hash.replace(/^#/, ""));
   const lon = num(p.get("lon"));
@@ -60,6 +62,9 @@ export function parseState(hash: string): ViewState {
   set("vmax", num(p.get("vmax")));
   set("variable2", str("var2"));
   set("time2", str("time2"));
+  const dims: Record<string, string> = {};
+  for (const [k, v] of p) if (k.startsWith("dim.") && k.length > 4) dims[k.slice(4)] = v;
+  if (Object.keys(dims).length > 0) s.dims = dims;
   return s;
 }
 
@@ -81,6 +86,7 @@ export function formatState(s: ViewState): string {
   if (s.log) p.set("log", "1");
   if (s.reversed) p.set("rev", "1");
   if (s.opacity !== 1) p.set("opacity", String(s.opacity));
+  for (const k of Object.keys(s.dims ?? {}).sort()) p.set(`dim.${k}`, s.dims![k]!);
   if (s.split !== "off") {
     p.set("split", s.split);
     if (s.variable2) p.set("var2", s.variable2);
