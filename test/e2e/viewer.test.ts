@@ -565,6 +565,39 @@ describe("viewer on bad input", { timeout: 180_000 }, () => {
     await page.close();
   });
 
+  it("a time series whose loading fails: a message, no endless 'loading…', no page error", async () => {
+    const page = await browser.newPage();
+    // the first chunk of the series is slow, then the server fails (as /timeseries of a variable it cannot read)
+    let calls = 0;
+    await page.route("**/timeseries/**", async (route) => {
+      calls++;
+      await new Promise((r) => setTimeout(r, 700));
+      await route.fulfill({ status: 400, contentType: "application/json", body: JSON.stringify({ code: "OUT_OF_RANGE", message: "index 2 out of range 0…0 for dimension 1" }) });
+    });
+    await page.goto(viewerUrl(`ds=olci&var=conc_chl&time=${encodeURIComponent(T0)}`));
+    await waitForMap(page);
+    const p = await pagePixel(page, PLACE.lon, PLACE.lat);
+    await page.mouse.click(p.x, p.y);
+    // while the first chunk loads the chart says so (no uPlot without data)
+    await page.waitForFunction(() => document.querySelector<HTMLElement>("#chart .chart-plot")?.dataset.empty === "true", null, { timeout: 10_000 });
+    expect(await page.locator("#chart .chart-plot").textContent()).toContain("Loading the time series");
+    await page.locator('.msg[data-key="series"]').waitFor({ timeout: 30_000 });
+    expect(await page.locator("#messages").textContent()).toContain("could not be loaded: index 2 out of range");
+    // a series without any value goes, with its place on the map
+    await page.waitForFunction(() => document.getElementById("chart")!.hidden, null, { timeout: 10_000 });
+    expect(await page.locator(".chart-legend li").count()).toBe(0);
+    expect(await page.evaluate(() => document.getElementById("chart")!.dataset.loading)).toBe("0");
+    expect(calls).toBe(1);
+    await shot(page, "10b-series-failed");
+    // the viewer stays usable: with the route answering again, a series loads
+    await page.unroute("**/timeseries/**");
+    await page.mouse.click(p.x, p.y);
+    await waitSeries(page, 1);
+    expect(await page.locator("#chart canvas").count()).toBeGreaterThan(0);
+    expect(page.errors.filter((e) => !e.includes("400 (Bad Request)"))).toEqual([]);
+    await page.close();
+  });
+
   it("the server down: a readable message with a retry button", async () => {
     const dead = createServer();
     await new Promise<void>((r) => dead.listen(0, "127.0.0.1", r));

@@ -18,6 +18,8 @@ export interface Series {
   std: (number | null)[];
   /** True once the whole time axis has been loaded. */
   complete: boolean;
+  /** True when loading stopped on an error (the values loaded before it stay). */
+  failed?: boolean;
 }
 
 const COLORS = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf", "#8c564b", "#e377c2"];
@@ -105,6 +107,15 @@ export class TimeSeriesChart {
     const xsSet = new Set<number>();
     for (const s of series) for (const t of s.times) xsSet.add(t);
     this.xs = [...xsSet].sort((a, b) => a - b);
+    // no values yet (the first chunk is loading): no plot, since uPlot cannot draw axes without data
+    this.plotEl.dataset.empty = String(this.xs.length === 0);
+    if (this.xs.length === 0) {
+      this.plot?.destroy();
+      this.plot = undefined;
+      this.plotEl.textContent = series.some((s) => !s.complete && !s.failed) ? "Loading the time series…" : "No values to plot.";
+      return;
+    }
+    if (!this.plot) this.plotEl.textContent = "";
     const idx = new Map(this.xs.map((t, i) => [t, i]));
     const data: (number | null)[][] = [this.xs.map((t) => t / 1000)];
     const uSeries: uPlot.Series[] = [{ label: "time" }];
@@ -169,7 +180,7 @@ export class TimeSeriesChart {
     this.legendEl.innerHTML = "";
     for (const s of this.series) {
       const li = document.createElement("li");
-      li.innerHTML = `<span class="swatch" style="background:${s.color}"></span><span>${esc(s.label)}${s.kind === "polygon" ? " (mean ± std)" : ""}${s.complete ? "" : " – loading…"}</span>`;
+      li.innerHTML = `<span class="swatch" style="background:${s.color}"></span><span>${esc(s.label)}${s.kind === "polygon" ? " (mean ± std)" : ""}${s.failed ? " – could not be loaded completely" : s.complete ? "" : " – loading…"}</span>`;
       const b = document.createElement("button");
       b.type = "button";
       b.className = "linklike";

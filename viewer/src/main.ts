@@ -589,8 +589,14 @@ async function addSeries(kind: "point" | "polygon", geometry: { type: string; co
     if (s.times.length === 0) showMessage("series", `${label}: the place lies outside the data, so the series is empty.`, "info");
   } catch (err) {
     showMessage("series", `The time series ${label} could not be loaded: ${describeError(err)}`);
+    s.failed = true;
+    if (s.times.length === 0) {
+      // nothing to show: the series and its place go; the message says why
+      series.splice(series.indexOf(s), 1);
+      for (const f of placesSource.getFeatures()) if (f.get("seriesId") === id) placesSource.removeFeature(f);
+    }
   } finally {
-    $("chart").dataset.loading = series.some((x) => !x.complete) ? "1" : "0";
+    $("chart").dataset.loading = series.some((x) => !x.complete && !x.failed) ? "1" : "0";
     chart.update(series);
     chart.setMarker(timeMs[timeIdx]);
     $("chart").dataset.seriesDoneAt = performance.now().toFixed(1);
