@@ -332,6 +332,18 @@ describe("viewer on the OLCI cube", { timeout: 180_000 }, () => {
     await page.waitForFunction((l) => document.getElementById("time-label")!.textContent !== l, label, { timeout: 30_000 });
     await page.locator("#time-play").click();
     expect(await page.locator("#time-play").getAttribute("aria-pressed")).toBe("false");
+    // the slider tells screen readers the time, not the step number
+    const iso = (await page.locator("#time-label").textContent())!.split(" ")[0]!;
+    expect(await page.locator("#time-slider").getAttribute("aria-valuetext")).toBe(iso);
+    // a new interval applies while playing: from 60 s down to 200 ms, the time moves within a second
+    await page.locator("#play-interval").fill("60000");
+    await page.locator("#time-play").click();
+    await page.locator("#play-interval").fill("200");
+    await page.locator("#play-interval").dispatchEvent("change");
+    const label2 = await page.locator("#time-label").textContent();
+    await page.waitForFunction((l) => document.getElementById("time-label")!.textContent !== l, label2, { timeout: 2_000 });
+    await page.locator("#time-play").click();
+    await page.locator("#play-interval").fill("1000");
   });
 
   it("keeps the view state in the URL and restores it from a link", async () => {

@@ -294,6 +294,7 @@ function setTimeIndex(i: number, opts: { fromUser?: boolean } = {}): void {
   timeIdx = Math.max(0, Math.min(times.length - 1, i));
   st.time = times[timeIdx];
   ($("time-slider") as HTMLInputElement).value = String(timeIdx);
+  $("time-slider").setAttribute("aria-valuetext", times[timeIdx]!);
   $("time-label").textContent = `${times[timeIdx]} (${timeIdx + 1}/${times.length})`;
   chart.setMarker(timeMs[timeIdx]);
   if (opts.fromUser !== false) refreshLayers();
@@ -316,13 +317,19 @@ $("time-first").addEventListener("click", () => setTimeIndex(0));
 $("time-prev").addEventListener("click", () => setTimeIndex(timeIdx - 1));
 $("time-next").addEventListener("click", () => setTimeIndex(timeIdx + 1));
 $("time-last").addEventListener("click", () => setTimeIndex(times.length - 1));
-$("time-play").addEventListener("click", () => {
-  if (playTimer !== undefined) return stopPlay();
+/** Steps forward every play interval (ms, at least 100), from the last step back to the first. */
+function startPlay(): void {
+  window.clearInterval(playTimer);
   const ms = Math.max(100, Number(($("play-interval") as HTMLInputElement).value) || 1000);
   playTimer = window.setInterval(() => setTimeIndex(timeIdx + 1 >= times.length ? 0 : timeIdx + 1), ms);
   $("time-play").textContent = "⏸ Pause";
   $("time-play").setAttribute("aria-pressed", "true");
   $("time-play").setAttribute("aria-label", "Pause");
+}
+$("time-play").addEventListener("click", () => (playTimer !== undefined ? stopPlay() : startPlay()));
+// a new interval takes effect while playing
+$("play-interval").addEventListener("change", () => {
+  if (playTimer !== undefined) startPlay();
 });
 
 // ---- colour -------------------------------------------------------------------------------------
