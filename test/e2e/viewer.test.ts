@@ -495,6 +495,33 @@ describe("viewer layout and keyboard", { timeout: 180_000 }, () => {
   });
 });
 
+describe("viewer dataset picker", { timeout: 180_000 }, () => {
+  it("groups the datasets of a data store under its identifier, with their titles", async () => {
+    const stores = await startServer({
+      ...defaultConfig(),
+      DataStores: [{ Identifier: "tiffs", StoreId: "file", StoreParams: { root: `${DATA}geotiff` }, Datasets: [{ Path: "RGB.byte.tif", Title: "Landsat 7, Bahamas (UTM 18N)" }, { Path: "world.byte.tif" }] }],
+    });
+    try {
+      const page = await browser.newPage();
+      await page.goto(`${stores.url}viewer/#ds=${encodeURIComponent("tiffs~RGB.byte.tif")}`);
+      await waitForMap(page);
+      const picker = await page.locator("#dataset").evaluate((sel: HTMLSelectElement) =>
+        [...sel.children].map((c) => (c instanceof HTMLOptGroupElement ? { group: c.label, options: [...c.children].map((o) => (o as HTMLOptionElement).text) } : (c as HTMLOptionElement).text)),
+      );
+      expect(picker.slice(0, 3)).toEqual(["OLCI L2 cube (North Sea)", "OSTIA SST 2017-06-05", "ERA-Interim climatology (no time axis)"]);
+      const group = picker.find((x) => typeof x === "object") as { group: string; options: string[] };
+      expect(group.group).toBe("tiffs");
+      expect(group.options[0]).toBe("Landsat 7, Bahamas (UTM 18N)");
+      expect(await page.locator("#dataset").inputValue()).toBe("tiffs~RGB.byte.tif");
+      expect(colourfulPixels(await shot(page, "13-data-store-group", "#map")).count).toBeGreaterThan(20_000);
+      expect(page.errors).toEqual([]);
+      await page.close();
+    } finally {
+      await stores.close();
+    }
+  });
+});
+
 describe("viewer on bad input", { timeout: 180_000 }, () => {
   it("an unknown dataset in the URL gives a message and the first dataset", async () => {
     const page = await browser.newPage();

@@ -35,7 +35,8 @@ const api: Api = {
 // ---- state --------------------------------------------------------------------------------------
 const st: ViewState = parseState(location.hash);
 const requested: { dataset?: string; variable?: string; center?: [number, number]; zoom?: number; dims?: Record<string, string> } = { dataset: st.dataset, variable: st.variable, center: st.center, zoom: st.zoom, dims: st.dims };
-let datasets: { id: string; title: string }[] = [];
+/** The served datasets; `groupTitle` as xcube's server gives it (eocube's server leaves it out). */
+let datasets: { id: string; title: string; groupTitle?: string }[] = [];
 let ds: DatasetInfo | undefined;
 let variable: VariableInfo | undefined;
 /** Time labels (ISO) and epoch ms of the dataset's time axis, ascending. */
@@ -688,7 +689,7 @@ async function init(): Promise<void> {
     showMessage("server", "This server serves no datasets.", "info");
     return;
   }
-  setOptions(dsSel, datasets.map((d) => ({ value: d.id, label: d.title || d.id })));
+  setDatasetOptions();
   let id = requested.dataset;
   if (id !== undefined && !datasets.some((d) => d.id === id)) {
     showMessage("dataset", `The dataset "${id}" named in the link is not served here; showing "${datasets[0]!.title || datasets[0]!.id}" instead.`);
@@ -699,6 +700,37 @@ async function init(): Promise<void> {
     requested.dims = undefined;
   }
   await selectDataset(id ?? datasets[0]!.id, { keepView: id !== undefined && requested.center !== undefined, ...(id !== undefined && early ? { info: early } : {}) });
+}
+
+/**
+ * The dataset picker: titles, grouped by the server's groupTitle, else by the data store of
+ * `<store>~<data id>` identifiers (datasets of a DataStores entry); ungrouped datasets come first.
+ */
+function setDatasetOptions(): void {
+  const groupOf = (d: (typeof datasets)[number]) => d.groupTitle || (d.id.includes("~") ? d.id.slice(0, d.id.indexOf("~")) : undefined);
+  const labelOf = (d: (typeof datasets)[number]) => d.title || d.id;
+  if (!datasets.some((d) => groupOf(d) !== undefined)) {
+    setOptions(dsSel, datasets.map((d) => ({ value: d.id, label: labelOf(d) })));
+    return;
+  }
+  dsSel.innerHTML = "";
+  const groups = new Map<string, HTMLOptGroupElement>();
+  for (const d of datasets) {
+    const o = new Option(labelOf(d), d.id);
+    const g = groupOf(d);
+    if (g === undefined) {
+      dsSel.insertBefore(o, dsSel.querySelector("optgroup"));
+      continue;
+    }
+    let og = groups.get(g);
+    if (!og) {
+      og = document.createElement("optgroup");
+      og.label = g;
+      groups.set(g, og);
+      dsSel.appendChild(og);
+    }
+    og.appendChild(o);
+  }
 }
 
 function isTimeDim(d: { name: string; dtype: string; coordinates: unknown[] }): boolean {
