@@ -30,7 +30,14 @@ beforeAll(async () => {
   const zmeta = JSON.parse(readFileSync(join(broken, ".zmetadata"), "utf8")) as { metadata: Record<string, { compressor?: unknown }> };
   zmeta.metadata["conc_tsm/.zarray"]!.compressor = { id: "zfpy", tolerance: 0.1 };
   writeFileSync(join(broken, ".zmetadata"), JSON.stringify(zmeta));
-  server = await startServer(defaultConfig([{ Identifier: "broken", Title: "Cube with damaged conc_tsm chunks", Path: broken }]));
+  server = await startServer(
+    defaultConfig([
+      { Identifier: "broken", Title: "Cube with damaged conc_tsm chunks", Path: broken },
+      // datasets without a regular grid: an OLCI L2 swath (2-D lat/lon) and METAR station records
+      { Identifier: "swath", Title: "OLCI L2 swath", Path: `${DATA}netcdf4/O_L2_0001_SNS_2017104102450_v1.0.nc` },
+      { Identifier: "stations", Title: "MADIS stations", Path: `${DATA}netcdf3/madis-sao.nc` },
+    ]),
+  );
   browser = await launchBrowser();
 });
 
@@ -588,6 +595,38 @@ describe("viewer on bad input", { timeout: 180_000 }, () => {
     expect(await page.locator("#messages").textContent()).toContain('The level "925" in the link is not one of the dataset\'s (200, 500, 850)');
     await waitForMap(page);
     expect(await page.locator("#extra-dims select").nth(1).inputValue()).toBe("200");
+    expect(page.errors).toEqual([]);
+    await page.close();
+  });
+
+  it("a dataset without a regular grid (swath, stations): a note and its outline, no tiles, no page error", async () => {
+    const page = await browser.newPage();
+    const tileUrls: string[] = [];
+    page.on("request", (r) => {
+      if (/\/tiles\/(swath|stations)\//.test(r.url()) && !r.url().includes("/legend")) tileUrls.push(r.url());
+    });
+    for (const id of ["swath", "stations"]) {
+      await page.goto(viewerUrl(`ds=${id}`));
+      await page.locator('.msg[data-key="no-grid"]').waitFor({ timeout: 30_000 });
+      expect(await page.locator("#messages").textContent()).toContain("has no regular grid");
+      await waitForMap(page);
+      expect(await page.locator(".msg.error").count()).toBe(0);
+      const outline = await page.evaluate(() => (window as unknown as { eocubeViewer: { map: { getLayers(): { getArray(): { getSource?(): { getFeatures?(): unknown[] } | null }[] } } } }).eocubeViewer.map.getLayers().getArray().map((l) => l.getSource?.()?.getFeatures?.()?.length ?? 0).at(-2));
+      expect(outline).toBe(1);
+      expect(await page.locator("#legend").isVisible()).toBe(false);
+    }
+    await shot(page, "09c-no-grid");
+    // a click asks for no series, and the viewer goes on to a gridded dataset
+    const box = (await page.locator("#map").boundingBox())!;
+    await page.mouse.click(box.x + box.width / 2, box.y + box.height / 2);
+    await page.locator('.msg[data-key="series"]').waitFor({ timeout: 10_000 });
+    await page.locator("#dataset").selectOption("olci");
+    await page.waitForFunction(() => document.getElementById("map")!.dataset.layerKey?.includes("|olci|"), null, { timeout: 30_000 });
+    await waitForMap(page);
+    expect(await page.locator('.msg[data-key="no-grid"]').count()).toBe(0);
+    expect(await page.locator("#legend").isVisible()).toBe(true);
+    expect(colourfulPixels(await page.locator("#map").screenshot()).count).toBeGreaterThan(2_000);
+    expect(tileUrls).toEqual([]);
     expect(page.errors).toEqual([]);
     await page.close();
   });

@@ -25,8 +25,9 @@ export interface VariableInfo {
   dtype: string;
   units: string;
   title: string;
-  tileLevelMin: number;
-  tileLevelMax: number;
+  /** Pyramid levels with tiles; absent for datasets without a regular grid. */
+  tileLevelMin?: number;
+  tileLevelMax?: number;
   colorBarName: string;
   colorBarMin: number;
   colorBarMax: number;
@@ -52,6 +53,8 @@ export interface DatasetInfo {
   timeRange?: [string, string];
   variables: VariableInfo[];
   dimensions: DimensionInfo[];
+  /** False for datasets without a regular grid (swaths, stations): no tiles, values or series. */
+  gridded?: boolean;
   attrs: Record<string, unknown>;
 }
 

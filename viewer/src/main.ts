@@ -168,7 +168,7 @@ function layerQuery(varName: string, time: string | undefined): TileQuery {
   const v = ds!.variables.find((x) => x.name === varName) ?? variable!;
   const params = styleParams(v);
   if (time && timeDim && v.dims.includes(timeDim)) params.time = time;
-  return { base: api.base, dataset: ds!.id, variable: v.name, params, maxZoom: v.tileLevelMax };
+  return { base: api.base, dataset: ds!.id, variable: v.name, params, maxZoom: v.tileLevelMax ?? 0 };
 }
 
 /** True for quality-flag variables (not a good first choice to show). */
@@ -206,6 +206,18 @@ function refreshLayers(): void {
     splitLayer.setSource(null);
     return;
   }
+  if (ds.gridded === false) {
+    // swaths and station data: described and outlined, but the server draws no tiles of them
+    dataLayer.setSource(null);
+    splitLayer.setSource(null);
+    $("swipe-bar").hidden = true;
+    $("legend").hidden = true;
+    mapEl.dataset.layerKey = `${ds.id}|no-grid`;
+    map.render();
+    writeUrl();
+    return;
+  }
+  $("legend").hidden = false;
   keepLogRangePositive();
   clearMessage(`tiles-${variable.name}`);
   tileAbort.abort();
@@ -532,7 +544,7 @@ map.on("pointermove", (e) => {
   $("mouse-info").textContent = where;
   if (!ds || !variable) return;
   const [w, s, ea, n] = ds.bbox;
-  if (lon < w || lon > ea || lat < s || lat > n) return;
+  if (ds.gridded === false || lon < w || lon > ea || lat < s || lat > n) return;
   hoverTimer = window.setTimeout(async () => {
     hoverAbort?.abort();
     hoverAbort = new AbortController();
@@ -567,6 +579,10 @@ const chart = new TimeSeriesChart($("chart"), {
 
 async function addSeries(kind: "point" | "polygon", geometry: { type: string; coordinates: unknown }, feature: Feature<OlGeometry>): Promise<void> {
   if (!ds || !variable) return;
+  if (ds.gridded === false) {
+    showMessage("series", noGridText(ds), "info");
+    return;
+  }
   if (!timeDim || !variable.dims.includes(timeDim) || times.length === 0) {
     showMessage("series", `${variable.title || variable.name} has no time axis, so there is no time series to plot.`, "info");
     return;
@@ -733,6 +749,11 @@ function setDatasetOptions(): void {
   }
 }
 
+/** The note for a dataset without a regular grid. */
+function noGridText(d: DatasetInfo): string {
+  return `"${d.title || d.id}" has no regular grid (a swath or station data): the map shows its outline only, without tiles, values or time series.`;
+}
+
 function isTimeDim(d: { name: string; dtype: string; coordinates: unknown[] }): boolean {
   return d.dtype.startsWith("datetime") || (d.name === "time" && typeof d.coordinates[0] === "string");
 }
@@ -746,7 +767,7 @@ async function selectDataset(id: string, opts: { keepView?: boolean; info?: Prom
     info = await (opts.info ?? getJson<DatasetInfo>(api, `datasets/${encodeURIComponent(id)}`));
   } catch (err) {
     mapEl.dataset.dataset = "failed";
-    showMessage("dataset", `The dataset "${id}" could not be opened. ${describeError(err)}`, "error", { label: "Retry", run: () => void selectDataset(id, { ...opts, info: undefined }) });
+    showMessage("dataset-fail", `The dataset "${id}" could not be opened. ${describeError(err)}`, "error", { label: "Retry", run: () => void selectDataset(id, { ...opts, info: undefined }) });
     return;
   }
   clearMessage("dataset-fail");
@@ -771,6 +792,8 @@ async function selectDataset(id: string, opts: { keepView?: boolean; info?: Prom
     showMessage("variable", `The variable "${vname}" is not in dataset "${id}"; showing "${info.variables[0]!.name}" instead.`);
     vname = undefined;
   }
+  if (info.gridded === false) showMessage("no-grid", noGridText(info), "info");
+  else clearMessage("no-grid");
   outlineFor();
   if (!opts.keepView) fitDataset();
   else if (requested.center) {
@@ -784,6 +807,7 @@ async function selectDataset(id: string, opts: { keepView?: boolean; info?: Prom
 
 /** Colour range from the variable's statistics at the shown time, when its attributes give none. */
 async function statisticsRange(v: VariableInfo): Promise<[number, number] | undefined> {
+  if (ds?.gridded === false) return undefined;
   const a = v.attrs;
   const fromAttrs = ["color_value_min", "color_value_max", "valid_min", "valid_max", "valid_range"].some((k) => k in a);
   if (fromAttrs || !(v.colorBarMin === 0 && v.colorBarMax === 1)) return undefined;
