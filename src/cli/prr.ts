@@ -30,7 +30,7 @@ export function register(program: Command): void {
         if (!opts.output) throw new EocubeError("INVALID_ARGUMENT", "missing -o <dir>", { field: "--output", hint: "eocube prr prr-config.yaml -o out/" });
         const result = await prr.writePrrCollection(config, { outDir: opts.output, force: opts.force });
         if (opts.json) {
-          printJson({ output: result.outDir, files: result.files, warnings: result.warnings, extent: result.collection.extent });
+          printJson({ output: result.outDir, files: result.files, asset_files: result.assetFiles, warnings: result.warnings, extent: result.collection.extent });
           return;
         }
         for (const w of result.warnings) process.stderr.write(`warning: ${w.item}${w.asset ? `/${w.asset}` : ""}: ${w.message}\n`);
@@ -39,6 +39,7 @@ export function register(program: Command): void {
           `wrote ${result.files.length} STAC documents to ${opts.output} (collection ${String(result.collection.id)}, ${result.files.length - 1} items), all valid`,
           `  bbox ${JSON.stringify(ext.spatial.bbox[0])}`,
           `  time ${ext.temporal.interval[0]!.join(" .. ")}`,
+          ...(result.assetFiles.length > 0 ? [`  ${result.assetFiles.length} asset file(s) copied next to their items (asset_files: copy)`] : []),
         ];
         for (const f of result.files) lines.push(`  ${f}`);
         process.stdout.write(lines.join("\n") + "\n");
