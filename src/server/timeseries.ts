@@ -140,13 +140,18 @@ export async function* timeSeries(ctx: DatasetsContext, sd: ServedDataset, slice
   const blockValues = async (ta: number, tb: number): Promise<Float64Array[]> => {
     if (timeChunk <= 1) return Promise.all(Array.from({ length: tb - ta }, (_, k) => stepValues(ta + k)));
     const perWindow = await Promise.all(windows.map(async ({ r0, r1, c0, c1 }) => {
+      // the time range, the window's rows and columns, and the fixed index of every other dimension
+      // (slice.fixed holds one index per non-spatial dimension, time included, in the variable's order)
       let k = 0;
-      const sel = v.dims.map((d) => (d === sd.timeName ? ([ta, tb] as [number, number]) : d === slice.yDim ? ([r0, r1] as [number, number]) : d === slice.xDim ? ([c0, c1] as [number, number]) : slice.fixed[k++]!));
+      const sel = v.dims.map((d) => {
+        if (d === slice.yDim) return [r0, r1] as [number, number];
+        if (d === slice.xDim) return [c0, c1] as [number, number];
+        const i = slice.fixed[k++]!;
+        return d === sd.timeName ? ([ta, tb] as [number, number]) : i;
+      });
       const arr = await v.read(sel, opts);
       const all = toFloatValues(arr, v);
-      const n = (r1 - r0) * (c1 - c0);
-      // dims kept: time, y, x in the variable's order; time is outermost in cube convention
-      return Array.from({ length: tb - ta }, (_, s) => all.subarray(s * n, (s + 1) * n));
+      return stepMajor(all, v.dims.filter((d) => d === sd.timeName || d === slice.yDim || d === slice.xDim), sd.timeName!, slice.yDim, slice.xDim, tb - ta, r1 - r0, c1 - c0);
     }));
     return Array.from({ length: tb - ta }, (_, s) => (perWindow.length === 1 ? perWindow[0]![s]! : concat(perWindow.map((w) => w[s]!), Float64Array)));
   };
@@ -186,6 +191,28 @@ export async function* timeSeries(ctx: DatasetsContext, sd: ServedDataset, slice
       if (e) yield e;
     }
   }
+}
+
+/**
+ * Splits values read as the kept dimensions `kept` (time, y and x in any order, C order) into one
+ * `[rows, cols]` array per time step.
+ */
+function stepMajor(all: Float64Array, kept: string[], tDim: string, yDim: string, xDim: string, nt: number, nr: number, nc: number): Float64Array[] {
+  const n = nr * nc;
+  if (kept[0] === tDim && kept[1] === yDim) return Array.from({ length: nt }, (_, s) => all.subarray(s * n, (s + 1) * n));
+  const size: Record<string, number> = { [tDim]: nt, [yDim]: nr, [xDim]: nc };
+  const stride: Record<string, number> = {};
+  let st = 1;
+  for (let i = kept.length - 1; i >= 0; i--) {
+    stride[kept[i]!] = st;
+    st *= size[kept[i]!]!;
+  }
+  const [sT, sY, sX] = [stride[tDim]!, stride[yDim]!, stride[xDim]!];
+  return Array.from({ length: nt }, (_, s) => {
+    const out = new Float64Array(n);
+    for (let r = 0; r < nr; r++) for (let c = 0; c < nc; c++) out[r * nc + c] = all[s * sT + r * sY + c * sX]!;
+    return out;
+  });
 }
 
 /** The arrays one after the other. */
