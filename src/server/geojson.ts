@@ -113,12 +113,30 @@ export function lonLatToPixel(gm: GridMapping): (lon: number, lat: number) => [n
   };
 }
 
-/** The pixel `[row, col]` containing a lon/lat point, or undefined outside the grid. */
+/**
+ * The column of fractional column `c` on a grid of `width` columns, or −1 outside. On a geographic grid
+ * (`period` = 360° in columns) a column outside is also tried 360° east and west, so that the cells
+ * at a global grid's seam cover their whole width: on a 0…359 grid (edges −0.5…359.5) lon 359.8 lies in
+ * the cell centred on 0° (= 360°), on a −180…179 grid lon 179.8 in the cell centred on −180°.
+ */
+export function wrapColumn(c: number, width: number, period?: number): number {
+  let col = Math.floor(c);
+  if (col >= 0 && col < width) return col;
+  if (period) {
+    for (const k of [1, -1]) {
+      col = Math.floor(c + k * period);
+      if (col >= 0 && col < width) return col;
+    }
+  }
+  return -1;
+}
+
+/** The pixel `[row, col]` containing a lon/lat point (wrapped by 360° on geographic grids), or undefined outside the grid. */
 export function pointPixel(gm: GridMapping, lon: number, lat: number): [number, number] | undefined {
   const [c, r] = lonLatToPixel(gm)(lon, lat);
-  const col = Math.floor(c);
+  const col = wrapColumn(c, gm.width, gm.isGeographic ? 360 / gm.transform[1] : undefined);
   const row = Math.floor(r);
-  return col >= 0 && col < gm.width && row >= 0 && row < gm.height ? [row, col] : undefined;
+  return col >= 0 && row >= 0 && row < gm.height ? [row, col] : undefined;
 }
 
 /** A polygon mask: window `[r0, r1) × [c0, c1)` of the grid and 1 for pixels whose centre is inside. */

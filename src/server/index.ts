@@ -26,5 +26,5 @@ export { errorResponse, type ErrorBody } from "./errors.js";
 export { parseTimeLabel, timeRangeIndices, type TimeLabel } from "./slices.js";
 export { resolveColorMap, colorMapCategories, parseColor, type ColorMap, type RGBA } from "./render/colormaps.js";
 export { encodePng, type PngOptions } from "./render/png.js";
-export { colorize, computeIndexMap, type IndexMap, type NormOptions } from "./render/kernel.js";
+export { colorize, computeIndexMap, type IndexMap, type IndexMapOptions, type NormOptions } from "./render/kernel.js";
 export { tileBounds, tileGridOf, tileResolution, WEB_MERCATOR_QUAD, CRS84_QUAD, type TileGrid, type TileMatrixSetId } from "./render/tilegrid.js";

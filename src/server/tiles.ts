@@ -86,7 +86,7 @@ export async function renderTile(ctx: DatasetsContext, sd: ServedDataset, req: T
   const key = `${sd.entry.id}\u0000${li}\u0000${req.grid.id}\u0000${req.z}/${req.y}/${req.x}\u0000${req.size}`;
   let map = indexMaps.get(key);
   if (!map) {
-    map = computeIndexMap(bounds, req.size, level.transform, level.width, level.height, tileToDatasetTransform(req.grid, sd.gm), sd.gm.isGeographic);
+    map = computeIndexMap(bounds, req.size, level.transform, level.width, level.height, tileToDatasetTransform(req.grid, sd.gm), sd.gm.isGeographic, { wrapLon: sd.gm.isGeographic });
     indexMaps.set(key, map);
   }
   if (!map.window) return transparentTile(req.size);

@@ -3,6 +3,7 @@
 import proj4 from "proj4";
 import type { BBox, GeoTransform, GridMapping } from "../../core/gridmapping.js";
 import type { ColorMap } from "./colormaps.js";
+import { wrapColumn } from "../geojson.js";
 import { mercatorToLonLat, type TileGrid } from "./tilegrid.js";
 
 /** Converts tile-CRS coordinates into the dataset CRS, in place (xs, ys same length). */
@@ -45,6 +46,12 @@ export function tileToDatasetTransform(grid: TileGrid, gm: GridMapping): PointTr
   };
 }
 
+/** Options of {@link computeIndexMap}. */
+export interface IndexMapOptions {
+  /** The source x is a longitude in degrees that may be taken ±360° [default false]. */
+  wrapLon?: boolean;
+}
+
 /** Source pixel indices of each tile pixel: `rows[j]`/`cols[i]` for separable maps, else per pixel. */
 export interface IndexMap {
   size: number;
@@ -60,9 +67,11 @@ export interface IndexMap {
  * pixel-centre sampling): col = ⌊(x − x0)/dx⌋, row = ⌊(y − y0)/dy⌋ in the level's affine.
  * Geographic sources are separable (one transform per row and column); projected ones are
  * transformed exactly on a 16-px mesh and interpolated bilinearly between mesh points (error ≪ 0.01 px).
+ * With `wrapLon` a column outside the grid is also tried 360° east and west (see `wrapColumn`), so that
+ * no tile pixel at a global grid's seam (0° of a 0…360 grid, ±180° of a −180…180 grid) is left empty.
  * @param bounds tile bbox in the tile CRS; @param size tile edge in pixels.
  */
-export function computeIndexMap(bounds: BBox, size: number, transform: GeoTransform, width: number, height: number, toSrc: PointTransform, separable: boolean): IndexMap {
+export function computeIndexMap(bounds: BBox, size: number, transform: GeoTransform, width: number, height: number, toSrc: PointTransform, separable: boolean, options: IndexMapOptions = {}): IndexMap {
   const [minx, miny, maxx, maxy] = bounds;
   const res = (maxx - minx) / size;
   const resY = (maxy - miny) / size;
@@ -120,11 +129,12 @@ export function computeIndexMap(bounds: BBox, size: number, transform: GeoTransf
       }
     }
   }
+  const period = options.wrapLon ? 360 / dx : undefined;
   let r0 = Infinity, r1 = -Infinity, c0 = Infinity, c1 = -Infinity;
   for (let k = 0; k < n; k++) {
-    const c = Math.floor((sx[k]! - x0) / dx);
+    const c = wrapColumn((sx[k]! - x0) / dx, width, period);
     const r = Math.floor((sy[k]! - y0) / dy);
-    if (c >= 0 && c < width && r >= 0 && r < height) {
+    if (c >= 0 && r >= 0 && r < height) {
       cols[k] = c;
       rows[k] = r;
       if (r < r0) r0 = r;
