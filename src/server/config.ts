@@ -42,6 +42,8 @@ export interface DatasetConfig {
   Variables?: string[];
   /** Hide from /datasets (still served). */
   Hidden?: boolean;
+  /** Title of the group the dataset is listed under (returned as `groupTitle` by /datasets). */
+  GroupTitle?: string;
 }
 
 /** A data store whose datasets matching `Datasets[].Path` (globs) are served (xcube's `DataStores`). */
@@ -49,7 +51,11 @@ export interface DataStoreConfig {
   Identifier: string;
   StoreId: string;
   StoreParams?: Record<string, unknown>;
-  Datasets?: { Path: string; Identifier?: string; Title?: string; Style?: string; Variables?: string[] }[];
+  Title?: string;
+  /** Group title of every dataset of the store, unless its `Datasets` entry gives its own. */
+  GroupTitle?: string;
+  /** `GroupTitle`: the group of the datasets matching `Path` (over the store's). */
+  Datasets?: { Path: string; Identifier?: string; Title?: string; GroupTitle?: string; Style?: string; Variables?: string[] }[];
 }
 
 /** The whole server configuration. Unknown xcube keys listed in the schema are accepted and ignored. */
@@ -106,7 +112,7 @@ export const SERVER_CONFIG_SCHEMA = {
           Format: { type: "string" },
           BoundingBox: {},
           Attribution: {},
-          GroupTitle: {},
+          GroupTitle: { type: "string" },
           Tags: {},
           ChunkCacheSize: {},
           TimeSeriesDataset: {},
@@ -124,6 +130,7 @@ export const SERVER_CONFIG_SCHEMA = {
           StoreId: { type: "string", minLength: 1 },
           StoreParams: { type: "object" },
           Title: { type: "string" },
+          GroupTitle: { type: "string" },
           Datasets: {
             type: "array",
             items: {
@@ -132,6 +139,7 @@ export const SERVER_CONFIG_SCHEMA = {
               properties: {
                 Path: { type: "string", minLength: 1 },
                 Title: { type: "string" },
+                GroupTitle: { type: "string" },
                 Style: { type: "string" },
                 Variables: variables,
                 Identifier: idSchema,

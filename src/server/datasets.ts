@@ -17,6 +17,8 @@ export interface DatasetEntry {
   id: string;
   title: string;
   description?: string;
+  /** Group title in /datasets (xcube's `groupTitle`), from the config's `GroupTitle`. */
+  groupTitle?: string;
   /** Absolute local path, or the data id inside the store when `storeId` is set. */
   path: string;
   storeId?: string;
@@ -133,6 +135,7 @@ export class DatasetsContext {
         configField: `Datasets.${i}`,
         title: d.Title ?? d.Identifier,
         ...(d.Description ? { description: d.Description } : {}),
+        ...(d.GroupTitle ? { groupTitle: d.GroupTitle } : {}),
         path: d.StoreId ? d.Path : isAbsolute(d.Path) ? d.Path : resolve(base, d.Path),
         ...(d.StoreId ? { storeId: d.StoreId, storeParams: storeParamsOf(d.StoreId, d.StoreParams) } : {}),
         style: d.Style ?? "default",
@@ -148,9 +151,11 @@ export class DatasetsContext {
         for (const dataId of ids.filter((id) => globMatch(pat.Path, id.replace(/\/+$/, "")))) {
           const id = pat.Identifier && !/[*?]/.test(pat.Path) ? pat.Identifier : `${s.Identifier}~${dataId.replace(/\/+$/, "").replace(/[^A-Za-z0-9_.~+-]/g, "_")}`;
           if (out.some((e) => e.id === id)) continue;
+          const groupTitle = pat.GroupTitle ?? s.GroupTitle;
           out.push({
             id,
             title: pat.Title ?? dataId,
+            ...(groupTitle ? { groupTitle } : {}),
             path: dataId,
             storeId: s.StoreId,
             storeParams: params,

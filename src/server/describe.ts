@@ -98,6 +98,7 @@ export async function describeDataset(ctx: DatasetsContext, sd: ServedDataset | 
     id: sd.entry.id,
     title: sd.entry.title,
     ...(sd.entry.description ? { description: sd.entry.description } : {}),
+    ...(sd.entry.groupTitle ? { groupTitle: sd.entry.groupTitle } : {}),
     ...(sd.lonLatBbox ? { bbox: sd.lonLatBbox } : {}),
     ...(sd.gm ? { spatialRef: sd.gm.crs } : sd.lonLatBbox ? { spatialRef: "EPSG:4326", gridded: false } : { gridded: false }),
   };

@@ -201,3 +201,38 @@ describe("config names checked against colour maps and the data", () => {
     expect(r.stderr).toContain('"kd490" matches no variable of dataset "olci"; close names: kd489');
   });
 });
+
+describe("GroupTitle (xcube's groupTitle in /datasets)", () => {
+  it("is returned for Datasets entries and DataStores datasets (entry over store), and only when given", async () => {
+    const server = await startServer({
+      Datasets: [
+        { Identifier: "olci", Path: `${DATA}zarr/cube-1-250-250.zarr`, GroupTitle: "Ocean colour" },
+        { Identifier: "plain", Path: `${DATA}geotiff/shade.tif` },
+      ],
+      DataStores: [{
+        Identifier: "tifs",
+        StoreId: "file",
+        StoreParams: { root: `${DATA}geotiff` },
+        GroupTitle: "GeoTIFFs",
+        Datasets: [{ Path: "world.byte.tif" }, { Path: "RGB.byte.tif", GroupTitle: "RGB" }],
+      }],
+    }, { port: 0, address: "127.0.0.1", logger: false, handleSignals: false, warmUp: false });
+    try {
+      const list = (await (await fetch(`${server.url}/datasets`)).json()) as { datasets: { id: string; groupTitle?: string }[] };
+      const byId = Object.fromEntries(list.datasets.map((d) => [d.id, d]));
+      expect(byId.olci!.groupTitle).toBe("Ocean colour");
+      expect("groupTitle" in byId.plain!).toBe(false);
+      expect(byId["tifs~world.byte.tif"]!.groupTitle).toBe("GeoTIFFs");
+      expect(byId["tifs~RGB.byte.tif"]!.groupTitle).toBe("RGB");
+      const one = (await (await fetch(`${server.url}/datasets/olci`)).json()) as { groupTitle?: string };
+      expect(one.groupTitle).toBe("Ocean colour");
+    } finally {
+      await server.close();
+    }
+  });
+
+  it("must be a string: a config error naming the field", async () => {
+    await expect(startServer({ Datasets: [{ Identifier: "x", Path: `${DATA}geotiff/shade.tif`, GroupTitle: 3 as unknown as string }] }, { port: 0, address: "127.0.0.1", logger: false, handleSignals: false, warmUp: false }))
+      .rejects.toThrow(/GroupTitle/);
+  });
+});

@@ -19,7 +19,7 @@ export function datasetsRoutes(app: FastifyInstance, state: ServerState): void {
     const datasets = [];
     for (const e of entries) {
       if (!details) {
-        datasets.push({ id: e.id, title: e.title });
+        datasets.push({ id: e.id, title: e.title, ...(e.groupTitle ? { groupTitle: e.groupTitle } : {}) });
         continue;
       }
       try {
