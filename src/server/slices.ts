@@ -110,6 +110,25 @@ export function timeIndex(times: Float64Array, text: string, field = "time"): nu
 }
 
 /**
+ * Checks that every query parameter of a route is either one of its own (`known`) or names a non-time,
+ * non-spatial dimension of `v` (whose label {@link sliceOf} then selects).
+ * @throws EocubeError INVALID_PARAMS naming the parameter, with the dimensions it may name as a hint.
+ */
+export function checkDimParams(sd: ServedDataset, v: Variable, query: Record<string, unknown>, known: readonly string[]): void {
+  const others = v.dims.filter((d) => d !== sd.gm.xDim && d !== sd.gm.yDim && d !== sd.timeName);
+  for (const key of Object.keys(query)) {
+    if (known.includes(key) || others.includes(key)) continue;
+    const isTime = key === sd.timeName || key === "time";
+    throw new EocubeError("INVALID_PARAMS", `unknown query parameter ${JSON.stringify(key.slice(0, 64))}: not a parameter of this route nor a dimension of variable ${v.name} to select`, {
+      field: key.slice(0, 64),
+      hint: isTime
+        ? "select the time range with startDate and endDate"
+        : `parameters: ${known.join(", ")}${others.length > 0 ? `; dimensions (by coordinate label, default the first): ${others.join(", ")}` : ""}`,
+    });
+  }
+}
+
+/**
  * The indices of `v`'s non-spatial dimensions from query parameters: the time dimension from `time`
  * (nearest; default the last time), any other dimension from a parameter named like it (nearest label,
  * or an integer index when it has no coordinate; default 0).

@@ -1,9 +1,9 @@
-// Routes: POST /timeseries/{datasetId}/{varName} (GeoJSON body) → {"result": […]}, streamed.
+// Routes: POST /timeseries/{datasetId}/{varName} (GeoJSON body; other dimensions by name) → {"result": […]}, streamed.
 import { Readable } from "node:stream";
 import type { FastifyInstance } from "fastify";
 import type { ServerState } from "../app.js";
 import { parseGeoJson } from "../geojson.js";
-import { sliceOf } from "../slices.js";
+import { checkDimParams, sliceOf } from "../slices.js";
 import { parseAggMethods, timeSeries } from "../timeseries.js";
 
 /** Largest request body in bytes for geometry uploads. */
@@ -24,6 +24,7 @@ export function timeseriesRoutes(app: FastifyInstance, state: ServerState): void
           endDate: { type: "string", description: "ISO 8601, inclusive" },
           maxValids: { type: "integer", description: "-1: only valid values; n > 0: the n most recent valid values" },
         },
+        additionalProperties: { type: "string", description: "<dimension name>=<coordinate label>: the index of a non-time, non-spatial dimension (nearest label; default the first)" },
       },
     },
   }, async (request, reply) => {
@@ -36,6 +37,7 @@ export function timeseriesRoutes(app: FastifyInstance, state: ServerState): void
     const parsed = parseGeoJson(request.body);
     const geometries = parsed.geometries;
     const isCollection = parsed.isCollection || geometries.length !== 1;
+    checkDimParams(sd, v, request.query as Record<string, unknown>, ["aggMethods", "startDate", "endDate", "maxValids"]);
     const slice = await sliceOf(ctx, sd, v, request.query as Record<string, unknown>, { signal: request.opSignal });
     const opts = { aggMethods, startDate: q.startDate, endDate: q.endDate, maxValids: q.maxValids, signal: request.opSignal };
     // validate everything (dates, maxValids, time axis) before the first byte: pull the first entry
