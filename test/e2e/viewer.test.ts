@@ -36,6 +36,8 @@ beforeAll(async () => {
       // datasets without a regular grid: an OLCI L2 swath (2-D lat/lon) and METAR station records
       { Identifier: "swath", Title: "OLCI L2 swath", Path: `${DATA}netcdf4/O_L2_0001_SNS_2017104102450_v1.0.nc` },
       { Identifier: "stations", Title: "MADIS stations", Path: `${DATA}netcdf3/madis-sao.nc` },
+      // a time axis and a pressure-level dimension: series follow the level shown on the map
+      { Identifier: "gfs", Title: "GFS global (time × isobaric level)", Path: `${DATA}netcdf4/GFS_global.nc` },
     ]),
   );
   browser = await launchBrowser();
@@ -566,6 +568,28 @@ describe("viewer on bad input", { timeout: 180_000 }, () => {
     await page.locator(".msg.info").first().waitFor({ timeout: 30_000 });
     expect(await page.locator("#messages").textContent()).toContain("has no time axis");
     await shot(page, "09-no-time");
+    expect(page.errors).toEqual([]);
+    await page.close();
+  });
+
+  it("a time series follows the level shown on the map (the other dimensions go with the /timeseries request)", async () => {
+    const page = await browser.newPage();
+    const series: string[] = [];
+    page.on("request", (r) => {
+      if (r.url().includes("/timeseries/gfs/")) series.push(r.url());
+    });
+    await page.goto(viewerUrl("ds=gfs&var=Temperature_isobaric"));
+    await waitForMap(page);
+    const level = await page.locator("#extra-dims select").first().inputValue();
+    const box = (await page.locator("#map").boundingBox())!;
+    const first = page.waitForRequest((r) => r.url().includes("/timeseries/gfs/"), { timeout: 30_000 });
+    await page.mouse.click(box.x + box.width / 2, box.y + box.height / 2);
+    await first;
+    await page.waitForFunction(() => document.getElementById("chart")!.dataset.loading === "0", null, { timeout: 30_000 });
+    await shot(page, "09c-gfs-level-series");
+    expect(series.length).toBeGreaterThan(0);
+    for (const u of series) expect(new URL(u).searchParams.get("isobaric6")).toBe(level);
+    expect(await page.locator("#messages .msg.error").count()).toBe(0);
     expect(page.errors).toEqual([]);
     await page.close();
   });

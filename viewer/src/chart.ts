@@ -147,7 +147,8 @@ export class TimeSeriesChart {
       bands,
       scales: { x: { time: true } },
       tzDate: (ts) => uPlot.tzDate(new Date(ts * 1000), "Etc/UTC"),
-      axes: [{ label: "time (UTC)" }, { label: units, size: 60 }],
+      // ISO 8601 tick labels (UTC): the date alone at midnight, else date and time
+      axes: [{ label: "time (UTC)", space: 120, values: (_u, splits) => splits.map(isoTick) }, { label: units, size: 60 }],
       legend: { show: false },
       cursor: { drag: { x: false, y: false } },
       hooks: {
@@ -215,4 +216,10 @@ function fmt(v: number): string {
 
 function esc(s: string): string {
   return s.replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[c]!);
+}
+
+/** A time-axis tick (seconds since 1970) as ISO 8601 UTC: "2017-06-05" at midnight, else "2017-06-05 12:00". */
+function isoTick(seconds: number): string {
+  const iso = new Date(seconds * 1000).toISOString();
+  return iso.slice(11, 16) === "00:00" ? iso.slice(0, 10) : `${iso.slice(0, 10)} ${iso.slice(11, 16)}`;
 }

@@ -601,9 +601,14 @@ async function addSeries(kind: "point" | "polygon", geometry: { type: string; co
   const agg = kind === "point" ? "mean" : "mean,std";
   const dsId = ds.id;
   const varName = variable.name;
+  const spatialDims = variable.dims.slice(-2);
+  const seriesDims = Object.fromEntries(Object.entries(extraDims).filter(([d]) => variable!.dims.includes(d) && d !== timeDim && !spatialDims.includes(d)));
+  if (Object.keys(seriesDims).length > 0) s.label += ` (${Object.entries(seriesDims).map(([d, l]) => `${d}=${l}`).join(", ")})`;
   try {
     for (const [start, end] of chunksNewestFirst(times.length)) {
       const q = new URLSearchParams({ aggMethods: agg, startDate: chunkBound(timeMs, start - 1, start), endDate: chunkBound(timeMs, end, end + 1) });
+      // the series follows the level/band/… shown on the map (the server defaults to the first label)
+      for (const [d, l] of Object.entries(seriesDims)) q.set(d, l);
       const r = await postJson<{ result: TimeSeriesEntry[] }>(api, `timeseries/${encodeURIComponent(dsId)}/${encodeURIComponent(varName)}?${q}`, geometry);
       if (!series.includes(s)) return;
       mergeEntries(s, r.result.map((e) => ({ time: Date.parse(e.time), mean: (e.mean as number | null) ?? null, std: kind === "polygon" ? ((e.std as number | null) ?? null) : null })));
