@@ -7,7 +7,7 @@ import { formatFromPath } from "../formats/registry.js";
 import type { FileSystem } from "../fs/types.js";
 import { describeDatasetObject, gridMappingOf } from "./descriptor.js";
 import { validateParams } from "./params.js";
-import { applyOpenParams } from "./subset.js";
+import { applyOpenParams, parseTimeBound } from "./subset.js";
 import type { DatasetDescriptor, JsonSchema, MutableDataStore, OpenParams, SearchQuery, WriteDataOptions } from "./types.js";
 
 /** JSON Schema of xcube's dataset open params (`open_params`). */
@@ -154,6 +154,9 @@ export class FsDataStore implements MutableDataStore {
 
   async searchData(query: SearchQuery = {}, options?: ReadOptions): Promise<DatasetDescriptor[]> {
     const out: DatasetDescriptor[] = [];
+    const [a, b] = query.time_range ?? [null, null];
+    const timeLo = a == null ? undefined : parseTimeBound(a, false, "query/time_range");
+    const timeHi = b == null ? undefined : parseTimeBound(b, true, "query/time_range");
     for (const id of await this.listDataIds(options)) {
       if (query.limit !== undefined && out.length >= query.limit) break;
       let d: DatasetDescriptor;
@@ -165,13 +168,15 @@ export class FsDataStore implements MutableDataStore {
       }
       if (query.bbox) {
         const b = d.bbox_wgs84 ?? d.bbox;
-        if (!b || b[0] > query.bbox[2] || b[2] < query.bbox[0] || b[1] > query.bbox[3] || b[3] < query.bbox[1]) continue;
+        const q = query.bbox;
+        // longitudes also match shifted by ±360° (a −180…180 query on a 0…360 grid and back)
+        const overlaps = (shift: number) => b![0] <= q[2] + shift && b![2] >= q[0] + shift && b![1] <= q[3] && b![3] >= q[1];
+        if (!b || ![0, 360, -360].some(overlaps)) continue;
       }
       if (query.time_range) {
         if (!d.time_range) continue;
-        const [a, b] = query.time_range;
-        if (b != null && Date.parse(d.time_range[0]) > Date.parse(b)) continue;
-        if (a != null && Date.parse(d.time_range[1]) < Date.parse(a)) continue;
+        if (timeHi != null && Date.parse(d.time_range[0]) > timeHi) continue;
+        if (timeLo != null && Date.parse(d.time_range[1]) < timeLo) continue;
       }
       out.push(d);
     }

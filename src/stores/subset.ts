@@ -87,14 +87,18 @@ export function windowOfValues(values: ArrayLike<number>, lo: number, hi: number
   return start < 0 ? [0, 0] : [start, stop];
 }
 
-/** Parses an ISO time of `time_range`; a date-only end means the end of that day. Returns epoch ms. */
-export function parseTimeBound(text: string, isEnd: boolean): number {
+/**
+ * Parses an ISO time of `time_range`; a date-only end means the end of that day. Returns epoch ms.
+ * @param field the parameter named in errors (default `open_params/time_range`).
+ * @throws EocubeError INVALID_PARAMS when `text` is not an ISO 8601 date or time.
+ */
+export function parseTimeBound(text: string, isEnd: boolean, field = "open_params/time_range"): number {
   const dateOnly = /^\d{4}-\d{2}-\d{2}$/.test(text);
   const iso = dateOnly ? `${text}T00:00:00Z` : /[zZ]|[+-]\d{2}:?\d{2}$/.test(text) ? text : `${text}Z`;
   const ms = Date.parse(iso);
   if (Number.isNaN(ms)) {
-    throw new EocubeError("INVALID_PARAMS", `open_params/time_range: ${JSON.stringify(text)} is not an ISO 8601 date or time`, {
-      field: "open_params/time_range",
+    throw new EocubeError("INVALID_PARAMS", `${field}: ${JSON.stringify(text)} is not an ISO 8601 date or time`, {
+      field,
       hint: 'use e.g. ["2017-01-16", "2017-01-20T12:00:00Z"]',
     });
   }
@@ -109,7 +113,9 @@ export function timeCoordName(ds: Dataset): string | undefined {
 
 /**
  * Applies xcube's open params to an opened dataset, lazily: `variable_names`, then `bbox` (in the data CRS,
- * through `gm`'s axes), then `time_range`. Only 1-D coordinates are read.
+ * through `gm`'s axes), then `time_range`. Only 1-D coordinates are read. On geographic grids a bbox whose
+ * longitudes miss the grid is tried shifted by ±360° (−20…−10 on a 0…360 grid selects 340…350); a bbox
+ * that only partly overlaps is cut at the grid's edge, as xarray's `.sel(lon=slice(w, e))` does.
  * @throws EocubeError NOT_FOUND (unknown variable), OUT_OF_RANGE (bbox/time_range selects nothing),
  *   UNSUPPORTED (bbox on data without a regular grid), INVALID_PARAMS (bad times).
  */
@@ -124,7 +130,15 @@ export async function applyOpenParams(ds: Dataset, params: OpenParams, gm: GridM
       });
     }
     const [w, s, e, n] = params.bbox as BBox;
-    const xw = await axisWindow(ds, gm.xDim, w, e, gm, "x");
+    let xw = await axisWindow(ds, gm.xDim, w, e, gm, "x");
+    // a geographic bbox given on the other side of the 0…360 / −180…180 convention (−20…−10 on a 0…360 grid)
+    for (const shift of gm.isGeographic && xw[1] <= xw[0] ? [360, -360] : []) {
+      const shifted = await axisWindow(ds, gm.xDim, w + shift, e + shift, gm, "x");
+      if (shifted[1] > shifted[0]) {
+        xw = shifted;
+        break;
+      }
+    }
     const yw = await axisWindow(ds, gm.yDim, s, n, gm, "y");
     if (xw[1] <= xw[0] || yw[1] <= yw[0]) {
       throw new EocubeError("OUT_OF_RANGE", `open_params/bbox ${JSON.stringify(params.bbox)} does not overlap the data extent ${JSON.stringify(gm.bbox)}`, {

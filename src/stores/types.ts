@@ -50,7 +50,10 @@ export interface DatasetDescriptor {
 export interface OpenParams {
   /** Data variables to keep (coordinates are always kept). */
   variable_names?: string[];
-  /** `[west, south, east, north]` in the data's CRS; keeps the pixels whose centres lie inside (edges included). */
+  /**
+   * `[west, south, east, north]` in the data's CRS; keeps the pixels whose centres lie inside (edges included).
+   * On geographic grids, longitudes missing the grid are tried shifted by ±360° (0…360 vs −180…180).
+   */
   bbox?: BBox;
   /** `[start, end]` ISO dates/times, both inclusive; a date-only end includes its whole day; null = open. */
   time_range?: [string | null, string | null];
@@ -62,9 +65,9 @@ export interface OpenParams {
 export interface SearchQuery {
   /** Only "dataset" is supported. */
   data_type?: "dataset";
-  /** Overlap with this `[west, south, east, north]` in WGS 84 (or the data CRS for geographic data). */
+  /** Overlap with this `[west, south, east, north]` in WGS 84 (or the data CRS for geographic data; longitudes ±360° also match). */
   bbox?: BBox;
-  /** Overlap with this `[start, end]` (ISO; null = open). */
+  /** Overlap with this `[start, end]` (ISO; null = open; a date-only end includes its whole day, as in open params). */
   time_range?: [string | null, string | null];
   /** At most this many results. */
   limit?: number;

@@ -98,6 +98,28 @@ describe("file store on shared/data", () => {
     expect(d.bbox![2]).toBeLessThanOrEqual(230_300);
   });
 
+  it("takes a −180…180 bbox on a 0…360 grid (shifted by 360°) and cuts a seam-crossing one as xarray .sel", async () => {
+    const s = newDataStore("file", { root: `${SHARED_DATA}netcdf3` });
+    const id = "20170605120000-UKMO-L4_GHRSST-SSTfnd-OSTIAanom-GLOB-v02.0-fv02.0.nc";
+    // reference: xarray ds.sel(lon=slice(340, 350), lat=slice(40, 50)): 40 × 40, lon 340.125…349.875
+    const ds = await s.openData(id, { bbox: [-20, 40, -10, 50], variable_names: ["analysed_sst"] });
+    const lon = (await ds.coords.lon!.read()).data as Float32Array;
+    expect([lon.length, lon[0], lon[lon.length - 1]]).toEqual([40, 340.125, 349.875]);
+    const v = await ds.data_vars.analysed_sst!.read();
+    expect(v.shape).toEqual([1, 40, 40]);
+    const data = v.data as Float64Array;
+    let sum = 0;
+    for (const x of data) if (!Number.isNaN(x)) sum += x;
+    expect(sum).toBeCloseTo(462586.125, 0);
+    expect(data[0]).toBeCloseTo(291.2, 4);
+    expect(data[data.length - 1]).toBeCloseTo(286.96, 4);
+    await ds.close();
+    // crossing 0°: only the part on the grid, as xarray's .sel(lon=slice(-10, 10)) gives
+    const d = await s.describeData(id, { bbox: [-10, 40, 10, 50] });
+    expect(d.dims.lon).toBe(40);
+    expect(d.bbox![0]).toBe(0);
+  });
+
   it("gives the open-params schema with variable names enumerated", async () => {
     const schema = (await store().getOpenDataParamsSchema(CUBE)) as { properties: { variable_names: { items: { enum: string[] } } } };
     expect(schema.properties.variable_names.items.enum).toEqual(["c2rcc_flags", "conc_chl", "conc_tsm", "kd489", "quality_flags"]);
@@ -109,6 +131,17 @@ describe("file store on shared/data", () => {
     expect(await s.searchData({ bbox: [20, 51, 30, 52] })).toEqual([]);
     expect((await s.searchData({ time_range: ["2017-01-01", "2017-01-17"] })).length).toBe(1);
     expect(await s.searchData({ time_range: ["2018-01-01", null] })).toEqual([]);
+    // a date-only end includes its day (the cube starts 2017-01-16T10:09Z), as in open_params
+    expect((await s.searchData({ time_range: [null, "2017-01-16"] })).length).toBe(1);
+    await expect(s.searchData({ time_range: ["soon", null] })).rejects.toMatchObject({ code: "INVALID_PARAMS", field: "query/time_range" });
+  });
+
+  it("searches a 0…360 grid with a −180…180 bbox", async () => {
+    const s = newDataStore("file", { root: `${SHARED_DATA}netcdf4` });
+    const ids = (await s.searchData({ bbox: [-100, 30, -90, 40] })).map((d) => d.data_id);
+    expect(ids).toContain("gfs_output.nc"); // lon 220…310
+    expect(ids).toContain("GFS_global.nc");
+    expect(ids).not.toContain("O_L2_0001_SNS_2017104102450_v1.0.nc");
   });
 
   it("refuses writes on a read-only store", async () => {
