@@ -110,6 +110,12 @@ export function workflowRecord(
       "application:container": false,
       "application:language": "Python",
     };
+    // deep-code's (and the EOEPCA jupyter-notebook profile's) kernel description on the notebook link
+    const jk: Json = {};
+    if (kernel?.name !== undefined) jk.name = kernel.name;
+    if (kernel?.python_version !== undefined) jk.pythonVersion = kernel.python_version;
+    if (kernel?.env_file !== undefined) jk.envFile = kernel.env_file;
+    if (Object.keys(jk).length > 0) nb["jupyter:kernel"] = jk;
     links.push(nb);
   }
   links.push(...configLinks(cfg.links));

@@ -199,6 +199,8 @@ describe("buildPublication: the Zarr cube into a fresh `catalog init` catalog (t
     expect(nb).toHaveLength(1);
     expect(nb[0]!.type).toBe("application/x-ipynb+json");
     expect(nb[0]!.href).toMatch(/\/blob\/.*\.ipynb$/);
+    // deep-code's jupyter:kernel on the notebook link, from jupyter_kernel_info (python_version kept as given)
+    expect(nb[0]!["jupyter:kernel"]).toEqual({ name: "xcube", pythonVersion: "3.12", envFile: "https://github.com/xcube-dev/xcube/blob/main/environment.yml" });
     expect((wf.links as Json[]).some((l) => l.type === "application/json" && /github\.com\/.*\/tree\//.test(l.href))).toBe(false);
   });
 
