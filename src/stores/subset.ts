@@ -87,22 +87,45 @@ export function windowOfValues(values: ArrayLike<number>, lo: number, hi: number
   return start < 0 ? [0, 0] : [start, stop];
 }
 
+const ISO_PARTS = /^(\d{4})(?:-(\d{2})(?:-(\d{2})(?:[T ](\d{2})(?::(\d{2})(?::(\d{2})(\.\d+)?)?)?)?)?)?(Z|[+-]\d{2}:?\d{2})?$/i;
+
 /**
- * Parses an ISO time of `time_range`; a date-only end means the end of that day. Returns epoch ms.
+ * Parses an ISO 8601 time of `time_range` (epoch ms) as pandas' partial-string slicing does (xarray's
+ * `.sel(time=slice(a, b))`): a start is the first instant of what it names, and an end includes everything
+ * it names, so `"2017"`, `"2017-01"`, `"2017-01-16"` and `"2017-01-16T10:09:21"` as ends include that whole
+ * year, month, day and second. Times without an offset are UTC.
  * @param field the parameter named in errors (default `open_params/time_range`).
  * @throws EocubeError INVALID_PARAMS when `text` is not an ISO 8601 date or time.
  */
 export function parseTimeBound(text: string, isEnd: boolean, field = "open_params/time_range"): number {
-  const dateOnly = /^\d{4}-\d{2}-\d{2}$/.test(text);
-  const iso = dateOnly ? `${text}T00:00:00Z` : /[zZ]|[+-]\d{2}:?\d{2}$/.test(text) ? text : `${text}Z`;
-  const ms = Date.parse(iso);
-  if (Number.isNaN(ms)) {
+  const m = ISO_PARTS.exec(text.trim());
+  const ms = m ? Date.parse(isoOf(m)) : NaN;
+  if (!m || Number.isNaN(ms)) {
     throw new EocubeError("INVALID_PARAMS", `${field}: ${JSON.stringify(text)} is not an ISO 8601 date or time`, {
       field,
-      hint: 'use e.g. ["2017-01-16", "2017-01-20T12:00:00Z"]',
+      hint: 'use e.g. ["2017-01-16", "2017-01-20T12:00:00Z"] (also "2017" or "2017-01")',
     });
   }
-  return dateOnly && isEnd ? ms + 86_400_000 - 1 : ms;
+  if (!isEnd) return ms;
+  const [, year, month, day, hour, minute, second, fraction] = m;
+  if (fraction) return ms + 10 ** (3 - (fraction.length - 1)) - 1e-3;
+  if (second) return ms + 1000 - 1e-3;
+  if (minute) return ms + 60_000 - 1e-3;
+  if (hour) return ms + 3_600_000 - 1e-3;
+  if (day) return ms + 86_400_000 - 1e-3;
+  // a month or year: up to the first instant of the next one (in the same UTC offset)
+  const [y, mo] = month ? (month === "12" ? [Number(year) + 1, 1] : [Number(year), Number(month) + 1]) : [Number(year) + 1, 1];
+  const next = [...m];
+  next[1] = String(y).padStart(4, "0");
+  next[2] = String(mo).padStart(2, "0");
+  return Date.parse(isoOf(next)) - 1e-3;
+}
+
+/** A full ISO string Date.parse reads from the parts of {@link ISO_PARTS} (missing fields are the first). */
+function isoOf(m: readonly (string | undefined)[]): string {
+  const [, y, mo = "01", d = "01", h = "00", mi = "00", sec = "00", frac = "", zone = "Z"] = m;
+  const z = zone.toUpperCase() === "Z" ? "Z" : zone.length === 5 ? `${zone.slice(0, 3)}:${zone.slice(3)}` : zone;
+  return `${y}-${mo}-${d}T${h}:${mi}:${sec}${frac.slice(0, 4)}${z}`;
 }
 
 /** The name of the time dimension coordinate (dtype datetime64[ns], 1-D), if any. */
@@ -116,8 +139,10 @@ export function timeCoordName(ds: Dataset): string | undefined {
  * through `gm`'s axes), then `time_range`. Only 1-D coordinates are read. On geographic grids a bbox whose
  * longitudes miss the grid is tried shifted by ±360° (−20…−10 on a 0…360 grid selects 340…350); a bbox
  * that only partly overlaps is cut at the grid's edge, as xarray's `.sel(lon=slice(w, e))` does.
+ * `time_range` ends are read as pandas reads partial strings (see {@link parseTimeBound}).
  * @throws EocubeError NOT_FOUND (unknown variable), OUT_OF_RANGE (bbox/time_range selects nothing),
- *   UNSUPPORTED (bbox on data without a regular grid), INVALID_PARAMS (bad times).
+ *   UNSUPPORTED (bbox on data without a regular grid), INVALID_PARAMS (bad times, west > east,
+ *   south > north, start after end).
  */
 export async function applyOpenParams(ds: Dataset, params: OpenParams, gm: GridMapping | undefined): Promise<Dataset> {
   let out = ds;
@@ -130,6 +155,12 @@ export async function applyOpenParams(ds: Dataset, params: OpenParams, gm: GridM
       });
     }
     const [w, s, e, n] = params.bbox as BBox;
+    if (!(w <= e && s <= n)) {
+      throw new EocubeError("INVALID_PARAMS", `open_params/bbox ${JSON.stringify(params.bbox)} has ${w > e ? "west > east" : "south > north"}`, {
+        field: "open_params/bbox",
+        hint: "give [west, south, east, north]; for a bbox across the antimeridian open the two sides separately",
+      });
+    }
     let xw = await axisWindow(ds, gm.xDim, w, e, gm, "x");
     // a geographic bbox given on the other side of the 0…360 / −180…180 convention (−20…−10 on a 0…360 grid)
     for (const shift of gm.isGeographic && xw[1] <= xw[0] ? [360, -360] : []) {
@@ -159,6 +190,12 @@ export async function applyOpenParams(ds: Dataset, params: OpenParams, gm: GridM
     const [a, b] = params.time_range;
     const lo = a == null ? -Infinity : parseTimeBound(a, false);
     const hi = b == null ? Infinity : parseTimeBound(b, true);
+    if (lo > hi) {
+      throw new EocubeError("INVALID_PARAMS", `open_params/time_range ${JSON.stringify(params.time_range)} starts after it ends`, {
+        field: "open_params/time_range",
+        hint: "give [start, end] with start ≤ end",
+      });
+    }
     const t = (await ds.coords[name]!.read()).data;
     const values = Array.from({ length: ds.coords[name]!.shape[0]! }, (_, i) => numberAt(t, i));
     const win = windowOfValues(values, lo, hi);

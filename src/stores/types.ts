@@ -55,7 +55,7 @@ export interface OpenParams {
    * On geographic grids, longitudes missing the grid are tried shifted by ±360° (0…360 vs −180…180).
    */
   bbox?: BBox;
-  /** `[start, end]` ISO dates/times, both inclusive; a date-only end includes its whole day; null = open. */
+  /** `[start, end]` ISO dates/times, both inclusive, read as xarray `.sel` reads them (an end `"2017-01"` includes all January); null = open. */
   time_range?: [string | null, string | null];
   /** Zarr: use consolidated metadata when present (default true). */
   consolidated?: boolean;
@@ -67,7 +67,7 @@ export interface SearchQuery {
   data_type?: "dataset";
   /** Overlap with this `[west, south, east, north]` in WGS 84 (or the data CRS for geographic data; longitudes ±360° also match). */
   bbox?: BBox;
-  /** Overlap with this `[start, end]` (ISO; null = open; a date-only end includes its whole day, as in open params). */
+  /** Overlap with this `[start, end]` (ISO; null = open; ends read as in {@link OpenParams.time_range}). */
   time_range?: [string | null, string | null];
   /** At most this many results. */
   limit?: number;

@@ -98,6 +98,30 @@ describe("file store on shared/data", () => {
     expect(d.bbox![2]).toBeLessThanOrEqual(230_300);
   });
 
+  // reference: xarray ds.sel(time=slice(a, b)).time.size on the cube (pandas partial-string slicing); the steps are
+  // 2017-01-16T10:09:21.834, 01-25T09:35:51.060, 01-26T10:50:16.686, 01-28T09:58:11.350, 01-30T10:46:33.837
+  it("reads time_range ends as xarray .sel does: a partial time includes all it names", async () => {
+    const s = store();
+    const steps = async (time_range: [string | null, string | null]) => (await s.describeData(CUBE, { time_range })).dims.time;
+    expect(await steps([null, "2017-01-16T10:09:21"])).toBe(1);
+    expect(await steps([null, "2017-01-16T10:09"])).toBe(1);
+    expect(await steps(["2017-01", "2017-01"])).toBe(5);
+    expect(await steps(["2017", null])).toBe(5);
+    expect(await steps(["2017-01-25T09", "2017-01-25T09"])).toBe(1);
+    expect(await steps([null, "2017-01-25T09:35:51.06"])).toBe(2);
+    await expect(s.openData(CUBE, { time_range: [null, "2017-01-16T10:09:20"] })).rejects.toMatchObject({ code: "OUT_OF_RANGE" });
+    await expect(s.openData(CUBE, { time_range: [null, "2016"] })).rejects.toMatchObject({ code: "OUT_OF_RANGE" });
+    // a time_range between two steps selects nothing (xarray: an empty time axis)
+    await expect(s.openData(CUBE, { time_range: ["2017-01-17", "2017-01-24"] })).rejects.toMatchObject({ code: "OUT_OF_RANGE" });
+  });
+
+  it("refuses a bbox with west > east or south > north and a time_range starting after its end", async () => {
+    const s = store();
+    await expect(s.openData(CUBE, { bbox: [2, 51, 1, 52] })).rejects.toMatchObject({ code: "INVALID_PARAMS", field: "open_params/bbox", message: expect.stringContaining("west > east") });
+    await expect(s.openData(CUBE, { bbox: [1, 52, 2, 51] })).rejects.toMatchObject({ code: "INVALID_PARAMS", message: expect.stringContaining("south > north") });
+    await expect(s.openData(CUBE, { time_range: ["2017-01-28", "2017-01-20"] })).rejects.toMatchObject({ code: "INVALID_PARAMS", field: "open_params/time_range" });
+  });
+
   it("takes a −180…180 bbox on a 0…360 grid (shifted by 360°) and cuts a seam-crossing one as xarray .sel", async () => {
     const s = newDataStore("file", { root: `${SHARED_DATA}netcdf3` });
     const id = "20170605120000-UKMO-L4_GHRSST-SSTfnd-OSTIAanom-GLOB-v02.0-fv02.0.nc";
