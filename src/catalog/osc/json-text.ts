@@ -178,6 +178,35 @@ export function removeFromArray(parsed: JsonText, key: string, drop: (item: unkn
 }
 
 /**
+ * Sets the `title` of the objects in a top-level array (e.g. `links`) for which `match(item)` is true, in place:
+ * only the title strings change, the rest of the text stays byte for byte. Objects without a `title` member are
+ * left as they are.
+ */
+export function retitleInArray(parsed: JsonText, key: string, match: (item: unknown) => boolean, title: string, path: string): JsonText {
+  const span = parsed.members.get(key);
+  const arr = parsed.doc[key];
+  if (!span || !Array.isArray(arr)) return parsed;
+  const { text } = parsed;
+  const edits: Span[] = [];
+  let i = skipWs(text, span.start + 1);
+  let k = 0;
+  while (text[i] !== "]") {
+    const end = skipValue(text, i);
+    const item = arr[k++];
+    if (text[i] === "{" && match(item)) {
+      const t = scanMembers(text.slice(i, end)).get("title");
+      if (t && typeof (item as Record<string, unknown>).title === "string") edits.push({ start: i + t.start, end: i + t.end });
+    }
+    i = skipWs(text, end);
+    if (text[i] === ",") i = skipWs(text, i + 1);
+  }
+  if (edits.length === 0) return parsed;
+  let next = text;
+  for (const e of edits.reverse()) next = next.slice(0, e.start) + JSON.stringify(title) + next.slice(e.end);
+  return parseJsonText(next, path);
+}
+
+/**
  * Sets a top-level string member to a new value in place (e.g. `updated`), or returns the text unchanged
  * when the member is missing.
  */

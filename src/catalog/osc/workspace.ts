@@ -3,12 +3,19 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { EocubeError, throwIfAborted } from "../../core/errors.js";
-import { appendToArray, formatJson, indentUnit, parseJsonText, removeFromArray, setMember } from "./json-text.js";
-import { hasLink, type Link } from "./links.js";
+import { appendToArray, formatJson, indentUnit, parseJsonText, removeFromArray, retitleInArray, setMember } from "./json-text.js";
+import { hasLink, linkTarget, type Link } from "./links.js";
 import type { PlannedFile } from "./plan.js";
 
 /** JSON object as found in catalog files. */
 export type Json = Record<string, unknown>;
+
+/** Relations whose title must be the linked file's title: appendLinks renames them when the target was renamed. */
+const RETITLED_RELS = new Set(["child", "item"]);
+
+function isLinkLike(l: unknown): l is Link {
+  return !!l && typeof l === "object" && typeof (l as Link).href === "string";
+}
 
 /**
  * An overlay over a catalog folder: `read` gives the current content (planned or on disk),
@@ -73,8 +80,9 @@ export class CatalogWorkspace {
   }
 
   /**
-   * Appends links to the file's `links` array, skipping links that are already there (same rel and target).
-   * The rest of the file is left byte for byte as it was.
+   * Appends links to the file's `links` array, skipping links that are already there (same rel and target);
+   * an existing `child`/`item` link whose title differs from the new link's gets the new title (a renamed
+   * product, workflow or experiment). The rest of the file is left byte for byte as it was.
    * @returns the links actually added.
    * @throws EocubeError NOT_FOUND when the file does not exist.
    */
@@ -84,10 +92,19 @@ export class CatalogWorkspace {
     const parsed = parseJsonText(text, path);
     const existing = Array.isArray(parsed.doc.links) ? (parsed.doc.links as Link[]) : [];
     const added: Link[] = [];
+    let edited = parsed;
     for (const link of links) {
       if (!hasLink(path, [...existing, ...added], link)) added.push(link);
+      else if (RETITLED_RELS.has(link.rel) && typeof link.title === "string") {
+        // a child/item link must carry its target's title (OSC rule): a renamed entity renames the links to it
+        const target = linkTarget(path, link.href);
+        const stale = (l: unknown) =>
+          isLinkLike(l) && l.rel === link.rel && linkTarget(path, l.href) === target && typeof l.title === "string" && l.title !== link.title;
+        if (existing.some(stale)) edited = retitleInArray(edited, "links", stale, link.title, path);
+      }
     }
-    if (added.length > 0) this.#current.set(path, appendToArray(parsed, "links", added, path).text);
+    if (added.length > 0) edited = appendToArray(edited, "links", added, path);
+    if (edited !== parsed) this.#current.set(path, edited.text);
     return added;
   }
 

@@ -314,6 +314,29 @@ variables:
     expect(after.updated).toBe("2027-02-03T04:05:06Z");
     expect(after.description).toBe("A new description.");
   });
+
+  it("renames the child links to its product when republished with a new title (only the title strings change)", async () => {
+    const renamed = config + "title: OSTIA SST anomaly, 5 June 2017\n";
+    const again = await buildPublication(parseDatasetConfig(renamed, "ostia.yaml"), undefined, dir, { mode: "dataset", now: NOW });
+    expect(again.files.map((f) => f.path)).toEqual([
+      "eo-missions/in-situ-observations/catalog.json",
+      "eo-missions/jason-3/catalog.json",
+      "products/catalog.json",
+      "products/ostia-sst-anomaly-20170605/collection.json",
+      "projects/esa-science-hub-blanka-piskala/collection.json",
+      "themes/atmosphere/catalog.json",
+      "themes/oceans/catalog.json",
+      "variables/ocean-heat-budget/catalog.json",
+      "variables/sea-ice/catalog.json",
+    ]);
+    const old = "Global SST & Sea Ice Anomaly, L4 OSTIA, 0.25 deg daily (METOFFICE-GLO-SST-L4-NRT-OBS-ANOM-V2)";
+    for (const f of again.files.filter((x) => !x.path.startsWith("products/ostia"))) {
+      // the same text with the one title replaced: key order, formatting and the other links untouched
+      expect(f.content).toBe(f.previous!.replace(JSON.stringify(old), JSON.stringify("OSTIA SST anomaly, 5 June 2017")));
+    }
+    await apply(dir, again);
+    expect(await ciErrors(dir)).toEqual([]);
+  });
 });
 
 describe("buildPublication: the UTM GeoTIFF (projected grid, no time coordinate)", () => {
