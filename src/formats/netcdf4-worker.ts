@@ -32,6 +32,8 @@ export interface H5Entry {
   scales: string[][];
   /** Attributes (netCDF-4 internals `CLASS`/`NAME` included; reference lists and ids are not read). */
   attrs: Record<string, unknown>;
+  /** Members `{name: value}` of a netCDF-4 enum type (HDF5 class 8), whose values are its base integers. */
+  enumMembers?: Record<string, number>;
   /** All values of a numeric 1-D dimension scale of ≤ {@link PREFETCH_MAX} elements, read at open. */
   values?: ArrayBufferView;
 }
@@ -99,6 +101,10 @@ function walk(file) {
     const scales = isScale ? [[]] : shape.map((_, i) => { try { return d.get_attached_scales(i); } catch (e) { return []; } });
     const entry = { key, shape, type: md.type, size: md.size, signed: !!md.signed, vlen: !!md.vlen,
       chunks: md.chunks ? md.chunks.map(Number) : null, filters, scales, attrs };
+    if (md.type === 8 && md.enum_type && md.enum_type.type === 0 && md.enum_type.members) {
+      entry.enumMembers = {};
+      for (const [k, v] of Object.entries(md.enum_type.members)) entry.enumMembers[k] = Number(v);
+    }
     // coordinate values (small numeric dimension scales) come with the metadata: no round trip per read
     const pure = typeof attrs.NAME === "string" && attrs.NAME.startsWith("This is a netCDF dimension but not a netCDF variable");
     if (isScale && !pure && (md.type === 0 || md.type === 1) && shape[0] <= PREFETCH_MAX) {

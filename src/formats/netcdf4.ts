@@ -22,9 +22,12 @@ const DIM_WITHOUT_VARIABLE = "This is a netCDF dimension but not a netCDF variab
 
 let fileCounter = 0;
 
-/** The eocube dtype of an HDF5 datatype, or undefined when unsupported (compound, enum, references). */
+/**
+ * The eocube dtype of an HDF5 datatype, or undefined when unsupported (compound, vlen of numbers, references).
+ * A netCDF-4 enum has the dtype of its base integer type.
+ */
 function dtypeOf(e: H5Entry): { dtype: DType; char: boolean } | undefined {
-  if (e.type === 0) {
+  if (e.type === 0 || (e.type === 8 && e.enumMembers)) {
     const bits = e.size * 8;
     if (![8, 16, 32, 64].includes(bits)) return undefined;
     return { dtype: `${e.signed ? "" : "u"}int${bits}` as DType, char: false };
@@ -36,6 +39,16 @@ function dtypeOf(e: H5Entry): { dtype: DType; char: boolean } | undefined {
   }
   if (e.type === 3) return { dtype: "str", char: !e.vlen && e.size === 1 };
   return undefined;
+}
+
+/**
+ * The attrs of an enum variable with its members as CF flags (`flag_values` ascending, `flag_meanings`
+ * space-separated), as xarray ≥ 2024.06 gives them; flags the file sets itself are kept.
+ */
+function withEnumFlags(attrs: Attrs, members: Record<string, number>): Attrs {
+  if (attrs.flag_values !== undefined || attrs.flag_meanings !== undefined) return attrs;
+  const sorted = Object.entries(members).sort((a, b) => a[1] - b[1]);
+  return { ...attrs, flag_values: sorted.map(([, v]) => v), flag_meanings: sorted.map(([k]) => k.replace(/\s+/g, "_")).join(" ") };
 }
 
 /** A plain attribute value: one-element arrays → scalars, bigint → number when safe. */
@@ -239,7 +252,7 @@ function buildDataset(meta: H5Meta, handle: FileHandle): Dataset {
   for (const e of meta.entries) {
     if (pureDims.has(e.key)) continue;
     const dt = dtypeOf(e);
-    if (!dt) continue; // compound/enum/reference datasets are not netCDF variables eocube reads
+    if (!dt) continue; // compound/vlen/reference datasets are not netCDF variables eocube reads
     const { key, shape } = e;
     const dims = shape.map((size, i) => {
       if (dimSizes.has(key) && shape.length === 1) return key;
@@ -256,7 +269,7 @@ function buildDataset(meta: H5Meta, handle: FileHandle): Dataset {
       shape,
       dtype,
       chunks: e.chunks ?? shape.slice(),
-      attrs: visibleAttrs(e.attrs),
+      attrs: e.enumMembers ? withEnumFlags(visibleAttrs(e.attrs), e.enumMembers) : visibleAttrs(e.attrs),
       encoding,
       read: async (selection, opts) => {
         const file = handle.file; // the closure holds the handle: the file lives as long as this variable

@@ -49,6 +49,28 @@ describe("netcdf4Reader + decodeCF agree with xarray on synthetic edge cases", (
   }
 });
 
+// types4.nc (make-nc-synthetic.py): xarray 2023 (Debian) reads cloud as float32 [0, 1, nan, 1] (base uint8,
+// _FillValue 255 masked) and lvl as int16 [-5, 300, 0, 0]; it also shows the compound `pair` and the vlen `ragged`,
+// which eocube leaves out as before.
+describe("netcdf4Reader: netCDF-4 enum types", () => {
+  it("reads an enum as its base integers with its members as CF flags, as xarray does", async () => {
+    const ds = decodeCF(await netcdf4Reader.open(new FileFileSystem(SYNTHETIC), "types4.nc"));
+    try {
+      expect(Object.keys(ds.data_vars).sort()).toEqual(["cloud", "lvl"]);
+      const cloud = ds.data_vars.cloud!;
+      expect(cloud.dtype).toBe("float32");
+      expect(cloud.attrs).toMatchObject({ flag_values: [0, 1, 255], flag_meanings: "clear cloudy missing" });
+      expect(Array.from((await cloud.read()).data as Float32Array)).toEqual([0, 1, NaN, 1]);
+      const lvl = ds.data_vars.lvl!;
+      expect(lvl.dtype).toBe("int16");
+      expect(lvl.attrs).toEqual({ flag_values: [-5, 0, 300], flag_meanings: "low mid high" });
+      expect(Array.from((await lvl.read([[1, 3]])).data as Int16Array)).toEqual([300, 0]);
+    } finally {
+      await ds.close();
+    }
+  });
+});
+
 describe("netcdf4Reader raw dataset", () => {
   it("takes dims from dimension scales, hides netCDF-4 internal attributes, reports HDF5 chunks", async () => {
     const raw = await netcdf4Reader.open(fs, "gfs_output.nc");
