@@ -10,8 +10,11 @@ import type { PlannedFile } from "./plan.js";
 /** JSON object as found in catalog files. */
 export type Json = Record<string, unknown>;
 
-/** Relations whose title must be the linked file's title: appendLinks renames them when the target was renamed. */
-const RETITLED_RELS = new Set(["child", "item"]);
+/**
+ * Relations whose title the OSC ties to the linked file's title (`child`/`item`: the title; `related`: "Prefix:
+ * title"): appendLinks and merge rename existing links of these relations when the target was renamed.
+ */
+const RETITLED_RELS = new Set(["child", "item", "related"]);
 
 function isLinkLike(l: unknown): l is Link {
   return !!l && typeof l === "object" && typeof (l as Link).href === "string";
@@ -81,7 +84,7 @@ export class CatalogWorkspace {
 
   /**
    * Appends links to the file's `links` array, skipping links that are already there (same rel and target);
-   * an existing `child`/`item` link whose title differs from the new link's gets the new title (a renamed
+   * an existing `child`/`item`/`related` link whose title differs from the new link's gets the new title (a renamed
    * product, workflow or experiment). The rest of the file is left byte for byte as it was.
    * @returns the links actually added.
    * @throws EocubeError NOT_FOUND when the file does not exist.
@@ -150,8 +153,8 @@ export class CatalogWorkspace {
   /**
    * Writes a generated entity document, patching an existing file instead of replacing it: existing keys keep
    * their order and `created`; generated values replace existing ones, new keys are appended; existing links
-   * are kept and generated links appended when missing (for records also inside `properties`). When nothing
-   * but `updated` would change, the file is left untouched.
+   * are kept (a child/item/related link takes the generated title, a generated `application` link replaces the
+   * one of its `application:type`) and generated links appended when missing (for records also inside `properties`). When nothing but `updated` would change, the file is left untouched.
    */
   async merge(path: string, generated: Json): Promise<void> {
     const text = await this.read(path);
@@ -188,8 +191,25 @@ function mergeDoc(path: string, existing: Json, generated: Json): Json {
   for (const [key, value] of Object.entries(generated)) {
     if (key === "created" && existing.created !== undefined) continue;
     if (key === "links" && Array.isArray(existing.links)) {
-      const links = [...(existing.links as Link[])];
-      for (const l of value as Link[]) if (!hasLink(path, links, l)) links.push(l);
+      let links = [...(existing.links as Link[])];
+      for (const l of value as Link[]) {
+        const appType = l["application:type"];
+        const sameApp = (e: unknown) => isLinkLike(e) && e.rel === l.rel && e["application:type"] === appType;
+        if (typeof appType === "string" && links.some(sameApp)) {
+          // the generated application link (the notebook) replaces the earlier one in place: new URL, title, kernel
+          const at = links.findIndex(sameApp);
+          links = links.filter((e, k) => k === at || !sameApp(e));
+          links[at] = l;
+        } else if (!hasLink(path, links, l)) links.push(l);
+        else if (RETITLED_RELS.has(l.rel) && typeof l.title === "string") {
+          const target = linkTarget(path, l.href);
+          links.forEach((e, k) => {
+            if (isLinkLike(e) && e.rel === l.rel && linkTarget(path, e.href) === target && typeof e.title === "string" && e.title !== l.title) {
+              links[k] = { ...e, title: l.title };
+            }
+          });
+        }
+      }
       out.links = links;
       continue;
     }

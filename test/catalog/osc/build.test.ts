@@ -457,6 +457,31 @@ describe("buildPublication: workflow-only mode after a dataset-only publication"
     expect(alone.files).toEqual([]); // the product comes from the existing experiment's child link
     await expectError(buildPublication(undefined, { ...wc, osc_project: "no-such-project" }, dir, { mode: "workflow" }), "INVALID_CONFIG", "osc_project");
   });
+
+  it("renames every link to the workflow and experiment when the workflow title changes (related titles keep their prefix)", async () => {
+    const dir = await freshCatalog();
+    const dc = await loadDatasetConfig(join(REPO, "examples/dataset-config.yaml"));
+    dc.data_source = ZARR;
+    const wc = await loadWorkflowConfig(join(REPO, "examples/workflow-config.yaml"));
+    await apply(dir, await buildPublication(dc, wc, dir, { mode: "all", now: NOW }));
+    const old = wc.properties.title;
+    const notebook = "https://github.com/xcube-dev/xcube/blob/main/examples/notebooks/rectify_sen3_olci_v2.ipynb";
+    const renamed = { ...wc, jupyter_notebook_url: notebook, properties: { ...wc.properties, title: "OLCI rectification, renamed" } };
+    const plan = await buildPublication(dc, renamed, dir, { mode: "workflow", now: NOW });
+    await apply(dir, plan);
+    expect(await ciErrors(dir)).toEqual([]);
+    const titles = async (path: string) => ((await json(dir, path)).links as Json[]).map((l) => l.title as string);
+    for (const path of plan.files.map((f) => f.path).filter((p) => p.endsWith(".json"))) {
+      expect((await titles(path)).filter((t) => t?.includes(old))).toEqual([]);
+    }
+    expect(await titles("projects/eocube-demo/collection.json")).toContain("Workflow: OLCI rectification, renamed");
+    expect(await titles("products/xcube-demo-olci-north-sea/collection.json")).toContain("Experiment: OLCI rectification, renamed");
+    expect(await titles("workflows/catalog.json")).toContain("OLCI rectification, renamed");
+    expect(await titles("experiments/catalog.json")).toContain("OLCI rectification, renamed");
+    // a new notebook URL replaces the notebook link (one application link, not two)
+    const apps = byRel(await json(dir, "workflows/xcube-demo-olci-rectification/record.json"), "application");
+    expect(apps.map((l) => [l.href, l.title])).toEqual([[notebook, "Jupyter Notebook: OLCI rectification, renamed"]]);
+  });
 });
 
 describe("buildPublication: default texts of new entities", () => {
