@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { newDataStore, openDataset, type MutableDataStore } from "../../src/stores/index.js";
-import { ZARR_CUBE } from "../helpers/paths.js";
+import { SHARED_DATA, ZARR_CUBE } from "../helpers/paths.js";
 
 const OPEN = { variable_names: ["conc_chl", "kd489"], bbox: [1, 51, 1.5, 51.5] as [number, number, number, number], time_range: ["2017-01-20", null] as [string, null] };
 let dir: string;
@@ -61,5 +61,33 @@ describe("writeData / deleteData", () => {
     expect(ds.data_vars.kd489!.shape).toEqual([5, 100, 100]);
     await ds.close();
     await src.close();
+  });
+
+  // GDAL's NetCDF3 export keeps its grid mapping in a char scalar (xarray: dtype |S1, b''); xarray writes such a
+  // dataset to Zarr and reads it back with transverse_mercator as a scalar and its attrs, and so does eocube now
+  // (int32 0), instead of refusing the whole dataset with UNSUPPORTED 'holds str values'
+  it("writes a projected NetCDF3 whose grid-mapping variable is a char scalar, keeping its CRS", async () => {
+    const src = newDataStore("file", { root: SHARED_DATA });
+    const store = newDataStore("file", { root: dir });
+    const open = { bbox: [200000, 2700000, 230000, 2730000] as [number, number, number, number] };
+    const ds = await src.openData("netcdf3/RGB.nc", open);
+    expect(ds.data_vars.transverse_mercator!.dtype).toBe("str");
+    await store.writeData(ds, "rgb.zarr");
+    await ds.close();
+    const want = await src.describeData("netcdf3/RGB.nc", open);
+    const got = await store.describeData("rgb.zarr");
+    expect(got.crs).toBe("EPSG:32618");
+    expect([got.bbox, got.spatial_res, got.dims]).toEqual([want.bbox, want.spatial_res, want.dims]);
+    expect(got.data_vars.transverse_mercator).toMatchObject({ dtype: "int32", shape: [], attrs: { grid_mapping_name: "transverse_mercator" } });
+    const back = await store.openData("rgb.zarr", { variable_names: ["Band1"] });
+    const orig = await src.openData("netcdf3/RGB.nc", { ...open, variable_names: ["Band1"] });
+    expect(Array.from((await back.data_vars.Band1!.read()).data as Float32Array)).toEqual(Array.from((await orig.data_vars.Band1!.read()).data as Float32Array));
+    await back.close();
+    await orig.close();
+    // other strings are still refused, naming the variable
+    const madis = await src.openData("netcdf3/madis-sao.nc");
+    await expect(store.writeData(madis, "madis.zarr")).rejects.toMatchObject({ code: "UNSUPPORTED", field: "staticIds" });
+    await madis.close();
+    expect(await store.hasData("madis.zarr")).toBe(false);
   });
 });

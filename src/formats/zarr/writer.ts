@@ -330,6 +330,11 @@ function timeEncoding(v: Variable): { units: string; calendar: string } {
   return { units, calendar };
 }
 
+/** True for the attrs of a CF grid-mapping variable (`grid_mapping_name`, `crs_wkt` or GDAL's `spatial_ref`). */
+function isGridMappingAttrs(attrs: Attrs): boolean {
+  return typeof attrs.grid_mapping_name === "string" || typeof attrs.crs_wkt === "string" || typeof attrs.spatial_ref === "string";
+}
+
 /** How one variable of a dataset is written: its spec and a converter of read values to stored values. */
 function variablePlan(v: Variable, extraCoords: string[]): { spec: ZarrArraySpec; convert: (a: NdArray) => NdArray } {
   const attrs: Attrs = { ...v.attrs };
@@ -343,6 +348,12 @@ function variablePlan(v: Variable, extraCoords: string[]): { spec: ZarrArraySpec
     dtype = "float64";
     convert = (a) => ({ data: encodeTimes(a.data as Float64Array, units, calendar), shape: a.shape, dtype: "float64" });
     fill = NaN;
+  } else if ((v.dtype === "str" || v.dtype === "object") && v.shape.length === 0 && isGridMappingAttrs(attrs)) {
+    // a CF grid-mapping container stored as a char scalar (GDAL's NetCDF3 exports): only its attrs
+    // mean something, so it is written as the int32 scalar 0 that xarray/GDAL write for NetCDF4 and Zarr
+    dtype = "int32";
+    convert = () => ({ data: Int32Array.of(0), shape: [], dtype: "int32" });
+    fill = null;
   } else if (v.dtype === "str" || v.dtype === "object") {
     throw new EocubeError("UNSUPPORTED", `variable ${v.name} holds ${v.dtype} values, which the Zarr writer cannot store`, { field: v.name });
   }
@@ -360,8 +371,9 @@ function variablePlan(v: Variable, extraCoords: string[]): { spec: ZarrArraySpec
  * chunk shapes (bounded memory: a few chunks at a time). Non-index coordinates are listed in the data
  * variables' `coordinates` attribute (as xarray does); `datetime64[ns]` variables are CF-encoded as
  * float64 with their encoding's `units`/`calendar` (default `days since 1970-01-01`); `_FillValue`
- * (attrs or encoding) becomes the Zarr fill value. Metadata is consolidated and written last.
- * @throws EocubeError ALREADY_EXISTS (unless `replace`), UNSUPPORTED (string/object variables), and read errors.
+ * (attrs or encoding) becomes the Zarr fill value. A scalar string grid-mapping variable (RGB.nc's
+ * `transverse_mercator`) is written as the int32 scalar 0 with its attrs. Metadata is consolidated and written last.
+ * @throws EocubeError ALREADY_EXISTS (unless `replace`), UNSUPPORTED (other string/object variables), and read errors.
  */
 export async function writeDataset(ds: Dataset, fs: FileSystem, path: string, options: ZarrWriteOptions = {}): Promise<void> {
   const dims = Object.keys(ds.dims);
