@@ -172,6 +172,15 @@ export async function applyOpenParams(ds: Dataset, params: OpenParams, gm: GridM
     }
     const yw = await axisWindow(ds, gm.yDim, s, n, gm, "y");
     if (xw[1] <= xw[0] || yw[1] <= yw[0]) {
+      const [bw, bs, be, bn] = gm.bbox;
+      const overlapsAt = (shift: number) => w + shift < be && e + shift > bw && s < bn && n > bs;
+      if ((gm.isGeographic ? [0, 360, -360] : [0]).some(overlapsAt)) {
+        // inside the extent, but between pixel centres (smaller than a pixel)
+        throw new EocubeError("OUT_OF_RANGE", `open_params/bbox ${JSON.stringify(params.bbox)} contains no pixel centre`, {
+          field: "open_params/bbox",
+          hint: `pixels are kept when their centres lie inside the bbox; the pixel size is ${gm.resolution.join(" × ")} (${gm.crs} units)`,
+        });
+      }
       throw new EocubeError("OUT_OF_RANGE", `open_params/bbox ${JSON.stringify(params.bbox)} does not overlap the data extent ${JSON.stringify(gm.bbox)}`, {
         field: "open_params/bbox",
         hint: `give the bbox in the data CRS (${gm.crs}) as [west, south, east, north]`,

@@ -85,6 +85,13 @@ describe("file store on shared/data", () => {
     });
     await expect(s.openData(CUBE, { variable_names: ["chl"] })).rejects.toMatchObject({ code: "NOT_FOUND", field: "open_params/variable_names" });
     await expect(s.openData(CUBE, { bbox: [10, 10, 11, 11] })).rejects.toMatchObject({ code: "OUT_OF_RANGE", field: "open_params/bbox" });
+    // inside the extent but smaller than a pixel (0.0025°), between the centres 1.00125 and 1.00375
+    await expect(s.openData(CUBE, { bbox: [1.0015, 51.0015, 1.002, 51.002] })).rejects.toMatchObject({
+      code: "OUT_OF_RANGE",
+      message: expect.stringContaining("contains no pixel centre"),
+      hint: expect.stringContaining("0.0025"),
+    });
+    await expect(s.openData(CUBE, { bbox: [10, 10, 11, 11] })).rejects.toMatchObject({ message: expect.stringContaining("does not overlap") });
     await expect(s.openData(CUBE, { time_range: ["2020-01-01", null] })).rejects.toMatchObject({ code: "OUT_OF_RANGE" });
     await expect(s.openData(CUBE, { time_range: ["yesterday", null] })).rejects.toMatchObject({ code: "INVALID_PARAMS" });
   });
