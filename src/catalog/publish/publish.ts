@@ -208,7 +208,9 @@ async function publishToGitHub(options: PublishOptions, environment: PublishEnvi
       };
     }
     try {
-      return await pushAndOpenPullRequest(session, plan, applied, original, existing, { git: (args, hint) => git(args, repo, hint), say, forkUrl, extra });
+      // an updated PR's body lists the files of the whole PR (against upstream main), not only of the new commit
+      const prFiles = existing ? await pullRequestFiles(repo, applied.commit, (args, hint) => git(args, repo, hint), upstreamUrl, session.upstream.defaultBranch) : applied.files;
+      return await pushAndOpenPullRequest(session, plan, applied, original, existing, { git: (args, hint) => git(args, repo, hint), say, forkUrl, extra, prFiles });
     } catch (err) {
       await rollback(repo, original, applied.branch, applied.files.filter((f) => f.action === "create").map((f) => f.path)).catch(() => undefined);
       moved = false;
@@ -229,6 +231,27 @@ interface PushContext {
   say: (line: string) => void;
   forkUrl: string;
   extra: Partial<PublishResult>;
+  /** The files the PR body lists: the whole PR's change set against the upstream default branch. */
+  prFiles: ApplyResult["files"];
+}
+
+/**
+ * The files that `commit` changes against the upstream default branch (from their merge base), as the PR's
+ * change set: added files are "create", the others "update". Fetches the upstream branch into FETCH_HEAD.
+ */
+async function pullRequestFiles(
+  repo: string,
+  commit: string,
+  git: (args: string[], hint?: string) => Promise<unknown>,
+  upstreamUrl: string,
+  defaultBranch: string,
+): Promise<ApplyResult["files"]> {
+  await git(["fetch", "-q", "--no-tags", upstreamUrl, `refs/heads/${defaultBranch}`], "check the network and that the upstream catalog exists");
+  const base = (await runGit(["merge-base", "FETCH_HEAD", commit], { cwd: repo })).stdout.trim();
+  const out = (await runGit(["diff", "--name-status", "--no-renames", "-z", base, commit], { cwd: repo })).stdout.split("\0");
+  const files: ApplyResult["files"] = [];
+  for (let i = 0; i + 1 < out.length; i += 2) files.push({ path: out[i + 1]!, action: out[i] === "A" ? "create" : "update" });
+  return files.sort((a, b) => a.path.localeCompare(b.path));
 }
 
 async function pushAndOpenPullRequest(
@@ -241,7 +264,7 @@ async function pushAndOpenPullRequest(
 ): Promise<PublishResult> {
   const branch = applied.branch!;
   const title = commitSubject(plan);
-  const body = prBody(plan, applied.files, applied.validationWarnings);
+  const body = prBody(plan, ctx.prFiles, applied.validationWarnings);
   const result = (pullRequest: PublishedPullRequest, message: string): PublishResult => ({
     ...applied,
     message,

@@ -149,6 +149,10 @@ describe("publish -e (GitHub)", () => {
     expect(fake.pulls).toHaveLength(1);
     expect(fake.pulls[0]!.comments[0]).toContain(upd.commit);
     expect(server.git(LOGIN, UP.repo, "show", `${upd.commit}:products/my-cube/collection.json`)).toContain("My better cube");
+    // the updated body still describes the whole PR against upstream main (the product is new there), not only the last commit
+    expect(fake.pulls[0]!.body).toContain("Files (2):");
+    expect(fake.pulls[0]!.body).toContain("- new: `products/my-cube/collection.json`");
+    expect(fake.pulls[0]!.body).toContain("- updated: `products/catalog.json`");
   });
 
   it("a failed PR update puts the PR's branch in the fork back where it was", async () => {
