@@ -211,12 +211,22 @@ export async function applyOpenParams(ds: Dataset, params: OpenParams, gm: GridM
     if (win[1] <= win[0]) {
       throw new EocubeError("OUT_OF_RANGE", `open_params/time_range ${JSON.stringify(params.time_range)} selects no time step`, {
         field: "open_params/time_range",
-        hint: "check the dataset's time_range with `eocube describe`",
+        hint: timeSpanHint(values),
       });
     }
     windows[ds.coords[name]!.dims[0]!] = win;
   }
   return windowDataset(out, windows);
+}
+
+/** "the time steps run from … to … (n steps)" of epoch-ms values (NaT/NaN left out). */
+function timeSpanHint(values: number[]): string {
+  const ok = values.filter((v) => Number.isFinite(v));
+  if (ok.length === 0) return "the dataset has no valid time step";
+  const iso = (ms: number) => new Date(Math.round(ms)).toISOString().replace(".000Z", "Z");
+  const lo = ok.reduce((a, b) => Math.min(a, b));
+  const hi = ok.reduce((a, b) => Math.max(a, b));
+  return `the time steps run from ${iso(lo)} to ${iso(hi)} (${ok.length} step${ok.length === 1 ? "" : "s"})`;
 }
 
 /** Index window of one spatial axis for `[lo, hi]`, from its 1-D coordinate or else the affine transform. */
