@@ -87,6 +87,8 @@ export interface DatasetConfig {
 export interface ContactConfig {
   name: string;
   organization?: string;
+  /** The contact's position (deep-code's Contact field; OGC API Records `position`). */
+  position?: string;
   roles?: string[];
   emails?: { value: string; roles?: string[] }[];
   links?: LinkConfig[];
@@ -273,6 +275,7 @@ export const WORKFLOW_CONFIG_SCHEMA = {
         properties: {
           name: { type: "string", minLength: 1 },
           organization: { type: "string" },
+          position: { type: "string" },
           roles: { type: "array", items: { type: "string", minLength: 1 } },
           emails: {
             type: "array",

@@ -49,6 +49,7 @@ function contacts(list: ContactConfig[] = []): Json[] {
   return list.map((c) => {
     const out: Json = { name: c.name };
     if (c.organization) out.organization = c.organization;
+    if (c.position) out.position = c.position;
     if (c.roles?.length) out.roles = c.roles;
     if (c.emails?.length) out.emails = c.emails;
     if (c.links?.length) out.links = c.links.map((l) => ({ ...l }));

@@ -136,6 +136,7 @@ jupyter_notebook_url: https://github.com/me/my-repo/blob/main/notebooks/make-cub
 contact:
   - name: Jane Doe
     organization: My Organisation
+    # position: Research scientist   # optional, as are roles and contactInstructions
     links:
       - rel: about
         type: text/html

@@ -466,7 +466,8 @@ describe("buildPublication: workflow-only mode after a dataset-only publication"
     await apply(dir, await buildPublication(dc, wc, dir, { mode: "all", now: NOW }));
     const old = wc.properties.title;
     const notebook = "https://github.com/xcube-dev/xcube/blob/main/examples/notebooks/rectify_sen3_olci_v2.ipynb";
-    const renamed = { ...wc, jupyter_notebook_url: notebook, properties: { ...wc.properties, title: "OLCI rectification, renamed" } };
+    const contact = [{ name: "A. Scientist", organization: "Org", position: "Researcher", links: [{ rel: "about", type: "text/html", href: "https://org.example" }] }];
+    const renamed = { ...wc, contact, jupyter_notebook_url: notebook, properties: { ...wc.properties, title: "OLCI rectification, renamed" } };
     const plan = await buildPublication(dc, renamed, dir, { mode: "workflow", now: NOW });
     await apply(dir, plan);
     expect(await ciErrors(dir)).toEqual([]);
@@ -481,6 +482,8 @@ describe("buildPublication: workflow-only mode after a dataset-only publication"
     // a new notebook URL replaces the notebook link (one application link, not two)
     const apps = byRel(await json(dir, "workflows/xcube-demo-olci-rectification/record.json"), "application");
     expect(apps.map((l) => [l.href, l.title])).toEqual([[notebook, "Jupyter Notebook: OLCI rectification, renamed"]]);
+    // deep-code's contact `position` reaches the records
+    expect((await json(dir, "workflows/xcube-demo-olci-rectification/record.json")).properties.contacts).toEqual(contact);
   });
 });
 

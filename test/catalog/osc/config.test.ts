@@ -92,12 +92,13 @@ describe("parseWorkflowConfig", () => {
     const c = parseWorkflowConfig(
       WF +
         "  description: D\n  keywords: [k]\n  themes: [Land]\n  jupyter_kernel_info: {name: k, python_version: 3.13, env_file: 'https://a.b/env.yml'}\n" +
-        "jupyter_notebook_url: https://github.com/a/b/blob/main/n.ipynb\ncontact:\n  - name: A\n    organization: O\n    links: [{rel: about, type: text/html, href: 'https://o.org'}]\n" +
+        "jupyter_notebook_url: https://github.com/a/b/blob/main/n.ipynb\ncontact:\n  - name: A\n    organization: O\n    position: Scientist\n    contactInstructions: by email\n    roles: [principal investigator]\n    links: [{rel: about, type: text/html, href: 'https://o.org'}]\n" +
         "links: [{rel: related, href: 'https://x.org', title: X}]\nparameters: {a: 1}\ninput_datasets: ['https://d.org/x.zarr', {id: y, url: 'https://d.org/y'}]\n",
       "w.yaml",
     );
     expect(c.properties.themes).toEqual(["land"]);
     expect(c.parameters).toEqual({ a: 1 });
+    expect(c.contact![0]).toMatchObject({ position: "Scientist", contactInstructions: "by email", roles: ["principal investigator"] });
   });
   it("rejects a workflow id with spaces and a missing licence", () => {
     expect(fail(() => parseWorkflowConfig(WF.replace("my-wf", "my wf"), "w.yaml")).field).toBe("workflow_id");
