@@ -451,10 +451,14 @@ async function planProduct(ctx: Ctx, info: DatasetInfo, source: string, projectI
   if (dc.documentation_link) via.push(viaLink(dc.documentation_link, "Documentation"));
   if (via.length === 0 && /^https?:\/\/[^@?#]+$/.test(source)) via.push(viaLink(source, "Access"));
   if (via.length === 0) {
-    throw new EocubeError("INVALID_CONFIG", "the OSC requires a via link on every product: set access_link (an https page) or documentation_link", {
+    const s3 = dc.access_link?.startsWith("s3://") ? ` (access_link ${dc.access_link} is an s3:// URL, not a web page)` : "";
+    const deepCode = dc.stac_catalog_s3_root
+      ? "; deep-code took it from the STAC catalog it uploads to stac_catalog_s3_root, which eocube does not upload"
+      : "";
+    throw new EocubeError("INVALID_CONFIG", `the OSC requires a via link on every product${s3}: set access_link (an https page) or documentation_link${deepCode}`, {
       path: ctx.dPath,
       field: "access_link",
-      hint: "e.g. access_link: https://example.org/my-cube",
+      hint: "e.g. access_link: https://example.org/my-cube, or documentation_link: https://example.org/my-cube-docs",
     });
   }
   if (dc.stac_catalog_s3_root) ctx.warnings.push("stac_catalog_s3_root is a deep-code field; eocube does not upload a STAC item catalog and ignores it");

@@ -748,6 +748,12 @@ variables:
     ["a new project without technical officer", ok.replace("cerulean-information-factory", "new-project"), "osc_project_technical_officer", /technical officer/],
     ["a variable the dataset lacks", ok + "  chl: {id: x}\n", "variables.chl", /has no data variable "chl"/],
     ["a product without via link", ok.replace("access_link: https://example.org/c\n", ""), "access_link", /via link/],
+    [
+      "deep-code's minimal config (s3:// access_link, stac_catalog_s3_root, no web page)",
+      ok.replace("access_link: https://example.org/c", "access_link: s3://deep-esdl-public/c.zarr\nstac_catalog_s3_root: s3://deep-esdl-public/stac/c/"),
+      "access_link",
+      /via link on every product \(access_link s3:\/\/deep-esdl-public\/c\.zarr is an s3:\/\/ URL, not a web page\).*deep-code took it from the STAC catalog it uploads to stac_catalog_s3_root/,
+    ],
     ["a dataset without spatial coordinates", ok.replace(ZARR, join(DATA, "netcdf3/madis-sao.nc")).replace(/variables:[\s\S]*$/, ""), "dataset_id", /no spatial coordinates/],
     ["a dataset without time", ok.replace(ZARR, join(DATA, "netcdf3/eraint_uvz.nc")).replace(/variables:[\s\S]*$/, ""), "time_range", /no time coordinate/],
   ];
