@@ -22,7 +22,7 @@ export function register(program: Command): void {
     .argument("<source>", "local path, file://, http(s)://, s3:// or memory:// URL (with --store: a data id in that store)")
     .option("--store <id>", "data store id: file, memory, https, s3 (default: from the URL scheme)")
     .option("--store-params <json>", 'store params as JSON, e.g. \'{"timeout": 5}\' or \'{"storage_options": {"anon": true}}\'')
-    .option("--open-params <json>", 'open params as JSON: {"variable_names": [...], "bbox": [w, s, e, n], "time_range": [start, end]}')
+    .option("--open-params <json>", 'open params as JSON: {"variable_names": [...], "bbox": [w, s, e, n], "time_range": [start, end], "group": "sub"}')
     .option("--json", "print the descriptor as JSON")
     .option("--verbose", "show stack traces of errors")
     .addHelpText(

@@ -38,10 +38,14 @@ export interface H5Entry {
   values?: ArrayBufferView;
 }
 
-/** Root-group metadata of an opened file. */
+/** Metadata of the opened group of a file (the root group by default); entry keys are paths from the root. */
 export interface H5Meta {
   attrs: Record<string, unknown>;
   entries: H5Entry[];
+  /** Paths of the groups below the opened one (all groups of the file when `missingGroup`). */
+  groups?: string[];
+  /** True when the group asked for does not exist (the file is then closed again). */
+  missingGroup?: boolean;
 }
 
 /** Largest dimension scale (elements) whose values the worker sends with the metadata at open. */
@@ -86,9 +90,10 @@ function attrsOf(obj) {
   }
   return out;
 }
-function walk(file) {
+function walk(file, node, prefix) {
   const entries = [];
-  for (const key of file.keys()) {
+  for (const name of node.keys()) {
+    const key = prefix + name;
     const d = file.get(key);
     if (!(d instanceof h5.Dataset)) continue;
     const md = d.metadata;
@@ -115,7 +120,14 @@ function walk(file) {
     }
     entries.push(entry);
   }
-  return { attrs: attrsOf(file), entries };
+  return { attrs: attrsOf(node), entries };
+}
+function groupsOf(node, prefix, out) {
+  for (const name of node.keys()) {
+    const g = node.get(name);
+    if (g instanceof h5.Group && !(g instanceof h5.File)) { out.push(prefix + name); groupsOf(g, prefix + name + "/", out); }
+  }
+  return out;
 }
 function closeFile(name) {
   const file = files.get(name);
@@ -132,7 +144,19 @@ function handle(msg) {
     try {
       file = new h5.File(msg.name, "r");
       if (Number(file.file_id) < 0) throw new Error("HDF5 cannot open the file");
-      const meta = walk(file);
+      let node = file;
+      const prefix = msg.group ? msg.group + "/" : "";
+      if (msg.group) {
+        node = file.get(msg.group);
+        if (!(node instanceof h5.Group)) {
+          const groups = groupsOf(file, "", []);
+          file.close();
+          FS.unlink(msg.name);
+          return { result: { meta: { attrs: {}, entries: [], missingGroup: true, groups } } };
+        }
+      }
+      const meta = walk(file, node, prefix);
+      meta.groups = groupsOf(node, prefix, []);
       files.set(msg.name, file);
       return { result: { meta } };
     } catch (err) {

@@ -192,7 +192,8 @@ class OpenFile {
 }
 
 /**
- * Opens a NetCDF4/HDF5 file as a **raw** Dataset (root group only), through h5wasm running in a worker
+ * Opens a NetCDF4/HDF5 file as a **raw** Dataset (the root group, or `options.group` as xarray's `group`;
+ * sub-groups are listed in `encoding.groups`), through h5wasm running in a worker
  * process (one by default; up to `EOCUBE_HDF5_WORKERS` when many files are opened at once; coordinate values
  * come with the metadata): the file's bytes (`fs.get`) are copied into h5wasm's in-memory file system under a unique name
  * and freed by `close()` (or once neither the Dataset nor any of its variables, CF-decoded copies
@@ -204,7 +205,7 @@ class OpenFile {
  * (`_Netcdf4Dimid`, `_NCProperties`, `DIMENSION_LIST`, `CLASS`, `NAME`, `REFERENCE_LIST`,
  * `_Netcdf4Coordinates`) are hidden. Chunks are the HDF5 chunk shape (full shape when contiguous);
  * `read(selection)` reads only the selected hyperslab (h5wasm `slice`).
- * @throws EocubeError NOT_FOUND (no file), CORRUPT_DATA (not HDF5, truncated, damaged or HDF5 timed out,
+ * @throws EocubeError NOT_FOUND (no file, or no such group: the hint lists the groups), CORRUPT_DATA (not HDF5, truncated, damaged or HDF5 timed out,
  *   naming the path), OUT_OF_RANGE (selection outside a variable), INVALID_ARGUMENT (read after close).
  */
 export async function openNetcdf4(fs: FileSystem, path: string, options: FormatOpenOptions = {}): Promise<Dataset> {
@@ -214,25 +215,36 @@ export async function openNetcdf4(fs: FileSystem, path: string, options: FormatO
     throw new EocubeError("NOT_FOUND", `no such file: ${path}`, { path, hint: `check the path (looked in ${fs.root})` });
   }
   if (!hasHdf5Signature(bytes)) throw corrupt(path, "no HDF5 signature (\\x89HDF) found");
+  const group = options.group?.replace(/^\/+|\/+$/g, "") || undefined;
   const name = `/eocube-${process.pid}-${++fileCounter}-${Math.random().toString(36).slice(2, 8)}.h5`;
   const worker = pickH5Worker();
   const generation = worker.ensure();
   let meta: H5Meta;
   try {
-    meta = (await worker.call({ op: "open", name, bytes })).meta as H5Meta;
+    meta = (await worker.call({ op: "open", name, bytes, group })).meta as H5Meta;
   } catch (err) {
     if (err instanceof H5TimeoutError) throw timedOut(path, "reading its metadata", err);
     throw corrupt(path, `HDF5 cannot open it (${hdf5Message(err)})`, err);
+  }
+  if (meta.missingGroup) {
+    const groups = meta.groups ?? [];
+    throw new EocubeError("NOT_FOUND", `no group ${JSON.stringify(group)} in ${path}`, {
+      path,
+      field: "open_params/group",
+      hint: groups.length > 0 ? `groups of the file: ${groups.join(", ")}` : "the file has no groups",
+    });
   }
   throwIfAborted(options.signal);
   const file = new OpenFile(name, bytes, path, worker, generation);
   const handle = new FileHandle(file);
   unclosed.register(handle, file);
-  return buildDataset(meta, handle);
+  return buildDataset(meta, handle, group ? `${group}/` : "");
 }
 
-function buildDataset(meta: H5Meta, handle: FileHandle): Dataset {
+function buildDataset(meta: H5Meta, handle: FileHandle, prefix: string): Dataset {
   const file = handle.file;
+  /** A name inside the opened group (a dimension of a parent group keeps its own last segment). */
+  const local = (key: string) => (key.startsWith(prefix) ? key.slice(prefix.length) : key.slice(key.lastIndexOf("/") + 1));
   // netCDF-4 dimension scales
   const dimSizes = new Map<string, number>();
   const pureDims = new Set<string>();
@@ -255,16 +267,17 @@ function buildDataset(meta: H5Meta, handle: FileHandle): Dataset {
     if (!dt) continue; // compound/vlen/reference datasets are not netCDF variables eocube reads
     const { key, shape } = e;
     const dims = shape.map((size, i) => {
-      if (dimSizes.has(key) && shape.length === 1) return key;
+      if (dimSizes.has(key) && shape.length === 1) return local(key);
       const s = e.scales[i]?.[0]?.replace(/^\//, "");
-      return s && dimSizes.get(s) === size ? s : phonyName(size);
+      // a scale of a parent group (not walked) is trusted when a group was opened
+      return s && (dimSizes.has(s) ? dimSizes.get(s) === size : prefix !== "") ? local(s) : phonyName(size);
     });
     const encoding: Encoding = { ...filterEncoding(e.filters), contiguous: e.chunks === null, chunksizes: e.chunks };
     if (dt.char) encoding[CHAR_ENCODING_KEY] = true;
     const dtype = dt.dtype;
     const values = e.values; // coordinate values sent with the metadata
-    data_vars[key] = new Variable({
-      name: key,
+    data_vars[local(key)] = new Variable({
+      name: local(key),
       dims,
       shape,
       dtype,
@@ -289,7 +302,7 @@ function buildDataset(meta: H5Meta, handle: FileHandle): Dataset {
   return new Dataset({
     data_vars,
     attrs: visibleAttrs(meta.attrs),
-    encoding: { format: "netcdf4", source: file.path },
+    encoding: { format: "netcdf4", source: file.path, ...(prefix ? { group: prefix.slice(0, -1) } : {}), ...(meta.groups?.length ? { groups: meta.groups } : {}) },
     close: async () => handle.file.release(),
   });
 }

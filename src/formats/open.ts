@@ -49,6 +49,25 @@ export async function openFormatDataset(fs: FileSystem, path: string, options: O
       throw err;
     }
   }
+  const group = options.group?.replace(/^\/+|\/+$/g, "");
+  if (group && group.split("/").some((seg) => seg === "" || seg === "." || seg === ".." || /[\\\u0000-\u001f]/.test(seg))) {
+    throw new EocubeError("INVALID_PARAMS", `open_params/group ${JSON.stringify(options.group)} is not a group path`, {
+      path: shown,
+      field: "open_params/group",
+      hint: 'give the group as names separated by "/", e.g. "sub" or "a/b" (no "..")',
+    });
+  }
+  if (group && format === "zarr") {
+    // a Zarr group is a sub-store: open it by its path
+    return openFormatDataset(fs, `${path.replace(/\/+$/, "")}/${group}`, { ...options, group: undefined, format });
+  }
+  if (group && format !== "netcdf4") {
+    throw new EocubeError("UNSUPPORTED", `${shown} is ${format}, which has no groups (open_params/group ${JSON.stringify(options.group)})`, {
+      path: shown,
+      field: "open_params/group",
+      hint: "group applies to NetCDF4/HDF5 files and Zarr stores",
+    });
+  }
   const reader = await getFormatReader(format);
   let ds: Dataset;
   try {

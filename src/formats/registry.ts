@@ -11,6 +11,8 @@ export type FormatId = "zarr" | "netcdf3" | "netcdf4" | "geotiff" | "levels";
 export interface FormatOpenOptions extends ReadOptions {
   /** Zarr only: use consolidated `.zmetadata` when present (default true). */
   consolidated?: boolean;
+  /** NetCDF4/HDF5 only: the group to open (`"sub"`, `"a/b"`; default the root group), as xarray's `group`. */
+  group?: string;
 }
 
 /**

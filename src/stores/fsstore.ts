@@ -30,6 +30,7 @@ export const OPEN_PARAMS_SCHEMA: JsonSchema = {
       description: "[start, end] ISO 8601 dates or times, both inclusive; null leaves a side open",
     },
     consolidated: { type: "boolean", description: "Zarr: use consolidated .zmetadata when present (default true)" },
+    group: { type: "string", description: "NetCDF4/HDF5 and Zarr: the group to open, e.g. \"sub\" or \"a/b\" (default the root group)" },
   },
   additionalProperties: false,
 };
@@ -129,7 +130,7 @@ export class FsDataStore implements MutableDataStore {
   async openData(dataId: string, openParams: OpenParams = {}, options?: ReadOptions): Promise<Dataset> {
     const id = checkDataId(dataId, false);
     const params = validateParams<OpenParams>(OPEN_PARAMS_SCHEMA, openParams, "open_params");
-    const ds = await openFormatDataset(this.fs, id, { ...options, consolidated: params.consolidated });
+    const ds = await openFormatDataset(this.fs, id, { ...options, consolidated: params.consolidated, group: params.group });
     if (!params.variable_names && !params.bbox && !params.time_range) return ds;
     try {
       const gm = params.bbox ? await gridMappingOf(ds, options) : undefined;

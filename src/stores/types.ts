@@ -59,6 +59,8 @@ export interface OpenParams {
   time_range?: [string | null, string | null];
   /** Zarr: use consolidated metadata when present (default true). */
   consolidated?: boolean;
+  /** NetCDF4/HDF5 and Zarr: the group to open (`"sub"`, `"a/b"`), as xarray's `group`; default the root group. */
+  group?: string;
 }
 
 /** Query of {@link DataStore.searchData}: descriptors whose extent overlaps all given criteria. */

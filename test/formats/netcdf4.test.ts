@@ -71,6 +71,31 @@ describe("netcdf4Reader: netCDF-4 enum types", () => {
   });
 });
 
+// xarray.open_dataset("edge4.nc", group="sub"): Dimensions (y: 2), inner (y) float32 [1, 2]
+describe("netcdf4Reader: groups (xarray's group=)", () => {
+  it("opens a sub-group by path; the root lists its groups; a missing group is NOT_FOUND listing them", async () => {
+    const sfs = new FileFileSystem(SYNTHETIC);
+    const root = await netcdf4Reader.open(sfs, "edge4.nc");
+    expect(root.encoding.groups).toEqual(["sub"]);
+    await root.close();
+    const sub = await netcdf4Reader.open(sfs, "edge4.nc", { group: "/sub" });
+    try {
+      expect(Object.keys(sub.data_vars)).toEqual(["inner"]);
+      const inner = sub.data_vars.inner!;
+      expect([inner.dims, inner.dtype]).toEqual([["y"], "float32"]);
+      expect(Array.from((await inner.read()).data as Float32Array)).toEqual([1, 2]);
+      expect(sub.encoding.group).toBe("sub");
+    } finally {
+      await sub.close();
+    }
+    await expect(netcdf4Reader.open(sfs, "edge4.nc", { group: "grp" })).rejects.toMatchObject({
+      code: "NOT_FOUND",
+      field: "open_params/group",
+      hint: "groups of the file: sub",
+    });
+  });
+});
+
 describe("netcdf4Reader raw dataset", () => {
   it("takes dims from dimension scales, hides netCDF-4 internal attributes, reports HDF5 chunks", async () => {
     const raw = await netcdf4Reader.open(fs, "gfs_output.nc");

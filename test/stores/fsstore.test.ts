@@ -1,5 +1,6 @@
 // The file and memory stores on real data: list, has, describe, open with open_params (lazy), search, errors.
 import { readFile } from "node:fs/promises";
+import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { FileFileSystem } from "../../src/fs/file.js";
 import { withCounting } from "../../src/fs/counting.js";
@@ -152,6 +153,18 @@ describe("file store on shared/data", () => {
     const d = await s.describeData(id, { bbox: [-10, 40, 10, 50] });
     expect(d.dims.lon).toBe(40);
     expect(d.bbox![0]).toBe(0);
+  });
+
+  it("opens a group (open_params/group) of a NetCDF4 file or Zarr store, and refuses it elsewhere", async () => {
+    const nc = newDataStore("file", { root: fileURLToPath(new URL("../fixtures/nc-synthetic/", import.meta.url)) });
+    expect((await nc.describeData("edge4.nc", { group: "sub" })).dims).toEqual({ y: 2 });
+    await expect(nc.openData("edge4.nc", { group: "nope" })).rejects.toMatchObject({ code: "NOT_FOUND", hint: "groups of the file: sub" });
+    await expect(nc.openData("edge4.nc", { group: "../x" })).rejects.toMatchObject({ code: "INVALID_PARAMS", field: "open_params/group" });
+    await expect(nc.openData("records.nc", { group: "sub" })).rejects.toMatchObject({ code: "UNSUPPORTED", field: "open_params/group" });
+    const z = newDataStore("file", { root: `${SHARED_DATA}zarr-conformance` });
+    const d = await z.describeData("v3/data.zarr", { group: "consolidated/nested" });
+    expect(Object.keys(d.data_vars)).toEqual(["1d.i2"]);
+    expect(d.attrs).toEqual({ description: "A nested group" });
   });
 
   it("gives the open-params schema with variable names enumerated", async () => {
