@@ -35,6 +35,18 @@ export const OPEN_PARAMS_SCHEMA: JsonSchema = {
   additionalProperties: false,
 };
 
+/** JSON Schema of a {@link SearchQuery} (`searchData`'s query). */
+const SEARCH_QUERY_SCHEMA: JsonSchema = {
+  type: "object",
+  properties: {
+    data_type: { type: "string", enum: ["dataset"], description: "only datasets are searched" },
+    bbox: { type: "array", items: { type: "number" }, minItems: 4, maxItems: 4, description: "[west, south, east, north]" },
+    time_range: { type: "array", items: { type: ["string", "null"] }, minItems: 2, maxItems: 2, description: "[start, end], null = open" },
+    limit: { type: "integer", minimum: 0, description: "at most this many results" },
+  },
+  additionalProperties: false,
+};
+
 /** Options of {@link FsDataStore}. */
 export interface FsDataStoreOptions {
   /** Refuse writes and deletes (default false). */
@@ -153,7 +165,8 @@ export class FsDataStore implements MutableDataStore {
     }
   }
 
-  async searchData(query: SearchQuery = {}, options?: ReadOptions): Promise<DatasetDescriptor[]> {
+  async searchData(searchQuery: SearchQuery = {}, options?: ReadOptions): Promise<DatasetDescriptor[]> {
+    const query = validateParams<SearchQuery>(SEARCH_QUERY_SCHEMA, searchQuery, "query");
     const out: DatasetDescriptor[] = [];
     const [a, b] = query.time_range ?? [null, null];
     const timeLo = a == null ? undefined : parseTimeBound(a, false, "query/time_range");

@@ -89,7 +89,7 @@ export interface DataStore {
   hasData(dataId: string, options?: ReadOptions): Promise<boolean>;
   /** Describes a dataset from its metadata and coordinates; `openParams` describe a subset. */
   describeData(dataId: string, openParams?: OpenParams, options?: ReadOptions): Promise<DatasetDescriptor>;
-  /** Descriptors of the datasets matching `query`. */
+  /** Descriptors of the datasets matching `query`. @throws EocubeError INVALID_PARAMS for a malformed query. */
   searchData(query?: SearchQuery, options?: ReadOptions): Promise<DatasetDescriptor[]>;
   /** Opens a dataset lazily, subset by `openParams`. The caller closes it. */
   openData(dataId: string, openParams?: OpenParams, options?: ReadOptions): Promise<Dataset>;

@@ -181,6 +181,11 @@ describe("file store on shared/data", () => {
     // a date-only end includes its day (the cube starts 2017-01-16T10:09Z), as in open_params
     expect((await s.searchData({ time_range: [null, "2017-01-16"] })).length).toBe(1);
     await expect(s.searchData({ time_range: ["soon", null] })).rejects.toMatchObject({ code: "INVALID_PARAMS", field: "query/time_range" });
+    // a malformed query was taken as "no criterion" and matched everything
+    await expect(s.searchData({ bbox: [2, 51] } as never)).rejects.toMatchObject({ code: "INVALID_PARAMS", message: "query/bbox must NOT have fewer than 4 items" });
+    await expect(s.searchData({ data_type: "geodataframe" } as never)).rejects.toMatchObject({ code: "INVALID_PARAMS" });
+    await expect(s.searchData({ limit: -1 })).rejects.toMatchObject({ code: "INVALID_PARAMS" });
+    await expect(s.searchData({ timerange: ["2017", null] } as never)).rejects.toMatchObject({ code: "INVALID_PARAMS" });
   });
 
   it("searches a 0…360 grid with a −180…180 bbox", async () => {
