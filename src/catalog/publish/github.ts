@@ -29,6 +29,11 @@ export interface GitHubSessionOptions extends Partial<GitHubEndpoints> {
   forkPollMs?: number;
   /** Environment read for the endpoints (default process.env). */
   env?: Record<string, string | undefined>;
+  /**
+   * Do not fork when the user has no fork (a dry run changes nothing on GitHub): the session then names the fork
+   * that would be made, `<login>/<upstream repo>`, with `missing: true` [default false].
+   */
+  noFork?: boolean;
 }
 
 /** A GitHub repository by owner and name. */
@@ -46,7 +51,7 @@ export interface GitHubSession {
   /** The token owner's login. */
   login: string;
   upstream: RepoRef & { defaultBranch: string };
-  fork: RepoRef & { created: boolean };
+  fork: RepoRef & { created: boolean; missing?: boolean };
 }
 
 /** An open pull request made by a previous publication of the same id. */
@@ -152,7 +157,8 @@ function sleep(ms: number): Promise<void> {
 /**
  * Opens a session: GET /user (the login), GET the upstream repository (its default branch), and makes sure the
  * user's fork exists: GET /repos/{login}/{repo}; when it is missing (or is not a fork of the upstream),
- * POST /repos/{owner}/{repo}/forks and poll GET on the new fork until it exists (bounded by forkPolls).
+ * POST /repos/{owner}/{repo}/forks and poll GET on the new fork until it exists (bounded by forkPolls) — unless
+ * `noFork` (dry runs).
  * @throws EocubeError GITHUB_ERROR (401/403/404/422/rate limit/unreachable, or the fork never appeared).
  */
 export async function openGitHubSession(environment: PublishEnvironment, token: string, options: GitHubSessionOptions = {}): Promise<GitHubSession> {
@@ -185,6 +191,7 @@ export async function openGitHubSession(environment: PublishEnvironment, token: 
     if ((err as HttpLikeError).status !== 404) throw gitHubError(err, `looking for your fork ${login}/${upstream.repo}`, [token]);
   }
   if (existing) return { octokit, token, endpoints, login, upstream, fork: { ...existing, created: false } };
+  if (options.noFork) return { octokit, token, endpoints, login, upstream, fork: { owner: login, repo: upstream.repo, created: false, missing: true } };
 
   const made = await call(`forking ${upstream.owner}/${upstream.repo} (POST /repos/{owner}/{repo}/forks)`, token, () =>
     octokit.rest.repos.createFork({ owner: upstream.owner, repo: upstream.repo }),

@@ -155,10 +155,11 @@ async function publishToGitHub(options: PublishOptions, environment: PublishEnvi
   const token = gh.token ?? (await resolveGitHubToken(gh)).token;
   const secrets = [token];
   const say = (line: string) => log(redactSecrets(line, secrets));
-  const session = await openGitHubSession(environment, token, gh);
+  // a dry run makes no write call on GitHub: no fork is made for it
+  const session = await openGitHubSession(environment, token, options.dryRun ? { ...gh, noFork: true } : gh);
   const upstreamName = `${session.upstream.owner}/${session.upstream.repo}`;
   const forkName = `${session.fork.owner}/${session.fork.repo}`;
-  say(`GitHub user ${session.login}; upstream ${upstreamName} (${session.upstream.defaultBranch}); fork ${forkName}${session.fork.created ? " (created)" : ""}`);
+  say(`GitHub user ${session.login}; upstream ${upstreamName} (${session.upstream.defaultBranch}); fork ${forkName}${session.fork.created ? " (created)" : session.fork.missing ? " (missing; a real run forks)" : ""}`);
   const auth = gitAuthEnv(token, session.endpoints.gitUrl);
   const git = (args: string[], cwd: string, hint?: string) => runGit(args, { cwd, env: auth, secrets, hint });
   const upstreamUrl = gitRemoteUrl(session, session.upstream);

@@ -206,6 +206,10 @@ describe("publish -e (GitHub)", () => {
     expect(res.diffs?.map((d) => d.path)).toEqual(["products/my-cube/collection.json", "products/catalog.json"]);
     expect(repoState(repo)).toBe(before);
     expect(fake.pulls).toEqual([]);
+    // no fork is made for a dry run (it would change the user's GitHub account)
+    expect(fake.calls.map((c) => c.operationId)).not.toContain("repos/create-fork");
+    expect(fake.hasRepo(LOGIN, UP.repo)).toBe(false);
+    expect(res.fork).toBe(`${LOGIN}/${UP.repo}`);
   });
 
   const cases: Array<[string, (repo: string) => void, RegExp, string]> = [
