@@ -61,6 +61,9 @@ export function register(program: Command): void {
     .option("--verbose", "print progress")
     .action(async (datasetConfig: string, workflowConfig: string, opts: PublishCliOptions) => {
       await runAction(opts, async () => {
+        // deep-code takes -m and -e case-insensitively (click case_sensitive=False)
+        opts.mode = opts.mode.toLowerCase();
+        if (opts.environment !== undefined) opts.environment = opts.environment.toLowerCase();
         if (!["all", "dataset", "workflow"].includes(opts.mode)) {
           throw new EocubeError("INVALID_ARGUMENT", `unknown mode ${JSON.stringify(opts.mode)}`, { field: "-m", hint: "use all, dataset or workflow" });
         }

@@ -160,6 +160,15 @@ describe("eocube publish (local catalog)", () => {
     expect(b.stderr).toMatch(/^error: unknown mode "everything"/);
   });
 
+  it("takes -m and -e case-insensitively, as deep-code does", async () => {
+    const dir = await newCatalog();
+    const r = await eocube(["publish", DS, WF, "--catalog", dir, "-m", "Dataset", "--dry-run", "--json"]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout).files.map((f: { path: string }) => f.path).some((p: string) => p.startsWith("workflows/"))).toBe(false);
+    const e = await eocube(["publish", DS, WF, "-e", "PROD"]);
+    expect(e.stderr).toMatch(/^error: unknown environment "prod"/);
+  });
+
   it("a folder that is not a git repository: one message, exit 2, no stack trace", async () => {
     const dir = await tempDir("eocube-nogit-");
     const res = await eocube(["publish", DS, WF, "--catalog", dir]);
