@@ -104,9 +104,15 @@ export function parseDatasetConfig(text: string, file: string): DatasetConfig {
  * @throws EocubeError INVALID_CONFIG (see {@link parseDatasetConfig}).
  */
 export function parseWorkflowConfig(text: string, file: string): WorkflowConfig {
-  const { value, locate } = parseYaml(text, file);
+  const { value, locate, source } = parseYaml(text, file);
   if (isObject(value) && isObject(value.properties) && Array.isArray(value.properties.themes)) {
     value.properties.themes = value.properties.themes.map((t) => (typeof t === "string" ? t.toLowerCase() : t));
+  }
+  // an unquoted `python_version: 3.10` is the YAML number 3.1: keep the version as written (a string) then
+  const kernel = isObject(value) && isObject(value.properties) ? value.properties.jupyter_kernel_info : undefined;
+  if (isObject(kernel) && typeof kernel.python_version === "number") {
+    const written = source(["properties", "jupyter_kernel_info", "python_version"]);
+    if (written !== undefined && /^\d+(\.\d+)*$/.test(written) && written !== String(kernel.python_version)) kernel.python_version = written;
   }
   check(getValidators().workflow, value, file, locate);
   return value as unknown as WorkflowConfig;
@@ -116,8 +122,11 @@ function isObject(v: unknown): v is Record<string, unknown> {
   return v !== null && typeof v === "object" && !Array.isArray(v);
 }
 
-/** Parses YAML; returns the value and a function giving the line of a path. */
-function parseYaml(text: string, file: string): { value: unknown; locate: (path: (string | number)[]) => number | undefined } {
+/** Parses YAML; returns the value, a function giving the line of a path and one giving a scalar's source text. */
+function parseYaml(
+  text: string,
+  file: string,
+): { value: unknown; locate: (path: (string | number)[]) => number | undefined; source: (path: (string | number)[]) => string | undefined } {
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
   if (doc.errors.length > 0) {
@@ -143,7 +152,12 @@ function parseYaml(text: string, file: string): { value: unknown; locate: (path:
     }
     return undefined;
   };
-  return { value, locate };
+  /** The source text of a scalar as written in the file (e.g. `3.10` for the number 3.1). */
+  const source = (path: (string | number)[]): string | undefined => {
+    const node = doc.getIn(path, true) as { source?: unknown } | undefined;
+    return typeof node?.source === "string" ? node.source : undefined;
+  };
+  return { value, locate, source };
 }
 
 /** Dotted field path of a JSON pointer: `/variables/conc_chl/id` → `variables.conc_chl.id`, arrays as `[i]`. */

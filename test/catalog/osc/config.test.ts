@@ -100,6 +100,12 @@ describe("parseWorkflowConfig", () => {
     expect(c.parameters).toEqual({ a: 1 });
     expect(c.contact![0]).toMatchObject({ position: "Scientist", contactInstructions: "by email", roles: ["principal investigator"] });
   });
+  it("keeps an unquoted python_version as written when YAML would read another number (3.10 is not 3.1)", () => {
+    const kernel = (v: string) => parseWorkflowConfig(WF + `  jupyter_kernel_info: {name: k, python_version: ${v}}\n`, "w.yaml").properties.jupyter_kernel_info!;
+    expect(kernel("3.10").python_version).toBe("3.10");
+    expect(kernel("3.13").python_version).toBe(3.13); // deep-code writes such versions as numbers; unchanged
+    expect(kernel("'3.12'").python_version).toBe("3.12");
+  });
   it("rejects a workflow id with spaces and a missing licence", () => {
     expect(fail(() => parseWorkflowConfig(WF.replace("my-wf", "my wf"), "w.yaml")).field).toBe("workflow_id");
     expect(fail(() => parseWorkflowConfig("workflow_id: a\nproperties: {title: T}\n", "w.yaml")).field).toBe("properties.license");
