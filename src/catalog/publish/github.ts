@@ -61,6 +61,8 @@ export interface ExistingPullRequest {
   /** The branch in the fork. */
   headRef: string;
   headSha: string;
+  /** The PR's current title. */
+  title: string;
 }
 
 /** Resolves the API and git URL bases from the options, then EOCUBE_GITHUB_API_URL / EOCUBE_GIT_URL, then github.com. */
@@ -228,7 +230,7 @@ export async function findPublicationPullRequest(session: GitHubSession, id: str
   );
   mine.sort((a, b) => b.number - a.number);
   const p = mine[0];
-  return p ? { number: p.number, url: p.html_url, headRef: p.head.ref, headSha: p.head.sha } : undefined;
+  return p ? { number: p.number, url: p.html_url, headRef: p.head.ref, headSha: p.head.sha, title: p.title } : undefined;
 }
 
 /**

@@ -227,6 +227,18 @@ async function publishToGitHub(options: PublishOptions, environment: PublishEnvi
   }
 }
 
+/**
+ * The plan with the collection / workflow id of an earlier PR title ("Publish dataset: X + workflow/experiment: Y",
+ * as {@link commitSubject} writes it) filled in where this publication has none.
+ */
+function withEarlierIds(plan: PublicationPlan, title: string): PublicationPlan {
+  const m = /^Publish (?:dataset: (\S+?)(?: \+ workflow\/experiment: (\S+))?|workflow\/experiment: (\S+))$/.exec(title.trim());
+  if (!m) return plan;
+  const collectionId = plan.collectionId ?? m[1];
+  const workflowId = plan.workflowId ?? m[2] ?? m[3];
+  return { ...plan, ...(collectionId ? { collectionId } : {}), ...(workflowId ? { workflowId } : {}) };
+}
+
 interface PushContext {
   git: (args: string[], hint?: string) => Promise<unknown>;
   say: (line: string) => void;
@@ -264,8 +276,10 @@ async function pushAndOpenPullRequest(
   ctx: PushContext,
 ): Promise<PublishResult> {
   const branch = applied.branch!;
-  const title = commitSubject(plan);
-  const body = prBody(plan, ctx.prFiles, applied.validationWarnings);
+  // an updated PR keeps naming what it already held (e.g. the workflow of an earlier `-m all` run, now `-m dataset`)
+  const prPlan = existing ? withEarlierIds(plan, existing.title) : plan;
+  const title = commitSubject(prPlan);
+  const body = prBody(prPlan, ctx.prFiles, applied.validationWarnings);
   const result = (pullRequest: PublishedPullRequest, message: string): PublishResult => ({
     ...applied,
     message,

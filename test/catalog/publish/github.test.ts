@@ -153,6 +153,14 @@ describe("publish -e (GitHub)", () => {
     expect(fake.pulls[0]!.body).toContain("Files (2):");
     expect(fake.pulls[0]!.body).toContain("- new: `products/my-cube/collection.json`");
     expect(fake.pulls[0]!.body).toContain("- updated: `products/catalog.json`");
+
+    // a later dataset-only update keeps naming the workflow the PR already holds
+    const b = builder("my-cube", "My best cube");
+    const datasetOnly = async (dir: string) => ({ ...(await b(dir)), workflowId: undefined });
+    const third = await publish(options(repo, { build: datasetOnly, now: new Date("2026-11-22T04:20:00Z") }));
+    expect(third.pullRequest).toMatchObject({ number: 1, action: "updated" });
+    expect(fake.pulls[0]!.title).toBe("Publish dataset: my-cube + workflow/experiment: my-workflow");
+    expect(fake.pulls[0]!.body).toContain("- Workflow / experiment: `my-workflow`");
   });
 
   it("a failed PR update puts the PR's branch in the fork back where it was", async () => {
