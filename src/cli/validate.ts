@@ -34,6 +34,7 @@ export function register(program: Command): void {
         const failed = !report.valid || (opts.strict === true && report.summary.warnings > 0);
         if (failed) {
           const { invalid, warnings } = report.summary;
+          const where = opts.json ? "in the report's files[].errors / files[].warnings" : "listed above";
           throw new EocubeError(
             "VALIDATION_FAILED",
             invalid > 0
@@ -41,7 +42,10 @@ export function register(program: Command): void {
               : `The catalog has ${warnings} warning(s) (--strict)`,
             {
               path: report.root,
-              hint: invalid > 0 ? "fix the errors listed above (each with its rule and a hint); the OSC CI would reject them" : "fix the warnings listed above, or drop --strict",
+              hint:
+                invalid > 0
+                  ? `fix the errors ${where} (each with its rule and a hint); the OSC CI would reject them`
+                  : `fix the warnings ${where}, or drop --strict`,
             },
           );
         }

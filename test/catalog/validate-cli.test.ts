@@ -64,6 +64,7 @@ describe("eocube validate", () => {
     const f = report.files.find((x: { file: string }) => x.file === "eo-missions/grace/catalog.json");
     expect(f.errors).toEqual([{ section: "Custom", message: "must have via link", rule: "via-link", hint: expect.any(String) }]);
     expect(JSON.parse(r.err).error.code).toBe("VALIDATION_FAILED");
+    expect(JSON.parse(r.err).error.hint).toMatch(/^fix the errors in the report's files\[\]\.errors/);
   });
 
   it("fails on warnings with --strict", async () => {
