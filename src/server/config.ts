@@ -7,7 +7,7 @@ import { Ajv, type ErrorObject } from "ajv";
 import { parse as parseYaml } from "yaml";
 import { EocubeError } from "../core/errors.js";
 import { parseByteSize } from "./cache.js";
-import { closeNames } from "./names.js";
+import { closeNames } from "../core/names.js";
 import { colorMapCategories, resolveColorMap } from "./render/colormaps.js";
 
 /** Safe identifier pattern for dataset, store and style identifiers (they appear in URLs). */

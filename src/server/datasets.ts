@@ -9,7 +9,7 @@ import type { ReadOptions, Variable } from "../core/variable.js";
 import { LruCache } from "./cache.js";
 import { SAFE_ID, globMatch, type ColorMappingConfig, type ServerConfig } from "./config.js";
 import { buildLevels, type Level } from "./levels.js";
-import { closeNames } from "./names.js";
+import { closeNames } from "../core/names.js";
 import { roundTimes } from "./slices.js";
 
 /** A configured dataset, resolved: its id, where it is, and how it is shown. */

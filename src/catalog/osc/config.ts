@@ -4,6 +4,7 @@ import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
 import addFormatsImport from "ajv-formats";
 import { LineCounter, parseDocument } from "yaml";
 import { EocubeError, throwIfAborted } from "../../core/errors.js";
+import { editDistance } from "../../core/names.js";
 import { ENTITY_ID_PATTERN, OSC_STATUSES, SLUG_ID_PATTERN, slugify } from "./constants.js";
 import {
   DATASET_CONFIG_SCHEMA,
@@ -181,18 +182,6 @@ function pointerSegments(pointer: string, data: unknown): (string | number)[] {
   return out;
 }
 
-/** Levenshtein distance, for "did you mean" hints. */
-function distance(a: string, b: string): number {
-  const d = Array.from({ length: a.length + 1 }, (_, i) => [i, ...new Array<number>(b.length).fill(0)]);
-  for (let j = 1; j <= b.length; j++) d[0]![j] = j;
-  for (let i = 1; i <= a.length; i++) {
-    for (let j = 1; j <= b.length; j++) {
-      d[i]![j] = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
-    }
-  }
-  return d[a.length]![b.length]!;
-}
-
 function closest(word: string, candidates: readonly string[]): string | undefined {
   const lower = word.toLowerCase();
   const exact = candidates.find((c) => c.toLowerCase() === lower);
@@ -200,7 +189,7 @@ function closest(word: string, candidates: readonly string[]): string | undefine
   let best: string | undefined;
   let bestD = Infinity;
   for (const c of candidates) {
-    const dd = distance(lower, c.toLowerCase());
+    const dd = editDistance(lower, c.toLowerCase());
     if (dd < bestD) {
       bestD = dd;
       best = c;

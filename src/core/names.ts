@@ -1,4 +1,4 @@
-// "Did you mean" suggestions for configuration and request messages: the candidates closest to a
+// "Did you mean" suggestions for configuration, request and parameter messages (server, catalog): the candidates closest to a
 // misspelt name by edit distance (case-insensitive).
 
 /** Levenshtein distance between `a` and `b` (insertions, deletions, substitutions; O(|a|·|b|)). */
