@@ -282,3 +282,34 @@ export function parseIsoTime(text: string): number {
   }
   return ms;
 }
+
+const MONTH_ABBRS = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"];
+
+function utc(y: string, mo: number, d: string, h = "0", mi = "0", s = "0", frac = "", zone = ""): number | undefined {
+  const ms = Date.UTC(Number(y), mo - 1, Number(d), Number(h), Number(mi), Number(s)) + (frac ? Number(`0${frac}`) * 1000 : 0);
+  if (!Number.isFinite(ms) || mo < 1 || mo > 12 || Number(d) < 1 || Number(d) > 31 || Number(h) > 24 || Number(mi) > 59 || Number(s) > 60) return undefined;
+  const z = /^([+-])(\d{2}):?(\d{2})$/.exec(zone);
+  return z ? ms - (z[1] === "-" ? -1 : 1) * (Number(z[2]) * 60 + Number(z[3])) * 60_000 : ms;
+}
+
+/**
+ * Parses the text of a time attribute (ACDD `time_coverage_*`, product `start_date`/`stop_date`, STAC
+ * `start_datetime`, …) to epoch milliseconds (UTC unless the text has an offset; sub-millisecond digits kept
+ * as a fraction):
+ * ISO 8601 extended (`2017-04-14T10:27:29.454Z`, `2017-04-14 10:27:29`, `2017-04-14`), ISO 8601 basic
+ * (`20170414T102729Z`) and the `DD-MON-YYYY HH:MM:SS.ffffff` form of ENVISAT/Sentinel-3 products.
+ * @returns undefined for any other text.
+ */
+export function parseTimeAttribute(value: unknown): number | undefined {
+  const t = String(value ?? "").trim();
+  let m = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(\.\d+)?)?)?\s*(Z|UTC|GMT|[+-]\d{2}:?\d{2})?$/i.exec(t);
+  if (m) return utc(m[1]!, Number(m[2]), m[3]!, m[4], m[5], m[6], m[7], m[8]);
+  m = /^(\d{4})(\d{2})(\d{2})(?:T(\d{2})(\d{2})(\d{2})?(\.\d+)?)?(Z|[+-]\d{4})?$/i.exec(t);
+  if (m) return utc(m[1]!, Number(m[2]), m[3]!, m[4], m[5], m[6], m[7], m[8]);
+  m = /^(\d{1,2})-([A-Za-z]{3})-(\d{4})(?:[ T](\d{2}):(\d{2})(?::(\d{2})(\.\d+)?)?)?\s*(Z|UTC)?$/.exec(t);
+  if (m) {
+    const mo = MONTH_ABBRS.indexOf(m[2]!.toLowerCase()) + 1;
+    return mo > 0 ? utc(m[3]!, mo, m[1]!, m[4], m[5], m[6], m[7]) : undefined;
+  }
+  return undefined;
+}

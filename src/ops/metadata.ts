@@ -1,5 +1,6 @@
 // CF/ACDD metadata of a cube: geospatial_* and time_coverage_* from the data, history, user metadata.
 import type { Dataset } from "../core/dataset.js";
+import { parseTimeAttribute } from "../core/time.js";
 import { bboxToWgs84, readGridMapping } from "../core/gridmapping-read.js";
 import type { Variable } from "../core/variable.js";
 import { readCoord, timeDim } from "./coords.js";
@@ -49,8 +50,11 @@ export async function updateCubeMetadata(ds: Dataset, options: CubeMetadataOptio
   const now = options.now ?? new Date();
   const attrs: Record<string, unknown> = { ...ds.attrs };
   // the source's acquisition span, for a cube without a time coordinate (e.g. a rectified swath)
-  const srcStart = parseAttrTime(ds.attrs.start_date ?? ds.attrs.start_time);
-  const srcStop = parseAttrTime(ds.attrs.stop_date ?? ds.attrs.stop_time);
+  // whole milliseconds (truncated), as BEAM/SNAP's "14-APR-2017 10:27:29.454657" reads in pandas to ms
+  const attrMs = (v: unknown) => (typeof v === "string" ? parseTimeAttribute(v) : undefined);
+  const floorMs = (t: number | undefined) => (t === undefined ? undefined : Math.floor(t));
+  const srcStart = floorMs(attrMs(ds.attrs.start_date ?? ds.attrs.start_time));
+  const srcStop = floorMs(attrMs(ds.attrs.stop_date ?? ds.attrs.stop_time));
   for (const k of STALE_SOURCE_ATTRS) delete attrs[k];
   attrs.Conventions = "CF-1.8, ACDD-1.3";
   const gm = await readGridMapping(ds, { signal: options.signal }).catch(() => undefined);
@@ -206,30 +210,4 @@ export function unpackValidRange(ds: Dataset): Dataset {
     }
   }
   return changed ? ds.with({ data_vars }) : ds;
-}
-
-const MONTHS = ["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"];
-
-/**
- * Epoch ms of a date attribute as products write them (UTC): ISO 8601 ("2017-06-05T00:00:00Z"),
- * compact ISO ("20170605T000000Z", GHRSST) or BEAM/SNAP's "14-APR-2017 10:27:29.454657"
- * (fractions beyond milliseconds dropped); undefined when it is none of these.
- */
-export function parseAttrTime(value: unknown): number | undefined {
-  if (typeof value !== "string") return undefined;
-  const t = value.trim();
-  let m = /^(\d{1,2})-([A-Za-z]{3})-(\d{4})[ T](\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?$/.exec(t);
-  if (m) {
-    const mon = MONTHS.indexOf(m[2]!.toUpperCase());
-    if (mon < 0) return undefined;
-    const ms = m[7] ? Number(m[7].slice(0, 3).padEnd(3, "0")) : 0;
-    return Date.UTC(Number(m[3]), mon, Number(m[1]), Number(m[4]), Number(m[5]), Number(m[6]), ms);
-  }
-  m = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z?$/.exec(t);
-  if (m) return Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]), Number(m[4]), Number(m[5]), Number(m[6]));
-  if (/^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?(Z|[+-]\d{2}:?\d{2})?$/.test(t)) {
-    const ms = Date.parse(/[T ]/.test(t) && !/(Z|[+-]\d{2}:?\d{2})$/.test(t) ? `${t.replace(" ", "T")}Z` : t);
-    return Number.isFinite(ms) ? ms : undefined;
-  }
-  return undefined;
 }

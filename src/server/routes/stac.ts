@@ -3,6 +3,7 @@
 // Spec: STAC API 1.0.0 (core, collections, features/ogcapi-features, item-search).
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import { EocubeError, isEocubeError } from "../../core/errors.js";
+import { parseTimeAttribute } from "../../core/time.js";
 import type { BBox } from "../../core/gridmapping.js";
 import type { ServerState } from "../app.js";
 import type { ServedDataset } from "../datasets.js";
@@ -46,22 +47,10 @@ export function parseDatetime(value: unknown): [number, number] | undefined {
   return r;
 }
 
-/**
- * An attribute's value as an ISO 'Z' instant, when it is an ISO 8601 date or date-time, extended
- * (`2017-06-05T00:00:00Z`) or basic (`20170605T000000Z`, as ACDD attributes of GHRSST files).
- */
+/** An attribute's value as an ISO 'Z' instant (core `parseTimeAttribute` formats), else undefined. */
 function attrInstant(v: unknown): string | undefined {
-  if (typeof v !== "string") return undefined;
-  let t = v.trim();
-  const basic = /^(\d{4})(\d{2})(\d{2})(?:T(\d{2})(\d{2})(\d{2})?)?(Z?)$/.exec(t);
-  if (basic) {
-    const [, y, mo, d, h, mi, sec, z] = basic;
-    t = `${y}-${mo}-${d}${h ? `T${h}:${mi}:${sec ?? "00"}${z}` : ""}`;
-  }
-  if (!/^\d{4}-\d{2}-\d{2}/.test(t)) return undefined;
-  // a date-time without zone is UTC (CF, ACDD); a bare date is its midnight UTC
-  const ms = Date.parse(/T\d{2}:\d{2}(:\d{2}(\.\d+)?)?$/.test(t) ? `${t}Z` : t);
-  return Number.isNaN(ms) ? undefined : new Date(ms).toISOString();
+  const ms = typeof v === "string" ? parseTimeAttribute(v) : undefined;
+  return ms === undefined ? undefined : new Date(Math.floor(ms)).toISOString();
 }
 
 /**
