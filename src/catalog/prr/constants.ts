@@ -1,4 +1,5 @@
 // Constants of PRR collections: STAC version, extension schema URLs, safe ids, media types by file name.
+import { EXTENSIONS, THEMES_SCHEME } from "../osc/constants.js";
 
 /** The STAC version of every document `eocube prr` writes. https://github.com/radiantearth/stac-spec/tree/v1.0.0 */
 export const PRR_STAC_VERSION = "1.0.0";
@@ -9,16 +10,17 @@ export const EXT = {
   file: "https://stac-extensions.github.io/file/v2.1.0/schema.json",
   projection: "https://stac-extensions.github.io/projection/v1.2.0/schema.json",
   scientific: "https://stac-extensions.github.io/scientific/v1.0.0/schema.json",
-  themes: "https://stac-extensions.github.io/themes/v1.0.0/schema.json",
-  contacts: "https://stac-extensions.github.io/contacts/v0.1.1/schema.json",
-  osc: "https://stac-extensions.github.io/osc/v1.0.0/schema.json",
+  // the same versions as the OSC catalog's documents
+  themes: EXTENSIONS.themes,
+  contacts: EXTENSIONS.contacts,
+  osc: EXTENSIONS.osc,
 } as const;
 
 /** Item and collection ids become folder and file names: letters, digits and single `-`, `_` or `.` between them. */
 export const PRR_ID_PATTERN = "^[A-Za-z0-9]+([-_.][A-Za-z0-9]+)*$";
 
 /** The OSC theme scheme used for themes given as bare ids. https://github.com/stac-extensions/osc#theme */
-export const OSC_THEME_SCHEME = "https://github.com/stac-extensions/osc#theme";
+export const OSC_THEME_SCHEME = THEMES_SCHEME;
 
 /** Media types by file-name ending (longest match first); data formats are refined by {@link mediaTypeOf}. */
 const MEDIA_TYPES: Array<[RegExp, string]> = [
