@@ -25,6 +25,7 @@ export const ERROR_CODES = {
   GIT_ERROR: { user: true, status: 409, summary: "A git operation failed (not a repository, dirty tree, push rejected, …)." },
   GITHUB_ERROR: { user: true, status: 502, summary: "The GitHub API refused a request (401/403/404/422, rate limit)." },
   UNSUPPORTED: { user: true, status: 501, summary: "The data uses a feature eocube does not support." },
+  TOO_LARGE: { user: true, status: 413, summary: "A request, file, chunk or read exceeds a size or work limit; the message names the size and the limit." },
   CANCELLED: { user: true, status: 499, summary: "The operation was aborted by its AbortSignal." },
   WORKER_FAILED: { user: true, status: 503, summary: "A worker of a parallel job died or failed (e.g. out of memory); the job was aborted and nothing was written." },
   INTERNAL: { user: false, status: 500, summary: "A bug in eocube or an unexpected environment failure." },
