@@ -1,9 +1,10 @@
 // Local-disk FileSystem rooted at a folder; keys are resolved inside the root only.
 import { mkdir, readdir, readFile, rm, stat, writeFile, rename } from "node:fs/promises";
-import { dirname, join, resolve, sep } from "node:path";
+import { dirname, resolve, sep } from "node:path";
 import { EocubeError, throwIfAborted } from "../core/errors.js";
 import type { ReadOptions } from "../core/variable.js";
 import { fileHandles } from "./file-handles.js";
+import { checkKey } from "./keys.js";
 import type { FileSystem } from "./types.js";
 
 /** Options of {@link FileFileSystem}. */
@@ -13,7 +14,8 @@ export interface FileFileSystemOptions {
 }
 
 /**
- * A FileSystem over a local folder. Keys may not escape the root (`..` is refused with UNSAFE_ID).
+ * A FileSystem over a local folder. Keys are checked by `checkKey` (keys.ts): a `..` segment, an absolute key
+ * or a NUL is refused with UNSAFE_ID, so no key leaves the root.
  * Missing files give `undefined` from `get` and NOT_FOUND from `getRange`.
  */
 export class FileFileSystem implements FileSystem {
@@ -28,9 +30,9 @@ export class FileFileSystem implements FileSystem {
     this.#readOnly = options.readOnly ?? false;
   }
 
-  /** Absolute path of a key. @throws EocubeError UNSAFE_ID when the key escapes the root. */
+  /** Absolute path of a key. @throws EocubeError UNSAFE_ID for a key refused by `checkKey` (`..`, absolute, NUL). */
   resolve(key: string): string {
-    const p = resolve(this.#base, key.replace(/^\/+/, ""));
+    const p = resolve(this.#base, checkKey(key, this.root));
     if (p !== this.#base && !p.startsWith(this.#base.endsWith(sep) ? this.#base : this.#base + sep)) {
       throw new EocubeError("UNSAFE_ID", `path ${key} leaves the root folder ${this.#base}`, { path: key });
     }
@@ -134,9 +136,4 @@ function ioError(err: unknown, path: string): EocubeError {
   if (code === "EACCES" || code === "EPERM") return new EocubeError("ACCESS_DENIED", `permission denied: ${path}`, { path, cause: err });
   if (code === "EISDIR") return new EocubeError("CORRUPT_DATA", `${path} is a folder, a file was expected`, { path, cause: err });
   return new EocubeError("INTERNAL", `I/O error on ${path}: ${(err as Error).message}`, { path, cause: err });
-}
-
-/** Joins key parts with '/', dropping empty parts. */
-export function joinKey(...parts: string[]): string {
-  return join(...parts.filter((p) => p !== "")).split(sep).join("/");
 }

@@ -1,6 +1,7 @@
 // Read-only FileSystem over HTTP(S) with Range requests, a per-request timeout and bounded retries.
 import { EocubeError, throwIfAborted } from "../core/errors.js";
 import type { ReadOptions } from "../core/variable.js";
+import { checkKey } from "./keys.js";
 import type { FileSystem } from "./types.js";
 
 /** Options of {@link HttpsFileSystem}. */
@@ -87,9 +88,13 @@ export class HttpsFileSystem implements FileSystem {
     }
   }
 
-  /** The full URL of a key (with credentials removed). */
+  /**
+   * The full URL of a key (with credentials removed). The key is checked first (`checkKey`): a `..` segment
+   * would be resolved away by the URL parser and reach outside the prefix.
+   * @throws EocubeError UNSAFE_ID for a key with `..`, a leading '/' or NUL.
+   */
   url(key: string): string {
-    const k = key.replace(/^\/+/, "");
+    const k = checkKey(key, this.root);
     return (k === "" ? this.#base : `${this.#base}/${k.split("/").map(encodeURIComponent).join("/")}`) + this.#query;
   }
 

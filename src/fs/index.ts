@@ -1,6 +1,7 @@
 // The fs layer's public API: the FileSystem contract, its backends and wrappers.
 export type { FileSystem } from "./types.js";
-export { FileFileSystem, joinKey, type FileFileSystemOptions } from "./file.js";
+export { FileFileSystem, type FileFileSystemOptions } from "./file.js";
+export { checkKey, joinKey } from "./keys.js";
 export { MemoryFileSystem, sharedMemoryFileSystem } from "./memory.js";
 export { HttpsFileSystem, redactUrl, type HttpsFileSystemOptions } from "./https.js";
 export { S3FileSystem, type S3FileSystemOptions } from "./s3.js";

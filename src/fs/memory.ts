@@ -1,9 +1,10 @@
 // In-memory FileSystem: a Map of keys to bytes, for tests and the `memory` store.
 import { EocubeError, throwIfAborted } from "../core/errors.js";
 import type { ReadOptions } from "../core/variable.js";
+import { checkKey } from "./keys.js";
 import type { FileSystem } from "./types.js";
 
-/** A FileSystem held in a Map; folders are implied by '/' in keys. */
+/** A FileSystem held in a Map; folders are implied by '/' in keys. Keys with `..`, a leading '/' or NUL are refused (UNSAFE_ID). */
 export class MemoryFileSystem implements FileSystem {
   readonly root: string;
   readonly objects: Map<string, Uint8Array>;
@@ -64,8 +65,9 @@ export class MemoryFileSystem implements FileSystem {
   }
 }
 
+/** The map key of a key: checked (`checkKey`: no `..`, absolute key or NUL), without trailing slashes. */
 function norm(key: string): string {
-  return key.replace(/^\/+/, "").replace(/\/+$/, "");
+  return checkKey(key, "memory").replace(/\/+$/, "");
 }
 
 function dirPrefix(key: string): string {

@@ -2,6 +2,7 @@
 import type { S3Client, S3ClientConfig } from "@aws-sdk/client-s3";
 import { EocubeError, throwIfAborted } from "../core/errors.js";
 import type { ReadOptions } from "../core/variable.js";
+import { checkKey } from "./keys.js";
 import type { FileSystem } from "./types.js";
 
 /** Options of {@link S3FileSystem}; names follow xcube's/fsspec's `storage_options` where they exist. */
@@ -52,7 +53,7 @@ export class S3FileSystem implements FileSystem {
       });
     }
     this.bucket = bucket;
-    this.prefix = (options.prefix ?? "").replace(/^\/+|\/+$/g, "");
+    this.prefix = checkKey((options.prefix ?? "").replace(/^\/+|\/+$/g, ""), `s3://${bucket}`);
     this.root = `s3://${bucket}${this.prefix ? `/${this.prefix}` : ""}`;
     this.#timeoutMs = options.timeoutMs ?? 30_000;
     const config: S3ClientConfig = {
@@ -88,9 +89,9 @@ export class S3FileSystem implements FileSystem {
     return this.#sdk;
   }
 
-  /** The object key of a relative key. */
+  /** The object key of a relative key. @throws EocubeError UNSAFE_ID for a key with `..`, a leading '/' or NUL (`checkKey`). */
   objectKey(key: string): string {
-    const k = key.replace(/^\/+/, "");
+    const k = checkKey(key, this.root);
     return this.prefix ? (k ? `${this.prefix}/${k}` : `${this.prefix}/`) : k;
   }
 

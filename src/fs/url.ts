@@ -5,6 +5,7 @@ import { EocubeError } from "../core/errors.js";
 import { FileFileSystem } from "./file.js";
 import { HttpsFileSystem, redactUrl } from "./https.js";
 import { sharedMemoryFileSystem } from "./memory.js";
+import { joinKey } from "./keys.js";
 import { S3FileSystem } from "./s3.js";
 import type { FileSystem } from "./types.js";
 
@@ -115,11 +116,14 @@ export function fsAndPathFromUrl(url: string, storageOptions: StorageOptions = {
   return { fs: fsFromUrl(parent, storageOptions), path: i < 0 ? rest : rest.slice(i + 1) };
 }
 
-/** A view of `fs` below `prefix` (keys are prefixed; `root` shows the full location). */
+/**
+ * A view of `fs` below `prefix` (keys are prefixed through `joinKey`, so a key with `..`, a leading '/' or NUL
+ * is refused with UNSAFE_ID; `root` shows the full location).
+ */
 export function subFileSystem(fs: FileSystem, prefix: string): FileSystem {
-  const p = prefix.replace(/^\/+|\/+$/g, "");
+  const p = joinKey(prefix).replace(/\/+$/, "");
   if (p === "") return fs;
-  const k = (key: string) => (key.replace(/^\/+/, "") === "" ? p : `${p}/${key.replace(/^\/+/, "")}`);
+  const k = (key: string) => joinKey(p, key);
   return {
     root: `${fs.root.replace(/\/+$/, "")}/${p}`,
     get: (key, o) => fs.get(k(key), o),
@@ -127,6 +131,6 @@ export function subFileSystem(fs: FileSystem, prefix: string): FileSystem {
     put: (key, data, o) => fs.put(k(key), data, o),
     list: (prefix2, o) => fs.list(k(prefix2), o),
     delete: (key, o) => fs.delete(k(key), o),
-    exists: (key, o) => fs.exists(k(key).replace(/\/?$/, key.endsWith("/") ? "/" : ""), o),
+    exists: (key, o) => fs.exists(k(key), o),
   };
 }

@@ -49,8 +49,35 @@ function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
+/** A metadata value for a message: JSON, cut at 80 characters. */
+function shown(v: unknown): string {
+  const s = JSON.stringify(v) ?? String(v);
+  return s.length > 80 ? `${s.slice(0, 80)}…` : s;
+}
+
 /**
- * Checks the fields eocube relies on in an array document.
+ * Checks an array name read from consolidated metadata: one path segment, not `.`/`..`, no NUL or '\'.
+ * @throws EocubeError CORRUPT_DATA naming the metadata key and the entry.
+ */
+function checkArrayName(name: string, key: string, field: string): void {
+  if (name === "." || name === ".." || /[\u0000\\]/.test(name)) {
+    throw new EocubeError("CORRUPT_DATA", `${key}: ${field} names the array ${shown(name)}, which is not a name inside the store`, {
+      path: key,
+      field,
+      hint: "array names are single folder names (no '..', '\\' or NUL); the metadata was not written by a Zarr library",
+    });
+  }
+}
+
+/** The chunk-key separators the Zarr specs allow (v2 `dimension_separator`, v3 `chunk_key_encoding` separator). */
+const SEPARATORS = [".", "/"];
+
+/**
+ * Checks the fields eocube relies on in an array document, and its chunk-key separator: v2
+ * `dimension_separator` and v3 `chunk_key_encoding.configuration.separator` must be "." or "/" (as zarr-python
+ * requires; anything else could make chunk keys such as `0/../../x` that leave the store), and the v3 encoding's
+ * name "default" or "v2".
+ * Specs: https://zarr-specs.readthedocs.io/en/latest/v2/v2.0.html#metadata, …/v3/core/v3.0.html#chunk-key-encoding
  * @throws EocubeError CORRUPT_DATA naming the key and the field.
  */
 export function checkArrayMeta(meta: Record<string, unknown>, key: string, version: 2 | 3): void {
@@ -65,11 +92,27 @@ export function checkArrayMeta(meta: Record<string, unknown>, key: string, versi
       bad("chunks", "must be a list of positive sizes, one per dimension");
     }
     if (typeof meta.dtype !== "string" && !Array.isArray(meta.dtype)) bad("dtype", "is missing");
+    const sep = meta.dimension_separator;
+    if (sep !== undefined && sep !== null && !SEPARATORS.includes(sep as string)) {
+      bad("dimension_separator", `must be "." or "/", got ${shown(sep)}`);
+    }
   } else {
     const grid = meta.chunk_grid as { configuration?: { chunk_shape?: unknown } } | undefined;
     const cs = grid?.configuration?.chunk_shape;
     if (!Array.isArray(cs) || cs.length !== (shape as unknown[]).length) bad("chunk_grid", "must give a chunk_shape per dimension");
     if (typeof meta.data_type !== "string" && !isObject(meta.data_type)) bad("data_type", "is missing");
+    const enc = meta.chunk_key_encoding;
+    if (enc !== undefined) {
+      if (!isObject(enc) || (enc.name !== "default" && enc.name !== "v2")) {
+        bad("chunk_key_encoding", `must be {"name": "default" | "v2", …}, got ${shown(enc)}`);
+      }
+      const conf = (enc as Record<string, unknown>).configuration;
+      if (conf !== undefined && !isObject(conf)) bad("chunk_key_encoding.configuration", "must be an object");
+      const sep = (conf as Record<string, unknown> | undefined)?.separator;
+      if (sep !== undefined && !SEPARATORS.includes(sep as string)) {
+        bad("chunk_key_encoding.configuration.separator", `must be "." or "/", got ${shown(sep)}`);
+      }
+    }
   }
 }
 
@@ -120,6 +163,7 @@ function fromConsolidatedV2(zmeta: Record<string, unknown>, base: string, key: s
   for (const [name, doc] of Object.entries(metadata)) {
     const m = /^([^/]+)\/\.zarray$/.exec(name);
     if (!m) continue;
+    checkArrayName(m[1]!, key, `metadata.${name}`);
     checkArrayMeta(doc as Record<string, unknown>, `${key}: ${name}`, 2);
     const attrs = metadata[`${m[1]}/.zattrs`];
     arrays.push({ name: m[1]!, meta: doc as Record<string, unknown>, attrs: isObject(attrs) ? attrs : {} });
@@ -182,6 +226,7 @@ async function fromV3(fs: FileSystem, root: Record<string, unknown>, base: strin
   if (consolidated) {
     for (const [name, doc] of Object.entries((cm as { metadata: Record<string, unknown> }).metadata)) {
       if (name.includes("/") || !isObject(doc)) continue;
+      checkArrayName(name, rootKey, `consolidated_metadata.metadata.${name}`);
       documents.set(`/${name}/zarr.json`, doc);
       if (doc.node_type !== "array") continue;
       checkArrayMeta(doc, `${rootKey}: consolidated_metadata.${name}`, 3);

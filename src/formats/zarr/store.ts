@@ -1,18 +1,21 @@
 // Adapters from eocube's FileSystem to a zarrita store, plus a metadata overlay that answers
 // metadata keys from memory (consolidated metadata) so opening arrays costs no request.
 import type { AbsolutePath, AsyncReadable, GetOptions, RangeQuery } from "@zarrita/storage";
+import { joinKey } from "../../fs/keys.js";
 import type { FileSystem } from "../../fs/types.js";
 
-/** Joins a store prefix and a key with one '/', no leading slash. */
+/**
+ * Joins a store prefix and a (zarrita) key with one '/', no leading slash: `joinKey` of fs/keys.ts, so a key
+ * with a `..` segment (e.g. from a hostile `dimension_separator`), an absolute key or a NUL is refused.
+ * @throws EocubeError UNSAFE_ID naming the key.
+ */
 export function joinStoreKey(prefix: string, key: string): string {
-  const p = prefix.replace(/^\/+|\/+$/g, "");
-  const k = key.replace(/^\/+/, "");
-  return p === "" ? k : k === "" ? p : `${p}/${k}`;
+  return joinKey(prefix, key);
 }
 
 /**
  * A zarrita `AsyncReadable` over a FileSystem folder: the zarrita key `/a/.zarray` is read as
- * `<prefix>/a/.zarray` on `fs`. Missing objects give `undefined`; other errors of the file
+ * `<prefix>/a/.zarray` on `fs` (joined by {@link joinStoreKey}: a key with `..` is refused with UNSAFE_ID). Missing objects give `undefined`; other errors of the file
  * system (ACCESS_DENIED, REMOTE_ERROR, TIMEOUT, …) propagate unchanged.
  * Store contract: https://github.com/manzt/zarrita.js (`@zarrita/storage` `AsyncReadable`).
  */
