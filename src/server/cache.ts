@@ -1,4 +1,12 @@
 // A least-recently-used cache bounded by the bytes of its values (chunks, index maps, tiles).
+import { EocubeError, throwIfAborted } from "../core/errors.js";
+
+/** One shared load: its promise, the controller of its signal, and how many callers wait for it. */
+interface Flight<V> {
+  promise: Promise<V>;
+  controller: AbortController;
+  waiters: number;
+}
 
 /** Options of {@link LruCache}. */
 export interface LruCacheOptions<V> {
@@ -10,7 +18,8 @@ export interface LruCacheOptions<V> {
 
 /**
  * An LRU map bounded in bytes: `set` evicts least-recently-used entries until the total fits.
- * A value larger than `maxBytes` is not stored. `getOrLoad` shares one in-flight load per key.
+ * A value larger than `maxBytes` is not stored. `getOrLoad` shares one in-flight load per key (single
+ * flight), cancelled when the last caller waiting for it aborts.
  */
 export class LruCache<V> {
   readonly maxBytes: number;
@@ -18,7 +27,7 @@ export class LruCache<V> {
   #hits = 0;
   #misses = 0;
   readonly #map = new Map<string, { value: V; size: number }>();
-  readonly #pending = new Map<string, Promise<V>>();
+  readonly #pending = new Map<string, Flight<V>>();
   readonly #sizeOf: (value: V) => number;
 
   constructor(options: LruCacheOptions<V>) {
@@ -57,25 +66,68 @@ export class LruCache<V> {
     }
   }
 
-  /** The cached value, or the result of `load()` (stored); concurrent callers share one load. */
-  async getOrLoad(key: string, load: () => Promise<V>): Promise<V> {
+  /**
+   * The cached value, or the result of `load(signal)` (stored). Concurrent callers of one key share one
+   * load (single flight): the load gets its own signal, aborted only when every caller waiting for it
+   * has aborted (`options.signal`), so one request going away never cancels another's read, and the
+   * last one going away stops the read.
+   * @throws EocubeError CANCELLED when `options.signal` aborts (at once, whatever the shared load does);
+   *   the load's own errors.
+   */
+  async getOrLoad(key: string, load: (signal: AbortSignal) => Promise<V>, options: { signal?: AbortSignal } = {}): Promise<V> {
+    const { signal } = options;
+    throwIfAborted(signal);
     const hit = this.get(key);
     if (hit !== undefined) return hit;
-    const pending = this.#pending.get(key);
-    if (pending) return pending;
-    const p = load().then(
-      (v) => {
-        this.#pending.delete(key);
-        this.set(key, v);
-        return v;
-      },
-      (err) => {
-        this.#pending.delete(key);
-        throw err;
-      },
-    );
-    this.#pending.set(key, p);
-    return p;
+    let flight = this.#pending.get(key);
+    if (!flight) {
+      const controller = new AbortController();
+      const f: Flight<V> = { controller, waiters: 0, promise: undefined as unknown as Promise<V> };
+      f.promise = load(controller.signal).then(
+        (v) => {
+          if (this.#pending.get(key) === f) this.#pending.delete(key);
+          if (!controller.signal.aborted) this.set(key, v);
+          return v;
+        },
+        (err) => {
+          if (this.#pending.get(key) === f) this.#pending.delete(key);
+          throw err;
+        },
+      );
+      f.promise.catch(() => undefined); // a load every waiter left may still fail: nobody listens
+      this.#pending.set(key, f);
+      flight = f;
+    }
+    const f = flight;
+    f.waiters++;
+    if (!signal) return f.promise;
+    return new Promise<V>((resolve, reject) => {
+      const onAbort = () => {
+        f.waiters--;
+        if (f.waiters === 0) {
+          // the last waiter left: stop the read, and let the next caller start a fresh one
+          if (this.#pending.get(key) === f) this.#pending.delete(key);
+          f.controller.abort(signal.reason);
+        }
+        reject(new EocubeError("CANCELLED", "The operation was aborted.", { cause: signal.reason }));
+      };
+      signal.addEventListener("abort", onAbort, { once: true });
+      f.promise.then(
+        (v) => {
+          signal.removeEventListener("abort", onAbort);
+          resolve(v);
+        },
+        (err) => {
+          signal.removeEventListener("abort", onAbort);
+          reject(err);
+        },
+      );
+    });
+  }
+
+  /** Number of loads in flight (each shared by its waiters). */
+  get loading(): number {
+    return this.#pending.size;
   }
 
   /** Summed size of the stored values, in bytes. */

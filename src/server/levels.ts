@@ -156,24 +156,25 @@ async function readDirect(level: Level, ref: SliceRef, r0: number, r1: number, c
  * Derived levels read the base chunks under them (also cached) and sample level-pixel centres.
  */
 export async function readChunk(cache: LruCache<Float64Array>, levels: Level[], li: number, ref: SliceRef, cy: number, cx: number, options?: ReadOptions): Promise<Float64Array> {
-  // a chunk load is shared by every request that needs it, so it runs without any one request's signal;
-  // the caller's signal is checked before waiting and after
+  // a chunk load is shared by every request that needs it (single flight): it runs with the cache's
+  // shared signal, aborted only when every request waiting for it has gone; the caller's own signal
+  // rejects its wait at once
   throwIfAborted(options?.signal);
-  const chunk = await loadChunk(cache, levels, li, ref, cy, cx);
+  const chunk = await loadChunk(cache, levels, li, ref, cy, cx, options?.signal);
   throwIfAborted(options?.signal);
   return chunk;
 }
 
-function loadChunk(cache: LruCache<Float64Array>, levels: Level[], li: number, ref: SliceRef, cy: number, cx: number): Promise<Float64Array> {
+function loadChunk(cache: LruCache<Float64Array>, levels: Level[], li: number, ref: SliceRef, cy: number, cx: number, signal?: AbortSignal): Promise<Float64Array> {
   const level = levels[li]!;
   const key = `${ref.datasetId}\u0000${li}\u0000${ref.variable.name}\u0000${ref.fixed.join(",")}\u0000${cy}\u0000${cx}`;
-  return cache.getOrLoad(key, async () => {
+  return cache.getOrLoad(key, async (shared) => {
     const [ch, cw] = chunkShapeOf(level, ref);
     const r0 = cy * ch;
     const c0 = cx * cw;
     const r1 = Math.min(level.height, r0 + ch);
     const c1 = Math.min(level.width, c0 + cw);
-    if (level.dataset) return readDirect(level, ref, r0, r1, c0, c1);
+    if (level.dataset) return readDirect(level, ref, r0, r1, c0, c1, { signal: shared });
     const base = levels[0]!;
     const f = level.factor;
     const half = Math.floor(f / 2);
@@ -181,8 +182,8 @@ function loadChunk(cache: LruCache<Float64Array>, levels: Level[], li: number, r
     const cols = new Int32Array(c1 - c0);
     for (let i = 0; i < rows.length; i++) rows[i] = Math.min(base.height - 1, (r0 + i) * f + half);
     for (let j = 0; j < cols.length; j++) cols[j] = Math.min(base.width - 1, (c0 + j) * f + half);
-    return sampleLevel(cache, levels, 0, ref, rows, cols);
-  });
+    return sampleLevel(cache, levels, 0, ref, rows, cols, { signal: shared });
+  }, signal ? { signal } : {});
 }
 
 /**
