@@ -3,6 +3,7 @@
 import { decodeCF } from "../core/cf.js";
 import type { Dataset } from "../core/dataset.js";
 import { EocubeError, isEocubeError } from "../core/errors.js";
+import { closeNames } from "../core/names.js";
 import type { GridMapping } from "../core/gridmapping.js";
 import { readGridMapping } from "../core/gridmapping-read.js";
 import { regularGrid } from "../ops/grid.js";
@@ -89,6 +90,25 @@ function inputError(req: GenRequest, i: number, err: unknown): unknown {
 }
 
 /**
+ * Checks that every name of `cube_config.variable_names` is a data variable of at least one input.
+ * @throws EocubeError NOT_FOUND naming the first unknown variable, the close names of the inputs' variables
+ *   (did you mean) and all of them.
+ */
+function checkVariableNames(req: GenRequest, names: string[], inputs: Dataset[]): void {
+  const available = [...new Set(inputs.flatMap((ds) => Object.keys(ds.data_vars)))];
+  const unknown = names.filter((n) => !available.includes(n));
+  if (unknown.length === 0) return;
+  const field = requestField(req, "variable_names");
+  const close = closeNames(unknown[0]!, available, 3);
+  const what = unknown.length === 1 ? `variable ${JSON.stringify(unknown[0])}` : `variables ${unknown.map((n) => JSON.stringify(n)).join(", ")}`;
+  throw new EocubeError("NOT_FOUND", `${req.source}: ${field}: ${what} not found in the input${req.inputs.length > 1 ? "s" : ""}`, {
+    path: req.source,
+    field,
+    hint: `${close.length ? `did you mean ${close.join(" or ")}? ` : ""}available variables: ${available.join(", ")}`,
+  });
+}
+
+/**
  * Builds the lazy cube of a request. Only metadata and coordinates are read.
  * @throws EocubeError from opening the inputs (UNKNOWN_STORE, NOT_FOUND, …), OUT_OF_RANGE (bbox or
  *   time range outside the data), INVALID_CONFIG (bad grid, incompatible inputs).
@@ -100,11 +120,20 @@ export async function buildCube(req: GenRequest, options: { signal?: AbortSignal
   const parts: Dataset[] = [];
   let grid = target;
   try {
+    const decoded: Dataset[] = [];
     for (const [i, input] of req.inputs.entries()) {
       try {
         const raw = await openDataset(input.data_id, { storeId: input.store_id, storeParams: input.store_params, openParams: input.open_params, signal: options.signal });
         opened.push(raw);
-        let ds = unpackValidRange(decodeCF(raw));
+        decoded.push(unpackValidRange(decodeCF(raw)));
+      } catch (err) {
+        throw inputError(req, i, err);
+      }
+    }
+    if (c.variable_names) checkVariableNames(req, c.variable_names, decoded);
+    for (const [i, decodedDs] of decoded.entries()) {
+      try {
+        let ds = decodedDs;
         if (c.variable_names) {
           const missing = c.variable_names.filter((n) => !(n in ds.data_vars));
           if (missing.length === c.variable_names.length) {

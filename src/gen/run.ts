@@ -155,7 +155,9 @@ export async function runGen(req: GenRequest, options: RunGenOptions = {}): Prom
       run = computeTask;
     } else {
       const { filename, execArgv } = workerFile();
-      pool = new Piscina({ filename, execArgv, minThreads: Math.min(nWorkers, total || 1), maxThreads: nWorkers, idleTimeout: 1000 });
+      // workerData must be an object: geotiff's `web-worker` dependency destructures
+      // worker_threads.workerData when it is loaded in any worker thread (piscina passes undefined)
+      pool = new Piscina({ filename, execArgv, workerData: {}, minThreads: Math.min(nWorkers, total || 1), maxThreads: nWorkers, idleTimeout: 1000 });
       const p = pool;
       run = (t) => p.run(t) as Promise<WorkerResult>;
     }
