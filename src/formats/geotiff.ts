@@ -3,14 +3,17 @@
 import { readFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
-import { GeoTIFF, type GeoTIFFImage } from "geotiff";
+import { inflateSync } from "node:zlib";
+import { addDecoder, BaseDecoder, GeoTIFF, type GeoTIFFImage } from "geotiff";
+import { formatBytes } from "../core/bytes.js";
 import { Dataset } from "../core/dataset.js";
 import { EocubeError, isEocubeError, throwIfAborted } from "../core/errors.js";
 import type { GeoTransform } from "../core/gridmapping.js";
-import { allocate, type DType, type NdArray } from "../core/ndarray.js";
+import { allocate, itemSize, type DType, type NdArray } from "../core/ndarray.js";
 import { normalizeSelection, type NormalizedDim, type Selection } from "../core/selection.js";
 import { Variable, type Attrs, type ReadOptions } from "../core/variable.js";
 import type { FileSystem } from "../fs/types.js";
+import { checkReadSize, MAX_CHUNK_BYTES } from "./limits.js";
 import type { FormatOpenOptions, FormatReader } from "./registry.js";
 
 /** Bytes read once at open and served from memory: a COG keeps all its IFDs and tile offsets there. */
@@ -26,6 +29,7 @@ type Source = Parameters<typeof GeoTIFF.fromSource>[0];
 export class FileSystemTiffSource {
   readonly #fs: FileSystem;
   readonly #key: string;
+  readonly #label: string;
   #head?: Promise<Uint8Array>;
   /**
    * How many slices came back shorter than asked (they reach past the end of the file), and the last one.
@@ -35,10 +39,11 @@ export class FileSystemTiffSource {
   shortReads = 0;
   lastShortRead?: { offset: number; length: number; end?: number };
 
-  /** @param fs the file system; @param key the TIFF's key on it. */
-  constructor(fs: FileSystem, key: string) {
+  /** @param fs the file system; @param key the TIFF's key on it; @param label the file as named in errors [default key]. */
+  constructor(fs: FileSystem, key: string, label = key) {
     this.#fs = fs;
     this.#key = key;
+    this.#label = label;
   }
 
   /** Unknown until read (geotiff.js accepts null). */
@@ -52,6 +57,13 @@ export class FileSystemTiffSource {
   }
 
   async #slice(offset: number, length: number, signal?: AbortSignal): Promise<ArrayBuffer> {
+    if (length > MAX_CHUNK_BYTES) {
+      // a tile, strip or tag value this large is a damaged or hostile file: never allocated
+      throw new EocubeError("TOO_LARGE", `${this.#label}: a tile, strip or tag value of ${formatBytes(length)} at byte ${offset} exceeds the limit of ${formatBytes(MAX_CHUNK_BYTES)} per read`, {
+        path: this.#label,
+        hint: "the TIFF is damaged, or its strips are too large: rewrite it tiled (gdal_translate -co TILED=YES, or as a COG)",
+      });
+    }
     this.#head ??= this.#fs.getRange(this.#key, 0, HEADER_BYTES, { signal });
     const head = await this.#head;
     if (offset + length <= head.length || (head.length < HEADER_BYTES && offset <= head.length)) {
@@ -76,6 +88,99 @@ export class FileSystemTiffSource {
 function copyBuffer(b: Uint8Array): ArrayBuffer {
   return b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer;
 }
+
+/** Most IFDs (images: full resolution, overviews, masks, pages) a TIFF may chain; more is refused as damaged. */
+export const MAX_IFDS = 1024;
+
+/** What {@link ifdChainLength} needs of an opened geotiff.js GeoTIFF (its public header fields). */
+interface TiffHeader {
+  littleEndian: boolean;
+  bigTiff: boolean;
+  firstIFDOffset: number;
+}
+
+/**
+ * The number of IFDs in the main chain of a TIFF, walked from the header's first-IFD offset through each
+ * IFD's next-IFD offset (TIFF 6.0 §2, BigTIFF: 8-byte counts and offsets), reading only each IFD's entry
+ * count and next pointer (two small range reads, usually inside the header bytes already read). geotiff.js
+ * walks the chain without end when a next pointer loops back, so the count is taken here first.
+ * @param label the file as named in errors
+ * @throws EocubeError CORRUPT_DATA naming the file when a next-IFD pointer points back to an IFD already
+ *   seen (a loop), before the header or past the end of the file, or when the chain holds more than
+ *   {@link MAX_IFDS} IFDs.
+ */
+export async function ifdChainLength(source: FileSystemTiffSource, header: TiffHeader, label: string, signal?: AbortSignal): Promise<number> {
+  const { littleEndian: le, bigTiff } = header;
+  const countBytes = bigTiff ? 8 : 2;
+  const entryBytes = bigTiff ? 20 : 12;
+  const offsetBytes = bigTiff ? 8 : 4;
+  const headerBytes = bigTiff ? 16 : 8;
+  const readUint = async (at: number, n: number, what: string): Promise<number> => {
+    const [buf] = await source.fetch([{ offset: at, length: n }], signal);
+    if (!buf || buf.byteLength < n) {
+      throw new EocubeError("CORRUPT_DATA", `${label} is not a readable TIFF: ${what} at byte ${at} lies past the end of the file (truncated?)`, {
+        path: label, hint: "the file is truncated or not a (Geo)TIFF",
+      });
+    }
+    const view = new DataView(buf);
+    if (n === 2) return view.getUint16(0, le);
+    if (n === 4) return view.getUint32(0, le);
+    const v = view.getBigUint64(0, le);
+    return v > BigInt(Number.MAX_SAFE_INTEGER) ? Number.MAX_SAFE_INTEGER : Number(v);
+  };
+  const seen = new Set<number>();
+  let offset = Number(header.firstIFDOffset);
+  while (offset !== 0) {
+    if (seen.has(offset)) {
+      throw new EocubeError("CORRUPT_DATA", `${label} is not a readable TIFF: the next-IFD pointer of IFD ${seen.size - 1} loops back to the IFD at byte ${offset}`, {
+        path: label, hint: "the file is damaged (its chain of image directories never ends); rewrite it with gdal_translate from an intact copy",
+      });
+    }
+    if (seen.size >= MAX_IFDS) {
+      throw new EocubeError("CORRUPT_DATA", `${label} is not a readable TIFF: it chains more than ${MAX_IFDS} image directories (IFDs)`, {
+        path: label, hint: "a GeoTIFF holds one image and its overviews; split a multi-page TIFF into single files",
+      });
+    }
+    if (offset < headerBytes) {
+      throw new EocubeError("CORRUPT_DATA", `${label} is not a readable TIFF: IFD ${seen.size} points into the file header (byte ${offset})`, {
+        path: label, hint: "the file is damaged or not a (Geo)TIFF",
+      });
+    }
+    seen.add(offset);
+    const entries = await readUint(offset, countBytes, `IFD ${seen.size - 1}`);
+    offset = await readUint(offset + countBytes + entries * entryBytes, offsetBytes, `the next-IFD pointer of IFD ${seen.size - 1}`);
+  }
+  return seen.size;
+}
+
+/** Bytes one decoded tile or strip holds: width × height × the bits of its samples (all, or one when planar). */
+function blockBytes(p: { tileWidth: number; tileHeight: number; bitsPerSample: number | ArrayLike<number>; planarConfiguration: number }): number {
+  const bits = typeof p.bitsPerSample === "number" ? [p.bitsPerSample] : Array.from(p.bitsPerSample);
+  const pixelBits = p.planarConfiguration === 2 ? Math.max(...bits) : bits.reduce((a, b) => a + b, 0);
+  return Math.ceil((p.tileWidth * pixelBits) / 8) * p.tileHeight;
+}
+
+/**
+ * Deflate (TIFF compression 8 and 32946) decoded by Node's zlib into at most the tile's (strip's) own size,
+ * so a crafted tile that inflates to gigabytes fails after its declared bytes instead of being inflated whole
+ * (geotiff.js's pako decoder inflates everything first).
+ */
+class BoundedDeflateDecoder extends BaseDecoder {
+  /** Inflates one block; @throws Error when it holds more than the block's bytes or is not zlib data. */
+  override decodeBlock(buffer: ArrayBufferLike): ArrayBufferLike {
+    const limit = blockBytes(this.parameters as Parameters<typeof blockBytes>[0]);
+    try {
+      const out = inflateSync(new Uint8Array(buffer), { maxOutputLength: Math.max(1, limit) });
+      return out.buffer.slice(out.byteOffset, out.byteOffset + out.byteLength);
+    } catch (err) {
+      if ((err as { code?: string }).code === "ERR_BUFFER_TOO_LARGE") {
+        throw new Error(`a deflate tile inflates to more than its ${formatBytes(limit)} (a decompression bomb or a damaged tile)`);
+      }
+      throw new Error(`deflate: ${(err as Error).message}`);
+    }
+  }
+}
+addDecoder([8, 32946], async () => BoundedDeflateDecoder as unknown as typeof BaseDecoder);
 
 /** The CRS of a GeoTIFF as far as its GeoKeys tell. */
 export interface TiffCrs {
@@ -303,6 +408,7 @@ async function readWindow(image: GeoTIFFImage, dtype: DType, shape: number[], se
   const norm = normalizeOrThrow(shape, selection, "band_data");
   const [b, y, x] = norm as [NormalizedDim, NormalizedDim, NormalizedDim];
   const nb = b.stop - b.start, ny = y.stop - y.start, nx = x.stop - x.start;
+  checkReadSize(nb * ny * nx, itemSize(dtype), `band_data of ${path}`, { path, field: "band_data" });
   const out = allocate(dtype, nb * ny * nx);
   const outShape = norm.filter((d) => !d.drop).map((d) => d.stop - d.start);
   if (nb * ny * nx === 0) return { data: out, shape: outShape, dtype };
@@ -359,12 +465,14 @@ function causeText(err: unknown): string {
 export async function openGeoTiff(fs: FileSystem, path: string, options: FormatOpenOptions = {}): Promise<Dataset> {
   throwIfAborted(options.signal);
   const key = path.replace(/^\/+/, "");
+  const source = `${fs.root.replace(/\/+$/, "")}/${key}`;
   let tiff: GeoTIFF;
   const images: GeoTIFFImage[] = [];
-  const tiffSource = new FileSystemTiffSource(fs, key);
+  const tiffSource = new FileSystemTiffSource(fs, key, source);
   try {
     tiff = await GeoTIFF.fromSource(tiffSource as unknown as Source, {}, options.signal);
-    const n = await tiff.getImageCount();
+    // counted here: geotiff.js' getImageCount never ends on a looping chain
+    const n = await ifdChainLength(tiffSource, tiff as unknown as TiffHeader, source, options.signal);
     for (let i = 0; i < n; i++) images.push(await tiff.getImage(i));
   } catch (err) {
     if (isEocubeError(err)) throw err;
@@ -385,7 +493,6 @@ export async function openGeoTiff(fs: FileSystem, path: string, options: FormatO
   delete extraAttrs.AREA_OR_POINT;
   const dtype = dtypeOfImage(main);
   const nodata = main.getGDALNoData();
-  const source = `${fs.root.replace(/\/+$/, "")}/${key}`;
   const base = { crs, dtype, nodata, areaOrPoint, extraAttrs, path: source };
   const ds = imageDataset({ ...base, image: main, transform: gt });
   const W = main.getWidth(), H = main.getHeight();
