@@ -120,8 +120,9 @@ export class FileFileSystem implements FileSystem {
 
   async exists(key: string, options?: ReadOptions): Promise<boolean> {
     throwIfAborted(options?.signal);
+    const p = this.resolve(key);
     try {
-      await stat(this.resolve(key));
+      await stat(p);
       return true;
     } catch {
       return false;

@@ -167,9 +167,10 @@ export class HttpsFileSystem implements FileSystem {
     throw new EocubeError("READ_ONLY", `${this.root} is read-only (HTTP)`, { path: redactUrl(this.url(key)) });
   }
 
-  /** HTTP(S) cannot list folders: always `[]`. */
-  async list(_prefix: string, options?: ReadOptions): Promise<string[]> {
+  /** HTTP(S) cannot list folders: always `[]` (after checking the prefix like any key: UNSAFE_ID). */
+  async list(prefix: string, options?: ReadOptions): Promise<string[]> {
     throwIfAborted(options?.signal);
+    checkKey(prefix, this.root);
     return [];
   }
 
@@ -179,6 +180,7 @@ export class HttpsFileSystem implements FileSystem {
 
   /** HEAD request; a folder prefix (ending in '/') cannot be checked over HTTP and gives false. */
   async exists(key: string, options?: ReadOptions): Promise<boolean> {
+    checkKey(key, this.root);
     if (key.endsWith("/")) return false;
     try {
       return (await this.#fetch(key, "HEAD", {}, options)) !== undefined;

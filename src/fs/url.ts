@@ -5,7 +5,7 @@ import { EocubeError } from "../core/errors.js";
 import { FileFileSystem } from "./file.js";
 import { HttpsFileSystem, redactUrl } from "./https.js";
 import { sharedMemoryFileSystem } from "./memory.js";
-import { joinKey } from "./keys.js";
+import { checkKey, joinKey } from "./keys.js";
 import { S3FileSystem } from "./s3.js";
 import type { FileSystem } from "./types.js";
 
@@ -123,14 +123,15 @@ export function fsAndPathFromUrl(url: string, storageOptions: StorageOptions = {
 export function subFileSystem(fs: FileSystem, prefix: string): FileSystem {
   const p = joinKey(prefix).replace(/\/+$/, "");
   if (p === "") return fs;
-  const k = (key: string) => joinKey(p, key);
+  const root = `${fs.root.replace(/\/+$/, "")}/${p}`;
+  const k = (key: string) => joinKey(p, checkKey(key, root));
   return {
-    root: `${fs.root.replace(/\/+$/, "")}/${p}`,
-    get: (key, o) => fs.get(k(key), o),
-    getRange: (key, offset, length, o) => fs.getRange(k(key), offset, length, o),
-    put: (key, data, o) => fs.put(k(key), data, o),
-    list: (prefix2, o) => fs.list(k(prefix2), o),
-    delete: (key, o) => fs.delete(k(key), o),
-    exists: (key, o) => fs.exists(k(key), o),
+    root,
+    get: async (key, o) => fs.get(k(key), o),
+    getRange: async (key, offset, length, o) => fs.getRange(k(key), offset, length, o),
+    put: async (key, data, o) => fs.put(k(key), data, o),
+    list: async (prefix2, o) => fs.list(k(prefix2), o),
+    delete: async (key, o) => fs.delete(k(key), o),
+    exists: async (key, o) => fs.exists(k(key), o),
   };
 }
