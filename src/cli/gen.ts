@@ -1,8 +1,10 @@
 // `eocube gen`: generate a cube from a gen2 request or an xcube legacy `xcube gen` config.
 import type { Command } from "commander";
+import { formatBytes } from "../core/bytes.js";
 import { EocubeError } from "../core/errors.js";
+import { parseByteSize } from "../server/cache.js";
 import { loadGenRequest } from "../gen/request.js";
-import { genInfo, runGen, type GenProgress } from "../gen/run.js";
+import { DEFAULT_MAX_OUTPUT_BYTES, genInfo, runGen, type GenProgress } from "../gen/run.js";
 import type { GenInfo } from "../gen/plan.js";
 import { printJson, runAction, type GlobalOptions } from "./run.js";
 
@@ -11,6 +13,7 @@ interface GenOptions extends GlobalOptions {
   workers?: string;
   output?: string;
   replace?: boolean;
+  maxOutputSize?: string;
 }
 
 /** Registers `eocube gen <request> [inputs...]` on the program. */
@@ -24,6 +27,7 @@ export function register(program: Command): void {
     .option("--workers <n>", "worker threads (default: the number of cores; 0 = compute on the main thread)")
     .option("-o, --output <path>", "output Zarr path (overrides output_config; the legacy config's output_path)")
     .option("--replace", "replace an existing output")
+    .option("--max-output-size <size>", `refuse a plan whose estimated output (uncompressed) exceeds this size, e.g. 500G, 2T (default ${formatBytes(DEFAULT_MAX_OUTPUT_BYTES)})`)
     .option("--json", "print JSON (progress as JSON lines on stdout)")
     .option("--verbose", "show stack traces of errors")
     .addHelpText(
@@ -39,11 +43,19 @@ export function register(program: Command): void {
             throw new EocubeError("INVALID_ARGUMENT", `--workers must be a non-negative integer, got ${opts.workers}`, { field: "--workers" });
           }
         }
+        let maxOutputBytes = DEFAULT_MAX_OUTPUT_BYTES;
+        if (opts.maxOutputSize !== undefined) {
+          const n = parseByteSize(opts.maxOutputSize);
+          if (n === undefined || n <= 0) {
+            throw new EocubeError("INVALID_ARGUMENT", `--max-output-size must be a size such as 500G or 2T, got ${opts.maxOutputSize}`, { field: "--max-output-size", hint: "a number of bytes, or with K, M, G or T (powers of 1024)" });
+          }
+          maxOutputBytes = n;
+        }
         const req = await loadGenRequest(request, { inputs, output: opts.output, replace: opts.replace ? true : undefined });
         if (opts.info) {
           const info = await genInfo(req);
           if (opts.json) printJson(info);
-          else process.stdout.write(formatInfo(info));
+          else process.stdout.write(formatInfo(info, maxOutputBytes));
           return;
         }
         const tty = !opts.json && process.stderr.isTTY;
@@ -57,7 +69,7 @@ export function register(program: Command): void {
         process.once("SIGINT", onSigint);
         let result;
         try {
-          result = await runGen(req, { workers, onProgress, signal: abort.signal });
+          result = await runGen(req, { workers, onProgress, maxOutputBytes, signal: abort.signal });
         } finally {
           process.off("SIGINT", onSigint);
           if (tty) process.stderr.write("\n");
@@ -65,7 +77,7 @@ export function register(program: Command): void {
         if (opts.json) {
           process.stdout.write(JSON.stringify({ event: "done", output: result.info.output, bytes_written: result.bytes_written, seconds: result.seconds, chunks: result.info.chunks }) + "\n");
         } else {
-          process.stdout.write(`wrote ${result.info.output}: ${result.info.variables.length} variables, ${result.info.chunks} chunks, ${fmtBytes(result.bytes_written)} in ${result.seconds.toFixed(1)} s\n`);
+          process.stdout.write(`wrote ${result.info.output}: ${result.info.variables.length} variables, ${result.info.chunks} chunks, ${formatBytes(result.bytes_written)} in ${result.seconds.toFixed(1)} s\n`);
         }
       });
     });
@@ -75,22 +87,11 @@ function bar(p: GenProgress): string {
   const width = 30;
   const f = p.total ? p.done / p.total : 1;
   const full = Math.round(f * width);
-  return `[${"#".repeat(full)}${".".repeat(width - full)}] ${p.done}/${p.total} tasks ${fmtBytes(p.bytes)} ${p.elapsed_s.toFixed(1)} s`;
+  return `[${"#".repeat(full)}${".".repeat(width - full)}] ${p.done}/${p.total} tasks ${formatBytes(p.bytes)} ${p.elapsed_s.toFixed(1)} s`;
 }
 
-/** Bytes with a binary unit (`1.5 MiB`). */
-export function fmtBytes(n: number): string {
-  const units = ["B", "KiB", "MiB", "GiB", "TiB"];
-  let i = 0;
-  while (n >= 1024 && i < units.length - 1) {
-    n /= 1024;
-    i++;
-  }
-  return `${i ? n.toFixed(1) : n} ${units[i]}`;
-}
-
-/** The human form of `--info`. */
-export function formatInfo(info: GenInfo): string {
+/** The human form of `--info`; with `maxBytes`, a plan over it says that gen would refuse it. */
+export function formatInfo(info: GenInfo, maxBytes?: number): string {
   const g = info.grid;
   const lines = [
     `target grid: ${g.crs}, ${g.width} × ${g.height} pixels (${g.x_dim} × ${g.y_dim}), resolution ${g.spatial_res.map((r) => Number(r.toPrecision(8))).join(" × ")}`,
@@ -102,7 +103,8 @@ export function formatInfo(info: GenInfo): string {
   lines.push("variables:");
   for (const v of info.variables) lines.push(`  ${v.name.padEnd(20)} ${v.dtype.padEnd(8)} (${v.dims.join(", ")}) [${v.shape.join(", ")}] chunks [${v.chunks.join(", ")}]`);
   lines.push(`chunks:      ${info.chunks} in ${info.tasks} tasks`);
-  lines.push(`estimated:   ${fmtBytes(info.estimated_bytes)} uncompressed`);
+  const over = maxBytes !== undefined && info.estimated_bytes > maxBytes;
+  lines.push(`estimated:   ${formatBytes(info.estimated_bytes)} uncompressed${over ? ` (over the ${formatBytes(maxBytes)} limit: gen refuses it unless --max-output-size allows it)` : ""}`);
   lines.push(`output:      ${info.output}`);
   return lines.join("\n") + "\n";
 }

@@ -3,5 +3,5 @@ export { GEN_REQUEST_SCHEMA, SPATIAL_METHODS, TIME_METHOD_NAMES, type GenRequest
 export { loadGenRequest, normalizeGenRequest, type GenRequest, type GenInput, type LoadGenRequestOptions } from "./request.js";
 export { buildCube, targetGridOf, inputLabel, type BuiltCube } from "./pipeline.js";
 export { planCube, describePlan, specOf, chunkGrid, chunkSelection, type GenPlan, type GenInfo, type ChunkTask, type ChunkItem } from "./plan.js";
-export { runGen, genInfo, outputLabel, type RunGenOptions, type GenResult, type GenProgress } from "./run.js";
+export { runGen, genInfo, outputLabel, checkOutputSize, DEFAULT_MAX_OUTPUT_BYTES, type RunGenOptions, type GenResult, type GenProgress } from "./run.js";
 export { writeLevels, type WriteLevelsOptions, type LevelsResult } from "./level.js";

@@ -196,6 +196,7 @@ export async function buildCube(req: GenRequest, options: { signal?: AbortSignal
       variable_metadata: c.variable_metadata,
       history: options.history ?? `eocube gen ${req.source}`,
       now: options.now,
+      grid: g,
       signal: options.signal,
     });
     return { cube, grid: g, inputs: opened };

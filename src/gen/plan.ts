@@ -32,8 +32,12 @@ export interface GenPlan {
   coordNames: string[];
   /** Global attributes. */
   attrs: Attrs;
-  /** Data-variable chunk tasks. */
-  tasks: ChunkTask[];
+  /** Number of data-variable chunk tasks. */
+  taskCount: number;
+  /** Task `i` (0 ≤ i < taskCount), computed on demand: a plan of billions of chunks costs no memory. */
+  task(i: number): ChunkTask;
+  /** All tasks as an array (materialised on first use; prefer {@link GenPlan.task} for large plans). */
+  readonly tasks: ChunkTask[];
 }
 
 /** What `eocube gen --info` prints. */
@@ -101,8 +105,10 @@ export function chunkSelection(spec: ZarrArraySpec, index: number[]): Array<[num
 /**
  * Plans the write of a cube: specs for every variable (non-index coordinates listed in the data
  * variables' `coordinates` attribute, the rest in the global one, as xarray does) and one task per
- * chunk position of the data variables (variables with the same dims share tasks), spatial tiles
- * outermost so that consecutive tasks reuse a tile's pixel map.
+ * chunk position of the data variables (variables with the same dims and chunks share tasks; such a
+ * family's tasks come one family after the other), spatial tiles outermost so that consecutive tasks
+ * reuse a tile's pixel map. Nothing per chunk or per pixel is computed here: tasks are derived from
+ * their number on demand (`task(i)`), so planning a cube of 10¹⁵ pixels is as quick as one of 10².
  */
 export function planCube(cube: Dataset): GenPlan {
   const dims = Object.keys(cube.dims);
@@ -121,35 +127,57 @@ export function planCube(cube: Dataset): GenPlan {
   const attrs: Attrs = { ...cube.attrs };
   const rest = extra.filter((c) => !used.has(c));
   if (rest.length) attrs.coordinates = rest.join(" ");
-  // group chunk items by (dims, index)
-  const groups = new Map<string, ChunkTask & { order: number[] }>();
+  // families: the data variables sharing dims and chunks (hence the chunk grid), in variable order
+  const families = new Map<string, { names: string[]; grid: number[]; first: number; count: number }>();
   for (const s of dataSpecs) {
     const grid = chunkGrid(s);
     if (grid.some((g) => g === 0)) continue;
-    const n = sizeOf(grid);
-    const idx = grid.map(() => 0);
-    for (let k = 0; k < n; k++) {
-      const key = `${s.dims.join(",")}|${s.chunks.join(",")}|${idx.join(",")}`;
-      let g = groups.get(key);
-      if (!g) {
-        // order: last two dims (space) first, then the outer dims
-        const nd = idx.length;
-        const order = nd >= 2 ? [idx[nd - 2]!, idx[nd - 1]!, ...idx.slice(0, nd - 2)] : idx.slice();
-        g = { items: [], order };
-        groups.set(key, g);
-      }
-      g.items.push({ name: s.name, index: idx.slice() });
-      for (let d = idx.length - 1; d >= 0; d--) {
-        if (++idx[d]! < grid[d]!) break;
-        idx[d] = 0;
-      }
-    }
+    const key = `${s.dims.join(",")}|${s.chunks.join(",")}`;
+    const f = families.get(key);
+    if (f) f.names.push(s.name);
+    else families.set(key, { names: [s.name], grid, first: 0, count: sizeOf(grid) });
   }
-  const tasks = [...groups.values()].sort((a, b) => {
-    for (let i = 0; i < Math.min(a.order.length, b.order.length); i++) if (a.order[i] !== b.order[i]) return a.order[i]! - b.order[i]!;
-    return a.order.length - b.order.length;
-  }).map(({ items }) => ({ items }));
-  return { specs, coordNames: Object.keys(cube.coords), attrs, tasks };
+  const list = [...families.values()];
+  let taskCount = 0;
+  for (const f of list) {
+    f.first = taskCount;
+    taskCount += f.count;
+  }
+  const task = (i: number): ChunkTask => {
+    if (!(Number.isInteger(i) && i >= 0 && i < taskCount)) throw new RangeError(`task ${i} is outside 0…${taskCount - 1}`);
+    let lo = 0;
+    let hi = list.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (list[mid]!.first <= i) lo = mid;
+      else hi = mid - 1;
+    }
+    const f = list[lo]!;
+    // digits of k in the order (y, x, outer dims…), the last outer dim fastest
+    const g = f.grid;
+    const nd = g.length;
+    const order = nd >= 2 ? [nd - 2, nd - 1, ...Array.from({ length: nd - 2 }, (_, d) => d)] : g.map((_, d) => d);
+    const index = new Array<number>(nd).fill(0);
+    let k = i - f.first;
+    for (let j = order.length - 1; j >= 0; j--) {
+      const d = order[j]!;
+      index[d] = k % g[d]!;
+      k = Math.floor(k / g[d]!);
+    }
+    return { items: f.names.map((name) => ({ name, index: index.slice() })) };
+  };
+  let all: ChunkTask[] | undefined;
+  return {
+    specs,
+    coordNames: Object.keys(cube.coords),
+    attrs,
+    taskCount,
+    task,
+    get tasks() {
+      all ??= Array.from({ length: taskCount }, (_, i) => task(i));
+      return all;
+    },
+  };
 }
 
 /** The `--info` summary of a planned cube. */
@@ -176,7 +204,7 @@ export async function describePlan(cube: Dataset, grid: GridMapping, plan: GenPl
     variables: dataSpecs.map((s) => ({ name: s.name, dims: s.dims, shape: s.shape, chunks: s.chunks, dtype: s.dtype })),
     inputs,
     chunks: dataSpecs.reduce((n, s) => n + sizeOf(chunkGrid(s)), 0),
-    tasks: plan.tasks.length,
+    tasks: plan.taskCount,
     estimated_bytes: dataSpecs.reduce((n, s) => n + sizeOf(s.shape) * itemSize(s.dtype), 0),
     output,
   };

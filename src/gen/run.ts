@@ -3,6 +3,7 @@
 import { availableParallelism } from "node:os";
 import { fileURLToPath } from "node:url";
 import { Piscina } from "piscina";
+import { formatBytes } from "../core/bytes.js";
 import { ERROR_CODES, EocubeError, isEocubeError, type ErrorCode } from "../core/errors.js";
 import type { ZarrCompressorName } from "../formats/zarr/codecs.js";
 import { joinStoreKey } from "../formats/zarr/store.js";
@@ -34,8 +35,16 @@ export interface RunGenOptions {
   onProgress?: (p: GenProgress) => void;
   /** Time stamped into the metadata (default now). */
   now?: Date;
+  /**
+   * Largest estimated output (uncompressed bytes of the data variables, as `--info` prints) a run may
+   * write [default {@link DEFAULT_MAX_OUTPUT_BYTES}]; a larger plan is refused before anything is written.
+   */
+  maxOutputBytes?: number;
   signal?: AbortSignal;
 }
+
+/** Default of {@link RunGenOptions.maxOutputBytes}: 100 GiB. */
+export const DEFAULT_MAX_OUTPUT_BYTES = 100 * 1024 ** 3;
 
 /** What a finished run reports. */
 export interface GenResult {
@@ -63,6 +72,20 @@ export async function genInfo(req: GenRequest, options: { signal?: AbortSignal }
   } finally {
     await Promise.all(built.inputs.map((d) => d.close().catch(() => undefined)));
   }
+}
+
+/**
+ * Refuses a plan whose estimated output (uncompressed data variables) exceeds `maxBytes`.
+ * @throws EocubeError TOO_LARGE naming the estimate, the grid and the limit.
+ */
+export function checkOutputSize(info: GenInfo, maxBytes: number): void {
+  if (info.estimated_bytes <= maxBytes) return;
+  const g = info.grid;
+  throw new EocubeError("TOO_LARGE", `the output ${info.output} would hold about ${formatBytes(info.estimated_bytes)} (uncompressed; ${g.width} × ${g.height} pixels, ${info.chunks} chunks), more than the limit of ${formatBytes(maxBytes)}`, {
+    path: info.output,
+    field: "--max-output-size",
+    hint: "check cube_config bbox, spatial_res and time_range (eocube gen --info prints the plan), or raise the limit: --max-output-size <size> (e.g. 2T; maxOutputBytes in the library)",
+  });
 }
 
 function outputFs(req: GenRequest): FileSystem {
@@ -99,6 +122,12 @@ export async function runGen(req: GenRequest, options: RunGenOptions = {}): Prom
   const built = await buildCube(req, { now, signal: options.signal });
   const plan = planCube(built.cube);
   const info = await describePlan(built.cube, built.grid, plan, req.inputs.length, outputLabel(req));
+  try {
+    checkOutputSize(info, options.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES);
+  } catch (err) {
+    await Promise.all(built.inputs.map((d) => d.close().catch(() => undefined)));
+    throw err;
+  }
   const version = req.output.format_version;
   const compressor = (req.output.compressor ?? "blosc") as ZarrCompressorName;
   let writer: ZarrWriter;
@@ -137,10 +166,10 @@ export async function runGen(req: GenRequest, options: RunGenOptions = {}): Prom
       }
     }
     const nWorkers = Math.max(0, Math.floor(options.workers ?? availableParallelism()));
-    const total = plan.tasks.length;
+    const total = plan.taskCount;
     const limit = Math.max(1, nWorkers) * Math.max(1, options.tasksPerWorker ?? 2);
     const makeTask = (i: number): WorkerTask => {
-      const items = plan.tasks[i]!.items;
+      const items = plan.task(i).items;
       return {
         request: req,
         now: now.toISOString(),

@@ -5,7 +5,7 @@ import type { NdArray } from "../core/ndarray.js";
 import { Variable } from "../core/variable.js";
 import { crsVariableAttrs } from "./cf-grid-mapping.js";
 import { resolveCrs } from "./crs.js";
-import { sliceArray } from "./lazy.js";
+import { normSel, sliceArray } from "./lazy.js";
 
 /** Options of {@link regularGrid}. Give `spatial_res` or `size` (or both with a consistent bbox). */
 export interface RegularGridOptions {
@@ -122,14 +122,43 @@ export function memoryVariable(name: string, dims: string[], array: NdArray, att
 }
 
 /**
+ * A lazy 1-D axis of pixel centres `first + (i + 0.5) · step` (`withBounds`: a `[n, 2]` variable of
+ * centre ∓ step/2): values are computed for the selection read only, so a grid of millions of pixels
+ * per side costs nothing until its chunks are read.
+ */
+function axisVariable(name: string, dims: string[], first: number, step: number, n: number, attrs: Record<string, unknown>, withBounds: boolean): Variable {
+  const shape = withBounds ? [n, 2] : [n];
+  return new Variable({
+    name,
+    dims,
+    shape,
+    dtype: "float64",
+    attrs,
+    read: async (selection = []) => {
+      const [rows] = normSel(name, shape, selection);
+      const k = rows!.stop - rows!.start;
+      const data = new Float64Array(withBounds ? 2 * k : k);
+      for (let j = 0; j < k; j++) {
+        const c = first + (rows!.start + j + 0.5) * step;
+        if (withBounds) {
+          data[2 * j] = c - step / 2;
+          data[2 * j + 1] = c + step / 2;
+        } else data[j] = c;
+      }
+      const block: NdArray = { data, shape: withBounds ? [k, 2] : [k], dtype: "float64" };
+      return sliceArray(block, [rows!.drop ? 0 : [0, k], ...selection.slice(1)]);
+    },
+  });
+}
+
+/**
  * CF coordinate variables of a grid: `lon`/`lat` (or `x`/`y`) pixel centres with units and
  * standard names, plus `<dim>_bnds` [n, 2] edge bounds (xcube's cube convention), and for a
  * projected grid a `crs` grid-mapping variable (CF `grid_mapping_name` and parameters, WKT in
- * `crs_wkt`/`spatial_ref`, the PROJ string in `proj4`; see `crsVariableAttrs`).
+ * `crs_wkt`/`spatial_ref`, the PROJ string in `proj4`; see `crsVariableAttrs`). The values are
+ * computed lazily, for the selections read (same numbers as {@link xCoords}/{@link yCoords}).
  */
 export function gridCoords(grid: GridMapping): Record<string, Variable> {
-  const xs = xCoords(grid);
-  const ys = yCoords(grid);
   const geo = grid.isGeographic;
   const xAttrs = geo
     ? { standard_name: "longitude", long_name: "longitude", units: "degrees_east", axis: "X", bounds: `${grid.xDim}_bnds` }
@@ -137,19 +166,12 @@ export function gridCoords(grid: GridMapping): Record<string, Variable> {
   const yAttrs = geo
     ? { standard_name: "latitude", long_name: "latitude", units: "degrees_north", axis: "Y", bounds: `${grid.yDim}_bnds` }
     : { standard_name: "projection_y_coordinate", long_name: "y coordinate of projection", units: "m", axis: "Y", bounds: `${grid.yDim}_bnds` };
-  const half = (a: Float64Array, d: number): Float64Array => {
-    const out = new Float64Array(a.length * 2);
-    for (let i = 0; i < a.length; i++) {
-      out[2 * i] = a[i]! - d / 2;
-      out[2 * i + 1] = a[i]! + d / 2;
-    }
-    return out;
-  };
+  const [x0, dx, , y0, , dy] = grid.transform;
   const coords: Record<string, Variable> = {
-    [grid.yDim]: memoryVariable(grid.yDim, [grid.yDim], { data: ys, shape: [ys.length], dtype: "float64" }, yAttrs),
-    [grid.xDim]: memoryVariable(grid.xDim, [grid.xDim], { data: xs, shape: [xs.length], dtype: "float64" }, xAttrs),
-    [`${grid.yDim}_bnds`]: memoryVariable(`${grid.yDim}_bnds`, [grid.yDim, "bnds"], { data: half(ys, grid.transform[5]), shape: [ys.length, 2], dtype: "float64" }),
-    [`${grid.xDim}_bnds`]: memoryVariable(`${grid.xDim}_bnds`, [grid.xDim, "bnds"], { data: half(xs, grid.transform[1]), shape: [xs.length, 2], dtype: "float64" }),
+    [grid.yDim]: axisVariable(grid.yDim, [grid.yDim], y0, dy, grid.height, yAttrs, false),
+    [grid.xDim]: axisVariable(grid.xDim, [grid.xDim], x0, dx, grid.width, xAttrs, false),
+    [`${grid.yDim}_bnds`]: axisVariable(`${grid.yDim}_bnds`, [grid.yDim, "bnds"], y0, dy, grid.height, {}, true),
+    [`${grid.xDim}_bnds`]: axisVariable(`${grid.xDim}_bnds`, [grid.xDim, "bnds"], x0, dx, grid.width, {}, true),
   };
   if (!geo) {
     coords.crs = memoryVariable("crs", [], { data: new Int32Array([0]), shape: [], dtype: "int32" }, crsVariableAttrs(grid));

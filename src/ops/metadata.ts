@@ -1,5 +1,6 @@
 // CF/ACDD metadata of a cube: geospatial_* and time_coverage_* from the data, history, user metadata.
 import type { Dataset } from "../core/dataset.js";
+import type { GridMapping } from "../core/gridmapping.js";
 import { parseTimeAttribute } from "../core/time.js";
 import { bboxToWgs84, readGridMapping } from "../core/gridmapping-read.js";
 import type { Variable } from "../core/variable.js";
@@ -16,6 +17,8 @@ export interface CubeMetadataOptions {
   history?: string;
   /** The time used for `date_created`/`date_modified` and the history line (default now). */
   now?: Date;
+  /** The cube's grid when the caller knows it (e.g. gen's target grid): the x/y coordinates are then not read. */
+  grid?: GridMapping;
   signal?: AbortSignal;
 }
 
@@ -57,7 +60,7 @@ export async function updateCubeMetadata(ds: Dataset, options: CubeMetadataOptio
   const srcStop = floorMs(attrMs(ds.attrs.stop_date ?? ds.attrs.stop_time));
   for (const k of STALE_SOURCE_ATTRS) delete attrs[k];
   attrs.Conventions = "CF-1.8, ACDD-1.3";
-  const gm = await readGridMapping(ds, { signal: options.signal }).catch(() => undefined);
+  const gm = options.grid ?? (await readGridMapping(ds, { signal: options.signal }).catch(() => undefined));
   if (gm) {
     const [w, s, e, n] = bboxToWgs84(gm);
     Object.assign(attrs, {

@@ -9,7 +9,7 @@ describe("public API of the ops and gen layers", () => {
       "subset", "isel", "resampleInSpace", "rectify", "resampleInTime", "merge", "rechunk", "coarsen", "numLevelsFor",
       "updateCubeMetadata", "flattenAcdd", "regularGrid", "gridCoords", "resolveCrs", "pixelMapper", "parsePeriod", "periodBins",
       "TIME_METHODS", "LEVEL_AGGS",
-      "GEN_REQUEST_SCHEMA", "loadGenRequest", "normalizeGenRequest", "buildCube", "planCube", "describePlan", "runGen", "genInfo", "writeLevels",
+      "GEN_REQUEST_SCHEMA", "loadGenRequest", "normalizeGenRequest", "buildCube", "planCube", "describePlan", "runGen", "genInfo", "checkOutputSize", "DEFAULT_MAX_OUTPUT_BYTES", "writeLevels",
     ]) {
       expect(names, name).toContain(name);
     }
