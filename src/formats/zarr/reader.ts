@@ -2,12 +2,14 @@
 import type * as zarr from "zarrita";
 import { Dataset } from "../../core/dataset.js";
 import { EocubeError, isEocubeError, throwIfAborted } from "../../core/errors.js";
-import { allocate, sizeOf, type DType, type NdArray } from "../../core/ndarray.js";
+import { allocate, itemSize, sizeOf, type DType, type NdArray } from "../../core/ndarray.js";
 import { normalizeSelection, type NormalizedDim, type Selection } from "../../core/selection.js";
 import { Variable, type Attrs, type Encoding, type ReadOptions } from "../../core/variable.js";
 import type { FileSystem } from "../../fs/types.js";
 import type { FormatOpenOptions, FormatReader } from "../registry.js";
 import { decodeFillValue, dtypeOf, readGroupMetadata, storedChunkKey, type ZarrArrayMeta, type ZarrGroupMeta } from "./metadata.js";
+import { checkChunkSize, checkReadSize, MAX_CHUNK_BYTES } from "../limits.js";
+import { installBoundedCodecs } from "./bounded.js";
 import { CheckedChunkStore, chunkExpectation } from "./check.js";
 import { decodeBlosc } from "./blosc.js";
 import { FileSystemStore, joinStoreKey, MetadataOverlayStore } from "./store.js";
@@ -104,6 +106,7 @@ function arrayVariable(store: MetadataOverlayStore, group: ZarrGroupMeta, a: Zar
       }
       try {
         const zarr = await import("zarrita"); // loaded on first use: most v2 arrays are read without it
+        installBoundedCodecs(zarr.registry as unknown as Map<string, () => unknown>);
         const loc = zarr.root(half ? halfOverlay(checked, a, version) : checked).resolve(a.name);
         return version === 2 ? await zarr.open.v2(loc, { kind: "array" }) : await zarr.open.v3(loc, { kind: "array" });
       } catch (err) {
@@ -115,6 +118,24 @@ function arrayVariable(store: MetadataOverlayStore, group: ZarrGroupMeta, a: Zar
   };
 
   const direct = version === 2 && dtype ? directV2Source(checked, a, dtype, chunks, fillValue) : undefined;
+  const fill = typeof fillValue === "number" ? fillValue : typeof fillValue === "boolean" ? Number(fillValue) : 0;
+  const item = dtype && dtype !== "str" && dtype !== "object" ? itemSize(dtype) : 8;
+  /**
+   * The chunk source, unless a chunk of `shape` decodes to more than MAX_CHUNK_BYTES: then a stored chunk is
+   * refused (TOO_LARGE naming it) before it is fetched, and a chunk that is not stored is the fill value.
+   */
+  const bounded = (source: ChunkSource, shape: readonly number[], label: (coords: number[]) => string): ChunkSource => {
+    const bytes = sizeOf([...shape]) * item;
+    if (bytes <= MAX_CHUNK_BYTES) return source;
+    return async (coords, signal) => {
+      const stored = coords.map((c, i) => Math.floor((c * shape[i]!) / chunks[i]!)); // the shard of an inner chunk
+      const key = `/${a.name}/${storedChunkKey(a.meta, version, stored)}`;
+      if (await store.inner.fs.exists(store.inner.keyOf(key), { signal })) {
+        checkChunkSize(bytes, `chunk ${label(coords)} (${shape.join("×")} values)`, { path: label(coords), field: a.name });
+      }
+      return { fill };
+    };
+  };
 
   return new Variable({
     name: a.name,
@@ -131,8 +152,10 @@ function arrayVariable(store: MetadataOverlayStore, group: ZarrGroupMeta, a: Zar
       } catch (err) {
         throw new EocubeError("OUT_OF_RANGE", `${a.name}: ${(err as Error).message}`, { path: arrayKey, field: a.name, cause: err });
       }
+      checkReadSize(sizeOf(norm.map((d) => d.stop - d.start)), dtype && dtype !== "str" && dtype !== "object" ? itemSize(dtype) : 8, `array ${arrayKey}`, { path: arrayKey, field: a.name });
       if (direct) {
-        return readSelection(direct, chunks, norm, dtype!, (coords) => chunkLabel(a, version, arrayKey, chunks, chunks, coords), options);
+        const label = (coords: number[]) => chunkLabel(a, version, arrayKey, chunks, chunks, coords);
+        return readSelection(bounded(direct, chunks, label), chunks, norm, dtype!, label, options);
       }
       const arr = await open();
       const viaZarrita: ChunkSource = half
@@ -141,7 +164,8 @@ function arrayVariable(store: MetadataOverlayStore, group: ZarrGroupMeta, a: Zar
           return { data: halfToFloat32(c.data), shape: c.shape, stride: c.stride, owned: true };
         }
         : (coords, signal) => arr.getChunk(coords, { signal }) as Promise<Chunk>;
-      return readSelection(viaZarrita, arr.chunks, norm, dtype ?? "object", (coords) => chunkLabel(a, version, arrayKey, chunks, arr.chunks, coords), options);
+      const label = (coords: number[]) => chunkLabel(a, version, arrayKey, chunks, arr.chunks, coords);
+      return readSelection(bounded(viaZarrita, arr.chunks, label), arr.chunks, norm, dtype ?? "object", label, options);
     },
   });
 }
