@@ -3,6 +3,7 @@ import { mkdir, readdir, readFile, rm, stat, writeFile, rename } from "node:fs/p
 import { dirname, resolve, sep } from "node:path";
 import { EocubeError, throwIfAborted } from "../core/errors.js";
 import type { ReadOptions } from "../core/variable.js";
+import { localWriteError } from "./errors.js";
 import { fileHandles } from "./file-handles.js";
 import { checkKey } from "./keys.js";
 import type { FileSystem } from "./types.js";
@@ -86,14 +87,26 @@ export class FileFileSystem implements FileSystem {
     }
   }
 
+  /**
+   * Writes a file through a temporary sibling and a rename, so a reader never sees half a file; on failure the
+   * temporary file is removed.
+   * @throws EocubeError READ_ONLY (a read-only FileSystem; a full disk or quota ENOSPC/EDQUOT, a read-only file
+   *   system EROFS, EACCES/EPERM — each naming the path and the fix), ALREADY_EXISTS (a parent is a file),
+   *   UNSAFE_ID (see `checkKey`), INTERNAL (other I/O errors, naming the path).
+   */
   async put(key: string, data: Uint8Array, options?: ReadOptions): Promise<void> {
     throwIfAborted(options?.signal);
     if (this.#readOnly) throw new EocubeError("READ_ONLY", `${this.root} is read-only`, { path: key });
     const p = this.resolve(key);
-    await mkdir(dirname(p), { recursive: true });
     const tmp = `${p}.tmp-${process.pid}-${Math.random().toString(36).slice(2)}`;
-    await writeFile(tmp, data);
-    await rename(tmp, p);
+    try {
+      await mkdir(dirname(p), { recursive: true });
+      await writeFile(tmp, data);
+      await rename(tmp, p);
+    } catch (err) {
+      await rm(tmp, { force: true }).catch(() => undefined);
+      throw writeError(err, p, "writing the file");
+    }
     fileHandles.invalidate(p);
   }
 
@@ -114,7 +127,11 @@ export class FileFileSystem implements FileSystem {
     throwIfAborted(options?.signal);
     if (this.#readOnly) throw new EocubeError("READ_ONLY", `${this.root} is read-only`, { path: key });
     const p = this.resolve(key);
-    await rm(p, { recursive: true, force: true });
+    try {
+      await rm(p, { recursive: true, force: true });
+    } catch (err) {
+      throw writeError(err, p, "deleting");
+    }
     fileHandles.invalidate(p, true);
   }
 
@@ -128,6 +145,12 @@ export class FileFileSystem implements FileSystem {
       return false;
     }
   }
+}
+
+/** A write failure as an EocubeError naming the path: `localWriteError`, else INTERNAL naming the path. */
+function writeError(err: unknown, path: string, action: string): EocubeError {
+  const mapped = localWriteError(err, path, action);
+  return mapped instanceof EocubeError ? mapped : ioError(err, path);
 }
 
 /** Maps a Node I/O error to an EocubeError naming the path. */

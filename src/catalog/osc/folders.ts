@@ -1,51 +1,10 @@
 // Local folders of the catalog commands (`catalog init`, `generate-config`): bounded creation and clear errors.
 import { mkdir, rm, stat } from "node:fs/promises";
 import { dirname, parse, resolve } from "node:path";
-import { EocubeError, isEocubeError } from "../../core/errors.js";
+import { localWriteError } from "../../fs/errors.js";
 
-/**
- * Turns a Node file-system error met while `action` (e.g. "creating the folder") on `path` into an
- * EocubeError naming the path, with a hint: ENOTDIR/EEXIST (a part of the path is a file) → ALREADY_EXISTS;
- * EACCES/EPERM/EROFS (not writable) and ENOSPC/EDQUOT (full) → READ_ONLY; ENOENT (e.g. under /proc, where
- * nothing can be made), ENAMETOOLONG, ELOOP, EISDIR → INVALID_ARGUMENT. Anything else (and EocubeErrors) is
- * returned unchanged.
- */
-export function folderError(err: unknown, path: string, action: string): unknown {
-  if (isEocubeError(err)) return err;
-  const code = (err as NodeJS.ErrnoException | undefined)?.code;
-  const ctx = { path, cause: err };
-  switch (code) {
-    case "ENOTDIR":
-    case "EEXIST":
-      return new EocubeError("ALREADY_EXISTS", `cannot use ${path} while ${action}: a part of the path is a file, not a folder (${code})`, {
-        ...ctx,
-        hint: "choose a path whose parents are folders (or a new folder name)",
-      });
-    case "EACCES":
-    case "EPERM":
-    case "EROFS":
-      return new EocubeError("READ_ONLY", `cannot write ${path} while ${action}: permission denied (${code})`, {
-        ...ctx,
-        hint: "choose a folder you can write to (e.g. under your home folder)",
-      });
-    case "ENOSPC":
-    case "EDQUOT":
-      return new EocubeError("READ_ONLY", `cannot write ${path} while ${action}: no space left on the device (${code})`, {
-        ...ctx,
-        hint: "free some space or choose another disk",
-      });
-    case "ENOENT":
-    case "ENAMETOOLONG":
-    case "ELOOP":
-    case "EISDIR":
-      return new EocubeError("INVALID_ARGUMENT", `cannot create ${path} while ${action} (${code})`, {
-        ...ctx,
-        hint: "choose a path in an ordinary writable folder (not under /proc or /sys)",
-      });
-    default:
-      return err;
-  }
-}
+/** Node file-system errors of local writes as EocubeErrors (see `localWriteError` in fs/errors.ts, their one home). */
+export const folderError = localWriteError;
 
 /**
  * Makes the folder `dir` and its missing parents, one level at a time and without recursion in the file
