@@ -50,7 +50,8 @@ export interface PrrProblem extends StacProblem {
 export async function buildPrrCollection(resolved: ResolvedConfig, options: PrrOptions): Promise<PrrBuild> {
   const { config } = resolved;
   const outDir = resolve(options.outDir);
-  const warnings: PrrWarning[] = [];
+  // the config's own warnings (assets outside base_dir, glob matches left out) come first
+  const warnings: PrrWarning[] = [...(resolved.warnings ?? [])];
   const ctx = { id: config.id, license: config.license, datetime: config.datetime, file: resolved.file, assetBaseUrl: resolved.assetBaseUrl };
   const built = new Array<Awaited<ReturnType<typeof buildItem>>>(resolved.items.length);
   let next = 0;
@@ -63,7 +64,7 @@ export async function buildPrrCollection(resolved: ResolvedConfig, options: PrrO
   };
   await Promise.all(Array.from({ length: Math.max(1, Math.min(options.concurrency ?? 16, resolved.items.length)) }, worker));
   const order = new Map(resolved.items.map((it, i) => [it.id, i]));
-  warnings.sort((a, b) => (order.get(a.item) ?? 0) - (order.get(b.item) ?? 0));
+  warnings.sort((a, b) => (order.get(a.item) ?? -1) - (order.get(b.item) ?? -1));
 
   const boxes = built.map((b) => b.bbox).filter((b): b is BBox => !!b);
   const times = built.map((b) => b.time).filter((t): t is [string, string] => !!t);

@@ -1,12 +1,14 @@
 // Loads the PRR config (YAML → ajv) and resolves it: base_dir, globs → one item per file, safe unique ids.
-import { readdir, readFile, stat } from "node:fs/promises";
-import { basename, dirname, isAbsolute, join, resolve } from "node:path";
+import { readdir, readFile, realpath, stat } from "node:fs/promises";
+import { basename, dirname, isAbsolute, join, relative, resolve } from "node:path";
 import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
 import addFormatsImport from "ajv-formats";
 import { LineCounter, parseDocument } from "yaml";
 import { EocubeError, throwIfAborted } from "../../core/errors.js";
 import { PRR_CONFIG_SCHEMA, type PrrAssetConfig, type PrrAssetFiles, type PrrConfig, type PrrGlobItemConfig, type PrrItemCommon, type PrrItemConfig } from "./config-schema.js";
 import { PRR_ID_PATTERN } from "./constants.js";
+import { isInside } from "./copy.js";
+import type { PrrWarning } from "./item.js";
 
 const addFormats = ((addFormatsImport as unknown as { default?: unknown }).default ?? addFormatsImport) as (ajv: Ajv) => Ajv;
 let validator: ValidateFunction | undefined;
@@ -39,6 +41,11 @@ export interface ResolvedConfig {
   /** `asset_base_url` ending in '/', when set. */
   assetBaseUrl?: string;
   items: ResolvedItem[];
+  /**
+   * Warnings about the config as a whole (item = the collection id): ONE listing every explicitly named asset
+   * outside base_dir, one per glob whose matches through symbolic links out of base_dir were left out.
+   */
+  warnings: PrrWarning[];
 }
 
 /**
@@ -175,19 +182,26 @@ export async function loadPrrConfig(file: string, options: { signal?: AbortSigna
 export async function resolvePrrConfig(config: PrrConfig, file: string, options: { signal?: AbortSignal } = {}): Promise<ResolvedConfig> {
   const baseDir = resolve(dirname(resolve(file)), config.base_dir ?? ".");
   const items: ResolvedItem[] = [];
+  const warnings: PrrWarning[] = [];
   for (const [i, item] of config.items.entries()) {
     throwIfAborted(options.signal);
     const field = `items[${i}]`;
     if ("glob" in item) {
       const g = item as PrrGlobItemConfig;
-      const matches = await expandGlob(baseDir, g.glob);
+      checkGlob(g.glob, { path: file, field: `${field}.glob` });
+      const outside: string[] = [];
+      const matches = await expandGlob(baseDir, g.glob, { outside });
+      const left = outside.length ? `${outside.length} match(es) lead out of base_dir through symbolic links and were left out: ${outside.join(", ")}` : "";
       if (matches.length === 0) {
-        throw new EocubeError("INVALID_CONFIG", `${field}.glob ${JSON.stringify(g.glob)} matches no file under ${baseDir}`, {
+        throw new EocubeError("INVALID_CONFIG", `${field}.glob ${JSON.stringify(g.glob)} matches no file under ${baseDir}${left ? ` (${left})` : ""}`, {
           path: file,
           field: `${field}.glob`,
-          hint: "globs are relative to base_dir (the config's folder by default); * and ? match within one folder, ** any folders",
+          hint: left
+            ? "globs never match outside base_dir; name a file outside it as an explicit asset path (it is then listed in a warning)"
+            : "globs are relative to base_dir (the config's folder by default); * and ? match within one folder, ** any folders",
         });
       }
+      if (left) warnings.push({ item: config.id, message: `${field}.glob ${JSON.stringify(g.glob)}: ${left}; name such files as explicit asset paths to publish them` });
       const { glob: _glob, id_prefix, asset, ...common } = g;
       for (const m of matches) {
         const id = `${id_prefix ?? ""}${idFromFileName(basename(m))}`;
@@ -225,8 +239,63 @@ export async function resolvePrrConfig(config: PrrConfig, file: string, options:
     }
     seen.set(it.id, it.field);
   }
+  const outsiders = await assetsOutside(items, baseDir);
+  if (outsiders.length > 0) {
+    warnings.unshift({
+      item: config.id,
+      message: `${outsiders.length} asset(s) named in the config lie outside base_dir ${baseDir} and are published from there: ${outsiders.join("; ")}; check that each is meant to be published`,
+    });
+  }
   const base = config.asset_base_url;
-  return { config, file, baseDir, assetBaseUrl: base === undefined ? undefined : base.endsWith("/") ? base : `${base}/`, items };
+  return { config, file, baseDir, assetBaseUrl: base === undefined ? undefined : base.endsWith("/") ? base : `${base}/`, items, warnings };
+}
+
+/** The real path of `p` (links resolved), or `p` itself when it does not exist. */
+async function realOrSelf(p: string): Promise<string> {
+  return realpath(p).catch(() => p);
+}
+
+/**
+ * The local assets (`field path`, with `→ target` when a link leads elsewhere) whose path, as written or
+ * with its links resolved, lies outside `baseDir`.
+ */
+async function assetsOutside(items: ResolvedItem[], baseDir: string): Promise<string[]> {
+  const baseReal = await realOrSelf(baseDir);
+  const out: string[] = [];
+  for (const it of items) {
+    for (const a of it.assets) {
+      if (a.path === undefined) continue;
+      const real = await realOrSelf(a.path);
+      if (isInside(resolve(a.path), baseDir) && isInside(real, baseReal)) continue;
+      out.push(`${a.field} ${a.path}${real !== a.path ? ` (→ ${real})` : ""}`);
+    }
+  }
+  return out;
+}
+
+/** The patterns a glob stands for: each `{a,b}` expanded. */
+function braceAlternatives(pattern: string): string[] {
+  const brace = /\{([^{}]*)\}/.exec(pattern);
+  if (!brace) return [pattern];
+  const head = pattern.slice(0, brace.index);
+  const tail = pattern.slice(brace.index + brace[0].length);
+  return [...new Set(brace[1]!.split(",").flatMap((alt) => braceAlternatives(head + alt + tail)))];
+}
+
+/**
+ * Refuses a glob that names a place outside base_dir: absolute (`/etc/*`, `C:/…`) or with a `..` segment
+ * (`../../etc/host*`), in any of its `{a,b}` alternatives.
+ * @throws EocubeError INVALID_CONFIG naming `where` (the config file and field).
+ */
+export function checkGlob(pattern: string, where: { path?: string; field?: string } = {}): void {
+  for (const alt of braceAlternatives(pattern)) {
+    if (isAbsolute(alt) || /^[A-Za-z]:[\\/]/.test(alt) || alt.split(/[\\/]/).includes("..")) {
+      throw new EocubeError("INVALID_CONFIG", `${where.field ?? "glob"} ${JSON.stringify(pattern)} leaves base_dir (${isAbsolute(alt) ? "an absolute path" : "a '..' segment"}); globs only match below base_dir`, {
+        ...where,
+        hint: "write the glob relative to base_dir without '..', or set base_dir; name a file outside base_dir as an explicit asset path (it is listed in a warning)",
+      });
+    }
+  }
 }
 
 function segmentRegExp(seg: string): RegExp {
@@ -234,24 +303,40 @@ function segmentRegExp(seg: string): RegExp {
   return new RegExp(`^${re}$`);
 }
 
+/** Options of {@link expandGlob}. */
+export interface ExpandGlobOptions {
+  /** Filled with the matches left out because a symbolic link leads out of `base` (`rel → real path`). */
+  outside?: string[];
+}
+
 /**
  * The absolute paths matching a glob under `base` (sorted): `*`/`?` match within one path segment, `**`
  * any number of folders, `{a,b}` either word; hidden entries (starting with '.') only when the pattern names them.
- * Folders ending in `.zarr` are matched as a whole, never entered by `**`.
+ * Folders ending in `.zarr` are matched as a whole, never entered by `**`. Nothing outside `base` ever
+ * matches: the pattern may not be absolute or hold `..` (see {@link checkGlob}), `**` does not enter linked
+ * folders, and a match (or a folder on the way) whose symbolic links lead out of `base` is left out (named in
+ * `options.outside`).
+ * @throws EocubeError INVALID_CONFIG for an absolute pattern or one with a `..` segment.
  */
-export async function expandGlob(base: string, pattern: string): Promise<string[]> {
-  const brace = /\{([^{}]*)\}/.exec(pattern);
-  if (brace) {
-    const out: string[] = [];
-    for (const alt of brace[1]!.split(",")) {
-      out.push(...(await expandGlob(base, pattern.slice(0, brace.index) + alt + pattern.slice(brace.index + brace[0].length))));
-    }
-    return [...new Set(out)].sort();
-  }
-  const abs = isAbsolute(pattern);
-  const segs = pattern.split("/").filter((s, i) => s !== "" || (i === 0 && abs));
-  let current = [abs ? "/" : base];
-  if (abs) segs.shift();
+export async function expandGlob(base: string, pattern: string, options: ExpandGlobOptions = {}): Promise<string[]> {
+  checkGlob(pattern);
+  const baseReal = await realOrSelf(resolve(base));
+  const out: string[] = [];
+  for (const alt of braceAlternatives(pattern)) out.push(...(await expandOne(resolve(base), baseReal, alt, options)));
+  return [...new Set(out)].sort();
+}
+
+async function expandOne(base: string, baseReal: string, pattern: string, options: ExpandGlobOptions): Promise<string[]> {
+  const segs = pattern.split("/").filter((s) => s !== "" && s !== ".");
+  let current = [base];
+  // a candidate is kept only when its real path (links resolved) stays below base
+  const keep = async (p: string): Promise<boolean> => {
+    const real = await realOrSelf(p);
+    if (isInside(real, baseReal)) return true;
+    const shown = `${relative(base, p)} → ${real}`;
+    if (!options.outside?.includes(shown)) options.outside?.push(shown);
+    return false;
+  };
   for (const [k, seg] of segs.entries()) {
     const last = k === segs.length - 1;
     const next: string[] = [];
@@ -260,7 +345,7 @@ export async function expandGlob(base: string, pattern: string): Promise<string[
         next.push(...(await walkDirs(dir)));
       } else if (!/[*?]/.test(seg)) {
         const p = join(dir, seg);
-        if (await exists(p)) next.push(p);
+        if ((await exists(p)) && (await keep(p))) next.push(p);
       } else {
         const re = segmentRegExp(seg);
         let names: string[];
@@ -269,12 +354,14 @@ export async function expandGlob(base: string, pattern: string): Promise<string[
         } catch {
           continue;
         }
-        for (const n of names.sort()) if (re.test(n) && (!n.startsWith(".") || seg.startsWith("."))) next.push(join(dir, n));
+        for (const n of names.sort()) {
+          if (re.test(n) && (!n.startsWith(".") || seg.startsWith(".")) && (await keep(join(dir, n)))) next.push(join(dir, n));
+        }
       }
     }
     current = last ? next : (await Promise.all(next.map(async (p) => ((await isDir(p)) ? p : undefined)))).filter((p): p is string => !!p);
   }
-  return [...new Set(current)].sort();
+  return current;
 }
 
 async function exists(p: string): Promise<boolean> {

@@ -6,6 +6,7 @@ import { EocubeError, isEocubeError, throwIfAborted } from "../../core/errors.js
 import type { BBox } from "../../core/gridmapping.js";
 import { formatFromPath } from "../../formats/registry.js";
 import { readFileInfo } from "./checksum.js";
+import { isInside, planCopy } from "./copy.js";
 import type { ResolvedAsset, ResolvedItem } from "./config.js";
 import { EXT, PRR_STAC_VERSION, mediaTypeFromName } from "./constants.js";
 import { extractDataset, type DataExtraction } from "./extract.js";
@@ -80,7 +81,9 @@ export function unionBbox(boxes: BBox[]): BBox | undefined {
  * with a warning. `datetime` follows the data (one instant → `datetime`, a range → `datetime: null` with
  * `start_datetime`/`end_datetime`), else the item's or the collection's configured time, else `fallbackTime`.
  * @throws EocubeError NOT_FOUND naming the config field when a local asset does not exist; INVALID_CONFIG when
- *   two copied assets of the item have the same file name (or one is named `<id>.json`); CANCELLED.
+ *   two copied assets of the item have the same file name (or one is named `<id>.json`); for copied assets the
+ *   errors of `planCopy` (copy.ts: UNSAFE_ID for a link out of a copied folder, NOT_FOUND for a dangling link,
+ *   UNSUPPORTED for a link to a folder); CANCELLED.
  */
 export async function buildItem(
   cfg: ResolvedItem,
@@ -109,6 +112,8 @@ export async function buildItem(
         });
       }
       copiedBy.set(name, a.field);
+      // refused here, before any data is read or anything written: links out of a copied folder, dangling links, …
+      await planCopy(a.path, { field: a.field, file: collection.file }, options.signal);
       copies.set(`${cfg.id}/${name}`, a.path);
     }
     const asset = await buildAsset(a, cfg, collection, options, warnings);
@@ -218,8 +223,7 @@ async function buildAsset(
       href = `./${encodeURIComponent(basename(a.path))}`;
     } else {
       href = pathHref(relative(join(options.outDir, item.id), a.path));
-      const fromOut = relative(options.outDir, a.path);
-      leaves = fromOut === ".." || fromOut.startsWith(`..${sep}`) || /^([A-Za-z]:|\/)/.test(fromOut);
+      leaves = !isInside(a.path, options.outDir);
     }
     if (collection.assetBaseUrl) href = new URL(href, `${collection.assetBaseUrl}${pathHref(item.id)}/`).href;
     if (leaves) {

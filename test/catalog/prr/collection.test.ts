@@ -255,7 +255,11 @@ describe("examples/prr-config.yaml", () => {
     try {
       const r = await writePrrCollection(example, { outDir: join(dir, "out") });
       expect(r.files).toHaveLength(10);
-      expect(r.warnings).toEqual([]);
+      // the data lie beside the repository, outside base_dir: named one by one and listed in ONE warning
+      expect(r.warnings).toHaveLength(1);
+      expect(r.warnings[0]!.item).toBe("eocube-prr-example");
+      expect(r.warnings[0]!.message).toMatch(/^8 asset\(s\) named in the config lie outside base_dir .* and are published from there: items\[0\]\.assets\[0\] .*20170605120000-UKMO/);
+      expect(r.warnings[0]!.message).toContain("cube-1-250-250.zarr");
       for (const f of r.files) expect(validateStacObject(JSON.parse(readFileSync(join(dir, "out", f), "utf8"))), f).toEqual([]);
       const py = pyValidate(join(dir, "out"));
       expect(py.report.errors).toEqual([]);
