@@ -4,6 +4,7 @@ import type { Command } from "commander";
 import { EocubeError } from "../core/errors.js";
 import { configPlanBuilder, type PublishMode } from "../catalog/publish/builder.js";
 import { UPSTREAMS, type PublishEnvironment } from "../catalog/publish/github.js";
+import { releaseOwnedSync } from "../catalog/publish/lock.js";
 import { publish, type PublishResult } from "../catalog/publish/publish.js";
 import { formatProblem, validationError } from "../catalog/publish/validation.js";
 import { printJson, runAction } from "./run.js";
@@ -36,10 +37,50 @@ function textReport(r: PublishResult): string {
     lines.push(`branch: ${r.branch}`, `commit: ${r.commit}`, `files (${r.files.length}):`);
     for (const f of r.files) lines.push(`  ${f.action.padEnd(6)} ${f.path}`);
     if (r.pullRequest) lines.push(`pull request #${r.pullRequest.number} (${r.pullRequest.action}): ${r.pullRequest.url}`);
+    if (r.catalog && r.previous) {
+      const at = r.previous.branch ?? `the detached HEAD ${r.previous.sha.slice(0, 12)}`;
+      lines.push(`checked out: ${at} (unchanged); to see the publication: git -C ${shellWord(r.catalog)} switch ${r.branch}`);
+    }
   }
   for (const w of r.warnings) lines.push(`warning: ${w}`);
   for (const w of r.validationWarnings ?? []) lines.push(`warning: ${formatProblem(w)}`);
   return lines.join("\n") + "\n";
+}
+
+/** `s` quoted for a POSIX shell when it holds anything but safe characters. */
+function shellWord(s: string): string {
+  return /^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, "'\\''")}'`;
+}
+
+/** How long after SIGINT/SIGTERM the publication may take to stop by itself before the process exits anyway. */
+const STOP_GRACE_MS = 5000;
+
+/**
+ * Runs `fn` with an AbortSignal fired by SIGINT or SIGTERM (CANCELLED naming the signal): the publication stops, removes
+ * its lock and temp folders and the CLI exits 2. If it has not ended STOP_GRACE_MS later, or on a second signal, the
+ * lock and temp folders are removed synchronously and the process exits at once (code 2).
+ */
+async function withStopSignals<T>(fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const abort = new AbortController();
+  const onSignal = (sig: NodeJS.Signals) => {
+    if (abort.signal.aborted) {
+      releaseOwnedSync();
+      process.exit(2);
+    }
+    abort.abort(new EocubeError("CANCELLED", `publish was interrupted (${sig}); the catalog repository was left as it was`, { hint: "run the same command again to publish" }));
+    setTimeout(() => {
+      releaseOwnedSync();
+      process.exit(2);
+    }, STOP_GRACE_MS).unref();
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+  try {
+    return await fn(abort.signal);
+  } finally {
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+  }
 }
 
 /** Registers `eocube publish` on the program. */
@@ -72,14 +113,17 @@ export function register(program: Command): void {
           throw new EocubeError("INVALID_ARGUMENT", `unknown environment ${JSON.stringify(env)}`, { field: "-e", hint: "use production, staging or testing" });
         }
         const interactive = opts.interactive === true && process.stdin.isTTY === true && process.stderr.isTTY === true;
-        const build = await configPlanBuilder(datasetConfig, workflowConfig, { mode: opts.mode as PublishMode, interactive });
         const catalogDir = opts.catalog ?? (env ? undefined : resolve(DEFAULT_CATALOG_DIR));
-        const result = await publish({
-          build,
-          catalogDir,
-          environment: env as PublishEnvironment | undefined,
-          dryRun: opts.dryRun === true,
-          log: opts.verbose ? (line) => process.stderr.write(`${line}\n`) : undefined,
+        const result = await withStopSignals(async (signal) => {
+          const build = await configPlanBuilder(datasetConfig, workflowConfig, { mode: opts.mode as PublishMode, interactive, signal });
+          return publish({
+            build,
+            catalogDir,
+            environment: env as PublishEnvironment | undefined,
+            dryRun: opts.dryRun === true,
+            signal,
+            log: opts.verbose ? (line) => process.stderr.write(`${line}\n`) : undefined,
+          });
         });
         if (opts.json) printJson(result);
         else process.stdout.write(textReport(result));

@@ -1,9 +1,9 @@
 // Unified diffs of planned files against their previous content, made by `git diff --no-index`.
-import { mkdtemp, mkdir, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { mkdir, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import type { PlannedFile } from "../osc/plan.js";
 import { runGit } from "./git.js";
+import { makeTempDir, removeTempDir } from "./lock.js";
 
 /**
  * The unified diff (git format, 3 lines of context, no colour) of each planned file: against its
@@ -11,7 +11,7 @@ import { runGit } from "./git.js";
  * catalog-relative paths (`a/<path>`, `b/<path>`).
  */
 export async function planDiffs(files: PlannedFile[]): Promise<Array<{ path: string; action: PlannedFile["action"]; diff: string }>> {
-  const tmp = await mkdtemp(join(tmpdir(), "eocube-diff-"));
+  const tmp = await makeTempDir();
   try {
     const out: Array<{ path: string; action: PlannedFile["action"]; diff: string }> = [];
     for (const f of files) {
@@ -36,6 +36,6 @@ export async function planDiffs(files: PlannedFile[]): Promise<Array<{ path: str
     }
     return out;
   } finally {
-    await rm(tmp, { recursive: true, force: true });
+    await removeTempDir(tmp);
   }
 }

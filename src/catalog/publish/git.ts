@@ -15,8 +15,10 @@ export interface GitOptions {
   okCodes?: number[];
   /** Hint put on the GIT_ERROR raised when the command fails. */
   hint?: string;
-  /** Aborts the command (kills git) when signalled. */
+  /** Aborts the command (kills git) when signalled; the command then fails with CANCELLED (or the signal's EocubeError reason). */
   signal?: AbortSignal;
+  /** Text written to git's standard input (e.g. `update-index --index-info`, `hash-object --stdin-paths`). */
+  input?: string;
 }
 
 /** The output of a git command. */
@@ -31,18 +33,27 @@ export const DEFAULT_IDENTITY = { name: "eocube", email: "eocube@users.noreply.g
 
 /**
  * Runs `git <args>` in `options.cwd` and resolves with its output.
- * The environment disables prompts (GIT_TERMINAL_PROMPT=0) and localisation (LC_ALL=C).
+ * The environment disables prompts (GIT_TERMINAL_PROMPT=0), localisation (LC_ALL=C) and optional locks
+ * (GIT_OPTIONAL_LOCKS=0: `git status` never rewrites the user's index, so a killed eocube leaves no index.lock).
  * @throws EocubeError GIT_ERROR (with the command and git's redacted stderr) when git exits with a code
- *   not in `okCodes` or cannot be started.
+ *   not in `okCodes` or cannot be started; CANCELLED when `options.signal` aborted it.
  */
 export function runGit(args: string[], options: GitOptions): Promise<GitResult> {
-  const env = { ...process.env, GIT_TERMINAL_PROMPT: "0", LC_ALL: "C", GCM_INTERACTIVE: "never", ...options.env };
+  const env = { ...process.env, GIT_TERMINAL_PROMPT: "0", LC_ALL: "C", GCM_INTERACTIVE: "never", GIT_OPTIONAL_LOCKS: "0", ...options.env };
   return new Promise((resolve, reject) => {
-    execFile(
+    if (options.signal?.aborted) {
+      reject(cancelled(args, options.signal));
+      return;
+    }
+    const child = execFile(
       "git",
       args,
       { cwd: options.cwd, env, maxBuffer: 256 * 1024 * 1024, signal: options.signal, encoding: "utf8" },
       (err, stdout, stderr) => {
+        if (err && options.signal?.aborted) {
+          reject(cancelled(args, options.signal));
+          return;
+        }
         const code = err ? (typeof (err as NodeJS.ErrnoException & { code?: unknown }).code === "number" ? ((err as unknown as { code: number }).code) : -1) : 0;
         if (!err || (options.okCodes ?? [0]).includes(code)) {
           resolve({ stdout, stderr, code });
@@ -63,7 +74,17 @@ export function runGit(args: string[], options: GitOptions): Promise<GitResult> 
         );
       },
     );
+    // EPIPE when git exits before reading all its input: the exit code tells what happened
+    child.stdin?.on("error", () => {});
+    child.stdin?.end(options.input ?? "");
   });
+}
+
+/** The error of a git command stopped by its AbortSignal: the signal's EocubeError reason, else CANCELLED. */
+function cancelled(args: string[], signal: AbortSignal): EocubeError {
+  const reason: unknown = signal.reason;
+  if (reason instanceof EocubeError) return reason;
+  return new EocubeError("CANCELLED", `git ${args[0] ?? ""} was cancelled`, { cause: reason });
 }
 
 /**

@@ -1,6 +1,7 @@
 // GitHub side of a publication through @octokit/rest: user, upstream, fork, pull requests, error mapping.
 import type { Octokit } from "@octokit/rest";
 import { EocubeError, isEocubeError } from "../../core/errors.js";
+import { publicationBranchPattern } from "./apply.js";
 import { redactSecrets } from "./redact.js";
 
 /** The OSC catalog repositories eocube publishes to, by `-e` environment (deep-code's names). */
@@ -221,7 +222,7 @@ export async function openGitHubSession(environment: PublishEnvironment, token: 
  * user's fork (GET /repos/{owner}/{repo}/pulls?state=open, all pages).
  */
 export async function findPublicationPullRequest(session: GitHubSession, id: string): Promise<ExistingPullRequest | undefined> {
-  const pattern = new RegExp(`^publish/${id.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}-\\d{14}(-\\d+)?$`);
+  const pattern = publicationBranchPattern(id);
   const pulls = await call(`listing the open pull requests of ${session.upstream.owner}/${session.upstream.repo}`, session.token, () =>
     session.octokit.paginate(session.octokit.rest.pulls.list, { owner: session.upstream.owner, repo: session.upstream.repo, state: "open", per_page: 100 }),
   );

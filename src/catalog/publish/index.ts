@@ -1,6 +1,21 @@
 // catalog/publish: apply a publication plan to a catalog git repository, and publish it on GitHub.
-export { applyPlan, branchTimestamp, changedFiles, checkPlannedPaths, commitSubject, NOTHING_TO_PUBLISH, publicationId, rollback, validatePlanInCopy } from "./apply.js";
-export type { ApplyOptions, ApplyResult, PlanValidation } from "./apply.js";
+export {
+  applyPlan,
+  branchHolding,
+  branchTimestamp,
+  changedFiles,
+  checkPlannedPaths,
+  commitSubject,
+  copyOfCommit,
+  latestPublicationBranch,
+  NOTHING_TO_PUBLISH,
+  publicationBranchPattern,
+  publicationId,
+  validateInCopy,
+} from "./apply.js";
+export type { ApplyOptions, ApplyResult, BaseCopy, PlanValidation } from "./apply.js";
+export { branchesUnder, commitFiles, commitTree, createBranch, deleteBranch, exportTree, writeTreeWith } from "./commit.js";
+export type { CommitFile, CommitSpec, PlumbingOptions } from "./commit.js";
 export { configPlanBuilder } from "./builder.js";
 export type { ConfigBuilderOptions, PublishMode } from "./builder.js";
 export { planDiffs } from "./diff.js";
@@ -20,7 +35,9 @@ export type { ExistingPullRequest, GitHubEndpoints, GitHubSession, GitHubSession
 export { publish } from "./publish.js";
 export type { PlanBuilder, PublishOptions, PublishResult, PublishedPullRequest } from "./publish.js";
 export { REDACTED, redactSecrets } from "./redact.js";
-export { branchExists, dirtyFiles, ensureClean, ensureRepository, headState, restoreHead } from "./repo.js";
+export { isProcessAlive, LOCK_NAME, lockCatalog, makeTempDir, reclaimTempDirs, releaseOwnedSync, removeTempDir, TEMP_PREFIX } from "./lock.js";
+export type { CatalogLock, LockOwner } from "./lock.js";
+export { branchExists, dirtyFiles, ensureClean, ensureRepository, headState } from "./repo.js";
 export type { HeadState } from "./repo.js";
 export { resolveGitHubToken } from "./token.js";
 export type { GitHubCredentials, TokenOptions } from "./token.js";

@@ -1,10 +1,23 @@
-// A whole publication: build the plan against the catalog, validate, commit; with an environment, push and open the PR.
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+// A whole publication: build the plan on a private copy of the base commit, validate, commit with git plumbing under
+// the catalog's lock; with an environment, push and open the PR.
 import { join } from "node:path";
-import { EocubeError } from "../../core/errors.js";
+import { EocubeError, isEocubeError, throwIfAborted } from "../../core/errors.js";
 import type { PublicationPlan } from "../osc/plan.js";
-import { applyPlan, changedFiles, checkPlannedPaths, commitSubject, NOTHING_TO_PUBLISH, publicationId, rollback, validatePlanInCopy, type ApplyResult } from "./apply.js";
+import {
+  applyPlan,
+  branchHolding,
+  changedFiles,
+  checkPlannedPaths,
+  commitSubject,
+  copyOfCommit,
+  latestPublicationBranch,
+  NOTHING_TO_PUBLISH,
+  publicationId,
+  validateInCopy,
+  type ApplyResult,
+  type BaseCopy,
+} from "./apply.js";
+import { deleteBranch } from "./commit.js";
 import { planDiffs } from "./diff.js";
 import { gitAuthEnv, runGit } from "./git.js";
 import {
@@ -18,8 +31,9 @@ import {
   type GitHubSessionOptions,
   type PublishEnvironment,
 } from "./github.js";
+import { lockCatalog, makeTempDir, reclaimTempDirs, removeTempDir, type CatalogLock } from "./lock.js";
 import { redactSecrets } from "./redact.js";
-import { ensureClean, ensureRepository, headState, restoreHead, type HeadState } from "./repo.js";
+import { dirtyFiles, ensureClean, ensureRepository, headState, type HeadState } from "./repo.js";
 import { resolveGitHubToken, type TokenOptions } from "./token.js";
 import { formatProblem, loadDefaultValidator, type CatalogProblem, type CatalogValidator } from "./validation.js";
 
@@ -49,13 +63,18 @@ export interface PublishOptions {
   /** GitHub endpoints and fork polling; `token` overrides the token lookup. */
   github?: GitHubSessionOptions & TokenOptions & { token?: string };
   /**
-   * The publication's id (collection id, else workflow id), needed with `environment` to find an open pull request
-   * of an earlier publication before the plan is built (its branch is `publish/<id>-<timestamp>`)
-   * [default `build.publicationId`].
+   * The publication's id (collection id, else workflow id), known before the plan is built: with `environment` it
+   * finds an open pull request of an earlier publication (its branch is `publish/<id>-<timestamp>`); locally, an
+   * earlier publication branch on top of HEAD to build on [default `build.publicationId`].
    */
   idHint?: string;
   /** Progress lines (already redacted) [default: none]. */
   log?: (line: string) => void;
+  /**
+   * Stops the publication (CANCELLED) between steps and kills a running git clone/fetch; the catalog stays as it
+   * was, the lock and temp folders are removed. A push under way is finished (the pull request step then runs).
+   */
+  signal?: AbortSignal;
 }
 
 /** A pull request opened or updated by a publication. */
@@ -78,6 +97,8 @@ export interface PublishResult extends ApplyResult {
   upstream?: string;
   fork?: string;
   pullRequest?: PublishedPullRequest;
+  /** The user's catalog repository (absolute), absent for a temp clone; its checked-out branch is `previous`, unchanged. */
+  catalog?: string;
 }
 
 function prBody(plan: PublicationPlan, files: ApplyResult["files"], validationWarnings: CatalogProblem[] = []): string {
@@ -99,11 +120,17 @@ function prBody(plan: PublicationPlan, files: ApplyResult["files"], validationWa
   return lines.join("\n") + "\n";
 }
 
-async function dryRunResult(repo: string, plan: PublicationPlan, validate: CatalogValidator | undefined, extra: Partial<PublishResult>): Promise<PublishResult> {
+async function dryRunResult(work: BaseCopy, repo: string, plan: PublicationPlan, validate: CatalogValidator | undefined, extra: Partial<PublishResult>): Promise<PublishResult> {
   checkPlannedPaths(plan.files);
-  const files = await changedFiles(repo, plan.files);
+  const files = await changedFiles(work.dir, plan.files);
   if (files.length === 0) return { noop: true, dryRun: true, message: NOTHING_TO_PUBLISH, files: [], warnings: plan.warnings, validationWarnings: [], diffs: [], problems: [], ...extra };
-  const { errors: problems, warnings: validationWarnings } = await validatePlanInCopy(repo, files, validate ?? (await loadDefaultValidator()));
+  const { errors: problems, warnings: validationWarnings } = await validateInCopy(work, files, validate ?? (await loadDefaultValidator()));
+  if (extra.environment === undefined && problems.length === 0) {
+    const same = await branchHolding(repo, publicationId(plan), work.base, files.map((f) => ({ path: f.path, source: join(work.dir, f.path) })));
+    if (same) {
+      return { noop: true, dryRun: true, message: `nothing to publish: branch ${same.branch} already contains this publication`, branch: same.branch, commit: same.commit, files: [], warnings: plan.warnings, validationWarnings: [], diffs: [], problems: [], ...extra };
+    }
+  }
   const diffs = await planDiffs(files);
   return {
     noop: false,
@@ -118,31 +145,94 @@ async function dryRunResult(repo: string, plan: PublicationPlan, validate: Catal
   };
 }
 
+/** `text` with every occurrence of the private copy's folder replaced by the user's catalog folder. */
+function shownPath(text: string, work: BaseCopy, repo: string): string {
+  return text.split(work.dir).join(repo);
+}
+
 /**
- * Publishes to the OSC: builds the plan against the catalog, validates the whole resulting catalog, and makes one
- * commit on a new branch `publish/<id>-<timestamp>` (see {@link applyPlan}).
+ * Builds the plan on the private copy of the base commit; errors and warnings name the user's catalog folder, not
+ * the copy's.
+ */
+async function buildOnCopy(build: PlanBuilder, work: BaseCopy, repo: string): Promise<PublicationPlan> {
+  let plan: PublicationPlan;
+  try {
+    plan = await build(work.dir);
+  } catch (err) {
+    if (!isEocubeError(err) || !(`${err.message}${err.path ?? ""}${err.hint ?? ""}`.includes(work.dir))) throw err;
+    throw new EocubeError(err.code, shownPath(err.message, work, repo), {
+      ...(err.path !== undefined ? { path: shownPath(err.path, work, repo) } : {}),
+      ...(err.field !== undefined ? { field: err.field } : {}),
+      ...(err.hint !== undefined ? { hint: shownPath(err.hint, work, repo) } : {}),
+      ...(err.details !== undefined ? { details: err.details } : {}),
+      cause: err,
+    });
+  }
+  return { ...plan, warnings: plan.warnings.map((w) => shownPath(w, work, repo)) };
+}
+
+/**
+ * Publishes to the OSC: builds the plan on a private copy of the catalog's HEAD commit (or of the newest local branch
+ * `publish/<id>-*` holding HEAD: an earlier publication, so an unchanged one is a no-op naming that branch), validates
+ * the whole resulting catalog, and makes one commit on a new branch `publish/<id>-<timestamp>` with git plumbing (see {@link applyPlan}):
+ * the catalog's checked-out branch, index and working tree are never touched, and `git switch <branch>` shows the
+ * publication. A real run holds the catalog's lock (see lockCatalog) from start to end, so a second publisher is
+ * refused; temp folders of killed runs are removed first (reclaimTempDirs).
  *
  * With `environment` it also: resolves the token (GITHUB_TOKEN, GH_TOKEN, `.gitaccess`), opens the GitHub
  * session (user, upstream, fork — created if missing, waited for), and chooses the base to build on: the branch of
  * an open pull request of the same publication id from the user's fork (GET pulls), else the CURRENT upstream
- * default branch — fetched into the local catalog and checked out (detached) when the local HEAD is not on it.
- * The plan is built on that base, so an unchanged publication is a no-op. The branch is pushed to the fork over
+ * default branch — fetched into the local catalog (or a temp clone when no catalog is given). The plan is built on
+ * that base, so an unchanged publication is a no-op. The branch is pushed to the fork over
  * HTTPS (the token reaches git per command through GIT_CONFIG_* env vars, never a URL or config) and the pull
  * request is opened — or, for an open PR, the new commit is pushed on top of its branch and the PR's title/body
  * are updated with a comment.
- * Any failure leaves the local catalog and the fork as they were (a pushed branch is deleted / reset).
- * @throws EocubeError GIT_ERROR, GITHUB_ERROR, VALIDATION_FAILED, UNSAFE_ID (exit code 2).
+ * Any failure leaves the local catalog and the fork as they were (a pushed branch is deleted / reset, the local
+ * branch deleted).
+ * @throws EocubeError GIT_ERROR (also: the catalog is locked by another publisher), GITHUB_ERROR, VALIDATION_FAILED,
+ *   UNSAFE_ID (exit code 2); CANCELLED (options.signal).
  */
 export async function publish(options: PublishOptions): Promise<PublishResult> {
+  const say = options.log ?? (() => {});
+  for (const dir of await reclaimTempDirs()) say(`removed ${dir} (left by an interrupted publication)`);
   if (!options.environment) {
     if (!options.catalogDir) {
       throw new EocubeError("INVALID_ARGUMENT", "no catalog folder given", { field: "--catalog", hint: "pass --catalog DIR, or -e production|staging|testing to publish on GitHub" });
     }
     const repo = await ensureRepository(options.catalogDir);
-    if (options.dryRun) return dryRunResult(repo, await options.build(repo), options.validate, {});
-    await ensureClean(repo);
-    const plan = await options.build(repo);
-    return { ...(await applyPlan(plan, repo, { now: options.now, validate: options.validate })), dryRun: false };
+    // a dry run reads objects only: it needs no lock
+    const lock = options.dryRun ? undefined : await lockCatalog(repo);
+    try {
+      if (!options.dryRun) await ensureClean(repo);
+      const previous = await headState(repo);
+      // an earlier publication of the same id on top of HEAD is built upon (unchanged: a no-op naming it)
+      const id = options.idHint ?? options.build.publicationId;
+      const earlier = id ? await latestPublicationBranch(repo, id, previous.sha) : undefined;
+      const base = earlier?.commit ?? previous.sha;
+      const work = await copyOfCommit(repo, base, options.signal);
+      try {
+        throwIfAborted(options.signal);
+        say(`building the publication on ${earlier ? `branch ${earlier.branch}, an earlier publication on top of ` : ""}${previous.branch ?? "the detached HEAD"} (${base.slice(0, 12)})`);
+        const plan = await buildOnCopy(options.build, work, repo);
+        throwIfAborted(options.signal);
+        if (options.dryRun) {
+          const dirty = await dirtyFiles(repo);
+          const res = await dryRunResult(work, repo, plan, options.validate, { catalog: repo, previous });
+          if (res.noop && earlier && !res.branch) Object.assign(res, { message: `nothing to publish: branch ${earlier.branch} already contains this publication`, branch: earlier.branch, commit: earlier.commit });
+          if (dirty.length) res.warnings = [...res.warnings, `the working tree has uncommitted changes (${dirty.slice(0, 5).join(", ")}${dirty.length > 5 ? ", …" : ""}); the plan is built on the last commit, and a real run refuses until they are committed or removed`];
+          return res;
+        }
+        const applied = await applyPlan(plan, repo, { now: options.now, validate: options.validate, work, signal: options.signal, log: say });
+        if (applied.noop && earlier && !applied.branch) {
+          return { ...applied, message: `nothing to publish: branch ${earlier.branch} already contains this publication`, branch: earlier.branch, commit: earlier.commit, dryRun: false, catalog: repo };
+        }
+        return { ...applied, dryRun: false, catalog: repo };
+      } finally {
+        await work.dispose();
+      }
+    } finally {
+      await lock?.release();
+    }
   }
   return publishToGitHub(options, options.environment);
 }
@@ -151,79 +241,83 @@ async function publishToGitHub(options: PublishOptions, environment: PublishEnvi
   const id = options.idHint ?? options.build.publicationId;
   if (!id) throw new EocubeError("INTERNAL", "publish -e needs the publication id (idHint) to find an open pull request of an earlier publication");
   const log = options.log ?? (() => {});
-  const gh = options.github ?? {};
-  const token = gh.token ?? (await resolveGitHubToken(gh)).token;
-  const secrets = [token];
-  const say = (line: string) => log(redactSecrets(line, secrets));
-  // a dry run makes no write call on GitHub: no fork is made for it
-  const session = await openGitHubSession(environment, token, options.dryRun ? { ...gh, noFork: true } : gh);
-  const upstreamName = `${session.upstream.owner}/${session.upstream.repo}`;
-  const forkName = `${session.fork.owner}/${session.fork.repo}`;
-  say(`GitHub user ${session.login}; upstream ${upstreamName} (${session.upstream.defaultBranch}); fork ${forkName}${session.fork.created ? " (created)" : session.fork.missing ? " (missing; a real run forks)" : ""}`);
-  const auth = gitAuthEnv(token, session.endpoints.gitUrl);
-  const git = (args: string[], cwd: string, hint?: string) => runGit(args, { cwd, env: auth, secrets, hint });
-  const upstreamUrl = gitRemoteUrl(session, session.upstream);
-  const forkUrl = gitRemoteUrl(session, session.fork);
-
-  let tempDir: string | undefined;
-  let repo: string;
-  if (options.catalogDir) {
-    repo = await ensureRepository(options.catalogDir);
-    await ensureClean(repo);
-  } else {
-    tempDir = await mkdtemp(join(tmpdir(), "eocube-osc-"));
-    repo = join(tempDir, "catalog");
-    say(`cloning ${upstreamUrl}`);
-    await git(["clone", "-q", "--no-tags", "--single-branch", "--branch", session.upstream.defaultBranch, upstreamUrl, repo], tempDir, "check that the upstream catalog repository can be cloned");
-  }
-  const original = await headState(repo);
-  const extra = { environment, upstream: upstreamName, fork: forkName };
-  let moved = false;
+  const signal = options.signal;
+  let lock: CatalogLock | undefined;
+  let tempRoot: string | undefined;
   try {
+    let repo: string | undefined;
+    if (options.catalogDir) {
+      repo = await ensureRepository(options.catalogDir);
+      // even a dry run fetches into the catalog (FETCH_HEAD): one publisher at a time
+      lock = await lockCatalog(repo);
+      await ensureClean(repo);
+    }
+    const gh = options.github ?? {};
+    const token = gh.token ?? (await resolveGitHubToken(gh)).token;
+    const secrets = [token];
+    const say = (line: string) => log(redactSecrets(line, secrets));
+    // a dry run makes no write call on GitHub: no fork is made for it
+    const session = await openGitHubSession(environment, token, options.dryRun ? { ...gh, noFork: true } : gh);
+    const upstreamName = `${session.upstream.owner}/${session.upstream.repo}`;
+    const forkName = `${session.fork.owner}/${session.fork.repo}`;
+    say(`GitHub user ${session.login}; upstream ${upstreamName} (${session.upstream.defaultBranch}); fork ${forkName}${session.fork.created ? " (created)" : session.fork.missing ? " (missing; a real run forks)" : ""}`);
+    const auth = gitAuthEnv(token, session.endpoints.gitUrl);
+    const git = (args: string[], cwd: string, hint?: string, abortable = false) => runGit(args, { cwd, env: auth, secrets, hint, signal: abortable ? signal : undefined });
+    const upstreamUrl = gitRemoteUrl(session, session.upstream);
+    const forkUrl = gitRemoteUrl(session, session.fork);
+
+    if (!repo) {
+      tempRoot = await makeTempDir();
+      repo = join(tempRoot, "catalog");
+      say(`cloning ${upstreamUrl}`);
+      await git(["clone", "-q", "--no-tags", "--single-branch", "--branch", session.upstream.defaultBranch, upstreamUrl, repo], tempRoot, "check that the upstream catalog repository can be cloned", true);
+    }
+    const catalogRepo = repo;
+    const original = await headState(repo);
+    const extra = { environment, upstream: upstreamName, fork: forkName, ...(tempRoot ? {} : { catalog: repo }) };
     // an open PR of the same publication is updated: build on its branch; else build on the current upstream main
     const existing = await findPublicationPullRequest(session, id);
     let baseSha: string;
     if (existing) {
-      await git(["fetch", "-q", "--no-tags", forkUrl, `refs/heads/${existing.headRef}`], repo, "check that your fork still has the pull request's branch");
+      await git(["fetch", "-q", "--no-tags", forkUrl, `refs/heads/${existing.headRef}`], repo, "check that your fork still has the pull request's branch", true);
       baseSha = (await runGit(["rev-parse", "FETCH_HEAD^{commit}"], { cwd: repo })).stdout.trim();
       say(`pull request #${existing.number} is open for this publication; building on its branch ${existing.headRef}`);
     } else {
-      await git(["fetch", "-q", "--no-tags", upstreamUrl, `refs/heads/${session.upstream.defaultBranch}`], repo, "check the network and that the upstream catalog exists");
+      await git(["fetch", "-q", "--no-tags", upstreamUrl, `refs/heads/${session.upstream.defaultBranch}`], repo, "check the network and that the upstream catalog exists", true);
       baseSha = (await runGit(["rev-parse", "FETCH_HEAD^{commit}"], { cwd: repo })).stdout.trim();
     }
     if (original.sha !== baseSha) {
       say(`building on ${existing ? existing.headRef : `${upstreamName}@${session.upstream.defaultBranch}`} (${baseSha.slice(0, 12)}), not on the local HEAD`);
-      await runGit(["checkout", "-q", "--detach", baseSha], { cwd: repo });
-      moved = true;
     }
-    const plan = await options.build(repo);
-    if (options.dryRun) return await dryRunResult(repo, plan, options.validate, extra);
-    const applied = await applyPlan(plan, repo, { now: options.now, validate: options.validate });
-    if (applied.noop || !applied.branch || !applied.commit) {
-      return {
-        ...applied,
-        ...(existing ? { message: `nothing to publish: pull request #${existing.number} already contains this publication (${existing.url})`, pullRequest: { number: existing.number, url: existing.url, action: "unchanged" as const } } : {}),
-        previous: original,
-        dryRun: false,
-        ...extra,
-      };
-    }
+    const work = await copyOfCommit(repo, baseSha, signal);
     try {
-      // an updated PR's body lists the files of the whole PR (against upstream main), not only of the new commit
-      const prFiles = existing ? await pullRequestFiles(repo, applied.commit, (args, hint) => git(args, repo, hint), upstreamUrl, session.upstream.defaultBranch) : applied.files;
-      return await pushAndOpenPullRequest(session, plan, applied, original, existing, { git: (args, hint) => git(args, repo, hint), say, forkUrl, extra, prFiles });
-    } catch (err) {
-      await rollback(repo, original, applied.branch, applied.files.filter((f) => f.action === "create").map((f) => f.path)).catch(() => undefined);
-      moved = false;
-      throw err;
+      const plan = await buildOnCopy(options.build, work, catalogRepo);
+      throwIfAborted(signal);
+      if (options.dryRun) return { ...(await dryRunResult(work, repo, plan, options.validate, extra)), previous: original };
+      const applied = await applyPlan(plan, repo, { now: options.now, validate: options.validate, work, reuseBranches: false, signal, log: say });
+      if (applied.noop || !applied.branch || !applied.commit) {
+        return {
+          ...applied,
+          ...(existing ? { message: `nothing to publish: pull request #${existing.number} already contains this publication (${existing.url})`, pullRequest: { number: existing.number, url: existing.url, action: "unchanged" as const } } : {}),
+          previous: original,
+          dryRun: false,
+          ...extra,
+        };
+      }
+      try {
+        // an updated PR's body lists the files of the whole PR (against upstream main), not only of the new commit
+        const prFiles = existing ? await pullRequestFiles(catalogRepo, applied.commit, (args, hint) => git(args, catalogRepo, hint), upstreamUrl, session.upstream.defaultBranch) : applied.files;
+        return await pushAndOpenPullRequest(session, plan, applied, original, existing, { git: (args, hint) => git(args, catalogRepo, hint), say, forkUrl, extra, prFiles });
+      } catch (err) {
+        await deleteBranch(catalogRepo, applied.branch, applied.commit).catch(() => undefined);
+        throw err;
+      }
+    } finally {
+      await work.dispose();
     }
   } finally {
-    if (moved && !tempDir) {
-      // a no-op, a dry run or a failure: put the user's catalog back where it was
-      const now = await headState(repo).catch(() => undefined);
-      if (now && !now.branch) await restoreHead(repo, original).catch(() => undefined);
-    }
-    if (tempDir) await rm(tempDir, { recursive: true, force: true });
+    await lock?.release();
+    if (tempRoot) await removeTempDir(tempRoot);
   }
 }
 

@@ -80,12 +80,6 @@ export async function headState(repo: string): Promise<HeadState> {
   return branch ? { branch, sha } : { sha };
 }
 
-/** Checks out a saved HEAD state again (branch, or detached commit), discarding changes to tracked files. */
-export async function restoreHead(repo: string, state: HeadState): Promise<void> {
-  if (state.branch) await runGit(["checkout", "-q", "-f", state.branch], { cwd: repo });
-  else await runGit(["checkout", "-q", "-f", "--detach", state.sha], { cwd: repo });
-}
-
 /** True when a local branch of that name exists. */
 export async function branchExists(repo: string, branch: string): Promise<boolean> {
   const res = await runGit(["rev-parse", "--verify", "-q", `refs/heads/${branch}`], { cwd: repo, okCodes: [0, 1] });

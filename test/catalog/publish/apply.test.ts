@@ -37,28 +37,52 @@ async function expectError(p: Promise<unknown>, code: string, re: RegExp) {
 }
 
 describe("applyPlan", () => {
-  it("commits all planned files on a new publish/<id>-<timestamp> branch in one commit", async () => {
+  it("commits all planned files on a new publish/<id>-<timestamp> branch in one commit, leaving HEAD, index and tree alone", async () => {
     const repo = await sampleCatalogRepo();
     const base = git(repo, "rev-parse", "HEAD").trim();
+    const before = git(repo, "status", "--porcelain", "--untracked-files=all", "--ignored");
     const plan = await samplePlan(repo);
     const res = await applyPlan(plan, repo, { now: NOW, validate: okValidator });
     expect(res.noop).toBe(false);
     expect(res.branch).toBe("publish/my-cube-20261122030405");
-    expect(git(repo, "symbolic-ref", "--short", "HEAD").trim()).toBe(res.branch);
-    expect(git(repo, "rev-parse", "HEAD").trim()).toBe(res.commit);
-    expect(git(repo, "rev-parse", "HEAD^").trim()).toBe(base);
-    expect(git(repo, "log", "-1", "--format=%s").trim()).toBe("Publish dataset: my-cube + workflow/experiment: my-workflow");
-    expect(git(repo, "diff", "--name-only", "HEAD^", "HEAD").trim().split("\n").sort()).toEqual(
+    expect(res.previous).toEqual({ branch: "main", sha: base });
+    // the checkout is exactly as it was: still on main, nothing written, index untouched
+    expect(git(repo, "symbolic-ref", "--short", "HEAD").trim()).toBe("main");
+    expect(git(repo, "rev-parse", "HEAD").trim()).toBe(base);
+    expect(git(repo, "status", "--porcelain", "--untracked-files=all", "--ignored")).toBe(before);
+    expect(git(repo, "diff", "--cached", "--name-only")).toBe("");
+    await expect(readFile(join(repo, "products/my-cube/collection.json"))).rejects.toThrow();
+    // the branch holds one commit on top of main with exactly the planned files
+    expect(git(repo, "rev-parse", `${res.branch}`).trim()).toBe(res.commit);
+    expect(git(repo, "rev-parse", `${res.branch}^`).trim()).toBe(base);
+    expect(git(repo, "log", "-1", "--format=%s", res.branch!).trim()).toBe("Publish dataset: my-cube + workflow/experiment: my-workflow");
+    expect(git(repo, "diff", "--name-only", base, res.branch!).trim().split("\n").sort()).toEqual(
       ["products/catalog.json", "products/my-cube/collection.json"],
     );
-    expect(git(repo, "status", "--porcelain")).toBe("");
-    expect(await readFile(join(repo, "products/my-cube/collection.json"), "utf8")).toBe(plan.files[0]!.content);
+    for (const f of plan.files) expect(git(repo, "show", `${res.branch}:${f.path}`)).toBe(f.content);
     expect(git(repo, "config", "--list", "--local")).not.toMatch(/user\./);
+    git(repo, "fsck", "--no-dangling");
 
-    // the same plan again is a no-op: every file already has its content
-    const again = await applyPlan(plan, repo, { now: NOW, validate: okValidator });
-    expect(again).toMatchObject({ noop: true, message: NOTHING_TO_PUBLISH });
+    // the same plan again is a no-op naming the branch that holds it
+    const again = await applyPlan(plan, repo, { now: new Date(NOW.getTime() + 60_000), validate: okValidator });
+    expect(again).toMatchObject({ noop: true, message: `nothing to publish: branch ${res.branch} already contains this publication`, branch: res.branch, commit: res.commit });
     expect(git(repo, "branch", "--list", "publish/*").trim().split("\n")).toHaveLength(1);
+    // checked out, the branch is the publication; from there the plan is a no-op as well
+    git(repo, "switch", "-q", res.branch!);
+    expect(await readFile(join(repo, "products/my-cube/collection.json"), "utf8")).toBe(plan.files[0]!.content);
+    expect(await applyPlan(plan, repo, { validate: okValidator })).toMatchObject({ noop: true, message: NOTHING_TO_PUBLISH });
+  });
+
+  it("a changed plan makes a second branch from HEAD, not from the first branch", async () => {
+    const repo = await sampleCatalogRepo();
+    const base = git(repo, "rev-parse", "HEAD").trim();
+    const first = await applyPlan(await samplePlan(repo), repo, { now: NOW, validate: okValidator });
+    const plan = await samplePlan(repo);
+    plan.files[0]!.content = JSON.stringify({ id: "my-cube", title: "changed" }) + "\n";
+    const second = await applyPlan(plan, repo, { now: NOW, validate: okValidator });
+    expect(second.branch).toBe(`${first.branch}-2`);
+    expect(git(repo, "rev-parse", `${second.branch}^`).trim()).toBe(base);
+    expect(git(repo, "show", `${second.branch}:products/my-cube/collection.json`)).toContain("changed");
   });
 
   it("an empty plan creates no branch", async () => {
@@ -122,15 +146,42 @@ describe("applyPlan", () => {
     expect(seen.length).toBeGreaterThan(40);
   });
 
-  it("restores the repository exactly when the commit fails (pre-commit hook exits 1)", async () => {
+  it("runs no commit hook (nothing is checked out to check), and a branch that cannot be made leaves the repository as it was", async () => {
     const repo = await sampleCatalogRepo();
     await mkdir(join(repo, ".git/hooks"), { recursive: true });
     await writeFile(join(repo, ".git/hooks/pre-commit"), "#!/bin/sh\necho 'hook says no' >&2\nexit 1\n");
     await chmod(join(repo, ".git/hooks/pre-commit"), 0o755);
-    const before = repoState(repo);
-    await expectError(applyPlan(await samplePlan(repo), repo, { now: NOW, validate: okValidator }), "GIT_ERROR", /hook says no/);
-    expect(repoState(repo)).toBe(before);
-    expect(git(repo, "branch", "--list", "publish/*").trim()).toBe("");
+    const res = await applyPlan(await samplePlan(repo), repo, { now: NOW, validate: okValidator });
+    expect(res.noop).toBe(false);
+
+    // a branch named 'publish' makes every publish/… ref impossible: one GIT_ERROR, nothing else changes
+    const other = await sampleCatalogRepo();
+    git(other, "branch", "publish");
+    const before = repoState(other);
+    const err = await expectError(applyPlan(await samplePlan(other), other, { now: NOW, validate: okValidator }), "GIT_ERROR", /could not create the branch publish\/my-cube-20261122030405: .*refs\/heads\/publish' exists/);
+    expect(err.hint).toMatch(/git branch -m publish/);
+    expect(repoState(other)).toBe(before);
+  });
+
+  it("a branch name taken (or locked by a killed git) is skipped", async () => {
+    const repo = await sampleCatalogRepo();
+    await mkdir(join(repo, ".git/refs/heads/publish"), { recursive: true });
+    await writeFile(join(repo, ".git/refs/heads/publish/my-cube-20261122030405.lock"), "");
+    const res = await applyPlan(await samplePlan(repo), repo, { now: NOW, validate: okValidator });
+    expect(res.branch).toBe("publish/my-cube-20261122030405-2");
+  });
+
+  it("builds on options.base without checking it out", async () => {
+    const repo = await sampleCatalogRepo();
+    const base = git(repo, "rev-parse", "HEAD").trim();
+    await writeFile(join(repo, "NOTE.md"), "later\n");
+    git(repo, "add", "NOTE.md");
+    git(repo, "commit", "-q", "-m", "later");
+    const head = git(repo, "rev-parse", "HEAD").trim();
+    const res = await applyPlan(await samplePlan(repo), repo, { now: NOW, validate: okValidator, base });
+    expect(git(repo, "rev-parse", `${res.branch}^`).trim()).toBe(base);
+    expect(git(repo, "rev-parse", "HEAD").trim()).toBe(head);
+    expect(git(repo, "ls-tree", "--name-only", res.branch!)).not.toContain("NOTE.md");
   });
 
   it("a planned file that cannot be written leaves the repository as it was", async () => {
@@ -139,7 +190,10 @@ describe("applyPlan", () => {
     const plan = await samplePlan(repo);
     // "products/catalog.json/x" needs catalog.json to be a folder: the write fails after the first file
     plan.files.push({ path: "products/catalog.json/x.json", action: "create", content: "{}\n" });
-    await expect(applyPlan(plan, repo, { now: NOW, validate: async (d) => { void d; return { errors: [] }; } })).rejects.toThrow();
+    await expect(applyPlan(plan, repo, { now: NOW, validate: okValidator })).rejects.toThrow(/writes both the file products\/catalog\.json and products\/catalog\.json\/x\.json/);
+    // the same clash with a file of the catalog (not of the plan) is UNSAFE_ID naming the file
+    const clash: PublicationPlan = { collectionId: "x", files: [{ path: "products/catalog.json/x.json", action: "create", content: "{}\n" }], warnings: [] };
+    await expectError(applyPlan(clash, repo, { now: NOW, validate: okValidator }), "UNSAFE_ID", /planned file products\/catalog\.json\/x\.json clashes with the catalog/);
     expect(repoState(repo)).toBe(before);
   });
 
@@ -160,7 +214,7 @@ describe("applyPlan", () => {
     } finally {
       for (const [k, v] of Object.entries(saved)) if (v === undefined) delete process.env[k]; else process.env[k] = v;
     }
-    expect(git(repo, "log", "-1", "--format=%an <%ae>").trim()).toBe("eocube <eocube@users.noreply.github.com>");
+    expect(git(repo, "log", "-1", "--format=%an <%ae>", "publish/my-cube-20261122030405").trim()).toBe("eocube <eocube@users.noreply.github.com>");
     expect(git(repo, "config", "--list", "--local")).not.toMatch(/user\./);
     expect(await readdir(home)).toEqual([]);
   });
@@ -177,12 +231,16 @@ describe("applyPlan", () => {
     expect(await readdir(outside)).toEqual([]);
   });
 
-  it("works on a detached HEAD and returns to it on failure", async () => {
+  it("works on a detached HEAD and leaves it detached", async () => {
     const repo = await sampleCatalogRepo();
     git(repo, "checkout", "-q", "--detach");
+    const head = git(repo, "rev-parse", "HEAD").trim();
     const res = await applyPlan(await samplePlan(repo), repo, { now: NOW, validate: okValidator });
-    expect(res.previous?.branch).toBeUndefined();
+    expect(res.previous).toEqual({ sha: head });
     expect(res.branch).toBe("publish/my-cube-20261122030405");
+    expect(git(repo, "rev-parse", "--abbrev-ref", "HEAD").trim()).toBe("HEAD");
+    expect(git(repo, "rev-parse", "HEAD").trim()).toBe(head);
+    expect(git(repo, "status", "--porcelain")).toBe("");
   });
 });
 

@@ -86,22 +86,41 @@ describe("eocube publish (local catalog)", () => {
     const branch = /^branch: (\S+)$/m.exec(first.stdout)?.[1];
     const commit = /^commit: ([0-9a-f]{40})$/m.exec(first.stdout)?.[1];
     expect(branch).toMatch(new RegExp(`^publish/${COLLECTION}-\\d{14}$`));
-    expect(git(dir, "rev-parse", "HEAD").trim()).toBe(commit);
-    expect(git(dir, "symbolic-ref", "--short", "HEAD").trim()).toBe(branch);
-    expect(git(dir, "log", "-1", "--format=%s").trim()).toBe(`Publish dataset: ${COLLECTION} + workflow/experiment: xcube-demo-olci-rectification`);
-    expect(git(dir, "rev-list", "--count", "HEAD").trim()).toBe("2");
-    const changed = git(dir, "diff", "--name-only", "HEAD^", "HEAD").trim().split("\n");
+    // the checkout is left as it was (main, clean); the branch holds the publication
+    expect(git(dir, "rev-parse", "HEAD").trim()).toBe(git(dir, "rev-parse", `${commit}^`).trim());
+    expect(git(dir, "symbolic-ref", "--short", "HEAD").trim()).toBe("main");
+    expect(git(dir, "status", "--porcelain", "--untracked-files=all")).toBe("");
+    expect(first.stdout).toContain(`checked out: main (unchanged); to see the publication: git -C ${dir} switch ${branch}`);
+    expect(git(dir, "rev-parse", branch!).trim()).toBe(commit);
+    expect(git(dir, "log", "-1", "--format=%s", branch!).trim()).toBe(`Publish dataset: ${COLLECTION} + workflow/experiment: xcube-demo-olci-rectification`);
+    expect(git(dir, "rev-list", "--count", branch!).trim()).toBe("2");
+    const changed = git(dir, "diff", "--name-only", "HEAD", branch!).trim().split("\n");
     expect(changed).toContain(`products/${COLLECTION}/collection.json`);
     expect(first.stdout).toContain(`products/${COLLECTION}/collection.json`);
-    expect(git(dir, "status", "--porcelain")).toBe("");
-    const report = await validateCatalog(dir);
-    expect(report.files.filter((f) => !f.valid).map((f) => [f.file, f.errors])).toEqual([]);
 
+    // again: a no-op naming the branch that holds it
     const before = repoState(dir);
     const again = await eocube(["publish", DS, WF, "--catalog", dir, "--json"]);
     expect(again.code).toBe(0);
-    expect(JSON.parse(again.stdout)).toMatchObject({ noop: true, message: "nothing to publish: the catalog already contains this publication" });
+    expect(JSON.parse(again.stdout)).toMatchObject({ noop: true, message: `nothing to publish: branch ${branch} already contains this publication`, branch, commit });
     expect(repoState(dir)).toBe(before);
+
+    // switched to, the branch is a valid catalog; publishing from there is a no-op too
+    git(dir, "switch", "-q", branch!);
+    const report = await validateCatalog(dir);
+    expect(report.files.filter((f) => !f.valid).map((f) => [f.file, f.errors])).toEqual([]);
+    const third = await eocube(["publish", DS, WF, "--catalog", dir, "--json"]);
+    expect(JSON.parse(third.stdout)).toMatchObject({ noop: true, message: `nothing to publish: branch ${branch} already contains this publication` });
+
+    // a changed publication is a new branch on top of the earlier one (as before, without checking anything out)
+    git(dir, "switch", "-q", "main");
+    const cfg = join(await tempDir("eocube-e2e-cfg-"), "dataset-config.yaml");
+    await writeFile(cfg, (await readFile(join(REPO_ROOT, DS), "utf8")).replace(/^title: .*$/m, "title: A new title"));
+    const changed2 = await eocube(["publish", cfg, WF, "--catalog", dir, "--json"]);
+    expect(changed2.code, changed2.stderr).toBe(0);
+    const out2 = JSON.parse(changed2.stdout);
+    expect(git(dir, "rev-parse", `${out2.branch}^`).trim()).toBe(commit);
+    expect(git(dir, "symbolic-ref", "--short", "HEAD").trim()).toBe("main");
   });
 
   it("--dry-run prints the files with unified diffs and changes nothing", async () => {
@@ -120,11 +139,12 @@ describe("eocube publish (local catalog)", () => {
     const res = await eocube(["publish", DS, WF, "--catalog", dir, "-m", "dataset", "--json"]);
     expect(res.code, res.stderr).toBe(0);
     const out = JSON.parse(res.stdout);
-    expect(out).toMatchObject({ noop: false, dryRun: false, branch: expect.stringMatching(new RegExp(`^publish/${COLLECTION}-`)), commit: git(dir, "rev-parse", "HEAD").trim() });
+    expect(out).toMatchObject({ noop: false, dryRun: false, branch: expect.stringMatching(new RegExp(`^publish/${COLLECTION}-`)), previous: { branch: "main" }, catalog: dir });
+    expect(git(dir, "rev-parse", out.branch).trim()).toBe(out.commit);
     const paths = out.files.map((f: { path: string }) => f.path);
     expect(paths).toContain(`products/${COLLECTION}/collection.json`);
     expect(paths.some((p: string) => p.startsWith("workflows/xcube") || p.startsWith("experiments/xcube"))).toBe(false);
-    expect(git(dir, "log", "-1", "--format=%s").trim()).toBe(`Publish dataset: ${COLLECTION}`);
+    expect(git(dir, "log", "-1", "--format=%s", out.branch).trim()).toBe(`Publish dataset: ${COLLECTION}`);
   });
 
   it("reports the validator's warnings about the files it wrote (text and --json), with an id suggestion made from the id", async () => {
@@ -142,6 +162,7 @@ describe("eocube publish (local catalog)", () => {
     });
     // exactly what `eocube validate` warns about the files written
     const written = new Set(out.files.map((f: { path: string }) => f.path));
+    git(dir, "switch", "-q", out.branch);
     const report = await validateCatalog(dir);
     const expected = report.files.filter((f) => written.has(f.file)).flatMap((f) => f.warnings.map((w) => [f.file, w.message]));
     expect(out.validationWarnings.map((w: { file: string; message: string }) => [w.file, w.message])).toEqual(expected);
