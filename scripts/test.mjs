@@ -4,13 +4,36 @@
 // abort) leaves that file's remaining tests "pending" and fails the run although no assertion failed. Then
 // this script prints what the worker was running (from test/helpers/worker-trace.ts) and runs the files it
 // left unfinished once more, on their own; their results replace the unfinished ones and the notice stays in
-// the output. Assertion failures and other errors are never re-run: they fail the run as they are.
+// the output. A worker that never started ("[vitest-pool]: Timeout starting forks runner", "Failed to start",
+// seen on a loaded machine) leaves its files out of the report altogether: the files vitest would run are
+// listed first (`vitest list --filesOnly`), and those absent from the report are re-run the same way. A file
+// absent from the report without such a notice fails the run. Assertion failures and other errors are never
+// re-run: they fail the run as they are.
 import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { join, relative } from "node:path";
 
 const ARTIFACTS = "test-artifacts";
 const TRACES = join(ARTIFACTS, "workers");
+
+/** Vitest's notices of a worker process that died or never started: the files it had are re-run once. */
+const WORKER_LOST = /Worker exited unexpectedly|\[vitest-pool\]: (Timeout starting|Failed to start)/;
+
+/** The absolute paths of the test files vitest would run with these args (no test is run). */
+function listFiles(extra) {
+  return new Promise((resolve) => {
+    const child = spawn("npx", ["vitest", "list", "--filesOnly", "--json", ...extra], { stdio: ["ignore", "pipe", "inherit"] });
+    let out = "";
+    child.stdout.on("data", (d) => (out += d));
+    child.on("close", () => {
+      try {
+        resolve(JSON.parse(out.slice(out.indexOf("["))).map((f) => f.file));
+      } catch {
+        resolve(undefined); // listing failed: the run below still reports what it ran
+      }
+    });
+  });
+}
 
 /** Runs vitest with the given extra args, echoing its output; resolves to {status, workerDied, report}. */
 function vitest(extra, report) {
@@ -21,8 +44,8 @@ function vitest(extra, report) {
     let tail = "";
     const watch = (chunk) => {
       const text = tail + chunk.toString("utf8");
-      if (text.includes("Worker exited unexpectedly")) workerDied = true;
-      tail = text.slice(-64);
+      if (WORKER_LOST.test(text)) workerDied = true;
+      tail = text.slice(-96);
     };
     child.stdout.on("data", (d) => (process.stdout.write(d), watch(d)));
     child.stderr.on("data", (d) => (process.stderr.write(d), watch(d)));
@@ -62,21 +85,32 @@ function deadWorkerTraces() {
 
 mkdirSync(ARTIFACTS, { recursive: true });
 rmSync(TRACES, { recursive: true, force: true });
+const expected = await listFiles(process.argv.slice(2));
 const first = await vitest(process.argv.slice(2), join(ARTIFACTS, "vitest-report.json"));
 const results = first.report?.testResults ?? [];
 let totals = count(results);
+const reported = new Set(results.map((t) => t.name));
+const missing = (expected ?? []).filter((f) => !reported.has(f));
+// a file never run counts as one failure unless the re-run below runs it
+totals.pending += missing.length;
 let ok = first.status === 0 && totals.failed === 0 && totals.pending === 0;
 
-const unfinished = results.filter((t) => (t.assertionResults ?? []).some((x) => x.status === "pending")).map((t) => t.name);
+const unfinished = [
+  ...results.filter((t) => (t.assertionResults ?? []).some((x) => x.status === "pending")).map((t) => t.name),
+  ...missing,
+];
 if (!ok && first.workerDied && totals.failed === 0 && unfinished.length > 0) {
-  console.log(`\nA test worker process exited unexpectedly, leaving ${unfinished.length} file(s) unfinished:`);
-  for (const n of unfinished) console.log(`  ${relative(process.cwd(), n)}`);
+  console.log(`\nA test worker process exited unexpectedly or never started, leaving ${unfinished.length} file(s) unfinished:`);
+  for (const n of unfinished) console.log(`  ${relative(process.cwd(), n)}${missing.includes(n) ? " (never started)" : ""}`);
   console.log("Last trace lines of the dead worker(s):");
   for (const l of deadWorkerTraces()) console.log(l);
   console.log("Running the unfinished file(s) once more, on their own:\n");
   const again = await vitest(unfinished, join(ARTIFACTS, "vitest-report-rerun.json"));
   const before = count(results.filter((t) => unfinished.includes(t.name)));
+  before.pending += missing.length;
   const after = count(again.report?.testResults ?? []);
+  const rerun = new Set((again.report?.testResults ?? []).map((t) => t.name));
+  after.pending += unfinished.filter((f) => !rerun.has(f)).length;
   totals = {
     passed: totals.passed - before.passed + after.passed,
     failed: after.failed,
