@@ -15,10 +15,12 @@ description: >-
 # SPDX licence id (https://spdx.org/licenses/), or "various" / "proprietary".
 license: CC-BY-4.0
 # Folder the asset paths and globs below are relative to, itself relative to this file [default: .].
+# Globs never match outside it; assets named by path outside it are listed in a warning.
 base_dir: .
 # What happens to the local files of the assets (override per item or per asset with asset_files: …):
 #   copy: copied into out/<item-id>/ with hrefs ./<file name>: the output folder is self-contained and is
-#         what you upload to the PRR as is [default];
+#         what you upload to the PRR as is [default]; symbolic links in a copied folder must point to files
+#         inside it;
 #   link: left where they are, hrefs relative to each item's JSON file (../../data/x.nc): upload them at
 #         that relative place yourself (a warning names every href that leaves the output folder).
 # file:size and file:checksum are always those of the local files.
