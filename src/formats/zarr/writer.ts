@@ -1,13 +1,12 @@
 // Zarr v2/v3 writer: chunks first into a temporary store, metadata (consolidated last) at commit, then the
 // temporary store is moved into place, so a failure never leaves a valid-looking half store at the target.
-import { rename } from "node:fs/promises";
 import { endianness } from "node:os";
 import type { Dataset } from "../../core/dataset.js";
 import { EocubeError, throwIfAborted } from "../../core/errors.js";
 import { allocate, isFloat, itemSize, sizeOf, stridesOf, type DType, type NdArray, type TypedArray } from "../../core/ndarray.js";
 import { encodeTimes } from "../../core/time.js";
 import type { Attrs, ReadOptions, Variable } from "../../core/variable.js";
-import { FileFileSystem } from "../../fs/file.js";
+import { recoverSiblings, siblingPath, storeExists, swapInto } from "../../fs/swap.js";
 import type { FileSystem } from "../../fs/types.js";
 import { compress, v2Compressor, v3Codecs, type ZarrCompressorName } from "./codecs.js";
 import { stringifyZarrJson } from "./json.js";
@@ -56,8 +55,9 @@ export interface ZarrWriter {
   writeChunk(name: string, chunkIndex: number[], data: NdArray): Promise<void>;
   /**
    * Writes array metadata (`.zarray` + `.zattrs` with `_ARRAY_DIMENSIONS` / v3 `zarr.json` with
-   * `dimension_names`), the group metadata, and the consolidated metadata LAST, then moves the temporary
-   * store into place (file fs: rename the folder; other fs: copy then delete).
+   * `dimension_names`), the group metadata, and the consolidated metadata LAST, then puts the temporary
+   * store in place of the target with `swapInto` (fs/swap.ts: the old store is moved aside first and
+   * removed last, so a kill never loses both).
    */
   commit(): Promise<void>;
   /** Removes everything written so far. */
@@ -205,18 +205,13 @@ function v2Attrs(spec: ZarrArraySpec): Attrs {
   return { _ARRAY_DIMENSIONS: spec.dims, ...attrs };
 }
 
-function tempSibling(path: string): string {
-  const base = path.replace(/\/+$/, "");
-  const i = base.lastIndexOf("/");
-  const dir = i < 0 ? "" : base.slice(0, i + 1);
-  return `${dir}.${base.slice(i + 1)}.tmp-${process.pid}-${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}`;
-}
-
 const encoder = new TextEncoder();
 
 /**
- * Begins a store at `path`: checks `replace` (ALREADY_EXISTS when the path exists and replace is not
- * set), validates the specs, and picks a temporary sibling location for the chunks.
+ * Begins a store at `path`: recovers what killed runs left beside it (`recoverSiblings`: an old store
+ * caught mid-swap is restored, dead runs' temporary stores removed), checks `replace` (ALREADY_EXISTS
+ * when the path exists and replace is not set), validates the specs, and picks a temporary sibling
+ * location for the chunks (`.name.tmp-<pid>-<host>-<token>`).
  * @throws EocubeError ALREADY_EXISTS, INVALID_ARGUMENT (bad spec), READ_ONLY (from the fs).
  */
 export async function createZarrWriter(fs: FileSystem, path: string, spec: ZarrStoreSpec, options: ZarrWriteOptions = {}): Promise<ZarrWriter> {
@@ -230,12 +225,14 @@ export async function createZarrWriter(fs: FileSystem, path: string, spec: ZarrS
     if (byName.has(a.name)) throw new EocubeError("INVALID_ARGUMENT", `Zarr array ${a.name} is given twice`, { field: a.name });
     byName.set(a.name, a);
   }
-  if (await fs.exists(target, options)) {
+  // what killed runs left beside the target: restore an old store caught mid-swap, remove their temporary stores
+  await recoverSiblings(fs, target, options);
+  if (await storeExists(fs, target, options)) {
     if (!options.replace) {
       throw new EocubeError("ALREADY_EXISTS", `${joinStoreKey(fs.root, target)} exists`, { path: target, hint: "pass replace: true to overwrite it" });
     }
   }
-  const tempPath = tempSibling(target);
+  const tempPath = siblingPath(target, "tmp");
   let done = false;
   const put = (key: string, bytes: Uint8Array) => fs.put(joinStoreKey(tempPath, key), bytes, options);
   const putJson = (key: string, doc: unknown) => put(key, encoder.encode(stringifyZarrJson(doc)));
@@ -285,7 +282,7 @@ export async function createZarrWriter(fs: FileSystem, path: string, spec: ZarrS
           consolidated_metadata: { kind: "inline", must_understand: false, metadata: v3meta },
         });
       }
-      await moveStore(fs, tempPath, target, version, options);
+      await swapInto(fs, tempPath, target, options);
       done = true;
     },
     async abort() {
@@ -293,34 +290,6 @@ export async function createZarrWriter(fs: FileSystem, path: string, spec: ZarrS
       await fs.delete(`${tempPath}/`);
     },
   };
-}
-
-/** Moves the finished temporary store to `target`, replacing what is there. */
-async function moveStore(fs: FileSystem, from: string, to: string, version: 2 | 3, options: ReadOptions): Promise<void> {
-  if (await fs.exists(to, options)) await fs.delete(`${to}/`, options);
-  if (fs instanceof FileFileSystem) {
-    await rename(fs.resolve(from), fs.resolve(to));
-    return;
-  }
-  // Copy chunks first, then array metadata, then the group / consolidated metadata last.
-  const keys = await listAll(fs, from, options);
-  const rank = (k: string) => (k === ".zmetadata" || k === "zarr.json" ? 3 : k === ".zgroup" || k === ".zattrs" ? 2 : /(^|\/)(\.zarray|\.zattrs|zarr\.json)$/.test(k) ? 1 : 0);
-  keys.sort((a, b) => rank(a) - rank(b));
-  for (const k of keys) {
-    const bytes = await fs.get(joinStoreKey(from, k), options);
-    if (bytes) await fs.put(joinStoreKey(to, k), bytes, options);
-  }
-  void version;
-  await fs.delete(`${from}/`, options);
-}
-
-async function listAll(fs: FileSystem, prefix: string, options: ReadOptions, rel = ""): Promise<string[]> {
-  const out: string[] = [];
-  for (const e of await fs.list(joinStoreKey(prefix, rel), options)) {
-    if (e.endsWith("/")) out.push(...(await listAll(fs, prefix, options, joinStoreKey(rel, e.slice(0, -1)))));
-    else out.push(joinStoreKey(rel, e));
-  }
-  return out;
 }
 
 /** CF time encoding of a datetime64[ns] variable: units/calendar from its encoding, else days since 1970. */
