@@ -6,7 +6,7 @@ import { parseByteSize } from "../server/cache.js";
 import { loadGenRequest } from "../gen/request.js";
 import { DEFAULT_MAX_OUTPUT_BYTES, genInfo, runGen, type GenProgress } from "../gen/run.js";
 import type { GenInfo } from "../gen/plan.js";
-import { printJson, runAction, type GlobalOptions } from "./run.js";
+import { printJson, runAction, withInterrupt, type GlobalOptions } from "./run.js";
 
 interface GenOptions extends GlobalOptions {
   info?: boolean;
@@ -63,15 +63,12 @@ export function register(program: Command): void {
           if (opts.json) process.stdout.write(JSON.stringify({ event: "progress", ...p }) + "\n");
           else if (tty) process.stderr.write(`\r${bar(p)}`);
         };
-        // Ctrl-C: stop submitting, let running tasks end, remove the temporary store, exit 2 (CANCELLED).
-        const abort = new AbortController();
-        const onSigint = () => abort.abort();
-        process.once("SIGINT", onSigint);
+        // Ctrl-C, SIGTERM or a closed stdout (`| head`): stop submitting, let running tasks end, remove the
+        // temporary store, exit 2 (CANCELLED; 141 quietly for the pipe)
         let result;
         try {
-          result = await runGen(req, { workers, onProgress, maxOutputBytes, signal: abort.signal });
+          result = await withInterrupt((signal) => runGen(req, { workers, onProgress, maxOutputBytes, signal }), { what: "eocube gen" });
         } finally {
-          process.off("SIGINT", onSigint);
           if (tty) process.stderr.write("\n");
         }
         if (opts.json) {

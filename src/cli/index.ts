@@ -1,6 +1,6 @@
 // The `eocube` command: builds the commander program from one module per command and runs it.
 import { Command, CommanderError } from "commander";
-import { exitState, printError } from "./run.js";
+import { EXIT_PIPE_CLOSED, exitState, handleClosedPipes, pipeState, printError } from "./run.js";
 
 /** The command modules by command name, each registering one (sub)command on the program. */
 const COMMANDS: Record<string, () => Promise<{ register(program: Command): void }>> = {
@@ -39,19 +39,22 @@ export async function buildProgram(argv?: string[]): Promise<Command> {
 
 /**
  * Runs the CLI with `argv` (as `process.argv`) and resolves to the exit code:
- * 0 ok, 2 user error (bad arguments, bad input), 1 internal error.
+ * 0 ok, 2 user error (bad arguments, bad input, interrupted by Ctrl-C), 1 internal error, 141 when the
+ * reader of stdout went away (`| head`; the command stops quietly, see `handleClosedPipes`).
  */
 export async function main(argv: string[]): Promise<number> {
   exitState.code = 0;
+  handleClosedPipes();
   try {
     const program = await buildProgram(argv);
     await program.parseAsync(argv);
-    return exitState.code;
+    return pipeState.closed ? EXIT_PIPE_CLOSED : exitState.code;
   } catch (err) {
     if (err instanceof CommanderError) {
       // --help / --version exit 0; usage errors (unknown option, missing argument) are user errors.
       return err.exitCode === 0 ? 0 : 2;
     }
+    if (pipeState.closed) return EXIT_PIPE_CLOSED;
     printError(err);
     return 1;
   }

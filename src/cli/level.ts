@@ -3,7 +3,7 @@ import type { Command } from "commander";
 import { EocubeError } from "../core/errors.js";
 import { writeLevels } from "../gen/level.js";
 import { LEVEL_AGGS, type LevelAgg } from "../ops/levels.js";
-import { printJson, runAction, type GlobalOptions } from "./run.js";
+import { printJson, runAction, withInterrupt, type GlobalOptions } from "./run.js";
 
 interface LevelOptions extends GlobalOptions {
   output?: string;
@@ -40,7 +40,8 @@ export function register(program: Command): void {
           throw new EocubeError("INVALID_ARGUMENT", `--agg must be one of ${LEVEL_AGGS.join(", ")}, got ${opts.agg}`, { field: "--agg" });
         }
         const numLevels = opts.numLevels === undefined ? undefined : Number(opts.numLevels);
-        const result = await writeLevels(input, opts.output!, {
+        // Ctrl-C, SIGTERM or a closed stdout: the temporary folder is removed, exit 2 (CANCELLED; 141 quietly for the pipe)
+        const result = await withInterrupt((signal) => writeLevels(input, opts.output!, {
           tileSize,
           agg: opts.agg as LevelAgg,
           numLevels,
@@ -49,7 +50,8 @@ export function register(program: Command): void {
           onLevel: (i, n) => {
             if (!opts.json && process.stderr.isTTY) process.stderr.write(`\rlevel ${i + 1}/${n}`);
           },
-        });
+          signal,
+        }), { what: "eocube level" });
         if (!opts.json && process.stderr.isTTY) process.stderr.write("\n");
         for (const note of result.notes) process.stderr.write(`note: ${note}\n`);
         if (opts.json) printJson(result);

@@ -10,10 +10,70 @@ export interface GlobalOptions {
 /** Exit code of the last action, read by `main`. */
 export const exitState = { code: 0 };
 
+/** Exit code when stdout's (or stderr's) reader went away (EPIPE), as a shell reports a process ended by SIGPIPE. */
+export const EXIT_PIPE_CLOSED = 141;
+
+/** Set once stdout or stderr met EPIPE: nothing more is printed and the command exits {@link EXIT_PIPE_CLOSED}. */
+export const pipeState = { closed: false };
+
+/** The controllers of the running {@link withInterrupt} calls (aborted on EPIPE too). */
+const running = new Set<AbortController>();
+
+/**
+ * Makes a closed stdout/stderr (`eocube … | head -3`: EPIPE) stop the command quietly instead of crashing
+ * it: the running {@link withInterrupt} actions are aborted (they remove their temporary files), further
+ * output is dropped, and `main` returns {@link EXIT_PIPE_CLOSED}. Installed once per process by `main`.
+ */
+export function handleClosedPipes(): void {
+  if ((handleClosedPipes as { done?: boolean }).done) return;
+  (handleClosedPipes as { done?: boolean }).done = true;
+  const onError = (err: NodeJS.ErrnoException) => {
+    if (err?.code !== "EPIPE" && !pipeState.closed) throw err;
+    if (pipeState.closed) return;
+    pipeState.closed = true;
+    for (const c of running) c.abort(new EocubeError("CANCELLED", "the output pipe was closed (EPIPE)"));
+  };
+  process.stdout.on("error", onError);
+  process.stderr.on("error", onError);
+}
+
+/** Options of {@link withInterrupt}. */
+export interface InterruptOptions {
+  /** What is interrupted, for the CANCELLED message (e.g. `eocube gen`). */
+  what: string;
+}
+
+/**
+ * Runs `fn` with an AbortSignal fired by Ctrl-C (SIGINT), SIGTERM, or a closed output pipe (EPIPE): `fn`
+ * is expected to stop, remove what it wrote and reject with CANCELLED, which the CLI reports (exit 2;
+ * quietly with exit 141 for EPIPE). A second SIGINT/SIGTERM exits at once (130), leaving temporary files
+ * that the next run reclaims.
+ */
+export async function withInterrupt<T>(fn: (signal: AbortSignal) => Promise<T>, options: InterruptOptions): Promise<T> {
+  const abort = new AbortController();
+  const onSignal = (sig: NodeJS.Signals) => {
+    if (abort.signal.aborted) process.exit(130);
+    if (!pipeState.closed) process.stderr.write(`\n${options.what}: ${sig} received, stopping and removing what was written (again to exit at once)\n`);
+    abort.abort(new EocubeError("CANCELLED", `${options.what} was interrupted (${sig})`));
+  };
+  running.add(abort);
+  if (pipeState.closed) abort.abort(new EocubeError("CANCELLED", "the output pipe was closed (EPIPE)"));
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+  try {
+    return await fn(abort.signal);
+  } finally {
+    running.delete(abort);
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+  }
+}
+
 /**
  * Runs a command action: on success sets exit code 0 (or the code the action returns); on error prints
  * one clear message (JSON with `--json`) to stderr, never a stack trace for user errors, and sets
- * exit code 2 (user error) or 1 (internal).
+ * exit code 2 (user error) or 1 (internal). After a closed output pipe (EPIPE) nothing is printed and the
+ * code is {@link EXIT_PIPE_CLOSED}.
  */
 export async function runAction(opts: GlobalOptions, action: () => Promise<number | void>): Promise<void> {
   try {
@@ -21,8 +81,9 @@ export async function runAction(opts: GlobalOptions, action: () => Promise<numbe
     exitState.code = typeof code === "number" ? code : 0;
   } catch (err) {
     exitState.code = exitCodeOf(err);
-    printError(err, opts);
+    if (!pipeState.closed) printError(err, opts);
   }
+  if (pipeState.closed) exitState.code = EXIT_PIPE_CLOSED;
 }
 
 /** Prints an error: `error: message` + path/field/hint lines, or a JSON object with `--json`. */

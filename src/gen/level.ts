@@ -1,18 +1,20 @@
 // `eocube level`: write xcube's multi-level format (`.zlevels`, `0.zarr`…`N.zarr`, optional `0.link`).
 // Layout as xcube writes it: xcube/core/mldataset/fs.py (FsMultiLevelDataset), `.zlevels` = {version, num_levels, …}.
-import { rename, rm, writeFile } from "node:fs/promises";
+import { rm } from "node:fs/promises";
 import { existsSync } from "node:fs";
 import { basename, dirname, resolve } from "node:path";
 import { decodeCF } from "../core/cf.js";
 import type { Dataset } from "../core/dataset.js";
-import { EocubeError } from "../core/errors.js";
+import { EocubeError, throwIfAborted } from "../core/errors.js";
 import { readGridMapping } from "../core/gridmapping-read.js";
 import { openFormatDataset } from "../formats/open.js";
 import { writeDataset } from "../formats/zarr/writer.js";
 import { FileFileSystem } from "../fs/file.js";
+import { recoverSiblings, siblingPath, swapInto } from "../fs/swap.js";
 import { coarsen, levelAggOf, maxLevelsFor, numLevelsFor, type LevelAgg } from "../ops/levels.js";
 import { rechunk } from "../ops/rechunk.js";
 import { openDataset } from "../stores/open.js";
+import { interruptedError } from "./run.js";
 
 /** Options of {@link writeLevels}. */
 export interface WriteLevelsOptions {
@@ -48,11 +50,21 @@ export interface LevelsResult {
  * by the tile size, and `.zlevels` written last (its `agg_methods` name the aggregation each
  * variable got, see `levelAggOf`). `numLevels` beyond the levels that still shrink the grid
  * (`maxLevelsFor`) is capped, with a note in the result. Everything goes to a hidden temporary sibling
- * that is renamed into place only on success.
+ * that is swapped into place only on success (`swapInto`: an existing output is moved aside first and
+ * removed last, so a kill never loses both); leftovers of killed runs are recovered first
+ * (`recoverSiblings`). Aborted through `signal`, the temporary folder is removed (CANCELLED).
  * @throws EocubeError ALREADY_EXISTS (unless replace), INVALID_ARGUMENT (bad tile size, output
- *   name, link to a non-Zarr input), UNSUPPORTED (no regular grid), plus the input's open errors.
+ *   name, link to a non-Zarr input), UNSUPPORTED (no regular grid), CANCELLED (aborted), plus the input's open errors.
  */
 export async function writeLevels(input: string, output: string, options: WriteLevelsOptions = {}): Promise<LevelsResult> {
+  try {
+    return await levels(input, output, options);
+  } catch (err) {
+    throw interruptedError(err, options.signal, "eocube level", resolve(output.replace(/\/+$/, "")));
+  }
+}
+
+async function levels(input: string, output: string, options: WriteLevelsOptions): Promise<LevelsResult> {
   const out = resolve(output.replace(/\/+$/, ""));
   if (!/\.levels$/.test(out)) {
     throw new EocubeError("INVALID_ARGUMENT", `the output ${output} must end in .levels`, { field: "-o", hint: "e.g. -o cube.levels" });
@@ -61,6 +73,10 @@ export async function writeLevels(input: string, output: string, options: WriteL
   if (!(Number.isInteger(tw) && tw > 0 && Number.isInteger(th) && th > 0)) {
     throw new EocubeError("INVALID_ARGUMENT", `--tile-size must be positive integers, got ${tw}×${th}`, { field: "--tile-size" });
   }
+  const parent = dirname(out);
+  const fs = new FileFileSystem(parent);
+  // what killed runs left beside the output: restore an old pyramid caught mid-swap, remove temporary folders
+  await recoverSiblings(fs, basename(out), { signal: options.signal });
   if (existsSync(out) && !options.replace) {
     throw new EocubeError("ALREADY_EXISTS", `${out} exists`, { path: out, hint: "pass --replace to overwrite it" });
   }
@@ -77,9 +93,7 @@ export async function writeLevels(input: string, output: string, options: WriteL
       notes.push(`--num-levels ${n} capped at ${max}: level ${max - 1} is already 1 × 1 (the grid is ${gm.width} × ${gm.height}), further levels would repeat it`);
       n = max;
     }
-    const parent = dirname(out);
-    const tmpName = `.${basename(out)}.tmp-${process.pid}-${Date.now().toString(36)}`;
-    const fs = new FileFileSystem(parent);
+    const tmpName = siblingPath(basename(out), "tmp");
     const chunks = { [gm.yDim]: th, [gm.xDim]: tw, time: 1 };
     const level0 = rechunk(ds, chunks);
     const levels: LevelsResult["levels"] = [];
@@ -121,9 +135,9 @@ export async function writeLevels(input: string, output: string, options: WriteL
         // the aggregation each variable's levels were computed with (flags and integers: first)
         agg_methods: Object.fromEntries(Object.entries(ds.data_vars).map(([k, v]) => [k, levelAggOf(v, options.agg ?? "first")])),
       };
-      await writeFile(fs.resolve(`${tmpName}/.zlevels`), JSON.stringify(zlevels, null, 2));
-      if (existsSync(out)) await rm(out, { recursive: true, force: true });
-      await rename(fs.resolve(tmpName), out);
+      await fs.put(`${tmpName}/.zlevels`, new TextEncoder().encode(JSON.stringify(zlevels, null, 2)), { signal: options.signal });
+      throwIfAborted(options.signal);
+      await swapInto(fs, tmpName, basename(out));
     } catch (err) {
       await rm(fs.resolve(tmpName), { recursive: true, force: true }).catch(() => undefined);
       throw err;

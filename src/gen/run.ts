@@ -116,6 +116,24 @@ function workerFile(): { filename: string; execArgv: string[] } {
  *   thread dies; CANCELLED when aborted.
  */
 export async function runGen(req: GenRequest, options: RunGenOptions = {}): Promise<GenResult> {
+  try {
+    return await generate(req, options);
+  } catch (err) {
+    throw interruptedError(err, options.signal, "eocube gen", outputLabel(req));
+  }
+}
+
+/**
+ * The error of a run that `signal` stopped: CANCELLED saying why (the signal's EocubeError reason, e.g.
+ * "eocube gen was interrupted (SIGINT)") and that no change was made to `output`; other errors unchanged.
+ */
+export function interruptedError(err: unknown, signal: AbortSignal | undefined, what: string, output: string): unknown {
+  if (!signal?.aborted) return err;
+  const why = isEocubeError(signal.reason) ? signal.reason.message : `${what} was aborted`;
+  return new EocubeError("CANCELLED", `${why}; no change was made to ${output}`, { path: output, cause: err });
+}
+
+async function generate(req: GenRequest, options: RunGenOptions): Promise<GenResult> {
   const t0 = Date.now();
   const now = options.now ?? new Date(Math.floor(Date.now() / 1000) * 1000);
   const fs = outputFs(req);
