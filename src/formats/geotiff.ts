@@ -18,6 +18,14 @@ import type { FormatOpenOptions, FormatReader } from "./registry.js";
 
 /** Bytes read once at open and served from memory: a COG keeps all its IFDs and tile offsets there. */
 const HEADER_BYTES = 16 * 1024;
+/**
+ * Reads of at most this many bytes are tag values geotiff.js fetches one element at a time (a tile's offset
+ * and byte count in a large TIFF's TileOffsets/TileByteCounts): they are served from cached blocks.
+ */
+const SMALL_READ = 16;
+/** Block size and count of the small-read cache (64 KiB × 64 = 4 MiB per open file at most). */
+const BLOCK_BYTES = 64 * 1024;
+const MAX_BLOCKS = 64;
 
 type Source = Parameters<typeof GeoTIFF.fromSource>[0];
 
@@ -31,6 +39,8 @@ export class FileSystemTiffSource {
   readonly #key: string;
   readonly #label: string;
   #head?: Promise<Uint8Array>;
+  /** Blocks of the small-read cache by block index, least recently used first. */
+  readonly #blocks = new Map<number, Promise<Uint8Array>>();
   /**
    * How many slices came back shorter than asked (they reach past the end of the file), and the last one.
    * Tile and strip reads ask for exactly the bytes the TIFF says they have, so a short one means a
@@ -69,7 +79,37 @@ export class FileSystemTiffSource {
     if (offset + length <= head.length || (head.length < HEADER_BYTES && offset <= head.length)) {
       return this.#checked(offset, length, head.subarray(offset, Math.min(head.length, offset + length)), head.length < HEADER_BYTES ? head.length : undefined);
     }
-    return this.#checked(offset, length, await this.#fs.getRange(this.#key, offset, length, { signal }), head.length < HEADER_BYTES ? head.length : undefined);
+    const size = head.length < HEADER_BYTES ? head.length : undefined;
+    if (length <= SMALL_READ) {
+      const b0 = Math.floor(offset / BLOCK_BYTES);
+      const b1 = Math.floor((offset + length - 1) / BLOCK_BYTES);
+      let bytes = (await this.#block(b0)).subarray(offset - b0 * BLOCK_BYTES, offset - b0 * BLOCK_BYTES + length);
+      if (b1 !== b0 && bytes.length === BLOCK_BYTES * (b0 + 1) - offset) {
+        const rest = (await this.#block(b1)).subarray(0, length - bytes.length);
+        const joined = new Uint8Array(bytes.length + rest.length);
+        joined.set(bytes);
+        joined.set(rest, bytes.length);
+        bytes = joined;
+      }
+      return this.#checked(offset, length, bytes, size);
+    }
+    return this.#checked(offset, length, await this.#fs.getRange(this.#key, offset, length, { signal }), size);
+  }
+
+  /** Block `b` of the small-read cache (read without a request's signal: other reads may share it). */
+  #block(b: number): Promise<Uint8Array> {
+    let p = this.#blocks.get(b);
+    if (p) this.#blocks.delete(b);
+    else {
+      p = this.#fs.getRange(this.#key, b * BLOCK_BYTES, BLOCK_BYTES);
+      p.catch(() => this.#blocks.delete(b));
+    }
+    this.#blocks.set(b, p);
+    for (const k of this.#blocks.keys()) {
+      if (this.#blocks.size <= MAX_BLOCKS) break;
+      this.#blocks.delete(k);
+    }
+    return p;
   }
 
   /** Notes a short slice; `size` is the file size when known (a file shorter than the header read). */

@@ -4,11 +4,12 @@
 import { CHAR_ENCODING_KEY } from "../core/cf.js";
 import { Dataset } from "../core/dataset.js";
 import { EocubeError, throwIfAborted } from "../core/errors.js";
-import { allocate, sizeOf, type DType, type NdArray, type TypedArray } from "../core/ndarray.js";
+import { allocate, itemSize, sizeOf, type DType, type NdArray, type TypedArray } from "../core/ndarray.js";
 import { normalizeSelection, selectionShape, type Selection } from "../core/selection.js";
 import { Variable, type Attrs, type Encoding } from "../core/variable.js";
 import type { FileSystem } from "../fs/types.js";
 import { H5RestartError, H5TimeoutError, pickH5Worker, type H5Entry, type H5Meta, type H5Worker } from "./netcdf4-worker.js";
+import { checkChunkSize, checkReadSize } from "./limits.js";
 import type { FormatOpenOptions, FormatReader } from "./registry.js";
 
 /** Attributes netCDF-4 uses internally; hidden like netCDF4-python/xarray hide them. */
@@ -295,7 +296,7 @@ function buildDataset(meta: H5Meta, handle: FileHandle, prefix: string): Dataset
           });
         }
         if (values) return sliceValues(values, key, file.path, dtype, shape, selection);
-        return readSlab(file, key, dtype, shape, selection);
+        return readSlab(file, key, dtype, shape, selection, e.chunks);
       },
     });
   }
@@ -319,8 +320,12 @@ function sliceValues(values: ArrayBufferView, key: string, path: string, dtype: 
   return { data: (values as TypedArray).slice(d.start, d.stop), shape: selectionShape(norm), dtype };
 }
 
-/** Reads a hyperslab of one dataset, dropping integer-indexed dims. */
-async function readSlab(file: OpenFile, key: string, dtype: DType, fullShape: number[], selection: Selection): Promise<NdArray> {
+/**
+ * Reads a hyperslab of one dataset, dropping integer-indexed dims.
+ * @param chunks the HDF5 chunk shape (null when contiguous): HDF5 decodes every chunk the slab touches whole.
+ * @throws EocubeError TOO_LARGE when the slab passes the per-read limit or a chunk the per-chunk limit.
+ */
+async function readSlab(file: OpenFile, key: string, dtype: DType, fullShape: number[], selection: Selection, chunks: number[] | null = null): Promise<NdArray> {
   let norm;
   try {
     norm = normalizeSelection(fullShape, selection);
@@ -330,6 +335,9 @@ async function readSlab(file: OpenFile, key: string, dtype: DType, fullShape: nu
   const shape = selectionShape(norm);
   const n = sizeOf(norm.map((d) => d.stop - d.start));
   if (n === 0) return { data: dtype === "str" ? [] : allocate(dtype, 0), shape, dtype };
+  const item = dtype === "str" ? 8 : itemSize(dtype);
+  checkReadSize(n, item, `variable ${key} of ${file.path}`, { path: file.path, field: key });
+  if (chunks) checkChunkSize(sizeOf(chunks) * item, `an HDF5 chunk (${chunks.join("×")} values) of variable ${key} of ${file.path}`, { path: file.path, field: key });
   const raw = await file.read(key, norm.map((s) => [s.start, s.stop] as [number, number]));
   if (dtype === "str") {
     const list = (Array.isArray(raw) ? raw : [raw]).map((s) => (typeof s === "string" ? s.replace(/\0+$/, "") : String(s ?? "")));
