@@ -50,3 +50,61 @@ export function repoState(repo: string): string {
     git(repo, "status", "--porcelain", "--untracked-files=all", "--ignored"),
   ].join("\n");
 }
+
+/** Creates a temp git repository holding a new, empty OSC catalog made by `catalog init` (branch main, one commit). */
+export async function initCatalogRepo(): Promise<string> {
+  const { initCatalog } = await import("../../src/catalog/osc/init.js");
+  const dir = join(await tempDir("eocube-cat-"), "catalog");
+  await initCatalog(dir);
+  return dir;
+}
+
+/**
+ * Writes `<dir>/<id>.yaml`: examples/dataset-config.yaml publishing the shared Zarr cube (absolute path, so the
+ * config works from any folder) as the product `id`, titled `Product <id>`. Returns its path.
+ */
+export async function writeDatasetConfig(dir: string, id: string): Promise<string> {
+  const { readFile, writeFile } = await import("node:fs/promises");
+  const { REPO_ROOT, ZARR_CUBE } = await import("./paths.js");
+  const text = (await readFile(join(REPO_ROOT, "examples/dataset-config.yaml"), "utf8"))
+    .replace(/^collection_id: .*$/m, `collection_id: ${id}`)
+    .replace(/^title: .*$/m, `title: Product ${id}`)
+    .replace(/^data_source:\n(?:\s+- .*\n)+/m, `data_source:\n  - ${ZARR_CUBE}\n`);
+  const path = join(dir, `${id}.yaml`);
+  await writeFile(path, text);
+  return path;
+}
+
+/**
+ * What a test expects of a catalog repository after a publication was interrupted or raced: the output of
+ * `git fsck --no-dangling` (empty when sound), `git status --porcelain` (empty when clean), HEAD (ref and sha) and
+ * every branch with its commit, its first parent and the files it changes against that parent.
+ */
+export function repoHealth(repo: string): {
+  fsck: string;
+  status: string;
+  head: { ref: string; sha: string };
+  branches: Array<{ branch: string; commit: string; parent?: string; files: string[] }>;
+} {
+  let fsck = "";
+  try {
+    fsck = execFileSync("git", ["fsck", "--no-dangling", "--no-progress"], { cwd: repo, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }).trim();
+  } catch (err) {
+    const e = err as { stdout?: string; stderr?: string; status?: number };
+    fsck = `git fsck exit ${e.status}: ${e.stdout ?? ""}${e.stderr ?? ""}`;
+  }
+  const status = git(repo, "status", "--porcelain", "--untracked-files=all");
+  const head = { ref: git(repo, "symbolic-ref", "-q", "HEAD").trim(), sha: git(repo, "rev-parse", "HEAD").trim() };
+  const branches = git(repo, "for-each-ref", "--format=%(refname:lstrip=2) %(objectname)", "refs/heads/")
+    .trim()
+    .split("\n")
+    .filter((l) => l)
+    .map((l) => {
+      const [branch, commit] = l.split(" ") as [string, string];
+      const parents = git(repo, "rev-list", "--parents", "-n", "1", commit).trim().split(" ").slice(1);
+      const parent = parents[0];
+      const files = parent ? git(repo, "diff", "--name-only", "--no-renames", parent, commit).trim().split("\n").filter((f) => f).sort() : [];
+      return { branch, commit, ...(parent ? { parent } : {}), files };
+    });
+  return { fsck, status, head, branches };
+}
