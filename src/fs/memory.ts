@@ -17,13 +17,13 @@ export class MemoryFileSystem implements FileSystem {
 
   async get(key: string, options?: ReadOptions): Promise<Uint8Array | undefined> {
     throwIfAborted(options?.signal);
-    return this.objects.get(norm(key));
+    return this.objects.get(norm(key, this.root));
   }
 
   async getRange(key: string, offset: number, length?: number, options?: ReadOptions): Promise<Uint8Array> {
     throwIfAborted(options?.signal);
-    const data = this.objects.get(norm(key));
-    if (!data) throw new EocubeError("NOT_FOUND", `no such object: ${this.root}/${norm(key)}`, { path: key });
+    const data = this.objects.get(norm(key, this.root));
+    if (!data) throw new EocubeError("NOT_FOUND", `no such object: ${this.root}/${norm(key, this.root)}`, { path: key });
     const start = offset < 0 ? Math.max(0, data.length + offset) : Math.min(offset, data.length);
     const end = length === undefined ? data.length : Math.min(data.length, start + length);
     return data.subarray(start, end);
@@ -31,12 +31,12 @@ export class MemoryFileSystem implements FileSystem {
 
   async put(key: string, data: Uint8Array, options?: ReadOptions): Promise<void> {
     throwIfAborted(options?.signal);
-    this.objects.set(norm(key), data.slice());
+    this.objects.set(norm(key, this.root), data.slice());
   }
 
   async list(prefix: string, options?: ReadOptions): Promise<string[]> {
     throwIfAborted(options?.signal);
-    const p = dirPrefix(prefix);
+    const p = dirPrefix(prefix, this.root);
     const out = new Set<string>();
     for (const key of this.objects.keys()) {
       if (!key.startsWith(p)) continue;
@@ -49,7 +49,7 @@ export class MemoryFileSystem implements FileSystem {
 
   async delete(key: string, options?: ReadOptions): Promise<void> {
     throwIfAborted(options?.signal);
-    const k = norm(key);
+    const k = norm(key, this.root);
     this.objects.delete(k);
     const p = dirPrefix(k);
     for (const other of [...this.objects.keys()]) if (other.startsWith(p)) this.objects.delete(other);
@@ -57,7 +57,7 @@ export class MemoryFileSystem implements FileSystem {
 
   async exists(key: string, options?: ReadOptions): Promise<boolean> {
     throwIfAborted(options?.signal);
-    const k = norm(key);
+    const k = norm(key, this.root);
     if (this.objects.has(k)) return true;
     const p = dirPrefix(k);
     for (const other of this.objects.keys()) if (other.startsWith(p)) return true;
@@ -66,12 +66,12 @@ export class MemoryFileSystem implements FileSystem {
 }
 
 /** The map key of a key: checked (`checkKey`: no `..`, absolute key or NUL), without trailing slashes. */
-function norm(key: string): string {
-  return checkKey(key, "memory").replace(/\/+$/, "");
+function norm(key: string, root: string): string {
+  return checkKey(key, root).replace(/\/+$/, "");
 }
 
-function dirPrefix(key: string): string {
-  const k = norm(key);
+function dirPrefix(key: string, root = "memory"): string {
+  const k = norm(key, root);
   return k === "" ? "" : `${k}/`;
 }
 
