@@ -101,10 +101,22 @@ export function repoHealth(repo: string): {
     .filter((l) => l)
     .map((l) => {
       const [branch, commit] = l.split(" ") as [string, string];
-      const parents = git(repo, "rev-list", "--parents", "-n", "1", commit).trim().split(" ").slice(1);
-      const parent = parents[0];
-      const files = parent ? git(repo, "diff", "--name-only", "--no-renames", parent, commit).trim().split("\n").filter((f) => f).sort() : [];
-      return { branch, commit, ...(parent ? { parent } : {}), files };
+      return { branch, commit, ...commitFiles(repo, commit) };
     });
   return { fsck, status, head, branches };
+}
+
+// a commit never changes: its parent and changed files are read once per repository and commit
+const commitCache = new Map<string, { parent?: string; files: string[] }>();
+
+function commitFiles(repo: string, commit: string): { parent?: string; files: string[] } {
+  const key = `${repo}\0${commit}`;
+  let hit = commitCache.get(key);
+  if (!hit) {
+    const parent = git(repo, "rev-list", "--parents", "-n", "1", commit).trim().split(" ")[1];
+    const files = parent ? git(repo, "diff", "--name-only", "--no-renames", parent, commit).trim().split("\n").filter((f) => f).sort() : [];
+    hit = { ...(parent ? { parent } : {}), files };
+    commitCache.set(key, hit);
+  }
+  return hit;
 }

@@ -193,6 +193,17 @@ async function buildOnCopy(build: PlanBuilder, work: BaseCopy, repo: string): Pr
  *   UNSAFE_ID (exit code 2); CANCELLED (options.signal).
  */
 export async function publish(options: PublishOptions): Promise<PublishResult> {
+  try {
+    return await publishOnce(options);
+  } catch (err) {
+    // whatever step noticed the abort (a read, a git command, the validator), report the abort itself
+    const signal = options.signal;
+    if (!signal?.aborted || (isEocubeError(err) && err.code === "CANCELLED")) throw err;
+    throw isEocubeError(signal.reason) ? signal.reason : new EocubeError("CANCELLED", "publish was cancelled", { cause: err });
+  }
+}
+
+async function publishOnce(options: PublishOptions): Promise<PublishResult> {
   const say = options.log ?? (() => {});
   for (const dir of await reclaimTempDirs()) say(`removed ${dir} (left by an interrupted publication)`);
   if (!options.environment) {
