@@ -1,5 +1,5 @@
 // Public API of the OSC builder: configs, catalog init, templates, the publication builder and its helpers.
-export { buildPublication, DEFAULT_PROJECT, type BuildPublicationOptions } from "./build.js";
+export { buildPublication, DEFAULT_PROJECT, type BuildPublicationOptions } from "./build/index.js";
 export {
   loadDatasetConfig,
   loadWorkflowConfig,

@@ -1,5 +1,5 @@
 // The bridge to the OSC builder (catalog/osc): loads the configs and makes the plan builder for `publish`.
-import { buildPublication } from "../osc/build.js";
+import { buildPublication } from "../osc/build/index.js";
 import { loadDatasetConfig, loadWorkflowConfig } from "../osc/config.js";
 import type { PlanBuilder } from "./publish.js";
 

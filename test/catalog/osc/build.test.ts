@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { beforeAll, describe, expect, it } from "vitest";
-import { buildPublication } from "../../../src/catalog/osc/build.js";
+import { buildPublication } from "../../../src/catalog/osc/build/index.js";
 import { loadDatasetConfig, loadWorkflowConfig, parseDatasetConfig, parseWorkflowConfig } from "../../../src/catalog/osc/config.js";
 import { initCatalog } from "../../../src/catalog/osc/init.js";
 import type { PublicationPlan } from "../../../src/catalog/osc/plan.js";

@@ -1,0 +1,99 @@
+// The typed context one buildPublication run threads through its steps (workspace, options, clock, warnings,
+// config paths), and the small catalog look-ups every step shares (themes, titles, sub-catalog entries).
+import { EocubeError } from "../../../core/errors.js";
+import type { Dataset } from "../../../core/dataset.js";
+import type { EntityFolder } from "../constants.js";
+import type { DatasetConfig, WorkflowConfig } from "../config-schema.js";
+import { entityPath, relatedLink, subCatalogEntryLink, type Link } from "../links.js";
+import type { CatalogWorkspace } from "../workspace.js";
+
+/** Options of {@link buildPublication}. */
+export interface BuildPublicationOptions {
+  /** What to publish: the product and the workflow/experiment ("all"), or one of them. */
+  mode: "all" | "dataset" | "workflow";
+  /** Time of `created`/`updated` [default now]. */
+  now?: Date;
+  signal?: AbortSignal;
+  /** The cube, already open (else it is opened from data_source/dataset_id through the stores). */
+  dataset?: Dataset;
+  /** Opens a cube (default: openDataset of src/stores). */
+  open?: (source: string, options: { storeId?: string; storeParams?: Record<string, unknown>; signal?: AbortSignal }) => Promise<Dataset>;
+  /** The config files, named in errors. */
+  configPaths?: { dataset?: string; workflow?: string };
+  /** Ask for missing GCMD keyword URLs on the terminal; only honoured when stdin and stderr are TTYs. */
+  interactive?: boolean;
+  /** The question asker used with `interactive` [default: readline on stdin/stderr]. */
+  prompt?: (question: string) => Promise<string>;
+}
+
+/** What every step of one publication build reads and appends to. */
+export interface BuildContext {
+  ws: CatalogWorkspace;
+  opts: BuildPublicationOptions;
+  /** `created`/`updated` time of new and patched entities (ISO 8601, Z). */
+  now: string;
+  /** Warnings of the plan; steps append to it. */
+  warnings: string[];
+  /** The dataset config file, named in errors. */
+  dPath?: string;
+  /** The workflow config file, named in errors. */
+  wPath?: string;
+  /** The dataset config (absent only in mode "workflow"). */
+  dc?: DatasetConfig;
+  /** The workflow config (absent in mode "dataset"). */
+  wc?: WorkflowConfig;
+}
+
+/** A build context with its dataset config (the product's steps). */
+export type DatasetContext = BuildContext & { dc: DatasetConfig };
+
+/** True when the context holds a dataset config (narrows it to a {@link DatasetContext}). */
+export function hasDatasetConfig(ctx: BuildContext): ctx is DatasetContext {
+  return ctx.dc !== undefined;
+}
+
+/**
+ * Checks that every theme id is a theme of the catalog (`themes/<id>/catalog.json`).
+ * @throws EocubeError INVALID_CONFIG naming `configPath` and `<field>[i]`.
+ */
+export async function checkThemes(ctx: BuildContext, themeIds: readonly string[], field: string, configPath?: string): Promise<void> {
+  for (const [i, id] of themeIds.entries()) {
+    if (!(await ctx.ws.exists(entityPath("themes", id)))) {
+      throw new EocubeError("INVALID_CONFIG", `theme "${id}" is not in the catalog (themes/${id}/catalog.json)`, {
+        path: configPath,
+        field: `${field}[${i}]`,
+        hint: "the catalog lacks this OSC theme; use one it has, or start from `eocube catalog init`",
+      });
+    }
+  }
+}
+
+/** The title of a catalog entity, else its id. */
+export async function titleOf(ctx: BuildContext, folder: EntityFolder, id: string): Promise<string> {
+  return (await ctx.ws.title(entityPath(folder, id))) ?? id;
+}
+
+/** `related` links to the themes, titled as in the catalog. */
+export async function themeLinks(ctx: BuildContext, themeIds: readonly string[]): Promise<Link[]> {
+  const out: Link[] = [];
+  for (const id of themeIds) out.push(relatedLink("themes", id, await titleOf(ctx, "themes", id)));
+  return out;
+}
+
+/** Adds `child`/`item` entries to a sub-catalog (`products/catalog.json`, …). */
+export async function addToSubCatalog(ctx: BuildContext, folder: EntityFolder, id: string, title: string): Promise<void> {
+  await ctx.ws.appendLinks(`${folder}/catalog.json`, [subCatalogEntryLink(folder, id, title)]);
+}
+
+/** A string attribute trimmed, or undefined when it is no string or blank. */
+export function str(v: unknown): string | undefined {
+  return typeof v === "string" && v.trim().length > 0 ? v.trim() : undefined;
+}
+
+/** A title made from a hyphenated id: `deep-earth` → `Deep Earth`. */
+export function titleCase(id: string): string {
+  return id
+    .split("-")
+    .map((w) => w.charAt(0).toUpperCase() + w.slice(1))
+    .join(" ");
+}

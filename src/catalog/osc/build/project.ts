@@ -1,0 +1,96 @@
+// The project collection: a new one made from the dataset config (technical officer, website, temporal extent),
+// or the existing one given child links to the product and related links to the workflow.
+import { EocubeError } from "../../../core/errors.js";
+import { parseIsoTime, toIsoString } from "../../../core/time.js";
+import type { DatasetConfig } from "../config-schema.js";
+import type { DatasetInfo } from "../dataset-info.js";
+import { projectCollection } from "../entities.js";
+import { formatJson } from "../json-text.js";
+import { childLink, entityPath, relatedLink, type Link } from "../links.js";
+import { addToSubCatalog, themeLinks, titleCase, type BuildContext } from "./context.js";
+import type { ProductResult } from "./product.js";
+
+/**
+ * Plans the project `projectId`: an existing project gets a child link to the product, a related link to the
+ * workflow and the workflow in `osc:workflows`; a new one is made from the dataset config (bbox of the cube, else
+ * the globe; temporal extent from {@link projectInterval}) and listed in the projects sub-catalog.
+ * @throws EocubeError INVALID_CONFIG naming the config and field: a new project without a dataset config (mode
+ *   workflow), technical officer or website, or with a bad interval.
+ */
+export async function planProject(ctx: BuildContext, projectId: string, product: ProductResult | undefined, info: DatasetInfo | undefined): Promise<void> {
+  const { ws, dc, wc } = ctx;
+  const path = entityPath("projects", projectId);
+  const links: Link[] = [];
+  if (product) links.push(childLink("products", product.id, product.title));
+  if (wc) links.push(relatedLink("workflows", wc.workflow_id, wc.properties.title));
+  if (await ws.exists(path)) {
+    await ws.appendLinks(path, links);
+    if (wc) await ws.appendValues(path, "osc:workflows", [wc.workflow_id]);
+    return;
+  }
+  if (!dc) {
+    throw new EocubeError("INVALID_CONFIG", `project "${projectId}" is not in the catalog`, {
+      path: ctx.wPath,
+      field: "osc_project",
+      hint: "set osc_project to a project of the catalog, or publish with the dataset config (mode all) to create it",
+    });
+  }
+  const field = (name: string, what: string, hint: string) =>
+    new EocubeError("INVALID_CONFIG", `project "${projectId}" is not in the catalog, and creating it needs ${what}`, {
+      path: ctx.dPath,
+      field: name,
+      hint,
+    });
+  if (!dc.osc_project_technical_officer) {
+    throw field("osc_project_technical_officer", "its ESA technical officer", "set osc_project_technical_officer: {name, email} (required by the OSC), or osc_project to an existing project");
+  }
+  if (!dc.osc_project_url) throw field("osc_project_url", "a website (its via link)", "set osc_project_url: https://… in the dataset config");
+  const title = dc.osc_project_title ?? titleCase(projectId);
+  if (!dc.osc_project_description) {
+    ctx.warnings.push(`the new project ${projectId} has no osc_project_description, so its title "${title}" is used as its description; set osc_project_description in the dataset config`);
+  }
+  const themeIds = dc.osc_themes;
+  const bbox = info?.bbox ?? [-180, -90, 180, 90];
+  const doc = projectCollection({
+    id: projectId,
+    title,
+    description: dc.osc_project_description ?? title,
+    website: dc.osc_project_url,
+    technicalOfficer: dc.osc_project_technical_officer,
+    themes: themeIds,
+    themeLinks: await themeLinks(ctx, themeIds),
+    workflows: wc ? [wc.workflow_id] : [],
+    bbox,
+    interval: projectInterval(ctx, dc, product),
+    license: dc.license_type,
+    now: ctx.now,
+  });
+  (doc.links as Link[]).splice(-1, 0, ...links);
+  ws.write(path, formatJson(doc));
+  await addToSubCatalog(ctx, "projects", projectId, title);
+}
+
+/**
+ * The temporal extent of a new project: osc_project_start / osc_project_end when given, else the product's
+ * temporal extent; without either, from the publication time, open-ended.
+ * @throws EocubeError INVALID_CONFIG when a date does not parse or the start is after the end.
+ */
+function projectInterval(ctx: BuildContext, dc: DatasetConfig, product: ProductResult | undefined): [string | null, string | null] {
+  const conv = (t: string, field: string): string => {
+    try {
+      return toIsoString(parseIsoTime(t));
+    } catch {
+      throw new EocubeError("INVALID_CONFIG", `${field} ${JSON.stringify(t)} is not an ISO 8601 time`, { path: ctx.dPath, field, hint: "write e.g. 2021-01-01 or 2021-01-01T00:00:00Z" });
+    }
+  };
+  const start = dc.osc_project_start !== undefined ? conv(dc.osc_project_start, "osc_project_start") : product?.interval ? product.interval[0] : ctx.now;
+  const end = dc.osc_project_end !== undefined ? conv(dc.osc_project_end, "osc_project_end") : (product?.interval?.[1] ?? null);
+  if (start !== null && end !== null && Date.parse(start) > Date.parse(end)) {
+    throw new EocubeError("INVALID_CONFIG", `the project would start (${start}) after it ends (${end})`, {
+      path: ctx.dPath,
+      field: dc.osc_project_end !== undefined ? "osc_project_end" : "osc_project_start",
+      hint: "set osc_project_start and osc_project_end in order (they default to the product's temporal extent)",
+    });
+  }
+  return [start, end];
+}
