@@ -7,6 +7,7 @@ import { UPSTREAMS, type PublishEnvironment } from "../catalog/publish/github.js
 import { releaseOwnedSync } from "../catalog/publish/lock.js";
 import { publish, type PublishResult } from "../catalog/publish/publish.js";
 import { formatProblem, validationError } from "../catalog/publish/validation.js";
+import { terminalPrompt } from "./prompt.js";
 import { printJson, runAction } from "./run.js";
 
 /** The local catalog used without `-e` when `--catalog` is not given. */
@@ -115,7 +116,7 @@ export function register(program: Command): void {
         const interactive = opts.interactive === true && process.stdin.isTTY === true && process.stderr.isTTY === true;
         const catalogDir = opts.catalog ?? (env ? undefined : resolve(DEFAULT_CATALOG_DIR));
         const result = await withStopSignals(async (signal) => {
-          const build = await configPlanBuilder(datasetConfig, workflowConfig, { mode: opts.mode as PublishMode, interactive, signal });
+          const build = await configPlanBuilder(datasetConfig, workflowConfig, { mode: opts.mode as PublishMode, ...(interactive ? { prompt: terminalPrompt({ signal }) } : {}), signal });
           return publish({
             build,
             catalogDir,

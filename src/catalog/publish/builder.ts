@@ -11,9 +11,7 @@ export interface ConfigBuilderOptions {
   mode: PublishMode;
   /** Time for `created`/`updated` fields [default now]. */
   now?: Date;
-  /** Ask for missing values (a variable's GCMD keyword URL) on the terminal; honoured only on a TTY. */
-  interactive?: boolean;
-  /** The question asker used with `interactive` [default: the builder's readline on stdin/stderr]. */
+  /** Asks for missing values (a variable's GCMD keyword URL); without it nothing is asked (the CLI's terminal prompt with --interactive). */
   prompt?: (question: string) => Promise<string>;
   signal?: AbortSignal;
 }
@@ -21,7 +19,7 @@ export interface ConfigBuilderOptions {
 /**
  * Loads the configs with the OSC config loaders — the dataset config always (the builder reads its themes and
  * project even for mode workflow, as deep-code does), the workflow config unless mode is "dataset" — and returns a
- * {@link PlanBuilder} calling `buildPublication(dataset, workflow, catalogDir, {mode, now, configPaths, interactive})`,
+ * {@link PlanBuilder} calling `buildPublication(dataset, workflow, catalogDir, {mode, now, configPaths, prompt})`,
  * whose `publicationId` is the collection id (mode workflow: the workflow id).
  * @throws EocubeError NOT_FOUND / INVALID_CONFIG from the loaders (naming file and field).
  */
@@ -35,7 +33,6 @@ export async function configPlanBuilder(datasetConfigPath: string, workflowConfi
       now: options.now,
       signal: options.signal,
       configPaths: { dataset: datasetConfigPath, ...(useWorkflow ? { workflow: workflowConfigPath } : {}) },
-      interactive: options.interactive === true,
       ...(options.prompt ? { prompt: options.prompt } : {}),
     });
   const id = options.mode === "workflow" ? workflow?.workflow_id : (dataset.collection_id ?? workflow?.workflow_id);

@@ -370,14 +370,13 @@ access_link: https://github.com/rasterio/rasterio/tree/main/tests/data
     expect(e.message).toContain("band_data");
   });
 
-  it("asks for the GCMD keyword URL only when interactive", async () => {
+  it("asks for the GCMD keyword URL only when given a prompt", async () => {
     const dir = await freshCatalog();
     const asked: string[] = [];
     const noUrl = base + "time_range: ['1999-01-01', null]\nvariables:\n  band_data: {description: Landsat 7 ETM+ RGB digital numbers}\n";
     const plan = await buildPublication(parseDatasetConfig(noUrl, "utm.yaml"), undefined, dir, {
       mode: "dataset",
       now: NOW,
-      interactive: true,
       prompt: async (q) => {
         asked.push(q);
         return "https://gcmd.earthdata.nasa.gov/KeywordViewer/scheme/all/typed";
@@ -393,7 +392,7 @@ access_link: https://github.com/rasterio/rasterio/tree/main/tests/data
     const noUrl = base + "time_range: ['1999-01-01', null]\nvariables:\n  band_data: {description: Landsat 7 ETM+ RGB digital numbers}\n";
     const answers = ["sea ice", "https://gcmd.earthdata.nasa.gov/KeywordViewer/scheme/all/typed"];
     const asked: string[] = [];
-    const opts = (answer: () => string) => ({ mode: "dataset" as const, now: NOW, interactive: true, prompt: async (q: string) => (asked.push(q), answer()) });
+    const opts = (answer: () => string) => ({ mode: "dataset" as const, now: NOW, prompt: async (q: string) => (asked.push(q), answer()) });
     const plan = await buildPublication(parseDatasetConfig(noUrl, "utm.yaml"), undefined, await freshCatalog(), opts(() => answers.shift()!));
     expect(asked).toHaveLength(2);
     expect(asked[1]).toBe('"sea ice" is not a web URL (https://…); GCMD keyword URL for variable band_data (https://gcmd.earthdata.nasa.gov/KeywordViewer/…): ');

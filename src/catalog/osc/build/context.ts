@@ -20,9 +20,11 @@ export interface BuildPublicationOptions {
   open?: (source: string, options: { storeId?: string; storeParams?: Record<string, unknown>; signal?: AbortSignal }) => Promise<Dataset>;
   /** The config files, named in errors. */
   configPaths?: { dataset?: string; workflow?: string };
-  /** Ask for missing GCMD keyword URLs on the terminal; only honoured when stdin and stderr are TTYs. */
-  interactive?: boolean;
-  /** The question asker used with `interactive` [default: readline on stdin/stderr]. */
+  /**
+   * Asks for a missing value (a new variable's GCMD keyword URL) and resolves to the answer; the answer is trimmed
+   * and an empty one means "no answer". Without it nothing is asked (the CLI passes a terminal prompt with
+   * `--interactive` on a TTY).
+   */
   prompt?: (question: string) => Promise<string>;
 }
 

@@ -1,6 +1,5 @@
 // The product's variables: which data variables become OSC variables (ids, skips), existing catalogs reused,
-// new ones built from the config and the cube's attributes (GCMD keyword URL, asked for when interactive).
-import { createInterface } from "node:readline/promises";
+// new ones built from the config and the cube's attributes (GCMD keyword URL, asked for when a prompt is given).
 import { EocubeError } from "../../../core/errors.js";
 import { slugify } from "../constants.js";
 import type { DatasetInfo } from "../dataset-info.js";
@@ -26,23 +25,17 @@ export interface PlannedVariable {
 /** How many times a wrong interactive answer is asked again before giving up. */
 const MAX_ASKS = 3;
 
+/** Asks the options' prompt; undefined without one. The answer is trimmed. */
 async function ask(ctx: BuildContext, question: string): Promise<string | undefined> {
-  const { opts } = ctx;
-  if (!opts.interactive && !opts.prompt) return undefined;
-  if (!opts.prompt && !(process.stdin.isTTY && process.stderr.isTTY)) return undefined;
-  if (opts.prompt) return (await opts.prompt(question)).trim();
-  const rl = createInterface({ input: process.stdin, output: process.stderr });
-  try {
-    return (await rl.question(question, { signal: opts.signal })).trim();
-  } finally {
-    rl.close();
-  }
+  const { prompt } = ctx.opts;
+  if (!prompt) return undefined;
+  return (await prompt(question)).trim();
 }
 
 /**
  * Plans the OSC variables of the cube's data variables (in cube order, `skip: true` ones left out): the
  * configured or slugified id; an existing variable catalog is reused with its title; a new one needs a GCMD
- * keyword URL (config, `gcmd_keyword_url` attribute, or asked for up to 3 times with `interactive`) and a
+ * keyword URL (config, `gcmd_keyword_url` attribute, or asked for up to 3 times through the prompt) and a
  * description (config, attribute, or made from CF attributes).
  * @throws EocubeError INVALID_CONFIG naming the dataset config and field: a configured variable the cube lacks,
  *   a gcmd_keyword_url that is no web URL, or every new variable lacking an id, GCMD URL or description (in `details`).
@@ -93,7 +86,7 @@ export async function planVariables(ctx: DatasetContext, info: DatasetInfo, them
         });
       }
     } else {
-      // asked on a terminal with --interactive only; a wrong answer is asked again with the reason (bounded)
+      // asked through the prompt only (the CLI's --interactive); a wrong answer is asked again with the reason (bounded)
       const question = `GCMD keyword URL for variable ${v.name} (${GCMD_KEYWORD_VIEWER}…): `;
       let reason = "";
       for (let attempt = 0; attempt < MAX_ASKS && !gcmd; attempt++) {
