@@ -1,14 +1,13 @@
 // `eocube publish`: deep-code-compatible publication of a dataset and its workflow to an Open Science Catalog.
 import { resolve } from "node:path";
 import type { Command } from "commander";
-import { EocubeError } from "../core/errors.js";
+import { EocubeError, isEocubeError } from "../core/errors.js";
 import { configPlanBuilder, type PublishMode } from "../catalog/publish/builder.js";
 import { UPSTREAMS, type PublishEnvironment } from "../catalog/publish/github.js";
-import { releaseOwnedSync } from "../catalog/publish/lock.js";
 import { publish, type PublishResult } from "../catalog/publish/publish.js";
 import { formatProblem, validationError } from "../catalog/publish/validation.js";
 import { terminalPrompt } from "./prompt.js";
-import { printJson, runAction } from "./run.js";
+import { printJson, runAction, withInterrupt } from "./run.js";
 
 /** The local catalog used without `-e` when `--catalog` is not given. */
 export const DEFAULT_CATALOG_DIR = "catalog";
@@ -53,34 +52,17 @@ function shellWord(s: string): string {
   return /^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, "'\\''")}'`;
 }
 
-/** How long after SIGINT/SIGTERM the publication may take to stop by itself before the process exits anyway. */
-const STOP_GRACE_MS = 5000;
-
 /**
- * Runs `fn` with an AbortSignal fired by SIGINT or SIGTERM (CANCELLED naming the signal): the publication stops, removes
- * its lock and temp folders and the CLI exits 2. If it has not ended STOP_GRACE_MS later, or on a second signal, the
- * lock and temp folders are removed synchronously and the process exits at once (code 2).
+ * Runs the publication under {@link withInterrupt}: Ctrl-C or SIGTERM aborts it (the lock and temp folders are removed,
+ * the catalog is left as it was) and it fails with CANCELLED saying so; a second signal exits at once, and the
+ * process exit hook of catalog/publish/lock still removes the lock and temp folders.
  */
-async function withStopSignals<T>(fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
-  const abort = new AbortController();
-  const onSignal = (sig: NodeJS.Signals) => {
-    if (abort.signal.aborted) {
-      releaseOwnedSync();
-      process.exit(2);
-    }
-    abort.abort(new EocubeError("CANCELLED", `publish was interrupted (${sig}); the catalog repository was left as it was`, { hint: "run the same command again to publish" }));
-    setTimeout(() => {
-      releaseOwnedSync();
-      process.exit(2);
-    }, STOP_GRACE_MS).unref();
-  };
-  process.on("SIGINT", onSignal);
-  process.on("SIGTERM", onSignal);
+async function interruptible<T>(fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
   try {
-    return await fn(abort.signal);
-  } finally {
-    process.off("SIGINT", onSignal);
-    process.off("SIGTERM", onSignal);
+    return await withInterrupt(fn, { what: "eocube publish" });
+  } catch (err) {
+    if (!isEocubeError(err, "CANCELLED")) throw err;
+    throw new EocubeError("CANCELLED", `${err.message}; the catalog repository was left as it was`, { hint: "run the same command again to publish", cause: err });
   }
 }
 
@@ -115,7 +97,7 @@ export function register(program: Command): void {
         }
         const interactive = opts.interactive === true && process.stdin.isTTY === true && process.stderr.isTTY === true;
         const catalogDir = opts.catalog ?? (env ? undefined : resolve(DEFAULT_CATALOG_DIR));
-        const result = await withStopSignals(async (signal) => {
+        const result = await interruptible(async (signal) => {
           const build = await configPlanBuilder(datasetConfig, workflowConfig, { mode: opts.mode as PublishMode, ...(interactive ? { prompt: terminalPrompt({ signal }) } : {}), signal });
           return publish({
             build,

@@ -198,8 +198,9 @@ export async function publish(options: PublishOptions): Promise<PublishResult> {
   } catch (err) {
     // whatever step noticed the abort (a read, a git command, the validator), report the abort itself
     const signal = options.signal;
-    if (!signal?.aborted || (isEocubeError(err) && err.code === "CANCELLED")) throw err;
-    throw isEocubeError(signal.reason) ? signal.reason : new EocubeError("CANCELLED", "publish was cancelled", { cause: err });
+    if (!signal?.aborted) throw err;
+    if (isEocubeError(signal.reason)) throw signal.reason;
+    throw isEocubeError(err, "CANCELLED") ? err : new EocubeError("CANCELLED", "publish was cancelled", { cause: err });
   }
 }
 

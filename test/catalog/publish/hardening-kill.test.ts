@@ -144,7 +144,7 @@ describe("eocube publish under SIGKILL", () => {
     expect(Date.now() - t0).toBeLessThan(10_000);
     if (res.code !== 0) {
       expect(res.code, res.stderr).toBe(2);
-      expect(res.stderr).toMatch(/^error: publish was interrupted \(SIGTERM\); the catalog repository was left as it was$/m);
+      expect(res.stderr).toMatch(/^error: eocube publish was interrupted \(SIGTERM\); the catalog repository was left as it was$/m);
     }
     const h = repoHealth(repo);
     expect(h.status).toBe("");
