@@ -13,8 +13,8 @@ export { Variable, type Attrs, type ReadOptions, type Encoding, type VariableIni
 export { Dataset, type DatasetInit } from "./dataset.js";
 export { decodeCF, decodeVariable, chooseFloatDtype, promoteForNaN, CHAR_ENCODING_KEY, type DecodeCFOptions } from "./cf.js";
 export {
-  parseTimeUnits, isTimeUnits, decodeTimes, encodeTimes, toIsoString, parseIsoTime, normalizeCalendar,
-  type Calendar, type TimeUnits, type DateFields,
+  parseTimeUnits, isTimeUnits, decodeTimes, encodeTimes, toIsoString, parseIsoTime, parseTimeText, parseTimeAttribute,
+  normalizeCalendar, type Calendar, type TimeUnits, type DateFields, type TimeText, type ParseTimeTextOptions, type ParseIsoTimeOptions,
 } from "./time.js";
 export { WGS84_PROJ4, epsgFromWkt, epsgToProj4, cfGridMappingToProj4, looksLikeWkt, projNameOf, registerEpsg } from "./crs.js";
 export type { BBox, GeoTransform, GridMapping } from "./gridmapping.js";

@@ -267,49 +267,115 @@ export function toIsoString(ms: number): string {
   return iso.endsWith(".000Z") ? `${iso.slice(0, -5)}Z` : iso;
 }
 
-/**
- * Parses an ISO 8601 date or date-time (no zone = UTC) to epoch milliseconds.
- * @throws EocubeError INVALID_ARGUMENT when the text is not a date.
- */
-export function parseIsoTime(text: string): number {
-  const t = text.trim();
-  const withZone = /([zZ]|[+-]\d{2}:?\d{2})$/.test(t) || !t.includes("T") ? t : `${t}Z`;
-  const ms = /^\d{4}-\d{2}-\d{2}$/.test(withZone) ? Date.parse(`${withZone}T00:00:00Z`) : Date.parse(withZone);
-  if (Number.isNaN(ms)) {
-    throw new EocubeError("INVALID_ARGUMENT", `not an ISO 8601 time: ${JSON.stringify(text)}`, {
-      hint: "use e.g. 2017-06-05 or 2017-06-05T12:00:00Z",
-    });
-  }
-  return ms;
+/** A time as written: the first instant it names and how long what it names lasts. */
+export interface TimeText {
+  /** Epoch milliseconds of the first instant the text names (UTC unless it has an offset; digits beyond ms kept as a fraction). */
+  ms: number;
+  /**
+   * Length in ms of what the text names: a year or month (its real length), a day (86,400,000), an hour,
+   * minute or second, or 10^(3 − d) for d fraction digits (0.001 for microseconds). `ms + unit` is the first
+   * instant after it.
+   */
+  unit: number;
+  /** True when the text is a date (or a year, or a year and month) without a time of day. */
+  dateOnly: boolean;
+}
+
+/** Options of {@link parseTimeText}. */
+export interface ParseTimeTextOptions {
+  /** Also accept a year (`2017`) and a year and month (`2017-01`), as pandas' partial strings [default false]. */
+  partial?: boolean;
 }
 
 const MONTH_ABBRS = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"];
 
-function utc(y: string, mo: number, d: string, h = "0", mi = "0", s = "0", frac = "", zone = ""): number | undefined {
-  const ms = Date.UTC(Number(y), mo - 1, Number(d), Number(h), Number(mi), Number(s)) + (frac ? Number(`0${frac}`) * 1000 : 0);
-  if (!Number.isFinite(ms) || mo < 1 || mo > 12 || Number(d) < 1 || Number(d) > 31 || Number(h) > 24 || Number(mi) > 59 || Number(s) > 60) return undefined;
+/** ISO 8601 extended: `2017-04-14`, `2017-04-14T10:27`, `2017-04-14 10:27:29.454`, optional `Z`/`UTC`/`GMT`/`±hh[:]mm`; partial `2017`, `2017-04`. */
+const ISO_EXTENDED = /^(\d{4})(?:-(\d{2})(?:-(\d{2})(?:[T ](\d{2})(?::(\d{2})(?::(\d{2})(?:[.,](\d+))?)?)?)?)?)?\s*(Z|UTC|GMT|[+-]\d{2}:?\d{2})?$/i;
+/** ISO 8601 basic: `20170414`, `20170414T1027`, `20170414T102729.454Z`, `…+0100`. */
+const ISO_BASIC = /^(\d{4})(\d{2})(\d{2})(?:T(\d{2})(\d{2})(\d{2})?(?:[.,](\d+))?)?(Z|[+-]\d{4})?$/i;
+/** ENVISAT/Sentinel-3 products: `14-APR-2017 10:27:29.454657`. */
+const DD_MON_YYYY = /^(\d{1,2})-([A-Za-z]{3})-(\d{4})(?:[ T](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?)?\s*(Z|UTC)?$/;
+
+/** The {@link TimeText} of date fields as written (undefined fields absent); undefined for impossible dates. */
+function timeOf(y: string, mo?: string, d?: string, h?: string, mi?: string, s?: string, frac?: string, zone = ""): TimeText | undefined {
+  const [Y, M, D, H, MI, S] = [Number(y), Number(mo ?? 1), Number(d ?? 1), Number(h ?? 0), Number(mi ?? 0), Number(s ?? 0)];
+  const daysInMonth = new Date(Date.UTC(2000, M, 0)).getUTCDate() + (M === 2 && !(Y % 4 === 0 && (Y % 100 !== 0 || Y % 400 === 0)) ? -1 : 0);
+  if (M < 1 || M > 12 || D < 1 || D > daysInMonth || H > 24 || MI > 59 || S > 60) return undefined;
   const z = /^([+-])(\d{2}):?(\d{2})$/.exec(zone);
-  return z ? ms - (z[1] === "-" ? -1 : 1) * (Number(z[2]) * 60 + Number(z[3])) * 60_000 : ms;
+  const offset = z ? (z[1] === "-" ? -1 : 1) * (Number(z[2]) * 60 + Number(z[3])) * 60_000 : 0;
+  const at = (year: number, month: number): number => {
+    const t = new Date(0);
+    t.setUTCFullYear(year, month - 1, D); // years 0…99 are years, not 1900…1999
+    t.setUTCHours(H, MI, S);
+    return t.getTime() - offset;
+  };
+  const ms = at(Y, M) + (frac ? Number(`0.${frac}`) * 1000 : 0);
+  let unit: number;
+  if (frac) unit = 10 ** (3 - frac.length);
+  else if (s !== undefined) unit = 1000;
+  else if (mi !== undefined) unit = 60_000;
+  else if (h !== undefined) unit = 3_600_000;
+  else if (d !== undefined) unit = MS_PER_DAY;
+  else if (mo !== undefined) unit = M === 12 ? at(Y + 1, 1) - ms : at(Y, M + 1) - ms;
+  else unit = at(Y + 1, 1) - ms;
+  return Number.isFinite(ms) ? { ms, unit, dateOnly: h === undefined } : undefined;
+}
+
+/**
+ * The one parser of written times (times of requests, configs, attributes and labels): UTC unless the text
+ * has an offset (a time without a zone is never read as local time); sub-millisecond digits kept as a fraction.
+ * Forms: ISO 8601 extended (`2017-04-14T10:27:29.454Z`, `2017-04-14 10:27:29`, `2017-04-14T10`, `2017-04-14`,
+ * a `,` before the fraction, `Z`/`UTC`/`GMT`/`±hh:mm`/`±hhmm`), ISO 8601 basic (`20170414T102729Z`) and the
+ * `DD-MON-YYYY HH:MM:SS.ffffff` form of ENVISAT/Sentinel-3 products; with `partial`, also `2017` and `2017-04`.
+ * Impossible dates (`2017-02-30`, month 13) are refused.
+ * @returns undefined for any other text (and for values that are not strings or numbers).
+ */
+export function parseTimeText(value: unknown, options: ParseTimeTextOptions = {}): TimeText | undefined {
+  if (typeof value !== "string" && typeof value !== "number") return undefined;
+  const t = String(value).trim();
+  let m = ISO_EXTENDED.exec(t);
+  if (m && (m[3] !== undefined || options.partial)) return timeOf(m[1]!, m[2], m[3], m[4], m[5], m[6], m[7], m[8]);
+  m = ISO_BASIC.exec(t);
+  if (m) return timeOf(m[1]!, m[2], m[3], m[4], m[5], m[6], m[7], m[8]);
+  m = DD_MON_YYYY.exec(t);
+  if (m) {
+    const mo = MONTH_ABBRS.indexOf(m[2]!.toLowerCase()) + 1;
+    return mo > 0 ? timeOf(m[3]!, String(mo), m[1]!.padStart(2, "0"), m[4], m[5], m[6], m[7]) : undefined;
+  }
+  return undefined;
+}
+
+/** Options of {@link parseIsoTime}. */
+export interface ParseIsoTimeOptions {
+  /** The parameter or config field named in the error. */
+  field?: string;
+  /** Read the time as an inclusive end: a date (or year, or month) without a time of day means its last millisecond [default false]. */
+  end?: boolean;
+}
+
+/**
+ * Parses a time (see {@link parseTimeText}; a year or year and month too) to epoch milliseconds, UTC unless the
+ * text has an offset.
+ * @throws EocubeError INVALID_ARGUMENT naming `field` when the text is not a time.
+ */
+export function parseIsoTime(text: string, options: ParseIsoTimeOptions = {}): number {
+  const t = parseTimeText(text, { partial: true });
+  if (!t) {
+    const where = options.field ? `${options.field}: ` : "";
+    throw new EocubeError("INVALID_ARGUMENT", `${where}${JSON.stringify(String(text).slice(0, 80))} is not an ISO 8601 time`, {
+      ...(options.field ? { field: options.field } : {}),
+      hint: 'write times like "2017-06-05" or "2017-06-05T12:00:00Z"',
+    });
+  }
+  return options.end && t.dateOnly ? t.ms + t.unit - 1 : t.ms;
 }
 
 /**
  * Parses the text of a time attribute (ACDD `time_coverage_*`, product `start_date`/`stop_date`, STAC
- * `start_datetime`, …) to epoch milliseconds (UTC unless the text has an offset; sub-millisecond digits kept
- * as a fraction):
- * ISO 8601 extended (`2017-04-14T10:27:29.454Z`, `2017-04-14 10:27:29`, `2017-04-14`), ISO 8601 basic
- * (`20170414T102729Z`) and the `DD-MON-YYYY HH:MM:SS.ffffff` form of ENVISAT/Sentinel-3 products.
+ * `start_datetime`, …) to epoch milliseconds: {@link parseTimeText}'s forms (UTC unless the text has an offset;
+ * sub-millisecond digits kept as a fraction).
  * @returns undefined for any other text.
  */
 export function parseTimeAttribute(value: unknown): number | undefined {
-  const t = String(value ?? "").trim();
-  let m = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(\.\d+)?)?)?\s*(Z|UTC|GMT|[+-]\d{2}:?\d{2})?$/i.exec(t);
-  if (m) return utc(m[1]!, Number(m[2]), m[3]!, m[4], m[5], m[6], m[7], m[8]);
-  m = /^(\d{4})(\d{2})(\d{2})(?:T(\d{2})(\d{2})(\d{2})?(\.\d+)?)?(Z|[+-]\d{4})?$/i.exec(t);
-  if (m) return utc(m[1]!, Number(m[2]), m[3]!, m[4], m[5], m[6], m[7], m[8]);
-  m = /^(\d{1,2})-([A-Za-z]{3})-(\d{4})(?:[ T](\d{2}):(\d{2})(?::(\d{2})(\.\d+)?)?)?\s*(Z|UTC)?$/.exec(t);
-  if (m) {
-    const mo = MONTH_ABBRS.indexOf(m[2]!.toLowerCase()) + 1;
-    return mo > 0 ? utc(m[3]!, mo, m[1]!, m[4], m[5], m[6], m[7]) : undefined;
-  }
-  return undefined;
+  return parseTimeText(value)?.ms;
 }

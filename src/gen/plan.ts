@@ -2,10 +2,9 @@
 import type { Dataset } from "../core/dataset.js";
 import type { GridMapping } from "../core/gridmapping.js";
 import { itemSize, sizeOf, type NdArray } from "../core/ndarray.js";
-import { encodeTimes } from "../core/time.js";
+import { encodeTimes, toIsoString } from "../core/time.js";
 import type { Attrs, Variable } from "../core/variable.js";
 import type { ZarrArraySpec } from "../formats/zarr/writer.js";
-import { isoTime } from "../ops/time.js";
 import { readCoord, timeDim } from "../ops/coords.js";
 
 /** Units used to store datetime variables (CF; xarray decodes them back). */
@@ -187,7 +186,7 @@ export async function describePlan(cube: Dataset, grid: GridMapping, plan: GenPl
   const td = timeDim(cube);
   if (td && cube.coords[td] && cube.coords[td]!.size > 0) {
     const t = await readCoord(cube, td);
-    time = { start: isoTime(t[0]!), end: isoTime(t[t.length - 1]!), steps: t.length };
+    time = { start: toIsoString(t[0]!), end: toIsoString(t[t.length - 1]!), steps: t.length };
   }
   return {
     grid: {

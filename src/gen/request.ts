@@ -8,7 +8,8 @@ import { parse as parseYaml } from "yaml";
 import { EocubeError, isEocubeError } from "../core/errors.js";
 import { formatFromPath } from "../formats/registry.js";
 import type { BBox } from "../core/gridmapping.js";
-import { parsePeriod, parseTime } from "../ops/time.js";
+import { parsePeriod } from "../ops/time.js";
+import { parseIsoTime } from "../core/time.js";
 import { GEN_REQUEST_SCHEMA, type CubeConfig, type GenRequestDoc, type InputConfig } from "./schema.js";
 
 /** One input after normalisation: store id and params explicit, file roots absolute. */
@@ -177,7 +178,7 @@ function checkCube(cube: GenRequest["cube"], source: string): void {
     const ms = cube.time_range.map((t, i) => {
       if (t === null) return undefined;
       try {
-        return parseTime(t, "time_range", i === 1).ms;
+        return parseIsoTime(t, { field: "time_range", end: i === 1 });
       } catch (err) {
         throw new EocubeError("INVALID_CONFIG", `${source}: cube_config/time_range/${i} ${JSON.stringify(t)} is not a date`, {
           path: source,

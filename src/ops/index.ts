@@ -9,7 +9,7 @@ export { resampleInTime, isoDuration, TIME_METHODS, type TimeMethod, type Resamp
 export { merge, type MergeOptions } from "./merge.js";
 export { rechunk } from "./rechunk.js";
 export { updateCubeMetadata, flattenAcdd, type CubeMetadataOptions } from "./metadata.js";
-export { parsePeriod, periodBins, parseTime, type Period } from "./time.js";
+export { parsePeriod, periodBins, type Period } from "./time.js";
 export { pixelMapper, APPROX_ERROR, type PixelMapper } from "./pixelmap.js";
 export type { SpatialMethod, PixelMap, Window } from "./kernels.js";
 export { coarsen, numLevelsFor, LEVEL_AGGS, type LevelAgg, type CoarsenOptions } from "./levels.js";

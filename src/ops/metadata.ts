@@ -1,11 +1,10 @@
 // CF/ACDD metadata of a cube: geospatial_* and time_coverage_* from the data, history, user metadata.
 import type { Dataset } from "../core/dataset.js";
 import type { GridMapping } from "../core/gridmapping.js";
-import { parseTimeAttribute } from "../core/time.js";
+import { parseTimeAttribute, toIsoString } from "../core/time.js";
 import { bboxToWgs84, readGridMapping } from "../core/gridmapping-read.js";
 import type { Variable } from "../core/variable.js";
 import { readCoord, timeDim } from "./coords.js";
-import { isoTime } from "./time.js";
 
 /** Options of {@link updateCubeMetadata}. */
 export interface CubeMetadataOptions {
@@ -97,15 +96,15 @@ export async function updateCubeMetadata(ds: Dataset, options: CubeMetadataOptio
       end = v[v.length - 1]!;
     }
     if (Number.isFinite(start) && Number.isFinite(end)) {
-      attrs.time_coverage_start = isoTime(start);
-      attrs.time_coverage_end = isoTime(end);
+      attrs.time_coverage_start = toIsoString(start);
+      attrs.time_coverage_end = toIsoString(end);
       delete attrs.time_coverage_duration; // the source's, not the cube's
     }
   } else if (attrs.time_coverage_start === undefined && srcStart !== undefined && srcStop !== undefined && srcStop >= srcStart) {
-    attrs.time_coverage_start = isoTime(srcStart);
-    attrs.time_coverage_end = isoTime(srcStop);
+    attrs.time_coverage_start = toIsoString(srcStart);
+    attrs.time_coverage_end = toIsoString(srcStop);
   }
-  const stamp = isoTime(Math.floor(now.getTime() / 1000) * 1000);
+  const stamp = toIsoString(Math.floor(now.getTime() / 1000) * 1000);
   attrs.date_created = stamp; // ACDD: when this dataset was made — a new cube, not its source (output metadata may set it)
   attrs.date_modified = stamp;
   if (options.history) {

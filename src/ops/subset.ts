@@ -6,7 +6,7 @@ import type { Selection } from "../core/selection.js";
 import { Variable } from "../core/variable.js";
 import { readCoord, spatialDims, timeDim } from "./coords.js";
 import { dropDims, normSel } from "./lazy.js";
-import { parseTime } from "./time.js";
+import { parseIsoTime, toIsoString } from "../core/time.js";
 
 /** Index ranges per dimension name: `[start, stop)`. */
 export type DimRanges = Record<string, [number, number]>;
@@ -93,8 +93,8 @@ export async function subset(ds: Dataset, options: SubsetOptions = {}): Promise<
     if (!td) throw new EocubeError("UNSUPPORTED", "time_range subset needs a time coordinate", { field: "time_range" });
     const t = await readCoord(ds, td, options.signal);
     const [a, b] = options.time_range;
-    const start = a ? parseTime(a, "time_range").ms : -Infinity;
-    const end = b ? parseTime(b, "time_range", true).ms : Infinity;
+    const start = a ? parseIsoTime(a, { field: "time_range" }) : -Infinity;
+    const end = b ? parseIsoTime(b, { field: "time_range", end: true }) : Infinity;
     let i0 = -1;
     let i1 = -1;
     for (let i = 0; i < t.length; i++) {
@@ -106,7 +106,7 @@ export async function subset(ds: Dataset, options: SubsetOptions = {}): Promise<
     if (i0 < 0) {
       throw new EocubeError("OUT_OF_RANGE", `time_range ${JSON.stringify(options.time_range)} holds no time step of the data`, {
         field: "time_range",
-        hint: `the data cover ${new Date(t[0]!).toISOString()} … ${new Date(t[t.length - 1]!).toISOString()}`,
+        hint: `the data cover ${toIsoString(t[0]!)} … ${toIsoString(t[t.length - 1]!)}`,
       });
     }
     ranges[td] = [i0, i1 + 1];

@@ -1,35 +1,7 @@
-// Times and periods for the cube operations: ISO 8601 parsing and calendar bins ("8D", "1M", "1Y").
+// Periods for the cube operations: calendar bins ("8D", "1M", "1Y"). Times are parsed and written by core/time.ts.
 import { EocubeError } from "../core/errors.js";
-import { toIsoString } from "../core/time.js";
 
 const DAY = 86_400_000;
-
-/**
- * Parses an ISO 8601 date or date-time (UTC unless an offset is given) to epoch milliseconds.
- * With `endOfDay`, a date-only value means the last millisecond of that day (inclusive ends).
- * @throws EocubeError INVALID_ARGUMENT naming `field`.
- */
-export function parseTime(text: string, field: string, endOfDay = false): { ms: number } {
-  const t = String(text).trim();
-  const dateOnly = /^\d{4}-\d{2}-\d{2}$/.test(t);
-  const iso = dateOnly ? `${t}T00:00:00Z` : /[zZ]|[+-]\d{2}:?\d{2}$/.test(t) ? t : `${t}Z`;
-  const ms = Date.parse(iso);
-  if (!/^\d{4}-\d{2}-\d{2}/.test(t) || Number.isNaN(ms)) {
-    throw new EocubeError("INVALID_ARGUMENT", `${field}: ${JSON.stringify(text)} is not an ISO 8601 date or time`, {
-      field,
-      hint: 'write times like "2017-06-05" or "2017-06-05T12:00:00Z"',
-    });
-  }
-  return { ms: dateOnly && endOfDay ? ms + DAY - 1 : ms };
-}
-
-/**
- * ISO 8601 'Z' text of epoch milliseconds, rounded to the nearest millisecond, without a zero fraction
- * (`2017-01-16T10:09:22Z`); "NaT" for NaN. The same text as core/time `toIsoString`, which it calls.
- */
-export function isoTime(ms: number): string {
-  return toIsoString(ms);
-}
 
 /** A parsed period: `count` units of hours, days, weeks, months or years. */
 export interface Period {

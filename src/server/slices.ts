@@ -1,6 +1,6 @@
 // Query → 2-D slice: picks the index of every non-spatial dimension (time nearest, other dims by label).
 import { EocubeError } from "../core/errors.js";
-import { parseIsoTime } from "../core/time.js";
+import { parseTimeText, toIsoString } from "../core/time.js";
 import type { ReadOptions, Variable } from "../core/variable.js";
 import type { DatasetsContext, ServedDataset } from "./datasets.js";
 import type { SliceRef } from "./levels.js";
@@ -30,34 +30,17 @@ export interface TimeLabel {
 }
 
 /**
- * Parses an ISO 8601 date or date-time (no zone = UTC) as a {@link TimeLabel}. Fractions of a second of
- * any length are accepted (nanosecond labels as numpy prints them) and rounded to whole ms, the precision
- * of every served time (see `DatasetsContext`).
+ * Parses an ISO 8601 date or date-time (no zone = UTC; core/time.ts `parseTimeText`) as a {@link TimeLabel}.
+ * Fractions of a second of any length are accepted (nanosecond labels as numpy prints them) and rounded to
+ * whole ms, the precision of every served time (see `DatasetsContext`).
  * @throws EocubeError INVALID_PARAMS (not a time), naming `field`.
  */
 export function parseTimeLabel(text: string, field = "time"): TimeLabel {
-  const t = text.trim();
-  const m = /^(\d{4}-\d{2}-\d{2})(?:[T ](\d{2})(?::(\d{2})(?::(\d{2})(?:[.,](\d+))?)?)?)?([zZ]|[+-]\d{2}:?\d{2})?$/.exec(t);
-  let ms = Number.NaN;
-  let unit = 1;
-  if (m) {
-    const [, date, hh, mi, ss, frac, zone] = m;
-    const base = `${date}T${hh ?? "00"}:${mi ?? "00"}:${ss ?? "00"}${zone && zone !== "z" ? zone : "Z"}`;
-    ms = Date.parse(base);
-    if (frac) ms += Math.round(Number(`0.${frac}`) * 1000);
-    unit = hh === undefined ? 86_400_000 : mi === undefined ? 3_600_000 : ss === undefined ? 60_000 : frac ? 10 ** Math.max(0, 3 - frac.length) : 1000;
-  } else {
-    // other forms Date.parse understands (no zone = UTC), taken at ms precision
-    try {
-      ms = Math.round(parseIsoTime(t));
-    } catch {
-      ms = Number.NaN;
-    }
-  }
-  if (!Number.isFinite(ms)) {
+  const t = parseTimeText(text);
+  if (!t || !Number.isFinite(t.ms)) {
     throw new EocubeError("INVALID_PARAMS", `${field} ${JSON.stringify(text.slice(0, 64))} is not an ISO 8601 time`, { field, hint: "use a time label of /datasets/{id}, e.g. 2017-01-16T10:09:21.834Z, or a date such as 2017-01-16" });
   }
-  return { ms, unit, dateOnly: unit === 86_400_000 };
+  return { ms: Math.round(t.ms), unit: Math.max(1, t.unit), dateOnly: t.dateOnly };
 }
 
 /**
@@ -104,7 +87,7 @@ export function timeIndex(times: Float64Array, text: string, field = "time"): nu
   const lo = Math.min(times[0]!, times[n - 1]!) - tol;
   const hi = Math.max(times[0]!, times[n - 1]!) + tol;
   if (!(ms >= lo && ms <= hi)) {
-    throw new EocubeError("OUT_OF_RANGE", `${field} ${text.slice(0, 64)} lies outside the time axis ${new Date(times[0]!).toISOString()} … ${new Date(times[n - 1]!).toISOString()}`, { field });
+    throw new EocubeError("OUT_OF_RANGE", `${field} ${text.slice(0, 64)} lies outside the time axis ${toIsoString(times[0]!)} … ${toIsoString(times[n - 1]!)}`, { field });
   }
   return nearestIndex(times, ms);
 }

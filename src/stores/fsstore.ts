@@ -189,8 +189,8 @@ export class FsDataStore implements MutableDataStore {
       }
       if (query.time_range) {
         if (!d.time_range) continue;
-        if (timeHi != null && Date.parse(d.time_range[0]) > timeHi) continue;
-        if (timeLo != null && Date.parse(d.time_range[1]) < timeLo) continue;
+        if (timeHi != null && parseTimeBound(d.time_range[0], false) > timeHi) continue;
+        if (timeLo != null && parseTimeBound(d.time_range[1], false) < timeLo) continue;
       }
       out.push(d);
     }

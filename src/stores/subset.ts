@@ -5,6 +5,7 @@ import type { BBox, GridMapping } from "../core/gridmapping.js";
 import { numberAt } from "../core/ndarray.js";
 import { normalizeSelection, type Selection } from "../core/selection.js";
 import type { Variable } from "../core/variable.js";
+import { parseTimeText, toIsoString } from "../core/time.js";
 import type { OpenParams } from "./types.js";
 
 /** Half-open index windows `[start, stop)` per dimension name. */
@@ -87,45 +88,23 @@ export function windowOfValues(values: ArrayLike<number>, lo: number, hi: number
   return start < 0 ? [0, 0] : [start, stop];
 }
 
-const ISO_PARTS = /^(\d{4})(?:-(\d{2})(?:-(\d{2})(?:[T ](\d{2})(?::(\d{2})(?::(\d{2})(\.\d+)?)?)?)?)?)?(Z|[+-]\d{2}:?\d{2})?$/i;
-
 /**
  * Parses an ISO 8601 time of `time_range` (epoch ms) as pandas' partial-string slicing does (xarray's
  * `.sel(time=slice(a, b))`): a start is the first instant of what it names, and an end includes everything
  * it names, so `"2017"`, `"2017-01"`, `"2017-01-16"` and `"2017-01-16T10:09:21"` as ends include that whole
- * year, month, day and second. Times without an offset are UTC.
+ * year, month, day and second. Times without an offset are UTC (core/time.ts `parseTimeText`).
  * @param field the parameter named in errors (default `open_params/time_range`).
  * @throws EocubeError INVALID_PARAMS when `text` is not an ISO 8601 date or time.
  */
 export function parseTimeBound(text: string, isEnd: boolean, field = "open_params/time_range"): number {
-  const m = ISO_PARTS.exec(text.trim());
-  const ms = m ? Date.parse(isoOf(m)) : NaN;
-  if (!m || Number.isNaN(ms)) {
+  const t = parseTimeText(text, { partial: true });
+  if (!t) {
     throw new EocubeError("INVALID_PARAMS", `${field}: ${JSON.stringify(text)} is not an ISO 8601 date or time`, {
       field,
       hint: 'use e.g. ["2017-01-16", "2017-01-20T12:00:00Z"] (also "2017" or "2017-01")',
     });
   }
-  if (!isEnd) return ms;
-  const [, year, month, day, hour, minute, second, fraction] = m;
-  if (fraction) return ms + 10 ** (3 - (fraction.length - 1)) - 1e-3;
-  if (second) return ms + 1000 - 1e-3;
-  if (minute) return ms + 60_000 - 1e-3;
-  if (hour) return ms + 3_600_000 - 1e-3;
-  if (day) return ms + 86_400_000 - 1e-3;
-  // a month or year: up to the first instant of the next one (in the same UTC offset)
-  const [y, mo] = month ? (month === "12" ? [Number(year) + 1, 1] : [Number(year), Number(month) + 1]) : [Number(year) + 1, 1];
-  const next = [...m];
-  next[1] = String(y).padStart(4, "0");
-  next[2] = String(mo).padStart(2, "0");
-  return Date.parse(isoOf(next)) - 1e-3;
-}
-
-/** A full ISO string Date.parse reads from the parts of {@link ISO_PARTS} (missing fields are the first). */
-function isoOf(m: readonly (string | undefined)[]): string {
-  const [, y, mo = "01", d = "01", h = "00", mi = "00", sec = "00", frac = "", zone = "Z"] = m;
-  const z = zone.toUpperCase() === "Z" ? "Z" : zone.length === 5 ? `${zone.slice(0, 3)}:${zone.slice(3)}` : zone;
-  return `${y}-${mo}-${d}T${h}:${mi}:${sec}${frac.slice(0, 4)}${z}`;
+  return isEnd ? t.ms + t.unit - 1e-3 : t.ms;
 }
 
 /** The name of the time dimension coordinate (dtype datetime64[ns], 1-D), if any. */
@@ -223,10 +202,9 @@ export async function applyOpenParams(ds: Dataset, params: OpenParams, gm: GridM
 function timeSpanHint(values: number[]): string {
   const ok = values.filter((v) => Number.isFinite(v));
   if (ok.length === 0) return "the dataset has no valid time step";
-  const iso = (ms: number) => new Date(Math.round(ms)).toISOString().replace(".000Z", "Z");
   const lo = ok.reduce((a, b) => Math.min(a, b));
   const hi = ok.reduce((a, b) => Math.max(a, b));
-  return `the time steps run from ${iso(lo)} to ${iso(hi)} (${ok.length} step${ok.length === 1 ? "" : "s"})`;
+  return `the time steps run from ${toIsoString(lo)} to ${toIsoString(hi)} (${ok.length} step${ok.length === 1 ? "" : "s"})`;
 }
 
 /** Index window of one spatial axis for `[lo, hi]`, from its 1-D coordinate or else the affine transform. */

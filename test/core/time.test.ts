@@ -2,7 +2,7 @@
 // units, calendar)`, the library xarray falls back to) and pandas/xarray 2023.01 for the standard cases.
 import { describe, expect, it } from "vitest";
 import { isEocubeError } from "../../src/core/errors.js";
-import { decodeTimes, encodeTimes, normalizeCalendar, parseIsoTime, parseTimeUnits, toIsoString } from "../../src/core/time.js";
+import { decodeTimes, encodeTimes, normalizeCalendar, parseIsoTime, parseTimeAttribute, parseTimeText, parseTimeUnits, toIsoString } from "../../src/core/time.js";
 
 const iso = (units: string, values: number[], calendar?: string) => Array.from(decodeTimes(values, units, calendar), toIsoString);
 
@@ -97,5 +97,69 @@ describe("encodeTimes, toIsoString, parseIsoTime", () => {
     expect(parseIsoTime("2017-06-05T12:00:00")).toBe(Date.UTC(2017, 5, 5, 12));
     expect(parseIsoTime("2017-06-05T12:00:00+02:00")).toBe(Date.UTC(2017, 5, 5, 10));
     expect(() => parseIsoTime("June 5th")).toThrow(/not an ISO 8601 time/);
+  });
+});
+
+/** Runs `fn` with the process' time zone set to `tz` (Node reads TZ again when it changes). */
+function inTimeZone<T>(tz: string, fn: () => T): T {
+  const old = process.env.TZ;
+  process.env.TZ = tz;
+  try {
+    expect(new Date(Date.UTC(2017, 5, 5)).getHours(), `TZ=${tz} took effect`).not.toBe(0);
+    return fn();
+  } finally {
+    if (old === undefined) delete process.env.TZ;
+    else process.env.TZ = old;
+  }
+}
+
+describe("parseTimeText: the one parser of written times", () => {
+  it("reads a time without a zone as UTC, whatever the process' time zone (Date.parse reads it as local time)", () => {
+    inTimeZone("Asia/Tokyo", () => {
+      expect(Date.parse("2017-06-05T12:00:00")).not.toBe(Date.UTC(2017, 5, 5, 12)); // the trap the old copies fell into
+      expect(parseTimeText("2017-06-05T12:00:00")?.ms).toBe(Date.UTC(2017, 5, 5, 12));
+      expect(parseTimeText("2017-06-05 12:00")?.ms).toBe(Date.UTC(2017, 5, 5, 12));
+      expect(parseIsoTime("2017-06-05T12:00:00")).toBe(Date.UTC(2017, 5, 5, 12));
+      expect(parseTimeAttribute("20170605T120000")).toBe(Date.UTC(2017, 5, 5, 12));
+    });
+  });
+
+  it("gives what a time names: its first instant, its length and whether it is a date", () => {
+    expect(parseTimeText("2017-01-16")).toEqual({ ms: Date.UTC(2017, 0, 16), unit: 86_400_000, dateOnly: true });
+    expect(parseTimeText("2017-01-16T10")).toEqual({ ms: Date.UTC(2017, 0, 16, 10), unit: 3_600_000, dateOnly: false });
+    expect(parseTimeText("2017-01-16T10:09Z")?.unit).toBe(60_000);
+    expect(parseTimeText("2017-01-16T10:09:21")?.unit).toBe(1000);
+    expect(parseTimeText("2017-01-16T10:09:21,8Z")).toMatchObject({ ms: Date.UTC(2017, 0, 16, 10, 9, 21, 800), unit: 100 });
+    const ns = parseTimeText("2017-01-16T10:09:21.834255872")!;
+    expect(ns.ms).toBeCloseTo(Date.UTC(2017, 0, 16, 10, 9, 21, 834) + 0.255872, 3);
+    expect(ns.unit).toBeCloseTo(1e-6, 12);
+    expect(parseTimeText("2017-01-16T11:09:21+0100")?.ms).toBe(Date.UTC(2017, 0, 16, 10, 9, 21));
+    expect(parseTimeText("2017-01-16T05:09:21-05:00")?.ms).toBe(Date.UTC(2017, 0, 16, 10, 9, 21));
+    expect(parseTimeText("16-JAN-2017 10:09:21.5")?.ms).toBe(Date.UTC(2017, 0, 16, 10, 9, 21, 500));
+  });
+
+  it("partial times (a year, a month) only when asked, with their real length", () => {
+    expect(parseTimeText("2017")).toBeUndefined();
+    expect(parseTimeText("2017-02")).toBeUndefined();
+    expect(parseTimeText("2016-02", { partial: true })).toEqual({ ms: Date.UTC(2016, 1, 1), unit: 29 * 86_400_000, dateOnly: true });
+    expect(parseTimeText("2017-12", { partial: true })?.unit).toBe(31 * 86_400_000);
+    expect(parseTimeText("2016", { partial: true })).toEqual({ ms: Date.UTC(2016, 0, 1), unit: 366 * 86_400_000, dateOnly: true });
+    expect(parseTimeText("0001-01-01")?.ms).toBe(Date.UTC(2001, 0, 1) - 2000 * 365.2425 * 86_400_000);
+  });
+
+  it("refuses impossible dates and other text", () => {
+    for (const bad of ["2017-02-29", "2017-04-31", "2017-13-01", "2017-01-16T10:60", "June 5th", "", "17-01-16", "2017-1-16"]) {
+      expect(parseTimeText(bad), bad).toBeUndefined();
+    }
+    expect(parseTimeText("2016-02-29")?.ms).toBe(Date.UTC(2016, 1, 29));
+    expect(parseTimeText(null)).toBeUndefined();
+    expect(parseTimeText({})).toBeUndefined();
+  });
+
+  it("parseIsoTime: a year, month or date as an end means its last millisecond; errors name the field", () => {
+    expect(parseIsoTime("2017-06-05", { end: true })).toBe(Date.UTC(2017, 5, 6) - 1);
+    expect(parseIsoTime("2017-06", { end: true })).toBe(Date.UTC(2017, 6, 1) - 1);
+    expect(parseIsoTime("2017-06-05T12:00:00", { end: true })).toBe(Date.UTC(2017, 5, 5, 12));
+    expect(() => parseIsoTime("soon", { field: "time_range" })).toThrow(expect.objectContaining({ code: "INVALID_ARGUMENT", field: "time_range" }));
   });
 });

@@ -84,4 +84,18 @@ describe("STAC item times", () => {
     const post = await fetch(`${server.url}/ogc/search`, { method: "POST", body: JSON.stringify({ datetime: "../2017-06-05T12:00:00Z", bbox: [-80, 20, -70, 30] }), headers: { "content-type": "application/json" } });
     expect(ids(await post.json())).toEqual(["ostia", "ostia-attrs"]);
   });
+
+  it("a datetime without a zone is UTC, also when the server's time zone is not (it was read as local time)", async () => {
+    const old = process.env.TZ;
+    process.env.TZ = "Asia/Tokyo"; // UTC+9: 11:00…13:00 local would be 02:00…04:00 UTC, before the 12:00 step
+    try {
+      expect(new Date(Date.UTC(2017, 5, 5)).getHours()).toBe(9);
+      expect(ids((await get("/ogc/search?datetime=2017-06-05T11:00:00/2017-06-05T13:00:00")).body)).toEqual(["ostia", "ostia-attrs"]);
+      expect(ids((await get("/ogc/search?datetime=2017-06-05T13:00:00/..")).body)).toEqual(["ostia-attrs"]);
+      expect((await get("/ogc/search?datetime=2017-06-05T25:00:00")).status).toBe(400);
+    } finally {
+      if (old === undefined) delete process.env.TZ;
+      else process.env.TZ = old;
+    }
+  });
 });

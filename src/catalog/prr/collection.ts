@@ -3,6 +3,7 @@
 import { isAbsolute, relative, resolve } from "node:path";
 import { EocubeError, throwIfAborted } from "../../core/errors.js";
 import type { BBox } from "../../core/gridmapping.js";
+import { toIsoString } from "../../core/time.js";
 import { validateStacObject, type StacProblem } from "../stac/validate.js";
 import { loadPrrConfig, type ResolvedConfig } from "./config.js";
 import { EXT, OSC_THEME_SCHEME, PRR_STAC_VERSION } from "./constants.js";
@@ -82,7 +83,7 @@ export async function buildPrrCollection(resolved: ResolvedConfig, options: PrrO
       setTime(props, interval);
       warnings.push({ item: id, message: "no time in the data or the config; the item takes the collection's temporal extent (set datetime on the item to change it)" });
     } else {
-      const now = new Date().toISOString().replace(/\.\d{3}Z$/, "Z");
+      const now = toIsoString(Math.floor(Date.now() / 1000) * 1000);
       setTime(props, [now, now]);
       warnings.push({ item: id, message: "no time anywhere in the data or the config; datetime is the build time (set datetime in the config)" });
     }

@@ -6,8 +6,9 @@ import { isEocubeError, throwIfAborted } from "../../core/errors.js";
 import type { BBox, GridMapping } from "../../core/gridmapping.js";
 import { bboxToWgs84 } from "../../core/gridmapping-read.js";
 import { toFloat64 } from "../../core/ndarray.js";
+import { toIsoString } from "../../core/time.js";
 import type { Variable } from "../../core/variable.js";
-import { gridMappingOf, isoTime, sampledBboxToWgs84 } from "../../stores/descriptor.js";
+import { gridMappingOf, sampledBboxToWgs84 } from "../../stores/descriptor.js";
 import { openFormatDataset } from "../../formats/open.js";
 import { FileFileSystem } from "../../fs/file.js";
 import type { FileSystem } from "../../fs/types.js";
@@ -258,9 +259,9 @@ async function dimensionOf(
     const ms = toFloat64(arr);
     const mm = minMax(ms);
     const step = regular(ms);
-    const out: Record<string, unknown> = { type: "temporal", extent: mm ? [isoTime(mm[0]), isoTime(mm[1])] : [null, null] };
+    const out: Record<string, unknown> = { type: "temporal", extent: mm ? [toIsoString(mm[0]), toIsoString(mm[1])] : [null, null] };
     if (description) out.description = description;
-    if (size <= maxValues) out.values = Array.from(ms).filter(Number.isFinite).map(isoTime);
+    if (size <= maxValues) out.values = Array.from(ms).filter(Number.isFinite).map(toIsoString);
     out.step = step !== null && step > 0 ? isoDuration(step) : null;
     return out;
   }

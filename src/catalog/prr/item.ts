@@ -4,6 +4,7 @@ import { stat } from "node:fs/promises";
 import { basename, join, relative, sep } from "node:path";
 import { EocubeError, isEocubeError, throwIfAborted } from "../../core/errors.js";
 import type { BBox } from "../../core/gridmapping.js";
+import { parseTimeText, toIsoString } from "../../core/time.js";
 import { formatFromPath } from "../../formats/registry.js";
 import { readFileInfo } from "./checksum.js";
 import { isInside, planCopy } from "./copy.js";
@@ -179,11 +180,15 @@ export async function buildItem(
   return { item, bbox, time, variables, copies };
 }
 
-/** ISO 8601 'Z' text of a configured instant (date-only → midnight UTC). */
+/**
+ * ISO 8601 'Z' text of a configured instant (core/time.ts `parseTimeText`: a date is its midnight, a time
+ * without an offset is UTC, never local time).
+ * @throws EocubeError INVALID_CONFIG when the text is not a time.
+ */
 export function iso(text: string): string {
-  const ms = Date.parse(/^\d{4}-\d{2}-\d{2}$/.test(text) ? `${text}T00:00:00Z` : text);
-  if (!Number.isFinite(ms)) throw new EocubeError("INVALID_CONFIG", `${JSON.stringify(text)} is not an ISO 8601 time`, { hint: "write times as 2020-01-31T12:00:00Z" });
-  return new Date(ms).toISOString().replace(/\.000Z$/, "Z");
+  const ms = parseTimeText(text, { partial: true })?.ms;
+  if (ms === undefined) throw new EocubeError("INVALID_CONFIG", `${JSON.stringify(text)} is not an ISO 8601 time`, { hint: "write times as 2020-01-31T12:00:00Z" });
+  return toIsoString(ms);
 }
 
 /** Sets `datetime` (one instant) or `datetime: null` + `start_datetime`/`end_datetime`. */

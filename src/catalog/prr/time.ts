@@ -3,9 +3,8 @@
 import type { Dataset } from "../../core/dataset.js";
 import { numberAt } from "../../core/ndarray.js";
 import type { Variable } from "../../core/variable.js";
-import { isoTime } from "../../stores/descriptor.js";
 import { timeCoordName } from "../../stores/subset.js";
-import { parseTimeAttribute } from "../../core/time.js";
+import { parseTimeAttribute, toIsoString } from "../../core/time.js";
 
 export { parseTimeAttribute };
 
@@ -28,7 +27,7 @@ export function timeFromAttributes(attrs: Record<string, unknown>): [string, str
     if (s === undefined) continue;
     const e = attrs[endKey] === undefined ? s : parseTimeAttribute(attrs[endKey]);
     if (e === undefined) continue;
-    return [isoTime(Math.min(s, e)), isoTime(Math.max(s, e))];
+    return [toIsoString(Math.min(s, e)), toIsoString(Math.max(s, e))];
   }
   return undefined;
 }
@@ -45,7 +44,7 @@ async function minMaxTime(vars: Variable[], signal?: AbortSignal): Promise<[stri
       if (t > hi) hi = t;
     }
   }
-  return lo <= hi ? [isoTime(lo), isoTime(hi)] : undefined;
+  return lo <= hi ? [toIsoString(lo), toIsoString(hi)] : undefined;
 }
 
 /** The time coordinate's first/last instant, widened to its CF bounds variable when there is one. */

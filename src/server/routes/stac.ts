@@ -3,7 +3,7 @@
 // Spec: STAC API 1.0.0 (core, collections, features/ogcapi-features, item-search).
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import { EocubeError, isEocubeError } from "../../core/errors.js";
-import { parseTimeAttribute } from "../../core/time.js";
+import { parseTimeAttribute, parseTimeText, toIsoString } from "../../core/time.js";
 import type { BBox } from "../../core/gridmapping.js";
 import type { ServerState } from "../app.js";
 import type { ServedDataset } from "../datasets.js";
@@ -31,15 +31,19 @@ export function parseBbox(value: unknown): BBox | undefined {
   return parts as BBox;
 }
 
-/** Parses a STAC `datetime` (instant, or interval "a/b" with ".." for open ends) to [start, end] ms. */
+/**
+ * Parses a STAC `datetime` (instant, or interval "a/b" with ".." for open ends) to [start, end] ms. Each end is
+ * the instant it names (core/time.ts `parseTimeText`; a time without an offset is UTC, never local time).
+ * @throws EocubeError INVALID_PARAMS for text that is not a time, or a start after the end.
+ */
 export function parseDatetime(value: unknown): [number, number] | undefined {
   if (value === undefined || value === "") return undefined;
   const s = String(value);
   const [a, b] = s.includes("/") ? s.split("/") : [s, s];
   const parse = (t: string | undefined, open: number) => {
     if (t === undefined || t === "" || t === "..") return open;
-    const ms = Date.parse(t);
-    if (Number.isNaN(ms)) throw new EocubeError("INVALID_PARAMS", `datetime ${JSON.stringify(s.slice(0, 80))} is not an RFC 3339 instant or interval`, { field: "datetime" });
+    const ms = parseTimeText(t, { partial: true })?.ms;
+    if (ms === undefined) throw new EocubeError("INVALID_PARAMS", `datetime ${JSON.stringify(s.slice(0, 80))} is not an RFC 3339 instant or interval`, { field: "datetime" });
     return ms;
   };
   const r: [number, number] = [parse(a, -Infinity), parse(b, Infinity)];
@@ -47,10 +51,9 @@ export function parseDatetime(value: unknown): [number, number] | undefined {
   return r;
 }
 
-/** An attribute's value as an ISO 'Z' instant (core `parseTimeAttribute` formats), else undefined. */
-function attrInstant(v: unknown): string | undefined {
-  const ms = typeof v === "string" ? parseTimeAttribute(v) : undefined;
-  return ms === undefined ? undefined : new Date(Math.floor(ms)).toISOString();
+/** A string attribute's instant in epoch ms (core `parseTimeAttribute` forms), else undefined. */
+function attrMs(v: unknown): number | undefined {
+  return typeof v === "string" ? parseTimeAttribute(v) : undefined;
 }
 
 /**
@@ -64,11 +67,11 @@ export function stacTimeOf(sd: ServedDataset): [string, string] | undefined {
   const tr = timeRangeOf(sd);
   if (tr) return tr;
   const a = sd.dataset.attrs;
-  const start = attrInstant(a.time_coverage_start) ?? attrInstant(a.start_datetime);
-  const end = attrInstant(a.time_coverage_end) ?? attrInstant(a.end_datetime);
-  if (start && end) return Date.parse(start) <= Date.parse(end) ? [start, end] : undefined;
-  const one = attrInstant(a.datetime) ?? start ?? end;
-  return one ? [one, one] : undefined;
+  const start = attrMs(a.time_coverage_start) ?? attrMs(a.start_datetime);
+  const end = attrMs(a.time_coverage_end) ?? attrMs(a.end_datetime);
+  if (start !== undefined && end !== undefined) return start <= end ? [toIsoString(start), toIsoString(end)] : undefined;
+  const one = attrMs(a.datetime) ?? start ?? end;
+  return one === undefined ? undefined : [toIsoString(one), toIsoString(one)];
 }
 
 function itemOf(base: string, sd: ServedDataset): Record<string, unknown> {
@@ -135,7 +138,7 @@ function intersects(sd: ServedDataset, bbox?: BBox, dt?: [number, number]): bool
   if (dt) {
     const tr = stacTimeOf(sd);
     if (!tr) return false;
-    if (Date.parse(tr[1]) < dt[0] || Date.parse(tr[0]) > dt[1]) return false;
+    if (parseTimeAttribute(tr[1])! < dt[0] || parseTimeAttribute(tr[0])! > dt[1]) return false;
   }
   return true;
 }
@@ -165,7 +168,7 @@ export function stacRoutes(app: FastifyInstance, state: ServerState): void {
     for (const sd of all) {
       w = Math.min(w, sd.lonLatBbox[0]); s = Math.min(s, sd.lonLatBbox[1]); e = Math.max(e, sd.lonLatBbox[2]); n = Math.max(n, sd.lonLatBbox[3]);
       const tr = stacTimeOf(sd);
-      if (tr) { t0 = Math.min(t0, Date.parse(tr[0])); t1 = Math.max(t1, Date.parse(tr[1])); }
+      if (tr) { t0 = Math.min(t0, parseTimeAttribute(tr[0])!); t1 = Math.max(t1, parseTimeAttribute(tr[1])!); }
     }
     return {
       type: "Collection",
@@ -176,7 +179,7 @@ export function stacRoutes(app: FastifyInstance, state: ServerState): void {
       license: "proprietary",
       extent: {
         spatial: { bbox: [all.length ? [w, s, e, n] : [-180, -90, 180, 90]] },
-        temporal: { interval: [[Number.isFinite(t0) ? new Date(t0).toISOString() : null, Number.isFinite(t1) ? new Date(t1).toISOString() : null]] },
+        temporal: { interval: [[Number.isFinite(t0) ? toIsoString(t0) : null, Number.isFinite(t1) ? toIsoString(t1) : null]] },
       },
       links: [
         { rel: "self", href: `${base}/ogc/collections/${COLLECTION_ID}`, type: "application/json" },

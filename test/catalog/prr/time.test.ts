@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { extractDataset, parseTimeAttribute, writePrrCollection, type PrrResult } from "../../../src/catalog/prr/index.js";
+import { iso } from "../../../src/catalog/prr/item.js";
 import { validateStacObject } from "../../../src/catalog/stac/validate.js";
 
 const DATA = fileURLToPath(new URL("../../../../shared/data/", import.meta.url));
@@ -136,5 +137,22 @@ describe("parseTimeAttribute", () => {
     ];
     for (const [text, iso] of cases) expect(Math.round(parseTimeAttribute(text)!), text).toBe(Date.parse(iso));
     for (const bad of ["", "soon", "14-XYZ-2017 10:00:00", "2017-13-01", 5]) expect(parseTimeAttribute(bad), String(bad)).toBeUndefined();
+  });
+});
+
+describe("configured times (item.ts iso)", () => {
+  it("a time without a zone is UTC whatever the process' time zone (it was read as local time)", () => {
+    const old = process.env.TZ;
+    process.env.TZ = "America/Los_Angeles";
+    try {
+      expect(new Date(Date.UTC(2020, 0, 31)).getHours()).not.toBe(0);
+      expect(iso("2020-01-31T12:00:00")).toBe("2020-01-31T12:00:00Z");
+      expect(iso("2020-01-31")).toBe("2020-01-31T00:00:00Z");
+      expect(iso("2020-01-31T12:00:00+01:00")).toBe("2020-01-31T11:00:00Z");
+      expect(() => iso("31/01/2020")).toThrow(expect.objectContaining({ code: "INVALID_CONFIG" }));
+    } finally {
+      if (old === undefined) delete process.env.TZ;
+      else process.env.TZ = old;
+    }
   });
 });
