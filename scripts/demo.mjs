@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // `npm run demo`: eocube's main job end to end. Initialises a fresh local Open Science Catalog repository,
 // publishes xcube's demo Zarr cube (from ../shared/data when present, else its public URL — see
-// examples/dataset-config.yaml) with its workflow, validates the whole catalog, and shows the commit.
+// examples/dataset-config.yaml) with its workflow, switches to the publication's branch, validates the whole
+// catalog, and shows the commit.
 // Runs the built CLI (dist/, made by `npm ci` / `npm run build`). Usage: npm run demo [-- <catalog-dir>]
 // (default ./demo-catalog, git-ignored, recreated on each run).
 import { spawnSync } from "node:child_process";
@@ -45,9 +46,14 @@ process.stdout.write(
 step("2. publish the Zarr cube and its workflow (one commit on a new branch)", "eocube", [
   "publish", "examples/dataset-config.yaml", "examples/workflow-config.yaml", "--catalog", catalog,
 ]);
-step("3. validate the whole catalog as the OSC CI would", "eocube", ["validate", catalog]);
-step("4. the commit", "git", ["-C", catalog, "show", "--stat", "--format=commit %H (%D)%n%s", "HEAD"]);
-step("5. publishing the same configs again is a no-op", "eocube", [
+// publish leaves the checkout alone: the publication is on its branch
+const branch = spawnSync("git", ["-C", catalog, "for-each-ref", "--format=%(refname:short)", "refs/heads/publish/"], { encoding: "utf8" })
+  .stdout.trim()
+  .split("\n")[0];
+step("3. switch to the publication's branch", "git", ["-C", catalog, "switch", branch]);
+step("4. validate the whole catalog as the OSC CI would", "eocube", ["validate", catalog]);
+step("5. the commit", "git", ["-C", catalog, "show", "--stat", "--format=commit %H (%D)%n%s", "HEAD"]);
+step("6. publishing the same configs again is a no-op", "eocube", [
   "publish", "examples/dataset-config.yaml", "examples/workflow-config.yaml", "--catalog", catalog,
 ]);
 process.stdout.write(`\nThe catalog is in ${catalog} (branch of the publication checked out).\n`);
