@@ -31,6 +31,8 @@ export function handleClosedPipes(): void {
     if (err?.code !== "EPIPE" && !pipeState.closed) throw err;
     if (pipeState.closed) return;
     pipeState.closed = true;
+    // the error may come after `main` resolved (a pipe write fails asynchronously): set the exit code here too
+    process.exitCode = EXIT_PIPE_CLOSED;
     for (const c of running) c.abort(new EocubeError("CANCELLED", "the output pipe was closed (EPIPE)"));
   };
   process.stdout.on("error", onError);

@@ -1,0 +1,144 @@
+// gen --replace under SIGKILL: real `eocube gen` processes killed at random moments of the write and of the swap
+// (widened by EOCUBE_SWAP_PAUSE_MS) must always leave the complete old or the complete new cube (or, between the
+// two renames, the complete old one aside, restored by the next run); the next run reclaims what killed runs left.
+// The same on s3: hardening-replace-s3.test.ts.
+import { spawn, type ChildProcess } from "node:child_process";
+import { existsSync, readdirSync } from "node:fs";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { stringify } from "yaml";
+import { openDataset } from "../../src/stores/open.js";
+import { ensureBuilt } from "../helpers/build.js";
+import { REPO_ROOT, ZARR_CUBE } from "../helpers/paths.js";
+
+const BBOX = [1, 51, 2, 52];
+let dir: string;
+let reference: Float64Array;
+
+beforeAll(async () => {
+  await ensureBuilt();
+  dir = await mkdtemp(join(tmpdir(), "eocube-hardening-replace-"));
+  const src = await openDataset(ZARR_CUBE, { openParams: { variable_names: ["conc_chl"], bbox: BBOX } });
+  reference = Float64Array.from((await src.data_vars.conc_chl!.read()).data as ArrayLike<number>);
+  await src.close();
+  expect(reference.length).toBe(5 * 400 * 400);
+}, 60_000);
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+/** A gen2 request writing conc_chl of the cube's 1°×1° window with `title` into `output`. */
+async function request(name: string, title: string, output: Record<string, unknown>, replace = true, tileSize = 100): Promise<string> {
+  const path = join(dir, name);
+  await writeFile(path, stringify({
+    input_configs: [{ store_id: "file", store_params: { root: ZARR_CUBE.replace(/\/[^/]+$/, "") }, data_id: "cube-1-250-250.zarr", open_params: { bbox: BBOX } }],
+    cube_config: { variable_names: ["conc_chl"], tile_size: tileSize, metadata: { title } },
+    output_config: { ...output, replace },
+  }));
+  return path;
+}
+
+function startGen(args: string[], env: Record<string, string> = {}): { child: ChildProcess; done: Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }> } {
+  const child = spawn(process.execPath, [`${REPO_ROOT}bin/eocube.js`, "gen", ...args], { cwd: dir, env: { ...process.env, ...env } });
+  let stderr = "";
+  child.stderr!.on("data", (d) => (stderr += d));
+  child.stdout!.resume();
+  const done = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }>((resolve) => child.on("close", (code, signal) => resolve({ code, signal, stderr })));
+  return { child, done };
+}
+
+/** Opens a cube and checks it is complete: conc_chl equal to the source window everywhere. Resolves to its title. */
+async function completeCube(path: string, storeParams?: Record<string, unknown>): Promise<string> {
+  const ds = await openDataset(path, storeParams ? { storeParams } : {});
+  try {
+    const got = (await ds.data_vars.conc_chl!.read()).data as Float64Array;
+    expect(got.length).toBe(reference.length);
+    let bad = 0;
+    for (let i = 0; i < got.length; i++) if (!(got[i] === reference[i] || (Number.isNaN(got[i]!) && Number.isNaN(reference[i]!)))) bad++;
+    expect(bad, `${path}: values differing from the source`).toBe(0);
+    return String(ds.attrs.title);
+  } finally {
+    await ds.close();
+  }
+}
+
+/** Hidden siblings (`.cube.zarr.tmp-…`, `.cube.zarr.old-…`) beside the target. */
+function siblings(name: string): string[] {
+  return readdirSync(dir).filter((f) => f.startsWith(`.${name}.`));
+}
+
+/** Resolves when `test()` holds (polled every 5 ms), or false when the run ended first. */
+async function until(test: () => boolean, ended: () => boolean): Promise<boolean> {
+  while (!ended()) {
+    if (test()) return true;
+    await sleep(5);
+  }
+  return false;
+}
+
+describe("gen --replace killed at random moments (local folder)", () => {
+  it("leaves the complete old or new cube after every SIGKILL, and the next run recovers and reclaims", async () => {
+    const out = { store_id: "file", store_params: { root: dir }, data_id: "cube.zarr" };
+    const target = join(dir, "cube.zarr");
+    const first = await startGen([await request("r0.yaml", "run 0", out), "--workers", "0"]).done;
+    expect(first.code, first.stderr).toBe(0);
+    expect(await completeCube(target)).toBe("run 0");
+    let current = "run 0";
+    // five kinds of moments, each at random within its window: start-up (opening the input), the chunk writes,
+    // and the swap (EOCUBE_SWAP_PAUSE_MS widens each of its three steps to 150 ms): before the old cube is moved
+    // aside, between the two renames (no target), after the new cube is in place (the old being removed)
+    const PHASES = ["start", "write", "swap: before", "swap: between", "swap: after"] as const;
+    const kills: Record<string, number> = { finished: 0, missing: 0 };
+    const N = 15;
+    for (let i = 1; i <= N; i++) {
+      const title = `run ${i}`;
+      const req = await request(`r${i}.yaml`, title, out);
+      const run = startGen([req, "--workers", "0"], { EOCUBE_SWAP_PAUSE_MS: "150" });
+      let ended = false;
+      void run.done.then(() => (ended = true));
+      const mine = (kind: string) => siblings("cube.zarr").find((f) => f.includes(`.${kind}-${run.child.pid}-`));
+      const phase = PHASES[i % PHASES.length]!;
+      let reached = true;
+      if (phase === "start") await sleep(100 + Math.random() * 900);
+      else if (phase === "write") reached = await until(() => mine("tmp") !== undefined, () => ended);
+      else if (phase === "swap: before") reached = await until(() => { const t = mine("tmp"); return t !== undefined && existsSync(join(dir, t, ".zmetadata")); }, () => ended);
+      else if (phase === "swap: between") reached = await until(() => mine("old") !== undefined, () => ended);
+      else reached = await until(() => mine("old") !== undefined && existsSync(target), () => ended);
+      if (reached) await sleep(phase === "start" ? 0 : Math.random() * (phase === "write" ? 300 : 60));
+      run.child.kill("SIGKILL");
+      const r = await run.done;
+      if (r.signal !== "SIGKILL") {
+        expect(r.code, r.stderr).toBe(0);
+        kills.finished!++;
+      } else kills[phase] = (kills[phase] ?? 0) + 1;
+      if (existsSync(target)) {
+        const t = await completeCube(target);
+        expect([current, title]).toContain(t);
+        current = t;
+      } else {
+        // killed between the two renames: the old cube is complete aside, and the next run puts it back
+        kills.missing!++;
+        const aside = siblings("cube.zarr").filter((f) => f.includes(".old-"));
+        expect(aside).toHaveLength(1);
+        expect(await completeCube(join(dir, aside[0]!))).toBe(current);
+        const again = await startGen([await request(`r${i}b.yaml`, title, out, false), "--workers", "0"]).done;
+        expect(again.code).toBe(2);
+        expect(again.stderr).toMatch(/exists/);
+        expect(await completeCube(target)).toBe(current);
+        expect(siblings("cube.zarr")).toEqual([]);
+      }
+    }
+        // most kills landed in their window (a loaded machine may let a run finish first); the target went missing
+    expect(Object.values(kills).reduce((a, b) => a + b, 0) - kills.missing!).toBe(N);
+    expect(kills.finished).toBeLessThanOrEqual(3);
+    expect(kills.missing).toBeGreaterThanOrEqual(1);
+    // an uninterrupted run replaces whatever is there and reclaims every leftover of the killed runs
+    const last = await startGen([await request("last.yaml", "last", out), "--workers", "0"]).done;
+    expect(last.code, last.stderr).toBe(0);
+    expect(await completeCube(target)).toBe("last");
+    expect(siblings("cube.zarr")).toEqual([]);
+  }, 120_000);
+});
