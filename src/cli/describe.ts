@@ -82,7 +82,7 @@ export function formatDescriptor(d: DatasetDescriptor, root: string, coordValues
     for (const v of entries) {
       const mark = isCoord && v.dims.length === 1 && v.dims[0] === v.name ? "*" : " ";
       const s = coordValues[v.name];
-      const tail = s ? `${fmtNum(s.first)} … ${fmtNum(s.last)}` : v.dims.length > 0 ? `chunks (${v.chunks.join(", ")})` : "";
+      const tail = v.unreadable ? `unreadable: ${v.unreadable}` : s ? `${fmtNum(s.first)} … ${fmtNum(s.last)}` : v.dims.length > 0 ? `chunks (${v.chunks.join(", ")})` : "";
       lines.push(`  ${mark} ${v.name.padEnd(w1)} ${`(${v.dims.join(", ")})`.padEnd(w2)} ${v.dtype.padEnd(w3)} ${tail}`.trimEnd());
     }
   };

@@ -25,6 +25,20 @@ export interface FormatReader {
   open(fs: FileSystem, path: string, options?: FormatOpenOptions): Promise<Dataset>;
 }
 
+/**
+ * The `encoding` key under which a reader lists a variable whose stored data type it cannot decode (e.g. Zarr
+ * `<f16`, `|V7`): the value is the reason, naming the stored type. Such a variable is kept in the Dataset
+ * (dtype `object`, its reads fail with UNSUPPORTED) so that describe and the server can say why it is not
+ * served instead of leaving it out silently.
+ */
+export const UNREADABLE_KEY = "unreadable";
+
+/** The reason a reader gave for not decoding variable `v` (see {@link UNREADABLE_KEY}), if any. */
+export function unreadableReason(v: { encoding: Record<string, unknown> }): string | undefined {
+  const r = v.encoding[UNREADABLE_KEY];
+  return typeof r === "string" ? r : undefined;
+}
+
 const loaders: Record<FormatId, () => Promise<FormatReader>> = {
   zarr: async () => (await import("./zarr/reader.js")).zarrReader,
   netcdf3: async () => (await import("./netcdf3.js")).netcdf3Reader,

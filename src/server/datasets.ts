@@ -10,6 +10,7 @@ import { LruCache } from "./cache.js";
 import { SAFE_ID, globMatch, type ColorMappingConfig, type ServerConfig } from "./config.js";
 import { buildLevels, type Level } from "./levels.js";
 import { closeNames } from "../core/names.js";
+import { unreadableReason } from "../formats/registry.js";
 import { roundTimes } from "./slices.js";
 
 /** A configured dataset, resolved: its id, where it is, and how it is shown. */
@@ -43,6 +44,13 @@ export interface ServerDeps {
   listDataIds?(storeId: string, storeParams: Record<string, unknown>, options?: ReadOptions): Promise<string[]>;
 }
 
+/** A published data variable the server does not serve because of its data type, and why. */
+export interface SkippedVariable {
+  name: string;
+  dtype: string;
+  reason: string;
+}
+
 /** A dataset ready to serve. */
 export interface ServedDataset {
   entry: DatasetEntry;
@@ -53,6 +61,8 @@ export interface ServedDataset {
   levels: Level[];
   /** Names of the published data variables that have both spatial dims. */
   variableNames: string[];
+  /** Published data variables with both spatial dims not served because of their data type (with the reason). */
+  skippedVariables: SkippedVariable[];
   /** The time coordinate's name, when there is one. */
   timeName?: string;
   /** Time labels (epoch ms, rounded to whole ms: the precision of every served time label). */
@@ -73,6 +83,8 @@ export interface UngriddedDataset {
   lonLatBbox?: BBox;
   /** Names of the published data variables (not strings). */
   variableNames: string[];
+  /** Published data variables not served because of their data type (with the reason). */
+  skippedVariables: SkippedVariable[];
   timeName?: string;
   times?: Float64Array;
   colorMappings: Record<string, ColorMappingConfig>;
@@ -273,15 +285,14 @@ export class DatasetsContext {
         dataset,
         ...(lonLatBbox ? { lonLatBbox } : {}),
         variableNames: Object.values(dataset.data_vars).filter((v) => v.dtype !== "str" && v.dtype !== "object").map((v) => v.name).filter(published),
+        skippedVariables: skippedVariables(Object.values(dataset.data_vars).filter((v) => published(v.name))),
         ...(timeVar ? { timeName: timeVar.dims[0]!, times } : {}),
         colorMappings: style?.ColorMappings ?? {},
       };
     }
     const g = gm;
-    const variableNames = Object.values(dataset.data_vars)
-      .filter((v) => v.dims.includes(g.xDim) && v.dims.includes(g.yDim) && v.dtype !== "str" && v.dtype !== "object")
-      .map((v) => v.name)
-      .filter(published);
+    const spatial = Object.values(dataset.data_vars).filter((v) => v.dims.includes(g.xDim) && v.dims.includes(g.yDim) && published(v.name));
+    const variableNames = spatial.filter((v) => v.dtype !== "str" && v.dtype !== "object").map((v) => v.name);
     return {
       entry,
       dataset,
@@ -289,6 +300,7 @@ export class DatasetsContext {
       lonLatBbox: this.deps.bboxToWgs84(gm),
       levels: buildLevels(dataset, gm),
       variableNames,
+      skippedVariables: skippedVariables(spatial),
       ...(timeVar ? { timeName: timeVar.dims[0]!, times } : {}),
       colorMappings: style?.ColorMappings ?? {},
     };
@@ -300,6 +312,13 @@ export class DatasetsContext {
    */
   variable(sd: ServedDataset | UngriddedDataset, name: string): Variable {
     const v = sd.variableNames.includes(name) ? sd.dataset.data_vars[name] : undefined;
+    const skipped = v ? undefined : sd.skippedVariables.find((s) => s.name === name);
+    if (skipped) {
+      throw new EocubeError("UNSUPPORTED", `variable ${JSON.stringify(name)} of dataset ${sd.entry.id} is not served: ${skipped.reason}`, {
+        field: "varName",
+        hint: `served variables: ${sd.variableNames.join(", ") || "(none)"}`,
+      });
+    }
     if (!v) {
       throw new EocubeError("NOT_FOUND", `variable ${JSON.stringify(name.slice(0, 100))} not found in dataset ${sd.entry.id}`, {
         field: "varName",
@@ -362,6 +381,20 @@ export class DatasetsContext {
     await Promise.all(all.map((p) => p.then((sd) => sd.dataset.close()).catch(() => undefined)));
     this.chunkCache.clear();
   }
+}
+
+/**
+ * The variables among `vars` that cannot be served because of their data type: those a reader cannot decode
+ * (with its reason, see formats/registry.ts `UNREADABLE_KEY`) and those holding strings or objects.
+ */
+function skippedVariables(vars: Variable[]): SkippedVariable[] {
+  return vars
+    .filter((v) => v.dtype === "str" || v.dtype === "object")
+    .map((v) => ({
+      name: v.name,
+      dtype: v.dtype,
+      reason: unreadableReason(v) ?? `it holds ${v.dtype === "str" ? "strings" : "objects"}, not numbers: it cannot be drawn as tiles nor aggregated`,
+    }));
 }
 
 /** The [west, south, east, north] of a dataset's latitude/longitude coordinates (CF names or standard_name), 1-D or 2-D. */

@@ -90,7 +90,8 @@ export function timeRangeOf(sd: ServedDataset | UngriddedDataset): [string, stri
 
 /**
  * A dataset in xcube's shape: id, title, bbox (CRS84), geometry, spatialRef, variables, dimensions with
- * coordinates, attrs. `details=false` gives only the summary fields. A dataset without a regular grid
+ * coordinates, attrs, and `skippedVariables` `[{name, dtype, reason}]` for published variables not served because
+ * of their data type (strings, types the reader cannot decode). `details=false` gives only the summary fields. A dataset without a regular grid
  * has `gridded: false`, no resolutions and no tile levels (bbox and geometry from its lat/lon when it has them).
  */
 export async function describeDataset(ctx: DatasetsContext, sd: ServedDataset | UngriddedDataset, details: boolean, options?: ReadOptions): Promise<Record<string, unknown>> {
@@ -111,6 +112,7 @@ export async function describeDataset(ctx: DatasetsContext, sd: ServedDataset | 
     ...(tr ? { timeRange: tr } : {}),
     ...(sd.gm ? { resolutions: sd.levels.map((l) => l.resolution[0]) } : {}),
     variables: sd.variableNames.map((n) => describeVariable(sd, sd.dataset.data_vars[n]!)),
+    ...(sd.skippedVariables.length > 0 ? { skippedVariables: sd.skippedVariables } : {}),
     dimensions: await Promise.all(dims.map((d) => describeDimension(ctx, sd, d, options))),
     attrs: jsonAttrs(sd.dataset.attrs),
   };

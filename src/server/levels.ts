@@ -87,7 +87,7 @@ export interface SliceRef {
 }
 
 /** The part of the read budget one chunk of a derived level may use when it is sampled from the base. */
-const DERIVED_SHARE = 1 / 2;
+const DERIVED_SHARE = 1 / 4;
 
 /** Native chunk edges below this are grouped (strips, small tiles) so that one read covers ≥ 256 px. */
 const MIN_CHUNK = 128;
@@ -251,7 +251,7 @@ function alongChunks(keys: Iterable<number>, edge: number, size: number, unit: n
  * - sparse: otherwise each stored chunk under the samples is read once, just the window of its samples,
  *   uncached; when even those chunks are more than the budget, only an even selection of chunk rows and
  *   columns is read and every other sample takes the value of the nearest sample read (a decimated picture).
- * Derived levels read their own (cached) chunks, each sampled from the base within half of the budget
+ * Derived levels read their own (cached) chunks, each sampled from the base within a quarter of the budget
  * (a tile covers one to four of them).
  * @param share the part of the budget this call may use [1]
  * @throws EocubeError TOO_LARGE when a single stored chunk decodes to more than the budget; read errors.
@@ -299,6 +299,8 @@ export async function sampleLevel(cache: LruCache<Float64Array>, levels: Level[]
 
 /** Reads at most this many stored chunks of one sparse sampling at once (the read gate bounds all of them together). */
 const SPARSE_CONCURRENCY = 8;
+/** A window of a unit's samples up to this many pixels (or 16 per sample) is read at once, else row by row. */
+const SMALL_WINDOW = 4096;
 
 /**
  * The sparse (decimated) path of {@link sampleLevel}: one uncached read per stored unit under the samples
@@ -327,11 +329,22 @@ async function sampleSparse(level: Level, ref: SliceRef, unit: ReadUnit, budget:
       let r0 = Infinity, r1 = -Infinity, c0 = Infinity, c1 = -Infinity;
       for (const p of rg) { r0 = Math.min(r0, rows[p]!); r1 = Math.max(r1, rows[p]! + 1); }
       for (const q of cg) { c0 = Math.min(c0, cols[q]!); c1 = Math.max(c1, cols[q]! + 1); }
-      const vals = await readDirect(level, ref, r0, r1, c0, c1, options);
       const w = c1 - c0;
-      for (const p of rg) {
-        const o = p * n, rr = (rows[p]! - r0) * w - c0;
-        for (const q of cg) out[o + q] = vals[rr + cols[q]!]!;
+      if ((r1 - r0) * w <= Math.max(SMALL_WINDOW, 16 * rg.length * cg.length)) {
+        // the window of the unit's samples at once
+        const vals = await readDirect(level, ref, r0, r1, c0, c1, options);
+        for (const p of rg) {
+          const o = p * n, rr = (rows[p]! - r0) * w - c0;
+          for (const q of cg) out[o + q] = vals[rr + cols[q]!]!;
+        }
+        continue;
+      }
+      // samples far apart inside the unit: one row strip per sample row instead of the whole window
+      const byRow = new Map<number, number[]>();
+      for (const p of rg) (byRow.get(rows[p]!) ?? byRow.set(rows[p]!, []).get(rows[p]!)!).push(p);
+      for (const [r, ps] of byRow) {
+        const vals = await readDirect(level, ref, r, r + 1, c0, c1, options);
+        for (const p of ps) for (const q of cg) out[p * n + q] = vals[cols[q]! - c0]!;
       }
     }
   };

@@ -6,6 +6,7 @@ import { bboxToWgs84, readGridMapping } from "../core/gridmapping-read.js";
 import { numberAt, type NdArray } from "../core/ndarray.js";
 import { normalizeSelection, type NormalizedDim } from "../core/selection.js";
 import type { ReadOptions, Variable } from "../core/variable.js";
+import { unreadableReason } from "../formats/registry.js";
 import { timeCoordName } from "./subset.js";
 import type { DatasetDescriptor, VariableDescriptor } from "./types.js";
 import { toIsoString } from "../core/time.js";
@@ -32,9 +33,10 @@ export function isoTime(ms: number): string {
   return toIsoString(ms);
 }
 
-/** Describes one variable (no I/O). */
+/** Describes one variable (no I/O); a variable the reader cannot decode carries the reason as `unreadable`. */
 export function describeVariable(v: Variable): VariableDescriptor {
-  return { name: v.name, dtype: v.dtype, dims: [...v.dims], shape: [...v.shape], chunks: [...v.chunks], attrs: { ...v.attrs } };
+  const unreadable = unreadableReason(v);
+  return { name: v.name, dtype: v.dtype, dims: [...v.dims], shape: [...v.shape], chunks: [...v.chunks], attrs: { ...v.attrs }, ...(unreadable ? { unreadable } : {}) };
 }
 
 /**

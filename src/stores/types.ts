@@ -20,6 +20,11 @@ export interface VariableDescriptor {
   /** Stored chunk shape, same order as dims. */
   chunks: number[];
   attrs: Attrs;
+  /**
+   * Why the values cannot be read, when the reader cannot decode the stored data type (Zarr `<f16`, `|V7`):
+   * the variable is listed (dtype `object`) but not served and its reads fail with UNSUPPORTED.
+   */
+  unreadable?: string;
 }
 
 /**

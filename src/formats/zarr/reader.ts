@@ -6,7 +6,7 @@ import { allocate, itemSize, sizeOf, type DType, type NdArray } from "../../core
 import { normalizeSelection, type NormalizedDim, type Selection } from "../../core/selection.js";
 import { Variable, type Attrs, type Encoding, type ReadOptions } from "../../core/variable.js";
 import type { FileSystem } from "../../fs/types.js";
-import type { FormatOpenOptions, FormatReader } from "../registry.js";
+import { UNREADABLE_KEY, type FormatOpenOptions, type FormatReader } from "../registry.js";
 import { decodeFillValue, dtypeOf, readGroupMetadata, storedChunkKey, type ZarrArrayMeta, type ZarrGroupMeta } from "./metadata.js";
 import { checkChunkSize, checkReadSize, MAX_CHUNK_BYTES } from "../limits.js";
 import { installBoundedCodecs } from "./bounded.js";
@@ -94,6 +94,7 @@ function arrayVariable(store: MetadataOverlayStore, group: ZarrGroupMeta, a: Zar
     codecs: version === 3 ? a.meta.codecs : undefined,
     order: version === 2 ? a.meta.order : undefined,
   };
+  if (!dtype) encoding[UNREADABLE_KEY] = unreadableText(version === 2 ? a.meta.dtype : a.meta.data_type);
   for (const key of Object.keys(encoding)) if (encoding[key] === undefined) delete encoding[key];
 
   const arrayKey = joinStoreKey(store.inner.keyOf(""), a.name);
@@ -102,7 +103,7 @@ function arrayVariable(store: MetadataOverlayStore, group: ZarrGroupMeta, a: Zar
   const open = () => {
     opened ??= (async () => {
       if (!dtype) {
-        throw new EocubeError("UNSUPPORTED", `array ${arrayKey} has data type ${JSON.stringify(a.meta.dtype ?? a.meta.data_type)}, which eocube cannot read`, { path: arrayKey });
+        throw new EocubeError("UNSUPPORTED", `array ${arrayKey}: ${encoding[UNREADABLE_KEY]}`, { path: arrayKey });
       }
       try {
         const zarr = await import("zarrita"); // loaded on first use: most v2 arrays are read without it
@@ -168,6 +169,18 @@ function arrayVariable(store: MetadataOverlayStore, group: ZarrGroupMeta, a: Zar
       return readSelection(bounded(viaZarrita, arr.chunks, label), arr.chunks, norm, dtype ?? "object", label, options);
     },
   });
+}
+
+/** Why a stored Zarr data type cannot be read: what it is, and what eocube reads. */
+function unreadableText(stored: unknown): string {
+  const text = JSON.stringify(stored) ?? String(stored);
+  const m = typeof stored === "string" ? /^[<>|=]?([a-zA-Z])(\d*)/.exec(stored) : null;
+  const what = !m ? "a data type eocube does not know"
+    : m[1] === "f" || m[1] === "c" ? `${Number(m[2]) * 8}-bit ${m[1] === "c" ? "complex" : "floating point"} numbers`
+    : m[1] === "V" ? `raw records of ${m[2]} bytes (numpy void)`
+    : m[1] === "M" || m[1] === "m" ? "numpy datetimes/timedeltas"
+    : "a data type eocube does not know";
+  return `its stored data type ${text} (${what}) cannot be read: eocube reads bool, (u)int8…64, float16/32/64 and strings`;
 }
 
 /**
