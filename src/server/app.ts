@@ -3,7 +3,7 @@
 import { randomUUID } from "node:crypto";
 import compress from "@fastify/compress";
 import cors from "@fastify/cors";
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from "fastify";
+import Fastify, { type FastifyInstance, type FastifyRequest, type FastifyServerOptions } from "fastify";
 import { bboxToWgs84, readGridMapping } from "../core/gridmapping-read.js";
 import { EocubeError } from "../core/errors.js";
 import { newDataStore } from "../stores/registry.js";
@@ -12,7 +12,8 @@ import { LruCache } from "./cache.js";
 import { checkDatasetPaths, chunkCacheBytes, tileCacheBytes, validateServerConfig, type ServerConfig } from "./config.js";
 import { DatasetsContext, type ServerDeps } from "./datasets.js";
 import { describeDataset } from "./describe.js";
-import { installErrorHandlers } from "./errors.js";
+import { clientErrorHandler, frameworkErrorHandler, installErrorHandlers, shutdownError } from "./errors.js";
+import { resolveLimits, type Limits } from "./limits.js";
 import { datasetsRoutes } from "./routes/datasets.js";
 import { metaRoutes, prepareViewerFiles } from "./routes/meta.js";
 import { stacRoutes } from "./routes/stac.js";
@@ -20,6 +21,7 @@ import { statisticsRoutes } from "./routes/statistics.js";
 import { colorBarsBody, tilesRoutes } from "./routes/tiles.js";
 import { timeseriesRoutes } from "./routes/timeseries.js";
 import { wmtsRoutes } from "./routes/wmts.js";
+import { requestController, WorkBudget } from "./work.js";
 
 /** State shared by the route plugins of one app. */
 export interface ServerState {
@@ -34,7 +36,16 @@ export interface ServerState {
   closing?: boolean;
   /** The background warm-up (see {@link BuildAppOptions.warmUp}), settled when it is done; never rejects. */
   warmUp?: Promise<void>;
+  /** The per-request limits and connection timeouts (config `Limits`, resolved). */
+  limits: Limits;
+  /** Bytes of values that running requests hold together (`Limits.WorkMemory`). */
+  budget: WorkBudget;
+  /** The controllers of the requests running now: aborted when a shutdown's grace time is over. */
+  inFlight: Set<AbortController>;
 }
+
+/** The state of each app built by {@link buildApp} (for its shutdown). */
+const states = new WeakMap<FastifyInstance, ServerState>();
 
 /** Options of {@link buildApp}. */
 export interface BuildAppOptions {
@@ -94,7 +105,11 @@ export async function buildApp(config: ServerConfig, deps: Partial<ServerDeps> =
     version: process.env.npm_package_version ?? "0.1.0",
     startedAt: Date.now(),
     tileCache: new LruCache<Buffer>({ maxBytes: tileCacheBytes(valid) }),
+    limits: resolveLimits(valid.Limits),
+    budget: new WorkBudget(resolveLimits(valid.Limits).workMemoryBytes),
+    inFlight: new Set(),
   };
+  const { limits } = state;
   if (options.checkVariables) {
     const problems = await ctx.checkVariables();
     if (problems.length > 0) {
@@ -109,6 +124,8 @@ export async function buildApp(config: ServerConfig, deps: Partial<ServerDeps> =
     }
   }
   const timeoutMs = options.requestTimeout ?? valid.RequestTimeout ?? 30_000;
+  const receiveTimeout = limits.receiveTimeout;
+  const headersTimeout = Math.min(limits.headersTimeout, receiveTimeout);
   const app = Fastify({
     logger: options.logger ?? false,
     genReqId: (req) => {
@@ -118,22 +135,57 @@ export async function buildApp(config: ServerConfig, deps: Partial<ServerDeps> =
     bodyLimit: 1024 * 1024,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 500 },
     ajv: { customOptions: { coerceTypes: true, removeAdditional: false, allErrors: false } },
+    // slow clients: headers within HeadersTimeout, the whole request within ReceiveTimeout (then 408 and
+    // closed; checked 4× per timeout), idle keep-alive connections closed after KeepAliveTimeout, and a
+    // socket silent for longer than a request may take is closed too
+    http: { headersTimeout, requestTimeout: receiveTimeout, connectionsCheckingInterval: Math.max(100, Math.min(30_000, Math.floor(headersTimeout / 4))) },
+    requestTimeout: receiveTimeout,
+    keepAliveTimeout: limits.keepAliveTimeout,
+    connectionTimeout: Math.max(timeoutMs, receiveTimeout) + 30_000,
+    frameworkErrors: frameworkErrorHandler,
+    clientErrorHandler,
+    // requests arriving during a shutdown get the JSON error body (onRequest below), not fastify's own
+    return503OnClosing: false,
   });
+  states.set(app, state);
+  app.server.maxConnections = limits.maxConnections;
   app.decorateRequest("opSignal", null as unknown as AbortSignal);
   app.addHook("onRequest", async (request, reply) => {
-    const ac = new AbortController();
-    const timer = setTimeout(() => ac.abort(new EocubeError("TIMEOUT", `the request took longer than ${timeoutMs} ms`)), timeoutMs);
+    const ac = requestController();
+    const timer = setTimeout(() => ac.abort(new EocubeError("TIMEOUT", `the request took longer than ${timeoutMs} ms (RequestTimeout)`, { hint: "ask for less (a shorter time range, fewer or smaller geometries) or retry later" })), timeoutMs);
     timer.unref();
+    state.inFlight.add(ac);
+    const done = () => {
+      clearTimeout(timer);
+      state.inFlight.delete(ac);
+    };
     // the response's close, not the request's: on Node 20 the request emits "close" as soon as its body
     // has been read, which would cancel the timer of every POST before its handler ran
-    reply.raw.once("finish", () => clearTimeout(timer));
+    reply.raw.once("finish", done);
     reply.raw.once("close", () => {
-      clearTimeout(timer);
+      done();
       if (!reply.raw.writableFinished) ac.abort(new EocubeError("CANCELLED", "the client closed the connection"));
     });
     request.opSignal = ac.signal;
     reply.header("X-Request-Id", request.id);
+    if (state.closing) throw shutdownError();
   });
+  // a body being parsed holds memory too (raw bytes, text, objects ≈ 5× its size): reserve it from the
+  // work budget before reading it, give it back once the handler runs
+  app.addHook("preParsing", async (request, _reply, payload) => {
+    const length = request.headers["content-length"];
+    const chunked = request.headers["transfer-encoding"] !== undefined;
+    const declared = Number(length);
+    const bytes = length !== undefined && Number.isFinite(declared) && declared >= 0 ? declared : chunked ? (request.routeOptions.bodyLimit ?? 1024 * 1024) : 0;
+    if (bytes > 0) (request as { releaseBody?: () => void }).releaseBody = await state.budget.acquire(bytes * 5, request.opSignal);
+    return payload;
+  });
+  const releaseBody = async (request: FastifyRequest) => {
+    (request as { releaseBody?: () => void }).releaseBody?.();
+  };
+  app.addHook("preHandler", releaseBody);
+  app.addHook("onResponse", releaseBody);
+  app.addHook("onRequestAbort", releaseBody);
   app.addHook("onSend", async (_request, reply) => {
     if (state.closing) reply.header("Connection", "close");
   });
@@ -190,7 +242,10 @@ export interface RunningServer {
   app: FastifyInstance;
   /** `http://address:port`. */
   url: string;
-  /** Stops accepting connections, finishes running requests, closes datasets. */
+  /**
+   * Stops accepting connections, gives running requests `Limits.ShutdownGrace` to finish, then aborts
+   * them (503) and closes their connections, and closes the datasets.
+   */
   close(): Promise<void>;
 }
 
@@ -215,14 +270,24 @@ export async function startServer(config: ServerConfig, options: StartServerOpti
     throw new EocubeError("INVALID_ARGUMENT", `cannot listen on ${host}:${port}: ${(err as Error).message}`, { field: "port", cause: err, hint: "choose another --port or --address" });
   }
   let closing: Promise<void> | undefined;
-  // graceful: stop accepting, let in-flight requests finish (their responses say Connection: close),
-  // and drop keep-alive connections as soon as they turn idle
+  const state = states.get(app)!;
+  // a shutdown: stop accepting; new requests get 503; running ones get Limits.ShutdownGrace to finish
+  // (their responses say Connection: close), then their work is aborted (503); keep-alive connections
+  // are dropped as soon as they turn idle, and any left after another second are closed
   const close = () =>
     (closing ??= (async () => {
+      state.closing = true;
       app.server.closeIdleConnections();
       const timer = setInterval(() => app.server.closeIdleConnections(), 50);
+      const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms).unref());
       try {
-        await app.close();
+        const closed = app.close();
+        const settled = closed.then(() => true, () => true);
+        if (!(await Promise.race([settled, sleep(state.limits.shutdownGrace).then(() => false)]))) {
+          for (const ac of state.inFlight) ac.abort(shutdownError());
+          if (!(await Promise.race([settled, sleep(1000).then(() => false)]))) app.server.closeAllConnections();
+        }
+        await closed;
       } finally {
         clearInterval(timer);
       }

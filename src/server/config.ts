@@ -8,6 +8,7 @@ import { parse as parseYaml } from "yaml";
 import { EocubeError } from "../core/errors.js";
 import { parseByteSize } from "./cache.js";
 import { closeNames } from "../core/names.js";
+import { LIMITS_SCHEMA, limitsProblems, type LimitsConfig } from "./limits.js";
 import { colorMapCategories, resolveColorMap } from "./render/colormaps.js";
 
 /** Safe identifier pattern for dataset, store and style identifiers (they appear in URLs). */
@@ -71,8 +72,10 @@ export interface ServerConfig {
   BaseDir?: string;
   /** The file the configuration was read from (set by the loader), for messages. */
   ConfigFile?: string;
-  /** Request timeout in milliseconds [default 30000]. */
+  /** Request timeout in milliseconds [default 30000]: the work of a request is aborted then (504 TIMEOUT). */
   RequestTimeout?: number;
+  /** Per-request limits, the work memory of running requests, connection limits and timeouts (see `LimitsConfig`). */
+  Limits?: LimitsConfig;
   ServerTitle?: string;
 }
 
@@ -169,6 +172,7 @@ export const SERVER_CONFIG_SCHEMA = {
     BaseDir: { type: "string" },
     ConfigFile: { type: "string" },
     RequestTimeout: { type: "integer", minimum: 1 },
+    Limits: LIMITS_SCHEMA,
     ServerTitle: { type: "string" },
     // xcube keys accepted for compatibility and ignored:
     Authentication: {},
@@ -250,6 +254,7 @@ export function validateServerConfig(config: unknown, source = "server config"):
         }
       }
     });
+    problems.push(...limitsProblems(c.Limits));
     if (c.DatasetChunkCacheSize !== undefined && parseByteSize(c.DatasetChunkCacheSize) === undefined) {
       problems.push({ field: "DatasetChunkCacheSize", message: `DatasetChunkCacheSize ${JSON.stringify(c.DatasetChunkCacheSize)} is not a size like "256M" or "2G"` });
     }

@@ -1,11 +1,30 @@
 // GeoJSON input of time-series and statistics requests: parsing with limits, and geometry masks on a
-// dataset grid by pixel centre. https://datatracker.ietf.org/doc/html/rfc7946
+// dataset grid by pixel centre (planned up front with their cost, rasterized row by row so that long
+// masks yield to the event loop). https://datatracker.ietf.org/doc/html/rfc7946
 import proj4 from "proj4";
 import { EocubeError } from "../core/errors.js";
 import type { GridMapping } from "../core/gridmapping.js";
+import { DEFAULT_LIMITS, limitError } from "./limits.js";
+import type { Pacer } from "./work.js";
 
-/** Most vertices accepted in one request (all geometries together). */
-export const MAX_VERTICES = 100_000;
+/** Most vertices accepted in one request by default (all geometries together; config `Limits.MaxVertices`). */
+export const MAX_VERTICES = DEFAULT_LIMITS.maxVertices;
+
+/** Limits of {@link parseGeoJson}. */
+export interface GeoJsonLimits {
+  /** Geometries at most (a MultiPoint's points count one each) [default 1000]. */
+  maxFeatures?: number;
+  /** Vertices at most, all geometries together [default 100000]. */
+  maxVertices?: number;
+}
+
+/** Counts geometries and vertices while parsing, refusing as soon as a limit is passed. */
+interface Counter {
+  n: number;
+  maxVertices: number;
+  features: number;
+  maxFeatures: number;
+}
 
 /** A parsed geometry in WGS 84: a point, or polygons (each a list of rings of [lon, lat]). */
 export type Geometry =
@@ -28,30 +47,43 @@ function bad(message: string): EocubeError {
 /**
  * Parses a GeoJSON object: a Point/MultiPoint/Polygon/MultiPolygon geometry, GeometryCollection,
  * Feature or FeatureCollection. Coordinates must be finite lon/lat (lon −180…360, lat −90…90).
- * @throws EocubeError INVALID_PARAMS (field `body`) for malformed input, unsupported geometry types, or
- *   more than {@link MAX_VERTICES} vertices.
+ * @throws EocubeError INVALID_PARAMS (field `body`) for malformed input or unsupported geometry types;
+ *   TOO_LARGE (413, field `Limits.MaxFeatures` / `Limits.MaxVertices`) for more geometries or vertices
+ *   than `limits` allow, before walking them all.
  */
-export function parseGeoJson(obj: unknown): ParsedGeoJson {
+export function parseGeoJson(obj: unknown, limits: GeoJsonLimits = {}): ParsedGeoJson {
   if (typeof obj !== "object" || obj === null || Array.isArray(obj)) throw bad("expected a JSON object");
   const o = obj as Record<string, unknown>;
-  const counter = { n: 0 };
+  const counter: Counter = { n: 0, maxVertices: limits.maxVertices ?? DEFAULT_LIMITS.maxVertices, features: 0, maxFeatures: limits.maxFeatures ?? DEFAULT_LIMITS.maxFeatures };
   switch (o.type) {
     case "FeatureCollection": {
       if (!Array.isArray(o.features)) throw bad("FeatureCollection without a features array");
+      countFeatures(counter, o.features.length);
       return { geometries: o.features.flatMap((f) => featureGeometry(f, counter)), isCollection: true };
     }
     case "GeometryCollection": {
       if (!Array.isArray(o.geometries)) throw bad("GeometryCollection without a geometries array");
+      countFeatures(counter, o.geometries.length);
       return { geometries: o.geometries.flatMap((g) => geometry(g, counter)), isCollection: true };
     }
     case "Feature":
+      countFeatures(counter, 1);
       return { geometries: featureGeometry(o, counter), isCollection: false };
     default:
+      countFeatures(counter, 1);
       return { geometries: geometry(o, counter), isCollection: false };
   }
 }
 
-function featureGeometry(f: unknown, counter: { n: number }): Geometry[] {
+/** Adds `k` geometries to the count of a request; refuses when more than its limit. */
+function countFeatures(counter: Counter, k: number): void {
+  counter.features += k;
+  if (counter.features > counter.maxFeatures) {
+    throw limitError("MaxFeatures", `the request has ${counter.features} or more geometries (the points of a MultiPoint count one each), more than the limit of ${counter.maxFeatures} per request`, "send fewer features (points of a MultiPoint count one each), split the request, or aggregate them into one MultiPolygon");
+  }
+}
+
+function featureGeometry(f: unknown, counter: Counter): Geometry[] {
   if (typeof f !== "object" || f === null || (f as { type?: unknown }).type !== "Feature") throw bad("a feature must be an object with type Feature");
   const g = (f as { geometry?: unknown }).geometry;
   if (g === null || g === undefined) throw bad("feature without geometry");
@@ -60,18 +92,18 @@ function featureGeometry(f: unknown, counter: { n: number }): Geometry[] {
   return gs;
 }
 
-function position(p: unknown, counter: { n: number }): [number, number] {
+function position(p: unknown, counter: Counter): [number, number] {
   if (!Array.isArray(p) || p.length < 2 || typeof p[0] !== "number" || typeof p[1] !== "number" || !Number.isFinite(p[0]) || !Number.isFinite(p[1])) {
     throw bad("a position must be [lon, lat] with finite numbers");
   }
   if (p[0] < -180 || p[0] > 360 || p[1] < -90 || p[1] > 90) throw bad(`position [${p[0]}, ${p[1]}] is not a WGS 84 lon/lat`);
-  if (++counter.n > MAX_VERTICES) {
-    throw new EocubeError("INVALID_PARAMS", `the geometry has more than ${MAX_VERTICES} vertices`, { field: "body", hint: "simplify the geometry first" });
+  if (++counter.n > counter.maxVertices) {
+    throw limitError("MaxVertices", `the geometry has more than ${counter.maxVertices} vertices, the limit per request`, "simplify the geometry first");
   }
   return [p[0], p[1]];
 }
 
-function rings(poly: unknown, counter: { n: number }): [number, number][][] {
+function rings(poly: unknown, counter: Counter): [number, number][][] {
   if (!Array.isArray(poly) || poly.length === 0) throw bad("a polygon must be a non-empty list of linear rings");
   return poly.map((ring) => {
     if (!Array.isArray(ring) || ring.length < 4) throw bad("a linear ring needs at least 4 positions");
@@ -79,7 +111,7 @@ function rings(poly: unknown, counter: { n: number }): [number, number][][] {
   });
 }
 
-function geometry(g: unknown, counter: { n: number }): Geometry[] {
+function geometry(g: unknown, counter: Counter): Geometry[] {
   if (typeof g !== "object" || g === null) throw bad("a geometry must be an object");
   const { type, coordinates } = g as { type?: unknown; coordinates?: unknown };
   switch (type) {
@@ -87,6 +119,7 @@ function geometry(g: unknown, counter: { n: number }): Geometry[] {
       return [{ type: "Point", coordinates: position(coordinates, counter) }];
     case "MultiPoint":
       if (!Array.isArray(coordinates)) throw bad("MultiPoint coordinates must be a list");
+      countFeatures(counter, coordinates.length - 1); // its points are series of their own
       return coordinates.map((p) => ({ type: "Point" as const, coordinates: position(p, counter) }));
     case "Polygon":
       return [{ type: "Polygon", polygons: [rings(coordinates, counter)] }];
@@ -150,70 +183,162 @@ export interface PolygonMask {
   count: number;
 }
 
-/** lon/lat → fractional `[col, row]` with longitudes taken as given (no wrapping; see {@link polygonMasks}). */
-function lonLatToPixelUnwrapped(gm: GridMapping): (lon: number, lat: number) => [number, number] {
+/**
+ * A ring's vertices as fractional pixel coordinates `[col0, row0, col1, row1, …]`, longitudes taken as
+ * given (no wrapping; see {@link polygonMasks}).
+ */
+function ringToPixels(gm: GridMapping, ring: [number, number][], conv: proj4.Converter | undefined): Float64Array {
   const [x0, dx, , y0, , dy] = gm.transform;
-  const conv = gm.isGeographic ? undefined : proj4("+proj=longlat +datum=WGS84 +no_defs", gm.proj4);
-  return (lon, lat) => {
-    const [x, y] = conv ? (conv.forward([lon, lat]) as [number, number]) : [lon, lat];
-    return [(x - x0) / dx, (y - y0) / dy];
-  };
+  const out = new Float64Array(ring.length * 2);
+  for (let k = 0; k < ring.length; k++) {
+    const p = ring[k]!;
+    let x = p[0];
+    let y = p[1];
+    if (conv) [x, y] = conv.forward([x, y]) as [number, number];
+    out[2 * k] = (x - x0) / dx;
+    out[2 * k + 1] = (y - y0) / dy;
+  }
+  return out;
 }
 
-/** Sets 1 in `mask` (window r0…/c0… of width w) for pixel centres inside `rings` shifted by `dc` columns (even-odd rule). */
-function rasterize(rings: [number, number][][], dc: number, mask: Uint8Array, r0: number, r1: number, c0: number, c1: number): void {
-  const h = r1 - r0;
-  const w = c1 - c0;
-  const crossings: number[][] = Array.from({ length: h }, () => []);
+/**
+ * The edges of rings (pixel coordinates, see {@link ringToPixels}) crossing the centres of rows
+ * `[r0, r1)`, as parallel arrays sorted by first row: rows `i0…i1` (inclusive), start `xa, ya`, and
+ * dx/dy; horizontal and non-finite edges are dropped.
+ */
+interface Edges {
+  n: number;
+  i0: Int32Array;
+  i1: Int32Array;
+  xa: Float64Array;
+  ya: Float64Array;
+  slope: Float64Array;
+}
+
+/** The first and last row whose centre `i + 0.5` lies in `[min(ya, yb), max(ya, yb))`, clipped to `[r0, r1)` (none: i1 < i0). */
+function rowSpan(ya: number, yb: number, r0: number, r1: number): [number, number] {
+  const lo = ya < yb ? ya : yb;
+  const hi = ya < yb ? yb : ya;
+  return [Math.max(r0, Math.ceil(lo - 0.5)), Math.min(r1 - 1, Math.ceil(hi - 0.5) - 1)];
+}
+
+function edgesOf(rings: Float64Array[], r0: number, r1: number): Edges {
+  let cap = 0;
+  for (const r of rings) cap += Math.max(0, r.length / 2 - 1);
+  const i0 = new Int32Array(cap), i1 = new Int32Array(cap);
+  const xa = new Float64Array(cap), ya = new Float64Array(cap), slope = new Float64Array(cap);
+  let n = 0;
   for (const ring of rings) {
-    for (let k = 0; k < ring.length - 1; k++) {
-      const [xa, ya] = ring[k]!;
-      const [xb, yb] = ring[k + 1]!;
-      if (ya === yb || !Number.isFinite(xa + ya + xb + yb)) continue;
-      const lo = Math.min(ya, yb);
-      const hi = Math.max(ya, yb);
-      // rows i whose centre i + 0.5 lies in [lo, hi)
-      const iStart = Math.max(r0, Math.ceil(lo - 0.5));
-      const iEnd = Math.min(r1 - 1, Math.ceil(hi - 0.5) - 1);
-      for (let i = iStart; i <= iEnd; i++) {
-        const yc = i + 0.5;
-        crossings[i - r0]!.push(dc + xa + ((yc - ya) * (xb - xa)) / (yb - ya));
-      }
+    for (let k = 0; k + 3 < ring.length; k += 2) {
+      const xA = ring[k]!, yA = ring[k + 1]!, xB = ring[k + 2]!, yB = ring[k + 3]!;
+      if (yA === yB || !Number.isFinite(xA + yA + xB + yB)) continue;
+      const [a, b] = rowSpan(yA, yB, r0, r1);
+      if (b < a) continue;
+      i0[n] = a; i1[n] = b; xa[n] = xA; ya[n] = yA; slope[n] = (xB - xA) / (yB - yA);
+      n++;
     }
   }
-  for (let i = 0; i < h; i++) {
-    const xs = crossings[i]!.sort((a, b) => a - b);
-    for (let k = 0; k + 1 < xs.length; k += 2) {
-      const jStart = Math.max(c0, Math.ceil(xs[k]! - 0.5));
-      const jEnd = Math.min(c1 - 1, Math.ceil(xs[k + 1]! - 0.5) - 1);
-      if (jEnd >= jStart) mask.fill(1, i * w + (jStart - c0), i * w + (jEnd - c0) + 1);
+  // sort by first row (a permutation, then gathered)
+  const order = new Uint32Array(n);
+  for (let k = 0; k < n; k++) order[k] = k;
+  order.sort((p, q) => i0[p]! - i0[q]!);
+  const take = <T extends Int32Array | Float64Array>(src: T, Ctor: { new (n: number): T }): T => {
+    const out = new Ctor(n);
+    for (let k = 0; k < n; k++) out[k] = src[order[k]!]!;
+    return out;
+  };
+  return { n, i0: take(i0, Int32Array), i1: take(i1, Int32Array), xa: take(xa, Float64Array), ya: take(ya, Float64Array), slope: take(slope, Float64Array) };
+}
+
+/** Edge × row crossings of rings (pixel coordinates) over rows `[r0, r1)`: the work of rasterizing them, in O(edges). */
+function crossingsOf(rings: Float64Array[], r0: number, r1: number): number {
+  let n = 0;
+  for (const ring of rings) {
+    for (let k = 1; k + 2 < ring.length; k += 2) {
+      const yA = ring[k]!, yB = ring[k + 2]!;
+      if (yA === yB || !Number.isFinite(yA + yB)) continue;
+      const [a, b] = rowSpan(yA, yB, r0, r1);
+      if (b >= a) n += b - a + 1;
     }
+  }
+  return n;
+}
+
+/**
+ * Sets 1 in `mask` (window r0…/c0… of width w) for pixel centres inside the polygon of `e` shifted by
+ * `dc` columns (even-odd rule), sweeping the rows with a table of active edges: memory O(edges), time
+ * O(crossings); yields after each row so that a caller can pace a long sweep.
+ */
+function* rasterize(e: Edges, dc: number, mask: Uint8Array, r0: number, r1: number, c0: number, c1: number): Generator<void> {
+  const w = c1 - c0;
+  const active = new Int32Array(e.n);
+  let na = 0;
+  let next = 0;
+  let xs = new Float64Array(64);
+  for (let i = r0; i < r1; i++) {
+    while (next < e.n && e.i0[next]! <= i) active[na++] = next++;
+    if (na === 0) {
+      if (next >= e.n) return;
+      yield;
+      continue;
+    }
+    // drop the edges that ended above this row
+    let m = 0;
+    for (let k = 0; k < na; k++) if (e.i1[active[k]!]! >= i) active[m++] = active[k]!;
+    na = m;
+    if (xs.length < na) xs = new Float64Array(na * 2);
+    const yc = i + 0.5;
+    for (let k = 0; k < na; k++) {
+      const j = active[k]!;
+      xs[k] = dc + e.xa[j]! + (yc - e.ya[j]!) * e.slope[j]!;
+    }
+    const row = xs.subarray(0, na).sort();
+    for (let k = 0; k + 1 < na; k += 2) {
+      const jStart = Math.max(c0, Math.ceil(row[k]! - 0.5));
+      const jEnd = Math.min(c1 - 1, Math.ceil(row[k + 1]! - 0.5) - 1);
+      if (jEnd >= jStart) mask.fill(1, (i - r0) * w + (jStart - c0), (i - r0) * w + (jEnd - c0) + 1);
+    }
+    yield;
   }
 }
 
 /**
- * Masks the grid pixels whose **centres** lie inside the polygons (even-odd rule per polygon, holes as
- * inner rings, union over polygons) by scanlines over the edges: O(edges × rows spanned).
- *
- * Edges are straight lines between the vertices **as given** (RFC 7946 §3.1.9): a ring is never wrapped
- * vertex by vertex, so `[-5…5]` and `[355…365]` are the same 10° box and `[170…190]` crosses the
- * antimeridian. On a geographic grid the whole polygon is also placed 360° east and west, so a polygon
- * crossing the grid's longitude seam (0° on a 0…360 grid, ±180° on a −180…180 grid) masks the pixels
- * at both ends of the grid; each pixel is counted once however many placements cover it.
- * @returns the masks of disjoint column windows, west to east in grid columns (two when the polygon
- *   crosses the seam), with at least one pixel inside each; empty when no pixel centre is inside.
+ * What masking polygons on a grid will take, computed from the vertices alone (O(vertices)): the rows
+ * `[r0, r1)`, the disjoint column windows (each with the 360° placements it holds), the polygons in
+ * pixel coordinates, and the cost — `pixels` of the windows and `crossings` of edges and pixel rows.
  */
-export function polygonMasks(gm: GridMapping, polygons: [number, number][][][]): PolygonMask[] {
-  const toPx = lonLatToPixelUnwrapped(gm);
-  const pxPolys = polygons.map((rs) => rs.map((ring) => ring.map(([lon, lat]) => toPx(lon, lat))));
+export interface MaskPlan {
+  r0: number;
+  r1: number;
+  windows: { c0: number; c1: number; shifts: number[] }[];
+  /** Pixels of all windows (the values a read of them holds). */
+  pixels: number;
+  /** Edge × pixel-row crossings of the rasterization (its time). */
+  crossings: number;
+  /** The polygons: rings of `[col0, row0, col1, row1, …]` in fractional pixel coordinates. */
+  pxPolys: Float64Array[][];
+}
+
+/**
+ * Plans {@link polygonMasks}: where the polygons lie on the grid and what masking them costs, without
+ * rasterizing. See there for the placement rules.
+ * @returns undefined when the polygons miss the grid's rows or columns.
+ */
+export function planPolygonMasks(gm: GridMapping, polygons: [number, number][][][]): MaskPlan | undefined {
+  const conv = gm.isGeographic ? undefined : proj4("+proj=longlat +datum=WGS84 +no_defs", gm.proj4);
+  const pxPolys = polygons.map((rs) => rs.map((ring) => ringToPixels(gm, ring, conv)));
   let minC = Infinity, maxC = -Infinity, minR = Infinity, maxR = -Infinity;
-  for (const rs of pxPolys) for (const ring of rs) for (const [c, r] of ring) {
+  for (const rs of pxPolys) for (const ring of rs) for (let k = 0; k + 1 < ring.length; k += 2) {
+    const c = ring[k]!, r = ring[k + 1]!;
     if (!Number.isFinite(c) || !Number.isFinite(r)) continue;
-    minC = Math.min(minC, c); maxC = Math.max(maxC, c); minR = Math.min(minR, r); maxR = Math.max(maxR, r);
+    if (c < minC) minC = c;
+    if (c > maxC) maxC = c;
+    if (r < minR) minR = r;
+    if (r > maxR) maxR = r;
   }
   const r0 = Math.max(0, Math.floor(minR));
   const r1 = Math.min(gm.height, Math.ceil(maxR));
-  if (!(r1 > r0) || !(maxC >= minC)) return [];
+  if (!(r1 > r0) || !(maxC >= minC)) return undefined;
   // placements: column shifts of k·360° (geographic grids only) that overlap the grid
   const period = gm.isGeographic ? 360 / gm.transform[1] : 0;
   const shifts = period ? [-2, -1, 0, 1, 2].map((k) => k * period) : [0];
@@ -230,15 +355,63 @@ export function polygonMasks(gm: GridMapping, polygons: [number, number][][][]):
       last.shifts.push(s.dc);
     } else windows.push({ c0: s.c0, c1: s.c1, shifts: [s.dc] });
   }
+  if (windows.length === 0) return undefined;
+  const placements = windows.reduce((n, w) => n + w.shifts.length, 0);
+  let crossings = 0;
+  for (const rs of pxPolys) crossings += crossingsOf(rs, r0, r1) * placements;
+  const pixels = windows.reduce((n, w) => n + (r1 - r0) * (w.c1 - w.c0), 0);
+  return { r0, r1, windows, pixels, crossings, pxPolys };
+}
+
+/** The masks of a plan, rasterized row by row; `step` runs between rows (pacing). */
+function* rasterizePlan(plan: MaskPlan): Generator<void, PolygonMask[]> {
+  const { r0, r1 } = plan;
+  const edges = plan.pxPolys.map((rs) => edgesOf(rs, r0, r1));
   const out: PolygonMask[] = [];
-  for (const { c0, c1, shifts: dcs } of windows) {
+  for (const { c0, c1, shifts: dcs } of plan.windows) {
     const mask = new Uint8Array((r1 - r0) * (c1 - c0));
-    for (const dc of dcs) for (const rs of pxPolys) rasterize(rs, dc, mask, r0, r1, c0, c1);
+    for (const dc of dcs) for (const es of edges) yield* rasterize(es, dc, mask, r0, r1, c0, c1);
     let count = 0;
     for (let k = 0; k < mask.length; k++) count += mask[k]!;
     if (count > 0) out.push({ r0, r1, c0, c1, mask, count });
   }
   return out;
+}
+
+/**
+ * Masks the grid pixels whose **centres** lie inside the polygons (even-odd rule per polygon, holes as
+ * inner rings, union over polygons) by a scanline sweep over the edges: O(edge × row crossings).
+ *
+ * Edges are straight lines between the vertices **as given** (RFC 7946 §3.1.9): a ring is never wrapped
+ * vertex by vertex, so `[-5…5]` and `[355…365]` are the same 10° box and `[170…190]` crosses the
+ * antimeridian. On a geographic grid the whole polygon is also placed 360° east and west, so a polygon
+ * crossing the grid's longitude seam (0° on a 0…360 grid, ±180° on a −180…180 grid) masks the pixels
+ * at both ends of the grid; each pixel is counted once however many placements cover it.
+ * @returns the masks of disjoint column windows, west to east in grid columns (two when the polygon
+ *   crosses the seam), with at least one pixel inside each; empty when no pixel centre is inside.
+ */
+export function polygonMasks(gm: GridMapping, polygons: [number, number][][][]): PolygonMask[] {
+  const plan = planPolygonMasks(gm, polygons);
+  if (!plan) return [];
+  const it = rasterizePlan(plan);
+  for (;;) {
+    const r = it.next();
+    if (r.done) return r.value;
+  }
+}
+
+/**
+ * {@link polygonMasks} of a plan ({@link planPolygonMasks}), yielding to the event loop through `pacer`
+ * between rows, so that a mask of many edge crossings does not hold up other requests.
+ * @throws EocubeError CANCELLED when the pacer's signal aborts.
+ */
+export async function polygonMasksPaced(plan: MaskPlan, pacer: Pacer): Promise<PolygonMask[]> {
+  const it = rasterizePlan(plan);
+  for (;;) {
+    const r = it.next();
+    if (r.done) return r.value;
+    if (pacer.due) await pacer.tick();
+  }
 }
 
 /**

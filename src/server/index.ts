@@ -19,10 +19,12 @@ export { DatasetsContext, noGridError, type DatasetEntry, type ServedDataset, ty
 export { LruCache, parseByteSize, type LruCacheOptions } from "./cache.js";
 export { buildLevels, readChunk, readWindow, sampleLevel, type Level, type SliceRef } from "./levels.js";
 export { renderTile, chooseLevel, transparentTile, tileValues } from "./tiles.js";
-export { timeSeries, aggregate, parseAggMethods, AGG_METHODS, type AggMethod, type TimeSeriesValue, type TimeSeriesOptions } from "./timeseries.js";
-export { computeStatistics, BIN_COUNT, type StatisticsResult } from "./statistics.js";
-export { parseGeoJson, polygonMask, polygonMasks, pointPixel, MAX_VERTICES, type Geometry, type ParsedGeoJson, type PolygonMask } from "./geojson.js";
-export { errorResponse, type ErrorBody } from "./errors.js";
+export { timeSeries, planTimeSeries, seriesOfPlan, aggregate, parseAggMethods, AGG_METHODS, type AggMethod, type TimeSeriesValue, type TimeSeriesOptions, type TimeSeriesPlan, type GeometryPlan } from "./timeseries.js";
+export { computeStatistics, BIN_COUNT, type StatisticsResult, type StatisticsOptions } from "./statistics.js";
+export { parseGeoJson, polygonMask, polygonMasks, planPolygonMasks, polygonMasksPaced, pointPixel, MAX_VERTICES, type Geometry, type ParsedGeoJson, type PolygonMask, type MaskPlan, type GeoJsonLimits } from "./geojson.js";
+export { errorResponse, shutdownError, type ErrorBody } from "./errors.js";
+export { DEFAULT_LIMITS, RSS_MARGIN_BYTES, LIMITS_SCHEMA, resolveLimits, checkWork, type Limits, type LimitsConfig, type RequestWork } from "./limits.js";
+export { WorkBudget, Pacer } from "./work.js";
 export { parseTimeLabel, timeRangeIndices, type TimeLabel } from "./slices.js";
 export { resolveColorMap, colorMapCategories, parseColor, type ColorMap, type RGBA } from "./render/colormaps.js";
 export { encodePng, type PngOptions } from "./render/png.js";

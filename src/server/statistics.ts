@@ -2,8 +2,19 @@
 // histogram over the pixels whose centres lie in a polygon (xcube's /statistics semantics).
 import type { ReadOptions } from "../core/variable.js";
 import type { DatasetsContext, ServedDataset } from "./datasets.js";
-import { pointPixel, polygonMasks, type Geometry } from "./geojson.js";
+import { planPolygonMasks, pointPixel, polygonMasksPaced, type Geometry, type MaskPlan } from "./geojson.js";
 import { readWindow, type SliceRef } from "./levels.js";
+import { Pacer, type WorkBudget } from "./work.js";
+
+/** Options of {@link computeStatistics}. */
+export interface StatisticsOptions extends ReadOptions {
+  /** The polygon's mask plan when the caller made it (to check its cost first) [default: planned here]. */
+  plan?: MaskPlan;
+  /** Server-wide budget of values held at once: the polygon's window is reserved from it before reading. */
+  budget?: WorkBudget;
+  /** Yields to the event loop during long masks and sums [default: a pacer of `signal`]. */
+  pacer?: Pacer;
+}
 
 /** Histogram bins (xcube's default). */
 export const BIN_COUNT = 100;
@@ -22,8 +33,9 @@ export interface StatisticsResult {
 /**
  * Statistics of a slice over a geometry. A point gives `{count: 1, minimum = maximum = mean = value,
  * deviation: 0}`; a polygon gives the population standard deviation and a 100-bin density histogram.
+ * @throws EocubeError CANCELLED/TIMEOUT when `options.signal` aborts; read errors.
  */
-export async function computeStatistics(ctx: DatasetsContext, sd: ServedDataset, slice: SliceRef, geometry: Geometry, options?: ReadOptions): Promise<StatisticsResult> {
+export async function computeStatistics(ctx: DatasetsContext, sd: ServedDataset, slice: SliceRef, geometry: Geometry, options: StatisticsOptions = {}): Promise<StatisticsResult> {
   if (geometry.type === "Point") {
     const px = pointPixel(sd.gm, geometry.coordinates[0], geometry.coordinates[1]);
     if (!px) return { count: 0 };
@@ -32,12 +44,27 @@ export async function computeStatistics(ctx: DatasetsContext, sd: ServedDataset,
     return Number.isNaN(v) ? { count: 0 } : { count: 1, minimum: v, maximum: v, mean: v, deviation: 0 };
   }
   // one window, or two for a polygon crossing the grid's longitude seam
-  const masks = polygonMasks(sd.gm, geometry.polygons);
-  if (masks.length === 0) return { count: 0 };
-  const parts = await Promise.all(masks.map(async (m) => ({
-    vals: await readWindow(ctx.chunkCache, sd.levels, 0, slice, m.r0, m.r1, m.c0, m.c1, options),
-    mask: m.count === m.mask.length ? undefined : m.mask, // a polygon covering its whole window
-  })));
+  const plan = options.plan ?? planPolygonMasks(sd.gm, geometry.polygons);
+  if (!plan) return { count: 0 };
+  const pacer = options.pacer ?? new Pacer(options.signal);
+  const readOpts = options.signal ? { signal: options.signal } : {};
+  const release = options.budget ? await options.budget.acquire(plan.pixels * 17 + 4096, options.signal) : () => undefined;
+  try {
+    const masks = await polygonMasksPaced(plan, pacer);
+    if (masks.length === 0) return { count: 0 };
+    const parts = await Promise.all(masks.map(async (m) => ({
+      vals: await readWindow(ctx.chunkCache, sd.levels, 0, slice, m.r0, m.r1, m.c0, m.c1, readOpts),
+      mask: m.count === m.mask.length ? undefined : m.mask, // a polygon covering its whole window
+    })));
+    await pacer.tick();
+    return summarize(parts);
+  } finally {
+    release();
+  }
+}
+
+/** count/minimum/maximum/mean/deviation/histogram of the finite values of the parts where their mask is 1. */
+function summarize(parts: { vals: Float64Array; mask: Uint8Array | undefined }[]): StatisticsResult {
   let n = 0, sum = 0, min = Infinity, max = -Infinity;
   for (const { vals, mask } of parts) {
     for (let k = 0; k < vals.length; k++) {

@@ -1,12 +1,13 @@
-// Time series of a variable at a point or aggregated over a polygon, read along time from only the
-// chunks under the geometry; results are produced in order so that large ones can be streamed.
-import { EocubeError, throwIfAborted } from "../core/errors.js";
+// Time series of a variable at a point or aggregated over a polygon: planned (and costed) before any read,
+// then read along time from only the chunks under the geometry, block by block within a memory budget.
+import { EocubeError, isEocubeError } from "../core/errors.js";
 import { toIsoString } from "../core/time.js";
 import type { ReadOptions } from "../core/variable.js";
 import type { DatasetsContext, ServedDataset } from "./datasets.js";
-import { pointPixel, polygonMasks, type Geometry } from "./geojson.js";
-import { readWindow, toFloatValues, type SliceRef } from "./levels.js";
+import { planPolygonMasks, pointPixel, polygonMasksPaced, type Geometry, type MaskPlan } from "./geojson.js";
+import { chunkShapeOf, readWindow, toFloatValues, type SliceRef } from "./levels.js";
 import { parseTimeLabel, timeRangeIndices } from "./slices.js";
+import { Pacer, type WorkBudget } from "./work.js";
 
 /** Spatial aggregation methods (xcube's names). */
 export const AGG_METHODS = ["mean", "median", "std", "min", "max", "count"] as const;
@@ -24,6 +25,10 @@ export interface TimeSeriesOptions extends ReadOptions {
   endDate?: string;
   /** undefined: all steps (missing as null); −1: only valid steps; n > 0: the n most recent valid steps. */
   maxValids?: number;
+  /** Server-wide budget of values held at once: each geometry reserves its share before reading. */
+  budget?: WorkBudget;
+  /** Yields to the event loop during long masks and aggregations [default: a pacer of `signal`]. */
+  pacer?: Pacer;
 }
 
 /**
@@ -45,16 +50,16 @@ export function parseAggMethods(value: unknown): AggMethod[] {
 export function aggregate(vals: Float64Array, mask: Uint8Array | undefined, methods: readonly AggMethod[]): Record<string, number | null> {
   let n = 0, sum = 0, min = Infinity, max = -Infinity;
   const needMedian = methods.includes("median");
-  const kept: number[] = [];
+  const kept = needMedian ? new Float64Array(vals.length) : undefined;
   for (let k = 0; k < vals.length; k++) {
     if (mask && !mask[k]) continue;
     const v = vals[k]!;
     if (v !== v) continue;
+    if (kept) kept[n] = v;
     n++;
     sum += v;
     if (v < min) min = v;
     if (v > max) max = v;
-    if (needMedian) kept.push(v);
   }
   const mean = n > 0 ? sum / n : NaN;
   let std = NaN;
@@ -68,9 +73,9 @@ export function aggregate(vals: Float64Array, mask: Uint8Array | undefined, meth
     std = Math.sqrt(ss / n);
   }
   let median = NaN;
-  if (n > 0 && needMedian) {
-    kept.sort((a, b) => a - b);
-    median = n % 2 ? kept[(n - 1) / 2]! : (kept[n / 2 - 1]! + kept[n / 2]!) / 2;
+  if (n > 0 && kept) {
+    const sorted = kept.subarray(0, n).sort();
+    median = n % 2 ? sorted[(n - 1) / 2]! : (sorted[n / 2 - 1]! + sorted[n / 2]!) / 2;
   }
   const out: Record<string, number | null> = {};
   const fin = (x: number) => (Number.isFinite(x) ? x : null);
@@ -80,15 +85,32 @@ export function aggregate(vals: Float64Array, mask: Uint8Array | undefined, meth
   return out;
 }
 
+/** Where one geometry lies on the grid: a pixel, a planned polygon mask, or nowhere. */
+export type GeometryPlan =
+  | { kind: "point"; row: number; col: number }
+  | { kind: "polygon"; plan: MaskPlan }
+  | { kind: "outside" };
+
+/** The time series of a request, planned before any read: its steps and the work of each geometry. */
+export interface TimeSeriesPlan {
+  /** Inclusive time-index range `[t0, t1]` (t0 > t1: no step). */
+  range: [number, number];
+  /** Steps in the range. */
+  steps: number;
+  geometries: GeometryPlan[];
+  /** Pixels under all geometries (their windows) × steps: the values the request reads. */
+  pixelSteps: number;
+  /** Edge × pixel-row crossings of the polygon masks. */
+  crossings: number;
+}
+
 /**
- * Yields the time series of `slice.variable` for one geometry, oldest first (with maxValids > 0 the
- * most recent valid ones, still oldest first). Points take the pixel containing them; polygons
- * aggregate the pixels whose centres lie inside. A geometry outside the grid yields nothing.
- * `slice.fixed` gives the indices of non-time, non-spatial dims; its entry for time is replaced.
- * @throws EocubeError INVALID_PARAMS/OUT_OF_RANGE for bad dates (startDate after endDate: INVALID_PARAMS) or maxValids; INVALID_PARAMS (field `varName`)
- *   when the variable has no time dimension.
+ * Checks a time-series request and plans it without reading values: the time axis, dates and maxValids,
+ * the pixel or mask window of every geometry (O(vertices)), and the work in pixel reads.
+ * @throws EocubeError INVALID_PARAMS/OUT_OF_RANGE for bad dates (startDate after endDate: INVALID_PARAMS)
+ *   or maxValids; INVALID_PARAMS (field `varName`) when the variable has no time dimension.
  */
-export async function* timeSeries(ctx: DatasetsContext, sd: ServedDataset, slice: SliceRef, geometry: Geometry, opts: TimeSeriesOptions): AsyncGenerator<TimeSeriesValue> {
+export function planTimeSeries(sd: ServedDataset, slice: SliceRef, geometries: Geometry[], opts: Pick<TimeSeriesOptions, "startDate" | "endDate" | "maxValids">): TimeSeriesPlan {
   if (!sd.times || !sd.timeName || !slice.variable.dims.includes(sd.timeName)) {
     throw new EocubeError("INVALID_PARAMS", `variable ${JSON.stringify(slice.variable.name)} of dataset ${JSON.stringify(sd.entry.id)} has no time dimension, so it has no time series`, {
       field: "varName",
@@ -106,91 +128,211 @@ export async function* timeSeries(ctx: DatasetsContext, sd: ServedDataset, slice
       throw new EocubeError("INVALID_PARAMS", `startDate ${opts.startDate.slice(0, 40)} is after endDate ${opts.endDate.slice(0, 40)}`, { field: "startDate", hint: "give startDate ≤ endDate (both inclusive)" });
     }
   }
-  const [t0, t1] = timeRangeIndices(sd.times, opts.startDate, opts.endDate);
+  const range = timeRangeIndices(sd.times, opts.startDate, opts.endDate);
+  const steps = Math.max(0, range[1] - range[0] + 1);
+  let pixelSteps = 0;
+  let crossings = 0;
+  const plans = geometries.map((g): GeometryPlan => {
+    if (g.type === "Point") {
+      const px = pointPixel(sd.gm, g.coordinates[0], g.coordinates[1]);
+      if (!px) return { kind: "outside" };
+      pixelSteps += steps;
+      return { kind: "point", row: px[0], col: px[1] };
+    }
+    const plan = planPolygonMasks(sd.gm, g.polygons);
+    if (!plan) return { kind: "outside" };
+    pixelSteps += plan.pixels * steps;
+    crossings += plan.crossings;
+    return { kind: "polygon", plan };
+  });
+  return { range, steps, geometries: plans, pixelSteps, crossings };
+}
+
+/** Values of one block of steps held at once: at most this many bytes (but always one step). */
+const BLOCK_BYTES = 32 * 1024 ** 2;
+/** Bytes of one cached time tile (time-chunked storage) at most. */
+const TIME_TILE_BYTES = 16 * 1024 ** 2;
+
+/**
+ * Yields the time series of geometry `g` of a plan ({@link planTimeSeries}), oldest first (with
+ * maxValids > 0 the most recent valid ones, still oldest first). Points take the pixel containing them;
+ * polygons aggregate the pixels whose centres lie inside. A geometry outside the grid yields nothing.
+ * Reads go through the chunk cache (shared with other requests); with `opts.budget` the values held at
+ * once are reserved from it first (waiting for other requests), and with `opts.pacer` long masks and
+ * aggregations yield to the event loop.
+ * @throws EocubeError CANCELLED/TIMEOUT when `opts.signal` aborts; read errors.
+ */
+export async function* seriesOfPlan(ctx: DatasetsContext, sd: ServedDataset, slice: SliceRef, plan: TimeSeriesPlan, g: number, opts: TimeSeriesOptions): AsyncGenerator<TimeSeriesValue> {
+  const gp = plan.geometries[g]!;
+  if (gp.kind === "outside" || plan.steps === 0) return;
+  const [t0, t1] = plan.range;
   const v = slice.variable;
-  const nonSpatial = v.dims.filter((d) => d !== slice.xDim && d !== slice.yDim);
-  const tPos = nonSpatial.indexOf(sd.timeName);
+  const mv = opts.maxValids;
   const methods = opts.aggMethods;
-
-  // windows [r0, r1) × [c0, c1) under the geometry (two for a polygon crossing the longitude seam); the
-  // values of one step are the windows' values one after the other, as is the mask
-  let windows: { r0: number; r1: number; c0: number; c1: number }[];
-  let mask: Uint8Array | undefined;
-  if (geometry.type === "Point") {
-    const px = pointPixel(sd.gm, geometry.coordinates[0], geometry.coordinates[1]);
-    if (!px) return;
-    const [r, c] = px;
-    windows = [{ r0: r, r1: r + 1, c0: c, c1: c + 1 }];
-  } else {
-    const parts = polygonMasks(sd.gm, geometry.polygons);
-    if (parts.length === 0) return;
-    windows = parts;
-    mask = parts.length === 1 ? parts[0]!.mask : concat(parts.map((p) => p.mask), Uint8Array);
-  }
-  const timeChunk = v.chunks[v.dims.indexOf(sd.timeName)] ?? 1;
-
-  // values of one time step
-  const stepValues = async (t: number): Promise<Float64Array> => {
-    const fixed = slice.fixed.slice();
-    fixed[tPos] = t;
-    const parts = await Promise.all(windows.map((w) => readWindow(ctx.chunkCache, sd.levels, 0, { ...slice, fixed }, w.r0, w.r1, w.c0, w.c1, opts)));
-    return parts.length === 1 ? parts[0]! : concat(parts, Float64Array);
-  };
-  // values of a block of time steps [ta, tb) read at once (time-chunked storage), step-major
-  const blockValues = async (ta: number, tb: number): Promise<Float64Array[]> => {
-    if (timeChunk <= 1) return Promise.all(Array.from({ length: tb - ta }, (_, k) => stepValues(ta + k)));
-    const perWindow = await Promise.all(windows.map(async ({ r0, r1, c0, c1 }) => {
-      // the time range, the window's rows and columns, and the fixed index of every other dimension
-      // (slice.fixed holds one index per non-spatial dimension, time included, in the variable's order)
-      let k = 0;
-      const sel = v.dims.map((d) => {
-        if (d === slice.yDim) return [r0, r1] as [number, number];
-        if (d === slice.xDim) return [c0, c1] as [number, number];
-        const i = slice.fixed[k++]!;
-        return d === sd.timeName ? ([ta, tb] as [number, number]) : i;
-      });
-      const arr = await v.read(sel, opts);
-      const all = toFloatValues(arr, v);
-      return stepMajor(all, v.dims.filter((d) => d === sd.timeName || d === slice.yDim || d === slice.xDim), sd.timeName!, slice.yDim, slice.xDim, tb - ta, r1 - r0, c1 - c0);
-    }));
-    return Array.from({ length: tb - ta }, (_, s) => (perWindow.length === 1 ? perWindow[0]![s]! : concat(perWindow.map((w) => w[s]!), Float64Array)));
-  };
-
-  const block = Math.max(timeChunk, 8);
-  const entry = (t: number, vals: Float64Array): TimeSeriesValue | undefined => {
-    const agg = aggregate(vals, mask, methods.includes("count") ? methods : [...methods, "count"]);
-    const valid = (agg.count as number) > 0;
-    if (!valid && mv !== undefined) return undefined;
-    const out: TimeSeriesValue = {};
-    for (const m of methods) out[m] = agg[m] ?? null;
-    out.count = agg.count!;
-    out.time = toIsoString(sd.times![t]!);
-    return out;
-  };
-
-  if (mv !== undefined && mv > 0) {
-    const found: TimeSeriesValue[] = [];
-    for (let tb = t1 + 1; tb > t0 && found.length < mv; tb -= block) {
-      throwIfAborted(opts.signal);
-      const ta = Math.max(t0, tb - block);
-      const vals = await blockValues(ta, tb);
-      for (let t = tb - 1; t >= ta && found.length < mv; t--) {
-        const e = entry(t, vals[t - ta]!);
-        if (e) found.push(e);
+  const pacer = opts.pacer ?? new Pacer(opts.signal);
+  const windows: Window[] = gp.kind === "point"
+    ? [{ r0: gp.row, r1: gp.row + 1, c0: gp.col, c1: gp.col + 1 }]
+    : gp.plan.windows.map((w) => ({ r0: gp.plan.r0, r1: gp.plan.r1, c0: w.c0, c1: w.c1 }));
+  const pixels = windows.reduce((n, w) => n + (w.r1 - w.r0) * (w.c1 - w.c0), 0);
+  const timeChunk = v.chunks[v.dims.indexOf(sd.timeName!)] ?? 1;
+  const block = Math.max(1, Math.min(Math.max(timeChunk, 8), Math.floor(BLOCK_BYTES / (pixels * 8))));
+  // what this geometry holds at once: mask, one block of values (+ their read and reordering), median scratch
+  const bytes = pixels * (1 + block * 8 * 3 + (methods.includes("median") ? 8 : 0)) + 4096;
+  const release = opts.budget ? await opts.budget.acquire(bytes, opts.signal) : () => undefined;
+  const found: TimeSeriesValue[] = [];
+  try {
+    let mask: Uint8Array | undefined;
+    if (gp.kind === "polygon") {
+      const parts = await polygonMasksPaced(gp.plan, pacer);
+      if (parts.length === 0) return;
+      // windows with no pixel inside are left out, as their values
+      windows.length = 0;
+      for (const p of parts) windows.push({ r0: p.r0, r1: p.r1, c0: p.c0, c1: p.c1 });
+      mask = parts.length === 1 ? parts[0]!.mask : concat(parts.map((p) => p.mask), Uint8Array);
+    }
+    const entry = (t: number, vals: Float64Array): TimeSeriesValue | undefined => {
+      const agg = aggregate(vals, mask, methods.includes("count") ? methods : [...methods, "count"]);
+      const valid = (agg.count as number) > 0;
+      if (!valid && mv !== undefined) return undefined;
+      const out: TimeSeriesValue = {};
+      for (const m of methods) out[m] = agg[m] ?? null;
+      out.count = agg.count!;
+      out.time = toIsoString(sd.times![t]!);
+      return out;
+    };
+    const read = (ta: number, tb: number) => readSteps(ctx, sd, slice, windows, ta, tb, timeChunk, opts);
+    if (mv !== undefined && mv > 0) {
+      for (let tb = t1 + 1; tb > t0 && found.length < mv; tb -= block) {
+        const ta = Math.max(t0, tb - block);
+        const vals = await read(ta, tb);
+        for (let t = tb - 1; t >= ta && found.length < mv; t--) {
+          const e = entry(t, vals[t - ta]!);
+          if (e) found.push(e);
+          await pacer.tick();
+        }
+      }
+      found.reverse();
+    } else {
+      for (let ta = t0; ta <= t1; ta += block) {
+        const tb = Math.min(t1 + 1, ta + block);
+        const vals = await read(ta, tb);
+        for (let t = ta; t < tb; t++) {
+          const e = entry(t, vals[t - ta]!);
+          if (e) found.push(e);
+          await pacer.tick();
+        }
       }
     }
-    yield* found.reverse();
-    return;
+  } finally {
+    release();
   }
-  for (let ta = t0; ta <= t1; ta += block) {
-    throwIfAborted(opts.signal);
-    const tb = Math.min(t1 + 1, ta + block);
-    const vals = await blockValues(ta, tb);
-    for (let t = ta; t < tb; t++) {
-      const e = entry(t, vals[t - ta]!);
-      if (e) yield e;
+  yield* found;
+}
+
+/**
+ * Yields the time series of `slice.variable` for one geometry: {@link planTimeSeries} of it, then
+ * {@link seriesOfPlan}. `slice.fixed` gives the indices of non-time, non-spatial dims; its entry for
+ * time is replaced.
+ * @throws EocubeError as {@link planTimeSeries}, at the first `next()`.
+ */
+export async function* timeSeries(ctx: DatasetsContext, sd: ServedDataset, slice: SliceRef, geometry: Geometry, opts: TimeSeriesOptions): AsyncGenerator<TimeSeriesValue> {
+  const plan = planTimeSeries(sd, slice, [geometry], opts);
+  yield* seriesOfPlan(ctx, sd, slice, plan, 0, opts);
+}
+
+/** A window `[r0, r1) × [c0, c1)` of the base grid. */
+interface Window {
+  r0: number;
+  r1: number;
+  c0: number;
+  c1: number;
+}
+
+/**
+ * The values of steps `[ta, tb)` over the windows (one after the other), one array per step. Storage with
+ * one step per chunk is read per step through the 2-D chunk cache; time-chunked storage through cached
+ * time tiles (several steps × one read chunk, at most {@link TIME_TILE_BYTES}), so that each native chunk
+ * is decoded once for all steps and all requests instead of once per step and request.
+ */
+async function readSteps(ctx: DatasetsContext, sd: ServedDataset, slice: SliceRef, windows: Window[], ta: number, tb: number, timeChunk: number, opts: ReadOptions): Promise<Float64Array[]> {
+  const tPos = slice.variable.dims.filter((d) => d !== slice.xDim && d !== slice.yDim).indexOf(sd.timeName!);
+  const readOpts = opts.signal ? { signal: opts.signal } : {};
+  if (timeChunk <= 1) {
+    return Promise.all(Array.from({ length: tb - ta }, async (_, k) => {
+      const fixed = slice.fixed.slice();
+      fixed[tPos] = ta + k;
+      const parts = await Promise.all(windows.map((w) => readWindow(ctx.chunkCache, sd.levels, 0, { ...slice, fixed }, w.r0, w.r1, w.c0, w.c1, readOpts)));
+      return parts.length === 1 ? parts[0]! : concat(parts, Float64Array);
+    }));
+  }
+  const level = sd.levels[0]!;
+  const [ch, cw] = chunkShapeOf(level, slice);
+  const nt = Math.max(1, Math.min(timeChunk, Math.floor(TIME_TILE_BYTES / (ch * cw * 8))));
+  const n = windows.reduce((k, w) => k + (w.r1 - w.r0) * (w.c1 - w.c0), 0);
+  const out = Array.from({ length: tb - ta }, () => new Float64Array(n));
+  const jobs: Promise<void>[] = [];
+  let off = 0;
+  for (const w of windows) {
+    const ww = w.c1 - w.c0;
+    const base = off;
+    for (let kt = Math.floor(ta / nt); kt * nt < tb; kt++) {
+      for (let cy = Math.floor(w.r0 / ch); cy * ch < w.r1; cy++) {
+        for (let cx = Math.floor(w.c0 / cw); cx * cw < w.c1; cx++) {
+          jobs.push(timeTile(ctx, sd, slice, tPos, nt, kt, ch, cw, cy, cx, readOpts).then((tile) => {
+            const tA = kt * nt, tB = Math.min(sd.times!.length, (kt + 1) * nt);
+            const th = Math.min(level.height, (cy + 1) * ch) - cy * ch;
+            const tw = Math.min(level.width, (cx + 1) * cw) - cx * cw;
+            const ra = Math.max(w.r0, cy * ch), rb = Math.min(w.r1, (cy + 1) * ch);
+            const ca = Math.max(w.c0, cx * cw), cb = Math.min(w.c1, (cx + 1) * cw);
+            for (let t = Math.max(ta, tA); t < Math.min(tb, tB); t++) {
+              const dst = out[t - ta]!;
+              const plane = (t - tA) * th * tw;
+              for (let r = ra; r < rb; r++) {
+                const src = plane + (r - cy * ch) * tw + (ca - cx * cw);
+                dst.set(tile.subarray(src, src + (cb - ca)), base + (r - w.r0) * ww + (ca - w.c0));
+              }
+            }
+          }));
+        }
+      }
     }
+    off += (w.r1 - w.r0) * ww;
   }
+  await Promise.all(jobs);
+  return out;
+}
+
+/**
+ * One time tile of the base level through the chunk cache: steps `[kt·nt, (kt+1)·nt)` × read chunk
+ * `(cy, cx)`, as float64 `[steps, rows, cols]` (NaN = no data). Shared by every request (single flight).
+ */
+function timeTile(ctx: DatasetsContext, sd: ServedDataset, slice: SliceRef, tPos: number, nt: number, kt: number, ch: number, cw: number, cy: number, cx: number, opts: ReadOptions): Promise<Float64Array> {
+  const v = slice.variable;
+  const fixedKey = slice.fixed.map((i, k) => (k === tPos ? "*" : String(i))).join(",");
+  const key = `${slice.datasetId}\u0000time-tile\u0000${v.name}\u0000${fixedKey}\u0000${nt}\u0000${kt}\u0000${cy}\u0000${cx}`;
+  return ctx.chunkCache.getOrLoad(key, async (signal) => {
+    const level = sd.levels[0]!;
+    const ta = kt * nt, tb = Math.min(sd.times!.length, (kt + 1) * nt);
+    const r0 = cy * ch, r1 = Math.min(level.height, r0 + ch);
+    const c0 = cx * cw, c1 = Math.min(level.width, c0 + cw);
+    let k = 0;
+    const sel = v.dims.map((d) => {
+      if (d === slice.yDim) return [r0, r1] as [number, number];
+      if (d === slice.xDim) return [c0, c1] as [number, number];
+      const i = slice.fixed[k++]!;
+      return d === sd.timeName ? ([ta, tb] as [number, number]) : i;
+    });
+    let arr;
+    try {
+      arr = await v.read(sel, { signal });
+    } catch (err) {
+      if (isEocubeError(err)) throw err;
+      throw new EocubeError("INTERNAL", `reading ${v.name} of dataset ${slice.datasetId} failed`, { cause: err });
+    }
+    const all = toFloatValues(arr, v);
+    const steps = stepMajor(all, v.dims.filter((d) => d === sd.timeName || d === slice.yDim || d === slice.xDim), sd.timeName!, slice.yDim, slice.xDim, tb - ta, r1 - r0, c1 - c0);
+    return steps.length === 1 ? steps[0]! : concat(steps, Float64Array);
+  }, opts.signal ? { signal: opts.signal } : {});
 }
 
 /**

@@ -264,20 +264,21 @@ describe("bad input → 4xx JSON, never 5xx", () => {
     });
   }
 
-  it("a polygon with 10^6 vertices (a body over 16 MiB → 413; a compact one → 400 vertex limit)", async () => {
+  it("a polygon with 10^6 vertices (a body over 16 MiB → 413; a compact one → 413 vertex limit)", async () => {
     const r = await post("/timeseries/mem/temp", huge);
-    expect(r.statusCode).toBe(400);
+    expect(r.statusCode).toBe(413);
+    expect(r.json()).toMatchObject({ code: "TOO_LARGE", field: "Limits.MaxVertices" });
     expect(r.json().message).toMatch(/100000 vertices/);
     const padded = `{"type":"Polygon","coordinates":[[${Array.from({ length: 1_000_000 }, (_, i) => `[${(1 + (i % 7) / 3).toFixed(15)},${(2 + (i % 5) / 3).toFixed(15)}]`).join(",")}]]}`;
     expect(padded.length).toBeGreaterThan(16 * 1024 * 1024);
     const big = await post("/timeseries/mem/temp", padded);
     expect(big.statusCode).toBe(413);
-    expect(typeof big.json().code).toBe("string");
+    expect(big.json()).toMatchObject({ code: "TOO_LARGE", field: "Limits.MaxBodySize" });
     const compact = `{"type":"Polygon","coordinates":[[${Array.from({ length: 1_000_000 }, (_, i) => `[${1 + (i % 7)},${2 + (i % 5)}]`).join(",")}]]}`;
     expect(compact.length).toBeLessThan(16 * 1024 * 1024);
     const c = await post("/statistics/mem/temp", compact);
-    expect(c.statusCode).toBe(400);
-    expect(c.json()).toMatchObject({ code: "INVALID_PARAMS" });
+    expect(c.statusCode).toBe(413);
+    expect(c.json()).toMatchObject({ code: "TOO_LARGE" });
     expect(c.json().message).toMatch(/100000 vertices/);
   });
 

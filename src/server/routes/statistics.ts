@@ -6,10 +6,11 @@ import { toIsoString } from "../../core/time.js";
 import type { Variable } from "../../core/variable.js";
 import type { ServerState } from "../app.js";
 import type { ServedDataset } from "../datasets.js";
-import { parseGeoJson } from "../geojson.js";
+import { parseGeoJson, planPolygonMasks } from "../geojson.js";
+import { checkWork } from "../limits.js";
 import { sliceOf } from "../slices.js";
 import { computeStatistics } from "../statistics.js";
-import { GEOMETRY_BODY_LIMIT } from "./timeseries.js";
+import { Pacer } from "../work.js";
 
 const params = { type: "object", properties: { datasetId: { type: "string" }, varName: { type: "string" } } } as const;
 
@@ -53,16 +54,21 @@ export function statisticsRoutes(app: FastifyInstance, state: ServerState): void
   });
 
   app.post("/statistics/:datasetId/:varName", {
-    bodyLimit: GEOMETRY_BODY_LIMIT,
+    bodyLimit: state.limits.maxBodyBytes,
     schema: { summary: "Statistics of a variable in a GeoJSON geometry at a time", params, querystring: { type: "object", properties: { time: { type: "string", description: "ISO 8601 time (nearest step) or current; required when the variable has a time dimension" } } } },
   }, async (request) => {
     const { datasetId, varName } = request.params as { datasetId: string; varName: string };
     const sd = await ctx.get(datasetId, { signal: request.opSignal });
     const v = ctx.variable(sd, varName);
-    const { geometries } = parseGeoJson(request.body);
+    const { geometries } = parseGeoJson(request.body, state.limits);
     if (geometries.length !== 1) throw new EocubeError("INVALID_PARAMS", "statistics need exactly one geometry", { field: "body" });
     requireTime(sd, v, (request.query as { time?: unknown }).time);
     const slice = await sliceOf(ctx, sd, v, request.query as Record<string, unknown>, { signal: request.opSignal });
-    return { result: await computeStatistics(ctx, sd, slice, geometries[0]!, { signal: request.opSignal }) };
+    const g = geometries[0]!;
+    // the work is checked before the first read
+    const plan = g.type === "Polygon" ? planPolygonMasks(sd.gm, g.polygons) : undefined;
+    checkWork(state.limits, { pixelSteps: plan?.pixels ?? 1, crossings: plan?.crossings ?? 0, geometries: 1, steps: 1 });
+    const signal = request.opSignal;
+    return { result: await computeStatistics(ctx, sd, slice, g, { signal, budget: state.budget, pacer: new Pacer(signal), ...(plan ? { plan } : {}) }) };
   });
 }

@@ -1,18 +1,27 @@
-// Routes: POST /timeseries/{datasetId}/{varName} (GeoJSON body; other dimensions by name) → {"result": […]}, streamed.
+// Routes: POST /timeseries/{datasetId}/{varName} (GeoJSON body; other dimensions by name) → {"result": […]}:
+// checked against the request limits before any read, computed geometry by geometry within the work budget.
 import { Readable } from "node:stream";
 import type { FastifyInstance } from "fastify";
 import type { ServerState } from "../app.js";
 import { parseGeoJson } from "../geojson.js";
+import { checkWork } from "../limits.js";
 import { checkDimParams, sliceOf } from "../slices.js";
-import { parseAggMethods, timeSeries } from "../timeseries.js";
+import { parseAggMethods, planTimeSeries, seriesOfPlan } from "../timeseries.js";
+import { Pacer } from "../work.js";
 
-/** Largest request body in bytes for geometry uploads. */
+/** Largest geometry body in bytes by default (config `Limits.MaxBodySize`). */
 export const GEOMETRY_BODY_LIMIT = 16 * 1024 * 1024;
+
+/**
+ * A result is sent whole (so that a timeout or error still answers 504/4xx) while its JSON stays below
+ * this many bytes; a longer one is streamed from there on, and an error after that closes the connection.
+ */
+export const STREAM_AFTER_BYTES = 1024 * 1024;
 
 /** Registers the time-series route. */
 export function timeseriesRoutes(app: FastifyInstance, state: ServerState): void {
   app.post("/timeseries/:datasetId/:varName", {
-    bodyLimit: GEOMETRY_BODY_LIMIT,
+    bodyLimit: state.limits.maxBodyBytes,
     schema: {
       summary: "Time series of a variable at a point or aggregated over a polygon (GeoJSON body, WGS 84)",
       params: { type: "object", properties: { datasetId: { type: "string" }, varName: { type: "string" } } },
@@ -28,38 +37,51 @@ export function timeseriesRoutes(app: FastifyInstance, state: ServerState): void
       },
     },
   }, async (request, reply) => {
-    const { ctx } = state;
+    const { ctx, limits } = state;
+    const signal = request.opSignal;
     const { datasetId, varName } = request.params as { datasetId: string; varName: string };
     const q = request.query as { aggMethods?: string; startDate?: string; endDate?: string; maxValids?: number };
-    const sd = await ctx.get(datasetId, { signal: request.opSignal });
+    const sd = await ctx.get(datasetId, { signal });
     const v = ctx.variable(sd, varName);
     const aggMethods = parseAggMethods(q.aggMethods);
-    const parsed = parseGeoJson(request.body);
+    const parsed = parseGeoJson(request.body, limits);
     const geometries = parsed.geometries;
     const isCollection = parsed.isCollection || geometries.length !== 1;
     checkDimParams(sd, v, request.query as Record<string, unknown>, ["aggMethods", "startDate", "endDate", "maxValids"]);
-    const slice = await sliceOf(ctx, sd, v, request.query as Record<string, unknown>, { signal: request.opSignal });
-    const opts = { aggMethods, startDate: q.startDate, endDate: q.endDate, maxValids: q.maxValids, signal: request.opSignal };
-    // validate everything (dates, maxValids, time axis) before the first byte: pull the first entry
-    const iters = geometries.map((g) => timeSeries(ctx, sd, slice, g, opts));
-    const firsts = await Promise.all(iters.map((it) => it.next()));
-    async function* body(): AsyncGenerator<string> {
+    const slice = await sliceOf(ctx, sd, v, request.query as Record<string, unknown>, { signal });
+    const opts = { aggMethods, startDate: q.startDate, endDate: q.endDate, maxValids: q.maxValids, signal, budget: state.budget, pacer: new Pacer(signal) };
+    // everything is checked before the first read: dates, maxValids, the time axis, and the work
+    const plan = planTimeSeries(sd, slice, geometries, opts);
+    checkWork(limits, { pixelSteps: plan.pixelSteps, crossings: plan.crossings, geometries: geometries.length, steps: plan.steps });
+    // one geometry after the other, so that a request holds the values of one geometry at a time
+    async function* pieces(): AsyncGenerator<string> {
       yield '{"result":';
       if (isCollection) yield "[";
-      for (let g = 0; g < iters.length; g++) {
-        if (g > 0) yield ",";
-        yield "[";
-        let first = firsts[g]!;
+      for (let g = 0; g < geometries.length; g++) {
+        let text = g > 0 ? ",[" : "[";
         let i = 0;
-        while (!first.done) {
-          yield (i++ > 0 ? "," : "") + JSON.stringify(first.value);
-          first = await iters[g]!.next();
-        }
-        yield "]";
+        for await (const e of seriesOfPlan(ctx, sd, slice, plan, g, opts)) text += (i++ > 0 ? "," : "") + JSON.stringify(e);
+        yield `${text}]`;
       }
       if (isCollection) yield "]";
       yield "}";
     }
-    return reply.type("application/json; charset=utf-8").send(Readable.from(body()));
+    const it = pieces();
+    let head = "";
+    for (;;) {
+      const r = await it.next();
+      if (r.done) return reply.type("application/json; charset=utf-8").send(head);
+      head += r.value;
+      if (head.length >= STREAM_AFTER_BYTES) break;
+    }
+    async function* rest(): AsyncGenerator<string> {
+      yield head;
+      for (;;) {
+        const r = await it.next();
+        if (r.done) return;
+        yield r.value;
+      }
+    }
+    return reply.type("application/json; charset=utf-8").send(Readable.from(rest()));
   });
 }
