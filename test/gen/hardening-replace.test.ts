@@ -88,15 +88,16 @@ describe("gen --replace killed at random moments (local folder)", () => {
     expect(await completeCube(target)).toBe("run 0");
     let current = "run 0";
     // five kinds of moments, each at random within its window: start-up (opening the input), the chunk writes,
-    // and the swap (EOCUBE_SWAP_PAUSE_MS widens each of its three steps to 150 ms): before the old cube is moved
+    // and the swap (EOCUBE_SWAP_PAUSE_MS widens each of its three steps to 200 ms): before the old cube is moved
     // aside, between the two renames (no target), after the new cube is in place (the old being removed)
     const PHASES = ["start", "write", "swap: before", "swap: between", "swap: after"] as const;
     const kills: Record<string, number> = { finished: 0, missing: 0 };
-    const N = 15;
-    for (let i = 1; i <= N; i++) {
+    const killed = () => PHASES.reduce((n, p) => n + (kills[p] ?? 0), 0);
+    // at least 12 kills, one of them between the renames (a loaded machine may let a run finish first)
+    for (let i = 1; (killed() < 12 || kills.missing === 0) && i <= 24; i++) {
       const title = `run ${i}`;
       const req = await request(`r${i}.yaml`, title, out);
-      const run = startGen([req, "--workers", "0"], { EOCUBE_SWAP_PAUSE_MS: "150" });
+      const run = startGen([req, "--workers", "0"], { EOCUBE_SWAP_PAUSE_MS: "200" });
       let ended = false;
       void run.done.then(() => (ended = true));
       const mine = (kind: string) => siblings("cube.zarr").find((f) => f.includes(`.${kind}-${run.child.pid}-`));
@@ -107,7 +108,7 @@ describe("gen --replace killed at random moments (local folder)", () => {
       else if (phase === "swap: before") reached = await until(() => { const t = mine("tmp"); return t !== undefined && existsSync(join(dir, t, ".zmetadata")); }, () => ended);
       else if (phase === "swap: between") reached = await until(() => mine("old") !== undefined, () => ended);
       else reached = await until(() => mine("old") !== undefined && existsSync(target), () => ended);
-      if (reached) await sleep(phase === "start" ? 0 : Math.random() * (phase === "write" ? 300 : 60));
+      if (reached) await sleep(phase === "start" ? 0 : Math.random() * (phase === "write" ? 300 : 80));
       run.child.kill("SIGKILL");
       const r = await run.done;
       if (r.signal !== "SIGKILL") {
@@ -131,10 +132,9 @@ describe("gen --replace killed at random moments (local folder)", () => {
         expect(siblings("cube.zarr")).toEqual([]);
       }
     }
-        // most kills landed in their window (a loaded machine may let a run finish first); the target went missing
-    expect(Object.values(kills).reduce((a, b) => a + b, 0) - kills.missing!).toBe(N);
-    expect(kills.finished).toBeLessThanOrEqual(3);
+        expect(killed()).toBeGreaterThanOrEqual(12);
     expect(kills.missing).toBeGreaterThanOrEqual(1);
+    for (const p of PHASES) expect(kills[p], p).toBeGreaterThanOrEqual(1);
     // an uninterrupted run replaces whatever is there and reclaims every leftover of the killed runs
     const last = await startGen([await request("last.yaml", "last", out), "--workers", "0"]).done;
     expect(last.code, last.stderr).toBe(0);
