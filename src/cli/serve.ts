@@ -5,6 +5,7 @@ import type { Command } from "commander";
 import { EocubeError } from "../core/errors.js";
 import { startServer } from "../server/app.js";
 import { loadServerConfig, validateServerConfig, type DatasetConfig, type ServerConfig } from "../server/config.js";
+import { resolveLimits } from "../server/limits.js";
 import { runAction, type GlobalOptions } from "./run.js";
 
 interface ServeOptions extends GlobalOptions {
@@ -13,6 +14,12 @@ interface ServeOptions extends GlobalOptions {
   address?: string;
   cacheSize?: string;
 }
+
+/**
+ * On SIGTERM/SIGINT the process ends within `Limits.ShutdownGrace` + this many ms (4.5 s with the
+ * default grace of 2 s), even mid-request.
+ */
+export const SHUTDOWN_MARGIN_MS = 2500;
 
 /** A safe, unique dataset identifier from a path: its base name without extension. */
 export function identifierOf(path: string, taken: Set<string>): string {
@@ -78,6 +85,13 @@ export function register(program: Command): void {
         await new Promise<void>((done) => {
           const stop = (sig: NodeJS.Signals) => {
             process.stderr.write(`eocube serve: ${sig}, shutting down\n`);
+            // running requests get Limits.ShutdownGrace, then are aborted (see startServer); should anything
+            // still hold the process, it ends at the deadline anyway (a second signal ends it at once)
+            const deadline = resolveLimits(config.Limits).shutdownGrace + SHUTDOWN_MARGIN_MS;
+            setTimeout(() => {
+              process.stderr.write(`eocube serve: not stopped within ${deadline} ms, exiting\n`);
+              process.exit(1);
+            }, deadline).unref();
             void server.close().then(done, done);
           };
           process.once("SIGINT", stop);

@@ -97,11 +97,14 @@ export function metaRoutes(app: FastifyInstance, state: ServerState): void {
     ],
   }));
 
-  app.get("/health", { schema: { summary: "Liveness and cache figures" } }, async () => ({
+  app.get("/health", { schema: { summary: "Liveness, cache and work figures" } }, async () => ({
     status: "ok",
     uptimeSeconds: Math.round(process.uptime()),
     chunkCache: state.ctx.chunkCache.stats,
     chunkCacheLimit: state.ctx.chunkCache.maxBytes,
+    // bytes of values running requests hold (and the most held at once), against Limits.WorkMemory
+    work: state.budget.stats,
+    requests: state.inFlight.size,
     rssBytes: process.memoryUsage().rss,
   }));
 
@@ -129,7 +132,8 @@ export function metaRoutes(app: FastifyInstance, state: ServerState): void {
 
   const dir = viewerDir();
   const sendViewerFile = async (rel: string, request: FastifyRequest, reply: FastifyReply) => {
-    const file = resolve(dir, decodeURIComponent(rel));
+    // `rel` is decoded once by the router already (decoding it again made "%25zz" an internal error)
+    const file = resolve(dir, rel);
     if (!file.startsWith(dir.endsWith(sep) ? dir : dir + sep)) throw new EocubeError("UNSAFE_ID", "path outside the viewer folder", { field: "path" });
     if (!existsSync(dir)) throw new EocubeError("NOT_FOUND", "the viewer is not built", { hint: "build it with npm run build (viewer/dist)" });
     const st = await stat(file).catch(() => undefined);
