@@ -1,16 +1,13 @@
 // `catalog init`: a new, valid, empty OSC catalog git repository (root, seven sub-catalogs, the six themes).
-import { execFile } from "node:child_process";
 import { readdir, rm, stat, writeFile } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
-import { promisify } from "node:util";
 import { EocubeError, throwIfAborted } from "../../core/errors.js";
+import { identityArgs, runGit } from "../publish/git.js";
 import { STAC_VERSION, SUB_CATALOGS, ROOT_TITLE } from "./constants.js";
 import { folderError, makeFolders } from "./folders.js";
 import { formatJson } from "./json-text.js";
 import { parentLink, rootLink, selfLink, subCatalogEntryLink, viaLink, type Link } from "./links.js";
 import { OSC_THEMES, PREVIEW_SHAPE, THEME_PREVIEWS } from "./themes.js";
-
-const run = promisify(execFile);
 
 /** Description of the root catalog, as in the real OSC. */
 const ROOT_DESCRIPTION =
@@ -101,7 +98,8 @@ export function emptyCatalogFiles(now: Date = new Date()): Map<string, string | 
  * Creates a new, valid OSC catalog in `dir` (created when missing): the root catalog, the seven
  * sub-catalogs (products, projects, variables, themes, eo-missions, workflows, experiments) and the six
  * OSC themes with preview images, then `git init` and a first commit. The committer identity is the
- * user's git configuration; when none is set, `eocube <eocube@localhost>` is used for this commit only.
+ * user's git configuration; when none is set, eocube's (DEFAULT_IDENTITY of catalog/publish/git, the one publish
+ * commits with) is used for this commit only.
  * On failure nothing is left behind.
  * Folders are made one level at a time (bounded; never Node's recursive mkdir, which loops under /proc).
  * @throws EocubeError ALREADY_EXISTS when `dir` exists and is not empty (or is a file, or a parent is a file);
@@ -153,40 +151,11 @@ export async function initCatalog(dir: string, options: InitCatalogOptions = {})
   }
 }
 
-/** Runs git in `cwd`; errors become GIT_ERROR with git's own message. */
-export async function git(cwd: string, args: string[], signal?: AbortSignal, env?: NodeJS.ProcessEnv): Promise<string> {
-  try {
-    const { stdout } = await run("git", args, { cwd, signal, env: env ?? process.env, maxBuffer: 64 * 1024 * 1024 });
-    return stdout;
-  } catch (err) {
-    const e = err as { stderr?: string; code?: string | number; message: string };
-    if (e.code === "ENOENT") {
-      throw new EocubeError("GIT_ERROR", "git is not installed or not on PATH", { cause: err, hint: "install git" });
-    }
-    throw new EocubeError("GIT_ERROR", `git ${args[0]} failed: ${(e.stderr ?? e.message).trim().split("\n")[0]}`, { path: cwd, cause: err });
-  }
-}
-
-/** `-c user.name=… -c user.email=…` when the user has no git identity configured, else nothing. */
-export async function identityArgs(cwd: string): Promise<string[]> {
-  const get = async (key: string): Promise<string> => {
-    try {
-      return (await run("git", ["config", "--get", key], { cwd })).stdout.trim();
-    } catch {
-      return "";
-    }
-  };
-  const args: string[] = [];
-  if (!(await get("user.name"))) args.push("-c", "user.name=eocube");
-  if (!(await get("user.email"))) args.push("-c", "user.email=eocube@localhost");
-  return args;
-}
-
 async function gitInitAndCommit(dir: string, now: Date | undefined, signal?: AbortSignal): Promise<string> {
-  await git(dir, ["init", "--quiet", "--initial-branch=main"], signal);
-  await git(dir, ["add", "--all"], signal);
-  const env = now ? { ...process.env, GIT_AUTHOR_DATE: now.toISOString(), GIT_COMMITTER_DATE: now.toISOString() } : undefined;
-  const id = await identityArgs(dir);
-  await git(dir, [...id, "commit", "--quiet", "--no-verify", "-m", "Initialise an Open Science Catalog (eocube catalog init)"], signal, env);
-  return (await git(dir, ["rev-parse", "HEAD"], signal)).trim();
+  const git = async (args: string[], env?: Record<string, string>) => (await runGit(args, { cwd: dir, signal, env })).stdout;
+  await git(["init", "--quiet", "--initial-branch=main"]);
+  await git(["add", "--all"]);
+  const env = now ? { GIT_AUTHOR_DATE: now.toISOString(), GIT_COMMITTER_DATE: now.toISOString() } : undefined;
+  await git([...(await identityArgs(dir)), "commit", "--quiet", "--no-verify", "-m", "Initialise an Open Science Catalog (eocube catalog init)"], env);
+  return (await git(["rev-parse", "HEAD"])).trim();
 }

@@ -1,5 +1,6 @@
 // The git CLI, run through execFile (no shell), with default identity and per-command credentials.
 import { execFile } from "node:child_process";
+import { existsSync } from "node:fs";
 import { EocubeError } from "../../core/errors.js";
 import { redactSecrets } from "./redact.js";
 
@@ -52,6 +53,10 @@ export function runGit(args: string[], options: GitOptions): Promise<GitResult> 
       (err, stdout, stderr) => {
         if (err && options.signal?.aborted) {
           reject(cancelled(args, options.signal));
+          return;
+        }
+        if ((err as NodeJS.ErrnoException | null)?.code === "ENOENT" && !stderr && existsSync(options.cwd)) {
+          reject(new EocubeError("GIT_ERROR", "git is not installed or not on PATH", { path: options.cwd, hint: "install git (e.g. apt-get install git)" }));
           return;
         }
         const code = err ? (typeof (err as NodeJS.ErrnoException & { code?: unknown }).code === "number" ? ((err as unknown as { code: number }).code) : -1) : 0;

@@ -219,6 +219,19 @@ describe("applyPlan", () => {
     expect(await readdir(home)).toEqual([]);
   });
 
+  it("without git on PATH: one GIT_ERROR saying so", async () => {
+    const repo = await sampleCatalogRepo();
+    const empty = await tempDir("eocube-nopath-");
+    const saved = process.env.PATH;
+    process.env.PATH = empty;
+    try {
+      const err = await expectError(applyPlan(await samplePlan(repo), repo, { validate: okValidator }), "GIT_ERROR", /^git is not installed or not on PATH$/);
+      expect(err.hint).toMatch(/install git/);
+    } finally {
+      process.env.PATH = saved;
+    }
+  });
+
   it("refuses to write through a symbolic link in the catalog", async () => {
     const repo = await sampleCatalogRepo();
     const outside = await tempDir("eocube-outside-");
