@@ -1,5 +1,5 @@
 // The core layer's public API: the cube model (Dataset, Variable, NdArray), errors, CF decoding, CF time,
-// CRS helpers and GridMapping.
+// the time coordinate, CRS helpers and GridMapping.
 export {
   ERROR_CODES, EocubeError, isEocubeError, exitCodeOf, httpStatusOf, throwIfAborted,
   type ErrorCode, type ErrorContext,
@@ -16,6 +16,7 @@ export {
   parseTimeUnits, isTimeUnits, decodeTimes, encodeTimes, toIsoString, parseIsoTime, parseTimeText, parseTimeAttribute,
   normalizeCalendar, type Calendar, type TimeUnits, type DateFields, type TimeText, type ParseTimeTextOptions, type ParseIsoTimeOptions,
 } from "./time.js";
+export { timeCoord, timeDim, isTimeVariable, readTimes, type TimeCoordOptions } from "./coords.js";
 export { WGS84_PROJ4, epsgFromWkt, epsgToProj4, cfGridMappingToProj4, looksLikeWkt, projNameOf, registerEpsg } from "./crs.js";
 export type { BBox, GeoTransform, GridMapping } from "./gridmapping.js";
 export { readGridMapping, bboxToWgs84, type BboxToWgs84Options } from "./gridmapping-read.js";

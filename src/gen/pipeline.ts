@@ -13,7 +13,7 @@ import { rectify } from "../ops/rectify.js";
 import { resampleInSpace } from "../ops/resample-space.js";
 import { resampleInTime } from "../ops/resample-time.js";
 import { subset } from "../ops/subset.js";
-import { timeDim } from "../ops/coords.js";
+import { timeDim } from "../core/coords.js";
 import { unpackValidRange, updateCubeMetadata } from "../ops/metadata.js";
 import { openDataset } from "../stores/open.js";
 import type { GenInput, GenRequest } from "./request.js";

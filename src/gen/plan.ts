@@ -5,7 +5,8 @@ import { itemSize, sizeOf, type NdArray } from "../core/ndarray.js";
 import { encodeTimes, toIsoString } from "../core/time.js";
 import type { Attrs, Variable } from "../core/variable.js";
 import type { ZarrArraySpec } from "../formats/zarr/writer.js";
-import { readCoord, timeDim } from "../ops/coords.js";
+import { readCoord } from "../ops/coords.js";
+import { timeDim } from "../core/coords.js";
 
 /** Units used to store datetime variables (CF; xarray decodes them back). */
 export const TIME_UNITS = "seconds since 1970-01-01T00:00:00";

@@ -1,4 +1,4 @@
-// Finding and reading a dataset's spatial and time coordinates (1-D, CF-decoded).
+// Finding and reading a dataset's spatial coordinates (1-D, CF-decoded); the time coordinate is core/coords.ts'.
 import type { Dataset } from "../core/dataset.js";
 import { toFloat64 } from "../core/ndarray.js";
 import type { Variable } from "../core/variable.js";
@@ -19,16 +19,6 @@ export function spatialDims(ds: Dataset): { xDim: string; yDim: string } | undef
   const xDim = byAttr("X", ["longitude", "projection_x_coordinate", "grid_longitude"]) ?? X_NAMES.find((n) => n in dims);
   const yDim = byAttr("Y", ["latitude", "projection_y_coordinate", "grid_latitude"]) ?? Y_NAMES.find((n) => n in dims);
   return xDim && yDim ? { xDim, yDim } : undefined;
-}
-
-/** The name of the time dimension (`time`, or a 1-D coordinate with axis T / a datetime dtype), if any. */
-export function timeDim(ds: Dataset): string | undefined {
-  const dims = ds.dims;
-  if ("time" in dims) return "time";
-  for (const v of Object.values(ds.coords)) {
-    if (v.dims.length === 1 && v.dims[0] === v.name && (v.attrs.axis === "T" || v.dtype === "datetime64[ns]")) return v.name;
-  }
-  return undefined;
 }
 
 /** Reads a 1-D coordinate as float64 (datetimes as ms since the epoch). @throws EocubeError NOT_FOUND. */

@@ -4,7 +4,8 @@ import { EocubeError } from "../core/errors.js";
 import { allocate, isFloat, sizeOf, type DType, type NdArray } from "../core/ndarray.js";
 import type { Selection } from "../core/selection.js";
 import type { Variable } from "../core/variable.js";
-import { readCoord, timeDim } from "./coords.js";
+import { readCoord } from "./coords.js";
+import { timeDim } from "../core/coords.js";
 import { memoryVariable } from "./grid.js";
 import { dropDims, fillValueOf, normSel } from "./lazy.js";
 

@@ -4,7 +4,8 @@ import type { GridMapping } from "../core/gridmapping.js";
 import { parseTimeAttribute, toIsoString } from "../core/time.js";
 import { bboxToWgs84, readGridMapping } from "../core/gridmapping-read.js";
 import type { Variable } from "../core/variable.js";
-import { readCoord, timeDim } from "./coords.js";
+import { readCoord } from "./coords.js";
+import { timeDim } from "../core/coords.js";
 
 /** Options of {@link updateCubeMetadata}. */
 export interface CubeMetadataOptions {

@@ -4,7 +4,8 @@ import { EocubeError } from "../core/errors.js";
 import type { BBox } from "../core/gridmapping.js";
 import type { Selection } from "../core/selection.js";
 import { Variable } from "../core/variable.js";
-import { readCoord, spatialDims, timeDim } from "./coords.js";
+import { readCoord, spatialDims } from "./coords.js";
+import { timeDim } from "../core/coords.js";
 import { dropDims, normSel } from "./lazy.js";
 import { parseIsoTime, toIsoString } from "../core/time.js";
 

@@ -1,6 +1,7 @@
 // The served datasets: configuration entries resolved to ids, opened once (lazily), with their grid
 // mapping, pyramid levels, time axis and the shared bounded chunk cache.
 import { isAbsolute, resolve } from "node:path";
+import { readTimes, timeCoord } from "../core/coords.js";
 import type { Dataset } from "../core/dataset.js";
 import { EocubeError } from "../core/errors.js";
 import type { BBox, GridMapping } from "../core/gridmapping.js";
@@ -274,9 +275,8 @@ export class DatasetsContext {
     const dataset = await this.deps.openDataset(entry, options);
     const gm = await this.deps.readGridMapping(dataset, options);
     const published = (n: string) => !entry.variables || entry.variables.some((p) => globMatch(p, n));
-    const timeVar = Object.values(dataset.coords).find((v) => v.ndim === 1 && v.dtype === "datetime64[ns]" && v.dims[0] === v.name)
-      ?? Object.values(dataset.coords).find((v) => v.ndim === 1 && v.dtype === "datetime64[ns]");
-    const times = timeVar ? roundTimes(toFloat64(await timeVar.read([], options))) : undefined;
+    const timeVar = timeCoord(dataset, { auxiliary: true });
+    const times = timeVar ? roundTimes(await readTimes(timeVar, options)) : undefined;
     const style = (this.config.Styles ?? []).find((s) => s.Identifier === entry.style);
     if (!gm) {
       const lonLatBbox = await lonLatExtent(dataset, options);

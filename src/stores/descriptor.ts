@@ -2,12 +2,12 @@
 import type { Dataset } from "../core/dataset.js";
 import { isEocubeError } from "../core/errors.js";
 import type { BBox, GridMapping } from "../core/gridmapping.js";
+import { timeCoord } from "../core/coords.js";
 import { bboxToWgs84, readGridMapping } from "../core/gridmapping-read.js";
 import { numberAt, type NdArray } from "../core/ndarray.js";
 import { normalizeSelection, type NormalizedDim } from "../core/selection.js";
 import type { ReadOptions, Variable } from "../core/variable.js";
 import { unreadableReason } from "../formats/registry.js";
-import { timeCoordName } from "./subset.js";
 import type { DatasetDescriptor, VariableDescriptor } from "./types.js";
 import { toIsoString } from "../core/time.js";
 
@@ -45,9 +45,8 @@ export function describeVariable(v: Variable): VariableDescriptor {
  * are read and NaT skipped.
  */
 export async function timeRangeOf(ds: Dataset, options?: ReadOptions): Promise<[string, string] | undefined> {
-  const name = timeCoordName(ds);
-  if (!name) return undefined;
-  const v = ds.coords[name]!;
+  const v = timeCoord(ds);
+  if (!v) return undefined;
   const n = v.shape[0]!;
   if (n === 0) return undefined;
   const [firstArr, lastArr] = await Promise.all([v.read([0], options), n === 1 ? undefined : v.read([n - 1], options)]);

@@ -5,6 +5,7 @@ import type { BBox, GridMapping } from "../core/gridmapping.js";
 import { numberAt } from "../core/ndarray.js";
 import { normalizeSelection, type Selection } from "../core/selection.js";
 import type { Variable } from "../core/variable.js";
+import { readTimes, timeCoord } from "../core/coords.js";
 import { parseTimeText, toIsoString } from "../core/time.js";
 import type { OpenParams } from "./types.js";
 
@@ -107,12 +108,6 @@ export function parseTimeBound(text: string, isEnd: boolean, field = "open_param
   return isEnd ? t.ms + t.unit - 1e-3 : t.ms;
 }
 
-/** The name of the time dimension coordinate (dtype datetime64[ns], 1-D), if any. */
-export function timeCoordName(ds: Dataset): string | undefined {
-  if (ds.coords.time && ds.coords.time.dims.length === 1 && ds.coords.time.dims[0] === "time") return "time";
-  return Object.values(ds.coords).find((c) => c.dtype === "datetime64[ns]" && c.dims.length === 1 && c.dims[0] === c.name)?.name;
-}
-
 /**
  * Applies xcube's open params to an opened dataset, lazily: `variable_names`, then `bbox` (in the data CRS,
  * through `gm`'s axes), then `time_range`. Only 1-D coordinates are read. On geographic grids a bbox whose
@@ -169,8 +164,8 @@ export async function applyOpenParams(ds: Dataset, params: OpenParams, gm: GridM
     windows[gm.yDim] = yw;
   }
   if (params.time_range) {
-    const name = timeCoordName(ds);
-    if (!name) {
+    const tc = timeCoord(ds);
+    if (!tc) {
       throw new EocubeError("UNSUPPORTED", "open_params/time_range needs a time coordinate, and this dataset has none", {
         field: "open_params/time_range",
       });
@@ -184,8 +179,7 @@ export async function applyOpenParams(ds: Dataset, params: OpenParams, gm: GridM
         hint: "give [start, end] with start ≤ end",
       });
     }
-    const t = (await ds.coords[name]!.read()).data;
-    const values = Array.from({ length: ds.coords[name]!.shape[0]! }, (_, i) => numberAt(t, i));
+    const values = Array.from(await readTimes(tc));
     const win = windowOfValues(values, lo, hi);
     if (win[1] <= win[0]) {
       throw new EocubeError("OUT_OF_RANGE", `open_params/time_range ${JSON.stringify(params.time_range)} selects no time step`, {
@@ -193,7 +187,7 @@ export async function applyOpenParams(ds: Dataset, params: OpenParams, gm: GridM
         hint: timeSpanHint(values),
       });
     }
-    windows[ds.coords[name]!.dims[0]!] = win;
+    windows[tc.dims[0]!] = win;
   }
   return windowDataset(out, windows);
 }

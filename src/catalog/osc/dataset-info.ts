@@ -4,7 +4,8 @@ import type { Dataset } from "../../core/dataset.js";
 import { EocubeError, throwIfAborted } from "../../core/errors.js";
 import type { BBox } from "../../core/gridmapping.js";
 import { bboxToWgs84, readGridMapping } from "../../core/gridmapping-read.js";
-import { isTimeUnits, decodeTimes, toIsoString } from "../../core/time.js";
+import { isTimeVariable, readTimes, timeCoord } from "../../core/coords.js";
+import { toIsoString } from "../../core/time.js";
 import type { Attrs, Variable } from "../../core/variable.js";
 
 /** One data variable of the cube, as the publication uses it. */
@@ -37,22 +38,6 @@ export interface DatasetInfoOptions {
   configPath?: string;
 }
 
-/** The time coordinate: a datetime64 1-D coordinate (or CF-encoded time units), preferring one called "time". */
-function findTime(ds: Dataset): Variable | undefined {
-  const candidates = Object.entries(ds.coords).filter(
-    ([, v]) => v.ndim === 1 && (v.dtype === "datetime64[ns]" || isTimeUnits(v.attrs.units)),
-  );
-  const byName = candidates.find(([n]) => n === "time") ?? candidates.find(([, v]) => v.attrs.standard_name === "time" || v.attrs.axis === "T");
-  return (byName ?? candidates[0])?.[1];
-}
-
-async function timeValues(v: Variable, signal?: AbortSignal): Promise<number[]> {
-  const arr = await v.read([], { signal });
-  const raw = Array.from(arr.data as ArrayLike<number | bigint>, (x) => Number(x));
-  if (v.dtype === "datetime64[ns]") return raw;
-  return Array.from(decodeTimes(raw, String(v.attrs.units), v.attrs.calendar as string | undefined));
-}
-
 /**
  * Reads the bbox (WGS 84, pixel edges; projected grids are reprojected with densified edges), the time range
  * and the data variables of a cube.
@@ -73,13 +58,13 @@ export async function readDatasetInfo(ds: Dataset, options: DatasetInfoOptions =
   const bbox = bboxToWgs84(gm);
 
   let timeRange: [string, string] | undefined;
-  const t = findTime(ds);
+  const t = timeCoord(ds, { auxiliary: true });
   if (t) {
-    let values = await timeValues(t, options.signal);
+    let values = Array.from(await readTimes(t, { signal: options.signal }));
     const boundsName = typeof t.attrs.bounds === "string" ? t.attrs.bounds : undefined;
     const bounds = boundsName ? ds.variables[boundsName] : undefined;
-    if (bounds && (bounds.dtype === "datetime64[ns]" || isTimeUnits(bounds.attrs.units))) {
-      values = values.concat(await timeValues(bounds, options.signal));
+    if (bounds && isTimeVariable(bounds)) {
+      values = values.concat(Array.from(await readTimes(bounds, { signal: options.signal })));
     }
     const finite = values.filter((x) => Number.isFinite(x));
     if (finite.length > 0) {

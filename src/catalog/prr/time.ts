@@ -3,7 +3,7 @@
 import type { Dataset } from "../../core/dataset.js";
 import { numberAt } from "../../core/ndarray.js";
 import type { Variable } from "../../core/variable.js";
-import { timeCoordName } from "../../stores/subset.js";
+import { timeCoord } from "../../core/coords.js";
 import { parseTimeAttribute, toIsoString } from "../../core/time.js";
 
 export { parseTimeAttribute };
@@ -49,9 +49,8 @@ async function minMaxTime(vars: Variable[], signal?: AbortSignal): Promise<[stri
 
 /** The time coordinate's first/last instant, widened to its CF bounds variable when there is one. */
 export async function timeFromCoordinate(ds: Dataset, signal?: AbortSignal): Promise<[string, string] | undefined> {
-  const name = timeCoordName(ds);
-  if (!name) return undefined;
-  const coord = ds.coords[name]!;
+  const coord = timeCoord(ds);
+  if (!coord) return undefined;
   const candidates: Variable[] = [coord];
   const boundsName = coord.attrs.bounds ?? coord.encoding.bounds;
   if (typeof boundsName === "string" && ds.variables[boundsName]?.dtype === "datetime64[ns]") candidates.push(ds.variables[boundsName]!);

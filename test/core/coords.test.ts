@@ -1,0 +1,43 @@
+// The one time-coordinate rule (core/coords.ts) on small synthetic datasets: the cases where the layers' old
+// copies disagreed (auxiliary time coordinates, undecoded CF units, a "time" coordinate holding no times).
+import { describe, expect, it } from "vitest";
+import { readTimes, timeCoord, timeDim } from "../../src/core/coords.js";
+import { Dataset } from "../../src/core/dataset.js";
+import type { DType } from "../../src/core/ndarray.js";
+import { Variable, type Attrs } from "../../src/core/variable.js";
+import { memVariable } from "./helpers.js";
+
+const DAY = 86_400_000;
+const v = (name: string, dims: string[], values: number[], dtype: DType, attrs: Attrs = {}): Variable => memVariable(name, dims, values, dtype, attrs);
+
+describe("timeCoord / timeDim", () => {
+  it("prefers the dimension coordinate called time, then standard_name/axis, then the first", () => {
+    const t = v("time", ["time"], [0, DAY], "datetime64[ns]");
+    const other = v("valid", ["valid"], [0], "datetime64[ns]", { axis: "T" });
+    expect(timeCoord(new Dataset({ coords: { valid: other, time: t } }))?.name).toBe("time");
+    const plain = v("a", ["a"], [0], "datetime64[ns]");
+    expect(timeCoord(new Dataset({ coords: { a: plain, valid: other } }))?.name).toBe("valid");
+    expect(timeCoord(new Dataset({ coords: { a: plain } }))?.name).toBe("a");
+  });
+
+  it("a coordinate called time that holds no times is not the time coordinate; the time dimension stays", () => {
+    const ds = new Dataset({ coords: { time: v("time", ["time"], [1, 2], "float64") } });
+    expect(timeCoord(ds)).toBeUndefined();
+    expect(timeDim(ds)).toBe("time");
+  });
+
+  it("undecoded CF time units count and are decoded by readTimes", async () => {
+    const t = v("t", ["t"], [0, 1.5], "float64", { units: "days since 2017-01-16", calendar: "standard" });
+    const ds = new Dataset({ coords: { t } });
+    expect(timeCoord(ds)?.name).toBe("t");
+    expect(timeDim(ds)).toBe("t");
+    expect(Array.from(await readTimes(t))).toEqual([Date.UTC(2017, 0, 16), Date.UTC(2017, 0, 17, 12)]);
+  });
+
+  it("an auxiliary time coordinate (station data) only when asked", () => {
+    const ds = new Dataset({ coords: { time: v("time", ["obs"], [0, DAY], "datetime64[ns]") } });
+    expect(timeCoord(ds)).toBeUndefined();
+    expect(timeCoord(ds, { auxiliary: true })?.dims).toEqual(["obs"]);
+    expect(timeDim(ds)).toBeUndefined();
+  });
+});
