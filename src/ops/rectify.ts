@@ -1,5 +1,6 @@
 // rectify: resample swath data with 2-D lat/lon (satellite geometry) onto a regular grid.
 import { Dataset } from "../core/dataset.js";
+import { formatBytes } from "../core/bytes.js";
 import { EocubeError } from "../core/errors.js";
 import type { GridMapping } from "../core/gridmapping.js";
 import { toFloat64 } from "../core/ndarray.js";
@@ -9,6 +10,9 @@ import { gridCoords } from "./grid.js";
 import type { PixelMap, SpatialMethod } from "./kernels.js";
 import type { PixelMapper } from "./pixelmap.js";
 import { isFlagVariable, resampledVariable, TileCache } from "./resample-space.js";
+
+/** Largest target grid whose index map (16 bytes per pixel) rectify builds: 2²⁸ pixels (4 GiB). */
+const MAX_MAP_PIXELS = 2 ** 28;
 
 /** Options of {@link rectify}. */
 export interface RectifyOptions {
@@ -32,8 +36,10 @@ export interface RectifyOptions {
  * triangle gets its fractional source (row, col) by barycentric interpolation; values are then
  * taken by nearest neighbour or bilinear interpolation in source index space. Target pixels
  * outside the swath are NaN (integers: `_FillValue` or 0). The index map of the whole target grid
- * is computed once (8 bytes × 2 per target pixel); values are read per output tile.
- * @throws EocubeError NOT_FOUND without 2-D lat/lon; OUT_OF_RANGE when the swath misses the target grid.
+ * is computed once, on the first read (8 bytes × 2 per target pixel, at most 2²⁸ pixels); values are
+ * read per output tile. Planning (shapes, metadata) costs only the source lat/lon.
+ * @throws EocubeError NOT_FOUND without 2-D lat/lon; OUT_OF_RANGE when the swath misses the target grid;
+ *   TOO_LARGE (on the first read) when the target grid exceeds 2²⁸ pixels.
  */
 export async function rectify(ds: Dataset, target: GridMapping, options: RectifyOptions = {}): Promise<Dataset> {
   const vars = ds.variables;
@@ -72,51 +78,75 @@ export async function rectify(ds: Dataset, target: GridMapping, options: Rectify
   }
   const th = target.height;
   const tw = target.width;
-  const U = new Float64Array(th * tw).fill(NaN);
-  const V = new Float64Array(th * tw).fill(NaN);
-  let hits = 0;
-  const tri = (a: number, b: number, c: number, ra: number, ca: number, rb: number, cb: number, rc: number, cc: number) => {
-    const x0 = px[a]!, y0 = py[a]!, x1 = px[b]!, y1 = py[b]!, x2 = px[c]!, y2 = py[c]!;
-    if (!(Number.isFinite(x0) && Number.isFinite(x1) && Number.isFinite(x2) && Number.isFinite(y0) && Number.isFinite(y1) && Number.isFinite(y2))) return;
-    const det = (y1 - y2) * (x0 - x2) + (x2 - x1) * (y0 - y2);
-    if (det === 0) return;
-    const cmin = Math.max(0, Math.ceil(Math.min(x0, x1, x2) - 0.5));
-    const cmax = Math.min(tw - 1, Math.floor(Math.max(x0, x1, x2) - 0.5));
-    const rmin = Math.max(0, Math.ceil(Math.min(y0, y1, y2) - 0.5));
-    const rmax = Math.min(th - 1, Math.floor(Math.max(y0, y1, y2) - 0.5));
-    for (let r = rmin; r <= rmax; r++) {
-      const y = r + 0.5;
-      for (let c = cmin; c <= cmax; c++) {
-        const x = c + 0.5;
-        const l0 = ((y1 - y2) * (x - x2) + (x2 - x1) * (y - y2)) / det;
-        const l1 = ((y2 - y0) * (x - x2) + (x0 - x2) * (y - y2)) / det;
-        const l2 = 1 - l0 - l1;
-        if (l0 < -1e-9 || l1 < -1e-9 || l2 < -1e-9) continue;
-        const p = r * tw + c;
-        if (U[p] === U[p]) continue; // already set by a neighbouring triangle
-        U[p] = l0 * ca + l1 * cb + l2 * cc + 0.5;
-        V[p] = l0 * ra + l1 * rb + l2 * rc + 0.5;
-        hits++;
+  // Rasterises the triangles into the target grid: `hit(p, u, v)` for each target pixel p whose centre lies in a
+  // triangle, with its fractional source column u and row v; stops when `hit` returns false.
+  const rasterise = (hit: (p: number, u: number, v: number) => boolean): void => {
+    let go = true;
+    const tri = (a: number, b: number, c: number, ra: number, ca: number, rb: number, cb: number, rc: number, cc: number) => {
+      const x0 = px[a]!, y0 = py[a]!, x1 = px[b]!, y1 = py[b]!, x2 = px[c]!, y2 = py[c]!;
+      if (!(Number.isFinite(x0) && Number.isFinite(x1) && Number.isFinite(x2) && Number.isFinite(y0) && Number.isFinite(y1) && Number.isFinite(y2))) return;
+      const det = (y1 - y2) * (x0 - x2) + (x2 - x1) * (y0 - y2);
+      if (det === 0) return;
+      const cmin = Math.max(0, Math.ceil(Math.min(x0, x1, x2) - 0.5));
+      const cmax = Math.min(tw - 1, Math.floor(Math.max(x0, x1, x2) - 0.5));
+      const rmin = Math.max(0, Math.ceil(Math.min(y0, y1, y2) - 0.5));
+      const rmax = Math.min(th - 1, Math.floor(Math.max(y0, y1, y2) - 0.5));
+      for (let r = rmin; r <= rmax && go; r++) {
+        const y = r + 0.5;
+        for (let c = cmin; c <= cmax && go; c++) {
+          const x = c + 0.5;
+          const l0 = ((y1 - y2) * (x - x2) + (x2 - x1) * (y - y2)) / det;
+          const l1 = ((y2 - y0) * (x - x2) + (x0 - x2) * (y - y2)) / det;
+          const l2 = 1 - l0 - l1;
+          if (l0 < -1e-9 || l1 < -1e-9 || l2 < -1e-9) continue;
+          go = hit(r * tw + c, l0 * ca + l1 * cb + l2 * cc + 0.5, l0 * ra + l1 * rb + l2 * rc + 0.5);
+        }
+      }
+    };
+    for (let i = 0; i + 1 < H && go; i++) {
+      for (let j = 0; j + 1 < W && go; j++) {
+        const a = i * W + j, b = a + 1, c = a + W, d = c + 1;
+        tri(a, b, c, i, j, i, j + 1, i + 1, j);
+        tri(d, c, b, i + 1, j + 1, i + 1, j, i, j + 1);
       }
     }
   };
-  for (let i = 0; i + 1 < H; i++) {
-    for (let j = 0; j + 1 < W; j++) {
-      const a = i * W + j, b = a + 1, c = a + W, d = c + 1;
-      tri(a, b, c, i, j, i, j + 1, i + 1, j);
-      tri(d, c, b, i + 1, j + 1, i + 1, j, i, j + 1);
-    }
-  }
-  if (hits === 0) {
+  // overlap check up front, stopping at the first target pixel the swath covers
+  let overlaps = false;
+  rasterise(() => ((overlaps = true), false));
+  if (!overlaps) {
     throw new EocubeError("OUT_OF_RANGE", `the swath does not overlap the target grid ${JSON.stringify(target.bbox)} (${target.crs})`, {
       field: "bbox",
       hint: "give a bbox that overlaps the swath's lat/lon",
     });
   }
+  // the index map of the whole target grid, computed on the first read (planning a cube reads none)
+  let maps: { U: Float64Array; V: Float64Array } | undefined;
+  const indexMaps = (): { U: Float64Array; V: Float64Array } => {
+    if (maps) return maps;
+    if (th * tw > MAX_MAP_PIXELS) {
+      throw new EocubeError("TOO_LARGE", `rectifying onto ${tw} × ${th} pixels needs an index map of ${formatBytes(th * tw * 16)}, more than the ${formatBytes(MAX_MAP_PIXELS * 16)} allowed`, {
+        field: "bbox",
+        hint: "choose a coarser spatial_res or a smaller bbox",
+      });
+    }
+    const U = new Float64Array(th * tw).fill(NaN);
+    const V = new Float64Array(th * tw).fill(NaN);
+    rasterise((p, u, v) => {
+      if (U[p] !== U[p]) { // not yet set by a neighbouring triangle
+        U[p] = u;
+        V[p] = v;
+      }
+      return true;
+    });
+    maps = { U, V };
+    return maps;
+  };
   const mapper: PixelMapper = {
     separable: false,
     scale: 1,
     map(r0, r1, c0, c1): PixelMap {
+      const { U, V } = indexMaps();
       const h = r1 - r0, w = c1 - c0;
       const u = new Float64Array(h * w), v = new Float64Array(h * w);
       for (let r = 0; r < h; r++) {

@@ -133,6 +133,20 @@ describe("the output size limit", () => {
     expect(run.stderr).toMatch(/would hold about 14\.3 PiB .*more than the limit of 100\.0 GiB/);
     expect(leftovers("tiny.zarr")).toEqual([]);
   }, 60_000);
+
+  it("the same for a swath to rectify: --info on a 2000000 × 1333334 grid answers at once (the index map waits for a read)", async () => {
+    const req = await request("olci.yaml", {
+      input_configs: [{ store_id: "file", store_params: { root: `${SHARED_DATA}netcdf4` }, data_id: "O_L2_0001_SNS_2017104102450_v1.0.nc" }],
+      cube_config: { variable_names: ["conc_chl"], crs: "EPSG:4326", bbox: [1.1, 52.3, 1.7, 52.7], spatial_res: 0.0000003 },
+      output_config: output("olci.zarr"),
+    });
+    const t0 = Date.now();
+    const info = await runCli(["gen", req, "--info"], { env: { NODE_OPTIONS: "--max-old-space-size=128" }, timeoutMs: 30_000 });
+    expect(Date.now() - t0).toBeLessThan(20_000);
+    expect(info.code, info.stderr).toBe(0);
+    expect(info.stdout).toMatch(/2000000 × 1333334 pixels/);
+    expect(info.stdout).toMatch(/over the 100\.0 GiB limit/);
+  }, 60_000);
 });
 
 describe("bugs", () => {
