@@ -442,6 +442,20 @@ function clamp(v: number): number {
   return v < 0 ? 0 : v > 255 ? 255 : Math.round(v);
 }
 
+/**
+ * Whether the window lies inside one tile (strip) that is not stored (byte count 0, GDAL's SPARSE_OK):
+ * one cached tag lookup. Pixel-interleaved images only.
+ */
+async function isSparseBlock(image: GeoTIFFImage, x: NormalizedDim, y: NormalizedDim): Promise<boolean> {
+  const im = image as unknown as { isTiled: boolean; planarConfiguration: number; fileDirectory: { loadValueIndexed(tag: string, i: number): Promise<unknown> } };
+  if (im.planarConfiguration !== 1) return false;
+  const tw = image.getTileWidth(), th = image.getTileHeight();
+  const tx = Math.floor(x.start / tw), ty = Math.floor(y.start / th);
+  if (tx !== Math.floor((x.stop - 1) / tw) || ty !== Math.floor((y.stop - 1) / th)) return false;
+  const index = ty * Math.ceil(image.getWidth() / tw) + tx;
+  return Number(await im.fileDirectory.loadValueIndexed(im.isTiled ? "TileByteCounts" : "StripByteCounts", index)) === 0;
+}
+
 /** Reads `[band, y, x]` through `readRasters({window, samples})`: only the tiles/strips of the window. */
 async function readWindow(image: GeoTIFFImage, dtype: DType, shape: number[], selection: Selection, path: string, options?: ReadOptions): Promise<NdArray> {
   throwIfAborted(options?.signal);
@@ -454,6 +468,11 @@ async function readWindow(image: GeoTIFFImage, dtype: DType, shape: number[], se
   if (nb * ny * nx === 0) return { data: out, shape: outShape, dtype };
   // YCbCr (JPEG COGs): GDAL reports RGB, so read Y, Cb, Cr and convert (JFIF, ITU-R BT.601 full range).
   const ycbcr = isYCbCr(image);
+  if (!ycbcr && (await isSparseBlock(image, x, y))) {
+    // a block GDAL left unwritten (SPARSE_OK): its value, as geotiff.js gives it, without decoding anything
+    (out as Float64Array).fill(image.getGDALNoData() || 0);
+    return { data: out, shape: outShape, dtype };
+  }
   const samples = ycbcr ? [0, 1, 2] : Array.from({ length: nb }, (_, i) => b.start + i);
   let rasters: ArrayLike<number>[];
   const source = (image as unknown as { source?: unknown }).source;

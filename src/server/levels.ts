@@ -252,7 +252,7 @@ function alongChunks(keys: Iterable<number>, edge: number, size: number, unit: n
  *   uncached; when even those chunks are more than the budget, only an even selection of chunk rows and
  *   columns is read and every other sample takes the value of the nearest sample read (a decimated picture).
  * Derived levels read their own (cached) chunks, each sampled from the base within a quarter of the budget
- * (a tile covers one to four of them).
+ * (a tile of 256 px covers one to nine of them, mostly four).
  * @param share the part of the budget this call may use [1]
  * @throws EocubeError TOO_LARGE when a single stored chunk decodes to more than the budget; read errors.
  */
@@ -299,8 +299,12 @@ export async function sampleLevel(cache: LruCache<Float64Array>, levels: Level[]
 
 /** Reads at most this many stored chunks of one sparse sampling at once (the read gate bounds all of them together). */
 const SPARSE_CONCURRENCY = 8;
-/** A window of a unit's samples up to this many pixels (or 16 per sample) is read at once, else row by row. */
-const SMALL_WINDOW = 4096;
+/**
+ * The fixed cost of one read in pixels of its window (a call into the reader; for HDF5 a round trip to its
+ * worker process): the samples of a unit are read row by row instead of as one window when the rows' pixels
+ * plus this per read are fewer than the window's (far-apart samples in a big chunk).
+ */
+const READ_COST_PX = 65_536;
 
 /**
  * The sparse (decimated) path of {@link sampleLevel}: one uncached read per stored unit under the samples
@@ -330,7 +334,8 @@ async function sampleSparse(level: Level, ref: SliceRef, unit: ReadUnit, budget:
       for (const p of rg) { r0 = Math.min(r0, rows[p]!); r1 = Math.max(r1, rows[p]! + 1); }
       for (const q of cg) { c0 = Math.min(c0, cols[q]!); c1 = Math.max(c1, cols[q]! + 1); }
       const w = c1 - c0;
-      if ((r1 - r0) * w <= Math.max(SMALL_WINDOW, 16 * rg.length * cg.length)) {
+      const sampleRows = new Set(rg.map((p) => rows[p]!)).size;
+      if (sampleRows * (READ_COST_PX + w) >= (r1 - r0) * w) {
         // the window of the unit's samples at once
         const vals = await readDirect(level, ref, r0, r1, c0, c1, options);
         for (const p of rg) {

@@ -13,7 +13,7 @@ import type { Variable } from "../core/variable.js";
  * (fewer sample rows and columns, nearest neighbour between them); a window that must be read whole is
  * refused with TOO_LARGE.
  */
-export const READ_BUDGET = { chunks: 1024, bytes: 1024 ** 3 } as const;
+export const READ_BUDGET = { chunks: 1024, bytes: 512 * 1024 ** 2 } as const;
 
 /** Most values one window read may return (its float64 copy: 256 MiB). */
 export const MAX_WINDOW_VALUES = 32 * 1024 ** 2;
@@ -63,7 +63,7 @@ export function readUnitOf(ds: Dataset, v: Variable, yDim: string, xDim: string,
 
 /**
  * How many units a read may touch under {@link READ_BUDGET}, or under its `share` of it (the chunk of a
- * derived level gets a quarter: a tile covers one to four of them); at least one unit that fits the whole budget.
+ * derived level gets a quarter: a tile covers one to nine of them, mostly four); at least one unit that fits the whole budget.
  * @throws EocubeError TOO_LARGE when one unit alone decodes to more than the budget's bytes.
  */
 export function unitBudget(unit: ReadUnit, what: string, share = 1): number {

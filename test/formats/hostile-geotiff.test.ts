@@ -23,6 +23,7 @@ beforeAll(async () => {
   create("tile.tif", "-outsize", "256", "256", "-burn", "3", "-a_ullr", "0", "10", "10", "0", "-co", "TILED=YES", "-co", "COMPRESS=DEFLATE");
   create("ovr.tif", "-outsize", "512", "512", "-burn", "5", "-a_ullr", "0", "10", "10", "0", "-co", "TILED=YES");
   execFileSync("gdaladdo", [join(dir, "ovr.tif"), "2"], { stdio: "ignore" });
+  create("sparse.tif", "-outsize", "512", "512", "-a_nodata", "5", "-a_ullr", "0", "10", "10", "0", "-co", "TILED=YES", "-co", "SPARSE_OK=TRUE");
 }, 60_000);
 afterAll(async () => {
   if (dir) await rm(dir, { recursive: true, force: true });
@@ -143,6 +144,14 @@ describe("hostile GeoTIFFs", () => {
     const arr = await ds.data_vars.band_data!.read([0, [0, 256], [0, 256]]);
     expect(arr.shape).toEqual([256, 256]);
     expect(Array.from(arr.data as Uint8Array).every((v) => v === 3)).toBe(true);
+  });
+
+  it("unwritten (sparse) tiles read as their nodata value, inside one tile (no decoding) and across tiles alike", async () => {
+    const ds = await openGeoTiff(fs, "sparse.tif");
+    const one = await ds.data_vars.band_data!.read([0, [10, 12], [20, 22]]);
+    const across = await ds.data_vars.band_data!.read([0, [250, 260], [250, 260]]);
+    expect(Array.from(one.data as Uint8Array)).toEqual([5, 5, 5, 5]);
+    expect(Array.from(across.data as Uint8Array).every((v) => v === 5)).toBe(true);
   });
 
   it("a strip of 2 GiB (a tag value no read may be): TOO_LARGE naming the file, nothing allocated", async () => {
