@@ -26,6 +26,7 @@ export class LruCache<V> {
   #bytes = 0;
   #hits = 0;
   #misses = 0;
+  #loads = 0;
   readonly #map = new Map<string, { value: V; size: number }>();
   readonly #pending = new Map<string, Flight<V>>();
   readonly #sizeOf: (value: V) => number;
@@ -82,6 +83,7 @@ export class LruCache<V> {
     let flight = this.#pending.get(key);
     if (!flight) {
       const controller = new AbortController();
+      this.#loads++;
       const f: Flight<V> = { controller, waiters: 0, promise: undefined as unknown as Promise<V> };
       f.promise = load(controller.signal).then(
         (v) => {
@@ -140,9 +142,12 @@ export class LruCache<V> {
     return this.#map.size;
   }
 
-  /** Hit/miss counters since creation. */
-  get stats(): { hits: number; misses: number; bytes: number; entries: number } {
-    return { hits: this.#hits, misses: this.#misses, bytes: this.#bytes, entries: this.#map.size };
+  /**
+   * Counters since creation: lookups that found a value (`hits`) or not (`misses`; callers joining a
+   * load in flight count here too), and `loads` started by `getOrLoad` (each shared by its callers).
+   */
+  get stats(): { hits: number; misses: number; loads: number; bytes: number; entries: number } {
+    return { hits: this.#hits, misses: this.#misses, loads: this.#loads, bytes: this.#bytes, entries: this.#map.size };
   }
 
   /** Removes every entry. */

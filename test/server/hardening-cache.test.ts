@@ -26,6 +26,7 @@ describe("LruCache single flight", () => {
     g.release(new Float64Array([1, 2]));
     const values = await all;
     expect(g.state.calls).toBe(1);
+    expect(c.stats.loads).toBe(1);
     expect(new Set(values).size).toBe(1);
     expect(c.get("k")).toBe(values[0]);
     expect(c.loading).toBe(0);
