@@ -2,14 +2,15 @@
 // (widened by EOCUBE_SWAP_PAUSE_MS) must always leave the complete old or the complete new cube (or, between the
 // two renames, the complete old one aside, restored by the next run); the next run reclaims what killed runs left.
 // The same on s3: hardening-replace-s3.test.ts.
-import { spawn, type ChildProcess } from "node:child_process";
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { existsSync, readdirSync } from "node:fs";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
+import { siblingPath } from "../../src/fs/swap.js";
 import { openDataset } from "../../src/stores/open.js";
 import { ensureBuilt } from "../helpers/build.js";
 import { REPO_ROOT, ZARR_CUBE } from "../helpers/paths.js";
@@ -135,10 +136,15 @@ describe("gen --replace killed at random moments (local folder)", () => {
         expect(killed()).toBeGreaterThanOrEqual(12);
     expect(kills.missing).toBeGreaterThanOrEqual(1);
     for (const p of PHASES) expect(kills[p], p).toBeGreaterThanOrEqual(1);
-    // an uninterrupted run replaces whatever is there and reclaims every leftover of the killed runs
+    // an uninterrupted run replaces whatever is there and reclaims every leftover of the killed runs, but not the
+    // temporary store of a live process (this one's) nor one of another host
+    const live = siblingPath(target, "tmp");
+    const otherHost = join(dir, `.cube.zarr.tmp-${spawnSync("true").pid}-000000-x1`); // a dead pid of host tag 000000
+    const deadLegacy = join(dir, `.cube.zarr.tmp-${spawnSync("true").pid}-lq2x9k3fab12cd`); // the pre-swap naming
+    for (const d of [live, otherHost, deadLegacy]) await mkdir(d);
     const last = await startGen([await request("last.yaml", "last", out), "--workers", "0"]).done;
     expect(last.code, last.stderr).toBe(0);
     expect(await completeCube(target)).toBe("last");
-    expect(siblings("cube.zarr")).toEqual([]);
+    expect(siblings("cube.zarr").sort()).toEqual([live, otherHost].map((d) => d.slice(dir.length + 1)).sort());
   }, 120_000);
 });
