@@ -5,7 +5,7 @@ export {
   type ErrorCode, type ErrorContext,
 } from "./errors.js";
 export {
-  sizeOf, stridesOf, itemSize, isFloat, isInteger, allocate, numberAt, toFloat64,
+  sizeOf, stridesOf, itemSize, isFloat, isInteger, allocate, numberAt, toFloat64, finiteRange,
   type DType, type TypedArray, type NdData, type NdArray,
 } from "./ndarray.js";
 export { normalizeSelection, selectionShape, type DimSelection, type Selection, type NormalizedDim } from "./selection.js";
@@ -16,7 +16,10 @@ export {
   parseTimeUnits, isTimeUnits, decodeTimes, encodeTimes, toIsoString, parseIsoTime, parseTimeText, parseTimeAttribute,
   normalizeCalendar, type Calendar, type TimeUnits, type DateFields, type TimeText, type ParseTimeTextOptions, type ParseIsoTimeOptions,
 } from "./time.js";
-export { timeCoord, timeDim, isTimeVariable, readTimes, type TimeCoordOptions } from "./coords.js";
+export {
+  timeCoord, timeDim, isTimeVariable, readTimes, timeSpan, timeRange,
+  type TimeCoordOptions, type ReadTimesOptions, type TimeRangeOptions,
+} from "./coords.js";
 export { WGS84_PROJ4, epsgFromWkt, epsgToProj4, cfGridMappingToProj4, looksLikeWkt, projNameOf, registerEpsg } from "./crs.js";
 export type { BBox, GeoTransform, GridMapping } from "./gridmapping.js";
 export { readGridMapping, bboxToWgs84, type BboxToWgs84Options } from "./gridmapping-read.js";

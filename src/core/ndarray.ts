@@ -28,6 +28,33 @@ export interface NdArray<T extends NdData = NdData> {
   dtype: DType;
 }
 
+/**
+ * The data array of each dtype, as `Variable.read` returns it: numeric dtypes their typed array (`bool` 0/1
+ * bytes, `int64`/`uint64` bigints, `datetime64[ns]` epoch milliseconds), `str` a `string[]`, `object` an `unknown[]`.
+ */
+export interface DTypeArrays {
+  bool: Uint8Array;
+  int8: Int8Array;
+  uint8: Uint8Array;
+  int16: Int16Array;
+  uint16: Uint16Array;
+  int32: Int32Array;
+  uint32: Uint32Array;
+  int64: BigInt64Array;
+  uint64: BigUint64Array;
+  float32: Float32Array;
+  float64: Float64Array;
+  "datetime64[ns]": Float64Array;
+  str: string[];
+  object: unknown[];
+}
+
+/**
+ * The data type of dtype `D` ({@link DTypeArrays}): `DataOf<"float32">` is `Float32Array`, a union of dtypes gives
+ * the union of their arrays, and the whole {@link DType} (a dtype not known when compiling) gives {@link NdData}.
+ */
+export type DataOf<D extends DType> = DType extends D ? NdData : DTypeArrays[D];
+
 /** Number of elements for a shape (1 for a scalar shape `[]`). */
 export function sizeOf(shape: readonly number[]): number {
   let n = 1;
@@ -103,4 +130,19 @@ export function toFloat64(arr: NdArray): Float64Array {
     for (let i = 0; i < n; i++) out[i] = numberAt(d, i);
   }
   return out;
+}
+
+/** `[min, max]` of the finite values of one or more numeric arrays (NaN and ±Infinity skipped); undefined when none is finite. */
+export function finiteRange(...arrays: ArrayLike<number>[]): [number, number] | undefined {
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const values of arrays) {
+    for (let i = 0; i < values.length; i++) {
+      const x = values[i]!;
+      if (!Number.isFinite(x)) continue;
+      if (x < lo) lo = x;
+      if (x > hi) hi = x;
+    }
+  }
+  return lo <= hi ? [lo, hi] : undefined;
 }

@@ -4,8 +4,7 @@ import type { GridMapping } from "../core/gridmapping.js";
 import { parseTimeAttribute, toIsoString } from "../core/time.js";
 import { bboxToWgs84, readGridMapping } from "../core/gridmapping-read.js";
 import type { Variable } from "../core/variable.js";
-import { readCoord } from "./coords.js";
-import { timeDim } from "../core/coords.js";
+import { timeCoord, timeRange } from "../core/coords.js";
 
 /** Options of {@link updateCubeMetadata}. */
 export interface CubeMetadataOptions {
@@ -81,24 +80,10 @@ export async function updateCubeMetadata(ds: Dataset, options: CubeMetadataOptio
       delete attrs.geospatial_lat_resolution;
     }
   }
-  const td = timeDim(ds);
-  if (td && ds.coords[td] && ds.coords[td]!.size > 0) {
-    const bname = String(ds.coords[td]!.attrs.bounds ?? `${td}_bnds`);
-    let start: number;
-    let end: number;
-    const b = ds.variables[bname];
-    if (b) {
-      const v = await readCoord(ds, bname, options.signal);
-      start = v[0]!;
-      end = v[v.length - 1]!;
-    } else {
-      const v = await readCoord(ds, td, options.signal);
-      start = v[0]!;
-      end = v[v.length - 1]!;
-    }
-    if (Number.isFinite(start) && Number.isFinite(end)) {
-      attrs.time_coverage_start = toIsoString(start);
-      attrs.time_coverage_end = toIsoString(end);
+  if ((timeCoord(ds)?.size ?? 0) > 0) {
+    const tr = await timeRange(ds, { bounds: true, signal: options.signal });
+    if (tr) {
+      [attrs.time_coverage_start, attrs.time_coverage_end] = tr;
       delete attrs.time_coverage_duration; // the source's, not the cube's
     }
   } else if (attrs.time_coverage_start === undefined && srcStart !== undefined && srcStop !== undefined && srcStop >= srcStart) {

@@ -1,4 +1,5 @@
 // JSON descriptions of served datasets and variables in xcube's shapes (GET /datasets, /datasets/{id}).
+import { timeSpan } from "../core/coords.js";
 import type { BBox } from "../core/gridmapping.js";
 import { toIsoString } from "../core/time.js";
 import type { ReadOptions, Variable } from "../core/variable.js";
@@ -80,14 +81,6 @@ export async function describeDimension(ctx: DatasetsContext, sd: ServedDataset 
   return { name, size, dtype: coord.dtype, coordinates };
 }
 
-/** The time range `[start, end]` as ISO strings, when the dataset has a time axis. */
-export function timeRangeOf(sd: ServedDataset | UngriddedDataset): [string, string] | undefined {
-  if (!sd.times || sd.times.length === 0) return undefined;
-  let lo = Infinity, hi = -Infinity;
-  for (const t of sd.times) if (Number.isFinite(t)) { lo = Math.min(lo, t); hi = Math.max(hi, t); }
-  return Number.isFinite(lo) ? [toIsoString(lo), toIsoString(hi)] : undefined;
-}
-
 /**
  * A dataset in xcube's shape: id, title, bbox (CRS84), geometry, spatialRef, variables, dimensions with
  * coordinates, attrs, and `skippedVariables` `[{name, dtype, reason}]` for published variables not served because
@@ -105,7 +98,7 @@ export async function describeDataset(ctx: DatasetsContext, sd: ServedDataset | 
   };
   if (!details) return summary;
   const dims = Object.keys(sd.dataset.dims).filter((d) => sd.variableNames.some((n) => sd.dataset.data_vars[n]!.dims.includes(d)));
-  const tr = timeRangeOf(sd);
+  const tr = timeSpan(sd.times ?? []);
   return {
     ...summary,
     ...(sd.lonLatBbox ? { geometry: bboxPolygon(sd.lonLatBbox) } : {}),

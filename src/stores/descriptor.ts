@@ -2,7 +2,7 @@
 import type { Dataset } from "../core/dataset.js";
 import { isEocubeError } from "../core/errors.js";
 import type { BBox, GridMapping } from "../core/gridmapping.js";
-import { timeCoord } from "../core/coords.js";
+import { timeRange } from "../core/coords.js";
 import { bboxToWgs84, readGridMapping } from "../core/gridmapping-read.js";
 import { numberAt, type NdArray } from "../core/ndarray.js";
 import { normalizeSelection, type NormalizedDim } from "../core/selection.js";
@@ -25,47 +25,10 @@ export async function gridMappingOf(ds: Dataset, options?: ReadOptions): Promise
   }
 }
 
-/**
- * ISO 8601 'Z' text of epoch milliseconds, rounded to the nearest millisecond, without a zero fraction
- * (`2017-01-16T10:09:22Z`); "NaT" for NaN. The same text as core/time `toIsoString`, which it calls.
- */
-export function isoTime(ms: number): string {
-  return toIsoString(ms);
-}
-
 /** Describes one variable (no I/O); a variable the reader cannot decode carries the reason as `unreadable`. */
 export function describeVariable(v: Variable): VariableDescriptor {
   const unreadable = unreadableReason(v);
   return { name: v.name, dtype: v.dtype, dims: [...v.dims], shape: [...v.shape], chunks: [...v.chunks], attrs: { ...v.attrs }, ...(unreadable ? { unreadable } : {}) };
-}
-
-/**
- * `[first, last]` ISO times of the dataset's time coordinate. CF coordinate variables are strictly monotonic
- * (CF §1.3), so only the first and last values are read (two chunks at most); when either is NaT all values
- * are read and NaT skipped.
- */
-export async function timeRangeOf(ds: Dataset, options?: ReadOptions): Promise<[string, string] | undefined> {
-  const v = timeCoord(ds);
-  if (!v) return undefined;
-  const n = v.shape[0]!;
-  if (n === 0) return undefined;
-  const [firstArr, lastArr] = await Promise.all([v.read([0], options), n === 1 ? undefined : v.read([n - 1], options)]);
-  const first = numberAt(firstArr.data, 0);
-  const last = lastArr ? numberAt(lastArr.data, 0) : first;
-  let lo = Math.min(first, last);
-  let hi = Math.max(first, last);
-  if (Number.isNaN(first) || Number.isNaN(last)) {
-    const arr = await v.read([], options);
-    lo = Infinity;
-    hi = -Infinity;
-    for (let i = 0; i < n; i++) {
-      const t = numberAt(arr.data, i);
-      if (Number.isNaN(t)) continue;
-      if (t < lo) lo = t;
-      if (t > hi) hi = t;
-    }
-  }
-  return lo <= hi ? [isoTime(lo), isoTime(hi)] : undefined;
 }
 
 /**
@@ -75,7 +38,7 @@ export async function timeRangeOf(ds: Dataset, options?: ReadOptions): Promise<[
  */
 export async function describeDatasetObject(ds: Dataset, dataId: string, options?: ReadOptions): Promise<DatasetDescriptor> {
   // grid and time coordinates are read at the same time (their chunk requests overlap over HTTP(S))
-  const [gm, tr] = await Promise.all([gridMappingOf(ds, options), timeRangeOf(ds, options)]);
+  const [gm, tr] = await Promise.all([gridMappingOf(ds, options), timeRange(ds, options)]);
   const desc: DatasetDescriptor = { data_id: dataId, data_type: "dataset", dims: { ...ds.dims }, coords: {}, data_vars: {}, attrs: { ...ds.attrs } };
   if (gm) {
     desc.crs = gm.crs;
@@ -128,7 +91,7 @@ export async function summarizeCoords(ds: Dataset, options?: ReadOptions & { max
     const at = (arr: NdArray): number | string => {
       if (v.dtype === "datetime64[ns]") {
         const t = numberAt(arr.data, 0);
-        return Number.isNaN(t) ? "NaT" : isoTime(t);
+        return toIsoString(t);
       }
       const x = (arr.data as ArrayLike<unknown>)[0];
       return typeof x === "string" ? x : numberAt(arr.data, 0);

@@ -25,9 +25,7 @@ export {
   describeDatasetObject,
   describeVariable,
   gridMappingOf,
-  timeRangeOf,
   summarizeCoords,
-  isoTime,
   jsonSafe,
   type CoordSummary,
 } from "./descriptor.js";

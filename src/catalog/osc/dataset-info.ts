@@ -4,8 +4,7 @@ import type { Dataset } from "../../core/dataset.js";
 import { EocubeError, throwIfAborted } from "../../core/errors.js";
 import type { BBox } from "../../core/gridmapping.js";
 import { bboxToWgs84, readGridMapping } from "../../core/gridmapping-read.js";
-import { isTimeVariable, readTimes, timeCoord } from "../../core/coords.js";
-import { toIsoString } from "../../core/time.js";
+import { timeRange as readTimeRange } from "../../core/coords.js";
 import type { Attrs, Variable } from "../../core/variable.js";
 
 /** One data variable of the cube, as the publication uses it. */
@@ -57,20 +56,7 @@ export async function readDatasetInfo(ds: Dataset, options: DatasetInfoOptions =
   }
   const bbox = bboxToWgs84(gm);
 
-  let timeRange: [string, string] | undefined;
-  const t = timeCoord(ds, { auxiliary: true });
-  if (t) {
-    let values = Array.from(await readTimes(t, { signal: options.signal }));
-    const boundsName = typeof t.attrs.bounds === "string" ? t.attrs.bounds : undefined;
-    const bounds = boundsName ? ds.variables[boundsName] : undefined;
-    if (bounds && isTimeVariable(bounds)) {
-      values = values.concat(Array.from(await readTimes(bounds, { signal: options.signal })));
-    }
-    const finite = values.filter((x) => Number.isFinite(x));
-    if (finite.length > 0) {
-      timeRange = [toIsoString(Math.min(...finite)), toIsoString(Math.max(...finite))];
-    }
-  }
+  const timeRange = await readTimeRange(ds, { bounds: true, auxiliary: true, signal: options.signal });
 
   const skip = new Set<string>();
   for (const v of Object.values(ds.variables)) {

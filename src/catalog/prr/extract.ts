@@ -5,7 +5,8 @@ import type { Dataset } from "../../core/dataset.js";
 import { isEocubeError, throwIfAborted } from "../../core/errors.js";
 import type { BBox, GridMapping } from "../../core/gridmapping.js";
 import { bboxToWgs84 } from "../../core/gridmapping-read.js";
-import { toFloat64 } from "../../core/ndarray.js";
+import { timeSpan } from "../../core/coords.js";
+import { finiteRange, toFloat64 } from "../../core/ndarray.js";
 import { toIsoString } from "../../core/time.js";
 import type { Variable } from "../../core/variable.js";
 import { gridMappingOf, sampledBboxToWgs84 } from "../../stores/descriptor.js";
@@ -257,16 +258,15 @@ async function dimensionOf(
   const arr = await coord.read([], { signal });
   if (coord.dtype === "datetime64[ns]") {
     const ms = toFloat64(arr);
-    const mm = minMax(ms);
     const step = regular(ms);
-    const out: Record<string, unknown> = { type: "temporal", extent: mm ? [toIsoString(mm[0]), toIsoString(mm[1])] : [null, null] };
+    const out: Record<string, unknown> = { type: "temporal", extent: timeSpan(ms) ?? [null, null] };
     if (description) out.description = description;
     if (size <= maxValues) out.values = Array.from(ms).filter(Number.isFinite).map(toIsoString);
     out.step = step !== null && step > 0 ? isoDuration(step) : null;
     return out;
   }
   const values = toFloat64(arr);
-  const mm = minMax(values) ?? [null, null];
+  const mm = finiteRange(values) ?? [null, null];
   const step = regular(values);
   const unit = typeof coord.attrs.units === "string" ? coord.attrs.units : undefined;
   const listValues = () => Array.from(values).map((x) => (Number.isFinite(x) ? x : String(x)));

@@ -1,9 +1,7 @@
 // The time extent of one data asset: its time coordinate, else ACDD/product global attributes, else its
 // datetime-valued variables (e.g. per-observation times of station or swath files).
 import type { Dataset } from "../../core/dataset.js";
-import { numberAt } from "../../core/ndarray.js";
-import type { Variable } from "../../core/variable.js";
-import { timeCoord } from "../../core/coords.js";
+import { readTimes, timeRange, timeSpan } from "../../core/coords.js";
 import { parseTimeAttribute, toIsoString } from "../../core/time.js";
 
 export { parseTimeAttribute };
@@ -32,43 +30,20 @@ export function timeFromAttributes(attrs: Record<string, unknown>): [string, str
   return undefined;
 }
 
-async function minMaxTime(vars: Variable[], signal?: AbortSignal): Promise<[string, string] | undefined> {
-  let lo = Infinity;
-  let hi = -Infinity;
-  for (const v of vars) {
-    const arr = await v.read([], { signal });
-    for (let i = 0; i < v.size; i++) {
-      const t = numberAt(arr.data, i);
-      if (Number.isNaN(t)) continue; // NaT
-      if (t < lo) lo = t;
-      if (t > hi) hi = t;
-    }
-  }
-  return lo <= hi ? [toIsoString(lo), toIsoString(hi)] : undefined;
-}
-
-/** The time coordinate's first/last instant, widened to its CF bounds variable when there is one. */
-export async function timeFromCoordinate(ds: Dataset, signal?: AbortSignal): Promise<[string, string] | undefined> {
-  const coord = timeCoord(ds);
-  if (!coord) return undefined;
-  const candidates: Variable[] = [coord];
-  const boundsName = coord.attrs.bounds ?? coord.encoding.bounds;
-  if (typeof boundsName === "string" && ds.variables[boundsName]?.dtype === "datetime64[ns]") candidates.push(ds.variables[boundsName]!);
-  return minMaxTime(candidates, signal);
-}
-
 /** Min/max over every datetime-valued (CF-decoded) variable of at most 10^7 values, NaT ignored. */
 export async function timeFromDatetimeVariables(ds: Dataset, signal?: AbortSignal): Promise<[string, string] | undefined> {
   const vars = Object.values(ds.variables).filter((v) => v.dtype === "datetime64[ns]" && v.size > 0 && v.size <= MAX_TIME_VALUES);
-  return vars.length ? minMaxTime(vars, signal) : undefined;
+  const arrays: Float64Array[] = [];
+  for (const v of vars) arrays.push(await readTimes(v, { signal }));
+  return timeSpan(...arrays);
 }
 
 /**
  * `[first, last]` instant (ISO 8601 'Z', equal for one instant) of a dataset, from the first source that has
- * one: (1) the time coordinate (with its bounds), (2) global attributes ({@link TIME_ATTRIBUTE_PAIRS}),
+ * one: (1) the time coordinate, widened to its bounds (core/coords.ts `timeRange`), (2) global attributes ({@link TIME_ATTRIBUTE_PAIRS}),
  * (3) datetime-valued variables (min/max, NaT ignored; reads their values).
  * @throws the read errors of the variables; CANCELLED.
  */
 export async function datasetTime(ds: Dataset, signal?: AbortSignal): Promise<[string, string] | undefined> {
-  return (await timeFromCoordinate(ds, signal)) ?? timeFromAttributes(ds.attrs) ?? (await timeFromDatetimeVariables(ds, signal));
+  return (await timeRange(ds, { bounds: true, signal })) ?? timeFromAttributes(ds.attrs) ?? (await timeFromDatetimeVariables(ds, signal));
 }

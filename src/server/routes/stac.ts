@@ -2,12 +2,13 @@
 // the served datasets, item pages, and /ogc/search (bbox, datetime, limit, token pagination).
 // Spec: STAC API 1.0.0 (core, collections, features/ogcapi-features, item-search).
 import type { FastifyInstance, FastifyRequest } from "fastify";
+import { timeSpan } from "../../core/coords.js";
 import { EocubeError, isEocubeError } from "../../core/errors.js";
 import { parseTimeAttribute, parseTimeText, toIsoString } from "../../core/time.js";
 import type { BBox } from "../../core/gridmapping.js";
 import type { ServerState } from "../app.js";
 import type { ServedDataset } from "../datasets.js";
-import { bboxPolygon, describeVariable, timeRangeOf } from "../describe.js";
+import { bboxPolygon, describeVariable } from "../describe.js";
 import { baseUrl } from "./meta.js";
 
 const STAC_VERSION = "1.0.0";
@@ -64,7 +65,7 @@ function attrMs(v: unknown): number | undefined {
  * without a known time has no STAC item.
  */
 export function stacTimeOf(sd: ServedDataset): [string, string] | undefined {
-  const tr = timeRangeOf(sd);
+  const tr = timeSpan(sd.times ?? []);
   if (tr) return tr;
   const a = sd.dataset.attrs;
   const start = attrMs(a.time_coverage_start) ?? attrMs(a.start_datetime);
@@ -83,7 +84,7 @@ function itemOf(base: string, sd: ServedDataset): Record<string, unknown> {
   const [w, s, e, n] = sd.gm.bbox;
   dims[sd.gm.xDim] = { type: "spatial", axis: "x", extent: [w, e], step: sd.gm.resolution[0], reference_system: sd.gm.crs };
   dims[sd.gm.yDim] = { type: "spatial", axis: "y", extent: [s, n], step: sd.gm.resolution[1], reference_system: sd.gm.crs };
-  if (sd.timeName && timeRangeOf(sd)) dims[sd.timeName] = { type: "temporal", extent: tr };
+  if (sd.timeName && timeSpan(sd.times ?? [])) dims[sd.timeName] = { type: "temporal", extent: tr };
   const variables: Record<string, unknown> = {};
   const assets: Record<string, unknown> = {};
   for (const name of sd.variableNames) {

@@ -3,7 +3,7 @@
 import type { FastifyInstance } from "fastify";
 import { EocubeError } from "../../core/errors.js";
 import type { ServerState } from "../app.js";
-import { timeRangeOf } from "../describe.js";
+import { timeSpan } from "../../core/coords.js";
 import { toIsoString } from "../../core/time.js";
 import { CRS84_QUAD, WEB_MERCATOR_QUAD, tileGridOf, tileResolution, type TileGrid } from "../render/tilegrid.js";
 import { baseUrl } from "./meta.js";
@@ -44,7 +44,7 @@ export function wmtsRoutes(app: FastifyInstance, state: ServerState): void {
         continue;
       }
       const [w, s, east, n] = sd.lonLatBbox;
-      const tr = timeRangeOf(sd);
+      const tr = timeSpan(sd.times ?? []);
       for (const name of sd.variableNames) {
         const v = sd.dataset.data_vars[name]!;
         const hasTime = sd.timeName !== undefined && v.dims.includes(sd.timeName);
