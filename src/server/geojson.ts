@@ -166,10 +166,19 @@ export function wrapColumn(c: number, width: number, period?: number): number {
 
 /** The pixel `[row, col]` containing a lon/lat point (wrapped by 360° on geographic grids), or undefined outside the grid. */
 export function pointPixel(gm: GridMapping, lon: number, lat: number): [number, number] | undefined {
-  const [c, r] = lonLatToPixel(gm)(lon, lat);
-  const col = wrapColumn(c, gm.width, gm.isGeographic ? 360 / gm.transform[1] : undefined);
-  const row = Math.floor(r);
-  return col >= 0 && row >= 0 && row < gm.height ? [row, col] : undefined;
+  return pointLocator(gm)(lon, lat);
+}
+
+/** {@link pointPixel} for many points of one grid: the CRS transform is set up once. */
+export function pointLocator(gm: GridMapping): (lon: number, lat: number) => [number, number] | undefined {
+  const toPx = lonLatToPixel(gm);
+  const period = gm.isGeographic ? 360 / gm.transform[1] : undefined;
+  return (lon, lat) => {
+    const [c, r] = toPx(lon, lat);
+    const col = wrapColumn(c, gm.width, period);
+    const row = Math.floor(r);
+    return col >= 0 && row >= 0 && row < gm.height ? [row, col] : undefined;
+  };
 }
 
 /** A polygon mask: window `[r0, r1) × [c0, c1)` of the grid and 1 for pixels whose centre is inside. */

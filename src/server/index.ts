@@ -21,7 +21,7 @@ export { buildLevels, readChunk, readWindow, sampleLevel, type Level, type Slice
 export { renderTile, chooseLevel, transparentTile, tileValues } from "./tiles.js";
 export { timeSeries, planTimeSeries, seriesOfPlan, aggregate, parseAggMethods, AGG_METHODS, type AggMethod, type TimeSeriesValue, type TimeSeriesOptions, type TimeSeriesPlan, type GeometryPlan } from "./timeseries.js";
 export { computeStatistics, BIN_COUNT, type StatisticsResult, type StatisticsOptions } from "./statistics.js";
-export { parseGeoJson, polygonMask, polygonMasks, planPolygonMasks, polygonMasksPaced, pointPixel, MAX_VERTICES, type Geometry, type ParsedGeoJson, type PolygonMask, type MaskPlan, type GeoJsonLimits } from "./geojson.js";
+export { parseGeoJson, polygonMask, polygonMasks, planPolygonMasks, polygonMasksPaced, pointPixel, pointLocator, MAX_VERTICES, type Geometry, type ParsedGeoJson, type PolygonMask, type MaskPlan, type GeoJsonLimits } from "./geojson.js";
 export { errorResponse, shutdownError, type ErrorBody } from "./errors.js";
 export { DEFAULT_LIMITS, RSS_MARGIN_BYTES, LIMITS_SCHEMA, resolveLimits, checkWork, type Limits, type LimitsConfig, type RequestWork } from "./limits.js";
 export { WorkBudget, Pacer } from "./work.js";

@@ -4,7 +4,7 @@ import { EocubeError, isEocubeError } from "../core/errors.js";
 import { toIsoString } from "../core/time.js";
 import type { ReadOptions } from "../core/variable.js";
 import type { DatasetsContext, ServedDataset } from "./datasets.js";
-import { planPolygonMasks, pointPixel, polygonMasksPaced, type Geometry, type MaskPlan } from "./geojson.js";
+import { planPolygonMasks, pointLocator, polygonMasksPaced, type Geometry, type MaskPlan } from "./geojson.js";
 import { chunkShapeOf, readWindow, toFloatValues, type SliceRef } from "./levels.js";
 import { parseTimeLabel, timeRangeIndices } from "./slices.js";
 import { Pacer, type WorkBudget } from "./work.js";
@@ -132,9 +132,10 @@ export function planTimeSeries(sd: ServedDataset, slice: SliceRef, geometries: G
   const steps = Math.max(0, range[1] - range[0] + 1);
   let pixelSteps = 0;
   let crossings = 0;
+  const toPixel = pointLocator(sd.gm);
   const plans = geometries.map((g): GeometryPlan => {
     if (g.type === "Point") {
-      const px = pointPixel(sd.gm, g.coordinates[0], g.coordinates[1]);
+      const px = toPixel(g.coordinates[0], g.coordinates[1]);
       if (!px) return { kind: "outside" };
       pixelSteps += steps;
       return { kind: "point", row: px[0], col: px[1] };

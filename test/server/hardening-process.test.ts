@@ -8,10 +8,10 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DATA } from "./helpers.js";
 import { startServeProcess, type ServeProcess } from "./hardening-child.js";
 
-const N = 100_000;
-/** A 100k-vertex zigzag over the whole cube: every pixel row crosses 100k edges (≈ 10^8 crossings). */
+const N = 300_000;
+/** A 300k-vertex zigzag over the whole cube: every pixel row crosses 300k edges (≈ 3·10^8 crossings, many seconds of masking). */
 const ZIGZAG = JSON.stringify({ type: "Polygon", coordinates: [[...Array.from({ length: N - 1 }, (_, i) => [0.01 + (4.98 * i) / N, i % 2 ? 50.01 : 52.49]), [0.01, 50.01]]] });
-const REQUEST_TIMEOUT = 4000;
+const REQUEST_TIMEOUT = 6000;
 
 let srv: ServeProcess;
 beforeAll(async () => {
@@ -19,7 +19,7 @@ beforeAll(async () => {
     Datasets: [{ Identifier: "olci", Path: `${DATA}zarr/cube-1-250-250.zarr` }],
     RequestTimeout: REQUEST_TIMEOUT,
     // the zigzag is let through (its mask is the heavy work), slow clients are cut short
-    Limits: { MaxPixelSteps: 2_000_000_000, HeadersTimeout: 800, ReceiveTimeout: 1500, MaxConnections: 40, ShutdownGrace: 1000 },
+    Limits: { MaxPixelSteps: 2_000_000_000, MaxVertices: N, HeadersTimeout: 800, ReceiveTimeout: 1500, MaxConnections: 40, ShutdownGrace: 1000 },
   });
 }, 60_000);
 afterAll(async () => {
@@ -61,7 +61,7 @@ async function until(pred: () => Promise<boolean> | boolean, ms: number, what: s
 const logOf = (id: string) => srv.logs.find((l) => l.reqId === id && (l.code !== undefined || l.res !== undefined));
 
 describe("heavy requests do not hold up the server", () => {
-  it("answers /health while a 100k-vertex polygon is masked, and stops the work when the client hangs up", async () => {
+  it("answers /health while a 300k-vertex polygon is masked, and stops the work when the client hangs up", async () => {
     const h = heavy("zigzag-gone");
     let finished = false;
     void h.done.then(() => (finished = true));
