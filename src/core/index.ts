@@ -1,5 +1,5 @@
 // The core layer's public API: the cube model (Dataset, Variable, NdArray), errors, CF decoding, CF time,
-// the time coordinate, CRS helpers and GridMapping.
+// the time coordinate and range, the lon/lat extent of ungridded data, CRS helpers and GridMapping.
 export {
   ERROR_CODES, EocubeError, isEocubeError, exitCodeOf, httpStatusOf, throwIfAborted,
   type ErrorCode, type ErrorContext,
@@ -20,6 +20,7 @@ export {
   timeCoord, timeDim, isTimeVariable, readTimes, timeSpan, timeRange,
   type TimeCoordOptions, type ReadTimesOptions, type TimeRangeOptions,
 } from "./coords.js";
+export { lonLatExtent, lonLatVariable, pointLonRange, MAX_LONLAT_VALUES } from "./extent.js";
 export { WGS84_PROJ4, epsgFromWkt, epsgToProj4, cfGridMappingToProj4, looksLikeWkt, projNameOf, registerEpsg } from "./crs.js";
 export type { BBox, GeoTransform, GridMapping } from "./gridmapping.js";
 export { readGridMapping, bboxToWgs84, type BboxToWgs84Options } from "./gridmapping-read.js";

@@ -2,10 +2,11 @@
 // mapping, pyramid levels, time axis and the shared bounded chunk cache.
 import { isAbsolute, resolve } from "node:path";
 import { readTimes, timeCoord } from "../core/coords.js";
+import { lonLatExtent } from "../core/extent.js";
 import type { Dataset } from "../core/dataset.js";
 import { EocubeError } from "../core/errors.js";
 import type { BBox, GridMapping } from "../core/gridmapping.js";
-import { sizeOf, toFloat64, type NdArray } from "../core/ndarray.js";
+import { toFloat64, type NdArray } from "../core/ndarray.js";
 import type { ReadOptions, Variable } from "../core/variable.js";
 import { LruCache } from "./cache.js";
 import { SAFE_ID, globMatch, type ColorMappingConfig, type ServerConfig } from "./config.js";
@@ -395,23 +396,4 @@ function skippedVariables(vars: Variable[]): SkippedVariable[] {
       dtype: v.dtype,
       reason: unreadableReason(v) ?? `it holds ${v.dtype === "str" ? "strings" : "objects"}, not numbers: it cannot be drawn as tiles nor aggregated`,
     }));
-}
-
-/** The [west, south, east, north] of a dataset's latitude/longitude coordinates (CF names or standard_name), 1-D or 2-D. */
-async function lonLatExtent(ds: Dataset, options?: ReadOptions): Promise<BBox | undefined> {
-  const all = { ...ds.coords, ...ds.data_vars };
-  const find = (names: string[], std: string) =>
-    Object.values(all).find((v) => v.attrs.standard_name === std) ?? names.map((n) => all[n]).find((v) => v !== undefined);
-  const lon = find(["lon", "longitude", "Longitude", "LONGITUDE"], "longitude");
-  const lat = find(["lat", "latitude", "Latitude", "LATITUDE"], "latitude");
-  if (!lon || !lat || lon.dtype === "str" || lat.dtype === "str" || sizeOf(lon.shape) > 50_000_000) return undefined;
-  const range = (a: Float64Array): [number, number] | undefined => {
-    let lo = Infinity, hi = -Infinity;
-    for (const x of a) if (Number.isFinite(x)) { if (x < lo) lo = x; if (x > hi) hi = x; }
-    return lo <= hi ? [lo, hi] : undefined;
-  };
-  const x = range(toFloat64(await lon.read([], options)));
-  const y = range(toFloat64(await lat.read([], options)));
-  if (!x || !y || y[0] < -90 || y[1] > 90) return undefined;
-  return [x[0], y[0], x[1], y[1]];
 }

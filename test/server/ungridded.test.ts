@@ -1,8 +1,15 @@
 // Datasets without a regular grid (the OLCI L2 swath with 2-D lat/lon, MADIS station observations) on the
 // real files of ../shared/data: described by /datasets without tile levels, and every grid-needing route
 // answers 400 INVALID_PARAMS with a clear message — never a 5xx.
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import type { FastifyInstance } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { Dataset } from "../../src/core/dataset.js";
+import { Variable } from "../../src/core/variable.js";
+import { writeDataset } from "../../src/formats/zarr/writer.js";
+import { FileFileSystem } from "../../src/fs/file.js";
 import { buildApp } from "../../src/server/app.js";
 import { DATA } from "./helpers.js";
 
@@ -73,5 +80,30 @@ describe("datasets without a regular grid", () => {
     expect(caps).not.toContain("swath.");
     const items = (await app.inject("/ogc/collections/datacubes/items")).json().features.map((f: { id: string }) => f.id);
     expect(items).toEqual(["olci"]);
+  });
+});
+
+describe("station data on a 0…360 longitude axis", () => {
+  it("is described with its bbox in −180…180 longitudes (was east > 180)", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "eocube-lon360-"));
+    try {
+      const obs = (name: string, values: number[], attrs: Record<string, unknown> = {}) =>
+        new Variable({ name, dims: ["obs"], shape: [values.length], dtype: "float64", attrs, read: async () => ({ dtype: "float64", shape: [values.length], data: Float64Array.from(values) }) });
+      const write = (lon: number[]) => writeDataset(new Dataset({
+        coords: { lon: obs("lon", lon, { units: "degrees_east" }), lat: obs("lat", [10, -5, 0], { units: "degrees_north" }) },
+        data_vars: { temp: obs("temp", [280, 281, 282]) },
+      }), new FileFileSystem(dir), lon[0]! >= 180 ? "west.zarr" : "both.zarr");
+      await write([350, 355, 359.5]);
+      await write([170, 190, 200]);
+      const stationApp = await buildApp({ Datasets: [{ Identifier: "west", Path: join(dir, "west.zarr") }, { Identifier: "both", Path: join(dir, "both.zarr") }] });
+      try {
+        expect((await stationApp.inject("/datasets/west")).json().bbox).toEqual([-10, -5, -0.5, 10]);
+        expect((await stationApp.inject("/datasets/both")).json().bbox).toEqual([-180, -5, 180, 10]);
+      } finally {
+        await stationApp.close();
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -6,6 +6,7 @@ import { isEocubeError, throwIfAborted } from "../../core/errors.js";
 import type { BBox, GridMapping } from "../../core/gridmapping.js";
 import { bboxToWgs84 } from "../../core/gridmapping-read.js";
 import { timeSpan } from "../../core/coords.js";
+import { lonLatExtent } from "../../core/extent.js";
 import { finiteRange, toFloat64 } from "../../core/ndarray.js";
 import { toIsoString } from "../../core/time.js";
 import type { Variable } from "../../core/variable.js";
@@ -134,7 +135,7 @@ export async function extractFromDataset(ds: Dataset, options: ExtractOptions = 
       if (!bbox) warnings.push(`the grid's CRS ${gm.crs.slice(0, 80)} cannot be reprojected to WGS 84; no bbox`);
     }
   } else {
-    bbox = await bboxFromLatLon(ds, signal);
+    bbox = await lonLatExtent(ds, { signal });
   }
   if (!bbox) bbox = bboxFromAttrs(ds.attrs);
 
@@ -177,40 +178,6 @@ function isCog(ds: Dataset): boolean {
   const tileW = v.chunks[v.chunks.length - 1]!;
   const tileH = v.chunks[v.chunks.length - 2] ?? tileW;
   return tileW < width || (tileW === tileH && tileW % 16 === 0);
-}
-
-/** Min/max of the finite values, or undefined. */
-function minMax(values: Float64Array): [number, number] | undefined {
-  let lo = Infinity;
-  let hi = -Infinity;
-  for (const x of values) {
-    if (!Number.isFinite(x)) continue;
-    if (x < lo) lo = x;
-    if (x > hi) hi = x;
-  }
-  return lo <= hi ? [lo, hi] : undefined;
-}
-
-/** Extent of lat/lon variables of any shape (swaths, stations): no grid, so the points themselves. */
-async function bboxFromLatLon(ds: Dataset, signal?: AbortSignal): Promise<BBox | undefined> {
-  const find = (names: string[], units: RegExp) =>
-    Object.values(ds.variables).find(
-      (v) => (names.includes(v.name.toLowerCase()) || units.test(String(v.attrs.units ?? ""))) && v.dtype !== "str" && v.size <= 50_000_000,
-    );
-  const lat = find(["lat", "latitude"], /^degrees?_?n(orth)?$/i);
-  const lon = find(["lon", "long", "longitude"], /^degrees?_?e(ast)?$/i);
-  if (!lat || !lon) return undefined;
-  const la = minMax(toFloat64(await lat.read([], { signal })));
-  const lo = minMax(toFloat64(await lon.read([], { signal })));
-  if (!la || !lo || la[0] < -90 || la[1] > 90) return undefined;
-  let [w, e] = lo;
-  if (e > 180) {
-    if (w >= 180) {
-      w -= 360;
-      e -= 360;
-    } else return [-180, la[0], 180, la[1]];
-  }
-  return [w, la[0], e, la[1]];
 }
 
 /** ACDD `geospatial_lon_min` … attributes, when all four are numbers. */
