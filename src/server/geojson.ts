@@ -231,6 +231,7 @@ function rowSpan(ya: number, yb: number, r0: number, r1: number): [number, numbe
   return [Math.max(r0, Math.ceil(lo - 0.5)), Math.min(r1 - 1, Math.ceil(hi - 0.5) - 1)];
 }
 
+/** The {@link Edges} of rings in pixel coordinates over rows `[r0, r1)`. */
 function edgesOf(rings: Float64Array[], r0: number, r1: number): Edges {
   let cap = 0;
   for (const r of rings) cap += Math.max(0, r.length / 2 - 1);
@@ -372,7 +373,7 @@ export function planPolygonMasks(gm: GridMapping, polygons: [number, number][][]
   return { r0, r1, windows, pixels, crossings, pxPolys };
 }
 
-/** The masks of a plan, rasterized row by row; `step` runs between rows (pacing). */
+/** The masks of a plan, rasterized row by row; yields between rows so that the caller can pace it. */
 function* rasterizePlan(plan: MaskPlan): Generator<void, PolygonMask[]> {
   const { r0, r1 } = plan;
   const edges = plan.pxPolys.map((rs) => edgesOf(rs, r0, r1));
