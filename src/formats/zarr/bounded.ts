@@ -38,22 +38,26 @@ export function chunkByteLimit(meta: ChunkMeta): number {
   return Math.min(MAX_CHUNK_BYTES, bytes + Math.floor(bytes / 64) + 65_536);
 }
 
-/** The error of a chunk that decodes to more than its limit (CORRUPT_DATA once the reader names the chunk). */
-function overflow(codec: string, limit: number): Error {
-  return new Error(`${codec} data inflates to more than the chunk's ${formatBytes(limit)} (a decompression bomb or a damaged chunk)`);
+/**
+ * The error of a chunk that decodes to more than its limit (CORRUPT_DATA once the reader names the chunk).
+ * @param unit what the data are, for the message: "chunk" (Zarr), "tile" or "strip" (TIFF)
+ */
+export function overflow(codec: string, limit: number, unit = "chunk"): Error {
+  return new Error(`${codec} data inflates to more than the ${unit}'s ${formatBytes(limit)} (a decompression bomb or a damaged ${unit})`);
 }
 
 /**
  * Inflates gzip (RFC 1952) or zlib (RFC 1950) data with Node's zlib, stopping once the output would pass
  * `limit` bytes (zlib `maxOutputLength`): memory stays within the limit whatever the data claim.
+ * @param unit what the data are, for the message ("chunk", "tile", "strip") [default "chunk"]
  * @throws Error naming the format when the output passes the limit or the data are not valid.
  */
-export async function inflateBounded(bytes: Uint8Array, format: "gzip" | "zlib", limit: number): Promise<Uint8Array> {
+export async function inflateBounded(bytes: Uint8Array, format: "gzip" | "zlib", limit: number, unit = "chunk"): Promise<Uint8Array> {
   try {
     const out = await (format === "gzip" ? gunzipAsync : inflateAsync)(bytes, { maxOutputLength: Math.max(1, limit) });
     return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
   } catch (err) {
-    if ((err as { code?: string }).code === "ERR_BUFFER_TOO_LARGE") throw overflow(format, limit);
+    if ((err as { code?: string }).code === "ERR_BUFFER_TOO_LARGE") throw overflow(format, limit, unit);
     throw new Error(`${format}: ${(err as Error).message}`);
   }
 }
@@ -113,12 +117,13 @@ let zstdStream: Promise<ZstdStream> | undefined;
  * Decodes zstd data into at most `limit` bytes: frames that declare their size are checked before decoding
  * (numcodecs' wasm decoder then allocates exactly that); frames without one are decoded as a stream
  * (zstddec) and stopped once the output passes the limit.
+ * @param unit what the data are, for the message ("chunk", "tile", "strip") [default "chunk"]
  * @throws Error when the output would pass the limit or the data are not valid zstd.
  */
-export async function zstdBounded(bytes: Uint8Array, limit: number): Promise<Uint8Array> {
+export async function zstdBounded(bytes: Uint8Array, limit: number, unit = "chunk"): Promise<Uint8Array> {
   const declared = zstdContentSize(bytes);
   if (declared !== undefined) {
-    if (declared > limit) throw overflow("zstd", limit);
+    if (declared > limit) throw overflow("zstd", limit, unit);
     const Zstd = (await import("numcodecs/zstd")).default;
     return Zstd.fromConfig({ level: 0 } as never).decode(bytes);
   }
@@ -132,7 +137,7 @@ export async function zstdBounded(bytes: Uint8Array, limit: number): Promise<Uin
   let n = 0;
   for (const part of decoder.decodeStreaming([bytes])) {
     n += part.length;
-    if (n > limit) throw overflow("zstd", limit);
+    if (n > limit) throw overflow("zstd", limit, unit);
     parts.push(part);
   }
   const out = new Uint8Array(n);
