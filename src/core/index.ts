@@ -6,10 +6,10 @@ export {
 } from "./errors.js";
 export {
   sizeOf, stridesOf, itemSize, isFloat, isInteger, allocate, numberAt, toFloat64, finiteRange,
-  type DType, type TypedArray, type NdData, type NdArray,
+  type DType, type TypedArray, type NdData, type NdArray, type DTypeArrays, type DataOf,
 } from "./ndarray.js";
 export { normalizeSelection, selectionShape, type DimSelection, type Selection, type NormalizedDim } from "./selection.js";
-export { Variable, type Attrs, type ReadOptions, type Encoding, type VariableInit } from "./variable.js";
+export { Variable, hasDtype, type Attrs, type ReadOptions, type Encoding, type VariableInit, type ReadFunction } from "./variable.js";
 export { Dataset, type DatasetInit } from "./dataset.js";
 export { decodeCF, decodeVariable, chooseFloatDtype, promoteForNaN, CHAR_ENCODING_KEY, type DecodeCFOptions } from "./cf.js";
 export {
