@@ -36,8 +36,9 @@ export function rssOf(pid: number): number {
 /**
  * Starts `eocube serve -c <config as JSON> --port 0 --address 127.0.0.1` and resolves once it listens.
  * @param config the server config (written to a temp file; dataset paths absolute).
+ * @param options `collectLogs: false` reads stdout without parsing it (a long load test) [default true].
  */
-export function startServeProcess(config: unknown, options: { timeoutMs?: number } = {}): Promise<ServeProcess> {
+export function startServeProcess(config: unknown, options: { timeoutMs?: number; collectLogs?: boolean } = {}): Promise<ServeProcess> {
   const dir = mkdtempSync(join(tmpdir(), "eocube-serve-hardening-"));
   const file = join(dir, "server.json");
   writeFileSync(file, JSON.stringify(config));
@@ -54,6 +55,7 @@ export function startServeProcess(config: unknown, options: { timeoutMs?: number
     });
   });
   child.stdout!.on("data", (d: Buffer) => {
+    if (options.collectLogs === false) return;
     out += d.toString();
     let nl: number;
     while ((nl = out.indexOf("\n")) >= 0) {
