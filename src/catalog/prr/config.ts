@@ -1,17 +1,25 @@
 // Loads the PRR config (YAML → ajv) and resolves it: base_dir, globs → one item per file, safe unique ids.
-import { readdir, readFile, realpath, stat } from "node:fs/promises";
+import { readdir, realpath, stat } from "node:fs/promises";
 import { basename, dirname, isAbsolute, join, relative, resolve } from "node:path";
-import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
-import addFormatsImport from "ajv-formats";
-import { LineCounter, parseDocument } from "yaml";
+import { parseYamlConfig, readConfigText, type PatternText, type YamlConfigOptions } from "../../core/config/index.js";
 import { EocubeError, throwIfAborted } from "../../core/errors.js";
-import { PRR_CONFIG_SCHEMA, type PrrAssetConfig, type PrrAssetFiles, type PrrConfig, type PrrGlobItemConfig, type PrrItemCommon, type PrrItemConfig } from "./config-schema.js";
+import { PRR_BASE_URL_PATTERN, PRR_CONFIG_SCHEMA, PRR_DOI_PATTERN, PRR_KEY_PATTERN, PRR_PREFIX_PATTERN, PRR_THEME_PATTERN, type PrrAssetConfig, type PrrAssetFiles, type PrrConfig, type PrrGlobItemConfig, type PrrItemCommon, type PrrItemConfig } from "./config-schema.js";
 import { PRR_ID_PATTERN } from "./constants.js";
 import { isInside } from "./copy.js";
 import type { PrrWarning } from "./item.js";
 
-const addFormats = ((addFormatsImport as unknown as { default?: unknown }).default ?? addFormatsImport) as (ajv: Ajv) => Ajv;
-let validator: ValidateFunction | undefined;
+const ID_HINT = "ids become file names: letters, digits and single '-', '_' or '.' between them";
+/** How the PRR config's patterns are named in messages. */
+const PATTERNS: Record<string, PatternText> = {
+  [PRR_ID_PATTERN]: { what: "a safe id", hint: ID_HINT, suggest: (s) => (idFromFileName(s) === "item" ? undefined : idFromFileName(s)) },
+  [PRR_KEY_PATTERN]: { what: "a safe asset key", hint: "start with a letter or digit, then letters, digits, '_', '.', ':' or '-'" },
+  [PRR_PREFIX_PATTERN]: { what: "a safe id prefix", hint: "start with a letter or digit, then letters, digits, '_', '.' or '-'" },
+  [PRR_THEME_PATTERN]: { what: "an OSC theme id", hint: "use lower-case letters, digits and single hyphens, e.g. land or oceans" },
+  [PRR_DOI_PATTERN]: { what: "a DOI", hint: "write the DOI without https://doi.org/, e.g. 10.5281/zenodo.1234567" },
+  [PRR_BASE_URL_PATTERN]: { what: "an absolute URL without query or fragment", hint: "e.g. https://host/prr/my-collection/" },
+};
+const TEMPLATE_HINT = "write a template with `eocube prr --init -o prr-config.yaml`";
+const OPTIONS: YamlConfigOptions = { patterns: PATTERNS, mappingHint: TEMPLATE_HINT };
 
 /** One asset after resolution: `path` is absolute for local files. */
 export interface ResolvedAsset extends Omit<PrrAssetConfig, "path"> {
@@ -75,82 +83,12 @@ export function idFromFileName(name: string): string {
 }
 
 /**
- * Parses and checks the YAML text of a PRR config.
- * @throws EocubeError INVALID_CONFIG naming the file, the field (dotted), its line and the allowed values.
+ * Parses and checks the YAML text of a PRR config (through core/config's loader).
+ * @throws EocubeError INVALID_CONFIG `file:line: …` naming the field (dotted), the allowed fields or values
+ *   (with a did-you-mean) and a fix.
  */
 export function parsePrrConfig(text: string, file: string): PrrConfig {
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
-  if (doc.errors.length > 0) {
-    const pos = lineCounter.linePos(doc.errors[0]!.pos[0]);
-    throw new EocubeError("INVALID_CONFIG", `${file} is not valid YAML at line ${pos.line}, column ${pos.col}: ${doc.errors[0]!.message.split("\n")[0]}`, {
-      path: file,
-      hint: "check the indentation and quoting around that line",
-    });
-  }
-  const value = doc.toJS({ maxAliasCount: 100 }) as unknown;
-  if (!value || typeof value !== "object" || Array.isArray(value)) {
-    throw new EocubeError("INVALID_CONFIG", `${file} must hold a YAML mapping (key: value lines)`, { path: file, hint: "write a template with `eocube prr --init`" });
-  }
-  if (!validator) {
-    const ajv = new Ajv({ allErrors: true, strict: false, verbose: true });
-    addFormats(ajv);
-    validator = ajv.compile(PRR_CONFIG_SCHEMA);
-  }
-  if (!validator(value)) {
-    const errors = [...(validator.errors ?? [])].filter((e) => e.keyword !== "if").sort((a, b) => rank(a) - rank(b));
-    const problems = errors.map((e) => describeError(e));
-    const first = problems[0]!;
-    const segs = first.field.split(/\.|\[|\]/).filter(Boolean).map((s) => (/^\d+$/.test(s) ? Number(s) : s));
-    let line: number | undefined;
-    for (let n = segs.length; n >= 0 && line === undefined; n--) {
-      const node = doc.getIn(segs.slice(0, n), true) as { range?: [number, number, number] } | undefined;
-      if (node && Array.isArray(node.range)) line = lineCounter.linePos(node.range[0]).line;
-    }
-    throw new EocubeError("INVALID_CONFIG", `${file}${line ? ` (line ${line})` : ""}: ${first.message}`, {
-      path: file,
-      field: first.field,
-      hint: first.hint,
-      details: problems.map((p) => `${p.field}: ${p.message}`),
-    });
-  }
-  return value as PrrConfig;
-}
-
-function rank(e: ErrorObject): number {
-  return ({ additionalProperties: 0, required: 1, enum: 2, pattern: 3, format: 3 } as Record<string, number>)[e.keyword] ?? 5;
-}
-
-function describeError(e: ErrorObject): { field: string; message: string; hint?: string } {
-  const segs = e.instancePath.split("/").slice(1).map((s) => s.replace(/~1/g, "/").replace(/~0/g, "~"));
-  const dotted = (xs: string[]) => xs.map((s, i) => (/^\d+$/.test(s) ? `[${s}]` : i === 0 ? s : `.${s}`)).join("");
-  const here = dotted(segs) || "(top level)";
-  const props = Object.keys((e.parentSchema as { properties?: object } | undefined)?.properties ?? {});
-  switch (e.keyword) {
-    case "additionalProperties": {
-      const extra = String((e.params as { additionalProperty: string }).additionalProperty);
-      return { field: dotted([...segs, extra]), message: `unknown field ${JSON.stringify(extra)} in ${here}`, hint: `allowed fields: ${props.join(", ")}` };
-    }
-    case "required": {
-      const missing = String((e.params as { missingProperty: string }).missingProperty);
-      return { field: dotted([...segs, missing]), message: `missing required field ${dotted([...segs, missing])}`, hint: props.length ? `fields of ${here}: ${props.join(", ")}` : undefined };
-    }
-    case "enum": {
-      const allowed = (e.params as { allowedValues: unknown[] }).allowedValues.map(String);
-      const list = allowed.length > 12 ? `an SPDX licence id (https://spdx.org/licenses/), "various" or "proprietary"` : allowed.join(", ");
-      return { field: here, message: `${here} is not one of the allowed values`, hint: `allowed values: ${list}` };
-    }
-    case "pattern":
-      return {
-        field: here,
-        message: `${here} ${e.message}`,
-        hint: /A-Za-z0-9\]\+\(/.test(String((e.params as { pattern: string }).pattern))
-          ? "ids become file names: letters, digits and single '-', '_' or '.' between them"
-          : undefined,
-      };
-    default:
-      return { field: here, message: `${here} ${e.message ?? "is invalid"}` };
-  }
+  return parseYamlConfig<PrrConfig>(text, file, PRR_CONFIG_SCHEMA, OPTIONS).value;
 }
 
 /**
@@ -162,16 +100,7 @@ function describeError(e: ErrorObject): { field: string; message: string; hint?:
  *   with both or neither of path/href, duplicate item ids or asset keys), UNSAFE_ID (an item id unsafe as a path).
  */
 export async function loadPrrConfig(file: string, options: { signal?: AbortSignal } = {}): Promise<ResolvedConfig> {
-  throwIfAborted(options.signal);
-  let text: string;
-  try {
-    text = await readFile(file, "utf8");
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === "ENOENT") {
-      throw new EocubeError("NOT_FOUND", `config file ${file} does not exist`, { path: file, hint: "write a template with `eocube prr --init -o prr-config.yaml`" });
-    }
-    throw new EocubeError("INVALID_CONFIG", `cannot read ${file}: ${(err as Error).message}`, { path: file, cause: err });
-  }
+  const text = await readConfigText(file, { hint: TEMPLATE_HINT, signal: options.signal });
   return resolvePrrConfig(parsePrrConfig(text, file), file, options);
 }
 
