@@ -1,7 +1,9 @@
-// CRS helpers: EPSG codes from WKT, CF grid-mapping parameters → PROJ strings, proj4js definitions.
+// The one CRS module: proj4js loaded on first use, the one EPSG registry loader, CRS resolution ("EPSG:N", PROJ,
+// WKT), point transforms, EPSG codes from WKT and CF grid-mapping parameters → PROJ strings.
 // Spec: CF conventions Appendix F "Grid Mappings", https://cfconventions.org/cf-conventions/cf-conventions.html#appendix-grid-mappings
 import { createRequire } from "node:module";
 import type proj4Type from "proj4";
+import { EocubeError } from "./errors.js";
 
 const requireCjs = createRequire(import.meta.url);
 let proj4Lib: typeof proj4Type | undefined;
@@ -20,6 +22,38 @@ function proj4(): typeof proj4Type {
 /** EPSG codes proj4js defines itself (so registering them is a no-op and needs no loading). */
 const PROJ4_BUILTIN_EPSG = new Set([4326, 4269, 3857]);
 import type { Attrs } from "./variable.js";
+
+/** One entry of the EPSG registry. */
+export interface EpsgDefinition {
+  /** PROJ string as proj4js reads it (`+type=crs` left out). */
+  proj4: string;
+  /** OGC WKT 1 with EPSG AUTHORITY nodes, when the registry has it. */
+  wkt?: string;
+  /** The registry's name of the CRS ("WGS 84 / UTM zone 33N"). */
+  name: string;
+}
+
+const epsgCache = new Map<number, EpsgDefinition | null>();
+
+/**
+ * The definition of an EPSG code from the EPSG registry bundled with eocube (the `epsg-index` package, one JSON
+ * file per code, read on first use and remembered): the one EPSG loader of eocube.
+ * @returns undefined for codes the registry does not hold (or that are not positive integers).
+ */
+export function epsgDefinition(code: number): EpsgDefinition | undefined {
+  if (!Number.isInteger(code) || code <= 0) return undefined;
+  let def = epsgCache.get(code);
+  if (def === undefined) {
+    try {
+      const j = requireCjs(`epsg-index/s/${code}.json`) as { proj4?: string; wkt?: string; name?: string };
+      def = j.proj4 ? { proj4: j.proj4.replace(/\s*\+type=crs/, "").trim(), ...(j.wkt ? { wkt: j.wkt } : {}), name: j.name ?? `EPSG:${code}` } : null;
+    } catch {
+      def = null;
+    }
+    epsgCache.set(code, def);
+  }
+  return def ?? undefined;
+}
 
 /** The PROJ string of WGS 84 longitude/latitude (EPSG:4326). */
 export const WGS84_PROJ4 = "+proj=longlat +datum=WGS84 +no_defs";
@@ -48,10 +82,16 @@ export function looksLikeWkt(s: unknown): s is string {
 }
 
 /**
- * A PROJ string for well-known EPSG codes that proj4js cannot resolve on its own:
- * 4326, 4258, 4269, 3857/900913, 3395, 326NN/327NN (UTM WGS 84), 258NN (UTM ETRS89), 3035, 3031, 3413.
+ * A PROJ string for an EPSG code: well-known codes from a table without reading the registry (4326, 4258, 4269,
+ * 3857/900913, 3395, 326NN/327NN (UTM WGS 84), 258NN (UTM ETRS89), 3035, 3031, 3413), others from the EPSG
+ * registry ({@link epsgDefinition}). Undefined for codes the registry does not hold.
  */
 export function epsgToProj4(code: number): string | undefined {
+  return wellKnownEpsg(code) ?? epsgDefinition(code)?.proj4;
+}
+
+/** The PROJ string of a well-known EPSG code (see {@link epsgToProj4}), without reading the registry. */
+function wellKnownEpsg(code: number): string | undefined {
   if (code === 4326) return WGS84_PROJ4;
   if (code === 4258) return "+proj=longlat +ellps=GRS80 +no_defs";
   if (code === 4269) return "+proj=longlat +datum=NAD83 +no_defs";
@@ -192,4 +232,109 @@ export function registerEpsg(code: number, def: string): void {
   } catch {
     // an unparseable definition is simply not registered
   }
+}
+
+/** A resolved coordinate reference system. */
+export interface ResolvedCrs {
+  /** Canonical name: "EPSG:4326" when an EPSG code is known, else the text as given. */
+  crs: string;
+  /** proj4js definition string (`+proj=… +units=…`) or WKT that proj4js accepts. */
+  proj4: string;
+  /** True for geographic (longitude/latitude degree) CRSs. */
+  isGeographic: boolean;
+}
+
+const resolved = new Map<string, ResolvedCrs>();
+
+const GEOGRAPHIC_ALIASES = new Set(["EPSG:4326", "OGC:CRS84", "CRS84", "WGS84", "WGS 84", "URN:OGC:DEF:CRS:OGC:1.3:CRS84"]);
+
+/**
+ * Resolves a CRS given as "EPSG:<code>" (also as URN or OGC URL; any code of the EPSG registry, see
+ * {@link epsgDefinition}), "OGC:CRS84", a PROJ string (`+proj=…`) or WKT (1 or 2, as proj4js parses it).
+ * @param field the parameter or config field named in errors [default "crs"].
+ * @throws EocubeError INVALID_ARGUMENT when the CRS is unknown or proj4js cannot parse it.
+ */
+export function resolveCrs(crs: string, field = "crs"): ResolvedCrs {
+  const key = crs.trim();
+  const hit = resolved.get(key);
+  if (hit) return hit;
+  const upper = key.toUpperCase();
+  let out: ResolvedCrs;
+  if (GEOGRAPHIC_ALIASES.has(upper)) {
+    out = { crs: "EPSG:4326", proj4: WGS84_PROJ4, isGeographic: true };
+  } else {
+    const m = /^(?:EPSG:+|URN:OGC:DEF:CRS:EPSG::?|HTTPS?:\/\/WWW\.OPENGIS\.NET\/DEF\/CRS\/EPSG\/0\/)(\d+)$/.exec(upper);
+    let def: string | undefined;
+    let name = key;
+    if (m) {
+      name = `EPSG:${m[1]}`;
+      def = epsgDefinition(Number(m[1]))?.proj4;
+      if (!def) throw badCrs(crs, field, `EPSG code ${m[1]} is not in the EPSG registry`);
+    } else {
+      def = key;
+    }
+    let isGeographic = false;
+    try {
+      const p = proj4()(def) as unknown as { oProj?: { projName?: string; units?: string } };
+      const projName = p.oProj?.projName ?? "";
+      isGeographic = projName === "longlat" || projName === "identity" || /\+proj=(longlat|latlong|lonlat|latlon)\b/.test(def);
+      // proj4js silently accepts some garbage; a forward transform of a point must work.
+      const xy = proj4()("EPSG:4326", def, [0, 0]);
+      if (!Array.isArray(xy) || xy.length < 2) throw new Error("transform failed");
+    } catch (err) {
+      throw badCrs(crs, field, (err as Error).message ?? String(err));
+    }
+    out = { crs: name, proj4: def, isGeographic };
+  }
+  resolved.set(key, out);
+  return out;
+}
+
+function badCrs(crs: string, field: string, why: string): EocubeError {
+  return new EocubeError("INVALID_ARGUMENT", `cannot parse the CRS ${JSON.stringify(crs)}: ${why}`, {
+    field,
+    hint: 'give an EPSG code such as "EPSG:4326" or "EPSG:3035", a PROJ string "+proj=…", or WKT',
+  });
+}
+
+/** A point transformer between two proj4 definitions (identity when both are the same). */
+export type PointTransform = (x: number, y: number, out: Float64Array) => void;
+
+/**
+ * A function mapping (x, y) in CRS `from` to (x, y) in CRS `to`, writing into `out[0..1]`
+ * (NaN where the point has no image). Reuses one proj4 converter; allocates nothing per call
+ * beyond proj4's own point object.
+ */
+export function pointTransform(fromProj4: string, toProj4: string): PointTransform {
+  if (fromProj4 === toProj4) {
+    return (x, y, out) => {
+      out[0] = x;
+      out[1] = y;
+    };
+  }
+  const conv = proj4()(fromProj4, toProj4);
+  const pt: [number, number] = [0, 0];
+  return (x, y, out) => {
+    pt[0] = x;
+    pt[1] = y;
+    let r: number[];
+    try {
+      r = conv.forward(pt) as number[];
+    } catch {
+      out[0] = NaN;
+      out[1] = NaN;
+      return;
+    }
+    const rx = r[0]!;
+    const ry = r[1]!;
+    out[0] = Number.isFinite(rx) ? rx : NaN;
+    out[1] = Number.isFinite(ry) ? ry : NaN;
+  };
+}
+
+/** True when two resolved CRSs are the same geographic CRS family (lon/lat, both WGS84-like). */
+export function sameCrs(a: { proj4: string; crs: string }, b: { proj4: string; crs: string }): boolean {
+  if (a.crs === b.crs || a.proj4 === b.proj4) return true;
+  const norm = (s: string) => s.replace(/\s+\+type=crs|\s+\+no_defs|\s+\+towgs84=0,0,0(,0,0,0,0)?/g, "").trim();
+  return norm(a.proj4) === norm(b.proj4);
 }

@@ -21,6 +21,9 @@ export {
   type TimeCoordOptions, type ReadTimesOptions, type TimeRangeOptions,
 } from "./coords.js";
 export { lonLatExtent, lonLatVariable, pointLonRange, MAX_LONLAT_VALUES } from "./extent.js";
-export { WGS84_PROJ4, epsgFromWkt, epsgToProj4, cfGridMappingToProj4, looksLikeWkt, projNameOf, registerEpsg } from "./crs.js";
+export {
+  WGS84_PROJ4, loadProj4, epsgDefinition, epsgFromWkt, epsgToProj4, cfGridMappingToProj4, looksLikeWkt, projNameOf, registerEpsg,
+  resolveCrs, pointTransform, sameCrs, type EpsgDefinition, type ResolvedCrs, type PointTransform,
+} from "./crs.js";
 export type { BBox, GeoTransform, GridMapping } from "./gridmapping.js";
 export { readGridMapping, bboxToWgs84, type BboxToWgs84Options } from "./gridmapping-read.js";

@@ -1,8 +1,6 @@
 // CF grid-mapping attributes of a target CRS (grid_mapping_name + parameters, crs_wkt) for the `crs` variable.
-import { createRequire } from "node:module";
+import { epsgDefinition } from "../core/crs.js";
 import type { Attrs } from "../core/variable.js";
-
-const require = createRequire(import.meta.url);
 
 /** Ellipsoids PROJ strings name, as `[semi_major_axis, inverse_flattening]` (metres, 1). */
 const ELLIPSOIDS: Record<string, [number, number]> = {
@@ -100,19 +98,10 @@ export function cfGridMappingAttrs(proj4: string): Attrs | undefined {
   }
 }
 
-/**
- * The WKT (OGC WKT 1, with EPSG AUTHORITY nodes) of `crs` when it is "EPSG:<code>" and the EPSG
- * registry bundled with eocube (`epsg-index`, the same source `resolveCrs` reads) has it; undefined otherwise.
- */
-export function epsgWkt(crs: string): string | undefined {
+/** The registry WKT of `crs` when it is "EPSG:<code>" (core/crs.ts `epsgDefinition`); undefined otherwise. */
+function epsgWkt(crs: string): string | undefined {
   const m = /^EPSG:(\d+)$/i.exec(crs.trim());
-  if (!m) return undefined;
-  try {
-    const wkt = (require(`epsg-index/s/${m[1]}.json`) as { wkt?: string }).wkt;
-    return typeof wkt === "string" && wkt ? wkt : undefined;
-  } catch {
-    return undefined;
-  }
+  return m ? epsgDefinition(Number(m[1]))?.wkt : undefined;
 }
 
 /**

@@ -4,7 +4,7 @@ import { EocubeError } from "../core/errors.js";
 import type { NdArray } from "../core/ndarray.js";
 import { Variable } from "../core/variable.js";
 import { crsVariableAttrs } from "./cf-grid-mapping.js";
-import { resolveCrs } from "./crs.js";
+import { resolveCrs } from "../core/crs.js";
 import { normSel, sliceArray } from "./lazy.js";
 
 /** Options of {@link regularGrid}. Give `spatial_res` or `size` (or both with a consistent bbox). */

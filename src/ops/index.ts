@@ -1,5 +1,4 @@
 // Barrel of the cube operations (pure, lazy where possible; data first, one options object).
-export { resolveCrs, pointTransform, sameCrs, type ResolvedCrs, type PointTransform } from "./crs.js";
 export { regularGrid, xCoords, yCoords, gridCoords, memoryVariable, type RegularGridOptions } from "./grid.js";
 export { spatialDims, readCoord } from "./coords.js";
 export { subset, isel, iselVariable, type SubsetOptions, type DimRanges } from "./subset.js";

@@ -3,7 +3,7 @@
 // approximate transformer scheme (exact points, linear in between while the error stays < 0.01 px;
 // GDAL allows 0.125 px by default, which changes ~5 % of nearest-neighbour picks).
 import type { GridMapping } from "../core/gridmapping.js";
-import { pointTransform, sameCrs, type PointTransform } from "./crs.js";
+import { pointTransform, sameCrs, type PointTransform } from "../core/crs.js";
 import type { PixelMap } from "./kernels.js";
 
 /** Largest error (in source pixels) allowed when interpolating transformed points along a row. */

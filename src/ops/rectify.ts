@@ -5,7 +5,7 @@ import { EocubeError } from "../core/errors.js";
 import type { GridMapping } from "../core/gridmapping.js";
 import { toFloat64 } from "../core/ndarray.js";
 import type { Variable } from "../core/variable.js";
-import { pointTransform } from "./crs.js";
+import { pointTransform, WGS84_PROJ4 } from "../core/crs.js";
 import { gridCoords } from "./grid.js";
 import type { PixelMap, SpatialMethod } from "./kernels.js";
 import type { PixelMapper } from "./pixelmap.js";
@@ -61,7 +61,7 @@ export async function rectify(ds: Dataset, target: GridMapping, options: Rectify
   const [tx0, tdx, , ty0, , tdy] = target.transform;
   const px = new Float64Array(H * W);
   const py = new Float64Array(H * W);
-  const tf = target.isGeographic ? undefined : pointTransform("+proj=longlat +datum=WGS84 +no_defs", target.proj4);
+  const tf = target.isGeographic ? undefined : pointTransform(WGS84_PROJ4, target.proj4);
   const pt = new Float64Array(2);
   for (let i = 0; i < H * W; i++) {
     let x = lon[i]!;

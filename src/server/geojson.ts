@@ -1,7 +1,8 @@
 // GeoJSON input of time-series and statistics requests: parsing with limits, and geometry masks on a
 // dataset grid by pixel centre (planned up front with their cost, rasterized row by row so that long
 // masks yield to the event loop). https://datatracker.ietf.org/doc/html/rfc7946
-import proj4 from "proj4";
+import type proj4 from "proj4";
+import { loadProj4, WGS84_PROJ4 } from "../core/crs.js";
 import { EocubeError } from "../core/errors.js";
 import type { GridMapping } from "../core/gridmapping.js";
 import { DEFAULT_LIMITS, limitError } from "./limits.js";
@@ -134,7 +135,7 @@ function geometry(g: unknown, counter: Counter): Geometry[] {
 /** lon/lat → fractional pixel coordinates `[col, row]` of the grid (pixel edges at integers). */
 export function lonLatToPixel(gm: GridMapping): (lon: number, lat: number) => [number, number] {
   const [x0, dx, , y0, , dy] = gm.transform;
-  const conv = gm.isGeographic ? undefined : proj4("+proj=longlat +datum=WGS84 +no_defs", gm.proj4);
+  const conv = gm.isGeographic ? undefined : loadProj4()(WGS84_PROJ4, gm.proj4);
   return (lon, lat) => {
     let x = lon;
     let y = lat;
@@ -335,7 +336,7 @@ export interface MaskPlan {
  * @returns undefined when the polygons miss the grid's rows or columns.
  */
 export function planPolygonMasks(gm: GridMapping, polygons: [number, number][][][]): MaskPlan | undefined {
-  const conv = gm.isGeographic ? undefined : proj4("+proj=longlat +datum=WGS84 +no_defs", gm.proj4);
+  const conv = gm.isGeographic ? undefined : loadProj4()(WGS84_PROJ4, gm.proj4);
   const pxPolys = polygons.map((rs) => rs.map((ring) => ringToPixels(gm, ring, conv)));
   let minC = Infinity, maxC = -Infinity, minR = Infinity, maxR = -Infinity;
   for (const rs of pxPolys) for (const ring of rs) for (let k = 0; k + 1 < ring.length; k += 2) {

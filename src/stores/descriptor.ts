@@ -3,6 +3,7 @@ import type { Dataset } from "../core/dataset.js";
 import { isEocubeError } from "../core/errors.js";
 import type { BBox, GridMapping } from "../core/gridmapping.js";
 import { timeRange } from "../core/coords.js";
+import { loadProj4, WGS84_PROJ4 } from "../core/crs.js";
 import { bboxToWgs84, readGridMapping } from "../core/gridmapping-read.js";
 import { numberAt, type NdArray } from "../core/ndarray.js";
 import { normalizeSelection, type NormalizedDim } from "../core/selection.js";
@@ -148,10 +149,9 @@ function cachedCoordinate(v: Variable): Variable {
  * taken, latitudes clamped to ±90. Undefined when no point transforms.
  */
 export async function sampledBboxToWgs84(gm: GridMapping): Promise<BBox | undefined> {
-  const { default: proj4 } = await import("proj4");
   let conv: { forward: (p: number[]) => number[] };
   try {
-    conv = proj4(gm.proj4, "+proj=longlat +datum=WGS84 +no_defs");
+    conv = loadProj4()(gm.proj4, WGS84_PROJ4);
   } catch {
     return undefined;
   }

@@ -1,6 +1,6 @@
 // The render kernel: tile pixel centres → source pixel indices (proj4, pixel-centre sampling), and
 // values → RGBA through a colour map.
-import proj4 from "proj4";
+import { loadProj4, WGS84_PROJ4 } from "../../core/crs.js";
 import type { BBox, GeoTransform, GridMapping } from "../../core/gridmapping.js";
 import type { ColorMap } from "./colormaps.js";
 import { wrapColumn } from "../geojson.js";
@@ -9,7 +9,6 @@ import { mercatorToLonLat, type TileGrid } from "./tilegrid.js";
 /** Converts tile-CRS coordinates into the dataset CRS, in place (xs, ys same length). */
 export type PointTransform = (xs: Float64Array, ys: Float64Array) => void;
 
-const WGS84 = "+proj=longlat +datum=WGS84 +no_defs";
 
 /**
  * The transform from a tile grid's CRS to the dataset's CRS. For geographic datasets on a 0…360
@@ -30,7 +29,7 @@ export function tileToDatasetTransform(grid: TileGrid, gm: GridMapping): PointTr
       }
     };
   }
-  const conv = proj4(WGS84, gm.proj4);
+  const conv = loadProj4()(WGS84_PROJ4, gm.proj4);
   return (xs, ys) => {
     for (let i = 0; i < xs.length; i++) {
       const ll = fromMerc ? mercatorToLonLat(xs[i]!, ys[i]!) : [xs[i]!, ys[i]!];
