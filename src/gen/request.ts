@@ -1,10 +1,8 @@
 // Loading gen requests: xcube gen2 YAML/JSON (validated by GEN_REQUEST_SCHEMA) and xcube's legacy
 // `xcube gen` config, both normalised into one plain-JSON GenRequest (what workers receive).
 import { existsSync, readdirSync, statSync } from "node:fs";
-import { readFile } from "node:fs/promises";
 import { basename, dirname, isAbsolute, join, resolve } from "node:path";
-import { Ajv, type ErrorObject } from "ajv";
-import { parse as parseYaml } from "yaml";
+import { checkConfig, parseConfigText, readConfigText, type Locator } from "../core/config/index.js";
 import { EocubeError, isEocubeError } from "../core/errors.js";
 import { formatFromPath } from "../formats/registry.js";
 import type { BBox } from "../core/gridmapping.js";
@@ -69,38 +67,19 @@ const DEFAULT_TILE = 512;
 export async function loadGenRequest(path: string, options: LoadGenRequestOptions = {}): Promise<GenRequest> {
   const cwd = options.cwd ?? process.cwd();
   const file = resolve(cwd, path);
-  let text: string;
-  try {
-    text = await readFile(file, "utf8");
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    const why = code === "ENOENT" ? "does not exist" : code === "EISDIR" ? "is a folder, not a file" : code === "EACCES" ? "cannot be read (permission denied)" : `cannot be read (${code ?? (err as Error).message})`;
-    throw new EocubeError("NOT_FOUND", `the request file ${path} ${why}`, {
-      path,
-      cause: err,
-      hint: "give the path of a gen request (YAML or JSON) or of an xcube gen config",
-    });
-  }
-  let doc: unknown;
-  try {
-    doc = /\.json$/i.test(file) ? JSON.parse(text) : parseYaml(text);
-  } catch (err) {
-    throw new EocubeError("INVALID_CONFIG", `${path} is not valid ${/\.json$/i.test(file) ? "JSON" : "YAML"}: ${(err as Error).message.split("\n")[0]}`, {
-      path,
-      cause: err,
-      hint: "fix the syntax at the position named",
-    });
-  }
-  return normalizeGenRequest(doc, { ...options, cwd, source: file });
+  const text = await readConfigText(file, { what: "the request file", hint: "give the path of a gen request (YAML or JSON) or of an xcube gen config" });
+  const { value, locate } = parseConfigText(text, file, { topLevel: "any" });
+  return normalizeGenRequest(value, { ...options, cwd, source: file, locate });
 }
 
 /**
  * Normalises an already parsed request (gen2 or legacy).
  * @param options.source the file it came from; relative input paths in it resolve against its folder
  *   (falling back to `cwd` when nothing exists there); relative output paths against `cwd`.
+ * @param options.locate the line of a field in that file (from core/config's parser), for schema messages.
  * @throws EocubeError INVALID_CONFIG.
  */
-export function normalizeGenRequest(doc: unknown, options: LoadGenRequestOptions & { source?: string } = {}): GenRequest {
+export function normalizeGenRequest(doc: unknown, options: LoadGenRequestOptions & { source?: string; locate?: Locator } = {}): GenRequest {
   const source = options.source ?? "<inline>";
   const cwd = options.cwd ?? process.cwd();
   if (options.output !== undefined && !/\.zarr\/?$/.test(options.output)) {
@@ -115,22 +94,13 @@ export function normalizeGenRequest(doc: unknown, options: LoadGenRequestOptions
   return legacy ? fromLegacy(doc as Record<string, unknown>, source, base, cwd, options) : fromGen2(doc, source, base, cwd, options);
 }
 
-let validator: ReturnType<Ajv["compile"]> | undefined;
-
-function fromGen2(doc: unknown, source: string, base: string, cwd: string, options: LoadGenRequestOptions): GenRequest {
-  validator ??= new Ajv({ allErrors: true, strict: false }).compile(GEN_REQUEST_SCHEMA);
-  if (!validator(doc)) {
-    const errs = pickErrors(validator.errors ?? []);
-    const first = errs[0]!;
-    const field = fieldOf(first);
-    throw new EocubeError("INVALID_CONFIG", `${source}: ${errs.map(describeError).join("; ")}`, {
-      path: source,
-      field,
-      hint: hintFor(first, field),
-      details: errs.map(describeError),
-    });
-  }
-  const d = doc as GenRequestDoc;
+function fromGen2(doc: unknown, source: string, base: string, cwd: string, options: LoadGenRequestOptions & { locate?: Locator }): GenRequest {
+  const d = checkConfig<GenRequestDoc>(GEN_REQUEST_SCHEMA, doc, source, {
+    notation: "slash",
+    rootName: "the request",
+    locate: options.locate,
+    hint: "see examples/gen-request.yaml for a valid request",
+  });
   const inputs = (d.input_configs ?? [d.input_config!]).map((ic, i) => normalizeInput(ic, base, cwd, d.input_configs ? `input_configs/${i}` : "input_config", source));
   const cc = d.cube_config;
   const ts = cc.tile_size;
@@ -441,44 +411,4 @@ function expandGlob(p: string, base: string, cwd: string): string[] {
   if (!existsSync(dir) || !statSync(dir).isDirectory()) return [];
   const re = new RegExp(`^${name.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".")}$`);
   return readdirSync(dir).filter((f) => re.test(f)).map((f) => join(dir, f));
-}
-
-// ---------------------------------------------------------------------------------------------
-// ajv error wording: "file: field problem" with a fix
-
-function pickErrors(errors: ErrorObject[]): ErrorObject[] {
-  // Drop the noise of oneOf branches: keep the most specific errors.
-  const specific = errors.filter((e) => e.keyword !== "oneOf" && !(e.keyword === "required" && e.instancePath === "" && ["input_config", "input_configs"].includes((e.params as { missingProperty?: string }).missingProperty ?? "")));
-  const list = specific.length ? specific : errors;
-  const seen = new Set<string>();
-  return list.filter((e) => {
-    const k = `${e.instancePath}|${e.message}`;
-    if (seen.has(k)) return false;
-    seen.add(k);
-    return true;
-  });
-}
-
-function fieldOf(e: ErrorObject): string {
-  const p = e.instancePath.replace(/^\//, "");
-  if (e.keyword === "required") return [p, (e.params as { missingProperty: string }).missingProperty].filter(Boolean).join("/");
-  if (e.keyword === "additionalProperties") return [p, (e.params as { additionalProperty: string }).additionalProperty].filter(Boolean).join("/");
-  return p || "(request)";
-}
-
-function describeError(e: ErrorObject): string {
-  const field = fieldOf(e);
-  if (e.keyword === "required") return `${field} is missing`;
-  if (e.keyword === "additionalProperties") return `${field} is not a known field`;
-  if (e.keyword === "enum") return `${field} must be one of ${(e.params as { allowedValues: unknown[] }).allowedValues.map((v) => JSON.stringify(v)).join(", ")}`;
-  if (e.keyword === "oneOf" && e.instancePath === "") return "give input_config or input_configs (not both)";
-  return `${field} ${e.message ?? "is invalid"}`;
-}
-
-function hintFor(e: ErrorObject, field: string): string {
-  if (e.keyword === "additionalProperties") return `remove or rename ${field}; see examples/gen-request.yaml for the fields`;
-  if (e.keyword === "required") return `add ${field}; see examples/gen-request.yaml`;
-  if (field.endsWith("data_id") && e.keyword === "pattern") return "the output data_id must end in .zarr";
-  if (e.keyword === "oneOf" && e.instancePath === "") return "give exactly one of input_config (one input) or input_configs (a list)";
-  return "see examples/gen-request.yaml for a valid request";
 }

@@ -1,12 +1,14 @@
-// JSON Schema of eocube's gen request (xcube gen2's request format plus a few eocube fields).
-// xcube gen2 request: https://xcube.readthedocs.io/en/latest/cli/xcube_gen2.html
+// JSON Schema of eocube's gen request (xcube gen2's request format plus a few eocube fields) and the
+// TypeScript types it declares. xcube gen2 request: https://xcube.readthedocs.io/en/latest/cli/xcube_gen2.html
+import type { ConfigType } from "../core/config/index.js";
 
 /** Spatial methods accepted in requests. */
 export const SPATIAL_METHODS = ["nearest", "bilinear", "mean"] as const;
 /** Temporal aggregation methods accepted in requests. */
 export const TIME_METHOD_NAMES = ["mean", "min", "max", "median", "sum", "count", "first", "last", "std"] as const;
 
-const inputConfig = {
+/** JSON Schema of one input of a gen request. */
+export const INPUT_CONFIG_SCHEMA = {
   type: "object",
   required: ["data_id"],
   additionalProperties: false,
@@ -26,12 +28,71 @@ const inputConfig = {
   },
 } as const;
 
-const methodOrMap = (names: readonly string[]) => ({
-  oneOf: [
-    { type: "string", enum: names },
-    { type: "object", additionalProperties: { type: "string", enum: names } },
-  ],
-});
+const methodOrMap = <N extends readonly string[]>(names: N) =>
+  ({
+    oneOf: [
+      { type: "string", enum: names },
+      { type: "object", additionalProperties: { type: "string", enum: names } },
+    ],
+  }) as const;
+
+const pair = <T>(item: T) => ({ items: [item, item], minItems: 2, additionalItems: false }) as const;
+
+/** JSON Schema of `cube_config` of a gen request. */
+export const CUBE_CONFIG_SCHEMA = {
+  type: "object",
+  additionalProperties: false,
+  properties: {
+    variable_names: { type: "array", items: { type: "string", minLength: 1 }, minItems: 1 },
+    crs: { type: "string", minLength: 1, description: 'target CRS, e.g. "EPSG:4326" or "EPSG:3035"' },
+    bbox: {
+      type: "array",
+      items: [{ type: "number" }, { type: "number" }, { type: "number" }, { type: "number" }],
+      minItems: 4,
+      additionalItems: false,
+      description: "[west, south, east, north] in the target CRS",
+    },
+    spatial_res: {
+      oneOf: [{ type: "number" }, { type: "array", ...pair({ type: "number" } as const) }],
+      description: "pixel size in target CRS units (degrees or metres), > 0",
+    },
+    tile_size: {
+      oneOf: [{ type: "integer", minimum: 1 }, { type: "array", ...pair({ type: "integer", minimum: 1 } as const) }],
+      description: "spatial chunk size [width, height] in pixels (default 512)",
+    },
+    time_range: {
+      type: "array",
+      ...pair({ type: ["string", "null"] } as const),
+      description: '["2017-06-05", "2017-06-07"], inclusive; null = open',
+    },
+    time_period: { type: "string", minLength: 1, description: 'aggregation period: "1D", "8D", "1M", "1Y"' },
+    time_method: methodOrMap(TIME_METHOD_NAMES),
+    spatial_method: methodOrMap(SPATIAL_METHODS),
+    chunks: { type: "object", additionalProperties: { type: "integer", minimum: -1 } },
+    metadata: { type: "object" },
+    variable_metadata: { type: "object", additionalProperties: { type: "object" } },
+  },
+} as const;
+
+/** JSON Schema of `output_config` of a gen request. */
+export const OUTPUT_CONFIG_SCHEMA = {
+  type: "object",
+  additionalProperties: false,
+  required: ["data_id"],
+  properties: {
+    store_id: { type: "string", minLength: 1 },
+    store_params: { type: "object" },
+    data_id: { type: "string", minLength: 1, description: "output dataset id; ending in .zarr for file and s3 stores, any name in a memory store (xcube's examples use \"CHL\")" },
+    writer_id: { type: "string", minLength: 1, description: 'xcube writer id "dataset:zarr:<store_id>"; only Zarr is written' },
+    write_params: { type: "object", description: "xcube write params: accepted and ignored (eocube always writes consolidated Zarr; use format_version and compressor)" },
+    replace: { type: "boolean", description: "replace an existing output (default false)" },
+    format_version: { type: "integer", enum: [2, 3], description: "Zarr format version (default 2, consolidated)" },
+    compressor: {
+      type: "string", enum: ["blosc", "blosc-zstd", "zstd", "gzip"],
+      description: "chunk compressor (default blosc: LZ4 inside, byte shuffle, level 5, as zarr-python)",
+    },
+  },
+} as const;
 
 /** The JSON Schema of a gen request (draft-07, validated with ajv). */
 export const GEN_REQUEST_SCHEMA = {
@@ -40,112 +101,19 @@ export const GEN_REQUEST_SCHEMA = {
   additionalProperties: false,
   required: ["cube_config", "output_config"],
   properties: {
-    input_config: inputConfig,
-    input_configs: { type: "array", minItems: 1, items: inputConfig },
-    cube_config: {
-      type: "object",
-      additionalProperties: false,
-      properties: {
-        variable_names: { type: "array", items: { type: "string", minLength: 1 }, minItems: 1 },
-        crs: { type: "string", minLength: 1, description: 'target CRS, e.g. "EPSG:4326" or "EPSG:3035"' },
-        bbox: { type: "array", items: { type: "number" }, minItems: 4, maxItems: 4, description: "[west, south, east, north] in the target CRS" },
-        spatial_res: {
-          oneOf: [
-            { type: "number" },
-            { type: "array", items: { type: "number" }, minItems: 2, maxItems: 2 },
-          ],
-          description: "pixel size in target CRS units (degrees or metres), > 0",
-        },
-        tile_size: {
-          oneOf: [
-            { type: "integer", minimum: 1 },
-            { type: "array", items: { type: "integer", minimum: 1 }, minItems: 2, maxItems: 2 },
-          ],
-          description: "spatial chunk size [width, height] in pixels (default 512)",
-        },
-        time_range: {
-          type: "array",
-          minItems: 2,
-          maxItems: 2,
-          items: { type: ["string", "null"] },
-          description: '["2017-06-05", "2017-06-07"], inclusive; null = open',
-        },
-        time_period: { type: "string", minLength: 1, description: 'aggregation period: "1D", "8D", "1M", "1Y"' },
-        time_method: methodOrMap(TIME_METHOD_NAMES),
-        spatial_method: methodOrMap(SPATIAL_METHODS),
-        chunks: { type: "object", additionalProperties: { type: "integer", minimum: -1 } },
-        metadata: { type: "object" },
-        variable_metadata: { type: "object", additionalProperties: { type: "object" } },
-      },
-    },
-    output_config: {
-      type: "object",
-      additionalProperties: false,
-      required: ["data_id"],
-      properties: {
-        store_id: { type: "string", minLength: 1 },
-        store_params: { type: "object" },
-        data_id: { type: "string", minLength: 1, description: "output dataset id; ending in .zarr for file and s3 stores, any name in a memory store (xcube's examples use \"CHL\")" },
-        writer_id: { type: "string", minLength: 1, description: 'xcube writer id "dataset:zarr:<store_id>"; only Zarr is written' },
-        write_params: { type: "object", description: "xcube write params: accepted and ignored (eocube always writes consolidated Zarr; use format_version and compressor)" },
-        replace: { type: "boolean", description: "replace an existing output (default false)" },
-        format_version: { type: "integer", enum: [2, 3], description: "Zarr format version (default 2, consolidated)" },
-        compressor: {
-          type: "string", enum: ["blosc", "blosc-zstd", "zstd", "gzip"],
-          description: "chunk compressor (default blosc: LZ4 inside, byte shuffle, level 5, as zarr-python)",
-        },
-      },
-    },
+    input_config: INPUT_CONFIG_SCHEMA,
+    input_configs: { type: "array", minItems: 1, items: INPUT_CONFIG_SCHEMA },
+    cube_config: CUBE_CONFIG_SCHEMA,
+    output_config: OUTPUT_CONFIG_SCHEMA,
   },
   oneOf: [{ required: ["input_config"] }, { required: ["input_configs"] }],
 } as const;
 
-/** One input of a gen request. */
-export interface InputConfig {
-  store_id?: string;
-  store_params?: Record<string, unknown>;
-  data_id: string;
-  open_params?: Record<string, unknown>;
-  /** xcube opener id, `dataset:<format>:<store_id>`. */
-  opener_id?: string;
-  /** Variables to take from this input (same as `open_params.variable_names`). */
-  variable_names?: string[];
-}
-
-/** `cube_config` of a gen request. */
-export interface CubeConfig {
-  variable_names?: string[];
-  crs?: string;
-  bbox?: [number, number, number, number];
-  spatial_res?: number | [number, number];
-  tile_size?: number | [number, number];
-  time_range?: [string | null, string | null];
-  time_period?: string;
-  time_method?: (typeof TIME_METHOD_NAMES)[number] | Record<string, (typeof TIME_METHOD_NAMES)[number]>;
-  spatial_method?: (typeof SPATIAL_METHODS)[number] | Record<string, (typeof SPATIAL_METHODS)[number]>;
-  chunks?: Record<string, number>;
-  metadata?: Record<string, unknown>;
-  variable_metadata?: Record<string, Record<string, unknown>>;
-}
-
-/** `output_config` of a gen request. */
-export interface OutputConfig {
-  store_id?: string;
-  store_params?: Record<string, unknown>;
-  data_id: string;
-  replace?: boolean;
-  format_version?: 2 | 3;
-  compressor?: string;
-  /** xcube writer id, `dataset:zarr:<store_id>`. */
-  writer_id?: string;
-  /** xcube write params (ignored). */
-  write_params?: Record<string, unknown>;
-}
-
-/** A gen request as written (gen2 format). */
-export interface GenRequestDoc {
-  input_config?: InputConfig;
-  input_configs?: InputConfig[];
-  cube_config: CubeConfig;
-  output_config: OutputConfig;
-}
+/** One input of a gen request; see {@link INPUT_CONFIG_SCHEMA}. */
+export type InputConfig = ConfigType<typeof INPUT_CONFIG_SCHEMA>;
+/** `cube_config` of a gen request; see {@link CUBE_CONFIG_SCHEMA}. */
+export type CubeConfig = ConfigType<typeof CUBE_CONFIG_SCHEMA>;
+/** `output_config` of a gen request; see {@link OUTPUT_CONFIG_SCHEMA}. */
+export type OutputConfig = ConfigType<typeof OUTPUT_CONFIG_SCHEMA>;
+/** A gen request as written (gen2 format); see {@link GEN_REQUEST_SCHEMA}. */
+export type GenRequestDoc = ConfigType<typeof GEN_REQUEST_SCHEMA>;

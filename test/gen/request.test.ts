@@ -34,8 +34,8 @@ describe("gen2 requests", () => {
     expect(isEocubeError(err, "INVALID_CONFIG")).toBe(true);
     expect(err.path).toBe(path);
     expect(err.field).toBe("cube_config/spatial_resolution");
-    expect(err.message).toContain("cube_config/spatial_resolution is not a known field");
-    expect(err.hint).toMatch(/remove or rename/);
+    expect(err.message).toBe(`${path}:2: unknown field "spatial_resolution" in cube_config`);
+    expect(err.hint).toMatch(/^did you mean "spatial_res"\? allowed fields: variable_names, crs, bbox, spatial_res, /);
   });
 
   it("rejects a zero or negative spatial_res, an empty bbox, an output not ending in .zarr", () => {
