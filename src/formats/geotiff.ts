@@ -1,7 +1,6 @@
 // GeoTIFF / COG reader (geotiff.js over our FileSystem's range reads), in rioxarray's layout:
 // `band_data[band, y, x]`, pixel-centre `x`/`y`, `band` 1…N, and a `spatial_ref` grid-mapping variable.
-import { inflateSync } from "node:zlib";
-import { addDecoder, BaseDecoder, GeoTIFF, type GeoTIFFImage } from "geotiff";
+import { GeoTIFF, type GeoTIFFImage } from "geotiff";
 import { formatBytes } from "../core/bytes.js";
 import { Dataset } from "../core/dataset.js";
 import { epsgDefinition } from "../core/crs.js";
@@ -11,6 +10,7 @@ import { allocate, itemSize, type DType, type NdArray } from "../core/ndarray.js
 import { normalizeSelection, type NormalizedDim, type Selection } from "../core/selection.js";
 import { Variable, type Attrs, type ReadOptions } from "../core/variable.js";
 import type { FileSystem } from "../fs/types.js";
+import { BlockDecodeError, blockDecodeError, prepareBlockDecoding } from "./geotiff-decoders.js";
 import { checkReadSize, MAX_CHUNK_BYTES } from "./limits.js";
 import type { FormatOpenOptions, FormatReader } from "./registry.js";
 
@@ -190,35 +190,6 @@ export async function ifdChainLength(source: FileSystemTiffSource, header: TiffH
   }
   return seen.size;
 }
-
-/** Bytes one decoded tile or strip holds: width × height × the bits of its samples (all, or one when planar). */
-function blockBytes(p: { tileWidth: number; tileHeight: number; bitsPerSample: number | ArrayLike<number>; planarConfiguration: number }): number {
-  const bits = typeof p.bitsPerSample === "number" ? [p.bitsPerSample] : Array.from(p.bitsPerSample);
-  const pixelBits = p.planarConfiguration === 2 ? Math.max(...bits) : bits.reduce((a, b) => a + b, 0);
-  return Math.ceil((p.tileWidth * pixelBits) / 8) * p.tileHeight;
-}
-
-/**
- * Deflate (TIFF compression 8 and 32946) decoded by Node's zlib into at most the tile's (strip's) own size,
- * so a crafted tile that inflates to gigabytes fails after its declared bytes instead of being inflated whole
- * (geotiff.js's pako decoder inflates everything first).
- */
-class BoundedDeflateDecoder extends BaseDecoder {
-  /** Inflates one block; @throws Error when it holds more than the block's bytes or is not zlib data. */
-  override decodeBlock(buffer: ArrayBufferLike): ArrayBufferLike {
-    const limit = blockBytes(this.parameters as Parameters<typeof blockBytes>[0]);
-    try {
-      const out = inflateSync(new Uint8Array(buffer), { maxOutputLength: Math.max(1, limit) });
-      return out.buffer.slice(out.byteOffset, out.byteOffset + out.byteLength);
-    } catch (err) {
-      if ((err as { code?: string }).code === "ERR_BUFFER_TOO_LARGE") {
-        throw new Error(`a deflate tile inflates to more than its ${formatBytes(limit)} (a decompression bomb or a damaged tile)`);
-      }
-      throw new Error(`deflate: ${(err as Error).message}`);
-    }
-  }
-}
-addDecoder([8, 32946], async () => BoundedDeflateDecoder as unknown as typeof BaseDecoder);
 
 /** The CRS of a GeoTIFF as far as its GeoKeys tell. */
 export interface TiffCrs {
@@ -436,6 +407,8 @@ async function readWindow(image: GeoTIFFImage, dtype: DType, shape: number[], se
   const out = allocate(dtype, nb * ny * nx);
   const outShape = norm.filter((d) => !d.drop).map((d) => d.stop - d.start);
   if (nb * ny * nx === 0) return { data: out, shape: outShape, dtype };
+  // a compression eocube decodes (each tile decoded into at most its own size: geotiff-decoders.ts), tiles within the chunk limit
+  prepareBlockDecoding(image, path);
   // YCbCr (JPEG COGs): GDAL reports RGB, so read Y, Cb, Cr and convert (JFIF, ITU-R BT.601 full range).
   const ycbcr = isYCbCr(image);
   if (!ycbcr && (await isSparseBlock(image, x, y))) {
@@ -461,6 +434,7 @@ async function readWindow(image: GeoTIFFImage, dtype: DType, shape: number[], se
   } catch (err) {
     if (isEocubeError(err)) throw err;
     if ((err as Error)?.name === "AbortError") throw new EocubeError("CANCELLED", "The operation was aborted.", { cause: err });
+    if (err instanceof BlockDecodeError) throw (err.unsupported ? undefined : truncated(err)) ?? blockDecodeError(err, path, causeText);
     throw truncated(err) ?? new EocubeError("CORRUPT_DATA", `cannot decode the tiles of ${path}: ${causeText(err)}`, {
       path, cause: err, hint: "the TIFF is truncated or its compressed tiles are damaged",
     });
