@@ -1,10 +1,8 @@
 // Server configuration: xcube's keys (Datasets, DataStores, Styles, DatasetChunkCacheSize), one JSON
-// Schema validated with ajv, YAML/JSON loading with messages naming the file and the field.
+// Schema, YAML/JSON loading and messages (file:line, field, did-you-mean) through the config edge (core/config).
 import { existsSync } from "node:fs";
-import { readFile } from "node:fs/promises";
 import { dirname, isAbsolute, resolve } from "node:path";
-import { Ajv, type ErrorObject } from "ajv";
-import { parse as parseYaml } from "yaml";
+import { configError, parseConfigText, readConfigText, schemaProblems, schemaValidator, type ConfigProblem, type Locator } from "../core/config/index.js";
 import { EocubeError } from "../core/errors.js";
 import { parseByteSize } from "./cache.js";
 import { closeNames } from "../core/names.js";
@@ -191,16 +189,10 @@ export const SERVER_CONFIG_SCHEMA = {
   additionalProperties: false,
 } as const;
 
-const ajv = new Ajv({ allErrors: true, strict: false });
-const validate = ajv.compile(SERVER_CONFIG_SCHEMA);
-
-function describeAjv(e: ErrorObject): string {
-  const where = e.instancePath === "" ? "(top level)" : e.instancePath.slice(1).replace(/\//g, ".");
-  let msg = `${where} ${e.message ?? "is invalid"}`;
-  if (e.keyword === "additionalProperties") msg += `: ${(e.params as { additionalProperty: string }).additionalProperty}`;
-  if (e.keyword === "enum") msg += `: ${(e.params as { allowedValues: unknown[] }).allowedValues.map((v) => JSON.stringify(v)).join(", ")}`;
-  return msg;
-}
+/** How the server config's identifier pattern is named in messages. */
+const PATTERNS = {
+  [SAFE_ID.source]: { what: "a safe identifier", hint: "use letters, digits and '_', '.', '~', '+', '-' (at most 200; identifiers appear in URLs)" },
+};
 
 /** Why a ColorBar is not usable (an unknown matplotlib name, with the close names; a malformed JSON map), or undefined. */
 function colorBarProblem(colorBar: string): string | undefined {
@@ -222,15 +214,15 @@ function colorBarProblem(colorBar: string): string | undefined {
  * identifiers, known Style references, a parseable DatasetChunkCacheSize, ValueRange min ≤ max, a
  * ColorBar that is a known matplotlib colour map (close names suggested) or a valid JSON user map).
  * @param source where it came from, for messages (a file path).
- * @throws EocubeError INVALID_CONFIG with `path` = source, `field` = the first bad field
- *   (`Datasets.0.Identifier`), `details` = every problem.
+ * @param locate the line of a field in that file (from core/config's parser), for messages.
+ * @throws EocubeError INVALID_CONFIG (core/config's `configError`: `source:line: problem; …`) with `path` =
+ *   source, `field` = the first bad field (`Datasets.0.Identifier`), `details` = every problem.
  */
-export function validateServerConfig(config: unknown, source = "server config"): ServerConfig {
-  const problems: { field: string; message: string }[] = [];
+export function validateServerConfig(config: unknown, source = "server config", locate?: Locator): ServerConfig {
+  const validate = schemaValidator<ServerConfig>(SERVER_CONFIG_SCHEMA);
+  const problems: ConfigProblem[] = [];
   if (!validate(config)) {
-    for (const e of validate.errors ?? []) {
-      problems.push({ field: e.instancePath.slice(1).replace(/\//g, "."), message: describeAjv(e) });
-    }
+    problems.push(...schemaProblems(validate.errors ?? [], config, { notation: "dots", patterns: PATTERNS, locate, rootName: "the server config" }));
   } else {
     const c = config as ServerConfig;
     const ids = new Set<string>();
@@ -260,12 +252,8 @@ export function validateServerConfig(config: unknown, source = "server config"):
     }
   }
   if (problems.length > 0) {
-    throw new EocubeError("INVALID_CONFIG", `${source}: ${problems.map((p) => p.message).join("; ")}`, {
-      path: source,
-      field: problems[0]!.field,
-      hint: "see examples/server-config.yaml and docs/server.md for the keys eocube serve accepts",
-      details: problems,
-    });
+    const lined = problems.map((p) => ({ ...p, line: p.line ?? locate?.(p.field.split(".").map((s) => (/^\d+$/.test(s) ? Number(s) : s))) }));
+    throw configError(source, lined, { hint: "see examples/server-config.yaml and docs/server.md for the keys eocube serve accepts" });
   }
   return config as ServerConfig;
 }
@@ -277,19 +265,9 @@ export function validateServerConfig(config: unknown, source = "server config"):
  *   `Datasets[].Path` that does not exist).
  */
 export async function loadServerConfig(file: string): Promise<ServerConfig> {
-  let text: string;
-  try {
-    text = await readFile(file, "utf8");
-  } catch (err) {
-    throw new EocubeError("NOT_FOUND", `cannot read the server config ${file}`, { path: file, cause: err, hint: "check the path given with -c/--config" });
-  }
-  let obj: unknown;
-  try {
-    obj = parseYaml(text) ?? {};
-  } catch (err) {
-    throw new EocubeError("INVALID_CONFIG", `${file} is not valid YAML: ${(err as Error).message}`, { path: file, cause: err });
-  }
-  const config = validateServerConfig(obj, file);
+  const text = await readConfigText(file, { what: "the server config", hint: "check the path given with -c/--config" });
+  const { value, locate } = parseConfigText(text, file, { topLevel: "any", emptyAs: {} });
+  const config = validateServerConfig(value, file, locate);
   const loaded = { ...config, BaseDir: resolve(dirname(file), config.BaseDir ?? "."), ConfigFile: config.ConfigFile ?? file };
   checkDatasetPaths(loaded, file);
   return loaded;
