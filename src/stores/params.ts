@@ -1,18 +1,14 @@
 // JSON-Schema checking of store_params and open_params with ajv; errors quote the schema's words.
 // ajv (≈100 ms to load and compile) is only loaded for schemas the plain checker below does not cover and
 // for values that fail it, so that the CLI's cold start does not pay for it on every valid call.
-import { createRequire } from "node:module";
-import type { Ajv as AjvType, ErrorObject, ValidateFunction } from "ajv";
+import type { ErrorObject, ValidateFunction } from "ajv";
+import { newAjv, type AjvInstance } from "../core/config/ajv.js";
 import { EocubeError } from "../core/errors.js";
 import type { JsonSchema } from "./types.js";
 
-const require = createRequire(import.meta.url);
-let ajvInstance: AjvType | undefined;
-function ajv(): AjvType {
-  if (!ajvInstance) {
-    const { Ajv } = require("ajv") as typeof import("ajv");
-    ajvInstance = new Ajv({ allErrors: true, useDefaults: true, strict: false });
-  }
+let ajvInstance: AjvInstance | undefined;
+function ajv(): AjvInstance {
+  ajvInstance ??= newAjv({ useDefaults: true, verbose: false });
   return ajvInstance;
 }
 const cache = new WeakMap<JsonSchema, ValidateFunction>();

@@ -3,19 +3,10 @@
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { Ajv, type AnySchemaObject, type Options, type ValidateFunction } from "ajv";
-import { Ajv2019 } from "ajv/dist/2019.js";
-import { Ajv2020 } from "ajv/dist/2020.js";
-import addFormatsModule from "ajv-formats";
+import type { AnySchemaObject, ValidateFunction } from "ajv";
+import { newAjv, type AjvInstance, type SchemaDraft as Draft } from "../../core/config/ajv.js";
 import { EocubeError } from "../../core/errors.js";
 import { iriFormats } from "./formats.js";
-
-type AjvInstance = Ajv | Ajv2019 | Ajv2020;
-type Draft = "draft-07" | "2019-09" | "2020-12";
-
-const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ?? addFormatsModule) as (
-  ajv: AjvInstance,
-) => AjvInstance;
 
 /** The `schemas/` folder of the package: `<package>/schemas`, both from `src/catalog/stac` (tsx) and `dist/catalog/stac`. */
 export function bundledSchemaDir(): string {
@@ -159,9 +150,7 @@ export class SchemaRegistry {
   private ajvFor(draft: Draft): AjvInstance {
     let ajv = this.ajvs.get(draft);
     if (!ajv) {
-      const opts: Options = { strict: false, allErrors: this.allErrors, logger: false, formats: iriFormats };
-      ajv = draft === "2020-12" ? new Ajv2020(opts) : draft === "2019-09" ? new Ajv2019(opts) : new Ajv(opts);
-      addFormats(ajv);
+      ajv = newAjv({ draft, allErrors: this.allErrors, verbose: false, logger: false, formats: iriFormats });
       this.ajvs.set(draft, ajv);
       this.added.set(draft, new Set());
     }
