@@ -2,175 +2,116 @@
 // Schema, YAML/JSON loading and messages (file:line, field, did-you-mean) through the config edge (core/config).
 import { existsSync } from "node:fs";
 import { dirname, isAbsolute, resolve } from "node:path";
-import { configError, parseConfigText, readConfigText, schemaProblems, schemaValidator, type ConfigProblem, type Locator } from "../core/config/index.js";
+import { configError, parseConfigText, type ConfigType, readConfigText, schemaProblems, schemaValidator, type ConfigProblem, type Locator } from "../core/config/index.js";
 import { EocubeError } from "../core/errors.js";
 import { parseByteSize } from "./cache.js";
 import { closeNames } from "../core/names.js";
-import { LIMITS_SCHEMA, limitsProblems, type LimitsConfig } from "./limits.js";
+import { LIMITS_SCHEMA, limitsProblems } from "./limits.js";
 import { colorMapCategories, resolveColorMap } from "./render/colormaps.js";
 
 /** Safe identifier pattern for dataset, store and style identifiers (they appear in URLs). */
 export const SAFE_ID = /^[A-Za-z0-9_][A-Za-z0-9_.~+-]{0,199}$/;
 
-/** One colour mapping of a style: matplotlib name (or JSON user map) and value range. */
-export interface ColorMappingConfig {
-  ColorBar?: string;
-  ValueRange?: [number, number];
-  /** `lin` (default) or `log`. */
-  Norm?: "lin" | "log";
-}
+const idSchema = { type: "string", pattern: SAFE_ID.source } as const;
+const variables = {
+  type: "array",
+  items: { type: "string", minLength: 1 },
+  description: "variable names or globs (`conc_*`) to publish; all data variables when omitted",
+} as const;
 
-/** A style: colour mappings per variable name. */
-export interface StyleConfig {
-  Identifier: string;
-  ColorMappings?: Record<string, ColorMappingConfig>;
-}
-
-/** A dataset served directly (xcube's `Datasets` entry). */
-export interface DatasetConfig {
-  Identifier: string;
-  /** Local path (relative to the config file) or, with StoreId, the data id in that store. */
-  Path: string;
-  StoreId?: string;
-  StoreParams?: Record<string, unknown>;
-  Title?: string;
-  Description?: string;
-  /** Style identifier [default "default"]. */
-  Style?: string;
-  /** Variable names or globs (`conc_*`) to publish; all data variables when omitted. */
-  Variables?: string[];
-  /** Hide from /datasets (still served). */
-  Hidden?: boolean;
-  /** Title of the group the dataset is listed under (returned as `groupTitle` by /datasets). */
-  GroupTitle?: string;
-}
-
-/** A data store whose datasets matching `Datasets[].Path` (globs) are served (xcube's `DataStores`). */
-export interface DataStoreConfig {
-  Identifier: string;
-  StoreId: string;
-  StoreParams?: Record<string, unknown>;
-  Title?: string;
-  /** Group title of every dataset of the store, unless its `Datasets` entry gives its own. */
-  GroupTitle?: string;
-  /** `GroupTitle`: the group of the datasets matching `Path` (over the store's). */
-  Datasets?: { Path: string; Identifier?: string; Title?: string; GroupTitle?: string; Style?: string; Variables?: string[] }[];
-}
-
-/** The whole server configuration. Unknown xcube keys listed in the schema are accepted and ignored. */
-export interface ServerConfig {
-  Datasets?: DatasetConfig[];
-  DataStores?: DataStoreConfig[];
-  Styles?: StyleConfig[];
-  /** Chunk cache bound, bytes or "256M" [default "256M"]. */
-  DatasetChunkCacheSize?: string | number;
-  Address?: string;
-  Port?: number;
-  /** Folder relative paths are resolved against (set by the loader to the config file's folder). */
-  BaseDir?: string;
-  /** The file the configuration was read from (set by the loader), for messages. */
-  ConfigFile?: string;
-  /** Request timeout in milliseconds [default 30000]: the work of a request is aborted then (504 TIMEOUT). */
-  RequestTimeout?: number;
-  /** Per-request limits, the work memory of running requests, connection limits and timeouts (see `LimitsConfig`). */
-  Limits?: LimitsConfig;
-  ServerTitle?: string;
-}
-
-const idSchema = { type: "string", pattern: SAFE_ID.source };
-const colorMapping = {
+/** JSON Schema of one colour mapping of a style: matplotlib name (or JSON user map) and value range. */
+export const COLOR_MAPPING_CONFIG_SCHEMA = {
   type: "object",
   properties: {
-    ColorBar: { type: "string", minLength: 1 },
-    ValueRange: { type: "array", items: { type: "number" }, minItems: 2, maxItems: 2 },
-    Norm: { enum: ["lin", "log"] },
+    ColorBar: { type: "string", minLength: 1, description: "matplotlib colour map name (optional _r/_alpha) or a JSON user map" },
+    ValueRange: { type: "array", items: [{ type: "number" }, { type: "number" }], minItems: 2, additionalItems: false, description: "[min, max] of the colour bar" },
+    Norm: { enum: ["lin", "log"], description: "`lin` (default) or `log`" },
   },
   additionalProperties: false,
-};
-const variables = { type: "array", items: { type: "string", minLength: 1 } };
+} as const;
 
-/** The JSON Schema of {@link ServerConfig}. */
-export const SERVER_CONFIG_SCHEMA = {
-  $id: "https://eocube.dev/schemas/server-config.json",
+/** JSON Schema of a style: colour mappings per variable name. */
+export const STYLE_CONFIG_SCHEMA = {
   type: "object",
+  required: ["Identifier"],
   properties: {
+    Identifier: idSchema,
+    ColorMappings: { type: "object", additionalProperties: COLOR_MAPPING_CONFIG_SCHEMA },
+  },
+  additionalProperties: false,
+} as const;
+
+/** JSON Schema of a dataset served directly (xcube's `Datasets` entry); xcube keys eocube ignores are accepted. */
+export const DATASET_CONFIG_SCHEMA = {
+  type: "object",
+  required: ["Identifier", "Path"],
+  properties: {
+    Identifier: idSchema,
+    Path: { type: "string", minLength: 1, description: "local path (relative to the config file) or, with StoreId, the data id in that store" },
+    StoreId: { type: "string", minLength: 1 },
+    StoreParams: { type: "object" },
+    Title: { type: "string" },
+    Description: { type: "string" },
+    Style: { type: "string", description: 'style identifier [default "default"]' },
+    Variables: variables,
+    Hidden: { type: "boolean", description: "hide from /datasets (still served)" },
+    FileSystem: { type: "string" },
+    Format: { type: "string" },
+    BoundingBox: {},
+    Attribution: {},
+    GroupTitle: { type: "string", description: "title of the group the dataset is listed under (returned as `groupTitle` by /datasets)" },
+    Tags: {},
+    ChunkCacheSize: {},
+    TimeSeriesDataset: {},
+  },
+  additionalProperties: false,
+} as const;
+
+/** JSON Schema of a data store whose datasets matching `Datasets[].Path` (globs) are served (xcube's `DataStores`). */
+export const DATA_STORE_CONFIG_SCHEMA = {
+  type: "object",
+  required: ["Identifier", "StoreId"],
+  properties: {
+    Identifier: idSchema,
+    StoreId: { type: "string", minLength: 1 },
+    StoreParams: { type: "object" },
+    Title: { type: "string" },
+    GroupTitle: { type: "string", description: "group title of every dataset of the store, unless its `Datasets` entry gives its own" },
     Datasets: {
       type: "array",
       items: {
         type: "object",
-        required: ["Identifier", "Path"],
+        required: ["Path"],
         properties: {
-          Identifier: idSchema,
           Path: { type: "string", minLength: 1 },
-          StoreId: { type: "string", minLength: 1 },
-          StoreParams: { type: "object" },
           Title: { type: "string" },
-          Description: { type: "string" },
+          GroupTitle: { type: "string", description: "the group of the datasets matching `Path` (over the store's)" },
           Style: { type: "string" },
           Variables: variables,
-          Hidden: { type: "boolean" },
-          FileSystem: { type: "string" },
-          Format: { type: "string" },
-          BoundingBox: {},
-          Attribution: {},
-          GroupTitle: { type: "string" },
-          Tags: {},
-          ChunkCacheSize: {},
-          TimeSeriesDataset: {},
-        },
-        additionalProperties: false,
-      },
-    },
-    DataStores: {
-      type: "array",
-      items: {
-        type: "object",
-        required: ["Identifier", "StoreId"],
-        properties: {
           Identifier: idSchema,
-          StoreId: { type: "string", minLength: 1 },
-          StoreParams: { type: "object" },
-          Title: { type: "string" },
-          GroupTitle: { type: "string" },
-          Datasets: {
-            type: "array",
-            items: {
-              type: "object",
-              required: ["Path"],
-              properties: {
-                Path: { type: "string", minLength: 1 },
-                Title: { type: "string" },
-                GroupTitle: { type: "string" },
-                Style: { type: "string" },
-                Variables: variables,
-                Identifier: idSchema,
-              },
-              additionalProperties: false,
-            },
-          },
         },
         additionalProperties: false,
       },
     },
-    Styles: {
-      type: "array",
-      items: {
-        type: "object",
-        required: ["Identifier"],
-        properties: {
-          Identifier: idSchema,
-          ColorMappings: { type: "object", additionalProperties: colorMapping },
-        },
-        additionalProperties: false,
-      },
-    },
-    DatasetChunkCacheSize: { type: ["string", "number"] },
+  },
+  additionalProperties: false,
+} as const;
+
+/** The JSON Schema of {@link ServerConfig}: xcube's keys; those eocube does not use are accepted and ignored. */
+export const SERVER_CONFIG_SCHEMA = {
+  $id: "https://eocube.dev/schemas/server-config.json",
+  type: "object",
+  properties: {
+    Datasets: { type: "array", items: DATASET_CONFIG_SCHEMA },
+    DataStores: { type: "array", items: DATA_STORE_CONFIG_SCHEMA },
+    Styles: { type: "array", items: STYLE_CONFIG_SCHEMA },
+    DatasetChunkCacheSize: { type: ["string", "number"], description: 'chunk cache bound, bytes or "256M" [default "256M"]' },
     Address: { type: "string" },
     Port: { type: "integer", minimum: 0, maximum: 65535 },
-    BaseDir: { type: "string" },
-    ConfigFile: { type: "string" },
-    RequestTimeout: { type: "integer", minimum: 1 },
-    Limits: LIMITS_SCHEMA,
+    BaseDir: { type: "string", description: "folder relative paths are resolved against (set by the loader to the config file's folder)" },
+    ConfigFile: { type: "string", description: "the file the configuration was read from (set by the loader), for messages" },
+    RequestTimeout: { type: "integer", minimum: 1, description: "request timeout in milliseconds [default 30000]: the work of a request is aborted then (504 TIMEOUT)" },
+    Limits: { ...LIMITS_SCHEMA, description: "per-request limits, the work memory of running requests, connection limits and timeouts (see `LimitsConfig`)" },
     ServerTitle: { type: "string" },
     // xcube keys accepted for compatibility and ignored:
     Authentication: {},
@@ -178,7 +119,7 @@ export const SERVER_CONFIG_SCHEMA = {
     ServiceProvider: {},
     PlaceGroups: {},
     Viewer: {},
-    TileCacheSize: { type: ["string", "number"] },
+    TileCacheSize: { type: ["string", "number"], description: 'encoded-tile cache bound, bytes or "64M" [default 1/4 of the chunk cache, at most 64 MiB]' },
     TileComputationMode: {},
     CustomColorMaps: {},
     DatasetAttribution: {},
@@ -188,6 +129,17 @@ export const SERVER_CONFIG_SCHEMA = {
   },
   additionalProperties: false,
 } as const;
+
+/** One colour mapping of a style; see {@link COLOR_MAPPING_CONFIG_SCHEMA}. */
+export type ColorMappingConfig = ConfigType<typeof COLOR_MAPPING_CONFIG_SCHEMA>;
+/** A style: colour mappings per variable name; see {@link STYLE_CONFIG_SCHEMA}. */
+export type StyleConfig = ConfigType<typeof STYLE_CONFIG_SCHEMA>;
+/** A dataset served directly (xcube's `Datasets` entry); see {@link DATASET_CONFIG_SCHEMA}. */
+export type DatasetConfig = ConfigType<typeof DATASET_CONFIG_SCHEMA>;
+/** A data store whose datasets matching `Datasets[].Path` are served; see {@link DATA_STORE_CONFIG_SCHEMA}. */
+export type DataStoreConfig = ConfigType<typeof DATA_STORE_CONFIG_SCHEMA>;
+/** The whole server configuration; see {@link SERVER_CONFIG_SCHEMA} for each key's meaning and default. */
+export type ServerConfig = ConfigType<typeof SERVER_CONFIG_SCHEMA>;
 
 /** How the server config's identifier pattern is named in messages. */
 const PATTERNS = {
@@ -309,7 +261,7 @@ export function chunkCacheBytes(config: ServerConfig): number {
 
 /** The encoded-tile cache bound in bytes: xcube's `TileCacheSize` ("64M") [default 1/4 of the chunk cache, at most 64 MiB]. */
 export function tileCacheBytes(config: ServerConfig): number {
-  const v = (config as { TileCacheSize?: string | number }).TileCacheSize;
+  const v = config.TileCacheSize;
   const parsed = v === undefined ? undefined : parseByteSize(v);
   return parsed ?? Math.min(64 * 1024 ** 2, Math.floor(chunkCacheBytes(config) / 4));
 }
