@@ -1,40 +1,8 @@
 // The server's per-request limits and connection timeouts (config key `Limits`): defaults, resolution
 // from the config, and the TOO_LARGE errors that name the limit a request exceeds.
+import type { ConfigType } from "../core/config/index.js";
 import { EocubeError } from "../core/errors.js";
 import { parseByteSize } from "./cache.js";
-
-/**
- * The `Limits` block of the server config. Every key is optional; see {@link DEFAULT_LIMITS}.
- * Byte sizes are numbers of bytes or strings like "16M" (powers of 1024); times are milliseconds.
- */
-export interface LimitsConfig {
-  /** Geometries (features, points of a MultiPoint) in one time-series or statistics request [default 1000]. */
-  MaxFeatures?: number;
-  /** Vertices in one request, all geometries together [default 100000]. */
-  MaxVertices?: number;
-  /**
-   * Work of one request, in pixel reads: for each geometry the pixels of its window (a point: 1) × the
-   * time steps asked for, plus the polygon-edge × pixel-row crossings its mask needs [default 50000000].
-   */
-  MaxPixelSteps?: number;
-  /** Largest geometry body (POST /timeseries, /statistics), bytes or "16M" [default "16M"]. */
-  MaxBodySize?: string | number;
-  /**
-   * Bytes of values (windows, masks, bodies being parsed) that running requests hold together
-   * [default "256M"]; a request that would exceed it waits for others to finish (within RequestTimeout).
-   */
-  WorkMemory?: string | number;
-  /** Open client connections at most [default 1000]; further connections are closed at once. */
-  MaxConnections?: number;
-  /** Time to receive a request's headers, ms [default 10000]. */
-  HeadersTimeout?: number;
-  /** Time to receive a whole request (headers and body), ms [default 30000]; slower clients get 408 and are closed. */
-  ReceiveTimeout?: number;
-  /** Time an idle keep-alive connection stays open, ms [default 5000]. */
-  KeepAliveTimeout?: number;
-  /** On SIGTERM/SIGINT, time running requests get to finish before they are aborted, ms [default 2000]. */
-  ShutdownGrace?: number;
-}
 
 /** {@link LimitsConfig} resolved: every value present, sizes in bytes. */
 export interface Limits {
@@ -70,23 +38,39 @@ export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
  */
 export const RSS_MARGIN_BYTES = 512 * 1024 ** 2;
 
-/** The JSON Schema of {@link LimitsConfig} (part of the server config schema). */
+/**
+ * The JSON Schema of {@link LimitsConfig}, the `Limits` block of the server config (part of its schema).
+ * Every key is optional (see {@link DEFAULT_LIMITS}); byte sizes are numbers of bytes or strings like "16M"
+ * (powers of 1024); times are milliseconds.
+ */
 export const LIMITS_SCHEMA = {
   type: "object",
   properties: {
-    MaxFeatures: { type: "integer", minimum: 1 },
-    MaxVertices: { type: "integer", minimum: 1 },
-    MaxPixelSteps: { type: "integer", minimum: 1 },
-    MaxBodySize: { type: ["string", "number"] },
-    WorkMemory: { type: ["string", "number"] },
-    MaxConnections: { type: "integer", minimum: 1 },
-    HeadersTimeout: { type: "integer", minimum: 1 },
-    ReceiveTimeout: { type: "integer", minimum: 1 },
-    KeepAliveTimeout: { type: "integer", minimum: 1 },
-    ShutdownGrace: { type: "integer", minimum: 0 },
+    MaxFeatures: { type: "integer", minimum: 1, description: "geometries (features, points of a MultiPoint) in one time-series or statistics request [default 1000]" },
+    MaxVertices: { type: "integer", minimum: 1, description: "vertices in one request, all geometries together [default 100000]" },
+    MaxPixelSteps: {
+      type: "integer",
+      minimum: 1,
+      description:
+        "work of one request, in pixel reads: for each geometry the pixels of its window (a point: 1) × the time steps asked for, plus the polygon-edge × pixel-row crossings its mask needs [default 50000000]",
+    },
+    MaxBodySize: { type: ["string", "number"], description: 'largest geometry body (POST /timeseries, /statistics), bytes or "16M" [default "16M"]' },
+    WorkMemory: {
+      type: ["string", "number"],
+      description:
+        'bytes of values (windows, masks, bodies being parsed) that running requests hold together [default "256M"]; a request that would exceed it waits for others to finish (within RequestTimeout)',
+    },
+    MaxConnections: { type: "integer", minimum: 1, description: "open client connections at most [default 1000]; further connections are closed at once" },
+    HeadersTimeout: { type: "integer", minimum: 1, description: "time to receive a request's headers, ms [default 10000]" },
+    ReceiveTimeout: { type: "integer", minimum: 1, description: "time to receive a whole request (headers and body), ms [default 30000]; slower clients get 408 and are closed" },
+    KeepAliveTimeout: { type: "integer", minimum: 1, description: "time an idle keep-alive connection stays open, ms [default 5000]" },
+    ShutdownGrace: { type: "integer", minimum: 0, description: "on SIGTERM/SIGINT, time running requests get to finish before they are aborted, ms [default 2000]" },
   },
   additionalProperties: false,
 } as const;
+
+/** The `Limits` block of the server config; see {@link LIMITS_SCHEMA} for each key's meaning, unit and default. */
+export type LimitsConfig = ConfigType<typeof LIMITS_SCHEMA>;
 
 /** Problems of the byte sizes of a `Limits` block (the schema checks the rest), as `{field, message}`. */
 export function limitsProblems(config: LimitsConfig | undefined): { field: string; message: string }[] {
