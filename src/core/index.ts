@@ -9,6 +9,7 @@ export {
   type DType, type TypedArray, type NdData, type NdArray, type DTypeArrays, type DataOf,
 } from "./ndarray.js";
 export { normalizeSelection, selectionShape, type DimSelection, type Selection, type NormalizedDim } from "./selection.js";
+export { sel, type Label, type LabelSelection, type Labels, type SelOptions } from "./sel.js";
 export { Variable, hasDtype, type Attrs, type ReadOptions, type Encoding, type VariableInit, type ReadFunction } from "./variable.js";
 export { Dataset, type DatasetInit } from "./dataset.js";
 export { decodeCF, decodeVariable, chooseFloatDtype, promoteForNaN, CHAR_ENCODING_KEY, type DecodeCFOptions } from "./cf.js";
