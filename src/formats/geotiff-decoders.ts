@@ -331,8 +331,8 @@ async function decodeLerc(bytes: Uint8Array, limit: number, p: TiffBlockParamete
   const inner = 2 * limit + 65_536;
   let blob: Uint8Array;
   if (additional === 0) blob = bytes;
-  else if (additional === 1) blob = await inflateBounded(bytes, "zlib", inner, unit);
-  else if (additional === 2) blob = await zstdBounded(bytes, inner, unit);
+  else if (additional === 1) blob = await inflateBounded(bytes, "zlib", inner, `LERC ${unit}`);
+  else if (additional === 2) blob = await zstdBounded(bytes, inner, `LERC ${unit}`);
   else throw new UnsupportedBlockError(`LERC with additional compression ${additional} is not read (0 none, 1 deflate, 2 zstd are)`);
   const declared = lercDecodedBytes(blob, unit);
   if (declared > limit) throw overflow("lerc", limit, unit);
