@@ -2,7 +2,8 @@
 // order of the real catalog. Links to existing entities are titled from those entities by the caller.
 import type { BBox } from "../../core/gridmapping.js";
 import { EXTENSIONS, STAC_VERSION, THEMES_SCHEME, type OscStatus } from "./constants.js";
-import { entityPath, parentLink, rootLink, selfLink, viaLink, type Link } from "./links.js";
+import { entityPath, parentLink, rootLink, selfLink, viaLink } from "./links.js";
+import type { LinkJson } from "../stac/link.js";
 import type { Json } from "./workspace.js";
 
 /** The `themes` value of an entity: one OSC-scheme entry with one concept per theme id. */
@@ -21,7 +22,7 @@ export interface ProductFields {
   title: string;
   description: string;
   /** Links after root and parent, in order (related project, themes, missions, variables, experiment, via, …). */
-  links: Link[];
+  links: LinkJson[];
   project: string;
   status: OscStatus;
   region?: string;
@@ -79,7 +80,7 @@ export interface VariableFields {
   gcmdUrl: string;
   themes: string[];
   /** related links to the themes (titled "Theme: …"). */
-  themeLinks: Link[];
+  themeLinks: LinkJson[];
   now: string;
 }
 
@@ -116,7 +117,7 @@ export interface ProjectFields {
   website: string;
   technicalOfficer: { name: string; email: string };
   themes: string[];
-  themeLinks: Link[];
+  themeLinks: LinkJson[];
   workflows: string[];
   bbox: BBox;
   interval: [string | null, string | null];

@@ -6,7 +6,8 @@ import { identityArgs, runGit } from "../publish/git.js";
 import { STAC_VERSION, SUB_CATALOGS, ROOT_TITLE } from "./constants.js";
 import { folderError, makeFolders } from "./folders.js";
 import { formatJson } from "./json-text.js";
-import { parentLink, rootLink, selfLink, subCatalogEntryLink, viaLink, type Link } from "./links.js";
+import { parentLink, rootLink, selfLink, subCatalogEntryLink, viaLink } from "./links.js";
+import { Link, MediaType, type LinkJson } from "../stac/link.js";
 import { OSC_THEMES, PREVIEW_SHAPE, THEME_PREVIEWS } from "./themes.js";
 
 /** Description of the root catalog, as in the real OSC. */
@@ -36,9 +37,9 @@ export interface InitCatalogResult {
 export function emptyCatalogFiles(now: Date = new Date()): Map<string, string | Uint8Array> {
   const updated = now.toISOString();
   const files = new Map<string, string | Uint8Array>();
-  const rootLinks: Link[] = [rootLink(0)];
+  const rootLinks: LinkJson[] = [rootLink(0)];
   for (const sub of SUB_CATALOGS) {
-    rootLinks.push({ rel: "child", href: `./${sub.id}/catalog.json`, type: "application/json", title: sub.title });
+    rootLinks.push(Link.child(`./${sub.id}/catalog.json`, { type: MediaType.JSON, title: sub.title }).toJSON());
   }
   rootLinks.push(selfLink("catalog.json"));
   files.set("catalog.json", formatJson({
@@ -51,7 +52,7 @@ export function emptyCatalogFiles(now: Date = new Date()): Map<string, string | 
     title: ROOT_TITLE,
   }));
   for (const sub of SUB_CATALOGS) {
-    const links: Link[] = [selfLink(`${sub.id}/catalog.json`), rootLink(1), parentLink(ROOT_TITLE)];
+    const links: LinkJson[] = [selfLink(`${sub.id}/catalog.json`), rootLink(1), parentLink(ROOT_TITLE)];
     if (sub.id === "themes") {
       for (const theme of OSC_THEMES) links.push(subCatalogEntryLink("themes", theme.id, theme.title));
     }
@@ -74,14 +75,7 @@ export function emptyCatalogFiles(now: Date = new Date()): Map<string, string | 
       links: [
         selfLink(`themes/${theme.id}/catalog.json`),
         rootLink(2),
-        {
-          rel: "preview",
-          href: `./${theme.image}`,
-          type: "image/webp",
-          title: "Image",
-          "proj:epsg": null,
-          "proj:shape": [...PREVIEW_SHAPE],
-        },
+        Link.preview(`./${theme.image}`, { type: MediaType.WEBP, title: "Image", extra: { "proj:epsg": null, "proj:shape": [...PREVIEW_SHAPE] } }).toJSON(),
         viaLink(theme.via, "Description", "text/html"),
         parentLink("Themes"),
       ],

@@ -1,29 +1,22 @@
-// Link builders with the OSC's rules: relative hrefs, `application/json` for catalog links, prefixed related titles.
+// Link builders with the OSC's rules (relative hrefs, `application/json` for catalog links, prefixed related
+// titles), made with the STAC link model (catalog/stac/link.ts) and returned as plain JSON.
+import { Link, MediaType, type LinkJson } from "../stac/link.js";
 import { OSC_BASE_URL, RELATED_TITLE_PREFIX, ROOT_TITLE, entityFile, type EntityFolder } from "./constants.js";
 
-/** A STAC / OGC API Records link as it appears in the JSON. */
-export interface Link {
-  rel: string;
-  href: string;
-  type?: string;
-  title?: string;
-  [key: string]: unknown;
-}
-
 /** `root` link from an entity two levels down (`../../catalog.json`) or a sub-catalog (`../catalog.json`). */
-export function rootLink(depth: 0 | 1 | 2): Link {
+export function rootLink(depth: 0 | 1 | 2): LinkJson {
   const href = depth === 0 ? "./catalog.json" : depth === 1 ? "../catalog.json" : "../../catalog.json";
-  return { rel: "root", href, type: "application/json", title: ROOT_TITLE };
+  return Link.root(href, { type: MediaType.JSON, title: ROOT_TITLE }).toJSON();
 }
 
 /** `parent` link to the entity folder's catalog (`../catalog.json`), titled like that catalog. */
-export function parentLink(title: string, href = "../catalog.json"): Link {
-  return { rel: "parent", href, type: "application/json", title };
+export function parentLink(title: string, href = "../catalog.json"): LinkJson {
+  return Link.parent(href, { type: MediaType.JSON, title }).toJSON();
 }
 
 /** `self` link: absolute URL of the file in the public OSC (`path` relative to the catalog root). */
-export function selfLink(path: string): Link {
-  return { rel: "self", href: OSC_BASE_URL + path, type: "application/json" };
+export function selfLink(path: string): LinkJson {
+  return Link.self(OSC_BASE_URL + path, { type: MediaType.JSON }).toJSON();
 }
 
 /** Relative href from an entity file (two levels down) to another entity: `../../<folder>/<id>/<file>`. */
@@ -37,24 +30,24 @@ export function entityPath(folder: EntityFolder, id: string): string {
 }
 
 /** `related` link from an entity to another entity, titled `"<Prefix>: <title>"` (e.g. "Theme: Oceans"). */
-export function relatedLink(folder: EntityFolder, id: string, title: string): Link {
-  return { rel: "related", href: entityHref(folder, id), type: "application/json", title: `${RELATED_TITLE_PREFIX[folder]}: ${title}` };
+export function relatedLink(folder: EntityFolder, id: string, title: string): LinkJson {
+  return Link.related(entityHref(folder, id), { type: MediaType.JSON, title: `${RELATED_TITLE_PREFIX[folder]}: ${title}` }).toJSON();
 }
 
 /** `child` link from an entity to another entity, titled exactly like the linked file. */
-export function childLink(folder: EntityFolder, id: string, title: string): Link {
-  return { rel: "child", href: entityHref(folder, id), type: "application/json", title };
+export function childLink(folder: EntityFolder, id: string, title: string): LinkJson {
+  return Link.child(entityHref(folder, id), { type: MediaType.JSON, title }).toJSON();
 }
 
 /** Link from a sub-catalog (`products/catalog.json`) to one of its entries (`./<id>/<file>`). */
-export function subCatalogEntryLink(folder: EntityFolder, id: string, title: string): Link {
-  const rel = folder === "workflows" || folder === "experiments" ? "item" : "child";
-  return { rel, href: `./${id}/${entityFile(folder)}`, type: "application/json", title };
+export function subCatalogEntryLink(folder: EntityFolder, id: string, title: string): LinkJson {
+  const build = folder === "workflows" || folder === "experiments" ? Link.item : Link.child;
+  return build(`./${id}/${entityFile(folder)}`, { type: MediaType.JSON, title }).toJSON();
 }
 
 /** `via` link (e.g. the GCMD keyword page titled "Description"). */
-export function viaLink(href: string, title: string, type?: string): Link {
-  return type === undefined ? { rel: "via", href, title } : { rel: "via", href, type, title };
+export function viaLink(href: string, title: string, type?: string): LinkJson {
+  return Link.via(href, { type, title }).toJSON();
 }
 
 /**
@@ -74,7 +67,7 @@ export function linkTarget(fromPath: string, href: string): string {
 }
 
 /** True when `links` already hold a link with the same rel to the same target as `link`. */
-export function hasLink(fromPath: string, links: readonly Link[], link: Link): boolean {
+export function hasLink(fromPath: string, links: readonly LinkJson[], link: LinkJson): boolean {
   const target = linkTarget(fromPath, link.href);
   return links.some((l) => l.rel === link.rel && typeof l.href === "string" && linkTarget(fromPath, l.href) === target);
 }

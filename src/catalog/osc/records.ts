@@ -6,7 +6,8 @@ import { EocubeError } from "../../core/errors.js";
 import { RECORD_CORE } from "./constants.js";
 import type { ContactConfig, InputDatasetConfig, LinkConfig, WorkflowConfig } from "./config-schema.js";
 import { themesField } from "./entities.js";
-import { entityPath, parentLink, rootLink, selfLink, type Link } from "./links.js";
+import { entityPath, parentLink, rootLink, selfLink } from "./links.js";
+import { Link, MediaType, RelType, type LinkJson } from "../stac/link.js";
 import type { Json } from "./workspace.js";
 
 const JUPYTER_PROFILE = "https://raw.githubusercontent.com/EOEPCA/metadata-profile/refs/heads/1.0/schemas/application-type-jupyter-notebook";
@@ -32,15 +33,12 @@ export function notebookUrl(url: string, configPath?: string): string {
 }
 
 /** Config links as record links; `related` and `via` links get the media type the OSC schema expects. */
-export function configLinks(links: LinkConfig[] = []): Link[] {
+export function configLinks(links: LinkConfig[] = []): LinkJson[] {
   return links.map((l) => {
-    const out: Link = { rel: l.rel, href: l.href };
     let type = l.type;
-    if (l.rel === "related" && type !== "application/json") type = "text/html";
-    if (l.rel === "via" && (type === undefined || !VIA_TYPES.includes(type))) type = "text/html";
-    if (type !== undefined) out.type = type;
-    if (l.title !== undefined) out.title = l.title;
-    return out;
+    if (l.rel === RelType.RELATED && type !== MediaType.JSON) type = MediaType.HTML;
+    if (l.rel === RelType.VIA && (type === undefined || !VIA_TYPES.includes(type))) type = MediaType.HTML;
+    return new Link(l.rel, l.href, { type, title: l.title }).toJSON();
   });
 }
 
@@ -86,13 +84,13 @@ function baseProperties(f: RecordFields, type: "workflow" | "experiment"): Json 
  * related themes, the notebook (`application`, `application/x-ipynb+json`), the config's links, self.
  */
 export function workflowRecord(
-  f: RecordFields & { project: string; projectLink: Link; experimentLink?: Link; themeLinks: Link[] },
+  f: RecordFields & { project: string; projectLink: LinkJson; experimentLink?: LinkJson; themeLinks: LinkJson[] },
 ): Json {
   const cfg = f.config;
   const props = baseProperties(f, "workflow");
   props["osc:project"] = f.project;
   const conformsTo = [RECORD_CORE];
-  const links: Link[] = [rootLink(2), parentLink("Workflows"), f.projectLink];
+  const links: LinkJson[] = [rootLink(2), parentLink("Workflows"), f.projectLink];
   if (f.experimentLink) links.push(f.experimentLink);
   links.push(...f.themeLinks);
   if (cfg.jupyter_notebook_url) {
@@ -102,15 +100,11 @@ export function workflowRecord(
     props["application:language"] = "Python";
     const kernel = cfg.properties.jupyter_kernel_info;
     if (kernel && Object.keys(kernel).length > 0) props.jupyter_kernel_info = { ...kernel };
-    const nb: Link = {
-      rel: "application",
-      href: notebookUrl(cfg.jupyter_notebook_url, f.configPath),
-      type: "application/x-ipynb+json",
+    const nb: LinkJson = Link.application(notebookUrl(cfg.jupyter_notebook_url, f.configPath), {
+      type: MediaType.IPYNB,
       title: `Jupyter Notebook: ${cfg.properties.title}`,
-      "application:type": "jupyter-notebook",
-      "application:container": false,
-      "application:language": "Python",
-    };
+      extra: { "application:type": "jupyter-notebook", "application:container": false, "application:language": "Python" },
+    }).toJSON();
     // deep-code's (and the EOEPCA jupyter-notebook profile's) kernel description on the notebook link
     const jk: Json = {};
     if (kernel?.name !== undefined) jk.name = kernel.name;
@@ -129,15 +123,15 @@ export function workflowRecord(
  * related themes, `input` (./input.yaml) and `environment` (./environment.yaml), self.
  */
 export function experimentRecord(
-  f: RecordFields & { id: string; workflowLink: Link; productLink?: Link; themeLinks: Link[] },
+  f: RecordFields & { id: string; workflowLink: LinkJson; productLink?: LinkJson; themeLinks: LinkJson[] },
 ): Json {
   const props = baseProperties(f, "experiment");
   props["osc:workflow"] = f.config.workflow_id;
-  const links: Link[] = [rootLink(2), parentLink("Experiments"), f.workflowLink];
+  const links: LinkJson[] = [rootLink(2), parentLink("Experiments"), f.workflowLink];
   if (f.productLink) links.push(f.productLink);
   links.push(...f.themeLinks);
-  links.push({ rel: "input", href: "./input.yaml", type: "application/yaml", title: "Input parameters" });
-  links.push({ rel: "environment", href: "./environment.yaml", type: "application/yaml", title: "Execution environment" });
+  links.push(Link.input("./input.yaml", { type: MediaType.YAML, title: "Input parameters" }).toJSON());
+  links.push(Link.environment("./environment.yaml", { type: MediaType.YAML, title: "Execution environment" }).toJSON());
   links.push(selfLink(entityPath("experiments", f.id)));
   return { id: f.id, type: "Feature", conformsTo: [RECORD_CORE], geometry: null, properties: props, linkTemplates: [], links };
 }

@@ -4,7 +4,8 @@ import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { EocubeError, throwIfAborted } from "../../core/errors.js";
 import { appendToArray, formatJson, indentUnit, parseJsonText, removeFromArray, retitleInArray, setMember } from "./json-text.js";
-import { hasLink, linkTarget, type Link } from "./links.js";
+import { hasLink, linkTarget } from "./links.js";
+import type { LinkJson } from "../stac/link.js";
 import type { PlannedFile } from "./plan.js";
 
 /** JSON object as found in catalog files. */
@@ -16,8 +17,8 @@ export type Json = Record<string, unknown>;
  */
 const RETITLED_RELS = new Set(["child", "item", "related"]);
 
-function isLinkLike(l: unknown): l is Link {
-  return !!l && typeof l === "object" && typeof (l as Link).href === "string";
+function isLinkLike(l: unknown): l is LinkJson {
+  return !!l && typeof l === "object" && typeof (l as LinkJson).href === "string";
 }
 
 /**
@@ -89,12 +90,12 @@ export class CatalogWorkspace {
    * @returns the links actually added.
    * @throws EocubeError NOT_FOUND when the file does not exist.
    */
-  async appendLinks(path: string, links: Link[]): Promise<Link[]> {
+  async appendLinks(path: string, links: LinkJson[]): Promise<LinkJson[]> {
     const text = await this.read(path);
     if (text === undefined) throw new EocubeError("NOT_FOUND", `${path} does not exist in the catalog`, { path });
     const parsed = parseJsonText(text, path);
-    const existing = Array.isArray(parsed.doc.links) ? (parsed.doc.links as Link[]) : [];
-    const added: Link[] = [];
+    const existing = Array.isArray(parsed.doc.links) ? (parsed.doc.links as LinkJson[]) : [];
+    const added: LinkJson[] = [];
     let edited = parsed;
     for (const link of links) {
       if (!hasLink(path, [...existing, ...added], link)) added.push(link);
@@ -116,12 +117,12 @@ export class CatalogWorkspace {
    * left byte for byte as it was. Missing files are left alone.
    * @returns the links removed.
    */
-  async removeLinks(path: string, drop: (link: Link) => boolean): Promise<Link[]> {
+  async removeLinks(path: string, drop: (link: LinkJson) => boolean): Promise<LinkJson[]> {
     const text = await this.read(path);
     if (text === undefined) return [];
     const parsed = parseJsonText(text, path);
-    const links = Array.isArray(parsed.doc.links) ? (parsed.doc.links as Link[]) : [];
-    const isDropped = (l: unknown) => !!l && typeof l === "object" && typeof (l as Link).href === "string" && drop(l as Link);
+    const links = Array.isArray(parsed.doc.links) ? (parsed.doc.links as LinkJson[]) : [];
+    const isDropped = (l: unknown) => !!l && typeof l === "object" && typeof (l as LinkJson).href === "string" && drop(l as LinkJson);
     const removed = links.filter(isDropped);
     if (removed.length > 0) this.#current.set(path, removeFromArray(parsed, "links", isDropped, path).text);
     return removed;
@@ -191,8 +192,8 @@ function mergeDoc(path: string, existing: Json, generated: Json): Json {
   for (const [key, value] of Object.entries(generated)) {
     if (key === "created" && existing.created !== undefined) continue;
     if (key === "links" && Array.isArray(existing.links)) {
-      let links = [...(existing.links as Link[])];
-      for (const l of value as Link[]) {
+      let links = [...(existing.links as LinkJson[])];
+      for (const l of value as LinkJson[]) {
         const appType = l["application:type"];
         const sameApp = (e: unknown) => isLinkLike(e) && e.rel === l.rel && e["application:type"] === appType;
         if (typeof appType === "string" && links.some(sameApp)) {

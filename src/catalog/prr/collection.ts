@@ -4,6 +4,7 @@ import { isAbsolute, relative, resolve } from "node:path";
 import { EocubeError, throwIfAborted } from "../../core/errors.js";
 import type { BBox } from "../../core/gridmapping.js";
 import { toIsoString } from "../../core/time.js";
+import { Link, MediaType, type LinkJson } from "../stac/link.js";
 import { validateStacObject, type StacProblem } from "../stac/validate.js";
 import { loadPrrConfig, type ResolvedConfig } from "./config.js";
 import { EXT, OSC_THEME_SCHEME, PRR_STAC_VERSION } from "./constants.js";
@@ -150,21 +151,18 @@ export async function buildPrrCollection(resolved: ResolvedConfig, options: PrrO
     extensions.push(EXT.osc);
   }
 
-  const links: Array<Record<string, unknown>> = [{ rel: "root", href: "./collection.json", type: "application/json", title: config.title }];
+  const json = { type: MediaType.JSON, title: config.title };
+  const links: LinkJson[] = [Link.root("./collection.json", json).toJSON()];
   for (const b of built) {
     const id = String(b.item.id);
-    links.push({ rel: "item", href: `./${id}/${id}.json`, type: "application/geo+json", title: String((b.item.properties as { title?: string }).title ?? id) });
-    b.item.links = [
-      { rel: "root", href: "../collection.json", type: "application/json", title: config.title },
-      { rel: "parent", href: "../collection.json", type: "application/json", title: config.title },
-      { rel: "collection", href: "../collection.json", type: "application/json", title: config.title },
-    ];
+    links.push(Link.item(`./${id}/${id}.json`, { type: MediaType.GEOJSON, title: String((b.item.properties as { title?: string }).title ?? id) }).toJSON());
+    b.item.links = [Link.root("../collection.json", json), Link.parent("../collection.json", json), Link.collection("../collection.json", json)].map((l) => l.toJSON());
   }
-  if (config["sci:doi"]) links.push({ rel: "cite-as", href: `https://doi.org/${config["sci:doi"]}`, title: "DOI" });
+  if (config["sci:doi"]) links.push(Link.citeAs(`https://doi.org/${config["sci:doi"]}`, { title: "DOI" }).toJSON());
   if (!["various", "proprietary", "various open source"].includes(config.license)) {
-    links.push({ rel: "license", href: `https://spdx.org/licenses/${config.license}.html`, type: "text/html", title: config.license });
+    links.push(Link.license(`https://spdx.org/licenses/${config.license}.html`, { type: MediaType.HTML, title: config.license }).toJSON());
   }
-  for (const l of config.links ?? []) links.push({ ...l });
+  for (const l of config.links ?? []) links.push(Link.fromJSON(l).toJSON());
   collection.links = links;
 
   const documents = new Map<string, Record<string, unknown>>();

@@ -1,4 +1,4 @@
-// STAC helpers: the offline schema registry and STAC validation.
+// STAC helpers: the link model (RelType, MediaType, Link), the offline schema registry and STAC validation.
 export { SchemaRegistry, getSchemaRegistry, bundledSchemaDir, type SchemaRegistryOptions } from "./schemas.js";
 export {
   validateStacObject,
@@ -12,3 +12,4 @@ export {
 } from "./validate.js";
 export { sectionLabel, formatAjvErrors, ajvErrorMessage, type SchemaMessage } from "./messages.js";
 export { isIri, isIriReference, iriFormats } from "./formats.js";
+export { Link, RelType, MediaType, type LinkJson, type LinkOptions } from "./link.js";

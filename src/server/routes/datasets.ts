@@ -1,6 +1,7 @@
 // Routes: GET /datasets, /datasets/{datasetId}, /datasets/{datasetId}/coords/{dimName} (xcube's shapes).
 import type { FastifyInstance } from "fastify";
 import { EocubeError, isEocubeError } from "../../core/errors.js";
+import { Link } from "../../catalog/stac/link.js";
 import type { ServerState } from "../app.js";
 import { describeDataset, describeDimension } from "../describe.js";
 import { baseUrl } from "./meta.js";
@@ -30,7 +31,7 @@ export function datasetsRoutes(app: FastifyInstance, state: ServerState): void {
         request.log.warn({ dataset: e.id, code: err.code }, err.message);
       }
     }
-    return { datasets, links: [{ rel: "self", href: `${baseUrl(request)}/datasets` }] };
+    return { datasets, links: [Link.self(`${baseUrl(request)}/datasets`).toJSON()] };
   });
 
   app.get("/datasets/:datasetId", { schema: { summary: "Describe one dataset", params: dsParam } }, async (request) => {

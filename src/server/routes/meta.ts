@@ -7,6 +7,7 @@ import { promisify } from "node:util";
 import { gzip } from "node:zlib";
 import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from "fastify";
 import { EocubeError } from "../../core/errors.js";
+import { Link, MediaType } from "../../catalog/stac/link.js";
 import type { ServerState } from "../app.js";
 
 const MIME: Record<string, string> = {
@@ -91,10 +92,10 @@ export function metaRoutes(app: FastifyInstance, state: ServerState): void {
     title: state.config.ServerTitle ?? "eocube server",
     apis: ["datasets", "tiles", "wmts", "timeseries", "statistics", "ogc/stac", "viewer"],
     links: [
-      { rel: "service-desc", href: `${baseUrl(request)}/openapi.json`, type: "application/vnd.oai.openapi+json;version=3.0" },
-      { rel: "data", href: `${baseUrl(request)}/datasets` },
-      { rel: "stac", href: `${baseUrl(request)}/ogc` },
-    ],
+      Link.serviceDesc(`${baseUrl(request)}/openapi.json`, { type: MediaType.OPENAPI }),
+      Link.data(`${baseUrl(request)}/datasets`),
+      new Link("stac", `${baseUrl(request)}/ogc`),
+    ].map((l) => l.toJSON()),
   }));
 
   app.get("/health", { schema: { summary: "Liveness, cache and work figures" } }, async () => ({

@@ -6,12 +6,20 @@ import { timeSpan } from "../../core/coords.js";
 import { EocubeError, isEocubeError } from "../../core/errors.js";
 import { parseTimeAttribute, parseTimeText, toIsoString } from "../../core/time.js";
 import type { BBox } from "../../core/gridmapping.js";
+import { Link, MediaType, type LinkJson } from "../../catalog/stac/link.js";
 import type { ServerState } from "../app.js";
 import type { ServedDataset } from "../datasets.js";
 import { bboxPolygon, describeVariable } from "../describe.js";
 import { baseUrl } from "./meta.js";
 
 const STAC_VERSION = "1.0.0";
+const JSON_TYPE = { type: MediaType.JSON };
+const GEOJSON = { type: MediaType.GEOJSON };
+
+/** Links as the plain JSON of a response. */
+function linksJson(...links: Link[]): LinkJson[] {
+  return links.map((l) => l.toJSON());
+}
 const COLLECTION_ID = "datacubes";
 const CONFORMANCE = [
   "https://api.stacspec.org/v1.0.0/core",
@@ -112,13 +120,13 @@ function itemOf(base: string, sd: ServedDataset): Record<string, unknown> {
       "cube:dimensions": dims,
       "cube:variables": variables,
     },
-    links: [
-      { rel: "self", href: itemHref, type: "application/geo+json" },
-      { rel: "parent", href: `${base}/ogc/collections/${COLLECTION_ID}`, type: "application/json" },
-      { rel: "collection", href: `${base}/ogc/collections/${COLLECTION_ID}`, type: "application/json" },
-      { rel: "root", href: `${base}/ogc`, type: "application/json" },
-      { rel: "describedby", href: `${base}/datasets/${id}`, type: "application/json" },
-    ],
+    links: linksJson(
+      Link.self(itemHref, GEOJSON),
+      Link.parent(`${base}/ogc/collections/${COLLECTION_ID}`, JSON_TYPE),
+      Link.collection(`${base}/ogc/collections/${COLLECTION_ID}`, JSON_TYPE),
+      Link.root(`${base}/ogc`, JSON_TYPE),
+      Link.describedBy(`${base}/datasets/${id}`, JSON_TYPE),
+    ),
     assets,
   };
 }
@@ -182,12 +190,12 @@ export function stacRoutes(app: FastifyInstance, state: ServerState): void {
         spatial: { bbox: [all.length ? [w, s, e, n] : [-180, -90, 180, 90]] },
         temporal: { interval: [[Number.isFinite(t0) ? toIsoString(t0) : null, Number.isFinite(t1) ? toIsoString(t1) : null]] },
       },
-      links: [
-        { rel: "self", href: `${base}/ogc/collections/${COLLECTION_ID}`, type: "application/json" },
-        { rel: "items", href: `${base}/ogc/collections/${COLLECTION_ID}/items`, type: "application/geo+json" },
-        { rel: "parent", href: `${base}/ogc`, type: "application/json" },
-        { rel: "root", href: `${base}/ogc`, type: "application/json" },
-      ],
+      links: linksJson(
+        Link.self(`${base}/ogc/collections/${COLLECTION_ID}`, JSON_TYPE),
+        Link.items(`${base}/ogc/collections/${COLLECTION_ID}/items`, GEOJSON),
+        Link.parent(`${base}/ogc`, JSON_TYPE),
+        Link.root(`${base}/ogc`, JSON_TYPE),
+      ),
     };
   }
 
@@ -209,16 +217,16 @@ export function stacRoutes(app: FastifyInstance, state: ServerState): void {
     if (q.bbox !== undefined) params.set("bbox", Array.isArray(q.bbox) ? q.bbox.join(",") : String(q.bbox));
     if (q.datetime !== undefined) params.set("datetime", String(q.datetime));
     params.set("limit", String(limit));
-    const links: Record<string, unknown>[] = [{ rel: "self", href: `${base}${path}`, type: "application/geo+json" }, { rel: "root", href: `${base}/ogc`, type: "application/json" }];
+    const links = [Link.self(`${base}${path}`, GEOJSON), Link.root(`${base}/ogc`, JSON_TYPE)];
     if (offset + limit < all.length) {
       params.set("token", String(offset + limit));
-      links.push({ rel: "next", href: `${base}${path}?${params}`, type: "application/geo+json", method: "GET" });
+      links.push(Link.next(`${base}${path}?${params}`, { ...GEOJSON, method: "GET" }));
     }
     if (offset > 0) {
       params.set("token", String(Math.max(0, offset - limit)));
-      links.push({ rel: "prev", href: `${base}${path}?${params}`, type: "application/geo+json", method: "GET" });
+      links.push(Link.prev(`${base}${path}?${params}`, { ...GEOJSON, method: "GET" }));
     }
-    return { type: "FeatureCollection", features: page.map((sd) => itemOf(base, sd)), numberMatched: all.length, numberReturned: page.length, links };
+    return { type: "FeatureCollection", features: page.map((sd) => itemOf(base, sd)), numberMatched: all.length, numberReturned: page.length, links: linksJson(...links) };
   }
 
   app.get("/ogc", { schema: { summary: "STAC API landing page" } }, async (request) => {
@@ -230,22 +238,22 @@ export function stacRoutes(app: FastifyInstance, state: ServerState): void {
       title: state.config.ServerTitle ?? "eocube server",
       description: "STAC API of the data cubes served by eocube.",
       conformsTo: CONFORMANCE,
-      links: [
-        { rel: "self", href: `${base}/ogc`, type: "application/json" },
-        { rel: "root", href: `${base}/ogc`, type: "application/json" },
-        { rel: "conformance", href: `${base}/ogc/conformance`, type: "application/json" },
-        { rel: "data", href: `${base}/ogc/collections`, type: "application/json" },
-        { rel: "search", href: `${base}/ogc/search`, type: "application/geo+json", method: "GET" },
-        { rel: "search", href: `${base}/ogc/search`, type: "application/geo+json", method: "POST" },
-        { rel: "service-desc", href: `${base}/openapi.json`, type: "application/vnd.oai.openapi+json;version=3.0" },
-        { rel: "child", href: `${base}/ogc/collections/${COLLECTION_ID}`, type: "application/json" },
-      ],
+      links: linksJson(
+        Link.self(`${base}/ogc`, JSON_TYPE),
+        Link.root(`${base}/ogc`, JSON_TYPE),
+        Link.conformance(`${base}/ogc/conformance`, JSON_TYPE),
+        Link.data(`${base}/ogc/collections`, JSON_TYPE),
+        Link.search(`${base}/ogc/search`, { ...GEOJSON, method: "GET" }),
+        Link.search(`${base}/ogc/search`, { ...GEOJSON, method: "POST" }),
+        Link.serviceDesc(`${base}/openapi.json`, { type: MediaType.OPENAPI }),
+        Link.child(`${base}/ogc/collections/${COLLECTION_ID}`, JSON_TYPE),
+      ),
     };
   });
   app.get("/ogc/conformance", { schema: { summary: "STAC/OGC conformance classes" } }, async () => ({ conformsTo: CONFORMANCE }));
   app.get("/ogc/collections", { schema: { summary: "STAC collections" } }, async (request) => {
     const base = baseUrl(request);
-    return { collections: [collection(base, await served(request))], links: [{ rel: "self", href: `${base}/ogc/collections` }, { rel: "root", href: `${base}/ogc` }] };
+    return { collections: [collection(base, await served(request))], links: linksJson(Link.self(`${base}/ogc/collections`), Link.root(`${base}/ogc`)) };
   });
   const cParams = { type: "object", properties: { collectionId: { type: "string", maxLength: 200 } } } as const;
   const check = (id: string) => {

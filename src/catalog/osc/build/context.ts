@@ -4,7 +4,8 @@ import { EocubeError } from "../../../core/errors.js";
 import type { Dataset } from "../../../core/dataset.js";
 import type { EntityFolder } from "../constants.js";
 import type { DatasetConfig, WorkflowConfig } from "../config-schema.js";
-import { entityPath, relatedLink, subCatalogEntryLink, type Link } from "../links.js";
+import { entityPath, relatedLink, subCatalogEntryLink } from "../links.js";
+import type { LinkJson } from "../../stac/link.js";
 import type { CatalogWorkspace } from "../workspace.js";
 
 /** Options of {@link buildPublication}. */
@@ -76,8 +77,8 @@ export async function titleOf(ctx: BuildContext, folder: EntityFolder, id: strin
 }
 
 /** `related` links to the themes, titled as in the catalog. */
-export async function themeLinks(ctx: BuildContext, themeIds: readonly string[]): Promise<Link[]> {
-  const out: Link[] = [];
+export async function themeLinks(ctx: BuildContext, themeIds: readonly string[]): Promise<LinkJson[]> {
+  const out: LinkJson[] = [];
   for (const id of themeIds) out.push(relatedLink("themes", id, await titleOf(ctx, "themes", id)));
   return out;
 }

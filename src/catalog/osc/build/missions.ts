@@ -3,7 +3,8 @@
 import { EocubeError } from "../../../core/errors.js";
 import type { MissionConfig } from "../config-schema.js";
 import { KNOWN_MISSIONS, missionCatalog } from "../entities.js";
-import { entityPath, type Link } from "../links.js";
+import { entityPath } from "../links.js";
+import type { LinkJson } from "../../stac/link.js";
 import { titleOf, type BuildContext } from "./context.js";
 
 /** One EO mission of the product; `doc` is the catalog of a mission new to the catalog. */
@@ -28,7 +29,7 @@ export async function planMissions(ctx: BuildContext, missions: MissionConfig[])
     }
     const def = typeof m === "string" ? KNOWN_MISSIONS[id] : m;
     if (!def) {
-      const have = (((await ctx.ws.json("eo-missions/catalog.json"))?.links as Link[] | undefined) ?? [])
+      const have = (((await ctx.ws.json("eo-missions/catalog.json"))?.links as LinkJson[] | undefined) ?? [])
         .filter((l) => l.rel === "child")
         .flatMap((l) => l.href.split("/").slice(-2, -1))
         .concat(Object.keys(KNOWN_MISSIONS));

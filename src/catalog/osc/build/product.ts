@@ -5,7 +5,8 @@ import { parseIsoTime, toIsoString } from "../../../core/time.js";
 import type { DatasetInfo } from "../dataset-info.js";
 import { productCollection } from "../entities.js";
 import { formatJson } from "../json-text.js";
-import { childLink, entityPath, linkTarget, relatedLink, viaLink, type Link } from "../links.js";
+import { childLink, entityPath, linkTarget, relatedLink, viaLink } from "../links.js";
+import { Link, MediaType, type LinkJson } from "../../stac/link.js";
 import { addToSubCatalog, str, themeLinks, titleCase, type BuildContext, type DatasetContext } from "./context.js";
 import { planMissions } from "./missions.js";
 import { planVariables, type PlannedVariable } from "./variables.js";
@@ -91,7 +92,7 @@ export async function planProduct(ctx: DatasetContext, info: DatasetInfo, source
   const varIds = [...new Set(variables.map((v) => v.id))];
 
   // via links: where to get the data and read about it (no redundant s3:// via link)
-  const via: Link[] = [];
+  const via: LinkJson[] = [];
   if (dc.access_link) {
     if (dc.access_link.startsWith("s3://")) {
       ctx.warnings.push(`access_link ${dc.access_link} is an s3:// URL and is not written as a via link (the OSC wants a web page)`);
@@ -113,7 +114,7 @@ export async function planProduct(ctx: DatasetContext, info: DatasetInfo, source
   if (dc.stac_catalog_s3_root) ctx.warnings.push("stac_catalog_s3_root is a deep-code field; eocube does not upload a STAC item catalog and ignores it");
 
   const projectTitle = (await ws.title(entityPath("projects", projectId))) ?? dc.osc_project_title ?? titleCase(projectId);
-  const links: Link[] = [relatedLink("projects", projectId, projectTitle)];
+  const links: LinkJson[] = [relatedLink("projects", projectId, projectTitle)];
   links.push(...(await themeLinks(ctx, themeIds)));
   for (const m of missions) links.push(relatedLink("eo-missions", m.id, m.title));
   const seen = new Set<string>();
@@ -128,7 +129,7 @@ export async function planProduct(ctx: DatasetContext, info: DatasetInfo, source
     links.push(relatedLink("experiments", experimentId, ctx.wc.properties.title));
   }
   links.push(...via);
-  if (dc.visualisation_link) links.push({ rel: "visualisation", href: dc.visualisation_link, type: "text/html", title: "Dataset visualisation" });
+  if (dc.visualisation_link) links.push(Link.visualisation(dc.visualisation_link, { type: MediaType.HTML, title: "Dataset visualisation" }).toJSON());
 
   const cf = cfParameters(ctx, info, variables);
   const doc = productCollection({

@@ -6,7 +6,8 @@ import type { DatasetConfig } from "../config-schema.js";
 import type { DatasetInfo } from "../dataset-info.js";
 import { projectCollection } from "../entities.js";
 import { formatJson } from "../json-text.js";
-import { childLink, entityPath, relatedLink, type Link } from "../links.js";
+import { childLink, entityPath, relatedLink } from "../links.js";
+import type { LinkJson } from "../../stac/link.js";
 import { addToSubCatalog, themeLinks, titleCase, type BuildContext } from "./context.js";
 import type { ProductResult } from "./product.js";
 
@@ -20,7 +21,7 @@ import type { ProductResult } from "./product.js";
 export async function planProject(ctx: BuildContext, projectId: string, product: ProductResult | undefined, info: DatasetInfo | undefined): Promise<void> {
   const { ws, dc, wc } = ctx;
   const path = entityPath("projects", projectId);
-  const links: Link[] = [];
+  const links: LinkJson[] = [];
   if (product) links.push(childLink("products", product.id, product.title));
   if (wc) links.push(relatedLink("workflows", wc.workflow_id, wc.properties.title));
   if (await ws.exists(path)) {
@@ -65,7 +66,7 @@ export async function planProject(ctx: BuildContext, projectId: string, product:
     license: dc.license_type,
     now: ctx.now,
   });
-  (doc.links as Link[]).splice(-1, 0, ...links);
+  (doc.links as LinkJson[]).splice(-1, 0, ...links);
   ws.write(path, formatJson(doc));
   await addToSubCatalog(ctx, "projects", projectId, title);
 }

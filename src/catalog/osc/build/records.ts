@@ -2,7 +2,8 @@
 // environment.yaml), including the product a workflow-only publication finds in the catalog.
 import { EocubeError } from "../../../core/errors.js";
 import type { WorkflowConfig } from "../config-schema.js";
-import { childLink, entityPath, relatedLink, type Link } from "../links.js";
+import { childLink, entityPath, relatedLink } from "../links.js";
+import type { LinkJson } from "../../stac/link.js";
 import { environmentYaml, experimentRecord, inputYaml, workflowRecord } from "../records.js";
 import { suggestId } from "../validate/extra.js";
 import { addToSubCatalog, checkThemes, themeLinks, titleCase, titleOf, type BuildContext } from "./context.js";
@@ -44,7 +45,7 @@ export async function planRecords(ctx: BuildContext, wc: WorkflowConfig, project
   // without the dataset config, keep the product the existing experiment already names
   if (!productRef) {
     const existing = await ws.json(entityPath("experiments", expId));
-    const link = ((existing?.links as Link[] | undefined) ?? []).find((l) => l.rel === "child" && /products\/[^/]+\/collection\.json$/.test(l.href));
+    const link = ((existing?.links as LinkJson[] | undefined) ?? []).find((l) => l.rel === "child" && /products\/[^/]+\/collection\.json$/.test(l.href));
     const pid = link?.href.split("/").slice(-2, -1)[0];
     if (pid && (await ws.exists(entityPath("products", pid)))) {
       const formats = ((existing?.properties as Record<string, unknown> | undefined)?.formats as { name?: string }[] | undefined) ?? [];
@@ -55,7 +56,7 @@ export async function planRecords(ctx: BuildContext, wc: WorkflowConfig, project
   if (productRef) {
     const productId = productRef.id;
     const existing = await ws.json(entityPath("experiments", expId));
-    const others = ((existing?.links as Link[] | undefined) ?? [])
+    const others = ((existing?.links as LinkJson[] | undefined) ?? [])
       .filter((l) => l.rel === "child")
       .map((l) => /(?:^|\/)products\/([^/]+)\/collection\.json$/.exec(l.href)?.[1])
       .filter((pid): pid is string => pid !== undefined && pid !== productId);
