@@ -1,5 +1,6 @@
 // Routes: GET /statistics/{datasetId}/{varName}?lon&lat&time (value at a point) and POST with a
 // GeoJSON geometry (count/minimum/maximum/mean/deviation/histogram), as xcube answers them.
+import type { JsonSchemaToTsProvider } from "@fastify/type-provider-json-schema-to-ts";
 import type { FastifyInstance } from "fastify";
 import { EocubeError } from "../../core/errors.js";
 import { toIsoString } from "../../core/time.js";
@@ -12,7 +13,8 @@ import { sliceOf } from "../slices.js";
 import { computeStatistics } from "../statistics.js";
 import { Pacer } from "../work.js";
 
-const params = { type: "object", properties: { datasetId: { type: "string" }, varName: { type: "string" } } } as const;
+const params = { type: "object", required: ["datasetId", "varName"], properties: { datasetId: { type: "string" }, varName: { type: "string" } } } as const;
+const timeParam = { type: "string", description: "ISO 8601 time (nearest step) or current; required when the variable has a time dimension" } as const;
 
 /**
  * xcube's rule: statistics are of one time step, so `time` is required when the variable has a time
@@ -32,19 +34,20 @@ export function requireTime(sd: ServedDataset, v: Variable, time: unknown): void
 /** Registers the statistics routes. */
 export function statisticsRoutes(app: FastifyInstance, state: ServerState): void {
   const { ctx } = state;
-  app.get("/statistics/:datasetId/:varName", {
+  const typed = app.withTypeProvider<JsonSchemaToTsProvider>();
+  typed.get("/statistics/:datasetId/:varName", {
     schema: {
       summary: "Value of a variable at a point and time",
       params,
       querystring: {
         type: "object",
         required: ["lon", "lat"],
-        properties: { lon: { type: "number", minimum: -180, maximum: 360 }, lat: { type: "number", minimum: -90, maximum: 90 }, time: { type: "string", description: "ISO 8601 time (nearest step) or current; required when the variable has a time dimension" } },
-      },
+        properties: { lon: { type: "number", minimum: -180, maximum: 360 }, lat: { type: "number", minimum: -90, maximum: 90 }, time: timeParam },
+      } as const,
     },
   }, async (request) => {
-    const { datasetId, varName } = request.params as { datasetId: string; varName: string };
-    const q = request.query as { lon: number; lat: number; time?: string };
+    const { datasetId, varName } = request.params;
+    const q = request.query;
     const sd = await ctx.get(datasetId, { signal: request.opSignal });
     const v = ctx.variable(sd, varName);
     requireTime(sd, v, q.time);
@@ -53,17 +56,17 @@ export function statisticsRoutes(app: FastifyInstance, state: ServerState): void
     return { result: r.count > 0 ? { value: r.mean } : {} };
   });
 
-  app.post("/statistics/:datasetId/:varName", {
+  typed.post("/statistics/:datasetId/:varName", {
     bodyLimit: state.limits.maxBodyBytes,
-    schema: { summary: "Statistics of a variable in a GeoJSON geometry at a time", params, querystring: { type: "object", properties: { time: { type: "string", description: "ISO 8601 time (nearest step) or current; required when the variable has a time dimension" } } } },
+    schema: { summary: "Statistics of a variable in a GeoJSON geometry at a time", params, querystring: { type: "object", properties: { time: timeParam } } as const },
   }, async (request) => {
-    const { datasetId, varName } = request.params as { datasetId: string; varName: string };
+    const { datasetId, varName } = request.params;
     const sd = await ctx.get(datasetId, { signal: request.opSignal });
     const v = ctx.variable(sd, varName);
     const { geometries } = parseGeoJson(request.body, state.limits);
     if (geometries.length !== 1) throw new EocubeError("INVALID_PARAMS", "statistics need exactly one geometry", { field: "body" });
-    requireTime(sd, v, (request.query as { time?: unknown }).time);
-    const slice = await sliceOf(ctx, sd, v, request.query as Record<string, unknown>, { signal: request.opSignal });
+    requireTime(sd, v, request.query.time);
+    const slice = await sliceOf(ctx, sd, v, request.query, { signal: request.opSignal });
     const g = geometries[0]!;
     // the work is checked before the first read
     const plan = g.type === "Polygon" ? planPolygonMasks(sd.gm, g.polygons) : undefined;

@@ -1,6 +1,7 @@
 // Routes: POST /timeseries/{datasetId}/{varName} (GeoJSON body; other dimensions by name) → {"result": […]}:
 // checked against the request limits before any read, computed geometry by geometry within the work budget.
 import { Readable } from "node:stream";
+import type { JsonSchemaToTsProvider } from "@fastify/type-provider-json-schema-to-ts";
 import type { FastifyInstance } from "fastify";
 import type { ServerState } from "../app.js";
 import { parseGeoJson } from "../geojson.js";
@@ -20,11 +21,11 @@ export const STREAM_AFTER_BYTES = 1024 * 1024;
 
 /** Registers the time-series route. */
 export function timeseriesRoutes(app: FastifyInstance, state: ServerState): void {
-  app.post("/timeseries/:datasetId/:varName", {
+  app.withTypeProvider<JsonSchemaToTsProvider>().post("/timeseries/:datasetId/:varName", {
     bodyLimit: state.limits.maxBodyBytes,
     schema: {
       summary: "Time series of a variable at a point or aggregated over a polygon (GeoJSON body, WGS 84)",
-      params: { type: "object", properties: { datasetId: { type: "string" }, varName: { type: "string" } } },
+      params: { type: "object", required: ["datasetId", "varName"], properties: { datasetId: { type: "string" }, varName: { type: "string" } } } as const,
       querystring: {
         type: "object",
         properties: {
@@ -34,21 +35,21 @@ export function timeseriesRoutes(app: FastifyInstance, state: ServerState): void
           maxValids: { type: "integer", description: "-1: only valid values; n > 0: the n most recent valid values" },
         },
         additionalProperties: { type: "string", description: "<dimension name>=<coordinate label>: the index of a non-time, non-spatial dimension (nearest label; default the first)" },
-      },
+      } as const,
     },
   }, async (request, reply) => {
     const { ctx, limits } = state;
     const signal = request.opSignal;
-    const { datasetId, varName } = request.params as { datasetId: string; varName: string };
-    const q = request.query as { aggMethods?: string; startDate?: string; endDate?: string; maxValids?: number };
+    const { datasetId, varName } = request.params;
+    const q = request.query;
     const sd = await ctx.get(datasetId, { signal });
     const v = ctx.variable(sd, varName);
     const aggMethods = parseAggMethods(q.aggMethods);
     const parsed = parseGeoJson(request.body, limits);
     const geometries = parsed.geometries;
     const isCollection = parsed.isCollection || geometries.length !== 1;
-    checkDimParams(sd, v, request.query as Record<string, unknown>, ["aggMethods", "startDate", "endDate", "maxValids"]);
-    const slice = await sliceOf(ctx, sd, v, request.query as Record<string, unknown>, { signal });
+    checkDimParams(sd, v, q, ["aggMethods", "startDate", "endDate", "maxValids"]);
+    const slice = await sliceOf(ctx, sd, v, q, { signal });
     const opts = { aggMethods, startDate: q.startDate, endDate: q.endDate, maxValids: q.maxValids, signal, budget: state.budget, pacer: new Pacer(signal) };
     // everything is checked before the first read: dates, maxValids, the time axis, and the work
     const plan = planTimeSeries(sd, slice, geometries, opts);
