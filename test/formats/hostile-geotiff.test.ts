@@ -13,7 +13,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { EocubeError } from "../../src/core/errors.js";
 import { FileFileSystem } from "../../src/fs/file.js";
 import { MAX_IFDS, openGeoTiff } from "../../src/formats/geotiff.js";
-import { checkJpegStream, lzwDecodeBounded } from "../../src/formats/geotiff-decoders.js";
+import { checkJpegStream } from "../../src/formats/tiff/jpeg.js";
+import { lzwDecodeBounded } from "../../src/formats/tiff/lzw.js";
 import { zstdBounded } from "../../src/formats/zarr/bounded.js";
 import { SHARED_DATA } from "../helpers/paths.js";
 
