@@ -86,7 +86,7 @@ function projectInterval(ctx: BuildContext, dc: DatasetConfig, product: ProductR
   };
   const start = dc.osc_project_start !== undefined ? conv(dc.osc_project_start, "osc_project_start") : product?.interval ? product.interval[0] : ctx.now;
   const end = dc.osc_project_end !== undefined ? conv(dc.osc_project_end, "osc_project_end") : (product?.interval?.[1] ?? null);
-  if (start !== null && end !== null && Date.parse(start) > Date.parse(end)) {
+  if (start !== null && end !== null && parseIsoTime(start) > parseIsoTime(end)) {
     throw new EocubeError("INVALID_CONFIG", `the project would start (${start}) after it ends (${end})`, {
       path: ctx.dPath,
       field: dc.osc_project_end !== undefined ? "osc_project_end" : "osc_project_start",
