@@ -1,7 +1,9 @@
 // Routes: XYZ tiles /tiles/{datasetId}/{varName}/{z}/{y}/{x}, legends, and /colorbars.
 import { promisify } from "node:util";
 import { gzip } from "node:zlib";
+import type { JsonSchemaToTsProvider } from "@fastify/type-provider-json-schema-to-ts";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import type { FromSchema } from "json-schema-to-ts";
 import { EocubeError } from "../../core/errors.js";
 import type { ServerState } from "../app.js";
 import type { ServedDataset } from "../datasets.js";
@@ -29,7 +31,8 @@ export const TILE_QUERY = {
   },
 } as const;
 
-const TILE_PARAMS = {
+/** Path parameters of a tile request. */
+export const TILE_PARAMS = {
   type: "object",
   properties: {
     datasetId: { type: "string" },
@@ -41,16 +44,10 @@ const TILE_PARAMS = {
   required: ["datasetId", "varName", "z", "y", "x"],
 } as const;
 
-interface TileQuery {
-  crs?: string;
-  vmin?: number;
-  vmax?: number;
-  cmap?: string;
-  norm?: "lin" | "log";
-  time?: string;
-  retina?: string;
-  [dim: string]: unknown;
-}
+/** A tile request's query (see {@link TILE_QUERY}); other dimensions by name. */
+export type TileQuery = FromSchema<typeof TILE_QUERY>;
+/** A tile request's path parameters (see {@link TILE_PARAMS}). */
+export type TileParams = FromSchema<typeof TILE_PARAMS>;
 
 /** The colour map and value range of a request: query values over the dataset's defaults. */
 export function styleOf(sd: ServedDataset, varName: string, q: TileQuery): { cmap: ColorMap; vmin: number; vmax: number; norm: "lin" | "log" } {
@@ -64,7 +61,7 @@ export function styleOf(sd: ServedDataset, varName: string, q: TileQuery): { cma
 }
 
 /** Renders a tile for a request and sends it with ETag/Cache-Control (304 on a matching If-None-Match). */
-export async function sendTile(state: ServerState, request: FastifyRequest, reply: FastifyReply, p: { datasetId: string; varName: string; z: number; y: number; x: number }, grid: TileGrid, q: TileQuery): Promise<FastifyReply> {
+export async function sendTile(state: ServerState, request: FastifyRequest, reply: FastifyReply, p: TileParams, grid: TileGrid, q: TileQuery): Promise<FastifyReply> {
   const { ctx } = state;
   const sd = await ctx.get(p.datasetId, { signal: request.opSignal });
   const v = ctx.variable(sd, p.varName);
@@ -127,17 +124,18 @@ const gzipAsync = promisify(gzip);
 export function tilesRoutes(app: FastifyInstance, state: ServerState): void {
   // legend and colour-bar PNGs by style (small; bounded in bytes)
   const legends = new LruCache<Buffer>({ maxBytes: 4 * 1024 ** 2 });
-  app.get("/tiles/:datasetId/:varName/:z/:y/:x", {
+  const typed = app.withTypeProvider<JsonSchemaToTsProvider>();
+  typed.get("/tiles/:datasetId/:varName/:z/:y/:x", {
     schema: { summary: "A map tile (PNG) of a variable", params: TILE_PARAMS, querystring: TILE_QUERY },
   }, async (request, reply) => {
-    const q = request.query as TileQuery;
-    return sendTile(state, request, reply, request.params as { datasetId: string; varName: string; z: number; y: number; x: number }, tileGridOf(q.crs), q);
+    const q = request.query;
+    return sendTile(state, request, reply, request.params, tileGridOf(q.crs), q);
   });
 
-  app.get("/tiles/:datasetId/:varName/legend", {
+  typed.get("/tiles/:datasetId/:varName/legend", {
     schema: {
       summary: "Colour legend (PNG) of a variable",
-      params: { type: "object", properties: { datasetId: { type: "string" }, varName: { type: "string" } } },
+      params: { type: "object", required: ["datasetId", "varName"], properties: { datasetId: { type: "string" }, varName: { type: "string" } } } as const,
       querystring: {
         type: "object",
         properties: {
@@ -145,11 +143,11 @@ export function tilesRoutes(app: FastifyInstance, state: ServerState): void {
           width: { type: "integer", minimum: 1, maximum: 2048, default: 256 },
           height: { type: "integer", minimum: 1, maximum: 512, default: 16 },
         },
-      },
+      } as const,
     },
   }, async (request, reply) => {
-    const { datasetId, varName } = request.params as { datasetId: string; varName: string };
-    const q = request.query as TileQuery & { width: number; height: number };
+    const { datasetId, varName } = request.params;
+    const q = request.query;
     const sd = await state.ctx.get(datasetId, { signal: request.opSignal });
     state.ctx.variable(sd, varName);
     const s = styleOf(sd, varName, q);
@@ -168,8 +166,8 @@ export function tilesRoutes(app: FastifyInstance, state: ServerState): void {
     return sendMaybeGzipped(request, reply, raw, gz);
   });
 
-  app.get("/colorbars/:cmap", { schema: { summary: "One colour map as PNG", params: { type: "object", properties: { cmap: { type: "string", maxLength: 200 } } } } }, async (request, reply) => {
-    const { cmap } = request.params as { cmap: string };
+  typed.get("/colorbars/:cmap", { schema: { summary: "One colour map as PNG", params: { type: "object", required: ["cmap"], properties: { cmap: { type: "string", maxLength: 200 } } } as const } }, async (request, reply) => {
+    const { cmap } = request.params;
     const name = cmap.replace(/\.png$/, "");
     if (name.startsWith("{")) throw new EocubeError("INVALID_PARAMS", "use /tiles/{id}/{var}/legend?cmap=… for user colour maps", { field: "cmap" });
     let png = legends.get(name);

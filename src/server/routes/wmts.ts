@@ -1,5 +1,6 @@
 // Routes: OGC WMTS 1.0.0 — capabilities (WorldWebMercatorQuad, WorldCRS84Quad) and RESTful tiles.
 // Spec: OGC 07-057r7 (WMTS 1.0.0); tile matrix sets: OGC 17-083r2 Annex D.
+import type { JsonSchemaToTsProvider } from "@fastify/type-provider-json-schema-to-ts";
 import type { FastifyInstance } from "fastify";
 import { EocubeError } from "../../core/errors.js";
 import type { ServerState } from "../app.js";
@@ -76,20 +77,21 @@ ${matrixSet(CRS84_QUAD)}</Contents>
     return reply.type("application/xml; charset=utf-8").send(doc);
   });
 
-  app.get("/wmts/1.0.0/tile/:datasetId/:varName/:tmsId/:z/:y/:x", {
+  app.withTypeProvider<JsonSchemaToTsProvider>().get("/wmts/1.0.0/tile/:datasetId/:varName/:tmsId/:z/:y/:x", {
     schema: {
       summary: "WMTS RESTful GetTile (PNG)",
       params: {
         type: "object",
+        required: ["datasetId", "varName", "tmsId", "z", "y", "x"],
         properties: {
           datasetId: { type: "string" }, varName: { type: "string" }, tmsId: { type: "string" },
           z: { type: "integer", minimum: 0 }, y: { type: "integer", minimum: 0 }, x: { type: "string", pattern: "^[0-9]+(\\.png)?$" },
         },
-      },
+      } as const,
       querystring: TILE_QUERY,
     },
   }, async (request, reply) => {
-    const p = request.params as { datasetId: string; varName: string; tmsId: string; z: number; y: number; x: string };
+    const p = request.params;
     if (p.tmsId !== "WorldWebMercatorQuad" && p.tmsId !== "WorldCRS84Quad") {
       throw new EocubeError("INVALID_PARAMS", `unknown tile matrix set ${JSON.stringify(p.tmsId.slice(0, 60))}`, { field: "tmsId", hint: "use WorldWebMercatorQuad or WorldCRS84Quad" });
     }
@@ -97,7 +99,7 @@ ${matrixSet(CRS84_QUAD)}</Contents>
       // OGC 07-057r7 §8.2.4: a TileMatrix the capabilities do not list is out of range (400)
       throw new EocubeError("OUT_OF_RANGE", `TileMatrix ${p.z} is beyond the deepest of ${p.tmsId} in WMTSCapabilities.xml (${WMTS_MAX_ZOOM})`, { field: "z", hint: `use a TileMatrix 0…${WMTS_MAX_ZOOM}` });
     }
-    const q = request.query as Record<string, unknown>;
+    const q = request.query;
     if (q.time === "current") delete q.time;
     return sendTile(state, request, reply, { ...p, x: Number(p.x.replace(/\.png$/, "")) }, tileGridOf(p.tmsId), q);
   });
