@@ -5,6 +5,7 @@ import { extname, join, resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { gzip } from "node:zlib";
+import type { JsonSchemaToTsProvider } from "@fastify/type-provider-json-schema-to-ts";
 import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from "fastify";
 import { EocubeError } from "../../core/errors.js";
 import { Link, MediaType } from "../../catalog/stac/link.js";
@@ -147,8 +148,8 @@ export function metaRoutes(app: FastifyInstance, state: ServerState): void {
   app.get("/viewer", { schema: { summary: "The browser viewer" } }, async (request, reply) =>
     request.url.split("?")[0]!.endsWith("/") ? sendViewerFile("index.html", request, reply) : reply.redirect("/viewer/"),
   );
-  app.get("/viewer/*", { schema: { summary: "Viewer files" } }, async (request, reply) =>
-    sendViewerFile((request.params as { "*": string })["*"] || "index.html", request, reply),
+  app.withTypeProvider<JsonSchemaToTsProvider>().get("/viewer/*", { schema: { summary: "Viewer files", params: { type: "object", properties: { "*": { type: "string" } } } as const } }, async (request, reply) =>
+    sendViewerFile(request.params["*"] || "index.html", request, reply),
   );
 }
 

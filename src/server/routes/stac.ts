@@ -1,6 +1,7 @@
 // Routes: a STAC API under /ogc — landing page, conformance, the "datacubes" collection whose items are
 // the served datasets, item pages, and /ogc/search (bbox, datetime, limit, token pagination).
 // Spec: STAC API 1.0.0 (core, collections, features/ogcapi-features, item-search).
+import type { JsonSchemaToTsProvider } from "@fastify/type-provider-json-schema-to-ts";
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import { timeSpan } from "../../core/coords.js";
 import { EocubeError, isEocubeError } from "../../core/errors.js";
@@ -255,31 +256,33 @@ export function stacRoutes(app: FastifyInstance, state: ServerState): void {
     const base = baseUrl(request);
     return { collections: [collection(base, await served(request))], links: linksJson(Link.self(`${base}/ogc/collections`), Link.root(`${base}/ogc`)) };
   });
-  const cParams = { type: "object", properties: { collectionId: { type: "string", maxLength: 200 } } } as const;
+  const typed = app.withTypeProvider<JsonSchemaToTsProvider>();
+  const cParams = { type: "object", required: ["collectionId"], properties: { collectionId: { type: "string", maxLength: 200 } } } as const;
   const check = (id: string) => {
     if (id !== COLLECTION_ID) throw new EocubeError("NOT_FOUND", `collection ${JSON.stringify(id.slice(0, 100))} not found`, { field: "collectionId", hint: `collections: ${COLLECTION_ID}` });
   };
-  app.get("/ogc/collections/:collectionId", { schema: { summary: "One STAC collection", params: cParams } }, async (request) => {
-    check((request.params as { collectionId: string }).collectionId);
+  typed.get("/ogc/collections/:collectionId", { schema: { summary: "One STAC collection", params: cParams } }, async (request) => {
+    check(request.params.collectionId);
     return collection(baseUrl(request), await served(request));
   });
   const pageQuery = {
     type: "object",
     properties: { limit: { type: "integer", minimum: 1, maximum: 1000 }, token: { type: "string" }, bbox: { type: "string" }, datetime: { type: "string" }, ids: { type: "string" }, collections: { type: "string" } },
   } as const;
-  app.get("/ogc/collections/:collectionId/items", { schema: { summary: "Items of a collection (paged)", params: cParams, querystring: pageQuery } }, async (request, reply) => {
-    const { collectionId } = request.params as { collectionId: string };
+  typed.get("/ogc/collections/:collectionId/items", { schema: { summary: "Items of a collection (paged)", params: cParams, querystring: pageQuery } }, async (request, reply) => {
+    const { collectionId } = request.params;
     check(collectionId);
-    return reply.type("application/geo+json").send(await itemsPage(request, `/ogc/collections/${collectionId}/items`, request.query as Record<string, never>));
+    return reply.type("application/geo+json").send(await itemsPage(request, `/ogc/collections/${collectionId}/items`, request.query));
   });
-  app.get("/ogc/collections/:collectionId/items/:itemId", { schema: { summary: "One STAC item", params: { type: "object", properties: { collectionId: { type: "string" }, itemId: { type: "string" } } } } }, async (request, reply) => {
-    const { collectionId, itemId } = request.params as { collectionId: string; itemId: string };
+  const itemParams = { type: "object", required: ["collectionId", "itemId"], properties: { collectionId: { type: "string" }, itemId: { type: "string" } } } as const;
+  typed.get("/ogc/collections/:collectionId/items/:itemId", { schema: { summary: "One STAC item", params: itemParams } }, async (request, reply) => {
+    const { collectionId, itemId } = request.params;
     check(collectionId);
     const sd = await ctx.get(itemId, { signal: request.opSignal });
     return reply.type("application/geo+json").send(itemOf(baseUrl(request), sd));
   });
-  app.get("/ogc/search", { schema: { summary: "STAC item search (GET)", querystring: pageQuery } }, async (request, reply) =>
-    reply.type("application/geo+json").send(await itemsPage(request, "/ogc/search", request.query as Record<string, never>)),
+  typed.get("/ogc/search", { schema: { summary: "STAC item search (GET)", querystring: pageQuery } }, async (request, reply) =>
+    reply.type("application/geo+json").send(await itemsPage(request, "/ogc/search", request.query)),
   );
   app.post("/ogc/search", { schema: { summary: "STAC item search (POST)" } }, async (request, reply) => {
     const body = (request.body ?? {}) as Record<string, unknown>;
