@@ -2,7 +2,7 @@
 // `xcube gen` config, both normalised into one plain-JSON GenRequest (what workers receive).
 import { existsSync, readdirSync, statSync } from "node:fs";
 import { basename, dirname, isAbsolute, join, resolve } from "node:path";
-import { checkConfig, parseConfigText, readConfigText, type Locator } from "../core/config/index.js";
+import { checkConfig, configError, parseConfigText, readConfigText, type Locator } from "../core/config/index.js";
 import { EocubeError, isEocubeError } from "../core/errors.js";
 import { formatFromPath } from "../formats/registry.js";
 import type { BBox } from "../core/gridmapping.js";
@@ -101,7 +101,8 @@ function fromGen2(doc: unknown, source: string, base: string, cwd: string, optio
     locate: options.locate,
     hint: "see examples/gen-request.yaml for a valid request",
   });
-  const inputs = (d.input_configs ?? [d.input_config!]).map((ic, i) => normalizeInput(ic, base, cwd, d.input_configs ? `input_configs/${i}` : "input_config", source));
+  const where: Where = { source, locate: options.locate };
+  const inputs = (d.input_configs ?? [d.input_config!]).map((ic, i) => normalizeInput(ic, base, cwd, d.input_configs ? `input_configs/${i}` : "input_config", where));
   const cc = d.cube_config;
   const ts = cc.tile_size;
   const cube: GenRequest["cube"] = {
@@ -111,9 +112,9 @@ function fromGen2(doc: unknown, source: string, base: string, cwd: string, optio
     metadata: cc.metadata ?? {},
     variable_metadata: cc.variable_metadata ?? {},
   };
-  checkCube(cube, source);
+  checkCube(cube, where);
   const oc = d.output_config;
-  checkOutput(oc, source, options.output !== undefined);
+  checkOutput(oc, where, options.output !== undefined);
   const out = options.output
     ? { store_id: "file", store_params: { root: dirname(resolve(cwd, options.output)) }, data_id: basename(options.output) }
     : { store_id: oc.store_id ?? "file", store_params: resolveRoot(oc.store_id ?? "file", oc.store_params ?? {}, cwd, cwd, true), data_id: oc.data_id };
@@ -131,17 +132,12 @@ function fromGen2(doc: unknown, source: string, base: string, cwd: string, optio
   };
 }
 
-function checkCube(cube: GenRequest["cube"], source: string): void {
+function checkCube(cube: GenRequest["cube"], where: Where): void {
   if (cube.time_period !== undefined) {
     try {
       parsePeriod(cube.time_period);
     } catch (err) {
-      throw new EocubeError("INVALID_CONFIG", `${source}: cube_config/time_period ${JSON.stringify(cube.time_period)} is not a period`, {
-        path: source,
-        field: "cube_config/time_period",
-        hint: isEocubeError(err) && err.hint ? err.hint : 'use e.g. "1D", "8D", "1W", "1M", "1Y"',
-        cause: err,
-      });
+      throw fieldError(where, "cube_config/time_period", `cube_config/time_period ${JSON.stringify(cube.time_period)} is not a period`, isEocubeError(err) && err.hint ? err.hint : 'use e.g. "1D", "8D", "1W", "1M", "1Y"', err);
     }
   }
   if (cube.time_range) {
@@ -150,54 +146,44 @@ function checkCube(cube: GenRequest["cube"], source: string): void {
       try {
         return parseIsoTime(t, { field: "time_range", end: i === 1 });
       } catch (err) {
-        throw new EocubeError("INVALID_CONFIG", `${source}: cube_config/time_range/${i} ${JSON.stringify(t)} is not a date`, {
-          path: source,
-          field: "cube_config/time_range",
-          hint: 'write ISO 8601 dates, e.g. ["2017-06-05", "2017-06-07"] (null for an open end)',
-          cause: err,
-        });
+        throw fieldError(where, "cube_config/time_range", `cube_config/time_range/${i} ${JSON.stringify(t)} is not a date`, 'write ISO 8601 dates, e.g. ["2017-06-05", "2017-06-07"] (null for an open end)', err);
       }
     });
     if (ms[0] !== undefined && ms[1] !== undefined && ms[0] > ms[1]) {
-      throw new EocubeError("INVALID_CONFIG", `${source}: cube_config/time_range ${JSON.stringify(cube.time_range)} is reversed: the start is after the end`, {
-        path: source,
-        field: "cube_config/time_range",
-        hint: `write [start, end], e.g. ${JSON.stringify([cube.time_range[1], cube.time_range[0]])}`,
-      });
+      throw fieldError(where, "cube_config/time_range", `cube_config/time_range ${JSON.stringify(cube.time_range)} is reversed: the start is after the end`, `write [start, end], e.g. ${JSON.stringify([cube.time_range[1], cube.time_range[0]])}`);
     }
   }
   const res = cube.spatial_res;
   if (res && !(res[0] > 0 && res[1] > 0)) {
-    throw new EocubeError("INVALID_CONFIG", `${source}: cube_config/spatial_res must be positive, got ${JSON.stringify(res)}`, {
-      path: source,
-      field: "cube_config/spatial_res",
-      hint: "give the pixel size in target CRS units, e.g. 0.25 for degrees or 5000 for metres",
-    });
+    throw fieldError(where, "cube_config/spatial_res", `cube_config/spatial_res must be positive, got ${JSON.stringify(res)}`, "give the pixel size in target CRS units, e.g. 0.25 for degrees or 5000 for metres");
   }
   if (cube.bbox) {
     const [w, s, e, n] = cube.bbox;
     if (!(e > w && n > s)) {
-      throw new EocubeError("INVALID_CONFIG", `${source}: cube_config/bbox ${JSON.stringify(cube.bbox)} is empty`, {
-        path: source,
-        field: "cube_config/bbox",
-        hint: "write the bbox as [west, south, east, north] with east > west and north > south",
-      });
+      throw fieldError(where, "cube_config/bbox", `cube_config/bbox ${JSON.stringify(cube.bbox)} is empty`, "write the bbox as [west, south, east, north] with east > west and north > south");
     }
   }
   if (!cube.bbox && (cube.crs !== undefined || cube.spatial_res !== undefined)) {
-    throw new EocubeError("INVALID_CONFIG", `${source}: cube_config needs bbox together with crs and spatial_res`, {
-      path: source,
-      field: "cube_config/bbox",
-      hint: "give crs, bbox and spatial_res to define the target grid (or none of them to keep the input grid)",
-    });
+    throw fieldError(where, "cube_config/bbox", `cube_config needs bbox together with crs and spatial_res`, "give crs, bbox and spatial_res to define the target grid (or none of them to keep the input grid)");
   }
   if (cube.bbox && cube.spatial_res === undefined && cube.size === undefined) {
-    throw new EocubeError("INVALID_CONFIG", `${source}: cube_config has a bbox but no spatial_res`, {
-      path: source,
-      field: "cube_config/spatial_res",
-      hint: "add spatial_res (pixel size in target CRS units)",
-    });
+    throw fieldError(where, "cube_config/spatial_res", `cube_config has a bbox but no spatial_res`, "add spatial_res (pixel size in target CRS units)");
   }
+}
+
+/** The request file and the lines of its fields, for messages. */
+interface Where {
+  source: string;
+  locate?: Locator;
+}
+
+/**
+ * An INVALID_CONFIG about one field of the request (slash path, e.g. `cube_config/bbox`) in core/config's
+ * form: `file:line: message`, with the field, the fix and the cause.
+ */
+function fieldError(where: Where, field: string, message: string, hint: string, cause?: unknown): EocubeError {
+  const line = where.locate?.(field.split("/").map((s) => (/^\d+$/.test(s) ? Number(s) : s)));
+  return configError(where.source, [{ field, message, hint, line }], { cause });
 }
 
 /** Formats named by xcube opener ids (`dataset:<format>:<store>`) and the eocube formats they cover. */
@@ -212,8 +198,8 @@ function parseAccessorId(id: string): { format: string; store: string } | undefi
   return m ? { format: m[1]!, store: m[2]! } : undefined;
 }
 
-function normalizeInput(ic: InputConfig, base: string, cwd: string, field: string, source: string): GenInput {
-  const bad = (f: string, msg: string, hint: string) => new EocubeError("INVALID_CONFIG", `${source}: ${field}/${f} ${msg}`, { path: source, field: `${field}/${f}`, hint });
+function normalizeInput(ic: InputConfig, base: string, cwd: string, field: string, where: Where): GenInput {
+  const bad = (f: string, msg: string, hint: string) => fieldError(where, `${field}/${f}`, `${field}/${f} ${msg}`, hint);
   let storeId = ic.store_id;
   if (ic.opener_id !== undefined) {
     const acc = parseAccessorId(ic.opener_id);
@@ -241,11 +227,7 @@ function normalizeInput(ic: InputConfig, base: string, cwd: string, field: strin
   }
   const params = resolveRoot(storeId, ic.store_params ?? {}, base, cwd, false, ic.data_id);
   if (storeId === "file" && /(^|\/)\.\.(\/|$)/.test(ic.data_id)) {
-    throw new EocubeError("INVALID_CONFIG", `${source}: ${field}/data_id ${JSON.stringify(ic.data_id)} must not contain '..'`, {
-      path: source,
-      field: `${field}/data_id`,
-      hint: "set store_params.root to the folder holding the data and data_id to the name inside it",
-    });
+    throw fieldError(where, `${field}/data_id`, `${field}/data_id ${JSON.stringify(ic.data_id)} must not contain '..'`, "set store_params.root to the folder holding the data and data_id to the name inside it");
   }
   return { store_id: storeId, store_params: params, data_id: ic.data_id, open_params };
 }
@@ -255,31 +237,19 @@ function normalizeInput(ic: InputConfig, base: string, cwd: string, field: strin
  * (`dataset:zarr:<store_id>`), and `data_id` must end in .zarr except in a memory store (xcube's
  * examples/gen2 writes data_id "CHL" to memory). `write_params` are accepted and ignored.
  */
-function checkOutput(oc: GenRequestDoc["output_config"], source: string, overridden: boolean): void {
+function checkOutput(oc: GenRequestDoc["output_config"], where: Where, overridden: boolean): void {
   const storeId = oc.store_id ?? "file";
   if (oc.writer_id !== undefined) {
     const acc = parseAccessorId(oc.writer_id);
     if (!acc || acc.format !== "zarr" || !STORE_IDS.includes(acc.store)) {
-      throw new EocubeError("INVALID_CONFIG", `${source}: output_config/writer_id ${JSON.stringify(oc.writer_id)} is not a writer eocube knows`, {
-        path: source,
-        field: "output_config/writer_id",
-        hint: `eocube writes Zarr only: use dataset:zarr:${storeId}, or leave writer_id out`,
-      });
+      throw fieldError(where, "output_config/writer_id", `output_config/writer_id ${JSON.stringify(oc.writer_id)} is not a writer eocube knows`, `eocube writes Zarr only: use dataset:zarr:${storeId}, or leave writer_id out`);
     }
     if (acc.store !== storeId) {
-      throw new EocubeError("INVALID_CONFIG", `${source}: output_config/writer_id ${JSON.stringify(oc.writer_id)} writes to a ${acc.store} store, but store_id is ${JSON.stringify(storeId)}`, {
-        path: source,
-        field: "output_config/writer_id",
-        hint: `use dataset:zarr:${storeId}, or leave writer_id out`,
-      });
+      throw fieldError(where, "output_config/writer_id", `output_config/writer_id ${JSON.stringify(oc.writer_id)} writes to a ${acc.store} store, but store_id is ${JSON.stringify(storeId)}`, `use dataset:zarr:${storeId}, or leave writer_id out`);
     }
   }
   if (!overridden && storeId !== "memory" && !/\.zarr\/?$/.test(oc.data_id)) {
-    throw new EocubeError("INVALID_CONFIG", `${source}: output_config/data_id ${JSON.stringify(oc.data_id)} must end in .zarr`, {
-      path: source,
-      field: "output_config/data_id",
-      hint: "the output data_id must end in .zarr (any name is allowed in a memory store)",
-    });
+    throw fieldError(where, "output_config/data_id", `output_config/data_id ${JSON.stringify(oc.data_id)} must end in .zarr`, "the output data_id must end in .zarr (any name is allowed in a memory store)");
   }
 }
 
@@ -316,8 +286,9 @@ const RESAMPLING: Record<string, "nearest" | "bilinear" | "mean"> = {
   nearest: "nearest", bilinear: "bilinear", linear: "bilinear", average: "mean", mean: "mean",
 };
 
-function fromLegacy(doc: Record<string, unknown>, source: string, base: string, cwd: string, options: LoadGenRequestOptions): GenRequest {
-  const bad = (field: string, msg: string, hint: string) => new EocubeError("INVALID_CONFIG", `${source}: ${field} ${msg}`, { path: source, field, hint });
+function fromLegacy(doc: Record<string, unknown>, source: string, base: string, cwd: string, options: LoadGenRequestOptions & { locate?: Locator }): GenRequest {
+  const where = { source, locate: options.locate };
+  const bad = (field: string, msg: string, hint: string) => fieldError(where, field, `${field} ${msg}`, hint);
   for (const k of Object.keys(doc)) {
     if (!LEGACY_KEYS.has(k)) throw bad(k, "is not a key of xcube's gen config", `known keys: ${[...LEGACY_KEYS].join(", ")}`);
   }

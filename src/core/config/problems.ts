@@ -235,6 +235,8 @@ export interface ConfigErrorOptions {
   hint?: string;
   /** Problems named in the message; the rest are counted [default 5]. */
   maxListed?: number;
+  /** The underlying error (e.g. of a time parser). */
+  cause?: unknown;
 }
 
 /**
@@ -254,5 +256,6 @@ export function configError(file: string, problems: readonly ConfigProblem[], op
     field: first.field,
     hint: first.hint ?? options.hint,
     details: problems.map(({ field, message, hint, line }) => ({ field, message, hint, line })),
+    cause: options.cause,
   });
 }
