@@ -33,16 +33,51 @@ interface Kind {
   make(i: number): { path: string; method?: string; body?: string; type?: string; hangUpMs?: number };
 }
 
-const box = (lon: number, lat: number, w: number, h: number) => ({ type: "Polygon", coordinates: [[[lon, lat], [lon + w, lat], [lon + w, lat + h], [lon, lat + h], [lon, lat]]] });
-const fc = (geoms: unknown[]) => ({ type: "FeatureCollection", features: geoms.map((geometry) => ({ type: "Feature", properties: {}, geometry })) });
+const box = (lon: number, lat: number, w: number, h: number) => ({
+  type: "Polygon",
+  coordinates: [
+    [
+      [lon, lat],
+      [lon + w, lat],
+      [lon + w, lat + h],
+      [lon, lat + h],
+      [lon, lat],
+    ],
+  ],
+});
+const fc = (geoms: unknown[]) => ({
+  type: "FeatureCollection",
+  features: geoms.map((geometry) => ({ type: "Feature", properties: {}, geometry })),
+});
 const N = 100_000;
 const BODIES = {
   fc500: JSON.stringify(fc(Array.from({ length: 500 }, (_, i) => box(0.3 + ((i * 0.37) % 4.4), 50.2 + ((i * 0.19) % 2.1), 0.5, 0.5)))),
-  fc500small: JSON.stringify(fc(Array.from({ length: 500 }, (_, i) => box(0.3 + ((i * 0.37) % 4.4), 50.2 + ((i * 0.19) % 2.1), 0.05, 0.04)))),
-  fc20000: JSON.stringify(fc(Array.from({ length: 20_000 }, (_, i) => box(0.3 + ((i * 0.37) % 4.4), 50.2 + ((i * 0.19) % 2.1), 0.05, 0.04)))),
-  multipoint: JSON.stringify({ type: "MultiPoint", coordinates: Array.from({ length: N }, (_, i) => [0.01 + ((i * 0.0137) % 4.98), 50.01 + ((i * 0.0071) % 2.48)]) }),
-  zigzag: JSON.stringify({ type: "Polygon", coordinates: [[...Array.from({ length: N - 1 }, (_, i) => [0.01 + (4.98 * i) / N, i % 2 ? 50.01 : 52.49]), [0.01, 50.01]]] }),
-  circle: JSON.stringify({ type: "Polygon", coordinates: [[...Array.from({ length: N - 1 }, (_, i) => [2.5 + 2.4 * Math.cos((2 * Math.PI * i) / (N - 1)), 51.25 + 1.2 * Math.sin((2 * Math.PI * i) / (N - 1))]), [4.9, 51.25]]] }),
+  fc500small: JSON.stringify(
+    fc(Array.from({ length: 500 }, (_, i) => box(0.3 + ((i * 0.37) % 4.4), 50.2 + ((i * 0.19) % 2.1), 0.05, 0.04))),
+  ),
+  fc20000: JSON.stringify(
+    fc(Array.from({ length: 20_000 }, (_, i) => box(0.3 + ((i * 0.37) % 4.4), 50.2 + ((i * 0.19) % 2.1), 0.05, 0.04))),
+  ),
+  multipoint: JSON.stringify({
+    type: "MultiPoint",
+    coordinates: Array.from({ length: N }, (_, i) => [0.01 + ((i * 0.0137) % 4.98), 50.01 + ((i * 0.0071) % 2.48)]),
+  }),
+  zigzag: JSON.stringify({
+    type: "Polygon",
+    coordinates: [[...Array.from({ length: N - 1 }, (_, i) => [0.01 + (4.98 * i) / N, i % 2 ? 50.01 : 52.49]), [0.01, 50.01]]],
+  }),
+  circle: JSON.stringify({
+    type: "Polygon",
+    coordinates: [
+      [
+        ...Array.from({ length: N - 1 }, (_, i) => [
+          2.5 + 2.4 * Math.cos((2 * Math.PI * i) / (N - 1)),
+          51.25 + 1.2 * Math.sin((2 * Math.PI * i) / (N - 1)),
+        ]),
+        [4.9, 51.25],
+      ],
+    ],
+  }),
   whole: JSON.stringify(box(-0.5, 49.5, 6, 3.5)),
 };
 
@@ -56,38 +91,129 @@ const TIMES = ["2017-01-16", "2017-01-25", "2017-01-26", "2017-01-28", "2017-01-
 const ts = (v = "conc_chl", q = "") => `/timeseries/olci/${v}${q}`;
 
 const KINDS: Kind[] = [
-  { name: "tile (OLCI, z 5–10)", expect: "200", valid: true, weight: 40, make: (i) => {
-    const z = 5 + (i % 6);
-    const [x, y] = tile(0.3 + ((i * 0.71) % 4.4), 50.2 + ((i * 0.29) % 2.1), z);
-    return { path: `/tiles/olci/conc_chl/${z}/${y}/${x}?time=${TIMES[i % 5]}&vmin=0&vmax=${15 + (i % 7)}&cmap=${i % 2 ? "viridis" : "plasma_r"}` };
-  } },
-  { name: "tile (COG, z 7–10)", expect: "200", valid: true, weight: 8, make: (i) => {
-    const z = 7 + (i % 4);
-    const [x, y] = tile(-105.5, 35.65, z);
-    return { path: `/tiles/cog/band_data/${z}/${y}/${x}?band=${1 + (i % 3)}&vmin=0&vmax=255` };
-  } },
-  { name: "point time series", expect: "200", valid: true, weight: 20, make: (i) => ({ path: ts("conc_chl", "?aggMethods=mean,count"), body: JSON.stringify({ type: "Point", coordinates: [0.3 + ((i * 0.37) % 4.4), 50.2 + ((i * 0.19) % 2.1)] }) }) },
-  { name: "polygon time series (0.05°)", expect: "200", valid: true, weight: 10, make: (i) => ({ path: ts("conc_tsm", "?aggMethods=mean,median,std"), body: JSON.stringify(box(0.3 + ((i * 0.37) % 4.4), 50.2 + ((i * 0.19) % 2.1), 0.05, 0.04)) }) },
-  { name: "statistics (point, polygon)", expect: "200", valid: true, weight: 8, make: (i) => i % 2
-    ? { path: `/statistics/olci/kd489?lon=${0.3 + ((i * 0.37) % 4.4)}&lat=${50.2 + ((i * 0.19) % 2.1)}&time=${TIMES[i % 5]}` }
-    : { path: `/statistics/olci/kd489?time=${TIMES[i % 5]}`, body: JSON.stringify(box(0.3 + ((i * 0.37) % 4.4), 50.2 + ((i * 0.19) % 2.1), 0.3, 0.2)) } },
+  {
+    name: "tile (OLCI, z 5–10)",
+    expect: "200",
+    valid: true,
+    weight: 40,
+    make: (i) => {
+      const z = 5 + (i % 6);
+      const [x, y] = tile(0.3 + ((i * 0.71) % 4.4), 50.2 + ((i * 0.29) % 2.1), z);
+      return {
+        path: `/tiles/olci/conc_chl/${z}/${y}/${x}?time=${TIMES[i % 5]}&vmin=0&vmax=${15 + (i % 7)}&cmap=${i % 2 ? "viridis" : "plasma_r"}`,
+      };
+    },
+  },
+  {
+    name: "tile (COG, z 7–10)",
+    expect: "200",
+    valid: true,
+    weight: 8,
+    make: (i) => {
+      const z = 7 + (i % 4);
+      const [x, y] = tile(-105.5, 35.65, z);
+      return { path: `/tiles/cog/band_data/${z}/${y}/${x}?band=${1 + (i % 3)}&vmin=0&vmax=255` };
+    },
+  },
+  {
+    name: "point time series",
+    expect: "200",
+    valid: true,
+    weight: 20,
+    make: (i) => ({
+      path: ts("conc_chl", "?aggMethods=mean,count"),
+      body: JSON.stringify({ type: "Point", coordinates: [0.3 + ((i * 0.37) % 4.4), 50.2 + ((i * 0.19) % 2.1)] }),
+    }),
+  },
+  {
+    name: "polygon time series (0.05°)",
+    expect: "200",
+    valid: true,
+    weight: 10,
+    make: (i) => ({
+      path: ts("conc_tsm", "?aggMethods=mean,median,std"),
+      body: JSON.stringify(box(0.3 + ((i * 0.37) % 4.4), 50.2 + ((i * 0.19) % 2.1), 0.05, 0.04)),
+    }),
+  },
+  {
+    name: "statistics (point, polygon)",
+    expect: "200",
+    valid: true,
+    weight: 8,
+    make: (i) =>
+      i % 2
+        ? { path: `/statistics/olci/kd489?lon=${0.3 + ((i * 0.37) % 4.4)}&lat=${50.2 + ((i * 0.19) % 2.1)}&time=${TIMES[i % 5]}` }
+        : {
+            path: `/statistics/olci/kd489?time=${TIMES[i % 5]}`,
+            body: JSON.stringify(box(0.3 + ((i * 0.37) % 4.4), 50.2 + ((i * 0.19) % 2.1), 0.3, 0.2)),
+          },
+  },
   { name: "/datasets, /health", expect: "200", valid: true, weight: 4, make: (i) => ({ path: i % 2 ? "/datasets/olci" : "/health" }) },
-  { name: "FeatureCollection 500 × 0.05° polygons (59 KB)", expect: "200", valid: false, weight: 6, make: () => ({ path: ts("conc_chl", "?aggMethods=mean"), body: BODIES.fc500small }) },
-  { name: "FeatureCollection 500 × 0.5° polygons", expect: "413", valid: false, weight: 30, make: () => ({ path: ts(), body: BODIES.fc500 }) },
-  { name: "FeatureCollection 20,000 features", expect: "413", valid: false, weight: 15, make: () => ({ path: ts(), body: BODIES.fc20000 }) },
+  {
+    name: "FeatureCollection 500 × 0.05° polygons (59 KB)",
+    expect: "200",
+    valid: false,
+    weight: 6,
+    make: () => ({ path: ts("conc_chl", "?aggMethods=mean"), body: BODIES.fc500small }),
+  },
+  {
+    name: "FeatureCollection 500 × 0.5° polygons",
+    expect: "413",
+    valid: false,
+    weight: 30,
+    make: () => ({ path: ts(), body: BODIES.fc500 }),
+  },
+  {
+    name: "FeatureCollection 20,000 features",
+    expect: "413",
+    valid: false,
+    weight: 15,
+    make: () => ({ path: ts(), body: BODIES.fc20000 }),
+  },
   { name: "MultiPoint of 100k points", expect: "413", valid: false, weight: 15, make: () => ({ path: ts(), body: BODIES.multipoint }) },
-  { name: "polygon of 100k vertices (zigzag: 10^8 crossings)", expect: "413", valid: false, weight: 15, make: () => ({ path: ts(), body: BODIES.zigzag }) },
-  { name: "polygon of 100k vertices (circle, whole cube)", expect: "200", valid: false, weight: 2, make: () => ({ path: ts("kd489"), body: BODIES.circle }) },
-  { name: "whole-cube series (median)", expect: "200 / 504", valid: false, weight: 3, make: (i) => ({ path: ts(["conc_chl", "conc_tsm", "kd489"][i % 3], "?aggMethods=mean,median"), body: BODIES.whole }) },
-  { name: "heavy request, client hangs up after 100 ms", expect: "(closed)", valid: false, weight: 20, make: () => ({ path: ts("conc_tsm", "?aggMethods=median"), body: BODIES.whole, hangUpMs: 100 }) },
-  { name: "malformed URL, body, media type, traversal, unknown route", expect: "400 / 404 / 415", valid: false, weight: 1200, make: (i) => [
-    { path: "/datasets/%E0%A4%A" },
-    { path: ts(), body: '{"type": "Point", "coordinates": [2, ' },
-    { path: ts(), body: "<Point/>", type: "text/xml" },
-    { path: "/tiles/..%2F..%2Fetc%2Fpasswd/conc_chl/0/0/0" },
-    { path: "/no/such/route" },
-    { path: `/tiles/olci/conc_chl/3/0/0?cmap=${"x".repeat(2000)}` },
-  ][i % 6]! },
+  {
+    name: "polygon of 100k vertices (zigzag: 10^8 crossings)",
+    expect: "413",
+    valid: false,
+    weight: 15,
+    make: () => ({ path: ts(), body: BODIES.zigzag }),
+  },
+  {
+    name: "polygon of 100k vertices (circle, whole cube)",
+    expect: "200",
+    valid: false,
+    weight: 2,
+    make: () => ({ path: ts("kd489"), body: BODIES.circle }),
+  },
+  {
+    name: "whole-cube series (median)",
+    expect: "200 / 504",
+    valid: false,
+    weight: 3,
+    make: (i) => ({ path: ts(["conc_chl", "conc_tsm", "kd489"][i % 3], "?aggMethods=mean,median"), body: BODIES.whole }),
+  },
+  {
+    name: "heavy request, client hangs up after 100 ms",
+    expect: "(closed)",
+    valid: false,
+    weight: 20,
+    make: () => ({ path: ts("conc_tsm", "?aggMethods=median"), body: BODIES.whole, hangUpMs: 100 }),
+  },
+  {
+    name: "malformed URL, body, media type, traversal, unknown route",
+    expect: "400 / 404 / 415",
+    valid: false,
+    weight: 1200,
+    make: (i) =>
+      [
+        { path: "/datasets/%E0%A4%A" },
+        { path: ts(), body: '{"type": "Point", "coordinates": [2, ' },
+        { path: ts(), body: "<Point/>", type: "text/xml" },
+        { path: "/tiles/..%2F..%2Fetc%2Fpasswd/conc_chl/0/0/0" },
+        { path: "/no/such/route" },
+        { path: `/tiles/olci/conc_chl/3/0/0?cmap=${"x".repeat(2000)}` },
+      ][i % 6]!,
+  },
 ];
 
 /** Slow clients: connect, send headers announcing a body (or half the headers) and then nothing. */
@@ -98,9 +224,11 @@ function slowClients(url: string, n: number): { closed: () => number; by408: () 
   let by408 = 0;
   for (let i = 0; i < n; i++) {
     const s = connect(Number(u.port), u.hostname, () => {
-      s.write(i % 4 === 0
-        ? "GET /health HTTP/1.1\r\nHost: x\r\nX-Slow: "
-        : "POST /timeseries/olci/conc_chl HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n{\"type\":\"Polygon\",");
+      s.write(
+        i % 4 === 0
+          ? "GET /health HTTP/1.1\r\nHost: x\r\nX-Slow: "
+          : 'POST /timeseries/olci/conc_chl HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n{"type":"Polygon",',
+      );
     });
     let data = "";
     s.on("data", (d) => (data += d));
@@ -117,12 +245,15 @@ function slowClients(url: string, n: number): { closed: () => number; by408: () 
 /** Runs the workload; see the file comment. */
 export async function run(): Promise<BenchResult> {
   const t0 = performance.now();
-  const srv = await startServeProcess({
-    Datasets: [
-      { Identifier: "olci", Path: `${DATA}zarr/cube-1-250-250.zarr` },
-      { Identifier: "cog", Path: `${DATA}geotiff/sample-cog.tif` },
-    ],
-  }, { collectLogs: false });
+  const srv = await startServeProcess(
+    {
+      Datasets: [
+        { Identifier: "olci", Path: `${DATA}zarr/cube-1-250-250.zarr` },
+        { Identifier: "cog", Path: `${DATA}geotiff/sample-cog.tif` },
+      ],
+    },
+    { collectLogs: false },
+  );
   try {
     return await measure(srv, t0);
   } finally {
@@ -159,7 +290,14 @@ async function measure(srv: ServeProcess, t0: number): Promise<BenchResult> {
 }
 
 /** The valid stream, the hostile clients, the shutdown and the report. */
-async function drive(srv: ServeProcess, t0: number, stats: Map<string, Map<string, number>>, count: (kind: string, status: string) => void, slow: ReturnType<typeof slowClients>, rss: () => { rssMin: number; rssMax: number }): Promise<BenchResult> {
+async function drive(
+  srv: ServeProcess,
+  t0: number,
+  stats: Map<string, Map<string, number>>,
+  count: (kind: string, status: string) => void,
+  slow: ReturnType<typeof slowClients>,
+  rss: () => { rssMin: number; rssMax: number },
+): Promise<BenchResult> {
   const loadEnd = t0 + LOAD_MS;
 
   // the valid stream: a fixed cycle of the valid kinds, statuses counted per kind
@@ -222,12 +360,19 @@ async function drive(srv: ServeProcess, t0: number, stats: Map<string, Map<strin
   const slowClosed = slow.closed();
   const slow408 = slow.by408();
   slow.end();
-  const health = (await (await fetch(`${srv.url}/health`)).json()) as { work: { peak: number; capacity: number }; chunkCache: { bytes: number; loads: number } };
+  const health = (await (await fetch(`${srv.url}/health`)).json()) as {
+    work: { peak: number; capacity: number };
+    chunkCache: { bytes: number; loads: number };
+  };
   const { rssMin, rssMax } = rss();
   srv.signal("SIGTERM");
   const exit = await srv.exited;
 
-  const fmt = (m: Map<string, number>) => [...m].sort((a, b) => a[0].localeCompare(b[0])).map(([k, v]) => `${k}: ${v}`).join(", ");
+  const fmt = (m: Map<string, number>) =>
+    [...m]
+      .sort((a, b) => a[0].localeCompare(b[0]))
+      .map(([k, v]) => `${k}: ${v}`)
+      .join(", ");
   const rows: BenchResult["rows"] = KINDS.map((k) => {
     const m = stats.get(k.name)!;
     return { request: k.name, expected: k.expect, requests: [...m.values()].reduce((a, b) => a + b, 0), statuses: fmt(m) };
@@ -247,7 +392,7 @@ async function drive(srv: ServeProcess, t0: number, stats: Map<string, Map<strin
       `Server RSS (polled every 100 ms from /proc): **min ${(rssMin / MiB).toFixed(0)} MiB, max ${(rssMax / MiB).toFixed(0)} MiB**; documented bound with the defaults = caches 320 MiB + WorkMemory 256 MiB + margin ${RSS_MARGIN_BYTES / MiB} MiB = ${(bound / MiB).toFixed(0)} MiB (goal ≤ 1.5 GB). Work memory held at once: peak ${(health.work.peak / MiB).toFixed(1)} of ${(health.work.capacity / MiB).toFixed(0)} MiB; chunk loads ${health.chunkCache.loads}.`,
       `5xx other than 503/504: ${fives}. Slow clients (${SLOW_CLIENTS} sockets sending headers and part of a body, or half the headers, then nothing): ${slowClosed} closed by the server during the run, ${slow408} of them with 408 (Limits.HeadersTimeout 10 s / ReceiveTimeout 30 s).`,
       `SIGTERM at the end: the server exited with code ${exit.code} after ${(exit.ms / 1000).toFixed(1)} s.`,
-      "\"(closed)\": the client hung up (as asked) or the connection was closed. The machine is shared by several concurrent jobs; latencies vary between runs.",
+      '"(closed)": the client hung up (as asked) or the connection was closed. The machine is shared by several concurrent jobs; latencies vary between runs.',
     ].join("\n"),
   };
 }

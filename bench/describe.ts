@@ -17,7 +17,8 @@ const REPEATS = 7;
 const COLD_REPEATS = 3;
 const BIN = fileURLToPath(new URL("../bin/eocube.js", import.meta.url));
 const DIST = fileURLToPath(new URL("../dist/cli/index.js", import.meta.url));
-const PY_COLD = "import sys, warnings; warnings.filterwarnings('ignore'); import xarray as xr; p = sys.argv[1]; " +
+const PY_COLD =
+  "import sys, warnings; warnings.filterwarnings('ignore'); import xarray as xr; p = sys.argv[1]; " +
   "ds = xr.open_dataset(p, engine='zarr' if p.endswith('.zarr') else None); print(len(repr(ds))); ds.close()";
 
 /** Wall time in ms of one process run (start-up and imports included); NaN (and a warning) on failure or after 120 s. */
@@ -25,7 +26,9 @@ function timeProcess(cmd: string, args: string[]): number {
   const t0 = performance.now();
   const r = spawnSync(cmd, args, { stdio: ["ignore", "ignore", "pipe"], timeout: 120_000 });
   if (r.status !== 0) {
-    process.stderr.write(`bench: ${cmd} ${args.join(" ")} failed (status ${r.status}, signal ${r.signal}): ${r.stderr?.toString().slice(-300)}\n`);
+    process.stderr.write(
+      `bench: ${cmd} ${args.join(" ")} failed (status ${r.status}, signal ${r.signal}): ${r.stderr?.toString().slice(-300)}\n`,
+    );
     return NaN;
   }
   return performance.now() - t0;
@@ -43,14 +46,21 @@ async function startDelayProxy(target: string, delayMs: number): Promise<{ url: 
         res.writeHead(r.statusCode ?? 502, r.headers);
         r.pipe(res);
       });
-      up.on("error", () => { res.writeHead(502); res.end(); });
+      up.on("error", () => {
+        res.writeHead(502);
+        res.end();
+      });
       req.pipe(up);
     }, delayMs);
   });
   await new Promise<void>((r) => srv.listen(0, "127.0.0.1", r));
   return {
     url: `http://127.0.0.1:${(srv.address() as AddressInfo).port}`,
-    close: () => new Promise<void>((r) => { srv.closeAllConnections(); srv.close(() => r()); }),
+    close: () =>
+      new Promise<void>((r) => {
+        srv.closeAllConnections();
+        srv.close(() => r());
+      }),
   };
 }
 
@@ -148,9 +158,11 @@ export async function run(): Promise<{ name: string; rows: Array<Record<string, 
     rows,
     notes: [
       `Median of ${REPEATS} alternating runs per dataset after one warm-up each. eocube: \`describeDataset(path)\` in-process`,
-      "(open, CF decoding, grid mapping, bbox/time range from the coordinates). xarray " + peer.version + ": `xr.open_dataset(path)` + `repr(ds)` +",
+      "(open, CF decoding, grid mapping, bbox/time range from the coordinates). xarray " +
+        peer.version +
+        ": `xr.open_dataset(path)` + `repr(ds)` +",
       "`close()` in a long-lived /usr/bin/python3 (imports not timed). GeoTIFFs have no xarray peer here (rioxarray is not installed).",
-      "\"https requests\": requests eocube's describe sent to a local HTTP server serving the same file (Range requests; a",
+      '"https requests": requests eocube\'s describe sent to a local HTTP server serving the same file (Range requests; a',
       "consolidated Zarr costs 1 metadata request plus the chunks of its 1-D coordinates, read for bbox and time range;",
       "the cube's coordinates carry no exact extent attributes — no valid_min/valid_max/actual_range — so their values must be read).",
       `"https ms @${LATENCY_MS} ms latency": the same describe through a proxy that delays every request ${LATENCY_MS} ms (median of 3);`,

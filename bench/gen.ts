@@ -21,7 +21,10 @@ const PEER = `${HERE}gen_peer.py`;
 const ROOT = fileURLToPath(new URL("../", import.meta.url));
 const LARGE = process.env.BENCH_GEN_LARGE === "1";
 
-interface Timed { wall_s: number; rss_mb: number }
+interface Timed {
+  wall_s: number;
+  rss_mb: number;
+}
 
 /** Runs a command under GNU time; resolves to wall seconds and peak RSS (MiB). */
 async function timed(cmd: string, args: string[]): Promise<Timed> {
@@ -35,7 +38,10 @@ const eocube = (args: string[]) => timed(process.execPath, [`${ROOT}bin/eocube.j
 
 /** Builds dist/ (tsc -p tsconfig.build.json; not timed) so that eocube runs as the installed package does. */
 async function build(): Promise<void> {
-  await exec(process.execPath, [`${ROOT}node_modules/typescript/bin/tsc`, "-p", `${ROOT}tsconfig.build.json`], { cwd: ROOT, maxBuffer: 1 << 26 }).catch(() => undefined);
+  await exec(process.execPath, [`${ROOT}node_modules/typescript/bin/tsc`, "-p", `${ROOT}tsconfig.build.json`], {
+    cwd: ROOT,
+    maxBuffer: 1 << 26,
+  }).catch(() => undefined);
 }
 const fmt = (x: number, d = 1) => Number(x.toFixed(d));
 
@@ -51,11 +57,14 @@ export async function run(): Promise<{ name: string; rows: Array<Record<string, 
       await exec(PY, [PEER, "tile-cube", `${DATA}zarr/cube-1-250-250.zarr`, input, String(k)], { maxBuffer: 1 << 24 });
       const mb = (5 * k * 1000 * 2000 * 8) / 2 ** 20;
       const req = join(dir, `time-${k}.yaml`);
-      await writeFile(req, stringify({
-        input_config: { store_id: "file", store_params: { root: dir }, data_id: `cube-x${k}.zarr` },
-        cube_config: { variable_names: ["conc_chl"], time_period: "8D", time_method: "mean", tile_size: 500 },
-        output_config: { store_id: "file", store_params: { root: dir }, data_id: `out-eo-${k}.zarr`, replace: true },
-      }));
+      await writeFile(
+        req,
+        stringify({
+          input_config: { store_id: "file", store_params: { root: dir }, data_id: `cube-x${k}.zarr` },
+          cube_config: { variable_names: ["conc_chl"], time_period: "8D", time_method: "mean", tile_size: 500 },
+          output_config: { store_id: "file", store_params: { root: dir }, data_id: `out-eo-${k}.zarr`, replace: true },
+        }),
+      );
       const e = await eocube(["gen", req, "--workers", "2"]);
       const x = await timed(PY, [PEER, "xr-resample", input, join(dir, `out-xr-${k}.zarr`), "8D"]);
       rows.push({
@@ -76,16 +85,50 @@ export async function run(): Promise<{ name: string; rows: Array<Record<string, 
     await exec(PY, [PEER, "ostia-tif", tif]);
     const files = ["05", "06", "07"].map((d) => `${DATA}netcdf3/201706${d}120000-UKMO-L4_GHRSST-SSTfnd-OSTIAanom-GLOB-v02.0-fv02.0.nc`);
     const bbox = [-16.0, 48.0, 10.666666666666666, 62.666666666666664];
-    for (const [w, h] of [[2560, 1408], [5120, 2816], [10240, 5632]] as const) {
+    for (const [w, h] of [
+      [2560, 1408],
+      [5120, 2816],
+      [10240, 5632],
+    ] as const) {
       const req = join(dir, `space-${w}.yaml`);
-      await writeFile(req, stringify({
-        input_configs: files.map((f) => ({ store_id: "file", store_params: { root: `${DATA}netcdf3` }, data_id: f.split("/").pop() })),
-        cube_config: { variable_names: ["analysed_sst"], crs: "EPSG:4326", bbox, spatial_res: (bbox[2]! - bbox[0]!) / w, tile_size: [640, 704], spatial_method: "nearest" },
-        output_config: { store_id: "file", store_params: { root: dir }, data_id: `space-eo-${w}.zarr`, replace: true },
-      }));
+      await writeFile(
+        req,
+        stringify({
+          input_configs: files.map((f) => ({ store_id: "file", store_params: { root: `${DATA}netcdf3` }, data_id: f.split("/").pop() })),
+          cube_config: {
+            variable_names: ["analysed_sst"],
+            crs: "EPSG:4326",
+            bbox,
+            spatial_res: (bbox[2]! - bbox[0]!) / w,
+            tile_size: [640, 704],
+            spatial_method: "nearest",
+          },
+          output_config: { store_id: "file", store_params: { root: dir }, data_id: `space-eo-${w}.zarr`, replace: true },
+        }),
+      );
       const e = await eocube(["gen", req, "--workers", "2"]);
-      const g = await timed("gdalwarp", ["-q", "-overwrite", "-t_srs", "EPSG:4326", "-te", ...bbox.map(String), "-ts", String(w), String(h), "-r", "near",
-        "-multi", "-wo", "NUM_THREADS=2", "-co", "TILED=YES", "-co", "COMPRESS=ZSTD", tif, join(dir, `space-gd-${w}.tif`)]);
+      const g = await timed("gdalwarp", [
+        "-q",
+        "-overwrite",
+        "-t_srs",
+        "EPSG:4326",
+        "-te",
+        ...bbox.map(String),
+        "-ts",
+        String(w),
+        String(h),
+        "-r",
+        "near",
+        "-multi",
+        "-wo",
+        "NUM_THREADS=2",
+        "-co",
+        "TILED=YES",
+        "-co",
+        "COMPRESS=ZSTD",
+        tif,
+        join(dir, `space-gd-${w}.tif`),
+      ]);
       rows.push({
         workload: `nearest resampling of 3 OSTIA days to ${w}×${h} (legacy demo grid)`,
         "input MiB": fmt((3 * w * h * 4) / 2 ** 20, 0),

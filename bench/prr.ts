@@ -52,7 +52,17 @@ export async function run(): Promise<BenchResult> {
     const config = join(work, "prr.yaml");
     writeFileSync(
       config,
-      ["id: bench", "title: bench", "description: 1000 small files", "license: MIT", "datetime: 2020-01-01", "asset_files: link", "items:", "  - glob: data/*.tif", "  - glob: data/*.nc"].join("\n") + "\n",
+      [
+        "id: bench",
+        "title: bench",
+        "description: 1000 small files",
+        "license: MIT",
+        "datetime: 2020-01-01",
+        "asset_files: link",
+        "items:",
+        "  - glob: data/*.tif",
+        "  - glob: data/*.nc",
+      ].join("\n") + "\n",
     );
     const eo: Run[] = [];
     const py: Run[] = [];
@@ -67,7 +77,19 @@ export async function run(): Promise<BenchResult> {
     const perKind: Array<Record<string, string | number>> = [];
     for (const [prefix, rel, ext] of SOURCES) {
       const cfg = join(work, `prr-${prefix}.yaml`);
-      writeFileSync(cfg, ["id: bench", "title: bench", "description: one kind", "license: MIT", "datetime: 2020-01-01", "asset_files: link", "items:", `  - glob: data/${prefix}*.${ext}`].join("\n") + "\n");
+      writeFileSync(
+        cfg,
+        [
+          "id: bench",
+          "title: bench",
+          "description: one kind",
+          "license: MIT",
+          "datetime: 2020-01-01",
+          "asset_files: link",
+          "items:",
+          `  - glob: data/${prefix}*.${ext}`,
+        ].join("\n") + "\n",
+      );
       const r = runJson(process.execPath, ["--import", "tsx", CHILD, cfg, join(work, `out-${prefix}`)]);
       perKind.push({
         tool: `eocube prr, ${rel} only`,

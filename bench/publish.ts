@@ -30,7 +30,13 @@ export async function run(): Promise<{ name: string; rows: Array<Record<string, 
         const build = await configPlanBuilder("examples/dataset-config.yaml", "examples/workflow-config.yaml", { mode: "all" });
         const res = await publish({ build, catalogDir: catalog });
         const seconds = (performance.now() - t0) / 1000;
-        rows.push({ tool: "eocube (library, in-process)", run: i === 1 ? "1 (cold)" : String(i), files: res.files.length, seconds: Number(seconds.toFixed(3)), goal: "< 1 s" });
+        rows.push({
+          tool: "eocube (library, in-process)",
+          run: i === 1 ? "1 (cold)" : String(i),
+          files: res.files.length,
+          seconds: Number(seconds.toFixed(3)),
+          goal: "< 1 s",
+        });
       } finally {
         await rm(tmp, { recursive: true, force: true });
       }
@@ -44,10 +50,20 @@ export async function run(): Promise<{ name: string; rows: Array<Record<string, 
           const catalog = join(tmp, "catalog");
           await initCatalog(catalog);
           const t0 = performance.now();
-          const res = spawnSync(process.execPath, [bin, "publish", "examples/dataset-config.yaml", "examples/workflow-config.yaml", "--catalog", catalog, "--json"], { cwd: ROOT, encoding: "utf8" });
+          const res = spawnSync(
+            process.execPath,
+            [bin, "publish", "examples/dataset-config.yaml", "examples/workflow-config.yaml", "--catalog", catalog, "--json"],
+            { cwd: ROOT, encoding: "utf8" },
+          );
           const seconds = (performance.now() - t0) / 1000;
           const files = res.status === 0 ? (JSON.parse(res.stdout) as { files: unknown[] }).files.length : -1;
-          rows.push({ tool: "eocube publish (CLI, new process)", run: String(i), files, seconds: Number(seconds.toFixed(3)), goal: "< 1 s" });
+          rows.push({
+            tool: "eocube publish (CLI, new process)",
+            run: String(i),
+            files,
+            seconds: Number(seconds.toFixed(3)),
+            goal: "< 1 s",
+          });
         } finally {
           await rm(tmp, { recursive: true, force: true });
         }

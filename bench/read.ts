@@ -15,7 +15,15 @@ export async function run(): Promise<{ name: string; rows: Array<Record<string, 
   const ds = await openDataset(CUBE);
   const v = ds.data_vars[VAR]!;
   await peer.send({ op: "open", path: CUBE });
-  const points: [number, number][] = [[500, 1000], [10, 20], [999, 1999], [250, 250], [731, 1234], [120, 1800], [640, 77]];
+  const points: [number, number][] = [
+    [500, 1000],
+    [10, 20],
+    [999, 1999],
+    [250, 250],
+    [731, 1234],
+    [120, 1800],
+    [640, 77],
+  ];
   const cases: { name: string; eocube: (i: number) => Promise<unknown>; xarray: (i: number) => Record<string, unknown> }[] = [
     {
       name: `point time series ${VAR}[:, lat, lon] (5 values, 5 chunks)`,

@@ -17,7 +17,8 @@ export interface BenchResult {
 
 const HERE = fileURLToPath(new URL("./", import.meta.url));
 const RESULTS = `${HERE}RESULTS.md`;
-const HEADER = "# Benchmark results\n\nWritten by `npm run bench` (bench/run.ts); one section per workload, replaced on each run. See bench/README.md.\n";
+const HEADER =
+  "# Benchmark results\n\nWritten by `npm run bench` (bench/run.ts); one section per workload, replaced on each run. See bench/README.md.\n";
 
 /** Workload names: bench/<name>.ts files other than run.ts. */
 export function listWorkloads(): string[] {
@@ -31,7 +32,9 @@ export function listWorkloads(): string[] {
 export function xarrayVersion(reported: string): string {
   if (reported !== "999") return reported;
   try {
-    const deb = execSync("dpkg-query -W -f='${Version}' python3-xarray", { stdio: ["ignore", "pipe", "ignore"] }).toString().trim();
+    const deb = execSync("dpkg-query -W -f='${Version}' python3-xarray", { stdio: ["ignore", "pipe", "ignore"] })
+      .toString()
+      .trim();
     return deb ? `${deb.replace(/-[^-]+$/, "")} (Debian)` : reported;
   } catch {
     return reported;
@@ -43,7 +46,9 @@ export function machine(): string {
   const cpu = cpus();
   let py = "";
   try {
-    py = execSync("/usr/bin/python3 -c \"import sys, xarray; print(sys.version.split()[0], xarray.__version__)\"", { stdio: ["ignore", "pipe", "ignore"] })
+    py = execSync('/usr/bin/python3 -c "import sys, xarray; print(sys.version.split()[0], xarray.__version__)"', {
+      stdio: ["ignore", "pipe", "ignore"],
+    })
       .toString()
       .trim();
   } catch {
@@ -64,12 +69,15 @@ export function machine(): string {
 export function toMarkdownTable(rows: BenchResult["rows"]): string {
   if (rows.length === 0) return "(no rows)\n";
   const cols = [...new Set(rows.flatMap((r) => Object.keys(r)))];
-  const cell = (v: unknown) => (typeof v === "number" ? (Number.isInteger(v) ? String(v) : v.toPrecision(3)) : String(v ?? "")).replace(/\|/g, "\\|");
-  return [
-    `| ${cols.join(" | ")} |`,
-    `|${cols.map(() => "---").join("|")}|`,
-    ...rows.map((r) => `| ${cols.map((c) => cell(r[c])).join(" | ")} |`),
-  ].join("\n") + "\n";
+  const cell = (v: unknown) =>
+    (typeof v === "number" ? (Number.isInteger(v) ? String(v) : v.toPrecision(3)) : String(v ?? "")).replace(/\|/g, "\\|");
+  return (
+    [
+      `| ${cols.join(" | ")} |`,
+      `|${cols.map(() => "---").join("|")}|`,
+      ...rows.map((r) => `| ${cols.map((c) => cell(r[c])).join(" | ")} |`),
+    ].join("\n") + "\n"
+  );
 }
 
 /** Replaces (or appends) the section of `workload` in the RESULTS.md text. */

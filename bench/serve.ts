@@ -54,7 +54,9 @@ async function throughput(base: string, paths: string[], seconds = 8): Promise<{
 }
 
 function startPython(): Promise<{ url: string; stop(): void }> {
-  const child = spawn("/usr/bin/python3", [new URL("./serve_peer.py", import.meta.url).pathname, "serve", "0"], { stdio: ["ignore", "pipe", "inherit"] });
+  const child = spawn("/usr/bin/python3", [new URL("./serve_peer.py", import.meta.url).pathname, "serve", "0"], {
+    stdio: ["ignore", "pipe", "inherit"],
+  });
   return new Promise((resolve, reject) => {
     let out = "";
     child.once("exit", (c) => reject(new Error(`python renderer exited ${c}`)));
@@ -76,13 +78,25 @@ async function tileRows(): Promise<Row[]> {
   const pyPath = (t: (typeof all)[number]) => `/tiles/${t.name}/${t.z}/${t.y}/${t.x}?vmin=0&vmax=255`;
   const datasets = (Object.entries(FILES) as [string, string][]).map(([id, p]) => ({ Identifier: id, Path: `${DATA}${p}` }));
 
-  for (const [label, extra] of [["eocube", {}], ["eocube (no tile cache)", { TileCacheSize: 0 }]] as const) {
+  for (const [label, extra] of [
+    ["eocube", {}],
+    ["eocube (no tile cache)", { TileCacheSize: 0 }],
+  ] as const) {
     const srv = await startChildServer({ Datasets: datasets, ...extra });
     try {
       const cold = await timeSequential(all.map((t) => srv.url + eoPath(t)));
       const warm = await timeSequential(all.map((t) => srv.url + eoPath(t)));
       const tp = await throughput(srv.url, all.map(eoPath));
-      rows.push({ renderer: label, tiles: all.length, "cold p50 ms": pct(cold, 50), "cold p95 ms": pct(cold, 95), "warm p50 ms": pct(warm, 50), "warm p95 ms": pct(warm, 95), "tiles/s @8 clients": tp.rps, errors: tp.errors });
+      rows.push({
+        renderer: label,
+        tiles: all.length,
+        "cold p50 ms": pct(cold, 50),
+        "cold p95 ms": pct(cold, 95),
+        "warm p50 ms": pct(warm, 50),
+        "warm p95 ms": pct(warm, 95),
+        "tiles/s @8 clients": tp.rps,
+        errors: tp.errors,
+      });
     } finally {
       await srv.stop();
     }
@@ -92,7 +106,16 @@ async function tileRows(): Promise<Row[]> {
     const cold = await timeSequential(all.map((t) => py.url + pyPath(t)));
     const warm = await timeSequential(all.map((t) => py.url + pyPath(t)));
     const tp = await throughput(py.url, all.map(pyPath));
-    rows.push({ renderer: "rasterio WarpedVRT + numpy + PIL (rio-tiler style)", tiles: all.length, "cold p50 ms": pct(cold, 50), "cold p95 ms": pct(cold, 95), "warm p50 ms": pct(warm, 50), "warm p95 ms": pct(warm, 95), "tiles/s @8 clients": tp.rps, errors: tp.errors });
+    rows.push({
+      renderer: "rasterio WarpedVRT + numpy + PIL (rio-tiler style)",
+      tiles: all.length,
+      "cold p50 ms": pct(cold, 50),
+      "cold p95 ms": pct(cold, 95),
+      "warm p50 ms": pct(warm, 50),
+      "warm p95 ms": pct(warm, 95),
+      "tiles/s @8 clients": tp.rps,
+      errors: tp.errors,
+    });
   } finally {
     py.stop();
   }
@@ -108,7 +131,11 @@ async function timeseriesRows(): Promise<Row[]> {
     await fetch(`${srv.url}/datasets/olci`).then((r) => r.arrayBuffer());
     for (const [lon, lat] of points) {
       const t = performance.now();
-      const r = await fetch(`${srv.url}/timeseries/olci/conc_chl`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ type: "Point", coordinates: [lon, lat] }) });
+      const r = await fetch(`${srv.url}/timeseries/olci/conc_chl`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ type: "Point", coordinates: [lon, lat] }),
+      });
       await r.json();
       eo.push(performance.now() - t);
     }
@@ -126,13 +153,33 @@ async function timeseriesRows(): Promise<Row[]> {
     inproc.push(performance.now() - t);
   }
   await ctx.close();
-  const py = spawnSync("/usr/bin/python3", [new URL("./serve_peer.py", import.meta.url).pathname, "timeseries"], { input: JSON.stringify({ path, points }) });
+  const py = spawnSync("/usr/bin/python3", [new URL("./serve_peer.py", import.meta.url).pathname, "timeseries"], {
+    input: JSON.stringify({ path, points }),
+  });
   if (py.status !== 0) throw new Error(`xarray peer failed: ${py.stderr}`);
   const xa = (JSON.parse(py.stdout.toString()) as { ms: number[] }).ms;
   return [
-    { renderer: "eocube POST /timeseries (HTTP, 60 points)", tiles: "", "cold p50 ms": eo[0]!, "warm p50 ms": pct(eo.slice(1), 50), "warm p95 ms": pct(eo.slice(1), 95) },
-    { renderer: "eocube timeSeries() (in-process, 60 points)", tiles: "", "cold p50 ms": inproc[0]!, "warm p50 ms": pct(inproc.slice(1), 50), "warm p95 ms": pct(inproc.slice(1), 95) },
-    { renderer: "xarray .sel(method=nearest).values (in-process, 60 points)", tiles: "", "cold p50 ms": xa[0]!, "warm p50 ms": pct(xa.slice(1), 50), "warm p95 ms": pct(xa.slice(1), 95) },
+    {
+      renderer: "eocube POST /timeseries (HTTP, 60 points)",
+      tiles: "",
+      "cold p50 ms": eo[0]!,
+      "warm p50 ms": pct(eo.slice(1), 50),
+      "warm p95 ms": pct(eo.slice(1), 95),
+    },
+    {
+      renderer: "eocube timeSeries() (in-process, 60 points)",
+      tiles: "",
+      "cold p50 ms": inproc[0]!,
+      "warm p50 ms": pct(inproc.slice(1), 50),
+      "warm p95 ms": pct(inproc.slice(1), 95),
+    },
+    {
+      renderer: "xarray .sel(method=nearest).values (in-process, 60 points)",
+      tiles: "",
+      "cold p50 ms": xa[0]!,
+      "warm p50 ms": pct(xa.slice(1), 50),
+      "warm p95 ms": pct(xa.slice(1), 95),
+    },
   ];
 }
 

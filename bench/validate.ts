@@ -114,7 +114,12 @@ export async function run(): Promise<{ name: string; rows: Array<Record<string, 
     const t0 = performance.now();
     const report = await validateCatalog(dir);
     const c = process.cpuUsage(c0);
-    return { s: (performance.now() - t0) / 1000, cpu: (c.user + c.system) / 1e6, files: report.summary.files, invalid: report.summary.invalid };
+    return {
+      s: (performance.now() - t0) / 1000,
+      cpu: (c.user + c.system) / 1e6,
+      files: report.summary.files,
+      invalid: report.summary.invalid,
+    };
   };
   const row = (catalog: string, runLabel: string, r: { s: number; cpu: number; files: number; invalid: number }) =>
     rows.push({

@@ -19,7 +19,8 @@ function median(xs: number[]): number {
 
 /** Gzip (level 9) bytes of every file of viewer/dist, and their raw size. */
 function bundleSize(): { raw: number; gzip: number } {
-  let raw = 0, gzip = 0;
+  let raw = 0,
+    gzip = 0;
   const walk = (dir: string) => {
     for (const f of readdirSync(dir)) {
       const p = join(dir, f);
@@ -43,11 +44,16 @@ async function once(url: string): Promise<[number, number]> {
     await page.goto(`${url}viewer/#${HASH}`);
     await waitForMap(page, 0, 120_000);
     const mapMs = await page.evaluate(() => Number(document.getElementById("map")!.dataset.renderedAt));
-    const [px, py] = await page.evaluate(() => (window as unknown as { eocubeViewer: { pixelOf(a: number, b: number): number[] } }).eocubeViewer.pixelOf(2.5, 51.3));
+    const [px, py] = await page.evaluate(() =>
+      (window as unknown as { eocubeViewer: { pixelOf(a: number, b: number): number[] } }).eocubeViewer.pixelOf(2.5, 51.3),
+    );
     const box = (await page.locator("#map").boundingBox())!;
     await page.mouse.click(box.x + px!, box.y + py!);
     await page.waitForFunction(() => document.getElementById("chart")?.dataset.seriesCount === "1", null, { timeout: 120_000 });
-    const seriesMs = await page.evaluate(() => Number(document.getElementById("chart")!.dataset.seriesDoneAt) - Number(document.getElementById("chart")!.dataset.seriesStartedAt));
+    const seriesMs = await page.evaluate(
+      () =>
+        Number(document.getElementById("chart")!.dataset.seriesDoneAt) - Number(document.getElementById("chart")!.dataset.seriesStartedAt),
+    );
     return [mapMs, seriesMs];
   } finally {
     await browser.close();
@@ -68,10 +74,34 @@ export async function run(): Promise<BenchResult> {
     return {
       name: "viewer",
       rows: [
-        { measure: "first complete map (ms, from navigation)", "server cold": Math.round(cold[0]), [`server warm, median of ${RUNS}`]: Math.round(mapWarm), goal: "< 1500", met: mapWarm < 1500 ? "yes" : "no" },
-        { measure: "first time series (ms, click → all chunks)", "server cold": Math.round(cold[1]), [`server warm, median of ${RUNS}`]: Math.round(seriesWarm), goal: "", met: "" },
-        { measure: "bundle, gzip (kB)", "server cold": "", [`server warm, median of ${RUNS}`]: Math.round(size.gzip / 1024), goal: "< 400", met: size.gzip < 400 * 1024 ? "yes" : "no" },
-        { measure: "bundle, raw (kB)", "server cold": "", [`server warm, median of ${RUNS}`]: Math.round(size.raw / 1024), goal: "", met: "" },
+        {
+          measure: "first complete map (ms, from navigation)",
+          "server cold": Math.round(cold[0]),
+          [`server warm, median of ${RUNS}`]: Math.round(mapWarm),
+          goal: "< 1500",
+          met: mapWarm < 1500 ? "yes" : "no",
+        },
+        {
+          measure: "first time series (ms, click → all chunks)",
+          "server cold": Math.round(cold[1]),
+          [`server warm, median of ${RUNS}`]: Math.round(seriesWarm),
+          goal: "",
+          met: "",
+        },
+        {
+          measure: "bundle, gzip (kB)",
+          "server cold": "",
+          [`server warm, median of ${RUNS}`]: Math.round(size.gzip / 1024),
+          goal: "< 400",
+          met: size.gzip < 400 * 1024 ? "yes" : "no",
+        },
+        {
+          measure: "bundle, raw (kB)",
+          "server cold": "",
+          [`server warm, median of ${RUNS}`]: Math.round(size.raw / 1024),
+          goal: "",
+          met: "",
+        },
       ],
       notes:
         "Headless Debian Chromium (playwright-core), 1280×800, a new browser profile per load (empty HTTP cache), the server in-process on 127.0.0.1 " +

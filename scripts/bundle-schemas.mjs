@@ -59,7 +59,8 @@ walk(tmp);
 const provenance = JSON.parse(readFileSync(join(oscSchemas, "schema-map.json"), "utf8"))._provenance ?? {};
 writeFileSync(
   join(tmp, "schema-map.json"),
-  JSON.stringify({ comment: "URL prefix -> folder of this directory; written by scripts/bundle-schemas.mjs", map: MAP, files }, null, 2) + "\n",
+  JSON.stringify({ comment: "URL prefix -> folder of this directory; written by scripts/bundle-schemas.mjs", map: MAP, files }, null, 2) +
+    "\n",
 );
 const notice = `# Bundled JSON Schemas
 

@@ -36,7 +36,6 @@ function step(title, cmd, args) {
   }
 }
 
-
 step("1. create a new, valid OSC catalog git repository", "eocube", ["catalog", "init", catalog]);
 const localCube = join(root, "..", "shared", "data", "zarr", "cube-1-250-250.zarr");
 process.stdout.write(
@@ -44,7 +43,11 @@ process.stdout.write(
     " — examples/dataset-config.yaml lists both in data_source.\n",
 );
 step("2. publish the Zarr cube and its workflow (one commit on a new branch)", "eocube", [
-  "publish", "examples/dataset-config.yaml", "examples/workflow-config.yaml", "--catalog", catalog,
+  "publish",
+  "examples/dataset-config.yaml",
+  "examples/workflow-config.yaml",
+  "--catalog",
+  catalog,
 ]);
 // publish leaves the checkout alone: the publication is on its branch
 const branch = spawnSync("git", ["-C", catalog, "for-each-ref", "--format=%(refname:short)", "refs/heads/publish/"], { encoding: "utf8" })
@@ -54,6 +57,10 @@ step("3. switch to the publication's branch", "git", ["-C", catalog, "switch", b
 step("4. validate the whole catalog as the OSC CI would", "eocube", ["validate", catalog]);
 step("5. the commit", "git", ["-C", catalog, "show", "--stat", "--format=commit %H (%D)%n%s", "HEAD"]);
 step("6. publishing the same configs again is a no-op", "eocube", [
-  "publish", "examples/dataset-config.yaml", "examples/workflow-config.yaml", "--catalog", catalog,
+  "publish",
+  "examples/dataset-config.yaml",
+  "examples/workflow-config.yaml",
+  "--catalog",
+  catalog,
 ]);
 process.stdout.write(`\nThe catalog is in ${catalog} (branch of the publication checked out).\n`);

@@ -58,7 +58,10 @@ function vitest(extra, report) {
 
 /** Counts of one report, per file: passed, failed, skipped, pending (= left unfinished by a dead worker). */
 function count(results) {
-  let passed = 0, failed = 0, skipped = 0, pending = 0;
+  let passed = 0,
+    failed = 0,
+    skipped = 0,
+    pending = 0;
   for (const t of results) {
     const a = t.assertionResults ?? [];
     if (a.length === 0 && t.status === "failed") failed++; // a file that failed to load or in a hook

@@ -22,12 +22,15 @@ export function register(program: Command): void {
     .argument("<source>", "local path, file://, http(s)://, s3:// or memory:// URL (with --store: a data id in that store)")
     .option("--store <id>", "data store id: file, memory, https, s3 (default: from the URL scheme)")
     .option("--store-params <json>", 'store params as JSON, e.g. \'{"timeout": 5}\' or \'{"storage_options": {"anon": true}}\'')
-    .option("--open-params <json>", 'open params as JSON: {"variable_names": [...], "bbox": [w, s, e, n], "time_range": [start, end], "group": "sub"}')
+    .option(
+      "--open-params <json>",
+      'open params as JSON: {"variable_names": [...], "bbox": [w, s, e, n], "time_range": [start, end], "group": "sub"}',
+    )
     .option("--json", "print the descriptor as JSON")
     .option("--verbose", "show stack traces of errors")
     .addHelpText(
       "after",
-      "\nExamples:\n  eocube describe ../shared/data/zarr/cube-1-250-250.zarr\n  eocube describe https://example.com/cube.zarr --store-params '{\"timeout\": 10}' --json\n  eocube describe s3://bucket/cube.zarr --store-params '{\"storage_options\": {\"anon\": true}}'",
+      '\nExamples:\n  eocube describe ../shared/data/zarr/cube-1-250-250.zarr\n  eocube describe https://example.com/cube.zarr --store-params \'{"timeout": 10}\' --json\n  eocube describe s3://bucket/cube.zarr --store-params \'{"storage_options": {"anon": true}}\'',
     )
     .action(async (source: string, opts: DescribeOptions) => {
       await runAction(opts, async () => {
@@ -36,7 +39,10 @@ export function register(program: Command): void {
         checkObject(storeParams, "--store-params");
         checkObject(openParams, "--open-params");
         if (!opts.store) schemeOf(source); // rejects ftp:// and other schemes instead of taking them for local paths
-        const { store, dataId } = resolveSource(source, { storeId: opts.store, storeParams: storeParams as Record<string, unknown> | undefined });
+        const { store, dataId } = resolveSource(source, {
+          storeId: opts.store,
+          storeParams: storeParams as Record<string, unknown> | undefined,
+        });
         const opened = await store.openData(dataId, openParams as OpenParams | undefined);
         // the table's first … last values come from the coordinate reads the descriptor made
         const ds = opts.json ? opened : withCoordinateCache(opened);
@@ -53,11 +59,15 @@ export function register(program: Command): void {
 
 function checkObject(value: unknown, option: string): void {
   if (value !== undefined && (typeof value !== "object" || value === null || Array.isArray(value))) {
-    throw new EocubeError("INVALID_ARGUMENT", `${option} must be a JSON object`, { field: option, hint: `e.g. ${option} '{"key": "value"}'` });
+    throw new EocubeError("INVALID_ARGUMENT", `${option} must be a JSON object`, {
+      field: option,
+      hint: `e.g. ${option} '{"key": "value"}'`,
+    });
   }
 }
 
-const fmtNum = (x: number | string): string => (typeof x === "number" ? (Number.isInteger(x) ? String(x) : String(Number(x.toPrecision(8)))) : x);
+const fmtNum = (x: number | string): string =>
+  typeof x === "number" ? (Number.isInteger(x) ? String(x) : String(Number(x.toPrecision(8)))) : x;
 
 /**
  * The human table of a descriptor, like xarray's Dataset repr plus crs/bbox/time range/resolution.
@@ -66,7 +76,11 @@ const fmtNum = (x: number | string): string => (typeof x === "number" ? (Number.
 export function formatDescriptor(d: DatasetDescriptor, root: string, coordValues: Record<string, CoordSummary> = {}): string {
   const lines: string[] = [];
   lines.push(`<eocube.Dataset> ${d.data_id}  (${root})`);
-  lines.push(`Dimensions:   (${Object.entries(d.dims).map(([k, v]) => `${k}: ${v}`).join(", ")})`);
+  lines.push(
+    `Dimensions:   (${Object.entries(d.dims)
+      .map(([k, v]) => `${k}: ${v}`)
+      .join(", ")})`,
+  );
   lines.push(`CRS:          ${d.crs ?? "(none: no regular grid)"}`);
   if (d.bbox) lines.push(`BBox:         [${d.bbox.map(fmtNum).join(", ")}]  (west, south, east, north; pixel edges)`);
   if (d.bbox_wgs84) lines.push(`BBox WGS 84:  [${d.bbox_wgs84.map((x) => fmtNum(Number(x.toFixed(6)))).join(", ")}]`);
@@ -82,7 +96,13 @@ export function formatDescriptor(d: DatasetDescriptor, root: string, coordValues
     for (const v of entries) {
       const mark = isCoord && v.dims.length === 1 && v.dims[0] === v.name ? "*" : " ";
       const s = coordValues[v.name];
-      const tail = v.unreadable ? `unreadable: ${v.unreadable}` : s ? `${fmtNum(s.first)} … ${fmtNum(s.last)}` : v.dims.length > 0 ? `chunks (${v.chunks.join(", ")})` : "";
+      const tail = v.unreadable
+        ? `unreadable: ${v.unreadable}`
+        : s
+          ? `${fmtNum(s.first)} … ${fmtNum(s.last)}`
+          : v.dims.length > 0
+            ? `chunks (${v.chunks.join(", ")})`
+            : "";
       lines.push(`  ${mark} ${v.name.padEnd(w1)} ${`(${v.dims.join(", ")})`.padEnd(w2)} ${v.dtype.padEnd(w3)} ${tail}`.trimEnd());
     }
   };

@@ -20,14 +20,19 @@ interface GenOptions extends GlobalOptions {
 export function register(program: Command): void {
   program
     .command("gen")
-    .description("Generate a data cube (Zarr) from a gen request: open → subset → resample in space and time → merge → write, chunk-parallel")
+    .description(
+      "Generate a data cube (Zarr) from a gen request: open → subset → resample in space and time → merge → write, chunk-parallel",
+    )
     .argument("<request>", "gen request: xcube gen2 YAML/JSON (input_configs, cube_config, output_config) or xcube's legacy gen config")
     .argument("[inputs...]", "input files for a legacy config (like `xcube gen -c config.yml INPUT...`); default its input_paths")
     .option("--info", "print the target grid, sizes, chunk count and estimated bytes; compute nothing")
     .option("--workers <n>", "worker threads (default: the number of cores; 0 = compute on the main thread)")
     .option("-o, --output <path>", "output Zarr path (overrides output_config; the legacy config's output_path)")
     .option("--replace", "replace an existing output")
-    .option("--max-output-size <size>", `refuse a plan whose estimated output (uncompressed) exceeds this size, e.g. 500G, 2T (default ${formatBytes(DEFAULT_MAX_OUTPUT_BYTES)})`)
+    .option(
+      "--max-output-size <size>",
+      `refuse a plan whose estimated output (uncompressed) exceeds this size, e.g. 500G, 2T (default ${formatBytes(DEFAULT_MAX_OUTPUT_BYTES)})`,
+    )
     .option("--json", "print JSON (progress as JSON lines on stdout)")
     .option("--verbose", "show stack traces of errors")
     .addHelpText(
@@ -40,14 +45,19 @@ export function register(program: Command): void {
         if (opts.workers !== undefined) {
           workers = Number(opts.workers);
           if (!Number.isInteger(workers) || workers < 0) {
-            throw new EocubeError("INVALID_ARGUMENT", `--workers must be a non-negative integer, got ${opts.workers}`, { field: "--workers" });
+            throw new EocubeError("INVALID_ARGUMENT", `--workers must be a non-negative integer, got ${opts.workers}`, {
+              field: "--workers",
+            });
           }
         }
         let maxOutputBytes = DEFAULT_MAX_OUTPUT_BYTES;
         if (opts.maxOutputSize !== undefined) {
           const n = parseByteSize(opts.maxOutputSize);
           if (n === undefined || n <= 0) {
-            throw new EocubeError("INVALID_ARGUMENT", `--max-output-size must be a size such as 500G or 2T, got ${opts.maxOutputSize}`, { field: "--max-output-size", hint: "a number of bytes, or with K, M, G or T (powers of 1024)" });
+            throw new EocubeError("INVALID_ARGUMENT", `--max-output-size must be a size such as 500G or 2T, got ${opts.maxOutputSize}`, {
+              field: "--max-output-size",
+              hint: "a number of bytes, or with K, M, G or T (powers of 1024)",
+            });
           }
           maxOutputBytes = n;
         }
@@ -72,9 +82,19 @@ export function register(program: Command): void {
           if (tty) process.stderr.write("\n");
         }
         if (opts.json) {
-          process.stdout.write(JSON.stringify({ event: "done", output: result.info.output, bytes_written: result.bytes_written, seconds: result.seconds, chunks: result.info.chunks }) + "\n");
+          process.stdout.write(
+            JSON.stringify({
+              event: "done",
+              output: result.info.output,
+              bytes_written: result.bytes_written,
+              seconds: result.seconds,
+              chunks: result.info.chunks,
+            }) + "\n",
+          );
         } else {
-          process.stdout.write(`wrote ${result.info.output}: ${result.info.variables.length} variables, ${result.info.chunks} chunks, ${formatBytes(result.bytes_written)} in ${result.seconds.toFixed(1)} s\n`);
+          process.stdout.write(
+            `wrote ${result.info.output}: ${result.info.variables.length} variables, ${result.info.chunks} chunks, ${formatBytes(result.bytes_written)} in ${result.seconds.toFixed(1)} s\n`,
+          );
         }
       });
     });
@@ -93,15 +113,22 @@ export function formatInfo(info: GenInfo, maxBytes?: number): string {
   const lines = [
     `target grid: ${g.crs}, ${g.width} × ${g.height} pixels (${g.x_dim} × ${g.y_dim}), resolution ${g.spatial_res.map((r) => Number(r.toPrecision(8))).join(" × ")}`,
     `bbox:        [${g.bbox.map((v) => Number(v.toPrecision(10))).join(", ")}]`,
-    `dims:        ${Object.entries(info.dims).map(([k, v]) => `${k}=${v}`).join(", ")}`,
+    `dims:        ${Object.entries(info.dims)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(", ")}`,
   ];
   if (info.time) lines.push(`time:        ${info.time.start} … ${info.time.end} (${info.time.steps} steps)`);
   lines.push(`inputs:      ${info.inputs}`);
   lines.push("variables:");
-  for (const v of info.variables) lines.push(`  ${v.name.padEnd(20)} ${v.dtype.padEnd(8)} (${v.dims.join(", ")}) [${v.shape.join(", ")}] chunks [${v.chunks.join(", ")}]`);
+  for (const v of info.variables)
+    lines.push(
+      `  ${v.name.padEnd(20)} ${v.dtype.padEnd(8)} (${v.dims.join(", ")}) [${v.shape.join(", ")}] chunks [${v.chunks.join(", ")}]`,
+    );
   lines.push(`chunks:      ${info.chunks} in ${info.tasks} tasks`);
   const over = maxBytes !== undefined && info.estimated_bytes > maxBytes;
-  lines.push(`estimated:   ${formatBytes(info.estimated_bytes)} uncompressed${over ? ` (over the ${formatBytes(maxBytes)} limit: gen refuses it unless --max-output-size allows it)` : ""}`);
+  lines.push(
+    `estimated:   ${formatBytes(info.estimated_bytes)} uncompressed${over ? ` (over the ${formatBytes(maxBytes)} limit: gen refuses it unless --max-output-size allows it)` : ""}`,
+  );
   lines.push(`output:      ${info.output}`);
   return lines.join("\n") + "\n";
 }

@@ -31,9 +31,13 @@ export function register(program: Command): void {
     .addHelpText("after", "\nExample:\n  eocube level ../shared/data/zarr/cube-1-250-250.zarr -o cube.levels --tile-size 256 --agg mean")
     .action(async (input: string, opts: LevelOptions) => {
       await runAction(opts, async () => {
-        const ts = String(opts.tileSize ?? "256").split(",").map((s) => Number(s.trim()));
+        const ts = String(opts.tileSize ?? "256")
+          .split(",")
+          .map((s) => Number(s.trim()));
         if (ts.length > 2 || ts.some((n) => !Number.isInteger(n) || n <= 0)) {
-          throw new EocubeError("INVALID_ARGUMENT", `--tile-size must be a positive integer or w,h, got ${opts.tileSize}`, { field: "--tile-size" });
+          throw new EocubeError("INVALID_ARGUMENT", `--tile-size must be a positive integer or w,h, got ${opts.tileSize}`, {
+            field: "--tile-size",
+          });
         }
         const tileSize: [number, number] = [ts[0]!, ts[1] ?? ts[0]!];
         if (!LEVEL_AGGS.includes(opts.agg as LevelAgg)) {
@@ -41,17 +45,21 @@ export function register(program: Command): void {
         }
         const numLevels = opts.numLevels === undefined ? undefined : Number(opts.numLevels);
         // Ctrl-C, SIGTERM or a closed stdout: the temporary folder is removed, exit 2 (CANCELLED; 141 quietly for the pipe)
-        const result = await withInterrupt((signal) => writeLevels(input, opts.output!, {
-          tileSize,
-          agg: opts.agg as LevelAgg,
-          numLevels,
-          link: opts.link,
-          replace: opts.replace,
-          onLevel: (i, n) => {
-            if (!opts.json && process.stderr.isTTY) process.stderr.write(`\rlevel ${i + 1}/${n}`);
-          },
-          signal,
-        }), { what: "eocube level" });
+        const result = await withInterrupt(
+          (signal) =>
+            writeLevels(input, opts.output!, {
+              tileSize,
+              agg: opts.agg as LevelAgg,
+              numLevels,
+              link: opts.link,
+              replace: opts.replace,
+              onLevel: (i, n) => {
+                if (!opts.json && process.stderr.isTTY) process.stderr.write(`\rlevel ${i + 1}/${n}`);
+              },
+              signal,
+            }),
+          { what: "eocube level" },
+        );
         if (!opts.json && process.stderr.isTTY) process.stderr.write("\n");
         for (const note of result.notes) process.stderr.write(`note: ${note}\n`);
         if (opts.json) printJson(result);

@@ -62,7 +62,10 @@ async function interruptible<T>(fn: (signal: AbortSignal) => Promise<T>): Promis
     return await withInterrupt(fn, { what: "eocube publish" });
   } catch (err) {
     if (!isEocubeError(err, "CANCELLED")) throw err;
-    throw new EocubeError("CANCELLED", `${err.message}; the catalog repository was left as it was`, { hint: "run the same command again to publish", cause: err });
+    throw new EocubeError("CANCELLED", `${err.message}; the catalog repository was left as it was`, {
+      hint: "run the same command again to publish",
+      cause: err,
+    });
   }
 }
 
@@ -76,8 +79,14 @@ export function register(program: Command): void {
     )
     .argument("[DATASET_CONFIG]", "dataset config YAML", "dataset-config.yaml")
     .argument("[WORKFLOW_CONFIG]", "workflow config YAML", "workflow-config.yaml")
-    .option("--catalog <dir>", `local catalog git repository (default ./${DEFAULT_CATALOG_DIR}; with -e, a temp clone of the upstream when not given)`)
-    .option("-e, --environment <env>", "publish on GitHub to ESA-EarthCODE/open-science-catalog-metadata[-staging|-testing]: production, staging or testing")
+    .option(
+      "--catalog <dir>",
+      `local catalog git repository (default ./${DEFAULT_CATALOG_DIR}; with -e, a temp clone of the upstream when not given)`,
+    )
+    .option(
+      "-e, --environment <env>",
+      "publish on GitHub to ESA-EarthCODE/open-science-catalog-metadata[-staging|-testing]: production, staging or testing",
+    )
     .option("-m, --mode <mode>", "what to publish: all, dataset or workflow", "all")
     .option("--dry-run", "print the planned files and their diffs; change nothing")
     .option("--interactive", "ask for missing values (e.g. a variable's GCMD keyword URL) when run on a terminal")
@@ -89,16 +98,26 @@ export function register(program: Command): void {
         opts.mode = opts.mode.toLowerCase();
         if (opts.environment !== undefined) opts.environment = opts.environment.toLowerCase();
         if (!["all", "dataset", "workflow"].includes(opts.mode)) {
-          throw new EocubeError("INVALID_ARGUMENT", `unknown mode ${JSON.stringify(opts.mode)}`, { field: "-m", hint: "use all, dataset or workflow" });
+          throw new EocubeError("INVALID_ARGUMENT", `unknown mode ${JSON.stringify(opts.mode)}`, {
+            field: "-m",
+            hint: "use all, dataset or workflow",
+          });
         }
         const env = opts.environment;
         if (env !== undefined && !(env in UPSTREAMS)) {
-          throw new EocubeError("INVALID_ARGUMENT", `unknown environment ${JSON.stringify(env)}`, { field: "-e", hint: "use production, staging or testing" });
+          throw new EocubeError("INVALID_ARGUMENT", `unknown environment ${JSON.stringify(env)}`, {
+            field: "-e",
+            hint: "use production, staging or testing",
+          });
         }
         const interactive = opts.interactive === true && process.stdin.isTTY === true && process.stderr.isTTY === true;
         const catalogDir = opts.catalog ?? (env ? undefined : resolve(DEFAULT_CATALOG_DIR));
         const result = await interruptible(async (signal) => {
-          const build = await configPlanBuilder(datasetConfig, workflowConfig, { mode: opts.mode as PublishMode, ...(interactive ? { prompt: terminalPrompt({ signal }) } : {}), signal });
+          const build = await configPlanBuilder(datasetConfig, workflowConfig, {
+            mode: opts.mode as PublishMode,
+            ...(interactive ? { prompt: terminalPrompt({ signal }) } : {}),
+            signal,
+          });
           return publish({
             build,
             catalogDir,

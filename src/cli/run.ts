@@ -55,7 +55,8 @@ export async function withInterrupt<T>(fn: (signal: AbortSignal) => Promise<T>, 
   const abort = new AbortController();
   const onSignal = (sig: NodeJS.Signals) => {
     if (abort.signal.aborted) process.exit(130);
-    if (!pipeState.closed) process.stderr.write(`\n${options.what}: ${sig} received, stopping and removing what was written (again to exit at once)\n`);
+    if (!pipeState.closed)
+      process.stderr.write(`\n${options.what}: ${sig} received, stopping and removing what was written (again to exit at once)\n`);
     abort.abort(new EocubeError("CANCELLED", `${options.what} was interrupted (${sig})`));
   };
   running.add(abort);

@@ -46,12 +46,18 @@ export async function serveConfigOf(paths: string[], opts: ServeOptions): Promis
     if (!isUrl && !existsSync(p.replace(/^file:\/\//, ""))) {
       throw new EocubeError("NOT_FOUND", `no dataset at ${p}`, { path: p, hint: "give the path of a .zarr, .levels, .nc or .tif dataset" });
     }
-    return { Identifier: identifierOf(p, taken), Path: isUrl ? p : resolve(p.replace(/^file:\/\//, "")), Title: basename(p.replace(/\/+$/, "")) };
+    return {
+      Identifier: identifierOf(p, taken),
+      Path: isUrl ? p : resolve(p.replace(/^file:\/\//, "")),
+      Title: basename(p.replace(/\/+$/, "")),
+    };
   });
   const merged: ServerConfig = { ...config, Datasets: [...(config.Datasets ?? []), ...extra] };
   if (opts.cacheSize !== undefined) merged.DatasetChunkCacheSize = opts.cacheSize;
   if ((merged.Datasets ?? []).length === 0 && (merged.DataStores ?? []).length === 0) {
-    throw new EocubeError("INVALID_ARGUMENT", "nothing to serve", { hint: "give dataset paths (eocube serve cube.zarr) or a config (-c server.yaml)" });
+    throw new EocubeError("INVALID_ARGUMENT", "nothing to serve", {
+      hint: "give dataset paths (eocube serve cube.zarr) or a config (-c server.yaml)",
+    });
   }
   return validateServerConfig(merged, opts.config ?? "command line");
 }
@@ -62,26 +68,42 @@ export function register(program: Command): void {
     .command("serve")
     .description("Serve data cubes over HTTP: datasets API, XYZ/WMTS tiles, time series, statistics, STAC (xcube-compatible routes)")
     .argument("[paths...]", "datasets to serve (.zarr, .levels, .nc, .tif, or URLs)")
-    .option("-c, --config <file>", "server configuration (YAML/JSON with xcube's keys: Datasets, DataStores, Styles, DatasetChunkCacheSize)")
+    .option(
+      "-c, --config <file>",
+      "server configuration (YAML/JSON with xcube's keys: Datasets, DataStores, Styles, DatasetChunkCacheSize)",
+    )
     .option("--port <port>", "port to listen on (default 8080, or the config's Port)")
     .option("--address <address>", "address to listen on (default 127.0.0.1, or the config's Address)")
     .option("--cache-size <size>", 'chunk cache bound, e.g. "256M" or "2G" (default: DatasetChunkCacheSize or 256M)')
     .option("--json", "print errors as JSON")
     .option("--verbose", "show stack traces of errors")
-    .addHelpText("after", "\nExamples:\n  eocube serve ../shared/data/zarr/cube-1-250-250.zarr\n  eocube serve -c examples/server-config.yaml --port 8000")
+    .addHelpText(
+      "after",
+      "\nExamples:\n  eocube serve ../shared/data/zarr/cube-1-250-250.zarr\n  eocube serve -c examples/server-config.yaml --port 8000",
+    )
     .action(async (paths: string[], opts: ServeOptions) => {
       await runAction(opts, async () => {
         const config = await serveConfigOf(paths, opts);
         let port: number | undefined;
         if (opts.port !== undefined) {
           port = Number(opts.port);
-          if (!Number.isInteger(port) || port < 0 || port > 65535) throw new EocubeError("INVALID_ARGUMENT", `--port ${opts.port} is not a port number`, { field: "--port" });
+          if (!Number.isInteger(port) || port < 0 || port > 65535)
+            throw new EocubeError("INVALID_ARGUMENT", `--port ${opts.port} is not a port number`, { field: "--port" });
         }
-        const server = await startServer(config, { ...(port !== undefined ? { port } : {}), ...(opts.address ? { address: opts.address } : {}), handleSignals: false });
+        const server = await startServer(config, {
+          ...(port !== undefined ? { port } : {}),
+          ...(opts.address ? { address: opts.address } : {}),
+          handleSignals: false,
+        });
         // every served dataset, DataStores matches included, as the /datasets route lists them
-        const listed = await server.app.inject({ method: "GET", url: "/datasets" }).then((r) => r.json() as { datasets?: { id: string }[] }).catch(() => ({ datasets: undefined }));
+        const listed = await server.app
+          .inject({ method: "GET", url: "/datasets" })
+          .then((r) => r.json() as { datasets?: { id: string }[] })
+          .catch(() => ({ datasets: undefined }));
         const ids = listed.datasets?.map((d) => d.id) ?? (config.Datasets ?? []).map((d) => d.Identifier);
-        process.stderr.write(`eocube serve: listening on ${server.url} — datasets: ${ids.join(", ") || "(none)"}\n  ${server.url}/datasets  ${server.url}/wmts/1.0.0/WMTSCapabilities.xml  ${server.url}/ogc  ${server.url}/viewer\n`);
+        process.stderr.write(
+          `eocube serve: listening on ${server.url} — datasets: ${ids.join(", ") || "(none)"}\n  ${server.url}/datasets  ${server.url}/wmts/1.0.0/WMTSCapabilities.xml  ${server.url}/ogc  ${server.url}/viewer\n`,
+        );
         await new Promise<void>((done) => {
           const stop = (sig: NodeJS.Signals) => {
             process.stderr.write(`eocube serve: ${sig}, shutting down\n`);

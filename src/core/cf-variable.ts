@@ -52,10 +52,22 @@ export function chooseFloatDtype(dtype: DType, hasOffset: boolean): "float32" | 
 /** The dtype values are promoted to so they can hold NaN (xarray's `dtypes.maybe_promote`). */
 export function promoteForNaN(dtype: DType): DType {
   switch (dtype) {
-    case "float32": case "float64": case "datetime64[ns]": return dtype;
-    case "int8": case "uint8": case "int16": case "uint16": return "float32";
-    case "int32": case "uint32": case "int64": case "uint64": return "float64";
-    default: return dtype === "str" ? "str" : "object";
+    case "float32":
+    case "float64":
+    case "datetime64[ns]":
+      return dtype;
+    case "int8":
+    case "uint8":
+    case "int16":
+    case "uint16":
+      return "float32";
+    case "int32":
+    case "uint32":
+    case "int64":
+    case "uint64":
+      return "float64";
+    default:
+      return dtype === "str" ? "str" : "object";
   }
 }
 
@@ -74,7 +86,9 @@ function reinterpret(arr: NdArray, dtype: DType): NdArray {
 function wrapInt(value: unknown, dtype: DType): unknown {
   const v = scalarOf(value);
   if (typeof v !== "number" && typeof v !== "bigint") return value;
-  const bits = BigInt(8 * ({ int8: 1, uint8: 1, int16: 2, uint16: 2, int32: 4, uint32: 4, int64: 8, uint64: 8 } as Record<string, number>)[dtype]!);
+  const bits = BigInt(
+    8 * ({ int8: 1, uint8: 1, int16: 2, uint16: 2, int32: 4, uint32: 4, int64: 8, uint64: 8 } as Record<string, number>)[dtype]!,
+  );
   const b = typeof v === "bigint" ? v : BigInt(Math.trunc(v));
   const wrapped = dtype.startsWith("u") ? BigInt.asUintN(Number(bits), b) : BigInt.asIntN(Number(bits), b);
   return bits === 64n ? wrapped : Number(wrapped);
@@ -291,4 +305,3 @@ function numericView(a: NdArray): ArrayLike<number> {
   if (ArrayBuffer.isView(d) && !(d instanceof BigInt64Array) && !(d instanceof BigUint64Array)) return d as ArrayLike<number>;
   return toFloat64(a);
 }
-

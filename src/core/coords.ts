@@ -100,7 +100,9 @@ export async function timeRange(ds: Dataset, options: TimeRangeOptions = {}): Pr
   if (!t || n === 0) return undefined;
   const b = bounds ? timeBounds(ds, t) : undefined;
   const vars = b ? [t, b] : [t];
-  const ends = await Promise.all(vars.flatMap((v) => (n === 1 ? [0] : [0, n - 1]).map((i) => readTimes(v, { ...readOptions, selection: [i] }))));
+  const ends = await Promise.all(
+    vars.flatMap((v) => (n === 1 ? [0] : [0, n - 1]).map((i) => readTimes(v, { ...readOptions, selection: [i] }))),
+  );
   if (!ends.some((a) => a.some(Number.isNaN))) return timeSpan(...ends);
   const all = await Promise.all(vars.map((v) => readTimes(v, readOptions)));
   return timeSpan(...all);

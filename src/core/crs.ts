@@ -46,7 +46,9 @@ export function epsgDefinition(code: number): EpsgDefinition | undefined {
   if (def === undefined) {
     try {
       const j = requireCjs(`epsg-index/s/${code}.json`) as { proj4?: string; wkt?: string; name?: string };
-      def = j.proj4 ? { proj4: j.proj4.replace(/\s*\+type=crs/, "").trim(), ...(j.wkt ? { wkt: j.wkt } : {}), name: j.name ?? `EPSG:${code}` } : null;
+      def = j.proj4
+        ? { proj4: j.proj4.replace(/\s*\+type=crs/, "").trim(), ...(j.wkt ? { wkt: j.wkt } : {}), name: j.name ?? `EPSG:${code}` }
+        : null;
     } catch {
       def = null;
     }
@@ -78,7 +80,10 @@ export function epsgFromWkt(wkt: string): number | undefined {
 
 /** True when a string looks like WKT (1 or 2). */
 export function looksLikeWkt(s: unknown): s is string {
-  return typeof s === "string" && /^\s*(PROJCS|GEOGCS|GEOCCS|COMPD_CS|PROJCRS|GEOGCRS|GEODCRS|BOUNDCRS|COMPOUNDCRS|PROJECTEDCRS|GEOGRAPHICCRS)\s*\[/i.test(s);
+  return (
+    typeof s === "string" &&
+    /^\s*(PROJCS|GEOGCS|GEOCCS|COMPD_CS|PROJCRS|GEOGCRS|GEODCRS|BOUNDCRS|COMPOUNDCRS|PROJECTEDCRS|GEOGRAPHICCRS)\s*\[/i.test(s)
+  );
 }
 
 /**

@@ -10,7 +10,11 @@ export const ERROR_CODES = {
   NOT_FOUND: { user: true, status: 404, summary: "A file, object, dataset or variable does not exist." },
   UNKNOWN_FORMAT: { user: true, status: 400, summary: "The data format cannot be told from the path or the bytes." },
   CORRUPT_DATA: { user: true, status: 422, summary: "A file or metadata document is truncated, not parseable, or inconsistent." },
-  INVALID_PARAMS: { user: true, status: 400, summary: "Parameters (store_params, open_params, query or body) do not match their JSON Schema." },
+  INVALID_PARAMS: {
+    user: true,
+    status: 400,
+    summary: "Parameters (store_params, open_params, query or body) do not match their JSON Schema.",
+  },
   INVALID_CONFIG: { user: true, status: 400, summary: "A configuration file (YAML/JSON) is invalid." },
   INVALID_ARGUMENT: { user: true, status: 400, summary: "A command-line or function argument is invalid." },
   UNSAFE_ID: { user: true, status: 400, summary: "An identifier that becomes a path contains unsafe characters (/, .., spaces, …)." },
@@ -25,9 +29,17 @@ export const ERROR_CODES = {
   GIT_ERROR: { user: true, status: 409, summary: "A git operation failed (not a repository, dirty tree, push rejected, …)." },
   GITHUB_ERROR: { user: true, status: 502, summary: "The GitHub API refused a request (401/403/404/422, rate limit)." },
   UNSUPPORTED: { user: true, status: 501, summary: "The data uses a feature eocube does not support." },
-  TOO_LARGE: { user: true, status: 413, summary: "A request, file, chunk or read exceeds a size or work limit; the message names the size and the limit." },
+  TOO_LARGE: {
+    user: true,
+    status: 413,
+    summary: "A request, file, chunk or read exceeds a size or work limit; the message names the size and the limit.",
+  },
   CANCELLED: { user: true, status: 499, summary: "The operation was aborted by its AbortSignal." },
-  WORKER_FAILED: { user: true, status: 503, summary: "A worker of a parallel job died or failed (e.g. out of memory); the job was aborted and nothing was written." },
+  WORKER_FAILED: {
+    user: true,
+    status: 503,
+    summary: "A worker of a parallel job died or failed (e.g. out of memory); the job was aborted and nothing was written.",
+  },
   INTERNAL: { user: false, status: 500, summary: "A bug in eocube or an unexpected environment failure." },
 } as const;
 

@@ -27,8 +27,10 @@ function classify(name: string, v: Variable): { axis: Axis; geographic: boolean 
     return { axis: "x", geographic: true };
   }
   if (sn === "latitude" || LAT_UNITS.test(units) || lower === "lat" || lower === "latitude") return { axis: "y", geographic: true };
-  if (sn === "projection_x_coordinate" || sn === "grid_longitude" || axis === "X" || X_NAMES.has(lower)) return { axis: "x", geographic: false };
-  if (sn === "projection_y_coordinate" || sn === "grid_latitude" || axis === "Y" || Y_NAMES.has(lower)) return { axis: "y", geographic: false };
+  if (sn === "projection_x_coordinate" || sn === "grid_longitude" || axis === "X" || X_NAMES.has(lower))
+    return { axis: "x", geographic: false };
+  if (sn === "projection_y_coordinate" || sn === "grid_latitude" || axis === "Y" || Y_NAMES.has(lower))
+    return { axis: "y", geographic: false };
   return undefined;
 }
 
@@ -48,7 +50,15 @@ function findGridMappingVar(ds: Dataset): string | undefined {
 
 /** A GDAL `GeoTransform` attribute ("x0 dx rx y0 ry dy") as numbers. */
 function parseGeoTransform(v: unknown): GeoTransform | undefined {
-  const parts = typeof v === "string" ? v.trim().split(/[\s,]+/).map(Number) : Array.isArray(v) ? v.map(Number) : [];
+  const parts =
+    typeof v === "string"
+      ? v
+          .trim()
+          .split(/[\s,]+/)
+          .map(Number)
+      : Array.isArray(v)
+        ? v.map(Number)
+        : [];
   return parts.length === 6 && parts.every(Number.isFinite) ? (parts as GeoTransform) : undefined;
 }
 
@@ -94,9 +104,12 @@ async function values1d(v: Variable, options?: ReadOptions): Promise<Float64Arra
 /** True when a GeoTransform describes the same unrotated grid as one derived from coordinates (same orientation). */
 function agrees(gt: GeoTransform, t: GeoTransform): boolean {
   return (
-    gt[2] === 0 && gt[4] === 0 &&
-    Math.abs(gt[1] - t[1]) <= 1e-6 * Math.abs(t[1]) && Math.abs(gt[5] - t[5]) <= 1e-6 * Math.abs(t[5]) &&
-    Math.abs(gt[0] - t[0]) <= 1e-3 * Math.abs(t[1]) && Math.abs(gt[3] - t[3]) <= 1e-3 * Math.abs(t[5])
+    gt[2] === 0 &&
+    gt[4] === 0 &&
+    Math.abs(gt[1] - t[1]) <= 1e-6 * Math.abs(t[1]) &&
+    Math.abs(gt[5] - t[5]) <= 1e-6 * Math.abs(t[5]) &&
+    Math.abs(gt[0] - t[0]) <= 1e-3 * Math.abs(t[1]) &&
+    Math.abs(gt[3] - t[3]) <= 1e-3 * Math.abs(t[5])
   );
 }
 
@@ -157,7 +170,10 @@ export async function readGridMapping(ds: Dataset, options?: ReadOptions): Promi
   }
   // dims named x/y without coordinates, usable with a GeoTransform
   if (geoTransform) {
-    for (const [axis, names] of [["x", ["x", "X", "lon"]], ["y", ["y", "Y", "lat"]]] as [Axis, string[]][]) {
+    for (const [axis, names] of [
+      ["x", ["x", "X", "lon"]],
+      ["y", ["y", "Y", "lat"]],
+    ] as [Axis, string[]][]) {
       if (found[axis].length === 0) {
         const d = names.find((n) => n in dims);
         if (d) found[axis].push({ dim: d, geographic: false });
@@ -178,8 +194,8 @@ export async function readGridMapping(ds: Dataset, options?: ReadOptions): Promi
   // both axes at once: over HTTP(S) their chunks are then one round trip apart, not two
   const [xs, ys] = await Promise.all([xa.v ? values1d(xa.v, options) : undefined, ya.v ? values1d(ya.v, options) : undefined]);
   // a one-pixel axis takes its size from its CF cell bounds (`bounds` attribute) when it has them
-  const dx = xs ? regularStep(xs) ?? (await boundsStep(ds, xa.v!, xs, options)) : undefined;
-  const dy = ys ? regularStep(ys) ?? (await boundsStep(ds, ya.v!, ys, options)) : undefined;
+  const dx = xs ? (regularStep(xs) ?? (await boundsStep(ds, xa.v!, xs, options))) : undefined;
+  const dy = ys ? (regularStep(ys) ?? (await boundsStep(ds, ya.v!, ys, options))) : undefined;
   if (xs && ys && dx !== undefined && dy !== undefined) {
     transform = [xs[0]! - dx / 2, dx, 0, ys[0]! - dy / 2, 0, dy];
     // a GDAL GeoTransform that agrees with the coordinates carries the exact numbers the writer used
@@ -248,7 +264,10 @@ export function bboxToWgs84(gm: GridMapping, options: BboxToWgs84Options = {}): 
   const k = Math.max(2, Math.round(options.densify ?? 21));
   const conv = loadProj4()(gm.proj4, WGS84_PROJ4);
   const [x0, dx, rx, y0, ry, dy] = gm.transform;
-  let west = Infinity, south = Infinity, east = -Infinity, north = -Infinity;
+  let west = Infinity,
+    south = Infinity,
+    east = -Infinity,
+    north = -Infinity;
   let points = 0;
   const add = (col: number, row: number) => {
     const x = x0 + col * dx + row * rx;

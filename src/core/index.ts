@@ -1,12 +1,31 @@
 // The core layer's public API: the cube model (Dataset, Variable, NdArray), errors, CF decoding, CF time,
 // the time coordinate and range, the lon/lat extent of ungridded data, CRS helpers and GridMapping.
 export {
-  ERROR_CODES, EocubeError, isEocubeError, exitCodeOf, httpStatusOf, throwIfAborted,
-  type ErrorCode, type ErrorContext,
+  ERROR_CODES,
+  EocubeError,
+  isEocubeError,
+  exitCodeOf,
+  httpStatusOf,
+  throwIfAborted,
+  type ErrorCode,
+  type ErrorContext,
 } from "./errors.js";
 export {
-  sizeOf, stridesOf, itemSize, isFloat, isInteger, allocate, numberAt, toFloat64, finiteRange,
-  type DType, type TypedArray, type NdData, type NdArray, type DTypeArrays, type DataOf,
+  sizeOf,
+  stridesOf,
+  itemSize,
+  isFloat,
+  isInteger,
+  allocate,
+  numberAt,
+  toFloat64,
+  finiteRange,
+  type DType,
+  type TypedArray,
+  type NdData,
+  type NdArray,
+  type DTypeArrays,
+  type DataOf,
 } from "./ndarray.js";
 export { normalizeSelection, selectionShape, type DimSelection, type Selection, type NormalizedDim } from "./selection.js";
 export { sel, type Label, type LabelSelection, type Labels, type SelOptions } from "./sel.js";
@@ -14,17 +33,50 @@ export { Variable, hasDtype, type Attrs, type ReadOptions, type Encoding, type V
 export { Dataset, type DatasetInit } from "./dataset.js";
 export { decodeCF, decodeVariable, chooseFloatDtype, promoteForNaN, CHAR_ENCODING_KEY, type DecodeCFOptions } from "./cf.js";
 export {
-  parseTimeUnits, isTimeUnits, decodeTimes, encodeTimes, toIsoString, parseIsoTime, parseTimeText, parseTimeAttribute,
-  normalizeCalendar, type Calendar, type TimeUnits, type DateFields, type TimeText, type ParseTimeTextOptions, type ParseIsoTimeOptions,
+  parseTimeUnits,
+  isTimeUnits,
+  decodeTimes,
+  encodeTimes,
+  toIsoString,
+  parseIsoTime,
+  parseTimeText,
+  parseTimeAttribute,
+  normalizeCalendar,
+  type Calendar,
+  type TimeUnits,
+  type DateFields,
+  type TimeText,
+  type ParseTimeTextOptions,
+  type ParseIsoTimeOptions,
 } from "./time.js";
 export {
-  timeCoord, timeDim, isTimeVariable, readTimes, timeSpan, timeRange,
-  type TimeCoordOptions, type ReadTimesOptions, type TimeRangeOptions,
+  timeCoord,
+  timeDim,
+  isTimeVariable,
+  readTimes,
+  timeSpan,
+  timeRange,
+  type TimeCoordOptions,
+  type ReadTimesOptions,
+  type TimeRangeOptions,
 } from "./coords.js";
 export { lonLatExtent, lonLatVariable, pointLonRange, MAX_LONLAT_VALUES } from "./extent.js";
 export {
-  WGS84_PROJ4, loadProj4, epsgDefinition, epsgFromWkt, epsgToProj4, cfGridMappingToProj4, looksLikeWkt, projNameOf, registerEpsg,
-  resolveCrs, pointTransform, sameCrs, type EpsgDefinition, type ResolvedCrs, type PointTransform,
+  WGS84_PROJ4,
+  loadProj4,
+  epsgDefinition,
+  epsgFromWkt,
+  epsgToProj4,
+  cfGridMappingToProj4,
+  looksLikeWkt,
+  projNameOf,
+  registerEpsg,
+  resolveCrs,
+  pointTransform,
+  sameCrs,
+  type EpsgDefinition,
+  type ResolvedCrs,
+  type PointTransform,
 } from "./crs.js";
 export type { BBox, GeoTransform, GridMapping } from "./gridmapping.js";
 export { readGridMapping, bboxToWgs84, type BboxToWgs84Options } from "./gridmapping-read.js";

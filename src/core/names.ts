@@ -27,5 +27,8 @@ export function closeNames(word: string, candidates: Iterable<string>, max = 5):
     const prefix = Math.min(w.length, l.length) >= 3 && (l.startsWith(w) || w.startsWith(l));
     if (d <= limit || prefix) scored.push([c, prefix ? Math.min(d, limit) : d]);
   }
-  return scored.sort((a, b) => a[1] - b[1] || a[0].localeCompare(b[0])).slice(0, max).map(([c]) => c);
+  return scored
+    .sort((a, b) => a[1] - b[1] || a[0].localeCompare(b[0]))
+    .slice(0, max)
+    .map(([c]) => c);
 }

@@ -3,16 +3,33 @@
 /** numpy-style dtype names used throughout eocube (as xarray reports them). */
 export type DType =
   | "bool"
-  | "int8" | "uint8" | "int16" | "uint16" | "int32" | "uint32" | "int64" | "uint64"
-  | "float32" | "float64"
+  | "int8"
+  | "uint8"
+  | "int16"
+  | "uint16"
+  | "int32"
+  | "uint32"
+  | "int64"
+  | "uint64"
+  | "float32"
+  | "float64"
   | "datetime64[ns]"
   | "str"
   | "object";
 
 /** The typed arrays an NdArray may hold. `str`/`object` data are plain arrays. */
 export type TypedArray =
-  | Int8Array | Uint8Array | Uint8ClampedArray | Int16Array | Uint16Array | Int32Array | Uint32Array
-  | BigInt64Array | BigUint64Array | Float32Array | Float64Array;
+  | Int8Array
+  | Uint8Array
+  | Uint8ClampedArray
+  | Int16Array
+  | Uint16Array
+  | Int32Array
+  | Uint32Array
+  | BigInt64Array
+  | BigUint64Array
+  | Float32Array
+  | Float64Array;
 
 /** Data of an NdArray: a typed array, or a plain array for strings/objects. */
 export type NdData = TypedArray | string[] | unknown[];
@@ -76,11 +93,24 @@ export function stridesOf(shape: readonly number[]): number[] {
 /** Bytes per element of a dtype (8 for datetime64[ns]; 0 for str/object). */
 export function itemSize(dtype: DType): number {
   switch (dtype) {
-    case "bool": case "int8": case "uint8": return 1;
-    case "int16": case "uint16": return 2;
-    case "int32": case "uint32": case "float32": return 4;
-    case "int64": case "uint64": case "float64": case "datetime64[ns]": return 8;
-    default: return 0;
+    case "bool":
+    case "int8":
+    case "uint8":
+      return 1;
+    case "int16":
+    case "uint16":
+      return 2;
+    case "int32":
+    case "uint32":
+    case "float32":
+      return 4;
+    case "int64":
+    case "uint64":
+    case "float64":
+    case "datetime64[ns]":
+      return 8;
+    default:
+      return 0;
   }
 }
 
@@ -97,17 +127,30 @@ export function isInteger(dtype: DType): boolean {
 /** Allocates a zero-filled typed array for a numeric dtype (datetime → Float64Array of ms). */
 export function allocate(dtype: DType, length: number): TypedArray {
   switch (dtype) {
-    case "bool": case "uint8": return new Uint8Array(length);
-    case "int8": return new Int8Array(length);
-    case "int16": return new Int16Array(length);
-    case "uint16": return new Uint16Array(length);
-    case "int32": return new Int32Array(length);
-    case "uint32": return new Uint32Array(length);
-    case "int64": return new BigInt64Array(length);
-    case "uint64": return new BigUint64Array(length);
-    case "float32": return new Float32Array(length);
-    case "float64": case "datetime64[ns]": return new Float64Array(length);
-    default: throw new TypeError(`cannot allocate a typed array of dtype ${dtype}`);
+    case "bool":
+    case "uint8":
+      return new Uint8Array(length);
+    case "int8":
+      return new Int8Array(length);
+    case "int16":
+      return new Int16Array(length);
+    case "uint16":
+      return new Uint16Array(length);
+    case "int32":
+      return new Int32Array(length);
+    case "uint32":
+      return new Uint32Array(length);
+    case "int64":
+      return new BigInt64Array(length);
+    case "uint64":
+      return new BigUint64Array(length);
+    case "float32":
+      return new Float32Array(length);
+    case "float64":
+    case "datetime64[ns]":
+      return new Float64Array(length);
+    default:
+      throw new TypeError(`cannot allocate a typed array of dtype ${dtype}`);
   }
 }
 

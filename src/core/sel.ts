@@ -66,25 +66,32 @@ export async function sel<D extends DType>(target: Variable<D>, labels: Labels, 
 export async function sel(target: Dataset | Variable, labels: Labels, options: SelOptions = {}): Promise<Dataset | Variable> {
   const entries = Object.entries(labels);
   if (entries.length === 0) return target;
-  const dims: Record<string, number> = target instanceof Dataset
-    ? target.dims
-    : Object.fromEntries(target.dims.map((d, i) => [d, target.shape[i]!]));
+  const dims: Record<string, number> =
+    target instanceof Dataset ? target.dims : Object.fromEntries(target.dims.map((d, i) => [d, target.shape[i]!]));
   const indexers: Record<string, DimSelection> = {};
   for (const [dim, label] of entries) {
     throwIfAborted(options.signal);
     if (!(dim in dims)) {
       const close = closeNames(dim, Object.keys(dims), 1);
-      throw new EocubeError("NOT_FOUND", `sel: ${target instanceof Dataset ? "the dataset" : `variable ${target.name}`} has no dimension ${JSON.stringify(dim)}`, {
-        field: dim,
-        hint: `${close.length ? `did you mean ${JSON.stringify(close[0])}? ` : ""}dimensions: ${Object.keys(dims).join(", ")}`,
-      });
+      throw new EocubeError(
+        "NOT_FOUND",
+        `sel: ${target instanceof Dataset ? "the dataset" : `variable ${target.name}`} has no dimension ${JSON.stringify(dim)}`,
+        {
+          field: dim,
+          hint: `${close.length ? `did you mean ${JSON.stringify(close[0])}? ` : ""}dimensions: ${Object.keys(dims).join(", ")}`,
+        },
+      );
     }
     const coord = coordinateOf(target, dim, options);
     if (coord.shape[0] !== dims[dim]) {
-      throw new EocubeError("INVALID_ARGUMENT", `sel: coordinate ${dim} has ${coord.shape[0]} values but dimension ${dim} has ${dims[dim]}`, {
-        field: dim,
-        hint: "pass the coordinates of the same dataset (or window) the variable comes from",
-      });
+      throw new EocubeError(
+        "INVALID_ARGUMENT",
+        `sel: coordinate ${dim} has ${coord.shape[0]} values but dimension ${dim} has ${dims[dim]}`,
+        {
+          field: dim,
+          hint: "pass the coordinates of the same dataset (or window) the variable comes from",
+        },
+      );
     }
     indexers[dim] = await indexOfLabel(coord, dim, label, options);
   }
@@ -105,7 +112,8 @@ function coordinateOf(target: Dataset | Variable, dim: string, options: SelOptio
   const found = pool?.[dim];
   if (isIndex(found)) return found;
   if (!(target instanceof Dataset) && isIndex(target) && target.name === dim) return target;
-  const variableHint = !(target instanceof Dataset) && !options.coords ? "pass { coords: dataset } (the dataset the variable comes from), or " : "";
+  const variableHint =
+    !(target instanceof Dataset) && !options.coords ? "pass { coords: dataset } (the dataset the variable comes from), or " : "";
   throw new EocubeError("NOT_FOUND", `sel: dimension ${dim} has no coordinate to select labels from`, {
     field: dim,
     hint: `${variableHint}select ${dim} by index with read()`,
@@ -116,7 +124,8 @@ function coordinateOf(target: Dataset | Variable, dim: string, options: SelOptio
 async function readAxis(coord: Variable, signal?: AbortSignal): Promise<Axis> {
   if (isTimeVariable(coord)) return { kind: "time", values: await readTimes(coord, { signal }) };
   const arr = await coord.read([], { signal });
-  if (coord.dtype === "str" || coord.dtype === "object") return { kind: "string", values: Array.from(arr.data as ArrayLike<unknown>, String) };
+  if (coord.dtype === "str" || coord.dtype === "object")
+    return { kind: "string", values: Array.from(arr.data as ArrayLike<unknown>, String) };
   return { kind: "number", values: toFloat64(arr) };
 }
 
@@ -125,7 +134,10 @@ async function indexOfLabel(coord: Variable, dim: string, label: LabelSelection,
   const axis = await readAxis(coord, options.signal);
   if (Array.isArray(label)) {
     if (label.length !== 2) {
-      throw new EocubeError("INVALID_ARGUMENT", `sel: ${dim} range ${describe(label)} must have two ends [from, to]`, { field: dim, hint: "write a range as [from, to], null for an open end" });
+      throw new EocubeError("INVALID_ARGUMENT", `sel: ${dim} range ${describe(label)} must have two ends [from, to]`, {
+        field: dim,
+        hint: "write a range as [from, to], null for an open end",
+      });
     }
     return rangeOf(axis, dim, label[0], label[1]);
   }
@@ -152,7 +164,10 @@ async function indexOfLabel(coord: Variable, dim: string, label: LabelSelection,
   }
   if (typeof label !== "string") throw wrongKind(dim, label, "a string label");
   if (options.method === "nearest") {
-    throw new EocubeError("INVALID_ARGUMENT", `sel: ${dim} has string labels, which have no nearest`, { field: dim, hint: "give one of its labels, or a [from, to] range" });
+    throw new EocubeError("INVALID_ARGUMENT", `sel: ${dim} has string labels, which have no nearest`, {
+      field: dim,
+      hint: "give one of its labels, or a [from, to] range",
+    });
   }
   const i = axis.values.indexOf(label);
   if (i >= 0) return i;
@@ -189,10 +204,14 @@ function rangeOf(axis: Axis, dim: string, from: Label | null, to: Label | null):
   }
   const range = contiguous<unknown>(axis.values, dim, (_, i) => test(i));
   if (!range) {
-    throw new EocubeError("OUT_OF_RANGE", `sel: ${dim} range ${describe([from, to])} holds no label of coordinate ${dim} (${extentText(axis)})`, {
-      field: dim,
-      hint: `give a range that overlaps ${extentText(axis)}`,
-    });
+    throw new EocubeError(
+      "OUT_OF_RANGE",
+      `sel: ${dim} range ${describe([from, to])} holds no label of coordinate ${dim} (${extentText(axis)})`,
+      {
+        field: dim,
+        hint: `give a range that overlaps ${extentText(axis)}`,
+      },
+    );
   }
   return range;
 }
@@ -233,7 +252,8 @@ function nearestIndex(values: Float64Array, x: number): number {
       bestDist = d;
     }
   }
-  if (best < 0) throw new EocubeError("NOT_FOUND", `sel: the coordinate holds no valid value near ${x}`, { hint: "the coordinate is all NaN" });
+  if (best < 0)
+    throw new EocubeError("NOT_FOUND", `sel: the coordinate holds no valid value near ${x}`, { hint: "the coordinate is all NaN" });
   return best;
 }
 
@@ -288,7 +308,10 @@ function notFound(axis: Axis, dim: string, label: Label, at: number | string): E
   }
   return new EocubeError("NOT_FOUND", `sel: ${dim} ${describe(label)} is not a label of coordinate ${dim}${nearest}`, {
     field: dim,
-    hint: axis.kind === "string" ? `labels: ${extentText(axis)}` : 'pass { method: "nearest" } to take the nearest label, or a [from, to] range',
+    hint:
+      axis.kind === "string"
+        ? `labels: ${extentText(axis)}`
+        : 'pass { method: "nearest" } to take the nearest label, or a [from, to] range',
   });
 }
 
@@ -306,7 +329,11 @@ function failKind(dim: string, label: unknown, want: string): never {
 
 /** The label at index `i` as text (times as ISO 8601). */
 function format(axis: Axis, i: number): string {
-  return axis.kind === "time" ? toIsoString(axis.values[i]!) : axis.kind === "number" ? String(axis.values[i]) : JSON.stringify(axis.values[i]);
+  return axis.kind === "time"
+    ? toIsoString(axis.values[i]!)
+    : axis.kind === "number"
+      ? String(axis.values[i])
+      : JSON.stringify(axis.values[i]);
 }
 
 /** The coordinate's first and last labels, as text. */
@@ -326,7 +353,10 @@ function describe(label: unknown): string {
  * the view are read.
  */
 export function viewVariable<D extends DType>(v: Variable<D>, indexers: Record<string, DimSelection>): Variable<D> {
-  const parent = normalizeSelection(v.shape, v.dims.map((d) => indexers[d] ?? null));
+  const parent = normalizeSelection(
+    v.shape,
+    v.dims.map((d) => indexers[d] ?? null),
+  );
   if (parent.every((p, i) => !p.drop && p.start === 0 && p.stop === v.shape[i])) return v;
   const kept = parent.map((p, i) => (p.drop ? -1 : i)).filter((i) => i >= 0);
   const shape = kept.map((i) => parent[i]!.stop - parent[i]!.start);
@@ -358,4 +388,3 @@ function viewDataset(ds: Dataset, indexers: Record<string, DimSelection>): Datas
   const map = (vars: Record<string, Variable>) => Object.fromEntries(Object.entries(vars).map(([k, v]) => [k, viewVariable(v, indexers)]));
   return ds.with({ coords: map(ds.coords), data_vars: map(ds.data_vars), overviews: [] });
 }
-

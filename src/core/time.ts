@@ -3,8 +3,7 @@
 import { EocubeError } from "./errors.js";
 
 /** CF calendars eocube decodes (lower-case; aliases are normalised by {@link normalizeCalendar}). */
-export type Calendar =
-  | "standard" | "proleptic_gregorian" | "julian" | "noleap" | "all_leap" | "360_day";
+export type Calendar = "standard" | "proleptic_gregorian" | "julian" | "noleap" | "all_leap" | "360_day";
 
 /** A parsed CF time unit string. */
 export interface TimeUnits {
@@ -51,12 +50,22 @@ for (const [names, canonical, ms] of [
 export function normalizeCalendar(calendar?: string | null): Calendar {
   const c = (calendar ?? "standard").trim().toLowerCase();
   switch (c) {
-    case "": case "standard": case "gregorian": return "standard";
-    case "proleptic_gregorian": return "proleptic_gregorian";
-    case "julian": return "julian";
-    case "noleap": case "365_day": return "noleap";
-    case "all_leap": case "366_day": return "all_leap";
-    case "360_day": return "360_day";
+    case "":
+    case "standard":
+    case "gregorian":
+      return "standard";
+    case "proleptic_gregorian":
+      return "proleptic_gregorian";
+    case "julian":
+      return "julian";
+    case "noleap":
+    case "365_day":
+      return "noleap";
+    case "all_leap":
+    case "366_day":
+      return "all_leap";
+    case "360_day":
+      return "360_day";
     default:
       throw new EocubeError("UNSUPPORTED", `unsupported CF calendar ${JSON.stringify(calendar)}`, {
         field: "calendar",
@@ -290,7 +299,8 @@ export interface ParseTimeTextOptions {
 const MONTH_ABBRS = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"];
 
 /** ISO 8601 extended: `2017-04-14`, `2017-04-14T10:27`, `2017-04-14 10:27:29.454`, optional `Z`/`UTC`/`GMT`/`±hh[:]mm`; partial `2017`, `2017-04`. */
-const ISO_EXTENDED = /^(\d{4})(?:-(\d{2})(?:-(\d{2})(?:[T ](\d{2})(?::(\d{2})(?::(\d{2})(?:[.,](\d+))?)?)?)?)?)?\s*(Z|UTC|GMT|[+-]\d{2}:?\d{2})?$/i;
+const ISO_EXTENDED =
+  /^(\d{4})(?:-(\d{2})(?:-(\d{2})(?:[T ](\d{2})(?::(\d{2})(?::(\d{2})(?:[.,](\d+))?)?)?)?)?)?\s*(Z|UTC|GMT|[+-]\d{2}:?\d{2})?$/i;
 /** ISO 8601 basic: `20170414`, `20170414T1027`, `20170414T102729.454Z`, `…+0100`. */
 const ISO_BASIC = /^(\d{4})(\d{2})(\d{2})(?:T(\d{2})(\d{2})(\d{2})?(?:[.,](\d+))?)?(Z|[+-]\d{4})?$/i;
 /** ENVISAT/Sentinel-3 products: `14-APR-2017 10:27:29.454657`. */
@@ -299,7 +309,8 @@ const DD_MON_YYYY = /^(\d{1,2})-([A-Za-z]{3})-(\d{4})(?:[ T](\d{2}):(\d{2})(?::(
 /** The {@link TimeText} of date fields as written (undefined fields absent); undefined for impossible dates. */
 function timeOf(y: string, mo?: string, d?: string, h?: string, mi?: string, s?: string, frac?: string, zone = ""): TimeText | undefined {
   const [Y, M, D, H, MI, S] = [Number(y), Number(mo ?? 1), Number(d ?? 1), Number(h ?? 0), Number(mi ?? 0), Number(s ?? 0)];
-  const daysInMonth = new Date(Date.UTC(2000, M, 0)).getUTCDate() + (M === 2 && !(Y % 4 === 0 && (Y % 100 !== 0 || Y % 400 === 0)) ? -1 : 0);
+  const daysInMonth =
+    new Date(Date.UTC(2000, M, 0)).getUTCDate() + (M === 2 && !(Y % 4 === 0 && (Y % 100 !== 0 || Y % 400 === 0)) ? -1 : 0);
   if (M < 1 || M > 12 || D < 1 || D > daysInMonth || H > 24 || MI > 59 || S > 60) return undefined;
   const z = /^([+-])(\d{2}):?(\d{2})$/.exec(zone);
   const offset = z ? (z[1] === "-" ? -1 : 1) * (Number(z[2]) * 60 + Number(z[3])) * 60_000 : 0;

@@ -16,9 +16,26 @@ import { inflateBounded, zstdBounded } from "./zarr/bounded.js";
  * for messages. Only those in {@link READABLE_COMPRESSIONS} are read.
  */
 export const TIFF_COMPRESSIONS: Readonly<Record<number, string>> = {
-  1: "none", 2: "CCITT RLE", 3: "CCITT Group 3 fax", 4: "CCITT Group 4 fax", 5: "LZW", 6: "old-style JPEG", 7: "JPEG",
-  8: "Deflate", 32946: "Deflate", 32773: "PackBits", 32809: "ThunderScan", 32909: "Pixar log", 34676: "SGI log",
-  34677: "SGI log24", 34712: "JPEG 2000", 34887: "LERC", 34925: "LZMA", 50000: "ZSTD", 50001: "WebP", 50002: "JPEG XL",
+  1: "none",
+  2: "CCITT RLE",
+  3: "CCITT Group 3 fax",
+  4: "CCITT Group 4 fax",
+  5: "LZW",
+  6: "old-style JPEG",
+  7: "JPEG",
+  8: "Deflate",
+  32946: "Deflate",
+  32773: "PackBits",
+  32809: "ThunderScan",
+  32909: "Pixar log",
+  34676: "SGI log",
+  34677: "SGI log24",
+  34712: "JPEG 2000",
+  34887: "LERC",
+  34925: "LZMA",
+  50000: "ZSTD",
+  50001: "WebP",
+  50002: "JPEG XL",
 };
 
 /** The TIFF compressions eocube decodes (each through a bounded decoder of this module, or none). */
@@ -30,7 +47,11 @@ export class BlockDecodeError extends Error {
    * @param block the tile or strip as named in messages; @param reason the decoder's error
    * @param unsupported whether the tile uses a variant eocube refuses (else it is damaged or hostile)
    */
-  constructor(readonly block: string, readonly reason: unknown, readonly unsupported: boolean) {
+  constructor(
+    readonly block: string,
+    readonly reason: unknown,
+    readonly unsupported: boolean,
+  ) {
     super(`cannot decode ${block}: ${reason instanceof Error ? reason.message : String(reason)}`);
   }
 }
@@ -156,14 +177,26 @@ export function prepareBlockDecoding(image: GeoTIFFImage, path: string): void {
   const code = Number(fd.getValue("Compression") ?? 1) || 1;
   if (!READABLE_COMPRESSIONS.has(code)) {
     const name = TIFF_COMPRESSIONS[code];
-    throw new EocubeError("UNSUPPORTED", `${path} is compressed with ${name ? `${name} (TIFF compression ${code})` : `TIFF compression ${code}`}, which eocube does not decode`, {
-      path, field: "Compression",
-      hint: "rewrite it with a compression eocube reads: gdal_translate -co COMPRESS=DEFLATE (or ZSTD, LZW, LERC, JPEG, PACKBITS)",
-    });
+    throw new EocubeError(
+      "UNSUPPORTED",
+      `${path} is compressed with ${name ? `${name} (TIFF compression ${code})` : `TIFF compression ${code}`}, which eocube does not decode`,
+      {
+        path,
+        field: "Compression",
+        hint: "rewrite it with a compression eocube reads: gdal_translate -co COMPRESS=DEFLATE (or ZSTD, LZW, LERC, JPEG, PACKBITS)",
+      },
+    );
   }
   const bits = (fd.getValue("BitsPerSample") as ArrayLike<number> | undefined) ?? [8];
   const tiled = (image as unknown as ImageInternals).isTiled;
-  const bytes = tileByteLimit({ tileWidth: image.getTileWidth(), tileHeight: image.getTileHeight(), bitsPerSample: bits, planarConfiguration: Number(fd.getValue("PlanarConfiguration")), tiled, imageHeight: image.getHeight() });
+  const bytes = tileByteLimit({
+    tileWidth: image.getTileWidth(),
+    tileHeight: image.getTileHeight(),
+    bitsPerSample: bits,
+    planarConfiguration: Number(fd.getValue("PlanarConfiguration")),
+    tiled,
+    imageHeight: image.getHeight(),
+  });
   const unit = tiled ? "tile" : "strip";
   checkChunkSize(bytes, `a ${unit} of ${path}`, { path });
   nameBlockErrors(image);
@@ -177,10 +210,14 @@ export function prepareBlockDecoding(image: GeoTIFFImage, path: string): void {
 export function blockDecodeError(err: BlockDecodeError, path: string, reasonText: (e: unknown) => string): EocubeError {
   if (err.unsupported) {
     return new EocubeError("UNSUPPORTED", `cannot decode ${err.block} of ${path}: ${reasonText(err.reason)}`, {
-      path, cause: err, hint: "rewrite the file with gdal_translate (e.g. -co COMPRESS=DEFLATE)",
+      path,
+      cause: err,
+      hint: "rewrite the file with gdal_translate (e.g. -co COMPRESS=DEFLATE)",
     });
   }
   return new EocubeError("CORRUPT_DATA", `cannot decode ${err.block} of ${path}: ${reasonText(err.reason)}`, {
-    path, cause: err, hint: "the TIFF is truncated or its compressed tiles are damaged (or crafted to expand beyond their size)",
+    path,
+    cause: err,
+    hint: "the TIFF is truncated or its compressed tiles are damaged (or crafted to expand beyond their size)",
   });
 }

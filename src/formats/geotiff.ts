@@ -67,15 +67,24 @@ export class FileSystemTiffSource {
   async #slice(offset: number, length: number, signal?: AbortSignal): Promise<ArrayBuffer> {
     if (length > MAX_CHUNK_BYTES) {
       // a tile, strip or tag value this large is a damaged or hostile file: never allocated
-      throw new EocubeError("TOO_LARGE", `${this.#label}: a tile, strip or tag value of ${formatBytes(length)} at byte ${offset} exceeds the limit of ${formatBytes(MAX_CHUNK_BYTES)} per read`, {
-        path: this.#label,
-        hint: "the TIFF is damaged, or its strips are too large: rewrite it tiled (gdal_translate -co TILED=YES, or as a COG)",
-      });
+      throw new EocubeError(
+        "TOO_LARGE",
+        `${this.#label}: a tile, strip or tag value of ${formatBytes(length)} at byte ${offset} exceeds the limit of ${formatBytes(MAX_CHUNK_BYTES)} per read`,
+        {
+          path: this.#label,
+          hint: "the TIFF is damaged, or its strips are too large: rewrite it tiled (gdal_translate -co TILED=YES, or as a COG)",
+        },
+      );
     }
     this.#head ??= this.#fs.getRange(this.#key, 0, HEADER_BYTES, { signal });
     const head = await this.#head;
     if (offset + length <= head.length || (head.length < HEADER_BYTES && offset <= head.length)) {
-      return this.#checked(offset, length, head.subarray(offset, Math.min(head.length, offset + length)), head.length < HEADER_BYTES ? head.length : undefined);
+      return this.#checked(
+        offset,
+        length,
+        head.subarray(offset, Math.min(head.length, offset + length)),
+        head.length < HEADER_BYTES ? head.length : undefined,
+      );
     }
     const size = head.length < HEADER_BYTES ? head.length : undefined;
     if (length <= SMALL_READ) {
@@ -147,7 +156,12 @@ interface TiffHeader {
  *   seen (a loop), before the header or past the end of the file, or when the chain holds more than
  *   {@link MAX_IFDS} IFDs.
  */
-export async function ifdChainLength(source: FileSystemTiffSource, header: TiffHeader, label: string, signal?: AbortSignal): Promise<number> {
+export async function ifdChainLength(
+  source: FileSystemTiffSource,
+  header: TiffHeader,
+  label: string,
+  signal?: AbortSignal,
+): Promise<number> {
   const { littleEndian: le, bigTiff } = header;
   const countBytes = bigTiff ? 8 : 2;
   const entryBytes = bigTiff ? 20 : 12;
@@ -156,9 +170,14 @@ export async function ifdChainLength(source: FileSystemTiffSource, header: TiffH
   const readUint = async (at: number, n: number, what: string): Promise<number> => {
     const [buf] = await source.fetch([{ offset: at, length: n }], signal);
     if (!buf || buf.byteLength < n) {
-      throw new EocubeError("CORRUPT_DATA", `${label} is not a readable TIFF: ${what} at byte ${at} lies past the end of the file (truncated?)`, {
-        path: label, hint: "the file is truncated or not a (Geo)TIFF",
-      });
+      throw new EocubeError(
+        "CORRUPT_DATA",
+        `${label} is not a readable TIFF: ${what} at byte ${at} lies past the end of the file (truncated?)`,
+        {
+          path: label,
+          hint: "the file is truncated or not a (Geo)TIFF",
+        },
+      );
     }
     const view = new DataView(buf);
     if (n === 2) return view.getUint16(0, le);
@@ -170,19 +189,30 @@ export async function ifdChainLength(source: FileSystemTiffSource, header: TiffH
   let offset = Number(header.firstIFDOffset);
   while (offset !== 0) {
     if (seen.has(offset)) {
-      throw new EocubeError("CORRUPT_DATA", `${label} is not a readable TIFF: the next-IFD pointer of IFD ${seen.size - 1} loops back to the IFD at byte ${offset}`, {
-        path: label, hint: "the file is damaged (its chain of image directories never ends); rewrite it with gdal_translate from an intact copy",
-      });
+      throw new EocubeError(
+        "CORRUPT_DATA",
+        `${label} is not a readable TIFF: the next-IFD pointer of IFD ${seen.size - 1} loops back to the IFD at byte ${offset}`,
+        {
+          path: label,
+          hint: "the file is damaged (its chain of image directories never ends); rewrite it with gdal_translate from an intact copy",
+        },
+      );
     }
     if (seen.size >= MAX_IFDS) {
       throw new EocubeError("CORRUPT_DATA", `${label} is not a readable TIFF: it chains more than ${MAX_IFDS} image directories (IFDs)`, {
-        path: label, hint: "a GeoTIFF holds one image and its overviews; split a multi-page TIFF into single files",
+        path: label,
+        hint: "a GeoTIFF holds one image and its overviews; split a multi-page TIFF into single files",
       });
     }
     if (offset < headerBytes) {
-      throw new EocubeError("CORRUPT_DATA", `${label} is not a readable TIFF: IFD ${seen.size} points into the file header (byte ${offset})`, {
-        path: label, hint: "the file is damaged or not a (Geo)TIFF",
-      });
+      throw new EocubeError(
+        "CORRUPT_DATA",
+        `${label} is not a readable TIFF: IFD ${seen.size} points into the file header (byte ${offset})`,
+        {
+          path: label,
+          hint: "the file is damaged or not a (Geo)TIFF",
+        },
+      );
     }
     seen.add(offset);
     const entries = await readUint(offset, countBytes, `IFD ${seen.size - 1}`);
@@ -213,7 +243,16 @@ export async function crsFromGeoKeys(keys: Record<string, unknown> | null): Prom
   const model = k.GTModelTypeGeoKey;
   const pcs = Number(k.ProjectedCSTypeGeoKey);
   const gcs = Number(k.GeographicTypeGeoKey);
-  const code = model === 2 ? (gcs > 0 && gcs < 32767 ? gcs : undefined) : pcs > 0 && pcs < 32767 ? pcs : model !== 1 && gcs > 0 && gcs < 32767 ? gcs : undefined;
+  const code =
+    model === 2
+      ? gcs > 0 && gcs < 32767
+        ? gcs
+        : undefined
+      : pcs > 0 && pcs < 32767
+        ? pcs
+        : model !== 1 && gcs > 0 && gcs < 32767
+          ? gcs
+          : undefined;
   if (code !== undefined) {
     const def = epsgDefinition(code);
     return { epsg: code, proj4: def?.proj4, wkt: def?.wkt, isGeographic: model === 2 || (def?.proj4.includes("+proj=longlat") ?? false) };
@@ -252,7 +291,8 @@ function geoTransformOf(image: GeoTIFFImage, keys: Record<string, unknown> | nul
     const tp = fd.hasTag("ModelTiepoint") ? (fd.getValue("ModelTiepoint") as number[] | undefined) : undefined;
     const sc = fd.hasTag("ModelPixelScale") ? (fd.getValue("ModelPixelScale") as number[] | undefined) : undefined;
     if (!tp || !sc) return [0, 1, 0, 0, 0, 1];
-    const dx = sc[0]!, dy = -sc[1]!;
+    const dx = sc[0]!,
+      dy = -sc[1]!;
     gt = [tp[3]! - tp[0]! * dx, dx, 0, tp[4]! - tp[1]! * dy, 0, dy];
   }
   // PixelIsPoint: GDAL moves the origin half a pixel to the pixel edge (GTIFF_POINT_GEO_IGNORE=NO).
@@ -281,7 +321,11 @@ function centres(n: number, start: number, step: number): Float64Array {
 
 function memoryVariable(name: string, dims: string[], arr: NdArray, attrs: Attrs = {}): Variable {
   return new Variable({
-    name, dims, shape: arr.shape, dtype: arr.dtype, attrs,
+    name,
+    dims,
+    shape: arr.shape,
+    dtype: arr.dtype,
+    attrs,
     read: async (selection: Selection) => sliceArray(arr, normalizeOrThrow(arr.shape, selection, name)),
   });
 }
@@ -369,9 +413,13 @@ function isYCbCr(image: GeoTIFFImage): boolean {
 /** Y, Cb, Cr planes → R, G, B planes (uint8, rounded and clamped as libjpeg does). */
 function ycbcrToRgb(planes: ArrayLike<number>[], n: number): Uint8Array[] {
   const [Y, Cb, Cr] = planes as [ArrayLike<number>, ArrayLike<number>, ArrayLike<number>];
-  const r = new Uint8Array(n), g = new Uint8Array(n), bl = new Uint8Array(n);
+  const r = new Uint8Array(n),
+    g = new Uint8Array(n),
+    bl = new Uint8Array(n);
   for (let i = 0; i < n; i++) {
-    const y = Y[i]!, cb = Cb[i]! - 128, cr = Cr[i]! - 128;
+    const y = Y[i]!,
+      cb = Cb[i]! - 128,
+      cr = Cr[i]! - 128;
     r[i] = clamp(y + 1.402 * cr);
     g[i] = clamp(y - 0.344136 * cb - 0.714136 * cr);
     bl[i] = clamp(y + 1.772 * cb);
@@ -388,21 +436,36 @@ function clamp(v: number): number {
  * one cached tag lookup. Pixel-interleaved images only.
  */
 async function isSparseBlock(image: GeoTIFFImage, x: NormalizedDim, y: NormalizedDim): Promise<boolean> {
-  const im = image as unknown as { isTiled: boolean; planarConfiguration: number; fileDirectory: { loadValueIndexed(tag: string, i: number): Promise<unknown> } };
+  const im = image as unknown as {
+    isTiled: boolean;
+    planarConfiguration: number;
+    fileDirectory: { loadValueIndexed(tag: string, i: number): Promise<unknown> };
+  };
   if (im.planarConfiguration !== 1) return false;
-  const tw = image.getTileWidth(), th = image.getTileHeight();
-  const tx = Math.floor(x.start / tw), ty = Math.floor(y.start / th);
+  const tw = image.getTileWidth(),
+    th = image.getTileHeight();
+  const tx = Math.floor(x.start / tw),
+    ty = Math.floor(y.start / th);
   if (tx !== Math.floor((x.stop - 1) / tw) || ty !== Math.floor((y.stop - 1) / th)) return false;
   const index = ty * Math.ceil(image.getWidth() / tw) + tx;
   return Number(await im.fileDirectory.loadValueIndexed(im.isTiled ? "TileByteCounts" : "StripByteCounts", index)) === 0;
 }
 
 /** Reads `[band, y, x]` through `readRasters({window, samples})`: only the tiles/strips of the window. */
-async function readWindow(image: GeoTIFFImage, dtype: DType, shape: number[], selection: Selection, path: string, options?: ReadOptions): Promise<NdArray> {
+async function readWindow(
+  image: GeoTIFFImage,
+  dtype: DType,
+  shape: number[],
+  selection: Selection,
+  path: string,
+  options?: ReadOptions,
+): Promise<NdArray> {
   throwIfAborted(options?.signal);
   const norm = normalizeOrThrow(shape, selection, "band_data");
   const [b, y, x] = norm as [NormalizedDim, NormalizedDim, NormalizedDim];
-  const nb = b.stop - b.start, ny = y.stop - y.start, nx = x.stop - x.start;
+  const nb = b.stop - b.start,
+    ny = y.stop - y.start,
+    nx = x.stop - x.start;
   checkReadSize(nb * ny * nx, itemSize(dtype), `band_data of ${path}`, { path, field: "band_data" });
   const out = allocate(dtype, nb * ny * nx);
   const outShape = norm.filter((d) => !d.drop).map((d) => d.stop - d.start);
@@ -425,19 +488,35 @@ async function readWindow(image: GeoTIFFImage, dtype: DType, shape: number[], se
   const truncated = (cause?: unknown): EocubeError | undefined => {
     const short = tiffSource && tiffSource.shortReads > shortBefore ? tiffSource.lastShortRead : undefined;
     if (!short) return undefined;
-    return new EocubeError("CORRUPT_DATA", `cannot decode the tiles of ${path}: the file is truncated (a tile needs bytes ${short.offset}…${short.offset + short.length} but the file ends ${short.end !== undefined ? `at byte ${short.end}` : `before byte ${short.offset}`})`, {
-      path, cause, hint: "the file was cut short (an interrupted download or copy?); fetch it again",
-    });
+    return new EocubeError(
+      "CORRUPT_DATA",
+      `cannot decode the tiles of ${path}: the file is truncated (a tile needs bytes ${short.offset}…${short.offset + short.length} but the file ends ${short.end !== undefined ? `at byte ${short.end}` : `before byte ${short.offset}`})`,
+      {
+        path,
+        cause,
+        hint: "the file was cut short (an interrupted download or copy?); fetch it again",
+      },
+    );
   };
   try {
-    rasters = (await image.readRasters({ window: [x.start, y.start, x.stop, y.stop], samples, interleave: false, signal: options?.signal })) as unknown as ArrayLike<number>[];
+    rasters = (await image.readRasters({
+      window: [x.start, y.start, x.stop, y.stop],
+      samples,
+      interleave: false,
+      signal: options?.signal,
+    })) as unknown as ArrayLike<number>[];
   } catch (err) {
     if (isEocubeError(err)) throw err;
     if ((err as Error)?.name === "AbortError") throw new EocubeError("CANCELLED", "The operation was aborted.", { cause: err });
     if (err instanceof BlockDecodeError) throw (err.unsupported ? undefined : truncated(err)) ?? blockDecodeError(err, path, causeText);
-    throw truncated(err) ?? new EocubeError("CORRUPT_DATA", `cannot decode the tiles of ${path}: ${causeText(err)}`, {
-      path, cause: err, hint: "the TIFF is truncated or its compressed tiles are damaged",
-    });
+    throw (
+      truncated(err) ??
+      new EocubeError("CORRUPT_DATA", `cannot decode the tiles of ${path}: ${causeText(err)}`, {
+        path,
+        cause: err,
+        hint: "the TIFF is truncated or its compressed tiles are damaged",
+      })
+    );
   }
   const cut = truncated();
   if (cut) throw cut;
@@ -480,9 +559,13 @@ export async function openGeoTiff(fs: FileSystem, path: string, options: FormatO
   } catch (err) {
     if (isEocubeError(err)) throw err;
     const short = tiffSource.lastShortRead;
-    const ends = short ? ` (the file ends ${short.end !== undefined ? `at byte ${short.end}` : `before byte ${short.offset}`}: truncated?)` : "";
+    const ends = short
+      ? ` (the file ends ${short.end !== undefined ? `at byte ${short.end}` : `before byte ${short.offset}`}: truncated?)`
+      : "";
     throw new EocubeError("CORRUPT_DATA", `${path} is not a readable TIFF: ${causeText(err)}${ends}`, {
-      path, cause: err, hint: "the file is truncated or not a (Geo)TIFF",
+      path,
+      cause: err,
+      hint: "the file is truncated or not a (Geo)TIFF",
     });
   }
   const main = images.find((im) => !isMask(im) && !isReduced(im)) ?? images[0];
@@ -491,19 +574,22 @@ export async function openGeoTiff(fs: FileSystem, path: string, options: FormatO
   const crs = await crsFromGeoKeys(keys);
   const gt = geoTransformOf(main, keys);
   const gdalMeta = ((await main.getGDALMetadata().catch(() => null)) ?? {}) as Attrs;
-  const areaOrPoint = typeof gdalMeta.AREA_OR_POINT === "string" ? gdalMeta.AREA_OR_POINT : keys?.GTRasterTypeGeoKey === 2 ? "Point" : "Area";
+  const areaOrPoint =
+    typeof gdalMeta.AREA_OR_POINT === "string" ? gdalMeta.AREA_OR_POINT : keys?.GTRasterTypeGeoKey === 2 ? "Point" : "Area";
   const extraAttrs: Attrs = { ...gdalMeta };
   delete extraAttrs.AREA_OR_POINT;
   const dtype = dtypeOfImage(main);
   const nodata = main.getGDALNoData();
   const base = { crs, dtype, nodata, areaOrPoint, extraAttrs, path: source };
   const ds = imageDataset({ ...base, image: main, transform: gt });
-  const W = main.getWidth(), H = main.getHeight();
+  const W = main.getWidth(),
+    H = main.getHeight();
   const overviews = images
     .filter((im) => im !== main && isReduced(im) && !isMask(im) && im.getSamplesPerPixel() === main.getSamplesPerPixel())
     .sort((a, b) => b.getWidth() - a.getWidth())
     .map((im) => {
-      const sx = W / im.getWidth(), sy = H / im.getHeight();
+      const sx = W / im.getWidth(),
+        sy = H / im.getHeight();
       const t: GeoTransform = [gt[0], gt[1] * sx, gt[2] * sy, gt[3], gt[4] * sx, gt[5] * sy];
       return imageDataset({ ...base, image: im, transform: t });
     });

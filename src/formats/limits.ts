@@ -21,10 +21,14 @@ export const MAX_CHUNK_BYTES = 1024 ** 3;
 export function checkReadSize(count: number, itemBytes: number, what: string, context: { path?: string; field?: string } = {}): void {
   const bytes = count * itemBytes;
   if (bytes <= MAX_READ_BYTES) return;
-  throw new EocubeError("TOO_LARGE", `reading ${count.toLocaleString("en-US")} values (${formatBytes(bytes)}) of ${what} at once exceeds the limit of ${formatBytes(MAX_READ_BYTES)} per read`, {
-    ...context,
-    hint: "select a smaller window (bbox, time range, fewer indices) and read it in parts",
-  });
+  throw new EocubeError(
+    "TOO_LARGE",
+    `reading ${count.toLocaleString("en-US")} values (${formatBytes(bytes)}) of ${what} at once exceeds the limit of ${formatBytes(MAX_READ_BYTES)} per read`,
+    {
+      ...context,
+      hint: "select a smaller window (bbox, time range, fewer indices) and read it in parts",
+    },
+  );
 }
 
 /**
@@ -34,8 +38,12 @@ export function checkReadSize(count: number, itemBytes: number, what: string, co
  */
 export function checkChunkSize(bytes: number, what: string, context: { path?: string; field?: string } = {}): void {
   if (bytes <= MAX_CHUNK_BYTES) return;
-  throw new EocubeError("TOO_LARGE", `${what} decodes to ${formatBytes(bytes)}, more than the limit of ${formatBytes(MAX_CHUNK_BYTES)} per stored chunk`, {
-    ...context,
-    hint: "rechunk the data into smaller chunks (e.g. eocube gen with chunk sizes of a few hundred pixels)",
-  });
+  throw new EocubeError(
+    "TOO_LARGE",
+    `${what} decodes to ${formatBytes(bytes)}, more than the limit of ${formatBytes(MAX_CHUNK_BYTES)} per stored chunk`,
+    {
+      ...context,
+      hint: "rechunk the data into smaller chunks (e.g. eocube gen with chunk sizes of a few hundred pixels)",
+    },
+  );
 }

@@ -106,12 +106,18 @@ function readHyperslab(bytes: Uint8Array, l: Layout, selection: Selection, path:
 /** A big-endian element reader for a dtype. */
 function getter(view: DataView, dtype: DType): (byte: number) => number {
   switch (dtype) {
-    case "int8": return (b) => view.getInt8(b);
-    case "int16": return (b) => view.getInt16(b, false);
-    case "int32": return (b) => view.getInt32(b, false);
-    case "float32": return (b) => view.getFloat32(b, false);
-    case "float64": return (b) => view.getFloat64(b, false);
-    default: return (b) => view.getUint8(b);
+    case "int8":
+      return (b) => view.getInt8(b);
+    case "int16":
+      return (b) => view.getInt16(b, false);
+    case "int32":
+      return (b) => view.getInt32(b, false);
+    case "float32":
+      return (b) => view.getFloat32(b, false);
+    case "float64":
+      return (b) => view.getFloat64(b, false);
+    default:
+      return (b) => view.getUint8(b);
   }
 }
 
@@ -163,8 +169,8 @@ export async function openNetcdf3(fs: FileSystem, path: string, options: FormatO
     recordVars.length === 1
       ? sizeOf(recordVars[0]!.dimensions.slice(1).map((id) => header.dimensions[id]?.size ?? 0)) *
         (recordVars[0]!.type === "char" || recordVars[0]!.type === "byte" ? 1 : itemSize(DTYPES[recordVars[0]!.type] ?? "int8"))
-      : header.recordDimension.recordStep ?? 0;
-  const dimSize = (id: number) => (id === recordId ? numRecs : dimList[id]?.size ?? NaN);
+      : (header.recordDimension.recordStep ?? 0);
+  const dimSize = (id: number) => (id === recordId ? numRecs : (dimList[id]?.size ?? NaN));
 
   // streaming files (numrecs = 0xFFFFFFFF) count the records that fit in the file
   const vars = vars0;

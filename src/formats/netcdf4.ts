@@ -14,8 +14,16 @@ import type { FormatOpenOptions, FormatReader } from "./registry.js";
 
 /** Attributes netCDF-4 uses internally; hidden like netCDF4-python/xarray hide them. */
 const HIDDEN_ATTRS = new Set([
-  "_Netcdf4Dimid", "_NCProperties", "DIMENSION_LIST", "CLASS", "NAME", "REFERENCE_LIST",
-  "_Netcdf4Coordinates", "_nc3_strict", "_IsNetcdf4", "_SuperblockVersion",
+  "_Netcdf4Dimid",
+  "_NCProperties",
+  "DIMENSION_LIST",
+  "CLASS",
+  "NAME",
+  "REFERENCE_LIST",
+  "_Netcdf4Coordinates",
+  "_nc3_strict",
+  "_IsNetcdf4",
+  "_SuperblockVersion",
 ]);
 
 /** The NAME a netCDF-4 dimension scale carries when it is a dimension but not a variable. */
@@ -303,7 +311,12 @@ function buildDataset(meta: H5Meta, handle: FileHandle, prefix: string): Dataset
   return new Dataset({
     data_vars,
     attrs: visibleAttrs(meta.attrs),
-    encoding: { format: "netcdf4", source: file.path, ...(prefix ? { group: prefix.slice(0, -1) } : {}), ...(meta.groups?.length ? { groups: meta.groups } : {}) },
+    encoding: {
+      format: "netcdf4",
+      source: file.path,
+      ...(prefix ? { group: prefix.slice(0, -1) } : {}),
+      ...(meta.groups?.length ? { groups: meta.groups } : {}),
+    },
     close: async () => handle.file.release(),
   });
 }
@@ -325,7 +338,14 @@ function sliceValues(values: ArrayBufferView, key: string, path: string, dtype: 
  * @param chunks the HDF5 chunk shape (null when contiguous): HDF5 decodes every chunk the slab touches whole.
  * @throws EocubeError TOO_LARGE when the slab passes the per-read limit or a chunk the per-chunk limit.
  */
-async function readSlab(file: OpenFile, key: string, dtype: DType, fullShape: number[], selection: Selection, chunks: number[] | null = null): Promise<NdArray> {
+async function readSlab(
+  file: OpenFile,
+  key: string,
+  dtype: DType,
+  fullShape: number[],
+  selection: Selection,
+  chunks: number[] | null = null,
+): Promise<NdArray> {
   let norm;
   try {
     norm = normalizeSelection(fullShape, selection);
@@ -337,14 +357,22 @@ async function readSlab(file: OpenFile, key: string, dtype: DType, fullShape: nu
   if (n === 0) return { data: dtype === "str" ? [] : allocate(dtype, 0), shape, dtype };
   const item = dtype === "str" ? 8 : itemSize(dtype);
   checkReadSize(n, item, `variable ${key} of ${file.path}`, { path: file.path, field: key });
-  if (chunks) checkChunkSize(sizeOf(chunks) * item, `an HDF5 chunk (${chunks.join("×")} values) of variable ${key} of ${file.path}`, { path: file.path, field: key });
-  const raw = await file.read(key, norm.map((s) => [s.start, s.stop] as [number, number]));
+  if (chunks)
+    checkChunkSize(sizeOf(chunks) * item, `an HDF5 chunk (${chunks.join("×")} values) of variable ${key} of ${file.path}`, {
+      path: file.path,
+      field: key,
+    });
+  const raw = await file.read(
+    key,
+    norm.map((s) => [s.start, s.stop] as [number, number]),
+  );
   if (dtype === "str") {
     const list = (Array.isArray(raw) ? raw : [raw]).map((s) => (typeof s === "string" ? s.replace(/\0+$/, "") : String(s ?? "")));
     return { data: list, shape, dtype };
   }
   let data: TypedArray;
-  if (ArrayBuffer.isView(raw)) data = raw as TypedArray; // h5wasm converts big-endian data to native order
+  if (ArrayBuffer.isView(raw))
+    data = raw as TypedArray; // h5wasm converts big-endian data to native order
   else {
     data = allocate(dtype, n);
     const src = Array.isArray(raw) ? raw : [raw];

@@ -34,7 +34,7 @@ export async function openFormatDataset(fs: FileSystem, path: string, options: O
   let format = options.format;
   if (format === undefined) {
     try {
-      format = await sniffSingleFile(fs, path, options) ?? (await sniffFormat(fs, path, options));
+      format = (await sniffSingleFile(fs, path, options)) ?? (await sniffFormat(fs, path, options));
     } catch (err) {
       if (isEocubeError(err) && (err.code === "UNKNOWN_FORMAT" || err.code === "NOT_FOUND")) {
         await assertExists(fs, path, shown, options);
@@ -62,11 +62,15 @@ export async function openFormatDataset(fs: FileSystem, path: string, options: O
     return openFormatDataset(fs, `${path.replace(/\/+$/, "")}/${group}`, { ...options, group: undefined, format });
   }
   if (group && format !== "netcdf4") {
-    throw new EocubeError("UNSUPPORTED", `${shown} is ${format}, which has no groups (open_params/group ${JSON.stringify(options.group)})`, {
-      path: shown,
-      field: "open_params/group",
-      hint: "group applies to NetCDF4/HDF5 files and Zarr stores",
-    });
+    throw new EocubeError(
+      "UNSUPPORTED",
+      `${shown} is ${format}, which has no groups (open_params/group ${JSON.stringify(options.group)})`,
+      {
+        path: shown,
+        field: "open_params/group",
+        hint: "group applies to NetCDF4/HDF5 files and Zarr stores",
+      },
+    );
   }
   const reader = await getFormatReader(format);
   let ds: Dataset;
@@ -105,22 +109,31 @@ function guardReads(ds: Dataset, shown: string, format: FormatId): Dataset {
         } catch (err) {
           if (isEocubeError(err)) throw err;
           if ((err as Error)?.name === "AbortError") throw new EocubeError("CANCELLED", "The operation was aborted.", { cause: err });
-          throw new EocubeError("UNSUPPORTED", `cannot read variable ${v.name} (${v.dtype}) of ${shown}: ${(err as Error)?.message ?? String(err)}`, {
-            path: shown,
-            field: v.name,
-            cause: err,
-            hint: `eocube's ${format} reader does not support this variable's encoding; please report it with the file`,
-          });
+          throw new EocubeError(
+            "UNSUPPORTED",
+            `cannot read variable ${v.name} (${v.dtype}) of ${shown}: ${(err as Error)?.message ?? String(err)}`,
+            {
+              path: shown,
+              field: v.name,
+              cause: err,
+              hint: `eocube's ${format} reader does not support this variable's encoding; please report it with the file`,
+            },
+          );
         }
       },
     });
   const map = (vars: Record<string, Variable>) => Object.fromEntries(Object.entries(vars).map(([k, v]) => [k, guard(v)]));
-  return ds.with({ coords: map(ds.coords), data_vars: map(ds.data_vars), overviews: ds.overviews.map((o) => guardReads(o, shown, format)) });
+  return ds.with({
+    coords: map(ds.coords),
+    data_vars: map(ds.data_vars),
+    overviews: ds.overviews.map((o) => guardReads(o, shown, format)),
+  });
 }
 
 async function assertExists(fs: FileSystem, path: string, shown: string, options: OpenFormatOptions): Promise<void> {
   if (fs.root.startsWith("http")) return; // HTTP cannot tell folders from missing objects
-  const found = (await fs.exists(path, options).catch(() => true)) || (await fs.exists(`${path.replace(/\/+$/, "")}/`, options).catch(() => true));
+  const found =
+    (await fs.exists(path, options).catch(() => true)) || (await fs.exists(`${path.replace(/\/+$/, "")}/`, options).catch(() => true));
   if (!found) {
     throw new EocubeError("NOT_FOUND", `no such file or folder: ${shown}`, { path: shown, hint: "check the path" });
   }
@@ -131,7 +144,10 @@ function decode(ds: Dataset, shown: string): Dataset {
   try {
     return decodeCF(ds);
   } catch (err) {
-    if (isEocubeError(err)) throw err.path ? err : new EocubeError(err.code, `${err.message} (${shown})`, { path: shown, field: err.field, hint: err.hint, cause: err });
+    if (isEocubeError(err))
+      throw err.path
+        ? err
+        : new EocubeError(err.code, `${err.message} (${shown})`, { path: shown, field: err.field, hint: err.hint, cause: err });
     throw err;
   }
 }
@@ -143,7 +159,13 @@ function decode(ds: Dataset, shown: string): Dataset {
 function withFullPath(err: EocubeError, fs: FileSystem, path: string, shown: string): EocubeError {
   const key = err.path;
   if (key === undefined) {
-    return new EocubeError(err.code, `${err.message} (${shown})`, { path: shown, field: err.field, hint: err.hint, cause: err, details: err.details });
+    return new EocubeError(err.code, `${err.message} (${shown})`, {
+      path: shown,
+      field: err.field,
+      hint: err.hint,
+      cause: err,
+      details: err.details,
+    });
   }
   const base = path.replace(/\/+$/, "");
   if (key !== base && !key.startsWith(`${base}/`)) return err;

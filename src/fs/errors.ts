@@ -33,10 +33,14 @@ export function localWriteError(err: unknown, path: string, action: string): unk
       });
     case "ENOSPC":
     case "EDQUOT":
-      return new EocubeError("READ_ONLY", `cannot write ${path} while ${action}: no space left on the device${code === "EDQUOT" ? " (disk quota exceeded)" : ""} (${code})`, {
-        ...ctx,
-        hint: "free some space (or raise the quota), or write to another disk",
-      });
+      return new EocubeError(
+        "READ_ONLY",
+        `cannot write ${path} while ${action}: no space left on the device${code === "EDQUOT" ? " (disk quota exceeded)" : ""} (${code})`,
+        {
+          ...ctx,
+          hint: "free some space (or raise the quota), or write to another disk",
+        },
+      );
     case "ENOENT":
     case "ENAMETOOLONG":
     case "ELOOP":

@@ -132,7 +132,8 @@ export class HttpsFileSystem implements FileSystem {
   /** One request for a range (the whole object for keys whose server ignores ranges). */
   async #rangeOf(key: string, offset: number, length: number | undefined, options?: ReadOptions): Promise<Uint8Array> {
     let range: string;
-    if (offset < 0) range = `bytes=${offset}`; // suffix range: the last -offset bytes
+    if (offset < 0)
+      range = `bytes=${offset}`; // suffix range: the last -offset bytes
     else if (length === undefined) range = `bytes=${offset}-`;
     else range = `bytes=${offset}-${offset + length - 1}`;
     const res = await this.#fetch(key, "GET", this.#noRanges.has(key) ? {} : { range }, options);
@@ -194,12 +195,7 @@ export class HttpsFileSystem implements FileSystem {
   }
 
   /** Sends one request with timeout and retries; resolves undefined on 404/410. */
-  async #fetch(
-    key: string,
-    method: "GET" | "HEAD",
-    headers: Record<string, string>,
-    options?: ReadOptions,
-  ): Promise<Response | undefined> {
+  async #fetch(key: string, method: "GET" | "HEAD", headers: Record<string, string>, options?: ReadOptions): Promise<Response | undefined> {
     const url = this.url(key);
     const shown = redactUrl(url);
     let lastError: EocubeError | undefined;

@@ -21,10 +21,14 @@ function unsafeReason(key: string): string | undefined {
 export function checkKey(key: string, root?: string): string {
   const why = unsafeReason(key);
   if (why !== undefined) {
-    throw new EocubeError("UNSAFE_ID", `key ${JSON.stringify(key)} ${why}${root ? ` (under ${root})` : ""}: it could reach outside the store`, {
-      path: key,
-      hint: "keys are paths relative to the store root, '/'-separated, without '..' segments; check the metadata or id that named it",
-    });
+    throw new EocubeError(
+      "UNSAFE_ID",
+      `key ${JSON.stringify(key)} ${why}${root ? ` (under ${root})` : ""}: it could reach outside the store`,
+      {
+        path: key,
+        hint: "keys are paths relative to the store root, '/'-separated, without '..' segments; check the metadata or id that named it",
+      },
+    );
   }
   return key;
 }

@@ -128,7 +128,12 @@ export class S3FileSystem implements FileSystem {
   }
 
   async put(key: string, data: Uint8Array, options?: ReadOptions): Promise<void> {
-    await this.#call(key, (abortSignal, c, sdk) => c.send(new sdk.PutObjectCommand({ Bucket: this.bucket, Key: this.objectKey(key), Body: data }), { abortSignal }), options);
+    await this.#call(
+      key,
+      (abortSignal, c, sdk) =>
+        c.send(new sdk.PutObjectCommand({ Bucket: this.bucket, Key: this.objectKey(key), Body: data }), { abortSignal }),
+      options,
+    );
   }
 
   async list(prefix: string, options?: ReadOptions): Promise<string[]> {
@@ -137,7 +142,14 @@ export class S3FileSystem implements FileSystem {
     const out = new Set<string>();
     let token: string | undefined;
     do {
-      const res = await this.#call(prefix, (abortSignal, c, sdk) => c.send(new sdk.ListObjectsV2Command({ Bucket: this.bucket, Prefix: full, Delimiter: "/", ContinuationToken: token }), { abortSignal }), options);
+      const res = await this.#call(
+        prefix,
+        (abortSignal, c, sdk) =>
+          c.send(new sdk.ListObjectsV2Command({ Bucket: this.bucket, Prefix: full, Delimiter: "/", ContinuationToken: token }), {
+            abortSignal,
+          }),
+        options,
+      );
       for (const c of res.CommonPrefixes ?? []) if (c.Prefix) out.add(c.Prefix.slice(full.length));
       for (const o of res.Contents ?? []) if (o.Key && o.Key !== full) out.add(o.Key.slice(full.length));
       token = res.IsTruncated ? res.NextContinuationToken : undefined;
@@ -150,26 +162,48 @@ export class S3FileSystem implements FileSystem {
     const keys = new Set<string>([k]);
     let token: string | undefined;
     do {
-      const res = await this.#call(key, (abortSignal, c, sdk) => c.send(new sdk.ListObjectsV2Command({ Bucket: this.bucket, Prefix: `${k}/`, ContinuationToken: token }), { abortSignal }), options);
+      const res = await this.#call(
+        key,
+        (abortSignal, c, sdk) =>
+          c.send(new sdk.ListObjectsV2Command({ Bucket: this.bucket, Prefix: `${k}/`, ContinuationToken: token }), { abortSignal }),
+        options,
+      );
       for (const o of res.Contents ?? []) if (o.Key) keys.add(o.Key);
       token = res.IsTruncated ? res.NextContinuationToken : undefined;
     } while (token);
     const all = [...keys];
     for (let i = 0; i < all.length; i += 1000) {
-      await this.#call(key, (abortSignal, c, sdk) => c.send(new sdk.DeleteObjectsCommand({
-          Bucket: this.bucket,
-          Delete: { Objects: all.slice(i, i + 1000).map((Key) => ({ Key })), Quiet: true },
-        }), { abortSignal }), options);
+      await this.#call(
+        key,
+        (abortSignal, c, sdk) =>
+          c.send(
+            new sdk.DeleteObjectsCommand({
+              Bucket: this.bucket,
+              Delete: { Objects: all.slice(i, i + 1000).map((Key) => ({ Key })), Quiet: true },
+            }),
+            { abortSignal },
+          ),
+        options,
+      );
     }
   }
 
   async exists(key: string, options?: ReadOptions): Promise<boolean> {
     if (key.endsWith("/")) {
-      const res = await this.#call(key, (abortSignal, c, sdk) => c.send(new sdk.ListObjectsV2Command({ Bucket: this.bucket, Prefix: this.objectKey(key), Delimiter: "/" }), { abortSignal }), options);
+      const res = await this.#call(
+        key,
+        (abortSignal, c, sdk) =>
+          c.send(new sdk.ListObjectsV2Command({ Bucket: this.bucket, Prefix: this.objectKey(key), Delimiter: "/" }), { abortSignal }),
+        options,
+      );
       return (res.Contents?.length ?? 0) + (res.CommonPrefixes?.length ?? 0) > 0;
     }
     try {
-      await this.#call(key, (abortSignal, c, sdk) => c.send(new sdk.HeadObjectCommand({ Bucket: this.bucket, Key: this.objectKey(key) }), { abortSignal }), options);
+      await this.#call(
+        key,
+        (abortSignal, c, sdk) => c.send(new sdk.HeadObjectCommand({ Bucket: this.bucket, Key: this.objectKey(key) }), { abortSignal }),
+        options,
+      );
       return true;
     } catch (err) {
       if (err instanceof EocubeError && err.code === "NOT_FOUND") return false;

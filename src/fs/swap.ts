@@ -27,7 +27,11 @@ const ROOT_MARKERS = new Set([".zmetadata", "zarr.json", ".zlevels", ".zgroup", 
  * `dir/.name.<kind>-<pid>-<host>-<token>`. `token` defaults to a fresh random one; the aside copy of a
  * swap uses its temporary store's token ({@link asideOf}).
  */
-export function siblingPath(target: string, kind: SiblingKind, token = `${Date.now().toString(36)}${randomBytes(3).toString("hex")}`): string {
+export function siblingPath(
+  target: string,
+  kind: SiblingKind,
+  token = `${Date.now().toString(36)}${randomBytes(3).toString("hex")}`,
+): string {
   const base = target.replace(/\/+$/, "");
   const i = base.lastIndexOf("/");
   return `${i < 0 ? "" : base.slice(0, i + 1)}.${base.slice(i + 1)}.${kind}-${process.pid}-${HOST}-${token}`;
@@ -67,7 +71,10 @@ async function renameKey(fs: FileFileSystem, from: string, to: string): Promise<
   try {
     await rename(fs.resolve(from), fs.resolve(to));
   } catch (err) {
-    throw new EocubeError("INTERNAL", `cannot rename ${fs.resolve(from)} to ${fs.resolve(to)}: ${(err as Error).message}`, { path: fs.resolve(to), cause: err });
+    throw new EocubeError("INTERNAL", `cannot rename ${fs.resolve(from)} to ${fs.resolve(to)}: ${(err as Error).message}`, {
+      path: fs.resolve(to),
+      cause: err,
+    });
   }
 }
 
@@ -95,7 +102,8 @@ async function listAll(fs: FileSystem, prefix: string, options: ReadOptions, rel
 /** Copies every object of store `from` to `to` (object stores): data first, array metadata, then the root metadata last. */
 async function copyStore(fs: FileSystem, from: string, to: string, options: ReadOptions): Promise<void> {
   const keys = (await listAll(fs, from, options)).filter((k) => k !== ASIDE_COMPLETE);
-  const rank = (k: string) => (ROOT_MARKERS.has(k) ? (k === ".zgroup" || k === ".zattrs" ? 2 : 3) : /(^|\/)(\.zarray|\.zattrs|\.zgroup|zarr\.json)$/.test(k) ? 1 : 0);
+  const rank = (k: string) =>
+    ROOT_MARKERS.has(k) ? (k === ".zgroup" || k === ".zattrs" ? 2 : 3) : /(^|\/)(\.zarray|\.zattrs|\.zgroup|zarr\.json)$/.test(k) ? 1 : 0;
   keys.sort((a, b) => rank(a) - rank(b));
   for (const k of keys) {
     const bytes = await fs.get(joinKey(from, k), options);
@@ -186,7 +194,10 @@ export async function recoverSiblings(fs: FileSystem, target: string, options: R
   }
   const dead = entries
     .map((e) => ({ key: `${dir ? `${dir}/` : ""}${e.replace(/\/+$/, "")}`, s: parseSibling(e) }))
-    .filter((e): e is { key: string; s: NonNullable<ReturnType<typeof parseSibling>> } => e.s !== undefined && e.s.target === name && !ownerMayRun(e.s));
+    .filter(
+      (e): e is { key: string; s: NonNullable<ReturnType<typeof parseSibling>> } =>
+        e.s !== undefined && e.s.target === name && !ownerMayRun(e.s),
+    );
   const local = fs instanceof FileFileSystem ? fs : undefined;
   for (const { key } of dead.filter((e) => e.s.kind === "old")) {
     if (local) {

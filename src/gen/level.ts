@@ -86,11 +86,14 @@ async function levels(input: string, output: string, options: WriteLevelsOptions
     const gm = await readGridMapping(ds, { signal: options.signal });
     if (!gm) throw new EocubeError("UNSUPPORTED", `${input} has no regular x/y grid to build levels from`, { path: input });
     let n = options.numLevels ?? numLevelsFor(gm.height, gm.width, th, tw);
-    if (!(Number.isInteger(n) && n >= 1)) throw new EocubeError("INVALID_ARGUMENT", `--num-levels must be a positive integer, got ${n}`, { field: "--num-levels" });
+    if (!(Number.isInteger(n) && n >= 1))
+      throw new EocubeError("INVALID_ARGUMENT", `--num-levels must be a positive integer, got ${n}`, { field: "--num-levels" });
     const notes: string[] = [];
     const max = maxLevelsFor(gm.height, gm.width);
     if (n > max) {
-      notes.push(`--num-levels ${n} capped at ${max}: level ${max - 1} is already 1 × 1 (the grid is ${gm.width} × ${gm.height}), further levels would repeat it`);
+      notes.push(
+        `--num-levels ${n} capped at ${max}: level ${max - 1} is already 1 × 1 (the grid is ${gm.width} × ${gm.height}), further levels would repeat it`,
+      );
       n = max;
     }
     const tmpName = siblingPath(basename(out), "tmp");
@@ -100,7 +103,10 @@ async function levels(input: string, output: string, options: WriteLevelsOptions
     try {
       if (options.link) {
         if (!/\.zarr\/?$/.test(input) || /^[a-z0-9]+:\/\//i.test(input)) {
-          throw new EocubeError("INVALID_ARGUMENT", "--link needs a local Zarr input", { field: "--link", hint: "omit --link to copy level 0" });
+          throw new EocubeError("INVALID_ARGUMENT", "--link needs a local Zarr input", {
+            field: "--link",
+            hint: "omit --link to copy level 0",
+          });
         }
         await fs.put(`${tmpName}/0.link`, new TextEncoder().encode(resolve(input)));
       } else {

@@ -54,8 +54,12 @@ export function targetGridOf(req: GenRequest): GridMapping | undefined {
 }
 
 const LEGACY_FIELDS: Record<string, string> = {
-  bbox: "output_region", size: "output_size", spatial_res: "output_spatial_res", crs: "output_crs",
-  variable_names: "output_variables", spatial_method: "output_resampling",
+  bbox: "output_region",
+  size: "output_size",
+  spatial_res: "output_spatial_res",
+  crs: "output_crs",
+  variable_names: "output_variables",
+  spatial_method: "output_resampling",
 };
 
 /**
@@ -63,14 +67,20 @@ const LEGACY_FIELDS: Record<string, string> = {
  * requests, xcube's legacy key (`output_region`, `output_size`, …) for legacy configs.
  */
 export function requestField(req: GenRequest, name: string): string {
-  return req.format === "legacy" ? LEGACY_FIELDS[name] ?? name : `cube_config/${name}`;
+  return req.format === "legacy" ? (LEGACY_FIELDS[name] ?? name) : `cube_config/${name}`;
 }
 
 /** Re-raises an error of a cube_config step (time_range, time_period) naming the request file and field. */
 function stepError(req: GenRequest, name: string, err: unknown): unknown {
   if (!isEocubeError(err)) return err;
   const field = requestField(req, name);
-  return new EocubeError(err.code, `${req.source}: ${field}: ${err.message}`, { path: req.source, field, hint: err.hint, cause: err, details: err.details });
+  return new EocubeError(err.code, `${req.source}: ${field}: ${err.message}`, {
+    path: req.source,
+    field,
+    hint: err.hint,
+    cause: err,
+    details: err.details,
+  });
 }
 
 /** Wraps an input's error with the request file and the input's field. */
@@ -78,7 +88,12 @@ function inputError(req: GenRequest, i: number, err: unknown): unknown {
   if (!isEocubeError(err)) return err;
   const field = req.inputs.length > 1 || req.format === "gen2" ? `input_configs/${i}` : "input_paths";
   if (err.code === "OUT_OF_RANGE" && err.field === "bbox") {
-    return new EocubeError("OUT_OF_RANGE", `${req.source}: ${err.message} (${inputLabel(req.inputs[i]!)})`, { path: req.source, field: requestField(req, "bbox"), hint: err.hint, cause: err });
+    return new EocubeError("OUT_OF_RANGE", `${req.source}: ${err.message} (${inputLabel(req.inputs[i]!)})`, {
+      path: req.source,
+      field: requestField(req, "bbox"),
+      hint: err.hint,
+      cause: err,
+    });
   }
   return new EocubeError(err.code, `${inputLabel(req.inputs[i]!)}: ${err.message}`, {
     path: err.path ?? req.source,
@@ -100,7 +115,8 @@ function checkVariableNames(req: GenRequest, names: string[], inputs: Dataset[])
   if (unknown.length === 0) return;
   const field = requestField(req, "variable_names");
   const close = closeNames(unknown[0]!, available, 3);
-  const what = unknown.length === 1 ? `variable ${JSON.stringify(unknown[0])}` : `variables ${unknown.map((n) => JSON.stringify(n)).join(", ")}`;
+  const what =
+    unknown.length === 1 ? `variable ${JSON.stringify(unknown[0])}` : `variables ${unknown.map((n) => JSON.stringify(n)).join(", ")}`;
   throw new EocubeError("NOT_FOUND", `${req.source}: ${field}: ${what} not found in the input${req.inputs.length > 1 ? "s" : ""}`, {
     path: req.source,
     field,
@@ -123,7 +139,12 @@ export async function buildCube(req: GenRequest, options: { signal?: AbortSignal
     const decoded: Dataset[] = [];
     for (const [i, input] of req.inputs.entries()) {
       try {
-        const raw = await openDataset(input.data_id, { storeId: input.store_id, storeParams: input.store_params, openParams: input.open_params, signal: options.signal });
+        const raw = await openDataset(input.data_id, {
+          storeId: input.store_id,
+          storeParams: input.store_params,
+          openParams: input.open_params,
+          signal: options.signal,
+        });
         opened.push(raw);
         decoded.push(unpackValidRange(decodeCF(raw)));
       } catch (err) {
@@ -147,7 +168,12 @@ export async function buildCube(req: GenRequest, options: { signal?: AbortSignal
         const isSwath = ["lat", "latitude"].some((n) => ds.variables[n]?.ndim === 2);
         const tile: [number, number] = [c.tile_size[1], c.tile_size[0]];
         if (target) {
-          if (isSwath) ds = await rectify(ds, target, { tileSize: tile, method: typeof c.spatial_method === "string" && c.spatial_method !== "mean" ? c.spatial_method : undefined, signal: options.signal });
+          if (isSwath)
+            ds = await rectify(ds, target, {
+              tileSize: tile,
+              method: typeof c.spatial_method === "string" && c.spatial_method !== "mean" ? c.spatial_method : undefined,
+              signal: options.signal,
+            });
           else ds = await resampleInSpace(ds, target, { method: c.spatial_method, tileSize: tile, signal: options.signal });
         } else {
           const gm = await readGridMapping(ds, { signal: options.signal });
@@ -158,7 +184,11 @@ export async function buildCube(req: GenRequest, options: { signal?: AbortSignal
             });
           }
           if (grid && (gm.width !== grid.width || gm.height !== grid.height)) {
-            throw new EocubeError("INVALID_CONFIG", "the inputs have different grids; give cube_config crs, bbox and spatial_res to resample them onto one", { field: "cube_config/bbox" });
+            throw new EocubeError(
+              "INVALID_CONFIG",
+              "the inputs have different grids; give cube_config crs, bbox and spatial_res to resample them onto one",
+              { field: "cube_config/bbox" },
+            );
           }
           grid ??= gm;
         }
@@ -169,7 +199,11 @@ export async function buildCube(req: GenRequest, options: { signal?: AbortSignal
     }
     let cube = await merge(parts, { names: req.inputs.map(inputLabel), signal: options.signal });
     if (c.time_range) {
-      if (!timeDim(cube)) throw new EocubeError("INVALID_CONFIG", `${req.source}: cube_config/time_range is given but the inputs have no time`, { path: req.source, field: "cube_config/time_range" });
+      if (!timeDim(cube))
+        throw new EocubeError("INVALID_CONFIG", `${req.source}: cube_config/time_range is given but the inputs have no time`, {
+          path: req.source,
+          field: "cube_config/time_range",
+        });
       try {
         cube = await subset(cube, { time_range: c.time_range, signal: options.signal });
       } catch (err) {

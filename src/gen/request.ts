@@ -67,7 +67,10 @@ const DEFAULT_TILE = 512;
 export async function loadGenRequest(path: string, options: LoadGenRequestOptions = {}): Promise<GenRequest> {
   const cwd = options.cwd ?? process.cwd();
   const file = resolve(cwd, path);
-  const text = await readConfigText(file, { what: "the request file", hint: "give the path of a gen request (YAML or JSON) or of an xcube gen config" });
+  const text = await readConfigText(file, {
+    what: "the request file",
+    hint: "give the path of a gen request (YAML or JSON) or of an xcube gen config",
+  });
   const { value, locate } = parseConfigText(text, file, { topLevel: "any" });
   return normalizeGenRequest(value, { ...options, cwd, source: file, locate });
 }
@@ -83,18 +86,29 @@ export function normalizeGenRequest(doc: unknown, options: LoadGenRequestOptions
   const source = options.source ?? "<inline>";
   const cwd = options.cwd ?? process.cwd();
   if (options.output !== undefined && !/\.zarr\/?$/.test(options.output)) {
-    throw new EocubeError("INVALID_ARGUMENT", `the output ${options.output} must end in .zarr`, { field: "--output", hint: "e.g. -o cube.zarr" });
+    throw new EocubeError("INVALID_ARGUMENT", `the output ${options.output} must end in .zarr`, {
+      field: "--output",
+      hint: "e.g. -o cube.zarr",
+    });
   }
   const base = options.source ? dirname(options.source) : cwd;
   if (!doc || typeof doc !== "object" || Array.isArray(doc)) {
-    throw new EocubeError("INVALID_CONFIG", `${source} must hold a mapping (gen2: input_config(s), cube_config, output_config)`, { path: source });
+    throw new EocubeError("INVALID_CONFIG", `${source} must hold a mapping (gen2: input_config(s), cube_config, output_config)`, {
+      path: source,
+    });
   }
   const keys = Object.keys(doc);
   const legacy = keys.some((k) => LEGACY_KEYS.has(k)) && !keys.includes("cube_config");
   return legacy ? fromLegacy(doc as Record<string, unknown>, source, base, cwd, options) : fromGen2(doc, source, base, cwd, options);
 }
 
-function fromGen2(doc: unknown, source: string, base: string, cwd: string, options: LoadGenRequestOptions & { locate?: Locator }): GenRequest {
+function fromGen2(
+  doc: unknown,
+  source: string,
+  base: string,
+  cwd: string,
+  options: LoadGenRequestOptions & { locate?: Locator },
+): GenRequest {
   const d = checkConfig<GenRequestDoc>(GEN_REQUEST_SCHEMA, doc, source, {
     notation: "slash",
     rootName: "the request",
@@ -102,12 +116,15 @@ function fromGen2(doc: unknown, source: string, base: string, cwd: string, optio
     hint: "see examples/gen-request.yaml for a valid request",
   });
   const where: Where = { source, locate: options.locate };
-  const inputs = (d.input_configs ?? [d.input_config!]).map((ic, i) => normalizeInput(ic, base, cwd, d.input_configs ? `input_configs/${i}` : "input_config", where));
+  const inputs = (d.input_configs ?? [d.input_config!]).map((ic, i) =>
+    normalizeInput(ic, base, cwd, d.input_configs ? `input_configs/${i}` : "input_config", where),
+  );
   const cc = d.cube_config;
   const ts = cc.tile_size;
   const cube: GenRequest["cube"] = {
     ...cc,
-    spatial_res: cc.spatial_res === undefined ? undefined : Array.isArray(cc.spatial_res) ? cc.spatial_res : [cc.spatial_res, cc.spatial_res],
+    spatial_res:
+      cc.spatial_res === undefined ? undefined : Array.isArray(cc.spatial_res) ? cc.spatial_res : [cc.spatial_res, cc.spatial_res],
     tile_size: ts === undefined ? [DEFAULT_TILE, DEFAULT_TILE] : Array.isArray(ts) ? ts : [ts, ts],
     metadata: cc.metadata ?? {},
     variable_metadata: cc.variable_metadata ?? {},
@@ -117,7 +134,11 @@ function fromGen2(doc: unknown, source: string, base: string, cwd: string, optio
   checkOutput(oc, where, options.output !== undefined);
   const out = options.output
     ? { store_id: "file", store_params: { root: dirname(resolve(cwd, options.output)) }, data_id: basename(options.output) }
-    : { store_id: oc.store_id ?? "file", store_params: resolveRoot(oc.store_id ?? "file", oc.store_params ?? {}, cwd, cwd, true), data_id: oc.data_id };
+    : {
+        store_id: oc.store_id ?? "file",
+        store_params: resolveRoot(oc.store_id ?? "file", oc.store_params ?? {}, cwd, cwd, true),
+        data_id: oc.data_id,
+      };
   return {
     source,
     format: "gen2",
@@ -137,7 +158,13 @@ function checkCube(cube: GenRequest["cube"], where: Where): void {
     try {
       parsePeriod(cube.time_period);
     } catch (err) {
-      throw fieldError(where, "cube_config/time_period", `cube_config/time_period ${JSON.stringify(cube.time_period)} is not a period`, isEocubeError(err) && err.hint ? err.hint : 'use e.g. "1D", "8D", "1W", "1M", "1Y"', err);
+      throw fieldError(
+        where,
+        "cube_config/time_period",
+        `cube_config/time_period ${JSON.stringify(cube.time_period)} is not a period`,
+        isEocubeError(err) && err.hint ? err.hint : 'use e.g. "1D", "8D", "1W", "1M", "1Y"',
+        err,
+      );
     }
   }
   if (cube.time_range) {
@@ -146,28 +173,59 @@ function checkCube(cube: GenRequest["cube"], where: Where): void {
       try {
         return parseIsoTime(t, { field: "time_range", end: i === 1 });
       } catch (err) {
-        throw fieldError(where, "cube_config/time_range", `cube_config/time_range/${i} ${JSON.stringify(t)} is not a date`, 'write ISO 8601 dates, e.g. ["2017-06-05", "2017-06-07"] (null for an open end)', err);
+        throw fieldError(
+          where,
+          "cube_config/time_range",
+          `cube_config/time_range/${i} ${JSON.stringify(t)} is not a date`,
+          'write ISO 8601 dates, e.g. ["2017-06-05", "2017-06-07"] (null for an open end)',
+          err,
+        );
       }
     });
     if (ms[0] !== undefined && ms[1] !== undefined && ms[0] > ms[1]) {
-      throw fieldError(where, "cube_config/time_range", `cube_config/time_range ${JSON.stringify(cube.time_range)} is reversed: the start is after the end`, `write [start, end], e.g. ${JSON.stringify([cube.time_range[1], cube.time_range[0]])}`);
+      throw fieldError(
+        where,
+        "cube_config/time_range",
+        `cube_config/time_range ${JSON.stringify(cube.time_range)} is reversed: the start is after the end`,
+        `write [start, end], e.g. ${JSON.stringify([cube.time_range[1], cube.time_range[0]])}`,
+      );
     }
   }
   const res = cube.spatial_res;
   if (res && !(res[0] > 0 && res[1] > 0)) {
-    throw fieldError(where, "cube_config/spatial_res", `cube_config/spatial_res must be positive, got ${JSON.stringify(res)}`, "give the pixel size in target CRS units, e.g. 0.25 for degrees or 5000 for metres");
+    throw fieldError(
+      where,
+      "cube_config/spatial_res",
+      `cube_config/spatial_res must be positive, got ${JSON.stringify(res)}`,
+      "give the pixel size in target CRS units, e.g. 0.25 for degrees or 5000 for metres",
+    );
   }
   if (cube.bbox) {
     const [w, s, e, n] = cube.bbox;
     if (!(e > w && n > s)) {
-      throw fieldError(where, "cube_config/bbox", `cube_config/bbox ${JSON.stringify(cube.bbox)} is empty`, "write the bbox as [west, south, east, north] with east > west and north > south");
+      throw fieldError(
+        where,
+        "cube_config/bbox",
+        `cube_config/bbox ${JSON.stringify(cube.bbox)} is empty`,
+        "write the bbox as [west, south, east, north] with east > west and north > south",
+      );
     }
   }
   if (!cube.bbox && (cube.crs !== undefined || cube.spatial_res !== undefined)) {
-    throw fieldError(where, "cube_config/bbox", `cube_config needs bbox together with crs and spatial_res`, "give crs, bbox and spatial_res to define the target grid (or none of them to keep the input grid)");
+    throw fieldError(
+      where,
+      "cube_config/bbox",
+      `cube_config needs bbox together with crs and spatial_res`,
+      "give crs, bbox and spatial_res to define the target grid (or none of them to keep the input grid)",
+    );
   }
   if (cube.bbox && cube.spatial_res === undefined && cube.size === undefined) {
-    throw fieldError(where, "cube_config/spatial_res", `cube_config has a bbox but no spatial_res`, "add spatial_res (pixel size in target CRS units)");
+    throw fieldError(
+      where,
+      "cube_config/spatial_res",
+      `cube_config has a bbox but no spatial_res`,
+      "add spatial_res (pixel size in target CRS units)",
+    );
   }
 }
 
@@ -188,7 +246,10 @@ function fieldError(where: Where, field: string, message: string, hint: string, 
 
 /** Formats named by xcube opener ids (`dataset:<format>:<store>`) and the eocube formats they cover. */
 const OPENER_FORMATS: Record<string, string[]> = {
-  zarr: ["zarr"], netcdf: ["netcdf3", "netcdf4"], geotiff: ["geotiff"], levels: ["levels"],
+  zarr: ["zarr"],
+  netcdf: ["netcdf3", "netcdf4"],
+  geotiff: ["geotiff"],
+  levels: ["levels"],
 };
 const STORE_IDS = ["file", "memory", "https", "s3"];
 
@@ -205,15 +266,27 @@ function normalizeInput(ic: InputConfig, base: string, cwd: string, field: strin
     const acc = parseAccessorId(ic.opener_id);
     const known = Object.keys(OPENER_FORMATS).flatMap((f) => STORE_IDS.map((st) => `dataset:${f}:${st}`));
     if (!acc || !(acc.format in OPENER_FORMATS) || !STORE_IDS.includes(acc.store)) {
-      throw bad("opener_id", `${JSON.stringify(ic.opener_id)} is not an opener eocube knows`, `use dataset:<format>:<store> with format zarr, netcdf, geotiff or levels and store ${STORE_IDS.join(", ")} (e.g. ${known[0]}), or leave opener_id out`);
+      throw bad(
+        "opener_id",
+        `${JSON.stringify(ic.opener_id)} is not an opener eocube knows`,
+        `use dataset:<format>:<store> with format zarr, netcdf, geotiff or levels and store ${STORE_IDS.join(", ")} (e.g. ${known[0]}), or leave opener_id out`,
+      );
     }
     if (storeId !== undefined && storeId !== acc.store) {
-      throw bad("opener_id", `${JSON.stringify(ic.opener_id)} opens from a ${acc.store} store, but store_id is ${JSON.stringify(storeId)}`, `use dataset:${acc.format}:${storeId}, or leave opener_id out`);
+      throw bad(
+        "opener_id",
+        `${JSON.stringify(ic.opener_id)} opens from a ${acc.store} store, but store_id is ${JSON.stringify(storeId)}`,
+        `use dataset:${acc.format}:${storeId}, or leave opener_id out`,
+      );
     }
     storeId ??= acc.store;
     const fmt = formatFromPath(ic.data_id);
     if (fmt && !OPENER_FORMATS[acc.format]!.includes(fmt)) {
-      throw bad("opener_id", `${JSON.stringify(ic.opener_id)} opens ${acc.format} data, but data_id ${JSON.stringify(ic.data_id)} is ${fmt}`, `use the opener of the data's format, or leave opener_id out`);
+      throw bad(
+        "opener_id",
+        `${JSON.stringify(ic.opener_id)} opens ${acc.format} data, but data_id ${JSON.stringify(ic.data_id)} is ${fmt}`,
+        `use the opener of the data's format, or leave opener_id out`,
+      );
     }
   }
   storeId ??= "file";
@@ -227,7 +300,12 @@ function normalizeInput(ic: InputConfig, base: string, cwd: string, field: strin
   }
   const params = resolveRoot(storeId, ic.store_params ?? {}, base, cwd, false, ic.data_id);
   if (storeId === "file" && /(^|\/)\.\.(\/|$)/.test(ic.data_id)) {
-    throw fieldError(where, `${field}/data_id`, `${field}/data_id ${JSON.stringify(ic.data_id)} must not contain '..'`, "set store_params.root to the folder holding the data and data_id to the name inside it");
+    throw fieldError(
+      where,
+      `${field}/data_id`,
+      `${field}/data_id ${JSON.stringify(ic.data_id)} must not contain '..'`,
+      "set store_params.root to the folder holding the data and data_id to the name inside it",
+    );
   }
   return { store_id: storeId, store_params: params, data_id: ic.data_id, open_params };
 }
@@ -242,14 +320,29 @@ function checkOutput(oc: GenRequestDoc["output_config"], where: Where, overridde
   if (oc.writer_id !== undefined) {
     const acc = parseAccessorId(oc.writer_id);
     if (!acc || acc.format !== "zarr" || !STORE_IDS.includes(acc.store)) {
-      throw fieldError(where, "output_config/writer_id", `output_config/writer_id ${JSON.stringify(oc.writer_id)} is not a writer eocube knows`, `eocube writes Zarr only: use dataset:zarr:${storeId}, or leave writer_id out`);
+      throw fieldError(
+        where,
+        "output_config/writer_id",
+        `output_config/writer_id ${JSON.stringify(oc.writer_id)} is not a writer eocube knows`,
+        `eocube writes Zarr only: use dataset:zarr:${storeId}, or leave writer_id out`,
+      );
     }
     if (acc.store !== storeId) {
-      throw fieldError(where, "output_config/writer_id", `output_config/writer_id ${JSON.stringify(oc.writer_id)} writes to a ${acc.store} store, but store_id is ${JSON.stringify(storeId)}`, `use dataset:zarr:${storeId}, or leave writer_id out`);
+      throw fieldError(
+        where,
+        "output_config/writer_id",
+        `output_config/writer_id ${JSON.stringify(oc.writer_id)} writes to a ${acc.store} store, but store_id is ${JSON.stringify(storeId)}`,
+        `use dataset:zarr:${storeId}, or leave writer_id out`,
+      );
     }
   }
   if (!overridden && storeId !== "memory" && !/\.zarr\/?$/.test(oc.data_id)) {
-    throw fieldError(where, "output_config/data_id", `output_config/data_id ${JSON.stringify(oc.data_id)} must end in .zarr`, "the output data_id must end in .zarr (any name is allowed in a memory store)");
+    throw fieldError(
+      where,
+      "output_config/data_id",
+      `output_config/data_id ${JSON.stringify(oc.data_id)} must end in .zarr`,
+      "the output data_id must end in .zarr (any name is allowed in a memory store)",
+    );
   }
 }
 
@@ -257,7 +350,14 @@ function checkOutput(oc: GenRequestDoc["output_config"], where: Where, overridde
  * Makes a file store's relative `root` absolute: inputs against the request's folder, else the cwd
  * when nothing exists there; outputs against the cwd (as xcube does).
  */
-function resolveRoot(storeId: string, params: Record<string, unknown>, base: string, cwd: string, output: boolean, dataId?: string): Record<string, unknown> {
+function resolveRoot(
+  storeId: string,
+  params: Record<string, unknown>,
+  base: string,
+  cwd: string,
+  output: boolean,
+  dataId?: string,
+): Record<string, unknown> {
   if (storeId !== "file") return { ...params };
   const root = typeof params.root === "string" ? params.root : "";
   if (isAbsolute(root)) return { ...params, root };
@@ -276,17 +376,42 @@ function resolveRoot(storeId: string, params: Record<string, unknown>, base: str
 // xcube's legacy `xcube gen` config
 
 const LEGACY_KEYS = new Set([
-  "input_processor_name", "input_processor_params", "input_reader_name", "input_reader_params", "input_paths",
-  "output_size", "output_region", "output_writer_name", "output_writer_params", "output_resampling",
-  "output_variables", "output_metadata", "output_path", "output_crs", "output_spatial_res", "append_mode", "sort_mode",
-  "dry_run", "monitor",
+  "input_processor_name",
+  "input_processor_params",
+  "input_reader_name",
+  "input_reader_params",
+  "input_paths",
+  "output_size",
+  "output_region",
+  "output_writer_name",
+  "output_writer_params",
+  "output_resampling",
+  "output_variables",
+  "output_metadata",
+  "output_path",
+  "output_crs",
+  "output_spatial_res",
+  "append_mode",
+  "sort_mode",
+  "dry_run",
+  "monitor",
 ]);
 
 const RESAMPLING: Record<string, "nearest" | "bilinear" | "mean"> = {
-  nearest: "nearest", bilinear: "bilinear", linear: "bilinear", average: "mean", mean: "mean",
+  nearest: "nearest",
+  bilinear: "bilinear",
+  linear: "bilinear",
+  average: "mean",
+  mean: "mean",
 };
 
-function fromLegacy(doc: Record<string, unknown>, source: string, base: string, cwd: string, options: LoadGenRequestOptions & { locate?: Locator }): GenRequest {
+function fromLegacy(
+  doc: Record<string, unknown>,
+  source: string,
+  base: string,
+  cwd: string,
+  options: LoadGenRequestOptions & { locate?: Locator },
+): GenRequest {
   const where = { source, locate: options.locate };
   const bad = (field: string, msg: string, hint: string) => fieldError(where, field, `${field} ${msg}`, hint);
   for (const k of Object.keys(doc)) {
@@ -299,8 +424,11 @@ function fromLegacy(doc: Record<string, unknown>, source: string, base: string, 
     throw bad("output_region", "must be [lon_min, lat_min, lon_max, lat_max]", "e.g. output_region: [-16.0, 48.0, 10.67, 62.67]");
   }
   if (!(region[2]! > region[0]! && region[3]! > region[1]!)) {
-    throw bad("output_region", `${JSON.stringify(region)} is empty: lon_max must exceed lon_min and lat_max must exceed lat_min`,
-      `write output_region as [lon_min, lat_min, lon_max, lat_max], e.g. ${JSON.stringify([Math.min(region[0]!, region[2]!), Math.min(region[1]!, region[3]!), Math.max(region[0]!, region[2]!), Math.max(region[1]!, region[3]!)])}`);
+    throw bad(
+      "output_region",
+      `${JSON.stringify(region)} is empty: lon_max must exceed lon_min and lat_max must exceed lat_min`,
+      `write output_region as [lon_min, lat_min, lon_max, lat_max], e.g. ${JSON.stringify([Math.min(region[0]!, region[2]!), Math.min(region[1]!, region[3]!), Math.max(region[0]!, region[2]!), Math.max(region[1]!, region[3]!)])}`,
+    );
   }
   const size = doc.output_size as number[] | undefined;
   const res = doc.output_spatial_res as number | undefined;
@@ -312,12 +440,14 @@ function fromLegacy(doc: Record<string, unknown>, source: string, base: string, 
   }
   const resampling = String(doc.output_resampling ?? "Nearest").toLowerCase();
   const method = RESAMPLING[resampling];
-  if (!method) throw bad("output_resampling", `${JSON.stringify(doc.output_resampling)} is not supported`, "use Nearest, Bilinear or Average");
+  if (!method)
+    throw bad("output_resampling", `${JSON.stringify(doc.output_resampling)} is not supported`, "use Nearest, Bilinear or Average");
   // output_variables: ["a", "b"] or [{a: {…attrs}}, …]
   let variable_names: string[] | undefined;
   const variable_metadata: Record<string, Record<string, unknown>> = {};
   if (doc.output_variables !== undefined) {
-    if (!Array.isArray(doc.output_variables)) throw bad("output_variables", "must be a list of variable names", "e.g. output_variables: [analysed_sst]");
+    if (!Array.isArray(doc.output_variables))
+      throw bad("output_variables", "must be a list of variable names", "e.g. output_variables: [analysed_sst]");
     variable_names = doc.output_variables.map((e: unknown) => {
       if (typeof e === "string") return e;
       if (e && typeof e === "object" && Object.keys(e).length === 1) {
@@ -340,11 +470,25 @@ function fromLegacy(doc: Record<string, unknown>, source: string, base: string, 
     paths = doc.input_paths.map(String);
     pathBase = base;
   } else {
-    throw bad("input_paths", "is missing and no input files were given", "list the input files after the config: eocube gen config.yml data/*.nc");
+    throw bad(
+      "input_paths",
+      "is missing and no input files were given",
+      "list the input files after the config: eocube gen config.yml data/*.nc",
+    );
   }
   const files = paths.flatMap((p) => expandGlob(p, pathBase, cwd)).sort();
-  if (files.length === 0) throw bad("input_paths", `match no files (${paths.join(", ")})`, "check the paths; relative paths resolve against the config's folder or the current folder");
-  const inputs: GenInput[] = files.map((f) => ({ store_id: "file", store_params: { root: dirname(f) }, data_id: basename(f), open_params: {} }));
+  if (files.length === 0)
+    throw bad(
+      "input_paths",
+      `match no files (${paths.join(", ")})`,
+      "check the paths; relative paths resolve against the config's folder or the current folder",
+    );
+  const inputs: GenInput[] = files.map((f) => ({
+    store_id: "file",
+    store_params: { root: dirname(f) },
+    data_id: basename(f),
+    open_params: {},
+  }));
   const outPath = options.output ?? (typeof doc.output_path === "string" ? doc.output_path : "out.zarr");
   const outAbs = resolve(cwd, outPath);
   const crs = typeof doc.output_crs === "string" ? doc.output_crs : "EPSG:4326";
@@ -380,6 +524,13 @@ function expandGlob(p: string, base: string, cwd: string): string[] {
   if (!/[*?]/.test(name)) return [abs];
   const dir = dirname(abs);
   if (!existsSync(dir) || !statSync(dir).isDirectory()) return [];
-  const re = new RegExp(`^${name.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".")}$`);
-  return readdirSync(dir).filter((f) => re.test(f)).map((f) => join(dir, f));
+  const re = new RegExp(
+    `^${name
+      .replace(/[.+^${}()|[\]\\]/g, "\\$&")
+      .replace(/\*/g, ".*")
+      .replace(/\?/g, ".")}$`,
+  );
+  return readdirSync(dir)
+    .filter((f) => re.test(f))
+    .map((f) => join(dir, f));
 }

@@ -81,17 +81,23 @@ export async function genInfo(req: GenRequest, options: { signal?: AbortSignal }
 export function checkOutputSize(info: GenInfo, maxBytes: number): void {
   if (info.estimated_bytes <= maxBytes) return;
   const g = info.grid;
-  throw new EocubeError("TOO_LARGE", `the output ${info.output} would hold about ${formatBytes(info.estimated_bytes)} (uncompressed; ${g.width} × ${g.height} pixels, ${info.chunks} chunks), more than the limit of ${formatBytes(maxBytes)}`, {
-    path: info.output,
-    field: "--max-output-size",
-    hint: "check cube_config bbox, spatial_res and time_range (eocube gen --info prints the plan), or raise the limit: --max-output-size <size> (e.g. 2T; maxOutputBytes in the library)",
-  });
+  throw new EocubeError(
+    "TOO_LARGE",
+    `the output ${info.output} would hold about ${formatBytes(info.estimated_bytes)} (uncompressed; ${g.width} × ${g.height} pixels, ${info.chunks} chunks), more than the limit of ${formatBytes(maxBytes)}`,
+    {
+      path: info.output,
+      field: "--max-output-size",
+      hint: "check cube_config bbox, spatial_res and time_range (eocube gen --info prints the plan), or raise the limit: --max-output-size <size> (e.g. 2T; maxOutputBytes in the library)",
+    },
+  );
 }
 
 function outputFs(req: GenRequest): FileSystem {
   const store = newDataStore(req.output.store_id, req.output.store_params);
   if (!(store instanceof FsDataStore)) {
-    throw new EocubeError("UNSUPPORTED", `output store ${req.output.store_id} cannot be written by gen`, { field: "output_config/store_id" });
+    throw new EocubeError("UNSUPPORTED", `output store ${req.output.store_id} cannot be written by gen`, {
+      field: "output_config/store_id",
+    });
   }
   checkDataId(req.output.data_id);
   return store.fs;
@@ -150,14 +156,27 @@ async function generate(req: GenRequest, options: RunGenOptions): Promise<GenRes
   const compressor = (req.output.compressor ?? "blosc") as ZarrCompressorName;
   let writer: ZarrWriter;
   try {
-    writer = await createZarrWriter(fs, req.output.data_id, { arrays: plan.specs, attrs: plan.attrs }, { version, compressor, replace: req.output.replace, signal: options.signal });
+    writer = await createZarrWriter(
+      fs,
+      req.output.data_id,
+      { arrays: plan.specs, attrs: plan.attrs },
+      { version, compressor, replace: req.output.replace, signal: options.signal },
+    );
   } catch (err) {
     await Promise.all(built.inputs.map((d) => d.close().catch(() => undefined)));
     if (isEocubeError(err, "ALREADY_EXISTS")) {
       // in the words of the request's format: xcube's legacy config has output_path and no replace key
-      throw new EocubeError("ALREADY_EXISTS", `the output ${outputLabel(req)} exists`, req.format === "legacy"
-        ? { path: outputLabel(req), field: "output_path", hint: "pass --replace to overwrite it, or choose another output_path (or -o)" }
-        : { path: outputLabel(req), field: "output_config/replace", hint: "set output_config.replace: true (or pass --replace) to overwrite it, or choose another data_id" });
+      throw new EocubeError(
+        "ALREADY_EXISTS",
+        `the output ${outputLabel(req)} exists`,
+        req.format === "legacy"
+          ? { path: outputLabel(req), field: "output_path", hint: "pass --replace to overwrite it, or choose another output_path (or -o)" }
+          : {
+              path: outputLabel(req),
+              field: "output_config/replace",
+              hint: "set output_config.replace: true (or pass --replace) to overwrite it, or choose another data_id",
+            },
+      );
     }
     throw err;
   }
@@ -179,7 +198,10 @@ async function generate(req: GenRequest, options: RunGenOptions): Promise<GenRes
       for (;;) {
         await writer.writeChunk(name, idx.slice(), toStored(v, await v.read(chunkSelection(spec, idx))));
         let d = idx.length - 1;
-        while (d >= 0 && ++idx[d]! >= grid[d]!) { idx[d] = 0; d--; }
+        while (d >= 0 && ++idx[d]! >= grid[d]!) {
+          idx[d] = 0;
+          d--;
+        }
         if (d < 0) break;
       }
     }
@@ -204,7 +226,14 @@ async function generate(req: GenRequest, options: RunGenOptions): Promise<GenRes
       const { filename, execArgv } = workerFile();
       // workerData must be an object: geotiff's `web-worker` dependency destructures
       // worker_threads.workerData when it is loaded in any worker thread (piscina passes undefined)
-      pool = new Piscina({ filename, execArgv, workerData: {}, minThreads: Math.min(nWorkers, total || 1), maxThreads: nWorkers, idleTimeout: 1000 });
+      pool = new Piscina({
+        filename,
+        execArgv,
+        workerData: {},
+        minThreads: Math.min(nWorkers, total || 1),
+        maxThreads: nWorkers,
+        idleTimeout: 1000,
+      });
       const p = pool;
       run = (t) => p.run(t) as Promise<WorkerResult>;
     }

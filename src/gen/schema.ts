@@ -14,15 +14,22 @@ export const INPUT_CONFIG_SCHEMA = {
   additionalProperties: false,
   properties: {
     store_id: { type: "string", minLength: 1, description: "data store id: file, memory, https, s3 (default file)" },
-    store_params: { type: "object", description: "parameters of the store, e.g. {root: 'data'}; a relative root resolves against the request's folder" },
+    store_params: {
+      type: "object",
+      description: "parameters of the store, e.g. {root: 'data'}; a relative root resolves against the request's folder",
+    },
     data_id: { type: "string", minLength: 1, description: "dataset id inside the store, e.g. 'cube.zarr' or 'sst.nc'" },
     open_params: { type: "object", description: "xcube open params: variable_names, bbox, time_range" },
     opener_id: {
-      type: "string", minLength: 1,
-      description: 'xcube opener id "dataset:<format>:<store_id>" (format zarr, netcdf, geotiff or levels); checked against store_id and data_id, the format is still detected from the data',
+      type: "string",
+      minLength: 1,
+      description:
+        'xcube opener id "dataset:<format>:<store_id>" (format zarr, netcdf, geotiff or levels); checked against store_id and data_id, the format is still detected from the data',
     },
     variable_names: {
-      type: "array", items: { type: "string", minLength: 1 }, minItems: 1,
+      type: "array",
+      items: { type: "string", minLength: 1 },
+      minItems: 1,
       description: "variables to take from this input (same as open_params.variable_names)",
     },
   },
@@ -57,7 +64,10 @@ export const CUBE_CONFIG_SCHEMA = {
       description: "pixel size in target CRS units (degrees or metres), > 0",
     },
     tile_size: {
-      oneOf: [{ type: "integer", minimum: 1 }, { type: "array", ...pair({ type: "integer", minimum: 1 } as const) }],
+      oneOf: [
+        { type: "integer", minimum: 1 },
+        { type: "array", ...pair({ type: "integer", minimum: 1 } as const) },
+      ],
       description: "spatial chunk size [width, height] in pixels (default 512)",
     },
     time_range: {
@@ -82,13 +92,21 @@ export const OUTPUT_CONFIG_SCHEMA = {
   properties: {
     store_id: { type: "string", minLength: 1 },
     store_params: { type: "object" },
-    data_id: { type: "string", minLength: 1, description: "output dataset id; ending in .zarr for file and s3 stores, any name in a memory store (xcube's examples use \"CHL\")" },
+    data_id: {
+      type: "string",
+      minLength: 1,
+      description: 'output dataset id; ending in .zarr for file and s3 stores, any name in a memory store (xcube\'s examples use "CHL")',
+    },
     writer_id: { type: "string", minLength: 1, description: 'xcube writer id "dataset:zarr:<store_id>"; only Zarr is written' },
-    write_params: { type: "object", description: "xcube write params: accepted and ignored (eocube always writes consolidated Zarr; use format_version and compressor)" },
+    write_params: {
+      type: "object",
+      description: "xcube write params: accepted and ignored (eocube always writes consolidated Zarr; use format_version and compressor)",
+    },
     replace: { type: "boolean", description: "replace an existing output (default false)" },
     format_version: { type: "integer", enum: [2, 3], description: "Zarr format version (default 2, consolidated)" },
     compressor: {
-      type: "string", enum: ["blosc", "blosc-zstd", "zstd", "gzip"],
+      type: "string",
+      enum: ["blosc", "blosc-zstd", "zstd", "gzip"],
       description: "chunk compressor (default blosc: LZ4 inside, byte shuffle, level 5, as zarr-python)",
     },
   },

@@ -11,7 +11,14 @@ const ELLIPSOIDS: Record<string, [number, number]> = {
   clrk66: [6378206.4, 294.978698213898],
   airy: [6377563.396, 299.3249646],
 };
-const DATUM_ELLIPSOID: Record<string, string> = { WGS84: "WGS84", NAD83: "GRS80", ETRS89: "GRS80", NAD27: "clrk66", OSGB36: "airy", potsdam: "bessel" };
+const DATUM_ELLIPSOID: Record<string, string> = {
+  WGS84: "WGS84",
+  NAD83: "GRS80",
+  ETRS89: "GRS80",
+  NAD27: "clrk66",
+  OSGB36: "airy",
+  potsdam: "bessel",
+};
 
 /** The `+key=value` / `+flag` parameters of a PROJ string. */
 function projParams(def: string): Record<string, string> {
@@ -53,46 +60,100 @@ export function cfGridMappingAttrs(proj4: string): Attrs | undefined {
   const lat0 = n(p.lat_0);
   const lon0 = n(p.lon_0);
   switch (p.proj) {
-    case "longlat": case "latlong": case "lonlat": case "latlon":
+    case "longlat":
+    case "latlong":
+    case "lonlat":
+    case "latlon":
       return { grid_mapping_name: "latitude_longitude", ...earth };
     case "laea":
-      return { grid_mapping_name: "lambert_azimuthal_equal_area", latitude_of_projection_origin: lat0, longitude_of_projection_origin: lon0, ...fe, ...earth };
+      return {
+        grid_mapping_name: "lambert_azimuthal_equal_area",
+        latitude_of_projection_origin: lat0,
+        longitude_of_projection_origin: lon0,
+        ...fe,
+        ...earth,
+      };
     case "utm": {
       const zone = n(p.zone);
       if (!(zone >= 1 && zone <= 60)) return undefined;
       return {
-        grid_mapping_name: "transverse_mercator", latitude_of_projection_origin: 0, longitude_of_central_meridian: 6 * zone - 183,
-        scale_factor_at_central_meridian: 0.9996, false_easting: 500000, false_northing: "south" in p ? 10000000 : 0, ...earth,
+        grid_mapping_name: "transverse_mercator",
+        latitude_of_projection_origin: 0,
+        longitude_of_central_meridian: 6 * zone - 183,
+        scale_factor_at_central_meridian: 0.9996,
+        false_easting: 500000,
+        false_northing: "south" in p ? 10000000 : 0,
+        ...earth,
       };
     }
     case "tmerc":
-      return { grid_mapping_name: "transverse_mercator", latitude_of_projection_origin: lat0, longitude_of_central_meridian: lon0, scale_factor_at_central_meridian: n(p.k ?? p.k_0, 1), ...fe, ...earth };
+      return {
+        grid_mapping_name: "transverse_mercator",
+        latitude_of_projection_origin: lat0,
+        longitude_of_central_meridian: lon0,
+        scale_factor_at_central_meridian: n(p.k ?? p.k_0, 1),
+        ...fe,
+        ...earth,
+      };
     case "merc":
       return p.lat_ts !== undefined
         ? { grid_mapping_name: "mercator", longitude_of_projection_origin: lon0, standard_parallel: n(p.lat_ts), ...fe, ...earth }
-        : { grid_mapping_name: "mercator", longitude_of_projection_origin: lon0, scale_factor_at_projection_origin: n(p.k ?? p.k_0, 1), ...fe, ...earth };
+        : {
+            grid_mapping_name: "mercator",
+            longitude_of_projection_origin: lon0,
+            scale_factor_at_projection_origin: n(p.k ?? p.k_0, 1),
+            ...fe,
+            ...earth,
+          };
     case "lcc":
     case "aea": {
       const sp = [n(p.lat_1, lat0), n(p.lat_2, n(p.lat_1, lat0))];
       return {
         grid_mapping_name: p.proj === "lcc" ? "lambert_conformal_conic" : "albers_conical_equal_area",
-        standard_parallel: sp[0] === sp[1] ? sp[0] : sp, latitude_of_projection_origin: lat0, longitude_of_central_meridian: lon0, ...fe, ...earth,
+        standard_parallel: sp[0] === sp[1] ? sp[0] : sp,
+        latitude_of_projection_origin: lat0,
+        longitude_of_central_meridian: lon0,
+        ...fe,
+        ...earth,
       };
     }
     case "stere":
       if (Math.abs(lat0) === 90) {
         return {
-          grid_mapping_name: "polar_stereographic", latitude_of_projection_origin: lat0, straight_vertical_longitude_from_pole: lon0,
-          ...(p.lat_ts !== undefined ? { standard_parallel: n(p.lat_ts) } : { scale_factor_at_projection_origin: n(p.k ?? p.k_0, 1) }), ...fe, ...earth,
+          grid_mapping_name: "polar_stereographic",
+          latitude_of_projection_origin: lat0,
+          straight_vertical_longitude_from_pole: lon0,
+          ...(p.lat_ts !== undefined ? { standard_parallel: n(p.lat_ts) } : { scale_factor_at_projection_origin: n(p.k ?? p.k_0, 1) }),
+          ...fe,
+          ...earth,
         };
       }
-      return { grid_mapping_name: "stereographic", latitude_of_projection_origin: lat0, longitude_of_projection_origin: lon0, scale_factor_at_projection_origin: n(p.k ?? p.k_0, 1), ...fe, ...earth };
+      return {
+        grid_mapping_name: "stereographic",
+        latitude_of_projection_origin: lat0,
+        longitude_of_projection_origin: lon0,
+        scale_factor_at_projection_origin: n(p.k ?? p.k_0, 1),
+        ...fe,
+        ...earth,
+      };
     case "sinu":
       return { grid_mapping_name: "sinusoidal", longitude_of_central_meridian: lon0, ...fe, ...earth };
     case "ortho":
-      return { grid_mapping_name: "orthographic", latitude_of_projection_origin: lat0, longitude_of_projection_origin: lon0, ...fe, ...earth };
+      return {
+        grid_mapping_name: "orthographic",
+        latitude_of_projection_origin: lat0,
+        longitude_of_projection_origin: lon0,
+        ...fe,
+        ...earth,
+      };
     case "cea":
-      return { grid_mapping_name: "lambert_cylindrical_equal_area", longitude_of_central_meridian: lon0, standard_parallel: n(p.lat_ts), ...fe, ...earth };
+      return {
+        grid_mapping_name: "lambert_cylindrical_equal_area",
+        longitude_of_central_meridian: lon0,
+        standard_parallel: n(p.lat_ts),
+        ...fe,
+        ...earth,
+      };
     default:
       return undefined;
   }

@@ -26,4 +26,3 @@ export async function readCoord(ds: Dataset, name: string, signal?: AbortSignal)
   const v: Variable = ds.variable(name);
   return toFloat64(await v.read([], { signal }));
 }
-

@@ -34,7 +34,9 @@ export function regularGrid(options: RegularGridOptions): GridMapping {
   const { crs: crsText, bbox } = options;
   const resolved = resolveCrs(crsText);
   if (!Array.isArray(bbox) || bbox.length !== 4 || bbox.some((v) => !Number.isFinite(v))) {
-    throw new EocubeError("INVALID_ARGUMENT", `bbox must be 4 finite numbers [west, south, east, north], got ${JSON.stringify(bbox)}`, { field: "bbox" });
+    throw new EocubeError("INVALID_ARGUMENT", `bbox must be 4 finite numbers [west, south, east, north], got ${JSON.stringify(bbox)}`, {
+      field: "bbox",
+    });
   }
   const [w, s, e, n] = bbox;
   if (!(e > w) || !(n > s)) {
@@ -64,7 +66,9 @@ export function regularGrid(options: RegularGridOptions): GridMapping {
   } else if (options.size) {
     [width, height] = options.size;
     if (!Number.isInteger(width) || !Number.isInteger(height) || width <= 0 || height <= 0) {
-      throw new EocubeError("INVALID_ARGUMENT", `size must be two positive integers, got ${JSON.stringify(options.size)}`, { field: "size" });
+      throw new EocubeError("INVALID_ARGUMENT", `size must be two positive integers, got ${JSON.stringify(options.size)}`, {
+        field: "size",
+      });
     }
     xres = (e - w) / width;
     yres = (n - s) / height;
@@ -109,7 +113,13 @@ export function yCoords(grid: GridMapping): Float64Array {
 }
 
 /** In-memory Variable over a given NdArray (reads are slices of it). */
-export function memoryVariable(name: string, dims: string[], array: NdArray, attrs: Record<string, unknown> = {}, chunks?: number[]): Variable {
+export function memoryVariable(
+  name: string,
+  dims: string[],
+  array: NdArray,
+  attrs: Record<string, unknown> = {},
+  chunks?: number[],
+): Variable {
   return new Variable({
     name,
     dims,
@@ -126,7 +136,15 @@ export function memoryVariable(name: string, dims: string[], array: NdArray, att
  * centre ∓ step/2): values are computed for the selection read only, so a grid of millions of pixels
  * per side costs nothing until its chunks are read.
  */
-function axisVariable(name: string, dims: string[], first: number, step: number, n: number, attrs: Record<string, unknown>, withBounds: boolean): Variable {
+function axisVariable(
+  name: string,
+  dims: string[],
+  first: number,
+  step: number,
+  n: number,
+  attrs: Record<string, unknown>,
+  withBounds: boolean,
+): Variable {
   const shape = withBounds ? [n, 2] : [n];
   return new Variable({
     name,
@@ -162,10 +180,22 @@ export function gridCoords(grid: GridMapping): Record<string, Variable> {
   const geo = grid.isGeographic;
   const xAttrs = geo
     ? { standard_name: "longitude", long_name: "longitude", units: "degrees_east", axis: "X", bounds: `${grid.xDim}_bnds` }
-    : { standard_name: "projection_x_coordinate", long_name: "x coordinate of projection", units: "m", axis: "X", bounds: `${grid.xDim}_bnds` };
+    : {
+        standard_name: "projection_x_coordinate",
+        long_name: "x coordinate of projection",
+        units: "m",
+        axis: "X",
+        bounds: `${grid.xDim}_bnds`,
+      };
   const yAttrs = geo
     ? { standard_name: "latitude", long_name: "latitude", units: "degrees_north", axis: "Y", bounds: `${grid.yDim}_bnds` }
-    : { standard_name: "projection_y_coordinate", long_name: "y coordinate of projection", units: "m", axis: "Y", bounds: `${grid.yDim}_bnds` };
+    : {
+        standard_name: "projection_y_coordinate",
+        long_name: "y coordinate of projection",
+        units: "m",
+        axis: "Y",
+        bounds: `${grid.yDim}_bnds`,
+      };
   const [x0, dx, , y0, , dy] = grid.transform;
   const coords: Record<string, Variable> = {
     [grid.yDim]: axisVariable(grid.yDim, [grid.yDim], y0, dy, grid.height, yAttrs, false),

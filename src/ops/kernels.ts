@@ -42,13 +42,24 @@ export interface Window {
  * can interpolate across the seam.
  */
 export function windowOf(map: PixelMap, method: SpatialMethod, srcH: number, srcW: number, periodic = false): Window | undefined {
-  let umin = Infinity, umax = -Infinity, vmin = Infinity, vmax = -Infinity;
+  let umin = Infinity,
+    umax = -Infinity,
+    vmin = Infinity,
+    vmax = -Infinity;
   const n = map.h * map.w;
   if (map.uc && map.vr) {
-    const hu = method === "mean" ? map.halfU ?? 0 : 0;
-    const hv = method === "mean" ? map.halfV ?? 0 : 0;
-    for (const a of map.uc) if (a === a) { if (a - hu < umin) umin = a - hu; if (a + hu > umax) umax = a + hu; }
-    for (const b of map.vr) if (b === b) { if (b - hv < vmin) vmin = b - hv; if (b + hv > vmax) vmax = b + hv; }
+    const hu = method === "mean" ? (map.halfU ?? 0) : 0;
+    const hv = method === "mean" ? (map.halfV ?? 0) : 0;
+    for (const a of map.uc)
+      if (a === a) {
+        if (a - hu < umin) umin = a - hu;
+        if (a + hu > umax) umax = a + hu;
+      }
+    for (const b of map.vr)
+      if (b === b) {
+        if (b - hv < vmin) vmin = b - hv;
+        if (b + hv > vmax) vmax = b + hv;
+      }
     if (vmin === Infinity) umin = Infinity;
   } else if (method === "mean" && map.fu0) {
     const { fu0, fu1, fv0, fv1 } = map as Required<PixelMap>;
@@ -103,7 +114,16 @@ export function windowOf(map: PixelMap, method: SpatialMethod, srcH: number, src
 }
 
 /** Numeric arrays the kernels read and write (no bigint). */
-export type NumArray = Float64Array | Float32Array | Int32Array | Uint32Array | Int16Array | Uint16Array | Int8Array | Uint8Array | Uint8ClampedArray;
+export type NumArray =
+  | Float64Array
+  | Float32Array
+  | Int32Array
+  | Uint32Array
+  | Int16Array
+  | Uint16Array
+  | Int8Array
+  | Uint8Array
+  | Uint8ClampedArray;
 
 /**
  * Nearest-neighbour index of a tile: for each target pixel, the index in the window block
@@ -213,7 +233,15 @@ export function bilinearMap(map: PixelMap, win: Window, srcH: number, srcW: numb
  * left out and the weights renormalised, and a target pixel whose centre falls in a NaN source
  * pixel stays NaN (both as gdalwarp does with nodata), so values do not bleed over coasts.
  */
-export function applyBilinear(bm: BilinearMap, ww: number, src: NumArray, srcOff: number, out: NumArray, outOff: number, fill: number): void {
+export function applyBilinear(
+  bm: BilinearMap,
+  ww: number,
+  src: NumArray,
+  srcOff: number,
+  out: NumArray,
+  outOff: number,
+  fill: number,
+): void {
   const { base, fx, fy, flags, dx } = bm;
   const n = base.length;
   for (let p = 0; p < n; p++) {
@@ -237,10 +265,38 @@ export function applyBilinear(bm: BilinearMap, ww: number, src: NumArray, srcOff
     let wsum = 0;
     let s: number;
     let wgt: number;
-    if ((f & 5) === 5) { s = src[o]!; wgt = (1 - ax) * (1 - ay); if (s === s && wgt > 0) { sum += s * wgt; wsum += wgt; } }
-    if ((f & 6) === 6) { s = src[o + d]!; wgt = ax * (1 - ay); if (s === s && wgt > 0) { sum += s * wgt; wsum += wgt; } }
-    if ((f & 9) === 9) { s = src[o + ww]!; wgt = (1 - ax) * ay; if (s === s && wgt > 0) { sum += s * wgt; wsum += wgt; } }
-    if ((f & 10) === 10) { s = src[o + ww + d]!; wgt = ax * ay; if (s === s && wgt > 0) { sum += s * wgt; wsum += wgt; } }
+    if ((f & 5) === 5) {
+      s = src[o]!;
+      wgt = (1 - ax) * (1 - ay);
+      if (s === s && wgt > 0) {
+        sum += s * wgt;
+        wsum += wgt;
+      }
+    }
+    if ((f & 6) === 6) {
+      s = src[o + d]!;
+      wgt = ax * (1 - ay);
+      if (s === s && wgt > 0) {
+        sum += s * wgt;
+        wsum += wgt;
+      }
+    }
+    if ((f & 9) === 9) {
+      s = src[o + ww]!;
+      wgt = (1 - ax) * ay;
+      if (s === s && wgt > 0) {
+        sum += s * wgt;
+        wsum += wgt;
+      }
+    }
+    if ((f & 10) === 10) {
+      s = src[o + ww + d]!;
+      wgt = ax * ay;
+      if (s === s && wgt > 0) {
+        sum += s * wgt;
+        wsum += wgt;
+      }
+    }
     out[outOff + p] = wsum > 0 ? sum / wsum : fill;
   }
 }

@@ -34,7 +34,8 @@ export interface CoarsenOptions {
  * @throws EocubeError INVALID_ARGUMENT for a factor < 1 or an unknown method; UNSUPPORTED without 1-D x/y.
  */
 export async function coarsen(ds: Dataset, factor: number, options: CoarsenOptions = {}): Promise<Dataset> {
-  if (!Number.isInteger(factor) || factor < 1) throw new EocubeError("INVALID_ARGUMENT", `the coarsening factor must be a positive integer, got ${factor}`, { field: "factor" });
+  if (!Number.isInteger(factor) || factor < 1)
+    throw new EocubeError("INVALID_ARGUMENT", `the coarsening factor must be a positive integer, got ${factor}`, { field: "factor" });
   const sd = spatialDims(ds);
   if (!sd) throw new EocubeError("UNSUPPORTED", "pyramid levels need 1-D x/y (lon/lat) coordinates");
   if (factor === 1) return ds;
@@ -64,7 +65,11 @@ export async function coarsen(ds: Dataset, factor: number, options: CoarsenOptio
       continue;
     }
     const requested = (typeof options.agg === "string" ? options.agg : options.agg?.[name]) ?? "first";
-    if (!LEVEL_AGGS.includes(requested)) throw new EocubeError("INVALID_ARGUMENT", `unknown aggregation ${JSON.stringify(requested)}`, { field: "agg", hint: `use one of ${LEVEL_AGGS.join(", ")}` });
+    if (!LEVEL_AGGS.includes(requested))
+      throw new EocubeError("INVALID_ARGUMENT", `unknown aggregation ${JSON.stringify(requested)}`, {
+        field: "agg",
+        hint: `use one of ${LEVEL_AGGS.join(", ")}`,
+      });
     data_vars[name] = coarsenedVariable(v, factor, levelAggOf(v, requested), options.tileSize);
   }
   return new Dataset({ coords, data_vars, attrs: { ...ds.attrs }, encoding: { ...ds.encoding } });
@@ -87,7 +92,11 @@ function coarsenedVariable(v: Variable, f: number, agg: LevelAgg, tile?: [number
   const w = Math.ceil(W / f);
   const shape = [...v.shape.slice(0, n - 2), h, w];
   const dtype: DType = v.dtype;
-  const chunks = [...v.chunks.slice(0, n - 2).map(() => 1), Math.min(tile?.[0] ?? v.chunks[n - 2]!, h), Math.min(tile?.[1] ?? v.chunks[n - 1]!, w)];
+  const chunks = [
+    ...v.chunks.slice(0, n - 2).map(() => 1),
+    Math.min(tile?.[0] ?? v.chunks[n - 2]!, h),
+    Math.min(tile?.[1] ?? v.chunks[n - 1]!, w),
+  ];
   return v.with({
     shape,
     chunks,
@@ -109,7 +118,8 @@ function coarsenedVariable(v: Variable, f: number, agg: LevelAgg, tile?: [number
       const c1 = Math.min(W, cols.stop * f);
       const block = await v.read([...outer.map((d) => [d.start, d.stop] as [number, number]), [r0, r1], [c0, c1]], options);
       const bd = block.data;
-      const src: NumArray = bd instanceof BigInt64Array || bd instanceof BigUint64Array || !ArrayBuffer.isView(bd) ? toFloat64(block) : (bd as NumArray);
+      const src: NumArray =
+        bd instanceof BigInt64Array || bd instanceof BigUint64Array || !ArrayBuffer.isView(bd) ? toFloat64(block) : (bd as NumArray);
       const bh = r1 - r0;
       const bw = c1 - c0;
       const scratch = new Float64Array(f * f);

@@ -37,10 +37,14 @@ export async function merge(datasets: Dataset[], options: MergeOptions = {}): Pr
     for (const [d, n] of Object.entries(ds.dims)) {
       if (d === td || d === "bnds") continue;
       if (dims0[d] !== undefined && dims0[d] !== n) {
-        throw new EocubeError("INVALID_CONFIG", `incompatible inputs: dimension ${d} has size ${dims0[d]} in ${names[0]} but ${n} in ${names[i]}`, {
-          field: d,
-          hint: "resample the inputs onto one grid first (cube_config crs/bbox/spatial_res)",
-        });
+        throw new EocubeError(
+          "INVALID_CONFIG",
+          `incompatible inputs: dimension ${d} has size ${dims0[d]} in ${names[0]} but ${n} in ${names[i]}`,
+          {
+            field: d,
+            hint: "resample the inputs onto one grid first (cube_config crs/bbox/spatial_res)",
+          },
+        );
       }
     }
   });
@@ -56,7 +60,9 @@ export async function merge(datasets: Dataset[], options: MergeOptions = {}): Pr
   // source index of output time step k in input i, or -1
   const srcIdx = datasets.map((_, i) => {
     const a = new Int32Array(nt).fill(-1);
-    times[i]!.forEach((t, j) => { a[pos.get(t)!] = j; });
+    times[i]!.forEach((t, j) => {
+      a[pos.get(t)!] = j;
+    });
     return a;
   });
   // contributors per variable
@@ -69,13 +75,21 @@ export async function merge(datasets: Dataset[], options: MergeOptions = {}): Pr
         const u0 = prev.attrs.units;
         const u1 = v.attrs.units;
         if (u0 !== undefined && u1 !== undefined && String(u0) !== String(u1)) {
-          throw new EocubeError("INVALID_CONFIG", `incompatible inputs: variable ${name} has units ${JSON.stringify(u0)} in ${names[list[0]!.i]} but ${JSON.stringify(u1)} in ${names[i]}`, {
-            field: name,
-            hint: "merge only inputs whose variables have the same units, or rename one of them",
-          });
+          throw new EocubeError(
+            "INVALID_CONFIG",
+            `incompatible inputs: variable ${name} has units ${JSON.stringify(u0)} in ${names[list[0]!.i]} but ${JSON.stringify(u1)} in ${names[i]}`,
+            {
+              field: name,
+              hint: "merge only inputs whose variables have the same units, or rename one of them",
+            },
+          );
         }
         if (prev.dims.join() !== v.dims.join()) {
-          throw new EocubeError("INVALID_CONFIG", `incompatible inputs: variable ${name} has dims (${prev.dims}) in ${names[list[0]!.i]} but (${v.dims}) in ${names[i]}`, { field: name });
+          throw new EocubeError(
+            "INVALID_CONFIG",
+            `incompatible inputs: variable ${name} has dims (${prev.dims}) in ${names[list[0]!.i]} but (${v.dims}) in ${names[i]}`,
+            { field: name },
+          );
         }
       }
       list.push({ i, v });
@@ -84,7 +98,12 @@ export async function merge(datasets: Dataset[], options: MergeOptions = {}): Pr
   });
   const coords: Record<string, Variable> = { ...first.coords };
   if (td) {
-    coords[td] = memoryVariable(td, [td], { data: Float64Array.from(all), shape: [nt], dtype: "datetime64[ns]" }, { ...(first.coords[td]?.attrs ?? {}) });
+    coords[td] = memoryVariable(
+      td,
+      [td],
+      { data: Float64Array.from(all), shape: [nt], dtype: "datetime64[ns]" },
+      { ...(first.coords[td]?.attrs ?? {}) },
+    );
     const bname = String(first.coords[td]?.attrs.bounds ?? `${td}_bnds`);
     delete coords[bname];
     const bvars = datasets.map((ds) => ds.variables[bname]);
@@ -93,7 +112,10 @@ export async function merge(datasets: Dataset[], options: MergeOptions = {}): Pr
       for (let i = datasets.length - 1; i >= 0; i--) {
         const b = (await bvars[i]!.read()).data as ArrayLike<number>;
         srcIdx[i]!.forEach((j, k) => {
-          if (j >= 0) { bnds[2 * k] = Number(b[2 * j]); bnds[2 * k + 1] = Number(b[2 * j + 1]); }
+          if (j >= 0) {
+            bnds[2 * k] = Number(b[2 * j]);
+            bnds[2 * k + 1] = Number(b[2 * j + 1]);
+          }
         });
       }
       coords[bname] = memoryVariable(bname, [td, "bnds"], { data: bnds, shape: [nt, 2], dtype: "datetime64[ns]" });
@@ -103,7 +125,7 @@ export async function merge(datasets: Dataset[], options: MergeOptions = {}): Pr
   for (const [name, list] of contributors) {
     if (td && (name === `${td}_bnds` || name === coords[td]?.attrs.bounds)) continue;
     const v0 = list[0]!.v;
-    if (!td || !v0.dims.includes(td) || list.length === 1 && datasets.length === 1) {
+    if (!td || !v0.dims.includes(td) || (list.length === 1 && datasets.length === 1)) {
       data_vars[name] = v0;
       continue;
     }
@@ -124,7 +146,10 @@ function mergedVariable(name: string, list: Array<{ i: number; v: Variable }>, s
   const owner = new Int32Array(nt).fill(-1);
   for (let k = 0; k < nt; k++) {
     for (let c = 0; c < list.length; c++) {
-      if (srcIdx[list[c]!.i]![k]! >= 0) { owner[k] = c; break; }
+      if (srcIdx[list[c]!.i]![k]! >= 0) {
+        owner[k] = c;
+        break;
+      }
     }
   }
   return v0.with({
@@ -154,7 +179,10 @@ function mergedVariable(name: string, list: Array<{ i: number; v: Variable }>, s
         const sel: Selection = norm.map((d, di) => (di === it ? [src[t0 + k]!, src[t0 + e - 1]! + 1] : [d.start, d.stop]));
         const block = await list[c]!.v.read(sel, options);
         const bd = block.data as ArrayLike<number>;
-        const typed = ArrayBuffer.isView(bd) && !(bd instanceof BigInt64Array || bd instanceof BigUint64Array) && !(out instanceof BigInt64Array || (out as unknown) instanceof BigUint64Array);
+        const typed =
+          ArrayBuffer.isView(bd) &&
+          !(bd instanceof BigInt64Array || bd instanceof BigUint64Array) &&
+          !(out instanceof BigInt64Array || (out as unknown) instanceof BigUint64Array);
         const run = e - k;
         for (let o = 0; o < outer; o++) {
           for (let r = 0; r < run; r++) {

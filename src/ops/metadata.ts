@@ -28,8 +28,15 @@ export interface CubeMetadataOptions {
  * `geospatial_*`, `time_coverage_*` are recomputed from the cube's coordinates).
  */
 export const STALE_SOURCE_ATTRS: readonly string[] = [
-  "westernmost_longitude", "easternmost_longitude", "southernmost_latitude", "northernmost_latitude",
-  "spatial_resolution", "start_time", "stop_time", "start_date", "stop_date",
+  "westernmost_longitude",
+  "easternmost_longitude",
+  "southernmost_latitude",
+  "northernmost_latitude",
+  "spatial_resolution",
+  "start_time",
+  "stop_time",
+  "start_date",
+  "stop_date",
 ];
 
 /**
@@ -148,7 +155,14 @@ export function emptiedKeys(metadata: Record<string, unknown>): string[] {
     if (empty(v)) out.push(k);
     else if (Array.isArray(v) && v.every((e) => e && typeof e === "object" && !Array.isArray(e))) {
       const keys = [...new Set(v.flatMap((e) => Object.keys(e as object)))];
-      for (const sub of keys) if (v.every((e) => { const x = (e as Record<string, unknown>)[sub]; return x === undefined || empty(x); })) out.push(`${k}_${sub}`);
+      for (const sub of keys)
+        if (
+          v.every((e) => {
+            const x = (e as Record<string, unknown>)[sub];
+            return x === undefined || empty(x);
+          })
+        )
+          out.push(`${k}_${sub}`);
     } else if (v && typeof v === "object" && !Array.isArray(v) && !(v instanceof Date)) {
       for (const [sub, x] of Object.entries(v as Record<string, unknown>)) if (empty(x)) out.push(`${k}_${sub}`);
     }

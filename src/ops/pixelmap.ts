@@ -84,7 +84,10 @@ export function pixelMapper(target: GridMapping, source: GridMapping): PixelMapp
         const cu = new Float64Array((h + 1) * W);
         const cv = new Float64Array((h + 1) * W);
         for (let r = 0; r <= h; r++) rowU(ty0 + (r0 + r) * tdy, tx0 + c0 * tdx, tdx, W, cu, cv, r * W);
-        const fu0 = new Float64Array(n), fu1 = new Float64Array(n), fv0 = new Float64Array(n), fv1 = new Float64Array(n);
+        const fu0 = new Float64Array(n),
+          fu1 = new Float64Array(n),
+          fv0 = new Float64Array(n),
+          fv1 = new Float64Array(n);
         for (let r = 0; r < h; r++) {
           for (let c = 0; c < w; c++) {
             const a = r * W + c;
@@ -120,9 +123,16 @@ export function pixelMapper(target: GridMapping, source: GridMapping): PixelMapp
  * (GDALApproxTransform's scheme), else splitting the row in two.
  */
 function approxRow(
-  tf: PointTransform, y: number, xStart: number, step: number, n: number,
-  toU: (x: number) => number, toV: (y: number) => number,
-  u: Float64Array, v: Float64Array, off: number,
+  tf: PointTransform,
+  y: number,
+  xStart: number,
+  step: number,
+  n: number,
+  toU: (x: number) => number,
+  toV: (y: number) => number,
+  u: Float64Array,
+  v: Float64Array,
+  off: number,
 ): void {
   const pt = new Float64Array(2);
   const exact = (i: number) => {
@@ -189,18 +199,31 @@ export function separableMap(h: number, w: number, uc: Float64Array, vr: Float64
       return a;
     };
   };
-  const getU = () => { if (!u) full(); return u!; };
-  const getV = () => { if (!v) full(); return v!; };
+  const getU = () => {
+    if (!u) full();
+    return u!;
+  };
+  const getV = () => {
+    if (!v) full();
+    return v!;
+  };
   const map: PixelMap = {
     h,
     w,
     uc,
     vr,
-    get u() { return getU(); },
-    get v() { return getV(); },
+    get u() {
+      return getU();
+    },
+    get v() {
+      return getV();
+    },
   };
   if (halfU !== undefined && halfV !== undefined) {
-    const fu0 = fp(getU, -halfU), fu1 = fp(getU, halfU), fv0 = fp(getV, -halfV), fv1 = fp(getV, halfV);
+    const fu0 = fp(getU, -halfU),
+      fu1 = fp(getU, halfU),
+      fv0 = fp(getV, -halfV),
+      fv1 = fp(getV, halfV);
     Object.defineProperties(map, {
       fu0: { get: fu0, enumerable: true },
       fu1: { get: fu1, enumerable: true },

@@ -11,7 +11,9 @@ import type { Variable } from "../core/variable.js";
 export function rechunk(ds: Dataset, chunks: Record<string, number>): Dataset {
   for (const [d, n] of Object.entries(chunks)) {
     if (!Number.isInteger(n) || n < -1) {
-      throw new EocubeError("INVALID_ARGUMENT", `chunk size of ${d} must be a positive integer (or -1 for the whole dimension), got ${n}`, { field: `chunks.${d}` });
+      throw new EocubeError("INVALID_ARGUMENT", `chunk size of ${d} must be a positive integer (or -1 for the whole dimension), got ${n}`, {
+        field: `chunks.${d}`,
+      });
     }
   }
   const apply = (v: Variable): Variable => {

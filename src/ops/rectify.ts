@@ -83,8 +83,23 @@ export async function rectify(ds: Dataset, target: GridMapping, options: Rectify
   const rasterise = (hit: (p: number, u: number, v: number) => boolean): void => {
     let go = true;
     const tri = (a: number, b: number, c: number, ra: number, ca: number, rb: number, cb: number, rc: number, cc: number) => {
-      const x0 = px[a]!, y0 = py[a]!, x1 = px[b]!, y1 = py[b]!, x2 = px[c]!, y2 = py[c]!;
-      if (!(Number.isFinite(x0) && Number.isFinite(x1) && Number.isFinite(x2) && Number.isFinite(y0) && Number.isFinite(y1) && Number.isFinite(y2))) return;
+      const x0 = px[a]!,
+        y0 = py[a]!,
+        x1 = px[b]!,
+        y1 = py[b]!,
+        x2 = px[c]!,
+        y2 = py[c]!;
+      if (
+        !(
+          Number.isFinite(x0) &&
+          Number.isFinite(x1) &&
+          Number.isFinite(x2) &&
+          Number.isFinite(y0) &&
+          Number.isFinite(y1) &&
+          Number.isFinite(y2)
+        )
+      )
+        return;
       const det = (y1 - y2) * (x0 - x2) + (x2 - x1) * (y0 - y2);
       if (det === 0) return;
       const cmin = Math.max(0, Math.ceil(Math.min(x0, x1, x2) - 0.5));
@@ -105,7 +120,10 @@ export async function rectify(ds: Dataset, target: GridMapping, options: Rectify
     };
     for (let i = 0; i + 1 < H && go; i++) {
       for (let j = 0; j + 1 < W && go; j++) {
-        const a = i * W + j, b = a + 1, c = a + W, d = c + 1;
+        const a = i * W + j,
+          b = a + 1,
+          c = a + W,
+          d = c + 1;
         tri(a, b, c, i, j, i, j + 1, i + 1, j);
         tri(d, c, b, i + 1, j + 1, i + 1, j, i, j + 1);
       }
@@ -125,15 +143,20 @@ export async function rectify(ds: Dataset, target: GridMapping, options: Rectify
   const indexMaps = (): { U: Float64Array; V: Float64Array } => {
     if (maps) return maps;
     if (th * tw > MAX_MAP_PIXELS) {
-      throw new EocubeError("TOO_LARGE", `rectifying onto ${tw} × ${th} pixels needs an index map of ${formatBytes(th * tw * 16)}, more than the ${formatBytes(MAX_MAP_PIXELS * 16)} allowed`, {
-        field: "bbox",
-        hint: "choose a coarser spatial_res or a smaller bbox",
-      });
+      throw new EocubeError(
+        "TOO_LARGE",
+        `rectifying onto ${tw} × ${th} pixels needs an index map of ${formatBytes(th * tw * 16)}, more than the ${formatBytes(MAX_MAP_PIXELS * 16)} allowed`,
+        {
+          field: "bbox",
+          hint: "choose a coarser spatial_res or a smaller bbox",
+        },
+      );
     }
     const U = new Float64Array(th * tw).fill(NaN);
     const V = new Float64Array(th * tw).fill(NaN);
     rasterise((p, u, v) => {
-      if (U[p] !== U[p]) { // not yet set by a neighbouring triangle
+      if (U[p] !== U[p]) {
+        // not yet set by a neighbouring triangle
         U[p] = u;
         V[p] = v;
       }
@@ -147,8 +170,10 @@ export async function rectify(ds: Dataset, target: GridMapping, options: Rectify
     scale: 1,
     map(r0, r1, c0, c1): PixelMap {
       const { U, V } = indexMaps();
-      const h = r1 - r0, w = c1 - c0;
-      const u = new Float64Array(h * w), v = new Float64Array(h * w);
+      const h = r1 - r0,
+        w = c1 - c0;
+      const u = new Float64Array(h * w),
+        v = new Float64Array(h * w);
       for (let r = 0; r < h; r++) {
         u.set(U.subarray((r0 + r) * tw + c0, (r0 + r) * tw + c1), r * w);
         v.set(V.subarray((r0 + r) * tw + c0, (r0 + r) * tw + c1), r * w);
@@ -168,7 +193,7 @@ export async function rectify(ds: Dataset, target: GridMapping, options: Rectify
     }
     const requested = typeof options.method === "string" ? options.method : options.method?.[name];
     const float = v.dtype === "float32" || v.dtype === "float64";
-    const method: SpatialMethod = !float || isFlagVariable(v) ? "nearest" : requested ?? "bilinear";
+    const method: SpatialMethod = !float || isFlagVariable(v) ? "nearest" : (requested ?? "bilinear");
     data_vars[name] = resampledVariable(v, target, H, W, method, cache, tile);
   }
   const coords: Record<string, Variable> = { ...gridCoords(target) };

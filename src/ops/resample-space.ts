@@ -7,7 +7,17 @@ import type { Selection } from "../core/selection.js";
 import type { Variable } from "../core/variable.js";
 import { readGridMapping } from "../core/gridmapping-read.js";
 import { gridCoords } from "./grid.js";
-import { applyBilinear, applyMean, applyNearest, bilinearMap, nearestIndex, windowOf, type NumArray, type PixelMap, type SpatialMethod } from "./kernels.js";
+import {
+  applyBilinear,
+  applyMean,
+  applyNearest,
+  bilinearMap,
+  nearestIndex,
+  windowOf,
+  type NumArray,
+  type PixelMap,
+  type SpatialMethod,
+} from "./kernels.js";
 import { dropDims, fillValueOf, normSel } from "./lazy.js";
 import { pixelMapper, type PixelMapper } from "./pixelmap.js";
 
@@ -96,17 +106,30 @@ export async function resampleInSpace(ds: Dataset, target: GridMapping, options:
   }
   if (!overlap) {
     // a small target inside one source pixel is also an overlap: test the centre with footprints
-    const m = coarse.map(Math.floor(target.height / 2), Math.floor(target.height / 2) + 1, Math.floor(target.width / 2), Math.floor(target.width / 2) + 1, false);
+    const m = coarse.map(
+      Math.floor(target.height / 2),
+      Math.floor(target.height / 2) + 1,
+      Math.floor(target.width / 2),
+      Math.floor(target.width / 2) + 1,
+      false,
+    );
     if (m.u[0]! >= 0 && m.u[0]! < source.width && m.v[0]! >= 0 && m.v[0]! < source.height) overlap = true;
   }
   if (!overlap) {
-    throw new EocubeError("OUT_OF_RANGE", `the target grid ${JSON.stringify(target.bbox)} (${target.crs}) does not overlap the data ${JSON.stringify(source.bbox)} (${source.crs})`, {
-      field: "bbox",
-      hint: "give a bbox (in the target CRS) that overlaps the input data",
-    });
+    throw new EocubeError(
+      "OUT_OF_RANGE",
+      `the target grid ${JSON.stringify(target.bbox)} (${target.crs}) does not overlap the data ${JSON.stringify(source.bbox)} (${source.crs})`,
+      {
+        field: "bbox",
+        hint: "give a bbox (in the target CRS) that overlaps the input data",
+      },
+    );
   }
   const cache = new TileCache(mapper);
-  const tile: [number, number] = [Math.min(options.tileSize?.[0] ?? 512, target.height), Math.min(options.tileSize?.[1] ?? 512, target.width)];
+  const tile: [number, number] = [
+    Math.min(options.tileSize?.[0] ?? 512, target.height),
+    Math.min(options.tileSize?.[1] ?? 512, target.width),
+  ];
   const data_vars: Record<string, Variable> = {};
   for (const [name, v] of Object.entries(ds.data_vars)) {
     const iy = v.dims.indexOf(source.yDim);
@@ -117,7 +140,11 @@ export async function resampleInSpace(ds: Dataset, target: GridMapping, options:
     }
     if (iy < 0 || ix < 0) continue;
     if (iy !== v.ndim - 2 || ix !== v.ndim - 1) {
-      throw new EocubeError("UNSUPPORTED", `variable ${name} has dims ${v.dims.join(", ")}; ${source.yDim}, ${source.xDim} must be the last two`, { field: name });
+      throw new EocubeError(
+        "UNSUPPORTED",
+        `variable ${name} has dims ${v.dims.join(", ")}; ${source.yDim}, ${source.xDim} must be the last two`,
+        { field: name },
+      );
     }
     const requested = typeof options.method === "string" ? options.method : options.method?.[name];
     const method = effectiveMethod(v, requested, mapper);
@@ -150,7 +177,16 @@ export function isPeriodic(grid: GridMapping): boolean {
  * `periodic` (default false): the source spans 360° of longitude, so bilinear interpolates across
  * its first/last column (see {@link isPeriodic}).
  */
-export function resampledVariable(v: Variable, target: GridMapping, srcH: number, srcW: number, method: SpatialMethod, cache: TileCache, tile: [number, number], periodic = false): Variable {
+export function resampledVariable(
+  v: Variable,
+  target: GridMapping,
+  srcH: number,
+  srcW: number,
+  method: SpatialMethod,
+  cache: TileCache,
+  tile: [number, number],
+  periodic = false,
+): Variable {
   const nd = v.ndim;
   const dims = [...v.dims.slice(0, nd - 2), target.yDim, target.xDim];
   const shape = [...v.shape.slice(0, nd - 2), target.height, target.width];
@@ -192,7 +228,8 @@ export function resampledVariable(v: Variable, target: GridMapping, srcH: number
       const srcSel: Selection = [...outer.map((d) => [d.start, d.stop] as [number, number]), [win.r0, win.r1], [win.c0, win.c1]];
       const block = await v.read(srcSel, options);
       const bd = block.data;
-      const src: NumArray = bd instanceof BigInt64Array || bd instanceof BigUint64Array || !ArrayBuffer.isView(bd) ? toFloat64(block) : (bd as NumArray);
+      const src: NumArray =
+        bd instanceof BigInt64Array || bd instanceof BigUint64Array || !ArrayBuffer.isView(bd) ? toFloat64(block) : (bd as NumArray);
       const wh = win.r1 - win.r0;
       const ww = win.c1 - win.c0;
       const plane = h * w;

@@ -70,11 +70,16 @@ export async function resampleInTime(ds: Dataset, options: ResampleInTimeOptions
   const coords: Record<string, Variable> = {};
   for (const [name, c] of Object.entries(ds.coords)) {
     if (name === td) {
-      coords[td] = memoryVariable(td, [td], { data: times, shape: [nb], dtype: "datetime64[ns]" }, {
-        ...Object.fromEntries(Object.entries(srcTime?.attrs ?? {}).filter(([k]) => !["units", "calendar"].includes(k))),
-        standard_name: "time",
-        bounds: `${td}_bnds`,
-      });
+      coords[td] = memoryVariable(
+        td,
+        [td],
+        { data: times, shape: [nb], dtype: "datetime64[ns]" },
+        {
+          ...Object.fromEntries(Object.entries(srcTime?.attrs ?? {}).filter(([k]) => !["units", "calendar"].includes(k))),
+          standard_name: "time",
+          bounds: `${td}_bnds`,
+        },
+      );
       coords[`${td}_bnds`] = memoryVariable(`${td}_bnds`, [td, "bnds"], { data: bnds, shape: [nb, 2], dtype: "datetime64[ns]" });
     } else if (!c.dims.includes(td)) {
       coords[name] = c;
@@ -171,7 +176,15 @@ let cntBuf = new Int32Array(0);
  * Plane-by-plane (sequential memory) form of mean/sum/count/min/max: same order of operations per
  * pixel as the pixel-by-pixel loop, so the same results bit for bit.
  */
-function aggregatePlanes(method: "mean" | "sum" | "count" | "min" | "max", src: NumArray, off: number, k: number, P: number, out: NumArray, outOff: number): void {
+function aggregatePlanes(
+  method: "mean" | "sum" | "count" | "min" | "max",
+  src: NumArray,
+  off: number,
+  k: number,
+  P: number,
+  out: NumArray,
+  outOff: number,
+): void {
   if (accBuf.length < P) {
     accBuf = new Float64Array(P);
     cntBuf = new Int32Array(P);
@@ -218,7 +231,16 @@ function aggregatePlanes(method: "mean" | "sum" | "count" | "min" | "max", src: 
 /**
  * Reduces `k` consecutive planes of `P` values (`src[off + m·P + p]`) into `out[outOff + p]`, skipping NaN.
  */
-export function aggregate(method: TimeMethod, src: NumArray | undefined, off: number, k: number, P: number, out: NumArray, outOff: number, scratch: Float64Array): void {
+export function aggregate(
+  method: TimeMethod,
+  src: NumArray | undefined,
+  off: number,
+  k: number,
+  P: number,
+  out: NumArray,
+  outOff: number,
+  scratch: Float64Array,
+): void {
   const empty = method === "count" || method === "sum" ? 0 : NaN;
   if (!src || k === 0) {
     for (let p = 0; p < P; p++) out[outOff + p] = empty;
@@ -236,19 +258,28 @@ export function aggregate(method: TimeMethod, src: NumArray | undefined, off: nu
       case "first":
         for (let m = 0; m < k; m++) {
           const x = src[off + m * P + p]!;
-          if (x === x) { r = x; break; }
+          if (x === x) {
+            r = x;
+            break;
+          }
         }
         break;
       case "last":
         for (let m = k - 1; m >= 0; m--) {
           const x = src[off + m * P + p]!;
-          if (x === x) { r = x; break; }
+          if (x === x) {
+            r = x;
+            break;
+          }
         }
         break;
       case "std": {
         for (let m = 0; m < k; m++) {
           const x = src[off + m * P + p]!;
-          if (x === x) { acc += x; n++; }
+          if (x === x) {
+            acc += x;
+            n++;
+          }
         }
         if (n) {
           const mean = acc / n;

@@ -76,7 +76,10 @@ export async function subset(ds: Dataset, options: SubsetOptions = {}): Promise<
     if (!sd) throw new EocubeError("UNSUPPORTED", "bbox subset needs 1-D x/y coordinates", { field: "bbox" });
     const [w, s, e, n] = options.bbox;
     if (!(e > w) || !(n > s)) {
-      throw new EocubeError("INVALID_ARGUMENT", `bbox ${JSON.stringify(options.bbox)} is empty`, { field: "bbox", hint: "write the bbox as [west, south, east, north]" });
+      throw new EocubeError("INVALID_ARGUMENT", `bbox ${JSON.stringify(options.bbox)} is empty`, {
+        field: "bbox",
+        hint: "write the bbox as [west, south, east, north]",
+      });
     }
     const xr = cellRange(await readCoord(ds, sd.xDim, options.signal), w, e);
     const yr = cellRange(await readCoord(ds, sd.yDim, options.signal), s, n);
@@ -129,4 +132,3 @@ function cellRange(c: Float64Array, lo: number, hi: number): [number, number] | 
   }
   return i0 < 0 ? undefined : [i0, i1 + 1];
 }
-

@@ -21,7 +21,8 @@ export function parsePeriod(text: string, field = "time_period"): Period {
   let m = /^(\d+)?\s*(H|h|D|d|W|w|MS|M|YS|Y|AS|A|y)$/.exec(t);
   if (!m) {
     const iso = /^P(?:(\d+)([DWMY])|T(\d+)H)$/i.exec(t);
-    if (iso) m = iso[3] ? (["", iso[3], "H"] as unknown as RegExpExecArray) : (["", iso[1], iso[2]!.toUpperCase()] as unknown as RegExpExecArray);
+    if (iso)
+      m = iso[3] ? (["", iso[3], "H"] as unknown as RegExpExecArray) : (["", iso[1], iso[2]!.toUpperCase()] as unknown as RegExpExecArray);
   }
   if (!m) {
     throw new EocubeError("INVALID_ARGUMENT", `${field}: ${JSON.stringify(text)} is not a period`, {

@@ -96,7 +96,11 @@ declare module "fastify" {
  * @throws EocubeError INVALID_CONFIG when the configuration does not pass the schema (or, with
  *   `checkVariables`, names variables the data do not have).
  */
-export async function buildApp(config: ServerConfig, deps: Partial<ServerDeps> = {}, options: BuildAppOptions = {}): Promise<FastifyInstance> {
+export async function buildApp(
+  config: ServerConfig,
+  deps: Partial<ServerDeps> = {},
+  options: BuildAppOptions = {},
+): Promise<FastifyInstance> {
   const valid = validateServerConfig(config);
   const ctx = new DatasetsContext(valid, { ...DEFAULT_DEPS, ...deps }, { chunkCacheBytes: chunkCacheBytes(valid) });
   const state: ServerState = {
@@ -138,7 +142,11 @@ export async function buildApp(config: ServerConfig, deps: Partial<ServerDeps> =
     // slow clients: headers within HeadersTimeout, the whole request within ReceiveTimeout (then 408 and
     // closed; checked 4× per timeout), idle keep-alive connections closed after KeepAliveTimeout, and a
     // socket silent for longer than a request may take is closed too
-    http: { headersTimeout, requestTimeout: receiveTimeout, connectionsCheckingInterval: Math.max(100, Math.min(30_000, Math.floor(headersTimeout / 4))) },
+    http: {
+      headersTimeout,
+      requestTimeout: receiveTimeout,
+      connectionsCheckingInterval: Math.max(100, Math.min(30_000, Math.floor(headersTimeout / 4))),
+    },
     requestTimeout: receiveTimeout,
     keepAliveTimeout: limits.keepAliveTimeout,
     connectionTimeout: Math.max(timeoutMs, receiveTimeout) + 30_000,
@@ -152,7 +160,15 @@ export async function buildApp(config: ServerConfig, deps: Partial<ServerDeps> =
   app.decorateRequest("opSignal", null as unknown as AbortSignal);
   app.addHook("onRequest", async (request, reply) => {
     const ac = requestController();
-    const timer = setTimeout(() => ac.abort(new EocubeError("TIMEOUT", `the request took longer than ${timeoutMs} ms (RequestTimeout)`, { hint: "ask for less (a shorter time range, fewer or smaller geometries) or retry later" })), timeoutMs);
+    const timer = setTimeout(
+      () =>
+        ac.abort(
+          new EocubeError("TIMEOUT", `the request took longer than ${timeoutMs} ms (RequestTimeout)`, {
+            hint: "ask for less (a shorter time range, fewer or smaller geometries) or retry later",
+          }),
+        ),
+      timeoutMs,
+    );
     timer.unref();
     state.inFlight.add(ac);
     const done = () => {
@@ -176,7 +192,12 @@ export async function buildApp(config: ServerConfig, deps: Partial<ServerDeps> =
     const length = request.headers["content-length"];
     const chunked = request.headers["transfer-encoding"] !== undefined;
     const declared = Number(length);
-    const bytes = length !== undefined && Number.isFinite(declared) && declared >= 0 ? declared : chunked ? (request.routeOptions.bodyLimit ?? 1024 * 1024) : 0;
+    const bytes =
+      length !== undefined && Number.isFinite(declared) && declared >= 0
+        ? declared
+        : chunked
+          ? (request.routeOptions.bodyLimit ?? 1024 * 1024)
+          : 0;
     if (bytes > 0) (request as { releaseBody?: () => void }).releaseBody = await state.budget.acquire(bytes * 5, request.opSignal);
     return payload;
   });
@@ -211,7 +232,9 @@ export async function buildApp(config: ServerConfig, deps: Partial<ServerDeps> =
           if (!r.ok) app.log.warn({ dataset: r.id, err: r.error }, "warm-up: dataset not opened (it is retried on its first request)");
         }
         // the coordinate labels /datasets/{id} reports (cached by the context)
-        await Promise.all(results.filter((r) => r.ok).map(async (r) => describeDataset(ctx, await ctx.open(r.id), true).catch(() => undefined)));
+        await Promise.all(
+          results.filter((r) => r.ok).map(async (r) => describeDataset(ctx, await ctx.open(r.id), true).catch(() => undefined)),
+        );
         await new Promise((r) => setImmediate(r));
         if (!state.closing) await colorBarsBody();
         if (!state.closing) await prepareViewerFiles();
@@ -259,7 +282,12 @@ export interface RunningServer {
 export async function startServer(config: ServerConfig, options: StartServerOptions = {}): Promise<RunningServer> {
   // local dataset paths must exist (loadServerConfig checks them too, naming the config file)
   if (!options.deps?.openDataset) checkDatasetPaths(validateServerConfig(config), "server config");
-  const app = await buildApp(config, options.deps, { logger: options.logger ?? { level: "info" }, ...(options.requestTimeout ? { requestTimeout: options.requestTimeout } : {}), ...(options.warmUp !== undefined ? { warmUp: options.warmUp } : {}), checkVariables: options.checkVariables ?? true });
+  const app = await buildApp(config, options.deps, {
+    logger: options.logger ?? { level: "info" },
+    ...(options.requestTimeout ? { requestTimeout: options.requestTimeout } : {}),
+    ...(options.warmUp !== undefined ? { warmUp: options.warmUp } : {}),
+    checkVariables: options.checkVariables ?? true,
+  });
   const port = options.port ?? config.Port ?? 8080;
   const host = options.address ?? config.Address ?? "127.0.0.1";
   let url: string;
@@ -267,7 +295,11 @@ export async function startServer(config: ServerConfig, options: StartServerOpti
     url = await app.listen({ port, host });
   } catch (err) {
     await app.close();
-    throw new EocubeError("INVALID_ARGUMENT", `cannot listen on ${host}:${port}: ${(err as Error).message}`, { field: "port", cause: err, hint: "choose another --port or --address" });
+    throw new EocubeError("INVALID_ARGUMENT", `cannot listen on ${host}:${port}: ${(err as Error).message}`, {
+      field: "port",
+      cause: err,
+      hint: "choose another --port or --address",
+    });
   }
   let closing: Promise<void> | undefined;
   const state = states.get(app)!;
@@ -282,7 +314,10 @@ export async function startServer(config: ServerConfig, options: StartServerOpti
       const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms).unref());
       try {
         const closed = app.close();
-        const settled = closed.then(() => true, () => true);
+        const settled = closed.then(
+          () => true,
+          () => true,
+        );
         if (!(await Promise.race([settled, sleep(state.limits.shutdownGrace).then(() => false)]))) {
           for (const ac of state.inFlight) ac.abort(shutdownError());
           if (!(await Promise.race([settled, sleep(1000).then(() => false)]))) app.server.closeAllConnections();

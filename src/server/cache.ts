@@ -33,7 +33,7 @@ export class LruCache<V> {
 
   constructor(options: LruCacheOptions<V>) {
     this.maxBytes = options.maxBytes;
-    this.#sizeOf = options.sizeOf ?? ((v) => ((v as { byteLength?: number })?.byteLength ?? 64));
+    this.#sizeOf = options.sizeOf ?? ((v) => (v as { byteLength?: number })?.byteLength ?? 64);
   }
 
   /** The value for `key`, marking it recently used. */

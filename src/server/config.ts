@@ -2,7 +2,16 @@
 // Schema, YAML/JSON loading and messages (file:line, field, did-you-mean) through the config edge (core/config).
 import { existsSync } from "node:fs";
 import { dirname, isAbsolute, resolve } from "node:path";
-import { configError, parseConfigText, type ConfigType, readConfigText, schemaProblems, schemaValidator, type ConfigProblem, type Locator } from "../core/config/index.js";
+import {
+  configError,
+  parseConfigText,
+  type ConfigType,
+  readConfigText,
+  schemaProblems,
+  schemaValidator,
+  type ConfigProblem,
+  type Locator,
+} from "../core/config/index.js";
 import { EocubeError } from "../core/errors.js";
 import { parseByteSize } from "./cache.js";
 import { closeNames } from "../core/names.js";
@@ -24,7 +33,13 @@ export const COLOR_MAPPING_CONFIG_SCHEMA = {
   type: "object",
   properties: {
     ColorBar: { type: "string", minLength: 1, description: "matplotlib colour map name (optional _r/_alpha) or a JSON user map" },
-    ValueRange: { type: "array", items: [{ type: "number" }, { type: "number" }], minItems: 2, additionalItems: false, description: "[min, max] of the colour bar" },
+    ValueRange: {
+      type: "array",
+      items: [{ type: "number" }, { type: "number" }],
+      minItems: 2,
+      additionalItems: false,
+      description: "[min, max] of the colour bar",
+    },
     Norm: { enum: ["lin", "log"], description: "`lin` (default) or `log`" },
   },
   additionalProperties: false,
@@ -47,7 +62,11 @@ export const DATASET_CONFIG_SCHEMA = {
   required: ["Identifier", "Path"],
   properties: {
     Identifier: idSchema,
-    Path: { type: "string", minLength: 1, description: "local path (relative to the config file) or, with StoreId, the data id in that store" },
+    Path: {
+      type: "string",
+      minLength: 1,
+      description: "local path (relative to the config file) or, with StoreId, the data id in that store",
+    },
     StoreId: { type: "string", minLength: 1 },
     StoreParams: { type: "object" },
     Title: { type: "string" },
@@ -110,8 +129,15 @@ export const SERVER_CONFIG_SCHEMA = {
     Port: { type: "integer", minimum: 0, maximum: 65535 },
     BaseDir: { type: "string", description: "folder relative paths are resolved against (set by the loader to the config file's folder)" },
     ConfigFile: { type: "string", description: "the file the configuration was read from (set by the loader), for messages" },
-    RequestTimeout: { type: "integer", minimum: 1, description: "request timeout in milliseconds [default 30000]: the work of a request is aborted then (504 TIMEOUT)" },
-    Limits: { ...LIMITS_SCHEMA, description: "per-request limits, the work memory of running requests, connection limits and timeouts (see `LimitsConfig`)" },
+    RequestTimeout: {
+      type: "integer",
+      minimum: 1,
+      description: "request timeout in milliseconds [default 30000]: the work of a request is aborted then (504 TIMEOUT)",
+    },
+    Limits: {
+      ...LIMITS_SCHEMA,
+      description: "per-request limits, the work memory of running requests, connection limits and timeouts (see `LimitsConfig`)",
+    },
     ServerTitle: { type: "string" },
     // xcube keys accepted for compatibility and ignored:
     Authentication: {},
@@ -119,7 +145,10 @@ export const SERVER_CONFIG_SCHEMA = {
     ServiceProvider: {},
     PlaceGroups: {},
     Viewer: {},
-    TileCacheSize: { type: ["string", "number"], description: 'encoded-tile cache bound, bytes or "64M" [default 1/4 of the chunk cache, at most 64 MiB]' },
+    TileCacheSize: {
+      type: ["string", "number"],
+      description: 'encoded-tile cache bound, bytes or "64M" [default 1/4 of the chunk cache, at most 64 MiB]',
+    },
     TileComputationMode: {},
     CustomColorMaps: {},
     DatasetAttribution: {},
@@ -143,7 +172,10 @@ export type ServerConfig = ConfigType<typeof SERVER_CONFIG_SCHEMA>;
 
 /** How the server config's identifier pattern is named in messages. */
 const PATTERNS = {
-  [SAFE_ID.source]: { what: "a safe identifier", hint: "use letters, digits and '_', '.', '~', '+', '-' (at most 200; identifiers appear in URLs)" },
+  [SAFE_ID.source]: {
+    what: "a safe identifier",
+    hint: "use letters, digits and '_', '.', '~', '+', '-' (at most 200; identifiers appear in URLs)",
+  },
 };
 
 /** Why a ColorBar is not usable (an unknown matplotlib name, with the close names; a malformed JSON map), or undefined. */
@@ -174,37 +206,60 @@ export function validateServerConfig(config: unknown, source = "server config", 
   const validate = schemaValidator<ServerConfig>(SERVER_CONFIG_SCHEMA);
   const problems: ConfigProblem[] = [];
   if (!validate(config)) {
-    problems.push(...schemaProblems(validate.errors ?? [], config, { notation: "dots", patterns: PATTERNS, locate, rootName: "the server config" }));
+    problems.push(
+      ...schemaProblems(validate.errors ?? [], config, { notation: "dots", patterns: PATTERNS, locate, rootName: "the server config" }),
+    );
   } else {
     const c = config as ServerConfig;
     const ids = new Set<string>();
     (c.Datasets ?? []).forEach((d, i) => {
-      if (ids.has(d.Identifier)) problems.push({ field: `Datasets.${i}.Identifier`, message: `Datasets.${i}.Identifier ${JSON.stringify(d.Identifier)} is used twice` });
+      if (ids.has(d.Identifier))
+        problems.push({
+          field: `Datasets.${i}.Identifier`,
+          message: `Datasets.${i}.Identifier ${JSON.stringify(d.Identifier)} is used twice`,
+        });
       ids.add(d.Identifier);
     });
     const styles = new Set((c.Styles ?? []).map((s) => s.Identifier));
     styles.add("default");
     (c.Datasets ?? []).forEach((d, i) => {
-      if (d.Style !== undefined && !styles.has(d.Style)) problems.push({ field: `Datasets.${i}.Style`, message: `Datasets.${i}.Style ${JSON.stringify(d.Style)} is not an Identifier in Styles` });
+      if (d.Style !== undefined && !styles.has(d.Style))
+        problems.push({
+          field: `Datasets.${i}.Style`,
+          message: `Datasets.${i}.Style ${JSON.stringify(d.Style)} is not an Identifier in Styles`,
+        });
     });
     (c.Styles ?? []).forEach((s, i) => {
       for (const [v, m] of Object.entries(s.ColorMappings ?? {})) {
         if (m.ColorBar !== undefined) {
           const problem = colorBarProblem(m.ColorBar);
-          if (problem) problems.push({ field: `Styles.${i}.ColorMappings.${v}.ColorBar`, message: `Styles.${i}.ColorMappings.${v}.ColorBar ${problem}` });
+          if (problem)
+            problems.push({
+              field: `Styles.${i}.ColorMappings.${v}.ColorBar`,
+              message: `Styles.${i}.ColorMappings.${v}.ColorBar ${problem}`,
+            });
         }
         if (m.ValueRange && !(m.ValueRange[0] <= m.ValueRange[1])) {
-          problems.push({ field: `Styles.${i}.ColorMappings.${v}.ValueRange`, message: `Styles.${i}.ColorMappings.${v}.ValueRange must be [min, max] with min ≤ max` });
+          problems.push({
+            field: `Styles.${i}.ColorMappings.${v}.ValueRange`,
+            message: `Styles.${i}.ColorMappings.${v}.ValueRange must be [min, max] with min ≤ max`,
+          });
         }
       }
     });
     problems.push(...limitsProblems(c.Limits));
     if (c.DatasetChunkCacheSize !== undefined && parseByteSize(c.DatasetChunkCacheSize) === undefined) {
-      problems.push({ field: "DatasetChunkCacheSize", message: `DatasetChunkCacheSize ${JSON.stringify(c.DatasetChunkCacheSize)} is not a size like "256M" or "2G"` });
+      problems.push({
+        field: "DatasetChunkCacheSize",
+        message: `DatasetChunkCacheSize ${JSON.stringify(c.DatasetChunkCacheSize)} is not a size like "256M" or "2G"`,
+      });
     }
   }
   if (problems.length > 0) {
-    const lined = problems.map((p) => ({ ...p, line: p.line ?? locate?.(p.field.split(".").map((s) => (/^\d+$/.test(s) ? Number(s) : s))) }));
+    const lined = problems.map((p) => ({
+      ...p,
+      line: p.line ?? locate?.(p.field.split(".").map((s) => (/^\d+$/.test(s) ? Number(s) : s))),
+    }));
     throw configError(source, lined, { hint: "see examples/server-config.yaml and docs/server.md for the keys eocube serve accepts" });
   }
   return config as ServerConfig;
@@ -241,7 +296,10 @@ export function checkDatasetPaths(config: ServerConfig, source = "server config"
     const local = d.Path.replace(/^file:\/\//, "");
     const abs = isAbsolute(local) ? local : resolve(base, local);
     if (!existsSync(abs)) {
-      problems.push({ field: `Datasets.${i}.Path`, message: `dataset ${JSON.stringify(d.Identifier)} (Datasets.${i}.Path): no file or folder at ${abs}${abs !== d.Path ? ` (Path ${JSON.stringify(d.Path)} resolved against ${base})` : ""}` });
+      problems.push({
+        field: `Datasets.${i}.Path`,
+        message: `dataset ${JSON.stringify(d.Identifier)} (Datasets.${i}.Path): no file or folder at ${abs}${abs !== d.Path ? ` (Path ${JSON.stringify(d.Path)} resolved against ${base})` : ""}`,
+      });
     }
   });
   if (problems.length > 0) {

@@ -94,10 +94,14 @@ export interface UngriddedDataset {
 
 /** The error for a grid-needing request on an {@link UngriddedDataset}: 400 INVALID_PARAMS, never a 5xx. */
 export function noGridError(entry: DatasetEntry): EocubeError {
-  return new EocubeError("INVALID_PARAMS", `dataset ${entry.id} has no regular grid (swath or station data): tiles, values, time series and statistics need one`, {
-    field: "datasetId",
-    hint: `/datasets/${entry.id} describes it; rectify it into a regular grid first (eocube gen)`,
-  });
+  return new EocubeError(
+    "INVALID_PARAMS",
+    `dataset ${entry.id} has no regular grid (swath or station data): tiles, values, time series and statistics need one`,
+    {
+      field: "datasetId",
+      hint: `/datasets/${entry.id} describes it; rectify it into a regular grid first (eocube gen)`,
+    },
+  );
 }
 
 /** Options of {@link DatasetsContext}. */
@@ -118,7 +122,10 @@ export class DatasetsContext {
   #entries?: Promise<DatasetEntry[]>;
   #closed = false;
   readonly #open = new Map<string, Promise<ServedDataset | UngriddedDataset>>();
-  readonly #coords = new LruCache<Float64Array | string[]>({ maxBytes: 32 * 1024 ** 2, sizeOf: (v) => (Array.isArray(v) ? v.length * 32 : v.byteLength) });
+  readonly #coords = new LruCache<Float64Array | string[]>({
+    maxBytes: 32 * 1024 ** 2,
+    sizeOf: (v) => (Array.isArray(v) ? v.length * 32 : v.byteLength),
+  });
 
   constructor(config: ServerConfig, deps: ServerDeps, options: DatasetsContextOptions) {
     this.config = config;
@@ -158,12 +165,16 @@ export class DatasetsContext {
       });
     }
     for (const [si, s] of (this.config.DataStores ?? []).entries()) {
-      if (!this.deps.listDataIds) throw new EocubeError("UNSUPPORTED", "DataStores need a store registry", { field: `DataStores.${s.Identifier}` });
+      if (!this.deps.listDataIds)
+        throw new EocubeError("UNSUPPORTED", "DataStores need a store registry", { field: `DataStores.${s.Identifier}` });
       const params = storeParamsOf(s.StoreId, s.StoreParams);
       const ids = await this.deps.listDataIds(s.StoreId, params, options);
       for (const [pi, pat] of (s.Datasets ?? [{ Path: "**" }]).entries()) {
         for (const dataId of ids.filter((id) => globMatch(pat.Path, id.replace(/\/+$/, "")))) {
-          const id = pat.Identifier && !/[*?]/.test(pat.Path) ? pat.Identifier : `${s.Identifier}~${dataId.replace(/\/+$/, "").replace(/[^A-Za-z0-9_.~+-]/g, "_")}`;
+          const id =
+            pat.Identifier && !/[*?]/.test(pat.Path)
+              ? pat.Identifier
+              : `${s.Identifier}~${dataId.replace(/\/+$/, "").replace(/[^A-Za-z0-9_.~+-]/g, "_")}`;
           if (out.some((e) => e.id === id)) continue;
           const groupTitle = pat.GroupTitle ?? s.GroupTitle;
           out.push({
@@ -196,7 +207,14 @@ export class DatasetsContext {
     const styles = this.config.Styles ?? [];
     const mapped = new Set(styles.filter((s) => Object.keys(s.ColorMappings ?? {}).some((k) => k !== "*")).map((s) => s.Identifier));
     const entries = (await this.entries(options)).filter((e) => e.variables || mapped.has(e.style));
-    const opened = await Promise.all(entries.map((e) => this.open(e.id, options).then((sd) => ({ e, sd }), () => undefined)));
+    const opened = await Promise.all(
+      entries.map((e) =>
+        this.open(e.id, options).then(
+          (sd) => ({ e, sd }),
+          () => undefined,
+        ),
+      ),
+    );
     const problems: { field: string; message: string }[] = [];
     const published = new Map<string, Set<string>>(); // style → published variables of its datasets
     for (const o of opened) {
@@ -285,7 +303,10 @@ export class DatasetsContext {
         entry,
         dataset,
         ...(lonLatBbox ? { lonLatBbox } : {}),
-        variableNames: Object.values(dataset.data_vars).filter((v) => v.dtype !== "str" && v.dtype !== "object").map((v) => v.name).filter(published),
+        variableNames: Object.values(dataset.data_vars)
+          .filter((v) => v.dtype !== "str" && v.dtype !== "object")
+          .map((v) => v.name)
+          .filter(published),
         skippedVariables: skippedVariables(Object.values(dataset.data_vars).filter((v) => published(v.name))),
         ...(timeVar ? { timeName: timeVar.dims[0]!, times } : {}),
         colorMappings: style?.ColorMappings ?? {},
@@ -332,7 +353,11 @@ export class DatasetsContext {
   /** Values of a 1-D coordinate (numbers; times as epoch ms rounded to whole ms; strings as strings), cached. */
   async coordValues(sd: ServedDataset | UngriddedDataset, name: string, options?: ReadOptions): Promise<Float64Array | string[]> {
     const v = sd.dataset.coords[name] ?? sd.dataset.data_vars[name];
-    if (!v || v.ndim !== 1) throw new EocubeError("NOT_FOUND", `no coordinate ${JSON.stringify(name.slice(0, 100))} in dataset ${sd.entry.id}`, { field: "dim", hint: `dimensions: ${Object.keys(sd.dataset.dims).join(", ")}` });
+    if (!v || v.ndim !== 1)
+      throw new EocubeError("NOT_FOUND", `no coordinate ${JSON.stringify(name.slice(0, 100))} in dataset ${sd.entry.id}`, {
+        field: "dim",
+        hint: `dimensions: ${Object.keys(sd.dataset.dims).join(", ")}`,
+      });
     return this.#coords.getOrLoad(`${sd.entry.id}\u0000${name}`, async () => {
       const arr: NdArray = await v.read([], options);
       if (v.dtype === "str" || v.dtype === "object") return (arr.data as unknown[]).map(String);
@@ -394,6 +419,8 @@ function skippedVariables(vars: Variable[]): SkippedVariable[] {
     .map((v) => ({
       name: v.name,
       dtype: v.dtype,
-      reason: unreadableReason(v) ?? `it holds ${v.dtype === "str" ? "strings" : "objects"}, not numbers: it cannot be drawn as tiles nor aggregated`,
+      reason:
+        unreadableReason(v) ??
+        `it holds ${v.dtype === "str" ? "strings" : "objects"}, not numbers: it cannot be drawn as tiles nor aggregated`,
     }));
 }

@@ -8,7 +8,10 @@ import type { DatasetsContext, ServedDataset, UngriddedDataset } from "./dataset
 import { WEB_MERCATOR_EXTENT } from "./render/tilegrid.js";
 
 /** The colour bar of a variable: style mapping, else xcube's `color_bar_*` attributes, else viridis over valid range or [0, 1]. */
-export function colorBarOf(sd: ServedDataset | UngriddedDataset, v: Variable): { name: string; vmin: number; vmax: number; norm: "lin" | "log" } {
+export function colorBarOf(
+  sd: ServedDataset | UngriddedDataset,
+  v: Variable,
+): { name: string; vmin: number; vmax: number; norm: "lin" | "log" } {
   const m: ColorMappingConfig | undefined = sd.colorMappings[v.name] ?? sd.colorMappings["*"];
   const a = v.attrs;
   const num = (x: unknown) => (typeof x === "number" && Number.isFinite(x) ? x : undefined);
@@ -31,13 +34,23 @@ export function colorBarOf(sd: ServedDataset | UngriddedDataset, v: Variable): {
  */
 export function tileLevels(sd: ServedDataset): { min: number; max: number } {
   const [rx, ry] = sd.gm.resolution;
-  const resM = sd.gm.isGeographic ? Math.min(rx, ry) * (Math.PI * 6378137) / 180 : Math.min(rx, ry);
+  const resM = sd.gm.isGeographic ? (Math.min(rx, ry) * (Math.PI * 6378137)) / 180 : Math.min(rx, ry);
   const max = Math.max(0, Math.min(24, Math.ceil(Math.log2((2 * WEB_MERCATOR_EXTENT) / (256 * resM)))));
   return { min: 0, max };
 }
 
 function jsonAttrs(attrs: Record<string, unknown>): Record<string, unknown> {
-  return JSON.parse(JSON.stringify(attrs, (_k, v) => (typeof v === "bigint" ? Number(v) : ArrayBuffer.isView(v) ? Array.from(v as unknown as ArrayLike<number>) : typeof v === "number" && !Number.isFinite(v) ? String(v) : v))) as Record<string, unknown>;
+  return JSON.parse(
+    JSON.stringify(attrs, (_k, v) =>
+      typeof v === "bigint"
+        ? Number(v)
+        : ArrayBuffer.isView(v)
+          ? Array.from(v as unknown as ArrayLike<number>)
+          : typeof v === "number" && !Number.isFinite(v)
+            ? String(v)
+            : v,
+    ),
+  ) as Record<string, unknown>;
 }
 
 /** One variable in xcube's shape (without tile levels when the dataset has no regular grid). */
@@ -68,16 +81,35 @@ export function describeVariable(sd: ServedDataset | UngriddedDataset, v: Variab
 
 /** The bbox as a GeoJSON polygon. */
 export function bboxPolygon([w, s, e, n]: BBox): { type: "Polygon"; coordinates: number[][][] } {
-  return { type: "Polygon", coordinates: [[[w, s], [e, s], [e, n], [w, n], [w, s]]] };
+  return {
+    type: "Polygon",
+    coordinates: [
+      [
+        [w, s],
+        [e, s],
+        [e, n],
+        [w, n],
+        [w, s],
+      ],
+    ],
+  };
 }
 
 /** A dimension with its coordinate labels (times as ISO 'Z' strings). */
-export async function describeDimension(ctx: DatasetsContext, sd: ServedDataset | UngriddedDataset, name: string, options?: ReadOptions): Promise<Record<string, unknown>> {
+export async function describeDimension(
+  ctx: DatasetsContext,
+  sd: ServedDataset | UngriddedDataset,
+  name: string,
+  options?: ReadOptions,
+): Promise<Record<string, unknown>> {
   const size = sd.dataset.dims[name]!;
   const coord = sd.dataset.coords[name] ?? sd.dataset.data_vars[name];
   if (!coord || coord.ndim !== 1) return { name, size, dtype: "int64", coordinates: Array.from({ length: size }, (_, i) => i) };
   const values = await ctx.coordValues(sd, name, options);
-  const coordinates = coord.dtype === "datetime64[ns]" ? Array.from(values as Float64Array, (ms) => toIsoString(ms)) : Array.from(values as ArrayLike<number | string>);
+  const coordinates =
+    coord.dtype === "datetime64[ns]"
+      ? Array.from(values as Float64Array, (ms) => toIsoString(ms))
+      : Array.from(values as ArrayLike<number | string>);
   return { name, size, dtype: coord.dtype, coordinates };
 }
 
@@ -87,7 +119,12 @@ export async function describeDimension(ctx: DatasetsContext, sd: ServedDataset 
  * of their data type (strings, types the reader cannot decode). `details=false` gives only the summary fields. A dataset without a regular grid
  * has `gridded: false`, no resolutions and no tile levels (bbox and geometry from its lat/lon when it has them).
  */
-export async function describeDataset(ctx: DatasetsContext, sd: ServedDataset | UngriddedDataset, details: boolean, options?: ReadOptions): Promise<Record<string, unknown>> {
+export async function describeDataset(
+  ctx: DatasetsContext,
+  sd: ServedDataset | UngriddedDataset,
+  details: boolean,
+  options?: ReadOptions,
+): Promise<Record<string, unknown>> {
   const summary: Record<string, unknown> = {
     id: sd.entry.id,
     title: sd.entry.title,

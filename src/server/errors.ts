@@ -29,13 +29,25 @@ export function errorResponse(err: unknown): { status: number; body: ErrorBody }
   if (sc >= 400 && sc < 500) {
     const message = (fe.message ?? "bad request").slice(0, 300);
     if (fe.code === "FST_ERR_CTP_BODY_TOO_LARGE") {
-      return { status: 413, body: { code: "TOO_LARGE", message: `the request body is larger than the limit of this route (${message})`, field: "Limits.MaxBodySize", hint: "send a smaller body (simplify the geometry); the server's operator can raise Limits.MaxBodySize" } };
+      return {
+        status: 413,
+        body: {
+          code: "TOO_LARGE",
+          message: `the request body is larger than the limit of this route (${message})`,
+          field: "Limits.MaxBodySize",
+          hint: "send a smaller body (simplify the geometry); the server's operator can raise Limits.MaxBodySize",
+        },
+      };
     }
     if (fe.code === "FST_ERR_CTP_INVALID_MEDIA_TYPE") {
       return { status: 415, body: { code: "INVALID_PARAMS", message, field: "content-type", hint: "send the body as application/json" } };
     }
     const code: ErrorCode = sc === 404 ? "NOT_FOUND" : "INVALID_PARAMS";
-    const hint = fe.validation ? "see /openapi.json for the parameters" : fe.code?.startsWith("FST_ERR_CTP") || err instanceof SyntaxError ? "send a valid JSON body (GeoJSON for /timeseries and /statistics)" : undefined;
+    const hint = fe.validation
+      ? "see /openapi.json for the parameters"
+      : fe.code?.startsWith("FST_ERR_CTP") || err instanceof SyntaxError
+        ? "send a valid JSON body (GeoJSON for /timeseries and /statistics)"
+        : undefined;
     return { status: sc, body: { code, message, ...(hint ? { hint } : {}) } };
   }
   return { status: 500, body: { code: "INTERNAL", message: "internal server error" } };
@@ -46,11 +58,15 @@ export function errorResponse(err: unknown): { status: number; body: ErrorBody }
  * parameter over the length limit) answer 400 with the JSON error body instead of fastify's own.
  */
 export function frameworkErrorHandler(err: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
-  const e = err.code === "FST_ERR_BAD_URL"
-    ? new EocubeError("INVALID_PARAMS", "the URL is not valid (a malformed %-escape)", { field: "url", hint: "percent-encode the path and query as RFC 3986 says (%25 for a literal %)" })
-    : err.code === "FST_ERR_MAX_PARAM_LENGTH"
-      ? new EocubeError("INVALID_PARAMS", "a path parameter of the URL is longer than 500 characters", { field: "url" })
-      : new EocubeError("INVALID_PARAMS", `the request cannot be routed (${String(err.code)})`, { field: "url" });
+  const e =
+    err.code === "FST_ERR_BAD_URL"
+      ? new EocubeError("INVALID_PARAMS", "the URL is not valid (a malformed %-escape)", {
+          field: "url",
+          hint: "percent-encode the path and query as RFC 3986 says (%25 for a literal %)",
+        })
+      : err.code === "FST_ERR_MAX_PARAM_LENGTH"
+        ? new EocubeError("INVALID_PARAMS", "a path parameter of the URL is longer than 500 characters", { field: "url" })
+        : new EocubeError("INVALID_PARAMS", `the request cannot be routed (${String(err.code)})`, { field: "url" });
   request.log.info({ code: e.code, fastifyCode: err.code }, e.message);
   void reply.code(400).type("application/json; charset=utf-8").send(errorResponse(e).body);
 }
@@ -62,14 +78,25 @@ export function frameworkErrorHandler(err: FastifyError, request: FastifyRequest
  */
 export function clientErrorHandler(err: NodeJS.ErrnoException, socket: Socket): void {
   if (err.code === "ECONNRESET" || socket.destroyed) return;
-  const [status, reason, body] = err.code === "ERR_HTTP_REQUEST_TIMEOUT"
-    ? [408, "Request Timeout", { code: "TIMEOUT", message: "the request was not received in time (Limits.HeadersTimeout / Limits.ReceiveTimeout)", hint: "send the headers and body without pauses" }]
-    : err.code === "HPE_HEADER_OVERFLOW"
-      ? [431, "Request Header Fields Too Large", { code: "TOO_LARGE", message: "the request headers are too large" }]
-      : [400, "Bad Request", { code: "INVALID_PARAMS", message: "the request is not valid HTTP" }];
+  const [status, reason, body] =
+    err.code === "ERR_HTTP_REQUEST_TIMEOUT"
+      ? [
+          408,
+          "Request Timeout",
+          {
+            code: "TIMEOUT",
+            message: "the request was not received in time (Limits.HeadersTimeout / Limits.ReceiveTimeout)",
+            hint: "send the headers and body without pauses",
+          },
+        ]
+      : err.code === "HPE_HEADER_OVERFLOW"
+        ? [431, "Request Header Fields Too Large", { code: "TOO_LARGE", message: "the request headers are too large" }]
+        : [400, "Bad Request", { code: "INVALID_PARAMS", message: "the request is not valid HTTP" }];
   const text = JSON.stringify(body);
   if (socket.writable) {
-    socket.write(`HTTP/1.1 ${status} ${reason}\r\nContent-Length: ${Buffer.byteLength(text)}\r\nContent-Type: application/json; charset=utf-8\r\nConnection: close\r\n\r\n${text}`);
+    socket.write(
+      `HTTP/1.1 ${status} ${reason}\r\nContent-Length: ${Buffer.byteLength(text)}\r\nContent-Type: application/json; charset=utf-8\r\nConnection: close\r\n\r\n${text}`,
+    );
   }
   socket.destroy();
 }
@@ -101,7 +128,9 @@ export function installErrorHandlers(app: FastifyInstance): void {
     void reply.code(status).type("application/json; charset=utf-8").send(body);
   });
   app.setNotFoundHandler((request, reply) => {
-    const e = new EocubeError("NOT_FOUND", `no route ${request.method} ${request.url.split("?")[0]!.slice(0, 200)}`, { hint: "GET / lists the API; GET /openapi.json describes it" });
+    const e = new EocubeError("NOT_FOUND", `no route ${request.method} ${request.url.split("?")[0]!.slice(0, 200)}`, {
+      hint: "GET / lists the API; GET /openapi.json describes it",
+    });
     void reply.code(404).send(errorResponse(e).body);
   });
 }

@@ -28,9 +28,7 @@ interface Counter {
 }
 
 /** A parsed geometry in WGS 84: a point, or polygons (each a list of rings of [lon, lat]). */
-export type Geometry =
-  | { type: "Point"; coordinates: [number, number] }
-  | { type: "Polygon"; polygons: [number, number][][][] };
+export type Geometry = { type: "Point"; coordinates: [number, number] } | { type: "Polygon"; polygons: [number, number][][][] };
 
 /** The geometries of a request and whether it was a collection (then results are a list per geometry). */
 export interface ParsedGeoJson {
@@ -55,7 +53,12 @@ function bad(message: string): EocubeError {
 export function parseGeoJson(obj: unknown, limits: GeoJsonLimits = {}): ParsedGeoJson {
   if (typeof obj !== "object" || obj === null || Array.isArray(obj)) throw bad("expected a JSON object");
   const o = obj as Record<string, unknown>;
-  const counter: Counter = { n: 0, maxVertices: limits.maxVertices ?? DEFAULT_LIMITS.maxVertices, features: 0, maxFeatures: limits.maxFeatures ?? DEFAULT_LIMITS.maxFeatures };
+  const counter: Counter = {
+    n: 0,
+    maxVertices: limits.maxVertices ?? DEFAULT_LIMITS.maxVertices,
+    features: 0,
+    maxFeatures: limits.maxFeatures ?? DEFAULT_LIMITS.maxFeatures,
+  };
   switch (o.type) {
     case "FeatureCollection": {
       if (!Array.isArray(o.features)) throw bad("FeatureCollection without a features array");
@@ -80,12 +83,17 @@ export function parseGeoJson(obj: unknown, limits: GeoJsonLimits = {}): ParsedGe
 function countFeatures(counter: Counter, k: number): void {
   counter.features += k;
   if (counter.features > counter.maxFeatures) {
-    throw limitError("MaxFeatures", `the request has ${counter.features} or more geometries (the points of a MultiPoint count one each), more than the limit of ${counter.maxFeatures} per request`, "send fewer features (points of a MultiPoint count one each), split the request, or aggregate them into one MultiPolygon");
+    throw limitError(
+      "MaxFeatures",
+      `the request has ${counter.features} or more geometries (the points of a MultiPoint count one each), more than the limit of ${counter.maxFeatures} per request`,
+      "send fewer features (points of a MultiPoint count one each), split the request, or aggregate them into one MultiPolygon",
+    );
   }
 }
 
 function featureGeometry(f: unknown, counter: Counter): Geometry[] {
-  if (typeof f !== "object" || f === null || (f as { type?: unknown }).type !== "Feature") throw bad("a feature must be an object with type Feature");
+  if (typeof f !== "object" || f === null || (f as { type?: unknown }).type !== "Feature")
+    throw bad("a feature must be an object with type Feature");
   const g = (f as { geometry?: unknown }).geometry;
   if (g === null || g === undefined) throw bad("feature without geometry");
   const gs = geometry(g, counter);
@@ -94,12 +102,23 @@ function featureGeometry(f: unknown, counter: Counter): Geometry[] {
 }
 
 function position(p: unknown, counter: Counter): [number, number] {
-  if (!Array.isArray(p) || p.length < 2 || typeof p[0] !== "number" || typeof p[1] !== "number" || !Number.isFinite(p[0]) || !Number.isFinite(p[1])) {
+  if (
+    !Array.isArray(p) ||
+    p.length < 2 ||
+    typeof p[0] !== "number" ||
+    typeof p[1] !== "number" ||
+    !Number.isFinite(p[0]) ||
+    !Number.isFinite(p[1])
+  ) {
     throw bad("a position must be [lon, lat] with finite numbers");
   }
   if (p[0] < -180 || p[0] > 360 || p[1] < -90 || p[1] > 90) throw bad(`position [${p[0]}, ${p[1]}] is not a WGS 84 lon/lat`);
   if (++counter.n > counter.maxVertices) {
-    throw limitError("MaxVertices", `the geometry has more than ${counter.maxVertices} vertices, the limit per request`, "simplify the geometry first");
+    throw limitError(
+      "MaxVertices",
+      `the geometry has more than ${counter.maxVertices} vertices, the limit per request`,
+      "simplify the geometry first",
+    );
   }
   return [p[0], p[1]];
 }
@@ -236,16 +255,26 @@ function rowSpan(ya: number, yb: number, r0: number, r1: number): [number, numbe
 function edgesOf(rings: Float64Array[], r0: number, r1: number): Edges {
   let cap = 0;
   for (const r of rings) cap += Math.max(0, r.length / 2 - 1);
-  const i0 = new Int32Array(cap), i1 = new Int32Array(cap);
-  const xa = new Float64Array(cap), ya = new Float64Array(cap), slope = new Float64Array(cap);
+  const i0 = new Int32Array(cap),
+    i1 = new Int32Array(cap);
+  const xa = new Float64Array(cap),
+    ya = new Float64Array(cap),
+    slope = new Float64Array(cap);
   let n = 0;
   for (const ring of rings) {
     for (let k = 0; k + 3 < ring.length; k += 2) {
-      const xA = ring[k]!, yA = ring[k + 1]!, xB = ring[k + 2]!, yB = ring[k + 3]!;
+      const xA = ring[k]!,
+        yA = ring[k + 1]!,
+        xB = ring[k + 2]!,
+        yB = ring[k + 3]!;
       if (yA === yB || !Number.isFinite(xA + yA + xB + yB)) continue;
       const [a, b] = rowSpan(yA, yB, r0, r1);
       if (b < a) continue;
-      i0[n] = a; i1[n] = b; xa[n] = xA; ya[n] = yA; slope[n] = (xB - xA) / (yB - yA);
+      i0[n] = a;
+      i1[n] = b;
+      xa[n] = xA;
+      ya[n] = yA;
+      slope[n] = (xB - xA) / (yB - yA);
       n++;
     }
   }
@@ -258,7 +287,14 @@ function edgesOf(rings: Float64Array[], r0: number, r1: number): Edges {
     for (let k = 0; k < n; k++) out[k] = src[order[k]!]!;
     return out;
   };
-  return { n, i0: take(i0, Int32Array), i1: take(i1, Int32Array), xa: take(xa, Float64Array), ya: take(ya, Float64Array), slope: take(slope, Float64Array) };
+  return {
+    n,
+    i0: take(i0, Int32Array),
+    i1: take(i1, Int32Array),
+    xa: take(xa, Float64Array),
+    ya: take(ya, Float64Array),
+    slope: take(slope, Float64Array),
+  };
 }
 
 /** Edge × row crossings of rings (pixel coordinates) over rows `[r0, r1)`: the work of rasterizing them, in O(edges). */
@@ -266,7 +302,8 @@ function crossingsOf(rings: Float64Array[], r0: number, r1: number): number {
   let n = 0;
   for (const ring of rings) {
     for (let k = 1; k + 2 < ring.length; k += 2) {
-      const yA = ring[k]!, yB = ring[k + 2]!;
+      const yA = ring[k]!,
+        yB = ring[k + 2]!;
       if (yA === yB || !Number.isFinite(yA + yB)) continue;
       const [a, b] = rowSpan(yA, yB, r0, r1);
       if (b >= a) n += b - a + 1;
@@ -338,15 +375,21 @@ export interface MaskPlan {
 export function planPolygonMasks(gm: GridMapping, polygons: [number, number][][][]): MaskPlan | undefined {
   const conv = gm.isGeographic ? undefined : loadProj4()(WGS84_PROJ4, gm.proj4);
   const pxPolys = polygons.map((rs) => rs.map((ring) => ringToPixels(gm, ring, conv)));
-  let minC = Infinity, maxC = -Infinity, minR = Infinity, maxR = -Infinity;
-  for (const rs of pxPolys) for (const ring of rs) for (let k = 0; k + 1 < ring.length; k += 2) {
-    const c = ring[k]!, r = ring[k + 1]!;
-    if (!Number.isFinite(c) || !Number.isFinite(r)) continue;
-    if (c < minC) minC = c;
-    if (c > maxC) maxC = c;
-    if (r < minR) minR = r;
-    if (r > maxR) maxR = r;
-  }
+  let minC = Infinity,
+    maxC = -Infinity,
+    minR = Infinity,
+    maxR = -Infinity;
+  for (const rs of pxPolys)
+    for (const ring of rs)
+      for (let k = 0; k + 1 < ring.length; k += 2) {
+        const c = ring[k]!,
+          r = ring[k + 1]!;
+        if (!Number.isFinite(c) || !Number.isFinite(r)) continue;
+        if (c < minC) minC = c;
+        if (c > maxC) maxC = c;
+        if (r < minR) minR = r;
+        if (r > maxR) maxR = r;
+      }
   const r0 = Math.max(0, Math.floor(minR));
   const r1 = Math.min(gm.height, Math.ceil(maxR));
   if (!(r1 > r0) || !(maxC >= minC)) return undefined;

@@ -40,7 +40,15 @@ export interface Level {
 export function buildLevels(ds: Dataset, gm: GridMapping): Level[] {
   const [x0, dx, , y0, , dy] = gm.transform;
   const levels: Level[] = [
-    { index: 0, width: gm.width, height: gm.height, transform: gm.transform, resolution: [Math.abs(dx), Math.abs(dy)], dataset: ds, factor: 1 },
+    {
+      index: 0,
+      width: gm.width,
+      height: gm.height,
+      transform: gm.transform,
+      resolution: [Math.abs(dx), Math.abs(dy)],
+      dataset: ds,
+      factor: 1,
+    },
   ];
   const overviews = ds.overviews.filter((o) => o.dims[gm.xDim] !== undefined && o.dims[gm.yDim] !== undefined);
   if (overviews.length > 0) {
@@ -157,17 +165,37 @@ const nameOf = (ref: SliceRef) => `variable ${ref.variable.name} of dataset ${re
  * Reads a window `[r0, r1) × [c0, c1)` of a level directly from its dataset (no cache), through the
  * process-wide read gate (counted as the stored chunks it decodes plus its float64 copy).
  */
-async function readDirect(level: Level, ref: SliceRef, r0: number, r1: number, c0: number, c1: number, options?: ReadOptions): Promise<Float64Array> {
+async function readDirect(
+  level: Level,
+  ref: SliceRef,
+  r0: number,
+  r1: number,
+  c0: number,
+  c1: number,
+  options?: ReadOptions,
+): Promise<Float64Array> {
   const v = levelVariable(level, ref);
   const unit = unitOf(level, ref);
-  const decoded = unit.chunked ? unitsAlong(r0, r1, unit.rows) * unitsAlong(c0, c1, unit.cols) * unit.bytes : (r1 - r0) * (c1 - c0) * (unit.bytes / (unit.rows * unit.cols));
+  const decoded = unit.chunked
+    ? unitsAlong(r0, r1, unit.rows) * unitsAlong(c0, c1, unit.cols) * unit.bytes
+    : (r1 - r0) * (c1 - c0) * (unit.bytes / (unit.rows * unit.cols));
   return readGate.run(decoded + (r1 - r0) * (c1 - c0) * 8, () => readDirectNow(v, ref, r0, r1, c0, c1, options));
 }
 
-async function readDirectNow(v: Variable, ref: SliceRef, r0: number, r1: number, c0: number, c1: number, options?: ReadOptions): Promise<Float64Array> {
+async function readDirectNow(
+  v: Variable,
+  ref: SliceRef,
+  r0: number,
+  r1: number,
+  c0: number,
+  c1: number,
+  options?: ReadOptions,
+): Promise<Float64Array> {
   throwIfAborted(options?.signal);
   let k = 0;
-  const sel = v.dims.map((d) => (d === ref.yDim ? ([r0, r1] as [number, number]) : d === ref.xDim ? ([c0, c1] as [number, number]) : ref.fixed[k++]!));
+  const sel = v.dims.map((d) =>
+    d === ref.yDim ? ([r0, r1] as [number, number]) : d === ref.xDim ? ([c0, c1] as [number, number]) : ref.fixed[k++]!,
+  );
   let arr: NdArray;
   try {
     arr = await v.read(sel, options);
@@ -190,7 +218,15 @@ async function readDirectNow(v: Variable, ref: SliceRef, r0: number, r1: number,
  * Reads one chunk `[cy, cx]` of a level's 2-D slice as float64 rows × cols (NaN = no data), through `cache`.
  * Derived levels read the base chunks under them (also cached) and sample level-pixel centres.
  */
-export async function readChunk(cache: LruCache<Float64Array>, levels: Level[], li: number, ref: SliceRef, cy: number, cx: number, options?: ReadOptions): Promise<Float64Array> {
+export async function readChunk(
+  cache: LruCache<Float64Array>,
+  levels: Level[],
+  li: number,
+  ref: SliceRef,
+  cy: number,
+  cx: number,
+  options?: ReadOptions,
+): Promise<Float64Array> {
   // a chunk load is shared by every request that needs it (single flight): it runs with the cache's
   // shared signal, aborted only when every request waiting for it has gone; the caller's own signal
   // rejects its wait at once
@@ -200,25 +236,37 @@ export async function readChunk(cache: LruCache<Float64Array>, levels: Level[], 
   return chunk;
 }
 
-function loadChunk(cache: LruCache<Float64Array>, levels: Level[], li: number, ref: SliceRef, cy: number, cx: number, signal?: AbortSignal): Promise<Float64Array> {
+function loadChunk(
+  cache: LruCache<Float64Array>,
+  levels: Level[],
+  li: number,
+  ref: SliceRef,
+  cy: number,
+  cx: number,
+  signal?: AbortSignal,
+): Promise<Float64Array> {
   const level = levels[li]!;
   const key = `${ref.datasetId}\u0000${li}\u0000${ref.variable.name}\u0000${ref.fixed.join(",")}\u0000${cy}\u0000${cx}`;
-  return cache.getOrLoad(key, async (shared) => {
-    const [ch, cw] = chunkShapeOf(level, ref);
-    const r0 = cy * ch;
-    const c0 = cx * cw;
-    const r1 = Math.min(level.height, r0 + ch);
-    const c1 = Math.min(level.width, c0 + cw);
-    if (level.dataset) return readDirect(level, ref, r0, r1, c0, c1, { signal: shared });
-    const base = levels[0]!;
-    const f = level.factor;
-    const half = Math.floor(f / 2);
-    const rows = new Int32Array(r1 - r0);
-    const cols = new Int32Array(c1 - c0);
-    for (let i = 0; i < rows.length; i++) rows[i] = Math.min(base.height - 1, (r0 + i) * f + half);
-    for (let j = 0; j < cols.length; j++) cols[j] = Math.min(base.width - 1, (c0 + j) * f + half);
-    return sampleLevel(cache, levels, 0, ref, rows, cols, { signal: shared }, DERIVED_SHARE);
-  }, signal ? { signal } : {});
+  return cache.getOrLoad(
+    key,
+    async (shared) => {
+      const [ch, cw] = chunkShapeOf(level, ref);
+      const r0 = cy * ch;
+      const c0 = cx * cw;
+      const r1 = Math.min(level.height, r0 + ch);
+      const c1 = Math.min(level.width, c0 + cw);
+      if (level.dataset) return readDirect(level, ref, r0, r1, c0, c1, { signal: shared });
+      const base = levels[0]!;
+      const f = level.factor;
+      const half = Math.floor(f / 2);
+      const rows = new Int32Array(r1 - r0);
+      const cols = new Int32Array(c1 - c0);
+      for (let i = 0; i < rows.length; i++) rows[i] = Math.min(base.height - 1, (r0 + i) * f + half);
+      for (let j = 0; j < cols.length; j++) cols[j] = Math.min(base.width - 1, (c0 + j) * f + half);
+      return sampleLevel(cache, levels, 0, ref, rows, cols, { signal: shared }, DERIVED_SHARE);
+    },
+    signal ? { signal } : {},
+  );
 }
 
 /** Sample positions (indices into `values`, negatives skipped) grouped by `Math.floor(value / edge)`, in group order. */
@@ -234,9 +282,11 @@ function groupSamples(values: Int32Array, edge: number): Map<number, number[]> {
 
 /** Stored units (and pixels) that reading the whole effective chunks `keys` of edge `edge` along one axis of size `size` costs. */
 function alongChunks(keys: Iterable<number>, edge: number, size: number, unit: number): { units: number; pixels: number } {
-  let units = 0, pixels = 0;
+  let units = 0,
+    pixels = 0;
   for (const k of keys) {
-    const a = k * edge, b = Math.min(size, a + edge);
+    const a = k * edge,
+      b = Math.min(size, a + edge);
     units += unitsAlong(a, b, unit);
     pixels += b - a;
   }
@@ -256,7 +306,16 @@ function alongChunks(keys: Iterable<number>, edge: number, size: number, unit: n
  * @param share the part of the budget this call may use [1]
  * @throws EocubeError TOO_LARGE when a single stored chunk decodes to more than the budget; read errors.
  */
-export async function sampleLevel(cache: LruCache<Float64Array>, levels: Level[], li: number, ref: SliceRef, rows: Int32Array, cols: Int32Array, options?: ReadOptions, share = 1): Promise<Float64Array> {
+export async function sampleLevel(
+  cache: LruCache<Float64Array>,
+  levels: Level[],
+  li: number,
+  ref: SliceRef,
+  rows: Int32Array,
+  cols: Int32Array,
+  options?: ReadOptions,
+  share = 1,
+): Promise<Float64Array> {
   const level = levels[li]!;
   const [ch, cw] = chunkShapeOf(level, ref);
   const out = new Float64Array(rows.length * cols.length).fill(NaN);
@@ -310,12 +369,22 @@ const READ_COST_PX = 65_536;
  * The sparse (decimated) path of {@link sampleLevel}: one uncached read per stored unit under the samples
  * (the window of its samples), at most `budget` units (thinned evenly, nearest sample for the rest).
  */
-async function sampleSparse(level: Level, ref: SliceRef, unit: ReadUnit, budget: number, rows: Int32Array, cols: Int32Array, out: Float64Array, options?: ReadOptions): Promise<void> {
+async function sampleSparse(
+  level: Level,
+  ref: SliceRef,
+  unit: ReadUnit,
+  budget: number,
+  rows: Int32Array,
+  cols: Int32Array,
+  out: Float64Array,
+  options?: ReadOptions,
+): Promise<void> {
   let rowGroups = [...groupSamples(rows, unit.rows).values()];
   let colGroups = [...groupSamples(cols, unit.cols).values()];
   let rowRep: Int32Array | undefined;
   let colRep: Int32Array | undefined;
-  const R = rowGroups.length, C = colGroups.length;
+  const R = rowGroups.length,
+    C = colGroups.length;
   if (R * C > budget) {
     const s = Math.sqrt(budget / (R * C));
     const keepR = Math.max(1, Math.min(R, Math.floor(R * s)));
@@ -330,16 +399,26 @@ async function sampleSparse(level: Level, ref: SliceRef, unit: ReadUnit, budget:
   const worker = async () => {
     while (next < tasks.length) {
       const [rg, cg] = tasks[next++]!;
-      let r0 = Infinity, r1 = -Infinity, c0 = Infinity, c1 = -Infinity;
-      for (const p of rg) { r0 = Math.min(r0, rows[p]!); r1 = Math.max(r1, rows[p]! + 1); }
-      for (const q of cg) { c0 = Math.min(c0, cols[q]!); c1 = Math.max(c1, cols[q]! + 1); }
+      let r0 = Infinity,
+        r1 = -Infinity,
+        c0 = Infinity,
+        c1 = -Infinity;
+      for (const p of rg) {
+        r0 = Math.min(r0, rows[p]!);
+        r1 = Math.max(r1, rows[p]! + 1);
+      }
+      for (const q of cg) {
+        c0 = Math.min(c0, cols[q]!);
+        c1 = Math.max(c1, cols[q]! + 1);
+      }
       const w = c1 - c0;
       const sampleRows = new Set(rg.map((p) => rows[p]!)).size;
       if (sampleRows * (READ_COST_PX + w) >= (r1 - r0) * w) {
         // the window of the unit's samples at once
         const vals = await readDirect(level, ref, r0, r1, c0, c1, options);
         for (const p of rg) {
-          const o = p * n, rr = (rows[p]! - r0) * w - c0;
+          const o = p * n,
+            rr = (rows[p]! - r0) * w - c0;
           for (const q of cg) out[o + q] = vals[rr + cols[q]!]!;
         }
         continue;
@@ -371,30 +450,49 @@ async function sampleSparse(level: Level, ref: SliceRef, unit: ReadUnit, budget:
  * Reads the window `[r0, r1) × [c0, c1)` of a level (inside the level) through the chunk cache, rows × cols;
  * each chunk's part is copied row by row.
  */
-export async function readWindow(cache: LruCache<Float64Array>, levels: Level[], li: number, ref: SliceRef, r0: number, r1: number, c0: number, c1: number, options?: ReadOptions): Promise<Float64Array> {
+export async function readWindow(
+  cache: LruCache<Float64Array>,
+  levels: Level[],
+  li: number,
+  ref: SliceRef,
+  r0: number,
+  r1: number,
+  c0: number,
+  c1: number,
+  options?: ReadOptions,
+): Promise<Float64Array> {
   const level = levels[li]!;
   const [ch, cw] = chunkShapeOf(level, ref);
   const w = c1 - c0;
   const values = (r1 - r0) * w;
   if (values > MAX_WINDOW_VALUES) {
-    throw new EocubeError("TOO_LARGE", `a window of ${r1 - r0}×${w} pixels (${values.toLocaleString("en-US")} values) of ${nameOf(ref)} is more than the ${MAX_WINDOW_VALUES.toLocaleString("en-US")} values one read may hold`, {
-      field: "geometry",
-      hint: "use a smaller area (geometry, bbox)",
-    });
+    throw new EocubeError(
+      "TOO_LARGE",
+      `a window of ${r1 - r0}×${w} pixels (${values.toLocaleString("en-US")} values) of ${nameOf(ref)} is more than the ${MAX_WINDOW_VALUES.toLocaleString("en-US")} values one read may hold`,
+      {
+        field: "geometry",
+        hint: "use a smaller area (geometry, bbox)",
+      },
+    );
   }
   if (level.dataset && values > 0) {
     // whole (effective) chunks through the cache when they fit the budget; else the window alone, uncached
     const unit = unitOf(level, ref);
     const budget = unitBudget(unit, nameOf(ref));
-    const dense = alongChunks(range(Math.floor(r0 / ch), Math.ceil(r1 / ch)), ch, level.height, unit.rows).units *
+    const dense =
+      alongChunks(range(Math.floor(r0 / ch), Math.ceil(r1 / ch)), ch, level.height, unit.rows).units *
       alongChunks(range(Math.floor(c0 / cw), Math.ceil(c1 / cw)), cw, level.width, unit.cols).units;
     if (dense > budget) {
       const direct = unit.chunked ? unitsAlong(r0, r1, unit.rows) * unitsAlong(c0, c1, unit.cols) : dense;
       if (direct > budget) {
-        throw new EocubeError("TOO_LARGE", `a window of ${r1 - r0}×${w} pixels of ${nameOf(ref)} needs ${direct.toLocaleString("en-US")} stored chunks of ${unit.rows}×${unit.cols} pixels (${formatBytes(direct * unit.bytes)}), more than one read may decode (${Math.min(budget, READ_BUDGET.chunks).toLocaleString("en-US")} chunks, ${formatBytes(READ_BUDGET.bytes)})`, {
-          field: "geometry",
-          hint: "use a smaller area, or rechunk the data into chunks of a few hundred pixels per side (eocube gen)",
-        });
+        throw new EocubeError(
+          "TOO_LARGE",
+          `a window of ${r1 - r0}×${w} pixels of ${nameOf(ref)} needs ${direct.toLocaleString("en-US")} stored chunks of ${unit.rows}×${unit.cols} pixels (${formatBytes(direct * unit.bytes)}), more than one read may decode (${Math.min(budget, READ_BUDGET.chunks).toLocaleString("en-US")} chunks, ${formatBytes(READ_BUDGET.bytes)})`,
+          {
+            field: "geometry",
+            hint: "use a smaller area, or rechunk the data into chunks of a few hundred pixels per side (eocube gen)",
+          },
+        );
       }
       return readDirect(level, ref, r0, r1, c0, c1, options);
     }
@@ -406,8 +504,10 @@ export async function readWindow(cache: LruCache<Float64Array>, levels: Level[],
       jobs.push(
         readChunk(cache, levels, li, ref, cy, cx, options).then((chunk) => {
           const chunkW = Math.min(level.width, (cx + 1) * cw) - cx * cw;
-          const ra = Math.max(r0, cy * ch), rb = Math.min(r1, (cy + 1) * ch);
-          const ca = Math.max(c0, cx * cw), cb = Math.min(c1, (cx + 1) * cw);
+          const ra = Math.max(r0, cy * ch),
+            rb = Math.min(r1, (cy + 1) * ch);
+          const ca = Math.max(c0, cx * cw),
+            cb = Math.min(c1, (cx + 1) * cw);
           for (let r = ra; r < rb; r++) {
             const src = (r - cy * ch) * chunkW + (ca - cx * cw);
             out.set(chunk.subarray(src, src + (cb - ca)), (r - r0) * w + (ca - c0));

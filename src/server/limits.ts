@@ -46,7 +46,11 @@ export const RSS_MARGIN_BYTES = 512 * 1024 ** 2;
 export const LIMITS_SCHEMA = {
   type: "object",
   properties: {
-    MaxFeatures: { type: "integer", minimum: 1, description: "geometries (features, points of a MultiPoint) in one time-series or statistics request [default 1000]" },
+    MaxFeatures: {
+      type: "integer",
+      minimum: 1,
+      description: "geometries (features, points of a MultiPoint) in one time-series or statistics request [default 1000]",
+    },
     MaxVertices: { type: "integer", minimum: 1, description: "vertices in one request, all geometries together [default 100000]" },
     MaxPixelSteps: {
       type: "integer",
@@ -54,17 +58,32 @@ export const LIMITS_SCHEMA = {
       description:
         "work of one request, in pixel reads: for each geometry the pixels of its window (a point: 1) × the time steps asked for, plus the polygon-edge × pixel-row crossings its mask needs [default 50000000]",
     },
-    MaxBodySize: { type: ["string", "number"], description: 'largest geometry body (POST /timeseries, /statistics), bytes or "16M" [default "16M"]' },
+    MaxBodySize: {
+      type: ["string", "number"],
+      description: 'largest geometry body (POST /timeseries, /statistics), bytes or "16M" [default "16M"]',
+    },
     WorkMemory: {
       type: ["string", "number"],
       description:
         'bytes of values (windows, masks, bodies being parsed) that running requests hold together [default "256M"]; a request that would exceed it waits for others to finish (within RequestTimeout)',
     },
-    MaxConnections: { type: "integer", minimum: 1, description: "open client connections at most [default 1000]; further connections are closed at once" },
+    MaxConnections: {
+      type: "integer",
+      minimum: 1,
+      description: "open client connections at most [default 1000]; further connections are closed at once",
+    },
     HeadersTimeout: { type: "integer", minimum: 1, description: "time to receive a request's headers, ms [default 10000]" },
-    ReceiveTimeout: { type: "integer", minimum: 1, description: "time to receive a whole request (headers and body), ms [default 30000]; slower clients get 408 and are closed" },
+    ReceiveTimeout: {
+      type: "integer",
+      minimum: 1,
+      description: "time to receive a whole request (headers and body), ms [default 30000]; slower clients get 408 and are closed",
+    },
     KeepAliveTimeout: { type: "integer", minimum: 1, description: "time an idle keep-alive connection stays open, ms [default 5000]" },
-    ShutdownGrace: { type: "integer", minimum: 0, description: "on SIGTERM/SIGINT, time running requests get to finish before they are aborted, ms [default 2000]" },
+    ShutdownGrace: {
+      type: "integer",
+      minimum: 0,
+      description: "on SIGTERM/SIGINT, time running requests get to finish before they are aborted, ms [default 2000]",
+    },
   },
   additionalProperties: false,
 } as const;
@@ -77,7 +96,8 @@ export function limitsProblems(config: LimitsConfig | undefined): { field: strin
   const out: { field: string; message: string }[] = [];
   for (const key of ["MaxBodySize", "WorkMemory"] as const) {
     const v = config?.[key];
-    if (v !== undefined && !(parseByteSize(v)! > 0)) out.push({ field: `Limits.${key}`, message: `Limits.${key} ${JSON.stringify(v)} is not a size like "16M" or "1G"` });
+    if (v !== undefined && !(parseByteSize(v)! > 0))
+      out.push({ field: `Limits.${key}`, message: `Limits.${key} ${JSON.stringify(v)} is not a size like "16M" or "1G"` });
   }
   return out;
 }
@@ -104,8 +124,15 @@ export function resolveLimits(config: LimitsConfig | undefined): Limits {
  * The error of a request over one of its limits: 413 TOO_LARGE naming the amount, the limit and the
  * config key (`Limits.<key>`), with what to do.
  */
-export function limitError(key: "MaxFeatures" | "MaxVertices" | "MaxPixelSteps" | "MaxBodySize", message: string, hint: string): EocubeError {
-  return new EocubeError("TOO_LARGE", message, { field: `Limits.${key}`, hint: `${hint}; the server's operator can raise Limits.${key} in the server config` });
+export function limitError(
+  key: "MaxFeatures" | "MaxVertices" | "MaxPixelSteps" | "MaxBodySize",
+  message: string,
+  hint: string,
+): EocubeError {
+  return new EocubeError("TOO_LARGE", message, {
+    field: `Limits.${key}`,
+    hint: `${hint}; the server's operator can raise Limits.${key} in the server config`,
+  });
 }
 
 /** What a request will read and compute, planned before any read (see `planTimeSeries`). */
@@ -127,5 +154,9 @@ export function checkWork(limits: Limits, work: RequestWork): void {
   if (total <= limits.maxPixelSteps) return;
   const n = (x: number) => x.toLocaleString("en-US");
   const parts = `${n(work.pixelSteps)} pixels × time steps under ${work.geometries} geometr${work.geometries === 1 ? "y" : "ies"} over ${work.steps} step${work.steps === 1 ? "" : "s"}${work.crossings > 0 ? ` + ${n(work.crossings)} polygon edge × pixel row crossings` : ""}`;
-  throw limitError("MaxPixelSteps", `the request needs ${n(total)} pixel reads (${parts}), more than the limit of ${n(limits.maxPixelSteps)} per request`, "ask for a shorter time range (startDate/endDate), fewer or smaller geometries, or simpler polygons");
+  throw limitError(
+    "MaxPixelSteps",
+    `the request needs ${n(total)} pixel reads (${parts}), more than the limit of ${n(limits.maxPixelSteps)} per request`,
+    "ask for a shorter time range (startDate/endDate), fewer or smaller geometries, or simpler polygons",
+  );
 }

@@ -70,10 +70,14 @@ export function unitBudget(unit: ReadUnit, what: string, share = 1): number {
   const n = Math.min(Math.floor(READ_BUDGET.chunks * share), Math.floor((READ_BUDGET.bytes * share) / Math.max(1, unit.bytes)));
   if (n >= 1) return n;
   if (unit.bytes <= READ_BUDGET.bytes) return 1;
-  throw new EocubeError("TOO_LARGE", `one stored chunk of ${what} (${unit.rows}×${unit.cols} pixels) decodes to ${formatBytes(unit.bytes)}, more than the ${formatBytes(READ_BUDGET.bytes)} one tile or window may read`, {
-    field: "varName",
-    hint: "rechunk the data into chunks of a few hundred pixels per side (eocube gen), or add overviews",
-  });
+  throw new EocubeError(
+    "TOO_LARGE",
+    `one stored chunk of ${what} (${unit.rows}×${unit.cols} pixels) decodes to ${formatBytes(unit.bytes)}, more than the ${formatBytes(READ_BUDGET.bytes)} one tile or window may read`,
+    {
+      field: "varName",
+      hint: "rechunk the data into chunks of a few hundred pixels per side (eocube gen), or add overviews",
+    },
+  );
 }
 
 /** Units of edge `unit` that the index range [a, b) overlaps. */
@@ -98,7 +102,8 @@ export function thinSamples(values: Int32Array, groups: number[][], keep: number
   for (let i = 0; i < values.length; i++) {
     const v = values[i]!;
     if (v < 0) continue;
-    let lo = 0, hi = keptVals.length - 1;
+    let lo = 0,
+      hi = keptVals.length - 1;
     while (lo < hi) {
       const mid = (lo + hi) >> 1;
       if (keptVals[mid]! < v) lo = mid + 1;
@@ -121,12 +126,24 @@ export class ReadGate {
   readonly #queue: { bytes: number; go: () => void }[] = [];
 
   /** @param maxBytes bytes in flight [256 MiB]; @param maxReads reads in flight [16]. */
-  constructor(readonly maxBytes = 256 * 1024 ** 2, readonly maxReads = 16) {}
+  constructor(
+    readonly maxBytes = 256 * 1024 ** 2,
+    readonly maxReads = 16,
+  ) {}
 
   /** Runs `read` once its `bytes` fit (FIFO). */
   async run<T>(bytes: number, read: () => Promise<T>): Promise<T> {
     if (this.#reads === 0 || (this.#queue.length === 0 && this.#fits(bytes))) this.#take(bytes);
-    else await new Promise<void>((go) => this.#queue.push({ bytes, go: () => { this.#take(bytes); go(); } }));
+    else
+      await new Promise<void>((go) =>
+        this.#queue.push({
+          bytes,
+          go: () => {
+            this.#take(bytes);
+            go();
+          },
+        }),
+      );
     try {
       return await read();
     } finally {

@@ -38,7 +38,10 @@ export interface TimeLabel {
 export function parseTimeLabel(text: string, field = "time"): TimeLabel {
   const t = parseTimeText(text);
   if (!t || !Number.isFinite(t.ms)) {
-    throw new EocubeError("INVALID_PARAMS", `${field} ${JSON.stringify(text.slice(0, 64))} is not an ISO 8601 time`, { field, hint: "use a time label of /datasets/{id}, e.g. 2017-01-16T10:09:21.834Z, or a date such as 2017-01-16" });
+    throw new EocubeError("INVALID_PARAMS", `${field} ${JSON.stringify(text.slice(0, 64))} is not an ISO 8601 time`, {
+      field,
+      hint: "use a time label of /datasets/{id}, e.g. 2017-01-16T10:09:21.834Z, or a date such as 2017-01-16",
+    });
   }
   return { ms: Math.round(t.ms), unit: Math.max(1, t.unit), dateOnly: t.dateOnly };
 }
@@ -87,7 +90,11 @@ export function timeIndex(times: Float64Array, text: string, field = "time"): nu
   const lo = Math.min(times[0]!, times[n - 1]!) - tol;
   const hi = Math.max(times[0]!, times[n - 1]!) + tol;
   if (!(ms >= lo && ms <= hi)) {
-    throw new EocubeError("OUT_OF_RANGE", `${field} ${text.slice(0, 64)} lies outside the time axis ${toIsoString(times[0]!)} … ${toIsoString(times[n - 1]!)}`, { field });
+    throw new EocubeError(
+      "OUT_OF_RANGE",
+      `${field} ${text.slice(0, 64)} lies outside the time axis ${toIsoString(times[0]!)} … ${toIsoString(times[n - 1]!)}`,
+      { field },
+    );
   }
   return nearestIndex(times, ms);
 }
@@ -102,12 +109,16 @@ export function checkDimParams(sd: ServedDataset, v: Variable, query: Record<str
   for (const key of Object.keys(query)) {
     if (known.includes(key) || others.includes(key)) continue;
     const isTime = key === sd.timeName || key === "time";
-    throw new EocubeError("INVALID_PARAMS", `unknown query parameter ${JSON.stringify(key.slice(0, 64))}: not a parameter of this route nor a dimension of variable ${v.name} to select`, {
-      field: key.slice(0, 64),
-      hint: isTime
-        ? "select the time range with startDate and endDate"
-        : `parameters: ${known.join(", ")}${others.length > 0 ? `; dimensions (by coordinate label, default the first): ${others.join(", ")}` : ""}`,
-    });
+    throw new EocubeError(
+      "INVALID_PARAMS",
+      `unknown query parameter ${JSON.stringify(key.slice(0, 64))}: not a parameter of this route nor a dimension of variable ${v.name} to select`,
+      {
+        field: key.slice(0, 64),
+        hint: isTime
+          ? "select the time range with startDate and endDate"
+          : `parameters: ${known.join(", ")}${others.length > 0 ? `; dimensions (by coordinate label, default the first): ${others.join(", ")}` : ""}`,
+      },
+    );
   }
 }
 
@@ -117,7 +128,13 @@ export function checkDimParams(sd: ServedDataset, v: Variable, query: Record<str
  * or an integer index when it has no coordinate; default 0).
  * @throws EocubeError INVALID_PARAMS / OUT_OF_RANGE for bad values.
  */
-export async function sliceOf(ctx: DatasetsContext, sd: ServedDataset, v: Variable, query: Record<string, unknown>, options?: ReadOptions): Promise<SliceRef> {
+export async function sliceOf(
+  ctx: DatasetsContext,
+  sd: ServedDataset,
+  v: Variable,
+  query: Record<string, unknown>,
+  options?: ReadOptions,
+): Promise<SliceRef> {
   const fixed: number[] = [];
   for (let i = 0; i < v.dims.length; i++) {
     const d = v.dims[i]!;
@@ -149,7 +166,8 @@ export async function sliceOf(ctx: DatasetsContext, sd: ServedDataset, v: Variab
       }
     } else {
       const k = Number(q);
-      if (!Number.isInteger(k) || k < 0 || k >= size) throw new EocubeError("OUT_OF_RANGE", `${d}=${q.slice(0, 64)} is not an index 0…${size - 1}`, { field: d });
+      if (!Number.isInteger(k) || k < 0 || k >= size)
+        throw new EocubeError("OUT_OF_RANGE", `${d}=${q.slice(0, 64)} is not an index 0…${size - 1}`, { field: d });
       fixed.push(k);
     }
   }

@@ -35,7 +35,13 @@ export interface StatisticsResult {
  * deviation: 0}`; a polygon gives the population standard deviation and a 100-bin density histogram.
  * @throws EocubeError CANCELLED/TIMEOUT when `options.signal` aborts; read errors.
  */
-export async function computeStatistics(ctx: DatasetsContext, sd: ServedDataset, slice: SliceRef, geometry: Geometry, options: StatisticsOptions = {}): Promise<StatisticsResult> {
+export async function computeStatistics(
+  ctx: DatasetsContext,
+  sd: ServedDataset,
+  slice: SliceRef,
+  geometry: Geometry,
+  options: StatisticsOptions = {},
+): Promise<StatisticsResult> {
   if (geometry.type === "Point") {
     const px = pointPixel(sd.gm, geometry.coordinates[0], geometry.coordinates[1]);
     if (!px) return { count: 0 };
@@ -52,10 +58,12 @@ export async function computeStatistics(ctx: DatasetsContext, sd: ServedDataset,
   try {
     const masks = await polygonMasksPaced(plan, pacer);
     if (masks.length === 0) return { count: 0 };
-    const parts = await Promise.all(masks.map(async (m) => ({
-      vals: await readWindow(ctx.chunkCache, sd.levels, 0, slice, m.r0, m.r1, m.c0, m.c1, readOpts),
-      mask: m.count === m.mask.length ? undefined : m.mask, // a polygon covering its whole window
-    })));
+    const parts = await Promise.all(
+      masks.map(async (m) => ({
+        vals: await readWindow(ctx.chunkCache, sd.levels, 0, slice, m.r0, m.r1, m.c0, m.c1, readOpts),
+        mask: m.count === m.mask.length ? undefined : m.mask, // a polygon covering its whole window
+      })),
+    );
     await pacer.tick();
     return summarize(parts);
   } finally {
@@ -65,7 +73,10 @@ export async function computeStatistics(ctx: DatasetsContext, sd: ServedDataset,
 
 /** count/minimum/maximum/mean/deviation/histogram of the finite values of the parts where their mask is 1. */
 function summarize(parts: { vals: Float64Array; mask: Uint8Array | undefined }[]): StatisticsResult {
-  let n = 0, sum = 0, min = Infinity, max = -Infinity;
+  let n = 0,
+    sum = 0,
+    min = Infinity,
+    max = -Infinity;
   for (const { vals, mask } of parts) {
     for (let k = 0; k < vals.length; k++) {
       const v = vals[k]!;

@@ -86,7 +86,16 @@ export async function renderTile(ctx: DatasetsContext, sd: ServedDataset, req: T
   const key = `${sd.entry.id}\u0000${li}\u0000${req.grid.id}\u0000${req.z}/${req.y}/${req.x}\u0000${req.size}`;
   let map = indexMaps.get(key);
   if (!map) {
-    map = computeIndexMap(bounds, req.size, level.transform, level.width, level.height, tileToDatasetTransform(req.grid, sd.gm), sd.gm.isGeographic, { wrapLon: sd.gm.isGeographic });
+    map = computeIndexMap(
+      bounds,
+      req.size,
+      level.transform,
+      level.width,
+      level.height,
+      tileToDatasetTransform(req.grid, sd.gm),
+      sd.gm.isGeographic,
+      { wrapLon: sd.gm.isGeographic },
+    );
     indexMaps.set(key, map);
   }
   if (!map.window) return transparentTile(req.size);
@@ -94,7 +103,11 @@ export async function renderTile(ctx: DatasetsContext, sd: ServedDataset, req: T
   const rgba = new Uint8Array(req.size * req.size * 4);
   colorize(values, req.cmap, req.norm, rgba);
   let any = false;
-  for (let k = 3; k < rgba.length; k += 4) if (rgba[k] !== 0) { any = true; break; }
+  for (let k = 3; k < rgba.length; k += 4)
+    if (rgba[k] !== 0) {
+      any = true;
+      break;
+    }
   return any ? encodePngAuto(rgba, req.size, req.size) : transparentTile(req.size);
 }
 
@@ -102,7 +115,14 @@ export async function renderTile(ctx: DatasetsContext, sd: ServedDataset, req: T
  * The source value under each tile pixel (NaN outside or no data), `[size, size]` row-major; reads only
  * the chunks the index map touches.
  */
-export async function tileValues(ctx: DatasetsContext, sd: ServedDataset, li: number, slice: SliceRef, map: IndexMap, options?: ReadOptions): Promise<Float64Array> {
+export async function tileValues(
+  ctx: DatasetsContext,
+  sd: ServedDataset,
+  li: number,
+  slice: SliceRef,
+  map: IndexMap,
+  options?: ReadOptions,
+): Promise<Float64Array> {
   const g = gatherOf(map);
   const grid = await sampleLevel(ctx.chunkCache, sd.levels, li, slice, g.rows, g.cols, options);
   const out = new Float64Array(g.index.length);
@@ -136,8 +156,18 @@ function gatherOf(map: IndexMap): Gather {
   }
   const rowList: number[] = [];
   const colList: number[] = [];
-  rowPos.forEach((u, i) => { if (u > 0) { rowPos[i] = rowList.length; rowList.push(r0 + i); } });
-  colPos.forEach((u, i) => { if (u > 0) { colPos[i] = colList.length; colList.push(c0 + i); } });
+  rowPos.forEach((u, i) => {
+    if (u > 0) {
+      rowPos[i] = rowList.length;
+      rowList.push(r0 + i);
+    }
+  });
+  colPos.forEach((u, i) => {
+    if (u > 0) {
+      colPos[i] = colList.length;
+      colList.push(c0 + i);
+    }
+  });
   const w = colList.length;
   const index = new Int32Array(map.rows.length);
   for (let k = 0; k < index.length; k++) {
@@ -159,6 +189,7 @@ export function checkRange(vmin: number, vmax: number, norm: "lin" | "log"): voi
   if (!Number.isFinite(vmin) || !Number.isFinite(vmax)) {
     throw new EocubeError("INVALID_PARAMS", "vmin and vmax must be finite numbers", { field: "vmin" });
   }
-  if (vmin > vmax) throw new EocubeError("INVALID_PARAMS", `vmin ${vmin} is greater than vmax ${vmax}`, { field: "vmin", hint: "swap vmin and vmax" });
+  if (vmin > vmax)
+    throw new EocubeError("INVALID_PARAMS", `vmin ${vmin} is greater than vmax ${vmax}`, { field: "vmin", hint: "swap vmin and vmax" });
   if (norm === "log" && !(vmin > 0)) throw new EocubeError("INVALID_PARAMS", "norm=log needs vmin > 0", { field: "vmin" });
 }

@@ -40,7 +40,10 @@ export function parseAggMethods(value: unknown): AggMethod[] {
   const list = (Array.isArray(value) ? value : String(value).split(",")).map((s) => String(s).trim()).filter(Boolean);
   for (const m of list) {
     if (!(AGG_METHODS as readonly string[]).includes(m)) {
-      throw new EocubeError("INVALID_PARAMS", `unknown aggregation method ${JSON.stringify(m.slice(0, 40))}`, { field: "aggMethods", hint: `use ${AGG_METHODS.join(", ")}` });
+      throw new EocubeError("INVALID_PARAMS", `unknown aggregation method ${JSON.stringify(m.slice(0, 40))}`, {
+        field: "aggMethods",
+        hint: `use ${AGG_METHODS.join(", ")}`,
+      });
     }
   }
   return [...new Set(list)] as AggMethod[];
@@ -48,7 +51,10 @@ export function parseAggMethods(value: unknown): AggMethod[] {
 
 /** Statistics of the finite values of `vals` where `mask` is 1 (all when mask is undefined). */
 export function aggregate(vals: Float64Array, mask: Uint8Array | undefined, methods: readonly AggMethod[]): Record<string, number | null> {
-  let n = 0, sum = 0, min = Infinity, max = -Infinity;
+  let n = 0,
+    sum = 0,
+    min = Infinity,
+    max = -Infinity;
   const needMedian = methods.includes("median");
   const kept = needMedian ? new Float64Array(vals.length) : undefined;
   for (let k = 0; k < vals.length; k++) {
@@ -86,10 +92,7 @@ export function aggregate(vals: Float64Array, mask: Uint8Array | undefined, meth
 }
 
 /** Where one geometry lies on the grid: a pixel, a planned polygon mask, or nowhere. */
-export type GeometryPlan =
-  | { kind: "point"; row: number; col: number }
-  | { kind: "polygon"; plan: MaskPlan }
-  | { kind: "outside" };
+export type GeometryPlan = { kind: "point"; row: number; col: number } | { kind: "polygon"; plan: MaskPlan } | { kind: "outside" };
 
 /** The time series of a request, planned before any read: its steps and the work of each geometry. */
 export interface TimeSeriesPlan {
@@ -110,12 +113,21 @@ export interface TimeSeriesPlan {
  * @throws EocubeError INVALID_PARAMS/OUT_OF_RANGE for bad dates (startDate after endDate: INVALID_PARAMS)
  *   or maxValids; INVALID_PARAMS (field `varName`) when the variable has no time dimension.
  */
-export function planTimeSeries(sd: ServedDataset, slice: SliceRef, geometries: Geometry[], opts: Pick<TimeSeriesOptions, "startDate" | "endDate" | "maxValids">): TimeSeriesPlan {
+export function planTimeSeries(
+  sd: ServedDataset,
+  slice: SliceRef,
+  geometries: Geometry[],
+  opts: Pick<TimeSeriesOptions, "startDate" | "endDate" | "maxValids">,
+): TimeSeriesPlan {
   if (!sd.times || !sd.timeName || !slice.variable.dims.includes(sd.timeName)) {
-    throw new EocubeError("INVALID_PARAMS", `variable ${JSON.stringify(slice.variable.name)} of dataset ${JSON.stringify(sd.entry.id)} has no time dimension, so it has no time series`, {
-      field: "varName",
-      hint: `use a variable with a time dimension, or POST /statistics/${sd.entry.id}/${slice.variable.name} for its values over the geometry`,
-    });
+    throw new EocubeError(
+      "INVALID_PARAMS",
+      `variable ${JSON.stringify(slice.variable.name)} of dataset ${JSON.stringify(sd.entry.id)} has no time dimension, so it has no time series`,
+      {
+        field: "varName",
+        hint: `use a variable with a time dimension, or POST /statistics/${sd.entry.id}/${slice.variable.name} for its values over the geometry`,
+      },
+    );
   }
   const mv = opts.maxValids;
   if (mv !== undefined && !(mv === -1 || (Number.isInteger(mv) && mv > 0))) {
@@ -125,7 +137,10 @@ export function planTimeSeries(sd: ServedDataset, slice: SliceRef, geometries: G
     const a = parseTimeLabel(opts.startDate, "startDate");
     const b = parseTimeLabel(opts.endDate, "endDate");
     if (a.ms > b.ms) {
-      throw new EocubeError("INVALID_PARAMS", `startDate ${opts.startDate.slice(0, 40)} is after endDate ${opts.endDate.slice(0, 40)}`, { field: "startDate", hint: "give startDate ≤ endDate (both inclusive)" });
+      throw new EocubeError("INVALID_PARAMS", `startDate ${opts.startDate.slice(0, 40)} is after endDate ${opts.endDate.slice(0, 40)}`, {
+        field: "startDate",
+        hint: "give startDate ≤ endDate (both inclusive)",
+      });
     }
   }
   const range = timeRangeIndices(sd.times, opts.startDate, opts.endDate);
@@ -163,7 +178,14 @@ const TIME_TILE_BYTES = 16 * 1024 ** 2;
  * aggregations yield to the event loop.
  * @throws EocubeError CANCELLED/TIMEOUT when `opts.signal` aborts; read errors.
  */
-export async function* seriesOfPlan(ctx: DatasetsContext, sd: ServedDataset, slice: SliceRef, plan: TimeSeriesPlan, g: number, opts: TimeSeriesOptions): AsyncGenerator<TimeSeriesValue> {
+export async function* seriesOfPlan(
+  ctx: DatasetsContext,
+  sd: ServedDataset,
+  slice: SliceRef,
+  plan: TimeSeriesPlan,
+  g: number,
+  opts: TimeSeriesOptions,
+): AsyncGenerator<TimeSeriesValue> {
   const gp = plan.geometries[g]!;
   if (gp.kind === "outside" || plan.steps === 0) return;
   const [t0, t1] = plan.range;
@@ -171,9 +193,10 @@ export async function* seriesOfPlan(ctx: DatasetsContext, sd: ServedDataset, sli
   const mv = opts.maxValids;
   const methods = opts.aggMethods;
   const pacer = opts.pacer ?? new Pacer(opts.signal);
-  const windows: Window[] = gp.kind === "point"
-    ? [{ r0: gp.row, r1: gp.row + 1, c0: gp.col, c1: gp.col + 1 }]
-    : gp.plan.windows.map((w) => ({ r0: gp.plan.r0, r1: gp.plan.r1, c0: w.c0, c1: w.c1 }));
+  const windows: Window[] =
+    gp.kind === "point"
+      ? [{ r0: gp.row, r1: gp.row + 1, c0: gp.col, c1: gp.col + 1 }]
+      : gp.plan.windows.map((w) => ({ r0: gp.plan.r0, r1: gp.plan.r1, c0: w.c0, c1: w.c1 }));
   const pixels = windows.reduce((n, w) => n + (w.r1 - w.r0) * (w.c1 - w.c0), 0);
   const timeChunk = v.chunks[v.dims.indexOf(sd.timeName!)] ?? 1;
   const block = Math.max(1, Math.min(Math.max(timeChunk, 8), Math.floor(BLOCK_BYTES / (pixels * 8))));
@@ -189,7 +212,13 @@ export async function* seriesOfPlan(ctx: DatasetsContext, sd: ServedDataset, sli
       // windows with no pixel inside are left out, as their values
       windows.length = 0;
       for (const p of parts) windows.push({ r0: p.r0, r1: p.r1, c0: p.c0, c1: p.c1 });
-      mask = parts.length === 1 ? parts[0]!.mask : concat(parts.map((p) => p.mask), Uint8Array);
+      mask =
+        parts.length === 1
+          ? parts[0]!.mask
+          : concat(
+              parts.map((p) => p.mask),
+              Uint8Array,
+            );
     }
     const entry = (t: number, vals: Float64Array): TimeSeriesValue | undefined => {
       const agg = aggregate(vals, mask, methods.includes("count") ? methods : [...methods, "count"]);
@@ -236,7 +265,13 @@ export async function* seriesOfPlan(ctx: DatasetsContext, sd: ServedDataset, sli
  * time is replaced.
  * @throws EocubeError as {@link planTimeSeries}, at the first `next()`.
  */
-export async function* timeSeries(ctx: DatasetsContext, sd: ServedDataset, slice: SliceRef, geometry: Geometry, opts: TimeSeriesOptions): AsyncGenerator<TimeSeriesValue> {
+export async function* timeSeries(
+  ctx: DatasetsContext,
+  sd: ServedDataset,
+  slice: SliceRef,
+  geometry: Geometry,
+  opts: TimeSeriesOptions,
+): AsyncGenerator<TimeSeriesValue> {
   const plan = planTimeSeries(sd, slice, [geometry], opts);
   yield* seriesOfPlan(ctx, sd, slice, plan, 0, opts);
 }
@@ -255,16 +290,29 @@ interface Window {
  * time tiles (several steps × one read chunk, at most {@link TIME_TILE_BYTES}), so that each native chunk
  * is decoded once for all steps and all requests instead of once per step and request.
  */
-async function readSteps(ctx: DatasetsContext, sd: ServedDataset, slice: SliceRef, windows: Window[], ta: number, tb: number, timeChunk: number, opts: ReadOptions): Promise<Float64Array[]> {
+async function readSteps(
+  ctx: DatasetsContext,
+  sd: ServedDataset,
+  slice: SliceRef,
+  windows: Window[],
+  ta: number,
+  tb: number,
+  timeChunk: number,
+  opts: ReadOptions,
+): Promise<Float64Array[]> {
   const tPos = slice.variable.dims.filter((d) => d !== slice.xDim && d !== slice.yDim).indexOf(sd.timeName!);
   const readOpts = opts.signal ? { signal: opts.signal } : {};
   if (timeChunk <= 1) {
-    return Promise.all(Array.from({ length: tb - ta }, async (_, k) => {
-      const fixed = slice.fixed.slice();
-      fixed[tPos] = ta + k;
-      const parts = await Promise.all(windows.map((w) => readWindow(ctx.chunkCache, sd.levels, 0, { ...slice, fixed }, w.r0, w.r1, w.c0, w.c1, readOpts)));
-      return parts.length === 1 ? parts[0]! : concat(parts, Float64Array);
-    }));
+    return Promise.all(
+      Array.from({ length: tb - ta }, async (_, k) => {
+        const fixed = slice.fixed.slice();
+        fixed[tPos] = ta + k;
+        const parts = await Promise.all(
+          windows.map((w) => readWindow(ctx.chunkCache, sd.levels, 0, { ...slice, fixed }, w.r0, w.r1, w.c0, w.c1, readOpts)),
+        );
+        return parts.length === 1 ? parts[0]! : concat(parts, Float64Array);
+      }),
+    );
   }
   const level = sd.levels[0]!;
   const [ch, cw] = chunkShapeOf(level, slice);
@@ -279,21 +327,26 @@ async function readSteps(ctx: DatasetsContext, sd: ServedDataset, slice: SliceRe
     for (let kt = Math.floor(ta / nt); kt * nt < tb; kt++) {
       for (let cy = Math.floor(w.r0 / ch); cy * ch < w.r1; cy++) {
         for (let cx = Math.floor(w.c0 / cw); cx * cw < w.c1; cx++) {
-          jobs.push(timeTile(ctx, sd, slice, tPos, nt, kt, ch, cw, cy, cx, readOpts).then((tile) => {
-            const tA = kt * nt, tB = Math.min(sd.times!.length, (kt + 1) * nt);
-            const th = Math.min(level.height, (cy + 1) * ch) - cy * ch;
-            const tw = Math.min(level.width, (cx + 1) * cw) - cx * cw;
-            const ra = Math.max(w.r0, cy * ch), rb = Math.min(w.r1, (cy + 1) * ch);
-            const ca = Math.max(w.c0, cx * cw), cb = Math.min(w.c1, (cx + 1) * cw);
-            for (let t = Math.max(ta, tA); t < Math.min(tb, tB); t++) {
-              const dst = out[t - ta]!;
-              const plane = (t - tA) * th * tw;
-              for (let r = ra; r < rb; r++) {
-                const src = plane + (r - cy * ch) * tw + (ca - cx * cw);
-                dst.set(tile.subarray(src, src + (cb - ca)), base + (r - w.r0) * ww + (ca - w.c0));
+          jobs.push(
+            timeTile(ctx, sd, slice, tPos, nt, kt, ch, cw, cy, cx, readOpts).then((tile) => {
+              const tA = kt * nt,
+                tB = Math.min(sd.times!.length, (kt + 1) * nt);
+              const th = Math.min(level.height, (cy + 1) * ch) - cy * ch;
+              const tw = Math.min(level.width, (cx + 1) * cw) - cx * cw;
+              const ra = Math.max(w.r0, cy * ch),
+                rb = Math.min(w.r1, (cy + 1) * ch);
+              const ca = Math.max(w.c0, cx * cw),
+                cb = Math.min(w.c1, (cx + 1) * cw);
+              for (let t = Math.max(ta, tA); t < Math.min(tb, tB); t++) {
+                const dst = out[t - ta]!;
+                const plane = (t - tA) * th * tw;
+                for (let r = ra; r < rb; r++) {
+                  const src = plane + (r - cy * ch) * tw + (ca - cx * cw);
+                  dst.set(tile.subarray(src, src + (cb - ca)), base + (r - w.r0) * ww + (ca - w.c0));
+                }
               }
-            }
-          }));
+            }),
+          );
         }
       }
     }
@@ -307,40 +360,77 @@ async function readSteps(ctx: DatasetsContext, sd: ServedDataset, slice: SliceRe
  * One time tile of the base level through the chunk cache: steps `[kt·nt, (kt+1)·nt)` × read chunk
  * `(cy, cx)`, as float64 `[steps, rows, cols]` (NaN = no data). Shared by every request (single flight).
  */
-function timeTile(ctx: DatasetsContext, sd: ServedDataset, slice: SliceRef, tPos: number, nt: number, kt: number, ch: number, cw: number, cy: number, cx: number, opts: ReadOptions): Promise<Float64Array> {
+function timeTile(
+  ctx: DatasetsContext,
+  sd: ServedDataset,
+  slice: SliceRef,
+  tPos: number,
+  nt: number,
+  kt: number,
+  ch: number,
+  cw: number,
+  cy: number,
+  cx: number,
+  opts: ReadOptions,
+): Promise<Float64Array> {
   const v = slice.variable;
   const fixedKey = slice.fixed.map((i, k) => (k === tPos ? "*" : String(i))).join(",");
   const key = `${slice.datasetId}\u0000time-tile\u0000${v.name}\u0000${fixedKey}\u0000${nt}\u0000${kt}\u0000${cy}\u0000${cx}`;
-  return ctx.chunkCache.getOrLoad(key, async (signal) => {
-    const level = sd.levels[0]!;
-    const ta = kt * nt, tb = Math.min(sd.times!.length, (kt + 1) * nt);
-    const r0 = cy * ch, r1 = Math.min(level.height, r0 + ch);
-    const c0 = cx * cw, c1 = Math.min(level.width, c0 + cw);
-    let k = 0;
-    const sel = v.dims.map((d) => {
-      if (d === slice.yDim) return [r0, r1] as [number, number];
-      if (d === slice.xDim) return [c0, c1] as [number, number];
-      const i = slice.fixed[k++]!;
-      return d === sd.timeName ? ([ta, tb] as [number, number]) : i;
-    });
-    let arr;
-    try {
-      arr = await v.read(sel, { signal });
-    } catch (err) {
-      if (isEocubeError(err)) throw err;
-      throw new EocubeError("INTERNAL", `reading ${v.name} of dataset ${slice.datasetId} failed`, { cause: err });
-    }
-    const all = toFloatValues(arr, v);
-    const steps = stepMajor(all, v.dims.filter((d) => d === sd.timeName || d === slice.yDim || d === slice.xDim), sd.timeName!, slice.yDim, slice.xDim, tb - ta, r1 - r0, c1 - c0);
-    return steps.length === 1 ? steps[0]! : concat(steps, Float64Array);
-  }, opts.signal ? { signal: opts.signal } : {});
+  return ctx.chunkCache.getOrLoad(
+    key,
+    async (signal) => {
+      const level = sd.levels[0]!;
+      const ta = kt * nt,
+        tb = Math.min(sd.times!.length, (kt + 1) * nt);
+      const r0 = cy * ch,
+        r1 = Math.min(level.height, r0 + ch);
+      const c0 = cx * cw,
+        c1 = Math.min(level.width, c0 + cw);
+      let k = 0;
+      const sel = v.dims.map((d) => {
+        if (d === slice.yDim) return [r0, r1] as [number, number];
+        if (d === slice.xDim) return [c0, c1] as [number, number];
+        const i = slice.fixed[k++]!;
+        return d === sd.timeName ? ([ta, tb] as [number, number]) : i;
+      });
+      let arr;
+      try {
+        arr = await v.read(sel, { signal });
+      } catch (err) {
+        if (isEocubeError(err)) throw err;
+        throw new EocubeError("INTERNAL", `reading ${v.name} of dataset ${slice.datasetId} failed`, { cause: err });
+      }
+      const all = toFloatValues(arr, v);
+      const steps = stepMajor(
+        all,
+        v.dims.filter((d) => d === sd.timeName || d === slice.yDim || d === slice.xDim),
+        sd.timeName!,
+        slice.yDim,
+        slice.xDim,
+        tb - ta,
+        r1 - r0,
+        c1 - c0,
+      );
+      return steps.length === 1 ? steps[0]! : concat(steps, Float64Array);
+    },
+    opts.signal ? { signal: opts.signal } : {},
+  );
 }
 
 /**
  * Splits values read as the kept dimensions `kept` (time, y and x in any order, C order) into one
  * `[rows, cols]` array per time step.
  */
-function stepMajor(all: Float64Array, kept: string[], tDim: string, yDim: string, xDim: string, nt: number, nr: number, nc: number): Float64Array[] {
+function stepMajor(
+  all: Float64Array,
+  kept: string[],
+  tDim: string,
+  yDim: string,
+  xDim: string,
+  nt: number,
+  nr: number,
+  nc: number,
+): Float64Array[] {
   const n = nr * nc;
   if (kept[0] === tDim && kept[1] === yDim) return Array.from({ length: nt }, (_, s) => all.subarray(s * n, (s + 1) * n));
   const size: Record<string, number> = { [tDim]: nt, [yDim]: nr, [xDim]: nc };

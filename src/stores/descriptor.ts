@@ -29,7 +29,15 @@ export async function gridMappingOf(ds: Dataset, options?: ReadOptions): Promise
 /** Describes one variable (no I/O); a variable the reader cannot decode carries the reason as `unreadable`. */
 export function describeVariable(v: Variable): VariableDescriptor {
   const unreadable = unreadableReason(v);
-  return { name: v.name, dtype: v.dtype, dims: [...v.dims], shape: [...v.shape], chunks: [...v.chunks], attrs: { ...v.attrs }, ...(unreadable ? { unreadable } : {}) };
+  return {
+    name: v.name,
+    dtype: v.dtype,
+    dims: [...v.dims],
+    shape: [...v.shape],
+    chunks: [...v.chunks],
+    attrs: { ...v.attrs },
+    ...(unreadable ? { unreadable } : {}),
+  };
 }
 
 /**
@@ -40,7 +48,14 @@ export function describeVariable(v: Variable): VariableDescriptor {
 export async function describeDatasetObject(ds: Dataset, dataId: string, options?: ReadOptions): Promise<DatasetDescriptor> {
   // grid and time coordinates are read at the same time (their chunk requests overlap over HTTP(S))
   const [gm, tr] = await Promise.all([gridMappingOf(ds, options), timeRange(ds, options)]);
-  const desc: DatasetDescriptor = { data_id: dataId, data_type: "dataset", dims: { ...ds.dims }, coords: {}, data_vars: {}, attrs: { ...ds.attrs } };
+  const desc: DatasetDescriptor = {
+    data_id: dataId,
+    data_type: "dataset",
+    dims: { ...ds.dims },
+    coords: {},
+    data_vars: {},
+    attrs: { ...ds.attrs },
+  };
   if (gm) {
     desc.crs = gm.crs;
     desc.bbox = [...gm.bbox] as BBox;
@@ -60,14 +75,17 @@ export async function describeDatasetObject(ds: Dataset, dataId: string, options
   for (const [k, v] of Object.entries(ds.data_vars)) desc.data_vars[k] = describeVariable(v);
   // Field order as xcube prints it.
   const { data_id, data_type, crs, bbox, bbox_wgs84, time_range, spatial_res, dims, coords, data_vars, attrs } = desc;
-  return JSON.parse(JSON.stringify({ data_id, data_type, crs, bbox, bbox_wgs84, time_range, spatial_res, dims, coords, data_vars, attrs }, jsonSafe)) as DatasetDescriptor;
+  return JSON.parse(
+    JSON.stringify({ data_id, data_type, crs, bbox, bbox_wgs84, time_range, spatial_res, dims, coords, data_vars, attrs }, jsonSafe),
+  ) as DatasetDescriptor;
 }
 
 /** JSON replacer: bigint → number, typed arrays → arrays, NaN/±Infinity → strings as xarray prints them. */
 export function jsonSafe(_key: string, value: unknown): unknown {
   if (typeof value === "bigint") return Number(value);
   if (typeof value === "number" && !Number.isFinite(value)) return Number.isNaN(value) ? "NaN" : value > 0 ? "Infinity" : "-Infinity";
-  if (ArrayBuffer.isView(value) && !(value instanceof DataView)) return Array.from(value as unknown as ArrayLike<number | bigint>, (x) => (typeof x === "bigint" ? Number(x) : x));
+  if (ArrayBuffer.isView(value) && !(value instanceof DataView))
+    return Array.from(value as unknown as ArrayLike<number | bigint>, (x) => (typeof x === "bigint" ? Number(x) : x));
   return value;
 }
 
@@ -84,9 +102,13 @@ export interface CoordSummary {
  */
 export async function summarizeCoords(ds: Dataset, options?: ReadOptions & { maxSize?: number }): Promise<Record<string, CoordSummary>> {
   const out: Record<string, CoordSummary> = {};
-  const wanted = Object.entries(ds.coords).filter(([, v]) => v.dims.length === 1 && v.size > 0 && v.size <= (options?.maxSize ?? 1_000_000));
+  const wanted = Object.entries(ds.coords).filter(
+    ([, v]) => v.dims.length === 1 && v.size > 0 && v.size <= (options?.maxSize ?? 1_000_000),
+  );
   // all coordinates at once; the first and last value of each
-  const values = await Promise.all(wanted.map(([, v]) => Promise.all([v.read([0], options), v.size === 1 ? undefined : v.read([v.size - 1], options)])));
+  const values = await Promise.all(
+    wanted.map(([, v]) => Promise.all([v.read([0], options), v.size === 1 ? undefined : v.read([v.size - 1], options)])),
+  );
   for (const [i, [k, v]] of wanted.entries()) {
     const [firstArr, lastArr] = values[i]!;
     const at = (arr: NdArray): number | string => {
@@ -131,7 +153,11 @@ function cachedCoordinate(v: Variable): Variable {
       let p = reads.get(key);
       const whole = reads.get(`0:${n}:false`);
       if (!p && whole) {
-        p = whole.then((arr) => ({ dtype: arr.dtype, shape: dim.drop ? [] : [dim.stop - dim.start], data: arr.data.slice(dim.start, dim.stop) }));
+        p = whole.then((arr) => ({
+          dtype: arr.dtype,
+          shape: dim.drop ? [] : [dim.stop - dim.start],
+          data: arr.data.slice(dim.start, dim.stop),
+        }));
       }
       if (!p) {
         p = v.read(selection, options);
@@ -157,7 +183,10 @@ export async function sampledBboxToWgs84(gm: GridMapping): Promise<BBox | undefi
   }
   const [x0, dx, rx, y0, ry, dy] = gm.transform;
   const n = 60;
-  let w = Infinity, s = Infinity, e = -Infinity, no = -Infinity;
+  let w = Infinity,
+    s = Infinity,
+    e = -Infinity,
+    no = -Infinity;
   for (let i = 0; i <= n; i++) {
     for (let j = 0; j <= n; j++) {
       const col = (gm.width * i) / n;
@@ -170,7 +199,10 @@ export async function sampledBboxToWgs84(gm: GridMapping): Promise<BBox | undefi
       }
       const [lon, lat] = p as [number, number];
       if (!Number.isFinite(lon) || !Number.isFinite(lat) || Math.abs(lon) > 1e6) continue;
-      w = Math.min(w, lon); e = Math.max(e, lon); s = Math.min(s, lat); no = Math.max(no, lat);
+      w = Math.min(w, lon);
+      e = Math.max(e, lon);
+      s = Math.min(s, lat);
+      no = Math.max(no, lat);
     }
   }
   return w <= e ? [w, Math.max(-90, s), e, Math.min(90, no)] : undefined;

@@ -30,7 +30,7 @@ export const OPEN_PARAMS_SCHEMA: JsonSchema = {
       description: "[start, end] ISO 8601 dates or times, both inclusive; null leaves a side open",
     },
     consolidated: { type: "boolean", description: "Zarr: use consolidated .zmetadata when present (default true)" },
-    group: { type: "string", description: "NetCDF4/HDF5 and Zarr: the group to open, e.g. \"sub\" or \"a/b\" (default the root group)" },
+    group: { type: "string", description: 'NetCDF4/HDF5 and Zarr: the group to open, e.g. "sub" or "a/b" (default the root group)' },
   },
   additionalProperties: false,
 };
@@ -118,7 +118,7 @@ export class FsDataStore implements MutableDataStore {
         if (format && (isDir ? format === "zarr" || format === "levels" : format !== "zarr" && format !== "levels")) {
           out.push(name);
         } else if (isDir && depth < this.#maxDepth) {
-          if (await this.fs.exists(`${name}/.zgroup`, options) || await this.fs.exists(`${name}/zarr.json`, options)) out.push(name);
+          if ((await this.fs.exists(`${name}/.zgroup`, options)) || (await this.fs.exists(`${name}/zarr.json`, options))) out.push(name);
           else await walk(key, depth + 1);
         }
       }
@@ -150,7 +150,12 @@ export class FsDataStore implements MutableDataStore {
     } catch (err) {
       await ds.close();
       if (isEocubeError(err) && !err.path) {
-        throw new EocubeError(err.code, `${err.message} (${displayPath(this.fs, id)})`, { path: displayPath(this.fs, id), field: err.field, hint: err.hint, cause: err });
+        throw new EocubeError(err.code, `${err.message} (${displayPath(this.fs, id)})`, {
+          path: displayPath(this.fs, id),
+          field: err.field,
+          hint: err.hint,
+          cause: err,
+        });
       }
       throw err;
     }

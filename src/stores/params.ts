@@ -15,8 +15,22 @@ const cache = new WeakMap<JsonSchema, ValidateFunction>();
 
 /** Keywords {@link plainCheck} implements exactly as ajv does (annotations included). */
 const PLAIN_KEYWORDS = new Set([
-  "type", "properties", "additionalProperties", "required", "items", "minItems", "maxItems", "enum",
-  "pattern", "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "default", "description", "title",
+  "type",
+  "properties",
+  "additionalProperties",
+  "required",
+  "items",
+  "minItems",
+  "maxItems",
+  "enum",
+  "pattern",
+  "minimum",
+  "maximum",
+  "exclusiveMinimum",
+  "exclusiveMaximum",
+  "default",
+  "description",
+  "title",
 ]);
 const plainOk = new WeakMap<object, boolean>();
 
@@ -46,14 +60,22 @@ function isPlain(schema: unknown): boolean {
 
 function typeMatches(t: string, v: unknown): boolean {
   switch (t) {
-    case "string": return typeof v === "string";
-    case "number": return typeof v === "number" && Number.isFinite(v);
-    case "integer": return typeof v === "number" && Number.isInteger(v);
-    case "boolean": return typeof v === "boolean";
-    case "null": return v === null;
-    case "array": return Array.isArray(v);
-    case "object": return v !== null && typeof v === "object" && !Array.isArray(v);
-    default: return false;
+    case "string":
+      return typeof v === "string";
+    case "number":
+      return typeof v === "number" && Number.isFinite(v);
+    case "integer":
+      return typeof v === "number" && Number.isInteger(v);
+    case "boolean":
+      return typeof v === "boolean";
+    case "null":
+      return v === null;
+    case "array":
+      return Array.isArray(v);
+    case "object":
+      return v !== null && typeof v === "object" && !Array.isArray(v);
+    default:
+      return false;
   }
 }
 
@@ -135,6 +157,6 @@ export function formatAjvError(e: ErrorObject, name: string): string {
 function hintOf(schema: JsonSchema): string | undefined {
   const props = schema.properties as Record<string, { type?: unknown }> | undefined;
   if (!props) return undefined;
-  const list = Object.entries(props).map(([k, v]) => `${k} (${Array.isArray(v.type) ? v.type.join("|") : v.type ?? "any"})`);
+  const list = Object.entries(props).map(([k, v]) => `${k} (${Array.isArray(v.type) ? v.type.join("|") : (v.type ?? "any")})`);
   return `allowed parameters: ${list.join(", ")}`;
 }

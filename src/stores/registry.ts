@@ -86,8 +86,11 @@ const STORES: Record<DataStoreId, DataStoreInfo> = {
         timeout: { type: "number", exclusiveMinimum: 0, default: 30, description: "per-request timeout in seconds" },
         retries: { type: "integer", minimum: 0, default: 2, description: "retries after 5xx answers and timeouts" },
         whole_body_cache_size: {
-          type: "integer", minimum: 0, default: 256 * 1024 * 1024,
-          description: "bytes of whole files kept from servers that ignore Range requests, so later ranges are cut from them (0 = keep none)",
+          type: "integer",
+          minimum: 0,
+          default: 256 * 1024 * 1024,
+          description:
+            "bytes of whole files kept from servers that ignore Range requests, so later ranges are cut from them (0 = keep none)",
         },
         max_depth: maxDepth,
       },
@@ -99,7 +102,11 @@ const STORES: Record<DataStoreId, DataStoreInfo> = {
         new FsDataStore(
           "https",
           p,
-          new HttpsFileSystem(p.root as string, { timeoutMs: (p.timeout as number) * 1000, retries: p.retries as number, wholeBodyCacheBytes: p.whole_body_cache_size as number }),
+          new HttpsFileSystem(p.root as string, {
+            timeoutMs: (p.timeout as number) * 1000,
+            retries: p.retries as number,
+            wholeBodyCacheBytes: p.whole_body_cache_size as number,
+          }),
           { readOnly: true, maxDepth: p.max_depth as number },
         ),
       ),

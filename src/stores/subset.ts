@@ -42,8 +42,7 @@ export function windowVariable(v: Variable, windows: IndexWindows): Variable {
 /** The dataset with every variable windowed (see {@link windowVariable}); overviews are dropped. */
 export function windowDataset(ds: Dataset, windows: IndexWindows): Dataset {
   if (Object.keys(windows).length === 0) return ds;
-  const map = (vars: Record<string, Variable>) =>
-    Object.fromEntries(Object.entries(vars).map(([k, v]) => [k, windowVariable(v, windows)]));
+  const map = (vars: Record<string, Variable>) => Object.fromEntries(Object.entries(vars).map(([k, v]) => [k, windowVariable(v, windows)]));
   return ds.with({ coords: map(ds.coords), data_vars: map(ds.data_vars), overviews: [] });
 }
 
@@ -72,7 +71,13 @@ export function selectVariables(ds: Dataset, names: string[]): Dataset {
       }
     }
   }
-  return ds.with({ data_vars: Object.fromEntries(Object.keys(ds.data_vars).filter((n) => keep.has(n)).map((n) => [n, ds.data_vars[n]!])) });
+  return ds.with({
+    data_vars: Object.fromEntries(
+      Object.keys(ds.data_vars)
+        .filter((n) => keep.has(n))
+        .map((n) => [n, ds.data_vars[n]!]),
+    ),
+  });
 }
 
 /** Index window `[start, stop)` of the values of a 1-D coordinate lying in `[lo, hi]` (either order of values). */
@@ -130,10 +135,14 @@ export async function applyOpenParams(ds: Dataset, params: OpenParams, gm: GridM
     }
     const [w, s, e, n] = params.bbox as BBox;
     if (!(w <= e && s <= n)) {
-      throw new EocubeError("INVALID_PARAMS", `open_params/bbox ${JSON.stringify(params.bbox)} has ${w > e ? "west > east" : "south > north"}`, {
-        field: "open_params/bbox",
-        hint: "give [west, south, east, north]; for a bbox across the antimeridian open the two sides separately",
-      });
+      throw new EocubeError(
+        "INVALID_PARAMS",
+        `open_params/bbox ${JSON.stringify(params.bbox)} has ${w > e ? "west > east" : "south > north"}`,
+        {
+          field: "open_params/bbox",
+          hint: "give [west, south, east, north]; for a bbox across the antimeridian open the two sides separately",
+        },
+      );
     }
     let xw = await axisWindow(ds, gm.xDim, w, e, gm, "x");
     // a geographic bbox given on the other side of the 0…360 / −180…180 convention (−20…−10 on a 0…360 grid)
@@ -155,10 +164,14 @@ export async function applyOpenParams(ds: Dataset, params: OpenParams, gm: GridM
           hint: `pixels are kept when their centres lie inside the bbox; the pixel size is ${gm.resolution.join(" × ")} (${gm.crs} units)`,
         });
       }
-      throw new EocubeError("OUT_OF_RANGE", `open_params/bbox ${JSON.stringify(params.bbox)} does not overlap the data extent ${JSON.stringify(gm.bbox)}`, {
-        field: "open_params/bbox",
-        hint: `give the bbox in the data CRS (${gm.crs}) as [west, south, east, north]`,
-      });
+      throw new EocubeError(
+        "OUT_OF_RANGE",
+        `open_params/bbox ${JSON.stringify(params.bbox)} does not overlap the data extent ${JSON.stringify(gm.bbox)}`,
+        {
+          field: "open_params/bbox",
+          hint: `give the bbox in the data CRS (${gm.crs}) as [west, south, east, north]`,
+        },
+      );
     }
     windows[gm.xDim] = xw;
     windows[gm.yDim] = yw;
@@ -216,4 +229,3 @@ async function axisWindow(ds: Dataset, dim: string, lo: number, hi: number, gm: 
   const centres = Array.from({ length: n }, (_, i) => origin + (i + 0.5) * step);
   return windowOfValues(centres, lo, hi);
 }
-

@@ -29,8 +29,12 @@ describe("schema registry", () => {
     expect(reg.fileFor("https://schemas.stacspec.org/v1.0.0/collection-spec/json-schema/collection.json")).toBe(
       join(REPO, "schemas/stac-spec/v1.0.0/collection-spec/json-schema/collection.json"),
     );
-    expect(reg.fileFor("https://testing.earthcode.eox.at/schemas/products/children.json")).toBe(join(REPO, "schemas/osc-validation/products/children.json"));
-    expect(reg.fileFor("https://esa-earthcode.github.io/open-science-catalog-validation/schemas/osc.json")).toBe(join(REPO, "schemas/osc-validation/osc.json"));
+    expect(reg.fileFor("https://testing.earthcode.eox.at/schemas/products/children.json")).toBe(
+      join(REPO, "schemas/osc-validation/products/children.json"),
+    );
+    expect(reg.fileFor("https://esa-earthcode.github.io/open-science-catalog-validation/schemas/osc.json")).toBe(
+      join(REPO, "schemas/osc-validation/osc.json"),
+    );
     expect(reg.fileFor("https://example.com/schema.json")).toBeUndefined();
     expect(reg.fileFor("https://stac-extensions.github.io/../../etc/passwd")).toBeUndefined();
     for (const url of [
@@ -103,7 +107,9 @@ describe("validateStacObject", () => {
       instancePath: "/osc:status",
       message: "/osc:status must be equal to one of the allowed values (allowed values: planned,ongoing,completed)",
     });
-    expect(problems.find((p) => p.section === "Collection")?.message).toBe("must have required property 'extent' (missing property: extent), for schema #/required");
+    expect(problems.find((p) => p.section === "Collection")?.message).toBe(
+      "must have required property 'extent' (missing property: extent), for schema #/required",
+    );
     expect(validateStacObject(c, { extensions: false }).every((p) => p.section === "Collection")).toBe(true);
   });
 
@@ -141,16 +147,44 @@ describe("validateStacObject", () => {
 describe("messages and formats", () => {
   it("labels extension sections as stac-node-validator does", () => {
     expect(sectionLabel("https://stac-extensions.github.io/osc/v1.0.0/schema.json")).toBe("osc (1.0.0)");
-    expect(sectionLabel("https://stac-extensions.github.io/processing/v1.1.0/item-assets/schema.json")).toBe("processing - Item Assets (1.1.0)");
-    expect(sectionLabel("https://testing.earthcode.eox.at/schemas/products/children.json")).toBe("https://testing.earthcode.eox.at/schemas/products/children.json");
+    expect(sectionLabel("https://stac-extensions.github.io/processing/v1.1.0/item-assets/schema.json")).toBe(
+      "processing - Item Assets (1.1.0)",
+    );
+    expect(sectionLabel("https://testing.earthcode.eox.at/schemas/products/children.json")).toBe(
+      "https://testing.earthcode.eox.at/schemas/products/children.json",
+    );
   });
 
   it("drops oneOf summaries, moves branch errors last and removes duplicates", () => {
     const msgs = formatAjvErrors([
-      { keyword: "required", instancePath: "", schemaPath: "#/oneOf/0/required", params: { missingProperty: "properties" }, message: "must have required property 'properties'" },
-      { keyword: "enum", instancePath: "/osc:status", schemaPath: "#/properties/osc:status/enum", params: { allowedValues: ["a", "b"] }, message: "must be equal to one of the allowed values" },
-      { keyword: "oneOf", instancePath: "", schemaPath: "#/oneOf", params: { passingSchemas: null }, message: "must match exactly one schema in oneOf" },
-      { keyword: "enum", instancePath: "/osc:status", schemaPath: "#/properties/osc:status/enum", params: { allowedValues: ["a", "b"] }, message: "must be equal to one of the allowed values" },
+      {
+        keyword: "required",
+        instancePath: "",
+        schemaPath: "#/oneOf/0/required",
+        params: { missingProperty: "properties" },
+        message: "must have required property 'properties'",
+      },
+      {
+        keyword: "enum",
+        instancePath: "/osc:status",
+        schemaPath: "#/properties/osc:status/enum",
+        params: { allowedValues: ["a", "b"] },
+        message: "must be equal to one of the allowed values",
+      },
+      {
+        keyword: "oneOf",
+        instancePath: "",
+        schemaPath: "#/oneOf",
+        params: { passingSchemas: null },
+        message: "must match exactly one schema in oneOf",
+      },
+      {
+        keyword: "enum",
+        instancePath: "/osc:status",
+        schemaPath: "#/properties/osc:status/enum",
+        params: { allowedValues: ["a", "b"] },
+        message: "must be equal to one of the allowed values",
+      },
     ]).map((m) => m.message);
     expect(msgs).toEqual([
       "/osc:status must be equal to one of the allowed values (allowed values: a,b)",
@@ -184,11 +218,21 @@ describe("schema drafts", () => {
       writeFileSync(join(dir, "schema-map.json"), JSON.stringify({ map: { "https://example.org/s/": "x/" } }));
       writeFileSync(
         join(dir, "x", "pair.json"),
-        JSON.stringify({ $schema: "https://json-schema.org/draft/2020-12/schema", type: "array", prefixItems: [{ type: "number" }, { type: "string" }], items: false }),
+        JSON.stringify({
+          $schema: "https://json-schema.org/draft/2020-12/schema",
+          type: "array",
+          prefixItems: [{ type: "number" }, { type: "string" }],
+          items: false,
+        }),
       );
       writeFileSync(
         join(dir, "x", "dep.json"),
-        JSON.stringify({ $schema: "https://json-schema.org/draft/2019-09/schema", type: "object", dependentRequired: { a: ["b"] }, properties: { link: { $ref: "link.json" } } }),
+        JSON.stringify({
+          $schema: "https://json-schema.org/draft/2019-09/schema",
+          type: "object",
+          dependentRequired: { a: ["b"] },
+          properties: { link: { $ref: "link.json" } },
+        }),
       );
       writeFileSync(join(dir, "x", "link.json"), JSON.stringify({ type: "string", format: "iri-reference" }));
       const reg = new SchemaRegistry({ dir });

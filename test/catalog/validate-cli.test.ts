@@ -95,6 +95,10 @@ describe("eocube validate", () => {
     const j = await run(empty, "--json");
     expect(j.code).toBe(2);
     expect(j.out).toBe("");
-    expect(JSON.parse(j.err).error).toMatchObject({ code: "NOT_FOUND", path: empty, message: expect.stringMatching(/no root catalog\.json/) });
+    expect(JSON.parse(j.err).error).toMatchObject({
+      code: "NOT_FOUND",
+      path: empty,
+      message: expect.stringMatching(/no root catalog\.json/),
+    });
   });
 });

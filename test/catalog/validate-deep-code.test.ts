@@ -50,20 +50,32 @@ describe("deep-code's real output in the sample catalog", () => {
   });
 
   it("experiment links ./input.yaml and ./environment.yaml that deep-code never writes", () => {
-    const msgs = file(EXPERIMENT).warnings.filter((p) => p.rule === "link-target-exists").map((p) => p.message.split(dir).join("<root>"));
-    expect(msgs).toContain(`Link with rel 'input' to './input.yaml' points to a missing file <root>/${EXPERIMENT.replace("record.json", "input.yaml")}`);
-    expect(msgs).toContain(`Link with rel 'environment' to './environment.yaml' points to a missing file <root>/${EXPERIMENT.replace("record.json", "environment.yaml")}`);
+    const msgs = file(EXPERIMENT)
+      .warnings.filter((p) => p.rule === "link-target-exists")
+      .map((p) => p.message.split(dir).join("<root>"));
+    expect(msgs).toContain(
+      `Link with rel 'input' to './input.yaml' points to a missing file <root>/${EXPERIMENT.replace("record.json", "input.yaml")}`,
+    );
+    expect(msgs).toContain(
+      `Link with rel 'environment' to './environment.yaml' points to a missing file <root>/${EXPERIMENT.replace("record.json", "environment.yaml")}`,
+    );
   });
 
   it("workflow without a child link to its experiment; application:container/language as lists", () => {
-    expect(file(EXPERIMENT).warnings.some((p) => p.rule === "reverse-link" && p.message.startsWith(`${WORKFLOW} has no 'child' link`))).toBe(true);
-    const app = file(WORKFLOW).warnings.filter((p) => p.rule === "application-fields").map((p) => p.message);
+    expect(
+      file(EXPERIMENT).warnings.some((p) => p.rule === "reverse-link" && p.message.startsWith(`${WORKFLOW} has no 'child' link`)),
+    ).toBe(true);
+    const app = file(WORKFLOW)
+      .warnings.filter((p) => p.rule === "application-fields")
+      .map((p) => p.message);
     expect(app).toContain(`'application:container' in properties must be a boolean, not ["true"]`);
     expect(app).toContain(`'application:language' in properties must be a string, not ["Python"]`);
   });
 
   it("jupyter-notebook link typed application/json and pointing to a GitHub tree URL", () => {
-    const nb = file(WORKFLOW).warnings.filter((p) => p.rule === "notebook-link").map((p) => p.message);
+    const nb = file(WORKFLOW)
+      .warnings.filter((p) => p.rule === "notebook-link")
+      .map((p) => p.message);
     expect(nb.some((m) => m.includes("must have type 'application/x-ipynb+json'"))).toBe(true);
     expect(nb.some((m) => m.includes("does not point to a .ipynb notebook file"))).toBe(true);
   });

@@ -36,9 +36,21 @@ describe("imageSize", () => {
   });
 
   it("raises NOT_FOUND for a missing file and CORRUPT_DATA for an unknown format", () => {
-    const missing = (() => { try { imageSize(join(THEMES, "nope.webp")); } catch (e) { return e; } })();
+    const missing = (() => {
+      try {
+        imageSize(join(THEMES, "nope.webp"));
+      } catch (e) {
+        return e;
+      }
+    })();
     expect(isEocubeError(missing, "NOT_FOUND")).toBe(true);
-    const corrupt = (() => { try { imageSize(join(THEMES, "oceans/catalog.json")); } catch (e) { return e; } })();
+    const corrupt = (() => {
+      try {
+        imageSize(join(THEMES, "oceans/catalog.json"));
+      } catch (e) {
+        return e;
+      }
+    })();
     expect(isEocubeError(corrupt, "CORRUPT_DATA")).toBe(true);
   });
 });

@@ -51,7 +51,10 @@ describe("validateCatalog on the real OSC sample", () => {
       const dir = copySample();
       writeFileSync(join(dir, c.file), JSON.stringify(c.mutated, null, 2) + "\n");
       const report = await validateCatalog(dir);
-      expect({ valid: report.summary.valid, invalid: report.summary.invalid }).toEqual({ valid: c.expected.valid, invalid: c.expected.invalid });
+      expect({ valid: report.summary.valid, invalid: report.summary.invalid }).toEqual({
+        valid: c.expected.valid,
+        invalid: c.expected.invalid,
+      });
       const got: Record<string, string[]> = {};
       for (const f of report.files) {
         if (!f.valid) got[f.file] = f.errors.map((e) => `${e.section} :: ${norm(dir, e.message)}`);
@@ -102,7 +105,10 @@ describe("validateCatalog on the real OSC sample", () => {
   it("reports unreadable JSON and files in unexpected places", async () => {
     const dir = copySample();
     writeFileSync(join(dir, "products/polaris/collection.json"), "{ not json");
-    writeFileSync(join(dir, "stray.json"), JSON.stringify({ type: "Catalog", id: "stray", stac_version: "1.0.0", description: "x", title: "Stray", links: [] }));
+    writeFileSync(
+      join(dir, "stray.json"),
+      JSON.stringify({ type: "Catalog", id: "stray", stac_version: "1.0.0", description: "x", title: "Stray", links: [] }),
+    );
     const report = await validateCatalog(dir);
     const broken = report.files.find((f) => f.file === "products/polaris/collection.json")!;
     expect(broken.valid).toBe(false);
@@ -144,8 +150,17 @@ describe("broken files", () => {
     const report = await validateCatalog(dir);
     const f = report.files.find((x) => x.file === "products/polaris/collection.json")!;
     expect(f.valid).toBe(false);
-    expect(f.errors.find((e) => e.section === "Collection")?.message).toBe("must have required property 'links' (missing property: links), for schema #/required");
+    expect(f.errors.find((e) => e.section === "Collection")?.message).toBe(
+      "must have required property 'links' (missing property: links), for schema #/required",
+    );
     const custom = f.errors.filter((e) => e.section === "Custom");
-    expect(custom).toEqual([{ section: "Custom", message: "this.data.links is not iterable", rule: "rule-crashed", hint: expect.stringMatching(/schema errors first/) }]);
+    expect(custom).toEqual([
+      {
+        section: "Custom",
+        message: "this.data.links is not iterable",
+        rule: "rule-crashed",
+        hint: expect.stringMatching(/schema errors first/),
+      },
+    ]);
   });
 });

@@ -61,7 +61,15 @@ describe("eocube describe", () => {
   });
 
   it("describes with an explicit --store and a data id", async () => {
-    const r = await runCli(["describe", "netcdf3/eraint_uvz.nc", "--store", "file", "--store-params", JSON.stringify({ root: SHARED_DATA }), "--json"]);
+    const r = await runCli([
+      "describe",
+      "netcdf3/eraint_uvz.nc",
+      "--store",
+      "file",
+      "--store-params",
+      JSON.stringify({ root: SHARED_DATA }),
+      "--json",
+    ]);
     expect(r.code).toBe(0);
     expect(JSON.parse(r.stdout).data_id).toBe("netcdf3/eraint_uvz.nc");
   });
@@ -77,7 +85,10 @@ describe("eocube describe", () => {
       [["describe", `${server.url}/netcdf3/missing.nc`], /no such object: http:\/\/127\.0\.0\.1:\d+\/netcdf3\/missing\.nc/],
       // the URL once, not http://h/http://h/nope.zarr
       [["describe", `${server.url}/nope.zarr`], /^error: no Zarr store at http:\/\/127\.0\.0\.1:\d+\/nope\.zarr\n/],
-      [["describe", "ftp://x/y.nc"], /^error: unsupported URL scheme ftp:\/\/ in ftp:\/\/x\/y\.nc\n.*\n  hint: use a local path or a file:\/\/, http\(s\):\/\/, s3:\/\/ or memory:\/\/ URL/],
+      [
+        ["describe", "ftp://x/y.nc"],
+        /^error: unsupported URL scheme ftp:\/\/ in ftp:\/\/x\/y\.nc\n.*\n  hint: use a local path or a file:\/\/, http\(s\):\/\/, s3:\/\/ or memory:\/\/ URL/,
+      ],
       [["describe"], /missing required argument/],
     ];
     for (const [args, re] of cases) {
@@ -97,7 +108,13 @@ describe("eocube describe", () => {
       expect(r.code).toBe(2);
       expect(r.stderr).toContain("HTTP 500");
       noStack(r.stderr);
-      r = await runCli(["describe", `${server.url}/zarr/cube-1-250-250.zarr`, "--store-params", '{"timeout": 0.3, "retries": 0}', "--json"]);
+      r = await runCli([
+        "describe",
+        `${server.url}/zarr/cube-1-250-250.zarr`,
+        "--store-params",
+        '{"timeout": 0.3, "retries": 0}',
+        "--json",
+      ]);
       expect(r.code).toBe(2);
       expect(JSON.parse(r.stderr).error).toMatchObject({ code: "TIMEOUT" });
     } finally {

@@ -16,11 +16,24 @@ import { netcdf4Reader } from "../../src/formats/netcdf4.js";
 import { DATA_DIR } from "../formats/nc-expected.js";
 
 /** A 1-D (or n-D with `shape`) in-memory raw variable that records the selections it was read with. */
-function raw(name: string, dims: string[], data: NdArray["data"], dtype: DType, attrs: Attrs = {}, shape?: number[], encoding: Encoding = {}) {
+function raw(
+  name: string,
+  dims: string[],
+  data: NdArray["data"],
+  dtype: DType,
+  attrs: Attrs = {},
+  shape?: number[],
+  encoding: Encoding = {},
+) {
   const calls: Selection[] = [];
   const sh = shape ?? (dims.length ? [(data as ArrayLike<unknown>).length] : []);
   const v = new Variable({
-    name, dims, shape: sh, dtype, attrs, encoding,
+    name,
+    dims,
+    shape: sh,
+    dtype,
+    attrs,
+    encoding,
     read: async (sel) => {
       calls.push(sel);
       return { data, shape: sh, dtype };
@@ -33,7 +46,16 @@ const ds = (...vars: Variable[]) => new Dataset({ data_vars: Object.fromEntries(
 
 describe("decodeCF: mask and scale", () => {
   it("int16 + _FillValue + float scale/offset → float32 (mask promotes to float32 first), attrs move to encoding", async () => {
-    const d = decodeCF(ds(raw("sst", ["x"], new Int16Array([1, -32768, 500]), "int16", { _FillValue: -32768, scale_factor: 0.01, add_offset: 273.15, units: "K" })));
+    const d = decodeCF(
+      ds(
+        raw("sst", ["x"], new Int16Array([1, -32768, 500]), "int16", {
+          _FillValue: -32768,
+          scale_factor: 0.01,
+          add_offset: 273.15,
+          units: "K",
+        }),
+      ),
+    );
     const v = d.variable("sst");
     expect(v.dtype).toBe("float32");
     expect(v.attrs).toEqual({ units: "K" });
@@ -47,7 +69,9 @@ describe("decodeCF: mask and scale", () => {
 
   it("_choose_float_dtype: small ints without offset → float32, with offset or ≥ 32 bits → float64", async () => {
     expect(decodeCF(ds(raw("a", ["x"], new Int16Array([1]), "int16", { scale_factor: 2 }))).variable("a").dtype).toBe("float32");
-    expect(decodeCF(ds(raw("a", ["x"], new Int16Array([1]), "int16", { scale_factor: 2, add_offset: 1 }))).variable("a").dtype).toBe("float64");
+    expect(decodeCF(ds(raw("a", ["x"], new Int16Array([1]), "int16", { scale_factor: 2, add_offset: 1 }))).variable("a").dtype).toBe(
+      "float64",
+    );
     expect(decodeCF(ds(raw("a", ["x"], new Int32Array([1]), "int32", { scale_factor: 2 }))).variable("a").dtype).toBe("float64");
     expect(decodeCF(ds(raw("a", ["x"], new Float32Array([1]), "float32", { add_offset: 2 }))).variable("a").dtype).toBe("float32");
     expect(chooseFloatDtype("uint8", false)).toBe("float32");
@@ -57,16 +81,30 @@ describe("decodeCF: mask and scale", () => {
   });
 
   it("_FillValue NaN on an integer variable masks nothing and keeps the int for the scale choice (eraint_uvz)", async () => {
-    const d = decodeCF(ds(raw("z", ["x"], new Int16Array([-32767, 0, 32767]), "int16", { _FillValue: NaN, scale_factor: -1.7250274674967954, add_offset: 66825.5 })));
+    const d = decodeCF(
+      ds(
+        raw("z", ["x"], new Int16Array([-32767, 0, 32767]), "int16", {
+          _FillValue: NaN,
+          scale_factor: -1.7250274674967954,
+          add_offset: 66825.5,
+        }),
+      ),
+    );
     const v = d.variable("z");
     expect(v.dtype).toBe("float64");
     expect(v.encoding._FillValue).toBeNaN();
     const a = await v.read();
-    expect(Array.from(a.data as Float64Array)).toEqual([-32767 * -1.7250274674967954 + 66825.5, 66825.5, 32767 * -1.7250274674967954 + 66825.5]);
+    expect(Array.from(a.data as Float64Array)).toEqual([
+      -32767 * -1.7250274674967954 + 66825.5,
+      66825.5,
+      32767 * -1.7250274674967954 + 66825.5,
+    ]);
   });
 
   it("missing_value and _FillValue both mask; integers ≥ 32 bits become float64", async () => {
-    const v = decodeCF(ds(raw("n", ["x"], new Int32Array([-1, -2, 3, 9]), "int32", { missing_value: [-1, -2], _FillValue: 9 }))).variable("n");
+    const v = decodeCF(ds(raw("n", ["x"], new Int32Array([-1, -2, 3, 9]), "int32", { missing_value: [-1, -2], _FillValue: 9 }))).variable(
+      "n",
+    );
     expect(v.dtype).toBe("float64");
     expect(Array.from((await v.read()).data as Float64Array)).toEqual([NaN, NaN, 3, NaN]);
     expect(v.encoding).toMatchObject({ missing_value: [-1, -2], _FillValue: 9 });
@@ -86,7 +124,9 @@ describe("decodeCF: mask and scale", () => {
   });
 
   it("maskAndScale: false keeps stored values and attributes", async () => {
-    const v = decodeCF(ds(raw("sst", ["x"], new Int16Array([1, -32768]), "int16", { _FillValue: -32768, scale_factor: 0.01 })), { maskAndScale: false }).variable("sst");
+    const v = decodeCF(ds(raw("sst", ["x"], new Int16Array([1, -32768]), "int16", { _FillValue: -32768, scale_factor: 0.01 })), {
+      maskAndScale: false,
+    }).variable("sst");
     expect(v.dtype).toBe("int16");
     expect(v.attrs).toEqual({ _FillValue: -32768, scale_factor: 0.01 });
     expect(Array.from((await v.read()).data as Int16Array)).toEqual([1, -32768]);
@@ -95,7 +135,15 @@ describe("decodeCF: mask and scale", () => {
 
 describe("decodeCF: times", () => {
   it("decodes CF time units to datetime64[ns] (epoch ms), moving units and calendar to encoding", async () => {
-    const v = decodeCF(ds(raw("time", ["time"], new Int32Array([1149508800]), "int32", { units: "seconds since 1981-01-01 00:00:00", calendar: "Gregorian", long_name: "t" }))).variable("time");
+    const v = decodeCF(
+      ds(
+        raw("time", ["time"], new Int32Array([1149508800]), "int32", {
+          units: "seconds since 1981-01-01 00:00:00",
+          calendar: "Gregorian",
+          long_name: "t",
+        }),
+      ),
+    ).variable("time");
     expect(v.dtype).toBe("datetime64[ns]");
     expect(v.attrs).toEqual({ long_name: "t" });
     expect(v.encoding).toEqual({ units: "seconds since 1981-01-01 00:00:00", calendar: "Gregorian", dtype: "int32" });
@@ -103,12 +151,19 @@ describe("decodeCF: times", () => {
   });
 
   it("time bounds inherit units and calendar; decodeTimes: false leaves numbers", async () => {
-    const t = raw("time", ["time"], new Float64Array([0.5]), "float64", { units: "days since 2000-01-01", calendar: "noleap", bounds: "time_bnds" });
+    const t = raw("time", ["time"], new Float64Array([0.5]), "float64", {
+      units: "days since 2000-01-01",
+      calendar: "noleap",
+      bounds: "time_bnds",
+    });
     const b = raw("time_bnds", ["time", "bnds"], new Float64Array([0, 1]), "float64", {}, [1, 2]);
     const d = decodeCF(ds(t, b));
     expect(d.variable("time_bnds").dtype).toBe("datetime64[ns]");
     expect(d.variable("time_bnds").encoding).toMatchObject({ units: "days since 2000-01-01", calendar: "noleap" });
-    expect(Array.from((await d.variable("time_bnds").read()).data as Float64Array, toIsoString)).toEqual(["2000-01-01T00:00:00Z", "2000-01-02T00:00:00Z"]);
+    expect(Array.from((await d.variable("time_bnds").read()).data as Float64Array, toIsoString)).toEqual([
+      "2000-01-01T00:00:00Z",
+      "2000-01-02T00:00:00Z",
+    ]);
     const n = decodeCF(ds(t, b), { decodeTimes: false });
     expect(n.variable("time").dtype).toBe("float64");
     expect(n.variable("time").attrs.units).toBe("days since 2000-01-01");
@@ -225,7 +280,9 @@ describe("decodeCF on the real edge cases", () => {
     const d = decodeCF(await netcdf4Reader.open(fs, join("netcdf4", "GFS_global.nc")));
     try {
       expect(Array.from((await d.variable("time3").read()).data as Float64Array, toIsoString)).toEqual([
-        "2021-01-30T12:00:00Z", "2021-01-30T15:00:00Z", "2021-01-30T18:00:00Z",
+        "2021-01-30T12:00:00Z",
+        "2021-01-30T15:00:00Z",
+        "2021-01-30T18:00:00Z",
       ]);
     } finally {
       await d.close();

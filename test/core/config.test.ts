@@ -5,7 +5,14 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import {
-  checkConfig, configError, fieldName, loadYamlConfig, newAjv, parseConfigText, readConfigText, schemaValidator,
+  checkConfig,
+  configError,
+  fieldName,
+  loadYamlConfig,
+  newAjv,
+  parseConfigText,
+  readConfigText,
+  schemaValidator,
   type ConfigType,
 } from "../../src/core/config/index.js";
 import { EocubeError } from "../../src/core/errors.js";
@@ -22,10 +29,17 @@ const SCHEMA = {
     name: { type: "string", pattern: "^[a-z]+$", description: "lower-case letters only" },
     colour: { enum: ["red", "green", "blue"] },
     licence: { enum: Array.from({ length: 20 }, (_, i) => `L-${i}`), description: "one of the L-n licences" },
-    size: { oneOf: [{ type: "number" }, { type: "array", items: [{ type: "number" }, { type: "number" }], minItems: 2, additionalItems: false }] },
+    size: {
+      oneOf: [{ type: "number" }, { type: "array", items: [{ type: "number" }, { type: "number" }], minItems: 2, additionalItems: false }],
+    },
     layers: {
       type: "array",
-      items: { type: "object", additionalProperties: false, required: ["id"], properties: { id: { type: "string" }, url: { type: "string", format: "uri" } } },
+      items: {
+        type: "object",
+        additionalProperties: false,
+        required: ["id"],
+        properties: { id: { type: "string" }, url: { type: "string", format: "uri" } },
+      },
     },
     a: { type: "string" },
     b: { type: "string" },
@@ -66,11 +80,23 @@ describe("loadYamlConfig", () => {
     expect(e.code).toBe("INVALID_CONFIG");
     expect(e.path).toBe(f);
     expect(e.field).toBe("layers[0].urll");
-    expect(e.message).toBe(`${f}:4: unknown field "urll" in layers[0]; line 6: colour has value "gren", which is not one of the allowed values`);
+    expect(e.message).toBe(
+      `${f}:4: unknown field "urll" in layers[0]; line 6: colour has value "gren", which is not one of the allowed values`,
+    );
     expect(e.hint).toBe('did you mean "url"? allowed fields: id, url');
     expect(e.details).toEqual([
-      { field: "layers[0].urll", message: 'unknown field "urll" in layers[0]', hint: 'did you mean "url"? allowed fields: id, url', line: 4 },
-      { field: "colour", message: 'colour has value "gren", which is not one of the allowed values', hint: 'did you mean "green"? allowed values: red, green, blue', line: 6 },
+      {
+        field: "layers[0].urll",
+        message: 'unknown field "urll" in layers[0]',
+        hint: 'did you mean "url"? allowed fields: id, url',
+        line: 4,
+      },
+      {
+        field: "colour",
+        message: 'colour has value "gren", which is not one of the allowed values',
+        hint: 'did you mean "green"? allowed values: red, green, blue',
+        line: 6,
+      },
     ]);
   });
 
@@ -79,15 +105,21 @@ describe("loadYamlConfig", () => {
     const e = await loadYamlConfig<Config>(f, SCHEMA).catch((err: EocubeError) => err);
     expect(e.message).toBe(`${f}:4: layers[0].id must be string, not number`);
     const g = write("broken.json", '{\n\t"name": "abc",\n');
-    expect((await loadYamlConfig<Config>(g, SCHEMA).catch((err: EocubeError) => err)).message).toMatch(/broken\.json is not valid JSON at line \d+, column \d+: /);
+    expect((await loadYamlConfig<Config>(g, SCHEMA).catch((err: EocubeError) => err)).message).toMatch(
+      /broken\.json is not valid JSON at line \d+, column \d+: /,
+    );
   });
 
   it("refuses a missing file, a folder and a top level that is not a mapping", async () => {
     const missing = await readConfigText(join(work, "none.yaml"), { what: "the request file", hint: "h" }).catch((err: EocubeError) => err);
     expect(missing).toMatchObject({ code: "NOT_FOUND", message: `the request file ${join(work, "none.yaml")} does not exist`, hint: "h" });
     mkdirSync(join(work, "dir.yaml"));
-    expect(await readConfigText(join(work, "dir.yaml")).catch((err: EocubeError) => err.message)).toBe(`config file ${join(work, "dir.yaml")} is a folder, not a file`);
-    const list = await loadYamlConfig<Config>(write("list.yaml", "- a\n"), SCHEMA, { mappingHint: "write a template" }).catch((err: EocubeError) => err);
+    expect(await readConfigText(join(work, "dir.yaml")).catch((err: EocubeError) => err.message)).toBe(
+      `config file ${join(work, "dir.yaml")} is a folder, not a file`,
+    );
+    const list = await loadYamlConfig<Config>(write("list.yaml", "- a\n"), SCHEMA, { mappingHint: "write a template" }).catch(
+      (err: EocubeError) => err,
+    );
     expect(list).toMatchObject({ code: "INVALID_CONFIG", hint: "write a template" });
     expect(list.message).toMatch(/list\.yaml must hold a YAML mapping \(key: value lines\), not a list$/);
     expect(parseConfigText("", "empty.yaml", { topLevel: "any", emptyAs: {} }).value).toEqual({});
@@ -101,7 +133,8 @@ describe("loadYamlConfig", () => {
 });
 
 describe("schema problems", () => {
-  const check = (value: unknown, notation?: "dotted" | "slash" | "dots") => failure(() => checkConfig<Config>(SCHEMA, value, "c.yaml", { notation, rootName: "the test config" }));
+  const check = (value: unknown, notation?: "dotted" | "slash" | "dots") =>
+    failure(() => checkConfig<Config>(SCHEMA, value, "c.yaml", { notation, rootName: "the test config" }));
   const ok = { name: "abc", layers: [], a: "x" };
 
   it("folds a choice of required fields into one problem", () => {
@@ -125,13 +158,17 @@ describe("schema problems", () => {
     expect(e.field).toBe("name");
     expect(e.hint).toBe("lower-case letters only");
     expect(e.details).toContainEqual(expect.objectContaining({ field: "layers/0/id", message: "missing required field layers/0/id" }));
-    expect(check({ ...ok, layers: [{ id: "x", url: "not a url" }] }, "dots").message).toBe('c.yaml: layers.0.url "not a url" is not a valid uri');
+    expect(check({ ...ok, layers: [{ id: "x", url: "not a url" }] }, "dots").message).toBe(
+      'c.yaml: layers.0.url "not a url" is not a valid uri',
+    );
     expect(fieldName(["items", 2, "assets", 0], "dotted")).toBe("items[2].assets[0]");
   });
 
   it("words patterns as the config says and suggests a valid value", () => {
     const e = failure(() =>
-      checkConfig<Config>(SCHEMA, { ...ok, name: "My Name" }, "c.yaml", { patterns: { "^[a-z]+$": { what: "a plain name", hint: "use a-z", suggest: (v) => v.toLowerCase().replace(/[^a-z]/g, "") } } }),
+      checkConfig<Config>(SCHEMA, { ...ok, name: "My Name" }, "c.yaml", {
+        patterns: { "^[a-z]+$": { what: "a plain name", hint: "use a-z", suggest: (v) => v.toLowerCase().replace(/[^a-z]/g, "") } },
+      }),
     );
     expect(e.message).toBe('c.yaml: name "My Name" is not a plain name');
     expect(e.hint).toBe('use a-z, e.g. "myname"');
@@ -139,7 +176,9 @@ describe("schema problems", () => {
 
   it("lists five problems and counts the rest", () => {
     const problems = Array.from({ length: 8 }, (_, i) => ({ field: `f${i}`, message: `p${i}`, line: i + 1 }));
-    expect(configError("c.yaml", problems).message).toBe("c.yaml:1: p0; line 2: p1; line 3: p2; line 4: p3; line 5: p4 (and 3 more problems)");
+    expect(configError("c.yaml", problems).message).toBe(
+      "c.yaml:1: p0; line 2: p1; line 3: p2; line 4: p3; line 5: p4 (and 3 more problems)",
+    );
   });
 });
 

@@ -9,7 +9,8 @@ import { Variable, type Attrs } from "../../src/core/variable.js";
 import { memVariable } from "./helpers.js";
 
 const DAY = 86_400_000;
-const v = (name: string, dims: string[], values: number[], dtype: DType, attrs: Attrs = {}): Variable => memVariable(name, dims, values, dtype, attrs);
+const v = (name: string, dims: string[], values: number[], dtype: DType, attrs: Attrs = {}): Variable =>
+  memVariable(name, dims, values, dtype, attrs);
 
 describe("timeCoord / timeDim", () => {
   it("prefers the dimension coordinate called time, then standard_name/axis, then the first", () => {

@@ -26,7 +26,12 @@ describe("epsgDefinition: the one EPSG loader", () => {
     // a code outside epsgToProj4's table of well-known codes comes from the registry (was undefined)
     expect(epsgToProj4(2056)).toBe(swiss.proj4);
     expect(epsgToProj4(32633)).toBe("+proj=utm +zone=33 +datum=WGS84 +units=m +no_defs");
-    expect(await crsFromGeoKeys({ GTModelTypeGeoKey: 1, ProjectedCSTypeGeoKey: 2056 })).toEqual({ epsg: 2056, proj4: swiss.proj4, wkt: swiss.wkt, isGeographic: false });
+    expect(await crsFromGeoKeys({ GTModelTypeGeoKey: 1, ProjectedCSTypeGeoKey: 2056 })).toEqual({
+      epsg: 2056,
+      proj4: swiss.proj4,
+      wkt: swiss.wkt,
+      isGeographic: false,
+    });
     expect(() => resolveCrs("EPSG:99999999")).toThrow(/not in the EPSG registry/);
     const out = new Float64Array(2);
     pointTransform("EPSG:4326", swiss.proj4)(8.5, 47.4, out);
@@ -38,22 +43,29 @@ describe("proj4js is loaded on first use", () => {
   let dir: string;
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), "eocube-lazy-proj4-"));
-    await writeFile(join(dir, "probe.mts"), [
-      'import { createRequire } from "node:module";',
-      "const require = createRequire(import.meta.url);",
-      "const lib = await import(process.argv[2]);",
-      "const loaded = () => Object.keys(require.cache).some((k) => /node_modules[\\\\/]proj4[\\\\/]/.test(k));",
-      "const before = loaded();",
-      'lib.resolveCrs("EPSG:32633");',
-      "console.log(JSON.stringify({ before, after: loaded() }));",
-    ].join("\n"));
+    await writeFile(
+      join(dir, "probe.mts"),
+      [
+        'import { createRequire } from "node:module";',
+        "const require = createRequire(import.meta.url);",
+        "const lib = await import(process.argv[2]);",
+        "const loaded = () => Object.keys(require.cache).some((k) => /node_modules[\\\\/]proj4[\\\\/]/.test(k));",
+        "const before = loaded();",
+        'lib.resolveCrs("EPSG:32633");',
+        "console.log(JSON.stringify({ before, after: loaded() }));",
+      ].join("\n"),
+    );
   });
   afterAll(async () => {
     await rm(dir, { recursive: true, force: true });
   });
 
   it("importing the library loads no proj4; resolving a CRS does", async () => {
-    const { stdout } = await promisify(execFile)(process.execPath, ["--import", "tsx", join(dir, "probe.mts"), join(REPO_ROOT, "src/index.ts")], { cwd: REPO_ROOT, timeout: 60_000 });
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      ["--import", "tsx", join(dir, "probe.mts"), join(REPO_ROOT, "src/index.ts")],
+      { cwd: REPO_ROOT, timeout: 60_000 },
+    );
     expect(JSON.parse(stdout.trim().split("\n").pop()!)).toEqual({ before: false, after: true });
   });
 });

@@ -24,9 +24,7 @@ describe("docs/errors.md", () => {
       .filter((l) => l.startsWith("| `"))
       .map((l) => l.split("|").map((c) => c.trim()));
     const documented = Object.fromEntries(rows.map((r) => [r[1]!.replaceAll("`", ""), [Number(r[2]), Number(r[3])]]));
-    const actual = Object.fromEntries(
-      Object.entries(ERROR_CODES).map(([code, v]) => [code, [v.user ? 2 : 1, v.status]]),
-    );
+    const actual = Object.fromEntries(Object.entries(ERROR_CODES).map(([code, v]) => [code, [v.user ? 2 : 1, v.status]]));
     expect(documented).toEqual(actual);
   });
 });

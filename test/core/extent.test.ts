@@ -5,13 +5,25 @@ import { Dataset } from "../../src/core/dataset.js";
 import { lonLatExtent, lonLatVariable, pointLonRange } from "../../src/core/extent.js";
 import { memVariable } from "./helpers.js";
 
-const stations = (lon: number[], lat: number[], names: [string, string] = ["lon", "lat"], attrs: [Record<string, unknown>, Record<string, unknown>] = [{}, {}]) =>
+const stations = (
+  lon: number[],
+  lat: number[],
+  names: [string, string] = ["lon", "lat"],
+  attrs: [Record<string, unknown>, Record<string, unknown>] = [{}, {}],
+) =>
   new Dataset({
     coords: {
       [names[0]]: memVariable(names[0], ["obs"], lon, "float64", attrs[0]),
       [names[1]]: memVariable(names[1], ["obs"], lat, "float64", attrs[1]),
     },
-    data_vars: { t: memVariable("t", ["obs"], lon.map(() => 1), "float32") },
+    data_vars: {
+      t: memVariable(
+        "t",
+        ["obs"],
+        lon.map(() => 1),
+        "float32",
+      ),
+    },
   });
 
 describe("pointLonRange", () => {

@@ -23,7 +23,13 @@ import { DATA_DIR, loadExpected } from "../formats/nc-expected.js";
 const fs = new FileFileSystem(DATA_DIR);
 
 async function open(path: string): Promise<Dataset> {
-  const reader = path.startsWith("netcdf4/") ? netcdf4Reader : path.startsWith("netcdf3/") ? netcdf3Reader : path.endsWith(".zarr") ? zarrReader : geotiffReader;
+  const reader = path.startsWith("netcdf4/")
+    ? netcdf4Reader
+    : path.startsWith("netcdf3/")
+      ? netcdf3Reader
+      : path.endsWith(".zarr")
+        ? zarrReader
+        : geotiffReader;
   return decodeCF(await reader.open(fs, path));
 }
 
@@ -106,7 +112,11 @@ describe("readGridMapping on Zarr and GeoTIFF datasets", () => {
   for (const name of ["RGB.byte", "sample-cog", "shade", "world.byte", "goes", "cogeo"]) {
     it(`geotiff/${name}.tif: the rioxarray-style spatial_ref gives GDAL's grid and CRS`, async () => {
       const exp = JSON.parse(readFileSync(new URL(`../fixtures/tiff-expected/${name}.json`, import.meta.url), "utf8")) as {
-        size: [number, number]; geoTransform: number[]; epsg: number | null; proj4: string; isGeographic: boolean;
+        size: [number, number];
+        geoTransform: number[];
+        epsg: number | null;
+        proj4: string;
+        isGeographic: boolean;
       };
       const ds = await open(`geotiff/${name}.tif`);
       const gm = (await readGridMapping(ds))!;
@@ -145,7 +155,11 @@ function mem(name: string, dims: string[], data: NdArray["data"], dtype: DType, 
 
 function grid(extraAttrs: Attrs, coords: Record<string, Variable>, gmName = "crs"): Dataset {
   const v = new Variable({
-    name: "v", dims: ["y", "x"], shape: [2, 3], dtype: "float32", attrs: { grid_mapping: gmName },
+    name: "v",
+    dims: ["y", "x"],
+    shape: [2, 3],
+    dtype: "float32",
+    attrs: { grid_mapping: gmName },
     read: async () => ({ data: new Float32Array(6), shape: [2, 3], dtype: "float32" }),
   });
   return new Dataset({ coords: { ...coords, [gmName]: mem(gmName, [], new Int32Array(1), "int32", extraAttrs) }, data_vars: { v } });
@@ -158,7 +172,16 @@ describe("readGridMapping on synthetic CF grids", () => {
   };
 
   it("CF parameters alone give a PROJ string (polar stereographic)", async () => {
-    const attrs = { grid_mapping_name: "polar_stereographic", straight_vertical_longitude_from_pole: -45, latitude_of_projection_origin: 90, standard_parallel: 70, false_easting: 0, false_northing: 0, semi_major_axis: 6378137, inverse_flattening: 298.257223563 };
+    const attrs = {
+      grid_mapping_name: "polar_stereographic",
+      straight_vertical_longitude_from_pole: -45,
+      latitude_of_projection_origin: 90,
+      standard_parallel: 70,
+      false_easting: 0,
+      false_northing: 0,
+      semi_major_axis: 6378137,
+      inverse_flattening: 298.257223563,
+    };
     const gm = (await readGridMapping(grid(attrs, xy)))!;
     expect(gm.crs).toBe(gm.proj4);
     expect(gm.proj4).toContain("+proj=stere");
@@ -175,7 +198,11 @@ describe("readGridMapping on synthetic CF grids", () => {
     const x = mem("x", ["x"], new Float64Array([-1e6, 0, 1e6]), "float64", { standard_name: "projection_x_coordinate" });
     const y = mem("y", ["y"], new Float64Array([1e6, -1e6]), "float64", { standard_name: "projection_y_coordinate" });
     const v = new Variable({
-      name: "v", dims: ["y", "x"], shape: [2, 3], dtype: "float32", attrs: { grid_mapping: "crs" },
+      name: "v",
+      dims: ["y", "x"],
+      shape: [2, 3],
+      dtype: "float32",
+      attrs: { grid_mapping: "crs" },
       read: async () => ({ data: new Float32Array(6), shape: [2, 3], dtype: "float32" }),
     });
     const ds = new Dataset({ coords: { x, y, crs: mem("crs", [], new Int32Array(1), "int32", { epsg: 3413 }) }, data_vars: { v } });
@@ -189,9 +216,27 @@ describe("readGridMapping on synthetic CF grids", () => {
   it("a one-pixel grid takes its cell size from CF bounds", async () => {
     const lat = mem("lat", ["lat"], new Float64Array([52.25]), "float64", { units: "degrees_north", bounds: "lat_bnds" });
     const lon = mem("lon", ["lon"], new Float64Array([4.5]), "float64", { units: "degrees_east", bounds: "lon_bnds" });
-    const latB = new Variable({ name: "lat_bnds", dims: ["lat", "bnds"], shape: [1, 2], dtype: "float64", read: async () => ({ data: new Float64Array([52.5, 52]), shape: [1, 2], dtype: "float64" }) });
-    const lonB = new Variable({ name: "lon_bnds", dims: ["lon", "bnds"], shape: [1, 2], dtype: "float64", read: async () => ({ data: new Float64Array([4, 5]), shape: [1, 2], dtype: "float64" }) });
-    const t = new Variable({ name: "t", dims: ["lat", "lon"], shape: [1, 1], dtype: "float32", read: async () => ({ data: new Float32Array(1), shape: [1, 1], dtype: "float32" }) });
+    const latB = new Variable({
+      name: "lat_bnds",
+      dims: ["lat", "bnds"],
+      shape: [1, 2],
+      dtype: "float64",
+      read: async () => ({ data: new Float64Array([52.5, 52]), shape: [1, 2], dtype: "float64" }),
+    });
+    const lonB = new Variable({
+      name: "lon_bnds",
+      dims: ["lon", "bnds"],
+      shape: [1, 2],
+      dtype: "float64",
+      read: async () => ({ data: new Float64Array([4, 5]), shape: [1, 2], dtype: "float64" }),
+    });
+    const t = new Variable({
+      name: "t",
+      dims: ["lat", "lon"],
+      shape: [1, 1],
+      dtype: "float32",
+      read: async () => ({ data: new Float32Array(1), shape: [1, 1], dtype: "float32" }),
+    });
     const gm = (await readGridMapping(new Dataset({ coords: { lat, lon }, data_vars: { t, lat_bnds: latB, lon_bnds: lonB } })))!;
     expect(gm.bbox).toEqual([4, 52, 5, 52.5]);
     expect(gm.resolution).toEqual([1, 0.5]);
@@ -205,7 +250,15 @@ describe("readGridMapping on synthetic CF grids", () => {
   });
 
   it("a GeoTransform alone places a grid whose dims have no coordinate variables", async () => {
-    const ds = grid({ crs_wkt: 'GEOGCS["WGS 84",DATUM["WGS_1984",SPHEROID["WGS 84",6378137,298.257223563]],PRIMEM["Greenwich",0],UNIT["degree",0.0174532925199433],AUTHORITY["EPSG","4326"]]', GeoTransform: "10 0.5 0 60 0 -0.5" }, {}, "spatial_ref");
+    const ds = grid(
+      {
+        crs_wkt:
+          'GEOGCS["WGS 84",DATUM["WGS_1984",SPHEROID["WGS 84",6378137,298.257223563]],PRIMEM["Greenwich",0],UNIT["degree",0.0174532925199433],AUTHORITY["EPSG","4326"]]',
+        GeoTransform: "10 0.5 0 60 0 -0.5",
+      },
+      {},
+      "spatial_ref",
+    );
     const gm = (await readGridMapping(ds))!;
     expect(gm.crs).toBe("EPSG:4326");
     expect(gm.bbox).toEqual([10, 59, 11.5, 60]);
@@ -215,7 +268,13 @@ describe("readGridMapping on synthetic CF grids", () => {
   it("lat/lon grids without any CRS default to EPSG:4326; irregular axes give undefined", async () => {
     const lat = mem("lat", ["lat"], new Float32Array([10, 11, 12]), "float32", { units: "degrees_north" });
     const lon = mem("lon", ["lon"], new Float32Array([-1, 0]), "float32", { units: "degrees_east" });
-    const v = new Variable({ name: "t", dims: ["lat", "lon"], shape: [3, 2], dtype: "float32", read: async () => ({ data: new Float32Array(6), shape: [3, 2], dtype: "float32" }) });
+    const v = new Variable({
+      name: "t",
+      dims: ["lat", "lon"],
+      shape: [3, 2],
+      dtype: "float32",
+      read: async () => ({ data: new Float32Array(6), shape: [3, 2], dtype: "float32" }),
+    });
     const gm = (await readGridMapping(new Dataset({ coords: { lat, lon }, data_vars: { t: v } })))!;
     expect(gm.crs).toBe("EPSG:4326");
     expect(gm.bbox).toEqual([-1.5, 9.5, 0.5, 12.5]);
@@ -228,17 +287,41 @@ describe("CRS helpers", () => {
   it("epsgFromWkt takes the root AUTHORITY, not the datum's or the unit's", () => {
     const wkt = loadExpected("RGB.nc").variables.transverse_mercator!.attrs.spatial_ref as string;
     expect(epsgFromWkt(wkt)).toBe(32618);
-    expect(epsgFromWkt('GEOGCS["x",DATUM["d",SPHEROID["s",1,2,AUTHORITY["EPSG","7030"]]],UNIT["degree",1,AUTHORITY["EPSG","9122"]]]')).toBeUndefined();
+    expect(
+      epsgFromWkt('GEOGCS["x",DATUM["d",SPHEROID["s",1,2,AUTHORITY["EPSG","7030"]]],UNIT["degree",1,AUTHORITY["EPSG","9122"]]]'),
+    ).toBeUndefined();
     expect(epsgFromWkt('PROJCRS["WGS 84 / UTM zone 33N",BASEGEOGCRS["WGS 84",ID["EPSG",4326]],ID["EPSG",32633]]')).toBe(32633);
   });
 
   it("every CF grid mapping name gives a PROJ string proj4js accepts", () => {
-    for (const name of ["latitude_longitude", "transverse_mercator", "mercator", "lambert_conformal_conic", "albers_conical_equal_area", "polar_stereographic", "stereographic", "lambert_azimuthal_equal_area", "lambert_cylindrical_equal_area", "orthographic", "sinusoidal", "geostationary", "rotated_latitude_longitude"]) {
-      const p = cfGridMappingToProj4({ grid_mapping_name: name, standard_parallel: [30, 60], perspective_point_height: 35786023, grid_north_pole_latitude: 39.25, grid_north_pole_longitude: -162 });
+    for (const name of [
+      "latitude_longitude",
+      "transverse_mercator",
+      "mercator",
+      "lambert_conformal_conic",
+      "albers_conical_equal_area",
+      "polar_stereographic",
+      "stereographic",
+      "lambert_azimuthal_equal_area",
+      "lambert_cylindrical_equal_area",
+      "orthographic",
+      "sinusoidal",
+      "geostationary",
+      "rotated_latitude_longitude",
+    ]) {
+      const p = cfGridMappingToProj4({
+        grid_mapping_name: name,
+        standard_parallel: [30, 60],
+        perspective_point_height: 35786023,
+        grid_north_pole_latitude: 39.25,
+        grid_north_pole_longitude: -162,
+      });
       expect(p, name).toBeDefined();
       expect(projNameOf(p!), `${name}: ${p}`).toBeDefined();
     }
-    expect(cfGridMappingToProj4({ grid_mapping_name: "latitude_longitude", earth_radius: 6371229 })).toBe("+proj=longlat +R=6371229 +no_defs");
+    expect(cfGridMappingToProj4({ grid_mapping_name: "latitude_longitude", earth_radius: 6371229 })).toBe(
+      "+proj=longlat +R=6371229 +no_defs",
+    );
     expect(cfGridMappingToProj4({ grid_mapping_name: "unknown_thing" })).toBeUndefined();
   });
 });

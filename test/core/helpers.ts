@@ -7,9 +7,21 @@ import { Variable, type Attrs } from "../../src/core/variable.js";
  * A variable of shape `shape` (default `[values.length]`) holding `values` (row-major); datetime64[ns] values
  * are epoch ms. `reads` counts the values each read returned.
  */
-export function memVariable(name: string, dims: string[], values: number[], dtype: DType, attrs: Attrs = {}, shape = [values.length], reads: number[] = []): Variable {
+export function memVariable(
+  name: string,
+  dims: string[],
+  values: number[],
+  dtype: DType,
+  attrs: Attrs = {},
+  shape = [values.length],
+  reads: number[] = [],
+): Variable {
   return new Variable({
-    name, dims, shape, dtype, attrs,
+    name,
+    dims,
+    shape,
+    dtype,
+    attrs,
     read: async (selection = []): Promise<NdArray> => {
       const norm = normalizeSelection(shape, selection);
       const outShape = selectionShape(norm);

@@ -67,13 +67,17 @@ describe("sel on the real cube, as xarray", () => {
       if (e === "empty" || "error" in e) {
         // xarray: KeyError, or an empty selection for a date without a step; eocube: NOT_FOUND naming the nearest label
         for (const got of [selected, await sel(ds.variable(c.var!), c.labels, { ...options, coords: ds }).catch((err: unknown) => err)]) {
-          expect(got).toMatchObject({ code: "NOT_FOUND", message: expect.stringMatching(/is not a label of coordinate (lat|lon|time); nearest: \S+ \(index \d+\)/) });
+          expect(got).toMatchObject({
+            code: "NOT_FOUND",
+            message: expect.stringMatching(/is not a label of coordinate (lat|lon|time); nearest: \S+ \(index \d+\)/),
+          });
         }
         return;
       }
       expect(selected).toBeInstanceOf(Dataset);
       if (c.var === null) {
-        for (const [name, expected] of Object.entries(e as Record<string, Expected>)) await expectLike((selected as Dataset).variable(name), selected as Dataset, expected, name);
+        for (const [name, expected] of Object.entries(e as Record<string, Expected>))
+          await expectLike((selected as Dataset).variable(name), selected as Dataset, expected, name);
       } else {
         const v = await sel(ds.variable(c.var), c.labels, { ...options, coords: ds });
         expect(v.dtype).toBe(ds.variable(c.var).dtype);
@@ -96,16 +100,40 @@ describe("sel on the real cube, as xarray", () => {
     const lat = await sel(ds.variable("lat"), { lat: [52, 51.99] });
     expect(Array.from((await lat.read()).data as Float64Array)).toEqual([51.99875, 51.99625, 51.99375, 51.99125]);
 
-    await expect(sel(ds, { latitude: 52 })).rejects.toMatchObject({ code: "NOT_FOUND", hint: expect.stringContaining('did you mean "lat"') });
-    await expect(sel(ds.variable("conc_chl"), { lat: 52 })).rejects.toMatchObject({ code: "NOT_FOUND", hint: expect.stringContaining("coords: dataset") });
-    await expect(sel(ds, { bnds: 0 })).rejects.toMatchObject({ code: "NOT_FOUND", message: expect.stringContaining("dimension bnds has no coordinate") });
-    await expect(sel(ds, { lat: "52" })).rejects.toMatchObject({ code: "INVALID_ARGUMENT", message: expect.stringContaining("is not a number") });
-    await expect(sel(ds, { time: "2017-02-30" })).rejects.toMatchObject({ code: "INVALID_ARGUMENT", message: expect.stringContaining("not an ISO 8601 time") });
+    await expect(sel(ds, { latitude: 52 })).rejects.toMatchObject({
+      code: "NOT_FOUND",
+      hint: expect.stringContaining('did you mean "lat"'),
+    });
+    await expect(sel(ds.variable("conc_chl"), { lat: 52 })).rejects.toMatchObject({
+      code: "NOT_FOUND",
+      hint: expect.stringContaining("coords: dataset"),
+    });
+    await expect(sel(ds, { bnds: 0 })).rejects.toMatchObject({
+      code: "NOT_FOUND",
+      message: expect.stringContaining("dimension bnds has no coordinate"),
+    });
+    await expect(sel(ds, { lat: "52" })).rejects.toMatchObject({
+      code: "INVALID_ARGUMENT",
+      message: expect.stringContaining("is not a number"),
+    });
+    await expect(sel(ds, { time: "2017-02-30" })).rejects.toMatchObject({
+      code: "INVALID_ARGUMENT",
+      message: expect.stringContaining("not an ISO 8601 time"),
+    });
     await expect(sel(ds, { time: 1484561361834 })).rejects.toMatchObject({ code: "INVALID_ARGUMENT" });
-    await expect(sel(ds, { lon: [10, 12] })).rejects.toMatchObject({ code: "OUT_OF_RANGE", message: expect.stringContaining("0.00125 … 4.99875") });
-    await expect(sel(ds, { time: ["2018-01-01", null] })).rejects.toMatchObject({ code: "OUT_OF_RANGE", message: expect.stringContaining("2017-01-16T10:09:21.834Z … 2017-01-30T10:46:33.837Z") });
+    await expect(sel(ds, { lon: [10, 12] })).rejects.toMatchObject({
+      code: "OUT_OF_RANGE",
+      message: expect.stringContaining("0.00125 … 4.99875"),
+    });
+    await expect(sel(ds, { time: ["2018-01-01", null] })).rejects.toMatchObject({
+      code: "OUT_OF_RANGE",
+      message: expect.stringContaining("2017-01-16T10:09:21.834Z … 2017-01-30T10:46:33.837Z"),
+    });
     const other = await sel(ds, { lat: [52, 51.99] });
-    await expect(sel(ds.variable("conc_chl"), { lat: 52.49875 }, { coords: other })).rejects.toMatchObject({ code: "INVALID_ARGUMENT", message: expect.stringContaining("4 values but dimension lat has 1000") });
+    await expect(sel(ds.variable("conc_chl"), { lat: 52.49875 }, { coords: other })).rejects.toMatchObject({
+      code: "INVALID_ARGUMENT",
+      message: expect.stringContaining("4 values but dimension lat has 1000"),
+    });
     const signal = AbortSignal.abort();
     await expect(sel(ds, { lat: 52.49875 }, { signal })).rejects.toMatchObject({ code: "CANCELLED" });
   });
@@ -135,13 +163,18 @@ describe("sel's view", () => {
     expect(Array.from((await (await sel(data, { band: "B03" }, { coords: { band: named } })).read()).data)).toEqual([3]);
     expect(Array.from((await (await sel(data, { band: ["B03", "B04"] }, { coords: { band: named } })).read()).data)).toEqual([3, 4]);
     await expect(sel(data, { band: "B8A" }, { coords: { band: named } })).rejects.toMatchObject({ code: "NOT_FOUND" });
-    await expect(sel(data, { band: "B03" }, { coords: { band: named }, method: "nearest" })).rejects.toMatchObject({ code: "INVALID_ARGUMENT" });
+    await expect(sel(data, { band: "B03" }, { coords: { band: named }, method: "nearest" })).rejects.toMatchObject({
+      code: "INVALID_ARGUMENT",
+    });
   });
 
   it("a range over an unsorted coordinate is refused", async () => {
     const data = memVariable("r", ["x"], [1, 2, 3], "float64");
     const x = memVariable("x", ["x"], [1, 3, 2], "float64");
-    await expect(sel(data, { x: [1, 2] }, { coords: { x } })).rejects.toMatchObject({ code: "INVALID_ARGUMENT", message: expect.stringContaining("not sorted") });
+    await expect(sel(data, { x: [1, 2] }, { coords: { x } })).rejects.toMatchObject({
+      code: "INVALID_ARGUMENT",
+      message: expect.stringContaining("not sorted"),
+    });
     expect(Array.from((await (await sel(data, { x: 3 }, { coords: { x } })).read()).data)).toEqual([2]);
   });
 });

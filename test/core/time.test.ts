@@ -2,14 +2,30 @@
 // units, calendar)`, the library xarray falls back to) and pandas/xarray 2023.01 for the standard cases.
 import { describe, expect, it } from "vitest";
 import { isEocubeError } from "../../src/core/errors.js";
-import { decodeTimes, encodeTimes, normalizeCalendar, parseIsoTime, parseTimeAttribute, parseTimeText, parseTimeUnits, toIsoString } from "../../src/core/time.js";
+import {
+  decodeTimes,
+  encodeTimes,
+  normalizeCalendar,
+  parseIsoTime,
+  parseTimeAttribute,
+  parseTimeText,
+  parseTimeUnits,
+  toIsoString,
+} from "../../src/core/time.js";
 
 const iso = (units: string, values: number[], calendar?: string) => Array.from(decodeTimes(values, units, calendar), toIsoString);
 
 describe("parseTimeUnits", () => {
   it("reads any case and plural of the unit, and many reference date spellings", () => {
-    expect(parseTimeUnits("days since 1970-01-01")).toMatchObject({ unit: "days", unitMs: 86_400_000, ref: { year: 1970, month: 1, day: 1, ms: 0 } });
-    expect(parseTimeUnits("Hour since 2021-01-30T12:00:00Z")).toMatchObject({ unit: "hours", ref: { year: 2021, month: 1, day: 30, ms: 12 * 3_600_000 } });
+    expect(parseTimeUnits("days since 1970-01-01")).toMatchObject({
+      unit: "days",
+      unitMs: 86_400_000,
+      ref: { year: 1970, month: 1, day: 1, ms: 0 },
+    });
+    expect(parseTimeUnits("Hour since 2021-01-30T12:00:00Z")).toMatchObject({
+      unit: "hours",
+      ref: { year: 2021, month: 1, day: 30, ms: 12 * 3_600_000 },
+    });
     expect(parseTimeUnits("SECONDS since 1981-01-01 00:00:00").unit).toBe("seconds");
     expect(parseTimeUnits("minute since 2000-1-1 6:30").ref).toEqual({ year: 2000, month: 1, day: 1, ms: (6 * 60 + 30) * 60_000 });
     expect(parseTimeUnits("msecs since 2000-01-01T00:00:00.5").ref.ms).toBe(500);
@@ -42,26 +58,44 @@ describe("decodeTimes", () => {
   it("standard calendar, as xarray decodes the shared files", () => {
     expect(iso("seconds since 1981-01-01 00:00:00", [1149508800], "Gregorian")).toEqual(["2017-06-05T12:00:00Z"]);
     expect(iso("Hour since 2021-01-30T12:00:00Z", [0, 3, 6], "proleptic_gregorian")).toEqual([
-      "2021-01-30T12:00:00Z", "2021-01-30T15:00:00Z", "2021-01-30T18:00:00Z",
+      "2021-01-30T12:00:00Z",
+      "2021-01-30T15:00:00Z",
+      "2021-01-30T18:00:00Z",
     ]);
     expect(iso("days since 1970-01-01", [17182.42316938, NaN])).toEqual(["2017-01-16T10:09:21.834Z", "NaT"]);
   });
 
   it("non-standard calendars give cftime's date fields", () => {
     expect(iso("days since 2000-01-01", [0, 59, 365, 730.5], "noleap")).toEqual([
-      "2000-01-01T00:00:00Z", "2000-03-01T00:00:00Z", "2001-01-01T00:00:00Z", "2002-01-01T12:00:00Z",
+      "2000-01-01T00:00:00Z",
+      "2000-03-01T00:00:00Z",
+      "2001-01-01T00:00:00Z",
+      "2002-01-01T12:00:00Z",
     ]);
-    expect(iso("days since 2000-01-01", [0, 59, 366], "366_day")).toEqual(["2000-01-01T00:00:00Z", "2000-02-29T00:00:00Z", "2001-01-01T00:00:00Z"]);
-    expect(iso("days since 2000-01-01", [0, 13, 367], "julian")).toEqual(["2000-01-01T00:00:00Z", "2000-01-14T00:00:00Z", "2001-01-02T00:00:00Z"]);
+    expect(iso("days since 2000-01-01", [0, 59, 366], "366_day")).toEqual([
+      "2000-01-01T00:00:00Z",
+      "2000-02-29T00:00:00Z",
+      "2001-01-01T00:00:00Z",
+    ]);
+    expect(iso("days since 2000-01-01", [0, 13, 367], "julian")).toEqual([
+      "2000-01-01T00:00:00Z",
+      "2000-01-14T00:00:00Z",
+      "2001-01-02T00:00:00Z",
+    ]);
     // cftime: 2000-02-30 (rolled over to March 1 in a Gregorian date), 2001-01-01, 2001-02-06
     expect(iso("days since 2000-01-01", [0, 59, 360, 395], "360_day")).toEqual([
-      "2000-01-01T00:00:00Z", "2000-03-01T00:00:00Z", "2001-01-01T00:00:00Z", "2001-02-06T00:00:00Z",
+      "2000-01-01T00:00:00Z",
+      "2000-03-01T00:00:00Z",
+      "2001-01-01T00:00:00Z",
+      "2001-02-06T00:00:00Z",
     ]);
   });
 
   it("the standard calendar is Julian before 1582-10-15, proleptic_gregorian is not", () => {
     expect(iso("days since 0001-01-01", [0, 577737, 577738], "standard")).toEqual([
-      "0001-01-01T00:00:00Z", "1582-10-15T00:00:00Z", "1582-10-16T00:00:00Z",
+      "0001-01-01T00:00:00Z",
+      "1582-10-15T00:00:00Z",
+      "1582-10-16T00:00:00Z",
     ]);
     expect(iso("days since 0001-01-01", [0, 577737], "proleptic_gregorian")).toEqual(["0001-01-01T00:00:00Z", "1582-10-17T00:00:00Z"]);
     expect(iso("hours since 1582-10-15 00:00", [-1, 1], "standard")).toEqual(["1582-10-04T23:00:00Z", "1582-10-15T01:00:00Z"]);
@@ -160,6 +194,8 @@ describe("parseTimeText: the one parser of written times", () => {
     expect(parseIsoTime("2017-06-05", { end: true })).toBe(Date.UTC(2017, 5, 6) - 1);
     expect(parseIsoTime("2017-06", { end: true })).toBe(Date.UTC(2017, 6, 1) - 1);
     expect(parseIsoTime("2017-06-05T12:00:00", { end: true })).toBe(Date.UTC(2017, 5, 5, 12));
-    expect(() => parseIsoTime("soon", { field: "time_range" })).toThrow(expect.objectContaining({ code: "INVALID_ARGUMENT", field: "time_range" }));
+    expect(() => parseIsoTime("soon", { field: "time_range" })).toThrow(
+      expect.objectContaining({ code: "INVALID_ARGUMENT", field: "time_range" }),
+    );
   });
 });

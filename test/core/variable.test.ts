@@ -20,8 +20,14 @@ function typeErrors(code: string): string[] {
   const file = join(dir, "snippet.ts");
   writeFileSync(file, code.replaceAll('"CORE"', JSON.stringify(join(REPO_ROOT, "src/core/index.js"))));
   const program = ts.createProgram([file], {
-    strict: true, noEmit: true, target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.NodeNext,
-    moduleResolution: ts.ModuleResolutionKind.NodeNext, skipLibCheck: true, types: ["node"], lib: ["lib.es2022.d.ts", "lib.dom.d.ts"],
+    strict: true,
+    noEmit: true,
+    target: ts.ScriptTarget.ES2022,
+    module: ts.ModuleKind.NodeNext,
+    moduleResolution: ts.ModuleResolutionKind.NodeNext,
+    skipLibCheck: true,
+    types: ["node"],
+    lib: ["lib.es2022.d.ts", "lib.dom.d.ts"],
     typeRoots: [join(REPO_ROOT, "node_modules/@types")],
   });
   return ts.getPreEmitDiagnostics(program).map((d) => `${ts.flattenDiagnosticMessageText(d.messageText, "\n")}`);
@@ -29,9 +35,20 @@ function typeErrors(code: string): string[] {
 
 /** The typed-array class each dtype's data must be an instance of (str/object: plain arrays). */
 const ARRAY_CLASS: Record<DType, new (n: number) => DTypeArrays[DType]> = {
-  bool: Uint8Array, int8: Int8Array, uint8: Uint8Array, int16: Int16Array, uint16: Uint16Array, int32: Int32Array,
-  uint32: Uint32Array, int64: BigInt64Array, uint64: BigUint64Array, float32: Float32Array, float64: Float64Array,
-  "datetime64[ns]": Float64Array, str: Array, object: Array,
+  bool: Uint8Array,
+  int8: Int8Array,
+  uint8: Uint8Array,
+  int16: Int16Array,
+  uint16: Uint16Array,
+  int32: Int32Array,
+  uint32: Uint32Array,
+  int64: BigInt64Array,
+  uint64: BigUint64Array,
+  float32: Float32Array,
+  float64: Float64Array,
+  "datetime64[ns]": Float64Array,
+  str: Array,
+  object: Array,
 };
 
 describe("Variable.read typed by dtype", () => {
@@ -74,11 +91,17 @@ describe("Variable.read typed by dtype", () => {
   it("every variable of the real files gives the array its dtype promises", async () => {
     const files = [
       ZARR_CUBE,
-      `${SHARED_DATA}netcdf3/eraint_uvz.nc`, `${SHARED_DATA}netcdf3/madis-sao.nc`, `${SHARED_DATA}netcdf3/RGB.nc`,
+      `${SHARED_DATA}netcdf3/eraint_uvz.nc`,
+      `${SHARED_DATA}netcdf3/madis-sao.nc`,
+      `${SHARED_DATA}netcdf3/RGB.nc`,
       `${SHARED_DATA}netcdf3/20170605120000-UKMO-L4_GHRSST-SSTfnd-OSTIAanom-GLOB-v02.0-fv02.0.nc`,
-      `${SHARED_DATA}netcdf4/GFS_global.nc`, `${SHARED_DATA}netcdf4/basin_mask.nc`, `${SHARED_DATA}netcdf4/gfs_output.nc`,
-      `${SHARED_DATA}geotiff/RGB.byte.tif`, `${SHARED_DATA}geotiff/sample-cog.tif`,
-      `${SHARED_DATA}zarr-conformance/v2/data.zarr`, `${SHARED_DATA}zarr-conformance/v3/data.zarr`,
+      `${SHARED_DATA}netcdf4/GFS_global.nc`,
+      `${SHARED_DATA}netcdf4/basin_mask.nc`,
+      `${SHARED_DATA}netcdf4/gfs_output.nc`,
+      `${SHARED_DATA}geotiff/RGB.byte.tif`,
+      `${SHARED_DATA}geotiff/sample-cog.tif`,
+      `${SHARED_DATA}zarr-conformance/v2/data.zarr`,
+      `${SHARED_DATA}zarr-conformance/v3/data.zarr`,
     ];
     const seen = new Set<DType>();
     for (const file of files) {
@@ -88,7 +111,10 @@ describe("Variable.read typed by dtype", () => {
           if (v.encoding.unreadable) continue;
           const arr = await v.read(v.shape.map((n) => (n > 0 ? 0 : null))); // one value (a corner)
           const cls = ARRAY_CLASS[v.dtype];
-          expect(arr.data instanceof cls && (cls !== Array || Array.isArray(arr.data)), `${file} ${v.name} ${v.dtype}: ${arr.data.constructor.name}`).toBe(true);
+          expect(
+            arr.data instanceof cls && (cls !== Array || Array.isArray(arr.data)),
+            `${file} ${v.name} ${v.dtype}: ${arr.data.constructor.name}`,
+          ).toBe(true);
           expect(arr.dtype, `${file} ${v.name}`).toBe(v.dtype);
           seen.add(v.dtype);
         }

@@ -24,7 +24,11 @@ export function defaultConfig(extra: ServerConfig["Datasets"] = []): ServerConfi
   return {
     Datasets: [
       { Identifier: "olci", Title: "OLCI L2 cube (North Sea)", Path: `${DATA}zarr/cube-1-250-250.zarr` },
-      { Identifier: "ostia", Title: "OSTIA SST 2017-06-05", Path: `${DATA}netcdf3/20170605120000-UKMO-L4_GHRSST-SSTfnd-OSTIAanom-GLOB-v02.0-fv02.0.nc` },
+      {
+        Identifier: "ostia",
+        Title: "OSTIA SST 2017-06-05",
+        Path: `${DATA}netcdf3/20170605120000-UKMO-L4_GHRSST-SSTfnd-OSTIAanom-GLOB-v02.0-fv02.0.nc`,
+      },
       { Identifier: "era", Title: "ERA-Interim climatology (no time axis)", Path: `${DATA}netcdf3/eraint_uvz.nc` },
       ...extra,
     ],
@@ -66,7 +70,16 @@ export async function launchBrowser(): Promise<Browser> {
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
     headless: true,
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-quic", "--no-first-run", "--disable-component-update", "--disable-sync"],
+    args: [
+      "--headless",
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-background-networking",
+      "--disable-quic",
+      "--no-first-run",
+      "--disable-component-update",
+      "--disable-sync",
+    ],
     viewport: { width: 1280, height: 800 },
     acceptDownloads: true,
   });
@@ -98,7 +111,12 @@ export async function waitForMap(page: Page, after = 0, timeout = 60_000): Promi
   await page.waitForFunction(
     (n) => {
       const el = document.getElementById("map");
-      return !!el?.dataset.layerKey && el.dataset.render === "complete" && el.dataset.renderedKey === el.dataset.layerKey && Number(el.dataset.renderCount ?? 0) > n;
+      return (
+        !!el?.dataset.layerKey &&
+        el.dataset.render === "complete" &&
+        el.dataset.renderedKey === el.dataset.layerKey &&
+        Number(el.dataset.renderCount ?? 0) > n
+      );
     },
     after,
     { timeout, polling: 100 },

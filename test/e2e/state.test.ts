@@ -54,11 +54,21 @@ describe("viewer URL state", () => {
 
 describe("viewer time axis helpers", () => {
   // the OLCI cube's 5 irregular steps
-  const iso = ["2017-01-16T10:09:21.834Z", "2017-01-25T09:35:51.060Z", "2017-01-26T10:50:16.686Z", "2017-01-28T09:58:11.350Z", "2017-01-30T10:46:33.837Z"];
+  const iso = [
+    "2017-01-16T10:09:21.834Z",
+    "2017-01-25T09:35:51.060Z",
+    "2017-01-26T10:50:16.686Z",
+    "2017-01-28T09:58:11.350Z",
+    "2017-01-30T10:46:33.837Z",
+  ];
   const ms = iso.map((t) => Date.parse(t));
 
   it("splits the axis into chunks, newest first, covering every step once", () => {
-    expect(chunksNewestFirst(5)).toEqual([[3, 4], [1, 2], [0, 0]]);
+    expect(chunksNewestFirst(5)).toEqual([
+      [3, 4],
+      [1, 2],
+      [0, 0],
+    ]);
     const big = chunksNewestFirst(1000);
     expect(big[0]).toEqual([900, 999]);
     expect(big.reduce((n, [a, b]) => n + b - a + 1, 0)).toBe(1000);

@@ -9,7 +9,19 @@ import { join } from "node:path";
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { decodePng } from "../server/helpers.js";
-import { ARTIFACTS, DATA, defaultConfig, ensureViewerBuilt, launchBrowser, ROOT, shot, startServer, waitForMap, type Browser, type Server } from "./harness.js";
+import {
+  ARTIFACTS,
+  DATA,
+  defaultConfig,
+  ensureViewerBuilt,
+  launchBrowser,
+  ROOT,
+  shot,
+  startServer,
+  waitForMap,
+  type Browser,
+  type Server,
+} from "./harness.js";
 
 const T0 = "2017-01-16T10:09:21.834Z";
 const T3 = "2017-01-28T09:58:11.350Z";
@@ -56,14 +68,17 @@ function colourfulPixels(png: Buffer): { count: number; pixels: Uint8Array; chan
   const img = decodePng(png);
   let count = 0;
   for (let i = 0; i < img.width * img.height; i++) {
-    const r = img.pixels[i * img.channels]!, g = img.pixels[i * img.channels + 1]!, b = img.pixels[i * img.channels + 2]!;
+    const r = img.pixels[i * img.channels]!,
+      g = img.pixels[i * img.channels + 1]!,
+      b = img.pixels[i * img.channels + 2]!;
     if (Math.max(r, g, b) - Math.min(r, g, b) > 60) count++;
   }
   return { count, ...img };
 }
 
 function differingPixels(a: Buffer, b: Buffer): number {
-  const x = decodePng(a), y = decodePng(b);
+  const x = decodePng(a),
+    y = decodePng(b);
   expect([x.width, x.height]).toEqual([y.width, y.height]);
   let n = 0;
   for (let i = 0; i < x.width * x.height; i++) {
@@ -76,25 +91,45 @@ function differingPixels(a: Buffer, b: Buffer): number {
 
 /** Page coordinates of a lon/lat on the map. */
 async function pagePixel(page: Page, lon: number, lat: number): Promise<{ x: number; y: number }> {
-  const [px, py] = await page.evaluate(([lo, la]) => (window as unknown as { eocubeViewer: { pixelOf(a: number, b: number): number[] } }).eocubeViewer.pixelOf(lo!, la!), [lon, lat]);
+  const [px, py] = await page.evaluate(
+    ([lo, la]) => (window as unknown as { eocubeViewer: { pixelOf(a: number, b: number): number[] } }).eocubeViewer.pixelOf(lo!, la!),
+    [lon, lat],
+  );
   const box = (await page.locator("#map").boundingBox())!;
   return { x: box.x + px!, y: box.y + py! };
 }
 
 async function seriesRows(page: Page, id: number): Promise<{ time: string; mean: number | null; std: string }[]> {
   return page.$$eval(`#chart tbody tr[data-series="${id}"]`, (rows) =>
-    rows.map((r) => ({ time: (r as HTMLElement).dataset.time!, mean: (r as HTMLElement).dataset.mean === "" ? null : Number((r as HTMLElement).dataset.mean), std: r.children[3]!.textContent ?? "" })),
+    rows.map((r) => ({
+      time: (r as HTMLElement).dataset.time!,
+      mean: (r as HTMLElement).dataset.mean === "" ? null : Number((r as HTMLElement).dataset.mean),
+      std: r.children[3]!.textContent ?? "",
+    })),
   );
 }
 
-async function serverSeries(geometry: unknown, dataset: string, variable: string, agg: string): Promise<{ time: string; mean: number | null; std?: number | null }[]> {
-  const res = await fetch(`${server.url}timeseries/${dataset}/${variable}?aggMethods=${agg}`, { method: "POST", body: JSON.stringify(geometry), headers: { "content-type": "application/json" } });
+async function serverSeries(
+  geometry: unknown,
+  dataset: string,
+  variable: string,
+  agg: string,
+): Promise<{ time: string; mean: number | null; std?: number | null }[]> {
+  const res = await fetch(`${server.url}timeseries/${dataset}/${variable}?aggMethods=${agg}`, {
+    method: "POST",
+    body: JSON.stringify(geometry),
+    headers: { "content-type": "application/json" },
+  });
   expect(res.status).toBe(200);
   return ((await res.json()) as { result: { time: string; mean: number | null; std?: number | null }[] }).result;
 }
 
 const waitSeries = (page: Page, n: number) =>
-  page.waitForFunction((k) => document.getElementById("chart")?.dataset.seriesCount === String(k) && document.getElementById("chart")?.dataset.loading === "0", n, { timeout: 60_000, polling: 100 });
+  page.waitForFunction(
+    (k) => document.getElementById("chart")?.dataset.seriesCount === String(k) && document.getElementById("chart")?.dataset.loading === "0",
+    n,
+    { timeout: 60_000, polling: 100 },
+  );
 
 describe("viewer on the OLCI cube", { timeout: 180_000 }, () => {
   let page: Page & { errors: string[] };
@@ -136,7 +171,9 @@ describe("viewer on the OLCI cube", { timeout: 180_000 }, () => {
   it("shows the value under the cursor from /statistics", async () => {
     const p = await pagePixel(page, PLACE.lon, PLACE.lat);
     await page.mouse.move(p.x, p.y);
-    await page.waitForFunction(() => /conc_chl = /.test(document.getElementById("mouse-info")?.textContent ?? ""), null, { timeout: 30_000 });
+    await page.waitForFunction(() => /conc_chl = /.test(document.getElementById("mouse-info")?.textContent ?? ""), null, {
+      timeout: 30_000,
+    });
     const text = (await page.locator("#mouse-info").textContent())!;
     const asked = new URL(statRequests.at(-1)!);
     expect(asked.searchParams.get("time")).toBe(T0);
@@ -243,7 +280,18 @@ describe("viewer on the OLCI cube", { timeout: 180_000 }, () => {
   });
 
   it("removes a series from the chart and the map", async () => {
-    const places = () => page.evaluate(() => (window as unknown as { eocubeViewer: { map: { getLayers(): { getArray(): { getSource?(): { getFeatures?(): unknown[] } | null }[] } } } }).eocubeViewer.map.getLayers().getArray().map((l) => l.getSource?.()?.getFeatures?.()?.length ?? 0).at(-1));
+    const places = () =>
+      page.evaluate(() =>
+        (
+          window as unknown as {
+            eocubeViewer: { map: { getLayers(): { getArray(): { getSource?(): { getFeatures?(): unknown[] } | null }[] } } };
+          }
+        ).eocubeViewer.map
+          .getLayers()
+          .getArray()
+          .map((l) => l.getSource?.()?.getFeatures?.()?.length ?? 0)
+          .at(-1),
+      );
     expect(await places()).toBe(2);
     await page.locator(".chart-legend button").first().click();
     await waitSeries(page, 1);
@@ -308,7 +356,9 @@ describe("viewer on the OLCI cube", { timeout: 180_000 }, () => {
   it("asks for tiles only when the map stops moving", async () => {
     let n = await page.evaluate(() => Number(document.getElementById("map")!.dataset.renderCount));
     await page.locator("#map").evaluate(() => {
-      const v = (window as unknown as { eocubeViewer: { map: { getView(): { setZoom(z: number): void; getZoom(): number } } } }).eocubeViewer.map.getView();
+      const v = (
+        window as unknown as { eocubeViewer: { map: { getView(): { setZoom(z: number): void; getZoom(): number } } } }
+      ).eocubeViewer.map.getView();
       v.setZoom(v.getZoom() + 2);
     });
     n = await waitForMap(page, n);
@@ -318,7 +368,8 @@ describe("viewer on the OLCI cube", { timeout: 180_000 }, () => {
     };
     page.on("request", onReq);
     const box = (await page.locator("#map").boundingBox())!;
-    const cx = box.x + box.width / 2, cy = box.y + box.height / 2;
+    const cx = box.x + box.width / 2,
+      cy = box.y + box.height / 2;
     await page.mouse.move(cx, cy);
     await page.mouse.down();
     for (let i = 1; i <= 10; i++) {
@@ -367,7 +418,9 @@ describe("viewer on the OLCI cube", { timeout: 180_000 }, () => {
     await page.locator("#split").check();
     await page.locator("#variable2").selectOption("kd489");
     await waitForMap(page);
-    await page.waitForFunction(() => location.hash.includes("var2=kd489") && location.hash.includes("proj=EPSG%3A4326"), null, { timeout: 10_000 });
+    await page.waitForFunction(() => location.hash.includes("var2=kd489") && location.hash.includes("proj=EPSG%3A4326"), null, {
+      timeout: 10_000,
+    });
     const link = page.url();
     const mapPng = await shot(page, "05-split-4326", "#map");
     expect(colourfulPixels(mapPng).count).toBeGreaterThan(5_000);
@@ -389,7 +442,8 @@ describe("viewer on the OLCI cube", { timeout: 180_000 }, () => {
     const h1 = new URLSearchParams(new URL(link).hash.slice(1));
     await page2.waitForFunction(() => location.hash.includes("lon="), null, { timeout: 10_000 });
     const h2 = new URLSearchParams(new URL(page2.url()).hash.slice(1));
-    for (const k of ["ds", "var", "time", "proj", "cmap", "vmin", "vmax", "rev", "split", "var2"]) expect([k, h2.get(k)]).toEqual([k, h1.get(k)]);
+    for (const k of ["ds", "var", "time", "proj", "cmap", "vmin", "vmax", "rev", "split", "var2"])
+      expect([k, h2.get(k)]).toEqual([k, h1.get(k)]);
     expect(Number(h2.get("lon"))).toBeCloseTo(Number(h1.get("lon")), 2);
     expect(Number(h2.get("lat"))).toBeCloseTo(Number(h1.get("lat")), 2);
     expect(Number(h2.get("z"))).toBeCloseTo(Number(h1.get("z")), 1);
@@ -457,7 +511,9 @@ describe("viewer layout and keyboard", { timeout: 180_000 }, () => {
     expect(await page.locator("#legend2").isVisible()).toBe(true);
     expect(await page.locator("#legend2-max").textContent()).toBe(String(Number(Number(q.get("vmax")).toPrecision(4))));
     expect(await page.locator("#legend2-units").textContent()).toContain("conc_tsm");
-    await page.waitForFunction(() => (document.getElementById("legend2-img") as HTMLImageElement).naturalWidth === 256, null, { timeout: 10_000 });
+    await page.waitForFunction(() => (document.getElementById("legend2-img") as HTMLImageElement).naturalWidth === 256, null, {
+      timeout: 10_000,
+    });
     // the right half is drawn in several colours, not one saturated colour
     const png = await shot(page, "07c-split-variable", "#map");
     const img = decodePng(png);
@@ -508,15 +564,28 @@ describe("viewer dataset picker", { timeout: 180_000 }, () => {
   it("groups the datasets of a data store under its identifier, with their titles", async () => {
     const stores = await startServer({
       ...defaultConfig(),
-      DataStores: [{ Identifier: "tiffs", StoreId: "file", StoreParams: { root: `${DATA}geotiff` }, Datasets: [{ Path: "RGB.byte.tif", Title: "Landsat 7, Bahamas (UTM 18N)" }, { Path: "world.byte.tif" }] }],
+      DataStores: [
+        {
+          Identifier: "tiffs",
+          StoreId: "file",
+          StoreParams: { root: `${DATA}geotiff` },
+          Datasets: [{ Path: "RGB.byte.tif", Title: "Landsat 7, Bahamas (UTM 18N)" }, { Path: "world.byte.tif" }],
+        },
+      ],
     });
     try {
       const page = await browser.newPage();
       await page.goto(`${stores.url}viewer/#ds=${encodeURIComponent("tiffs~RGB.byte.tif")}`);
       await waitForMap(page);
-      const picker = await page.locator("#dataset").evaluate((sel: HTMLSelectElement) =>
-        [...sel.children].map((c) => (c instanceof HTMLOptGroupElement ? { group: c.label, options: [...c.children].map((o) => (o as HTMLOptionElement).text) } : (c as HTMLOptionElement).text)),
-      );
+      const picker = await page
+        .locator("#dataset")
+        .evaluate((sel: HTMLSelectElement) =>
+          [...sel.children].map((c) =>
+            c instanceof HTMLOptGroupElement
+              ? { group: c.label, options: [...c.children].map((o) => (o as HTMLOptionElement).text) }
+              : (c as HTMLOptionElement).text,
+          ),
+        );
       expect(picker.slice(0, 3)).toEqual(["OLCI L2 cube (North Sea)", "OSTIA SST 2017-06-05", "ERA-Interim climatology (no time axis)"]);
       const group = picker.find((x) => typeof x === "object") as { group: string; options: string[] };
       expect(group.group).toBe("tiffs");
@@ -605,7 +674,9 @@ describe("viewer on bad input", { timeout: 180_000 }, () => {
     expect(await page.locator("#extra-dims select").evaluateAll((s) => s.map((x) => (x as HTMLSelectElement).value))).toEqual(["7", "850"]);
     const q = new URL(tileUrls.at(-1)!).searchParams;
     expect([q.get("level"), q.get("month")]).toEqual(["850", "7"]);
-    await page.waitForFunction(() => location.hash.includes("dim.level=850") && location.hash.includes("dim.month=7"), null, { timeout: 10_000 });
+    await page.waitForFunction(() => location.hash.includes("dim.level=850") && location.hash.includes("dim.month=7"), null, {
+      timeout: 10_000,
+    });
     const before = await shot(page, "09b-level-850", "#map");
     // another level changes the map and the link
     const n = await page.evaluate(() => Number(document.getElementById("map")!.dataset.renderCount));
@@ -616,7 +687,9 @@ describe("viewer on bad input", { timeout: 180_000 }, () => {
     // a label the dataset does not have: a note and the first label
     await page.goto(viewerUrl("ds=era&var=u&dim.level=925"));
     await page.locator('.msg[data-key="dim-level"]').waitFor({ timeout: 30_000 });
-    expect(await page.locator("#messages").textContent()).toContain('The level "925" in the link is not one of the dataset\'s (200, 500, 850)');
+    expect(await page.locator("#messages").textContent()).toContain(
+      'The level "925" in the link is not one of the dataset\'s (200, 500, 850)',
+    );
     await waitForMap(page);
     expect(await page.locator("#extra-dims select").nth(1).inputValue()).toBe("200");
     expect(page.errors).toEqual([]);
@@ -635,7 +708,17 @@ describe("viewer on bad input", { timeout: 180_000 }, () => {
       expect(await page.locator("#messages").textContent()).toContain("has no regular grid");
       await waitForMap(page);
       expect(await page.locator(".msg.error").count()).toBe(0);
-      const outline = await page.evaluate(() => (window as unknown as { eocubeViewer: { map: { getLayers(): { getArray(): { getSource?(): { getFeatures?(): unknown[] } | null }[] } } } }).eocubeViewer.map.getLayers().getArray().map((l) => l.getSource?.()?.getFeatures?.()?.length ?? 0).at(-2));
+      const outline = await page.evaluate(() =>
+        (
+          window as unknown as {
+            eocubeViewer: { map: { getLayers(): { getArray(): { getSource?(): { getFeatures?(): unknown[] } | null }[] } } };
+          }
+        ).eocubeViewer.map
+          .getLayers()
+          .getArray()
+          .map((l) => l.getSource?.()?.getFeatures?.()?.length ?? 0)
+          .at(-2),
+      );
       expect(outline).toBe(1);
       expect(await page.locator("#legend").isVisible()).toBe(false);
     }
@@ -674,14 +757,20 @@ describe("viewer on bad input", { timeout: 180_000 }, () => {
     await page.route("**/timeseries/**", async (route) => {
       calls++;
       await new Promise((r) => setTimeout(r, 700));
-      await route.fulfill({ status: 400, contentType: "application/json", body: JSON.stringify({ code: "OUT_OF_RANGE", message: "index 2 out of range 0…0 for dimension 1" }) });
+      await route.fulfill({
+        status: 400,
+        contentType: "application/json",
+        body: JSON.stringify({ code: "OUT_OF_RANGE", message: "index 2 out of range 0…0 for dimension 1" }),
+      });
     });
     await page.goto(viewerUrl(`ds=olci&var=conc_chl&time=${encodeURIComponent(T0)}`));
     await waitForMap(page);
     const p = await pagePixel(page, PLACE.lon, PLACE.lat);
     await page.mouse.click(p.x, p.y);
     // while the first chunk loads the chart says so (no uPlot without data)
-    await page.waitForFunction(() => document.querySelector<HTMLElement>("#chart .chart-plot")?.dataset.empty === "true", null, { timeout: 10_000 });
+    await page.waitForFunction(() => document.querySelector<HTMLElement>("#chart .chart-plot")?.dataset.empty === "true", null, {
+      timeout: 10_000,
+    });
     expect(await page.locator("#chart .chart-plot").textContent()).toContain("Loading the time series");
     await page.locator('.msg[data-key="series"]').waitFor({ timeout: 30_000 });
     expect(await page.locator("#messages").textContent()).toContain("could not be loaded: index 2 out of range");

@@ -119,7 +119,8 @@ describe("geotiff reader: range reads", () => {
     const buf = await readFile(join(DATA, "sample-cog.tif"));
     const tiff = await GeoTIFF.fromSource({
       fileSize: buf.length,
-      fetch: async (slices: { offset: number; length: number }[]) => slices.map((s) => buf.buffer.slice(buf.byteOffset + s.offset, buf.byteOffset + s.offset + s.length)),
+      fetch: async (slices: { offset: number; length: number }[]) =>
+        slices.map((s) => buf.buffer.slice(buf.byteOffset + s.offset, buf.byteOffset + s.offset + s.length)),
       close: async () => {},
     } as never);
     const img = await tiff.getImage(0);
@@ -136,7 +137,10 @@ describe("geotiff reader: range reads", () => {
     const wanted = [tileRange(1, 1), tileRange(2, 1)];
     expect(cfs.ranges.length).toBeGreaterThan(0);
     for (const [a, b] of cfs.ranges) {
-      expect(wanted.some(([s, e]) => a >= s && b <= e), `range ${a}-${b} outside the window's tiles`).toBe(true);
+      expect(
+        wanted.some(([s, e]) => a >= s && b <= e),
+        `range ${a}-${b} outside the window's tiles`,
+      ).toBe(true);
     }
     const fetched = cfs.ranges.map(([a, b]) => `${a}-${b}`).sort();
     expect(new Set(fetched)).toEqual(new Set(wanted.map(([a, b]) => `${a}-${b}`)));
@@ -170,7 +174,11 @@ describe("geotiff reader: bad input", () => {
   afterAll(async () => {
     await rm(dir, { recursive: true, force: true });
   });
-  const codeOf = (p: Promise<unknown>) => p.then(() => "ok", (e: unknown) => (isEocubeError(e) ? `${e.code} ${e.path}` : String(e)));
+  const codeOf = (p: Promise<unknown>) =>
+    p.then(
+      () => "ok",
+      (e: unknown) => (isEocubeError(e) ? `${e.code} ${e.path}` : String(e)),
+    );
 
   it("missing file → NOT_FOUND", async () => {
     expect(await codeOf(openGeoTiff(tfs, "missing.tif"))).toMatch(/^NOT_FOUND .*missing\.tif/);
@@ -184,16 +192,24 @@ describe("geotiff reader: bad input", () => {
   });
   it("truncated COG → the message says so (the decoder's cause is not lost)", async () => {
     const ds = await openGeoTiff(tfs, "truncated.tif");
-    const err = await ds.variable("band_data").read([null, [300, 343], [300, 343]]).catch((e: unknown) => e);
+    const err = await ds
+      .variable("band_data")
+      .read([null, [300, 343], [300, 343]])
+      .catch((e: unknown) => e);
     expect(isEocubeError(err, "CORRUPT_DATA")).toBe(true);
-    expect((err as Error).message).toMatch(/^cannot decode the tiles of .*truncated\.tif: the file is truncated \(a tile needs bytes \d+…\d+ but the file ends (at|before) byte \d+\)$/);
+    expect((err as Error).message).toMatch(
+      /^cannot decode the tiles of .*truncated\.tif: the file is truncated \(a tile needs bytes \d+…\d+ but the file ends (at|before) byte \d+\)$/,
+    );
     expect((err as Error).message).not.toContain("undefined");
   });
   it("truncated LZW strips (whose decoder only warns) → CORRUPT_DATA, not zeros", async () => {
     const tif = await readFile(join(DATA, "world.byte.tif"));
     await writeFile(join(dir, "world-cut.tif"), tif.subarray(0, 50_000));
     const ds = await openGeoTiff(tfs, "world-cut.tif");
-    const err = await ds.variable("band_data").read().catch((e: unknown) => e);
+    const err = await ds
+      .variable("band_data")
+      .read()
+      .catch((e: unknown) => e);
     expect(isEocubeError(err, "CORRUPT_DATA")).toBe(true);
     expect((err as Error).message).toContain("the file is truncated");
   });

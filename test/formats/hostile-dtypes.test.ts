@@ -24,7 +24,10 @@ beforeAll(() => {
   put(".zgroup", JSON.stringify({ zarr_format: 2 }));
   put(".zattrs", "{}");
   const array = (name: string, dims: string[], shape: number[], dtype: string, data?: Uint8Array) => {
-    put(`${name}/.zarray`, JSON.stringify({ zarr_format: 2, shape, chunks: shape, dtype, compressor: null, fill_value: null, filters: null, order: "C" }));
+    put(
+      `${name}/.zarray`,
+      JSON.stringify({ zarr_format: 2, shape, chunks: shape, dtype, compressor: null, fill_value: null, filters: null, order: "C" }),
+    );
     put(`${name}/.zattrs`, JSON.stringify({ _ARRAY_DIMENSIONS: dims }));
     if (data) put(`${name}/${shape.map(() => "0").join(".")}`, data);
   };
@@ -39,7 +42,9 @@ describe("variables of unreadable data types", () => {
   it("describe lists them with the reason; the readable ones have none", async () => {
     const ds = await openDataset(store);
     const d = await describeDatasetObject(ds, "types.zarr");
-    expect(d.data_vars.f16!.unreadable).toBe('its stored data type "<f16" (128-bit floating point numbers) cannot be read: eocube reads bool, (u)int8…64, float16/32/64 and strings');
+    expect(d.data_vars.f16!.unreadable).toBe(
+      'its stored data type "<f16" (128-bit floating point numbers) cannot be read: eocube reads bool, (u)int8…64, float16/32/64 and strings',
+    );
     expect(d.data_vars.void!.unreadable).toMatch(/^its stored data type "\|V7" \(raw records of 7 bytes \(numpy void\)\) cannot be read/);
     expect(d.data_vars.good!.unreadable).toBeUndefined();
     const table = formatDescriptor(d, work);
@@ -49,7 +54,10 @@ describe("variables of unreadable data types", () => {
 
   it("reading one is UNSUPPORTED naming the array and the reason; the others read", async () => {
     const ds = await openDataset(store);
-    const err = await ds.data_vars.f16!.read([]).then(() => undefined, (e: unknown) => e);
+    const err = await ds.data_vars.f16!.read([]).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(EocubeError);
     expect((err as EocubeError).code).toBe("UNSUPPORTED");
     expect((err as EocubeError).message).toMatch(/types\.zarr\/f16: its stored data type "<f16"/);

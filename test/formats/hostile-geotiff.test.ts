@@ -27,15 +27,81 @@ beforeAll(async () => {
   const create = (name: string, ...args: string[]) =>
     execFileSync("gdal_create", ["-of", "GTiff", "-ot", "Byte", "-a_srs", "EPSG:4326", ...args, join(dir, name)], { stdio: "ignore" });
   create("small.tif", "-outsize", "64", "32", "-burn", "7", "-a_ullr", "0", "10", "20", "0");
-  create("tile.tif", "-outsize", "256", "256", "-burn", "3", "-a_ullr", "0", "10", "10", "0", "-co", "TILED=YES", "-co", "COMPRESS=DEFLATE");
+  create(
+    "tile.tif",
+    "-outsize",
+    "256",
+    "256",
+    "-burn",
+    "3",
+    "-a_ullr",
+    "0",
+    "10",
+    "10",
+    "0",
+    "-co",
+    "TILED=YES",
+    "-co",
+    "COMPRESS=DEFLATE",
+  );
   create("ovr.tif", "-outsize", "512", "512", "-burn", "5", "-a_ullr", "0", "10", "10", "0", "-co", "TILED=YES");
   execFileSync("gdaladdo", [join(dir, "ovr.tif"), "2"], { stdio: "ignore" });
-  create("sparse.tif", "-outsize", "512", "512", "-a_nodata", "5", "-a_ullr", "0", "10", "10", "0", "-co", "TILED=YES", "-co", "SPARSE_OK=TRUE");
+  create(
+    "sparse.tif",
+    "-outsize",
+    "512",
+    "512",
+    "-a_nodata",
+    "5",
+    "-a_ullr",
+    "0",
+    "10",
+    "10",
+    "0",
+    "-co",
+    "TILED=YES",
+    "-co",
+    "SPARSE_OK=TRUE",
+  );
   // one 256 × 256 float32 tile (256 KiB decoded) per codec, to be given a bomb as its tile
   for (const c of ["LZW", "ZSTD", "PACKBITS", "LERC", "LERC_DEFLATE"]) {
-    create(`one-${c}.tif`, "-ot", "Float32", "-outsize", "256", "256", "-burn", "3", "-a_ullr", "0", "10", "10", "0", "-co", "TILED=YES", "-co", `COMPRESS=${c}`);
+    create(
+      `one-${c}.tif`,
+      "-ot",
+      "Float32",
+      "-outsize",
+      "256",
+      "256",
+      "-burn",
+      "3",
+      "-a_ullr",
+      "0",
+      "10",
+      "10",
+      "0",
+      "-co",
+      "TILED=YES",
+      "-co",
+      `COMPRESS=${c}`,
+    );
   }
-  create("one-JPEG.tif", "-outsize", "256", "256", "-burn", "3", "-a_ullr", "0", "10", "10", "0", "-co", "TILED=YES", "-co", "COMPRESS=JPEG");
+  create(
+    "one-JPEG.tif",
+    "-outsize",
+    "256",
+    "256",
+    "-burn",
+    "3",
+    "-a_ullr",
+    "0",
+    "10",
+    "10",
+    "0",
+    "-co",
+    "TILED=YES",
+    "-co",
+    "COMPRESS=JPEG",
+  );
   // one strip of 7,363,203 bytes: what one run of the LZW bomb below decodes to
   create("lzw-strip.tif", "-outsize", String(LZW_RUN_BYTES), "1", "-a_ullr", "0", "10", "10", "0", "-co", "COMPRESS=LZW");
 }, 60_000);
@@ -97,7 +163,10 @@ async function expectBomb(name: string, pattern: RegExp, block = /tile 0 \(colum
   const ds = await openGeoTiff(fs, name);
   global.gc?.();
   const rss0 = process.memoryUsage().rss;
-  const err = await ds.data_vars.band_data!.read([0, [0, 4], [0, 4]]).then(() => undefined, (e: unknown) => e);
+  const err = await ds.data_vars.band_data!.read([0, [0, 4], [0, 4]]).then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   const grown = process.memoryUsage().rss - rss0;
   expect(err).toBeInstanceOf(EocubeError);
   const e = err as EocubeError;
@@ -139,7 +208,9 @@ const LZW_RUN_BYTES = 1 + (3837 * 3838) / 2 - 1;
  */
 function lzwBomb(runs: number): Buffer {
   const bytes: number[] = [];
-  let acc = 0, nacc = 0, width = 9;
+  let acc = 0,
+    nacc = 0,
+    width = 9;
   const put = (code: number) => {
     acc = (acc << width) | code;
     nacc += width;
@@ -179,7 +250,9 @@ function zstdZeros(blocks: number, declareSize: boolean): Buffer {
 
 /** Fletcher-32 of a LERC2 blob (v3+: over the bytes after the checksum, as the lerc package checks it). */
 function lercChecksum(b: Uint8Array): number {
-  let sum1 = 0xffff, sum2 = 0xffff, i = 0;
+  let sum1 = 0xffff,
+    sum2 = 0xffff,
+    i = 0;
   for (let words = Math.floor(b.length / 2); words; ) {
     let n = Math.min(words, 359);
     words -= n;
@@ -210,7 +283,10 @@ function lercConstant(blob: Buffer, side: number): Buffer {
 }
 
 async function expectError(name: string, code: string, pattern: RegExp): Promise<EocubeError> {
-  const err = await openGeoTiff(fs, name).then(async (ds) => ds.data_vars.band_data!.read([]).then(() => undefined), (e: unknown) => e);
+  const err = await openGeoTiff(fs, name).then(
+    async (ds) => ds.data_vars.band_data!.read([]).then(() => undefined),
+    (e: unknown) => e,
+  );
   expect(err).toBeInstanceOf(EocubeError);
   const e = err as EocubeError;
   expect(e.code).toBe(code);
@@ -287,11 +363,16 @@ describe("hostile GeoTIFFs", () => {
     const ds = await openGeoTiff(fs, "bomb.tif");
     global.gc?.();
     const rss0 = process.memoryUsage().rss;
-    const err = await ds.data_vars.band_data!.read([0, [0, 4], [0, 4]]).then(() => undefined, (e: unknown) => e);
+    const err = await ds.data_vars.band_data!.read([0, [0, 4], [0, 4]]).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     const grown = process.memoryUsage().rss - rss0;
     expect(err).toBeInstanceOf(EocubeError);
     expect((err as EocubeError).code).toBe("CORRUPT_DATA");
-    expect((err as EocubeError).message).toMatch(/tile 0 \(column 0, row 0\) of .*bomb\.tif: zlib data inflates to more than the tile's 64\.0 KiB/);
+    expect((err as EocubeError).message).toMatch(
+      /tile 0 \(column 0, row 0\) of .*bomb\.tif: zlib data inflates to more than the tile's 64\.0 KiB/,
+    );
     expect(grown).toBeLessThan(256 * 1024 ** 2);
   });
 
@@ -316,7 +397,10 @@ describe("hostile GeoTIFFs", () => {
     b.writeUInt32LE(2 ** 31, inlineValueAt(b, first!, 325));
     await writeFile(join(dir, "huge-tile.tif"), b);
     const ds = await openGeoTiff(fs, "huge-tile.tif");
-    const err = await ds.data_vars.band_data!.read([0, [0, 4], [0, 4]]).then(() => undefined, (e: unknown) => e);
+    const err = await ds.data_vars.band_data!.read([0, [0, 4], [0, 4]]).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(EocubeError);
     expect((err as EocubeError).code).toBe("TOO_LARGE");
     expect((err as EocubeError).message).toMatch(/huge-tile\.tif: a tile, strip or tag value of 2\.0 GiB/);
@@ -368,7 +452,9 @@ describe("decompression bombs: every codec stops at the tile's own size", () => 
   it("LERC: a blob declaring 16384 × 16384 constant pixels (1 GiB) is refused before the lerc package allocates it", async () => {
     const { tile } = onlyBlock(await readFile(join(dir, "one-LERC.tif")));
     // the crafted header is valid LERC2: the lerc package decodes a 1024 × 1024 one (4 MiB) to its constant
-    const lerc = createRequire(createRequire(import.meta.url).resolve("geotiff"))("lerc") as { decode(b: ArrayBuffer): { width: number; pixels: Float32Array[] } };
+    const lerc = createRequire(createRequire(import.meta.url).resolve("geotiff"))("lerc") as {
+      decode(b: ArrayBuffer): { width: number; pixels: Float32Array[] };
+    };
     const mid = lercConstant(tile, 1024);
     const decoded = lerc.decode(mid.buffer.slice(mid.byteOffset, mid.byteOffset + mid.length));
     expect(decoded.width).toBe(1024);
@@ -408,7 +494,8 @@ describe("decompression bombs: every codec stops at the tile's own size", () => 
     const [first] = ifds(b);
     const put = (tag: number, v: number) => {
       const at = inlineValueAt(b, first!, tag);
-      if (b.readUInt16LE(at - 6) === 3) b.writeUInt16LE(v, at); // SHORT
+      if (b.readUInt16LE(at - 6) === 3)
+        b.writeUInt16LE(v, at); // SHORT
       else b.writeUInt32LE(v, at);
     };
     put(256, 60000);
@@ -416,23 +503,42 @@ describe("decompression bombs: every codec stops at the tile's own size", () => 
     put(278, 30000);
     await writeFile(join(dir, "huge-strip.tif"), b);
     const ds = await openGeoTiff(fs, "huge-strip.tif");
-    const err = await ds.data_vars.band_data!.read([0, [0, 4], [0, 4]]).then(() => undefined, (e: unknown) => e);
+    const err = await ds.data_vars.band_data!.read([0, [0, 4], [0, 4]]).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(EocubeError);
     expect((err as EocubeError).code).toBe("TOO_LARGE");
-    expect((err as EocubeError).message).toMatch(/a strip of \S*huge-strip\.tif decodes to 1\.7 GiB, more than the limit of 1\.0 GiB per stored chunk/);
+    expect((err as EocubeError).message).toMatch(
+      /a strip of \S*huge-strip\.tif decodes to 1\.7 GiB, more than the limit of 1\.0 GiB per stored chunk/,
+    );
   });
 
   it("compressions eocube does not decode (LZMA, WebP): UNSUPPORTED naming the file and the compression; the file still opens", async () => {
-    for (const [c, code] of [["LZMA", 34925], ["WEBP", 50001]] as const) {
+    for (const [c, code] of [
+      ["LZMA", 34925],
+      ["WEBP", 50001],
+    ] as const) {
       const name = `c-${c}.tif`;
       // WebP takes 3 or 4 bands
-      execFileSync("gdal_translate", ["-q", "-co", `COMPRESS=${c}`, "-co", "TILED=YES", "-b", "1", "-b", "1", "-b", "1", join(dir, "tile.tif"), join(dir, name)], { stdio: "ignore" });
+      execFileSync(
+        "gdal_translate",
+        ["-q", "-co", `COMPRESS=${c}`, "-co", "TILED=YES", "-b", "1", "-b", "1", "-b", "1", join(dir, "tile.tif"), join(dir, name)],
+        { stdio: "ignore" },
+      );
       const ds = await openGeoTiff(fs, name);
       expect(ds.data_vars.band_data!.shape).toEqual([3, 256, 256]);
-      const err = await ds.data_vars.band_data!.read([0, [0, 4], [0, 4]]).then(() => undefined, (e: unknown) => e);
+      const err = await ds.data_vars.band_data!.read([0, [0, 4], [0, 4]]).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
       expect(err).toBeInstanceOf(EocubeError);
       expect((err as EocubeError).code).toBe("UNSUPPORTED");
-      expect((err as EocubeError).message).toMatch(new RegExp(`${name.replace(".", "\\.")} is compressed with ${c === "LZMA" ? "LZMA" : "WebP"} \\(TIFF compression ${code}\\), which eocube does not decode`));
+      expect((err as EocubeError).message).toMatch(
+        new RegExp(
+          `${name.replace(".", "\\.")} is compressed with ${c === "LZMA" ? "LZMA" : "WebP"} \\(TIFF compression ${code}\\), which eocube does not decode`,
+        ),
+      );
       expect((err as EocubeError).hint).toMatch(/gdal_translate -co COMPRESS=DEFLATE/);
     }
   });
@@ -442,7 +548,11 @@ describe("decompression bombs: every codec stops at the tile's own size", () => 
     const rgb = `${SHARED_DATA}geotiff/RGB.byte.tif`;
     const values = join(dir, "values.tif");
     const i16 = join(dir, "values-i16.tif");
-    execFileSync("gdal_translate", ["-q", "-ot", "Float32", "-scale", "0", "255", "0", "1", "-srcwin", "1200", "200", "700", "500", world, values], { stdio: "ignore" });
+    execFileSync(
+      "gdal_translate",
+      ["-q", "-ot", "Float32", "-scale", "0", "255", "0", "1", "-srcwin", "1200", "200", "700", "500", world, values],
+      { stdio: "ignore" },
+    );
     execFileSync("gdal_translate", ["-q", "-ot", "Int16", "-scale", "0", "1", "-3000", "3000", values, i16], { stdio: "ignore" });
     // GDAL's values, band after band (ENVI's BSQ layout = band_data[band, y, x])
     const gdalValues = async (src: string) => {

@@ -25,7 +25,20 @@ const put = (path: string, data: string | Uint8Array) => {
 /** A v2 store `name` with one float32 array `v` [1024, 1024] in one chunk, compressed by `compressor`. */
 function v2Store(name: string, compressor: Record<string, unknown> | null, chunk: Uint8Array, extra: Record<string, unknown> = {}): void {
   put(`${name}/.zgroup`, JSON.stringify({ zarr_format: 2 }));
-  put(`${name}/v/.zarray`, JSON.stringify({ zarr_format: 2, shape: [1024, 1024], chunks: [1024, 1024], dtype: "<f4", compressor, fill_value: 0, filters: null, order: "C", ...extra }));
+  put(
+    `${name}/v/.zarray`,
+    JSON.stringify({
+      zarr_format: 2,
+      shape: [1024, 1024],
+      chunks: [1024, 1024],
+      dtype: "<f4",
+      compressor,
+      fill_value: 0,
+      filters: null,
+      order: "C",
+      ...extra,
+    }),
+  );
   put(`${name}/v/.zattrs`, JSON.stringify({ _ARRAY_DIMENSIONS: ["y", "x"] }));
   put(`${name}/v/0.0`, chunk);
 }
@@ -75,7 +88,10 @@ function zstdZeros(bytes: number, declareSize: boolean): Uint8Array {
 /** A blosc 1 header (16 bytes) of a memcpy'ed frame claiming `nbytes`, followed by 16 bytes. */
 function bloscClaiming(nbytes: number): Uint8Array {
   const b = Buffer.alloc(32);
-  b[0] = 2; b[1] = 1; b[2] = 0x02; b[3] = 4; // version, versionlz, flags (memcpyed), typesize
+  b[0] = 2;
+  b[1] = 1;
+  b[2] = 0x02;
+  b[3] = 4; // version, versionlz, flags (memcpyed), typesize
   b.writeUInt32LE(nbytes, 4);
   b.writeUInt32LE(nbytes, 8);
   b.writeUInt32LE(b.length, 12);
@@ -88,7 +104,15 @@ async function readCorner(store: string): Promise<{ err: unknown; grown: number;
   global.gc?.();
   const rss0 = process.memoryUsage().rss;
   const t0 = performance.now();
-  const err = await ds.data_vars.v!.read([[0, 4], [0, 4]]).then(() => undefined, (e: unknown) => e);
+  const err = await ds.data_vars
+    .v!.read([
+      [0, 4],
+      [0, 4],
+    ])
+    .then(
+      () => undefined,
+      (e: unknown) => e,
+    );
   return { err, grown: process.memoryUsage().rss - rss0, ms: performance.now() - t0 };
 }
 
@@ -114,13 +138,24 @@ describe("decompression bombs in Zarr chunks", () => {
     v2Store("zlib.zarr", { id: "zlib", level: 1 }, await zeroStream(createDeflate({ level: 1 }), 256 * 1024 ** 2));
     expectBomb(await readCorner("zlib.zarr"), "zlib.zarr", "zlib");
     put("v3gzip.zarr/zarr.json", JSON.stringify({ zarr_format: 3, node_type: "group", attributes: {} }));
-    put("v3gzip.zarr/v/zarr.json", JSON.stringify({
-      zarr_format: 3, node_type: "array", shape: [1024, 1024], data_type: "float32", fill_value: 0,
-      chunk_grid: { name: "regular", configuration: { chunk_shape: [1024, 1024] } },
-      chunk_key_encoding: { name: "default", configuration: { separator: "/" } },
-      codecs: [{ name: "bytes", configuration: { endian: "little" } }, { name: "gzip", configuration: { level: 1 } }],
-      dimension_names: ["y", "x"], attributes: {},
-    }));
+    put(
+      "v3gzip.zarr/v/zarr.json",
+      JSON.stringify({
+        zarr_format: 3,
+        node_type: "array",
+        shape: [1024, 1024],
+        data_type: "float32",
+        fill_value: 0,
+        chunk_grid: { name: "regular", configuration: { chunk_shape: [1024, 1024] } },
+        chunk_key_encoding: { name: "default", configuration: { separator: "/" } },
+        codecs: [
+          { name: "bytes", configuration: { endian: "little" } },
+          { name: "gzip", configuration: { level: 1 } },
+        ],
+        dimension_names: ["y", "x"],
+        attributes: {},
+      }),
+    );
     put("v3gzip.zarr/v/c/0/0", await zeroStream(createGzip({ level: 1 }), 256 * 1024 ** 2));
     const r = await readCorner("v3gzip.zarr");
     expect((r.err as EocubeError).message).toContain("v3gzip.zarr/v/c/0/0");
@@ -142,7 +177,10 @@ describe("decompression bombs in Zarr chunks", () => {
     // 4 MiB of zeros = exactly the chunk: values all 0
     v2Store("zstd-ok.zarr", { id: "zstd", level: 1 }, zstdZeros(4 * 1024 ** 2, false));
     const ds = await openZarr(fs, "zstd-ok.zarr");
-    const arr = await ds.data_vars.v!.read([[0, 2], [1020, 1024]]);
+    const arr = await ds.data_vars.v!.read([
+      [0, 2],
+      [1020, 1024],
+    ]);
     expect(Array.from(arr.data as Float32Array)).toEqual([0, 0, 0, 0, 0, 0, 0, 0]);
   });
 
@@ -160,7 +198,19 @@ describe("decompression bombs in Zarr chunks", () => {
 describe("chunks and reads too large to hold", () => {
   const huge = (name: string, withChunk: boolean) => {
     put(`${name}/.zgroup`, JSON.stringify({ zarr_format: 2 }));
-    put(`${name}/v/.zarray`, JSON.stringify({ zarr_format: 2, shape: [1e6, 1e6], chunks: [1e6, 1e6], dtype: "<f4", compressor: { id: "zlib", level: 1 }, fill_value: "NaN", filters: null, order: "C" }));
+    put(
+      `${name}/v/.zarray`,
+      JSON.stringify({
+        zarr_format: 2,
+        shape: [1e6, 1e6],
+        chunks: [1e6, 1e6],
+        dtype: "<f4",
+        compressor: { id: "zlib", level: 1 },
+        fill_value: "NaN",
+        filters: null,
+        order: "C",
+      }),
+    );
     put(`${name}/v/.zattrs`, JSON.stringify({ _ARRAY_DIMENSIONS: ["y", "x"] }));
     if (withChunk) put(`${name}/v/0.0`, new Uint8Array([0x78, 0x01, 0x03, 0x00, 0x00, 0x00, 0x00, 0x01]));
   };
@@ -168,23 +218,41 @@ describe("chunks and reads too large to hold", () => {
   it("a stored chunk of 1e12 values (3.6 TiB): TOO_LARGE naming the chunk and its size, nothing fetched", async () => {
     huge("huge-chunk.zarr", true);
     const ds = await openZarr(fs, "huge-chunk.zarr");
-    const err = await ds.data_vars.v!.read([[0, 2], [0, 2]]).then(() => undefined, (e: unknown) => e);
+    const err = await ds.data_vars
+      .v!.read([
+        [0, 2],
+        [0, 2],
+      ])
+      .then(
+        () => undefined,
+        (e: unknown) => e,
+      );
     expect(err).toBeInstanceOf(EocubeError);
     expect((err as EocubeError).code).toBe("TOO_LARGE");
-    expect((err as EocubeError).message).toMatch(/chunk huge-chunk\.zarr\/v\/0\.0 \(1000000×1000000 values\) decodes to 3\.6 TiB, more than the limit of 1\.0 GiB/);
+    expect((err as EocubeError).message).toMatch(
+      /chunk huge-chunk\.zarr\/v\/0\.0 \(1000000×1000000 values\) decodes to 3\.6 TiB, more than the limit of 1\.0 GiB/,
+    );
   });
 
   it("the same array without its chunk reads as fill values", async () => {
     huge("huge-empty.zarr", false);
     const ds = await openZarr(fs, "huge-empty.zarr");
-    const arr = await ds.data_vars.v!.read([[5, 7], [999_998, 1_000_000]]);
+    const arr = await ds.data_vars.v!.read([
+      [5, 7],
+      [999_998, 1_000_000],
+    ]);
     expect(Array.from(arr.data as Float32Array).every(Number.isNaN)).toBe(true);
   });
 
   it("reading all 1e12 values at once: TOO_LARGE naming the array and the per-read limit", async () => {
     const ds = await openZarr(fs, "huge-empty.zarr");
-    const err = await ds.data_vars.v!.read([]).then(() => undefined, (e: unknown) => e);
+    const err = await ds.data_vars.v!.read([]).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect((err as EocubeError).code).toBe("TOO_LARGE");
-    expect((err as EocubeError).message).toMatch(/reading 1,000,000,000,000 values \(3\.6 TiB\) of array huge-empty\.zarr\/v at once exceeds the limit of 2\.0 GiB per read/);
+    expect((err as EocubeError).message).toMatch(
+      /reading 1,000,000,000,000 values \(3\.6 TiB\) of array huge-empty\.zarr\/v at once exceeds the limit of 2\.0 GiB per read/,
+    );
   });
 });

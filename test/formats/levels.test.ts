@@ -24,7 +24,11 @@ function subsample2(v: Variable): Variable {
   const spatial = v.dims.map((d) => d === "lat" || d === "lon");
   const shape = v.shape.map((s, i) => (spatial[i] ? Math.ceil(s / 2) : s));
   return new Variable({
-    name: v.name, dims: v.dims, shape, dtype: v.dtype, attrs: v.attrs,
+    name: v.name,
+    dims: v.dims,
+    shape,
+    dtype: v.dtype,
+    attrs: v.attrs,
     chunks: v.chunks.map((c, i) => Math.min(c, shape[i]!)),
     read: async (sel) => {
       const ranges = shape.map((s, i) => {
@@ -36,7 +40,8 @@ function subsample2(v: Variable): Variable {
       const out = new Float64Array(outShape.reduce((x, y) => x * y, 1));
       const fullStrides = full.shape.map((_, i) => full.shape.slice(i + 1).reduce((x, y) => x * y, 1));
       out.forEach((_, k) => {
-        let rem = k, off = 0;
+        let rem = k,
+          off = 0;
         for (let i = outShape.length - 1; i >= 0; i--) {
           const idx = rem % outShape[i]!;
           rem = Math.floor(rem / outShape[i]!);

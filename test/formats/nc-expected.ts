@@ -133,7 +133,8 @@ export async function compareDataset(ds: Dataset, exp: Expected): Promise<void> 
       else expectClose(st[key], e, `${name}.${key}`, 1e-7);
     }
     if (ev.stats.mean !== undefined) expectClose(st.mean, ev.stats.mean, `${name}.mean`, 1e-9);
-    if (ev.stats.count_nan !== undefined && ev.dtype.startsWith("float")) expect(st.count_nan, `${name} NaN count`).toBe(ev.stats.count_nan);
+    if (ev.stats.count_nan !== undefined && ev.dtype.startsWith("float"))
+      expect(st.count_nan, `${name} NaN count`).toBe(ev.stats.count_nan);
     if (ev.values) expectClose(arr.data, ev.values, `${name}.values`, 1e-12);
   }
 }

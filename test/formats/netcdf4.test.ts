@@ -151,7 +151,10 @@ describe("netcdf4Reader raw dataset", () => {
     const v = await b.data_vars.basin!.read([0, 0, [0, 3]]);
     expect(v.shape).toEqual([3]);
     await b.close();
-    await expect(b.data_vars.basin!.read([0, 0, [0, 3]])).rejects.toMatchObject({ code: "INVALID_ARGUMENT", hint: "open the dataset again" });
+    await expect(b.data_vars.basin!.read([0, 0, [0, 3]])).rejects.toMatchObject({
+      code: "INVALID_ARGUMENT",
+      hint: "open the dataset again",
+    });
   });
 });
 
@@ -208,7 +211,7 @@ describe("netcdf4Reader bad input", () => {
     // loops forever reading its attributes.
     const good = new Uint8Array(await readFile(join(DATA_DIR, "netcdf4", "gfs_output.nc")));
     let seed = 777;
-    const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const rand = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
     let bad = good;
     for (let k = 0; k <= 147; k++) {
       bad = good.slice();

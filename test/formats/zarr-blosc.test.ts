@@ -25,11 +25,12 @@ async function bloscFrames(dir: string): Promise<string[]> {
   return out;
 }
 
-const reference = (config: Record<string, unknown>) => Blosc.fromConfig({ id: "blosc", cname: "lz4", clevel: 5, shuffle: 1, blocksize: 0, ...config } as never);
+const reference = (config: Record<string, unknown>) =>
+  Blosc.fromConfig({ id: "blosc", cname: "lz4", clevel: 5, shuffle: 1, blocksize: 0, ...config } as never);
 
 describe("blosc decoder", () => {
   it("decodes every blosc chunk of the real cube and the conformance stores exactly as c-blosc does", async () => {
-    const files = [...await bloscFrames(join(DATA, "zarr")), ...await bloscFrames(join(DATA, "zarr-conformance"))];
+    const files = [...(await bloscFrames(join(DATA, "zarr"))), ...(await bloscFrames(join(DATA, "zarr-conformance")))];
     expect(files.length).toBeGreaterThan(300);
     const codec = reference({});
     let handled = 0;
@@ -58,7 +59,13 @@ describe("blosc decoder", () => {
       { shuffle: 1, blocksize: 0, cname: "lz4hc", clevel: 9 },
     ];
     for (const c of cases) {
-      for (const part of [bytes, bytes.subarray(0, 8 * 1001), bytes.subarray(0, 4 * 3333), bytes.subarray(0, 2 * 77), bytes.subarray(0, 12_345)]) {
+      for (const part of [
+        bytes,
+        bytes.subarray(0, 8 * 1001),
+        bytes.subarray(0, 4 * 3333),
+        bytes.subarray(0, 2 * 77),
+        bytes.subarray(0, 12_345),
+      ]) {
         const codec = reference(c);
         const frame = await codec.encode(part);
         const want = await codec.decode(frame);
@@ -77,7 +84,7 @@ describe("blosc decoder", () => {
     // decodes them too and must agree
     const codec = reference({});
     let seed = 7;
-    const noise = () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32);
+    const noise = () => (seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32;
     for (const typesize of [4, 8]) {
       for (const count of [1001, 3333, 62_501, 65_536 + 3]) {
         const values = typesize === 4 ? new Float32Array(count) : new Float64Array(count);

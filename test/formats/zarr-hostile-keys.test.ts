@@ -36,7 +36,16 @@ function plant(arrayDir: string, chunkKey: string): string {
 
 /** The coordinates lat [10.5, 10] and lon [20, 20.5] of a v2 store, and `v` (lat, lon) as `vZarray` says. */
 function v2Store(dir: string, vZarray: Record<string, unknown>, consolidated = false): void {
-  const arr = (shape: number[]) => ({ zarr_format: 2, shape, chunks: shape, dtype: "<f4", compressor: null, fill_value: null, filters: null, order: "C" });
+  const arr = (shape: number[]) => ({
+    zarr_format: 2,
+    shape,
+    chunks: shape,
+    dtype: "<f4",
+    compressor: null,
+    fill_value: null,
+    filters: null,
+    order: "C",
+  });
   const docs: Record<string, unknown> = {
     ".zgroup": { zarr_format: 2 },
     ".zattrs": {},
@@ -65,10 +74,15 @@ plant(join(v2cdir, "v"), ["0", "0"].join(HOSTILE_SEP));
 const v3dir = join(work, "v3", "cube.zarr");
 json(join(v3dir, "zarr.json"), { zarr_format: 3, node_type: "group", attributes: {} });
 json(join(v3dir, "v", "zarr.json"), {
-  zarr_format: 3, node_type: "array", shape: [2, 2], data_type: "float32", dimension_names: ["lat", "lon"],
+  zarr_format: 3,
+  node_type: "array",
+  shape: [2, 2],
+  data_type: "float32",
+  dimension_names: ["lat", "lon"],
   chunk_grid: { name: "regular", configuration: { chunk_shape: [2, 2] } },
   chunk_key_encoding: { name: "default", configuration: { separator: HOSTILE_SEP } },
-  codecs: [{ name: "bytes", configuration: { endian: "little" } }], fill_value: 0,
+  codecs: [{ name: "bytes", configuration: { endian: "little" } }],
+  fill_value: 0,
 });
 plant(join(v3dir, "v"), ["c", "0", "0"].join(HOSTILE_SEP));
 // 4. v2 consolidated metadata naming an array ".." (its chunk 0.0 would be the store's sibling file)
@@ -77,7 +91,16 @@ json(join(dotdir, ".zmetadata"), {
   zarr_consolidated_format: 1,
   metadata: {
     ".zgroup": { zarr_format: 2 },
-    "../.zarray": { zarr_format: 2, shape: [2, 2], chunks: [2, 2], dtype: "<f4", compressor: null, fill_value: null, filters: null, order: "C" },
+    "../.zarray": {
+      zarr_format: 2,
+      shape: [2, 2],
+      chunks: [2, 2],
+      dtype: "<f4",
+      compressor: null,
+      fill_value: null,
+      filters: null,
+      order: "C",
+    },
     "../.zattrs": { _ARRAY_DIMENSIONS: ["y", "x"] },
   },
 });
@@ -92,9 +115,17 @@ describe("hostile Zarr chunk keys", () => {
 
   it("open refuses each store with CORRUPT_DATA naming the metadata document and the field", async () => {
     const cases: Array<[string, RegExp, string]> = [
-      [v2dir, /cube\.zarr\/v\/\.zarray: dimension_separator must be "\." or "\/", got "\/\.\.\/\.\.\/\.\.\/outside\/x"/, "dimension_separator"],
+      [
+        v2dir,
+        /cube\.zarr\/v\/\.zarray: dimension_separator must be "\." or "\/", got "\/\.\.\/\.\.\/\.\.\/outside\/x"/,
+        "dimension_separator",
+      ],
       [v2cdir, /cube\.zarr\/\.zmetadata: v\/\.zarray: dimension_separator must be/, "dimension_separator"],
-      [v3dir, /cube\.zarr\/v\/zarr\.json: chunk_key_encoding\.configuration\.separator must be "\." or "\/"/, "chunk_key_encoding.configuration.separator"],
+      [
+        v3dir,
+        /cube\.zarr\/v\/zarr\.json: chunk_key_encoding\.configuration\.separator must be "\." or "\/"/,
+        "chunk_key_encoding.configuration.separator",
+      ],
       [dotdir, /cube\.zarr\/\.zmetadata: metadata\.\.\.\/\.zarray names the array "\.\."/, "metadata.../.zarray"],
     ];
     for (const [dir, message, field] of cases) {
@@ -122,14 +153,22 @@ describe("hostile Zarr chunk keys", () => {
   it("the store adapter refuses the climbing chunk key itself (UNSAFE_ID), whatever the metadata check lets through", async () => {
     const store = new FileSystemStore(new FileFileSystem(join(work, "v2")), "cube.zarr");
     await expect(store.get(`/v/${["0", "0"].join(HOSTILE_SEP)}`)).rejects.toMatchObject({ code: "UNSAFE_ID" });
-    await expect(store.getRange(`/v/${["0", "0"].join(HOSTILE_SEP)}`, { offset: 0, length: 4 })).rejects.toMatchObject({ code: "UNSAFE_ID" });
+    await expect(store.getRange(`/v/${["0", "0"].join(HOSTILE_SEP)}`, { offset: 0, length: 4 })).rejects.toMatchObject({
+      code: "UNSAFE_ID",
+    });
     // an honest key still reads
     expect(Array.from(new Float32Array((await store.get("/lat/0"))!.slice().buffer))).toEqual([10.5, 10]);
   });
 
   it("a real server's /statistics answers 422 CORRUPT_DATA, never the planted value", async () => {
     const server = await startServer(
-      { Datasets: [{ Identifier: "v2", Path: v2dir }, { Identifier: "v3", Path: v3dir }, { Identifier: "v2c", Path: v2cdir }] },
+      {
+        Datasets: [
+          { Identifier: "v2", Path: v2dir },
+          { Identifier: "v3", Path: v3dir },
+          { Identifier: "v2c", Path: v2cdir },
+        ],
+      },
       { port: 0, address: "127.0.0.1", logger: false, handleSignals: false, warmUp: false },
     );
     try {
@@ -150,11 +189,20 @@ describe("hostile Zarr chunk keys", () => {
     const out = join(work, "gen-out");
     mkdirSync(out);
     const req = join(work, "gen.yaml");
-    writeFileSync(req, stringify({
-      input_configs: [{ store_id: "file", store_params: { root: join(work, "v2") }, data_id: "cube.zarr" }],
-      cube_config: { variable_names: ["v"], crs: "EPSG:4326", bbox: [19.75, 9.75, 20.75, 10.75], spatial_res: 0.5, spatial_method: "nearest" },
-      output_config: { store_id: "file", store_params: { root: out }, data_id: "stolen.zarr" },
-    }));
+    writeFileSync(
+      req,
+      stringify({
+        input_configs: [{ store_id: "file", store_params: { root: join(work, "v2") }, data_id: "cube.zarr" }],
+        cube_config: {
+          variable_names: ["v"],
+          crs: "EPSG:4326",
+          bbox: [19.75, 9.75, 20.75, 10.75],
+          spatial_res: 0.5,
+          spatial_method: "nearest",
+        },
+        output_config: { store_id: "file", store_params: { root: out }, data_id: "stolen.zarr" },
+      }),
+    );
     const r = await cli(["gen", req, "--workers", "0"]);
     expect(r.code, r.stderr).toBe(2);
     expect(r.stderr).toMatch(/cube\.zarr\/v\/\.zarray: dimension_separator must be "\." or "\/"/);

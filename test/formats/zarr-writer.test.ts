@@ -21,14 +21,16 @@ const DATA = fileURLToPath(new URL("../../../shared/data/", import.meta.url));
 const CUBE = join(DATA, "zarr/cube-1-250-250.zarr");
 const V3_DECODER = fileURLToPath(new URL("../fixtures/zarr-expected/", import.meta.url));
 const PY = "/usr/bin/python3";
-const hasPython = existsSync(PY) && (() => {
-  try {
-    execFileSync(PY, ["-c", "import xarray, zarr"], { stdio: "ignore" });
-    return true;
-  } catch {
-    return false;
-  }
-})();
+const hasPython =
+  existsSync(PY) &&
+  (() => {
+    try {
+      execFileSync(PY, ["-c", "import xarray, zarr"], { stdio: "ignore" });
+      return true;
+    } catch {
+      return false;
+    }
+  })();
 
 function python(script: string, ...args: string[]): string {
   return execFileSync(PY, ["-c", script, ...args], { encoding: "utf8", maxBuffer: 1 << 24 }).trim();
@@ -46,11 +48,14 @@ afterAll(async () => {
 });
 
 describe("zarr writer: the real cube, read back by xarray", () => {
-  it.skipIf(!hasPython)("raw cube (v2, default blosc/lz4 + shuffle) is identical to the original in xarray", { timeout: 240_000 }, async () => {
-    const ds = await openZarr(src, "zarr/cube-1-250-250.zarr");
-    await writeDataset(ds, out, "raw.zarr");
-    const res = python(
-      `import sys, xarray as xr
+  it.skipIf(!hasPython)(
+    "raw cube (v2, default blosc/lz4 + shuffle) is identical to the original in xarray",
+    { timeout: 240_000 },
+    async () => {
+      const ds = await openZarr(src, "zarr/cube-1-250-250.zarr");
+      await writeDataset(ds, out, "raw.zarr");
+      const res = python(
+        `import sys, xarray as xr
 a = xr.open_zarr(sys.argv[1], decode_cf=False).load()
 b = xr.open_zarr(sys.argv[2], decode_cf=False).load()
 xr.testing.assert_identical(a, b)
@@ -58,36 +63,46 @@ a = xr.open_zarr(sys.argv[1]).load(); b = xr.open_zarr(sys.argv[2]).load()
 xr.testing.assert_identical(a, b)
 c = b.conc_chl.encoding["compressor"]
 print("identical", c.cname, c.shuffle)`,
-      CUBE, join(dir, "raw.zarr"),
-    );
-    expect(res).toBe("identical lz4 1");
-    // and by our reader, with one request for the consolidated metadata
-    const back = await openZarr(out, "raw.zarr");
-    expect(back.encoding.consolidated).toBe(true);
-    expect(back.dims).toEqual(ds.dims);
-    const a = await ds.variable("conc_tsm").read([3, [498, 502], [998, 1002]]);
-    const b = await back.variable("conc_tsm").read([3, [498, 502], [998, 1002]]);
-    expect(b).toEqual(a);
-  });
+        CUBE,
+        join(dir, "raw.zarr"),
+      );
+      expect(res).toBe("identical lz4 1");
+      // and by our reader, with one request for the consolidated metadata
+      const back = await openZarr(out, "raw.zarr");
+      expect(back.encoding.consolidated).toBe(true);
+      expect(back.dims).toEqual(ds.dims);
+      const a = await ds.variable("conc_tsm").read([3, [498, 502], [998, 1002]]);
+      const b = await back.variable("conc_tsm").read([3, [498, 502], [998, 1002]]);
+      expect(b).toEqual(a);
+    },
+  );
 
-  it.skipIf(!hasPython)("CF-decoded cube (datetime64 time, coords) writes back the same decoded dataset", { timeout: 240_000 }, async () => {
-    const ds = decodeCF(await openZarr(src, "zarr/cube-1-250-250.zarr"));
-    expect(ds.variable("time").dtype).toBe("datetime64[ns]");
-    await writeDataset(ds, out, "decoded.zarr", { compressor: "gzip" });
-    const res = python(
-      `import sys, xarray as xr
+  it.skipIf(!hasPython)(
+    "CF-decoded cube (datetime64 time, coords) writes back the same decoded dataset",
+    { timeout: 240_000 },
+    async () => {
+      const ds = decodeCF(await openZarr(src, "zarr/cube-1-250-250.zarr"));
+      expect(ds.variable("time").dtype).toBe("datetime64[ns]");
+      await writeDataset(ds, out, "decoded.zarr", { compressor: "gzip" });
+      const res = python(
+        `import sys, xarray as xr
 a = xr.open_zarr(sys.argv[1]).load()
 b = xr.open_zarr(sys.argv[2]).load()
 xr.testing.assert_identical(a, b)
 print("identical", sorted(b.coords), b.time.encoding["units"], str(b.time.dtype))`,
-      CUBE, join(dir, "decoded.zarr"),
-    );
-    expect(res).toBe("identical ['lat', 'lat_bnds', 'lon', 'lon_bnds', 'time', 'time_bnds'] days since 1970-01-01 datetime64[ns]");
-  });
+        CUBE,
+        join(dir, "decoded.zarr"),
+      );
+      expect(res).toBe("identical ['lat', 'lat_bnds', 'lon', 'lon_bnds', 'time', 'time_bnds'] days since 1970-01-01 datetime64[ns]");
+    },
+  );
 
   it.skipIf(!hasPython)("blosc-zstd, zstd and uncompressed stores are readable by zarr-python", async () => {
     const ds = await openZarr(src, "zarr/cube-1-250-250.zarr");
-    const small = new Dataset({ data_vars: { lat: ds.variable("lat"), lon_bnds: ds.variable("lon_bnds") }, attrs: { title: "x", nan: NaN } });
+    const small = new Dataset({
+      data_vars: { lat: ds.variable("lat"), lon_bnds: ds.variable("lon_bnds") },
+      attrs: { title: "x", nan: NaN },
+    });
     await writeDataset(small, out, "bzstd.zarr", { compressor: "blosc-zstd" });
     await writeDataset(small, out, "zstd.zarr", { compressor: "zstd" });
     await writeDataset(small, out, "raw-none.zarr", { compressor: null });
@@ -100,11 +115,21 @@ for p in sys.argv[2:]:
     r.append(str(b["lat"].compressor))
     r.append(np.isnan(b.attrs["nan"]).item())
 print(json.dumps(r))`,
-      CUBE, join(dir, "bzstd.zarr"), join(dir, "zstd.zarr"), join(dir, "raw-none.zarr"),
+      CUBE,
+      join(dir, "bzstd.zarr"),
+      join(dir, "zstd.zarr"),
+      join(dir, "raw-none.zarr"),
     );
     expect(JSON.parse(res)).toEqual([
-      true, "Blosc(cname='zstd', clevel=5, shuffle=SHUFFLE, blocksize=0)", true,
-      true, "Zstd(level=5)", true, true, "None", true,
+      true,
+      "Blosc(cname='zstd', clevel=5, shuffle=SHUFFLE, blocksize=0)",
+      true,
+      true,
+      "Zstd(level=5)",
+      true,
+      true,
+      "None",
+      true,
     ]);
   });
 
@@ -140,9 +165,21 @@ g = gdal.Open(sys.argv[2]).ReadAsArray()
 print(json.dumps([list(b.band_data.dims), str(b.band_data.dtype), bool((b.band_data.values == g).all()),
   b.band.values.tolist(), str(b.band.dtype), int(b.spatial_ref), b.spatial_ref.attrs["epsg"],
   b.band_data.attrs["grid_mapping"], b.band_data.attrs["coordinates"], sorted(xr.open_zarr(sys.argv[1]).coords)]))`,
-      join(dir, "cog.zarr"), join(DATA, "geotiff/sample-cog.tif"),
+      join(dir, "cog.zarr"),
+      join(DATA, "geotiff/sample-cog.tif"),
     );
-    expect(JSON.parse(res)).toEqual([["band", "y", "x"], "uint8", true, [1, 2, 3], "int64", 0, 32613, "spatial_ref", "spatial_ref", ["band", "spatial_ref", "x", "y"]]);
+    expect(JSON.parse(res)).toEqual([
+      ["band", "y", "x"],
+      "uint8",
+      true,
+      [1, 2, 3],
+      "int64",
+      0,
+      32613,
+      "spatial_ref",
+      "spatial_ref",
+      ["band", "spatial_ref", "x", "y"],
+    ]);
   });
 
   it("v3 (zarr.json, consolidated, dimension_names) reads back in our reader and the reference v3 decoder", async () => {
@@ -166,7 +203,8 @@ sys.path.insert(0, sys.argv[1])
 from make_expected import read_v3_array
 meta = json.load(open(sys.argv[2] + "/lat/zarr.json"))
 print(json.dumps(read_v3_array(sys.argv[2] + "/lat", meta)[[0, 999]].tolist()))`,
-        V3_DECODER, join(dir, "v3.zarr"),
+        V3_DECODER,
+        join(dir, "v3.zarr"),
       );
       expect(JSON.parse(res)).toEqual([52.49875, 50.00125]);
     }
@@ -185,7 +223,9 @@ describe("zarr writer: keys, chunks and failure handling", () => {
   it("pads edge chunks with the fill value", async () => {
     const bytes = await encodeChunk(spec, { data: new Int16Array([1, 2, 3]), shape: [1, 3], dtype: "int16" }, { compressor: null });
     expect(Array.from(new Int16Array(bytes.buffer, bytes.byteOffset, 6))).toEqual([1, 2, 3, -1, -1, -1]);
-    await expect(encodeChunk(spec, { data: new Int16Array(8), shape: [2, 4], dtype: "int16" })).rejects.toMatchObject({ code: "INVALID_ARGUMENT" });
+    await expect(encodeChunk(spec, { data: new Int16Array(8), shape: [2, 4], dtype: "int16" })).rejects.toMatchObject({
+      code: "INVALID_ARGUMENT",
+    });
   });
 
   it("writes chunk by chunk, commits metadata last, and reads back (memory fs: copy, then delete)", async () => {
@@ -193,7 +233,8 @@ describe("zarr writer: keys, chunks and failure handling", () => {
     const w = await createZarrWriter(mem, "out/a.zarr", { arrays: [spec], attrs: { k: 1 } });
     for (let cy = 0; cy < 3; cy++) {
       for (let cx = 0; cx < 2; cx++) {
-        const h = Math.min(2, 5 - cy * 2), wd = Math.min(3, 5 - cx * 3);
+        const h = Math.min(2, 5 - cy * 2),
+          wd = Math.min(3, 5 - cx * 3);
         const data = new Int16Array(h * wd).map((_, i) => (cy * 2 + Math.floor(i / wd)) * 10 + cx * 3 + (i % wd));
         await w.writeChunk("a", [cy, cx], { data, shape: [h, wd], dtype: "int16" });
       }
@@ -228,7 +269,11 @@ describe("zarr writer: keys, chunks and failure handling", () => {
       data_vars: {
         ok: memVar("ok", [1, 2, 3, 4]),
         bad: new Variable({
-          name: "bad", dims: ["n"], shape: [4], dtype: "float64", chunks: [2],
+          name: "bad",
+          dims: ["n"],
+          shape: [4],
+          dtype: "float64",
+          chunks: [2],
           read: async (sel) => {
             if ((sel[0] as [number, number])[0] >= 2) throw new Error("disk on fire");
             return { data: new Float64Array(2), shape: [2], dtype: "float64" };
@@ -250,7 +295,7 @@ describe("blosc-lz4 encoder (TypeScript)", () => {
   const f = new Float32Array(300_001);
   for (let i = 0; i < f.length; i++) f[i] = i % 997 < 200 ? NaN : 280 + Math.sin(i / 300) * 5 + (i % 13) / 100;
   let seed = 7;
-  const rnd = new Uint8Array(200_003).map(() => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) >>> 24));
+  const rnd = new Uint8Array(200_003).map(() => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) >>> 24);
   const d = new Float64Array(70_001).map((_, i) => Math.floor(i / 1000));
   const cases: Array<[string, Uint8Array, number]> = [
     ["float32 field", new Uint8Array(f.buffer), 4],
@@ -303,7 +348,10 @@ print(json.dumps([bytes(blosc.decompress(open(p, "rb").read())) == open(p + ".ra
 function memVar(name: string, values: number[]): Variable {
   const data = new Float64Array(values);
   return new Variable({
-    name, dims: ["n"], shape: [values.length], dtype: "float64",
+    name,
+    dims: ["n"],
+    shape: [values.length],
+    dtype: "float64",
     read: async (sel) => {
       const [a, b] = (sel[0] as [number, number] | undefined) ?? [0, values.length];
       return { data: data.slice(a, b), shape: [b - a], dtype: "float64" };

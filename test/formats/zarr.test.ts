@@ -21,7 +21,13 @@ type Json = Record<string, any>;
 const load = async (name: string): Promise<Json> => JSON.parse(await readFile(join(FIX, name), "utf8"));
 /** Python wrote NaN as "NaN"; turn it back into NaN for toEqual. */
 const unNaN = (v: unknown): unknown =>
-  v === "NaN" ? NaN : Array.isArray(v) ? v.map(unNaN) : v && typeof v === "object" ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, unNaN(x)])) : v;
+  v === "NaN"
+    ? NaN
+    : Array.isArray(v)
+      ? v.map(unNaN)
+      : v && typeof v === "object"
+        ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, unNaN(x)]))
+        : v;
 
 /** A FileSystem wrapper that records every get/getRange key (the counting wrapper of the brief). */
 export function countingFs(inner: FileSystem): FileSystem & { calls: string[] } {
@@ -76,8 +82,13 @@ describe("zarr reader: real cube (v2, consolidated, blosc-lz4)", () => {
     expect(Array.from(tb.data as Float64Array)).toEqual(w["time_bnds[1:3, :]"]);
     const full = await ds.variable("conc_chl").read([3]);
     expect(full.shape).toEqual([1000, 2000]);
-    let sum = 0, count = 0;
-    for (const x of full.data as Float64Array) if (!Number.isNaN(x)) { sum += x; count++; }
+    let sum = 0,
+      count = 0;
+    for (const x of full.data as Float64Array)
+      if (!Number.isNaN(x)) {
+        sum += x;
+        count++;
+      }
     expect(count).toBe(w["conc_chl count[3]"]);
     expect(sum / count).toBeCloseTo(w["conc_chl nanmean[3]"], 9);
   });
@@ -142,7 +153,10 @@ describe("zarr reader: broken stores (built in a temp dir from the real cube)", 
   });
 
   const expectError = async (p: Promise<unknown>, code: string, path: RegExp) => {
-    const err = await p.then(() => undefined, (e: unknown) => e);
+    const err = await p.then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(isEocubeError(err), String(err)).toBe(true);
     expect((err as { code: string }).code).toBe(code);
     expect((err as { path: string }).path).toMatch(path);
@@ -295,8 +309,12 @@ describe("zarr reader: zarr-python conformance stores", () => {
         part.forEach((x, i) => (big ? b.writeUInt16BE(x, i * 2) : b.writeUInt16LE(x, i * 2)));
         return b;
       };
-      const zarray = (dtype: string, fill: unknown) => JSON.stringify({ zarr_format: 2, shape: [12], chunks: [4], dtype, fill_value: fill, compressor: null, filters: null, order: "C" });
-      for (const [name, dtype, big] of [["le", "<f2", false], ["be", ">f2", true]] as const) {
+      const zarray = (dtype: string, fill: unknown) =>
+        JSON.stringify({ zarr_format: 2, shape: [12], chunks: [4], dtype, fill_value: fill, compressor: null, filters: null, order: "C" });
+      for (const [name, dtype, big] of [
+        ["le", "<f2", false],
+        ["be", ">f2", true],
+      ] as const) {
         await mkdir(join(dir, "h.zarr", name), { recursive: true });
         await writeFile(join(dir, "h.zarr", name, ".zarray"), zarray(dtype, "NaN"));
         await writeFile(join(dir, "h.zarr", name, ".zattrs"), JSON.stringify({ _ARRAY_DIMENSIONS: [`x_${name}`] }));
@@ -325,9 +343,16 @@ describe("zarr reader: zarr-python conformance stores", () => {
       await writeFile(join(dir, "b.zarr/.zgroup"), JSON.stringify({ zarr_format: 2 }));
       await writeFile(join(dir, "b.zarr/flags/.zattrs"), JSON.stringify({ _ARRAY_DIMENSIONS: ["x"], _FillValue: true }));
       const ds = await openFormatDataset(new FileFileSystem(dir), "b.zarr");
-      const err = await ds.variable("flags").read([]).catch((e: unknown) => e);
+      const err = await ds
+        .variable("flags")
+        .read([])
+        .catch((e: unknown) => e);
       expect(isEocubeError(err, "UNSUPPORTED")).toBe(true);
-      expect(err).toMatchObject({ field: "flags", message: expect.stringMatching(/^cannot read variable flags \(object\) of .*b\.zarr: /), hint: expect.any(String) });
+      expect(err).toMatchObject({
+        field: "flags",
+        message: expect.stringMatching(/^cannot read variable flags \(object\) of .*b\.zarr: /),
+        hint: expect.any(String),
+      });
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
@@ -349,7 +374,11 @@ describe("zarr reader: zarr-python conformance stores", () => {
     const cfs = countingFs(fs);
     const ds = await openZarr(cfs, "zarr-conformance/v3/data.zarr");
     cfs.calls.length = 0;
-    const r = await ds.variable("3d.chunked.compressed.sharded.i2").read([[0, 1], [0, 1], [0, 2]]);
+    const r = await ds.variable("3d.chunked.compressed.sharded.i2").read([
+      [0, 1],
+      [0, 1],
+      [0, 2],
+    ]);
     expect(Array.from(r.data as Int16Array)).toEqual([0, 1]);
     expect(cfs.calls.every((c) => c.startsWith("getRange"))).toBe(true);
   });

@@ -66,9 +66,11 @@ describe("FileFileSystem.getRange with cached handles", () => {
     for (let i = 0; i < n; i++) await writeFile(join(dir, `f${i}.bin`), bytes(64, i));
     const before = await openFds();
     for (let round = 0; round < 3; round++) {
-      await Promise.all(Array.from({ length: n }, async (_, i) => {
-        expect(await fs.getRange(`f${i}.bin`, 8, 8)).toEqual(bytes(64, i).subarray(8, 16));
-      }));
+      await Promise.all(
+        Array.from({ length: n }, async (_, i) => {
+          expect(await fs.getRange(`f${i}.bin`, 8, 8)).toEqual(bytes(64, i).subarray(8, 16));
+        }),
+      );
     }
     expect(fileHandles.size).toBeLessThanOrEqual(MAX_OPEN_FILE_HANDLES);
     await new Promise((r) => setTimeout(r, 50)); // evicted handles close asynchronously

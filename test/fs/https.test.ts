@@ -125,7 +125,9 @@ describe("HttpsFileSystem", () => {
     expect(schemeOf("file:///data/x.nc")).toBe("file");
     expect(schemeOf("HTTPS://h/x.nc")).toBe("https");
     for (const url of ["ftp://x/y.nc", "gs://bucket/x.zarr"]) {
-      expect(() => fsAndPathFromUrl(url)).toThrow(expect.objectContaining({ code: "INVALID_ARGUMENT", path: url, message: expect.stringContaining("unsupported URL scheme") }));
+      expect(() => fsAndPathFromUrl(url)).toThrow(
+        expect.objectContaining({ code: "INVALID_ARGUMENT", path: url, message: expect.stringContaining("unsupported URL scheme") }),
+      );
     }
   });
 });
@@ -138,7 +140,9 @@ async function startRangelessServer(files: Map<string, Uint8Array>) {
     if (req.method === "GET") gets.push(path);
     const body = files.get(path);
     if (!body) return void res.writeHead(404).end();
-    res.writeHead(200, { "content-length": body.length, "content-type": "application/octet-stream" }).end(req.method === "HEAD" ? undefined : body);
+    res
+      .writeHead(200, { "content-length": body.length, "content-type": "application/octet-stream" })
+      .end(req.method === "HEAD" ? undefined : body);
   });
   await new Promise<void>((r) => srv.listen(0, "127.0.0.1", r));
   return {
@@ -178,7 +182,9 @@ describe("HttpsFileSystem with a server that ignores Range", () => {
       const remote = await ds.variable("band_data").read([null, [100, 101], [200, 201]]);
       await ds.close();
       const local = await openFormatDataset(new FileFileSystem(`${SHARED_DATA}geotiff`), "RGB.byte.tif");
-      expect(Array.from(remote.data as Uint8Array)).toEqual(Array.from((await local.variable("band_data").read([null, [100, 101], [200, 201]])).data as Uint8Array));
+      expect(Array.from(remote.data as Uint8Array)).toEqual(
+        Array.from((await local.variable("band_data").read([null, [100, 101], [200, 201]])).data as Uint8Array),
+      );
       await local.close();
       expect(srv.gets).toEqual(["/RGB.byte.tif"]);
     } finally {
@@ -189,7 +195,11 @@ describe("HttpsFileSystem with a server that ignores Range", () => {
   it("keeps at most wholeBodyCacheBytes (least recently used dropped), and nothing beyond the FileSystem object", async () => {
     const a = new Uint8Array(1000).map((_, i) => i % 251);
     const b = new Uint8Array(1000).map((_, i) => (i * 7) % 253);
-    const files = new Map([["/a.bin", a], ["/b.bin", b], ["/big.bin", new Uint8Array(3000).fill(9)]]);
+    const files = new Map([
+      ["/a.bin", a],
+      ["/b.bin", b],
+      ["/big.bin", new Uint8Array(3000).fill(9)],
+    ]);
     const srv = await startRangelessServer(files);
     try {
       const fs = new HttpsFileSystem(srv.url, { wholeBodyCacheBytes: 1500 });

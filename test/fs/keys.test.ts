@@ -46,7 +46,10 @@ async function expectAllRefused(fs: FileSystem, key: string): Promise<void> {
     ["exists", () => fs.exists(key)],
   ];
   for (const [name, call] of calls) {
-    const r = await call().then((v) => ({ resolved: v }), (e: unknown) => e);
+    const r = await call().then(
+      (v) => ({ resolved: v }),
+      (e: unknown) => e,
+    );
     expect(r, `${fs.root} ${name}(${JSON.stringify(key)})`).toMatchObject({ code: "UNSAFE_ID" });
   }
 }
@@ -54,7 +57,8 @@ async function expectAllRefused(fs: FileSystem, key: string): Promise<void> {
 describe("checkKey / joinKey", () => {
   it("accepts relative keys (dots inside names, '.zarray', empty root) and refuses '..', absolute and NUL", () => {
     for (const k of ["", "a", "a/b.c", ".zarray", "x/.zattrs", "a..b/c", "...", "dir/", "c/0/1"]) expect(checkKey(k, "r")).toBe(k);
-    for (const k of HOSTILE) expect(() => checkKey(k, "file:///r"), JSON.stringify(k)).toThrow(expect.objectContaining({ code: "UNSAFE_ID" }));
+    for (const k of HOSTILE)
+      expect(() => checkKey(k, "file:///r"), JSON.stringify(k)).toThrow(expect.objectContaining({ code: "UNSAFE_ID" }));
     expect(() => checkKey("a\u0000b")).toThrow(/"a\\u0000b" contains a NUL character/);
     expect(() => checkKey("../x", "s3://b/p")).toThrow(/"\.\.\/x" has a '\.\.' segment \(under s3:\/\/b\/p\)/);
   });
@@ -144,6 +148,8 @@ describe("S3FileSystem (s3rver on 127.0.0.1)", () => {
     expect(new TextDecoder().decode(await bucket.get("secret"))).toBe(SECRET);
     expect(await bucket.list("")).toEqual(["secret", "store/"]);
     expect(new TextDecoder().decode(await fs.get("ok"))).toBe("ok");
-    expect(() => new S3FileSystem(s3.bucket, { ...opts, prefix: "store/../other" })).toThrow(expect.objectContaining({ code: "UNSAFE_ID" }));
+    expect(() => new S3FileSystem(s3.bucket, { ...opts, prefix: "store/../other" })).toThrow(
+      expect.objectContaining({ code: "UNSAFE_ID" }),
+    );
   });
 });

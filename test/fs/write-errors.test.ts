@@ -22,7 +22,11 @@ try {
   execFileSync("mount", ["-t", "tmpfs", "-o", "size=64k", "tmpfs", disk], { stdio: "pipe" });
   mounted = true;
 } catch (err) {
-  why = `mounting a 64 KiB tmpfs is not permitted here (${String((err as { stderr?: Buffer }).stderr ?? err).trim().split("\n")[0]})`;
+  why = `mounting a 64 KiB tmpfs is not permitted here (${
+    String((err as { stderr?: Buffer }).stderr ?? err)
+      .trim()
+      .split("\n")[0]
+  })`;
 }
 
 afterAll(() => {
@@ -41,7 +45,9 @@ const big = () => {
 function eocube(...args: string[]): Promise<{ code: number | null; stderr: string }> {
   const cli = fileURLToPath(new URL("../server/cli-main.ts", import.meta.url));
   return new Promise((done) => {
-    const child = execFile(process.execPath, ["--import", "tsx", cli, ...args], { cwd: REPO_ROOT, timeout: 60_000 }, (_e, _out, stderr) => done({ code: child.exitCode, stderr }));
+    const child = execFile(process.execPath, ["--import", "tsx", cli, ...args], { cwd: REPO_ROOT, timeout: 60_000 }, (_e, _out, stderr) =>
+      done({ code: child.exitCode, stderr }),
+    );
   });
 }
 
@@ -52,9 +58,14 @@ describe.skipIf(!mounted)(`writes on a full or read-only disk${mounted ? "" : ` 
 
   it("FileFileSystem.put: READ_ONLY naming the file and the fix; no temporary file left", async () => {
     const fs = new FileFileSystem(disk);
-    const err = await fs.put("sub/big.bin", big()).then(() => undefined, (e: unknown) => e);
+    const err = await fs.put("sub/big.bin", big()).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(err).toMatchObject({ code: "READ_ONLY", path: join(disk, "sub", "big.bin") });
-    expect((err as Error).message).toBe(`cannot write ${join(disk, "sub", "big.bin")} while writing the file: no space left on the device (ENOSPC)`);
+    expect((err as Error).message).toBe(
+      `cannot write ${join(disk, "sub", "big.bin")} while writing the file: no space left on the device (ENOSPC)`,
+    );
     expect((err as { hint: string }).hint).toMatch(/free some space/);
     expect(readdirSync(join(disk, "sub"))).toEqual([]);
     // small writes still work: the failed one released its space
@@ -66,21 +77,30 @@ describe.skipIf(!mounted)(`writes on a full or read-only disk${mounted ? "" : ` 
   it("the Zarr writer: READ_ONLY naming a file of the store; no temporary store left", async () => {
     const values = new Float64Array(160 * 160).map(() => Math.random());
     const v = memVariable("noise", ["y", "x"], [160, 160], values, { chunks: [80, 80] });
-    const err = await writeDataset(new Dataset({ data_vars: { noise: v } }), new FileFileSystem(disk), "noise.zarr", { compressor: null }).then(
+    const err = await writeDataset(new Dataset({ data_vars: { noise: v } }), new FileFileSystem(disk), "noise.zarr", {
+      compressor: null,
+    }).then(
       () => undefined,
       (e: unknown) => e,
     );
     expect(err).toMatchObject({ code: "READ_ONLY" });
-    expect((err as Error).message).toMatch(new RegExp(`^cannot write ${disk}/\\.noise\\.zarr\\.tmp-[^ ]+ while writing the file: no space left on the device \\(ENOSPC\\)$`));
+    expect((err as Error).message).toMatch(
+      new RegExp(`^cannot write ${disk}/\\.noise\\.zarr\\.tmp-[^ ]+ while writing the file: no space left on the device \\(ENOSPC\\)$`),
+    );
     expect(readdirSync(disk)).toEqual([]);
   });
 
   it("eocube prr: exit 2 naming the output file and 'no space left', no stack trace, nothing left on the disk", async () => {
     const cfg = join(work, "prr.yaml");
-    writeFileSync(cfg, `id: full\ntitle: T\ndescription: D\nlicense: MIT\nbase_dir: ${SHARED_DATA}geotiff\nitems:\n  - { id: cog, datetime: 2020-01-01, assets: [{ key: data, path: sample-cog.tif }] }\n`);
+    writeFileSync(
+      cfg,
+      `id: full\ntitle: T\ndescription: D\nlicense: MIT\nbase_dir: ${SHARED_DATA}geotiff\nitems:\n  - { id: cog, datetime: 2020-01-01, assets: [{ key: data, path: sample-cog.tif }] }\n`,
+    );
     const r = await eocube("prr", cfg, "-o", join(disk, "out"));
     expect(r.code, r.stderr).toBe(2);
-    expect(r.stderr).toContain(`error: cannot write ${join(disk, "out", "cog", "sample-cog.tif")} while copying an asset into the collection: no space left on the device (ENOSPC)`);
+    expect(r.stderr).toContain(
+      `error: cannot write ${join(disk, "out", "cog", "sample-cog.tif")} while copying an asset into the collection: no space left on the device (ENOSPC)`,
+    );
     expect(r.stderr).toMatch(/hint: free some space/);
     expect(r.stderr).not.toMatch(/\n\s+at |internal error/);
     expect(readdirSync(disk)).toEqual([]);
@@ -89,11 +109,17 @@ describe.skipIf(!mounted)(`writes on a full or read-only disk${mounted ? "" : ` 
   it("a read-only file system (EROFS): put and prr name the path and say read-only", async () => {
     execFileSync("mount", ["-o", "remount,ro", disk]);
     try {
-      const err = await new FileFileSystem(disk).put("x.bin", new Uint8Array(4)).then(() => undefined, (e: unknown) => e);
+      const err = await new FileFileSystem(disk).put("x.bin", new Uint8Array(4)).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
       expect(err).toMatchObject({ code: "READ_ONLY" });
       expect((err as Error).message).toMatch(/the file system is read-only \(EROFS\)/);
       const cfg = join(work, "prr-ro.yaml");
-        writeFileSync(cfg, `id: ro\ntitle: T\ndescription: D\nlicense: MIT\nbase_dir: ${SHARED_DATA}geotiff\nitems:\n  - { id: cog, datetime: 2020-01-01, assets: [{ key: data, path: sample-cog.tif }] }\n`);
+      writeFileSync(
+        cfg,
+        `id: ro\ntitle: T\ndescription: D\nlicense: MIT\nbase_dir: ${SHARED_DATA}geotiff\nitems:\n  - { id: cog, datetime: 2020-01-01, assets: [{ key: data, path: sample-cog.tif }] }\n`,
+      );
       const r = await eocube("prr", cfg, "-o", join(disk, "out"), "--json");
       expect(r.code, r.stderr).toBe(2);
       expect(JSON.parse(r.stderr).error).toMatchObject({ code: "READ_ONLY", path: join(disk, "out") });

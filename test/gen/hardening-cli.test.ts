@@ -62,7 +62,11 @@ describe("interruptions", () => {
   }, 60_000);
 
   it("gen --json | head -3: three progress lines, no EPIPE crash, exit 141 quietly, no temporary store", async () => {
-    const req = await request("pipe.yaml", { input_configs: [CUBE], cube_config: { variable_names: ["conc_chl", "kd489"], tile_size: 250 }, output_config: output("pipe.zarr") });
+    const req = await request("pipe.yaml", {
+      input_configs: [CUBE],
+      cube_config: { variable_names: ["conc_chl", "kd489"], tile_size: 250 },
+      output_config: output("pipe.zarr"),
+    });
     const script = `"${process.execPath}" "${BIN}" gen "${req}" --json --workers 1 | head -3; echo "status=\${PIPESTATUS[0]}" >&2`;
     const r = await new Promise<{ stdout: string; stderr: string }>((resolve) => {
       const c = spawn("bash", ["-c", script], { cwd: dir });
@@ -136,7 +140,9 @@ describe("the output size limit", () => {
 
   it("the same for a swath to rectify: --info on a 2000000 × 1333334 grid answers at once (the index map waits for a read)", async () => {
     const req = await request("olci.yaml", {
-      input_configs: [{ store_id: "file", store_params: { root: `${SHARED_DATA}netcdf4` }, data_id: "O_L2_0001_SNS_2017104102450_v1.0.nc" }],
+      input_configs: [
+        { store_id: "file", store_params: { root: `${SHARED_DATA}netcdf4` }, data_id: "O_L2_0001_SNS_2017104102450_v1.0.nc" },
+      ],
       cube_config: { variable_names: ["conc_chl"], crs: "EPSG:4326", bbox: [1.1, 52.3, 1.7, 52.7], spatial_res: 0.0000003 },
       output_config: output("olci.zarr"),
     });
@@ -151,7 +157,11 @@ describe("the output size limit", () => {
 
 describe("bugs", () => {
   it("gen with a GeoTIFF input in 2 worker threads writes the COG's values", async () => {
-    const req = await request("cog-workers.yaml", { input_configs: [COG], cube_config: { tile_size: 128 }, output_config: output("cog-workers.zarr") });
+    const req = await request("cog-workers.yaml", {
+      input_configs: [COG],
+      cube_config: { tile_size: 128 },
+      output_config: output("cog-workers.zarr"),
+    });
     const r = await runCli(["gen", req, "--workers", "2"]);
     expect(r.code, r.stderr).toBe(0);
     const got = await openDataset(join(dir, "cog-workers.zarr"));
@@ -175,7 +185,11 @@ describe("bugs", () => {
   }, 60_000);
 
   it("a misspelled cube_config.variable_names entry is NOT_FOUND naming it and the close name; nothing is written", async () => {
-    const req = await request("chla.yaml", { input_configs: [CUBE], cube_config: { variable_names: ["conc_chla", "kd489"] }, output_config: output("chla.zarr") });
+    const req = await request("chla.yaml", {
+      input_configs: [CUBE],
+      cube_config: { variable_names: ["conc_chla", "kd489"] },
+      output_config: output("chla.zarr"),
+    });
     const r = await runCli(["gen", req, "--json"]);
     expect(r.code).toBe(2);
     const err = JSON.parse(r.stderr).error;

@@ -33,20 +33,35 @@ afterAll(async () => {
 /** A gen2 request writing conc_chl of the cube's 1°×1° window with `title` into `output`. */
 async function request(name: string, title: string, output: Record<string, unknown>, replace = true, tileSize = 100): Promise<string> {
   const path = join(dir, name);
-  await writeFile(path, stringify({
-    input_configs: [{ store_id: "file", store_params: { root: ZARR_CUBE.replace(/\/[^/]+$/, "") }, data_id: "cube-1-250-250.zarr", open_params: { bbox: BBOX } }],
-    cube_config: { variable_names: ["conc_chl"], tile_size: tileSize, metadata: { title } },
-    output_config: { ...output, replace },
-  }));
+  await writeFile(
+    path,
+    stringify({
+      input_configs: [
+        {
+          store_id: "file",
+          store_params: { root: ZARR_CUBE.replace(/\/[^/]+$/, "") },
+          data_id: "cube-1-250-250.zarr",
+          open_params: { bbox: BBOX },
+        },
+      ],
+      cube_config: { variable_names: ["conc_chl"], tile_size: tileSize, metadata: { title } },
+      output_config: { ...output, replace },
+    }),
+  );
   return path;
 }
 
-function startGen(args: string[], env: Record<string, string> = {}): { child: ChildProcess; done: Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }> } {
+function startGen(
+  args: string[],
+  env: Record<string, string> = {},
+): { child: ChildProcess; done: Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }> } {
   const child = spawn(process.execPath, [`${REPO_ROOT}bin/eocube.js`, "gen", ...args], { cwd: dir, env: { ...process.env, ...env } });
   let stderr = "";
   child.stderr!.on("data", (d) => (stderr += d));
   child.stdout!.resume();
-  const done = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }>((resolve) => child.on("close", (code, signal) => resolve({ code, signal, stderr })));
+  const done = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }>((resolve) =>
+    child.on("close", (code, signal) => resolve({ code, signal, stderr })),
+  );
   return { child, done };
 }
 

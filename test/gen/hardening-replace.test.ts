@@ -34,20 +34,35 @@ afterAll(async () => {
 /** A gen2 request writing conc_chl of the cube's 1°×1° window with `title` into `output`. */
 async function request(name: string, title: string, output: Record<string, unknown>, replace = true, tileSize = 100): Promise<string> {
   const path = join(dir, name);
-  await writeFile(path, stringify({
-    input_configs: [{ store_id: "file", store_params: { root: ZARR_CUBE.replace(/\/[^/]+$/, "") }, data_id: "cube-1-250-250.zarr", open_params: { bbox: BBOX } }],
-    cube_config: { variable_names: ["conc_chl"], tile_size: tileSize, metadata: { title } },
-    output_config: { ...output, replace },
-  }));
+  await writeFile(
+    path,
+    stringify({
+      input_configs: [
+        {
+          store_id: "file",
+          store_params: { root: ZARR_CUBE.replace(/\/[^/]+$/, "") },
+          data_id: "cube-1-250-250.zarr",
+          open_params: { bbox: BBOX },
+        },
+      ],
+      cube_config: { variable_names: ["conc_chl"], tile_size: tileSize, metadata: { title } },
+      output_config: { ...output, replace },
+    }),
+  );
   return path;
 }
 
-function startGen(args: string[], env: Record<string, string> = {}): { child: ChildProcess; done: Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }> } {
+function startGen(
+  args: string[],
+  env: Record<string, string> = {},
+): { child: ChildProcess; done: Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }> } {
   const child = spawn(process.execPath, [`${REPO_ROOT}bin/eocube.js`, "gen", ...args], { cwd: dir, env: { ...process.env, ...env } });
   let stderr = "";
   child.stderr!.on("data", (d) => (stderr += d));
   child.stdout!.resume();
-  const done = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }>((resolve) => child.on("close", (code, signal) => resolve({ code, signal, stderr })));
+  const done = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }>((resolve) =>
+    child.on("close", (code, signal) => resolve({ code, signal, stderr })),
+  );
   return { child, done };
 }
 
@@ -105,10 +120,29 @@ describe("gen --replace killed at random moments (local folder)", () => {
       const phase = PHASES[i % PHASES.length]!;
       let reached = true;
       if (phase === "start") await sleep(100 + Math.random() * 900);
-      else if (phase === "write") reached = await until(() => mine("tmp") !== undefined, () => ended);
-      else if (phase === "swap: before") reached = await until(() => { const t = mine("tmp"); return t !== undefined && existsSync(join(dir, t, ".zmetadata")); }, () => ended);
-      else if (phase === "swap: between") reached = await until(() => mine("old") !== undefined, () => ended);
-      else reached = await until(() => mine("old") !== undefined && existsSync(target), () => ended);
+      else if (phase === "write")
+        reached = await until(
+          () => mine("tmp") !== undefined,
+          () => ended,
+        );
+      else if (phase === "swap: before")
+        reached = await until(
+          () => {
+            const t = mine("tmp");
+            return t !== undefined && existsSync(join(dir, t, ".zmetadata"));
+          },
+          () => ended,
+        );
+      else if (phase === "swap: between")
+        reached = await until(
+          () => mine("old") !== undefined,
+          () => ended,
+        );
+      else
+        reached = await until(
+          () => mine("old") !== undefined && existsSync(target),
+          () => ended,
+        );
       if (reached) await sleep(phase === "start" ? 0 : Math.random() * (phase === "write" ? 300 : 80));
       run.child.kill("SIGKILL");
       const r = await run.done;
@@ -133,7 +167,7 @@ describe("gen --replace killed at random moments (local folder)", () => {
         expect(siblings("cube.zarr")).toEqual([]);
       }
     }
-        expect(killed()).toBeGreaterThanOrEqual(12);
+    expect(killed()).toBeGreaterThanOrEqual(12);
     expect(kills.missing).toBeGreaterThanOrEqual(1);
     for (const p of PHASES) expect(kills[p], p).toBeGreaterThanOrEqual(1);
     // an uninterrupted run replaces whatever is there and reclaims every leftover of the killed runs, but not the

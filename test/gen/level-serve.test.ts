@@ -11,12 +11,20 @@ import { CUBE } from "../ops/helpers.js";
 import { cli, tempDir } from "./helpers.js";
 
 let tmp: { dir: string; cleanup: () => Promise<void> };
-beforeAll(async () => { tmp = await tempDir(); });
-afterAll(async () => { await tmp.cleanup(); });
+beforeAll(async () => {
+  tmp = await tempDir();
+});
+afterAll(async () => {
+  await tmp.cleanup();
+});
 
 /** [opaque pixel count, band count, width] of a PNG (RGBA or palette + tRNS), read by GDAL. */
 function pngStats(file: string): [number, number, number] {
-  const out = execFileSync("/usr/bin/python3", ["-c", `import sys, json
+  const out = execFileSync(
+    "/usr/bin/python3",
+    [
+      "-c",
+      `import sys, json
 from osgeo import gdal
 import numpy as np
 d = gdal.Open(sys.argv[1]); a = d.ReadAsArray()
@@ -26,7 +34,11 @@ if d.RasterCount == 1 and ct is not None:
     opaque = int((alpha[a] > 0).sum())
 else:
     opaque = int((a[-1] > 0).sum()) if d.RasterCount in (2, 4) else -1
-print(json.dumps([opaque, d.RasterCount, d.RasterXSize]))`, file], { encoding: "utf8" });
+print(json.dumps([opaque, d.RasterCount, d.RasterXSize]))`,
+      file,
+    ],
+    { encoding: "utf8" },
+  );
   return JSON.parse(out) as [number, number, number];
 }
 

@@ -9,8 +9,12 @@ import { CUBE } from "../ops/helpers.js";
 import { cli, tempDir, xr } from "./helpers.js";
 
 let tmp: { dir: string; cleanup: () => Promise<void> };
-beforeAll(async () => { tmp = await tempDir(); });
-afterAll(async () => { await tmp.cleanup(); });
+beforeAll(async () => {
+  tmp = await tempDir();
+});
+afterAll(async () => {
+  await tmp.cleanup();
+});
 
 describe("eocube level", () => {
   it("writes .zlevels and 0.zarr…3.zarr of the real cube; the levels reader and xarray read them", async () => {

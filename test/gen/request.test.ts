@@ -8,8 +8,12 @@ import { DATA } from "../ops/helpers.js";
 import { ROOT, tempDir } from "./helpers.js";
 
 let tmp: { dir: string; cleanup: () => Promise<void> };
-beforeAll(async () => { tmp = await tempDir(); });
-afterAll(async () => { await tmp.cleanup(); });
+beforeAll(async () => {
+  tmp = await tempDir();
+});
+afterAll(async () => {
+  await tmp.cleanup();
+});
 
 const base = {
   input_config: { store_id: "file", store_params: { root: `${DATA}zarr` }, data_id: "cube-1-250-250.zarr" },
@@ -63,7 +67,14 @@ describe("gen2 requests", () => {
     });
     expect(x1.inputs[0]).toMatchObject({ store_id: "file", data_id: "cube-1-250-250.zarr" });
     const x4 = normalizeGenRequest({
-      input_configs: [{ store_params: { root: `${DATA}zarr` }, data_id: "cube-1-250-250.zarr", variable_names: ["conc_chl"], opener_id: "dataset:zarr:file" }],
+      input_configs: [
+        {
+          store_params: { root: `${DATA}zarr` },
+          data_id: "cube-1-250-250.zarr",
+          variable_names: ["conc_chl"],
+          opener_id: "dataset:zarr:file",
+        },
+      ],
       cube_config: base.cube_config,
       output_config: { store_id: "memory", data_id: "CHL" },
     });
@@ -85,9 +96,15 @@ describe("gen2 requests", () => {
     expect(e1.hint).toMatch(/dataset:<format>:<store>/);
     expect(bad({ ...base, input_config: { ...base.input_config, opener_id: "dataset:zarr:s3" } }).message).toMatch(/store_id is "file"/);
     expect(bad({ ...base, input_config: { ...base.input_config, opener_id: "dataset:netcdf:file" } }).message).toMatch(/is zarr/);
-    expect(bad({ ...base, output_config: { ...base.output_config, writer_id: "dataset:netcdf:file" } })).toMatchObject({ field: "output_config/writer_id" });
-    expect(bad({ ...base, output_config: { ...base.output_config, writer_id: "dataset:zarr:memory" } }).message).toMatch(/store_id is "file"/);
-    expect(bad({ ...base, input_config: { ...base.input_config, variable_names: ["a"], open_params: { variable_names: ["b"] } } }).field).toBe("input_config/variable_names");
+    expect(bad({ ...base, output_config: { ...base.output_config, writer_id: "dataset:netcdf:file" } })).toMatchObject({
+      field: "output_config/writer_id",
+    });
+    expect(bad({ ...base, output_config: { ...base.output_config, writer_id: "dataset:zarr:memory" } }).message).toMatch(
+      /store_id is "file"/,
+    );
+    expect(
+      bad({ ...base, input_config: { ...base.input_config, variable_names: ["a"], open_params: { variable_names: ["b"] } } }).field,
+    ).toBe("input_config/variable_names");
     expect(bad({ ...base, output_config: { ...base.output_config, data_id: "CHL" } })).toMatchObject({ field: "output_config/data_id" });
   });
 
@@ -110,7 +127,13 @@ describe("xcube's legacy gen config", () => {
       "20170606120000-UKMO-L4_GHRSST-SSTfnd-OSTIAanom-GLOB-v02.0-fv02.0.nc",
       "20170607120000-UKMO-L4_GHRSST-SSTfnd-OSTIAanom-GLOB-v02.0-fv02.0.nc",
     ]);
-    expect(req.cube).toMatchObject({ crs: "EPSG:4326", size: [10240, 5632], tile_size: [640, 704], spatial_method: "nearest", variable_names: ["analysed_sst"] });
+    expect(req.cube).toMatchObject({
+      crs: "EPSG:4326",
+      size: [10240, 5632],
+      tile_size: [640, 704],
+      spatial_method: "nearest",
+      variable_names: ["analysed_sst"],
+    });
     expect(req.cube.bbox).toEqual([-16.0, 48.0, 10.666666666666666, 62.666666666666664]);
     expect(req.cube.metadata.title).toBe("CMEMS Global SST Anomaly Data Cube");
     expect(req.output.data_id).toBe("sst.zarr");

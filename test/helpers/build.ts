@@ -9,6 +9,9 @@ import { REPO_ROOT } from "./paths.js";
  */
 export async function ensureBuilt(): Promise<void> {
   if (existsSync(`${REPO_ROOT}dist/cli/index.js`)) return;
-  spawnSync(process.execPath, [`${REPO_ROOT}node_modules/typescript/bin/tsc`, "-p", "tsconfig.build.json"], { cwd: REPO_ROOT, stdio: "ignore" });
+  spawnSync(process.execPath, [`${REPO_ROOT}node_modules/typescript/bin/tsc`, "-p", "tsconfig.build.json"], {
+    cwd: REPO_ROOT,
+    stdio: "ignore",
+  });
   if (!existsSync(`${REPO_ROOT}dist/cli/index.js`)) throw new Error("npm run build did not produce dist/cli/index.js");
 }

@@ -88,7 +88,11 @@ export function repoHealth(repo: string): {
 } {
   let fsck = "";
   try {
-    fsck = execFileSync("git", ["fsck", "--no-dangling", "--no-progress"], { cwd: repo, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }).trim();
+    fsck = execFileSync("git", ["fsck", "--no-dangling", "--no-progress"], {
+      cwd: repo,
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "pipe"],
+    }).trim();
   } catch (err) {
     const e = err as { stdout?: string; stderr?: string; status?: number };
     fsck = `git fsck exit ${e.status}: ${e.stdout ?? ""}${e.stderr ?? ""}`;
@@ -114,7 +118,13 @@ function commitFiles(repo: string, commit: string): { parent?: string; files: st
   let hit = commitCache.get(key);
   if (!hit) {
     const parent = git(repo, "rev-list", "--parents", "-n", "1", commit).trim().split(" ")[1];
-    const files = parent ? git(repo, "diff", "--name-only", "--no-renames", parent, commit).trim().split("\n").filter((f) => f).sort() : [];
+    const files = parent
+      ? git(repo, "diff", "--name-only", "--no-renames", parent, commit)
+          .trim()
+          .split("\n")
+          .filter((f) => f)
+          .sort()
+      : [];
     hit = { ...(parent ? { parent } : {}), files };
     commitCache.set(key, hit);
   }

@@ -115,7 +115,8 @@ export async function startGitServer(token: string): Promise<GitServer> {
   const requests: GitRequest[] = [];
   const server = createServer((req, res) => {
     const user = checkAuth(req, token);
-    const record = (status: number) => requests.push({ method: req.method ?? "", url: req.url ?? "", status, authorization: req.headers.authorization });
+    const record = (status: number) =>
+      requests.push({ method: req.method ?? "", url: req.url ?? "", status, authorization: req.headers.authorization });
     if (!user) {
       res.writeHead(401, { "WWW-Authenticate": 'Basic realm="eocube test git server"', "Content-Type": "text/plain" });
       res.end("authentication required\n");

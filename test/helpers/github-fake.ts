@@ -108,7 +108,8 @@ function rewriteRefs(node: Json): Json {
   if (Array.isArray(node)) return node.map(rewriteRefs);
   if (node && typeof node === "object") {
     const out: Json = {};
-    for (const [k, v] of Object.entries(node)) out[k] = k === "$ref" && typeof v === "string" && v.startsWith("#/") ? `gh${v}` : rewriteRefs(v);
+    for (const [k, v] of Object.entries(node))
+      out[k] = k === "$ref" && typeof v === "string" && v.startsWith("#/") ? `gh${v}` : rewriteRefs(v);
     return out;
   }
   return node;
@@ -117,7 +118,10 @@ function rewriteRefs(node: Json): Json {
 function deref(doc: Json, node: Json): Json {
   let n = node;
   while (n && typeof n.$ref === "string") {
-    n = n.$ref.slice(2).split("/").reduce((o: Json, k: string) => o[k.replace(/~1/g, "/").replace(/~0/g, "~")], doc);
+    n = n.$ref
+      .slice(2)
+      .split("/")
+      .reduce((o: Json, k: string) => o[k.replace(/~1/g, "/").replace(/~0/g, "~")], doc);
   }
   return n;
 }
@@ -183,26 +187,42 @@ export async function startGitHubFake(options: GitHubFakeOptions): Promise<GitHu
     const j = clone(ex["full-repository"].value);
     const html = `https://github.com/${r.owner}/${r.name}`;
     Object.assign(j, {
-      id: r.id, name: r.name, full_name: `${r.owner}/${r.name}`, owner: userJson(r.owner, r.id + 1), html_url: html,
-      url: `${base}/repos/${r.owner}/${r.name}`, clone_url: `${html}.git`, fork: !!r.parent, default_branch: r.defaultBranch,
+      id: r.id,
+      name: r.name,
+      full_name: `${r.owner}/${r.name}`,
+      owner: userJson(r.owner, r.id + 1),
+      html_url: html,
+      url: `${base}/repos/${r.owner}/${r.name}`,
+      clone_url: `${html}.git`,
+      fork: !!r.parent,
+      default_branch: r.defaultBranch,
       has_discussions: false,
     });
     if (!full) return j;
     if (r.parent) {
       const p = repos.get(key(r.parent.owner, r.parent.name))!;
       const pj = repoJson(p, false);
-      delete pj.parent; delete pj.source; delete pj.organization; delete pj.template_repository;
+      delete pj.parent;
+      delete pj.source;
+      delete pj.organization;
+      delete pj.template_repository;
       // parent/source are "repository" objects in the schema
-      j.parent = pj; j.source = pj;
+      j.parent = pj;
+      j.source = pj;
     } else {
-      delete j.parent; delete j.source;
+      delete j.parent;
+      delete j.source;
     }
-    delete j.template_repository; delete j.organization;
+    delete j.template_repository;
+    delete j.organization;
     return j;
   };
   const simpleRepoJson = (r: FakeRepo) => {
     const j = repoJson(r, false);
-    delete j.parent; delete j.source; delete j.organization; delete j.template_repository;
+    delete j.parent;
+    delete j.source;
+    delete j.organization;
+    delete j.template_repository;
     return j;
   };
   const pullJson = (p: FakePull, simple: boolean) => {
@@ -211,11 +231,24 @@ export async function startGitHubFake(options: GitHubFakeOptions): Promise<GitHu
     const headRepo = repos.get(key(p.head.owner, p.head.repo))!;
     const baseRepo = repos.get(key(p.owner, p.repo))!;
     Object.assign(j, {
-      id: 5000 + p.number, number: p.number, title: p.title, body: p.body, state: p.state, html_url: html,
-      url: `${base}/repos/${p.owner}/${p.repo}/pulls/${p.number}`, user: userJson(p.head.owner, 1),
-      requested_teams: [], draft: false,
+      id: 5000 + p.number,
+      number: p.number,
+      title: p.title,
+      body: p.body,
+      state: p.state,
+      html_url: html,
+      url: `${base}/repos/${p.owner}/${p.repo}/pulls/${p.number}`,
+      user: userJson(p.head.owner, 1),
+      requested_teams: [],
+      draft: false,
     });
-    j.head = { label: `${p.head.owner}:${p.head.ref}`, ref: p.head.ref, sha: p.head.sha, user: userJson(p.head.owner, 1), repo: simpleRepoJson(headRepo) };
+    j.head = {
+      label: `${p.head.owner}:${p.head.ref}`,
+      ref: p.head.ref,
+      sha: p.head.sha,
+      user: userJson(p.head.owner, 1),
+      repo: simpleRepoJson(headRepo),
+    };
     const baseSha = options.gitServer.git(p.owner, p.repo, "rev-parse", `refs/heads/${p.base}`).trim();
     j.base = { label: `${p.owner}:${p.base}`, ref: p.base, sha: baseSha, user: userJson(p.owner, 2), repo: simpleRepoJson(baseRepo) };
     if (!simple) Object.assign(j, { merged: false, mergeable: true, comments: p.comments.length, commits: 1 });
@@ -228,14 +261,22 @@ export async function startGitHubFake(options: GitHubFakeOptions): Promise<GitHu
       return undefined;
     }
   };
-  const error = (status: number, message: string, extra: Json = {}) => ({ status, body: { message, documentation_url: "https://docs.github.com/rest", status: String(status), ...extra } });
+  const error = (status: number, message: string, extra: Json = {}) => ({
+    status,
+    body: { message, documentation_url: "https://docs.github.com/rest", status: String(status), ...extra },
+  });
 
   type Answer = { status: number; body?: Json; headers?: Record<string, string> };
   const handle = (opId: string, m: Record<string, string>, query: URLSearchParams, body: Json): Answer => {
     switch (opId) {
       case "users/get-authenticated": {
         const u = clone(ex["private-user"].value);
-        Object.assign(u, { login: options.login, id: 1, url: `${base}/users/${options.login}`, html_url: `https://github.com/${options.login}` });
+        Object.assign(u, {
+          login: options.login,
+          id: 1,
+          url: `${base}/users/${options.login}`,
+          html_url: `https://github.com/${options.login}`,
+        });
         return { status: 200, body: u };
       }
       case "repos/get": {
@@ -249,12 +290,21 @@ export async function startGitHubFake(options: GitHubFakeOptions): Promise<GitHu
       case "repos/create-fork": {
         const up = repos.get(key(m.owner!, m.repo!));
         if (!up) return error(404, "Not Found");
-        const existing = [...repos.values()].find((r) => r.parent && key(r.parent.owner, r.parent.name) === key(up.owner, up.name) && r.owner === options.login);
+        const existing = [...repos.values()].find(
+          (r) => r.parent && key(r.parent.owner, r.parent.name) === key(up.owner, up.name) && r.owner === options.login,
+        );
         if (existing) return { status: 202, body: repoJson(existing, true) };
         let name = body?.name ?? up.name;
         for (let i = 1; repos.has(key(options.login, name)); i++) name = `${up.name}-${i}`;
         options.gitServer.createBare(options.login, name, options.gitServer.barePath(up.owner, up.name));
-        const fork: FakeRepo = { id: nextId++, owner: options.login, name, defaultBranch: up.defaultBranch, parent: { owner: up.owner, name: up.name }, hiddenFor: options.forkHiddenFor ?? 1 };
+        const fork: FakeRepo = {
+          id: nextId++,
+          owner: options.login,
+          name,
+          defaultBranch: up.defaultBranch,
+          parent: { owner: up.owner, name: up.name },
+          hiddenFor: options.forkHiddenFor ?? 1,
+        };
         repos.set(key(options.login, name), fork);
         return { status: 202, body: repoJson(fork, true) };
       }
@@ -279,14 +329,40 @@ export async function startGitHubFake(options: GitHubFakeOptions): Promise<GitHu
       case "pulls/create": {
         const up = repos.get(key(m.owner!, m.repo!));
         if (!up) return error(404, "Not Found");
-        const [headOwner, headRef] = String(body.head ?? "").includes(":") ? String(body.head).split(":") : [options.login, String(body.head)];
-        const fork = [...repos.values()].find((r) => r.owner.toLowerCase() === headOwner!.toLowerCase() && r.parent && key(r.parent.owner, r.parent.name) === key(up.owner, up.name));
+        const [headOwner, headRef] = String(body.head ?? "").includes(":")
+          ? String(body.head).split(":")
+          : [options.login, String(body.head)];
+        const fork = [...repos.values()].find(
+          (r) =>
+            r.owner.toLowerCase() === headOwner!.toLowerCase() && r.parent && key(r.parent.owner, r.parent.name) === key(up.owner, up.name),
+        );
         const sha = fork ? headSha(fork.owner, fork.name, headRef!) : undefined;
-        if (!fork || !sha) return error(422, "Validation Failed", { errors: [{ resource: "PullRequest", field: "head", code: "invalid" }] });
-        if (pulls.some((p) => p.state === "open" && p.head.owner === fork.owner && p.head.ref === headRef && key(p.owner, p.repo) === key(up.owner, up.name))) {
-          return error(422, "Validation Failed", { errors: [{ resource: "PullRequest", code: "custom", message: `A pull request already exists for ${headOwner}:${headRef}.` }] });
+        if (!fork || !sha)
+          return error(422, "Validation Failed", { errors: [{ resource: "PullRequest", field: "head", code: "invalid" }] });
+        if (
+          pulls.some(
+            (p) =>
+              p.state === "open" &&
+              p.head.owner === fork.owner &&
+              p.head.ref === headRef &&
+              key(p.owner, p.repo) === key(up.owner, up.name),
+          )
+        ) {
+          return error(422, "Validation Failed", {
+            errors: [{ resource: "PullRequest", code: "custom", message: `A pull request already exists for ${headOwner}:${headRef}.` }],
+          });
         }
-        const pr: FakePull = { number: pulls.length + 1, owner: up.owner, repo: up.name, title: body.title, body: body.body ?? "", state: "open", head: { owner: fork.owner, repo: fork.name, ref: headRef!, sha }, base: body.base, comments: [] };
+        const pr: FakePull = {
+          number: pulls.length + 1,
+          owner: up.owner,
+          repo: up.name,
+          title: body.title,
+          body: body.body ?? "",
+          state: "open",
+          head: { owner: fork.owner, repo: fork.name, ref: headRef!, sha },
+          base: body.base,
+          comments: [],
+        };
         pulls.push(pr);
         return { status: 201, body: pullJson(pr, false), headers: { location: pullJson(pr, false).url } };
       }
@@ -303,7 +379,11 @@ export async function startGitHubFake(options: GitHubFakeOptions): Promise<GitHu
         if (!pr) return error(404, "Not Found");
         pr.comments.push(body.body);
         const c = clone(ex["issue-comment"].value);
-        Object.assign(c, { body: body.body, user: userJson(options.login, 1), html_url: `https://github.com/${pr.owner}/${pr.repo}/pull/${pr.number}#issuecomment-${pr.comments.length}` });
+        Object.assign(c, {
+          body: body.body,
+          user: userJson(options.login, 1),
+          html_url: `https://github.com/${pr.owner}/${pr.repo}/pull/${pr.number}#issuecomment-${pr.comments.length}`,
+        });
         return { status: 201, body: c };
       }
     }
@@ -311,7 +391,12 @@ export async function startGitHubFake(options: GitHubFakeOptions): Promise<GitHu
   };
 
   const checkRequest = (o: Operation, query: URLSearchParams, body: Json) => {
-    const declared = new Set((o.op.parameters ?? []).map((p: Json) => deref(doc, p)).filter((p: Json) => p.in === "query").map((p: Json) => p.name));
+    const declared = new Set(
+      (o.op.parameters ?? [])
+        .map((p: Json) => deref(doc, p))
+        .filter((p: Json) => p.in === "query")
+        .map((p: Json) => p.name),
+    );
     for (const name of query.keys()) if (!declared.has(name)) violations.push(`${o.op.operationId}: undeclared query parameter ${name}`);
     const schema = o.op.requestBody?.content?.["application/json"]?.schema;
     if (schema && body === undefined && !o.op.requestBody.required) return;
@@ -325,7 +410,8 @@ export async function startGitHubFake(options: GitHubFakeOptions): Promise<GitHu
   const checkResponse = (o: Operation, status: number, body: Json) => {
     const declared = o.op.responses[String(status)];
     const resp = declared ? deref(doc, declared) : undefined;
-    const schema = resp?.content?.["application/json"]?.schema ?? (status >= 400 ? { $ref: "#/components/schemas/basic-error" } : undefined);
+    const schema =
+      resp?.content?.["application/json"]?.schema ?? (status >= 400 ? { $ref: "#/components/schemas/basic-error" } : undefined);
     if (!declared && status < 400) violations.push(`${o.op.operationId}: status ${status} is not declared`);
     if (!schema) return;
     const v = validator(`${o.op.operationId}#${declared ? status : "error"}`, schema);
@@ -381,12 +467,23 @@ export async function startGitHubFake(options: GitHubFakeOptions): Promise<GitHu
       } else if (injected) {
         injected.times = (injected.times ?? 1) - 1;
         if (injected.times <= 0) failures.get(opId)!.shift();
-        answer = { status: injected.status, body: injected.body ?? error(injected.status, injected.message ?? "Error").body, headers: injected.headers };
+        answer = {
+          status: injected.status,
+          body: injected.body ?? error(injected.status, injected.message ?? "Error").body,
+          headers: injected.headers,
+        };
       } else {
         answer = handle(opId, m, url.searchParams, body);
       }
       checkResponse(o, answer.status, answer.body);
-      calls.push({ method: req.method ?? "", path: url.pathname + url.search, operationId: opId, status: answer.status, authorization: req.headers.authorization, body });
+      calls.push({
+        method: req.method ?? "",
+        path: url.pathname + url.search,
+        operationId: opId,
+        status: answer.status,
+        authorization: req.headers.authorization,
+        body,
+      });
       send(res, answer);
     })().catch((err) => {
       violations.push(`fake crashed: ${(err as Error).stack}`);

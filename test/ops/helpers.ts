@@ -26,7 +26,10 @@ export function fixture<T = Record<string, unknown>>(name: string): T {
 }
 
 /** A dataset with `lat`/`lon` (descending lat) and one [time?, lat, lon] float64 variable. */
-export function syntheticGrid(values: number[][], options: { x0?: number; y0?: number; res?: number; times?: number[]; name?: string } = {}): Dataset {
+export function syntheticGrid(
+  values: number[][],
+  options: { x0?: number; y0?: number; res?: number; times?: number[]; name?: string } = {},
+): Dataset {
   const h = values.length;
   const w = values[0]!.length;
   const res = options.res ?? 1;
@@ -53,8 +56,15 @@ export function syntheticGrid(values: number[][], options: { x0?: number; y0?: n
 }
 
 /** Statistics of the agreement of two arrays (null/NaN = missing). */
-export function compare(actual: ArrayLike<number>, expected: ArrayLike<number | null>, tol: number): { n: number; maxDiff: number; within: number; nanMismatch: number } {
-  let n = 0, within = 0, nanMismatch = 0, maxDiff = 0;
+export function compare(
+  actual: ArrayLike<number>,
+  expected: ArrayLike<number | null>,
+  tol: number,
+): { n: number; maxDiff: number; within: number; nanMismatch: number } {
+  let n = 0,
+    within = 0,
+    nanMismatch = 0,
+    maxDiff = 0;
   for (let i = 0; i < expected.length; i++) {
     const e = expected[i];
     const a = actual[i]!;

@@ -7,7 +7,13 @@ import { regularGrid } from "../../src/ops/grid.js";
 import { rectify } from "../../src/ops/rectify.js";
 import { compare, fixture, OLCI, openDecoded } from "./helpers.js";
 
-interface RectFixture { bbox: [number, number, number, number]; spatial_res: number; crs: string; shape: [number, number]; values: Array<number | null> }
+interface RectFixture {
+  bbox: [number, number, number, number];
+  spatial_res: number;
+  crs: string;
+  shape: [number, number];
+  values: Array<number | null>;
+}
 
 describe("rectify (OLCI swath)", () => {
   for (const [method, name, tol, share] of [

@@ -7,7 +7,15 @@ import { regularGrid } from "../../src/ops/grid.js";
 import { resampleInSpace } from "../../src/ops/resample-space.js";
 import { compare, fixture, OSTIA, openDecoded, RGB, syntheticGrid } from "./helpers.js";
 
-interface SpaceFixture { bbox: [number, number, number, number]; size?: [number, number]; spatial_res?: [number, number]; crs: string; shape?: [number, number]; step?: number; values: Array<number | null> }
+interface SpaceFixture {
+  bbox: [number, number, number, number];
+  size?: [number, number];
+  spatial_res?: [number, number];
+  crs: string;
+  shape?: [number, number];
+  step?: number;
+  values: Array<number | null>;
+}
 
 describe("resampleInSpace on synthetic grids", () => {
   const ramp = Array.from({ length: 4 }, (_, j) => Array.from({ length: 6 }, (_, i) => 10 * j + i));
@@ -32,8 +40,15 @@ describe("resampleInSpace on synthetic grids", () => {
   });
 
   it("mean of 2×2 blocks skips NaN", async () => {
-    const vals = [[1, 2, NaN, NaN], [3, 4, NaN, 8], [5, 5, 5, 5], [5, 5, 5, 9]];
-    const out = await resampleInSpace(syntheticGrid(vals), regularGrid({ crs: "EPSG:4326", bbox: [0, 0, 4, 4], spatial_res: 2 }), { method: "mean" });
+    const vals = [
+      [1, 2, NaN, NaN],
+      [3, 4, NaN, 8],
+      [5, 5, 5, 5],
+      [5, 5, 5, 9],
+    ];
+    const out = await resampleInSpace(syntheticGrid(vals), regularGrid({ crs: "EPSG:4326", bbox: [0, 0, 4, 4], spatial_res: 2 }), {
+      method: "mean",
+    });
     expect(Array.from(toFloat64(await out.data_vars.v!.read()))).toEqual([2.5, 8, 5, 6]);
   });
 
@@ -46,7 +61,9 @@ describe("resampleInSpace on synthetic grids", () => {
   });
 
   it("rejects a target grid that misses the data (OUT_OF_RANGE)", async () => {
-    const err = await resampleInSpace(syntheticGrid(ramp), regularGrid({ crs: "EPSG:4326", bbox: [50, 50, 60, 60], spatial_res: 1 })).catch((e) => e);
+    const err = await resampleInSpace(syntheticGrid(ramp), regularGrid({ crs: "EPSG:4326", bbox: [50, 50, 60, 60], spatial_res: 1 })).catch(
+      (e) => e,
+    );
     expect(isEocubeError(err, "OUT_OF_RANGE")).toBe(true);
   });
 
@@ -100,11 +117,15 @@ describe("resampleInSpace against gdalwarp (real data)", () => {
     expect(c.within, `max diff ${c.maxDiff} K`).toBe(c.n);
     // the columns next to lon 0 (between the source centres at −0.125° and +0.125°) in particular
     const w = target.width;
-    const seam: number[] = [], ref: Array<number | null> = [];
+    const seam: number[] = [],
+      ref: Array<number | null> = [];
     for (let j = 0; j < target.height; j++) {
       for (let i = 0; i < w; i++) {
         const lon = f.bbox[0]! + (i + 0.5) * f.spatial_res[0]!;
-        if (Math.abs(lon) < 0.125) { seam.push(a[j * w + i]!); ref.push(f.values[j * w + i]!); }
+        if (Math.abs(lon) < 0.125) {
+          seam.push(a[j * w + i]!);
+          ref.push(f.values[j * w + i]!);
+        }
       }
     }
     const cs = compare(seam, ref, 0.01);

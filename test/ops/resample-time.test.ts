@@ -7,11 +7,20 @@ import { resampleInTime, TIME_METHODS } from "../../src/ops/resample-time.js";
 import { parsePeriod, periodBins } from "../../src/ops/time.js";
 import { compare, CUBE, fixture, openDecoded, syntheticGrid } from "./helpers.js";
 
-interface TimeFixture { time: string[]; step: number; shape: number[]; variables: Record<string, Record<string, Array<number | null>>> }
+interface TimeFixture {
+  time: string[];
+  step: number;
+  shape: number[];
+  variables: Record<string, Record<string, Array<number | null>>>;
+}
 
 const DAY = 86_400_000;
 
-async function sampled(v: { read: (s: never) => Promise<{ data: unknown; shape: number[] }> }, nt: number, step: number): Promise<number[]> {
+async function sampled(
+  v: { read: (s: never) => Promise<{ data: unknown; shape: number[] }> },
+  nt: number,
+  step: number,
+): Promise<number[]> {
   const out: number[] = [];
   for (let t = 0; t < nt; t++) {
     const a = toFloat64((await v.read([t] as never)) as never);
@@ -31,7 +40,11 @@ describe("resampleInTime against xarray", () => {
           const t = toFloat64(await out.coords.time!.read());
           expect(Array.from(t, (ms) => new Date(ms).toISOString().replace(".000Z", "Z"))).toEqual(f.time);
           const actual = await sampled(out.data_vars[name]! as never, t.length, f.step);
-          const c = compare(actual, expected.map((e) => (method === "count" && e === null ? 0 : e)), 1e-6 * 100);
+          const c = compare(
+            actual,
+            expected.map((e) => (method === "count" && e === null ? 0 : e)),
+            1e-6 * 100,
+          );
           expect(c.nanMismatch, `${name} ${method}`).toBe(0);
           expect(c.within, `${name} ${method} max diff ${c.maxDiff}`).toBe(c.n);
         }

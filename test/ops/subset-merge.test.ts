@@ -40,8 +40,18 @@ describe("merge", () => {
     const m = await merge(parts);
     expect(m.dims).toMatchObject({ time: 3, lat: 720, lon: 1440 });
     const t = toFloat64(await m.coords.time!.read());
-    expect(Array.from(t, (x) => new Date(x).toISOString())).toEqual(["2017-06-05T12:00:00.000Z", "2017-06-06T12:00:00.000Z", "2017-06-07T12:00:00.000Z"]);
-    const a = toFloat64(await m.data_vars.analysed_sst!.read([[0, 3], [400, 401], [20, 21]]));
+    expect(Array.from(t, (x) => new Date(x).toISOString())).toEqual([
+      "2017-06-05T12:00:00.000Z",
+      "2017-06-06T12:00:00.000Z",
+      "2017-06-07T12:00:00.000Z",
+    ]);
+    const a = toFloat64(
+      await m.data_vars.analysed_sst!.read([
+        [0, 3],
+        [400, 401],
+        [20, 21],
+      ]),
+    );
     for (let i = 0; i < 3; i++) {
       const b = toFloat64(await parts[i]!.data_vars.analysed_sst!.read([0, [400, 401], [20, 21]]));
       expect(a[i]).toBe(b[0]);
@@ -70,14 +80,24 @@ describe("merge", () => {
 
 describe("rechunk, coarsen and metadata", () => {
   it("rechunk sets chunks per dim without reading", () => {
-    const ds = syntheticGrid([[1, 2, 3], [4, 5, 6]], { times: [0, DAY] });
+    const ds = syntheticGrid(
+      [
+        [1, 2, 3],
+        [4, 5, 6],
+      ],
+      { times: [0, DAY] },
+    );
     const r = rechunk(ds, { time: 1, lat: 1, lon: -1 });
     expect(r.data_vars.v!.chunks).toEqual([1, 1, 3]);
     expect(() => rechunk(ds, { lat: 1.5 })).toThrow(/chunk size/);
   });
 
   it("coarsen by 2: block-centre coordinates, first and NaN-aware mean", async () => {
-    const ds = syntheticGrid([[1, 2, 3], [4, NaN, 6], [7, 8, 9]]);
+    const ds = syntheticGrid([
+      [1, 2, 3],
+      [4, NaN, 6],
+      [7, 8, 9],
+    ]);
     const first = await coarsen(ds, 2, { agg: "first" });
     expect(Array.from(toFloat64(await first.data_vars.v!.read()))).toEqual([1, 3, 7, 9]);
     expect(Array.from(toFloat64(await first.coords.lon!.read()))).toEqual([1, 3]);
@@ -87,7 +107,13 @@ describe("rechunk, coarsen and metadata", () => {
   });
 
   it("sets geospatial_*, time_coverage_*, history and flattens legacy metadata", async () => {
-    const ds = syntheticGrid([[1, 2], [3, 4]], { times: [Date.UTC(2017, 5, 5, 12), Date.UTC(2017, 5, 7, 12)] });
+    const ds = syntheticGrid(
+      [
+        [1, 2],
+        [3, 4],
+      ],
+      { times: [Date.UTC(2017, 5, 5, 12), Date.UTC(2017, 5, 7, 12)] },
+    );
     const out = await updateCubeMetadata(ds as Dataset, {
       history: "eocube gen test.yml",
       now: new Date(Date.UTC(2026, 0, 1)),
@@ -95,9 +121,16 @@ describe("rechunk, coarsen and metadata", () => {
       variable_metadata: { v: { long_name: "value" } },
     });
     expect(out.attrs).toMatchObject({
-      geospatial_lon_min: 0, geospatial_lon_max: 2, geospatial_lat_min: 0, geospatial_lat_max: 2,
-      time_coverage_start: "2017-06-05T12:00:00Z", time_coverage_end: "2017-06-07T12:00:00Z",
-      history: "2026-01-01T00:00:00Z: eocube gen test.yml", title: "T", creator_name: "BC", creator_url: "https://x",
+      geospatial_lon_min: 0,
+      geospatial_lon_max: 2,
+      geospatial_lat_min: 0,
+      geospatial_lat_max: 2,
+      time_coverage_start: "2017-06-05T12:00:00Z",
+      time_coverage_end: "2017-06-07T12:00:00Z",
+      history: "2026-01-01T00:00:00Z: eocube gen test.yml",
+      title: "T",
+      creator_name: "BC",
+      creator_url: "https://x",
     });
     expect(out.attrs.creator_email).toBeUndefined();
     expect(out.data_vars.v!.attrs.long_name).toBe("value");

@@ -21,7 +21,10 @@ function project(extra: (dir: string) => Record<string, string> = () => ({})): s
   );
   mkdirSync(join(dir, "t"));
   for (const n of [1, 2, 3]) {
-    writeFileSync(join(dir, "t", `ok${n}.test.ts`), `import { test, expect } from "vitest";\ntest("ok${n}", () => expect(${n}).toBe(${n}));\n`);
+    writeFileSync(
+      join(dir, "t", `ok${n}.test.ts`),
+      `import { test, expect } from "vitest";\ntest("ok${n}", () => expect(${n}).toBe(${n}));\n`,
+    );
   }
   for (const [name, text] of Object.entries(extra(dir))) writeFileSync(join(dir, "t", name), text);
   return dir;

@@ -27,7 +27,13 @@ afterAll(async () => {
 });
 
 const get = (url: string, headers: Record<string, string> = {}) => app.inject({ method: "GET", url, headers });
-const post = (url: string, body: unknown) => app.inject({ method: "POST", url, payload: typeof body === "string" ? body : JSON.stringify(body), headers: { "content-type": "application/json" } });
+const post = (url: string, body: unknown) =>
+  app.inject({
+    method: "POST",
+    url,
+    payload: typeof body === "string" ? body : JSON.stringify(body),
+    headers: { "content-type": "application/json" },
+  });
 
 describe("meta routes", () => {
   it("answers /, /health, /openapi.json", async () => {
@@ -41,7 +47,14 @@ describe("meta routes", () => {
     expect(health.chunkCacheLimit).toBe(16 * 1024 ** 2);
     const api = (await get("/openapi.json")).json();
     expect(api.openapi).toMatch(/^3\./);
-    for (const p of ["/datasets/{datasetId}", "/tiles/{datasetId}/{varName}/{z}/{y}/{x}", "/timeseries/{datasetId}/{varName}", "/statistics/{datasetId}/{varName}", "/ogc/search", "/wmts/1.0.0/WMTSCapabilities.xml"]) {
+    for (const p of [
+      "/datasets/{datasetId}",
+      "/tiles/{datasetId}/{varName}/{z}/{y}/{x}",
+      "/timeseries/{datasetId}/{varName}",
+      "/statistics/{datasetId}/{varName}",
+      "/ogc/search",
+      "/wmts/1.0.0/WMTSCapabilities.xml",
+    ]) {
       expect(Object.keys(api.paths)).toContain(p);
     }
   });
@@ -66,7 +79,10 @@ describe("meta routes", () => {
 
 describe("datasets", () => {
   it("lists datasets, with details on request, gzipped", async () => {
-    expect((await get("/datasets")).json().datasets).toEqual([{ id: "mem", title: "Synthetic" }, { id: "mem2", title: "mem2" }]);
+    expect((await get("/datasets")).json().datasets).toEqual([
+      { id: "mem", title: "Synthetic" },
+      { id: "mem2", title: "mem2" },
+    ]);
     const r = await get("/datasets?details=1", { "accept-encoding": "gzip" });
     expect(r.headers["content-encoding"]).toBe("gzip");
     const body = JSON.parse(gunzipSync(r.rawPayload).toString());
@@ -78,7 +94,19 @@ describe("datasets", () => {
     expect(d.bbox).toEqual([0, 0, 20, 10]);
     expect(d.spatialRef).toBe("EPSG:4326");
     const v = d.variables[0];
-    expect(v).toMatchObject({ id: "mem.temp", name: "temp", dims: ["time", "lat", "lon"], shape: [4, 40, 80], dtype: "float64", units: "K", title: "Temperature", timeChunkSize: 1, colorBarName: "inferno", colorBarMin: 0, colorBarMax: 5000 });
+    expect(v).toMatchObject({
+      id: "mem.temp",
+      name: "temp",
+      dims: ["time", "lat", "lon"],
+      shape: [4, 40, 80],
+      dtype: "float64",
+      units: "K",
+      title: "Temperature",
+      timeChunkSize: 1,
+      colorBarName: "inferno",
+      colorBarMin: 0,
+      colorBarMax: 5000,
+    });
     expect(v.tileLevelMax).toBeGreaterThan(0);
     const time = d.dimensions.find((x: { name: string }) => x.name === "time");
     expect(time.coordinates[0]).toBe("2020-01-01T12:00:00Z");
@@ -123,7 +151,17 @@ describe("tiles", () => {
     expect(png.pixels.every((v, i) => i % 4 !== 3 || v === 0)).toBe(true);
     const merc = decodePng((await get("/tiles/mem/temp/2/1/2?cmap=viridis_r&norm=log&vmin=1&vmax=5000")).rawPayload);
     expect(merc.pixels.some((v, i) => i % 4 === 3 && v === 255)).toBe(true);
-    const user = await get(`/tiles/mem/temp/2/1/2?cmap=${encodeURIComponent(JSON.stringify({ type: "stepwise", colors: [[0, "#ff0000"], [3000, "#0000ff"]] }))}`);
+    const user = await get(
+      `/tiles/mem/temp/2/1/2?cmap=${encodeURIComponent(
+        JSON.stringify({
+          type: "stepwise",
+          colors: [
+            [0, "#ff0000"],
+            [3000, "#0000ff"],
+          ],
+        }),
+      )}`,
+    );
     expect(user.statusCode).toBe(200);
   });
 
@@ -145,7 +183,13 @@ describe("WMTS", () => {
   it("publishes capabilities with both tile matrix sets and RESTful tiles", async () => {
     const r = await get("/wmts/1.0.0/WMTSCapabilities.xml");
     expect(r.headers["content-type"]).toMatch(/xml/);
-    for (const s of ["<ows:Identifier>mem.temp</ows:Identifier>", "WorldWebMercatorQuad", "WorldCRS84Quad", "/wmts/1.0.0/tile/mem/temp/{TileMatrixSet}/{TileMatrix}/{TileRow}/{TileCol}.png", "<Value>2020-01-04T12:00:00Z</Value>"]) {
+    for (const s of [
+      "<ows:Identifier>mem.temp</ows:Identifier>",
+      "WorldWebMercatorQuad",
+      "WorldCRS84Quad",
+      "/wmts/1.0.0/tile/mem/temp/{TileMatrixSet}/{TileMatrix}/{TileRow}/{TileCol}.png",
+      "<Value>2020-01-04T12:00:00Z</Value>",
+    ]) {
       expect(r.body).toContain(s);
     }
     const t = await get("/wmts/1.0.0/tile/mem/temp/WorldCRS84Quad/3/3/8.png?time=current");
@@ -165,13 +209,49 @@ describe("time series", () => {
   });
 
   it("aggregates polygons by pixel centre, honours dates and maxValids, and answers collections per feature", async () => {
-    const square = { type: "Polygon", coordinates: [[[1, 8], [2, 8], [2, 9], [1, 9], [1, 8]]] };
-    const r = (await post("/timeseries/mem/temp?aggMethods=mean,median,std,min,max,count&startDate=2020-01-02&endDate=2020-01-03", { type: "Feature", properties: {}, geometry: square })).json().result;
+    const square = {
+      type: "Polygon",
+      coordinates: [
+        [
+          [1, 8],
+          [2, 8],
+          [2, 9],
+          [1, 9],
+          [1, 8],
+        ],
+      ],
+    };
+    const r = (
+      await post("/timeseries/mem/temp?aggMethods=mean,median,std,min,max,count&startDate=2020-01-02&endDate=2020-01-03", {
+        type: "Feature",
+        properties: {},
+        geometry: square,
+      })
+    ).json().result;
     expect(r.map((e: { time: string }) => e.time)).toEqual(["2020-01-02T12:00:00Z", "2020-01-03T12:00:00Z"]);
     expect(r[0]).toMatchObject({ count: 16, mean: 1555.5, median: 1555.5, min: 1404, max: 1707 });
     expect(r[0].std).toBeCloseTo(Math.sqrt(100 ** 2 * 1.25 + 1.25), 9);
-    const nanCorner = { type: "Polygon", coordinates: [[[0, 9.5], [0.5, 9.5], [0.5, 10], [0, 10], [0, 9.5]]] };
-    const fc = (await post("/timeseries/mem/temp?aggMethods=mean&maxValids=2", { type: "FeatureCollection", features: [{ type: "Feature", geometry: nanCorner, properties: {} }, { type: "Feature", geometry: { type: "Point", coordinates: [50, 50] }, properties: {} }] })).json().result;
+    const nanCorner = {
+      type: "Polygon",
+      coordinates: [
+        [
+          [0, 9.5],
+          [0.5, 9.5],
+          [0.5, 10],
+          [0, 10],
+          [0, 9.5],
+        ],
+      ],
+    };
+    const fc = (
+      await post("/timeseries/mem/temp?aggMethods=mean&maxValids=2", {
+        type: "FeatureCollection",
+        features: [
+          { type: "Feature", geometry: nanCorner, properties: {} },
+          { type: "Feature", geometry: { type: "Point", coordinates: [50, 50] }, properties: {} },
+        ],
+      })
+    ).json().result;
     expect(fc).toHaveLength(2);
     expect(fc[0]).toHaveLength(2);
     expect(fc[0][1]).toMatchObject({ count: 3, time: "2020-01-04T12:00:00Z" });
@@ -182,9 +262,22 @@ describe("time series", () => {
 
 describe("statistics", () => {
   it("gives the value at a point (GET) and statistics in a polygon (POST)", async () => {
-    expect((await get("/statistics/mem/temp?lon=5.1&lat=4.9&time=2020-01-02T12:00:00Z")).json()).toEqual({ result: { value: 1000 + 2020 } });
+    expect((await get("/statistics/mem/temp?lon=5.1&lat=4.9&time=2020-01-02T12:00:00Z")).json()).toEqual({
+      result: { value: 1000 + 2020 },
+    });
     expect((await get("/statistics/mem/temp?lon=0.1&lat=9.9&time=2020-01-02T12:00:00Z")).json()).toEqual({ result: {} });
-    const square = { type: "Polygon", coordinates: [[[1, 8], [2, 8], [2, 9], [1, 9], [1, 8]]] };
+    const square = {
+      type: "Polygon",
+      coordinates: [
+        [
+          [1, 8],
+          [2, 8],
+          [2, 9],
+          [1, 9],
+          [1, 8],
+        ],
+      ],
+    };
     const s = (await post("/statistics/mem/temp?time=2020-01-01T12:00:00Z", square)).json().result;
     expect(s).toMatchObject({ count: 16, minimum: 404, maximum: 707, mean: 555.5 });
     expect(s.histogram.values).toHaveLength(100);
@@ -215,7 +308,9 @@ describe("STAC under /ogc", () => {
     expect((await get("/ogc/search?bbox=1,1,2,2")).json().features).toHaveLength(2);
     expect((await get("/ogc/search?bbox=100,1,120,2")).json().features).toHaveLength(0);
     expect((await get("/ogc/search?datetime=2021-01-01T00:00:00Z/..")).json().features).toHaveLength(0);
-    expect((await post("/ogc/search", { datetime: "2020-01-02T00:00:00Z/2020-01-03T00:00:00Z", limit: 1 })).json().features).toHaveLength(1);
+    expect((await post("/ogc/search", { datetime: "2020-01-02T00:00:00Z/2020-01-03T00:00:00Z", limit: 1 })).json().features).toHaveLength(
+      1,
+    );
   });
 });
 
@@ -241,7 +336,18 @@ describe("bad input → 4xx JSON, never 5xx", () => {
     ["path traversal in describe", () => get("/datasets/..%2Fsecret"), 400],
     ["hidden-file id", () => get("/datasets/.hidden"), 400],
     ["malformed GeoJSON", () => post("/timeseries/mem/temp", { type: "Point", coordinates: "here" }), 400],
-    ["unsupported geometry", () => post("/timeseries/mem/temp", { type: "LineString", coordinates: [[0, 0], [1, 1]] }), 400],
+    [
+      "unsupported geometry",
+      () =>
+        post("/timeseries/mem/temp", {
+          type: "LineString",
+          coordinates: [
+            [0, 0],
+            [1, 1],
+          ],
+        }),
+      400,
+    ],
     ["not JSON", () => post("/timeseries/mem/temp", "{oops"), 400],
     ["bad aggMethod", () => post("/timeseries/mem/temp?aggMethods=mode", { type: "Point", coordinates: [1, 1] }), 400],
     ["bad maxValids", () => post("/timeseries/mem/temp?maxValids=0", { type: "Point", coordinates: [1, 1] }), 400],

@@ -7,7 +7,10 @@ import { decodePng, DATA } from "./helpers.js";
 
 let server: RunningServer;
 beforeAll(async () => {
-  server = await startServer({ Datasets: [{ Identifier: "ostia", Path: `${DATA}netcdf3/20170605120000-UKMO-L4_GHRSST-SSTfnd-OSTIAanom-GLOB-v02.0-fv02.0.nc` }] }, { port: 0, address: "127.0.0.1", logger: false, handleSignals: false, warmUp: false });
+  server = await startServer(
+    { Datasets: [{ Identifier: "ostia", Path: `${DATA}netcdf3/20170605120000-UKMO-L4_GHRSST-SSTfnd-OSTIAanom-GLOB-v02.0-fv02.0.nc` }] },
+    { port: 0, address: "127.0.0.1", logger: false, handleSignals: false, warmUp: false },
+  );
 });
 afterAll(async () => {
   await server?.close();
@@ -29,7 +32,13 @@ describe("colour names in user colour maps", () => {
   });
 
   it("renders a real tile with a stepwise map given by colour names", async () => {
-    const cmap = JSON.stringify({ type: "stepwise", colors: [[0, "cornflowerblue"], [290, "tab:orange"]] });
+    const cmap = JSON.stringify({
+      type: "stepwise",
+      colors: [
+        [0, "cornflowerblue"],
+        [290, "tab:orange"],
+      ],
+    });
     const r = await fetch(`${server.url}/tiles/ostia/analysed_sst/1/0/0?cmap=${encodeURIComponent(cmap)}`);
     expect(r.status).toBe(200);
     const png = decodePng(new Uint8Array(await r.arrayBuffer()));

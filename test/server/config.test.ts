@@ -32,9 +32,22 @@ describe("server config", () => {
     expect(e.message).toContain("srv.yaml");
     expect(errorOf(() => validateServerConfig({ Datasets: [{ Identifier: "a", Path: "x", Colour: 1 }] })).message).toMatch(/Colour/);
     expect(errorOf(() => validateServerConfig({ DatasetChunkCacheSize: "lots" })).field).toBe("DatasetChunkCacheSize");
-    expect(errorOf(() => validateServerConfig({ Datasets: [{ Identifier: "a", Path: "x", Style: "nope" }] })).field).toBe("Datasets.0.Style");
-    expect(errorOf(() => validateServerConfig({ Styles: [{ Identifier: "s", ColorMappings: { v: { ValueRange: [5, 1] } } }] })).field).toBe("Styles.0.ColorMappings.v.ValueRange");
-    expect(errorOf(() => validateServerConfig({ Datasets: [{ Identifier: "a", Path: "x" }, { Identifier: "a", Path: "y" }] })).message).toMatch(/twice/);
+    expect(errorOf(() => validateServerConfig({ Datasets: [{ Identifier: "a", Path: "x", Style: "nope" }] })).field).toBe(
+      "Datasets.0.Style",
+    );
+    expect(errorOf(() => validateServerConfig({ Styles: [{ Identifier: "s", ColorMappings: { v: { ValueRange: [5, 1] } } }] })).field).toBe(
+      "Styles.0.ColorMappings.v.ValueRange",
+    );
+    expect(
+      errorOf(() =>
+        validateServerConfig({
+          Datasets: [
+            { Identifier: "a", Path: "x" },
+            { Identifier: "a", Path: "y" },
+          ],
+        }),
+      ).message,
+    ).toMatch(/twice/);
     expect(chunkCacheBytes({ DatasetChunkCacheSize: "1G" })).toBe(1024 ** 3);
   });
 
@@ -46,7 +59,10 @@ describe("server config", () => {
       expect(ids).toEqual(["olci", "ostia", "cog", "tiffs~RGB.byte.tif"]);
       const olci = (await app.inject("/datasets/olci")).json();
       expect(olci.variables.map((v: { name: string }) => v.name).sort()).toEqual(["conc_chl", "conc_tsm", "kd489"]);
-      expect(olci.variables.find((v: { name: string }) => v.name === "conc_chl")).toMatchObject({ colorBarName: "plasma", colorBarMax: 24 });
+      expect(olci.variables.find((v: { name: string }) => v.name === "conc_chl")).toMatchObject({
+        colorBarName: "plasma",
+        colorBarMax: 24,
+      });
       expect((await app.inject("/tiles/tiffs~RGB.byte.tif/band_data/9/219/145?band=1&vmin=0&vmax=255")).statusCode).toBe(200);
       expect((await app.inject("/tiles/cog/band_data/9/201/105?band=2")).statusCode).toBe(200);
     } finally {
@@ -71,7 +87,10 @@ describe("server config", () => {
 
 describe("eocube serve (command line)", () => {
   it("turns PATHS into datasets with safe unique identifiers", async () => {
-    const c = await serveConfigOf([`${DATA}zarr/cube-1-250-250.zarr`, `${DATA}geotiff/RGB.byte.tif`, `${DATA}zarr/cube-1-250-250.zarr/`], {});
+    const c = await serveConfigOf(
+      [`${DATA}zarr/cube-1-250-250.zarr`, `${DATA}geotiff/RGB.byte.tif`, `${DATA}zarr/cube-1-250-250.zarr/`],
+      {},
+    );
     expect(c.Datasets!.map((d) => d.Identifier)).toEqual(["cube-1-250-250", "RGB.byte", "cube-1-250-250_2"]);
     expect(identifierOf("/x/my data (1).nc", new Set())).toBe("my_data__1_");
     await expect(serveConfigOf([], {})).rejects.toMatchObject({ code: "INVALID_ARGUMENT" });
@@ -87,7 +106,10 @@ describe("eocube serve (command line)", () => {
       await new Promise((r) => setTimeout(r, 300)); // a slow open keeps the request in flight
       return memCube();
     };
-    const server = await startServer({ Datasets: [{ Identifier: "mem", Path: "mem.zarr" }] }, { port: 0, logger: false, handleSignals: false, deps: { openDataset }, warmUp: false });
+    const server = await startServer(
+      { Datasets: [{ Identifier: "mem", Path: "mem.zarr" }] },
+      { port: 0, logger: false, handleSignals: false, deps: { openDataset }, warmUp: false },
+    );
     try {
       expect(server.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
       const r = await fetch(`${server.url}/health`);
@@ -110,8 +132,21 @@ describe("request timeout", () => {
   it("answers 504 TIMEOUT when reading takes longer than RequestTimeout", async () => {
     const cube = memCube();
     const v = cube.data_vars.temp!;
-    const slow = new Dataset({ coords: cube.coords, data_vars: { temp: v.with({ read: async (sel, o) => { await new Promise((r) => setTimeout(r, 300)); return v.read(sel, o); } }) } });
-    const app = await buildApp({ Datasets: [{ Identifier: "slow", Path: "slow.zarr" }], RequestTimeout: 50 }, { openDataset: async () => slow });
+    const slow = new Dataset({
+      coords: cube.coords,
+      data_vars: {
+        temp: v.with({
+          read: async (sel, o) => {
+            await new Promise((r) => setTimeout(r, 300));
+            return v.read(sel, o);
+          },
+        }),
+      },
+    });
+    const app = await buildApp(
+      { Datasets: [{ Identifier: "slow", Path: "slow.zarr" }], RequestTimeout: 50 },
+      { openDataset: async () => slow },
+    );
     try {
       const r = await app.inject("/tiles/slow/temp/3/3/8?crs=CRS84");
       expect(r.statusCode).toBe(504);
@@ -127,13 +162,18 @@ describe("a config dataset whose Path does not exist", () => {
   /** Runs `eocube serve …` from source in its own process; resolves to its exit code and stderr. */
   const serve = (args: string[]) =>
     new Promise<{ code: number | null; stderr: string }>((done) => {
-      const child = execFile(process.execPath, ["--import", "tsx", cli, "serve", ...args], { timeout: 60_000 }, (_err, _out, stderr) => done({ code: child.exitCode, stderr }));
+      const child = execFile(process.execPath, ["--import", "tsx", cli, "serve", ...args], { timeout: 60_000 }, (_err, _out, stderr) =>
+        done({ code: child.exitCode, stderr }),
+      );
     });
 
   it("fails `eocube serve -c` with exit 2, naming the config file, the Identifier and the path", async () => {
     const dir = mkdtempSync(join(tmpdir(), "eocube-serve-"));
     const file = join(dir, "server.yaml");
-    writeFileSync(file, `Datasets:\n  - Identifier: olci\n    Path: ${DATA}zarr/cube-1-250-250.zarr\n  - Identifier: ghost\n    Path: nowhere/ghost.zarr\n`);
+    writeFileSync(
+      file,
+      `Datasets:\n  - Identifier: olci\n    Path: ${DATA}zarr/cube-1-250-250.zarr\n  - Identifier: ghost\n    Path: nowhere/ghost.zarr\n`,
+    );
     const r = await serve(["-c", file, "--port", "0", "--address", "127.0.0.1"]);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain(file);
@@ -144,7 +184,10 @@ describe("a config dataset whose Path does not exist", () => {
   });
 
   it("fails startServer with INVALID_CONFIG before listening", async () => {
-    const err = await startServer({ Datasets: [{ Identifier: "ghost", Path: "/nonexistent/ghost.zarr" }] }, { port: 0, logger: false, handleSignals: false, warmUp: false }).then(
+    const err = await startServer(
+      { Datasets: [{ Identifier: "ghost", Path: "/nonexistent/ghost.zarr" }] },
+      { port: 0, logger: false, handleSignals: false, warmUp: false },
+    ).then(
       () => undefined,
       (e: unknown) => e,
     );
@@ -165,23 +208,42 @@ describe("config names checked against colour maps and the data", () => {
     );
 
   it("refuses an unknown ColorBar, listing close names", () => {
-    const e = errorOf(() => validateServerConfig({ Styles: [{ Identifier: "s", ColorMappings: { chl: { ColorBar: "viridiss" }, sst: { ColorBar: "RdBU_r" }, ok: { ColorBar: "plasma_r_alpha" } } }] }, "srv.yaml"));
+    const e = errorOf(() =>
+      validateServerConfig(
+        {
+          Styles: [
+            {
+              Identifier: "s",
+              ColorMappings: { chl: { ColorBar: "viridiss" }, sst: { ColorBar: "RdBU_r" }, ok: { ColorBar: "plasma_r_alpha" } },
+            },
+          ],
+        },
+        "srv.yaml",
+      ),
+    );
     expect(e).toMatchObject({ code: "INVALID_CONFIG", field: "Styles.0.ColorMappings.chl.ColorBar", path: "srv.yaml" });
     expect(e.message).toMatch(/"viridiss" is not a known colour map; close names: viridis\b/);
     expect(e.message).toMatch(/"RdBU_r" is not a known colour map; close names: RdBu_r\b/);
     expect(e.message).not.toContain("plasma_r_alpha");
-    expect(errorOf(() => validateServerConfig({ Styles: [{ Identifier: "s", ColorMappings: { v: { ColorBar: '{"type": "rainbow"}' } } }] })).message).toContain("not a valid JSON colour map");
+    expect(
+      errorOf(() => validateServerConfig({ Styles: [{ Identifier: "s", ColorMappings: { v: { ColorBar: '{"type": "rainbow"}' } } }] }))
+        .message,
+    ).toContain("not a valid JSON colour map");
   });
 
   it("refuses Variables that match no variable of the real dataset (with close names), at start", async () => {
-    const e = await start({ Datasets: [{ Identifier: "olci", Path: `${DATA}zarr/cube-1-250-250.zarr`, Variables: ["conc_*", "conc_chll"] }] });
+    const e = await start({
+      Datasets: [{ Identifier: "olci", Path: `${DATA}zarr/cube-1-250-250.zarr`, Variables: ["conc_*", "conc_chll"] }],
+    });
     expect(e).toMatchObject({ code: "INVALID_CONFIG", field: "Datasets.0.Variables.1" });
     expect(e!.message).toContain('"conc_chll" matches no variable of dataset "olci"; close names: conc_chl');
   });
 
   it("refuses a style's ColorMappings key that no dataset of that style has, at start", async () => {
     const e = await start({
-      Datasets: [{ Identifier: "ostia", Path: `${DATA}netcdf3/20170605120000-UKMO-L4_GHRSST-SSTfnd-OSTIAanom-GLOB-v02.0-fv02.0.nc`, Style: "sea" }],
+      Datasets: [
+        { Identifier: "ostia", Path: `${DATA}netcdf3/20170605120000-UKMO-L4_GHRSST-SSTfnd-OSTIAanom-GLOB-v02.0-fv02.0.nc`, Style: "sea" },
+      ],
       Styles: [{ Identifier: "sea", ColorMappings: { analysed_sst: { ColorBar: "RdBu_r" }, analysed_sstt: { ColorBar: "jet" } } }],
     });
     expect(e).toMatchObject({ code: "INVALID_CONFIG", field: "Styles.0.ColorMappings.analysed_sstt" });
@@ -194,7 +256,12 @@ describe("config names checked against colour maps and the data", () => {
     writeFileSync(file, `Datasets:\n  - Identifier: olci\n    Path: ${DATA}zarr/cube-1-250-250.zarr\n    Variables: [kd490]\n`);
     const cli = fileURLToPath(new URL("./cli-main.ts", import.meta.url));
     const r = await new Promise<{ code: number | null; stderr: string }>((done) => {
-      const child = execFile(process.execPath, ["--import", "tsx", cli, "serve", "-c", file, "--port", "0"], { timeout: 60_000 }, (_err, _out, stderr) => done({ code: child.exitCode, stderr }));
+      const child = execFile(
+        process.execPath,
+        ["--import", "tsx", cli, "serve", "-c", file, "--port", "0"],
+        { timeout: 60_000 },
+        (_err, _out, stderr) => done({ code: child.exitCode, stderr }),
+      );
     });
     expect(r.code).toBe(2);
     expect(r.stderr).toContain(file);
@@ -204,19 +271,24 @@ describe("config names checked against colour maps and the data", () => {
 
 describe("GroupTitle (xcube's groupTitle in /datasets)", () => {
   it("is returned for Datasets entries and DataStores datasets (entry over store), and only when given", async () => {
-    const server = await startServer({
-      Datasets: [
-        { Identifier: "olci", Path: `${DATA}zarr/cube-1-250-250.zarr`, GroupTitle: "Ocean colour" },
-        { Identifier: "plain", Path: `${DATA}geotiff/shade.tif` },
-      ],
-      DataStores: [{
-        Identifier: "tifs",
-        StoreId: "file",
-        StoreParams: { root: `${DATA}geotiff` },
-        GroupTitle: "GeoTIFFs",
-        Datasets: [{ Path: "world.byte.tif" }, { Path: "RGB.byte.tif", GroupTitle: "RGB" }],
-      }],
-    }, { port: 0, address: "127.0.0.1", logger: false, handleSignals: false, warmUp: false });
+    const server = await startServer(
+      {
+        Datasets: [
+          { Identifier: "olci", Path: `${DATA}zarr/cube-1-250-250.zarr`, GroupTitle: "Ocean colour" },
+          { Identifier: "plain", Path: `${DATA}geotiff/shade.tif` },
+        ],
+        DataStores: [
+          {
+            Identifier: "tifs",
+            StoreId: "file",
+            StoreParams: { root: `${DATA}geotiff` },
+            GroupTitle: "GeoTIFFs",
+            Datasets: [{ Path: "world.byte.tif" }, { Path: "RGB.byte.tif", GroupTitle: "RGB" }],
+          },
+        ],
+      },
+      { port: 0, address: "127.0.0.1", logger: false, handleSignals: false, warmUp: false },
+    );
     try {
       const list = (await (await fetch(`${server.url}/datasets`)).json()) as { datasets: { id: string; groupTitle?: string }[] };
       const byId = Object.fromEntries(list.datasets.map((d) => [d.id, d]));
@@ -232,7 +304,11 @@ describe("GroupTitle (xcube's groupTitle in /datasets)", () => {
   });
 
   it("must be a string: a config error naming the field", async () => {
-    await expect(startServer({ Datasets: [{ Identifier: "x", Path: `${DATA}geotiff/shade.tif`, GroupTitle: 3 as unknown as string }] }, { port: 0, address: "127.0.0.1", logger: false, handleSignals: false, warmUp: false }))
-      .rejects.toThrow(/GroupTitle/);
+    await expect(
+      startServer(
+        { Datasets: [{ Identifier: "x", Path: `${DATA}geotiff/shade.tif`, GroupTitle: 3 as unknown as string }] },
+        { port: 0, address: "127.0.0.1", logger: false, handleSignals: false, warmUp: false },
+      ),
+    ).rejects.toThrow(/GroupTitle/);
   });
 });

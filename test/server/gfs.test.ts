@@ -10,19 +10,26 @@ const ref = JSON.parse(readFileSync(new URL("fixtures/gfs.json", import.meta.url
 
 let server: RunningServer;
 beforeAll(async () => {
-  server = await startServer({
-    Datasets: [
-      { Identifier: "gfs", Path: `${DATA}netcdf4/GFS_global.nc` },
-      { Identifier: "era", Path: `${DATA}netcdf3/eraint_uvz.nc` },
-    ],
-  }, { port: 0, address: "127.0.0.1", logger: false, handleSignals: false, warmUp: false });
+  server = await startServer(
+    {
+      Datasets: [
+        { Identifier: "gfs", Path: `${DATA}netcdf4/GFS_global.nc` },
+        { Identifier: "era", Path: `${DATA}netcdf3/eraint_uvz.nc` },
+      ],
+    },
+    { port: 0, address: "127.0.0.1", logger: false, handleSignals: false, warmUp: false },
+  );
 });
 afterAll(async () => {
   await server?.close();
 });
 
 const post = async (path: string, body: unknown) => {
-  const r = await fetch(`${server.url}${path}`, { method: "POST", body: JSON.stringify(body), headers: { "content-type": "application/json" } });
+  const r = await fetch(`${server.url}${path}`, {
+    method: "POST",
+    body: JSON.stringify(body),
+    headers: { "content-type": "application/json" },
+  });
   return { status: r.status, body: await r.json() };
 };
 const near = (a: number, b: number, rel: number) => expect(Math.abs(a - b)).toBeLessThanOrEqual(rel * Math.max(1, Math.abs(b)));
@@ -36,7 +43,10 @@ describe("GFS_global time series (time first, a size-1 level dimension second)",
   });
 
   it("over a box: mean, std and count per step equal xarray", async () => {
-    const r = await post("/timeseries/gfs/Temperature_isobaric?aggMethods=mean,std,count", { type: "Polygon", coordinates: [ref.box.ring] });
+    const r = await post("/timeseries/gfs/Temperature_isobaric?aggMethods=mean,std,count", {
+      type: "Polygon",
+      coordinates: [ref.box.ring],
+    });
     expect(r.status).toBe(200);
     expect(r.body.result).toHaveLength(ref.times.length);
     r.body.result.forEach((e: { mean: number; std: number; count: number }, t: number) => {
@@ -47,7 +57,10 @@ describe("GFS_global time series (time first, a size-1 level dimension second)",
   });
 
   it("a date range selects its steps", async () => {
-    const r = await post(`/timeseries/gfs/Temperature_isobaric?startDate=${ref.times[1]}&endDate=${ref.times[2]}`, { type: "Point", coordinates: [ref.point.lon, ref.point.lat] });
+    const r = await post(`/timeseries/gfs/Temperature_isobaric?startDate=${ref.times[1]}&endDate=${ref.times[2]}`, {
+      type: "Point",
+      coordinates: [ref.point.lon, ref.point.lat],
+    });
     expect(r.status).toBe(200);
     expect(r.body.result.map((e: { mean: number }) => e.mean)).toEqual(ref.point.values.slice(1));
   });
@@ -77,7 +90,9 @@ describe("cells at the longitude seam cover their whole width", () => {
     const vmax = Math.max(...all) + 1;
     for (const tx of ["1", "2"]) {
       const col = ref.tile.columns[tx];
-      const r = await fetch(`${server.url}/tiles/gfs/Temperature_isobaric/${ref.tile.z}/${ref.tile.y}/${tx}?time=current&cmap=gray&vmin=${vmin}&vmax=${vmax}`);
+      const r = await fetch(
+        `${server.url}/tiles/gfs/Temperature_isobaric/${ref.tile.z}/${ref.tile.y}/${tx}?time=current&cmap=gray&vmin=${vmin}&vmax=${vmax}`,
+      );
       expect(r.status).toBe(200);
       const png = decodePng(new Uint8Array(await r.arrayBuffer()));
       expect(png.width).toBe(256);

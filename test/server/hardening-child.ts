@@ -43,7 +43,9 @@ export function startServeProcess(config: unknown, options: { timeoutMs?: number
   const file = join(dir, "server.json");
   writeFileSync(file, JSON.stringify(config));
   const cli = fileURLToPath(new URL("./cli-main.ts", import.meta.url));
-  const child = spawn(process.execPath, ["--import", "tsx", cli, "serve", "-c", file, "--port", "0", "--address", "127.0.0.1"], { stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, ["--import", "tsx", cli, "serve", "-c", file, "--port", "0", "--address", "127.0.0.1"], {
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   let err = "";
   let out = "";
   const logs: Record<string, unknown>[] = [];

@@ -9,14 +9,22 @@ import { DATA } from "./helpers.js";
 
 let app: FastifyInstance;
 beforeAll(async () => {
-  app = await buildApp({ Datasets: [{ Identifier: "olci", Path: `${DATA}zarr/cube-1-250-250.zarr` }], Limits: { MaxBodySize: "64K" } }, {}, { warmUp: false });
+  app = await buildApp(
+    { Datasets: [{ Identifier: "olci", Path: `${DATA}zarr/cube-1-250-250.zarr` }], Limits: { MaxBodySize: "64K" } },
+    {},
+    { warmUp: false },
+  );
 });
 afterAll(async () => {
   await app?.close();
 });
 
 /** Checks the documented error body: only {code, message, hint?, field?}, a known code, no fastify fields. */
-function expectErrorBody(r: { statusCode: number; headers: Record<string, unknown>; body: string }, status: number, code: string): Record<string, unknown> {
+function expectErrorBody(
+  r: { statusCode: number; headers: Record<string, unknown>; body: string },
+  status: number,
+  code: string,
+): Record<string, unknown> {
   expect(r.statusCode).toBe(status);
   expect(String(r.headers["content-type"])).toMatch(/^application\/json/);
   const body = JSON.parse(r.body) as Record<string, unknown>;
@@ -50,20 +58,36 @@ describe("framework errors answer {code, message}", () => {
 
   it("a body that is not JSON, an empty JSON body, and a JSON body with __proto__", async () => {
     const headers = { "content-type": "application/json" };
-    expectErrorBody(await app.inject({ method: "POST", url: ts, payload: '{"type": "Point", "coordinates": [2, ', headers }), 400, "INVALID_PARAMS");
+    expectErrorBody(
+      await app.inject({ method: "POST", url: ts, payload: '{"type": "Point", "coordinates": [2, ', headers }),
+      400,
+      "INVALID_PARAMS",
+    );
     expectErrorBody(await app.inject({ method: "POST", url: ts, payload: "", headers }), 400, "INVALID_PARAMS");
-    expectErrorBody(await app.inject({ method: "POST", url: ts, payload: '{"__proto__": {"x": 1}, "type": "Point"}', headers }), 400, "INVALID_PARAMS");
+    expectErrorBody(
+      await app.inject({ method: "POST", url: ts, payload: '{"__proto__": {"x": 1}, "type": "Point"}', headers }),
+      400,
+      "INVALID_PARAMS",
+    );
   });
 
   it("an unsupported media type keeps 415", async () => {
-    const body = expectErrorBody(await app.inject({ method: "POST", url: ts, payload: point, headers: { "content-type": "text/xml" } }), 415, "INVALID_PARAMS");
+    const body = expectErrorBody(
+      await app.inject({ method: "POST", url: ts, payload: point, headers: { "content-type": "text/xml" } }),
+      415,
+      "INVALID_PARAMS",
+    );
     expect(body.hint).toMatch(/application\/json/);
   });
 
   it("a body over Limits.MaxBodySize is 413 TOO_LARGE naming the limit", async () => {
     const big = JSON.stringify({ type: "MultiPoint", coordinates: Array.from({ length: 8000 }, (_, i) => [2 + i * 1e-6, 51]) });
     expect(big.length).toBeGreaterThan(64 * 1024);
-    const body = expectErrorBody(await app.inject({ method: "POST", url: ts, payload: big, headers: { "content-type": "application/json" } }), 413, "TOO_LARGE");
+    const body = expectErrorBody(
+      await app.inject({ method: "POST", url: ts, payload: big, headers: { "content-type": "application/json" } }),
+      413,
+      "TOO_LARGE",
+    );
     expect(body.field).toBe("Limits.MaxBodySize");
   });
 
@@ -73,6 +97,10 @@ describe("framework errors answer {code, message}", () => {
   });
 
   it("query validation errors", async () => {
-    expectErrorBody(await app.inject({ method: "POST", url: `${ts}?maxValids=many`, payload: point, headers: { "content-type": "application/json" } }), 400, "INVALID_PARAMS");
+    expectErrorBody(
+      await app.inject({ method: "POST", url: `${ts}?maxValids=many`, payload: point, headers: { "content-type": "application/json" } }),
+      400,
+      "INVALID_PARAMS",
+    );
   });
 });

@@ -10,17 +10,39 @@ import { validateServerConfig } from "../../src/server/config.js";
 import { DATA } from "./helpers.js";
 
 const CUBE = `${DATA}zarr/cube-1-250-250.zarr`;
-type Health = { chunkCache: { misses: number; hits: number; loads: number }; work: { peak: number; capacity: number; used: number; waiting: number } };
+type Health = {
+  chunkCache: { misses: number; hits: number; loads: number };
+  work: { peak: number; capacity: number; used: number; waiting: number };
+};
 
 /** A box polygon of `w` × `h` degrees at lon/lat. */
-const box = (lon: number, lat: number, w: number, h: number) => ({ type: "Polygon", coordinates: [[[lon, lat], [lon + w, lat], [lon + w, lat + h], [lon, lat + h], [lon, lat]]] });
-const fc = (geoms: unknown[]) => ({ type: "FeatureCollection", features: geoms.map((geometry) => ({ type: "Feature", properties: {}, geometry })) });
+const box = (lon: number, lat: number, w: number, h: number) => ({
+  type: "Polygon",
+  coordinates: [
+    [
+      [lon, lat],
+      [lon + w, lat],
+      [lon + w, lat + h],
+      [lon, lat + h],
+      [lon, lat],
+    ],
+  ],
+});
+const fc = (geoms: unknown[]) => ({
+  type: "FeatureCollection",
+  features: geoms.map((geometry) => ({ type: "Feature", properties: {}, geometry })),
+});
 
 async function app(config: Record<string, unknown> = {}): Promise<FastifyInstance> {
   return buildApp({ Datasets: [{ Identifier: "olci", Path: CUBE }], ...config }, {}, { warmUp: false });
 }
 const post = (a: FastifyInstance, body: unknown, query = "") =>
-  a.inject({ method: "POST", url: `/timeseries/olci/conc_chl${query}`, payload: JSON.stringify(body), headers: { "content-type": "application/json" } });
+  a.inject({
+    method: "POST",
+    url: `/timeseries/olci/conc_chl${query}`,
+    payload: JSON.stringify(body),
+    headers: { "content-type": "application/json" },
+  });
 const health = async (a: FastifyInstance) => (await a.inject({ method: "GET", url: "/health" })).json() as Health;
 
 describe("limits refused up front (413 TOO_LARGE naming the limit, nothing read)", () => {
@@ -44,11 +66,17 @@ describe("limits refused up front (413 TOO_LARGE naming the limit, nothing read)
   });
 
   it("20,000 features and a 100k-point MultiPoint: over Limits.MaxFeatures", async () => {
-    const many = await post(a, fc(Array.from({ length: 20_000 }, (_, i) => box(0.3 + ((i * 0.37) % 4.4), 50.2 + ((i * 0.19) % 2.1), 0.05, 0.04))));
+    const many = await post(
+      a,
+      fc(Array.from({ length: 20_000 }, (_, i) => box(0.3 + ((i * 0.37) % 4.4), 50.2 + ((i * 0.19) % 2.1), 0.05, 0.04))),
+    );
     expect(many.statusCode).toBe(413);
     expect(many.json()).toMatchObject({ code: "TOO_LARGE", field: "Limits.MaxFeatures" });
     expect(many.json().message).toMatch(/limit of 1000/);
-    const points = await post(a, { type: "MultiPoint", coordinates: Array.from({ length: 100_000 }, (_, i) => [0.01 + ((i * 0.0137) % 4.98), 50.01 + ((i * 0.0071) % 2.48)]) });
+    const points = await post(a, {
+      type: "MultiPoint",
+      coordinates: Array.from({ length: 100_000 }, (_, i) => [0.01 + ((i * 0.0137) % 4.98), 50.01 + ((i * 0.0071) % 2.48)]),
+    });
     expect(points.statusCode).toBe(413);
     expect(points.json()).toMatchObject({ code: "TOO_LARGE", field: "Limits.MaxFeatures" });
     expect((await health(a)).chunkCache.misses).toBe(0);
@@ -56,12 +84,20 @@ describe("limits refused up front (413 TOO_LARGE naming the limit, nothing read)
 
   it("a 100k-vertex zigzag polygon whose mask crosses every row 100k times: over Limits.MaxPixelSteps", async () => {
     const n = 100_000;
-    const zigzag = { type: "Polygon", coordinates: [[...Array.from({ length: n - 1 }, (_, i) => [0.01 + (4.98 * i) / n, i % 2 ? 50.01 : 52.49]), [0.01, 50.01]]] };
+    const zigzag = {
+      type: "Polygon",
+      coordinates: [[...Array.from({ length: n - 1 }, (_, i) => [0.01 + (4.98 * i) / n, i % 2 ? 50.01 : 52.49]), [0.01, 50.01]]],
+    };
     const r = await post(a, zigzag);
     expect(r.statusCode).toBe(413);
     expect(r.json()).toMatchObject({ code: "TOO_LARGE", field: "Limits.MaxPixelSteps" });
     expect(r.json().message).toMatch(/polygon edge × pixel row crossings/);
-    const s = await a.inject({ method: "POST", url: "/statistics/olci/conc_chl?time=2017-01-16", payload: JSON.stringify(zigzag), headers: { "content-type": "application/json" } });
+    const s = await a.inject({
+      method: "POST",
+      url: "/statistics/olci/conc_chl?time=2017-01-16",
+      payload: JSON.stringify(zigzag),
+      headers: { "content-type": "application/json" },
+    });
     expect(s.statusCode).toBe(413);
     expect(s.json()).toMatchObject({ code: "TOO_LARGE", field: "Limits.MaxPixelSteps" });
     expect((await health(a)).chunkCache.misses).toBe(0);
@@ -81,7 +117,9 @@ describe("configured limits", () => {
   it("Limits.MaxFeatures and MaxVertices from the config, and many geometries equal one request each", async () => {
     const a = await app({ Limits: { MaxFeatures: 40, MaxVertices: 250 } });
     try {
-      const geoms = Array.from({ length: 40 }, (_, i) => box(0.2 + ((i * 0.61) % 4.5), 50.1 + ((i * 0.23) % 2.2), 0.02 + (i % 3) * 0.01, 0.02));
+      const geoms = Array.from({ length: 40 }, (_, i) =>
+        box(0.2 + ((i * 0.61) % 4.5), 50.1 + ((i * 0.23) % 2.2), 0.02 + (i % 3) * 0.01, 0.02),
+      );
       const all = await post(a, fc(geoms), "?aggMethods=mean,median,count");
       expect(all.statusCode).toBe(200);
       const each = await Promise.all(geoms.map((g) => post(a, g, "?aggMethods=mean,median,count")));
@@ -90,7 +128,10 @@ describe("configured limits", () => {
       expect(tooMany.statusCode).toBe(413);
       expect(tooMany.json()).toMatchObject({ code: "TOO_LARGE", field: "Limits.MaxFeatures" });
       expect(tooMany.json().message).toMatch(/limit of 40/);
-      const ring = Array.from({ length: 300 }, (_, i) => [2 + Math.cos((2 * Math.PI * i) / 299), 51 + 0.5 * Math.sin((2 * Math.PI * i) / 299)]);
+      const ring = Array.from({ length: 300 }, (_, i) => [
+        2 + Math.cos((2 * Math.PI * i) / 299),
+        51 + 0.5 * Math.sin((2 * Math.PI * i) / 299),
+      ]);
       const tooLong = await post(a, { type: "Polygon", coordinates: [ring] });
       expect(tooLong.statusCode).toBe(413);
       expect(tooLong.json()).toMatchObject({ code: "TOO_LARGE", field: "Limits.MaxVertices" });

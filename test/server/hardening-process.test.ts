@@ -10,7 +10,10 @@ import { startServeProcess, type ServeProcess } from "./hardening-child.js";
 
 const N = 300_000;
 /** A 300k-vertex zigzag over the whole cube: every pixel row crosses 300k edges (≈ 3·10^8 crossings, many seconds of masking). */
-const ZIGZAG = JSON.stringify({ type: "Polygon", coordinates: [[...Array.from({ length: N - 1 }, (_, i) => [0.01 + (4.98 * i) / N, i % 2 ? 50.01 : 52.49]), [0.01, 50.01]]] });
+const ZIGZAG = JSON.stringify({
+  type: "Polygon",
+  coordinates: [[...Array.from({ length: N - 1 }, (_, i) => [0.01 + (4.98 * i) / N, i % 2 ? 50.01 : 52.49]), [0.01, 50.01]]],
+});
 const REQUEST_TIMEOUT = 6000;
 /** What the body holds of the work memory while it is parsed (5× its size); the handler's share differs. */
 const BODY_SHARE = Buffer.byteLength(ZIGZAG) * 5;
@@ -21,7 +24,14 @@ beforeAll(async () => {
     Datasets: [{ Identifier: "olci", Path: `${DATA}zarr/cube-1-250-250.zarr` }],
     RequestTimeout: REQUEST_TIMEOUT,
     // the zigzag is let through (its mask is the heavy work), slow clients are cut short
-    Limits: { MaxPixelSteps: 2_000_000_000, MaxVertices: N, HeadersTimeout: 800, ReceiveTimeout: 1500, MaxConnections: 40, ShutdownGrace: 1000 },
+    Limits: {
+      MaxPixelSteps: 2_000_000_000,
+      MaxVertices: N,
+      HeadersTimeout: 800,
+      ReceiveTimeout: 1500,
+      MaxConnections: 40,
+      ShutdownGrace: 1000,
+    },
   });
 }, 60_000);
 afterAll(async () => {
@@ -39,12 +49,16 @@ const health = async (timeoutMs = 10_000): Promise<{ ms: number; body: Health }>
 function heavy(id: string): { done: Promise<{ status: number; body: string } | "closed">; hangUp(): void } {
   let hangUp = () => undefined as void;
   const done = new Promise<{ status: number; body: string } | "closed">((resolve) => {
-    const req = request(`${srv.url}/timeseries/olci/conc_chl`, { method: "POST", headers: { "content-type": "application/json", "x-request-id": id } }, (res) => {
-      let body = "";
-      res.on("data", (d) => (body += d));
-      res.on("end", () => resolve({ status: res.statusCode!, body }));
-      res.on("error", () => resolve("closed"));
-    });
+    const req = request(
+      `${srv.url}/timeseries/olci/conc_chl`,
+      { method: "POST", headers: { "content-type": "application/json", "x-request-id": id } },
+      (res) => {
+        let body = "";
+        res.on("data", (d) => (body += d));
+        res.on("end", () => resolve({ status: res.statusCode!, body }));
+        res.on("error", () => resolve("closed"));
+      },
+    );
     req.on("error", () => resolve("closed"));
     req.end(ZIGZAG);
     hangUp = () => req.destroy();
@@ -116,7 +130,9 @@ function rawClient(text: string): Promise<{ data: string; ms: number }> {
 
 describe("slow and surplus clients", () => {
   it("a client that sends its headers but never finishes the body gets 408 and is closed", async () => {
-    const r = await rawClient("POST /timeseries/olci/conc_chl HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{\"type\":");
+    const r = await rawClient(
+      'POST /timeseries/olci/conc_chl HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"type":',
+    );
     expect(r.data).toMatch(/^HTTP\/1\.1 408/);
     expect(JSON.parse(r.data.slice(r.data.indexOf("\r\n\r\n") + 4))).toMatchObject({ code: "TIMEOUT" });
     expect(r.ms).toBeLessThan(12_000);
@@ -132,20 +148,34 @@ describe("slow and surplus clients", () => {
     const u = new URL(srv.url);
     const sockets: Socket[] = [];
     const closedEarly = new Set<number>();
-    await Promise.all(Array.from({ length: 100 }, (_, i) => new Promise<void>((res) => {
-      const s = connect(Number(u.port), u.hostname, () => res());
-      s.on("error", () => res());
-      s.on("close", () => {
-        closedEarly.add(i);
-        res();
-      });
-      sockets.push(s);
-    })));
+    await Promise.all(
+      Array.from(
+        { length: 100 },
+        (_, i) =>
+          new Promise<void>((res) => {
+            const s = connect(Number(u.port), u.hostname, () => res());
+            s.on("error", () => res());
+            s.on("close", () => {
+              closedEarly.add(i);
+              res();
+            });
+            sockets.push(s);
+          }),
+      ),
+    );
     await new Promise((r) => setTimeout(r, 500));
     // 40 allowed; of the others none was served (Node closes them as they arrive)
     expect(closedEarly.size).toBeGreaterThanOrEqual(55);
     for (const s of sockets) s.destroy();
-    await until(async () => (await health().then(() => true, () => false)), 10_000, "the server to serve again");
+    await until(
+      async () =>
+        await health().then(
+          () => true,
+          () => false,
+        ),
+      10_000,
+      "the server to serve again",
+    );
   }, 30_000);
 });
 

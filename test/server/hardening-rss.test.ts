@@ -30,12 +30,29 @@ describe("RSS under concurrent heavy requests", () => {
   it("10 concurrent whole-cube series of 3 variables stay within caches + WorkMemory + margin, all answered", async () => {
     let max = 0;
     const poll = setInterval(() => (max = Math.max(max, rssOf(srv.pid))), 50);
-    const whole = JSON.stringify({ type: "Polygon", coordinates: [[[-0.5, 49.5], [5.5, 49.5], [5.5, 53], [-0.5, 53], [-0.5, 49.5]]] });
+    const whole = JSON.stringify({
+      type: "Polygon",
+      coordinates: [
+        [
+          [-0.5, 49.5],
+          [5.5, 49.5],
+          [5.5, 53],
+          [-0.5, 53],
+          [-0.5, 49.5],
+        ],
+      ],
+    });
     const vars = ["conc_chl", "conc_tsm", "kd489"];
     try {
-      const rs = await Promise.all(Array.from({ length: 10 }, (_, i) =>
-        fetch(`${srv.url}/timeseries/olci/${vars[i % 3]}?aggMethods=mean,count`, { method: "POST", body: whole, headers: { "content-type": "application/json" } })
-          .then(async (r) => ({ status: r.status, body: (await r.json()) as { result: { count: number }[] } }))));
+      const rs = await Promise.all(
+        Array.from({ length: 10 }, (_, i) =>
+          fetch(`${srv.url}/timeseries/olci/${vars[i % 3]}?aggMethods=mean,count`, {
+            method: "POST",
+            body: whole,
+            headers: { "content-type": "application/json" },
+          }).then(async (r) => ({ status: r.status, body: (await r.json()) as { result: { count: number }[] } })),
+        ),
+      );
       for (const r of rs) {
         expect(r.status).toBe(200);
         expect(r.body.result).toHaveLength(5);
@@ -44,7 +61,10 @@ describe("RSS under concurrent heavy requests", () => {
     } finally {
       clearInterval(poll);
     }
-    const h = (await (await fetch(`${srv.url}/health`)).json()) as { work: { peak: number; capacity: number }; chunkCache: { bytes: number } };
+    const h = (await (await fetch(`${srv.url}/health`)).json()) as {
+      work: { peak: number; capacity: number };
+      chunkCache: { bytes: number };
+    };
     expect(h.work.peak).toBeLessThanOrEqual(WORK);
     expect(h.chunkCache.bytes).toBeLessThanOrEqual(CHUNK_CACHE);
     expect(max).toBeGreaterThan(0);

@@ -34,10 +34,27 @@ afterAll(() => {
 
 const app = (path: string) => buildApp({ Datasets: [{ Identifier: "c", Path: path }] }, {}, { warmUp: false });
 const post = (a: FastifyInstance, body: unknown, q = "?aggMethods=mean,median,min,max,count") =>
-  a.inject({ method: "POST", url: `/timeseries/c/conc_chl${q}`, payload: JSON.stringify(body), headers: { "content-type": "application/json" } });
-const box = (lon: number, lat: number, w: number, h: number) => ({ type: "Polygon", coordinates: [[[lon, lat], [lon + w, lat], [lon + w, lat + h], [lon, lat + h], [lon, lat]]] });
+  a.inject({
+    method: "POST",
+    url: `/timeseries/c/conc_chl${q}`,
+    payload: JSON.stringify(body),
+    headers: { "content-type": "application/json" },
+  });
+const box = (lon: number, lat: number, w: number, h: number) => ({
+  type: "Polygon",
+  coordinates: [
+    [
+      [lon, lat],
+      [lon + w, lat],
+      [lon + w, lat + h],
+      [lon, lat + h],
+      [lon, lat],
+    ],
+  ],
+});
 /** Chunk loads started (each decodes once, shared by every request waiting for it). */
-const loads = async (a: FastifyInstance) => ((await a.inject({ method: "GET", url: "/health" })).json() as { chunkCache: { loads: number } }).chunkCache.loads;
+const loads = async (a: FastifyInstance) =>
+  ((await a.inject({ method: "GET", url: "/health" })).json() as { chunkCache: { loads: number } }).chunkCache.loads;
 
 describe("time series of time-chunked storage", () => {
   it("equal the series of the one-step-per-chunk original", async () => {
@@ -48,7 +65,14 @@ describe("time series of time-chunked storage", () => {
         { type: "Point", coordinates: [1.7, 51.3] },
         box(1.2, 50.7, 0.6, 0.5),
         { type: "MultiPolygon", coordinates: [box(1.1, 51.5, 0.3, 0.3).coordinates, box(2.2, 50.9, 0.5, 0.2).coordinates] },
-        { type: "FeatureCollection", features: [box(1.5, 51, 1, 0.8), { type: "Point", coordinates: [2.9, 51.9] }].map((geometry) => ({ type: "Feature", properties: {}, geometry })) },
+        {
+          type: "FeatureCollection",
+          features: [box(1.5, 51, 1, 0.8), { type: "Point", coordinates: [2.9, 51.9] }].map((geometry) => ({
+            type: "Feature",
+            properties: {},
+            geometry,
+          })),
+        },
       ];
       for (const g of geoms) {
         const ra = await post(a, g);

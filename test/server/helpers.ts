@@ -13,7 +13,10 @@ export function decodePng(buf: Uint8Array): { width: number; height: number; cha
   const b = Buffer.from(buf);
   if (b.readUInt32BE(0) !== 0x89504e47) throw new Error("not a PNG");
   let off = 8;
-  let width = 0, height = 0, channels = 4, colorType = 6;
+  let width = 0,
+    height = 0,
+    channels = 4,
+    colorType = 6;
   let plte: Buffer | undefined;
   let trns: Buffer | undefined;
   const idat: Buffer[] = [];
@@ -47,7 +50,9 @@ export function decodePng(buf: Uint8Array): { width: number; height: number; cha
       else if (f === 3) v = x + ((a + up) >> 1);
       else if (f === 4) {
         const p = a + up - c;
-        const pa = Math.abs(p - a), pb = Math.abs(p - up), pc = Math.abs(p - c);
+        const pa = Math.abs(p - a),
+          pb = Math.abs(p - up),
+          pc = Math.abs(p - c);
         v = x + (pa <= pb && pa <= pc ? a : pb <= pc ? up : c);
       }
       px[y * stride + i] = v & 0xff;
@@ -89,7 +94,13 @@ function select(values: Float64Array, shape: number[], selection: Selection): Fl
 }
 
 /** A variable over an in-memory Float64Array; `reads` counts read calls. */
-export function memVariable(name: string, dims: string[], shape: number[], values: Float64Array, opts: { chunks?: number[]; dtype?: "float64" | "datetime64[ns]"; attrs?: Record<string, unknown>; reads?: { n: number } } = {}): Variable {
+export function memVariable(
+  name: string,
+  dims: string[],
+  shape: number[],
+  values: Float64Array,
+  opts: { chunks?: number[]; dtype?: "float64" | "datetime64[ns]"; attrs?: Record<string, unknown>; reads?: { n: number } } = {},
+): Variable {
   return new Variable({
     name,
     dims,
@@ -110,7 +121,9 @@ export function memVariable(name: string, dims: string[], shape: number[], value
  * (0.25°), `temp[t, i, j] = t·1000 + i·100 + j` with NaN at [*, 0, 0], chunks 1×16×16.
  */
 export function memCube(reads?: { n: number }): Dataset {
-  const T = 4, H = 40, W = 80;
+  const T = 4,
+    H = 40,
+    W = 80;
   const times = Float64Array.from({ length: T }, (_, t) => Date.UTC(2020, 0, 1 + t, 12));
   const lat = Float64Array.from({ length: H }, (_, i) => 9.875 - i * 0.25);
   const lon = Float64Array.from({ length: W }, (_, j) => 0.125 + j * 0.25);
@@ -124,7 +137,11 @@ export function memCube(reads?: { n: number }): Dataset {
       lon: memVariable("lon", ["lon"], [W], lon, { attrs: { units: "degrees_east", standard_name: "longitude" } }),
     },
     data_vars: {
-      temp: memVariable("temp", ["time", "lat", "lon"], [T, H, W], temp, { chunks: [1, 16, 16], attrs: { units: "K", long_name: "Temperature" }, ...(reads ? { reads } : {}) }),
+      temp: memVariable("temp", ["time", "lat", "lon"], [T, H, W], temp, {
+        chunks: [1, 16, 16],
+        attrs: { units: "K", long_name: "Temperature" },
+        ...(reads ? { reads } : {}),
+      }),
     },
     attrs: { title: "synthetic cube" },
   });

@@ -30,13 +30,31 @@ const centres = (n: number, start: number, step: number) => Float64Array.from({ 
 function zarrGroup(name: string, lat: Float64Array, lon: Float64Array, arrays: Record<string, Record<string, unknown>>): void {
   put(`${name}/.zgroup`, JSON.stringify({ zarr_format: 2 }));
   put(`${name}/.zattrs`, "{}");
-  for (const [dim, values, units] of [["lat", lat, "degrees_north"], ["lon", lon, "degrees_east"]] as const) {
-    put(`${name}/${dim}/.zarray`, JSON.stringify({ zarr_format: 2, shape: [values.length], chunks: [values.length], dtype: "<f8", compressor: null, fill_value: null, filters: null, order: "C" }));
+  for (const [dim, values, units] of [
+    ["lat", lat, "degrees_north"],
+    ["lon", lon, "degrees_east"],
+  ] as const) {
+    put(
+      `${name}/${dim}/.zarray`,
+      JSON.stringify({
+        zarr_format: 2,
+        shape: [values.length],
+        chunks: [values.length],
+        dtype: "<f8",
+        compressor: null,
+        fill_value: null,
+        filters: null,
+        order: "C",
+      }),
+    );
     put(`${name}/${dim}/.zattrs`, JSON.stringify({ _ARRAY_DIMENSIONS: [dim], units }));
     put(`${name}/${dim}/0`, f8(values));
   }
   for (const [v, meta] of Object.entries(arrays)) {
-    put(`${name}/${v}/.zarray`, JSON.stringify({ zarr_format: 2, compressor: null, fill_value: "NaN", filters: null, order: "C", ...meta }));
+    put(
+      `${name}/${v}/.zarray`,
+      JSON.stringify({ zarr_format: 2, compressor: null, fill_value: "NaN", filters: null, order: "C", ...meta }),
+    );
     put(`${name}/${v}/.zattrs`, JSON.stringify({ _ARRAY_DIMENSIONS: ["lat", "lon"] }));
   }
 }
@@ -85,8 +103,25 @@ beforeAll(async () => {
   b.writeUInt32LE(ifd, ifd + 2 + b.readUInt16LE(ifd) * 12);
   await writeFile(join(work, "loop.tif"), b);
   // the issue's sparse BigTIFF (georeferenced so that it can be tiled)
-  gdal("-outsize", "200000", "100000", "-ot", "Float32", "-co", "TILED=YES", "-co", "SPARSE_OK=TRUE", "-co", "BIGTIFF=YES",
-    "-a_ullr", "-180", "90", "180", "-90", join(work, "big.tif"));
+  gdal(
+    "-outsize",
+    "200000",
+    "100000",
+    "-ot",
+    "Float32",
+    "-co",
+    "TILED=YES",
+    "-co",
+    "SPARSE_OK=TRUE",
+    "-co",
+    "BIGTIFF=YES",
+    "-a_ullr",
+    "-180",
+    "90",
+    "180",
+    "-90",
+    join(work, "big.tif"),
+  );
   // NetCDF4: 1e6 × 1e6 float32 in netCDF-C's default chunks, all but one unwritten
   const py = spawnSync("/usr/bin/python3", ["-c", NC_SCRIPT, join(work, "big.nc")], { encoding: "utf8" });
   expect(py.status, py.stderr).toBe(0);
@@ -118,7 +153,10 @@ beforeAll(async () => {
     RequestTimeout: 120_000,
     Datasets: [
       { Identifier: "olci", Path: `${DATA}zarr/cube-1-250-250.zarr` },
-      ...["loop.tif", "big.tif", "big.nc", "ones.zarr", "huge.zarr", "bomb.zarr", "types.zarr"].map((f) => ({ Identifier: f.replace(".", "_"), Path: join(work, f) })),
+      ...["loop.tif", "big.tif", "big.nc", "ones.zarr", "huge.zarr", "bomb.zarr", "types.zarr"].map((f) => ({
+        Identifier: f.replace(".", "_"),
+        Path: join(work, f),
+      })),
     ],
   });
 }, 120_000);
@@ -154,14 +192,16 @@ async function rss(): Promise<number> {
 /** Resident set sizes of the server's child processes (the HDF5 worker), from /proc. */
 function childRss(): number[] {
   const out = spawnSync("pgrep", ["-P", String(server.pid)], { encoding: "utf8" }).stdout.trim();
-  return out ? out.split("\n").map((pid) => {
-    try {
-      const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
-      return m ? Number(m[1]) * 1024 : 0;
-    } catch {
-      return 0;
-    }
-  }) : [];
+  return out
+    ? out.split("\n").map((pid) => {
+        try {
+          const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+          return m ? Number(m[1]) * 1024 : 0;
+        } catch {
+          return 0;
+        }
+      })
+    : [];
 }
 
 describe("hostile files beside a real cube in a real server", () => {
@@ -181,8 +221,11 @@ describe("hostile files beside a real cube in a real server", () => {
   });
 
   it("a 200,000 × 100,000 BigTIFF without overviews: z0 and z3 tiles and WMTS are decimated pictures, memory bounded", async () => {
-    for (const path of ["/tiles/big_tif/band_data/0/0/0?vmin=-1&vmax=1", "/tiles/big_tif/band_data/3/3/4?crs=CRS84&vmin=-1&vmax=1",
-      "/wmts/1.0.0/tile/big_tif/band_data/WorldWebMercatorQuad/1/0/1.png?vmin=-1&vmax=1"]) {
+    for (const path of [
+      "/tiles/big_tif/band_data/0/0/0?vmin=-1&vmax=1",
+      "/tiles/big_tif/band_data/3/3/4?crs=CRS84&vmin=-1&vmax=1",
+      "/wmts/1.0.0/tile/big_tif/band_data/WorldWebMercatorQuad/1/0/1.png?vmin=-1&vmax=1",
+    ]) {
       const img = await png(path);
       expect([img.width, img.height]).toEqual([256, 256]);
       // the sparse file is all 0: every pixel drawn, in one colour
@@ -193,8 +236,23 @@ describe("hostile files beside a real cube in a real server", () => {
   }, 120_000);
 
   it("statistics over the whole BigTIFF: 413 TOO_LARGE naming the window; a point still answers", async () => {
-    const all = { type: "Polygon", coordinates: [[[-179, -89], [179, -89], [179, 89], [-179, 89], [-179, -89]]] };
-    const r = await json("/statistics/big_tif/band_data", { method: "POST", body: JSON.stringify(all), headers: { "content-type": "application/json" } });
+    const all = {
+      type: "Polygon",
+      coordinates: [
+        [
+          [-179, -89],
+          [179, -89],
+          [179, 89],
+          [-179, 89],
+          [-179, -89],
+        ],
+      ],
+    };
+    const r = await json("/statistics/big_tif/band_data", {
+      method: "POST",
+      body: JSON.stringify(all),
+      headers: { "content-type": "application/json" },
+    });
     expect(r.status).toBe(413);
     expect(r.body.code).toBe("TOO_LARGE");
     expect(r.body.message).toMatch(/pixel/);

@@ -34,10 +34,17 @@ describe("pyramid levels", () => {
   }, 120_000);
 
   it("derives levels from the base by sampling level-pixel centres, and matches them to the zoom", async () => {
-    const ctx = new DatasetsContext({ Datasets: [{ Identifier: "olci", Path: `${DATA}zarr/cube-1-250-250.zarr` }] }, DEFAULT_DEPS, { chunkCacheBytes: 128 * 1024 ** 2 });
+    const ctx = new DatasetsContext({ Datasets: [{ Identifier: "olci", Path: `${DATA}zarr/cube-1-250-250.zarr` }] }, DEFAULT_DEPS, {
+      chunkCacheBytes: 128 * 1024 ** 2,
+    });
     try {
       const sd = await ctx.get("olci");
-      expect(sd.levels.map((l) => [l.width, l.height])).toEqual([[2000, 1000], [1000, 500], [500, 250], [250, 125]]);
+      expect(sd.levels.map((l) => [l.width, l.height])).toEqual([
+        [2000, 1000],
+        [1000, 500],
+        [500, 250],
+        [250, 125],
+      ]);
       const slice = await sliceOf(ctx, sd, ctx.variable(sd, "conc_chl"), { time: "2017-01-16" });
       const level2 = await readWindow(ctx.chunkCache, sd.levels, 2, slice, 100, 110, 200, 210);
       const base = await readWindow(ctx.chunkCache, sd.levels, 0, slice, 400, 440, 800, 840);

@@ -36,9 +36,18 @@ function requests(): autocannon.Request[] {
   };
   let k = 0;
   for (let z = 5; z <= 10; z++) {
-    for (const [lon, lat] of [[0.5, 50.5], [2.5, 51.3], [4.4, 52.2], [3.3, 51.0]] as const) {
+    for (const [lon, lat] of [
+      [0.5, 50.5],
+      [2.5, 51.3],
+      [4.4, 52.2],
+      [3.3, 51.0],
+    ] as const) {
       const [x, y] = tile(lon, lat, z);
-      for (const t of times) out.push({ method: "GET", path: `/tiles/olci/conc_chl/${z}/${y}/${x}?time=${t}&vmin=0&vmax=${15 + (k % 7)}&cmap=${k++ % 2 ? "viridis" : "plasma_r"}` });
+      for (const t of times)
+        out.push({
+          method: "GET",
+          path: `/tiles/olci/conc_chl/${z}/${y}/${x}?time=${t}&vmin=0&vmax=${15 + (k % 7)}&cmap=${k++ % 2 ? "viridis" : "plasma_r"}`,
+        });
     }
   }
   for (let z = 7; z <= 10; z++) {
@@ -47,12 +56,29 @@ function requests(): autocannon.Request[] {
   }
   const ts = out.length;
   for (let i = 0; i < ts / 2; i++) {
-    const lon = 0.3 + (i * 0.37) % 4.4;
-    const lat = 50.2 + (i * 0.19) % 2.1;
-    const body = i % 3 === 0
-      ? { type: "Polygon", coordinates: [[[lon, lat], [lon + 0.05, lat], [lon + 0.05, lat + 0.04], [lon, lat + 0.04], [lon, lat]]] }
-      : { type: "Point", coordinates: [lon, lat] };
-    out.push({ method: "POST", path: "/timeseries/olci/conc_chl?aggMethods=mean,count", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+    const lon = 0.3 + ((i * 0.37) % 4.4);
+    const lat = 50.2 + ((i * 0.19) % 2.1);
+    const body =
+      i % 3 === 0
+        ? {
+            type: "Polygon",
+            coordinates: [
+              [
+                [lon, lat],
+                [lon + 0.05, lat],
+                [lon + 0.05, lat + 0.04],
+                [lon, lat + 0.04],
+                [lon, lat],
+              ],
+            ],
+          }
+        : { type: "Point", coordinates: [lon, lat] };
+    out.push({
+      method: "POST",
+      path: "/timeseries/olci/conc_chl?aggMethods=mean,count",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(body),
+    });
   }
   return out;
 }
@@ -61,7 +87,14 @@ describe("load", () => {
   it("serves 10,000 mixed requests without failure within the cache bounds + 300 MB RSS", async () => {
     let maxRss = 0;
     const poll = setInterval(() => {
-      fetch(`${server.url}/health`).then((r) => r.json()).then((h: { rssBytes: number }) => { maxRss = Math.max(maxRss, h.rssBytes); }, () => undefined);
+      fetch(`${server.url}/health`)
+        .then((r) => r.json())
+        .then(
+          (h: { rssBytes: number }) => {
+            maxRss = Math.max(maxRss, h.rssBytes);
+          },
+          () => undefined,
+        );
     }, 250);
     const result = await autocannon({ url: server.url, connections: 8, amount: 10_000, timeout: 60, requests: requests() });
     clearInterval(poll);

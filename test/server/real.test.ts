@@ -11,7 +11,14 @@ import { decodePng, DATA } from "./helpers.js";
 const FIX = new URL("../fixtures/server-expected/", import.meta.url);
 const olci = JSON.parse(readFileSync(new URL("olci.json", FIX), "utf8"));
 const ostia = JSON.parse(readFileSync(new URL("ostia.json", FIX), "utf8"));
-const gdalTiles = JSON.parse(readFileSync(new URL("gdal-tiles.json", FIX), "utf8")) as { file: string; z: number; x: number; y: number; ovr: string; band1: string }[];
+const gdalTiles = JSON.parse(readFileSync(new URL("gdal-tiles.json", FIX), "utf8")) as {
+  file: string;
+  z: number;
+  x: number;
+  y: number;
+  ovr: string;
+  band1: string;
+}[];
 
 let app: FastifyInstance;
 beforeAll(async () => {
@@ -28,7 +35,8 @@ afterAll(async () => {
   await app.close();
 });
 
-const post = (url: string, body: unknown) => app.inject({ method: "POST", url, payload: JSON.stringify(body), headers: { "content-type": "application/json" } });
+const post = (url: string, body: unknown) =>
+  app.inject({ method: "POST", url, payload: JSON.stringify(body), headers: { "content-type": "application/json" } });
 const close = (a: number | null, b: number | null, rel = 1e-6) => {
   if (a === null || b === null) return expect(a).toBe(b);
   expect(Math.abs(a - b)).toBeLessThanOrEqual(rel * Math.max(1, Math.abs(b)));
@@ -56,7 +64,9 @@ describe("OLCI Zarr cube (EPSG:4326, descending lat)", () => {
 
   it("polygon time series equal xarray over the pixel-centre mask", async () => {
     const poly = olci.polygons[0];
-    const r = (await post("/timeseries/olci/conc_chl?aggMethods=mean,median,std,min,max,count", { type: "Polygon", coordinates: [poly.ring] })).json().result;
+    const r = (
+      await post("/timeseries/olci/conc_chl?aggMethods=mean,median,std,min,max,count", { type: "Polygon", coordinates: [poly.ring] })
+    ).json().result;
     expect(r).toHaveLength(poly.series.length);
     r.forEach((e: Record<string, number | null>, i: number) => {
       const x = poly.series[i];
@@ -75,7 +85,11 @@ describe("OLCI Zarr cube (EPSG:4326, descending lat)", () => {
   });
 
   it("renders tiles at every zoom from the pyramid (levels derived on the fly)", async () => {
-    for (const url of ["/tiles/olci/conc_chl/0/0/0", "/tiles/olci/conc_chl/6/21/32?time=2017-01-16", "/tiles/olci/conc_chl/10/342/516?time=2017-01-16&cmap=plasma&vmin=0&vmax=20"]) {
+    for (const url of [
+      "/tiles/olci/conc_chl/0/0/0",
+      "/tiles/olci/conc_chl/6/21/32?time=2017-01-16",
+      "/tiles/olci/conc_chl/10/342/516?time=2017-01-16&cmap=plasma&vmin=0&vmax=20",
+    ]) {
       const r = await app.inject(url);
       expect(r.statusCode, url).toBe(200);
       expect(r.headers["content-type"]).toBe("image/png");
@@ -139,7 +153,12 @@ describe("projected GeoTIFF/COG tiles against GDAL", () => {
 
 describe("STAC documents", () => {
   it("validate against the bundled STAC 1.0.0 schemas (and the datacube extension)", async () => {
-    for (const url of ["/ogc", "/ogc/collections/datacubes", "/ogc/collections/datacubes/items/olci", "/ogc/collections/datacubes/items/ostia"]) {
+    for (const url of [
+      "/ogc",
+      "/ogc/collections/datacubes",
+      "/ogc/collections/datacubes/items/olci",
+      "/ogc/collections/datacubes/items/ostia",
+    ]) {
       const doc = (await app.inject(url)).json();
       expect(validateStacObject(doc, { extensions: true }), url).toEqual([]);
     }

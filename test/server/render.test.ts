@@ -5,7 +5,14 @@ import { LruCache, parseByteSize } from "../../src/server/cache.js";
 import { colorMapCategories, parseColor, resolveColorMap } from "../../src/server/render/colormaps.js";
 import { colorize, computeIndexMap } from "../../src/server/render/kernel.js";
 import { encodePng, encodePngAuto } from "../../src/server/render/png.js";
-import { CRS84_QUAD, WEB_MERCATOR_QUAD, lonLatToMercator, mercatorToLonLat, tileBounds, tileGridOf } from "../../src/server/render/tilegrid.js";
+import {
+  CRS84_QUAD,
+  WEB_MERCATOR_QUAD,
+  lonLatToMercator,
+  mercatorToLonLat,
+  tileBounds,
+  tileGridOf,
+} from "../../src/server/render/tilegrid.js";
 import { decodePng } from "./helpers.js";
 
 const rgbaAt = (lut: Uint8Array, i: number) => Array.from(lut.subarray(i * 4, i * 4 + 4));
@@ -32,15 +39,40 @@ describe("colour maps", () => {
   });
 
   it("parses JSON user maps: continuous, stepwise, categorical", () => {
-    const c = resolveColorMap(JSON.stringify({ type: "continuous", colors: [[0, "#000000"], [10, "#ffffff"]] }));
+    const c = resolveColorMap(
+      JSON.stringify({
+        type: "continuous",
+        colors: [
+          [0, "#000000"],
+          [10, "#ffffff"],
+        ],
+      }),
+    );
     expect(c.range).toEqual([0, 10]);
     expect(rgbaAt(c.lut!, 0)[0]).toBeLessThan(2);
     expect(rgbaAt(c.lut!, 255)[0]).toBeGreaterThan(253);
-    const s = resolveColorMap(JSON.stringify({ type: "stepwise", colors: [[0, "#ff0000"], [5, [0, 255, 0]], [8, "#0000ff80"]] }));
+    const s = resolveColorMap(
+      JSON.stringify({
+        type: "stepwise",
+        colors: [
+          [0, "#ff0000"],
+          [5, [0, 255, 0]],
+          [8, "#0000ff80"],
+        ],
+      }),
+    );
     const out = new Uint8Array(5 * 4);
     colorize(Float64Array.of(-1, 0, 4.99, 5, 100), s, { vmin: 0, vmax: 1 }, out);
     expect(Array.from(out)).toEqual([0, 0, 0, 0, 255, 0, 0, 255, 255, 0, 0, 255, 0, 255, 0, 255, 0, 0, 255, 128]);
-    const k = resolveColorMap(JSON.stringify({ type: "categorical", colors: [[1, "#ff0000", "water"], [3, "#00ff00", "land"]] }));
+    const k = resolveColorMap(
+      JSON.stringify({
+        type: "categorical",
+        colors: [
+          [1, "#ff0000", "water"],
+          [3, "#00ff00", "land"],
+        ],
+      }),
+    );
     const o2 = new Uint8Array(3 * 4);
     colorize(Float64Array.of(1, 2, 3), k, { vmin: 0, vmax: 1 }, o2);
     expect(Array.from(o2)).toEqual([255, 0, 0, 255, 0, 0, 0, 0, 0, 255, 0, 255]);
@@ -48,7 +80,15 @@ describe("colour maps", () => {
   });
 
   it("rejects unknown names and malformed JSON maps with INVALID_PARAMS", () => {
-    for (const bad of ["nosuchmap", "viridis_x", "{not json", '{"type":"continuous","colors":[[1,"#fff"],[0,"#000"]]}', '{"type":"wavy","colors":[[0,"#000"]]}', '{"colors":[[0,"reddish"],[1,"#000"]]}', '{"colors":"x"}']) {
+    for (const bad of [
+      "nosuchmap",
+      "viridis_x",
+      "{not json",
+      '{"type":"continuous","colors":[[1,"#fff"],[0,"#000"]]}',
+      '{"type":"wavy","colors":[[0,"#000"]]}',
+      '{"colors":[[0,"reddish"],[1,"#000"]]}',
+      '{"colors":"x"}',
+    ]) {
       let err: unknown;
       try {
         resolveColorMap(bad);
@@ -107,7 +147,13 @@ describe("tile grids", () => {
   });
 
   it("refuses z/x/y outside the matrix and unknown CRSs", () => {
-    for (const [z, y, x] of [[0, 0, 1], [1, 2, 0], [25, 0, 0], [-1, 0, 0], [3, 0, 8]] as const) {
+    for (const [z, y, x] of [
+      [0, 0, 1],
+      [1, 2, 0],
+      [25, 0, 0],
+      [-1, 0, 0],
+      [3, 0, 8],
+    ] as const) {
       expect(() => tileBounds(WEB_MERCATOR_QUAD, z, y, x)).toThrow(/outside/);
     }
     expect(() => tileGridOf("EPSG:32633")).toThrow(/unsupported tile CRS/);
@@ -126,7 +172,10 @@ describe("LRU cache", () => {
     expect(c.get("a")).toBeDefined();
     expect(c.bytes).toBeLessThanOrEqual(2400);
     let loads = 0;
-    const load = async () => { loads++; return new Float64Array(10); };
+    const load = async () => {
+      loads++;
+      return new Float64Array(10);
+    };
     await Promise.all([c.getOrLoad("x", load), c.getOrLoad("x", load)]);
     expect(loads).toBe(1);
     expect(parseByteSize("256M")).toBe(256 * 1024 ** 2);

@@ -11,19 +11,26 @@ const ref = JSON.parse(readFileSync(new URL("fixtures/seam.json", import.meta.ur
 
 let server: RunningServer;
 beforeAll(async () => {
-  server = await startServer({
-    Datasets: [
-      { Identifier: "ostia", Path: `${DATA}netcdf3/20170605120000-UKMO-L4_GHRSST-SSTfnd-OSTIAanom-GLOB-v02.0-fv02.0.nc` },
-      { Identifier: "world", Path: `${DATA}geotiff/world.byte.tif` },
-    ],
-  }, { port: 0, address: "127.0.0.1", logger: false, handleSignals: false, warmUp: false });
+  server = await startServer(
+    {
+      Datasets: [
+        { Identifier: "ostia", Path: `${DATA}netcdf3/20170605120000-UKMO-L4_GHRSST-SSTfnd-OSTIAanom-GLOB-v02.0-fv02.0.nc` },
+        { Identifier: "world", Path: `${DATA}geotiff/world.byte.tif` },
+      ],
+    },
+    { port: 0, address: "127.0.0.1", logger: false, handleSignals: false, warmUp: false },
+  );
 });
 afterAll(async () => {
   await server?.close();
 });
 
 const post = async (path: string, body: unknown) => {
-  const r = await fetch(`${server.url}${path}`, { method: "POST", body: JSON.stringify(body), headers: { "content-type": "application/json" } });
+  const r = await fetch(`${server.url}${path}`, {
+    method: "POST",
+    body: JSON.stringify(body),
+    headers: { "content-type": "application/json" },
+  });
   return { status: r.status, body: await r.json() };
 };
 const near = (a: number, b: number, rel: number) => expect(Math.abs(a - b)).toBeLessThanOrEqual(rel * Math.max(1, Math.abs(b)));
@@ -32,7 +39,15 @@ const cutAt = (ring: [number, number][], cut: number, alt: number) => {
   const xs = ring.map((p) => p[0]);
   const ys = ring.map((p) => p[1]);
   const [w, e, s, n] = [Math.min(...xs), Math.max(...xs), Math.min(...ys), Math.max(...ys)];
-  const box = (a: number, b: number) => [[[a, s], [b, s], [b, n], [a, n], [a, s]]];
+  const box = (a: number, b: number) => [
+    [
+      [a, s],
+      [b, s],
+      [b, n],
+      [a, n],
+      [a, s],
+    ],
+  ];
   return { type: "MultiPolygon", coordinates: [box(w, cut), box(cut + alt, e + alt)] };
 };
 
@@ -74,12 +89,49 @@ describe("polygons crossing the longitude seam", () => {
 
   it("masks the two ends of the grid in separate windows, each pixel once", () => {
     // 0…360 grid of 1° cells, 10 rows from 10°N down
-    const gm = { isGeographic: true, isLon360: true, width: 360, height: 10, transform: [0, 1, 0, 10, 0, -1] } as unknown as Parameters<typeof polygonMasks>[0];
-    const parts = polygonMasks(gm, [[[[-5, 0], [5, 0], [5, 10], [-5, 10], [-5, 0]]]]);
-    expect(parts.map((p) => [p.c0, p.c1, p.count])).toEqual([[0, 5, 50], [355, 360, 50]]);
-    expect(polygonMask(gm, [[[[-5, 0], [5, 0], [5, 10], [-5, 10], [-5, 0]]]])?.count).toBe(100);
+    const gm = { isGeographic: true, isLon360: true, width: 360, height: 10, transform: [0, 1, 0, 10, 0, -1] } as unknown as Parameters<
+      typeof polygonMasks
+    >[0];
+    const parts = polygonMasks(gm, [
+      [
+        [
+          [-5, 0],
+          [5, 0],
+          [5, 10],
+          [-5, 10],
+          [-5, 0],
+        ],
+      ],
+    ]);
+    expect(parts.map((p) => [p.c0, p.c1, p.count])).toEqual([
+      [0, 5, 50],
+      [355, 360, 50],
+    ]);
+    expect(
+      polygonMask(gm, [
+        [
+          [
+            [-5, 0],
+            [5, 0],
+            [5, 10],
+            [-5, 10],
+            [-5, 0],
+          ],
+        ],
+      ])?.count,
+    ).toBe(100);
     // a ring spanning more than the grid's 360° covers each pixel once
-    const all = polygonMasks(gm, [[[[-180, 0], [360, 0], [360, 10], [-180, 10], [-180, 0]]]]);
+    const all = polygonMasks(gm, [
+      [
+        [
+          [-180, 0],
+          [360, 0],
+          [360, 10],
+          [-180, 10],
+          [-180, 0],
+        ],
+      ],
+    ]);
     expect(all.map((p) => [p.c0, p.c1, p.count])).toEqual([[0, 360, 3600]]);
   });
 });

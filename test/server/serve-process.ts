@@ -12,7 +12,9 @@ export interface ChildServer {
 /** Starts the server with `config` in a child Node process (tsx loader). */
 export function startChildServer(config: unknown): Promise<ChildServer> {
   const script = fileURLToPath(new URL("./child-server.ts", import.meta.url));
-  const child: ChildProcess = spawn(process.execPath, ["--import", "tsx", script, JSON.stringify(config)], { stdio: ["ignore", "pipe", "inherit"] });
+  const child: ChildProcess = spawn(process.execPath, ["--import", "tsx", script, JSON.stringify(config)], {
+    stdio: ["ignore", "pipe", "inherit"],
+  });
   return new Promise((resolve, reject) => {
     let out = "";
     child.once("exit", (code) => reject(new Error(`server exited with ${code}: ${out}`)));

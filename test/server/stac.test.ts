@@ -12,24 +12,35 @@ const OSTIA = `${DATA}netcdf3/20170605120000-UKMO-L4_GHRSST-SSTfnd-OSTIAanom-GLO
 
 let server: RunningServer;
 beforeAll(async () => {
-  server = await startServer({
-    Datasets: [
-      { Identifier: "olci", Path: `${DATA}zarr/cube-1-250-250.zarr` },
-      { Identifier: "ostia", Path: OSTIA },
-      // the OSTIA file without its time coordinate: only its ACDD attributes tell its time
-      { Identifier: "ostia-attrs", Path: OSTIA },
-      { Identifier: "rgb", Path: `${DATA}geotiff/RGB.byte.tif` },
-    ],
-  }, {
-    port: 0, address: "127.0.0.1", logger: false, handleSignals: false, warmUp: false,
-    deps: {
-      openDataset: async (entry, options) => {
-        const ds = await DEFAULT_DEPS.openDataset(entry, options);
-        if (entry.id !== "ostia-attrs") return ds;
-        return new Dataset({ coords: { lat: ds.coords.lat!, lon: ds.coords.lon! }, data_vars: { analysed_sst: ds.data_vars.analysed_sst! }, attrs: ds.attrs });
+  server = await startServer(
+    {
+      Datasets: [
+        { Identifier: "olci", Path: `${DATA}zarr/cube-1-250-250.zarr` },
+        { Identifier: "ostia", Path: OSTIA },
+        // the OSTIA file without its time coordinate: only its ACDD attributes tell its time
+        { Identifier: "ostia-attrs", Path: OSTIA },
+        { Identifier: "rgb", Path: `${DATA}geotiff/RGB.byte.tif` },
+      ],
+    },
+    {
+      port: 0,
+      address: "127.0.0.1",
+      logger: false,
+      handleSignals: false,
+      warmUp: false,
+      deps: {
+        openDataset: async (entry, options) => {
+          const ds = await DEFAULT_DEPS.openDataset(entry, options);
+          if (entry.id !== "ostia-attrs") return ds;
+          return new Dataset({
+            coords: { lat: ds.coords.lat!, lon: ds.coords.lon! },
+            data_vars: { analysed_sst: ds.data_vars.analysed_sst! },
+            attrs: ds.attrs,
+          });
+        },
       },
     },
-  });
+  );
 });
 afterAll(async () => {
   await server?.close();
@@ -81,7 +92,11 @@ describe("STAC item times", () => {
     // 06:00 on 5 June: inside the attributes' day, before the axis' 12:00 step
     expect(ids((await get("/ogc/search?datetime=2017-06-05T06:00:00Z")).body)).toEqual(["ostia-attrs"]);
     expect(ids((await get("/ogc/search?datetime=2017-06-05T00:00:00Z/..")).body)).toEqual(["ostia", "ostia-attrs"]);
-    const post = await fetch(`${server.url}/ogc/search`, { method: "POST", body: JSON.stringify({ datetime: "../2017-06-05T12:00:00Z", bbox: [-80, 20, -70, 30] }), headers: { "content-type": "application/json" } });
+    const post = await fetch(`${server.url}/ogc/search`, {
+      method: "POST",
+      body: JSON.stringify({ datetime: "../2017-06-05T12:00:00Z", bbox: [-80, 20, -70, 30] }),
+      headers: { "content-type": "application/json" },
+    });
     expect(ids(await post.json())).toEqual(["ostia", "ostia-attrs"]);
   });
 

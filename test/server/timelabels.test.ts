@@ -9,7 +9,9 @@ import { buildApp } from "../../src/server/app.js";
 import { parseTimeLabel, timeRangeIndices } from "../../src/server/slices.js";
 import { DATA } from "./helpers.js";
 
-const olci = JSON.parse(readFileSync(new URL("../fixtures/server-expected/olci.json", import.meta.url), "utf8")) as { points: { times: string[] }[] };
+const olci = JSON.parse(readFileSync(new URL("../fixtures/server-expected/olci.json", import.meta.url), "utf8")) as {
+  points: { times: string[] }[];
+};
 
 let app: FastifyInstance;
 let labels: string[];
@@ -27,9 +29,25 @@ afterAll(async () => {
   await app.close();
 });
 
-const whole = { type: "Polygon", coordinates: [[[0, 50], [5, 50], [5, 52.5], [0, 52.5], [0, 50]]] };
+const whole = {
+  type: "Polygon",
+  coordinates: [
+    [
+      [0, 50],
+      [5, 50],
+      [5, 52.5],
+      [0, 52.5],
+      [0, 50],
+    ],
+  ],
+};
 const series = async (query: string) => {
-  const r = await app.inject({ method: "POST", url: `/timeseries/olci/conc_chl?aggMethods=mean,count&${query}`, payload: JSON.stringify(whole), headers: { "content-type": "application/json" } });
+  const r = await app.inject({
+    method: "POST",
+    url: `/timeseries/olci/conc_chl?aggMethods=mean,count&${query}`,
+    payload: JSON.stringify(whole),
+    headers: { "content-type": "application/json" },
+  });
   expect(r.statusCode).toBe(200);
   return r.json().result as { mean: number | null; count: number; time: string }[];
 };
@@ -63,25 +81,42 @@ describe("time labels of the OLCI cube", () => {
         expect((await series(`startDate=${l}&endDate=${l}`)).map((e) => e.time)).toEqual([labels[i]]);
       }
       // a date selects its whole day
-      expect((await series(`startDate=${labels[i]!.slice(0, 10)}&endDate=${labels[i]!.slice(0, 10)}`)).map((e) => e.time)).toEqual([labels[i]]);
+      expect((await series(`startDate=${labels[i]!.slice(0, 10)}&endDate=${labels[i]!.slice(0, 10)}`)).map((e) => e.time)).toEqual([
+        labels[i],
+      ]);
     }
   });
 
   it("tiles and statistics with time=<label> show the same step as the time series", async () => {
     const all = await series("");
     for (let i = 0; i < labels.length; i++) {
-      const s = (await app.inject({ method: "POST", url: `/statistics/olci/conc_chl?time=${labels[i]}`, payload: JSON.stringify(whole), headers: { "content-type": "application/json" } })).json().result;
+      const s = (
+        await app.inject({
+          method: "POST",
+          url: `/statistics/olci/conc_chl?time=${labels[i]}`,
+          payload: JSON.stringify(whole),
+          headers: { "content-type": "application/json" },
+        })
+      ).json().result;
       expect(s.count).toBe(all[i]!.count);
       if (s.count > 0) expect(s.mean).toBeCloseTo(all[i]!.mean!, 9);
       const t = await app.inject(`/tiles/olci/conc_chl/6/21/32?time=${labels[i]}`);
       expect(t.statusCode).toBe(200);
-      expect(t.headers.etag).not.toBe((await app.inject(`/tiles/olci/conc_chl/6/21/32?time=${labels[(i + 1) % labels.length]}`)).headers.etag);
+      expect(t.headers.etag).not.toBe(
+        (await app.inject(`/tiles/olci/conc_chl/6/21/32?time=${labels[(i + 1) % labels.length]}`)).headers.etag,
+      );
     }
   });
 });
 
 describe("statistics need a time when the variable has a time dimension (as xcube)", () => {
-  const stats = (query: string) => app.inject({ method: "POST", url: `/statistics/olci/conc_chl${query}`, payload: JSON.stringify(whole), headers: { "content-type": "application/json" } });
+  const stats = (query: string) =>
+    app.inject({
+      method: "POST",
+      url: `/statistics/olci/conc_chl${query}`,
+      payload: JSON.stringify(whole),
+      headers: { "content-type": "application/json" },
+    });
   it("answers 400 with the axis in the hint for GET and POST without time", async () => {
     for (const r of [await app.inject("/statistics/olci/conc_chl?lon=2.5&lat=51.3"), await stats(""), await stats("?time=")]) {
       expect(r.statusCode).toBe(400);

@@ -27,11 +27,17 @@ afterAll(async () => {
   await app.close();
 });
 
-const post = (url: string, body: unknown) => app.inject({ method: "POST", url, payload: JSON.stringify(body), headers: { "content-type": "application/json" } });
+const post = (url: string, body: unknown) =>
+  app.inject({ method: "POST", url, payload: JSON.stringify(body), headers: { "content-type": "application/json" } });
 
 describe("datasets without a regular grid", () => {
   it("are listed and described with no tile levels", async () => {
-    const list = (await app.inject("/datasets?details=1")).json().datasets as { id: string; gridded?: boolean; resolutions?: number[]; variables: Record<string, unknown>[] }[];
+    const list = (await app.inject("/datasets?details=1")).json().datasets as {
+      id: string;
+      gridded?: boolean;
+      resolutions?: number[];
+      variables: Record<string, unknown>[];
+    }[];
     expect(list.map((d) => d.id)).toEqual(["swath", "madis", "olci"]);
     for (const d of list.slice(0, 2)) {
       expect(d.gridded).toBe(false);
@@ -88,14 +94,31 @@ describe("station data on a 0…360 longitude axis", () => {
     const dir = await mkdtemp(join(tmpdir(), "eocube-lon360-"));
     try {
       const obs = (name: string, values: number[], attrs: Record<string, unknown> = {}) =>
-        new Variable({ name, dims: ["obs"], shape: [values.length], dtype: "float64", attrs, read: async () => ({ dtype: "float64", shape: [values.length], data: Float64Array.from(values) }) });
-      const write = (lon: number[]) => writeDataset(new Dataset({
-        coords: { lon: obs("lon", lon, { units: "degrees_east" }), lat: obs("lat", [10, -5, 0], { units: "degrees_north" }) },
-        data_vars: { temp: obs("temp", [280, 281, 282]) },
-      }), new FileFileSystem(dir), lon[0]! >= 180 ? "west.zarr" : "both.zarr");
+        new Variable({
+          name,
+          dims: ["obs"],
+          shape: [values.length],
+          dtype: "float64",
+          attrs,
+          read: async () => ({ dtype: "float64", shape: [values.length], data: Float64Array.from(values) }),
+        });
+      const write = (lon: number[]) =>
+        writeDataset(
+          new Dataset({
+            coords: { lon: obs("lon", lon, { units: "degrees_east" }), lat: obs("lat", [10, -5, 0], { units: "degrees_north" }) },
+            data_vars: { temp: obs("temp", [280, 281, 282]) },
+          }),
+          new FileFileSystem(dir),
+          lon[0]! >= 180 ? "west.zarr" : "both.zarr",
+        );
       await write([350, 355, 359.5]);
       await write([170, 190, 200]);
-      const stationApp = await buildApp({ Datasets: [{ Identifier: "west", Path: join(dir, "west.zarr") }, { Identifier: "both", Path: join(dir, "both.zarr") }] });
+      const stationApp = await buildApp({
+        Datasets: [
+          { Identifier: "west", Path: join(dir, "west.zarr") },
+          { Identifier: "both", Path: join(dir, "both.zarr") },
+        ],
+      });
       try {
         expect((await stationApp.inject("/datasets/west")).json().bbox).toEqual([-10, -5, -0.5, 10]);
         expect((await stationApp.inject("/datasets/both")).json().bbox).toEqual([-180, -5, 180, 10]);

@@ -16,7 +16,8 @@ import { DATA, memCube } from "./helpers.js";
 describe("warm-up", () => {
   it("opens every listed dataset in parallel before the first request, without reading data values", async () => {
     const opened: string[] = [];
-    let running = 0, maxRunning = 0;
+    let running = 0,
+      maxRunning = 0;
     let dataReads = 0;
     const openDataset = async (entry: DatasetEntry, o?: object): Promise<Dataset> => {
       running++;
@@ -33,13 +34,16 @@ describe("warm-up", () => {
         running--;
       }
     };
-    const app = await buildApp({
-      Datasets: [
-        { Identifier: "olci", Path: `${DATA}zarr/cube-1-250-250.zarr` },
-        { Identifier: "mem", Path: "mem.zarr" },
-        { Identifier: "hidden", Path: "hidden.zarr", Hidden: true },
-      ],
-    }, { openDataset });
+    const app = await buildApp(
+      {
+        Datasets: [
+          { Identifier: "olci", Path: `${DATA}zarr/cube-1-250-250.zarr` },
+          { Identifier: "mem", Path: "mem.zarr" },
+          { Identifier: "hidden", Path: "hidden.zarr", Hidden: true },
+        ],
+      },
+      { openDataset },
+    );
     try {
       await app.ready();
       // the warm-up runs without any request
@@ -60,12 +64,15 @@ describe("warm-up", () => {
 
   it("a dataset that fails to open during the warm-up is opened again by its first request", async () => {
     let calls = 0;
-    const app = await buildApp({ Datasets: [{ Identifier: "flaky", Path: "flaky.zarr" }] }, {
-      openDataset: async () => {
-        if (++calls === 1) throw new EocubeError("REMOTE_ERROR", "temporarily unavailable");
-        return memCube();
+    const app = await buildApp(
+      { Datasets: [{ Identifier: "flaky", Path: "flaky.zarr" }] },
+      {
+        openDataset: async () => {
+          if (++calls === 1) throw new EocubeError("REMOTE_ERROR", "temporarily unavailable");
+          return memCube();
+        },
       },
-    });
+    );
     try {
       await app.ready();
       await expect.poll(() => calls, { timeout: 10_000 }).toBe(1);
@@ -81,16 +88,19 @@ describe("warm-up", () => {
   it("close() during a slow warm-up closes what it opened and opens nothing later", async () => {
     let closed = 0;
     let started = 0;
-    const app = await buildApp({ Datasets: [{ Identifier: "slow", Path: "slow.zarr" }] }, {
-      openDataset: async () => {
-        started++;
-        await new Promise((r) => setTimeout(r, 200));
-        const ds = memCube();
-        const close = ds.close.bind(ds);
-        Object.defineProperty(ds, "close", { value: async () => (closed++, close()) });
-        return ds;
+    const app = await buildApp(
+      { Datasets: [{ Identifier: "slow", Path: "slow.zarr" }] },
+      {
+        openDataset: async () => {
+          started++;
+          await new Promise((r) => setTimeout(r, 200));
+          const ds = memCube();
+          const close = ds.close.bind(ds);
+          Object.defineProperty(ds, "close", { value: async () => (closed++, close()) });
+          return ds;
+        },
       },
-    });
+    );
     await app.ready();
     await expect.poll(() => started, { timeout: 10_000 }).toBe(1);
     await app.close();
@@ -100,7 +110,11 @@ describe("warm-up", () => {
 
   it("can be switched off (buildApp option warmUp: false)", async () => {
     let calls = 0;
-    const app = await buildApp({ Datasets: [{ Identifier: "mem", Path: "mem.zarr" }] }, { openDataset: async () => (calls++, memCube()) }, { warmUp: false });
+    const app = await buildApp(
+      { Datasets: [{ Identifier: "mem", Path: "mem.zarr" }] },
+      { openDataset: async () => (calls++, memCube()) },
+      { warmUp: false },
+    );
     try {
       await app.ready();
       await new Promise((r) => setTimeout(r, 100));
@@ -129,26 +143,29 @@ describe("precompressed responses", () => {
     }
   });
 
-  it.runIf(existsSync(join(viewerDir(), "index.html")))("serves the built viewer's files from memory, gzipped when accepted, byte-identical", async () => {
-    expect(await prepareViewerFiles()).toBeGreaterThan(1);
-    const app = await buildApp({ Datasets: [] }, {}, { warmUp: false });
-    try {
-      const dir = viewerDir();
-      const assets = readdirSync(join(dir, "assets")).filter((f) => f.endsWith(".js") || f.endsWith(".css"));
-      for (const rel of ["index.html", ...assets.map((f) => `assets/${f}`)]) {
-        const want = readFileSync(join(dir, rel));
-        const gz = await app.inject({ url: `/viewer/${rel}`, headers: { "accept-encoding": "gzip, deflate, br" } });
-        expect(gz.statusCode).toBe(200);
-        if (want.length > 1024) {
-          expect(gz.headers["content-encoding"]).toBe("gzip");
-          expect(gunzipSync(gz.rawPayload).equals(want)).toBe(true);
+  it.runIf(existsSync(join(viewerDir(), "index.html")))(
+    "serves the built viewer's files from memory, gzipped when accepted, byte-identical",
+    async () => {
+      expect(await prepareViewerFiles()).toBeGreaterThan(1);
+      const app = await buildApp({ Datasets: [] }, {}, { warmUp: false });
+      try {
+        const dir = viewerDir();
+        const assets = readdirSync(join(dir, "assets")).filter((f) => f.endsWith(".js") || f.endsWith(".css"));
+        for (const rel of ["index.html", ...assets.map((f) => `assets/${f}`)]) {
+          const want = readFileSync(join(dir, rel));
+          const gz = await app.inject({ url: `/viewer/${rel}`, headers: { "accept-encoding": "gzip, deflate, br" } });
+          expect(gz.statusCode).toBe(200);
+          if (want.length > 1024) {
+            expect(gz.headers["content-encoding"]).toBe("gzip");
+            expect(gunzipSync(gz.rawPayload).equals(want)).toBe(true);
+          }
+          const plain = await app.inject(`/viewer/${rel}`);
+          expect(plain.headers["content-encoding"]).toBeUndefined();
+          expect(plain.rawPayload.equals(want)).toBe(true);
         }
-        const plain = await app.inject(`/viewer/${rel}`);
-        expect(plain.headers["content-encoding"]).toBeUndefined();
-        expect(plain.rawPayload.equals(want)).toBe(true);
+      } finally {
+        await app.close();
       }
-    } finally {
-      await app.close();
-    }
-  });
+    },
+  );
 });

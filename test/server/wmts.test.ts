@@ -6,7 +6,10 @@ import { DATA } from "./helpers.js";
 
 let server: RunningServer;
 beforeAll(async () => {
-  server = await startServer({ Datasets: [{ Identifier: "olci", Path: `${DATA}zarr/cube-1-250-250.zarr` }] }, { port: 0, address: "127.0.0.1", logger: false, handleSignals: false, warmUp: false });
+  server = await startServer(
+    { Datasets: [{ Identifier: "olci", Path: `${DATA}zarr/cube-1-250-250.zarr` }] },
+    { port: 0, address: "127.0.0.1", logger: false, handleSignals: false, warmUp: false },
+  );
 });
 afterAll(async () => {
   await server?.close();

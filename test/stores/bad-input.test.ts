@@ -51,7 +51,10 @@ describe("bad input", () => {
   });
 
   it("an unsupported URL scheme → INVALID_ARGUMENT (not read as a local path); FILE:// in capitals is a file URL", async () => {
-    await expect(openDataset("ftp://example.org/data/cube.nc")).rejects.toMatchObject({ code: "INVALID_ARGUMENT", message: expect.stringContaining("ftp://") });
+    await expect(openDataset("ftp://example.org/data/cube.nc")).rejects.toMatchObject({
+      code: "INVALID_ARGUMENT",
+      message: expect.stringContaining("ftp://"),
+    });
     const { storeForRoot } = await import("../../src/stores/root.js");
     expect(() => storeForRoot("ftp://example.org/data")).toThrow(expect.objectContaining({ code: "INVALID_ARGUMENT" }));
     const ds = await openDataset(`FILE://${ZARR_CUBE}`);

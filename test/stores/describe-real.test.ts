@@ -80,7 +80,10 @@ describe("describe every file of shared/data vs xarray/GDAL", () => {
           if (w.len === undefined) continue;
           const s = summaries[name]!;
           expect(s.size, name).toBe(w.len);
-          for (const [a, b] of [[s.first, w.first], [s.last, w.last]] as const) {
+          for (const [a, b] of [
+            [s.first, w.first],
+            [s.last, w.last],
+          ] as const) {
             if (typeof b === "number") expect(closeTo(a as number, b), `${name}: ${a} vs ${b}`).toBe(true);
             else if (typeof b === "string" && /^\d{4}-/.test(b)) expect(Date.parse(a as string)).toBe(Date.parse(b));
             else expect(a).toEqual(b);

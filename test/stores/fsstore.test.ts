@@ -47,7 +47,18 @@ describe("file store on shared/data", () => {
     expect(d.dims).toEqual({ lat: 1000, bnds: 2, lon: 2000, time: 5 });
     expect(d.data_vars.conc_chl).toMatchObject({ name: "conc_chl", dtype: "float64", dims: ["time", "lat", "lon"], chunks: [1, 250, 250] });
     expect(d.bbox_wgs84).toBeUndefined();
-    expect(Object.keys(d)).toEqual(["data_id", "data_type", "crs", "bbox", "time_range", "spatial_res", "dims", "coords", "data_vars", "attrs"]);
+    expect(Object.keys(d)).toEqual([
+      "data_id",
+      "data_type",
+      "crs",
+      "bbox",
+      "time_range",
+      "spatial_res",
+      "dims",
+      "coords",
+      "data_vars",
+      "attrs",
+    ]);
   });
 
   it("opens with variable_names, bbox and time_range lazily: only chunks in the window are read", async () => {
@@ -63,7 +74,11 @@ describe("file store on shared/data", () => {
     expect(lat.data[0]).toBeCloseTo(51.49875, 9);
     expect(lon.data[0]).toBeCloseTo(1.00125, 9);
     const time = await ds.coords.time!.read();
-    expect(Array.from(time.data as Float64Array, (t) => new Date(t).toISOString().slice(0, 10))).toEqual(["2017-01-25", "2017-01-26", "2017-01-28"]);
+    expect(Array.from(time.data as Float64Array, (t) => new Date(t).toISOString().slice(0, 10))).toEqual([
+      "2017-01-25",
+      "2017-01-26",
+      "2017-01-28",
+    ]);
     fs.reset();
     const one = await v.read([0]);
     expect(one.shape).toEqual([200, 200]);
@@ -84,7 +99,10 @@ describe("file store on shared/data", () => {
       code: "INVALID_PARAMS",
       message: "open_params/bbox must NOT have fewer than 4 items",
     });
-    await expect(s.openData(CUBE, { variable_names: ["chl"] })).rejects.toMatchObject({ code: "NOT_FOUND", field: "open_params/variable_names" });
+    await expect(s.openData(CUBE, { variable_names: ["chl"] })).rejects.toMatchObject({
+      code: "NOT_FOUND",
+      field: "open_params/variable_names",
+    });
     await expect(s.openData(CUBE, { bbox: [10, 10, 11, 11] })).rejects.toMatchObject({ code: "OUT_OF_RANGE", field: "open_params/bbox" });
     // inside the extent but smaller than a pixel (0.0025°), between the centres 1.00125 and 1.00375
     await expect(s.openData(CUBE, { bbox: [1.0015, 51.0015, 1.002, 51.002] })).rejects.toMatchObject({
@@ -92,7 +110,9 @@ describe("file store on shared/data", () => {
       message: expect.stringContaining("contains no pixel centre"),
       hint: expect.stringContaining("0.0025"),
     });
-    await expect(s.openData(CUBE, { bbox: [10, 10, 11, 11] })).rejects.toMatchObject({ message: expect.stringContaining("does not overlap") });
+    await expect(s.openData(CUBE, { bbox: [10, 10, 11, 11] })).rejects.toMatchObject({
+      message: expect.stringContaining("does not overlap"),
+    });
     await expect(s.openData(CUBE, { time_range: ["2020-01-01", null] })).rejects.toMatchObject({ code: "OUT_OF_RANGE" });
     await expect(s.openData(CUBE, { time_range: ["yesterday", null] })).rejects.toMatchObject({ code: "INVALID_PARAMS" });
   });
@@ -128,9 +148,19 @@ describe("file store on shared/data", () => {
 
   it("refuses a bbox with west > east or south > north and a time_range starting after its end", async () => {
     const s = store();
-    await expect(s.openData(CUBE, { bbox: [2, 51, 1, 52] })).rejects.toMatchObject({ code: "INVALID_PARAMS", field: "open_params/bbox", message: expect.stringContaining("west > east") });
-    await expect(s.openData(CUBE, { bbox: [1, 52, 2, 51] })).rejects.toMatchObject({ code: "INVALID_PARAMS", message: expect.stringContaining("south > north") });
-    await expect(s.openData(CUBE, { time_range: ["2017-01-28", "2017-01-20"] })).rejects.toMatchObject({ code: "INVALID_PARAMS", field: "open_params/time_range" });
+    await expect(s.openData(CUBE, { bbox: [2, 51, 1, 52] })).rejects.toMatchObject({
+      code: "INVALID_PARAMS",
+      field: "open_params/bbox",
+      message: expect.stringContaining("west > east"),
+    });
+    await expect(s.openData(CUBE, { bbox: [1, 52, 2, 51] })).rejects.toMatchObject({
+      code: "INVALID_PARAMS",
+      message: expect.stringContaining("south > north"),
+    });
+    await expect(s.openData(CUBE, { time_range: ["2017-01-28", "2017-01-20"] })).rejects.toMatchObject({
+      code: "INVALID_PARAMS",
+      field: "open_params/time_range",
+    });
   });
 
   it("takes a −180…180 bbox on a 0…360 grid (shifted by 360°) and cuts a seam-crossing one as xarray .sel", async () => {
@@ -182,7 +212,10 @@ describe("file store on shared/data", () => {
     expect((await s.searchData({ time_range: [null, "2017-01-16"] })).length).toBe(1);
     await expect(s.searchData({ time_range: ["soon", null] })).rejects.toMatchObject({ code: "INVALID_PARAMS", field: "query/time_range" });
     // a malformed query was taken as "no criterion" and matched everything
-    await expect(s.searchData({ bbox: [2, 51] } as never)).rejects.toMatchObject({ code: "INVALID_PARAMS", message: "query/bbox must NOT have fewer than 4 items" });
+    await expect(s.searchData({ bbox: [2, 51] } as never)).rejects.toMatchObject({
+      code: "INVALID_PARAMS",
+      message: "query/bbox must NOT have fewer than 4 items",
+    });
     await expect(s.searchData({ data_type: "geodataframe" } as never)).rejects.toMatchObject({ code: "INVALID_PARAMS" });
     await expect(s.searchData({ limit: -1 })).rejects.toMatchObject({ code: "INVALID_PARAMS" });
     await expect(s.searchData({ timerange: ["2017", null] } as never)).rejects.toMatchObject({ code: "INVALID_PARAMS" });

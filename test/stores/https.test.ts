@@ -79,7 +79,9 @@ describe("https store", () => {
   it("gives TIMEOUT within the configured timeout for a server that never answers", async () => {
     server.faults.set("/zarr/", "hang");
     const t0 = Date.now();
-    const err = await describeDataset(`${server.url}/zarr/cube-1-250-250.zarr`, { storeParams: { timeout: 0.3, retries: 0 } }).catch((e) => e);
+    const err = await describeDataset(`${server.url}/zarr/cube-1-250-250.zarr`, { storeParams: { timeout: 0.3, retries: 0 } }).catch(
+      (e) => e,
+    );
     expect(err).toMatchObject({ code: "TIMEOUT", path: `${server.url}/zarr/cube-1-250-250.zarr/.zmetadata` });
     expect(Date.now() - t0).toBeLessThan(20_000); // bounded: no hang (not a timing assertion on speed)
   });

@@ -26,17 +26,47 @@ function ours(schema: Record<string, unknown>, value: unknown): { ok: boolean; v
 }
 
 const STORE_VALUES: unknown[] = [
-  undefined, {}, { root: "." }, { root: 3 }, { root: "x", extra: 1 }, { max_depth: 0 }, { max_depth: 2 }, { max_depth: 2.5 },
-  { read_only: "yes" }, { read_only: true }, { root: "https://example.com/data" }, { root: "ftp://x" },
-  { root: "https://h", timeout: 0 }, { root: "https://h", timeout: 1.5, retries: -1 }, { root: "https://h", retries: 3 },
-  { root: "bucket/prefix" }, { root: "b" }, { root: "bucket", storage_options: { anon: true, endpoint_url: "http://127.0.0.1:1" } },
-  { root: "bucket", storage_options: { anon: "no" } }, { root: "bucket", storage_options: { colour: 1 } },
-  { root: "bucket", storage_options: { timeout: 0 } }, { root: "bucket", storage_options: { timeout: Infinity } }, [], null, "x",
+  undefined,
+  {},
+  { root: "." },
+  { root: 3 },
+  { root: "x", extra: 1 },
+  { max_depth: 0 },
+  { max_depth: 2 },
+  { max_depth: 2.5 },
+  { read_only: "yes" },
+  { read_only: true },
+  { root: "https://example.com/data" },
+  { root: "ftp://x" },
+  { root: "https://h", timeout: 0 },
+  { root: "https://h", timeout: 1.5, retries: -1 },
+  { root: "https://h", retries: 3 },
+  { root: "bucket/prefix" },
+  { root: "b" },
+  { root: "bucket", storage_options: { anon: true, endpoint_url: "http://127.0.0.1:1" } },
+  { root: "bucket", storage_options: { anon: "no" } },
+  { root: "bucket", storage_options: { colour: 1 } },
+  { root: "bucket", storage_options: { timeout: 0 } },
+  { root: "bucket", storage_options: { timeout: Infinity } },
+  [],
+  null,
+  "x",
 ];
 const OPEN_VALUES: unknown[] = [
-  undefined, {}, { variable_names: ["a"] }, { variable_names: "a" }, { variable_names: [1] }, { bbox: [0, 1, 2, 3] },
-  { bbox: [0, 1, 2] }, { bbox: [0, 1, 2, NaN] }, { time_range: ["2020-01-01", null] }, { time_range: [null, null, null] },
-  { time_range: [1, 2] }, { consolidated: false }, { consolidated: 1 }, { unknown: true },
+  undefined,
+  {},
+  { variable_names: ["a"] },
+  { variable_names: "a" },
+  { variable_names: [1] },
+  { bbox: [0, 1, 2, 3] },
+  { bbox: [0, 1, 2] },
+  { bbox: [0, 1, 2, NaN] },
+  { time_range: ["2020-01-01", null] },
+  { time_range: [null, null, null] },
+  { time_range: [1, 2] },
+  { consolidated: false },
+  { consolidated: 1 },
+  { unknown: true },
 ];
 
 describe("validateParams", () => {
@@ -64,6 +94,8 @@ describe("validateParams", () => {
   });
 
   it("quotes ajv's words for a rejected value", () => {
-    expect(ours(getDataStoreParamsSchema("file") as Record<string, unknown>, { root: 3 }).message).toContain("store_params/root must be string");
+    expect(ours(getDataStoreParamsSchema("file") as Record<string, unknown>, { root: 3 }).message).toContain(
+      "store_params/root must be string",
+    );
   });
 });

@@ -1,13 +1,7 @@
 // The store registry: ids, params JSON Schemas checked by ajv with the schema's words in the errors.
 import { describe, expect, it } from "vitest";
 import { EocubeError } from "../../src/core/errors.js";
-import {
-  findDataStoreIds,
-  getDataStoreParamsSchema,
-  isMutableDataStore,
-  listDataStoreIds,
-  newDataStore,
-} from "../../src/stores/index.js";
+import { findDataStoreIds, getDataStoreParamsSchema, isMutableDataStore, listDataStoreIds, newDataStore } from "../../src/stores/index.js";
 
 function errorOf(fn: () => unknown): EocubeError {
   try {
@@ -26,9 +20,12 @@ describe("data store registry", () => {
       expect(schema.type).toBe("object");
       expect(schema.properties.root).toBeDefined();
     }
-    expect(Object.keys((getDataStoreParamsSchema("s3") as { properties: { storage_options: { properties: object } } }).properties.storage_options.properties)).toEqual(
-      expect.arrayContaining(["endpoint_url", "region", "anon", "key", "secret"]),
-    );
+    expect(
+      Object.keys(
+        (getDataStoreParamsSchema("s3") as { properties: { storage_options: { properties: object } } }).properties.storage_options
+          .properties,
+      ),
+    ).toEqual(expect.arrayContaining(["endpoint_url", "region", "anon", "key", "secret"]));
     expect(findDataStoreIds("https://h/x.zarr")).toEqual(["https"]);
     expect(findDataStoreIds("s3://b/x.zarr")).toEqual(["s3"]);
     expect(findDataStoreIds("memory://m/x.zarr")).toEqual(["memory"]);

@@ -7,7 +7,11 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { newDataStore, openDataset, type MutableDataStore } from "../../src/stores/index.js";
 import { SHARED_DATA, ZARR_CUBE } from "../helpers/paths.js";
 
-const OPEN = { variable_names: ["conc_chl", "kd489"], bbox: [1, 51, 1.5, 51.5] as [number, number, number, number], time_range: ["2017-01-20", null] as [string, null] };
+const OPEN = {
+  variable_names: ["conc_chl", "kd489"],
+  bbox: [1, 51, 1.5, 51.5] as [number, number, number, number],
+  time_range: ["2017-01-20", null] as [string, null],
+};
 let dir: string;
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), "eocube-write-"));
@@ -78,10 +82,16 @@ describe("writeData / deleteData", () => {
     const got = await store.describeData("rgb.zarr");
     expect(got.crs).toBe("EPSG:32618");
     expect([got.bbox, got.spatial_res, got.dims]).toEqual([want.bbox, want.spatial_res, want.dims]);
-    expect(got.data_vars.transverse_mercator).toMatchObject({ dtype: "int32", shape: [], attrs: { grid_mapping_name: "transverse_mercator" } });
+    expect(got.data_vars.transverse_mercator).toMatchObject({
+      dtype: "int32",
+      shape: [],
+      attrs: { grid_mapping_name: "transverse_mercator" },
+    });
     const back = await store.openData("rgb.zarr", { variable_names: ["Band1"] });
     const orig = await src.openData("netcdf3/RGB.nc", { ...open, variable_names: ["Band1"] });
-    expect(Array.from((await back.data_vars.Band1!.read()).data as Float32Array)).toEqual(Array.from((await orig.data_vars.Band1!.read()).data as Float32Array));
+    expect(Array.from((await back.data_vars.Band1!.read()).data as Float32Array)).toEqual(
+      Array.from((await orig.data_vars.Band1!.read()).data as Float32Array),
+    );
     await back.close();
     await orig.close();
     // other strings are still refused, naming the variable

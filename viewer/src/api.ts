@@ -94,9 +94,19 @@ export async function getJson<T>(api: Api, path: string, init: RequestInit & { s
     if (err instanceof ApiError) throw err;
     if (init.signal?.aborted) throw err;
     if (ac.signal.aborted) {
-      throw new ApiError(`The server did not answer within ${(api.timeoutMs / 1000).toFixed(1)} s (${route}).`, "TIMEOUT", 0, "it may be busy: try again, or check that eocube serve is running");
+      throw new ApiError(
+        `The server did not answer within ${(api.timeoutMs / 1000).toFixed(1)} s (${route}).`,
+        "TIMEOUT",
+        0,
+        "it may be busy: try again, or check that eocube serve is running",
+      );
     }
-    throw new ApiError(`Cannot reach the eocube server at ${api.base} (${route}).`, "NETWORK", 0, "check that eocube serve is running and the address is right");
+    throw new ApiError(
+      `Cannot reach the eocube server at ${api.base} (${route}).`,
+      "NETWORK",
+      0,
+      "check that eocube serve is running and the address is right",
+    );
   } finally {
     clearTimeout(timer);
     init.signal?.removeEventListener("abort", onAbort);
@@ -105,7 +115,12 @@ export async function getJson<T>(api: Api, path: string, init: RequestInit & { s
 
 /** POSTs a JSON body and reads the JSON answer (see {@link getJson}). */
 export function postJson<T>(api: Api, path: string, body: unknown, signal?: AbortSignal): Promise<T> {
-  return getJson<T>(api, path, { method: "POST", body: JSON.stringify(body), headers: { "content-type": "application/json" }, ...(signal ? { signal } : {}) });
+  return getJson<T>(api, path, {
+    method: "POST",
+    body: JSON.stringify(body),
+    headers: { "content-type": "application/json" },
+    ...(signal ? { signal } : {}),
+  });
 }
 
 /** The ApiError of an error answer ({code, message, hint} from eocube, else the status text). */
@@ -116,7 +131,9 @@ export async function errorOf(res: Response, route: string): Promise<ApiError> {
   } catch {
     body = undefined;
   }
-  const msg = body?.message ? `${body.message} (${route}, HTTP ${res.status})` : `The server answered HTTP ${res.status} ${res.statusText} for ${route}.`;
+  const msg = body?.message
+    ? `${body.message} (${route}, HTTP ${res.status})`
+    : `The server answered HTTP ${res.status} ${res.statusText} for ${route}.`;
   return new ApiError(msg, body?.code ?? "HTTP", res.status, body?.hint);
 }
 

@@ -48,7 +48,17 @@ export function seriesCsv(series: Series[]): string {
     s.times.forEach((t, i) => {
       const m = s.mean[i];
       const d = s.std[i];
-      rows.push([q(s.label), q(s.dataset), q(s.variable), s.kind, new Date(t).toISOString(), m === null || m === undefined ? "" : String(m), d === null || d === undefined ? "" : String(d)].join(","));
+      rows.push(
+        [
+          q(s.label),
+          q(s.dataset),
+          q(s.variable),
+          s.kind,
+          new Date(t).toISOString(),
+          m === null || m === undefined ? "" : String(m),
+          d === null || d === undefined ? "" : String(d),
+        ].join(","),
+      );
     });
   }
   return rows.join("\n") + "\n";
@@ -73,7 +83,10 @@ export class TimeSeriesChart {
   private series: Series[] = [];
   private markerMs: number | undefined;
 
-  constructor(private readonly root: HTMLElement, private readonly opts: ChartOptions) {
+  constructor(
+    private readonly root: HTMLElement,
+    private readonly opts: ChartOptions,
+  ) {
     this.plotEl = root.querySelector<HTMLElement>(".chart-plot")!;
     this.legendEl = root.querySelector<HTMLElement>(".chart-legend")!;
     this.tableBody = root.querySelector<HTMLTableSectionElement>("tbody")!;
@@ -128,7 +141,14 @@ export class TimeSeriesChart {
       };
       const mean = col(s.mean);
       data.push(mean);
-      uSeries.push({ label: s.label, stroke: s.color, width: 2, spanGaps: true, points: { show: true, size: 7, fill: s.color }, value: (_u, v) => (v === null || v === undefined ? "–" : fmt(v)) });
+      uSeries.push({
+        label: s.label,
+        stroke: s.color,
+        width: 2,
+        spanGaps: true,
+        points: { show: true, size: 7, fill: s.color },
+        value: (_u, v) => (v === null || v === undefined ? "–" : fmt(v)),
+      });
       if (s.kind === "polygon") {
         const std = col(s.std);
         const hi = mean.map((m, i) => (m === null || std[i] === null ? null : m + std[i]!));
@@ -148,7 +168,10 @@ export class TimeSeriesChart {
       scales: { x: { time: true } },
       tzDate: (ts) => uPlot.tzDate(new Date(ts * 1000), "Etc/UTC"),
       // ISO 8601 tick labels (UTC): the date alone at midnight, else date and time
-      axes: [{ label: "time (UTC)", space: 120, values: (_u, splits) => splits.map(isoTick) }, { label: units, size: 60 }],
+      axes: [
+        { label: "time (UTC)", space: 120, values: (_u, splits) => splits.map(isoTick) },
+        { label: units, size: 60 },
+      ],
       legend: { show: false },
       cursor: { drag: { x: false, y: false } },
       hooks: {
@@ -206,7 +229,9 @@ export class TimeSeriesChart {
       });
     }
     this.tableBody.innerHTML = rows.join("");
-    this.tableBody.querySelectorAll<HTMLButtonElement>("button[data-pick]").forEach((b) => b.addEventListener("click", () => this.opts.onPickTime(Number(b.dataset.pick))));
+    this.tableBody
+      .querySelectorAll<HTMLButtonElement>("button[data-pick]")
+      .forEach((b) => b.addEventListener("click", () => this.opts.onPickTime(Number(b.dataset.pick))));
   }
 }
 

@@ -12,7 +12,10 @@ export function updateLegend(): void {
   const p = new URLSearchParams(styleParams());
   p.set("width", "256");
   p.set("height", "12");
-  ($("legend-img") as HTMLImageElement).src = url(api, `tiles/${encodeURIComponent(ds.id)}/${encodeURIComponent(variable.name)}/legend?${p}`);
+  ($("legend-img") as HTMLImageElement).src = url(
+    api,
+    `tiles/${encodeURIComponent(ds.id)}/${encodeURIComponent(variable.name)}/legend?${p}`,
+  );
   $("legend-min").textContent = st.vmin !== undefined ? String(Number(st.vmin.toPrecision(4))) : "";
   $("legend-max").textContent = st.vmax !== undefined ? String(Number(st.vmax.toPrecision(4))) : "";
   $("legend-units").textContent = variable.units;

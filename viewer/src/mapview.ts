@@ -38,7 +38,11 @@ export const map = new OlMap({
     new Graticule({ strokeStyle: new Stroke({ color: "rgba(60,80,100,0.35)", width: 1 }), showLabels: true, wrapX: false, zIndex: 1 }),
     dataLayer,
     splitLayer,
-    new VectorLayer({ source: outlineSource, zIndex: 4, style: new Style({ stroke: new Stroke({ color: "#d4380d", width: 2, lineDash: [6, 4] }) }) }),
+    new VectorLayer({
+      source: outlineSource,
+      zIndex: 4,
+      style: new Style({ stroke: new Stroke({ color: "#d4380d", width: 2, lineDash: [6, 4] }) }),
+    }),
     new VectorLayer({
       source: placesSource,
       zIndex: 5,

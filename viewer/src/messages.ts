@@ -1,7 +1,12 @@
 // The viewer's message area: readable errors and notes, one per key, each dismissable, some with an action.
 
 /** Shows (or replaces) a message; `key` identifies it so the same problem is not listed twice. */
-export function showMessage(key: string, text: string, kind: "error" | "info" = "error", action?: { label: string; run: () => void }): void {
+export function showMessage(
+  key: string,
+  text: string,
+  kind: "error" | "info" = "error",
+  action?: { label: string; run: () => void },
+): void {
   const box = document.getElementById("messages")!;
   let el = box.querySelector<HTMLElement>(`[data-key="${key}"]`);
   if (!el) {

@@ -50,10 +50,22 @@ export async function statisticsRange(v: VariableInfo): Promise<[number, number]
   const p = new URLSearchParams();
   if (st.time && shown.timeDim && v.dims.includes(shown.timeDim)) p.set("time", st.time);
   try {
-    const r = await postJson<{ result: { count: number; minimum?: number; maximum?: number; mean?: number; deviation?: number } }>(api, `statistics/${encodeURIComponent(ds!.id)}/${encodeURIComponent(v.name)}?${p}`, {
-      type: "Polygon",
-      coordinates: [[[w, s], [e, s], [e, n], [w, n], [w, s]]],
-    });
+    const r = await postJson<{ result: { count: number; minimum?: number; maximum?: number; mean?: number; deviation?: number } }>(
+      api,
+      `statistics/${encodeURIComponent(ds!.id)}/${encodeURIComponent(v.name)}?${p}`,
+      {
+        type: "Polygon",
+        coordinates: [
+          [
+            [w, s],
+            [e, s],
+            [e, n],
+            [w, n],
+            [w, s],
+          ],
+        ],
+      },
+    );
     const x = r.result;
     if (!x.count || x.minimum === undefined || x.maximum === undefined) return undefined;
     const hi = Math.min(x.maximum, (x.mean ?? x.maximum) + 2 * (x.deviation ?? 0));

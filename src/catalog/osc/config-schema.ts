@@ -14,7 +14,8 @@ const themes = { type: "array", minItems: 1, uniqueItems: true, items: { enum: O
 /** A licence value the OSC accepts (its `license` enum); the description is the hint of a wrong value. */
 export const LICENSE_SCHEMA = {
   enum: OSC_LICENSES,
-  description: 'an SPDX licence id such as CC-BY-4.0 or MIT (https://spdx.org/licenses/), "various", "various open source" or "proprietary"',
+  description:
+    'an SPDX licence id such as CC-BY-4.0 or MIT (https://spdx.org/licenses/), "various", "various open source" or "proprietary"',
 } as const;
 
 /** JSON Schema of a link given in the workflow config. */
@@ -38,14 +39,26 @@ export const VARIABLE_CONFIG_SCHEMA = {
   type: "object",
   additionalProperties: false,
   properties: {
-    id: { type: "string", pattern: SLUG_ID_PATTERN, description: "OSC variable id (folder under variables/); default: the name slugified (`conc_chl` → `conc-chl`)" },
-    title: { type: "string", minLength: 1, description: "title of a new variable catalog; default: the `long_name` attribute, else the variable name" },
+    id: {
+      type: "string",
+      pattern: SLUG_ID_PATTERN,
+      description: "OSC variable id (folder under variables/); default: the name slugified (`conc_chl` → `conc-chl`)",
+    },
+    title: {
+      type: "string",
+      minLength: 1,
+      description: "title of a new variable catalog; default: the `long_name` attribute, else the variable name",
+    },
     description: {
       type: "string",
       minLength: 1,
-      description: 'description of a new variable catalog; default: the `description` attribute, else "Long name (standard_name, units)" from the CF attributes',
+      description:
+        'description of a new variable catalog; default: the `description` attribute, else "Long name (standard_name, units)" from the CF attributes',
     },
-    gcmd_keyword_url: { ...uri, description: 'GCMD keyword viewer URL, the variable catalog\'s `via` "Description" link; default: the `gcmd_keyword_url` attribute' },
+    gcmd_keyword_url: {
+      ...uri,
+      description: 'GCMD keyword viewer URL, the variable catalog\'s `via` "Description" link; default: the `gcmd_keyword_url` attribute',
+    },
     units: { type: "string", description: "unit used in `cf:parameter`; default: the `units` attribute" },
     skip: { type: "boolean", description: "leave this variable out of the publication" },
   },
@@ -90,7 +103,8 @@ export const DATASET_CONFIG_SCHEMA = {
     dataset_id: {
       type: "string",
       minLength: 1,
-      description: "the cube to publish: a local path, an https:// or s3:// URL, or a data id of store_id (deep-code: the data id in the DeepESDL store)",
+      description:
+        "the cube to publish: a local path, an https:// or s3:// URL, or a data id of store_id (deep-code: the data id in the DeepESDL store)",
     },
     data_source: {
       anyOf: [
@@ -99,12 +113,24 @@ export const DATASET_CONFIG_SCHEMA = {
       ],
       description: "where to read the cube when it differs from dataset_id; a list is tried in order (first that opens wins)",
     },
-    store_id: { type: "string", pattern: "^[a-z][a-z0-9_-]*$", description: "data store id (`file`, `https`, `s3`, `memory`); default: told from the source" },
+    store_id: {
+      type: "string",
+      pattern: "^[a-z][a-z0-9_-]*$",
+      description: "data store id (`file`, `https`, `s3`, `memory`); default: told from the source",
+    },
     store_params: { type: "object", description: "data store parameters (xcube's store_params: root, storage_options, …); never logged" },
-    collection_id: { type: "string", pattern: ENTITY_ID_PATTERN, description: "the OSC product id (folder under products/), e.g. my-cube-2024" },
+    collection_id: {
+      type: "string",
+      pattern: ENTITY_ID_PATTERN,
+      description: "the OSC product id (folder under products/), e.g. my-cube-2024",
+    },
     license_type: LICENSE_SCHEMA,
     stac_catalog_s3_root: { type: "string", description: "deep-code only (its STAC item upload); accepted and ignored with a warning" },
-    description: { type: "string", minLength: 1, description: "product description; default: the dataset's `description`, `summary` or `title` attribute" },
+    description: {
+      type: "string",
+      minLength: 1,
+      description: "product description; default: the dataset's `description`, `summary` or `title` attribute",
+    },
     title: { type: "string", minLength: 1, description: "product title; default: the dataset's `title` attribute, else collection_id" },
     time_range: {
       type: "array",
@@ -135,13 +161,18 @@ export const DATASET_CONFIG_SCHEMA = {
     osc_project_end: {
       type: "string",
       pattern: ISO_TIME_PATTERN,
-      description: "end of a new project (ISO 8601 date or date-time); default: the end of the product's temporal extent (open when unknown)",
+      description:
+        "end of a new project (ISO 8601 date or date-time); default: the end of the product's temporal extent (open when unknown)",
     },
     osc_project_technical_officer: TECHNICAL_OFFICER_CONFIG_SCHEMA,
     osc_missions: { type: "array", uniqueItems: true, items: MISSION_CONFIG_SCHEMA },
     keywords: { type: "array", uniqueItems: true, items: { type: "string", minLength: 1 } },
     cf_parameter: { type: "array", items: CF_PARAMETER_CONFIG_SCHEMA },
-    variables: { type: "object", additionalProperties: VARIABLE_CONFIG_SCHEMA, description: "per-variable overrides, keyed by the data variable's name" },
+    variables: {
+      type: "object",
+      additionalProperties: VARIABLE_CONFIG_SCHEMA,
+      description: "per-variable overrides, keyed by the data variable's name",
+    },
   },
 } as const;
 
@@ -190,8 +221,16 @@ export const WORKFLOW_CONFIG_SCHEMA = {
   required: ["workflow_id", "properties"],
   properties: {
     workflow_id: { type: "string", pattern: ENTITY_ID_PATTERN, description: "the OSC workflow id, e.g. my-workflow" },
-    experiment_id: { type: "string", pattern: ENTITY_ID_PATTERN, description: "experiment id; default: workflow_id (deep-code uses the same id for both)" },
-    osc_project: { type: "string", pattern: SLUG_ID_PATTERN, description: "project of the workflow; default: the dataset config's osc_project" },
+    experiment_id: {
+      type: "string",
+      pattern: ENTITY_ID_PATTERN,
+      description: "experiment id; default: workflow_id (deep-code uses the same id for both)",
+    },
+    osc_project: {
+      type: "string",
+      pattern: SLUG_ID_PATTERN,
+      description: "project of the workflow; default: the dataset config's osc_project",
+    },
     properties: {
       type: "object",
       additionalProperties: false,
@@ -217,7 +256,11 @@ export const WORKFLOW_CONFIG_SCHEMA = {
     contact: { type: "array", items: CONTACT_CONFIG_SCHEMA },
     links: { type: "array", items: LINK_CONFIG_SCHEMA },
     parameters: { type: "object", description: "parameters of the experiment run (input.yaml `parameters`)" },
-    input_datasets: { type: "array", items: INPUT_DATASET_CONFIG_SCHEMA, description: "input datasets of the experiment (input.yaml `input_datasets`)" },
+    input_datasets: {
+      type: "array",
+      items: INPUT_DATASET_CONFIG_SCHEMA,
+      description: "input datasets of the experiment (input.yaml `input_datasets`)",
+    },
   },
 } as const;
 

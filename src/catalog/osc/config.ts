@@ -2,7 +2,13 @@
 // name the file, line, field and allowed values; OSC ids and dates are worded for people.
 import { isMapping, loadYamlConfig, parseYamlConfig, type PatternText, type YamlConfigOptions } from "../../core/config/index.js";
 import { ENTITY_ID_PATTERN, SLUG_ID_PATTERN, slugify } from "./constants.js";
-import { DATASET_CONFIG_SCHEMA, ISO_TIME_PATTERN, WORKFLOW_CONFIG_SCHEMA, type DatasetConfig, type WorkflowConfig } from "./config-schema.js";
+import {
+  DATASET_CONFIG_SCHEMA,
+  ISO_TIME_PATTERN,
+  WORKFLOW_CONFIG_SCHEMA,
+  type DatasetConfig,
+  type WorkflowConfig,
+} from "./config-schema.js";
 
 export type * from "./config-schema.js";
 export { DATASET_CONFIG_SCHEMA, WORKFLOW_CONFIG_SCHEMA } from "./config-schema.js";
@@ -48,7 +54,12 @@ export interface LoadConfigOptions {
  *   (dotted path) and the allowed values.
  */
 export async function loadDatasetConfig(path: string, options: LoadConfigOptions = {}): Promise<DatasetConfig> {
-  const { value } = await loadYamlConfig<DatasetConfig>(path, DATASET_CONFIG_SCHEMA, { ...COMMON, prepare: prepareDataset, hint: TEMPLATE_HINT, signal: options.signal });
+  const { value } = await loadYamlConfig<DatasetConfig>(path, DATASET_CONFIG_SCHEMA, {
+    ...COMMON,
+    prepare: prepareDataset,
+    hint: TEMPLATE_HINT,
+    signal: options.signal,
+  });
   return withPath(value, path);
 }
 
@@ -57,7 +68,12 @@ export async function loadDatasetConfig(path: string, options: LoadConfigOptions
  * @throws EocubeError NOT_FOUND, INVALID_CONFIG (see {@link loadDatasetConfig}).
  */
 export async function loadWorkflowConfig(path: string, options: LoadConfigOptions = {}): Promise<WorkflowConfig> {
-  const { value } = await loadYamlConfig<WorkflowConfig>(path, WORKFLOW_CONFIG_SCHEMA, { ...COMMON, prepare: prepareWorkflow, hint: TEMPLATE_HINT, signal: options.signal });
+  const { value } = await loadYamlConfig<WorkflowConfig>(path, WORKFLOW_CONFIG_SCHEMA, {
+    ...COMMON,
+    prepare: prepareWorkflow,
+    hint: TEMPLATE_HINT,
+    signal: options.signal,
+  });
   return withPath(value, path);
 }
 
@@ -91,6 +107,7 @@ const prepareWorkflow: YamlConfigOptions["prepare"] = (value, parsed) => {
   const kernel = value.properties.jupyter_kernel_info;
   if (isMapping(kernel) && typeof kernel.python_version === "number") {
     const written = parsed.source(["properties", "jupyter_kernel_info", "python_version"]);
-    if (written !== undefined && /^\d+(\.\d+)*$/.test(written) && written !== String(kernel.python_version)) kernel.python_version = written;
+    if (written !== undefined && /^\d+(\.\d+)*$/.test(written) && written !== String(kernel.python_version))
+      kernel.python_version = written;
   }
 };

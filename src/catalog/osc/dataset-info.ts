@@ -48,11 +48,15 @@ export async function readDatasetInfo(ds: Dataset, options: DatasetInfoOptions =
   const source = options.source ?? "the dataset";
   const gm = await readGridMapping(ds, { signal: options.signal });
   if (!gm) {
-    throw new EocubeError("INVALID_CONFIG", `${source} has no spatial coordinates eocube can use (a regular lon/lat or projected x/y grid)`, {
-      path: options.configPath,
-      field: "dataset_id",
-      hint: "publish a gridded cube with 1-D lon/lat (or x/y plus a CF grid mapping) coordinates; rectify swath or station data first",
-    });
+    throw new EocubeError(
+      "INVALID_CONFIG",
+      `${source} has no spatial coordinates eocube can use (a regular lon/lat or projected x/y grid)`,
+      {
+        path: options.configPath,
+        field: "dataset_id",
+        hint: "publish a gridded cube with 1-D lon/lat (or x/y plus a CF grid mapping) coordinates; rectify swath or station data first",
+      },
+    );
   }
   const bbox = bboxToWgs84(gm);
 

@@ -144,9 +144,7 @@ export function projectCollection(f: ProjectFields): Json {
   };
   if (f.workflows.length > 0) doc["osc:workflows"] = f.workflows;
   doc.themes = themesField(f.themes);
-  doc.contacts = [
-    { name: f.technicalOfficer.name, roles: ["technical_officer"], emails: [{ value: f.technicalOfficer.email }] },
-  ];
+  doc.contacts = [{ name: f.technicalOfficer.name, roles: ["technical_officer"], emails: [{ value: f.technicalOfficer.email }] }];
   doc.title = f.title;
   doc.extent = extentField(f.bbox, f.interval);
   doc.license = f.license;

@@ -38,7 +38,14 @@ export async function makeFolders(dir: string, action: string, shown: string = d
       await mkdir(d);
       made ??= d;
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === "EEXIST" && (await stat(d).then((s) => s.isDirectory(), () => false))) continue;
+      if (
+        (err as NodeJS.ErrnoException).code === "EEXIST" &&
+        (await stat(d).then(
+          (s) => s.isDirectory(),
+          () => false,
+        ))
+      )
+        continue;
       // leave nothing half-made
       if (made) await rm(made, { recursive: true, force: true }).catch(() => {});
       throw folderError(err, shown, action);

@@ -27,7 +27,12 @@ export function checkGcmdUrl(url: string): GcmdUrlProblem | undefined {
     return { level: "error", reason: `${JSON.stringify(url)} is not a web URL (https://…)` };
   }
   const viewer = new URL(GCMD_KEYWORD_VIEWER);
-  if (u.protocol !== "https:" || u.hostname !== viewer.hostname || !u.pathname.startsWith(viewer.pathname) || u.pathname === viewer.pathname) {
+  if (
+    u.protocol !== "https:" ||
+    u.hostname !== viewer.hostname ||
+    !u.pathname.startsWith(viewer.pathname) ||
+    u.pathname === viewer.pathname
+  ) {
     return { level: "warning", reason: `${url} is not a GCMD keyword viewer page (${GCMD_KEYWORD_VIEWER}…)` };
   }
   return undefined;

@@ -42,47 +42,60 @@ export function emptyCatalogFiles(now: Date = new Date()): Map<string, string | 
     rootLinks.push(Link.child(`./${sub.id}/catalog.json`, { type: MediaType.JSON, title: sub.title }).toJSON());
   }
   rootLinks.push(selfLink("catalog.json"));
-  files.set("catalog.json", formatJson({
-    type: "Catalog",
-    id: "osc",
-    stac_version: STAC_VERSION,
-    description: ROOT_DESCRIPTION,
-    links: rootLinks,
-    updated,
-    title: ROOT_TITLE,
-  }));
+  files.set(
+    "catalog.json",
+    formatJson({
+      type: "Catalog",
+      id: "osc",
+      stac_version: STAC_VERSION,
+      description: ROOT_DESCRIPTION,
+      links: rootLinks,
+      updated,
+      title: ROOT_TITLE,
+    }),
+  );
   for (const sub of SUB_CATALOGS) {
     const links: LinkJson[] = [selfLink(`${sub.id}/catalog.json`), rootLink(1), parentLink(ROOT_TITLE)];
     if (sub.id === "themes") {
       for (const theme of OSC_THEMES) links.push(subCatalogEntryLink("themes", theme.id, theme.title));
     }
-    files.set(`${sub.id}/catalog.json`, formatJson({
-      type: "Catalog",
-      id: sub.id,
-      stac_version: STAC_VERSION,
-      description: sub.description,
-      links,
-      updated,
-      title: sub.title,
-    }));
+    files.set(
+      `${sub.id}/catalog.json`,
+      formatJson({
+        type: "Catalog",
+        id: sub.id,
+        stac_version: STAC_VERSION,
+        description: sub.description,
+        links,
+        updated,
+        title: sub.title,
+      }),
+    );
   }
   for (const theme of OSC_THEMES) {
-    files.set(`themes/${theme.id}/catalog.json`, formatJson({
-      type: "Catalog",
-      id: theme.id,
-      stac_version: STAC_VERSION,
-      description: theme.description,
-      links: [
-        selfLink(`themes/${theme.id}/catalog.json`),
-        rootLink(2),
-        Link.preview(`./${theme.image}`, { type: MediaType.WEBP, title: "Image", extra: { "proj:epsg": null, "proj:shape": [...PREVIEW_SHAPE] } }).toJSON(),
-        viaLink(theme.via, "Description", "text/html"),
-        parentLink("Themes"),
-      ],
-      updated: theme.updated,
-      keywords: [],
-      title: theme.title,
-    }));
+    files.set(
+      `themes/${theme.id}/catalog.json`,
+      formatJson({
+        type: "Catalog",
+        id: theme.id,
+        stac_version: STAC_VERSION,
+        description: theme.description,
+        links: [
+          selfLink(`themes/${theme.id}/catalog.json`),
+          rootLink(2),
+          Link.preview(`./${theme.image}`, {
+            type: MediaType.WEBP,
+            title: "Image",
+            extra: { "proj:epsg": null, "proj:shape": [...PREVIEW_SHAPE] },
+          }).toJSON(),
+          viaLink(theme.via, "Description", "text/html"),
+          parentLink("Themes"),
+        ],
+        updated: theme.updated,
+        keywords: [],
+        title: theme.title,
+      }),
+    );
     files.set(`themes/${theme.id}/${theme.image}`, Buffer.from(THEME_PREVIEWS[theme.id]!, "base64"));
   }
   return files;
@@ -150,6 +163,9 @@ async function gitInitAndCommit(dir: string, now: Date | undefined, signal?: Abo
   await git(["init", "--quiet", "--initial-branch=main"]);
   await git(["add", "--all"]);
   const env = now ? { GIT_AUTHOR_DATE: now.toISOString(), GIT_COMMITTER_DATE: now.toISOString() } : undefined;
-  await git([...(await identityArgs(dir)), "commit", "--quiet", "--no-verify", "-m", "Initialise an Open Science Catalog (eocube catalog init)"], env);
+  await git(
+    [...(await identityArgs(dir)), "commit", "--quiet", "--no-verify", "-m", "Initialise an Open Science Catalog (eocube catalog init)"],
+    env,
+  );
   return (await git(["rev-parse", "HEAD"])).trim();
 }

@@ -96,7 +96,9 @@ export function indentUnit(text: string): string {
 
 /** Re-indents pretty JSON of `value` so that it can sit at `indent` inside a file using `unit`. */
 function formatAt(value: unknown, unit: string, indent: string, eol: string): string {
-  return JSON.stringify(value, null, unit).split("\n").join(eol + indent);
+  return JSON.stringify(value, null, unit)
+    .split("\n")
+    .join(eol + indent);
 }
 
 /**
@@ -122,8 +124,7 @@ export function appendToArray(parsed: JsonText, key: string, items: unknown[], p
     const lineStart = text.lastIndexOf("\n", span.start) + 1;
     const memberIndent = /^[ \t]*/.exec(text.slice(lineStart))![0];
     const itemIndent = memberIndent + unit;
-    insertion =
-      "[" + eol + items.map((it) => itemIndent + formatAt(it, unit, itemIndent, eol)).join("," + eol) + eol + memberIndent + "]";
+    insertion = "[" + eol + items.map((it) => itemIndent + formatAt(it, unit, itemIndent, eol)).join("," + eol) + eol + memberIndent + "]";
     const next = text.slice(0, span.start) + insertion + text.slice(span.end);
     return parseJsonText(next, path);
   } else {
@@ -137,9 +138,7 @@ export function appendToArray(parsed: JsonText, key: string, items: unknown[], p
     while (lastEnd > span.start && " \t\r\n".includes(text[lastEnd - 1]!)) lastEnd--;
     insertAt = lastEnd;
     const sep = multiline ? "," + eol + itemIndent : ", ";
-    insertion = items
-      .map((it) => sep + (multiline ? formatAt(it, unit, itemIndent, eol) : JSON.stringify(it)))
-      .join("");
+    insertion = items.map((it) => sep + (multiline ? formatAt(it, unit, itemIndent, eol) : JSON.stringify(it))).join("");
   }
   const next = text.slice(0, insertAt) + insertion + text.slice(insertAt);
   return parseJsonText(next, path);

@@ -10,7 +10,8 @@ import { entityPath, parentLink, rootLink, selfLink } from "./links.js";
 import { Link, MediaType, RelType, type LinkJson } from "../stac/link.js";
 import type { Json } from "./workspace.js";
 
-const JUPYTER_PROFILE = "https://raw.githubusercontent.com/EOEPCA/metadata-profile/refs/heads/1.0/schemas/application-type-jupyter-notebook";
+const JUPYTER_PROFILE =
+  "https://raw.githubusercontent.com/EOEPCA/metadata-profile/refs/heads/1.0/schemas/application-type-jupyter-notebook";
 const APPLICATION_EXTENSION = "https://stac-extensions.github.io/application/v0.1.0/schema.json";
 
 /** Media types the OSC accepts on `via` links. */

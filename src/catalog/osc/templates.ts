@@ -171,12 +171,24 @@ export async function writeConfigTemplates(dir: string, options: WriteTemplatesO
   const action = "writing the config templates";
   const outDir = await stat(resolve(dir)).catch(() => undefined);
   if (outDir && !outDir.isDirectory()) {
-    throw new EocubeError("ALREADY_EXISTS", `${dir} is a file, not a folder`, { path: dir, field: "-o", hint: "give -o a folder (new or existing), not a file" });
+    throw new EocubeError("ALREADY_EXISTS", `${dir} is a file, not a folder`, {
+      path: dir,
+      field: "-o",
+      hint: "give -o a folder (new or existing), not a file",
+    });
   }
   if (!options.force) {
     for (const [path] of targets) {
-      if (await stat(path).then(() => true, () => false)) {
-        throw new EocubeError("ALREADY_EXISTS", `${path} already exists`, { path, hint: "use --force to overwrite it, or -o to write elsewhere" });
+      if (
+        await stat(path).then(
+          () => true,
+          () => false,
+        )
+      ) {
+        throw new EocubeError("ALREADY_EXISTS", `${path} already exists`, {
+          path,
+          hint: "use --force to overwrite it, or -o to write elsewhere",
+        });
       }
     }
   }

@@ -103,7 +103,11 @@ export class CatalogWorkspace {
         // a child/item link must carry its target's title (OSC rule): a renamed entity renames the links to it
         const target = linkTarget(path, link.href);
         const stale = (l: unknown) =>
-          isLinkLike(l) && l.rel === link.rel && linkTarget(path, l.href) === target && typeof l.title === "string" && l.title !== link.title;
+          isLinkLike(l) &&
+          l.rel === link.rel &&
+          linkTarget(path, l.href) === target &&
+          typeof l.title === "string" &&
+          l.title !== link.title;
         if (existing.some(stale)) edited = retitleInArray(edited, "links", stale, link.title, path);
       }
     }
@@ -205,7 +209,13 @@ function mergeDoc(path: string, existing: Json, generated: Json): Json {
         else if (RETITLED_RELS.has(l.rel) && typeof l.title === "string") {
           const target = linkTarget(path, l.href);
           links.forEach((e, k) => {
-            if (isLinkLike(e) && e.rel === l.rel && linkTarget(path, e.href) === target && typeof e.title === "string" && e.title !== l.title) {
+            if (
+              isLinkLike(e) &&
+              e.rel === l.rel &&
+              linkTarget(path, e.href) === target &&
+              typeof e.title === "string" &&
+              e.title !== l.title
+            ) {
               links[k] = { ...e, title: l.title };
             }
           });

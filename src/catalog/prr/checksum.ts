@@ -27,7 +27,8 @@ export async function sha256Multihash(path: string, signal?: AbortSignal, size?:
     for await (const chunk of createReadStream(path, { highWaterMark, signal })) hash.update(chunk as Buffer);
   } catch (err) {
     throwIfAborted(signal);
-    if ((err as NodeJS.ErrnoException).code === "ENOENT") throw new EocubeError("NOT_FOUND", `${path} does not exist`, { path, cause: err });
+    if ((err as NodeJS.ErrnoException).code === "ENOENT")
+      throw new EocubeError("NOT_FOUND", `${path} does not exist`, { path, cause: err });
     throw err;
   }
   return `1220${hash.digest("hex")}`;
@@ -76,7 +77,8 @@ export async function readFileInfo(path: string, signal?: AbortSignal): Promise<
     buf = await readFile(path, { signal });
   } catch (err) {
     throwIfAborted(signal);
-    if ((err as NodeJS.ErrnoException).code === "ENOENT") throw new EocubeError("NOT_FOUND", `${path} does not exist`, { path, cause: err });
+    if ((err as NodeJS.ErrnoException).code === "ENOENT")
+      throw new EocubeError("NOT_FOUND", `${path} does not exist`, { path, cause: err });
     throw err;
   }
   const bytes = new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);

@@ -54,7 +54,13 @@ export async function buildPrrCollection(resolved: ResolvedConfig, options: PrrO
   const outDir = resolve(options.outDir);
   // the config's own warnings (assets outside base_dir, glob matches left out) come first
   const warnings: PrrWarning[] = [...(resolved.warnings ?? [])];
-  const ctx = { id: config.id, license: config.license, datetime: config.datetime, file: resolved.file, assetBaseUrl: resolved.assetBaseUrl };
+  const ctx = {
+    id: config.id,
+    license: config.license,
+    datetime: config.datetime,
+    file: resolved.file,
+    assetBaseUrl: resolved.assetBaseUrl,
+  };
   const built = new Array<Awaited<ReturnType<typeof buildItem>>>(resolved.items.length);
   let next = 0;
   const worker = async () => {
@@ -71,7 +77,13 @@ export async function buildPrrCollection(resolved: ResolvedConfig, options: PrrO
   const boxes = built.map((b) => b.bbox).filter((b): b is BBox => !!b);
   const times = built.map((b) => b.time).filter((t): t is [string, string] => !!t);
   let interval: [string, string] | undefined = times.length
-    ? [times.map((t) => t[0]).sort()[0]!, times.map((t) => t[1]).sort().at(-1)!]
+    ? [
+        times.map((t) => t[0]).sort()[0]!,
+        times
+          .map((t) => t[1])
+          .sort()
+          .at(-1)!,
+      ]
     : undefined;
   if (!interval && config.datetime) interval = [iso(config.datetime), iso(config.datetime)];
   for (const b of built) {
@@ -82,15 +94,24 @@ export async function buildPrrCollection(resolved: ResolvedConfig, options: PrrO
       setTime(props, [iso(config.datetime), iso(config.datetime)]);
     } else if (interval) {
       setTime(props, interval);
-      warnings.push({ item: id, message: "no time in the data or the config; the item takes the collection's temporal extent (set datetime on the item to change it)" });
+      warnings.push({
+        item: id,
+        message:
+          "no time in the data or the config; the item takes the collection's temporal extent (set datetime on the item to change it)",
+      });
     } else {
       const now = toIsoString(Math.floor(Date.now() / 1000) * 1000);
       setTime(props, [now, now]);
-      warnings.push({ item: id, message: "no time anywhere in the data or the config; datetime is the build time (set datetime in the config)" });
+      warnings.push({
+        item: id,
+        message: "no time anywhere in the data or the config; datetime is the build time (set datetime in the config)",
+      });
     }
   }
   if (!interval) {
-    const all = built.map((b) => b.item.properties as Record<string, unknown>).flatMap((p) => [p.start_datetime ?? p.datetime, p.end_datetime ?? p.datetime] as string[]);
+    const all = built
+      .map((b) => b.item.properties as Record<string, unknown>)
+      .flatMap((p) => [p.start_datetime ?? p.datetime, p.end_datetime ?? p.datetime] as string[]);
     interval = [all.sort()[0]!, all.sort().at(-1)!];
   }
   let bbox = unionBbox(boxes);
@@ -155,8 +176,17 @@ export async function buildPrrCollection(resolved: ResolvedConfig, options: PrrO
   const links: LinkJson[] = [Link.root("./collection.json", json).toJSON()];
   for (const b of built) {
     const id = String(b.item.id);
-    links.push(Link.item(`./${id}/${id}.json`, { type: MediaType.GEOJSON, title: String((b.item.properties as { title?: string }).title ?? id) }).toJSON());
-    b.item.links = [Link.root("../collection.json", json), Link.parent("../collection.json", json), Link.collection("../collection.json", json)].map((l) => l.toJSON());
+    links.push(
+      Link.item(`./${id}/${id}.json`, {
+        type: MediaType.GEOJSON,
+        title: String((b.item.properties as { title?: string }).title ?? id),
+      }).toJSON(),
+    );
+    b.item.links = [
+      Link.root("../collection.json", json),
+      Link.parent("../collection.json", json),
+      Link.collection("../collection.json", json),
+    ].map((l) => l.toJSON());
   }
   if (config["sci:doi"]) links.push(Link.citeAs(`https://doi.org/${config["sci:doi"]}`, { title: "DOI" }).toJSON());
   if (!["various", "proprietary", "various open source"].includes(config.license)) {
@@ -196,8 +226,17 @@ export function validatePrrDocuments(documents: Map<string, Record<string, unkno
   for (const [name, doc] of documents) {
     for (const p of validateStacObject(doc)) problems.push({ ...p, document: name });
     for (const [i, l] of ((doc.links as Array<Record<string, unknown>>) ?? []).entries()) {
-      if (["root", "parent", "child", "item", "collection", "self"].includes(String(l.rel)) && /^[a-z][a-z0-9+.-]*:|^\//i.test(String(l.href))) {
-        problems.push({ document: name, schema: "", section: "SELF_CONTAINED", instancePath: `/links/${i}/href`, message: `${l.rel} link must be relative, got ${l.href}` });
+      if (
+        ["root", "parent", "child", "item", "collection", "self"].includes(String(l.rel)) &&
+        /^[a-z][a-z0-9+.-]*:|^\//i.test(String(l.href))
+      ) {
+        problems.push({
+          document: name,
+          schema: "",
+          section: "SELF_CONTAINED",
+          instancePath: `/links/${i}/href`,
+          message: `${l.rel} link must be relative, got ${l.href}`,
+        });
       }
     }
   }
@@ -251,7 +290,13 @@ export async function writePrrCollection(configFile: string, options: PrrOptions
         path: p.document,
         field: p.instancePath || "/",
         hint: "nothing was written; fix the config values named in details",
-        details: problems.map((q) => ({ document: q.document, pointer: q.instancePath, rule: q.section, schema: q.schema, message: q.message })),
+        details: problems.map((q) => ({
+          document: q.document,
+          pointer: q.instancePath,
+          rule: q.section,
+          schema: q.schema,
+          message: q.message,
+        })),
       },
     );
   }

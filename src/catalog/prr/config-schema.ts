@@ -35,8 +35,15 @@ const ASSET_PROPS = {
   description: { type: "string" },
   roles: { ...STRINGS, description: 'STAC asset roles [default: ["data"] for data formats, else the role told by the media type]' },
   type: { type: "string", minLength: 1, description: "media type [default: told from the format and file name]" },
-  extract: { type: "boolean", description: "read the data for extents and variables [default: true for local data formats, false for remote hrefs]" },
-  asset_files: { ...PRR_ASSET_FILES_SCHEMA, description: 'copy the local file into the output or link to it where it is [default: the item\'s, else the collection\'s, else "copy"]' },
+  extract: {
+    type: "boolean",
+    description: "read the data for extents and variables [default: true for local data formats, false for remote hrefs]",
+  },
+  asset_files: {
+    ...PRR_ASSET_FILES_SCHEMA,
+    description:
+      "copy the local file into the output or link to it where it is [default: the item's, else the collection's, else \"copy\"]",
+  },
 } as const;
 
 /** JSON Schema of one asset of an item: a local `path` (relative to `base_dir`) or a remote `href`. */
@@ -63,7 +70,10 @@ export const PRR_ITEM_COMMON_SCHEMA = {
     start_datetime: ISO,
     end_datetime: ISO,
     keywords: STRINGS,
-    asset_files: { ...PRR_ASSET_FILES_SCHEMA, description: "copy or link the item's local asset files [default: the collection's `asset_files`]" },
+    asset_files: {
+      ...PRR_ASSET_FILES_SCHEMA,
+      description: "copy or link the item's local asset files [default: the collection's `asset_files`]",
+    },
   },
 } as const;
 
@@ -85,7 +95,11 @@ export const PRR_GLOB_ITEM_SCHEMA = {
   required: ["glob"],
   additionalProperties: false,
   properties: {
-    glob: { type: "string", minLength: 1, description: "glob relative to `base_dir`: `*` and `?` within one path segment, `**` for any folders" },
+    glob: {
+      type: "string",
+      minLength: 1,
+      description: "glob relative to `base_dir`: `*` and `?` within one path segment, `**` for any folders",
+    },
     id_prefix: { type: "string", pattern: PRR_PREFIX_PATTERN, description: "prefix of the item ids [default: none]" },
     ...PRR_ITEM_COMMON_SCHEMA.properties,
     asset: {
@@ -121,7 +135,12 @@ export const PRR_CONTACT_SCHEMA = {
     positionName: { type: "string" },
     emails: {
       type: "array",
-      items: { type: "object", required: ["value"], additionalProperties: false, properties: { value: { type: "string", format: "email" }, roles: STRINGS } },
+      items: {
+        type: "object",
+        required: ["value"],
+        additionalProperties: false,
+        properties: { value: { type: "string", format: "email" }, roles: STRINGS },
+      },
     },
     links: {
       type: "array",
@@ -129,7 +148,12 @@ export const PRR_CONTACT_SCHEMA = {
         type: "object",
         required: ["href", "rel", "type"],
         additionalProperties: false,
-        properties: { href: { type: "string", format: "uri" }, rel: { type: "string" }, type: { type: "string" }, title: { type: "string" } },
+        properties: {
+          href: { type: "string", format: "uri" },
+          rel: { type: "string" },
+          type: { type: "string" },
+          title: { type: "string" },
+        },
       },
     },
     roles: STRINGS,
@@ -173,7 +197,11 @@ export const PRR_CONFIG_SCHEMA = {
     title: { type: "string", minLength: 1 },
     description: { type: "string", minLength: 1 },
     license: LICENSE_SCHEMA,
-    base_dir: { type: "string", minLength: 1, description: 'folder the asset paths and globs are relative to, itself relative to the config file [default: "."]' },
+    base_dir: {
+      type: "string",
+      minLength: 1,
+      description: 'folder the asset paths and globs are relative to, itself relative to the config file [default: "."]',
+    },
     asset_files: {
       ...PRR_ASSET_FILES_SCHEMA,
       description: 'copy the local asset files into the output (self-contained) or link to them where they are [default: "copy"]',
@@ -201,7 +229,12 @@ export const PRR_CONFIG_SCHEMA = {
         type: "object",
         required: ["rel", "href"],
         additionalProperties: false,
-        properties: { rel: { type: "string", minLength: 1 }, href: { type: "string", format: "uri" }, type: { type: "string" }, title: { type: "string" } },
+        properties: {
+          rel: { type: "string", minLength: 1 },
+          href: { type: "string", format: "uri" },
+          type: { type: "string" },
+          title: { type: "string" },
+        },
       },
     },
     items: {

@@ -3,7 +3,20 @@ import { readdir, realpath, stat } from "node:fs/promises";
 import { basename, dirname, isAbsolute, join, relative, resolve } from "node:path";
 import { parseYamlConfig, readConfigText, type PatternText, type YamlConfigOptions } from "../../core/config/index.js";
 import { EocubeError, throwIfAborted } from "../../core/errors.js";
-import { PRR_BASE_URL_PATTERN, PRR_CONFIG_SCHEMA, PRR_DOI_PATTERN, PRR_KEY_PATTERN, PRR_PREFIX_PATTERN, PRR_THEME_PATTERN, type PrrAssetConfig, type PrrAssetFiles, type PrrConfig, type PrrGlobItemConfig, type PrrItemCommon, type PrrItemConfig } from "./config-schema.js";
+import {
+  PRR_BASE_URL_PATTERN,
+  PRR_CONFIG_SCHEMA,
+  PRR_DOI_PATTERN,
+  PRR_KEY_PATTERN,
+  PRR_PREFIX_PATTERN,
+  PRR_THEME_PATTERN,
+  type PrrAssetConfig,
+  type PrrAssetFiles,
+  type PrrConfig,
+  type PrrGlobItemConfig,
+  type PrrItemCommon,
+  type PrrItemConfig,
+} from "./config-schema.js";
 import { PRR_ID_PATTERN } from "./constants.js";
 import { isInside } from "./copy.js";
 import type { PrrWarning } from "./item.js";
@@ -120,17 +133,27 @@ export async function resolvePrrConfig(config: PrrConfig, file: string, options:
       checkGlob(g.glob, { path: file, field: `${field}.glob` });
       const outside: string[] = [];
       const matches = await expandGlob(baseDir, g.glob, { outside });
-      const left = outside.length ? `${outside.length} match(es) lead out of base_dir through symbolic links and were left out: ${outside.join(", ")}` : "";
+      const left = outside.length
+        ? `${outside.length} match(es) lead out of base_dir through symbolic links and were left out: ${outside.join(", ")}`
+        : "";
       if (matches.length === 0) {
-        throw new EocubeError("INVALID_CONFIG", `${field}.glob ${JSON.stringify(g.glob)} matches no file under ${baseDir}${left ? ` (${left})` : ""}`, {
-          path: file,
-          field: `${field}.glob`,
-          hint: left
-            ? "globs never match outside base_dir; name a file outside it as an explicit asset path (it is then listed in a warning)"
-            : "globs are relative to base_dir (the config's folder by default); * and ? match within one folder, ** any folders",
-        });
+        throw new EocubeError(
+          "INVALID_CONFIG",
+          `${field}.glob ${JSON.stringify(g.glob)} matches no file under ${baseDir}${left ? ` (${left})` : ""}`,
+          {
+            path: file,
+            field: `${field}.glob`,
+            hint: left
+              ? "globs never match outside base_dir; name a file outside it as an explicit asset path (it is then listed in a warning)"
+              : "globs are relative to base_dir (the config's folder by default); * and ? match within one folder, ** any folders",
+          },
+        );
       }
-      if (left) warnings.push({ item: config.id, message: `${field}.glob ${JSON.stringify(g.glob)}: ${left}; name such files as explicit asset paths to publish them` });
+      if (left)
+        warnings.push({
+          item: config.id,
+          message: `${field}.glob ${JSON.stringify(g.glob)}: ${left}; name such files as explicit asset paths to publish them`,
+        });
       const { glob: _glob, id_prefix, asset, ...common } = g;
       for (const m of matches) {
         const id = `${id_prefix ?? ""}${idFromFileName(basename(m))}`;
@@ -147,12 +170,25 @@ export async function resolvePrrConfig(config: PrrConfig, file: string, options:
     const assets: ResolvedAsset[] = it.assets.map((a, j) => {
       const af = `${field}.assets[${j}]`;
       if ((a.path === undefined) === (a.href === undefined)) {
-        throw new EocubeError("INVALID_CONFIG", `${af} needs exactly one of path or href`, { path: file, field: af, hint: "path: a local file relative to base_dir; href: a remote URL" });
+        throw new EocubeError("INVALID_CONFIG", `${af} needs exactly one of path or href`, {
+          path: file,
+          field: af,
+          hint: "path: a local file relative to base_dir; href: a remote URL",
+        });
       }
-      if (keys.has(a.key)) throw new EocubeError("INVALID_CONFIG", `${af}.key ${JSON.stringify(a.key)} is used twice in item ${it.id}`, { path: file, field: `${af}.key` });
+      if (keys.has(a.key))
+        throw new EocubeError("INVALID_CONFIG", `${af}.key ${JSON.stringify(a.key)} is used twice in item ${it.id}`, {
+          path: file,
+          field: `${af}.key`,
+        });
       keys.add(a.key);
       const asset_files = a.asset_files ?? it.asset_files ?? config.asset_files ?? "copy";
-      return { ...a, path: a.path === undefined ? undefined : isAbsolute(a.path) ? a.path : resolve(baseDir, a.path), asset_files, field: af };
+      return {
+        ...a,
+        path: a.path === undefined ? undefined : isAbsolute(a.path) ? a.path : resolve(baseDir, a.path),
+        asset_files,
+        field: af,
+      };
     });
     items.push({ ...it, assets, field });
   }
@@ -219,16 +255,23 @@ function braceAlternatives(pattern: string): string[] {
 export function checkGlob(pattern: string, where: { path?: string; field?: string } = {}): void {
   for (const alt of braceAlternatives(pattern)) {
     if (isAbsolute(alt) || /^[A-Za-z]:[\\/]/.test(alt) || alt.split(/[\\/]/).includes("..")) {
-      throw new EocubeError("INVALID_CONFIG", `${where.field ?? "glob"} ${JSON.stringify(pattern)} leaves base_dir (${isAbsolute(alt) ? "an absolute path" : "a '..' segment"}); globs only match below base_dir`, {
-        ...where,
-        hint: "write the glob relative to base_dir without '..', or set base_dir; name a file outside base_dir as an explicit asset path (it is listed in a warning)",
-      });
+      throw new EocubeError(
+        "INVALID_CONFIG",
+        `${where.field ?? "glob"} ${JSON.stringify(pattern)} leaves base_dir (${isAbsolute(alt) ? "an absolute path" : "a '..' segment"}); globs only match below base_dir`,
+        {
+          ...where,
+          hint: "write the glob relative to base_dir without '..', or set base_dir; name a file outside base_dir as an explicit asset path (it is listed in a warning)",
+        },
+      );
     }
   }
 }
 
 function segmentRegExp(seg: string): RegExp {
-  const re = seg.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, "[^/]*").replace(/\?/g, "[^/]");
+  const re = seg
+    .replace(/[.+^${}()|[\]\\]/g, "\\$&")
+    .replace(/\*/g, "[^/]*")
+    .replace(/\?/g, "[^/]");
   return new RegExp(`^${re}$`);
 }
 
@@ -294,11 +337,17 @@ async function expandOne(base: string, baseReal: string, pattern: string, option
 }
 
 async function exists(p: string): Promise<boolean> {
-  return stat(p).then(() => true, () => false);
+  return stat(p).then(
+    () => true,
+    () => false,
+  );
 }
 
 async function isDir(p: string): Promise<boolean> {
-  return stat(p).then((s) => s.isDirectory(), () => false);
+  return stat(p).then(
+    (s) => s.isDirectory(),
+    () => false,
+  );
 }
 
 async function walkDirs(dir: string): Promise<string[]> {

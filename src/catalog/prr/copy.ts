@@ -40,18 +40,29 @@ export async function planCopy(path: string, context: CopyContext = {}, signal?:
   const label = context.field ? `${context.field}: ` : "";
   const where = { path: context.file ?? path, ...(context.field ? { field: `${context.field}.path` } : {}) };
   const st = await lstat(path).catch(() => undefined);
-  if (!st) throw new EocubeError("NOT_FOUND", `${label}${path} does not exist`, { ...where, hint: "paths are relative to base_dir (the config file's folder unless set)" });
+  if (!st)
+    throw new EocubeError("NOT_FOUND", `${label}${path} does not exist`, {
+      ...where,
+      hint: "paths are relative to base_dir (the config file's folder unless set)",
+    });
   if (st.isSymbolicLink()) {
     const target = await stat(path).catch(() => undefined);
     const shown = await realpath(path).catch(() => undefined);
     if (!target) {
-      throw new EocubeError("NOT_FOUND", `${label}${path} is a symbolic link to a missing file (dangling link)`, { ...where, hint: "fix or remove the link, or name the file it should point to" });
+      throw new EocubeError("NOT_FOUND", `${label}${path} is a symbolic link to a missing file (dangling link)`, {
+        ...where,
+        hint: "fix or remove the link, or name the file it should point to",
+      });
     }
     if (target.isDirectory()) {
-      throw new EocubeError("UNSUPPORTED", `${label}${path} is a symbolic link to a folder (${shown}); eocube does not copy folders through links`, {
-        ...where,
-        hint: "name the folder itself as the asset path, or set asset_files: link",
-      });
+      throw new EocubeError(
+        "UNSUPPORTED",
+        `${label}${path} is a symbolic link to a folder (${shown}); eocube does not copy folders through links`,
+        {
+          ...where,
+          hint: "name the folder itself as the asset path, or set asset_files: link",
+        },
+      );
     }
     if (!target.isFile()) throw notRegular(label, path, where);
     return [{ rel: "", source: path }];
@@ -84,28 +95,46 @@ export async function planCopy(path: string, context: CopyContext = {}, signal?:
 }
 
 /** The real target of a link found in a copied folder, when it is a regular file inside the folder. */
-async function linkInside(link: string, root: string, folder: string, label: string, where: { path: string; field?: string }): Promise<string> {
+async function linkInside(
+  link: string,
+  root: string,
+  folder: string,
+  label: string,
+  where: { path: string; field?: string },
+): Promise<string> {
   let target: string;
   try {
     target = await realpath(link);
   } catch {
-    throw new EocubeError("NOT_FOUND", `${label}${link} in the copied folder ${folder} is a symbolic link to a missing file (dangling link)`, {
-      ...where,
-      hint: "fix or remove the link before the folder is copied",
-    });
+    throw new EocubeError(
+      "NOT_FOUND",
+      `${label}${link} in the copied folder ${folder} is a symbolic link to a missing file (dangling link)`,
+      {
+        ...where,
+        hint: "fix or remove the link before the folder is copied",
+      },
+    );
   }
   if (!isInside(target, root)) {
-    throw new EocubeError("UNSAFE_ID", `${label}${link} in the copied folder ${folder} is a symbolic link to ${target}, outside that folder; eocube does not ship files from outside the folders it is given`, {
-      ...where,
-      hint: "replace the link by the file itself, or name that file as an asset of its own",
-    });
+    throw new EocubeError(
+      "UNSAFE_ID",
+      `${label}${link} in the copied folder ${folder} is a symbolic link to ${target}, outside that folder; eocube does not ship files from outside the folders it is given`,
+      {
+        ...where,
+        hint: "replace the link by the file itself, or name that file as an asset of its own",
+      },
+    );
   }
   const st = await stat(target);
   if (st.isDirectory()) {
-    throw new EocubeError("UNSUPPORTED", `${label}${link} in the copied folder ${folder} is a symbolic link to a folder; eocube does not copy folders through links`, {
-      ...where,
-      hint: "replace the link by the folder itself",
-    });
+    throw new EocubeError(
+      "UNSUPPORTED",
+      `${label}${link} in the copied folder ${folder} is a symbolic link to a folder; eocube does not copy folders through links`,
+      {
+        ...where,
+        hint: "replace the link by the folder itself",
+      },
+    );
   }
   if (!st.isFile()) throw notRegular(label, link, where);
   return target;

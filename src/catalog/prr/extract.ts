@@ -220,7 +220,12 @@ async function dimensionOf(
   const coord = v && v.dims.length === 1 && v.dims[0] === dim ? v : undefined;
   const description = coord && typeof coord.attrs.long_name === "string" ? coord.attrs.long_name : undefined;
   if (!coord || coord.dtype === "str") {
-    return { type: "index", description: description ?? `dimension ${dim} without coordinate values (${size} steps)`, extent: [0, size - 1], step: 1 };
+    return {
+      type: "index",
+      description: description ?? `dimension ${dim} without coordinate values (${size} steps)`,
+      extent: [0, size - 1],
+      step: 1,
+    };
   }
   const arr = await coord.read([], { signal });
   if (coord.dtype === "datetime64[ns]") {
@@ -242,7 +247,7 @@ async function dimensionOf(
     const out: Record<string, unknown> = { type: "spatial", axis: dim === gm.xDim ? "x" : "y", extent: mm };
     if (description) out.description = description;
     out.step = step;
-    out.reference_system = epsg ? Number(epsg[1]) : gm.crsWkt ?? gm.proj4;
+    out.reference_system = epsg ? Number(epsg[1]) : (gm.crsWkt ?? gm.proj4);
     return out;
   }
   if (isVertical(coord)) {
@@ -254,7 +259,8 @@ async function dimensionOf(
     return out;
   }
   const lower = dim.toLowerCase();
-  const type = lower === "band" || lower === "bands" ? "bands" : typeof coord.attrs.standard_name === "string" ? coord.attrs.standard_name : "other";
+  const type =
+    lower === "band" || lower === "bands" ? "bands" : typeof coord.attrs.standard_name === "string" ? coord.attrs.standard_name : "other";
   const out: Record<string, unknown> = { type: type === "spatial" || type === "geometry" ? "other" : type, extent: mm };
   if (description) out.description = description;
   if (size <= maxValues) out.values = listValues();

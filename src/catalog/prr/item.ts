@@ -43,12 +43,21 @@ const DATA_FORMATS = new Set(["netcdf3", "netcdf4", "geotiff", "zarr", "levels"]
 
 /** A relative path (platform separators) as a URI reference: '/'-separated, each segment percent-encoded. */
 function pathHref(rel: string): string {
-  return rel.split(sep).map((seg) => (seg === ".." || seg === "." ? seg : encodeURIComponent(seg))).join("/");
+  return rel
+    .split(sep)
+    .map((seg) => (seg === ".." || seg === "." ? seg : encodeURIComponent(seg)))
+    .join("/");
 }
 
 /** `[west, south, east, north]` as a GeoJSON Polygon (MultiPolygon when it crosses the antimeridian). */
 export function bboxGeometry(b: BBox): Record<string, unknown> {
-  const ring = (w: number, s: number, e: number, n: number) => [[w, s], [e, s], [e, n], [w, n], [w, s]];
+  const ring = (w: number, s: number, e: number, n: number) => [
+    [w, s],
+    [e, s],
+    [e, n],
+    [w, n],
+    [w, s],
+  ];
   const [w, s, e, n] = b;
   if (w > e) return { type: "MultiPolygon", coordinates: [[ring(w, s, 180, n)], [ring(-180, s, e, n)]] };
   return { type: "Polygon", coordinates: [ring(w, s, e, n)] };
@@ -136,7 +145,13 @@ export async function buildItem(
   if (cfg.description) properties.description = cfg.description;
   let time: [string, string] | undefined;
   if (times.length > 0) {
-    time = [times.map((t) => t[0]).sort()[0]!, times.map((t) => t[1]).sort().at(-1)!];
+    time = [
+      times.map((t) => t[0]).sort()[0]!,
+      times
+        .map((t) => t[1])
+        .sort()
+        .at(-1)!,
+    ];
   } else if (cfg.start_datetime || cfg.end_datetime || cfg.datetime) {
     const s = iso(cfg.start_datetime ?? cfg.datetime ?? cfg.end_datetime!);
     const e = iso(cfg.end_datetime ?? cfg.datetime ?? cfg.start_datetime!);
@@ -187,7 +202,10 @@ export async function buildItem(
  */
 export function iso(text: string): string {
   const ms = parseTimeText(text, { partial: true })?.ms;
-  if (ms === undefined) throw new EocubeError("INVALID_CONFIG", `${JSON.stringify(text)} is not an ISO 8601 time`, { hint: "write times as 2020-01-31T12:00:00Z" });
+  if (ms === undefined)
+    throw new EocubeError("INVALID_CONFIG", `${JSON.stringify(text)} is not an ISO 8601 time`, {
+      hint: "write times as 2020-01-31T12:00:00Z",
+    });
   return toIsoString(ms);
 }
 
@@ -257,7 +275,11 @@ async function buildAsset(
     } catch (err) {
       if (isEocubeError(err, "CANCELLED")) throw err;
       const msg = isEocubeError(err) ? err.message : String((err as Error)?.message ?? err);
-      warnings.push({ item: item.id, asset: a.key, message: `cannot read the data (${msg}); written as a plain asset without extents or variables` });
+      warnings.push({
+        item: item.id,
+        asset: a.key,
+        message: `cannot read the data (${msg}); written as a plain asset without extents or variables`,
+      });
     }
   }
   asset.type = a.type ?? x?.mediaType ?? mediaTypeFromName(basename(name));

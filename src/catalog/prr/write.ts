@@ -34,7 +34,10 @@ export async function checkOutput(outDir: string, options: WriteAtomicallyOption
     });
   }
   if (st && !st.isDirectory()) {
-    throw new EocubeError("ALREADY_EXISTS", `output ${outDir} exists and is not a folder`, { path: outDir, hint: "remove it or choose another output folder" });
+    throw new EocubeError("ALREADY_EXISTS", `output ${outDir} exists and is not a folder`, {
+      path: outDir,
+      hint: "remove it or choose another output folder",
+    });
   }
 }
 
@@ -60,7 +63,8 @@ export async function writeAtomically(outDir: string, files: Map<string, string>
   const tmp = join(parent, `.${basename(out)}.tmp-${tag}`);
   const inside = (rel: string) => {
     const p = resolve(tmp, rel);
-    if (!p.startsWith(tmp + "/")) throw new EocubeError("UNSAFE_ID", `file ${rel} would be written outside the output folder`, { path: rel });
+    if (!p.startsWith(tmp + "/"))
+      throw new EocubeError("UNSAFE_ID", `file ${rel} would be written outside the output folder`, { path: rel });
     return p;
   };
   try {
@@ -93,10 +97,14 @@ export async function writeAtomically(outDir: string, files: Map<string, string>
     await Promise.all(Array.from({ length: Math.min(COPY_CONCURRENCY, copies.length) }, copier));
     await checkOutput(out, options); // it may have appeared meanwhile
     const old = join(parent, `.${basename(out)}.old-${tag}`);
-    const hadOld = await stat(out).then(() => true, () => false);
-    if (hadOld) await rename(out, old).catch((err: unknown) => {
-      throw failed(err, "", "moving the old collection aside");
-    });
+    const hadOld = await stat(out).then(
+      () => true,
+      () => false,
+    );
+    if (hadOld)
+      await rename(out, old).catch((err: unknown) => {
+        throw failed(err, "", "moving the old collection aside");
+      });
     try {
       await rename(tmp, out);
     } catch (err) {

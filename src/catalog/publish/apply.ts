@@ -8,7 +8,14 @@ import { branchesUnder, commitTree, createBranch, exportTree, writeTreeWith, typ
 import { runGit } from "./git.js";
 import { makeTempDir, removeTempDir } from "./lock.js";
 import { ensureClean, ensureRepository, headState, type HeadState } from "./repo.js";
-import { loadDefaultValidator, reportErrors, reportWarnings, validationError, type CatalogProblem, type CatalogValidator } from "./validation.js";
+import {
+  loadDefaultValidator,
+  reportErrors,
+  reportWarnings,
+  validationError,
+  type CatalogProblem,
+  type CatalogValidator,
+} from "./validation.js";
 
 /** The message printed when a plan has nothing to write. */
 export const NOTHING_TO_PUBLISH = "nothing to publish: the catalog already contains this publication";
@@ -92,8 +99,14 @@ export function checkPlannedPaths(files: PlannedFile[]): void {
     const p = f.path;
     const norm = posix.normalize(p);
     const bad =
-      p.length === 0 || p.includes("\\") || p.includes("\0") || p.startsWith("/") || norm !== p ||
-      p.split("/").some((seg) => seg === ".." || seg === "." || seg === "") || p === ".git" || p.startsWith(".git/");
+      p.length === 0 ||
+      p.includes("\\") ||
+      p.includes("\0") ||
+      p.startsWith("/") ||
+      norm !== p ||
+      p.split("/").some((seg) => seg === ".." || seg === "." || seg === "") ||
+      p === ".git" ||
+      p.startsWith(".git/");
     if (bad) {
       throw new EocubeError("UNSAFE_ID", `planned file path ${JSON.stringify(p)} is not a safe catalog-relative path`, {
         path: p,
@@ -107,7 +120,8 @@ export function checkPlannedPaths(files: PlannedFile[]): void {
     const parts = p.split("/");
     for (let i = 1; i < parts.length; i++) {
       const dir = parts.slice(0, i).join("/");
-      if (seen.has(dir)) throw new EocubeError("INTERNAL", `the publication plan writes both the file ${dir} and ${p} inside it`, { path: p });
+      if (seen.has(dir))
+        throw new EocubeError("INTERNAL", `the publication plan writes both the file ${dir} and ${p} inside it`, { path: p });
     }
   }
 }
@@ -198,14 +212,24 @@ export async function validateInCopy(work: BaseCopy, files: PlannedFile[], valid
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
       if (code !== "ENOTDIR" && code !== "EEXIST" && code !== "EISDIR") throw err;
-      throw new EocubeError("UNSAFE_ID", `the planned file ${f.path} clashes with the catalog: a folder of its path is a file there, or it is a folder`, {
-        path: f.path,
-        hint: "an id that becomes a path names an existing catalog file; choose another id",
-      });
+      throw new EocubeError(
+        "UNSAFE_ID",
+        `the planned file ${f.path} clashes with the catalog: a folder of its path is a file there, or it is a folder`,
+        {
+          path: f.path,
+          hint: "an id that becomes a path names an existing catalog file; choose another id",
+        },
+      );
     }
   }
   const report = await validate(work.dir);
-  return { errors: reportErrors(report), warnings: reportWarnings(report, files.map((f) => f.path)) };
+  return {
+    errors: reportErrors(report),
+    warnings: reportWarnings(
+      report,
+      files.map((f) => f.path),
+    ),
+  };
 }
 
 /** What {@link validateInCopy} found. */
@@ -226,15 +250,28 @@ export function publicationBranchPattern(id: string): RegExp {
  * from `base` in these paths only, each with the bytes of its source file. Writes nothing (blob ids are computed
  * with `hash-object` without -w).
  */
-export async function branchHolding(repo: string, id: string, base: string, files: CommitFile[]): Promise<{ branch: string; commit: string } | undefined> {
+export async function branchHolding(
+  repo: string,
+  id: string,
+  base: string,
+  files: CommitFile[],
+): Promise<{ branch: string; commit: string } | undefined> {
   const pattern = publicationBranchPattern(id);
-  const candidates = (await branchesUnder(repo, "publish/")).filter((b) => pattern.test(b.branch)).sort((a, b) => b.branch.localeCompare(a.branch));
+  const candidates = (await branchesUnder(repo, "publish/"))
+    .filter((b) => pattern.test(b.branch))
+    .sort((a, b) => b.branch.localeCompare(a.branch));
   if (candidates.length === 0) return undefined;
   const wanted = new Map<string, string>();
-  const shas = (await runGit(["hash-object", "--no-filters", "--stdin-paths"], { cwd: repo, input: files.map((f) => f.source).join("\n") + "\n" })).stdout.trim().split("\n");
+  const shas = (
+    await runGit(["hash-object", "--no-filters", "--stdin-paths"], { cwd: repo, input: files.map((f) => f.source).join("\n") + "\n" })
+  ).stdout
+    .trim()
+    .split("\n");
   files.forEach((f, i) => wanted.set(f.path, shas[i]!));
   for (const c of candidates) {
-    const diff = (await runGit(["diff", "--name-only", "--no-renames", "-z", base, c.commit], { cwd: repo })).stdout.split("\0").filter((p) => p);
+    const diff = (await runGit(["diff", "--name-only", "--no-renames", "-z", base, c.commit], { cwd: repo })).stdout
+      .split("\0")
+      .filter((p) => p);
     if (diff.length !== wanted.size || diff.some((p) => !wanted.has(p))) continue;
     const listed = (await runGit(["ls-tree", "-z", c.commit, "--", ...wanted.keys()], { cwd: repo })).stdout.split("\0").filter((l) => l);
     const have = new Map(listed.map((l) => [l.slice(l.indexOf("\t") + 1), l.split(" ")[2]!.split("\t")[0]!]));
@@ -248,7 +285,11 @@ export async function branchHolding(repo: string, id: string, base: string, file
  * an earlier publication of the same id made on top of the checked-out commit. publish builds on it, so an unchanged
  * publication is a no-op and a changed one a new branch on top of it (as `publish -e` builds on its open pull request).
  */
-export async function latestPublicationBranch(repo: string, id: string, commit: string): Promise<{ branch: string; commit: string } | undefined> {
+export async function latestPublicationBranch(
+  repo: string,
+  id: string,
+  commit: string,
+): Promise<{ branch: string; commit: string } | undefined> {
   const pattern = publicationBranchPattern(id);
   const key = (b: string) => {
     const m = /-(\d{14})(?:-(\d+))?$/.exec(b)!;
@@ -273,11 +314,21 @@ export async function latestPublicationBranch(repo: string, id: string, commit: 
  * ref exists or is locked (e.g. by a killed git) is skipped.
  * @throws EocubeError UNSAFE_ID when the id cannot be in a branch name; GIT_ERROR when no name could be made.
  */
-async function createPublicationBranch(repo: string, id: string, now: Date, commit: string, subject: string, signal?: AbortSignal): Promise<string> {
+async function createPublicationBranch(
+  repo: string,
+  id: string,
+  now: Date,
+  commit: string,
+  subject: string,
+  signal?: AbortSignal,
+): Promise<string> {
   const stem = `publish/${id}-${branchTimestamp(now)}`;
   const check = await runGit(["check-ref-format", "--branch", stem], { cwd: repo, okCodes: [0, 1, 128] });
   if (check.code !== 0) {
-    throw new EocubeError("UNSAFE_ID", `"${id}" cannot be used in a git branch name`, { field: "collection_id", hint: "use letters, digits and hyphens only" });
+    throw new EocubeError("UNSAFE_ID", `"${id}" cannot be used in a git branch name`, {
+      field: "collection_id",
+      hint: "use letters, digits and hyphens only",
+    });
   }
   let refusal = "";
   for (let i = 1; i <= 50; i++) {
@@ -320,7 +371,9 @@ export async function applyPlan(plan: PublicationPlan, catalogDir: string, optio
   const log = options.log ?? (() => {});
   const signal = options.signal;
   const previous = await headState(repo);
-  const base = options.work?.base ?? (options.base ? (await runGit(["rev-parse", "--verify", `${options.base}^{commit}`], { cwd: repo })).stdout.trim() : previous.sha);
+  const base =
+    options.work?.base ??
+    (options.base ? (await runGit(["rev-parse", "--verify", `${options.base}^{commit}`], { cwd: repo })).stdout.trim() : previous.sha);
   const own = options.work ? undefined : await copyOfCommit(repo, base, signal);
   const work = options.work ?? own!;
   try {
@@ -338,12 +391,20 @@ export async function applyPlan(plan: PublicationPlan, catalogDir: string, optio
     const sources = files.map((f) => ({ path: f.path, source: join(work.dir, f.path) }));
     if (options.reuseBranches !== false) {
       const same = await branchHolding(repo, id, base, sources);
-      if (same) return { ...noop, message: `nothing to publish: branch ${same.branch} already contains this publication`, branch: same.branch, commit: same.commit };
+      if (same)
+        return {
+          ...noop,
+          message: `nothing to publish: branch ${same.branch} already contains this publication`,
+          branch: same.branch,
+          commit: same.commit,
+        };
     }
     log("writing the commit (git plumbing: the working tree, index and HEAD are not touched)");
     const tree = await writeTreeWith(repo, { base, files: sources, indexFile: work.indexFile, signal });
     const subject = commitSubject(plan);
-    const body = ["Files:", ...files.map((f) => `- ${f.action} ${f.path}`), ...(options.messageBody ? ["", options.messageBody] : [])].join("\n");
+    const body = ["Files:", ...files.map((f) => `- ${f.action} ${f.path}`), ...(options.messageBody ? ["", options.messageBody] : [])].join(
+      "\n",
+    );
     const commit = await commitTree(repo, tree, base, [subject, body], { signal });
     throwIfAborted(signal);
     const branch = await createPublicationBranch(repo, id, options.now ?? new Date(), commit, subject, signal);

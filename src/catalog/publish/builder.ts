@@ -23,7 +23,11 @@ export interface ConfigBuilderOptions {
  * whose `publicationId` is the collection id (mode workflow: the workflow id).
  * @throws EocubeError NOT_FOUND / INVALID_CONFIG from the loaders (naming file and field).
  */
-export async function configPlanBuilder(datasetConfigPath: string, workflowConfigPath: string | undefined, options: ConfigBuilderOptions): Promise<PlanBuilder> {
+export async function configPlanBuilder(
+  datasetConfigPath: string,
+  workflowConfigPath: string | undefined,
+  options: ConfigBuilderOptions,
+): Promise<PlanBuilder> {
   const dataset = await loadDatasetConfig(datasetConfigPath, { signal: options.signal });
   const useWorkflow = options.mode !== "dataset" && workflowConfigPath !== undefined;
   const workflow = useWorkflow ? await loadWorkflowConfig(workflowConfigPath, { signal: options.signal }) : undefined;

@@ -31,7 +31,13 @@ export interface CommitSpec extends PlumbingOptions {
  * index (`read-tree` + `checkout-index -a --prefix`), without touching the repository's working tree or index.
  * @throws EocubeError GIT_ERROR when git fails.
  */
-export async function exportTree(repo: string, commit: string, prefix: string, indexFile: string, options: PlumbingOptions = {}): Promise<void> {
+export async function exportTree(
+  repo: string,
+  commit: string,
+  prefix: string,
+  indexFile: string,
+  options: PlumbingOptions = {},
+): Promise<void> {
   const env = { GIT_INDEX_FILE: indexFile };
   await runGit(["read-tree", commit], { cwd: repo, env, signal: options.signal });
   await runGit(["checkout-index", "-a", "-f", `--prefix=${prefix.replace(/\/*$/, "/")}`], { cwd: repo, env, signal: options.signal });
@@ -48,8 +54,11 @@ export async function writeTreeWith(repo: string, spec: Omit<CommitSpec, "messag
   const env = { GIT_INDEX_FILE: spec.indexFile };
   const git = (args: string[], input?: string) => runGit(args, { cwd: repo, env, signal: spec.signal, input });
   await git(["read-tree", spec.base]);
-  const shas = (await git(["hash-object", "-w", "--no-filters", "--stdin-paths"], spec.files.map((f) => f.source).join("\n") + "\n")).stdout.trim().split("\n");
-  if (shas.length !== spec.files.length) throw new EocubeError("INTERNAL", `git hash-object gave ${shas.length} ids for ${spec.files.length} files`, { path: repo });
+  const shas = (await git(["hash-object", "-w", "--no-filters", "--stdin-paths"], spec.files.map((f) => f.source).join("\n") + "\n")).stdout
+    .trim()
+    .split("\n");
+  if (shas.length !== spec.files.length)
+    throw new EocubeError("INTERNAL", `git hash-object gave ${shas.length} ids for ${spec.files.length} files`, { path: repo });
   const modes = new Map<string, string>();
   const listed = (await git(["ls-files", "-s", "-z", "--", ...spec.files.map((f) => f.path)])).stdout.split("\0");
   for (const entry of listed) {
@@ -67,11 +76,23 @@ export async function writeTreeWith(repo: string, spec: Omit<CommitSpec, "messag
  * @returns the commit sha.
  * @throws EocubeError GIT_ERROR when git fails (e.g. signing fails).
  */
-export async function commitTree(repo: string, tree: string, base: string, message: string[], options: PlumbingOptions = {}): Promise<string> {
+export async function commitTree(
+  repo: string,
+  tree: string,
+  base: string,
+  message: string[],
+  options: PlumbingOptions = {},
+): Promise<string> {
   const sign = await runGit(["config", "--bool", "commit.gpgSign"], { cwd: repo, okCodes: [0, 1] });
   const args = [...(await identityArgs(repo)), "commit-tree", tree, "-p", base, ...message.flatMap((m) => ["-m", m])];
   if (sign.stdout.trim() === "true") args.push("-S");
-  return (await runGit(args, { cwd: repo, signal: options.signal, hint: "the git configuration refused the commit (identity or signing); the catalog was left as it was" })).stdout.trim();
+  return (
+    await runGit(args, {
+      cwd: repo,
+      signal: options.signal,
+      hint: "the git configuration refused the commit (identity or signing); the catalog was left as it was",
+    })
+  ).stdout.trim();
 }
 
 /**
@@ -90,8 +111,18 @@ export async function commitFiles(repo: string, spec: CommitSpec): Promise<{ tre
  * @returns undefined when the branch was made, else git's reason for refusing (it exists, or a lock or a
  *   file/folder conflict on its ref).
  */
-export async function createBranch(repo: string, branch: string, commit: string, reason: string, options: PlumbingOptions = {}): Promise<string | undefined> {
-  const res = await runGit(["update-ref", "-m", reason, `refs/heads/${branch}`, commit, ""], { cwd: repo, okCodes: [0, 1, 128], signal: options.signal });
+export async function createBranch(
+  repo: string,
+  branch: string,
+  commit: string,
+  reason: string,
+  options: PlumbingOptions = {},
+): Promise<string | undefined> {
+  const res = await runGit(["update-ref", "-m", reason, `refs/heads/${branch}`, commit, ""], {
+    cwd: repo,
+    okCodes: [0, 1, 128],
+    signal: options.signal,
+  });
   if (res.code === 0) return undefined;
   return res.stderr.trim().split("\n")[0] || `git update-ref exited with code ${res.code}`;
 }
@@ -106,7 +137,9 @@ export async function deleteBranch(repo: string, branch: string, expected: strin
 
 /** The local branches under `refs/heads/<prefix>` with their commit and tree shas. */
 export async function branchesUnder(repo: string, prefix: string): Promise<Array<{ branch: string; commit: string; tree: string }>> {
-  const out = await runGit(["for-each-ref", "--format=%(refname:lstrip=2)%00%(objectname)%00%(tree)", `refs/heads/${prefix}`], { cwd: repo });
+  const out = await runGit(["for-each-ref", "--format=%(refname:lstrip=2)%00%(objectname)%00%(tree)", `refs/heads/${prefix}`], {
+    cwd: repo,
+  });
   return out.stdout
     .split("\n")
     .filter((l) => l)

@@ -56,10 +56,19 @@ export function runGit(args: string[], options: GitOptions): Promise<GitResult> 
           return;
         }
         if ((err as NodeJS.ErrnoException | null)?.code === "ENOENT" && !stderr && existsSync(options.cwd)) {
-          reject(new EocubeError("GIT_ERROR", "git is not installed or not on PATH", { path: options.cwd, hint: "install git (e.g. apt-get install git)" }));
+          reject(
+            new EocubeError("GIT_ERROR", "git is not installed or not on PATH", {
+              path: options.cwd,
+              hint: "install git (e.g. apt-get install git)",
+            }),
+          );
           return;
         }
-        const code = err ? (typeof (err as NodeJS.ErrnoException & { code?: unknown }).code === "number" ? ((err as unknown as { code: number }).code) : -1) : 0;
+        const code = err
+          ? typeof (err as NodeJS.ErrnoException & { code?: unknown }).code === "number"
+            ? (err as unknown as { code: number }).code
+            : -1
+          : 0;
         if (!err || (options.okCodes ?? [0]).includes(code)) {
           resolve({ stdout, stderr, code });
           return;
@@ -68,7 +77,11 @@ export function runGit(args: string[], options: GitOptions): Promise<GitResult> 
         const what = redactSecrets(`git ${args.join(" ")}`, secrets);
         // one line: git's own lines (hints, "error: failed to push some refs", remote messages) joined with "; "
         const detail = redactSecrets(
-          (stderr || (err as Error).message || "").split(/\r?\n/).map((l) => l.trim()).filter((l) => l && !l.startsWith("hint:")).join("; "),
+          (stderr || (err as Error).message || "")
+            .split(/\r?\n/)
+            .map((l) => l.trim())
+            .filter((l) => l && !l.startsWith("hint:"))
+            .join("; "),
           secrets,
         );
         reject(
@@ -112,7 +125,11 @@ export async function identityArgs(cwd: string): Promise<string[]> {
  * the header is scoped to that URL prefix (`http.<urlBase>/.extraHeader`), so a redirect to another host
  * never receives it. Entries already in the environment's GIT_CONFIG_* list are kept.
  */
-export function gitAuthEnv(token: string | undefined, urlBase?: string, env: Record<string, string | undefined> = process.env): Record<string, string> {
+export function gitAuthEnv(
+  token: string | undefined,
+  urlBase?: string,
+  env: Record<string, string | undefined> = process.env,
+): Record<string, string> {
   if (!token) return {};
   const basic = Buffer.from(`x-access-token:${token}`).toString("base64");
   const n = Number.parseInt(env.GIT_CONFIG_COUNT ?? "0", 10);

@@ -100,7 +100,9 @@ export function gitHubError(err: unknown, action: string, secrets: Array<string 
   const headers = e.response?.headers ?? {};
   const data = (e.response?.data ?? {}) as { message?: string; errors?: Array<{ message?: string; code?: string; field?: string }> };
   const apiMessage = redactSecrets(
-    [data.message ?? "", ...(data.errors ?? []).map((x) => x.message ?? [x.field, x.code].filter(Boolean).join(" "))].filter(Boolean).join("; "),
+    [data.message ?? "", ...(data.errors ?? []).map((x) => x.message ?? [x.field, x.code].filter(Boolean).join(" "))]
+      .filter(Boolean)
+      .join("; "),
     secrets,
   );
   const detail = apiMessage ? `: ${apiMessage}` : "";
@@ -124,17 +126,34 @@ export function gitHubError(err: unknown, action: string, secrets: Array<string 
     });
   }
   const table: Record<number, [string, string]> = {
-    401: ["GitHub refused the token (401 Bad credentials)", "check GITHUB_TOKEN / GH_TOKEN / .gitaccess: the token is wrong, expired or revoked"],
-    403: ["GitHub denied access (403)", "the token needs the public_repo scope (classic) or Contents and Pull requests write access (fine-grained)"],
+    401: [
+      "GitHub refused the token (401 Bad credentials)",
+      "check GITHUB_TOKEN / GH_TOKEN / .gitaccess: the token is wrong, expired or revoked",
+    ],
+    403: [
+      "GitHub denied access (403)",
+      "the token needs the public_repo scope (classic) or Contents and Pull requests write access (fine-grained)",
+    ],
     404: ["not found on GitHub (404)", "check the -e environment (production, staging, testing) and that the token can see the repository"],
-    422: ["GitHub rejected the request (422)", "the request was not accepted as sent; see the message (e.g. a pull request from this branch already exists, or the branch is missing in the fork)"],
+    422: [
+      "GitHub rejected the request (422)",
+      "the request was not accepted as sent; see the message (e.g. a pull request from this branch already exists, or the branch is missing in the fork)",
+    ],
   };
   const known = table[status];
   if (known) {
-    return new EocubeError("GITHUB_ERROR", `${known[0]} while ${action}${detail}`, { field: "github", details: { status }, hint: known[1] });
+    return new EocubeError("GITHUB_ERROR", `${known[0]} while ${action}${detail}`, {
+      field: "github",
+      details: { status },
+      hint: known[1],
+    });
   }
   if (status >= 500) {
-    return new EocubeError("GITHUB_ERROR", `GitHub answered ${status} while ${action}${detail}`, { field: "github", details: { status }, hint: "GitHub may be having trouble; try again later" });
+    return new EocubeError("GITHUB_ERROR", `GitHub answered ${status} while ${action}${detail}`, {
+      field: "github",
+      details: { status },
+      hint: "GitHub may be having trouble; try again later",
+    });
   }
   const msg = redactSecrets(String(e.message ?? err), secrets);
   return new EocubeError("GITHUB_ERROR", `GitHub answered ${status} while ${action}: ${msg}`, {
@@ -164,10 +183,17 @@ function sleep(ms: number): Promise<void> {
  * `noFork` (dry runs).
  * @throws EocubeError GITHUB_ERROR (401/403/404/422/rate limit/unreachable, or the fork never appeared).
  */
-export async function openGitHubSession(environment: PublishEnvironment, token: string, options: GitHubSessionOptions = {}): Promise<GitHubSession> {
+export async function openGitHubSession(
+  environment: PublishEnvironment,
+  token: string,
+  options: GitHubSessionOptions = {},
+): Promise<GitHubSession> {
   const upstreamRef = UPSTREAMS[environment];
   if (!upstreamRef) {
-    throw new EocubeError("INVALID_ARGUMENT", `unknown environment ${JSON.stringify(environment)}`, { field: "-e", hint: "use production, staging or testing" });
+    throw new EocubeError("INVALID_ARGUMENT", `unknown environment ${JSON.stringify(environment)}`, {
+      field: "-e",
+      hint: "use production, staging or testing",
+    });
   }
   const endpoints = githubEndpoints(options);
   // loaded on demand: local publications never pay for Octokit
@@ -194,7 +220,8 @@ export async function openGitHubSession(environment: PublishEnvironment, token: 
     if ((err as HttpLikeError).status !== 404) throw gitHubError(err, `looking for your fork ${login}/${upstream.repo}`, [token]);
   }
   if (existing) return { octokit, token, endpoints, login, upstream, fork: { ...existing, created: false } };
-  if (options.noFork) return { octokit, token, endpoints, login, upstream, fork: { owner: login, repo: upstream.repo, created: false, missing: true } };
+  if (options.noFork)
+    return { octokit, token, endpoints, login, upstream, fork: { owner: login, repo: upstream.repo, created: false, missing: true } };
 
   const made = await call(`forking ${upstream.owner}/${upstream.repo} (POST /repos/{owner}/{repo}/forks)`, token, () =>
     octokit.rest.repos.createFork({ owner: upstream.owner, repo: upstream.repo }),
@@ -211,10 +238,14 @@ export async function openGitHubSession(environment: PublishEnvironment, token: 
     }
     await sleep(pollMs);
   }
-  throw new EocubeError("GITHUB_ERROR", `the fork ${fork.owner}/${fork.repo} did not appear within ${Math.round((polls * pollMs) / 1000)} s`, {
-    field: "github",
-    hint: "GitHub is still creating the fork; publish again in a minute",
-  });
+  throw new EocubeError(
+    "GITHUB_ERROR",
+    `the fork ${fork.owner}/${fork.repo} did not appear within ${Math.round((polls * pollMs) / 1000)} s`,
+    {
+      field: "github",
+      hint: "GitHub is still creating the fork; publish again in a minute",
+    },
+  );
 }
 
 /**
@@ -224,11 +255,14 @@ export async function openGitHubSession(environment: PublishEnvironment, token: 
 export async function findPublicationPullRequest(session: GitHubSession, id: string): Promise<ExistingPullRequest | undefined> {
   const pattern = publicationBranchPattern(id);
   const pulls = await call(`listing the open pull requests of ${session.upstream.owner}/${session.upstream.repo}`, session.token, () =>
-    session.octokit.paginate(session.octokit.rest.pulls.list, { owner: session.upstream.owner, repo: session.upstream.repo, state: "open", per_page: 100 }),
+    session.octokit.paginate(session.octokit.rest.pulls.list, {
+      owner: session.upstream.owner,
+      repo: session.upstream.repo,
+      state: "open",
+      per_page: 100,
+    }),
   );
-  const mine = pulls.filter(
-    (p) => p.head.repo?.owner.login.toLowerCase() === session.fork.owner.toLowerCase() && pattern.test(p.head.ref),
-  );
+  const mine = pulls.filter((p) => p.head.repo?.owner.login.toLowerCase() === session.fork.owner.toLowerCase() && pattern.test(p.head.ref));
   mine.sort((a, b) => b.number - a.number);
   const p = mine[0];
   return p ? { number: p.number, url: p.html_url, headRef: p.head.ref, headSha: p.head.sha, title: p.title } : undefined;
@@ -238,7 +272,12 @@ export async function findPublicationPullRequest(session: GitHubSession, id: str
  * Opens a pull request from `<fork owner>:<branch>` into the upstream's default branch (POST /repos/{owner}/{repo}/pulls).
  * @throws EocubeError GITHUB_ERROR
  */
-export async function createPullRequest(session: GitHubSession, branch: string, title: string, body: string): Promise<{ number: number; url: string }> {
+export async function createPullRequest(
+  session: GitHubSession,
+  branch: string,
+  title: string,
+  body: string,
+): Promise<{ number: number; url: string }> {
   const r = await call(`opening the pull request on ${session.upstream.owner}/${session.upstream.repo}`, session.token, () =>
     session.octokit.rest.pulls.create({
       owner: session.upstream.owner,
@@ -258,13 +297,24 @@ export async function createPullRequest(session: GitHubSession, branch: string, 
  * and adds a comment saying what changed (POST /repos/{owner}/{repo}/issues/{n}/comments).
  * @throws EocubeError GITHUB_ERROR
  */
-export async function updatePullRequest(session: GitHubSession, number: number, title: string, body: string, comment: string): Promise<{ number: number; url: string }> {
+export async function updatePullRequest(
+  session: GitHubSession,
+  number: number,
+  title: string,
+  body: string,
+  comment: string,
+): Promise<{ number: number; url: string }> {
   const where = `${session.upstream.owner}/${session.upstream.repo}#${number}`;
   const r = await call(`updating the pull request ${where}`, session.token, () =>
     session.octokit.rest.pulls.update({ owner: session.upstream.owner, repo: session.upstream.repo, pull_number: number, title, body }),
   );
   await call(`commenting on the pull request ${where}`, session.token, () =>
-    session.octokit.rest.issues.createComment({ owner: session.upstream.owner, repo: session.upstream.repo, issue_number: number, body: comment }),
+    session.octokit.rest.issues.createComment({
+      owner: session.upstream.owner,
+      repo: session.upstream.repo,
+      issue_number: number,
+      body: comment,
+    }),
   );
   return { number: r.data.number, url: r.data.html_url };
 }

@@ -35,7 +35,16 @@ export type { ExistingPullRequest, GitHubEndpoints, GitHubSession, GitHubSession
 export { publish } from "./publish.js";
 export type { PlanBuilder, PublishOptions, PublishResult, PublishedPullRequest } from "./publish.js";
 export { REDACTED, redactSecrets } from "./redact.js";
-export { isProcessAlive, LOCK_NAME, lockCatalog, makeTempDir, reclaimTempDirs, releaseOwnedSync, removeTempDir, TEMP_PREFIX } from "./lock.js";
+export {
+  isProcessAlive,
+  LOCK_NAME,
+  lockCatalog,
+  makeTempDir,
+  reclaimTempDirs,
+  releaseOwnedSync,
+  removeTempDir,
+  TEMP_PREFIX,
+} from "./lock.js";
 export type { CatalogLock, LockOwner } from "./lock.js";
 export { branchExists, dirtyFiles, ensureClean, ensureRepository, headState } from "./repo.js";
 export type { HeadState } from "./repo.js";

@@ -213,13 +213,17 @@ export async function lockCatalog(repo: string): Promise<CatalogLock> {
     }
     const o = held.owner;
     const away = o.host !== hostname();
-    throw new EocubeError("GIT_ERROR", `the catalog ${repo} is locked by another eocube publish (pid ${o.pid}${away ? ` on ${o.host}` : ""}, since ${o.since})`, {
-      path,
-      details: { lock: path, pid: o.pid, host: o.host, since: o.since },
-      hint:
-        "wait until that publication has finished, then run again (a lock left by a process that has ended is taken " +
-        `over automatically${away ? `; if no eocube runs as pid ${o.pid} on ${o.host}, remove the lock file` : ""})`,
-    });
+    throw new EocubeError(
+      "GIT_ERROR",
+      `the catalog ${repo} is locked by another eocube publish (pid ${o.pid}${away ? ` on ${o.host}` : ""}, since ${o.since})`,
+      {
+        path,
+        details: { lock: path, pid: o.pid, host: o.host, since: o.since },
+        hint:
+          "wait until that publication has finished, then run again (a lock left by a process that has ended is taken " +
+          `over automatically${away ? `; if no eocube runs as pid ${o.pid} on ${o.host}, remove the lock file` : ""})`,
+      },
+    );
   }
   throw new EocubeError("GIT_ERROR", `could not take the lock of the catalog ${repo}: other processes keep taking and releasing it`, {
     path,

@@ -114,21 +114,60 @@ function prBody(plan: PublicationPlan, files: ApplyResult["files"], validationWa
   ];
   if (plan.warnings.length) lines.push("", "Warnings:", "", ...plan.warnings.map((w) => `- ${w}`));
   if (validationWarnings.length) {
-    lines.push("", "Validation warnings (eocube's extra checks; the OSC CI does not enforce them):", "", ...validationWarnings.map((w) => `- ${formatProblem(w)}`));
+    lines.push(
+      "",
+      "Validation warnings (eocube's extra checks; the OSC CI does not enforce them):",
+      "",
+      ...validationWarnings.map((w) => `- ${formatProblem(w)}`),
+    );
   }
   lines.push("", "The whole resulting catalog passed eocube's OSC validation before this commit.");
   return lines.join("\n") + "\n";
 }
 
-async function dryRunResult(work: BaseCopy, repo: string, plan: PublicationPlan, validate: CatalogValidator | undefined, extra: Partial<PublishResult>): Promise<PublishResult> {
+async function dryRunResult(
+  work: BaseCopy,
+  repo: string,
+  plan: PublicationPlan,
+  validate: CatalogValidator | undefined,
+  extra: Partial<PublishResult>,
+): Promise<PublishResult> {
   checkPlannedPaths(plan.files);
   const files = await changedFiles(work.dir, plan.files);
-  if (files.length === 0) return { noop: true, dryRun: true, message: NOTHING_TO_PUBLISH, files: [], warnings: plan.warnings, validationWarnings: [], diffs: [], problems: [], ...extra };
+  if (files.length === 0)
+    return {
+      noop: true,
+      dryRun: true,
+      message: NOTHING_TO_PUBLISH,
+      files: [],
+      warnings: plan.warnings,
+      validationWarnings: [],
+      diffs: [],
+      problems: [],
+      ...extra,
+    };
   const { errors: problems, warnings: validationWarnings } = await validateInCopy(work, files, validate ?? (await loadDefaultValidator()));
   if (extra.environment === undefined && problems.length === 0) {
-    const same = await branchHolding(repo, publicationId(plan), work.base, files.map((f) => ({ path: f.path, source: join(work.dir, f.path) })));
+    const same = await branchHolding(
+      repo,
+      publicationId(plan),
+      work.base,
+      files.map((f) => ({ path: f.path, source: join(work.dir, f.path) })),
+    );
     if (same) {
-      return { noop: true, dryRun: true, message: `nothing to publish: branch ${same.branch} already contains this publication`, branch: same.branch, commit: same.commit, files: [], warnings: plan.warnings, validationWarnings: [], diffs: [], problems: [], ...extra };
+      return {
+        noop: true,
+        dryRun: true,
+        message: `nothing to publish: branch ${same.branch} already contains this publication`,
+        branch: same.branch,
+        commit: same.commit,
+        files: [],
+        warnings: plan.warnings,
+        validationWarnings: [],
+        diffs: [],
+        problems: [],
+        ...extra,
+      };
     }
   }
   const diffs = await planDiffs(files);
@@ -159,7 +198,7 @@ async function buildOnCopy(build: PlanBuilder, work: BaseCopy, repo: string): Pr
   try {
     plan = await build(work.dir);
   } catch (err) {
-    if (!isEocubeError(err) || !(`${err.message}${err.path ?? ""}${err.hint ?? ""}`.includes(work.dir))) throw err;
+    if (!isEocubeError(err) || !`${err.message}${err.path ?? ""}${err.hint ?? ""}`.includes(work.dir)) throw err;
     throw new EocubeError(err.code, shownPath(err.message, work, repo), {
       ...(err.path !== undefined ? { path: shownPath(err.path, work, repo) } : {}),
       ...(err.field !== undefined ? { field: err.field } : {}),
@@ -209,7 +248,10 @@ async function publishOnce(options: PublishOptions): Promise<PublishResult> {
   for (const dir of await reclaimTempDirs()) say(`removed ${dir} (left by an interrupted publication)`);
   if (!options.environment) {
     if (!options.catalogDir) {
-      throw new EocubeError("INVALID_ARGUMENT", "no catalog folder given", { field: "--catalog", hint: "pass --catalog DIR, or -e production|staging|testing to publish on GitHub" });
+      throw new EocubeError("INVALID_ARGUMENT", "no catalog folder given", {
+        field: "--catalog",
+        hint: "pass --catalog DIR, or -e production|staging|testing to publish on GitHub",
+      });
     }
     const repo = await ensureRepository(options.catalogDir);
     // a dry run reads objects only: it needs no lock
@@ -224,19 +266,43 @@ async function publishOnce(options: PublishOptions): Promise<PublishResult> {
       const work = await copyOfCommit(repo, base, options.signal);
       try {
         throwIfAborted(options.signal);
-        say(`building the publication on ${earlier ? `branch ${earlier.branch}, an earlier publication on top of ` : ""}${previous.branch ?? "the detached HEAD"} (${base.slice(0, 12)})`);
+        say(
+          `building the publication on ${earlier ? `branch ${earlier.branch}, an earlier publication on top of ` : ""}${previous.branch ?? "the detached HEAD"} (${base.slice(0, 12)})`,
+        );
         const plan = await buildOnCopy(options.build, work, repo);
         throwIfAborted(options.signal);
         if (options.dryRun) {
           const dirty = await dirtyFiles(repo);
           const res = await dryRunResult(work, repo, plan, options.validate, { catalog: repo, previous });
-          if (res.noop && earlier && !res.branch) Object.assign(res, { message: `nothing to publish: branch ${earlier.branch} already contains this publication`, branch: earlier.branch, commit: earlier.commit });
-          if (dirty.length) res.warnings = [...res.warnings, `the working tree has uncommitted changes (${dirty.slice(0, 5).join(", ")}${dirty.length > 5 ? ", …" : ""}); the plan is built on the last commit, and a real run refuses until they are committed or removed`];
+          if (res.noop && earlier && !res.branch)
+            Object.assign(res, {
+              message: `nothing to publish: branch ${earlier.branch} already contains this publication`,
+              branch: earlier.branch,
+              commit: earlier.commit,
+            });
+          if (dirty.length)
+            res.warnings = [
+              ...res.warnings,
+              `the working tree has uncommitted changes (${dirty.slice(0, 5).join(", ")}${dirty.length > 5 ? ", …" : ""}); the plan is built on the last commit, and a real run refuses until they are committed or removed`,
+            ];
           return res;
         }
-        const applied = await applyPlan(plan, repo, { now: options.now, validate: options.validate, work, signal: options.signal, log: say });
+        const applied = await applyPlan(plan, repo, {
+          now: options.now,
+          validate: options.validate,
+          work,
+          signal: options.signal,
+          log: say,
+        });
         if (applied.noop && earlier && !applied.branch) {
-          return { ...applied, message: `nothing to publish: branch ${earlier.branch} already contains this publication`, branch: earlier.branch, commit: earlier.commit, dryRun: false, catalog: repo };
+          return {
+            ...applied,
+            message: `nothing to publish: branch ${earlier.branch} already contains this publication`,
+            branch: earlier.branch,
+            commit: earlier.commit,
+            dryRun: false,
+            catalog: repo,
+          };
         }
         return { ...applied, dryRun: false, catalog: repo };
       } finally {
@@ -251,7 +317,11 @@ async function publishOnce(options: PublishOptions): Promise<PublishResult> {
 
 async function publishToGitHub(options: PublishOptions, environment: PublishEnvironment): Promise<PublishResult> {
   const id = options.idHint ?? options.build.publicationId;
-  if (!id) throw new EocubeError("INTERNAL", "publish -e needs the publication id (idHint) to find an open pull request of an earlier publication");
+  if (!id)
+    throw new EocubeError(
+      "INTERNAL",
+      "publish -e needs the publication id (idHint) to find an open pull request of an earlier publication",
+    );
   const log = options.log ?? (() => {});
   const signal = options.signal;
   let lock: CatalogLock | undefined;
@@ -272,9 +342,12 @@ async function publishToGitHub(options: PublishOptions, environment: PublishEnvi
     const session = await openGitHubSession(environment, token, options.dryRun ? { ...gh, noFork: true } : gh);
     const upstreamName = `${session.upstream.owner}/${session.upstream.repo}`;
     const forkName = `${session.fork.owner}/${session.fork.repo}`;
-    say(`GitHub user ${session.login}; upstream ${upstreamName} (${session.upstream.defaultBranch}); fork ${forkName}${session.fork.created ? " (created)" : session.fork.missing ? " (missing; a real run forks)" : ""}`);
+    say(
+      `GitHub user ${session.login}; upstream ${upstreamName} (${session.upstream.defaultBranch}); fork ${forkName}${session.fork.created ? " (created)" : session.fork.missing ? " (missing; a real run forks)" : ""}`,
+    );
     const auth = gitAuthEnv(token, session.endpoints.gitUrl);
-    const git = (args: string[], cwd: string, hint?: string, abortable = false) => runGit(args, { cwd, env: auth, secrets, hint, signal: abortable ? signal : undefined });
+    const git = (args: string[], cwd: string, hint?: string, abortable = false) =>
+      runGit(args, { cwd, env: auth, secrets, hint, signal: abortable ? signal : undefined });
     const upstreamUrl = gitRemoteUrl(session, session.upstream);
     const forkUrl = gitRemoteUrl(session, session.fork);
 
@@ -282,7 +355,12 @@ async function publishToGitHub(options: PublishOptions, environment: PublishEnvi
       tempRoot = await makeTempDir();
       repo = join(tempRoot, "catalog");
       say(`cloning ${upstreamUrl}`);
-      await git(["clone", "-q", "--no-tags", "--single-branch", "--branch", session.upstream.defaultBranch, upstreamUrl, repo], tempRoot, "check that the upstream catalog repository can be cloned", true);
+      await git(
+        ["clone", "-q", "--no-tags", "--single-branch", "--branch", session.upstream.defaultBranch, upstreamUrl, repo],
+        tempRoot,
+        "check that the upstream catalog repository can be cloned",
+        true,
+      );
     }
     const catalogRepo = repo;
     const original = await headState(repo);
@@ -291,26 +369,50 @@ async function publishToGitHub(options: PublishOptions, environment: PublishEnvi
     const existing = await findPublicationPullRequest(session, id);
     let baseSha: string;
     if (existing) {
-      await git(["fetch", "-q", "--no-tags", forkUrl, `refs/heads/${existing.headRef}`], repo, "check that your fork still has the pull request's branch", true);
+      await git(
+        ["fetch", "-q", "--no-tags", forkUrl, `refs/heads/${existing.headRef}`],
+        repo,
+        "check that your fork still has the pull request's branch",
+        true,
+      );
       baseSha = (await runGit(["rev-parse", "FETCH_HEAD^{commit}"], { cwd: repo })).stdout.trim();
       say(`pull request #${existing.number} is open for this publication; building on its branch ${existing.headRef}`);
     } else {
-      await git(["fetch", "-q", "--no-tags", upstreamUrl, `refs/heads/${session.upstream.defaultBranch}`], repo, "check the network and that the upstream catalog exists", true);
+      await git(
+        ["fetch", "-q", "--no-tags", upstreamUrl, `refs/heads/${session.upstream.defaultBranch}`],
+        repo,
+        "check the network and that the upstream catalog exists",
+        true,
+      );
       baseSha = (await runGit(["rev-parse", "FETCH_HEAD^{commit}"], { cwd: repo })).stdout.trim();
     }
     if (original.sha !== baseSha) {
-      say(`building on ${existing ? existing.headRef : `${upstreamName}@${session.upstream.defaultBranch}`} (${baseSha.slice(0, 12)}), not on the local HEAD`);
+      say(
+        `building on ${existing ? existing.headRef : `${upstreamName}@${session.upstream.defaultBranch}`} (${baseSha.slice(0, 12)}), not on the local HEAD`,
+      );
     }
     const work = await copyOfCommit(repo, baseSha, signal);
     try {
       const plan = await buildOnCopy(options.build, work, catalogRepo);
       throwIfAborted(signal);
       if (options.dryRun) return { ...(await dryRunResult(work, repo, plan, options.validate, extra)), previous: original };
-      const applied = await applyPlan(plan, repo, { now: options.now, validate: options.validate, work, reuseBranches: false, signal, log: say });
+      const applied = await applyPlan(plan, repo, {
+        now: options.now,
+        validate: options.validate,
+        work,
+        reuseBranches: false,
+        signal,
+        log: say,
+      });
       if (applied.noop || !applied.branch || !applied.commit) {
         return {
           ...applied,
-          ...(existing ? { message: `nothing to publish: pull request #${existing.number} already contains this publication (${existing.url})`, pullRequest: { number: existing.number, url: existing.url, action: "unchanged" as const } } : {}),
+          ...(existing
+            ? {
+                message: `nothing to publish: pull request #${existing.number} already contains this publication (${existing.url})`,
+                pullRequest: { number: existing.number, url: existing.url, action: "unchanged" as const },
+              }
+            : {}),
           previous: original,
           dryRun: false,
           ...extra,
@@ -318,8 +420,22 @@ async function publishToGitHub(options: PublishOptions, environment: PublishEnvi
       }
       try {
         // an updated PR's body lists the files of the whole PR (against upstream main), not only of the new commit
-        const prFiles = existing ? await pullRequestFiles(catalogRepo, applied.commit, (args, hint) => git(args, catalogRepo, hint), upstreamUrl, session.upstream.defaultBranch) : applied.files;
-        return await pushAndOpenPullRequest(session, plan, applied, original, existing, { git: (args, hint) => git(args, catalogRepo, hint), say, forkUrl, extra, prFiles });
+        const prFiles = existing
+          ? await pullRequestFiles(
+              catalogRepo,
+              applied.commit,
+              (args, hint) => git(args, catalogRepo, hint),
+              upstreamUrl,
+              session.upstream.defaultBranch,
+            )
+          : applied.files;
+        return await pushAndOpenPullRequest(session, plan, applied, original, existing, {
+          git: (args, hint) => git(args, catalogRepo, hint),
+          say,
+          forkUrl,
+          extra,
+          prFiles,
+        });
       } catch (err) {
         await deleteBranch(catalogRepo, applied.branch, applied.commit).catch(() => undefined);
         throw err;
@@ -365,7 +481,10 @@ async function pullRequestFiles(
   upstreamUrl: string,
   defaultBranch: string,
 ): Promise<ApplyResult["files"]> {
-  await git(["fetch", "-q", "--no-tags", upstreamUrl, `refs/heads/${defaultBranch}`], "check the network and that the upstream catalog exists");
+  await git(
+    ["fetch", "-q", "--no-tags", upstreamUrl, `refs/heads/${defaultBranch}`],
+    "check the network and that the upstream catalog exists",
+  );
   const base = (await runGit(["merge-base", "FETCH_HEAD", commit], { cwd: repo })).stdout.trim();
   const out = (await runGit(["diff", "--name-status", "--no-renames", "-z", base, commit], { cwd: repo })).stdout.split("\0");
   const files: ApplyResult["files"] = [];
@@ -399,23 +518,47 @@ async function pushAndOpenPullRequest(
     // the new commit sits on top of the PR's branch: a fast-forward push (the lease guards against a concurrent change)
     ctx.say(`pushing ${branch} to ${existing.headRef} of ${session.fork.owner}/${session.fork.repo} (pull request #${existing.number})`);
     await ctx.git(
-      ["push", "-q", "--no-verify", `--force-with-lease=refs/heads/${existing.headRef}:${existing.headSha}`, ctx.forkUrl, `refs/heads/${branch}:refs/heads/${existing.headRef}`],
+      [
+        "push",
+        "-q",
+        "--no-verify",
+        `--force-with-lease=refs/heads/${existing.headRef}:${existing.headSha}`,
+        ctx.forkUrl,
+        `refs/heads/${branch}:refs/heads/${existing.headRef}`,
+      ],
       "the fork refused the push; check that the token may push to your fork",
     );
     try {
-      const pr = await updatePullRequest(session, existing.number, title, body, `Updated by \`eocube publish\` with commit ${applied.commit}.\n\n${body}`);
-      return result({ ...pr, action: "updated" }, `${applied.message}; pushed to ${existing.headRef} and updated pull request #${pr.number}`);
+      const pr = await updatePullRequest(
+        session,
+        existing.number,
+        title,
+        body,
+        `Updated by \`eocube publish\` with commit ${applied.commit}.\n\n${body}`,
+      );
+      return result(
+        { ...pr, action: "updated" },
+        `${applied.message}; pushed to ${existing.headRef} and updated pull request #${pr.number}`,
+      );
     } catch (err) {
-      await ctx.git(["push", "-q", "--no-verify", "--force", ctx.forkUrl, `${existing.headSha}:refs/heads/${existing.headRef}`]).catch(() => undefined);
+      await ctx
+        .git(["push", "-q", "--no-verify", "--force", ctx.forkUrl, `${existing.headSha}:refs/heads/${existing.headRef}`])
+        .catch(() => undefined);
       throw err;
     }
   }
 
   ctx.say(`pushing ${branch} to ${session.fork.owner}/${session.fork.repo}`);
-  await ctx.git(["push", "-q", "--no-verify", ctx.forkUrl, `refs/heads/${branch}:refs/heads/${branch}`], "the fork refused the push; check that the token may push to your fork and that the branch does not exist there");
+  await ctx.git(
+    ["push", "-q", "--no-verify", ctx.forkUrl, `refs/heads/${branch}:refs/heads/${branch}`],
+    "the fork refused the push; check that the token may push to your fork and that the branch does not exist there",
+  );
   try {
     const pr = await createPullRequest(session, branch, title, body);
-    return result({ ...pr, action: "created" }, `${applied.message}; pushed to ${session.fork.owner}/${session.fork.repo} and opened pull request #${pr.number}`);
+    return result(
+      { ...pr, action: "created" },
+      `${applied.message}; pushed to ${session.fork.owner}/${session.fork.repo} and opened pull request #${pr.number}`,
+    );
   } catch (err) {
     await ctx.git(["push", "-q", "--no-verify", ctx.forkUrl, "--delete", `refs/heads/${branch}`]).catch(() => undefined);
     throw err;

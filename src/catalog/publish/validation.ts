@@ -55,13 +55,15 @@ export function reportErrors(report: unknown): CatalogProblem[] {
   for (const key of ["problems", "issues", "results"]) {
     const list = r[key];
     if (!Array.isArray(list)) continue;
-    for (const p of list) if (p && typeof p === "object" && isError(p as Record<string, unknown>)) out.push(toProblem(p as Record<string, unknown>));
+    for (const p of list)
+      if (p && typeof p === "object" && isError(p as Record<string, unknown>)) out.push(toProblem(p as Record<string, unknown>));
   }
   if (Array.isArray(r.files)) {
     for (const f of r.files) {
       if (!f || typeof f !== "object") continue;
       const fr = f as Record<string, unknown>;
-      for (const p of reportErrors(fr)) out.push({ ...p, file: p.file === "(catalog)" ? (str(fr.file) ?? str(fr.path) ?? p.file) : p.file });
+      for (const p of reportErrors(fr))
+        out.push({ ...p, file: p.file === "(catalog)" ? (str(fr.file) ?? str(fr.path) ?? p.file) : p.file });
     }
   }
   if (out.length === 0 && (r.valid === false || r.ok === false)) {
@@ -108,8 +110,12 @@ export function formatProblem(p: CatalogProblem): string {
 export function validationError(problems: CatalogProblem[], label = "the resulting catalog"): EocubeError {
   const lines = problems.slice(0, 20).map((p) => `  ${formatProblem(p)}`);
   if (problems.length > 20) lines.push(`  … ${problems.length - 20} more`);
-  return new EocubeError("VALIDATION_FAILED", `${label} does not pass OSC validation (${problems.length} error${problems.length === 1 ? "" : "s"}); nothing was written:\n${lines.join("\n")}`, {
-    details: { problems },
-    hint: "fix the configuration (or the catalog files named above) and publish again; `eocube validate <catalog>` shows the same report",
-  });
+  return new EocubeError(
+    "VALIDATION_FAILED",
+    `${label} does not pass OSC validation (${problems.length} error${problems.length === 1 ? "" : "s"}); nothing was written:\n${lines.join("\n")}`,
+    {
+      details: { problems },
+      hint: "fix the configuration (or the catalog files named above) and publish again; `eocube validate <catalog>` shows the same report",
+    },
+  );
 }

@@ -120,49 +120,95 @@ export class Link {
   }
 
   /** `self`: the document's own (absolute) location. */
-  static self(href: string, options?: LinkOptions): Link { return new Link(RelType.SELF, href, options); }
+  static self(href: string, options?: LinkOptions): Link {
+    return new Link(RelType.SELF, href, options);
+  }
   /** `root`: the root catalog of the tree. */
-  static root(href: string, options?: LinkOptions): Link { return new Link(RelType.ROOT, href, options); }
+  static root(href: string, options?: LinkOptions): Link {
+    return new Link(RelType.ROOT, href, options);
+  }
   /** `parent`: the catalog or collection above. */
-  static parent(href: string, options?: LinkOptions): Link { return new Link(RelType.PARENT, href, options); }
+  static parent(href: string, options?: LinkOptions): Link {
+    return new Link(RelType.PARENT, href, options);
+  }
   /** `child`: a catalog or collection below. */
-  static child(href: string, options?: LinkOptions): Link { return new Link(RelType.CHILD, href, options); }
+  static child(href: string, options?: LinkOptions): Link {
+    return new Link(RelType.CHILD, href, options);
+  }
   /** `item`: an item of a catalog or collection (also an OGC API record in a sub-catalog). */
-  static item(href: string, options?: LinkOptions): Link { return new Link(RelType.ITEM, href, options); }
+  static item(href: string, options?: LinkOptions): Link {
+    return new Link(RelType.ITEM, href, options);
+  }
   /** `items`: a collection's items endpoint (STAC API ogcapi-features). */
-  static items(href: string, options?: LinkOptions): Link { return new Link(RelType.ITEMS, href, options); }
+  static items(href: string, options?: LinkOptions): Link {
+    return new Link(RelType.ITEMS, href, options);
+  }
   /** `collection`: an item's collection. */
-  static collection(href: string, options?: LinkOptions): Link { return new Link(RelType.COLLECTION, href, options); }
+  static collection(href: string, options?: LinkOptions): Link {
+    return new Link(RelType.COLLECTION, href, options);
+  }
   /** `related`: a related resource (OSC: project, theme, workflow … of an entity). */
-  static related(href: string, options?: LinkOptions): Link { return new Link(RelType.RELATED, href, options); }
+  static related(href: string, options?: LinkOptions): Link {
+    return new Link(RelType.RELATED, href, options);
+  }
   /** `via`: the source of the information (e.g. a keyword's description page). */
-  static via(href: string, options?: LinkOptions): Link { return new Link(RelType.VIA, href, options); }
+  static via(href: string, options?: LinkOptions): Link {
+    return new Link(RelType.VIA, href, options);
+  }
   /** `license`: the license text. */
-  static license(href: string, options?: LinkOptions): Link { return new Link(RelType.LICENSE, href, options); }
+  static license(href: string, options?: LinkOptions): Link {
+    return new Link(RelType.LICENSE, href, options);
+  }
   /** `cite-as`: the persistent identifier to cite (a DOI URL). */
-  static citeAs(href: string, options?: LinkOptions): Link { return new Link(RelType.CITE_AS, href, options); }
+  static citeAs(href: string, options?: LinkOptions): Link {
+    return new Link(RelType.CITE_AS, href, options);
+  }
   /** `describedby`: a description of the resource. */
-  static describedBy(href: string, options?: LinkOptions): Link { return new Link(RelType.DESCRIBED_BY, href, options); }
+  static describedBy(href: string, options?: LinkOptions): Link {
+    return new Link(RelType.DESCRIBED_BY, href, options);
+  }
   /** `preview`: a preview image. */
-  static preview(href: string, options?: LinkOptions): Link { return new Link(RelType.PREVIEW, href, options); }
+  static preview(href: string, options?: LinkOptions): Link {
+    return new Link(RelType.PREVIEW, href, options);
+  }
   /** `next`: the next page (STAC API paging). */
-  static next(href: string, options?: LinkOptions): Link { return new Link(RelType.NEXT, href, options); }
+  static next(href: string, options?: LinkOptions): Link {
+    return new Link(RelType.NEXT, href, options);
+  }
   /** `prev`: the previous page (STAC API paging). */
-  static prev(href: string, options?: LinkOptions): Link { return new Link(RelType.PREV, href, options); }
+  static prev(href: string, options?: LinkOptions): Link {
+    return new Link(RelType.PREV, href, options);
+  }
   /** `conformance`: the conformance classes (STAC API landing page). */
-  static conformance(href: string, options?: LinkOptions): Link { return new Link(RelType.CONFORMANCE, href, options); }
+  static conformance(href: string, options?: LinkOptions): Link {
+    return new Link(RelType.CONFORMANCE, href, options);
+  }
   /** `data`: the collections endpoint (STAC API landing page). */
-  static data(href: string, options?: LinkOptions): Link { return new Link(RelType.DATA, href, options); }
+  static data(href: string, options?: LinkOptions): Link {
+    return new Link(RelType.DATA, href, options);
+  }
   /** `search`: the item search endpoint (STAC API item-search). */
-  static search(href: string, options?: LinkOptions): Link { return new Link(RelType.SEARCH, href, options); }
+  static search(href: string, options?: LinkOptions): Link {
+    return new Link(RelType.SEARCH, href, options);
+  }
   /** `service-desc`: the API's OpenAPI description. */
-  static serviceDesc(href: string, options?: LinkOptions): Link { return new Link(RelType.SERVICE_DESC, href, options); }
+  static serviceDesc(href: string, options?: LinkOptions): Link {
+    return new Link(RelType.SERVICE_DESC, href, options);
+  }
   /** `visualisation` (OSC): a web page showing the product. */
-  static visualisation(href: string, options?: LinkOptions): Link { return new Link(RelType.VISUALISATION, href, options); }
+  static visualisation(href: string, options?: LinkOptions): Link {
+    return new Link(RelType.VISUALISATION, href, options);
+  }
   /** `application` (OGC API Records): the notebook or program of a workflow. */
-  static application(href: string, options?: LinkOptions): Link { return new Link(RelType.APPLICATION, href, options); }
+  static application(href: string, options?: LinkOptions): Link {
+    return new Link(RelType.APPLICATION, href, options);
+  }
   /** `input` (OSC experiments): the input parameters file. */
-  static input(href: string, options?: LinkOptions): Link { return new Link(RelType.INPUT, href, options); }
+  static input(href: string, options?: LinkOptions): Link {
+    return new Link(RelType.INPUT, href, options);
+  }
   /** `environment` (OSC experiments): the execution environment file. */
-  static environment(href: string, options?: LinkOptions): Link { return new Link(RelType.ENVIRONMENT, href, options); }
+  static environment(href: string, options?: LinkOptions): Link {
+    return new Link(RelType.ENVIRONMENT, href, options);
+  }
 }

@@ -39,9 +39,7 @@ export function ajvErrorMessage(error: Pick<ErrorObject, "message" | "params" | 
   let message = error.message ?? "";
   const params = error.params && typeof error.params === "object" ? Object.entries(error.params) : [];
   if (params.length > 0) {
-    const text = params
-      .map(([key, value]) => `${key.replace(/([^A-Z]+)([A-Z])/g, "$1 $2").toLowerCase()}: ${String(value)}`)
-      .join(", ");
+    const text = params.map(([key, value]) => `${key.replace(/([^A-Z]+)([A-Z])/g, "$1 $2").toLowerCase()}: ${String(value)}`).join(", ");
     message += ` (${text})`;
   }
   if (error.instancePath) return `${error.instancePath} ${message}`;

@@ -45,7 +45,12 @@ export function isHttpUrl(value: unknown): boolean {
  * Validates one object against one schema of the registry; a schema that is not bundled gives one problem
  * with the CI's "Schema at '…' not found" message.
  */
-export function validateAgainst(obj: unknown, schema: string, section: string, registry: SchemaRegistry = getSchemaRegistry()): StacProblem[] {
+export function validateAgainst(
+  obj: unknown,
+  schema: string,
+  section: string,
+  registry: SchemaRegistry = getSchemaRegistry(),
+): StacProblem[] {
   try {
     const fn = registry.getValidator(schema);
     if (fn(obj)) return [];

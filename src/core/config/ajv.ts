@@ -44,8 +44,14 @@ export function newAjv(options: NewAjvOptions = {}): AjvInstance {
   };
   const draft = options.draft ?? "draft-07";
   const Ctor = (
-    draft === "2020-12" ? require("ajv/dist/2020.js").Ajv2020 : draft === "2019-09" ? require("ajv/dist/2019.js").Ajv2019 : require("ajv").Ajv
-  ) as new (o: Options) => AjvInstance;
+    draft === "2020-12"
+      ? require("ajv/dist/2020.js").Ajv2020
+      : draft === "2019-09"
+        ? require("ajv/dist/2019.js").Ajv2019
+        : require("ajv").Ajv
+  ) as new (
+    o: Options,
+  ) => AjvInstance;
   const ajv = new Ctor(opts);
   const formatsModule = require("ajv-formats") as { default?: (a: AjvInstance) => AjvInstance } & ((a: AjvInstance) => AjvInstance);
   (formatsModule.default ?? formatsModule)(ajv);

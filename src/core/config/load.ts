@@ -35,7 +35,13 @@ export async function readConfigText(path: string, options: ReadConfigTextOption
     throwIfAborted(options.signal);
     const code = (err as NodeJS.ErrnoException).code;
     const why =
-      code === "ENOENT" || code === "ENOTDIR" ? "does not exist" : code === "EISDIR" ? "is a folder, not a file" : code === "EACCES" || code === "EPERM" ? "cannot be read (permission denied)" : `cannot be read (${code ?? (err as Error).message})`;
+      code === "ENOENT" || code === "ENOTDIR"
+        ? "does not exist"
+        : code === "EISDIR"
+          ? "is a folder, not a file"
+          : code === "EACCES" || code === "EPERM"
+            ? "cannot be read (permission denied)"
+            : `cannot be read (${code ?? (err as Error).message})`;
     throw new EocubeError("NOT_FOUND", `${options.what ?? "config file"} ${path} ${why}`, { path, cause: err, hint: options.hint });
   }
 }
@@ -87,6 +93,10 @@ export function parseYamlConfig<T>(text: string, file: string, schema: ConfigSch
  * @typeParam T the config's type, `ConfigType<typeof SCHEMA>`.
  * @throws EocubeError NOT_FOUND (see {@link readConfigText}), INVALID_CONFIG (see {@link parseYamlConfig}).
  */
-export async function loadYamlConfig<T>(path: string, schema: ConfigSchema, options: YamlConfigOptions & ReadConfigTextOptions = {}): Promise<YamlConfig<T>> {
+export async function loadYamlConfig<T>(
+  path: string,
+  schema: ConfigSchema,
+  options: YamlConfigOptions & ReadConfigTextOptions = {},
+): Promise<YamlConfig<T>> {
   return parseYamlConfig<T>(await readConfigText(path, options), path, schema, options);
 }

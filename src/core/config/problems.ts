@@ -124,7 +124,10 @@ function requiredChoice(branches: unknown): string[] | undefined {
  * dropped when some branch's type matched, else all become one "must be A or B" problem; `if` errors go
  * (their then/else errors say what is wrong).
  */
-function simplify(errors: readonly ErrorObject[]): { errors: ErrorObject[]; choices: Map<ErrorObject, { kind: "required" | "type"; names: string[] }> } {
+function simplify(errors: readonly ErrorObject[]): {
+  errors: ErrorObject[];
+  choices: Map<ErrorObject, { kind: "required" | "type"; names: string[] }>;
+} {
   let kept = errors.filter((e) => e.keyword !== "if");
   const choices = new Map<ErrorObject, { kind: "required" | "type"; names: string[] }>();
   for (const c of kept.filter((e) => CHOICE.has(e.keyword))) {
@@ -143,7 +146,9 @@ function simplify(errors: readonly ErrorObject[]): { errors: ErrorObject[]; choi
       kept = kept.filter((e) => !(under.includes(e) && mismatched.has(branchOf(e))));
       kept = kept.filter((e) => e !== c);
     } else if (mismatched.size === branches && branches > 0) {
-      const types = under.filter((e) => e.keyword === "type" && e.instancePath === c.instancePath).flatMap((e) => String((e.params as { type: string }).type).split(","));
+      const types = under
+        .filter((e) => e.keyword === "type" && e.instancePath === c.instancePath)
+        .flatMap((e) => String((e.params as { type: string }).type).split(","));
       choices.set(c, { kind: "type", names: [...new Set(types)] });
       kept = kept.filter((e) => !under.includes(e));
     } else if (under.length > 0) {
@@ -178,43 +183,88 @@ export function schemaProblems(errors: readonly ErrorObject[], data: unknown, op
         const known = Object.keys(parent?.properties ?? {});
         const guess = closeNames(extra, known)[0];
         const allowed = known.length ? `allowed fields: ${known.join(", ")}` : "this mapping takes no fields";
-        return { field: name([...path, extra]), path: [...path, extra], message: `unknown field ${show(extra)}${here ? ` in ${here}` : ""}`, hint: guess ? `did you mean ${show(guess)}? ${allowed}` : allowed };
+        return {
+          field: name([...path, extra]),
+          path: [...path, extra],
+          message: `unknown field ${show(extra)}${here ? ` in ${here}` : ""}`,
+          hint: guess ? `did you mean ${show(guess)}? ${allowed}` : allowed,
+        };
       }
       case "required": {
         const missing = String((e.params as { missingProperty: string }).missingProperty);
         const full = name([...path, missing]);
-        return { field: full, path: [...path, missing], message: `missing required field ${full}`, hint: parent?.properties?.[missing]?.description };
+        return {
+          field: full,
+          path: [...path, missing],
+          message: `missing required field ${full}`,
+          hint: parent?.properties?.[missing]?.description,
+        };
       }
       case "enum": {
         const allowed = ((e.params as { allowedValues: unknown[] }).allowedValues ?? []).map(String);
         const guess = typeof value === "string" ? closeNames(value, allowed)[0] : undefined;
-        const list = allowed.length <= 12 ? allowed.join(", ") : parent?.description ?? `${allowed.slice(0, 12).join(", ")}, … (${allowed.length} values)`;
-        return { field: here, path, message: `${here || rootName} has value ${show(value)}, which is not one of the allowed values`, hint: `${guess ? `did you mean ${show(guess)}? ` : ""}allowed values: ${list}` };
+        const list =
+          allowed.length <= 12
+            ? allowed.join(", ")
+            : (parent?.description ?? `${allowed.slice(0, 12).join(", ")}, … (${allowed.length} values)`);
+        return {
+          field: here,
+          path,
+          message: `${here || rootName} has value ${show(value)}, which is not one of the allowed values`,
+          hint: `${guess ? `did you mean ${show(guess)}? ` : ""}allowed values: ${list}`,
+        };
       }
       case "pattern": {
         const pattern = (e.params as { pattern: string }).pattern;
         const text = options.patterns?.[pattern];
         if (!text) return { field: here, path, message: `${here || rootName} ${show(value)} must match the pattern ${pattern}` };
         const suggestion = typeof value === "string" ? text.suggest?.(value) : undefined;
-        return { field: here, path, message: `${here || rootName} ${show(value)} is not ${text.what}`, hint: text.hint && `${text.hint}${suggestion ? `, e.g. ${show(suggestion)}` : ""}` };
+        return {
+          field: here,
+          path,
+          message: `${here || rootName} ${show(value)} is not ${text.what}`,
+          hint: text.hint && `${text.hint}${suggestion ? `, e.g. ${show(suggestion)}` : ""}`,
+        };
       }
       case "format": {
         const format = (e.params as { format: string }).format;
-        return { field: here, path, message: `${here || rootName} ${show(value)} is not a valid ${format}`, hint: format === "uri" ? "write an absolute URL such as https://example.org/page" : undefined };
+        return {
+          field: here,
+          path,
+          message: `${here || rootName} ${show(value)} is not a valid ${format}`,
+          hint: format === "uri" ? "write an absolute URL such as https://example.org/page" : undefined,
+        };
       }
       case "type":
-        return { field: here, path, message: `${here || rootName} must be ${String((e.params as { type: string }).type).split(",").join(" or ")}, not ${kindOf(value)}` };
+        return {
+          field: here,
+          path,
+          message: `${here || rootName} must be ${String((e.params as { type: string }).type)
+            .split(",")
+            .join(" or ")}, not ${kindOf(value)}`,
+        };
       case "anyOf":
       case "oneOf": {
         const choice = choices.get(e);
-        if (choice?.kind === "type") return { field: here, path, message: `${here || rootName} must be ${choice.names.join(" or ")}, not ${kindOf(value)}` };
+        if (choice?.kind === "type")
+          return { field: here, path, message: `${here || rootName} must be ${choice.names.join(" or ")}, not ${kindOf(value)}` };
         if (choice?.kind === "required") {
           const present = choice.names.filter((n) => value !== null && typeof value === "object" && n in value);
           const fields = choice.names.map((n) => name([...path, n]));
           const hint = `give ${e.keyword === "oneOf" ? "exactly" : "at least"} one of ${fields.join(" or ")}`;
           return present.length > 1 && e.keyword === "oneOf"
-            ? { field: name([...path, present[1]!]), path: [...path, present[1]!], message: `${here || rootName} has both ${present.map((n) => name([...path, n])).join(" and ")}: give only one`, hint }
-            : { field: name([...path, choice.names[0]!]), path, message: `${here || rootName} needs one of the fields ${fields.join(", ")}`, hint };
+            ? {
+                field: name([...path, present[1]!]),
+                path: [...path, present[1]!],
+                message: `${here || rootName} has both ${present.map((n) => name([...path, n])).join(" and ")}: give only one`,
+                hint,
+              }
+            : {
+                field: name([...path, choice.names[0]!]),
+                path,
+                message: `${here || rootName} needs one of the fields ${fields.join(", ")}`,
+                hint,
+              };
         }
         return { field: here, path, message: `${here || rootName} ${e.message ?? "is invalid"}` };
       }
@@ -248,7 +298,10 @@ export function configError(file: string, problems: readonly ConfigProblem[], op
   const [first, ...rest] = problems;
   if (!first) throw new Error("configError needs a problem");
   const max = options.maxListed ?? 5;
-  const listed = rest.slice(0, max - 1).map((p) => `; ${p.line ? `line ${p.line}: ` : ""}${p.message}`).join("");
+  const listed = rest
+    .slice(0, max - 1)
+    .map((p) => `; ${p.line ? `line ${p.line}: ` : ""}${p.message}`)
+    .join("");
   const left = rest.length - Math.min(rest.length, max - 1);
   const more = left > 0 ? ` (and ${left} more problem${left > 1 ? "s" : ""})` : "";
   return new EocubeError("INVALID_CONFIG", `${file}${first.line ? `:${first.line}` : ""}: ${first.message}${listed}${more}`, {

@@ -57,10 +57,14 @@ export function parseConfigText(text: string, file: string, options: ParseConfig
   if (value == null && options.emptyAs !== undefined) value = options.emptyAs;
   if ((options.topLevel ?? "mapping") === "mapping" && !isMapping(value)) {
     const what = value == null ? "nothing" : Array.isArray(value) ? "a list" : typeof value;
-    throw new EocubeError("INVALID_CONFIG", `${file} must hold a ${kind === "JSON" ? "JSON object" : "YAML mapping (key: value lines)"}, not ${what}`, {
-      path: file,
-      hint: options.mappingHint,
-    });
+    throw new EocubeError(
+      "INVALID_CONFIG",
+      `${file} must hold a ${kind === "JSON" ? "JSON object" : "YAML mapping (key: value lines)"}, not ${what}`,
+      {
+        path: file,
+        hint: options.mappingHint,
+      },
+    );
   }
   const locate: Locator = (path) => {
     for (let n = path.length; n >= 0; n--) {

@@ -23,7 +23,9 @@ export interface TiffBlockParameters {
  * a row being width × the bits of all samples (one sample when planar), rounded up to whole bytes. Tiles are
  * whole even where they pass the image's edge; a strip has at most as many rows as the image.
  */
-export function tileByteLimit(p: Pick<TiffBlockParameters, "tileWidth" | "tileHeight" | "bitsPerSample" | "planarConfiguration" | "tiled" | "imageHeight">): number {
+export function tileByteLimit(
+  p: Pick<TiffBlockParameters, "tileWidth" | "tileHeight" | "bitsPerSample" | "planarConfiguration" | "tiled" | "imageHeight">,
+): number {
   const bits = typeof p.bitsPerSample === "number" ? [p.bitsPerSample] : Array.from(p.bitsPerSample);
   const pixelBits = p.planarConfiguration === 2 ? Math.max(...bits) : bits.reduce((a, b) => a + b, 0);
   return Math.ceil((p.tileWidth * pixelBits) / 8) * blockRows(p);

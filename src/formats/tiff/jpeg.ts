@@ -25,7 +25,9 @@ export function checkJpegStream(b: Uint8Array, bounds: JpegBounds, unit = "tile"
   if (n < 2 || b[0] !== 0xff || b[1] !== 0xd8) return; // geotiff.js: "SOI not found"
   // geotiff.js reads past the end as zeros
   const u16 = (at: number): number => ((b[at] ?? 0) << 8) | (b[at + 1] ?? 0);
-  let p = 2, frames = 0, scans = 0;
+  let p = 2,
+    frames = 0,
+    scans = 0;
   while (p < n) {
     if (b[p] !== 0xff) {
       // geotiff.js steps back one byte over an 0xFF eaten by the encoder, else fails on an unknown marker
@@ -52,16 +54,21 @@ export function checkJpegStream(b: Uint8Array, bounds: JpegBounds, unit = "tile"
       p = q;
     } else if (m === 0xffc0 || m === 0xffc1 || m === 0xffc2) {
       let q = p + 3;
-      const height = u16(q), width = u16(q + 2);
+      const height = u16(q),
+        width = u16(q + 2);
       const count = b[q + 4] ?? 0;
       q += 5;
       if (++frames > 1) throw new Error(`jpeg: the ${unit} holds more than one frame (a damaged ${unit})`);
       if (width > bounds.width || height > bounds.height || count > bounds.components) {
-        throw new Error(`jpeg: a frame of ${width} × ${height} pixels × ${count} components does not fit the ${unit}'s ${bounds.width} × ${bounds.height} × ${bounds.components} (a decompression bomb or a damaged ${unit})`);
+        throw new Error(
+          `jpeg: a frame of ${width} × ${height} pixels × ${count} components does not fit the ${unit}'s ${bounds.width} × ${bounds.height} × ${bounds.components} (a decompression bomb or a damaged ${unit})`,
+        );
       }
       for (let i = 0; i < count; i++, q += 3) {
-        const h = (b[q + 1] ?? 0) >> 4, v = (b[q + 1] ?? 0) & 15;
-        if (h < 1 || h > 4 || v < 1 || v > 4) throw new Error(`jpeg: sampling factors ${h} × ${v} of component ${i} are not 1–4 (a damaged ${unit})`);
+        const h = (b[q + 1] ?? 0) >> 4,
+          v = (b[q + 1] ?? 0) & 15;
+        if (h < 1 || h > 4 || v < 1 || v > 4)
+          throw new Error(`jpeg: sampling factors ${h} × ${v} of component ${i} are not 1–4 (a damaged ${unit})`);
       }
       p = q;
     } else if (m === 0xffc4) {
@@ -108,4 +115,3 @@ export function jpegBounds(p: TiffBlockParameters): JpegBounds {
   const samples = typeof p.bitsPerSample === "number" ? 1 : p.bitsPerSample.length;
   return { width: p.tileWidth, height: blockRows(p), components: p.planarConfiguration === 2 ? 1 : Math.max(1, samples) };
 }
-

@@ -16,16 +16,21 @@ const LERC_TYPE_BYTES = [1, 1, 2, 2, 4, 4, 4, 8];
 export function lercDecodedBytes(blob: Uint8Array, unit = "tile"): number {
   const view = new DataView(blob.buffer, blob.byteOffset, blob.byteLength);
   const text = (at: number, n: number) => String.fromCharCode(...blob.subarray(at, at + n));
-  let off = 0, total = 0;
+  let off = 0,
+    total = 0;
   while (off < blob.length - 10) {
-    if (text(off, 9) === "CntZImage") throw new UnsupportedBlockError("LERC1 (CntZImage) blobs are not read; GDAL writes LERC2 (rewrite the file with gdal_translate -co COMPRESS=LERC)");
+    if (text(off, 9) === "CntZImage")
+      throw new UnsupportedBlockError(
+        "LERC1 (CntZImage) blobs are not read; GDAL writes LERC2 (rewrite the file with gdal_translate -co COMPRESS=LERC)",
+      );
     if (text(off, 6) !== "Lerc2 ") throw new Error(`lerc: no LERC2 blob at byte ${off} (a damaged ${unit})`);
     const version = view.getInt32(off + 6, true);
     if (version > 5) throw new UnsupportedBlockError(`LERC2 version ${version} is not read (eocube reads LERC2 up to version 5)`);
     let p = off + 10 + (version >= 3 ? 4 : 0);
     const keys = p + 8 + (version >= 4 ? 4 : 0) + 16;
     if (keys + 24 > blob.length) throw new Error(`lerc: the header of the blob at byte ${off} is cut short (a damaged ${unit})`);
-    const height = view.getUint32(p, true), width = view.getUint32(p + 4, true);
+    const height = view.getUint32(p, true),
+      width = view.getUint32(p + 4, true);
     p += 8;
     const dims = version >= 4 ? view.getUint32(p, true) : 1;
     if (version >= 4) p += 4;
@@ -33,7 +38,8 @@ export function lercDecodedBytes(blob: Uint8Array, unit = "tile"): number {
     const type = view.getInt32(p + 12, true);
     const itemBytes = LERC_TYPE_BYTES[type];
     if (itemBytes === undefined) throw new Error(`lerc: unknown data type ${type} (a damaged ${unit})`);
-    if (blobSize < keys + 24 - off) throw new Error(`lerc: a blob size of ${blobSize} bytes is shorter than its header (a damaged ${unit})`);
+    if (blobSize < keys + 24 - off)
+      throw new Error(`lerc: a blob size of ${blobSize} bytes is shorter than its header (a damaged ${unit})`);
     // values, and a validity mask of one byte per pixel
     total += width * height * Math.max(1, dims * itemBytes);
     off += blobSize;
@@ -72,4 +78,3 @@ export async function decodeLerc(bytes: Uint8Array, limit: number, p: TiffBlockP
   if (!first) throw new Error(`lerc: the ${unit} holds no band`);
   return new Uint8Array(first.buffer, first.byteOffset, first.byteLength);
 }
-

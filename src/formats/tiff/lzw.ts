@@ -24,7 +24,11 @@ export function lzwDecodeBounded(input: Uint8Array, limit: number, unit = "tile"
   }
   const out = new Uint8Array(limit);
   const nbits = input.length * 8;
-  let bit = 0, width = 9, next = 258, old = -1, pos = 0;
+  let bit = 0,
+    width = 9,
+    next = 258,
+    old = -1,
+    pos = 0;
   const add = (ch: number): void => {
     prefix[next] = old;
     suffix[next] = ch;
@@ -66,4 +70,3 @@ export function lzwDecodeBounded(input: Uint8Array, limit: number, unit = "tile"
   }
   return pos === limit ? out : out.subarray(0, pos);
 }
-

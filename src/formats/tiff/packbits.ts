@@ -26,4 +26,3 @@ export function packBitsDecodeBounded(input: Uint8Array, limit: number, unit = "
   }
   return pos === limit ? out : out.subarray(0, pos);
 }
-

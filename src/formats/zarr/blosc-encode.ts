@@ -153,9 +153,15 @@ function shuffleBlock(src: Uint8Array, typesize: number, dest: Uint8Array): void
     const d = new Uint32Array(dest.buffer, dest.byteOffset, n * words);
     const q = n / 4;
     for (let h = 0; h < words; h++) {
-      const o0 = 4 * h * q, o1 = o0 + q, o2 = o1 + q, o3 = o2 + q;
+      const o0 = 4 * h * q,
+        o1 = o0 + q,
+        o2 = o1 + q,
+        o3 = o2 + q;
       for (let i = 0, k = h; i < q; i++, k += 4 * words) {
-        const a = w[k]!, b = w[k + words]!, c = w[k + 2 * words]!, e = w[k + 3 * words]!;
+        const a = w[k]!,
+          b = w[k + words]!,
+          c = w[k + 2 * words]!,
+          e = w[k + 3 * words]!;
         d[o0 + i] = (a & 0xff) | ((b & 0xff) << 8) | ((c & 0xff) << 16) | (e << 24);
         d[o1 + i] = ((a >>> 8) & 0xff) | (b & 0xff00) | ((c & 0xff00) << 8) | ((e & 0xff00) << 16);
         d[o2 + i] = ((a >>> 16) & 0xff) | ((b >>> 8) & 0xff00) | (c & 0xff0000) | ((e & 0xff0000) << 8);
@@ -164,7 +170,8 @@ function shuffleBlock(src: Uint8Array, typesize: number, dest: Uint8Array): void
     }
   } else if (LITTLE_ENDIAN && typesize === 4 && src.byteOffset % 4 === 0) {
     const w = new Uint32Array(src.buffer, src.byteOffset, n);
-    const n2 = 2 * n, n3 = 3 * n;
+    const n2 = 2 * n,
+      n3 = 3 * n;
     for (let i = 0; i < n; i++) {
       const v = w[i]!;
       dest[i] = v;
@@ -174,7 +181,12 @@ function shuffleBlock(src: Uint8Array, typesize: number, dest: Uint8Array): void
     }
   } else if (LITTLE_ENDIAN && typesize === 8 && src.byteOffset % 4 === 0) {
     const w = new Uint32Array(src.buffer, src.byteOffset, 2 * n);
-    const n2 = 2 * n, n3 = 3 * n, n4 = 4 * n, n5 = 5 * n, n6 = 6 * n, n7 = 7 * n;
+    const n2 = 2 * n,
+      n3 = 3 * n,
+      n4 = 4 * n,
+      n5 = 5 * n,
+      n6 = 6 * n,
+      n7 = 7 * n;
     for (let i = 0, k = 0; i < n; i++, k += 2) {
       const lo = w[k]!;
       const hi = w[k + 1]!;
@@ -235,7 +247,10 @@ export function lz4Compress(src: Uint8Array, dst: Uint8Array, from: number, to: 
       }
       if (ref < 0) break;
       // extend backwards over literals
-      while (ip > anchor && ref > 0 && src[ip - 1] === src[ref - 1]) { ip--; ref--; }
+      while (ip > anchor && ref > 0 && src[ip - 1] === src[ref - 1]) {
+        ip--;
+        ref--;
+      }
       // extend forwards
       let mlen = MINMATCH;
       while (ip + mlen + 4 <= matchlimit && dv.getInt32(ip + mlen, true) === dv.getInt32(ref + mlen, true)) mlen += 4;

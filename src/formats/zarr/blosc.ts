@@ -32,7 +32,7 @@ export function canDecodeBlosc(frame: Uint8Array): boolean {
   const version = frame[0]!;
   const flags = frame[2]!;
   if (version < 1 || version > 2 || (flags & 0x08) !== 0 || (flags & DOBITSHUFFLE) !== 0) return false;
-  return (flags & MEMCPYED) !== 0 || (flags >> 5) === LZ4_FORMAT;
+  return (flags & MEMCPYED) !== 0 || flags >> 5 === LZ4_FORMAT;
 }
 
 /**
@@ -139,7 +139,10 @@ function lz4Block(src: Uint8Array, from: number, to: number, dst: Uint8Array): n
     let lit = token >>> 4;
     if (lit === 15) {
       let s: number;
-      do { s = src[ip++]!; lit += s; } while (s === 255 && ip < to);
+      do {
+        s = src[ip++]!;
+        lit += s;
+      } while (s === 255 && ip < to);
     }
     if (lit > 0) {
       if (ip + lit > to || op + lit > oend) throw new BadFrame();
@@ -155,7 +158,10 @@ function lz4Block(src: Uint8Array, from: number, to: number, dst: Uint8Array): n
     let len = token & 15;
     if (len === 15) {
       let s: number;
-      do { s = src[ip++]!; len += s; } while (s === 255 && ip < to);
+      do {
+        s = src[ip++]!;
+        len += s;
+      } while (s === 255 && ip < to);
     }
     len += 4;
     if (op + len > oend) throw new BadFrame();
@@ -190,8 +196,12 @@ function lz4Block(src: Uint8Array, from: number, to: number, dst: Uint8Array): n
  */
 function unshuffle(streams: Uint8Array[], n: number, typesize: number, dest: Uint8Array, at: number): void {
   let i0 = 0;
-  if (LITTLE_ENDIAN && (typesize === 4 || typesize === 8) && (dest.byteOffset + at) % 4 === 0 &&
-      streams.every((s) => s.byteOffset % 4 === 0)) {
+  if (
+    LITTLE_ENDIAN &&
+    (typesize === 4 || typesize === 8) &&
+    (dest.byteOffset + at) % 4 === 0 &&
+    streams.every((s) => s.byteOffset % 4 === 0)
+  ) {
     const groups = n >>> 2;
     const w = new Int32Array(dest.buffer, dest.byteOffset + at, groups * typesize);
     const v = streams.map((s) => new Int32Array(s.buffer, s.byteOffset, groups));
@@ -213,10 +223,24 @@ function unshuffle(streams: Uint8Array[], n: number, typesize: number, dest: Uin
  * Byte transpose of four byte planes into 32-bit words: for each group g, word byte k of element 4g+e is byte e
  * of `rk[g]` (little endian); the word of element 4g+e goes to `w[first + (4g + e) * step]`.
  */
-function transpose4(r0: Int32Array, r1: Int32Array, r2: Int32Array, r3: Int32Array, w: Int32Array, groups: number, first: number, step: number): void {
-  const s2 = step * 2, s3 = step * 3, s4 = step * 4;
+function transpose4(
+  r0: Int32Array,
+  r1: Int32Array,
+  r2: Int32Array,
+  r3: Int32Array,
+  w: Int32Array,
+  groups: number,
+  first: number,
+  step: number,
+): void {
+  const s2 = step * 2,
+    s3 = step * 3,
+    s4 = step * 4;
   for (let g = 0, k = first; g < groups; g++, k += s4) {
-    const a = r0[g]!, b = r1[g]!, c = r2[g]!, d = r3[g]!;
+    const a = r0[g]!,
+      b = r1[g]!,
+      c = r2[g]!,
+      d = r3[g]!;
     const t0 = (a & 0x00ff00ff) | ((b & 0x00ff00ff) << 8);
     const t1 = ((a >>> 8) & 0x00ff00ff) | (b & 0xff00ff00);
     const t2 = (c & 0x00ff00ff) | ((d & 0x00ff00ff) << 8);

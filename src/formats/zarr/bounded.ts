@@ -175,7 +175,9 @@ function codecClass(name: string, decode: (data: Uint8Array, limit: number, conf
 const wasmCodec = (mod: "blosc" | "lz4") => {
   let codec: Promise<{ decode(d: Uint8Array): Promise<Uint8Array> }> | undefined;
   return (config: Record<string, unknown>) => {
-    codec ??= (mod === "blosc" ? import("numcodecs/blosc") : import("numcodecs/lz4")).then((m) => m.default.fromConfig(config as never) as never);
+    codec ??= (mod === "blosc" ? import("numcodecs/blosc") : import("numcodecs/lz4")).then(
+      (m) => m.default.fromConfig(config as never) as never,
+    );
     return codec;
   };
 };

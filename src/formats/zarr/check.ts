@@ -100,7 +100,8 @@ export function checkChunkBytes(bytes: Uint8Array, expect: ChunkExpectation, key
     case "lz4": {
       if (bytes.length < 4) throw corruptChunk(key, `${bytes.length} bytes is shorter than lz4's 4-byte size header`);
       const n = le32(0);
-      if (want !== undefined && n !== want) throw corruptChunk(key, `its lz4 header gives ${n} decoded bytes, a chunk of this array has ${want}`);
+      if (want !== undefined && n !== want)
+        throw corruptChunk(key, `its lz4 header gives ${n} decoded bytes, a chunk of this array has ${want}`);
       return;
     }
     default:

@@ -67,11 +67,16 @@ export async function compress(name: ZarrCompressorName | null, bytes: Uint8Arra
  */
 export function v2Compressor(name: ZarrCompressorName | null): Record<string, unknown> | null {
   switch (name) {
-    case null: return null;
-    case "blosc": return { id: "blosc", cname: "lz4", clevel: LEVEL, shuffle: 1, blocksize: 0 };
-    case "blosc-zstd": return { id: "blosc", cname: "zstd", clevel: LEVEL, shuffle: 1, blocksize: 0 };
-    case "zstd": return { id: "zstd", level: LEVEL };
-    case "gzip": return { id: "gzip", level: LEVEL };
+    case null:
+      return null;
+    case "blosc":
+      return { id: "blosc", cname: "lz4", clevel: LEVEL, shuffle: 1, blocksize: 0 };
+    case "blosc-zstd":
+      return { id: "blosc", cname: "zstd", clevel: LEVEL, shuffle: 1, blocksize: 0 };
+    case "zstd":
+      return { id: "zstd", level: LEVEL };
+    case "gzip":
+      return { id: "gzip", level: LEVEL };
   }
 }
 
@@ -84,7 +89,10 @@ export function v3Codecs(name: ZarrCompressorName | null, itemSize: number): Rec
   const codecs: Record<string, unknown>[] = [{ name: "bytes", configuration: { endian: "little" } }];
   if (name === "blosc" || name === "blosc-zstd") {
     const cname = name === "blosc" ? "lz4" : "zstd";
-    codecs.push({ name: "blosc", configuration: { cname, clevel: LEVEL, shuffle: "shuffle", typesize: Math.max(1, itemSize), blocksize: 0 } });
+    codecs.push({
+      name: "blosc",
+      configuration: { cname, clevel: LEVEL, shuffle: "shuffle", typesize: Math.max(1, itemSize), blocksize: 0 },
+    });
   } else if (name === "zstd") {
     codecs.push({ name: "zstd", configuration: { level: LEVEL, checksum: false } });
   } else if (name === "gzip") {

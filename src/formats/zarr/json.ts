@@ -43,11 +43,7 @@ export function parseZarrJson(bytes: Uint8Array | string, key: string): Record<s
  * zarr-python 2.13 refuses non-ASCII metadata bytes).
  */
 export function stringifyZarrJson(value: unknown): string {
-  const text = JSON.stringify(
-    value,
-    (_k, v: unknown) => (typeof v === "number" && !Number.isFinite(v) ? SENTINEL + String(v) : v),
-    4,
-  );
+  const text = JSON.stringify(value, (_k, v: unknown) => (typeof v === "number" && !Number.isFinite(v) ? SENTINEL + String(v) : v), 4);
   return text
     .replace(/"\\u0000eocube:(NaN|-?Infinity)"/g, "$1")
     .replace(/[\u0080-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);

@@ -199,11 +199,28 @@ async function singleArrayV2(fs: FileSystem, base: string, meta: Record<string, 
   const attrs = (await getJson(fs, joinStoreKey(base, ".zattrs"), options)) ?? {};
   const i = base.lastIndexOf("/");
   const name = base.slice(i + 1);
-  const documents = new Map<string, unknown>([[`/${name}/.zarray`, meta], [`/${name}/.zattrs`, attrs]]);
-  return { version: 2, consolidated: false, storePrefix: i < 0 ? "" : base.slice(0, i), attrs: {}, arrays: [{ name, meta, attrs }], documents, isArray: true };
+  const documents = new Map<string, unknown>([
+    [`/${name}/.zarray`, meta],
+    [`/${name}/.zattrs`, attrs],
+  ]);
+  return {
+    version: 2,
+    consolidated: false,
+    storePrefix: i < 0 ? "" : base.slice(0, i),
+    attrs: {},
+    arrays: [{ name, meta, attrs }],
+    documents,
+    isArray: true,
+  };
 }
 
-async function fromV3(fs: FileSystem, root: Record<string, unknown>, base: string, useConsolidated: boolean, options: ReadOptions): Promise<ZarrGroupMeta> {
+async function fromV3(
+  fs: FileSystem,
+  root: Record<string, unknown>,
+  base: string,
+  useConsolidated: boolean,
+  options: ReadOptions,
+): Promise<ZarrGroupMeta> {
   const rootKey = joinStoreKey(base, "zarr.json");
   if (root.node_type === "array") {
     checkArrayMeta(root, rootKey, 3);
@@ -211,8 +228,13 @@ async function fromV3(fs: FileSystem, root: Record<string, unknown>, base: strin
     const name = base.slice(i + 1);
     const attrs = isObject(root.attributes) ? root.attributes : {};
     return {
-      version: 3, consolidated: false, storePrefix: i < 0 ? "" : base.slice(0, i), attrs: {},
-      arrays: [{ name, meta: root, attrs }], documents: new Map([[`/${name}/zarr.json`, root]]), isArray: true,
+      version: 3,
+      consolidated: false,
+      storePrefix: i < 0 ? "" : base.slice(0, i),
+      attrs: {},
+      arrays: [{ name, meta: root, attrs }],
+      documents: new Map([[`/${name}/zarr.json`, root]]),
+      isArray: true,
     };
   }
   if (root.node_type !== "group") {
@@ -270,13 +292,21 @@ export function dtypeOf(meta: Record<string, unknown>, version: 2 | 3): DType | 
   if (!m) return undefined;
   const [, kind, size] = m;
   switch (kind) {
-    case "b": return "bool";
-    case "i": return ({ "1": "int8", "2": "int16", "4": "int32", "8": "int64" } as Record<string, DType>)[size!];
-    case "u": return ({ "1": "uint8", "2": "uint16", "4": "uint32", "8": "uint64" } as Record<string, DType>)[size!];
-    case "f": return ({ "2": "float32", "4": "float32", "8": "float64" } as Record<string, DType>)[size!];
-    case "U": case "S": return "str";
-    case "O": return "object";
-    default: return undefined;
+    case "b":
+      return "bool";
+    case "i":
+      return ({ "1": "int8", "2": "int16", "4": "int32", "8": "int64" } as Record<string, DType>)[size!];
+    case "u":
+      return ({ "1": "uint8", "2": "uint16", "4": "uint32", "8": "uint64" } as Record<string, DType>)[size!];
+    case "f":
+      return ({ "2": "float32", "4": "float32", "8": "float64" } as Record<string, DType>)[size!];
+    case "U":
+    case "S":
+      return "str";
+    case "O":
+      return "object";
+    default:
+      return undefined;
   }
 }
 

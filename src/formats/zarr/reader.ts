@@ -72,9 +72,10 @@ function arrayVariable(store: MetadataOverlayStore, group: ZarrGroupMeta, a: Zar
   const shape = (a.meta.shape as number[]).slice();
   const dims = dimsOf(a, version, dimSizes);
   dims.forEach((d, i) => dimSizes.set(d, shape[i]!));
-  const chunks = version === 2
-    ? (a.meta.chunks as number[]).slice()
-    : ((a.meta.chunk_grid as { configuration: { chunk_shape: number[] } }).configuration.chunk_shape).slice();
+  const chunks =
+    version === 2
+      ? (a.meta.chunks as number[]).slice()
+      : (a.meta.chunk_grid as { configuration: { chunk_shape: number[] } }).configuration.chunk_shape.slice();
   const dtype = dtypeOf(a.meta, version);
   const half = isHalfFloat(a.meta, version);
   const fillValue = half ? halfFillValue(decodeFillValue(a.meta.fill_value)) : decodeFillValue(a.meta.fill_value);
@@ -89,8 +90,8 @@ function arrayVariable(store: MetadataOverlayStore, group: ZarrGroupMeta, a: Zar
     chunks,
     zarr_format: version,
     fill_value: fillValue,
-    compressor: version === 2 ? a.meta.compressor ?? null : undefined,
-    filters: version === 2 ? a.meta.filters ?? null : undefined,
+    compressor: version === 2 ? (a.meta.compressor ?? null) : undefined,
+    filters: version === 2 ? (a.meta.filters ?? null) : undefined,
     codecs: version === 3 ? a.meta.codecs : undefined,
     order: version === 2 ? a.meta.order : undefined,
   };
@@ -153,7 +154,12 @@ function arrayVariable(store: MetadataOverlayStore, group: ZarrGroupMeta, a: Zar
       } catch (err) {
         throw new EocubeError("OUT_OF_RANGE", `${a.name}: ${(err as Error).message}`, { path: arrayKey, field: a.name, cause: err });
       }
-      checkReadSize(sizeOf(norm.map((d) => d.stop - d.start)), dtype && dtype !== "str" && dtype !== "object" ? itemSize(dtype) : 8, `array ${arrayKey}`, { path: arrayKey, field: a.name });
+      checkReadSize(
+        sizeOf(norm.map((d) => d.stop - d.start)),
+        dtype && dtype !== "str" && dtype !== "object" ? itemSize(dtype) : 8,
+        `array ${arrayKey}`,
+        { path: arrayKey, field: a.name },
+      );
       if (direct) {
         const label = (coords: number[]) => chunkLabel(a, version, arrayKey, chunks, chunks, coords);
         return readSelection(bounded(direct, chunks, label), chunks, norm, dtype!, label, options);
@@ -161,9 +167,9 @@ function arrayVariable(store: MetadataOverlayStore, group: ZarrGroupMeta, a: Zar
       const arr = await open();
       const viaZarrita: ChunkSource = half
         ? async (coords, signal) => {
-          const c = (await arr.getChunk(coords, { signal })) as { data: Uint16Array; shape: number[]; stride: number[] };
-          return { data: halfToFloat32(c.data), shape: c.shape, stride: c.stride, owned: true };
-        }
+            const c = (await arr.getChunk(coords, { signal })) as { data: Uint16Array; shape: number[]; stride: number[] };
+            return { data: halfToFloat32(c.data), shape: c.shape, stride: c.stride, owned: true };
+          }
         : (coords, signal) => arr.getChunk(coords, { signal }) as Promise<Chunk>;
       const label = (coords: number[]) => chunkLabel(a, version, arrayKey, chunks, arr.chunks, coords);
       return readSelection(bounded(viaZarrita, arr.chunks, label), arr.chunks, norm, dtype ?? "object", label, options);
@@ -175,11 +181,15 @@ function arrayVariable(store: MetadataOverlayStore, group: ZarrGroupMeta, a: Zar
 function unreadableText(stored: unknown): string {
   const text = JSON.stringify(stored) ?? String(stored);
   const m = typeof stored === "string" ? /^[<>|=]?([a-zA-Z])(\d*)/.exec(stored) : null;
-  const what = !m ? "a data type eocube does not know"
-    : m[1] === "f" || m[1] === "c" ? `${Number(m[2]) * 8}-bit ${m[1] === "c" ? "complex" : "floating point"} numbers`
-    : m[1] === "V" ? `raw records of ${m[2]} bytes (numpy void)`
-    : m[1] === "M" || m[1] === "m" ? "numpy datetimes/timedeltas"
-    : "a data type eocube does not know";
+  const what = !m
+    ? "a data type eocube does not know"
+    : m[1] === "f" || m[1] === "c"
+      ? `${Number(m[2]) * 8}-bit ${m[1] === "c" ? "complex" : "floating point"} numbers`
+      : m[1] === "V"
+        ? `raw records of ${m[2]} bytes (numpy void)`
+        : m[1] === "M" || m[1] === "m"
+          ? "numpy datetimes/timedeltas"
+          : "a data type eocube does not know";
   return `its stored data type ${text} (${what}) cannot be read: eocube reads bool, (u)int8…64, float16/32/64 and strings`;
 }
 
@@ -212,7 +222,14 @@ function decodeV3FillAttr(value: string, dtype: DType | undefined): unknown {
 }
 
 /** The store key of the (stored) chunk or shard holding inner chunk `coords`, for error messages. */
-function chunkLabel(a: ZarrArrayMeta, version: 2 | 3, arrayKey: string, gridChunks: number[], innerChunks: readonly number[], coords: number[]): string {
+function chunkLabel(
+  a: ZarrArrayMeta,
+  version: 2 | 3,
+  arrayKey: string,
+  gridChunks: number[],
+  innerChunks: readonly number[],
+  coords: number[],
+): string {
   const stored = coords.map((c, i) => Math.floor((c * innerChunks[i]!) / gridChunks[i]!));
   return `${arrayKey}/${storedChunkKey(a.meta, version, stored)}`;
 }
@@ -267,7 +284,9 @@ type BloscDecoder = { decode(data: Uint8Array): Promise<Uint8Array> };
 let wasmBlosc: Promise<BloscDecoder> | undefined;
 /** numcodecs' wasm c-blosc, for the frames {@link decodeBlosc} declines (zstd, blosclz, zlib, bit shuffle). */
 function referenceBlosc(): Promise<BloscDecoder> {
-  wasmBlosc ??= import("numcodecs/blosc").then((m) => m.default.fromConfig({ id: "blosc", cname: "lz4", clevel: 5, shuffle: 1, blocksize: 0 } as never) as unknown as BloscDecoder);
+  wasmBlosc ??= import("numcodecs/blosc").then(
+    (m) => m.default.fromConfig({ id: "blosc", cname: "lz4", clevel: 5, shuffle: 1, blocksize: 0 } as never) as unknown as BloscDecoder,
+  );
   return wasmBlosc;
 }
 
@@ -277,7 +296,13 @@ function referenceBlosc(): Promise<BloscDecoder> {
  * through numcodecs' wasm) and viewing the decoded bytes as a typed array without another copy. A missing
  * chunk is the array's fill value. Undefined for every other array (zarrita reads those).
  */
-function directV2Source(store: CheckedChunkStore, a: ZarrArrayMeta, dtype: DType, chunks: number[], fillValue: unknown): ChunkSource | undefined {
+function directV2Source(
+  store: CheckedChunkStore,
+  a: ZarrArrayMeta,
+  dtype: DType,
+  chunks: number[],
+  fillValue: unknown,
+): ChunkSource | undefined {
   const m = a.meta;
   const kind = typeof m.dtype === "string" ? DIRECT_V2[m.dtype] : undefined;
   const compressor = m.compressor as { id?: unknown } | null | undefined;
@@ -295,7 +320,7 @@ function directV2Source(store: CheckedChunkStore, a: ZarrArrayMeta, dtype: DType
     if (compressor) {
       const fast = decodeBlosc(stored);
       owned = fast !== undefined; // a new buffer of its own (the wasm decoder's output may share its heap)
-      bytes = fast ?? await (await referenceBlosc()).decode(stored);
+      bytes = fast ?? (await (await referenceBlosc()).decode(stored));
     } else bytes = stored;
     if (bytes.byteOffset % kind.size !== 0) bytes = bytes.slice();
     const len = Math.floor(bytes.byteLength / kind.size);
@@ -329,14 +354,18 @@ async function readSelection(
   for (;;) {
     tasks.push(idx.slice());
     let i = idx.length - 1;
-    while (i >= 0 && ++idx[i]! >= hi[i]!) { idx[i] = lo[i]!; i--; }
+    while (i >= 0 && ++idx[i]! >= hi[i]!) {
+      idx[i] = lo[i]!;
+      i--;
+    }
     if (i < 0) break;
   }
   if (norm.length === 0) tasks.splice(1);
 
   const chunkSize = sizeOf(cs);
   // the selection is exactly one whole chunk (as when gen tiles match the input chunks)
-  const whole = tasks.length === 1 && norm.length > 0 && norm.every((d, i) => d.start === tasks[0]![i]! * cs[i]! && d.stop === d.start + cs[i]!);
+  const whole =
+    tasks.length === 1 && norm.length > 0 && norm.every((d, i) => d.start === tasks[0]![i]! * cs[i]! && d.stop === d.start + cs[i]!);
   let result: Indexable | undefined; // allocated when first needed: a whole-chunk read may not need it
   const output = (): Indexable => (result ??= allocateOut(dtype, n));
   let next = 0;
@@ -375,10 +404,14 @@ async function readSelection(
       const length = (chunk.data as { length: number }).length;
       if (length !== chunkSize) {
         const key = label(coords);
-        throw new EocubeError("CORRUPT_DATA", `chunk ${key} decodes to ${length} values, expected ${chunkSize} (chunk shape ${cs.join("×")})`, {
-          path: key,
-          hint: "the chunk file is damaged or does not match the array metadata",
-        });
+        throw new EocubeError(
+          "CORRUPT_DATA",
+          `chunk ${key} decodes to ${length} values, expected ${chunkSize} (chunk shape ${cs.join("×")})`,
+          {
+            path: key,
+            hint: "the chunk file is damaged or does not match the array metadata",
+          },
+        );
       }
       if (whole && chunk.owned && ArrayBuffer.isView(chunk.data)) {
         result = chunk.data as unknown as Indexable; // the selection is exactly this chunk: no copy
@@ -401,16 +434,30 @@ function rootMessage(err: unknown): string {
 function cStrides(shape: number[]): number[] {
   const s = new Array<number>(shape.length);
   let acc = 1;
-  for (let i = shape.length - 1; i >= 0; i--) { s[i] = acc; acc *= shape[i]!; }
+  for (let i = shape.length - 1; i >= 0; i--) {
+    s[i] = acc;
+    acc *= shape[i]!;
+  }
   return s;
 }
 
 /** Sets the part of the (not stored) chunk `coords` that lies inside the selection to `value`. */
-function fillOverlap(value: number, coords: number[], cs: readonly number[], out: Indexable, outStride: number[], norm: NormalizedDim[]): void {
+function fillOverlap(
+  value: number,
+  coords: number[],
+  cs: readonly number[],
+  out: Indexable,
+  outStride: number[],
+  norm: NormalizedDim[],
+): void {
   if (value === 0 && ArrayBuffer.isView(out)) return; // a fresh typed array is all zeros already
   const nd = norm.length;
-  if (nd === 0) { out[0] = value; return; }
-  const count: number[] = [], dstOff: number[] = [];
+  if (nd === 0) {
+    out[0] = value;
+    return;
+  }
+  const count: number[] = [],
+    dstOff: number[] = [];
   for (let i = 0; i < nd; i++) {
     const c0 = coords[i]! * cs[i]!;
     const a = Math.max(norm[i]!.start, c0);
@@ -427,16 +474,33 @@ function fillOverlap(value: number, coords: number[], cs: readonly number[], out
     if (ArrayBuffer.isView(out)) o.fill(value, d, d + run);
     else for (let j = 0; j < run; j++) out[d + j] = value;
     let i = last - 1;
-    while (i >= 0 && ++pos[i]! >= count[i]!) { pos[i] = 0; i--; }
+    while (i >= 0 && ++pos[i]! >= count[i]!) {
+      pos[i] = 0;
+      i--;
+    }
     if (i < 0) break;
   }
 }
 
 /** Copies the part of chunk `coords` that lies inside the selection into `out`. */
-function copyOverlap(src: Indexable, srcStride: number[], coords: number[], cs: readonly number[], out: Indexable, outStride: number[], norm: NormalizedDim[]): void {
+function copyOverlap(
+  src: Indexable,
+  srcStride: number[],
+  coords: number[],
+  cs: readonly number[],
+  out: Indexable,
+  outStride: number[],
+  norm: NormalizedDim[],
+): void {
   const nd = norm.length;
-  if (nd === 0) { out[0] = src[0]; return; }
-  const start: number[] = [], count: number[] = [], srcOff: number[] = [], dstOff: number[] = [];
+  if (nd === 0) {
+    out[0] = src[0];
+    return;
+  }
+  const start: number[] = [],
+    count: number[] = [],
+    srcOff: number[] = [],
+    dstOff: number[] = [];
   for (let i = 0; i < nd; i++) {
     const c0 = coords[i]! * cs[i]!;
     const a = Math.max(norm[i]!.start, c0);
@@ -448,11 +512,15 @@ function copyOverlap(src: Indexable, srcStride: number[], coords: number[], cs: 
   }
   const last = nd - 1;
   const run = count[last]!;
-  const contiguous = srcStride[last] === 1 && ArrayBuffer.isView(src) && ArrayBuffer.isView(out) &&
+  const contiguous =
+    srcStride[last] === 1 &&
+    ArrayBuffer.isView(src) &&
+    ArrayBuffer.isView(out) &&
     (src as unknown as object).constructor === (out as unknown as object).constructor;
   const pos = new Array<number>(nd).fill(0);
   for (;;) {
-    let s = 0, d = 0;
+    let s = 0,
+      d = 0;
     for (let i = 0; i < last; i++) {
       s += (srcOff[i]! + pos[i]!) * srcStride[i]!;
       d += (dstOff[i]! + pos[i]!) * outStride[i]!;
@@ -467,7 +535,10 @@ function copyOverlap(src: Indexable, srcStride: number[], coords: number[], cs: 
       for (let j = 0; j < run; j++) out[d + j] = src[s + j * st];
     }
     let i = last - 1;
-    while (i >= 0 && ++pos[i]! >= count[i]!) { pos[i] = 0; i--; }
+    while (i >= 0 && ++pos[i]! >= count[i]!) {
+      pos[i] = 0;
+      i--;
+    }
     if (i < 0) break;
   }
 }

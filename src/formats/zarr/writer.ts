@@ -68,10 +68,13 @@ function checkSpec(spec: ZarrArraySpec): void {
   const bad = (why: string): never => {
     throw new EocubeError("INVALID_ARGUMENT", `Zarr array ${JSON.stringify(spec.name)}: ${why}`, { field: spec.name });
   };
-  if (!spec.name || spec.name.includes("/") || spec.name.startsWith(".")) bad("the name must be non-empty, without '/', not starting with '.'");
+  if (!spec.name || spec.name.includes("/") || spec.name.startsWith("."))
+    bad("the name must be non-empty, without '/', not starting with '.'");
   if (spec.dims.length !== spec.shape.length) bad(`${spec.dims.length} dims for a shape of ${spec.shape.length} entries`);
-  if (spec.chunks.length !== spec.shape.length || spec.chunks.some((c) => !Number.isInteger(c) || c < 1)) bad("chunks must give a positive size per dimension");
-  if (itemSize(spec.dtype) === 0 || spec.dtype === "datetime64[ns]") bad(`dtype ${spec.dtype} cannot be written (encode it as numbers first)`);
+  if (spec.chunks.length !== spec.shape.length || spec.chunks.some((c) => !Number.isInteger(c) || c < 1))
+    bad("chunks must give a positive size per dimension");
+  if (itemSize(spec.dtype) === 0 || spec.dtype === "datetime64[ns]")
+    bad(`dtype ${spec.dtype} cannot be written (encode it as numbers first)`);
 }
 
 /** v2 dtype string (`<f8`, `|u1`, `|b1`). */
@@ -117,12 +120,19 @@ export function chunkKey(spec: ZarrArraySpec, chunkIndex: number[], version: 2 |
 export async function encodeChunk(spec: ZarrArraySpec, data: NdArray, options: ZarrWriteOptions = {}): Promise<Uint8Array> {
   const cs = spec.chunks;
   if (data.shape.length !== cs.length || data.shape.some((s, i) => s > cs[i]!)) {
-    throw new EocubeError("INVALID_ARGUMENT", `chunk of ${spec.name} has shape [${data.shape}] but the chunk shape is [${cs}]`, { field: spec.name });
+    throw new EocubeError("INVALID_ARGUMENT", `chunk of ${spec.name} has shape [${data.shape}] but the chunk shape is [${cs}]`, {
+      field: spec.name,
+    });
   }
   const n = sizeOf(cs);
   const exact = data.shape.every((s, i) => s === cs[i]);
   const compressor = options.compressor === undefined ? "blosc" : options.compressor;
-  if (exact && ArrayBuffer.isView(data.data) && (data.data as TypedArray).length === n && data.data.constructor === allocate(spec.dtype, 0).constructor) {
+  if (
+    exact &&
+    ArrayBuffer.isView(data.data) &&
+    (data.data as TypedArray).length === n &&
+    data.data.constructor === allocate(spec.dtype, 0).constructor
+  ) {
     // already the stored layout: compress the values' bytes as they are (no copy)
     return compress(compressor, toLittleEndianBytes(data.data as TypedArray), itemSize(spec.dtype));
   }
@@ -148,10 +158,19 @@ export async function encodeChunk(spec: ZarrArraySpec, data: NdArray, options: Z
 }
 
 /** Copies a C-order block of `shape` into the top-left corner of a C-order block of `outShape`. */
-function copyInto(src: ArrayLike<unknown>, shape: number[], out: TypedArray, outShape: number[], conv: (v: unknown) => number | bigint): void {
+function copyInto(
+  src: ArrayLike<unknown>,
+  shape: number[],
+  out: TypedArray,
+  outShape: number[],
+  conv: (v: unknown) => number | bigint,
+): void {
   const nd = shape.length;
   const dst = out as unknown as { [i: number]: number | bigint };
-  if (nd === 0) { dst[0] = conv(src[0]); return; }
+  if (nd === 0) {
+    dst[0] = conv(src[0]);
+    return;
+  }
   const outStride = stridesOf(outShape);
   const inner = shape[nd - 1]!;
   const rows = sizeOf(shape) / inner;
@@ -181,8 +200,15 @@ function toLittleEndianBytes(arr: TypedArray): Uint8Array {
 function arrayMetadata(spec: ZarrArraySpec, version: 2 | 3, compressor: ZarrCompressorName | null): Record<string, unknown> {
   if (version === 2) {
     return {
-      chunks: spec.chunks, compressor: v2Compressor(compressor), dimension_separator: ".", dtype: v2Dtype(spec.dtype),
-      fill_value: jsonFill(spec, 2), filters: null, order: "C", shape: spec.shape, zarr_format: 2,
+      chunks: spec.chunks,
+      compressor: v2Compressor(compressor),
+      dimension_separator: ".",
+      dtype: v2Dtype(spec.dtype),
+      fill_value: jsonFill(spec, 2),
+      filters: null,
+      order: "C",
+      shape: spec.shape,
+      zarr_format: 2,
     };
   }
   const attrs: Attrs = { ...(spec.attrs ?? {}) };
@@ -190,11 +216,16 @@ function arrayMetadata(spec: ZarrArraySpec, version: 2 | 3, compressor: ZarrComp
   const fv = effectiveFill(spec);
   if (fv !== null) attrs._FillValue = jsonFill(spec, 3);
   return {
-    zarr_format: 3, node_type: "array", shape: spec.shape, data_type: spec.dtype,
+    zarr_format: 3,
+    node_type: "array",
+    shape: spec.shape,
+    data_type: spec.dtype,
     chunk_grid: { name: "regular", configuration: { chunk_shape: spec.chunks } },
     chunk_key_encoding: { name: "default", configuration: { separator: "/" } },
-    fill_value: jsonFill(spec, 3), codecs: v3Codecs(compressor, itemSize(spec.dtype)),
-    attributes: attrs, dimension_names: spec.dims,
+    fill_value: jsonFill(spec, 3),
+    codecs: v3Codecs(compressor, itemSize(spec.dtype)),
+    attributes: attrs,
+    dimension_names: spec.dims,
   };
 }
 
@@ -214,7 +245,12 @@ const encoder = new TextEncoder();
  * location for the chunks (`.name.tmp-<pid>-<host>-<token>`).
  * @throws EocubeError ALREADY_EXISTS, INVALID_ARGUMENT (bad spec), READ_ONLY (from the fs).
  */
-export async function createZarrWriter(fs: FileSystem, path: string, spec: ZarrStoreSpec, options: ZarrWriteOptions = {}): Promise<ZarrWriter> {
+export async function createZarrWriter(
+  fs: FileSystem,
+  path: string,
+  spec: ZarrStoreSpec,
+  options: ZarrWriteOptions = {},
+): Promise<ZarrWriter> {
   throwIfAborted(options.signal);
   const target = path.replace(/^\/+|\/+$/g, "");
   const version = options.version ?? 2;
@@ -229,7 +265,10 @@ export async function createZarrWriter(fs: FileSystem, path: string, spec: ZarrS
   await recoverSiblings(fs, target, options);
   if (await storeExists(fs, target, options)) {
     if (!options.replace) {
-      throw new EocubeError("ALREADY_EXISTS", `${joinStoreKey(fs.root, target)} exists`, { path: target, hint: "pass replace: true to overwrite it" });
+      throw new EocubeError("ALREADY_EXISTS", `${joinStoreKey(fs.root, target)} exists`, {
+        path: target,
+        hint: "pass replace: true to overwrite it",
+      });
     }
   }
   const tempPath = siblingPath(target, "tmp");
@@ -278,7 +317,9 @@ export async function createZarrWriter(fs: FileSystem, path: string, spec: ZarrS
         });
       } else {
         await putJson("zarr.json", {
-          zarr_format: 3, node_type: "group", attributes: gattrs,
+          zarr_format: 3,
+          node_type: "group",
+          attributes: gattrs,
           consolidated_metadata: { kind: "inline", must_understand: false, metadata: v3meta },
         });
       }
@@ -324,13 +365,16 @@ function variablePlan(v: Variable, extraCoords: string[]): { spec: ZarrArraySpec
     convert = () => ({ data: Int32Array.of(0), shape: [], dtype: "int32" });
     fill = null;
   } else if (v.dtype === "str" || v.dtype === "object") {
-    throw new EocubeError("UNSUPPORTED", `variable ${v.name} holds ${v.dtype} values, which the Zarr writer cannot store`, { field: v.name });
+    throw new EocubeError("UNSUPPORTED", `variable ${v.name} holds ${v.dtype} values, which the Zarr writer cannot store`, {
+      field: v.name,
+    });
   }
   if (extraCoords.length > 0) {
     const own = typeof attrs.coordinates === "string" ? attrs.coordinates.split(/\s+/).filter(Boolean) : [];
     attrs.coordinates = [...new Set([...own, ...extraCoords])].join(" ");
   }
-  const fillValue = typeof fill === "number" ? fill : typeof fill === "bigint" ? Number(fill) : typeof fill === "boolean" ? Number(fill) : null;
+  const fillValue =
+    typeof fill === "number" ? fill : typeof fill === "bigint" ? Number(fill) : typeof fill === "boolean" ? Number(fill) : null;
   const chunks = v.shape.map((s, i) => Math.max(1, Math.min(v.chunks[i] ?? s, s || 1)));
   return { spec: { name: v.name, dims: v.dims, shape: v.shape, chunks, dtype, attrs, fillValue }, convert };
 }
@@ -375,7 +419,10 @@ export async function writeDataset(ds: Dataset, fs: FileSystem, path: string, op
         for (;;) {
           tasks.push(idx.slice());
           let d = idx.length - 1;
-          while (d >= 0 && ++idx[d]! >= grid[d]!) { idx[d] = 0; d--; }
+          while (d >= 0 && ++idx[d]! >= grid[d]!) {
+            idx[d] = 0;
+            d--;
+          }
           if (d < 0) break;
         }
       }

@@ -89,8 +89,16 @@ function namedColorMap(spec: string): ColorMap {
   let reversed = false;
   let alpha = false;
   for (;;) {
-    if (name.endsWith("_alpha")) { alpha = true; name = name.slice(0, -6); continue; }
-    if (name.endsWith("_r") && !HEX.has(name)) { reversed = !reversed; name = name.slice(0, -2); continue; }
+    if (name.endsWith("_alpha")) {
+      alpha = true;
+      name = name.slice(0, -6);
+      continue;
+    }
+    if (name.endsWith("_r") && !HEX.has(name)) {
+      reversed = !reversed;
+      name = name.slice(0, -2);
+      continue;
+    }
     break;
   }
   if (!HEX.has(name)) {
@@ -117,7 +125,18 @@ function badMap(message: string): EocubeError {
 }
 
 /** The default colour cycle of matplotlib ("C0"…"C9" = tab:blue … tab:cyan). */
-const CYCLE = ["tab:blue", "tab:orange", "tab:green", "tab:red", "tab:purple", "tab:brown", "tab:pink", "tab:gray", "tab:olive", "tab:cyan"];
+const CYCLE = [
+  "tab:blue",
+  "tab:orange",
+  "tab:green",
+  "tab:red",
+  "tab:purple",
+  "tab:brown",
+  "tab:pink",
+  "tab:gray",
+  "tab:olive",
+  "tab:cyan",
+];
 
 /**
  * Parses a colour as matplotlib does (https://matplotlib.org/stable/users/explain/colors/colors.html):
@@ -141,10 +160,16 @@ export function parseColor(c: unknown): RGBA {
     const m = /^#([0-9a-f]{3}|[0-9a-f]{6}|[0-9a-f]{8})$/i.exec(c.trim());
     if (!m) {
       const close = c.startsWith("#") ? [] : closeNames(name, NAMED_COLORS.keys(), 3);
-      throw badMap(`colour ${JSON.stringify(c.slice(0, 60))} is not #rrggbb, #rrggbbaa or a CSS/matplotlib colour name${close.length ? ` (close names: ${close.join(", ")})` : ""}`);
+      throw badMap(
+        `colour ${JSON.stringify(c.slice(0, 60))} is not #rrggbb, #rrggbbaa or a CSS/matplotlib colour name${close.length ? ` (close names: ${close.join(", ")})` : ""}`,
+      );
     }
     let h = m[1]!;
-    if (h.length === 3) h = h.split("").map((x) => x + x).join("");
+    if (h.length === 3)
+      h = h
+        .split("")
+        .map((x) => x + x)
+        .join("");
     const n = (i: number) => parseInt(h.slice(i, i + 2), 16);
     return [n(0), n(2), n(4), h.length === 8 ? n(6) : 255];
   }
@@ -168,7 +193,8 @@ function parseUserColorMap(spec: string): ColorMap {
   const type = o.type ?? "continuous";
   if (type !== "continuous" && type !== "stepwise" && type !== "categorical") throw badMap(`unknown type ${JSON.stringify(type)}`);
   const colors = o.colors;
-  if (!Array.isArray(colors) || colors.length < 1 || colors.length > 1024) throw badMap("colors must be a list of 1…1024 [value, color] pairs");
+  if (!Array.isArray(colors) || colors.length < 1 || colors.length > 1024)
+    throw badMap("colors must be a list of 1…1024 [value, color] pairs");
   const values: number[] = [];
   const rgba: RGBA[] = [];
   const labels: string[] = [];

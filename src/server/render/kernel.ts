@@ -9,7 +9,6 @@ import { mercatorToLonLat, type TileGrid } from "./tilegrid.js";
 /** Converts tile-CRS coordinates into the dataset CRS, in place (xs, ys same length). */
 export type PointTransform = (xs: Float64Array, ys: Float64Array) => void;
 
-
 /**
  * The transform from a tile grid's CRS to the dataset's CRS. For geographic datasets on a 0…360
  * grid, negative longitudes are shifted by +360.
@@ -70,7 +69,16 @@ export interface IndexMap {
  * no tile pixel at a global grid's seam (0° of a 0…360 grid, ±180° of a −180…180 grid) is left empty.
  * @param bounds tile bbox in the tile CRS; @param size tile edge in pixels.
  */
-export function computeIndexMap(bounds: BBox, size: number, transform: GeoTransform, width: number, height: number, toSrc: PointTransform, separable: boolean, options: IndexMapOptions = {}): IndexMap {
+export function computeIndexMap(
+  bounds: BBox,
+  size: number,
+  transform: GeoTransform,
+  width: number,
+  height: number,
+  toSrc: PointTransform,
+  separable: boolean,
+  options: IndexMapOptions = {},
+): IndexMap {
   const [minx, miny, maxx, maxy] = bounds;
   const res = (maxx - minx) / size;
   const resY = (maxy - miny) / size;
@@ -122,14 +130,20 @@ export function computeIndexMap(bounds: BBox, size: number, transform: GeoTransf
         const pi0 = Math.min(a * step, size - 1);
         const pi1 = Math.min((a + 1) * step, size - 1);
         const u = pi1 === pi0 ? 0 : (i - pi0) / (pi1 - pi0);
-        const k00 = b * m + a, k01 = k00 + 1, k10 = k00 + m, k11 = k10 + 1;
+        const k00 = b * m + a,
+          k01 = k00 + 1,
+          k10 = k00 + m,
+          k11 = k10 + 1;
         sx[j * size + i] = (1 - v) * ((1 - u) * mx[k00]! + u * mx[k01]!) + v * ((1 - u) * mx[k10]! + u * mx[k11]!);
         sy[j * size + i] = (1 - v) * ((1 - u) * my[k00]! + u * my[k01]!) + v * ((1 - u) * my[k10]! + u * my[k11]!);
       }
     }
   }
   const period = options.wrapLon ? 360 / dx : undefined;
-  let r0 = Infinity, r1 = -Infinity, c0 = Infinity, c1 = -Infinity;
+  let r0 = Infinity,
+    r1 = -Infinity,
+    c0 = Infinity,
+    c1 = -Infinity;
   for (let k = 0; k < n; k++) {
     const c = wrapColumn((sx[k]! - x0) / dx, width, period);
     const r = Math.floor((sy[k]! - y0) / dy);
@@ -195,7 +209,8 @@ export function colorize(values: Float64Array, cm: ColorMap, norm: NormOptions, 
     for (let k = 0; k < n; k++) {
       const v = values[k]!;
       if (v !== v || v < bounds[0]!) continue;
-      let lo = 0, hi = colors.length - 1;
+      let lo = 0,
+        hi = colors.length - 1;
       while (lo < hi) {
         const mid = (lo + hi + 1) >> 1;
         if (v >= bounds[mid]!) lo = mid;

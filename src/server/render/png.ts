@@ -69,7 +69,7 @@ export function encodePngAuto(rgba: Uint8Array, width: number, height: number, o
   let lastI = 0;
   for (let k = 0; k < n; k++) {
     let c = px[k]!;
-    if ((c >>> 24) === 0 && (c & 0xffffff) !== 0) c = 0; // all fully transparent pixels share one entry (little-endian: alpha in the top byte)
+    if (c >>> 24 === 0 && (c & 0xffffff) !== 0) c = 0; // all fully transparent pixels share one entry (little-endian: alpha in the top byte)
     if (c !== last) {
       let i = index.get(c);
       if (i === undefined) {

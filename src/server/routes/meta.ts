@@ -12,9 +12,17 @@ import { Link, MediaType } from "../../catalog/stac/link.js";
 import type { ServerState } from "../app.js";
 
 const MIME: Record<string, string> = {
-  ".html": "text/html; charset=utf-8", ".js": "text/javascript; charset=utf-8", ".mjs": "text/javascript; charset=utf-8",
-  ".css": "text/css; charset=utf-8", ".json": "application/json", ".png": "image/png", ".svg": "image/svg+xml",
-  ".ico": "image/x-icon", ".map": "application/json", ".wasm": "application/wasm", ".txt": "text/plain; charset=utf-8",
+  ".html": "text/html; charset=utf-8",
+  ".js": "text/javascript; charset=utf-8",
+  ".mjs": "text/javascript; charset=utf-8",
+  ".css": "text/css; charset=utf-8",
+  ".json": "application/json",
+  ".png": "image/png",
+  ".svg": "image/svg+xml",
+  ".ico": "image/x-icon",
+  ".map": "application/json",
+  ".wasm": "application/wasm",
+  ".txt": "text/plain; charset=utf-8",
 };
 
 /** The viewer's build folder: `viewer/dist` at the package root (same path from src/ and dist/). */
@@ -118,12 +126,25 @@ export function metaRoutes(app: FastifyInstance, state: ServerState): void {
       const methods = Array.isArray(r.method) ? r.method : [r.method];
       for (const m of methods) {
         if (m === "HEAD" || m === "OPTIONS") continue;
-        const schema = (r.schema ?? {}) as { summary?: string; params?: { properties?: Record<string, unknown> }; querystring?: { properties?: Record<string, unknown>; required?: string[] } };
+        const schema = (r.schema ?? {}) as {
+          summary?: string;
+          params?: { properties?: Record<string, unknown> };
+          querystring?: { properties?: Record<string, unknown>; required?: string[] };
+        };
         const parameters = [
           ...Object.entries(schema.params?.properties ?? {}).map(([name, s]) => ({ name, in: "path", required: true, schema: s })),
-          ...Object.entries(schema.querystring?.properties ?? {}).map(([name, s]) => ({ name, in: "query", required: schema.querystring?.required?.includes(name) ?? false, schema: s })),
+          ...Object.entries(schema.querystring?.properties ?? {}).map(([name, s]) => ({
+            name,
+            in: "query",
+            required: schema.querystring?.required?.includes(name) ?? false,
+            schema: s,
+          })),
         ];
-        (paths[path] ??= {})[m.toLowerCase()] = { summary: schema.summary ?? "", parameters, responses: { "200": { description: "OK" }, "4XX": { description: "Error {code, message, hint}" } } };
+        (paths[path] ??= {})[m.toLowerCase()] = {
+          summary: schema.summary ?? "",
+          parameters,
+          responses: { "200": { description: "OK" }, "4XX": { description: "Error {code, message, hint}" } },
+        };
       }
     }
     return { openapi: "3.0.3", info: { title: "eocube server", version: state.version }, servers: [{ url: baseUrl(request) }], paths };
@@ -136,8 +157,10 @@ export function metaRoutes(app: FastifyInstance, state: ServerState): void {
   const sendViewerFile = async (rel: string, request: FastifyRequest, reply: FastifyReply) => {
     // `rel` is decoded once by the router already (decoding it again made "%25zz" an internal error)
     const file = resolve(dir, rel);
-    if (!file.startsWith(dir.endsWith(sep) ? dir : dir + sep)) throw new EocubeError("UNSAFE_ID", "path outside the viewer folder", { field: "path" });
-    if (!existsSync(dir)) throw new EocubeError("NOT_FOUND", "the viewer is not built", { hint: "build it with npm run build (viewer/dist)" });
+    if (!file.startsWith(dir.endsWith(sep) ? dir : dir + sep))
+      throw new EocubeError("UNSAFE_ID", "path outside the viewer folder", { field: "path" });
+    if (!existsSync(dir))
+      throw new EocubeError("NOT_FOUND", "the viewer is not built", { hint: "build it with npm run build (viewer/dist)" });
     const st = await stat(file).catch(() => undefined);
     if (!st?.isFile()) throw new EocubeError("NOT_FOUND", `no viewer file ${rel.slice(0, 200)}`);
     const c = await cachedFile(file, st);
@@ -148,9 +171,13 @@ export function metaRoutes(app: FastifyInstance, state: ServerState): void {
   app.get("/viewer", { schema: { summary: "The browser viewer" } }, async (request, reply) =>
     request.url.split("?")[0]!.endsWith("/") ? sendViewerFile("index.html", request, reply) : reply.redirect("/viewer/"),
   );
-  app.withTypeProvider<JsonSchemaToTsProvider>().get("/viewer/*", { schema: { summary: "Viewer files", params: { type: "object", properties: { "*": { type: "string" } } } as const } }, async (request, reply) =>
-    sendViewerFile(request.params["*"] || "index.html", request, reply),
-  );
+  app
+    .withTypeProvider<JsonSchemaToTsProvider>()
+    .get(
+      "/viewer/*",
+      { schema: { summary: "Viewer files", params: { type: "object", properties: { "*": { type: "string" } } } as const } },
+      async (request, reply) => sendViewerFile(request.params["*"] || "index.html", request, reply),
+    );
 }
 
 /** The server's base URL as the client addressed it (protocol + host). */

@@ -53,7 +53,10 @@ export function parseDatetime(value: unknown): [number, number] | undefined {
   const parse = (t: string | undefined, open: number) => {
     if (t === undefined || t === "" || t === "..") return open;
     const ms = parseTimeText(t, { partial: true })?.ms;
-    if (ms === undefined) throw new EocubeError("INVALID_PARAMS", `datetime ${JSON.stringify(s.slice(0, 80))} is not an RFC 3339 instant or interval`, { field: "datetime" });
+    if (ms === undefined)
+      throw new EocubeError("INVALID_PARAMS", `datetime ${JSON.stringify(s.slice(0, 80))} is not an RFC 3339 instant or interval`, {
+        field: "datetime",
+      });
     return ms;
   };
   const r: [number, number] = [parse(a, -Infinity), parse(b, Infinity)];
@@ -133,10 +136,14 @@ function itemOf(base: string, sd: ServedDataset): Record<string, unknown> {
 }
 
 function noItem(sd: ServedDataset): EocubeError {
-  return new EocubeError("NOT_FOUND", `dataset ${JSON.stringify(sd.entry.id)} has no time (no time axis, no time_coverage_start/end or datetime attribute), so it has no STAC item`, {
-    field: "itemId",
-    hint: `STAC items need a datetime; GET /datasets/${sd.entry.id} describes the dataset`,
-  });
+  return new EocubeError(
+    "NOT_FOUND",
+    `dataset ${JSON.stringify(sd.entry.id)} has no time (no time axis, no time_coverage_start/end or datetime attribute), so it has no STAC item`,
+    {
+      field: "itemId",
+      hint: `STAC items need a datetime; GET /datasets/${sd.entry.id} describes the dataset`,
+    },
+  );
 }
 
 function intersects(sd: ServedDataset, bbox?: BBox, dt?: [number, number]): boolean {
@@ -173,12 +180,22 @@ export function stacRoutes(app: FastifyInstance, state: ServerState): void {
   /** The collection summarises its items: the datasets with a STAC time. */
   function collection(base: string, datasets: ServedDataset[]): Record<string, unknown> {
     const all = datasets.filter((sd) => stacTimeOf(sd));
-    let w = 180, s = 90, e = -180, n = -90;
-    let t0 = Infinity, t1 = -Infinity;
+    let w = 180,
+      s = 90,
+      e = -180,
+      n = -90;
+    let t0 = Infinity,
+      t1 = -Infinity;
     for (const sd of all) {
-      w = Math.min(w, sd.lonLatBbox[0]); s = Math.min(s, sd.lonLatBbox[1]); e = Math.max(e, sd.lonLatBbox[2]); n = Math.max(n, sd.lonLatBbox[3]);
+      w = Math.min(w, sd.lonLatBbox[0]);
+      s = Math.min(s, sd.lonLatBbox[1]);
+      e = Math.max(e, sd.lonLatBbox[2]);
+      n = Math.max(n, sd.lonLatBbox[3]);
       const tr = stacTimeOf(sd);
-      if (tr) { t0 = Math.min(t0, parseTimeAttribute(tr[0])!); t1 = Math.max(t1, parseTimeAttribute(tr[1])!); }
+      if (tr) {
+        t0 = Math.min(t0, parseTimeAttribute(tr[0])!);
+        t1 = Math.max(t1, parseTimeAttribute(tr[1])!);
+      }
     }
     return {
       type: "Collection",
@@ -200,16 +217,25 @@ export function stacRoutes(app: FastifyInstance, state: ServerState): void {
     };
   }
 
-  async function itemsPage(request: FastifyRequest, path: string, q: { limit?: number; token?: string; bbox?: unknown; datetime?: unknown; ids?: unknown; collections?: unknown }) {
+  async function itemsPage(
+    request: FastifyRequest,
+    path: string,
+    q: { limit?: number; token?: string; bbox?: unknown; datetime?: unknown; ids?: unknown; collections?: unknown },
+  ) {
     const base = baseUrl(request);
     const bbox = parseBbox(q.bbox);
     const dt = parseDatetime(q.datetime);
     const limit = q.limit ?? 10;
-    if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new EocubeError("INVALID_PARAMS", "limit must be 1…1000", { field: "limit" });
+    if (!Number.isInteger(limit) || limit < 1 || limit > 1000)
+      throw new EocubeError("INVALID_PARAMS", "limit must be 1…1000", { field: "limit" });
     const offset = q.token === undefined ? 0 : Number(q.token);
-    if (!Number.isInteger(offset) || offset < 0) throw new EocubeError("INVALID_PARAMS", "token is not a page token of this server", { field: "token" });
+    if (!Number.isInteger(offset) || offset < 0)
+      throw new EocubeError("INVALID_PARAMS", "token is not a page token of this server", { field: "token" });
     const ids = q.ids === undefined ? undefined : (Array.isArray(q.ids) ? q.ids : String(q.ids).split(",")).map(String);
-    const cols = q.collections === undefined ? undefined : (Array.isArray(q.collections) ? q.collections : String(q.collections).split(",")).map(String);
+    const cols =
+      q.collections === undefined
+        ? undefined
+        : (Array.isArray(q.collections) ? q.collections : String(q.collections).split(",")).map(String);
     // datasets without a known time have no STAC item
     let all = (await served(request)).filter((sd) => stacTimeOf(sd) && intersects(sd, bbox, dt) && (!ids || ids.includes(sd.entry.id)));
     if (cols && !cols.includes(COLLECTION_ID)) all = [];
@@ -227,7 +253,13 @@ export function stacRoutes(app: FastifyInstance, state: ServerState): void {
       params.set("token", String(Math.max(0, offset - limit)));
       links.push(Link.prev(`${base}${path}?${params}`, { ...GEOJSON, method: "GET" }));
     }
-    return { type: "FeatureCollection", features: page.map((sd) => itemOf(base, sd)), numberMatched: all.length, numberReturned: page.length, links: linksJson(...links) };
+    return {
+      type: "FeatureCollection",
+      features: page.map((sd) => itemOf(base, sd)),
+      numberMatched: all.length,
+      numberReturned: page.length,
+      links: linksJson(...links),
+    };
   }
 
   app.get("/ogc", { schema: { summary: "STAC API landing page" } }, async (request) => {
@@ -254,12 +286,19 @@ export function stacRoutes(app: FastifyInstance, state: ServerState): void {
   app.get("/ogc/conformance", { schema: { summary: "STAC/OGC conformance classes" } }, async () => ({ conformsTo: CONFORMANCE }));
   app.get("/ogc/collections", { schema: { summary: "STAC collections" } }, async (request) => {
     const base = baseUrl(request);
-    return { collections: [collection(base, await served(request))], links: linksJson(Link.self(`${base}/ogc/collections`), Link.root(`${base}/ogc`)) };
+    return {
+      collections: [collection(base, await served(request))],
+      links: linksJson(Link.self(`${base}/ogc/collections`), Link.root(`${base}/ogc`)),
+    };
   });
   const typed = app.withTypeProvider<JsonSchemaToTsProvider>();
   const cParams = { type: "object", required: ["collectionId"], properties: { collectionId: { type: "string", maxLength: 200 } } } as const;
   const check = (id: string) => {
-    if (id !== COLLECTION_ID) throw new EocubeError("NOT_FOUND", `collection ${JSON.stringify(id.slice(0, 100))} not found`, { field: "collectionId", hint: `collections: ${COLLECTION_ID}` });
+    if (id !== COLLECTION_ID)
+      throw new EocubeError("NOT_FOUND", `collection ${JSON.stringify(id.slice(0, 100))} not found`, {
+        field: "collectionId",
+        hint: `collections: ${COLLECTION_ID}`,
+      });
   };
   typed.get("/ogc/collections/:collectionId", { schema: { summary: "One STAC collection", params: cParams } }, async (request) => {
     check(request.params.collectionId);
@@ -267,26 +306,46 @@ export function stacRoutes(app: FastifyInstance, state: ServerState): void {
   });
   const pageQuery = {
     type: "object",
-    properties: { limit: { type: "integer", minimum: 1, maximum: 1000 }, token: { type: "string" }, bbox: { type: "string" }, datetime: { type: "string" }, ids: { type: "string" }, collections: { type: "string" } },
+    properties: {
+      limit: { type: "integer", minimum: 1, maximum: 1000 },
+      token: { type: "string" },
+      bbox: { type: "string" },
+      datetime: { type: "string" },
+      ids: { type: "string" },
+      collections: { type: "string" },
+    },
   } as const;
-  typed.get("/ogc/collections/:collectionId/items", { schema: { summary: "Items of a collection (paged)", params: cParams, querystring: pageQuery } }, async (request, reply) => {
-    const { collectionId } = request.params;
-    check(collectionId);
-    return reply.type("application/geo+json").send(await itemsPage(request, `/ogc/collections/${collectionId}/items`, request.query));
-  });
-  const itemParams = { type: "object", required: ["collectionId", "itemId"], properties: { collectionId: { type: "string" }, itemId: { type: "string" } } } as const;
-  typed.get("/ogc/collections/:collectionId/items/:itemId", { schema: { summary: "One STAC item", params: itemParams } }, async (request, reply) => {
-    const { collectionId, itemId } = request.params;
-    check(collectionId);
-    const sd = await ctx.get(itemId, { signal: request.opSignal });
-    return reply.type("application/geo+json").send(itemOf(baseUrl(request), sd));
-  });
+  typed.get(
+    "/ogc/collections/:collectionId/items",
+    { schema: { summary: "Items of a collection (paged)", params: cParams, querystring: pageQuery } },
+    async (request, reply) => {
+      const { collectionId } = request.params;
+      check(collectionId);
+      return reply.type("application/geo+json").send(await itemsPage(request, `/ogc/collections/${collectionId}/items`, request.query));
+    },
+  );
+  const itemParams = {
+    type: "object",
+    required: ["collectionId", "itemId"],
+    properties: { collectionId: { type: "string" }, itemId: { type: "string" } },
+  } as const;
+  typed.get(
+    "/ogc/collections/:collectionId/items/:itemId",
+    { schema: { summary: "One STAC item", params: itemParams } },
+    async (request, reply) => {
+      const { collectionId, itemId } = request.params;
+      check(collectionId);
+      const sd = await ctx.get(itemId, { signal: request.opSignal });
+      return reply.type("application/geo+json").send(itemOf(baseUrl(request), sd));
+    },
+  );
   typed.get("/ogc/search", { schema: { summary: "STAC item search (GET)", querystring: pageQuery } }, async (request, reply) =>
     reply.type("application/geo+json").send(await itemsPage(request, "/ogc/search", request.query)),
   );
   app.post("/ogc/search", { schema: { summary: "STAC item search (POST)" } }, async (request, reply) => {
     const body = (request.body ?? {}) as Record<string, unknown>;
-    if (typeof body !== "object" || Array.isArray(body)) throw new EocubeError("INVALID_PARAMS", "the search body must be a JSON object", { field: "body" });
+    if (typeof body !== "object" || Array.isArray(body))
+      throw new EocubeError("INVALID_PARAMS", "the search body must be a JSON object", { field: "body" });
     return reply.type("application/geo+json").send(await itemsPage(request, "/ogc/search", body as never));
   });
 }

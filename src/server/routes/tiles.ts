@@ -50,7 +50,11 @@ export type TileQuery = FromSchema<typeof TILE_QUERY>;
 export type TileParams = FromSchema<typeof TILE_PARAMS>;
 
 /** The colour map and value range of a request: query values over the dataset's defaults. */
-export function styleOf(sd: ServedDataset, varName: string, q: TileQuery): { cmap: ColorMap; vmin: number; vmax: number; norm: "lin" | "log" } {
+export function styleOf(
+  sd: ServedDataset,
+  varName: string,
+  q: TileQuery,
+): { cmap: ColorMap; vmin: number; vmax: number; norm: "lin" | "log" } {
   const cb = colorBarOf(sd, sd.dataset.data_vars[varName]!);
   const cmap = resolveColorMap(q.cmap ?? cb.name);
   const norm = q.norm ?? cb.norm;
@@ -61,19 +65,46 @@ export function styleOf(sd: ServedDataset, varName: string, q: TileQuery): { cma
 }
 
 /** Renders a tile for a request and sends it with ETag/Cache-Control (304 on a matching If-None-Match). */
-export async function sendTile(state: ServerState, request: FastifyRequest, reply: FastifyReply, p: TileParams, grid: TileGrid, q: TileQuery): Promise<FastifyReply> {
+export async function sendTile(
+  state: ServerState,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  p: TileParams,
+  grid: TileGrid,
+  q: TileQuery,
+): Promise<FastifyReply> {
   const { ctx } = state;
   const sd = await ctx.get(p.datasetId, { signal: request.opSignal });
   const v = ctx.variable(sd, p.varName);
   const style = styleOf(sd, p.varName, q);
   const slice = await sliceOf(ctx, sd, v, q, { signal: request.opSignal });
   const size = q.retina === "1" || q.retina === "true" ? 512 : 256;
-  const etag = tileEtag([state.startedAt, p.datasetId, p.varName, slice.fixed, grid.id, p.z, p.y, p.x, size, style.cmap.name, q.cmap ?? "", style.vmin, style.vmax, style.norm]);
+  const etag = tileEtag([
+    state.startedAt,
+    p.datasetId,
+    p.varName,
+    slice.fixed,
+    grid.id,
+    p.z,
+    p.y,
+    p.x,
+    size,
+    style.cmap.name,
+    q.cmap ?? "",
+    style.vmin,
+    style.vmax,
+    style.norm,
+  ]);
   reply.header("ETag", etag).header("Cache-Control", "public, max-age=3600");
   if (request.headers["if-none-match"] === etag) return reply.code(304).send();
   const hit = state.tileCache.get(etag);
   if (hit) return reply.type("image/png").send(hit);
-  const png = await renderTile(ctx, sd, { grid, z: p.z, y: p.y, x: p.x, size, slice, cmap: style.cmap, norm: style }, { signal: request.opSignal });
+  const png = await renderTile(
+    ctx,
+    sd,
+    { grid, z: p.z, y: p.y, x: p.x, size, slice, cmap: style.cmap, norm: style },
+    { signal: request.opSignal },
+  );
   state.tileCache.set(etag, png);
   return reply.type("image/png").send(png);
 }
@@ -86,7 +117,8 @@ export function legendPng(cmap: ColorMap, vmin: number, vmax: number, norm: "lin
     row[i] = norm === "log" ? Math.exp(Math.log(vmin) + t * (Math.log(vmax) - Math.log(vmin))) : vmin + t * (vmax - vmin);
   }
   if (cmap.kind === "categories") {
-    for (let i = 0; i < width; i++) row[i] = cmap.values![Math.min(cmap.values!.length - 1, Math.floor(((i + 0.5) / width) * cmap.values!.length))]!;
+    for (let i = 0; i < width; i++)
+      row[i] = cmap.values![Math.min(cmap.values!.length - 1, Math.floor(((i + 0.5) / width) * cmap.values!.length))]!;
   }
   const rgbaRow = new Uint8Array(width * 4);
   colorize(row, cmap, { vmin, vmax, norm }, rgbaRow);
@@ -125,40 +157,52 @@ export function tilesRoutes(app: FastifyInstance, state: ServerState): void {
   // legend and colour-bar PNGs by style (small; bounded in bytes)
   const legends = new LruCache<Buffer>({ maxBytes: 4 * 1024 ** 2 });
   const typed = app.withTypeProvider<JsonSchemaToTsProvider>();
-  typed.get("/tiles/:datasetId/:varName/:z/:y/:x", {
-    schema: { summary: "A map tile (PNG) of a variable", params: TILE_PARAMS, querystring: TILE_QUERY },
-  }, async (request, reply) => {
-    const q = request.query;
-    return sendTile(state, request, reply, request.params, tileGridOf(q.crs), q);
-  });
-
-  typed.get("/tiles/:datasetId/:varName/legend", {
-    schema: {
-      summary: "Colour legend (PNG) of a variable",
-      params: { type: "object", required: ["datasetId", "varName"], properties: { datasetId: { type: "string" }, varName: { type: "string" } } } as const,
-      querystring: {
-        type: "object",
-        properties: {
-          ...TILE_QUERY.properties,
-          width: { type: "integer", minimum: 1, maximum: 2048, default: 256 },
-          height: { type: "integer", minimum: 1, maximum: 512, default: 16 },
-        },
-      } as const,
+  typed.get(
+    "/tiles/:datasetId/:varName/:z/:y/:x",
+    {
+      schema: { summary: "A map tile (PNG) of a variable", params: TILE_PARAMS, querystring: TILE_QUERY },
     },
-  }, async (request, reply) => {
-    const { datasetId, varName } = request.params;
-    const q = request.query;
-    const sd = await state.ctx.get(datasetId, { signal: request.opSignal });
-    state.ctx.variable(sd, varName);
-    const s = styleOf(sd, varName, q);
-    const key = JSON.stringify([q.cmap ?? s.cmap.name, s.vmin, s.vmax, s.norm, q.width, q.height]);
-    let png = legends.get(key);
-    if (!png) {
-      png = legendPng(s.cmap, s.vmin, s.vmax, s.norm, q.width, q.height);
-      legends.set(key, png);
-    }
-    return reply.type("image/png").header("Cache-Control", "public, max-age=3600").send(png);
-  });
+    async (request, reply) => {
+      const q = request.query;
+      return sendTile(state, request, reply, request.params, tileGridOf(q.crs), q);
+    },
+  );
+
+  typed.get(
+    "/tiles/:datasetId/:varName/legend",
+    {
+      schema: {
+        summary: "Colour legend (PNG) of a variable",
+        params: {
+          type: "object",
+          required: ["datasetId", "varName"],
+          properties: { datasetId: { type: "string" }, varName: { type: "string" } },
+        } as const,
+        querystring: {
+          type: "object",
+          properties: {
+            ...TILE_QUERY.properties,
+            width: { type: "integer", minimum: 1, maximum: 2048, default: 256 },
+            height: { type: "integer", minimum: 1, maximum: 512, default: 16 },
+          },
+        } as const,
+      },
+    },
+    async (request, reply) => {
+      const { datasetId, varName } = request.params;
+      const q = request.query;
+      const sd = await state.ctx.get(datasetId, { signal: request.opSignal });
+      state.ctx.variable(sd, varName);
+      const s = styleOf(sd, varName, q);
+      const key = JSON.stringify([q.cmap ?? s.cmap.name, s.vmin, s.vmax, s.norm, q.width, q.height]);
+      let png = legends.get(key);
+      if (!png) {
+        png = legendPng(s.cmap, s.vmin, s.vmax, s.norm, q.width, q.height);
+        legends.set(key, png);
+      }
+      return reply.type("image/png").header("Cache-Control", "public, max-age=3600").send(png);
+    },
+  );
 
   app.get("/colorbars", { schema: { summary: "The colour maps, by category, each with a base64 PNG preview" } }, async (request, reply) => {
     const { raw, gz } = await colorBarsBody();
@@ -166,15 +210,25 @@ export function tilesRoutes(app: FastifyInstance, state: ServerState): void {
     return sendMaybeGzipped(request, reply, raw, gz);
   });
 
-  typed.get("/colorbars/:cmap", { schema: { summary: "One colour map as PNG", params: { type: "object", required: ["cmap"], properties: { cmap: { type: "string", maxLength: 200 } } } as const } }, async (request, reply) => {
-    const { cmap } = request.params;
-    const name = cmap.replace(/\.png$/, "");
-    if (name.startsWith("{")) throw new EocubeError("INVALID_PARAMS", "use /tiles/{id}/{var}/legend?cmap=… for user colour maps", { field: "cmap" });
-    let png = legends.get(name);
-    if (!png) {
-      png = legendPng(resolveColorMap(name), 0, 1, "lin", 256, 16);
-      legends.set(name, png);
-    }
-    return reply.type("image/png").send(png);
-  });
+  typed.get(
+    "/colorbars/:cmap",
+    {
+      schema: {
+        summary: "One colour map as PNG",
+        params: { type: "object", required: ["cmap"], properties: { cmap: { type: "string", maxLength: 200 } } } as const,
+      },
+    },
+    async (request, reply) => {
+      const { cmap } = request.params;
+      const name = cmap.replace(/\.png$/, "");
+      if (name.startsWith("{"))
+        throw new EocubeError("INVALID_PARAMS", "use /tiles/{id}/{var}/legend?cmap=… for user colour maps", { field: "cmap" });
+      let png = legends.get(name);
+      if (!png) {
+        png = legendPng(resolveColorMap(name), 0, 1, "lin", 256, 16);
+        legends.set(name, png);
+      }
+      return reply.type("image/png").send(png);
+    },
+  );
 }

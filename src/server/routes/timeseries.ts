@@ -21,68 +21,88 @@ export const STREAM_AFTER_BYTES = 1024 * 1024;
 
 /** Registers the time-series route. */
 export function timeseriesRoutes(app: FastifyInstance, state: ServerState): void {
-  app.withTypeProvider<JsonSchemaToTsProvider>().post("/timeseries/:datasetId/:varName", {
-    bodyLimit: state.limits.maxBodyBytes,
-    schema: {
-      summary: "Time series of a variable at a point or aggregated over a polygon (GeoJSON body, WGS 84)",
-      params: { type: "object", required: ["datasetId", "varName"], properties: { datasetId: { type: "string" }, varName: { type: "string" } } } as const,
-      querystring: {
-        type: "object",
-        properties: {
-          aggMethods: { type: "string", description: "comma-separated: mean, median, std, min, max, count [default mean]" },
-          startDate: { type: "string", description: "ISO 8601, inclusive" },
-          endDate: { type: "string", description: "ISO 8601, inclusive" },
-          maxValids: { type: "integer", description: "-1: only valid values; n > 0: the n most recent valid values" },
-        },
-        additionalProperties: { type: "string", description: "<dimension name>=<coordinate label>: the index of a non-time, non-spatial dimension (nearest label; default the first)" },
-      } as const,
+  app.withTypeProvider<JsonSchemaToTsProvider>().post(
+    "/timeseries/:datasetId/:varName",
+    {
+      bodyLimit: state.limits.maxBodyBytes,
+      schema: {
+        summary: "Time series of a variable at a point or aggregated over a polygon (GeoJSON body, WGS 84)",
+        params: {
+          type: "object",
+          required: ["datasetId", "varName"],
+          properties: { datasetId: { type: "string" }, varName: { type: "string" } },
+        } as const,
+        querystring: {
+          type: "object",
+          properties: {
+            aggMethods: { type: "string", description: "comma-separated: mean, median, std, min, max, count [default mean]" },
+            startDate: { type: "string", description: "ISO 8601, inclusive" },
+            endDate: { type: "string", description: "ISO 8601, inclusive" },
+            maxValids: { type: "integer", description: "-1: only valid values; n > 0: the n most recent valid values" },
+          },
+          additionalProperties: {
+            type: "string",
+            description:
+              "<dimension name>=<coordinate label>: the index of a non-time, non-spatial dimension (nearest label; default the first)",
+          },
+        } as const,
+      },
     },
-  }, async (request, reply) => {
-    const { ctx, limits } = state;
-    const signal = request.opSignal;
-    const { datasetId, varName } = request.params;
-    const q = request.query;
-    const sd = await ctx.get(datasetId, { signal });
-    const v = ctx.variable(sd, varName);
-    const aggMethods = parseAggMethods(q.aggMethods);
-    const parsed = parseGeoJson(request.body, limits);
-    const geometries = parsed.geometries;
-    const isCollection = parsed.isCollection || geometries.length !== 1;
-    checkDimParams(sd, v, q, ["aggMethods", "startDate", "endDate", "maxValids"]);
-    const slice = await sliceOf(ctx, sd, v, q, { signal });
-    const opts = { aggMethods, startDate: q.startDate, endDate: q.endDate, maxValids: q.maxValids, signal, budget: state.budget, pacer: new Pacer(signal) };
-    // everything is checked before the first read: dates, maxValids, the time axis, and the work
-    const plan = planTimeSeries(sd, slice, geometries, opts);
-    checkWork(limits, { pixelSteps: plan.pixelSteps, crossings: plan.crossings, geometries: geometries.length, steps: plan.steps });
-    // one geometry after the other, so that a request holds the values of one geometry at a time
-    async function* pieces(): AsyncGenerator<string> {
-      yield '{"result":';
-      if (isCollection) yield "[";
-      for (let g = 0; g < geometries.length; g++) {
-        let text = g > 0 ? ",[" : "[";
-        let i = 0;
-        for await (const e of seriesOfPlan(ctx, sd, slice, plan, g, opts)) text += (i++ > 0 ? "," : "") + JSON.stringify(e);
-        yield `${text}]`;
+    async (request, reply) => {
+      const { ctx, limits } = state;
+      const signal = request.opSignal;
+      const { datasetId, varName } = request.params;
+      const q = request.query;
+      const sd = await ctx.get(datasetId, { signal });
+      const v = ctx.variable(sd, varName);
+      const aggMethods = parseAggMethods(q.aggMethods);
+      const parsed = parseGeoJson(request.body, limits);
+      const geometries = parsed.geometries;
+      const isCollection = parsed.isCollection || geometries.length !== 1;
+      checkDimParams(sd, v, q, ["aggMethods", "startDate", "endDate", "maxValids"]);
+      const slice = await sliceOf(ctx, sd, v, q, { signal });
+      const opts = {
+        aggMethods,
+        startDate: q.startDate,
+        endDate: q.endDate,
+        maxValids: q.maxValids,
+        signal,
+        budget: state.budget,
+        pacer: new Pacer(signal),
+      };
+      // everything is checked before the first read: dates, maxValids, the time axis, and the work
+      const plan = planTimeSeries(sd, slice, geometries, opts);
+      checkWork(limits, { pixelSteps: plan.pixelSteps, crossings: plan.crossings, geometries: geometries.length, steps: plan.steps });
+      // one geometry after the other, so that a request holds the values of one geometry at a time
+      async function* pieces(): AsyncGenerator<string> {
+        yield '{"result":';
+        if (isCollection) yield "[";
+        for (let g = 0; g < geometries.length; g++) {
+          let text = g > 0 ? ",[" : "[";
+          let i = 0;
+          for await (const e of seriesOfPlan(ctx, sd, slice, plan, g, opts)) text += (i++ > 0 ? "," : "") + JSON.stringify(e);
+          yield `${text}]`;
+        }
+        if (isCollection) yield "]";
+        yield "}";
       }
-      if (isCollection) yield "]";
-      yield "}";
-    }
-    const it = pieces();
-    let head = "";
-    for (;;) {
-      const r = await it.next();
-      if (r.done) return reply.type("application/json; charset=utf-8").send(head);
-      head += r.value;
-      if (head.length >= STREAM_AFTER_BYTES) break;
-    }
-    async function* rest(): AsyncGenerator<string> {
-      yield head;
+      const it = pieces();
+      let head = "";
       for (;;) {
         const r = await it.next();
-        if (r.done) return;
-        yield r.value;
+        if (r.done) return reply.type("application/json; charset=utf-8").send(head);
+        head += r.value;
+        if (head.length >= STREAM_AFTER_BYTES) break;
       }
-    }
-    return reply.type("application/json; charset=utf-8").send(Readable.from(rest()));
-  });
+      async function* rest(): AsyncGenerator<string> {
+        yield head;
+        for (;;) {
+          const r = await it.next();
+          if (r.done) return;
+          yield r.value;
+        }
+      }
+      return reply.type("application/json; charset=utf-8").send(Readable.from(rest()));
+    },
+  );
 }

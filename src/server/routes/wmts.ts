@@ -24,7 +24,9 @@ function matrixSet(grid: TileGrid): string {
   const levels: string[] = [];
   for (let z = 0; z <= WMTS_MAX_ZOOM; z++) {
     const scale = (tileResolution(grid, z) * metersPerUnit) / PIXEL;
-    levels.push(`<TileMatrix><ows:Identifier>${z}</ows:Identifier><ScaleDenominator>${scale}</ScaleDenominator><TopLeftCorner>${grid.extent[0]} ${grid.extent[3]}</TopLeftCorner><TileWidth>256</TileWidth><TileHeight>256</TileHeight><MatrixWidth>${grid.cols0 * 2 ** z}</MatrixWidth><MatrixHeight>${grid.rows0 * 2 ** z}</MatrixHeight></TileMatrix>`);
+    levels.push(
+      `<TileMatrix><ows:Identifier>${z}</ows:Identifier><ScaleDenominator>${scale}</ScaleDenominator><TopLeftCorner>${grid.extent[0]} ${grid.extent[3]}</TopLeftCorner><TileWidth>256</TileWidth><TileHeight>256</TileHeight><MatrixWidth>${grid.cols0 * 2 ** z}</MatrixWidth><MatrixHeight>${grid.rows0 * 2 ** z}</MatrixHeight></TileMatrix>`,
+    );
   }
   return `<TileMatrixSet><ows:Identifier>${grid.id}</ows:Identifier><ows:SupportedCRS>${crs}</ows:SupportedCRS><WellKnownScaleSet>http://www.opengis.net/def/wkss/OGC/1.0/${grid.id === "WorldCRS84Quad" ? "GoogleCRS84Quad" : "GoogleMapsCompatible"}</WellKnownScaleSet>${levels.join("")}</TileMatrixSet>`;
 }
@@ -51,9 +53,10 @@ export function wmtsRoutes(app: FastifyInstance, state: ServerState): void {
         const hasTime = sd.timeName !== undefined && v.dims.includes(sd.timeName);
         const times = hasTime ? Array.from(sd.times!, (t) => toIsoString(t)) : [];
         const title = typeof v.attrs.long_name === "string" ? v.attrs.long_name : name;
-        const dim = hasTime && tr
-          ? `<Dimension><ows:Identifier>time</ows:Identifier><ows:UOM>ISO8601</ows:UOM><Default>current</Default><Current>true</Current>${times.map((t) => `<Value>${t}</Value>`).join("")}</Dimension>`
-          : "";
+        const dim =
+          hasTime && tr
+            ? `<Dimension><ows:Identifier>time</ows:Identifier><ows:UOM>ISO8601</ows:UOM><Default>current</Default><Current>true</Current>${times.map((t) => `<Value>${t}</Value>`).join("")}</Dimension>`
+            : "";
         const timeQ = hasTime ? "?time={time}" : "";
         layers.push(
           `<Layer><ows:Title>${xml(`${sd.entry.title} / ${title}`)}</ows:Title><ows:Identifier>${xml(`${e.id}.${name}`)}</ows:Identifier>` +
@@ -77,30 +80,45 @@ ${matrixSet(CRS84_QUAD)}</Contents>
     return reply.type("application/xml; charset=utf-8").send(doc);
   });
 
-  app.withTypeProvider<JsonSchemaToTsProvider>().get("/wmts/1.0.0/tile/:datasetId/:varName/:tmsId/:z/:y/:x", {
-    schema: {
-      summary: "WMTS RESTful GetTile (PNG)",
-      params: {
-        type: "object",
-        required: ["datasetId", "varName", "tmsId", "z", "y", "x"],
-        properties: {
-          datasetId: { type: "string" }, varName: { type: "string" }, tmsId: { type: "string" },
-          z: { type: "integer", minimum: 0 }, y: { type: "integer", minimum: 0 }, x: { type: "string", pattern: "^[0-9]+(\\.png)?$" },
-        },
-      } as const,
-      querystring: TILE_QUERY,
+  app.withTypeProvider<JsonSchemaToTsProvider>().get(
+    "/wmts/1.0.0/tile/:datasetId/:varName/:tmsId/:z/:y/:x",
+    {
+      schema: {
+        summary: "WMTS RESTful GetTile (PNG)",
+        params: {
+          type: "object",
+          required: ["datasetId", "varName", "tmsId", "z", "y", "x"],
+          properties: {
+            datasetId: { type: "string" },
+            varName: { type: "string" },
+            tmsId: { type: "string" },
+            z: { type: "integer", minimum: 0 },
+            y: { type: "integer", minimum: 0 },
+            x: { type: "string", pattern: "^[0-9]+(\\.png)?$" },
+          },
+        } as const,
+        querystring: TILE_QUERY,
+      },
     },
-  }, async (request, reply) => {
-    const p = request.params;
-    if (p.tmsId !== "WorldWebMercatorQuad" && p.tmsId !== "WorldCRS84Quad") {
-      throw new EocubeError("INVALID_PARAMS", `unknown tile matrix set ${JSON.stringify(p.tmsId.slice(0, 60))}`, { field: "tmsId", hint: "use WorldWebMercatorQuad or WorldCRS84Quad" });
-    }
-    if (p.z > WMTS_MAX_ZOOM) {
-      // OGC 07-057r7 §8.2.4: a TileMatrix the capabilities do not list is out of range (400)
-      throw new EocubeError("OUT_OF_RANGE", `TileMatrix ${p.z} is beyond the deepest of ${p.tmsId} in WMTSCapabilities.xml (${WMTS_MAX_ZOOM})`, { field: "z", hint: `use a TileMatrix 0…${WMTS_MAX_ZOOM}` });
-    }
-    const q = request.query;
-    if (q.time === "current") delete q.time;
-    return sendTile(state, request, reply, { ...p, x: Number(p.x.replace(/\.png$/, "")) }, tileGridOf(p.tmsId), q);
-  });
+    async (request, reply) => {
+      const p = request.params;
+      if (p.tmsId !== "WorldWebMercatorQuad" && p.tmsId !== "WorldCRS84Quad") {
+        throw new EocubeError("INVALID_PARAMS", `unknown tile matrix set ${JSON.stringify(p.tmsId.slice(0, 60))}`, {
+          field: "tmsId",
+          hint: "use WorldWebMercatorQuad or WorldCRS84Quad",
+        });
+      }
+      if (p.z > WMTS_MAX_ZOOM) {
+        // OGC 07-057r7 §8.2.4: a TileMatrix the capabilities do not list is out of range (400)
+        throw new EocubeError(
+          "OUT_OF_RANGE",
+          `TileMatrix ${p.z} is beyond the deepest of ${p.tmsId} in WMTSCapabilities.xml (${WMTS_MAX_ZOOM})`,
+          { field: "z", hint: `use a TileMatrix 0…${WMTS_MAX_ZOOM}` },
+        );
+      }
+      const q = request.query;
+      if (q.time === "current") delete q.time;
+      return sendTile(state, request, reply, { ...p, x: Number(p.x.replace(/\.png$/, "")) }, tileGridOf(p.tmsId), q);
+    },
+  );
 }

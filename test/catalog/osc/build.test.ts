@@ -64,7 +64,11 @@ function byRel(doc: Json, rel: string): Json[] {
   return (doc.links as Json[]).filter((l) => l.rel === rel);
 }
 
-async function expectError(p: Promise<unknown>, code: string, field?: string): Promise<{ message: string; field?: string; path?: string; hint?: string }> {
+async function expectError(
+  p: Promise<unknown>,
+  code: string,
+  field?: string,
+): Promise<{ message: string; field?: string; path?: string; hint?: string }> {
   try {
     await p;
   } catch (err) {
@@ -139,7 +143,11 @@ describe("buildPublication: the Zarr cube into a fresh `catalog init` catalog (t
     const p = await json(dir, "products/xcube-demo-olci-north-sea/collection.json");
     const ref = reference["zarr/cube-1-250-250.zarr"];
     const half = 0.00125; // half a pixel of the 0.0025° grid
-    expect(p.extent.spatial.bbox[0]).toEqual([ref.lon_centres[0] - half, ref.lat_centres[0] - half, ref.lon_centres[1] + half, ref.lat_centres[1] + half].map((v) => Number(v.toFixed(10))));
+    expect(p.extent.spatial.bbox[0]).toEqual(
+      [ref.lon_centres[0] - half, ref.lat_centres[0] - half, ref.lon_centres[1] + half, ref.lat_centres[1] + half].map((v) =>
+        Number(v.toFixed(10)),
+      ),
+    );
     const [start, end] = p.extent.temporal.interval[0];
     expect(start).toMatch(/Z$/);
     expect(Math.abs(Date.parse(start) - Date.parse(ref.bounds_min))).toBeLessThanOrEqual(1);
@@ -149,15 +157,44 @@ describe("buildPublication: the Zarr cube into a fresh `catalog init` catalog (t
   it("follows the sample's product fields and link rules", async () => {
     const p = await json(dir, "products/xcube-demo-olci-north-sea/collection.json");
     expect(Object.keys(p)).toEqual([
-      "type", "id", "stac_version", "description", "links", "stac_extensions", "osc:project", "osc:type", "osc:status",
-      "osc:region", "osc:variables", "osc:missions", "osc:experiment", "cf:parameter", "created", "updated", "themes",
-      "title", "extent", "license", "keywords",
+      "type",
+      "id",
+      "stac_version",
+      "description",
+      "links",
+      "stac_extensions",
+      "osc:project",
+      "osc:type",
+      "osc:status",
+      "osc:region",
+      "osc:variables",
+      "osc:missions",
+      "osc:experiment",
+      "cf:parameter",
+      "created",
+      "updated",
+      "themes",
+      "title",
+      "extent",
+      "license",
+      "keywords",
     ]);
-    expect(p["osc:variables"]).toEqual(["c2rcc-flags", "chlorophyll-a", "suspended-solids", "attenuation-transmission", "olci-quality-flags"]);
+    expect(p["osc:variables"]).toEqual([
+      "c2rcc-flags",
+      "chlorophyll-a",
+      "suspended-solids",
+      "attenuation-transmission",
+      "olci-quality-flags",
+    ]);
     expect(p["osc:missions"]).toEqual(["sentinel-3"]);
     expect(p["cf:parameter"]).toContainEqual({ name: "conc_chl", unit: "mg m^-3" });
     const rels = (p.links as Json[]).map((l) => `${l.rel}:${l.title ?? ""}`);
-    expect(rels.slice(0, 4)).toEqual(["root:Open Science Catalog", "parent:Products", "related:Project: eocube demo", "related:Theme: Oceans"]);
+    expect(rels.slice(0, 4)).toEqual([
+      "root:Open Science Catalog",
+      "parent:Products",
+      "related:Project: eocube demo",
+      "related:Theme: Oceans",
+    ]);
     expect(rels).toContain("related:EO Mission: Sentinel-3");
     expect(rels).toContain("related:Variable: Chlorophyll-a");
     expect(rels).toContain("related:Experiment: Rectification of Sentinel-3 OLCI Level-2 data with xcube");
@@ -176,7 +213,10 @@ describe("buildPublication: the Zarr cube into a fresh `catalog init` catalog (t
     // 3. variable descriptions are real descriptions, not title-cased ids
     for (const id of p["osc:variables"]) {
       const v = await json(dir, `variables/${id}/catalog.json`);
-      const titleCased = id.split("-").map((x: string) => x[0]!.toUpperCase() + x.slice(1)).join(" ");
+      const titleCased = id
+        .split("-")
+        .map((x: string) => x[0]!.toUpperCase() + x.slice(1))
+        .join(" ");
       expect(v.description).not.toBe(titleCased);
       expect(v.description.length).toBeGreaterThan(20);
       expect(byRel(v, "via")[0]!.href).toMatch(/^https:\/\/gcmd\.earthdata\.nasa\.gov\/KeywordViewer\//);
@@ -200,7 +240,11 @@ describe("buildPublication: the Zarr cube into a fresh `catalog init` catalog (t
     expect(nb[0]!.type).toBe("application/x-ipynb+json");
     expect(nb[0]!.href).toMatch(/\/blob\/.*\.ipynb$/);
     // deep-code's jupyter:kernel on the notebook link, from jupyter_kernel_info (python_version kept as given)
-    expect(nb[0]!["jupyter:kernel"]).toEqual({ name: "xcube", pythonVersion: "3.12", envFile: "https://github.com/xcube-dev/xcube/blob/main/environment.yml" });
+    expect(nb[0]!["jupyter:kernel"]).toEqual({
+      name: "xcube",
+      pythonVersion: "3.12",
+      envFile: "https://github.com/xcube-dev/xcube/blob/main/environment.yml",
+    });
     expect((wf.links as Json[]).some((l) => l.type === "application/json" && /github\.com\/.*\/tree\//.test(l.href))).toBe(false);
   });
 
@@ -208,8 +252,12 @@ describe("buildPublication: the Zarr cube into a fresh `catalog init` catalog (t
     const child = (doc: Json) => (doc.links as Json[]).filter((l) => l.rel === "child").map((l) => l.href);
     expect(child(await json(dir, "products/catalog.json"))).toContain("./xcube-demo-olci-north-sea/collection.json");
     expect(child(await json(dir, "themes/oceans/catalog.json"))).toContain("../../products/xcube-demo-olci-north-sea/collection.json");
-    expect(child(await json(dir, "variables/chlorophyll-a/catalog.json"))).toEqual(["../../products/xcube-demo-olci-north-sea/collection.json"]);
-    expect(child(await json(dir, "eo-missions/sentinel-3/catalog.json"))).toEqual(["../../products/xcube-demo-olci-north-sea/collection.json"]);
+    expect(child(await json(dir, "variables/chlorophyll-a/catalog.json"))).toEqual([
+      "../../products/xcube-demo-olci-north-sea/collection.json",
+    ]);
+    expect(child(await json(dir, "eo-missions/sentinel-3/catalog.json"))).toEqual([
+      "../../products/xcube-demo-olci-north-sea/collection.json",
+    ]);
     const project = await json(dir, "projects/eocube-demo/collection.json");
     expect(child(project)).toEqual(["../../products/xcube-demo-olci-north-sea/collection.json"]);
     expect(byRel(project, "related").map((l) => l.title)).toContain("Workflow: Rectification of Sentinel-3 OLCI Level-2 data with xcube");
@@ -352,18 +400,27 @@ osc_project_technical_officer: {name: Jane Doe, email: jane.doe@example.org}
 description: Landsat 7 ETM+ RGB scene over the Bahamas (rasterio test data).
 access_link: https://github.com/rasterio/rasterio/tree/main/tests/data
 `;
-  const withVar = base + "variables:\n  band_data:\n    description: Landsat 7 ETM+ RGB digital numbers\n    gcmd_keyword_url: https://gcmd.earthdata.nasa.gov/KeywordViewer/scheme/all/x\n";
+  const withVar =
+    base +
+    "variables:\n  band_data:\n    description: Landsat 7 ETM+ RGB digital numbers\n    gcmd_keyword_url: https://gcmd.earthdata.nasa.gov/KeywordViewer/scheme/all/x\n";
 
   it("needs a time_range, naming the field", async () => {
     const dir = await freshCatalog();
-    const e = await expectError(buildPublication(parseDatasetConfig(withVar, "utm.yaml"), undefined, dir, { mode: "dataset", now: NOW }), "INVALID_CONFIG", "time_range");
+    const e = await expectError(
+      buildPublication(parseDatasetConfig(withVar, "utm.yaml"), undefined, dir, { mode: "dataset", now: NOW }),
+      "INVALID_CONFIG",
+      "time_range",
+    );
     expect(e.message).toContain("has no time coordinate");
   });
 
   it("names the variable that lacks a GCMD keyword URL", async () => {
     const dir = await freshCatalog();
     const e = await expectError(
-      buildPublication(parseDatasetConfig(base + "time_range: ['1999-01-01', null]\n", "utm.yaml"), undefined, dir, { mode: "dataset", now: NOW }),
+      buildPublication(parseDatasetConfig(base + "time_range: ['1999-01-01', null]\n", "utm.yaml"), undefined, dir, {
+        mode: "dataset",
+        now: NOW,
+      }),
       "INVALID_CONFIG",
       "variables.band_data.gcmd_keyword_url",
     );
@@ -393,38 +450,81 @@ access_link: https://github.com/rasterio/rasterio/tree/main/tests/data
     const answers = ["sea ice", "https://gcmd.earthdata.nasa.gov/KeywordViewer/scheme/all/typed"];
     const asked: string[] = [];
     const opts = (answer: () => string) => ({ mode: "dataset" as const, now: NOW, prompt: async (q: string) => (asked.push(q), answer()) });
-    const plan = await buildPublication(parseDatasetConfig(noUrl, "utm.yaml"), undefined, await freshCatalog(), opts(() => answers.shift()!));
+    const plan = await buildPublication(
+      parseDatasetConfig(noUrl, "utm.yaml"),
+      undefined,
+      await freshCatalog(),
+      opts(() => answers.shift()!),
+    );
     expect(asked).toHaveLength(2);
-    expect(asked[1]).toBe('"sea ice" is not a web URL (https://…); GCMD keyword URL for variable band_data (https://gcmd.earthdata.nasa.gov/KeywordViewer/…): ');
+    expect(asked[1]).toBe(
+      '"sea ice" is not a web URL (https://…); GCMD keyword URL for variable band_data (https://gcmd.earthdata.nasa.gov/KeywordViewer/…): ',
+    );
     const v = JSON.parse(plan.files.find((f) => f.path === "variables/band-data/catalog.json")!.content);
     expect(byRel(v, "via")[0]!.href).toBe("https://gcmd.earthdata.nasa.gov/KeywordViewer/scheme/all/typed");
     // three wrong answers: give up, and the error names the field
     asked.length = 0;
-    await expectError(buildPublication(parseDatasetConfig(noUrl, "utm.yaml"), undefined, await freshCatalog(), opts(() => "ftp://x/y")), "INVALID_CONFIG", "variables.band_data.gcmd_keyword_url");
+    await expectError(
+      buildPublication(
+        parseDatasetConfig(noUrl, "utm.yaml"),
+        undefined,
+        await freshCatalog(),
+        opts(() => "ftp://x/y"),
+      ),
+      "INVALID_CONFIG",
+      "variables.band_data.gcmd_keyword_url",
+    );
     expect(asked).toHaveLength(3);
   });
 
   it("refuses a gcmd_keyword_url that is not a web URL, and warns when it is not a GCMD keyword viewer page", async () => {
-    const cfg = (url: string) => base + `time_range: ['1999-01-01', null]\nvariables:\n  band_data: {description: Landsat 7 ETM+ RGB digital numbers, gcmd_keyword_url: "${url}"}\n`;
-    const e = await expectError(buildPublication(parseDatasetConfig(cfg("mailto:someone@example.org"), "utm.yaml"), undefined, await freshCatalog(), { mode: "dataset", now: NOW }), "INVALID_CONFIG", "variables.band_data.gcmd_keyword_url");
+    const cfg = (url: string) =>
+      base +
+      `time_range: ['1999-01-01', null]\nvariables:\n  band_data: {description: Landsat 7 ETM+ RGB digital numbers, gcmd_keyword_url: "${url}"}\n`;
+    const e = await expectError(
+      buildPublication(parseDatasetConfig(cfg("mailto:someone@example.org"), "utm.yaml"), undefined, await freshCatalog(), {
+        mode: "dataset",
+        now: NOW,
+      }),
+      "INVALID_CONFIG",
+      "variables.band_data.gcmd_keyword_url",
+    );
     expect(e.message).toBe('variables.band_data.gcmd_keyword_url: "mailto:someone@example.org" is not a web URL (https://…)');
     expect(e.hint).toMatch(/GCMD keyword viewer \(https:\/\/gcmd\.earthdata\.nasa\.gov\/KeywordViewer\/…\)/);
-    for (const url of ["https://example.org/sea-ice", "http://gcmd.earthdata.nasa.gov/KeywordViewer/scheme/x", "https://gcmd.earthdata.nasa.gov/KeywordViewer/", "https://gcmd.earthdata.nasa.gov/static/kms/x"]) {
-      const plan = await buildPublication(parseDatasetConfig(cfg(url), "utm.yaml"), undefined, await freshCatalog(), { mode: "dataset", now: NOW });
+    for (const url of [
+      "https://example.org/sea-ice",
+      "http://gcmd.earthdata.nasa.gov/KeywordViewer/scheme/x",
+      "https://gcmd.earthdata.nasa.gov/KeywordViewer/",
+      "https://gcmd.earthdata.nasa.gov/static/kms/x",
+    ]) {
+      const plan = await buildPublication(parseDatasetConfig(cfg(url), "utm.yaml"), undefined, await freshCatalog(), {
+        mode: "dataset",
+        now: NOW,
+      });
       expect(plan.warnings, url).toContain(
         `variables.band_data.gcmd_keyword_url: ${url} is not a GCMD keyword viewer page (https://gcmd.earthdata.nasa.gov/KeywordViewer/…); the OSC expects the variable's GCMD science keyword page`,
       );
     }
-    const ok = await buildPublication(parseDatasetConfig(cfg("https://gcmd.earthdata.nasa.gov/KeywordViewer/scheme/Earth%20Science/abc?gtm_scheme=x"), "utm.yaml"), undefined, await freshCatalog(), { mode: "dataset", now: NOW });
+    const ok = await buildPublication(
+      parseDatasetConfig(cfg("https://gcmd.earthdata.nasa.gov/KeywordViewer/scheme/Earth%20Science/abc?gtm_scheme=x"), "utm.yaml"),
+      undefined,
+      await freshCatalog(),
+      { mode: "dataset", now: NOW },
+    );
     expect(ok.warnings.filter((w) => /gcmd_keyword_url/.test(w))).toEqual([]);
   });
 
   it("reprojects the densified pixel edges to WGS84 (GDAL reference) and validates", async () => {
     const dir = await freshCatalog();
-    const plan = await buildPublication(parseDatasetConfig(withVar + "time_range: ['1999-01-01', '2000-12-31T23:59:59Z']\n", "utm.yaml"), undefined, dir, {
-      mode: "dataset",
-      now: NOW,
-    });
+    const plan = await buildPublication(
+      parseDatasetConfig(withVar + "time_range: ['1999-01-01', '2000-12-31T23:59:59Z']\n", "utm.yaml"),
+      undefined,
+      dir,
+      {
+        mode: "dataset",
+        now: NOW,
+      },
+    );
     await apply(dir, plan);
     const p = await json(dir, "products/bahamas-landsat-rgb/collection.json");
     const [w, s, e, n] = p.extent.spatial.bbox[0];
@@ -454,7 +554,11 @@ describe("buildPublication: workflow-only mode after a dataset-only publication"
     // without the dataset config the project must already exist, and the themes come from the workflow
     const alone = await buildPublication(undefined, { ...wc, osc_project: "eocube-demo" }, dir, { mode: "workflow", now: NOW });
     expect(alone.files).toEqual([]); // the product comes from the existing experiment's child link
-    await expectError(buildPublication(undefined, { ...wc, osc_project: "no-such-project" }, dir, { mode: "workflow" }), "INVALID_CONFIG", "osc_project");
+    await expectError(
+      buildPublication(undefined, { ...wc, osc_project: "no-such-project" }, dir, { mode: "workflow" }),
+      "INVALID_CONFIG",
+      "osc_project",
+    );
   });
 
   it("renames every link to the workflow and experiment when the workflow title changes (related titles keep their prefix)", async () => {
@@ -465,8 +569,20 @@ describe("buildPublication: workflow-only mode after a dataset-only publication"
     await apply(dir, await buildPublication(dc, wc, dir, { mode: "all", now: NOW }));
     const old = wc.properties.title;
     const notebook = "https://github.com/xcube-dev/xcube/blob/main/examples/notebooks/rectify_sen3_olci_v2.ipynb";
-    const contact = [{ name: "A. Scientist", organization: "Org", position: "Researcher", links: [{ rel: "about", type: "text/html", href: "https://org.example" }] }];
-    const renamed = { ...wc, contact, jupyter_notebook_url: notebook, properties: { ...wc.properties, title: "OLCI rectification, renamed" } };
+    const contact = [
+      {
+        name: "A. Scientist",
+        organization: "Org",
+        position: "Researcher",
+        links: [{ rel: "about", type: "text/html", href: "https://org.example" }],
+      },
+    ];
+    const renamed = {
+      ...wc,
+      contact,
+      jupyter_notebook_url: notebook,
+      properties: { ...wc.properties, title: "OLCI rectification, renamed" },
+    };
     const plan = await buildPublication(dc, renamed, dir, { mode: "workflow", now: NOW });
     await apply(dir, plan);
     expect(await ciErrors(dir)).toEqual([]);
@@ -553,7 +669,11 @@ variables:
     expect(plan.warnings).toContain(
       'new variable rgb (data variable band_data) gets the description "RGB", which repeats its id or title; set variables.band_data.description in the dataset config (what it measures, units, method)',
     );
-    expect(plan.warnings.filter((w) => /the product has no title .* its id bahamas-landsat-rgb is used; set title in the dataset config/.test(w))).toHaveLength(1);
+    expect(
+      plan.warnings.filter((w) =>
+        /the product has no title .* its id bahamas-landsat-rgb is used; set title in the dataset config/.test(w),
+      ),
+    ).toHaveLength(1);
     expect(plan.warnings.some((w) => /osc_project_description/.test(w))).toBe(false);
     await apply(dir, plan);
     expect((await json(dir, "products/bahamas-landsat-rgb/collection.json")).title).toBe("bahamas-landsat-rgb");
@@ -594,13 +714,22 @@ variables:
     expect(interval(await json(dir, "projects/eocube-demo/collection.json"))).toEqual([["2015-01-01T00:00:00Z", "2020-12-31T12:00:00Z"]]);
     expect(await ciErrors(dir)).toEqual([]);
     const e = await expectError(
-      buildPublication(parseDatasetConfig(cfg + "osc_project_start: 2019-01-01\nosc_project_end: 2016-01-01\n", "d.yaml"), undefined, await freshCatalog(), { mode: "dataset", now: NOW }),
+      buildPublication(
+        parseDatasetConfig(cfg + "osc_project_start: 2019-01-01\nosc_project_end: 2016-01-01\n", "d.yaml"),
+        undefined,
+        await freshCatalog(),
+        { mode: "dataset", now: NOW },
+      ),
       "INVALID_CONFIG",
       "osc_project_end",
     );
     expect(e.message).toMatch(/would start \(2019-01-01T00:00:00Z\) after it ends \(2016-01-01T00:00:00Z\)/);
     await expectError(
-      (async () => buildPublication(parseDatasetConfig(cfg + "osc_project_start: next year\n", "d.yaml"), undefined, await freshCatalog(), { mode: "dataset", now: NOW }))(),
+      (async () =>
+        buildPublication(parseDatasetConfig(cfg + "osc_project_start: next year\n", "d.yaml"), undefined, await freshCatalog(), {
+          mode: "dataset",
+          now: NOW,
+        }))(),
       "INVALID_CONFIG",
       "osc_project_start",
     );
@@ -616,7 +745,9 @@ describe("buildPublication: dropping a variable on update", () => {
     const product = "products/xcube-demo-olci-north-sea/collection.json";
     const variable = "variables/olci-quality-flags/catalog.json";
     const variableBefore = await readFile(join(dir, variable), "utf8");
-    expect(byRel(await json(dir, variable), "child").map((l) => l.href)).toEqual(["../../products/xcube-demo-olci-north-sea/collection.json"]);
+    expect(byRel(await json(dir, variable), "child").map((l) => l.href)).toEqual([
+      "../../products/xcube-demo-olci-north-sea/collection.json",
+    ]);
 
     const dropped = { ...dc, variables: { ...dc.variables, quality_flags: { skip: true } } };
     const plan = await buildPublication(dropped, undefined, dir, { mode: "dataset", now: new Date("2027-01-01T00:00:00Z") });
@@ -640,14 +771,20 @@ describe("buildPublication: dropping a variable on update", () => {
     // a stale related link written by hand is a warning of validate
     const text = await readFile(join(dir, product), "utf8");
     const stale = JSON.parse(text);
-    stale.links.push({ rel: "related", href: "../../variables/olci-quality-flags/catalog.json", type: "application/json", title: "Variable: OLCI Quality Flags" });
+    stale.links.push({
+      rel: "related",
+      href: "../../variables/olci-quality-flags/catalog.json",
+      type: "application/json",
+      title: "Variable: OLCI Quality Flags",
+    });
     await writeFile(join(dir, product), JSON.stringify(stale, null, 2) + "\n");
     const warned = (await validateCatalog(dir)).files.find((f) => f.file === product)!;
     expect(warned.valid).toBe(true);
     expect(warned.warnings).toEqual([
       expect.objectContaining({
         rule: "stale-related-link",
-        message: "Link with rel 'related' to '../../variables/olci-quality-flags/catalog.json' names variables/olci-quality-flags, which is not in osc:variables",
+        message:
+          "Link with rel 'related' to '../../variables/olci-quality-flags/catalog.json' names variables/olci-quality-flags, which is not in osc:variables",
       }),
     ]);
   });
@@ -694,14 +831,26 @@ variables:
 
   it("refuses to make the first dataset's experiment the run of a second product, naming experiment_id with a suggestion; a distinct experiment_id works", async () => {
     const dir = await freshCatalog();
-    await apply(dir, await buildPublication(parseDatasetConfig(ostia, "ostia.yaml"), parseWorkflowConfig(wf, "wf.yaml"), dir, { now: NOW }));
-    const e = await expectError(buildPublication(parseDatasetConfig(utm, "utm.yaml"), parseWorkflowConfig(wf, "wf.yaml"), dir, { now: NOW }), "INVALID_CONFIG", "experiment_id");
+    await apply(
+      dir,
+      await buildPublication(parseDatasetConfig(ostia, "ostia.yaml"), parseWorkflowConfig(wf, "wf.yaml"), dir, { now: NOW }),
+    );
+    const e = await expectError(
+      buildPublication(parseDatasetConfig(utm, "utm.yaml"), parseWorkflowConfig(wf, "wf.yaml"), dir, { now: NOW }),
+      "INVALID_CONFIG",
+      "experiment_id",
+    );
     expect(e.message).toBe(
       "experiment ostia-wf is already the run that produced product ostia-sst-anom; it cannot also be the run of product utm-rgb (an OSC experiment is one run and its outputs)",
     );
     expect(e.hint).toMatch(/set experiment_id: ostia-wf-utm-rgb in the workflow config/);
 
-    const plan = await buildPublication(parseDatasetConfig(utm, "utm.yaml"), parseWorkflowConfig(wf + "experiment_id: ostia-wf-utm-rgb\n", "wf.yaml"), dir, { now: NOW });
+    const plan = await buildPublication(
+      parseDatasetConfig(utm, "utm.yaml"),
+      parseWorkflowConfig(wf + "experiment_id: ostia-wf-utm-rgb\n", "wf.yaml"),
+      dir,
+      { now: NOW },
+    );
     expect(plan.files.map((f) => f.path)).not.toContain("experiments/ostia-wf/input.yaml");
     await apply(dir, plan);
     expect(await ciErrors(dir)).toEqual([]);
@@ -713,7 +862,10 @@ variables:
     expect(await children("ostia-wf-utm-rgb")).toEqual(["../../products/utm-rgb/collection.json"]);
     const workflow = await json(dir, "workflows/ostia-wf/record.json");
     expect(workflow.properties.formats).toEqual([{ name: "NetCDF" }, { name: "GeoTIFF" }]);
-    expect(byRel(workflow, "child").map((l) => l.href)).toEqual(["../../experiments/ostia-wf/record.json", "../../experiments/ostia-wf-utm-rgb/record.json"]);
+    expect(byRel(workflow, "child").map((l) => l.href)).toEqual([
+      "../../experiments/ostia-wf/record.json",
+      "../../experiments/ostia-wf-utm-rgb/record.json",
+    ]);
     expect((await json(dir, "products/utm-rgb/collection.json"))["osc:experiment"]).toBe("ostia-wf-utm-rgb");
   });
 });
@@ -744,22 +896,44 @@ variables:
   const cases: [string, string, string, RegExp][] = [
     ["a theme the catalog lacks", ok.replace("[oceans]", "[land]"), "osc_themes[0]", /theme "land" is not in the catalog/],
     ["an unknown mission", ok + "osc_missions: [sentinel-9]\n", "osc_missions[0]", /EO mission "sentinel-9"/],
-    ["a new project without technical officer", ok.replace("cerulean-information-factory", "new-project"), "osc_project_technical_officer", /technical officer/],
+    [
+      "a new project without technical officer",
+      ok.replace("cerulean-information-factory", "new-project"),
+      "osc_project_technical_officer",
+      /technical officer/,
+    ],
     ["a variable the dataset lacks", ok + "  chl: {id: x}\n", "variables.chl", /has no data variable "chl"/],
     ["a product without via link", ok.replace("access_link: https://example.org/c\n", ""), "access_link", /via link/],
     [
       "deep-code's minimal config (s3:// access_link, stac_catalog_s3_root, no web page)",
-      ok.replace("access_link: https://example.org/c", "access_link: s3://deep-esdl-public/c.zarr\nstac_catalog_s3_root: s3://deep-esdl-public/stac/c/"),
+      ok.replace(
+        "access_link: https://example.org/c",
+        "access_link: s3://deep-esdl-public/c.zarr\nstac_catalog_s3_root: s3://deep-esdl-public/stac/c/",
+      ),
       "access_link",
       /via link on every product \(access_link s3:\/\/deep-esdl-public\/c\.zarr is an s3:\/\/ URL, not a web page\).*deep-code took it from the STAC catalog it uploads to stac_catalog_s3_root/,
     ],
-    ["a dataset without spatial coordinates", ok.replace(ZARR, join(DATA, "netcdf3/madis-sao.nc")).replace(/variables:[\s\S]*$/, ""), "dataset_id", /no spatial coordinates/],
-    ["a dataset without time", ok.replace(ZARR, join(DATA, "netcdf3/eraint_uvz.nc")).replace(/variables:[\s\S]*$/, ""), "time_range", /no time coordinate/],
+    [
+      "a dataset without spatial coordinates",
+      ok.replace(ZARR, join(DATA, "netcdf3/madis-sao.nc")).replace(/variables:[\s\S]*$/, ""),
+      "dataset_id",
+      /no spatial coordinates/,
+    ],
+    [
+      "a dataset without time",
+      ok.replace(ZARR, join(DATA, "netcdf3/eraint_uvz.nc")).replace(/variables:[\s\S]*$/, ""),
+      "time_range",
+      /no time coordinate/,
+    ],
   ];
   for (const [name, text, field, message] of cases) {
     it(`rejects ${name}`, async () => {
       const dir = await sampleCopy();
-      const e = await expectError(buildPublication(parseDatasetConfig(text, "d.yaml"), undefined, dir, { mode: "dataset", now: NOW }), "INVALID_CONFIG", field);
+      const e = await expectError(
+        buildPublication(parseDatasetConfig(text, "d.yaml"), undefined, dir, { mode: "dataset", now: NOW }),
+        "INVALID_CONFIG",
+        field,
+      );
       expect(e.message).toMatch(message);
     });
   }
@@ -768,7 +942,10 @@ variables:
     const base = await mkdtemp(join(tmpdir(), "eocube-build-cfg-"));
     const file = join(base, "dataset-config.yaml");
     await writeFile(file, ok.replace("[oceans]", "[land]"));
-    const e = await expectError(buildPublication(await loadDatasetConfig(file), undefined, await sampleCopy(), { mode: "dataset" }), "INVALID_CONFIG");
+    const e = await expectError(
+      buildPublication(await loadDatasetConfig(file), undefined, await sampleCopy(), { mode: "dataset" }),
+      "INVALID_CONFIG",
+    );
     expect(e.path).toBe(file);
   });
 
@@ -836,14 +1013,18 @@ ${extra}`;
       await uploadFolder(s3, ZARR, "cubes/cube-1-250-250.zarr");
       const dir = await sampleCopy();
       const storeParams = `store_params:\n  storage_options: {endpoint_url: "${s3.endpoint}", key: "${s3.storageOptions.key}", secret: "${s3.storageOptions.secret}", region: us-east-1}\n`;
-      const text = cfg(`s3://${s3.bucket}/cubes/cube-1-250-250.zarr`, `access_link: s3://${s3.bucket}/cubes/cube-1-250-250.zarr\ndocumentation_link: https://example.org/doc\n${storeParams}`);
+      const text = cfg(
+        `s3://${s3.bucket}/cubes/cube-1-250-250.zarr`,
+        `access_link: s3://${s3.bucket}/cubes/cube-1-250-250.zarr\ndocumentation_link: https://example.org/doc\n${storeParams}`,
+      );
       const plan = await buildPublication(parseDatasetConfig(text, "d.yaml"), undefined, dir, { mode: "dataset", now: NOW });
       const p = JSON.parse(plan.files.find((f) => f.path === "products/remote-cube/collection.json")!.content);
       expect(p.extent.spatial.bbox).toEqual([[0, 50, 5, 52.5]]);
       // the s3:// access link is not written as a redundant via link (a deep-code defect)
       expect(byRel(p, "via").map((l) => l.href)).toEqual(["https://example.org/doc"]);
       expect(plan.warnings.some((w) => w.includes("s3://"))).toBe(true);
-      for (const f of plan.files) expect(f.content).not.toContain(s3.storageOptions.secret === "S3RVER" ? "S3RVER" : s3.storageOptions.secret);
+      for (const f of plan.files)
+        expect(f.content).not.toContain(s3.storageOptions.secret === "S3RVER" ? "S3RVER" : s3.storageOptions.secret);
     } finally {
       await s3.close();
     }
@@ -854,12 +1035,14 @@ ${extra}`;
     const s3 = await startS3Server("deep-esdl-public");
     try {
       await uploadFolder(s3, ZARR, "cube-1-250-250.zarr");
-      const text = cfg("x", `store_params:\n  storage_options: {endpoint_url: "${s3.endpoint}", region: us-east-1}\naccess_link: https://example.org/c\n`).replace(
-        "data_source: x\n",
-        "",
-      );
+      const text = cfg(
+        "x",
+        `store_params:\n  storage_options: {endpoint_url: "${s3.endpoint}", region: us-east-1}\naccess_link: https://example.org/c\n`,
+      ).replace("data_source: x\n", "");
       const plan = await buildPublication(parseDatasetConfig(text, "d.yaml"), undefined, await sampleCopy(), { mode: "dataset", now: NOW });
-      expect(plan.warnings).toContain("dataset_id cube-1-250-250.zarr is no local file; reading it from s3://deep-esdl-public/cube-1-250-250.zarr as deep-code does");
+      expect(plan.warnings).toContain(
+        "dataset_id cube-1-250-250.zarr is no local file; reading it from s3://deep-esdl-public/cube-1-250-250.zarr as deep-code does",
+      );
       const p = JSON.parse(plan.files.find((f) => f.path === "products/remote-cube/collection.json")!.content);
       expect(p.extent.spatial.bbox).toEqual([[0, 50, 5, 52.5]]);
     } finally {

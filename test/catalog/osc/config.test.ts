@@ -47,7 +47,12 @@ describe("parseDatasetConfig", () => {
   const bad: [string, string, string, RegExp][] = [
     ["invalid YAML", BASE + "keywords: [a, b\n", "", /not valid YAML at line \d+, column \d+/],
     ["unknown field", BASE + "osc_theme: [land]\n", "osc_theme", /unknown field "osc_theme"/],
-    ["missing field", "dataset_id: c.zarr\nlicense_type: MIT\nosc_themes: [land]\n", "collection_id", /missing required field collection_id/],
+    [
+      "missing field",
+      "dataset_id: c.zarr\nlicense_type: MIT\nosc_themes: [land]\n",
+      "collection_id",
+      /missing required field collection_id/,
+    ],
     ["id with a space", BASE.replace("my-cube", "my cube"), "collection_id", /not a safe OSC id/],
     ["id with a slash", BASE.replace("my-cube", "a/b"), "collection_id", /not a safe OSC id/],
     ["id with ..", BASE.replace("my-cube", "a..b"), "collection_id", /not a safe OSC id/],
@@ -101,7 +106,8 @@ describe("parseWorkflowConfig", () => {
     expect(c.contact![0]).toMatchObject({ position: "Scientist", contactInstructions: "by email", roles: ["principal investigator"] });
   });
   it("keeps an unquoted python_version as written when YAML would read another number (3.10 is not 3.1)", () => {
-    const kernel = (v: string) => parseWorkflowConfig(WF + `  jupyter_kernel_info: {name: k, python_version: ${v}}\n`, "w.yaml").properties.jupyter_kernel_info!;
+    const kernel = (v: string) =>
+      parseWorkflowConfig(WF + `  jupyter_kernel_info: {name: k, python_version: ${v}}\n`, "w.yaml").properties.jupyter_kernel_info!;
     expect(kernel("3.10").python_version).toBe("3.10");
     expect(kernel("3.13").python_version).toBe(3.13); // deep-code writes such versions as numbers; unchanged
     expect(kernel("'3.12'").python_version).toBe("3.12");

@@ -37,9 +37,15 @@ describe("initCatalog", () => {
     expect(root.links.filter((l: { rel: string }) => l.rel === "child")).toHaveLength(7);
     expect(root.updated).toBe("2026-01-02T03:04:05.000Z");
 
-    expect((await readdir(join(dir, "themes"))).sort()).toEqual(
-      ["atmosphere", "catalog.json", "cryosphere", "land", "magnetosphere-ionosphere", "oceans", "solid-earth"],
-    );
+    expect((await readdir(join(dir, "themes"))).sort()).toEqual([
+      "atmosphere",
+      "catalog.json",
+      "cryosphere",
+      "land",
+      "magnetosphere-ionosphere",
+      "oceans",
+      "solid-earth",
+    ]);
     // theme fields are the real catalog's (sample: themes/oceans/catalog.json)
     const sample = JSON.parse(
       await readFile(new URL("../../../../shared/fixtures/osc-catalog-sample/themes/oceans/catalog.json", import.meta.url), "utf8"),
@@ -101,26 +107,29 @@ describe("eocube catalog init (CLI)", () => {
 
   // ENOTDIR (a parent is a file), EPERM (/sys) and ENOENT under /proc, where Node's recursive mkdir never returned
   const linux = process.platform === "linux";
-  it.runIf(linux)("file-system failures are one message naming the path, exit 2, no stack, nothing left behind; /proc does not hang", async () => {
-    const base = await mkdtemp(join(tmpdir(), "eocube-init-fs-"));
-    await writeFile(join(base, "afile"), "x");
-    const cases: Array<[string, RegExp]> = [
-      [join(base, "afile", "sub"), /a part of the path is a file, not a folder \(ENOTDIR\)/],
-      [join(base, "afile", "a", "b"), /ENOTDIR/],
-      ["/sys/nope", /permission denied \(EPERM\)/],
-      ["/proc/nope", /cannot create \/proc\/nope .*\(ENOENT\)/],
-      ["/proc/nope/deeper/still", /cannot create \/proc\/nope\/deeper\/still .*\(ENOENT\)/],
-    ];
-    for (const [path, re] of cases) {
-      const res = await runCli(["catalog", "init", path], { timeoutMs: 15_000 });
-      expect(res.code, `${path}: ${res.stderr}`).toBe(2);
-      expect(res.stderr).toMatch(new RegExp(`^error: .*${path.replace(/[/.]/g, "\\$&")}`, "m"));
-      expect(res.stderr).toMatch(re);
-      expect(res.stderr).toMatch(/^ {2}hint: /m);
-      expect(res.stderr).not.toMatch(/internal error|\n\s+at /);
-    }
-    expect(await readdir(base)).toEqual(["afile"]);
-  });
+  it.runIf(linux)(
+    "file-system failures are one message naming the path, exit 2, no stack, nothing left behind; /proc does not hang",
+    async () => {
+      const base = await mkdtemp(join(tmpdir(), "eocube-init-fs-"));
+      await writeFile(join(base, "afile"), "x");
+      const cases: Array<[string, RegExp]> = [
+        [join(base, "afile", "sub"), /a part of the path is a file, not a folder \(ENOTDIR\)/],
+        [join(base, "afile", "a", "b"), /ENOTDIR/],
+        ["/sys/nope", /permission denied \(EPERM\)/],
+        ["/proc/nope", /cannot create \/proc\/nope .*\(ENOENT\)/],
+        ["/proc/nope/deeper/still", /cannot create \/proc\/nope\/deeper\/still .*\(ENOENT\)/],
+      ];
+      for (const [path, re] of cases) {
+        const res = await runCli(["catalog", "init", path], { timeoutMs: 15_000 });
+        expect(res.code, `${path}: ${res.stderr}`).toBe(2);
+        expect(res.stderr).toMatch(new RegExp(`^error: .*${path.replace(/[/.]/g, "\\$&")}`, "m"));
+        expect(res.stderr).toMatch(re);
+        expect(res.stderr).toMatch(/^ {2}hint: /m);
+        expect(res.stderr).not.toMatch(/internal error|\n\s+at /);
+      }
+      expect(await readdir(base)).toEqual(["afile"]);
+    },
+  );
 
   it("a folder it made for nested missing parents is removed again when a later step fails", async () => {
     const base = await mkdtemp(join(tmpdir(), "eocube-init-fs-"));
@@ -129,6 +138,9 @@ describe("eocube catalog init (CLI)", () => {
     expect(await makeFolders(join(base, "a", "b", "c"), "testing")).toBe(join(base, "a"));
     expect(await readdir(join(base, "a", "b"))).toEqual(["c"]);
     expect(await makeFolders(join(base, "a", "b"), "testing")).toBeUndefined();
-    await expect(makeFolders(join(base, "f", "g"), "testing")).rejects.toMatchObject({ code: "ALREADY_EXISTS", path: join(base, "f", "g") });
+    await expect(makeFolders(join(base, "f", "g"), "testing")).rejects.toMatchObject({
+      code: "ALREADY_EXISTS",
+      path: join(base, "f", "g"),
+    });
   });
 });

@@ -6,7 +6,9 @@ describe("appendToArray", () => {
   it("appends after the last element with the file's indentation, keeping number spellings", () => {
     const text = '{\n    "bbox": [-180.0, 90.0],\n    "links": [\n        {"rel": "root"}\n    ]\n}';
     const out = appendToArray(parseJsonText(text, "f.json"), "links", [{ rel: "child", href: "./a.json" }], "f.json").text;
-    expect(out).toBe('{\n    "bbox": [-180.0, 90.0],\n    "links": [\n        {"rel": "root"},\n        {\n            "rel": "child",\n            "href": "./a.json"\n        }\n    ]\n}');
+    expect(out).toBe(
+      '{\n    "bbox": [-180.0, 90.0],\n    "links": [\n        {"rel": "root"},\n        {\n            "rel": "child",\n            "href": "./a.json"\n        }\n    ]\n}',
+    );
     expect(JSON.parse(out).links).toHaveLength(2);
   });
 
@@ -18,7 +20,9 @@ describe("appendToArray", () => {
 
   it("appends to a one-line array on one line", () => {
     const text = '{"osc:workflows": ["a"], "x": 1}';
-    expect(appendToArray(parseJsonText(text, "f.json"), "osc:workflows", ["b"], "f.json").text).toBe('{"osc:workflows": ["a", "b"], "x": 1}');
+    expect(appendToArray(parseJsonText(text, "f.json"), "osc:workflows", ["b"], "f.json").text).toBe(
+      '{"osc:workflows": ["a", "b"], "x": 1}',
+    );
   });
 
   it("handles strings holding brackets and escaped quotes", () => {
@@ -39,14 +43,17 @@ describe("setMember", () => {
   it("replaces a value in place or appends a new member last", () => {
     const text = '{\n  "a": 1.0,\n  "b": "x"\n}';
     expect(setMember(parseJsonText(text, "f.json"), "b", "y", "f.json").text).toBe('{\n  "a": 1.0,\n  "b": "y"\n}');
-    expect(setMember(parseJsonText(text, "f.json"), "c", ["z"], "f.json").text).toBe('{\n  "a": 1.0,\n  "b": "x",\n  "c": [\n    "z"\n  ]\n}');
+    expect(setMember(parseJsonText(text, "f.json"), "c", ["z"], "f.json").text).toBe(
+      '{\n  "a": 1.0,\n  "b": "x",\n  "c": [\n    "z"\n  ]\n}',
+    );
   });
 });
 
 describe("removeFromArray", () => {
   const isB = (x: unknown) => (x as { rel?: string })?.rel === "b" || x === "b";
   it("removes a middle, the first and the last element, keeping every other byte", () => {
-    const text = '{\r\n    "x": -180.0,\r\n    "links": [\r\n        {"rel": "a"},\r\n        {"rel": "b", "t": "]"},\r\n        {"rel": "c"}\r\n    ]\r\n}\r\n';
+    const text =
+      '{\r\n    "x": -180.0,\r\n    "links": [\r\n        {"rel": "a"},\r\n        {"rel": "b", "t": "]"},\r\n        {"rel": "c"}\r\n    ]\r\n}\r\n';
     expect(removeFromArray(parseJsonText(text, "f.json"), "links", isB, "f.json").text).toBe(
       '{\r\n    "x": -180.0,\r\n    "links": [\r\n        {"rel": "a"},\r\n        {"rel": "c"}\r\n    ]\r\n}\r\n',
     );

@@ -18,9 +18,27 @@ describe("writeConfigTemplates", () => {
     const w = await loadWorkflowConfig(files[1]!);
     expect(w.workflow_id).toBe("my-workflow");
     const text = await readFile(files[0]!, "utf8");
-    for (const field of ["dataset_id", "collection_id", "license_type", "osc_themes", "osc_region", "dataset_status", "access_link",
-      "documentation_link", "visualisation_link", "osc_project", "osc_project_title", "osc_project_url", "cf_parameter", "variables",
-      "osc_missions", "keywords", "osc_project_technical_officer", "store_id", "store_params"]) {
+    for (const field of [
+      "dataset_id",
+      "collection_id",
+      "license_type",
+      "osc_themes",
+      "osc_region",
+      "dataset_status",
+      "access_link",
+      "documentation_link",
+      "visualisation_link",
+      "osc_project",
+      "osc_project_title",
+      "osc_project_url",
+      "cf_parameter",
+      "variables",
+      "osc_missions",
+      "keywords",
+      "osc_project_technical_officer",
+      "store_id",
+      "store_params",
+    ]) {
       expect(text).toContain(`${field}:`);
     }
     expect(text).toContain("atmosphere, cryosphere, land, magnetosphere-ionosphere, oceans, solid-earth");
@@ -49,25 +67,28 @@ describe("writeConfigTemplates", () => {
     expect(await main(["node", "eocube", "generate-config", "-o", dir, "--force"])).toBe(0);
   });
 
-  it.runIf(process.platform === "linux")("-o on a file, under a file, under /sys or /proc: one message naming the path, exit 2, no stack, nothing written", async () => {
-    const base = await mkdtemp(join(tmpdir(), "eocube-gc-fs-"));
-    await writeFile(join(base, "afile"), "mine\n");
-    const cases: Array<[string, RegExp]> = [
-      [join(base, "afile"), /is a file, not a folder/],
-      [join(base, "afile", "sub"), /a part of the path is a file, not a folder \(ENOTDIR\)/],
-      ["/sys/nope", /permission denied \(EPERM\)/],
-      ["/proc/nope", /cannot create \/proc\/nope .*\(ENOENT\)/],
-    ];
-    for (const [path, re] of cases) {
-      const res = await runCli(["generate-config", "-o", path], { timeoutMs: 15_000 });
-      expect(res.code, `${path}: ${res.stderr}`).toBe(2);
-      expect(res.stderr).toMatch(new RegExp(`^error: .*${path.replace(/[/.]/g, "\\$&")}`, "m"));
-      expect(res.stderr).toMatch(re);
-      expect(res.stderr).toMatch(/^ {2}hint: /m);
-      expect(res.stderr).not.toMatch(/internal error|\n\s+at /);
-      expect(res.stdout).toBe("");
-    }
-    expect(await readdir(base)).toEqual(["afile"]);
-    expect(await readFile(join(base, "afile"), "utf8")).toBe("mine\n");
-  });
+  it.runIf(process.platform === "linux")(
+    "-o on a file, under a file, under /sys or /proc: one message naming the path, exit 2, no stack, nothing written",
+    async () => {
+      const base = await mkdtemp(join(tmpdir(), "eocube-gc-fs-"));
+      await writeFile(join(base, "afile"), "mine\n");
+      const cases: Array<[string, RegExp]> = [
+        [join(base, "afile"), /is a file, not a folder/],
+        [join(base, "afile", "sub"), /a part of the path is a file, not a folder \(ENOTDIR\)/],
+        ["/sys/nope", /permission denied \(EPERM\)/],
+        ["/proc/nope", /cannot create \/proc\/nope .*\(ENOENT\)/],
+      ];
+      for (const [path, re] of cases) {
+        const res = await runCli(["generate-config", "-o", path], { timeoutMs: 15_000 });
+        expect(res.code, `${path}: ${res.stderr}`).toBe(2);
+        expect(res.stderr).toMatch(new RegExp(`^error: .*${path.replace(/[/.]/g, "\\$&")}`, "m"));
+        expect(res.stderr).toMatch(re);
+        expect(res.stderr).toMatch(/^ {2}hint: /m);
+        expect(res.stderr).not.toMatch(/internal error|\n\s+at /);
+        expect(res.stdout).toBe("");
+      }
+      expect(await readdir(base)).toEqual(["afile"]);
+      expect(await readFile(join(base, "afile"), "utf8")).toBe("mine\n");
+    },
+  );
 });

@@ -26,7 +26,20 @@ writeFileSync(join(work, "data", "a.json"), "{}\n");
 let n = 0;
 function config(items: string[], extra: string[] = []): string {
   const f = join(work, `prr${n++}.yaml`);
-  writeFileSync(f, ["id: assets-test", "title: T", "description: D", "license: MIT", "base_dir: data", "datetime: 2020-01-01", ...extra, "items:", ...items].join("\n") + "\n");
+  writeFileSync(
+    f,
+    [
+      "id: assets-test",
+      "title: T",
+      "description: D",
+      "license: MIT",
+      "base_dir: data",
+      "datetime: 2020-01-01",
+      ...extra,
+      "items:",
+      ...items,
+    ].join("\n") + "\n",
+  );
   return f;
 }
 const read = (out: string, id: string) => JSON.parse(readFileSync(join(out, id, `${id}.json`), "utf8"));
@@ -117,7 +130,11 @@ describe("asset_base_url", () => {
   });
 
   it("must be an absolute URL (INVALID_CONFIG naming the field)", async () => {
-    const e = await failure(writePrrCollection(config(["  - { id: cog, assets: [{ key: data, path: cog.tif }] }"], ["asset_base_url: collections/x/"]), { outDir: join(work, "out-badurl") }));
+    const e = await failure(
+      writePrrCollection(config(["  - { id: cog, assets: [{ key: data, path: cog.tif }] }"], ["asset_base_url: collections/x/"]), {
+        outDir: join(work, "out-badurl"),
+      }),
+    );
     expect(e.code).toBe("INVALID_CONFIG");
     expect(e.field).toBe("asset_base_url");
     expect(existsSync(join(work, "out-badurl"))).toBe(false);
@@ -126,7 +143,11 @@ describe("asset_base_url", () => {
 
 describe("bad asset_files input", () => {
   it("names the field and the allowed values of an unknown mode", async () => {
-    const e = await failure(writePrrCollection(config(["  - { id: cog, asset_files: move, assets: [{ key: data, path: cog.tif }] }"]), { outDir: join(work, "out-badmode") }));
+    const e = await failure(
+      writePrrCollection(config(["  - { id: cog, asset_files: move, assets: [{ key: data, path: cog.tif }] }"]), {
+        outDir: join(work, "out-badmode"),
+      }),
+    );
     expect(e.code).toBe("INVALID_CONFIG");
     expect(e.field).toBe("items[0].asset_files");
     expect(e.hint).toMatch(/copy, link/);
@@ -147,7 +168,10 @@ describe("bad asset_files input", () => {
     expect(j.field).toBe("items[0].assets[0].path");
     expect(j.message).toMatch(/item's own JSON file/);
     // the same names linked (not copied) are fine
-    await writePrrCollection(config(["  - { id: cog, asset_files: link, assets: [{ key: a, path: cog.tif }, { key: b, path: b/cog.tif }] }"]), { outDir: out });
+    await writePrrCollection(
+      config(["  - { id: cog, asset_files: link, assets: [{ key: a, path: cog.tif }, { key: b, path: b/cog.tif }] }"]),
+      { outDir: out },
+    );
     expect(read(out, "cog").assets.b.href).toBe("../../data/b/cog.tif");
   });
 });

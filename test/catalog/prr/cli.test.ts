@@ -29,7 +29,10 @@ async function run(...args: string[]): Promise<{ code: number; out: string; err:
 let n = 0;
 function config(items: string[], extra: string[] = []): string {
   const f = join(work, `prr${n++}.yaml`);
-  writeFileSync(f, ["id: cli-test", "title: T", "description: D", "license: MIT", `base_dir: ${work}`, ...extra, "items:", ...items].join("\n") + "\n");
+  writeFileSync(
+    f,
+    ["id: cli-test", "title: T", "description: D", "license: MIT", `base_dir: ${work}`, ...extra, "items:", ...items].join("\n") + "\n",
+  );
   return f;
 }
 
@@ -73,7 +76,13 @@ describe("eocube prr (CLI)", () => {
     const out = join(work, "out-holds-data");
     mkdirSync(out);
     copyFileSync(join(DATA, "geotiff/sample-cog.tif"), join(out, "cog.tif"));
-    const r = await run(config(["  - { id: a, datetime: 2020-01-01, assets: [{ key: data, path: out-holds-data/cog.tif }] }"]), "-o", out, "--force", "--json");
+    const r = await run(
+      config(["  - { id: a, datetime: 2020-01-01, assets: [{ key: data, path: out-holds-data/cog.tif }] }"]),
+      "-o",
+      out,
+      "--force",
+      "--json",
+    );
     expect(r.code).toBe(2);
     expect(JSON.parse(r.err).error).toMatchObject({ code: "INVALID_ARGUMENT", field: "items[0].assets[0].path" });
     expect(readdirSync(out)).toEqual(["cog.tif"]);
@@ -95,7 +104,9 @@ describe("eocube prr (CLI)", () => {
     writeFileSync(join(work, "data", "truncated.tif"), tif.subarray(0, 300));
     const out = join(work, "out-broken");
     const r = await run(
-      config(["  - { id: broken, datetime: 2020-01-01, assets: [{ key: nc, path: data/broken.nc }, { key: tif, path: data/truncated.tif }] }"]),
+      config([
+        "  - { id: broken, datetime: 2020-01-01, assets: [{ key: nc, path: data/broken.nc }, { key: tif, path: data/truncated.tif }] }",
+      ]),
       "-o",
       out,
     );
@@ -121,7 +132,9 @@ describe("eocube prr (CLI)", () => {
     expect(e.details[0].pointer).toMatch(/^\/links\/\d+\/href$/);
     expect(existsSync(out)).toBe(false);
     // schema failures name the JSON pointer and the schema section
-    const docs = new Map([["x/x.json", { type: "Feature", stac_version: "1.0.0", id: "x", geometry: null, properties: { datetime: 5 }, links: [], assets: {} }]]);
+    const docs = new Map([
+      ["x/x.json", { type: "Feature", stac_version: "1.0.0", id: "x", geometry: null, properties: { datetime: 5 }, links: [], assets: {} }],
+    ]);
     const p = validatePrrDocuments(docs as never);
     expect(p[0]).toMatchObject({ document: "x/x.json", section: "Feature" });
     expect(p.map((q) => q.instancePath)).toContain("/properties/datetime");

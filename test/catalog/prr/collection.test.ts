@@ -27,7 +27,10 @@ let result: PrrResult;
 const read = (rel: string) => JSON.parse(readFileSync(join(out, rel), "utf8"));
 const item = (id: string) => read(`${id}/${id}.json`);
 
-function pyValidate(dir: string): { status: number | null; report: { documents: number; errors: Array<{ document: string; pointer: string; message: string }> } } {
+function pyValidate(dir: string): {
+  status: number | null;
+  report: { documents: number; errors: Array<{ document: string; pointer: string; message: string }> };
+} {
   const r = spawnSync("/usr/bin/python3", [PY_VALIDATOR, SCHEMAS, dir], { encoding: "utf8" });
   if (r.stdout === "") throw new Error(`validate_stac.py failed: ${r.stderr}`);
   return { status: r.status, report: JSON.parse(r.stdout) };
@@ -78,7 +81,10 @@ afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 describe("eocube prr on the real files", () => {
   it("writes collection.json and <id>/<id>.json for every item (one per OSTIA and GFS file)", () => {
-    const ids = ["01", "06", "07"].filter((d) => d !== "01").concat("05").map(OSTIA_ID);
+    const ids = ["01", "06", "07"]
+      .filter((d) => d !== "01")
+      .concat("05")
+      .map(OSTIA_ID);
     for (const id of [...ids, "GFS_global", "gfs_output", "utm", "cube", "documentation", "insitu"]) {
       expect(existsSync(join(out, id, `${id}.json`)), id).toBe(true);
     }
@@ -114,7 +120,9 @@ describe("eocube prr on the real files", () => {
         expect(dims[c].step, `${id} ${c}`).toBeCloseTo(v.step, 6);
       }
       const vars = p["cube:variables"];
-      for (const [name, v] of Object.entries(exp.data_vars as Record<string, { dims: string[]; units?: string; long_name?: string; dtype: string }>)) {
+      for (const [name, v] of Object.entries(
+        exp.data_vars as Record<string, { dims: string[]; units?: string; long_name?: string; dtype: string }>,
+      )) {
         expect(vars[name], `${id} ${name}`).toBeDefined();
         expect(vars[name].dimensions).toEqual(v.dims);
         expect(vars[name].type).toBe(v.dims.length === 0 ? "auxiliary" : "data"); // grid mappings (LatLon_Projection) are auxiliary
@@ -130,10 +138,15 @@ describe("eocube prr on the real files", () => {
   it("matches GDAL for the UTM GeoTIFF and the COG (reprojected, densified bbox; COG profile; proj fields)", () => {
     const it = item("utm");
     const boxes: number[][] = [];
-    for (const [key, rel] of [["landsat", "geotiff/RGB.byte.tif"], ["cog", "geotiff/sample-cog.tif"]] as const) {
+    for (const [key, rel] of [
+      ["landsat", "geotiff/RGB.byte.tif"],
+      ["cog", "geotiff/sample-cog.tif"],
+    ] as const) {
       const exp = EXPECTED.tiff[rel];
       const a = it.assets[key];
-      expect(a.type).toBe(exp.overviews > 0 ? "image/tiff; application=geotiff; profile=cloud-optimized" : "image/tiff; application=geotiff");
+      expect(a.type).toBe(
+        exp.overviews > 0 ? "image/tiff; application=geotiff; profile=cloud-optimized" : "image/tiff; application=geotiff",
+      );
       expect(a["proj:epsg"]).toBe(exp.epsg);
       expect(a["proj:shape"]).toEqual([exp.size[1], exp.size[0]]);
       const gt = exp.geoTransform;
@@ -144,7 +157,9 @@ describe("eocube prr on the real files", () => {
       const c = exp.wgs84_corners_bbox;
       boxes.push(c);
       const grid = a["proj:bbox"];
-      expect(grid).toEqual([gt[0], gt[3] + gt[5] * exp.size[1], gt[0] + gt[1] * exp.size[0], gt[3]].map((v: number) => expect.closeTo(v, 3)));
+      expect(grid).toEqual(
+        [gt[0], gt[3] + gt[5] * exp.size[1], gt[0] + gt[1] * exp.size[0], gt[3]].map((v: number) => expect.closeTo(v, 3)),
+      );
     }
     const [w, s, e, n] = it.bbox;
     expect(w).toBeLessThanOrEqual(Math.min(boxes[0]![0]!, boxes[1]![0]!) + 1e-7);
@@ -175,8 +190,14 @@ describe("eocube prr on the real files", () => {
     expect(item("utm").assets.landsat.href).toBe("./RGB.byte.tif");
     expect(item("documentation").assets.manual.href).toBe("./manual.pdf");
     // the copies are the same bytes as the data: their SHA-256 is the asset's file:checksum (read from the source)
-    for (const [id, key, name] of [["utm", "cog", "sample-cog.tif"], ["insitu", "package", "insitu.tgz"], [OSTIA_ID("06"), "data", `${OSTIA_ID("06")}.nc`]]) {
-      const sha = createHash("sha256").update(readFileSync(join(out, id!, name!))).digest("hex");
+    for (const [id, key, name] of [
+      ["utm", "cog", "sample-cog.tif"],
+      ["insitu", "package", "insitu.tgz"],
+      [OSTIA_ID("06"), "data", `${OSTIA_ID("06")}.nc`],
+    ]) {
+      const sha = createHash("sha256")
+        .update(readFileSync(join(out, id!, name!)))
+        .digest("hex");
       expect(item(id!).assets[key!]["file:checksum"], id).toBe(`1220${sha}`);
     }
     // a Zarr folder is copied whole: the same files with the same bytes
@@ -189,7 +210,9 @@ describe("eocube prr on the real files", () => {
     for (const f of [".zmetadata", files.find((x) => x.startsWith("conc_chl/") && !x.includes(".z"))!]) {
       expect(readFileSync(join(dst, f)).equals(readFileSync(join(src, f))), f).toBe(true);
     }
-    expect(result.assetFiles).toEqual(expect.arrayContaining(["utm/RGB.byte.tif", "utm/sample-cog.tif", "cube/cube-1-250-250.zarr", "documentation/manual.pdf"]));
+    expect(result.assetFiles).toEqual(
+      expect.arrayContaining(["utm/RGB.byte.tif", "utm/sample-cog.tif", "cube/cube-1-250-250.zarr", "documentation/manual.pdf"]),
+    );
     expect(result.assetFiles).toHaveLength(10);
     expect(result.warnings.filter((w) => /leaves the output folder/.test(w.message))).toEqual([]);
   });
@@ -213,7 +236,9 @@ describe("eocube prr on the real files", () => {
     const c = read("collection.json");
     expect(c.extent.spatial.bbox).toEqual([[-180, -90, 180, 90]]);
     expect(c.extent.temporal.interval).toEqual([["2017-01-16T10:09:05.397Z", "2021-01-30T18:00:00Z"]]);
-    expect(c.summaries.variables).toEqual(expect.arrayContaining(["analysed_sst", "sst_anomaly", "conc_chl", "Temperature_isobaric", "band_data"]));
+    expect(c.summaries.variables).toEqual(
+      expect.arrayContaining(["analysed_sst", "sst_anomaly", "conc_chl", "Temperature_isobaric", "band_data"]),
+    );
     expect(c["sci:doi"]).toBe("10.5281/zenodo.1234567");
     expect(c.themes).toEqual([{ scheme: "https://github.com/stac-extensions/osc#theme", concepts: [{ id: "oceans" }] }]);
     expect(c["osc:project"]).toBe("prr-test-project");
@@ -225,8 +250,16 @@ describe("eocube prr on the real files", () => {
 
   it("is valid for eocube's validator (core + every declared extension)", () => {
     for (const f of result.files) expect(validateStacObject(read(f)), f).toEqual([]);
-    expect(read("collection.json").stac_extensions).toEqual(expect.arrayContaining([expect.stringContaining("scientific"), expect.stringContaining("themes")]));
-    expect(item("utm").stac_extensions).toEqual(expect.arrayContaining([expect.stringContaining("/file/"), expect.stringContaining("/projection/"), expect.stringContaining("/datacube/")]));
+    expect(read("collection.json").stac_extensions).toEqual(
+      expect.arrayContaining([expect.stringContaining("scientific"), expect.stringContaining("themes")]),
+    );
+    expect(item("utm").stac_extensions).toEqual(
+      expect.arrayContaining([
+        expect.stringContaining("/file/"),
+        expect.stringContaining("/projection/"),
+        expect.stringContaining("/datacube/"),
+      ]),
+    );
   });
 
   it("is valid for an independent validator (python3-jsonschema over the same schema files), which does catch errors", () => {
@@ -258,7 +291,9 @@ describe("examples/prr-config.yaml", () => {
       // the data lie beside the repository, outside base_dir: named one by one and listed in ONE warning
       expect(r.warnings).toHaveLength(1);
       expect(r.warnings[0]!.item).toBe("eocube-prr-example");
-      expect(r.warnings[0]!.message).toMatch(/^8 asset\(s\) named in the config lie outside base_dir .* and are published from there: items\[0\]\.assets\[0\] .*20170605120000-UKMO/);
+      expect(r.warnings[0]!.message).toMatch(
+        /^8 asset\(s\) named in the config lie outside base_dir .* and are published from there: items\[0\]\.assets\[0\] .*20170605120000-UKMO/,
+      );
       expect(r.warnings[0]!.message).toContain("cube-1-250-250.zarr");
       for (const f of r.files) expect(validateStacObject(JSON.parse(readFileSync(join(dir, "out", f), "utf8"))), f).toEqual([]);
       const py = pyValidate(join(dir, "out"));

@@ -5,7 +5,14 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
 import { EocubeError } from "../../../src/core/errors.js";
-import { expandGlob, idFromFileName, loadPrrConfig, parsePrrConfig, PRR_CONFIG_TEMPLATE, writePrrTemplate } from "../../../src/catalog/prr/index.js";
+import {
+  expandGlob,
+  idFromFileName,
+  loadPrrConfig,
+  parsePrrConfig,
+  PRR_CONFIG_TEMPLATE,
+  writePrrTemplate,
+} from "../../../src/catalog/prr/index.js";
 
 const DATA = fileURLToPath(new URL("../../../../shared/data/", import.meta.url));
 const work = mkdtempSync(join(tmpdir(), "eocube-prr-config-"));
@@ -58,7 +65,9 @@ describe("config checks (INVALID_CONFIG names the file, field and allowed values
   });
 
   it("needs exactly one of path or href per asset", async () => {
-    const e = await failure(loadPrrConfig(configFile([...HEAD, "items: [{ id: a, assets: [{ key: d, path: a.nc, href: 'https://x.org/a.nc' }] }]"])));
+    const e = await failure(
+      loadPrrConfig(configFile([...HEAD, "items: [{ id: a, assets: [{ key: d, path: a.nc, href: 'https://x.org/a.nc' }] }]"])),
+    );
     expect(e.code).toBe("INVALID_CONFIG");
     expect(e.field).toBe("items[0].assets[0]");
   });
@@ -90,18 +99,29 @@ describe("ids", () => {
 
   it("rejects duplicate item ids, also when two globs give the same file name", async () => {
     let e = await failure(
-      loadPrrConfig(configFile([...HEAD, "items:", "  - { id: a, assets: [{ key: d, path: geotiff/sample-cog.tif }] }", "  - { id: a, assets: [{ key: d, path: geotiff/RGB.byte.tif }] }"])),
+      loadPrrConfig(
+        configFile([
+          ...HEAD,
+          "items:",
+          "  - { id: a, assets: [{ key: d, path: geotiff/sample-cog.tif }] }",
+          "  - { id: a, assets: [{ key: d, path: geotiff/RGB.byte.tif }] }",
+        ]),
+      ),
     );
     expect(e.code).toBe("INVALID_CONFIG");
     expect(e.message).toMatch(/"a" is used twice \(items\[0\] and items\[1\]\)/);
     e = await failure(loadPrrConfig(configFile([...HEAD, "items:", "  - glob: geotiff/RGB.byte.tif", "  - glob: geotiff/RGB.byte.*"])));
     expect(e.message).toMatch(/"RGB.byte" is used twice/);
-    e = await failure(loadPrrConfig(configFile([...HEAD, "items:", "  - { id: a, assets: [{ key: d, path: x.tif }, { key: d, path: y.tif }] }"])));
+    e = await failure(
+      loadPrrConfig(configFile([...HEAD, "items:", "  - { id: a, assets: [{ key: d, path: x.tif }, { key: d, path: y.tif }] }"])),
+    );
     expect(e.field).toBe("items[0].assets[1].key");
   });
 
   it("makes safe ids from file names", () => {
-    expect(idFromFileName("20170605120000-UKMO-L4_GHRSST-SSTfnd-OSTIAanom-GLOB-v02.0-fv02.0.nc")).toBe("20170605120000-UKMO-L4_GHRSST-SSTfnd-OSTIAanom-GLOB-v02.0-fv02.0");
+    expect(idFromFileName("20170605120000-UKMO-L4_GHRSST-SSTfnd-OSTIAanom-GLOB-v02.0-fv02.0.nc")).toBe(
+      "20170605120000-UKMO-L4_GHRSST-SSTfnd-OSTIAanom-GLOB-v02.0-fv02.0",
+    );
     expect(idFromFileName("my file (v2).tif")).toBe("my-file-v2");
     expect(idFromFileName("package.tar.gz")).toBe("package");
     expect(idFromFileName("cube.zarr/")).toBe("cube");
@@ -112,12 +132,18 @@ describe("ids", () => {
 describe("globs", () => {
   it("expands *, ?, {a,b} and ** relative to base_dir, one item per file", async () => {
     const ostia = await expandGlob(DATA, "netcdf3/2017060?120000-*.nc");
-    expect(ostia.map((p) => p.slice(DATA.length))).toEqual([5, 6, 7].map((d) => `netcdf3/2017060${d}120000-UKMO-L4_GHRSST-SSTfnd-OSTIAanom-GLOB-v02.0-fv02.0.nc`));
+    expect(ostia.map((p) => p.slice(DATA.length))).toEqual(
+      [5, 6, 7].map((d) => `netcdf3/2017060${d}120000-UKMO-L4_GHRSST-SSTfnd-OSTIAanom-GLOB-v02.0-fv02.0.nc`),
+    );
     expect((await expandGlob(DATA, "netcdf4/{GFS_global,gfs_output}.nc")).length).toBe(2);
     expect((await expandGlob(DATA, "**/sample-cog.tif")).map((p) => p.slice(DATA.length))).toEqual(["geotiff/sample-cog.tif"]);
     expect((await expandGlob(DATA, "zarr/*.zarr")).map((p) => p.slice(DATA.length))).toEqual(["zarr/cube-1-250-250.zarr"]);
-    const r = await loadPrrConfig(configFile([...HEAD, "items:", "  - glob: netcdf3/2017060*.nc", "    id_prefix: sst-", "    asset: { title: SST }"]));
-    expect(r.items.map((i) => i.id)).toEqual([5, 6, 7].map((d) => `sst-2017060${d}120000-UKMO-L4_GHRSST-SSTfnd-OSTIAanom-GLOB-v02.0-fv02.0`));
+    const r = await loadPrrConfig(
+      configFile([...HEAD, "items:", "  - glob: netcdf3/2017060*.nc", "    id_prefix: sst-", "    asset: { title: SST }"]),
+    );
+    expect(r.items.map((i) => i.id)).toEqual(
+      [5, 6, 7].map((d) => `sst-2017060${d}120000-UKMO-L4_GHRSST-SSTfnd-OSTIAanom-GLOB-v02.0-fv02.0`),
+    );
     expect(r.items[0]!.assets[0]).toMatchObject({ key: "data", title: "SST", path: ostia[0] });
   });
 
@@ -130,7 +156,17 @@ describe("globs", () => {
   it("paths are relative to base_dir, itself relative to the config file", async () => {
     mkdirSync(join(work, "proj", "cfg"), { recursive: true });
     const f = join(work, "proj", "cfg", "prr.yaml");
-    writeFileSync(f, ["id: c1", "title: T", "description: D", "license: MIT", "base_dir: ..", "items: [{ id: a, assets: [{ key: d, path: data/x.nc }] }]"].join("\n"));
+    writeFileSync(
+      f,
+      [
+        "id: c1",
+        "title: T",
+        "description: D",
+        "license: MIT",
+        "base_dir: ..",
+        "items: [{ id: a, assets: [{ key: d, path: data/x.nc }] }]",
+      ].join("\n"),
+    );
     const r = await loadPrrConfig(f);
     expect(r.baseDir).toBe(join(work, "proj"));
     expect(r.items[0]!.assets[0]!.path).toBe(join(work, "proj", "data", "x.nc"));

@@ -18,8 +18,11 @@ afterAll(() => rmSync(work, { recursive: true, force: true }));
 /** Runs `eocube prr …args` in its own process (tsx loader); resolves to the exit code and what it printed. */
 function prr(...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((done) => {
-    const child = execFile(process.execPath, ["--import", "tsx", CLI, "prr", ...args], { cwd: REPO_ROOT, timeout: 60_000 }, (_e, stdout, stderr) =>
-      done({ code: child.exitCode, stdout, stderr }),
+    const child = execFile(
+      process.execPath,
+      ["--import", "tsx", CLI, "prr", ...args],
+      { cwd: REPO_ROOT, timeout: 60_000 },
+      (_e, stdout, stderr) => done({ code: child.exitCode, stdout, stderr }),
     );
   });
 }
@@ -69,7 +72,12 @@ let n = 0;
 /** Writes a config with base_dir = base and the given item lines; returns its path. */
 function config(...items: string[]): string {
   const f = join(work, `prr${n++}.yaml`);
-  writeFileSync(f, ["id: hostile", "title: T", "description: D", "license: MIT", `base_dir: ${base}`, "datetime: 2020-01-01", "items:", ...items].join("\n") + "\n");
+  writeFileSync(
+    f,
+    ["id: hostile", "title: T", "description: D", "license: MIT", `base_dir: ${base}`, "datetime: 2020-01-01", "items:", ...items].join(
+      "\n",
+    ) + "\n",
+  );
   return f;
 }
 
@@ -101,16 +109,29 @@ describe("eocube prr on hostile trees (real process)", () => {
     expect(readdirSync(out)).toEqual(["keep.txt"]);
     expect(allText(out)).not.toContain(SECRET);
     expect(noLeftovers()).toEqual([]);
-    const j = await prrHere(config("  - { id: z, assets: [{ key: data, path: data/leak.zarr }] }"), "-o", join(work, "out-leak-json"), "--json");
+    const j = await prrHere(
+      config("  - { id: z, assets: [{ key: data, path: data/leak.zarr }] }"),
+      "-o",
+      join(work, "out-leak-json"),
+      "--json",
+    );
     expect(JSON.parse(j.stderr).error).toMatchObject({ code: "UNSAFE_ID", field: "items[0].assets[0].path" });
     expect(existsSync(join(work, "out-leak-json"))).toBe(false);
   });
 
   it("a dangling link, a link to a folder, and an asset that is a linked folder are clear errors, never 'internal error'", async () => {
     const cases: Array<[string, string, RegExp]> = [
-      ["data/dangling.zarr", "NOT_FOUND", /dangling\.zarr\/v\/1\.0 in the copied folder .* is a symbolic link to a missing file \(dangling link\)/],
+      [
+        "data/dangling.zarr",
+        "NOT_FOUND",
+        /dangling\.zarr\/v\/1\.0 in the copied folder .* is a symbolic link to a missing file \(dangling link\)/,
+      ],
       ["data/dirlink.zarr", "UNSUPPORTED", /dirlink\.zarr\/w in the copied folder .* is a symbolic link to a folder/],
-      ["data/etclink", "UNSUPPORTED", /data\/etclink is a symbolic link to a folder \(.*\/etc\); eocube does not copy folders through links/],
+      [
+        "data/etclink",
+        "UNSUPPORTED",
+        /data\/etclink is a symbolic link to a folder \(.*\/etc\); eocube does not copy folders through links/,
+      ],
       ["data/linked.zarr", "UNSUPPORTED", /data\/linked\.zarr is a symbolic link to a folder/],
       ["data/dangling.tif", "NOT_FOUND", /data\/dangling\.tif is a symbolic link to a missing file \(dangling link\)/],
     ];
@@ -155,7 +176,9 @@ describe("eocube prr on hostile trees (real process)", () => {
     const mixed = await prr(config('  - { glob: "data/*.txt", asset: { type: text/plain } }'), "-o", out);
     expect(mixed.code, mixed.stderr).toBe(0);
     expect(readdirSync(out).sort()).toEqual(["collection.json", "notes"]);
-    expect(mixed.stderr).toMatch(/warning: hostile: items\[0\]\.glob "data\/\*\.txt": 1 match\(es\) lead out of base_dir through symbolic links and were left out: data\/secret-link\.txt → .*secret\.txt/);
+    expect(mixed.stderr).toMatch(
+      /warning: hostile: items\[0\]\.glob "data\/\*\.txt": 1 match\(es\) lead out of base_dir through symbolic links and were left out: data\/secret-link\.txt → .*secret\.txt/,
+    );
     expect(allText(out)).not.toContain(SECRET);
   });
 
@@ -163,7 +186,9 @@ describe("eocube prr on hostile trees (real process)", () => {
     const out = join(work, "out-outside");
     const r = await prr(
       config(
-        "  - { id: a, assets: [{ key: s, path: ../secret.txt, type: text/plain }, { key: h, path: " + join(etc, "hostname") + ", type: text/plain }] }",
+        "  - { id: a, assets: [{ key: s, path: ../secret.txt, type: text/plain }, { key: h, path: " +
+          join(etc, "hostname") +
+          ", type: text/plain }] }",
         "  - { id: b, assets: [{ key: n, path: data/notes.txt, type: text/plain }] }",
         "  - { id: c, assets: [{ key: l, path: data/secret-link.txt, type: text/plain }] }",
       ),

@@ -29,7 +29,10 @@ async function samplePlan(repo: string): Promise<PublicationPlan> {
 }
 
 async function expectError(p: Promise<unknown>, code: string, re: RegExp) {
-  const err = await p.then(() => undefined, (e) => e);
+  const err = await p.then(
+    () => undefined,
+    (e) => e,
+  );
   expect(isEocubeError(err), String(err)).toBe(true);
   expect(err.code).toBe(code);
   expect(err.message).toMatch(re);
@@ -56,16 +59,22 @@ describe("applyPlan", () => {
     expect(git(repo, "rev-parse", `${res.branch}`).trim()).toBe(res.commit);
     expect(git(repo, "rev-parse", `${res.branch}^`).trim()).toBe(base);
     expect(git(repo, "log", "-1", "--format=%s", res.branch!).trim()).toBe("Publish dataset: my-cube + workflow/experiment: my-workflow");
-    expect(git(repo, "diff", "--name-only", base, res.branch!).trim().split("\n").sort()).toEqual(
-      ["products/catalog.json", "products/my-cube/collection.json"],
-    );
+    expect(git(repo, "diff", "--name-only", base, res.branch!).trim().split("\n").sort()).toEqual([
+      "products/catalog.json",
+      "products/my-cube/collection.json",
+    ]);
     for (const f of plan.files) expect(git(repo, "show", `${res.branch}:${f.path}`)).toBe(f.content);
     expect(git(repo, "config", "--list", "--local")).not.toMatch(/user\./);
     git(repo, "fsck", "--no-dangling");
 
     // the same plan again is a no-op naming the branch that holds it
     const again = await applyPlan(plan, repo, { now: new Date(NOW.getTime() + 60_000), validate: okValidator });
-    expect(again).toMatchObject({ noop: true, message: `nothing to publish: branch ${res.branch} already contains this publication`, branch: res.branch, commit: res.commit });
+    expect(again).toMatchObject({
+      noop: true,
+      message: `nothing to publish: branch ${res.branch} already contains this publication`,
+      branch: res.branch,
+      commit: res.commit,
+    });
     expect(git(repo, "branch", "--list", "publish/*").trim().split("\n")).toHaveLength(1);
     // checked out, the branch is the publication; from there the plan is a no-op as well
     git(repo, "switch", "-q", res.branch!);
@@ -96,8 +105,16 @@ describe("applyPlan", () => {
 
   it("refuses a folder that is not a git repository", async () => {
     const dir = await tempDir("eocube-nogit-");
-    await expectError(applyPlan({ collectionId: "x", files: [], warnings: [] }, dir, { validate: okValidator }), "GIT_ERROR", /not a git repository/);
-    await expectError(applyPlan({ collectionId: "x", files: [], warnings: [] }, join(dir, "missing"), { validate: okValidator }), "GIT_ERROR", /not a git repository/);
+    await expectError(
+      applyPlan({ collectionId: "x", files: [], warnings: [] }, dir, { validate: okValidator }),
+      "GIT_ERROR",
+      /not a git repository/,
+    );
+    await expectError(
+      applyPlan({ collectionId: "x", files: [], warnings: [] }, join(dir, "missing"), { validate: okValidator }),
+      "GIT_ERROR",
+      /not a git repository/,
+    );
   });
 
   it("refuses a dirty working tree, naming the files", async () => {
@@ -105,7 +122,11 @@ describe("applyPlan", () => {
     await writeFile(join(repo, "catalog.json"), "{}\n");
     await writeFile(join(repo, "stray.txt"), "x\n");
     const before = repoState(repo);
-    const err = await expectError(applyPlan(await samplePlan(repo), repo, { validate: okValidator }), "GIT_ERROR", /not clean: .*catalog\.json.*stray\.txt/);
+    const err = await expectError(
+      applyPlan(await samplePlan(repo), repo, { validate: okValidator }),
+      "GIT_ERROR",
+      /not clean: .*catalog\.json.*stray\.txt/,
+    );
     expect(err.hint).toMatch(/commit or remove/);
     expect(repoState(repo)).toBe(before);
   });
@@ -113,8 +134,14 @@ describe("applyPlan", () => {
   it("touches nothing when the resulting catalog fails validation, and lists file, rule and hint", async () => {
     const repo = await sampleCatalogRepo();
     const before = repoState(repo);
-    const bad = async () => ({ errors: [{ file: "products/my-cube/collection.json", rule: "stac-collection", message: "missing extent", hint: "add an extent" }] });
-    const err = await expectError(applyPlan(await samplePlan(repo), repo, { validate: bad }), "VALIDATION_FAILED", /products\/my-cube\/collection\.json: \[stac-collection\] missing extent \(hint: add an extent\)/);
+    const bad = async () => ({
+      errors: [{ file: "products/my-cube/collection.json", rule: "stac-collection", message: "missing extent", hint: "add an extent" }],
+    });
+    const err = await expectError(
+      applyPlan(await samplePlan(repo), repo, { validate: bad }),
+      "VALIDATION_FAILED",
+      /products\/my-cube\/collection\.json: \[stac-collection\] missing extent \(hint: add an extent\)/,
+    );
     expect((err.details as { problems: unknown[] }).problems).toHaveLength(1);
     expect(repoState(repo)).toBe(before);
   });
@@ -124,7 +151,11 @@ describe("applyPlan", () => {
     const before = repoState(repo);
     // a product whose id is not its folder name, and that products/catalog.json does not list
     const content = await readFile(join(repo, "products/polaris/collection.json"), "utf8");
-    const plan: PublicationPlan = { collectionId: "not-polaris", files: [{ path: "products/not-polaris/collection.json", action: "create", content }], warnings: [] };
+    const plan: PublicationPlan = {
+      collectionId: "not-polaris",
+      files: [{ path: "products/not-polaris/collection.json", action: "create", content }],
+      warnings: [],
+    };
     const err = await expectError(applyPlan(plan, repo, { now: NOW }), "VALIDATION_FAILED", /products\/not-polaris\/collection\.json: \[/);
     const problems = (err.details as { problems: Array<{ file: string; rule: string; hint?: string }> }).problems;
     expect(problems.some((p) => p.file === "products/not-polaris/collection.json" && p.hint)).toBe(true);
@@ -135,7 +166,10 @@ describe("applyPlan", () => {
     const repo = await sampleCatalogRepo();
     let seen: string[] = [];
     const spy = async (dir: string) => {
-      seen = git(repo, "ls-files").trim().split("\n").filter((p) => !p.startsWith(".git"));
+      seen = git(repo, "ls-files")
+        .trim()
+        .split("\n")
+        .filter((p) => !p.startsWith(".git"));
       const planned = await readFile(join(dir, "products/my-cube/collection.json"), "utf8");
       expect(JSON.parse(planned).id).toBe("my-cube");
       expect(dir).not.toBe(repo);
@@ -158,7 +192,11 @@ describe("applyPlan", () => {
     const other = await sampleCatalogRepo();
     git(other, "branch", "publish");
     const before = repoState(other);
-    const err = await expectError(applyPlan(await samplePlan(other), other, { now: NOW, validate: okValidator }), "GIT_ERROR", /could not create the branch publish\/my-cube-20261122030405: .*refs\/heads\/publish' exists/);
+    const err = await expectError(
+      applyPlan(await samplePlan(other), other, { now: NOW, validate: okValidator }),
+      "GIT_ERROR",
+      /could not create the branch publish\/my-cube-20261122030405: .*refs\/heads\/publish' exists/,
+    );
     expect(err.hint).toMatch(/git branch -m publish/);
     expect(repoState(other)).toBe(before);
   });
@@ -190,31 +228,55 @@ describe("applyPlan", () => {
     const plan = await samplePlan(repo);
     // "products/catalog.json/x" needs catalog.json to be a folder: the write fails after the first file
     plan.files.push({ path: "products/catalog.json/x.json", action: "create", content: "{}\n" });
-    await expect(applyPlan(plan, repo, { now: NOW, validate: okValidator })).rejects.toThrow(/writes both the file products\/catalog\.json and products\/catalog\.json\/x\.json/);
+    await expect(applyPlan(plan, repo, { now: NOW, validate: okValidator })).rejects.toThrow(
+      /writes both the file products\/catalog\.json and products\/catalog\.json\/x\.json/,
+    );
     // the same clash with a file of the catalog (not of the plan) is UNSAFE_ID naming the file
-    const clash: PublicationPlan = { collectionId: "x", files: [{ path: "products/catalog.json/x.json", action: "create", content: "{}\n" }], warnings: [] };
-    await expectError(applyPlan(clash, repo, { now: NOW, validate: okValidator }), "UNSAFE_ID", /planned file products\/catalog\.json\/x\.json clashes with the catalog/);
+    const clash: PublicationPlan = {
+      collectionId: "x",
+      files: [{ path: "products/catalog.json/x.json", action: "create", content: "{}\n" }],
+      warnings: [],
+    };
+    await expectError(
+      applyPlan(clash, repo, { now: NOW, validate: okValidator }),
+      "UNSAFE_ID",
+      /planned file products\/catalog\.json\/x\.json clashes with the catalog/,
+    );
     expect(repoState(repo)).toBe(before);
   });
 
   it("refuses unsafe planned paths before touching anything", async () => {
     const repo = await sampleCatalogRepo();
     for (const p of ["../x.json", "/etc/x", "a/../../x", ".git/config", "a\\b"]) {
-      await expectError(applyPlan({ collectionId: "x", files: [{ path: p, action: "create", content: "" }], warnings: [] }, repo, { validate: okValidator }), "UNSAFE_ID", /safe/);
+      await expectError(
+        applyPlan({ collectionId: "x", files: [{ path: p, action: "create", content: "" }], warnings: [] }, repo, {
+          validate: okValidator,
+        }),
+        "UNSAFE_ID",
+        /safe/,
+      );
     }
   });
 
   it("commits as eocube when no git identity is configured, without writing any config", async () => {
     const repo = await sampleCatalogRepo();
     const home = await tempDir("eocube-home-");
-    const saved = { HOME: process.env.HOME, GIT_CONFIG_GLOBAL: process.env.GIT_CONFIG_GLOBAL, GIT_CONFIG_NOSYSTEM: process.env.GIT_CONFIG_NOSYSTEM };
+    const saved = {
+      HOME: process.env.HOME,
+      GIT_CONFIG_GLOBAL: process.env.GIT_CONFIG_GLOBAL,
+      GIT_CONFIG_NOSYSTEM: process.env.GIT_CONFIG_NOSYSTEM,
+    };
     Object.assign(process.env, { HOME: home, GIT_CONFIG_GLOBAL: join(home, "no-gitconfig"), GIT_CONFIG_NOSYSTEM: "1" });
     try {
       await applyPlan(await samplePlan(repo), repo, { now: NOW, validate: okValidator });
     } finally {
-      for (const [k, v] of Object.entries(saved)) if (v === undefined) delete process.env[k]; else process.env[k] = v;
+      for (const [k, v] of Object.entries(saved))
+        if (v === undefined) delete process.env[k];
+        else process.env[k] = v;
     }
-    expect(git(repo, "log", "-1", "--format=%an <%ae>", "publish/my-cube-20261122030405").trim()).toBe("eocube <eocube@users.noreply.github.com>");
+    expect(git(repo, "log", "-1", "--format=%an <%ae>", "publish/my-cube-20261122030405").trim()).toBe(
+      "eocube <eocube@users.noreply.github.com>",
+    );
     expect(git(repo, "config", "--list", "--local")).not.toMatch(/user\./);
     expect(await readdir(home)).toEqual([]);
   });
@@ -225,7 +287,11 @@ describe("applyPlan", () => {
     const saved = process.env.PATH;
     process.env.PATH = empty;
     try {
-      const err = await expectError(applyPlan(await samplePlan(repo), repo, { validate: okValidator }), "GIT_ERROR", /^git is not installed or not on PATH$/);
+      const err = await expectError(
+        applyPlan(await samplePlan(repo), repo, { validate: okValidator }),
+        "GIT_ERROR",
+        /^git is not installed or not on PATH$/,
+      );
       expect(err.hint).toMatch(/install git/);
     } finally {
       process.env.PATH = saved;
@@ -239,7 +305,11 @@ describe("applyPlan", () => {
     git(repo, "add", "-A");
     git(repo, "commit", "-q", "-m", "a link");
     const before = repoState(repo);
-    await expectError(applyPlan(await samplePlan(repo), repo, { validate: okValidator }), "UNSAFE_ID", /products\/my-cube is a symbolic link/);
+    await expectError(
+      applyPlan(await samplePlan(repo), repo, { validate: okValidator }),
+      "UNSAFE_ID",
+      /products\/my-cube is a symbolic link/,
+    );
     expect(repoState(repo)).toBe(before);
     expect(await readdir(outside)).toEqual([]);
   });

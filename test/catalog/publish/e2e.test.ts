@@ -20,7 +20,11 @@ const DS = "examples/dataset-config.yaml";
 const WF = "examples/workflow-config.yaml";
 const COLLECTION = "xcube-demo-olci-north-sea";
 
-interface Run { code: number | null; stdout: string; stderr: string }
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
 
 /** Runs `eocube …` from src/ (through tsx) in the repository root. */
 function eocube(args: string[], env: Record<string, string> = {}): Promise<Run> {
@@ -92,7 +96,9 @@ describe("eocube publish (local catalog)", () => {
     expect(git(dir, "status", "--porcelain", "--untracked-files=all")).toBe("");
     expect(first.stdout).toContain(`checked out: main (unchanged); to see the publication: git -C ${dir} switch ${branch}`);
     expect(git(dir, "rev-parse", branch!).trim()).toBe(commit);
-    expect(git(dir, "log", "-1", "--format=%s", branch!).trim()).toBe(`Publish dataset: ${COLLECTION} + workflow/experiment: xcube-demo-olci-rectification`);
+    expect(git(dir, "log", "-1", "--format=%s", branch!).trim()).toBe(
+      `Publish dataset: ${COLLECTION} + workflow/experiment: xcube-demo-olci-rectification`,
+    );
     expect(git(dir, "rev-list", "--count", branch!).trim()).toBe("2");
     const changed = git(dir, "diff", "--name-only", "HEAD", branch!).trim().split("\n");
     expect(changed).toContain(`products/${COLLECTION}/collection.json`);
@@ -102,7 +108,12 @@ describe("eocube publish (local catalog)", () => {
     const before = repoState(dir);
     const again = await eocube(["publish", DS, WF, "--catalog", dir, "--json"]);
     expect(again.code).toBe(0);
-    expect(JSON.parse(again.stdout)).toMatchObject({ noop: true, message: `nothing to publish: branch ${branch} already contains this publication`, branch, commit });
+    expect(JSON.parse(again.stdout)).toMatchObject({
+      noop: true,
+      message: `nothing to publish: branch ${branch} already contains this publication`,
+      branch,
+      commit,
+    });
     expect(repoState(dir)).toBe(before);
 
     // switched to, the branch is a valid catalog; publishing from there is a no-op too
@@ -110,7 +121,10 @@ describe("eocube publish (local catalog)", () => {
     const report = await validateCatalog(dir);
     expect(report.files.filter((f) => !f.valid).map((f) => [f.file, f.errors])).toEqual([]);
     const third = await eocube(["publish", DS, WF, "--catalog", dir, "--json"]);
-    expect(JSON.parse(third.stdout)).toMatchObject({ noop: true, message: `nothing to publish: branch ${branch} already contains this publication` });
+    expect(JSON.parse(third.stdout)).toMatchObject({
+      noop: true,
+      message: `nothing to publish: branch ${branch} already contains this publication`,
+    });
 
     // a changed publication is a new branch on top of the earlier one (as before, without checking anything out)
     git(dir, "switch", "-q", "main");
@@ -139,7 +153,13 @@ describe("eocube publish (local catalog)", () => {
     const res = await eocube(["publish", DS, WF, "--catalog", dir, "-m", "dataset", "--json"]);
     expect(res.code, res.stderr).toBe(0);
     const out = JSON.parse(res.stdout);
-    expect(out).toMatchObject({ noop: false, dryRun: false, branch: expect.stringMatching(new RegExp(`^publish/${COLLECTION}-`)), previous: { branch: "main" }, catalog: dir });
+    expect(out).toMatchObject({
+      noop: false,
+      dryRun: false,
+      branch: expect.stringMatching(new RegExp(`^publish/${COLLECTION}-`)),
+      previous: { branch: "main" },
+      catalog: dir,
+    });
     expect(git(dir, "rev-parse", out.branch).trim()).toBe(out.commit);
     const paths = out.files.map((f: { path: string }) => f.path);
     expect(paths).toContain(`products/${COLLECTION}/collection.json`);
@@ -149,7 +169,10 @@ describe("eocube publish (local catalog)", () => {
 
   it("reports the validator's warnings about the files it wrote (text and --json), with an id suggestion made from the id", async () => {
     const cfg = join(await tempDir("eocube-e2e-cfg-"), "dataset-config.yaml");
-    await writeFile(cfg, (await readFile(join(REPO_ROOT, DS), "utf8")).replace(/^collection_id: .*$/m, "collection_id: Predicted-LST-Test"));
+    await writeFile(
+      cfg,
+      (await readFile(join(REPO_ROOT, DS), "utf8")).replace(/^collection_id: .*$/m, "collection_id: Predicted-LST-Test"),
+    );
     const dir = await newCatalog();
     const res = await eocube(["publish", cfg, WF, "--catalog", dir, "--json"]);
     expect(res.code, res.stderr).toBe(0);
@@ -169,7 +192,9 @@ describe("eocube publish (local catalog)", () => {
 
     const text = await eocube(["publish", cfg, WF, "--catalog", await newCatalog(), "--dry-run"]);
     expect(text.code, text.stderr).toBe(0);
-    expect(text.stdout).toMatch(/^warning: products\/Predicted-LST-Test\/collection\.json: \[id-format \/ eocube\] id 'Predicted-LST-Test' is not lower-case .*e\.g\. 'predicted-lst-test'/m);
+    expect(text.stdout).toMatch(
+      /^warning: products\/Predicted-LST-Test\/collection\.json: \[id-format \/ eocube\] id 'Predicted-LST-Test' is not lower-case .*e\.g\. 'predicted-lst-test'/m,
+    );
   });
 
   it("unknown -e or -m values are usage errors (exit 2)", async () => {
@@ -185,7 +210,11 @@ describe("eocube publish (local catalog)", () => {
     const dir = await newCatalog();
     const r = await eocube(["publish", DS, WF, "--catalog", dir, "-m", "Dataset", "--dry-run", "--json"]);
     expect(r.code, r.stderr).toBe(0);
-    expect(JSON.parse(r.stdout).files.map((f: { path: string }) => f.path).some((p: string) => p.startsWith("workflows/"))).toBe(false);
+    expect(
+      JSON.parse(r.stdout)
+        .files.map((f: { path: string }) => f.path)
+        .some((p: string) => p.startsWith("workflows/")),
+    ).toBe(false);
     const e = await eocube(["publish", DS, WF, "-e", "PROD"]);
     expect(e.stderr).toMatch(/^error: unknown environment "prod"/);
   });
@@ -212,7 +241,8 @@ describe("eocube publish (local catalog)", () => {
 
 describe("eocube publish -e testing (GitHub)", () => {
   beforeEach(async () => {
-    for (const d of [LOGIN, UP.owner]) await import("node:fs/promises").then((fs) => fs.rm(join(server.root, d), { recursive: true, force: true }));
+    for (const d of [LOGIN, UP.owner])
+      await import("node:fs/promises").then((fs) => fs.rm(join(server.root, d), { recursive: true, force: true }));
     server.createBare(UP.owner, UP.repo, upstreamInit);
     fake = await startGitHubFake({ token: TOKEN, login: LOGIN, gitServer: server });
     fake.addRepo(UP.owner, UP.repo);
@@ -250,7 +280,11 @@ describe("eocube publish -e testing (GitHub)", () => {
   it("deep-code's way: no --catalog (a temp clone of the upstream), token from ~/.gitaccess", async () => {
     const home = await tempDir("eocube-home-");
     await writeFile(join(home, ".gitaccess"), `github-username: ${LOGIN}\ngithub-token: ${TOKEN}\n`);
-    const res = await eocube(["publish", DS, WF, "-e", "testing"], { EOCUBE_GITHUB_API_URL: fake.url, EOCUBE_GIT_URL: server.url, HOME: home });
+    const res = await eocube(["publish", DS, WF, "-e", "testing"], {
+      EOCUBE_GITHUB_API_URL: fake.url,
+      EOCUBE_GIT_URL: server.url,
+      HOME: home,
+    });
     expect(res.code, res.stderr).toBe(0);
     const branch = /^branch: (\S+)$/m.exec(res.stdout)![1]!;
     expect(server.git(LOGIN, UP.repo, "rev-parse", `refs/heads/${branch}`).trim()).toMatch(/^[0-9a-f]{40}$/);
@@ -260,11 +294,32 @@ describe("eocube publish -e testing (GitHub)", () => {
 
   const failures: Array<[string, () => void, RegExp, string?]> = [
     ["401", () => {}, /^error: GitHub refused the token \(401 Bad credentials\)/m, "ghp_wrong_token_123"],
-    ["403", () => fake.fail("pulls/create", { status: 403, message: "Resource not accessible by personal access token" }), /^error: GitHub denied access \(403\)/m],
+    [
+      "403",
+      () => fake.fail("pulls/create", { status: 403, message: "Resource not accessible by personal access token" }),
+      /^error: GitHub denied access \(403\)/m,
+    ],
     ["404", () => fake.fail("repos/get", { status: 404, message: "Not Found" }), /^error: not found on GitHub \(404\)/m],
     ["422", () => fake.fail("pulls/create", { status: 422, message: "Validation Failed" }), /^error: GitHub rejected the request \(422\)/m],
-    ["rate limit", () => fake.fail("users/get-authenticated", { status: 403, message: "API rate limit exceeded", headers: { "x-ratelimit-remaining": "0", "x-ratelimit-reset": "1795000000" } }), /^error: GitHub API rate limit exceeded \(403\)/m],
-    ["push rejected", () => { server.createBare(LOGIN, UP.repo, server.barePath(UP.owner, UP.repo)); fake.addRepo(LOGIN, UP.repo, { parent: { owner: UP.owner, name: UP.repo } }); server.rejectPushes(LOGIN, UP.repo, "pushes are frozen"); }, /^error: git push .*failed: .*pushes are frozen/m],
+    [
+      "rate limit",
+      () =>
+        fake.fail("users/get-authenticated", {
+          status: 403,
+          message: "API rate limit exceeded",
+          headers: { "x-ratelimit-remaining": "0", "x-ratelimit-reset": "1795000000" },
+        }),
+      /^error: GitHub API rate limit exceeded \(403\)/m,
+    ],
+    [
+      "push rejected",
+      () => {
+        server.createBare(LOGIN, UP.repo, server.barePath(UP.owner, UP.repo));
+        fake.addRepo(LOGIN, UP.repo, { parent: { owner: UP.owner, name: UP.repo } });
+        server.rejectPushes(LOGIN, UP.repo, "pushes are frozen");
+      },
+      /^error: git push .*failed: .*pushes are frozen/m,
+    ],
   ];
   for (const [name, arrange, re, token] of failures) {
     it(`${name}: one message, exit 2, catalog and fork unchanged, token nowhere`, async () => {
@@ -273,7 +328,10 @@ describe("eocube publish -e testing (GitHub)", () => {
       const before = repoState(dir);
       const forkRefs = () => (fake.hasRepo(LOGIN, UP.repo) ? server.git(LOGIN, UP.repo, "for-each-ref", "refs/heads/") : "");
       const forkBefore = forkRefs();
-      const res = await eocube(["publish", DS, WF, "--catalog", dir, "-e", "testing"], { ...env(), ...(token ? { GITHUB_TOKEN: token } : {}) });
+      const res = await eocube(["publish", DS, WF, "--catalog", dir, "-e", "testing"], {
+        ...env(),
+        ...(token ? { GITHUB_TOKEN: token } : {}),
+      });
       expect(res.code).toBe(2);
       expect(res.stderr).toMatch(re);
       expect(res.stderr.match(/^error: /gm)).toHaveLength(1);
@@ -297,7 +355,10 @@ describe("eocube publish -e testing (GitHub)", () => {
         srv.close(() => resolve(p));
       });
     });
-    const res = await eocube(["publish", DS, WF, "--catalog", dir, "-e", "testing"], { ...env(), EOCUBE_GITHUB_API_URL: `http://127.0.0.1:${port}` });
+    const res = await eocube(["publish", DS, WF, "--catalog", dir, "-e", "testing"], {
+      ...env(),
+      EOCUBE_GITHUB_API_URL: `http://127.0.0.1:${port}`,
+    });
     expect(res.code).toBe(2);
     expect(res.stderr).toMatch(/^error: cannot reach the GitHub API while .*ECONNREFUSED/m);
     expect(res.stderr).toMatch(/^ {2}hint: check the network connection and proxy/m);

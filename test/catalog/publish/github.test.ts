@@ -40,7 +40,8 @@ let upstreamSource: string;
 
 async function allFiles(dir: string): Promise<string[]> {
   const out: string[] = [];
-  for (const e of await readdir(dir, { withFileTypes: true, recursive: true })) if (e.isFile()) out.push(join(e.parentPath ?? (e as unknown as { path: string }).path, e.name));
+  for (const e of await readdir(dir, { withFileTypes: true, recursive: true }))
+    if (e.isFile()) out.push(join(e.parentPath ?? (e as unknown as { path: string }).path, e.name));
   return out;
 }
 
@@ -74,7 +75,10 @@ function options(catalogDir: string | undefined, extra: Partial<PublishOptions> 
 }
 
 async function failure(p: Promise<unknown>): Promise<{ code: string; message: string; hint?: string }> {
-  const err = await p.then(() => undefined, (e) => e);
+  const err = await p.then(
+    () => undefined,
+    (e) => e,
+  );
   expect(isEocubeError(err), String(err?.stack ?? err)).toBe(true);
   return err;
 }
@@ -88,7 +92,8 @@ afterAll(async () => {
   await cleanupTempDirs();
 });
 beforeEach(async () => {
-  for (const dir of [LOGIN, UP.owner]) await import("node:fs/promises").then((fs) => fs.rm(join(server.root, dir), { recursive: true, force: true }));
+  for (const dir of [LOGIN, UP.owner])
+    await import("node:fs/promises").then((fs) => fs.rm(join(server.root, dir), { recursive: true, force: true }));
   server.createBare(UP.owner, UP.repo, upstreamSource);
   fake = await startGitHubFake({ token: TOKEN, login: LOGIN, gitServer: server, forkHiddenFor: 2 });
   fake.addRepo(UP.owner, UP.repo);
@@ -222,12 +227,55 @@ describe("publish -e (GitHub)", () => {
 
   const cases: Array<[string, (repo: string) => void, RegExp, string]> = [
     ["a wrong token (401)", () => {}, /401 Bad credentials/, "bad-token"],
-    ["403 forbidden on the PR", () => fake.fail("pulls/create", { status: 403, message: "Resource not accessible by personal access token" }), /403.*Resource not accessible/, ""],
+    [
+      "403 forbidden on the PR",
+      () => fake.fail("pulls/create", { status: 403, message: "Resource not accessible by personal access token" }),
+      /403.*Resource not accessible/,
+      "",
+    ],
     ["404 upstream not found", () => fake.fail("repos/get", { status: 404, message: "Not Found" }), /not found on GitHub \(404\)/, ""],
-    ["422 on the PR", () => fake.fail("pulls/create", { status: 422, message: "Validation Failed", body: { message: "Validation Failed", documentation_url: "https://docs.github.com/rest", errors: [{ resource: "PullRequest", code: "custom", message: "No commits between main and the branch" }] } }), /422.*No commits between/, ""],
-    ["the rate limit (403 + x-ratelimit-remaining 0)", () => fake.fail("users/get-authenticated", { status: 403, message: "API rate limit exceeded", headers: { "x-ratelimit-remaining": "0", "x-ratelimit-reset": "1795000000" } }), /rate limit exceeded \(403\)/, ""],
-    ["the secondary rate limit (429)", () => fake.fail("pulls/list", { status: 429, message: "You have exceeded a secondary rate limit" }), /rate limit exceeded \(429\)/, ""],
-    ["a rejected push", () => { server.createBare(LOGIN, UP.repo, server.barePath(UP.owner, UP.repo)); fake.addRepo(LOGIN, UP.repo, { parent: { owner: UP.owner, name: UP.repo } }); server.rejectPushes(LOGIN, UP.repo, "pushes are frozen"); }, /pushes are frozen|rejected/, "git"],
+    [
+      "422 on the PR",
+      () =>
+        fake.fail("pulls/create", {
+          status: 422,
+          message: "Validation Failed",
+          body: {
+            message: "Validation Failed",
+            documentation_url: "https://docs.github.com/rest",
+            errors: [{ resource: "PullRequest", code: "custom", message: "No commits between main and the branch" }],
+          },
+        }),
+      /422.*No commits between/,
+      "",
+    ],
+    [
+      "the rate limit (403 + x-ratelimit-remaining 0)",
+      () =>
+        fake.fail("users/get-authenticated", {
+          status: 403,
+          message: "API rate limit exceeded",
+          headers: { "x-ratelimit-remaining": "0", "x-ratelimit-reset": "1795000000" },
+        }),
+      /rate limit exceeded \(403\)/,
+      "",
+    ],
+    [
+      "the secondary rate limit (429)",
+      () => fake.fail("pulls/list", { status: 429, message: "You have exceeded a secondary rate limit" }),
+      /rate limit exceeded \(429\)/,
+      "",
+    ],
+    [
+      "a rejected push",
+      () => {
+        server.createBare(LOGIN, UP.repo, server.barePath(UP.owner, UP.repo));
+        fake.addRepo(LOGIN, UP.repo, { parent: { owner: UP.owner, name: UP.repo } });
+        server.rejectPushes(LOGIN, UP.repo, "pushes are frozen");
+      },
+      /pushes are frozen|rejected/,
+      "git",
+    ],
   ];
   for (const [name, arrange, re, kind] of cases) {
     it(`fails with one message on ${name}, leaving the catalog and the fork as they were`, async () => {
@@ -244,7 +292,8 @@ describe("publish -e (GitHub)", () => {
       expect(repoState(repo)).toBe(before);
       if (forkBefore !== undefined) expect(forkBranches()).toBe(forkBefore);
       // no branch was left in the fork (the pushed branch is deleted when the PR cannot be opened)
-      if (fake.hasRepo(LOGIN, UP.repo)) expect(server.git(LOGIN, UP.repo, "for-each-ref", "--format=%(refname)", "refs/heads/publish/").trim()).toBe("");
+      if (fake.hasRepo(LOGIN, UP.repo))
+        expect(server.git(LOGIN, UP.repo, "for-each-ref", "--format=%(refname)", "refs/heads/publish/").trim()).toBe("");
       expect(fake.pulls).toEqual([]);
       await expectTokenAbsent(repo, err.message, err.hint ?? "", JSON.stringify(err));
     });
@@ -287,7 +336,11 @@ describe("publish -e (GitHub)", () => {
   });
 
   it("a real 5xx answer (with a response) still says GitHub is having trouble", () => {
-    const err = gitHubError({ status: 502, message: "Bad Gateway", response: { headers: {}, data: { message: `upstream down ${TOKEN}` } } }, "opening the pull request", [TOKEN]);
+    const err = gitHubError(
+      { status: 502, message: "Bad Gateway", response: { headers: {}, data: { message: `upstream down ${TOKEN}` } } },
+      "opening the pull request",
+      [TOKEN],
+    );
     expect(err.message).toBe("GitHub answered 502 while opening the pull request: upstream down ***");
     expect(err.message).not.toContain(TOKEN);
     expect(err.hint).toMatch(/GitHub may be having trouble/);

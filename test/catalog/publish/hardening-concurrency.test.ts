@@ -47,7 +47,11 @@ describe("concurrent eocube publish into one catalog", () => {
       const id = ids[i]!;
       if (res.code === 0) {
         const out = JSON.parse(res.stdout);
-        expect(out).toMatchObject({ noop: false, dryRun: false, branch: expect.stringMatching(new RegExp(`^publish/${id}-\\d{14}(-\\d+)?$`)) });
+        expect(out).toMatchObject({
+          noop: false,
+          dryRun: false,
+          branch: expect.stringMatching(new RegExp(`^publish/${id}-\\d{14}(-\\d+)?$`)),
+        });
         made.set(out.branch, { branch: out.branch, commit: out.commit, files: out.files.map((f: { path: string }) => f.path).sort() });
         // its own product, and no other's
         expect(out.files.map((f: { path: string }) => f.path)).toContain(`products/${id}/collection.json`);
@@ -88,7 +92,9 @@ describe("concurrent eocube publish into one catalog", () => {
     for (const m of made.values()) {
       const id = /^publish\/(race-\d+)-/.exec(m.branch)![1]!;
       const products = JSON.parse(git(repo, "show", `${m.commit}:products/catalog.json`));
-      expect(products.links.filter((l: { rel: string }) => l.rel === "child").map((l: { href: string }) => l.href)).toEqual([`./${id}/collection.json`]);
+      expect(products.links.filter((l: { rel: string }) => l.rel === "child").map((l: { href: string }) => l.href)).toEqual([
+        `./${id}/collection.json`,
+      ]);
       const copy = join(await tempDir("eocube-race-check-"), "catalog");
       await mkdir(copy);
       execFileSync("sh", ["-c", `git archive ${m.commit} | tar -x -C "${copy}"`], { cwd: repo });

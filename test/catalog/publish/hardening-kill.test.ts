@@ -49,7 +49,8 @@ describe("eocube publish under SIGKILL", () => {
     const first = await publish("kill-ref", ref).result;
     const duration = Date.now() - t0;
     expect(first.code, first.stderr).toBe(0);
-    const expectedFiles = (id: string) => (JSON.parse(first.stdout).files as Array<{ path: string }>).map((f) => f.path.replace("kill-ref", id)).sort();
+    const expectedFiles = (id: string) =>
+      (JSON.parse(first.stdout).files as Array<{ path: string }>).map((f) => f.path.replace("kill-ref", id)).sort();
 
     const killed: Array<{ id: string; pid: number; at: string; completed: boolean }> = [];
     const log: string[] = [];
@@ -99,19 +100,30 @@ describe("eocube publish under SIGKILL", () => {
         expect(bid, `${where}\nunexpected branch ${b.branch}`).toBeDefined();
         expect(b.parent, where).toBe(base);
         expect(b.files, `${where}\n${b.branch}`).toEqual(expectedFiles(bid!));
-        if (!checked.has(b.commit)) expect(git(repo, "show", `${b.commit}:products/${bid}/collection.json`), where).toContain(`"id": "${bid}"`);
+        if (!checked.has(b.commit))
+          expect(git(repo, "show", `${b.commit}:products/${bid}/collection.json`), where).toContain(`"id": "${bid}"`);
         checked.add(b.commit);
       }
-      if (completed) expect(h.branches.some((b) => b.branch.startsWith(`publish/${id}-`)), where).toBe(true);
+      if (completed)
+        expect(
+          h.branches.some((b) => b.branch.startsWith(`publish/${id}-`)),
+          where,
+        ).toBe(true);
       // a lock left behind names a killed process (which no longer runs): the next run takes it over
-      if (existsSync(lock)) expect(killed.map((k) => k.pid), where).toContain(JSON.parse(readFileSync(lock, "utf8")).pid);
+      if (existsSync(lock))
+        expect(
+          killed.map((k) => k.pid),
+          where,
+        ).toContain(JSON.parse(readFileSync(lock, "utf8")).pid);
 
       // every fifth kill: the same publication run again, untouched by hand, publishes (or finds the branch its
       // killed run completed)
       if (i % 5 === 4) {
         const next = await publish(id, config).result;
         expect(next.code, `${where}\nnext run: ${next.stderr}`).toBe(0);
-        expect(JSON.parse(next.stdout).message, where).toMatch(new RegExp(`^(committed \\d+ files on branch|nothing to publish: branch) publish/${id}-`));
+        expect(JSON.parse(next.stdout).message, where).toMatch(
+          new RegExp(`^(committed \\d+ files on branch|nothing to publish: branch) publish/${id}-`),
+        );
         log.push(`${id}: published by the next run`);
       }
     }

@@ -6,7 +6,14 @@ import { hostname } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { isEocubeError } from "../../../src/core/errors.js";
-import { isProcessAlive, lockCatalog, makeTempDir, reclaimTempDirs, releaseOwnedSync, removeTempDir } from "../../../src/catalog/publish/lock.js";
+import {
+  isProcessAlive,
+  lockCatalog,
+  makeTempDir,
+  reclaimTempDirs,
+  releaseOwnedSync,
+  removeTempDir,
+} from "../../../src/catalog/publish/lock.js";
 import { cleanupTempDirs, sampleCatalogRepo, tempDir } from "../../helpers/catalog-repo.js";
 
 afterAll(cleanupTempDirs);
@@ -20,7 +27,10 @@ function deadPid(): number {
 }
 
 async function refusal(p: Promise<unknown>) {
-  const err = await p.then(() => undefined, (e) => e);
+  const err = await p.then(
+    () => undefined,
+    (e) => e,
+  );
   expect(isEocubeError(err, "GIT_ERROR"), String(err)).toBe(true);
   return err;
 }
@@ -32,7 +42,9 @@ describe("lockCatalog", () => {
     expect(lock.path).toBe(join(repo, ".git", "eocube-publish.lock"));
     expect(JSON.parse(await readFile(lock.path, "utf8"))).toMatchObject({ pid: process.pid, host: hostname() });
     const err = await refusal(lockCatalog(repo));
-    expect(err.message).toMatch(new RegExp(`^the catalog ${repo} is locked by another eocube publish \\(pid ${process.pid}, since \\d{4}-`));
+    expect(err.message).toMatch(
+      new RegExp(`^the catalog ${repo} is locked by another eocube publish \\(pid ${process.pid}, since \\d{4}-`),
+    );
     expect(err.hint).toMatch(/wait until that publication has finished/);
     expect(err.path).toBe(lock.path);
     await lock.release();

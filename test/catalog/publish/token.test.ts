@@ -14,18 +14,31 @@ describe("resolveGitHubToken", () => {
     const cwd = await dir();
     const home = await dir();
     await writeFile(join(home, ".gitaccess"), "github-username: alice\ngithub-token: from-home-token\n");
-    expect(await resolveGitHubToken({ env: { GITHUB_TOKEN: "a-token", GH_TOKEN: "b-token" }, cwd, home })).toEqual({ token: "a-token", source: "GITHUB_TOKEN" });
+    expect(await resolveGitHubToken({ env: { GITHUB_TOKEN: "a-token", GH_TOKEN: "b-token" }, cwd, home })).toEqual({
+      token: "a-token",
+      source: "GITHUB_TOKEN",
+    });
     expect(await resolveGitHubToken({ env: { GH_TOKEN: "b-token" }, cwd, home })).toEqual({ token: "b-token", source: "GH_TOKEN" });
-    expect(await resolveGitHubToken({ env: {}, cwd, home })).toEqual({ token: "from-home-token", source: join(home, ".gitaccess"), username: "alice" });
+    expect(await resolveGitHubToken({ env: {}, cwd, home })).toEqual({
+      token: "from-home-token",
+      source: join(home, ".gitaccess"),
+      username: "alice",
+    });
     await writeFile(join(cwd, ".gitaccess"), "github-username: bob\ngithub-token: from-cwd-token\n");
     expect((await resolveGitHubToken({ env: {}, cwd, home })).token).toBe("from-cwd-token");
   });
 
   it("says where it looked when there is no token, and rejects a .gitaccess without a token", async () => {
     const empty = await dir();
-    await expect(resolveGitHubToken({ env: {}, cwd: empty, home: empty })).rejects.toMatchObject({ code: "GITHUB_ERROR", hint: expect.stringMatching(/GITHUB_TOKEN.*GH_TOKEN.*\.gitaccess/) });
+    await expect(resolveGitHubToken({ env: {}, cwd: empty, home: empty })).rejects.toMatchObject({
+      code: "GITHUB_ERROR",
+      hint: expect.stringMatching(/GITHUB_TOKEN.*GH_TOKEN.*\.gitaccess/),
+    });
     await writeFile(join(empty, ".gitaccess"), "github-username: bob\n");
-    await expect(resolveGitHubToken({ env: {}, cwd: empty, home: empty })).rejects.toMatchObject({ code: "INVALID_CONFIG", field: "github-token" });
+    await expect(resolveGitHubToken({ env: {}, cwd: empty, home: empty })).rejects.toMatchObject({
+      code: "INVALID_CONFIG",
+      field: "github-token",
+    });
   });
 });
 
@@ -44,7 +57,11 @@ describe("secrets", () => {
 
 describe("gitAuthEnv", () => {
   it("scopes the header to the git host and keeps GIT_CONFIG_* entries already set", () => {
-    const env = gitAuthEnv("tok-12345", "https://github.com", { GIT_CONFIG_COUNT: "1", GIT_CONFIG_KEY_0: "core.x", GIT_CONFIG_VALUE_0: "y" });
+    const env = gitAuthEnv("tok-12345", "https://github.com", {
+      GIT_CONFIG_COUNT: "1",
+      GIT_CONFIG_KEY_0: "core.x",
+      GIT_CONFIG_VALUE_0: "y",
+    });
     expect(env).toEqual({
       GIT_CONFIG_COUNT: "2",
       GIT_CONFIG_KEY_1: "http.https://github.com/.extraHeader",

@@ -5,19 +5,45 @@ import { Link, MediaType, RelType, type LinkJson } from "../../../src/catalog/st
 
 describe("Link", () => {
   it("builders set the relation; toJSON writes rel, href, type, title, method, then other fields, leaving absent ones out", () => {
-    expect(Link.root("./catalog.json", { type: MediaType.JSON, title: "Open Science Catalog" }).toJSON()).toEqual({ rel: "root", href: "./catalog.json", type: "application/json", title: "Open Science Catalog" });
-    expect(JSON.stringify(Link.next("https://x/search?token=10", { type: MediaType.GEOJSON, method: "GET" })))
-      .toBe('{"rel":"next","href":"https://x/search?token=10","type":"application/geo+json","method":"GET"}');
-    expect(JSON.stringify(Link.via("https://gcmd", { title: "Description" }))).toBe('{"rel":"via","href":"https://gcmd","title":"Description"}');
-    const nb = Link.application("nb.ipynb", { type: MediaType.IPYNB, title: "NB", extra: { "application:type": "jupyter-notebook", dropped: undefined, kept: null } });
+    expect(Link.root("./catalog.json", { type: MediaType.JSON, title: "Open Science Catalog" }).toJSON()).toEqual({
+      rel: "root",
+      href: "./catalog.json",
+      type: "application/json",
+      title: "Open Science Catalog",
+    });
+    expect(JSON.stringify(Link.next("https://x/search?token=10", { type: MediaType.GEOJSON, method: "GET" }))).toBe(
+      '{"rel":"next","href":"https://x/search?token=10","type":"application/geo+json","method":"GET"}',
+    );
+    expect(JSON.stringify(Link.via("https://gcmd", { title: "Description" }))).toBe(
+      '{"rel":"via","href":"https://gcmd","title":"Description"}',
+    );
+    const nb = Link.application("nb.ipynb", {
+      type: MediaType.IPYNB,
+      title: "NB",
+      extra: { "application:type": "jupyter-notebook", dropped: undefined, kept: null },
+    });
     expect(Object.keys(nb.toJSON())).toEqual(["rel", "href", "type", "title", "application:type", "kept"]);
     expect({ ...nb }).toEqual(nb.toJSON()); // own fields are the JSON's
     const builders: Array<[(href: string) => Link, string]> = [
-      [Link.self, RelType.SELF], [Link.parent, "parent"], [Link.child, "child"], [Link.item, "item"], [Link.items, "items"],
-      [Link.collection, "collection"], [Link.related, "related"], [Link.license, "license"], [Link.citeAs, "cite-as"],
-      [Link.describedBy, "describedby"], [Link.preview, "preview"], [Link.prev, "prev"], [Link.conformance, "conformance"],
-      [Link.data, "data"], [Link.search, "search"], [Link.serviceDesc, "service-desc"], [Link.visualisation, "visualisation"],
-      [Link.input, "input"], [Link.environment, "environment"],
+      [Link.self, RelType.SELF],
+      [Link.parent, "parent"],
+      [Link.child, "child"],
+      [Link.item, "item"],
+      [Link.items, "items"],
+      [Link.collection, "collection"],
+      [Link.related, "related"],
+      [Link.license, "license"],
+      [Link.citeAs, "cite-as"],
+      [Link.describedBy, "describedby"],
+      [Link.preview, "preview"],
+      [Link.prev, "prev"],
+      [Link.conformance, "conformance"],
+      [Link.data, "data"],
+      [Link.search, "search"],
+      [Link.serviceDesc, "service-desc"],
+      [Link.visualisation, "visualisation"],
+      [Link.input, "input"],
+      [Link.environment, "environment"],
     ];
     for (const [build, rel] of builders) expect(build("h").toJSON(), rel).toEqual({ rel, href: "h" });
   });
@@ -28,7 +54,13 @@ describe("Link", () => {
     const link = Link.fromJSON(json);
     expect(json).toEqual(copy);
     expect(Object.keys(link.toJSON())).toEqual(["rel", "href", "type", "title", "proj:epsg"]);
-    expect(link.with({ title: "B" }).toJSON()).toEqual({ rel: "child", href: "./a.json", type: "application/json", title: "B", "proj:epsg": null });
+    expect(link.with({ title: "B" }).toJSON()).toEqual({
+      rel: "child",
+      href: "./a.json",
+      type: "application/json",
+      title: "B",
+      "proj:epsg": null,
+    });
     expect(link.toJSON()).not.toBe(link.toJSON());
   });
 });

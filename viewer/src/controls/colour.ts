@@ -104,7 +104,12 @@ export function keepLogRangePositive(): void {
 function onRangeChange(): void {
   const a = Number(($("vmin") as HTMLInputElement).value);
   const b = Number(($("vmax") as HTMLInputElement).value);
-  if (!Number.isFinite(a) || !Number.isFinite(b) || ($("vmin") as HTMLInputElement).value === "" || ($("vmax") as HTMLInputElement).value === "") {
+  if (
+    !Number.isFinite(a) ||
+    !Number.isFinite(b) ||
+    ($("vmin") as HTMLInputElement).value === "" ||
+    ($("vmax") as HTMLInputElement).value === ""
+  ) {
     showMessage("range", "Enter numbers for the colour range's min and max.");
     return;
   }

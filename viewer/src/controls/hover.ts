@@ -26,9 +26,14 @@ map.on("pointermove", (e) => {
     if (st.time && timeDim && shown.variable!.dims.includes(timeDim)) p.set("time", st.time);
     for (const [d, v] of Object.entries(extraDims)) p.set(d, v);
     try {
-      const r = await getJson<{ result: { value?: number } }>(api, `statistics/${encodeURIComponent(shown.ds!.id)}/${encodeURIComponent(shown.variable!.name)}?${p}`, { signal: hoverAbort.signal });
+      const r = await getJson<{ result: { value?: number } }>(
+        api,
+        `statistics/${encodeURIComponent(shown.ds!.id)}/${encodeURIComponent(shown.variable!.name)}?${p}`,
+        { signal: hoverAbort.signal },
+      );
       const v = r.result.value;
-      $("mouse-info").textContent = `${where}  ${shown.variable!.name} = ${v === undefined ? "no data" : `${Number(v.toPrecision(5))} ${shown.variable!.units}`}`;
+      $("mouse-info").textContent =
+        `${where}  ${shown.variable!.name} = ${v === undefined ? "no data" : `${Number(v.toPrecision(5))} ${shown.variable!.units}`}`;
     } catch (err) {
       if ((err as Error).name !== "AbortError") $("mouse-info").textContent = `${where}  (value unavailable)`;
     }

@@ -22,13 +22,17 @@ let datasets: { id: string; title: string; groupTitle?: string }[] = [];
 export async function init(): Promise<void> {
   clearMessage("server");
   // the linked dataset's description is asked for at once, beside the list (one round trip less)
-  const early = requested.dataset !== undefined ? getJson<DatasetInfo>(api, `datasets/${encodeURIComponent(requested.dataset)}`) : undefined;
+  const early =
+    requested.dataset !== undefined ? getJson<DatasetInfo>(api, `datasets/${encodeURIComponent(requested.dataset)}`) : undefined;
   early?.catch(() => undefined);
   try {
     const r = await getJson<{ datasets: { id: string; title: string }[] }>(api, "datasets");
     datasets = r.datasets;
   } catch (err) {
-    showMessage("server", `The dataset list could not be loaded. ${describeError(err)}`, "error", { label: "Retry", run: () => void init() });
+    showMessage("server", `The dataset list could not be loaded. ${describeError(err)}`, "error", {
+      label: "Retry",
+      run: () => void init(),
+    });
     return;
   }
   if (datasets.length === 0) {
@@ -38,14 +42,20 @@ export async function init(): Promise<void> {
   setDatasetOptions();
   let id = requested.dataset;
   if (id !== undefined && !datasets.some((d) => d.id === id)) {
-    showMessage("dataset", `The dataset "${id}" named in the link is not served here; showing "${datasets[0]!.title || datasets[0]!.id}" instead.`);
+    showMessage(
+      "dataset",
+      `The dataset "${id}" named in the link is not served here; showing "${datasets[0]!.title || datasets[0]!.id}" instead.`,
+    );
     id = undefined;
     requested.variable = undefined;
     st.time = undefined;
     requested.center = undefined;
     requested.dims = undefined;
   }
-  await selectDataset(id ?? datasets[0]!.id, { keepView: id !== undefined && requested.center !== undefined, ...(id !== undefined && early ? { info: early } : {}) });
+  await selectDataset(id ?? datasets[0]!.id, {
+    keepView: id !== undefined && requested.center !== undefined,
+    ...(id !== undefined && early ? { info: early } : {}),
+  });
 }
 
 /**
@@ -56,7 +66,10 @@ function setDatasetOptions(): void {
   const groupOf = (d: (typeof datasets)[number]) => d.groupTitle || (d.id.includes("~") ? d.id.slice(0, d.id.indexOf("~")) : undefined);
   const labelOf = (d: (typeof datasets)[number]) => d.title || d.id;
   if (!datasets.some((d) => groupOf(d) !== undefined)) {
-    setOptions(dsSel, datasets.map((d) => ({ value: d.id, label: labelOf(d) })));
+    setOptions(
+      dsSel,
+      datasets.map((d) => ({ value: d.id, label: labelOf(d) })),
+    );
     return;
   }
   dsSel.innerHTML = "";
@@ -98,7 +111,10 @@ async function selectDataset(id: string, opts: { keepView?: boolean; info?: Prom
     info = await (opts.info ?? getJson<DatasetInfo>(api, `datasets/${encodeURIComponent(id)}`));
   } catch (err) {
     mapEl.dataset.dataset = "failed";
-    showMessage("dataset-fail", `The dataset "${id}" could not be opened. ${describeError(err)}`, "error", { label: "Retry", run: () => void selectDataset(id, { ...opts, info: undefined }) });
+    showMessage("dataset-fail", `The dataset "${id}" could not be opened. ${describeError(err)}`, "error", {
+      label: "Retry",
+      run: () => void selectDataset(id, { ...opts, info: undefined }),
+    });
     return;
   }
   clearMessage("dataset-fail");
@@ -110,7 +126,10 @@ async function selectDataset(id: string, opts: { keepView?: boolean; info?: Prom
   shown.times = td ? td.coordinates.map(String) : [];
   shown.timeMs = shown.times.map((t) => Date.parse(t));
   for (const k of Object.keys(extraDims)) delete extraDims[k];
-  setOptions(varSel, info.variables.map((v) => ({ value: v.name, label: v.title && v.title !== v.name ? `${v.title} (${v.name})` : v.name })));
+  setOptions(
+    varSel,
+    info.variables.map((v) => ({ value: v.name, label: v.title && v.title !== v.name ? `${v.title} (${v.name})` : v.name })),
+  );
   if (info.variables.length === 0) {
     showMessage("dataset", `The dataset "${id}" has no variables that can be shown on a map.`, "info");
     shown.variable = undefined;
@@ -157,12 +176,16 @@ async function selectVariable(name: string, opts: { keepColour?: boolean } = {})
     }
     ($("time-slider") as HTMLInputElement).max = String(times.length - 1);
     setTimeIndex(i, { fromUser: false });
-    $("time-controls").querySelectorAll<HTMLElement>("input, button").forEach((el) => ((el as HTMLButtonElement).disabled = false));
+    $("time-controls")
+      .querySelectorAll<HTMLElement>("input, button")
+      .forEach((el) => ((el as HTMLButtonElement).disabled = false));
     $("no-time").hidden = true;
   } else {
     st.time = undefined;
     $("time-label").textContent = "–";
-    $("time-controls").querySelectorAll<HTMLElement>("input, button").forEach((el) => ((el as HTMLButtonElement).disabled = true));
+    $("time-controls")
+      .querySelectorAll<HTMLElement>("input, button")
+      .forEach((el) => ((el as HTMLButtonElement).disabled = true));
     $("no-time").hidden = false;
   }
   // other non-spatial dimensions: first label (a picker is shown for each)
@@ -209,13 +232,22 @@ function renderExtraDims(): void {
     if (linked !== undefined) {
       delete requested.dims![d];
       if (labels.includes(linked)) extraDims[d] = linked;
-      else showMessage(`dim-${d}`, `The ${d} "${linked}" in the link is not one of the dataset's (${labels.slice(0, 5).join(", ")}${labels.length > 5 ? ", …" : ""}); showing ${labels[0]}.`, "info");
+      else
+        showMessage(
+          `dim-${d}`,
+          `The ${d} "${linked}" in the link is not one of the dataset's (${labels.slice(0, 5).join(", ")}${labels.length > 5 ? ", …" : ""}); showing ${labels[0]}.`,
+          "info",
+        );
     }
     extraDims[d] ??= labels[0]!;
     const lab = document.createElement("label");
     lab.textContent = `${d} `;
     const sel = document.createElement("select");
-    setOptions(sel, labels.map((l) => ({ value: l, label: l })), extraDims[d]);
+    setOptions(
+      sel,
+      labels.map((l) => ({ value: l, label: l })),
+      extraDims[d],
+    );
     sel.addEventListener("change", () => {
       extraDims[d] = sel.value;
       render();

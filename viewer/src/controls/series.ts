@@ -34,7 +34,11 @@ const chart = new TimeSeriesChart($("chart"), {
 on("time", () => chart.setMarker(shown.timeMs[shown.timeIdx]));
 
 /** Adds the series of the shown variable at `geometry` (lon/lat), `feature` marking its place on the map. */
-async function addSeries(kind: "point" | "polygon", geometry: { type: string; coordinates: unknown }, feature: Feature<OlGeometry>): Promise<void> {
+async function addSeries(
+  kind: "point" | "polygon",
+  geometry: { type: string; coordinates: unknown },
+  feature: Feature<OlGeometry>,
+): Promise<void> {
   const { ds, variable, timeDim, times } = shown;
   if (!ds || !variable) return;
   if (ds.gridded === false) {
@@ -50,8 +54,23 @@ async function addSeries(kind: "point" | "polygon", geometry: { type: string; co
   feature.set("color", color);
   feature.set("seriesId", id);
   placesSource.addFeature(feature);
-  const label = kind === "point" ? `${variable.name} @ ${(geometry.coordinates as number[]).map((c) => c.toFixed(3)).join(", ")}` : `${variable.name} polygon ${id}`;
-  const s: Series = { id, label, kind, dataset: ds.id, variable: variable.name, units: variable.units, color, times: [], mean: [], std: [], complete: false };
+  const label =
+    kind === "point"
+      ? `${variable.name} @ ${(geometry.coordinates as number[]).map((c) => c.toFixed(3)).join(", ")}`
+      : `${variable.name} polygon ${id}`;
+  const s: Series = {
+    id,
+    label,
+    kind,
+    dataset: ds.id,
+    variable: variable.name,
+    units: variable.units,
+    color,
+    times: [],
+    mean: [],
+    std: [],
+    complete: false,
+  };
   series.push(s);
   $("chart").dataset.loading = "1";
   $("chart").dataset.seriesStartedAt = performance.now().toFixed(1);
@@ -60,16 +79,36 @@ async function addSeries(kind: "point" | "polygon", geometry: { type: string; co
   const dsId = ds.id;
   const varName = variable.name;
   const spatialDims = variable.dims.slice(-2);
-  const seriesDims = Object.fromEntries(Object.entries(extraDims).filter(([d]) => variable.dims.includes(d) && d !== timeDim && !spatialDims.includes(d)));
-  if (Object.keys(seriesDims).length > 0) s.label += ` (${Object.entries(seriesDims).map(([d, l]) => `${d}=${l}`).join(", ")})`;
+  const seriesDims = Object.fromEntries(
+    Object.entries(extraDims).filter(([d]) => variable.dims.includes(d) && d !== timeDim && !spatialDims.includes(d)),
+  );
+  if (Object.keys(seriesDims).length > 0)
+    s.label += ` (${Object.entries(seriesDims)
+      .map(([d, l]) => `${d}=${l}`)
+      .join(", ")})`;
   try {
     for (const [start, end] of chunksNewestFirst(times.length)) {
-      const q = new URLSearchParams({ aggMethods: agg, startDate: chunkBound(shown.timeMs, start - 1, start), endDate: chunkBound(shown.timeMs, end, end + 1) });
+      const q = new URLSearchParams({
+        aggMethods: agg,
+        startDate: chunkBound(shown.timeMs, start - 1, start),
+        endDate: chunkBound(shown.timeMs, end, end + 1),
+      });
       // the series follows the level/band/… shown on the map (the server defaults to the first label)
       for (const [d, l] of Object.entries(seriesDims)) q.set(d, l);
-      const r = await postJson<{ result: TimeSeriesEntry[] }>(api, `timeseries/${encodeURIComponent(dsId)}/${encodeURIComponent(varName)}?${q}`, geometry);
+      const r = await postJson<{ result: TimeSeriesEntry[] }>(
+        api,
+        `timeseries/${encodeURIComponent(dsId)}/${encodeURIComponent(varName)}?${q}`,
+        geometry,
+      );
       if (!series.includes(s)) return;
-      mergeEntries(s, r.result.map((e) => ({ time: Date.parse(e.time), mean: (e.mean as number | null) ?? null, std: kind === "polygon" ? ((e.std as number | null) ?? null) : null })));
+      mergeEntries(
+        s,
+        r.result.map((e) => ({
+          time: Date.parse(e.time),
+          mean: (e.mean as number | null) ?? null,
+          std: kind === "polygon" ? ((e.std as number | null) ?? null) : null,
+        })),
+      );
       chart.update(series);
     }
     s.complete = true;
@@ -124,7 +163,11 @@ map.on("singleclick", (e) => {
 $("center-series").addEventListener("click", () => {
   const c = map.getView().getCenter();
   if (!c) return;
-  void addSeries("point", { type: "Point", coordinates: toLonLat(c, map.getView().getProjection()) }, new Feature<OlGeometry>(new Point(c)));
+  void addSeries(
+    "point",
+    { type: "Point", coordinates: toLonLat(c, map.getView().getProjection()) },
+    new Feature<OlGeometry>(new Point(c)),
+  );
 });
 $("clear-series").addEventListener("click", () => {
   series.length = 0;

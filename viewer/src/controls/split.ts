@@ -24,8 +24,16 @@ export function syncSplitControls(): void {
   $("time2-label").hidden = st.split !== "time";
   ($("swipe") as HTMLInputElement).value = String(st.swipe);
   if (shown.ds) {
-    setOptions($("variable2") as HTMLSelectElement, shown.ds.variables.map((v) => ({ value: v.name, label: v.title || v.name })), st.variable2 ?? shown.variable?.name);
-    setOptions($("time2") as HTMLSelectElement, shown.times.map((t) => ({ value: t, label: t })), st.time2 ?? st.time);
+    setOptions(
+      $("variable2") as HTMLSelectElement,
+      shown.ds.variables.map((v) => ({ value: v.name, label: v.title || v.name })),
+      st.variable2 ?? shown.variable?.name,
+    );
+    setOptions(
+      $("time2") as HTMLSelectElement,
+      shown.times.map((t) => ({ value: t, label: t })),
+      st.time2 ?? st.time,
+    );
   }
 }
 splitBox.addEventListener("change", () => {

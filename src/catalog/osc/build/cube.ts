@@ -39,7 +39,8 @@ export async function openCube(ctx: DatasetContext): Promise<{ ds: Dataset; sour
     } catch (err) {
       if (isEocubeError(err, "CANCELLED")) throw err;
       last = err;
-      if (sources.length > 1) ctx.warnings.push(`could not open ${redactUrl(source)}: ${(err as Error).message}; trying the next data source`);
+      if (sources.length > 1)
+        ctx.warnings.push(`could not open ${redactUrl(source)}: ${(err as Error).message}; trying the next data source`);
     }
   }
   if (isEocubeError(last) && sources.length > 1) {

@@ -39,7 +39,11 @@ export async function planMissions(ctx: BuildContext, missions: MissionConfig[])
         hint: `use one of: ${[...new Set(have)].sort().join(", ")}; or define it: {id, title, description, url}`,
       });
     }
-    out.push({ id, title: def.title, doc: missionCatalog({ id, title: def.title, description: def.description, url: def.url, now: ctx.now }) });
+    out.push({
+      id,
+      title: def.title,
+      doc: missionCatalog({ id, title: def.title, description: def.description, url: def.url, now: ctx.now }),
+    });
   }
   return out;
 }

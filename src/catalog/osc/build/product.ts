@@ -76,15 +76,21 @@ export async function planProduct(ctx: DatasetContext, info: DatasetInfo, source
   const themeIds = dc.osc_themes;
   const title = dc.title ?? str(info.attrs.title) ?? id;
   if (dc.title === undefined && !str(info.attrs.title)) {
-    ctx.warnings.push(`the product has no title (none in the dataset config, no title attribute in ${source}), so its id ${id} is used; set title in the dataset config`);
+    ctx.warnings.push(
+      `the product has no title (none in the dataset config, no title attribute in ${source}), so its id ${id} is used; set title in the dataset config`,
+    );
   }
   const description = dc.description ?? str(info.attrs.description) ?? str(info.attrs.summary) ?? str(info.attrs.title);
   if (!description) {
-    throw new EocubeError("INVALID_CONFIG", `the product needs a description and ${source} has no description, summary or title attribute`, {
-      path: ctx.dPath,
-      field: "description",
-      hint: "set description in the dataset config",
-    });
+    throw new EocubeError(
+      "INVALID_CONFIG",
+      `the product needs a description and ${source} has no description, summary or title attribute`,
+      {
+        path: ctx.dPath,
+        field: "description",
+        hint: "set description in the dataset config",
+      },
+    );
   }
   const interval = timeInterval(ctx, info, source);
   const variables = await planVariables(ctx, info, themeIds, source);
@@ -105,13 +111,18 @@ export async function planProduct(ctx: DatasetContext, info: DatasetInfo, source
     const deepCode = dc.stac_catalog_s3_root
       ? "; deep-code took it from the STAC catalog it uploads to stac_catalog_s3_root, which eocube does not upload"
       : "";
-    throw new EocubeError("INVALID_CONFIG", `the OSC requires a via link on every product${s3}: set access_link (an https page) or documentation_link${deepCode}`, {
-      path: ctx.dPath,
-      field: "access_link",
-      hint: "e.g. access_link: https://example.org/my-cube, or documentation_link: https://example.org/my-cube-docs",
-    });
+    throw new EocubeError(
+      "INVALID_CONFIG",
+      `the OSC requires a via link on every product${s3}: set access_link (an https page) or documentation_link${deepCode}`,
+      {
+        path: ctx.dPath,
+        field: "access_link",
+        hint: "e.g. access_link: https://example.org/my-cube, or documentation_link: https://example.org/my-cube-docs",
+      },
+    );
   }
-  if (dc.stac_catalog_s3_root) ctx.warnings.push("stac_catalog_s3_root is a deep-code field; eocube does not upload a STAC item catalog and ignores it");
+  if (dc.stac_catalog_s3_root)
+    ctx.warnings.push("stac_catalog_s3_root is a deep-code field; eocube does not upload a STAC item catalog and ignores it");
 
   const projectTitle = (await ws.title(entityPath("projects", projectId))) ?? dc.osc_project_title ?? titleCase(projectId);
   const links: LinkJson[] = [relatedLink("projects", projectId, projectTitle)];
@@ -129,7 +140,8 @@ export async function planProduct(ctx: DatasetContext, info: DatasetInfo, source
     links.push(relatedLink("experiments", experimentId, ctx.wc.properties.title));
   }
   links.push(...via);
-  if (dc.visualisation_link) links.push(Link.visualisation(dc.visualisation_link, { type: MediaType.HTML, title: "Dataset visualisation" }).toJSON());
+  if (dc.visualisation_link)
+    links.push(Link.visualisation(dc.visualisation_link, { type: MediaType.HTML, title: "Dataset visualisation" }).toJSON());
 
   const cf = cfParameters(ctx, info, variables);
   const doc = productCollection({
@@ -157,7 +169,13 @@ export async function planProduct(ctx: DatasetContext, info: DatasetInfo, source
   await addToSubCatalog(ctx, "products", id, title);
   // variables and missions the product no longer names: drop the links both ways
   await unlinkDropped(ctx, path, previous?.["osc:variables"], varIds, "variables");
-  await unlinkDropped(ctx, path, previous?.["osc:missions"], missions.map((m) => m.id), "eo-missions");
+  await unlinkDropped(
+    ctx,
+    path,
+    previous?.["osc:missions"],
+    missions.map((m) => m.id),
+    "eo-missions",
+  );
 
   // variables: new catalogs, or a child link in existing ones; their sub-catalog lists new ones
   const done = new Set<string>();
@@ -190,7 +208,13 @@ export async function planProduct(ctx: DatasetContext, info: DatasetInfo, source
  * names (`now`): removes the product's `related` link to that entity and the entity's `child` link to the product
  * (both patched in place).
  */
-async function unlinkDropped(ctx: BuildContext, productPath: string, before: unknown, now: string[], folder: "variables" | "eo-missions"): Promise<void> {
+async function unlinkDropped(
+  ctx: BuildContext,
+  productPath: string,
+  before: unknown,
+  now: string[],
+  folder: "variables" | "eo-missions",
+): Promise<void> {
   const dropped = (Array.isArray(before) ? before : []).filter((v): v is string => typeof v === "string" && !now.includes(v));
   for (const d of dropped) {
     const entity = entityPath(folder, d);

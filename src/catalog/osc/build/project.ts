@@ -18,7 +18,12 @@ import type { ProductResult } from "./product.js";
  * @throws EocubeError INVALID_CONFIG naming the config and field: a new project without a dataset config (mode
  *   workflow), technical officer or website, or with a bad interval.
  */
-export async function planProject(ctx: BuildContext, projectId: string, product: ProductResult | undefined, info: DatasetInfo | undefined): Promise<void> {
+export async function planProject(
+  ctx: BuildContext,
+  projectId: string,
+  product: ProductResult | undefined,
+  info: DatasetInfo | undefined,
+): Promise<void> {
   const { ws, dc, wc } = ctx;
   const path = entityPath("projects", projectId);
   const links: LinkJson[] = [];
@@ -43,12 +48,19 @@ export async function planProject(ctx: BuildContext, projectId: string, product:
       hint,
     });
   if (!dc.osc_project_technical_officer) {
-    throw field("osc_project_technical_officer", "its ESA technical officer", "set osc_project_technical_officer: {name, email} (required by the OSC), or osc_project to an existing project");
+    throw field(
+      "osc_project_technical_officer",
+      "its ESA technical officer",
+      "set osc_project_technical_officer: {name, email} (required by the OSC), or osc_project to an existing project",
+    );
   }
-  if (!dc.osc_project_url) throw field("osc_project_url", "a website (its via link)", "set osc_project_url: https://… in the dataset config");
+  if (!dc.osc_project_url)
+    throw field("osc_project_url", "a website (its via link)", "set osc_project_url: https://… in the dataset config");
   const title = dc.osc_project_title ?? titleCase(projectId);
   if (!dc.osc_project_description) {
-    ctx.warnings.push(`the new project ${projectId} has no osc_project_description, so its title "${title}" is used as its description; set osc_project_description in the dataset config`);
+    ctx.warnings.push(
+      `the new project ${projectId} has no osc_project_description, so its title "${title}" is used as its description; set osc_project_description in the dataset config`,
+    );
   }
   const themeIds = dc.osc_themes;
   const bbox = info?.bbox ?? [-180, -90, 180, 90];
@@ -81,10 +93,19 @@ function projectInterval(ctx: BuildContext, dc: DatasetConfig, product: ProductR
     try {
       return toIsoString(parseIsoTime(t));
     } catch {
-      throw new EocubeError("INVALID_CONFIG", `${field} ${JSON.stringify(t)} is not an ISO 8601 time`, { path: ctx.dPath, field, hint: "write e.g. 2021-01-01 or 2021-01-01T00:00:00Z" });
+      throw new EocubeError("INVALID_CONFIG", `${field} ${JSON.stringify(t)} is not an ISO 8601 time`, {
+        path: ctx.dPath,
+        field,
+        hint: "write e.g. 2021-01-01 or 2021-01-01T00:00:00Z",
+      });
     }
   };
-  const start = dc.osc_project_start !== undefined ? conv(dc.osc_project_start, "osc_project_start") : product?.interval ? product.interval[0] : ctx.now;
+  const start =
+    dc.osc_project_start !== undefined
+      ? conv(dc.osc_project_start, "osc_project_start")
+      : product?.interval
+        ? product.interval[0]
+        : ctx.now;
   const end = dc.osc_project_end !== undefined ? conv(dc.osc_project_end, "osc_project_end") : (product?.interval?.[1] ?? null);
   if (start !== null && end !== null && parseIsoTime(start) > parseIsoTime(end)) {
     throw new EocubeError("INVALID_CONFIG", `the project would start (${start}) after it ends (${end})`, {

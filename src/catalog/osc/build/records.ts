@@ -18,15 +18,25 @@ import { formatName, type ProductResult } from "./product.js";
  * @throws EocubeError INVALID_CONFIG naming the workflow config and field: no themes, unknown theme, or an
  *   experiment that is already the run of another product (with a suggested experiment_id).
  */
-export async function planRecords(ctx: BuildContext, wc: WorkflowConfig, projectId: string, product: ProductResult | undefined, source: string | undefined): Promise<void> {
+export async function planRecords(
+  ctx: BuildContext,
+  wc: WorkflowConfig,
+  projectId: string,
+  product: ProductResult | undefined,
+  source: string | undefined,
+): Promise<void> {
   const { ws } = ctx;
   const themeIds = wc.properties.themes ?? ctx.dc?.osc_themes;
   if (!themeIds) {
-    throw new EocubeError("INVALID_CONFIG", "the workflow needs OSC themes: set properties.themes (or publish it with its dataset config)", {
-      path: ctx.wPath,
-      field: "properties.themes",
-      hint: "e.g. themes: [land]",
-    });
+    throw new EocubeError(
+      "INVALID_CONFIG",
+      "the workflow needs OSC themes: set properties.themes (or publish it with its dataset config)",
+      {
+        path: ctx.wPath,
+        field: "properties.themes",
+        hint: "e.g. themes: [land]",
+      },
+    );
   }
   await checkThemes(ctx, themeIds, "properties.themes", ctx.wPath);
   const wfId = wc.workflow_id;
@@ -45,7 +55,9 @@ export async function planRecords(ctx: BuildContext, wc: WorkflowConfig, project
   // without the dataset config, keep the product the existing experiment already names
   if (!productRef) {
     const existing = await ws.json(entityPath("experiments", expId));
-    const link = ((existing?.links as LinkJson[] | undefined) ?? []).find((l) => l.rel === "child" && /products\/[^/]+\/collection\.json$/.test(l.href));
+    const link = ((existing?.links as LinkJson[] | undefined) ?? []).find(
+      (l) => l.rel === "child" && /products\/[^/]+\/collection\.json$/.test(l.href),
+    );
     const pid = link?.href.split("/").slice(-2, -1)[0];
     if (pid && (await ws.exists(entityPath("products", pid)))) {
       const formats = ((existing?.properties as Record<string, unknown> | undefined)?.formats as { name?: string }[] | undefined) ?? [];

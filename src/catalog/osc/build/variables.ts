@@ -40,7 +40,12 @@ async function ask(ctx: BuildContext, question: string): Promise<string | undefi
  * @throws EocubeError INVALID_CONFIG naming the dataset config and field: a configured variable the cube lacks,
  *   a gcmd_keyword_url that is no web URL, or every new variable lacking an id, GCMD URL or description (in `details`).
  */
-export async function planVariables(ctx: DatasetContext, info: DatasetInfo, themeIds: string[], source: string): Promise<PlannedVariable[]> {
+export async function planVariables(
+  ctx: DatasetContext,
+  info: DatasetInfo,
+  themeIds: string[],
+  source: string,
+): Promise<PlannedVariable[]> {
   const cfg = ctx.dc.variables ?? {};
   const names = info.variables.map((v) => v.name);
   for (const name of Object.keys(cfg)) {
@@ -109,7 +114,10 @@ export async function planVariables(ctx: DatasetContext, info: DatasetInfo, them
       });
     }
     if (!description) {
-      missing.push({ field: `variables.${v.name}.description`, message: `new variable ${id} (data variable ${v.name}) needs a description` });
+      missing.push({
+        field: `variables.${v.name}.description`,
+        message: `new variable ${id} (data variable ${v.name}) needs a description`,
+      });
     }
     if (!gcmd || !description) continue;
     const title = vc.title ?? str(v.attrs.long_name) ?? v.name;

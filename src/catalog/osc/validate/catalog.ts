@@ -106,7 +106,12 @@ export function validateFile(index: CatalogIndex, abs: string, options: Validate
     return report;
   }
   if (!doc.json || typeof doc.json !== "object" || Array.isArray(doc.json)) {
-    report.errors.push({ section: "File", message: "must be a JSON object", rule: "json", hint: "a STAC file or record is one JSON object" });
+    report.errors.push({
+      section: "File",
+      message: "must be a JSON object",
+      rule: "json",
+      hint: "a STAC file or record is one JSON object",
+    });
     report.valid = false;
     return report;
   }
@@ -125,7 +130,9 @@ export function validateFile(index: CatalogIndex, abs: string, options: Validate
     return problems.map((p) => {
       const consequence = concrete && p.instancePath === "";
       concrete ||= p.instancePath !== "";
-      const hint = consequence ? "most likely a consequence of the error above in the same schema (it allows several shapes): fix that one first" : schemaHint(p);
+      const hint = consequence
+        ? "most likely a consequence of the error above in the same schema (it allows several shapes): fix that one first"
+        : schemaHint(p);
       return { section: section ?? p.section, message: p.message, rule: "schema", hint };
     });
   };
@@ -143,16 +150,21 @@ export function validateFile(index: CatalogIndex, abs: string, options: Validate
       section: "eocube",
       message: typeof data.stac_version !== "string" ? "No STAC version found" : "Can only validate STAC version >= 1.0.0-rc.1",
       rule: "skipped",
-      hint: "the OSC CI skips this file; set \"stac_version\": \"1.0.0\" so that it is validated",
+      hint: 'the OSC CI skips this file; set "stac_version": "1.0.0" so that it is validated',
     });
   } else if (data.type === "FeatureCollection") {
-    warnings.push({ section: "eocube", message: "STAC ItemCollections not supported yet", rule: "skipped", hint: "the OSC CI skips ItemCollections" });
+    warnings.push({
+      section: "eocube",
+      message: "STAC ItemCollections not supported yet",
+      rule: "skipped",
+      hint: "the OSC CI skips ItemCollections",
+    });
   } else if (data.type !== "Catalog" && data.type !== "Collection" && data.type !== "Feature") {
     errors.push({
       section: String(data.type ?? "STAC"),
       message: "/type Can't detect type of the STAC object. Is the 'type' field missing or invalid?",
       rule: "type",
-      hint: "set \"type\" to \"Catalog\", \"Collection\" or \"Feature\"",
+      hint: 'set "type" to "Catalog", "Collection" or "Feature"',
     });
   } else {
     errors.push(...schemaProblems(validateAgainst(data, coreSchemaUrl(data.stac_version, data.type), data.type)));
@@ -188,7 +200,8 @@ export function validateFile(index: CatalogIndex, abs: string, options: Validate
   report.errors = dedupe(errors);
   const errorMessages = new Set(report.errors.map((e) => e.message));
   // A link to a missing file is already an error when the CI names that file (e.g. an osc:* reference).
-  const missingTarget = (w: ValidationProblem) => (w.rule === "link-target-exists" ? / points to a missing file (.+)$/.exec(w.message)?.[1] : undefined);
+  const missingTarget = (w: ValidationProblem) =>
+    w.rule === "link-target-exists" ? / points to a missing file (.+)$/.exec(w.message)?.[1] : undefined;
   report.warnings = dedupe(warnings).filter((w) => {
     if (errorMessages.has(w.message)) return false;
     const target = missingTarget(w);
@@ -199,16 +212,31 @@ export function validateFile(index: CatalogIndex, abs: string, options: Validate
 }
 
 function stacRules(index: CatalogIndex, abs: string, data: any, kind: ReturnType<typeof entityKind>, t: Checks): void {
-  t.truthy(["1.0.0", "1.1.0"].includes(data.stac_version), `stac_version must be '1.0.0'`, "stac-version", "set \"stac_version\": \"1.0.0\" (or \"1.1.0\")");
+  t.truthy(
+    ["1.0.0", "1.1.0"].includes(data.stac_version),
+    `stac_version must be '1.0.0'`,
+    "stac-version",
+    'set "stac_version": "1.0.0" (or "1.1.0")',
+  );
   const catalogLike = data.type === "Catalog" || data.type === "Collection";
-  t.truthy(!catalogLike || (typeof data.title === "string" && data.title.length > 0), "must have a title", "title", "add a non-empty \"title\"");
+  t.truthy(
+    !catalogLike || (typeof data.title === "string" && data.title.length > 0),
+    "must have a title",
+    "title",
+    'add a non-empty "title"',
+  );
   const rules = new OscRules(index, abs, data, t);
   switch (kind) {
     case "product-content":
       return; // items and other files a product ships: no OSC rules
     case "sub-catalog": {
       const entity = index.rel(abs).split("/")[0];
-      const child = entity === "products" || entity === "projects" ? "Collection" : entity === "workflows" || entity === "experiments" ? "Record" : "Catalog";
+      const child =
+        entity === "products" || entity === "projects"
+          ? "Collection"
+          : entity === "workflows" || entity === "experiments"
+            ? "Record"
+            : "Catalog";
       return rules.subCatalog(child);
     }
     case "root":
@@ -234,7 +262,10 @@ function stacRules(index: CatalogIndex, abs: string, data: any, kind: ReturnType
 
 /** The OSC UI schema validate.js adds for a path: `<entity>/parent.json` for `<entity>/catalog.json`, `<entity>/children.json` for an entity's own file. */
 export function uiSchemaFor(rel: string): string | undefined {
-  const m = /^(eo-missions|products|projects|themes|variables|workflows|experiments)\/(catalog\.json|[^/]+\/(catalog|collection|record)\.json)$/.exec(rel);
+  const m =
+    /^(eo-missions|products|projects|themes|variables|workflows|experiments)\/(catalog\.json|[^/]+\/(catalog|collection|record)\.json)$/.exec(
+      rel,
+    );
   if (!m) return undefined;
   return `${OSC_SCHEMA_URL}${m[1]}/${m[2] === "catalog.json" ? "parent" : "children"}.json`;
 }
@@ -244,7 +275,8 @@ function custom_(f: Finding): ValidationProblem {
 }
 
 function schemaHint(p: StacProblem): string {
-  if (p.message.startsWith("Schema at '")) return "eocube validates offline against its bundled schemas: use a bundled version of this schema (see schemas/README.md)";
+  if (p.message.startsWith("Schema at '"))
+    return "eocube validates offline against its bundled schemas: use a bundled version of this schema (see schemas/README.md)";
   const m = /allowed values: ([^)]*)\)/.exec(p.message);
   if (m) return `use one of the allowed values${m[1].length > 200 ? " (see the schema)" : `: ${m[1]}`}`;
   const req = /missing property: ([^)]*)\)/.exec(p.message);

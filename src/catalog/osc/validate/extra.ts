@@ -9,7 +9,16 @@ import type { ValidationProblem } from "./types.js";
 const SECTION = "eocube";
 
 /** Kinds whose child/item links the CI already checks against the files (no extra target check). */
-const CI_CHECKS_CHILDREN = new Set<EntityKind>(["root", "sub-catalog", "eo-mission", "project", "theme", "variable", "workflow", "experiment"]);
+const CI_CHECKS_CHILDREN = new Set<EntityKind>([
+  "root",
+  "sub-catalog",
+  "eo-mission",
+  "project",
+  "theme",
+  "variable",
+  "workflow",
+  "experiment",
+]);
 /** Kinds the CI runs its relative-link check on, and whether item/child links are included. */
 const RELATIVE_RELS: Partial<Record<EntityKind, string[]>> = {
   root: ["related", "parent", "item", "child"],
@@ -96,32 +105,74 @@ export function extraChecks(index: CatalogIndex, abs: string, data: any, kind: E
     if (link.rel === "self") {
       const expected = OSC_LINK_PREFIX + rel;
       if (!link.href.startsWith(OSC_LINK_PREFIX)) {
-        out.push(warn(`Link with rel 'self' to '${link.href}' must start with '${OSC_LINK_PREFIX}'`, "self-link", `set the self link's "href": "${expected}"`));
+        out.push(
+          warn(
+            `Link with rel 'self' to '${link.href}' must start with '${OSC_LINK_PREFIX}'`,
+            "self-link",
+            `set the self link's "href": "${expected}"`,
+          ),
+        );
       } else if (kind !== "product-content" && link.href !== expected) {
-        out.push(warn(`Link with rel 'self' to '${link.href}' does not point to this file`, "self-link", `set the self link's "href": "${expected}"`));
+        out.push(
+          warn(
+            `Link with rel 'self' to '${link.href}' does not point to this file`,
+            "self-link",
+            `set the self link's "href": "${expected}"`,
+          ),
+        );
       }
       continue;
     }
     const toEntity = link.type === "application/json" || /\.json([?#].*)?$/i.test(link.href);
     if (relativeRels?.includes(link.rel) && toEntity && link.href.includes("://")) {
-      out.push(warn(`Link with rel '${link.rel}' to '${link.href}' must be relative`, "relative-links", "use a relative href such as ../../projects/<id>/collection.json"));
+      out.push(
+        warn(
+          `Link with rel '${link.rel}' to '${link.href}' must be relative`,
+          "relative-links",
+          "use a relative href such as ../../projects/<id>/collection.json",
+        ),
+      );
     }
     const isLocal = !/^[a-z][a-z0-9+.-]*:/i.test(link.href) || link.href.startsWith(OSC_LINK_PREFIX);
     if (isLocal && link.href !== "" && !((link.rel === "child" || link.rel === "item") && CI_CHECKS_CHILDREN.has(kind))) {
       const target = resolveHref(folder, link.href);
       if (!index.exists(target)) {
-        out.push(warn(`Link with rel '${link.rel}' to '${link.href}' points to a missing file ${target}`, "link-target-exists", `add ${index.rel(target)} or remove the link`));
+        out.push(
+          warn(
+            `Link with rel '${link.rel}' to '${link.href}' points to a missing file ${target}`,
+            "link-target-exists",
+            `add ${index.rel(target)} or remove the link`,
+          ),
+        );
       }
     }
     if (link.rel === "via" && !/^https?:\/\//i.test(link.href)) {
-      out.push(warn(`Link with rel 'via' to '${link.href}' is not a web page`, "via-link", "via links point to an https:// page describing the entity; put data access links under rel 'child' or assets"));
+      out.push(
+        warn(
+          `Link with rel 'via' to '${link.href}' is not a web page`,
+          "via-link",
+          "via links point to an https:// page describing the entity; put data access links under rel 'child' or assets",
+        ),
+      );
     }
     if (link.rel === "jupyter-notebook") {
       if (link.type !== "application/x-ipynb+json") {
-        out.push(warn(`Link with rel '${link.rel}' to '${link.href}' must have type 'application/x-ipynb+json'`, "notebook-link", "set the link's \"type\": \"application/x-ipynb+json\""));
+        out.push(
+          warn(
+            `Link with rel '${link.rel}' to '${link.href}' must have type 'application/x-ipynb+json'`,
+            "notebook-link",
+            'set the link\'s "type": "application/x-ipynb+json"',
+          ),
+        );
       }
       if (!/\.ipynb([?#].*)?$/i.test(link.href)) {
-        out.push(warn(`Link with rel '${link.rel}' to '${link.href}' does not point to a .ipynb notebook file`, "notebook-link", "link the notebook file itself (…/blob/<branch>/<path>.ipynb), not a folder"));
+        out.push(
+          warn(
+            `Link with rel '${link.rel}' to '${link.href}' does not point to a .ipynb notebook file`,
+            "notebook-link",
+            "link the notebook file itself (…/blob/<branch>/<path>.ipynb), not a folder",
+          ),
+        );
       }
     }
     if ("application:container" in link || "application:language" in link) out.push(...applicationFields(link, `link '${link.rel}'`));
@@ -188,7 +239,13 @@ export function extraChecks(index: CatalogIndex, abs: string, data: any, kind: E
   // Texts and ids.
   if (kind === "variable" && typeof data.description === "string" && typeof data.id === "string") {
     if (repeatsIdOrTitle(data.description, data.id, data.title)) {
-      out.push(warn(`description '${data.description}' repeats the id or title`, "description", "describe the variable (what it measures, units, method), e.g. from its CF long_name or GCMD keyword"));
+      out.push(
+        warn(
+          `description '${data.description}' repeats the id or title`,
+          "description",
+          "describe the variable (what it measures, units, method), e.g. from its CF long_name or GCMD keyword",
+        ),
+      );
     }
   }
   if (typeof data.id === "string" && kind !== "product-content" && kind !== "root" && !/^[a-z0-9]+(?:[-_.][a-z0-9]+)*$/.test(data.id)) {
@@ -197,7 +254,9 @@ export function extraChecks(index: CatalogIndex, abs: string, data: any, kind: E
       warn(
         `id '${data.id}' is not lower-case letters, digits and dashes`,
         "id-format",
-        suggestion ? `use a lower-case id with dashes, e.g. '${suggestion}' (and rename its folder to match)` : "use a lower-case id with dashes (and rename its folder to match)",
+        suggestion
+          ? `use a lower-case id with dashes, e.g. '${suggestion}' (and rename its folder to match)`
+          : "use a lower-case id with dashes (and rename its folder to match)",
       ),
     );
   }
@@ -236,11 +295,23 @@ function applicationFields(obj: any, where: string): ValidationProblem[] {
   const out: ValidationProblem[] = [];
   const c = obj["application:container"];
   if (c !== undefined && typeof c !== "boolean") {
-    out.push(warn(`'application:container' in ${where} must be a boolean, not ${JSON.stringify(c)}`, "application-fields", "write \"application:container\": true or false"));
+    out.push(
+      warn(
+        `'application:container' in ${where} must be a boolean, not ${JSON.stringify(c)}`,
+        "application-fields",
+        'write "application:container": true or false',
+      ),
+    );
   }
   const l = obj["application:language"];
   if (l !== undefined && typeof l !== "string") {
-    out.push(warn(`'application:language' in ${where} must be a string, not ${JSON.stringify(l)}`, "application-fields", "write \"application:language\": \"Python\""));
+    out.push(
+      warn(
+        `'application:language' in ${where} must be a string, not ${JSON.stringify(l)}`,
+        "application-fields",
+        'write "application:language": "Python"',
+      ),
+    );
   }
   return out;
 }
