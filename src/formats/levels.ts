@@ -1,6 +1,6 @@
 // Reader of xcube's multi-level format: `<name>.levels/` holding `.zlevels`, `0.zarr` (or `0.link`), `1.zarr`, …
 // Spec by example: xcube `xcube/core/store/fs/impl/mldataset.py` and `xcube/core/mldataset/fs.py`.
-import { Dataset } from "../core/dataset.js";
+import type { Dataset } from "../core/dataset.js";
 import { EocubeError, throwIfAborted } from "../core/errors.js";
 import type { Attrs, ReadOptions } from "../core/variable.js";
 import { FileFileSystem } from "../fs/file.js";

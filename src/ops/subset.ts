@@ -3,7 +3,7 @@ import type { Dataset } from "../core/dataset.js";
 import { EocubeError } from "../core/errors.js";
 import type { BBox } from "../core/gridmapping.js";
 import type { Selection } from "../core/selection.js";
-import { Variable } from "../core/variable.js";
+import type { Variable } from "../core/variable.js";
 import { readCoord, spatialDims } from "./coords.js";
 import { timeDim } from "../core/coords.js";
 import { dropDims, normSel } from "./lazy.js";

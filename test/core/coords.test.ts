@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest";
 import { readTimes, timeCoord, timeDim, timeRange, timeSpan } from "../../src/core/coords.js";
 import { Dataset } from "../../src/core/dataset.js";
 import type { DType } from "../../src/core/ndarray.js";
-import { Variable, type Attrs } from "../../src/core/variable.js";
+import type { Variable, Attrs } from "../../src/core/variable.js";
 import { memVariable } from "./helpers.js";
 
 const DAY = 86_400_000;

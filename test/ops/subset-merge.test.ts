@@ -1,6 +1,6 @@
 // subset, merge, rechunk, coarsen and CF/ACDD metadata on synthetic and real data.
 import { describe, expect, it } from "vitest";
-import { Dataset } from "../../src/core/dataset.js";
+import type { Dataset } from "../../src/core/dataset.js";
 import { isEocubeError } from "../../src/core/errors.js";
 import { toFloat64 } from "../../src/core/ndarray.js";
 import { coarsen, numLevelsFor } from "../../src/ops/levels.js";

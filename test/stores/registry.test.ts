@@ -1,6 +1,6 @@
 // The store registry: ids, params JSON Schemas checked by ajv with the schema's words in the errors.
 import { describe, expect, it } from "vitest";
-import { EocubeError } from "../../src/core/errors.js";
+import type { EocubeError } from "../../src/core/errors.js";
 import { findDataStoreIds, getDataStoreParamsSchema, isMutableDataStore, listDataStoreIds, newDataStore } from "../../src/stores/index.js";
 
 function errorOf(fn: () => unknown): EocubeError {

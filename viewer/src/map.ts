@@ -1,7 +1,7 @@
 // OpenLayers pieces of the viewer: the offline base (plain background + graticule), the tile sources
 // of eocube's XYZ routes in EPSG:3857 and EPSG:4326, the dataset outline and the swipe clip.
 import type { Map as OlMap } from "ol";
-import ImageTile from "ol/ImageTile.js";
+import type ImageTile from "ol/ImageTile.js";
 import type Tile from "ol/Tile.js";
 import TileState from "ol/TileState.js";
 import { getRenderPixel } from "ol/render.js";

@@ -64,7 +64,7 @@ describe("initCatalog", () => {
     // every file ends with a newline and uses 2-space indentation
     const text = await readFile(join(dir, "products/catalog.json"), "utf8");
     expect(text.endsWith("}\n")).toBe(true);
-    expect(text.split("\n")[1]).toMatch(/^  "type"/);
+    expect(text.split("\n")[1]).toMatch(/^ {2}"type"/);
 
     // real git: one commit holding every file, clean tree
     const log = execFileSync("git", ["log", "--format=%H %s"], { cwd: dir, encoding: "utf8" }).trim().split("\n");
