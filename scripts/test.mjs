@@ -1,4 +1,5 @@
-// Runs the whole test suite with vitest and ends with one line CI can read: "N passed, N failed, N skipped".
+// Runs the lint/format check (Biome) and the whole test suite with vitest, and ends with one line CI can read:
+// "N passed, N failed, N skipped" (a failed lint counts as one failed). With arguments (vitest file filters) the lint is skipped.
 //
 // A vitest worker process that dies mid-file ("Worker exited unexpectedly": killed by a signal, a native
 // abort) leaves that file's remaining tests "pending" and fails the run although no assertion failed. Then
@@ -86,6 +87,17 @@ function deadWorkerTraces() {
   return out;
 }
 
+/** Lint and format check (Biome, biome.jsonc) over the whole tree; resolves to true when clean. */
+function lint() {
+  return new Promise((resolve) => {
+    const child = spawn("npx", ["biome", "ci", "--reporter=summary", "."], { stdio: ["ignore", "inherit", "inherit"] });
+    child.on("close", (code) => resolve(code === 0));
+  });
+}
+
+// Lint first (seconds); its failure fails the run as one failed check, after the tests have run.
+const lintOk = process.argv.length > 2 || !existsSync("biome.jsonc") || (await lint());
+if (!lintOk) console.log("\nLint/format check failed (above): `npm run format` fixes formatting and the safe lint fixes.\n");
 mkdirSync(ARTIFACTS, { recursive: true });
 rmSync(TRACES, { recursive: true, force: true });
 const expected = await listFiles(process.argv.slice(2));
@@ -123,6 +135,7 @@ if (!ok && first.workerDied && totals.failed === 0 && unfinished.length > 0) {
   ok = again.status === 0 && after.failed === 0 && after.pending === 0 && !again.workerDied;
   console.log(`\nRe-run of ${unfinished.length} file(s) after a worker exit: ${ok ? "passed" : "FAILED"}.`);
 }
-const failed = totals.failed + totals.pending + (ok || totals.failed + totals.pending > 0 ? 0 : 1);
+if (!lintOk) ok = false;
+const failed = totals.failed + totals.pending + (lintOk ? 0 : 1) + (ok || totals.failed + totals.pending > 0 || !lintOk ? 0 : 1);
 console.log(`${totals.passed} passed, ${failed} failed, ${totals.skipped} skipped`);
 process.exit(ok ? 0 : 1);
