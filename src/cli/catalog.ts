@@ -27,5 +27,5 @@ export function register(program: Command): void {
         if (opts.verbose) process.stdout.write(result.files.map((f) => `  ${f}`).join("\n") + "\n");
       });
     });
-  catalog.commands.forEach((c) => c.exitOverride());
+  for (const c of catalog.commands) c.exitOverride();
 }

@@ -4,7 +4,7 @@ import { formatBytes } from "../core/bytes.js";
 import { EocubeError } from "../core/errors.js";
 import { parseByteSize } from "../server/cache.js";
 import { loadGenRequest } from "../gen/request.js";
-import { DEFAULT_MAX_OUTPUT_BYTES, genInfo, runGen, type GenProgress } from "../gen/run.js";
+import { DEFAULT_MAX_OUTPUT_BYTES, genInfo, runGen, type GenProgress, type GenResult } from "../gen/run.js";
 import type { GenInfo } from "../gen/plan.js";
 import { printJson, runAction, withInterrupt, type GlobalOptions } from "./run.js";
 
@@ -75,7 +75,7 @@ export function register(program: Command): void {
         };
         // Ctrl-C, SIGTERM or a closed stdout (`| head`): stop submitting, let running tasks end, remove the
         // temporary store, exit 2 (CANCELLED; 141 quietly for the pipe)
-        let result;
+        let result: GenResult;
         try {
           result = await withInterrupt((signal) => runGen(req, { workers, onProgress, maxOutputBytes, signal }), { what: "eocube gen" });
         } finally {

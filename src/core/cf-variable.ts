@@ -104,6 +104,7 @@ function recode(a: NdArray, charset: string): NdArray {
   }
   const src = a.data as ArrayLike<unknown>;
   const out = Array.from(src, (s) => {
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: tells Latin-1 byte strings from other text
     if (typeof s !== "string" || !/[\x80-\xff]/.test(s) || /[^\x00-\xff]/.test(s)) return s;
     return decoder.decode(Uint8Array.from(s, (c) => c.charCodeAt(0)));
   });

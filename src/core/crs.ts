@@ -68,8 +68,7 @@ export function epsgFromWkt(wkt: string): number | undefined {
   let depth = 0;
   let found: number | undefined;
   const re = /(AUTHORITY|ID)\s*\[\s*"EPSG"\s*,\s*"?(\d+)"?\s*\]|[[\]()]/gi;
-  let m: RegExpExecArray | null;
-  while ((m = re.exec(wkt)) !== null) {
+  for (let m = re.exec(wkt); m !== null; m = re.exec(wkt)) {
     const t = m[0];
     if (t === "[" || t === "(") depth++;
     else if (t === "]" || t === ")") depth--;

@@ -366,7 +366,7 @@ export function viewVariable<D extends DType>(v: Variable<D>, indexers: Record<s
     chunks: kept.map((i, k) => Math.max(1, Math.min(v.chunks[i]!, shape[k]!))),
     encoding: v.encoding.chunks ? { ...v.encoding, chunks: kept.map((i) => v.encoding.chunks![i]!) } : v.encoding,
     read: async (selection: Selection = [], options) => {
-      let norm;
+      let norm: ReturnType<typeof normalizeSelection>;
       try {
         norm = normalizeSelection(shape, selection);
       } catch (err) {

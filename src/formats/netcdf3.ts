@@ -54,7 +54,7 @@ function corrupt(path: string, what: string, cause?: unknown): EocubeError {
 
 /** Reads the values of a selection from the file bytes (big-endian, C order, records `recordStep` apart). */
 function readHyperslab(bytes: Uint8Array, l: Layout, selection: Selection, path: string): NdArray {
-  let norm;
+  let norm: ReturnType<typeof normalizeSelection>;
   try {
     norm = normalizeSelection(l.shape, selection);
   } catch (err) {

@@ -323,7 +323,7 @@ function buildDataset(meta: H5Meta, handle: FileHandle, prefix: string): Dataset
 
 /** A selection of a 1-D dataset whose values were read at open (a copy: callers may modify it). */
 function sliceValues(values: ArrayBufferView, key: string, path: string, dtype: DType, fullShape: number[], selection: Selection): NdArray {
-  let norm;
+  let norm: ReturnType<typeof normalizeSelection>;
   try {
     norm = normalizeSelection(fullShape, selection);
   } catch (err) {
@@ -346,7 +346,7 @@ async function readSlab(
   selection: Selection,
   chunks: number[] | null = null,
 ): Promise<NdArray> {
-  let norm;
+  let norm: ReturnType<typeof normalizeSelection>;
   try {
     norm = normalizeSelection(fullShape, selection);
   } catch (err) {

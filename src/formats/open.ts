@@ -50,6 +50,7 @@ export async function openFormatDataset(fs: FileSystem, path: string, options: O
     }
   }
   const group = options.group?.replace(/^\/+|\/+$/g, "");
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: rejects control characters in group names
   if (group && group.split("/").some((seg) => seg === "" || seg === "." || seg === ".." || /[\\\u0000-\u001f]/.test(seg))) {
     throw new EocubeError("INVALID_PARAMS", `open_params/group ${JSON.stringify(options.group)} is not a group path`, {
       path: shown,

@@ -68,7 +68,7 @@ export class FileHandleCache {
       e = this.#open(path);
     }
     e.users++;
-    let got;
+    let got: Awaited<Entry["ready"]>;
     try {
       got = await e.ready;
     } catch (err) {

@@ -4,7 +4,7 @@ import { dirname, resolve, sep } from "node:path";
 import { EocubeError, throwIfAborted } from "../core/errors.js";
 import type { ReadOptions } from "../core/variable.js";
 import { localWriteError } from "./errors.js";
-import { fileHandles } from "./file-handles.js";
+import { fileHandles, type LeasedHandle } from "./file-handles.js";
 import { checkKey } from "./keys.js";
 import type { FileSystem } from "./types.js";
 
@@ -62,7 +62,7 @@ export class FileFileSystem implements FileSystem {
   async getRange(key: string, offset: number, length?: number, options?: ReadOptions): Promise<Uint8Array> {
     throwIfAborted(options?.signal);
     const p = this.resolve(key);
-    let lease;
+    let lease: LeasedHandle;
     try {
       lease = await fileHandles.lease(p);
     } catch (err) {

@@ -119,7 +119,7 @@ export function planCube(cube: Dataset): GenPlan {
   const dataSpecs: ZarrArraySpec[] = [];
   for (const v of Object.values(cube.data_vars)) {
     const list = extra.filter((c) => cube.coords[c]!.dims.every((d) => v.dims.includes(d)));
-    list.forEach((c) => used.add(c));
+    for (const c of list) used.add(c);
     const s = specOf(v, list);
     specs.push(s);
     dataSpecs.push(s);

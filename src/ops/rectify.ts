@@ -131,7 +131,10 @@ export async function rectify(ds: Dataset, target: GridMapping, options: Rectify
   };
   // overlap check up front, stopping at the first target pixel the swath covers
   let overlaps = false;
-  rasterise(() => ((overlaps = true), false));
+  rasterise(() => {
+    overlaps = true;
+    return false;
+  });
   if (!overlaps) {
     throw new EocubeError("OUT_OF_RANGE", `the swath does not overlap the target grid ${JSON.stringify(target.bbox)} (${target.crs})`, {
       field: "bbox",

@@ -393,7 +393,7 @@ function timeTile(
         const i = slice.fixed[k++]!;
         return d === sd.timeName ? ([ta, tb] as [number, number]) : i;
       });
-      let arr;
+      let arr: Awaited<ReturnType<typeof v.read>>;
       try {
         arr = await v.read(sel, { signal });
       } catch (err) {

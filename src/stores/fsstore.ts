@@ -68,6 +68,7 @@ export function checkDataId(dataId: string, strict = true): string {
   const segments = id.split("/");
   const bad =
     id === "" ||
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: rejects control characters in ids
     /[\\\u0000-\u001f]/.test(id) ||
     segments.some((s) => s === "" || s === "." || s === ".." || (strict && !SAFE_SEGMENT.test(s)));
   if (bad) {

@@ -24,7 +24,7 @@ export function windowVariable(v: Variable, windows: IndexWindows): Variable {
     shape,
     chunks: v.chunks.map((c, i) => Math.min(c, shape[i]!)),
     read: (selection: Selection = [], options) => {
-      let norm;
+      let norm: ReturnType<typeof normalizeSelection>;
       try {
         norm = normalizeSelection(shape, selection);
       } catch (err) {

@@ -32,7 +32,9 @@ export function seriesColor(n: number): string {
 /** Merges entries into a series keeping times ascending and unique. */
 export function mergeEntries(s: Series, entries: { time: number; mean: number | null; std: number | null }[]): void {
   const byTime = new Map<number, { mean: number | null; std: number | null }>();
-  s.times.forEach((t, i) => byTime.set(t, { mean: s.mean[i]!, std: s.std[i]! }));
+  s.times.forEach((t, i) => {
+    byTime.set(t, { mean: s.mean[i]!, std: s.std[i]! });
+  });
   for (const e of entries) byTime.set(e.time, { mean: e.mean, std: e.std });
   const times = [...byTime.keys()].sort((a, b) => a - b);
   s.times = times;
@@ -136,7 +138,9 @@ export class TimeSeriesChart {
     for (const s of series) {
       const col = (vals: (number | null)[]) => {
         const out = new Array<number | null>(this.xs.length).fill(null);
-        s.times.forEach((t, i) => (out[idx.get(t)!] = vals[i] ?? null));
+        s.times.forEach((t, i) => {
+          out[idx.get(t)!] = vals[i] ?? null;
+        });
         return out;
       };
       const mean = col(s.mean);
@@ -229,9 +233,9 @@ export class TimeSeriesChart {
       });
     }
     this.tableBody.innerHTML = rows.join("");
-    this.tableBody
-      .querySelectorAll<HTMLButtonElement>("button[data-pick]")
-      .forEach((b) => b.addEventListener("click", () => this.opts.onPickTime(Number(b.dataset.pick))));
+    this.tableBody.querySelectorAll<HTMLButtonElement>("button[data-pick]").forEach((b) => {
+      b.addEventListener("click", () => this.opts.onPickTime(Number(b.dataset.pick)));
+    });
   }
 }
 

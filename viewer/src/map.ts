@@ -38,7 +38,7 @@ export class StillGate {
     if (!moving) {
       const w = this.waiting;
       this.waiting = [];
-      w.forEach((f) => f());
+      for (const f of w) f();
     }
   }
 }
@@ -87,7 +87,10 @@ function loadTile(tile: ImageTile, src: string, events: TileEvents): void {
 
 function fetchTile(tile: ImageTile, src: string, events: TileEvents): void {
   const img = tile.getImage() as HTMLImageElement;
-  if (events.signal.aborted) return tile.setState(TileState.ERROR);
+  if (events.signal.aborted) {
+    tile.setState(TileState.ERROR);
+    return;
+  }
   fetch(src, { signal: events.signal })
     .then(async (res) => {
       if (!res.ok) {

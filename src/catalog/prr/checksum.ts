@@ -1,6 +1,6 @@
 // file:size and file:checksum of local files: the SHA-256 multihash, streamed (big files are never loaded whole).
 import { createHash } from "node:crypto";
-import { createReadStream } from "node:fs";
+import { createReadStream, type Stats } from "node:fs";
 import { readFile, stat } from "node:fs/promises";
 import { EocubeError, throwIfAborted } from "../../core/errors.js";
 
@@ -39,7 +39,7 @@ export async function sha256Multihash(path: string, signal?: AbortSignal, size?:
  * @throws EocubeError NOT_FOUND, CANCELLED.
  */
 export async function fileInfo(path: string, signal?: AbortSignal): Promise<FileInfo | undefined> {
-  let st;
+  let st: Stats;
   try {
     st = await stat(path);
   } catch (err) {
@@ -64,7 +64,7 @@ export function sha256MultihashOf(bytes: Uint8Array): string {
  */
 export async function readFileInfo(path: string, signal?: AbortSignal): Promise<{ info?: FileInfo; bytes?: Uint8Array }> {
   throwIfAborted(signal);
-  let st;
+  let st: Stats;
   try {
     st = await stat(path);
   } catch (err) {

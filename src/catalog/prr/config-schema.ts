@@ -163,6 +163,7 @@ export const PRR_CONTACT_SCHEMA = {
 /** JSON Schema of a theme: an OSC theme id, or a themes-extension theme object. */
 export const PRR_THEME_SCHEMA = {
   if: { type: "string" },
+  // biome-ignore lint/suspicious/noThenProperty: JSON Schema if/then/else keyword
   then: { type: "string", pattern: PRR_THEME_PATTERN },
   else: {
     type: "object",
@@ -240,6 +241,7 @@ export const PRR_CONFIG_SCHEMA = {
     items: {
       type: "array",
       minItems: 1,
+      // biome-ignore lint/suspicious/noThenProperty: JSON Schema if/then/else keyword
       items: { if: { type: "object", required: ["glob"] }, then: PRR_GLOB_ITEM_SCHEMA, else: PRR_ITEM_SCHEMA },
     },
   },

@@ -1,4 +1,5 @@
 // Loads the PRR config (YAML → ajv) and resolves it: base_dir, globs → one item per file, safe unique ids.
+import type { Dirent } from "node:fs";
 import { readdir, realpath, stat } from "node:fs/promises";
 import { basename, dirname, isAbsolute, join, relative, resolve } from "node:path";
 import { parseYamlConfig, readConfigText, type PatternText, type YamlConfigOptions } from "../../core/config/index.js";
@@ -352,7 +353,7 @@ async function isDir(p: string): Promise<boolean> {
 
 async function walkDirs(dir: string): Promise<string[]> {
   const out = [dir];
-  let entries;
+  let entries: Dirent[];
   try {
     entries = await readdir(dir, { withFileTypes: true });
   } catch {

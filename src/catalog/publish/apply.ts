@@ -267,7 +267,9 @@ export async function branchHolding(
   ).stdout
     .trim()
     .split("\n");
-  files.forEach((f, i) => wanted.set(f.path, shas[i]!));
+  files.forEach((f, i) => {
+    wanted.set(f.path, shas[i]!);
+  });
   for (const c of candidates) {
     const diff = (await runGit(["diff", "--name-only", "--no-renames", "-z", base, c.commit], { cwd: repo })).stdout
       .split("\0")

@@ -1,7 +1,7 @@
 // One publisher per catalog: a lock file in the repository's git folder naming its holder's pid, and the temp
 // folders of a publication (`<tmp>/eocube-publish-<pid>-*`), both taken over when their owner process has died.
 import { readFileSync, rmSync, unlinkSync } from "node:fs";
-import { mkdtemp, open, readdir, readFile, rm, stat, unlink } from "node:fs/promises";
+import { type FileHandle, mkdtemp, open, readdir, readFile, rm, stat, unlink } from "node:fs/promises";
 import { hostname, tmpdir } from "node:os";
 import { isAbsolute, join } from "node:path";
 import { EocubeError } from "../../core/errors.js";
@@ -131,7 +131,7 @@ function sleep(ms: number): Promise<void> {
 
 /** Creates `path` holding our owner record; false when it exists. */
 async function createExclusive(path: string): Promise<boolean> {
-  let fh;
+  let fh: FileHandle;
   try {
     fh = await open(path, "wx");
   } catch (err) {

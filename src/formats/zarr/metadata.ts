@@ -60,6 +60,7 @@ function shown(v: unknown): string {
  * @throws EocubeError CORRUPT_DATA naming the metadata key and the entry.
  */
 function checkArrayName(name: string, key: string, field: string): void {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: rejects NUL in array names
   if (name === "." || name === ".." || /[\u0000\\]/.test(name)) {
     throw new EocubeError("CORRUPT_DATA", `${key}: ${field} names the array ${shown(name)}, which is not a name inside the store`, {
       path: key,

@@ -71,7 +71,9 @@ function arrayVariable(store: MetadataOverlayStore, group: ZarrGroupMeta, a: Zar
   const { version } = group;
   const shape = (a.meta.shape as number[]).slice();
   const dims = dimsOf(a, version, dimSizes);
-  dims.forEach((d, i) => dimSizes.set(d, shape[i]!));
+  dims.forEach((d, i) => {
+    dimSizes.set(d, shape[i]!);
+  });
   const chunks =
     version === 2
       ? (a.meta.chunks as number[]).slice()

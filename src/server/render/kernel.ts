@@ -221,7 +221,9 @@ export function colorize(values: Float64Array, cm: ColorMap, norm: NormOptions, 
     return;
   }
   const map = new Map<number, number>();
-  cm.values!.forEach((v, i) => map.set(v, i));
+  cm.values!.forEach((v, i) => {
+    map.set(v, i);
+  });
   for (let k = 0; k < n; k++) {
     const i = map.get(values[k]!);
     if (i !== undefined) out.set(cm.colors![i]!, k * 4);

@@ -140,7 +140,8 @@ export function metaRoutes(app: FastifyInstance, state: ServerState): void {
             schema: s,
           })),
         ];
-        (paths[path] ??= {})[m.toLowerCase()] = {
+        paths[path] ??= {};
+        paths[path][m.toLowerCase()] = {
           summary: schema.summary ?? "",
           parameters,
           responses: { "200": { description: "OK" }, "4XX": { description: "Error {code, message, hint}" } },

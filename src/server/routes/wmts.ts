@@ -4,6 +4,7 @@ import type { JsonSchemaToTsProvider } from "@fastify/type-provider-json-schema-
 import type { FastifyInstance } from "fastify";
 import { EocubeError } from "../../core/errors.js";
 import type { ServerState } from "../app.js";
+import type { ServedDataset } from "../datasets.js";
 import { timeSpan } from "../../core/coords.js";
 import { toIsoString } from "../../core/time.js";
 import { CRS84_QUAD, WEB_MERCATOR_QUAD, tileGridOf, tileResolution, type TileGrid } from "../render/tilegrid.js";
@@ -39,7 +40,7 @@ export function wmtsRoutes(app: FastifyInstance, state: ServerState): void {
     const layers: string[] = [];
     for (const e of await ctx.entries({ signal: request.opSignal })) {
       if (e.hidden) continue;
-      let sd;
+      let sd: ServedDataset;
       try {
         sd = await ctx.get(e.id, { signal: request.opSignal });
       } catch (err) {

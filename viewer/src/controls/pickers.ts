@@ -178,14 +178,18 @@ async function selectVariable(name: string, opts: { keepColour?: boolean } = {})
     setTimeIndex(i, { fromUser: false });
     $("time-controls")
       .querySelectorAll<HTMLElement>("input, button")
-      .forEach((el) => ((el as HTMLButtonElement).disabled = false));
+      .forEach((el) => {
+        (el as HTMLButtonElement).disabled = false;
+      });
     $("no-time").hidden = true;
   } else {
     st.time = undefined;
     $("time-label").textContent = "–";
     $("time-controls")
       .querySelectorAll<HTMLElement>("input, button")
-      .forEach((el) => ((el as HTMLButtonElement).disabled = true));
+      .forEach((el) => {
+        (el as HTMLButtonElement).disabled = true;
+      });
     $("no-time").hidden = false;
   }
   // other non-spatial dimensions: first label (a picker is shown for each)

@@ -19,6 +19,6 @@ projSel.addEventListener("change", () => {
   const ll = transformExtent(extent, old.getProjection(), "EPSG:4326") as [number, number, number, number];
   view.fit(viewExtent([Math.max(ll[0], -180), ll[1], Math.min(ll[2], 180), ll[3]], proj), { duration: 0 });
   outlineFor();
-  placesSource.getFeatures().forEach((f) => f.getGeometry()?.transform(old.getProjection(), proj));
+  for (const f of placesSource.getFeatures()) f.getGeometry()?.transform(old.getProjection(), proj);
   render();
 });

@@ -1,6 +1,6 @@
 // One pass over a catalog folder: its JSON files, each read and parsed at most once, titles, existence
 // and folder listings cached, so the rules never touch the disk twice for the same thing.
-import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { type Dirent, existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join, resolve, sep } from "node:path";
 
 /** The URL prefix the OSC publishes under; hrefs starting with it are read as catalog-relative. */
@@ -130,7 +130,7 @@ export class CatalogIndex {
 }
 
 function walk(dir: string, out: string[]): void {
-  let entries;
+  let entries: Dirent[];
   try {
     entries = readdirSync(dir, { withFileTypes: true });
   } catch {

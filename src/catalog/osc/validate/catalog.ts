@@ -237,20 +237,27 @@ function stacRules(index: CatalogIndex, abs: string, data: any, kind: ReturnType
           : entity === "workflows" || entity === "experiments"
             ? "Record"
             : "Catalog";
-      return rules.subCatalog(child);
+      rules.subCatalog(child);
+      return;
     }
     case "root":
-      return rules.root();
+      rules.root();
+      return;
     case "eo-mission":
-      return rules.eoMission();
+      rules.eoMission();
+      return;
     case "product":
-      return rules.product();
+      rules.product();
+      return;
     case "project":
-      return rules.project();
+      rules.project();
+      return;
     case "theme":
-      return rules.theme();
+      rules.theme();
+      return;
     case "variable":
-      return rules.variable();
+      rules.variable();
+      return;
     default:
       t.fail(
         "A file was found in an unexpected location. Validation must occur in the context of a full OSC metadata catalog. Files outside of the expected structure can't be validated.",

@@ -63,7 +63,10 @@ const childSets = new WeakMap<CatalogIndex, Map<string, Set<string>>>();
 /** The resolved targets of the `child` links of the file at `abs` (cached per index). */
 function childTargets(index: CatalogIndex, abs: string): Set<string> {
   let byFile = childSets.get(index);
-  if (!byFile) childSets.set(index, (byFile = new Map()));
+  if (!byFile) {
+    byFile = new Map();
+    childSets.set(index, byFile);
+  }
   let set = byFile.get(abs);
   if (!set) {
     set = new Set();

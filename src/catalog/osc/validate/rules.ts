@@ -255,7 +255,7 @@ export class OscRules {
     this.t.equal(link.type, "image/webp", undefined, "preview-image", hint);
     this.t.equal(link["proj:epsg"], null, undefined, "preview-image", hint);
     const previewPath = this.resolve(link.href);
-    let size;
+    let size: ReturnType<typeof imageSize>;
     try {
       size = imageSize(previewPath);
     } catch {
@@ -399,7 +399,7 @@ export class OscRules {
       `add "${EXTENSION_SCHEMES.themes}" to stac_extensions`,
     );
     if (!Array.isArray(data.themes)) return;
-    const theme = data.themes.find((th: any) => th.scheme == THEMES_SCHEME);
+    const theme = data.themes.find((th: any) => th.scheme === THEMES_SCHEME);
     t.truthy(theme, `must have theme with scheme '${THEMES_SCHEME}'`, "themes", `add a themes entry with "scheme": "${THEMES_SCHEME}"`);
     t.truthy(
       Array.isArray(theme.concepts),
