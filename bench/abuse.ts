@@ -239,7 +239,13 @@ function slowClients(url: string, n: number): { closed: () => number; by408: () 
     });
     sockets.push(s);
   }
-  return { closed: () => closed, by408: () => by408, end: () => sockets.forEach((s) => s.destroy()) };
+  return {
+    closed: () => closed,
+    by408: () => by408,
+    end: () => {
+      for (const s of sockets) s.destroy();
+    },
+  };
 }
 
 /** Runs the workload; see the file comment. */

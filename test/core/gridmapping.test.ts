@@ -35,7 +35,9 @@ async function open(path: string): Promise<Dataset> {
 
 function close(a: number[], b: number[], rel = 1e-9): void {
   expect(a.length).toBe(b.length);
-  a.forEach((x, i) => expect(Math.abs(x - b[i]!), `[${i}] ${x} vs ${b[i]}`).toBeLessThanOrEqual(Math.max(1e-9, Math.abs(b[i]!) * rel)));
+  a.forEach((x, i) => {
+    expect(Math.abs(x - b[i]!), `[${i}] ${x} vs ${b[i]}`).toBeLessThanOrEqual(Math.max(1e-9, Math.abs(b[i]!) * rel));
+  });
 }
 
 /** File → [CRS eocube reports, isLon360, isYDescending as stored]. GDAL gives no EPSG for the CF lat/lon files. */

@@ -41,14 +41,19 @@ async function expectLike(v: Variable, selected: Dataset, e: Expected, what: str
   const arr = await v.read();
   expect(arr.shape, what).toEqual(e.shape);
   if (v.dtype === "datetime64[ns]") {
-    Array.from(arr.data as Float64Array).forEach((t, i) => expect(Math.abs(t - num(e.values[i]!)), `${what}[${i}]`).toBeLessThan(1e-3));
+    Array.from(arr.data as Float64Array).forEach((t, i) => {
+      expect(Math.abs(t - num(e.values[i]!)), `${what}[${i}]`).toBeLessThan(1e-3);
+    });
   } else {
     expect(Array.from(arr.data as Float64Array), what).toEqual(e.values.map(num));
   }
   for (const [dim, values] of Object.entries(e.coords)) {
     const got = Array.from((await selected.variable(dim).read()).data as Float64Array);
-    if (times.has(dim)) got.forEach((t, i) => expect(Math.abs(t - num(values[i]!)), `${what} ${dim}[${i}]`).toBeLessThan(1e-3));
-    else expect(got, `${what} ${dim}`).toEqual(values.map(num));
+    if (times.has(dim)) {
+      got.forEach((t, i) => {
+        expect(Math.abs(t - num(values[i]!)), `${what} ${dim}[${i}]`).toBeLessThan(1e-3);
+      });
+    } else expect(got, `${what} ${dim}`).toEqual(values.map(num));
   }
   for (const [dim, value] of Object.entries(e.scalars)) {
     const c = selected.variable(dim);

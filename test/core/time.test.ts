@@ -114,7 +114,9 @@ describe("encodeTimes, toIsoString, parseIsoTime", () => {
   it("encodeTimes inverts decodeTimes", () => {
     const values = [0, 1.5, 17182.42316938, -365];
     const ms = decodeTimes(values, "days since 1970-01-01");
-    Array.from(encodeTimes(ms, "days since 1970-01-01")).forEach((v, i) => expect(v).toBeCloseTo(values[i]!, 9));
+    Array.from(encodeTimes(ms, "days since 1970-01-01")).forEach((v, i) => {
+      expect(v).toBeCloseTo(values[i]!, 9);
+    });
     expect(Array.from(encodeTimes([Date.UTC(2021, 0, 30, 18)], "hours since 2021-01-30T12:00:00Z"))).toEqual([6]);
     expect(() => encodeTimes([0], "days since 2000-01-01", "noleap")).toThrow(/not supported/);
   });

@@ -61,11 +61,16 @@ export function expectClose(actual: unknown, expected: unknown, where: string, r
   if (Array.isArray(e)) {
     if (!Array.isArray(a)) {
       // netCDF4-python gives one-element arrays as scalars too; accept a scalar for [x]
-      if (e.length === 1) return expectClose(a, e[0], where, rel);
+      if (e.length === 1) {
+        expectClose(a, e[0], where, rel);
+        return;
+      }
       expect.fail(`${where}: expected an array of ${e.length}, got ${JSON.stringify(a)}`);
     }
     expect(a.length, `${where} length`).toBe(e.length);
-    e.forEach((x, i) => expectClose((a as unknown[])[i], x, `${where}[${i}]`, rel));
+    e.forEach((x, i) => {
+      expectClose((a as unknown[])[i], x, `${where}[${i}]`, rel);
+    });
     return;
   }
   if (e && typeof e === "object") {

@@ -150,7 +150,10 @@ describe("netcdf3Reader bad input", () => {
     const good = new Uint8Array(await readFile(join(DATA_DIR, "netcdf3", "madis-sao.nc")));
     const mem = new MemoryFileSystem("fuzz");
     let seed = 12345;
-    const rand = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+    const rand = () => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed / 2 ** 31;
+    };
     for (let k = 0; k < 150; k++) {
       const bytes = good.slice(0, 60_000);
       for (let j = 0; j < 4; j++) bytes[4 + Math.floor(rand() * 12_000)] = Math.floor(rand() * 256);

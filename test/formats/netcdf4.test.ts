@@ -211,7 +211,10 @@ describe("netcdf4Reader bad input", () => {
     // loops forever reading its attributes.
     const good = new Uint8Array(await readFile(join(DATA_DIR, "netcdf4", "gfs_output.nc")));
     let seed = 777;
-    const rand = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+    const rand = () => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed / 2 ** 31;
+    };
     let bad = good;
     for (let k = 0; k <= 147; k++) {
       bad = good.slice();

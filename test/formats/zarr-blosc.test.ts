@@ -84,7 +84,10 @@ describe("blosc decoder", () => {
     // decodes them too and must agree
     const codec = reference({});
     let seed = 7;
-    const noise = () => (seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32;
+    const noise = () => {
+      seed = (seed * 1103515245 + 12345) >>> 0;
+      return seed / 2 ** 32;
+    };
     for (const typesize of [4, 8]) {
       for (const count of [1001, 3333, 62_501, 65_536 + 3]) {
         const values = typesize === 4 ? new Float32Array(count) : new Float64Array(count);

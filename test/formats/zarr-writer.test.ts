@@ -295,7 +295,10 @@ describe("blosc-lz4 encoder (TypeScript)", () => {
   const f = new Float32Array(300_001);
   for (let i = 0; i < f.length; i++) f[i] = i % 997 < 200 ? NaN : 280 + Math.sin(i / 300) * 5 + (i % 13) / 100;
   let seed = 7;
-  const rnd = new Uint8Array(200_003).map(() => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) >>> 24);
+  const rnd = new Uint8Array(200_003).map(() => {
+    seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+    return seed >>> 24;
+  });
   const d = new Float64Array(70_001).map((_, i) => Math.floor(i / 1000));
   const cases: Array<[string, Uint8Array, number]> = [
     ["float32 field", new Uint8Array(f.buffer), 4],

@@ -60,7 +60,9 @@ describe("eocube level → eocube serve", () => {
       const d = res.json() as { resolutions: number[]; variables: Array<{ name: string }> };
       // one resolution per saved level: 0.0025° doubling per level
       expect(d.resolutions).toHaveLength(4);
-      d.resolutions.forEach((res, i) => expect(res).toBeCloseTo(0.0025 * 2 ** i, 9));
+      d.resolutions.forEach((res, i) => {
+        expect(res).toBeCloseTo(0.0025 * 2 ** i, 9);
+      });
       expect(d.variables.map((v) => v.name)).toContain("conc_chl");
 
       // zoom 5 (one tile pixel ≈ 0.035°): drawn from the coarsest saved level

@@ -320,7 +320,9 @@ export async function startGitHubFake(options: GitHubFakeOptions): Promise<GitHu
         const headers: Record<string, string> = {};
         if (page * perPage < list.length) {
           const next = new URL(`${base}/repos/${m.owner}/${m.repo}/pulls`);
-          query.forEach((v, k) => next.searchParams.set(k, v));
+          query.forEach((v, k) => {
+            next.searchParams.set(k, v);
+          });
           next.searchParams.set("page", String(page + 1));
           headers.link = `<${next.toString()}>; rel="next"`;
         }
@@ -456,7 +458,9 @@ export async function startGitHubFake(options: GitHubFakeOptions): Promise<GitHu
       }
       const match = o.regex.exec(url.pathname)!;
       const m: Record<string, string> = {};
-      o.params.forEach((p, i) => (m[p] = decodeURIComponent(match[i + 1]!)));
+      o.params.forEach((p, i) => {
+        m[p] = decodeURIComponent(match[i + 1]!);
+      });
       const opId = String(o.op.operationId);
       checkRequest(o, url.searchParams, body);
       const auth = req.headers.authorization ?? "";

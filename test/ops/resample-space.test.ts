@@ -36,7 +36,11 @@ describe("resampleInSpace on synthetic grids", () => {
     // target centre (x, y) → source pixel coords (x − 0.5, 4 − y − 0.5); value = 10·row + col
     const xs = Array.from({ length: target.width }, (_, i) => 0.5 + (i + 0.5) * 0.5);
     const ys = Array.from({ length: target.height }, (_, j) => 3.5 - (j + 0.5) * 0.5);
-    ys.forEach((y, j) => xs.forEach((x, i) => expect(v[j * target.width + i]).toBeCloseTo(10 * (4 - y - 0.5) + (x - 0.5), 9)));
+    ys.forEach((y, j) => {
+      xs.forEach((x, i) => {
+        expect(v[j * target.width + i]).toBeCloseTo(10 * (4 - y - 0.5) + (x - 0.5), 9);
+      });
+    });
   });
 
   it("mean of 2×2 blocks skips NaN", async () => {

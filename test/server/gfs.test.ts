@@ -39,7 +39,9 @@ describe("GFS_global time series (time first, a size-1 level dimension second)",
     const r = await post("/timeseries/gfs/Temperature_isobaric", { type: "Point", coordinates: [ref.point.lon, ref.point.lat] });
     expect(r.status).toBe(200);
     expect(r.body.result.map((e: { time: string }) => Date.parse(e.time))).toEqual(ref.times.map(Date.parse));
-    r.body.result.forEach((e: { mean: number }, t: number) => near(e.mean, ref.point.values[t], 1e-9));
+    r.body.result.forEach((e: { mean: number }, t: number) => {
+      near(e.mean, ref.point.values[t], 1e-9);
+    });
   });
 
   it("over a box: mean, std and count per step equal xarray", async () => {

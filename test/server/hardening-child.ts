@@ -59,8 +59,7 @@ export function startServeProcess(config: unknown, options: { timeoutMs?: number
   child.stdout!.on("data", (d: Buffer) => {
     if (options.collectLogs === false) return;
     out += d.toString();
-    let nl: number;
-    while ((nl = out.indexOf("\n")) >= 0) {
+    for (let nl = out.indexOf("\n"); nl >= 0; nl = out.indexOf("\n")) {
       const line = out.slice(0, nl);
       out = out.slice(nl + 1);
       try {

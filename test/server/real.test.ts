@@ -80,8 +80,12 @@ describe("OLCI Zarr cube (EPSG:4326, descending lat)", () => {
     const r = (await post(`/statistics/olci/conc_chl?time=${s.time}`, { type: "Polygon", coordinates: [s.ring] })).json().result;
     expect(r.count).toBe(s.count);
     for (const k of ["minimum", "maximum", "mean", "deviation"]) close(r[k], s[k], 1e-9);
-    r.histogram.edges.forEach((e: number, i: number) => close(e, s.histogram.edges[i], 1e-9));
-    r.histogram.values.forEach((v: number, i: number) => close(v, s.histogram.values[i], 1e-6));
+    r.histogram.edges.forEach((e: number, i: number) => {
+      close(e, s.histogram.edges[i], 1e-9);
+    });
+    r.histogram.values.forEach((v: number, i: number) => {
+      close(v, s.histogram.values[i], 1e-6);
+    });
   });
 
   it("renders tiles at every zoom from the pyramid (levels derived on the fly)", async () => {

@@ -94,10 +94,16 @@ describe("describe every file of shared/data vs xarray/GDAL", () => {
         else expect(d.time_range).toBeUndefined();
         if (exp.bbox) {
           expect(d.bbox, "bbox").toBeDefined();
-          d.bbox!.forEach((x, i) => expect(closeTo(x, exp.bbox![i]!), `bbox ${d.bbox} vs ${exp.bbox}`).toBe(true));
+          d.bbox!.forEach((x, i) => {
+            expect(closeTo(x, exp.bbox![i]!), `bbox ${d.bbox} vs ${exp.bbox}`).toBe(true);
+          });
           expect(closeTo(d.spatial_res!, exp.spatial_res!)).toBe(true);
         }
-        if (exp.gdal_bbox) d.bbox!.forEach((x, i) => expect(Math.abs(x - exp.gdal_bbox![i]!)).toBeLessThan(1e-3));
+        if (exp.gdal_bbox) {
+          d.bbox!.forEach((x, i) => {
+            expect(Math.abs(x - exp.gdal_bbox![i]!)).toBeLessThan(1e-3);
+          });
+        }
         if (exp.crs) expect(d.crs).toBe(exp.crs);
         // projected data carry their WGS 84 extent too
         if (d.crs && /^EPSG:(32[67]\d\d|3857)$|\+proj=(geos|tmerc|utm)/.test(d.crs)) {

@@ -529,8 +529,12 @@ access_link: https://github.com/rasterio/rasterio/tree/main/tests/data
     const p = await json(dir, "products/bahamas-landsat-rgb/collection.json");
     const [w, s, e, n] = p.extent.spatial.bbox[0];
     const ref = reference["geotiff/RGB.byte.tif"];
-    ref.densified_edges_bbox.forEach((v: number, i: number) => expect([w, s, e, n][i]).toBeCloseTo(v, 6));
-    ref.gdalinfo_wgs84Extent_bbox.forEach((v: number, i: number) => expect(Math.abs([w, s, e, n][i] - v)).toBeLessThan(1e-3));
+    ref.densified_edges_bbox.forEach((v: number, i: number) => {
+      expect([w, s, e, n][i]).toBeCloseTo(v, 6);
+    });
+    ref.gdalinfo_wgs84Extent_bbox.forEach((v: number, i: number) => {
+      expect(Math.abs([w, s, e, n][i] - v)).toBeLessThan(1e-3);
+    });
     expect(p.extent.temporal.interval).toEqual([["1999-01-01T00:00:00Z", "2000-12-31T23:59:59Z"]]);
     expect(await ciErrors(dir)).toEqual([]);
   });

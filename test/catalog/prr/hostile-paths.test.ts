@@ -31,8 +31,14 @@ function prr(...args: string[]): Promise<{ code: number | null; stdout: string; 
 async function prrHere(...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
   let stdout = "";
   let stderr = "";
-  const o = vi.spyOn(process.stdout, "write").mockImplementation((x) => ((stdout += String(x)), true));
-  const e = vi.spyOn(process.stderr, "write").mockImplementation((x) => ((stderr += String(x)), true));
+  const o = vi.spyOn(process.stdout, "write").mockImplementation((x) => {
+    stdout += String(x);
+    return true;
+  });
+  const e = vi.spyOn(process.stderr, "write").mockImplementation((x) => {
+    stderr += String(x);
+    return true;
+  });
   try {
     return { code: await main(["node", "eocube", "prr", ...args]), stdout, stderr };
   } finally {
