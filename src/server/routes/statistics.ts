@@ -10,14 +10,11 @@ import type { ServedDataset } from "../datasets.js";
 import { parseGeoJson, planPolygonMasks } from "../geojson.js";
 import { checkWork } from "../limits.js";
 import { sliceOf } from "../slices.js";
+import { DATASET_VAR_PARAMS } from "./params.js";
 import { computeStatistics } from "../statistics.js";
 import { Pacer } from "../work.js";
 
-const params = {
-  type: "object",
-  required: ["datasetId", "varName"],
-  properties: { datasetId: { type: "string" }, varName: { type: "string" } },
-} as const;
+const params = DATASET_VAR_PARAMS;
 const timeParam = {
   type: "string",
   description: "ISO 8601 time (nearest step) or current; required when the variable has a time dimension",

@@ -6,6 +6,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { FromSchema } from "json-schema-to-ts";
 import { EocubeError } from "../../core/errors.js";
 import type { ServerState } from "../app.js";
+import { DATASET_VAR_PARAMS } from "./params.js";
 import type { ServedDataset } from "../datasets.js";
 import { colorBarOf } from "../describe.js";
 import { colorMapCategories, resolveColorMap, type ColorMap } from "../render/colormaps.js";
@@ -173,11 +174,7 @@ export function tilesRoutes(app: FastifyInstance, state: ServerState): void {
     {
       schema: {
         summary: "Colour legend (PNG) of a variable",
-        params: {
-          type: "object",
-          required: ["datasetId", "varName"],
-          properties: { datasetId: { type: "string" }, varName: { type: "string" } },
-        } as const,
+        params: DATASET_VAR_PARAMS,
         querystring: {
           type: "object",
           properties: {

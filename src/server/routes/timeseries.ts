@@ -4,6 +4,7 @@ import { Readable } from "node:stream";
 import type { JsonSchemaToTsProvider } from "@fastify/type-provider-json-schema-to-ts";
 import type { FastifyInstance } from "fastify";
 import type { ServerState } from "../app.js";
+import { DATASET_VAR_PARAMS } from "./params.js";
 import { parseGeoJson } from "../geojson.js";
 import { checkWork } from "../limits.js";
 import { checkDimParams, sliceOf } from "../slices.js";
@@ -27,11 +28,7 @@ export function timeseriesRoutes(app: FastifyInstance, state: ServerState): void
       bodyLimit: state.limits.maxBodyBytes,
       schema: {
         summary: "Time series of a variable at a point or aggregated over a polygon (GeoJSON body, WGS 84)",
-        params: {
-          type: "object",
-          required: ["datasetId", "varName"],
-          properties: { datasetId: { type: "string" }, varName: { type: "string" } },
-        } as const,
+        params: DATASET_VAR_PARAMS,
         querystring: {
           type: "object",
           properties: {
