@@ -1,6 +1,7 @@
 // GeoTIFF / COG reader (geotiff.js over our FileSystem's range reads), in rioxarray's layout:
 // `band_data[band, y, x]`, pixel-centre `x`/`y`, `band` 1…N, and a `spatial_ref` grid-mapping variable.
 import { GeoTIFF, type GeoTIFFImage } from "geotiff";
+import { LRUCache } from "lru-cache";
 import { formatBytes } from "../core/bytes.js";
 import { Dataset } from "../core/dataset.js";
 import { epsgDefinition } from "../core/crs.js";
@@ -37,8 +38,8 @@ export class FileSystemTiffSource {
   readonly #key: string;
   readonly #label: string;
   #head?: Promise<Uint8Array>;
-  /** Blocks of the small-read cache by block index, least recently used first. */
-  readonly #blocks = new Map<number, Promise<Uint8Array>>();
+  /** Blocks of the small-read cache by block index (LRU, at most {@link MAX_BLOCKS}). */
+  readonly #blocks = new LRUCache<number, Promise<Uint8Array>>({ max: MAX_BLOCKS });
   /**
    * How many slices came back shorter than asked (they reach past the end of the file), and the last one.
    * Tile and strip reads ask for exactly the bytes the TIFF says they have, so a short one means a
@@ -105,17 +106,13 @@ export class FileSystemTiffSource {
 
   /** Block `b` of the small-read cache (read without a request's signal: other reads may share it). */
   #block(b: number): Promise<Uint8Array> {
-    let p = this.#blocks.get(b);
-    if (p) this.#blocks.delete(b);
-    else {
-      p = this.#fs.getRange(this.#key, b * BLOCK_BYTES, BLOCK_BYTES);
-      p.catch(() => this.#blocks.delete(b));
-    }
+    const kept = this.#blocks.get(b); // marks it most recently used
+    if (kept) return kept;
+    const p = this.#fs.getRange(this.#key, b * BLOCK_BYTES, BLOCK_BYTES);
+    p.catch(() => {
+      if (this.#blocks.peek(b) === p) this.#blocks.delete(b); // a failed read is not kept
+    });
     this.#blocks.set(b, p);
-    for (const k of this.#blocks.keys()) {
-      if (this.#blocks.size <= MAX_BLOCKS) break;
-      this.#blocks.delete(k);
-    }
     return p;
   }
 

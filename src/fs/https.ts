@@ -1,4 +1,5 @@
 // Read-only FileSystem over HTTP(S) with Range requests, a per-request timeout and bounded retries.
+import { LRUCache } from "lru-cache";
 import { EocubeError, throwIfAborted } from "../core/errors.js";
 import type { ReadOptions } from "../core/variable.js";
 import { checkKey } from "./keys.js";
@@ -49,10 +50,8 @@ export class HttpsFileSystem implements FileSystem {
   requestCount = 0;
   /** Keys whose server answered a Range request with 200 and the whole body. */
   readonly #noRanges = new Set<string>();
-  /** Whole bodies of those keys (insertion order = least recently used first), and their total size. */
-  readonly #bodies = new Map<string, Uint8Array>();
-  #bodyBytes = 0;
-  readonly #bodyLimit: number;
+  /** Whole bodies of those keys, LRU bounded by their summed bytes; undefined when the limit is 0. */
+  readonly #bodies: LRUCache<string, Uint8Array> | undefined;
   /** The first ranged request of each key until its status is known; later ranges of the key wait for it. */
   readonly #probes = new Map<string, Promise<unknown>>();
 
@@ -76,7 +75,9 @@ export class HttpsFileSystem implements FileSystem {
     this.#retries = options.retries ?? 2;
     this.#retryDelayMs = options.retryDelayMs ?? 200;
     this.#headers = { ...(options.headers ?? {}) };
-    this.#bodyLimit = options.wholeBodyCacheBytes ?? 256 * 1024 * 1024;
+    const bodyLimit = Math.floor(options.wholeBodyCacheBytes ?? 256 * 1024 * 1024);
+    this.#bodies =
+      bodyLimit >= 1 ? new LRUCache<string, Uint8Array>({ maxSize: bodyLimit, sizeCalculation: (b) => Math.max(1, b.length) }) : undefined;
     if (url.username || url.password) {
       // Credentials in the URL become a Basic header: fetch refuses URLs with credentials.
       const user = decodeURIComponent(url.username);
@@ -102,7 +103,7 @@ export class HttpsFileSystem implements FileSystem {
   async get(key: string, options?: ReadOptions): Promise<Uint8Array | undefined> {
     const probe = this.#probes.get(key);
     if (probe) await probe.catch(() => undefined);
-    if (this.#bodies.has(key)) return this.getRange(key, 0, undefined, options);
+    if (this.#bodies?.has(key)) return this.getRange(key, 0, undefined, options);
     const res = await this.#fetch(key, "GET", {}, options);
     if (res === undefined) return undefined;
     return new Uint8Array(await res.arrayBuffer());
@@ -112,10 +113,8 @@ export class HttpsFileSystem implements FileSystem {
     if (length === 0) return new Uint8Array(0);
     const probe = this.#probes.get(key);
     if (probe) await probe.catch(() => undefined);
-    const kept = this.#bodies.get(key);
+    const kept = this.#bodies?.get(key); // marks it most recently used
     if (kept) {
-      this.#bodies.delete(key); // most recently used last
-      this.#bodies.set(key, kept);
       return slice(kept, offset, length);
     }
     if (this.#noRanges.has(key) || this.#probes.has(key)) return this.#rangeOf(key, offset, length, options);
@@ -154,14 +153,8 @@ export class HttpsFileSystem implements FileSystem {
 
   /** Keeps the whole body of a key whose server ignores ranges, dropping the least recently used bodies. */
   #keep(key: string, bytes: Uint8Array): void {
-    if (bytes.length > this.#bodyLimit || this.#bodies.has(key)) return;
+    if (!this.#bodies || bytes.length > this.#bodies.maxSize || this.#bodies.has(key)) return;
     this.#bodies.set(key, bytes);
-    this.#bodyBytes += bytes.length;
-    for (const [k, b] of this.#bodies) {
-      if (this.#bodyBytes <= this.#bodyLimit) break;
-      this.#bodies.delete(k);
-      this.#bodyBytes -= b.length;
-    }
   }
 
   async put(key: string): Promise<void> {

@@ -1,4 +1,5 @@
 // resampleInSpace: lazily reproject/resample a regular-grid dataset onto a regular target grid.
+import { LRUCache } from "lru-cache";
 import { Dataset } from "../core/dataset.js";
 import { EocubeError } from "../core/errors.js";
 import type { GridMapping } from "../core/gridmapping.js";
@@ -50,23 +51,19 @@ export function effectiveMethod(v: Variable, requested: SpatialMethod | undefine
 
 /** Cached per-tile pixel maps (LRU) shared by all variables and time steps of a tile. */
 export class TileCache {
-  readonly #entries = new Map<string, { map: PixelMap; derived: Map<string, unknown> }>();
+  readonly #entries: LRUCache<string, { map: PixelMap; derived: Map<string, unknown> }>;
   readonly #mapper: PixelMapper;
-  readonly #limit: number;
+  /** @param limit how many tiles' maps are kept (least recently used dropped first). */
   constructor(mapper: PixelMapper, limit = 4) {
     this.#mapper = mapper;
-    this.#limit = limit;
+    this.#entries = new LRUCache({ max: Math.max(1, limit) });
   }
   get(r0: number, r1: number, c0: number, c1: number, footprints: boolean) {
     const key = `${r0}:${r1}:${c0}:${c1}`;
-    let e = this.#entries.get(key);
+    let e = this.#entries.get(key); // marks it most recently used
     if (e && footprints && !e.map.fu0) e = undefined;
     if (!e) {
       e = { map: this.#mapper.map(r0, r1, c0, c1, footprints), derived: new Map() };
-      this.#entries.set(key, e);
-      if (this.#entries.size > this.#limit) this.#entries.delete(this.#entries.keys().next().value!);
-    } else {
-      this.#entries.delete(key);
       this.#entries.set(key, e);
     }
     return e;

@@ -1,4 +1,5 @@
 // A least-recently-used cache bounded by the bytes of its values (chunks, index maps, tiles).
+import { LRUCache } from "lru-cache";
 import { EocubeError, throwIfAborted } from "../core/errors.js";
 
 /** One shared load: its promise, the controller of its signal, and how many callers wait for it. */
@@ -17,54 +18,49 @@ export interface LruCacheOptions<V> {
 }
 
 /**
- * An LRU map bounded in bytes: `set` evicts least-recently-used entries until the total fits.
- * A value larger than `maxBytes` is not stored. `getOrLoad` shares one in-flight load per key (single
+ * An LRU map bounded in bytes: `set` evicts least-recently-used entries until the total fits (storage:
+ * the `lru-cache` package, `maxSize` + `sizeCalculation`). A value larger than `maxBytes` is not stored
+ * (and replaces nothing: an older value of its key is dropped); with `maxBytes` 0 nothing is stored.
+ * Sizes are counted as at least 1 byte (lru-cache needs positive sizes). `getOrLoad` shares one in-flight load per key (single
  * flight), cancelled when the last caller waiting for it aborts.
  */
 export class LruCache<V> {
   readonly maxBytes: number;
-  #bytes = 0;
   #hits = 0;
   #misses = 0;
   #loads = 0;
-  readonly #map = new Map<string, { value: V; size: number }>();
+  /** The stored values; undefined when `maxBytes` is 0 (lru-cache needs a positive bound). */
+  readonly #lru: LRUCache<string, NonNullable<V>> | undefined;
   readonly #pending = new Map<string, Flight<V>>();
   readonly #sizeOf: (value: V) => number;
 
   constructor(options: LruCacheOptions<V>) {
     this.maxBytes = options.maxBytes;
-    this.#sizeOf = options.sizeOf ?? ((v) => (v as { byteLength?: number })?.byteLength ?? 64);
+    const sizeOf = options.sizeOf ?? ((v: V) => (v as { byteLength?: number })?.byteLength ?? 64);
+    this.#sizeOf = (v) => Math.max(1, Math.ceil(sizeOf(v)));
+    const maxSize = Math.floor(options.maxBytes);
+    this.#lru = maxSize >= 1 ? new LRUCache<string, NonNullable<V>>({ maxSize, sizeCalculation: this.#sizeOf }) : undefined;
   }
 
   /** The value for `key`, marking it recently used. */
   get(key: string): V | undefined {
-    const e = this.#map.get(key);
-    if (!e) {
+    const value = this.#lru?.get(key);
+    if (value === undefined) {
       this.#misses++;
       return undefined;
     }
     this.#hits++;
-    this.#map.delete(key);
-    this.#map.set(key, e);
-    return e.value;
+    return value;
   }
 
   /** Stores a value, evicting old ones so that the total stays ≤ maxBytes. */
   set(key: string, value: V): void {
-    const size = this.#sizeOf(value);
-    const old = this.#map.get(key);
-    if (old) {
-      this.#bytes -= old.size;
-      this.#map.delete(key);
+    if (!this.#lru) return;
+    if (value === undefined || value === null || this.#sizeOf(value) > this.#lru.maxSize) {
+      this.#lru.delete(key);
+      return;
     }
-    if (size > this.maxBytes) return;
-    this.#map.set(key, { value, size });
-    this.#bytes += size;
-    for (const [k, e] of this.#map) {
-      if (this.#bytes <= this.maxBytes) break;
-      this.#map.delete(k);
-      this.#bytes -= e.size;
-    }
+    this.#lru.set(key, value);
   }
 
   /**
@@ -134,12 +130,12 @@ export class LruCache<V> {
 
   /** Summed size of the stored values, in bytes. */
   get bytes(): number {
-    return this.#bytes;
+    return this.#lru?.calculatedSize ?? 0;
   }
 
   /** Number of stored entries. */
   get size(): number {
-    return this.#map.size;
+    return this.#lru?.size ?? 0;
   }
 
   /**
@@ -147,13 +143,12 @@ export class LruCache<V> {
    * load in flight count here too), and `loads` started by `getOrLoad` (each shared by its callers).
    */
   get stats(): { hits: number; misses: number; loads: number; bytes: number; entries: number } {
-    return { hits: this.#hits, misses: this.#misses, loads: this.#loads, bytes: this.#bytes, entries: this.#map.size };
+    return { hits: this.#hits, misses: this.#misses, loads: this.#loads, bytes: this.bytes, entries: this.size };
   }
 
   /** Removes every entry. */
   clear(): void {
-    this.#map.clear();
-    this.#bytes = 0;
+    this.#lru?.clear();
   }
 }
 
