@@ -4,6 +4,7 @@ import { existsSync, readdirSync, statSync } from "node:fs";
 import { basename, dirname, isAbsolute, join, resolve } from "node:path";
 import { checkConfig, configError, parseConfigText, readConfigText, type Locator } from "../core/config/index.js";
 import { EocubeError, isEocubeError } from "../core/errors.js";
+import { globMatcher } from "../core/glob.js";
 import { formatFromPath } from "../formats/registry.js";
 import type { BBox } from "../core/gridmapping.js";
 import { parsePeriod } from "../ops/time.js";
@@ -524,13 +525,8 @@ function expandGlob(p: string, base: string, cwd: string): string[] {
   if (!/[*?]/.test(name)) return [abs];
   const dir = dirname(abs);
   if (!existsSync(dir) || !statSync(dir).isDirectory()) return [];
-  const re = new RegExp(
-    `^${name
-      .replace(/[.+^${}()|[\]\\]/g, "\\$&")
-      .replace(/\*/g, ".*")
-      .replace(/\?/g, ".")}$`,
-  );
+  const re = globMatcher(name);
   return readdirSync(dir)
-    .filter((f) => re.test(f))
+    .filter((f) => re(f))
     .map((f) => join(dir, f));
 }

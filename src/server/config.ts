@@ -324,17 +324,5 @@ export function tileCacheBytes(config: ServerConfig): number {
   return parsed ?? Math.min(64 * 1024 ** 2, Math.floor(chunkCacheBytes(config) / 4));
 }
 
-/** True when `name` matches the glob `pattern` (`*` any run without "/", `**` any run, `?` one character). */
-export function globMatch(pattern: string, name: string): boolean {
-  let re = "";
-  for (let i = 0; i < pattern.length; i++) {
-    const c = pattern[i]!;
-    if (c === "*" && pattern[i + 1] === "*") {
-      re += ".*";
-      i++;
-    } else if (c === "*") re += "[^/]*";
-    else if (c === "?") re += "[^/]";
-    else re += c.replace(/[.+^${}()|[\]\\]/g, "\\$&");
-  }
-  return new RegExp(`^${re}$`).test(name);
-}
+/** The server's glob test for `Variables` and `DataStores[].Datasets[].Path` (core/glob.ts: `*`, `?`, `**`). */
+export { globMatch } from "../core/glob.js";

@@ -4,6 +4,7 @@ import { readdir, realpath, stat } from "node:fs/promises";
 import { basename, dirname, isAbsolute, join, relative, resolve } from "node:path";
 import { parseYamlConfig, readConfigText, type PatternText, type YamlConfigOptions } from "../../core/config/index.js";
 import { EocubeError, throwIfAborted } from "../../core/errors.js";
+import { globMatcher } from "../../core/glob.js";
 import {
   PRR_BASE_URL_PATTERN,
   PRR_CONFIG_SCHEMA,
@@ -268,14 +269,6 @@ export function checkGlob(pattern: string, where: { path?: string; field?: strin
   }
 }
 
-function segmentRegExp(seg: string): RegExp {
-  const re = seg
-    .replace(/[.+^${}()|[\]\\]/g, "\\$&")
-    .replace(/\*/g, "[^/]*")
-    .replace(/\?/g, "[^/]");
-  return new RegExp(`^${re}$`);
-}
-
 /** Options of {@link expandGlob}. */
 export interface ExpandGlobOptions {
   /** Filled with the matches left out because a symbolic link leads out of `base` (`rel → real path`). */
@@ -320,7 +313,7 @@ async function expandOne(base: string, baseReal: string, pattern: string, option
         const p = join(dir, seg);
         if ((await exists(p)) && (await keep(p))) next.push(p);
       } else {
-        const re = segmentRegExp(seg);
+        const re = globMatcher(seg);
         let names: string[];
         try {
           names = await readdir(dir);
@@ -328,7 +321,7 @@ async function expandOne(base: string, baseReal: string, pattern: string, option
           continue;
         }
         for (const n of names.sort()) {
-          if (re.test(n) && (!n.startsWith(".") || seg.startsWith(".")) && (await keep(join(dir, n)))) next.push(join(dir, n));
+          if (re(n) && (!n.startsWith(".") || seg.startsWith(".")) && (await keep(join(dir, n)))) next.push(join(dir, n));
         }
       }
     }
