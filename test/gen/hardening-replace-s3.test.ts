@@ -12,73 +12,10 @@ import { S3FileSystem } from "../../src/fs/s3.js";
 import { openDataset } from "../../src/stores/open.js";
 import { ensureBuilt } from "../helpers/build.js";
 import { REPO_ROOT, ZARR_CUBE } from "../helpers/paths.js";
+import { replaceFixture } from "./replace-fixture.js";
 import { S3RVER_KEY, S3RVER_SECRET, startS3Server, type TestS3Server } from "../helpers/s3.js";
 
-const BBOX = [1, 51, 2, 52];
-let dir: string;
-let reference: Float64Array;
-
-beforeAll(async () => {
-  await ensureBuilt();
-  dir = await mkdtemp(join(tmpdir(), "eocube-hardening-replace-s3-"));
-  const src = await openDataset(ZARR_CUBE, { openParams: { variable_names: ["conc_chl"], bbox: BBOX } });
-  reference = Float64Array.from((await src.data_vars.conc_chl!.read()).data as ArrayLike<number>);
-  await src.close();
-  expect(reference.length).toBe(5 * 400 * 400);
-}, 60_000);
-afterAll(async () => {
-  await rm(dir, { recursive: true, force: true });
-});
-
-/** A gen2 request writing conc_chl of the cube's 1°×1° window with `title` into `output`. */
-async function request(name: string, title: string, output: Record<string, unknown>, replace = true, tileSize = 100): Promise<string> {
-  const path = join(dir, name);
-  await writeFile(
-    path,
-    stringify({
-      input_configs: [
-        {
-          store_id: "file",
-          store_params: { root: ZARR_CUBE.replace(/\/[^/]+$/, "") },
-          data_id: "cube-1-250-250.zarr",
-          open_params: { bbox: BBOX },
-        },
-      ],
-      cube_config: { variable_names: ["conc_chl"], tile_size: tileSize, metadata: { title } },
-      output_config: { ...output, replace },
-    }),
-  );
-  return path;
-}
-
-function startGen(
-  args: string[],
-  env: Record<string, string> = {},
-): { child: ChildProcess; done: Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }> } {
-  const child = spawn(process.execPath, [`${REPO_ROOT}bin/eocube.js`, "gen", ...args], { cwd: dir, env: { ...process.env, ...env } });
-  let stderr = "";
-  child.stderr!.on("data", (d) => (stderr += d));
-  child.stdout!.resume();
-  const done = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }>((resolve) =>
-    child.on("close", (code, signal) => resolve({ code, signal, stderr })),
-  );
-  return { child, done };
-}
-
-/** Opens a cube and checks it is complete: conc_chl equal to the source window everywhere. Resolves to its title. */
-async function completeCube(path: string, storeParams?: Record<string, unknown>): Promise<string> {
-  const ds = await openDataset(path, storeParams ? { storeParams } : {});
-  try {
-    const got = (await ds.data_vars.conc_chl!.read()).data as Float64Array;
-    expect(got.length).toBe(reference.length);
-    let bad = 0;
-    for (let i = 0; i < got.length; i++) if (!(got[i] === reference[i] || (Number.isNaN(got[i]!) && Number.isNaN(reference[i]!)))) bad++;
-    expect(bad, `${path}: values differing from the source`).toBe(0);
-    return String(ds.attrs.title);
-  } finally {
-    await ds.close();
-  }
-}
+const { dir: tmp, request, startGen, completeCube } = replaceFixture("eocube-hardening-replace-s3-");
 
 describe("gen --replace to s3 (no atomic rename)", () => {
   let s3: TestS3Server;

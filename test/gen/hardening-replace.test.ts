@@ -14,76 +14,13 @@ import { siblingPath } from "../../src/fs/swap.js";
 import { openDataset } from "../../src/stores/open.js";
 import { ensureBuilt } from "../helpers/build.js";
 import { REPO_ROOT, ZARR_CUBE } from "../helpers/paths.js";
+import { replaceFixture } from "./replace-fixture.js";
 
-const BBOX = [1, 51, 2, 52];
-let dir: string;
-let reference: Float64Array;
-
-beforeAll(async () => {
-  await ensureBuilt();
-  dir = await mkdtemp(join(tmpdir(), "eocube-hardening-replace-"));
-  const src = await openDataset(ZARR_CUBE, { openParams: { variable_names: ["conc_chl"], bbox: BBOX } });
-  reference = Float64Array.from((await src.data_vars.conc_chl!.read()).data as ArrayLike<number>);
-  await src.close();
-  expect(reference.length).toBe(5 * 400 * 400);
-}, 60_000);
-afterAll(async () => {
-  await rm(dir, { recursive: true, force: true });
-});
-
-/** A gen2 request writing conc_chl of the cube's 1°×1° window with `title` into `output`. */
-async function request(name: string, title: string, output: Record<string, unknown>, replace = true, tileSize = 100): Promise<string> {
-  const path = join(dir, name);
-  await writeFile(
-    path,
-    stringify({
-      input_configs: [
-        {
-          store_id: "file",
-          store_params: { root: ZARR_CUBE.replace(/\/[^/]+$/, "") },
-          data_id: "cube-1-250-250.zarr",
-          open_params: { bbox: BBOX },
-        },
-      ],
-      cube_config: { variable_names: ["conc_chl"], tile_size: tileSize, metadata: { title } },
-      output_config: { ...output, replace },
-    }),
-  );
-  return path;
-}
-
-function startGen(
-  args: string[],
-  env: Record<string, string> = {},
-): { child: ChildProcess; done: Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }> } {
-  const child = spawn(process.execPath, [`${REPO_ROOT}bin/eocube.js`, "gen", ...args], { cwd: dir, env: { ...process.env, ...env } });
-  let stderr = "";
-  child.stderr!.on("data", (d) => (stderr += d));
-  child.stdout!.resume();
-  const done = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }>((resolve) =>
-    child.on("close", (code, signal) => resolve({ code, signal, stderr })),
-  );
-  return { child, done };
-}
-
-/** Opens a cube and checks it is complete: conc_chl equal to the source window everywhere. Resolves to its title. */
-async function completeCube(path: string, storeParams?: Record<string, unknown>): Promise<string> {
-  const ds = await openDataset(path, storeParams ? { storeParams } : {});
-  try {
-    const got = (await ds.data_vars.conc_chl!.read()).data as Float64Array;
-    expect(got.length).toBe(reference.length);
-    let bad = 0;
-    for (let i = 0; i < got.length; i++) if (!(got[i] === reference[i] || (Number.isNaN(got[i]!) && Number.isNaN(reference[i]!)))) bad++;
-    expect(bad, `${path}: values differing from the source`).toBe(0);
-    return String(ds.attrs.title);
-  } finally {
-    await ds.close();
-  }
-}
+const { dir: tmp, request, startGen, completeCube } = replaceFixture("eocube-hardening-replace-");
 
 /** Hidden siblings (`.cube.zarr.tmp-…`, `.cube.zarr.old-…`) beside the target. */
 function siblings(name: string): string[] {
-  return readdirSync(dir).filter((f) => f.startsWith(`.${name}.`));
+  return readdirSync(tmp()).filter((f) => f.startsWith(`.${name}.`));
 }
 
 /** Resolves when `test()` holds (polled every 5 ms), or false when the run ended first. */
@@ -97,8 +34,8 @@ async function until(test: () => boolean, ended: () => boolean): Promise<boolean
 
 describe("gen --replace killed at random moments (local folder)", () => {
   it("leaves the complete old or new cube after every SIGKILL, and the next run recovers and reclaims", async () => {
-    const out = { store_id: "file", store_params: { root: dir }, data_id: "cube.zarr" };
-    const target = join(dir, "cube.zarr");
+    const out = { store_id: "file", store_params: { root: tmp() }, data_id: "cube.zarr" };
+    const target = join(tmp(), "cube.zarr");
     const first = await startGen([await request("r0.yaml", "run 0", out), "--workers", "0"]).done;
     expect(first.code, first.stderr).toBe(0);
     expect(await completeCube(target)).toBe("run 0");
@@ -129,7 +66,7 @@ describe("gen --replace killed at random moments (local folder)", () => {
         reached = await until(
           () => {
             const t = mine("tmp");
-            return t !== undefined && existsSync(join(dir, t, ".zmetadata"));
+            return t !== undefined && existsSync(join(tmp(), t, ".zmetadata"));
           },
           () => ended,
         );
@@ -159,7 +96,7 @@ describe("gen --replace killed at random moments (local folder)", () => {
         kills.missing!++;
         const aside = siblings("cube.zarr").filter((f) => f.includes(".old-"));
         expect(aside).toHaveLength(1);
-        expect(await completeCube(join(dir, aside[0]!))).toBe(current);
+        expect(await completeCube(join(tmp(), aside[0]!))).toBe(current);
         const again = await startGen([await request(`r${i}b.yaml`, title, out, false), "--workers", "0"]).done;
         expect(again.code).toBe(2);
         expect(again.stderr).toMatch(/exists/);
@@ -173,12 +110,12 @@ describe("gen --replace killed at random moments (local folder)", () => {
     // an uninterrupted run replaces whatever is there and reclaims every leftover of the killed runs, but not the
     // temporary store of a live process (this one's) nor one of another host
     const live = siblingPath(target, "tmp");
-    const otherHost = join(dir, `.cube.zarr.tmp-${spawnSync("true").pid}-000000-x1`); // a dead pid of host tag 000000
-    const deadLegacy = join(dir, `.cube.zarr.tmp-${spawnSync("true").pid}-lq2x9k3fab12cd`); // the pre-swap naming
+    const otherHost = join(tmp(), `.cube.zarr.tmp-${spawnSync("true").pid}-000000-x1`); // a dead pid of host tag 000000
+    const deadLegacy = join(tmp(), `.cube.zarr.tmp-${spawnSync("true").pid}-lq2x9k3fab12cd`); // the pre-swap naming
     for (const d of [live, otherHost, deadLegacy]) await mkdir(d);
     const last = await startGen([await request("last.yaml", "last", out), "--workers", "0"]).done;
     expect(last.code, last.stderr).toBe(0);
     expect(await completeCube(target)).toBe("last");
-    expect(siblings("cube.zarr").sort()).toEqual([live, otherHost].map((d) => d.slice(dir.length + 1)).sort());
+    expect(siblings("cube.zarr").sort()).toEqual([live, otherHost].map((d) => d.slice(tmp().length + 1)).sort());
   }, 120_000);
 });
