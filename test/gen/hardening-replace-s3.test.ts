@@ -1,17 +1,7 @@
-// gen --replace to s3 (s3rver on 127.0.0.1), where rename is not atomic: a real `eocube gen` killed while the
-// target is half-replaced leaves the complete old cube in a marked aside copy, which the next run restores;
-// uninterrupted replaces leave nothing beside the target. Local folders: hardening-replace.test.ts.
-import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { stringify } from "yaml";
 import { S3FileSystem } from "../../src/fs/s3.js";
-import { openDataset } from "../../src/stores/open.js";
-import { ensureBuilt } from "../helpers/build.js";
-import { REPO_ROOT, ZARR_CUBE } from "../helpers/paths.js";
 import { replaceFixture } from "./replace-fixture.js";
 import { S3RVER_KEY, S3RVER_SECRET, startS3Server, type TestS3Server } from "../helpers/s3.js";
 

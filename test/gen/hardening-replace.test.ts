@@ -2,18 +2,13 @@
 // (widened by EOCUBE_SWAP_PAUSE_MS) must always leave the complete old or the complete new cube (or, between the
 // two renames, the complete old one aside, restored by the next run); the next run reclaims what killed runs left.
 // The same on s3: hardening-replace-s3.test.ts.
-import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { spawnSync, } from "node:child_process";
 import { existsSync, readdirSync } from "node:fs";
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { mkdir, } from "node:fs/promises";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { stringify } from "yaml";
+import { describe, expect, it } from "vitest";
 import { siblingPath } from "../../src/fs/swap.js";
-import { openDataset } from "../../src/stores/open.js";
-import { ensureBuilt } from "../helpers/build.js";
-import { REPO_ROOT, ZARR_CUBE } from "../helpers/paths.js";
 import { replaceFixture } from "./replace-fixture.js";
 
 const { dir: tmp, request, startGen, completeCube } = replaceFixture("eocube-hardening-replace-");
