@@ -1,4 +1,6 @@
-
+// gen --replace to s3 (s3rver on 127.0.0.1), where rename is not atomic: a real `eocube gen` killed while the
+// target is half-replaced leaves the complete old cube in a marked aside copy, which the next run restores;
+// uninterrupted replaces leave nothing beside the target. Local folders: hardening-replace.test.ts.
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { S3FileSystem } from "../../src/fs/s3.js";

@@ -2,9 +2,9 @@
 // (widened by EOCUBE_SWAP_PAUSE_MS) must always leave the complete old or the complete new cube (or, between the
 // two renames, the complete old one aside, restored by the next run); the next run reclaims what killed runs left.
 // The same on s3: hardening-replace-s3.test.ts.
-import { spawnSync, } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { existsSync, readdirSync } from "node:fs";
-import { mkdir, } from "node:fs/promises";
+import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { describe, expect, it } from "vitest";
