@@ -80,3 +80,4 @@ export {
 } from "./crs.js";
 export type { BBox, GeoTransform, GridMapping } from "./gridmapping.js";
 export { readGridMapping, bboxToWgs84, type BboxToWgs84Options } from "./gridmapping-read.js";
+export { Pacer } from "./pacer.js";

@@ -12,3 +12,14 @@ export { parsePeriod, periodBins, type Period } from "./time.js";
 export { pixelMapper, APPROX_ERROR, type PixelMapper } from "./pixelmap.js";
 export type { SpatialMethod, PixelMap, Window } from "./kernels.js";
 export { coarsen, numLevelsFor, LEVEL_AGGS, type LevelAgg, type CoarsenOptions } from "./levels.js";
+export {
+  polygonMask,
+  polygonMasks,
+  planPolygonMasks,
+  polygonMasksPaced,
+  pointPixel,
+  pointLocator,
+  type PolygonMask,
+  type MaskPlan,
+} from "./masks.js";
+export { aggregate, AGG_METHODS, BIN_COUNT, type AggMethod, type StatisticsResult } from "./statistics.js";

@@ -39,31 +39,14 @@ export {
   timeSeries,
   planTimeSeries,
   seriesOfPlan,
-  aggregate,
   parseAggMethods,
-  AGG_METHODS,
-  type AggMethod,
   type TimeSeriesValue,
   type TimeSeriesOptions,
   type TimeSeriesPlan,
   type GeometryPlan,
 } from "./timeseries.js";
-export { computeStatistics, BIN_COUNT, type StatisticsResult, type StatisticsOptions } from "./statistics.js";
-export {
-  parseGeoJson,
-  polygonMask,
-  polygonMasks,
-  planPolygonMasks,
-  polygonMasksPaced,
-  pointPixel,
-  pointLocator,
-  MAX_VERTICES,
-  type Geometry,
-  type ParsedGeoJson,
-  type PolygonMask,
-  type MaskPlan,
-  type GeoJsonLimits,
-} from "./geojson.js";
+export { computeStatistics, type StatisticsOptions } from "./statistics.js";
+export { parseGeoJson, MAX_VERTICES, type Geometry, type ParsedGeoJson, type GeoJsonLimits } from "./geojson.js";
 export { errorResponse, shutdownError, type ErrorBody } from "./errors.js";
 export {
   DEFAULT_LIMITS,
@@ -75,7 +58,7 @@ export {
   type LimitsConfig,
   type RequestWork,
 } from "./limits.js";
-export { WorkBudget, Pacer } from "./work.js";
+export { WorkBudget } from "./work.js";
 export { parseTimeLabel, timeRangeIndices, type TimeLabel } from "./slices.js";
 export { resolveColorMap, colorMapCategories, parseColor, type ColorMap, type RGBA } from "./render/colormaps.js";
 export { encodePng, type PngOptions } from "./render/png.js";

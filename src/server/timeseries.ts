@@ -4,15 +4,13 @@ import { EocubeError, isEocubeError } from "../core/errors.js";
 import { toIsoString } from "../core/time.js";
 import type { ReadOptions } from "../core/variable.js";
 import type { DatasetsContext, ServedDataset } from "./datasets.js";
-import { planPolygonMasks, pointLocator, polygonMasksPaced, type Geometry, type MaskPlan } from "./geojson.js";
+import { Pacer } from "../core/pacer.js";
+import { type MaskPlan, planPolygonMasks, pointLocator, polygonMasksPaced } from "../ops/masks.js";
+import { AGG_METHODS, type AggMethod, aggregate } from "../ops/statistics.js";
+import type { Geometry } from "./geojson.js";
 import { chunkShapeOf, readWindow, toFloatValues, type SliceRef } from "./levels.js";
 import { parseTimeLabel, timeRangeIndices } from "./slices.js";
-import { Pacer, type WorkBudget } from "./work.js";
-
-/** Spatial aggregation methods (xcube's names). */
-export const AGG_METHODS = ["mean", "median", "std", "min", "max", "count"] as const;
-/** One aggregation method. */
-export type AggMethod = (typeof AGG_METHODS)[number];
+import type { WorkBudget } from "./work.js";
 
 /** One time-series entry: `time` (ISO 'Z') plus one key per aggregation method (null = no data). */
 export type TimeSeriesValue = Record<string, string | number | null>;
@@ -47,48 +45,6 @@ export function parseAggMethods(value: unknown): AggMethod[] {
     }
   }
   return [...new Set(list)] as AggMethod[];
-}
-
-/** Statistics of the finite values of `vals` where `mask` is 1 (all when mask is undefined). */
-export function aggregate(vals: Float64Array, mask: Uint8Array | undefined, methods: readonly AggMethod[]): Record<string, number | null> {
-  let n = 0,
-    sum = 0,
-    min = Infinity,
-    max = -Infinity;
-  const needMedian = methods.includes("median");
-  const kept = needMedian ? new Float64Array(vals.length) : undefined;
-  for (let k = 0; k < vals.length; k++) {
-    if (mask && !mask[k]) continue;
-    const v = vals[k]!;
-    if (v !== v) continue;
-    if (kept) kept[n] = v;
-    n++;
-    sum += v;
-    if (v < min) min = v;
-    if (v > max) max = v;
-  }
-  const mean = n > 0 ? sum / n : NaN;
-  let std = NaN;
-  if (n > 0 && methods.includes("std")) {
-    let ss = 0;
-    for (let k = 0; k < vals.length; k++) {
-      if (mask && !mask[k]) continue;
-      const v = vals[k]!;
-      if (v === v) ss += (v - mean) * (v - mean);
-    }
-    std = Math.sqrt(ss / n);
-  }
-  let median = NaN;
-  if (n > 0 && kept) {
-    const sorted = kept.subarray(0, n).sort();
-    median = n % 2 ? sorted[(n - 1) / 2]! : (sorted[n / 2 - 1]! + sorted[n / 2]!) / 2;
-  }
-  const out: Record<string, number | null> = {};
-  const fin = (x: number) => (Number.isFinite(x) ? x : null);
-  for (const m of methods) {
-    out[m] = m === "count" ? n : fin({ mean, median, std, min, max }[m]);
-  }
-  return out;
 }
 
 /** Where one geometry lies on the grid: a pixel, a planned polygon mask, or nowhere. */

@@ -1,5 +1,5 @@
 // Bounded work of running requests: a byte budget shared by all requests (a weighted FIFO semaphore
-// that waits with an AbortSignal), and a pacer that lets long computations yield to the event loop.
+// that waits with an AbortSignal); the pacer that lets long computations yield is core/pacer.ts.
 import { setMaxListeners } from "node:events";
 import { EocubeError, throwIfAborted } from "../core/errors.js";
 
@@ -87,40 +87,6 @@ export class WorkBudget {
       if (w.signal && w.onAbort) w.signal.removeEventListener("abort", w.onAbort);
       w.resolve(this.#grant(w.bytes));
     }
-  }
-}
-
-/**
- * Lets a long computation yield to the event loop: `await pacer.tick()` returns at once until `sliceMs`
- * have passed since the last yield, then waits for one turn of the event loop (setImmediate), so timers,
- * sockets and other requests run in between; it checks the signal each time.
- */
-export class Pacer {
-  readonly #signal?: AbortSignal;
-  readonly #sliceMs: number;
-  #last = performance.now();
-
-  /** @param sliceMs longest stretch without yielding, ms [default 10]. */
-  constructor(signal?: AbortSignal, sliceMs = 10) {
-    if (signal) this.#signal = signal;
-    this.#sliceMs = sliceMs;
-  }
-
-  /** True when the time slice is used up (the next {@link tick} will yield). */
-  get due(): boolean {
-    return performance.now() - this.#last >= this.#sliceMs;
-  }
-
-  /**
-   * Yields when the time slice is used up.
-   * @throws EocubeError CANCELLED when the signal has aborted.
-   */
-  async tick(): Promise<void> {
-    throwIfAborted(this.#signal);
-    if (!this.due) return;
-    await new Promise<void>((r) => setImmediate(r));
-    this.#last = performance.now();
-    throwIfAborted(this.#signal);
   }
 }
 

@@ -4,7 +4,7 @@
 import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startServer, type RunningServer } from "../../src/server/app.js";
-import { polygonMask, polygonMasks } from "../../src/server/geojson.js";
+import { polygonMask, polygonMasks } from "../../src/ops/masks.js";
 import { DATA } from "./helpers.js";
 
 const ref = JSON.parse(readFileSync(new URL("fixtures/seam.json", import.meta.url), "utf8"));

@@ -3,7 +3,7 @@
 import { loadProj4, WGS84_PROJ4 } from "../../core/crs.js";
 import type { BBox, GeoTransform, GridMapping } from "../../core/gridmapping.js";
 import type { ColorMap } from "./colormaps.js";
-import { wrapColumn } from "../geojson.js";
+import { wrapColumn } from "../../ops/masks.js";
 import { mercatorToLonLat, type TileGrid } from "./tilegrid.js";
 
 /** Converts tile-CRS coordinates into the dataset CRS, in place (xs, ys same length). */

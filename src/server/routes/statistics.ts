@@ -7,12 +7,13 @@ import { toIsoString } from "../../core/time.js";
 import type { Variable } from "../../core/variable.js";
 import type { ServerState } from "../app.js";
 import type { ServedDataset } from "../datasets.js";
-import { parseGeoJson, planPolygonMasks } from "../geojson.js";
+import { planPolygonMasks } from "../../ops/masks.js";
+import { parseGeoJson } from "../geojson.js";
 import { checkWork } from "../limits.js";
 import { sliceOf } from "../slices.js";
 import { DATASET_VAR_PARAMS } from "./params.js";
 import { computeStatistics } from "../statistics.js";
-import { Pacer } from "../work.js";
+import { Pacer } from "../../core/pacer.js";
 
 const params = DATASET_VAR_PARAMS;
 const timeParam = {

@@ -9,7 +9,7 @@ import { parseGeoJson } from "../geojson.js";
 import { checkWork } from "../limits.js";
 import { checkDimParams, sliceOf } from "../slices.js";
 import { parseAggMethods, planTimeSeries, seriesOfPlan } from "../timeseries.js";
-import { Pacer } from "../work.js";
+import { Pacer } from "../../core/pacer.js";
 
 /** Largest geometry body in bytes by default (config `Limits.MaxBodySize`). */
 export const GEOMETRY_BODY_LIMIT = 16 * 1024 * 1024;
