@@ -1,5 +1,7 @@
-// Lossless edits of JSON text: append items to a top-level array without touching the rest of the file
-// (key order, number spelling such as `-180.0`, indentation and the trailing newline stay as they were).
+// Lossless edits of JSON text with jsonc-parser (parseTree finds the spans, modify/applyEdits make the edits): append
+// items to a top-level array or set a member without touching the rest of the file (key order, number spelling such
+// as `-180.0`, indentation and the trailing newline stay as they were). New values are formatted like the file.
+import { applyEdits, type Edit, findNodeAtLocation, type JSONPath, modify, type Node, parseTree } from "jsonc-parser";
 import { EocubeError } from "../../core/errors.js";
 
 /** Character span `[start, end)` of a top-level member's value. */
@@ -14,10 +16,14 @@ export interface JsonText {
   doc: Record<string, unknown>;
   /** Top-level key → span of its value in `text`. */
   members: Map<string, Span>;
+  /** The jsonc-parser syntax tree of `text` (offsets into it). */
+  tree: Node;
 }
 
 /**
  * Parses JSON text whose top level is an object and records where each top-level value sits.
+ * The text must be strict JSON (checked with JSON.parse, whose message names the problem); jsonc-parser's tree
+ * gives the spans.
  * @throws EocubeError CORRUPT_DATA naming the file when the text is not a JSON object.
  */
 export function parseJsonText(text: string, path: string): JsonText {
@@ -30,68 +36,28 @@ export function parseJsonText(text: string, path: string): JsonText {
   if (doc === null || typeof doc !== "object" || Array.isArray(doc)) {
     throw new EocubeError("CORRUPT_DATA", `${path} does not hold a JSON object`, { path });
   }
-  return { text, doc: doc as Record<string, unknown>, members: scanMembers(text) };
-}
-
-/** Finds the spans of the top-level object's members (the text is known to be valid JSON). */
-function scanMembers(text: string): Map<string, Span> {
+  const tree = parseTree(text)!;
   const members = new Map<string, Span>();
-  let i = skipWs(text, 0);
-  i++; // '{'
-  for (;;) {
-    i = skipWs(text, i);
-    if (text[i] === "}") break;
-    const keyEnd = skipString(text, i);
-    const key = JSON.parse(text.slice(i, keyEnd)) as string;
-    i = skipWs(text, keyEnd) + 1; // ':'
-    i = skipWs(text, i);
-    const end = skipValue(text, i);
-    members.set(key, { start: i, end });
-    i = skipWs(text, end);
-    if (text[i] === ",") i++;
+  for (const prop of tree.children ?? []) {
+    const [key, value] = prop.children ?? [];
+    if (key && value) members.set(key.value as string, spanOf(value));
   }
-  return members;
+  return { text, doc: doc as Record<string, unknown>, members, tree };
 }
 
-function skipWs(text: string, i: number): number {
-  while (i < text.length && " \t\r\n".includes(text[i]!)) i++;
-  return i;
-}
-
-function skipString(text: string, i: number): number {
-  i++; // opening quote
-  while (text[i] !== '"') i += text[i] === "\\" ? 2 : 1;
-  return i + 1;
-}
-
-function skipValue(text: string, i: number): number {
-  const c = text[i];
-  if (c === '"') return skipString(text, i);
-  if (c === "{" || c === "[") {
-    let depth = 0;
-    while (i < text.length) {
-      const ch = text[i]!;
-      if (ch === '"') {
-        i = skipString(text, i);
-        continue;
-      }
-      if (ch === "{" || ch === "[") depth++;
-      else if (ch === "}" || ch === "]") {
-        depth--;
-        if (depth === 0) return i + 1;
-      }
-      i++;
-    }
-    return i;
-  }
-  while (i < text.length && !",}] \t\r\n".includes(text[i]!)) i++;
-  return i;
+function spanOf(node: Node): Span {
+  return { start: node.offset, end: node.offset + node.length };
 }
 
 /** The indentation unit of the file (whitespace before the first top-level key), default two spaces. */
 export function indentUnit(text: string): string {
   const m = /^\s*\{\r?\n([ \t]+)"/.exec(text);
   return m ? m[1]! : "  ";
+}
+
+/** The line end of the file (CRLF when it has any, else LF). */
+function lineEnd(text: string): string {
+  return text.includes("\r\n") ? "\r\n" : "\n";
 }
 
 /** Re-indents pretty JSON of `value` so that it can sit at `indent` inside a file using `unit`. */
@@ -101,47 +67,66 @@ function formatAt(value: unknown, unit: string, indent: string, eol: string): st
     .join(eol + indent);
 }
 
+/** Whitespace at the start of the line holding `offset`. */
+function lineIndent(text: string, offset: number): string {
+  const lineStart = text.lastIndexOf("\n", offset - 1) + 1;
+  return /^[ \t]*/.exec(text.slice(lineStart))![0];
+}
+
+/**
+ * The one edit jsonc-parser's `modify` makes to set `path` to `value` (no formatting options: it touches only the
+ * value's span, or inserts right after the previous sibling), with its content replaced by `render(edit)` so that
+ * the new value is formatted like the file.
+ */
+function placed(text: string, path: JSONPath, value: unknown, render: (edit: Edit) => string): Edit {
+  const [edit] = modify(text, path, value, {});
+  return { ...edit!, content: render(edit!) };
+}
+
+/** Applies edits and parses the result again. */
+function applied(text: string, edits: Edit[], path: string): JsonText {
+  return parseJsonText(applyEdits(text, edits), path);
+}
+
 /**
  * Appends `items` to the top-level array `key` of a JSON text, changing nothing else.
- * The items are formatted like the existing elements (same indentation and line ends).
+ * The items are formatted like the existing elements (same indentation and line ends; one line for a one-line array).
  * @throws EocubeError CORRUPT_DATA when `key` is missing or not an array.
  */
 export function appendToArray(parsed: JsonText, key: string, items: unknown[], path: string): JsonText {
   if (items.length === 0) return parsed;
-  const span = parsed.members.get(key);
-  if (!span || !Array.isArray(parsed.doc[key])) {
+  const node = findNodeAtLocation(parsed.tree, [key]);
+  if (node?.type !== "array" || !Array.isArray(parsed.doc[key])) {
     throw new EocubeError("CORRUPT_DATA", `${path} has no top-level array "${key}"`, { path, field: key });
   }
   const { text } = parsed;
   const unit = indentUnit(text);
-  const eol = text.includes("\r\n") ? "\r\n" : "\n";
-  const arr = parsed.doc[key] as unknown[];
-  const close = span.end - 1; // index of ']'
-  let insertAt: number;
-  let insertion: string;
-  if (arr.length === 0) {
-    // "[]" or "[ \n ]": rewrite the inside as a pretty multi-line array.
-    const lineStart = text.lastIndexOf("\n", span.start) + 1;
-    const memberIndent = /^[ \t]*/.exec(text.slice(lineStart))![0];
+  const eol = lineEnd(text);
+  const elements = node.children ?? [];
+  const first = elements[0];
+  if (!first) {
+    // "[]" or "[ \n ]": the value becomes a pretty multi-line array
+    const memberIndent = lineIndent(text, node.offset);
     const itemIndent = memberIndent + unit;
-    insertion = "[" + eol + items.map((it) => itemIndent + formatAt(it, unit, itemIndent, eol)).join("," + eol) + eol + memberIndent + "]";
-    const next = text.slice(0, span.start) + insertion + text.slice(span.end);
-    return parseJsonText(next, path);
-  } else {
-    // Indentation of the existing elements: whitespace after the line break preceding the first element.
-    const firstEl = skipWs(text, span.start + 1);
-    const before = text.slice(span.start + 1, firstEl);
-    const nl = before.lastIndexOf("\n");
-    const itemIndent = nl >= 0 ? before.slice(nl + 1) : "";
-    const multiline = nl >= 0;
-    let lastEnd = close;
-    while (lastEnd > span.start && " \t\r\n".includes(text[lastEnd - 1]!)) lastEnd--;
-    insertAt = lastEnd;
-    const sep = multiline ? "," + eol + itemIndent : ", ";
-    insertion = items.map((it) => sep + (multiline ? formatAt(it, unit, itemIndent, eol) : JSON.stringify(it))).join("");
+    const edit = placed(
+      text,
+      [key],
+      items,
+      () => `[${eol}${items.map((it) => itemIndent + formatAt(it, unit, itemIndent, eol)).join(`,${eol}`)}${eol}${memberIndent}]`,
+    );
+    return applied(text, [edit], path);
   }
-  const next = text.slice(0, insertAt) + insertion + text.slice(insertAt);
-  return parseJsonText(next, path);
+  // the elements' indentation: whitespace after the line break before the first element (none: a one-line array)
+  const before = text.slice(node.offset + 1, first.offset);
+  const nl = before.lastIndexOf("\n");
+  const multiline = nl >= 0;
+  const itemIndent = multiline ? before.slice(nl + 1) : "";
+  const sep = multiline ? `,${eol}${itemIndent}` : ", ";
+  // jsonc-parser places an appended element right after the last one
+  const edit = placed(text, [key, -1], items[0], () =>
+    items.map((it) => sep + (multiline ? formatAt(it, unit, itemIndent, eol) : JSON.stringify(it))).join(""),
+  );
+  return applied(text, [edit], path);
 }
 
 /**
@@ -150,30 +135,24 @@ export function appendToArray(parsed: JsonText, key: string, items: unknown[], p
  * Returns `parsed` itself when nothing is dropped (or `key` is not an array).
  */
 export function removeFromArray(parsed: JsonText, key: string, drop: (item: unknown) => boolean, path: string): JsonText {
-  const span = parsed.members.get(key);
+  const node = findNodeAtLocation(parsed.tree, [key]);
   const arr = parsed.doc[key];
-  if (!span || !Array.isArray(arr) || !arr.some(drop)) return parsed;
+  if (node?.type !== "array" || !Array.isArray(arr) || !arr.some(drop)) return parsed;
   const { text } = parsed;
-  // the elements' spans, in order
-  const spans: Span[] = [];
-  let i = skipWs(text, span.start + 1);
-  while (text[i] !== "]") {
-    const end = skipValue(text, i);
-    spans.push({ start: i, end });
-    i = skipWs(text, end);
-    if (text[i] === ",") i = skipWs(text, i + 1);
-  }
+  const spans = (node.children ?? []).map(spanOf);
   const kept = spans.filter((_, k) => !drop(arr[k]));
+  const whole = spanOf(node);
   let inner: string;
   if (kept.length === 0) inner = "[]";
   else {
+    // (jsonc-parser's own removal of a last element expects a formatting pass; the kept elements are joined as written)
     const joiner = spans.length > 1 ? text.slice(spans[0]!.end, spans[1]!.start) : ", ";
     inner =
-      text.slice(span.start, spans[0]!.start) +
+      text.slice(whole.start, spans[0]!.start) +
       kept.map((sp) => text.slice(sp.start, sp.end)).join(joiner) +
-      text.slice(spans[spans.length - 1]!.end, span.end);
+      text.slice(spans[spans.length - 1]!.end, whole.end);
   }
-  return parseJsonText(text.slice(0, span.start) + inner + text.slice(span.end), path);
+  return applied(text, [{ offset: whole.start, length: whole.end - whole.start, content: inner }], path);
 }
 
 /**
@@ -182,38 +161,25 @@ export function removeFromArray(parsed: JsonText, key: string, drop: (item: unkn
  * left as they are.
  */
 export function retitleInArray(parsed: JsonText, key: string, match: (item: unknown) => boolean, title: string, path: string): JsonText {
-  const span = parsed.members.get(key);
   const arr = parsed.doc[key];
-  if (!span || !Array.isArray(arr)) return parsed;
+  if (!parsed.members.has(key) || !Array.isArray(arr)) return parsed;
   const { text } = parsed;
-  const edits: Span[] = [];
-  let i = skipWs(text, span.start + 1);
-  let k = 0;
-  while (text[i] !== "]") {
-    const end = skipValue(text, i);
-    const item = arr[k++];
-    if (text[i] === "{" && match(item)) {
-      const t = scanMembers(text.slice(i, end)).get("title");
-      if (t && typeof (item as Record<string, unknown>).title === "string") edits.push({ start: i + t.start, end: i + t.end });
-    }
-    i = skipWs(text, end);
-    if (text[i] === ",") i = skipWs(text, i + 1);
-  }
-  if (edits.length === 0) return parsed;
-  let next = text;
-  for (const e of edits.reverse()) next = next.slice(0, e.start) + JSON.stringify(title) + next.slice(e.end);
-  return parseJsonText(next, path);
+  const edits: Edit[] = [];
+  arr.forEach((item, k) => {
+    if (item === null || typeof item !== "object" || Array.isArray(item) || !match(item)) return;
+    if (typeof (item as Record<string, unknown>).title !== "string") return;
+    edits.push(...modify(text, [key, k, "title"], title, {}));
+  });
+  return edits.length === 0 ? parsed : applied(text, edits, path);
 }
 
 /**
  * Sets a top-level string member to a new value in place (e.g. `updated`), or returns the text unchanged
- * when the member is missing.
+ * when the member is missing or not a string.
  */
 export function replaceString(parsed: JsonText, key: string, value: string, path: string): JsonText {
-  const span = parsed.members.get(key);
-  if (!span || typeof parsed.doc[key] !== "string") return parsed;
-  const next = parsed.text.slice(0, span.start) + JSON.stringify(value) + parsed.text.slice(span.end);
-  return parseJsonText(next, path);
+  if (typeof parsed.doc[key] !== "string") return parsed;
+  return applied(parsed.text, modify(parsed.text, [key], value, {}), path);
 }
 
 /**
@@ -223,23 +189,20 @@ export function replaceString(parsed: JsonText, key: string, value: string, path
 export function setMember(parsed: JsonText, key: string, value: unknown, path: string): JsonText {
   const { text } = parsed;
   const unit = indentUnit(text);
-  const eol = text.includes("\r\n") ? "\r\n" : "\n";
-  const span = parsed.members.get(key);
-  if (span) {
-    const next = text.slice(0, span.start) + formatAt(value, unit, unit, eol) + text.slice(span.end);
-    return parseJsonText(next, path);
-  }
-  let last = 0;
-  for (const s of parsed.members.values()) last = Math.max(last, s.end);
-  const entry = `"${key.replace(/["\\]/g, "\\$&")}": ${formatAt(value, unit, unit, eol)}`;
-  const next =
-    last === 0
-      ? text.replace(/\{\s*\}/, `{${eol}${unit}${entry}${eol}}`)
-      : text.slice(0, last) + "," + eol + unit + entry + text.slice(last);
-  return parseJsonText(next, path);
+  const eol = lineEnd(text);
+  const pretty = formatAt(value, unit, unit, eol);
+  if (parsed.members.has(key)) return applied(text, [placed(text, [key], value, () => pretty)], path);
+  const entry = `${JSON.stringify(key)}: ${pretty}`;
+  if (parsed.members.size === 0) return applied(text, [{ ...spanEdit(parsed.tree), content: `{${eol}${unit}${entry}${eol}}` }], path);
+  // jsonc-parser appends a new member right after the last one
+  return applied(text, [placed(text, [key], value, () => `,${eol}${unit}${entry}`)], path);
+}
+
+function spanEdit(node: Node): { offset: number; length: number } {
+  return { offset: node.offset, length: node.length };
 }
 
 /** Pretty JSON as eocube writes new files: 2-space indent and a trailing newline. */
 export function formatJson(doc: unknown): string {
-  return JSON.stringify(doc, null, 2) + "\n";
+  return `${JSON.stringify(doc, null, 2)}\n`;
 }

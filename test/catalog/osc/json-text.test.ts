@@ -1,6 +1,13 @@
-// Lossless JSON edits: appended links and members leave every other byte of the file as it was.
+// Lossless JSON edits (jsonc-parser): appended links, set members and retitled links leave every other byte of the file as it was.
 import { describe, expect, it } from "vitest";
-import { appendToArray, parseJsonText, removeFromArray, setMember } from "../../../src/catalog/osc/json-text.js";
+import {
+  appendToArray,
+  parseJsonText,
+  removeFromArray,
+  replaceString,
+  retitleInArray,
+  setMember,
+} from "../../../src/catalog/osc/json-text.js";
 
 describe("appendToArray", () => {
   it("appends after the last element with the file's indentation, keeping number spellings", () => {
@@ -68,5 +75,32 @@ describe("removeFromArray", () => {
     expect(removeFromArray(parseJsonText(text, "f.json"), "links", isB, "f.json").text).toBe('{\n  "links": []\n}\n');
     const none = '{"links": ["a"]}';
     expect(removeFromArray(parseJsonText(none, "f.json"), "links", isB, "f.json").text).toBe(none);
+  });
+});
+
+describe("retitleInArray and replaceString", () => {
+  it("changes only the matching titles, byte for byte elsewhere", () => {
+    const text =
+      '{\n    "links": [\n        {"rel": "child", "title": "Old",  "href": "./a"},\n        {"rel": "child", "href": "./b"},\n        {"rel": "item", "title": "Old"}\n    ],\n    "n": -180.0\n}\n';
+    const isChild = (l: unknown) => (l as { rel?: string }).rel === "child";
+    expect(retitleInArray(parseJsonText(text, "f.json"), "links", isChild, 'New "one"', "f.json").text).toBe(
+      text.replace('"title": "Old",  "href": "./a"', '"title": "New \\"one\\"",  "href": "./a"'),
+    );
+    const none = parseJsonText(text, "f.json");
+    expect(retitleInArray(none, "links", () => false, "x", "f.json")).toBe(none);
+  });
+
+  it("replaces a string member in place and leaves a missing or non-string member alone", () => {
+    const text = '{\r\n  "updated": "2020-01-01T00:00:00Z",\r\n  "n": 1.0\r\n}\r\n';
+    expect(replaceString(parseJsonText(text, "f.json"), "updated", "2026-11-22T10:00:00Z", "f.json").text).toBe(
+      text.replace("2020-01-01T00:00:00Z", "2026-11-22T10:00:00Z"),
+    );
+    const p = parseJsonText(text, "f.json");
+    expect(replaceString(p, "n", "x", "f.json")).toBe(p);
+    expect(replaceString(p, "created", "x", "f.json")).toBe(p);
+  });
+
+  it("adds a member to an empty object", () => {
+    expect(setMember(parseJsonText("{}\n", "f.json"), "a", 1, "f.json").text).toBe('{\n  "a": 1\n}\n');
   });
 });
