@@ -17,6 +17,11 @@ export const ERROR_CODES = {
   },
   INVALID_CONFIG: { user: true, status: 400, summary: "A configuration file (YAML/JSON) is invalid." },
   INVALID_ARGUMENT: { user: true, status: 400, summary: "A command-line or function argument is invalid." },
+  INVALID_EXPRESSION: {
+    user: true,
+    status: 400,
+    summary: "A user-variable expression does not parse or check (unknown name or function, member access, nesting, size); the message names the position.",
+  },
   UNSAFE_ID: { user: true, status: 400, summary: "An identifier that becomes a path contains unsafe characters (/, .., spaces, …)." },
   UNKNOWN_STORE: { user: true, status: 400, summary: "No data store is registered under this store id." },
   READ_ONLY: { user: true, status: 405, summary: "The store or file system cannot be written." },
