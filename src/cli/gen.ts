@@ -6,6 +6,7 @@ import { parseByteSize } from "../server/cache.js";
 import { loadGenRequest } from "../gen/request.js";
 import { DEFAULT_MAX_OUTPUT_BYTES, genInfo, runGen, type GenProgress, type GenResult } from "../gen/run.js";
 import type { GenInfo } from "../gen/plan.js";
+import { progressBar } from "./progress.js";
 import { printJson, runAction, withInterrupt, type GlobalOptions } from "./run.js";
 
 interface GenOptions extends GlobalOptions {
@@ -68,10 +69,10 @@ export function register(program: Command): void {
           else process.stdout.write(formatInfo(info, maxOutputBytes));
           return;
         }
-        const tty = !opts.json && process.stderr.isTTY;
+        const bar = progressBar("gen", opts, { unit: "tasks" });
         const onProgress = (p: GenProgress) => {
           if (opts.json) process.stdout.write(JSON.stringify({ event: "progress", ...p }) + "\n");
-          else if (tty) process.stderr.write(`\r${bar(p)}`);
+          else bar.update(p.done, p.total, `${formatBytes(p.bytes)} written`);
         };
         // Ctrl-C, SIGTERM or a closed stdout (`| head`): stop submitting, let running tasks end, remove the
         // temporary store, exit 2 (CANCELLED; 141 quietly for the pipe)
@@ -79,7 +80,7 @@ export function register(program: Command): void {
         try {
           result = await withInterrupt((signal) => runGen(req, { workers, onProgress, maxOutputBytes, signal }), { what: "eocube gen" });
         } finally {
-          if (tty) process.stderr.write("\n");
+          bar.stop();
         }
         if (opts.json) {
           process.stdout.write(
@@ -98,13 +99,6 @@ export function register(program: Command): void {
         }
       });
     });
-}
-
-function bar(p: GenProgress): string {
-  const width = 30;
-  const f = p.total ? p.done / p.total : 1;
-  const full = Math.round(f * width);
-  return `[${"#".repeat(full)}${".".repeat(width - full)}] ${p.done}/${p.total} tasks ${formatBytes(p.bytes)} ${p.elapsed_s.toFixed(1)} s`;
 }
 
 /** The human form of `--info`; with `maxBytes`, a plan over it says that gen would refuse it. */

@@ -3,6 +3,7 @@ import type { Command } from "commander";
 import { EocubeError } from "../core/errors.js";
 import { writeLevels } from "../gen/level.js";
 import { LEVEL_AGGS, type LevelAgg } from "../ops/levels.js";
+import { progressBar } from "./progress.js";
 import { printJson, runAction, withInterrupt, type GlobalOptions } from "./run.js";
 
 interface LevelOptions extends GlobalOptions {
@@ -44,6 +45,8 @@ export function register(program: Command): void {
           throw new EocubeError("INVALID_ARGUMENT", `--agg must be one of ${LEVEL_AGGS.join(", ")}, got ${opts.agg}`, { field: "--agg" });
         }
         const numLevels = opts.numLevels === undefined ? undefined : Number(opts.numLevels);
+        // pixels of all levels (level 0 weighs most), printed in megapixels
+        const bar = progressBar("level", opts, { unit: "Mpx", format: (px) => (px / 1e6).toFixed(1) });
         // Ctrl-C, SIGTERM or a closed stdout: the temporary folder is removed, exit 2 (CANCELLED; 141 quietly for the pipe)
         const result = await withInterrupt(
           (signal) =>
@@ -53,14 +56,11 @@ export function register(program: Command): void {
               numLevels,
               link: opts.link,
               replace: opts.replace,
-              onLevel: (i, n) => {
-                if (!opts.json && process.stderr.isTTY) process.stderr.write(`\rlevel ${i + 1}/${n}`);
-              },
+              onProgress: (p) => bar.update(p.done, p.total, `level ${p.level}/${p.numLevels - 1}`),
               signal,
             }),
           { what: "eocube level" },
-        );
-        if (!opts.json && process.stderr.isTTY) process.stderr.write("\n");
+        ).finally(() => bar.stop());
         for (const note of result.notes) process.stderr.write(`note: ${note}\n`);
         if (opts.json) printJson(result);
         else {

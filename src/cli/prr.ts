@@ -1,6 +1,7 @@
 // `eocube prr <config.yaml> -o <dir> [--force] [--json]` and `eocube prr --init [-o file]`.
 import type { Command } from "commander";
 import { EocubeError } from "../core/errors.js";
+import { progressBar } from "./progress.js";
 import { runAction, printJson } from "./run.js";
 
 /** Registers `eocube prr` on the program. */
@@ -35,7 +36,21 @@ export function register(program: Command): void {
               field: "--output",
               hint: "eocube prr prr-config.yaml -o out/",
             });
-          const result = await prr.writePrrCollection(config, { outDir: opts.output, force: opts.force });
+          // one bar per step: items read (checksums, extents), then asset files/folders copied
+          const bars = { read: progressBar("prr read", opts, { unit: "items" }), copy: progressBar("prr copy", opts, { unit: "assets" }) };
+          const result = await prr
+            .writePrrCollection(config, {
+              outDir: opts.output,
+              force: opts.force,
+              onProgress: (p) => {
+                if (p.step === "copy") bars.read.stop();
+                bars[p.step].update(p.done, p.total);
+              },
+            })
+            .finally(() => {
+              bars.read.stop();
+              bars.copy.stop();
+            });
           if (opts.json) {
             printJson({
               output: result.outDir,

@@ -3,6 +3,7 @@
 import type { Command } from "commander";
 import { EocubeError } from "../core/errors.js";
 import { validateCatalog, type FileReport, type ValidationProblem, type ValidationReport } from "../catalog/osc/validate/index.js";
+import { progressBar } from "./progress.js";
 import { printJson, runAction, type GlobalOptions } from "./run.js";
 
 interface ValidateOptions extends GlobalOptions {
@@ -28,7 +29,8 @@ export function register(program: Command): void {
     )
     .action(async (dir: string, opts: ValidateOptions) => {
       await runAction(opts, async () => {
-        const report = await validateCatalog(dir);
+        const bar = progressBar("validate", opts, { unit: "files" });
+        const report = await validateCatalog(dir, { onFile: (done, total) => bar.update(done, total) }).finally(() => bar.stop());
         if (opts.json) printJson(report);
         else process.stdout.write(formatReport(report, { warnings: opts.warnings !== false }));
         const failed = !report.valid || (opts.strict === true && report.summary.warnings > 0);

@@ -31,4 +31,4 @@ export {
   type GenResult,
   type GenProgress,
 } from "./run.js";
-export { writeLevels, type WriteLevelsOptions, type LevelsResult } from "./level.js";
+export { writeLevels, type WriteLevelsOptions, type LevelsResult, type LevelsProgress } from "./level.js";

@@ -30,7 +30,23 @@ export interface WriteLevelsOptions {
   replace?: boolean;
   /** Called after each level is written. */
   onLevel?: (level: number, numLevels: number) => void;
+  /** Called after each chunk written, with the work done in pixels of all levels (see {@link LevelsProgress}). */
+  onProgress?: (p: LevelsProgress) => void;
   signal?: AbortSignal;
+}
+
+/**
+ * Progress of {@link writeLevels} in pixels of the 2-D grids: level i counts ⌈W/2^i⌉ × ⌈H/2^i⌉ (level 0 none
+ * with `link`), and the level being written its share of chunks written.
+ */
+export interface LevelsProgress {
+  /** Pixels written, all levels so far. */
+  done: number;
+  /** Pixels of all levels. */
+  total: number;
+  /** The level being written (0-based). */
+  level: number;
+  numLevels: number;
 }
 
 /** What {@link writeLevels} reports. */
@@ -100,6 +116,20 @@ async function levels(input: string, output: string, options: WriteLevelsOptions
     const chunks = { [gm.yDim]: th, [gm.xDim]: tw, time: 1 };
     const level0 = rechunk(ds, chunks);
     const levels: LevelsResult["levels"] = [];
+    // progress in pixels: each level weighs its grid's pixels (level 0 nothing when linked)
+    const pixelsOf = (i: number) => (i === 0 && options.link ? 0 : Math.ceil(gm.width / 2 ** i) * Math.ceil(gm.height / 2 ** i));
+    const totalPixels = Array.from({ length: n }, (_, i) => pixelsOf(i)).reduce((a, b) => a + b, 0);
+    let donePixels = 0;
+    const progressOf = (i: number) =>
+      options.onProgress
+        ? (done: number, total: number) =>
+            options.onProgress?.({ done: donePixels + (pixelsOf(i) * done) / total, total: totalPixels, level: i, numLevels: n })
+        : undefined;
+    const levelDone = (i: number) => {
+      donePixels += pixelsOf(i);
+      options.onProgress?.({ done: donePixels, total: totalPixels, level: i, numLevels: n });
+      options.onLevel?.(i, n);
+    };
     try {
       if (options.link) {
         if (!/\.zarr\/?$/.test(input) || /^[a-z0-9]+:\/\//i.test(input)) {
@@ -110,10 +140,10 @@ async function levels(input: string, output: string, options: WriteLevelsOptions
         }
         await fs.put(`${tmpName}/0.link`, new TextEncoder().encode(resolve(input)));
       } else {
-        await writeDataset(level0, fs, `${tmpName}/0.zarr`, { signal: options.signal });
+        await writeDataset(level0, fs, `${tmpName}/0.zarr`, { signal: options.signal, onChunk: progressOf(0) });
       }
       levels.push({ level: 0, width: gm.width, height: gm.height });
-      options.onLevel?.(0, n);
+      levelDone(0);
       // level i is computed from the level i − 1 just written (like xcube), so each level reads a quarter
       // of the data of the one before; `mean` is then a mean of 2×2 means.
       let prev = ds;
@@ -121,14 +151,14 @@ async function levels(input: string, output: string, options: WriteLevelsOptions
       try {
         for (let i = 1; i < n; i++) {
           const lv = await coarsen(prev, 2, { agg: options.agg ?? "first", tileSize: [th, tw], signal: options.signal });
-          await writeDataset(rechunk(lv, chunks), fs, `${tmpName}/${i}.zarr`, { signal: options.signal });
+          await writeDataset(rechunk(lv, chunks), fs, `${tmpName}/${i}.zarr`, { signal: options.signal, onChunk: progressOf(i) });
           if (i + 1 < n) {
             const raw = await openFormatDataset(fs, `${tmpName}/${i}.zarr`, { signal: options.signal });
             opened.push(raw);
             prev = decodeCF(raw);
           }
           levels.push({ level: i, width: Math.ceil(gm.width / 2 ** i), height: Math.ceil(gm.height / 2 ** i) });
-          options.onLevel?.(i, n);
+          levelDone(i);
         }
       } finally {
         await Promise.all(opened.map((d) => d.close().catch(() => undefined)));

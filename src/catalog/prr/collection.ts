@@ -21,6 +21,15 @@ export interface PrrOptions {
   signal?: AbortSignal;
   /** Items read at once [default: 16]. */
   concurrency?: number;
+  /** Called after each item is read (`read`: checksums, data extents) and each asset copied (`copy`). */
+  onProgress?: (p: PrrProgress) => void;
+}
+
+/** Progress of {@link writePrrCollection}: `done` of `total` items read, or asset files/folders copied. */
+export interface PrrProgress {
+  step: "read" | "copy";
+  done: number;
+  total: number;
 }
 
 /** The documents of a PRR collection, keyed by their path relative to the output folder. */
@@ -63,11 +72,13 @@ export async function buildPrrCollection(resolved: ResolvedConfig, options: PrrO
   };
   const built = new Array<Awaited<ReturnType<typeof buildItem>>>(resolved.items.length);
   let next = 0;
+  let read = 0;
   const worker = async () => {
     while (next < resolved.items.length) {
       const i = next++;
       throwIfAborted(options.signal);
       built[i] = await buildItem(resolved.items[i]!, ctx, { outDir, signal: options.signal }, warnings);
+      options.onProgress?.({ step: "read", done: ++read, total: resolved.items.length });
     }
   };
   await Promise.all(Array.from({ length: Math.max(1, Math.min(options.concurrency ?? 16, resolved.items.length)) }, worker));
@@ -302,6 +313,7 @@ export async function writePrrCollection(configFile: string, options: PrrOptions
   }
   const files = new Map<string, string>();
   for (const [name, doc] of build.documents) files.set(name, JSON.stringify(doc, null, 2) + "\n");
-  await writeAtomically(outDir, files, { ...options, copies: build.copies });
+  const onCopied = options.onProgress && ((done: number, total: number) => options.onProgress?.({ step: "copy", done, total }));
+  await writeAtomically(outDir, files, { ...options, copies: build.copies, onCopied });
   return { outDir, files: [...files.keys()], assetFiles: [...build.copies.keys()], collection: build.collection, warnings: build.warnings };
 }

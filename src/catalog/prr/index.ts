@@ -31,6 +31,7 @@ export {
   validatePrrDocuments,
   writePrrCollection,
   type PrrOptions,
+  type PrrProgress,
   type PrrBuild,
   type PrrProblem,
   type PrrResult,

@@ -18,6 +18,8 @@ export interface WriteAtomicallyOptions {
    * copied as `planCopy` (copy.ts) allows: links inside them only to files inside them.
    */
   copies?: Map<string, string>;
+  /** Called after each of `copies` is copied, with the copies done and their number. */
+  onCopied?: (done: number, total: number) => void;
   signal?: AbortSignal;
 }
 
@@ -82,6 +84,7 @@ export async function writeAtomically(outDir: string, files: Map<string, string>
     }
     const copies = [...(options.copies ?? [])];
     let next = 0;
+    let copied = 0;
     const copier = async () => {
       while (next < copies.length) {
         const [rel, source] = copies[next++]!;
@@ -92,6 +95,7 @@ export async function writeAtomically(outDir: string, files: Map<string, string>
         });
         // planned again here (the build planned it too): a link that appeared since is still refused
         await copyPlanned(await planCopy(source, {}, options.signal), p, { signal: options.signal, shown: join(out, rel) });
+        options.onCopied?.(++copied, copies.length);
       }
     };
     await Promise.all(Array.from({ length: Math.min(COPY_CONCURRENCY, copies.length) }, copier));

@@ -8,6 +8,7 @@ export {
   type ZarrArraySpec,
   type ZarrStoreSpec,
   type ZarrWriteOptions,
+  type WriteDatasetOptions,
   type ZarrWriter,
 } from "./writer.js";
 export { compress, v2Compressor, v3Codecs, type ZarrCompressorName } from "./codecs.js";

@@ -47,6 +47,12 @@ export interface ZarrWriteOptions extends ReadOptions {
   replace?: boolean;
 }
 
+/** Options of {@link writeDataset}. */
+export interface WriteDatasetOptions extends ZarrWriteOptions {
+  /** Called after each chunk is written, with the chunks written and the chunks of the whole store. */
+  onChunk?: (done: number, total: number) => void;
+}
+
 /** A store being written; see {@link createZarrWriter}. */
 export interface ZarrWriter {
   /** Where chunks go until {@link ZarrWriter.commit} (a hidden sibling of the target path). */
@@ -388,7 +394,7 @@ function variablePlan(v: Variable, extraCoords: string[]): { spec: ZarrArraySpec
  * `transverse_mercator`) is written as the int32 scalar 0 with its attrs. Metadata is consolidated and written last.
  * @throws EocubeError ALREADY_EXISTS (unless `replace`), UNSUPPORTED (other string/object variables), and read errors.
  */
-export async function writeDataset(ds: Dataset, fs: FileSystem, path: string, options: ZarrWriteOptions = {}): Promise<void> {
+export async function writeDataset(ds: Dataset, fs: FileSystem, path: string, options: WriteDatasetOptions = {}): Promise<void> {
   const dims = Object.keys(ds.dims);
   const extra = Object.keys(ds.coords).filter((c) => !dims.includes(c));
   const used = new Set<string>();
@@ -409,10 +415,13 @@ export async function writeDataset(ds: Dataset, fs: FileSystem, path: string, op
     attrs.coordinates = [...new Set([...own, ...rest])].join(" ");
   }
   const writer = await createZarrWriter(fs, path, { arrays: plans.map((p) => p.spec), attrs }, options);
+  const gridOf = (spec: ZarrArraySpec) => spec.shape.map((s, d) => Math.ceil(s / spec.chunks[d]!));
+  const total = plans.reduce((n, p) => n + gridOf(p.spec).reduce((a, b) => a * b, 1), 0);
+  let written = 0;
   try {
     for (const [i, v] of Object.values(ds.variables).entries()) {
       const { spec, convert } = plans[i]!;
-      const grid = spec.shape.map((s, d) => Math.ceil(s / spec.chunks[d]!));
+      const grid = gridOf(spec);
       const tasks: number[][] = [];
       const idx = grid.map(() => 0);
       if (grid.every((g) => g > 0)) {
@@ -435,6 +444,7 @@ export async function writeDataset(ds: Dataset, fs: FileSystem, path: string, op
           try {
             const values = convert(await v.read(sel, options));
             await writer.writeChunk(spec.name, c, values);
+            options.onChunk?.(++written, total);
           } catch (err) {
             failed = true;
             throw err;

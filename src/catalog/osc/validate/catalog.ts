@@ -79,6 +79,7 @@ async function validateWithIndex(index: CatalogIndex, files: string[], options: 
     if (i > 0 && (i & 255) === 0) await new Promise<void>((r) => setImmediate(r)); // let other work (and an abort) in
     throwIfAborted(options.signal);
     reports.push(validateFile(index, files[i], options));
+    options.onFile?.(i + 1, files.length);
   }
   reports.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
   const invalid = reports.filter((r) => !r.valid).length;

@@ -47,4 +47,6 @@ export interface ValidateCatalogOptions {
   signal?: AbortSignal;
   /** Run eocube's extra checks, reported as warnings [default: true]. */
   extraChecks?: boolean;
+  /** Called after each file is validated, with the files done and the files to validate. */
+  onFile?: (done: number, total: number) => void;
 }
