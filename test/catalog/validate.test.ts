@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
 import { isEocubeError } from "../../src/core/errors.js";
-import { validateCatalog, validateCatalogFiles } from "../../src/catalog/osc/validate/index.js";
+import { recordSchemaFor, validateCatalog, validateCatalogFiles } from "../../src/catalog/osc/validate/index.js";
 
 const FIXTURES = fileURLToPath(new URL("../../../shared/fixtures/", import.meta.url));
 const SAMPLE = join(FIXTURES, "osc-catalog-sample");
@@ -57,7 +57,10 @@ describe("validateCatalog on the real OSC sample", () => {
       });
       const got: Record<string, string[]> = {};
       for (const f of report.files) {
-        if (!f.valid) got[f.file] = f.errors.map((e) => `${e.section} :: ${norm(dir, e.message)}`);
+        // The CI files a record's UI schema errors under 'custom', where its custom rules overwrite them: it prints
+        // none of them (the file still fails); eocube prints them under the schema's URL.
+        const lost = recordSchemaFor(f.file);
+        if (!f.valid) got[f.file] = f.errors.filter((e) => e.section !== lost).map((e) => `${e.section} :: ${norm(dir, e.message)}`);
         for (const e of [...f.errors, ...f.warnings]) {
           expect(e.rule).toMatch(/^[a-z-]+$/);
           expect(e.hint.length).toBeGreaterThan(5);

@@ -117,11 +117,13 @@ export function validateFile(index: CatalogIndex, abs: string, options: Validate
     return report;
   }
   let data = doc.json as Record<string, any>;
-  // The OSC UI schema of the entity folder: the CI validates products and projects against it like one more
-  // extension (its verdicts show it does not for the other entities); eocube checks the others as warnings.
-  const ui = uiSchemaFor(rel);
-  const uiEnforced = ui !== undefined && /^(products|projects)\/[^/]+\/collection\.json$/.test(rel);
-  if (uiEnforced) data = { ...data, stac_extensions: [...(Array.isArray(data.stac_extensions) ? data.stac_extensions : []), ui] };
+  // validate.js afterLoading: the OSC UI schema of a sub-catalog or a product/project collection is appended to
+  // stac_extensions (an extension like any other); records get theirs in bypassValidation (below).
+  const appended = afterLoadingSchemaFor(rel);
+  if (appended) data = { ...data, stac_extensions: [...(Array.isArray(data.stac_extensions) ? data.stac_extensions : []), appended] };
+  const recordSchema = data.stac_version === undefined ? recordSchemaFor(rel) : undefined;
+  // The editor's schema of an entity the CI does not check against it (themes, variables, EO missions): a warning.
+  const ui = appended || recordSchema ? undefined : uiSchemaFor(rel);
   const kind = entityKind(rel, data.id);
 
   const errors: ValidationProblem[] = [];
@@ -141,6 +143,9 @@ export function validateFile(index: CatalogIndex, abs: string, options: Validate
   if (data.stac_version === undefined) {
     // OGC API Records (workflows, experiments): records schema, the UI schema, then the custom rules.
     errors.push(...schemaProblems(validateAgainst(data, OSC_SCHEMA_URL + "records.json", String(data.type ?? "Record"))));
+    // The CI files these under 'custom' and its custom rules then overwrite the list: the file fails with
+    // no message printed. eocube prints them under the schema's URL.
+    if (recordSchema) errors.push(...schemaProblems(validateAgainst(data, recordSchema, recordSchema)));
     if (kind === "workflow" || kind === "experiment") {
       const t = new Checks();
       t.run(() => new OscRules(index, abs, data, t)[kind]());
@@ -187,7 +192,7 @@ export function validateFile(index: CatalogIndex, abs: string, options: Validate
     errors.push(...t.findings.map((f) => custom_(f)));
   }
 
-  if (ui && !uiEnforced && options.extraChecks !== false) {
+  if (ui && options.extraChecks !== false) {
     warnings.push(
       ...schemaProblems(validateAgainst(data, ui, ui)).map((p) => ({
         ...p,
@@ -268,7 +273,45 @@ function stacRules(index: CatalogIndex, abs: string, data: any, kind: ReturnType
   }
 }
 
-/** The OSC UI schema validate.js adds for a path: `<entity>/parent.json` for `<entity>/catalog.json`, `<entity>/children.json` for an entity's own file. */
+// validate.js's path tests, applied as it applies them: unanchored, to the file's path ("/" + the path relative
+// to the catalog root here; the CI's absolute path ends the same way), unescaped dots included.
+const AFTER_LOADING =
+  /\/(eo-missions|products|projects|themes|variables|workflows|experiments)\/(catalog.json|(?:[^/]+\/)?collection.json)/;
+const WORKFLOW_RECORD = /\/workflows\/[^/]+\/record.json/;
+const EXPERIMENT_RECORD = /\/experiments\/[^/]+\/record.json/;
+
+/**
+ * The OSC UI schema validate.js's `afterLoading` appends to a file's `stac_extensions`: `<type>/parent.json` for a
+ * sub-catalog `<type>/catalog.json`, `<type>/children.json` for `<type>/<id>/collection.json` (products, projects);
+ * undefined elsewhere — the `<id>/catalog.json` of themes, variables and EO missions are not matched.
+ * Source: open-science-catalog-validation validate.js (v1.0.0-rc.15), `afterLoading`.
+ * @param rel the path relative to the catalog root, '/'-separated.
+ */
+export function afterLoadingSchemaFor(rel: string): string | undefined {
+  const m = AFTER_LOADING.exec("/" + rel);
+  if (!m) return undefined;
+  return `${OSC_SCHEMA_URL}${m[1]}/${m[2] === "catalog.json" ? "parent" : "children"}.json`;
+}
+
+/**
+ * The OSC UI schema validate.js's `bypassValidation` checks a record (a file without `stac_version`) against,
+ * after `records.json`: `workflows/children.json` for `workflows/<id>/record.json`, `experiments/children.json`
+ * for `experiments/<id>/record.json`; undefined for other records.
+ * Source: open-science-catalog-validation validate.js (v1.0.0-rc.15), `bypassValidation`.
+ */
+export function recordSchemaFor(rel: string): string | undefined {
+  const p = "/" + rel;
+  if (WORKFLOW_RECORD.test(p)) return `${OSC_SCHEMA_URL}workflows/children.json`;
+  if (EXPERIMENT_RECORD.test(p)) return `${OSC_SCHEMA_URL}experiments/children.json`;
+  return undefined;
+}
+
+/**
+ * The OSC editor (UI) schema of a path's entity folder: `<entity>/parent.json` for `<entity>/catalog.json`,
+ * `<entity>/children.json` for an entity's own file (`<entity>/<id>/catalog|collection|record.json`). The CI
+ * enforces it only where {@link afterLoadingSchemaFor} or {@link recordSchemaFor} say so; eocube checks the
+ * rest (themes, variables, EO missions) as warnings.
+ */
 export function uiSchemaFor(rel: string): string | undefined {
   const m =
     /^(eo-missions|products|projects|themes|variables|workflows|experiments)\/(catalog\.json|[^/]+\/(catalog|collection|record)\.json)$/.exec(

@@ -1,5 +1,12 @@
 // OSC catalog validation (the OSC CI, offline): public API.
-export { validateCatalog, validateCatalogFiles, uiSchemaFor, OSC_SCHEMA_URL } from "./catalog.js";
+export {
+  validateCatalog,
+  validateCatalogFiles,
+  uiSchemaFor,
+  afterLoadingSchemaFor,
+  recordSchemaFor,
+  OSC_SCHEMA_URL,
+} from "./catalog.js";
 export type { FileReport, ValidateCatalogOptions, ValidationProblem, ValidationReport } from "./types.js";
 export {
   OSC_LINK_PREFIX,
