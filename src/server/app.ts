@@ -9,18 +9,23 @@ import { EocubeError } from "../core/errors.js";
 import { newDataStore } from "../stores/registry.js";
 import { openDataset } from "../stores/open.js";
 import { LruCache } from "./cache.js";
-import { checkDatasetPaths, chunkCacheBytes, tileCacheBytes, validateServerConfig, type ServerConfig } from "./config.js";
+import { checkDatasetPaths, chunkCacheBytes, loadServerConfig, tileCacheBytes, validateServerConfig, type ServerConfig } from "./config.js";
+import { configWarnings, referenceWarnings } from "./config-compat.js";
 import { DatasetsContext, type ServerDeps } from "./datasets.js";
 import { describeDataset } from "./describe.js";
 import { clientErrorHandler, frameworkErrorHandler, installErrorHandlers, shutdownError } from "./errors.js";
 import { resolveLimits, type Limits } from "./limits.js";
 import { datasetsRoutes } from "./routes/datasets.js";
 import { metaRoutes, prepareViewerFiles } from "./routes/meta.js";
+import { placesRoutes } from "./routes/places.js";
+import { PlacesContext } from "./places.js";
 import { stacRoutes } from "./routes/stac.js";
 import { statisticsRoutes } from "./routes/statistics.js";
 import { colorBarsBody, tilesRoutes } from "./routes/tiles.js";
 import { timeseriesRoutes } from "./routes/timeseries.js";
+import { viewerRoutes } from "./routes/viewer.js";
 import { wmtsRoutes } from "./routes/wmts.js";
+import { viewerStateStoreOf, type ViewerStateStore } from "./viewer-state.js";
 import { requestController, WorkBudget } from "./work.js";
 
 /** State shared by the route plugins of one app. */
@@ -42,6 +47,22 @@ export interface ServerState {
   budget: WorkBudget;
   /** The controllers of the requests running now: aborted when a shutdown's grace time is over. */
   inFlight: Set<AbortController>;
+  /** The dataset opener and grid-mapping reader (a configuration update builds a new context with them). */
+  deps: ServerDeps;
+  /** When the server started and when its configuration was last (re)loaded (epoch ms; GET / gives them as ISO). */
+  startTime: number;
+  updateTime: number;
+  /** The place groups of the configuration (`PlaceGroups`, datasets' `PlaceGroups`), features loaded on first use. */
+  places: PlacesContext;
+  /** The viewer states of PUT /viewer/state (`Viewer.Persistence`; memory by default). */
+  viewerStates: ViewerStateStore;
+  /**
+   * Reads the configuration again and serves it from now on (GET /maintenance/update, as xcube's server update):
+   * new datasets context (datasets reopened, caches emptied), place groups and viewer settings; `Limits`, cache
+   * bounds of tiles, `Address` and `Port` stay as started.
+   * @throws EocubeError INVALID_CONFIG (the running configuration is kept).
+   */
+  update(): Promise<void>;
 }
 
 /** The state of each app built by {@link buildApp} (for its shutdown). */
@@ -62,9 +83,14 @@ export interface BuildAppOptions {
    */
   warmUp?: boolean;
   /**
+   * Reads the configuration for GET /maintenance/update [default: the `ConfigFile` read again (loadServerConfig)
+   * when the config came from a file, else the configuration given].
+   */
+  reloadConfig?: () => Promise<ServerConfig>;
+  /**
    * Check the config's variable names against the data before returning [default false; startServer:
-   * true]: `Variables` entries and style `ColorMappings` keys that name no variable fail with
-   * INVALID_CONFIG (see `DatasetsContext.checkVariables`; opens the datasets concerned).
+   * true]: `Variables` entries and style `ColorMappings` keys that name no variable are logged as warnings
+   * (see `DatasetsContext.checkVariables`; opens the datasets concerned).
    */
   checkVariables?: boolean;
 }
@@ -93,8 +119,7 @@ declare module "fastify" {
  * Builds the server app (no listen): CORS, gzip for JSON, JSON errors `{code, message, hint}`, and one
  * plugin per route family (meta, datasets, tiles, WMTS, time series, statistics, STAC, viewer).
  * @param deps dataset opener and grid-mapping reader [default {@link DEFAULT_DEPS}].
- * @throws EocubeError INVALID_CONFIG when the configuration does not pass the schema (or, with
- *   `checkVariables`, names variables the data do not have).
+ * @throws EocubeError INVALID_CONFIG when the configuration does not pass the schema.
  */
 export async function buildApp(
   config: ServerConfig,
@@ -102,7 +127,9 @@ export async function buildApp(
   options: BuildAppOptions = {},
 ): Promise<FastifyInstance> {
   const valid = validateServerConfig(config);
-  const ctx = new DatasetsContext(valid, { ...DEFAULT_DEPS, ...deps }, { chunkCacheBytes: chunkCacheBytes(valid) });
+  const allDeps = { ...DEFAULT_DEPS, ...deps };
+  const ctx = new DatasetsContext(valid, allDeps, { chunkCacheBytes: chunkCacheBytes(valid) });
+  const warnings: string[] = [];
   const state: ServerState = {
     config: valid,
     ctx,
@@ -112,21 +139,37 @@ export async function buildApp(
     limits: resolveLimits(valid.Limits),
     budget: new WorkBudget(resolveLimits(valid.Limits).workMemoryBytes),
     inFlight: new Set(),
+    deps: allDeps,
+    startTime: Date.now(),
+    updateTime: Date.now(),
+    places: new PlacesContext(valid),
+    viewerStates: viewerStateStoreOf(valid, (m) => warnings.push(m)),
+    update: async () => {},
+  };
+  // contexts replaced by an update: closed once the requests that may still use them are over
+  const retired = new Set<DatasetsContext>();
+  const reload = options.reloadConfig ?? (async () => (valid.ConfigFile ? loadServerConfig(valid.ConfigFile) : valid));
+  state.update = async () => {
+    const next = validateServerConfig(await reload(), state.config.ConfigFile ?? "server config");
+    const old = state.ctx;
+    state.config = next;
+    state.ctx = new DatasetsContext(next, state.deps, { chunkCacheBytes: chunkCacheBytes(next) });
+    state.places = new PlacesContext(next);
+    const path = (c: ServerConfig) => JSON.stringify((c.Viewer as { Persistence?: unknown } | undefined)?.Persistence ?? null);
+    if (path(next) !== path(old.config)) state.viewerStates = viewerStateStoreOf(next, (m) => app.log.warn(m));
+    state.tileCache.clear();
+    state.startedAt = state.updateTime = Date.now();
+    if (options.warmUp !== false) void state.ctx.warmUp();
+    retired.add(old);
+    setTimeout(() => {
+      retired.delete(old);
+      void old.close();
+    }, timeoutMs + 1000).unref();
   };
   const { limits } = state;
-  if (options.checkVariables) {
-    const problems = await ctx.checkVariables();
-    if (problems.length > 0) {
-      await ctx.close();
-      const source = valid.ConfigFile ?? "server config";
-      throw new EocubeError("INVALID_CONFIG", `${source}: ${problems.map((p) => p.message).join("; ")}`, {
-        path: source,
-        field: problems[0]!.field,
-        hint: "Variables and ColorMappings keys name data variables of the dataset (GET /datasets/{id} lists them; eocube describe shows them)",
-        details: problems,
-      });
-    }
-  }
+  // xcube keys eocube does not honour, references naming nothing, styles' files: one warning each (config-compat.ts)
+  warnings.push(...[...configWarnings(valid), ...referenceWarnings(valid), ...ctx.warnings].map((p) => p.message));
+  if (options.checkVariables) warnings.push(...(await ctx.checkVariables()).map((p) => p.message));
   const timeoutMs = options.requestTimeout ?? valid.RequestTimeout ?? 30_000;
   const receiveTimeout = limits.receiveTimeout;
   const headersTimeout = Math.min(limits.headersTimeout, receiveTimeout);
@@ -214,6 +257,14 @@ export async function buildApp(
     state.closing = true;
   });
   installErrorHandlers(app);
+  // bodies are JSON whatever their content type, as xcube reads them (xcube-viewer posts GeoJSON as
+  // text/plain;charset=UTF-8); the routes' body limits apply as before
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser("*", { parseAs: "string" }, app.getDefaultJsonParser("error", "error"));
+  // declared response schemas type and document the answers; they are sent as JSON.stringify gives them (no
+  // field dropped or coerced by a compiled serializer)
+  app.setSerializerCompiler(() => (data) => JSON.stringify(data));
+  for (const w of warnings) app.log.warn(w);
   await app.register(cors, { origin: "*", exposedHeaders: ["ETag", "X-Request-Id"] });
   await app.register(compress, { global: true, threshold: 1024, encodings: ["gzip", "deflate"] });
   metaRoutes(app, state);
@@ -223,6 +274,8 @@ export async function buildApp(
   timeseriesRoutes(app, state);
   statisticsRoutes(app, state);
   stacRoutes(app, state);
+  placesRoutes(app, state);
+  viewerRoutes(app, state);
   if (options.warmUp !== false) {
     app.addHook("onReady", async () => {
       state.warmUp = (async () => {
@@ -243,7 +296,7 @@ export async function buildApp(
     });
   }
   app.addHook("onClose", async () => {
-    await ctx.close();
+    await Promise.all([state.ctx, ...retired].map((c) => c.close()));
     await state.warmUp;
   });
   return app;
@@ -286,10 +339,11 @@ export async function startServer(config: ServerConfig, options: StartServerOpti
     logger: options.logger ?? { level: "info" },
     ...(options.requestTimeout ? { requestTimeout: options.requestTimeout } : {}),
     ...(options.warmUp !== undefined ? { warmUp: options.warmUp } : {}),
+    ...(options.reloadConfig ? { reloadConfig: options.reloadConfig } : {}),
     checkVariables: options.checkVariables ?? true,
   });
-  const port = options.port ?? config.Port ?? 8080;
-  const host = options.address ?? config.Address ?? "127.0.0.1";
+  const port = options.port ?? config.Port ?? config.port ?? 8080;
+  const host = options.address ?? config.Address ?? config.address ?? "127.0.0.1";
   let url: string;
   try {
     url = await app.listen({ port, host });

@@ -51,20 +51,22 @@ export function parseTimeLabel(text: string, field = "time"): TimeLabel {
  * select, compared at each label's precision: a date covers its whole UTC day; a time given to the second
  * (or minute, hour, 1/10 s …) covers the instants that round or truncate to it, so labels printed by
  * xcube (rounded to seconds), by eocube (whole ms) or by numpy (ns) all select their own step.
+ * `toleranceMs` widens the range further: times within it before the start or after the end are in (xcube's
+ * time-series `tolerance`) [default 0].
  * `i0 > i1` when nothing lies in the range.
  * @throws EocubeError INVALID_PARAMS for labels that are not times.
  */
-export function timeRangeIndices(times: ArrayLike<number>, start?: string, end?: string): [number, number] {
+export function timeRangeIndices(times: ArrayLike<number>, start?: string, end?: string, toleranceMs = 0): [number, number] {
   let i0 = 0;
   let i1 = times.length - 1;
   if (start !== undefined && start !== "") {
     const l = parseTimeLabel(start, "startDate");
-    const lo = l.dateOnly || l.unit === 1 ? l.ms : l.ms - l.unit / 2;
+    const lo = Math.min(l.dateOnly || l.unit === 1 ? l.ms : l.ms - l.unit / 2, l.ms - toleranceMs);
     while (i0 <= i1 && times[i0]! < lo) i0++;
   }
   if (end !== undefined && end !== "") {
     const l = parseTimeLabel(end, "endDate");
-    const hi = l.ms + l.unit; // exclusive
+    const hi = Math.max(l.ms + l.unit, l.ms + toleranceMs + 1); // exclusive
     while (i1 >= i0 && times[i1]! >= hi) i1--;
   }
   return [i0, i1];

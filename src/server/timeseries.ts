@@ -21,6 +21,8 @@ export interface TimeSeriesOptions extends ReadOptions {
   /** ISO start/end (inclusive, compared at the label's precision: see `timeRangeIndices`) of the time range. */
   startDate?: string;
   endDate?: string;
+  /** Widens [startDate, endDate] by this many ms on both sides (xcube's `tolerance`, given in seconds) [default 0]. */
+  toleranceMs?: number;
   /** undefined: all steps (missing as null); −1: only valid steps; n > 0: the n most recent valid steps. */
   maxValids?: number;
   /** Server-wide budget of values held at once: each geometry reserves its share before reading. */
@@ -73,7 +75,7 @@ export function planTimeSeries(
   sd: ServedDataset,
   slice: SliceRef,
   geometries: Geometry[],
-  opts: Pick<TimeSeriesOptions, "startDate" | "endDate" | "maxValids">,
+  opts: Pick<TimeSeriesOptions, "startDate" | "endDate" | "maxValids" | "toleranceMs">,
 ): TimeSeriesPlan {
   if (!sd.times || !sd.timeName || !slice.variable.dims.includes(sd.timeName)) {
     throw new EocubeError(
@@ -99,7 +101,7 @@ export function planTimeSeries(
       });
     }
   }
-  const range = timeRangeIndices(sd.times, opts.startDate, opts.endDate);
+  const range = timeRangeIndices(sd.times, opts.startDate, opts.endDate, opts.toleranceMs);
   const steps = Math.max(0, range[1] - range[0] + 1);
   let pixelSteps = 0;
   let crossings = 0;

@@ -66,7 +66,7 @@ describe("eocube level → eocube serve", () => {
       expect(d.variables.map((v) => v.name)).toContain("conc_chl");
 
       // zoom 5 (one tile pixel ≈ 0.035°): drawn from the coarsest saved level
-      const tile = await app.inject("/tiles/cube_levels/conc_chl/5/10/16?vmin=0&vmax=20&time=2017-01-28");
+      const tile = await app.inject("/tiles/cube_levels/conc_chl/5/10/16?crs=EPSG:3857&vmin=0&vmax=20&time=2017-01-28");
       expect(tile.statusCode, tile.body).toBe(200);
       expect(tile.headers["content-type"]).toContain("image/png");
       const png = join(tmp.dir, "z5.png");

@@ -145,14 +145,14 @@ describe("tiles", () => {
   });
 
   it("returns a transparent tile outside the extent, and serves Web Mercator tiles", async () => {
-    const out = await get("/tiles/mem/temp/4/0/0");
+    const out = await get("/tiles/mem/temp/4/0/0?crs=EPSG:3857");
     expect(out.statusCode).toBe(200);
     const png = decodePng(out.rawPayload);
     expect(png.pixels.every((v, i) => i % 4 !== 3 || v === 0)).toBe(true);
-    const merc = decodePng((await get("/tiles/mem/temp/2/1/2?cmap=viridis_r&norm=log&vmin=1&vmax=5000")).rawPayload);
+    const merc = decodePng((await get("/tiles/mem/temp/2/1/2?crs=EPSG:3857&cmap=viridis_r&norm=log&vmin=1&vmax=5000")).rawPayload);
     expect(merc.pixels.some((v, i) => i % 4 === 3 && v === 255)).toBe(true);
     const user = await get(
-      `/tiles/mem/temp/2/1/2?cmap=${encodeURIComponent(
+      `/tiles/mem/temp/2/1/2?crs=EPSG:3857&cmap=${encodeURIComponent(
         JSON.stringify({
           type: "stepwise",
           colors: [
@@ -317,22 +317,22 @@ describe("STAC under /ogc", () => {
 describe("bad input → 4xx JSON, never 5xx", () => {
   const huge = { type: "Polygon", coordinates: [Array.from({ length: 1_000_000 }, (_, i) => [1 + (i % 7) * 0.1, 2 + (i % 5) * 0.1])] };
   const cases: [string, () => Promise<{ statusCode: number; json(): { code: string; message: string } }>, number][] = [
-    ["unknown dataset", () => get("/tiles/nope/temp/0/0/0"), 404],
-    ["unknown variable", () => get("/tiles/mem/nope/0/0/0"), 404],
+    ["unknown dataset", () => get("/tiles/nope/temp/0/0/0?crs=EPSG:3857"), 404],
+    ["unknown variable", () => get("/tiles/mem/nope/0/0/0?crs=EPSG:3857"), 404],
     ["unknown dataset (describe)", () => get("/datasets/nope"), 404],
     ["unknown dimension", () => get("/datasets/mem/coords/depth"), 404],
-    ["x out of range", () => get("/tiles/mem/temp/0/0/1"), 400],
-    ["y out of range", () => get("/tiles/mem/temp/2/4/0"), 400],
-    ["z out of range", () => get("/tiles/mem/temp/30/0/0"), 400],
-    ["negative x", () => get("/tiles/mem/temp/1/0/-1"), 400],
-    ["vmin > vmax", () => get("/tiles/mem/temp/0/0/0?vmin=5&vmax=1"), 400],
-    ["log with vmin 0", () => get("/tiles/mem/temp/0/0/0?vmin=0&vmax=1&norm=log"), 400],
-    ["unknown cmap", () => get("/tiles/mem/temp/0/0/0?cmap=rainbowish"), 400],
-    ["malformed JSON cmap", () => get("/tiles/mem/temp/0/0/0?cmap=%7B%22colors%22%3A"), 400],
+    ["x out of range", () => get("/tiles/mem/temp/0/0/1?crs=EPSG:3857"), 400],
+    ["y out of range", () => get("/tiles/mem/temp/2/4/0?crs=EPSG:3857"), 400],
+    ["z out of range", () => get("/tiles/mem/temp/30/0/0?crs=EPSG:3857"), 400],
+    ["negative x", () => get("/tiles/mem/temp/1/0/-1?crs=EPSG:3857"), 400],
+    ["vmin > vmax", () => get("/tiles/mem/temp/0/0/0?crs=EPSG:3857&vmin=5&vmax=1"), 400],
+    ["log with vmin 0", () => get("/tiles/mem/temp/0/0/0?crs=EPSG:3857&vmin=0&vmax=1&norm=log"), 400],
+    ["unknown cmap", () => get("/tiles/mem/temp/0/0/0?crs=EPSG:3857&cmap=rainbowish"), 400],
+    ["malformed JSON cmap", () => get("/tiles/mem/temp/0/0/0?crs=EPSG:3857&cmap=%7B%22colors%22%3A"), 400],
     ["unknown crs", () => get("/tiles/mem/temp/0/0/0?crs=EPSG:32633"), 400],
-    ["time outside the axis", () => get("/tiles/mem/temp/0/0/0?time=1999-01-01"), 400],
-    ["time not a time", () => get("/tiles/mem/temp/0/0/0?time=yesterday"), 400],
-    ["path traversal in dataset id", () => get("/tiles/..%2F..%2Fetc%2Fpasswd/temp/0/0/0"), 400],
+    ["time outside the axis", () => get("/tiles/mem/temp/0/0/0?crs=EPSG:3857&time=1999-01-01"), 400],
+    ["time not a time", () => get("/tiles/mem/temp/0/0/0?crs=EPSG:3857&time=yesterday"), 400],
+    ["path traversal in dataset id", () => get("/tiles/..%2F..%2Fetc%2Fpasswd/temp/0/0/0?crs=EPSG:3857"), 400],
     ["path traversal in describe", () => get("/datasets/..%2Fsecret"), 400],
     ["hidden-file id", () => get("/datasets/.hidden"), 400],
     ["malformed GeoJSON", () => post("/timeseries/mem/temp", { type: "Point", coordinates: "here" }), 400],

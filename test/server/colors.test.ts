@@ -39,7 +39,7 @@ describe("colour names in user colour maps", () => {
         [290, "tab:orange"],
       ],
     });
-    const r = await fetch(`${server.url}/tiles/ostia/analysed_sst/1/0/0?cmap=${encodeURIComponent(cmap)}`);
+    const r = await fetch(`${server.url}/tiles/ostia/analysed_sst/1/0/0?crs=EPSG:3857&cmap=${encodeURIComponent(cmap)}`);
     expect(r.status).toBe(200);
     const png = decodePng(new Uint8Array(await r.arrayBuffer()));
     const seen = new Set<string>();
@@ -52,7 +52,7 @@ describe("colour names in user colour maps", () => {
 
   it("answers 400 naming close colour names for an unknown one", async () => {
     const cmap = JSON.stringify({ type: "categorical", colors: [[1, "cornflowerblu"]] });
-    const r = await fetch(`${server.url}/tiles/ostia/analysed_sst/1/0/0?cmap=${encodeURIComponent(cmap)}`);
+    const r = await fetch(`${server.url}/tiles/ostia/analysed_sst/1/0/0?crs=EPSG:3857&cmap=${encodeURIComponent(cmap)}`);
     expect(r.status).toBe(400);
     const body = await r.json();
     expect(body).toMatchObject({ code: "INVALID_PARAMS", field: "cmap" });

@@ -63,8 +63,8 @@ describe("server config", () => {
         colorBarName: "plasma",
         colorBarMax: 24,
       });
-      expect((await app.inject("/tiles/tiffs~RGB.byte.tif/band_data/9/219/145?band=1&vmin=0&vmax=255")).statusCode).toBe(200);
-      expect((await app.inject("/tiles/cog/band_data/9/201/105?band=2")).statusCode).toBe(200);
+      expect((await app.inject("/tiles/tiffs~RGB.byte.tif/band_data/9/219/145?crs=EPSG:3857&band=1&vmin=0&vmax=255")).statusCode).toBe(200);
+      expect((await app.inject("/tiles/cog/band_data/9/201/105?crs=EPSG:3857&band=2")).statusCode).toBe(200);
     } finally {
       await app.close();
     }
@@ -115,7 +115,7 @@ describe("eocube serve (command line)", () => {
       const r = await fetch(`${server.url}/health`);
       expect(r.status).toBe(200);
       expect(((await r.json()) as { status: string }).status).toBe("ok");
-      const slow = fetch(`${server.url}/tiles/mem/temp/0/0/0`);
+      const slow = fetch(`${server.url}/tiles/mem/temp/0/0/0?crs=EPSG:3857`);
       await inFlight;
       await server.close();
       const res = await slow;

@@ -93,7 +93,7 @@ describe("cells at the longitude seam cover their whole width", () => {
     for (const tx of ["1", "2"]) {
       const col = ref.tile.columns[tx];
       const r = await fetch(
-        `${server.url}/tiles/gfs/Temperature_isobaric/${ref.tile.z}/${ref.tile.y}/${tx}?time=current&cmap=gray&vmin=${vmin}&vmax=${vmax}`,
+        `${server.url}/tiles/gfs/Temperature_isobaric/${ref.tile.z}/${ref.tile.y}/${tx}?crs=EPSG:3857&time=current&cmap=gray&vmin=${vmin}&vmax=${vmax}`,
       );
       expect(r.status).toBe(200);
       const png = decodePng(new Uint8Array(await r.arrayBuffer()));

@@ -71,9 +71,25 @@ describe("framework errors answer {code, message}", () => {
     );
   });
 
-  it("an unsupported media type keeps 415", async () => {
+  it("a body is read as JSON whatever its content type (as xcube); a malformed Content-Type keeps 415", async () => {
+    for (const type of ["text/plain;charset=UTF-8", "text/xml", "application/octet-stream"]) {
+      const r = await app.inject({ method: "POST", url: ts, payload: point, headers: { "content-type": type } });
+      expect(r.statusCode, type).toBe(200);
+      expect(r.json().result.length).toBeGreaterThan(0);
+    }
+    expectErrorBody(
+      await app.inject({ method: "POST", url: ts, payload: "<Point/>", headers: { "content-type": "text/xml" } }),
+      400,
+      "INVALID_PARAMS",
+    );
+    const big = JSON.stringify({ type: "MultiPoint", coordinates: Array.from({ length: 8000 }, (_, i) => [2 + i * 1e-6, 51]) });
+    expectErrorBody(
+      await app.inject({ method: "POST", url: ts, payload: big, headers: { "content-type": "text/plain" } }),
+      413,
+      "TOO_LARGE",
+    );
     const body = expectErrorBody(
-      await app.inject({ method: "POST", url: ts, payload: point, headers: { "content-type": "text/xml" } }),
+      await app.inject({ method: "POST", url: ts, payload: point, headers: { "content-type": "not a media type" } }),
       415,
       "INVALID_PARAMS",
     );

@@ -181,7 +181,7 @@ async function png(path: string): Promise<{ width: number; height: number; data:
   expect(img.channels).toBe(4);
   return { width: img.width, height: img.height, data: img.pixels };
 }
-const REAL_TILE = "/tiles/olci/conc_chl/8/84/128?time=2017-01-16&vmin=0&vmax=20";
+const REAL_TILE = "/tiles/olci/conc_chl/8/84/128?crs=EPSG:3857&time=2017-01-16&vmin=0&vmax=20";
 let realTile: Uint8Array;
 let maxRss = 0;
 async function rss(): Promise<number> {
@@ -212,7 +212,7 @@ describe("hostile files beside a real cube in a real server", () => {
   });
 
   it("a looping IFD chain: 422 CORRUPT_DATA naming the file, for describe and tiles", async () => {
-    for (const path of ["/datasets/loop_tif", "/tiles/loop_tif/band_data/0/0/0"]) {
+    for (const path of ["/datasets/loop_tif", "/tiles/loop_tif/band_data/0/0/0?crs=EPSG:3857"]) {
       const r = await json(path);
       expect(r.status).toBe(422);
       expect(r.body.code).toBe("CORRUPT_DATA");
@@ -222,7 +222,7 @@ describe("hostile files beside a real cube in a real server", () => {
 
   it("a 200,000 × 100,000 BigTIFF without overviews: z0 and z3 tiles and WMTS are decimated pictures, memory bounded", async () => {
     for (const path of [
-      "/tiles/big_tif/band_data/0/0/0?vmin=-1&vmax=1",
+      "/tiles/big_tif/band_data/0/0/0?crs=EPSG:3857&vmin=-1&vmax=1",
       "/tiles/big_tif/band_data/3/3/4?crs=CRS84&vmin=-1&vmax=1",
       "/wmts/1.0.0/tile/big_tif/band_data/WorldWebMercatorQuad/1/0/1.png?vmin=-1&vmax=1",
     ]) {
@@ -262,7 +262,7 @@ describe("hostile files beside a real cube in a real server", () => {
   });
 
   it("a NetCDF4 variable of 1e6 × 1e6: tiles answer (transparent where unwritten), the HDF5 worker stays bounded", async () => {
-    for (const path of ["/tiles/big_nc/v/0/0/0", "/tiles/big_nc/v/3/2/3"]) {
+    for (const path of ["/tiles/big_nc/v/0/0/0?crs=EPSG:3857", "/tiles/big_nc/v/3/2/3?crs=EPSG:3857"]) {
       const img = await png(path);
       expect(img.width).toBe(256);
     }
@@ -271,14 +271,14 @@ describe("hostile files beside a real cube in a real server", () => {
   }, 120_000);
 
   it("Zarr in 1 × 1 chunks: a z0 tile and a deep tile answer with a picture", async () => {
-    await png("/tiles/ones_zarr/v/0/0/0?vmin=0&vmax=20");
+    await png("/tiles/ones_zarr/v/0/0/0?crs=EPSG:3857&vmin=0&vmax=20");
     // the stored corner (lat 60…59.9, lon 0…0.1) at z12
-    const img = await png("/tiles/ones_zarr/v/12/1190/2048?vmin=0&vmax=20");
+    const img = await png("/tiles/ones_zarr/v/12/1190/2048?crs=EPSG:3857&vmin=0&vmax=20");
     expect(img.data.some((v, i) => i % 4 === 3 && v === 255)).toBe(true);
   }, 120_000);
 
   it("Zarr with one stored chunk of 1e12 values: 413 TOO_LARGE naming the chunk's size", async () => {
-    for (const path of ["/tiles/huge_zarr/v/0/0/0", "/statistics/huge_zarr/v?lon=1&lat=1"]) {
+    for (const path of ["/tiles/huge_zarr/v/0/0/0?crs=EPSG:3857", "/statistics/huge_zarr/v?lon=1&lat=1"]) {
       const r = await json(path);
       expect(r.status, JSON.stringify(r.body)).toBe(413);
       expect(r.body.code).toBe("TOO_LARGE");
@@ -287,7 +287,7 @@ describe("hostile files beside a real cube in a real server", () => {
   });
 
   it("a gzip chunk inflating to 2 GiB: 422 CORRUPT_DATA naming the chunk, RSS bounded", async () => {
-    const r = await json("/tiles/bomb_zarr/v/5/15/16");
+    const r = await json("/tiles/bomb_zarr/v/5/15/16?crs=EPSG:3857");
     expect(r.status).toBe(422);
     expect(r.body.code).toBe("CORRUPT_DATA");
     expect(r.body.message).toMatch(/bomb\.zarr\/v\/0\.0.*gzip data inflates to more than the chunk's 4\.\d MiB/);
@@ -303,11 +303,11 @@ describe("hostile files beside a real cube in a real server", () => {
     expect(skipped.f16).toMatch(/stored data type "<f16" \(128-bit floating point numbers\) cannot be read/);
     expect(skipped.void).toMatch(/"\|V7" \(raw records of 7 bytes/);
     expect(skipped.strings).toMatch(/holds objects, not numbers/);
-    const t = await json("/tiles/types_zarr/f16/0/0/0");
+    const t = await json("/tiles/types_zarr/f16/0/0/0?crs=EPSG:3857");
     expect(t.status).toBe(501);
     expect(t.body.code).toBe("UNSUPPORTED");
     expect(t.body.message).toMatch(/variable "f16" of dataset types_zarr is not served: its stored data type "<f16"/);
-    await png("/tiles/types_zarr/good/0/0/0?vmin=0&vmax=6");
+    await png("/tiles/types_zarr/good/0/0/0?crs=EPSG:3857&vmin=0&vmax=6");
   });
 
   it("the real cube still answers the same tile, and the server never grew past the bound", async () => {

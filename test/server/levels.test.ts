@@ -25,7 +25,10 @@ describe("pyramid levels", () => {
       const d = (await app.inject("/datasets/lv")).json();
       expect(d.resolutions).toHaveLength(res.num_levels);
       expect(d.resolutions[1]).toBeCloseTo(0.005, 9);
-      for (const url of ["/tiles/lv/conc_chl/5/10/16?vmin=0&vmax=20", "/tiles/lv/conc_chl/10/342/516?vmin=0&vmax=20"]) {
+      for (const url of [
+        "/tiles/lv/conc_chl/5/10/16?crs=EPSG:3857&vmin=0&vmax=20",
+        "/tiles/lv/conc_chl/10/342/516?crs=EPSG:3857&vmin=0&vmax=20",
+      ]) {
         expect((await app.inject(url)).statusCode).toBe(200);
       }
     } finally {

@@ -46,13 +46,13 @@ function requests(): autocannon.Request[] {
       for (const t of times)
         out.push({
           method: "GET",
-          path: `/tiles/olci/conc_chl/${z}/${y}/${x}?time=${t}&vmin=0&vmax=${15 + (k % 7)}&cmap=${k++ % 2 ? "viridis" : "plasma_r"}`,
+          path: `/tiles/olci/conc_chl/${z}/${y}/${x}?crs=EPSG:3857&time=${t}&vmin=0&vmax=${15 + (k % 7)}&cmap=${k++ % 2 ? "viridis" : "plasma_r"}`,
         });
     }
   }
   for (let z = 7; z <= 10; z++) {
     const [x, y] = tile(-105.5, 35.65, z);
-    out.push({ method: "GET", path: `/tiles/cog/band_data/${z}/${y}/${x}?band=2&vmin=0&vmax=255&cmap=gray` });
+    out.push({ method: "GET", path: `/tiles/cog/band_data/${z}/${y}/${x}?crs=EPSG:3857&band=2&vmin=0&vmax=255&cmap=gray` });
   }
   const ts = out.length;
   for (let i = 0; i < ts / 2; i++) {

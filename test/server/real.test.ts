@@ -90,15 +90,15 @@ describe("OLCI Zarr cube (EPSG:4326, descending lat)", () => {
 
   it("renders tiles at every zoom from the pyramid (levels derived on the fly)", async () => {
     for (const url of [
-      "/tiles/olci/conc_chl/0/0/0",
-      "/tiles/olci/conc_chl/6/21/32?time=2017-01-16",
-      "/tiles/olci/conc_chl/10/342/516?time=2017-01-16&cmap=plasma&vmin=0&vmax=20",
+      "/tiles/olci/conc_chl/0/0/0?crs=EPSG:3857",
+      "/tiles/olci/conc_chl/6/21/32?crs=EPSG:3857&time=2017-01-16",
+      "/tiles/olci/conc_chl/10/342/516?crs=EPSG:3857&time=2017-01-16&cmap=plasma&vmin=0&vmax=20",
     ]) {
       const r = await app.inject(url);
       expect(r.statusCode, url).toBe(200);
       expect(r.headers["content-type"]).toBe("image/png");
     }
-    const png = decodePng((await app.inject("/tiles/olci/conc_chl/6/21/32?time=2017-01-16&vmin=0&vmax=20")).rawPayload);
+    const png = decodePng((await app.inject("/tiles/olci/conc_chl/6/21/32?crs=EPSG:3857&time=2017-01-16&vmin=0&vmax=20")).rawPayload);
     expect(png.pixels.some((v, i) => i % 4 === 3 && v === 255)).toBe(true);
   });
 });
@@ -121,7 +121,7 @@ describe("OSTIA NetCDF3 (0…360 longitudes)", () => {
   });
 
   it("renders a world tile with the 0…360 grid shifted to −180…180", async () => {
-    const png = decodePng((await app.inject("/tiles/ostia/analysed_sst/1/0/0?vmin=270&vmax=305")).rawPayload);
+    const png = decodePng((await app.inject("/tiles/ostia/analysed_sst/1/0/0?crs=EPSG:3857&vmin=270&vmax=305")).rawPayload);
     // the western hemisphere (lon < 0 → 180…360 in the file) has ocean pixels
     expect(png.pixels.some((v, i) => i % 4 === 3 && v === 255)).toBe(true);
   });
@@ -131,7 +131,7 @@ describe("projected GeoTIFF/COG tiles against GDAL", () => {
   for (const t of gdalTiles) {
     it(`${t.file} z=${t.z} x=${t.x} y=${t.y} (gdalwarp -ovr ${t.ovr})`, async () => {
       const id = t.file.startsWith("RGB") ? "rgb" : "cog";
-      const r = await app.inject(`/tiles/${id}/band_data/${t.z}/${t.y}/${t.x}?band=1&cmap=gray&vmin=0&vmax=255`);
+      const r = await app.inject(`/tiles/${id}/band_data/${t.z}/${t.y}/${t.x}?crs=EPSG:3857&band=1&cmap=gray&vmin=0&vmax=255`);
       expect(r.statusCode).toBe(200);
       const png = decodePng(r.rawPayload);
       const ref = Buffer.from(t.band1, "base64");

@@ -100,10 +100,10 @@ describe("time labels of the OLCI cube", () => {
       ).json().result;
       expect(s.count).toBe(all[i]!.count);
       if (s.count > 0) expect(s.mean).toBeCloseTo(all[i]!.mean!, 9);
-      const t = await app.inject(`/tiles/olci/conc_chl/6/21/32?time=${labels[i]}`);
+      const t = await app.inject(`/tiles/olci/conc_chl/6/21/32?crs=EPSG:3857&time=${labels[i]}`);
       expect(t.statusCode).toBe(200);
       expect(t.headers.etag).not.toBe(
-        (await app.inject(`/tiles/olci/conc_chl/6/21/32?time=${labels[(i + 1) % labels.length]}`)).headers.etag,
+        (await app.inject(`/tiles/olci/conc_chl/6/21/32?crs=EPSG:3857&time=${labels[(i + 1) % labels.length]}`)).headers.etag,
       );
     }
   });

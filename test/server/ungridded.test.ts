@@ -64,8 +64,8 @@ describe("datasets without a regular grid", () => {
   it("answer 400 with a no-regular-grid message for tiles, legends, values, time series, statistics, WMTS and STAC items", async () => {
     const point = { type: "Point", coordinates: [1.3, 52.4] };
     const responses = await Promise.all([
-      app.inject("/tiles/swath/conc_chl/0/0/0"),
-      app.inject("/tiles/madis/elevation/3/2/1"),
+      app.inject("/tiles/swath/conc_chl/0/0/0?crs=EPSG:3857"),
+      app.inject("/tiles/madis/elevation/3/2/1?crs=EPSG:3857"),
       app.inject("/tiles/swath/conc_chl/legend"),
       app.inject("/wmts/1.0.0/tile/swath/conc_chl/WorldWebMercatorQuad/0/0/0.png"),
       app.inject("/statistics/swath/conc_chl?lon=1.3&lat=52.4"),

@@ -61,7 +61,7 @@ export function crs84Grid(maxZoom: number): TileGrid {
 /** The URL of one tile (z, y, x as the server counts them: y down from the top). */
 export function tileUrl(q: TileQuery, projection: ViewProjection, z: number, x: number, y: number): string {
   const p = new URLSearchParams(q.params);
-  if (projection === "EPSG:4326") p.set("crs", "CRS84");
+  p.set("crs", projection === "EPSG:4326" ? "CRS84" : "EPSG:3857"); // the server's default is CRS84, as xcube's
   return new URL(`tiles/${encodeURIComponent(q.dataset)}/${encodeURIComponent(q.variable)}/${z}/${y}/${x}?${p}`, q.base).toString();
 }
 

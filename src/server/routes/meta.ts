@@ -1,4 +1,4 @@
-// Routes: server info (/), /health, /openapi.json, and the /viewer static slot.
+// Routes: server info (/), /health, /openapi.json, /maintenance/update (reload the config), and the /viewer static slot.
 import { existsSync } from "node:fs";
 import { readdir, readFile, stat } from "node:fs/promises";
 import { extname, join, resolve, sep } from "node:path";
@@ -10,6 +10,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from
 import { EocubeError } from "../../core/errors.js";
 import { Link, MediaType } from "../../catalog/stac/link.js";
 import type { ServerState } from "../app.js";
+import { HEALTH_RESPONSE, SERVER_INFO_RESPONSE, UPDATE_RESPONSE, ERROR_RESPONSE } from "./responses.js";
 
 const MIME: Record<string, string> = {
   ".html": "text/html; charset=utf-8",
@@ -87,19 +88,43 @@ export function sendMaybeGzipped(request: FastifyRequest, reply: FastifyReply, r
   return reply.send(raw);
 }
 
-/** Registers /, /health, /openapi.json and /viewer. */
-export function metaRoutes(app: FastifyInstance, state: ServerState): void {
+/** The APIs of GET / (xcube lists its APIs by name and description). */
+const APIS = [
+  { name: "meta", description: "Server information, OpenAPI, maintenance" },
+  { name: "datasets", description: "Datasets, their variables, coordinates and place groups" },
+  { name: "places", description: "Place groups" },
+  { name: "tiles", description: "XYZ map tiles, legends and colour bars" },
+  { name: "wmts", description: "OGC WMTS 1.0.0" },
+  { name: "timeseries", description: "Time series at points and over areas" },
+  { name: "statistics", description: "Values at points and statistics over areas" },
+  { name: "ows.stac", description: "STAC API" },
+  { name: "viewer", description: "Viewer files, states (permalinks) and configuration" },
+];
+
+/** Package versions of GET / (xcube: `versions`, package → version). */
+function versionsOf(state: ServerState, app: FastifyInstance): Record<string, string> {
+  return { eocube: state.version, node: process.versions.node, fastify: app.version, v8: process.versions.v8 };
+}
+
+/** Registers /, /health, /openapi.json, /maintenance/update and /viewer. */
+export function metaRoutes(fastify: FastifyInstance, state: ServerState): void {
+  const app = fastify.withTypeProvider<JsonSchemaToTsProvider>();
   const routes: RouteOptions[] = [];
   app.addHook("onRoute", (r) => {
     routes.push(r as RouteOptions);
   });
 
-  app.get("/", { schema: { summary: "Server information" } }, async (request) => ({
+  app.get("/", { schema: { summary: "Server information", response: { 200: SERVER_INFO_RESPONSE } } }, async (request) => ({
     name: "eocube",
     version: state.version,
     description: "eocube serve: data cubes over HTTP (xcube-compatible routes)",
     title: state.config.ServerTitle ?? "eocube server",
-    apis: ["datasets", "tiles", "wmts", "timeseries", "statistics", "ogc/stac", "viewer"],
+    versions: versionsOf(state, fastify),
+    apis: APIS,
+    startTime: new Date(state.startTime).toISOString(),
+    currentTime: new Date().toISOString(),
+    updateTime: new Date(state.updateTime).toISOString(),
+    pid: process.pid,
     links: [
       Link.serviceDesc(`${baseUrl(request)}/openapi.json`, { type: MediaType.OPENAPI }),
       Link.data(`${baseUrl(request)}/datasets`),
@@ -107,8 +132,8 @@ export function metaRoutes(app: FastifyInstance, state: ServerState): void {
     ].map((l) => l.toJSON()),
   }));
 
-  app.get("/health", { schema: { summary: "Liveness, cache and work figures" } }, async () => ({
-    status: "ok",
+  app.get("/health", { schema: { summary: "Liveness, cache and work figures", response: { 200: HEALTH_RESPONSE } } }, async () => ({
+    status: "ok" as const,
     uptimeSeconds: Math.round(process.uptime()),
     chunkCache: state.ctx.chunkCache.stats,
     chunkCacheLimit: state.ctx.chunkCache.maxBytes,
@@ -130,7 +155,9 @@ export function metaRoutes(app: FastifyInstance, state: ServerState): void {
           summary?: string;
           params?: { properties?: Record<string, unknown> };
           querystring?: { properties?: Record<string, unknown>; required?: string[] };
+          response?: Record<string, unknown>;
         };
+        const ok = schema.response?.["200"];
         const parameters = [
           ...Object.entries(schema.params?.properties ?? {}).map(([name, s]) => ({ name, in: "path", required: true, schema: s })),
           ...Object.entries(schema.querystring?.properties ?? {}).map(([name, s]) => ({
@@ -144,15 +171,30 @@ export function metaRoutes(app: FastifyInstance, state: ServerState): void {
         paths[path][m.toLowerCase()] = {
           summary: schema.summary ?? "",
           parameters,
-          responses: { "200": { description: "OK" }, "4XX": { description: "Error {code, message, hint}" } },
+          responses: {
+            "200": { description: "OK", ...(ok ? { content: { "application/json": { schema: ok } } } : {}) },
+            "4XX": { description: "Error", content: { "application/json": { schema: ERROR_RESPONSE } } },
+          },
         };
       }
     }
     return { openapi: "3.0.3", info: { title: "eocube server", version: state.version }, servers: [{ url: baseUrl(request) }], paths };
   });
 
-  // xcube-viewer asks for place groups at start-up; eocube has none (an empty list, as xcube without PlaceGroups)
-  app.get("/places", { schema: { summary: "Place groups (none configured)" } }, async () => ({ placeGroups: [] }));
+  app.get(
+    "/maintenance/update",
+    {
+      schema: {
+        summary: "Read the configuration again and serve it (datasets reopened, caches emptied), as xcube's server update",
+        response: { 200: UPDATE_RESPONSE, "4xx": ERROR_RESPONSE },
+      },
+    },
+    async (request) => {
+      request.log.warn("forcing server update: reading the configuration again");
+      await state.update();
+      return { status: "OK" as const };
+    },
+  );
 
   const dir = viewerDir();
   const sendViewerFile = async (rel: string, request: FastifyRequest, reply: FastifyReply) => {

@@ -12,6 +12,7 @@ import { parseGeoJson } from "../geojson.js";
 import { checkWork } from "../limits.js";
 import { sliceOf } from "../slices.js";
 import { DATASET_VAR_PARAMS } from "./params.js";
+import { POINT_VALUE_RESPONSE, STATISTICS_RESPONSE } from "./responses.js";
 import { computeStatistics } from "../statistics.js";
 import { Pacer } from "../../core/pacer.js";
 
@@ -42,7 +43,6 @@ export function requireTime(sd: ServedDataset, v: Variable, time: unknown): void
 
 /** Registers the statistics routes. */
 export function statisticsRoutes(app: FastifyInstance, state: ServerState): void {
-  const { ctx } = state;
   const typed = app.withTypeProvider<JsonSchemaToTsProvider>();
   typed.get(
     "/statistics/:datasetId/:varName",
@@ -59,9 +59,11 @@ export function statisticsRoutes(app: FastifyInstance, state: ServerState): void
             time: timeParam,
           },
         } as const,
+        response: { 200: POINT_VALUE_RESPONSE },
       },
     },
     async (request) => {
+      const { ctx } = state;
       const { datasetId, varName } = request.params;
       const q = request.query;
       const sd = await ctx.get(datasetId, { signal: request.opSignal });
@@ -81,9 +83,11 @@ export function statisticsRoutes(app: FastifyInstance, state: ServerState): void
         summary: "Statistics of a variable in a GeoJSON geometry at a time",
         params,
         querystring: { type: "object", properties: { time: timeParam } } as const,
+        response: { 200: STATISTICS_RESPONSE },
       },
     },
     async (request) => {
+      const { ctx } = state;
       const { datasetId, varName } = request.params;
       const sd = await ctx.get(datasetId, { signal: request.opSignal });
       const v = ctx.variable(sd, varName);

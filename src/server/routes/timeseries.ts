@@ -2,13 +2,14 @@
 // checked against the request limits before any read, computed geometry by geometry within the work budget.
 import { Readable } from "node:stream";
 import type { JsonSchemaToTsProvider } from "@fastify/type-provider-json-schema-to-ts";
-import type { FastifyInstance } from "fastify";
+import type { FastifyInstance, FastifyReply } from "fastify";
 import type { ServerState } from "../app.js";
 import { DATASET_VAR_PARAMS } from "./params.js";
 import { parseGeoJson } from "../geojson.js";
 import { checkWork } from "../limits.js";
 import { checkDimParams, sliceOf } from "../slices.js";
 import { parseAggMethods, planTimeSeries, seriesOfPlan } from "../timeseries.js";
+import { TIME_SERIES_RESPONSE } from "./responses.js";
 import { Pacer } from "../../core/pacer.js";
 
 /** Largest geometry body in bytes by default (config `Limits.MaxBodySize`). */
@@ -36,6 +37,13 @@ export function timeseriesRoutes(app: FastifyInstance, state: ServerState): void
             startDate: { type: "string", description: "ISO 8601, inclusive" },
             endDate: { type: "string", description: "ISO 8601, inclusive" },
             maxValids: { type: "integer", description: "-1: only valid values; n > 0: the n most recent valid values" },
+            tolerance: {
+              type: "number",
+              minimum: 0,
+              maximum: 1e9,
+              default: 1,
+              description: "seconds by which the time range is widened on both sides (as xcube) [default 1]",
+            },
           },
           additionalProperties: {
             type: "string",
@@ -43,10 +51,11 @@ export function timeseriesRoutes(app: FastifyInstance, state: ServerState): void
               "<dimension name>=<coordinate label>: the index of a non-time, non-spatial dimension (nearest label; default the first)",
           },
         } as const,
+        response: { 200: TIME_SERIES_RESPONSE },
       },
     },
     async (request, reply) => {
-      const { ctx, limits } = state;
+      const { ctx, limits } = state; // read per request: /maintenance/update replaces the context
       const signal = request.opSignal;
       const { datasetId, varName } = request.params;
       const q = request.query;
@@ -56,13 +65,14 @@ export function timeseriesRoutes(app: FastifyInstance, state: ServerState): void
       const parsed = parseGeoJson(request.body, limits);
       const geometries = parsed.geometries;
       const isCollection = parsed.isCollection || geometries.length !== 1;
-      checkDimParams(sd, v, q, ["aggMethods", "startDate", "endDate", "maxValids"]);
+      checkDimParams(sd, v, q, ["aggMethods", "startDate", "endDate", "maxValids", "tolerance"]);
       const slice = await sliceOf(ctx, sd, v, q, { signal });
       const opts = {
         aggMethods,
         startDate: q.startDate,
         endDate: q.endDate,
         maxValids: q.maxValids,
+        toleranceMs: q.tolerance * 1000,
         signal,
         budget: state.budget,
         pacer: new Pacer(signal),
@@ -87,7 +97,8 @@ export function timeseriesRoutes(app: FastifyInstance, state: ServerState): void
       let head = "";
       for (;;) {
         const r = await it.next();
-        if (r.done) return reply.type("application/json; charset=utf-8").send(head);
+        // pre-serialized JSON text (see TIME_SERIES_RESPONSE), sent as is
+        if (r.done) return (reply as FastifyReply).type("application/json; charset=utf-8").send(head);
         head += r.value;
         if (head.length >= STREAM_AFTER_BYTES) break;
       }
@@ -99,7 +110,7 @@ export function timeseriesRoutes(app: FastifyInstance, state: ServerState): void
           yield r.value;
         }
       }
-      return reply.type("application/json; charset=utf-8").send(Readable.from(rest()));
+      return (reply as FastifyReply).type("application/json; charset=utf-8").send(Readable.from(rest()));
     },
   );
 }
