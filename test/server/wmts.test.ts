@@ -40,3 +40,55 @@ describe("WMTS GetTile zoom bounds", () => {
     }
   });
 });
+
+describe("WMTS capabilities and RESTful URLs as xcube has them", () => {
+  const get = async (path: string) => {
+    const r = await fetch(`${server.url}${path}`);
+    return { status: r.status, type: r.headers.get("content-type"), buf: Buffer.from(await r.arrayBuffer()) };
+  };
+
+  it("per tile matrix set: /wmts/1.0.0/{tms}/WMTSCapabilities.xml lists that set only; KVP and RESTful operations", async () => {
+    const r = await get("/wmts/1.0.0/WorldCRS84Quad/WMTSCapabilities.xml");
+    expect(r.status).toBe(200);
+    const caps = r.buf.toString();
+    expect(caps).toContain("<ows:Identifier>WorldCRS84Quad</ows:Identifier>");
+    expect(caps).not.toContain("WorldWebMercatorQuad");
+    expect(caps).toContain(`<ServiceMetadataURL xlink:href="${server.url}/wmts/1.0.0/WorldCRS84Quad/WMTSCapabilities.xml"/>`);
+    for (const op of ["GetCapabilities", "GetTile", "GetFeatureInfo"]) expect(caps).toContain(`<ows:Operation name="${op}">`);
+    expect(caps).toContain(
+      `<ows:Get xlink:href="${server.url}/wmts/kvp?"><ows:Constraint name="GetEncoding"><ows:AllowedValues><ows:Value>KVP</ows:Value>`,
+    );
+    // the time dimension: its labels, Default current; the template's {time} placeholder
+    expect(caps).toMatch(
+      /<Dimension><ows:Identifier>time<\/ows:Identifier>.*<Default>current<\/Default><Current>true<\/Current><Value>2017-01-16T10:09:21.834Z<\/Value>/,
+    );
+    expect(caps).toContain("/wmts/1.0.0/tile/olci/conc_chl/{TileMatrixSet}/{TileMatrix}/{TileRow}/{TileCol}.png?time={time}");
+    // KVP GetCapabilities gives the same document for that set
+    const kvp = await get("/wmts/kvp?SERVICE=WMTS&REQUEST=GetCapabilities&TileMatrixSet=WorldCRS84Quad");
+    expect(kvp.buf.toString().replaceAll("kvp?", "")).toBe(caps.replaceAll("kvp?", ""));
+    expect((await get("/wmts/1.0.0/Nope/WMTSCapabilities.xml")).status).toBe(400);
+  });
+
+  it("legacy tile URLs without the tile matrix set (tilematrixset=, default WorldCRS84Quad); any-case names; unfilled {time}", async () => {
+    const t = "2017-01-16T10:09:21.834Z";
+    const crs84 = await get(`/wmts/1.0.0/tile/olci/conc_chl/WorldCRS84Quad/6/13/65.png?time=${t}`);
+    expect(crs84.status).toBe(200);
+    expect((await get(`/wmts/1.0.0/tile/olci/conc_chl/6/13/65.png?time=${t}`)).buf).toEqual(crs84.buf);
+    expect((await get(`/wmts/1.0.0/tile/olci/conc_chl/6/13/65.png?TIME=${t}&TileMatrixSet=WorldCRS84Quad`)).buf).toEqual(crs84.buf);
+    const merc = await get(`/wmts/1.0.0/tile/olci/conc_chl/WorldWebMercatorQuad/6/21/32.png?time=${t}`);
+    expect((await get(`/wmts/1.0.0/tile/olci/conc_chl/6/21/32.png?tilematrixset=WorldWebMercatorQuad&time=${t}`)).buf).toEqual(merc.buf);
+    expect((await get(`/wmts/1.0.0/tile/olci/conc_chl/WorldWebMercatorQuad/6/21/32.png?Time=${t}`)).buf).toEqual(merc.buf);
+    // a client that does not fill the template's {time} gets the Default (the last step), not a 400
+    const last = await get("/wmts/1.0.0/tile/olci/conc_chl/WorldWebMercatorQuad/6/21/32.png");
+    const literal = await get("/wmts/1.0.0/tile/olci/conc_chl/WorldWebMercatorQuad/6/21/32.png?time={time}");
+    expect(literal.status).toBe(200);
+    expect(literal.buf).toEqual(last.buf);
+    expect(literal.buf).not.toEqual(merc.buf);
+    // KVP GetTile answers the same tile
+    const kvp = await get(
+      `/wmts/kvp?service=WMTS&request=GetTile&version=1.0.0&layer=olci.conc_chl&style=default&format=image/png&TileMatrixSet=WorldCRS84Quad&TileMatrix=6&TileRow=13&TileCol=65&time=${t}`,
+    );
+    expect(kvp.type).toBe("image/png");
+    expect(kvp.buf).toEqual(crs84.buf);
+  });
+});
