@@ -24,9 +24,12 @@ describe("viewer URL state", () => {
       time2: "2017-01-28T09:58:11.350Z",
       swipe: 30,
       dims: { level: "850", month: "7" },
+      basemap: "osm",
+      placeGroup: "stations",
     };
     expect(parseState("#" + formatState(s))).toEqual(s);
     expect(formatState(s)).toContain("dim.level=850&dim.month=7");
+    expect(formatState(s)).toContain("base=osm&places=stations");
   });
 
   it("leaves defaults out and restores them", () => {
@@ -36,13 +39,14 @@ describe("viewer URL state", () => {
   });
 
   it("ignores bad values", () => {
-    const s = parseState("#proj=EPSG:9999&vmin=abc&opacity=7&split=sideways&swipe=-5&lon=2");
+    const s = parseState("#proj=EPSG:9999&vmin=abc&opacity=7&split=sideways&swipe=-5&lon=2&base=google");
     expect(s.projection).toBe("EPSG:3857");
     expect(s.vmin).toBeUndefined();
     expect(s.opacity).toBe(1);
     expect(s.split).toBe("off");
     expect(s.swipe).toBe(0);
     expect(s.center).toBeUndefined();
+    expect(s.basemap).toBeUndefined();
   });
 
   it("encodes times and names safely", () => {

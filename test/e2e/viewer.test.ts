@@ -1,6 +1,7 @@
 // The viewer in real Chromium (Debian's, driven by playwright-core) against the real eocube server on
 // ../shared/data: tiles of the OLCI Zarr cube, time steps, point and polygon time series equal to the
-// server's /timeseries answers, CSV download, URL state, phone viewport, keyboard labels, bad input.
+// server's /timeseries answers, CSV download, URL state, phone viewport, keyboard labels, bad input, the offline
+// Natural Earth base map and the server's place groups.
 // Every step leaves a screenshot in test-artifacts/e2e/; the main one is copied to docs/viewer.png.
 import { copyFileSync, cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, type Server as HttpServer } from "node:http";
@@ -8,6 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { ServerConfig } from "../../src/server/config.js";
 import { decodePng } from "../server/helpers.js";
 import {
   ARTIFACTS,
@@ -580,9 +582,9 @@ describe("viewer dataset picker", { timeout: 180_000 }, () => {
       const picker = await page
         .locator("#dataset")
         .evaluate((sel: HTMLSelectElement) =>
-          [...sel.children].map((c) =>
+          Array.from(sel.children).map((c) =>
             c instanceof HTMLOptGroupElement
-              ? { group: c.label, options: [...c.children].map((o) => (o as HTMLOptionElement).text) }
+              ? { group: c.label, options: Array.from(c.children).map((o) => (o as HTMLOptionElement).text) }
               : (c as HTMLOptionElement).text,
           ),
         );
@@ -597,6 +599,206 @@ describe("viewer dataset picker", { timeout: 180_000 }, () => {
     } finally {
       await stores.close();
     }
+  });
+});
+
+/** Pixels of the offline base map's land colour (#f4f1ea, Natural Earth land) in a PNG. */
+function landPixels(png: Buffer): number {
+  const img = decodePng(png);
+  let n = 0;
+  for (let i = 0; i < img.width * img.height; i++) {
+    const o = i * img.channels;
+    if (Math.abs(img.pixels[o]! - 0xf4) + Math.abs(img.pixels[o + 1]! - 0xf1) + Math.abs(img.pixels[o + 2]! - 0xea) < 8) n++;
+  }
+  return n;
+}
+
+/** The number of features the Natural Earth layers of the map hold (1:110m and 1:50m land). */
+const baseMapFeatures = (page: Page) =>
+  page.evaluate(() =>
+    (
+      window as unknown as {
+        eocubeViewer: {
+          map: { getLayers(): { getArray(): { getClassName(): string; getSource(): { getFeatures?(): unknown[] } | null }[] } };
+        };
+      }
+    ).eocubeViewer.map
+      .getLayers()
+      .getArray()
+      .filter((l) => l.getClassName() === "basemap-ne")
+      .map((l) => l.getSource()?.getFeatures?.().length ?? 0),
+  );
+
+describe("viewer base map", { timeout: 180_000 }, () => {
+  it("draws the Natural Earth coastlines bundled with the viewer by default, with no request leaving the server", async () => {
+    const page = await browser.newPage();
+    const outside: string[] = [];
+    const assets: { url: string; status: number }[] = [];
+    page.on("request", (r) => {
+      if (!r.url().startsWith(server.url) && !/^(data|blob):/.test(r.url())) outside.push(r.url());
+    });
+    page.on("response", (r) => {
+      if (/\/viewer\/assets\/land-\d+m-[^/]*\.json$/.test(r.url())) assets.push({ url: r.url(), status: r.status() });
+    });
+    await page.goto(viewerUrl(`ds=olci&var=conc_chl&time=${encodeURIComponent(T0)}`));
+    await waitForMap(page);
+    await page.waitForFunction(() => document.getElementById("map")!.dataset.basemap === "ne", null, { timeout: 10_000 });
+    expect(await page.locator("#basemap").inputValue()).toBe("ne");
+    // the 1:50m land at the cube's zoom, from the viewer's own assets
+    await expect.poll(() => baseMapFeatures(page), { timeout: 30_000 }).toEqual([expect.any(Number), expect.any(Number)]);
+    await expect.poll(async () => (await baseMapFeatures(page))[1], { timeout: 30_000 }).toBeGreaterThan(0);
+    await waitForMap(page);
+    expect(assets.some((a) => a.url.includes("land-50m") && a.status === 200)).toBe(true);
+    const png = await shot(page, "14-basemap-natural-earth", "#map");
+    // England, Belgium and the Netherlands around the cube are land; the cube is still drawn over the sea
+    expect(landPixels(png)).toBeGreaterThan(20_000);
+    expect(colourfulPixels(png).count).toBeGreaterThan(20_000);
+    expect(outside).toEqual([]);
+    expect(page.url()).not.toContain("base=");
+    // the whole world at zoom 1 takes the 1:110m land
+    await page.evaluate(() =>
+      (window as unknown as { eocubeViewer: { map: { getView(): { setZoom(z: number): void } } } }).eocubeViewer.map.getView().setZoom(1.5),
+    );
+    await expect.poll(async () => (await baseMapFeatures(page))[0], { timeout: 30_000 }).toBeGreaterThan(0);
+    await waitForMap(page);
+    expect(landPixels(await shot(page, "14b-basemap-world", "#map"))).toBeGreaterThan(20_000);
+    // and in EPSG:4326
+    await page.locator("#projection").selectOption("EPSG:4326");
+    await waitForMap(page);
+    await expect.poll(async () => (await baseMapFeatures(page))[0], { timeout: 30_000 }).toBeGreaterThan(0);
+    await waitForMap(page);
+    expect(landPixels(await shot(page, "14c-basemap-4326", "#map"))).toBeGreaterThan(20_000);
+    expect(outside).toEqual([]);
+    expect(page.errors).toEqual([]);
+    await page.close();
+  });
+
+  it("OpenStreetMap without a network: a note and back to the offline coastlines; 'none' leaves the graticule", async () => {
+    const page = await browser.newPage();
+    // no internet here: every request outside the server is refused, as a browser offline would see it
+    await page.route(
+      (u) => !u.href.startsWith(server.url),
+      (r) => r.abort("internetdisconnected"),
+    );
+    await page.goto(viewerUrl(`ds=olci&var=conc_chl&time=${encodeURIComponent(T0)}`));
+    await waitForMap(page);
+    await page.locator("#basemap").selectOption("osm");
+    await page.locator('.msg[data-key="basemap"]').waitFor({ timeout: 30_000 });
+    expect(await page.locator("#messages").textContent()).toContain("OpenStreetMap tiles could not be loaded");
+    expect(await page.locator("#basemap").inputValue()).toBe("ne");
+    await waitForMap(page);
+    expect(landPixels(await shot(page, "15-basemap-osm-offline", "#map"))).toBeGreaterThan(20_000);
+    expect(page.errors.filter((e) => !e.includes("ERR_INTERNET_DISCONNECTED"))).toEqual([]);
+    // no base map: only the graticule under the data, kept in the link
+    await page.locator("#basemap").selectOption("none");
+    await page.waitForFunction(() => location.hash.includes("base=none"), null, { timeout: 10_000 });
+    await waitForMap(page);
+    // (a few pixels of the scale line and labels come close to the land colour)
+    expect(landPixels(await page.locator("#map").screenshot())).toBeLessThan(500);
+    const page2 = await browser.newPage();
+    await page2.goto(page.url());
+    await waitForMap(page2);
+    expect(await page2.locator("#basemap").inputValue()).toBe("none");
+    expect(landPixels(await page2.locator("#map").screenshot())).toBeLessThan(500);
+    await page2.close();
+    await page.close();
+  });
+});
+
+describe("viewer place groups", { timeout: 180_000 }, () => {
+  let placesServer: Server;
+  const PLACES = join(ROOT, "test", "e2e", "fixtures", "xcube-viewer", "places");
+  const WESTHINDER = { lon: 2.4367, lat: 51.3833 };
+
+  beforeAll(async () => {
+    placesServer = await startServer({
+      ...defaultConfig(),
+      PlaceGroups: [
+        { Identifier: "stations", Title: "North Sea stations", Path: join(PLACES, "stations.geojson") },
+        { Identifier: "areas", Title: "North Sea areas", Path: join(PLACES, "areas.geojson") },
+      ],
+    } as ServerConfig);
+  });
+  afterAll(async () => {
+    await placesServer?.close();
+  });
+
+  const url = (hash: string) => `${placesServer.url}viewer/#${hash}`;
+
+  it("lists the server's groups, draws the chosen group's places and gives a place's series on a click", async () => {
+    const page = await browser.newPage();
+    const series: { url: string; body: string }[] = [];
+    page.on("request", (r) => {
+      if (r.url().includes("/timeseries/")) series.push({ url: r.url(), body: r.postData() ?? "" });
+    });
+    await page.goto(url(`ds=olci&var=conc_chl&time=${encodeURIComponent(T0)}`));
+    await waitForMap(page);
+    await page.waitForFunction(() => !document.getElementById("places-controls")!.hidden, null, { timeout: 30_000 });
+    expect(await page.locator("#place-group option").allTextContents()).toEqual(["None", "North Sea stations", "North Sea areas"]);
+    const before = await page.locator("#map").screenshot();
+    await page.locator("#place-group").selectOption("stations");
+    await page.waitForFunction(() => document.getElementById("map")!.dataset.placeCount === "3", null, { timeout: 30_000 });
+    expect(await page.locator("#place-list button").allTextContents()).toEqual(["Westhinder", "Noordhinder", "Dover Strait"]);
+    await page.waitForFunction(() => location.hash.includes("places=stations"), null, { timeout: 10_000 });
+    await waitForMap(page);
+    const drawn = await shot(page, "16-place-group", "#map");
+    expect(differingPixels(before, drawn)).toBeGreaterThan(100);
+    // the marker of Westhinder is drawn where the place is (its purple ring)
+    const p = await pagePixel(page, WESTHINDER.lon, WESTHINDER.lat);
+    const box = (await page.locator("#map").boundingBox())!;
+    const img = decodePng(drawn);
+    let purple = 0;
+    for (let y = Math.round(p.y - box.y) - 8; y <= Math.round(p.y - box.y) + 8; y++)
+      for (let x = Math.round(p.x - box.x) - 8; x <= Math.round(p.x - box.x) + 8; x++) {
+        const o = (y * img.width + x) * img.channels;
+        if (img.pixels[o]! > 80 && img.pixels[o]! < 150 && img.pixels[o + 1]! < 100 && img.pixels[o + 2]! > 150) purple++;
+      }
+    expect(purple).toBeGreaterThan(10);
+    // a click on the place: its series, at the place's own coordinates (not the clicked pixel's)
+    await page.mouse.click(p.x + 2, p.y + 2);
+    await waitSeries(page, 1);
+    expect(await page.locator(".chart-legend").textContent()).toContain("conc_chl @ Westhinder");
+    const geometry = JSON.parse(series[0]!.body) as { type: string; coordinates: number[] };
+    expect(geometry.type).toBe("Point");
+    expect(geometry.coordinates[0]).toBeCloseTo(WESTHINDER.lon, 6);
+    expect(geometry.coordinates[1]).toBeCloseTo(WESTHINDER.lat, 6);
+    const expected = await serverSeries(geometry, "olci", "conc_chl", "mean");
+    expect((await seriesRows(page, 1)).map((r) => r.mean)).toEqual(expected.map((e) => e.mean));
+    // an area of another group, from the list: a polygon series (mean ± std) of its polygon
+    await page.locator("#place-group").selectOption("areas");
+    await page.waitForFunction(() => document.getElementById("map")!.dataset.placeCount === "1", null, { timeout: 30_000 });
+    await page.locator("#place-list button", { hasText: "Thornton Bank" }).click();
+    await waitSeries(page, 2);
+    const poly = series.find((r) => JSON.parse(r.body).type === "Polygon")!;
+    expect(new URL(poly.url).searchParams.get("aggMethods")).toBe("mean,std");
+    expect(JSON.parse(poly.body).coordinates[0]).toHaveLength(5);
+    const expected2 = await serverSeries(JSON.parse(poly.body), "olci", "conc_chl", "mean,std");
+    expect((await seriesRows(page, 2)).map((r) => r.mean)).toEqual(expected2.map((e) => e.mean));
+    expect(await page.locator(".chart-legend").textContent()).toContain("conc_chl @ Thornton Bank");
+    await shot(page, "16b-place-series");
+    // a link keeps the group
+    const page2 = await browser.newPage();
+    await page2.goto(page.url());
+    await page2.waitForFunction(() => document.getElementById("map")!.dataset.placeCount === "1", null, { timeout: 30_000 });
+    expect(await page2.locator("#place-group").inputValue()).toBe("areas");
+    expect(page2.errors).toEqual([]);
+    await page2.close();
+    expect(page.errors).toEqual([]);
+    await page.close();
+  });
+
+  it("a group the server does not have, named in a link: a note; a server without groups: no place control", async () => {
+    const page = await browser.newPage();
+    await page.goto(url("ds=olci&places=nope"));
+    await page.locator('.msg[data-key="places"]').waitFor({ timeout: 30_000 });
+    expect(await page.locator("#messages").textContent()).toContain('The place group "nope" named in the link is not served here');
+    expect(await page.locator("#place-group").inputValue()).toBe("");
+    await waitForMap(page);
+    await page.goto(viewerUrl("ds=olci"));
+    await waitForMap(page);
+    expect(await page.locator("#places-controls").isHidden()).toBe(true);
+    expect(page.errors).toEqual([]);
+    await page.close();
   });
 });
 

@@ -1,14 +1,17 @@
 // The eocube viewer's entry: loads the styles and every control (dataset/variable pickers, map and tile layers,
-// time, colour, projection, split view, value under the cursor, time series, URL state), then starts.
-// Modules: store.ts (state) · url.ts (URL hash) · mapview.ts (the map) · layers.ts + legend.ts + style.ts (tiles)
+// time, colour, projection, base map, split view, value under the cursor, time series, place groups, URL state), then
+// starts. Modules: store.ts (state) · url.ts (URL hash) · mapview.ts (the map) · basemap.ts (offline Natural Earth
+// and OSM) · layers.ts + legend.ts + style.ts (tiles)
 // · controls/*.ts (one per control) · api.ts, chart.ts, map.ts, state.ts, timeaxis.ts, messages.ts, dom.ts (helpers).
 import "ol/ol.css";
 import "./style.css";
 import { fromLonLat, toLonLat } from "ol/proj.js";
 import { describeError } from "./api.js";
+import "./controls/basemap.js";
 import { loadColorBars } from "./controls/colour.js";
 import "./controls/hover.js";
 import { init } from "./controls/pickers.js";
+import "./controls/places.js";
 import "./controls/projection.js";
 import "./controls/series.js";
 import "./controls/split.js";

@@ -1,5 +1,6 @@
-// The OpenLayers map of the viewer: graticule, data and split tile layers, dataset outline and series places; the
-// render bookkeeping tests wait on (data-* of #map), tile loads held while moving, and the centre/zoom in the URL.
+// The OpenLayers map of the viewer: base map, graticule, data and split tile layers, the server's place group, dataset
+// outline and series places; the render bookkeeping tests wait on (data-* of #map), tile loads held while moving, and
+// the centre/zoom in the URL.
 import { Feature, Map as OlMap, View } from "ol";
 import { ScaleLine, defaults as defaultControls } from "ol/control.js";
 import { fromExtent } from "ol/geom/Polygon.js";
@@ -10,7 +11,8 @@ import VectorLayer from "ol/layer/Vector.js";
 import { fromLonLat, toLonLat, transformExtent } from "ol/proj.js";
 import VectorSource from "ol/source/Vector.js";
 import type XYZ from "ol/source/XYZ.js";
-import { Circle, Fill, Stroke, Style } from "ol/style.js";
+import { Circle, Fill, Stroke, Style, Text } from "ol/style.js";
+import { landCoarse, landDetail, osmLayer } from "./basemap.js";
 import { $ } from "./dom.js";
 import { clipRightOf, StillGate, type TileEvents } from "./map.js";
 import { showMessage } from "./messages.js";
@@ -23,6 +25,30 @@ export const mapEl = $("map");
 export const outlineSource = new VectorSource();
 /** The places of the time series (points and polygons, in their series' colour). */
 export const placesSource = new VectorSource();
+/** The places of the server's place group shown (`/places/{group}`), each labelled. */
+export const placeGroupSource = new VectorSource();
+/** The layer of {@link placeGroupSource} (clicks on its features give series). */
+export const placeGroupLayer = new VectorLayer({
+  className: "place-group-layer",
+  source: placeGroupSource,
+  zIndex: 4,
+  style: (f) => {
+    const color = "#6f42c1";
+    return new Style({
+      stroke: new Stroke({ color, width: 2 }),
+      fill: new Fill({ color: "#6f42c122" }),
+      image: new Circle({ radius: 5, fill: new Fill({ color: "#fff" }), stroke: new Stroke({ color, width: 2.5 }) }),
+      text: new Text({
+        text: String(f.get("placeLabel") ?? ""),
+        font: "12px system-ui, sans-serif",
+        offsetY: -14,
+        fill: new Fill({ color: "#2d1a4f" }),
+        stroke: new Stroke({ color: "#fff", width: 3 }),
+        overflow: true,
+      }),
+    });
+  },
+});
 /** The shown variable's tiles. */
 export const dataLayer = new TileLayer<XYZ>({ className: "data-layer", zIndex: 2 });
 /** The split view's right side (clipped right of the swipe bar). */
@@ -32,20 +58,24 @@ export const splitLayer = new TileLayer<XYZ>({ className: "split-layer", zIndex:
 export const map = new OlMap({
   target: mapEl,
   keyboardEventTarget: mapEl,
-  controls: defaultControls({ attribution: false }).extend([new ScaleLine()]),
+  controls: defaultControls({ attribution: true, attributionOptions: { collapsible: true, collapsed: true } }).extend([new ScaleLine()]),
   interactions: defaultInteractions(),
   layers: [
+    landCoarse,
+    landDetail,
+    osmLayer,
     new Graticule({ strokeStyle: new Stroke({ color: "rgba(60,80,100,0.35)", width: 1 }), showLabels: true, wrapX: false, zIndex: 1 }),
     dataLayer,
     splitLayer,
+    placeGroupLayer,
     new VectorLayer({
       source: outlineSource,
-      zIndex: 4,
+      zIndex: 5,
       style: new Style({ stroke: new Stroke({ color: "#d4380d", width: 2, lineDash: [6, 4] }) }),
     }),
     new VectorLayer({
       source: placesSource,
-      zIndex: 5,
+      zIndex: 6,
       style: (f) => {
         const color = (f.get("color") as string | undefined) ?? "#000";
         return new Style({

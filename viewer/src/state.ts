@@ -1,5 +1,5 @@
-// The view state kept in the URL hash (dataset, variable, time, view, colour, split, other dimensions), so a link
-// reproduces the view: parse and serialise, nothing else.
+// The view state kept in the URL hash (dataset, variable, time, view, colour, split, other dimensions, base map,
+// place group), so a link reproduces the view: parse and serialise, nothing else.
 
 /** Everything a link restores. Absent fields take the dataset's defaults. */
 export interface ViewState {
@@ -27,6 +27,10 @@ export interface ViewState {
   swipe: number;
   /** Labels chosen for other dimensions than time and space, by dimension name (`dim.level=850`). */
   dims?: Record<string, string>;
+  /** Base map other than the default offline Natural Earth coastlines: OpenStreetMap (online) or none (`base=osm`). */
+  basemap?: "osm" | "none";
+  /** The server's place group shown on the map, by its id (`places=stations`). */
+  placeGroup?: string;
 }
 
 const num = (s: string | null): number | undefined => {
@@ -62,6 +66,9 @@ export function parseState(hash: string): ViewState {
   set("vmax", num(p.get("vmax")));
   set("variable2", str("var2"));
   set("time2", str("time2"));
+  const base = p.get("base");
+  if (base === "osm" || base === "none") s.basemap = base;
+  set("placeGroup", str("places"));
   const dims: Record<string, string> = {};
   for (const [k, v] of p) if (k.startsWith("dim.") && k.length > 4) dims[k.slice(4)] = v;
   if (Object.keys(dims).length > 0) s.dims = dims;
@@ -87,6 +94,8 @@ export function formatState(s: ViewState): string {
   if (s.reversed) p.set("rev", "1");
   if (s.opacity !== 1) p.set("opacity", String(s.opacity));
   for (const k of Object.keys(s.dims ?? {}).sort()) p.set(`dim.${k}`, s.dims![k]!);
+  if (s.basemap) p.set("base", s.basemap);
+  if (s.placeGroup) p.set("places", s.placeGroup);
   if (s.split !== "off") {
     p.set("split", s.split);
     if (s.variable2) p.set("var2", s.variable2);

@@ -1,10 +1,11 @@
-// The projection picker: switches the map between EPSG:3857 and EPSG:4326 keeping the shown area, the dataset
-// outline and the series places.
+// The projection picker: switches the map between EPSG:3857 and EPSG:4326 keeping the shown area, the base map,
+// the dataset outline, the place group and the series places.
 import { View } from "ol";
 import { transformExtent } from "ol/proj.js";
+import { reprojectBaseMap } from "../basemap.js";
 import { $ } from "../dom.js";
 import type { ViewProjection } from "../map.js";
-import { map, outlineFor, placesSource, viewExtent } from "../mapview.js";
+import { map, outlineFor, placeGroupSource, placesSource, viewExtent } from "../mapview.js";
 import { render, st } from "../store.js";
 
 const projSel = $<HTMLSelectElement>("projection");
@@ -19,6 +20,7 @@ projSel.addEventListener("change", () => {
   const ll = transformExtent(extent, old.getProjection(), "EPSG:4326") as [number, number, number, number];
   view.fit(viewExtent([Math.max(ll[0], -180), ll[1], Math.min(ll[2], 180), ll[3]], proj), { duration: 0 });
   outlineFor();
-  for (const f of placesSource.getFeatures()) f.getGeometry()?.transform(old.getProjection(), proj);
+  reprojectBaseMap();
+  for (const f of [...placesSource.getFeatures(), ...placeGroupSource.getFeatures()]) f.getGeometry()?.transform(old.getProjection(), proj);
   render();
 });

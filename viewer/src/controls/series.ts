@@ -1,5 +1,6 @@
-// Time series: a point by clicking the map (or at its centre), a polygon by drawing; each loaded newest chunk first
-// into the chart (mean, and std for polygons), removable one by one or all, and downloadable as CSV.
+// Time series: a point by clicking the map (or at its centre), a polygon by drawing, or a place of the server's place
+// group; each loaded newest chunk first into the chart (mean, and std for polygons), removable one by one or all, and
+// downloadable as CSV.
 import { Feature } from "ol";
 import type { Geometry as OlGeometry } from "ol/geom.js";
 import { Point, type Polygon } from "ol/geom.js";
@@ -9,7 +10,7 @@ import VectorSource from "ol/source/Vector.js";
 import { describeError, postJson, type TimeSeriesEntry } from "../api.js";
 import { mergeEntries, seriesColor, seriesCsv, TimeSeriesChart, type Series } from "../chart.js";
 import { $ } from "../dom.js";
-import { map, placesSource } from "../mapview.js";
+import { map, placeGroupLayer, placesSource } from "../mapview.js";
 import { showMessage } from "../messages.js";
 import { api, extraDims, on, shown } from "../store.js";
 import { chunkBound, chunksNewestFirst } from "../timeaxis.js";
@@ -33,11 +34,15 @@ const chart = new TimeSeriesChart($("chart"), {
 // the chart marks the map's time
 on("time", () => chart.setMarker(shown.timeMs[shown.timeIdx]));
 
-/** Adds the series of the shown variable at `geometry` (lon/lat), `feature` marking its place on the map. */
-async function addSeries(
+/**
+ * Adds the series of the shown variable at `geometry` (GeoJSON in lon/lat), `feature` marking its place on the map;
+ * `placeLabel` names a place of a place group in the series label (else the point's coordinates or "polygon N").
+ */
+export async function addSeries(
   kind: "point" | "polygon",
   geometry: { type: string; coordinates: unknown },
   feature: Feature<OlGeometry>,
+  placeLabel?: string,
 ): Promise<void> {
   const { ds, variable, timeDim, times } = shown;
   if (!ds || !variable) return;
@@ -55,9 +60,11 @@ async function addSeries(
   feature.set("seriesId", id);
   placesSource.addFeature(feature);
   const label =
-    kind === "point"
-      ? `${variable.name} @ ${(geometry.coordinates as number[]).map((c) => c.toFixed(3)).join(", ")}`
-      : `${variable.name} polygon ${id}`;
+    placeLabel !== undefined
+      ? `${variable.name} @ ${placeLabel}`
+      : kind === "point"
+        ? `${variable.name} @ ${(geometry.coordinates as number[]).map((c) => c.toFixed(3)).join(", ")}`
+        : `${variable.name} polygon ${id}`;
   const s: Series = {
     id,
     label,
@@ -155,8 +162,22 @@ document.addEventListener("keydown", (e) => {
     setDrawing(false);
   }
 });
+/** A click on a place of the place group gives that place's series (a point or an area), as a drawn one would. */
+let placeClick: ((f: Feature<OlGeometry>) => void) | undefined;
+/** Sets what a click on a place of the place-group layer does (controls/places.ts). */
+export function onPlaceClick(fn: (f: Feature<OlGeometry>) => void): void {
+  placeClick = fn;
+}
 map.on("singleclick", (e) => {
   if (draw.getActive() || Date.now() - lastDrawEnd < 600) return;
+  const place = map.forEachFeatureAtPixel(e.pixel, (f) => f as Feature<OlGeometry>, {
+    layerFilter: (l) => l === placeGroupLayer,
+    hitTolerance: 5,
+  });
+  if (place && placeClick) {
+    placeClick(place);
+    return;
+  }
   const lonlat = toLonLat(e.coordinate, map.getView().getProjection());
   void addSeries("point", { type: "Point", coordinates: lonlat }, new Feature<OlGeometry>(new Point(e.coordinate)));
 });
