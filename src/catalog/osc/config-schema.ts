@@ -129,7 +129,8 @@ export const DATASET_CONFIG_SCHEMA = {
     description: {
       type: "string",
       minLength: 1,
-      description: "product description; default: the dataset's `description`, `summary` or `title` attribute",
+      description:
+        "product description; default: the dataset's `description`, `summary` or `title` attribute, else deep-code's \"No description available.\" (with a warning)",
     },
     title: { type: "string", minLength: 1, description: "product title; default: the dataset's `title` attribute, else collection_id" },
     time_range: {
@@ -144,7 +145,11 @@ export const DATASET_CONFIG_SCHEMA = {
         "time range [start, end] (ISO 8601 dates or date-times, null for open ends) for cubes without a time coordinate (e.g. a GeoTIFF); when given it replaces the range read from the time coordinate",
     },
     osc_themes: { ...themes, description: `one or more of: ${OSC_THEME_IDS.join(", ")}` },
-    osc_region: { type: "string", minLength: 1 },
+    osc_region: {
+      type: "string",
+      minLength: 1,
+      description: "the region the product covers (`osc:region`), e.g. Global; left out when empty (deep-code's `osc_region: null`)",
+    },
     dataset_status: { enum: OSC_STATUSES, description: `one of ${OSC_STATUSES.join(", ")}` },
     documentation_link: uri,
     access_link: uri,
@@ -220,7 +225,11 @@ export const WORKFLOW_CONFIG_SCHEMA = {
   additionalProperties: false,
   required: ["workflow_id", "properties"],
   properties: {
-    workflow_id: { type: "string", pattern: ENTITY_ID_PATTERN, description: "the OSC workflow id, e.g. my-workflow" },
+    workflow_id: {
+      type: "string",
+      pattern: ENTITY_ID_PATTERN,
+      description: "the OSC workflow id, e.g. my-workflow; normalised as deep-code does (spaces → '-', lower case)",
+    },
     experiment_id: {
       type: "string",
       pattern: ENTITY_ID_PATTERN,
@@ -237,6 +246,11 @@ export const WORKFLOW_CONFIG_SCHEMA = {
       required: ["title", "license"],
       properties: {
         title: { type: "string", minLength: 1, description: "a human-readable title of the workflow" },
+        osc_project: {
+          type: "string",
+          pattern: SLUG_ID_PATTERN,
+          description: "project of the workflow as deep-code reads it (`properties.osc_project`); the top-level osc_project wins",
+        },
         description: { type: "string", minLength: 1 },
         keywords: { type: "array", uniqueItems: true, items: { type: "string", minLength: 1 } },
         themes,

@@ -43,6 +43,34 @@ function withPath<T extends object>(config: T, path: string): T {
   return config;
 }
 
+/**
+ * Key under which the loaders record notes about what they changed in a config as deep-code does (e.g. a
+ * normalised workflow_id); not enumerable. The builder turns them into warnings of the plan.
+ */
+export const CONFIG_NOTES: unique symbol = Symbol.for("eocube.configNotes");
+
+/** The notes the loader made about a config (see {@link CONFIG_NOTES}); empty when none. */
+export function configNotesOf(config: object | undefined): string[] {
+  return config ? (((config as Record<symbol, unknown>)[CONFIG_NOTES] as string[] | undefined) ?? []) : [];
+}
+
+function addNote(config: Record<string, unknown>, note: string): void {
+  const notes = configNotesOf(config);
+  if (notes.length === 0) Object.defineProperty(config, CONFIG_NOTES, { value: notes, enumerable: false });
+  notes.push(note);
+}
+
+/**
+ * deep-code's normalisation of a workflow id (`Publisher._normalize_name`): spaces → `-`, lower case.
+ * `"My Workflow"` → `"my-workflow"`.
+ */
+export function normalizeWorkflowId(id: string): string {
+  return id.replace(/ /g, "-").toLowerCase();
+}
+
+/** Text of deep-code's product description when neither the config nor the dataset gives one. */
+export const DEEP_CODE_DEFAULT_DESCRIPTION = "No description available.";
+
 /** Options of the config loaders. */
 export interface LoadConfigOptions {
   signal?: AbortSignal;
@@ -78,7 +106,8 @@ export async function loadWorkflowConfig(path: string, options: LoadConfigOption
 }
 
 /**
- * Parses and validates dataset-config YAML text. Theme ids are lower-cased first (as deep-code does).
+ * Parses and validates dataset-config YAML text. As deep-code reads it: theme ids are lower-cased and top-level
+ * fields left empty (`osc_region:` → null) count as absent.
  * @param file the file name used in messages.
  * @throws EocubeError INVALID_CONFIG (invalid YAML with line/column, or a schema violation naming the field).
  */
@@ -87,7 +116,8 @@ export function parseDatasetConfig(text: string, file: string): DatasetConfig {
 }
 
 /**
- * Parses and validates workflow-config YAML text. Theme ids are lower-cased first (as deep-code does).
+ * Parses and validates workflow-config YAML text. As deep-code reads it: theme ids are lower-cased, empty fields
+ * (null) count as absent, and `workflow_id` is normalised (spaces → `-`, lower case; noted, see {@link configNotesOf}).
  * @throws EocubeError INVALID_CONFIG (see {@link parseDatasetConfig}).
  */
 export function parseWorkflowConfig(text: string, file: string): WorkflowConfig {
@@ -96,12 +126,29 @@ export function parseWorkflowConfig(text: string, file: string): WorkflowConfig 
 
 const lower = (themes: unknown[]) => themes.map((t) => (typeof t === "string" ? t.toLowerCase() : t));
 
+/** Drops members whose value is null: deep-code reads every optional field with `config.get(key) or default`. */
+function dropNulls(value: Record<string, unknown>): void {
+  for (const [k, v] of Object.entries(value)) if (v === null) delete value[k];
+}
+
 function prepareDataset(value: unknown): void {
-  if (isMapping(value) && Array.isArray(value.osc_themes)) value.osc_themes = lower(value.osc_themes);
+  if (!isMapping(value)) return;
+  dropNulls(value);
+  if (Array.isArray(value.osc_themes)) value.osc_themes = lower(value.osc_themes);
 }
 
 const prepareWorkflow: YamlConfigOptions["prepare"] = (value, parsed) => {
-  if (!isMapping(value) || !isMapping(value.properties)) return;
+  if (!isMapping(value)) return;
+  dropNulls(value);
+  if (typeof value.workflow_id === "string") {
+    const id = normalizeWorkflowId(value.workflow_id);
+    if (id !== value.workflow_id) {
+      addNote(value, `workflow_id "${value.workflow_id}" is published as "${id}" (deep-code's normalisation: spaces → '-', lower case)`);
+      value.workflow_id = id;
+    }
+  }
+  if (!isMapping(value.properties)) return;
+  dropNulls(value.properties);
   if (Array.isArray(value.properties.themes)) value.properties.themes = lower(value.properties.themes);
   // an unquoted `python_version: 3.10` is the YAML number 3.1: keep the version as written (a string) then
   const kernel = value.properties.jupyter_kernel_info;

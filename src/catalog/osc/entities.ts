@@ -122,6 +122,8 @@ export interface ProjectFields {
   bbox: BBox;
   interval: [string | null, string | null];
   license: string;
+  /** `osc:status` [default "ongoing"]; a new project takes the dataset config's `dataset_status`, as deep-code does. */
+  status?: OscStatus;
   now: string;
 }
 
@@ -139,7 +141,7 @@ export function projectCollection(f: ProjectFields): Json {
     stac_extensions: [EXTENSIONS.osc, EXTENSIONS.themes, EXTENSIONS.contacts],
     created: f.now,
     updated: f.now,
-    "osc:status": "ongoing",
+    "osc:status": f.status ?? "ongoing",
     "osc:type": "project",
   };
   if (f.workflows.length > 0) doc["osc:workflows"] = f.workflows;
@@ -173,6 +175,22 @@ export function missionCatalog(f: MissionFields): Json {
     title: f.title,
   };
 }
+
+/**
+ * Projects eocube can add to a catalog that lacks them (values of the real OSC's projects/<id>/collection.json): the
+ * DeepESDL project, deep-code's default `osc_project`, so that deep-code's configs publish into a fresh catalog.
+ */
+export const KNOWN_PROJECTS: Readonly<
+  Record<string, { title: string; description: string; website: string; technicalOfficer: { name: string; email: string } }>
+> = {
+  "deep-earth-system-data-lab": {
+    title: "DeepESDL",
+    description:
+      "The Deep Earth System Data Lab (DeepESDL) delivers a service to the Earth Science community. The lab provides convenient access to relevant data sets, many of them generated in ESA's science projects, in an analysis-ready format. Moreover, DeepESDL comprises a powerful data science environment with a focus on machine-learning and artificial intelligence workflows. Access the DeepESDL in github: https://github.com/deepesdl",
+    website: "http://www.earthsystemdatalab.net",
+    technicalOfficer: { name: "Anca Anghelea", email: "anca.anghelea@esa.int" },
+  },
+};
 
 /**
  * EO missions eocube can add to a catalog that lacks them (values of the real OSC's eo-missions/<id>/catalog.json).

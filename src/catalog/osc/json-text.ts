@@ -174,12 +174,16 @@ export function retitleInArray(parsed: JsonText, key: string, match: (item: unkn
 }
 
 /**
- * Sets a top-level string member to a new value in place (e.g. `updated`), or returns the text unchanged
- * when the member is missing or not a string.
+ * Sets a string member to a new value in place (e.g. `updated`, or `["properties", "updated"]` of a record), or
+ * returns the text unchanged when the member is missing or not a string.
  */
-export function replaceString(parsed: JsonText, key: string, value: string, path: string): JsonText {
-  if (typeof parsed.doc[key] !== "string") return parsed;
-  return applied(parsed.text, modify(parsed.text, [key], value, {}), path);
+export function replaceString(parsed: JsonText, key: string | string[], value: string, path: string): JsonText {
+  const at = typeof key === "string" ? [key] : key;
+  let cur: unknown = parsed.doc;
+  for (const k of at)
+    cur = cur !== null && typeof cur === "object" && !Array.isArray(cur) ? (cur as Record<string, unknown>)[k] : undefined;
+  if (typeof cur !== "string" || cur === value) return parsed;
+  return applied(parsed.text, modify(parsed.text, at, value, {}), path);
 }
 
 /**

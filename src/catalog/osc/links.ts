@@ -71,3 +71,18 @@ export function hasLink(fromPath: string, links: readonly LinkJson[], link: Link
   const target = linkTarget(fromPath, link.href);
   return links.some((l) => l.rel === link.rel && typeof l.href === "string" && linkTarget(fromPath, l.href) === target);
 }
+
+/**
+ * The https URL of an `s3://bucket/key` URL, for a `via` link (the OSC's product schema wants a web URL, not
+ * `s3://`): AWS virtual-hosted style `https://<bucket>.s3.amazonaws.com/<key>` as deep-code writes it
+ * (`_s3_to_https`), path style `https://s3.amazonaws.com/<bucket>/<key>` for a bucket with dots (virtual hosts with dots
+ * fail TLS), or `<endpoint>/<bucket>/<key>` for an S3-compatible `endpointUrl` (the configured storage_options).
+ * @returns undefined when `url` is no `s3://` URL with a bucket.
+ */
+export function s3HttpsUrl(url: string, endpointUrl?: string): string | undefined {
+  const m = /^s3:\/\/([^/?#]+)\/?([^?#]*)$/.exec(url);
+  if (!m) return undefined;
+  const [, bucket, key] = m as unknown as [string, string, string];
+  if (endpointUrl) return `${endpointUrl.replace(/\/+$/, "")}/${bucket}/${key}`;
+  return bucket.includes(".") ? `https://s3.amazonaws.com/${bucket}/${key}` : `https://${bucket}.s3.amazonaws.com/${key}`;
+}

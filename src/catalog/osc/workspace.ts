@@ -1,9 +1,18 @@
 // The catalog as a publication sees it: files read lazily from the catalog folder, new and patched
 // contents kept in memory, and the difference turned into a PublicationPlan. Nothing is written here.
-import { readFile } from "node:fs/promises";
+import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { EocubeError, throwIfAborted } from "../../core/errors.js";
-import { appendToArray, formatJson, indentUnit, parseJsonText, removeFromArray, retitleInArray, setMember } from "./json-text.js";
+import {
+  appendToArray,
+  formatJson,
+  indentUnit,
+  parseJsonText,
+  removeFromArray,
+  replaceString,
+  retitleInArray,
+  setMember,
+} from "./json-text.js";
 import { hasLink, linkTarget } from "./links.js";
 import type { LinkJson } from "../stac/link.js";
 import type { PlannedFile } from "./plan.js";
@@ -30,6 +39,7 @@ export class CatalogWorkspace {
   readonly #signal?: AbortSignal;
   readonly #disk = new Map<string, string | undefined>();
   readonly #current = new Map<string, string>();
+  readonly #listed = new Map<string, string[]>();
 
   constructor(dir: string, signal?: AbortSignal) {
     this.dir = dir;
@@ -62,6 +72,25 @@ export class CatalogWorkspace {
   /** True when the file exists (on disk or planned). */
   async exists(path: string): Promise<boolean> {
     return (await this.read(path)) !== undefined;
+  }
+
+  /**
+   * The entry folders of a sub-catalog folder (`variables` → every `<id>` with a file in it on disk or planned), sorted.
+   * The catalog folder is listed once per folder.
+   */
+  async ids(folder: string): Promise<string[]> {
+    let onDisk = this.#listed.get(folder);
+    if (!onDisk) {
+      throwIfAborted(this.#signal);
+      const entries = await readdir(join(this.dir, folder), { withFileTypes: true }).catch(() => []);
+      onDisk = entries.filter((e) => e.isDirectory()).map((e) => e.name);
+      this.#listed.set(folder, onDisk);
+    }
+    const planned = [...this.#current.keys()].flatMap((p) => {
+      const parts = p.split("/");
+      return parts.length >= 3 && parts[0] === folder ? [parts[1]!] : [];
+    });
+    return [...new Set([...onDisk, ...planned])].sort();
   }
 
   /** The current content parsed as a JSON object, or undefined. @throws EocubeError CORRUPT_DATA. */
@@ -175,6 +204,21 @@ export class CatalogWorkspace {
     let out = JSON.stringify(merged, null, unit);
     if (text.includes("\r\n")) out = out.replace(/\n/g, "\r\n");
     this.write(path, out + trailing);
+  }
+
+  /**
+   * Sets `updated` (records: `properties.updated`) to `now` in every planned JSON file that patches an existing
+   * file and has that member, in place (the rest of each file unchanged). Files that end up as on disk stay untouched.
+   */
+  async bumpUpdated(now: string): Promise<void> {
+    for (const [path, content] of this.#current) {
+      const previous = await this.original(path);
+      if (previous === undefined || previous === content || !path.endsWith(".json")) continue;
+      let parsed = parseJsonText(content, path);
+      parsed = replaceString(parsed, "updated", now, path);
+      parsed = replaceString(parsed, ["properties", "updated"], now, path);
+      this.#current.set(path, parsed.text);
+    }
   }
 
   /** The planned files: every file whose content differs from the disk, sorted by path. */

@@ -23,6 +23,12 @@ const ZARR = join(DATA, "zarr/cube-1-250-250.zarr");
 const OSTIA = join(DATA, "netcdf3/20170605120000-UKMO-L4_GHRSST-SSTfnd-OSTIAanom-GLOB-v02.0-fv02.0.nc");
 const UTM = join(DATA, "geotiff/RGB.byte.tif");
 const NOW = new Date("2026-11-22T10:00:00Z");
+const NOW_ISO = "2026-11-22T10:00:00Z";
+
+/** The text with its (first) `updated` value set to NOW, as a publication bumps it in the files it patches. */
+function bumpUpdated(text: string): string {
+  return text.replace(/("updated":\s*)"[^"]*"/, `$1"${NOW_ISO}"`);
+}
 
 type Json = Record<string, any>;
 let reference: Json;
@@ -309,11 +315,16 @@ variables:
     await apply(dir, plan);
   });
 
-  it("reads the 0–360 grid as −180…180 and the single time step", async () => {
+  it("reads the 0–360 grid as −180…180 and the day the file covers (time_coverage_start/end), not the instant of its one step", async () => {
     const p = await json(dir, "products/ostia-sst-anomaly-20170605/collection.json");
     expect(p.extent.spatial.bbox).toEqual([[-180, -90, 180, 90]]);
     const ref = reference["netcdf3/20170605120000-UKMO-L4_GHRSST-SSTfnd-OSTIAanom-GLOB-v02.0-fv02.0.nc"];
-    expect(p.extent.temporal.interval).toEqual([[ref.time_min.replace(".000Z", "Z"), ref.time_max.replace(".000Z", "Z")]]);
+    // the file's time_coverage_start/end: 20170605T000000Z, 20170606T000000Z; its one time step lies inside
+    expect(p.extent.temporal.interval).toEqual([["2017-06-05T00:00:00Z", "2017-06-06T00:00:00Z"]]);
+    expect(ref.time_min).toBe(ref.time_max);
+    expect(Date.parse(ref.time_min)).toBeGreaterThan(Date.parse("2017-06-05T00:00:00Z"));
+    expect(Date.parse(ref.time_min)).toBeLessThan(Date.parse("2017-06-06T00:00:00Z"));
+    expect(plan.warnings.some((w) => w.includes("single instant"))).toBe(false);
     expect(p.title).toBe("Global SST & Sea Ice Anomaly, L4 OSTIA, 0.25 deg daily (METOFFICE-GLO-SST-L4-NRT-OBS-ANOM-V2)");
     expect(p["osc:variables"]).toEqual(["sea-ice", "ocean-heat-budget"]);
   });
@@ -333,7 +344,9 @@ variables:
     for (const f of plan.files.filter((x) => x.action === "update")) {
       const before = await readFile(join(SAMPLE, f.path), "utf8");
       expect(f.previous).toBe(before);
-      expectPureInsertion(before, f.content);
+      // every patched file gets `updated` bumped in place; the rest is a pure insertion
+      expect(JSON.parse(f.content).updated).toBe(NOW_ISO);
+      expectPureInsertion(bumpUpdated(before), f.content);
       expect(Object.keys(JSON.parse(f.content))).toEqual(Object.keys(JSON.parse(before)));
     }
     // sea-ice has no trailing newline in the real catalog, and keeps it that way
@@ -541,23 +554,28 @@ access_link: https://github.com/rasterio/rasterio/tree/main/tests/data
 });
 
 describe("buildPublication: workflow-only mode after a dataset-only publication", () => {
-  it("links the experiment to the existing product and patches it", async () => {
+  it("writes the workflow only (no experiment outside mode all, as deep-code) and lists it in the project's osc:workflows", async () => {
     const dir = await freshCatalog();
     const dc = await loadDatasetConfig(join(REPO, "examples/dataset-config.yaml"));
     dc.data_source = ZARR;
     await apply(dir, await buildPublication(dc, undefined, dir, { mode: "dataset", now: NOW }));
+    expect((await json(dir, "projects/eocube-demo/collection.json"))["osc:workflows"]).toBeUndefined();
     const wc = await loadWorkflowConfig(join(REPO, "examples/workflow-config.yaml"));
     const plan = await buildPublication(dc, wc, dir, { mode: "workflow", now: NOW });
-    const product = plan.files.find((f) => f.path === "products/xcube-demo-olci-north-sea/collection.json")!;
-    expect(product.action).toBe("update");
-    expect(JSON.parse(product.content)["osc:experiment"]).toBe("xcube-demo-olci-rectification");
-    expect(plan.files.some((f) => f.path.startsWith("variables/"))).toBe(false);
+    expect(plan.files.map((f) => `${f.action} ${f.path}`)).toEqual([
+      "update projects/eocube-demo/collection.json",
+      "update workflows/catalog.json",
+      "create workflows/xcube-demo-olci-rectification/record.json",
+    ]);
     await apply(dir, plan);
     expect(await ciErrors(dir)).toEqual([]);
+    // the project had no osc:workflows: it gets one
+    expect((await json(dir, "projects/eocube-demo/collection.json"))["osc:workflows"]).toEqual(["xcube-demo-olci-rectification"]);
+    expect(byRel(await json(dir, "workflows/xcube-demo-olci-rectification/record.json"), "child")).toEqual([]);
     expect((await buildPublication(dc, wc, dir, { mode: "workflow", now: new Date("2027-01-01T00:00:00Z") })).files).toEqual([]);
     // without the dataset config the project must already exist, and the themes come from the workflow
     const alone = await buildPublication(undefined, { ...wc, osc_project: "eocube-demo" }, dir, { mode: "workflow", now: NOW });
-    expect(alone.files).toEqual([]); // the product comes from the existing experiment's child link
+    expect(alone.files).toEqual([]);
     await expectError(
       buildPublication(undefined, { ...wc, osc_project: "no-such-project" }, dir, { mode: "workflow" }),
       "INVALID_CONFIG",
@@ -565,7 +583,7 @@ describe("buildPublication: workflow-only mode after a dataset-only publication"
     );
   });
 
-  it("renames every link to the workflow and experiment when the workflow title changes (related titles keep their prefix)", async () => {
+  it("renames every link to the workflow when its title changes (related titles keep their prefix), its experiments' included", async () => {
     const dir = await freshCatalog();
     const dc = await loadDatasetConfig(join(REPO, "examples/dataset-config.yaml"));
     dc.data_source = ZARR;
@@ -591,13 +609,18 @@ describe("buildPublication: workflow-only mode after a dataset-only publication"
     await apply(dir, plan);
     expect(await ciErrors(dir)).toEqual([]);
     const titles = async (path: string) => ((await json(dir, path)).links as Json[]).map((l) => l.title as string);
+    // links to the workflow carry its new title (the workflow's child link to its experiment keeps the experiment's title)
+    const toExperiment = (l: Json) => l.rel === "child" && String(l.href).includes("/experiments/");
     for (const path of plan.files.map((f) => f.path).filter((p) => p.endsWith(".json"))) {
-      expect((await titles(path)).filter((t) => t?.includes(old))).toEqual([]);
+      const links = (await json(dir, path)).links as Json[];
+      expect(links.filter((l) => !toExperiment(l) && String(l.title).includes(old))).toEqual([]);
     }
     expect(await titles("projects/eocube-demo/collection.json")).toContain("Workflow: OLCI rectification, renamed");
-    expect(await titles("products/xcube-demo-olci-north-sea/collection.json")).toContain("Experiment: OLCI rectification, renamed");
     expect(await titles("workflows/catalog.json")).toContain("OLCI rectification, renamed");
-    expect(await titles("experiments/catalog.json")).toContain("OLCI rectification, renamed");
+    // the experiment (not written in mode workflow) keeps its own title but links to the workflow by its new one
+    expect(await titles("experiments/xcube-demo-olci-rectification/record.json")).toContain("Workflow: OLCI rectification, renamed");
+    expect(await titles("experiments/catalog.json")).toContain(old);
+    expect(plan.files.map((f) => f.path)).not.toContain("experiments/xcube-demo-olci-rectification/input.yaml");
     // a new notebook URL replaces the notebook link (one application link, not two)
     const apps = byRel(await json(dir, "workflows/xcube-demo-olci-rectification/record.json"), "application");
     expect(apps.map((l) => [l.href, l.title])).toEqual([[notebook, "Jupyter Notebook: OLCI rectification, renamed"]]);
@@ -632,7 +655,11 @@ variables:
     const plan = await buildPublication(parseDatasetConfig(ostia, "ostia.yaml"), undefined, dir, { mode: "dataset", now: NOW });
     await apply(dir, plan);
     const sst = await json(dir, "variables/sea-surface-temperature/catalog.json");
-    expect(sst.title).toBe("analysed sea surface temperature");
+    // the long_name in the title case of the OSC's own variables
+    expect(sst.title).toBe("Analysed Sea Surface Temperature");
+    expect((await json(dir, "variables/sst-anomaly/catalog.json")).title).toBe(
+      "Sea Surface Temperature Anomaly from Pathfinder Climatology",
+    );
     expect(sst.description).toBe("Analysed sea surface temperature (sea_surface_foundation_temperature, kelvin)");
     const anom = await json(dir, "variables/sst-anomaly/catalog.json");
     expect(anom.description).toBe("Sea surface temperature anomaly from pathfinder climatology (K)");
@@ -647,7 +674,7 @@ variables:
     expect(plan.warnings.some((w) => /the product has no title/.test(w))).toBe(false); // the file has a title attribute
   });
 
-  it("warns when a new variable's description repeats its title, and when the product falls back to its id as title", async () => {
+  it("warns when a new variable's description repeats its title, and when the product falls back to its id in words as title", async () => {
     const dir = await freshCatalog();
     const cfg = `
 dataset_id: ${UTM}
@@ -675,12 +702,17 @@ variables:
     );
     expect(
       plan.warnings.filter((w) =>
-        /the product has no title .* its id bahamas-landsat-rgb is used; set title in the dataset config/.test(w),
+        /the product has no title .* its id in words "Bahamas Landsat Rgb" is used; set title in the dataset config/.test(w),
       ),
     ).toHaveLength(1);
     expect(plan.warnings.some((w) => /osc_project_description/.test(w))).toBe(false);
     await apply(dir, plan);
-    expect((await json(dir, "products/bahamas-landsat-rgb/collection.json")).title).toBe("bahamas-landsat-rgb");
+    expect((await json(dir, "products/bahamas-landsat-rgb/collection.json")).title).toBe("Bahamas Landsat Rgb");
+    // an open interval, as the OSC allows it
+    expect((await json(dir, "products/bahamas-landsat-rgb/collection.json")).extent.temporal.interval).toEqual([
+      ["1999-01-01T00:00:00Z", null],
+    ]);
+    expect(await ciErrors(dir)).toEqual([]);
   });
 });
 
@@ -706,7 +738,7 @@ variables:
     const dir = await freshCatalog();
     await apply(dir, await buildPublication(parseDatasetConfig(cfg, "d.yaml"), undefined, dir, { mode: "dataset", now: NOW }));
     const product = interval(await json(dir, "products/ostia-sst-anom/collection.json"));
-    expect(product[0][0]).toMatch(/^2017-06-0[45]T/);
+    expect(product).toEqual([["2017-06-05T00:00:00Z", "2017-06-06T00:00:00Z"]]);
     expect(interval(await json(dir, "projects/eocube-demo/collection.json"))).toEqual(product);
     expect(await ciErrors(dir)).toEqual([]);
   });
@@ -727,7 +759,8 @@ variables:
       "INVALID_CONFIG",
       "osc_project_end",
     );
-    expect(e.message).toMatch(/would start \(2019-01-01T00:00:00Z\) after it ends \(2016-01-01T00:00:00Z\)/);
+    // a date-only end includes its whole day
+    expect(e.message).toMatch(/would start \(2019-01-01T00:00:00Z\) after it ends \(2016-01-01T23:59:59Z\)/);
     await expectError(
       (async () =>
         buildPublication(parseDatasetConfig(cfg + "osc_project_start: next year\n", "d.yaml"), undefined, await freshCatalog(), {
@@ -762,10 +795,11 @@ describe("buildPublication: dropping a variable on update", () => {
     expect(byRel(doc, "related").map((l) => l.href)).toContain("../../variables/c2rcc-flags/catalog.json");
     const variableAfter = await readFile(join(dir, variable), "utf8");
     expect(byRel(JSON.parse(variableAfter), "child")).toEqual([]);
-    // only the link went: the rest of the variable's file is byte for byte as it was
+    // only the link went (and `updated` was bumped): the rest of the variable's file is byte for byte as it was
     const child = JSON.parse(variableBefore).links.findIndex((l: Json) => l.rel === "child");
     const expected = JSON.parse(variableBefore);
     expected.links.splice(child, 1);
+    expected.updated = "2027-01-01T00:00:00Z";
     expect(variableAfter).toBe(JSON.stringify(expected, null, 2) + "\n");
     // the variable itself stays in the catalog (other products may use it) and everything validates without warnings
     expect(await ciErrors(dir)).toEqual([]);
@@ -909,15 +943,6 @@ variables:
     ["a variable the dataset lacks", ok + "  chl: {id: x}\n", "variables.chl", /has no data variable "chl"/],
     ["a product without via link", ok.replace("access_link: https://example.org/c\n", ""), "access_link", /via link/],
     [
-      "deep-code's minimal config (s3:// access_link, stac_catalog_s3_root, no web page)",
-      ok.replace(
-        "access_link: https://example.org/c",
-        "access_link: s3://deep-esdl-public/c.zarr\nstac_catalog_s3_root: s3://deep-esdl-public/stac/c/",
-      ),
-      "access_link",
-      /via link on every product \(access_link s3:\/\/deep-esdl-public\/c\.zarr is an s3:\/\/ URL, not a web page\).*deep-code took it from the STAC catalog it uploads to stac_catalog_s3_root/,
-    ],
-    [
       "a dataset without spatial coordinates",
       ok.replace(ZARR, join(DATA, "netcdf3/madis-sao.nc")).replace(/variables:[\s\S]*$/, ""),
       "dataset_id",
@@ -1024,9 +1049,12 @@ ${extra}`;
       const plan = await buildPublication(parseDatasetConfig(text, "d.yaml"), undefined, dir, { mode: "dataset", now: NOW });
       const p = JSON.parse(plan.files.find((f) => f.path === "products/remote-cube/collection.json")!.content);
       expect(p.extent.spatial.bbox).toEqual([[0, 50, 5, 52.5]]);
-      // the s3:// access link is not written as a redundant via link (a deep-code defect)
-      expect(byRel(p, "via").map((l) => l.href)).toEqual(["https://example.org/doc"]);
-      expect(plan.warnings.some((w) => w.includes("s3://"))).toBe(true);
+      // the s3:// access link becomes the https URL of the object under the configured endpoint (not dropped, not s3://)
+      expect(byRel(p, "via").map((l) => [l.href, l.title])).toEqual([
+        [`${s3.endpoint}/${s3.bucket}/cubes/cube-1-250-250.zarr`, "Access"],
+        ["https://example.org/doc", "Documentation"],
+      ]);
+      expect(plan.warnings.some((w) => w.includes(`access_link s3://${s3.bucket}/cubes/cube-1-250-250.zarr is linked as`))).toBe(true);
       for (const f of plan.files)
         expect(f.content).not.toContain(s3.storageOptions.secret === "S3RVER" ? "S3RVER" : s3.storageOptions.secret);
     } finally {

@@ -10,8 +10,8 @@ import type { CatalogWorkspace } from "../workspace.js";
 
 /** Options of {@link buildPublication}. */
 export interface BuildPublicationOptions {
-  /** What to publish: the product and the workflow/experiment ("all"), or one of them. */
-  mode: "all" | "dataset" | "workflow";
+  /** What to publish: the product and the workflow/experiment ("all", the default), or one of them. */
+  mode?: "all" | "dataset" | "workflow";
   /** Time of `created`/`updated` [default now]. */
   now?: Date;
   signal?: AbortSignal;
@@ -33,6 +33,8 @@ export interface BuildPublicationOptions {
 export interface BuildContext {
   ws: CatalogWorkspace;
   opts: BuildPublicationOptions;
+  /** The publication mode (the options' mode, default "all"). */
+  mode: "all" | "dataset" | "workflow";
   /** `created`/`updated` time of new and patched entities (ISO 8601, Z). */
   now: string;
   /** Warnings of the plan; steps append to it. */
@@ -99,4 +101,27 @@ export function titleCase(id: string): string {
     .split("-")
     .map((w) => w.charAt(0).toUpperCase() + w.slice(1))
     .join(" ");
+}
+
+/**
+ * Refuses a new entity whose id differs only in case from an entry of the same sub-catalog (`products/Polaris`
+ * beside `products/polaris`): the OSC CI also runs on Windows, whose file system takes them for one folder.
+ * An entity that already exists under exactly this id passes.
+ * @throws EocubeError INVALID_CONFIG naming `configPath` and `field`, with the existing id in the hint.
+ */
+export async function checkCaseCollision(
+  ctx: BuildContext,
+  folder: EntityFolder,
+  id: string,
+  field: string,
+  configPath?: string,
+): Promise<void> {
+  if (await ctx.ws.exists(entityPath(folder, id))) return;
+  const twin = (await ctx.ws.ids(folder)).find((x) => x !== id && x.toLowerCase() === id.toLowerCase());
+  if (twin === undefined) return;
+  throw new EocubeError(
+    "INVALID_CONFIG",
+    `${folder}/${id} would sit beside ${folder}/${twin}: ids that differ only in case are one folder on a case-insensitive file system (the OSC CI runs on Windows too)`,
+    { path: configPath, field, hint: `publish into the existing one (${field}: ${twin}) or choose another id` },
+  );
 }

@@ -5,7 +5,7 @@ import type { MissionConfig } from "../config-schema.js";
 import { KNOWN_MISSIONS, missionCatalog } from "../entities.js";
 import { entityPath } from "../links.js";
 import type { LinkJson } from "../../stac/link.js";
-import { titleOf, type BuildContext } from "./context.js";
+import { checkCaseCollision, titleOf, type BuildContext } from "./context.js";
 
 /** One EO mission of the product; `doc` is the catalog of a mission new to the catalog. */
 export interface PlannedMission {
@@ -27,6 +27,7 @@ export async function planMissions(ctx: BuildContext, missions: MissionConfig[])
       out.push({ id, title: await titleOf(ctx, "eo-missions", id) });
       continue;
     }
+    await checkCaseCollision(ctx, "eo-missions", id, `osc_missions[${i}]`, ctx.dPath);
     const def = typeof m === "string" ? KNOWN_MISSIONS[id] : m;
     if (!def) {
       const have = (((await ctx.ws.json("eo-missions/catalog.json"))?.links as LinkJson[] | undefined) ?? [])

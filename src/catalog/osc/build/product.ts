@@ -2,12 +2,15 @@
 // links of its variables, missions, themes and sub-catalog (dropped variables and missions unlinked both ways).
 import { EocubeError } from "../../../core/errors.js";
 import { parseIsoTime, toIsoString } from "../../../core/time.js";
-import type { DatasetInfo } from "../dataset-info.js";
+import { DEEP_CODE_DEFAULT_DESCRIPTION } from "../config.js";
+import { type DatasetInfo, inclusiveEnd } from "../dataset-info.js";
 import { productCollection } from "../entities.js";
 import { formatJson } from "../json-text.js";
-import { childLink, entityPath, linkTarget, relatedLink, viaLink } from "../links.js";
+import { childLink, entityPath, linkTarget, relatedLink, s3HttpsUrl, viaLink } from "../links.js";
+import { titleFromId } from "../texts.js";
 import { Link, MediaType, type LinkJson } from "../../stac/link.js";
-import { addToSubCatalog, str, themeLinks, titleCase, type BuildContext, type DatasetContext } from "./context.js";
+import { addToSubCatalog, checkCaseCollision, str, themeLinks, titleCase, type BuildContext, type DatasetContext } from "./context.js";
+import { DEEPESDL_BUCKET } from "./cube.js";
 import { planMissions } from "./missions.js";
 import { planVariables, type PlannedVariable } from "./variables.js";
 
@@ -31,14 +34,18 @@ export function formatName(source: string): string {
   return "Zarr";
 }
 
-/** The product's temporal extent: `time_range` of the config (ISO 8601, either end open), else the cube's. */
+/**
+ * The product's temporal extent: `time_range` of the config (ISO 8601; a date-only end includes its whole day:
+ * `2017-12-31` → `2017-12-31T23:59:59Z`; either end may be null, open as the OSC allows), else the cube's
+ * (cell bounds, time_coverage_start/end, or the time steps; a single instant is a warning).
+ */
 function timeInterval(ctx: DatasetContext, info: DatasetInfo, source: string): [string | null, string | null] {
   const tr = ctx.dc.time_range;
   if (tr) {
     const conv = (t: string | null, i: number): string | null => {
       if (t === null) return null;
       try {
-        return toIsoString(parseIsoTime(t));
+        return toIsoString(i === 0 ? parseIsoTime(t) : inclusiveEnd(t));
       } catch {
         throw new EocubeError("INVALID_CONFIG", `time_range[${i}] ${JSON.stringify(t)} is not an ISO 8601 time`, {
           path: ctx.dPath,
@@ -51,6 +58,13 @@ function timeInterval(ctx: DatasetContext, info: DatasetInfo, source: string): [
     if (out[0] === null && out[1] === null) {
       throw new EocubeError("INVALID_CONFIG", "time_range needs a start or an end", { path: ctx.dPath, field: "time_range" });
     }
+    if (out[0] !== null && out[1] !== null && parseIsoTime(out[0]) > parseIsoTime(out[1])) {
+      throw new EocubeError("INVALID_CONFIG", `time_range starts (${out[0]}) after it ends (${out[1]})`, {
+        path: ctx.dPath,
+        field: "time_range",
+        hint: "write [start, end]",
+      });
+    }
     return out;
   }
   if (!info.timeRange) {
@@ -60,7 +74,32 @@ function timeInterval(ctx: DatasetContext, info: DatasetInfo, source: string): [
       hint: 'give the time range in the dataset config, e.g. time_range: ["2017-01-01", "2017-12-31"]',
     });
   }
+  if (info.timeSource === "coordinate" && info.timeRange[0] === info.timeRange[1]) {
+    ctx.warnings.push(
+      `the product's temporal extent is the single instant ${info.timeRange[0]} (one time step, no cell bounds, no time_coverage_start/end in ${source}); set time_range in the dataset config to the period the data cover`,
+    );
+  }
   return info.timeRange;
+}
+
+/**
+ * Where the product's data are, as a web URL for its "Access" via link: `access_link`, else the source the cube was
+ * read from (a bare deep-code `dataset_id`: deep-code's default `s3://deep-esdl-public/<dataset_id>`); an `s3://`
+ * URL becomes its https URL (AWS virtual-hosted style, or under the store's configured `endpoint_url`). Local
+ * sources give none. The source must be free of credentials (URLs with user info or a query are not linked).
+ */
+function accessUrl(ctx: DatasetContext, source: string): string | undefined {
+  const { dc } = ctx;
+  const endpoint = (dc.store_params?.storage_options as Record<string, unknown> | undefined)?.endpoint_url;
+  const url = dc.access_link ?? source;
+  if (!url.startsWith("s3://")) return /^https?:\/\/[^@?#]+$/.test(url) ? url : undefined;
+  const out = s3HttpsUrl(url, typeof endpoint === "string" ? endpoint : undefined);
+  if (out) {
+    const from = dc.access_link ? "access_link" : "the data source";
+    const check = dc.access_link || url.startsWith(`${DEEPESDL_BUCKET}/`) ? "" : "; set access_link if that is not public";
+    ctx.warnings.push(`${from} ${url} is linked as ${out} (the OSC wants a web URL on via links)${check}`);
+  }
+  return out;
 }
 
 /**
@@ -74,22 +113,20 @@ export async function planProduct(ctx: DatasetContext, info: DatasetInfo, source
   const { ws, dc } = ctx;
   const id = dc.collection_id;
   const themeIds = dc.osc_themes;
-  const title = dc.title ?? str(info.attrs.title) ?? id;
+  await checkCaseCollision(ctx, "products", id, "collection_id", ctx.dPath);
+  ctx.warnings.push(...info.remarks);
+  const title = dc.title ?? str(info.attrs.title) ?? titleFromId(id);
   if (dc.title === undefined && !str(info.attrs.title)) {
     ctx.warnings.push(
-      `the product has no title (none in the dataset config, no title attribute in ${source}), so its id ${id} is used; set title in the dataset config`,
+      `the product has no title (none in the dataset config, no title attribute in ${source}), so its id in words "${title}" is used; set title in the dataset config`,
     );
   }
-  const description = dc.description ?? str(info.attrs.description) ?? str(info.attrs.summary) ?? str(info.attrs.title);
+  let description = dc.description ?? str(info.attrs.description) ?? str(info.attrs.summary) ?? str(info.attrs.title);
   if (!description) {
-    throw new EocubeError(
-      "INVALID_CONFIG",
-      `the product needs a description and ${source} has no description, summary or title attribute`,
-      {
-        path: ctx.dPath,
-        field: "description",
-        hint: "set description in the dataset config",
-      },
+    // deep-code's default (`_get_general_metadata`), with a warning instead of its silence
+    description = DEEP_CODE_DEFAULT_DESCRIPTION;
+    ctx.warnings.push(
+      `the product has no description (none in the dataset config, no description, summary or title attribute in ${source}), so deep-code's "${description}" is used; set description in the dataset config`,
     );
   }
   const interval = timeInterval(ctx, info, source);
@@ -97,27 +134,22 @@ export async function planProduct(ctx: DatasetContext, info: DatasetInfo, source
   const missions = await planMissions(ctx, dc.osc_missions ?? []);
   const varIds = [...new Set(variables.map((v) => v.id))];
 
-  // via links: where to get the data and read about it (no redundant s3:// via link)
+  // via links: where to get the data (an s3:// URL as its https URL) and read about it
   const via: LinkJson[] = [];
-  if (dc.access_link) {
-    if (dc.access_link.startsWith("s3://")) {
-      ctx.warnings.push(`access_link ${dc.access_link} is an s3:// URL and is not written as a via link (the OSC wants a web page)`);
-    } else via.push(viaLink(dc.access_link, "Access"));
-  }
+  const access = accessUrl(ctx, source);
+  if (access) via.push(viaLink(access, "Access"));
   if (dc.documentation_link) via.push(viaLink(dc.documentation_link, "Documentation"));
-  if (via.length === 0 && /^https?:\/\/[^@?#]+$/.test(source)) via.push(viaLink(source, "Access"));
   if (via.length === 0) {
-    const s3 = dc.access_link?.startsWith("s3://") ? ` (access_link ${dc.access_link} is an s3:// URL, not a web page)` : "";
     const deepCode = dc.stac_catalog_s3_root
       ? "; deep-code took it from the STAC catalog it uploads to stac_catalog_s3_root, which eocube does not upload"
       : "";
     throw new EocubeError(
       "INVALID_CONFIG",
-      `the OSC requires a via link on every product${s3}: set access_link (an https page) or documentation_link${deepCode}`,
+      `the OSC requires a via link on every product and ${source} is no web or s3:// URL: set access_link or documentation_link${deepCode}`,
       {
         path: ctx.dPath,
         field: "access_link",
-        hint: "e.g. access_link: https://example.org/my-cube, or documentation_link: https://example.org/my-cube-docs",
+        hint: "e.g. access_link: https://example.org/my-cube (or s3://bucket/my-cube.zarr), or documentation_link: https://example.org/my-cube-docs",
       },
     );
   }

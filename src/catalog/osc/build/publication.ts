@@ -4,7 +4,7 @@ import { EocubeError } from "../../../core/errors.js";
 import { toIsoString } from "../../../core/time.js";
 import { redactUrl } from "../../../fs/https.js";
 import type { DatasetConfig, WorkflowConfig } from "../config-schema.js";
-import { configPathOf } from "../config.js";
+import { configNotesOf, configPathOf } from "../config.js";
 import { readDatasetInfo, type DatasetInfo } from "../dataset-info.js";
 import type { PublicationPlan } from "../plan.js";
 import { CatalogWorkspace } from "../workspace.js";
@@ -39,7 +39,7 @@ export async function buildPublication(
   catalogDir: string,
   options: BuildPublicationOptions,
 ): Promise<PublicationPlan> {
-  const mode = options.mode;
+  const mode = options.mode ?? "all";
   if (mode !== "workflow" && !datasetConfig) {
     throw new EocubeError("INVALID_ARGUMENT", `publishing mode "${mode}" needs a dataset config`, {
       field: "mode",
@@ -54,7 +54,7 @@ export async function buildPublication(
   }
   const ws = new CatalogWorkspace(catalogDir, options.signal);
   const root = await ws.json("catalog.json");
-  if (!root || root.id !== "osc") {
+  if (root?.id !== "osc") {
     throw new EocubeError("NOT_FOUND", `${catalogDir} is not an Open Science Catalog (no catalog.json with id "osc")`, {
       path: catalogDir,
       hint: "create one with `eocube catalog init <dir>` or clone ESA-EarthCODE/open-science-catalog-metadata",
@@ -62,6 +62,7 @@ export async function buildPublication(
   }
   const ctx: BuildContext = {
     ws,
+    mode,
     dc: datasetConfig,
     wc: mode === "dataset" ? undefined : workflowConfig,
     opts: options,
@@ -72,7 +73,12 @@ export async function buildPublication(
   };
   const plan: PublicationPlan = { files: [], warnings: ctx.warnings };
 
-  const projectId = (mode === "dataset" ? undefined : ctx.wc?.osc_project) ?? datasetConfig?.osc_project ?? DEFAULT_PROJECT;
+  // what the config loaders changed as deep-code does (a normalised workflow_id, …)
+  ctx.warnings.push(...configNotesOf(datasetConfig), ...configNotesOf(ctx.wc));
+  const projectId =
+    (mode === "dataset" ? undefined : (ctx.wc?.osc_project ?? ctx.wc?.properties.osc_project)) ??
+    datasetConfig?.osc_project ??
+    DEFAULT_PROJECT;
   if (datasetConfig) await checkThemes(ctx, datasetConfig.osc_themes, "osc_themes", ctx.dPath);
 
   let product: ProductResult | undefined;
@@ -99,6 +105,8 @@ export async function buildPublication(
   // the project last: it links to the product and the workflow
   await planProject(ctx, projectId, product, info);
 
+  // every patched file says when it was changed
+  await ws.bumpUpdated(ctx.now);
   plan.files = await ws.files();
   return plan;
 }
