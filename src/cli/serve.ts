@@ -1,18 +1,36 @@
 // `eocube serve`: serves datasets (PATHS and/or a server config) over HTTP with xcube's routes.
-import { existsSync } from "node:fs";
-import { basename, resolve } from "node:path";
+import { existsSync, statSync } from "node:fs";
+import { basename, join, resolve } from "node:path";
 import type { Command } from "commander";
 import { EocubeError } from "../core/errors.js";
+import { formatFromPath } from "../formats/registry.js";
 import { startServer } from "../server/app.js";
-import { loadServerConfig, validateServerConfig, type DatasetConfig, type ServerConfig } from "../server/config.js";
+import { loadServerConfig, validateServerConfig, type DatasetConfig, type DataStoreConfig, type ServerConfig } from "../server/config.js";
 import { resolveLimits } from "../server/limits.js";
+import { newDataStore } from "../stores/registry.js";
 import { runAction, type GlobalOptions } from "./run.js";
+import { LOG_LEVELS, serveLogger } from "./serve-log.js";
 
 interface ServeOptions extends GlobalOptions {
   config?: string;
   port?: string;
   address?: string;
   cacheSize?: string;
+  quiet?: boolean;
+  logLevel?: string;
+  logFormat?: string;
+  prefix?: string;
+  revprefix?: string;
+}
+
+/**
+ * True when a local folder is a dataset itself (`.zarr`, `.levels`, or a Zarr group/array or xcube pyramid
+ * without the suffix), not a folder of datasets.
+ */
+function isDatasetFolder(path: string): boolean {
+  const format = formatFromPath(path.replace(/\/+$/, ""));
+  if (format === "zarr" || format === "levels") return true;
+  return [".zmetadata", ".zgroup", ".zarray", "zarr.json", ".zlevels"].some((m) => existsSync(join(path, m)));
 }
 
 /**
@@ -35,25 +53,53 @@ export function identifierOf(path: string, taken: Set<string>): string {
 
 /**
  * The server configuration for the command line: the config file (if any) plus one `Datasets` entry per
- * PATH (local paths must exist; URLs are opened on first use).
- * @throws EocubeError INVALID_ARGUMENT (nothing to serve, bad port), NOT_FOUND (a missing path), INVALID_CONFIG.
+ * PATH (local paths must exist; URLs are opened on first use). A PATH that is a folder of datasets (not a
+ * `.zarr`/`.levels` itself) is served as xcube serves one: a `file` data store over it, every dataset found
+ * inside (`.zarr`, `.levels`, `.nc`, `.tif`…, three folder levels deep) as `<folder>~<data id>`.
+ * `--prefix`/`--revprefix` set `url_prefix`/`reverse_url_prefix` (xcube's options).
+ * @throws EocubeError INVALID_ARGUMENT (nothing to serve, bad port), NOT_FOUND (a missing path, a folder
+ *   without datasets), INVALID_CONFIG.
  */
 export async function serveConfigOf(paths: string[], opts: ServeOptions): Promise<ServerConfig> {
   const config: ServerConfig = opts.config ? await loadServerConfig(opts.config) : {};
-  const taken = new Set((config.Datasets ?? []).map((d) => d.Identifier));
-  const extra: DatasetConfig[] = paths.map((p) => {
+  const taken = new Set([...(config.Datasets ?? []).map((d) => d.Identifier), ...(config.DataStores ?? []).map((s) => s.Identifier)]);
+  const extra: DatasetConfig[] = [];
+  const stores: DataStoreConfig[] = [];
+  for (const p of paths) {
     const isUrl = /^[a-z][a-z0-9+.-]*:\/\//i.test(p) && !p.startsWith("file://");
-    if (!isUrl && !existsSync(p.replace(/^file:\/\//, ""))) {
-      throw new EocubeError("NOT_FOUND", `no dataset at ${p}`, { path: p, hint: "give the path of a .zarr, .levels, .nc or .tif dataset" });
+    const local = p.replace(/^file:\/\//, "");
+    if (!isUrl && !existsSync(local)) {
+      throw new EocubeError("NOT_FOUND", `no dataset at ${p}`, {
+        path: p,
+        hint: "give the path of a .zarr, .levels, .nc or .tif dataset, or of a folder holding them",
+      });
     }
-    return {
+    if (!isUrl && statSync(local).isDirectory() && !isDatasetFolder(local)) {
+      const root = resolve(local);
+      const ids = await newDataStore("file", { root }).listDataIds();
+      if (ids.length === 0) {
+        throw new EocubeError("NOT_FOUND", `no datasets in folder ${p}`, {
+          path: p,
+          hint: "the folder is scanned for .zarr, .levels, .nc, .tif (and .h5, .cog) datasets, three levels deep",
+        });
+      }
+      stores.push({ Identifier: identifierOf(root, taken), StoreId: "file", StoreParams: { root } });
+      continue;
+    }
+    extra.push({
       Identifier: identifierOf(p, taken),
-      Path: isUrl ? p : resolve(p.replace(/^file:\/\//, "")),
+      Path: isUrl ? p : resolve(local),
       Title: basename(p.replace(/\/+$/, "")),
-    };
-  });
-  const merged: ServerConfig = { ...config, Datasets: [...(config.Datasets ?? []), ...extra] };
+    });
+  }
+  const merged: ServerConfig = {
+    ...config,
+    Datasets: [...(config.Datasets ?? []), ...extra],
+    ...(stores.length > 0 ? { DataStores: [...(config.DataStores ?? []), ...stores] } : {}),
+  };
   if (opts.cacheSize !== undefined) merged.DatasetChunkCacheSize = opts.cacheSize;
+  if (opts.prefix !== undefined) merged.url_prefix = opts.prefix;
+  if (opts.revprefix !== undefined) merged.reverse_url_prefix = opts.revprefix;
   if ((merged.Datasets ?? []).length === 0 && (merged.DataStores ?? []).length === 0) {
     throw new EocubeError("INVALID_ARGUMENT", "nothing to serve", {
       hint: "give dataset paths (eocube serve cube.zarr) or a config (-c server.yaml)",
@@ -75,14 +121,24 @@ export function register(program: Command): void {
     .option("--port <port>", "port to listen on (default 8080, or the config's Port)")
     .option("--address <address>", "address to listen on (default 127.0.0.1, or the config's Address)")
     .option("--cache-size <size>", 'chunk cache bound, e.g. "256M" or "2G" (default: DatasetChunkCacheSize or 256M)')
+    .option("--prefix <path>", "path prefix of every route, e.g. /api (the config's url_prefix)")
+    .option("--revprefix <prefix>", "prefix of URLs in answers, a path or an absolute URL (reverse_url_prefix; default --prefix)")
+    .option("-q, --quiet", "log warnings and errors only (no line per request)")
+    .option("--log-level <level>", `log level: ${LOG_LEVELS.join(", ")} (default info, or warn with --quiet)`)
+    .option("--log-format <format>", "text (one line per request) or json (pino JSON lines); default text on a terminal, json otherwise")
     .option("--json", "print errors as JSON")
     .option("--verbose", "show stack traces of errors")
     .addHelpText(
       "after",
-      "\nExamples:\n  eocube serve ../shared/data/zarr/cube-1-250-250.zarr\n  eocube serve -c examples/server-config.yaml --port 8000",
+      "\nExamples:\n  eocube serve ../shared/data/zarr/cube-1-250-250.zarr\n  eocube serve ../shared/data/geotiff          # every dataset in the folder\n  eocube serve -c examples/server-config.yaml --port 8000 --quiet",
     )
     .action(async (paths: string[], opts: ServeOptions) => {
       await runAction(opts, async () => {
+        const logger = serveLogger({
+          ...(opts.logLevel !== undefined ? { level: opts.logLevel } : {}),
+          ...(opts.logFormat !== undefined ? { format: opts.logFormat } : {}),
+          quiet: opts.quiet === true,
+        });
         const config = await serveConfigOf(paths, opts);
         let port: number | undefined;
         if (opts.port !== undefined) {
@@ -94,6 +150,7 @@ export function register(program: Command): void {
           ...(port !== undefined ? { port } : {}),
           ...(opts.address ? { address: opts.address } : {}),
           handleSignals: false,
+          logger,
         });
         // every served dataset, DataStores matches included, as the /datasets route lists them
         const listed = await server.app

@@ -1,6 +1,5 @@
 // The served datasets: configuration entries resolved to ids, opened once (lazily), with their grid
 // mapping, pyramid levels, time axis and the shared bounded chunk cache.
-import { isAbsolute, resolve } from "node:path";
 import { readTimes, timeCoord } from "../core/coords.js";
 import { lonLatExtent } from "../core/extent.js";
 import type { Dataset } from "../core/dataset.js";
@@ -8,20 +7,51 @@ import { EocubeError } from "../core/errors.js";
 import type { BBox, GridMapping } from "../core/gridmapping.js";
 import { toFloat64, type NdArray } from "../core/ndarray.js";
 import type { ReadOptions, Variable } from "../core/variable.js";
-import { LruCache } from "./cache.js";
-import { SAFE_ID, globMatch, type ColorMappingConfig, type ServerConfig } from "./config.js";
-import { buildLevels, type Level } from "./levels.js";
+import type { ConfigProblem } from "../core/config/index.js";
 import { closeNames } from "../core/names.js";
 import { unreadableReason } from "../formats/registry.js";
+import { withBandVariables } from "./bands.js";
+import { LruCache } from "./cache.js";
+import {
+  SAFE_ID,
+  colorMappingsOf,
+  datasetLocation,
+  globMatch,
+  resolveConfigPath,
+  type ColorMappingConfig,
+  type CustomColorMapConfig,
+  type DatasetConfig,
+  type DataStoreDatasetConfig,
+  type RgbMappingConfig,
+  type ServerConfig,
+} from "./config.js";
+import { servedToAnonymous } from "./config-compat.js";
+import { buildLevels, type Level } from "./levels.js";
+import { ColorMapRegistry, customColorMapOf, loadSnapCpd, type CustomColorMapInput } from "./render/custom-colormaps.js";
 import { roundTimes } from "./slices.js";
 
 /** A configured dataset, resolved: its id, where it is, and how it is shown. */
 export interface DatasetEntry {
   id: string;
+  /** The config's `Title`, else the identifier (described datasets then use their `title`/`name` attribute, as xcube). */
   title: string;
+  /** True when `title` comes from the config (or the command line), not from the identifier. */
+  titleGiven?: boolean;
   description?: string;
   /** Group title in /datasets (xcube's `groupTitle`), from the config's `GroupTitle`. */
   groupTitle?: string;
+  /** xcube's `GroupId`: the `DatasetGroups` entry the dataset belongs to. */
+  groupId?: string;
+  /** xcube's `SortValue`: order within the group in clients. */
+  sortValue?: number;
+  /** xcube's `Tags`. */
+  tags?: string[];
+  /** xcube's `BoundingBox` `[west, south, east, north]`, reported as the dataset's bbox. */
+  bbox?: [number, number, number, number];
+  /** Attribution texts (`Attribution`, else the config's `DatasetAttribution`). */
+  attributions?: string[];
+  /** xcube's `TimeSeriesDataset`: the dataset time series are read from. */
+  timeSeriesDataset?: string;
   /** Absolute local path, or the data id inside the store when `storeId` is set. */
   path: string;
   storeId?: string;
@@ -69,8 +99,12 @@ export interface ServedDataset {
   timeName?: string;
   /** Time labels (epoch ms, rounded to whole ms: the precision of every served time label). */
   times?: Float64Array;
-  /** Colour mappings of the entry's style, per variable. */
+  /** Colour mappings of the entry's style, per variable (`ColorFile`s resolved to a custom ColorBar and its ValueRange). */
   colorMappings: Record<string, ColorMappingConfig>;
+  /** The style's `rgb` mapping, when it has one. */
+  rgb?: RgbMappingConfig;
+  /** The server's colour maps (matplotlib and the config's custom maps). */
+  colorMaps: ColorMapRegistry;
 }
 
 /**
@@ -90,6 +124,8 @@ export interface UngriddedDataset {
   timeName?: string;
   times?: Float64Array;
   colorMappings: Record<string, ColorMappingConfig>;
+  rgb?: RgbMappingConfig;
+  colorMaps: ColorMapRegistry;
 }
 
 /** The error for a grid-needing request on an {@link UngriddedDataset}: 400 INVALID_PARAMS, never a 5xx. */
@@ -127,10 +163,85 @@ export class DatasetsContext {
     sizeOf: (v) => (Array.isArray(v) ? v.length * 32 : v.byteLength),
   });
 
+  /** The server's colour maps: matplotlib's, the config's CustomColorMaps and the `.cpd` files of its styles. */
+  readonly colorMaps = new ColorMapRegistry();
+  /** Problems of the config that do not stop the server (a ColorFile that does not load, …), for the log. */
+  readonly warnings: ConfigProblem[] = [];
+  /** Colour mappings per style Identifier, as xcube resolves them (`_get_cm_styles`). */
+  readonly #styles = new Map<string, { rgb?: RgbMappingConfig; byVar: Record<string, ColorMappingConfig> }>();
+
   constructor(config: ServerConfig, deps: ServerDeps, options: DatasetsContextOptions) {
     this.config = config;
     this.deps = deps;
     this.chunkCache = new LruCache<Float64Array>({ maxBytes: options.chunkCacheBytes });
+    this.#resolveStyles();
+  }
+
+  /**
+   * Resolves the styles as xcube's `_get_cm_styles`: CustomColorMaps join the registry; a `ColorFile` (SNAP
+   * `.cpd`, relative to the config's base folder) becomes a custom map and the mapping's ColorBar and
+   * ValueRange (a file that does not load is a warning and the mapping is dropped); a ColorBar naming a custom
+   * map without ValueRange takes the map's range; a categorical one always does (its ValueRange is ignored
+   * with a warning).
+   */
+  #resolveStyles(): void {
+    for (const m of this.config.CustomColorMaps ?? [])
+      this.colorMaps.add(customColorMapOf(m as CustomColorMapConfig & CustomColorMapInput));
+    const files = new Map<string, ReturnType<typeof loadSnapCpd> | undefined>();
+    (this.config.Styles ?? []).forEach((style, si) => {
+      const { rgb, byVar } = colorMappingsOf(style);
+      const out: Record<string, ColorMappingConfig> = {};
+      for (const [v, m] of Object.entries(byVar)) {
+        const field = `Styles.${si}.ColorMappings.${v}`;
+        if (m.ColorFile !== undefined) {
+          const path = resolveConfigPath(this.config, m.ColorFile);
+          if (!files.has(path)) {
+            try {
+              const cm = loadSnapCpd(path);
+              this.colorMaps.add(cm);
+              files.set(path, cm);
+            } catch (err) {
+              files.set(path, undefined);
+              this.warnings.push({
+                field: `${field}.ColorFile`,
+                message: `${field}.ColorFile: ${(err as Error).message}; the mapping is skipped`,
+              });
+            }
+          }
+          const cm = files.get(path);
+          if (cm) out[v] = { ColorBar: cm.name, ValueRange: cm.range };
+          continue;
+        }
+        const custom = m.ColorBar !== undefined ? this.colorMaps.find(m.ColorBar) : undefined;
+        if (custom?.type === "categorical" && m.ValueRange) {
+          this.warnings.push({
+            field: `${field}.ValueRange`,
+            message: `${field}: custom colour map ${JSON.stringify(m.ColorBar)} is categorical; ValueRange is ignored`,
+          });
+        }
+        out[v] = custom && (custom.type === "categorical" || !m.ValueRange) ? { ...m, ValueRange: custom.range } : m;
+      }
+      this.#styles.set(style.Identifier, { ...(rgb ? { rgb } : {}), byVar: out });
+    });
+  }
+
+  /** The entry fields xcube's `Datasets` and `DataStores[].Datasets` entries share. */
+  #commonEntry(d: DatasetConfig | DataStoreDatasetConfig, field: string): Omit<DatasetEntry, "id" | "title" | "path"> {
+    const attribution = d.Attribution ?? this.config.DatasetAttribution;
+    return {
+      configField: field,
+      ...(d.Description ? { description: d.Description } : {}),
+      ...(d.GroupTitle ? { groupTitle: d.GroupTitle } : {}),
+      ...(d.GroupId ? { groupId: d.GroupId } : {}),
+      ...(d.SortValue !== undefined ? { sortValue: d.SortValue } : {}),
+      ...(d.Tags && d.Tags.length > 0 ? { tags: [...d.Tags] } : {}),
+      ...(d.BoundingBox ? { bbox: [...d.BoundingBox] as [number, number, number, number] } : {}),
+      ...(attribution !== undefined ? { attributions: typeof attribution === "string" ? [attribution] : [...attribution] } : {}),
+      ...(d.TimeSeriesDataset ? { timeSeriesDataset: d.TimeSeriesDataset } : {}),
+      style: d.Style ?? "default",
+      ...(d.Variables ? { variables: [...d.Variables] } : {}),
+      ...(d.Hidden ? { hidden: true } : {}),
+    };
   }
 
   /** The dataset entries: `Datasets`, then the matching data ids of every `DataStores` entry (`store~dataId`). */
@@ -143,25 +254,28 @@ export class DatasetsContext {
   }
 
   async #resolveEntries(options?: ReadOptions): Promise<DatasetEntry[]> {
-    const base = this.config.BaseDir ?? process.cwd();
     const out: DatasetEntry[] = [];
     const storeParamsOf = (storeId: string, params: Record<string, unknown> | undefined) => {
       const p = { ...(params ?? {}) };
-      if (storeId === "file" && typeof p.root === "string" && !isAbsolute(p.root)) p.root = resolve(base, p.root);
+      if (storeId === "file" && typeof p.root === "string") p.root = resolveConfigPath(this.config, p.root);
       return p;
     };
     for (const [i, d] of (this.config.Datasets ?? []).entries()) {
+      const loc = datasetLocation(this.config, d);
+      // computed datasets and, with Authentication, datasets an anonymous client may not see are not served
+      // (config-compat.ts warns about both)
+      if (loc.kind === "computed" || !servedToAnonymous(this.config, d)) continue;
       out.push({
         id: d.Identifier,
-        configField: `Datasets.${i}`,
         title: d.Title ?? d.Identifier,
-        ...(d.Description ? { description: d.Description } : {}),
-        ...(d.GroupTitle ? { groupTitle: d.GroupTitle } : {}),
-        path: d.StoreId ? d.Path : isAbsolute(d.Path) ? d.Path : resolve(base, d.Path),
-        ...(d.StoreId ? { storeId: d.StoreId, storeParams: storeParamsOf(d.StoreId, d.StoreParams) } : {}),
-        style: d.Style ?? "default",
-        ...(d.Variables ? { variables: d.Variables } : {}),
-        ...(d.Hidden ? { hidden: true } : {}),
+        ...(d.Title !== undefined ? { titleGiven: true } : {}),
+        path: loc.path,
+        ...(loc.kind === "store"
+          ? { storeId: loc.storeId, storeParams: loc.storeParams }
+          : loc.storeParams
+            ? { storeParams: loc.storeParams }
+            : {}),
+        ...this.#commonEntry(d, `Datasets.${i}`),
       });
     }
     for (const [si, s] of (this.config.DataStores ?? []).entries()) {
@@ -175,18 +289,17 @@ export class DatasetsContext {
             pat.Identifier && !/[*?]/.test(pat.Path)
               ? pat.Identifier
               : `${s.Identifier}~${dataId.replace(/\/+$/, "").replace(/[^A-Za-z0-9_.~+-]/g, "_")}`;
-          if (out.some((e) => e.id === id)) continue;
-          const groupTitle = pat.GroupTitle ?? s.GroupTitle;
+          if (out.some((e) => e.id === id) || !servedToAnonymous(this.config, pat)) continue;
+          const groupTitle = pat.GroupTitle ?? (pat.GroupId ? undefined : s.GroupTitle);
           out.push({
             id,
             title: pat.Title ?? dataId,
-            ...(groupTitle ? { groupTitle } : {}),
+            ...(pat.Title !== undefined ? { titleGiven: true } : {}),
             path: dataId,
             storeId: s.StoreId,
             storeParams: params,
-            style: pat.Style ?? "default",
-            ...(pat.Variables ? { variables: pat.Variables } : {}),
-            configField: `DataStores.${si}.Datasets.${pi}`,
+            ...this.#commonEntry(pat, `DataStores.${si}.Datasets.${pi}`),
+            ...(groupTitle ? { groupTitle } : {}),
           });
         }
       }
@@ -195,15 +308,16 @@ export class DatasetsContext {
   }
 
   /**
-   * Checks the variable names of the config against the data: every `Variables` entry (name or glob) of
-   * a dataset must match one of its data variables, and every `ColorMappings` key of a style (but `*`)
-   * must name a published variable of at least one dataset using that style. Opens (and keeps open) the
-   * datasets with `Variables` or a style with colour mappings; a dataset that does not open is left to
-   * its first request (as the warm-up does).
-   * @returns the problems, each with the config field (`Datasets.0.Variables`, `Styles.1.ColorMappings.chl`)
+   * Checks the variable names of the config against the data, as warnings (xcube skips such names
+   * silently): a `Variables` entry (name or glob) that matches none of a dataset's variables (it is skipped,
+   * as xcube's `filter_variable_names`), a `ColorMappings` key of a style (but `*`) that names no published
+   * variable of any dataset using that style, an `rgb` channel's `Variable` a dataset of that style lacks.
+   * Opens (and keeps open) the datasets with `Variables` or a style with colour mappings; a dataset that does
+   * not open is left to its first request (as the warm-up does).
+   * @returns the warnings, each with the config field (`Datasets.0.Variables.1`, `Styles.1.ColorMappings.chl`)
    *   and a message naming the dataset, the name and the close variable names; empty when all is well.
    */
-  async checkVariables(options?: ReadOptions): Promise<{ field: string; message: string }[]> {
+  async checkVariables(options?: ReadOptions): Promise<ConfigProblem[]> {
     const styles = this.config.Styles ?? [];
     const mapped = new Set(styles.filter((s) => Object.keys(s.ColorMappings ?? {}).some((k) => k !== "*")).map((s) => s.Identifier));
     const entries = (await this.entries(options)).filter((e) => e.variables || mapped.has(e.style));
@@ -215,7 +329,7 @@ export class DatasetsContext {
         ),
       ),
     );
-    const problems: { field: string; message: string }[] = [];
+    const problems: ConfigProblem[] = [];
     const published = new Map<string, Set<string>>(); // style → published variables of its datasets
     for (const o of opened) {
       if (!o) continue;
@@ -226,7 +340,13 @@ export class DatasetsContext {
         const close = closeNames(pat, all);
         problems.push({
           field: `${e.configField ?? e.id}.Variables.${k}`,
-          message: `${e.configField ?? e.id}.Variables: ${JSON.stringify(pat)} matches no variable of dataset ${JSON.stringify(e.id)}${close.length ? `; close names: ${close.join(", ")}` : ""} (variables: ${all.join(", ")})`,
+          message: `${e.configField ?? e.id}.Variables: ${JSON.stringify(pat)} matches no variable of dataset ${JSON.stringify(e.id)} and is skipped${close.length ? `; close names: ${close.join(", ")}` : ""} (variables: ${all.join(", ")})`,
+        });
+      }
+      if (sd.variableNames.length === 0 && e.variables) {
+        problems.push({
+          field: `${e.configField ?? e.id}.Variables`,
+          message: `${e.configField ?? e.id}.Variables: no variable of dataset ${JSON.stringify(e.id)} matches; it has no published variables (you may give "*" as the last item)`,
         });
       }
       const set = published.get(e.style) ?? new Set<string>();
@@ -236,7 +356,8 @@ export class DatasetsContext {
     styles.forEach((s, i) => {
       const names = published.get(s.Identifier);
       if (!names) return; // no (opened) dataset uses it
-      for (const key of Object.keys(s.ColorMappings ?? {})) {
+      const { rgb, byVar } = colorMappingsOf(s);
+      for (const key of Object.keys(byVar)) {
         if (key === "*" || names.has(key)) continue;
         const close = closeNames(key, names);
         problems.push({
@@ -244,8 +365,36 @@ export class DatasetsContext {
           message: `Styles.${i}.ColorMappings: no dataset with Style ${JSON.stringify(s.Identifier)} has a variable ${JSON.stringify(key)}${close.length ? `; close names: ${close.join(", ")}` : ""}`,
         });
       }
+      for (const channel of ["Red", "Green", "Blue"] as const) {
+        const v = rgb?.[channel].Variable;
+        if (v === undefined || names.has(v)) continue;
+        const close = closeNames(v, names);
+        problems.push({
+          field: `Styles.${i}.ColorMappings.rgb.${channel}.Variable`,
+          message: `Styles.${i}.ColorMappings.rgb.${channel}: no dataset with Style ${JSON.stringify(s.Identifier)} has a variable ${JSON.stringify(v)}${close.length ? `; close names: ${close.join(", ")}` : ""}`,
+        });
+      }
     });
     return problems;
+  }
+
+  /**
+   * The dataset time series of `id` are read from, as xcube's `get_time_series_dataset`: its
+   * `TimeSeriesDataset` (a dataset, often hidden, chunked along time) when that one has a variable `varName`
+   * on the same grid, else `id` itself.
+   * @throws EocubeError as {@link get} for `id`.
+   */
+  async timeSeriesSource(id: string, varName: string, options?: ReadOptions): Promise<ServedDataset> {
+    const sd = await this.get(id, options);
+    const other = sd.entry.timeSeriesDataset;
+    if (!other || other === id) return sd;
+    const ts = await this.get(other, options).catch(() => undefined);
+    if (!ts?.variableNames.includes(varName)) return sd;
+    const same =
+      ts.gm.width === sd.gm.width &&
+      ts.gm.height === sd.gm.height &&
+      ts.gm.transform.every((x, k) => Math.abs(x - sd.gm.transform[k]!) < 1e-9);
+    return same ? ts : sd;
   }
 
   /**
@@ -291,40 +440,43 @@ export class DatasetsContext {
   }
 
   async #prepare(entry: DatasetEntry, options?: ReadOptions): Promise<ServedDataset | UngriddedDataset> {
-    const dataset = await this.deps.openDataset(entry, options);
+    const dataset = withBandVariables(await this.deps.openDataset(entry, options));
     const gm = await this.deps.readGridMapping(dataset, options);
-    const published = (n: string) => !entry.variables || entry.variables.some((p) => globMatch(p, n));
+    const publish = (names: string[]) => (entry.variables ? filterVariableNames(names, entry.variables) : names);
     const timeVar = timeCoord(dataset, { auxiliary: true });
     const times = timeVar ? roundTimes(await readTimes(timeVar, options)) : undefined;
-    const style = (this.config.Styles ?? []).find((s) => s.Identifier === entry.style);
+    const style = this.#styles.get(entry.style);
+    const styled = { colorMappings: style?.byVar ?? {}, ...(style?.rgb ? { rgb: style.rgb } : {}), colorMaps: this.colorMaps };
+    const numeric = (v: Variable) => v.dtype !== "str" && v.dtype !== "object";
     if (!gm) {
       const lonLatBbox = await lonLatExtent(dataset, options);
+      const names = publish(Object.keys(dataset.data_vars));
       return {
         entry,
         dataset,
         ...(lonLatBbox ? { lonLatBbox } : {}),
-        variableNames: Object.values(dataset.data_vars)
-          .filter((v) => v.dtype !== "str" && v.dtype !== "object")
-          .map((v) => v.name)
-          .filter(published),
-        skippedVariables: skippedVariables(Object.values(dataset.data_vars).filter((v) => published(v.name))),
+        variableNames: names.filter((n) => numeric(dataset.data_vars[n]!)),
+        skippedVariables: skippedVariables(names.map((n) => dataset.data_vars[n]!)),
         ...(timeVar ? { timeName: timeVar.dims[0]!, times } : {}),
-        colorMappings: style?.ColorMappings ?? {},
+        ...styled,
       };
     }
     const g = gm;
-    const spatial = Object.values(dataset.data_vars).filter((v) => v.dims.includes(g.xDim) && v.dims.includes(g.yDim) && published(v.name));
-    const variableNames = spatial.filter((v) => v.dtype !== "str" && v.dtype !== "object").map((v) => v.name);
+    const spatial = publish(
+      Object.values(dataset.data_vars)
+        .filter((v) => v.dims.includes(g.xDim) && v.dims.includes(g.yDim))
+        .map((v) => v.name),
+    ).map((n) => dataset.data_vars[n]!);
     return {
       entry,
       dataset,
       gm,
       lonLatBbox: this.deps.bboxToWgs84(gm),
       levels: buildLevels(dataset, gm),
-      variableNames,
+      variableNames: spatial.filter(numeric).map((v) => v.name),
       skippedVariables: skippedVariables(spatial),
       ...(timeVar ? { timeName: timeVar.dims[0]!, times } : {}),
-      colorMappings: style?.ColorMappings ?? {},
+      ...styled,
     };
   }
 
@@ -353,7 +505,7 @@ export class DatasetsContext {
   /** Values of a 1-D coordinate (numbers; times as epoch ms rounded to whole ms; strings as strings), cached. */
   async coordValues(sd: ServedDataset | UngriddedDataset, name: string, options?: ReadOptions): Promise<Float64Array | string[]> {
     const v = sd.dataset.coords[name] ?? sd.dataset.data_vars[name];
-    if (!v || v.ndim !== 1)
+    if (v?.ndim !== 1)
       throw new EocubeError("NOT_FOUND", `no coordinate ${JSON.stringify(name.slice(0, 100))} in dataset ${sd.entry.id}`, {
         field: "dim",
         hint: `dimensions: ${Object.keys(sd.dataset.dims).join(", ")}`,
@@ -423,4 +575,23 @@ function skippedVariables(vars: Variable[]): SkippedVariable[] {
         unreadableReason(v) ??
         `it holds ${v.dtype === "str" ? "strings" : "objects"}, not numbers: it cannot be drawn as tiles nor aggregated`,
     }));
+}
+
+/**
+ * The variable names the patterns select, in the patterns' order (a name once, at its first matching pattern;
+ * a pattern matching nothing adds nothing), as xcube's `filter_variable_names`: `["conc_chl", "*"]` puts
+ * `conc_chl` first and the others after it in their order. Patterns are names or globs (`*`, `?`).
+ */
+export function filterVariableNames(names: readonly string[], patterns: readonly string[]): string[] {
+  const out: string[] = [];
+  const seen = new Set<string>();
+  for (const p of patterns) {
+    for (const n of names) {
+      if (!seen.has(n) && (n === p || globMatch(p, n))) {
+        out.push(n);
+        seen.add(n);
+      }
+    }
+  }
+  return out;
 }
