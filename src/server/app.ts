@@ -25,6 +25,7 @@ import { colorBarsBody, tilesRoutes } from "./routes/tiles.js";
 import { timeseriesRoutes } from "./routes/timeseries.js";
 import { viewerRoutes } from "./routes/viewer.js";
 import { wmtsRoutes } from "./routes/wmts.js";
+import { expressionsRoutes } from "./routes/expressions.js";
 import { viewerStateStoreOf, type ViewerStateStore } from "./viewer-state.js";
 import { requestController, WorkBudget } from "./work.js";
 
@@ -273,6 +274,7 @@ export async function buildApp(
   wmtsRoutes(app, state);
   timeseriesRoutes(app, state);
   statisticsRoutes(app, state);
+  expressionsRoutes(app, state);
   stacRoutes(app, state);
   placesRoutes(app, state);
   viewerRoutes(app, state);

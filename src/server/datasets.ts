@@ -10,6 +10,7 @@ import type { ReadOptions, Variable } from "../core/variable.js";
 import type { ConfigProblem } from "../core/config/index.js";
 import { closeNames } from "../core/names.js";
 import { unreadableReason } from "../formats/registry.js";
+import { userVariable } from "../expr/variable.js";
 import { withBandVariables } from "./bands.js";
 import { LruCache } from "./cache.js";
 import {
@@ -485,6 +486,8 @@ export class DatasetsContext {
    * @throws EocubeError NOT_FOUND naming the published variables.
    */
   variable(sd: ServedDataset | UngriddedDataset, name: string): Variable {
+    // xcube's user variable `name=expr`, computed from the published variables
+    if (name.includes("=")) return userVariable(sd.dataset, name, { allowed: sd.variableNames, field: "varName" });
     const v = sd.variableNames.includes(name) ? sd.dataset.data_vars[name] : undefined;
     const skipped = v ? undefined : sd.skippedVariables.find((s) => s.name === name);
     if (skipped) {
