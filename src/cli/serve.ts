@@ -151,6 +151,8 @@ export function register(program: Command): void {
           ...(opts.address ? { address: opts.address } : {}),
           handleSignals: false,
           logger,
+          // GET /maintenance/update reads the config file and PATHS again, as at start
+          reloadConfig: () => serveConfigOf(paths, opts),
         });
         // every served dataset, DataStores matches included, as the /datasets route lists them
         const listed = await server.app
