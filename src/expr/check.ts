@@ -45,10 +45,40 @@ export interface CheckOptions {
 }
 
 /** Kernels whose float32 results are exact already (no rounding pass). */
-const EXACT_F32 = new Set<KernelName>(["negative", "positive", "absolute", "sign", "floor", "ceil", "trunc", "minimum", "maximum", "fmin", "fmax", "where", "copysign", "fmod"]);
+const EXACT_F32 = new Set<KernelName>([
+  "negative",
+  "positive",
+  "absolute",
+  "sign",
+  "floor",
+  "ceil",
+  "trunc",
+  "minimum",
+  "maximum",
+  "fmin",
+  "fmax",
+  "where",
+  "copysign",
+  "fmod",
+]);
 /** Kernels whose integer results may leave the dtype's range (wrapped as numpy does). */
-const WRAPPING = new Set<KernelName>(["add", "subtract", "multiply", "power", "negative", "square", "absolute", "left_shift", "floor_divide_int", "reciprocal"]);
-const INT_VARIANTS: Partial<Record<KernelName, KernelName>> = { floor_divide: "floor_divide_int", remainder: "remainder_int", fmod: "fmod_int" };
+const WRAPPING = new Set<KernelName>([
+  "add",
+  "subtract",
+  "multiply",
+  "power",
+  "negative",
+  "square",
+  "absolute",
+  "left_shift",
+  "floor_divide_int",
+  "reciprocal",
+]);
+const INT_VARIANTS: Partial<Record<KernelName, KernelName>> = {
+  floor_divide: "floor_divide_int",
+  remainder: "remainder_int",
+  fmod: "fmod_int",
+};
 
 /**
  * Checks an expression against the variables it may use and types it as numpy would.
@@ -98,7 +128,11 @@ export function checkExpression(
     const masks = numbers(v.attrs?.flag_masks);
     const values = numbers(v.attrs?.flag_values);
     if (!meanings || (!masks && !values))
-      throw fail(pos, `attribute access is not allowed (${name}.${flag}): '${name}' is not a flag variable`, "only flags of CF flag variables (flag_meanings with flag_masks or flag_values) can be named as var.FLAG");
+      throw fail(
+        pos,
+        `attribute access is not allowed (${name}.${flag}): '${name}' is not a flag variable`,
+        "only flags of CF flag variables (flag_meanings with flag_masks or flag_values) can be named as var.FLAG",
+      );
     const k = meanings.indexOf(flag);
     if (k < 0) {
       const close = closeNames(flag, meanings);
@@ -109,7 +143,9 @@ export function checkExpression(
     const value = values?.[k];
     if (mask !== undefined) {
       const bits = apply("bitwise_and", [x, constNode(mask, "int64")], pos);
-      return value !== undefined ? apply("equal", [bits, constNode(value, "int64")], pos) : apply("not_equal", [bits, constNode(0, "int64")], pos);
+      return value !== undefined
+        ? apply("equal", [bits, constNode(value, "int64")], pos)
+        : apply("not_equal", [bits, constNode(0, "int64")], pos);
     }
     return apply("equal", [x, constNode(value!, "int64")], pos);
   };
@@ -124,7 +160,8 @@ export function checkExpression(
     let param: number | undefined;
     let operand: NumDType;
     let result: NumDType;
-    const promoted = (xs: ExprNode[]) => xs.map((a) => a.type).reduce((p, t) => ({ dtype: promote(p, t), weak: p.weak && t.weak, dims: [] }));
+    const promoted = (xs: ExprNode[]) =>
+      xs.map((a) => a.type).reduce((p, t) => ({ dtype: promote(p, t), weak: p.weak && t.weak, dims: [] }));
     switch (spec.rule) {
       case "arith":
         operand = result = arithmetic(promoted(args).dtype);
@@ -187,7 +224,14 @@ export function checkExpression(
       if (post) value = applyScalar(post, value);
       return { kind: "const", value, type: { dtype: result, weak, dims: [] } };
     }
-    return { kind: "op", kernel, args, type: { dtype: result, dims }, ...(param !== undefined ? { param } : {}), ...(post ? { post } : {}) };
+    return {
+      kind: "op",
+      kernel,
+      args,
+      type: { dtype: result, dims },
+      ...(param !== undefined ? { param } : {}),
+      ...(post ? { post } : {}),
+    };
   };
 
   const toInt = (a: ExprNode): ExprNode =>
@@ -200,11 +244,24 @@ export function checkExpression(
       if (FUNCTIONS.has(callee.name)) return callee.name;
       if (vars.has(callee.name)) throw fail(callee.start, `'${callee.name}' is a variable, not a function`);
       const close = closeNames(callee.name, [...FUNCTIONS.keys()]);
-      throw fail(callee.start, `function '${callee.name}' is not defined`, close.length ? `did you mean ${close.join(", ")}?` : "GET /expressions/capabilities lists the functions");
+      throw fail(
+        callee.start,
+        `function '${callee.name}' is not defined`,
+        close.length ? `did you mean ${close.join(", ")}?` : "GET /expressions/capabilities lists the functions",
+      );
     }
-    if (callee.type === "attr" && callee.object.type === "name" && FUNCTION_MODULES.has(callee.object.name) && !vars.has(callee.object.name)) {
+    if (
+      callee.type === "attr" &&
+      callee.object.type === "name" &&
+      FUNCTION_MODULES.has(callee.object.name) &&
+      !vars.has(callee.object.name)
+    ) {
       if (FUNCTIONS.has(callee.name)) return callee.name;
-      throw fail(callee.start, `function '${callee.object.name}.${callee.name}' is not available`, "GET /expressions/capabilities lists the functions");
+      throw fail(
+        callee.start,
+        `function '${callee.object.name}.${callee.name}' is not available`,
+        "GET /expressions/capabilities lists the functions",
+      );
     }
     throw fail(callee.start, "only functions can be called (name(…))");
   };
@@ -248,8 +305,19 @@ export function checkExpression(
 
   const root = visit(ast);
   if (root.kind === "const")
-    throw fail(0, "the expression gives a constant, not an array: use at least one variable", `variables: ${varNames().slice(0, 30).join(", ")}`);
-  return { text, root, variables: used, dtype: root.type.dtype, dims: root.type.dims, shape: root.type.dims.map((d) => sizes.get(d)!.size) };
+    throw fail(
+      0,
+      "the expression gives a constant, not an array: use at least one variable",
+      `variables: ${varNames().slice(0, 30).join(", ")}`,
+    );
+  return {
+    text,
+    root,
+    variables: used,
+    dtype: root.type.dtype,
+    dims: root.type.dims,
+    shape: root.type.dims.map((d) => sizes.get(d)!.size),
+  };
 }
 
 /** A CF attribute as numbers (a number, a list, a typed array); undefined when absent or not numeric. */

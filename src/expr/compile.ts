@@ -59,7 +59,15 @@ export function compileExpression(checked: CheckedExpression): Program {
     const out = free.pop() ?? registers++;
     temps.add(out);
     const [a = args[0]!, b = a, c = b] = args;
-    instructions.push({ kernel: KERNELS[n.kernel], ...(n.post ? { post: KERNELS[n.post as KernelName] } : {}), out, a, b, c, p: n.param ?? 0 });
+    instructions.push({
+      kernel: KERNELS[n.kernel],
+      ...(n.post ? { post: KERNELS[n.post as KernelName] } : {}),
+      out,
+      a,
+      b,
+      c,
+      p: n.param ?? 0,
+    });
     return out;
   };
   let result = emit(checked.root);
@@ -86,7 +94,12 @@ export interface InputBlock {
  * Each input's dims must be among `dims` (missing ones broadcast, any order).
  * @returns the result as the dtype's typed array (bool as 0/1 bytes, int64 as bigints).
  */
-export function runProgram(program: Program, inputs: ReadonlyMap<string, InputBlock>, dims: readonly string[], shape: readonly number[]): NdArray {
+export function runProgram(
+  program: Program,
+  inputs: ReadonlyMap<string, InputBlock>,
+  dims: readonly string[],
+  shape: readonly number[],
+): NdArray {
   const total = sizeOf(shape);
   const out = allocate(program.dtype, total);
   const regs = new Array<Float64Array>(program.registers);

@@ -14,7 +14,19 @@ export interface ValueType {
   dims: string[];
 }
 
-const NUM_DTYPES = new Set<string>(["bool", "int8", "uint8", "int16", "uint16", "int32", "uint32", "int64", "uint64", "float32", "float64"]);
+const NUM_DTYPES = new Set<string>([
+  "bool",
+  "int8",
+  "uint8",
+  "int16",
+  "uint16",
+  "int32",
+  "uint32",
+  "int64",
+  "uint64",
+  "float32",
+  "float64",
+]);
 
 /** True when an expression can use a variable of this dtype (numbers and booleans; not datetimes, strings or objects). */
 export function isNumDType(dtype: DType | string): dtype is NumDType {

@@ -8,7 +8,19 @@ import type { KernelName } from "./kernels.js";
  * functions: float32 stays, small ints → float32, others float64), float64, compare/logic/test (bool),
  * bits (whole numbers: floats become int64), shift, invert, where (promoted of X and Y).
  */
-export type ResultRule = "arith" | "same" | "div" | "float" | "float64" | "compare" | "logic" | "test" | "bits" | "shift" | "invert" | "where";
+export type ResultRule =
+  | "arith"
+  | "same"
+  | "div"
+  | "float"
+  | "float64"
+  | "compare"
+  | "logic"
+  | "test"
+  | "bits"
+  | "shift"
+  | "invert"
+  | "where";
 
 /** One function of the language. */
 export interface FunctionSpec {

@@ -317,7 +317,7 @@ export const KERNELS = {
     for (let i = 0; i < n; i++) o[i] = a[i] !== 0 || b[i] !== 0 ? 1 : 0;
   },
   logical_xor: (o, a, b, _c, n) => {
-    for (let i = 0; i < n; i++) o[i] = a[i] !== 0 !== (b[i] !== 0) ? 1 : 0;
+    for (let i = 0; i < n; i++) o[i] = (a[i] !== 0) !== (b[i] !== 0) ? 1 : 0;
   },
   logical_not: (o, a, _b, _c, n) => {
     for (let i = 0; i < n; i++) o[i] = a[i] === 0 ? 1 : 0;

@@ -105,7 +105,8 @@ jsep.addUnaryOp("not");
 /** Start offsets of the tokens being read (jsep reports no positions): pushed by gobble-token, popped by after-token. */
 let tokenStarts: number[] = [];
 /** Python number literals (hex, octal, binary, `_` separators, `1.`, `.5`, exponents). */
-const NUMBER = /0[xX](?:_?[0-9a-fA-F])+|0[bB](?:_?[01])+|0[oO](?:_?[0-7])+|(?:\d(?:_?\d)*(?:\.(?:\d(?:_?\d)*)?)?|\.\d(?:_?\d)*)(?:[eE][+-]?\d(?:_?\d)*)?/y;
+const NUMBER =
+  /0[xX](?:_?[0-9a-fA-F])+|0[bB](?:_?[01])+|0[oO](?:_?[0-7])+|(?:\d(?:_?\d)*(?:\.(?:\d(?:_?\d)*)?)?|\.\d(?:_?\d)*)(?:[eE][+-]?\d(?:_?\d)*)?/y;
 
 /** jsep's identifier characters (letters, digits, _, any non-ASCII). */
 const isIdentifierPart = (c: number) => (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || (c >= 48 && c <= 57) || c === 95 || c >= 128;
@@ -159,7 +160,9 @@ export function expressionError(text: string, pos: number, problem: string, opti
     text.length <= 100 ? ` of ${JSON.stringify(text)}` : ` (near ${JSON.stringify(text.slice(Math.max(0, pos - 30), pos + 30))})`;
   return new EocubeError("INVALID_EXPRESSION", `${problem} at character ${pos}${where}`, {
     field: options.field ?? "expression",
-    hint: options.hint ?? "expressions use the dataset's variable names, numbers, Python operators and numpy functions (GET /expressions/capabilities)",
+    hint:
+      options.hint ??
+      "expressions use the dataset's variable names, numbers, Python operators and numpy functions (GET /expressions/capabilities)",
     details: { position: pos },
   });
 }
@@ -213,7 +216,11 @@ export function parseExpression(text: string, options: ParseOptions = {}): Ast {
   const convert = (n: JsepNode, level: number): Ast => {
     if (++nodes > MAX_EXPRESSION_NODES) throw fail(n.start ?? 0, `the expression has more than ${MAX_EXPRESSION_NODES} parts`);
     if (level > MAX_EXPRESSION_LEVELS)
-      throw fail(n.start ?? 0, `the expression has operations nested more than ${MAX_EXPRESSION_LEVELS} levels deep`, "write a shorter expression");
+      throw fail(
+        n.start ?? 0,
+        `the expression has operations nested more than ${MAX_EXPRESSION_LEVELS} levels deep`,
+        "write a shorter expression",
+      );
     const start = n.start ?? 0;
     switch (n.type) {
       case "Literal":
@@ -250,7 +257,11 @@ export function parseExpression(text: string, options: ParseOptions = {}): Ast {
         throw fail(start, "lists ([…]) are not allowed");
       case "Compound": {
         const second = (n.body as JsepNode[])[1];
-        throw fail(second?.start ?? start, "one expression expected; unexpected text", "join parts with an operator; `in` and `is` are not supported");
+        throw fail(
+          second?.start ?? start,
+          "one expression expected; unexpected text",
+          "join parts with an operator; `in` and `is` are not supported",
+        );
       }
       case "SequenceExpression":
         throw fail(start, "tuples (a, b) are not allowed");

@@ -125,7 +125,11 @@ const PER_DATASET = 256;
  * @throws EocubeError INVALID_EXPRESSION when the dataset lacks an input of the expression.
  */
 export function variableOn(dataset: Dataset, v: Variable): Variable | undefined {
-  const own = Object.hasOwn(dataset.data_vars, v.name) ? dataset.data_vars[v.name] : Object.hasOwn(dataset.coords, v.name) ? dataset.coords[v.name] : undefined;
+  const own = Object.hasOwn(dataset.data_vars, v.name)
+    ? dataset.data_vars[v.name]
+    : Object.hasOwn(dataset.coords, v.name)
+      ? dataset.coords[v.name]
+      : undefined;
   if (own) return own;
   const spec = specs.get(v);
   if (!spec) return undefined;
@@ -158,7 +162,10 @@ export function userVariable(dataset: Dataset, assignment: string, options: Comp
 
 function cached(dataset: Dataset, key: string, make: () => Variable): Variable {
   let m = perDataset.get(dataset);
-  if (!m) perDataset.set(dataset, (m = new Map()));
+  if (!m) {
+    m = new Map();
+    perDataset.set(dataset, m);
+  }
   const hit = m.get(key);
   if (hit) {
     m.delete(key);

@@ -6,6 +6,7 @@ import { EocubeError, isEocubeError, throwIfAborted } from "../core/errors.js";
 import type { GeoTransform, GridMapping } from "../core/gridmapping.js";
 import { numberAt, sizeOf, type NdArray } from "../core/ndarray.js";
 import type { ReadOptions, Variable } from "../core/variable.js";
+import { variableOn } from "../expr/variable.js";
 import type { LruCache } from "./cache.js";
 import { MAX_WINDOW_VALUES, READ_BUDGET, readGate, readUnitOf, thinSamples, unitBudget, unitsAlong, type ReadUnit } from "./read-budget.js";
 
@@ -114,7 +115,7 @@ function effectiveChunk(native: number, size: number): number {
  */
 export function chunkShapeOf(level: Level, ref: SliceRef): [number, number] {
   if (!level.dataset) return [TILE, TILE];
-  const v = level.dataset.data_vars[ref.variable.name] ?? ref.variable;
+  const v = variableOn(level.dataset, ref.variable) ?? ref.variable;
   const ch = v.chunks[v.dims.indexOf(ref.yDim)] ?? level.height;
   const cw = v.chunks[v.dims.indexOf(ref.xDim)] ?? level.width;
   return [effectiveChunk(ch, level.height), effectiveChunk(cw, level.width)];
@@ -146,9 +147,9 @@ function wrapReadError(err: unknown, ref: SliceRef): unknown {
   return new EocubeError("INTERNAL", `reading ${ref.variable.name} of dataset ${ref.datasetId} failed`, { cause: err });
 }
 
-/** The level's own variable of a slice (an overview's, or the base's). */
+/** The level's own variable of a slice (an overview's, or the base's; a user variable computed from the level's variables). */
 function levelVariable(level: Level, ref: SliceRef): Variable {
-  const v = level.dataset!.data_vars[ref.variable.name] ?? level.dataset!.coords[ref.variable.name];
+  const v = variableOn(level.dataset!, ref.variable);
   if (!v) throw new EocubeError("NOT_FOUND", `variable ${ref.variable.name} missing in level ${level.index}`, { field: ref.variable.name });
   return v;
 }

@@ -120,7 +120,7 @@ const CASES: [string, string?, number?][] = [
   ["float_power(y, 2)"],
 ];
 
-const PY = String.raw`
+const PY = `
 import json, sys
 import numpy as np
 data = json.load(sys.stdin)
@@ -139,9 +139,15 @@ print(json.dumps(out))
 `;
 
 function numpy(exprs: string[], data: Record<string, [string, number[]]>): [string, number[]][] {
-  const text = JSON.stringify({ exprs, inputs: Object.fromEntries(Object.entries(data).map(([k, [d, v]]) => [k, [d, v.map((x) => (Object.is(x, -0) ? "-0.0" : String(x)))]])) });
+  const text = JSON.stringify({
+    exprs,
+    inputs: Object.fromEntries(Object.entries(data).map(([k, [d, v]]) => [k, [d, v.map((x) => (Object.is(x, -0) ? "-0.0" : String(x)))]])),
+  });
   const out = execFileSync("/usr/bin/python3", ["-c", PY], { input: text, encoding: "utf8" });
-  return (JSON.parse(out) as [string, string[]][]).map(([d, v]) => [d, v.map((s) => Number(s === "nan" ? NaN : s === "inf" ? Infinity : s === "-inf" ? -Infinity : s))]);
+  return (JSON.parse(out) as [string, string[]][]).map(([d, v]) => [
+    d,
+    v.map((s) => Number(s === "nan" ? NaN : s === "inf" ? Infinity : s === "-inf" ? -Infinity : s)),
+  ]);
 }
 
 function typed(dtype: string, values: number[]): NdData {
@@ -160,14 +166,17 @@ function typed(dtype: string, values: number[]): NdData {
 function ulps(a: number, b: number, f32: boolean): number {
   if (Object.is(a, b) || (Number.isNaN(a) && Number.isNaN(b)) || a === b) return 0;
   if (!Number.isFinite(a) || !Number.isFinite(b)) return Infinity;
-  const ulp = (v: number) => (f32 ? 2 ** (Math.floor(Math.log2(Math.abs(v) || 2 ** -126)) - 23) : 2 ** (Math.floor(Math.log2(Math.abs(v) || 2 ** -1022)) - 52));
+  const ulp = (v: number) =>
+    f32 ? 2 ** (Math.floor(Math.log2(Math.abs(v) || 2 ** -126)) - 23) : 2 ** (Math.floor(Math.log2(Math.abs(v) || 2 ** -1022)) - 52);
   return Math.abs(a - b) / ulp(Math.max(Math.abs(a), Math.abs(b)));
 }
 
 describe("expressions against numpy", () => {
   const data = inputs();
   const vars = Object.fromEntries(Object.entries(data).map(([k, [dtype]]) => [k, { dtype: dtype as "float64", dims: ["i"], shape: [N] }]));
-  const blocks = new Map<string, InputBlock>(Object.entries(data).map(([k, [d, v]]) => [k, { data: typed(d, v), dims: ["i"], shape: [N] }]));
+  const blocks = new Map<string, InputBlock>(
+    Object.entries(data).map(([k, [d, v]]) => [k, { data: typed(d, v), dims: ["i"], shape: [N] }]),
+  );
   const expected = numpy(
     CASES.map(([e, np]) => np ?? e),
     data,

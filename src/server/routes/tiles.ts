@@ -6,6 +6,7 @@ import type { JsonSchemaToTsProvider } from "@fastify/type-provider-json-schema-
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { FromSchema } from "json-schema-to-ts";
 import { EocubeError } from "../../core/errors.js";
+import type { Variable } from "../../core/variable.js";
 import type { ServerState } from "../app.js";
 import { DATASET_VAR_PARAMS } from "./params.js";
 import type { ServedDataset } from "../datasets.js";
@@ -69,13 +70,17 @@ export function normalizeTileQuery<Q extends TileQuery>(q: Q): Q {
   return (cbar !== undefined && rest.cmap === undefined ? { ...rest, cmap: cbar } : rest) as Q;
 }
 
-/** The colour map and value range of a request: query values over the dataset's defaults. */
+/**
+ * The colour map and value range of a request: query values over the dataset's defaults. `v` is the variable
+ * `varName` resolved (a user variable `name=expr` has no entry in the dataset: xcube's defaults apply).
+ */
 export function styleOf(
   sd: ServedDataset,
   varName: string,
   q: TileQuery,
+  v?: Variable,
 ): { cmap: ColorMap; vmin: number; vmax: number; norm: "lin" | "log" } {
-  const cb = colorBarOf(sd, sd.dataset.data_vars[varName]!);
+  const cb = colorBarOf(sd, v ?? sd.dataset.data_vars[varName]!);
   const cmap = resolveColorMap(q.cmap ?? cb.name);
   const norm = q.norm ?? cb.norm;
   const vmin = q.vmin ?? cmap.range?.[0] ?? cb.vmin;
@@ -97,7 +102,7 @@ export async function sendTile(
   const q = normalizeTileQuery(query);
   const sd = await ctx.get(p.datasetId, { signal: request.opSignal });
   const v = ctx.variable(sd, p.varName);
-  const style = styleOf(sd, p.varName, q);
+  const style = styleOf(sd, p.varName, q, v);
   const slice = await sliceOf(ctx, sd, v, q, { signal: request.opSignal });
   const size = q.retina === "1" || q.retina === "true" ? 512 : 256;
   const etag = tileEtag([
@@ -221,8 +226,7 @@ export function tilesRoutes(app: FastifyInstance, state: ServerState): void {
   ) => {
     const q = normalizeTileQuery(query);
     const sd = await state.ctx.get(datasetId, { signal: request.opSignal });
-    state.ctx.variable(sd, varName);
-    const s = styleOf(sd, varName, q);
+    const s = styleOf(sd, varName, q, state.ctx.variable(sd, varName));
     const key = JSON.stringify([q.cmap ?? s.cmap.name, s.vmin, s.vmax, s.norm, q.width, q.height]);
     let png = legends.get(key);
     if (!png) {
