@@ -3,6 +3,7 @@ import { resolve } from "node:path";
 import type { Command } from "commander";
 import { EocubeError, isEocubeError } from "../core/errors.js";
 import { configPlanBuilder, type PublishMode } from "../catalog/publish/builder.js";
+import { assignConfigFiles, completeConfigFiles } from "../catalog/publish/config-files.js";
 import { UPSTREAMS, type PublishEnvironment } from "../catalog/publish/github.js";
 import { publish, type PublishResult } from "../catalog/publish/publish.js";
 import { formatProblem, validationError } from "../catalog/publish/validation.js";
@@ -13,6 +14,8 @@ import { printJson, runAction, withInterrupt } from "./run.js";
 export const DEFAULT_CATALOG_DIR = "catalog";
 
 interface PublishCliOptions {
+  datasetConfig?: string;
+  workflowConfig?: string;
   catalog?: string;
   environment?: string;
   mode: string;
@@ -77,8 +80,13 @@ export function register(program: Command): void {
       "publish a dataset and its workflow to an Open Science Catalog: validate the whole resulting catalog, commit " +
         "on a new branch, and with -e push to your fork and open the pull request (a drop-in for `deep-code publish`)",
     )
-    .argument("[DATASET_CONFIG]", "dataset config YAML", "dataset-config.yaml")
-    .argument("[WORKFLOW_CONFIG]", "workflow config YAML", "workflow-config.yaml")
+    .argument(
+      "[CONFIG...]",
+      "the dataset and/or workflow config YAML, in either order (told apart by name and content, as deep-code does); " +
+        "default: dataset-config.yaml / workflow-config.yaml (or deep-code's dataset_config.yaml / workflow_config.yaml) here",
+    )
+    .option("--dataset-config <file>", "the dataset config (overrides the positional files' detection)")
+    .option("--workflow-config <file>", "the workflow config (overrides the positional files' detection)")
     .option(
       "--catalog <dir>",
       `local catalog git repository (default ./${DEFAULT_CATALOG_DIR}; with -e, a temp clone of the upstream when not given)`,
@@ -87,12 +95,16 @@ export function register(program: Command): void {
       "-e, --environment <env>",
       "publish on GitHub to ESA-EarthCODE/open-science-catalog-metadata[-staging|-testing]: production, staging or testing",
     )
-    .option("-m, --mode <mode>", "what to publish: all, dataset or workflow", "all")
+    .option(
+      "-m, --mode <mode>",
+      "what to publish: all (dataset, workflow and experiment), dataset, or workflow (the workflow record only, as deep-code)",
+      "all",
+    )
     .option("--dry-run", "print the planned files and their diffs; change nothing")
     .option("--interactive", "ask for missing values (e.g. a variable's GCMD keyword URL) when run on a terminal")
     .option("--json", "print JSON")
     .option("--verbose", "print progress")
-    .action(async (datasetConfig: string, workflowConfig: string, opts: PublishCliOptions) => {
+    .action(async (positional: string[], opts: PublishCliOptions) => {
       await runAction(opts, async () => {
         // deep-code takes -m and -e case-insensitively (click case_sensitive=False)
         opts.mode = opts.mode.toLowerCase();
@@ -110,11 +122,17 @@ export function register(program: Command): void {
             hint: "use production, staging or testing",
           });
         }
+        const mode = opts.mode as PublishMode;
+        const files = await completeConfigFiles(
+          await assignConfigFiles({ positional, mode, dataset: opts.datasetConfig, workflow: opts.workflowConfig }),
+          mode,
+        );
+        for (const note of files.notes) process.stderr.write(`note: ${note}\n`);
         const interactive = opts.interactive === true && process.stdin.isTTY === true && process.stderr.isTTY === true;
         const catalogDir = opts.catalog ?? (env ? undefined : resolve(DEFAULT_CATALOG_DIR));
         const result = await interruptible(async (signal) => {
-          const build = await configPlanBuilder(datasetConfig, workflowConfig, {
-            mode: opts.mode as PublishMode,
+          const build = await configPlanBuilder(files.dataset, files.workflow, {
+            mode,
             ...(interactive ? { prompt: terminalPrompt({ signal }) } : {}),
             signal,
           });

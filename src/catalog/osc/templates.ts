@@ -10,6 +10,8 @@ import { OSC_THEME_IDS } from "./themes.js";
 export const DATASET_TEMPLATE_NAME = "dataset-config.yaml";
 /** File name of the workflow config template. */
 export const WORKFLOW_TEMPLATE_NAME = "workflow-config.yaml";
+/** deep-code's file names of the templates (`deep-code generate-config`), with `names: "deep-code"`. */
+export const DEEP_CODE_TEMPLATE_NAMES = { dataset: "dataset_config.yaml", workflow: "workflow_config.yaml" } as const;
 
 /** The annotated dataset config template (valid YAML; placeholders must be replaced before publishing). */
 export function datasetConfigTemplate(): string {
@@ -154,19 +156,26 @@ input_datasets: []
 export interface WriteTemplatesOptions {
   /** Replace existing files (default false). */
   force?: boolean;
+  /**
+   * File names: eocube's `dataset-config.yaml` / `workflow-config.yaml` ("eocube", the default) or deep-code's
+   * `dataset_config.yaml` / `workflow_config.yaml` ("deep-code").
+   */
+  names?: "eocube" | "deep-code";
 }
 
 /**
- * Writes `dataset-config.yaml` and `workflow-config.yaml` into `dir` (created when missing).
+ * Writes `dataset-config.yaml` and `workflow-config.yaml` (deep-code's names with `names: "deep-code"`) into `dir`
+ * (created when missing).
  * @returns the absolute paths written.
  * @throws EocubeError ALREADY_EXISTS naming the file when one exists and `force` is not set (nothing is written then),
  *   or when `dir` (or a parent) is a file; READ_ONLY when `dir` cannot be written; INVALID_ARGUMENT when it cannot
  *   be made (e.g. under /proc). Nothing is left behind on failure.
  */
 export async function writeConfigTemplates(dir: string, options: WriteTemplatesOptions = {}): Promise<string[]> {
+  const deepCode = options.names === "deep-code";
   const targets: [string, string][] = [
-    [join(resolve(dir), DATASET_TEMPLATE_NAME), datasetConfigTemplate()],
-    [join(resolve(dir), WORKFLOW_TEMPLATE_NAME), workflowConfigTemplate()],
+    [join(resolve(dir), deepCode ? DEEP_CODE_TEMPLATE_NAMES.dataset : DATASET_TEMPLATE_NAME), datasetConfigTemplate()],
+    [join(resolve(dir), deepCode ? DEEP_CODE_TEMPLATE_NAMES.workflow : WORKFLOW_TEMPLATE_NAME), workflowConfigTemplate()],
   ];
   const action = "writing the config templates";
   const outDir = await stat(resolve(dir)).catch(() => undefined);

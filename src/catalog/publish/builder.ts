@@ -1,4 +1,5 @@
 // The bridge to the OSC builder (catalog/osc): loads the configs and makes the plan builder for `publish`.
+import { EocubeError } from "../../core/errors.js";
 import { buildPublication } from "../osc/build/index.js";
 import { loadDatasetConfig, loadWorkflowConfig } from "../osc/config.js";
 import type { PlanBuilder } from "./publish.js";
@@ -13,22 +14,37 @@ export interface ConfigBuilderOptions {
   now?: Date;
   /** Asks for missing values (a variable's GCMD keyword URL); without it nothing is asked (the CLI's terminal prompt with --interactive). */
   prompt?: (question: string) => Promise<string>;
+  /** Environment read for deep-code's DeepESDL team bucket (`S3_USER_STORAGE_*`) [default process.env]. */
+  env?: Record<string, string | undefined>;
   signal?: AbortSignal;
 }
 
 /**
- * Loads the configs with the OSC config loaders — the dataset config always (the builder reads its themes and
- * project even for mode workflow, as deep-code does), the workflow config unless mode is "dataset" — and returns a
+ * Loads the configs with the OSC config loaders — the dataset config when given (mode workflow: optional; its
+ * project and themes are used then), the workflow config unless mode is "dataset" — and returns a
  * {@link PlanBuilder} calling `buildPublication(dataset, workflow, catalogDir, {mode, now, configPaths, prompt})`,
  * whose `publicationId` is the collection id (mode workflow: the workflow id).
- * @throws EocubeError NOT_FOUND / INVALID_CONFIG from the loaders (naming file and field).
+ * @throws EocubeError NOT_FOUND / INVALID_CONFIG from the loaders (naming file and field); INVALID_ARGUMENT when the
+ *   mode's config is missing.
  */
 export async function configPlanBuilder(
-  datasetConfigPath: string,
+  datasetConfigPath: string | undefined,
   workflowConfigPath: string | undefined,
   options: ConfigBuilderOptions,
 ): Promise<PlanBuilder> {
-  const dataset = await loadDatasetConfig(datasetConfigPath, { signal: options.signal });
+  if (options.mode !== "workflow" && datasetConfigPath === undefined) {
+    throw new EocubeError("INVALID_ARGUMENT", `publishing mode "${options.mode}" needs a dataset config`, {
+      field: "--dataset-config",
+      hint: "give the dataset config file, or use mode workflow",
+    });
+  }
+  if (options.mode === "workflow" && workflowConfigPath === undefined) {
+    throw new EocubeError("INVALID_ARGUMENT", 'publishing mode "workflow" needs a workflow config', {
+      field: "--workflow-config",
+      hint: "give the workflow config file",
+    });
+  }
+  const dataset = datasetConfigPath === undefined ? undefined : await loadDatasetConfig(datasetConfigPath, { signal: options.signal });
   const useWorkflow = options.mode !== "dataset" && workflowConfigPath !== undefined;
   const workflow = useWorkflow ? await loadWorkflowConfig(workflowConfigPath, { signal: options.signal }) : undefined;
   const builder: PlanBuilder = (catalogDir: string) =>
@@ -36,10 +52,11 @@ export async function configPlanBuilder(
       mode: options.mode,
       now: options.now,
       signal: options.signal,
-      configPaths: { dataset: datasetConfigPath, ...(useWorkflow ? { workflow: workflowConfigPath } : {}) },
+      configPaths: { ...(dataset ? { dataset: datasetConfigPath } : {}), ...(useWorkflow ? { workflow: workflowConfigPath } : {}) },
       ...(options.prompt ? { prompt: options.prompt } : {}),
+      ...(options.env ? { env: options.env } : {}),
     });
-  const id = options.mode === "workflow" ? workflow?.workflow_id : (dataset.collection_id ?? workflow?.workflow_id);
+  const id = options.mode === "workflow" ? workflow?.workflow_id : (dataset?.collection_id ?? workflow?.workflow_id);
   if (id) builder.publicationId = id;
   return builder;
 }

@@ -1,4 +1,4 @@
-// generate-config: annotated templates that parse as valid configs; no silent overwrite.
+// generate-config: annotated templates that parse as valid configs; no silent overwrite; deep-code's -o/--output-dir and file names.
 import { mkdtemp, readFile, readdir, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -65,6 +65,17 @@ describe("writeConfigTemplates", () => {
     expect(await main(["node", "eocube", "generate-config", "-o", dir, "--json"])).toBe(0);
     expect(await main(["node", "eocube", "generate-config", "-o", dir])).toBe(2);
     expect(await main(["node", "eocube", "generate-config", "-o", dir, "--force"])).toBe(0);
+  });
+
+  it("CLI: deep-code's --output-dir and, with --deep-code-names, deep-code's file names (dataset_config.yaml, workflow_config.yaml)", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "eocube-gc-dc-"));
+    expect(await main(["node", "eocube", "generate-config", "--output-dir", dir, "--deep-code-names", "--json"])).toBe(0);
+    expect((await readdir(dir)).sort()).toEqual(["dataset_config.yaml", "workflow_config.yaml"]);
+    expect((await loadDatasetConfig(join(dir, "dataset_config.yaml"))).collection_id).toBe("my-cube");
+    expect((await loadWorkflowConfig(join(dir, "workflow_config.yaml"))).workflow_id).toBe("my-workflow");
+    const other = await mkdtemp(join(tmpdir(), "eocube-gc-dc-"));
+    expect(await main(["node", "eocube", "generate-config", "--output-dir", other])).toBe(0);
+    expect((await readdir(other)).sort()).toEqual(["dataset-config.yaml", "workflow-config.yaml"]);
   });
 
   it.runIf(process.platform === "linux")(

@@ -22,6 +22,11 @@ export interface BuildPublicationOptions {
   /** The config files, named in errors. */
   configPaths?: { dataset?: string; workflow?: string };
   /**
+   * Environment variables read for deep-code's DeepESDL team bucket (`S3_USER_STORAGE_BUCKET`, `_KEY`, `_SECRET`)
+   * [default process.env].
+   */
+  env?: Record<string, string | undefined>;
+  /**
    * Asks for a missing value (a new variable's GCMD keyword URL) and resolves to the answer; the answer is trimmed
    * and an empty one means "no answer". Without it nothing is asked (the CLI passes a terminal prompt with
    * `--interactive` on a TTY).

@@ -1,5 +1,6 @@
 // Opens the cube a dataset config names: its data sources in turn (deep-code's bare dataset_id read from the
-// DeepESDL bucket), through the stores or the caller's opener, with secrets kept out of messages.
+// public DeepESDL bucket, then the team bucket of S3_USER_STORAGE_*), through the stores or the caller's opener,
+// with secrets kept out of messages.
 import { stat } from "node:fs/promises";
 import type { Dataset } from "../../../core/dataset.js";
 import { EocubeError, isEocubeError, throwIfAborted } from "../../../core/errors.js";
@@ -9,10 +10,22 @@ import type { DatasetContext } from "./context.js";
 /** deep-code's data store: the public DeepESDL bucket. */
 export const DEEPESDL_BUCKET = "s3://deep-esdl-public";
 
+/** The environment variables of deep-code's DeepESDL team bucket (`open_dataset`'s "Authenticated store"). */
+export const TEAM_BUCKET_ENV = { bucket: "S3_USER_STORAGE_BUCKET", key: "S3_USER_STORAGE_KEY", secret: "S3_USER_STORAGE_SECRET" } as const;
+
+/** One place to try: a source and the store_params to open it with (never shown: they may hold secrets). */
+interface Attempt {
+  source: string;
+  storeParams?: Record<string, unknown>;
+}
+
 /**
  * Opens the cube of the dataset config: the options' cube when given, else each of `data_source` (or
- * `dataset_id`) in turn until one opens; a bare `dataset_id` that is no local file is read from
- * {@link DEEPESDL_BUCKET} unsigned, as deep-code does (with a warning). Failed sources before the last are warnings.
+ * `dataset_id`) in turn until one opens. A bare `dataset_id` that is no local file is read as deep-code does
+ * (`helper.open_dataset`): from {@link DEEPESDL_BUCKET} unsigned, then, when `S3_USER_STORAGE_BUCKET` is set, from
+ * that DeepESDL team bucket signed with `S3_USER_STORAGE_KEY`/`S3_USER_STORAGE_SECRET` (else the default AWS
+ * credentials); both with a warning naming the bucket, never the key or secret. Failed sources before the last are
+ * warnings.
  * @returns the open cube and the source it came from (unredacted; redact before showing it).
  * @throws EocubeError the stores' error of the last source (with several sources: naming all of them and
  *   `data_source`); CANCELLED at once.
@@ -22,36 +35,60 @@ export async function openCube(ctx: DatasetContext): Promise<{ ds: Dataset; sour
   const sources = dc.data_source === undefined ? [dc.dataset_id] : Array.isArray(dc.data_source) ? dc.data_source : [dc.data_source];
   if (opts.dataset) return { ds: opts.dataset, source: sources[0] ?? dc.dataset_id };
   const open = opts.open ?? (async (s, o) => (await import("../../../stores/open.js")).openDataset(s, o));
-  let storeParams = dc.store_params;
-  // deep-code compatibility: a bare dataset_id that is no local file names a cube in DeepESDL's public bucket
+  let attempts: Attempt[] = sources.map((source) => ({ source, storeParams: dc.store_params }));
+  // deep-code compatibility: a bare dataset_id that is no local file names a cube in DeepESDL's buckets
   if (dc.data_source === undefined && !dc.store_id && isBareName(dc.dataset_id) && !(await pathExists(dc.dataset_id))) {
-    sources[0] = `${DEEPESDL_BUCKET}/${dc.dataset_id}`;
-    const so = { ...((dc.store_params?.storage_options as Record<string, unknown> | undefined) ?? {}) };
-    if (so.key === undefined && so.anon === undefined) so.anon = true;
-    storeParams = { ...dc.store_params, storage_options: so };
-    ctx.warnings.push(`dataset_id ${dc.dataset_id} is no local file; reading it from ${sources[0]} as deep-code does`);
+    attempts = deepEsdlAttempts(ctx);
   }
   let last: unknown;
-  for (const source of sources) {
+  for (const { source, storeParams } of attempts) {
     throwIfAborted(opts.signal);
     try {
       return { ds: await open(source, { storeId: dc.store_id, storeParams, signal: opts.signal }), source };
     } catch (err) {
       if (isEocubeError(err, "CANCELLED")) throw err;
       last = err;
-      if (sources.length > 1)
+      if (attempts.length > 1)
         ctx.warnings.push(`could not open ${redactUrl(source)}: ${(err as Error).message}; trying the next data source`);
     }
   }
-  if (isEocubeError(last) && sources.length > 1) {
-    throw new EocubeError(last.code, `none of the data sources could be opened (${sources.map(redactUrl).join(", ")}): ${last.message}`, {
+  if (isEocubeError(last) && attempts.length > 1) {
+    const names = attempts.map((a) => redactUrl(a.source)).join(", ");
+    throw new EocubeError(last.code, `none of the data sources could be opened (${names}): ${last.message}`, {
       path: last.path ?? ctx.dPath,
-      field: "data_source",
+      field: dc.data_source === undefined ? "dataset_id" : "data_source",
       hint: last.hint,
       cause: last,
     });
   }
   throw last;
+}
+
+/** deep-code's two stores for a bare dataset_id: the public bucket unsigned, then the team bucket when configured. */
+function deepEsdlAttempts(ctx: DatasetContext): Attempt[] {
+  const { dc } = ctx;
+  const env = ctx.opts.env ?? process.env;
+  const so = (dc.store_params?.storage_options as Record<string, unknown> | undefined) ?? {};
+  const pub = `${DEEPESDL_BUCKET}/${dc.dataset_id}`;
+  const out: Attempt[] = [
+    {
+      source: pub,
+      storeParams: { ...dc.store_params, storage_options: so.key === undefined && so.anon === undefined ? { ...so, anon: true } : so },
+    },
+  ];
+  const bucket = env[TEAM_BUCKET_ENV.bucket]?.trim();
+  if (bucket) {
+    const key = env[TEAM_BUCKET_ENV.key];
+    const secret = env[TEAM_BUCKET_ENV.secret];
+    const { anon: _anon, ...signed } = so;
+    out.push({
+      source: `s3://${bucket}/${dc.dataset_id}`,
+      storeParams: { ...dc.store_params, storage_options: key && secret ? { ...signed, key, secret } : signed },
+    });
+  }
+  const where = out.map((a) => a.source).join(", then ");
+  ctx.warnings.push(`dataset_id ${dc.dataset_id} is no local file; reading it from ${where} as deep-code does`);
+  return out;
 }
 
 function isBareName(id: string): boolean {
