@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Copies the JSON Schemas that STAC and OSC validation need from ../shared into schemas/ (shipped in the
 // npm package), so that `eocube validate` works offline. Run: node scripts/bundle-schemas.mjs [SHARED_DIR]
+import { createHash } from "node:crypto";
 import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -56,11 +57,24 @@ const walk = (dir) => {
 };
 walk(tmp);
 
+// The digest of the bundled schemas (sha256 over each file's path, a NUL, its bytes, a NUL, in `files` order): the
+// precompiled validators (scripts/precompile-schemas.mjs) carry it, and the registry uses them only when both match.
+const hash = createHash("sha256");
+for (const f of files)
+  hash
+    .update(f + "\0")
+    .update(readFileSync(join(tmp, f)))
+    .update("\0");
+const digest = hash.digest("hex");
+
 const provenance = JSON.parse(readFileSync(join(oscSchemas, "schema-map.json"), "utf8"))._provenance ?? {};
 writeFileSync(
   join(tmp, "schema-map.json"),
-  JSON.stringify({ comment: "URL prefix -> folder of this directory; written by scripts/bundle-schemas.mjs", map: MAP, files }, null, 2) +
-    "\n",
+  JSON.stringify(
+    { comment: "URL prefix -> folder of this directory; written by scripts/bundle-schemas.mjs", map: MAP, digest, files },
+    null,
+    2,
+  ) + "\n",
 );
 const notice = `# Bundled JSON Schemas
 

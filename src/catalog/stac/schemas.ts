@@ -1,9 +1,10 @@
 // The offline JSON Schema registry: every schema STAC and OSC validation need, shipped in `schemas/`,
-// keyed by URL, loaded into ajv on first use and compiled once.
+// keyed by URL; validators come precompiled (ajv standalone code made at build) or are compiled once on first use.
 import { existsSync, readFileSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
+import { createRequire } from "node:module";
+import { dirname, join, relative, resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
-import type { AnySchemaObject, ValidateFunction } from "ajv";
+import type { AnySchemaObject, Options, ValidateFunction } from "ajv";
 import { newAjv, type AjvInstance, type SchemaDraft as Draft } from "../../core/config/ajv.js";
 import { EocubeError } from "../../core/errors.js";
 import { iriFormats } from "./formats.js";
@@ -23,6 +24,32 @@ export interface SchemaRegistryOptions {
    * stac-node-validator runs ajv in the OSC CI, which makes messages identical to the CI's].
    */
   allErrors?: boolean;
+  /**
+   * Use the precompiled validators (`precompiled-schemas.cjs` beside this module, written by `npm run build`) when
+   * their digest is the folder's [default: true]. They hold ajv standalone code for every bundled schema, made with
+   * this registry's options (`allErrors: false`), so a validator is loaded instead of compiled.
+   */
+  precompiled?: boolean;
+  /** The precompiled validators' module [default: {@link PRECOMPILED_FILE} beside this module]. */
+  precompiledFile?: string;
+  /** ajv's code generation options (`{ source: true, … }` to make standalone code, see precompile.ts) [default: none]. */
+  code?: Options["code"];
+}
+
+/** The file of precompiled validators, beside this module (dist/catalog/stac after `npm run build`). */
+export const PRECOMPILED_FILE = "precompiled-schemas.cjs";
+
+/** The shape of the precompiled validators' module (written by {@link precompiledSchemasSource}). */
+export interface PrecompiledSchemas {
+  /** The `digest` of the schema-map.json the validators were made from. */
+  digest: string;
+  /** The schema files (relative to the schema folder, '/'-separated), in the order of `create`'s result. */
+  files: string[];
+  /**
+   * Makes the validators, given the format checks by name (ajv-formats' full formats and the `iri` ones) and a
+   * `require` that finds ajv's runtime helpers (`ajv/dist/runtime/*`).
+   */
+  create(formats: Record<string, unknown>, require: NodeJS.Require): ValidateFunction[];
 }
 
 /**
@@ -36,8 +63,13 @@ export interface SchemaRegistryOptions {
 export class SchemaRegistry {
   /** The folder the schemas are read from. */
   readonly dir: string;
+  /** The `digest` of the folder's schema-map.json (undefined when it has none). */
+  readonly digest: string | undefined;
   private readonly prefixes: Array<[string, string]>;
   private readonly allErrors: boolean;
+  private readonly code: Options["code"] | undefined;
+  private precompiled: Map<string, ValidateFunction> | null | undefined;
+  private readonly precompiledFile: string;
   private readonly ajvs = new Map<Draft, AjvInstance>();
   private readonly added = new Map<Draft, Set<string>>();
   private readonly json = new Map<string, AnySchemaObject | null>();
@@ -46,6 +78,8 @@ export class SchemaRegistry {
   constructor(options: SchemaRegistryOptions = {}) {
     this.dir = options.dir ?? bundledSchemaDir();
     this.allErrors = options.allErrors ?? false;
+    this.code = options.code;
+    this.precompiledFile = options.precompiledFile ?? join(dirname(fileURLToPath(import.meta.url)), PRECOMPILED_FILE);
     const mapFile = join(this.dir, "schema-map.json");
     if (!existsSync(mapFile)) {
       throw new EocubeError("INTERNAL", `The bundled schema folder is missing: ${mapFile}`, {
@@ -53,8 +87,11 @@ export class SchemaRegistry {
         hint: "reinstall eocube, or run `node scripts/bundle-schemas.mjs` in a checkout",
       });
     }
-    const map = (JSON.parse(readFileSync(mapFile, "utf8")) as { map: Record<string, string> }).map;
-    this.prefixes = Object.entries(map).sort((a, b) => b[0].length - a[0].length);
+    const parsed = JSON.parse(readFileSync(mapFile, "utf8")) as { map: Record<string, string>; digest?: string };
+    this.prefixes = Object.entries(parsed.map).sort((a, b) => b[0].length - a[0].length);
+    this.digest = parsed.digest;
+    // Precompiled code exists for the default options only; null = not used.
+    if (options.precompiled === false || this.allErrors || this.code) this.precompiled = null;
   }
 
   /** The local file for a schema URL (fragment ignored), or undefined when no bundled folder covers it. */
@@ -89,8 +126,13 @@ export class SchemaRegistry {
   getValidator(url: string): ValidateFunction {
     const cached = this.validators.get(url);
     if (cached) return cached;
+    const pre = this.precompiledFor(url);
+    if (pre) {
+      this.validators.set(url, pre);
+      return pre;
+    }
     const root = this.getSchema(url);
-    const draft = draftOf(root);
+    const draft = schemaDraft(root);
     const ajv = this.ajvFor(draft);
     this.addTree(url.split("#")[0], draft, ajv);
     let fn: ValidateFunction | undefined;
@@ -103,6 +145,45 @@ export class SchemaRegistry {
     if (!fn) throw notFound(url);
     this.validators.set(url, fn);
     return fn;
+  }
+
+  /**
+   * The ajv instance of a draft, created on first use (with `code: { source: true }` it holds the source of
+   * every validator compiled so far, for ajv's standalone code).
+   */
+  ajvFor(draft: Draft): AjvInstance {
+    let ajv = this.ajvs.get(draft);
+    if (!ajv) {
+      ajv = newAjv({
+        draft,
+        allErrors: this.allErrors,
+        verbose: false,
+        logger: false,
+        formats: iriFormats,
+        ...(this.code ? { code: this.code } : {}),
+      });
+      this.ajvs.set(draft, ajv);
+      this.added.set(draft, new Set());
+    }
+    return ajv;
+  }
+
+  /**
+   * True when the validators come precompiled (the module exists and was made from this folder's schemas); loads
+   * the module on first call.
+   */
+  usesPrecompiled(): boolean {
+    if (this.precompiled === undefined) this.precompiled = loadPrecompiled(this.precompiledFile, this.digest);
+    return this.precompiled !== null;
+  }
+
+  /** The precompiled validator of the file a URL maps to (no fragment), or undefined. */
+  private precompiledFor(url: string): ValidateFunction | undefined {
+    if (this.precompiled === null || url.includes("#")) return undefined;
+    const file = this.fileFor(url);
+    if (!file) return undefined;
+    this.precompiled ??= loadPrecompiled(this.precompiledFile, this.digest);
+    return this.precompiled?.get(relative(this.dir, file).split(sep).join("/"));
   }
 
   private load(url: string): AnySchemaObject | null {
@@ -146,19 +227,30 @@ export class SchemaRegistry {
       }
     }
   }
-
-  private ajvFor(draft: Draft): AjvInstance {
-    let ajv = this.ajvs.get(draft);
-    if (!ajv) {
-      ajv = newAjv({ draft, allErrors: this.allErrors, verbose: false, logger: false, formats: iriFormats });
-      this.ajvs.set(draft, ajv);
-      this.added.set(draft, new Set());
-    }
-    return ajv;
-  }
 }
 
-function draftOf(schema: AnySchemaObject): Draft {
+const localRequire = createRequire(import.meta.url);
+
+/**
+ * The precompiled validators of `file`, by schema file, when they were made from schemas with this
+ * `digest`; null when there are none or they are stale (then every schema is compiled at first use, as before).
+ */
+function loadPrecompiled(file: string, digest: string | undefined): Map<string, ValidateFunction> | null {
+  if (!digest || !existsSync(file)) return null;
+  const mod = localRequire(file) as PrecompiledSchemas;
+  if (mod.digest !== digest) return null;
+  const fns = mod.create(precompiledFormats(), localRequire);
+  return new Map(mod.files.map((f, i) => [f, fns[i]!]));
+}
+
+/** The format checks the precompiled validators call, by name: ajv-formats' full set (as newAjv adds it) and the `iri` ones. */
+export function precompiledFormats(): Record<string, unknown> {
+  const { fullFormats } = localRequire("ajv-formats/dist/formats") as { fullFormats: Record<string, unknown> };
+  return { ...fullFormats, ...iriFormats };
+}
+
+/** The JSON Schema draft a schema declares in `$schema` (draft-07 when it declares none). */
+export function schemaDraft(schema: AnySchemaObject): Draft {
   const s = typeof schema.$schema === "string" ? schema.$schema : "";
   if (s.includes("2020-12")) return "2020-12";
   if (s.includes("2019-09")) return "2019-09";

@@ -26,6 +26,8 @@ export interface NewAjvOptions {
   logger?: Options["logger"];
   /** Formats beyond ajv-formats' (e.g. `iri`), by name. */
   formats?: Options["formats"];
+  /** ajv's code generation options (e.g. `{ source: true }` for standalone code, see catalog/stac/precompile.ts). */
+  code?: Options["code"];
 }
 
 /**
@@ -41,6 +43,7 @@ export function newAjv(options: NewAjvOptions = {}): AjvInstance {
     useDefaults: options.useDefaults ?? false,
     ...(options.logger !== undefined ? { logger: options.logger } : {}),
     ...(options.formats ? { formats: options.formats } : {}),
+    ...(options.code ? { code: options.code } : {}),
   };
   const draft = options.draft ?? "draft-07";
   const Ctor = (
