@@ -16,53 +16,17 @@ export class ApiError extends Error {
   }
 }
 
-/** A variable as /datasets/{id} describes it (xcube's shape). */
-export interface VariableInfo {
-  id: string;
-  name: string;
-  dims: string[];
-  shape: number[];
-  dtype: string;
-  units: string;
-  title: string;
-  /** Pyramid levels with tiles; absent for datasets without a regular grid. */
-  tileLevelMin?: number;
-  tileLevelMax?: number;
-  colorBarName: string;
-  colorBarMin: number;
-  colorBarMax: number;
-  colorBarNorm: "lin" | "log";
-  attrs: Record<string, unknown>;
-}
+// The answers' types come from the server's declared response schemas (src/server/routes/responses.ts: one
+// declaration gives the route's schema and both sides' types).
+import type { DatasetInfo as ServerDatasetInfo } from "../../src/server/routes/responses.js";
 
-/** A dimension with its labels (times as ISO 'Z' strings). */
-export interface DimensionInfo {
-  name: string;
-  size: number;
-  dtype: string;
-  coordinates: (number | string)[];
-}
+export type { ColorBars, DimensionInfo, TimeSeriesEntry, VariableInfo } from "../../src/server/routes/responses.js";
 
-/** A dataset as /datasets/{id} describes it. bbox = [west, south, east, north] in CRS84. */
-export interface DatasetInfo {
-  id: string;
-  title: string;
-  description?: string;
-  bbox: [number, number, number, number];
-  spatialRef: string;
-  timeRange?: [string, string];
-  variables: VariableInfo[];
-  dimensions: DimensionInfo[];
-  /** False for datasets without a regular grid (swaths, stations): no tiles, values or series. */
-  gridded?: boolean;
-  attrs: Record<string, unknown>;
-}
-
-/** One entry of /timeseries: time (ISO) and one key per aggregation method. */
-export type TimeSeriesEntry = { time: string; count?: number } & Record<string, number | null | string>;
-
-/** The colour maps: [category, description, [name, base64 PNG][]][] (xcube's /colorbars shape). */
-export type ColorBars = [string, string, [string, string][]][];
+/**
+ * A dataset as /datasets/{id} describes it; the viewer shows datasets that have a bbox (every gridded one, and
+ * ungridded ones with latitude/longitude), `[west, south, east, north]` in CRS84.
+ */
+export type DatasetInfo = ServerDatasetInfo & { bbox: [number, number, number, number] };
 
 /** Connection settings: server base URL (ends with "/") and the time limit of one request in ms. */
 export interface Api {

@@ -6,7 +6,13 @@ const str = { type: "string" } as const;
 const num = { type: "number" } as const;
 const int = { type: "integer" } as const;
 const anyObject = { type: "object", additionalProperties: true } as const;
-const bbox = { type: "array", items: num, minItems: 4, maxItems: 4, description: "[west, south, east, north], CRS84" } as const;
+const bbox = {
+  type: "array",
+  items: [num, num, num, num],
+  minItems: 4,
+  additionalItems: false,
+  description: "[west, south, east, north], CRS84",
+} as const;
 
 /** An error answer: `{code, message, hint?, field?}` (status from docs/errors.md). */
 export const ERROR_RESPONSE = {
