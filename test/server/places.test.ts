@@ -10,6 +10,8 @@ import { startServer, type RunningServer } from "../../src/server/app.js";
 import { loadServerConfig, type ServerConfig } from "../../src/server/config.js";
 import { placeGroupProblems, readFeatures } from "../../src/server/places.js";
 import { queryGeometry } from "../../src/server/routes/places.js";
+import * as R from "../../src/server/routes/responses.js";
+import { newAjv } from "../../src/core/config/ajv.js";
 import { DATA } from "./helpers.js";
 
 const CUBE = join(DATA, "zarr/cube-1-250-250.zarr"); // lon 0…5, lat 50…52.5
@@ -254,6 +256,23 @@ describe("place groups (xcube's /places)", () => {
     expect(broken.body.code).toBe("INVALID_CONFIG");
     expect((await json("/places/added")).status).toBe(200);
     writeConfig();
+  });
+});
+
+describe("place answers conform to their declared response schemas", () => {
+  it("/places, /places/{group}, /datasets/{id} with placeGroups, /datasets/{id}/places/{group}", async () => {
+    const ajv = newAjv();
+    const check = async (schema: object, path: string) => {
+      const validate = ajv.compile(schema);
+      const { body } = await json(path);
+      expect(validate(body), `${path}: ${ajv.errorsText(validate.errors)}`).toBe(true);
+    };
+    await check(R.PLACE_GROUPS_RESPONSE, "/places");
+    await check(R.PLACES_RESPONSE, "/places/inside?bbox=0,50,5,53");
+    await check(R.PLACES_RESPONSE, "/places/shapes/cube");
+    await check(R.DATASET_RESPONSE, "/datasets/cube");
+    await check(R.PLACE_GROUP_SCHEMA, "/datasets/cube/places/shapes");
+    await check(R.DATASETS_RESPONSE, "/datasets?point=2.5,51");
   });
 });
 
