@@ -19,6 +19,7 @@ import { datasetsRoutes } from "./routes/datasets.js";
 import { metaRoutes, prepareViewerFiles } from "./routes/meta.js";
 import { placesRoutes } from "./routes/places.js";
 import { PlacesContext } from "./places.js";
+import { geotiffRoutes } from "./routes/geotiff.js";
 import { stacRoutes } from "./routes/stac.js";
 import { statisticsRoutes } from "./routes/statistics.js";
 import { colorBarsBody, tilesRoutes } from "./routes/tiles.js";
@@ -276,6 +277,7 @@ export async function buildApp(
   statisticsRoutes(app, state);
   expressionsRoutes(app, state);
   stacRoutes(app, state);
+  geotiffRoutes(app, state);
   placesRoutes(app, state);
   viewerRoutes(app, state);
   if (options.warmUp !== false) {

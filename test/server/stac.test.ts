@@ -114,3 +114,84 @@ describe("STAC item times", () => {
     }
   });
 });
+
+describe("STAC collections as xcube lays them out, queryables, and GeoTIFF assets", () => {
+  it("lists the union collection and one collection per dataset; each has one item, datacube", async () => {
+    const cols = (await get("/ogc/collections")).body.collections;
+    expect(cols.map((c: { id: string }) => c.id)).toEqual(["datacubes", "olci", "ostia", "ostia-attrs", "rgb"]);
+    for (const c of cols) expect(validateStacObject(c, { extensions: true }), c.id).toEqual([]);
+    const olci = (await get("/ogc/collections/olci")).body;
+    expect(olci).toMatchObject({ type: "Collection", id: "olci" });
+    expect(olci["cube:dimensions"].time.extent[0]).toBe("2017-01-16T10:09:21.834Z");
+    expect(olci.links.find((l: { rel: string }) => l.rel === "item").href).toMatch(/\/ogc\/collections\/olci\/items\/datacube$/);
+    const items = (await get("/ogc/collections/olci/items")).body;
+    expect(items.features.map((f: { id: string; collection: string }) => [f.collection, f.id])).toEqual([["olci", "datacube"]]);
+    const item = (await get("/ogc/collections/olci/items/datacube")).body;
+    expect(validateStacObject(item, { extensions: true })).toEqual([]);
+    expect(item.links.find((l: { rel: string }) => l.rel === "self").href).toMatch(/\/ogc\/collections\/olci\/items\/datacube$/);
+    expect((await get("/ogc/collections/olci/items/olci")).status).toBe(404);
+    expect((await get("/ogc/collections/nope")).body).toMatchObject({ code: "NOT_FOUND", field: "collectionId" });
+    // a dataset without a time: a collection without items
+    expect((await get("/ogc/collections/rgb")).status).toBe(200);
+    expect((await get("/ogc/collections/rgb/items")).body.features).toEqual([]);
+    expect((await get("/ogc/collections/rgb/items/datacube")).status).toBe(404);
+  });
+
+  it("search by collections: the union's items (id = dataset) and dataset collections' items (id datacube)", async () => {
+    const pairs = (fc: { features: { id: string; collection: string }[] }) => fc.features.map((f) => `${f.collection}/${f.id}`);
+    expect(pairs((await get("/ogc/search?collections=olci")).body)).toEqual(["olci/datacube"]);
+    expect(pairs((await get("/ogc/search?collections=datacubes,ostia&limit=100")).body)).toEqual([
+      "datacubes/olci",
+      "datacubes/ostia",
+      "datacubes/ostia-attrs",
+      "ostia/datacube",
+    ]);
+    expect(pairs((await get("/ogc/search?collections=rgb")).body)).toEqual([]);
+    const p1 = (await get("/ogc/search?collections=datacubes,olci&limit=2")).body;
+    const next = p1.links.find((l: { rel: string }) => l.rel === "next").href;
+    expect(next).toContain("collections=datacubes%2Colci");
+    expect(pairs((await get(new URL(next).pathname + new URL(next).search)).body)).toEqual(["datacubes/ostia-attrs", "olci/datacube"]);
+  });
+
+  it("queryables: the global and each collection's, as JSON Schema (no filter parameter: none queryable)", async () => {
+    for (const path of ["/ogc/queryables", "/ogc/collections/datacubes/queryables", "/ogc/collections/olci/queryables"]) {
+      const r = await fetch(`${server.url}${path}`);
+      expect(r.headers.get("content-type"), path).toMatch(/^application\/schema\+json/);
+      const q = await r.json();
+      expect(q, path).toMatchObject({
+        $schema: "https://json-schema.org/draft/2019-09/schema",
+        $id: `${server.url}${path}`,
+        type: "object",
+        properties: {},
+      });
+    }
+    expect((await get("/ogc/collections/nope/queryables")).status).toBe(404);
+    const land = (await get("/ogc")).body;
+    expect(land.links.find((l: { rel: string }) => l.rel === "http://www.opengis.net/def/rel/ogc/1.0/queryables").href).toBe(
+      `${server.url}/ogc/queryables`,
+    );
+  });
+
+  it("items have a GeoTIFF asset per variable with the projection fields GDAL's STACIT needs", async () => {
+    const item = (await get("/ogc/collections/datacubes/items/olci")).body;
+    expect(item.stac_extensions).toContain("https://stac-extensions.github.io/projection/v1.2.0/schema.json");
+    expect(item.assets.conc_chl).toMatchObject({
+      href: `${server.url}/geotiff/olci/conc_chl.tif`,
+      type: "image/tiff; application=geotiff",
+      roles: ["data"],
+      "proj:epsg": 4326,
+      "proj:code": "EPSG:4326",
+      "proj:shape": [1000, 2000],
+    });
+    const t = item.assets.conc_chl["proj:transform"];
+    for (const [i, x] of [0.0025, 0, 0, 0, -0.0025, 52.5].entries()) expect(t[i]).toBeCloseTo(x, 12);
+    expect(item.assets.visual.href).toContain("/tiles/olci/c2rcc_flags/{z}/{y}/{x}"); // the first variable
+    expect(Object.keys(item.assets.visual["xcube:visual"])).toContain("kd489");
+    expect(item.assets.thumbnail.roles).toEqual(["thumbnail"]);
+    const thumb = await fetch(item.assets.thumbnail.href);
+    expect(thumb.headers.get("content-type")).toBe("image/png");
+    const head = await fetch(item.assets.conc_chl.href, { method: "HEAD" });
+    expect(head.status).toBe(200);
+    expect(head.headers.get("accept-ranges")).toBe("bytes");
+  });
+});

@@ -1,30 +1,16 @@
 // WMTS as real clients use it, against a real server process on 127.0.0.1 serving ../shared/data: OWSLib
 // (Debian's python3-owslib) reads the capabilities and fetches tiles with `gettile(..., time=...)` (KVP, the time
 // filled as a parameter), and GDAL's WMTS driver reads a layer with real pixels through the ResourceURL template.
-import { execFile } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { promisify } from "node:util";
-import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startChildServer, type ChildServer } from "./serve-process.js";
 import { DATA, decodePng } from "./helpers.js";
+import { runPython } from "./python-clients.js";
 
-const run = promisify(execFile);
-const PY = "/usr/bin/python3";
-const script = (name: string) => fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url));
-
-/** Runs a helper of fixtures/ with a JSON argument and parses its JSON output. */
-async function py<T = Record<string, unknown>>(name: string, arg: unknown): Promise<T> {
-  const { stdout } = await run(PY, [script(name), JSON.stringify(arg)], {
-    maxBuffer: 64 * 1024 ** 2,
-    timeout: 120_000,
-    // GDAL's WMS driver caches tiles in ./gdalwmscache unless told otherwise
-    env: { ...process.env, GDAL_DEFAULT_WMS_CACHE_PATH: wmsCache },
-  });
-  return JSON.parse(stdout) as T;
-}
+/** Runs a helper of fixtures/ (GDAL's WMS driver caches tiles in ./gdalwmscache unless told otherwise). */
+const py = <T = Record<string, unknown>>(name: string, arg: unknown) => runPython<T>(name, arg, { GDAL_DEFAULT_WMS_CACHE_PATH: wmsCache });
 
 interface OwsOut {
   title: string;

@@ -1,27 +1,32 @@
-// Routes: a STAC API under /ogc — landing page, conformance, the "datacubes" collection whose items are
-// the served datasets, item pages, and /ogc/search (bbox, datetime, limit, token pagination).
-// Spec: STAC API 1.0.0 (core, collections, features/ogcapi-features, item-search).
+// Routes: a STAC API under /ogc — landing page, conformance, collections (the union "datacubes" and one per
+// dataset, as xcube), their items (paged), queryables, and /ogc/search (bbox, datetime, ids, collections, paging).
+// Spec: STAC API 1.0.0 (core, collections, features/ogcapi-features, item-search), OGC API Features Part 3 (queryables).
 import type { JsonSchemaToTsProvider } from "@fastify/type-provider-json-schema-to-ts";
 import type { FastifyInstance, FastifyRequest } from "fastify";
-import { timeSpan } from "../../core/coords.js";
 import { EocubeError, isEocubeError } from "../../core/errors.js";
-import { parseTimeAttribute, parseTimeText, toIsoString } from "../../core/time.js";
+import { parseTimeAttribute, parseTimeText } from "../../core/time.js";
 import type { BBox } from "../../core/gridmapping.js";
-import { Link, MediaType, type LinkJson } from "../../catalog/stac/link.js";
+import { Link, MediaType } from "../../catalog/stac/link.js";
 import type { ServerState } from "../app.js";
 import type { ServedDataset } from "../datasets.js";
-import { bboxPolygon, describeVariable } from "../describe.js";
+import {
+  COLLECTION_ID,
+  DATASET_ITEM_ID,
+  REL_QUERYABLES,
+  STAC_VERSION,
+  datasetCollection,
+  itemOf,
+  linksJson,
+  noItem,
+  queryablesOf,
+  stacTimeOf,
+  unionCollection,
+} from "../stac-items.js";
 import { baseUrl } from "./meta.js";
 
-const STAC_VERSION = "1.0.0";
 const JSON_TYPE = { type: MediaType.JSON };
 const GEOJSON = { type: MediaType.GEOJSON };
-
-/** Links as the plain JSON of a response. */
-function linksJson(...links: Link[]): LinkJson[] {
-  return links.map((l) => l.toJSON());
-}
-const COLLECTION_ID = "datacubes";
+const SCHEMA_JSON = "application/schema+json";
 const CONFORMANCE = [
   "https://api.stacspec.org/v1.0.0/core",
   "https://api.stacspec.org/v1.0.0/collections",
@@ -29,6 +34,7 @@ const CONFORMANCE = [
   "https://api.stacspec.org/v1.0.0/item-search",
   "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
   "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
+  "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables",
 ];
 
 /** Parses a STAC `bbox` ("w,s,e,n" or a list). @throws EocubeError INVALID_PARAMS. */
@@ -64,88 +70,6 @@ export function parseDatetime(value: unknown): [number, number] | undefined {
   return r;
 }
 
-/** A string attribute's instant in epoch ms (core `parseTimeAttribute` forms), else undefined. */
-function attrMs(v: unknown): number | undefined {
-  return typeof v === "string" ? parseTimeAttribute(v) : undefined;
-}
-
-/**
- * The STAC time of a dataset: `[start, end]` (ISO 'Z', equal for one instant) from its time axis, else
- * from its attributes (ACDD `time_coverage_start`/`time_coverage_end`, `start_datetime`/`end_datetime`,
- * or a single `datetime`); undefined when it has none. Never invented: STAC 1.0.0 items need a
- * `datetime` or `start_datetime` + `end_datetime` (item-spec/json-schema/datetime.json), so a dataset
- * without a known time has no STAC item.
- */
-export function stacTimeOf(sd: ServedDataset): [string, string] | undefined {
-  const tr = timeSpan(sd.times ?? []);
-  if (tr) return tr;
-  const a = sd.dataset.attrs;
-  const start = attrMs(a.time_coverage_start) ?? attrMs(a.start_datetime);
-  const end = attrMs(a.time_coverage_end) ?? attrMs(a.end_datetime);
-  if (start !== undefined && end !== undefined) return start <= end ? [toIsoString(start), toIsoString(end)] : undefined;
-  const one = attrMs(a.datetime) ?? start ?? end;
-  return one === undefined ? undefined : [toIsoString(one), toIsoString(one)];
-}
-
-function itemOf(base: string, sd: ServedDataset): Record<string, unknown> {
-  const tr = stacTimeOf(sd);
-  if (!tr) throw noItem(sd);
-  const id = sd.entry.id;
-  const itemHref = `${base}/ogc/collections/${COLLECTION_ID}/items/${id}`;
-  const dims: Record<string, unknown> = {};
-  const [w, s, e, n] = sd.gm.bbox;
-  dims[sd.gm.xDim] = { type: "spatial", axis: "x", extent: [w, e], step: sd.gm.resolution[0], reference_system: sd.gm.crs };
-  dims[sd.gm.yDim] = { type: "spatial", axis: "y", extent: [s, n], step: sd.gm.resolution[1], reference_system: sd.gm.crs };
-  if (sd.timeName && timeSpan(sd.times ?? [])) dims[sd.timeName] = { type: "temporal", extent: tr };
-  const variables: Record<string, unknown> = {};
-  const assets: Record<string, unknown> = {};
-  for (const name of sd.variableNames) {
-    const v = sd.dataset.data_vars[name]!;
-    const d = describeVariable(sd, v);
-    variables[name] = { type: "data", dimensions: v.dims, ...(d.units ? { unit: d.units } : {}), description: d.title };
-    assets[name] = {
-      href: `${base}/tiles/${id}/${name}/{z}/{y}/{x}`,
-      type: "image/png",
-      title: `${d.title} (XYZ tiles)`,
-      roles: ["visual"],
-    };
-  }
-  return {
-    type: "Feature",
-    stac_version: STAC_VERSION,
-    stac_extensions: ["https://stac-extensions.github.io/datacube/v2.2.0/schema.json"],
-    id,
-    collection: COLLECTION_ID,
-    bbox: sd.lonLatBbox,
-    geometry: bboxPolygon(sd.lonLatBbox),
-    properties: {
-      title: sd.entry.title,
-      ...(tr[0] === tr[1] ? { datetime: tr[0] } : { datetime: null, start_datetime: tr[0], end_datetime: tr[1] }),
-      "cube:dimensions": dims,
-      "cube:variables": variables,
-    },
-    links: linksJson(
-      Link.self(itemHref, GEOJSON),
-      Link.parent(`${base}/ogc/collections/${COLLECTION_ID}`, JSON_TYPE),
-      Link.collection(`${base}/ogc/collections/${COLLECTION_ID}`, JSON_TYPE),
-      Link.root(`${base}/ogc`, JSON_TYPE),
-      Link.describedBy(`${base}/datasets/${id}`, JSON_TYPE),
-    ),
-    assets,
-  };
-}
-
-function noItem(sd: ServedDataset): EocubeError {
-  return new EocubeError(
-    "NOT_FOUND",
-    `dataset ${JSON.stringify(sd.entry.id)} has no time (no time axis, no time_coverage_start/end or datetime attribute), so it has no STAC item`,
-    {
-      field: "itemId",
-      hint: `STAC items need a datetime; GET /datasets/${sd.entry.id} describes the dataset`,
-    },
-  );
-}
-
 function intersects(sd: ServedDataset, bbox?: BBox, dt?: [number, number]): boolean {
   if (bbox) {
     const [w, s, e, n] = sd.lonLatBbox;
@@ -160,16 +84,31 @@ function intersects(sd: ServedDataset, bbox?: BBox, dt?: [number, number]): bool
   return true;
 }
 
+/** A comma-separated or array parameter as strings. */
+function listParam(v: unknown): string[] | undefined {
+  return v === undefined ? undefined : (Array.isArray(v) ? v : String(v).split(",")).map(String).filter((s) => s !== "");
+}
+
+/** Paging and search parameters (GET query or POST body). */
+interface PageQuery {
+  limit?: number;
+  token?: string;
+  cursor?: string | number;
+  bbox?: unknown;
+  datetime?: unknown;
+  ids?: unknown;
+  collections?: unknown;
+}
+
 /** Registers the STAC routes under /ogc. */
 export function stacRoutes(app: FastifyInstance, state: ServerState): void {
-  const { ctx } = state;
-
+  /** The listed (not hidden) datasets with a regular grid. */
   async function served(request: FastifyRequest): Promise<ServedDataset[]> {
     const out: ServedDataset[] = [];
-    for (const e of await ctx.entries({ signal: request.opSignal })) {
+    for (const e of await state.ctx.entries({ signal: request.opSignal })) {
       if (e.hidden) continue;
       try {
-        out.push(await ctx.get(e.id, { signal: request.opSignal }));
+        out.push(await state.ctx.get(e.id, { signal: request.opSignal }));
       } catch (err) {
         if (!isEocubeError(err) || !err.isUserError) throw err;
       }
@@ -177,75 +116,62 @@ export function stacRoutes(app: FastifyInstance, state: ServerState): void {
     return out;
   }
 
-  /** The collection summarises its items: the datasets with a STAC time. */
-  function collection(base: string, datasets: ServedDataset[]): Record<string, unknown> {
-    const all = datasets.filter((sd) => stacTimeOf(sd));
-    let w = 180,
-      s = 90,
-      e = -180,
-      n = -90;
-    let t0 = Infinity,
-      t1 = -Infinity;
-    for (const sd of all) {
-      w = Math.min(w, sd.lonLatBbox[0]);
-      s = Math.min(s, sd.lonLatBbox[1]);
-      e = Math.max(e, sd.lonLatBbox[2]);
-      n = Math.max(n, sd.lonLatBbox[3]);
-      const tr = stacTimeOf(sd);
-      if (tr) {
-        t0 = Math.min(t0, parseTimeAttribute(tr[0])!);
-        t1 = Math.max(t1, parseTimeAttribute(tr[1])!);
+  /**
+   * The dataset of a dataset collection id.
+   * @throws EocubeError NOT_FOUND (field collectionId) naming the collections, INVALID_PARAMS for a dataset without a grid.
+   */
+  async function collectionDataset(request: FastifyRequest, id: string): Promise<ServedDataset> {
+    try {
+      return await state.ctx.get(id, { signal: request.opSignal });
+    } catch (err) {
+      if (isEocubeError(err, "NOT_FOUND") || isEocubeError(err, "UNSAFE_ID")) {
+        throw new EocubeError("NOT_FOUND", `collection ${JSON.stringify(id.slice(0, 100))} not found`, {
+          field: "collectionId",
+          hint: `collections: ${COLLECTION_ID} and one per dataset (GET /ogc/collections lists them)`,
+        });
       }
+      throw err;
     }
-    return {
-      type: "Collection",
-      stac_version: STAC_VERSION,
-      id: COLLECTION_ID,
-      title: "Data cubes",
-      description: "The data cubes served by this eocube server, one item per dataset.",
-      license: "proprietary",
-      extent: {
-        spatial: { bbox: [all.length ? [w, s, e, n] : [-180, -90, 180, 90]] },
-        temporal: { interval: [[Number.isFinite(t0) ? toIsoString(t0) : null, Number.isFinite(t1) ? toIsoString(t1) : null]] },
-      },
-      links: linksJson(
-        Link.self(`${base}/ogc/collections/${COLLECTION_ID}`, JSON_TYPE),
-        Link.items(`${base}/ogc/collections/${COLLECTION_ID}/items`, GEOJSON),
-        Link.parent(`${base}/ogc`, JSON_TYPE),
-        Link.root(`${base}/ogc`, JSON_TYPE),
-      ),
-    };
   }
 
-  async function itemsPage(
-    request: FastifyRequest,
-    path: string,
-    q: { limit?: number; token?: string; bbox?: unknown; datetime?: unknown; ids?: unknown; collections?: unknown },
-  ) {
+  /**
+   * One page of items: of the union collection (unless `collections` leaves it out) and of each dataset collection
+   * `collections` names, filtered by `bbox`, `datetime` and `ids`; `token` (or xcube's `cursor`) is the offset.
+   */
+  async function itemsPage(request: FastifyRequest, path: string, q: PageQuery, only?: string) {
     const base = baseUrl(request);
     const bbox = parseBbox(q.bbox);
     const dt = parseDatetime(q.datetime);
     const limit = q.limit ?? 10;
     if (!Number.isInteger(limit) || limit < 1 || limit > 1000)
       throw new EocubeError("INVALID_PARAMS", "limit must be 1…1000", { field: "limit" });
-    const offset = q.token === undefined ? 0 : Number(q.token);
+    const token = q.token ?? (q.cursor === undefined ? undefined : String(q.cursor));
+    const offset = token === undefined ? 0 : Number(token);
     if (!Number.isInteger(offset) || offset < 0)
       throw new EocubeError("INVALID_PARAMS", "token is not a page token of this server", { field: "token" });
-    const ids = q.ids === undefined ? undefined : (Array.isArray(q.ids) ? q.ids : String(q.ids).split(",")).map(String);
-    const cols =
-      q.collections === undefined
-        ? undefined
-        : (Array.isArray(q.collections) ? q.collections : String(q.collections).split(",")).map(String);
+    const ids = listParam(q.ids);
+    const cols = only !== undefined ? [only] : listParam(q.collections);
     // datasets without a known time have no STAC item
-    let all = (await served(request)).filter((sd) => stacTimeOf(sd) && intersects(sd, bbox, dt) && (!ids || ids.includes(sd.entry.id)));
-    if (cols && !cols.includes(COLLECTION_ID)) all = [];
-    const page = all.slice(offset, offset + limit);
+    const all = (await served(request)).filter((sd) => stacTimeOf(sd) && intersects(sd, bbox, dt));
+    const matched: { sd: ServedDataset; collection: string; id: string }[] = [];
+    if (!cols || cols.includes(COLLECTION_ID)) {
+      for (const sd of all) if (!ids || ids.includes(sd.entry.id)) matched.push({ sd, collection: COLLECTION_ID, id: sd.entry.id });
+    }
+    for (const c of cols ?? []) {
+      if (c === COLLECTION_ID) continue;
+      const sd = only !== undefined ? await collectionDataset(request, c) : all.find((d) => d.entry.id === c);
+      if (sd && stacTimeOf(sd) && intersects(sd, bbox, dt) && (!ids || ids.includes(DATASET_ITEM_ID)))
+        matched.push({ sd, collection: c, id: DATASET_ITEM_ID });
+    }
+    const page = matched.slice(offset, offset + limit);
     const params = new URLSearchParams();
     if (q.bbox !== undefined) params.set("bbox", Array.isArray(q.bbox) ? q.bbox.join(",") : String(q.bbox));
     if (q.datetime !== undefined) params.set("datetime", String(q.datetime));
+    if (ids) params.set("ids", ids.join(","));
+    if (cols && only === undefined) params.set("collections", cols.join(","));
     params.set("limit", String(limit));
     const links = [Link.self(`${base}${path}`, GEOJSON), Link.root(`${base}/ogc`, JSON_TYPE)];
-    if (offset + limit < all.length) {
+    if (offset + limit < matched.length) {
       params.set("token", String(offset + limit));
       links.push(Link.next(`${base}${path}?${params}`, { ...GEOJSON, method: "GET" }));
     }
@@ -255,8 +181,8 @@ export function stacRoutes(app: FastifyInstance, state: ServerState): void {
     }
     return {
       type: "FeatureCollection",
-      features: page.map((sd) => itemOf(base, sd)),
-      numberMatched: all.length,
+      features: page.map((m) => itemOf(base, m.sd, m.collection, m.id)),
+      numberMatched: matched.length,
       numberReturned: page.length,
       links: linksJson(...links),
     };
@@ -279,36 +205,56 @@ export function stacRoutes(app: FastifyInstance, state: ServerState): void {
         Link.search(`${base}/ogc/search`, { ...GEOJSON, method: "GET" }),
         Link.search(`${base}/ogc/search`, { ...GEOJSON, method: "POST" }),
         Link.serviceDesc(`${base}/openapi.json`, { type: MediaType.OPENAPI }),
+        new Link(REL_QUERYABLES, `${base}/ogc/queryables`, { type: SCHEMA_JSON }),
         Link.child(`${base}/ogc/collections/${COLLECTION_ID}`, JSON_TYPE),
       ),
     };
   });
   app.get("/ogc/conformance", { schema: { summary: "STAC/OGC conformance classes" } }, async () => ({ conformsTo: CONFORMANCE }));
-  app.get("/ogc/collections", { schema: { summary: "STAC collections" } }, async (request) => {
-    const base = baseUrl(request);
-    return {
-      collections: [collection(base, await served(request))],
-      links: linksJson(Link.self(`${base}/ogc/collections`), Link.root(`${base}/ogc`)),
-    };
-  });
+  app.get(
+    "/ogc/collections",
+    { schema: { summary: "STAC collections: datacubes (all datasets) and one per dataset" } },
+    async (request) => {
+      const base = baseUrl(request);
+      const datasets = await served(request);
+      return {
+        collections: [unionCollection(base, datasets), ...datasets.map((sd) => datasetCollection(base, sd))],
+        links: linksJson(
+          Link.self(`${base}/ogc/collections`, JSON_TYPE),
+          Link.root(`${base}/ogc`, JSON_TYPE),
+          Link.parent(`${base}/ogc`, JSON_TYPE),
+        ),
+      };
+    },
+  );
+  app.get("/ogc/queryables", { schema: { summary: "Queryables of item search (JSON Schema)" } }, async (request, reply) =>
+    reply.type(SCHEMA_JSON).send(queryablesOf(`${baseUrl(request)}/ogc/queryables`, "Queryables of the eocube STAC API")),
+  );
+
   const typed = app.withTypeProvider<JsonSchemaToTsProvider>();
   const cParams = { type: "object", required: ["collectionId"], properties: { collectionId: { type: "string", maxLength: 200 } } } as const;
-  const check = (id: string) => {
-    if (id !== COLLECTION_ID)
-      throw new EocubeError("NOT_FOUND", `collection ${JSON.stringify(id.slice(0, 100))} not found`, {
-        field: "collectionId",
-        hint: `collections: ${COLLECTION_ID}`,
-      });
-  };
   typed.get("/ogc/collections/:collectionId", { schema: { summary: "One STAC collection", params: cParams } }, async (request) => {
-    check(request.params.collectionId);
-    return collection(baseUrl(request), await served(request));
+    const { collectionId } = request.params;
+    const base = baseUrl(request);
+    if (collectionId === COLLECTION_ID) return unionCollection(base, await served(request));
+    return datasetCollection(base, await collectionDataset(request, collectionId));
   });
+  typed.get(
+    "/ogc/collections/:collectionId/queryables",
+    { schema: { summary: "Queryables of a collection (JSON Schema)", params: cParams } },
+    async (request, reply) => {
+      const { collectionId } = request.params;
+      if (collectionId !== COLLECTION_ID) await collectionDataset(request, collectionId);
+      const url = `${baseUrl(request)}/ogc/collections/${encodeURIComponent(collectionId)}/queryables`;
+      return reply.type(SCHEMA_JSON).send(queryablesOf(url, `Queryables of collection ${collectionId}`));
+    },
+  );
   const pageQuery = {
     type: "object",
     properties: {
       limit: { type: "integer", minimum: 1, maximum: 1000 },
       token: { type: "string" },
+      cursor: { type: "string", description: "xcube's name of token" },
       bbox: { type: "string" },
       datetime: { type: "string" },
       ids: { type: "string" },
@@ -320,8 +266,9 @@ export function stacRoutes(app: FastifyInstance, state: ServerState): void {
     { schema: { summary: "Items of a collection (paged)", params: cParams, querystring: pageQuery } },
     async (request, reply) => {
       const { collectionId } = request.params;
-      check(collectionId);
-      return reply.type("application/geo+json").send(await itemsPage(request, `/ogc/collections/${collectionId}/items`, request.query));
+      const path = `/ogc/collections/${encodeURIComponent(collectionId)}/items`;
+      const page = await itemsPage(request, path, { ...request.query, collections: undefined }, collectionId);
+      return reply.type("application/geo+json").send(page);
     },
   );
   const itemParams = {
@@ -334,9 +281,20 @@ export function stacRoutes(app: FastifyInstance, state: ServerState): void {
     { schema: { summary: "One STAC item", params: itemParams } },
     async (request, reply) => {
       const { collectionId, itemId } = request.params;
-      check(collectionId);
-      const sd = await ctx.get(itemId, { signal: request.opSignal });
-      return reply.type("application/geo+json").send(itemOf(baseUrl(request), sd));
+      const base = baseUrl(request);
+      if (collectionId === COLLECTION_ID) {
+        const sd = await state.ctx.get(itemId, { signal: request.opSignal });
+        return reply.type("application/geo+json").send(itemOf(base, sd, COLLECTION_ID, itemId));
+      }
+      const sd = await collectionDataset(request, collectionId);
+      if (itemId !== DATASET_ITEM_ID) {
+        throw new EocubeError("NOT_FOUND", `item ${JSON.stringify(itemId.slice(0, 100))} not found in collection ${collectionId}`, {
+          field: "itemId",
+          hint: `the collection of a dataset has one item, ${DATASET_ITEM_ID}`,
+        });
+      }
+      if (!stacTimeOf(sd)) throw noItem(sd);
+      return reply.type("application/geo+json").send(itemOf(base, sd, collectionId, DATASET_ITEM_ID));
     },
   );
   typed.get("/ogc/search", { schema: { summary: "STAC item search (GET)", querystring: pageQuery } }, async (request, reply) =>
@@ -346,6 +304,6 @@ export function stacRoutes(app: FastifyInstance, state: ServerState): void {
     const body = (request.body ?? {}) as Record<string, unknown>;
     if (typeof body !== "object" || Array.isArray(body))
       throw new EocubeError("INVALID_PARAMS", "the search body must be a JSON object", { field: "body" });
-    return reply.type("application/geo+json").send(await itemsPage(request, "/ogc/search", body as never));
+    return reply.type("application/geo+json").send(await itemsPage(request, "/ogc/search", body as PageQuery));
   });
 }
