@@ -70,17 +70,17 @@ export function chooseLevel(sd: ServedDataset, req: Pick<TileRequest, "grid" | "
 }
 
 /**
- * Renders one tile as PNG bytes, or returns the cached transparent tile when the tile lies outside the
- * dataset's extent or holds no valid value.
- * @throws EocubeError OUT_OF_RANGE for z/y/x outside the tile matrix, plus read errors.
+ * The pyramid level and index map of a tile (cached by dataset, level, grid, tile and size), or undefined when
+ * the tile lies outside the dataset's extent.
  */
-export async function renderTile(ctx: DatasetsContext, sd: ServedDataset, req: TileRequest, options?: ReadOptions): Promise<Buffer> {
+function tileIndexMap(
+  sd: ServedDataset,
+  req: Pick<TileRequest, "grid" | "z" | "y" | "x" | "size">,
+): { li: number; map: IndexMap } | undefined {
   const bounds = tileBounds(req.grid, req.z, req.y, req.x);
   const ext = extentInGrid(sd, req.grid);
   const wraps = sd.lonLatBbox[0] > sd.lonLatBbox[2];
-  if (!wraps && (bounds[0] >= ext[2] || bounds[2] <= ext[0] || bounds[1] >= ext[3] || bounds[3] <= ext[1])) {
-    return transparentTile(req.size);
-  }
+  if (!wraps && (bounds[0] >= ext[2] || bounds[2] <= ext[0] || bounds[1] >= ext[3] || bounds[3] <= ext[1])) return undefined;
   const li = chooseLevel(sd, req);
   const level = sd.levels[li]!;
   const key = `${sd.entry.id}\u0000${li}\u0000${req.grid.id}\u0000${req.z}/${req.y}/${req.x}\u0000${req.size}`;
@@ -98,17 +98,79 @@ export async function renderTile(ctx: DatasetsContext, sd: ServedDataset, req: T
     );
     indexMaps.set(key, map);
   }
-  if (!map.window) return transparentTile(req.size);
-  const values = await tileValues(ctx, sd, li, req.slice, map, options);
+  return map.window ? { li, map } : undefined;
+}
+
+/** PNG bytes of an RGBA tile, or the cached transparent tile when no pixel is visible. */
+function encodeTile(rgba: Uint8Array, size: number): Buffer {
+  for (let k = 3; k < rgba.length; k += 4) if (rgba[k] !== 0) return encodePngAuto(rgba, size, size);
+  return transparentTile(size);
+}
+
+/**
+ * Renders one tile as PNG bytes, or returns the cached transparent tile when the tile lies outside the
+ * dataset's extent or holds no valid value.
+ * @throws EocubeError OUT_OF_RANGE for z/y/x outside the tile matrix, plus read errors.
+ */
+export async function renderTile(ctx: DatasetsContext, sd: ServedDataset, req: TileRequest, options?: ReadOptions): Promise<Buffer> {
+  const im = tileIndexMap(sd, req);
+  if (!im) return transparentTile(req.size);
+  const values = await tileValues(ctx, sd, im.li, req.slice, im.map, options);
   const rgba = new Uint8Array(req.size * req.size * 4);
   colorize(values, req.cmap, req.norm, rgba);
-  let any = false;
-  for (let k = 3; k < rgba.length; k += 4)
-    if (rgba[k] !== 0) {
-      any = true;
-      break;
+  return encodeTile(rgba, req.size);
+}
+
+/** What to render as an RGB tile: one slice and value range per channel. */
+export interface RgbTileRequest extends Pick<TileRequest, "grid" | "z" | "y" | "x" | "size"> {
+  /** The red, green and blue variables' slices. */
+  slices: [SliceRef, SliceRef, SliceRef];
+  /** The value range of each channel, `[min, max]` → 0…255. */
+  ranges: [[number, number], [number, number], [number, number]];
+  /** "lin" (default) or "log" for all channels. */
+  norm?: "lin" | "log";
+}
+
+/**
+ * Renders an RGB tile from three variables as xcube's `compute_rgba_tile` does: each channel normalised over
+ * its range and clipped to [0, 1] (a reversed range is swapped, an empty one widened to [min, min + 1]),
+ * times 255 truncated; opaque where all three values are valid (log: > 0), transparent elsewhere.
+ * @throws EocubeError OUT_OF_RANGE for z/y/x outside the tile matrix, plus read errors.
+ */
+export async function renderRgbTile(ctx: DatasetsContext, sd: ServedDataset, req: RgbTileRequest, options?: ReadOptions): Promise<Buffer> {
+  const im = tileIndexMap(sd, req);
+  if (!im) return transparentTile(req.size);
+  const channels = await Promise.all(req.slices.map((s) => tileValues(ctx, sd, im.li, s, im.map, options)));
+  const log = req.norm === "log";
+  const norms = req.ranges.map(([a, b]) => {
+    let lo = Math.min(a, b);
+    let hi = Math.max(a, b);
+    if (Math.abs(hi - lo) <= 1e-9 * Math.max(Math.abs(lo), Math.abs(hi))) hi = lo + 1;
+    if (log) {
+      lo = Math.log(lo);
+      hi = Math.log(hi);
     }
-  return any ? encodePngAuto(rgba, req.size, req.size) : transparentTile(req.size);
+    return [lo, 1 / (hi - lo)] as const;
+  });
+  const n = req.size * req.size;
+  const rgba = new Uint8Array(n * 4);
+  for (let k = 0; k < n; k++) {
+    let valid = true;
+    for (let c = 0; c < 3; c++) {
+      let v = channels[c]![k]!;
+      if (log) v = v > 0 ? Math.log(v) : NaN;
+      if (v !== v) {
+        valid = false;
+        break;
+      }
+      const [lo, inv] = norms[c]!;
+      const t = (v - lo) * inv;
+      rgba[k * 4 + c] = Math.floor(255 * (t < 0 ? 0 : t > 1 ? 1 : t));
+    }
+    if (valid) rgba[k * 4 + 3] = 255;
+    else rgba[k * 4] = rgba[k * 4 + 1] = rgba[k * 4 + 2] = 0;
+  }
+  return encodeTile(rgba, req.size);
 }
 
 /**

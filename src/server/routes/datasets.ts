@@ -6,7 +6,7 @@ import { EocubeError, isEocubeError } from "../../core/errors.js";
 import { Link } from "../../catalog/stac/link.js";
 import type { ServerState } from "../app.js";
 import type { ServedDataset, UngriddedDataset } from "../datasets.js";
-import { describeDataset, describeDimension } from "../describe.js";
+import { describeDataset, describeDimension, describeEntry } from "../describe.js";
 import { baseUrl } from "./meta.js";
 import {
   DATASET_RESPONSE,
@@ -74,7 +74,7 @@ export function datasetsRoutes(fastify: FastifyInstance, state: ServerState): vo
       const datasets: DatasetSummary[] = [];
       for (const e of entries) {
         if (!details && !point) {
-          datasets.push({ id: e.id, title: e.title, ...(e.groupTitle ? { groupTitle: e.groupTitle } : {}) });
+          datasets.push(describeEntry(ctx, e) as DatasetSummary);
           continue;
         }
         try {
