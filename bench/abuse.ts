@@ -321,7 +321,14 @@ async function drive(
       } as autocannon.Request);
     }
   }
-  const stream = autocannon({ url: srv.url, connections: VALID_CONNECTIONS, amount: VALID_REQUESTS, timeout: 30, requests: cycle });
+  // without a callback autocannon returns its instance (stop, events) with a `then` of the result
+  const stream = autocannon({
+    url: srv.url,
+    connections: VALID_CONNECTIONS,
+    amount: VALID_REQUESTS,
+    timeout: 30,
+    requests: cycle,
+  }) as unknown as autocannon.Instance;
   const stopStream = setTimeout(() => stream.stop(), LOAD_MS);
   const streamDone = new Promise<autocannon.Result>((resolve) => stream.once("done", resolve)).finally(() => clearTimeout(stopStream));
 

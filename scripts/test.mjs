@@ -1,5 +1,6 @@
-// Runs the lint/format check (Biome) and the whole test suite with vitest, and ends with one line CI can read:
-// "N passed, N failed, N skipped" (a failed lint counts as one failed). With arguments (vitest file filters) the lint is skipped.
+// Runs the lint/format check (Biome), the type check (tsc over src, test and bench) and the whole test suite with
+// vitest, and ends with one line CI can read: "N passed, N failed, N skipped" (a failed lint or type check counts as
+// one failed each). With arguments (vitest file filters) the lint and the type check are skipped.
 //
 // A vitest worker process that dies mid-file ("Worker exited unexpectedly": killed by a signal, a native
 // abort) leaves that file's remaining tests "pending" and fails the run although no assertion failed. Then
@@ -95,9 +96,22 @@ function lint() {
   });
 }
 
-// Lint first (seconds); its failure fails the run as one failed check, after the tests have run.
-const lintOk = process.argv.length > 2 || !existsSync("biome.jsonc") || (await lint());
+/** Type check (tsconfig.json: src, test and bench in one tsc run); resolves to true when clean. */
+function typecheck() {
+  return new Promise((resolve) => {
+    const child = spawn("npx", ["tsc", "--noEmit", "-p", "tsconfig.json"], { stdio: ["ignore", "inherit", "inherit"] });
+    child.on("close", (code) => resolve(code === 0));
+  });
+}
+
+// Lint and type check first (side by side, under a minute); a failure fails the run as one failed check, after the tests have run.
+const checks = process.argv.length <= 2;
+const [lintOk, typesOk] = await Promise.all([
+  !checks || !existsSync("biome.jsonc") || lint(),
+  !checks || !existsSync("tsconfig.json") || typecheck(),
+]);
 if (!lintOk) console.log("\nLint/format check failed (above): `npm run format` fixes formatting and the safe lint fixes.\n");
+if (!typesOk) console.log("\nType check failed (above): `npm run typecheck` lists the errors.\n");
 mkdirSync(ARTIFACTS, { recursive: true });
 rmSync(TRACES, { recursive: true, force: true });
 const expected = await listFiles(process.argv.slice(2));
@@ -135,7 +149,8 @@ if (!ok && first.workerDied && totals.failed === 0 && unfinished.length > 0) {
   ok = again.status === 0 && after.failed === 0 && after.pending === 0 && !again.workerDied;
   console.log(`\nRe-run of ${unfinished.length} file(s) after a worker exit: ${ok ? "passed" : "FAILED"}.`);
 }
-if (!lintOk) ok = false;
-const failed = totals.failed + totals.pending + (lintOk ? 0 : 1) + (ok || totals.failed + totals.pending > 0 || !lintOk ? 0 : 1);
+const checkFailures = (lintOk ? 0 : 1) + (typesOk ? 0 : 1);
+if (checkFailures > 0) ok = false;
+const failed = totals.failed + totals.pending + checkFailures + (ok || totals.failed + totals.pending > 0 || checkFailures > 0 ? 0 : 1);
 console.log(`${totals.passed} passed, ${failed} failed, ${totals.skipped} skipped`);
 process.exit(ok ? 0 : 1);

@@ -62,6 +62,15 @@ function failure(fn: () => unknown): EocubeError {
   }
   throw new Error("expected an error");
 }
+/** The EocubeError a promise rejects with (fails when it resolves). */
+async function rejection(p: Promise<unknown>): Promise<EocubeError> {
+  const err = await p.then(
+    () => new Error("expected a rejection"),
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(EocubeError);
+  return err as EocubeError;
+}
 
 describe("loadYamlConfig", () => {
   it("returns the typed value and a locator giving each field's line", async () => {
@@ -76,7 +85,7 @@ describe("loadYamlConfig", () => {
 
   it("names file:line, the field, a did-you-mean and the allowed fields; every problem with its line", async () => {
     const f = write("bad.yaml", "name: abc\nlayers:\n  - id: x\n    urll: https://example.org\na: one\ncolour: gren\n");
-    const e = await loadYamlConfig<Config>(f, SCHEMA).catch((err: EocubeError) => err);
+    const e = await rejection(loadYamlConfig<Config>(f, SCHEMA));
     expect(e.code).toBe("INVALID_CONFIG");
     expect(e.path).toBe(f);
     expect(e.field).toBe("layers[0].urll");
@@ -102,24 +111,22 @@ describe("loadYamlConfig", () => {
 
   it("reads JSON as YAML, so JSON configs get lines too", async () => {
     const f = write("bad.json", '{\n\t"name": "abc",\n\t"a": "x",\n\t"layers": [{"id": 3}]\n}\n');
-    const e = await loadYamlConfig<Config>(f, SCHEMA).catch((err: EocubeError) => err);
+    const e = await rejection(loadYamlConfig<Config>(f, SCHEMA));
     expect(e.message).toBe(`${f}:4: layers[0].id must be string, not number`);
     const g = write("broken.json", '{\n\t"name": "abc",\n');
-    expect((await loadYamlConfig<Config>(g, SCHEMA).catch((err: EocubeError) => err)).message).toMatch(
+    expect((await rejection(loadYamlConfig<Config>(g, SCHEMA))).message).toMatch(
       /broken\.json is not valid JSON at line \d+, column \d+: /,
     );
   });
 
   it("refuses a missing file, a folder and a top level that is not a mapping", async () => {
-    const missing = await readConfigText(join(work, "none.yaml"), { what: "the request file", hint: "h" }).catch((err: EocubeError) => err);
+    const missing = await rejection(readConfigText(join(work, "none.yaml"), { what: "the request file", hint: "h" }));
     expect(missing).toMatchObject({ code: "NOT_FOUND", message: `the request file ${join(work, "none.yaml")} does not exist`, hint: "h" });
     mkdirSync(join(work, "dir.yaml"));
     expect(await readConfigText(join(work, "dir.yaml")).catch((err: EocubeError) => err.message)).toBe(
       `config file ${join(work, "dir.yaml")} is a folder, not a file`,
     );
-    const list = await loadYamlConfig<Config>(write("list.yaml", "- a\n"), SCHEMA, { mappingHint: "write a template" }).catch(
-      (err: EocubeError) => err,
-    );
+    const list = await rejection(loadYamlConfig<Config>(write("list.yaml", "- a\n"), SCHEMA, { mappingHint: "write a template" }));
     expect(list).toMatchObject({ code: "INVALID_CONFIG", hint: "write a template" });
     expect(list.message).toMatch(/list\.yaml must hold a YAML mapping \(key: value lines\), not a list$/);
     expect(parseConfigText("", "empty.yaml", { topLevel: "any", emptyAs: {} }).value).toEqual({});

@@ -11,6 +11,7 @@ import { join } from "node:path";
 import { createDeflate } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { EocubeError } from "../../src/core/errors.js";
+import type { TypedArray } from "../../src/core/ndarray.js";
 import { FileFileSystem } from "../../src/fs/file.js";
 import { MAX_IFDS, openGeoTiff } from "../../src/formats/geotiff.js";
 import { checkJpegStream } from "../../src/formats/tiff/jpeg.js";
@@ -456,7 +457,7 @@ describe("decompression bombs: every codec stops at the tile's own size", () => 
       decode(b: ArrayBuffer): { width: number; pixels: Float32Array[] };
     };
     const mid = lercConstant(tile, 1024);
-    const decoded = lerc.decode(mid.buffer.slice(mid.byteOffset, mid.byteOffset + mid.length));
+    const decoded = lerc.decode(mid.buffer.slice(mid.byteOffset, mid.byteOffset + mid.length) as ArrayBuffer);
     expect(decoded.width).toBe(1024);
     expect(decoded.pixels[0]!.length).toBe(1024 * 1024);
     expect(decoded.pixels[0]![1024 * 1024 - 1]).toBe(3);
@@ -581,7 +582,8 @@ describe("decompression bombs: every codec stops at the tile's own size", () => 
       const at = path.lastIndexOf("/");
       const ds = await openGeoTiff(new FileFileSystem(path.slice(0, at), { readOnly: true }), path.slice(at + 1));
       const arr = await ds.data_vars.band_data!.read([]);
-      const got = Buffer.from(arr.data.buffer, arr.data.byteOffset, arr.data.byteLength);
+      const data = arr.data as TypedArray;
+      const got = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
       const want = await expected.get(src)!;
       expect(got.length, name).toBe(want.length);
       expect(got.equals(want), `${name}: values differ from GDAL's`).toBe(true);

@@ -5,6 +5,7 @@ import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { isEocubeError } from "../../src/core/errors.js";
 import { HttpsFileSystem, redactUrl } from "../../src/fs/https.js";
+import type { FileSystem } from "../../src/fs/types.js";
 import { withCounting } from "../../src/fs/counting.js";
 import { fsAndPathFromUrl, schemeOf } from "../../src/fs/url.js";
 import { FileFileSystem } from "../../src/fs/file.js";
@@ -102,7 +103,7 @@ describe("HttpsFileSystem", () => {
   });
 
   it("is read-only", async () => {
-    const fs = new HttpsFileSystem(server.url);
+    const fs: FileSystem = new HttpsFileSystem(server.url);
     await expect(fs.put("a", new Uint8Array(1))).rejects.toMatchObject({ code: "READ_ONLY" });
     await expect(fs.delete("a")).rejects.toMatchObject({ code: "READ_ONLY" });
   });

@@ -6,11 +6,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, expect } from "vitest";
 import { stringify } from "yaml";
+import type { BBox } from "../../src/core/gridmapping.js";
 import { openDataset } from "../../src/stores/open.js";
 import { ensureBuilt } from "../helpers/build.js";
 import { REPO_ROOT, ZARR_CUBE } from "../helpers/paths.js";
 
-const BBOX = [1, 51, 2, 52];
+const BBOX: BBox = [1, 51, 2, 52];
 
 /** How a `gen` child process ended. */
 export interface GenEnd {

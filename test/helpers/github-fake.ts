@@ -5,13 +5,8 @@ import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import AjvModule from "ajv";
-import addFormatsModule from "ajv-formats";
+import { newAjv } from "../../src/core/config/ajv.js";
 import type { GitServer } from "./git-server.js";
-
-// ajv and ajv-formats are CommonJS with a default export
-const Ajv = (AjvModule as unknown as { default: typeof AjvModule }).default ?? AjvModule;
-const addFormats = (addFormatsModule as unknown as { default: typeof addFormatsModule }).default ?? addFormatsModule;
 
 type Json = any; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -139,8 +134,7 @@ function clone<T>(v: T): T {
  */
 export async function startGitHubFake(options: GitHubFakeOptions): Promise<GitHubFake> {
   const doc = openApi();
-  const ajv = new Ajv({ strict: false, allErrors: true });
-  addFormats(ajv);
+  const ajv = newAjv({ verbose: false });
   // GitHub's own format for "owner/name" repository references
   ajv.addFormat("repo.nwo", /^[^/\s]+\/[^/\s]+$/);
   ajv.addSchema({ $id: "gh", components: rewriteRefs(doc.components) });

@@ -125,7 +125,7 @@ describe("resampleInSpace against gdalwarp (real data)", () => {
       ref: Array<number | null> = [];
     for (let j = 0; j < target.height; j++) {
       for (let i = 0; i < w; i++) {
-        const lon = f.bbox[0]! + (i + 0.5) * f.spatial_res[0]!;
+        const lon = f.bbox[0]! + (i + 0.5) * f.spatial_res![0]!;
         if (Math.abs(lon) < 0.125) {
           seam.push(a[j * w + i]!);
           ref.push(f.values[j * w + i]!);

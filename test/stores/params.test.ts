@@ -1,13 +1,13 @@
 // store_params / open_params checking: values the plain checker accepts (without loading ajv) must be exactly
 // those ajv accepts, with the same defaults filled in; rejected values keep ajv's messages.
-import { Ajv } from "ajv";
 import { describe, expect, it } from "vitest";
+import { newAjv } from "../../src/core/config/ajv.js";
 import { isEocubeError } from "../../src/core/errors.js";
 import { OPEN_PARAMS_SCHEMA } from "../../src/stores/fsstore.js";
 import { validateParams } from "../../src/stores/params.js";
 import { getDataStoreParamsSchema, listDataStoreIds } from "../../src/stores/registry.js";
 
-const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: false });
+const ajv = newAjv({ useDefaults: true, verbose: false });
 
 /** ajv's own verdict and defaults for a value. */
 function byAjv(schema: Record<string, unknown>, value: unknown): { ok: boolean; value: unknown } {

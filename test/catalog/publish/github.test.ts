@@ -332,7 +332,7 @@ describe("publish -e (GitHub)", () => {
     expect(err.message).not.toMatch(/500|answered/);
     expect(err.hint).toMatch(/network.*proxy/);
     expect(repoState(repo)).toBe(before);
-    await expectTokenAbsent(repo, err.message, err.hint ?? "", JSON.stringify(err), String((err as Error).stack));
+    await expectTokenAbsent(repo, err.message, err.hint ?? "", JSON.stringify(err), String((err as unknown as Error).stack));
   });
 
   it("a real 5xx answer (with a response) still says GitHub is having trouble", () => {
