@@ -187,6 +187,11 @@ describe("place groups (xcube's /places)", () => {
     expect(nf.status).toBe(404);
     expect(nf.body.hint).toContain("inside");
     expect(() => queryGeometry("1,2,3")).toThrow(/invalid geometry/);
+    // a query geometry over Limits.MaxVertices (100,000) is refused before any test
+    const ring = Array.from({ length: 100_001 }, (_, i) => [Math.cos(i / 1e4), Math.sin(i / 1e4)]);
+    const big = await json("/places/inside", { method: "POST", body: JSON.stringify({ type: "LineString", coordinates: ring }) });
+    expect(big.status).toBe(413);
+    expect(big.body.field).toBe("Limits.MaxVertices");
   });
 
   it("reads a Shapefile: reprojected from its .prj (EPSG:3857) to lon/lat, UTF-8 attributes from its .cpg, Color", async () => {

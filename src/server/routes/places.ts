@@ -10,6 +10,7 @@ import type { ServerState } from "../app.js";
 import { SAFE_ID } from "../config.js";
 import type { DatasetEntry } from "../datasets.js";
 import { bboxPolygon } from "../describe.js";
+import { limitError } from "../limits.js";
 import { baseUrl } from "./meta.js";
 import {
   ERROR_RESPONSE,
@@ -78,6 +79,29 @@ function checkGeometry(g: GeoJsonGeometry): GeoJsonGeometry {
   return g;
 }
 
+/** Positions in a geometry (all parts). */
+function vertexCount(g: GeoJsonGeometry): number {
+  const count = (c: unknown): number =>
+    Array.isArray(c) ? (typeof c[0] === "number" ? 1 : c.reduce((n: number, x) => n + count(x), 0)) : 0;
+  return g.type === "GeometryCollection" ? g.geometries.reduce((n, x) => n + vertexCount(x), 0) : count(g.coordinates);
+}
+
+/**
+ * The query geometry of a request within `Limits.MaxVertices` (intersection tests cost vertices × places).
+ * @throws EocubeError TOO_LARGE (field `Limits.MaxVertices`), plus those of {@link queryGeometry}.
+ */
+function limitedQuery(state: ServerState, query: unknown): GeoJsonGeometry {
+  const g = queryGeometry(query);
+  const n = vertexCount(g);
+  if (n > state.limits.maxVertices)
+    throw limitError(
+      "MaxVertices",
+      `the query geometry has ${n} vertices, over the limit of ${state.limits.maxVertices}`,
+      "simplify the geometry",
+    );
+  return g;
+}
+
 /** The places among `features` whose geometry intersects `geometry` (all when it is undefined). */
 export function placesIntersecting(features: PlaceFeature[], geometry: GeoJsonGeometry | undefined): PlaceFeature[] {
   if (!geometry) return features;
@@ -141,7 +165,7 @@ export function placesRoutes(fastify: FastifyInstance, state: ServerState): void
     async (request) => {
       const { bbox, geom } = request.query;
       if (bbox && geom) throw new EocubeError("INVALID_PARAMS", 'Only one of "geom" and "bbox" may be given', { field: "bbox" });
-      const q = bbox || geom ? queryGeometry(bbox || geom) : undefined;
+      const q = bbox || geom ? limitedQuery(state, bbox || geom) : undefined;
       const features = await groupFeatures(request.params.placeGroupId, baseUrl(request));
       return { places: { type: "FeatureCollection" as const, features: placesIntersecting(features, q) } };
     },
@@ -158,7 +182,7 @@ export function placesRoutes(fastify: FastifyInstance, state: ServerState): void
       },
     },
     async (request) => {
-      const q = queryGeometry(request.body);
+      const q = limitedQuery(state, request.body);
       const features = await groupFeatures(request.params.placeGroupId, baseUrl(request));
       return { places: { type: "FeatureCollection" as const, features: placesIntersecting(features, q) } };
     },
