@@ -100,7 +100,7 @@ const KINDS: Kind[] = [
       const z = 5 + (i % 6);
       const [x, y] = tile(0.3 + ((i * 0.71) % 4.4), 50.2 + ((i * 0.29) % 2.1), z);
       return {
-        path: `/tiles/olci/conc_chl/${z}/${y}/${x}?time=${TIMES[i % 5]}&vmin=0&vmax=${15 + (i % 7)}&cmap=${i % 2 ? "viridis" : "plasma_r"}`,
+        path: `/tiles/olci/conc_chl/${z}/${y}/${x}?crs=EPSG:3857&time=${TIMES[i % 5]}&vmin=0&vmax=${15 + (i % 7)}&cmap=${i % 2 ? "viridis" : "plasma_r"}`,
       };
     },
   },
@@ -112,7 +112,7 @@ const KINDS: Kind[] = [
     make: (i) => {
       const z = 7 + (i % 4);
       const [x, y] = tile(-105.5, 35.65, z);
-      return { path: `/tiles/cog/band_data/${z}/${y}/${x}?band=${1 + (i % 3)}&vmin=0&vmax=255` };
+      return { path: `/tiles/cog/band_data/${z}/${y}/${x}?crs=EPSG:3857&band=${1 + (i % 3)}&vmin=0&vmax=255` };
     },
   },
   {
