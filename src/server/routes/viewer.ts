@@ -27,6 +27,10 @@ export function configItemType(path: string): string | undefined {
 /** Registers /viewer/state, /viewer/config/* and /viewer/ext/*. */
 export function viewerRoutes(fastify: FastifyInstance, state: ServerState): void {
   const app = fastify.withTypeProvider<JsonSchemaToTsProvider>();
+  if ((state.config.Viewer as { Augmentation?: unknown } | undefined)?.Augmentation)
+    app.log.warn(
+      "Viewer.Augmentation: xcube's Python viewer extensions are not run by eocube; /viewer/ext/* answer 404 as without extensions",
+    );
 
   app.get(
     "/viewer/state",
