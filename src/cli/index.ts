@@ -8,6 +8,7 @@ const COMMANDS: Record<string, () => Promise<{ register(program: Command): void 
   list: () => import("./list.js"),
   publish: () => import("./publish.js"),
   "generate-config": () => import("./generate-config.js"),
+  "lint-dataset": () => import("./lint-dataset.js"),
   validate: () => import("./validate.js"),
   catalog: () => import("./catalog.js"),
   serve: () => import("./serve.js"),

@@ -14,7 +14,7 @@ export const DEEPESDL_BUCKET = "s3://deep-esdl-public";
 export const TEAM_BUCKET_ENV = { bucket: "S3_USER_STORAGE_BUCKET", key: "S3_USER_STORAGE_KEY", secret: "S3_USER_STORAGE_SECRET" } as const;
 
 /** One place to try: a source and the store_params to open it with (never shown: they may hold secrets). */
-interface Attempt {
+export interface CubeAttempt {
   source: string;
   storeParams?: Record<string, unknown>;
 }
@@ -35,10 +35,13 @@ export async function openCube(ctx: DatasetContext): Promise<{ ds: Dataset; sour
   const sources = dc.data_source === undefined ? [dc.dataset_id] : Array.isArray(dc.data_source) ? dc.data_source : [dc.data_source];
   if (opts.dataset) return { ds: opts.dataset, source: sources[0] ?? dc.dataset_id };
   const open = opts.open ?? (async (s, o) => (await import("../../../stores/open.js")).openDataset(s, o));
-  let attempts: Attempt[] = sources.map((source) => ({ source, storeParams: dc.store_params }));
+  let attempts: CubeAttempt[] = sources.map((source) => ({ source, storeParams: dc.store_params }));
   // deep-code compatibility: a bare dataset_id that is no local file names a cube in DeepESDL's buckets
-  if (dc.data_source === undefined && !dc.store_id && isBareName(dc.dataset_id) && !(await pathExists(dc.dataset_id))) {
-    attempts = deepEsdlAttempts(ctx);
+  if (dc.data_source === undefined && !dc.store_id && (await isDeepEsdlId(dc.dataset_id))) {
+    attempts = deepEsdlAttempts(dc.dataset_id, dc.store_params, opts.env ?? process.env);
+    ctx.warnings.push(
+      `dataset_id ${dc.dataset_id} is no local file; reading it from ${attempts.map((a) => a.source).join(", then ")} as deep-code does`,
+    );
   }
   let last: unknown;
   for (const { source, storeParams } of attempts) {
@@ -64,16 +67,26 @@ export async function openCube(ctx: DatasetContext): Promise<{ ds: Dataset; sour
   throw last;
 }
 
-/** deep-code's two stores for a bare dataset_id: the public bucket unsigned, then the team bucket when configured. */
-function deepEsdlAttempts(ctx: DatasetContext): Attempt[] {
-  const { dc } = ctx;
-  const env = ctx.opts.env ?? process.env;
-  const so = (dc.store_params?.storage_options as Record<string, unknown> | undefined) ?? {};
-  const pub = `${DEEPESDL_BUCKET}/${dc.dataset_id}`;
-  const out: Attempt[] = [
+/** True when `id` is a bare name (no path, no URL) that is no local file: deep-code reads it from the DeepESDL buckets. */
+export async function isDeepEsdlId(id: string): Promise<boolean> {
+  return isBareName(id) && !(await pathExists(id));
+}
+
+/**
+ * deep-code's stores for a bare dataset id (`helper.open_dataset`): the public DeepESDL bucket unsigned, then, when
+ * `S3_USER_STORAGE_BUCKET` is set in `env`, that team bucket signed with `S3_USER_STORAGE_KEY`/`_SECRET` (else the
+ * default AWS credentials). `storeParams` (e.g. an endpoint_url) are kept in both.
+ */
+export function deepEsdlAttempts(
+  id: string,
+  storeParams: Record<string, unknown> | undefined,
+  env: Record<string, string | undefined>,
+): CubeAttempt[] {
+  const so = (storeParams?.storage_options as Record<string, unknown> | undefined) ?? {};
+  const out: CubeAttempt[] = [
     {
-      source: pub,
-      storeParams: { ...dc.store_params, storage_options: so.key === undefined && so.anon === undefined ? { ...so, anon: true } : so },
+      source: `${DEEPESDL_BUCKET}/${id}`,
+      storeParams: { ...storeParams, storage_options: so.key === undefined && so.anon === undefined ? { ...so, anon: true } : so },
     },
   ];
   const bucket = env[TEAM_BUCKET_ENV.bucket]?.trim();
@@ -82,12 +95,10 @@ function deepEsdlAttempts(ctx: DatasetContext): Attempt[] {
     const secret = env[TEAM_BUCKET_ENV.secret];
     const { anon: _anon, ...signed } = so;
     out.push({
-      source: `s3://${bucket}/${dc.dataset_id}`,
-      storeParams: { ...dc.store_params, storage_options: key && secret ? { ...signed, key, secret } : signed },
+      source: `s3://${bucket}/${id}`,
+      storeParams: { ...storeParams, storage_options: key && secret ? { ...signed, key, secret } : signed },
     });
   }
-  const where = out.map((a) => a.source).join(", then ");
-  ctx.warnings.push(`dataset_id ${dc.dataset_id} is no local file; reading it from ${where} as deep-code does`);
   return out;
 }
 
