@@ -16,6 +16,8 @@ import { subset } from "../ops/subset.js";
 import { timeDim } from "../core/coords.js";
 import { unpackValidRange, updateCubeMetadata } from "../ops/metadata.js";
 import { openDataset } from "../stores/open.js";
+import { evaluateDataset } from "../expr/legacy.js";
+import { runUserCode } from "./usercode.js";
 import type { GenInput, GenRequest } from "./request.js";
 
 /** A built cube: the lazy dataset and its grid. */
@@ -151,6 +153,18 @@ export async function buildCube(req: GenRequest, options: { signal?: AbortSignal
         throw inputError(req, i, err);
       }
     }
+    // legacy configs: processed_variables (or the inputs' own expression attributes), per input as xcube
+    if (req.format === "legacy") {
+      for (const [i, ds] of decoded.entries()) {
+        try {
+          decoded[i] = evaluateDataset(ds, req.processed);
+        } catch (err) {
+          throw isEocubeError(err)
+            ? new EocubeError(err.code, `${req.source}: ${err.message}`, { path: req.source, field: err.field, hint: err.hint, cause: err })
+            : err;
+        }
+      }
+    }
     if (c.variable_names) checkVariableNames(req, c.variable_names, decoded);
     for (const [i, decodedDs] of decoded.entries()) {
       try {
@@ -225,6 +239,8 @@ export async function buildCube(req: GenRequest, options: { signal?: AbortSignal
       const keep = Object.fromEntries(Object.entries(cube.data_vars).filter(([k]) => c.variable_names!.includes(k)));
       cube = cube.with({ data_vars: keep });
     }
+    // gen2 code_config: the user's function on the lazy cube, then the cube's chunking again (xcube's post-rechunker)
+    if (req.code) cube = rechunk(await runUserCode(req, cube, { signal: options.signal }), chunks);
     cube = await updateCubeMetadata(cube, {
       metadata: c.metadata,
       variable_metadata: c.variable_metadata,

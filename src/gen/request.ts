@@ -9,7 +9,10 @@ import { formatFromPath } from "../formats/registry.js";
 import type { BBox } from "../core/gridmapping.js";
 import { parsePeriod } from "../ops/time.js";
 import { parseIsoTime } from "../core/time.js";
-import { GEN_REQUEST_SCHEMA, type CubeConfig, type GenRequestDoc, type InputConfig } from "./schema.js";
+import { parseExpression } from "../expr/parse.js";
+import type { ProcessedVariable } from "../expr/legacy.js";
+import { resolveModule } from "../expr/usercode.js";
+import { GEN_REQUEST_SCHEMA, type CodeConfig, type CubeConfig, type GenRequestDoc, type InputConfig } from "./schema.js";
 
 /** One input after normalisation: store id and params explicit, file roots absolute. */
 export interface GenInput {
@@ -44,6 +47,13 @@ export interface GenRequest {
     format_version: 2 | 3;
     compressor?: string;
   };
+  /**
+   * Legacy configs: `processed_variables` (then output_variables' `valid_pixel_expression`), evaluated on each
+   * input as xcube's evaluate_dataset (expr/legacy.ts); undefined: the inputs' own expression attributes.
+   */
+  processed?: ProcessedVariable[];
+  /** gen2 `code_config`: the user function run on the cube (its module file, function name and params). */
+  code?: { path: string; callable: string; params: Record<string, unknown> };
 }
 
 /** Options of {@link loadGenRequest}. */
@@ -151,7 +161,43 @@ function fromGen2(
       format_version: oc.format_version ?? 2,
       ...(oc.compressor ? { compressor: oc.compressor } : {}),
     },
+    ...(d.code_config ? { code: normalizeCode(d.code_config, base, where) } : {}),
   };
+}
+
+/**
+ * `code_config` → the module file and function: `file_set.path` (+ `sub_path`) relative to the request's
+ * folder, the module of `callable_ref` in it. xcube's inline Python, installable packages and remote file
+ * sets are refused naming the field.
+ * @throws EocubeError INVALID_CONFIG / NOT_FOUND naming `code_config/…`.
+ */
+function normalizeCode(cc: CodeConfig, base: string, where: Where): NonNullable<GenRequest["code"]> {
+  const refuse = (f: string, msg: string, hint: string) => fieldError(where, `code_config/${f}`, `code_config/${f} ${msg}`, hint);
+  if (cc.inline_code !== undefined)
+    throw refuse(
+      "inline_code",
+      "is not supported: eocube runs JavaScript/TypeScript modules, not inline code",
+      "put the code in a module file and give file_set.path",
+    );
+  if (cc.install_required) throw refuse("install_required", "is not supported", "install what the module imports with npm beforehand");
+  if (!cc.file_set) throw refuse("file_set", "is missing", "give file_set.path: the folder (or file) of the module");
+  if (cc.file_set.storage_params !== undefined)
+    throw refuse("file_set/storage_params", "is not supported: file sets are local folders", "copy the module next to the request");
+  const [module, callable] = cc.callable_ref.split(":") as [string, string];
+  const root = resolve(base, cc.file_set.path, cc.file_set.sub_path ?? "");
+  let path: string;
+  try {
+    path = resolveModule(root, module, "code_config/file_set/path");
+  } catch (err) {
+    throw fieldError(
+      where,
+      "code_config/file_set/path",
+      `code_config/file_set/path: ${(err as Error).message.replace(/^code_config\/file_set\/path: /, "")}`,
+      (err as EocubeError).hint ?? "give the folder of the module",
+      err,
+    );
+  }
+  return { path, callable, params: cc.callable_params ?? {} };
 }
 
 function checkCube(cube: GenRequest["cube"], where: Where): void {
@@ -388,6 +434,7 @@ const LEGACY_KEYS = new Set([
   "output_writer_params",
   "output_resampling",
   "output_variables",
+  "processed_variables",
   "output_metadata",
   "output_path",
   "output_crs",
@@ -459,6 +506,7 @@ function fromLegacy(
       throw bad("output_variables", `entry ${JSON.stringify(e)} is not a variable name`, "list names, or {name: {attrs}} mappings");
     });
   }
+  const processed = legacyProcessed(doc, variable_metadata, bad, where);
   const chunksizes = ((doc.output_writer_params as Record<string, unknown> | undefined)?.chunksizes ?? {}) as Record<string, number>;
   const tile: [number, number] = [chunksizes.lon ?? DEFAULT_TILE, chunksizes.lat ?? DEFAULT_TILE];
   // inputs: command line first, else input_paths
@@ -515,7 +563,70 @@ function fromLegacy(
       replace: options.replace ?? false,
       format_version: 2,
     },
+    ...(processed ? { processed } : {}),
   };
+}
+
+/**
+ * `processed_variables` (names, or `{name: {expression, valid_pixel_expression, …attrs}}`), then the
+ * `valid_pixel_expression` of output_variables' attributes; each expression parsed here so that a syntax
+ * error names its field and line before any input is opened.
+ * @returns undefined when neither is given (the inputs' own attributes then apply, as in xcube).
+ */
+function legacyProcessed(
+  doc: Record<string, unknown>,
+  outputProps: Record<string, Record<string, unknown>>,
+  bad: (field: string, msg: string, hint: string) => EocubeError,
+  where: Where,
+): ProcessedVariable[] | undefined {
+  const out: ProcessedVariable[] = [];
+  const pv = doc.processed_variables;
+  if (pv !== undefined && pv !== null) {
+    if (!Array.isArray(pv))
+      throw bad("processed_variables", "must be a list", "e.g. processed_variables: [{chl_ratio: {expression: conc_chl / conc_tsm}}]");
+    for (const [i, e] of (pv as unknown[]).entries()) {
+      if (typeof e === "string") {
+        out.push({ name: e });
+        continue;
+      }
+      if (e && typeof e === "object" && !Array.isArray(e) && Object.keys(e).length === 1) {
+        const [name, props] = Object.entries(e)[0]!;
+        if (props === null || props === undefined) {
+          out.push({ name });
+          continue;
+        }
+        if (typeof props === "object" && !Array.isArray(props)) {
+          out.push({ name, props: props as Record<string, unknown> });
+          continue;
+        }
+      }
+      throw bad(
+        `processed_variables/${i}`,
+        `${JSON.stringify(e)} is not a variable definition`,
+        "write a name, or {name: {expression: …}}",
+      );
+    }
+  }
+  for (const [name, props] of Object.entries(outputProps)) {
+    if (typeof props.valid_pixel_expression === "string")
+      out.push({ name, props: { valid_pixel_expression: props.valid_pixel_expression } });
+  }
+  if (pv === undefined && out.length === 0) return undefined;
+  out.forEach((e, i) => {
+    for (const key of ["expression", "valid_pixel_expression"]) {
+      const text = e.props?.[key];
+      if (text === undefined || text === null) continue;
+      const field =
+        i < (Array.isArray(pv) ? pv.length : 0) ? `processed_variables/${i}/${e.name}/${key}` : `output_variables/${e.name}/${key}`;
+      if (typeof text !== "string") throw fieldError(where, field, `${field} must be text`, "write the expression as a string");
+      try {
+        parseExpression(text, { field });
+      } catch (err) {
+        throw fieldError(where, field, `${field}: ${(err as Error).message}`, (err as EocubeError).hint ?? "", err);
+      }
+    }
+  });
+  return out;
 }
 
 /** Expands `*`/`?` in the last path segment; plain paths are resolved (base first, else cwd). */

@@ -112,6 +112,41 @@ export const OUTPUT_CONFIG_SCHEMA = {
   },
 } as const;
 
+/**
+ * JSON Schema of `code_config` (xcube gen2's user code): a JavaScript/TypeScript module in `file_set.path` (a
+ * folder, or the module file), the function `callable_ref` ("module:function", module names dotted as
+ * folders) and its `callable_params`. The function gets the lazy cube (eocube's Dataset) and the params and
+ * returns a cube; the module must declare itself chunk-wise (`export const chunkwise = true`): it then runs in
+ * every worker, and the values of its variables are computed per task, chunk by chunk.
+ */
+export const CODE_CONFIG_SCHEMA = {
+  type: "object",
+  additionalProperties: false,
+  required: ["callable_ref"],
+  properties: {
+    callable_ref: {
+      type: "string",
+      pattern: "^[A-Za-z_][A-Za-z0-9_]*(\\.[A-Za-z_][A-Za-z0-9_]*)*:[A-Za-z_$][A-Za-z0-9_$]*$",
+      description: '"module:function", e.g. "ndvi:process_dataset" for ndvi.mjs in file_set.path',
+    },
+    callable_params: { type: "object", description: "passed to the function as its second argument" },
+    file_set: {
+      type: "object",
+      additionalProperties: false,
+      required: ["path"],
+      properties: {
+        path: { type: "string", minLength: 1, description: "folder of the module (or the module file); relative to the request's folder" },
+        sub_path: { type: "string", minLength: 1, description: "folder inside path holding the module" },
+        storage_params: { type: "object", description: "xcube's remote file sets: not supported (local paths only)" },
+        includes: { type: "array", items: { type: "string" } },
+        excludes: { type: "array", items: { type: "string" } },
+      },
+    },
+    inline_code: { type: "string", description: "xcube's inline Python: not supported (put the code in a module file)" },
+    install_required: { type: "boolean", description: "xcube's Python packages: not supported" },
+  },
+} as const;
+
 /** The JSON Schema of a gen request (draft-07, validated with ajv). */
 export const GEN_REQUEST_SCHEMA = {
   $id: "https://eocube.dev/schemas/gen-request.json",
@@ -123,6 +158,7 @@ export const GEN_REQUEST_SCHEMA = {
     input_configs: { type: "array", minItems: 1, items: INPUT_CONFIG_SCHEMA },
     cube_config: CUBE_CONFIG_SCHEMA,
     output_config: OUTPUT_CONFIG_SCHEMA,
+    code_config: CODE_CONFIG_SCHEMA,
   },
   oneOf: [{ required: ["input_config"] }, { required: ["input_configs"] }],
 } as const;
@@ -131,6 +167,8 @@ export const GEN_REQUEST_SCHEMA = {
 export type InputConfig = ConfigType<typeof INPUT_CONFIG_SCHEMA>;
 /** `cube_config` of a gen request; see {@link CUBE_CONFIG_SCHEMA}. */
 export type CubeConfig = ConfigType<typeof CUBE_CONFIG_SCHEMA>;
+/** `code_config` of a gen request; see {@link CODE_CONFIG_SCHEMA}. */
+export type CodeConfig = ConfigType<typeof CODE_CONFIG_SCHEMA>;
 /** `output_config` of a gen request; see {@link OUTPUT_CONFIG_SCHEMA}. */
 export type OutputConfig = ConfigType<typeof OUTPUT_CONFIG_SCHEMA>;
 /** A gen request as written (gen2 format); see {@link GEN_REQUEST_SCHEMA}. */
