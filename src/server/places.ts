@@ -2,7 +2,7 @@
 // `Join`, `PropertyMapping` and feature ids as xcube gives them; global groups and the groups of each dataset.
 import { existsSync } from "node:fs";
 import { readdir, readFile } from "node:fs/promises";
-import { basename, dirname, extname, isAbsolute, join, relative, resolve } from "node:path";
+import { basename, extname, isAbsolute, join, relative, resolve } from "node:path";
 import { epsgFromWkt, pointTransform, resolveCrs, sameCrs, WGS84_PROJ4 } from "../core/crs.js";
 import { EocubeError } from "../core/errors.js";
 import { globMatcher } from "../core/glob.js";
@@ -291,7 +291,10 @@ export async function expandPath(path: string, base: string): Promise<string[]> 
   const abs = isAbsolute(path.replace(/^file:\/\//, "")) ? path.replace(/^file:\/\//, "") : resolve(base, path);
   if (!/[*?]/.test(abs)) {
     if (!existsSync(abs))
-      throw new EocubeError("NOT_FOUND", `place group file not found: ${abs}`, { path: abs, field: "PlaceGroups.Path" });
+      throw new EocubeError("NOT_FOUND", `place group file not found: ${path}${isAbsolute(path) ? "" : " (relative to the config file)"}`, {
+        path: abs,
+        field: "PlaceGroups.Path",
+      });
     return [abs];
   }
   const parts = abs.split("/");
@@ -308,7 +311,7 @@ export async function expandPath(path: string, base: string): Promise<string[]> 
     }
   };
   await walk(root, 0);
-  if (out.length === 0) throw new EocubeError("NOT_FOUND", `no place group file matches ${abs}`, { path: abs, field: "PlaceGroups.Path" });
+  if (out.length === 0) throw new EocubeError("NOT_FOUND", `no place group file matches ${path}`, { path: abs, field: "PlaceGroups.Path" });
   return out.sort();
 }
 
@@ -355,7 +358,7 @@ export async function readFeatures(file: string, encoding?: string): Promise<Pla
   } else {
     throw new EocubeError("UNKNOWN_FORMAT", `place group file ${basename(file)}: not GeoJSON (.geojson, .json) nor a Shapefile (.shp)`, {
       path: file,
-      hint: `convert it, e.g. ogr2ogr -f GeoJSON ${basename(file, ext)}.geojson ${basename(file)} (in ${dirname(file)})`,
+      hint: `convert it, e.g. ogr2ogr -f GeoJSON ${basename(file, ext)}.geojson ${basename(file)}`,
     });
   }
   return crs ? reproject(features, crs, file) : features;

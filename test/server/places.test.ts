@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startServer, type RunningServer } from "../../src/server/app.js";
 import { loadServerConfig, type ServerConfig } from "../../src/server/config.js";
-import { placeGroupProblems, readFeatures } from "../../src/server/places.js";
+import { expandPath, placeGroupProblems, readFeatures } from "../../src/server/places.js";
 import { queryGeometry } from "../../src/server/routes/places.js";
 import * as R from "../../src/server/routes/responses.js";
 import { newAjv } from "../../src/core/config/ajv.js";
@@ -206,6 +206,10 @@ describe("place groups (xcube's /places)", () => {
     expect(Math.max(...xs)).toBeCloseTo(3.5, 6);
     expect(Math.min(...ys)).toBeCloseTo(51.5, 6);
     expect(Math.max(...ys)).toBeCloseTo(52.0, 6);
+    // a missing file is named as configured, without the server's folders
+    const missing = await expandPath("places/none.geojson", dir).catch((e: Error) => e);
+    expect(missing).toBeInstanceOf(Error);
+    expect((missing as Error).message).toBe("place group file not found: places/none.geojson (relative to the config file)");
     // the same through the reader, and the shapefile's ids were not kept
     const direct = await readFeatures(join(dir, "shp/shapes.shp"));
     expect(direct[1]!.properties).toEqual({ name: "Far away", code: 8 });
