@@ -74,7 +74,8 @@ function startPython(): Promise<{ url: string; stop(): void }> {
 async function tileRows(): Promise<Row[]> {
   const rows: Row[] = [];
   const all = (Object.keys(FILES) as (keyof typeof FILES)[]).flatMap((name) => tilesOf(name).map((t) => ({ name, ...t })));
-  const eoPath = (t: (typeof all)[number]) => `/tiles/${t.name}/band_data/${t.z}/${t.y}/${t.x}?crs=EPSG:3857&band=1&vmin=0&vmax=255&cmap=viridis`;
+  const eoPath = (t: (typeof all)[number]) =>
+    `/tiles/${t.name}/band_data/${t.z}/${t.y}/${t.x}?crs=EPSG:3857&band=1&vmin=0&vmax=255&cmap=viridis`;
   const pyPath = (t: (typeof all)[number]) => `/tiles/${t.name}/${t.z}/${t.y}/${t.x}?vmin=0&vmax=255`;
   const datasets = (Object.entries(FILES) as [string, string][]).map(([id, p]) => ({ Identifier: id, Path: `${DATA}${p}` }));
 
