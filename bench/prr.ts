@@ -52,7 +52,7 @@ export async function run(): Promise<BenchResult> {
     const config = join(work, "prr.yaml");
     writeFileSync(
       config,
-      [
+      `${[
         "id: bench",
         "title: bench",
         "description: 1000 small files",
@@ -62,7 +62,7 @@ export async function run(): Promise<BenchResult> {
         "items:",
         "  - glob: data/*.tif",
         "  - glob: data/*.nc",
-      ].join("\n") + "\n",
+      ].join("\n")}\n`,
     );
     const eo: Run[] = [];
     const py: Run[] = [];
@@ -79,7 +79,7 @@ export async function run(): Promise<BenchResult> {
       const cfg = join(work, `prr-${prefix}.yaml`);
       writeFileSync(
         cfg,
-        [
+        `${[
           "id: bench",
           "title: bench",
           "description: one kind",
@@ -88,7 +88,7 @@ export async function run(): Promise<BenchResult> {
           "asset_files: link",
           "items:",
           `  - glob: data/${prefix}*.${ext}`,
-        ].join("\n") + "\n",
+        ].join("\n")}\n`,
       );
       const r = runJson(process.execPath, ["--import", "tsx", CHILD, cfg, join(work, `out-${prefix}`)]);
       perKind.push({

@@ -32,6 +32,7 @@ export function listWorkloads(): string[] {
 export function xarrayVersion(reported: string): string {
   if (reported !== "999") return reported;
   try {
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: ${Version} is dpkg-query's format field, not JS
     const deb = execSync("dpkg-query -W -f='${Version}' python3-xarray", { stdio: ["ignore", "pipe", "ignore"] })
       .toString()
       .trim();
@@ -71,13 +72,11 @@ export function toMarkdownTable(rows: BenchResult["rows"]): string {
   const cols = [...new Set(rows.flatMap((r) => Object.keys(r)))];
   const cell = (v: unknown) =>
     (typeof v === "number" ? (Number.isInteger(v) ? String(v) : v.toPrecision(3)) : String(v ?? "")).replace(/\|/g, "\\|");
-  return (
-    [
-      `| ${cols.join(" | ")} |`,
-      `|${cols.map(() => "---").join("|")}|`,
-      ...rows.map((r) => `| ${cols.map((c) => cell(r[c])).join(" | ")} |`),
-    ].join("\n") + "\n"
-  );
+  return `${[
+    `| ${cols.join(" | ")} |`,
+    `|${cols.map(() => "---").join("|")}|`,
+    ...rows.map((r) => `| ${cols.map((c) => cell(r[c])).join(" | ")} |`),
+  ].join("\n")}\n`;
 }
 
 /** Replaces (or appends) the section of `workload` in the RESULTS.md text. */

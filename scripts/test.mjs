@@ -49,8 +49,14 @@ function vitest(extra, report) {
       if (WORKER_LOST.test(text)) workerDied = true;
       tail = text.slice(-96);
     };
-    child.stdout.on("data", (d) => (process.stdout.write(d), watch(d)));
-    child.stderr.on("data", (d) => (process.stderr.write(d), watch(d)));
+    child.stdout.on("data", (d) => {
+      process.stdout.write(d);
+      watch(d);
+    });
+    child.stderr.on("data", (d) => {
+      process.stderr.write(d);
+      watch(d);
+    });
     child.on("close", (code) => {
       const r = existsSync(report) ? JSON.parse(readFileSync(report, "utf8")) : undefined;
       resolve({ status: code ?? 1, workerDied, report: r });

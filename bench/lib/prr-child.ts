@@ -9,11 +9,11 @@ const result = await writePrrCollection(config!, { outDir: out!, force: true });
 const ms = performance.now() - t0;
 const cpu = process.cpuUsage(cpu0);
 process.stdout.write(
-  JSON.stringify({
+  `${JSON.stringify({
     items: result.files.length - 1,
     ms,
     cpu_ms: (cpu.user + cpu.system) / 1000,
     maxrss_mb: process.resourceUsage().maxRSS / 1024,
     warnings: result.warnings.length,
-  }) + "\n",
+  })}\n`,
 );

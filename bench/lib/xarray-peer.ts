@@ -35,7 +35,7 @@ export async function startXarrayPeer(): Promise<XarrayPeer> {
     version: xarrayVersion(String(ready.xarray)),
     async send(cmd) {
       const p = next();
-      child.stdin.write(JSON.stringify(cmd) + "\n");
+      child.stdin.write(`${JSON.stringify(cmd)}\n`);
       return JSON.parse(await p) as PeerAnswer;
     },
     close() {

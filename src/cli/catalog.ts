@@ -24,7 +24,7 @@ export function register(program: Command): void {
             (result.commit ? `, commit ${result.commit.slice(0, 12)}` : "") +
             "\n",
         );
-        if (opts.verbose) process.stdout.write(result.files.map((f) => `  ${f}`).join("\n") + "\n");
+        if (opts.verbose) process.stdout.write(`${result.files.map((f) => `  ${f}`).join("\n")}\n`);
       });
     });
   for (const c of catalog.commands) c.exitOverride();

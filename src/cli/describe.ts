@@ -112,7 +112,7 @@ export function formatDescriptor(d: DatasetDescriptor, root: string, coordValues
   rows(d.data_vars, false);
   lines.push("Attributes:");
   lines.push(...formatAttrs(d.attrs, "    "));
-  return lines.join("\n") + "\n";
+  return `${lines.join("\n")}\n`;
 }
 
 function formatAttrs(attrs: Attrs, indent: string): string[] {
@@ -122,7 +122,7 @@ function formatAttrs(attrs: Attrs, indent: string): string[] {
     const v = attrs[k];
     let text = typeof v === "string" ? v : JSON.stringify(v);
     text = text.replace(/\s*\n\s*/g, " ");
-    if (text.length > 80) text = text.slice(0, 77) + "...";
+    if (text.length > 80) text = `${text.slice(0, 77)}...`;
     return `${indent}${`${k}:`.padEnd(w)} ${text}`;
   });
 }

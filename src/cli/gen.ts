@@ -71,7 +71,7 @@ export function register(program: Command): void {
         }
         const bar = progressBar("gen", opts, { unit: "tasks" });
         const onProgress = (p: GenProgress) => {
-          if (opts.json) process.stdout.write(JSON.stringify({ event: "progress", ...p }) + "\n");
+          if (opts.json) process.stdout.write(`${JSON.stringify({ event: "progress", ...p })}\n`);
           else bar.update(p.done, p.total, `${formatBytes(p.bytes)} written`);
         };
         // Ctrl-C, SIGTERM or a closed stdout (`| head`): stop submitting, let running tasks end, remove the
@@ -84,13 +84,13 @@ export function register(program: Command): void {
         }
         if (opts.json) {
           process.stdout.write(
-            JSON.stringify({
+            `${JSON.stringify({
               event: "done",
               output: result.info.output,
               bytes_written: result.bytes_written,
               seconds: result.seconds,
               chunks: result.info.chunks,
-            }) + "\n",
+            })}\n`,
           );
         } else {
           process.stdout.write(
@@ -124,5 +124,5 @@ export function formatInfo(info: GenInfo, maxBytes?: number): string {
     `estimated:   ${formatBytes(info.estimated_bytes)} uncompressed${over ? ` (over the ${formatBytes(maxBytes)} limit: gen refuses it unless --max-output-size allows it)` : ""}`,
   );
   lines.push(`output:      ${info.output}`);
-  return lines.join("\n") + "\n";
+  return `${lines.join("\n")}\n`;
 }

@@ -44,7 +44,7 @@ export function register(program: Command): void {
           printJson({ store_id: store.storeId, root: store.root, data_ids: ids });
           return;
         }
-        if (ids.length > 0) process.stdout.write(ids.join("\n") + "\n");
+        if (ids.length > 0) process.stdout.write(`${ids.join("\n")}\n`);
         if (store.storeId === "https") process.stderr.write("note: an https store cannot list its datasets; describe them by URL\n");
       });
     });

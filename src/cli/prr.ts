@@ -72,7 +72,7 @@ export function register(program: Command): void {
               : []),
           ];
           for (const f of result.files) lines.push(`  ${f}`);
-          process.stdout.write(lines.join("\n") + "\n");
+          process.stdout.write(`${lines.join("\n")}\n`);
         });
       },
     );

@@ -78,6 +78,7 @@ export async function withInterrupt<T>(fn: (signal: AbortSignal) => Promise<T>, 
  * exit code 2 (user error) or 1 (internal). After a closed output pipe (EPIPE) nothing is printed and the
  * code is {@link EXIT_PIPE_CLOSED}.
  */
+// biome-ignore lint/suspicious/noConfusingVoidType: an action returns an exit code or nothing at all
 export async function runAction(opts: GlobalOptions, action: () => Promise<number | void>): Promise<void> {
   try {
     const code = await action();
@@ -93,7 +94,7 @@ export async function runAction(opts: GlobalOptions, action: () => Promise<numbe
 export function printError(err: unknown, opts: GlobalOptions = {}): void {
   if (opts.json) {
     const body = isEocubeError(err) ? err.toJSON() : { code: "INTERNAL", message: String((err as Error)?.message ?? err) };
-    process.stderr.write(JSON.stringify({ error: body }) + "\n");
+    process.stderr.write(`${JSON.stringify({ error: body })}\n`);
     return;
   }
   if (isEocubeError(err)) {
@@ -102,7 +103,7 @@ export function printError(err: unknown, opts: GlobalOptions = {}): void {
     if (err.field) lines.push(`  field: ${err.field}`);
     if (err.hint) lines.push(`  hint: ${err.hint}`);
     if (!err.isUserError || opts.verbose) lines.push(String(err.stack ?? ""));
-    process.stderr.write(lines.join("\n") + "\n");
+    process.stderr.write(`${lines.join("\n")}\n`);
     return;
   }
   process.stderr.write(`internal error: ${(err as Error)?.stack ?? String(err)}\n`);
@@ -123,5 +124,5 @@ export function parseJsonOption(value: string | undefined, option: string): unkn
 
 /** Writes data as pretty JSON to stdout. */
 export function printJson(data: unknown): void {
-  process.stdout.write(JSON.stringify(data, null, 2) + "\n");
+  process.stdout.write(`${JSON.stringify(data, null, 2)}\n`);
 }

@@ -69,7 +69,7 @@ export interface FormatReportOptions {
 export function formatReport(report: ValidationReport, options: FormatReportOptions = {}): string {
   const showWarnings = options.warnings !== false;
   const lines: string[] = [];
-  const rel = (m: string) => m.split(report.root + "/").join("");
+  const rel = (m: string) => m.split(`${report.root}/`).join("");
   const problem = (mark: string, p: ValidationProblem) => {
     const [first, ...rest] = rel(p.message).split("\n");
     lines.push(`  ${mark} [${p.section}] ${first}  (${p.rule})`);
@@ -85,5 +85,5 @@ export function formatReport(report: ValidationReport, options: FormatReportOpti
   if (lines.length > 0) lines.push("");
   const s = report.summary;
   lines.push(`${s.files} files, ${s.valid} valid, ${s.invalid} invalid, ${s.warnings} warnings`);
-  return lines.join("\n") + "\n";
+  return `${lines.join("\n")}\n`;
 }

@@ -121,7 +121,7 @@ async function boundsStep(ds: Dataset, v: Variable, centres: Float64Array, optio
   const name = v.attrs.bounds ?? v.encoding.bounds;
   if (centres.length !== 1 || typeof name !== "string") return undefined;
   const b = ds.variables[name];
-  if (!b || b.size !== 2 || b.dtype === "str" || b.dtype === "datetime64[ns]") return undefined;
+  if (b?.size !== 2 || b.dtype === "str" || b.dtype === "datetime64[ns]") return undefined;
   const [lo, hi] = toFloat64(await b.read([], options)) as unknown as [number, number];
   const step = hi - lo;
   const c = centres[0]!;

@@ -52,6 +52,7 @@ export interface H5Meta {
 export const PREFETCH_MAX = 1_000_000;
 
 /** The worker's source (plain JS run by `node -e`; h5wasm is imported from `$EOCUBE_H5WASM_URL`). */
+// biome-ignore lint/complexity/noUselessStringRaw: embedded source: any backslash added to it must stay as written
 const WORKER_SOURCE = String.raw`
 let h5, FS, M;
 const files = new Map();

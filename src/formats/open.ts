@@ -51,7 +51,8 @@ export async function openFormatDataset(fs: FileSystem, path: string, options: O
   }
   const group = options.group?.replace(/^\/+|\/+$/g, "");
   // biome-ignore lint/suspicious/noControlCharactersInRegex: rejects control characters in group names
-  if (group && group.split("/").some((seg) => seg === "" || seg === "." || seg === ".." || /[\\\u0000-\u001f]/.test(seg))) {
+  const badSegment = (seg: string) => seg === "" || seg === "." || seg === ".." || /[\\\u0000-\u001f]/.test(seg);
+  if (group !== undefined && group.length > 0 && group.split("/").some(badSegment)) {
     throw new EocubeError("INVALID_PARAMS", `open_params/group ${JSON.stringify(options.group)} is not a group path`, {
       path: shown,
       field: "open_params/group",
@@ -86,7 +87,7 @@ export async function openFormatDataset(fs: FileSystem, path: string, options: O
     throw new EocubeError("CORRUPT_DATA", `cannot read ${shown} as ${format}: ${(err as Error)?.message ?? String(err)}`, {
       path: shown,
       cause: err,
-      hint: "the file may be truncated or not a valid " + format + " file",
+      hint: `the file may be truncated or not a valid ${format} file`,
     });
   }
   if (options.decode === false) return guardReads(ds, shown, format);

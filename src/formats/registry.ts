@@ -84,7 +84,7 @@ export async function sniffFormat(fs: FileSystem, path: string, options?: ReadOp
   for (const marker of [".zmetadata", ".zgroup", ".zarray", "zarr.json"]) {
     if (await fs.exists(prefix + marker, options).catch(() => false)) return "zarr";
   }
-  if (await fs.exists(prefix + ".zlevels", options).catch(() => false)) return "levels";
+  if (await fs.exists(`${prefix}.zlevels`, options).catch(() => false)) return "levels";
   let head: Uint8Array | undefined;
   try {
     head = await fs.getRange(base, 0, 8, options);

@@ -100,8 +100,8 @@ interface Edges {
 
 /** The first and last row whose centre `i + 0.5` lies in `[min(ya, yb), max(ya, yb))`, clipped to `[r0, r1)` (none: i1 < i0). */
 function rowSpan(ya: number, yb: number, r0: number, r1: number): [number, number] {
-  const lo = ya < yb ? ya : yb;
-  const hi = ya < yb ? yb : ya;
+  const lo = Math.min(ya, yb);
+  const hi = Math.max(ya, yb);
   return [Math.max(r0, Math.ceil(lo - 0.5)), Math.min(r1 - 1, Math.ceil(hi - 0.5) - 1)];
 }
 

@@ -5,7 +5,6 @@
 // grids to north-up; eocube describes the array as stored, so bbox and resolution are compared, and the
 // orientation is checked against the coordinate values.
 import { readFileSync } from "node:fs";
-import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { decodeCF } from "../../src/core/cf.js";
 import { cfGridMappingToProj4, epsgFromWkt, projNameOf } from "../../src/core/crs.js";

@@ -18,6 +18,7 @@ const FILES = ["RGB.byte.tif", "cogeo.tif", "goes.tif", "sample-cog.tif", "shade
 /** JPEG-compressed files: GDAL (libjpeg, fancy chroma upsampling) and geotiff.js decode slightly differently. */
 const JPEG = new Set(["cogeo.tif", "goes.tif"]);
 
+// biome-ignore lint/suspicious/noExplicitAny: expected values read from JSON fixtures, walked by key
 type Json = Record<string, any>;
 const load = async (name: string): Promise<Json> => JSON.parse(await readFile(join(FIX, name.replace(/\.tif$/, ".json")), "utf8"));
 const fs = new FileFileSystem(DATA, { readOnly: true });

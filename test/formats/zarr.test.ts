@@ -17,6 +17,7 @@ const DATA = fileURLToPath(new URL("../../../shared/data/", import.meta.url));
 const FIX = fileURLToPath(new URL("../fixtures/zarr-expected/", import.meta.url));
 const CUBE = "zarr/cube-1-250-250.zarr";
 
+// biome-ignore lint/suspicious/noExplicitAny: expected values read from JSON fixtures, walked by key
 type Json = Record<string, any>;
 const load = async (name: string): Promise<Json> => JSON.parse(await readFile(join(FIX, name), "utf8"));
 /** Python wrote NaN as "NaN"; turn it back into NaN for toEqual. */

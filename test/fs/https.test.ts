@@ -149,7 +149,11 @@ async function startRangelessServer(files: Map<string, Uint8Array>) {
   return {
     url: `http://127.0.0.1:${(srv.address() as AddressInfo).port}`,
     gets,
-    close: () => new Promise<void>((r) => (srv.closeAllConnections(), srv.close(() => r()))),
+    close: () =>
+      new Promise<void>((r) => {
+        srv.closeAllConnections();
+        srv.close(() => r());
+      }),
   };
 }
 

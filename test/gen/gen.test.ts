@@ -10,7 +10,7 @@ import { decodeCF } from "../../src/core/cf.js";
 import { writeDataset } from "../../src/formats/zarr/writer.js";
 import { FileFileSystem } from "../../src/fs/file.js";
 import { subset } from "../../src/ops/subset.js";
-import { compare, CUBE, DATA, fixture, openDecoded } from "../ops/helpers.js";
+import { compare, CUBE, DATA, fixture } from "../ops/helpers.js";
 import { openDataset } from "../../src/stores/open.js";
 import { cli, ROOT, tempDir, xr } from "./helpers.js";
 

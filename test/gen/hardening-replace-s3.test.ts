@@ -7,7 +7,7 @@ import { S3FileSystem } from "../../src/fs/s3.js";
 import { replaceFixture } from "./replace-fixture.js";
 import { S3RVER_KEY, S3RVER_SECRET, startS3Server, type TestS3Server } from "../helpers/s3.js";
 
-const { dir: tmp, request, startGen, completeCube } = replaceFixture("eocube-hardening-replace-s3-");
+const { request, startGen, completeCube } = replaceFixture("eocube-hardening-replace-s3-");
 
 describe("gen --replace to s3 (no atomic rename)", () => {
   let s3: TestS3Server;

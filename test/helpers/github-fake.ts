@@ -8,7 +8,8 @@ import type { AddressInfo } from "node:net";
 import { newAjv } from "../../src/core/config/ajv.js";
 import type { GitServer } from "./git-server.js";
 
-type Json = any; // eslint-disable-line @typescript-eslint/no-explicit-any
+// biome-ignore lint/suspicious/noExplicitAny: OpenAPI documents and request bodies, walked by key
+type Json = any;
 
 interface Operation {
   method: string;
@@ -158,7 +159,7 @@ export async function startGitHubFake(options: GitHubFakeOptions): Promise<GitHu
   ] as const;
   const operations: Operation[] = used.map(([method, template]) => {
     const params = [...template.matchAll(/\{(\w+)\}/g)].map((m) => m[1]!);
-    const regex = new RegExp("^" + template.replace(/\{\w+\}/g, "([^/]+)") + "$");
+    const regex = new RegExp(`^${template.replace(/\{\w+\}/g, "([^/]+)")}$`);
     return { method: method.toUpperCase(), template, regex, params, op: doc.paths[template][method] };
   });
 

@@ -47,7 +47,7 @@ const health = async (timeoutMs = 10_000): Promise<{ ms: number; body: Health }>
 
 /** POSTs the zigzag with node:http (so that it can be hung up); resolves with the status and body, or "closed". */
 function heavy(id: string): { done: Promise<{ status: number; body: string } | "closed">; hangUp(): void } {
-  let hangUp = () => undefined as void;
+  let hangUp: () => void = () => {};
   const done = new Promise<{ status: number; body: string } | "closed">((resolve) => {
     const req = request(
       `${srv.url}/timeseries/olci/conc_chl`,

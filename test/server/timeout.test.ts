@@ -4,7 +4,6 @@
 import { request } from "node:http";
 import { Writable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { isEocubeError } from "../../src/core/errors.js";
 import { DEFAULT_DEPS, startServer, type RunningServer } from "../../src/server/app.js";
 import { DATA } from "./helpers.js";
 

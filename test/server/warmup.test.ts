@@ -27,7 +27,12 @@ describe("warm-up", () => {
         opened.push(entry.id);
         for (const v of Object.values(ds.data_vars)) {
           const read = v.read.bind(v);
-          Object.defineProperty(v, "read", { value: (...a: Parameters<typeof v.read>) => (dataReads++, read(...a)) });
+          Object.defineProperty(v, "read", {
+            value: (...a: Parameters<typeof v.read>) => {
+              dataReads++;
+              return read(...a);
+            },
+          });
         }
         return ds;
       } finally {
@@ -96,7 +101,12 @@ describe("warm-up", () => {
           await new Promise((r) => setTimeout(r, 200));
           const ds = memCube();
           const close = ds.close.bind(ds);
-          Object.defineProperty(ds, "close", { value: async () => (closed++, close()) });
+          Object.defineProperty(ds, "close", {
+            value: async () => {
+              closed++;
+              return close();
+            },
+          });
           return ds;
         },
       },
@@ -112,7 +122,12 @@ describe("warm-up", () => {
     let calls = 0;
     const app = await buildApp(
       { Datasets: [{ Identifier: "mem", Path: "mem.zarr" }] },
-      { openDataset: async () => (calls++, memCube()) },
+      {
+        openDataset: async () => {
+          calls++;
+          return memCube();
+        },
+      },
       { warmUp: false },
     );
     try {

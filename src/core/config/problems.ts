@@ -275,7 +275,11 @@ export function schemaProblems(errors: readonly ErrorObject[], data: unknown, op
   const seen = new Set<string>();
   return sorted
     .map(describe)
-    .filter((p) => (seen.has(p.message) ? false : (seen.add(p.message), true)))
+    .filter((p) => {
+      if (seen.has(p.message)) return false;
+      seen.add(p.message);
+      return true;
+    })
     .map((p) => ({ ...p, line: p.path && options.locate ? options.locate(p.path) : undefined }));
 }
 

@@ -261,7 +261,7 @@ async function fromV3(
       entries.map(async (name) => {
         const key = joinStoreKey(base, `${name}/zarr.json`);
         const doc = await getJson(fs, key, options);
-        if (!doc || doc.node_type !== "array") return undefined;
+        if (doc?.node_type !== "array") return undefined;
         checkArrayMeta(doc, key, 3);
         documents.set(`/${name}/zarr.json`, doc);
         return { name, meta: doc, attrs: isObject(doc.attributes) ? doc.attributes : {} };

@@ -45,8 +45,8 @@ describe("parseDatasetConfig", () => {
   });
 
   const bad: [string, string, string, RegExp][] = [
-    ["invalid YAML", BASE + "keywords: [a, b\n", "", /not valid YAML at line \d+, column \d+/],
-    ["unknown field", BASE + "osc_theme: [land]\n", "osc_theme", /unknown field "osc_theme"/],
+    ["invalid YAML", `${BASE}keywords: [a, b\n`, "", /not valid YAML at line \d+, column \d+/],
+    ["unknown field", `${BASE}osc_theme: [land]\n`, "osc_theme", /unknown field "osc_theme"/],
     [
       "missing field",
       "dataset_id: c.zarr\nlicense_type: MIT\nosc_themes: [land]\n",
@@ -56,12 +56,12 @@ describe("parseDatasetConfig", () => {
     ["id with a space", BASE.replace("my-cube", "my cube"), "collection_id", /not a safe OSC id/],
     ["id with a slash", BASE.replace("my-cube", "a/b"), "collection_id", /not a safe OSC id/],
     ["id with ..", BASE.replace("my-cube", "a..b"), "collection_id", /not a safe OSC id/],
-    ["capitals in a project id", BASE + "osc_project: My-Project\n", "osc_project", /not a safe OSC id/],
+    ["capitals in a project id", `${BASE}osc_project: My-Project\n`, "osc_project", /not a safe OSC id/],
     ["unknown theme", BASE.replace("[oceans]", "[ocean]"), "osc_themes[0]", /not one of the allowed values/],
     ["unknown licence", BASE.replace("CC-BY-4.0", "CC-BY-4"), "license_type", /not one of the allowed values/],
-    ["unknown mission id form", BASE + "osc_missions: [Sentinel 3]\n", "osc_missions[0]", /not a safe OSC id/],
-    ["bad status", BASE + "dataset_status: done\n", "dataset_status", /allowed values/],
-    ["bad URL", BASE + "access_link: not a url\n", "access_link", /not a valid uri/],
+    ["unknown mission id form", `${BASE}osc_missions: [Sentinel 3]\n`, "osc_missions[0]", /not a safe OSC id/],
+    ["bad status", `${BASE}dataset_status: done\n`, "dataset_status", /allowed values/],
+    ["bad URL", `${BASE}access_link: not a url\n`, "access_link", /not a valid uri/],
   ];
   for (const [name, text, field, message] of bad) {
     it(`rejects ${name} with one INVALID_CONFIG naming file and field`, () => {
@@ -79,11 +79,11 @@ describe("parseDatasetConfig", () => {
       /did you mean "oceans"\? allowed values: atmosphere, cryosphere, land, magnetosphere-ionosphere, oceans, solid-earth/,
     );
     expect(fail(() => parseDatasetConfig(BASE.replace("CC-BY-4.0", "cc-by-4.0"), "d.yaml")).hint).toMatch(/did you mean "CC-BY-4.0"/);
-    expect(fail(() => parseDatasetConfig(BASE + "osc_theme: [land]\n", "d.yaml")).hint).toMatch(/did you mean "osc_themes"/);
+    expect(fail(() => parseDatasetConfig(`${BASE}osc_theme: [land]\n`, "d.yaml")).hint).toMatch(/did you mean "osc_themes"/);
   });
 
   it("gives the line of the offending field", () => {
-    expect(fail(() => parseDatasetConfig(BASE + "dataset_status: done\n", "d.yaml")).message).toMatch(/^d\.yaml:5: /);
+    expect(fail(() => parseDatasetConfig(`${BASE}dataset_status: done\n`, "d.yaml")).message).toMatch(/^d\.yaml:5: /);
   });
 
   it("rejects a YAML file that is not a mapping", () => {
@@ -107,7 +107,7 @@ describe("parseWorkflowConfig", () => {
   });
   it("keeps an unquoted python_version as written when YAML would read another number (3.10 is not 3.1)", () => {
     const kernel = (v: string) =>
-      parseWorkflowConfig(WF + `  jupyter_kernel_info: {name: k, python_version: ${v}}\n`, "w.yaml").properties.jupyter_kernel_info!;
+      parseWorkflowConfig(`${WF}  jupyter_kernel_info: {name: k, python_version: ${v}}\n`, "w.yaml").properties.jupyter_kernel_info!;
     expect(kernel("3.10").python_version).toBe("3.10");
     expect(kernel("3.13").python_version).toBe(3.13); // deep-code writes such versions as numbers; unchanged
     expect(kernel("'3.12'").python_version).toBe("3.12");

@@ -28,7 +28,7 @@ function config(items: string[], extra: string[] = []): string {
   const f = join(work, `prr${n++}.yaml`);
   writeFileSync(
     f,
-    [
+    `${[
       "id: assets-test",
       "title: T",
       "description: D",
@@ -38,7 +38,7 @@ function config(items: string[], extra: string[] = []): string {
       ...extra,
       "items:",
       ...items,
-    ].join("\n") + "\n",
+    ].join("\n")}\n`,
   );
   return f;
 }

@@ -37,7 +37,7 @@ function config(items: string[], extra: string[] = []): string {
   const f = join(work, `prr${n++}.yaml`);
   writeFileSync(
     f,
-    ["id: cli-test", "title: T", "description: D", "license: MIT", `base_dir: ${work}`, ...extra, "items:", ...items].join("\n") + "\n",
+    `${["id: cli-test", "title: T", "description: D", "license: MIT", `base_dir: ${work}`, ...extra, "items:", ...items].join("\n")}\n`,
   );
   return f;
 }

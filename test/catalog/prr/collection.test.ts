@@ -43,7 +43,7 @@ beforeAll(async () => {
   makeTgz(join(work, "docs", "insitu.tgz"), { "stations.csv": "station,lat,lon\nA,52.1,3.2\n" });
   writeFileSync(
     join(work, "prr.yaml"),
-    [
+    `${[
       "id: prr-test",
       "title: PRR test collection",
       "description: Real files of shared/data",
@@ -71,7 +71,7 @@ beforeAll(async () => {
       "  - id: insitu",
       "    datetime: 2020-06-01T00:00:00Z",
       `    assets: [{ key: package, path: ${join(work, "docs", "insitu.tgz")} }]`,
-    ].join("\n") + "\n",
+    ].join("\n")}\n`,
   );
   out = join(work, "out");
   result = await writePrrCollection(join(work, "prr.yaml"), { outDir: out });

@@ -22,7 +22,7 @@ const HEAD = ["id: c1", "title: T", "description: D", "license: CC-BY-4.0", `bas
 let n = 0;
 function configFile(lines: string[]): string {
   const f = join(work, `c${n++}.yaml`);
-  writeFileSync(f, lines.join("\n") + "\n");
+  writeFileSync(f, `${lines.join("\n")}\n`);
   return f;
 }
 async function failure(p: Promise<unknown>): Promise<EocubeError> {

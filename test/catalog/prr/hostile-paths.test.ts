@@ -80,9 +80,9 @@ function config(...items: string[]): string {
   const f = join(work, `prr${n++}.yaml`);
   writeFileSync(
     f,
-    ["id: hostile", "title: T", "description: D", "license: MIT", `base_dir: ${base}`, "datetime: 2020-01-01", "items:", ...items].join(
+    `${["id: hostile", "title: T", "description: D", "license: MIT", `base_dir: ${base}`, "datetime: 2020-01-01", "items:", ...items].join(
       "\n",
-    ) + "\n",
+    )}\n`,
   );
   return f;
 }

@@ -19,6 +19,7 @@ const SWATH = join(DATA, "netcdf4/O_L2_0001_SNS_2017104102450_v1.0.nc");
 
 // Writes the synthetic files and prints what xarray reads: per file, the ms-rounded ISO min/max of the
 // time coordinate, of the datetime variables and of the time attributes.
+// biome-ignore lint/complexity/noUselessStringRaw: embedded Python: any backslash added to it must stay as written
 const PY = String.raw`
 import json, sys, datetime
 import numpy as np, pandas as pd, xarray as xr
@@ -66,7 +67,7 @@ beforeAll(async () => {
   const config = join(work, "prr.yaml");
   writeFileSync(
     config,
-    [
+    `${[
       "id: time-test",
       "title: T",
       "description: D",
@@ -75,7 +76,7 @@ beforeAll(async () => {
       "items:",
       `  - { id: madis, assets: [{ key: data, path: ${MADIS} }] }`,
       `  - { id: swath, assets: [{ key: data, path: ${SWATH} }] }`,
-    ].join("\n") + "\n",
+    ].join("\n")}\n`,
   );
   result = await writePrrCollection(config, { outDir: out });
 }, 120_000);

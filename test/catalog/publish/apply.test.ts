@@ -21,8 +21,8 @@ async function samplePlan(repo: string): Promise<PublicationPlan> {
     collectionId: "my-cube",
     workflowId: "my-workflow",
     files: [
-      { path: "products/my-cube/collection.json", action: "create", content: JSON.stringify({ id: "my-cube" }, null, 2) + "\n" },
-      { path: productsPath, action: "update", previous, content: JSON.stringify(products, null, 2) + "\n" },
+      { path: "products/my-cube/collection.json", action: "create", content: `${JSON.stringify({ id: "my-cube" }, null, 2)}\n` },
+      { path: productsPath, action: "update", previous, content: `${JSON.stringify(products, null, 2)}\n` },
     ],
     warnings: [],
   };
@@ -87,7 +87,7 @@ describe("applyPlan", () => {
     const base = git(repo, "rev-parse", "HEAD").trim();
     const first = await applyPlan(await samplePlan(repo), repo, { now: NOW, validate: okValidator });
     const plan = await samplePlan(repo);
-    plan.files[0]!.content = JSON.stringify({ id: "my-cube", title: "changed" }) + "\n";
+    plan.files[0]!.content = `${JSON.stringify({ id: "my-cube", title: "changed" })}\n`;
     const second = await applyPlan(plan, repo, { now: NOW, validate: okValidator });
     expect(second.branch).toBe(`${first.branch}-2`);
     expect(git(repo, "rev-parse", `${second.branch}^`).trim()).toBe(base);

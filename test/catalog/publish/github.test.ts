@@ -25,9 +25,9 @@ function builder(id = "my-cube", title = "My cube") {
     const cat = JSON.parse(previous);
     const href = `./${id}/collection.json`;
     if (!cat.links.some((l: { href: string }) => l.href === href)) cat.links.push({ rel: "child", href, type: "application/json", title });
-    const next = JSON.stringify(cat, null, 2) + "\n";
+    const next = `${JSON.stringify(cat, null, 2)}\n`;
     const files: PublicationPlan["files"] = [
-      { path: `products/${id}/collection.json`, action: "create", content: JSON.stringify({ id, title }, null, 2) + "\n" },
+      { path: `products/${id}/collection.json`, action: "create", content: `${JSON.stringify({ id, title }, null, 2)}\n` },
     ];
     if (next !== previous) files.push({ path, action: "update", previous, content: next });
     return { collectionId: id, workflowId: "my-workflow", files, warnings: [] };

@@ -40,7 +40,7 @@ describe("eocube publish under SIGKILL", () => {
     const tmp = join(work, "tmp");
     await mkdir(tmp);
     const lock = join(repo, ".git", "eocube-publish.lock");
-    const publish = (id: string, config: string, detached = false) =>
+    const publish = (_id: string, config: string, detached = false) =>
       startCli(["publish", config, WF, "--catalog", repo, "--json", "--verbose"], { env: { TMPDIR: tmp }, detached });
 
     // a whole run first: its duration spreads the kills over a whole run, its files are what every publication holds

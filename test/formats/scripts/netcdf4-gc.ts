@@ -50,4 +50,4 @@ for (let r = 0; r < rounds; r++) {
   }
   for (const ds of opened.slice(1)) await ds.close();
 }
-process.stdout.write(JSON.stringify({ reads, errors }) + "\n");
+process.stdout.write(`${JSON.stringify({ reads, errors })}\n`);
