@@ -1,7 +1,7 @@
 // xcube's own web viewer (the real xcube-viewer build in ../shared/clients) against `eocube serve -c` with an
 // xcube-style config (test/e2e/fixtures/xcube-viewer/server.yaml): what a user does with it, step by step, in
-// headless Chromium with the internet blocked: the dataset list with its groups, non-blank tiles, one legend,
-// time steps, a point time series, a polygon's statistics, the server's place groups, Share → permalink.
+// headless Chromium with the internet blocked: the dataset list with its groups, non-blank tiles, one legend, the
+// RGB layer, time steps, a point time series, a polygon's statistics, the server's place groups, Share → permalink.
 // Every step leaves a screenshot in test-artifacts/e2e/xcube-*.png (issue 11).
 import { cpSync, existsSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -12,11 +12,13 @@ import { main as cli } from "../../src/cli/index.js";
 import { decodePng } from "../server/helpers.js";
 import {
   DATA,
+  ensureViewerBuilt,
   launchBrowser,
   ROOT,
   serveStatic,
   shot,
   startServeProcess,
+  waitForMap,
   type Browser,
   type ServeProcess,
   type StaticServer,
@@ -297,6 +299,19 @@ describe.skipIf(!haveViewer)("the real xcube-viewer on eocube serve", { timeout:
     expect(Math.max(...off), `legend vs colour bar per 1/16: ${off.join(" ")}`).toBeLessThan(40);
   });
 
+  it("shows the dataset's RGB layer (the style's rgb mapping) and back", async () => {
+    const rgb = v.page.getByRole("button", { name: /switch between dataset RGB layer/i });
+    await rgb.click();
+    const tile = await waitTile(v, "olci_levels", "rgb");
+    expect(tile.status()).toBe(200);
+    await v.page.waitForTimeout(1500);
+    await shot(v.page, "xcube-02a-rgb");
+    const tiles = await tilePngs(v, "olci_levels", "rgb");
+    expect(tiles.reduce((n, t) => n + opaquePixels(t.png), 0)).toBeGreaterThan(20_000);
+    await rgb.click();
+    await v.page.waitForTimeout(500);
+  });
+
   it("steps through time: each step asks for tiles of its own time", async () => {
     const times: string[] = [];
     for (let k = 1; k <= 2; k++) {
@@ -412,8 +427,47 @@ describe.skipIf(!haveViewer)("the real xcube-viewer on eocube serve", { timeout:
     await w.page.close();
   });
 
+  it("shows a GeoTIFF dataset with its bands named as xcube names them (band_1 …)", async () => {
+    await pickOption(v.page, "dataset", "Sentinel-2 COG, New Mexico");
+    expect(await selectOptions(v.page, "variable")).toEqual(expect.arrayContaining(["band_1", "band_2", "band_3"]));
+    await pickOption(v.page, "variable", "band_1");
+    const tile = await waitTile(v, "cog", "band_1");
+    // in the style's colour map (tif: band_1 → bone, 0…255)
+    expect(new URL(tile.url()).searchParams.get("cmap")).toBe("bone");
+    expect(tile.status()).toBe(200);
+    await v.page.waitForTimeout(1500);
+    await shot(v.page, "xcube-07-geotiff");
+    expect((await tilePngs(v, "cog", "band_1")).reduce((n, t) => n + opaquePixels(t.png), 0)).toBeGreaterThan(10_000);
+  });
+
   it("logged no console error other than the blocked internet base map", async () => {
     expect(v.blocked.length).toBeGreaterThan(0);
     expect(v.errors).toEqual([]);
+  });
+});
+
+describe.skipIf(!haveViewer)("eocube's own viewer on the same server and config", { timeout: 180_000 }, () => {
+  it("shows the .levels cube in the custom colour map and the server's place groups", async () => {
+    await ensureViewerBuilt();
+    const page = await browser.newPage();
+    const tiles: string[] = [];
+    page.on("response", (r) => {
+      if (r.url().includes("/tiles/olci_levels/conc_chl/") && r.status() === 200) tiles.push(r.url());
+    });
+    await page.goto(`${server.url}viewer/#ds=olci_levels&time=${encodeURIComponent(TIMES[0]!)}&places=stations`);
+    await waitForMap(page);
+    expect(await page.locator("#dataset").inputValue()).toBe("olci_levels");
+    expect(await page.locator("#variable").inputValue()).toBe("conc_chl");
+    // the style's custom colour map, by name, in the colour-bar picker and the tiles
+    expect(await page.locator("#cmap").inputValue()).toBe("chl_cmap");
+    expect(new URL(tiles.at(-1)!).searchParams.get("cmap")).toBe("chl_cmap");
+    // the dataset groups as option groups
+    const groups = await page.locator("#dataset optgroup").evaluateAll((g) => g.map((x) => (x as HTMLOptGroupElement).label));
+    expect(groups).toEqual(["Ocean colour", "Sea surface temperature", "GeoTIFF imagery"]);
+    await page.waitForFunction(() => document.getElementById("map")!.dataset.placeCount === "3", null, { timeout: 30_000 });
+    expect(await page.locator("#place-list button").allTextContents()).toEqual(["Westhinder", "Noordhinder", "Dover Strait"]);
+    await shot(page, "xcube-08-eocube-viewer-same-server");
+    expect(page.errors).toEqual([]);
+    await page.close();
   });
 });
