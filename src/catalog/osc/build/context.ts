@@ -4,6 +4,7 @@ import { EocubeError } from "../../../core/errors.js";
 import type { Dataset } from "../../../core/dataset.js";
 import type { EntityFolder } from "../constants.js";
 import type { DatasetConfig, WorkflowConfig } from "../config-schema.js";
+import { KNOWN_PROJECTS } from "../entities.js";
 import { entityPath, relatedLink, subCatalogEntryLink } from "../links.js";
 import type { LinkJson } from "../../stac/link.js";
 import type { CatalogWorkspace } from "../workspace.js";
@@ -81,6 +82,19 @@ export async function checkThemes(ctx: BuildContext, themeIds: readonly string[]
 /** The title of a catalog entity, else its id. */
 export async function titleOf(ctx: BuildContext, folder: EntityFolder, id: string): Promise<string> {
   return (await ctx.ws.title(entityPath(folder, id))) ?? id;
+}
+
+/**
+ * The title of project `projectId`: as in the catalog, else (a project this publication creates) the dataset config's
+ * `osc_project_title`, else the real catalog's title of a {@link KNOWN_PROJECTS} project, else the id title-cased.
+ */
+export async function projectTitle(ctx: BuildContext, projectId: string): Promise<string> {
+  return (
+    (await ctx.ws.title(entityPath("projects", projectId))) ??
+    ctx.dc?.osc_project_title ??
+    KNOWN_PROJECTS[projectId]?.title ??
+    titleCase(projectId)
+  );
 }
 
 /** `related` links to the themes, titled as in the catalog. */

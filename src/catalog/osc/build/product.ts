@@ -9,7 +9,7 @@ import { formatJson } from "../json-text.js";
 import { childLink, entityPath, linkTarget, relatedLink, s3HttpsUrl, viaLink } from "../links.js";
 import { titleFromId } from "../texts.js";
 import { Link, MediaType, type LinkJson } from "../../stac/link.js";
-import { addToSubCatalog, checkCaseCollision, str, themeLinks, titleCase, type BuildContext, type DatasetContext } from "./context.js";
+import { addToSubCatalog, checkCaseCollision, projectTitle, str, themeLinks, type BuildContext, type DatasetContext } from "./context.js";
 import { DEEPESDL_BUCKET } from "./cube.js";
 import { planMissions } from "./missions.js";
 import { planVariables, type PlannedVariable } from "./variables.js";
@@ -156,8 +156,7 @@ export async function planProduct(ctx: DatasetContext, info: DatasetInfo, source
   if (dc.stac_catalog_s3_root)
     ctx.warnings.push("stac_catalog_s3_root is a deep-code field; eocube does not upload a STAC item catalog and ignores it");
 
-  const projectTitle = (await ws.title(entityPath("projects", projectId))) ?? dc.osc_project_title ?? titleCase(projectId);
-  const links: LinkJson[] = [relatedLink("projects", projectId, projectTitle)];
+  const links: LinkJson[] = [relatedLink("projects", projectId, await projectTitle(ctx, projectId))];
   links.push(...(await themeLinks(ctx, themeIds)));
   for (const m of missions) links.push(relatedLink("eo-missions", m.id, m.title));
   const seen = new Set<string>();

@@ -8,7 +8,7 @@ import { KNOWN_PROJECTS, projectCollection } from "../entities.js";
 import { formatJson } from "../json-text.js";
 import { childLink, entityPath, relatedLink } from "../links.js";
 import type { LinkJson } from "../../stac/link.js";
-import { addToSubCatalog, checkCaseCollision, themeLinks, titleCase, type BuildContext } from "./context.js";
+import { addToSubCatalog, checkCaseCollision, projectTitle, themeLinks, type BuildContext } from "./context.js";
 import type { ProductResult } from "./product.js";
 
 /**
@@ -67,7 +67,7 @@ export async function planProject(
   }
   const website = dc.osc_project_url ?? known?.website;
   if (!website) throw field("osc_project_url", "a website (its via link)", "set osc_project_url: https://… in the dataset config");
-  const title = dc.osc_project_title ?? known?.title ?? titleCase(projectId);
+  const title = await projectTitle(ctx, projectId);
   const description = dc.osc_project_description ?? known?.description;
   if (!description) {
     ctx.warnings.push(

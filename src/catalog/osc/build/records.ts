@@ -6,7 +6,7 @@ import { childLink, entityPath, linkTarget, relatedLink } from "../links.js";
 import type { LinkJson } from "../../stac/link.js";
 import { environmentYaml, experimentRecord, inputYaml, workflowRecord } from "../records.js";
 import { suggestId } from "../validate/extra.js";
-import { addToSubCatalog, checkCaseCollision, checkThemes, themeLinks, titleCase, type BuildContext } from "./context.js";
+import { addToSubCatalog, checkCaseCollision, checkThemes, projectTitle, themeLinks, type BuildContext } from "./context.js";
 import type { ProductResult } from "./product.js";
 
 /**
@@ -42,7 +42,7 @@ export async function planRecords(
   const wfId = wc.workflow_id;
   const expId = wc.experiment_id ?? wfId;
   const title = wc.properties.title;
-  const projectTitle = (await ws.title(entityPath("projects", projectId))) ?? ctx.dc?.osc_project_title ?? titleCase(projectId);
+  const pTitle = await projectTitle(ctx, projectId);
   await checkCaseCollision(ctx, "workflows", wfId, "workflow_id", ctx.wPath);
   const tLinks = await themeLinks(ctx, themeIds);
   const wfPath = entityPath("workflows", wfId);
@@ -61,7 +61,7 @@ export async function planRecords(
       now: ctx.now,
       configPath: ctx.wPath,
       project: projectId,
-      projectLink: relatedLink("projects", projectId, projectTitle),
+      projectLink: relatedLink("projects", projectId, pTitle),
       experimentLink,
       themeLinks: tLinks,
     });
