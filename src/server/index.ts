@@ -72,3 +72,5 @@ export {
   type TileGrid,
   type TileMatrixSetId,
 } from "./render/tilegrid.js";
+/** The JSON answers of the server's routes as types (`ServerResponses.DatasetInfo`, …; schemas in routes/responses.ts). */
+export type * as ServerResponses from "./routes/responses.js";
