@@ -4,17 +4,13 @@
 // Format: https://github.com/Blosc/c-blosc/blob/main/README_HEADER.rst (16-byte header, block starts, splits);
 // LZ4 blocks: https://github.com/lz4/lz4/blob/dev/doc/lz4_Block_format.md
 
-const HEADER = 16;
+import { DOSHUFFLE, HEADER, LITTLE_ENDIAN, LZ4_FORMAT, MAX_SPLITS, MEMCPYED, MIN_BUFFERSIZE, splitCount } from "./blosc-format.js";
+
 /** Header version bytes written by c-blosc 1.x: format 2, LZ4 format 1. */
 const VERSION_FORMAT = 2;
 const LZ4_VERSION_FORMAT = 1;
-const DOSHUFFLE = 0x01;
-const MEMCPYED = 0x02;
 /** Compressor code 1 (LZ4) in flag bits 5..7. */
-const LZ4_FLAGS = 1 << 5;
-/** c-blosc's limits for splitting a block into one stream per byte of the type (forward-compatible split). */
-const MAX_SPLITS = 16;
-const MIN_BUFFERSIZE = 128;
+const LZ4_FLAGS = LZ4_FORMAT << 5;
 /** LZ4 block rules: a match needs 4 bytes, the last 5 bytes are literals, no match starts in the last 12. */
 const MINMATCH = 4;
 const LASTLITERALS = 5;
@@ -23,8 +19,6 @@ const MAX_OFFSET = 65535;
 const HASH_LOG = 13;
 /** Search acceleration as in LZ4 (skip ahead faster through data without matches). */
 const SKIP_TRIGGER = 6;
-
-const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 
 /**
  * Block size as c-blosc 1.x chooses it for LZ4 at `clevel` (L1-sized blocks scaled by level, times the
@@ -82,8 +76,7 @@ export function encodeBloscLz4(data: Uint8Array, typesize: number, clevel = 5): 
   for (let b = 0; b < nblocks; b++) {
     const start = b * blocksize;
     const bsize = Math.min(blocksize, nbytes - start);
-    const leftover = bsize < blocksize;
-    const nsplits = !leftover && ts <= MAX_SPLITS && Math.floor(bsize / ts) >= MIN_BUFFERSIZE ? ts : 1;
+    const nsplits = splitCount(bsize, blocksize, ts);
     const neblock = Math.floor(bsize / nsplits);
     let block = data.subarray(start, start + bsize);
     if (shuffle) {

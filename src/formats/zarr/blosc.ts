@@ -2,24 +2,10 @@
 // with typed-array copies only; other frames (blosclz, zstd, zlib, snappy, bit shuffle) go to numcodecs' wasm.
 // Format: https://github.com/Blosc/c-blosc/blob/main/README_HEADER.rst (16-byte header, block starts, splits);
 // LZ4 blocks: https://github.com/lz4/lz4/blob/dev/doc/lz4_Block_format.md
-
-/** Header flag bits (README_HEADER.rst). */
-const DOSHUFFLE = 0x01;
-const MEMCPYED = 0x02;
-const DOBITSHUFFLE = 0x04;
-const DONT_SPLIT = 0x10;
-/** Compressor format code in flag bits 5..7: 1 = LZ4 (also LZ4HC, same stream format). */
-const LZ4_FORMAT = 1;
-const HEADER = 16;
-/** c-blosc's limits for splitting a block into one stream per byte of the type. */
-const MAX_SPLITS = 16;
-const MIN_BUFFERSIZE = 128;
+import { DOBITSHUFFLE, DONT_SPLIT, DOSHUFFLE, HEADER, LITTLE_ENDIAN, LZ4_FORMAT, MEMCPYED, splitCount } from "./blosc-format.js";
 
 /** Thrown when a frame is inconsistent; the caller falls back to the reference decoder for the error text. */
 class BadFrame extends Error {}
-
-/** Whether this host stores multi-byte words little endian (the word-at-a-time unshuffle needs it). */
-const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 
 const le32 = (b: Uint8Array, o: number) => (b[o]! | (b[o + 1]! << 8) | (b[o + 2]! << 16) | (b[o + 3]! << 24)) >>> 0;
 
@@ -69,8 +55,7 @@ export function decodeBlosc(frame: Uint8Array, out?: Uint8Array): Uint8Array | u
     for (let b = 0; b < nblocks; b++) {
       const start = b * blocksize;
       const bsize = Math.min(blocksize, nbytes - start);
-      const leftover = bsize < blocksize;
-      const nsplits = !dontSplit && !leftover && typesize <= MAX_SPLITS && Math.floor(bsize / typesize) >= MIN_BUFFERSIZE ? typesize : 1;
+      const nsplits = splitCount(bsize, blocksize, typesize, dontSplit);
       const neblock = Math.floor(bsize / nsplits);
       if (nsplits > 1 && neblock * nsplits !== bsize) throw new BadFrame();
       const target = shuffle ? tmp!.subarray(0, bsize) : dest.subarray(start, start + bsize);
