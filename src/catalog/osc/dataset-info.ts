@@ -87,29 +87,17 @@ export async function readDatasetInfo(ds: Dataset, options: DatasetInfoOptions =
       hint: "publish a cube with at least one gridded data variable",
     });
   }
-  const remarks = swappedLatLon(ds, gm.xDim, gm.yDim, bbox, source);
+  const remarks = swappedLatLon(ds, bbox, source);
   return { bbox, crs: gm.crs, ...time, variables, attrs: ds.attrs, remarks };
 }
 
-const LAT = /^(degrees?_?n(orth)?|latitude)$/i;
-const LON = /^(degrees?_?e(ast)?|longitude)$/i;
-
 /**
  * Signs that the cube's latitude and longitude are swapped, so that its bbox `[west, south, east, north]` holds
- * latitudes where longitudes belong: the x coordinate says it is a latitude (units `degrees_north` or standard_name
- * `latitude`) and y a longitude, or the ACDD `geospatial_lat/lon_min/max` attributes match the bbox only when swapped.
+ * latitudes where longitudes belong: the ACDD `geospatial_lat/lon_min/max` attributes match the bbox only when
+ * swapped (within 2 % of their extent). (Coordinates whose units contradict their names are refused earlier.)
  * @returns the remarks (empty when nothing looks swapped).
  */
-function swappedLatLon(ds: Dataset, xDim: string, yDim: string, bbox: BBox, source: string): string[] {
-  const says = (name: string, re: RegExp) => {
-    const a = ds.variables[name]?.attrs ?? {};
-    return [a.units, a.standard_name].some((v) => typeof v === "string" && re.test(v.trim()));
-  };
-  if (says(xDim, LAT) && says(yDim, LON)) {
-    return [
-      `the x coordinate ${xDim} of ${source} is a latitude and its y coordinate ${yDim} a longitude (units/standard_name), so the product's bbox ${JSON.stringify(bbox)} has latitude and longitude swapped; fix the coordinates of the cube`,
-    ];
-  }
+function swappedLatLon(ds: Dataset, bbox: BBox, source: string): string[] {
   const g = ["geospatial_lon_min", "geospatial_lat_min", "geospatial_lon_max", "geospatial_lat_max"].map((k) =>
     typeof ds.attrs[k] === "number" || typeof ds.attrs[k] === "string" ? Number(ds.attrs[k]) : Number.NaN,
   );

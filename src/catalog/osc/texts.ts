@@ -55,8 +55,8 @@ const SMALL_WORDS = new Set([
 
 /**
  * A title in the title case of the OSC's own variables (from GCMD keywords): every word capitalised except small
- * words inside the title (`and`, `of`, `at`, …); words holding a capital or a digit after their first letter
- * (`NO2`, `foF2`, `pH`, `kd489`) are kept as written; leading punctuation is kept (`(liquid` → `(Liquid`). `analysed sea surface temperature` → `Analysed Sea Surface
+ * words inside the title (`and`, `of`, `at`, …); words holding a capital after their first letter (`NO2`, `foF2`,
+ * `pH`) and units after a number (`489 nm`) are kept as written; leading punctuation is kept (`(liquid` → `(Liquid`). `analysed sea surface temperature` → `Analysed Sea Surface
  * Temperature`; `fraction of absorbed PAR` → `Fraction of Absorbed PAR`. Whitespace runs become one space.
  */
 export function oscTitleCase(text: string): string {
@@ -65,7 +65,9 @@ export function oscTitleCase(text: string): string {
     .map((w, i) => {
       const lead = /^[^A-Za-z0-9]*/.exec(w)![0];
       const rest = w.slice(lead.length);
-      if (/[A-Z0-9]/.test(rest.slice(1))) return w;
+      if (/[A-Z]/.test(rest.slice(1))) return w;
+      // a unit after a number stays as written ("at 489 nm")
+      if (i > 0 && /^[\d.,]+$/.test(words[i - 1]!)) return w;
       if (i > 0 && i < words.length - 1 && lead === "" && SMALL_WORDS.has(rest.toLowerCase())) return w.toLowerCase();
       return lead + rest.charAt(0).toUpperCase() + rest.slice(1);
     })
