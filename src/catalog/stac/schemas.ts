@@ -1,13 +1,13 @@
 // The offline JSON Schema registry: every schema STAC and OSC validation need, shipped in `schemas/`,
 // keyed by URL; validators come precompiled (ajv standalone code made at build) or are compiled once on first use.
 import { existsSync, readFileSync } from "node:fs";
-import { createRequire } from "node:module";
 import { dirname, join, relative, resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { AnySchemaObject, Options, ValidateFunction } from "ajv";
 import { newAjv, type AjvInstance, type SchemaDraft as Draft } from "../../core/config/ajv.js";
 import { EocubeError } from "../../core/errors.js";
 import { iriFormats } from "./formats.js";
+import { PRECOMPILED_FILE, precompiledValidators } from "./precompiled.js";
 
 /** The `schemas/` folder of the package: `<package>/schemas`, both from `src/catalog/stac` (tsx) and `dist/catalog/stac`. */
 export function bundledSchemaDir(): string {
@@ -25,7 +25,8 @@ export interface SchemaRegistryOptions {
    */
   allErrors?: boolean;
   /**
-   * Use the precompiled validators (`precompiled-schemas.cjs` beside this module, written by `npm run build`) when
+   * Use the precompiled validators (`precompiled-schemas.cjs` beside this module and its V8 code cache, written by
+   * `npm run build`; see precompiled.ts) when
    * their digest is the folder's [default: true]. They hold ajv standalone code for every bundled schema, made with
    * this registry's options (`allErrors: false`), so a validator is loaded instead of compiled.
    */
@@ -34,22 +35,6 @@ export interface SchemaRegistryOptions {
   precompiledFile?: string;
   /** ajv's code generation options (`{ source: true, … }` to make standalone code, see precompile.ts) [default: none]. */
   code?: Options["code"];
-}
-
-/** The file of precompiled validators, beside this module (dist/catalog/stac after `npm run build`). */
-export const PRECOMPILED_FILE = "precompiled-schemas.cjs";
-
-/** The shape of the precompiled validators' module (written by {@link precompiledSchemasSource}). */
-export interface PrecompiledSchemas {
-  /** The `digest` of the schema-map.json the validators were made from. */
-  digest: string;
-  /** The schema files (relative to the schema folder, '/'-separated), in the order of `create`'s result. */
-  files: string[];
-  /**
-   * Makes the validators, given the format checks by name (ajv-formats' full formats and the `iri` ones) and a
-   * `require` that finds ajv's runtime helpers (`ajv/dist/runtime/*`).
-   */
-  create(formats: Record<string, unknown>, require: NodeJS.Require): ValidateFunction[];
 }
 
 /**
@@ -173,7 +158,7 @@ export class SchemaRegistry {
    * the module on first call.
    */
   usesPrecompiled(): boolean {
-    if (this.precompiled === undefined) this.precompiled = loadPrecompiled(this.precompiledFile, this.digest);
+    if (this.precompiled === undefined) this.precompiled = precompiledValidators(this.precompiledFile, this.digest);
     return this.precompiled !== null;
   }
 
@@ -182,7 +167,7 @@ export class SchemaRegistry {
     if (this.precompiled === null || url.includes("#")) return undefined;
     const file = this.fileFor(url);
     if (!file) return undefined;
-    this.precompiled ??= loadPrecompiled(this.precompiledFile, this.digest);
+    this.precompiled ??= precompiledValidators(this.precompiledFile, this.digest);
     return this.precompiled?.get(relative(this.dir, file).split(sep).join("/"));
   }
 
@@ -227,26 +212,6 @@ export class SchemaRegistry {
       }
     }
   }
-}
-
-const localRequire = createRequire(import.meta.url);
-
-/**
- * The precompiled validators of `file`, by schema file, when they were made from schemas with this
- * `digest`; null when there are none or they are stale (then every schema is compiled at first use, as before).
- */
-function loadPrecompiled(file: string, digest: string | undefined): Map<string, ValidateFunction> | null {
-  if (!digest || !existsSync(file)) return null;
-  const mod = localRequire(file) as PrecompiledSchemas;
-  if (mod.digest !== digest) return null;
-  const fns = mod.create(precompiledFormats(), localRequire);
-  return new Map(mod.files.map((f, i) => [f, fns[i]!]));
-}
-
-/** The format checks the precompiled validators call, by name: ajv-formats' full set (as newAjv adds it) and the `iri` ones. */
-export function precompiledFormats(): Record<string, unknown> {
-  const { fullFormats } = localRequire("ajv-formats/dist/formats") as { fullFormats: Record<string, unknown> };
-  return { ...fullFormats, ...iriFormats };
 }
 
 /** The JSON Schema draft a schema declares in `$schema` (draft-07 when it declares none). */

@@ -22,13 +22,18 @@ export class CatalogIndex {
   readonly files: string[];
   private readonly fileSet: Set<string>;
   private readonly docs = new Map<string, Doc>();
+  private readonly pinned = new Set<string>();
+  private readonly released = new Set<string>();
   private readonly titles = new Map<string, string | null>();
   private readonly existsCache = new Map<string, boolean>();
   private readonly dirCache = new Map<string, string[]>();
-  private readonly resolveCache = new Map<string, string>();
+  /** Resolved hrefs by folder, then href. */
+  private readonly resolveCache = new Map<string, Map<string, string>>();
+  private readonly rootPrefix: string;
 
   constructor(root: string) {
     this.root = resolve(root);
+    this.rootPrefix = this.root + sep;
     this.files = [];
     walk(this.root, this.files);
     for (let i = this.files.length - 1; i >= 0; i--) {
@@ -43,22 +48,29 @@ export class CatalogIndex {
    * relative to the catalog root, as in the OSC CI); cached, since catalogs repeat the same hrefs.
    */
   resolveHref(folder: string, href: string): string {
-    const key = folder + "\u0000" + href;
-    let r = this.resolveCache.get(key);
+    let byHref = this.resolveCache.get(folder);
+    if (byHref === undefined) {
+      byHref = new Map();
+      this.resolveCache.set(folder, byHref);
+    }
+    let r = byHref.get(href);
     if (r === undefined) {
       r = resolve(folder, href.startsWith(OSC_PREFIX) ? href.slice(OSC_PREFIX.length) : href);
-      this.resolveCache.set(key, r);
+      byHref.set(href, r);
     }
     return r;
   }
 
   /** The path relative to the root, '/'-separated. */
   rel(abs: string): string {
-    const r = abs.startsWith(this.root + sep) ? abs.slice(this.root.length + 1) : abs;
-    return r.split(sep).join("/");
+    const r = abs.startsWith(this.rootPrefix) ? abs.slice(this.rootPrefix.length) : abs;
+    return sep === "/" ? r : r.split(sep).join("/");
   }
 
-  /** The parsed document at an absolute path (read once, then cached). */
+  /**
+   * The parsed document at an absolute path: read once and cached until {@link release}d (a released file is read
+   * again, and not cached again, when a rule needs it later).
+   */
   doc(abs: string): Doc {
     let d = this.docs.get(abs);
     if (!d) {
@@ -67,16 +79,28 @@ export class CatalogIndex {
       } catch (err) {
         d = { ok: false, error: (err as Error).message };
       }
-      this.docs.set(abs, d);
+      if (!this.released.has(abs)) this.docs.set(abs, d);
     }
     return d;
   }
 
-  /** Sets the document of a path (used to validate planned content before it is written). */
+  /** Sets the document of a path (used to validate planned content before it is written); it is never released. */
   setDoc(abs: string, doc: Doc): void {
     this.docs.set(abs, doc);
+    this.pinned.add(abs);
     this.titles.delete(abs);
     this.existsCache.set(abs, true);
+  }
+
+  /**
+   * Drops the cached document of a file once it is validated (its title stays cached): the validator then holds
+   * few documents at a time instead of the whole catalog, which keeps the garbage collector's work small.
+   */
+  release(abs: string): void {
+    if (this.pinned.has(abs) || !this.docs.has(abs)) return;
+    this.title(abs);
+    this.docs.delete(abs);
+    this.released.add(abs);
   }
 
   /**

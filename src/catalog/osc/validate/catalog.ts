@@ -4,7 +4,6 @@ import { existsSync, statSync } from "node:fs";
 import { resolve } from "node:path";
 import { EocubeError, throwIfAborted } from "../../../core/errors.js";
 import { sectionLabel } from "../../stac/messages.js";
-import { getSchemaRegistry } from "../../stac/schemas.js";
 import { coreSchemaUrl, isHttpUrl, validateAgainst, type StacProblem } from "../../stac/validate.js";
 import { CatalogIndex } from "./catalog-index.js";
 import { Checks, type Finding } from "./checks.js";
@@ -79,6 +78,7 @@ async function validateWithIndex(index: CatalogIndex, files: string[], options: 
     if (i > 0 && (i & 255) === 0) await new Promise<void>((r) => setImmediate(r)); // let other work (and an abort) in
     throwIfAborted(options.signal);
     reports.push(validateFile(index, files[i], options));
+    index.release(files[i]);
     options.onFile?.(i + 1, files.length);
   }
   reports.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));

@@ -22,6 +22,8 @@ export class Checks {
 
   /** Records `message` (or Node's message) when `actual != expected`. */
   equal(actual: unknown, expected: unknown, message: string | undefined, rule: string, hint: string): void {
+    // biome-ignore lint/suspicious/noDoubleEquals: assert.equal is loose equality; this is its fast path
+    if (actual == expected) return;
     try {
       assert.equal(actual, expected, message);
     } catch (err) {

@@ -73,17 +73,22 @@ function childTargets(index: CatalogIndex, abs: string): Set<string> {
     const d = index.doc(abs);
     const links = d.ok && d.json && typeof d.json === "object" ? (d.json as any).links : undefined;
     if (Array.isArray(links)) {
-      for (const l of links) if (l?.rel === "child" && typeof l.href === "string") set.add(resolveHref(dirname(abs), l.href));
+      const folder = dirname(abs);
+      for (const l of links) if (l?.rel === "child" && typeof l.href === "string") set.add(resolveHref(index, folder, l.href));
     }
     byFile.set(abs, set);
   }
   return set;
 }
 
-function resolveHref(folder: string, href: string): string {
-  if (href.startsWith(OSC_LINK_PREFIX)) href = href.slice(OSC_LINK_PREFIX.length);
-  return resolvePath(folder, href.split("#")[0].split("?")[0]);
+/** The file a link points to (query and fragment dropped; OSC publication URLs read as catalog-relative). */
+function resolveHref(index: CatalogIndex, folder: string, href: string): string {
+  const cut = href.search(/[?#]/);
+  return index.resolveHref(folder, cut < 0 ? href : href.slice(0, cut));
 }
+
+/** A variable's catalog, relative to the catalog root. */
+const VARIABLE_CATALOG = /^variables\/([^/]+)\/catalog\.json$/;
 
 const warn = (message: string, rule: string, hint: string): ValidationProblem => ({ section: SECTION, message, rule, hint });
 
@@ -138,7 +143,7 @@ export function extraChecks(index: CatalogIndex, abs: string, data: any, kind: E
     }
     const isLocal = !/^[a-z][a-z0-9+.-]*:/i.test(link.href) || link.href.startsWith(OSC_LINK_PREFIX);
     if (isLocal && link.href !== "" && !((link.rel === "child" || link.rel === "item") && CI_CHECKS_CHILDREN.has(kind))) {
-      const target = resolveHref(folder, link.href);
+      const target = resolveHref(index, folder, link.href);
       if (!index.exists(target)) {
         out.push(
           warn(
@@ -204,20 +209,18 @@ export function extraChecks(index: CatalogIndex, abs: string, data: any, kind: E
   // A product's related links to variables it does not name (left over when one was dropped). Not for missions:
   // the real catalog relates products to missions outside osc:missions (4d-atlantic-ohc-global → grace).
   if (kind === "product") {
-    for (const [folder, field] of [["variables", "osc:variables"]] as const) {
-      const named = arr(data[field]);
-      for (const link of links) {
-        if (link.rel !== "related") continue;
-        const m = new RegExp(`^${folder}/([^/]+)/catalog\\.json$`).exec(index.rel(resolveHref(dirname(abs), link.href)));
-        if (!m || named.includes(m[1])) continue;
-        out.push(
-          warn(
-            `Link with rel 'related' to '${link.href}' names ${folder}/${m[1]}, which is not in ${field}`,
-            "stale-related-link",
-            `remove the link (and the child link to this product in ${folder}/${m[1]}/catalog.json), or add '${m[1]}' to ${field}`,
-          ),
-        );
-      }
+    const named = arr(data["osc:variables"]);
+    for (const link of links) {
+      if (link.rel !== "related") continue;
+      const m = VARIABLE_CATALOG.exec(index.rel(resolveHref(index, folder, link.href)));
+      if (!m || named.includes(m[1])) continue;
+      out.push(
+        warn(
+          `Link with rel 'related' to '${link.href}' names variables/${m[1]}, which is not in osc:variables`,
+          "stale-related-link",
+          `remove the link (and the child link to this product in variables/${m[1]}/catalog.json), or add '${m[1]}' to osc:variables`,
+        ),
+      );
     }
   }
 
