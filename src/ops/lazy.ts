@@ -1,7 +1,8 @@
 // Helpers for lazy operations: slicing in-memory arrays, normalising selections, NaN-filled blocks.
 import { EocubeError } from "../core/errors.js";
-import { allocate, sizeOf, stridesOf, type DType, type NdArray, type TypedArray } from "../core/ndarray.js";
+import { allocate, sizeOf, stridesOf, toFloat64, type DType, type NdArray, type TypedArray } from "../core/ndarray.js";
 import { normalizeSelection, type NormalizedDim, type Selection } from "../core/selection.js";
+import type { NumArray } from "./kernels.js";
 
 /**
  * Normalises a selection against a shape, turning a RangeError into OUT_OF_RANGE naming the variable.
@@ -57,6 +58,48 @@ export function sliceNorm(array: NdArray, norm: readonly NormalizedDim[]): NdArr
 /** Slices an in-memory array by a {@link Selection}. @throws EocubeError OUT_OF_RANGE. */
 export function sliceArray(array: NdArray, selection: Selection = [], name = "array"): NdArray {
   return sliceNorm(array, normSel(name, array.shape, selection));
+}
+
+/** A read of a variable whose two innermost dims are spatial (`[…outer, y, x]`), planned by {@link spatialRead}. */
+export interface SpatialRead {
+  norm: NormalizedDim[];
+  /** The selected rows (y) and columns (x). */
+  rows: NormalizedDim;
+  cols: NormalizedDim;
+  /** The selection of the outer dims, and how many outer positions it holds. */
+  outer: NormalizedDim[];
+  nOuter: number;
+  /** Rows and columns selected. */
+  h: number;
+  w: number;
+  /** The output values `[nOuter, h, w]` in C order, to fill; `result` wraps them with the full-rank shape. */
+  out: NumArray;
+  result: NdArray;
+}
+
+/**
+ * Plans a read of `selection` from a lazy variable of `shape` with spatial innermost dims: the normalised
+ * selection split into outer dims, rows and columns, and a new output block of `dtype`
+ * (return it with `dropDims(result, norm)`).
+ * @throws EocubeError OUT_OF_RANGE (see {@link normSel}).
+ */
+export function spatialRead(name: string, shape: readonly number[], selection: Selection, dtype: DType): SpatialRead {
+  const norm = normSel(name, shape, selection);
+  const n = shape.length;
+  const rows = norm[n - 2]!;
+  const cols = norm[n - 1]!;
+  const outer = norm.slice(0, n - 2);
+  const nOuter = sizeOf(outer.map((d) => d.stop - d.start));
+  const h = rows.stop - rows.start;
+  const w = cols.stop - cols.start;
+  const out = allocate(dtype, nOuter * h * w) as NumArray;
+  return { norm, rows, cols, outer, nOuter, h, w, out, result: { data: out, shape: norm.map((d) => d.stop - d.start), dtype } };
+}
+
+/** The values of a block as a numeric array the kernels read: the block's own typed array, or float64 for bigint and plain arrays. */
+export function numericValues(block: NdArray): NumArray {
+  const d = block.data;
+  return d instanceof BigInt64Array || d instanceof BigUint64Array || !ArrayBuffer.isView(d) ? toFloat64(block) : (d as NumArray);
 }
 
 /** Removes dropped dimensions from a full-rank block read with ranges only. */

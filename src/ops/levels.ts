@@ -1,13 +1,12 @@
 // Pyramid levels: downsample a dataset's spatial grid by an integer factor (first/mean/min/max/median).
 import { Dataset } from "../core/dataset.js";
 import { EocubeError } from "../core/errors.js";
-import { allocate, isFloat, sizeOf, toFloat64, type DType, type NdArray } from "../core/ndarray.js";
+import { isFloat, type DType } from "../core/ndarray.js";
 import type { Selection } from "../core/selection.js";
 import type { Variable } from "../core/variable.js";
 import { readCoord, spatialDims } from "./coords.js";
 import { memoryVariable } from "./grid.js";
-import type { NumArray } from "./kernels.js";
-import { dropDims, normSel } from "./lazy.js";
+import { dropDims, numericValues, spatialRead } from "./lazy.js";
 import { isFlagVariable } from "./resample-space.js";
 
 /** Aggregation methods of pyramid levels. */
@@ -102,24 +101,14 @@ function coarsenedVariable(v: Variable, f: number, agg: LevelAgg, tile?: [number
     chunks,
     encoding: { ...v.encoding, chunks: undefined },
     read: async (selection: Selection = [], options) => {
-      const norm = normSel(v.name, shape, selection);
-      const rows = norm[n - 2]!;
-      const cols = norm[n - 1]!;
-      const oh = rows.stop - rows.start;
-      const ow = cols.stop - cols.start;
-      const outer = norm.slice(0, n - 2);
-      const nOuter = sizeOf(outer.map((d) => d.stop - d.start));
-      const out = allocate(dtype, nOuter * oh * ow) as NumArray;
-      const result: NdArray = { data: out, shape: norm.map((d) => d.stop - d.start), dtype };
+      const { norm, rows, cols, outer, nOuter, h: oh, w: ow, out, result } = spatialRead(v.name, shape, selection, dtype);
       if (oh * ow * nOuter === 0) return dropDims(result, norm);
       const r0 = rows.start * f;
       const r1 = Math.min(H, rows.stop * f);
       const c0 = cols.start * f;
       const c1 = Math.min(W, cols.stop * f);
       const block = await v.read([...outer.map((d) => [d.start, d.stop] as [number, number]), [r0, r1], [c0, c1]], options);
-      const bd = block.data;
-      const src: NumArray =
-        bd instanceof BigInt64Array || bd instanceof BigUint64Array || !ArrayBuffer.isView(bd) ? toFloat64(block) : (bd as NumArray);
+      const src = numericValues(block);
       const bh = r1 - r0;
       const bw = c1 - c0;
       const scratch = new Float64Array(f * f);

@@ -3,7 +3,7 @@ import { LRUCache } from "lru-cache";
 import { Dataset } from "../core/dataset.js";
 import { EocubeError } from "../core/errors.js";
 import type { GridMapping } from "../core/gridmapping.js";
-import { allocate, isFloat, sizeOf, toFloat64, type DType, type NdArray } from "../core/ndarray.js";
+import { isFloat, type DType } from "../core/ndarray.js";
 import type { Selection } from "../core/selection.js";
 import type { Variable } from "../core/variable.js";
 import { readGridMapping } from "../core/gridmapping-read.js";
@@ -15,11 +15,10 @@ import {
   bilinearMap,
   nearestIndex,
   windowOf,
-  type NumArray,
   type PixelMap,
   type SpatialMethod,
 } from "./kernels.js";
-import { dropDims, fillValueOf, normSel } from "./lazy.js";
+import { dropDims, fillValueOf, numericValues, spatialRead } from "./lazy.js";
 import { pixelMapper, type PixelMapper } from "./pixelmap.js";
 
 /** Options of {@link resampleInSpace}. */
@@ -201,15 +200,7 @@ export function resampledVariable(
     attrs,
     encoding: { ...v.encoding, chunks: undefined, resampling: method },
     read: async (selection: Selection = [], options) => {
-      const norm = normSel(v.name, shape, selection);
-      const rows = norm[nd - 2]!;
-      const cols = norm[nd - 1]!;
-      const h = rows.stop - rows.start;
-      const w = cols.stop - cols.start;
-      const outer = norm.slice(0, nd - 2);
-      const nOuter = sizeOf(outer.map((d) => d.stop - d.start));
-      const out = allocate(outDtype, nOuter * h * w) as NumArray;
-      const result: NdArray = { data: out, shape: norm.map((d) => d.stop - d.start), dtype: outDtype };
+      const { norm, rows, cols, outer, nOuter, h, w, out, result } = spatialRead(v.name, shape, selection, outDtype);
       if (h * w === 0 || nOuter === 0) return dropDims(result, norm);
       const entry = cache.get(rows.start, rows.stop, cols.start, cols.stop, method === "mean");
       const winKey = `win:${method}`;
@@ -224,9 +215,7 @@ export function resampledVariable(
       }
       const srcSel: Selection = [...outer.map((d) => [d.start, d.stop] as [number, number]), [win.r0, win.r1], [win.c0, win.c1]];
       const block = await v.read(srcSel, options);
-      const bd = block.data;
-      const src: NumArray =
-        bd instanceof BigInt64Array || bd instanceof BigUint64Array || !ArrayBuffer.isView(bd) ? toFloat64(block) : (bd as NumArray);
+      const src = numericValues(block);
       const wh = win.r1 - win.r0;
       const ww = win.c1 - win.c0;
       const plane = h * w;

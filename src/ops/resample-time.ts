@@ -1,14 +1,14 @@
 // resampleInTime: lazily aggregate a dataset over calendar periods ("8D", "1M"), NaN-aware, with time_bnds.
 import { Dataset } from "../core/dataset.js";
 import { EocubeError } from "../core/errors.js";
-import { allocate, isFloat, sizeOf, toFloat64, type DType, type NdArray } from "../core/ndarray.js";
+import { allocate, isFloat, sizeOf, type DType, type NdArray } from "../core/ndarray.js";
 import type { Selection } from "../core/selection.js";
 import type { Encoding, Variable } from "../core/variable.js";
 import { readCoord } from "./coords.js";
 import { timeDim } from "../core/coords.js";
 import { memoryVariable } from "./grid.js";
 import type { NumArray } from "./kernels.js";
-import { dropDims, normSel } from "./lazy.js";
+import { dropDims, normSel, numericValues } from "./lazy.js";
 import { isFlagVariable } from "./resample-space.js";
 import { parsePeriod, periodBins, type Period } from "./time.js";
 
@@ -156,8 +156,7 @@ function aggregatedVariable(v: Variable, nb: number, start: Int32Array, stop: In
       let src: NumArray | undefined;
       if (s1 > s0 && P > 0) {
         const block = await v.read([[s0, s1], ...rest.map((d) => [d.start, d.stop] as [number, number])], options);
-        const bd = block.data;
-        src = bd instanceof BigInt64Array || bd instanceof BigUint64Array || !ArrayBuffer.isView(bd) ? toFloat64(block) : (bd as NumArray);
+        src = numericValues(block);
       }
       const scratch = new Float64Array(Math.max(1, s1 - s0));
       for (let b = b0; b < b1; b++) {

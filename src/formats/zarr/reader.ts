@@ -443,6 +443,28 @@ function cStrides(shape: number[]): number[] {
   return s;
 }
 
+/**
+ * Where chunk `coords` (chunk shape `cs`) meets the selection, per dim: the elements in common (`count`), and
+ * where they start in the chunk (`srcOff`) and in the selection's output (`dstOff`).
+ */
+function chunkOverlap(
+  coords: number[],
+  cs: readonly number[],
+  norm: NormalizedDim[],
+): { count: number[]; srcOff: number[]; dstOff: number[] } {
+  const count: number[] = [],
+    srcOff: number[] = [],
+    dstOff: number[] = [];
+  for (let i = 0; i < norm.length; i++) {
+    const c0 = coords[i]! * cs[i]!;
+    const a = Math.max(norm[i]!.start, c0);
+    count.push(Math.min(norm[i]!.stop, c0 + cs[i]!) - a);
+    srcOff.push(a - c0);
+    dstOff.push(a - norm[i]!.start);
+  }
+  return { count, srcOff, dstOff };
+}
+
 /** Sets the part of the (not stored) chunk `coords` that lies inside the selection to `value`. */
 function fillOverlap(
   value: number,
@@ -458,14 +480,7 @@ function fillOverlap(
     out[0] = value;
     return;
   }
-  const count: number[] = [],
-    dstOff: number[] = [];
-  for (let i = 0; i < nd; i++) {
-    const c0 = coords[i]! * cs[i]!;
-    const a = Math.max(norm[i]!.start, c0);
-    count.push(Math.min(norm[i]!.stop, c0 + cs[i]!) - a);
-    dstOff.push(a - norm[i]!.start);
-  }
+  const { count, dstOff } = chunkOverlap(coords, cs, norm);
   const last = nd - 1;
   const run = count[last]!;
   const o = out as unknown as { fill(v: number, from: number, to: number): unknown };
@@ -499,19 +514,7 @@ function copyOverlap(
     out[0] = src[0];
     return;
   }
-  const start: number[] = [],
-    count: number[] = [],
-    srcOff: number[] = [],
-    dstOff: number[] = [];
-  for (let i = 0; i < nd; i++) {
-    const c0 = coords[i]! * cs[i]!;
-    const a = Math.max(norm[i]!.start, c0);
-    const b = Math.min(norm[i]!.stop, c0 + cs[i]!);
-    start.push(a);
-    count.push(b - a);
-    srcOff.push(a - c0);
-    dstOff.push(a - norm[i]!.start);
-  }
+  const { count, srcOff, dstOff } = chunkOverlap(coords, cs, norm);
   const last = nd - 1;
   const run = count[last]!;
   const contiguous =
