@@ -1,6 +1,8 @@
 // The viewer's base maps: Natural Earth land and coastlines bundled with the viewer (no network; the default),
 // OpenStreetMap tiles (online; falls back to Natural Earth when they cannot be loaded), or none. The graticule
-// (mapview.ts) is drawn over each.
+// (mapview.ts) is drawn over each. The Natural Earth land is read once the data are on the map (its 1:50m file is
+// 0.5 MB of TopoJSON whose decoding would otherwise hold up the first tiles).
+import type { Map as OlMap } from "ol";
 import TopoJSON from "ol/format/TopoJSON.js";
 import TileLayer from "ol/layer/Tile.js";
 import VectorImageLayer from "ol/layer/VectorImage.js";
@@ -32,19 +34,17 @@ const landSource = (url: string) =>
     attributions: 'Coastlines: <a href="https://www.naturalearthdata.com/">Natural Earth</a>',
   });
 
-/** Natural Earth 1:110m land, below {@link DETAIL_ZOOM}. */
-export const landCoarse = new VectorImageLayer({
+/** Natural Earth 1:110m land, below {@link DETAIL_ZOOM} (its source is set by {@link loadBaseMapWhenIdle}). */
+export const landCoarse = new VectorImageLayer<VectorSource>({
   className: "basemap-ne",
-  source: landSource(land110mUrl),
   style: landStyle,
   maxZoom: DETAIL_ZOOM,
   zIndex: 0,
   properties: { basemap: "ne" },
 });
-/** Natural Earth 1:50m land, from {@link DETAIL_ZOOM} on. */
-export const landDetail = new VectorImageLayer({
+/** Natural Earth 1:50m land, from {@link DETAIL_ZOOM} on (its source is set by {@link loadBaseMapWhenIdle}). */
+export const landDetail = new VectorImageLayer<VectorSource>({
   className: "basemap-ne",
-  source: landSource(land50mUrl),
   style: landStyle,
   minZoom: DETAIL_ZOOM,
   zIndex: 0,
@@ -82,8 +82,34 @@ export function showBaseMap(which: BaseMap, events: BaseMapEvents): void {
   }
 }
 
-/** Re-reads the Natural Earth land in a new view projection (after a projection change). */
-export function reprojectBaseMap(): void {
+let landLoaded = false;
+
+function loadLand(): void {
+  landLoaded = true;
   landCoarse.setSource(landSource(land110mUrl));
   landDetail.setSource(landSource(land50mUrl));
+}
+
+/**
+ * Reads the Natural Earth land once `ready()` holds at a complete render of `map` (the data layer is drawn), or after
+ * `fallbackMs` [default 3000] whatever happens (no dataset, a failing server).
+ */
+export function loadBaseMapWhenIdle(map: OlMap, ready: () => boolean, fallbackMs = 3000): void {
+  const timer = setTimeout(() => {
+    if (!landLoaded) loadLand();
+  }, fallbackMs);
+  // checked after the other rendercomplete listeners (which note what was rendered), the tiles drawn first
+  const onRender = () =>
+    setTimeout(() => {
+      if (landLoaded || !ready()) return;
+      clearTimeout(timer);
+      map.un("rendercomplete", onRender);
+      loadLand();
+    }, 0);
+  map.on("rendercomplete", onRender);
+}
+
+/** Re-reads the Natural Earth land in a new view projection (after a projection change). */
+export function reprojectBaseMap(): void {
+  if (landLoaded) loadLand();
 }

@@ -12,7 +12,7 @@ import { fromLonLat, toLonLat, transformExtent } from "ol/proj.js";
 import VectorSource from "ol/source/Vector.js";
 import type XYZ from "ol/source/XYZ.js";
 import { Circle, Fill, Stroke, Style, Text } from "ol/style.js";
-import { landCoarse, landDetail, osmLayer } from "./basemap.js";
+import { landCoarse, landDetail, loadBaseMapWhenIdle, osmLayer } from "./basemap.js";
 import { $ } from "./dom.js";
 import { clipRightOf, StillGate, type TileEvents } from "./map.js";
 import { showMessage } from "./messages.js";
@@ -89,6 +89,8 @@ export const map = new OlMap({
   view: new View({ projection: st.projection, center: fromLonLat([0, 30], st.projection), zoom: 2 }),
 });
 clipRightOf(splitLayer, map, () => st.swipe / 100);
+// the base map's land is read once the first data are drawn
+loadBaseMapWhenIdle(map, () => !!mapEl.dataset.layerKey && mapEl.dataset.renderedKey === mapEl.dataset.layerKey);
 // tiles are fetched only when the map stops moving (loads asked for during a pan/zoom wait for moveend)
 const stillGate = new StillGate();
 map.on("movestart", () => stillGate.setMoving(true));
