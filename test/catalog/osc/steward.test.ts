@@ -342,3 +342,46 @@ jupyter_notebook_url:
     expect(await ciErrors(dir)).toEqual([]);
   });
 });
+
+describe("deep-code's DeepESDL buckets for a bare dataset_id (s3rver)", () => {
+  it("falls back to the team bucket of S3_USER_STORAGE_BUCKET/KEY/SECRET; the secret reaches no message or file", async () => {
+    const { startS3Server, uploadFolder, S3RVER_KEY, S3RVER_SECRET } = await import("../../helpers/s3.js");
+    const s3 = await startS3Server("team-bucket");
+    try {
+      await uploadFolder(s3, await deepCodeReadyCube(), "north-sea.zarr");
+      const cfg = `dataset_id: north-sea.zarr
+collection_id: north-sea-demo
+license_type: CC-BY-4.0
+osc_themes: [oceans]
+osc_project: cerulean-information-factory
+store_params:
+  storage_options: {endpoint_url: "${s3.endpoint}", region: us-east-1}
+`;
+      const env = { S3_USER_STORAGE_BUCKET: "team-bucket", S3_USER_STORAGE_KEY: S3RVER_KEY, S3_USER_STORAGE_SECRET: S3RVER_SECRET };
+      const dir = await sampleCopy();
+      const plan = await buildPublication(parseDatasetConfig(cfg, "d.yaml"), undefined, dir, { mode: "dataset", now: NOW, env });
+      expect(plan.warnings).toContain(
+        "dataset_id north-sea.zarr is no local file; reading it from s3://deep-esdl-public/north-sea.zarr, then s3://team-bucket/north-sea.zarr as deep-code does",
+      );
+      expect(plan.warnings.some((w) => w.startsWith("could not open s3://deep-esdl-public/north-sea.zarr"))).toBe(true);
+      const p = JSON.parse(plan.files.find((f) => f.path === "products/north-sea-demo/collection.json")!.content);
+      // the data are linked where they were read (under the configured endpoint), with a hint to check it is public
+      expect(p.links.find((l: Json) => l.rel === "via")?.href).toBe(`${s3.endpoint}/team-bucket/north-sea.zarr`);
+      expect(plan.warnings.some((w) => w.includes("set access_link if that is not public"))).toBe(true);
+      for (const text of [...plan.warnings, ...plan.files.map((f) => f.content)]) expect(text).not.toContain(S3RVER_SECRET);
+      await apply(dir, plan);
+      expect(await ciErrors(dir)).toEqual([]);
+      // without the team bucket, deep-code's public bucket is all there is
+      const err = await buildPublication(parseDatasetConfig(cfg, "d.yaml"), undefined, await sampleCopy(), {
+        mode: "dataset",
+        now: NOW,
+        env: {},
+      }).catch((x: unknown) => x);
+      expect(isEocubeError(err) ? `${err.code} ${err.message}` : String(err)).toBe(
+        "NOT_FOUND no such bucket: s3://deep-esdl-public/north-sea.zarr/.zmetadata",
+      );
+    } finally {
+      await s3.close();
+    }
+  });
+});
