@@ -1,6 +1,14 @@
 // The config edge: one ajv factory, YAML with lines, one wording of config errors, loadYamlConfig.
 export { newAjv, schemaValidator, type AjvInstance, type NewAjvOptions, type SchemaDraft } from "./ajv.js";
-export { parseConfigText, isMapping, type FieldPath, type Locator, type ParsedConfig, type ParseConfigTextOptions } from "./yaml.js";
+export {
+  parseConfigText,
+  isMapping,
+  yamlTimestampToIso,
+  type FieldPath,
+  type Locator,
+  type ParsedConfig,
+  type ParseConfigTextOptions,
+} from "./yaml.js";
 export {
   schemaProblems,
   configError,
