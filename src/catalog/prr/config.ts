@@ -21,6 +21,7 @@ import {
 } from "./config-schema.js";
 import { PRR_ID_PATTERN } from "./constants.js";
 import { isInside } from "./copy.js";
+import { fromDeepCodePrrConfig, isDeepCodePrrConfig } from "./deep-code.js";
 import type { PrrWarning } from "./item.js";
 
 const ID_HINT = "ids become file names: letters, digits and single '-', '_' or '.' between them";
@@ -97,13 +98,26 @@ export function idFromFileName(name: string): string {
   );
 }
 
+/** Notes about configs read in deep-code's shape (see {@link fromDeepCodePrrConfig}), for the resolved warnings. */
+const deepCodeNotes = new WeakMap<object, string[]>();
+
 /**
- * Parses and checks the YAML text of a PRR config (through core/config's loader).
+ * Parses and checks the YAML text of a PRR config (through core/config's loader). deep-code's
+ * `generate-prr-collection` config (`collection_id` + `items_config`) is accepted too: it is read as an eocube
+ * config first ({@link fromDeepCodePrrConfig}, asset paths relative to the config's folder).
  * @throws EocubeError INVALID_CONFIG `file:line: …` naming the field (dotted), the allowed fields or values
  *   (with a did-you-mean) and a fix.
  */
 export function parsePrrConfig(text: string, file: string): PrrConfig {
-  return parseYamlConfig<PrrConfig>(text, file, PRR_CONFIG_SCHEMA, OPTIONS).value;
+  let notes: string[] | undefined;
+  const prepare = (value: unknown) => {
+    if (!isDeepCodePrrConfig(value)) return;
+    const baseDir = dirname(resolve(file));
+    notes = fromDeepCodePrrConfig(value, baseDir);
+  };
+  const config = parseYamlConfig<PrrConfig>(text, file, PRR_CONFIG_SCHEMA, { ...OPTIONS, prepare }).value;
+  if (notes) deepCodeNotes.set(config, notes);
+  return config;
 }
 
 /**
@@ -126,7 +140,7 @@ export async function loadPrrConfig(file: string, options: { signal?: AbortSigna
 export async function resolvePrrConfig(config: PrrConfig, file: string, options: { signal?: AbortSignal } = {}): Promise<ResolvedConfig> {
   const baseDir = resolve(dirname(resolve(file)), config.base_dir ?? ".");
   const items: ResolvedItem[] = [];
-  const warnings: PrrWarning[] = [];
+  const warnings: PrrWarning[] = (deepCodeNotes.get(config) ?? []).map((message) => ({ item: config.id, message }));
   for (const [i, item] of config.items.entries()) {
     throwIfAborted(options.signal);
     const field = `items[${i}]`;
