@@ -17,15 +17,6 @@ export type { ApplyOptions, ApplyResult, BaseCopy, PlanValidation } from "./appl
 export { branchesUnder, commitFiles, commitTree, createBranch, deleteBranch, exportTree, writeTreeWith } from "./commit.js";
 export type { CommitFile, CommitSpec, PlumbingOptions } from "./commit.js";
 export { configPlanBuilder } from "./builder.js";
-export {
-  assignConfigFiles,
-  completeConfigFiles,
-  DATASET_MARKERS,
-  DEFAULT_CONFIG_NAMES,
-  detectConfigType,
-  WORKFLOW_MARKERS,
-} from "./config-files.js";
-export type { ConfigFileArgs, ConfigFiles, ConfigKind } from "./config-files.js";
 export type { ConfigBuilderOptions, PublishMode } from "./builder.js";
 export { planDiffs } from "./diff.js";
 export { DEFAULT_IDENTITY, gitAuthEnv, identityArgs, runGit } from "./git.js";
