@@ -422,6 +422,7 @@ describe.skipIf(!haveViewer)("the real xcube-viewer on eocube serve", { timeout:
     await w.page.waitForTimeout(2000);
     await shot(w.page, "xcube-06-permalink-restored");
     expect(await selectText(w.page, "dataset")).toBe("OLCI L2C cube, multi-level");
+    expect(await selectText(w.page, "variable")).toMatch(/chlorophyll/i);
     expect(await selectText(w.page, "place-groups")).toContain("North Sea stations");
     expect(w.errors).toEqual([]);
     await w.page.close();
