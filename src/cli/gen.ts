@@ -1,8 +1,7 @@
 // `eocube gen`: generate a cube from a gen2 request or an xcube legacy `xcube gen` config.
 import type { Command } from "commander";
-import { formatBytes } from "../core/bytes.js";
+import { formatBytes, parseByteSize } from "../core/bytes.js";
 import { EocubeError } from "../core/errors.js";
-import { parseByteSize } from "../server/cache.js";
 import { loadGenRequest } from "../gen/request.js";
 import { DEFAULT_MAX_OUTPUT_BYTES, genInfo, runGen, type GenProgress, type GenResult } from "../gen/run.js";
 import type { GenInfo } from "../gen/plan.js";

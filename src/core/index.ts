@@ -81,3 +81,4 @@ export {
 export type { BBox, GeoTransform, GridMapping } from "./gridmapping.js";
 export { readGridMapping, bboxToWgs84, type BboxToWgs84Options } from "./gridmapping-read.js";
 export { Pacer } from "./pacer.js";
+export { parseByteSize } from "./bytes.js";

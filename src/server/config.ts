@@ -13,7 +13,7 @@ import {
   type Locator,
 } from "../core/config/index.js";
 import { EocubeError } from "../core/errors.js";
-import { parseByteSize } from "./cache.js";
+import { parseByteSize } from "../core/bytes.js";
 import { closeNames } from "../core/names.js";
 import { LIMITS_SCHEMA, limitsProblems } from "./limits.js";
 import { PLACE_GROUPS_CONFIG_SCHEMA, placeGroupProblems } from "./places.js";

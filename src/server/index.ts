@@ -32,7 +32,7 @@ export {
   type ServerDeps,
   type DatasetsContextOptions,
 } from "./datasets.js";
-export { LruCache, parseByteSize, type LruCacheOptions } from "./cache.js";
+export { LruCache, type LruCacheOptions } from "./cache.js";
 export { buildLevels, readChunk, readWindow, sampleLevel, type Level, type SliceRef } from "./levels.js";
 export { renderTile, chooseLevel, transparentTile, tileValues } from "./tiles.js";
 export {

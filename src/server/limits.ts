@@ -2,7 +2,7 @@
 // from the config, and the TOO_LARGE errors that name the limit a request exceeds.
 import type { ConfigType } from "../core/config/index.js";
 import { EocubeError } from "../core/errors.js";
-import { parseByteSize } from "./cache.js";
+import { parseByteSize } from "../core/bytes.js";
 
 /** {@link LimitsConfig} resolved: every value present, sizes in bytes. */
 export interface Limits {
