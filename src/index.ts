@@ -11,8 +11,6 @@ export * from "./gen/index.js";
 export * from "./catalog/index.js";
 
 // Names two layers export: the explicit line says which one "eocube" means (the other under another name).
-/** ISO 8601 duration of a resampling period (`P8D`, `P1M`, `PT3H`); PRR's step duration in ms stays internal. */
-export { isoDuration } from "./ops/index.js";
 /** One entry of the server config's `Datasets` (the OSC dataset config is {@link OscDatasetConfig}). */
 export type { DatasetConfig } from "./server/index.js";
 /** The OSC dataset config (dataset-config.yaml) read by `loadDatasetConfig`. */

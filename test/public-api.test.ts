@@ -17,7 +17,8 @@ describe("public API", () => {
   });
 
   it("resolves names two layers export to one meaning", () => {
-    // ops' isoDuration takes a resampling period (PRR's step duration in ms is not the public one)
+    // one isoDuration (core/time) for a resampling period and for a step in ms
     expect(eocube.isoDuration(eocube.parsePeriod("8D"))).toBe("P8D");
+    expect(eocube.isoDuration(3 * 3_600_000)).toBe("PT3H");
   });
 });

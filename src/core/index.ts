@@ -48,6 +48,8 @@ export {
   type TimeText,
   type ParseTimeTextOptions,
   type ParseIsoTimeOptions,
+  isoDuration,
+  type CalendarDuration,
 } from "./time.js";
 export {
   timeCoord,

@@ -390,3 +390,29 @@ export function parseIsoTime(text: string, options: ParseIsoTimeOptions = {}): n
 export function parseTimeAttribute(value: unknown): number | undefined {
   return parseTimeText(value)?.ms;
 }
+
+/** A duration in calendar units: `count` hours, days, weeks (7 days), months or years (a resampling period). */
+export interface CalendarDuration {
+  count: number;
+  unit: "H" | "D" | "W" | "M" | "Y";
+}
+
+const ISO_DURATION_UNITS: Array<[number, string]> = [
+  [MS_PER_DAY, "D"],
+  [3_600_000, "H"],
+  [60_000, "M"],
+  [1000, "S"],
+];
+
+/**
+ * ISO 8601 duration of a calendar period (`P8D`, `P1M`, `P1Y`, `PT3H`; weeks as 7 days: `2W` → `P14D`), or of
+ * a step in milliseconds in the largest of days, hours, minutes and seconds that divides it (`P1D`, `PT3H`,
+ * `PT0.5S`). Spec: ISO 8601-1:2019 §5.5.2.
+ */
+export function isoDuration(d: number | CalendarDuration): string {
+  if (typeof d !== "number") return d.unit === "H" ? `PT${d.count}H` : d.unit === "W" ? `P${7 * d.count}D` : `P${d.count}${d.unit}`;
+  for (const [unit, letter] of ISO_DURATION_UNITS) {
+    if (d % unit === 0) return letter === "D" ? `P${d / unit}D` : `PT${d / unit}${letter}`;
+  }
+  return `PT${d / 1000}S`;
+}

@@ -4,7 +4,7 @@ export { spatialDims, readCoord } from "./coords.js";
 export { subset, isel, iselVariable, type SubsetOptions, type DimRanges } from "./subset.js";
 export { resampleInSpace, effectiveMethod, isFlagVariable, type ResampleInSpaceOptions } from "./resample-space.js";
 export { rectify, type RectifyOptions } from "./rectify.js";
-export { resampleInTime, isoDuration, TIME_METHODS, type TimeMethod, type ResampleInTimeOptions } from "./resample-time.js";
+export { resampleInTime, TIME_METHODS, type TimeMethod, type ResampleInTimeOptions } from "./resample-time.js";
 export { merge, type MergeOptions } from "./merge.js";
 export { rechunk } from "./rechunk.js";
 export { updateCubeMetadata, flattenAcdd, type CubeMetadataOptions } from "./metadata.js";

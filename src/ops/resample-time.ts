@@ -6,6 +6,7 @@ import type { Selection } from "../core/selection.js";
 import type { Encoding, Variable } from "../core/variable.js";
 import { readCoord } from "./coords.js";
 import { timeDim } from "../core/coords.js";
+import { isoDuration } from "../core/time.js";
 import { memoryVariable } from "./grid.js";
 import type { NumArray } from "./kernels.js";
 import { dropDims, normSel, numericValues } from "./lazy.js";
@@ -107,11 +108,6 @@ export async function resampleInTime(ds: Dataset, options: ResampleInTimeOptions
   }
   const attrs = { ...ds.attrs, time_coverage_resolution: isoDuration(period) };
   return new Dataset({ coords, data_vars, attrs, encoding: { ...ds.encoding } });
-}
-
-/** ISO 8601 duration of a period ("P8D", "P1M", "PT3H"). */
-export function isoDuration(p: Period): string {
-  return p.unit === "H" ? `PT${p.count}H` : p.unit === "W" ? `P${7 * p.count}D` : `P${p.count}${p.unit}`;
 }
 
 function outDtypeOf(dtype: DType, method: TimeMethod): DType {

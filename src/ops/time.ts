@@ -1,12 +1,11 @@
 // Periods for the cube operations: calendar bins ("8D", "1M", "1Y"). Times are parsed and written by core/time.ts.
 import { EocubeError } from "../core/errors.js";
+import type { CalendarDuration } from "../core/time.js";
 
 const DAY = 86_400_000;
 
 /** A parsed period: `count` units of hours, days, weeks, months or years. */
-export interface Period {
-  count: number;
-  unit: "H" | "D" | "W" | "M" | "Y";
+export interface Period extends CalendarDuration {
   /** The period as given ("8D"). */
   text: string;
 }

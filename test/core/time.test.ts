@@ -5,6 +5,7 @@ import { isEocubeError } from "../../src/core/errors.js";
 import {
   decodeTimes,
   encodeTimes,
+  isoDuration,
   normalizeCalendar,
   parseIsoTime,
   parseTimeAttribute,
@@ -199,5 +200,22 @@ describe("parseTimeText: the one parser of written times", () => {
     expect(() => parseIsoTime("soon", { field: "time_range" })).toThrow(
       expect.objectContaining({ code: "INVALID_ARGUMENT", field: "time_range" }),
     );
+  });
+});
+
+describe("isoDuration", () => {
+  it("writes calendar periods (weeks as days) and steps in ms in their largest whole unit", () => {
+    expect([{ count: 8, unit: "D" } as const, { count: 1, unit: "M" } as const, { count: 3, unit: "H" } as const].map(isoDuration)).toEqual(
+      ["P8D", "P1M", "PT3H"],
+    );
+    expect(isoDuration({ count: 2, unit: "W" })).toBe("P14D");
+    expect(isoDuration({ count: 1, unit: "Y" })).toBe("P1Y");
+    expect([86_400_000, 2 * 86_400_000, 3 * 3_600_000, 90_000, 1500].map((ms) => isoDuration(ms))).toEqual([
+      "P1D",
+      "P2D",
+      "PT3H",
+      "PT90S",
+      "PT1.5S",
+    ]);
   });
 });

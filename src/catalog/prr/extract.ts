@@ -8,7 +8,7 @@ import { bboxToWgs84 } from "../../core/gridmapping-read.js";
 import { timeSpan } from "../../core/coords.js";
 import { lonLatExtent } from "../../core/extent.js";
 import { finiteRange, toFloat64 } from "../../core/ndarray.js";
-import { toIsoString } from "../../core/time.js";
+import { isoDuration, toIsoString } from "../../core/time.js";
 import type { Variable } from "../../core/variable.js";
 import { gridMappingOf, sampledBboxToWgs84 } from "../../stores/descriptor.js";
 import { openFormatDataset } from "../../formats/open.js";
@@ -68,21 +68,6 @@ function withFileBytes(fs: FileSystem, key: string, bytes: Uint8Array): FileSyst
     delete: (k, o) => fs.delete(k, o),
     exists: (k, o) => (k === key ? Promise.resolve(true) : fs.exists(k, o)),
   };
-}
-
-const ISO_DURATION_UNITS: Array<[number, string]> = [
-  [86_400_000, "D"],
-  [3_600_000, "H"],
-  [60_000, "M"],
-  [1000, "S"],
-];
-
-/** ISO 8601 duration of a step in ms (`P1D`, `PT3H`, `PT0.5S`). */
-export function isoDuration(ms: number): string {
-  for (const [unit, letter] of ISO_DURATION_UNITS) {
-    if (ms % unit === 0) return letter === "D" ? `P${ms / unit}D` : `PT${ms / unit}${letter}`;
-  }
-  return `PT${ms / 1000}S`;
 }
 
 /**

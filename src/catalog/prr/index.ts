@@ -23,7 +23,7 @@ export {
   type ResolvedAsset,
 } from "./config.js";
 export { EXT as PRR_EXTENSIONS, PRR_STAC_VERSION, PRR_ID_PATTERN, mediaTypeFromName } from "./constants.js";
-export { extractDataset, extractFromDataset, isoDuration, type DataExtraction, type ExtractOptions } from "./extract.js";
+export { extractDataset, extractFromDataset, type DataExtraction, type ExtractOptions } from "./extract.js";
 export { datasetTime, parseTimeAttribute, timeFromAttributes, timeFromDatetimeVariables, TIME_ATTRIBUTE_PAIRS } from "./time.js";
 export { buildItem, bboxGeometry, unionBbox, type BuiltItem, type PrrWarning } from "./item.js";
 export {

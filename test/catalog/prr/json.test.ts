@@ -3,7 +3,8 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { sha256Multihash, toJsonValue, isoDuration, bboxGeometry, unionBbox, mediaTypeFromName } from "../../../src/catalog/prr/index.js";
+import { isoDuration } from "../../../src/core/time.js";
+import { sha256Multihash, toJsonValue, bboxGeometry, unionBbox, mediaTypeFromName } from "../../../src/catalog/prr/index.js";
 
 describe("toJsonValue", () => {
   it("converts bigint, NaN/Infinity, typed arrays and Dates explicitly, reporting what it converted", () => {
