@@ -112,8 +112,9 @@ describe("parseWorkflowConfig", () => {
     expect(kernel("3.13").python_version).toBe(3.13); // deep-code writes such versions as numbers; unchanged
     expect(kernel("'3.12'").python_version).toBe("3.12");
   });
-  it("rejects a workflow id with spaces and a missing licence", () => {
-    expect(fail(() => parseWorkflowConfig(WF.replace("my-wf", "my wf"), "w.yaml")).field).toBe("workflow_id");
+  it("normalises a workflow id with spaces as deep-code does (spaces → '-', lower case), rejects other unsafe ids and a missing licence", () => {
+    expect(parseWorkflowConfig(WF.replace("my-wf", "My Wf"), "w.yaml").workflow_id).toBe("my-wf");
+    expect(fail(() => parseWorkflowConfig(WF.replace("my-wf", "my/wf"), "w.yaml")).field).toBe("workflow_id");
     expect(fail(() => parseWorkflowConfig("workflow_id: a\nproperties: {title: T}\n", "w.yaml")).field).toBe("properties.license");
   });
 });
