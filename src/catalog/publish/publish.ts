@@ -17,6 +17,7 @@ import {
   type ApplyResult,
   type BaseCopy,
 } from "./apply.js";
+import type { PublishMode } from "./builder.js";
 import { deleteBranch } from "./commit.js";
 import { planDiffs } from "./diff.js";
 import { gitAuthEnv, runGit } from "./git.js";
@@ -45,8 +46,17 @@ export type PlanBuilder = ((catalogDir: string) => Promise<PublicationPlan>) & {
 
 /** Options of {@link publish}. */
 export interface PublishOptions {
-  /** Builds the plan against the catalog folder it is given. */
-  build: PlanBuilder;
+  /**
+   * Builds the plan against the catalog folder it is given (e.g. `configPlanBuilder`'s). Give it, or give
+   * `datasetConfig` (and `workflowConfig`) and the plan is built from those files.
+   */
+  build?: PlanBuilder;
+  /** The dataset config file (deep-code's dataset-config.yaml), read with the OSC config loader when `build` is not given. */
+  datasetConfig?: string;
+  /** The workflow config file (deep-code's workflow-config.yaml), with `datasetConfig` [default: none, dataset only]. */
+  workflowConfig?: string;
+  /** What `datasetConfig`/`workflowConfig` publish: "all", "dataset" or "workflow" [default "all", deep-code's default]. */
+  mode?: PublishMode;
   /**
    * The local catalog repository. Required without `environment`. With `environment` it is optional: when
    * absent, the upstream catalog is cloned into a temp folder that is removed afterwards (as deep-code does).
@@ -211,7 +221,8 @@ async function buildOnCopy(build: PlanBuilder, work: BaseCopy, repo: string): Pr
 }
 
 /**
- * Publishes to the OSC: builds the plan on a private copy of the catalog's HEAD commit (or of the newest local branch
+ * Publishes to the OSC — the library form of `eocube publish`: builds the plan (from `build`, or from the
+ * `datasetConfig`/`workflowConfig` files, as deep-code's `Publisher(dataset_config, workflow_config)`) on a private copy of the catalog's HEAD commit (or of the newest local branch
  * `publish/<id>-*` holding HEAD: an earlier publication, so an unchanged one is a no-op naming that branch), validates
  * the whole resulting catalog, and makes one commit on a new branch `publish/<id>-<timestamp>` with git plumbing (see {@link applyPlan}):
  * the catalog's checked-out branch, index and working tree are never touched, and `git switch <branch>` shows the
@@ -228,12 +239,16 @@ async function buildOnCopy(build: PlanBuilder, work: BaseCopy, repo: string): Pr
  * are updated with a comment.
  * Any failure leaves the local catalog and the fork as they were (a pushed branch is deleted / reset, the local
  * branch deleted).
- * @throws EocubeError GIT_ERROR (also: the catalog is locked by another publisher), GITHUB_ERROR, VALIDATION_FAILED,
- *   UNSAFE_ID (exit code 2); CANCELLED (options.signal).
+ * @example
+ * const r = await publish({ catalogDir: "./open-science-catalog-metadata", datasetConfig: "dataset-config.yaml", workflowConfig: "workflow-config.yaml" });
+ * // r.branch "publish/my-cube-20260301120000", r.commit, r.files [{ path, action: "create" | "update" }], r.warnings
+ * @throws EocubeError INVALID_ARGUMENT (neither `build` nor `datasetConfig`; no catalog folder without environment),
+ *   NOT_FOUND / INVALID_CONFIG (the config files), GIT_ERROR (also: the catalog is locked by another publisher),
+ *   GITHUB_ERROR, VALIDATION_FAILED, UNSAFE_ID (exit code 2); CANCELLED (options.signal).
  */
 export async function publish(options: PublishOptions): Promise<PublishResult> {
   try {
-    return await publishOnce(options);
+    return await publishOnce({ ...options, build: options.build ?? (await configBuilder(options)) });
   } catch (err) {
     // whatever step noticed the abort (a read, a git command, the validator), report the abort itself
     const signal = options.signal;
@@ -243,7 +258,24 @@ export async function publish(options: PublishOptions): Promise<PublishResult> {
   }
 }
 
-async function publishOnce(options: PublishOptions): Promise<PublishResult> {
+/** The plan builder of `datasetConfig`/`workflowConfig` (see builder.ts's `configPlanBuilder`). */
+async function configBuilder(options: PublishOptions): Promise<PlanBuilder> {
+  if (options.datasetConfig === undefined) {
+    throw new EocubeError("INVALID_ARGUMENT", "publish needs a plan builder or a dataset config", {
+      field: "datasetConfig",
+      hint: 'pass { datasetConfig: "dataset-config.yaml", workflowConfig: "workflow-config.yaml" }, or { build } (configPlanBuilder)',
+    });
+  }
+  // loaded here: the OSC builder (stores, formats) is needed only when publishing from config files
+  const { configPlanBuilder } = await import("./builder.js");
+  return configPlanBuilder(options.datasetConfig, options.workflowConfig, {
+    mode: options.mode ?? "all",
+    ...(options.now ? { now: options.now } : {}),
+    ...(options.signal ? { signal: options.signal } : {}),
+  });
+}
+
+async function publishOnce(options: PublishOptions & { build: PlanBuilder }): Promise<PublishResult> {
   const say = options.log ?? (() => {});
   for (const dir of await reclaimTempDirs()) say(`removed ${dir} (left by an interrupted publication)`);
   if (!options.environment) {
@@ -315,7 +347,7 @@ async function publishOnce(options: PublishOptions): Promise<PublishResult> {
   return publishToGitHub(options, options.environment);
 }
 
-async function publishToGitHub(options: PublishOptions, environment: PublishEnvironment): Promise<PublishResult> {
+async function publishToGitHub(options: PublishOptions & { build: PlanBuilder }, environment: PublishEnvironment): Promise<PublishResult> {
   const id = options.idHint ?? options.build.publicationId;
   if (!id)
     throw new EocubeError(
