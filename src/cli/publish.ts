@@ -101,7 +101,10 @@ export function register(program: Command): void {
       "all",
     )
     .option("--dry-run", "print the planned files and their diffs; change nothing")
-    .option("--interactive", "ask for missing values (e.g. a variable's GCMD keyword URL) when run on a terminal")
+    .option(
+      "--interactive",
+      "ask for missing values (a variable's GCMD keyword URL) and whether a new variable is one the catalog has, when run on a terminal",
+    )
     .option("--json", "print JSON")
     .option("--verbose", "print progress")
     .action(async (positional: string[], opts: PublishCliOptions) => {
