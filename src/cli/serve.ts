@@ -7,6 +7,7 @@ import { formatFromPath } from "../formats/registry.js";
 import { startServer } from "../server/app.js";
 import { loadServerConfig, validateServerConfig, type DatasetConfig, type DataStoreConfig, type ServerConfig } from "../server/config.js";
 import { resolveLimits } from "../server/limits.js";
+import { urlPrefixOf } from "../server/prefix.js";
 import { newDataStore } from "../stores/registry.js";
 import { runAction, type GlobalOptions } from "./run.js";
 import { LOG_LEVELS, serveLogger } from "./serve-log.js";
@@ -155,13 +156,14 @@ export function register(program: Command): void {
           reloadConfig: () => serveConfigOf(paths, opts),
         });
         // every served dataset, DataStores matches included, as the /datasets route lists them
+        const base = `${server.url}${urlPrefixOf(config)}`;
         const listed = await server.app
-          .inject({ method: "GET", url: "/datasets" })
+          .inject({ method: "GET", url: `${urlPrefixOf(config)}/datasets`, headers: { host: config.allowed_hosts?.[0] ?? "localhost" } })
           .then((r) => r.json() as { datasets?: { id: string }[] })
           .catch(() => ({ datasets: undefined }));
         const ids = listed.datasets?.map((d) => d.id) ?? (config.Datasets ?? []).map((d) => d.Identifier);
         process.stderr.write(
-          `eocube serve: listening on ${server.url} — datasets: ${ids.join(", ") || "(none)"}\n  ${server.url}/datasets  ${server.url}/wmts/1.0.0/WMTSCapabilities.xml  ${server.url}/ogc  ${server.url}/viewer\n`,
+          `eocube serve: listening on ${server.url} — datasets: ${ids.join(", ") || "(none)"}\n  ${base}/datasets  ${base}/wmts/1.0.0/WMTSCapabilities.xml  ${base}/ogc  ${base}/viewer\n`,
         );
         await new Promise<void>((done) => {
           const stop = (sig: NodeJS.Signals) => {

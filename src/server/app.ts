@@ -11,6 +11,7 @@ import { openDataset } from "../stores/open.js";
 import { LruCache } from "./cache.js";
 import { checkDatasetPaths, chunkCacheBytes, loadServerConfig, tileCacheBytes, validateServerConfig, type ServerConfig } from "./config.js";
 import { configWarnings, referenceWarnings } from "./config-compat.js";
+import { installServerKeys, prefixRewriter } from "./prefix.js";
 import { DatasetsContext, type ServerDeps } from "./datasets.js";
 import { describeDataset } from "./describe.js";
 import { clientErrorHandler, frameworkErrorHandler, installErrorHandlers, shutdownError } from "./errors.js";
@@ -175,8 +176,10 @@ export async function buildApp(
   const timeoutMs = options.requestTimeout ?? valid.RequestTimeout ?? 30_000;
   const receiveTimeout = limits.receiveTimeout;
   const headersTimeout = Math.min(limits.headersTimeout, receiveTimeout);
+  const rewriteUrl = prefixRewriter(valid); // url_prefix: routes served under it (prefix.ts)
   const app = Fastify({
     logger: options.logger ?? false,
+    ...(rewriteUrl ? { rewriteUrl } : {}),
     genReqId: (req) => {
       const h = req.headers["x-request-id"];
       return typeof h === "string" && /^[A-Za-z0-9._-]{1,64}$/.test(h) ? h : randomUUID();
@@ -259,6 +262,7 @@ export async function buildApp(
     state.closing = true;
   });
   installErrorHandlers(app);
+  installServerKeys(app, () => state.config); // url_prefix, reverse_url_prefix, allowed_hosts
   // bodies are JSON whatever their content type, as xcube reads them (xcube-viewer posts GeoJSON as
   // text/plain;charset=UTF-8); the routes' body limits apply as before
   app.removeAllContentTypeParsers();

@@ -49,7 +49,7 @@ function names(list: string[]): string {
  * scopes are not served), computed datasets (`FileSystem: memory`, `Function`, `Class`: not served),
  * `Augmentation` (the variables its Python code adds are missing), `ChunkCacheSize`, `StoreOpenParams`,
  * `StoreInstanceId`, `Compute`, `VolumesAccess`, `tornado`, `static_routes`, `api_spec`, `trace_perf`,
- * `STAC`, `ServiceProvider`, and the keys of older xcube versions (`TileComputationMode`, …).
+ * `STAC`, and the keys of older xcube versions (`TileComputationMode`, …).
  * @returns the warnings, each `{field, message}` (field: the key, or `Datasets[].<key>`).
  */
 export function configWarnings(config: ServerConfig): ConfigProblem[] {
@@ -106,7 +106,6 @@ export function configWarnings(config: ServerConfig): ConfigProblem[] {
     ["api_spec", "every eocube API is served (includes/excludes are not applied)"],
     ["trace_perf", "no performance trace (request times are in the log at --log-level info)"],
     ["STAC", "the STAC catalog's Identifier/Title/Description are not used (/ogc has eocube's own)"],
-    ["ServiceProvider", "not shown in the WMTS capabilities"],
     ["TileComputationMode", "a key of older xcube versions; ignored"],
     ["StacCatalog", "a key of older xcube versions; ignored"],
     ["Resources", "a key of older xcube versions; ignored"],

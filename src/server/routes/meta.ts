@@ -10,6 +10,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from
 import { EocubeError } from "../../core/errors.js";
 import { Link, MediaType } from "../../catalog/stac/link.js";
 import type { ServerState } from "../app.js";
+import { publicBaseUrl, urlPrefixOf } from "../prefix.js";
 import { HEALTH_RESPONSE, SERVER_INFO_RESPONSE, UPDATE_RESPONSE, ERROR_RESPONSE } from "./responses.js";
 
 const MIME: Record<string, string> = {
@@ -212,7 +213,9 @@ export function metaRoutes(fastify: FastifyInstance, state: ServerState): void {
   };
   // "/viewer" redirects to "/viewer/" (relative asset URLs); with ignoreTrailingSlash both reach this route
   app.get("/viewer", { schema: { summary: "The browser viewer" } }, async (request, reply) =>
-    request.url.split("?")[0]!.endsWith("/") ? sendViewerFile("index.html", request, reply) : reply.redirect("/viewer/"),
+    request.url.split("?")[0]!.endsWith("/")
+      ? sendViewerFile("index.html", request, reply)
+      : reply.redirect(`${urlPrefixOf(state.config)}/viewer/`),
   );
   app
     .withTypeProvider<JsonSchemaToTsProvider>()
@@ -223,7 +226,10 @@ export function metaRoutes(fastify: FastifyInstance, state: ServerState): void {
     );
 }
 
-/** The server's base URL as the client addressed it (protocol + host). */
-export function baseUrl(request: { protocol: string; host: string }): string {
-  return `${request.protocol}://${request.host}`;
+/**
+ * The server's base URL as the client addressed it (protocol + host), with the config's reverse URL prefix
+ * (`reverse_url_prefix`, else `url_prefix`; see prefix.ts).
+ */
+export function baseUrl(request: { protocol: string; host: string; reverseUrlPrefix?: string }): string {
+  return publicBaseUrl(request);
 }

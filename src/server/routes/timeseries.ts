@@ -59,7 +59,8 @@ export function timeseriesRoutes(app: FastifyInstance, state: ServerState): void
       const signal = request.opSignal;
       const { datasetId, varName } = request.params;
       const q = request.query;
-      const sd = await ctx.get(datasetId, { signal });
+      // the TimeSeriesDataset (time-chunked) when it has the variable on the same grid, as xcube
+      const sd = await ctx.timeSeriesSource(datasetId, varName, { signal });
       const v = ctx.variable(sd, varName);
       const aggMethods = parseAggMethods(q.aggMethods);
       const parsed = parseGeoJson(request.body, limits);
