@@ -9,7 +9,7 @@ import { checkJpegStream, jpegBounds } from "./tiff/jpeg.js";
 import { decodeLerc } from "./tiff/lerc.js";
 import { lzwDecodeBounded } from "./tiff/lzw.js";
 import { packBitsDecodeBounded } from "./tiff/packbits.js";
-import { inflateBounded, zstdBounded } from "./zarr/bounded.js";
+import { inflateBounded, zstdBounded } from "./bounded.js";
 
 /**
  * Names of TIFF compression schemes (tag 259; TIFF 6.0 §3, the Adobe/LibTIFF registry and GDAL's codes),

@@ -16,7 +16,7 @@ import { FileFileSystem } from "../../src/fs/file.js";
 import { MAX_IFDS, openGeoTiff } from "../../src/formats/geotiff.js";
 import { checkJpegStream } from "../../src/formats/tiff/jpeg.js";
 import { lzwDecodeBounded } from "../../src/formats/tiff/lzw.js";
-import { zstdBounded } from "../../src/formats/zarr/bounded.js";
+import { zstdBounded } from "../../src/formats/bounded.js";
 import { SHARED_DATA } from "../helpers/paths.js";
 
 let dir: string;

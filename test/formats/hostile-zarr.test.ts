@@ -8,7 +8,7 @@ import { dirname, join } from "node:path";
 import { createDeflate, createGzip, type Deflate, type Gzip } from "node:zlib";
 import { afterAll, describe, expect, it } from "vitest";
 import { EocubeError } from "../../src/core/errors.js";
-import { zstdContentSize } from "../../src/formats/zarr/bounded.js";
+import { zstdContentSize } from "../../src/formats/bounded.js";
 import { openZarr } from "../../src/formats/zarr/reader.js";
 import { FileFileSystem } from "../../src/fs/file.js";
 

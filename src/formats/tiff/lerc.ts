@@ -1,7 +1,7 @@
 // LERC tiles (https://github.com/Esri/lerc, LERC2 blobs; GDAL's TIFF LercParameters: [version, additional
 // compression]) decoded within the tile's size: the additional layer bounded, the blob headers checked first.
 import { createRequire } from "node:module";
-import { inflateBounded, overflow, zstdBounded } from "../zarr/bounded.js";
+import { inflateBounded, overflow, zstdBounded } from "../bounded.js";
 import { exactBuffer, UnsupportedBlockError, type TiffBlockParameters } from "./block.js";
 
 /** Bytes per value of LERC2 data types 0…7 (char, uchar, short, ushort, int, uint, float, double). */

@@ -1,5 +1,5 @@
 // TIFF LZW decoding (TIFF 6.0 §13) into a buffer of the tile's expected size, stopping at it.
-import { overflow } from "../zarr/bounded.js";
+import { overflow } from "../bounded.js";
 
 const LZW_CLEAR = 256;
 const LZW_EOI = 257;

@@ -1,5 +1,5 @@
 // TIFF PackBits decoding (TIFF 6.0 §9) into a buffer of the tile's expected size, stopping at it.
-import { overflow } from "../zarr/bounded.js";
+import { overflow } from "../bounded.js";
 
 /**
  * Decodes PackBits data (TIFF 6.0 §9: a header byte n, then n + 1 literal bytes for 0…127, one byte repeated

@@ -2,12 +2,11 @@
 // with typed-array copies only; other frames (blosclz, zstd, zlib, snappy, bit shuffle) go to numcodecs' wasm.
 // Format: https://github.com/Blosc/c-blosc/blob/main/README_HEADER.rst (16-byte header, block starts, splits);
 // LZ4 blocks: https://github.com/lz4/lz4/blob/dev/doc/lz4_Block_format.md
+import { le32 } from "../bounded.js";
 import { DOBITSHUFFLE, DONT_SPLIT, DOSHUFFLE, HEADER, LITTLE_ENDIAN, LZ4_FORMAT, MEMCPYED, splitCount } from "./blosc-format.js";
 
 /** Thrown when a frame is inconsistent; the caller falls back to the reference decoder for the error text. */
 class BadFrame extends Error {}
-
-const le32 = (b: Uint8Array, o: number) => (b[o]! | (b[o + 1]! << 8) | (b[o + 2]! << 16) | (b[o + 3]! << 24)) >>> 0;
 
 /**
  * Whether {@link decodeBlosc} decodes this frame itself: a blosc 1 frame (version byte 1 or 2) that is

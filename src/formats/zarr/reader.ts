@@ -9,7 +9,7 @@ import type { FileSystem } from "../../fs/types.js";
 import { UNREADABLE_KEY, type FormatOpenOptions, type FormatReader } from "../registry.js";
 import { decodeFillValue, dtypeOf, readGroupMetadata, storedChunkKey, type ZarrArrayMeta, type ZarrGroupMeta } from "./metadata.js";
 import { checkChunkSize, checkReadSize, MAX_CHUNK_BYTES } from "../limits.js";
-import { installBoundedCodecs } from "./bounded.js";
+import { installBoundedCodecs } from "./bounded-codecs.js";
 import { CheckedChunkStore, chunkExpectation } from "./check.js";
 import { decodeBlosc } from "./blosc.js";
 import { FileSystemStore, joinStoreKey, MetadataOverlayStore } from "./store.js";
