@@ -1,8 +1,9 @@
-// A small process-wide LRU of open read-only file handles, so that ranged reads of local files cost one
-// stat and one positioned read instead of open + fstat + read + close.
+// A small process-wide LRU (lru-cache) of open read-only file handles, so that ranged reads of local files cost
+// one stat and one positioned read instead of open + fstat + read + close.
 import { closeSync, type BigIntStats } from "node:fs";
 import { open, stat, type FileHandle } from "node:fs/promises";
 import { sep } from "node:path";
+import { LRUCache } from "lru-cache";
 
 /** Open handles kept at most (least recently used are closed first). */
 export const MAX_OPEN_FILE_HANDLES = 64;
@@ -37,12 +38,12 @@ function sameFile(a: BigIntStats, b: BigIntStats): boolean {
  * when their last read finishes; all are closed at process exit.
  */
 export class FileHandleCache {
-  readonly #entries = new Map<string, Entry>();
-  readonly #max: number;
+  /** Path → entry; an entry leaving it (evicted, deleted, cleared) is dropped. */
+  readonly #entries: LRUCache<string, Entry>;
 
   /** @param max number of handles kept open (default {@link MAX_OPEN_FILE_HANDLES}). */
   constructor(max = MAX_OPEN_FILE_HANDLES) {
-    this.#max = Math.max(1, max);
+    this.#entries = new LRUCache<string, Entry>({ max: Math.max(1, max), dispose: (e) => this.#dispose(e) });
   }
 
   /** Number of handles currently cached. */
@@ -56,17 +57,12 @@ export class FileHandleCache {
    */
   async lease(path: string): Promise<LeasedHandle> {
     const now = await stat(path, { bigint: true });
-    let e = this.#entries.get(path);
+    let e = this.#entries.get(path); // most recently used now
     if (e?.st && !sameFile(e.st, now)) {
       this.#drop(e);
       e = undefined;
     }
-    if (e) {
-      this.#entries.delete(path); // most recently used goes last
-      this.#entries.set(path, e);
-    } else {
-      e = this.#open(path);
-    }
+    e ??= this.#open(path);
     e.users++;
     let got: Awaited<Entry["ready"]>;
     try {
@@ -103,17 +99,18 @@ export class FileHandleCache {
       return { fh, st: e.st };
     })();
     e.ready.catch(() => this.#drop(e));
-    this.#entries.set(path, e);
-    while (this.#entries.size > this.#max) {
-      const oldest = this.#entries.values().next().value as Entry;
-      this.#drop(oldest);
-    }
+    this.#entries.set(path, e); // the least recently used beyond `max` is evicted (and dropped)
     return e;
   }
 
   /** Forgets an entry; its handle is closed now, or after its last read. */
   #drop(e: Entry): void {
-    if (this.#entries.get(e.path) === e) this.#entries.delete(e.path);
+    if (this.#entries.peek(e.path) === e) this.#entries.delete(e.path);
+    this.#dispose(e);
+  }
+
+  /** Marks an entry that left the cache as dropped and closes its handle unless a read still uses it. */
+  #dispose(e: Entry): void {
     if (e.dropped) return;
     e.dropped = true;
     if (e.users === 0) void closeQuietly(e);
@@ -129,7 +126,7 @@ export class FileHandleCache {
 
   /** Closes every handle synchronously (for process exit). */
   closeAllSync(): void {
-    for (const e of this.#entries.values()) {
+    for (const e of [...this.#entries.values()]) {
       e.dropped = true;
       if (e.fh) {
         try {
