@@ -59,7 +59,8 @@ const augmentation = {
     InputParameters: { type: "object" },
   },
   additionalProperties: false,
-  description: "xcube's Python augmentation (not run by eocube: a warning names the variables it would add)",
+  description:
+    "a JavaScript/TypeScript module (Path .mjs/.js/.ts, relative to the config) whose Function gets the dataset and InputParameters and returns variables to add (docs/server.md); xcube's Python (.py) is not run: a warning says so",
 } as const;
 
 /** The dataset keys xcube's `Datasets` and `DataStores[].Datasets` entries share (xcube's `COMMON_DATASET_PROPERTIES`). */

@@ -11,6 +11,7 @@ import type { ConfigProblem } from "../core/config/index.js";
 import { closeNames } from "../core/names.js";
 import { unreadableReason } from "../formats/registry.js";
 import { userVariable } from "../expr/variable.js";
+import { publishedName, withUserVariables } from "./uservars.js";
 import { withBandVariables } from "./bands.js";
 import { LruCache } from "./cache.js";
 import {
@@ -337,7 +338,7 @@ export class DatasetsContext {
       const { e, sd } = o;
       const all = Object.keys(sd.dataset.data_vars);
       for (const [k, pat] of (e.variables ?? []).entries()) {
-        if (all.some((n) => globMatch(pat, n))) continue;
+        if (all.some((n) => globMatch(publishedName(pat), n))) continue;
         const close = closeNames(pat, all);
         problems.push({
           field: `${e.configField ?? e.id}.Variables.${k}`,
@@ -441,7 +442,8 @@ export class DatasetsContext {
   }
 
   async #prepare(entry: DatasetEntry, options?: ReadOptions): Promise<ServedDataset | UngriddedDataset> {
-    const dataset = withBandVariables(await this.deps.openDataset(entry, options));
+    // the config's own user variables: Augmentation (a JS module) and computed Variables entries name=expr
+    const dataset = await withUserVariables(withBandVariables(await this.deps.openDataset(entry, options)), entry, this.config);
     const gm = await this.deps.readGridMapping(dataset, options);
     const publish = (names: string[]) => (entry.variables ? filterVariableNames(names, entry.variables) : names);
     const timeVar = timeCoord(dataset, { auxiliary: true });
@@ -588,7 +590,8 @@ function skippedVariables(vars: Variable[]): SkippedVariable[] {
 export function filterVariableNames(names: readonly string[], patterns: readonly string[]): string[] {
   const out: string[] = [];
   const seen = new Set<string>();
-  for (const p of patterns) {
+  for (const pattern of patterns) {
+    const p = publishedName(pattern); // a computed variable `name=expr` publishes `name`
     for (const n of names) {
       if (!seen.has(n) && (n === p || globMatch(p, n))) {
         out.push(n);

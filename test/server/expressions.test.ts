@@ -2,7 +2,7 @@
 // xcube answers them, and tiles, time series and statistics of `chl_ratio=conc_chl/(conc_tsm+1)` on the
 // real OLCI cube equal those of the same variable computed by numpy (xarray) and written to a Zarr cube.
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { FastifyInstance } from "fastify";
@@ -178,5 +178,69 @@ describe("user variable chl_ratio=conc_chl/(conc_tsm+1) against numpy", () => {
     expect(r.json().message).toContain("name 'bibo' is not defined");
     const n = await app.inject(`/tiles/olci/${encodeURIComponent("1x=conc_chl")}/0/0/0`);
     expect(n.statusCode).toBe(400);
+  });
+});
+
+describe("the config's user variables", () => {
+  let cfgApp: FastifyInstance;
+  beforeAll(async () => {
+    writeFileSync(
+      join(tmp, "aug.mjs"),
+      `export function compute_variables(dataset, params) {
+  const chl = dataset.data_vars.conc_chl;
+  const scaled = chl.with({
+    name: "chl_scaled",
+    attrs: { units: "scaled" },
+    read: async (selection, options) => {
+      const a = await chl.read(selection, options);
+      return { ...a, data: a.data.map((x) => x * params.factor) };
+    },
+  });
+  return { chl_scaled: scaled };
+}
+`,
+    );
+    cfgApp = await buildApp(
+      {
+        BaseDir: tmp,
+        Datasets: [
+          {
+            Identifier: "olci",
+            Path: CUBE,
+            Variables: ["conc_chl", "chl_ratio=conc_chl/(conc_tsm+1)", "chl_scaled"],
+            Augmentation: { Path: "aug.mjs", Function: "compute_variables", InputParameters: { factor: 10 } },
+          },
+        ],
+      },
+      {},
+      { warmUp: false },
+    );
+  });
+  afterAll(async () => {
+    await cfgApp?.close();
+  });
+
+  it("publishes computed Variables entries and the Augmentation module's variables", async () => {
+    const d = (await cfgApp.inject("/datasets/olci")).json();
+    expect(d.variables.map((v: { name: string }) => v.name)).toEqual(["conc_chl", "chl_ratio", "chl_scaled"]);
+    const q = "crs=EPSG:3857&time=2017-01-16&vmin=0&vmax=3";
+    const a = await cfgApp.inject(`/tiles/olci/chl_ratio/6/21/32?${q}`);
+    const b = await app.inject(`/tiles/ref/chl_ratio/6/21/32?${q}`);
+    expect(Buffer.from(decodePng(a.rawPayload).pixels).equals(Buffer.from(decodePng(b.rawPayload).pixels))).toBe(true);
+    const p = (await cfgApp.inject("/statistics/olci/chl_scaled?lon=2.5&lat=51.3&time=2017-01-16")).json().result.value;
+    const c = (await cfgApp.inject("/statistics/olci/conc_chl?lon=2.5&lat=51.3&time=2017-01-16")).json().result.value;
+    expect(p).toBeCloseTo(c * 10, 9);
+  });
+
+  it("a computed Variables entry that does not check answers 400 naming the config field", async () => {
+    const bad = await buildApp({ Datasets: [{ Identifier: "olci", Path: CUBE, Variables: ["x=conc_chl/bibo"] }] }, {}, { warmUp: false });
+    try {
+      const r = await bad.inject("/datasets/olci");
+      expect(r.statusCode).toBe(400);
+      expect(r.json().message).toContain("Datasets.0.Variables.0");
+      expect(r.json().message).toContain("name 'bibo' is not defined");
+    } finally {
+      await bad.close();
+    }
   });
 });
