@@ -776,6 +776,20 @@ describe("viewer place groups", { timeout: 180_000 }, () => {
     expect((await seriesRows(page, 2)).map((r) => r.mean)).toEqual(expected2.map((e) => e.mean));
     expect(await page.locator(".chart-legend").textContent()).toContain("conc_chl @ Thornton Bank");
     await shot(page, "16b-place-series");
+    // in EPSG:4326 the places stay where they are: a click on Westhinder still gives its series
+    await page.locator("#place-group").selectOption("stations");
+    await page.waitForFunction(() => document.getElementById("map")!.dataset.placeCount === "3", null, { timeout: 30_000 });
+    await page.locator("#projection").selectOption("EPSG:4326");
+    await waitForMap(page);
+    const q = await pagePixel(page, WESTHINDER.lon, WESTHINDER.lat);
+    const n = series.length;
+    await page.mouse.click(q.x + 2, q.y - 2);
+    await waitSeries(page, 3);
+    const again = JSON.parse(series[n]!.body) as { coordinates: number[] };
+    expect(again.coordinates[0]).toBeCloseTo(WESTHINDER.lon, 6);
+    expect(again.coordinates[1]).toBeCloseTo(WESTHINDER.lat, 6);
+    await page.locator("#place-group").selectOption("areas");
+    await page.waitForFunction(() => document.getElementById("map")!.dataset.placeCount === "1", null, { timeout: 30_000 });
     // a link keeps the group
     const page2 = await browser.newPage();
     await page2.goto(page.url());
