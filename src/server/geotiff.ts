@@ -1,6 +1,7 @@
 // A served variable as a tiled GeoTIFF computed on request: its layout (time steps as bands, the pyramid levels
 // as overviews), the bytes of any range (header, or tiles read through the chunk cache), and its STAC projection.
 import { endianness } from "node:os";
+import { EocubeError } from "../core/errors.js";
 import { toIsoString } from "../core/time.js";
 import type { ReadOptions, Variable } from "../core/variable.js";
 import type { DatasetsContext, ServedDataset } from "./datasets.js";
@@ -21,6 +22,9 @@ export interface ServedGeoTiff {
 
 /** The media type of the served GeoTIFFs (STAC best practices). */
 export const GEOTIFF_TYPE = "image/tiff; application=geotiff";
+
+/** Most tiles (all bands and levels) one served GeoTIFF lists: its header then holds ≤ 48 MiB of tile offsets and sizes. */
+export const MAX_TIFF_TILES = 4 * 1024 ** 2;
 
 /** Data types whose values float32 cannot hold exactly: served as float64. */
 const WIDE = new Set(["float64", "int32", "uint32", "int64", "uint64"]);
@@ -67,7 +71,8 @@ export function projFieldsOf(sd: ServedDataset): Record<string, unknown> | undef
  * The GeoTIFF of variable `v`: float32 (float64 for float64 and 32/64-bit integer data), NaN as no-data, 256-px tiles,
  * the dataset's pyramid levels as overviews. Bands: every time step (band descriptions are the ISO times), or the
  * step nearest to `query.time`; other non-spatial dimensions by name as for tiles (default the first label).
- * @throws EocubeError INVALID_PARAMS / OUT_OF_RANGE for bad `time` or dimension values (see `sliceOf`).
+ * @throws EocubeError INVALID_PARAMS / OUT_OF_RANGE for bad `time` or dimension values (see `sliceOf`); TOO_LARGE
+ *   for more than 65,535 bands or {@link MAX_TIFF_TILES} tiles (then `?time=` asks for one band).
  */
 export async function geoTiffOf(
   ctx: DatasetsContext,
@@ -82,6 +87,14 @@ export async function geoTiffOf(
   const all = ti >= 0 && (typeof query.time !== "string" || query.time === "");
   const steps = all ? Array.from({ length: sd.times!.length }, (_, k) => k) : ti >= 0 ? [base.fixed[ti]!] : [];
   const refs = steps.length > 0 ? steps.map((k) => ({ ...base, fixed: base.fixed.map((f, i) => (i === ti ? k : f)) })) : [base];
+  const tiles = refs.length * sd.levels.reduce((n, l) => n + Math.ceil(l.width / 256) * Math.ceil(l.height / 256), 0);
+  if (refs.length > 65535 || tiles > MAX_TIFF_TILES) {
+    throw new EocubeError(
+      "TOO_LARGE",
+      `the GeoTIFF of ${v.name} would hold ${refs.length.toLocaleString("en-US")} bands and ${tiles.toLocaleString("en-US")} tiles, more than one file lists (65,535 bands, ${MAX_TIFF_TILES.toLocaleString("en-US")} tiles)`,
+      { field: "time", hint: "ask for one time step with ?time=" },
+    );
+  }
   const units = typeof v.attrs.units === "string" ? v.attrs.units : undefined;
   const longName = typeof v.attrs.long_name === "string" ? v.attrs.long_name : undefined;
   const items = [
