@@ -1,6 +1,6 @@
 // Server configuration: schema messages (file, field), examples/server-config.yaml, DataStores globs, and
 // the CLI's config assembly; a real listen on 127.0.0.1 with graceful close.
-import { execFile } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -12,6 +12,7 @@ import { buildApp, startServer } from "../../src/server/app.js";
 import { chunkCacheBytes, globMatch, loadServerConfig, validateServerConfig } from "../../src/server/config.js";
 import { Dataset } from "../../src/core/dataset.js";
 import { DATA, memCube } from "./helpers.js";
+import { logSink } from "./xcube-helpers.js";
 
 const EXAMPLE = fileURLToPath(new URL("../../examples/server-config.yaml", import.meta.url));
 
@@ -231,42 +232,83 @@ describe("config names checked against colour maps and the data", () => {
     ).toContain("not a valid JSON colour map");
   });
 
-  it("refuses Variables that match no variable of the real dataset (with close names), at start", async () => {
-    const e = await start({
-      Datasets: [{ Identifier: "olci", Path: `${DATA}zarr/cube-1-250-250.zarr`, Variables: ["conc_*", "conc_chll"] }],
+  /** Starts a server with `config`, returns its warnings and the description of dataset `id`. */
+  const startWarned = async (config: Parameters<typeof startServer>[0], id: string) => {
+    const sink = logSink();
+    const s = await startServer(config, {
+      port: 0,
+      address: "127.0.0.1",
+      logger: { level: "warn", stream: sink.stream },
+      handleSignals: false,
+      warmUp: false,
     });
-    expect(e).toMatchObject({ code: "INVALID_CONFIG", field: "Datasets.0.Variables.1" });
-    expect(e!.message).toContain('"conc_chll" matches no variable of dataset "olci"; close names: conc_chl');
+    try {
+      const desc = (await (await fetch(`${s.url}/datasets/${id}`)).json()) as { variables: { name: string }[] };
+      return { warnings: sink.lines.filter((l) => l.level === 40).map((l) => l.msg), names: desc.variables.map((v) => v.name) };
+    } finally {
+      await s.close();
+    }
+  };
+
+  it("skips Variables patterns that match no variable (a warning with close names) and keeps the patterns' order, as xcube", async () => {
+    const { warnings, names } = await startWarned(
+      { Datasets: [{ Identifier: "olci", Path: `${DATA}zarr/cube-1-250-250.zarr`, Variables: ["kd489", "conc_*", "conc_chll"] }] },
+      "olci",
+    );
+    expect(names).toEqual(["kd489", "conc_chl", "conc_tsm"]);
+    expect(warnings).toContainEqual(
+      expect.stringContaining('"conc_chll" matches no variable of dataset "olci" and is skipped; close names: conc_chl'),
+    );
   });
 
-  it("refuses a style's ColorMappings key that no dataset of that style has, at start", async () => {
-    const e = await start({
-      Datasets: [
-        { Identifier: "ostia", Path: `${DATA}netcdf3/20170605120000-UKMO-L4_GHRSST-SSTfnd-OSTIAanom-GLOB-v02.0-fv02.0.nc`, Style: "sea" },
-      ],
-      Styles: [{ Identifier: "sea", ColorMappings: { analysed_sst: { ColorBar: "RdBu_r" }, analysed_sstt: { ColorBar: "jet" } } }],
-    });
-    expect(e).toMatchObject({ code: "INVALID_CONFIG", field: "Styles.0.ColorMappings.analysed_sstt" });
-    expect(e!.message).toContain('no dataset with Style "sea" has a variable "analysed_sstt"; close names: analysed_sst');
+  it("warns about a style's ColorMappings key that no dataset of that style has, at start", async () => {
+    const { warnings } = await startWarned(
+      {
+        Datasets: [
+          { Identifier: "ostia", Path: `${DATA}netcdf3/20170605120000-UKMO-L4_GHRSST-SSTfnd-OSTIAanom-GLOB-v02.0-fv02.0.nc`, Style: "sea" },
+        ],
+        Styles: [{ Identifier: "sea", ColorMappings: { analysed_sst: { ColorBar: "RdBu_r" }, analysed_sstt: { ColorBar: "jet" } } }],
+      },
+      "ostia",
+    );
+    expect(warnings).toContainEqual(
+      expect.stringContaining('no dataset with Style "sea" has a variable "analysed_sstt"; close names: analysed_sst'),
+    );
   });
 
-  it("names the config file when `eocube serve -c` refuses a variable, exit 2", async () => {
+  it("`eocube serve -c` with a Variables pattern matching nothing starts and logs the warning (JSON lines off a terminal)", async () => {
     const dir = mkdtempSync(join(tmpdir(), "eocube-serve-"));
     const file = join(dir, "server.yaml");
-    writeFileSync(file, `Datasets:\n  - Identifier: olci\n    Path: ${DATA}zarr/cube-1-250-250.zarr\n    Variables: [kd490]\n`);
+    writeFileSync(file, `Datasets:\n  - Identifier: olci\n    Path: ${DATA}zarr/cube-1-250-250.zarr\n    Variables: [kd490, "*"]\n`);
     const cli = fileURLToPath(new URL("./cli-main.ts", import.meta.url));
-    const r = await new Promise<{ code: number | null; stderr: string }>((done) => {
-      const child = execFile(
-        process.execPath,
-        ["--import", "tsx", cli, "serve", "-c", file, "--port", "0"],
-        { timeout: 60_000 },
-        (_err, _out, stderr) => done({ code: child.exitCode, stderr }),
-      );
+    const child = spawn(process.execPath, ["--import", "tsx", cli, "serve", "-c", file, "--port", "0", "--quiet"], {
+      stdio: ["ignore", "pipe", "pipe"],
     });
-    expect(r.code).toBe(2);
-    expect(r.stderr).toContain(file);
-    expect(r.stderr).toContain('"kd490" matches no variable of dataset "olci"; close names: kd489');
-  });
+    let out = "";
+    let err = "";
+    child.stdout.on("data", (d: Buffer) => {
+      out += d.toString();
+    });
+    const listening = await new Promise<boolean>((done) => {
+      child.stderr.on("data", (d: Buffer) => {
+        err += d.toString();
+        if (err.includes("listening on")) done(true);
+      });
+      child.once("exit", () => done(false));
+    });
+    child.kill("SIGTERM");
+    await new Promise((r) => child.once("exit", r));
+    expect(listening, err).toBe(true);
+    const lines = out
+      .split("\n")
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as { level: number; msg: string });
+    expect(lines.map((l) => l.msg)).toContainEqual(
+      expect.stringContaining('"kd490" matches no variable of dataset "olci" and is skipped; close names: kd489'),
+    );
+    // --quiet: warnings only, no request lines
+    expect(lines.every((l) => l.level >= 40)).toBe(true);
+  }, 60_000);
 });
 
 describe("GroupTitle (xcube's groupTitle in /datasets)", () => {
