@@ -20,7 +20,8 @@ export const ERROR_CODES = {
   INVALID_EXPRESSION: {
     user: true,
     status: 400,
-    summary: "A user-variable expression does not parse or check (unknown name or function, member access, nesting, size); the message names the position.",
+    summary:
+      "A user-variable expression does not parse or check (unknown name or function, member access, nesting, size); the message names the position.",
   },
   UNSAFE_ID: { user: true, status: 400, summary: "An identifier that becomes a path contains unsafe characters (/, .., spaces, …)." },
   UNKNOWN_STORE: { user: true, status: 400, summary: "No data store is registered under this store id." },
