@@ -74,11 +74,12 @@ export function configWarnings(config: ServerConfig): ConfigProblem[] {
       `xcube's Python-computed datasets are not served by eocube: ${computed.map((x) => `${x.d.Identifier} (${x.loc.kind === "computed" ? x.loc.reason : ""})`).join("; ")}`,
     );
   }
-  const aug = using("Augmentation");
+  // a JavaScript/TypeScript module is run (server/uservars.ts); xcube's Python is not
+  const aug = using("Augmentation").filter((x) => !/\.(m?js|cjs|m?ts|cts)$/i.test(x.d.Augmentation!.Path));
   if (aug.length > 0) {
     warn(
       "Datasets[].Augmentation",
-      `Python augmentation is not run by eocube: the variables its code adds are not served for ${aug
+      `Python augmentation is not run by eocube: the variables its code adds are not served (write it as a JavaScript module instead, docs/server.md) for ${aug
         .map((x) => `${x.id} (${x.d.Augmentation!.Path}: ${x.d.Augmentation!.Class ?? x.d.Augmentation!.Function})`)
         .join("; ")}`,
     );
