@@ -86,8 +86,9 @@ describe("viewer states (Share button permalinks)", () => {
     expect(await (await get(`/viewer/state?key=${key}`)).json()).toEqual(state);
   });
 
-  it("an unknown key is 404 (the viewer's 'sentinel' probe: the API exists), an unsafe one 400, a non-JSON body 400", async () => {
-    expect((await get("/viewer/state?key=sentinel")).status).toBe(404);
+  it("an unknown key is 404 (the viewer's 'sentinel' probe 204: the API exists), an unsafe one 400, a non-JSON body 400", async () => {
+    expect((await get("/viewer/state?key=sentinel")).status).toBe(204);
+    expect((await get("/viewer/state?key=nosuchkey")).status).toBe(404);
     expect((await get(`/viewer/state?key=${encodeURIComponent("../../etc/passwd")}`)).status).toBe(400);
     expect((await get("/viewer/state", { method: "PUT", body: "{not json", headers: { "content-type": "text/plain" } })).status).toBe(400);
     expect((await get("/viewer/state", { method: "PUT" })).status).toBe(400);
@@ -120,8 +121,10 @@ describe("viewer configuration and extensions", () => {
     expect(existsSync(join(dir, "viewer-config/config.json"))).toBe(true);
   });
 
-  it("answers /viewer/ext/* 404 as xcube without extensions", async () => {
-    expect((await get("/viewer/ext/contributions")).status).toBe(404);
+  it("answers /viewer/ext/contributions with no extensions, the other /viewer/ext/* 404 as xcube without extensions", async () => {
+    const r = await get("/viewer/ext/contributions");
+    expect(r.status).toBe(200);
+    expect(await r.json()).toEqual({ result: { extensions: [], contributions: {} } });
     expect((await get("/viewer/ext/callback", { method: "POST", body: "{}" })).status).toBe(404);
   });
 });

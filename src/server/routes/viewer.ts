@@ -1,5 +1,5 @@
 // Routes for xcube-viewer as xcube serves it: GET/PUT /viewer/state (permalinks), /viewer/config/* (the configured
-// `Viewer.Configuration` folder) and /viewer/ext/* (404: no viewer extensions, as xcube without `Augmentation`).
+// `Viewer.Configuration` folder) and /viewer/ext/* (no viewer extensions: an empty set of contributions, the rest 404).
 import { readFile, stat } from "node:fs/promises";
 import { isAbsolute, resolve, sep } from "node:path";
 import type { JsonSchemaToTsProvider } from "@fastify/type-provider-json-schema-to-ts";
@@ -8,6 +8,13 @@ import { EocubeError } from "../../core/errors.js";
 import type { ServerState } from "../app.js";
 import { STATE_KEY } from "../viewer-state.js";
 import { ERROR_RESPONSE, VIEWER_STATE_KEY_RESPONSE, VIEWER_STATE_KEYS_RESPONSE } from "./responses.js";
+
+/**
+ * The key xcube-viewer asks for at start to learn whether states can be stored (its `hasViewerStateApi`: any status
+ * but 501 means yes). Unstored, it answers 204 instead of 404, so that the probe is not a failed request in the
+ * browser's console; any other unknown key is 404 as in xcube.
+ */
+export const STATE_PROBE_KEY = "sentinel";
 
 /** Largest file /viewer/config/* sends. */
 const MAX_CONFIG_FILE_BYTES = 16 * 1024 ** 2;
@@ -28,9 +35,7 @@ export function configItemType(path: string): string | undefined {
 export function viewerRoutes(fastify: FastifyInstance, state: ServerState): void {
   const app = fastify.withTypeProvider<JsonSchemaToTsProvider>();
   if ((state.config.Viewer as { Augmentation?: unknown } | undefined)?.Augmentation)
-    app.log.warn(
-      "Viewer.Augmentation: xcube's Python viewer extensions are not run by eocube; /viewer/ext/* answer 404 as without extensions",
-    );
+    app.log.warn("Viewer.Augmentation: xcube's Python viewer extensions are not run by eocube; /viewer/ext/* answer as without extensions");
 
   app.get(
     "/viewer/state",
@@ -51,6 +56,7 @@ export function viewerRoutes(fastify: FastifyInstance, state: ServerState): void
           hint: "keys are letters, digits, _ and - (PUT /viewer/state returns them)",
         });
       const text = await store.get(key);
+      if (text === undefined && key === STATE_PROBE_KEY) return (reply as FastifyReply).code(204).send();
       if (text === undefined) throw new EocubeError("NOT_FOUND", `no viewer state ${key}`, { field: "key" });
       request.log.info({ key, bytes: text.length }, "viewer state restored");
       // the JSON text as stored (pre-serialized)
@@ -114,7 +120,12 @@ export function viewerRoutes(fastify: FastifyInstance, state: ServerState): void
     });
   };
   const ext = { schema: { summary: "Viewer extensions (none: 404, as xcube without Viewer.Augmentation)" } };
-  app.get("/viewer/ext/contributions", ext, noExtensions);
+  // xcube-viewer (its chartlets client) asks for the contributions at every start: an empty set, as an extension
+  // context without extensions gives, reads as "no extensions" there; xcube's 404 would be a failed request in the
+  // browser's console. The other routes are only asked for contributions, so they stay 404.
+  app.get("/viewer/ext/contributions", { schema: { summary: "Viewer extensions and their contributions (none)" } }, async () => ({
+    result: { extensions: [], contributions: {} },
+  }));
   app.post("/viewer/ext/layout/:contribPoint/:contribIndex", ext, noExtensions);
   app.get("/viewer/ext/layout/:contribPoint/:contribIndex", ext, noExtensions);
   app.post("/viewer/ext/callback", ext, noExtensions);
