@@ -122,7 +122,7 @@ export function viewerRoutes(fastify: FastifyInstance, state: ServerState): void
   const ext = { schema: { summary: "Viewer extensions (none: 404, as xcube without Viewer.Augmentation)" } };
   // xcube-viewer (its chartlets client) asks for the contributions at every start: an empty set, as an extension
   // context without extensions gives, reads as "no extensions" there; xcube's 404 would be a failed request in the
-  // browser's console. The other routes are only asked for contributions, so they stay 404.
+  // browser's console. The other routes are asked only when there are contributions, so they stay 404.
   app.get("/viewer/ext/contributions", { schema: { summary: "Viewer extensions and their contributions (none)" } }, async () => ({
     result: { extensions: [], contributions: {} },
   }));
