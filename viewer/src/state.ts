@@ -1,5 +1,5 @@
 // The view state kept in the URL hash (dataset, variable, time, view, colour, split, other dimensions, base map,
-// place group), so a link reproduces the view: parse and serialise, nothing else.
+// place group, user variables), so a link reproduces the view: parse and serialise, nothing else.
 
 /** Everything a link restores. Absent fields take the dataset's defaults. */
 export interface ViewState {
@@ -31,6 +31,8 @@ export interface ViewState {
   basemap?: "osm" | "none";
   /** The server's place group shown on the map, by its id (`places=stations`). */
   placeGroup?: string;
+  /** User variables `name=expr` by dataset id (`uv.olci=chl_ratio%3Dconc_chl%2Fconc_tsm`, repeated). */
+  uservars?: Record<string, string[]>;
 }
 
 const num = (s: string | null): number | undefined => {
@@ -72,6 +74,14 @@ export function parseState(hash: string): ViewState {
   const dims: Record<string, string> = {};
   for (const [k, v] of p) if (k.startsWith("dim.") && k.length > 4) dims[k.slice(4)] = v;
   if (Object.keys(dims).length > 0) s.dims = dims;
+  const uservars: Record<string, string[]> = {};
+  for (const [k, v] of p) {
+    if (!k.startsWith("uv.") || k.length <= 3 || !v.includes("=")) continue;
+    const list = uservars[k.slice(3)] ?? [];
+    list.push(v);
+    uservars[k.slice(3)] = list;
+  }
+  if (Object.keys(uservars).length > 0) s.uservars = uservars;
   return s;
 }
 
@@ -96,6 +106,7 @@ export function formatState(s: ViewState): string {
   for (const k of Object.keys(s.dims ?? {}).sort()) p.set(`dim.${k}`, s.dims![k]!);
   if (s.basemap) p.set("base", s.basemap);
   if (s.placeGroup) p.set("places", s.placeGroup);
+  for (const ds of Object.keys(s.uservars ?? {}).sort()) for (const a of s.uservars![ds]!) p.append(`uv.${ds}`, a);
   if (s.split !== "off") {
     p.set("split", s.split);
     if (s.variable2) p.set("var2", s.variable2);

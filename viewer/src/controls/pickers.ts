@@ -10,6 +10,7 @@ import { api, extraDims, render, requested, shown, st } from "../store.js";
 import { isFlagVariable, statisticsRange } from "../style.js";
 import { syncColourControls } from "./colour.js";
 import { syncSplitControls } from "./split.js";
+import { addUserVariables, onDatasetShown, variableLabel } from "./uservars.js";
 import { nearestTimeIndex, setTimeIndex, stopPlay } from "./time.js";
 
 const dsSel = $<HTMLSelectElement>("dataset");
@@ -118,6 +119,7 @@ async function selectDataset(id: string, opts: { keepView?: boolean; info?: Prom
     return;
   }
   clearMessage("dataset-fail");
+  addUserVariables(info);
   shown.ds = info;
   shown.rightStyle = undefined;
   st.dataset = id;
@@ -128,8 +130,9 @@ async function selectDataset(id: string, opts: { keepView?: boolean; info?: Prom
   for (const k of Object.keys(extraDims)) delete extraDims[k];
   setOptions(
     varSel,
-    info.variables.map((v) => ({ value: v.name, label: v.title && v.title !== v.name ? `${v.title} (${v.name})` : v.name })),
+    info.variables.map((v) => ({ value: v.name, label: variableLabel(v) })),
   );
+  onDatasetShown();
   if (info.variables.length === 0) {
     showMessage("dataset", `The dataset "${id}" has no variables that can be shown on a map.`, "info");
     shown.variable = undefined;
