@@ -514,8 +514,8 @@ export type DatasetLocation =
 
 /**
  * Where a `Datasets` entry is read from, as xcube reads it: with `StoreId` the data id `Path` in that store;
- * `FileSystem: s3` (or `obs`) `s3://<Path>` (Path = bucket/key) with `Anonymous`, `Endpoint`, `Region`
- * as storage options; `FileSystem: memory` is one of xcube's Python-computed datasets (`Function`/`Class`
+ * `FileSystem: s3` (or `obs`) the object `s3://<Path>` (Path = bucket/key; the s3 store at its folder) with
+ * `Anonymous`, `Endpoint`, `Region` as storage options; `FileSystem: memory` is one of xcube's Python-computed datasets (`Function`/`Class`
  * over `InputDatasets`), which eocube cannot compute (`kind: "computed"`); `https`/`http` the URL; else
  * (`file`, `local`, default) the path resolved by {@link resolveConfigPath}.
  */
@@ -537,8 +537,15 @@ export function datasetLocation(config: ServerConfig, d: DatasetConfig): Dataset
     if (d.Anonymous !== undefined) so.anon = d.Anonymous;
     if (d.Endpoint !== undefined) so.endpoint_url = d.Endpoint;
     if (d.Region !== undefined) so.region = d.Region;
-    const path = /^s3:\/\//i.test(d.Path) ? d.Path : `s3://${d.Path.replace(/^\/+/, "")}`;
-    return { kind: "path", path, ...(Object.keys(so).length ? { storeParams: { storage_options: so } } : {}) };
+    // the s3 store at the object's "folder", the last segment as the data id
+    const key = d.Path.replace(/^s3:\/\//i, "").replace(/^\/+|\/+$/g, "");
+    const cut = key.lastIndexOf("/");
+    return {
+      kind: "store",
+      storeId: "s3",
+      storeParams: { root: cut < 0 ? "" : key.slice(0, cut), ...(Object.keys(so).length ? { storage_options: so } : {}) },
+      path: cut < 0 ? key : key.slice(cut + 1),
+    };
   }
   if (fs === "https" || fs === "http") {
     return { kind: "path", path: /^[a-z]+:\/\//i.test(d.Path) ? d.Path : `${fs}://${d.Path.replace(/^\/+/, "")}` };
