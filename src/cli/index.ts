@@ -15,7 +15,11 @@ const COMMANDS: Record<string, () => Promise<{ register(program: Command): void 
   gen: () => import("./gen.js"),
   level: () => import("./level.js"),
   prr: () => import("./prr.js"),
+  store: () => import("./store.js"),
 };
+
+/** Commands that open data through the stores: store plugins are registered before they run. */
+const STORE_COMMANDS = new Set(["describe", "list", "publish", "generate-config", "lint-dataset", "serve", "gen", "level", "prr"]);
 
 /**
  * Builds the program (no parsing). With `argv`, only the module of the command named in it is
@@ -48,6 +52,8 @@ export async function main(argv: string[]): Promise<number> {
   handleClosedPipes();
   try {
     const program = await buildProgram(argv);
+    const named = argv.slice(2).find((a) => !a.startsWith("-"));
+    if (named !== undefined && STORE_COMMANDS.has(named)) await (await import("../stores/plugins.js")).loadStorePlugins();
     await program.parseAsync(argv);
     return pipeState.closed ? EXIT_PIPE_CLOSED : exitState.code;
   } catch (err) {

@@ -16,9 +16,14 @@ export {
   getDataStoreParamsSchema,
   getDataStoreInfo,
   findDataStoreIds,
+  registerDataStore,
+  unregisterDataStore,
+  STORE_ID_PATTERN,
   type DataStoreId,
   type DataStoreInfo,
+  type RegisterDataStoreOptions,
 } from "./registry.js";
+export { loadStorePlugins, defaultNodeModules, type StorePluginRecord, type LoadStorePluginsOptions } from "./plugins.js";
 export { FsDataStore, OPEN_PARAMS_SCHEMA, checkDataId, type FsDataStoreOptions } from "./fsstore.js";
 export { openDataset, describeDataset, resolveSource, type OpenDatasetOptions } from "./open.js";
 export {

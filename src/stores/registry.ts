@@ -9,17 +9,26 @@ import { FsDataStore } from "./fsstore.js";
 import { validateParams } from "./params.js";
 import type { DataStore, JsonSchema, MutableDataStore } from "./types.js";
 
-/** Store ids eocube knows. */
-export type DataStoreId = "file" | "memory" | "https" | "s3";
+/** Ids of the built-in stores; plugins add more (any string matching {@link STORE_ID_PATTERN}). */
+export type DataStoreId = "file" | "memory" | "https" | "s3" | (string & {});
 
-/** A registered data store: title, params schema and factory (params are already validated). */
+/** Store ids are lower-case letters, digits, `_` and `-`, starting with a letter (`file`, `stac`, `my-store`). */
+export const STORE_ID_PATTERN = /^[a-z][a-z0-9_-]{0,62}$/;
+
+/**
+ * A data store registration, the plugin interface (docs/stores.md): id, title, params JSON Schema and a
+ * factory that gets the params already validated against the schema (defaults filled in).
+ */
 export interface DataStoreInfo {
   storeId: DataStoreId;
   title: string;
   /** True when the store can write (`writeData`/`deleteData`). */
   mutable: boolean;
+  /** JSON Schema of `store_params` (an object schema; `properties` documented with `description`). */
   paramsSchema: JsonSchema;
   create(params: Record<string, unknown>): DataStore;
+  /** Where the registration came from: `"eocube"` for built-ins, else the npm package name@version. */
+  source?: string;
 }
 
 const maxDepth = { type: "integer", minimum: 1, default: 3, description: "folder levels listDataIds descends" };
@@ -40,7 +49,7 @@ const STORAGE_OPTIONS_SCHEMA: JsonSchema = {
   additionalProperties: false,
 };
 
-const STORES: Record<DataStoreId, DataStoreInfo> = {
+const BUILTIN_STORES: Record<string, DataStoreInfo> = {
   file: {
     storeId: "file",
     title: "Local file system",
@@ -160,9 +169,64 @@ function readOnlyStore(store: FsDataStore): DataStore {
   };
 }
 
-/** Ids of the registered data stores (`file`, `memory`, `https`, `s3`). */
+/** The registrations by store id, in registration order (built-ins first). */
+const STORES = new Map<string, DataStoreInfo>();
+
+/** Options of {@link registerDataStore}. */
+export interface RegisterDataStoreOptions {
+  /** Replace an existing registration of the same id (default false → ALREADY_EXISTS). */
+  replace?: boolean;
+}
+
+/**
+ * Registers a data store under `info.storeId` (xcube's plugin `extension` point for data stores); the built-in
+ * stores register through this too. The registration is checked: an id matching {@link STORE_ID_PATTERN}, a
+ * title, an object params schema and a `create` function.
+ * @throws EocubeError INVALID_ARGUMENT for a malformed registration, ALREADY_EXISTS for a taken id.
+ */
+export function registerDataStore(info: DataStoreInfo, options: RegisterDataStoreOptions = {}): void {
+  const where = info?.source ? ` (from ${info.source})` : "";
+  const bad = (what: string) =>
+    new EocubeError("INVALID_ARGUMENT", `data store registration${where}: ${what}`, {
+      field: "storeId",
+      hint: 'a registration is {storeId, title, mutable, paramsSchema: {type: "object", properties: …}, create(params)}; see docs/stores.md',
+    });
+  if (!info || typeof info !== "object") throw bad("not an object");
+  if (typeof info.storeId !== "string" || !STORE_ID_PATTERN.test(info.storeId)) {
+    throw bad(`storeId ${JSON.stringify(info.storeId)} must match ${STORE_ID_PATTERN.source}`);
+  }
+  if (typeof info.title !== "string") throw bad(`store ${info.storeId}: title must be a string`);
+  if (typeof info.create !== "function") throw bad(`store ${info.storeId}: create must be a function`);
+  const schema = info.paramsSchema as { type?: unknown } | undefined;
+  if (!schema || typeof schema !== "object" || schema.type !== "object")
+    throw bad(`store ${info.storeId}: paramsSchema must be an object schema`);
+  const old = STORES.get(info.storeId);
+  if (old && !options.replace) {
+    throw new EocubeError("ALREADY_EXISTS", `data store id ${JSON.stringify(info.storeId)}${where} is taken by ${old.source ?? "eocube"}`, {
+      field: "storeId",
+      hint: "choose another store id, or uninstall one of the two packages",
+    });
+  }
+  STORES.set(info.storeId, {
+    storeId: info.storeId,
+    title: info.title,
+    mutable: Boolean(info.mutable),
+    paramsSchema: info.paramsSchema,
+    create: (params) => info.create(params),
+    source: info.source ?? "eocube",
+  });
+}
+
+/** Removes a registration (tests, plugin reloads); true when there was one. Built-in stores can be removed too. */
+export function unregisterDataStore(storeId: string): boolean {
+  return STORES.delete(storeId);
+}
+
+for (const info of Object.values(BUILTIN_STORES)) registerDataStore(info);
+
+/** Ids of the registered data stores: the built-ins (`file`, `memory`, `https`, `s3`, `stac`) first, then plugins. */
 export function listDataStoreIds(): DataStoreId[] {
-  return Object.keys(STORES) as DataStoreId[];
+  return [...STORES.keys()];
 }
 
 /**
@@ -170,11 +234,11 @@ export function listDataStoreIds(): DataStoreId[] {
  * @throws EocubeError UNKNOWN_STORE naming the known ids.
  */
 export function getDataStoreInfo(storeId: string): DataStoreInfo {
-  const info = (STORES as Record<string, DataStoreInfo>)[storeId];
+  const info = STORES.get(storeId);
   if (!info) {
     throw new EocubeError("UNKNOWN_STORE", `no data store ${JSON.stringify(storeId)}`, {
       field: "store_id",
-      hint: `known store ids: ${listDataStoreIds().join(", ")}`,
+      hint: `known store ids: ${listDataStoreIds().join(", ")}; plugin stores come from installed eocube-store-* packages (eocube store list)`,
     });
   }
   return info;
