@@ -5,7 +5,7 @@
 # Idempotent: packages already present are skipped. Needs root (CI and dev machines here run as root).
 set -euo pipefail
 PKGS=(git python3-xarray python3-netcdf4 python3-zarr python3-dask python3-rasterio python3-jsonschema
-      python3-gdal gdal-bin python3-pil python3-matplotlib python3-owslib chromium redis-server)
+      python3-gdal gdal-bin python3-pil python3-matplotlib python3-owslib python3-numexpr chromium redis-server)
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
