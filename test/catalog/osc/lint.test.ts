@@ -1,7 +1,7 @@
 // lint-dataset: deep-code's xrlint checks on the real cubes (shared/data), on a copy of the Zarr cube made ready for
 // deep-code, on small in-memory datasets for each rule, and through the CLI (exit codes; the DeepESDL buckets on s3rver).
 import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { LINT_RULES, lintDataset, type LintMessage } from "../../../src/catalog/osc/lint.js";
 import { main } from "../../../src/cli/index.js";
 import { Dataset } from "../../../src/core/dataset.js";
@@ -173,10 +173,18 @@ describe("eocube lint-dataset (CLI)", () => {
   });
 
   it("exits 2 on errors, 0 when only warned about, 2 with --strict", async () => {
-    expect(await main(["node", "eocube", "lint-dataset", DEMO_CUBE, "--json"])).toBe(2);
     const ready = await deepCodeReadyCube();
-    expect(await main(["node", "eocube", "lint-dataset", ready, "--json"])).toBe(0);
-    expect(await main(["node", "eocube", "lint-dataset", ready, "--strict", "--json"])).toBe(2);
+    const out = vi.spyOn(process.stdout, "write").mockImplementation(() => true);
+    const err = vi.spyOn(process.stderr, "write").mockImplementation(() => true);
+    try {
+      expect(await main(["node", "eocube", "lint-dataset", DEMO_CUBE, "--json"])).toBe(2);
+      expect(await main(["node", "eocube", "lint-dataset", ready, "--json"])).toBe(0);
+      expect(await main(["node", "eocube", "lint-dataset", ready, "--strict", "--json"])).toBe(2);
+      expect(JSON.parse(String(out.mock.calls[1]![0]))).toMatchObject({ valid: true, errors: 0 });
+    } finally {
+      out.mockRestore();
+      err.mockRestore();
+    }
   });
 
   it("reads a bare id from the DeepESDL public bucket, else the team bucket of S3_USER_STORAGE_* (here s3rver), secrets never shown", async () => {
