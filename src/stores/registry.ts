@@ -7,6 +7,8 @@ import { S3FileSystem } from "../fs/s3.js";
 import { subFileSystem } from "../fs/url.js";
 import { FsDataStore } from "./fsstore.js";
 import { validateParams } from "./params.js";
+import { STAC_STORE_PARAMS_SCHEMA } from "./stac/params.js";
+import { StacDataStore } from "./stac/store.js";
 import type { DataStore, JsonSchema, MutableDataStore } from "./types.js";
 
 /** Ids of the built-in stores; plugins add more (any string matching {@link STORE_ID_PATTERN}). */
@@ -152,6 +154,14 @@ const BUILTIN_STORES: Record<string, DataStoreInfo> = {
       return new FsDataStore("s3", p, fs, { readOnly: p.read_only as boolean, maxDepth: p.max_depth as number });
     },
   },
+};
+
+BUILTIN_STORES.stac = {
+  storeId: "stac",
+  title: "STAC API or static catalog (items as datasets; read-only)",
+  mutable: false,
+  paramsSchema: STAC_STORE_PARAMS_SCHEMA,
+  create: (p) => new StacDataStore(p),
 };
 
 /** A read-only view of a store: no writeData/deleteData methods. */

@@ -14,8 +14,8 @@ function errorOf(fn: () => unknown): EocubeError {
 
 describe("data store registry", () => {
   it("lists the store ids and their params schemas", () => {
-    expect(listDataStoreIds()).toEqual(["file", "memory", "https", "s3"]);
-    for (const id of listDataStoreIds()) {
+    expect(listDataStoreIds()).toEqual(["file", "memory", "https", "s3", "stac"]);
+    for (const id of ["file", "memory", "https", "s3"]) {
       const schema = getDataStoreParamsSchema(id) as { type: string; properties: Record<string, unknown> };
       expect(schema.type).toBe("object");
       expect(schema.properties.root).toBeDefined();
