@@ -2,8 +2,9 @@
 import type { Command } from "commander";
 import { formatBytes, parseByteSize } from "../core/bytes.js";
 import { EocubeError } from "../core/errors.js";
+import { executorOf } from "../gen/executors/index.js";
 import { loadGenRequest } from "../gen/request.js";
-import { DEFAULT_MAX_OUTPUT_BYTES, genInfo, runGen, type GenProgress, type GenResult } from "../gen/run.js";
+import { DEFAULT_MAX_OUTPUT_BYTES, genInfo, type GenProgress, type GenResult } from "../gen/run.js";
 import type { GenInfo } from "../gen/plan.js";
 import { progressBar } from "./progress.js";
 import { printJson, runAction, withInterrupt, type GlobalOptions } from "./run.js";
@@ -14,6 +15,9 @@ interface GenOptions extends GlobalOptions {
   output?: string;
   replace?: boolean;
   maxOutputSize?: string;
+  executor?: string;
+  resume?: string;
+  attempts?: string;
 }
 
 /** Registers `eocube gen <request> [inputs...]` on the program. */
@@ -23,7 +27,7 @@ export function register(program: Command): void {
     .description(
       "Generate a data cube (Zarr) from a gen request: open → subset → resample in space and time → merge → write, chunk-parallel",
     )
-    .argument("<request>", "gen request: xcube gen2 YAML/JSON (input_configs, cube_config, output_config) or xcube's legacy gen config")
+    .argument("[request]", "gen request: xcube gen2 YAML/JSON (input_configs, cube_config, output_config) or xcube's legacy gen config")
     .argument("[inputs...]", "input files for a legacy config (like `xcube gen -c config.yml INPUT...`); default its input_paths")
     .option("--info", "print the target grid, sizes, chunk count and estimated bytes; compute nothing")
     .option("--workers <n>", "worker threads (default: the number of cores; 0 = compute on the main thread)")
@@ -33,14 +37,30 @@ export function register(program: Command): void {
       "--max-output-size <size>",
       `refuse a plan whose estimated output (uncompressed) exceeds this size, e.g. 500G, 2T (default ${formatBytes(DEFAULT_MAX_OUTPUT_BYTES)})`,
     )
+    .option(
+      "--executor <where>",
+      "where the chunk tasks run: local (worker threads, default) or redis://host:6379[/db] (BullMQ; start `eocube worker --redis …` processes)",
+    )
+    .option("--resume <run id>", "continue a distributed run whose coordinator was stopped (with --executor redis://…; no request needed)")
+    .option("--attempts <n>", "attempts of a task before a distributed run fails (default 3)")
     .option("--json", "print JSON (progress as JSON lines on stdout)")
     .option("--verbose", "show stack traces of errors")
     .addHelpText(
       "after",
-      "\nExamples:\n  eocube gen examples/gen-request.yaml --info\n  eocube gen examples/gen-request.yaml --workers 2\n  eocube gen ../shared/data/gen/xcube_sst_demo_config.yml ../shared/data/netcdf3/*.nc -o sst-cube.zarr",
+      "\nExamples:\n  eocube gen examples/gen-request.yaml --info\n  eocube gen examples/gen-request.yaml --workers 2\n  eocube gen ../shared/data/gen/xcube_sst_demo_config.yml ../shared/data/netcdf3/*.nc -o sst-cube.zarr\n  eocube gen request.yaml --executor redis://redis:6379/0   (tasks run by `eocube worker --redis redis://redis:6379/0`)",
     )
-    .action(async (request: string, inputs: string[], opts: GenOptions) => {
+    .action(async (request: string | undefined, inputs: string[], opts: GenOptions) => {
       await runAction(opts, async () => {
+        const executor = executorOf(opts.executor);
+        let attempts: number | undefined;
+        if (opts.attempts !== undefined) {
+          attempts = Number(opts.attempts);
+          if (!Number.isInteger(attempts) || attempts < 1) {
+            throw new EocubeError("INVALID_ARGUMENT", `--attempts must be a positive integer, got ${opts.attempts}`, {
+              field: "--attempts",
+            });
+          }
+        }
         let workers: number | undefined;
         if (opts.workers !== undefined) {
           workers = Number(opts.workers);
@@ -61,8 +81,17 @@ export function register(program: Command): void {
           }
           maxOutputBytes = n;
         }
-        const req = await loadGenRequest(request, { inputs, output: opts.output, replace: opts.replace ? true : undefined });
-        if (opts.info) {
+        if (request === undefined && !opts.resume) {
+          throw new EocubeError("INVALID_ARGUMENT", "missing required argument 'request'", {
+            field: "request",
+            hint: "eocube gen <request.yaml> (or --resume <run id> --executor redis://…)",
+          });
+        }
+        const req =
+          request === undefined
+            ? undefined
+            : await loadGenRequest(request, { inputs, output: opts.output, replace: opts.replace ? true : undefined });
+        if (opts.info && req) {
           const info = await genInfo(req);
           if (opts.json) printJson(info);
           else process.stdout.write(formatInfo(info, maxOutputBytes));
@@ -77,7 +106,14 @@ export function register(program: Command): void {
         // temporary store, exit 2 (CANCELLED; 141 quietly for the pipe)
         let result: GenResult;
         try {
-          result = await withInterrupt((signal) => runGen(req, { workers, onProgress, maxOutputBytes, signal }), { what: "eocube gen" });
+          const onRun = (id: string) => {
+            if (opts.json) process.stdout.write(`${JSON.stringify({ event: "run", id, executor: executor.name })}\n`);
+            else process.stderr.write(`eocube gen: run ${id} on ${executor.name} (if stopped: eocube gen --resume ${id} --executor …)\n`);
+          };
+          result = await withInterrupt(
+            (signal) => executor.run(req, { workers, onProgress, maxOutputBytes, signal, resume: opts.resume, onRun, attempts }),
+            { what: "eocube gen" },
+          );
         } finally {
           bar.stop();
         }

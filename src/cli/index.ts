@@ -15,6 +15,7 @@ const COMMANDS: Record<string, () => Promise<{ register(program: Command): void 
   gen: () => import("./gen.js"),
   level: () => import("./level.js"),
   prr: () => import("./prr.js"),
+  worker: () => import("./worker.js"),
   store: () => import("./store.js"),
 };
 

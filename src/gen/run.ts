@@ -12,7 +12,8 @@ import type { FileSystem } from "../fs/types.js";
 import { FsDataStore, checkDataId } from "../stores/fsstore.js";
 import { newDataStore } from "../stores/registry.js";
 import { buildCube } from "./pipeline.js";
-import { chunkGrid, chunkSelection, describePlan, planCube, toStored, type GenInfo } from "./plan.js";
+import { chunkGrid, chunkSelection, describePlan, planCube, toStored, type GenInfo, type GenPlan } from "./plan.js";
+import type { Dataset } from "../core/dataset.js";
 import type { GenRequest } from "./request.js";
 import { computeTask, type WorkerResult, type WorkerTask } from "./worker.js";
 
@@ -92,7 +93,11 @@ export function checkOutputSize(info: GenInfo, maxBytes: number): void {
   );
 }
 
-function outputFs(req: GenRequest): FileSystem {
+/**
+ * The file system of the request's output store.
+ * @throws EocubeError UNSUPPORTED (a store gen cannot write), INVALID_ARGUMENT (bad data_id).
+ */
+export function outputFs(req: GenRequest): FileSystem {
   const store = newDataStore(req.output.store_id, req.output.store_params);
   if (!(store instanceof FsDataStore)) {
     throw new EocubeError("UNSUPPORTED", `output store ${req.output.store_id} cannot be written by gen`, {
@@ -104,7 +109,7 @@ function outputFs(req: GenRequest): FileSystem {
 }
 
 /** The worker module's file and the Node flags it needs (tsx when running from TypeScript sources). */
-function workerFile(): { filename: string; execArgv: string[] } {
+export function workerFile(): { filename: string; execArgv: string[] } {
   const here = import.meta.url;
   const ts = here.endsWith(".ts");
   // From sources, an .mjs shim makes piscina import (not require) the worker, so tsx maps .js → .ts.
@@ -156,55 +161,16 @@ async function generate(req: GenRequest, options: RunGenOptions): Promise<GenRes
   const compressor = (req.output.compressor ?? "blosc") as ZarrCompressorName;
   let writer: ZarrWriter;
   try {
-    writer = await createZarrWriter(
-      fs,
-      req.output.data_id,
-      { arrays: plan.specs, attrs: plan.attrs },
-      { version, compressor, replace: req.output.replace, signal: options.signal },
-    );
+    writer = await openOutputWriter(req, fs, plan, { signal: options.signal });
   } catch (err) {
     await Promise.all(built.inputs.map((d) => d.close().catch(() => undefined)));
-    if (isEocubeError(err, "ALREADY_EXISTS")) {
-      // in the words of the request's format: xcube's legacy config has output_path and no replace key
-      throw new EocubeError(
-        "ALREADY_EXISTS",
-        `the output ${outputLabel(req)} exists`,
-        req.format === "legacy"
-          ? { path: outputLabel(req), field: "output_path", hint: "pass --replace to overwrite it, or choose another output_path (or -o)" }
-          : {
-              path: outputLabel(req),
-              field: "output_config/replace",
-              hint: "set output_config.replace: true (or pass --replace) to overwrite it, or choose another data_id",
-            },
-      );
-    }
     throw err;
   }
   const specsByName: Record<string, ZarrArraySpec> = Object.fromEntries(plan.specs.map((s) => [s.name, s]));
   let pool: Piscina | undefined;
   let bytes = 0;
   try {
-    // coordinates: small, written from the main thread
-    for (const name of plan.coordNames) {
-      const spec = specsByName[name]!;
-      const v = built.cube.coords[name]!;
-      const grid = chunkGrid(spec);
-      if (spec.shape.length === 0) {
-        await writer.writeChunk(name, [], toStored(v, await v.read([])));
-        continue;
-      }
-      if (grid.some((g) => g === 0)) continue;
-      const idx = grid.map(() => 0);
-      for (;;) {
-        await writer.writeChunk(name, idx.slice(), toStored(v, await v.read(chunkSelection(spec, idx))));
-        let d = idx.length - 1;
-        while (d >= 0 && ++idx[d]! >= grid[d]!) {
-          idx[d] = 0;
-          d--;
-        }
-        if (d < 0) break;
-      }
-    }
+    await writeCoordinates(writer, built.cube, plan);
     const nWorkers = Math.max(0, Math.floor(options.workers ?? availableParallelism()));
     const total = plan.taskCount;
     const limit = Math.max(1, nWorkers) * Math.max(1, options.tasksPerWorker ?? 2);
@@ -288,7 +254,7 @@ async function generate(req: GenRequest, options: RunGenOptions): Promise<GenRes
 }
 
 /** Errors of worker threads: EocubeErrors keep their code; a dead thread becomes WORKER_FAILED. */
-function mapFailure(err: unknown): unknown {
+export function mapFailure(err: unknown): unknown {
   if (isEocubeError(err)) return err;
   const e = err as { message?: string; name?: string; code?: string };
   const text = String(e?.message ?? err);
@@ -305,4 +271,69 @@ function mapFailure(err: unknown): unknown {
     return new EocubeError(code as ErrorCode, text, { path: anyErr.path, field: anyErr.field, hint: anyErr.hint, cause: err });
   }
   return new EocubeError("WORKER_FAILED", `a gen task failed: ${text}; nothing was written`, { cause: err });
+}
+
+/**
+ * Begins the output Zarr store of a request (see createZarrWriter; `resumeTempPath` continues a distributed
+ * run's temporary store).
+ * @throws EocubeError ALREADY_EXISTS in the words of the request's format (output_path / output_config.replace).
+ */
+export async function openOutputWriter(
+  req: GenRequest,
+  fs: FileSystem,
+  plan: GenPlan,
+  options: { signal?: AbortSignal; resumeTempPath?: string } = {},
+): Promise<ZarrWriter> {
+  const version = req.output.format_version;
+  const compressor = (req.output.compressor ?? "blosc") as ZarrCompressorName;
+  try {
+    return await createZarrWriter(
+      fs,
+      req.output.data_id,
+      { arrays: plan.specs, attrs: plan.attrs },
+      { version, compressor, replace: req.output.replace, signal: options.signal, resumeTempPath: options.resumeTempPath },
+    );
+  } catch (err) {
+    if (isEocubeError(err, "ALREADY_EXISTS")) {
+      // in the words of the request's format: xcube's legacy config has output_path and no replace key
+      throw new EocubeError(
+        "ALREADY_EXISTS",
+        `the output ${outputLabel(req)} exists`,
+        req.format === "legacy"
+          ? { path: outputLabel(req), field: "output_path", hint: "pass --replace to overwrite it, or choose another output_path (or -o)" }
+          : {
+              path: outputLabel(req),
+              field: "output_config/replace",
+              hint: "set output_config.replace: true (or pass --replace) to overwrite it, or choose another data_id",
+            },
+      );
+    }
+    throw err;
+  }
+}
+
+/** Writes the coordinate arrays of a planned cube (small; from the calling thread) into the writer's store. */
+export async function writeCoordinates(writer: ZarrWriter, cube: Dataset, plan: GenPlan): Promise<void> {
+  const specsByName: Record<string, ZarrArraySpec> = Object.fromEntries(plan.specs.map((s) => [s.name, s]));
+  // coordinates: small, written from the main thread
+  for (const name of plan.coordNames) {
+    const spec = specsByName[name]!;
+    const v = cube.coords[name]!;
+    const grid = chunkGrid(spec);
+    if (spec.shape.length === 0) {
+      await writer.writeChunk(name, [], toStored(v, await v.read([])));
+      continue;
+    }
+    if (grid.some((g) => g === 0)) continue;
+    const idx = grid.map(() => 0);
+    for (;;) {
+      await writer.writeChunk(name, idx.slice(), toStored(v, await v.read(chunkSelection(spec, idx))));
+      let d = idx.length - 1;
+      while (d >= 0 && ++idx[d]! >= grid[d]!) {
+        idx[d] = 0;
+        d--;
+      }
+      if (d < 0) break;
+    }
+  }
 }

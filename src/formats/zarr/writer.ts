@@ -255,7 +255,10 @@ export async function createZarrWriter(
   fs: FileSystem,
   path: string,
   spec: ZarrStoreSpec,
-  options: ZarrWriteOptions = {},
+  options: ZarrWriteOptions & {
+    /** Continue writing into this existing temporary store (a resumed distributed gen run): no sibling recovery. */
+    resumeTempPath?: string;
+  } = {},
 ): Promise<ZarrWriter> {
   throwIfAborted(options.signal);
   const target = path.replace(/^\/+|\/+$/g, "");
@@ -268,7 +271,7 @@ export async function createZarrWriter(
     byName.set(a.name, a);
   }
   // what killed runs left beside the target: restore an old store caught mid-swap, remove their temporary stores
-  await recoverSiblings(fs, target, options);
+  if (!options.resumeTempPath) await recoverSiblings(fs, target, options);
   if (await storeExists(fs, target, options)) {
     if (!options.replace) {
       throw new EocubeError("ALREADY_EXISTS", `${joinStoreKey(fs.root, target)} exists`, {
@@ -277,7 +280,7 @@ export async function createZarrWriter(
       });
     }
   }
-  const tempPath = siblingPath(target, "tmp");
+  const tempPath = options.resumeTempPath ?? siblingPath(target, "tmp");
   let done = false;
   const put = (key: string, bytes: Uint8Array) => fs.put(joinStoreKey(tempPath, key), bytes, options);
   const putJson = (key: string, doc: unknown) => put(key, encoder.encode(stringifyZarrJson(doc)));

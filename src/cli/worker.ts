@@ -1,0 +1,67 @@
+// `eocube worker`: processes the chunk tasks of distributed gen runs (`eocube gen --executor redis://…`).
+import { availableParallelism } from "node:os";
+import type { Command } from "commander";
+import { formatBytes } from "../core/bytes.js";
+import { EocubeError } from "../core/errors.js";
+import { startGenWorker } from "../gen/executors/bullmq-worker.js";
+import { runAction, type GlobalOptions } from "./run.js";
+
+interface WorkerOptions extends GlobalOptions {
+  redis: string;
+  concurrency?: string;
+  stallTimeout?: string;
+  quiet?: boolean;
+}
+
+function positive(value: string | undefined, field: string): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!(Number.isFinite(n) && n > 0))
+    throw new EocubeError("INVALID_ARGUMENT", `${field} must be a positive number, got ${value}`, { field });
+  return n;
+}
+
+/** Registers `eocube worker --redis <url>` on the program. */
+export function register(program: Command): void {
+  program
+    .command("worker")
+    .description("Process the chunk tasks of distributed gen runs (eocube gen --executor redis://…) until stopped (Ctrl-C, SIGTERM)")
+    .requiredOption("--redis <url>", "the Redis of the runs: redis://host:6379[/db]")
+    .option("--concurrency <n>", `tasks at once, each in a thread (default: the number of cores, ${availableParallelism()} here)`)
+    .option("--stall-timeout <s>", "seconds after which the task of a worker that died is given to another (default 30)")
+    .option("--quiet", "no line per task")
+    .option("--verbose", "show stack traces of errors")
+    .addHelpText(
+      "after",
+      "\nThe output of a run must be on a store every worker can write: s3, or a file path on a volume all of them see.\n\nExample:\n  eocube worker --redis redis://127.0.0.1:6379/0",
+    )
+    .action(async (opts: WorkerOptions) => {
+      await runAction(opts, async () => {
+        const concurrency = positive(opts.concurrency, "--concurrency");
+        const stallTimeout = positive(opts.stallTimeout, "--stall-timeout");
+        const worker = await startGenWorker({
+          redis: opts.redis,
+          concurrency: concurrency === undefined ? undefined : Math.floor(concurrency),
+          stallTimeout,
+          onTask: opts.quiet
+            ? undefined
+            : (e) =>
+                process.stderr.write(
+                  e.ok
+                    ? `task ${e.id}: ${formatBytes(e.bytes ?? 0)} in ${e.ms} ms\n`
+                    : `task ${e.id} failed after ${e.ms} ms: ${e.error}\n`,
+                ),
+        });
+        process.stderr.write(`eocube worker: waiting for tasks on ${worker.label}\n`);
+        await new Promise<void>((resolve) => {
+          const stop = (sig: NodeJS.Signals) => {
+            process.stderr.write(`eocube worker: ${sig} received, finishing the running tasks\n`);
+            resolve();
+          };
+          process.once("SIGINT", stop);
+          process.once("SIGTERM", stop);
+        });
+        await worker.close();
+      });
+    });
+}

@@ -1,0 +1,16 @@
+// The BullMQ executor as an Executor: runGenBullmq with its Redis URL bound (parsed up front).
+import { runGenBullmq } from "./bullmq.js";
+import { parseRedisUrl, redisLabel } from "./redis.js";
+import type { Executor } from "./types.js";
+
+/**
+ * An executor running tasks on `eocube worker` processes through BullMQ on `redis` (`redis://host:6379[/db]`).
+ * @throws EocubeError INVALID_ARGUMENT (field --executor) for a URL that is not redis:// or rediss://.
+ */
+export function bullmqExecutor(redis: string): Executor {
+  const label = redisLabel(parseRedisUrl(redis));
+  return {
+    name: label,
+    run: (req, options = {}) => runGenBullmq(req, { ...options, redis }),
+  };
+}

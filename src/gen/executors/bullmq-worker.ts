@@ -1,0 +1,148 @@
+// `eocube worker`'s engine: a BullMQ worker that takes gen tasks from Redis, computes them in a local thread
+// pool (the local executor's worker module) and writes their chunks into the run's shared temporary store.
+import { availableParallelism, hostname } from "node:os";
+import { type Job, Worker } from "bullmq";
+import { Redis } from "ioredis";
+import { Piscina } from "piscina";
+import { EocubeError } from "../../core/errors.js";
+import type { ZarrCompressorName } from "../../formats/zarr/codecs.js";
+import { joinStoreKey } from "../../formats/zarr/store.js";
+import type { FileSystem } from "../../fs/types.js";
+import { mapFailure, outputFs, outputLabel, workerFile } from "../run.js";
+import type { WorkerResult, WorkerTask } from "../worker.js";
+import { errorRecord, RUN_MARKER, type RunDoc, type TaskJobData } from "./bullmq.js";
+import { GEN_QUEUE, parseRedisUrl, redisLabel, runKeys } from "./redis.js";
+
+/** Options of {@link startGenWorker}. */
+export interface GenWorkerOptions {
+  /** `redis://host:6379[/db]`. */
+  redis: string;
+  /** Tasks at once and threads of the pool (default: the core count). */
+  concurrency?: number;
+  /**
+   * Seconds after which the task of a worker that stopped answering (killed, frozen) is handed to another
+   * (BullMQ lockDuration; stalled jobs are looked for every quarter of it) [default 30].
+   */
+  stallTimeout?: number;
+  /** Called after each task (ok or failed), e.g. to log. */
+  onTask?: (e: { id: string; ok: boolean; ms: number; bytes?: number; error?: string }) => void;
+}
+
+/** A running worker; `close()` lets the running tasks end, then disconnects. */
+export interface GenWorker {
+  readonly label: string;
+  close(): Promise<void>;
+}
+
+/**
+ * Starts a worker on the gen queue. Each job: loads its run's document from Redis (a run removed meanwhile,
+ * cancelled or failed, is skipped), checks the run's marker in the output's temporary store (a worker that
+ * cannot see it fails the task clearly: the output must be on a store every worker can write), computes the
+ * task's chunks in a thread (so the lock of the job keeps being renewed), writes them, and records the task
+ * as done. Fault injection for tests: env `EOCUBE_WORKER_FAULT=fail:<task>` fails that task every time;
+ * `delay:<ms>` waits that long before each task.
+ * @throws EocubeError INVALID_ARGUMENT for a bad URL (Redis errors later are retried by ioredis).
+ */
+export async function startGenWorker(options: GenWorkerOptions): Promise<GenWorker> {
+  const conn = parseRedisUrl(options.redis, "--redis");
+  const concurrency = Math.max(1, Math.floor(options.concurrency ?? availableParallelism()));
+  const { filename, execArgv } = workerFile();
+  // workerData must be an object: see run.ts (geotiff's web-worker dependency)
+  const pool = new Piscina({ filename, execArgv, workerData: {}, minThreads: 1, maxThreads: concurrency, idleTimeout: 30_000 });
+  const docs = new Map<string, { doc: RunDoc; fs: FileSystem; checked: boolean }>();
+  const lockDuration = Math.max(1, options.stallTimeout ?? 30) * 1000;
+  const fault = process.env.EOCUBE_WORKER_FAULT ?? "";
+  const client = new Redis(conn);
+  client.on("error", () => undefined);
+  const worker = new Worker<TaskJobData>(
+    GEN_QUEUE,
+    async (job: Job<TaskJobData>) => {
+      const t = Date.now();
+      const keys = runKeys(job.data.run);
+      try {
+        let entry = docs.get(job.data.run);
+        if (!entry) {
+          const raw = await client.hget(keys.run, "doc");
+          if (!raw) return { skipped: true };
+          const doc = JSON.parse(raw) as RunDoc;
+          entry = { doc, fs: outputFs(doc.request), checked: false };
+          docs.set(job.data.run, entry);
+          if (docs.size > 8) docs.delete(docs.keys().next().value!);
+        }
+        const { doc, fs } = entry;
+        if (!entry.checked) {
+          const seen = await fs.exists(joinStoreKey(doc.tempPath, RUN_MARKER)).catch((err: unknown) => {
+            throw new EocubeError(
+              "WORKER_FAILED",
+              `worker ${hostname()}: cannot reach the output ${outputLabel(doc.request)}: ${(err as Error).message}`,
+              {
+                cause: err,
+                hint: "every worker must be able to write the output store (s3 credentials, network)",
+              },
+            );
+          });
+          if (!seen) {
+            throw new EocubeError(
+              "WORKER_FAILED",
+              `worker ${hostname()} does not see the temporary store ${doc.tempPath} of the output ${outputLabel(doc.request)}`,
+              { hint: "the output must be on a store every worker can write: s3, or a file path on a volume shared by all workers" },
+            );
+          }
+          entry.checked = true;
+        }
+        const m = /^(fail|delay):(\d+)$/.exec(fault);
+        if (m?.[1] === "delay") await new Promise((r) => setTimeout(r, Number(m[2])));
+        if (m?.[1] === "fail" && Number(m[2]) === job.data.index) {
+          throw new EocubeError("WORKER_FAILED", `injected fault in task ${job.data.index} (EOCUBE_WORKER_FAULT)`);
+        }
+        const specs = Object.fromEntries(job.data.items.map((it) => [it.name, doc.specs.find((s) => s.name === it.name)!]));
+        const task: WorkerTask = {
+          request: doc.request,
+          now: doc.now,
+          version: doc.request.output.format_version,
+          compressor: (doc.request.output.compressor ?? "blosc") as ZarrCompressorName,
+          specs,
+          items: job.data.items,
+        };
+        let res: WorkerResult;
+        try {
+          res = (await pool.run(task)) as WorkerResult;
+        } catch (err) {
+          throw mapFailure(err);
+        }
+        if (!(await client.exists(keys.run))) return { skipped: true };
+        let bytes = 0;
+        for (const c of res.chunks) {
+          await fs.put(joinStoreKey(doc.tempPath, c.key), c.bytes);
+          bytes += c.bytes.length;
+        }
+        if ((await client.hsetnx(keys.done, String(job.data.index), String(bytes))) === 1) {
+          await client.hincrby(keys.run, "bytes", bytes);
+        }
+        options.onTask?.({ id: String(job.id), ok: true, ms: Date.now() - t, bytes });
+        return { bytes };
+      } catch (err) {
+        await client.hset(keys.errors, String(job.data.index), errorRecord(err)).catch(() => undefined);
+        options.onTask?.({ id: String(job.id), ok: false, ms: Date.now() - t, error: (err as Error).message });
+        throw err;
+      }
+    },
+    {
+      connection: conn,
+      concurrency,
+      lockDuration,
+      stalledInterval: Math.max(500, Math.floor(lockDuration / 4)),
+      maxStalledCount: 2,
+    },
+  );
+  worker.on("error", () => undefined);
+  await worker.waitUntilReady();
+  return {
+    label: `${redisLabel(conn)} queue ${GEN_QUEUE}, ${concurrency} at once`,
+    async close() {
+      await worker.close();
+      client.disconnect();
+      await pool.destroy().catch(() => undefined);
+    },
+  };
+}

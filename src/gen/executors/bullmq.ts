@@ -1,0 +1,342 @@
+// The distributed gen coordinator on BullMQ (Redis): plans the cube, writes the coordinates into the output's
+// temporary store, enqueues one job per chunk task for `eocube worker` processes, waits, and commits only when
+// every task succeeded; a run killed meanwhile is resumed by its id.
+import { randomBytes } from "node:crypto";
+import { type Job, Queue, QueueEvents } from "bullmq";
+import { Redis } from "ioredis";
+import { ERROR_CODES, EocubeError, type ErrorCode, isEocubeError } from "../../core/errors.js";
+import { joinStoreKey } from "../../formats/zarr/store.js";
+import type { ZarrArraySpec, ZarrWriter } from "../../formats/zarr/writer.js";
+import { buildCube } from "../pipeline.js";
+import { type ChunkItem, describePlan, type GenInfo, planCube } from "../plan.js";
+import type { GenRequest } from "../request.js";
+import {
+  checkOutputSize,
+  DEFAULT_MAX_OUTPUT_BYTES,
+  type GenProgress,
+  type GenResult,
+  interruptedError,
+  openOutputWriter,
+  outputFs,
+  outputLabel,
+  writeCoordinates,
+} from "../run.js";
+import { GEN_QUEUE, parseRedisUrl, type RedisConnection, redisLabel, runKeys } from "./redis.js";
+
+/** The document of a run kept in Redis: what workers need to compute a task and the coordinator to commit. */
+export interface RunDoc {
+  id: string;
+  request: GenRequest;
+  /** ISO time stamped into the metadata (the same in every worker). */
+  now: string;
+  /** The output's temporary store (key in the output file system), shared by all workers. */
+  tempPath: string;
+  total: number;
+  info: GenInfo;
+  /** Specs of the data variables (what a task's chunks are encoded with). */
+  specs: ZarrArraySpec[];
+  attempts: number;
+}
+
+/** Job data: the run and the task (its chunks). */
+export interface TaskJobData {
+  run: string;
+  index: number;
+  items: ChunkItem[];
+}
+
+/** The marker a coordinator puts in the temporary store; a worker that does not see it cannot reach the output. */
+export const RUN_MARKER = ".eocube-run";
+
+/** Options of {@link runGenBullmq}. */
+export interface BullmqGenOptions {
+  /** `redis://host:6379[/db]`. */
+  redis: string;
+  /** Continue the run with this id (the request then comes from Redis; `req` is ignored). */
+  resume?: string;
+  /** Attempts of a task before the run fails (default 3; a stalled task of a killed worker counts as one). */
+  attempts?: number;
+  onProgress?: (p: GenProgress) => void;
+  /** Called once the run id is known (before any task runs), e.g. to print how to resume. */
+  onRun?: (id: string) => void;
+  now?: Date;
+  maxOutputBytes?: number;
+  /** Interval of progress polls in ms (default 250). */
+  pollMs?: number;
+  signal?: AbortSignal;
+}
+
+const jobId = (run: string, i: number) => `${run}-${i}`;
+
+/** A Queue and a plain Redis client (for the run's own keys) on one Redis. */
+export interface GenQueue {
+  queue: Queue;
+  redis: Redis;
+  close(): Promise<void>;
+}
+
+/**
+ * Connects to the gen queue and checks that Redis answers within 5 s.
+ * @throws EocubeError REMOTE_ERROR naming the Redis URL (and `field`) when it does not.
+ */
+export async function connectQueue(conn: RedisConnection, field = "--executor"): Promise<GenQueue> {
+  const redis = new Redis({ ...conn, lazyConnect: true, retryStrategy: (n: number) => Math.min(n * 200, 2000) });
+  redis.on("error", () => undefined);
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([
+      redis.connect().then(() => redis.ping()),
+      new Promise((_, reject) => {
+        timer = setTimeout(() => reject(new Error("no answer within 5 s")), 5000);
+      }),
+    ]);
+  } catch (err) {
+    redis.disconnect();
+    throw new EocubeError("REMOTE_ERROR", `cannot reach Redis at ${redisLabel(conn)}: ${(err as Error).message}`, {
+      field,
+      hint: "start redis-server there, or give the right host, port and database",
+      cause: err,
+    });
+  } finally {
+    clearTimeout(timer);
+  }
+  const queue = new Queue(GEN_QUEUE, { connection: conn });
+  queue.on("error", () => undefined);
+  return {
+    queue,
+    redis,
+    async close() {
+      await queue.close().catch(() => undefined);
+      redis.disconnect();
+    },
+  };
+}
+
+/**
+ * Runs a gen request on `eocube worker` processes through BullMQ: plans the cube, writes the coordinates and a
+ * run marker into the output's temporary store (it must be on a store every worker can write: s3, or a `file`
+ * path all of them see), enqueues one job per chunk task (job id `<run>-<task>`; a task rewrites exactly its
+ * own chunks, so a retried one is harmless), reports progress, and commits (metadata, consolidation, rename:
+ * the local executor's commit) only when every task succeeded. A task failing `attempts` times fails the run
+ * with its error; a failed or cancelled run removes its queued jobs and the temporary store (nothing appears
+ * at the output). A coordinator killed meanwhile leaves the run in Redis: `resume: <run id>` continues it.
+ * @throws EocubeError as runGen; REMOTE_ERROR (Redis unreachable); NOT_FOUND (unknown run to resume);
+ *   WORKER_FAILED or the task's own code when a task fails; CANCELLED when aborted.
+ */
+export async function runGenBullmq(req: GenRequest | undefined, options: BullmqGenOptions): Promise<GenResult> {
+  const conn = parseRedisUrl(options.redis);
+  const q = await connectQueue(conn);
+  const { queue, redis: client } = q;
+  let label = req ? outputLabel(req) : "the output";
+  try {
+    const t0 = Date.now();
+    let doc: RunDoc;
+    let writer: ZarrWriter;
+    if (options.resume) {
+      const raw = await client.hget(runKeys(options.resume).run, "doc");
+      if (!raw) {
+        throw new EocubeError(
+          "NOT_FOUND",
+          `no gen run ${options.resume} in ${redisLabel(conn)} (it finished, failed, was cancelled, or never began)`,
+          {
+            field: "--resume",
+            hint: "start it again without --resume",
+          },
+        );
+      }
+      doc = JSON.parse(raw) as RunDoc;
+      label = outputLabel(doc.request);
+      const fs = outputFs(doc.request);
+      if (!(await fs.exists(joinStoreKey(doc.tempPath, RUN_MARKER)))) {
+        throw new EocubeError("NOT_FOUND", `the temporary store of run ${doc.id} (${doc.tempPath}) is gone from ${label}`, {
+          field: "--resume",
+          hint: "start the run again without --resume",
+        });
+      }
+      const built = await buildCube(doc.request, { now: new Date(doc.now), signal: options.signal });
+      const plan = planCube(built.cube);
+      await Promise.all(built.inputs.map((d) => d.close().catch(() => undefined)));
+      writer = await openOutputWriter(doc.request, fs, plan, { signal: options.signal, resumeTempPath: doc.tempPath });
+      options.onRun?.(doc.id);
+      await requeue(q, doc, (i) => plan.task(i).items);
+    } else {
+      if (!req) throw new EocubeError("INVALID_ARGUMENT", "a gen request is needed (or --resume <run id>)", { field: "request" });
+      const now = options.now ?? new Date(Math.floor(Date.now() / 1000) * 1000);
+      const fs = outputFs(req);
+      const built = await buildCube(req, { now, signal: options.signal });
+      try {
+        const plan = planCube(built.cube);
+        const info = await describePlan(built.cube, built.grid, plan, req.inputs.length, label);
+        checkOutputSize(info, options.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES);
+        writer = await openOutputWriter(req, fs, plan, { signal: options.signal });
+        const id = `${now
+          .toISOString()
+          .replace(/[-:]|\.\d+Z$/g, "")
+          .replace("T", "-")}-${randomBytes(4).toString("hex")}`;
+        doc = {
+          id,
+          request: req,
+          now: now.toISOString(),
+          tempPath: writer.tempPath,
+          total: plan.taskCount,
+          info,
+          specs: plan.specs.filter((s) => !plan.coordNames.includes(s.name)),
+          attempts: options.attempts ?? 3,
+        };
+        try {
+          await writeCoordinates(writer, built.cube, plan);
+          await fs.put(joinStoreKey(writer.tempPath, RUN_MARKER), new TextEncoder().encode(`${id}\n`));
+          await client.hset(runKeys(id).run, "doc", JSON.stringify(doc), "bytes", "0");
+        } catch (err) {
+          await writer.abort().catch(() => undefined);
+          throw err;
+        }
+        options.onRun?.(id);
+        await enqueue(
+          queue,
+          doc,
+          Array.from({ length: doc.total }, (_, i) => i),
+          (i) => plan.task(i).items,
+        );
+      } finally {
+        await Promise.all(built.inputs.map((d) => d.close().catch(() => undefined)));
+      }
+    }
+    try {
+      await waitForRun(q, conn, doc, options, t0);
+      const fs = outputFs(doc.request);
+      await fs.delete(joinStoreKey(doc.tempPath, RUN_MARKER));
+      await writer.commit();
+    } catch (err) {
+      // a killed coordinator's run stays resumable; a failed or cancelled one is removed with its jobs and chunks
+      await removeRun(q, doc).catch(() => undefined);
+      await writer.abort().catch(() => undefined);
+      throw err;
+    }
+    const bytes = Number((await client.hget(runKeys(doc.id).run, "bytes")) ?? 0);
+    await client.del(runKeys(doc.id).run, runKeys(doc.id).done, runKeys(doc.id).errors);
+    return { info: doc.info, bytes_written: bytes, seconds: (Date.now() - t0) / 1000 };
+  } catch (err) {
+    throw interruptedError(err, options.signal, "eocube gen", label);
+  } finally {
+    await q.close();
+  }
+}
+
+async function enqueue(queue: Queue, doc: RunDoc, indices: number[], items: (i: number) => ChunkItem[]): Promise<void> {
+  for (let k = 0; k < indices.length; k += 500) {
+    await queue.addBulk(
+      indices.slice(k, k + 500).map((i) => ({
+        name: "task",
+        data: { run: doc.id, index: i, items: items(i) } satisfies TaskJobData,
+        opts: { jobId: jobId(doc.id, i), attempts: doc.attempts, removeOnComplete: true, removeOnFail: false },
+      })),
+    );
+  }
+}
+
+/** Resume: tasks not done are queued again unless their job still waits or runs; failed ones are retried. */
+async function requeue({ queue, redis: client }: GenQueue, doc: RunDoc, items: (i: number) => ChunkItem[]): Promise<void> {
+  const done = new Set((await client.hkeys(runKeys(doc.id).done)).map(Number));
+  const missing: number[] = [];
+  for (let i = 0; i < doc.total; i++) {
+    if (done.has(i)) continue;
+    const state = await queue.getJobState(jobId(doc.id, i));
+    if (state === "failed" || state === "completed") await queue.remove(jobId(doc.id, i)).catch(() => undefined);
+    if (state === "unknown" || state === "failed" || state === "completed") missing.push(i);
+  }
+  await client.del(runKeys(doc.id).errors);
+  await enqueue(queue, doc, missing, items);
+}
+
+/** Removes a run's queued jobs and its keys (workers skip the tasks of a run whose document is gone). */
+async function removeRun({ queue, redis: client }: GenQueue, doc: RunDoc): Promise<void> {
+  await client.del(runKeys(doc.id).run);
+  const done = new Set((await client.hkeys(runKeys(doc.id).done)).map(Number));
+  for (let i = 0; i < doc.total; i++) {
+    if (!done.has(i)) await queue.remove(jobId(doc.id, i)).catch(() => undefined);
+  }
+  await client.del(runKeys(doc.id).done, runKeys(doc.id).errors);
+}
+
+/** Waits until every task of the run is done (progress polled), a task failed for good, or the signal fired. */
+async function waitForRun(
+  { queue, redis: client }: GenQueue,
+  conn: RedisConnection,
+  doc: RunDoc,
+  options: BullmqGenOptions,
+  t0: number,
+): Promise<void> {
+  const keys = runKeys(doc.id);
+  const events = new QueueEvents(GEN_QUEUE, { connection: conn });
+  events.on("error", () => undefined);
+  let failure: unknown;
+  const checkFailed = async (id: string) => {
+    if (!id.startsWith(`${doc.id}-`) || failure !== undefined) return;
+    const job = (await queue.getJob(id)) as Job<TaskJobData> | undefined;
+    if (!job || (await job.getState()) !== "failed") return;
+    failure = await taskError(client.hget(keys.errors, String(job.data.index)), job, doc);
+  };
+  events.on("failed", ({ jobId: id }) => void checkFailed(id).catch(() => undefined));
+  try {
+    await events.waitUntilReady();
+    // failures before the listener was ready (a resumed run): look once at the run's failed jobs
+    for (const job of await queue.getFailed()) if (job?.id) await checkFailed(job.id);
+    let last = -1;
+    for (;;) {
+      if (options.signal?.aborted) throw options.signal.reason ?? new EocubeError("CANCELLED", "eocube gen was aborted");
+      if (failure !== undefined) throw failure;
+      const done = await client.hlen(keys.done);
+      if (done !== last) {
+        last = done;
+        const bytes = Number((await client.hget(keys.run, "bytes")) ?? 0);
+        options.onProgress?.({ done, total: doc.total, bytes, elapsed_s: (Date.now() - t0) / 1000 });
+      }
+      if (done >= doc.total) return;
+      await new Promise<void>((resolve) => {
+        const onAbort = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+        const timer = setTimeout(() => {
+          options.signal?.removeEventListener("abort", onAbort);
+          resolve();
+        }, options.pollMs ?? 250);
+        options.signal?.addEventListener("abort", onAbort, { once: true });
+      });
+    }
+  } finally {
+    await events.close().catch(() => undefined);
+  }
+}
+
+/** The error of a task that failed for good: the worker's EocubeError (code, field, hint) when it recorded one. */
+async function taskError(recorded: Promise<string | null>, job: Job<TaskJobData>, doc: RunDoc): Promise<EocubeError> {
+  const where = `task ${job.data.index} of ${doc.total} (job ${job.id}) failed ${job.attemptsMade} time(s)`;
+  const raw = await recorded.catch(() => null);
+  if (raw) {
+    const e = JSON.parse(raw) as { code?: string; message?: string; field?: string; path?: string; hint?: string };
+    const code = (e.code && e.code in ERROR_CODES ? e.code : "WORKER_FAILED") as ErrorCode;
+    return new EocubeError(code, `${e.message}; ${where}; nothing was written to ${outputLabel(doc.request)}`, {
+      field: e.field,
+      path: e.path,
+      hint: e.hint,
+    });
+  }
+  const reason = job.failedReason || "unknown error";
+  return new EocubeError("WORKER_FAILED", `${reason}; ${where}; nothing was written to ${outputLabel(doc.request)}`, {
+    hint: /stalled/i.test(reason) ? "a worker died while running it (memory? killed?): check the workers, then run again" : undefined,
+  });
+}
+
+/** True for errors of the executor that carry an EocubeError code (for the worker's error record). */
+export function errorRecord(err: unknown): string {
+  const e = isEocubeError(err) ? err : undefined;
+  return JSON.stringify({
+    code: e?.code ?? (err as { code?: unknown })?.code ?? "WORKER_FAILED",
+    message: String((err as Error)?.message ?? err),
+    field: e?.field,
+    path: e?.path,
+    hint: e?.hint,
+  });
+}
