@@ -3,17 +3,17 @@
 // validateCatalog. Reference extents: test/fixtures/osc/bbox-reference.json, made once by
 // test/fixtures/osc/make-bbox-reference.py (GDAL gdalinfo/OSR and xarray).
 import { execFileSync } from "node:child_process";
-import { cp, mkdir, mkdtemp, readFile, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { beforeAll, describe, expect, it } from "vitest";
 import { buildPublication } from "../../../src/catalog/osc/build/index.js";
 import { loadDatasetConfig, loadWorkflowConfig, parseDatasetConfig, parseWorkflowConfig } from "../../../src/catalog/osc/config.js";
-import { initCatalog } from "../../../src/catalog/osc/init.js";
 import type { PublicationPlan } from "../../../src/catalog/osc/plan.js";
 import { validateCatalog } from "../../../src/catalog/osc/validate/index.js";
 import { isEocubeError } from "../../../src/core/errors.js";
+import { applyPlan, ciErrors, freshCatalog as freshCatalogAt, type Json, readJson, sampleCopy as sampleCopyOf } from "./catalogs.js";
 
 const REPO = fileURLToPath(new URL("../../../", import.meta.url));
 const SHARED = fileURLToPath(new URL("../../../../shared/", import.meta.url));
@@ -30,41 +30,16 @@ function bumpUpdated(text: string): string {
   return text.replace(/("updated":\s*)"[^"]*"/, `$1"${NOW_ISO}"`);
 }
 
-type Json = Record<string, any>;
 let reference: Json;
 
 beforeAll(async () => {
   reference = JSON.parse(await readFile(join(REPO, "test/fixtures/osc/bbox-reference.json"), "utf8"));
 });
 
-async function freshCatalog(): Promise<string> {
-  const dir = join(await mkdtemp(join(tmpdir(), "eocube-build-")), "osc");
-  await initCatalog(dir, { now: NOW });
-  return dir;
-}
-
-async function sampleCopy(): Promise<string> {
-  const dir = join(await mkdtemp(join(tmpdir(), "eocube-build-sample-")), "osc");
-  await cp(SAMPLE, dir, { recursive: true });
-  return dir;
-}
-
-async function apply(dir: string, plan: PublicationPlan): Promise<void> {
-  for (const f of plan.files) {
-    await mkdir(dirname(join(dir, f.path)), { recursive: true });
-    await writeFile(join(dir, f.path), f.content);
-  }
-}
-
-/** Runs the OSC validator; returns the CI errors (warnings are eocube's extra checks). */
-async function ciErrors(dir: string): Promise<string[]> {
-  const report = await validateCatalog(dir);
-  return report.files.flatMap((f) => f.errors.map((e) => `${f.file}: ${e.section}: ${e.message}`));
-}
-
-async function json(dir: string, path: string): Promise<Json> {
-  return JSON.parse(await readFile(join(dir, path), "utf8"));
-}
+const freshCatalog = () => freshCatalogAt(NOW, "eocube-build-");
+const sampleCopy = () => sampleCopyOf("eocube-build-sample-");
+const apply = applyPlan;
+const json = readJson;
 
 function byRel(doc: Json, rel: string): Json[] {
   return (doc.links as Json[]).filter((l) => l.rel === rel);
@@ -664,7 +639,7 @@ variables:
     const anom = await json(dir, "variables/sst-anomaly/catalog.json");
     expect(anom.description).toBe("Sea surface temperature anomaly from pathfinder climatology (K)");
     const report = await validateCatalog(dir);
-    expect(report.files.flatMap((f) => f.warnings.filter((w) => w.rule === "description").map((w) => f.file))).toEqual([]);
+    expect(report.files.flatMap((f) => f.warnings.filter((w) => w.rule === "description").map(() => f.file))).toEqual([]);
     expect(plan.warnings.filter((w) => /repeats its id or title/.test(w))).toEqual([]);
     // the new project has no osc_project_description: its title stands in, and publish says so
     expect((await json(dir, "projects/eocube-demo/collection.json")).description).toBe("eocube demo");

@@ -3,19 +3,18 @@
 // `catalog init` catalog and into a copy of the real OSC sample, with the cube deep-code would read
 // (s3://deep-esdl-public/your-dataset.zarr) served from a copy of the real Zarr cube made ready for deep-code.
 // The placeholder templates of `deep-code generate-config` (shared/fixtures/deep-code/templates) are refused field by field.
-import { cp, mkdir, mkdtemp, readFile, writeFile } from "node:fs/promises";
+import { mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { buildPublication } from "../../../src/catalog/osc/build/index.js";
 import { loadDatasetConfig, loadWorkflowConfig } from "../../../src/catalog/osc/config.js";
-import { initCatalog } from "../../../src/catalog/osc/init.js";
 import type { PublicationPlan } from "../../../src/catalog/osc/plan.js";
-import { validateCatalog } from "../../../src/catalog/osc/validate/index.js";
 import type { Dataset } from "../../../src/core/dataset.js";
 import { isEocubeError } from "../../../src/core/errors.js";
 import { openDataset } from "../../../src/stores/open.js";
+import { applyPlan, ciErrors, freshCatalog, type Json, readJson, sampleCopy } from "./catalogs.js";
 import { deepCodeReadyCube } from "./cube-copy.js";
 
 const FIXTURES = fileURLToPath(new URL("../../../../shared/fixtures/", import.meta.url));
@@ -74,8 +73,6 @@ links:
     title: Related resource
 `;
 
-type Json = Record<string, any>;
-
 async function configs(): Promise<{ dataset: string; workflow: string }> {
   const dir = await mkdtemp(join(tmpdir(), "eocube-dc-cfg-"));
   const dataset = join(dir, "dataset_config.yaml");
@@ -83,18 +80,6 @@ async function configs(): Promise<{ dataset: string; workflow: string }> {
   await writeFile(dataset, DATASET_CONFIG);
   await writeFile(workflow, WORKFLOW_CONFIG);
   return { dataset, workflow };
-}
-
-async function apply(dir: string, plan: PublicationPlan): Promise<void> {
-  for (const f of plan.files) {
-    await mkdir(dirname(join(dir, f.path)), { recursive: true });
-    await writeFile(join(dir, f.path), f.content);
-  }
-}
-
-async function ciErrors(dir: string): Promise<string[]> {
-  const report = await validateCatalog(dir);
-  return report.files.flatMap((f) => f.errors.map((e) => `${f.file}: ${e.section}: ${e.message}`));
 }
 
 /** Publishes the docs' configs unchanged into `dir`; the cube deep-code would open comes from a ready copy. */
@@ -112,29 +97,15 @@ async function publishDocs(dir: string): Promise<{ plan: PublicationPlan; opened
     open,
     env: {},
   });
-  await apply(dir, plan);
+  await applyPlan(dir, plan);
   return { plan, opened };
 }
 
-const json = async (dir: string, path: string): Promise<Json> => JSON.parse(await readFile(join(dir, path), "utf8"));
+const json = readJson;
 
 for (const [where, make] of [
-  [
-    "a fresh `catalog init` catalog",
-    async () => {
-      const dir = join(await mkdtemp(join(tmpdir(), "eocube-dc-fresh-")), "osc");
-      await initCatalog(dir, { now: NOW });
-      return dir;
-    },
-  ],
-  [
-    "a copy of the real OSC sample",
-    async () => {
-      const dir = join(await mkdtemp(join(tmpdir(), "eocube-dc-sample-")), "osc");
-      await cp(join(FIXTURES, "osc-catalog-sample"), dir, { recursive: true });
-      return dir;
-    },
-  ],
+  ["a fresh `catalog init` catalog", () => freshCatalog(NOW, "eocube-dc-fresh-")],
+  ["a copy of the real OSC sample", () => sampleCopy("eocube-dc-sample-")],
 ] as const) {
   describe(`deep-code's documented configs, unchanged, into ${where}`, () => {
     it("publish a catalog the OSC validator accepts, with deep-code's defaults and eocube's steward fixes", async () => {

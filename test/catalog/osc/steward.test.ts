@@ -2,21 +2,15 @@
 // variable reuse (GCMD keyword, standard_name, title; close titles warned about or asked), readable titles, a default
 // description, time_range ends, a new project's status, case-only id collisions, swapped lat/lon, deep-code's
 // workflow_id normalisation, properties.osc_project and empty fields.
-import { cp, mkdir, mkdtemp, readFile, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { buildPublication } from "../../../src/catalog/osc/build/index.js";
 import { parseDatasetConfig, parseWorkflowConfig } from "../../../src/catalog/osc/config.js";
-import { initCatalog } from "../../../src/catalog/osc/init.js";
-import type { PublicationPlan } from "../../../src/catalog/osc/plan.js";
 import { oscTitleCase, titleFromId } from "../../../src/catalog/osc/texts.js";
-import { validateCatalog } from "../../../src/catalog/osc/validate/index.js";
 import { isEocubeError } from "../../../src/core/errors.js";
+import { applyPlan, ciErrors, freshCatalog as freshCatalogAt, type Json, readJson, sampleCopy as sampleCopyOf } from "./catalogs.js";
 import { cubeCopy, deepCodeReadyCube, SHARED_DATA } from "./cube-copy.js";
 
-const SAMPLE = fileURLToPath(new URL("../../../../shared/fixtures/osc-catalog-sample/", import.meta.url));
 const OSTIA = join(SHARED_DATA, "netcdf3/20170605120000-UKMO-L4_GHRSST-SSTfnd-OSTIAanom-GLOB-v02.0-fv02.0.nc");
 const UTM = join(SHARED_DATA, "geotiff/RGB.byte.tif");
 const NOW = new Date("2026-11-22T10:00:00Z");
@@ -24,32 +18,10 @@ const NOW = new Date("2026-11-22T10:00:00Z");
 const SEA_ICE_GCMD =
   "https://gcmd.earthdata.nasa.gov/KeywordViewer/scheme/Earth%20Science/860e2af9-ce29-4f3f-b027-ae3747eb3e01?gtm_keyword=SEA%20ICE";
 
-type Json = Record<string, any>;
-
-async function sampleCopy(): Promise<string> {
-  const dir = join(await mkdtemp(join(tmpdir(), "eocube-steward-")), "osc");
-  await cp(SAMPLE, dir, { recursive: true });
-  return dir;
-}
-
-async function freshCatalog(): Promise<string> {
-  const dir = join(await mkdtemp(join(tmpdir(), "eocube-steward-")), "osc");
-  await initCatalog(dir, { now: NOW });
-  return dir;
-}
-
-async function apply(dir: string, plan: PublicationPlan): Promise<void> {
-  for (const f of plan.files) {
-    await mkdir(dirname(join(dir, f.path)), { recursive: true });
-    await writeFile(join(dir, f.path), f.content);
-  }
-}
-
-async function ciErrors(dir: string): Promise<string[]> {
-  return (await validateCatalog(dir)).files.flatMap((f) => f.errors.map((e) => `${f.file}: ${e.message}`));
-}
-
-const json = async (dir: string, path: string): Promise<Json> => JSON.parse(await readFile(join(dir, path), "utf8"));
+const sampleCopy = () => sampleCopyOf("eocube-steward-");
+const freshCatalog = () => freshCatalogAt(NOW, "eocube-steward-");
+const apply = applyPlan;
+const json = readJson;
 
 async function expectError(p: Promise<unknown>, code: string, field: string): Promise<{ message: string; hint?: string }> {
   try {
