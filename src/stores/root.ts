@@ -2,17 +2,22 @@
 import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { schemeOf } from "../fs/url.js";
-import { newDataStore, findDataStoreIds } from "./registry.js";
+import { findDataStoreIds, getDataStoreInfo, newDataStore } from "./registry.js";
 import type { DataStore } from "./types.js";
 
 /**
  * The data store rooted at `root`: with `storeId`, `newDataStore(storeId, {root, ...storeParams})`
- * (storeParams.root wins); else from the scheme: `https://h/p` → https store, `s3://bucket/p` → s3 store
+ * (storeParams.root wins; a store whose params have `url` and no `root`, as `stac`, gets `{url: root}`); else from the scheme: `https://h/p` → https store, `s3://bucket/p` → s3 store
  * (root `bucket/p`), `memory://id` → memory store, anything else → file store at that folder.
  * @throws EocubeError UNKNOWN_STORE, INVALID_PARAMS, INVALID_ARGUMENT (an unsupported URL scheme).
  */
 export function storeForRoot(root: string, storeId?: string, storeParams: Record<string, unknown> = {}): DataStore {
-  if (storeId) return newDataStore(storeId, { root, ...storeParams });
+  if (storeId) {
+    // stores whose location parameter is `url` (stac) get the root there
+    const props = (getDataStoreInfo(storeId).paramsSchema.properties ?? {}) as Record<string, unknown>;
+    const key = !("root" in props) && "url" in props ? "url" : "root";
+    return newDataStore(storeId, { [key]: root, ...storeParams });
+  }
   schemeOf(root); // an unsupported scheme (ftp://…) is an error, not a local folder
   const id = findDataStoreIds(root)[0]!;
   switch (id) {

@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { EocubeError } from "../../src/core/errors.js";
-import { describeDataset, getDataStoreParamsSchema, newDataStore, openDataset } from "../../src/stores/index.js";
+import { describeDataset, getDataStoreParamsSchema, newDataStore, openDataset, storeForRoot } from "../../src/stores/index.js";
 import type { StacDataStore } from "../../src/stores/stac/store.js";
 import { startHttpServer, type TestHttpServer } from "../helpers/http-server.js";
 import { SHARED_DATA, ZARR_CUBE } from "../helpers/paths.js";
@@ -138,6 +138,8 @@ describe("stac store over a STAC API", () => {
     ]);
     expect(api.requests.filter((r) => r.path === "/api/search")).toHaveLength(3);
     expect(await store({ max_items: 2 }).listDataIds()).toHaveLength(2);
+    // `eocube list <url> --store stac` takes the root as the url
+    expect((await storeForRoot(api.url, "stac").listDataIds()).length).toBe(5);
   });
 
   it("lists collections and searches items by collection, time range and bbox", async () => {
