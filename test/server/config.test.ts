@@ -66,6 +66,16 @@ describe("server config", () => {
       });
       expect((await app.inject("/tiles/tiffs~RGB.byte.tif/band_data/9/219/145?crs=EPSG:3857&band=1&vmin=0&vmax=255")).statusCode).toBe(200);
       expect((await app.inject("/tiles/cog/band_data/9/201/105?crs=EPSG:3857&band=2")).statusCode).toBe(200);
+      // xcube's keys of the example: groups, entrypoint, custom colour map, rgb mappings, band_N
+      const list = (await app.inject("/datasets")).json();
+      expect(list.entrypointDatasetId).toBe("olci");
+      expect(list.datasets[0]).toMatchObject({ groupId: "ocean", groupTitle: "Ocean", groupOrder: 0, sortValue: 1 });
+      expect(olci.variables.map((v: { name: string }) => v.name)).toEqual(["conc_chl", "conc_tsm", "kd489"]);
+      expect(olci.variables[1]).toMatchObject({ colorBarName: "tsm_steps", colorBarMin: 0, colorBarMax: 100 });
+      expect(olci.rgbSchema.varNames).toEqual(["conc_chl", "conc_tsm", "kd489"]);
+      expect((await app.inject("/tiles/olci/rgb/5/10/16?crs=EPSG:3857")).statusCode).toBe(200);
+      expect((await app.inject("/tiles/cog/rgb/9/201/105?crs=EPSG:3857")).statusCode).toBe(200);
+      expect((await app.inject("/datasets/cog")).json().variables[1]).toMatchObject({ name: "band_1", colorBarName: "bone" });
     } finally {
       await app.close();
     }
