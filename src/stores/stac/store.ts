@@ -176,7 +176,7 @@ export class StacDataStore implements DataStore {
 
   /**
    * The collections: an API's `/collections` (following `next` links), a static catalog's `child` links that are
-   * collections (one level deep).
+   * collections (one level deep), the catalog itself when it is a collection.
    * @throws the request errors, naming the store.
    */
   async listCollections(options?: ReadOptions): Promise<StacCollectionInfo[]> {
@@ -206,6 +206,7 @@ export class StacDataStore implements DataStore {
           url = next ? resolveHref(next.href, url) : undefined;
         }
       } else {
+        if (root.type === "Collection") add(root);
         for (const l of (root.links ?? []) as StacLink[]) {
           if (l.rel !== "child") continue;
           const c = (await fetchJson(resolveHref(l.href, this.#url), this.#http(options))) as Record<string, unknown>;
