@@ -200,7 +200,10 @@ async function selectOptions(page: Page, name: string): Promise<string[]> {
   const items = await list.evaluate((ul) =>
     [...ul.children].map((c) => (c.classList.contains("MuiDivider-root") ? `— ${c.textContent!.trim()} —` : c.textContent!.trim())),
   );
-  await list.press("Escape");
+  for (let k = 0; k < 3 && (await list.count()) > 0; k++) {
+    await list.press("Escape").catch(() => undefined);
+    await list.waitFor({ state: "detached", timeout: 3_000 }).catch(() => undefined);
+  }
   await list.waitFor({ state: "detached", timeout: 10_000 });
   return items;
 }
@@ -208,11 +211,26 @@ async function selectOptions(page: Page, name: string): Promise<string[]> {
 /** Picks the option `text` of a MUI select. */
 async function pickOption(page: Page, name: string, text: string): Promise<void> {
   await page.locator(`#mui-component-select-${name}`).click();
-  await page.locator("[role=listbox] [role=option]", { hasText: text }).first().click();
-  // a multiple select stays open
-  if ((await page.locator("[role=listbox]").getAttribute("aria-multiselectable")) === "true")
-    await page.locator("[role=listbox]").press("Escape");
-  await page.locator("[role=listbox]").waitFor({ state: "detached", timeout: 10_000 });
+  const list = page.locator("[role=listbox]");
+  const option = list.locator("[role=option]", { hasText: text }).first();
+  const multiple = (await list.getAttribute("aria-multiselectable")) === "true";
+  await option.click();
+  // a multiple select stays open: once the option shows as chosen, Escape (or, failing that, a click beside the
+  // menu) closes it, as a user would
+  if (multiple) {
+    await expect.poll(() => option.getAttribute("aria-selected"), { timeout: 10_000 }).toBe("true");
+    for (let k = 0; k < 3 && (await list.count()) > 0; k++) {
+      if (k < 2) await list.press("Escape").catch(() => undefined);
+      else
+        await page
+          .locator(".MuiBackdrop-root")
+          .last()
+          .click({ force: true })
+          .catch(() => undefined);
+      await list.waitFor({ state: "detached", timeout: 3_000 }).catch(() => undefined);
+    }
+  }
+  await list.waitFor({ state: "detached", timeout: 10_000 });
 }
 
 /** The tool button (MUI icon button) holding icon `testId` (e.g. "ShareIcon"); `nth` among several. */
