@@ -17,6 +17,8 @@ const LASTLITERALS = 5;
 const MFLIMIT = 12;
 const MAX_OFFSET = 65535;
 const HASH_LOG = 13;
+/** An empty hash slot: farther back than any offset LZ4 can encode. */
+const NO_POSITION = -(1 << 30);
 /** Search acceleration as in LZ4 (skip ahead faster through data without matches). */
 const SKIP_TRIGGER = 6;
 
@@ -213,8 +215,10 @@ export function lz4Compress(src: Uint8Array, dst: Uint8Array, from: number, to: 
   let anchor = 0;
   if (len >= MFLIMIT + 1) {
     const table = hashTable;
+    // a fresh table per block (as LZ4_compress_default): stale positions of earlier blocks would still give valid
+    // matches, but the bytes would then depend on what the thread compressed before (gen's output must not)
+    table.fill(NO_POSITION);
     const dv = new DataView(src.buffer, src.byteOffset, src.byteLength);
-    // positions in the table from earlier blocks are verified by comparing bytes, so no reset is needed
     const mflimit = len - MFLIMIT;
     const matchlimit = len - LASTLITERALS;
     let ip = 1;
