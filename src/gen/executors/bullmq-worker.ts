@@ -39,8 +39,7 @@ export interface GenWorker {
  * cancelled or failed, is skipped), checks the run's marker in the output's temporary store (a worker that
  * cannot see it fails the task clearly: the output must be on a store every worker can write), computes the
  * task's chunks in a thread (so the lock of the job keeps being renewed), writes them, and records the task
- * as done. Fault injection for tests: env `EOCUBE_WORKER_FAULT=fail:<task>` fails that task every time;
- * `delay:<ms>` waits that long before each task.
+ * as done. Fault injection for tests: the run's `fault` (see RunDoc).
  * @throws EocubeError INVALID_ARGUMENT for a bad URL (Redis errors later are retried by ioredis).
  */
 export async function startGenWorker(options: GenWorkerOptions): Promise<GenWorker> {
@@ -51,7 +50,6 @@ export async function startGenWorker(options: GenWorkerOptions): Promise<GenWork
   const pool = new Piscina({ filename, execArgv, workerData: {}, minThreads: 1, maxThreads: concurrency, idleTimeout: 30_000 });
   const docs = new Map<string, { doc: RunDoc; fs: FileSystem; checked: boolean }>();
   const lockDuration = Math.max(1, options.stallTimeout ?? 30) * 1000;
-  const fault = process.env.EOCUBE_WORKER_FAULT ?? "";
   const client = new Redis(conn);
   client.on("error", () => undefined);
   const worker = new Worker<TaskJobData>(
@@ -90,10 +88,10 @@ export async function startGenWorker(options: GenWorkerOptions): Promise<GenWork
           }
           entry.checked = true;
         }
-        const m = /^(fail|delay):(\d+)$/.exec(fault);
+        const m = /^(fail|delay):(\d+)$/.exec(doc.fault ?? "");
         if (m?.[1] === "delay") await new Promise((r) => setTimeout(r, Number(m[2])));
         if (m?.[1] === "fail" && Number(m[2]) === job.data.index) {
-          throw new EocubeError("WORKER_FAILED", `injected fault in task ${job.data.index} (EOCUBE_WORKER_FAULT)`);
+          throw new EocubeError("WORKER_FAILED", `injected fault in task ${job.data.index} (EOCUBE_GEN_TASK_FAULT)`);
         }
         const specs = Object.fromEntries(job.data.items.map((it) => [it.name, doc.specs.find((s) => s.name === it.name)!]));
         const task: WorkerTask = {

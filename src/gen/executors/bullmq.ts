@@ -36,6 +36,11 @@ export interface RunDoc {
   /** Specs of the data variables (what a task's chunks are encoded with). */
   specs: ZarrArraySpec[];
   attempts: number;
+  /**
+   * Fault injection for tests, from the coordinator's env `EOCUBE_GEN_TASK_FAULT`: `fail:<task>` fails that task
+   * every time, `delay:<ms>` makes every task wait that long first (to kill or interrupt a run mid-way).
+   */
+  fault?: string;
 }
 
 /** Job data: the run and the task (its chunks). */
@@ -182,6 +187,7 @@ export async function runGenBullmq(req: GenRequest | undefined, options: BullmqG
           info,
           specs: plan.specs.filter((s) => !plan.coordNames.includes(s.name)),
           attempts: options.attempts ?? 3,
+          ...(process.env.EOCUBE_GEN_TASK_FAULT ? { fault: process.env.EOCUBE_GEN_TASK_FAULT } : {}),
         };
         try {
           await writeCoordinates(writer, built.cube, plan);

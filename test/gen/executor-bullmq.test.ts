@@ -1,0 +1,194 @@
+// The BullMQ executor end to end: redis-server from Debian, `eocube worker` processes and coordinators run from
+// the sources; a worker SIGKILLed mid-task, a coordinator killed then resumed, Ctrl-C, and a task failing for good.
+import { type ChildProcess, spawn } from "node:child_process";
+import { readdir, readFile, writeFile } from "node:fs/promises";
+import { join, relative } from "node:path";
+import { Queue } from "bullmq";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { parseRedisUrl } from "../../src/gen/executors/redis.js";
+import { startRedis, type TestRedis } from "../helpers/redis.js";
+import { SHARED_DATA } from "../helpers/paths.js";
+import { cli, ROOT, tempDir } from "./helpers.js";
+
+const TSX = join(ROOT, "node_modules/tsx/dist/loader.mjs");
+const DAYS = ["20170605", "20170606", "20170607"];
+
+/** The example request (3 OSTIA days → 12 tasks of 2 variables) with absolute roots, written into `dir`. */
+function request(dir: string, dataId: string): string {
+  const inputs = DAYS.map(
+    (d) => `  - store_id: file
+    store_params: { root: ${SHARED_DATA}netcdf3 }
+    data_id: ${d}120000-UKMO-L4_GHRSST-SSTfnd-OSTIAanom-GLOB-v02.0-fv02.0.nc`,
+  ).join("\n");
+  return `input_configs:
+${inputs}
+cube_config:
+  variable_names: [analysed_sst, sst_anomaly]
+  crs: EPSG:4326
+  bbox: [-16.0, 34.0, 36.0, 72.0]
+  spatial_res: 0.25
+  tile_size: [104, 76]
+  time_range: ["2017-06-05", "2017-06-07"]
+  spatial_method: nearest
+  metadata: { title: "OSTIA SST, Europe" }
+output_config:
+  store_id: file
+  store_params: { root: ${dir}/out }
+  data_id: ${dataId}
+  replace: true
+`;
+}
+
+/** The files whose content differs between two stores (or that only one has), or [] when they are equal. */
+async function differences(path: string): Promise<string[]> {
+  const files = await storeFiles(path);
+  const keys = new Set([...files.keys(), ...reference.keys()]);
+  return [...keys].filter((k) => files.get(k) !== reference.get(k)).sort();
+}
+
+/** Every file of a store (hidden ones too), metadata with its time stamps blanked. */
+async function storeFiles(path: string): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  for (const e of await readdir(path, { recursive: true, withFileTypes: true })) {
+    if (!e.isFile()) continue;
+    const file = join(e.parentPath, e.name);
+    const bytes = await readFile(file);
+    const key = relative(path, file);
+    out.set(
+      key,
+      /(^|\/)\.z|zarr\.json$/.test(key)
+        ? bytes
+            .toString("utf8")
+            .replace(/\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ/g, "<time>")
+            .replace(/eocube gen [^"\\]+/g, "eocube gen <request>")
+        : bytes.toString("base64"),
+    );
+  }
+  return out;
+}
+
+let redis: TestRedis;
+let dir: string;
+let cleanup: () => Promise<void>;
+let reference: Map<string, string>;
+let script: string;
+let queue: Queue;
+const children: ChildProcess[] = [];
+
+/** Starts `eocube …args` from the sources in a child process. */
+function spawnCli(args: string[], env: Record<string, string> = {}) {
+  const child = spawn(process.execPath, ["--import", TSX, script, ...args], { cwd: dir, env: { ...process.env, ...env } });
+  children.push(child);
+  let stdout = "";
+  let stderr = "";
+  child.stdout!.on("data", (d) => (stdout += d));
+  child.stderr!.on("data", (d) => (stderr += d));
+  const done = new Promise<{ code: number | null; signal: string | null }>((resolve) =>
+    child.on("exit", (code, signal) => resolve({ code, signal })),
+  );
+  return { child, done, out: () => stdout, err: () => stderr };
+}
+
+function startWorker() {
+  return spawnCli(["worker", "--redis", redis.url, "--concurrency", "2", "--stall-timeout", "2", "--quiet"]);
+}
+
+async function until(what: string, test: () => boolean | Promise<boolean>, ms = 20_000): Promise<void> {
+  const t = Date.now();
+  while (!(await test())) {
+    if (Date.now() - t > ms) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+const runIdOf = (stdout: string) => /"event":"run","id":"([^"]+)"/.exec(stdout)?.[1];
+const outputs = async () => (await readdir(join(dir, "out")).catch(() => [] as string[])).sort();
+
+beforeAll(async () => {
+  ({ dir, cleanup } = await tempDir());
+  redis = await startRedis();
+  queue = new Queue("eocube-gen", { connection: parseRedisUrl(redis.url) });
+  script = join(dir, "eocube.mjs");
+  await writeFile(
+    script,
+    `import { main } from ${JSON.stringify(join(ROOT, "src/cli/index.ts"))};\nprocess.exitCode = await main(["node", "eocube", ...process.argv.slice(2)]);\n`,
+  );
+  await writeFile(join(dir, "req.yaml"), request(dir, "cube.zarr"));
+  const local = await cli(["gen", join(dir, "req.yaml"), "-o", join(dir, "local.zarr"), "--workers", "0"]);
+  expect(local.code, local.stderr).toBe(0);
+  reference = await storeFiles(join(dir, "local.zarr"));
+}, 60_000);
+
+afterAll(async () => {
+  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill("SIGKILL");
+  await queue?.close();
+  await redis?.stop();
+  await cleanup?.();
+});
+
+describe("eocube gen --executor redis:// with eocube worker", () => {
+  it("a worker SIGKILLed mid-task: its task is retried by another and the cube equals the local run's", async () => {
+    const slow = startWorker();
+    const coord = spawnCli(["gen", "req.yaml", "--executor", redis.url, "--json"], { EOCUBE_GEN_TASK_FAULT: "delay:600" });
+    await until("an active task", async () => (await queue.getActiveCount()) > 0);
+    slow.child.kill("SIGKILL");
+    const workers = [startWorker(), startWorker()];
+    const r = await coord.done;
+    expect(r.code, coord.err()).toBe(0);
+    expect(coord.out()).toContain('"event":"done"');
+    expect(await differences(join(dir, "out/cube.zarr"))).toEqual([]);
+    expect(reference.size).toBeGreaterThan(30);
+    expect(await outputs()).toEqual(["cube.zarr"]);
+    // the workers stay for the next tests
+    expect(workers.every((w) => w.child.exitCode === null)).toBe(true);
+  }, 40_000);
+
+  it("a coordinator killed mid-run is resumed by its run id and the cube equals the local run's", async () => {
+    await writeFile(join(dir, "req2.yaml"), request(dir, "resumed.zarr"));
+    const coord = spawnCli(["gen", "req2.yaml", "--executor", redis.url, "--json"], { EOCUBE_GEN_TASK_FAULT: "delay:300" });
+    await until("some progress", () => /"done":[1-9]/.test(coord.out()));
+    coord.child.kill("SIGKILL");
+    await coord.done;
+    const id = runIdOf(coord.out())!;
+    expect(id).toBeTruthy();
+    expect(await outputs()).not.toContain("resumed.zarr");
+    const resumed = await cli(["gen", "--resume", id, "--executor", redis.url]);
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(await differences(join(dir, "out/resumed.zarr"))).toEqual([]);
+    const again = await cli(["gen", "--resume", id, "--executor", redis.url]);
+    expect(again.code).toBe(2);
+    expect(again.stderr).toMatch(/no gen run .* \(it finished/);
+  }, 40_000);
+
+  it("Ctrl-C on the coordinator removes its queued jobs and leaves no cube", async () => {
+    await writeFile(join(dir, "req3.yaml"), request(dir, "cancelled.zarr"));
+    const coord = spawnCli(["gen", "req3.yaml", "--executor", redis.url, "--json"], { EOCUBE_GEN_TASK_FAULT: "delay:1500" });
+    await until("a run id", () => runIdOf(coord.out()) !== undefined);
+    const id = runIdOf(coord.out())!;
+    await until("an active task", async () => (await queue.getActiveCount()) > 0);
+    coord.child.kill("SIGINT");
+    const r = await coord.done;
+    expect(r.code, coord.err()).toBe(2);
+    expect(coord.err()).toMatch(/CANCELLED|interrupted/);
+    const queued = [...(await queue.getWaiting()), ...(await queue.getDelayed())].filter((j) => j.id?.startsWith(`${id}-`));
+    expect(queued).toEqual([]);
+    // the tasks running then end without writing (their run is gone)
+    await until("no active task", async () => (await queue.getActiveCount()) === 0);
+    expect((await outputs()).filter((n) => n.includes("cancelled"))).toEqual([]);
+  }, 30_000);
+
+  it("a task failing every attempt fails the run with its error and leaves no valid-looking cube", async () => {
+    await writeFile(join(dir, "req4.yaml"), request(dir, "failed.zarr"));
+    process.env.EOCUBE_GEN_TASK_FAULT = "fail:5";
+    let r: Awaited<ReturnType<typeof cli>>;
+    try {
+      r = await cli(["gen", join(dir, "req4.yaml"), "--executor", redis.url, "--attempts", "2"]);
+    } finally {
+      delete process.env.EOCUBE_GEN_TASK_FAULT;
+    }
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toMatch(/injected fault in task 5 .*task 5 of 12 .* failed 2 time/);
+    expect((await outputs()).filter((n) => n.includes("failed"))).toEqual([]);
+    expect(await queue.getFailedCount()).toBe(0);
+  }, 30_000);
+});
