@@ -7,6 +7,7 @@ import { join, relative } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { EocubeError } from "../../src/core/errors.js";
 import { describeDataset, getDataStoreParamsSchema, newDataStore, openDataset, storeForRoot } from "../../src/stores/index.js";
+import { stackItems } from "../../src/stores/stac/stack.js";
 import type { StacDataStore } from "../../src/stores/stac/store.js";
 import { startHttpServer, type TestHttpServer } from "../helpers/http-server.js";
 import { SHARED_DATA, ZARR_CUBE } from "../helpers/paths.js";
@@ -283,6 +284,65 @@ describe("stac store over a STAC API", () => {
     } finally {
       api.faults.clear();
     }
+  });
+});
+
+describe("stac store with stack_mode", () => {
+  it("lists collections as data ids and stacks a collection's items along time, values equal to each file's", async () => {
+    const s = store({ stack_mode: true });
+    expect(await s.listDataIds()).toEqual(["sst", "rgb", "cubes"]);
+    expect(await s.hasData("sst")).toBe(true);
+    const ds = await s.openData("sst", { variable_names: ["analysed_sst"] });
+    try {
+      expect(ds.dims).toMatchObject({ time: 3, lat: 720, lon: 1440 });
+      expect(ds.attrs.stac_item_ids).toEqual(["sst-20170605", "sst-20170606", "sst-20170607"]);
+      for (const [t, d] of ["05", "06", "07"].entries()) {
+        const src = await openDataset(`${SHARED_DATA}${SST(d)}`);
+        try {
+          const a = await ds.data_vars.analysed_sst!.read([t, [400, 404], [100, 110]]);
+          const b = await src.data_vars.analysed_sst!.read([0, [400, 404], [100, 110]]);
+          expect(Array.from(a.data as Float64Array)).toEqual(Array.from(b.data as Float64Array));
+        } finally {
+          await src.close();
+        }
+      }
+    } finally {
+      await ds.close();
+    }
+    const later = await s.openData("sst", { time_range: ["2017-06-06", null] });
+    expect(later.dims.time).toBe(2);
+    await later.close();
+  });
+
+  it("gives items without a time dimension one at their datetime, and refuses items on different grids", async () => {
+    const ds = await store({ stack_mode: true }).openData("rgb");
+    try {
+      expect(ds.data_vars.image!.dims).toEqual(["time", "band", "y", "x"]);
+      const d = await describeDataset("rgb", { storeId: "stac", storeParams: { url: api.url, stack_mode: true } });
+      expect(d.time_range).toEqual(["2017-01-01T00:00:00Z", "2017-01-01T00:00:00Z"]);
+      const direct = await openDataset(`${SHARED_DATA}geotiff/RGB.byte.tif`);
+      const a = await ds.data_vars.image!.read([0, 1, [10, 12], [300, 305]]);
+      const b = await direct.data_vars.band_data!.read([1, [10, 12], [300, 305]]);
+      expect(Array.from(a.data as Float32Array)).toEqual(Array.from(b.data as Float32Array));
+      await direct.close();
+    } finally {
+      await ds.close();
+    }
+    const a = await openDataset(`${SHARED_DATA}geotiff/RGB.byte.tif`);
+    const b = await openDataset(`${SHARED_DATA}geotiff/world.byte.tif`);
+    const err = await errorOf(
+      stackItems([
+        { ds: a, datetime: "2017-01-01T00:00:00Z", id: "a" },
+        { ds: b, datetime: "2017-01-02T00:00:00Z", id: "b" },
+      ]),
+    );
+    expect(err.code).toBe("UNSUPPORTED");
+    expect(err.message).toMatch(/^items a and b have different grids/);
+    await a.close();
+    await b.close();
+    const none = await errorOf(store({ stack_mode: true }).openData("sst", { time_range: ["2020-01-01", null] }));
+    expect(none.code).toBe("NOT_FOUND");
+    expect(none.message).toBe(`stac store ${api.url}, data id "sst": cannot stack the collection's items: no item matches the search`);
   });
 });
 

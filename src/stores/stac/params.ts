@@ -22,6 +22,12 @@ export const STAC_STORE_PARAMS_SCHEMA: JsonSchema = {
     max_retry_after: { type: "number", minimum: 0, default: 60, description: "longest 429 Retry-After in seconds waited for" },
     page_size: { type: "integer", minimum: 1, maximum: 10000, default: 100, description: "items asked for per search page" },
     max_items: { type: "integer", minimum: 1, default: 10000, description: "most items listed by listDataIds" },
+    stack_mode: {
+      type: "boolean",
+      default: false,
+      description:
+        "data ids are collections; opening one stacks its items (searched by open_params.time_range) along time on their common grid",
+    },
     s3_storage_options: {
       type: "object",
       description: "storage_options of the s3 store used for s3:// asset hrefs (endpoint_url, anon, key, secret, …)",

@@ -25,6 +25,7 @@ import {
 } from "./catalog.js";
 import { type FetchJsonOptions, fetchJson } from "./http.js";
 import { STAC_OPEN_PARAMS_SCHEMA, STAC_SEARCH_SCHEMA } from "./params.js";
+import { type StackInput, stackItems } from "./stack.js";
 
 /** Open params of the `stac` store. */
 export interface StacOpenParams extends OpenParams {
@@ -52,7 +53,8 @@ export interface StacCollectionInfo {
 /**
  * A read-only DataStore over a STAC API or static catalog (`store_params.url`). Data ids name items; opening
  * one opens its data assets (Zarr, GeoTIFF/COG, NetCDF) through the https, s3 or file store and merges them.
- * Every error names the store URL, the data id and the cause, and keeps the cause's code (NOT_FOUND,
+ * With `stack_mode`, data ids name collections and opening one stacks its items (searched by time_range) along time
+ * on their common grid (see {@link stackItems}). Every error names the store URL, the data id and the cause, and keeps the cause's code (NOT_FOUND,
  * ACCESS_DENIED, REMOTE_ERROR, TIMEOUT, CORRUPT_DATA, …).
  */
 export class StacDataStore implements DataStore {
@@ -156,7 +158,13 @@ export class StacDataStore implements DataStore {
     }
   }
 
+  /** Whether data ids name collections whose items are stacked along time (`store_params.stack_mode`). */
+  get stackMode(): boolean {
+    return this.storeParams.stack_mode === true;
+  }
+
   async listDataIds(options?: ReadOptions): Promise<string[]> {
+    if (this.stackMode) return (await this.listCollections(options)).map((c) => c.id);
     const out: string[] = [];
     for await (const item of this.items({}, { ...options, maxItems: this.storeParams.max_items as number })) {
       out.push(await this.dataIdOf(item, options));
@@ -165,6 +173,7 @@ export class StacDataStore implements DataStore {
   }
 
   async hasData(dataId: string, options?: ReadOptions): Promise<boolean> {
+    if (this.stackMode) return (await this.listDataIds(options)).includes(dataId);
     try {
       await this.getItem(dataId, options);
       return true;
@@ -268,21 +277,38 @@ export class StacDataStore implements DataStore {
    */
   async openData(dataId: string, openParams: StacOpenParams = {}, options?: ReadOptions): Promise<Dataset> {
     const params = validateParams<StacOpenParams>(STAC_OPEN_PARAMS_SCHEMA, openParams, "open_params");
-    const item = await this.getItem(dataId, options);
+    const assetOptions = {
+      assetNames: params.asset_names,
+      consolidated: params.consolidated,
+      group: params.group,
+      httpParams: { timeout: this.storeParams.timeout, retries: this.storeParams.retries },
+      s3StorageOptions: this.storeParams.s3_storage_options as Record<string, unknown> | undefined,
+      signal: options?.signal,
+    };
     let ds: Dataset;
-    try {
-      ds = await openItemAssets(item, {
-        assetNames: params.asset_names,
-        consolidated: params.consolidated,
-        group: params.group,
-        httpParams: { timeout: this.storeParams.timeout, retries: this.storeParams.retries },
-        s3StorageOptions: this.storeParams.s3_storage_options as Record<string, unknown> | undefined,
-        signal: options?.signal,
+    if (this.stackMode) {
+      const inputs: StackInput[] = [];
+      try {
+        for await (const item of this.items({ collections: [dataId], time_range: params.time_range }, options)) {
+          inputs.push({ ds: await openItemAssets(item, assetOptions), datetime: itemTimeRange(item)[0] ?? "", id: item.id });
+        }
+        ds = await stackItems(inputs, options?.signal);
+      } catch (err) {
+        await Promise.all(inputs.map((i) => i.ds.close().catch(() => undefined)));
+        throw this.#error(err, dataId, "cannot stack the collection's items");
+      }
+      ds = ds.with({
+        attrs: { ...ds.attrs, stac_catalog_url: this.root, stac_collection_id: dataId, stac_item_ids: inputs.map((i) => i.id) },
       });
-    } catch (err) {
-      throw this.#error(err, dataId, "cannot open the item's data");
+    } else {
+      const item = await this.getItem(dataId, options);
+      try {
+        ds = await openItemAssets(item, assetOptions);
+      } catch (err) {
+        throw this.#error(err, dataId, "cannot open the item's data");
+      }
+      ds = ds.with({ attrs: { ...ds.attrs, stac_catalog_url: this.root, stac_item_id: item.id } });
     }
-    ds = ds.with({ attrs: { ...ds.attrs, stac_catalog_url: this.root, stac_item_id: item.id } });
     if (!params.variable_names && !params.bbox && !params.time_range) return ds;
     try {
       const gm = params.bbox ? await gridMappingOf(ds, options) : undefined;
@@ -295,7 +321,7 @@ export class StacDataStore implements DataStore {
 
   async getOpenDataParamsSchema(dataId?: string, options?: ReadOptions): Promise<JsonSchema> {
     const schema = structuredClone(STAC_OPEN_PARAMS_SCHEMA) as { properties: Record<string, Record<string, unknown>> };
-    if (dataId !== undefined) {
+    if (dataId !== undefined && !this.stackMode) {
       const item = await this.getItem(dataId, options);
       schema.properties.asset_names!.items = { type: "string", enum: Object.keys(item.assets) };
     }
