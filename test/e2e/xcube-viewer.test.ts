@@ -175,6 +175,12 @@ async function tilePngs(v: ViewerPage, dataset: string, variable: string, from =
   return out;
 }
 
+/** Waits until the tiles of `dataset/variable` received so far (those whose URL passes `test`) hold more than `min` opaque pixels. */
+async function expectOpaque(v: ViewerPage, dataset: string, variable: string, min: number, test: (u: URL) => boolean = () => true) {
+  const count = async () => (await tilePngs(v, dataset, variable)).filter((t) => test(t.url)).reduce((n, t) => n + opaquePixels(t.png), 0);
+  await expect.poll(count, { timeout: 30_000, interval: 500 }).toBeGreaterThan(min);
+}
+
 /**
  * Waits until the page has received a tile of `dataset/variable` whose URL passes `test` (at any time so far: the
  * viewer may have asked for it ahead, e.g. the next time step's) and returns the first such response.
@@ -295,12 +301,10 @@ describe.skipIf(!haveViewer)("the real xcube-viewer on eocube serve", { timeout:
     // the first time step has the most valid pixels
     await iconButton(v.page, "FirstPageIcon").click();
     await waitTile(v, "olci_levels", "conc_chl", (u) => u.searchParams.get("time") === TIMES[0]);
-    await v.page.waitForTimeout(2000);
+    await expectOpaque(v, "olci_levels", "conc_chl", 20_000, (u) => u.searchParams.get("time") === TIMES[0]);
     await shot(v.page, "xcube-02-tiles");
     const tiles = (await tilePngs(v, "olci_levels", "conc_chl")).filter((t) => t.url.searchParams.get("time") === TIMES[0]);
-    expect(tiles.length).toBeGreaterThan(0);
     expect(tiles[0]!.url.searchParams.get("cmap") ?? tiles[0]!.url.searchParams.get("cbar")).toBe("chl_cmap");
-    expect(tiles.reduce((n, t) => n + opaquePixels(t.png), 0)).toBeGreaterThan(20_000);
     // the colour bar of the custom map is one row, and the legend shows it once across its width
     const entry = colorBars.flatMap((c) => c[2]).find(([name]) => name === "chl_cmap");
     expect(entry, "chl_cmap in /colorbars").toBeDefined();
@@ -322,10 +326,8 @@ describe.skipIf(!haveViewer)("the real xcube-viewer on eocube serve", { timeout:
     await rgb.click();
     const tile = await waitTile(v, "olci_levels", "rgb");
     expect(tile.status()).toBe(200);
-    await v.page.waitForTimeout(1500);
+    await expectOpaque(v, "olci_levels", "rgb", 20_000);
     await shot(v.page, "xcube-02a-rgb");
-    const tiles = await tilePngs(v, "olci_levels", "rgb");
-    expect(tiles.reduce((n, t) => n + opaquePixels(t.png), 0)).toBeGreaterThan(20_000);
     await rgb.click();
     await v.page.waitForTimeout(500);
   });
@@ -406,14 +408,15 @@ describe.skipIf(!haveViewer)("the real xcube-viewer on eocube serve", { timeout:
     const loaded = v.page.waitForResponse((r) => /\/places\/stations/.test(r.url()), { timeout: 30_000 });
     await pickOption(v.page, "place-groups", "North Sea stations");
     expect((await loaded).status()).toBe(200);
-    await v.page.waitForTimeout(1500);
-    const after = await shot(v.page, "xcube-05-place-group", ".ol-viewport");
-    // the places are drawn (the map changed) and listed in the place picker
+    // the places are drawn (the map changes where they are) and listed in the place picker
     const a = decodePng(before);
-    const b = decodePng(after);
-    let changed = 0;
-    for (let i = 0; i < Math.min(a.pixels.length, b.pixels.length); i += a.channels) if (a.pixels[i] !== b.pixels[i]) changed++;
-    expect(changed).toBeGreaterThan(50);
+    const changed = async () => {
+      const b = decodePng(await shot(v.page, "xcube-05-place-group", ".ol-viewport"));
+      let n = 0;
+      for (let i = 0; i < Math.min(a.pixels.length, b.pixels.length); i += a.channels) if (a.pixels[i] !== b.pixels[i]) n++;
+      return n;
+    };
+    await expect.poll(changed, { timeout: 20_000, interval: 500 }).toBeGreaterThan(50);
     expect(await selectOptions(v.page, "place")).toEqual(expect.arrayContaining(["Westhinder", "Noordhinder", "Dover Strait"]));
   });
 
@@ -454,9 +457,8 @@ describe.skipIf(!haveViewer)("the real xcube-viewer on eocube serve", { timeout:
     // in the style's colour map (tif: band_1 → bone, 0…255)
     expect(new URL(tile.url()).searchParams.get("cmap")).toBe("bone");
     expect(tile.status()).toBe(200);
-    await v.page.waitForTimeout(1500);
+    await expectOpaque(v, "cog", "band_1", 10_000);
     await shot(v.page, "xcube-07-geotiff");
-    expect((await tilePngs(v, "cog", "band_1")).reduce((n, t) => n + opaquePixels(t.png), 0)).toBeGreaterThan(10_000);
   });
 
   it("logged no console error other than the blocked internet base map", async () => {
