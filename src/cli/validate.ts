@@ -3,7 +3,6 @@
 import type { Command } from "commander";
 import { EocubeError } from "../core/errors.js";
 import { validateCatalog, type FileReport, type ValidationProblem, type ValidationReport } from "../catalog/osc/validate/index.js";
-import { progressBar } from "./progress.js";
 import { printJson, runAction, type GlobalOptions } from "./run.js";
 
 interface ValidateOptions extends GlobalOptions {
@@ -29,8 +28,14 @@ export function register(program: Command): void {
     )
     .action(async (dir: string, opts: ValidateOptions) => {
       await runAction(opts, async () => {
-        const bar = progressBar("validate", opts, { unit: "files" });
-        const report = await validateCatalog(dir, { onFile: (done, total) => bar.update(done, total) }).finally(() => bar.stop());
+        // the bar (cli-progress) is loaded only where it can be drawn: on a terminal, without --json
+        const bar =
+          opts.json || process.stderr.isTTY !== true
+            ? undefined
+            : (await import("./progress.js")).progressBar("validate", opts, { unit: "files" });
+        const report = await validateCatalog(dir, bar ? { onFile: (done, total) => bar.update(done, total) } : {}).finally(() =>
+          bar?.stop(),
+        );
         if (opts.json) printJson(report);
         else process.stdout.write(formatReport(report, { warnings: opts.warnings !== false }));
         const failed = !report.valid || (opts.strict === true && report.summary.warnings > 0);

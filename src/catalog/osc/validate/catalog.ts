@@ -14,6 +14,9 @@ import type { FileReport, ValidateCatalogOptions, ValidationProblem, ValidationR
 /** Where validate.js addresses the OSC UI schemas. */
 export const OSC_SCHEMA_URL = "https://testing.earthcode.eox.at/schemas/";
 
+/** STAC versions at or above 1.0.0-rc.1 that catalogs use (no version comparison needed). */
+const SUPPORTED = new Set(["1.0.0", "1.1.0"]);
+
 const SCHEMA_HINT = "fix the field named at the start of the message (see the schema named in 'section')";
 
 /**
@@ -151,7 +154,10 @@ export function validateFile(index: CatalogIndex, abs: string, options: Validate
       t.run(() => new OscRules(index, abs, data, t)[kind]());
       errors.push(...t.findings.map((f) => custom_(f)));
     }
-  } else if (typeof data.stac_version !== "string" || compareVersions(data.stac_version, "1.0.0-rc.1") < 0) {
+  } else if (
+    typeof data.stac_version !== "string" ||
+    (!SUPPORTED.has(data.stac_version) && compareVersions(data.stac_version, "1.0.0-rc.1") < 0)
+  ) {
     warnings.push({
       section: "eocube",
       message: typeof data.stac_version !== "string" ? "No STAC version found" : "Can only validate STAC version >= 1.0.0-rc.1",
