@@ -5,8 +5,11 @@ import { readdir, readFile, writeFile } from "node:fs/promises";
 import { join, relative } from "node:path";
 import { Queue } from "bullmq";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { S3FileSystem } from "../../src/fs/s3.js";
+import type { FileSystem } from "../../src/fs/types.js";
 import { parseRedisUrl } from "../../src/gen/executors/redis.js";
 import { startRedis, type TestRedis } from "../helpers/redis.js";
+import { S3RVER_KEY, S3RVER_SECRET, startS3Server, type TestS3Server } from "../helpers/s3.js";
 import { SHARED_DATA } from "../helpers/paths.js";
 import { cli, ROOT, tempDir } from "./helpers.js";
 
@@ -14,7 +17,7 @@ const TSX = join(ROOT, "node_modules/tsx/dist/loader.mjs");
 const DAYS = ["20170605", "20170606", "20170607"];
 
 /** The example request (3 OSTIA days → 12 tasks of 2 variables) with absolute roots, written into `dir`. */
-function request(dir: string, dataId: string): string {
+function request(dir: string, dataId: string, output = `store_id: file\n  store_params: { root: ${dir}/out }`): string {
   const inputs = DAYS.map(
     (d) => `  - store_id: file
     store_params: { root: ${SHARED_DATA}netcdf3 }
@@ -32,28 +35,38 @@ cube_config:
   spatial_method: nearest
   metadata: { title: "OSTIA SST, Europe" }
 output_config:
-  store_id: file
-  store_params: { root: ${dir}/out }
+  ${output}
   data_id: ${dataId}
   replace: true
 `;
 }
 
 /** The files whose content differs between two stores (or that only one has), or [] when they are equal. */
-async function differences(path: string): Promise<string[]> {
+async function differences(path: Parameters<typeof storeFiles>[0]): Promise<string[]> {
   const files = await storeFiles(path);
   const keys = new Set([...files.keys(), ...reference.keys()]);
   return [...keys].filter((k) => files.get(k) !== reference.get(k)).sort();
 }
 
-/** Every file of a store (hidden ones too), metadata with its time stamps blanked. */
-async function storeFiles(path: string): Promise<Map<string, string>> {
+/** Every file of a store (hidden ones too; a folder or a FileSystem prefix), metadata with its time stamps blanked. */
+async function storeFiles(path: string | { fs: FileSystem; prefix: string }): Promise<Map<string, string>> {
   const out = new Map<string, string>();
-  for (const e of await readdir(path, { recursive: true, withFileTypes: true })) {
-    if (!e.isFile()) continue;
-    const file = join(e.parentPath, e.name);
-    const bytes = await readFile(file);
-    const key = relative(path, file);
+  const files: Array<[string, Uint8Array]> = [];
+  if (typeof path === "string") {
+    for (const e of await readdir(path, { recursive: true, withFileTypes: true })) {
+      if (e.isFile()) files.push([relative(path, join(e.parentPath, e.name)), await readFile(join(e.parentPath, e.name))]);
+    }
+  } else {
+    const walk = async (prefix: string): Promise<void> => {
+      for (const name of await path.fs.list(prefix)) {
+        if (name.endsWith("/")) await walk(`${prefix}/${name.slice(0, -1)}`);
+        else files.push([`${prefix}/${name}`.slice(path.prefix.length + 1), (await path.fs.get(`${prefix}/${name}`))!]);
+      }
+    };
+    await walk(path.prefix);
+  }
+  for (const [key, data] of files) {
+    const bytes = Buffer.from(data);
     out.set(
       key,
       /(^|\/)\.z|zarr\.json$/.test(key)
@@ -68,6 +81,7 @@ async function storeFiles(path: string): Promise<Map<string, string>> {
 }
 
 let redis: TestRedis;
+let s3: TestS3Server;
 let dir: string;
 let cleanup: () => Promise<void>;
 let reference: Map<string, string>;
@@ -107,6 +121,7 @@ const outputs = async () => (await readdir(join(dir, "out")).catch(() => [] as s
 beforeAll(async () => {
   ({ dir, cleanup } = await tempDir());
   redis = await startRedis();
+  s3 = await startS3Server("cubes");
   queue = new Queue("eocube-gen", { connection: parseRedisUrl(redis.url) });
   script = join(dir, "eocube.mjs");
   await writeFile(
@@ -123,6 +138,7 @@ afterAll(async () => {
   for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill("SIGKILL");
   await queue?.close();
   await redis?.stop();
+  await s3?.close();
   await cleanup?.();
 });
 
@@ -142,6 +158,16 @@ describe("eocube gen --executor redis:// with eocube worker", () => {
     // the workers stay for the next tests
     expect(workers.every((w) => w.child.exitCode === null)).toBe(true);
   }, 40_000);
+
+  it("an s3 output (s3rver) written by the 2 workers equals the local run's", async () => {
+    const output = `store_id: s3\n  store_params: { root: ${s3.bucket}/out, storage_options: ${JSON.stringify(s3.storageOptions)} }`;
+    await writeFile(join(dir, "req-s3.yaml"), request(dir, "cube.zarr", output));
+    const r = await cli(["gen", join(dir, "req-s3.yaml"), "--executor", redis.url]);
+    expect(r.code, r.stderr).toBe(0);
+    const fs = new S3FileSystem(s3.bucket, { endpointUrl: s3.endpoint, key: S3RVER_KEY, secret: S3RVER_SECRET });
+    expect(await differences({ fs, prefix: "out/cube.zarr" })).toEqual([]);
+    expect(await fs.list("out")).toEqual(["cube.zarr/"]);
+  }, 20_000);
 
   it("a coordinator killed mid-run is resumed by its run id and the cube equals the local run's", async () => {
     await writeFile(join(dir, "req2.yaml"), request(dir, "resumed.zarr"));
