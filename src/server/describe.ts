@@ -156,7 +156,7 @@ export async function describeDimension(
 ): Promise<Record<string, unknown>> {
   const size = sd.dataset.dims[name]!;
   const coord = sd.dataset.coords[name] ?? sd.dataset.data_vars[name];
-  if (!coord || coord.ndim !== 1) return { name, size, dtype: "int64", coordinates: Array.from({ length: size }, (_, i) => i) };
+  if (coord?.ndim !== 1) return { name, size, dtype: "int64", coordinates: Array.from({ length: size }, (_, i) => i) };
   const values = await ctx.coordValues(sd, name, options);
   const coordinates =
     coord.dtype === "datetime64[ns]"

@@ -165,7 +165,7 @@ export async function renderRgbTile(ctx: DatasetsContext, sd: ServedDataset, req
       }
       const [lo, inv] = norms[c]!;
       const t = (v - lo) * inv;
-      rgba[k * 4 + c] = Math.floor(255 * (t < 0 ? 0 : t > 1 ? 1 : t));
+      rgba[k * 4 + c] = Math.floor(255 * Math.min(1, Math.max(0, t)));
     }
     if (valid) rgba[k * 4 + 3] = 255;
     else rgba[k * 4] = rgba[k * 4 + 1] = rgba[k * 4 + 2] = 0;

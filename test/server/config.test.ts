@@ -209,15 +209,6 @@ describe("a config dataset whose Path does not exist", () => {
 });
 
 describe("config names checked against colour maps and the data", () => {
-  const start = (config: Parameters<typeof startServer>[0]) =>
-    startServer(config, { port: 0, address: "127.0.0.1", logger: false, handleSignals: false, warmUp: false }).then(
-      async (s) => {
-        await s.close();
-        return undefined;
-      },
-      (e: unknown) => e as { code: string; field?: string; message: string },
-    );
-
   it("refuses an unknown ColorBar, listing close names", () => {
     const e = errorOf(() =>
       validateServerConfig(
