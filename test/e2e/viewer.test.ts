@@ -613,6 +613,21 @@ function landPixels(png: Buffer): number {
   return n;
 }
 
+/** Waits until a screenshot of the map (saved as `name` when given) has more than `min` land pixels; returns it. */
+async function waitLand(page: Page, min: number, name?: string): Promise<Buffer> {
+  let png = Buffer.alloc(0);
+  await expect
+    .poll(
+      async () => {
+        png = name ? await shot(page, name, "#map") : await page.locator("#map").screenshot();
+        return landPixels(png);
+      },
+      { timeout: 30_000, interval: 500 },
+    )
+    .toBeGreaterThan(min);
+  return png;
+}
+
 /** The number of features the Natural Earth layers of the map hold (1:110m and 1:50m land). */
 const baseMapFeatures = (page: Page) =>
   page.evaluate(() =>
@@ -649,9 +664,8 @@ describe("viewer base map", { timeout: 180_000 }, () => {
     await expect.poll(async () => (await baseMapFeatures(page))[1], { timeout: 30_000 }).toBeGreaterThan(0);
     await waitForMap(page);
     expect(assets.some((a) => a.url.includes("land-50m") && a.status === 200)).toBe(true);
-    const png = await shot(page, "14-basemap-natural-earth", "#map");
     // England, Belgium and the Netherlands around the cube are land; the cube is still drawn over the sea
-    expect(landPixels(png)).toBeGreaterThan(20_000);
+    const png = await waitLand(page, 20_000, "14-basemap-natural-earth");
     expect(colourfulPixels(png).count).toBeGreaterThan(20_000);
     expect(outside).toEqual([]);
     expect(page.url()).not.toContain("base=");
@@ -661,13 +675,13 @@ describe("viewer base map", { timeout: 180_000 }, () => {
     );
     await expect.poll(async () => (await baseMapFeatures(page))[0], { timeout: 30_000 }).toBeGreaterThan(0);
     await waitForMap(page);
-    expect(landPixels(await shot(page, "14b-basemap-world", "#map"))).toBeGreaterThan(20_000);
+    await waitLand(page, 20_000, "14b-basemap-world");
     // and in EPSG:4326
     await page.locator("#projection").selectOption("EPSG:4326");
     await waitForMap(page);
     await expect.poll(async () => (await baseMapFeatures(page))[0], { timeout: 30_000 }).toBeGreaterThan(0);
     await waitForMap(page);
-    expect(landPixels(await shot(page, "14c-basemap-4326", "#map"))).toBeGreaterThan(20_000);
+    await waitLand(page, 20_000, "14c-basemap-4326");
     expect(outside).toEqual([]);
     expect(page.errors).toEqual([]);
     await page.close();
@@ -687,19 +701,19 @@ describe("viewer base map", { timeout: 180_000 }, () => {
     expect(await page.locator("#messages").textContent()).toContain("OpenStreetMap tiles could not be loaded");
     expect(await page.locator("#basemap").inputValue()).toBe("ne");
     await waitForMap(page);
-    expect(landPixels(await shot(page, "15-basemap-osm-offline", "#map"))).toBeGreaterThan(20_000);
+    await waitLand(page, 20_000, "15-basemap-osm-offline");
     expect(page.errors.filter((e) => !e.includes("ERR_INTERNET_DISCONNECTED"))).toEqual([]);
     // no base map: only the graticule under the data, kept in the link
     await page.locator("#basemap").selectOption("none");
     await page.waitForFunction(() => location.hash.includes("base=none"), null, { timeout: 10_000 });
     await waitForMap(page);
     // (a few pixels of the scale line and labels come close to the land colour)
-    expect(landPixels(await page.locator("#map").screenshot())).toBeLessThan(500);
+    await expect.poll(async () => landPixels(await page.locator("#map").screenshot()), { timeout: 10_000 }).toBeLessThan(500);
     const page2 = await browser.newPage();
     await page2.goto(page.url());
     await waitForMap(page2);
     expect(await page2.locator("#basemap").inputValue()).toBe("none");
-    expect(landPixels(await page2.locator("#map").screenshot())).toBeLessThan(500);
+    await expect.poll(async () => landPixels(await page2.locator("#map").screenshot()), { timeout: 10_000 }).toBeLessThan(500);
     await page2.close();
     await page.close();
   });
