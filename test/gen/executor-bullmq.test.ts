@@ -103,9 +103,14 @@ function spawnCli(args: string[], env: Record<string, string> = {}) {
   return { child, done, out: () => stdout, err: () => stderr };
 }
 
-function startWorker() {
-  return spawnCli(["worker", "--redis", redis.url, "--concurrency", "2", "--stall-timeout", "2", "--quiet"]);
+/** Starts `eocube worker` and resolves once it waits for tasks. */
+async function startWorker() {
+  const w = spawnCli(["worker", "--redis", redis.url, "--concurrency", "2", "--stall-timeout", "2", "--quiet"]);
+  await until("the worker to start", () => w.err().includes("waiting for tasks"), 30_000);
+  return w;
 }
+
+let workers: Array<Awaited<ReturnType<typeof startWorker>>>;
 
 async function until(what: string, test: () => boolean | Promise<boolean>, ms = 20_000): Promise<void> {
   const t = Date.now();
@@ -129,9 +134,11 @@ beforeAll(async () => {
     `import { main } from ${JSON.stringify(join(ROOT, "src/cli/index.ts"))};\nprocess.exitCode = await main(["node", "eocube", ...process.argv.slice(2)]);\n`,
   );
   await writeFile(join(dir, "req.yaml"), request(dir, "cube.zarr"));
+  const starting = Promise.all([startWorker(), startWorker(), startWorker()]);
   const local = await cli(["gen", join(dir, "req.yaml"), "-o", join(dir, "local.zarr"), "--workers", "0"]);
   expect(local.code, local.stderr).toBe(0);
   reference = await storeFiles(join(dir, "local.zarr"));
+  workers = await starting;
 }, 60_000);
 
 afterAll(async () => {
@@ -144,20 +151,24 @@ afterAll(async () => {
 
 describe("eocube gen --executor redis:// with eocube worker", () => {
   it("a worker SIGKILLed mid-task: its task is retried by another and the cube equals the local run's", async () => {
-    const slow = startWorker();
-    const coord = spawnCli(["gen", "req.yaml", "--executor", redis.url, "--json"], { EOCUBE_GEN_TASK_FAULT: "delay:600" });
-    await until("an active task", async () => (await queue.getActiveCount()) > 0);
-    slow.child.kill("SIGKILL");
-    const workers = [startWorker(), startWorker()];
-    const r = await coord.done;
-    expect(r.code, coord.err()).toBe(0);
-    expect(coord.out()).toContain('"event":"done"');
+    process.env.EOCUBE_GEN_TASK_FAULT = "delay:600";
+    const run = cli(["gen", join(dir, "req.yaml"), "--executor", redis.url, "--json"]);
+    try {
+      const victim = `:${workers[0]!.child.pid}`;
+      await until("a task on the first worker", async () => (await queue.getActive()).some((j) => j.processedBy?.endsWith(victim)));
+      workers[0]!.child.kill("SIGKILL");
+      const r = await run;
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stdout).toContain('"event":"done"');
+    } finally {
+      delete process.env.EOCUBE_GEN_TASK_FAULT;
+    }
     expect(await differences(join(dir, "out/cube.zarr"))).toEqual([]);
     expect(reference.size).toBeGreaterThan(30);
     expect(await outputs()).toEqual(["cube.zarr"]);
-    // the workers stay for the next tests
-    expect(workers.every((w) => w.child.exitCode === null)).toBe(true);
-  }, 40_000);
+    // the 2 other workers stay for the next tests
+    expect(workers.slice(1).every((w) => w.child.exitCode === null)).toBe(true);
+  }, 30_000);
 
   it("an s3 output (s3rver) written by the 2 workers equals the local run's", async () => {
     const output = `store_id: s3\n  store_params: { root: ${s3.bucket}/out, storage_options: ${JSON.stringify(s3.storageOptions)} }`;

@@ -127,6 +127,8 @@ export async function startGenWorker(options: GenWorkerOptions): Promise<GenWork
     },
     {
       connection: conn,
+      // shown as the jobs' processedBy
+      name: `eocube-worker@${hostname()}:${process.pid}`,
       concurrency,
       lockDuration,
       stalledInterval: Math.max(500, Math.floor(lockDuration / 4)),
