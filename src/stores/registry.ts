@@ -9,6 +9,7 @@ import { FsDataStore } from "./fsstore.js";
 import { validateParams } from "./params.js";
 import { STAC_STORE_PARAMS_SCHEMA } from "./stac/params.js";
 import { StacDataStore } from "./stac/store.js";
+import { REFERENCE_STORE_PARAMS_SCHEMA, ReferenceDataStore } from "./reference/store.js";
 import type { DataStore, JsonSchema, MutableDataStore } from "./types.js";
 
 /** Ids of the built-in stores; plugins add more (any string matching {@link STORE_ID_PATTERN}). */
@@ -162,6 +163,14 @@ BUILTIN_STORES.stac = {
   mutable: false,
   paramsSchema: STAC_STORE_PARAMS_SCHEMA,
   create: (p) => new StacDataStore(p),
+};
+
+BUILTIN_STORES.reference = {
+  storeId: "reference",
+  title: "kerchunk/fsspec references (Zarr over byte ranges of other files; read-only)",
+  mutable: false,
+  paramsSchema: REFERENCE_STORE_PARAMS_SCHEMA,
+  create: (p) => new ReferenceDataStore(p),
 };
 
 /** A read-only view of a store: no writeData/deleteData methods. */

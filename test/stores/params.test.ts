@@ -71,7 +71,7 @@ const OPEN_VALUES: unknown[] = [
 
 describe("validateParams", () => {
   it("accepts exactly what ajv accepts, with the same defaults, for every store's store_params", () => {
-    expect(listDataStoreIds().length).toBe(5); // file, memory, https, s3, stac
+    expect(listDataStoreIds().length).toBe(6); // file, memory, https, s3, stac, reference
     for (const id of listDataStoreIds()) {
       const schema = getDataStoreParamsSchema(id) as Record<string, unknown>;
       for (const v of STORE_VALUES) {
