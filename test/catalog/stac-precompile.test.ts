@@ -7,6 +7,7 @@ import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { precompiledSchemasSource, type PrecompiledSource } from "../../src/catalog/stac/precompile.js";
+import { cacheFileOf, loadPrecompiledModule, writePrecompiledCache } from "../../src/catalog/stac/precompiled.js";
 import { bundledSchemaDir, SchemaRegistry } from "../../src/catalog/stac/schemas.js";
 import { validateStacObject } from "../../src/catalog/stac/validate.js";
 import { afterLoadingSchemaFor, recordSchemaFor } from "../../src/catalog/osc/validate/index.js";
@@ -69,6 +70,21 @@ describe("precompiled schema validators", () => {
     writeFileSync(stale, pre.source.replace(/exports\.digest = "[0-9a-f]+"/, 'exports.digest = "0000"'));
     expect(new SchemaRegistry({ precompiledFile: stale }).usesPrecompiled()).toBe(false);
     expect(new SchemaRegistry({ precompiledFile: join(tmp, "missing.cjs") }).usesPrecompiled()).toBe(false);
+  });
+
+  it("loads through V8's code cache made for this very module, and parses as usual without it", () => {
+    const cached = join(tmp, "cached.cjs");
+    writeFileSync(cached, pre.source);
+    expect(loadPrecompiledModule(cached).cacheUsed).toBe(false); // no cache yet
+    expect(writePrecompiledCache(cached)).toBeGreaterThan(1000);
+    const loaded = loadPrecompiledModule(cached);
+    expect(loaded.cacheUsed).toBe(true);
+    expect(loaded.module.files).toEqual(pre.files);
+    // a cache of another module (its marker id differs) is not offered to V8
+    const bytes = readFileSync(cacheFileOf(cached));
+    writeFileSync(cacheFileOf(cached), Buffer.concat([Buffer.from("0".repeat(40), "latin1"), bytes.subarray(40)]));
+    expect(loadPrecompiledModule(cached).cacheUsed).toBe(false);
+    expect(new SchemaRegistry({ precompiledFile: cached }).usesPrecompiled()).toBe(true);
   });
 
   it("gives the runtime-compiled validators' verdicts and messages on real OSC files and their mutations", () => {
