@@ -1,4 +1,4 @@
-// Barrel of the cube generator: requests, pipeline, plan, executor.
+// Barrel of the cube generator: requests, pipeline, plan, executors (local threads, BullMQ on Redis).
 export {
   GEN_REQUEST_SCHEMA,
   SPATIAL_METHODS,
@@ -32,3 +32,15 @@ export {
   type GenProgress,
 } from "./run.js";
 export { writeLevels, type WriteLevelsOptions, type LevelsResult, type LevelsProgress } from "./level.js";
+export {
+  executorOf,
+  localExecutor,
+  bullmqExecutor,
+  runGenBullmq,
+  startGenWorker,
+  type Executor,
+  type ExecutorRunOptions,
+  type BullmqGenOptions,
+  type GenWorker,
+  type GenWorkerOptions,
+} from "./executors/index.js";

@@ -1,5 +1,4 @@
-// The BullMQ executor as an Executor: runGenBullmq with its Redis URL bound (parsed up front).
-import { runGenBullmq } from "./bullmq.js";
+// The BullMQ executor as an Executor: runGenBullmq with its Redis URL bound (parsed up front; BullMQ loaded on run).
 import { parseRedisUrl, redisLabel } from "./redis.js";
 import type { Executor } from "./types.js";
 
@@ -11,6 +10,6 @@ export function bullmqExecutor(redis: string): Executor {
   const label = redisLabel(parseRedisUrl(redis));
   return {
     name: label,
-    run: (req, options = {}) => runGenBullmq(req, { ...options, redis }),
+    run: async (req, options = {}) => (await import("./bullmq.js")).runGenBullmq(req, { ...options, redis }),
   };
 }

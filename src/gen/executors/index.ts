@@ -1,13 +1,18 @@
-// Gen executors: `local` (worker threads, the default) and BullMQ on Redis (`eocube worker` processes).
+// Gen executors: `local` (worker threads, the default) and BullMQ on Redis (`eocube worker` processes). BullMQ
+// (about 2 s to import) is loaded only when a distributed run or a worker starts.
+import type { GenRequest } from "../request.js";
+import type { GenResult } from "../run.js";
+import type { BullmqGenOptions } from "./bullmq.js";
 import { bullmqExecutor } from "./bullmq-executor.js";
+import type { GenWorker, GenWorkerOptions } from "./bullmq-worker.js";
 import { localExecutor } from "./local.js";
 import type { Executor } from "./types.js";
 
 export type { Executor, ExecutorRunOptions } from "./types.js";
+export type { BullmqGenOptions } from "./bullmq.js";
+export type { GenWorker, GenWorkerOptions } from "./bullmq-worker.js";
 export { localExecutor } from "./local.js";
 export { bullmqExecutor } from "./bullmq-executor.js";
-export { runGenBullmq, type BullmqGenOptions } from "./bullmq.js";
-export { startGenWorker, type GenWorker, type GenWorkerOptions } from "./bullmq-worker.js";
 export { parseRedisUrl } from "./redis.js";
 
 /**
@@ -18,4 +23,14 @@ export { parseRedisUrl } from "./redis.js";
 export function executorOf(spec: string | undefined): Executor {
   if (spec === undefined || spec === "local") return localExecutor;
   return bullmqExecutor(spec);
+}
+
+/** Runs a gen request on `eocube worker` processes through BullMQ; see bullmq.ts `runGenBullmq` (loaded on first use). */
+export async function runGenBullmq(req: GenRequest | undefined, options: BullmqGenOptions): Promise<GenResult> {
+  return (await import("./bullmq.js")).runGenBullmq(req, options);
+}
+
+/** Starts a gen worker on BullMQ; see bullmq-worker.ts `startGenWorker` (loaded on first use). */
+export async function startGenWorker(options: GenWorkerOptions): Promise<GenWorker> {
+  return (await import("./bullmq-worker.js")).startGenWorker(options);
 }
