@@ -55,6 +55,36 @@ for i, (o, c) in enumerate(zip(offs, counts)):
 json.dump({"version": 1, "templates": {"u": url}, "refs": refs}, open(out, "w"))
 `;
 
+/** Python (scipy): a kerchunk v0 reference JSON of a classic NetCDF3 file, each variable one chunk at its offset. */
+const MAKE_NC_REFS = `
+import json, sys, base64
+import numpy as np
+from scipy.io import netcdf_file
+path, out = sys.argv[1], sys.argv[2]
+f = netcdf_file(path, "r", mmap=True)
+base = f._mm_buf.__array_interface__["data"][0]
+def plain(v):
+    if isinstance(v, bytes): return v.decode()
+    if isinstance(v, np.ndarray): return v.tolist()
+    if isinstance(v, np.generic): return v.item()
+    return v
+refs = {".zgroup": json.dumps({"zarr_format": 2}), ".zattrs": json.dumps({k: plain(v) for k, v in f._attributes.items()})}
+for name, var in f.variables.items():
+    attrs = {k: plain(v) for k, v in var._attributes.items()}
+    attrs["_ARRAY_DIMENSIONS"] = list(var.dimensions)
+    fill = attrs.pop("_FillValue", None)
+    if var.data.dtype.kind == "S":  # a CF grid-mapping container: only its attributes matter
+        refs[name + "/.zarray"] = json.dumps({"chunks": [], "compressor": None, "dtype": "<i4", "fill_value": None, "filters": None, "order": "C", "shape": [], "zarr_format": 2})
+        refs[name + "/0"] = "base64:" + base64.b64encode(np.int32(0).tobytes()).decode()
+    else:
+        shape = list(var.data.shape)
+        refs[name + "/.zarray"] = json.dumps({"chunks": shape, "compressor": None, "dtype": var.data.dtype.str, "fill_value": fill, "filters": None, "order": "C", "shape": shape, "zarr_format": 2})
+        key = name + "/" + ".".join("0" for _ in shape) if shape else name + "/0"
+        refs[key] = [path, var.data.__array_interface__["data"][0] - base, int(var.data.nbytes)]
+    refs[name + "/.zattrs"] = json.dumps(attrs)
+json.dump(refs, open(out, "w"))
+`;
+
 function makeRefs(out: string, url: string): void {
   const r = spawnSync("python3", ["-c", MAKE_REFS, TIFF, out, url], { encoding: "utf8" });
   if (r.status !== 0) throw new Error(`python failed: ${r.stderr}`);
@@ -83,6 +113,8 @@ beforeAll(async () => {
   const bad = structuredClone(v1);
   bad.refs["band/0.0"] = ["{{u}}", 10_000_000, 65536];
   writeFileSync(join(dir, "broken.json"), JSON.stringify(bad));
+  const r = spawnSync("python3", ["-c", MAKE_NC_REFS, `${SHARED_DATA}netcdf3/RGB.nc`, join(dir, "rgb-nc.json")], { encoding: "utf8" });
+  if (r.status !== 0) throw new Error(`python failed: ${r.stderr}`);
 }, 60_000);
 afterAll(async () => {
   await files?.close();
@@ -130,6 +162,37 @@ describe("reference store", () => {
       const d = await store.describeData("shade");
       expect(d).toMatchObject({ data_id: "shade", dims: { x: 1024, y: 1024 }, attrs: { title: "shade.tif by reference" } });
     } finally {
+      await direct.close();
+    }
+  });
+
+  it("opens the byte ranges of a NetCDF3 file's variables with the file's values and CRS", async () => {
+    const store = newDataStore("reference", { refs: [join(dir, "rgb-nc.json")] });
+    const d = await store.describeData("rgb-nc");
+    expect(d).toMatchObject({ data_id: "rgb-nc", crs: "EPSG:32618", dims: { x: 791, y: 718 } });
+    const ds = await store.openData("rgb-nc", { variable_names: ["Band2"] });
+    const direct = await openDataset(`${SHARED_DATA}netcdf3/RGB.nc`);
+    try {
+      const a = Array.from(
+        (
+          await ds.data_vars.Band2!.read([
+            [300, 310],
+            [400, 420],
+          ])
+        ).data as ArrayLike<number>,
+      );
+      const b = Array.from(
+        (
+          await direct.data_vars.Band2!.read([
+            [300, 310],
+            [400, 420],
+          ])
+        ).data as ArrayLike<number>,
+      );
+      expect(a).toEqual(b);
+      expect(new Set(a).size).toBeGreaterThan(5);
+    } finally {
+      await ds.close();
       await direct.close();
     }
   });
