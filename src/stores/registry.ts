@@ -243,7 +243,7 @@ export function unregisterDataStore(storeId: string): boolean {
 
 for (const info of Object.values(BUILTIN_STORES)) registerDataStore(info);
 
-/** Ids of the registered data stores: the built-ins (`file`, `memory`, `https`, `s3`, `stac`) first, then plugins. */
+/** Ids of the registered data stores: the built-ins (`file`, `memory`, `https`, `s3`, `stac`, `reference`) first, then plugins. */
 export function listDataStoreIds(): DataStoreId[] {
   return [...STORES.keys()];
 }
@@ -271,7 +271,9 @@ export function getDataStoreParamsSchema(storeId: string): JsonSchema {
 /**
  * Creates a data store (xcube's `new_data_store(store_id, **store_params)`): `file` {root, max_depth,
  * read_only}, `memory` {root (memory id)}, `https` {root URL, timeout (s), retries, whole_body_cache_size}, `s3` {root
- * "bucket/prefix", storage_options {endpoint_url, region, anon, key, secret, token, timeout}}.
+ * "bucket/prefix", storage_options {endpoint_url, region, anon, key, secret, token, timeout}}, `stac` {url, timeout,
+ * retries, page_size, max_items, stack_mode, …}, `reference` {refs, timeout, retries, remote_options}, and the stores
+ * of plugin packages (docs/stores.md).
  * `file`, `memory` and `s3` stores are {@link MutableDataStore}s.
  * @throws EocubeError UNKNOWN_STORE, INVALID_PARAMS (message quotes the schema, e.g. `store_params/root must be string`).
  */
