@@ -214,6 +214,29 @@ describe("eocube gen --executor redis:// with eocube worker", () => {
     expect((await outputs()).filter((n) => n.includes("cancelled"))).toEqual([]);
   }, 30_000);
 
+  it("a worker that does not see the run's temporary store fails the task saying so", async () => {
+    // a run whose output is on a disk the workers do not share: its marker is not where they look
+    const { runKeys } = await import("../../src/gen/executors/redis.js");
+    const { Redis } = await import("ioredis");
+    const client = new Redis(parseRedisUrl(redis.url));
+    try {
+      const req = { output: { store_id: "file", store_params: { root: join(dir, "elsewhere") }, data_id: "x.zarr", format_version: 2 } };
+      await client.hset(
+        runKeys("unshared").run,
+        "doc",
+        JSON.stringify({ id: "unshared", request: req, tempPath: ".x.zarr.tmp-1", specs: [] }),
+      );
+      const job = await queue.add("task", { run: "unshared", index: 0, items: [] }, { jobId: "unshared-0", attempts: 1 });
+      await until("the task to fail", async () => (await job.getState()) === "failed");
+      const failed = await queue.getJob("unshared-0");
+      expect(failed!.failedReason).toMatch(/does not see the temporary store \.x\.zarr\.tmp-1 of the output .*elsewhere/);
+      await failed!.remove();
+    } finally {
+      await client.del(runKeys("unshared").run, runKeys("unshared").errors);
+      client.disconnect();
+    }
+  }, 20_000);
+
   it("a task failing every attempt fails the run with its error and leaves no valid-looking cube", async () => {
     await writeFile(join(dir, "req4.yaml"), request(dir, "failed.zarr"));
     process.env.EOCUBE_GEN_TASK_FAULT = "fail:5";
