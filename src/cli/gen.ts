@@ -91,7 +91,8 @@ export function register(program: Command): void {
           request === undefined
             ? undefined
             : await loadGenRequest(request, { inputs, output: opts.output, replace: opts.replace ? true : undefined });
-        if (opts.info && req) {
+        if (opts.info) {
+          if (!req) throw new EocubeError("INVALID_ARGUMENT", "--info needs a request, not --resume", { field: "--info" });
           const info = await genInfo(req);
           if (opts.json) printJson(info);
           else process.stdout.write(formatInfo(info, maxOutputBytes));
