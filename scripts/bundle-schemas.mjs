@@ -80,7 +80,9 @@ const notice = `# Bundled JSON Schemas
 
 Written by \`scripts/bundle-schemas.mjs\` (do not edit by hand; re-run the script). eocube's schema registry
 (\`src/catalog/stac/schemas.ts\`) resolves a schema URL to a file here with \`schema-map.json\`
-(URL prefix → folder), so STAC and OSC validation work offline.
+(URL prefix → folder), so STAC and OSC validation work offline. \`npm run build\` precompiles every schema to ajv
+standalone code (\`scripts/precompile-schemas.mjs\` → \`dist/catalog/stac/precompiled-schemas.cjs\` and its V8 code
+cache), used while its digest is \`schema-map.json\`'s \`digest\` (re-bundling changes the digest: rebuild).
 
 | folder | URL prefix | source | licence |
 |---|---|---|---|
