@@ -245,23 +245,33 @@ async function enqueue(queue: Queue, doc: RunDoc, indices: number[], items: (i: 
 async function requeue({ queue, redis: client }: GenQueue, doc: RunDoc, items: (i: number) => ChunkItem[]): Promise<void> {
   const done = new Set((await client.hkeys(runKeys(doc.id).done)).map(Number));
   const missing: number[] = [];
-  for (let i = 0; i < doc.total; i++) {
-    if (done.has(i)) continue;
+  await forEachPending(doc, done, async (i) => {
     const state = await queue.getJobState(jobId(doc.id, i));
     if (state === "failed" || state === "completed") await queue.remove(jobId(doc.id, i)).catch(() => undefined);
     if (state === "unknown" || state === "failed" || state === "completed") missing.push(i);
-  }
+  });
+  missing.sort((a, b) => a - b);
   await client.del(runKeys(doc.id).errors);
   await enqueue(queue, doc, missing, items);
+}
+
+/** Calls `fn` for every task of the run not in `done`, 64 at a time (one Redis round trip each). */
+async function forEachPending(doc: RunDoc, done: Set<number>, fn: (i: number) => Promise<void>): Promise<void> {
+  const pending: number[] = [];
+  for (let i = 0; i < doc.total; i++) if (!done.has(i)) pending.push(i);
+  for (let k = 0; k < pending.length; k += 64) await Promise.all(pending.slice(k, k + 64).map(fn));
 }
 
 /** Removes a run's queued jobs and its keys (workers skip the tasks of a run whose document is gone). */
 async function removeRun({ queue, redis: client }: GenQueue, doc: RunDoc): Promise<void> {
   await client.del(runKeys(doc.id).run);
   const done = new Set((await client.hkeys(runKeys(doc.id).done)).map(Number));
-  for (let i = 0; i < doc.total; i++) {
-    if (!done.has(i)) await queue.remove(jobId(doc.id, i)).catch(() => undefined);
-  }
+  await forEachPending(doc, done, (i) =>
+    queue.remove(jobId(doc.id, i)).then(
+      () => undefined,
+      () => undefined,
+    ),
+  );
   await client.del(runKeys(doc.id).done, runKeys(doc.id).errors);
 }
 
