@@ -137,6 +137,7 @@ export async function runGenBullmq(req: GenRequest | undefined, options: BullmqG
     const t0 = Date.now();
     let doc: RunDoc;
     let writer: ZarrWriter;
+    let start: (() => Promise<void>) | undefined;
     if (options.resume) {
       const raw = await client.hget(runKeys(options.resume).run, "doc");
       if (!raw) {
@@ -198,17 +199,21 @@ export async function runGenBullmq(req: GenRequest | undefined, options: BullmqG
           throw err;
         }
         options.onRun?.(id);
-        await enqueue(
-          queue,
-          doc,
-          Array.from({ length: doc.total }, (_, i) => i),
-          (i) => plan.task(i).items,
-        );
+        const d = doc;
+        start = () =>
+          enqueue(
+            queue,
+            d,
+            Array.from({ length: d.total }, (_, i) => i),
+            (i) => plan.task(i).items,
+          );
       } finally {
         await Promise.all(built.inputs.map((d) => d.close().catch(() => undefined)));
       }
     }
     try {
+      // a new run's jobs: queued here, so that a failure or Ctrl-C while queueing removes them too
+      await start?.();
       await waitForRun(q, conn, doc, options, t0);
       const fs = outputFs(doc.request);
       await fs.delete(joinStoreKey(doc.tempPath, RUN_MARKER));
