@@ -4,7 +4,7 @@
 import { randomBytes } from "node:crypto";
 import { type Job, Queue, QueueEvents } from "bullmq";
 import { Redis } from "ioredis";
-import { ERROR_CODES, EocubeError, type ErrorCode, isEocubeError } from "../../core/errors.js";
+import { ERROR_CODES, EocubeError, type ErrorCode, isEocubeError, throwIfAborted } from "../../core/errors.js";
 import { joinStoreKey } from "../../formats/zarr/store.js";
 import type { ZarrArraySpec, ZarrWriter } from "../../formats/zarr/writer.js";
 import { buildCube } from "../pipeline.js";
@@ -86,7 +86,10 @@ export interface GenQueue {
  */
 export async function connectQueue(conn: RedisConnection, field = "--executor"): Promise<GenQueue> {
   const redis = new Redis({ ...conn, lazyConnect: true, retryStrategy: (n: number) => Math.min(n * 200, 2000) });
-  redis.on("error", () => undefined);
+  let lastError: Error | undefined;
+  redis.on("error", (err: Error) => {
+    lastError = err;
+  });
   let timer: NodeJS.Timeout | undefined;
   try {
     await Promise.race([
@@ -97,7 +100,7 @@ export async function connectQueue(conn: RedisConnection, field = "--executor"):
     ]);
   } catch (err) {
     redis.disconnect();
-    throw new EocubeError("REMOTE_ERROR", `cannot reach Redis at ${redisLabel(conn)}: ${(err as Error).message}`, {
+    throw new EocubeError("REMOTE_ERROR", `cannot reach Redis at ${redisLabel(conn)}: ${(lastError ?? (err as Error)).message}`, {
       field,
       hint: "start redis-server there, or give the right host, port and database",
       cause: err,
@@ -206,6 +209,7 @@ export async function runGenBullmq(req: GenRequest | undefined, options: BullmqG
             d,
             Array.from({ length: d.total }, (_, i) => i),
             (i) => plan.task(i).items,
+            options.signal,
           );
       } finally {
         await Promise.all(built.inputs.map((d) => d.close().catch(() => undefined)));
@@ -234,8 +238,15 @@ export async function runGenBullmq(req: GenRequest | undefined, options: BullmqG
   }
 }
 
-async function enqueue(queue: Queue, doc: RunDoc, indices: number[], items: (i: number) => ChunkItem[]): Promise<void> {
+async function enqueue(
+  queue: Queue,
+  doc: RunDoc,
+  indices: number[],
+  items: (i: number) => ChunkItem[],
+  signal?: AbortSignal,
+): Promise<void> {
   for (let k = 0; k < indices.length; k += 500) {
+    throwIfAborted(signal);
     await queue.addBulk(
       indices.slice(k, k + 500).map((i) => ({
         name: "task",
