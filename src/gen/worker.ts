@@ -6,6 +6,7 @@ import { isMainThread } from "node:worker_threads";
 import { EocubeError } from "../core/errors.js";
 import type { ZarrCompressorName } from "../formats/zarr/codecs.js";
 import { chunkKey, encodeChunk, type ZarrArraySpec } from "../formats/zarr/writer.js";
+import { loadStorePlugins } from "../stores/plugins.js";
 import { buildCube, type BuiltCube } from "./pipeline.js";
 import { chunkSelection, toStored, type ChunkItem } from "./plan.js";
 import type { GenRequest } from "./request.js";
@@ -47,7 +48,8 @@ export async function computeTask(task: WorkerTask): Promise<WorkerResult> {
   const key = `${task.now}|${JSON.stringify(task.request)}`;
   let built = cubes.get(key);
   if (!built) {
-    built = buildCube(task.request, { now: new Date(task.now) });
+    // inputs from plugin stores: this thread registers the installed store plugins too (once)
+    built = loadStorePlugins().then(() => buildCube(task.request, { now: new Date(task.now) }));
     cubes.set(key, built);
     built.catch(() => cubes.delete(key));
     if (cubes.size > 2) {
