@@ -615,7 +615,7 @@ function landPixels(png: Buffer): number {
 
 /** Waits until a screenshot of the map (saved as `name` when given) has more than `min` land pixels; returns it. */
 async function waitLand(page: Page, min: number, name?: string): Promise<Buffer> {
-  let png = Buffer.alloc(0);
+  let png: Buffer = Buffer.alloc(0);
   await expect
     .poll(
       async () => {
