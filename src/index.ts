@@ -7,6 +7,7 @@ export * from "./formats/index.js";
 export * from "./stores/index.js";
 export * from "./server/index.js";
 export * from "./ops/index.js";
+export * from "./expr/index.js";
 export * from "./gen/index.js";
 export * from "./catalog/index.js";
 

@@ -1,5 +1,6 @@
 // The expression language for user variables (xcube's): parse (jsep) → checked, typed tree → program of
 // fixed typed-array kernels, evaluated lazily chunk by chunk; used by the server, the viewer's validation and gen.
+// This barrel is the public API (src/index.ts); dtype rules, kernels and function tables stay internal.
 export {
   parseExpression,
   expressionError,
@@ -13,9 +14,9 @@ export {
   type ParseOptions,
 } from "./parse.js";
 export { checkExpression, type CheckedExpression, type CheckOptions, type ExprNode, type VariableInfo } from "./check.js";
-export { compileExpression, runProgram, BLOCK, type Program, type InputBlock } from "./compile.js";
-export { promote, floatResult, isNumDType, unionDims, type NumDType, type ValueType } from "./dtypes.js";
-export { FUNCTIONS, CONSTANTS, expressionCapabilities, type ExpressionCapabilities, type FunctionSpec } from "./functions.js";
+export { compileExpression, runProgram, type Program, type InputBlock } from "./compile.js";
+export type { NumDType, ValueType } from "./dtypes.js";
+export { expressionCapabilities, type ExpressionCapabilities, type FunctionSpec } from "./functions.js";
 export {
   computedVariable,
   userVariable,
