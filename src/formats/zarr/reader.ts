@@ -121,7 +121,7 @@ function arrayVariable(store: MetadataOverlayStore, group: ZarrGroupMeta, a: Zar
     return opened;
   };
 
-  const direct = version === 2 && dtype ? directV2Source(checked, a, dtype, chunks, fillValue) : undefined;
+  const direct = version === 2 && dtype ? directV2Source(checked, a, dtype, chunks, fillValue, store.inner) : undefined;
   const fill = typeof fillValue === "number" ? fillValue : typeof fillValue === "boolean" ? Number(fillValue) : 0;
   const item = dtype && dtype !== "str" && dtype !== "object" ? itemSize(dtype) : 8;
   /**
@@ -264,8 +264,17 @@ function allocateOut(dtype: DType, n: number): Indexable {
  * the store's bytes); or, for a chunk that is not stored, just the fill value its elements all have.
  */
 type Chunk = { data: unknown; shape: number[]; stride: number[]; owned?: boolean } | { fill: number };
-/** Fetches and decodes the chunk at grid position `coords`. */
-type ChunkSource = (coords: number[], signal?: AbortSignal) => Promise<Chunk>;
+/**
+ * Fetches and decodes the chunk at grid position `coords`. `storedSet`, when present, lists the array's
+ * stored chunks at once (one directory listing): a read over many chunks then skips the opens of the
+ * missing ones. It gives undefined where a listing is not worth it or not possible.
+ */
+type ChunkSource = ((coords: number[], signal?: AbortSignal) => Promise<Chunk>) & {
+  storedSet?: (touched: number, signal?: AbortSignal) => Promise<{ has: (coords: number[]) => boolean; fill: number } | undefined>;
+};
+
+/** A read touching at least this many chunks lists the array's folder instead of opening each missing chunk. */
+const LIST_FROM_CHUNKS = 8;
 
 /** Typed-array constructors of the v2 dtypes the direct path reads (little endian or single byte). */
 const DIRECT_V2: Record<string, { dtype: DType; make: (b: ArrayBuffer, off: number, n: number) => ArrayLike<number>; size: number }> = {
@@ -304,6 +313,7 @@ function directV2Source(
   dtype: DType,
   chunks: number[],
   fillValue: unknown,
+  files: FileSystemStore,
 ): ChunkSource | undefined {
   const m = a.meta;
   const kind = typeof m.dtype === "string" ? DIRECT_V2[m.dtype] : undefined;
@@ -313,7 +323,7 @@ function directV2Source(
   if (compressor !== null && compressor !== undefined && compressor.id !== "blosc") return undefined;
   const stride = cStrides(chunks);
   const fill = typeof fillValue === "number" ? fillValue : typeof fillValue === "boolean" ? Number(fillValue) : 0;
-  return async (coords, signal) => {
+  const source: ChunkSource = async (coords, signal) => {
     const key = `/${a.name}/${storedChunkKey(m, 2, coords)}` as `/${string}`;
     const stored = await store.get(key, { signal });
     let bytes: Uint8Array;
@@ -328,6 +338,34 @@ function directV2Source(
     const len = Math.floor(bytes.byteLength / kind.size);
     return { data: kind.make(bytes.buffer as ArrayBuffer, bytes.byteOffset, len), shape: chunks, stride, owned };
   };
+  // Which chunks are stored, from one listing of the array's folder: only on a local disk (a readdir is far
+  // cheaper than the failed opens it replaces) with flat chunk keys ("." separator), and only when the read
+  // touches a fair share of the array (the listing holds every chunk of it). Taken per read, never cached:
+  // a chunk written after the open is seen as before.
+  const sep = typeof m.dimension_separator === "string" ? m.dimension_separator : ".";
+  const fs = files.fs;
+  const grid = arrayShape(a).map((s, i) => Math.ceil(s / chunks[i]!));
+  const total = grid.reduce((x, y) => x * y, 1);
+  if (sep === "." && fs.root.startsWith("file:") && chunks.length > 0) {
+    const folder = files.keyOf(`/${a.name}`).replace(/^\/+/, "");
+    source.storedSet = async (touched, signal) => {
+      if (touched < LIST_FROM_CHUNKS || total > 16 * touched) return undefined;
+      let names: string[];
+      try {
+        names = await fs.list(folder, { signal });
+      } catch {
+        return undefined; // opening each chunk still works
+      }
+      const stored = new Set(names);
+      return { has: (coords) => stored.has(coords.join(".")), fill };
+    };
+  }
+  return source;
+}
+
+/** The shape of an array from its metadata. */
+function arrayShape(a: ZarrArrayMeta): number[] {
+  return Array.isArray(a.meta.shape) ? (a.meta.shape as number[]) : [];
 }
 
 /**
@@ -370,6 +408,7 @@ async function readSelection(
     tasks.length === 1 && norm.length > 0 && norm.every((d, i) => d.start === tasks[0]![i]! * cs[i]! && d.stop === d.start + cs[i]!);
   let result: Indexable | undefined; // allocated when first needed: a whole-chunk read may not need it
   const output = (): Indexable => (result ??= allocateOut(dtype, n));
+  const isStored = source.storedSet ? await source.storedSet(tasks.length, options?.signal) : undefined;
   let next = 0;
   let copied = false; // whether a stored chunk has been copied into `out` yet
   let prefilled: number | undefined; // the value the whole of `out` was filled with, if any
@@ -379,7 +418,7 @@ async function readSelection(
       throwIfAborted(options?.signal);
       let chunk: Chunk;
       try {
-        chunk = await source(coords, options?.signal);
+        chunk = isStored && !isStored.has(coords) ? { fill: isStored.fill } : await source(coords, options?.signal);
       } catch (err) {
         if (isEocubeError(err)) throw err;
         if ((err as Error).name === "AbortError") throw new EocubeError("CANCELLED", "The operation was aborted.", { cause: err });
