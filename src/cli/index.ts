@@ -17,11 +17,12 @@ const COMMANDS: Record<string, () => Promise<{ register(program: Command): void 
   prr: () => import("./prr.js"),
   worker: () => import("./worker.js"),
   store: () => import("./store.js"),
+  studio: () => import("./studio.js"),
   reproduce: () => import("./reproduce.js"),
 };
 
 /** Commands that open data through the stores: store plugins are registered before they run. */
-const STORE_COMMANDS = new Set(["describe", "list", "publish", "generate-config", "lint-dataset", "serve", "gen", "level", "prr", "reproduce"]);
+const STORE_COMMANDS = new Set(["describe", "list", "publish", "generate-config", "lint-dataset", "serve", "gen", "level", "prr", "studio", "reproduce"]);
 
 /**
  * Builds the program (no parsing). With `argv`, only the module of the command named in it is
