@@ -1,0 +1,240 @@
+// Samplers: pixel time series, patches and blocks of chosen variables, grouped by the stored chunks they lie in.
+import type { Dataset } from "../core/dataset.js";
+import { EocubeError } from "../core/errors.js";
+import type { ReadOptions, Variable } from "../core/variable.js";
+import { checkExpression, compileExpression, runProgram, type InputBlock, type VariableInfo } from "../expr/index.js";
+import { type Extent, type SplitName, type SplitSpec, checkSplitShape, splitOf } from "./split.js";
+
+/** What one sample is: a pixel's time series `[time]`, a patch `[y, x]` of one step, or a block `[time, y, x]`. */
+export type SampleKind = "pixel" | "patch" | "block";
+
+/** Options of {@link createSampler}. */
+export interface SamplerOptions {
+  /** Input variables (channels), each with dims [time, y, x] (e.g. `["kd489", "conc_tsm"]`). */
+  inputs: string[];
+  /** Target variables, same dims [default none]. */
+  targets?: string[];
+  /** [default "patch"]. */
+  kind?: SampleKind;
+  /**
+   * Sample size in pixels/steps: `time` (pixel: default the whole time axis; block: default 2; patch: 1),
+   * `y`, `x` (patch/block: default 16; pixel: 1).
+   */
+  size?: { time?: number; y?: number; x?: number };
+  /** A variable name (valid where ≠ 0 and not NaN) or an expression over the data variables (e.g. `c2rcc_flags > 0`). */
+  mask?: string;
+  /** Minimum share (0…1) of a sample's pixels that must be valid (all channels finite and the mask true) [default 0.5]. */
+  minValid?: number;
+}
+
+/** One sample: its origin and values. */
+export interface Sample {
+  /** Index extent along [time, y, x]. */
+  extent: Extent;
+  /** Values `[channel, time, y, x]` (inputs then targets), float32, NaN where missing. */
+  values: Float32Array;
+  /** 1 where the pixel is valid (every channel finite and the mask true), `[time, y, x]`. */
+  valid: Uint8Array;
+}
+
+/** A unit of reading: the window of stored chunks (index ranges along [time, y, x]) that holds whole samples. */
+export interface ReadUnit {
+  index: number;
+  window: Extent;
+}
+
+/** A sampler over a dataset; see {@link createSampler}. */
+export interface Sampler {
+  readonly kind: SampleKind;
+  /** Channel names: inputs then targets. */
+  readonly channels: string[];
+  readonly inputs: string[];
+  readonly targets: string[];
+  /** Sample shape [time, y, x]. */
+  readonly sampleShape: [number, number, number];
+  /** Grid shape [time, y, x]. */
+  readonly shape: [number, number, number];
+  /** Stored chunk shape [time, y, x] of the first input. */
+  readonly chunks: [number, number, number];
+  /** The reading units, each a whole number of stored chunks. */
+  readonly units: ReadUnit[];
+  /** Epoch milliseconds of the time steps. */
+  readonly times: Float64Array;
+  /** Number of sample positions (before validity and split filters). */
+  readonly positions: number;
+  /**
+   * Reads a unit's chunks (each stored chunk of each variable once) and returns its samples that pass
+   * `minValid` and, with `split`, lie in that split.
+   */
+  load(unit: ReadUnit, options?: LoadOptions): Promise<Sample[]>;
+  /** The sample origins of a unit, before filters. */
+  extentsOf(unit: ReadUnit): Extent[];
+}
+
+/** Options of {@link Sampler.load}. */
+export interface LoadOptions extends ReadOptions {
+  split?: SplitName;
+  splitSpec?: SplitSpec;
+}
+
+/**
+ * A sampler of `options.kind` over `dataset`: samples tile the grid without overlap, aligned to the stored
+ * chunks of the first input so that every sample lies in one reading unit (the smallest whole number of chunks
+ * that holds a sample along each dimension); samples that would cross a unit's edge are not made.
+ * @throws EocubeError NOT_FOUND (a variable), INVALID_ARGUMENT (dims not [time, y, x], sizes), INVALID_EXPRESSION (mask).
+ */
+export async function createSampler(dataset: Dataset, options: SamplerOptions): Promise<Sampler> {
+  const kind = options.kind ?? "patch";
+  if (!["pixel", "patch", "block"].includes(kind)) {
+    throw new EocubeError("INVALID_ARGUMENT", `kind must be pixel, patch or block, got ${kind}`, { field: "kind" });
+  }
+  const inputs = options.inputs;
+  const targets = options.targets ?? [];
+  if (inputs.length === 0) throw new EocubeError("INVALID_ARGUMENT", "give at least one input variable", { field: "inputs" });
+  const channels = [...inputs, ...targets];
+  const vars = channels.map((n) => dataset.variable(n));
+  const first = vars[0]!;
+  for (const v of vars) {
+    if (v.ndim !== 3 || v.dims.join() !== first.dims.join()) {
+      throw new EocubeError(
+        "INVALID_ARGUMENT",
+        `variable ${v.name} has dims [${v.dims}]; every channel needs [time, y, x] like ${first.name}`,
+        {
+          field: v.name,
+        },
+      );
+    }
+  }
+  const shape = first.shape as [number, number, number];
+  const chunks = first.chunks as [number, number, number];
+  const s = options.size ?? {};
+  const sampleShape: [number, number, number] =
+    kind === "pixel" ? [s.time ?? shape[0], 1, 1] : kind === "patch" ? [1, s.y ?? 16, s.x ?? 16] : [s.time ?? 2, s.y ?? 16, s.x ?? 16];
+  sampleShape.forEach((n, i) => {
+    if (!Number.isInteger(n) || n < 1 || n > shape[i]!) {
+      throw new EocubeError("INVALID_ARGUMENT", `sample size ${n} along ${first.dims[i]} must be 1…${shape[i]}`, { field: "size" });
+    }
+  });
+  const minValid = options.minValid ?? 0.5;
+  if (!(minValid >= 0 && minValid <= 1)) throw new EocubeError("INVALID_ARGUMENT", "minValid must be within 0…1", { field: "minValid" });
+  const mask = maskOf(dataset, options.mask, first);
+  const unitSize = sampleShape.map((n, i) => Math.ceil(n / chunks[i]!) * chunks[i]!);
+  const grid = shape.map((n, i) => Math.ceil(n / unitSize[i]!));
+  const units: ReadUnit[] = [];
+  for (let a = 0; a < grid[0]!; a++)
+    for (let b = 0; b < grid[1]!; b++)
+      for (let c = 0; c < grid[2]!; c++) {
+        const w = [a, b, c].map((k, i) => [k * unitSize[i]!, Math.min(shape[i]!, (k + 1) * unitSize[i]!)]);
+        units.push({
+          index: units.length,
+          window: { t0: w[0]![0]!, t1: w[0]![1]!, y0: w[1]![0]!, y1: w[1]![1]!, x0: w[2]![0]!, x1: w[2]![1]! },
+        });
+      }
+  const timeVar = dataset.coords[first.dims[0]!];
+  const times = timeVar ? Float64Array.from((await timeVar.read()).data as ArrayLike<number>) : new Float64Array(shape[0]);
+  const extentsOf = (unit: ReadUnit): Extent[] => {
+    const w = unit.window;
+    const out: Extent[] = [];
+    const [st, sy, sx] = sampleShape;
+    for (let t = w.t0; t + st <= w.t1; t += st)
+      for (let y = w.y0; y + sy <= w.y1; y += sy)
+        for (let x = w.x0; x + sx <= w.x1; x += sx) out.push({ t0: t, t1: t + st, y0: y, y1: y + sy, x0: x, x1: x + sx });
+    return out;
+  };
+  const positions = units.reduce((n, u) => n + extentsOf(u).length, 0);
+
+  async function load(unit: ReadUnit, opts: LoadOptions = {}): Promise<Sample[]> {
+    if (opts.splitSpec) checkSplitShape(opts.splitSpec, shape);
+    let extents = extentsOf(unit);
+    if (opts.split) {
+      const spec = opts.splitSpec;
+      if (!spec) throw new EocubeError("INVALID_ARGUMENT", `split ${opts.split} needs a split spec`, { field: "split" });
+      extents = extents.filter((e) => splitOf(spec, e, times) === opts.split);
+      if (extents.length === 0) return []; // no chunk of this unit is needed
+    }
+    const w = unit.window;
+    const sel: [number, number][] = [
+      [w.t0, w.t1],
+      [w.y0, w.y1],
+      [w.x0, w.x1],
+    ];
+    const names = [...new Set([...channels, ...mask.uses])];
+    const arrays = new Map<string, ArrayLike<number>>();
+    await Promise.all(
+      names.map(async (n) => {
+        const a = await dataset.variable(n).read(sel, opts);
+        arrays.set(n, a.data as ArrayLike<number>);
+      }),
+    );
+    const wt = w.t1 - w.t0;
+    const wy = w.y1 - w.y0;
+    const wx = w.x1 - w.x0;
+    const maskData = mask.evaluate(arrays, [wt, wy, wx]);
+    const [st, sy, sx] = sampleShape;
+    const n = st * sy * sx;
+    const data = channels.map((c) => arrays.get(c)!);
+    const out: Sample[] = [];
+    for (const e of extents) {
+      const values = new Float32Array(channels.length * n);
+      const valid = new Uint8Array(n);
+      let nValid = 0;
+      let k = 0;
+      for (let t = e.t0; t < e.t1; t++)
+        for (let y = e.y0; y < e.y1; y++) {
+          const row = ((t - w.t0) * wy + (y - w.y0)) * wx - w.x0;
+          for (let x = e.x0; x < e.x1; x++, k++) {
+            const i = row + x;
+            let ok = maskData ? maskData[i] !== 0 && !Number.isNaN(maskData[i]) : true;
+            for (let c = 0; c < data.length; c++) {
+              const v = data[c]![i]!;
+              values[c * n + k] = v;
+              if (!Number.isFinite(v)) ok = false;
+            }
+            if (ok) {
+              valid[k] = 1;
+              nValid++;
+            }
+          }
+        }
+      if (nValid > 0 && nValid >= minValid * n) out.push({ extent: e, values, valid });
+    }
+    return out;
+  }
+
+  return { kind, channels, inputs, targets, sampleShape, shape, chunks, units, times, positions, load, extentsOf };
+}
+
+interface Mask {
+  uses: string[];
+  evaluate(arrays: Map<string, ArrayLike<number>>, shape: number[]): ArrayLike<number> | undefined;
+}
+
+/** The mask: a variable (valid where ≠ 0, not NaN) or an expression compiled once (src/expr, no eval). */
+function maskOf(dataset: Dataset, mask: string | undefined, first: Variable): Mask {
+  if (!mask) return { uses: [], evaluate: () => undefined };
+  const v = dataset.data_vars[mask];
+  if (v) {
+    if (v.dims.join() !== first.dims.join()) {
+      throw new EocubeError("INVALID_ARGUMENT", `mask variable ${mask} has dims [${v.dims}], not [${first.dims}]`, { field: "mask" });
+    }
+    return { uses: [mask], evaluate: (arrays) => arrays.get(mask) };
+  }
+  const infos = new Map<string, VariableInfo>();
+  for (const [n, dv] of Object.entries(dataset.data_vars))
+    infos.set(n, { dtype: dv.dtype, dims: dv.dims, shape: dv.shape, attrs: dv.attrs });
+  const checked = checkExpression(mask, infos, { field: "mask" });
+  for (const n of checked.variables) {
+    if (dataset.variable(n).dims.join() !== first.dims.join()) {
+      throw new EocubeError("INVALID_ARGUMENT", `mask uses ${n}, whose dims are not [${first.dims}]`, { field: "mask" });
+    }
+  }
+  const program = compileExpression(checked);
+  return {
+    uses: checked.variables,
+    evaluate(arrays, shape) {
+      const blocks = new Map<string, InputBlock>();
+      for (const n of checked.variables) blocks.set(n, { data: arrays.get(n) as InputBlock["data"], dims: first.dims, shape });
+      return runProgram(program, blocks, first.dims, shape).data as ArrayLike<number>;
+    },
+  };
+}
