@@ -1,0 +1,223 @@
+// Routes of `eocube studio`: the studio page (/studio → the viewer build's studio.html), the catalog browser's API
+// (/studio/api/summary, search, entity, file) and the publishing form's API (inspect, check, preview, publish).
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import { EocubeError } from "../../core/errors.js";
+import { OSC_STATUSES } from "../../catalog/osc/constants.js";
+import type { DatasetConfig, WorkflowConfig } from "../../catalog/osc/config.js";
+import { OSC_LICENSES } from "../../catalog/osc/licenses.js";
+import { OSC_THEMES } from "../../catalog/osc/themes.js";
+import {
+  type CatalogEntry,
+  type CatalogIndex,
+  type CatalogQuery,
+  type EntityKind,
+  ENTITY_KINDS,
+  loadCatalogIndex,
+  linkTarget,
+  resolveLink,
+} from "../../studio/catalog-index.js";
+import { checkConfigs, configFiles, inspectDataset, withConfigFiles } from "../../studio/form.js";
+
+/** Options of {@link studioRoutes}. */
+export interface StudioOptions {
+  /** The local OSC catalog (a git repository for publishing). */
+  catalogDir: string;
+  /** URL prefix of the server [default ""]. */
+  prefix?: string;
+  /** The catalog's index when already loaded [default: loaded from catalogDir]. */
+  index?: CatalogIndex;
+  /** Dataset ids the server serves (product ids whose data the viewer can preview). */
+  served?: string[];
+  /** Time of publications (tests) [default now]. */
+  now?: () => Date;
+}
+
+const KINDS = new Set<string>(Object.values(ENTITY_KINDS).map((k) => k.kind));
+
+function kindOf(v: unknown): EntityKind {
+  if (typeof v !== "string" || !KINDS.has(v))
+    throw new EocubeError("INVALID_PARAMS", `unknown entity kind ${JSON.stringify(String(v)).slice(0, 60)}`, {
+      field: "kind",
+      hint: [...KINDS].join(", "),
+    });
+  return v as EntityKind;
+}
+
+function bboxOf(v: unknown): [number, number, number, number] | undefined {
+  if (v === undefined || v === "") return undefined;
+  const b = String(v).split(",").map(Number);
+  if (b.length !== 4 || b.some((x) => !Number.isFinite(x)))
+    throw new EocubeError("INVALID_PARAMS", "bbox must be west,south,east,north in degrees", { field: "bbox" });
+  return b as [number, number, number, number];
+}
+
+/** A product's data a browser-side preview can read: its first http(s) link to a .zarr, .nc, .tif or .levels, else undefined. */
+export function productData(e: CatalogEntry): { href: string } | undefined {
+  return e.links.find((l) => /^https?:\/\//.test(l.href) && /\.(zarr|nc|tiff?|levels)\/?$/i.test(l.href.split("?")[0]!));
+}
+
+/** The body of check/preview/publish: the form's two configs. */
+interface FormBody {
+  dataset?: unknown;
+  workflow?: unknown;
+  /** publish: "local" (a branch with one commit in the catalog repository) or a GitHub environment. */
+  target?: "local" | "production" | "staging" | "testing";
+  /** publish to GitHub: the token of this session (never stored or logged). */
+  token?: string;
+}
+
+/**
+ * Registers the studio on a built app (before it listens): loads the catalog index once (reloaded after a local
+ * publication) and adds the routes. The GitHub token of a publication comes in the request body and is used for
+ * that request only.
+ * @throws EocubeError NOT_FOUND when the catalog folder has no catalog.json.
+ */
+export async function studioRoutes(app: FastifyInstance, options: StudioOptions): Promise<{ index: () => CatalogIndex }> {
+  let index = options.index ?? (await loadCatalogIndex(options.catalogDir));
+  const prefix = options.prefix ?? "";
+  const served = new Set(options.served ?? []);
+
+  app.get("/studio", { schema: { summary: "The catalog browser and publishing form" } }, async (_request, reply) =>
+    reply.redirect(`${prefix}/viewer/studio.html`),
+  );
+
+  app.get(
+    "/studio/api/summary",
+    { schema: { summary: "Counts, facets and the form's choices (themes, licences, statuses, projects)" } },
+    async () => {
+      const all = index.search({ limit: 1 });
+      return {
+        catalog: index.dir,
+        counts: index.counts(),
+        problems: index.problems,
+        facets: all.facets,
+        titles: {
+          theme: Object.fromEntries(index.list("theme").map((e) => [e.id, e.title])),
+          variable: Object.fromEntries(index.list("variable").map((e) => [e.id, e.title])),
+          mission: Object.fromEntries(index.list("eo-mission").map((e) => [e.id, e.title])),
+          project: Object.fromEntries(index.list("project").map((e) => [e.id, e.title])),
+        },
+        themes: OSC_THEMES.map((t) => ({ id: t.id, title: t.title })),
+        licenses: OSC_LICENSES,
+        statuses: OSC_STATUSES,
+      };
+    },
+  );
+
+  app.get("/studio/api/search", { schema: { summary: "Search entities by text, facets, bbox (w,s,e,n) and time" } }, async (request) => {
+    const q = request.query as Record<string, string | undefined>;
+    const query: CatalogQuery = {
+      ...(q.q ? { q: q.q } : {}),
+      kind: q.kind ? kindOf(q.kind) : "product",
+      ...(q.theme ? { theme: q.theme } : {}),
+      ...(q.variable ? { variable: q.variable } : {}),
+      ...(q.mission ? { mission: q.mission } : {}),
+      ...(q.project ? { project: q.project } : {}),
+      ...(bboxOf(q.bbox) ? { bbox: bboxOf(q.bbox) } : {}),
+      ...(q.start ? { start: q.start } : {}),
+      ...(q.end ? { end: q.end } : {}),
+      ...(q.limit ? { limit: Number(q.limit) } : {}),
+      ...(q.offset ? { offset: Number(q.offset) } : {}),
+    };
+    return index.search(query);
+  });
+
+  app.get(
+    "/studio/api/entity/:kind/:id",
+    { schema: { summary: "One entity: its fields, links (entity links resolved) and related entities" } },
+    async (request) => {
+      const { kind, id } = request.params as { kind: string; id: string };
+      const e = index.get(kindOf(kind), id);
+      if (!e) throw new EocubeError("NOT_FOUND", `no ${kind} ${id} in the catalog`, { field: "id" });
+      const links = e.links.map((l) => {
+        const path = resolveLink(e, l.href);
+        const target = path ? linkTarget(path) : undefined;
+        const kindOfTarget = target ? ENTITY_KINDS[target.folder as keyof typeof ENTITY_KINDS]?.kind : undefined;
+        return { ...l, ...(path ? { path } : {}), ...(kindOfTarget && target ? { entity: { kind: kindOfTarget, id: target.id } } : {}) };
+      });
+      const files: Array<{ rel: string; path: string; text?: string }> = [];
+      for (const l of links) {
+        if ((l.rel === "input" || l.rel === "environment") && l.path) {
+          files.push({ rel: l.rel, path: l.path, text: await index.readText(l.path).catch(() => undefined) });
+        }
+      }
+      // a product's data a browser can read (Zarr, NetCDF, GeoTIFF over http(s)): previewed through the viewer
+      const data = e.kind === "product" ? productData(e) : undefined;
+      const { text: _t, ...entry } = e;
+      const preview = data && served.has(e.id) ? `${prefix}/viewer/#ds=${encodeURIComponent(e.id)}` : undefined;
+      return { ...entry, links, files, ...(data ? { data: data.href } : {}), ...(preview ? { preview } : {}) };
+    },
+  );
+
+  app.post(
+    "/studio/api/inspect",
+    { schema: { summary: "Read a dataset's metadata and variables (path or URL) and pre-fill the dataset config" } },
+    async (request) => {
+      const source = (request.body as { source?: unknown } | undefined)?.source;
+      if (typeof source !== "string" || !source.trim())
+        throw new EocubeError("INVALID_PARAMS", "give the dataset as a path or URL", { field: "source" });
+      return inspectDataset(source.trim(), index);
+    },
+  );
+
+  app.post(
+    "/studio/api/check",
+    { schema: { summary: "Check the form's configs field by field (the OSC rules of the configs)" } },
+    async (request) => {
+      const body = (request.body ?? {}) as FormBody;
+      const problems = checkConfigs(body.dataset, body.workflow, index);
+      return {
+        valid: problems.length === 0,
+        problems,
+        ...(problems.length === 0 ? { files: configFiles(body.dataset as DatasetConfig, body.workflow as WorkflowConfig) } : {}),
+      };
+    },
+  );
+
+  const planned = async (request: FastifyRequest, dryRun: boolean) => {
+    const body = (request.body ?? {}) as FormBody;
+    const problems = checkConfigs(body.dataset, body.workflow, index);
+    if (problems.length) return { valid: false, problems };
+    const dc = body.dataset as DatasetConfig;
+    const wc = body.workflow as WorkflowConfig;
+    const target = body.target ?? "local";
+    if (target !== "local" && !["production", "staging", "testing"].includes(target))
+      throw new EocubeError("INVALID_PARAMS", `unknown publication target ${String(target).slice(0, 40)}`, { field: "target" });
+    if (!dryRun && target !== "local" && (typeof body.token !== "string" || !body.token))
+      throw new EocubeError("INVALID_PARAMS", "publishing on GitHub needs a token", {
+        field: "token",
+        hint: "paste a GitHub token with repo scope; it is used for this publication only",
+      });
+    const { publish } = await import("../../catalog/publish/publish.js");
+    const result = await withConfigFiles(dc, wc, (paths) =>
+      publish({
+        datasetConfig: paths.dataset,
+        workflowConfig: paths.workflow,
+        catalogDir: options.catalogDir,
+        dryRun: dryRun || undefined,
+        ...(options.now ? { now: options.now() } : {}),
+        ...(!dryRun && target !== "local" ? { environment: target, github: { token: body.token } } : {}),
+      }),
+    );
+    if (!dryRun && target === "local" && !result.noop) index = await loadCatalogIndex(options.catalogDir);
+    const { diffs, ...rest } = result as typeof result & { diffs?: unknown };
+    return { valid: true, problems: [], configs: configFiles(dc, wc), ...rest, ...(diffs ? { diffs } : {}) };
+  };
+
+  app.post(
+    "/studio/api/preview",
+    { schema: { summary: "Plan the publication (dry run): the files, their diffs and the catalog's validation" } },
+    async (request) => planned(request, true),
+  );
+  app.post(
+    "/studio/api/publish",
+    { schema: { summary: "Publish: one commit on a new branch of the local catalog, or a GitHub pull request" } },
+    async (request, reply) => {
+      const out = await planned(request, false);
+      if (!out.valid) return (reply as FastifyReply).code(400).send(out);
+      return out;
+    },
+  );
+
+  return { index: () => index };
+}

@@ -1,0 +1,157 @@
+// The studio's publishing form on the server side: pre-fills deep-code style configs from a dataset (read through the
+// stores), suggests existing OSC variables, checks the configs field by field, and writes them as the CLI reads them.
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { basename, join } from "node:path";
+import { stringify } from "yaml";
+import { schemaProblems, schemaValidator, type ConfigProblem } from "../core/config/index.js";
+import { slugify } from "../catalog/osc/constants.js";
+import { DATASET_CONFIG_SCHEMA, WORKFLOW_CONFIG_SCHEMA, type DatasetConfig, type WorkflowConfig } from "../catalog/osc/config.js";
+import { readDatasetInfo } from "../catalog/osc/dataset-info.js";
+import { type CatalogVariable, matchVariables, type VariableCandidate } from "../catalog/osc/build/variable-match.js";
+import type { CatalogIndex } from "./catalog-index.js";
+
+/** A data variable of the inspected dataset with the existing OSC variables it may be. */
+export interface InspectedVariable {
+  name: string;
+  dims: string[];
+  longName?: string;
+  units?: string;
+  standardName?: string;
+  gcmdKeywordUrl?: string;
+  /** Existing OSC variables it may be, best first, each with its GCMD keyword link when it has one. */
+  suggestions: Array<VariableCandidate & { gcmd?: string }>;
+}
+
+/** What {@link inspectDataset} read: the facts and a dataset config pre-filled with them. */
+export interface InspectResult {
+  source: string;
+  bbox: [number, number, number, number];
+  crs: string;
+  timeRange?: [string, string];
+  variables: InspectedVariable[];
+  /** The dataset config pre-filled with what can be read (themes, licence, project left for the user). */
+  config: Partial<DatasetConfig>;
+}
+
+/** The existing variables of the catalog as the variable-reuse rules read them (catalog/osc/build/variable-match). */
+export function catalogVariablesOf(index: CatalogIndex): CatalogVariable[] {
+  return index
+    .list("variable")
+    .map((e) => ({ id: e.id, title: e.title, description: e.description, via: e.links.filter((l) => l.rel === "via").map((l) => l.href) }));
+}
+
+const str = (v: unknown): string | undefined => (typeof v === "string" && v.trim() ? v : undefined);
+const isGcmd = (href: string) => /gcmd\.earthdata\.nasa\.gov/i.test(href);
+
+/**
+ * Opens `source` (a local path or an http(s)/s3 URL) through the stores (metadata and coordinates only) and returns
+ * its bbox (WGS 84, pixel edges), time range and data variables, with the OSC variables each may be (same GCMD
+ * keyword, standard_name or title) and a dataset config pre-filled with them.
+ * @throws the stores' EocubeError (NOT_FOUND, UNSUPPORTED, …) naming the source.
+ */
+export async function inspectDataset(source: string, index: CatalogIndex, options: { signal?: AbortSignal } = {}): Promise<InspectResult> {
+  const { openDataset } = await import("../stores/open.js");
+  const ds = await openDataset(source, { signal: options.signal });
+  try {
+    const info = await readDatasetInfo(ds, { source, signal: options.signal });
+    const known = catalogVariablesOf(index);
+    const variables: InspectedVariable[] = info.variables.map((v) => {
+      const longName = str(v.attrs.long_name);
+      const gcmd = str(v.attrs.gcmd_keyword_url);
+      const standardName = str(v.attrs.standard_name);
+      const suggestions = matchVariables({ gcmd, standardName, titles: [longName ?? "", v.name.replace(/_/g, " ")] }, known).map((c) => {
+        const href = known.find((k) => k.id === c.id)?.via.find(isGcmd);
+        return { ...c, ...(href ? { gcmd: href } : {}) };
+      });
+      return {
+        name: v.name,
+        dims: v.dims,
+        ...(longName ? { longName } : {}),
+        ...(str(v.attrs.units) ? { units: str(v.attrs.units) } : {}),
+        ...(standardName ? { standardName } : {}),
+        ...(gcmd ? { gcmdKeywordUrl: gcmd } : {}),
+        suggestions,
+      };
+    });
+    const name = basename(source.replace(/\/+$/, "")).replace(/\.(zarr|nc|tiff?|h5|levels)$/i, "");
+    const config: Partial<DatasetConfig> = {
+      dataset_id: basename(source.replace(/\/+$/, "")),
+      data_source: [source],
+      collection_id: slugify(name),
+      ...(str(info.attrs.title) ? { title: str(info.attrs.title) } : {}),
+      ...(str(info.attrs.description ?? info.attrs.summary) ? { description: str(info.attrs.description ?? info.attrs.summary) } : {}),
+      variables: Object.fromEntries(
+        variables.map((v) => {
+          const best = v.suggestions[0];
+          const strong = best && best.reason !== "close title";
+          const gcmdUrl = v.gcmdKeywordUrl ?? (strong ? best.gcmd : undefined);
+          return [v.name, { id: strong ? best.id : slugify(v.name), ...(gcmdUrl ? { gcmd_keyword_url: gcmdUrl } : {}) }];
+        }),
+      ),
+    };
+    return { source, bbox: info.bbox, crs: info.crs, ...(info.timeRange ? { timeRange: info.timeRange } : {}), variables, config };
+  } finally {
+    await (ds as { close?: () => Promise<void> }).close?.();
+  }
+}
+
+/** A problem of the form's configs: the field as `dataset.<field>` or `workflow.<field>`, and what is wrong. */
+export type FormProblem = ConfigProblem;
+
+/**
+ * Checks the form's configs against the config schemas (`DATASET_CONFIG_SCHEMA`, `WORKFLOW_CONFIG_SCHEMA`: the OSC
+ * themes, licences, id patterns, …) and returns every problem, each naming its field (`dataset.osc_themes`,
+ * `workflow.properties.license`), plus the OSC's rule that a new project names its technical officer. Pure.
+ */
+export function checkConfigs(dataset: unknown, workflow: unknown, index?: CatalogIndex): FormProblem[] {
+  const out: FormProblem[] = [];
+  const run = (prefix: string, schema: typeof DATASET_CONFIG_SCHEMA | typeof WORKFLOW_CONFIG_SCHEMA, value: unknown) => {
+    const validate = schemaValidator(schema);
+    if (validate(value)) return;
+    for (const p of schemaProblems(validate.errors ?? [], value)) out.push({ ...p, field: p.field ? `${prefix}.${p.field}` : prefix });
+  };
+  run("dataset", DATASET_CONFIG_SCHEMA, dataset);
+  run("workflow", WORKFLOW_CONFIG_SCHEMA, workflow);
+  const dc = dataset as Partial<DatasetConfig> | undefined;
+  if (index && dc?.osc_project && !index.get("project", dc.osc_project) && !dc.osc_project_technical_officer) {
+    out.push({
+      field: "dataset.osc_project_technical_officer",
+      message: `the new project ${dc.osc_project} needs its ESA technical officer (name and email)`,
+      hint: "give the technical officer, or choose an existing project",
+    });
+  }
+  return out;
+}
+
+/** The configs as YAML files, exactly what `eocube publish dataset-config.yaml workflow-config.yaml` reads. */
+export function configFiles(
+  dataset: DatasetConfig,
+  workflow: WorkflowConfig,
+): { "dataset-config.yaml": string; "workflow-config.yaml": string } {
+  const head = "# written by eocube studio; publish it again with: eocube publish dataset-config.yaml workflow-config.yaml --catalog DIR\n";
+  return {
+    "dataset-config.yaml": head + stringify(dataset, { lineWidth: 0 }),
+    "workflow-config.yaml": head + stringify(workflow, { lineWidth: 0 }),
+  };
+}
+
+/**
+ * Writes the configs into a new temp folder and runs `fn` with their paths; the folder is removed afterwards.
+ */
+export async function withConfigFiles<T>(
+  dataset: DatasetConfig,
+  workflow: WorkflowConfig,
+  fn: (paths: { dataset: string; workflow: string }) => Promise<T>,
+): Promise<T> {
+  const dir = await mkdtemp(join(tmpdir(), "eocube-studio-"));
+  try {
+    const files = configFiles(dataset, workflow);
+    const paths = { dataset: join(dir, "dataset-config.yaml"), workflow: join(dir, "workflow-config.yaml") };
+    await writeFile(paths.dataset, files["dataset-config.yaml"]);
+    await writeFile(paths.workflow, files["workflow-config.yaml"]);
+    return await fn(paths);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
