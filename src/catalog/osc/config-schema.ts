@@ -267,6 +267,12 @@ export const WORKFLOW_CONFIG_SCHEMA = {
       },
     },
     jupyter_notebook_url: uri,
+    gen_request: {
+      type: "string",
+      minLength: 1,
+      description:
+        "the eocube gen request (gen2 YAML/JSON) that made the product, relative to this config's folder: publish writes it to the experiment's input.yaml (input roots absolute, credentials left out) and the eocube, Node and package versions to environment.yaml, so `eocube reproduce <experiment>` can run it again",
+    },
     contact: { type: "array", items: CONTACT_CONFIG_SCHEMA },
     links: { type: "array", items: LINK_CONFIG_SCHEMA },
     parameters: { type: "object", description: "parameters of the experiment run (input.yaml `parameters`)" },

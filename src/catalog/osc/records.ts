@@ -141,19 +141,39 @@ function inputDataset(d: InputDatasetConfig): Json {
   return typeof d === "string" ? { url: d } : { ...d };
 }
 
-/** experiments/<id>/input.yaml: the run's parameters and input datasets (plus the published product). */
-export function inputYaml(config: WorkflowConfig, product?: { id: string; source?: string }): string {
+/**
+ * experiments/<id>/input.yaml: the run's parameters and input datasets (plus the published product); for a
+ * workflow made by `eocube gen`, `workflow: eocube-gen` and the request as `gen_request` (a gen2 document).
+ */
+export function inputYaml(config: WorkflowConfig, product?: { id: string; source?: string }, genRequest?: Json): string {
   const doc: Json = {
     $comment: `Input of the experiment ${config.experiment_id ?? config.workflow_id} (workflow ${config.workflow_id}), written by eocube publish.`,
-    parameters: config.parameters ?? {},
-    input_datasets: (config.input_datasets ?? []).map(inputDataset),
   };
+  if (genRequest) doc.workflow = "eocube-gen";
+  doc.parameters = config.parameters ?? {};
+  doc.input_datasets = (config.input_datasets ?? []).map(inputDataset);
   if (product) doc.outputs = [{ product: product.id, ...(product.source ? { source: product.source } : {}) }];
+  if (genRequest) doc.gen_request = genRequest;
   return stringify(doc, { lineWidth: 0 });
 }
 
-/** experiments/<id>/environment.yaml: the execution environment (notebook kernel, Python version, env file). */
-export function environmentYaml(config: WorkflowConfig): string {
+/** The software an eocube gen run used, as environment.yaml records it. */
+export interface GenRuntime {
+  /** eocube's version, e.g. "0.1.0". */
+  eocube: string;
+  /** Node's version, e.g. "v20.19.5". */
+  node: string;
+  /** `<os>-<cpu arch>`, e.g. "linux-x64". */
+  platform: string;
+  /** The versions of the packages that decide the values (readers, codecs, reprojection). */
+  packages: Record<string, string>;
+}
+
+/**
+ * experiments/<id>/environment.yaml: the execution environment (notebook kernel, Python version, env file); for
+ * a workflow made by `eocube gen`, the eocube, Node and package versions and the platform of the publishing run.
+ */
+export function environmentYaml(config: WorkflowConfig, runtime?: GenRuntime): string {
   const k = config.properties.jupyter_kernel_info ?? {};
   const doc: Json = {
     $comment: `Execution environment of the experiment ${config.experiment_id ?? config.workflow_id}, written by eocube publish.`,
@@ -162,5 +182,11 @@ export function environmentYaml(config: WorkflowConfig): string {
   if (k.name !== undefined) doc.kernel = k.name;
   if (k.python_version !== undefined) doc.python_version = String(k.python_version);
   if (k.env_file !== undefined) doc.env_file = k.env_file;
+  if (runtime) {
+    doc.eocube = runtime.eocube;
+    doc.node = runtime.node;
+    doc.platform = runtime.platform;
+    doc.packages = { ...runtime.packages };
+  }
   return stringify(doc, { lineWidth: 0 });
 }

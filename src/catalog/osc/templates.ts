@@ -134,6 +134,9 @@ properties:
 # osc_project: my-project
 # The notebook on GitHub (a blob URL of the .ipynb file).
 jupyter_notebook_url: https://github.com/me/my-repo/blob/main/notebooks/make-cube.ipynb
+# When the product was made by \`eocube gen\`: its request (relative to this file). publish writes it to the
+# experiment's input.yaml and the software versions to environment.yaml; \`eocube reproduce <experiment>\` re-runs it.
+# gen_request: gen-request.yaml
 # People and organisations (OGC API Records contacts).
 contact:
   - name: Jane Doe

@@ -1,10 +1,15 @@
 // The workflow and experiment records of a publication (workflow ↔ experiment ↔ product links, input.yaml,
 // environment.yaml); as deep-code, the experiment only in mode "all", with the product published with it.
-import { EocubeError } from "../../../core/errors.js";
+import { dirname, resolve } from "node:path";
+import { EocubeError, isEocubeError } from "../../../core/errors.js";
+import { eocubeVersion, packageVersions } from "../../../core/version.js";
+import { loadGenRequest } from "../../../gen/request.js";
+import { portableGenRequest } from "../../../gen/portable.js";
 import type { WorkflowConfig } from "../config-schema.js";
 import { childLink, entityPath, linkTarget, relatedLink } from "../links.js";
 import type { LinkJson } from "../../stac/link.js";
-import { environmentYaml, experimentRecord, inputYaml, workflowRecord } from "../records.js";
+import { environmentYaml, experimentRecord, inputYaml, workflowRecord, type GenRuntime } from "../records.js";
+import type { Json } from "../workspace.js";
 import { suggestId } from "../validate/extra.js";
 import { addToSubCatalog, checkCaseCollision, checkThemes, projectTitle, themeLinks, type BuildContext } from "./context.js";
 import type { ProductResult } from "./product.js";
@@ -116,8 +121,40 @@ export async function planRecords(
   await ws.merge(entityPath("workflows", wfId), wf);
   await ws.merge(entityPath("experiments", expId), exp);
   const publicSource = source && /^(https?|s3):\/\/[^@?#]+$/.test(source) ? source : undefined;
-  ws.write(`experiments/${expId}/input.yaml`, inputYaml(wc, { id: product.id, source: publicSource }));
-  ws.write(`experiments/${expId}/environment.yaml`, environmentYaml(wc));
+  const gen = wc.gen_request === undefined ? undefined : await genRequestOf(ctx, wc.gen_request);
+  ws.write(`experiments/${expId}/input.yaml`, inputYaml(wc, { id: product.id, source: publicSource }, gen?.doc));
+  ws.write(`experiments/${expId}/environment.yaml`, environmentYaml(wc, gen?.runtime));
   await addToSubCatalog(ctx, "workflows", wfId, title);
   await addToSubCatalog(ctx, "experiments", expId, title);
+}
+
+/**
+ * The workflow config's `gen_request` (relative to the config's folder) as the gen2 document input.yaml holds,
+ * and the running software for environment.yaml. Credentials in its store params are left out (a warning names them).
+ * @throws EocubeError INVALID_CONFIG naming the workflow config and `gen_request` when the request cannot be read or
+ *   is not valid (the request's own message and hint kept), or is a legacy config without a gen2 form.
+ */
+async function genRequestOf(ctx: BuildContext, path: string): Promise<{ doc: Json; runtime: GenRuntime }> {
+  const file = resolve(ctx.wPath ? dirname(ctx.wPath) : process.cwd(), path);
+  try {
+    const { doc, dropped } = portableGenRequest(await loadGenRequest(file));
+    if (dropped.length > 0) {
+      ctx.warnings.push(`gen_request ${path}: ${dropped.join(", ")} hold credentials and are not written to input.yaml`);
+    }
+    const runtime: GenRuntime = {
+      eocube: eocubeVersion(),
+      node: process.version,
+      platform: `${process.platform}-${process.arch}`,
+      packages: packageVersions(),
+    };
+    return { doc: doc as unknown as Json, runtime };
+  } catch (err) {
+    if (!isEocubeError(err)) throw err;
+    throw new EocubeError("INVALID_CONFIG", `gen_request ${path}: ${err.message}`, {
+      path: ctx.wPath,
+      field: "gen_request",
+      hint: err.hint ?? "give the path of the eocube gen request (gen2 YAML) that made the product",
+      cause: err,
+    });
+  }
 }
