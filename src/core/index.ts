@@ -84,3 +84,4 @@ export type { BBox, GeoTransform, GridMapping } from "./gridmapping.js";
 export { readGridMapping, bboxToWgs84, type BboxToWgs84Options } from "./gridmapping-read.js";
 export { Pacer } from "./pacer.js";
 export { parseByteSize } from "./bytes.js";
+export { eocubeVersion, packageVersions, DATA_PACKAGES } from "./version.js";

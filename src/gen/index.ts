@@ -10,6 +10,7 @@ export {
 } from "./schema.js";
 export { loadGenRequest, normalizeGenRequest, type GenRequest, type GenInput, type LoadGenRequestOptions } from "./request.js";
 export { buildCube, targetGridOf, inputLabel, type BuiltCube } from "./pipeline.js";
+export { portableGenRequest, type PortableGenRequest } from "./portable.js";
 export {
   planCube,
   describePlan,

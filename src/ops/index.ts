@@ -23,3 +23,4 @@ export {
   type MaskPlan,
 } from "./masks.js";
 export { aggregate, AGG_METHODS, BIN_COUNT, type AggMethod, type StatisticsResult } from "./statistics.js";
+export { compareDatasets, type CompareOptions, type DatasetComparison, type VariableComparison } from "./compare.js";

@@ -46,3 +46,14 @@ export {
   type EntityFolder,
 } from "./constants.js";
 export type { PublicationPlan, PlannedFile } from "./plan.js";
+export {
+  loadExperiment,
+  reproduceExperiment,
+  workflowNeeds,
+  type Experiment,
+  type LoadExperimentOptions,
+  type ReproduceOptions,
+  type ReproduceResult,
+  type WorkflowNeeds,
+} from "./reproduce/index.js";
+export type { GenRuntime } from "./records.js";
