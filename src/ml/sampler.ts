@@ -141,7 +141,10 @@ export async function createSampler(dataset: Dataset, options: SamplerOptions): 
         for (let x = w.x0; x + sx <= w.x1; x += sx) out.push({ t0: t, t1: t + st, y0: y, y1: y + sy, x0: x, x1: x + sx });
     return out;
   };
-  const positions = units.reduce((n, u) => n + extentsOf(u).length, 0);
+  const positions = units.reduce((n, { window: w }) => {
+    const [st, sy, sx] = sampleShape;
+    return n + Math.floor((w.t1 - w.t0) / st) * Math.floor((w.y1 - w.y0) / sy) * Math.floor((w.x1 - w.x0) / sx);
+  }, 0);
 
   async function load(unit: ReadUnit, opts: LoadOptions = {}): Promise<Sample[]> {
     if (opts.splitSpec) checkSplitShape(opts.splitSpec, shape);

@@ -10,26 +10,32 @@ import { type CountingFileSystem, withCounting } from "../../src/fs/counting.js"
 import { FileFileSystem } from "../../src/fs/file.js";
 import { batches, computeStats, createSampler, exportTrainingSet, makeSplit, readSplit, splitOf, writeSplit } from "../../src/ml/index.js";
 import { FsDataStore } from "../../src/stores/index.js";
-import { SHARED_DATA } from "../helpers/paths.js";
+import { openDataset } from "../../src/stores/open.js";
+import { SHARED_DATA, ZARR_CUBE } from "../helpers/paths.js";
 
 let fs: CountingFileSystem;
+/** The first two time steps of the cube (2 × 1000 × 2000; chunks 1 × 250 × 250), read through a counting fs. */
 let ds: Dataset;
+/** The whole cube (5 time steps), for the time periods. */
+let full: Dataset;
 const work = mkdtempSync(join(tmpdir(), "eocube-ml-"));
 
 beforeAll(async () => {
   fs = withCounting(new FileFileSystem(SHARED_DATA));
-  ds = await new FsDataStore("file", {}, fs).openData("zarr/cube-1-250-250.zarr", {});
+  ds = await new FsDataStore("file", {}, fs).openData("zarr/cube-1-250-250.zarr", { time_range: ["2017-01-16", "2017-01-25"] });
+  full = await new FsDataStore("file", {}, new FileFileSystem(SHARED_DATA)).openData("zarr/cube-1-250-250.zarr", {});
 });
 afterAll(async () => {
   await ds.close();
+  await full.close();
   rmSync(work, { recursive: true, force: true });
 });
 
 describe("chunk-aware epochs", () => {
   it("reads each stored chunk once per epoch, in a seeded order", async () => {
     const s = await createSampler(ds, { inputs: ["kd489", "conc_tsm"], targets: ["conc_chl"], size: { y: 50, x: 50 } });
-    // 5 × 4 × 8 chunks of 1 × 250 × 250 per variable
-    expect(s.units.length).toBe(160);
+    // 2 × 4 × 8 chunks of 1 × 250 × 250 per variable
+    expect(s.units.length).toBe(64);
     const epoch = async (seed: number, e: number) => {
       fs.reset();
       const order: string[] = [];
@@ -39,8 +45,8 @@ describe("chunk-aware epochs", () => {
         order.push(...b.extents.map((x) => `${x.t0},${x.y0},${x.x0}`));
       }
       const chunkKeys = fs.counts.keys.filter((k) => /\/(kd489|conc_tsm|conc_chl)\/\d/.test(k));
-      expect(chunkKeys.length).toBe(3 * 160);
-      expect(new Set(chunkKeys).size).toBe(3 * 160);
+      expect(chunkKeys.length).toBe(3 * 64);
+      expect(new Set(chunkKeys).size).toBe(3 * 64);
       return order;
     };
     const a = await epoch(7, 0);
@@ -71,12 +77,15 @@ describe("chunk-aware epochs", () => {
   });
 
   it("makes pixel time series [N, C, T] and blocks [N, T, H, W, C]", async () => {
-    const px = await createSampler(ds, { inputs: ["conc_chl", "kd489"], kind: "pixel", minValid: 0.6 });
-    expect(px.sampleShape).toEqual([5, 1, 1]);
+    const small = await openDataset(ZARR_CUBE, {
+      openParams: { bbox: [2.5, 51.5625, 3.125, 51.875], time_range: ["2017-01-16", "2017-01-25"] },
+    });
+    const px = await createSampler(small, { inputs: ["conc_chl", "kd489"], kind: "pixel", minValid: 0.5 });
+    expect(px.sampleShape).toEqual([2, 1, 1]);
     const b1 = await batches(px, { batchSize: 8, shuffle: false }).next();
-    expect(b1.value!.xShape).toEqual([8, 2, 5]);
-    const bl = await createSampler(ds, { inputs: ["conc_chl"], kind: "block", size: { time: 2, y: 10, x: 10 } });
-    expect(bl.units[0]!.window).toEqual({ t0: 0, t1: 2, y0: 0, y1: 250, x0: 0, x1: 250 });
+    expect(b1.value!.xShape).toEqual([8, 2, 2]);
+    const bl = await createSampler(small, { inputs: ["conc_chl"], kind: "block", size: { time: 2, y: 10, x: 10 } });
+    expect(bl.units[0]!.window).toEqual({ t0: 0, t1: 2, y0: 0, y1: 125, x0: 0, x1: 250 });
     const b2 = await batches(bl, { batchSize: 4, layout: "NHWC", nan: "mask" }).next();
     expect(b2.value!.xShape).toEqual([4, 2, 10, 10, 2]);
     expect(b2.value!.xChannels).toEqual(["conc_chl", "valid"]);
@@ -90,6 +99,7 @@ describe("splits, normalisation and batches", () => {
     await writeSplit(spec, join(work, "split.json"));
     const again = await readSplit(join(work, "split.json"));
     expect(again).toEqual(spec);
+    const trainBlocks = again.blocks.flatMap((b, i) => (b === "train" ? [[Math.floor(i / 16), i % 16] as const] : []));
     let nVal = 0;
     let nTrain = 0;
     for (const u of s.units.filter((u) => u.window.t0 === 0)) {
@@ -98,18 +108,18 @@ describe("splits, normalisation and batches", () => {
         if (split === "train") nTrain++;
         if (split !== "val") continue;
         nVal++;
-        // every pixel within 15 px of the sample lies in a val block
-        for (let y = Math.max(0, e.y0 - 15); y < Math.min(1000, e.y1 + 15); y++)
-          for (let x = Math.max(0, e.x0 - 15); x < Math.min(2000, e.x1 + 15); x++) {
-            const b = again.blocks[Math.floor(y / 125) * again.blockGrid[1] + Math.floor(x / 125)];
-            if (b === "train") throw new Error(`val sample at ${e.y0},${e.x0} is within 15 px of a train block (${y},${x})`);
-          }
+        // the gap between the sample and every train block is more than 15 px (Chebyshev distance)
+        for (const [by, bx] of trainBlocks) {
+          const gapY = Math.max(by * 125 - e.y1, e.y0 - (by + 1) * 125) + 1;
+          const gapX = Math.max(bx * 125 - e.x1, e.x0 - (bx + 1) * 125) + 1;
+          if (Math.max(gapY, gapX) <= 15) throw new Error(`val sample at ${e.y0},${e.x0} is within 15 px of train block ${by},${bx}`);
+        }
       }
     }
     expect(nVal).toBeGreaterThan(100);
     expect(nTrain).toBeGreaterThan(4 * nVal);
     // by time periods with a buffer (steps 2017-01-16, -25, -26, -28, -30): -25 and -26 lie within 2 days of the other period
-    const px = await createSampler(ds, { inputs: ["conc_chl"], kind: "pixel", size: { time: 1 } });
+    const px = await createSampler(full, { inputs: ["conc_chl"], kind: "pixel", size: { time: 1 } });
     const tspec = makeSplit(px.shape, {
       periods: { train: ["2017-01-16", "2017-01-25"], val: ["2017-01-26", "2017-01-30"] },
       timeBuffer: 2,
@@ -149,8 +159,11 @@ describe("splits, normalisation and batches", () => {
   });
 
   it("ml export writes one array per split that xarray reads back with the same values", async () => {
-    const s = await createSampler(ds, { inputs: ["kd489", "conc_tsm"], targets: ["conc_chl"], size: { y: 25, x: 25 }, minValid: 0.8 });
-    const spec = makeSplit(s.shape, { blockSize: [250, 500], buffer: 5, seed: 4 });
+    // 500 × 500 px of one time step, off the Thames estuary
+    const sub = await openDataset(ZARR_CUBE, { openParams: { bbox: [0, 51.25, 1.25, 52.5], time_range: ["2017-01-16", "2017-01-17"] } });
+    const s = await createSampler(sub, { inputs: ["kd489", "conc_tsm"], targets: ["conc_chl"], size: { y: 25, x: 25 }, minValid: 0.8 });
+    expect(s.shape).toEqual([1, 500, 500]);
+    const spec = makeSplit(s.shape, { blockSize: [125, 125], buffer: 5, seed: 4 });
     const out = join(work, "train.zarr");
     const res = await exportTrainingSet(s, out, { splitSpec: spec, batchSize: 64, seed: 9, nan: "fill" });
     expect(res.counts.train).toBeGreaterThan(res.counts.val!);
