@@ -10,6 +10,7 @@ import { validateParams } from "./params.js";
 import { STAC_STORE_PARAMS_SCHEMA } from "./stac/params.js";
 import { StacDataStore } from "./stac/store.js";
 import { REFERENCE_STORE_PARAMS_SCHEMA, ReferenceDataStore } from "./reference/store.js";
+import { CCIZARR_STORE_PARAMS_SCHEMA, CciZarrDataStore } from "./ccizarr/store.js";
 import type { DataStore, JsonSchema, MutableDataStore } from "./types.js";
 
 /** Ids of the built-in stores; plugins add more (any string matching {@link STORE_ID_PATTERN}). */
@@ -171,6 +172,14 @@ BUILTIN_STORES.reference = {
   mutable: false,
   paramsSchema: REFERENCE_STORE_PARAMS_SCHEMA,
   create: (p) => new ReferenceDataStore(p),
+};
+
+BUILTIN_STORES.ccizarr = {
+  storeId: "ccizarr",
+  title: "ESA CCI Zarr bucket (xcube-cci's preset of s3: public esacci bucket, anonymous; read-only)",
+  mutable: false,
+  paramsSchema: CCIZARR_STORE_PARAMS_SCHEMA,
+  create: (p) => new CciZarrDataStore(p),
 };
 
 /** A read-only view of a store: no writeData/deleteData methods. */
