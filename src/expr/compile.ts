@@ -1,85 +1,82 @@
-// Checked expression → program of fixed kernels over float64 registers, and its evaluation over blocks of
-// 4096 values (cache-sized, as numexpr): inputs are viewed or converted per block, temporaries are reused.
+// Checked expression → one specialised loop (JavaScript generated from the checked tree only, never from the
+// text): each element's inputs read once from their typed arrays, every operation a local, the result stored
+// straight into the output typed array. Inputs laid out otherwise (broadcast, transposed, bigint) are gathered first.
 import { allocate, sizeOf, stridesOf, type NdArray, type NdData, type TypedArray } from "../core/ndarray.js";
 import type { CheckedExpression, ExprNode } from "./check.js";
 import type { NumDType } from "./dtypes.js";
-import { KERNELS, type Kernel, type KernelName } from "./kernels.js";
+import { HELPER_NAMES, HELPERS, numberLiteral, TEMPLATES } from "./kernels.js";
 
-/** Values per block: registers of 32 KiB stay in the CPU cache between kernels. */
-export const BLOCK = 4096;
-
-/** One instruction: `regs[out] = kernel(regs[a], regs[b], regs[c])`, then `post` in place. */
-interface Instruction {
-  kernel: Kernel;
-  post?: Kernel;
-  out: number;
-  a: number;
-  b: number;
-  c: number;
-  p: number;
-}
+/** The generated loop: `o[i] = f(d0[i], d1[i], …)` for `i < n`, where `dk = d[k]` holds the values of `inputs[k]`. */
+type Loop = (o: TypedArray, n: number, d: ArrayLike<number>[]) => void;
 
 /**
- * A compiled expression: registers `0…inputs.length-1` hold the input variables' values, then one per
- * constant, then temporaries. Immutable; {@link runProgram} may be called concurrently.
+ * A compiled expression: one loop over the result's elements. Immutable; {@link runProgram} may be called
+ * concurrently.
  */
 export interface Program {
   /** Result dtype (numpy's). */
   dtype: NumDType;
-  /** Input variable names (register i holds inputs[i]). */
+  /** Input variable names (the loop's `d[i]` holds inputs[i]). */
   inputs: string[];
-  /** Constant values (registers inputs.length + k). */
-  consts: number[];
-  instructions: Instruction[];
-  /** Number of registers. */
-  registers: number;
-  /** The register holding the result. */
-  result: number;
+  /** The generated source of the loop (made of identifiers, number literals and the templates of kernels.ts). */
+  source: string;
+  loop: Loop;
 }
 
 /**
- * Compiles a checked expression into a {@link Program}: each variable read once per block, temporaries
- * reused as soon as their value is consumed (kernels are element-wise, so an output may overwrite its input).
+ * Compiles a checked expression into a {@link Program}: the tree becomes one `for` loop whose body assigns each
+ * operation to a local (`t<k>`) through its template in kernels.ts. Names in the code are made here: inputs are
+ * `d<i>` (their order in `checked.variables`), finite constants are number literals (JSON), NaN and ±inf are
+ * locals bound from an array; the user's text and names never enter the code.
  */
 export function compileExpression(checked: CheckedExpression): Program {
   const inputs = checked.variables.slice();
   const consts: number[] = [];
-  const instructions: Instruction[] = [];
-  let registers = inputs.length;
-  const free: number[] = [];
-  const temps = new Set<number>();
-  const emit = (n: ExprNode): number => {
-    if (n.kind === "var") return inputs.indexOf(n.name);
+  const body: string[] = [];
+  let temps = 0;
+  const emit = (n: ExprNode): string => {
+    if (n.kind === "var") {
+      const k = inputs.indexOf(n.name);
+      if (k < 0) throw new Error(`compileExpression: variable ${n.name} not among the inputs`);
+      return `v${k}`;
+    }
     if (n.kind === "const") {
+      if (Number.isFinite(n.value)) return `(${numberLiteral(n.value)})`;
       consts.push(n.value);
-      return -consts.length; // placed after the inputs once all are known
+      return `k${consts.length - 1}`;
     }
     const args = n.args.map(emit);
-    for (const r of args) if (temps.has(r) && !free.includes(r)) free.push(r);
-    const out = free.pop() ?? registers++;
-    temps.add(out);
-    const [a = args[0]!, b = a, c = b] = args;
-    instructions.push({
-      kernel: KERNELS[n.kernel],
-      ...(n.post ? { post: KERNELS[n.post as KernelName] } : {}),
-      out,
-      a,
-      b,
-      c,
-      p: n.param ?? 0,
-    });
-    return out;
+    const [a = "0", b = a, c = b] = args;
+    const p = numberLiteral(n.param ?? 0);
+    if (!Object.hasOwn(TEMPLATES, n.kernel)) throw new Error(`compileExpression: no operation ${n.kernel}`);
+    let t = `t${temps++}`;
+    body.push(`const ${t} = (${TEMPLATES[n.kernel](a, b, c, p)});`);
+    if (n.post) {
+      if (!Object.hasOwn(TEMPLATES, n.post)) throw new Error(`compileExpression: no operation ${n.post}`);
+      const u = `t${temps++}`;
+      body.push(`const ${u} = (${TEMPLATES[n.post](t, t, t, "0")});`);
+      t = u;
+    }
+    return t;
   };
-  let result = emit(checked.root);
-  // constants go to registers after the temporaries
-  const constReg = (r: number) => (r < 0 ? registers + (-r - 1) : r);
-  for (const ins of instructions) {
-    ins.a = constReg(ins.a);
-    ins.b = constReg(ins.b);
-    ins.c = constReg(ins.c);
-  }
-  result = constReg(result);
-  return { dtype: checked.dtype, inputs, consts, instructions, registers: registers + consts.length, result };
+  const result = emit(checked.root);
+  const big = checked.dtype === "int64" || checked.dtype === "uint64";
+  const source = [
+    '"use strict";',
+    `const { ${HELPER_NAMES.join(", ")} } = H;`,
+    ...consts.map((_, k) => `const k${k} = K[${k}];`),
+    "return function expression(o, n, d) {",
+    ...inputs.map((_, k) => `  const d${k} = d[${k}];`),
+    "  for (let i = 0; i < n; i++) {",
+    ...inputs.map((_, k) => `    const v${k} = d${k}[i];`),
+    ...body.map((line) => `    ${line}`),
+    `    o[i] = ${big ? `B(${result})` : result};`,
+    "  }",
+    "};",
+  ].join("\n");
+  const toBig = (x: number) => BigInt(Number.isFinite(x) ? Math.trunc(x) : 0);
+  const loop = new Function("H", "K", "B", source)(HELPERS, consts.slice(), toBig) as Loop;
+  return { dtype: checked.dtype, inputs, source, loop };
 }
 
 /** An input block of {@link runProgram}: data in C order with its dims and shape. */
@@ -90,58 +87,51 @@ export interface InputBlock {
 }
 
 /**
- * Evaluates a program over a block of the result (`dims`, `shape`), block by block of {@link BLOCK} values.
+ * Evaluates a program over a block of the result (`dims`, `shape`) in one pass.
  * Each input's dims must be among `dims` (missing ones broadcast, any order).
+ * @param out optional typed array of the result's dtype (as `allocate(program.dtype, n)`) with room for the
+ *   result, written and returned instead of a new one: reusing it spares a fresh allocation per chunk, whose
+ *   first touch of new memory pages can cost more than the computation.
  * @returns the result as the dtype's typed array (bool as 0/1 bytes, int64 as bigints).
+ * @throws Error when an input is missing or `out` is too small or of another type.
  */
 export function runProgram(
   program: Program,
   inputs: ReadonlyMap<string, InputBlock>,
   dims: readonly string[],
   shape: readonly number[],
+  out?: TypedArray,
 ): NdArray {
   const total = sizeOf(shape);
-  const out = allocate(program.dtype, total);
-  const regs = new Array<Float64Array>(program.registers);
-  const size = Math.min(BLOCK, Math.max(1, total));
-  const firstConst = program.registers - program.consts.length;
-  for (let r = program.inputs.length; r < program.registers; r++) {
-    regs[r] = r >= firstConst ? new Float64Array(size).fill(program.consts[r - firstConst]!) : new Float64Array(size);
-  }
-  const loaders = program.inputs.map((name) => {
+  if (out) {
+    const want = allocate(program.dtype, 0).constructor;
+    if (out.constructor !== want || out.length < total)
+      throw new Error(`runProgram: out must be a ${want.name} of at least ${total} values`);
+    if (out.length > total) out = out.subarray(0, total);
+  } else out = allocate(program.dtype, total);
+  const arrays = program.inputs.map((name) => {
     const input = inputs.get(name);
     if (!input) throw new Error(`runProgram: input ${name} missing`);
-    return loaderOf(input, dims, shape, size);
+    return valuesOf(input, dims, shape, total);
   });
-  const direct = out instanceof Float64Array && program.instructions.length > 0 && program.result >= program.inputs.length;
-  for (let start = 0; start < total; start += size) {
-    const n = Math.min(size, total - start);
-    for (let i = 0; i < loaders.length; i++) regs[i] = loaders[i]!(start, n);
-    const last = program.instructions.length - 1;
-    for (let k = 0; k <= last; k++) {
-      const ins = program.instructions[k]!;
-      // the last instruction writes straight into a float64 result
-      const o = k === last && direct ? (out as Float64Array).subarray(start, start + n) : regs[ins.out]!;
-      ins.kernel(o, regs[ins.a]!, regs[ins.b]!, regs[ins.c]!, n, ins.p);
-      if (ins.post) ins.post(o, o, o, o, n, 0);
-    }
-    if (!direct) store(out, regs[program.result]!, start, n);
-  }
+  program.loop(out, total, arrays);
   return { data: out, shape: shape.slice(), dtype: program.dtype };
 }
 
-/** Copies `n` values of a float64 register into the result at `start` (typed-array conversion; bigints by hand). */
-function store(out: TypedArray, reg: Float64Array, start: number, n: number): void {
-  if (out instanceof BigInt64Array || out instanceof BigUint64Array) {
-    for (let i = 0; i < n; i++) {
-      const x = reg[i]!;
-      out[start + i] = BigInt(Number.isFinite(x) ? Math.trunc(x) : 0) as never;
-    }
-  } else out.set(reg.subarray(0, n), start);
+/**
+ * The values of an input in the result's layout, as numbers: its own typed array when it is laid out as the
+ * result (any number dtype), else a float64 copy (bigints, broadcast or transposed dims).
+ */
+function valuesOf(input: InputBlock, dims: readonly string[], shape: readonly number[], total: number): ArrayLike<number> {
+  const data = input.data;
+  const same = input.dims.length === dims.length && input.dims.every((d, i) => d === dims[i]);
+  const big = data instanceof BigInt64Array || data instanceof BigUint64Array;
+  if (same && ArrayBuffer.isView(data) && !big && (data as TypedArray).length >= total) return data as ArrayLike<number>;
+  return loaderOf(input, dims, shape, Math.max(1, total))(0, total);
 }
 
 /**
- * A per-block loader of one input: a view of float64 data laid out as the result, else a conversion into
+ * A loader of one input: a view of float64 data laid out as the result, else a conversion into
  * an own register (other dtypes), else a gather through strides (broadcast or transposed dims).
  */
 function loaderOf(

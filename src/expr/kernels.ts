@@ -1,12 +1,7 @@
-// The fixed kernels of the expression interpreter: one tight loop over float64 blocks per operation, with
-// numpy's semantics (floor division and remainder signs, NaN rules of minimum/fmin, int64 bit operations).
-// No code is generated from user text: programs only choose among these functions.
-
-/**
- * A kernel: computes `o[i] = f(a[i], b[i], c[i])` for `i < n`; `p` is a fixed parameter of some kernels
- * (the all-ones value of an unsigned dtype for `~`). Unused inputs are passed but not read.
- */
-export type Kernel = (o: Float64Array, a: Float64Array, b: Float64Array, c: Float64Array, n: number, p: number) => void;
+// The operations of the expression language as JavaScript code templates with numpy's semantics (floor
+// division and remainder signs, NaN rules of minimum/fmin, int64 bit operations), fused by compile.ts into one
+// loop per expression. Templates are written here, by us; their arguments are only identifiers compile.ts makes
+// (`t3`, `k0`) and numbers it formats: no user text ever reaches the generated code.
 
 const TWO32 = 4294967296;
 const LN2 = Math.LN2;
@@ -25,12 +20,19 @@ function floorDivide(a: number, b: number): number {
 
 /** numpy's remainder of floats (Python's %: the sign of the divisor); x % 0 is nan. */
 function remainder(a: number, b: number): number {
-  if (b === 0) return NaN;
+  if (b === 0) return Number.NaN;
   let mod = a % b;
   if (mod !== 0) {
     if (b < 0 !== mod < 0) mod += b;
   } else mod = b < 0 ? -0 : 0;
   return mod;
+}
+
+/** numpy's remainder of integers: the sign of the divisor; x % 0 is 0. */
+function remainderInt(a: number, b: number): number {
+  let r = b === 0 ? 0 : a % b;
+  if (r !== 0 && r < 0 !== b < 0) r += b;
+  return r;
 }
 
 /** Round half to even (numpy's rint/round). */
@@ -66,341 +68,139 @@ function logaddexp2(x: number, y: number): number {
   return t;
 }
 
-/** Every kernel by name. */
-export const KERNELS = {
+/** The helper functions templates call, by the name they use (bound once per compiled expression). */
+export const HELPERS = { floorDivide, remainder, remainderInt, rint, bits64, logaddexp, logaddexp2 };
+
+/**
+ * A template: the JavaScript expression computing one element from its arguments `a`, `b`, `c` (identifiers
+ * of float64 locals) and `p` (a number literal: the all-ones value of an unsigned dtype for `~`).
+ */
+export type Template = (a: string, b: string, c: string, p: string) => string;
+
+/** Every operation by name: a pure expression over numbers (results of tests and logic are 0 or 1). */
+export const TEMPLATES = {
   // arithmetic
-  add: (o, a, b, _c, n) => {
-    for (let i = 0; i < n; i++) o[i] = a[i]! + b[i]!;
-  },
-  subtract: (o, a, b, _c, n) => {
-    for (let i = 0; i < n; i++) o[i] = a[i]! - b[i]!;
-  },
-  multiply: (o, a, b, _c, n) => {
-    for (let i = 0; i < n; i++) o[i] = a[i]! * b[i]!;
-  },
-  divide: (o, a, b, _c, n) => {
-    for (let i = 0; i < n; i++) o[i] = a[i]! / b[i]!;
-  },
-  floor_divide: (o, a, b, _c, n) => {
-    for (let i = 0; i < n; i++) o[i] = floorDivide(a[i]!, b[i]!);
-  },
-  floor_divide_int: (o, a, b, _c, n) => {
-    for (let i = 0; i < n; i++) {
-      const y = b[i]!;
-      o[i] = y === 0 ? 0 : Math.floor(a[i]! / y);
-    }
-  },
-  remainder: (o, a, b, _c, n) => {
-    for (let i = 0; i < n; i++) o[i] = remainder(a[i]!, b[i]!);
-  },
-  remainder_int: (o, a, b, _c, n) => {
-    for (let i = 0; i < n; i++) {
-      const y = b[i]!;
-      let r = y === 0 ? 0 : a[i]! % y;
-      if (r !== 0 && r < 0 !== y < 0) r += y;
-      o[i] = r;
-    }
-  },
-  fmod: (o, a, b, _c, n) => {
-    for (let i = 0; i < n; i++) o[i] = a[i]! % b[i]!;
-  },
-  fmod_int: (o, a, b, _c, n) => {
-    for (let i = 0; i < n; i++) {
-      const y = b[i]!;
-      o[i] = y === 0 ? 0 : a[i]! % y;
-    }
-  },
-  power: (o, a, b, _c, n) => {
-    for (let i = 0; i < n; i++) {
-      const x = a[i]!;
-      o[i] = x === 1 ? 1 : x ** b[i]!;
-    }
-  },
-  negative: (o, a, _b, _c, n) => {
-    for (let i = 0; i < n; i++) o[i] = -a[i]!;
-  },
-  positive: (o, a, _b, _c, n) => {
-    for (let i = 0; i < n; i++) o[i] = a[i]!;
-  },
-  absolute: (o, a, _b, _c, n) => {
-    for (let i = 0; i < n; i++) o[i] = Math.abs(a[i]!);
-  },
-  square: (o, a, _b, _c, n) => {
-    for (let i = 0; i < n; i++) o[i] = a[i]! * a[i]!;
-  },
-  reciprocal: (o, a, _b, _c, n) => {
-    for (let i = 0; i < n; i++) o[i] = 1 / a[i]!;
-  },
-  sign: (o, a, _b, _c, n) => {
-    for (let i = 0; i < n; i++) {
-      const x = a[i]!;
-      o[i] = x > 0 ? 1 : x < 0 ? -1 : x === 0 ? 0 : x;
-    }
-  },
+  add: (a, b) => `${a} + ${b}`,
+  subtract: (a, b) => `${a} - ${b}`,
+  multiply: (a, b) => `${a} * ${b}`,
+  divide: (a, b) => `${a} / ${b}`,
+  floor_divide: (a, b) => `floorDivide(${a}, ${b})`,
+  floor_divide_int: (a, b) => `${b} === 0 ? 0 : Math.floor(${a} / ${b})`,
+  remainder: (a, b) => `remainder(${a}, ${b})`,
+  remainder_int: (a, b) => `remainderInt(${a}, ${b})`,
+  fmod: (a, b) => `${a} % ${b}`,
+  fmod_int: (a, b) => `${b} === 0 ? 0 : ${a} % ${b}`,
+  power: (a, b) => `${a} === 1 ? 1 : ${a} ** ${b}`,
+  negative: (a) => `-${a}`,
+  positive: (a) => `${a}`,
+  absolute: (a) => `Math.abs(${a})`,
+  square: (a) => `${a} * ${a}`,
+  reciprocal: (a) => `1 / ${a}`,
+  sign: (a) => `${a} > 0 ? 1 : ${a} < 0 ? -1 : ${a} === 0 ? 0 : ${a}`,
   // float functions
-  sqrt: (o, a, _b, _c, n) => {
-    for (let i = 0; i < n; i++) o[i] = Math.sqrt(a[i]!);
-  },
-  cbrt: (o, a, _b, _c, n) => {
-    for (let i = 0; i < n; i++) o[i] = Math.cbrt(a[i]!);
-  },
-  exp: (o, a, _b, _c, n) => {
-    for (let i = 0; i < n; i++) o[i] = Math.exp(a[i]!);
-  },
-  exp2: (o, a, _b, _c, n) => {
-    for (let i = 0; i < n; i++) o[i] = 2 ** a[i]!;
-  },
-  expm1: (o, a, _b, _c, n) => {
-    for (let i = 0; i < n; i++) o[i] = Math.expm1(a[i]!);
-  },
-  log: (o, a, _b, _c, n) => {
-    for (let i = 0; i < n; i++) o[i] = Math.log(a[i]!);
-  },
-  log2: (o, a, _b, _c, n) => {
-    for (let i = 0; i < n; i++) o[i] = Math.log2(a[i]!);
-  },
-  log10: (o, a, _b, _c, n) => {
-    for (let i = 0; i < n; i++) o[i] = Math.log10(a[i]!);
-  },
-  log1p: (o, a, _b, _c, n) => {
-    for (let i = 0; i < n; i++) o[i] = Math.log1p(a[i]!);
-  },
-  sin: (o, a, _b, _c, n) => {
-    for (let i = 0; i < n; i++) o[i] = Math.sin(a[i]!);
-  },
-  cos: (o, a, _b, _c, n) => {
-    for (let i = 0; i < n; i++) o[i] = Math.cos(a[i]!);
-  },
-  tan: (o, a, _b, _c, n) => {
-    for (let i = 0; i < n; i++) o[i] = Math.tan(a[i]!);
-  },
-  arcsin: (o, a, _b, _c, n) => {
-    for (let i = 0; i < n; i++) o[i] = Math.asin(a[i]!);
-  },
-  arccos: (o, a, _b, _c, n) => {
-    for (let i = 0; i < n; i++) o[i] = Math.acos(a[i]!);
-  },
-  arctan: (o, a, _b, _c, n) => {
-    for (let i = 0; i < n; i++) o[i] = Math.atan(a[i]!);
-  },
-  sinh: (o, a, _b, _c, n) => {
-    for (let i = 0; i < n; i++) o[i] = Math.sinh(a[i]!);
-  },
-  cosh: (o, a, _b, _c, n) => {
-    for (let i = 0; i < n; i++) o[i] = Math.cosh(a[i]!);
-  },
-  tanh: (o, a, _b, _c, n) => {
-    for (let i = 0; i < n; i++) o[i] = Math.tanh(a[i]!);
-  },
-  arcsinh: (o, a, _b, _c, n) => {
-    for (let i = 0; i < n; i++) o[i] = Math.asinh(a[i]!);
-  },
-  arccosh: (o, a, _b, _c, n) => {
-    for (let i = 0; i < n; i++) o[i] = Math.acosh(a[i]!);
-  },
-  arctanh: (o, a, _b, _c, n) => {
-    for (let i = 0; i < n; i++) o[i] = Math.atanh(a[i]!);
-  },
-  deg2rad: (o, a, _b, _c, n) => {
-    for (let i = 0; i < n; i++) o[i] = a[i]! * (Math.PI / 180);
-  },
-  rad2deg: (o, a, _b, _c, n) => {
-    for (let i = 0; i < n; i++) o[i] = a[i]! * (180 / Math.PI);
-  },
-  floor: (o, a, _b, _c, n) => {
-    for (let i = 0; i < n; i++) o[i] = Math.floor(a[i]!);
-  },
-  ceil: (o, a, _b, _c, n) => {
-    for (let i = 0; i < n; i++) o[i] = Math.ceil(a[i]!);
-  },
-  trunc: (o, a, _b, _c, n) => {
-    for (let i = 0; i < n; i++) o[i] = Math.trunc(a[i]!);
-  },
-  rint: (o, a, _b, _c, n) => {
-    for (let i = 0; i < n; i++) o[i] = rint(a[i]!);
-  },
-  arctan2: (o, a, b, _c, n) => {
-    for (let i = 0; i < n; i++) o[i] = Math.atan2(a[i]!, b[i]!);
-  },
-  hypot: (o, a, b, _c, n) => {
-    for (let i = 0; i < n; i++) o[i] = Math.hypot(a[i]!, b[i]!);
-  },
-  copysign: (o, a, b, _c, n) => {
-    for (let i = 0; i < n; i++) {
-      const y = b[i]!;
-      o[i] = Math.abs(a[i]!) * (y < 0 || (y === 0 && 1 / y < 0) ? -1 : 1);
-    }
-  },
-  logaddexp: (o, a, b, _c, n) => {
-    for (let i = 0; i < n; i++) o[i] = logaddexp(a[i]!, b[i]!);
-  },
-  logaddexp2: (o, a, b, _c, n) => {
-    for (let i = 0; i < n; i++) o[i] = logaddexp2(a[i]!, b[i]!);
-  },
-  heaviside: (o, a, b, _c, n) => {
-    for (let i = 0; i < n; i++) {
-      const x = a[i]!;
-      o[i] = x < 0 ? 0 : x > 0 ? 1 : x === 0 ? b[i]! : x;
-    }
-  },
+  sqrt: (a) => `Math.sqrt(${a})`,
+  cbrt: (a) => `Math.cbrt(${a})`,
+  exp: (a) => `Math.exp(${a})`,
+  exp2: (a) => `2 ** ${a}`,
+  expm1: (a) => `Math.expm1(${a})`,
+  log: (a) => `Math.log(${a})`,
+  log2: (a) => `Math.log2(${a})`,
+  log10: (a) => `Math.log10(${a})`,
+  log1p: (a) => `Math.log1p(${a})`,
+  sin: (a) => `Math.sin(${a})`,
+  cos: (a) => `Math.cos(${a})`,
+  tan: (a) => `Math.tan(${a})`,
+  arcsin: (a) => `Math.asin(${a})`,
+  arccos: (a) => `Math.acos(${a})`,
+  arctan: (a) => `Math.atan(${a})`,
+  sinh: (a) => `Math.sinh(${a})`,
+  cosh: (a) => `Math.cosh(${a})`,
+  tanh: (a) => `Math.tanh(${a})`,
+  arcsinh: (a) => `Math.asinh(${a})`,
+  arccosh: (a) => `Math.acosh(${a})`,
+  arctanh: (a) => `Math.atanh(${a})`,
+  deg2rad: (a) => `${a} * (Math.PI / 180)`,
+  rad2deg: (a) => `${a} * (180 / Math.PI)`,
+  floor: (a) => `Math.floor(${a})`,
+  ceil: (a) => `Math.ceil(${a})`,
+  trunc: (a) => `Math.trunc(${a})`,
+  rint: (a) => `rint(${a})`,
+  arctan2: (a, b) => `Math.atan2(${a}, ${b})`,
+  hypot: (a, b) => `Math.hypot(${a}, ${b})`,
+  copysign: (a, b) => `Math.abs(${a}) * (${b} < 0 || (${b} === 0 && 1 / ${b} < 0) ? -1 : 1)`,
+  logaddexp: (a, b) => `logaddexp(${a}, ${b})`,
+  logaddexp2: (a, b) => `logaddexp2(${a}, ${b})`,
+  heaviside: (a, b) => `${a} < 0 ? 0 : ${a} > 0 ? 1 : ${a} === 0 ? ${b} : ${a}`,
   // minimum/maximum propagate NaN; fmin/fmax ignore it
-  minimum: (o, a, b, _c, n) => {
-    for (let i = 0; i < n; i++) {
-      const x = a[i]!;
-      const y = b[i]!;
-      o[i] = x !== x || x <= y ? x : y;
-    }
-  },
-  maximum: (o, a, b, _c, n) => {
-    for (let i = 0; i < n; i++) {
-      const x = a[i]!;
-      const y = b[i]!;
-      o[i] = x !== x || x >= y ? x : y;
-    }
-  },
-  fmin: (o, a, b, _c, n) => {
-    for (let i = 0; i < n; i++) {
-      const x = a[i]!;
-      const y = b[i]!;
-      o[i] = y !== y || x <= y ? x : y;
-    }
-  },
-  fmax: (o, a, b, _c, n) => {
-    for (let i = 0; i < n; i++) {
-      const x = a[i]!;
-      const y = b[i]!;
-      o[i] = y !== y || x >= y ? x : y;
-    }
-  },
+  minimum: (a, b) => `${a} !== ${a} || ${a} <= ${b} ? ${a} : ${b}`,
+  maximum: (a, b) => `${a} !== ${a} || ${a} >= ${b} ? ${a} : ${b}`,
+  fmin: (a, b) => `${b} !== ${b} || ${a} <= ${b} ? ${a} : ${b}`,
+  fmax: (a, b) => `${b} !== ${b} || ${a} >= ${b} ? ${a} : ${b}`,
   // tests (results 0 or 1)
-  isnan: (o, a, _b, _c, n) => {
-    for (let i = 0; i < n; i++) o[i] = a[i]! !== a[i]! ? 1 : 0;
-  },
-  isinf: (o, a, _b, _c, n) => {
-    for (let i = 0; i < n; i++) {
-      const x = a[i]!;
-      o[i] = x === Infinity || x === -Infinity ? 1 : 0;
-    }
-  },
-  isfinite: (o, a, _b, _c, n) => {
-    for (let i = 0; i < n; i++) o[i] = Number.isFinite(a[i]!) ? 1 : 0;
-  },
-  signbit: (o, a, _b, _c, n) => {
-    for (let i = 0; i < n; i++) {
-      const x = a[i]!;
-      o[i] = x < 0 || (x === 0 && 1 / x < 0) ? 1 : 0;
-    }
-  },
-  equal: (o, a, b, _c, n) => {
-    for (let i = 0; i < n; i++) o[i] = a[i] === b[i] ? 1 : 0;
-  },
-  not_equal: (o, a, b, _c, n) => {
-    for (let i = 0; i < n; i++) o[i] = a[i] !== b[i] ? 1 : 0;
-  },
-  less: (o, a, b, _c, n) => {
-    for (let i = 0; i < n; i++) o[i] = a[i]! < b[i]! ? 1 : 0;
-  },
-  less_equal: (o, a, b, _c, n) => {
-    for (let i = 0; i < n; i++) o[i] = a[i]! <= b[i]! ? 1 : 0;
-  },
-  greater: (o, a, b, _c, n) => {
-    for (let i = 0; i < n; i++) o[i] = a[i]! > b[i]! ? 1 : 0;
-  },
-  greater_equal: (o, a, b, _c, n) => {
-    for (let i = 0; i < n; i++) o[i] = a[i]! >= b[i]! ? 1 : 0;
-  },
+  isnan: (a) => `${a} !== ${a} ? 1 : 0`,
+  isinf: (a) => `${a} === Infinity || ${a} === -Infinity ? 1 : 0`,
+  isfinite: (a) => `${a} - ${a} === 0 ? 1 : 0`,
+  signbit: (a) => `${a} < 0 || (${a} === 0 && 1 / ${a} < 0) ? 1 : 0`,
+  equal: (a, b) => `${a} === ${b} ? 1 : 0`,
+  not_equal: (a, b) => `${a} !== ${b} ? 1 : 0`,
+  less: (a, b) => `${a} < ${b} ? 1 : 0`,
+  less_equal: (a, b) => `${a} <= ${b} ? 1 : 0`,
+  greater: (a, b) => `${a} > ${b} ? 1 : 0`,
+  greater_equal: (a, b) => `${a} >= ${b} ? 1 : 0`,
   // logic: any value but 0 is true (NaN too, as in numpy)
-  logical_and: (o, a, b, _c, n) => {
-    for (let i = 0; i < n; i++) o[i] = a[i] !== 0 && b[i] !== 0 ? 1 : 0;
-  },
-  logical_or: (o, a, b, _c, n) => {
-    for (let i = 0; i < n; i++) o[i] = a[i] !== 0 || b[i] !== 0 ? 1 : 0;
-  },
-  logical_xor: (o, a, b, _c, n) => {
-    for (let i = 0; i < n; i++) o[i] = (a[i] !== 0) !== (b[i] !== 0) ? 1 : 0;
-  },
-  logical_not: (o, a, _b, _c, n) => {
-    for (let i = 0; i < n; i++) o[i] = a[i] === 0 ? 1 : 0;
-  },
-  where: (o, a, b, c, n) => {
-    for (let i = 0; i < n; i++) o[i] = a[i] !== 0 ? b[i]! : c[i]!;
-  },
+  logical_and: (a, b) => `${a} !== 0 && ${b} !== 0 ? 1 : 0`,
+  logical_or: (a, b) => `${a} !== 0 || ${b} !== 0 ? 1 : 0`,
+  logical_xor: (a, b) => `(${a} !== 0) !== (${b} !== 0) ? 1 : 0`,
+  logical_not: (a) => `${a} === 0 ? 1 : 0`,
+  where: (a, b, c) => `${a} !== 0 ? ${b} : ${c}`,
   // bits of whole numbers (int64 semantics, exact below 2**53)
-  bitwise_and: (o, a, b, _c, n) => {
-    for (let i = 0; i < n; i++) {
-      const x = a[i]!;
-      const y = b[i]!;
-      o[i] = (x | 0) === x && (y | 0) === y ? x & y : bits64(x, y, 0);
-    }
-  },
-  bitwise_or: (o, a, b, _c, n) => {
-    for (let i = 0; i < n; i++) {
-      const x = a[i]!;
-      const y = b[i]!;
-      o[i] = (x | 0) === x && (y | 0) === y ? x | y : bits64(x, y, 1);
-    }
-  },
-  bitwise_xor: (o, a, b, _c, n) => {
-    for (let i = 0; i < n; i++) {
-      const x = a[i]!;
-      const y = b[i]!;
-      o[i] = (x | 0) === x && (y | 0) === y ? x ^ y : bits64(x, y, 2);
-    }
-  },
-  invert_signed: (o, a, _b, _c, n) => {
-    for (let i = 0; i < n; i++) o[i] = -a[i]! - 1;
-  },
+  bitwise_and: (a, b) => `(${a} | 0) === ${a} && (${b} | 0) === ${b} ? ${a} & ${b} : bits64(${a}, ${b}, 0)`,
+  bitwise_or: (a, b) => `(${a} | 0) === ${a} && (${b} | 0) === ${b} ? ${a} | ${b} : bits64(${a}, ${b}, 1)`,
+  bitwise_xor: (a, b) => `(${a} | 0) === ${a} && (${b} | 0) === ${b} ? ${a} ^ ${b} : bits64(${a}, ${b}, 2)`,
+  invert_signed: (a) => `-${a} - 1`,
   /** `~x` of an unsigned dtype whose all-ones value is `p`. */
-  invert_unsigned: (o, a, _b, _c, n, p) => {
-    for (let i = 0; i < n; i++) o[i] = p - a[i]!;
-  },
-  left_shift: (o, a, b, _c, n) => {
-    for (let i = 0; i < n; i++) o[i] = a[i]! * 2 ** b[i]!;
-  },
-  right_shift: (o, a, b, _c, n) => {
-    for (let i = 0; i < n; i++) o[i] = Math.floor(a[i]! / 2 ** b[i]!);
-  },
-  // casts, in place (o === a allowed)
+  invert_unsigned: (a, _b, _c, p) => `${p} - ${a}`,
+  left_shift: (a, b) => `${a} * 2 ** ${b}`,
+  right_shift: (a, b) => `Math.floor(${a} / 2 ** ${b})`,
+  // casts
   /** Floats to whole numbers for bit operations (astype(int64)); NaN and ±inf become 0. */
-  to_int: (o, a, _b, _c, n) => {
-    for (let i = 0; i < n; i++) {
-      const x = a[i]!;
-      o[i] = Number.isFinite(x) ? Math.trunc(x) : 0;
-    }
-  },
+  to_int: (a) => `${a} - ${a} === 0 ? Math.trunc(${a}) : 0`,
   /** Values to 0/1 (astype(bool)). */
-  to_bool: (o, a, _b, _c, n) => {
-    for (let i = 0; i < n; i++) o[i] = a[i] !== 0 ? 1 : 0;
-  },
-  round_float32: (o, a, _b, _c, n) => {
-    for (let i = 0; i < n; i++) o[i] = Math.fround(a[i]!);
-  },
-  wrap_int8: (o, a, _b, _c, n) => {
-    for (let i = 0; i < n; i++) o[i] = (a[i]! << 24) >> 24;
-  },
-  wrap_uint8: (o, a, _b, _c, n) => {
-    for (let i = 0; i < n; i++) o[i] = a[i]! & 0xff;
-  },
-  wrap_int16: (o, a, _b, _c, n) => {
-    for (let i = 0; i < n; i++) o[i] = (a[i]! << 16) >> 16;
-  },
-  wrap_uint16: (o, a, _b, _c, n) => {
-    for (let i = 0; i < n; i++) o[i] = a[i]! & 0xffff;
-  },
-  wrap_int32: (o, a, _b, _c, n) => {
-    for (let i = 0; i < n; i++) o[i] = a[i]! | 0;
-  },
-  wrap_uint32: (o, a, _b, _c, n) => {
-    for (let i = 0; i < n; i++) o[i] = a[i]! >>> 0;
-  },
-} satisfies Record<string, Kernel>;
+  to_bool: (a) => `${a} !== 0 ? 1 : 0`,
+  round_float32: (a) => `Math.fround(${a})`,
+  wrap_int8: (a) => `(${a} << 24) >> 24`,
+  wrap_uint8: (a) => `${a} & 0xff`,
+  wrap_int16: (a) => `(${a} << 16) >> 16`,
+  wrap_uint16: (a) => `${a} & 0xffff`,
+  wrap_int32: (a) => `${a} | 0`,
+  wrap_uint32: (a) => `${a} >>> 0`,
+} satisfies Record<string, Template>;
 
-/** The name of a kernel. */
-export type KernelName = keyof typeof KERNELS;
+/** The name of an operation. */
+export type KernelName = keyof typeof TEMPLATES;
 
-/** Applies kernel `k` to scalars (constant folding): the same code path as arrays, so constants fold exactly as arrays compute. */
+/** The names of {@link HELPERS}, bound as locals of generated code. */
+export const HELPER_NAMES = Object.keys(HELPERS);
+
+/** A number as a JavaScript literal of generated code (finite numbers only; others are passed as constants). */
+export function numberLiteral(x: number): string {
+  if (!Number.isFinite(x)) throw new Error(`numberLiteral: ${x} is not finite`);
+  return Object.is(x, -0) ? "-0" : JSON.stringify(x);
+}
+
+const scalars = new Map<KernelName, (a: number, b: number, c: number, p: number) => number>();
+
+/**
+ * Applies operation `k` to scalars (constant folding) through the same template the compiled loops use,
+ * so constants fold exactly as arrays compute.
+ */
 export function applyScalar(k: KernelName, a: number, b = 0, c = 0, p = 0): number {
-  const o = new Float64Array(1);
-  KERNELS[k](o, Float64Array.of(a), Float64Array.of(b), Float64Array.of(c), 1, p);
-  return o[0]!;
+  let f = scalars.get(k);
+  if (!f) {
+    if (!Object.hasOwn(TEMPLATES, k)) throw new Error(`applyScalar: no operation ${k}`);
+    const code = `"use strict"; const { ${HELPER_NAMES.join(", ")} } = H; return (a, b, c, p) => (${TEMPLATES[k]("a", "b", "c", "p")});`;
+    f = new Function("H", code)(HELPERS) as (a: number, b: number, c: number, p: number) => number;
+    scalars.set(k, f);
+  }
+  return f(a, b, c, p);
 }

@@ -192,3 +192,35 @@ describe("expressions against numpy", () => {
     expect(bad).toEqual([]);
   });
 });
+
+describe("compiled loop", () => {
+  it("is generated from the checked tree only: no name or text of the user in its source", () => {
+    const name = "x_require_process_exit";
+    const vars = { [name]: { dtype: "float32" as const, dims: ["y", "x"], shape: [2, 2] } };
+    const program = compileExpression(checkExpression(`${name} * 2.5 + nan - 1e300`, vars));
+    expect(program.source).not.toContain(name);
+    expect(program.source).not.toMatch(/require|process|eval|Function|import/);
+    expect(program.source).toContain("d[0]");
+    const out = new Float32Array(8);
+    const r = runProgram(
+      program,
+      new Map([[name, { data: Float32Array.of(1, 2, 3, 4), dims: ["y", "x"], shape: [2, 2] }]]),
+      ["y", "x"],
+      [2, 2],
+      out,
+    );
+    expect(r.data).toBeInstanceOf(Float32Array);
+    expect(r.data.length).toBe(4);
+    expect(Number.isNaN((r.data as Float32Array)[0])).toBe(true);
+    expect(() => runProgram(program, new Map(), ["y", "x"], [2, 2])).toThrow(/missing/);
+    expect(() =>
+      runProgram(
+        program,
+        new Map([[name, { data: new Float32Array(4), dims: ["y", "x"], shape: [2, 2] }]]),
+        ["y", "x"],
+        [2, 2],
+        new Float64Array(4),
+      ),
+    ).toThrow(/Float32Array/);
+  });
+});
