@@ -71,11 +71,11 @@ beforeAll(async () => {
     "  analysed_sst:",
     "    id: sea-surface-temperature-ostia",
     "    description: Analysed sea surface temperature (OSTIA) [K].",
-    "    gcmd_keyword_url: https://gcmd.earthdata.nasa.gov/KeywordViewer/scheme/all/b6e4ab6d-e2a3-4d5f-a5b7-0f8a2f2f2f2f",
+    "    gcmd_keyword_url: https://gcmd.earthdata.nasa.gov/KeywordViewer/scheme/Earth%20Science?gtm_keyword=SEA%20SURFACE%20TEMPERATURE&gtm_scheme=Earth%20Science",
     "  sst_anomaly:",
     "    id: sea-surface-temperature-anomaly-ostia",
     "    description: SST anomaly (OSTIA) [K].",
-    "    gcmd_keyword_url: https://gcmd.earthdata.nasa.gov/KeywordViewer/scheme/all/b6e4ab6d-e2a3-4d5f-a5b7-0f8a2f2f2f2e",
+    "    gcmd_keyword_url: https://gcmd.earthdata.nasa.gov/KeywordViewer/scheme/Earth%20Science?gtm_keyword=SEA%20SURFACE%20TEMPERATURE&gtm_scheme=Earth%20Science",
   ].join("\n");
   const workflow = [
     "workflow_id: ostia-regrid",
@@ -161,7 +161,7 @@ describe("eocube reproduce", () => {
     expect(r.code).toBe(2);
     expect(r.stdout).toBe("");
     expect(r.stderr).toMatch(/^error: experiment ostia-regird does not exist in /);
-    expect(r.stderr).toContain("2 experiments: ostia-regrid, xcube-demo-olci-rectification");
+    expect(r.stderr).toContain("experiments here (2): ostia-regrid, xcube-demo-olci-rectification");
     expect(r.stderr).not.toContain("    at ");
     const bad = await cli(["reproduce", "../x y", "--catalog", catalog]);
     expect(bad.code).toBe(2);

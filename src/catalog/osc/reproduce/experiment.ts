@@ -125,7 +125,7 @@ async function recordHref(ref: string, catalog: string | undefined): Promise<str
   const close = known.filter((k) => k.includes(ref) || ref.includes(k)).slice(0, 5);
   throw new EocubeError("NOT_FOUND", `experiment ${ref} does not exist in ${root}`, {
     path: join(root, "experiments", ref),
-    hint: `${close.length ? `did you mean ${close.join(" or ")}? ` : ""}${known.length} experiments: ${known.slice(0, 10).join(", ")}${known.length > 10 ? ", …" : ""}`,
+    hint: `${close.length ? `did you mean ${close.join(" or ")}? ` : ""}experiments here (${known.length}): ${known.slice(0, 10).join(", ")}${known.length > 10 ? ", …" : ""}`,
   });
 }
 

@@ -4,7 +4,8 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { decodeCF } from "../../../core/cf.js";
-import { EocubeError } from "../../../core/errors.js";
+import type { Dataset } from "../../../core/dataset.js";
+import { EocubeError, isEocubeError } from "../../../core/errors.js";
 import { eocubeVersion } from "../../../core/version.js";
 import { normalizeGenRequest } from "../../../gen/request.js";
 import { runGen } from "../../../gen/run.js";
@@ -159,6 +160,7 @@ export async function reproduceExperiment(ref: string, options: ReproduceOptions
     return { ...base, workflow: needs.kind, needs };
   }
   const published = options.published ?? publishedSource(exp);
+  const from = options.published ? "--published" : "the experiment's input.yaml outputs or its product's Access link";
   if (!published) {
     throw new EocubeError(
       "INVALID_ARGUMENT",
@@ -182,20 +184,34 @@ export async function reproduceExperiment(ref: string, options: ReproduceOptions
   if (typeof env.node === "string" && env.node.split(".")[0] !== process.version.split(".")[0]) {
     warnings.push(`the experiment ran on Node ${env.node}; this is Node ${process.version}`);
   }
+  // the published cube first: a wrong location fails before the generator runs
+  let old: Dataset;
+  try {
+    old = await openDataset(published, { signal });
+  } catch (err) {
+    if (!isEocubeError(err) || err.code === "CANCELLED") throw err;
+    throw new EocubeError(err.code, `the published cube ${published} (from ${from}) cannot be opened: ${err.message}`, {
+      path: err.path ?? published,
+      field: "--published",
+      hint: `${err.hint ? `${err.hint}; ` : ""}give the published cube's path or URL with --published`,
+      cause: err,
+    });
+  }
   const tmp = options.outputDir ? undefined : await mkdtemp(join(tmpdir(), "eocube-reproduce-"));
   const dir = resolve(options.outputDir ?? tmp!);
   const out = join(dir, `${exp.id}.zarr`);
   try {
     const req = normalizeGenRequest(request, { output: out, replace: true, source: `${exp.href} (input.yaml gen_request)` });
     await runGen(req, { signal, ...(options.workers !== undefined ? { workers: options.workers } : {}) });
-    const [fresh, old] = await Promise.all([openDataset(out, { signal }), openDataset(published, { signal })]);
+    const fresh = await openDataset(out, { signal });
     try {
       const comparison = await compareDatasets(decodeCF(fresh), decodeCF(old), { rtol: options.rtol, atol: options.atol, signal });
       return { ...base, workflow: "eocube-gen", published, regenerated: tmp ? undefined : out, comparison };
     } finally {
-      await Promise.all([fresh.close(), old.close()]);
+      await fresh.close();
     }
   } finally {
+    await old.close();
     if (tmp) await rm(tmp, { recursive: true, force: true });
   }
 }
