@@ -43,6 +43,32 @@ export function retryAfterMs(value: string | null, now = Date.now()): number | u
 export async function fetchJson(url: string, options: FetchJsonOptions = {}): Promise<unknown> {
   if (!/^https?:\/\//i.test(url)) return readJsonFile(url);
   const shown = redactUrl(url);
+  const text = await fetchWithRetries(url, options, (res) => res.text());
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    throw new EocubeError("CORRUPT_DATA", `${shown} did not answer JSON`, {
+      path: shown,
+      cause: err,
+      hint: "check that the URL is a STAC API or catalog",
+    });
+  }
+}
+
+/**
+ * Sends a GET (or a POST of `options.body`) to an `http(s)://` URL with the retry rules of {@link fetchJson} and
+ * reads an OK answer's body with `read(res, touch)` inside the attempt, so a body that fails or stalls is retried
+ * too. `timeoutMs` is an idle timeout: it restarts whenever `read` calls `touch()` (a download reporting progress);
+ * a `read` that never touches has `timeoutMs` for headers and body together.
+ * @throws EocubeError NOT_FOUND, ACCESS_DENIED, REMOTE_ERROR, TIMEOUT, CANCELLED as {@link fetchJson}; errors
+ *   `read` throws as EocubeErrors pass unchanged (not retried).
+ */
+export async function fetchWithRetries<T>(
+  url: string,
+  options: FetchJsonOptions,
+  read: (res: Response, touch: () => void) => Promise<T>,
+): Promise<T> {
+  const shown = redactUrl(url);
   const retries = options.retries ?? 3;
   const delay = options.retryDelayMs ?? 500;
   const timeoutMs = options.timeoutMs ?? 30_000;
@@ -53,53 +79,53 @@ export async function fetchJson(url: string, options: FetchJsonOptions = {}): Pr
     if (attempt > 0)
       await sleep(wait || delay * 2 ** (attempt - 1), undefined, { signal: options.signal }).catch(() => throwIfAborted(options.signal));
     wait = 0;
-    const timeout = AbortSignal.timeout(timeoutMs);
-    const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
+    const idle = new AbortController();
+    let timer = setTimeout(() => idle.abort(), timeoutMs);
+    const touch = () => {
+      clearTimeout(timer);
+      timer = setTimeout(() => idle.abort(), timeoutMs);
+    };
+    const signal = options.signal ? AbortSignal.any([options.signal, idle.signal]) : idle.signal;
     let res: Response;
-    let text: string;
+    let errText = "";
     try {
-      res = await fetch(url, {
-        method: options.body === undefined ? "GET" : "POST",
-        headers: {
-          accept: "application/geo+json, application/json",
-          ...(options.body === undefined ? {} : { "content-type": "application/json" }),
-          ...options.headers,
-        },
-        body: options.body === undefined ? undefined : JSON.stringify(options.body),
-        signal,
-      });
-      text = await res.text();
-    } catch (err) {
-      throwIfAborted(options.signal);
-      lastError = timeout.aborted
-        ? new EocubeError("TIMEOUT", `no answer from ${shown} within ${timeoutMs} ms`, {
-            path: shown,
-            cause: err,
-            hint: "the STAC server is slow or unreachable; raise store_params.timeout or try later",
-          })
-        : new EocubeError("REMOTE_ERROR", `cannot reach ${shown}: ${(err as Error)?.message ?? String(err)}`, {
-            path: shown,
-            cause: err,
-            hint: "check the URL and the network",
-          });
-      continue;
-    }
-    if (res.ok) {
       try {
-        return JSON.parse(text);
-      } catch (err) {
-        throw new EocubeError("CORRUPT_DATA", `${shown} did not answer JSON`, {
-          path: shown,
-          cause: err,
-          hint: "check that the URL is a STAC API or catalog",
+        res = await fetch(url, {
+          method: options.body === undefined ? "GET" : "POST",
+          headers: {
+            accept: "application/geo+json, application/json",
+            ...(options.body === undefined ? {} : { "content-type": "application/json" }),
+            ...options.headers,
+          },
+          body: options.body === undefined ? undefined : JSON.stringify(options.body),
+          signal,
         });
+        if (res.ok) return await read(res, touch);
+        errText = await res.text().catch(() => "");
+      } catch (err) {
+        throwIfAborted(options.signal);
+        if (err instanceof EocubeError && !idle.signal.aborted) throw err;
+        lastError = idle.signal.aborted
+          ? new EocubeError("TIMEOUT", `no answer from ${shown} within ${timeoutMs} ms`, {
+              path: shown,
+              cause: err,
+              hint: "the server is slow or unreachable; raise store_params.timeout or try later",
+            })
+          : new EocubeError("REMOTE_ERROR", `cannot reach ${shown}: ${(err as Error)?.message ?? String(err)}`, {
+              path: shown,
+              cause: err,
+              hint: "check the URL and the network",
+            });
+        continue;
       }
+    } finally {
+      clearTimeout(timer);
     }
     if (res.status === 404 || res.status === 410) throw new EocubeError("NOT_FOUND", `HTTP ${res.status} from ${shown}`, { path: shown });
     if (res.status === 401 || res.status === 403) {
       throw new EocubeError("ACCESS_DENIED", `access denied (HTTP ${res.status}) to ${shown}`, {
         path: shown,
-        hint: "the STAC server needs credentials or refuses them",
+        hint: "the server needs credentials or refuses them",
       });
     }
     if (res.status === 429) {
@@ -117,9 +143,9 @@ export async function fetchJson(url: string, options: FetchJsonOptions = {}): Pr
       wait = after ?? 0;
       continue;
     }
-    lastError = new EocubeError("REMOTE_ERROR", `HTTP ${res.status} ${res.statusText} from ${shown}${detailOf(text)}`, {
+    lastError = new EocubeError("REMOTE_ERROR", `HTTP ${res.status} ${res.statusText} from ${shown}${detailOf(errText)}`, {
       path: shown,
-      hint: res.status >= 500 ? "the STAC server failed; try again later" : "the STAC server refused the request",
+      hint: res.status >= 500 ? "the server failed; try again later" : "the server refused the request",
     });
     if (res.status < 500) throw lastError;
   }
