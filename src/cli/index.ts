@@ -17,6 +17,7 @@ const COMMANDS: Record<string, () => Promise<{ register(program: Command): void 
   prr: () => import("./prr.js"),
   worker: () => import("./worker.js"),
   store: () => import("./store.js"),
+  ml: () => import("./ml.js"),
   studio: () => import("./studio.js"),
   reproduce: () => import("./reproduce.js"),
 };
