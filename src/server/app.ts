@@ -21,6 +21,7 @@ import { metaRoutes, prepareViewerFiles } from "./routes/meta.js";
 import { placesRoutes } from "./routes/places.js";
 import { PlacesContext } from "./places.js";
 import { geotiffRoutes } from "./routes/geotiff.js";
+import { s3Routes } from "./routes/s3.js";
 import { stacRoutes } from "./routes/stac.js";
 import { statisticsRoutes } from "./routes/statistics.js";
 import { colorBarsBody, tilesRoutes } from "./routes/tiles.js";
@@ -282,6 +283,7 @@ export async function buildApp(
   expressionsRoutes(app, state);
   stacRoutes(app, state);
   geotiffRoutes(app, state);
+  s3Routes(app, state);
   placesRoutes(app, state);
   viewerRoutes(app, state);
   if (options.warmUp !== false) {

@@ -203,7 +203,7 @@ function toLittleEndianBytes(arr: TypedArray): Uint8Array {
 }
 
 /** The `.zarray` (v2) or `zarr.json` (v3) document of an array. */
-function arrayMetadata(spec: ZarrArraySpec, version: 2 | 3, compressor: ZarrCompressorName | null): Record<string, unknown> {
+export function arrayMetadata(spec: ZarrArraySpec, version: 2 | 3, compressor: ZarrCompressorName | null): Record<string, unknown> {
   if (version === 2) {
     return {
       chunks: spec.chunks,
@@ -235,7 +235,8 @@ function arrayMetadata(spec: ZarrArraySpec, version: 2 | 3, compressor: ZarrComp
   };
 }
 
-function v2Attrs(spec: ZarrArraySpec): Attrs {
+/** The v2 `.zattrs` of an array: `_ARRAY_DIMENSIONS` first, without `_FillValue` (it is the fill value). */
+export function v2Attrs(spec: ZarrArraySpec): Attrs {
   const attrs: Attrs = { ...(spec.attrs ?? {}) };
   delete attrs._FillValue; // the reader (and xarray) take it from fill_value
   delete attrs._ARRAY_DIMENSIONS;
@@ -354,8 +355,12 @@ function isGridMappingAttrs(attrs: Attrs): boolean {
   return typeof attrs.grid_mapping_name === "string" || typeof attrs.crs_wkt === "string" || typeof attrs.spatial_ref === "string";
 }
 
-/** How one variable of a dataset is written: its spec and a converter of read values to stored values. */
-function variablePlan(v: Variable, extraCoords: string[]): { spec: ZarrArraySpec; convert: (a: NdArray) => NdArray } {
+/**
+ * How one variable of a dataset is written: its spec and a converter of read values to stored values (times
+ * CF-encoded, a string grid-mapping scalar as int32 0); `extraCoords` go to its `coordinates` attribute.
+ * @throws EocubeError UNSUPPORTED for other string/object variables.
+ */
+export function variablePlan(v: Variable, extraCoords: string[]): { spec: ZarrArraySpec; convert: (a: NdArray) => NdArray } {
   const attrs: Attrs = { ...v.attrs };
   let dtype = v.dtype;
   let convert = (a: NdArray) => a;
@@ -389,15 +394,12 @@ function variablePlan(v: Variable, extraCoords: string[]): { spec: ZarrArraySpec
 }
 
 /**
- * Writes a whole dataset (coords and data variables) as a Zarr store, chunk by chunk with the variables'
- * chunk shapes (bounded memory: a few chunks at a time). Non-index coordinates are listed in the data
- * variables' `coordinates` attribute (as xarray does); `datetime64[ns]` variables are CF-encoded as
- * float64 with their encoding's `units`/`calendar` (default `days since 1970-01-01`); `_FillValue`
- * (attrs or encoding) becomes the Zarr fill value. A scalar string grid-mapping variable (RGB.nc's
- * `transverse_mercator`) is written as the int32 scalar 0 with its attrs. Metadata is consolidated and written last.
- * @throws EocubeError ALREADY_EXISTS (unless `replace`), UNSUPPORTED (other string/object variables), and read errors.
+ * How a whole dataset is written: one {@link variablePlan} per variable (coordinates first, then data variables,
+ * in `ds.variables` order), non-index coordinates named in the data variables' `coordinates` attribute, those no
+ * data variable can carry in the global one (as xarray does), and the group attributes.
+ * @throws EocubeError UNSUPPORTED for string/object variables other than a grid-mapping scalar.
  */
-export async function writeDataset(ds: Dataset, fs: FileSystem, path: string, options: WriteDatasetOptions = {}): Promise<void> {
+export function datasetPlan(ds: Dataset): { plans: Array<ReturnType<typeof variablePlan>>; attrs: Attrs } {
   const dims = Object.keys(ds.dims);
   const extra = Object.keys(ds.coords).filter((c) => !dims.includes(c));
   const used = new Set<string>();
@@ -417,6 +419,20 @@ export async function writeDataset(ds: Dataset, fs: FileSystem, path: string, op
     const own = typeof attrs.coordinates === "string" ? attrs.coordinates.split(/\s+/).filter(Boolean) : [];
     attrs.coordinates = [...new Set([...own, ...rest])].join(" ");
   }
+  return { plans, attrs };
+}
+
+/**
+ * Writes a whole dataset (coords and data variables) as a Zarr store, chunk by chunk with the variables'
+ * chunk shapes (bounded memory: a few chunks at a time). Non-index coordinates are listed in the data
+ * variables' `coordinates` attribute (as xarray does); `datetime64[ns]` variables are CF-encoded as
+ * float64 with their encoding's `units`/`calendar` (default `days since 1970-01-01`); `_FillValue`
+ * (attrs or encoding) becomes the Zarr fill value. A scalar string grid-mapping variable (RGB.nc's
+ * `transverse_mercator`) is written as the int32 scalar 0 with its attrs. Metadata is consolidated and written last.
+ * @throws EocubeError ALREADY_EXISTS (unless `replace`), UNSUPPORTED (other string/object variables), and read errors.
+ */
+export async function writeDataset(ds: Dataset, fs: FileSystem, path: string, options: WriteDatasetOptions = {}): Promise<void> {
+  const { plans, attrs } = datasetPlan(ds);
   const writer = await createZarrWriter(fs, path, { arrays: plans.map((p) => p.spec), attrs }, options);
   const gridOf = (spec: ZarrArraySpec) => spec.shape.map((s, d) => Math.ceil(s / spec.chunks[d]!));
   const total = plans.reduce((n, p) => n + gridOf(p.spec).reduce((a, b) => a * b, 1), 0);
