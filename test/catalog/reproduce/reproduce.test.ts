@@ -113,6 +113,21 @@ describe("eocube publish with gen_request", () => {
     const demoEnv = await readFile(join(catalog, "experiments/xcube-demo-olci-rectification/environment.yaml"), "utf8");
     expect(demoEnv).not.toMatch(/eocube:|packages:/);
   });
+
+  it("refuses a gen_request that cannot be read, naming the field (exit 2); warns about a gen cube published without one", async () => {
+    const wf = (await readFile(join(dir, "ostia-workflow-config.yaml"), "utf8")).replace("gen-request.yaml", "missing.yaml");
+    await writeFile(join(dir, "bad-workflow-config.yaml"), wf);
+    const d = join(dir, "ostia-dataset-config.yaml");
+    const bad = await cli(["publish", d, join(dir, "bad-workflow-config.yaml"), "--catalog", catalog, "--dry-run"]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/^error: gen_request missing\.yaml: .*missing\.yaml/);
+    expect(bad.stderr).toContain("field: gen_request");
+    await writeFile(join(dir, "plain-workflow-config.yaml"), wf.replace(/^gen_request: .*$/m, "experiment_id: ostia-regrid-2"));
+    const plain = await cli(["publish", d, join(dir, "plain-workflow-config.yaml"), "--catalog", catalog, "--dry-run"]);
+    expect(plain.code).toBe(0);
+    expect(plain.stdout).toContain("warning: the cube was made by eocube gen from ");
+    expect(plain.stdout).toContain("set gen_request: <path of that request> in the workflow config");
+  });
 });
 
 describe("eocube reproduce", () => {

@@ -100,6 +100,13 @@ export async function buildPublication(
   if (ctx.wc) {
     await planRecords(ctx, ctx.wc, projectId, product, source);
     plan.workflowId = ctx.wc.workflow_id;
+    // a cube made by eocube gen (its history names the request) could be published as a reproducible experiment
+    const made = typeof info?.attrs.history === "string" ? /eocube gen (\S+)\s*$/.exec(info.attrs.history)?.[1] : undefined;
+    if (made && ctx.wc.gen_request === undefined && mode === "all") {
+      ctx.warnings.push(
+        `the cube was made by eocube gen from ${made} (its history attribute): set gen_request: <path of that request> in the workflow config so that \`eocube reproduce ${ctx.wc.experiment_id ?? ctx.wc.workflow_id}\` can re-run it`,
+      );
+    }
   }
 
   // the project last: it links to the product and the workflow
