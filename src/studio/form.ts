@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import { stringify } from "yaml";
 import { schemaProblems, schemaValidator, type ConfigProblem } from "../core/config/index.js";
+import { DEFAULT_PROJECT } from "../catalog/osc/build/index.js";
 import { slugify } from "../catalog/osc/constants.js";
 import { DATASET_CONFIG_SCHEMA, WORKFLOW_CONFIG_SCHEMA, type DatasetConfig, type WorkflowConfig } from "../catalog/osc/config.js";
 import { readDatasetInfo } from "../catalog/osc/dataset-info.js";
@@ -102,7 +103,9 @@ export type FormProblem = ConfigProblem;
 /**
  * Checks the form's configs against the config schemas (`DATASET_CONFIG_SCHEMA`, `WORKFLOW_CONFIG_SCHEMA`: the OSC
  * themes, licences, id patterns, …) and returns every problem, each naming its field (`dataset.osc_themes`,
- * `workflow.properties.license`), plus the OSC's rule that a new project names its technical officer. Pure.
+ * `workflow.properties.license`), plus the OSC's rules that every product has a via link (a web cube URL, access_link or documentation_link), a new
+ * project names its technical officer and website and a new
+ * variable its GCMD keyword URL (with `index`, the catalog the publication goes to). Pure.
  */
 export function checkConfigs(dataset: unknown, workflow: unknown, index?: CatalogIndex): FormProblem[] {
   const out: FormProblem[] = [];
@@ -114,12 +117,41 @@ export function checkConfigs(dataset: unknown, workflow: unknown, index?: Catalo
   run("dataset", DATASET_CONFIG_SCHEMA, dataset);
   run("workflow", WORKFLOW_CONFIG_SCHEMA, workflow);
   const dc = dataset as Partial<DatasetConfig> | undefined;
-  if (index && dc?.osc_project && !index.get("project", dc.osc_project) && !dc.osc_project_technical_officer) {
+  const newProject = index && dc?.osc_project && !index.get("project", dc.osc_project) && dc.osc_project !== DEFAULT_PROJECT;
+  if (newProject && !dc.osc_project_technical_officer) {
     out.push({
       field: "dataset.osc_project_technical_officer",
       message: `the new project ${dc.osc_project} needs its ESA technical officer (name and email)`,
       hint: "give the technical officer, or choose an existing project",
     });
+  }
+  if (newProject && !dc.osc_project_url) {
+    out.push({
+      field: "dataset.osc_project_url",
+      message: `the new project ${dc.osc_project} needs its website (its via link)`,
+      hint: "give the project's URL, or choose an existing project",
+    });
+  }
+  // the OSC requires a via link on every product: the cube's URL, else access_link or documentation_link
+  if (dc && typeof dc === "object" && !dc.access_link && !dc.documentation_link) {
+    const sources = dc.data_source === undefined ? [dc.dataset_id] : Array.isArray(dc.data_source) ? dc.data_source : [dc.data_source];
+    if (!sources.some((s) => typeof s === "string" && /^(https?|s3):\/\//.test(s)))
+      out.push({
+        field: "dataset.access_link",
+        message: "the OSC requires a via link on every product, and the dataset is no web or s3:// URL",
+        hint: "give the access link (where users get the data) or a documentation link",
+      });
+  }
+  // the OSC's rule for new variables (publish refuses them without): a GCMD keyword link
+  for (const [name, v] of Object.entries(dc?.variables ?? {})) {
+    if (!index || v?.skip) continue;
+    const id = v?.id ?? slugify(name);
+    if (!index.get("variable", id) && !v?.gcmd_keyword_url)
+      out.push({
+        field: `dataset.variables.${name}.gcmd_keyword_url`,
+        message: `the new OSC variable ${id} needs its GCMD keyword URL`,
+        hint: "paste the keyword's page from https://gcmd.earthdata.nasa.gov/KeywordViewer/, or choose an existing variable id",
+      });
   }
   return out;
 }

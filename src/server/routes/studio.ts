@@ -1,7 +1,7 @@
 // Routes of `eocube studio`: the studio page (/studio → the viewer build's studio.html), the catalog browser's API
 // (/studio/api/summary, search, entity, file) and the publishing form's API (inspect, check, preview, publish).
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
-import { EocubeError } from "../../core/errors.js";
+import { EocubeError, isEocubeError } from "../../core/errors.js";
 import { OSC_STATUSES } from "../../catalog/osc/constants.js";
 import type { DatasetConfig, WorkflowConfig } from "../../catalog/osc/config.js";
 import { OSC_LICENSES } from "../../catalog/osc/licenses.js";
@@ -189,7 +189,7 @@ export async function studioRoutes(app: FastifyInstance, options: StudioOptions)
         hint: "paste a GitHub token with repo scope; it is used for this publication only",
       });
     const { publish } = await import("../../catalog/publish/publish.js");
-    const result = await withConfigFiles(dc, wc, (paths) =>
+    const result = await withConfigFiles(dc, wc, async (paths) =>
       publish({
         datasetConfig: paths.dataset,
         workflowConfig: paths.workflow,
@@ -197,11 +197,20 @@ export async function studioRoutes(app: FastifyInstance, options: StudioOptions)
         dryRun: dryRun || undefined,
         ...(options.now ? { now: options.now() } : {}),
         ...(!dryRun && target !== "local" ? { environment: target, github: { token: body.token } } : {}),
+      }).catch((err: unknown) => {
+        // a config problem the builder finds (OSC rules needing the catalog) goes next to its field in the form
+        if (isEocubeError(err, "INVALID_CONFIG") && err.field) {
+          const which = err.path === paths.workflow ? "workflow" : "dataset";
+          return { problem: { field: `${which}.${err.field}`, message: err.message, ...(err.hint ? { hint: err.hint } : {}) } };
+        }
+        throw err;
       }),
     );
+    if ("problem" in result) return { valid: false, problems: [result.problem] };
     if (!dryRun && target === "local" && !result.noop) index = await loadCatalogIndex(options.catalogDir);
-    const { diffs, ...rest } = result as typeof result & { diffs?: unknown };
-    return { valid: true, problems: [], configs: configFiles(dc, wc), ...rest, ...(diffs ? { diffs } : {}) };
+    // the whole catalog's validation problems (files, not form fields) as catalogProblems
+    const { problems: catalogProblems, ...rest } = result;
+    return { ...rest, valid: true, problems: [], catalogProblems: catalogProblems ?? [], configs: configFiles(dc, wc) };
   };
 
   app.post(

@@ -28,6 +28,9 @@ const el = (tag: string, attrs: Record<string, string> = {}, text?: string) => {
 };
 
 let summary: Json = {};
+/** Sequence numbers of the last search and check: an answer to an older one is dropped. */
+let searchSeq = 0;
+let checkSeq = 0;
 let offset = 0;
 const PAGE = 50;
 
@@ -57,13 +60,15 @@ async function search(): Promise<void> {
   add("start", "start");
   add("end", "end");
   const t0 = performance.now();
+  const seq = ++searchSeq;
   let res: Json;
   try {
     res = await getJson(`search?${p}`);
   } catch (err) {
-    $("total").textContent = (err as Error).message;
+    if (seq === searchSeq) $("total").textContent = (err as Error).message;
     return;
   }
+  if (seq !== searchSeq) return; // a newer search is under way
   $("search-ms").textContent = `${Math.round(performance.now() - t0)} ms`;
   $("total").textContent = `${res.total} ${res.total === 1 ? "result" : "results"}`;
   const t = summary.titles ?? {};
@@ -224,7 +229,9 @@ function showProblems(problems: Json[]): void {
 }
 
 async function check(): Promise<boolean> {
+  const seq = ++checkSeq;
   const { body } = await postJson("check", configs());
+  if (seq !== checkSeq) return body.valid === true;
   showProblems(body.problems ?? []);
   $("config-dataset").textContent = body.files?.["dataset-config.yaml"] ?? "";
   $("config-workflow").textContent = body.files?.["workflow-config.yaml"] ?? "";
@@ -295,14 +302,18 @@ async function runPlan(publish: boolean): Promise<void> {
     target,
     ...(publish && target !== "local" ? { token } : {}),
   });
-  if (body.problems?.length) showProblems(body.problems);
+  if (body.valid === false) {
+    showProblems(body.problems ?? []);
+    $("publish-result").textContent = "not published: fix the problems shown next to the fields";
+    return;
+  }
   if (body.code) {
     $("publish-result").textContent = `error: ${body.message}${body.hint ? ` (${body.hint})` : ""}`;
     return;
   }
   $("plan-files").replaceChildren(...(body.files ?? []).map((f: Json) => el("li", { "data-action": f.action }, `${f.action} ${f.path}`)));
   $("plan-diff").textContent = (body.diffs ?? []).map((d: Json) => d.diff).join("\n");
-  const problems = (body.problems ?? []) as Json[];
+  const problems = (body.catalogProblems ?? []) as Json[];
   if (!publish) {
     $("publish-result").textContent = `${(body.files ?? []).length} files${problems.length ? `, ${problems.length} problems` : ", valid"}`;
     return;
