@@ -5,7 +5,7 @@ import { join } from "node:path";
 import type { FastifyInstance } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseDatasetConfig, parseWorkflowConfig } from "../../src/catalog/osc/config.js";
-import { publish } from "../../src/catalog/publish/publish.js";
+import { configPlanBuilder } from "../../src/catalog/publish/builder.js";
 import { buildApp } from "../../src/server/app.js";
 import { studioRoutes } from "../../src/server/routes/studio.js";
 import { loadCatalogIndex } from "../../src/studio/catalog-index.js";
@@ -121,8 +121,7 @@ describe("the studio's API", () => {
     expect(JSON.parse(JSON.stringify(parseDatasetConfig(checked.files["dataset-config.yaml"], "d.yaml")))).toEqual(dataset);
     expect(JSON.parse(JSON.stringify(parseWorkflowConfig(checked.files["workflow-config.yaml"], "w.yaml")))).toEqual(workflow);
 
-    const cliRepo = await initCatalogRepo();
-    const formRepo = await initCatalogRepo();
+    const [cliRepo, formRepo] = await Promise.all([initCatalogRepo(), initCatalogRepo()]);
     const form = await buildApp({ Datasets: [] }, {}, { logger: false, warmUp: false });
     await studioRoutes(form, { catalogDir: formRepo, now: () => NOW });
     try {
@@ -135,22 +134,20 @@ describe("the studio's API", () => {
       expect(git(formRepo, "rev-list", "--count", `${before}..${out.branch}`).trim()).toBe("1");
       expect(git(formRepo, "rev-parse", "HEAD").trim()).toBe(before);
 
+      // the CLI's plan from the same YAML files (configPlanBuilder: what `eocube publish` builds before its commit)
       const cfgDir = join(cliRepo, "..");
       const { writeFile } = await import("node:fs/promises");
       await writeFile(join(cfgDir, "dataset-config.yaml"), checked.files["dataset-config.yaml"]);
-      const cli = await publish({
-        catalogDir: cliRepo,
-        datasetConfig: join(cfgDir, "dataset-config.yaml"),
-        workflowConfig: join(REPO_ROOT, "examples/workflow-config.yaml"),
+      await writeFile(join(cfgDir, "workflow-config.yaml"), checked.files["workflow-config.yaml"]);
+      const build = await configPlanBuilder(join(cfgDir, "dataset-config.yaml"), join(cfgDir, "workflow-config.yaml"), {
+        mode: "all",
         now: NOW,
       });
-      expect(cli.branch).toBe(out.branch);
-      const tree = (r: string, b: string) => git(r, "ls-tree", "-r", b).replace(/\t.*environment\.yaml\n/g, "\n");
-      const files = (r: string, b: string) => git(r, "diff", "--name-only", "HEAD", b).trim().split("\n").sort();
-      expect(files(formRepo, out.branch)).toEqual(files(cliRepo, cli.branch!));
-      for (const f of files(formRepo, out.branch).filter((p) => !p.endsWith("environment.yaml")))
-        expect(git(formRepo, "show", `${out.branch}:${f}`), f).toBe(git(cliRepo, "show", `${cli.branch}:${f}`));
-      expect(tree(formRepo, out.branch).length).toBeGreaterThan(0);
+      const plan = await build(cliRepo);
+      const changed = git(formRepo, "diff", "--name-only", "HEAD", out.branch).trim().split("\n").sort();
+      expect(changed).toEqual(plan.files.map((f) => f.path).sort());
+      for (const f of plan.files.filter((p) => !p.path.endsWith("environment.yaml")))
+        expect(git(formRepo, "show", `${out.branch}:${f.path}`), f.path).toBe(f.content);
     } finally {
       await form.close();
     }
