@@ -1,7 +1,8 @@
 // xcube's own web viewer (the real xcube-viewer build in ../shared/clients) against `eocube serve -c` with an
 // xcube-style config (test/e2e/fixtures/xcube-viewer/server.yaml): what a user does with it, step by step, in
 // headless Chromium with the internet blocked: the dataset list with its groups, non-blank tiles, one legend, the
-// RGB layer, time steps, a point time series, a polygon's statistics, the server's place groups, Share → permalink.
+// RGB layer, time steps, a point time series, a polygon's statistics, the server's place groups, Share → permalink,
+// a user variable made in its dialog (validated by /expressions/validate), drawn and its time series (issue 15).
 // Every step leaves a screenshot in test-artifacts/e2e/xcube-*.png (issue 11).
 import { cpSync, existsSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -447,6 +448,67 @@ describe.skipIf(!haveViewer)("the real xcube-viewer on eocube serve", { timeout:
     expect(await selectText(w.page, "place-groups")).toContain("North Sea stations");
     expect(w.errors).toEqual([]);
     await w.page.close();
+  });
+
+  it("user variables: chl_ratio = conc_chl/(conc_tsm+1) added in the dialog, validated, drawn and its time series shown", async () => {
+    const isUserVar = (u: string) => decodeURIComponent(new URL(u).pathname).includes("/olci_levels/chl_ratio=conc_chl/(conc_tsm+1)");
+    await iconButton(v.page, "CalculateIcon").click();
+    const dialog = v.page.getByRole("dialog");
+    await dialog.getByRole("heading", { name: "User Variables" }).waitFor({ timeout: 10_000 });
+    await dialog.locator('button:has([data-testid="AddCircleOutlineIcon"])').click();
+    await dialog.getByLabel("Name").fill("chl_ratio");
+    // a bad expression first: the viewer shows the server's message under the editor
+    const editor = dialog.locator(".cm-content");
+    await editor.click();
+    const validated = (text: string) =>
+      v.page.waitForResponse((r) => r.url().includes("/expressions/validate/olci_levels/") && decodeURIComponent(r.url()).endsWith(text), {
+        timeout: 30_000,
+      });
+    let answer = validated("conc_chl/nope");
+    await v.page.keyboard.type("conc_chl/nope");
+    const before = v.errors.length;
+    expect((await answer).status()).toBe(400);
+    await dialog.getByText(/nope/).last().waitFor({ timeout: 10_000 });
+    // the viewer logs a refused expression as console errors (as against xcube server, which answers 400 too)
+    await v.page.waitForTimeout(300);
+    const logged = v.errors.splice(before);
+    expect(
+      logged.every((e) => /expressions\/validate|nope|^Response @/.test(e)),
+      logged.join("\n"),
+    ).toBe(true);
+    await shot(v.page, "xcube-07a-user-variable-invalid");
+    await v.page.keyboard.press("Control+A");
+    await v.page.keyboard.press("Delete");
+    answer = validated("conc_chl/(conc_tsm+1)");
+    await v.page.keyboard.type("conc_chl/(conc_tsm+1");
+    await v.page.keyboard.press("End");
+    expect(await editor.textContent()).toBe("conc_chl/(conc_tsm+1)");
+    expect((await answer).status()).toBe(200);
+    await shot(v.page, "xcube-07b-user-variable-valid");
+    await dialog.getByRole("button", { name: "Add", exact: true }).click();
+    await dialog.getByRole("button", { name: "OK", exact: true }).click();
+    await dialog.waitFor({ state: "detached", timeout: 10_000 });
+    await pickOption(v.page, "variable", "chl_ratio");
+    const opaque = async () => {
+      let n = 0;
+      for (const t of v.responses.filter((r) => isUserVar(r.url()) && r.url().includes("/tiles/") && r.status() === 200))
+        n += opaquePixels(Buffer.from(await t.body()));
+      return n;
+    };
+    await expect.poll(opaque, { timeout: 60_000, interval: 500 }).toBeGreaterThan(1000);
+    // the time series of the chosen point, for the user variable
+    const ts = v.page.waitForResponse((r) => r.url().includes("/timeseries/") && isUserVar(r.url()) && r.request().method() === "POST", {
+      timeout: 60_000,
+    });
+    await iconButton(v.page, "TimelineIcon").click();
+    const answered = await ts;
+    expect(answered.status(), await answered.text()).toBe(200);
+    const result = ((await answered.json()) as { result: { mean: number | null }[] }).result;
+    expect(result.some((x) => typeof x.mean === "number")).toBe(true);
+    await v.page.waitForTimeout(1000);
+    await shot(v.page, "xcube-07c-user-variable-series");
+    // back to the dataset's variable for the steps after this one
+    await pickOption(v.page, "variable", "hlorophyll");
   });
 
   it("shows a GeoTIFF dataset with its bands named as xcube names them (band_1 …)", async () => {
