@@ -1,17 +1,20 @@
 // eocube reproduce: a cube made by `eocube gen` from the shared OSTIA file, published (gen_request) into a real
-// local catalog git repository, re-run and compared (equal; a removed chunk → different, exit 1); a notebook
-// workflow is listed with what a re-run needs (exit 3); a bad id is a user error (exit 2).
+// local catalog git repository, re-run and compared (equal; a removed chunk → different, exit 1); deep-code's real
+// notebook publication is listed with what a re-run needs (exit 3); a bad id is a user error (exit 2).
 import { readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { parse } from "yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { reproduceExperiment } from "../../../src/catalog/osc/reproduce/index.js";
 import { eocubeVersion } from "../../../src/core/version.js";
-import { cleanupTempDirs, git, initCatalogRepo, tempDir, writeDatasetConfig } from "../../helpers/catalog-repo.js";
+import { cleanupTempDirs, git, initCatalogRepo, tempDir } from "../../helpers/catalog-repo.js";
 import { startHttpServer, type TestHttpServer } from "../../helpers/http-server.js";
-import { REPO_ROOT, SHARED_DATA } from "../../helpers/paths.js";
+import { SHARED_DATA } from "../../helpers/paths.js";
 import { cli } from "../../gen/helpers.js";
 
+/** deep-code's real publication of a notebook workflow (its output in a copy of the OSC). */
+const DEEP_CODE = join(SHARED_DATA, "../fixtures/deep-code/osc-real-output-0601c647");
+const KINSHASA = "downscaling-land-surface-temperature-over-kinshasa";
 const OSTIA = "20170605120000-UKMO-L4_GHRSST-SSTfnd-OSTIAanom-GLOB-v02.0-fv02.0.nc";
 
 let dir: string;
@@ -56,9 +59,7 @@ beforeAll(async () => {
   server = await startHttpServer(pub);
 
   catalog = await initCatalogRepo();
-  // 1. a notebook workflow: the demo configs
-  await publishAndSwitch(await writeDatasetConfig(dir, "demo-cube"), join(REPO_ROOT, "examples/workflow-config.yaml"));
-  // 2. the gen workflow: the cube over HTTP, the request named by gen_request
+  // the gen workflow: the cube over HTTP, the request named by gen_request
   const dataset = [
     `dataset_id: ${server.url}/ostia-north-sea.zarr`,
     "collection_id: ostia-north-sea",
@@ -67,6 +68,10 @@ beforeAll(async () => {
     "license_type: CC-BY-4.0",
     "osc_themes: [oceans]",
     "osc_project: eocube-demo",
+    "osc_project_title: eocube demo",
+    "osc_project_url: https://github.com/xcube-dev/xcube",
+    "osc_project_description: Demonstration of publishing data cubes with eocube.",
+    "osc_project_technical_officer: {name: Jane Doe, email: jane.doe@example.org}",
     "variables:",
     "  analysed_sst:",
     "    id: sea-surface-temperature-ostia",
@@ -109,9 +114,6 @@ describe("eocube publish with gen_request", () => {
     const env = parse(await readFile(join(catalog, "experiments/ostia-regrid/environment.yaml"), "utf8"));
     expect(env).toMatchObject({ eocube: eocubeVersion(), node: process.version, platform: `${process.platform}-${process.arch}` });
     expect(Object.keys(env.packages)).toEqual(expect.arrayContaining(["zarrita", "netcdfjs", "proj4"]));
-    // the deep-code style experiment is unchanged: no gen fields
-    const demoEnv = await readFile(join(catalog, "experiments/xcube-demo-olci-rectification/environment.yaml"), "utf8");
-    expect(demoEnv).not.toMatch(/eocube:|packages:/);
   });
 
   it("refuses a gen_request that cannot be read, naming the field (exit 2); warns about a gen cube published without one", async () => {
@@ -162,13 +164,15 @@ describe("eocube reproduce", () => {
     expect(text.stdout).toContain("result: the published cube is NOT reproduced");
   });
 
-  it("lists what a notebook workflow needs to re-run (exit 3)", async () => {
-    const r = await cli(["reproduce", "xcube-demo-olci-rectification", "--catalog", catalog]);
+  it("lists what a notebook workflow needs to re-run (exit 3): deep-code's real publication", async () => {
+    const r = await cli(["reproduce", join(DEEP_CODE, "experiments", KINSHASA, "record.json")]);
     expect(r.code).toBe(3);
     expect(r.stdout).toContain("workflow:   jupyter-notebook");
-    expect(r.stdout).toContain("the notebook https://github.com/xcube-dev/xcube/blob/main/examples/notebooks/rectify_sen3_olci.ipynb");
-    expect(r.stdout).toContain("a Jupyter Python kernel (kernel xcube, Python 3.12)");
-    expect(r.stdout).toContain("the parameters of input.yaml: spatial_res, bbox, crs, variable_names, time_range");
+    expect(r.stdout).toContain("  - the notebook https://github.com/bcdev/earthcode-workflows/tree/main/momo-nbs\n");
+    expect(r.stdout).toContain("  - a Jupyter Python kernel (no environment.yaml)\n");
+    expect(r.stdout).toContain("  application-originating-platform: https://deep.earthsystemdatalab.net/  (DeepESDL platform)\n");
+    // deep-code links input.yaml and environment.yaml without writing them
+    expect(r.stderr).toMatch(/^warning: \S+\/input\.yaml is linked by the experiment record but does not exist$/m);
   });
 
   it("refuses an unknown experiment with the ids there (exit 2)", async () => {
@@ -176,18 +180,22 @@ describe("eocube reproduce", () => {
     expect(r.code).toBe(2);
     expect(r.stdout).toBe("");
     expect(r.stderr).toMatch(/^error: experiment ostia-regird does not exist in /);
-    expect(r.stderr).toContain("experiments here (2): ostia-regrid, xcube-demo-olci-rectification");
+    expect(r.stderr).toContain("experiments here (1): ostia-regrid");
     expect(r.stderr).not.toContain("    at ");
     const bad = await cli(["reproduce", "../x y", "--catalog", catalog]);
     expect(bad.code).toBe(2);
   });
 
   it("reads an experiment by URL (the library function)", async () => {
-    const web = await startHttpServer(catalog);
+    const web = await startHttpServer(DEEP_CODE);
     try {
-      const r = await reproduceExperiment(`${web.url}/experiments/xcube-demo-olci-rectification/record.json`);
+      const r = await reproduceExperiment(`${web.url}/experiments/${KINSHASA}/record.json`);
       expect(r.workflow).toBe("jupyter-notebook");
-      expect(r.needs?.links).toContainEqual(expect.objectContaining({ rel: "vcs", href: "https://github.com/xcube-dev/xcube.git" }));
+      expect(r.warnings).toEqual([
+        `${web.url}/experiments/${KINSHASA}/input.yaml is linked by the experiment record but does not exist`,
+        `${web.url}/experiments/${KINSHASA}/environment.yaml is linked by the experiment record but does not exist`,
+      ]);
+      expect(r.needs?.links).toContainEqual(expect.objectContaining({ rel: "application", type: "application/x-ipynb+json" }));
     } finally {
       await web.close();
     }

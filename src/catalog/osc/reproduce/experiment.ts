@@ -24,6 +24,8 @@ export interface Experiment {
   workflowHref?: string;
   /** The product collections it made (its `child` links to products), as href → document (undefined when unreadable). */
   products: Array<{ href: string; doc?: Json }>;
+  /** Files the record links (input.yaml, environment.yaml) that do not exist (deep-code links them without writing them). */
+  missing: string[];
 }
 
 /** Options of {@link loadExperiment}. */
@@ -135,9 +137,10 @@ const linksOf = (doc: Json | undefined): LinkJson[] => (Array.isArray(doc?.links
  * Reads an experiment: `ref` is an experiment id (looked up in `options.catalog`), the path of
  * `experiments/<id>/record.json` (or of its folder), or its http(s) URL. Reads its input.yaml and environment.yaml
  * through the record's `input` and `environment` links, its workflow record (related link to workflows/) and its
- * products (child links to products/); a workflow or product that cannot be read is left undefined.
+ * products (child links to products/); a workflow or product that cannot be read is left undefined, and a linked
+ * input.yaml or environment.yaml that does not exist is listed in `missing`.
  * @throws EocubeError INVALID_ARGUMENT (not an id, not an experiment record), NOT_FOUND (no such experiment, with
- *   the ids there; no such file), CORRUPT_DATA (not JSON/YAML), REMOTE_ERROR.
+ *   the ids there; no such record), CORRUPT_DATA (not JSON/YAML), REMOTE_ERROR.
  */
 export async function loadExperiment(ref: string, options: LoadExperimentOptions = {}): Promise<Experiment> {
   const { signal } = options;
@@ -158,16 +161,19 @@ export async function loadExperiment(ref: string, options: LoadExperimentOptions
   const links = linksOf(record);
   const inputLink = links.find((l) => l.rel === "input");
   const envLink = links.find((l) => l.rel === "environment");
-  const input = inputLink ? await readDoc(resolveHref(href, inputLink.href), "input file", signal) : undefined;
-  const environment = envLink ? await readDoc(resolveHref(href, envLink.href), "environment file", signal) : undefined;
-  const optional = async (h: string, what: string) => {
+  const missing: string[] = [];
+  const optional = async (h: string, what: string, notFound: "missing" | "any" = "any") => {
     try {
       return await readDoc(h, what, signal);
     } catch (err) {
-      if (isEocubeError(err) && err.code !== "CANCELLED") return undefined;
-      throw err;
+      if (!isEocubeError(err) || err.code === "CANCELLED" || (notFound === "missing" && err.code !== "NOT_FOUND")) throw err;
+      if (notFound === "missing") missing.push(h);
+      return undefined;
     }
   };
+  // deep-code links ./input.yaml and ./environment.yaml without writing them: a linked file that is not there is noted
+  const input = inputLink ? await optional(resolveHref(href, inputLink.href), "input file", "missing") : undefined;
+  const environment = envLink ? await optional(resolveHref(href, envLink.href), "environment file", "missing") : undefined;
   const wfLink = links.find((l) => l.rel === "related" && /(^|\/)workflows\/[^/]+\/record\.json$/.test(l.href));
   const workflowHref = wfLink ? resolveHref(href, wfLink.href) : undefined;
   const workflow = workflowHref ? await optional(workflowHref, "workflow record") : undefined;
@@ -185,5 +191,6 @@ export async function loadExperiment(ref: string, options: LoadExperimentOptions
     workflow,
     workflowHref,
     products,
+    missing,
   };
 }

@@ -77,7 +77,9 @@ export function workflowNeeds(exp: Experiment): WorkflowNeeds {
   const env = exp.environment ?? {};
   const input = exp.input ?? {};
   const params = Object.keys((input.parameters ?? {}) as Json);
-  const paramLine = params.length ? `the parameters of input.yaml: ${params.join(", ")}` : "the run's parameters (input.yaml has none)";
+  const paramLine = params.length
+    ? `the parameters of input.yaml: ${params.join(", ")}`
+    : `the run's parameters (${exp.input ? "input.yaml has none" : "no input.yaml"})`;
   const needs: string[] = [];
   let kind = "unknown";
   const find = (re: RegExp) => links.find((l) => re.test(`${l.type ?? ""} ${l.href}`));
@@ -87,9 +89,13 @@ export function workflowNeeds(exp: Experiment): WorkflowNeeds {
     needs.push(`the notebook ${nb ?? "(no notebook link in the workflow record)"}`);
     const kernel = [env.kernel && `kernel ${env.kernel}`, env.python_version && `Python ${env.python_version}`].filter(Boolean).join(", ");
     needs.push(
-      `a Jupyter ${(props["application:language"] as string | undefined) ?? "Python"} kernel${kernel ? ` (${kernel})` : " (environment.yaml names none)"}`,
+      `a Jupyter ${(props["application:language"] as string | undefined) ?? "Python"} kernel${kernel ? ` (${kernel})` : exp.environment ? " (environment.yaml names none)" : " (no environment.yaml)"}`,
     );
-    needs.push(env.env_file ? `its environment from ${env.env_file}` : "its package environment (environment.yaml has no env_file)");
+    needs.push(
+      env.env_file
+        ? `its environment from ${env.env_file}`
+        : `its package environment (${exp.environment ? "environment.yaml has no env_file" : "no environment.yaml"})`,
+    );
   } else if (/openeo/i.test(`${appType} ${conforms} ${hrefs}`)) {
     kind = "openeo";
     needs.push(`the openEO process graph ${find(/openeo|process.?graph/i)?.href ?? "(not linked)"}`);
@@ -152,7 +158,7 @@ function publishedSource(exp: Experiment): string | undefined {
 export async function reproduceExperiment(ref: string, options: ReproduceOptions = {}): Promise<ReproduceResult> {
   const { signal } = options;
   const exp = await loadExperiment(ref, { catalog: options.catalog, signal });
-  const warnings: string[] = [];
+  const warnings: string[] = exp.missing.map((m) => `${m} is linked by the experiment record but does not exist`);
   const request = exp.input?.gen_request;
   const base = { experiment: exp.id, record: exp.href, warnings };
   if (exp.input?.workflow !== "eocube-gen" || !request || typeof request !== "object") {
