@@ -186,7 +186,9 @@ export async function buildApp(
       return typeof h === "string" && /^[A-Za-z0-9._-]{1,64}$/.test(h) ? h : randomUUID();
     },
     bodyLimit: 1024 * 1024,
-    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 500 },
+    // path segments as long as the request line allows (Node: 16 KiB of request line + headers, else 431), as xcube
+    // (Tornado: no per-segment limit) — a user variable name=expr is one segment
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 16_384 },
     ajv: { customOptions: { coerceTypes: true, removeAdditional: false, allErrors: false } },
     // slow clients: headers within HeadersTimeout, the whole request within ReceiveTimeout (then 408 and
     // closed; checked 4× per timeout), idle keep-alive connections closed after KeepAliveTimeout, and a
