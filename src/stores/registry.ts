@@ -11,6 +11,7 @@ import { STAC_STORE_PARAMS_SCHEMA } from "./stac/params.js";
 import { StacDataStore } from "./stac/store.js";
 import { REFERENCE_STORE_PARAMS_SCHEMA, ReferenceDataStore } from "./reference/store.js";
 import { CCIZARR_STORE_PARAMS_SCHEMA, CciZarrDataStore } from "./ccizarr/store.js";
+import { ZENODO_STORE_PARAMS_SCHEMA, ZenodoDataStore } from "./zenodo/store.js";
 import type { DataStore, JsonSchema, MutableDataStore } from "./types.js";
 
 /** Ids of the built-in stores; plugins add more (any string matching {@link STORE_ID_PATTERN}). */
@@ -180,6 +181,14 @@ BUILTIN_STORES.ccizarr = {
   mutable: false,
   paramsSchema: CCIZARR_STORE_PARAMS_SCHEMA,
   create: (p) => new CciZarrDataStore(p),
+};
+
+BUILTIN_STORES.zenodo = {
+  storeId: "zenodo",
+  title: "Zenodo record (its files as datasets; zip archives unpacked into a cache; read-only)",
+  mutable: false,
+  paramsSchema: ZENODO_STORE_PARAMS_SCHEMA,
+  create: (p) => new ZenodoDataStore(p),
 };
 
 /** A read-only view of a store: no writeData/deleteData methods. */
