@@ -17,13 +17,14 @@ const COMMANDS: Record<string, () => Promise<{ register(program: Command): void 
   prr: () => import("./prr.js"),
   worker: () => import("./worker.js"),
   store: () => import("./store.js"),
+  subset: () => import("./subset.js"),
   ml: () => import("./ml.js"),
   studio: () => import("./studio.js"),
   reproduce: () => import("./reproduce.js"),
 };
 
 /** Commands that open data through the stores: store plugins are registered before they run. */
-const STORE_COMMANDS = new Set(["describe", "list", "publish", "generate-config", "lint-dataset", "serve", "gen", "level", "prr", "studio", "reproduce", "ml"]);
+const STORE_COMMANDS = new Set(["describe", "list", "publish", "generate-config", "lint-dataset", "serve", "gen", "level", "prr", "studio", "reproduce", "ml", "subset"]);
 
 /**
  * Builds the program (no parsing). With `argv`, only the module of the command named in it is
