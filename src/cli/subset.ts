@@ -1,0 +1,112 @@
+// `eocube subset`: cut variables, a bbox and a time range out of a dataset and write them as NetCDF4 or Zarr.
+import { existsSync } from "node:fs";
+import type { Command } from "commander";
+import { EocubeError } from "../core/errors.js";
+import type { BBox } from "../core/gridmapping.js";
+import { fsAndPathFromUrl } from "../fs/url.js";
+import { subset } from "../ops/subset.js";
+import { openDataset } from "../stores/open.js";
+import { printJson, runAction, withInterrupt, type GlobalOptions } from "./run.js";
+
+interface SubsetCliOptions extends GlobalOptions {
+  output?: string;
+  bbox?: string;
+  timeRange?: string;
+  variables?: string;
+  format?: string;
+  replace?: boolean;
+}
+
+/** The output formats of `eocube subset` (GeoTIFF: not yet). */
+export const SUBSET_FORMATS = ["netcdf", "zarr"] as const;
+
+/**
+ * Parses `--bbox w,s,e,n` (the dataset's CRS) into `[west, south, east, north]`.
+ * @throws EocubeError INVALID_ARGUMENT naming `--bbox` unless four numbers with west < east and south < north.
+ */
+export function parseBboxOption(text: string): BBox {
+  const parts = text.split(",").map((s) => Number(s.trim()));
+  if (parts.length !== 4 || parts.some((x) => !Number.isFinite(x)) || !(parts[0]! < parts[2]!) || !(parts[1]! < parts[3]!)) {
+    throw new EocubeError(
+      "INVALID_ARGUMENT",
+      `--bbox must be west,south,east,north with west < east and south < north, got ${JSON.stringify(text)}`,
+      {
+        field: "--bbox",
+        hint: "e.g. --bbox 1,51,2,52 (in the dataset's CRS)",
+      },
+    );
+  }
+  return parts as BBox;
+}
+
+/** Registers `eocube subset <dataset> -o out` on the program. */
+export function register(program: Command): void {
+  program
+    .command("subset")
+    .description("Write a subset of a dataset (variables, bbox, time range) as NetCDF4 or Zarr")
+    .argument("<dataset>", "dataset path or URL (Zarr, NetCDF, GeoTIFF, levels)")
+    .requiredOption("-o, --output <path>", "output file (.nc) or folder (.zarr)")
+    .option("--bbox <w,s,e,n>", "bounding box in the dataset's CRS: cells intersecting it are kept")
+    .option("--time-range <start/end>", "ISO 8601 times, inclusive; a date-only end includes its day; .. for open")
+    .option("--variables <names>", "comma-separated data variables (default all)")
+    .option("--format <format>", `output format: ${SUBSET_FORMATS.join("|")} (default from the output's extension, else netcdf)`)
+    .option("--replace", "replace an existing output")
+    .option("--json", "print the result as JSON")
+    .option("--verbose", "show stack traces of errors")
+    .addHelpText(
+      "after",
+      "\nExample:\n  eocube subset ../shared/data/zarr/cube-1-250-250.zarr --bbox 1,51,2,52 --time-range 2017-01-16/2017-01-26 --variables conc_chl -o chl.nc",
+    )
+    .action(async (input: string, opts: SubsetCliOptions) => {
+      await runAction(opts, async () => {
+        const output = opts.output!;
+        const format = opts.format ?? (/\.zarr\/?$/i.test(output) ? "zarr" : "netcdf");
+        if (!(SUBSET_FORMATS as readonly string[]).includes(format)) {
+          throw new EocubeError("INVALID_ARGUMENT", `--format must be one of ${SUBSET_FORMATS.join(", ")}, got ${JSON.stringify(format)}`, {
+            field: "--format",
+            hint: format === "geotiff" ? "GeoTIFF output is not implemented yet; write netcdf and convert with gdal_translate" : undefined,
+          });
+        }
+        let time_range: [string | null, string | null] | undefined;
+        if (opts.timeRange !== undefined) {
+          const parts = opts.timeRange.split("/");
+          if (parts.length !== 2) {
+            throw new EocubeError("INVALID_ARGUMENT", `--time-range must be start/end, got ${JSON.stringify(opts.timeRange)}`, {
+              field: "--time-range",
+              hint: "e.g. --time-range 2017-01-16/2017-01-26, or ../2017-01-26",
+            });
+          }
+          time_range = parts.map((p) => (p === ".." || p === "" ? null : p)) as [string | null, string | null];
+        }
+        if (existsSync(output) && !opts.replace) {
+          throw new EocubeError("ALREADY_EXISTS", `${output} already exists`, { path: output, hint: "use --replace to overwrite it" });
+        }
+        const t0 = performance.now();
+        const result = await withInterrupt(
+          async (signal) => {
+            const ds = await openDataset(input, { signal });
+            const sub = await subset(ds, {
+              ...(opts.variables ? { variable_names: opts.variables.split(",").map((s) => s.trim()) } : {}),
+              ...(opts.bbox !== undefined ? { bbox: parseBboxOption(opts.bbox) } : {}),
+              ...(time_range ? { time_range } : {}),
+              signal,
+            });
+            if (format === "netcdf") await (await import("../formats/netcdf4-write.js")).writeNetcdf4(sub, output, { signal });
+            else {
+              const { fs, path } = fsAndPathFromUrl(output);
+              await (await import("../formats/zarr/writer.js")).writeDataset(sub, fs, path, { replace: opts.replace, signal });
+            }
+            return { output, format, dims: sub.dims, variables: Object.keys(sub.data_vars), seconds: (performance.now() - t0) / 1000 };
+          },
+          { what: "eocube subset" },
+        );
+        if (opts.json) printJson(result);
+        else
+          process.stdout.write(
+            `wrote ${result.output} (${result.format}): ${result.variables.join(", ")}; ${Object.entries(result.dims)
+              .map(([k, v]) => `${k}=${v}`)
+              .join(", ")} in ${result.seconds.toFixed(1)} s\n`,
+          );
+      });
+    });
+}
