@@ -58,7 +58,7 @@ describe("eocube studio in Chromium", () => {
     expect(page.url()).toContain("/viewer/studio.html");
     expect(await page.locator("#total").textContent()).toBe("4 results");
 
-    let n = await searched(page);
+    const n = await searched(page);
     await page.selectOption("#f-variable", "sea-ice");
     await nextSearch(page, n);
     expect(await results(page)).toContain("polaris");
