@@ -5,6 +5,7 @@ import { schemeOf } from "../fs/url.js";
 import type { Attrs } from "../core/variable.js";
 import { describeDatasetObject, summarizeCoords, withCoordinateCache, type CoordSummary } from "../stores/descriptor.js";
 import { resolveSource } from "../stores/open.js";
+import { listDataStoreIds } from "../stores/registry.js";
 import type { DatasetDescriptor, OpenParams, VariableDescriptor } from "../stores/types.js";
 import { parseJsonOption, printJson, runAction, type GlobalOptions } from "./run.js";
 
@@ -20,7 +21,7 @@ export function register(program: Command): void {
     .command("describe")
     .description("Describe a dataset (Zarr, NetCDF3/4, GeoTIFF/COG) from a path or URL: dims, variables, CRS, bbox, time range")
     .argument("<source>", "local path, file://, http(s)://, s3:// or memory:// URL (with --store: a data id in that store)")
-    .option("--store <id>", "data store id: file, memory, https, s3 (default: from the URL scheme)")
+    .option("--store <id>", `data store id: ${listDataStoreIds().join(", ")} (eocube store list; default: from the URL scheme)`)
     .option("--store-params <json>", 'store params as JSON, e.g. \'{"timeout": 5}\' or \'{"storage_options": {"anon": true}}\'')
     .option(
       "--open-params <json>",

@@ -3,6 +3,7 @@ import type { Command } from "commander";
 import { EocubeError } from "../core/errors.js";
 import { schemeOf } from "../fs/url.js";
 import { storeForRoot } from "../stores/root.js";
+import { listDataStoreIds } from "../stores/registry.js";
 import { parseJsonOption, printJson, runAction, type GlobalOptions } from "./run.js";
 
 interface ListOptions extends GlobalOptions {
@@ -16,7 +17,7 @@ export function register(program: Command): void {
     .command("list")
     .description("List the datasets (data ids) under a root folder, s3://bucket/prefix or memory:// store")
     .argument("<root>", "local folder, s3://bucket/prefix, memory://id or https:// URL (https cannot list: prints nothing)")
-    .option("--store <id>", "data store id: file, memory, https, s3 (default: from the URL scheme)")
+    .option("--store <id>", `data store id: ${listDataStoreIds().join(", ")} (eocube store list; default: from the URL scheme)`)
     .option("--store-params <json>", "store params as JSON, e.g. '{\"max_depth\": 2}'")
     .option("--json", "print {store_id, root, data_ids} as JSON")
     .option("--verbose", "show stack traces of errors")
