@@ -1,9 +1,11 @@
 // Finding and reading a published OSC experiment: its record, input.yaml and environment.yaml, its workflow
 // record and the product it made, from a local catalog (by id or path) or over HTTP(S) (by URL).
-import { readdir, readFile, stat } from "node:fs/promises";
+import { readdir, stat } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import { parse } from "yaml";
 import { EocubeError, isEocubeError } from "../../../core/errors.js";
+import { redactUrl } from "../../../fs/https.js";
+import { fsAndPathFromUrl } from "../../../fs/url.js";
 import { ENTITY_ID_PATTERN } from "../constants.js";
 import type { LinkJson } from "../../stac/link.js";
 import type { Json } from "../workspace.js";
@@ -35,38 +37,35 @@ export interface LoadExperimentOptions {
   signal?: AbortSignal;
 }
 
-const isUrl = (s: string) => /^https?:\/\//i.test(s);
+const isUrl = (s: string) => /^(https?|s3):\/\//i.test(s);
 
 /** `rel` resolved against the document at `base` (a path or a URL). */
 export function resolveHref(base: string, rel: string): string {
-  if (isUrl(rel) || rel.startsWith("/")) return rel;
-  return isUrl(base) ? new URL(rel, base).href : resolve(dirname(base), rel);
+  if (isUrl(rel)) return rel;
+  if (isUrl(base)) return new URL(rel, base).href;
+  return resolve(dirname(base), rel);
 }
 
 /**
- * The text at `href` (a path, or an http(s) URL fetched with `signal`).
- * @throws EocubeError NOT_FOUND (no such file, HTTP 404), REMOTE_ERROR (other HTTP failures).
+ * The text at `href`: a path, or an http(s):// or s3:// URL, read through the fs layer (its retries, time-outs and
+ * credentials from the environment) with `signal`.
+ * @throws EocubeError NOT_FOUND (no such file or object), and the fs layer's ACCESS_DENIED, REMOTE_ERROR, TIMEOUT.
  */
 export async function readHref(href: string, what: string, signal?: AbortSignal): Promise<string> {
-  if (isUrl(href)) {
-    let res: Response;
-    try {
-      res = await fetch(href, { signal });
-    } catch (err) {
-      throw new EocubeError("REMOTE_ERROR", `${what} ${href} cannot be fetched: ${(err as Error).message}`, { path: href, cause: err });
-    }
-    if (res.status === 404) throw new EocubeError("NOT_FOUND", `${what} ${href} does not exist (HTTP 404)`, { path: href });
-    if (!res.ok) throw new EocubeError("REMOTE_ERROR", `${what} ${href}: HTTP ${res.status}`, { path: href });
-    return res.text();
-  }
+  const { fs, path } = fsAndPathFromUrl(href);
+  let bytes: Uint8Array | undefined;
   try {
-    return await readFile(href, "utf8");
+    bytes = await fs.get(path, { signal });
   } catch (err) {
-    throw new EocubeError("NOT_FOUND", `${what} ${href} cannot be read: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, {
-      path: href,
+    if (!isEocubeError(err) || err.code === "CANCELLED") throw err;
+    throw new EocubeError(err.code, `${what} ${redactUrl(href)} cannot be read: ${err.message}`, {
+      path: redactUrl(href),
+      hint: err.hint,
       cause: err,
     });
   }
+  if (!bytes) throw new EocubeError("NOT_FOUND", `${what} ${redactUrl(href)} does not exist`, { path: redactUrl(href) });
+  return new TextDecoder().decode(bytes);
 }
 
 async function readDoc(href: string, what: string, signal?: AbortSignal): Promise<Json> {
@@ -135,7 +134,7 @@ const linksOf = (doc: Json | undefined): LinkJson[] => (Array.isArray(doc?.links
 
 /**
  * Reads an experiment: `ref` is an experiment id (looked up in `options.catalog`), the path of
- * `experiments/<id>/record.json` (or of its folder), or its http(s) URL. Reads its input.yaml and environment.yaml
+ * `experiments/<id>/record.json` (or of its folder), or its http(s):// or s3:// URL. Reads its input.yaml and environment.yaml
  * through the record's `input` and `environment` links, its workflow record (related link to workflows/) and its
  * products (child links to products/); a workflow or product that cannot be read is left undefined, and a linked
  * input.yaml or environment.yaml that does not exist is listed in `missing`.
