@@ -38,8 +38,8 @@ describe("ccizarr store", () => {
   it("has xcube-cci's endpoint and bucket as defaults and refuses unknown params", () => {
     const schema = getDataStoreParamsSchema("ccizarr") as { properties: Record<string, { default?: unknown }> };
     expect(schema.properties.endpoint_url!.default).toBe(CCI_ZARR_ENDPOINT);
-    expect(schema.properties.bucket!.default).toBe("esacci");
-    expect(() => newDataStore("ccizarr", { root: "x" })).toThrow(/store_params/);
+    expect(schema.properties.root!.default).toBe("esacci");
+    expect(() => newDataStore("ccizarr", { bucket: "x" })).toThrow(/store_params/);
     expect(newDataStore("ccizarr").root).toBe("s3://esacci");
   });
 
@@ -74,7 +74,7 @@ describe("ccizarr store", () => {
     expect(isEocubeError(missing, "NOT_FOUND")).toBe(true);
     expect(missing.message).toMatch(/^ccizarr store s3:\/\/esacci, data id "nope\.zarr": no Zarr dataset/);
 
-    const noBucket = newDataStore("ccizarr", { ...params(), bucket: "no-such-bucket" });
+    const noBucket = newDataStore("ccizarr", { ...params(), root: "no-such-bucket" });
     const e404 = await noBucket.openData(ID).catch((e) => e);
     expect(e404.message).toMatch(/^ccizarr store s3:\/\/no-such-bucket, data id "ESACCI-/);
     expect(isEocubeError(e404, "NOT_FOUND")).toBe(true);

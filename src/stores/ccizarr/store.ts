@@ -14,12 +14,17 @@ export const CCI_ZARR_BUCKET = "esacci";
 /** The data id list at the bucket root that xcube-cci reads before listing (`esacci/data_ids.json`). */
 export const CCI_DATA_IDS_FILE = "data_ids.json";
 
-/** `store_params` of the `ccizarr` store: xcube-cci takes none; the endpoint/bucket overrides are for mirrors and tests. */
+/** `store_params` of the `ccizarr` store: xcube-cci takes none; the endpoint/root overrides are for mirrors and tests. */
 export const CCIZARR_STORE_PARAMS_SCHEMA: JsonSchema = {
   type: "object",
   properties: {
     endpoint_url: { type: "string", pattern: "^https?://", default: CCI_ZARR_ENDPOINT, description: "S3 endpoint of the CCI Zarr bucket" },
-    bucket: { type: "string", default: CCI_ZARR_BUCKET, description: "bucket holding the .zarr datasets (read anonymously)" },
+    root: {
+      type: "string",
+      pattern: "^[A-Za-z0-9][A-Za-z0-9._-]{1,62}(/.*)?$",
+      default: CCI_ZARR_BUCKET,
+      description: "bucket[/prefix] holding the .zarr datasets (read anonymously)",
+    },
     timeout: { type: "number", exclusiveMinimum: 0, default: 30, description: "per-request timeout in seconds" },
     max_depth: { type: "integer", minimum: 1, default: 1, description: "folder levels listed when there is no data_ids.json" },
   },
@@ -39,7 +44,9 @@ export class CciZarrDataStore implements DataStore {
 
   constructor(params: Record<string, unknown>) {
     this.storeParams = params;
-    const fs = new S3FileSystem(params.bucket as string, {
+    const [bucket, ...prefix] = (params.root as string).split("/");
+    const fs = new S3FileSystem(bucket!, {
+      prefix: prefix.join("/"),
       endpointUrl: params.endpoint_url as string,
       anon: true,
       forcePathStyle: true,
