@@ -500,7 +500,12 @@ describe.skipIf(!haveViewer)("the real xcube-viewer on eocube serve", { timeout:
     const ts = v.page.waitForResponse((r) => r.url().includes("/timeseries/") && isUserVar(r.url()) && r.request().method() === "POST", {
       timeout: 60_000,
     });
-    await iconButton(v.page, "TimelineIcon").click();
+    // a new point at the cube's centre (the places chosen by the steps before may be a polygon or a station)
+    await iconButton(v.page, "TravelExploreIcon").click();
+    await v.page.waitForTimeout(1500);
+    await iconButton(v.page, "AddLocationIcon").click();
+    const box = (await v.page.locator(".ol-viewport").first().boundingBox())!;
+    await v.page.mouse.click(box.x + box.width / 2, box.y + box.height / 2);
     const answered = await ts;
     expect(answered.status(), await answered.text()).toBe(200);
     const result = ((await answered.json()) as { result: { mean: number | null }[] }).result;
