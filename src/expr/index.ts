@@ -1,5 +1,5 @@
-// The expression language for user variables (xcube's): parse (jsep) → checked, typed tree → program of
-// fixed typed-array kernels, evaluated lazily chunk by chunk; used by the server, the viewer's validation and gen.
+// The expression language for user variables (xcube's): parse (jsep) → checked, typed tree → one typed-array
+// loop compiled from that tree, evaluated lazily chunk by chunk; used by the server, the viewer's validation and gen.
 // This barrel is the public API (src/index.ts); dtype rules, kernels and function tables stay internal.
 export {
   parseExpression,
