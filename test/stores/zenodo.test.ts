@@ -133,6 +133,7 @@ describe("zenodo store", () => {
     expect(await s.listDataIds()).toEqual(["sample-cog.tif", "RGB.nc", "cube.zarr.zip", "two.zip"]);
     expect(await s.preloadData("two.zip")).toEqual(["two.zip/a/RGB.nc", "two.zip/b/cog.tif"]);
     expect(await store().listDataIds()).toContain("two.zip/b/cog.tif");
+    expect((await s.searchData({ limit: 1 })).map((d) => d.data_id)).toEqual(["sample-cog.tif"]);
   });
 
   it("opens a GeoTIFF and a NetCDF of the record (HTTP ranges) and a zipped Zarr (unpacked) with the files' values", async () => {

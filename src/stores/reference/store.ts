@@ -7,6 +7,7 @@ import type { ReadOptions } from "../../core/variable.js";
 import { redactUrl } from "../../fs/https.js";
 import { FsDataStore, OPEN_PARAMS_SCHEMA } from "../fsstore.js";
 import { resolveHref } from "../stac/catalog.js";
+import { searchDescribed } from "../search.js";
 import { fetchJson } from "../stac/http.js";
 import type { DataStore, DatasetDescriptor, JsonSchema, OpenParams, SearchQuery } from "../types.js";
 import { parseReferences, ReferenceFileSystem } from "./fs.js";
@@ -117,16 +118,7 @@ export class ReferenceDataStore implements DataStore {
   }
 
   async searchData(query: SearchQuery = {}, options?: ReadOptions): Promise<DatasetDescriptor[]> {
-    const out: DatasetDescriptor[] = [];
-    for (const id of await this.listDataIds()) {
-      if (query.limit !== undefined && out.length >= query.limit) break;
-      const d = await this.describeData(id, undefined, options);
-      const b = d.bbox_wgs84 ?? d.bbox;
-      const q = query.bbox;
-      if (q && (!b || b[0] > q[2] || b[2] < q[0] || b[1] > q[3] || b[3] < q[1])) continue;
-      out.push(d);
-    }
-    return out;
+    return searchDescribed(await this.listDataIds(), (id) => this.describeData(id, undefined, options), query, options);
   }
 
   async getOpenDataParamsSchema(): Promise<JsonSchema> {

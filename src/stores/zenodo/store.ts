@@ -11,6 +11,7 @@ import { FileFileSystem } from "../../fs/file.js";
 import { HttpsFileSystem, redactUrl } from "../../fs/https.js";
 import { storeError } from "../context-error.js";
 import { FsDataStore, OPEN_PARAMS_SCHEMA } from "../fsstore.js";
+import { searchDescribed } from "../search.js";
 import { type FetchJsonOptions, fetchJson, fetchWithRetries } from "../stac/http.js";
 import type { DataStore, DatasetDescriptor, JsonSchema, OpenParams, SearchQuery } from "../types.js";
 import { unpackZip } from "./unzip.js";
@@ -177,17 +178,9 @@ export class ZenodoDataStore implements DataStore {
   }
 
   async searchData(query: SearchQuery = {}, options?: ReadOptions): Promise<DatasetDescriptor[]> {
-    const out: DatasetDescriptor[] = [];
-    for (const id of await this.listDataIds(options)) {
-      if (query.limit !== undefined && out.length >= query.limit) break;
-      if (ARCHIVE.test(id) && !(await exists(this.#unpackedDir(id)))) continue; // searching never downloads archives
-      const d = await this.describeData(id, undefined, options);
-      const b = d.bbox_wgs84 ?? d.bbox;
-      const q = query.bbox;
-      if (q && (!b || b[0] > q[2] || b[2] < q[0] || b[1] > q[3] || b[3] < q[1])) continue;
-      out.push(d);
-    }
-    return out;
+    const ids: string[] = [];
+    for (const id of await this.listDataIds(options)) if (!ARCHIVE.test(id) || (await exists(this.#unpackedDir(id)))) ids.push(id); // never downloads
+    return searchDescribed(ids, (id) => this.describeData(id, undefined, options), query, options);
   }
 
   async getOpenDataParamsSchema(): Promise<JsonSchema> {
