@@ -22,6 +22,7 @@ import { placesRoutes } from "./routes/places.js";
 import { PlacesContext } from "./places.js";
 import { geotiffRoutes } from "./routes/geotiff.js";
 import { s3Routes } from "./routes/s3.js";
+import { coveragesRoutes } from "./routes/coverages.js";
 import { stacRoutes } from "./routes/stac.js";
 import { statisticsRoutes } from "./routes/statistics.js";
 import { colorBarsBody, tilesRoutes } from "./routes/tiles.js";
@@ -286,6 +287,7 @@ export async function buildApp(
   stacRoutes(app, state);
   geotiffRoutes(app, state);
   s3Routes(app, state);
+  coveragesRoutes(app, state);
   placesRoutes(app, state);
   viewerRoutes(app, state);
   if (options.warmUp !== false) {
