@@ -30,7 +30,9 @@ print(json.dumps({"vars": sorted(a.data_vars), "shape": list(a.conc_chl.shape), 
 
 describe("/ogc/collections/{id}/coverage", () => {
   it("answers a bbox, datetime and properties subset as NetCDF4 that xarray and GDAL read", async () => {
-    const r = await app.inject({ url: "/ogc/collections/olci/coverage?bbox=1,51,1.5,51.5&datetime=2017-01-16/2017-01-26&properties=conc_chl&f=netcdf" });
+    const r = await app.inject({
+      url: "/ogc/collections/olci/coverage?bbox=1,51,1.5,51.5&datetime=2017-01-16/2017-01-26&properties=conc_chl&f=netcdf",
+    });
     expect(r.statusCode).toBe(200);
     expect(r.headers["content-type"]).toBe("application/netcdf");
     expect(r.headers["content-crs"]).toBe("[OGC:CRS84]");
@@ -50,7 +52,13 @@ describe("/ogc/collections/{id}/coverage", () => {
 
   it("refuses bad parameters with 400 and unsupported media types with 415", async () => {
     const get = (q: string) => app.inject({ url: `/ogc/collections/olci/coverage?${q}` });
-    for (const q of ["bbox=1,51,0,52", "bbox=a,b,c,d", "datetime=yesterday", "properties=nope", "datetime=2017-01-01/2017-01-02/2017-01-03"]) {
+    for (const q of [
+      "bbox=1,51,0,52",
+      "bbox=a,b,c,d",
+      "datetime=yesterday",
+      "properties=nope",
+      "datetime=2017-01-01/2017-01-02/2017-01-03",
+    ]) {
       const r = await get(q);
       expect(r.statusCode, q).toBe(400);
       expect(r.json().field, q).toBeDefined();
