@@ -24,7 +24,21 @@ const COMMANDS: Record<string, () => Promise<{ register(program: Command): void 
 };
 
 /** Commands that open data through the stores: store plugins are registered before they run. */
-const STORE_COMMANDS = new Set(["describe", "list", "publish", "generate-config", "lint-dataset", "serve", "gen", "level", "prr", "studio", "reproduce", "ml", "subset"]);
+const STORE_COMMANDS = new Set([
+  "describe",
+  "list",
+  "publish",
+  "generate-config",
+  "lint-dataset",
+  "serve",
+  "gen",
+  "level",
+  "prr",
+  "studio",
+  "reproduce",
+  "ml",
+  "subset",
+]);
 
 /**
  * Builds the program (no parsing). With `argv`, only the module of the command named in it is
