@@ -38,7 +38,8 @@ const REF_FIELDS: Record<string, string> = {
   "osc:experiment": "experiments",
 };
 
-type Json = any; // eslint-disable-line @typescript-eslint/no-explicit-any
+// biome-ignore lint/suspicious/noExplicitAny: arbitrary parsed JSON, walked by field name
+type Json = any;
 
 interface ProcessRun {
   /** Wall time, s. */

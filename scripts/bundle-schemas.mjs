@@ -50,7 +50,7 @@ const walk = (dir) => {
     if (statSync(p).isDirectory()) walk(p);
     else if (name.endsWith(".json")) {
       const json = JSON.parse(readFileSync(p, "utf8"));
-      writeFileSync(p, JSON.stringify(json) + "\n");
+      writeFileSync(p, `${JSON.stringify(json)}\n`);
       files.push(relative(tmp, p).split("\\").join("/"));
     }
   }
@@ -62,7 +62,7 @@ walk(tmp);
 const hash = createHash("sha256");
 for (const f of files)
   hash
-    .update(f + "\0")
+    .update(`${f}\0`)
     .update(readFileSync(join(tmp, f)))
     .update("\0");
 const digest = hash.digest("hex");
@@ -70,11 +70,11 @@ const digest = hash.digest("hex");
 const provenance = JSON.parse(readFileSync(join(oscSchemas, "schema-map.json"), "utf8"))._provenance ?? {};
 writeFileSync(
   join(tmp, "schema-map.json"),
-  JSON.stringify(
+  `${JSON.stringify(
     { comment: "URL prefix -> folder of this directory; written by scripts/bundle-schemas.mjs", map: MAP, digest, files },
     null,
     2,
-  ) + "\n",
+  )}\n`,
 );
 const notice = `# Bundled JSON Schemas
 
@@ -92,8 +92,8 @@ cache), used while its digest is \`schema-map.json\`'s \`digest\` (re-bundling c
 | \`stac-spec/v1.1.0-beta.1/\` | https://schemas.stacspec.org/v1.1.0-beta.1/ | radiantearth/stac-spec master@2e6947df | Apache-2.0 |
 | \`stac-extensions/\` | https://stac-extensions.github.io/ | ${provenance["stac-extensions"] ?? ""}; extra released tags of cf, themes, contacts, datacube | Apache-2.0 |
 | \`stac-extensions/file/v2.1.0/\` | https://stac-extensions.github.io/file/v2.1.0/schema.json | eocube's stand-in written from the extension's README field table (scripts/schemas-extra/README.md), not the upstream file | MIT (eocube) |
-| \`geojson/\` | https://geojson.org/schema/ | ${provenance["geojson"] ?? "geojson/schema"} | MIT |
-| \`proj/\` | https://proj.org/schemas/ | ${provenance["proj"] ?? "offline stub"} | (stub, no content) |
+| \`geojson/\` | https://geojson.org/schema/ | ${provenance.geojson ?? "geojson/schema"} | MIT |
+| \`proj/\` | https://proj.org/schemas/ | ${provenance.proj ?? "offline stub"} | (stub, no content) |
 
 Files: ${files.length}.
 `;

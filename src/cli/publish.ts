@@ -30,7 +30,7 @@ function textReport(r: PublishResult): string {
   if (r.noop) {
     lines.push(r.message);
     if (r.pullRequest) lines.push(`pull request: ${r.pullRequest.url}`);
-    return lines.join("\n") + "\n";
+    return `${lines.join("\n")}\n`;
   }
   if (r.dryRun) {
     lines.push(r.message);
@@ -47,7 +47,7 @@ function textReport(r: PublishResult): string {
   }
   for (const w of r.warnings) lines.push(`warning: ${w}`);
   for (const w of r.validationWarnings ?? []) lines.push(`warning: ${formatProblem(w)}`);
-  return lines.join("\n") + "\n";
+  return `${lines.join("\n")}\n`;
 }
 
 /** `s` quoted for a POSIX shell when it holds anything but safe characters. */

@@ -366,7 +366,7 @@ function checkOutput(oc: GenRequestDoc["output_config"], where: Where, overridde
   const storeId = oc.store_id ?? "file";
   if (oc.writer_id !== undefined) {
     const acc = parseAccessorId(oc.writer_id);
-    if (!acc || acc.format !== "zarr" || !STORE_IDS.includes(acc.store)) {
+    if (acc?.format !== "zarr" || !STORE_IDS.includes(acc.store)) {
       throw fieldError(
         where,
         "output_config/writer_id",
@@ -512,7 +512,7 @@ function fromLegacy(
   // inputs: command line first, else input_paths
   let paths: string[];
   let pathBase: string;
-  if (options.inputs && options.inputs.length) {
+  if (options.inputs?.length) {
     paths = options.inputs;
     pathBase = cwd;
   } else if (Array.isArray(doc.input_paths) && doc.input_paths.length) {

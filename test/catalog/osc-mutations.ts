@@ -11,12 +11,15 @@ export interface OscMutation {
   /** The one file changed, relative to the catalog root. */
   file: string;
   /** Changes the parsed file (in place or returning a new value). */
-  mutate(json: any): any;
+  mutate(json: Json): Json;
 }
+
+// biome-ignore lint/suspicious/noExplicitAny: a mutation edits arbitrary parsed JSON by field name
+type Json = any;
 
 const addLink =
   (link: Record<string, unknown>) =>
-  (json: any): any => {
+  (json: Json): Json => {
     json.links.push(link);
     return json;
   };
@@ -24,8 +27,8 @@ const addLink =
 /** Sets `field` of the first link with `rel` (and href ending with `hrefEnd`), or deletes it when `value` is undefined. */
 const editLink =
   (rel: string, field: string, value: unknown, hrefEnd = "") =>
-  (json: any): any => {
-    const link = json.links.find((l: any) => l.rel === rel && String(l.href).endsWith(hrefEnd));
+  (json: Json): Json => {
+    const link = json.links.find((l: Json) => l.rel === rel && String(l.href).endsWith(hrefEnd));
     if (!link) throw new Error(`no ${rel} link ending with '${hrefEnd}'`);
     if (value === undefined) delete link[field];
     else link[field] = value;

@@ -14,7 +14,8 @@ const FIXTURES = fileURLToPath(new URL("../../../shared/fixtures/", import.meta.
 const SAMPLE = join(FIXTURES, "osc-catalog-sample");
 const OUT = fileURLToPath(new URL("../fixtures/osc-mutation-verdicts.json", import.meta.url));
 
-type Json = any; // eslint-disable-line @typescript-eslint/no-explicit-any
+// biome-ignore lint/suspicious/noExplicitAny: arbitrary parsed JSON, walked by field name
+type Json = any;
 interface Verdict {
   valid: number;
   invalid: number;
@@ -106,12 +107,12 @@ for (const m of OSC_MUTATIONS) {
   try {
     const path = join(dir, m.file);
     const json = JSON.parse(readFileSync(path, "utf8"));
-    writeFileSync(path, JSON.stringify(m.mutate(json) ?? json, null, 2) + "\n");
+    writeFileSync(path, `${JSON.stringify(m.mutate(json) ?? json, null, 2)}\n`);
     result.cases[m.id] = await runReal(dir);
     console.log(`${m.id}: ${result.cases[m.id].invalid} invalid`);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 }
-writeFileSync(OUT, JSON.stringify(result, null, 1) + "\n");
+writeFileSync(OUT, `${JSON.stringify(result, null, 1)}\n`);
 console.log(`wrote ${OUT}`);

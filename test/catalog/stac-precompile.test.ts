@@ -18,7 +18,8 @@ const SAMPLE = join(FIXTURES, "osc-catalog-sample");
 const DEEP_CODE = join(FIXTURES, "deep-code", "osc-real-output-0601c647");
 const OSC_UI = "https://testing.earthcode.eox.at/schemas/";
 
-type Json = any; // eslint-disable-line @typescript-eslint/no-explicit-any
+// biome-ignore lint/suspicious/noExplicitAny: arbitrary parsed JSON, walked by field name
+type Json = any;
 
 const jsonFiles = (dir: string): string[] =>
   readdirSync(dir).flatMap((n) => {
@@ -49,7 +50,7 @@ describe("precompiled schema validators", () => {
     const hash = createHash("sha256");
     for (const f of map.files)
       hash
-        .update(f + "\0")
+        .update(`${f}\0`)
         .update(readFileSync(join(dir, f)))
         .update("\0");
     expect(map.digest).toBe(hash.digest("hex"));

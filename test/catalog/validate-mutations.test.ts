@@ -34,7 +34,7 @@ describe("validateCatalog on mutations of the real sample, against the real vali
       cpSync(SAMPLE, dir, { recursive: true });
       const path = join(dir, m.file);
       const json = JSON.parse(readFileSync(path, "utf8"));
-      writeFileSync(path, JSON.stringify(m.mutate(json) ?? json, null, 2) + "\n");
+      writeFileSync(path, `${JSON.stringify(m.mutate(json) ?? json, null, 2)}\n`);
       const report = await validateCatalog(dir);
       expect({ valid: report.summary.valid, invalid: report.summary.invalid }).toEqual({
         valid: expected.valid,

@@ -49,7 +49,7 @@ describe("validateCatalog on the real OSC sample", () => {
   for (const c of CASES.cases) {
     it(`reproduces the real validator's verdict: ${c.case}`, async () => {
       const dir = copySample();
-      writeFileSync(join(dir, c.file), JSON.stringify(c.mutated, null, 2) + "\n");
+      writeFileSync(join(dir, c.file), `${JSON.stringify(c.mutated, null, 2)}\n`);
       const report = await validateCatalog(dir);
       expect({ valid: report.summary.valid, invalid: report.summary.invalid }).toEqual({
         valid: c.expected.valid,

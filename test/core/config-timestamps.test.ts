@@ -1,7 +1,7 @@
 // YAML 1.1 timestamps as Python writes them (PyYAML safe_dump: `2017-01-01 00:00:00+00:00`) in every config:
 // PRR, OSC dataset and workflow configs, gen requests and the server config all read them as ISO 8601 UTC strings.
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";

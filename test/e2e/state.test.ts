@@ -27,7 +27,7 @@ describe("viewer URL state", () => {
       basemap: "osm",
       placeGroup: "stations",
     };
-    expect(parseState("#" + formatState(s))).toEqual(s);
+    expect(parseState(`#${formatState(s)}`)).toEqual(s);
     expect(formatState(s)).toContain("dim.level=850&dim.month=7");
     expect(formatState(s)).toContain("base=osm&places=stations");
   });

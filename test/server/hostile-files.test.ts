@@ -166,10 +166,13 @@ afterAll(async () => {
   rmSync(work, { recursive: true, force: true });
 });
 
+// biome-ignore lint/suspicious/noExplicitAny: response bodies are walked by field name
+type Json = any;
+
 const get = (path: string) => fetch(`${server.url}${path}`);
-async function json(path: string, init?: RequestInit): Promise<{ status: number; body: Record<string, any> }> {
+async function json(path: string, init?: RequestInit): Promise<{ status: number; body: Record<string, Json> }> {
   const r = await fetch(`${server.url}${path}`, init);
-  return { status: r.status, body: (await r.json()) as Record<string, any> };
+  return { status: r.status, body: (await r.json()) as Record<string, Json> };
 }
 async function png(path: string): Promise<{ width: number; height: number; data: Uint8Array }> {
   const r = await get(path);

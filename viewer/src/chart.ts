@@ -63,7 +63,7 @@ export function seriesCsv(series: Series[]): string {
       );
     });
   }
-  return rows.join("\n") + "\n";
+  return `${rows.join("\n")}\n`;
 }
 
 /** Options of {@link TimeSeriesChart}. */
@@ -159,9 +159,9 @@ export class TimeSeriesChart {
         const lo = mean.map((m, i) => (m === null || std[i] === null ? null : m - std[i]!));
         data.push(hi, lo);
         const iHi = uSeries.length;
-        uSeries.push({ label: `${s.label} +σ`, stroke: s.color + "55", width: 1, spanGaps: true, points: { show: false } });
-        uSeries.push({ label: `${s.label} −σ`, stroke: s.color + "55", width: 1, spanGaps: true, points: { show: false } });
-        bands.push({ series: [iHi, iHi + 1], fill: s.color + "22" });
+        uSeries.push({ label: `${s.label} +σ`, stroke: `${s.color}55`, width: 1, spanGaps: true, points: { show: false } });
+        uSeries.push({ label: `${s.label} −σ`, stroke: `${s.color}55`, width: 1, spanGaps: true, points: { show: false } });
+        bands.push({ series: [iHi, iHi + 1], fill: `${s.color}22` });
       }
     }
     const units = [...new Set(series.map((s) => s.units).filter(Boolean))].join(", ");

@@ -80,7 +80,7 @@ export const map = new OlMap({
         const color = (f.get("color") as string | undefined) ?? "#000";
         return new Style({
           stroke: new Stroke({ color, width: 2 }),
-          fill: new Fill({ color: color + "33" }),
+          fill: new Fill({ color: `${color}33` }),
           image: new Circle({ radius: 6, fill: new Fill({ color }), stroke: new Stroke({ color: "#fff", width: 2 }) }),
         });
       },

@@ -84,7 +84,7 @@ function checkAttr(
     report(`Missing attribute '${name}' with value '${expected}'.`);
     return;
   }
-  const ok = actual === expected || (aliases !== undefined && aliases.includes(actual as string));
+  const ok = actual === expected || aliases?.includes(actual as string);
   const altOk = hasAlt && alt === altExpected;
   if (!ok && !altOk) report(`Attribute '${name}' should be '${expected}', was ${JSON.stringify(actual ?? null)}.`);
   if (hasAlt && !altOk) report(`Attribute '${altName}' should be '${altExpected}', was ${JSON.stringify(alt)}.`);

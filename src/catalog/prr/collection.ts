@@ -312,7 +312,7 @@ export async function writePrrCollection(configFile: string, options: PrrOptions
     );
   }
   const files = new Map<string, string>();
-  for (const [name, doc] of build.documents) files.set(name, JSON.stringify(doc, null, 2) + "\n");
+  for (const [name, doc] of build.documents) files.set(name, `${JSON.stringify(doc, null, 2)}\n`);
   const onCopied = options.onProgress && ((done: number, total: number) => options.onProgress?.({ step: "copy", done, total }));
   await writeAtomically(outDir, files, { ...options, copies: build.copies, onCopied });
   return { outDir, files: [...files.keys()], assetFiles: [...build.copies.keys()], collection: build.collection, warnings: build.warnings };

@@ -65,7 +65,7 @@ export async function writeAtomically(outDir: string, files: Map<string, string>
   const tmp = join(parent, `.${basename(out)}.tmp-${tag}`);
   const inside = (rel: string) => {
     const p = resolve(tmp, rel);
-    if (!p.startsWith(tmp + "/"))
+    if (!p.startsWith(`${tmp}/`))
       throw new EocubeError("UNSAFE_ID", `file ${rel} would be written outside the output folder`, { path: rel });
     return p;
   };

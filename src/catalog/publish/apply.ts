@@ -263,7 +263,7 @@ export async function branchHolding(
   if (candidates.length === 0) return undefined;
   const wanted = new Map<string, string>();
   const shas = (
-    await runGit(["hash-object", "--no-filters", "--stdin-paths"], { cwd: repo, input: files.map((f) => f.source).join("\n") + "\n" })
+    await runGit(["hash-object", "--no-filters", "--stdin-paths"], { cwd: repo, input: `${files.map((f) => f.source).join("\n")}\n` })
   ).stdout
     .trim()
     .split("\n");

@@ -54,7 +54,7 @@ export async function writeTreeWith(repo: string, spec: Omit<CommitSpec, "messag
   const env = { GIT_INDEX_FILE: spec.indexFile };
   const git = (args: string[], input?: string) => runGit(args, { cwd: repo, env, signal: spec.signal, input });
   await git(["read-tree", spec.base]);
-  const shas = (await git(["hash-object", "-w", "--no-filters", "--stdin-paths"], spec.files.map((f) => f.source).join("\n") + "\n")).stdout
+  const shas = (await git(["hash-object", "-w", "--no-filters", "--stdin-paths"], `${spec.files.map((f) => f.source).join("\n")}\n`)).stdout
     .trim()
     .split("\n");
   if (shas.length !== spec.files.length)
@@ -65,7 +65,7 @@ export async function writeTreeWith(repo: string, spec: Omit<CommitSpec, "messag
     const m = /^(\d+) [0-9a-f]+ \d\t(.*)$/s.exec(entry);
     if (m) modes.set(m[2]!, m[1]!);
   }
-  const info = spec.files.map((f, i) => `${modes.get(f.path) === "100755" ? "100755" : "100644"} ${shas[i]}\t${f.path}`).join("\n") + "\n";
+  const info = `${spec.files.map((f, i) => `${modes.get(f.path) === "100755" ? "100755" : "100644"} ${shas[i]}\t${f.path}`).join("\n")}\n`;
   await git(["update-index", "--index-info"], info);
   return (await git(["write-tree"])).stdout.trim();
 }

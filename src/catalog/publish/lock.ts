@@ -142,7 +142,7 @@ async function createExclusive(path: string): Promise<boolean> {
     });
   }
   try {
-    await fh.writeFile(JSON.stringify(me()) + "\n");
+    await fh.writeFile(`${JSON.stringify(me())}\n`);
   } finally {
     await fh.close();
   }

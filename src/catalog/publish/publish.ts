@@ -132,7 +132,7 @@ function prBody(plan: PublicationPlan, files: ApplyResult["files"], validationWa
     );
   }
   lines.push("", "The whole resulting catalog passed eocube's OSC validation before this commit.");
-  return lines.join("\n") + "\n";
+  return `${lines.join("\n")}\n`;
 }
 
 async function dryRunResult(

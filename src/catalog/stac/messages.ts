@@ -21,7 +21,7 @@ export function sectionLabel(schema: string): string {
   const m = /^https?:\/\/stac-extensions\.github\.io\/([^/]+)\/v?([^/]+)(?:\/([^/.]+))?\/schema/.exec(schema);
   if (!m) return schema;
   let title = m[1];
-  if (m[3]) title += " - " + formatKey(m[3]);
+  if (m[3]) title += ` - ${formatKey(m[3])}`;
   return `${title} (${m[2]})`;
 }
 

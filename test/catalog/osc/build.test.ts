@@ -339,7 +339,7 @@ variables:
   });
 
   it("keeps key order and `created` of its own product when republished with changes", async () => {
-    const changed = config + "description: A new description.\n";
+    const changed = `${config}description: A new description.\n`;
     const later = new Date("2027-02-03T04:05:06Z");
     const again = await buildPublication(parseDatasetConfig(changed, "ostia.yaml"), undefined, dir, { mode: "dataset", now: later });
     expect(again.files.map((f) => `${f.action} ${f.path}`)).toEqual(["update products/ostia-sst-anomaly-20170605/collection.json"]);
@@ -352,7 +352,7 @@ variables:
   });
 
   it("renames the child links to its product when republished with a new title (only the title strings change)", async () => {
-    const renamed = config + "title: OSTIA SST anomaly, 5 June 2017\n";
+    const renamed = `${config}title: OSTIA SST anomaly, 5 June 2017\n`;
     const again = await buildPublication(parseDatasetConfig(renamed, "ostia.yaml"), undefined, dir, { mode: "dataset", now: NOW });
     expect(again.files.map((f) => f.path)).toEqual([
       "eo-missions/in-situ-observations/catalog.json",
@@ -405,7 +405,7 @@ access_link: https://github.com/rasterio/rasterio/tree/main/tests/data
   it("names the variable that lacks a GCMD keyword URL", async () => {
     const dir = await freshCatalog();
     const e = await expectError(
-      buildPublication(parseDatasetConfig(base + "time_range: ['1999-01-01', null]\n", "utm.yaml"), undefined, dir, {
+      buildPublication(parseDatasetConfig(`${base}time_range: ['1999-01-01', null]\n`, "utm.yaml"), undefined, dir, {
         mode: "dataset",
         now: NOW,
       }),
@@ -418,7 +418,7 @@ access_link: https://github.com/rasterio/rasterio/tree/main/tests/data
   it("asks for the GCMD keyword URL only when given a prompt", async () => {
     const dir = await freshCatalog();
     const asked: string[] = [];
-    const noUrl = base + "time_range: ['1999-01-01', null]\nvariables:\n  band_data: {description: Landsat 7 ETM+ RGB digital numbers}\n";
+    const noUrl = `${base}time_range: ['1999-01-01', null]\nvariables:\n  band_data: {description: Landsat 7 ETM+ RGB digital numbers}\n`;
     const plan = await buildPublication(parseDatasetConfig(noUrl, "utm.yaml"), undefined, dir, {
       mode: "dataset",
       now: NOW,
@@ -434,10 +434,17 @@ access_link: https://github.com/rasterio/rasterio/tree/main/tests/data
   });
 
   it("asks again, with the reason, when the interactive answer is not a web URL (bounded)", async () => {
-    const noUrl = base + "time_range: ['1999-01-01', null]\nvariables:\n  band_data: {description: Landsat 7 ETM+ RGB digital numbers}\n";
+    const noUrl = `${base}time_range: ['1999-01-01', null]\nvariables:\n  band_data: {description: Landsat 7 ETM+ RGB digital numbers}\n`;
     const answers = ["sea ice", "https://gcmd.earthdata.nasa.gov/KeywordViewer/scheme/all/typed"];
     const asked: string[] = [];
-    const opts = (answer: () => string) => ({ mode: "dataset" as const, now: NOW, prompt: async (q: string) => (asked.push(q), answer()) });
+    const opts = (answer: () => string) => ({
+      mode: "dataset" as const,
+      now: NOW,
+      prompt: async (q: string) => {
+        asked.push(q);
+        return answer();
+      },
+    });
     const plan = await buildPublication(
       parseDatasetConfig(noUrl, "utm.yaml"),
       undefined,
@@ -505,7 +512,7 @@ access_link: https://github.com/rasterio/rasterio/tree/main/tests/data
   it("reprojects the densified pixel edges to WGS84 (GDAL reference) and validates", async () => {
     const dir = await freshCatalog();
     const plan = await buildPublication(
-      parseDatasetConfig(withVar + "time_range: ['1999-01-01', '2000-12-31T23:59:59Z']\n", "utm.yaml"),
+      parseDatasetConfig(`${withVar}time_range: ['1999-01-01', '2000-12-31T23:59:59Z']\n`, "utm.yaml"),
       undefined,
       dir,
       {
@@ -720,13 +727,13 @@ variables:
 
   it("is osc_project_start / osc_project_end when given; a start after the end is INVALID_CONFIG", async () => {
     const dir = await freshCatalog();
-    const dated = cfg + "osc_project_start: 2015-01-01\nosc_project_end: 2020-12-31T12:00:00Z\n";
+    const dated = `${cfg}osc_project_start: 2015-01-01\nosc_project_end: 2020-12-31T12:00:00Z\n`;
     await apply(dir, await buildPublication(parseDatasetConfig(dated, "d.yaml"), undefined, dir, { mode: "dataset", now: NOW }));
     expect(interval(await json(dir, "projects/eocube-demo/collection.json"))).toEqual([["2015-01-01T00:00:00Z", "2020-12-31T12:00:00Z"]]);
     expect(await ciErrors(dir)).toEqual([]);
     const e = await expectError(
       buildPublication(
-        parseDatasetConfig(cfg + "osc_project_start: 2019-01-01\nosc_project_end: 2016-01-01\n", "d.yaml"),
+        parseDatasetConfig(`${cfg}osc_project_start: 2019-01-01\nosc_project_end: 2016-01-01\n`, "d.yaml"),
         undefined,
         await freshCatalog(),
         { mode: "dataset", now: NOW },
@@ -738,7 +745,7 @@ variables:
     expect(e.message).toMatch(/would start \(2019-01-01T00:00:00Z\) after it ends \(2016-01-01T23:59:59Z\)/);
     await expectError(
       (async () =>
-        buildPublication(parseDatasetConfig(cfg + "osc_project_start: next year\n", "d.yaml"), undefined, await freshCatalog(), {
+        buildPublication(parseDatasetConfig(`${cfg}osc_project_start: next year\n`, "d.yaml"), undefined, await freshCatalog(), {
           mode: "dataset",
           now: NOW,
         }))(),
@@ -775,7 +782,7 @@ describe("buildPublication: dropping a variable on update", () => {
     const expected = JSON.parse(variableBefore);
     expected.links.splice(child, 1);
     expected.updated = "2027-01-01T00:00:00Z";
-    expect(variableAfter).toBe(JSON.stringify(expected, null, 2) + "\n");
+    expect(variableAfter).toBe(`${JSON.stringify(expected, null, 2)}\n`);
     // the variable itself stays in the catalog (other products may use it) and everything validates without warnings
     expect(await ciErrors(dir)).toEqual([]);
     const report = await validateCatalog(dir);
@@ -790,7 +797,7 @@ describe("buildPublication: dropping a variable on update", () => {
       type: "application/json",
       title: "Variable: OLCI Quality Flags",
     });
-    await writeFile(join(dir, product), JSON.stringify(stale, null, 2) + "\n");
+    await writeFile(join(dir, product), `${JSON.stringify(stale, null, 2)}\n`);
     const warned = (await validateCatalog(dir)).files.find((f) => f.file === product)!;
     expect(warned.valid).toBe(true);
     expect(warned.warnings).toEqual([
@@ -860,7 +867,7 @@ variables:
 
     const plan = await buildPublication(
       parseDatasetConfig(utm, "utm.yaml"),
-      parseWorkflowConfig(wf + "experiment_id: ostia-wf-utm-rgb\n", "wf.yaml"),
+      parseWorkflowConfig(`${wf}experiment_id: ostia-wf-utm-rgb\n`, "wf.yaml"),
       dir,
       { now: NOW },
     );
@@ -908,14 +915,14 @@ variables:
 
   const cases: [string, string, string, RegExp][] = [
     ["a theme the catalog lacks", ok.replace("[oceans]", "[land]"), "osc_themes[0]", /theme "land" is not in the catalog/],
-    ["an unknown mission", ok + "osc_missions: [sentinel-9]\n", "osc_missions[0]", /EO mission "sentinel-9"/],
+    ["an unknown mission", `${ok}osc_missions: [sentinel-9]\n`, "osc_missions[0]", /EO mission "sentinel-9"/],
     [
       "a new project without technical officer",
       ok.replace("cerulean-information-factory", "new-project"),
       "osc_project_technical_officer",
       /technical officer/,
     ],
-    ["a variable the dataset lacks", ok + "  chl: {id: x}\n", "variables.chl", /has no data variable "chl"/],
+    ["a variable the dataset lacks", `${ok}  chl: {id: x}\n`, "variables.chl", /has no data variable "chl"/],
     ["a product without via link", ok.replace("access_link: https://example.org/c\n", ""), "access_link", /via link/],
     [
       "a dataset without spatial coordinates",

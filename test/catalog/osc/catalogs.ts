@@ -12,6 +12,7 @@ import { validateCatalog } from "../../../src/catalog/osc/validate/index.js";
 export const OSC_SAMPLE = fileURLToPath(new URL("../../../../shared/fixtures/osc-catalog-sample/", import.meta.url));
 
 /** A JSON document of the catalog. */
+// biome-ignore lint/suspicious/noExplicitAny: parsed catalog JSON, walked by field name in the tests
 export type Json = Record<string, any>;
 
 /** A new catalog made by `catalog init` in a temp folder (`<temp>/osc`), dated `now`. */

@@ -197,8 +197,14 @@ describe("eocube lint-dataset (CLI)", () => {
     try {
       await uploadFolder(s3, await deepCodeReadyCube(), "ready.zarr");
       const params = JSON.stringify({ storage_options: { endpoint_url: s3.endpoint, region: "us-east-1" } });
-      process.stdout.write = ((c: string) => (out.push(String(c)), true)) as typeof process.stdout.write;
-      process.stderr.write = ((c: string) => (out.push(String(c)), true)) as typeof process.stderr.write;
+      process.stdout.write = ((c: string) => {
+        out.push(String(c));
+        return true;
+      }) as typeof process.stdout.write;
+      process.stderr.write = ((c: string) => {
+        out.push(String(c));
+        return true;
+      }) as typeof process.stderr.write;
       // no team bucket configured: the public bucket (absent on this server) is all deep-code tries
       expect(await main(["node", "eocube", "lint-dataset", "ready.zarr", "--store-params", params])).toBe(2);
       process.env.S3_USER_STORAGE_BUCKET = "team-bucket";

@@ -38,8 +38,14 @@ async function eocube(...args: string[]): Promise<{ code: number; stdout: string
   const err: string[] = [];
   const w = process.stdout.write.bind(process.stdout);
   const e = process.stderr.write.bind(process.stderr);
-  process.stdout.write = ((c: string) => (out.push(String(c)), true)) as typeof process.stdout.write;
-  process.stderr.write = ((c: string) => (err.push(String(c)), true)) as typeof process.stderr.write;
+  process.stdout.write = ((c: string) => {
+    out.push(String(c));
+    return true;
+  }) as typeof process.stdout.write;
+  process.stderr.write = ((c: string) => {
+    err.push(String(c));
+    return true;
+  }) as typeof process.stderr.write;
   try {
     const exit = await main(["node", "eocube", ...args]);
     return { code: exit, stdout: out.join(""), stderr: err.join("") };

@@ -145,7 +145,7 @@ export function validateFile(index: CatalogIndex, abs: string, options: Validate
 
   if (data.stac_version === undefined) {
     // OGC API Records (workflows, experiments): records schema, the UI schema, then the custom rules.
-    errors.push(...schemaProblems(validateAgainst(data, OSC_SCHEMA_URL + "records.json", String(data.type ?? "Record"))));
+    errors.push(...schemaProblems(validateAgainst(data, `${OSC_SCHEMA_URL}records.json`, String(data.type ?? "Record"))));
     // The CI files these under 'custom' and its custom rules then overwrite the list: the file fails with
     // no message printed. eocube prints them under the schema's URL.
     if (recordSchema) errors.push(...schemaProblems(validateAgainst(data, recordSchema, recordSchema)));
@@ -294,7 +294,7 @@ const EXPERIMENT_RECORD = /\/experiments\/[^/]+\/record.json/;
  * @param rel the path relative to the catalog root, '/'-separated.
  */
 export function afterLoadingSchemaFor(rel: string): string | undefined {
-  const m = AFTER_LOADING.exec("/" + rel);
+  const m = AFTER_LOADING.exec(`/${rel}`);
   if (!m) return undefined;
   return `${OSC_SCHEMA_URL}${m[1]}/${m[2] === "catalog.json" ? "parent" : "children"}.json`;
 }
@@ -306,7 +306,7 @@ export function afterLoadingSchemaFor(rel: string): string | undefined {
  * Source: open-science-catalog-validation validate.js (v1.0.0-rc.15), `bypassValidation`.
  */
 export function recordSchemaFor(rel: string): string | undefined {
-  const p = "/" + rel;
+  const p = `/${rel}`;
   if (WORKFLOW_RECORD.test(p)) return `${OSC_SCHEMA_URL}workflows/children.json`;
   if (EXPERIMENT_RECORD.test(p)) return `${OSC_SCHEMA_URL}experiments/children.json`;
   return undefined;
@@ -344,7 +344,7 @@ function schemaHint(p: StacProblem): string {
 function dedupe(problems: ValidationProblem[]): ValidationProblem[] {
   const seen = new Set<string>();
   return problems.filter((p) => {
-    const key = p.section + "\u0000" + p.message;
+    const key = `${p.section}\u0000${p.message}`;
     if (seen.has(key)) return false;
     seen.add(key);
     return true;

@@ -231,14 +231,14 @@ export class OscRules {
       for (const ext of extensions) {
         this.t.truthy(
           this.data.stac_extensions.includes(EXTENSION_SCHEMES[ext]),
-          "must implement extension: " + ext,
+          `must implement extension: ${ext}`,
           "extensions",
           `add "${EXTENSION_SCHEMES[ext]}" to stac_extensions`,
         );
       }
     } else {
       this.t.fail(
-        "must implement extensions: " + extensions.join(", "),
+        `must implement extensions: ${extensions.join(", ")}`,
         "extensions",
         "add a stac_extensions array with the OSC extension schemas",
       );
@@ -303,7 +303,7 @@ export class OscRules {
       );
       this.t.equal(
         filename,
-        expectedFilename + ".json",
+        `${expectedFilename}.json`,
         `Link with relation 'child' to ${link.href} must point to a file with name '${expectedFilename}.json'`,
         "child-link-target",
         `child links of this entity point to ../../${expectedType}/<id>/${expectedFilename}.json`,
@@ -437,7 +437,7 @@ export class OscRules {
       "related-link",
       'set the link\'s "type": "application/json"',
     );
-    this.linkTitle(link, RELATED_TITLE_PREFIX[type] + ": ");
+    this.linkTitle(link, `${RELATED_TITLE_PREFIX[type]}: `);
     const folder = basename(dirname(dirname(link.href)));
     t.truthy(
       folder !== "products",
@@ -569,7 +569,7 @@ export type EntityKind =
 
 /** Classifies a STAC file by its '/'-separated path relative to the catalog root and its id. */
 export function entityKind(rel: string, id: unknown): EntityKind {
-  const p = "/" + rel;
+  const p = `/${rel}`;
   if (/\/products\/[^/]+\/collection\.json$/.test(p)) return "product";
   if (/\/products\/[^/]+\/.+\.json$/.test(p)) return "product-content";
   if (/^\/(eo-missions|products|projects|themes|variables|workflows|experiments)\/catalog\.json$/.test(p)) return "sub-catalog";
