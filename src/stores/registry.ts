@@ -3,8 +3,7 @@ import { EocubeError } from "../core/errors.js";
 import { FileFileSystem } from "../fs/file.js";
 import { HttpsFileSystem } from "../fs/https.js";
 import { sharedMemoryFileSystem } from "../fs/memory.js";
-import { S3FileSystem } from "../fs/s3.js";
-import { subFileSystem } from "../fs/url.js";
+import { fsFromUrl, type StorageOptions, subFileSystem } from "../fs/url.js";
 import { FsDataStore } from "./fsstore.js";
 import { validateParams } from "./params.js";
 import { STAC_STORE_PARAMS_SCHEMA } from "./stac/params.js";
@@ -141,19 +140,7 @@ const BUILTIN_STORES: Record<string, DataStoreInfo> = {
       additionalProperties: false,
     },
     create: (p) => {
-      const [bucket, ...rest] = (p.root as string).split("/");
-      const so = (p.storage_options ?? {}) as Record<string, unknown>;
-      const fs = new S3FileSystem(bucket!, {
-        prefix: rest.join("/"),
-        endpointUrl: so.endpoint_url as string | undefined,
-        region: so.region as string | undefined,
-        anon: so.anon as boolean | undefined,
-        key: so.key as string | undefined,
-        secret: so.secret as string | undefined,
-        token: so.token as string | undefined,
-        forcePathStyle: so.force_path_style as boolean | undefined,
-        timeoutMs: so.timeout !== undefined ? (so.timeout as number) * 1000 : undefined,
-      });
+      const fs = fsFromUrl(`s3://${p.root as string}`, (p.storage_options ?? {}) as StorageOptions);
       return new FsDataStore("s3", p, fs, { readOnly: p.read_only as boolean, maxDepth: p.max_depth as number });
     },
   },

@@ -6,8 +6,8 @@ import { EocubeError } from "../../core/errors.js";
 import type { ReadOptions } from "../../core/variable.js";
 import { FileFileSystem } from "../../fs/file.js";
 import { HttpsFileSystem, redactUrl } from "../../fs/https.js";
-import { S3FileSystem } from "../../fs/s3.js";
 import type { FileSystem } from "../../fs/types.js";
+import { fsFromUrl, type StorageOptions } from "../../fs/url.js";
 import { resolveHref } from "../stac/catalog.js";
 
 /** One reference: inline data, or `[url]` (whole file) / `[url, offset, length]` (a byte range). */
@@ -103,20 +103,7 @@ export class ReferenceFileSystem implements FileSystem {
     if (/^https?:\/\//i.test(abs)) {
       t = { fs: new HttpsFileSystem(folder, { timeoutMs: this.#options.timeoutMs, retries: this.#options.retries }), key };
     } else if (/^s3:\/\//i.test(abs)) {
-      const [bucket, ...rest] = folder.replace(/^s3:\/\//i, "").split("/");
-      const so = this.#options.s3 ?? {};
-      t = {
-        fs: new S3FileSystem(bucket!, {
-          prefix: rest.join("/"),
-          endpointUrl: so.endpoint_url as string | undefined,
-          region: so.region as string | undefined,
-          anon: so.anon as boolean | undefined,
-          key: so.key as string | undefined,
-          secret: so.secret as string | undefined,
-          token: so.token as string | undefined,
-        }),
-        key,
-      };
+      t = { fs: fsFromUrl(folder, (this.#options.s3 ?? {}) as StorageOptions), key };
     } else if (/^file:\/\//i.test(abs) || abs.startsWith("/")) {
       const path = abs.replace(/^file:\/\//i, "");
       t = { fs: new FileFileSystem(dirname(path), { readOnly: true }), key: path.slice(dirname(path).length + 1) };
