@@ -336,8 +336,9 @@ describe("stac store with stack_mode", () => {
         { ds: b, datetime: "2017-01-02T00:00:00Z", id: "b" },
       ]),
     );
-    expect(err.code).toBe("UNSUPPORTED");
+    expect(err.code).toBe("INVALID_PARAMS");
     expect(err.message).toMatch(/^items a and b have different grids/);
+    expect(err.hint).toMatch(/^give open_params crs, spatial_res and bbox/);
     await a.close();
     await b.close();
     const none = await errorOf(store({ stack_mode: true }).openData("sst", { time_range: ["2020-01-01", null] }));

@@ -26,7 +26,7 @@ export const STAC_STORE_PARAMS_SCHEMA: JsonSchema = {
       type: "boolean",
       default: false,
       description:
-        "data ids are collections; opening one stacks its items (searched by open_params.time_range) along time on their common grid",
+        "data ids are collections; opening one stacks its items (searched by open_params.time_range) along time: on their common grid, or reprojected onto open_params crs/spatial_res/bbox and mosaicked per solar day",
     },
     s3_storage_options: {
       type: "object",
@@ -37,7 +37,7 @@ export const STAC_STORE_PARAMS_SCHEMA: JsonSchema = {
   additionalProperties: false,
 };
 
-/** `open_params` of the `stac` store: the common ones plus `asset_names`. */
+/** `open_params` of the `stac` store: the common ones plus `asset_names`, and the target grid (`crs`, `spatial_res`, `bbox`) as xcube-stac. */
 export const STAC_OPEN_PARAMS_SCHEMA: JsonSchema = {
   type: "object",
   properties: {
@@ -48,7 +48,26 @@ export const STAC_OPEN_PARAMS_SCHEMA: JsonSchema = {
       description: "keys of the item's assets to open (default: every data asset in a readable format)",
     },
     variable_names: { type: "array", items: { type: "string" }, description: "data variables to keep (after naming by asset)" },
-    bbox: { type: "array", items: { type: "number" }, minItems: 4, maxItems: 4, description: "[west, south, east, north] in the data CRS" },
+    bbox: {
+      type: "array",
+      items: { type: "number" },
+      minItems: 4,
+      maxItems: 4,
+      description: "[west, south, east, north] in `crs` when given (the target grid's extent), else in the data CRS",
+    },
+    crs: {
+      type: "string",
+      pattern: "\\S",
+      description:
+        'CRS of the target grid ("EPSG:4326", a UTM "EPSG:32632", PROJ string or WKT): with spatial_res and bbox the data are reprojected (nearest) onto it; in stack_mode the items of one solar day are mosaicked (first valid pixel wins)',
+    },
+    spatial_res: {
+      oneOf: [
+        { type: "number", exclusiveMinimum: 0 },
+        { type: "array", items: { type: "number", exclusiveMinimum: 0 }, minItems: 2, maxItems: 2 },
+      ],
+      description: "pixel size of the target grid in `crs` units (degrees or metres), one number or [x, y]",
+    },
     time_range: {
       type: "array",
       items: { type: ["string", "null"] },

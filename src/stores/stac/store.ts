@@ -6,6 +6,9 @@ import { EocubeError, isEocubeError } from "../../core/errors.js";
 import type { BBox } from "../../core/gridmapping.js";
 import type { ReadOptions } from "../../core/variable.js";
 import { redactUrl } from "../../fs/https.js";
+import type { GridMapping } from "../../core/gridmapping.js";
+import { bboxToWgs84 } from "../../core/gridmapping-read.js";
+import { regularGrid } from "../../ops/grid.js";
 import { describeDatasetObject, gridMappingOf } from "../descriptor.js";
 import { validateParams } from "../params.js";
 import { applyOpenParams } from "../subset.js";
@@ -25,12 +28,16 @@ import {
 } from "./catalog.js";
 import { type FetchJsonOptions, fetchJson } from "./http.js";
 import { STAC_OPEN_PARAMS_SCHEMA, STAC_SEARCH_SCHEMA } from "./params.js";
-import { type StackInput, stackItems } from "./stack.js";
+import { type StackInput, stackItems, stackItemsOnGrid } from "./stack.js";
 
 /** Open params of the `stac` store. */
 export interface StacOpenParams extends OpenParams {
   /** Keys of the assets to open (default: every data asset in a readable format). */
   asset_names?: string[];
+  /** CRS of the target grid; with `spatial_res` and `bbox` (in this CRS) the data are reprojected onto it. */
+  crs?: string;
+  /** Pixel size of the target grid in `crs` units: one number or `[x, y]`. */
+  spatial_res?: number | [number, number];
 }
 
 /** Search query of the `stac` store. */
@@ -285,14 +292,26 @@ export class StacDataStore implements DataStore {
       s3StorageOptions: this.storeParams.s3_storage_options as Record<string, unknown> | undefined,
       signal: options?.signal,
     };
+    let grid: GridMapping | undefined;
+    try {
+      grid = targetGrid(params);
+    } catch (err) {
+      throw this.#error(err, dataId, "bad open_params");
+    }
     let ds: Dataset;
     if (this.stackMode) {
       const inputs: StackInput[] = [];
       try {
-        for await (const item of this.items({ collections: [dataId], time_range: params.time_range }, options)) {
-          inputs.push({ ds: await openItemAssets(item, assetOptions), datetime: itemTimeRange(item)[0] ?? "", id: item.id });
+        const filter = { collections: [dataId], time_range: params.time_range, ...(grid ? { bbox: bboxToWgs84(grid) } : {}) };
+        for await (const item of this.items(filter, options)) {
+          inputs.push({
+            ds: await openItemAssets(item, assetOptions),
+            datetime: itemTimeRange(item)[0] ?? "",
+            id: item.id,
+            bbox: item.bbox,
+          });
         }
-        ds = await stackItems(inputs, options?.signal);
+        ds = grid ? await stackItemsOnGrid(inputs, grid, options?.signal) : await stackItems(inputs, options?.signal);
       } catch (err) {
         await Promise.all(inputs.map((i) => i.ds.close().catch(() => undefined)));
         throw this.#error(err, dataId, "cannot stack the collection's items");
@@ -308,11 +327,22 @@ export class StacDataStore implements DataStore {
         throw this.#error(err, dataId, "cannot open the item's data");
       }
       ds = ds.with({ attrs: { ...ds.attrs, stac_catalog_url: this.root, stac_item_id: item.id } });
+      if (grid) {
+        try {
+          const { resampleInSpace } = await import("../../ops/resample-space.js");
+          ds = await resampleInSpace(ds, grid, { method: "nearest", signal: options?.signal });
+        } catch (err) {
+          await ds.close();
+          throw this.#error(err, dataId, "cannot reproject the item");
+        }
+      }
     }
-    if (!params.variable_names && !params.bbox && !params.time_range) return ds;
+    // with a target grid, bbox gave the grid's extent and is not applied again
+    const rest: StacOpenParams = grid ? { ...params, bbox: undefined } : params;
+    if (!rest.variable_names && !rest.bbox && !rest.time_range) return ds;
     try {
-      const gm = params.bbox ? await gridMappingOf(ds, options) : undefined;
-      return await applyOpenParams(ds, params, gm);
+      const gm = rest.bbox ? await gridMappingOf(ds, options) : undefined;
+      return await applyOpenParams(ds, rest, gm);
     } catch (err) {
       await ds.close();
       throw this.#error(err, dataId, "cannot subset");
@@ -337,6 +367,36 @@ export class StacDataStore implements DataStore {
       field: err.field,
       hint: err.hint ?? (err.code === "NOT_FOUND" ? "list the data ids with `eocube list <url> --store stac`" : undefined),
       details: err.details,
+      cause: err,
+    });
+  }
+}
+
+/**
+ * The target grid of the open params `crs`, `spatial_res` and `bbox` (in `crs`; ops/grid `regularGrid`, north-up,
+ * as xcube-stac's `GridMapping.regular_from_bbox`), or undefined when none of crs/spatial_res is given.
+ * @throws EocubeError INVALID_PARAMS naming the missing param when only some are given, or the bad one.
+ */
+export function targetGrid(params: StacOpenParams): GridMapping | undefined {
+  if (params.crs === undefined && params.spatial_res === undefined) return undefined;
+  const missing = (["crs", "spatial_res", "bbox"] as const).filter((k) => params[k] === undefined);
+  if (missing.length > 0) {
+    throw new EocubeError(
+      "INVALID_PARAMS",
+      `open_params/${missing[0]} is missing: reprojecting onto a target grid needs crs, spatial_res and bbox (in that crs)`,
+      {
+        field: `open_params/${missing[0]}`,
+        hint: 'give all three, e.g. {"crs": "EPSG:4326", "spatial_res": 0.001, "bbox": [west, south, east, north]}, or none to keep the data grid',
+      },
+    );
+  }
+  try {
+    return regularGrid({ crs: params.crs!, spatial_res: params.spatial_res, bbox: params.bbox as BBox });
+  } catch (err) {
+    if (!isEocubeError(err)) throw err;
+    throw new EocubeError("INVALID_PARAMS", `open_params: ${err.message}`, {
+      field: `open_params/${err.field ?? "crs"}`,
+      hint: err.hint,
       cause: err,
     });
   }
