@@ -114,7 +114,34 @@ describe("stac store stack_mode across UTM zones", () => {
           await gd.close();
         }
       }
+      // lazily: a window east of item a's footprint reads item b only
+      files.reset();
+      const east = await ds.data_vars.image!.read([0, 0, [100, 110], [320, 330]]);
+      expect(east.shape).toEqual([10, 10]);
+      expect(files.requests.map((r) => r.path)).not.toContain("/a.tif");
+      expect(files.requests.map((r) => r.path)).toContain("/b.tif");
     } finally {
+      await ds.close();
+    }
+  });
+
+  it("reprojects a single item onto crs/spatial_res/bbox without stack_mode", async () => {
+    const s = newDataStore("stac", { url: api.url, retry_delay: 0.01 }) as StacDataStore;
+    const ds = await s.openData("collections/s2/items/c", {
+      crs: "EPSG:4326",
+      spatial_res: RES,
+      bbox: BBOX as [number, number, number, number],
+    });
+    const gd = await openDataset(join(dir, "ref-day2.tif"));
+    try {
+      expect(ds.dims).toMatchObject({ band: 3, lat: 275, lon: 340 });
+      const a = (await ds.data_vars.image!.read([1, [100, 200], [100, 200]])).data as ArrayLike<number>;
+      const b = (await gd.data_vars.band_data!.read([1, [100, 200], [100, 200]])).data as ArrayLike<number>;
+      let same = 0;
+      for (let i = 0; i < a.length; i++) if (a[i] === b[i] || (Number.isNaN(a[i]!) && Number.isNaN(b[i]!))) same++;
+      expect(same / a.length).toBeGreaterThanOrEqual(0.99);
+    } finally {
+      await gd.close();
       await ds.close();
     }
   });

@@ -312,6 +312,27 @@ describe("stac store with stack_mode", () => {
     const later = await s.openData("sst", { time_range: ["2017-06-06", null] });
     expect(later.dims.time).toBe(2);
     await later.close();
+    // onto a target grid: each item's one time step reprojected (nearest), one solar day per item
+    const onGrid = await s.openData("sst", {
+      variable_names: ["analysed_sst"],
+      crs: "EPSG:4326",
+      spatial_res: 0.25,
+      bbox: [0, 40, 10, 50],
+    });
+    try {
+      expect(onGrid.dims).toMatchObject({ time: 3, lat: 40, lon: 40 });
+      const src = await openDataset(`${SHARED_DATA}${SST("06")}`);
+      try {
+        const a = Array.from((await onGrid.data_vars.analysed_sst!.read([1, [0, 40], [0, 40]])).data as Float64Array);
+        const b = (await src.data_vars.analysed_sst!.read([0, [520, 560], [0, 40]])).data as Float64Array;
+        const flipped = Array.from({ length: 40 }, (_, r) => Array.from(b.subarray((39 - r) * 40, (40 - r) * 40))).flat();
+        expect(a).toEqual(flipped);
+      } finally {
+        await src.close();
+      }
+    } finally {
+      await onGrid.close();
+    }
   });
 
   it("gives items without a time dimension one at their datetime, and refuses items on different grids", async () => {
