@@ -41,6 +41,7 @@ export {
   startGenWorker,
   type Executor,
   type ExecutorRunOptions,
+  type ExecutorLevelsOptions,
   type BullmqGenOptions,
   type GenWorker,
   type GenWorkerOptions,

@@ -56,7 +56,7 @@ export interface GenResult {
 }
 
 /** A readable name of the output (`file:///out/cube.zarr`). */
-export function outputLabel(req: GenRequest): string {
+export function outputLabel(req: Pick<GenRequest, "output">): string {
   const root = typeof req.output.store_params.root === "string" ? req.output.store_params.root : "";
   return `${req.output.store_id === "file" ? "" : `${req.output.store_id}:`}${root ? `${root.replace(/\/+$/, "")}/` : ""}${req.output.data_id}`;
 }
@@ -97,7 +97,7 @@ export function checkOutputSize(info: GenInfo, maxBytes: number): void {
  * The file system of the request's output store.
  * @throws EocubeError UNSUPPORTED (a store gen cannot write), INVALID_ARGUMENT (bad data_id).
  */
-export function outputFs(req: GenRequest): FileSystem {
+export function outputFs(req: Pick<GenRequest, "output">): FileSystem {
   const store = newDataStore(req.output.store_id, req.output.store_params);
   if (!(store instanceof FsDataStore)) {
     throw new EocubeError("UNSUPPORTED", `output store ${req.output.store_id} cannot be written by gen`, {

@@ -7,12 +7,17 @@ import { EocubeError } from "../core/errors.js";
 import type { ZarrCompressorName } from "../formats/zarr/codecs.js";
 import { chunkKey, encodeChunk, type ZarrArraySpec } from "../formats/zarr/writer.js";
 import { loadStorePlugins } from "../stores/plugins.js";
+import { computeLevelTask, type LevelWorkerTask } from "./level-task.js";
 import { buildCube, type BuiltCube } from "./pipeline.js";
 import { chunkSelection, toStored, type ChunkItem } from "./plan.js";
 import type { GenRequest } from "./request.js";
 
-/** What a worker receives for one task. */
-export interface WorkerTask {
+/** What a worker receives for one task: a gen task, or a pyramid level's (level-task.ts). */
+export type WorkerTask = GenWorkerTask | LevelWorkerTask;
+
+/** A gen task: the chunks of a cube's data variables at one chunk position. */
+export interface GenWorkerTask {
+  kind?: "gen";
   request: GenRequest;
   /** ISO time shared by all workers (metadata stamps). */
   now: string;
@@ -34,11 +39,17 @@ const cubes = new Map<string, Promise<BuiltCube>>();
 let tasksDone = 0;
 
 /**
- * Computes and encodes the chunks of a task. The cube of a request is built once per worker.
+ * Computes and encodes the chunks of a task (a level task: {@link computeLevelTask}). The cube of a request is
+ * built once per worker.
  * Fault injection for tests: env `EOCUBE_GEN_FAULT=exit-after:N` ends the worker thread after N tasks.
  * @throws EocubeError from reading the inputs, or WORKER_FAILED for an injected fault in inline mode.
  */
 export async function computeTask(task: WorkerTask): Promise<WorkerResult> {
+  if (task.kind === "level") {
+    const res = await computeLevelTask(task);
+    if (!isMainThread && process.env.EOCUBE_GEN_GC !== "0") collectGarbage();
+    return res;
+  }
   const fault = /^exit-after:(\d+)$/.exec(process.env.EOCUBE_GEN_FAULT ?? "");
   if (fault && tasksDone >= Number(fault[1])) {
     const { isMainThread } = await import("node:worker_threads");

@@ -1,4 +1,5 @@
-// The BullMQ executor as an Executor: runGenBullmq with its Redis URL bound (parsed up front; BullMQ loaded on run).
+// The BullMQ executor as an Executor: runGenBullmq and runLevelsBullmq with their Redis URL bound (parsed up front;
+// BullMQ loaded on run).
 import { parseRedisUrl, redisLabel } from "./redis.js";
 import type { Executor } from "./types.js";
 
@@ -11,5 +12,7 @@ export function bullmqExecutor(redis: string): Executor {
   return {
     name: label,
     run: async (req, options = {}) => (await import("./bullmq.js")).runGenBullmq(req, { ...options, redis }),
+    levels: async (input, output, options = {}) =>
+      (await import("./bullmq-levels.js")).runLevelsBullmq(input, output, { ...options, redis }),
   };
 }

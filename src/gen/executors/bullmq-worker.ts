@@ -1,5 +1,6 @@
-// `eocube worker`'s engine: a BullMQ worker that takes gen tasks from Redis, computes them in a local thread
-// pool (the local executor's worker module) and writes their chunks into the run's shared temporary store.
+// `eocube worker`'s engine: a BullMQ worker that takes the tasks of gen runs and of pyramids (eocube level) from
+// Redis, computes them in a local thread pool (the local executor's worker module) and writes their chunks into
+// the run's shared temporary store.
 import { availableParallelism, hostname } from "node:os";
 import { type Job, Worker } from "bullmq";
 import { Redis } from "ioredis";
@@ -8,9 +9,10 @@ import { EocubeError } from "../../core/errors.js";
 import type { ZarrCompressorName } from "../../formats/zarr/codecs.js";
 import { joinStoreKey } from "../../formats/zarr/store.js";
 import type { FileSystem } from "../../fs/types.js";
-import { mapFailure, outputFs, outputLabel, workerFile } from "../run.js";
+import { mapFailure, outputFs, workerFile } from "../run.js";
 import type { WorkerResult, WorkerTask } from "../worker.js";
-import { errorRecord, RUN_MARKER, type RunDoc, type TaskJobData } from "./bullmq.js";
+import { errorRecord, RUN_MARKER, type RunDoc, runLabel, runOutput, type TaskJobData } from "./bullmq.js";
+import { levelTask } from "./bullmq-levels.js";
 import { GEN_QUEUE, parseRedisUrl, redisLabel, runKeys } from "./redis.js";
 
 /** Options of {@link startGenWorker}. */
@@ -35,7 +37,7 @@ export interface GenWorker {
 }
 
 /**
- * Starts a worker on the gen queue. Each job: loads its run's document from Redis (a run removed meanwhile,
+ * Starts a worker on the gen queue (tasks of gen runs and of pyramids alike). Each job: loads its run's document from Redis (a run removed meanwhile,
  * cancelled or failed, is skipped), checks the run's marker in the output's temporary store (a worker that
  * cannot see it fails the task clearly: the output must be on a store every worker can write), computes the
  * task's chunks in a thread (so the lock of the job keeps being renewed), writes them, and records the task
@@ -63,7 +65,7 @@ export async function startGenWorker(options: GenWorkerOptions): Promise<GenWork
           const raw = await client.hget(keys.run, "doc");
           if (!raw) return { skipped: true };
           const doc = JSON.parse(raw) as RunDoc;
-          entry = { doc, fs: outputFs(doc.request), checked: false };
+          entry = { doc, fs: outputFs({ output: runOutput(doc) }), checked: false };
           docs.set(job.data.run, entry);
           if (docs.size > 8) docs.delete(docs.keys().next().value!);
         }
@@ -72,7 +74,7 @@ export async function startGenWorker(options: GenWorkerOptions): Promise<GenWork
           const seen = await fs.exists(joinStoreKey(doc.tempPath, RUN_MARKER)).catch((err: unknown) => {
             throw new EocubeError(
               "WORKER_FAILED",
-              `worker ${hostname()}: cannot reach the output ${outputLabel(doc.request)}: ${(err as Error).message}`,
+              `worker ${hostname()}: cannot reach the output ${runLabel(doc)}: ${(err as Error).message}`,
               {
                 cause: err,
                 hint: "every worker must be able to write the output store (s3 credentials, network)",
@@ -82,7 +84,7 @@ export async function startGenWorker(options: GenWorkerOptions): Promise<GenWork
           if (!seen) {
             throw new EocubeError(
               "WORKER_FAILED",
-              `worker ${hostname()} does not see the temporary store ${doc.tempPath} of the output ${outputLabel(doc.request)}`,
+              `worker ${hostname()} does not see the temporary store ${doc.tempPath} of the output ${runLabel(doc)}`,
               { hint: "the output must be on a store every worker can write: s3, or a file path on a volume shared by all workers" },
             );
           }
@@ -93,15 +95,22 @@ export async function startGenWorker(options: GenWorkerOptions): Promise<GenWork
         if (m?.[1] === "fail" && Number(m[2]) === job.data.index) {
           throw new EocubeError("WORKER_FAILED", `injected fault in task ${job.data.index} (EOCUBE_GEN_TASK_FAULT)`);
         }
-        const specs = Object.fromEntries(job.data.items.map((it) => [it.name, doc.specs.find((s) => s.name === it.name)!]));
-        const task: WorkerTask = {
-          request: doc.request,
-          now: doc.now,
-          version: doc.request.output.format_version,
-          compressor: (doc.request.output.compressor ?? "blosc") as ZarrCompressorName,
-          specs,
-          items: job.data.items,
-        };
+        let task: WorkerTask;
+        // where the chunks go: the cube's temporary store, or the temporary store of the level being written
+        let dest = doc.tempPath;
+        if (doc.kind === "level") {
+          ({ task, dest } = levelTask(doc, job.data));
+        } else {
+          const specs = doc.specs;
+          task = {
+            request: doc.request,
+            now: doc.now,
+            version: doc.request.output.format_version,
+            compressor: (doc.request.output.compressor ?? "blosc") as ZarrCompressorName,
+            specs: Object.fromEntries(job.data.items.map((it) => [it.name, specs.find((s) => s.name === it.name)!])),
+            items: job.data.items,
+          };
+        }
         let res: WorkerResult;
         try {
           res = (await pool.run(task)) as WorkerResult;
@@ -111,7 +120,7 @@ export async function startGenWorker(options: GenWorkerOptions): Promise<GenWork
         if (!(await client.exists(keys.run))) return { skipped: true };
         let bytes = 0;
         for (const c of res.chunks) {
-          await fs.put(joinStoreKey(doc.tempPath, c.key), c.bytes);
+          await fs.put(joinStoreKey(dest, c.key), c.bytes);
           bytes += c.bytes.length;
         }
         if ((await client.hsetnx(keys.done, String(job.data.index), String(bytes))) === 1) {

@@ -1,6 +1,7 @@
 // The distributed gen coordinator on BullMQ (Redis): plans the cube, writes the coordinates into the output's
 // temporary store, enqueues one job per chunk task for `eocube worker` processes, waits, and commits only when
-// every task succeeded; a run killed meanwhile is resumed by its id.
+// every task succeeded; a run killed meanwhile is resumed by its id. The run machinery (queue, jobs, waiting,
+// removal) is shared with the distributed pyramid (bullmq-levels.ts).
 import { randomBytes } from "node:crypto";
 import { type Job, Queue, QueueEvents } from "bullmq";
 import { Redis } from "ioredis";
@@ -10,6 +11,7 @@ import type { ZarrArraySpec, ZarrWriter } from "../../formats/zarr/writer.js";
 import { buildCube } from "../pipeline.js";
 import { type ChunkItem, describePlan, type GenInfo, planCube } from "../plan.js";
 import type { GenRequest } from "../request.js";
+import type { LevelRunDoc } from "./bullmq-levels.js";
 import {
   checkOutputSize,
   DEFAULT_MAX_OUTPUT_BYTES,
@@ -23,18 +25,18 @@ import {
 } from "../run.js";
 import { GEN_QUEUE, parseRedisUrl, type RedisConnection, redisLabel, runKeys } from "./redis.js";
 
-/** The document of a run kept in Redis: what workers need to compute a task and the coordinator to commit. */
-export interface RunDoc {
+/** The document of a run kept in Redis: a gen run's or a pyramid's ({@link LevelRunDoc}). */
+export type RunDoc = GenRunDoc | LevelRunDoc;
+
+/** What every run's document holds. */
+export interface RunDocBase {
   id: string;
-  request: GenRequest;
-  /** ISO time stamped into the metadata (the same in every worker). */
+  /** ISO time of the run (stamped into a cube's metadata, the same in every worker). */
   now: string;
-  /** The output's temporary store (key in the output file system), shared by all workers. */
+  /** The output's temporary store (key in the output file system), shared by all workers; holds the run marker. */
   tempPath: string;
+  /** Tasks of the run (job ids `<run>-0` … `<run>-<total − 1>`). */
   total: number;
-  info: GenInfo;
-  /** Specs of the data variables (what a task's chunks are encoded with). */
-  specs: ZarrArraySpec[];
   attempts: number;
   /**
    * Fault injection for tests, from the coordinator's env `EOCUBE_GEN_TASK_FAULT`: `fail:<task>` fails that task
@@ -43,11 +45,45 @@ export interface RunDoc {
   fault?: string;
 }
 
-/** Job data: the run and the task (its chunks). */
+/** A gen run's document: what workers need to compute a task and the coordinator to commit. */
+export interface GenRunDoc extends RunDocBase {
+  kind?: "gen";
+  request: GenRequest;
+  info: GenInfo;
+  /** Specs of the data variables (what a task's chunks are encoded with). */
+  specs: ZarrArraySpec[];
+}
+
+/** Job data: the run and the task (its chunks; of which pyramid level, for a level run). */
 export interface TaskJobData {
   run: string;
   index: number;
   items: ChunkItem[];
+  level?: number;
+}
+
+/** The output store of a run (as a gen request's `output`). */
+export function runOutput(doc: RunDoc): GenRequest["output"] {
+  return doc.kind === "level" ? doc.output : doc.request.output;
+}
+
+/** A readable name of a run's output (`file:///out/cube.zarr`, `/data/cube.levels`). */
+export function runLabel(doc: RunDoc): string {
+  return doc.kind === "level" ? doc.plan.output : outputLabel(doc.request);
+}
+
+/** A new run id: `YYYYMMDD-HHMMSS-<8 hex>`. */
+export function newRunId(now: Date): string {
+  return `${now
+    .toISOString()
+    .replace(/[-:]|\.\d+Z$/g, "")
+    .replace("T", "-")}-${randomBytes(4).toString("hex")}`;
+}
+
+/** The document of run `id` from Redis, or undefined when there is none (finished, failed, cancelled). */
+export async function loadRunDoc(client: Redis, id: string): Promise<RunDoc | undefined> {
+  const raw = await client.hget(runKeys(id).run, "doc");
+  return raw ? (JSON.parse(raw) as RunDoc) : undefined;
 }
 
 /** The marker a coordinator puts in the temporary store; a worker that does not see it cannot reach the output. */
@@ -138,12 +174,12 @@ export async function runGenBullmq(req: GenRequest | undefined, options: BullmqG
   let label = req ? outputLabel(req) : "the output";
   try {
     const t0 = Date.now();
-    let doc: RunDoc;
+    let doc: GenRunDoc;
     let writer: ZarrWriter;
     let start: (() => Promise<void>) | undefined;
     if (options.resume) {
-      const raw = await client.hget(runKeys(options.resume).run, "doc");
-      if (!raw) {
+      const found = await loadRunDoc(client, options.resume);
+      if (!found) {
         throw new EocubeError(
           "NOT_FOUND",
           `no gen run ${options.resume} in ${redisLabel(conn)} (it finished, failed, was cancelled, or never began)`,
@@ -153,7 +189,13 @@ export async function runGenBullmq(req: GenRequest | undefined, options: BullmqG
           },
         );
       }
-      doc = JSON.parse(raw) as RunDoc;
+      if (found.kind === "level") {
+        throw new EocubeError("INVALID_ARGUMENT", `run ${options.resume} is a pyramid (eocube level), not a gen run`, {
+          field: "--resume",
+          hint: `eocube level --resume ${options.resume} --executor …`,
+        });
+      }
+      doc = found;
       label = outputLabel(doc.request);
       const fs = outputFs(doc.request);
       if (!(await fs.exists(joinStoreKey(doc.tempPath, RUN_MARKER)))) {
@@ -167,7 +209,7 @@ export async function runGenBullmq(req: GenRequest | undefined, options: BullmqG
       await Promise.all(built.inputs.map((d) => d.close().catch(() => undefined)));
       writer = await openOutputWriter(doc.request, fs, plan, { signal: options.signal, resumeTempPath: doc.tempPath });
       options.onRun?.(doc.id);
-      await requeue(q, doc, (i) => plan.task(i).items);
+      await requeue(q, doc, (i) => ({ items: plan.task(i).items }));
     } else {
       if (!req) throw new EocubeError("INVALID_ARGUMENT", "a gen request is needed (or --resume <run id>)", { field: "request" });
       const now = options.now ?? new Date(Math.floor(Date.now() / 1000) * 1000);
@@ -178,10 +220,7 @@ export async function runGenBullmq(req: GenRequest | undefined, options: BullmqG
         const info = await describePlan(built.cube, built.grid, plan, req.inputs.length, label);
         checkOutputSize(info, options.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES);
         writer = await openOutputWriter(req, fs, plan, { signal: options.signal });
-        const id = `${now
-          .toISOString()
-          .replace(/[-:]|\.\d+Z$/g, "")
-          .replace("T", "-")}-${randomBytes(4).toString("hex")}`;
+        const id = newRunId(now);
         doc = {
           id,
           request: req,
@@ -208,7 +247,7 @@ export async function runGenBullmq(req: GenRequest | undefined, options: BullmqG
             queue,
             d,
             Array.from({ length: d.total }, (_, i) => i),
-            (i) => plan.task(i).items,
+            (i) => ({ items: plan.task(i).items }),
             options.signal,
           );
       } finally {
@@ -238,51 +277,57 @@ export async function runGenBullmq(req: GenRequest | undefined, options: BullmqG
   }
 }
 
-async function enqueue(
-  queue: Queue,
-  doc: RunDoc,
-  indices: number[],
-  items: (i: number) => ChunkItem[],
-  signal?: AbortSignal,
-): Promise<void> {
+/** What a job of task `i` carries besides its run and index. */
+export type TaskData = (i: number) => Omit<TaskJobData, "run" | "index">;
+
+/** Adds the jobs of tasks `indices` of a run (500 per round trip; stops between batches when `signal` fired). */
+export async function enqueue(queue: Queue, doc: RunDoc, indices: number[], data: TaskData, signal?: AbortSignal): Promise<void> {
   for (let k = 0; k < indices.length; k += 500) {
     throwIfAborted(signal);
     await queue.addBulk(
       indices.slice(k, k + 500).map((i) => ({
         name: "task",
-        data: { run: doc.id, index: i, items: items(i) } satisfies TaskJobData,
+        data: { run: doc.id, index: i, ...data(i) } satisfies TaskJobData,
         opts: { jobId: jobId(doc.id, i), attempts: doc.attempts, removeOnComplete: true, removeOnFail: false },
       })),
     );
   }
 }
 
-/** Resume: tasks not done are queued again unless their job still waits or runs; failed ones are retried. */
-async function requeue({ queue, redis: client }: GenQueue, doc: RunDoc, items: (i: number) => ChunkItem[]): Promise<void> {
+/**
+ * Resume: the tasks in `[from, to)` (default all) not done are queued again unless their job still waits or
+ * runs; failed ones are retried.
+ */
+export async function requeue(
+  { queue, redis: client }: GenQueue,
+  doc: RunDoc,
+  data: TaskData,
+  [from, to]: [number, number] = [0, doc.total],
+): Promise<void> {
   const done = new Set((await client.hkeys(runKeys(doc.id).done)).map(Number));
   const missing: number[] = [];
-  await forEachPending(doc, done, async (i) => {
+  await forEachPending(done, [from, to], async (i) => {
     const state = await queue.getJobState(jobId(doc.id, i));
     if (state === "failed" || state === "completed") await queue.remove(jobId(doc.id, i)).catch(() => undefined);
     if (state === "unknown" || state === "failed" || state === "completed") missing.push(i);
   });
   missing.sort((a, b) => a - b);
   await client.del(runKeys(doc.id).errors);
-  await enqueue(queue, doc, missing, items);
+  await enqueue(queue, doc, missing, data);
 }
 
-/** Calls `fn` for every task of the run not in `done`, 64 at a time (one Redis round trip each). */
-async function forEachPending(doc: RunDoc, done: Set<number>, fn: (i: number) => Promise<void>): Promise<void> {
+/** Calls `fn` for every task in `[from, to)` not in `done`, 64 at a time (one Redis round trip each). */
+async function forEachPending(done: Set<number>, [from, to]: [number, number], fn: (i: number) => Promise<void>): Promise<void> {
   const pending: number[] = [];
-  for (let i = 0; i < doc.total; i++) if (!done.has(i)) pending.push(i);
+  for (let i = from; i < to; i++) if (!done.has(i)) pending.push(i);
   for (let k = 0; k < pending.length; k += 64) await Promise.all(pending.slice(k, k + 64).map(fn));
 }
 
 /** Removes a run's queued jobs and its keys (workers skip the tasks of a run whose document is gone). */
-async function removeRun({ queue, redis: client }: GenQueue, doc: RunDoc): Promise<void> {
+export async function removeRun({ queue, redis: client }: GenQueue, doc: RunDoc): Promise<void> {
   await client.del(runKeys(doc.id).run);
   const done = new Set((await client.hkeys(runKeys(doc.id).done)).map(Number));
-  await forEachPending(doc, done, (i) =>
+  await forEachPending(done, [0, doc.total], (i) =>
     queue.remove(jobId(doc.id, i)).then(
       () => undefined,
       () => undefined,
@@ -291,13 +336,25 @@ async function removeRun({ queue, redis: client }: GenQueue, doc: RunDoc): Promi
   await client.del(runKeys(doc.id).done, runKeys(doc.id).errors);
 }
 
-/** Waits until every task of the run is done (progress polled), a task failed for good, or the signal fired. */
-async function waitForRun(
+/** Options of {@link waitForRun}. */
+export interface WaitOptions {
+  onProgress?: (p: GenProgress) => void;
+  /** Interval of progress polls in ms (default 250). */
+  pollMs?: number;
+  signal?: AbortSignal;
+}
+
+/**
+ * Waits until `target` tasks of the run are done (default all; a run in waves waits for each wave's end),
+ * polling the progress, or throws the error of a task that failed for good, or the signal's reason.
+ */
+export async function waitForRun(
   { queue, redis: client }: GenQueue,
   conn: RedisConnection,
   doc: RunDoc,
-  options: BullmqGenOptions,
+  options: WaitOptions,
   t0: number,
+  target = doc.total,
 ): Promise<void> {
   const keys = runKeys(doc.id);
   const events = new QueueEvents(GEN_QUEUE, { connection: conn });
@@ -316,7 +373,7 @@ async function waitForRun(
     for (const job of await queue.getFailed()) if (job?.id) await checkFailed(job.id);
     let last = -1;
     for (;;) {
-      if (options.signal?.aborted) throw options.signal.reason ?? new EocubeError("CANCELLED", "eocube gen was aborted");
+      if (options.signal?.aborted) throw options.signal.reason ?? new EocubeError("CANCELLED", "the run was aborted");
       if (failure !== undefined) throw failure;
       const done = await client.hlen(keys.done);
       if (done !== last) {
@@ -324,7 +381,7 @@ async function waitForRun(
         const bytes = Number((await client.hget(keys.run, "bytes")) ?? 0);
         options.onProgress?.({ done, total: doc.total, bytes, elapsed_s: (Date.now() - t0) / 1000 });
       }
-      if (done >= doc.total) return;
+      if (done >= target) return;
       await new Promise<void>((resolve) => {
         const onAbort = () => {
           clearTimeout(timer);
@@ -344,19 +401,19 @@ async function waitForRun(
 
 /** The error of a task that failed for good: the worker's EocubeError (code, field, hint) when it recorded one. */
 async function taskError(recorded: Promise<string | null>, job: Job<TaskJobData>, doc: RunDoc): Promise<EocubeError> {
-  const where = `task ${job.data.index} of ${doc.total} (job ${job.id}) failed ${job.attemptsMade} time(s)`;
+  const where = `task ${job.data.index} of ${doc.total}${job.data.level === undefined ? "" : ` (level ${job.data.level})`} (job ${job.id}) failed ${job.attemptsMade} time(s)`;
   const raw = await recorded.catch(() => null);
   if (raw) {
     const e = JSON.parse(raw) as { code?: string; message?: string; field?: string; path?: string; hint?: string };
     const code = (e.code && e.code in ERROR_CODES ? e.code : "WORKER_FAILED") as ErrorCode;
-    return new EocubeError(code, `${e.message}; ${where}; nothing was written to ${outputLabel(doc.request)}`, {
+    return new EocubeError(code, `${e.message}; ${where}; nothing was written to ${runLabel(doc)}`, {
       field: e.field,
       path: e.path,
       hint: e.hint,
     });
   }
   const reason = job.failedReason || "unknown error";
-  return new EocubeError("WORKER_FAILED", `${reason}; ${where}; nothing was written to ${outputLabel(doc.request)}`, {
+  return new EocubeError("WORKER_FAILED", `${reason}; ${where}; nothing was written to ${runLabel(doc)}`, {
     hint: /stalled/i.test(reason) ? "a worker died while running it (memory? killed?): check the workers, then run again" : undefined,
   });
 }

@@ -1,4 +1,4 @@
-// Gen executors: `local` (worker threads, the default) and BullMQ on Redis (`eocube worker` processes). BullMQ
+// Gen and level executors: `local` (this process, the default) and BullMQ on Redis (`eocube worker` processes). BullMQ
 // (about 2 s to import) is loaded only when a distributed run or a worker starts.
 import type { GenRequest } from "../request.js";
 import type { GenResult } from "../run.js";
@@ -8,7 +8,7 @@ import type { GenWorker, GenWorkerOptions } from "./bullmq-worker.js";
 import { localExecutor } from "./local.js";
 import type { Executor } from "./types.js";
 
-export type { Executor, ExecutorRunOptions } from "./types.js";
+export type { Executor, ExecutorLevelsOptions, ExecutorRunOptions } from "./types.js";
 export type { BullmqGenOptions } from "./bullmq.js";
 export type { GenWorker, GenWorkerOptions } from "./bullmq-worker.js";
 export { localExecutor } from "./local.js";

@@ -1,10 +1,12 @@
-// The Executor interface of gen: where the chunk tasks of a planned cube are computed (all executors commit alike).
+// The Executor interface of gen and level: where the chunk tasks of a planned cube or pyramid are computed (all
+// executors commit alike).
+import type { LevelsResult, WriteLevelsOptions } from "../level.js";
 import type { GenRequest } from "../request.js";
 import type { GenResult, RunGenOptions } from "../run.js";
 
-/** Options of {@link Executor.run}: runGen's, and those of a distributed run. */
-export interface ExecutorRunOptions extends RunGenOptions {
-  /** Continue the run with this id (distributed executors; the request is then read from the queue). */
+/** Options of a distributed run (ignored or refused by the local executor). */
+export interface DistributedRunOptions {
+  /** Continue the run with this id (distributed executors; the request or pyramid is then read from the queue). */
   resume?: string;
   /** Called with the run's id once it is known (distributed executors). */
   onRun?: (id: string) => void;
@@ -12,7 +14,13 @@ export interface ExecutorRunOptions extends RunGenOptions {
   attempts?: number;
 }
 
-/** Computes a gen request's tasks and commits the cube only when all succeeded. */
+/** Options of {@link Executor.run}: runGen's, and those of a distributed run. */
+export interface ExecutorRunOptions extends RunGenOptions, DistributedRunOptions {}
+
+/** Options of {@link Executor.levels}: writeLevels's, and those of a distributed run. */
+export interface ExecutorLevelsOptions extends WriteLevelsOptions, DistributedRunOptions {}
+
+/** Computes a gen request's (or a pyramid's) tasks and commits the output only when all succeeded. */
 export interface Executor {
   /** `local` or the Redis URL (without password). */
   readonly name: string;
@@ -21,4 +29,9 @@ export interface Executor {
    * @throws EocubeError as runGen; INVALID_ARGUMENT for options the executor lacks.
    */
   run(req: GenRequest | undefined, options?: ExecutorRunOptions): Promise<GenResult>;
+  /**
+   * Writes the pyramid of `input` at `output` (`*.levels`; both `undefined` with `options.resume`), as writeLevels.
+   * @throws EocubeError as writeLevels; INVALID_ARGUMENT for options the executor lacks.
+   */
+  levels(input: string | undefined, output: string | undefined, options?: ExecutorLevelsOptions): Promise<LevelsResult>;
 }

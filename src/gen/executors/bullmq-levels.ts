@@ -1,0 +1,324 @@
+// The distributed pyramid (`eocube level --executor redis://…`) on the gen executor's BullMQ machinery: the levels
+// are written as successive waves (level i + 1 is computed from level i as written), each wave one job per chunk
+// position of the level's data variables for `eocube worker` processes; the coordinator writes the coordinates,
+// commits each level's Zarr store when its wave is done, and `.zlevels` + the rename of the temporary folder last.
+import { basename, dirname } from "node:path";
+import type { Dataset } from "../../core/dataset.js";
+import { EocubeError, isEocubeError } from "../../core/errors.js";
+import { joinStoreKey } from "../../formats/zarr/store.js";
+import { createZarrWriter } from "../../formats/zarr/writer.js";
+import { siblingPath } from "../../fs/swap.js";
+import type { FileSystem } from "../../fs/types.js";
+import {
+  beginLevels,
+  commitLevels,
+  type LevelsPlan,
+  type LevelsResult,
+  levelDataset,
+  levelKey,
+  levelPixels,
+  levelsResult,
+  levelWritePlan,
+  type OpenLevels,
+  openLevelSource,
+  openLevels,
+  openWrittenLevel,
+  type WriteLevelsOptions,
+} from "../level.js";
+import type { LevelWorkerTask } from "../level-task.js";
+import { chunkGrid, chunkSelection, planCube } from "../plan.js";
+import type { GenRequest } from "../request.js";
+import { interruptedError, outputFs } from "../run.js";
+import {
+  connectQueue,
+  enqueue,
+  type GenQueue,
+  loadRunDoc,
+  newRunId,
+  RUN_MARKER,
+  type RunDocBase,
+  removeRun,
+  requeue,
+  type TaskJobData,
+  waitForRun,
+} from "./bullmq.js";
+import { parseRedisUrl, type RedisConnection, redisLabel, runKeys } from "./redis.js";
+
+/** A pyramid run's document in Redis (`tempPath` is the temporary `.levels` folder, holding the run marker). */
+export interface LevelRunDoc extends RunDocBase {
+  kind: "level";
+  plan: LevelsPlan;
+  /** The output's parent folder as a `file` store (`data_id` the `.levels` name): where workers write. */
+  output: GenRequest["output"];
+  /** The temporary store of each level's Zarr (inside `tempPath`), where its wave's chunks go. */
+  levelTemps: string[];
+  /** The first task (run-wide index) of each level's wave, and the wave's task count (0 for a linked level 0). */
+  firsts: number[];
+  counts: number[];
+}
+
+/** Options of {@link runLevelsBullmq}. */
+export interface BullmqLevelsOptions extends WriteLevelsOptions {
+  /** `redis://host:6379[/db]`. */
+  redis: string;
+  /** Continue the run with this id (input, output and options then come from Redis). */
+  resume?: string;
+  /** Attempts of a task before the run fails (default 3; a stalled task of a killed worker counts as one). */
+  attempts?: number;
+  /** Called once the run id is known (before any task runs), e.g. to print how to resume. */
+  onRun?: (id: string) => void;
+  /** Interval of progress polls in ms (default 250). */
+  pollMs?: number;
+}
+
+/** The worker thread's task of a job of a pyramid run, and the temporary store its chunks go to. */
+export function levelTask(doc: LevelRunDoc, data: TaskJobData): { task: LevelWorkerTask; dest: string } {
+  const level = data.level;
+  if (level === undefined || !doc.levelTemps[level]) {
+    throw new EocubeError("INTERNAL", `job ${data.run}-${data.index} of a pyramid run names no level`);
+  }
+  return {
+    task: { kind: "level", run: doc.id, plan: doc.plan, output: doc.output, folder: doc.tempPath, level, items: data.items },
+    dest: doc.levelTemps[level],
+  };
+}
+
+/**
+ * Writes the pyramid of `input` at `output` (as {@link writeLevels}, byte for byte) on `eocube worker` processes
+ * through BullMQ. The output must be on a volume every worker sees at the same path (a worker that does not see
+ * the run's temporary folder fails the task saying so). The levels are successive waves: the coordinator
+ * writes a level's coordinates into its temporary Zarr store, enqueues one job per chunk position of its data
+ * variables (job ids `<run>-<task>`, tasks numbered across the levels; a task rewrites exactly its own chunks),
+ * waits with progress, and commits the level (metadata, consolidation) before the next wave reads it. `.zlevels`
+ * is written and the temporary folder renamed into place only when every task succeeded; a failed or cancelled
+ * run removes its queued jobs and the temporary folder. A coordinator killed meanwhile leaves the run in Redis:
+ * `resume: <run id>` continues with the level being written.
+ * @throws EocubeError as writeLevels; REMOTE_ERROR (Redis unreachable); NOT_FOUND (unknown run to resume);
+ *   WORKER_FAILED or the task's own code when a task fails; CANCELLED when aborted.
+ */
+export async function runLevelsBullmq(
+  inputPath: string | undefined,
+  output: string | undefined,
+  options: BullmqLevelsOptions,
+): Promise<LevelsResult> {
+  const conn = parseRedisUrl(options.redis);
+  let label = output ?? "the output";
+  let opened: OpenLevels | undefined;
+  // the input, CF-decoded (levels 0 and 1 are computed from it)
+  let input: { ds: Dataset; close(): Promise<unknown> } | undefined;
+  let q: GenQueue | undefined;
+  try {
+    if (!options.resume) {
+      if (inputPath === undefined || output === undefined) {
+        throw new EocubeError("INVALID_ARGUMENT", "an input and an output (-o) are needed (or --resume <run id>)", { field: "input" });
+      }
+      // the options and the input are checked before Redis is asked
+      opened = await openLevels(inputPath, output, options);
+      input = opened;
+      label = opened.plan.output;
+    }
+    q = await connectQueue(conn);
+    const t0 = Date.now();
+    let doc: LevelRunDoc;
+    let fs: FileSystem;
+    let start = 0;
+    if (options.resume) {
+      const found = await loadRunDoc(q.redis, options.resume);
+      if (!found) {
+        throw new EocubeError(
+          "NOT_FOUND",
+          `no pyramid run ${options.resume} in ${redisLabel(conn)} (it finished, failed, was cancelled, or never began)`,
+          { field: "--resume", hint: "start it again without --resume" },
+        );
+      }
+      if (found.kind !== "level") {
+        throw new EocubeError("INVALID_ARGUMENT", `run ${options.resume} is a gen run, not a pyramid (eocube level)`, {
+          field: "--resume",
+          hint: `eocube gen --resume ${options.resume} --executor …`,
+        });
+      }
+      doc = found;
+      label = doc.plan.output;
+      fs = outputFs({ output: doc.output });
+      if (!(await fs.exists(joinStoreKey(doc.tempPath, RUN_MARKER)))) {
+        throw new EocubeError("NOT_FOUND", `the temporary folder of run ${doc.id} (${doc.tempPath}) is gone from ${dirname(label)}`, {
+          field: "--resume",
+          hint: "start the run again without --resume",
+        });
+      }
+      const plan = doc.plan;
+      input = await openLevelSource(plan, fs, doc.tempPath, 0, options);
+      // the levels committed before the coordinator stopped are kept
+      const committed = async (i: number) =>
+        fs.exists(i === 0 && plan.link ? `${doc.tempPath}/0.link` : `${levelKey(doc.tempPath, i)}/.zmetadata`);
+      while (start < plan.numLevels && (await committed(start))) start++;
+      options.onRun?.(doc.id);
+    } else {
+      const plan = opened!.plan;
+      const name = basename(plan.output);
+      const out: GenRequest["output"] = {
+        store_id: "file",
+        store_params: { root: dirname(plan.output) },
+        data_id: name,
+        replace: plan.replace,
+        format_version: 2,
+      };
+      try {
+        fs = outputFs({ output: out });
+      } catch (err) {
+        if (!isEocubeError(err, "UNSAFE_ID")) throw err;
+        throw new EocubeError("UNSAFE_ID", `the output name ${JSON.stringify(name)} is not safe for a distributed run`, {
+          field: "-o",
+          hint: "use letters, digits, '.', '_', '+' or '-' in the name",
+        });
+      }
+      const tmpName = await beginLevels(plan, fs, options);
+      // tasks per level, from the lazy levels of the input (the levels as written have the same shapes and chunks)
+      const counts: number[] = [];
+      let lazy = opened!.ds;
+      for (let i = 0; i < plan.numLevels; i++) {
+        const lv = await levelDataset(plan, i <= 1 ? opened!.ds : lazy, i, options);
+        counts.push(i === 0 && plan.link ? 0 : planCube(lv).taskCount);
+        lazy = lv;
+      }
+      const firsts = counts.map((_, i) => counts.slice(0, i).reduce((a, b) => a + b, 0));
+      const now = new Date(Math.floor(Date.now() / 1000) * 1000);
+      doc = {
+        kind: "level",
+        id: newRunId(now),
+        now: now.toISOString(),
+        tempPath: tmpName,
+        total: counts.reduce((a, b) => a + b, 0),
+        attempts: options.attempts ?? 3,
+        ...(process.env.EOCUBE_GEN_TASK_FAULT ? { fault: process.env.EOCUBE_GEN_TASK_FAULT } : {}),
+        plan,
+        output: out,
+        levelTemps: plan.levels.map((_, i) => siblingPath(levelKey(tmpName, i), "tmp")),
+        firsts,
+        counts,
+      };
+      try {
+        await fs.put(joinStoreKey(tmpName, RUN_MARKER), new TextEncoder().encode(`${doc.id}\n`));
+        await q.redis.hset(runKeys(doc.id).run, "doc", JSON.stringify(doc), "bytes", "0");
+      } catch (err) {
+        await fs.delete(`${tmpName}/`).catch(() => undefined);
+        throw err;
+      }
+      options.onRun?.(doc.id);
+    }
+    try {
+      await waves(q, conn, doc, fs, input!.ds, start, options, t0);
+      await fs.delete(joinStoreKey(doc.tempPath, RUN_MARKER));
+      await commitLevels(doc.plan, fs, doc.tempPath, options);
+    } catch (err) {
+      // a killed coordinator's run stays resumable; a failed or cancelled one is removed with its jobs and folder
+      await removeRun(q, doc).catch(() => undefined);
+      await fs.delete(`${doc.tempPath}/`).catch(() => undefined);
+      throw err;
+    }
+    await q.redis.del(runKeys(doc.id).run, runKeys(doc.id).done, runKeys(doc.id).errors);
+    return levelsResult(doc.plan);
+  } catch (err) {
+    throw interruptedError(err, options.signal, "eocube level", label);
+  } finally {
+    await input?.close();
+    await q?.close();
+  }
+}
+
+/** Every chunk index of a chunk grid (none when a dim is empty; `[]` once for a 0-d array). */
+function* chunkIndices(grid: number[]): Generator<number[]> {
+  if (grid.some((g) => g === 0)) return;
+  const idx = grid.map(() => 0);
+  for (;;) {
+    yield idx.slice();
+    let d = idx.length - 1;
+    while (d >= 0 && ++idx[d]! >= grid[d]!) {
+      idx[d] = 0;
+      d--;
+    }
+    if (d < 0) return;
+  }
+}
+
+/** Writes levels `start` … n − 1, one wave of tasks each, and commits each level's Zarr store. */
+async function waves(
+  q: GenQueue,
+  conn: RedisConnection,
+  doc: LevelRunDoc,
+  fs: FileSystem,
+  input: Dataset,
+  start: number,
+  options: BullmqLevelsOptions,
+  t0: number,
+): Promise<void> {
+  const { plan } = doc;
+  const n = plan.numLevels;
+  const totalPixels = plan.levels.reduce((a, l) => a + levelPixels(plan, l.level), 0);
+  let donePixels = plan.levels.slice(0, start).reduce((a, l) => a + levelPixels(plan, l.level), 0);
+  for (let i = start; i < n; i++) {
+    if (i === 0 && plan.link) {
+      await fs.put(`${doc.tempPath}/0.link`, new TextEncoder().encode(plan.source));
+    } else {
+      const prev = i >= 2 ? await openWrittenLevel(fs, doc.tempPath, i - 1, options) : undefined;
+      try {
+        const lv = await levelDataset(plan, prev?.ds ?? input, i, options);
+        const { byName, attrs } = levelWritePlan(lv);
+        const writer = await createZarrWriter(
+          fs,
+          levelKey(doc.tempPath, i),
+          { arrays: [...byName.values()].map((p) => p.spec), attrs },
+          { signal: options.signal, resumeTempPath: doc.levelTemps[i] },
+        );
+        // coordinates: small, written here (rewritten alike on resume)
+        for (const [name, v] of Object.entries(lv.coords)) {
+          const p = byName.get(name)!;
+          for (const idx of chunkIndices(chunkGrid(p.spec))) {
+            await writer.writeChunk(name, idx, p.convert(await v.read(chunkSelection(p.spec, idx), options)));
+          }
+        }
+        const tasks = planCube(lv);
+        const first = doc.firsts[i]!;
+        const count = doc.counts[i]!;
+        if (tasks.taskCount !== count) {
+          throw new EocubeError("INTERNAL", `level ${i} has ${tasks.taskCount} tasks as written but ${count} were planned`);
+        }
+        const data = (k: number) => ({ items: tasks.task(k - first).items, level: i });
+        if (options.resume && i === start) await requeue(q, doc, data, [first, first + count]);
+        else
+          await enqueue(
+            q.queue,
+            doc,
+            Array.from({ length: count }, (_, k) => first + k),
+            data,
+            options.signal,
+          );
+        const px = levelPixels(plan, i);
+        await waitForRun(
+          q,
+          conn,
+          doc,
+          {
+            signal: options.signal,
+            pollMs: options.pollMs,
+            onProgress: (p) =>
+              options.onProgress?.({
+                done: donePixels + (count ? (px * Math.max(0, p.done - first)) / count : 0),
+                total: totalPixels,
+                level: i,
+                numLevels: n,
+              }),
+          },
+          t0,
+          first + count,
+        );
+        await writer.commit();
+      } finally {
+        await prev?.close();
+      }
+    }
+    donePixels += levelPixels(plan, i);
+    options.onProgress?.({ done: donePixels, total: totalPixels, level: i, numLevels: n });
+    options.onLevel?.(i, n);
+  }
+}
