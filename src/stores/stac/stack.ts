@@ -49,14 +49,17 @@ export async function stackItems(inputs: StackInput[], signal?: AbortSignal): Pr
       `items ${sorted[0]!.id} and ${sorted[i]!.id} have different grids (${what}): stack_mode without open_params crs and spatial_res stacks items on one grid only`,
       { field: "open_params/crs", hint: GRID_HINT },
     );
-  const refGm = await readGridMapping(ref, { signal });
+  // a grid mapping that cannot be read (no usable CRS) leaves the CRS comparison out, as before
+  const gridOf = (ds: Dataset) =>
+    readGridMapping(ds, { signal }).catch((err) => (isEocubeError(err, "CANCELLED") ? Promise.reject(err) : undefined));
+  const refGm = await gridOf(ref);
   for (const [i, ds] of timed.entries()) {
     for (const [d, n] of Object.entries(ds.dims)) {
       if (d === timeDim(ds) || d === "bnds") continue;
       if (ref.dims[d] !== undefined && ref.dims[d] !== n) throw differ(i, `${d}: ${ref.dims[d]} vs ${n}`);
     }
     if (i > 0 && refGm) {
-      const gm = await readGridMapping(ds, { signal });
+      const gm = await gridOf(ds);
       if (gm && !sameCrs(refGm, gm)) throw differ(i, `CRS ${refGm.crs} vs ${gm.crs}`);
     }
     for (const c of ["x", "y", "lon", "lat"]) {
@@ -143,6 +146,13 @@ export async function stackItemsOnGrid(inputs: StackInput[], grid: GridMapping, 
     throw new EocubeError("NOT_FOUND", "no item matches the search", { hint: "widen time_range or bbox, or check the collection id" });
   }
   const sorted = inputs.map((it, k) => ({ it, k, ms: Date.parse(it.datetime) })).sort((a, b) => a.ms - b.ms || a.k - b.k);
+  const undated = sorted.find((s) => !Number.isFinite(s.ms));
+  if (undated) {
+    throw new EocubeError("CORRUPT_DATA", `item ${undated.it.id} has no valid datetime (${JSON.stringify(undated.it.datetime)})`, {
+      field: "properties/datetime",
+      hint: "stack_mode places items in time by their datetime (or start_datetime)",
+    });
+  }
   const items: Reprojected[] = [];
   for (const { it, ms } of sorted) {
     const gm = await readGridMapping(it.ds, { signal });
