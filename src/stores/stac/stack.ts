@@ -128,8 +128,9 @@ interface Reprojected {
 
 /**
  * Stacks items on the target grid `grid` (from open params crs, bbox, spatial_res: ops/grid `regularGrid`),
- * lazily, as xcube-stac's stack mode: each item is reprojected with ops/resample-space (nearest neighbour for every
- * variable, as xcube-stac resamples Sentinel-2 spectral bands); items of one solar day (UTC datetime + trunc(lon/15)
+ * lazily, as xcube-stac's stack mode: each item is reprojected with ops/resample-space, nearest neighbour for every
+ * variable (xcube-resampling's default is nearest for integers only, bilinear or mean for floats; nearest keeps the
+ * source values and flags, as `gdalwarp -r near`); items of one solar day (UTC datetime + trunc(lon/15)
  * hours at the centre of the item's bbox) form one time step at the earliest item's datetime, mosaicked pixel by
  * pixel: the first item (by datetime, then search order) with a valid value (not NaN; integers: not their
  * `_FillValue`) wins. Unlike xcube-stac, which picks every variable from the item valid in a reference variable, the
