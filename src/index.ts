@@ -11,6 +11,7 @@ export * from "./expr/index.js";
 export * from "./gen/index.js";
 export * from "./catalog/index.js";
 export * from "./ml/index.js";
+export * from "./studio/index.js";
 
 // Names two layers export: the explicit line says which one "eocube" means (the other under another name).
 /** One entry of the server config's `Datasets` (the OSC dataset config is {@link OscDatasetConfig}). */
