@@ -1,5 +1,7 @@
 // OGC API – Coverages download (/ogc/collections/{id}/coverage) against a server on 127.0.0.1: the NetCDF4 answer read
-// by Debian's xarray (values of the source at the written labels) and by GDAL (bbox, CRS); bad parameters → 400.
+// by Debian's xarray (values of the source at the written labels) and by GDAL (bbox, CRS); GeoTIFF answers (f=geotiff
+// or Accept: image/tiff) read by GDAL as valid COGs with the source's values, CRS, geotransform and nodata; bad
+// parameters → 400, other media types → 415.
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -20,16 +22,31 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
+// xarray on the NetCDF answer; GDAL and its COG validator on the GeoTIFF answers (argv[3:]), whose bands are compared
+// with the source at the pixel centres of GDAL's geotransform (bands named by time: conc_chl; by variable: one time)
 const PY = `
 import json, sys
 import numpy as np, xarray as xr
+from osgeo import gdal
+from osgeo_utils.samples.validate_cloud_optimized_geotiff import validate
 a = xr.open_dataset(sys.argv[1])
-s = xr.open_zarr(sys.argv[2]).conc_chl.sel(lon=a.lon, lat=a.lat, time=a.time)
-print(json.dumps({"vars": sorted(a.data_vars), "shape": list(a.conc_chl.shape), "equal": bool(np.array_equal(a.conc_chl.values, s.values, equal_nan=True))}))
+src = xr.open_zarr(sys.argv[2])
+s = src.conc_chl.sel(lon=a.lon, lat=a.lat, time=a.time)
+out = {"vars": sorted(a.data_vars), "shape": list(a.conc_chl.shape), "equal": bool(np.array_equal(a.conc_chl.values, s.values, equal_nan=True)), "tif": []}
+for f in sys.argv[3:]:
+    g = gdal.Open(f)
+    x0, dx, _, y0, _, dy = g.GetGeoTransform()
+    at = src.sel(lon=x0 + (np.arange(g.RasterXSize) + .5) * dx, lat=y0 + (np.arange(g.RasterYSize) + .5) * dy, method="nearest", tolerance=1e-6)
+    bands = [g.GetRasterBand(i + 1) for i in range(g.RasterCount)]
+    ref = lambda b: at[b.GetDescription()].sel(time="2017-01-25").squeeze() if b.GetDescription() in at else at.conc_chl.sel(time=np.datetime64(b.GetDescription().rstrip("Z")), method="nearest")
+    out["tif"].append({"cog": validate(g, full_check=True)[0], "bbox": [x0, y0 + dy * g.RasterYSize, x0 + dx * g.RasterXSize, y0], "epsg": g.GetSpatialRef().GetAuthorityCode(None),
+        "nodata": str(bands[0].GetNoDataValue()), "desc": [b.GetDescription() for b in bands],
+        "equal": all(np.array_equal(b.ReadAsArray(), ref(b).values, equal_nan=True) for b in bands)})
+print(json.dumps(out))
 `;
 
 describe("/ogc/collections/{id}/coverage", () => {
-  it("answers a bbox, datetime and properties subset as NetCDF4 that xarray and GDAL read", async () => {
+  it("answers a bbox, datetime and properties subset as NetCDF4 that xarray and GDAL read, and as COGs GDAL reads", async () => {
     const r = await app.inject({
       url: "/ogc/collections/olci/coverage?bbox=1,51,1.5,51.5&datetime=2017-01-16/2017-01-26&properties=conc_chl&f=netcdf",
     });
@@ -38,8 +55,28 @@ describe("/ogc/collections/{id}/coverage", () => {
     expect(r.headers["content-crs"]).toBe("[OGC:CRS84]");
     const file = join(dir, "olci.nc");
     writeFileSync(file, r.rawPayload);
-    const out = JSON.parse(execFileSync("/usr/bin/python3", ["-c", PY, file, OLCI], { encoding: "utf8" }));
+    // GeoTIFF: all properties at one time (a band each), and one property's time steps (a band each) by Accept
+    const tifs = [
+      await app.inject({ url: "/ogc/collections/olci/coverage?bbox=1,51,1.5,51.5&datetime=2017-01-25&f=geotiff" }),
+      await app.inject({
+        url: "/ogc/collections/olci/coverage?bbox=1,51,1.5,51.5&datetime=2017-01-16/2017-01-26&properties=conc_chl",
+        headers: { accept: "application/json;q=0.5, image/tiff; application=geotiff" },
+      }),
+    ].map((t, i) => {
+      expect(t.statusCode, t.body.slice(0, 300)).toBe(200);
+      expect(t.headers["content-type"]).toBe("image/tiff; application=geotiff; profile=cloud-optimized");
+      expect(t.headers["content-disposition"]).toContain('filename="olci.tif"');
+      writeFileSync(join(dir, `olci-${i}.tif`), t.rawPayload);
+      return join(dir, `olci-${i}.tif`);
+    });
+    const out = JSON.parse(execFileSync("/usr/bin/python3", ["-c", PY, file, OLCI, ...tifs], { encoding: "utf8" }));
     expect(out).toMatchObject({ vars: ["conc_chl", "crs"], equal: true });
+    const times = ["2017-01-16T10:09:21.834Z", "2017-01-25T09:35:51.060Z", "2017-01-26T10:50:16.686Z"];
+    const vars = ["c2rcc_flags", "conc_chl", "conc_tsm", "kd489", "quality_flags"];
+    for (const [i, desc] of [vars, times].entries()) {
+      expect(out.tif[i]).toMatchObject({ cog: [], epsg: "4326", nodata: "nan", desc, equal: true });
+      for (const [k, v] of [1, 51, 1.5, 51.5].entries()) expect(out.tif[i].bbox[k]).toBeCloseTo(v, 6);
+    }
     expect(out.shape[0]).toBe(3);
     const g = JSON.parse(execFileSync("gdalinfo", ["-json", `NETCDF:${file}:conc_chl`], { encoding: "utf8" }));
     expect(g.stac["proj:epsg"]).toBe(4326);
@@ -64,6 +101,11 @@ describe("/ogc/collections/{id}/coverage", () => {
       expect(r.json().field, q).toBeDefined();
     }
     expect((await get("f=image/png")).statusCode).toBe(415);
+    expect((await app.inject({ url: "/ogc/collections/olci/coverage", headers: { accept: "image/png" } })).statusCode).toBe(415);
+    // a GeoTIFF holds the time steps of one property, or the properties at one time step
+    const multi = await get("bbox=1,51,1.5,51.5&datetime=2017-01-16/2017-01-26&f=geotiff");
+    expect(multi.statusCode).toBe(400);
+    expect(multi.json()).toMatchObject({ code: "INVALID_PARAMS", field: "properties" });
     expect((await get("bbox=10,10,11,11")).statusCode).toBe(400); // outside the data
     expect((await app.inject({ url: "/ogc/collections/nope/coverage" })).statusCode).toBe(404);
   });

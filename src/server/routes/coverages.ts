@@ -1,7 +1,7 @@
-// Route: GET /ogc/collections/{id}/coverage — OGC API – Coverages (draft 19-087) subset download as NetCDF4, as xcube's
-// coverages API answers it (xcube/webapi/ows/coverages): bbox (CRS84 on geographic grids, or bbox-crs = the data's CRS),
-// datetime, properties; Content-Bbox and Content-Crs headers. Not yet: GeoTIFF and Zarr answers, subset, scale-factor,
-// crs (reprojection) — 501 UNSUPPORTED naming the parameter.
+// Route: GET /ogc/collections/{id}/coverage — OGC API – Coverages (draft 19-087) subset download as NetCDF4 or a Cloud
+// Optimized GeoTIFF, as xcube's coverages API answers it (xcube/webapi/ows/coverages): bbox (CRS84 on geographic grids,
+// or bbox-crs = the data's CRS), datetime, properties; Content-Bbox and Content-Crs headers. Not yet: Zarr answers,
+// subset, scale-factor, crs (reprojection) — 501 UNSUPPORTED naming the parameter.
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -10,6 +10,7 @@ import type { FastifyInstance } from "fastify";
 import { formatBytes } from "../../core/bytes.js";
 import { EocubeError } from "../../core/errors.js";
 import { itemSize } from "../../core/ndarray.js";
+import { writeGeoTiff } from "../../formats/geotiff-write.js";
 import { writeNetcdf4 } from "../../formats/netcdf4-write.js";
 import { crsVariableAttrs } from "../../ops/cf-grid-mapping.js";
 import { memoryVariable } from "../../ops/grid.js";
@@ -20,7 +21,12 @@ import { publishedDataset } from "../s3.js";
 /** Largest coverage answered (bytes of the data variables' values): 256 MiB. */
 export const MAX_COVERAGE_BYTES = 256 * 1024 ** 2;
 
-const NETCDF = new Set(["netcdf", "application/netcdf", "application/x-netcdf"]);
+const NETCDF = new Set(["netcdf", "nc", "application/netcdf", "application/x-netcdf"]);
+/** GeoTIFF media types (OGC's `image/tiff; application=geotiff`, xcube's names; parameters such as `profile` ignored). */
+const GEOTIFF = new Set(["geotiff", "tiff", "tif", "cog", "image/tiff", "image/geotiff", "application/geotiff", "application/x-geotiff"]);
+
+/** The media type of the GeoTIFF answers (OGC 19-008r4 with the COG profile, OGC 21-026). */
+export const COG_TYPE = "image/tiff; application=geotiff; profile=cloud-optimized";
 
 const bad = (field: string, message: string, hint?: string) =>
   new EocubeError("INVALID_PARAMS", message, { field, ...(hint ? { hint } : {}) });
@@ -30,7 +36,8 @@ export function coveragesRoutes(app: FastifyInstance, state: ServerState): void 
   app.withTypeProvider<JsonSchemaToTsProvider>().get("/ogc/collections/:collectionId/coverage", {
     compress: false,
     schema: {
-      summary: "OGC API – Coverages: a subset of a dataset (bbox, datetime, properties) as NetCDF4",
+      summary:
+        "OGC API – Coverages: a subset of a dataset (bbox, datetime, properties) as NetCDF4 or a Cloud Optimized GeoTIFF (one band per property at one time step, or per time step of one property)",
       params: { type: "object", required: ["collectionId"], properties: { collectionId: { type: "string" } } } as const,
       querystring: {
         type: "object",
@@ -42,7 +49,10 @@ export function coveragesRoutes(app: FastifyInstance, state: ServerState): void 
           subset: { type: "string" },
           "scale-factor": { type: "string" },
           crs: { type: "string" },
-          f: { type: "string", description: "netcdf (application/netcdf) [default]; else the Accept header" },
+          f: {
+            type: "string",
+            description: "netcdf (application/netcdf) [default] or geotiff (image/tiff; application=geotiff); else the Accept header",
+          },
         },
       } as const,
     },
@@ -51,18 +61,20 @@ export function coveragesRoutes(app: FastifyInstance, state: ServerState): void 
       const q = request.query;
       const signal = request.opSignal;
       const sd = await state.ctx.get(collectionId, { signal });
-      const accept = (request.headers.accept ?? "").split(",").map((s) => s.split(";")[0]!.trim().toLowerCase());
-      const format =
-        q.f?.toLowerCase() ??
-        (accept.find((a) => NETCDF.has(a)) ? "netcdf" : accept.some((a) => a === "" || a === "*/*") ? "netcdf" : accept[0]);
-      if (!format || !NETCDF.has(format)) {
+      const wanted =
+        q.f !== undefined ? [q.f] : (request.headers.accept ?? "").split(",").filter((a) => !/;\s*q\s*=\s*0(\.0*)?\s*(;|$)/i.test(a));
+      const types = wanted.map((s) => s.split(";")[0]!.trim().toLowerCase());
+      const offered =
+        types.find((t) => NETCDF.has(t) || GEOTIFF.has(t)) ?? (types.some((t) => t === "" || t === "*/*") ? "netcdf" : undefined);
+      if (!offered) {
         return reply.code(415).send({
           code: "UNSUPPORTED",
           message: `media type ${JSON.stringify(q.f ?? request.headers.accept)} is not offered`,
           field: "f",
-          hint: "f=netcdf (application/netcdf)",
+          hint: "f=netcdf (application/netcdf) or f=geotiff (image/tiff; application=geotiff)",
         });
       }
+      const geotiff = GEOTIFF.has(offered);
       for (const p of ["subset", "scale-factor", "crs"] as const) {
         if (
           q[p] !== undefined &&
@@ -121,7 +133,7 @@ export function coveragesRoutes(app: FastifyInstance, state: ServerState): void 
         throw err;
       }
       // CF grid mapping: data without one get a `crs` variable (CF attributes and WKT) named by every gridded variable
-      if (!Object.values(sub.data_vars).some((v) => typeof v.attrs.grid_mapping === "string")) {
+      if (!geotiff && !Object.values(sub.data_vars).some((v) => typeof v.attrs.grid_mapping === "string")) {
         const { xDim, yDim } = sd.gm;
         const data_vars = Object.fromEntries(
           Object.entries(sub.data_vars).map(([k, v]) => [
@@ -141,13 +153,29 @@ export function coveragesRoutes(app: FastifyInstance, state: ServerState): void 
         );
       const dir = await mkdtemp(join(tmpdir(), "eocube-coverage-"));
       try {
-        const file = join(dir, `${collectionId}.nc`);
-        await writeNetcdf4(sub, file, { signal });
+        const file = join(dir, geotiff ? "coverage.tif" : "coverage.nc");
+        if (!geotiff) await writeNetcdf4(sub, file, { signal });
+        else {
+          try {
+            await writeGeoTiff(sub, file, { signal });
+          } catch (err) {
+            if (err instanceof EocubeError && err.field === "bands" && err.code === "INVALID_ARGUMENT")
+              throw bad(
+                "properties",
+                err.message,
+                "a GeoTIFF needs one datetime (then a band per property) or one property (a band per time step)",
+              );
+            throw err;
+          }
+        }
         const body = await readFile(file);
         const b = opts.bbox ?? sd.gm.bbox;
         return reply
-          .type("application/netcdf")
-          .header("Content-Disposition", `attachment; filename="${collectionId.replace(/[^A-Za-z0-9_.-]/g, "_")}.nc"`)
+          .type(geotiff ? COG_TYPE : "application/netcdf")
+          .header(
+            "Content-Disposition",
+            `attachment; filename="${collectionId.replace(/[^A-Za-z0-9_.-]/g, "_")}.${geotiff ? "tif" : "nc"}"`,
+          )
           .header("Content-Crs", `[${sd.gm.isGeographic ? "OGC:CRS84" : sd.gm.crs}]`)
           .header("Content-Bbox", b.join(","))
           .send(body);
