@@ -20,6 +20,7 @@ import {
 } from "./kernels.js";
 import { dropDims, fillValueOf, numericValues, spatialRead } from "./lazy.js";
 import { pixelMapper, type PixelMapper } from "./pixelmap.js";
+import { pointTransform } from "../core/crs.js";
 
 /** Options of {@link resampleInSpace}. */
 export interface ResampleInSpaceOptions {
@@ -111,6 +112,7 @@ export async function resampleInSpace(ds: Dataset, target: GridMapping, options:
     );
     if (m.u[0]! >= 0 && m.u[0]! < source.width && m.v[0]! >= 0 && m.v[0]! < source.height) overlap = true;
   }
+  if (!overlap && sourceInsideTarget(source, target)) overlap = true;
   if (!overlap) {
     throw new EocubeError(
       "OUT_OF_RANGE",
@@ -156,6 +158,40 @@ export async function resampleInSpace(ds: Dataset, target: GridMapping, options:
     if (!v.dims.includes(target.xDim) && (name === "crs" || name === "spatial_ref")) delete data_vars[name];
   }
   return new Dataset({ coords, data_vars, attrs: { ...ds.attrs }, encoding: { ...ds.encoding } });
+}
+
+/**
+ * True when the source's centre or a corner pixel centre falls inside the target grid: a source much smaller than the
+ * target (one Sentinel-2 tile in a continent-wide grid) lies between the points of the target lattice tested above.
+ */
+function sourceInsideTarget(source: GridMapping, target: GridMapping): boolean {
+  const toTarget = pointTransform(source.proj4, target.proj4);
+  const [sx0, sdx, srx, sy0, sry, sdy] = source.transform;
+  const [tx0, tdx, trx, ty0, try_, tdy] = target.transform;
+  const det = tdx * tdy - trx * try_;
+  const p = new Float64Array(2);
+  const w = source.width;
+  const h = source.height;
+  const points = [
+    [w / 2, h / 2],
+    [0.5, 0.5],
+    [w - 0.5, 0.5],
+    [0.5, h - 0.5],
+    [w - 0.5, h - 0.5],
+  ];
+  for (const [c, r] of points) {
+    toTarget(sx0 + c! * sdx + r! * srx, sy0 + c! * sry + r! * sdy, p);
+    const x = p[0]! - tx0;
+    const y = p[1]! - ty0;
+    if (Number.isNaN(x) || Number.isNaN(y)) continue;
+    const col = (tdy * x - trx * y) / det;
+    const row = (tdx * y - try_ * x) / det;
+    // longitudes one turn off (−180…180 data, 0…360 grid)
+    for (const shift of target.isGeographic ? [0, 360 / tdx, -360 / tdx] : [0]) {
+      if (col + shift >= 0 && col + shift < target.width && row >= 0 && row < target.height) return true;
+    }
+  }
+  return false;
 }
 
 /**

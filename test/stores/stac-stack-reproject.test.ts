@@ -146,6 +146,16 @@ describe("stac store stack_mode across UTM zones", () => {
     }
   });
 
+  it("keeps items much smaller than the grid (between the points of its overlap lattice)", async () => {
+    const ds = await store().openData("s2", { crs: "EPSG:4326", spatial_res: 0.05, bbox: [-120, 20, -90, 50] });
+    try {
+      expect(ds.dims).toMatchObject({ time: 2, lat: 600, lon: 600 });
+      expect(ds.attrs.stac_item_ids_per_time).toEqual(["a,b", "c"]);
+    } finally {
+      await ds.close();
+    }
+  });
+
   it("names the open params to give when the items lie on different grids, and refuses a bbox outside the items", async () => {
     const plain = await errorOf(store().openData("s2"));
     expect(plain.code).toBe("INVALID_PARAMS");
