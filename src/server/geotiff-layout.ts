@@ -2,6 +2,7 @@
 // BigTIFF IFDs of the base and its overviews, GeoKeys, GDAL metadata) as bytes, and where each tile lies.
 // Spec: TIFF 6.0 (tiles, PlanarConfiguration 2), BigTIFF (https://www.awaresystems.be/imaging/tiff/bigtiff.html),
 // GeoTIFF 1.0 (OGC 19-008r4: ModelPixelScale, ModelTiepoint, GeoKeyDirectory), GDAL's GDAL_METADATA/GDAL_NODATA tags.
+import { geoTags, ifdBytes, writeIfd, type Tag } from "../formats/tiff/ifd.js";
 
 /** What a served GeoTIFF holds. */
 export interface GeoTiffSpec {
@@ -59,17 +60,6 @@ export interface TileRef {
   start: number;
 }
 
-type TagType = 2 | 3 | 4 | 12 | 16; // ASCII, SHORT, LONG, DOUBLE, LONG8
-const TYPE_BYTES: Record<TagType, number> = { 2: 1, 3: 2, 4: 4, 12: 8, 16: 8 };
-interface Tag {
-  tag: number;
-  type: TagType;
-  values: number[] | string;
-}
-
-const count = (t: Tag) => (typeof t.values === "string" ? t.values.length + 1 : t.values.length);
-const valueBytes = (t: Tag) => count(t) * TYPE_BYTES[t.type];
-
 /** The tags of one IFD, ascending, with the tile offsets as `offsets`. */
 function ifdTags(spec: GeoTiffSpec, li: number, tileSize: number, offsets: number[], tileBytes: number, big: boolean): Tag[] {
   const { width, height } = spec.levels[li]!;
@@ -92,71 +82,11 @@ function ifdTags(spec: GeoTiffSpec, li: number, tileSize: number, offsets: numbe
   if (b > 1) tags.push({ tag: 338, type: 3, values: new Array(b - 1).fill(0) }); // ExtraSamples: unspecified
   tags.push({ tag: 339, type: 3, values: new Array(b).fill(3) }); // SampleFormat: IEEE float
   if (li === 0) {
-    const g = spec.georef;
-    tags.push({ tag: 33550, type: 12, values: [g.dx, g.dy, 0] }); // ModelPixelScale
-    tags.push({ tag: 33922, type: 12, values: [0, 0, 0, g.x0, g.y1, 0] }); // ModelTiepoint
-    const keys: number[][] = [
-      [1024, 0, 1, g.geographic ? 2 : 1], // GTModelType: projected 1, geographic 2
-      [1025, 0, 1, 1], // GTRasterType: PixelIsArea
-    ];
-    if (g.epsg !== undefined) keys.push([g.geographic ? 2048 : 3072, 0, 1, g.epsg]);
-    tags.push({ tag: 34735, type: 3, values: [1, 1, 0, keys.length, ...keys.flat()] }); // GeoKeyDirectory
+    tags.push(...geoTags(spec.georef)); // ModelPixelScale, ModelTiepoint, GeoKeyDirectory
     if (spec.gdalMetadata) tags.push({ tag: 42112, type: 2, values: spec.gdalMetadata });
     if (spec.nodata) tags.push({ tag: 42113, type: 2, values: spec.nodata });
   }
   return tags;
-}
-
-/** Bytes of an IFD: entries, next-IFD offset, and the values that do not fit in an entry (each on a word boundary). */
-function ifdBytes(tags: Tag[], big: boolean): number {
-  const inline = big ? 8 : 4;
-  let n = big ? 8 + tags.length * 20 + 8 : 2 + tags.length * 12 + 4;
-  for (const t of tags) if (valueBytes(t) > inline) n += valueBytes(t) + (valueBytes(t) % 2);
-  return n;
-}
-
-function writeValues(dv: DataView, at: number, t: Tag): void {
-  if (typeof t.values === "string") {
-    for (let i = 0; i < t.values.length; i++) dv.setUint8(at + i, t.values.charCodeAt(i) & 0xff);
-    dv.setUint8(at + t.values.length, 0);
-    return;
-  }
-  const s = TYPE_BYTES[t.type];
-  t.values.forEach((v, i) => {
-    const o = at + i * s;
-    if (t.type === 3) dv.setUint16(o, v, true);
-    else if (t.type === 4) dv.setUint32(o, v, true);
-    else if (t.type === 12) dv.setFloat64(o, v, true);
-    else dv.setBigUint64(o, BigInt(v), true);
-  });
-}
-
-/** Writes one IFD at `at`; returns the offset after it. */
-function writeIfd(dv: DataView, at: number, tags: Tag[], next: number, big: boolean): number {
-  const inline = big ? 8 : 4;
-  const entry = big ? 20 : 12;
-  let extra = at + (big ? 8 + tags.length * 20 + 8 : 2 + tags.length * 12 + 4);
-  if (big) dv.setBigUint64(at, BigInt(tags.length), true);
-  else dv.setUint16(at, tags.length, true);
-  let e = at + (big ? 8 : 2);
-  for (const t of tags) {
-    dv.setUint16(e, t.tag, true);
-    dv.setUint16(e + 2, t.type, true);
-    if (big) dv.setBigUint64(e + 4, BigInt(count(t)), true);
-    else dv.setUint32(e + 4, count(t), true);
-    const vAt = e + (big ? 12 : 8);
-    if (valueBytes(t) <= inline) writeValues(dv, vAt, t);
-    else {
-      if (big) dv.setBigUint64(vAt, BigInt(extra), true);
-      else dv.setUint32(vAt, extra, true);
-      writeValues(dv, extra, t);
-      extra += valueBytes(t) + (valueBytes(t) % 2);
-    }
-    e += entry;
-  }
-  if (big) dv.setBigUint64(e, BigInt(next), true);
-  else dv.setUint32(e, next, true);
-  return extra;
 }
 
 /**

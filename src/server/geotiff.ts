@@ -3,6 +3,7 @@
 import { endianness } from "node:os";
 import { EocubeError } from "../core/errors.js";
 import { toIsoString } from "../core/time.js";
+import { gdalXmlText } from "../formats/tiff/ifd.js";
 import type { ReadOptions, Variable } from "../core/variable.js";
 import type { DatasetsContext, ServedDataset } from "./datasets.js";
 import { geoTiffLayout, tileAt, type GeoTiffLayout, type TileRef } from "./geotiff-layout.js";
@@ -28,13 +29,6 @@ export const MAX_TIFF_TILES = 4 * 1024 ** 2;
 
 /** Data types whose values float32 cannot hold exactly: served as float64. */
 const WIDE = new Set(["float64", "int32", "uint32", "int64", "uint64"]);
-
-/** XML text content, with characters outside Latin-1 as character references (the TIFF ASCII tag holds bytes). */
-function xmlText(s: string): string {
-  return s.replace(/[<>&"]|[^\x20-\xff]/g, (c) =>
-    c === "<" ? "&lt;" : c === ">" ? "&gt;" : c === "&" ? "&amp;" : c === '"' ? "&quot;" : `&#x${c.codePointAt(0)!.toString(16)};`,
-  );
-}
 
 /** The EPSG code of a grid mapping's CRS ("EPSG:4326" → 4326), when it has one. */
 export function epsgOf(sd: ServedDataset): number | undefined {
@@ -98,13 +92,13 @@ export async function geoTiffOf(
   const units = typeof v.attrs.units === "string" ? v.attrs.units : undefined;
   const longName = typeof v.attrs.long_name === "string" ? v.attrs.long_name : undefined;
   const items = [
-    `<Item name="variable">${xmlText(v.name)}</Item>`,
-    ...(longName ? [`<Item name="long_name">${xmlText(longName)}</Item>`] : []),
+    `<Item name="variable">${gdalXmlText(v.name)}</Item>`,
+    ...(longName ? [`<Item name="long_name">${gdalXmlText(longName)}</Item>`] : []),
     ...steps.flatMap((k, i) => [
       `<Item name="DESCRIPTION" sample="${i}" role="description">${toIsoString(sd.times![k]!)}</Item>`,
       `<Item name="time" sample="${i}">${toIsoString(sd.times![k]!)}</Item>`,
     ]),
-    ...(units ? refs.map((_, i) => `<Item name="UNITTYPE" sample="${i}" role="unittype">${xmlText(units)}</Item>`) : []),
+    ...(units ? refs.map((_, i) => `<Item name="UNITTYPE" sample="${i}" role="unittype">${gdalXmlText(units)}</Item>`) : []),
   ];
   const { gm } = sd;
   const epsg = epsgOf(sd);
