@@ -1,6 +1,5 @@
 // The BullMQ executor end to end: redis-server from Debian, `eocube worker` processes and coordinators run from
 // the sources; a worker SIGKILLed mid-task, a coordinator killed then resumed, Ctrl-C, and a task failing for good.
-import { type ChildProcess, spawn } from "node:child_process";
 import { readdir, readFile, writeFile } from "node:fs/promises";
 import { join, relative } from "node:path";
 import { Queue } from "bullmq";
@@ -11,9 +10,8 @@ import { parseRedisUrl } from "../../src/gen/executors/redis.js";
 import { startRedis, type TestRedis } from "../helpers/redis.js";
 import { S3RVER_KEY, S3RVER_SECRET, startS3Server, type TestS3Server } from "../helpers/s3.js";
 import { SHARED_DATA } from "../helpers/paths.js";
-import { cli, ROOT, tempDir } from "./helpers.js";
-
-const TSX = join(ROOT, "node_modules/tsx/dist/loader.mjs");
+import { type EocubeProcesses, eocubeProcesses, until } from "./executor-helpers.js";
+import { cli, tempDir } from "./helpers.js";
 const DAYS = ["20170605", "20170606", "20170607"];
 
 /** The example request (3 OSTIA days → 12 tasks of 2 variables) with absolute roots, written into `dir`. */
@@ -85,40 +83,12 @@ let s3: TestS3Server;
 let dir: string;
 let cleanup: () => Promise<void>;
 let reference: Map<string, string>;
-let script: string;
 let queue: Queue;
-const children: ChildProcess[] = [];
-
-/** Starts `eocube …args` from the sources in a child process. */
-function spawnCli(args: string[], env: Record<string, string> = {}) {
-  const child = spawn(process.execPath, ["--import", TSX, script, ...args], { cwd: dir, env: { ...process.env, ...env } });
-  children.push(child);
-  let stdout = "";
-  let stderr = "";
-  child.stdout!.on("data", (d) => (stdout += d));
-  child.stderr!.on("data", (d) => (stderr += d));
-  const done = new Promise<{ code: number | null; signal: string | null }>((resolve) =>
-    child.on("exit", (code, signal) => resolve({ code, signal })),
-  );
-  return { child, done, out: () => stdout, err: () => stderr };
-}
-
-/** Starts `eocube worker` and resolves once it waits for tasks. */
-async function startWorker() {
-  const w = spawnCli(["worker", "--redis", redis.url, "--concurrency", "2", "--stall-timeout", "2", "--quiet"]);
-  await until("the worker to start", () => w.err().includes("waiting for tasks"), 30_000);
-  return w;
-}
+let procs: EocubeProcesses;
+const spawnCli = (args: string[], env: Record<string, string> = {}) => procs.spawn(args, env);
+const startWorker = () => procs.startWorker(redis.url);
 
 let workers: Array<Awaited<ReturnType<typeof startWorker>>>;
-
-async function until(what: string, test: () => boolean | Promise<boolean>, ms = 20_000): Promise<void> {
-  const t = Date.now();
-  while (!(await test())) {
-    if (Date.now() - t > ms) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 const runIdOf = (stdout: string) => /"event":"run","id":"([^"]+)"/.exec(stdout)?.[1];
 const outputs = async () => (await readdir(join(dir, "out")).catch(() => [] as string[])).sort();
@@ -128,11 +98,7 @@ beforeAll(async () => {
   redis = await startRedis();
   s3 = await startS3Server("cubes");
   queue = new Queue("eocube-gen", { connection: parseRedisUrl(redis.url) });
-  script = join(dir, "eocube.mjs");
-  await writeFile(
-    script,
-    `import { main } from ${JSON.stringify(join(ROOT, "src/cli/index.ts"))};\nprocess.exitCode = await main(["node", "eocube", ...process.argv.slice(2)]);\n`,
-  );
+  procs = await eocubeProcesses(dir);
   await writeFile(join(dir, "req.yaml"), request(dir, "cube.zarr"));
   const starting = Promise.all([startWorker(), startWorker(), startWorker()]);
   const local = await cli(["gen", join(dir, "req.yaml"), "-o", join(dir, "local.zarr"), "--workers", "0"]);
@@ -142,7 +108,7 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
-  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill("SIGKILL");
+  procs?.killAll();
   await queue?.close();
   await redis?.stop();
   await s3?.close();
