@@ -2,7 +2,7 @@
 // stores), suggests existing OSC variables, checks the configs field by field, and writes them as the CLI reads them.
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { basename, join } from "node:path";
+import { basename, isAbsolute, join, resolve } from "node:path";
 import { stringify } from "yaml";
 import { schemaProblems, schemaValidator, type ConfigProblem } from "../core/config/index.js";
 import { DEFAULT_PROJECT } from "../catalog/osc/build/index.js";
@@ -33,6 +33,11 @@ export interface InspectResult {
   variables: InspectedVariable[];
   /** The dataset config pre-filled with what can be read (themes, licence, project left for the user). */
   config: Partial<DatasetConfig>;
+  /**
+   * The workflow config pre-filled with what can be read: `gen_request`, the request named by the history attribute
+   * of a cube made by `eocube gen` (as it was given to gen, relative to the folder gen ran in).
+   */
+  workflow: Partial<WorkflowConfig>;
 }
 
 /** The existing variables of the catalog as the variable-reuse rules read them (catalog/osc/build/variable-match). */
@@ -91,7 +96,17 @@ export async function inspectDataset(source: string, index: CatalogIndex, option
         }),
       ),
     };
-    return { source, bbox: info.bbox, crs: info.crs, ...(info.timeRange ? { timeRange: info.timeRange } : {}), variables, config };
+    // a cube made by eocube gen names its request in its history ("… eocube gen <request>"), as publish's warning reads it
+    const made = typeof info.attrs.history === "string" ? /eocube gen (\S+)\s*$/.exec(info.attrs.history)?.[1] : undefined;
+    return {
+      source,
+      bbox: info.bbox,
+      crs: info.crs,
+      ...(info.timeRange ? { timeRange: info.timeRange } : {}),
+      variables,
+      config,
+      workflow: made ? { gen_request: made } : {},
+    };
   } finally {
     await (ds as { close?: () => Promise<void> }).close?.();
   }
@@ -156,7 +171,23 @@ export function checkConfigs(dataset: unknown, workflow: unknown, index?: Catalo
   return out;
 }
 
-/** The configs as YAML files, exactly what `eocube publish dataset-config.yaml workflow-config.yaml` reads. */
+/**
+ * The form's configs with the paths typed into it that publish reads relative to the config's folder made absolute
+ * against `cwd` (the folder the studio serves from, where the dataset path is read too): the workflow's
+ * `gen_request`. The configs are published from a temp folder, and the written configs then work from any folder.
+ * Anything else, and values that are not configs, are returned as they are (the checks report them).
+ */
+export function absoluteFormPaths(dataset: unknown, workflow: unknown, cwd: string): { dataset: unknown; workflow: unknown } {
+  const wc = workflow as Partial<WorkflowConfig> | undefined;
+  if (!wc || typeof wc !== "object" || typeof wc.gen_request !== "string" || !wc.gen_request || isAbsolute(wc.gen_request))
+    return { dataset, workflow };
+  return { dataset, workflow: { ...wc, gen_request: resolve(cwd, wc.gen_request) } };
+}
+
+/**
+ * The configs as YAML files with the names `eocube generate-config` writes (its templates, filled in), exactly what
+ * `eocube publish dataset-config.yaml workflow-config.yaml` reads.
+ */
 export function configFiles(
   dataset: DatasetConfig,
   workflow: WorkflowConfig,

@@ -1,7 +1,11 @@
 // The studio's API on a real catalog sample and a real git catalog repository: browsing and search, entity pages with
-// their files, inspecting the demo cube, field-by-field checks, and a form publication that equals the CLI's.
-import { readFile } from "node:fs/promises";
-import { join } from "node:path";
+// their files, inspecting the demo cube, field-by-field checks, a form publication that equals the CLI's (locally, and
+// as a GitHub pull request against the publish tests' git server and GitHub API fake, the token nowhere afterwards),
+// and the published product searchable at once.
+import { createHash } from "node:crypto";
+import { readdir, readFile, writeFile } from "node:fs/promises";
+import { dirname, join } from "node:path";
+import { Writable } from "node:stream";
 import type { FastifyInstance } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseDatasetConfig, parseWorkflowConfig } from "../../src/catalog/osc/config.js";
@@ -9,34 +13,87 @@ import { configPlanBuilder } from "../../src/catalog/publish/builder.js";
 import { buildApp } from "../../src/server/app.js";
 import { studioRoutes } from "../../src/server/routes/studio.js";
 import { loadCatalogIndex } from "../../src/studio/catalog-index.js";
-import { cleanupTempDirs, git, initCatalogRepo, SAMPLE_CATALOG, sampleCatalogRepo } from "../helpers/catalog-repo.js";
+import { cleanupTempDirs, git, initCatalogRepo, repoState, SAMPLE_CATALOG, sampleCatalogRepo, tempDir } from "../helpers/catalog-repo.js";
+import { startGitServer, type GitServer } from "../helpers/git-server.js";
+import { startGitHubFake, type GitHubFake } from "../helpers/github-fake.js";
 import { REPO_ROOT, ZARR_CUBE } from "../helpers/paths.js";
 
 const NOW = new Date("2026-03-01T12:00:00Z");
+const TOKEN = "ghp_eocubeStudioToken0123456789abcdef";
+const UP = { owner: "ESA-EarthCODE", repo: "open-science-catalog-metadata-testing" };
+const LOGIN = "scientist";
+const PRODUCT = "xcube-demo-olci-north-sea";
 let app: FastifyInstance;
 let repo: string;
+let gitServer: GitServer;
+let fake: GitHubFake;
+/** Every line the shared server logged (pino JSON, level trace). */
+const serverLog: string[] = [];
 
-/** examples/dataset-config.yaml and workflow-config.yaml as the form sends them (the shared cube by absolute path). */
+/**
+ * examples/dataset-config.yaml and workflow-config.yaml as the form sends them (the shared cube by absolute path), with
+ * the workflow fields of `eocube generate-config`'s template the example leaves out: the experiment id, a contact's
+ * position and email, and the gen request (relative: the studio reads it from its folder, REPO_ROOT here).
+ */
 async function demoConfigs(): Promise<{ dataset: Record<string, unknown>; workflow: Record<string, unknown> }> {
   const dtext = (await readFile(join(REPO_ROOT, "examples/dataset-config.yaml"), "utf8")).replace(
     /^data_source:\n(?:\s+- .*\n)+/m,
     `data_source:\n  - ${ZARR_CUBE}\n`,
   );
   const wtext = await readFile(join(REPO_ROOT, "examples/workflow-config.yaml"), "utf8");
-  return {
-    dataset: JSON.parse(JSON.stringify(parseDatasetConfig(dtext, "dataset-config.yaml"))),
-    workflow: JSON.parse(JSON.stringify(parseWorkflowConfig(wtext, "workflow-config.yaml"))),
-  };
+  const workflow = JSON.parse(JSON.stringify(parseWorkflowConfig(wtext, "workflow-config.yaml")));
+  workflow.experiment_id = "xcube-demo-olci-north-sea-2017";
+  workflow.gen_request = "examples/gen-request.yaml";
+  workflow.contact[0] = { ...workflow.contact[0], position: "Maintainers", emails: [{ value: "xcube@example.org" }] };
+  return { dataset: JSON.parse(JSON.stringify(parseDatasetConfig(dtext, "dataset-config.yaml"))), workflow };
 }
+
+/** `git ls-tree -r` of a branch as path → blob id. */
+function tree(lsTree: string): Map<string, string> {
+  return new Map(
+    lsTree
+      .trim()
+      .split("\n")
+      .map((l) => {
+        const [meta, path] = l.split("\t");
+        return [path!, meta!.split(" ")[2]!] as const;
+      }),
+  );
+}
+
+/** git's blob id of a text. */
+const blobId = (text: string) =>
+  createHash("sha1")
+    .update(`blob ${Buffer.byteLength(text)}\0`)
+    .update(text)
+    .digest("hex");
 
 beforeAll(async () => {
   repo = await sampleCatalogRepo();
-  app = await buildApp({ Datasets: [] }, {}, { logger: false, warmUp: false });
-  await studioRoutes(app, { catalogDir: repo, now: () => NOW });
+  // the publish tests' GitHub: a git HTTP server and the REST API fake checked against GitHub's OpenAPI description
+  gitServer = await startGitServer(TOKEN);
+  gitServer.createBare(UP.owner, UP.repo, repo);
+  fake = await startGitHubFake({ token: TOKEN, login: LOGIN, gitServer, forkHiddenFor: 1 });
+  fake.addRepo(UP.owner, UP.repo);
+  const stream = new Writable({
+    write(chunk, _enc, done) {
+      serverLog.push(String(chunk));
+      done();
+    },
+  });
+  app = await buildApp({ Datasets: [] }, {}, { logger: { level: "trace", stream }, warmUp: false });
+  await studioRoutes(app, {
+    catalogDir: repo,
+    now: () => NOW,
+    cwd: REPO_ROOT,
+    github: { apiUrl: fake.url, gitUrl: gitServer.url, forkPollMs: 5 },
+  });
   await app.ready();
-});
+}, 60_000);
 afterAll(async () => {
   await app?.close();
+  await fake?.close();
+  await gitServer?.close();
   await cleanupTempDirs();
 });
 
@@ -113,30 +170,34 @@ describe("the studio's API", () => {
     );
   });
 
-  it("a form publication equals the CLI's: same configs, one commit with the same files as eocube publish", async () => {
+  it("a form publication equals the CLI's: the configs generate-config's templates hold, one commit with the same files as eocube publish, searchable at once", async () => {
     const { dataset, workflow } = await demoConfigs();
     const checked = (await app.inject({ method: "POST", url: "/studio/api/check", payload: { dataset, workflow } })).json();
     expect(checked.problems).toEqual([]);
-    // the YAML the form writes reads back as the same configs
+    // the YAML the form writes reads back as the same configs, the gen request's path made absolute
+    const genRequest = join(REPO_ROOT, "examples/gen-request.yaml");
     expect(JSON.parse(JSON.stringify(parseDatasetConfig(checked.files["dataset-config.yaml"], "d.yaml")))).toEqual(dataset);
-    expect(JSON.parse(JSON.stringify(parseWorkflowConfig(checked.files["workflow-config.yaml"], "w.yaml")))).toEqual(workflow);
+    expect(JSON.parse(JSON.stringify(parseWorkflowConfig(checked.files["workflow-config.yaml"], "w.yaml")))).toEqual({
+      ...workflow,
+      gen_request: genRequest,
+    });
 
     const [cliRepo, formRepo] = await Promise.all([initCatalogRepo(), initCatalogRepo()]);
     const form = await buildApp({ Datasets: [] }, {}, { logger: false, warmUp: false });
-    await studioRoutes(form, { catalogDir: formRepo, now: () => NOW });
+    await studioRoutes(form, { catalogDir: formRepo, now: () => NOW, cwd: REPO_ROOT });
     try {
       const before = git(formRepo, "rev-parse", "HEAD").trim();
+      expect((await form.inject({ url: `/studio/api/search?q=${PRODUCT}` })).json().total).toBe(0);
       const res = await form.inject({ method: "POST", url: "/studio/api/publish", payload: { dataset, workflow, target: "local" } });
       expect(res.statusCode).toBe(200);
       const out = res.json();
-      expect(out).toMatchObject({ valid: true, noop: false, branch: "publish/xcube-demo-olci-north-sea-20260301120000" });
+      expect(out).toMatchObject({ valid: true, noop: false, branch: `publish/${PRODUCT}-20260301120000` });
       // one commit on top of main; main untouched
       expect(git(formRepo, "rev-list", "--count", `${before}..${out.branch}`).trim()).toBe("1");
       expect(git(formRepo, "rev-parse", "HEAD").trim()).toBe(before);
 
       // the CLI's plan from the same YAML files (configPlanBuilder: what `eocube publish` builds before its commit)
       const cfgDir = join(cliRepo, "..");
-      const { writeFile } = await import("node:fs/promises");
       await writeFile(join(cfgDir, "dataset-config.yaml"), checked.files["dataset-config.yaml"]);
       await writeFile(join(cfgDir, "workflow-config.yaml"), checked.files["workflow-config.yaml"]);
       const build = await configPlanBuilder(join(cfgDir, "dataset-config.yaml"), join(cfgDir, "workflow-config.yaml"), {
@@ -146,10 +207,103 @@ describe("the studio's API", () => {
       const plan = await build(cliRepo);
       const changed = git(formRepo, "diff", "--name-only", "HEAD", out.branch).trim().split("\n").sort();
       expect(changed).toEqual(plan.files.map((f) => f.path).sort());
-      for (const f of plan.files.filter((p) => !p.path.endsWith("environment.yaml")))
-        expect(git(formRepo, "show", `${out.branch}:${f.path}`), f.path).toBe(f.content);
+      const blobs = tree(git(formRepo, "ls-tree", "-r", out.branch));
+      for (const f of plan.files) expect(blobs.get(f.path), f.path).toBe(blobId(f.content));
+      // the workflow fields reached the records: the gen request in input.yaml, the contact in the workflow record
+      const exp = "experiments/xcube-demo-olci-north-sea-2017";
+      expect(git(formRepo, "show", `${out.branch}:${exp}/input.yaml`)).toContain("workflow: eocube-gen");
+      expect(git(formRepo, "show", `${out.branch}:workflows/xcube-demo-olci-rectification/record.json`)).toContain("xcube@example.org");
+
+      // the new product, its experiment and workflow are browsed and searched at once (the branch is not checked out)
+      const found = (await form.inject({ url: `/studio/api/search?q=${PRODUCT}` })).json();
+      expect(found.hits.map((h: { id: string }) => h.id)).toEqual([PRODUCT]);
+      expect(found.hits[0].origin).toEqual({ branch: out.branch, commit: out.commit });
+      expect((await form.inject({ url: "/studio/api/search?kind=workflow" })).json().total).toBe(1);
+      const e = (await form.inject({ url: "/studio/api/entity/experiment/xcube-demo-olci-north-sea-2017" })).json();
+      expect(e.files.find((f: { rel: string }) => f.rel === "input").text).toContain("gen_request:");
     } finally {
       await form.close();
+    }
+  });
+});
+
+/** Every file under `dir` (the .git folder included). */
+async function allFiles(dir: string): Promise<string[]> {
+  const out: string[] = [];
+  for (const e of await readdir(dir, { withFileTypes: true, recursive: true })) if (e.isFile()) out.push(join(e.parentPath, e.name));
+  return out;
+}
+
+describe("the studio's GitHub publication", () => {
+  it("opens the pull request with the files of the CLI's PR flow; the token is in no answer, log or file; the product is searchable at once", async () => {
+    const { dataset, workflow } = await demoConfigs();
+    const answers: string[] = [];
+    const call = async (url: string, payload?: Record<string, unknown>) => {
+      const r = payload === undefined ? await app.inject({ url }) : await app.inject({ method: "POST", url, payload });
+      answers.push(r.body);
+      return r;
+    };
+    const none = await call("/studio/api/publish", { dataset, workflow, target: "testing" });
+    expect(none.statusCode).toBe(400);
+    expect(none.json()).toMatchObject({ code: "INVALID_PARAMS" });
+    expect((await call(`/studio/api/search?q=${PRODUCT}`)).json().total).toBe(0);
+    const stateBefore = repoState(repo);
+
+    const res = await call("/studio/api/publish", { dataset, workflow, target: "testing", token: TOKEN });
+    expect(res.statusCode, res.body).toBe(200);
+    const out = res.json();
+    expect(out).toMatchObject({
+      valid: true,
+      noop: false,
+      environment: "testing",
+      fork: `${LOGIN}/${UP.repo}`,
+      branch: `publish/${PRODUCT}-20260301120000`,
+      pullRequest: { number: 1, action: "created", url: `https://github.com/${UP.owner}/${UP.repo}/pull/1` },
+    });
+    const pr = fake.pulls[0]!;
+    expect(pr.head).toMatchObject({ owner: LOGIN, ref: out.branch, sha: out.commit });
+    expect(pr.base).toBe("main");
+    expect(fake.violations).toEqual([]);
+    // the local catalog's checkout is untouched (the branch is kept beside it)
+    expect(repoState(repo).split("\n")[0]).toBe(stateBefore.split("\n")[0]);
+    expect(git(repo, "status", "--porcelain")).toBe("");
+
+    // the CLI's PR flow plans on the upstream main (the sample) from the same config files: the PR holds exactly that
+    const cfgDir = await tempDir("eocube-studio-cfg-");
+    const configs = (await call("/studio/api/check", { dataset, workflow })).json().files;
+    await writeFile(join(cfgDir, "dataset-config.yaml"), configs["dataset-config.yaml"]);
+    await writeFile(join(cfgDir, "workflow-config.yaml"), configs["workflow-config.yaml"]);
+    const build = await configPlanBuilder(join(cfgDir, "dataset-config.yaml"), join(cfgDir, "workflow-config.yaml"), {
+      mode: "all",
+      now: NOW,
+    });
+    const plan = await build(join(SAMPLE_CATALOG));
+    const prFiles = gitServer.git(LOGIN, UP.repo, "diff", "--name-only", "main", out.branch).trim().split("\n").sort();
+    expect(prFiles).toEqual(plan.files.map((f) => f.path).sort());
+    const blobs = tree(gitServer.git(LOGIN, UP.repo, "ls-tree", "-r", out.branch));
+    for (const f of plan.files) expect(blobs.get(f.path), f.path).toBe(blobId(f.content));
+    for (const f of plan.files) expect(pr.body).toContain(f.path);
+
+    // the pull request's product is browsed and searched at once, marked with its pull request
+    const found = (await call(`/studio/api/search?q=${PRODUCT}`)).json();
+    expect(found.hits.map((h: { id: string }) => h.id)).toEqual([PRODUCT]);
+    const entity = (await call(`/studio/api/entity/product/${PRODUCT}`)).json();
+    expect(entity.origin).toEqual({ branch: out.branch, commit: out.commit, pullRequest: out.pullRequest.url });
+
+    // the token went to GitHub and git only: no answer, log line, file of the catalog (.git/config included) holds it
+    expect(fake.calls.every((c) => c.authorization === `token ${TOKEN}` || c.authorization === `Bearer ${TOKEN}`)).toBe(true);
+    expect(gitServer.requests.filter((r) => r.status === 401)).toEqual([]);
+    expect(serverLog.length).toBeGreaterThan(0);
+    const b64 = Buffer.from(`x-access-token:${TOKEN}`).toString("base64");
+    for (const text of [...answers, serverLog.join("")]) {
+      expect(text).not.toContain(TOKEN);
+      expect(text).not.toContain(b64);
+    }
+    expect(await readFile(join(repo, ".git/config"), "utf8")).not.toContain("Authorization");
+    for (const f of await allFiles(dirname(repo))) {
+      const buf = await readFile(f);
+      expect(buf.includes(TOKEN), f).toBe(false);
+      expect(buf.includes(b64), f).toBe(false);
     }
   });
 });

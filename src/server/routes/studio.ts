@@ -4,6 +4,8 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { EocubeError, isEocubeError } from "../../core/errors.js";
 import { OSC_STATUSES } from "../../catalog/osc/constants.js";
 import type { DatasetConfig, WorkflowConfig } from "../../catalog/osc/config.js";
+import type { GitHubSessionOptions } from "../../catalog/publish/github.js";
+import { runGit } from "../../catalog/publish/git.js";
 import { OSC_LICENSES } from "../../catalog/osc/licenses.js";
 import { OSC_THEMES } from "../../catalog/osc/themes.js";
 import {
@@ -16,7 +18,7 @@ import {
   linkTarget,
   resolveLink,
 } from "../../studio/catalog-index.js";
-import { checkConfigs, configFiles, inspectDataset, withConfigFiles } from "../../studio/form.js";
+import { absoluteFormPaths, checkConfigs, configFiles, inspectDataset, withConfigFiles } from "../../studio/form.js";
 
 /** Options of {@link studioRoutes}. */
 export interface StudioOptions {
@@ -30,6 +32,13 @@ export interface StudioOptions {
   served?: string[];
   /** Time of publications (tests) [default now]. */
   now?: () => Date;
+  /**
+   * GitHub endpoints and fork polling of publications to GitHub [default: EOCUBE_GITHUB_API_URL / EOCUBE_GIT_URL,
+   * else github.com]. The token never comes from here: each publication sends its own.
+   */
+  github?: Omit<GitHubSessionOptions, "noFork">;
+  /** Folder that relative paths typed into the form (dataset, gen request) are read from [default process.cwd()]. */
+  cwd?: string;
 }
 
 const KINDS = new Set<string>(Object.values(ENTITY_KINDS).map((k) => k.kind));
@@ -67,15 +76,47 @@ interface FormBody {
 }
 
 /**
- * Registers the studio on a built app (before it listens): loads the catalog index once (reloaded after a local
- * publication) and adds the routes. The GitHub token of a publication comes in the request body and is used for
- * that request only.
+ * The files a publication's commit holds that the checked-out branch does not: the publication's own files, or, for a
+ * no-op naming an earlier publication branch, the files that branch changes against HEAD. Read with git from the commit.
+ */
+async function publishedFiles(
+  repo: string,
+  commit: string,
+  files: Array<{ path: string }>,
+): Promise<Array<{ path: string; text: string }>> {
+  let paths = files.map((f) => f.path);
+  if (paths.length === 0) {
+    const head = (await runGit(["rev-parse", "-q", "--verify", "HEAD^{commit}"], { cwd: repo, okCodes: [0, 1] })).stdout.trim();
+    if (!head) return [];
+    const out = await runGit(["diff", "--name-only", "-z", "--no-renames", "--diff-filter=AM", head, commit], { cwd: repo });
+    paths = out.stdout.split("\0").filter(Boolean);
+  }
+  const texts: Array<{ path: string; text: string }> = [];
+  let next = 0;
+  const worker = async () => {
+    while (next < paths.length) {
+      const path = paths[next++]!;
+      texts.push({ path, text: (await runGit(["show", `${commit}:${path}`], { cwd: repo })).stdout });
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(4, paths.length) }, worker));
+  return texts;
+}
+
+/**
+ * Registers the studio on a built app (before it listens): loads the catalog index once and adds the routes. A
+ * publication's files (its commit on a new branch, locally or in a pull request) are added to the index at once, so the
+ * new product is browsed and searched without a restart. The GitHub token of a publication comes in the request body
+ * and is used for that request only: never stored, logged or answered.
  * @throws EocubeError NOT_FOUND when the catalog folder has no catalog.json.
  */
 export async function studioRoutes(app: FastifyInstance, options: StudioOptions): Promise<{ index: () => CatalogIndex }> {
-  let index = options.index ?? (await loadCatalogIndex(options.catalogDir));
+  const index = options.index ?? (await loadCatalogIndex(options.catalogDir));
   const prefix = options.prefix ?? "";
   const served = new Set(options.served ?? []);
+  const cwd = options.cwd ?? process.cwd();
+  /** The form's configs with relative paths made absolute (they are published from a temp folder). */
+  const formOf = (body: FormBody) => absoluteFormPaths(body.dataset, body.workflow, cwd);
 
   app.get("/studio", { schema: { summary: "The catalog browser and publishing form" } }, async (_request, reply) =>
     reply.redirect(`${prefix}/viewer/studio.html`),
@@ -164,22 +205,23 @@ export async function studioRoutes(app: FastifyInstance, options: StudioOptions)
     "/studio/api/check",
     { schema: { summary: "Check the form's configs field by field (the OSC rules of the configs)" } },
     async (request) => {
-      const body = (request.body ?? {}) as FormBody;
-      const problems = checkConfigs(body.dataset, body.workflow, index);
+      const { dataset, workflow } = formOf((request.body ?? {}) as FormBody);
+      const problems = checkConfigs(dataset, workflow, index);
       return {
         valid: problems.length === 0,
         problems,
-        ...(problems.length === 0 ? { files: configFiles(body.dataset as DatasetConfig, body.workflow as WorkflowConfig) } : {}),
+        ...(problems.length === 0 ? { files: configFiles(dataset as DatasetConfig, workflow as WorkflowConfig) } : {}),
       };
     },
   );
 
   const planned = async (request: FastifyRequest, dryRun: boolean) => {
     const body = (request.body ?? {}) as FormBody;
-    const problems = checkConfigs(body.dataset, body.workflow, index);
+    const { dataset, workflow } = formOf(body);
+    const problems = checkConfigs(dataset, workflow, index);
     if (problems.length) return { valid: false, problems };
-    const dc = body.dataset as DatasetConfig;
-    const wc = body.workflow as WorkflowConfig;
+    const dc = dataset as DatasetConfig;
+    const wc = workflow as WorkflowConfig;
     const target = body.target ?? "local";
     if (target !== "local" && !["production", "staging", "testing"].includes(target))
       throw new EocubeError("INVALID_PARAMS", `unknown publication target ${String(target).slice(0, 40)}`, { field: "target" });
@@ -196,7 +238,7 @@ export async function studioRoutes(app: FastifyInstance, options: StudioOptions)
         catalogDir: options.catalogDir,
         dryRun: dryRun || undefined,
         ...(options.now ? { now: options.now() } : {}),
-        ...(!dryRun && target !== "local" ? { environment: target, github: { token: body.token } } : {}),
+        ...(!dryRun && target !== "local" ? { environment: target, github: { ...options.github, token: body.token } } : {}),
       }).catch((err: unknown) => {
         // a config problem the builder finds (OSC rules needing the catalog) goes next to its field in the form
         if (isEocubeError(err, "INVALID_CONFIG") && err.field) {
@@ -207,7 +249,15 @@ export async function studioRoutes(app: FastifyInstance, options: StudioOptions)
       }),
     );
     if ("problem" in result) return { valid: false, problems: [result.problem] };
-    if (!dryRun && target === "local" && !result.noop) index = await loadCatalogIndex(options.catalogDir);
+    // the publication's files are on a branch (and in a pull request), not checked out: add them to the index now
+    if (!dryRun && result.commit && result.catalog) {
+      const files = await publishedFiles(result.catalog, result.commit, result.noop ? [] : result.files);
+      index.addFiles(files, {
+        ...(result.branch ? { branch: result.branch } : {}),
+        commit: result.commit,
+        ...(result.pullRequest ? { pullRequest: result.pullRequest.url } : {}),
+      });
+    }
     // the whole catalog's validation problems (files, not form fields) as catalogProblems
     const { problems: catalogProblems, ...rest } = result;
     return { ...rest, valid: true, problems: [], catalogProblems: catalogProblems ?? [], configs: configFiles(dc, wc) };
