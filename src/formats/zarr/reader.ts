@@ -149,6 +149,7 @@ function arrayVariable(store: MetadataOverlayStore, group: ZarrGroupMeta, a: Zar
     chunks,
     attrs,
     encoding,
+    readsInto: true,
     read: async (selection: Selection, options?: ReadOptions) => {
       let norm: NormalizedDim[];
       try {
@@ -253,9 +254,18 @@ function indexable(data: unknown, length: number, dtype: DType): Indexable {
   return out;
 }
 
+/**
+ * A result array of `n` elements whose every element the read writes (each lies in exactly one chunk, which is
+ * copied or filled): typed arrays are left uninitialized (Node's unpooled unsafe allocation), sparing the
+ * zeroing of a buffer that is overwritten anyway.
+ */
 function allocateOut(dtype: DType, n: number): Indexable {
   if (dtype === "str" || dtype === "object") return new Array<unknown>(n);
-  return allocate(dtype, n) as unknown as Indexable;
+  const zeroed = allocate(dtype, 0) as unknown as { constructor: new (b: ArrayBuffer, o: number, n: number) => Indexable };
+  const B = (globalThis as { Buffer?: { allocUnsafeSlow(n: number): Uint8Array } }).Buffer;
+  if (!B || n === 0) return allocate(dtype, n) as unknown as Indexable;
+  const bytes = B.allocUnsafeSlow(n * itemSize(dtype));
+  return new zeroed.constructor(bytes.buffer as ArrayBuffer, bytes.byteOffset, n);
 }
 
 /**
@@ -370,7 +380,8 @@ function arrayShape(a: ZarrArrayMeta): number[] {
 
 /**
  * Reads the selection by fetching each stored chunk it touches (at most {@link CONCURRENCY} at a time)
- * and copying the overlap into a C-order result, one contiguous row (innermost dimension) at a time.
+ * and copying the overlap into a C-order result, one contiguous row (innermost dimension) at a time; the
+ * parts of chunks not stored get the fill value. The result is `options.out` (its first n elements) when given.
  */
 async function readSelection(
   source: ChunkSource,
@@ -385,7 +396,9 @@ async function readSelection(
   const outShape = norm.filter((d) => !d.drop).map((d) => d.stop - d.start);
   const n = sizeOf(fullShape);
   const outStride = cStrides(fullShape);
-  if (n === 0) return { data: allocateOut(dtype, 0) as NdArray["data"], shape: outShape, dtype };
+  // the caller's buffer (Variable.read has checked its type and length)
+  const given = options?.out ? ((options.out.length === n ? options.out : options.out.subarray(0, n)) as unknown as Indexable) : undefined;
+  if (n === 0) return { data: (given ?? allocateOut(dtype, 0)) as NdArray["data"], shape: outShape, dtype };
 
   const lo = norm.map((d, i) => Math.floor(d.start / cs[i]!));
   const hi = norm.map((d, i) => Math.ceil(d.stop / cs[i]!));
@@ -403,15 +416,16 @@ async function readSelection(
   if (norm.length === 0) tasks.splice(1);
 
   const chunkSize = sizeOf(cs);
-  // the selection is exactly one whole chunk (as when gen tiles match the input chunks)
+  // the selection is exactly one whole chunk (as when gen tiles match the input chunks) and no buffer is given
   const whole =
-    tasks.length === 1 && norm.length > 0 && norm.every((d, i) => d.start === tasks[0]![i]! * cs[i]! && d.stop === d.start + cs[i]!);
-  let result: Indexable | undefined; // allocated when first needed: a whole-chunk read may not need it
+    !given &&
+    tasks.length === 1 &&
+    norm.length > 0 &&
+    norm.every((d, i) => d.start === tasks[0]![i]! * cs[i]! && d.stop === d.start + cs[i]!);
+  let result: Indexable | undefined = given; // allocated when first needed: a whole-chunk read may not need it
   const output = (): Indexable => (result ??= allocateOut(dtype, n));
   const isStored = source.storedSet ? await source.storedSet(tasks.length, options?.signal) : undefined;
   let next = 0;
-  let copied = false; // whether a stored chunk has been copied into `out` yet
-  let prefilled: number | undefined; // the value the whole of `out` was filled with, if any
   const worker = async () => {
     while (next < tasks.length) {
       const coords = tasks[next++]!;
@@ -430,16 +444,8 @@ async function readSelection(
         });
       }
       if ("fill" in chunk) {
-        if (prefilled !== undefined && Object.is(prefilled, chunk.fill)) continue; // already holds the value
-        const out = output();
-        if (!copied && prefilled === undefined && chunk.fill !== 0 && ArrayBuffer.isView(out)) {
-          // nothing copied yet: one fill of the whole result is far cheaper than one per row of each chunk
-          // not stored (a slice of a sparse cube is mostly fill); stored chunks overwrite their part later
-          (out as unknown as Float64Array).fill(chunk.fill);
-          prefilled = chunk.fill;
-          continue;
-        }
-        fillOverlap(chunk.fill, coords, cs, out, outStride, norm);
+        // only this chunk's part: the result (new and uninitialized, or the caller's buffer) holds nothing yet
+        fillOverlap(chunk.fill, coords, cs, output(), outStride, norm);
         continue;
       }
       const length = (chunk.data as { length: number }).length;
@@ -458,7 +464,6 @@ async function readSelection(
         result = chunk.data as unknown as Indexable; // the selection is exactly this chunk: no copy
         continue;
       }
-      copied = true;
       copyOverlap(indexable(chunk.data, length, dtype), chunk.stride, coords, cs, output(), outStride, norm);
     }
   };
@@ -513,7 +518,6 @@ function fillOverlap(
   outStride: number[],
   norm: NormalizedDim[],
 ): void {
-  if (value === 0 && ArrayBuffer.isView(out)) return; // a fresh typed array is all zeros already
   const nd = norm.length;
   if (nd === 0) {
     out[0] = value;
@@ -522,12 +526,13 @@ function fillOverlap(
   const { count, dstOff } = chunkOverlap(coords, cs, norm);
   const last = nd - 1;
   const run = count[last]!;
-  const o = out as unknown as { fill(v: number, from: number, to: number): unknown };
+  const o = out as unknown as { fill(v: number | bigint, from: number, to: number): unknown };
+  const v = out instanceof BigInt64Array || out instanceof BigUint64Array ? BigInt(Number.isFinite(value) ? Math.trunc(value) : 0) : value;
   const pos = new Array<number>(nd).fill(0);
   for (;;) {
     let d = dstOff[last]!;
     for (let i = 0; i < last; i++) d += (dstOff[i]! + pos[i]!) * outStride[i]!;
-    if (ArrayBuffer.isView(out)) o.fill(value, d, d + run);
+    if (ArrayBuffer.isView(out)) o.fill(v, d, d + run);
     else for (let j = 0; j < run; j++) out[d + j] = value;
     let i = last - 1;
     while (i >= 0 && ++pos[i]! >= count[i]!) {
