@@ -42,7 +42,7 @@ export interface GeoTiffWriteResult {
   /** Sizes `[width, height]` of the internal overviews, largest first. */
   overviews: Array<[number, number]>;
   tileSize: number;
-  /** The CRS as written: `EPSG:n`, `wkt` (a user-defined CRS from the data's WKT) or `none`. */
+  /** The CRS as written: `EPSG:n`, or `wkt` (a user-defined CRS from the data's WKT or PROJ string). */
   crs: string;
   /** Data variables not written (no x/y dimensions: grid mappings, bounds, time series). */
   skipped: string[];
@@ -130,6 +130,17 @@ function halve(a: NumArray, w: number, h: number, nodata: number, categorical: b
   return out;
 }
 
+/**
+ * A WKT1 CRS carrying a PROJ string in its `EXTENSION["PROJ4", …]` node, which GDAL (PROJ) takes as the definition:
+ * for CRSs known only by a PROJ string (a sphere of a model grid, `+proj=geos`). The other nodes are placeholders.
+ */
+function proj4Wkt(proj4: string, geographic: boolean): string {
+  const geog =
+    'GEOGCS["unknown",DATUM["unknown",SPHEROID["WGS 84",6378137,298.257223563]],PRIMEM["Greenwich",0],UNIT["degree",0.0174532925199433]';
+  const ext = `EXTENSION["PROJ4","${proj4.replace(/"/g, "")}"]`;
+  return geographic ? `${geog},${ext}]` : `PROJCS["unknown",${geog}],PROJECTION["Mercator_1SP"],UNIT["metre",1],${ext}]`;
+}
+
 /** GDAL's structural metadata (the "ghost area" after the TIFF header) for the COG layout written here. */
 const GHOST_CONTENT =
   "LAYOUT=IFDS_BEFORE_DATA\nBLOCK_ORDER=ROW_MAJOR\nBLOCK_LEADER=SIZE_AS_UINT4\nBLOCK_TRAILER=LAST_4_BYTES_REPEATED\nKNOWN_INCOMPATIBLE_EDITION=NO\n ";
@@ -143,7 +154,7 @@ const GHOST = `GDAL_STRUCTURAL_METADATA_SIZE=${String(GHOST_CONTENT.length).padS
  * scale/offset and `_FillValue` as nodata), else float32/float64 with NaN as nodata. North-up rows; tiles of
  * `tileSize` (512) pixels, DEFLATE with predictor 2 (integers) or 3 (floats), one plane per band; overviews halving
  * the size (2×2 means of valid pixels, the first valid pixel for flag variables) until one tile holds the image;
- * GeoKeys with the EPSG code (or the WKT as an ESRI PE citation); classic TIFF, or BigTIFF past 4 GiB. Each band is
+ * GeoKeys with the EPSG code (else the data's WKT, or their PROJ string in a WKT, as an ESRI PE citation); classic TIFF, or BigTIFF past 4 GiB. Each band is
  * read whole and held with its overviews in memory (about 1.4× its size); compressed tiles go to temporary files
  * beside `path`, and the file is assembled there and renamed, so a failure leaves nothing.
  * @throws EocubeError UNSUPPORTED for data without a regular 2-D grid or with datetime/string variables on it;
@@ -232,7 +243,7 @@ export async function writeGeoTiff(ds: Dataset, path: string, options: GeoTiffWr
       dx: gm.resolution[0],
       dy: gm.resolution[1],
       geographic: gm.isGeographic,
-      ...(epsg ? { epsg: Number(epsg[1]) } : gm.crsWkt ? { wkt: gm.crsWkt } : {}),
+      ...(epsg ? { epsg: Number(epsg[1]) } : { wkt: gm.crsWkt ?? proj4Wkt(gm.proj4, gm.isGeographic) }),
     };
     const metadata = `<GDALMetadata>${plan.items.map(([k, v, s, role]) => `<Item name="${gdalXmlText(k)}"${s === undefined ? "" : ` sample="${s}"`}${role ? ` role="${role}"` : ""}>${gdalXmlText(v)}</Item>`).join("")}</GDALMetadata>`;
     const tagsOf = (li: number, offs: number[], big: boolean): Tag[] => {
@@ -320,7 +331,7 @@ export async function writeGeoTiff(ds: Dataset, path: string, options: GeoTiffWr
         ...(plan.nodataText !== undefined ? { nodata: plan.nodataText } : {}),
         overviews: sizes.slice(1),
         tileSize: T,
-        crs: georef.epsg !== undefined ? `EPSG:${georef.epsg}` : georef.wkt ? "wkt" : "none",
+        crs: georef.epsg !== undefined ? `EPSG:${georef.epsg}` : "wkt",
         skipped: plan.skipped,
         bytes: headerLength + dataBytes,
         bigTiff: big,

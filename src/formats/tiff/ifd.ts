@@ -83,8 +83,8 @@ export function writeIfd(dv: DataView, at: number, tags: Tag[], next: number, bi
 
 /**
  * North-up georeferencing of a raster: upper-left pixel edge (x0, y1) and pixel size (dx, dy, both > 0) in the CRS.
- * The CRS is `epsg` (GeographicTypeGeoKey or ProjectedCSTypeGeoKey), else `wkt` (a user-defined CRS whose
- * GTCitationGeoKey is `ESRI PE String = <wkt>`, which GDAL reads), else none (no CRS keys).
+ * The CRS is `epsg` (GeographicTypeGeoKey or ProjectedCSTypeGeoKey), else `wkt` (a user-defined model and CRS whose
+ * PCSCitationGeoKey is `ESRI PE String = <wkt>`, which GDAL reads), else none (no CRS keys).
  */
 export interface GeoReference {
   x0: number;
@@ -114,8 +114,9 @@ export function geoTags(g: GeoReference): Tag[] {
   if (g.epsg !== undefined) keys.push([g.geographic ? 2048 : 3072, 0, 1, g.epsg]);
   else if (g.wkt) {
     ascii = `ESRI PE String = ${g.wkt.replace(/[|\n\r]/g, " ")}|`;
-    keys.push([1026, 34737, ascii.length, 0]); // GTCitationGeoKey in GeoAsciiParams
-    keys.push([g.geographic ? 2048 : 3072, 0, 1, 32767]); // user-defined
+    // a user-defined model whose WKT is the ESRI PE citation in PCSCitationGeoKey, as GDAL reads it (GTModelType 32767)
+    keys[0]![3] = 32767;
+    keys.push([3072, 0, 1, 32767], [3073, 34737, ascii.length, 0]);
   }
   tags.push({ tag: 34735, type: 3, values: [1, 1, 0, keys.length, ...keys.flat()] });
   if (ascii) tags.push({ tag: 34737, type: 2, values: ascii });
