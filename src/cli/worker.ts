@@ -1,4 +1,4 @@
-// `eocube worker`: processes the chunk tasks of distributed gen runs (`eocube gen --executor redis://…`).
+// `eocube worker`: processes the chunk tasks of distributed gen runs and pyramids (`eocube gen|level --executor redis://…`).
 import { availableParallelism } from "node:os";
 import type { Command } from "commander";
 import { formatBytes } from "../core/bytes.js";
@@ -25,7 +25,9 @@ function positive(value: string | undefined, field: string): number | undefined 
 export function register(program: Command): void {
   program
     .command("worker")
-    .description("Process the chunk tasks of distributed gen runs (eocube gen --executor redis://…) until stopped (Ctrl-C, SIGTERM)")
+    .description(
+      "Process the chunk tasks of distributed gen runs and pyramids (eocube gen|level --executor redis://…) until stopped (Ctrl-C, SIGTERM)",
+    )
     .requiredOption("--redis <url>", "the Redis of the runs: redis://host:6379[/db]")
     .option("--concurrency <n>", `tasks at once, each in a thread (default: the number of cores, ${availableParallelism()} here)`)
     .option("--stall-timeout <s>", "seconds after which the task of a worker that died is given to another (default 30)")
