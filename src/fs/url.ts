@@ -1,7 +1,8 @@
-// fsFromUrl: the FileSystem for a URL or local path (file, memory://, http(s)://, s3://).
+// fsFromUrl: the FileSystem for a URL or local path (file, memory://, http(s)://, s3://, abfs://).
 import { basename, dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { EocubeError } from "../core/errors.js";
+import { AbfsFileSystem, abfsOptionsFromStorageOptions } from "./abfs.js";
 import { FileFileSystem } from "./file.js";
 import { HttpsFileSystem, redactUrl } from "./https.js";
 import { sharedMemoryFileSystem } from "./memory.js";
@@ -18,7 +19,7 @@ export interface StorageOptions {
   endpoint_url?: string;
   /** S3: region (default `us-east-1`). */
   region?: string;
-  /** S3: unsigned requests for public buckets (default false). */
+  /** S3 and abfs: unsigned requests for public buckets/containers (default false). */
   anon?: boolean;
   /** S3: access key id. */
   key?: string;
@@ -28,7 +29,17 @@ export interface StorageOptions {
   token?: string;
   /** S3: path-style addressing (default true with `endpoint_url`). */
   force_path_style?: boolean;
-  /** http(s) and S3: per-request timeout in **seconds** (default 30). */
+  /** abfs: storage account name (adlfs; env AZURE_STORAGE_ACCOUNT_NAME). */
+  account_name?: string;
+  /** abfs: the account's access key, base64 (never printed; env AZURE_STORAGE_ACCOUNT_KEY). */
+  account_key?: string;
+  /** abfs: connection string, wins over the other abfs credentials (never printed; env AZURE_STORAGE_CONNECTION_STRING). */
+  connection_string?: string;
+  /** abfs: shared access signature (never printed; env AZURE_STORAGE_SAS_TOKEN). */
+  sas_token?: string;
+  /** abfs: the account's blob host (`https://{account_host}`) or a whole URL (Azurite: `http://127.0.0.1:10000/devstoreaccount1`). */
+  account_host?: string;
+  /** http(s), S3 and abfs: per-request timeout in **seconds** (default 30). */
   timeout?: number;
   /** http(s): retries after 5xx/timeouts (default 2). */
   retries?: number;
@@ -37,28 +48,30 @@ export interface StorageOptions {
 }
 
 /** The URL schemes {@link fsFromUrl} understands; anything else is a local path. */
-export type UrlScheme = "file" | "memory" | "https" | "s3";
+export type UrlScheme = "file" | "memory" | "https" | "s3" | "abfs";
 
 /**
- * The scheme of a source: `https` for http(s)://, `s3`, `memory`, else `file` (local path or file://).
+ * The scheme of a source: `https` for http(s)://, `s3`, `abfs` for abfs:// and az:// (adlfs's Azure Blob URLs), `memory`,
+ * else `file` (local path or file://).
  * @throws EocubeError INVALID_ARGUMENT for any other `scheme://` (`ftp://x/y.nc` is not a local path).
  */
 export function schemeOf(url: string): UrlScheme {
   if (/^https?:\/\//i.test(url)) return "https";
   if (/^s3:\/\//i.test(url)) return "s3";
+  if (/^(abfs|az):\/\//i.test(url)) return "abfs";
   if (/^memory:\/\//i.test(url)) return "memory";
   const other = /^([a-z][a-z0-9+.-]*):\/\//i.exec(url);
   if (other && other[1]!.toLowerCase() !== "file") {
     throw new EocubeError("INVALID_ARGUMENT", `unsupported URL scheme ${other[1]}:// in ${redactUrl(url)}`, {
       path: redactUrl(url),
-      hint: "use a local path or a file://, http(s)://, s3:// or memory:// URL",
+      hint: "use a local path or a file://, http(s)://, s3://, abfs:// or memory:// URL",
     });
   }
   return "file";
 }
 
 /**
- * The FileSystem rooted at `url` (a folder, a URL prefix, `s3://bucket/prefix` or `memory://id`).
+ * The FileSystem rooted at `url` (a folder, a URL prefix, `s3://bucket/prefix`, `abfs://container/prefix` or `memory://id`).
  * @throws EocubeError INVALID_ARGUMENT for a malformed URL.
  */
 export function fsFromUrl(url: string, storageOptions: StorageOptions = {}): FileSystem {
@@ -79,6 +92,16 @@ export function fsFromUrl(url: string, storageOptions: StorageOptions = {}): Fil
         token: storageOptions.token,
         forcePathStyle: storageOptions.force_path_style,
         timeoutMs,
+      });
+    }
+    case "abfs": {
+      const m = /^(?:abfs|az):\/\/([^/]+)\/?(.*)$/i.exec(url);
+      if (!m) throw new EocubeError("INVALID_ARGUMENT", `not a valid abfs URL: ${url}`, { path: url, hint: "use abfs://container/prefix" });
+      return new AbfsFileSystem(m[1]!, {
+        ...abfsOptionsFromStorageOptions(storageOptions as Record<string, unknown>),
+        prefix: m[2],
+        optionPrefix: "storage_options/",
+        rootName: "URL",
       });
     }
     case "memory": {
@@ -106,7 +129,7 @@ export function fsAndPathFromUrl(url: string, storageOptions: StorageOptions = {
   if (!m) throw new EocubeError("INVALID_ARGUMENT", `not a valid URL: ${trimmed}`, { path: trimmed });
   const rest = m[2] ?? "";
   const i = rest.lastIndexOf("/");
-  if (scheme === "s3" && rest === "") {
+  if ((scheme === "s3" || scheme === "abfs") && rest === "") {
     return { fs: fsFromUrl(trimmed, storageOptions), path: "" };
   }
   if (scheme === "memory") {

@@ -26,7 +26,8 @@ export interface OpenDatasetOptions extends ReadOptions {
 /**
  * The store and data id for a source: with `storeId`, the store from `storeParams` and `source` as the
  * data id; else `https://h/p/cube.zarr` → https store at `https://h/p` + `cube.zarr`,
- * `s3://bucket/p/cube.zarr` → s3 store at `bucket/p` + `cube.zarr`, `memory://id/cube.zarr` → memory store
+ * `s3://bucket/p/cube.zarr` → s3 store at `bucket/p` + `cube.zarr`, `abfs://container/p/cube.zarr` (or `az://`) → abfs
+ * store at `container/p` + `cube.zarr`, `memory://id/cube.zarr` → memory store
  * `id` + `cube.zarr`, a local path → file store at its folder + its name.
  * @throws EocubeError INVALID_ARGUMENT (a URL without a data part, an unsupported scheme), UNKNOWN_STORE, INVALID_PARAMS.
  */
@@ -60,6 +61,7 @@ export function resolveSource(source: string, options: OpenDatasetOptions = {}):
   const sub = i < 0 ? "" : `/${rest.slice(0, i)}`;
   if (storeId === "https") return { store: newDataStore("https", { ...extra, root: `${m[1]}${m[2]}${sub}` }), dataId };
   if (storeId === "s3") return { store: newDataStore("s3", { ...extra, root: `${m[2]}${sub}` }), dataId };
+  if (storeId === "abfs") return { store: newDataStore("abfs", { ...extra, root: `${m[2]}${sub}` }), dataId };
   return { store: newDataStore("memory", { ...extra, root: `${m[2] || "default"}${sub}` }), dataId };
 }
 

@@ -1,5 +1,6 @@
 // The data-store registry: store id → params JSON Schema + factory (xcube's new_data_store / get_data_store_params_schema).
 import { EocubeError } from "../core/errors.js";
+import { AbfsFileSystem, abfsOptionsFromStorageOptions } from "../fs/abfs.js";
 import { FileFileSystem } from "../fs/file.js";
 import { HttpsFileSystem } from "../fs/https.js";
 import { sharedMemoryFileSystem } from "../fs/memory.js";
@@ -14,7 +15,7 @@ import { ZENODO_STORE_PARAMS_SCHEMA, ZenodoDataStore } from "./zenodo/store.js";
 import type { DataStore, JsonSchema, MutableDataStore } from "./types.js";
 
 /** Ids of the built-in stores; plugins add more (any string matching {@link STORE_ID_PATTERN}). */
-export type DataStoreId = "file" | "memory" | "https" | "s3" | (string & {});
+export type DataStoreId = "file" | "memory" | "https" | "s3" | "abfs" | (string & {});
 
 /** Store ids are lower-case letters, digits, `_` and `-`, starting with a letter (`file`, `stac`, `my-store`). */
 export const STORE_ID_PATTERN = /^[a-z][a-z0-9_-]{0,62}$/;
@@ -178,6 +179,69 @@ BUILTIN_STORES.zenodo = {
   create: (p) => new ZenodoDataStore(p),
 };
 
+/** `storage_options` of the abfs store: adlfs's AzureBlobFileSystem arguments, as xcube's abfs store takes them. */
+const ABFS_STORAGE_OPTIONS_SCHEMA: JsonSchema = {
+  type: "object",
+  properties: {
+    account_name: {
+      type: "string",
+      minLength: 1,
+      description: "storage account name (env AZURE_STORAGE_ACCOUNT_NAME); not needed with connection_string",
+    },
+    account_key: {
+      type: "string",
+      minLength: 1,
+      description: "the account's access key, base64 (env AZURE_STORAGE_ACCOUNT_KEY; never printed)",
+    },
+    connection_string: {
+      type: "string",
+      minLength: 1,
+      description: "connection string holding the account, key or SAS and endpoint (env AZURE_STORAGE_CONNECTION_STRING; never printed)",
+    },
+    sas_token: { type: "string", minLength: 1, description: "shared access signature (env AZURE_STORAGE_SAS_TOKEN; never printed)" },
+    anon: { type: "boolean", description: "unsigned requests to a public container (also used when no credential is given)" },
+    account_host: {
+      type: "string",
+      minLength: 1,
+      description:
+        "blob host of the account for other clouds (https://{account_host}), or a whole URL such as http://127.0.0.1:10000/devstoreaccount1",
+    },
+    timeout: { type: "number", exclusiveMinimum: 0, description: "per-request timeout in seconds (default 30)" },
+  },
+  additionalProperties: false,
+};
+
+BUILTIN_STORES.abfs = {
+  storeId: "abfs",
+  title: "Azure Blob Storage (adlfs's abfs://container/prefix; Azurite too)",
+  mutable: true,
+  paramsSchema: {
+    type: "object",
+    properties: {
+      root: {
+        type: "string",
+        pattern: "^(\\$root|\\$web|[a-z0-9][a-z0-9-]{1,61}[a-z0-9])(/.*)?$",
+        description: "container[/prefix]",
+      },
+      storage_options: ABFS_STORAGE_OPTIONS_SCHEMA,
+      max_depth: maxDepth,
+      read_only: readOnly,
+    },
+    required: ["root"],
+    additionalProperties: false,
+  },
+  create: (p) => {
+    const [container, ...rest] = (p.root as string).split("/");
+    const fs = new AbfsFileSystem(container!, {
+      ...abfsOptionsFromStorageOptions((p.storage_options ?? {}) as Record<string, unknown>),
+      prefix: rest.join("/"),
+      optionPrefix: "store_params/storage_options/",
+      rootName: "store_params/root",
+    });
+    return new FsDataStore("abfs", p, fs, { readOnly: p.read_only as boolean, maxDepth: p.max_depth as number });
+  },
+};
+
 /** A read-only view of a store: no writeData/deleteData methods. */
 function readOnlyStore(store: FsDataStore): DataStore {
   return {
@@ -276,13 +340,15 @@ export function getDataStoreParamsSchema(storeId: string): JsonSchema {
 /**
  * Creates a data store (xcube's `new_data_store(store_id, **store_params)`): `file` {root, max_depth,
  * read_only}, `memory` {root (memory id)}, `https` {root URL, timeout (s), retries, whole_body_cache_size}, `s3` {root
- * "bucket/prefix", storage_options {endpoint_url, region, anon, key, secret, token, timeout}}, `stac` {url, timeout,
+ * "bucket/prefix", storage_options {endpoint_url, region, anon, key, secret, token, timeout}}, `abfs` {root
+ * "container/prefix", storage_options {account_name, account_key, connection_string, sas_token, anon, account_host,
+ * timeout}}, `stac` {url, timeout,
  * retries, page_size, max_items, stack_mode, …}, `reference` {refs, timeout, retries, remote_options}, and the stores
  * of plugin packages (docs/stores.md).
- * `file`, `memory` and `s3` stores are {@link MutableDataStore}s.
+ * `file`, `memory`, `s3` and `abfs` stores are {@link MutableDataStore}s.
  * @throws EocubeError UNKNOWN_STORE, INVALID_PARAMS (message quotes the schema, e.g. `store_params/root must be string`).
  */
-export function newDataStore(storeId: "file" | "memory" | "s3", storeParams?: Record<string, unknown>): MutableDataStore;
+export function newDataStore(storeId: "file" | "memory" | "s3" | "abfs", storeParams?: Record<string, unknown>): MutableDataStore;
 export function newDataStore(storeId: string, storeParams?: Record<string, unknown>): DataStore;
 export function newDataStore(storeId: string, storeParams: Record<string, unknown> = {}): DataStore {
   const info = getDataStoreInfo(storeId);
@@ -292,11 +358,12 @@ export function newDataStore(storeId: string, storeParams: Record<string, unknow
 
 /**
  * The ids of the stores that can open data of `source`'s kind, from its URL scheme
- * (`https`/`http` → https, `s3://` → s3, `memory://` → memory, anything else → file).
+ * (`https`/`http` → https, `s3://` → s3, `abfs://` and `az://` → abfs, `memory://` → memory, anything else → file).
  */
 export function findDataStoreIds(source: string): DataStoreId[] {
   if (/^https?:\/\//i.test(source)) return ["https"];
   if (/^s3:\/\//i.test(source)) return ["s3"];
+  if (/^(abfs|az):\/\//i.test(source)) return ["abfs"];
   if (/^memory:\/\//i.test(source)) return ["memory"];
   return ["file"];
 }

@@ -8,7 +8,7 @@ import type { DataStore } from "./types.js";
 /**
  * The data store rooted at `root`: with `storeId`, `newDataStore(storeId, {root, ...storeParams})`
  * (storeParams.root wins; a store whose params have `url` and no `root`, as `stac`, gets `{url: root}`); else from the scheme: `https://h/p` → https store, `s3://bucket/p` → s3 store
- * (root `bucket/p`), `memory://id` → memory store, anything else → file store at that folder.
+ * (root `bucket/p`), `abfs://container/p` → abfs store (root `container/p`), `memory://id` → memory store, anything else → file store at that folder.
  * @throws EocubeError UNKNOWN_STORE, INVALID_PARAMS, INVALID_ARGUMENT (an unsupported URL scheme).
  */
 export function storeForRoot(root: string, storeId?: string, storeParams: Record<string, unknown> = {}): DataStore {
@@ -25,6 +25,8 @@ export function storeForRoot(root: string, storeId?: string, storeParams: Record
       return newDataStore("https", { ...storeParams, root: root.replace(/\/+$/, "") });
     case "s3":
       return newDataStore("s3", { ...storeParams, root: root.replace(/^s3:\/\//i, "").replace(/\/+$/, "") });
+    case "abfs":
+      return newDataStore("abfs", { ...storeParams, root: root.replace(/^(abfs|az):\/\//i, "").replace(/\/+$/, "") });
     case "memory":
       return newDataStore("memory", { ...storeParams, root: root.replace(/^memory:\/\//i, "").replace(/\/+$/, "") || "default" });
     default:

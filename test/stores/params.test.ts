@@ -71,7 +71,7 @@ const OPEN_VALUES: unknown[] = [
 
 describe("validateParams", () => {
   it("accepts exactly what ajv accepts, with the same defaults, for every store's store_params", () => {
-    expect(listDataStoreIds().length).toBe(8); // file, memory, https, s3, stac, reference, ccizarr, zenodo
+    expect(listDataStoreIds().length).toBe(9); // file, memory, https, s3, stac, reference, ccizarr, zenodo, abfs
     for (const id of listDataStoreIds()) {
       const schema = getDataStoreParamsSchema(id) as Record<string, unknown>;
       for (const v of STORE_VALUES) {

@@ -14,7 +14,7 @@ function errorOf(fn: () => unknown): EocubeError {
 
 describe("data store registry", () => {
   it("lists the store ids and their params schemas", () => {
-    expect(listDataStoreIds()).toEqual(["file", "memory", "https", "s3", "stac", "reference", "ccizarr", "zenodo"]);
+    expect(listDataStoreIds()).toEqual(["file", "memory", "https", "s3", "stac", "reference", "ccizarr", "zenodo", "abfs"]);
     for (const id of ["file", "memory", "https", "s3"]) {
       const schema = getDataStoreParamsSchema(id) as { type: string; properties: Record<string, unknown> };
       expect(schema.type).toBe("object");
