@@ -26,6 +26,8 @@ export interface GeoTiffWriteOptions extends ReadOptions {
   tileSize?: number;
   /** DEFLATE level 1…9 [6]. */
   level?: number;
+  /** Write a BigTIFF even when the file would be smaller than 4 GiB (GDAL's BIGTIFF=YES) [false: only past 4 GiB]. */
+  bigTiff?: boolean;
 }
 
 /** What {@link writeGeoTiff} wrote. */
@@ -273,7 +275,7 @@ export async function writeGeoTiff(ds: Dataset, path: string, options: GeoTiffWr
       return tags;
     };
     const dataBytes = levelBytes.reduce((a, n) => a + n, 0);
-    for (const big of [false, true]) {
+    for (const big of options.bigTiff ? [true] : [false, true]) {
       const first = (big ? 16 : 8) + GHOST.length + (((big ? 16 : 8) + GHOST.length) % 2);
       const ifdSizes = sizes.map((_, li) => ifdBytes(tagsOf(li, offsets[li]!, big), big));
       const headerLength = first + ifdSizes.reduce((a, n) => a + n, 0);

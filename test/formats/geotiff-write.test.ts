@@ -29,9 +29,11 @@ const PY = `
 import json, sys
 import numpy as np
 from osgeo import gdal, osr
+from osgeo_utils.samples.validate_cloud_optimized_geotiff import validate
 out = {}
 for f in sys.argv[1:]:
     g = gdal.Open(f)
+    assert validate(g, full_check=True)[0] == [], f
     b = g.GetRasterBand(1)
     srs = g.GetSpatialRef()
     out[f.split("/")[-1]] = {"gt": list(g.GetGeoTransform()), "size": [g.RasterXSize, g.RasterYSize, g.RasterCount],
@@ -59,6 +61,7 @@ describe("writeGeoTiff", () => {
       },
     });
     const ra = await writeGeoTiff(a, join(dir, "a.tif"), { tileSize: 16 });
+    expect(await writeGeoTiff(a, join(dir, "big.tif"), { tileSize: 16, bigTiff: true })).toMatchObject({ bigTiff: true });
     expect(ra).toMatchObject({
       width: W,
       height: H,
@@ -117,7 +120,9 @@ describe("writeGeoTiff", () => {
     });
     expect(await writeGeoTiff(c, join(dir, "c.tif"))).toMatchObject({ dtype: "uint8", crs: "wkt" });
     const out = JSON.parse(
-      execFileSync("/usr/bin/python3", ["-c", PY, join(dir, "a.tif"), join(dir, "b.tif"), join(dir, "c.tif")], { encoding: "utf8" }),
+      execFileSync("/usr/bin/python3", ["-c", PY, join(dir, "a.tif"), join(dir, "b.tif"), join(dir, "c.tif"), join(dir, "big.tif")], {
+        encoding: "utf8",
+      }),
     );
     expect(out["c.tif"]).toMatchObject({
       proj4: "+proj=longlat +R=6371229 +no_defs",
@@ -151,6 +156,7 @@ describe("writeGeoTiff", () => {
     );
     expect(A.ovr[0]).toEqual(ov);
     expect(A.ovr[1]).toHaveLength(8);
+    expect(out["big.tif"]).toEqual(A); // the same file as BigTIFF (LONG8 offsets)
 
     const B = out["b.tif"];
     expect(B).toMatchObject({ size: [W, H, 2], type: "Float32", desc: ["n", "t"] });
