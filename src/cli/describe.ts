@@ -20,7 +20,7 @@ export function register(program: Command): void {
   program
     .command("describe")
     .description("Describe a dataset (Zarr, NetCDF3/4, GeoTIFF/COG) from a path or URL: dims, variables, CRS, bbox, time range")
-    .argument("<source>", "local path, file://, http(s)://, s3:// or memory:// URL (with --store: a data id in that store)")
+    .argument("<source>", "local path, file://, http(s)://, s3://, abfs:// or memory:// URL (with --store: a data id in that store)")
     .option("--store <id>", `data store id: ${listDataStoreIds().join(", ")} (eocube store list; default: from the URL scheme)`)
     .option("--store-params <json>", 'store params as JSON, e.g. \'{"timeout": 5}\' or \'{"storage_options": {"anon": true}}\'')
     .option(

@@ -15,8 +15,11 @@ interface ListOptions extends GlobalOptions {
 export function register(program: Command): void {
   program
     .command("list")
-    .description("List the datasets (data ids) under a root folder, s3://bucket/prefix or memory:// store")
-    .argument("<root>", "local folder, s3://bucket/prefix, memory://id or https:// URL (https cannot list: prints nothing)")
+    .description("List the datasets (data ids) under a root folder, s3://bucket/prefix, abfs://container/prefix or memory:// store")
+    .argument(
+      "<root>",
+      "local folder, s3://bucket/prefix, abfs://container/prefix, memory://id or https:// URL (https cannot list: prints nothing)",
+    )
     .option("--store <id>", `data store id: ${listDataStoreIds().join(", ")} (eocube store list; default: from the URL scheme)`)
     .option("--store-params <json>", "store params as JSON, e.g. '{\"max_depth\": 2}'")
     .option("--json", "print {store_id, root, data_ids} as JSON")

@@ -298,7 +298,7 @@ const OPENER_FORMATS: Record<string, string[]> = {
   geotiff: ["geotiff"],
   levels: ["levels"],
 };
-const STORE_IDS = ["file", "memory", "https", "s3"];
+const STORE_IDS = ["file", "memory", "https", "s3", "abfs"];
 
 /** Splits an xcube opener/writer id `dataset:<format>:<store>`, or undefined when it has another shape. */
 function parseAccessorId(id: string): { format: string; store: string } | undefined {

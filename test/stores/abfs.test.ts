@@ -16,7 +16,7 @@ import {
 import { AZURITE_ACCOUNT, AZURITE_KEY, startAzurite, type TestAzurite } from "../helpers/azurite.js";
 import { ensureBuilt } from "../helpers/build.js";
 import { runCli } from "../helpers/cli.js";
-import { ZARR_CUBE } from "../helpers/paths.js";
+import { SHARED_DATA, ZARR_CUBE } from "../helpers/paths.js";
 
 const OPEN = {
   variable_names: ["conc_chl", "kd489"],
@@ -119,6 +119,58 @@ describe("abfs store", () => {
       expect(shown).not.toContain(WRONG_KEY);
       expect(shown).not.toContain(AZURITE_KEY);
     }
+  });
+
+  it("reads with a SAS token or anonymously from a public container; a bad SAS or a private container is ACCESS_DENIED", async () => {
+    const { BlobServiceClient, ContainerSASPermissions } = await import("@azure/storage-blob");
+    const service = BlobServiceClient.fromConnectionString(az.connectionString);
+    const sasUrl = await service
+      .getContainerClient("cubes")
+      .generateSasUrl({ permissions: ContainerSASPermissions.parse("rl"), expiresOn: new Date(Date.now() + 3_600_000) });
+    const sas = sasUrl.split("?")[1]!;
+    const withSas = (sas_token: string) =>
+      newDataStore("abfs", {
+        root: "cubes/demo",
+        storage_options: { account_name: AZURITE_ACCOUNT, account_host: az.accountUrl, sas_token },
+      });
+    expect(await withSas(sas).listDataIds()).toEqual(["cube.zarr", "tmp/gone.zarr"]);
+    const forged = sas.replace(/sig=[^&]+/, "sig=Zm9yZ2VkLXNpZ25hdHVyZQ%3D%3D");
+    const err = (await withSas(forged)
+      .describeData("cube.zarr")
+      .catch((e) => e)) as EocubeError;
+    expect(err).toMatchObject({ code: "ACCESS_DENIED", field: "store_params/storage_options/sas_token" });
+    expect(`${err.message} ${JSON.stringify(err.toJSON())}`).not.toMatch(/sig=|Zm9yZ2Vk/);
+    // anonymous: a public container reads, the private one is refused with a hint naming the credentials
+    const pub = service.getContainerClient("public-cubes");
+    await pub.create({ access: "container" });
+    await pub.getBlockBlobClient("x/.zgroup").uploadData(Buffer.from('{"zarr_format": 2}'));
+    const anonFs = fsFromUrl("abfs://public-cubes/x", { account_name: AZURITE_ACCOUNT, account_host: az.accountUrl, anon: true });
+    expect(new TextDecoder().decode(await anonFs.get(".zgroup"))).toBe('{"zarr_format": 2}');
+    const denied = newDataStore("abfs", { root: "cubes", storage_options: { account_name: AZURITE_ACCOUNT, account_host: az.accountUrl } });
+    const err2 = (await denied.listDataIds().catch((e) => e)) as EocubeError;
+    expect(err2).toMatchObject({ code: "ACCESS_DENIED", field: "store_params/storage_options/anon" });
+    expect(err2.message).toContain("anonymous access");
+    expect(err2.message).toContain("store_params/storage_options/account_key");
+  });
+
+  it("gives TIMEOUT for an account host that never answers and REMOTE_ERROR for one that is not there", async () => {
+    const { startHttpServer } = await import("../helpers/http-server.js");
+    const hang = await startHttpServer(SHARED_DATA);
+    hang.faults.set("/", "hang");
+    try {
+      const so = { account_name: AZURITE_ACCOUNT, account_key: AZURITE_KEY, account_host: `${hang.url}/${AZURITE_ACCOUNT}`, timeout: 0.3 };
+      const err = await describeDataset("abfs://cubes/demo/cube.zarr", { storeParams: { storage_options: so } }).catch((e) => e);
+      expect(err).toMatchObject({ code: "TIMEOUT" });
+      expect(err.path).toMatch(/^abfs:\/\/cubes\/demo\/cube\.zarr\//);
+    } finally {
+      await hang.close();
+    }
+    const closed = { ...az.storageOptions, account_host: `${hang.url}/${AZURITE_ACCOUNT}`, timeout: 5 }; // closed now
+    const err = (await newDataStore("abfs", { root: "cubes", storage_options: closed })
+      .listDataIds()
+      .catch((e) => e)) as EocubeError;
+    expect(err).toMatchObject({ code: "REMOTE_ERROR" });
+    expect(err.message).toMatch(/cannot reach Azure Blob Storage for abfs:\/\/cubes\/.*ECONNREFUSED/);
   });
 
   it("names a missing container as NOT_FOUND on store_params/root", async () => {
