@@ -88,6 +88,12 @@ export function register(program: Command): void {
           }
           time_range = parts.map((p) => (p === ".." || p === "" ? null : p)) as [string | null, string | null];
         }
+        if (format !== "zarr" && /^[a-z][a-z0-9+.-]*:\/\//i.test(output)) {
+          throw new EocubeError("INVALID_ARGUMENT", `--output ${output}: ${format} is written to a local file only`, {
+            field: "--output",
+            hint: "write a local file and upload it, or use --format zarr for s3:// and other stores",
+          });
+        }
         if (existsSync(output) && !opts.replace) {
           throw new EocubeError("ALREADY_EXISTS", `${output} already exists`, { path: output, hint: "use --replace to overwrite it" });
         }

@@ -124,6 +124,7 @@ describe("eocube subset", () => {
     expect(await run("--time-range", "2017-01-16", "-o", join(dir, "bad.nc"))).toBe(2);
     expect(await run("--format", "geotiff", "-o", join(dir, "bad.nc"))).toBe(2); // 5 variables × 5 time steps
     expect(await run("--format", "tiff", "-o", join(dir, "bad.nc"))).toBe(2);
+    expect(await run("--variables", "conc_chl", "-o", "s3://bucket/bad.tif")).toBe(2);
     expect(
       await run("--variables", "conc_chl", "--time-range", "2017-01-16/2017-01-16", "-o", join(dir, "bad.tif"), "--bbox", "9,9,10,10"),
     ).toBe(2);
