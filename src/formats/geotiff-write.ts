@@ -156,9 +156,10 @@ const GHOST = `GDAL_STRUCTURAL_METADATA_SIZE=${String(GHOST_CONTENT.length).padS
  * scale/offset and `_FillValue` as nodata), else float32/float64 with NaN as nodata. North-up rows; tiles of
  * `tileSize` (512) pixels, DEFLATE with predictor 2 (integers) or 3 (floats), one plane per band; overviews halving
  * the size (2×2 means of valid pixels, the first valid pixel for flag variables) until one tile holds the image;
- * GeoKeys with the EPSG code (else the data's WKT, or their PROJ string in a WKT, as an ESRI PE citation); classic TIFF, or BigTIFF past 4 GiB. Each band is
- * read whole and held with its overviews in memory (about 1.4× its size); compressed tiles go to temporary files
- * beside `path`, and the file is assembled there and renamed, so a failure leaves nothing.
+ * GeoKeys with the EPSG code (else the data's WKT, or their PROJ string in a WKT, as an ESRI PE citation); classic
+ * TIFF, or BigTIFF past 4 GiB (or with `bigTiff`). Each band is read whole and held in memory with one overview at a
+ * time (about 1.25× its size); compressed tiles go to temporary files beside `path`, and the file is assembled there
+ * and renamed, so a failure leaves nothing.
  * @throws EocubeError UNSUPPORTED for data without a regular 2-D grid or with datetime/string variables on it;
  *   INVALID_ARGUMENT (field `bands`) for several variables with several time steps, or no variable on the grid;
  *   TOO_LARGE past 65,535 bands; the read errors of the variables; CANCELLED.
