@@ -25,7 +25,7 @@ beforeAll(async () => {
   }
   repo = await sampleCatalogRepo();
   app = await buildApp({ Datasets: [] }, {}, { logger: false, warmUp: false });
-  await studioRoutes(app, { catalogDir: repo, now: () => new Date("2026-03-01T12:00:00Z") });
+  await studioRoutes(app, { catalogDir: repo, now: () => new Date("2026-03-01T12:00:00Z"), cwd: ROOT });
   url = await app.listen({ port: 0, host: "127.0.0.1" });
   browser = await launchBrowser();
   page = await browser.newPage();
@@ -120,6 +120,15 @@ describe("eocube studio in Chromium", () => {
     await page.fill('[name="workflow.workflow_id"]', "studio-demo-workflow");
     await page.fill('[name="workflow.properties.title"]', "Studio demo workflow");
     await page.selectOption("#wf-license", "MIT");
+    // the workflow fields of generate-config's workflow-config.yaml: a contact row and the gen request
+    await page.fill('[aria-label="contacts name"]', "Jane Doe");
+    await page.fill('[aria-label="contacts email"]', "jane.doe@example.org");
+    await page.fill('[name="workflow.gen_request"]', "examples/gen-request.yaml");
+    await page.fill("#parameters", "spatial_res: [");
+    await nextCheck(page, n);
+    await errorAt(page, "workflow.parameters").first().waitFor();
+    n = await checked(page);
+    await page.fill("#parameters", "spatial_res: 0.0025");
     await nextCheck(page, n);
     await errorAt(page, "dataset.osc_project_technical_officer").first().waitFor();
     await page.waitForFunction(() => !document.querySelector('[data-field="dataset.collection_id"] .field-error'));
@@ -138,6 +147,11 @@ describe("eocube studio in Chromium", () => {
     await nextCheck(page, n);
     await page.waitForFunction(() => document.querySelectorAll(".field-error").length === 0);
     expect(await page.locator("#config-dataset").textContent()).toContain("collection_id: studio-demo");
+    const wf = await page.locator("#config-workflow").textContent();
+    expect(wf).toContain("- value: jane.doe@example.org");
+    expect(wf).toContain(`gen_request: ${join(ROOT, "examples", "gen-request.yaml")}`);
+    expect(wf).toContain("spatial_res: 0.0025");
+    expect(await page.locator("#download-workflow").getAttribute("download")).toBe("workflow-config.yaml");
 
     const before = git(repo, "rev-parse", "HEAD").trim();
     await page.click("#publish-btn");
@@ -154,6 +168,13 @@ describe("eocube studio in Chromium", () => {
     expect(files).toContain("products/studio-demo/collection.json");
     expect(files).toContain("projects/eocube-demo/collection.json");
     expect(await page.locator("#plan-files li").count()).toBeGreaterThan(3);
+    // the new product is listed and opened at once, marked as not checked out yet
+    await page.click("#tab-browse");
+    await page.fill("#q", "studio-demo");
+    await waitTotal(page, "1 result");
+    await page.click('#results a[href="#product/studio-demo"]');
+    await page.waitForFunction(() => document.getElementById("d-title")?.textContent === "Studio demo");
+    expect(await page.locator("#d-origin").textContent()).toContain("publish/studio-demo-");
     expect(page.errors).toEqual([]);
   }, 45_000);
 });

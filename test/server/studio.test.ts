@@ -8,7 +8,9 @@ import { dirname, join } from "node:path";
 import { Writable } from "node:stream";
 import type { FastifyInstance } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { parseDatasetConfig, parseWorkflowConfig } from "../../src/catalog/osc/config.js";
+import { parse } from "yaml";
+import { parseDatasetConfig, parseWorkflowConfig, WORKFLOW_CONFIG_SCHEMA } from "../../src/catalog/osc/config.js";
+import { datasetConfigTemplate, workflowConfigTemplate } from "../../src/catalog/osc/templates.js";
 import { configPlanBuilder } from "../../src/catalog/publish/builder.js";
 import { buildApp } from "../../src/server/app.js";
 import { studioRoutes } from "../../src/server/routes/studio.js";
@@ -168,6 +170,28 @@ describe("the studio's API", () => {
         "dataset.osc_project_technical_officer",
       ]),
     );
+  });
+
+  it("the form has a field for every field of generate-config's templates and of the workflow config schema", async () => {
+    const html = await readFile(join(REPO_ROOT, "viewer/studio.html"), "utf8");
+    const fields = new Set([...html.matchAll(/data-field="([^"]+)"/g)].map((m) => m[1]));
+    const keysOf = (o: object, prefix: string, nested: string[]) =>
+      Object.entries(o).flatMap(([k, v]) =>
+        nested.includes(k) ? Object.keys(v as object).map((n) => `${prefix}${k}.${n}`) : [`${prefix}${k}`],
+      );
+    const wanted = [
+      ...keysOf(parse(workflowConfigTemplate()), "workflow.", ["properties"]),
+      ...keysOf(
+        { ...WORKFLOW_CONFIG_SCHEMA.properties, properties: WORKFLOW_CONFIG_SCHEMA.properties.properties.properties },
+        "workflow.",
+        ["properties"],
+      ),
+      // the dataset's id and data source come from the dataset read at the top of the form
+      ...keysOf(parse(datasetConfigTemplate()), "dataset.", []).filter((k) => k !== "dataset.dataset_id"),
+    ]
+      // deep-code's alias of the top-level osc_project
+      .filter((k) => k !== "workflow.properties.osc_project");
+    expect(wanted.filter((k) => !fields.has(k))).toEqual([]);
   });
 
   it("a form publication equals the CLI's: the configs generate-config's templates hold, one commit with the same files as eocube publish, searchable at once", async () => {

@@ -1,5 +1,6 @@
 // The studio page: the catalog browser (search, facets, entity pages with their extent map) and the publishing form
 // (dataset read through the server, live checks shown next to each field, files and diff, publication).
+import { parse as parseYaml } from "yaml";
 import { extentMap, showExtent } from "./extent.js";
 import "./studio.css";
 
@@ -122,6 +123,16 @@ async function showEntity(kind: string, id: string): Promise<void> {
   field("Keywords", (e.keywords ?? []).join(", "));
   if (e.bbox) field("Bbox", e.bbox.map((x: number) => x.toFixed(3)).join(", "));
   if (e.time) field("Time", `${e.time[0] ?? "…"} – ${e.time[1] ?? "…"}`);
+  // a publication made from this page: on its branch (and pull request), not yet on the checked-out branch
+  const origin = $("d-origin");
+  origin.hidden = !e.origin;
+  origin.replaceChildren();
+  if (e.origin) {
+    origin.append(`Published from this studio on branch ${e.origin.branch ?? "?"} (commit ${String(e.origin.commit ?? "").slice(0, 12)})`);
+    if (e.origin.pullRequest)
+      origin.append(", ", el("a", { href: e.origin.pullRequest, target: "_blank", rel: "noopener" }, "pull request"));
+    origin.append("; not on the catalog's checked-out branch yet.");
+  }
   $("d-preview").hidden = !e.preview;
   if (e.preview) $<HTMLAnchorElement>("d-preview-link").href = new URL(e.preview, location.origin).toString();
   const links = $("d-links");
@@ -160,9 +171,67 @@ function setPath(obj: Json, path: string[], value: unknown): void {
   o[path.at(-1)!] = value;
 }
 
+/** Problems found in the page itself (a parameters text that is no YAML mapping), shown with the server's. */
+let localProblems: Json[] = [];
+
+/** Adds an entry (a contact or a link) to a list of rows: one input per key, and a button that removes it. */
+function addRow(listId: string, keys: Array<[key: string, label: string]>, values: Record<string, string> = {}): void {
+  const list = $(listId);
+  const row = el("div", { class: "entry" });
+  for (const [key, label] of keys) {
+    const input = el("input", { "data-key": key, placeholder: label, "aria-label": `${listId} ${label}` }) as HTMLInputElement;
+    input.value = values[key] ?? "";
+    row.append(input);
+  }
+  const remove = el("button", { type: "button", "aria-label": "remove" }, "×");
+  remove.addEventListener("click", () => {
+    row.remove();
+    renumber(listId);
+    scheduleCheck();
+  });
+  row.append(remove);
+  list.append(row);
+  renumber(listId);
+}
+
+const CONTACT_KEYS: Array<[string, string]> = [
+  ["name", "name"],
+  ["organization", "organisation"],
+  ["position", "position"],
+  ["email", "email"],
+  ["url", "web page"],
+];
+const LINK_KEYS: Array<[string, string]> = [
+  ["rel", "rel (e.g. vcs)"],
+  ["href", "URL"],
+  ["title", "title"],
+];
+
+/** Gives each row its field name (`workflow.contact[0]`), so that a problem is shown next to its row. */
+function renumber(listId: string): void {
+  const field = listId === "contacts" ? "workflow.contact" : "workflow.links";
+  $(listId)
+    .querySelectorAll(".entry")
+    .forEach((row, i) => {
+      row.setAttribute("data-field", `${field}[${i}]`);
+    });
+}
+
+/** The rows of a list as objects of their non-empty values (rows left empty are left out). */
+function rowsOf(listId: string): Array<Record<string, string>> {
+  return [...$(listId).querySelectorAll(".entry")]
+    .map((row) => {
+      const o: Record<string, string> = {};
+      for (const i of row.querySelectorAll<HTMLInputElement>("[data-key]")) if (i.value.trim()) o[i.dataset.key!] = i.value.trim();
+      return o;
+    })
+    .filter((o) => Object.keys(o).length > 0);
+}
+
 /** The configs from the form: empty fields left out, lists split at commas. */
 function configs(): { dataset: Json; workflow: Json } {
   const out: Json = { dataset: {}, workflow: { properties: {} } };
+  localProblems = [];
   if (source) {
     out.dataset.dataset_id = source.replace(/\/+$/, "").split("/").pop();
     out.dataset.data_source = [source];
@@ -190,6 +259,25 @@ function configs(): { dataset: Json; workflow: Json } {
         if (x) o[k] = x;
       }
       out.dataset.variables[v.name] = o;
+    }
+  }
+  // contacts as OGC API Records contacts (the email and web page as deep-code's emails and "about" link)
+  const contacts = rowsOf("contacts").map(({ email, url, ...c }) => ({
+    ...c,
+    ...(email ? { emails: [{ value: email }] } : {}),
+    ...(url ? { links: [{ rel: "about", type: "text/html", href: url }] } : {}),
+  }));
+  if (contacts.length) out.workflow.contact = contacts;
+  const links = rowsOf("wf-links");
+  if (links.length) out.workflow.links = links;
+  const params = $<HTMLTextAreaElement>("parameters").value;
+  if (params.trim()) {
+    try {
+      const value = parseYaml(params);
+      if (value && typeof value === "object" && !Array.isArray(value)) out.workflow.parameters = value;
+      else localProblems.push({ field: "workflow.parameters", message: "the parameters must be a YAML mapping (name: value lines)" });
+    } catch (err) {
+      localProblems.push({ field: "workflow.parameters", message: `not YAML: ${(err as Error).message.split("\n")[0]}` });
     }
   }
   return out as { dataset: Json; workflow: Json };
@@ -231,12 +319,21 @@ function showProblems(problems: Json[]): void {
 async function check(): Promise<boolean> {
   const seq = ++checkSeq;
   const { body } = await postJson("check", configs());
-  if (seq !== checkSeq) return body.valid === true;
-  showProblems(body.problems ?? []);
-  $("config-dataset").textContent = body.files?.["dataset-config.yaml"] ?? "";
-  $("config-workflow").textContent = body.files?.["workflow-config.yaml"] ?? "";
+  const local = localProblems;
+  if (seq !== checkSeq) return body.valid === true && local.length === 0;
+  showProblems([...local, ...(body.problems ?? [])]);
+  for (const which of ["dataset", "workflow"]) {
+    const text = body.files?.[`${which}-config.yaml`] ?? "";
+    $(`config-${which}`).textContent = text;
+    // the configs as files named as `eocube generate-config` names them, to publish again from the CLI
+    const a = $<HTMLAnchorElement>(`download-${which}`);
+    if (a.href) URL.revokeObjectURL(a.href);
+    a.hidden = !text;
+    if (text) a.href = URL.createObjectURL(new Blob([text], { type: "application/yaml" }));
+    else a.removeAttribute("href");
+  }
   document.body.dataset.checked = String(Number(document.body.dataset.checked ?? 0) + 1);
-  return body.valid === true;
+  return body.valid === true && local.length === 0;
 }
 
 function scheduleCheck(): void {
@@ -286,6 +383,10 @@ async function inspect(): Promise<void> {
     const input = document.querySelector<HTMLInputElement>(`[name="dataset.${k}"]`);
     if (input && typeof v === "string" && !input.value) input.value = v;
   }
+  for (const [k, v] of Object.entries((body.workflow ?? {}) as Json)) {
+    const input = document.querySelector<HTMLInputElement>(`[name="workflow.${k}"]`);
+    if (input && typeof v === "string" && !input.value) input.value = v;
+  }
   variables = body.variables.map((v: Json) => ({ ...v, prefill: body.config.variables?.[v.name] }));
   variableRows();
   document.body.dataset.inspected = "1";
@@ -324,6 +425,11 @@ async function runPlan(publish: boolean): Promise<void> {
       ? `pull request ${body.pullRequest.url}`
       : `branch ${body.branch}, commit ${body.commit}`;
   document.body.dataset.published = body.commit ?? "";
+  // the publication is in the server's index at once: count and list it
+  summary = await getJson("summary");
+  $("catalog-name").textContent = `${summary.catalog} · ${summary.counts.product} products`;
+  offset = 0;
+  await search();
 }
 
 async function init(): Promise<void> {
@@ -376,6 +482,9 @@ async function init(): Promise<void> {
   $("form").addEventListener("input", scheduleCheck);
   $("form").addEventListener("change", scheduleCheck);
   $("inspect").addEventListener("click", () => void inspect());
+  addRow("contacts", CONTACT_KEYS);
+  $("add-contact").addEventListener("click", () => addRow("contacts", CONTACT_KEYS));
+  $("add-link").addEventListener("click", () => addRow("wf-links", LINK_KEYS));
   $("preview").addEventListener("click", () => void runPlan(false));
   $("publish-btn").addEventListener("click", () => void runPlan(true));
   $("target").addEventListener("change", () => {
