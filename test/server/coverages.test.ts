@@ -57,7 +57,7 @@ describe("/ogc/collections/{id}/coverage", () => {
     writeFileSync(file, r.rawPayload);
     // GeoTIFF: all properties at one time (a band each), and one property's time steps (a band each) by Accept
     const tifs = [
-      await app.inject({ url: "/ogc/collections/olci/coverage?bbox=1,51,1.5,51.5&datetime=2017-01-25&f=geotiff" }),
+      await app.inject({ url: "/ogc/collections/olci/coverage?bbox=1,51,1.5,51.5&datetime=2017-01-25T09:00:00Z&f=geotiff" }),
       await app.inject({
         url: "/ogc/collections/olci/coverage?bbox=1,51,1.5,51.5&datetime=2017-01-16/2017-01-26&properties=conc_chl",
         headers: { accept: "application/json;q=0.5, image/tiff; application=geotiff" },

@@ -10,11 +10,12 @@ import type { FastifyInstance } from "fastify";
 import { formatBytes } from "../../core/bytes.js";
 import { EocubeError } from "../../core/errors.js";
 import { itemSize } from "../../core/ndarray.js";
+import { parseTimeText } from "../../core/time.js";
 import { writeGeoTiff } from "../../formats/geotiff-write.js";
 import { writeNetcdf4 } from "../../formats/netcdf4-write.js";
 import { crsVariableAttrs } from "../../ops/cf-grid-mapping.js";
 import { memoryVariable } from "../../ops/grid.js";
-import { subset, type SubsetOptions } from "../../ops/subset.js";
+import { isel, subset, type SubsetOptions } from "../../ops/subset.js";
 import type { ServerState } from "../app.js";
 import { publishedDataset } from "../s3.js";
 
@@ -44,7 +45,10 @@ export function coveragesRoutes(app: FastifyInstance, state: ServerState): void 
         properties: {
           bbox: { type: "string", description: "west,south,east,north (in bbox-crs)" },
           "bbox-crs": { type: "string", description: "CRS of bbox [default OGC:CRS84]; the data's CRS on projected grids" },
-          datetime: { type: "string", description: "an RFC 3339 time or start/end (.. open)" },
+          datetime: {
+            type: "string",
+            description: "an RFC 3339 time (the nearest time step; a date: its day) or start/end (.. open)",
+          },
           properties: { type: "string", description: "comma-separated variables [default all]" },
           subset: { type: "string" },
           "scale-factor": { type: "string" },
@@ -114,17 +118,27 @@ export function coveragesRoutes(app: FastifyInstance, state: ServerState): void 
           });
         opts.bbox = b as [number, number, number, number];
       }
+      let nearest: { dim: string; index: number } | undefined;
       if (q.datetime !== undefined) {
         const parts = q.datetime.split("/");
         const ok = (t: string) => t === ".." || !Number.isNaN(Date.parse(t));
         if (parts.length > 2 || !parts.every(ok))
           throw bad("datetime", `invalid datetime ${JSON.stringify(q.datetime)}`, "an RFC 3339 time, or start/end with .. for an open end");
         const [a, b] = parts.length === 1 ? [parts[0]!, parts[0]!] : [parts[0]!, parts[1]!];
-        opts.time_range = [a === ".." ? null : a, b === ".." ? null : b];
+        const instant = parts.length === 1 && a !== ".." ? parseTimeText(a) : undefined;
+        if (instant && !instant.dateOnly && sd.times && sd.timeName && sd.times.length > 0) {
+          // one instant: the nearest time step, as xcube (sel(time=…, method="nearest"))
+          let k = 0;
+          sd.times.forEach((t, i) => {
+            if (Math.abs(t - instant.ms) < Math.abs(sd.times![k]! - instant.ms)) k = i;
+          });
+          nearest = { dim: sd.timeName, index: k };
+        } else opts.time_range = [a === ".." ? null : a, b === ".." ? null : b];
       }
       let sub: Awaited<ReturnType<typeof subset>>;
       try {
         sub = await subset(publishedDataset(sd), opts);
+        if (nearest) sub = isel(sub, { [nearest.dim]: [nearest.index, nearest.index + 1] });
       } catch (err) {
         if (err instanceof EocubeError && (err.code === "OUT_OF_RANGE" || err.code === "INVALID_ARGUMENT"))
           throw new EocubeError(err.code === "OUT_OF_RANGE" ? "OUT_OF_RANGE" : "INVALID_PARAMS", err.message, {
