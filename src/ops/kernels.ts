@@ -163,6 +163,96 @@ export function nearestIndex(map: PixelMap, win: Window): Int32Array {
   return idx;
 }
 
+/**
+ * The nearest index of a separable map (see {@link PixelMap.uc}) in O(h + w) numbers instead of one per pixel: for
+ * each target row the offset `k · ww` of its source row in the window block (−1 outside), for each target column its
+ * window column (−1 outside). Target pixel (r, c) takes window element `rows[r] + cols[c]` when both are ≥ 0 —
+ * exactly what {@link nearestIndex} gives for it. When upsampling, neighbouring columns share a source column:
+ * `runs` then lists the runs of equal columns (start, end, column; at most a third of the width), which
+ * {@link applyNearestSeparable} fills at once. Undefined for a map that is not separable.
+ */
+export function nearestSeparable(map: PixelMap, win: Window): SeparableNearest | undefined {
+  if (!map.uc || !map.vr) return undefined;
+  const ww = win.c1 - win.c0;
+  const wh = win.r1 - win.r0;
+  const w = map.w;
+  const cols = new Int32Array(w);
+  let nruns = 0;
+  for (let c = 0; c < w; c++) {
+    const k = Math.floor(map.uc[c]!) - win.c0;
+    cols[c] = k >= 0 && k < ww ? k : -1;
+    if (c === 0 || cols[c] !== cols[c - 1]) nruns++;
+  }
+  const rows = new Int32Array(map.h);
+  for (let r = 0; r < map.h; r++) {
+    const k = Math.floor(map.vr[r]!) - win.r0;
+    rows[r] = k >= 0 && k < wh ? k * ww : -1;
+  }
+  if (nruns * 3 > w) return { rows, cols };
+  const runs = new Int32Array(nruns * 3);
+  for (let c = 0, j = -3; c < w; c++) {
+    if (c === 0 || cols[c] !== cols[c - 1]) {
+      j += 3;
+      runs[j] = c;
+      runs[j + 2] = cols[c]!;
+    }
+    runs[j + 1] = c + 1;
+  }
+  return { rows, cols, runs };
+}
+
+/** A separable nearest index: see {@link nearestSeparable}. */
+export interface SeparableNearest {
+  rows: Int32Array;
+  cols: Int32Array;
+  /** Runs of equal `cols` as (start, end, column) triples, when they are few (upsampling). */
+  runs?: Int32Array;
+}
+
+/**
+ * Applies a separable nearest index (from {@link nearestSeparable}) to one 2-D slice at `src[srcOff…]`, writing the
+ * `rows.length × cols.length` target pixels at `out[outOff…]`; pixels outside the source get `fill`. Same values
+ * as {@link applyNearest} with the per-pixel index. A row with the same source row as the one before is a copy of
+ * it, and runs of equal columns are filled at once: with few source pixels per tile (upsampling) the work is a
+ * few memory fills and copies, fast even before the JIT has optimized the loop.
+ */
+export function applyNearestSeparable(
+  ix: SeparableNearest,
+  src: NumArray,
+  srcOff: number,
+  out: NumArray,
+  outOff: number,
+  fill: number,
+): void {
+  const { rows, cols, runs } = ix;
+  const w = cols.length;
+  const o2 = out as Float64Array; // fill and copyWithin of whichever typed array `out` is
+  for (let r = 0; r < rows.length; r++) {
+    const o = outOff + r * w;
+    const row = rows[r]!;
+    if (r > 0 && row === rows[r - 1]) {
+      o2.copyWithin(o, o - w, o);
+      continue;
+    }
+    if (row < 0) {
+      o2.fill(fill, o, o + w);
+      continue;
+    }
+    const base = srcOff + row;
+    if (runs) {
+      for (let j = 0; j < runs.length; j += 3) {
+        const k = runs[j + 2]!;
+        o2.fill(k >= 0 ? (src[base + k] as number) : fill, o + runs[j]!, o + runs[j + 1]!);
+      }
+      continue;
+    }
+    for (let c = 0; c < w; c++) {
+      const k = cols[c]!;
+      out[o + c] = k >= 0 ? src[base + k]! : fill;
+    }
+  }
+}
+
 /** Applies a nearest index (from {@link nearestIndex}) to one 2-D slice at `src[srcOff…]`, writing `out[outOff…]`; −1 gives `fill`. */
 export function applyNearest(idx: Int32Array, src: NumArray, srcOff: number, out: NumArray, outOff: number, fill: number): void {
   const n = idx.length;

@@ -12,8 +12,10 @@ import {
   applyBilinear,
   applyMean,
   applyNearest,
+  applyNearestSeparable,
   bilinearMap,
   nearestIndex,
+  nearestSeparable,
   windowOf,
   type PixelMap,
   type SpatialMethod,
@@ -49,7 +51,11 @@ export function effectiveMethod(v: Variable, requested: SpatialMethod | undefine
   return mapper.scale > 1.5 ? "mean" : "bilinear";
 }
 
-/** Cached per-tile pixel maps (LRU) shared by all variables and time steps of a tile. */
+/**
+ * Cached per-tile pixel maps (LRU) shared by all variables and time steps of a tile. The nearest index of a separable
+ * mapper (same CRS, or geographic to geographic) is not cached: it is a few numbers per row and column of the tile,
+ * computed on each read far faster than a per-pixel map (see {@link TileCache.separableNearest}).
+ */
 export class TileCache {
   readonly #entries: LRUCache<string, { map: PixelMap; derived: Map<string, unknown> }>;
   readonly #mapper: PixelMapper;
@@ -57,6 +63,18 @@ export class TileCache {
   constructor(mapper: PixelMapper, limit = 4) {
     this.#mapper = mapper;
     this.#entries = new LRUCache({ max: Math.max(1, limit) });
+  }
+  /**
+   * For a separable mapper, the source window and the separable nearest index (see {@link nearestSeparable}) of target
+   * rows [r0, r1) × cols [c0, c1), built without a per-pixel map (O(h + w)) and without touching the LRU of
+   * per-pixel maps, so that every tile of every time step gets them at once, whatever order tiles are read in;
+   * `win` undefined when the tile misses the source. Undefined for a mapper that is not separable.
+   */
+  separableNearest(r0: number, r1: number, c0: number, c1: number, srcH: number, srcW: number, periodic: boolean) {
+    if (!this.#mapper.separable) return undefined;
+    const map = this.#mapper.map(r0, r1, c0, c1, false);
+    const win = windowOf(map, "nearest", srcH, srcW, periodic);
+    return { win, ix: win ? nearestSeparable(map, win) : undefined };
   }
   get(r0: number, r1: number, c0: number, c1: number, footprints: boolean) {
     const key = `${r0}:${r1}:${c0}:${c1}`;
@@ -238,6 +256,20 @@ export function resampledVariable(
     read: async (selection: Selection = [], options) => {
       const { norm, rows, cols, outer, nOuter, h, w, out, result } = spatialRead(v.name, shape, selection, outDtype);
       if (h * w === 0 || nOuter === 0) return dropDims(result, norm);
+      const sep =
+        method === "nearest" ? cache.separableNearest(rows.start, rows.stop, cols.start, cols.stop, srcH, srcW, periodic) : undefined;
+      if (sep) {
+        if (!sep.win || !sep.ix) {
+          (out as Float64Array).fill(fill);
+          return dropDims(result, norm);
+        }
+        const { win: sw, ix } = sep;
+        const block = await v.read([...outer.map((d) => [d.start, d.stop] as [number, number]), [sw.r0, sw.r1], [sw.c0, sw.c1]], options);
+        const src = numericValues(block);
+        const wsize = (sw.r1 - sw.r0) * (sw.c1 - sw.c0);
+        for (let k = 0; k < nOuter; k++) applyNearestSeparable(ix, src, k * wsize, out, k * h * w, fill);
+        return dropDims(result, norm);
+      }
       const entry = cache.get(rows.start, rows.stop, cols.start, cols.stop, method === "mean");
       const winKey = `win:${method}`;
       let win = entry.derived.get(winKey) as ReturnType<typeof windowOf> | null | undefined;

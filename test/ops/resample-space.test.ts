@@ -4,6 +4,8 @@ import { describe, expect, it } from "vitest";
 import { toFloat64 } from "../../src/core/ndarray.js";
 import { isEocubeError } from "../../src/core/errors.js";
 import { regularGrid } from "../../src/ops/grid.js";
+import { applyNearest, applyNearestSeparable, nearestIndex, nearestSeparable, windowOf } from "../../src/ops/kernels.js";
+import { separableMap } from "../../src/ops/pixelmap.js";
 import { resampleInSpace } from "../../src/ops/resample-space.js";
 import { compare, fixture, OSTIA, openDecoded, RGB, syntheticGrid } from "./helpers.js";
 
@@ -165,5 +167,38 @@ describe("resampleInSpace against gdalwarp (real data)", () => {
     expect(c.within / c.n).toBeGreaterThan(0.99);
     expect(c.nanMismatch / f.values.length).toBeLessThan(0.01);
     await ds.close();
+  });
+});
+
+describe("separable nearest index", () => {
+  it("gives the per-pixel index's values (NaN maps, pixels outside the window, rows and columns outside, upsampling runs)", () => {
+    // u per column and v per row in source pixel-edge coordinates: some NaN, some off the 9×13 source
+    const sparse = [
+      Float64Array.from([-0.6, 0.2, 0.5, 3.99, 4, NaN, 7.5, 12.99, 13.2, 6.1]),
+      Float64Array.from([NaN, -1, 0.01, 2.5, 8.99, 9.5, 4.4]),
+    ];
+    // upsampling: 8 target pixels per source pixel, a row of NaN, runs of the same column and of the same row
+    const up = [
+      Float64Array.from({ length: 64 }, (_, c) => -0.5 + c / 8),
+      Float64Array.from({ length: 40 }, (_, r) => (r === 3 ? NaN : 8.2 - r / 8)),
+    ];
+    for (const [uc, vr] of [sparse, up] as const) {
+      const map = separableMap(vr!.length, uc!.length, uc!, vr!);
+      const win = windowOf(map, "nearest", 9, 13)!;
+      const src = Float32Array.from({ length: 2 * (win.r1 - win.r0) * (win.c1 - win.c0) }, (_, i) => (i % 7 === 3 ? NaN : i * 1.5 - 7));
+      const plane = map.h * map.w;
+      const a = new Float32Array(2 * plane);
+      const b = new Float32Array(2 * plane).fill(123);
+      const idx = nearestIndex(map, win);
+      const ix = nearestSeparable(map, win)!;
+      for (let k = 0; k < 2; k++) {
+        applyNearest(idx, src, k * (src.length / 2), a, k * plane, NaN);
+        applyNearestSeparable(ix, src, k * (src.length / 2), b, k * plane, NaN);
+      }
+      expect(Buffer.from(b.buffer).equals(Buffer.from(a.buffer))).toBe(true);
+      expect(a.some((x) => Number.isNaN(x))).toBe(true);
+      expect(a.some((x) => !Number.isNaN(x))).toBe(true);
+      expect(ix.runs !== undefined).toBe(uc === up[0]);
+    }
   });
 });
