@@ -366,16 +366,14 @@ export class AbfsFileSystem implements FileSystem {
     if (status === 401 || status === 403) {
       const a = this.#auth;
       const what =
-        a.kind === "anon"
-          ? `anonymous access (the container is not public; give ${this.#field("account_key")}, ${this.#field("sas_token")} or ${this.#field("connection_string")})`
-          : `the credential in ${a.source}`;
-      return new EocubeError("ACCESS_DENIED", `access denied (${code || `HTTP ${status}`}) to ${shown}: ${what} was refused`, {
+        a.kind === "anon" ? "anonymous access was refused (the container is not public)" : `the credential in ${a.source} was refused`;
+      return new EocubeError("ACCESS_DENIED", `access denied (${code || `HTTP ${status}`}) to ${shown}: ${what}`, {
         path: shown,
         field: a.source,
         details,
         hint:
           a.kind === "account_key"
-            ? `check ${a.source} (key1 or key2 of the storage account${account}) and ${this.#field("account_name")}`
+            ? `check ${a.source} (key1 or key2 of storage account ${this.#accountName}) and ${this.#field("account_name")}`
             : a.kind === "sas_token"
               ? `check ${a.source}: not expired, with read/list (and write/delete for writes) permissions on the container`
               : a.kind === "connection_string"

@@ -149,8 +149,8 @@ describe("abfs store", () => {
     const denied = newDataStore("abfs", { root: "cubes", storage_options: { account_name: AZURITE_ACCOUNT, account_host: az.accountUrl } });
     const err2 = (await denied.listDataIds().catch((e) => e)) as EocubeError;
     expect(err2).toMatchObject({ code: "ACCESS_DENIED", field: "store_params/storage_options/anon" });
-    expect(err2.message).toContain("anonymous access");
-    expect(err2.message).toContain("store_params/storage_options/account_key");
+    expect(err2.message).toContain("anonymous access was refused");
+    expect(err2.hint).toContain("store_params/storage_options/account_key");
   });
 
   it("gives TIMEOUT for an account host that never answers and REMOTE_ERROR for one that is not there", async () => {
