@@ -251,19 +251,19 @@ export class AbfsFileSystem implements FileSystem {
   }
 
   async delete(key: string, options?: ReadOptions): Promise<void> {
-    const k = this.blobName(key.replace(/\/+$/, ""));
+    const k = this.blobName(key.replace(/\/+$/, "")).replace(/\/+$/, ""); // the root ("") is the prefix itself
     const names = await this.#call(
       key,
       async (abortSignal, c) => {
         const found: string[] = [];
-        for await (const page of c.listBlobsFlat({ prefix: `${k}/`, abortSignal }).byPage({ maxPageSize: 5000 })) {
+        for await (const page of c.listBlobsFlat({ prefix: k ? `${k}/` : "", abortSignal }).byPage({ maxPageSize: 5000 })) {
           for (const b of page.segment.blobItems) found.push(b.name);
         }
         return found;
       },
       options,
     );
-    names.push(k);
+    if (key.replace(/\/+$/, "") !== "") names.push(k); // the object itself (not for the root: a blob named as the prefix is outside)
     for (let i = 0; i < names.length; i += 16) {
       await Promise.all(
         names

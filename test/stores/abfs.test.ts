@@ -205,6 +205,18 @@ describe("abfs store", () => {
     const fs = new AbfsFileSystem("cubes", { connectionString: az.connectionString, prefix: "demo" });
     expect(await fs.list("")).toEqual(["cube.zarr/"]);
     await expect(store.deleteData("tmp/gone.zarr")).rejects.toMatchObject({ code: "NOT_FOUND" });
+    // deleting a file system's root removes what is under its prefix only
+    const scratch = new AbfsFileSystem("cubes", { connectionString: az.connectionString, prefix: "scratch" });
+    const whole = new AbfsFileSystem("cubes", { connectionString: az.connectionString });
+    await Promise.all([
+      scratch.put("a/b", new Uint8Array(1)),
+      scratch.put("c", new Uint8Array(1)),
+      whole.put("scratch", new Uint8Array(1)),
+    ]);
+    await scratch.delete("");
+    expect(await scratch.list("")).toEqual([]);
+    expect(await whole.exists("scratch")).toBe(true);
+    await whole.delete("scratch");
   });
 
   it("eocube list takes the store and its params on the command line; its errors hide the key", async () => {
