@@ -365,6 +365,7 @@ export function viewVariable<D extends DType>(v: Variable<D>, indexers: Record<s
     shape,
     chunks: kept.map((i, k) => Math.max(1, Math.min(v.chunks[i]!, shape[k]!))),
     encoding: v.encoding.chunks ? { ...v.encoding, chunks: kept.map((i) => v.encoding.chunks![i]!) } : v.encoding,
+    readsInto: true, // the parent's values of the same selection size: an out buffer is passed on
     read: async (selection: Selection = [], options) => {
       let norm: ReturnType<typeof normalizeSelection>;
       try {

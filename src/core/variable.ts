@@ -100,6 +100,11 @@ export class Variable<D extends DType = DType> {
     this.#readsInto = init.readsInto === true;
   }
 
+  /** Whether `read` writes into {@link ReadOptions.out} itself (else Variable.read copies its result there). */
+  get readsInto(): boolean {
+    return this.#readsInto;
+  }
+
   /** Number of dimensions. */
   get ndim(): number {
     return this.dims.length;

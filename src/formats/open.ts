@@ -105,6 +105,7 @@ export async function openFormatDataset(fs: FileSystem, path: string, options: O
 function guardReads(ds: Dataset, shown: string, format: FormatId): Dataset {
   const guard = (v: Variable): Variable =>
     v.with({
+      readsInto: true, // it hands its options (and an out buffer) to the same variable's read
       read: async (selection, options) => {
         try {
           return await v.read(selection, options);

@@ -23,6 +23,7 @@ export function windowVariable(v: Variable, windows: IndexWindows): Variable {
   return v.with({
     shape,
     chunks: v.chunks.map((c, i) => Math.min(c, shape[i]!)),
+    readsInto: true, // the parent's values of the same selection size: an out buffer is passed on
     read: (selection: Selection = [], options) => {
       let norm: ReturnType<typeof normalizeSelection>;
       try {

@@ -6,7 +6,9 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Selection } from "../../src/core/selection.js";
+import { viewVariable } from "../../src/core/sel.js";
 import { Variable } from "../../src/core/variable.js";
+import { windowVariable } from "../../src/stores/subset.js";
 import { FileFileSystem } from "../../src/fs/file.js";
 import { openZarr } from "../../src/formats/zarr/reader.js";
 import { openDataset } from "../../src/stores/open.js";
@@ -45,6 +47,9 @@ describe("read into a given buffer (ReadOptions.out)", () => {
   it("slices of the real cube read into one dirty buffer equal fresh reads, and the data are a view of it", async () => {
     const ds = await openDataset(join(dir, "cube.zarr"));
     const v = ds.data_vars.conc_chl!;
+    expect(v.readsInto).toBe(true); // every layer of the opened dataset passes the buffer on to the Zarr reader
+    expect(viewVariable(v, { time: 1 }).readsInto).toBe(true);
+    expect(windowVariable(v, { lat: [10, 20] }).readsInto).toBe(true);
     const out = new Float64Array(1000 * 2000 + 5).fill(-1);
     const sels: Selection[] = [[2], [3], [0], [4, [100, 900], [30, 1730]], [null, 500, 1000]];
     for (const sel of sels) {
@@ -91,6 +96,7 @@ describe("read into a given buffer (ReadOptions.out)", () => {
     const rf = await plain.read([], { out: of });
     expect(seen).toBeUndefined();
     expect(rf.data).toBe(of);
+    expect(plain.readsInto).toBe(false);
     expect(Array.from(of)).toEqual([1, 2, 3]);
 
     await expect(i4.read([], { out: new Float64Array(16) })).rejects.toMatchObject({ code: "INVALID_ARGUMENT" });
