@@ -87,7 +87,7 @@ describe("eocube describe", () => {
       [["describe", `${server.url}/nope.zarr`], /^error: no Zarr store at http:\/\/127\.0\.0\.1:\d+\/nope\.zarr\n/],
       [
         ["describe", "ftp://x/y.nc"],
-        /^error: unsupported URL scheme ftp:\/\/ in ftp:\/\/x\/y\.nc\n.*\n {2}hint: use a local path or a file:\/\/, http\(s\):\/\/, s3:\/\/ or memory:\/\/ URL/,
+        /^error: unsupported URL scheme ftp:\/\/ in ftp:\/\/x\/y\.nc\n.*\n {2}hint: use a local path or a file:\/\/, http\(s\):\/\/, s3:\/\/, abfs:\/\/ or memory:\/\/ URL/,
       ],
       [["describe"], /missing required argument/],
     ];
