@@ -37,9 +37,45 @@ export function isel(ds: Dataset, ranges: DimRanges): Dataset {
   return ds.with({ coords: map(ds.coords), data_vars: map(ds.data_vars) });
 }
 
+/**
+ * Keeps only the data variables `names`, lazily (coordinates stay, and so do the CF grid-mapping variables they
+ * name: CF 1.11 §5.6 `grid_mapping`, also in its "crs: x y" form); the dataset's order of variables is kept.
+ * @param field the field named in the error (`variable_names`, `open_params/variable_names`).
+ * @throws EocubeError NOT_FOUND naming the unknown variable and listing the available ones.
+ */
+export function selectVariables(ds: Dataset, names: readonly string[], field = "variable_names"): Dataset {
+  for (const n of names) {
+    if (!(n in ds.data_vars)) {
+      throw new EocubeError("NOT_FOUND", `variable ${JSON.stringify(n)} not found`, {
+        field,
+        hint: `available variables: ${Object.keys(ds.data_vars).join(", ")}`,
+      });
+    }
+  }
+  // keep the CF grid-mapping variables the selected variables refer to (`grid_mapping: "crs"` or "crs: x y")
+  const keep = new Set(names);
+  for (const n of names) {
+    const v = ds.data_vars[n]!;
+    const gm = v.attrs.grid_mapping ?? v.encoding.grid_mapping;
+    if (typeof gm === "string") {
+      for (const token of gm.split(/\s+/)) {
+        const name = token.replace(/:$/, "");
+        if (name in ds.data_vars) keep.add(name);
+      }
+    }
+  }
+  return ds.with({
+    data_vars: Object.fromEntries(
+      Object.keys(ds.data_vars)
+        .filter((n) => keep.has(n))
+        .map((n) => [n, ds.data_vars[n]!]),
+    ),
+  });
+}
+
 /** Options of {@link subset}. */
 export interface SubsetOptions {
-  /** Data variables to keep (default all); coordinates they need are kept. */
+  /** Data variables to keep (default all); coordinates and the grid-mapping variables they name are kept. */
   variable_names?: string[];
   /** `[west, south, east, north]` in the dataset's CRS; pixels whose cells intersect it are kept. */
   bbox?: BBox;
@@ -56,20 +92,7 @@ export interface SubsetOptions {
  */
 export async function subset(ds: Dataset, options: SubsetOptions = {}): Promise<Dataset> {
   let out = ds;
-  if (options.variable_names) {
-    const keep: Record<string, Variable> = {};
-    for (const name of options.variable_names) {
-      const v = ds.data_vars[name];
-      if (!v) {
-        throw new EocubeError("NOT_FOUND", `variable ${JSON.stringify(name)} not found`, {
-          field: "variable_names",
-          hint: `available variables: ${Object.keys(ds.data_vars).join(", ")}`,
-        });
-      }
-      keep[name] = v;
-    }
-    out = out.with({ data_vars: keep });
-  }
+  if (options.variable_names) out = selectVariables(out, options.variable_names);
   const ranges: DimRanges = {};
   if (options.bbox) {
     const sd = spatialDims(ds);

@@ -34,6 +34,7 @@ export {
   jsonSafe,
   type CoordSummary,
 } from "./descriptor.js";
-export { applyOpenParams, windowDataset, windowVariable, selectVariables, type IndexWindows } from "./subset.js";
+export { applyOpenParams, windowDataset, windowVariable, type IndexWindows } from "./subset.js";
+export { selectVariables } from "../ops/subset.js";
 export { validateParams, formatAjvError } from "./params.js";
 export { storeForRoot } from "./root.js";

@@ -7,6 +7,7 @@ import { normalizeSelection, type Selection } from "../core/selection.js";
 import type { Variable } from "../core/variable.js";
 import { readTimes, timeCoord } from "../core/coords.js";
 import { parseTimeText, toIsoString } from "../core/time.js";
+import { selectVariables } from "../ops/subset.js";
 import type { OpenParams } from "./types.js";
 
 /** Half-open index windows `[start, stop)` per dimension name. */
@@ -45,40 +46,6 @@ export function windowDataset(ds: Dataset, windows: IndexWindows): Dataset {
   if (Object.keys(windows).length === 0) return ds;
   const map = (vars: Record<string, Variable>) => Object.fromEntries(Object.entries(vars).map(([k, v]) => [k, windowVariable(v, windows)]));
   return ds.with({ coords: map(ds.coords), data_vars: map(ds.data_vars), overviews: [] });
-}
-
-/**
- * Keeps only the data variables `names` (coordinates stay, and so do the CF grid-mapping variables they name).
- * @throws EocubeError NOT_FOUND naming the unknown variable and listing the available ones.
- */
-export function selectVariables(ds: Dataset, names: string[]): Dataset {
-  for (const n of names) {
-    if (!(n in ds.data_vars)) {
-      throw new EocubeError("NOT_FOUND", `variable ${JSON.stringify(n)} not found`, {
-        field: "open_params/variable_names",
-        hint: `available data variables: ${Object.keys(ds.data_vars).join(", ")}`,
-      });
-    }
-  }
-  // keep the CF grid-mapping variables the selected variables refer to (`grid_mapping: "crs"` or "crs: x y")
-  const keep = new Set(names);
-  for (const n of names) {
-    const v = ds.data_vars[n]!;
-    const gm = v.attrs.grid_mapping ?? v.encoding.grid_mapping;
-    if (typeof gm === "string") {
-      for (const token of gm.split(/\s+/)) {
-        const name = token.replace(/:$/, "");
-        if (name in ds.data_vars) keep.add(name);
-      }
-    }
-  }
-  return ds.with({
-    data_vars: Object.fromEntries(
-      Object.keys(ds.data_vars)
-        .filter((n) => keep.has(n))
-        .map((n) => [n, ds.data_vars[n]!]),
-    ),
-  });
 }
 
 /** Index window `[start, stop)` of the values of a 1-D coordinate lying in `[lo, hi]` (either order of values). */
@@ -126,7 +93,7 @@ export function parseTimeBound(text: string, isEnd: boolean, field = "open_param
  */
 export async function applyOpenParams(ds: Dataset, params: OpenParams, gm: GridMapping | undefined): Promise<Dataset> {
   let out = ds;
-  if (params.variable_names) out = selectVariables(out, params.variable_names);
+  if (params.variable_names) out = selectVariables(out, params.variable_names, "open_params/variable_names");
   const windows: IndexWindows = {};
   if (params.bbox) {
     if (!gm) {

@@ -8,7 +8,7 @@ import { merge } from "../../src/ops/merge.js";
 import { flattenAcdd, updateCubeMetadata } from "../../src/ops/metadata.js";
 import { rechunk } from "../../src/ops/rechunk.js";
 import { subset } from "../../src/ops/subset.js";
-import { CUBE, OSTIA, openDecoded, syntheticGrid } from "./helpers.js";
+import { CUBE, DATA, OSTIA, openDecoded, syntheticGrid } from "./helpers.js";
 
 const DAY = 86_400_000;
 
@@ -31,6 +31,14 @@ describe("subset", () => {
     expect(isEocubeError(await subset(cube, { bbox: [20, 20, 21, 21] }).catch((e) => e), "OUT_OF_RANGE")).toBe(true);
     expect(isEocubeError(await subset(cube, { time_range: ["2020-01-01", "2020-02-01"] }).catch((e) => e), "OUT_OF_RANGE")).toBe(true);
     await cube.close();
+  });
+
+  it("keeps the CF grid-mapping variable the selected variables name (GFS's LatLon_Projection sphere)", async () => {
+    const gfs = await openDecoded(`${DATA}netcdf4/GFS_global.nc`);
+    expect(gfs.data_vars.Temperature_isobaric!.attrs.grid_mapping).toBe("LatLon_Projection");
+    const s = await subset(gfs, { variable_names: ["Temperature_isobaric"] });
+    expect(Object.keys(s.data_vars)).toEqual(["LatLon_Projection", "Temperature_isobaric"]);
+    await gfs.close();
   });
 });
 
