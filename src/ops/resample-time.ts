@@ -1,4 +1,5 @@
 // resampleInTime: lazily aggregate a dataset over calendar periods ("8D", "1M"), NaN-aware, with time_bnds.
+import { readPooled } from "./buffers.js";
 import { Dataset } from "../core/dataset.js";
 import { EocubeError } from "../core/errors.js";
 import { allocate, isFloat, sizeOf, type DType, type NdArray } from "../core/ndarray.js";
@@ -150,13 +151,20 @@ function aggregatedVariable(v: Variable, nb: number, start: Int32Array, stop: In
       const s0 = start[b0]!;
       const s1 = b1 > b0 ? stop[b1 - 1]! : s0;
       let src: NumArray | undefined;
+      let done: () => void = () => {};
       if (s1 > s0 && P > 0) {
-        const block = await v.read([[s0, s1], ...rest.map((d) => [d.start, d.stop] as [number, number])], options);
-        src = numericValues(block);
+        // the input block (all the steps of the bins) goes into a pooled buffer: it is dropped once aggregated
+        const read = await readPooled(v, [[s0, s1], ...rest.map((d) => [d.start, d.stop] as [number, number])], (s1 - s0) * P, options);
+        src = numericValues(read.block);
+        done = read.done;
       }
-      const scratch = new Float64Array(Math.max(1, s1 - s0));
-      for (let b = b0; b < b1; b++) {
-        aggregate(method, src, (start[b]! - s0) * P, stop[b]! - start[b]!, P, out, (b - b0) * P, scratch);
+      try {
+        const scratch = new Float64Array(Math.max(1, s1 - s0));
+        for (let b = b0; b < b1; b++) {
+          aggregate(method, src, (start[b]! - s0) * P, stop[b]! - start[b]!, P, out, (b - b0) * P, scratch);
+        }
+      } finally {
+        done();
       }
       return dropDims(result, norm);
     },

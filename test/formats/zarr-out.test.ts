@@ -11,6 +11,7 @@ import { Variable } from "../../src/core/variable.js";
 import { windowVariable } from "../../src/stores/subset.js";
 import { FileFileSystem } from "../../src/fs/file.js";
 import { openZarr } from "../../src/formats/zarr/reader.js";
+import { readPooled } from "../../src/ops/buffers.js";
 import { openDataset } from "../../src/stores/open.js";
 
 const CUBE = fileURLToPath(new URL("../../../shared/data/zarr/cube-1-250-250.zarr", import.meta.url));
@@ -59,6 +60,40 @@ describe("read into a given buffer (ReadOptions.out)", () => {
       expect((into.data as Float64Array).buffer).toBe(out.buffer);
       expect(bytesOf(into.data).equals(bytesOf(fresh.data))).toBe(true); // bit for bit: no -1 left over
     }
+    // the pool of ops' input blocks: a block given back is the next one's buffer, same values as a plain read
+    const sel: Selection = [
+      [1, 4],
+      [200, 700],
+      [0, 500],
+    ];
+    const first = await readPooled(v, sel, 3 * 500 * 500);
+    expect(bytesOf(first.block.data).equals(bytesOf((await v.read(sel)).data))).toBe(true);
+    const buffer = (first.block.data as Float64Array).buffer;
+    first.done();
+    const second = await readPooled(
+      v,
+      [
+        [0, 3],
+        [0, 500],
+        [0, 500],
+      ],
+      3 * 500 * 500,
+    );
+    expect((second.block.data as Float64Array).buffer).toBe(buffer);
+    expect(
+      bytesOf(second.block.data).equals(
+        bytesOf(
+          (
+            await v.read([
+              [0, 3],
+              [0, 500],
+              [0, 500],
+            ])
+          ).data,
+        ),
+      ),
+    ).toBe(true);
+    second.done();
     await ds.close();
   });
 
