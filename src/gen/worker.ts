@@ -4,6 +4,8 @@ import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 import { isMainThread } from "node:worker_threads";
 import { EocubeError } from "../core/errors.js";
+import { sizeOf } from "../core/ndarray.js";
+import { readPooled } from "../ops/buffers.js";
 import type { ZarrCompressorName } from "../formats/zarr/codecs.js";
 import { chunkKey, encodeChunk, type ZarrArraySpec } from "../formats/zarr/writer.js";
 import { loadStorePlugins } from "../stores/plugins.js";
@@ -77,10 +79,19 @@ export async function computeTask(task: WorkerTask): Promise<WorkerResult> {
     const spec = task.specs[item.name]!;
     const v = cube.data_vars[item.name];
     if (!v) throw new EocubeError("INTERNAL", `worker: variable ${item.name} missing from the cube`);
-    const values = toStored(v, await v.read(chunkSelection(spec, item.index)));
-    raw += (values.data as ArrayLike<number>).length * ((values.data as { BYTES_PER_ELEMENT?: number }).BYTES_PER_ELEMENT ?? 8);
-    const bytes = await encodeChunk(spec, values, { compressor: task.compressor });
-    chunks.push({ key: chunkKey(spec, item.index, task.version), bytes });
+    // the chunk's values go into a buffer reused by the thread's next tasks (when the variable writes into one)
+    const sel = chunkSelection(spec, item.index);
+    const read = await readPooled(v, sel, sizeOf(sel.map(([a, b]) => b - a)));
+    try {
+      const values = toStored(v, read.block);
+      raw += (values.data as ArrayLike<number>).length * ((values.data as { BYTES_PER_ELEMENT?: number }).BYTES_PER_ELEMENT ?? 8);
+      let bytes = await encodeChunk(spec, values, { compressor: task.compressor });
+      // without a compressor the bytes may be the values' own: copy them out of the reused buffer
+      if (bytes.buffer === (read.block.data as Uint8Array).buffer) bytes = bytes.slice();
+      chunks.push({ key: chunkKey(spec, item.index, task.version), bytes });
+    } finally {
+      read.done();
+    }
   }
   tasksDone++;
   if (!isMainThread && process.env.EOCUBE_GEN_GC !== "0") collectGarbage();

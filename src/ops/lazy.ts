@@ -79,11 +79,11 @@ export interface SpatialRead {
 
 /**
  * Plans a read of `selection` from a lazy variable of `shape` with spatial innermost dims: the normalised
- * selection split into outer dims, rows and columns, and a new output block of `dtype`
- * (return it with `dropDims(result, norm)`).
+ * selection split into outer dims, rows and columns, and an output block of `dtype` — new, or the start of `given`
+ * (a read's `out` buffer) — (return it with `dropDims(result, norm)`).
  * @throws EocubeError OUT_OF_RANGE (see {@link normSel}).
  */
-export function spatialRead(name: string, shape: readonly number[], selection: Selection, dtype: DType): SpatialRead {
+export function spatialRead(name: string, shape: readonly number[], selection: Selection, dtype: DType, given?: TypedArray): SpatialRead {
   const norm = normSel(name, shape, selection);
   const n = shape.length;
   const rows = norm[n - 2]!;
@@ -92,7 +92,9 @@ export function spatialRead(name: string, shape: readonly number[], selection: S
   const nOuter = sizeOf(outer.map((d) => d.stop - d.start));
   const h = rows.stop - rows.start;
   const w = cols.stop - cols.start;
-  const out = allocate(dtype, nOuter * h * w) as NumArray;
+  const size = nOuter * h * w;
+  // the caller's buffer (checked by Variable.read) or a new one; the kernels write every element
+  const out = (given ? (given.length === size ? given : given.subarray(0, size)) : allocate(dtype, size)) as NumArray;
   return { norm, rows, cols, outer, nOuter, h, w, out, result: { data: out, shape: norm.map((d) => d.stop - d.start), dtype } };
 }
 

@@ -253,8 +253,10 @@ export function resampledVariable(
     chunks: [...v.chunks.slice(0, nd - 2).map(() => 1), tile[0], tile[1]],
     attrs,
     encoding: { ...v.encoding, chunks: undefined, resampling: method },
-    read: async (selection: Selection = [], options) => {
-      const { norm, rows, cols, outer, nOuter, h, w, out, result } = spatialRead(v.name, shape, selection, outDtype);
+    readsInto: true, // every kernel writes each output pixel: an out buffer is the output block
+    read: async (selection: Selection = [], readOptions) => {
+      const { out: given, ...options } = readOptions ?? {}; // the source's reads get no out buffer
+      const { norm, rows, cols, outer, nOuter, h, w, out, result } = spatialRead(v.name, shape, selection, outDtype, given);
       if (h * w === 0 || nOuter === 0) return dropDims(result, norm);
       const sep =
         method === "nearest" ? cache.separableNearest(rows.start, rows.stop, cols.start, cols.stop, srcH, srcW, periodic) : undefined;

@@ -140,13 +140,16 @@ function aggregatedVariable(v: Variable, nb: number, start: Int32Array, stop: In
     chunks: [1, ...v.chunks.slice(1)],
     attrs,
     encoding,
-    read: async (selection: Selection = [], options) => {
+    readsInto: true, // aggregate writes every output value: an out buffer is the output block
+    read: async (selection: Selection = [], readOptions) => {
+      const { out: given, ...options } = readOptions ?? {}; // the input block's read gets a pooled buffer instead
       const norm = normSel(v.name, shape, selection);
       const b0 = norm[0]!.start;
       const b1 = norm[0]!.stop;
       const rest = norm.slice(1);
       const P = sizeOf(rest.map((d) => d.stop - d.start));
-      const out = allocate(dtype, (b1 - b0) * P) as NumArray;
+      const n = (b1 - b0) * P;
+      const out = (given ? (given.length === n ? given : given.subarray(0, n)) : allocate(dtype, n)) as NumArray;
       const result: NdArray = { data: out, shape: norm.map((d) => d.stop - d.start), dtype };
       const s0 = start[b0]!;
       const s1 = b1 > b0 ? stop[b1 - 1]! : s0;
