@@ -1,6 +1,6 @@
 // Variable.read into a caller's buffer (ReadOptions.out): the Zarr reader writes into it, filling only the parts of
 // chunks not stored (a reused buffer's old values never show through); other variables' results are copied into it.
-import { cp, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { cp, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -10,6 +10,7 @@ import { viewVariable } from "../../src/core/sel.js";
 import { Variable } from "../../src/core/variable.js";
 import { windowVariable } from "../../src/stores/subset.js";
 import { FileFileSystem } from "../../src/fs/file.js";
+import { decodeBlosc, decodeBloscRange } from "../../src/formats/zarr/blosc.js";
 import { openZarr } from "../../src/formats/zarr/reader.js";
 import { readPooled } from "../../src/ops/buffers.js";
 import { openDataset } from "../../src/stores/open.js";
@@ -94,6 +95,41 @@ describe("read into a given buffer (ReadOptions.out)", () => {
       ),
     ).toBe(true);
     second.done();
+    await ds.close();
+  });
+
+  it("a point time series decodes only the elements it needs: the values of whole-chunk decodes", async () => {
+    const ds = await openDataset(join(dir, "cube.zarr"));
+    const v = ds.data_vars.conc_chl!;
+    const slices = await Promise.all([0, 1, 2, 3, 4].map(async (t) => (await v.read([t])).data as Float64Array));
+    for (const [r, c] of [
+      [0, 0],
+      [500, 1000],
+      [999, 1999],
+      [731, 1234],
+      [249, 250],
+    ] as const) {
+      const series = (await v.read([null, r, c])).data as Float64Array;
+      expect(bytesOf(series).equals(bytesOf(Float64Array.from(slices, (s) => s[r * 2000 + c]!)))).toBe(true);
+      const row = (await v.read([3, r, [c - (c % 250), c - (c % 250) + 20]])).data as Float64Array; // 20 of a chunk's 250
+      expect(bytesOf(row).equals(bytesOf(slices[3]!.subarray(r * 2000 + c - (c % 250), r * 2000 + c - (c % 250) + 20)))).toBe(true);
+    }
+    // the range decoder on every stored chunk of the cube, against the whole decode
+    const folder = join(dir, "cube.zarr", "conc_chl");
+    for (const name of (await readdir(folder)).filter((f) => !f.startsWith("."))) {
+      const frame = new Uint8Array(await readFile(join(folder, name)));
+      const whole = decodeBlosc(frame)!;
+      for (const [first, count] of [
+        [0, 1],
+        [62499, 1],
+        [31337, 250],
+        [1000, 0],
+      ] as const) {
+        const part = decodeBloscRange(frame, first, count)!;
+        expect(Buffer.from(part).equals(Buffer.from(whole.subarray(first * 8, (first + count) * 8)))).toBe(true);
+      }
+      expect(decodeBloscRange(frame, 62499, 2)).toBeUndefined(); // past the end
+    }
     await ds.close();
   });
 

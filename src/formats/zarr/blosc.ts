@@ -92,6 +92,78 @@ export function decodeBlosc(frame: Uint8Array, out?: Uint8Array): Uint8Array | u
 }
 
 /**
+ * Decodes only elements `[first, first + count)` of a frame {@link decodeBlosc} handles (an element is `typesize`
+ * bytes): the blocks holding them are decompressed and, with a byte shuffle, only their bytes are gathered, so a
+ * point of a chunk costs its block's LZ4 decode but not the unshuffle of the whole chunk. The bytes equal
+ * `decodeBlosc(frame)` at `[first · typesize, (first + count) · typesize)`.
+ * @returns a new buffer of `count · typesize` bytes; undefined when decodeBlosc would decline the frame, the frame is
+ *   inconsistent, or the range lies outside it (then decode the whole frame).
+ */
+export function decodeBloscRange(frame: Uint8Array, first: number, count: number): Uint8Array | undefined {
+  if (!canDecodeBlosc(frame)) return undefined;
+  const flags = frame[2]!;
+  const typesize = frame[3]!;
+  const nbytes = le32(frame, 4);
+  const blocksize = le32(frame, 8);
+  const cbytes = le32(frame, 12);
+  if (cbytes !== frame.length || typesize <= 0 || first < 0 || count < 0) return undefined;
+  const from = first * typesize;
+  const to = (first + count) * typesize;
+  if (to > nbytes) return undefined;
+  const dest = new Uint8Array(to - from);
+  if (count === 0) return dest;
+  if (flags & MEMCPYED) {
+    if (nbytes + HEADER !== cbytes) return undefined;
+    dest.set(frame.subarray(HEADER + from, HEADER + to));
+    return dest;
+  }
+  if (blocksize <= 0) return undefined;
+  const nblocks = Math.ceil(nbytes / blocksize);
+  if (HEADER + nblocks * 4 > cbytes) return undefined;
+  const shuffle = (flags & DOSHUFFLE) !== 0 && typesize > 1;
+  const dontSplit = (flags & DONT_SPLIT) !== 0;
+  const tmp = scratch(blocksize);
+  try {
+    for (let b = Math.floor(from / blocksize); b < nblocks && b * blocksize < to; b++) {
+      const start = b * blocksize;
+      const bsize = Math.min(blocksize, nbytes - start);
+      const nsplits = splitCount(bsize, blocksize, typesize, dontSplit);
+      const neblock = Math.floor(bsize / nsplits);
+      if (nsplits > 1 && neblock * nsplits !== bsize) throw new BadFrame();
+      const target = tmp.subarray(0, bsize);
+      let src = le32(frame, HEADER + b * 4);
+      for (let j = 0; j < nsplits; j++) {
+        if (src + 4 > cbytes) throw new BadFrame();
+        const csize = le32(frame, src);
+        src += 4;
+        if (csize > cbytes - src) throw new BadFrame();
+        const part = target.subarray(j * neblock, (j + 1) * neblock);
+        if (csize === neblock) part.set(frame.subarray(src, src + csize));
+        else if (lz4Block(frame, src, src + csize, part) !== neblock) throw new BadFrame();
+        src += csize;
+      }
+      const lo = Math.max(from, start) - start; // the wanted bytes of this block: [lo, hi)
+      const hi = Math.min(to, start + bsize) - start;
+      const at = start + lo - from;
+      if (!shuffle) {
+        dest.set(target.subarray(lo, hi), at);
+        continue;
+      }
+      // byte k of element e is at k·n + e (stream k, whether split or not); bytes past n·typesize are stored as they are
+      const n = Math.floor(bsize / typesize);
+      for (let p = lo; p < hi; p++) {
+        const e = Math.floor(p / typesize);
+        dest[at + p - lo] = e < n ? target[(p - e * typesize) * n + e]! : target[p]!;
+      }
+    }
+  } catch (err) {
+    if (err instanceof BadFrame) return undefined;
+    throw err;
+  }
+  return dest;
+}
+
+/**
  * A new buffer of `n` bytes that every successful decode overwrites completely, so it need not be zeroed:
  * Node's unpooled unsafe allocation (its own ArrayBuffer, offset 0) viewed as a plain Uint8Array; elsewhere
  * a zeroed one.

@@ -11,7 +11,7 @@ import { decodeFillValue, dtypeOf, readGroupMetadata, storedChunkKey, type ZarrA
 import { checkChunkSize, checkReadSize, MAX_CHUNK_BYTES } from "../limits.js";
 import { installBoundedCodecs } from "./bounded-codecs.js";
 import { CheckedChunkStore, chunkExpectation } from "./check.js";
-import { decodeBlosc } from "./blosc.js";
+import { decodeBlosc, decodeBloscRange } from "./blosc.js";
 import { FileSystemStore, joinStoreKey, MetadataOverlayStore } from "./store.js";
 import { halfAsUint16, halfFillValue, halfToFloat32, isHalfFloat } from "./half.js";
 
@@ -271,17 +271,24 @@ function allocateOut(dtype: DType, n: number): Indexable {
 /**
  * A decoded chunk: its values (C order unless `stride` says otherwise) and their strides in elements, and
  * `owned` when the values sit in a buffer of their own that nothing else refers to (a fresh decode, not
- * the store's bytes); or, for a chunk that is not stored, just the fill value its elements all have.
+ * the store's bytes); or, for a chunk that is not stored, just the fill value its elements all have; or, when a
+ * range was asked for, just the values of that range (`run`).
  */
-type Chunk = { data: unknown; shape: number[]; stride: number[]; owned?: boolean } | { fill: number };
+type Chunk = { data: unknown; shape: number[]; stride: number[]; owned?: boolean } | { fill: number } | { run: ArrayLike<number> };
 /**
  * Fetches and decodes the chunk at grid position `coords`. `storedSet`, when present, lists the array's
  * stored chunks at once (one directory listing): a read over many chunks then skips the opens of the
  * missing ones. It gives undefined where a listing is not worth it or not possible.
  */
-type ChunkSource = ((coords: number[], signal?: AbortSignal) => Promise<Chunk>) & {
+type ChunkSource = ((coords: number[], signal?: AbortSignal, range?: ElementRange) => Promise<Chunk>) & {
   storedSet?: (touched: number, signal?: AbortSignal) => Promise<{ has: (coords: number[]) => boolean; fill: number } | undefined>;
 };
+
+/**
+ * The one contiguous run of a chunk's elements (C order) a read needs, when it is a small part of the chunk: a source
+ * may then give just those values (`{ run }`, `count` of them) instead of the decoded chunk.
+ */
+type ElementRange = { first: number; count: number };
 
 /** A read touching at least this many chunks lists the array's folder instead of opening each missing chunk. */
 const LIST_FROM_CHUNKS = 8;
@@ -332,12 +339,21 @@ function directV2Source(
   if (Array.isArray(m.filters) ? m.filters.length > 0 : m.filters !== null && m.filters !== undefined) return undefined;
   if (compressor !== null && compressor !== undefined && compressor.id !== "blosc") return undefined;
   const stride = cStrides(chunks);
+  const chunkBytes = sizeOf(chunks) * kind.size;
   const fill = typeof fillValue === "number" ? fillValue : typeof fillValue === "boolean" ? Number(fillValue) : 0;
-  const source: ChunkSource = async (coords, signal) => {
+  const source: ChunkSource = async (coords, signal, range) => {
     const key = `/${a.name}/${storedChunkKey(m, 2, coords)}` as `/${string}`;
     const stored = await store.get(key, { signal });
     let bytes: Uint8Array;
     if (stored === undefined) return { fill };
+    if (range && storedBytes(stored, !!compressor) === chunkBytes) {
+      // only the elements asked for: no decode (or unshuffle) of the rest of the chunk (a chunk of another size is
+      // decoded whole, which reports it)
+      const part = compressor
+        ? decodeBloscRange(stored, range.first, range.count)
+        : stored.slice(range.first * kind.size, (range.first + range.count) * kind.size);
+      if (part) return { run: kind.make(part.buffer as ArrayBuffer, part.byteOffset, range.count) };
+    }
     let owned = false;
     if (compressor) {
       const fast = decodeBlosc(stored);
@@ -371,6 +387,12 @@ function directV2Source(
     };
   }
   return source;
+}
+
+/** The decoded size of a stored chunk: a blosc frame's header `nbytes`, or the bytes themselves when not compressed. */
+function storedBytes(stored: Uint8Array, blosc: boolean): number {
+  if (!blosc) return stored.length;
+  return stored.length >= 16 ? stored[4]! + stored[5]! * 2 ** 8 + stored[6]! * 2 ** 16 + stored[7]! * 2 ** 24 : -1;
 }
 
 /** The shape of an array from its metadata. */
@@ -432,7 +454,8 @@ async function readSelection(
       throwIfAborted(options?.signal);
       let chunk: Chunk;
       try {
-        chunk = isStored && !isStored.has(coords) ? { fill: isStored.fill } : await source(coords, options?.signal);
+        chunk =
+          isStored && !isStored.has(coords) ? { fill: isStored.fill } : await source(coords, options?.signal, smallRun(coords, cs, norm));
       } catch (err) {
         if (isEocubeError(err)) throw err;
         if ((err as Error).name === "AbortError") throw new EocubeError("CANCELLED", "The operation was aborted.", { cause: err });
@@ -442,6 +465,10 @@ async function readSelection(
           cause: err,
           hint: "the chunk file is damaged or does not match the array metadata",
         });
+      }
+      if ("run" in chunk) {
+        copyRun(chunk.run, coords, cs, output(), outStride, norm, label);
+        continue;
       }
       if ("fill" in chunk) {
         // only this chunk's part: the result (new and uninitialized, or the caller's buffer) holds nothing yet
@@ -507,6 +534,52 @@ function chunkOverlap(
     dstOff.push(a - norm[i]!.start);
   }
   return { count, srcOff, dstOff };
+}
+
+/**
+ * The elements of chunk `coords` a selection needs, as one run `[first, first + count)` of the chunk's C-order
+ * elements, when they are one (a single row, as in a time series at a point) and at most an eighth of the chunk;
+ * else undefined (the whole chunk is decoded).
+ */
+function smallRun(coords: number[], cs: readonly number[], norm: NormalizedDim[]): ElementRange | undefined {
+  const nd = norm.length;
+  if (nd === 0) return undefined;
+  const { count, srcOff } = chunkOverlap(coords, cs, norm);
+  let first = 0;
+  let stride = 1;
+  for (let i = nd - 1; i >= 0; i--) {
+    if (i < nd - 1 && count[i] !== 1) return undefined;
+    first += srcOff[i]! * stride;
+    stride *= cs[i]!;
+  }
+  const n = count[nd - 1]!;
+  return n * 8 <= stride ? { first, count: n } : undefined;
+}
+
+/** Copies the values of chunk `coords` a selection needs, given as one run (see {@link smallRun}), into `out`. */
+function copyRun(
+  run: ArrayLike<number>,
+  coords: number[],
+  cs: readonly number[],
+  out: Indexable,
+  outStride: number[],
+  norm: NormalizedDim[],
+  label: (coords: number[]) => string,
+): void {
+  const { count, dstOff } = chunkOverlap(coords, cs, norm);
+  const n = count[norm.length - 1]!;
+  if (run.length !== n) {
+    const key = label(coords);
+    throw new EocubeError("CORRUPT_DATA", `chunk ${key} gives ${run.length} values for a run of ${n}`, {
+      path: key,
+      hint: "the chunk file is damaged or does not match the array metadata",
+    });
+  }
+  let d = 0;
+  for (let i = 0; i < norm.length; i++) d += dstOff[i]! * outStride[i]!;
+  if (ArrayBuffer.isView(out) && (out as unknown as object).constructor === (run as unknown as object).constructor) {
+    (out as unknown as Float64Array).set(run as Float64Array, d);
+  } else for (let j = 0; j < n; j++) out[d + j] = run[j];
 }
 
 /** Sets the part of the (not stored) chunk `coords` that lies inside the selection to `value`. */
