@@ -13,7 +13,12 @@ export const INPUT_CONFIG_SCHEMA = {
   required: ["data_id"],
   additionalProperties: false,
   properties: {
-    store_id: { type: "string", minLength: 1, description: "data store id: file, memory, https, s3 (default file)" },
+    store_id: {
+      type: "string",
+      minLength: 1,
+      description:
+        "data store id (default file): a registered store, e.g. file, memory, https, s3, abfs, stac, zenodo, reference, ccizarr or a plugin's; `eocube store list` lists them",
+    },
     store_params: {
       type: "object",
       description: "parameters of the store, e.g. {root: 'data'}; a relative root resolves against the request's folder",
