@@ -46,6 +46,11 @@ export interface GenRequest {
     replace: boolean;
     format_version: 2 | 3;
     compressor?: string;
+    /**
+     * File format of the output (absent: zarr). netcdf/geotiff: the cube is computed into a temporary Zarr store
+     * beside the output, then written by formats/netcdf4-write.ts / formats/geotiff-write.ts (file store only).
+     */
+    format?: GenOutputFormat;
   };
   /**
    * Legacy configs: `processed_variables` (then output_variables' `valid_pixel_expression`), evaluated on each
@@ -55,6 +60,21 @@ export interface GenRequest {
   /** gen2 `code_config`: the user function run on the cube (its module file, function name and params). */
   code?: { path: string; callable: string; params: Record<string, unknown> };
 }
+
+/** The output formats of `eocube gen` (`output_config.format`). */
+export const GEN_OUTPUT_FORMATS = ["zarr", "netcdf", "geotiff"] as const;
+/** One of {@link GEN_OUTPUT_FORMATS}. */
+export type GenOutputFormat = (typeof GEN_OUTPUT_FORMATS)[number];
+
+/** The output format a name's suffix implies: `.zarr` → zarr, `.nc`/`.nc4` → netcdf, `.tif`/`.tiff` → geotiff, else undefined. */
+export function genFormatOfPath(name: string): GenOutputFormat | undefined {
+  if (/\.zarr\/?$/i.test(name)) return "zarr";
+  if (/\.nc4?$/i.test(name)) return "netcdf";
+  if (/\.tiff?$/i.test(name)) return "geotiff";
+  return undefined;
+}
+
+const SUFFIXES: Record<GenOutputFormat, string> = { zarr: ".zarr", netcdf: ".nc", geotiff: ".tif (or .tiff)" };
 
 /** Options of {@link loadGenRequest}. */
 export interface LoadGenRequestOptions {
@@ -96,10 +116,10 @@ export async function loadGenRequest(path: string, options: LoadGenRequestOption
 export function normalizeGenRequest(doc: unknown, options: LoadGenRequestOptions & { source?: string; locate?: Locator } = {}): GenRequest {
   const source = options.source ?? "<inline>";
   const cwd = options.cwd ?? process.cwd();
-  if (options.output !== undefined && !/\.zarr\/?$/.test(options.output)) {
-    throw new EocubeError("INVALID_ARGUMENT", `the output ${options.output} must end in .zarr`, {
+  if (options.output !== undefined && genFormatOfPath(options.output) === undefined) {
+    throw new EocubeError("INVALID_ARGUMENT", `the output ${options.output} must end in .zarr, .nc or .tif`, {
       field: "--output",
-      hint: "e.g. -o cube.zarr",
+      hint: "e.g. -o cube.zarr (or cube.nc for NetCDF4, cube.tif for a Cloud Optimized GeoTIFF)",
     });
   }
   const base = options.source ? dirname(options.source) : cwd;
@@ -142,7 +162,7 @@ function fromGen2(
   };
   checkCube(cube, where);
   const oc = d.output_config;
-  checkOutput(oc, where, options.output !== undefined);
+  const format = checkOutput(oc, where, options.output);
   const out = options.output
     ? { store_id: "file", store_params: { root: dirname(resolve(cwd, options.output)) }, data_id: basename(options.output) }
     : {
@@ -160,6 +180,7 @@ function fromGen2(
       replace: options.replace ?? oc.replace ?? false,
       format_version: oc.format_version ?? 2,
       ...(oc.compressor ? { compressor: oc.compressor } : {}),
+      ...(format !== "zarr" ? { format } : {}),
     },
     ...(d.code_config ? { code: normalizeCode(d.code_config, base, where) } : {}),
   };
@@ -358,20 +379,23 @@ function normalizeInput(ic: InputConfig, base: string, cwd: string, field: strin
 }
 
 /**
- * Checks the output of a gen2 request: `writer_id` must be xcube's Zarr writer for the output store
- * (`dataset:zarr:<store_id>`), and `data_id` must end in .zarr except in a memory store (xcube's
- * examples/gen2 writes data_id "CHL" to memory). `write_params` are accepted and ignored.
+ * Checks the output of a gen2 request and returns its format: `format`, else the format of `writer_id`
+ * (xcube's `dataset:<zarr|netcdf|geotiff>:<store_id>`), else the data_id's suffix (.nc, .tif/.tiff), else zarr; with
+ * `-o` (`cliOutput`) its suffix decides. data_id must end in the format's suffix (.zarr, .nc, .tif), except a Zarr
+ * in a memory store (xcube's examples/gen2 writes data_id "CHL" to memory); NetCDF and GeoTIFF go to a file store
+ * only. `write_params` are accepted and ignored.
  */
-function checkOutput(oc: GenRequestDoc["output_config"], where: Where, overridden: boolean): void {
+function checkOutput(oc: GenRequestDoc["output_config"], where: Where, cliOutput: string | undefined): GenOutputFormat {
   const storeId = oc.store_id ?? "file";
+  let writerFormat: GenOutputFormat | undefined;
   if (oc.writer_id !== undefined) {
     const acc = parseAccessorId(oc.writer_id);
-    if (acc?.format !== "zarr" || !STORE_IDS.includes(acc.store)) {
+    if (!acc || !(GEN_OUTPUT_FORMATS as readonly string[]).includes(acc.format) || !STORE_IDS.includes(acc.store)) {
       throw fieldError(
         where,
         "output_config/writer_id",
         `output_config/writer_id ${JSON.stringify(oc.writer_id)} is not a writer eocube knows`,
-        `eocube writes Zarr only: use dataset:zarr:${storeId}, or leave writer_id out`,
+        `use dataset:zarr:${storeId} (or dataset:netcdf:file, dataset:geotiff:file), or leave writer_id out`,
       );
     }
     if (acc.store !== storeId) {
@@ -379,18 +403,40 @@ function checkOutput(oc: GenRequestDoc["output_config"], where: Where, overridde
         where,
         "output_config/writer_id",
         `output_config/writer_id ${JSON.stringify(oc.writer_id)} writes to a ${acc.store} store, but store_id is ${JSON.stringify(storeId)}`,
-        `use dataset:zarr:${storeId}, or leave writer_id out`,
+        `use dataset:${acc.format}:${storeId}, or leave writer_id out`,
+      );
+    }
+    writerFormat = acc.format as GenOutputFormat;
+    if (oc.format !== undefined && oc.format !== writerFormat) {
+      throw fieldError(
+        where,
+        "output_config/writer_id",
+        `output_config/writer_id ${JSON.stringify(oc.writer_id)} writes ${writerFormat}, but output_config/format is ${oc.format}`,
+        `use dataset:${oc.format}:${storeId}, or leave writer_id out`,
       );
     }
   }
-  if (!overridden && storeId !== "memory" && !/\.zarr\/?$/.test(oc.data_id)) {
+  if (cliOutput !== undefined) return genFormatOfPath(cliOutput)!;
+  const format: GenOutputFormat = oc.format ?? writerFormat ?? genFormatOfPath(oc.data_id) ?? "zarr";
+  if (format !== "zarr" && storeId !== "file") {
+    throw fieldError(
+      where,
+      "output_config/format",
+      `output_config/format ${format} is written to a file store only, but store_id is ${JSON.stringify(storeId)}`,
+      "write a local file (store_id file) and upload it, or use format zarr for other stores",
+    );
+  }
+  if ((format !== "zarr" || storeId !== "memory") && genFormatOfPath(oc.data_id) !== format) {
     throw fieldError(
       where,
       "output_config/data_id",
-      `output_config/data_id ${JSON.stringify(oc.data_id)} must end in .zarr`,
-      "the output data_id must end in .zarr (any name is allowed in a memory store)",
+      `output_config/data_id ${JSON.stringify(oc.data_id)} must end in ${SUFFIXES[format]} (output_config/format ${format})`,
+      format === "zarr"
+        ? "the output data_id must end in .zarr (any name is allowed in a memory store), or .nc / .tif with output_config.format netcdf / geotiff"
+        : `name the output e.g. cube${SUFFIXES[format].split(" ")[0]}, or choose another output_config.format (zarr, netcdf, geotiff)`,
     );
   }
+  return format;
 }
 
 /**
@@ -466,7 +512,8 @@ function fromLegacy(
     if (!LEGACY_KEYS.has(k)) throw bad(k, "is not a key of xcube's gen config", `known keys: ${[...LEGACY_KEYS].join(", ")}`);
   }
   const writer = String(doc.output_writer_name ?? "zarr").toLowerCase();
-  if (writer !== "zarr") throw bad("output_writer_name", `${JSON.stringify(doc.output_writer_name)} is not supported`, 'use "zarr"');
+  if (writer !== "zarr" && writer !== "netcdf4")
+    throw bad("output_writer_name", `${JSON.stringify(doc.output_writer_name)} is not supported`, 'use "zarr" or "netcdf4"');
   const region = doc.output_region as number[] | undefined;
   if (!Array.isArray(region) || region.length !== 4 || region.some((v) => typeof v !== "number")) {
     throw bad("output_region", "must be [lon_min, lat_min, lon_max, lat_max]", "e.g. output_region: [-16.0, 48.0, 10.67, 62.67]");
@@ -540,6 +587,8 @@ function fromLegacy(
   }));
   const outPath = options.output ?? (typeof doc.output_path === "string" ? doc.output_path : "out.zarr");
   const outAbs = resolve(cwd, outPath);
+  const legacyFormat: GenOutputFormat =
+    options.output !== undefined ? genFormatOfPath(options.output)! : writer === "netcdf4" ? "netcdf" : "zarr";
   const crs = typeof doc.output_crs === "string" ? doc.output_crs : "EPSG:4326";
   return {
     source,
@@ -562,6 +611,7 @@ function fromLegacy(
       data_id: basename(outAbs),
       replace: options.replace ?? false,
       format_version: 2,
+      ...(legacyFormat !== "zarr" ? { format: legacyFormat } : {}),
     },
     ...(processed ? { processed } : {}),
   };

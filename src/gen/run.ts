@@ -1,6 +1,9 @@
 // The gen executor: plan the cube, compute its chunks in a worker pool (piscina), write them into
 // the Zarr writer's temporary store, and commit (metadata last, then rename) only on success.
+import { existsSync } from "node:fs";
+import { mkdir, mkdtemp, rm, stat } from "node:fs/promises";
 import { availableParallelism } from "node:os";
+import { basename, dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Piscina } from "piscina";
 import { formatBytes } from "../core/bytes.js";
@@ -128,6 +131,7 @@ export function workerFile(): { filename: string; execArgv: string[] } {
  */
 export async function runGen(req: GenRequest, options: RunGenOptions = {}): Promise<GenResult> {
   try {
+    if (req.output.format === "netcdf" || req.output.format === "geotiff") return await generateFile(req, options);
     return await generate(req, options);
   } catch (err) {
     throw interruptedError(err, options.signal, "eocube gen", outputLabel(req));
@@ -144,15 +148,107 @@ export function interruptedError(err: unknown, signal: AbortSignal | undefined, 
   return new EocubeError("CANCELLED", `${why}; no change was made to ${output}`, { path: output, cause: err });
 }
 
-async function generate(req: GenRequest, options: RunGenOptions): Promise<GenResult> {
+/** Hooks of {@link generate} for a NetCDF/GeoTIFF output: its label, and a check of the planned cube before any work. */
+interface GenerateHooks {
+  label?: string;
+  check?: (cube: Dataset) => Promise<void>;
+}
+
+/**
+ * A gen request whose output is a NetCDF4 file or a Cloud Optimized GeoTIFF: refuses an existing output (unless
+ * replace) and, for GeoTIFF, a cube its band rule cannot hold (before any chunk is computed); computes the cube into a
+ * temporary Zarr store in a hidden folder beside the output; writes the file with formats/netcdf4-write.ts or
+ * formats/geotiff-write.ts (which write a temporary sibling and rename it into place); removes the folder in any case.
+ * @throws EocubeError as {@link runGen}; INVALID_ARGUMENT (field output_config/format) for a GeoTIFF of several
+ *   variables × several time steps.
+ */
+async function generateFile(req: GenRequest, options: RunGenOptions): Promise<GenResult> {
+  const format = req.output.format as "netcdf" | "geotiff";
+  const root = req.output.store_params.root;
+  if (req.output.store_id !== "file" || typeof root !== "string") {
+    throw new EocubeError("UNSUPPORTED", `output_config/format ${format} is written to a file store only`, {
+      field: "output_config/format",
+      hint: "use store_id file, or format zarr",
+    });
+  }
+  checkDataId(req.output.data_id);
+  const target = join(root, req.output.data_id);
+  const label = outputLabel(req);
+  if (existsSync(target) && !req.output.replace) {
+    throw new EocubeError(
+      "ALREADY_EXISTS",
+      `the output ${label} exists`,
+      req.format === "legacy"
+        ? { path: label, field: "output_path", hint: "pass --replace to overwrite it, or choose another output_path (or -o)" }
+        : {
+            path: label,
+            field: "output_config/replace",
+            hint: "set output_config.replace: true (or pass --replace) to overwrite it, or choose another data_id",
+          },
+    );
+  }
+  const check =
+    format === "geotiff"
+      ? async (cube: Dataset) => {
+          const { readGridMapping } = await import("../core/gridmapping-read.js");
+          const { planBands } = await import("../formats/geotiff-bands.js");
+          const gm = await readGridMapping(cube, { signal: options.signal });
+          if (!gm) return; // writeGeoTiff names it
+          try {
+            await planBands(cube, gm, { signal: options.signal });
+          } catch (err) {
+            throw geotiffError(err);
+          }
+        }
+      : undefined;
+  await mkdir(dirname(target), { recursive: true });
+  const tmp = await mkdtemp(join(dirname(target), `.${basename(target)}.gen-`));
+  try {
+    const zreq: GenRequest = {
+      ...req,
+      output: { ...req.output, store_id: "file", store_params: { root: tmp }, data_id: "cube.zarr", replace: false, format: "zarr" },
+    };
+    const result = await generate(zreq, options, { label, check });
+    const { openDataset } = await import("../stores/open.js");
+    const ds = await openDataset(join(tmp, "cube.zarr"), { signal: options.signal });
+    try {
+      if (format === "netcdf") await (await import("../formats/netcdf4-write.js")).writeNetcdf4(ds, target, { signal: options.signal });
+      else {
+        try {
+          await (await import("../formats/geotiff-write.js")).writeGeoTiff(ds, target, { signal: options.signal });
+        } catch (err) {
+          throw geotiffError(err);
+        }
+      }
+    } finally {
+      await ds.close().catch(() => undefined);
+    }
+    return { ...result, bytes_written: (await stat(target)).size, seconds: result.seconds };
+  } finally {
+    await rm(tmp, { recursive: true, force: true }).catch(() => undefined);
+  }
+}
+
+/** The GeoTIFF band rule's refusal (field `bands`) in the words of a gen request; other errors unchanged. */
+function geotiffError(err: unknown): unknown {
+  if (!isEocubeError(err, "INVALID_ARGUMENT") || err.field !== "bands") return err;
+  return new EocubeError("INVALID_ARGUMENT", `output_config/format geotiff: ${err.message}`, {
+    field: "output_config/format",
+    hint: "select one time step (cube_config.time_range) or one variable (cube_config.variable_names), or write format netcdf or zarr",
+    cause: err,
+  });
+}
+
+async function generate(req: GenRequest, options: RunGenOptions, hooks: GenerateHooks = {}): Promise<GenResult> {
   const t0 = Date.now();
   const now = options.now ?? new Date(Math.floor(Date.now() / 1000) * 1000);
   const fs = outputFs(req);
   const built = await buildCube(req, { now, signal: options.signal });
   const plan = planCube(built.cube);
-  const info = await describePlan(built.cube, built.grid, plan, req.inputs.length, outputLabel(req));
+  const info = await describePlan(built.cube, built.grid, plan, req.inputs.length, hooks.label ?? outputLabel(req));
   try {
     checkOutputSize(info, options.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES);
+    await hooks.check?.(built.cube);
   } catch (err) {
     await Promise.all(built.inputs.map((d) => d.close().catch(() => undefined)));
     throw err;

@@ -100,15 +100,28 @@ export const OUTPUT_CONFIG_SCHEMA = {
     data_id: {
       type: "string",
       minLength: 1,
-      description: 'output dataset id; ending in .zarr for file and s3 stores, any name in a memory store (xcube\'s examples use "CHL")',
+      description:
+        'output dataset id; ending in .zarr for file and s3 stores (any name in a memory store: xcube\'s examples use "CHL"), in .nc for format netcdf, in .tif or .tiff for format geotiff',
     },
-    writer_id: { type: "string", minLength: 1, description: 'xcube writer id "dataset:zarr:<store_id>"; only Zarr is written' },
+    format: {
+      type: "string",
+      enum: ["zarr", "netcdf", "geotiff"],
+      description:
+        "output format (default: from writer_id, else from data_id's suffix .nc / .tif / .tiff, else zarr). netcdf: one NetCDF4 file; geotiff: one Cloud Optimized GeoTIFF with one band per variable at one time step, or one band per time step of one variable (several variables × several time steps are refused before any work). Both are computed into a temporary Zarr store beside the output and written by the writers of `eocube subset`, then renamed into place (file store only; nothing is left on failure or Ctrl-C)",
+    },
+    writer_id: {
+      type: "string",
+      minLength: 1,
+      description:
+        'xcube writer id "dataset:<format>:<store_id>": dataset:zarr:<store_id>, dataset:netcdf:file or dataset:geotiff:file (sets format)',
+    },
     write_params: {
       type: "object",
-      description: "xcube write params: accepted and ignored (eocube always writes consolidated Zarr; use format_version and compressor)",
+      description:
+        "xcube write params: accepted and ignored (eocube writes consolidated Zarr: use format_version and compressor; or format netcdf / geotiff)",
     },
     replace: { type: "boolean", description: "replace an existing output (default false)" },
-    format_version: { type: "integer", enum: [2, 3], description: "Zarr format version (default 2, consolidated)" },
+    format_version: { type: "integer", enum: [2, 3], description: "Zarr format version (default 2, consolidated); format zarr only" },
     compressor: {
       type: "string",
       enum: ["blosc", "blosc-zstd", "zstd", "gzip"],

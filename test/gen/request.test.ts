@@ -54,7 +54,7 @@ describe("gen2 requests", () => {
     expect(bad({ spatial_res: 0 })).toMatchObject({ code: "INVALID_CONFIG", field: "cube_config/spatial_res" });
     expect(bad({ spatial_res: -0.5 })).toMatchObject({ code: "INVALID_CONFIG", field: "cube_config/spatial_res" });
     expect(bad({ bbox: [5, 50, 0, 52] })).toMatchObject({ code: "INVALID_CONFIG", field: "cube_config/bbox" });
-    expect(bad({}, { data_id: "out.nc" }).field).toBe("output_config/data_id");
+    expect(bad({}, { data_id: "out.txt" }).field).toBe("output_config/data_id");
     expect(bad({ time_method: "average" }).message).toMatch(/time_method/);
   });
 
@@ -96,8 +96,12 @@ describe("gen2 requests", () => {
     expect(e1.hint).toMatch(/dataset:<format>:<store>/);
     expect(bad({ ...base, input_config: { ...base.input_config, opener_id: "dataset:zarr:s3" } }).message).toMatch(/store_id is "file"/);
     expect(bad({ ...base, input_config: { ...base.input_config, opener_id: "dataset:netcdf:file" } }).message).toMatch(/is zarr/);
-    expect(bad({ ...base, output_config: { ...base.output_config, writer_id: "dataset:netcdf:file" } })).toMatchObject({
+    expect(bad({ ...base, output_config: { ...base.output_config, writer_id: "dataset:hdf5:file" } })).toMatchObject({
       field: "output_config/writer_id",
+    });
+    // dataset:netcdf:file writes NetCDF (test/gen/output-format.test.ts), so out.zarr is the wrong name for it
+    expect(bad({ ...base, output_config: { ...base.output_config, writer_id: "dataset:netcdf:file" } })).toMatchObject({
+      field: "output_config/data_id",
     });
     expect(bad({ ...base, output_config: { ...base.output_config, writer_id: "dataset:zarr:memory" } }).message).toMatch(
       /store_id is "file"/,
