@@ -8,6 +8,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { FastifyInstance } from "fastify";
+import { unzipSync } from "fflate";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildApp } from "../../src/server/app.js";
 import { DATA } from "./helpers.js";
@@ -192,6 +193,16 @@ describe("/ogc/collections/{id}/coverage", () => {
       expect(r.statusCode, q).toBe(400);
       expect(r.json().field, q).toBe(field);
     }
+    expect((await get("scale-size=Lat(10),Lon(10)")).json()).toMatchObject({ code: "UNSUPPORTED", field: "scale-size" });
+    // slices: one time step (the nearest) and one row of cells, the axes kept with length 1; Accept of a Zarr zip
+    const slice = await app.inject({
+      url: '/ogc/collections/olci/coverage?subset=Lat(51.2),Lon(1:1.5),time("2017-01-16T10:00:00Z")&properties=conc_chl',
+      headers: { accept: "application/vnd+zarr" },
+    });
+    expect(slice.statusCode, slice.body.slice(0, 300)).toBe(200);
+    expect(slice.headers["content-type"]).toBe("application/zip");
+    const meta = JSON.parse(new TextDecoder().decode(unzipSync(slice.rawPayload)[".zmetadata"]));
+    expect(meta.metadata["conc_chl/.zarray"].shape).toEqual([1, 1, 200]);
     expect((await get("f=image/png")).statusCode).toBe(415);
     expect((await app.inject({ url: "/ogc/collections/olci/coverage", headers: { accept: "image/png" } })).statusCode).toBe(415);
     // a GeoTIFF holds the time steps of one property, or the properties at one time step

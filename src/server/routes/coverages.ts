@@ -153,6 +153,8 @@ export function coveragesRoutes(app: FastifyInstance, state: ServerState): void 
             description: 'axis(low:high) or axis(value), comma-separated or repeated: Lat(51:52),Lon(1:2),time("t0":"t1"); * open',
           },
           "scale-factor": { type: "string", description: "an integer N ≥ 1: each answer pixel is the mean of N×N data pixels" },
+          "scale-size": { type: "string", description: "not supported yet (501)" },
+          "scale-axes": { type: "string", description: "not supported yet (501)" },
           crs: { type: "string", description: "the answer's CRS (EPSG:3857, an OGC CRS URI, OGC:CRS84) [default the data's]" },
           f: {
             type: "string",
@@ -183,6 +185,12 @@ export function coveragesRoutes(app: FastifyInstance, state: ServerState): void 
       }
       const geotiff = GEOTIFF.has(offered);
       const zarr = ZARR.has(offered);
+      for (const p of ["scale-size", "scale-axes"] as const)
+        if (q[p] !== undefined)
+          throw new EocubeError("UNSUPPORTED", `the coverage parameter ${p} is not supported yet`, {
+            field: p,
+            hint: "use scale-factor=N (the mean of N×N data pixels)",
+          });
       let factor = 1;
       if (q["scale-factor"] !== undefined) {
         factor = Number(q["scale-factor"].trim() || Number.NaN);
@@ -292,9 +300,12 @@ export function coveragesRoutes(app: FastifyInstance, state: ServerState): void 
             return x;
           };
           const i = kind === "x" ? 0 : 1;
-          const eps = sd.gm.resolution[i]! * 1e-6;
-          const lo = a.slice !== undefined ? num(a.slice, 0) - eps : num(a.low, bb[i]!);
-          const hi = a.slice !== undefined ? num(a.slice, 0) + eps : num(a.high, bb[i + 2]!);
+          // a slice: the cell holding the value (an edge between two cells: the one after it in the grid's order)
+          const [o, d] = kind === "x" ? [sd.gm.transform[0], sd.gm.transform[1]] : [sd.gm.transform[3], sd.gm.transform[5]];
+          const centre = a.slice !== undefined ? o + (Math.floor((num(a.slice, 0) - o) / d) + 0.5) * d : 0;
+          const eps = Math.abs(d) * 1e-3;
+          const lo = a.slice !== undefined ? centre - eps : num(a.low, bb[i]!);
+          const hi = a.slice !== undefined ? centre + eps : num(a.high, bb[i + 2]!);
           if (!(lo < hi)) throw bad("subset", `subset ${a.axis}(${a.low}:${a.high}) is empty: low must be below high`, SUBSET_HINT);
           bb[i] = lo;
           bb[i + 2] = hi;
