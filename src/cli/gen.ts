@@ -31,7 +31,10 @@ export function register(program: Command): void {
     .argument("[inputs...]", "input files for a legacy config (like `xcube gen -c config.yml INPUT...`); default its input_paths")
     .option("--info", "print the target grid, sizes, chunk count and estimated bytes; compute nothing")
     .option("--workers <n>", "worker threads (default: the number of cores; 0 = compute on the main thread)")
-    .option("-o, --output <path>", "output Zarr path (overrides output_config; the legacy config's output_path)")
+    .option(
+      "-o, --output <path>",
+      "output path (overrides output_config; the legacy config's output_path): .zarr, or .nc (NetCDF4) / .tif (Cloud Optimized GeoTIFF)",
+    )
     .option("--replace", "replace an existing output")
     .option(
       "--max-output-size <size>",
@@ -129,8 +132,11 @@ export function register(program: Command): void {
             })}\n`,
           );
         } else {
+          const fileFormat = req?.output.format && req.output.format !== "zarr" ? req.output.format : undefined;
           process.stdout.write(
-            `wrote ${result.info.output}: ${result.info.variables.length} variables, ${result.info.chunks} chunks, ${formatBytes(result.bytes_written)} in ${result.seconds.toFixed(1)} s\n`,
+            fileFormat
+              ? `wrote ${result.info.output} (${fileFormat === "netcdf" ? "NetCDF4" : "Cloud Optimized GeoTIFF"}): ${result.info.variables.length} variables, ${formatBytes(result.bytes_written)} in ${result.seconds.toFixed(1)} s\n`
+              : `wrote ${result.info.output}: ${result.info.variables.length} variables, ${result.info.chunks} chunks, ${formatBytes(result.bytes_written)} in ${result.seconds.toFixed(1)} s\n`,
           );
         }
       });

@@ -53,7 +53,7 @@ export const DEFAULT_MAX_OUTPUT_BYTES = 100 * 1024 ** 3;
 /** What a finished run reports. */
 export interface GenResult {
   info: GenInfo;
-  /** Compressed bytes of the data chunks written. */
+  /** Compressed bytes of the data chunks written (a NetCDF or GeoTIFF output: the size of the file). */
   bytes_written: number;
   seconds: number;
 }
@@ -163,6 +163,7 @@ interface GenerateHooks {
  *   variables × several time steps.
  */
 async function generateFile(req: GenRequest, options: RunGenOptions): Promise<GenResult> {
+  const t0 = Date.now();
   const format = req.output.format as "netcdf" | "geotiff";
   const root = req.output.store_params.root;
   if (req.output.store_id !== "file" || typeof root !== "string") {
@@ -223,7 +224,7 @@ async function generateFile(req: GenRequest, options: RunGenOptions): Promise<Ge
     } finally {
       await ds.close().catch(() => undefined);
     }
-    return { ...result, bytes_written: (await stat(target)).size, seconds: result.seconds };
+    return { ...result, bytes_written: (await stat(target)).size, seconds: (Date.now() - t0) / 1000 };
   } finally {
     await rm(tmp, { recursive: true, force: true }).catch(() => undefined);
   }
