@@ -203,6 +203,8 @@ describe("/ogc/collections/{id}/coverage", () => {
     expect(slice.headers["content-type"]).toBe("application/zip");
     const meta = JSON.parse(new TextDecoder().decode(unzipSync(slice.rawPayload)[".zmetadata"]));
     expect(meta.metadata["conc_chl/.zarray"].shape).toEqual([1, 1, 200]);
+    const cb = String(slice.headers["content-bbox"]).split(",").map(Number);
+    for (const [k, v] of [1, 51.1975, 1.5, 51.2].entries()) expect(cb[k]).toBeCloseTo(v, 6);
     expect((await get("f=image/png")).statusCode).toBe(415);
     expect((await app.inject({ url: "/ogc/collections/olci/coverage", headers: { accept: "image/png" } })).statusCode).toBe(415);
     // a GeoTIFF holds the time steps of one property, or the properties at one time step

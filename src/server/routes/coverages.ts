@@ -19,6 +19,7 @@ import { readGridMapping } from "../../core/gridmapping-read.js";
 import type { Dataset } from "../../core/dataset.js";
 import { MemoryFileSystem } from "../../fs/memory.js";
 import { writeDataset } from "../../formats/zarr/writer.js";
+import { readCoord } from "../../ops/coords.js";
 import { coarsen } from "../../ops/levels.js";
 import { regularGrid } from "../../ops/grid.js";
 import { resampleInSpace } from "../../ops/resample-space.js";
@@ -128,6 +129,16 @@ export function warpGrid(src: GridMapping, crs: string, proj4: string): GridMapp
     throw new EocubeError("OUT_OF_RANGE", `the data's extent has no image in the CRS ${crs}`, { field: "crs" });
   const res = Math.hypot(maxx - minx, maxy - miny) / Math.hypot(src.width, src.height);
   return regularGrid({ crs, bbox: [minx, miny, maxx, maxy], spatial_res: res });
+}
+
+/** The extent of the cells of a subset on the grid `gm` (edges: first/last centre ∓ half a pixel). */
+async function cellsBbox(ds: Dataset, gm: GridMapping, signal?: AbortSignal): Promise<BBox> {
+  const x = await readCoord(ds, gm.xDim, signal);
+  const y = await readCoord(ds, gm.yDim, signal);
+  const [rx, ry] = gm.resolution;
+  const lo = (c: Float64Array, r: number) => Math.min(c[0]!, c[c.length - 1]!) - r / 2;
+  const hi = (c: Float64Array, r: number) => Math.max(c[0]!, c[c.length - 1]!) + r / 2;
+  return [lo(x, rx), lo(y, ry), hi(x, rx), hi(y, ry)];
 }
 
 /** Registers the coverage route. */
@@ -302,7 +313,7 @@ export function coveragesRoutes(app: FastifyInstance, state: ServerState): void 
           const i = kind === "x" ? 0 : 1;
           // a slice: the cell holding the value (an edge between two cells: the one after it in the grid's order)
           const [o, d] = kind === "x" ? [sd.gm.transform[0], sd.gm.transform[1]] : [sd.gm.transform[3], sd.gm.transform[5]];
-          const centre = a.slice !== undefined ? o + (Math.floor((num(a.slice, 0) - o) / d) + 0.5) * d : 0;
+          const centre = a.slice !== undefined ? o + (Math.floor((num(a.slice, 0) - o) / d + 1e-9) + 0.5) * d : 0;
           const eps = Math.abs(d) * 1e-3;
           const lo = a.slice !== undefined ? centre - eps : num(a.low, bb[i]!);
           const hi = a.slice !== undefined ? centre + eps : num(a.high, bb[i + 2]!);
@@ -375,7 +386,7 @@ export function coveragesRoutes(app: FastifyInstance, state: ServerState): void 
       const headers = {
         "Content-Disposition": `attachment; filename="${collectionId.replace(/[^A-Za-z0-9_.-]/g, "_")}.${ext}"`,
         "Content-Crs": `[${gm.isGeographic ? "OGC:CRS84" : gm.crs}]`,
-        "Content-Bbox": (gm === sd.gm ? (opts.bbox ?? sd.gm.bbox) : gm.bbox).join(","),
+        "Content-Bbox": (gm === sd.gm && opts.bbox ? await cellsBbox(sub, gm, signal) : gm.bbox).join(","),
       };
       if (zarr) {
         // a Zarr v2 store with consolidated metadata, written in memory and zipped (stored: chunks are compressed)
