@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { normalizeGenRequest } from "../../src/gen/request.js";
+import { runGen } from "../../src/gen/run.js";
 import { DATA } from "../ops/helpers.js";
 import { cli, tempDir } from "./helpers.js";
 
@@ -50,15 +51,16 @@ describe("gen output_config.format", () => {
     const nc = await gen("nc", request("cube.nc", vars));
     expect(nc.stderr).toBe("");
     expect(nc.code).toBe(0);
-    expect(nc.stdout).toMatch(/^wrote .*cube\.nc: 2 variables/);
+    expect(nc.stdout).toMatch(/^wrote .*cube\.nc \(NetCDF4\): 2 variables/);
     const tif = await gen("tif", request("chl.tif", ["conc_chl"], { writer_id: "dataset:geotiff:file" }));
     expect(tif.code).toBe(0);
     // nothing else left: no temporary Zarr, no temporary file
     expect((await readdir(tmp.dir)).sort()).toEqual(["chl.tif", "cube.nc", "cube.zarr", "nc.json", "tif.json", "zarr.json"]);
 
-    const xr = await py(
+    const { xr, gd } = await py(
       `
 import sys, json, numpy as np, xarray as xr
+from osgeo import gdal
 z = xr.open_zarr(sys.argv[1]); n = xr.open_dataset(sys.argv[2])
 out = {"dims": {k: int(v) for k, v in n.sizes.items()}, "vars": sorted(n.data_vars)}
 for v in ["conc_chl", "conc_tsm"]:
@@ -66,29 +68,21 @@ for v in ["conc_chl", "conc_tsm"]:
     out[v + "_valid"] = int(np.isfinite(n[v].values).sum())
 for c in ["lat", "lon", "time"]:
     out[c] = bool(np.array_equal(z[c].values, n[c].values))
-print(json.dumps(out))
+d = gdal.Open(sys.argv[3])
+bands = [d.GetRasterBand(i + 1).ReadAsArray() for i in range(d.RasterCount)]
+ref = z["conc_chl"].values
+gd = {"gt": list(d.GetGeoTransform()), "size": [d.RasterXSize, d.RasterYSize], "count": d.RasterCount,
+  "equal": [bool(np.array_equal(b, ref[i], equal_nan=True)) for i, b in enumerate(bands)],
+  "epsg": d.GetSpatialRef().GetAuthorityCode(None), "layout": d.GetMetadataItem("LAYOUT", "IMAGE_STRUCTURE")}
+print(json.dumps({"xr": out, "gd": gd}))
 `,
       join(tmp.dir, "cube.zarr"),
       join(tmp.dir, "cube.nc"),
+      join(tmp.dir, "chl.tif"),
     );
     expect(xr).toMatchObject({ dims: { time: 2, lat: 100, lon: 200 }, conc_chl: true, conc_tsm: true, lat: true, lon: true, time: true });
     expect(xr.vars).toEqual(expect.arrayContaining(vars));
     expect(xr.conc_chl_valid).toBeGreaterThan(1000);
-
-    const gd = await py(
-      `
-import sys, json, numpy as np, xarray as xr
-from osgeo import gdal
-d = gdal.Open(sys.argv[2]); z = xr.open_zarr(sys.argv[1])
-bands = [d.GetRasterBand(i + 1).ReadAsArray() for i in range(d.RasterCount)]
-ref = z["conc_chl"].values
-print(json.dumps({"gt": list(d.GetGeoTransform()), "size": [d.RasterXSize, d.RasterYSize], "count": d.RasterCount,
-  "equal": [bool(np.array_equal(b, ref[i], equal_nan=True)) for i, b in enumerate(bands)],
-  "epsg": d.GetSpatialRef().GetAuthorityCode(None), "layout": d.GetMetadataItem("LAYOUT", "IMAGE_STRUCTURE")}))
-`,
-      join(tmp.dir, "cube.zarr"),
-      join(tmp.dir, "chl.tif"),
-    );
     expect(gd.size).toEqual([200, 100]);
     expect(gd.count).toBe(2);
     expect(gd.equal).toEqual([true, true]);
@@ -107,6 +101,18 @@ print(json.dumps({"gt": list(d.GetGeoTransform()), "size": [d.RasterXSize, d.Ras
     expect(r.stderr).toMatch(/output_config\/format geotiff: a GeoTIFF holds one band per variable at one time step/);
     expect(r.stderr).toMatch(/cube_config\.time_range|cube_config\.variable_names/);
     expect((await readdir(tmp.dir)).sort()).toEqual([...before, "bad.json"].sort());
+  }, 60_000);
+
+  it("leaves nothing when a NetCDF run is stopped (Ctrl-C's abort), and refuses an existing output", async () => {
+    const before = (await readdir(tmp.dir)).sort();
+    const abort = new AbortController();
+    const req = normalizeGenRequest(request("stopped.nc", ["conc_chl", "conc_tsm"]));
+    const err = await runGen(req, { workers: 0, signal: abort.signal, onProgress: () => abort.abort() }).catch((e) => e);
+    expect(err).toMatchObject({ code: "CANCELLED" });
+    expect(err.message).toMatch(/no change was made to .*stopped\.nc/);
+    expect((await readdir(tmp.dir)).sort()).toEqual(before);
+    const exists = await runGen(normalizeGenRequest(request("cube.nc", ["conc_chl"])), { workers: 0 }).catch((e) => e);
+    expect(exists).toMatchObject({ code: "ALREADY_EXISTS", field: "output_config/replace" });
   }, 60_000);
 
   it("takes the format from format, writer_id or the data_id's suffix and names the field of a mismatch", () => {
