@@ -61,6 +61,7 @@ export function portableGenRequest(req: GenRequest): PortableGenRequest {
       data_id: req.output.data_id,
       format_version: req.output.format_version,
       ...(req.output.compressor ? { compressor: req.output.compressor as NonNullable<GenRequestDoc["output_config"]["compressor"]> } : {}),
+      ...(req.output.format && req.output.format !== "zarr" ? { format: req.output.format } : {}),
     },
   };
   if (req.code) {
