@@ -1,5 +1,6 @@
 // The gen executor: plan the cube, compute its chunks in a worker pool (piscina), write them into
-// the Zarr writer's temporary store, and commit (metadata last, then rename) only on success.
+// the Zarr writer's temporary store, and commit (metadata last, then rename) only on success. NetCDF4 and GeoTIFF
+// outputs: that Zarr goes to a temporary folder beside the output and is then written by eocube subset's writers.
 import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, rm, stat } from "node:fs/promises";
 import { availableParallelism } from "node:os";
@@ -125,7 +126,8 @@ export function workerFile(): { filename: string; execArgv: string[] } {
  * `output_config.replace`), writes the coordinates, computes the data chunks in `workers` threads
  * with at most `workers × tasksPerWorker` tasks in flight, then commits (metadata written last,
  * temporary store renamed into place). On any failure the temporary store is removed and nothing
- * appears at the output path.
+ * appears at the output path. `output.format` netcdf / geotiff: see {@link generateFile} (a temporary Zarr,
+ * then one NetCDF4 file or Cloud Optimized GeoTIFF).
  * @throws EocubeError from the inputs and the request; ALREADY_EXISTS; WORKER_FAILED when a worker
  *   thread dies; CANCELLED when aborted.
  */
