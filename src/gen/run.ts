@@ -285,6 +285,7 @@ async function generate(req: GenRequest, options: RunGenOptions, hooks: Generate
       };
     };
     let run: (t: WorkerTask) => Promise<WorkerResult>;
+    let failure: unknown;
     if (nWorkers === 0) {
       run = computeTask;
     } else {
@@ -299,12 +300,16 @@ async function generate(req: GenRequest, options: RunGenOptions, hooks: Generate
         maxThreads: nWorkers,
         idleTimeout: 1000,
       });
+      // a thread that dies with no task assigned to it (a race of its exit with its last answer) is reported by
+      // piscina as an 'error' event: without a listener that would end the process as an uncaught error (exit 1)
+      pool.on("error", (err: unknown) => {
+        failure ??= err;
+      });
       const p = pool;
       run = (t) => p.run(t) as Promise<WorkerResult>;
     }
     let next = 0;
     let done = 0;
-    let failure: unknown;
     await new Promise<void>((resolveAll) => {
       let inflight = 0;
       const pump = () => {

@@ -527,7 +527,7 @@ describe("eocube gen: bad input → exit 2, clear message, nothing written", () 
     process.env.EOCUBE_GEN_FAULT = "exit-after:3";
     try {
       const r = await cli(["gen", req, "--workers", "2", "--json"]);
-      expect(r.code).toBe(2);
+      expect(r.code, r.stderr).toBe(2);
       const err = JSON.parse(r.stderr.trim().split("\n").at(-1)!).error;
       expect(err.code).toBe("WORKER_FAILED");
     } finally {
