@@ -50,6 +50,10 @@ export async function startGenWorker(options: GenWorkerOptions): Promise<GenWork
   const { filename, execArgv } = workerFile();
   // workerData must be an object: see run.ts (geotiff's web-worker dependency)
   const pool = new Piscina({ filename, execArgv, workerData: {}, minThreads: 1, maxThreads: concurrency, idleTimeout: 30_000 });
+  // a thread dying with no task assigned (its exit racing its last answer) is an 'error' event: the tasks it had
+  // are rejected on their own and piscina starts another thread, so the worker process keeps serving (without a
+  // listener the event would end it as an uncaught error)
+  pool.on("error", () => undefined);
   const docs = new Map<string, { doc: RunDoc; fs: FileSystem; checked: boolean }>();
   const lockDuration = Math.max(1, options.stallTimeout ?? 30) * 1000;
   const client = new Redis(conn);
