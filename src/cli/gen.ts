@@ -7,7 +7,7 @@ import { loadGenRequest } from "../gen/request.js";
 import { DEFAULT_MAX_OUTPUT_BYTES, genInfo, type GenProgress, type GenResult } from "../gen/run.js";
 import type { GenInfo } from "../gen/plan.js";
 import { progressBar } from "./progress.js";
-import { printJson, runAction, withInterrupt, type GlobalOptions } from "./run.js";
+import { printJson, runAction, withInterrupt, type GlobalOptions, parsePositiveIntOption } from "./run.js";
 
 interface GenOptions extends GlobalOptions {
   info?: boolean;
@@ -55,15 +55,7 @@ export function register(program: Command): void {
     .action(async (request: string | undefined, inputs: string[], opts: GenOptions) => {
       await runAction(opts, async () => {
         const executor = executorOf(opts.executor);
-        let attempts: number | undefined;
-        if (opts.attempts !== undefined) {
-          attempts = Number(opts.attempts);
-          if (!Number.isInteger(attempts) || attempts < 1) {
-            throw new EocubeError("INVALID_ARGUMENT", `--attempts must be a positive integer, got ${opts.attempts}`, {
-              field: "--attempts",
-            });
-          }
-        }
+        const attempts = parsePositiveIntOption(opts.attempts, "--attempts");
         let workers: number | undefined;
         if (opts.workers !== undefined) {
           workers = Number(opts.workers);

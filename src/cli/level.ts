@@ -4,7 +4,7 @@ import { EocubeError } from "../core/errors.js";
 import { executorOf } from "../gen/executors/index.js";
 import { LEVEL_AGGS, type LevelAgg } from "../ops/levels.js";
 import { progressBar } from "./progress.js";
-import { printJson, runAction, withInterrupt, type GlobalOptions } from "./run.js";
+import { printJson, runAction, withInterrupt, type GlobalOptions, parsePositiveIntOption } from "./run.js";
 
 interface LevelOptions extends GlobalOptions {
   output?: string;
@@ -68,15 +68,7 @@ export function register(program: Command): void {
           throw new EocubeError("INVALID_ARGUMENT", `--agg must be one of ${LEVEL_AGGS.join(", ")}, got ${opts.agg}`, { field: "--agg" });
         }
         const numLevels = opts.numLevels === undefined ? undefined : Number(opts.numLevels);
-        let attempts: number | undefined;
-        if (opts.attempts !== undefined) {
-          attempts = Number(opts.attempts);
-          if (!Number.isInteger(attempts) || attempts < 1) {
-            throw new EocubeError("INVALID_ARGUMENT", `--attempts must be a positive integer, got ${opts.attempts}`, {
-              field: "--attempts",
-            });
-          }
-        }
+        const attempts = parsePositiveIntOption(opts.attempts, "--attempts");
         // pixels of all levels (level 0 weighs most), printed in megapixels
         const bar = progressBar("level", opts, { unit: "Mpx", format: (px) => (px / 1e6).toFixed(1) });
         // on stderr also with --json (stdout holds the result alone)

@@ -122,6 +122,19 @@ export function parseJsonOption(value: string | undefined, option: string): unkn
   }
 }
 
+/**
+ * Parses an integer command-line option ≥ 1 (e.g. `--attempts 3`); undefined when not given.
+ * @throws EocubeError INVALID_ARGUMENT naming the option and the value given.
+ */
+export function parsePositiveIntOption(value: string | undefined, option: string): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) {
+    throw new EocubeError("INVALID_ARGUMENT", `${option} must be a positive integer, got ${value}`, { field: option });
+  }
+  return n;
+}
+
 /** Writes data as pretty JSON to stdout. */
 export function printJson(data: unknown): void {
   process.stdout.write(`${JSON.stringify(data, null, 2)}\n`);
