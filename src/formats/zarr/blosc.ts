@@ -55,27 +55,10 @@ export function decodeBlosc(frame: Uint8Array, out?: Uint8Array): Uint8Array | u
       const start = b * blocksize;
       const bsize = Math.min(blocksize, nbytes - start);
       const nsplits = splitCount(bsize, blocksize, typesize, dontSplit);
-      const neblock = Math.floor(bsize / nsplits);
-      if (nsplits > 1 && neblock * nsplits !== bsize) throw new BadFrame();
       const target = shuffle ? tmp!.subarray(0, bsize) : dest.subarray(start, start + bsize);
       // with a byte shuffle, split j is byte stream j (stored, incompressible streams are copied into place too)
       const streams: Uint8Array[] = [];
-      let src = le32(frame, HEADER + b * 4);
-      for (let j = 0; j < nsplits; j++) {
-        if (src + 4 > cbytes) throw new BadFrame();
-        const csize = le32(frame, src);
-        src += 4;
-        if (csize > cbytes - src) throw new BadFrame();
-        const part = target.subarray(j * neblock, (j + 1) * neblock);
-        if (csize === neblock) {
-          part.set(frame.subarray(src, src + csize)); // a copy keeps the stream 4-byte aligned for unshuffle
-          if (shuffle && nsplits > 1) streams.push(part);
-        } else {
-          if (lz4Block(frame, src, src + csize, part) !== neblock) throw new BadFrame();
-          if (shuffle && nsplits > 1) streams.push(part);
-        }
-        src += csize;
-      }
+      decompressBlock(frame, cbytes, b, nsplits, target, shuffle && nsplits > 1 ? streams : undefined);
       if (shuffle) {
         const n = Math.floor(bsize / typesize);
         if (nsplits === 1) for (let j = 0; j < typesize; j++) streams.push(tmp!.subarray(j * n, (j + 1) * n));
@@ -89,6 +72,31 @@ export function decodeBlosc(frame: Uint8Array, out?: Uint8Array): Uint8Array | u
     throw err;
   }
   return dest;
+}
+
+/**
+ * Decompresses block `b` of a Blosc1 frame (its `nsplits` LZ4 or stored splits, offsets from the block table after
+ * the 16-byte header) into `target`, whose length is the block's size; each split's bytes are pushed to `streams`
+ * when given (the byte streams of a shuffled block). Stored splits are copied, which keeps a stream 4-byte aligned
+ * for the unshuffle. Format: https://github.com/Blosc/c-blosc/blob/main/README_HEADER.rst
+ * @throws BadFrame when sizes or offsets are inconsistent with the frame (`cbytes` long).
+ */
+function decompressBlock(frame: Uint8Array, cbytes: number, b: number, nsplits: number, target: Uint8Array, streams?: Uint8Array[]): void {
+  const bsize = target.length;
+  const neblock = Math.floor(bsize / nsplits);
+  if (nsplits > 1 && neblock * nsplits !== bsize) throw new BadFrame();
+  let src = le32(frame, HEADER + b * 4);
+  for (let j = 0; j < nsplits; j++) {
+    if (src + 4 > cbytes) throw new BadFrame();
+    const csize = le32(frame, src);
+    src += 4;
+    if (csize > cbytes - src) throw new BadFrame();
+    const part = target.subarray(j * neblock, (j + 1) * neblock);
+    if (csize === neblock) part.set(frame.subarray(src, src + csize));
+    else if (lz4Block(frame, src, src + csize, part) !== neblock) throw new BadFrame();
+    streams?.push(part);
+    src += csize;
+  }
 }
 
 /**
@@ -128,20 +136,8 @@ export function decodeBloscRange(frame: Uint8Array, first: number, count: number
       const start = b * blocksize;
       const bsize = Math.min(blocksize, nbytes - start);
       const nsplits = splitCount(bsize, blocksize, typesize, dontSplit);
-      const neblock = Math.floor(bsize / nsplits);
-      if (nsplits > 1 && neblock * nsplits !== bsize) throw new BadFrame();
       const target = tmp.subarray(0, bsize);
-      let src = le32(frame, HEADER + b * 4);
-      for (let j = 0; j < nsplits; j++) {
-        if (src + 4 > cbytes) throw new BadFrame();
-        const csize = le32(frame, src);
-        src += 4;
-        if (csize > cbytes - src) throw new BadFrame();
-        const part = target.subarray(j * neblock, (j + 1) * neblock);
-        if (csize === neblock) part.set(frame.subarray(src, src + csize));
-        else if (lz4Block(frame, src, src + csize, part) !== neblock) throw new BadFrame();
-        src += csize;
-      }
+      decompressBlock(frame, cbytes, b, nsplits, target);
       const lo = Math.max(from, start) - start; // the wanted bytes of this block: [lo, hi)
       const hi = Math.min(to, start + bsize) - start;
       const at = start + lo - from;
