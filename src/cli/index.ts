@@ -2,25 +2,31 @@
 import { Command, CommanderError } from "commander";
 import { EXIT_PIPE_CLOSED, exitState, handleClosedPipes, pipeState, printError } from "./run.js";
 
-/** The command modules by command name, each registering one (sub)command on the program. */
-const COMMANDS: Record<string, () => Promise<{ register(program: Command): void }>> = {
-  describe: () => import("./describe.js"),
-  list: () => import("./list.js"),
-  publish: () => import("./publish.js"),
-  "generate-config": () => import("./generate-config.js"),
-  "lint-dataset": () => import("./lint-dataset.js"),
-  validate: () => import("./validate.js"),
-  catalog: () => import("./catalog.js"),
-  serve: () => import("./serve.js"),
-  gen: () => import("./gen.js"),
-  level: () => import("./level.js"),
-  prr: () => import("./prr.js"),
-  worker: () => import("./worker.js"),
-  store: () => import("./store.js"),
-  subset: () => import("./subset.js"),
-  ml: () => import("./ml.js"),
-  studio: () => import("./studio.js"),
-  reproduce: () => import("./reproduce.js"),
+/**
+ * The commands by name: a one-line summary for the top-level help, and the module that registers the
+ * command (with its full description and options) on the program.
+ */
+const COMMANDS: Record<string, { summary: string; load: () => Promise<{ register(program: Command): void }> }> = {
+  describe: { summary: "describe a dataset: dims, variables, CRS, bbox, time range", load: () => import("./describe.js") },
+  list: { summary: "list the datasets under a folder or store", load: () => import("./list.js") },
+  publish: { summary: "publish a dataset and its workflow to an OSC catalog (git, PR)", load: () => import("./publish.js") },
+  "generate-config": {
+    summary: "write dataset-config.yaml and workflow-config.yaml templates",
+    load: () => import("./generate-config.js"),
+  },
+  "lint-dataset": { summary: "check a dataset's CF and OSC metadata", load: () => import("./lint-dataset.js") },
+  validate: { summary: "validate an OSC catalog with the OSC's rules", load: () => import("./validate.js") },
+  catalog: { summary: "manage Open Science Catalog repositories", load: () => import("./catalog.js") },
+  serve: { summary: "serve data cubes over HTTP (xcube-compatible) with a viewer", load: () => import("./serve.js") },
+  gen: { summary: "generate a cube from a request (YAML/JSON)", load: () => import("./gen.js") },
+  level: { summary: "write a multi-level pyramid of a dataset", load: () => import("./level.js") },
+  prr: { summary: "build a STAC collection for the ESA Project Results Repository", load: () => import("./prr.js") },
+  worker: { summary: "process gen and level tasks from a Redis queue", load: () => import("./worker.js") },
+  store: { summary: "list the data stores and show their params", load: () => import("./store.js") },
+  subset: { summary: "write a subset of a dataset as NetCDF4, Zarr or COG", load: () => import("./subset.js") },
+  ml: { summary: "training data for machine learning: splits and training sets", load: () => import("./ml.js") },
+  studio: { summary: "browse a local OSC catalog and publish with a form", load: () => import("./studio.js") },
+  reproduce: { summary: "re-run a published workflow", load: () => import("./reproduce.js") },
 };
 
 /** Commands that open data through the stores: store plugins are registered before they run. */
@@ -41,24 +47,44 @@ const STORE_COMMANDS = new Set([
 ]);
 
 /**
- * Builds the program (no parsing). With `argv`, only the module of the command named in it is
- * loaded, so `eocube publish` does not pay for loading the server or the generator; without a
- * known command name (e.g. `eocube --help`) every command is registered.
+ * Builds the program (no parsing). With `argv` naming a command (`eocube gen …`, `eocube help gen`), only
+ * that command's module is loaded, so `eocube publish` does not pay for loading the server or the generator.
+ * Otherwise (`eocube --help`, `--version`, an unknown command) each command is a stub carrying its summary,
+ * and no command module is loaded; without `argv` every command is registered in full.
  */
 export async function buildProgram(argv?: string[]): Promise<Command> {
   const program = new Command("eocube")
     .description("Earth-observation data cubes: describe, generate, serve, and publish to the Open Science Catalog.")
-    .version(process.env.npm_package_version ?? "0.1.0")
+    .version(await packageVersion())
     .showHelpAfterError()
     .exitOverride();
-  const named = argv?.slice(2).find((a) => !a.startsWith("-"));
-  const wanted = named !== undefined && named in COMMANDS ? [named] : Object.keys(COMMANDS);
-  for (const name of wanted) {
-    const mod = await COMMANDS[name]!();
-    mod.register(program);
+  const named = commandName(argv);
+  const wanted = argv === undefined ? Object.keys(COMMANDS) : named !== undefined ? [named] : [];
+  for (const name of wanted) (await COMMANDS[name]!.load()).register(program);
+  if (argv !== undefined && named === undefined) {
+    for (const [name, { summary }] of Object.entries(COMMANDS)) program.command(name).description(summary);
+    program.addHelpText("after", "\nRun `eocube <command> --help` for a command's arguments and options.");
   }
   for (const cmd of program.commands) cmd.exitOverride();
   return program;
+}
+
+/** The known command named in `argv` (also after `help`), or undefined. */
+function commandName(argv: string[] | undefined): string | undefined {
+  const words = argv?.slice(2).filter((a) => !a.startsWith("-")) ?? [];
+  const name = words[0] === "help" ? words[1] : words[0];
+  return name !== undefined && name in COMMANDS ? name : undefined;
+}
+
+/** The version in eocube's package.json (read at run time, so it holds outside `npm run` too). */
+async function packageVersion(): Promise<string> {
+  const { readFile } = await import("node:fs/promises");
+  try {
+    const pkg = JSON.parse(await readFile(new URL("../../package.json", import.meta.url), "utf8")) as { version?: string };
+    return pkg.version ?? "0.0.0";
+  } catch {
+    return "0.0.0";
+  }
 }
 
 /**
@@ -71,7 +97,7 @@ export async function main(argv: string[]): Promise<number> {
   handleClosedPipes();
   try {
     const program = await buildProgram(argv);
-    const named = argv.slice(2).find((a) => !a.startsWith("-"));
+    const named = commandName(argv);
     if (named !== undefined && STORE_COMMANDS.has(named)) await (await import("../stores/plugins.js")).loadStorePlugins();
     await program.parseAsync(argv);
     return pipeState.closed ? EXIT_PIPE_CLOSED : exitState.code;
