@@ -50,9 +50,16 @@ export function register(program: Command): void {
             : (e) =>
                 process.stderr.write(
                   e.ok
-                    ? `task ${e.id}: ${formatBytes(e.bytes ?? 0)} in ${e.ms} ms\n`
+                    ? `task ${e.id}: ${formatBytes(e.bytes ?? 0)} in ${e.ms} ms${e.late ? " (late: the task was redone elsewhere; these writes are removed when the run ends)" : ""}\n`
                     : `task ${e.id} failed after ${e.ms} ms: ${e.error}\n`,
                 ),
+          // rare and worth seeing: also with --quiet
+          onCleanup: (e) =>
+            process.stderr.write(
+              e.removed
+                ? `eocube worker: removed the late writes of run ${e.run} at ${e.path}\n`
+                : `eocube worker: run ${e.run} did not end within a day: late writes left at ${e.path}\n`,
+            ),
         });
         process.stderr.write(`eocube worker: waiting for tasks on ${worker.label}\n`);
         await new Promise<void>((resolve) => {

@@ -1,5 +1,6 @@
 // The BullMQ executor end to end: redis-server from Debian, `eocube worker` processes and coordinators run from
-// the sources; a worker SIGKILLed mid-task, a coordinator killed then resumed, Ctrl-C, and a task failing for good.
+// the sources; a worker SIGKILLed mid-task, a coordinator killed then resumed, Ctrl-C, a worker frozen while
+// writing a task redone elsewhere (its late writes), and a task failing for good.
 import { readdir, readFile, writeFile } from "node:fs/promises";
 import { join, relative } from "node:path";
 import { Queue } from "bullmq";
@@ -202,6 +203,35 @@ describe("eocube gen --executor redis:// with eocube worker", () => {
       client.disconnect();
     }
   }, 20_000);
+
+  it("a worker frozen while writing a task redone elsewhere: its late writes after the commit are removed", async () => {
+    // the first worker to reach task 3's writes holds its write lease 1.5 s; frozen (SIGSTOP) meanwhile, its job
+    // stalls and is redone by the other worker and the run commits; thawed, it writes its chunks into the
+    // temporary store's old path (a hidden .late.zarr.tmp-… folder again), learns the lease had expired, and
+    // removes them once the run has ended
+    await writeFile(join(dir, "req5.yaml"), request(dir, "late.zarr"));
+    const coord = spawnCli(["gen", "req5.yaml", "--executor", redis.url, "--json"], { EOCUBE_GEN_TASK_FAULT: "hold:3:1500" });
+    await until("a run id", () => runIdOf(coord.out()) !== undefined);
+    const id = runIdOf(coord.out())!;
+    const held = `eocube:gen:run:${id}:held`;
+    const client = await queue.client;
+    await until("a worker holding task 3's writes", async () => (await client.get(held)) !== null);
+    const pid = Number(await client.get(held));
+    const frozen = workers.find((w) => w.child.pid === pid)!;
+    expect(frozen).toBeDefined();
+    process.kill(pid, "SIGSTOP");
+    try {
+      const r = await coord.done;
+      expect(r.code, coord.err()).toBe(0);
+      expect(await differences(join(dir, "out/late.zarr"))).toEqual([]);
+    } finally {
+      process.kill(pid, "SIGCONT");
+    }
+    await until("the late writes removed", () => frozen.err().includes(`removed the late writes of run ${id}`));
+    expect((await outputs()).filter((n) => n.includes("late"))).toEqual(["late.zarr"]);
+    expect(await differences(join(dir, "out/late.zarr"))).toEqual([]);
+    expect(frozen.child.exitCode).toBeNull();
+  }, 40_000);
 
   it("a task failing every attempt fails the run with its error and leaves no valid-looking cube", async () => {
     await writeFile(join(dir, "req4.yaml"), request(dir, "failed.zarr"));

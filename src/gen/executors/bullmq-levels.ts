@@ -43,6 +43,7 @@ import {
   waitForRun,
 } from "./bullmq.js";
 import { parseRedisUrl, type RedisConnection, redisLabel, runKeys } from "./redis.js";
+import { closeWave, openWave } from "./run-state.js";
 
 /** A pyramid run's document in Redis (`tempPath` is the temporary `.levels` folder, holding the run marker). */
 export interface LevelRunDoc extends RunDocBase {
@@ -216,7 +217,7 @@ export async function runLevelsBullmq(
       await fs.delete(`${doc.tempPath}/`).catch(() => undefined);
       throw err;
     }
-    await q.redis.del(runKeys(doc.id).run, runKeys(doc.id).done, runKeys(doc.id).errors);
+    await q.redis.del(...Object.values(runKeys(doc.id)));
     return levelsResult(doc.plan);
   } catch (err) {
     throw interruptedError(err, options.signal, "eocube level", label);
@@ -284,6 +285,8 @@ async function waves(
           throw new EocubeError("INTERNAL", `level ${i} has ${tasks.taskCount} tasks as written but ${count} were planned`);
         }
         const data = (k: number) => ({ items: tasks.task(k - first).items, level: i });
+        // the workers of this level's tasks may write (see run-state.ts)
+        await openWave(q.redis, doc.id, i);
         if (options.resume && i === start) await requeue(q, doc, data, [first, first + count]);
         else
           await enqueue(
@@ -312,6 +315,8 @@ async function waves(
           t0,
           first + count,
         );
+        // no task of this level writes from here on (a duplicate still writing ends first)
+        await closeWave(q.redis, doc.id, { signal: options.signal });
         await writer.commit();
       } finally {
         await prev?.close();

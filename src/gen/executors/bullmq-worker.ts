@@ -1,6 +1,7 @@
 // `eocube worker`'s engine: a BullMQ worker that takes the tasks of gen runs and of pyramids (eocube level) from
 // Redis, computes them in a local thread pool (the local executor's worker module) and writes their chunks into
 // the run's shared temporary store.
+import { randomUUID } from "node:crypto";
 import { availableParallelism, hostname } from "node:os";
 import { type Job, Worker } from "bullmq";
 import { Redis } from "ioredis";
@@ -14,6 +15,7 @@ import type { WorkerResult, WorkerTask } from "../worker.js";
 import { errorRecord, RUN_MARKER, type RunDoc, runLabel, runOutput, type TaskJobData } from "./bullmq.js";
 import { levelTask } from "./bullmq-levels.js";
 import { GEN_QUEUE, parseRedisUrl, redisLabel, runKeys } from "./redis.js";
+import { acquireWrite, releaseWrite, renewWrite, runEnded } from "./run-state.js";
 
 /** Options of {@link startGenWorker}. */
 export interface GenWorkerOptions {
@@ -26,8 +28,51 @@ export interface GenWorkerOptions {
    * (BullMQ lockDuration; stalled jobs are looked for every quarter of it) [default 30].
    */
   stallTimeout?: number;
-  /** Called after each task (ok or failed), e.g. to log. */
-  onTask?: (e: { id: string; ok: boolean; ms: number; bytes?: number; error?: string }) => void;
+  /**
+   * Called after each task (ok or failed), e.g. to log; `late`: its writes came after its lease expired (the
+   * worker was frozen or slow, the task was redone elsewhere) and are removed once the run has ended.
+   */
+  onTask?: (e: { id: string; ok: boolean; ms: number; bytes?: number; error?: string; late?: boolean }) => void;
+  /** Called when late writes were removed (`removed`), or left because the run did not end within a day. */
+  onCleanup?: (e: { run: string; path: string; removed: boolean }) => void;
+}
+
+/** How long a worker holding late writes waits for their run to end before leaving them (ms). */
+const LATE_WAIT_MS = 24 * 3600 * 1000;
+
+/**
+ * Removes the writes of a task that came after its lease expired, once its run has ended (committed: the
+ * temporary store was renamed or copied away, so whatever is at its path now is a late write; failed or
+ * cancelled: it was removed). For a pyramid, a late write into a level's temporary store may also have been
+ * caught by the final rename: that hidden folder (a random name) is removed from the output too.
+ */
+async function removeLateWrites(
+  client: Redis,
+  doc: RunDoc,
+  dest: string,
+  fs: FileSystem,
+  onCleanup: GenWorkerOptions["onCleanup"],
+): Promise<void> {
+  const path = `${runLabel(doc)} (${doc.tempPath})`;
+  if (!(await runEnded(client, doc.id, LATE_WAIT_MS).catch(() => false))) {
+    onCleanup?.({ run: doc.id, path, removed: false });
+    return;
+  }
+  await fs.delete(`${doc.tempPath}/`).catch(() => undefined);
+  if (doc.kind === "level" && dest.startsWith(`${doc.tempPath}/`)) {
+    await fs.delete(`${doc.output.data_id}/${dest.slice(doc.tempPath.length + 1)}/`).catch(() => undefined);
+  }
+  onCleanup?.({ run: doc.id, path, removed: true });
+}
+
+/**
+ * Test hook `hold:<task>:<ms>` (EOCUBE_GEN_TASK_FAULT): the first worker to reach task `<task>`'s writes records
+ * its pid in `<run key>:held` and waits `ms` there, holding its write lease (a test freezes it meanwhile).
+ */
+async function hold(client: Redis, run: string, ms: number): Promise<void> {
+  if ((await client.set(`${runKeys(run).run}:held`, String(process.pid), "PX", 120_000, "NX")) === "OK") {
+    await new Promise((r) => setTimeout(r, ms));
+  }
 }
 
 /** A running worker; `close()` lets the running tasks end, then disconnects. */
@@ -94,7 +139,7 @@ export async function startGenWorker(options: GenWorkerOptions): Promise<GenWork
           }
           entry.checked = true;
         }
-        const m = /^(fail|delay):(\d+)$/.exec(doc.fault ?? "");
+        const m = /^(fail|delay|hold):(\d+)(?::(\d+))?$/.exec(doc.fault ?? "");
         if (m?.[1] === "delay") await new Promise((r) => setTimeout(r, Number(m[2])));
         if (m?.[1] === "fail" && Number(m[2]) === job.data.index) {
           throw new EocubeError("WORKER_FAILED", `injected fault in task ${job.data.index} (EOCUBE_GEN_TASK_FAULT)`);
@@ -121,13 +166,32 @@ export async function startGenWorker(options: GenWorkerOptions): Promise<GenWork
         } catch (err) {
           throw mapFailure(err);
         }
-        if (!(await client.exists(keys.run))) return { skipped: true };
+        // the chunks are written under a lease taken while the task's wave is open (see run-state.ts): a task of a
+        // run committed, removed or past its level meanwhile (a duplicate of a stalled job) writes nothing
+        const wave = job.data.level ?? 0;
+        const member = `${job.id}:${job.token ?? randomUUID()}`;
+        if (!(await acquireWrite(client, doc.id, wave, member, lockDuration))) return { skipped: true };
+        if (m?.[1] === "hold" && Number(m[2]) === job.data.index) await hold(client, doc.id, Number(m[3] ?? 0));
+        const renewal = setInterval(() => void renewWrite(client, doc.id, member, lockDuration).catch(() => undefined), lockDuration / 3);
         let bytes = 0;
-        for (const c of res.chunks) {
-          await fs.put(joinStoreKey(dest, c.key), c.bytes);
-          bytes += c.bytes.length;
+        let released: Awaited<ReturnType<typeof releaseWrite>>;
+        try {
+          for (const c of res.chunks) {
+            await fs.put(joinStoreKey(dest, c.key), c.bytes);
+            bytes += c.bytes.length;
+          }
+        } finally {
+          clearInterval(renewal);
+          released = await releaseWrite(client, doc.id, wave, member).catch(() => "late" as const);
         }
-        if ((await client.hsetnx(keys.done, String(job.data.index), String(bytes))) === 1) {
+        if (released === "late") {
+          // written after the lease expired into a run that may be committed already: removed once it has ended
+          // (in the background, not awaited by close(): a worker stopped before the run ends leaves them)
+          void removeLateWrites(client, doc, dest, fs, options.onCleanup).catch(() => undefined);
+          options.onTask?.({ id: String(job.id), ok: true, ms: Date.now() - t, bytes, late: true });
+          return { skipped: true };
+        }
+        if (released === "open" && (await client.hsetnx(keys.done, String(job.data.index), String(bytes))) === 1) {
           await client.hincrby(keys.run, "bytes", bytes);
         }
         options.onTask?.({ id: String(job.id), ok: true, ms: Date.now() - t, bytes });

@@ -24,6 +24,7 @@ import {
   writeCoordinates,
 } from "../run.js";
 import { GEN_QUEUE, parseRedisUrl, type RedisConnection, redisLabel, runKeys } from "./redis.js";
+import { closeWave, openWave } from "./run-state.js";
 
 /** The document of a run kept in Redis: a gen run's or a pyramid's ({@link LevelRunDoc}). */
 export type RunDoc = GenRunDoc | LevelRunDoc;
@@ -209,6 +210,8 @@ export async function runGenBullmq(req: GenRequest | undefined, options: BullmqG
       await Promise.all(built.inputs.map((d) => d.close().catch(() => undefined)));
       writer = await openOutputWriter(doc.request, fs, plan, { signal: options.signal, resumeTempPath: doc.tempPath });
       options.onRun?.(doc.id);
+      // (a coordinator killed while committing had closed it)
+      await openWave(client, doc.id, 0);
       await requeue(q, doc, (i) => ({ items: plan.task(i).items }));
     } else {
       if (!req) throw new EocubeError("INVALID_ARGUMENT", "a gen request is needed (or --resume <run id>)", { field: "request" });
@@ -235,7 +238,8 @@ export async function runGenBullmq(req: GenRequest | undefined, options: BullmqG
         try {
           await writeCoordinates(writer, built.cube, plan);
           await fs.put(joinStoreKey(writer.tempPath, RUN_MARKER), new TextEncoder().encode(`${id}\n`));
-          await client.hset(runKeys(id).run, "doc", JSON.stringify(doc), "bytes", "0");
+          // wave 0 open: workers may write its chunks (see run-state.ts)
+          await client.hset(runKeys(id).run, "doc", JSON.stringify(doc), "bytes", "0", "open", "0");
         } catch (err) {
           await writer.abort().catch(() => undefined);
           throw err;
@@ -258,6 +262,8 @@ export async function runGenBullmq(req: GenRequest | undefined, options: BullmqG
       // a new run's jobs: queued here, so that a failure or Ctrl-C while queueing removes them too
       await start?.();
       await waitForRun(q, conn, doc, options, t0);
+      // no task writes from here on; a duplicate still writing (a stalled job's first worker) ends first
+      await closeWave(client, doc.id, { signal: options.signal });
       const fs = outputFs(doc.request);
       await fs.delete(joinStoreKey(doc.tempPath, RUN_MARKER));
       await writer.commit();
@@ -268,7 +274,7 @@ export async function runGenBullmq(req: GenRequest | undefined, options: BullmqG
       throw err;
     }
     const bytes = Number((await client.hget(runKeys(doc.id).run, "bytes")) ?? 0);
-    await client.del(runKeys(doc.id).run, runKeys(doc.id).done, runKeys(doc.id).errors);
+    await client.del(...Object.values(runKeys(doc.id)));
     return { info: doc.info, bytes_written: bytes, seconds: (Date.now() - t0) / 1000 };
   } catch (err) {
     throw interruptedError(err, options.signal, "eocube gen", label);
@@ -333,7 +339,7 @@ export async function removeRun({ queue, redis: client }: GenQueue, doc: RunDoc)
       () => undefined,
     ),
   );
-  await client.del(runKeys(doc.id).done, runKeys(doc.id).errors);
+  await client.del(runKeys(doc.id).done, runKeys(doc.id).errors, runKeys(doc.id).leases);
 }
 
 /** Options of {@link waitForRun}. */

@@ -17,10 +17,14 @@ export interface RedisConnection {
 /** The BullMQ queue every gen run and `eocube worker` use. */
 export const GEN_QUEUE = "eocube-gen";
 
-/** Redis keys of one run: its document (hash field `doc`, `bytes`), done tasks (index → bytes), task errors. */
-export function runKeys(runId: string): { run: string; done: string; errors: string } {
+/**
+ * Redis keys of one run: its document (hash fields `doc`, `bytes`, `open`: the wave whose tasks may write, see
+ * run-state.ts), done tasks (index → bytes), task errors, the write leases of workers (sorted set, member →
+ * expiry in ms of Redis time).
+ */
+export function runKeys(runId: string): { run: string; done: string; errors: string; leases: string } {
   const base = `eocube:gen:run:${runId}`;
-  return { run: base, done: `${base}:done`, errors: `${base}:errors` };
+  return { run: base, done: `${base}:done`, errors: `${base}:errors`, leases: `${base}:leases` };
 }
 
 /**

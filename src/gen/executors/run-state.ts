@@ -1,0 +1,102 @@
+// Who may write into a distributed run's temporary store, and when: the coordinator opens a wave (gen: wave 0;
+// a pyramid: one wave per level) and closes it before committing; a worker writes a task's chunks only under a
+// lease taken while the task's wave is open, and the coordinator commits only once no live lease is left. A
+// worker that wrote without a valid lease (frozen longer than its lease, its job meanwhile redone elsewhere and
+// the run committed) learns it when releasing, and removes what it wrote once the run has ended, so a slow
+// duplicate never leaves a hidden temporary folder at the output. All times are Redis's (TIME), one clock.
+import type { Redis } from "ioredis";
+import { throwIfAborted } from "../../core/errors.js";
+import { runKeys } from "./redis.js";
+
+// now in ms of Redis's clock
+const NOW = "local t = redis.call('TIME') local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)";
+
+// KEYS: run hash, leases; ARGV: wave, member, ttl ms → 1 when the wave is open (lease taken), else 0
+const ACQUIRE = `${NOW}
+if redis.call('HGET', KEYS[1], 'open') ~= ARGV[1] then return 0 end
+redis.call('ZADD', KEYS[2], now + tonumber(ARGV[3]), ARGV[2])
+return 1`;
+
+// KEYS: run hash, leases; ARGV: member, ttl ms → 1 when the lease was still valid (and is extended), else 0
+const RENEW = `${NOW}
+local s = redis.call('ZSCORE', KEYS[2], ARGV[1])
+if not s or tonumber(s) < now then return 0 end
+redis.call('ZADD', KEYS[2], 'XX', now + tonumber(ARGV[2]), ARGV[1])
+return 1`;
+
+// KEYS: run hash, leases; ARGV: wave, member → 2: the wave is still open; 1: it is being committed and the
+// coordinator waits for this (valid) lease; 0: the writes may have come after a commit or a removal
+const RELEASE = `${NOW}
+local s = redis.call('ZSCORE', KEYS[2], ARGV[2])
+redis.call('ZREM', KEYS[2], ARGV[2])
+local open = redis.call('HGET', KEYS[1], 'open')
+if open == ARGV[1] then return 2 end
+if open == 'closed' and s and tonumber(s) >= now then return 1 end
+return 0`;
+
+// KEYS: leases → the number of live leases (expired ones are dropped)
+const LIVE = `${NOW}
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', '(' .. now)
+return redis.call('ZCARD', KEYS[1])`;
+
+/** Opens wave `wave` of a run: the workers of its tasks may write (gen runs have wave 0 only). */
+export async function openWave(client: Redis, run: string, wave: number): Promise<void> {
+  await client.hset(runKeys(run).run, "open", String(wave));
+}
+
+/**
+ * Closes the open wave of a run (no worker takes a new lease) and waits until no live lease is left: the
+ * writers that began meanwhile have finished, or their leases expired (a worker killed or frozen; such a
+ * writer removes its late writes itself, see {@link releaseWrite}). Call it before committing.
+ * @throws the signal's reason when aborted while waiting.
+ */
+export async function closeWave(client: Redis, run: string, options: { signal?: AbortSignal; pollMs?: number } = {}): Promise<void> {
+  const keys = runKeys(run);
+  await client.hset(keys.run, "open", "closed");
+  while (Number(await client.eval(LIVE, 1, keys.leases)) > 0) {
+    throwIfAborted(options.signal);
+    await new Promise((r) => setTimeout(r, options.pollMs ?? 100));
+  }
+}
+
+/**
+ * Takes a write lease for a task of `wave` (valid `ttlMs`, extend it with {@link renewWrite} while writing).
+ * @returns false when the wave is not open (the run was committed, removed, or is past that level): write nothing.
+ */
+export async function acquireWrite(client: Redis, run: string, wave: number, member: string, ttlMs: number): Promise<boolean> {
+  const keys = runKeys(run);
+  return Number(await client.eval(ACQUIRE, 2, keys.run, keys.leases, String(wave), member, String(Math.ceil(ttlMs)))) === 1;
+}
+
+/** Extends a live write lease by `ttlMs`; false when it had expired (the coordinator may not wait for it). */
+export async function renewWrite(client: Redis, run: string, member: string, ttlMs: number): Promise<boolean> {
+  const keys = runKeys(run);
+  return Number(await client.eval(RENEW, 2, keys.run, keys.leases, member, String(Math.ceil(ttlMs)))) === 1;
+}
+
+/**
+ * Releases a write lease after the writes: `open` (the wave is still open: record the task as done),
+ * `waited` (the wave is being committed and the coordinator waited for these writes: they are in, nothing to
+ * record), or `late` (the lease had expired and the wave was closed, or the run was removed: the writes may
+ * have come after its commit and must be removed once the run has ended).
+ */
+export async function releaseWrite(client: Redis, run: string, wave: number, member: string): Promise<"open" | "waited" | "late"> {
+  const keys = runKeys(run);
+  const r = Number(await client.eval(RELEASE, 2, keys.run, keys.leases, String(wave), member));
+  return r === 2 ? "open" : r === 1 ? "waited" : "late";
+}
+
+/**
+ * Resolves once run `run` has ended (its document is gone: committed, failed or cancelled), polling every
+ * 0.2…5 s; false when it has not ended within `maxMs` (its coordinator was killed and not resumed).
+ */
+export async function runEnded(client: Redis, run: string, maxMs: number): Promise<boolean> {
+  const t0 = Date.now();
+  let wait = 200;
+  while (await client.hexists(runKeys(run).run, "doc")) {
+    if (Date.now() - t0 > maxMs) return false;
+    await new Promise((r) => setTimeout(r, wait));
+    wait = Math.min(5000, wait * 2);
+  }
+  return true;
+}
