@@ -251,6 +251,43 @@ describe("the studio's API", () => {
   });
 });
 
+describe("publications made outside the studio", () => {
+  it("a CLI publication and a merge into the checked-out branch are searched without a restart", async () => {
+    const { dataset, workflow } = await demoConfigs();
+    const checked = (await app.inject({ method: "POST", url: "/studio/api/check", payload: { dataset, workflow } })).json();
+    const catalogDir = await initCatalogRepo();
+    const studio = await buildApp({ Datasets: [] }, {}, { logger: false, warmUp: false });
+    await studioRoutes(studio, { catalogDir, now: () => NOW, cwd: REPO_ROOT });
+    const search = async () => (await studio.inject({ url: `/studio/api/search?q=${PRODUCT}` })).json();
+    try {
+      expect((await search()).total).toBe(0);
+      // `eocube publish` from another process: one commit on a new branch, the checkout untouched
+      const cfgDir = join(catalogDir, "..");
+      await writeFile(join(cfgDir, "dataset-config.yaml"), checked.files["dataset-config.yaml"]);
+      await writeFile(join(cfgDir, "workflow-config.yaml"), checked.files["workflow-config.yaml"]);
+      const { publish } = await import("../../src/catalog/publish/publish.js");
+      const out = await publish({
+        catalogDir,
+        datasetConfig: join(cfgDir, "dataset-config.yaml"),
+        workflowConfig: join(cfgDir, "workflow-config.yaml"),
+        now: NOW,
+      });
+      await new Promise((r) => setTimeout(r, 1100)); // the studio looks at the repository at most once a second
+      const found = await search();
+      expect(found.hits.map((h: { id: string }) => h.id)).toEqual([PRODUCT]);
+      expect(found.hits[0].origin).toEqual({ branch: out.branch, commit: out.commit });
+      // merged into the checked-out branch (as after a git pull of the merged pull request): indexed from the folder
+      git(catalogDir, "merge", "--ff-only", "-q", out.branch!);
+      await new Promise((r) => setTimeout(r, 1100));
+      const merged = await search();
+      expect(merged.total).toBe(1);
+      expect(merged.hits[0].origin).toBeUndefined();
+    } finally {
+      await studio.close();
+    }
+  });
+});
+
 /** Every file under `dir` (the .git folder included). */
 async function allFiles(dir: string): Promise<string[]> {
   const out: string[] = [];

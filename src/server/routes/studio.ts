@@ -104,14 +104,87 @@ async function publishedFiles(
 }
 
 /**
- * Registers the studio on a built app (before it listens): loads the catalog index once and adds the routes. A
+ * The catalog repository's git state: HEAD and the tips of its publication branches (`refs/heads/publish/*`), as
+ * `<ref> <commit>` lines; undefined when the folder is not a git work tree.
+ */
+async function gitState(repo: string): Promise<string | undefined> {
+  const refs = await runGit(["for-each-ref", "--format=%(refname) %(objectname)", "refs/heads/publish/"], {
+    cwd: repo,
+    okCodes: [0, 128],
+  }).catch(() => undefined);
+  if (refs?.code !== 0) return undefined;
+  const head = (await runGit(["rev-parse", "-q", "--verify", "HEAD^{commit}"], { cwd: repo, okCodes: [0, 1] })).stdout.trim();
+  return `HEAD ${head}\n${refs.stdout}`;
+}
+
+/**
+ * Adds to `index` the files of every publication branch (`publish/*`) that HEAD does not contain: the files each
+ * changes against its merge base with HEAD, oldest branch first (so a later publication of the same id wins), with the
+ * branch, its commit and the pull request `pullRequests` knows for it as their origin.
+ */
+async function addPublicationBranches(index: CatalogIndex, repo: string, pullRequests: Map<string, string>): Promise<void> {
+  const head = (await runGit(["rev-parse", "-q", "--verify", "HEAD^{commit}"], { cwd: repo, okCodes: [0, 1] })).stdout.trim();
+  if (!head) return;
+  const refs = await runGit(
+    ["for-each-ref", "--sort=committerdate", "--no-merged", head, "--format=%(refname:short) %(objectname)", "refs/heads/publish/"],
+    { cwd: repo },
+  );
+  for (const line of refs.stdout.split("\n").filter(Boolean)) {
+    const [branch, commit] = line.split(" ") as [string, string];
+    const diff = await runGit(["diff", "--name-only", "-z", "--no-renames", "--diff-filter=AM", `${head}...${commit}`], { cwd: repo });
+    const paths = diff.stdout.split("\0").filter(Boolean);
+    if (paths.length === 0) continue;
+    const pullRequest = pullRequests.get(branch);
+    index.addFiles(
+      await publishedFiles(
+        repo,
+        commit,
+        paths.map((path) => ({ path })),
+      ),
+      {
+        branch,
+        commit,
+        ...(pullRequest ? { pullRequest } : {}),
+      },
+    );
+  }
+}
+
+/**
+ * Registers the studio on a built app (before it listens): loads the catalog index and adds the routes. A
  * publication's files (its commit on a new branch, locally or in a pull request) are added to the index at once, so the
- * new product is browsed and searched without a restart. The GitHub token of a publication comes in the request body
+ * new product is browsed and searched without a restart. Publications made elsewhere (`eocube publish`, deep-code) and
+ * a changed checkout (`git pull`, `git switch`) are seen too: before answering, the studio compares the repository's
+ * HEAD and `publish/*` branch tips with those it indexed (at most once a second) and reloads the index when they
+ * changed; the files of unmerged publication branches are indexed with their branch as origin. The GitHub token of a publication comes in the request body
  * and is used for that request only: never stored, logged or answered.
  * @throws EocubeError NOT_FOUND when the catalog folder has no catalog.json.
  */
 export async function studioRoutes(app: FastifyInstance, options: StudioOptions): Promise<{ index: () => CatalogIndex }> {
-  const index = options.index ?? (await loadCatalogIndex(options.catalogDir));
+  let index = options.index ?? (await loadCatalogIndex(options.catalogDir));
+  const repo = index.dir;
+  /** Pull requests opened from the form, by branch (kept across reloads). */
+  const pullRequests = new Map<string, string>();
+  let state = await gitState(repo);
+  if (state !== undefined) await addPublicationBranches(index, repo, pullRequests);
+  let checked = Date.now();
+  let refreshing: Promise<void> | undefined;
+  /** Reloads the index when the repository's git state changed since it was indexed (checked at most once a second). */
+  const fresh = async (): Promise<void> => {
+    if (state === undefined || Date.now() - checked < 1000) return refreshing;
+    refreshing ??= (async () => {
+      checked = Date.now();
+      const now = await gitState(repo);
+      if (now === undefined || now === state) return;
+      const next = await loadCatalogIndex(repo);
+      await addPublicationBranches(next, repo, pullRequests);
+      index = next;
+      state = now;
+    })().finally(() => {
+      refreshing = undefined;
+    });
+    return refreshing;
+  };
   const prefix = options.prefix ?? "";
   const served = new Set(options.served ?? []);
   const cwd = options.cwd ?? process.cwd();
@@ -126,6 +199,7 @@ export async function studioRoutes(app: FastifyInstance, options: StudioOptions)
     "/studio/api/summary",
     { schema: { summary: "Counts, facets and the form's choices (themes, licences, statuses, projects)" } },
     async () => {
+      await fresh();
       const all = index.search({ limit: 1 });
       return {
         catalog: index.dir,
@@ -146,6 +220,7 @@ export async function studioRoutes(app: FastifyInstance, options: StudioOptions)
   );
 
   app.get("/studio/api/search", { schema: { summary: "Search entities by text, facets, bbox (w,s,e,n) and time" } }, async (request) => {
+    await fresh();
     const q = request.query as Record<string, string | undefined>;
     const query: CatalogQuery = {
       ...(q.q ? { q: q.q } : {}),
@@ -167,6 +242,7 @@ export async function studioRoutes(app: FastifyInstance, options: StudioOptions)
     "/studio/api/entity/:kind/:id",
     { schema: { summary: "One entity: its fields, links (entity links resolved) and related entities" } },
     async (request) => {
+      await fresh();
       const { kind, id } = request.params as { kind: string; id: string };
       const e = index.get(kindOf(kind), id);
       if (!e) throw new EocubeError("NOT_FOUND", `no ${kind} ${id} in the catalog`, { field: "id" });
@@ -194,6 +270,7 @@ export async function studioRoutes(app: FastifyInstance, options: StudioOptions)
     "/studio/api/inspect",
     { schema: { summary: "Read a dataset's metadata and variables (path or URL) and pre-fill the dataset config" } },
     async (request) => {
+      await fresh();
       const source = (request.body as { source?: unknown } | undefined)?.source;
       if (typeof source !== "string" || !source.trim())
         throw new EocubeError("INVALID_PARAMS", "give the dataset as a path or URL", { field: "source" });
@@ -205,6 +282,7 @@ export async function studioRoutes(app: FastifyInstance, options: StudioOptions)
     "/studio/api/check",
     { schema: { summary: "Check the form's configs field by field (the OSC rules of the configs)" } },
     async (request) => {
+      await fresh();
       const { dataset, workflow } = formOf((request.body ?? {}) as FormBody);
       const problems = checkConfigs(dataset, workflow, index);
       return {
@@ -216,6 +294,7 @@ export async function studioRoutes(app: FastifyInstance, options: StudioOptions)
   );
 
   const planned = async (request: FastifyRequest, dryRun: boolean) => {
+    await fresh();
     const body = (request.body ?? {}) as FormBody;
     const { dataset, workflow } = formOf(body);
     const problems = checkConfigs(dataset, workflow, index);
@@ -252,6 +331,7 @@ export async function studioRoutes(app: FastifyInstance, options: StudioOptions)
     // the publication's files are on a branch (and in a pull request), not checked out: add them to the index now
     if (!dryRun && result.commit && result.catalog) {
       const files = await publishedFiles(result.catalog, result.commit, result.noop ? [] : result.files);
+      if (result.branch && result.pullRequest) pullRequests.set(result.branch, result.pullRequest.url);
       index.addFiles(files, {
         ...(result.branch ? { branch: result.branch } : {}),
         commit: result.commit,
