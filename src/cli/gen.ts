@@ -30,7 +30,10 @@ export function register(program: Command): void {
     .argument("[request]", "gen request: xcube gen2 YAML/JSON (input_configs, cube_config, output_config) or xcube's legacy gen config")
     .argument("[inputs...]", "input files for a legacy config (like `xcube gen -c config.yml INPUT...`); default its input_paths")
     .option("--info", "print the target grid, sizes, chunk count and estimated bytes; compute nothing")
-    .option("--workers <n>", "worker threads (default: the number of cores; 0 = compute on the main thread)")
+    .option(
+      "--workers <n>",
+      "threads computing chunks (default: the number of cores): the main thread, and n − 1 worker threads started once the job looks longer than about 1 CPU-s (env EOCUBE_GEN_INLINE_MS; 0 = at once, on n threads); 0 = the main thread only",
+    )
     .option(
       "-o, --output <path>",
       "output path (overrides output_config; the legacy config's output_path): .zarr, or .nc (NetCDF4) / .tif (Cloud Optimized GeoTIFF)",

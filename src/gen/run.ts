@@ -19,7 +19,7 @@ import { buildCube } from "./pipeline.js";
 import { chunkGrid, chunkSelection, describePlan, planCube, toStored, type GenInfo, type GenPlan } from "./plan.js";
 import type { Dataset } from "../core/dataset.js";
 import type { GenRequest } from "./request.js";
-import { computeTask, type WorkerResult, type WorkerTask } from "./worker.js";
+import { computeTask, lendCube, type WorkerResult, type WorkerTask } from "./worker.js";
 
 /** Progress of a run, reported after each finished task. */
 export interface GenProgress {
@@ -36,6 +36,13 @@ export interface RunGenOptions {
   workers?: number;
   /** Tasks in flight per worker (default 2): bounds memory to about workers × 2 tasks' chunks. */
   tasksPerWorker?: number;
+  /**
+   * With workers ≥ 1, the main thread computes tasks too, and `workers − 1` worker threads are started only once the
+   * tasks done so far predict more than this many milliseconds of CPU time left on the main thread (a small job then runs
+   * in one thread: starting a thread costs about 0.5 CPU-s); 0: `workers` threads from the start and no task on the
+   * main thread. Default {@link DEFAULT_INLINE_MS}, or env `EOCUBE_GEN_INLINE_MS`.
+   */
+  inlineMs?: number;
   /** Called after every finished task. */
   onProgress?: (p: GenProgress) => void;
   /** Time stamped into the metadata (default now). */
@@ -46,6 +53,22 @@ export interface RunGenOptions {
    */
   maxOutputBytes?: number;
   signal?: AbortSignal;
+}
+
+/** Default of {@link RunGenOptions.inlineMs}: 1 s. */
+export const DEFAULT_INLINE_MS = 1000;
+
+/** CPU time of this process so far (user + system, all threads), in milliseconds. */
+function cpuMs(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+}
+
+/** `EOCUBE_GEN_INLINE_MS` as a number of milliseconds, or undefined when unset or not a number ≥ 0. */
+function envInlineMs(): number | undefined {
+  const v = process.env.EOCUBE_GEN_INLINE_MS;
+  const n = v === undefined || v.trim() === "" ? Number.NaN : Number(v);
+  return Number.isFinite(n) && n >= 0 ? n : undefined;
 }
 
 /** Default of {@link RunGenOptions.maxOutputBytes}: 100 GiB. */
@@ -272,79 +295,117 @@ async function generate(req: GenRequest, options: RunGenOptions, hooks: Generate
     await writeCoordinates(writer, built.cube, plan);
     const nWorkers = Math.max(0, Math.floor(options.workers ?? availableParallelism()));
     const total = plan.taskCount;
-    const limit = Math.max(1, nWorkers) * Math.max(1, options.tasksPerWorker ?? 2);
+    const perWorker = Math.max(1, options.tasksPerWorker ?? 2);
+    const nowIso = now.toISOString();
     const makeTask = (i: number): WorkerTask => {
       const items = plan.task(i).items;
       return {
         request: req,
-        now: now.toISOString(),
+        now: nowIso,
         version,
         compressor,
         specs: Object.fromEntries(items.map((it) => [it.name, specsByName[it.name]!])),
         items,
       };
     };
-    let run: (t: WorkerTask) => Promise<WorkerResult>;
+    // Where tasks run: `--workers 0` on the main thread only; otherwise (unless inlineMs is 0) the main thread computes
+    // too, with nWorkers − 1 worker threads started only once the tasks done so far predict more than inlineMs of
+    // CPU time left (starting a thread costs ~0.5 CPU-s: module graph and the cube built again); inlineMs 0: nWorkers
+    // threads from the start and none on the main thread.
+    const inlineMs = Math.max(0, options.inlineMs ?? envInlineMs() ?? DEFAULT_INLINE_MS);
+    const onMain = nWorkers === 0 || inlineMs > 0;
+    const poolThreads = nWorkers === 0 ? 0 : onMain ? nWorkers - 1 : nWorkers;
+    const giveBack = onMain ? lendCube(nowIso, req, built) : undefined;
     let failure: unknown;
-    if (nWorkers === 0) {
-      run = computeTask;
-    } else {
+    const startPool = (): Piscina => {
       const { filename, execArgv } = workerFile();
       // workerData must be an object: geotiff's `web-worker` dependency destructures
       // worker_threads.workerData when it is loaded in any worker thread (piscina passes undefined)
-      pool = new Piscina({
+      const p = new Piscina({
         filename,
         execArgv,
         workerData: {},
-        minThreads: Math.min(nWorkers, total || 1),
-        maxThreads: nWorkers,
+        minThreads: Math.min(poolThreads, total || 1),
+        maxThreads: poolThreads,
         idleTimeout: 1000,
       });
       // a thread that dies with no task assigned to it (a race of its exit with its last answer) is reported by
       // piscina as an 'error' event: without a listener that would end the process as an uncaught error (exit 1)
-      pool.on("error", (err: unknown) => {
+      p.on("error", (err: unknown) => {
         failure ??= err;
       });
-      const p = pool;
-      run = (t) => p.run(t) as Promise<WorkerResult>;
-    }
+      return p;
+    };
+    if (poolThreads > 0 && !onMain) pool = startPool();
     let next = 0;
     let done = 0;
-    await new Promise<void>((resolveAll) => {
-      let inflight = 0;
-      const pump = () => {
-        if (failure !== undefined || options.signal?.aborted) {
-          if (failure === undefined) failure = new EocubeError("CANCELLED", "eocube gen was aborted");
-          if (inflight === 0) resolveAll();
-          return;
-        }
-        if (next >= total && inflight === 0) {
-          resolveAll();
-          return;
-        }
-        while (inflight < limit && next < total) {
-          const i = next++;
-          inflight++;
-          run(makeTask(i))
+    let mainDone = 0;
+    let mainStart = 0;
+    try {
+      await new Promise<void>((resolveAll) => {
+        let mainInflight = 0;
+        let poolInflight = 0;
+        const finish = (res: WorkerResult) =>
+          (async () => {
+            for (const c of res.chunks) {
+              await fs.put(joinStoreKey(writer.tempPath, c.key), c.bytes);
+              bytes += c.bytes.length;
+            }
+            done++;
+            options.onProgress?.({ done, total, bytes, elapsed_s: (Date.now() - t0) / 1000 });
+          })();
+        const launch = (i: number, where: "main" | "pool") => {
+          const task = makeTask(i);
+          const running = where === "main" ? computeTask(task) : (pool!.run(task) as Promise<WorkerResult>);
+          running
             .then(async (res) => {
-              for (const c of res.chunks) {
-                await fs.put(joinStoreKey(writer.tempPath, c.key), c.bytes);
-                bytes += c.bytes.length;
+              if (where === "main") {
+                mainDone++;
+                // the CPU time per task so far (this process's, all on this thread until the threads start; CPU, not
+                // wall time, so that a loaded machine does not make a small job look large) predicts the rest
+                const spent = cpuMs() - mainStart;
+                const rest = (spent / mainDone) * (total - next);
+                if (!pool && poolThreads > 0 && rest > inlineMs && (mainDone >= 2 || spent > inlineMs)) {
+                  pool = startPool();
+                }
               }
-              done++;
-              options.onProgress?.({ done, total, bytes, elapsed_s: (Date.now() - t0) / 1000 });
+              await finish(res);
             })
             .catch((err) => {
               failure ??= err;
             })
             .finally(() => {
-              inflight--;
+              if (where === "main") mainInflight--;
+              else poolInflight--;
               pump();
             });
-        }
-      };
-      pump();
-    });
+        };
+        const pump = () => {
+          if (failure !== undefined || options.signal?.aborted) {
+            if (failure === undefined) failure = new EocubeError("CANCELLED", "eocube gen was aborted");
+            if (mainInflight + poolInflight === 0) resolveAll();
+            return;
+          }
+          if (next >= total && mainInflight + poolInflight === 0) {
+            resolveAll();
+            return;
+          }
+          while (next < total) {
+            if (onMain && mainInflight < perWorker) {
+              if (mainStart === 0) mainStart = cpuMs();
+              mainInflight++;
+              launch(next++, "main");
+            } else if (pool && poolInflight < poolThreads * perWorker) {
+              poolInflight++;
+              launch(next++, "pool");
+            } else break;
+          }
+        };
+        pump();
+      });
+    } finally {
+      giveBack?.();
+    }
     if (failure !== undefined) throw mapFailure(failure);
     await writer.commit();
   } catch (err) {

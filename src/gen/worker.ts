@@ -38,7 +38,26 @@ export interface WorkerResult {
 }
 
 const cubes = new Map<string, Promise<BuiltCube>>();
+/** Cubes lent by {@link lendCube} (never evicted nor closed here). */
+const lent = new Map<string, Promise<BuiltCube>>();
 let tasksDone = 0;
+
+/** The key of a request's cube in this thread's cache. */
+const cubeKey = (now: string, request: GenRequest) => `${now}|${JSON.stringify(request)}`;
+
+/**
+ * Lends the cube the calling thread has already built for `request` (stamped `now`, an ISO time) to the tasks it
+ * computes itself ({@link computeTask} on the main thread), so that they do not open the inputs a second time.
+ * @returns a function that takes it back (the caller keeps closing its inputs).
+ */
+export function lendCube(now: string, request: GenRequest, built: BuiltCube): () => void {
+  const key = cubeKey(now, request);
+  const entry = Promise.resolve(built);
+  lent.set(key, entry);
+  return () => {
+    if (lent.get(key) === entry) lent.delete(key);
+  };
+}
 
 /**
  * Computes and encodes the chunks of a task (a level task: {@link computeLevelTask}). The cube of a request is
@@ -58,8 +77,8 @@ export async function computeTask(task: WorkerTask): Promise<WorkerResult> {
     if (!isMainThread) process.exit(70);
     throw new EocubeError("WORKER_FAILED", "injected fault (EOCUBE_GEN_FAULT)");
   }
-  const key = `${task.now}|${JSON.stringify(task.request)}`;
-  let built = cubes.get(key);
+  const key = cubeKey(task.now, task.request);
+  let built = lent.get(key) ?? cubes.get(key);
   if (!built) {
     // inputs from plugin stores: this thread registers the installed store plugins too (once)
     built = loadStorePlugins().then(() => buildCube(task.request, { now: new Date(task.now) }));

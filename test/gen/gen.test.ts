@@ -525,6 +525,8 @@ describe("eocube gen: bad input → exit 2, clear message, nothing written", () 
       base({ input_configs: ostiaInputs }, { bbox: [-16, 34, 36, 72], spatial_res: 0.25, tile_size: 52 }, { data_id: "die.zarr" }),
     );
     process.env.EOCUBE_GEN_FAULT = "exit-after:3";
+    // this small job would run on the main thread alone: 0 starts the 2 worker threads at once (the fault ends one)
+    process.env.EOCUBE_GEN_INLINE_MS = "0";
     try {
       const r = await cli(["gen", req, "--workers", "2", "--json"]);
       expect(r.code, r.stderr).toBe(2);
@@ -532,6 +534,7 @@ describe("eocube gen: bad input → exit 2, clear message, nothing written", () 
       expect(err.code).toBe("WORKER_FAILED");
     } finally {
       delete process.env.EOCUBE_GEN_FAULT;
+      delete process.env.EOCUBE_GEN_INLINE_MS;
     }
     expect(existsSync(join(tmp.dir, "die.zarr"))).toBe(false);
     expect(readdirSync(tmp.dir).filter((f) => f.startsWith(".die.zarr"))).toEqual([]);
