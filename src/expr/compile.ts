@@ -1,10 +1,13 @@
 // Checked expression → one specialised loop (JavaScript generated from the checked tree only, never from the
 // text): each element's inputs read once from their typed arrays, every operation a local, the result stored
 // straight into the output typed array. Inputs laid out otherwise (broadcast, transposed, bigint) are gathered first.
+// float64 expressions of plain arithmetic, comparisons and where also get a WebAssembly SIMD loop (simd.ts)
+// with the same values, used for blocks of 64 values or more.
 import { allocate, sizeOf, stridesOf, type NdArray, type NdData, type TypedArray } from "../core/ndarray.js";
 import type { CheckedExpression, ExprNode } from "./check.js";
 import type { NumDType } from "./dtypes.js";
 import { HELPER_NAMES, HELPERS, numberLiteral, TEMPLATES } from "./kernels.js";
+import { simdLoop } from "./simd.js";
 
 /** The generated loop: `o[i] = f(d0[i], d1[i], …)` for `i < n`, where `dk = d[k]` holds the values of `inputs[k]`. */
 type Loop = (o: TypedArray, n: number, d: ArrayLike<number>[]) => void;
@@ -21,15 +24,31 @@ export interface Program {
   /** The generated source of the loop (made of identifiers, number literals and the templates of kernels.ts). */
   source: string;
   loop: Loop;
+  /**
+   * The same loop as WebAssembly SIMD (two float64 lanes per step), when the result is float64 and every
+   * operation has a SIMD form (see simd.ts); same values as `loop`, bit for bit.
+   */
+  simd?: (o: Float64Array, n: number, d: ArrayLike<number>[]) => void;
 }
+
+/** Options of {@link compileExpression}. */
+export interface CompileOptions {
+  /** Also build the WebAssembly SIMD loop when the expression allows it [default true]. */
+  simd?: boolean;
+}
+
+/** Fewer result values than this run through the JavaScript loop even when there is a SIMD one. */
+const SIMD_MIN = 64;
 
 /**
  * Compiles a checked expression into a {@link Program}: the tree becomes one `for` loop whose body assigns each
  * operation to a local (`t<k>`) through its template in kernels.ts. Names in the code are made here: inputs are
  * `d<i>` (their order in `checked.variables`), finite constants are number literals (JSON), NaN and ±inf are
- * locals bound from an array; the user's text and names never enter the code.
+ * locals bound from an array; the user's text and names never enter the code. A float64 expression made only
+ * of operations with a SIMD form also gets {@link Program.simd}: a WebAssembly module whose bytes are emitted
+ * from the same checked tree (opcodes, local indices, constants' bits).
  */
-export function compileExpression(checked: CheckedExpression): Program {
+export function compileExpression(checked: CheckedExpression, options: CompileOptions = {}): Program {
   const inputs = checked.variables.slice();
   const consts: number[] = [];
   const body: string[] = [];
@@ -76,7 +95,8 @@ export function compileExpression(checked: CheckedExpression): Program {
   ].join("\n");
   const toBig = (x: number) => BigInt(Number.isFinite(x) ? Math.trunc(x) : 0);
   const loop = new Function("H", "K", "B", source)(HELPERS, consts.slice(), toBig) as Loop;
-  return { dtype: checked.dtype, inputs, source, loop };
+  const simd = options.simd !== false && checked.dtype === "float64" ? simdLoop(checked.root, inputs) : undefined;
+  return { dtype: checked.dtype, inputs, source, loop, ...(simd ? { simd } : {}) };
 }
 
 /** An input block of {@link runProgram}: data in C order with its dims and shape. */
@@ -87,7 +107,8 @@ export interface InputBlock {
 }
 
 /**
- * Evaluates a program over a block of the result (`dims`, `shape`) in one pass.
+ * Evaluates a program over a block of the result (`dims`, `shape`) in one pass (its SIMD loop when it has one
+ * and the block has 64 values or more).
  * Each input's dims must be among `dims` (missing ones broadcast, any order).
  * @param out optional typed array of the result's dtype (as `allocate(program.dtype, n)`) with room for the
  *   result, written and returned instead of a new one: reusing it spares a fresh allocation per chunk, whose
@@ -114,7 +135,8 @@ export function runProgram(
     if (!input) throw new Error(`runProgram: input ${name} missing`);
     return valuesOf(input, dims, shape, total);
   });
-  program.loop(out, total, arrays);
+  if (program.simd && total >= SIMD_MIN) program.simd(out as Float64Array, total, arrays);
+  else program.loop(out, total, arrays);
   return { data: out, shape: shape.slice(), dtype: program.dtype };
 }
 

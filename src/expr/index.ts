@@ -14,7 +14,7 @@ export {
   type ParseOptions,
 } from "./parse.js";
 export { checkExpression, type CheckedExpression, type CheckOptions, type ExprNode, type VariableInfo } from "./check.js";
-export { compileExpression, runProgram, type Program, type InputBlock } from "./compile.js";
+export { compileExpression, runProgram, type CompileOptions, type Program, type InputBlock } from "./compile.js";
 export type { NumDType, ValueType } from "./dtypes.js";
 export { expressionCapabilities, type ExpressionCapabilities, type FunctionSpec } from "./functions.js";
 export {

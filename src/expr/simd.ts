@@ -1,0 +1,318 @@
+// Checked expression → a WebAssembly SIMD loop (two float64 lanes per step) for the operations whose JavaScript
+// templates (kernels.ts) are single exactly-rounded IEEE operations, comparisons or selections: + - * / sqrt abs
+// floor ceil trunc, min/max, tests, logic and where. The module's bytes are emitted here from the checked tree
+// only (opcodes, local indices, constants' bits): no user text reaches it. Transcendental functions, integer
+// results, bit operations and float32 rounding stay in the JavaScript loop (compile.ts), which is the fallback.
+import type { ExprNode } from "./check.js";
+import type { KernelName } from "./kernels.js";
+
+/** Elements per block: each input and the result get 64 KiB of the scratch memory. */
+const BLOCK = 8192;
+const BLOCK_BYTES = BLOCK * 8;
+
+/**
+ * The SIMD loop of a program: `o[i] = f(d0[i], d1[i], …)` for `i < n`, where `dk = d[k]` holds the values of
+ * input k as any typed array of numbers (converted to float64 on the copy into the module's memory).
+ */
+export type SimdLoop = (o: Float64Array, n: number, d: ArrayLike<number>[]) => void;
+
+// opcodes (WebAssembly core 2.0, fixed-width SIMD after the 0xfd prefix)
+const OP = { block: 0x02, loop: 0x03, end: 0x0b, brIf: 0x0d, get: 0x20, set: 0x21, tee: 0x22, i32const: 0x41 };
+const I32 = { eqz: 0x45, ltU: 0x49, add: 0x6a };
+const V = {
+  load: 0x00,
+  store: 0x0b,
+  const: 0x0c,
+  eq: 0x47,
+  ne: 0x48,
+  lt: 0x49,
+  gt: 0x4a,
+  le: 0x4b,
+  ge: 0x4c,
+  and: 0x4e,
+  or: 0x50,
+  xor: 0x51,
+  bitselect: 0x52,
+  ceil: 0x74,
+  floor: 0x75,
+  trunc: 0x7a,
+  abs: 0xec,
+  neg: 0xed,
+  sqrt: 0xef,
+  add: 0xf0,
+  sub: 0xf1,
+  mul: 0xf2,
+  div: 0xf3,
+};
+
+/**
+ * A step of an operation's code: `"a" "b" "c"` push an argument, `[x]` pushes the constant x in both lanes,
+ * a number is a SIMD opcode.
+ */
+type Step = "a" | "b" | "c" | [number] | number;
+
+const ONE: [number] = [1];
+const ZERO: [number] = [0];
+/** `x !== 0` per lane (NaN is not 0, as in JavaScript). */
+const nonzero = (x: "a" | "b"): Step[] => [x, ZERO, V.ne];
+/** The mask on the stack as 1 (all-ones lanes) or +0. */
+const ones = (...mask: Step[]): Step[] => [...mask, ONE, V.and];
+
+/** How each supported operation computes from its arguments, as its template in kernels.ts does. */
+const OPS: Partial<Record<KernelName, Step[]>> = {
+  add: ["a", "b", V.add],
+  subtract: ["a", "b", V.sub],
+  multiply: ["a", "b", V.mul],
+  divide: ["a", "b", V.div],
+  square: ["a", "a", V.mul],
+  reciprocal: [ONE, "a", V.div],
+  negative: ["a", V.neg],
+  absolute: ["a", V.abs],
+  sqrt: ["a", V.sqrt],
+  floor: ["a", V.floor],
+  ceil: ["a", V.ceil],
+  trunc: ["a", V.trunc],
+  deg2rad: ["a", [Math.PI / 180], V.mul],
+  rad2deg: ["a", [180 / Math.PI], V.mul],
+  // `a !== a || a <= b ? a : b` and kin: a, b, then the lane mask choosing a, then a bitwise select
+  minimum: ["a", "b", "a", "a", V.ne, "a", "b", V.le, V.or, V.bitselect],
+  maximum: ["a", "b", "a", "a", V.ne, "a", "b", V.ge, V.or, V.bitselect],
+  fmin: ["a", "b", "b", "b", V.ne, "a", "b", V.le, V.or, V.bitselect],
+  fmax: ["a", "b", "b", "b", V.ne, "a", "b", V.ge, V.or, V.bitselect],
+  // tests and logic give 1 or +0
+  isnan: ones("a", "a", V.ne),
+  isinf: ones("a", V.abs, [Number.POSITIVE_INFINITY], V.eq),
+  isfinite: ones("a", "a", V.sub, ZERO, V.eq),
+  equal: ones("a", "b", V.eq),
+  not_equal: ones("a", "b", V.ne),
+  less: ones("a", "b", V.lt),
+  less_equal: ones("a", "b", V.le),
+  greater: ones("a", "b", V.gt),
+  greater_equal: ones("a", "b", V.ge),
+  to_bool: ones(...nonzero("a")),
+  logical_not: ones("a", ZERO, V.eq),
+  logical_and: ones(...nonzero("a"), ...nonzero("b"), V.and),
+  logical_or: ones(...nonzero("a"), ...nonzero("b"), V.or),
+  logical_xor: ones(...nonzero("a"), ...nonzero("b"), V.xor),
+  where: ["b", "c", ...nonzero("a"), V.bitselect],
+  // `&`, `|`, `^` of two masks (values 0 or 1, see isMask): 1.0 and +0 combine bitwise as 1 and 0 do
+  bitwise_and: ["a", "b", V.and],
+  bitwise_or: ["a", "b", V.or],
+  bitwise_xor: ["a", "b", V.xor],
+  // `a > 0 ? 1 : a < 0 ? -1 : a === 0 ? 0 : a`: selections from the innermost out
+  sign: [ONE, [-1], ZERO, "a", "a", ZERO, V.eq, V.bitselect, "a", ZERO, V.lt, V.bitselect, "a", ZERO, V.gt, V.bitselect],
+  // `a < 0 ? 0 : a > 0 ? 1 : a === 0 ? b : a`
+  heaviside: [ZERO, ONE, "b", "a", "a", ZERO, V.eq, V.bitselect, "a", ZERO, V.gt, V.bitselect, "a", ZERO, V.lt, V.bitselect],
+};
+
+/** Operations whose results are 0 or 1 only. */
+const MASKS = new Set<KernelName>([
+  "isnan",
+  "isinf",
+  "isfinite",
+  "equal",
+  "not_equal",
+  "less",
+  "less_equal",
+  "greater",
+  "greater_equal",
+  "to_bool",
+  "logical_not",
+  "logical_and",
+  "logical_or",
+  "logical_xor",
+]);
+const BITWISE = new Set<KernelName>(["bitwise_and", "bitwise_or", "bitwise_xor"]);
+
+/** True for a node whose values are 0 or 1 only: a test, comparison or logic, or bitwise ops of those. */
+function isMask(n: ExprNode): boolean {
+  return n.kind === "op" && !n.post && (MASKS.has(n.kernel) || (BITWISE.has(n.kernel) && n.args.every(isMask)));
+}
+
+/** The SIMD form of an operation node, or undefined when it has none. */
+function stepsOf(n: ExprNode & { kind: "op" }): readonly Step[] | undefined {
+  if (n.post !== undefined || !Object.hasOwn(OPS, n.kernel)) return undefined;
+  if (BITWISE.has(n.kernel) && !n.args.every(isMask)) return undefined;
+  return OPS[n.kernel];
+}
+
+/** True when every operation of the tree has a SIMD form here (and none needs a rounding or wrapping pass). */
+export function simdSupports(n: ExprNode): boolean {
+  if (n.kind !== "op") return true;
+  if (!(n.kernel === "positive" && !n.post) && !stepsOf(n)) return false;
+  return n.args.every(simdSupports);
+}
+
+/** Unsigned LEB128. */
+function uleb(out: number[], x: number): void {
+  do {
+    let byte = x & 0x7f;
+    x >>>= 7;
+    if (x !== 0) byte |= 0x80;
+    out.push(byte);
+  } while (x !== 0);
+}
+
+/** A section or vector: its byte length (LEB128), then its bytes. */
+function sized(out: number[], bytes: number[]): void {
+  uleb(out, bytes.length);
+  for (const b of bytes) out.push(b);
+}
+
+/** Pages of 64 KiB the scratch memory needs for `inputs` inputs and the result. */
+function pagesFor(inputs: number): number {
+  return Math.ceil(((inputs + 1) * BLOCK_BYTES) / 65536);
+}
+
+/**
+ * The module's bytes for a float64 expression over `inputs`: one exported function `run(bytes)` that reads
+ * each input k from offset k·64 KiB of the imported memory `e.m`, computes two lanes per step and stores the
+ * result after the inputs, for `bytes` (a multiple of 16) bytes of each.
+ * @throws Error on an operation without a SIMD form (call {@link simdSupports} first).
+ */
+export function simdModule(root: ExprNode, inputs: readonly string[]): Uint8Array<ArrayBuffer> {
+  const code: number[] = [];
+  const pre: number[] = []; // constants into locals, before the loop
+  const PARAM_N = 0;
+  const LOCAL_I = 1;
+  let locals = 0; // v128 locals, from index 2
+  const newLocal = () => 2 + locals++;
+  const consts = new Map<string, number>();
+  const bits = new Uint8Array(8);
+  const view = new DataView(bits.buffer);
+  const constLocal = (value: number) => {
+    view.setFloat64(0, value, true);
+    const key = Array.from(bits).join(",");
+    let l = consts.get(key);
+    if (l === undefined) {
+      l = newLocal();
+      consts.set(key, l);
+      pre.push(0xfd);
+      uleb(pre, V.const);
+      for (let lane = 0; lane < 2; lane++) for (const b of bits) pre.push(b);
+      pre.push(OP.set);
+      uleb(pre, l);
+    }
+    return l;
+  };
+  const emit = (steps: readonly Step[], args: readonly number[]) => {
+    for (const st of steps) {
+      if (typeof st === "number") {
+        code.push(0xfd);
+        uleb(code, st);
+      } else {
+        code.push(OP.get);
+        uleb(code, typeof st === "string" ? args["abc".indexOf(st)]! : constLocal(st[0]));
+      }
+    }
+  };
+  const varLocals = inputs.map(() => newLocal());
+  const visit = (n: ExprNode): number => {
+    if (n.kind === "var") {
+      const k = inputs.indexOf(n.name);
+      if (k < 0) throw new Error(`simdModule: variable ${n.name} not among the inputs`);
+      return varLocals[k]!;
+    }
+    if (n.kind === "const") return constLocal(n.value);
+    const args = n.args.map(visit);
+    if (n.kernel === "positive" && !n.post) return args[0]!;
+    const op = stepsOf(n);
+    if (!op) throw new Error(`simdModule: no SIMD form of ${n.kernel}`);
+    emit(op, args);
+    const t = newLocal();
+    code.push(OP.set);
+    uleb(code, t);
+    return t;
+  };
+  // loop body: load the inputs, compute, store at the result's block
+  const body: number[] = [];
+  const load = (k: number) => {
+    body.push(OP.get, LOCAL_I, 0xfd);
+    uleb(body, V.load);
+    body.push(4); // alignment 2**4
+    uleb(body, k * BLOCK_BYTES);
+    body.push(OP.set);
+    uleb(body, varLocals[k]!);
+  };
+  for (let k = 0; k < inputs.length; k++) load(k);
+  const result = visit(root);
+  body.push(...code);
+  body.push(OP.get, LOCAL_I, OP.get);
+  uleb(body, result);
+  body.push(0xfd);
+  uleb(body, V.store);
+  body.push(4);
+  uleb(body, inputs.length * BLOCK_BYTES);
+  // i += 16; continue while i < n
+  body.push(OP.get, LOCAL_I, OP.i32const, 16, I32.add, OP.tee, LOCAL_I, OP.get, PARAM_N, I32.ltU, OP.brIf, 0);
+
+  const fn: number[] = [];
+  uleb(fn, 2); // local groups
+  fn.push(1, 0x7f); // i: i32
+  uleb(fn, locals);
+  fn.push(0x7b); // v128
+  fn.push(...pre);
+  fn.push(OP.block, 0x40, OP.get, PARAM_N, I32.eqz, OP.brIf, 0, OP.loop, 0x40);
+  fn.push(...body);
+  fn.push(OP.end, OP.end, OP.end);
+
+  const out: number[] = [0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00];
+  const section = (id: number, bytes: number[]) => {
+    out.push(id);
+    sized(out, bytes);
+  };
+  const name = (s: string) => [s.length, ...Array.from(s, (ch) => ch.charCodeAt(0))];
+  section(1, [1, 0x60, 1, 0x7f, 0]); // type 0: (i32) -> ()
+  const mem: number[] = [1, ...name("e"), ...name("m"), 0x02, 0x00];
+  uleb(mem, pagesFor(inputs.length));
+  section(2, mem); // import e.m: a memory of at least that many pages
+  section(3, [1, 0]); // function 0: type 0
+  section(7, [1, ...name("run"), 0x00, 0]);
+  const bodies: number[] = [1];
+  sized(bodies, fn);
+  section(10, bodies);
+  return Uint8Array.from(out);
+}
+
+/**
+ * The scratch memory of every SIMD loop of this thread (runProgram is synchronous, so one at a time uses it),
+ * grown to the largest need; `view` is renewed when growing replaced the buffer.
+ */
+const scratch = { memory: undefined as WebAssembly.Memory | undefined, view: new Float64Array(0) };
+
+function scratchFor(pages: number): WebAssembly.Memory {
+  scratch.memory ??= new WebAssembly.Memory({ initial: pages });
+  const have = scratch.memory.buffer.byteLength / 65536;
+  if (have < pages) scratch.memory.grow(pages - have);
+  return scratch.memory;
+}
+
+/**
+ * The SIMD loop of an expression, or undefined when an operation has no SIMD form or this runtime has no
+ * WebAssembly SIMD. Blocks of 8192 elements are copied into the scratch memory (converted to float64), computed
+ * two lanes at a time, and copied to the result; its values are those of the JavaScript loop, bit for bit.
+ */
+export function simdLoop(root: ExprNode, inputs: readonly string[]): SimdLoop | undefined {
+  if (!simdSupports(root) || typeof WebAssembly !== "object") return undefined;
+  const bytes = simdModule(root, inputs);
+  if (!WebAssembly.validate(bytes)) return undefined;
+  const memory = scratchFor(pagesFor(inputs.length));
+  const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), { e: { m: memory } });
+  const run = instance.exports.run as (bytes: number) => void;
+  const k = inputs.length;
+  const result = k * BLOCK;
+  return (o, n, d) => {
+    if (scratch.view.buffer !== memory.buffer) scratch.view = new Float64Array(memory.buffer);
+    const mem = scratch.view;
+    const arrays = d as Float64Array[]; // any typed array of numbers: set() converts
+    for (let start = 0; start < n; start += BLOCK) {
+      const m = Math.min(BLOCK, n - start);
+      for (let j = 0; j < k; j++) {
+        const a = arrays[j]!;
+        mem.set(a.length === m ? a : a.subarray(start, start + m), j * BLOCK);
+      }
+      run(((m + 1) >> 1) << 4);
+      o.set(mem.subarray(result, result + m), start);
+    }
+  };
+}
