@@ -1,5 +1,4 @@
 // Zarr v2/v3 reader: metadata into a raw Dataset at open, values through zarrita chunk by chunk.
-import { closeSync, fstatSync, openSync, readSync } from "node:fs";
 import type * as zarr from "zarrita";
 import { Dataset } from "../../core/dataset.js";
 import { EocubeError, isEocubeError, throwIfAborted } from "../../core/errors.js";
@@ -14,6 +13,8 @@ import { checkChunkSize, checkReadSize, MAX_CHUNK_BYTES } from "../limits.js";
 import { installBoundedCodecs } from "./bounded-codecs.js";
 import { CheckedChunkStore, checkChunkBytes, chunkExpectation } from "./check.js";
 import { decodeBlosc, decodeBloscRange } from "./blosc.js";
+import { readLocalChunk, reusable } from "./local-chunks.js";
+import { decodeInThreads } from "./decode-pool.js";
 import { FileSystemStore, joinStoreKey, MetadataOverlayStore } from "./store.js";
 import { halfAsUint16, halfFillValue, halfToFloat32, isHalfFloat } from "./half.js";
 
@@ -290,6 +291,14 @@ type ChunkSource = ((coords: number[], signal?: AbortSignal, range?: ElementRang
    * (a frame only the wasm decoder reads, or an I/O error, which the asynchronous path reports).
    */
   sync?: (coords: number[], range?: ElementRange) => Chunk | undefined;
+  /** For {@link decodeInThreads}: the local file of a chunk, its decoded size and compressor, the fill value, and the typed array of decoded bytes. */
+  local?: {
+    path: (coords: number[]) => string;
+    chunkBytes: number;
+    blosc: boolean;
+    fill: number;
+    view: (bytes: Uint8Array) => ArrayLike<number>;
+  };
 };
 
 /**
@@ -297,6 +306,9 @@ type ChunkSource = ((coords: number[], signal?: AbortSignal, range?: ElementRang
  * may then give just those values (`{ run }`, `count` of them) instead of the decoded chunk.
  */
 type ElementRange = { first: number; count: number };
+
+/** A local read of at least this many whole-chunk parts is decoded by the decoding threads too (decode-pool.ts). */
+const THREADS_FROM_CHUNKS = 4;
 
 /** A read touching at least this many chunks lists the array's folder instead of opening each missing chunk. */
 const LIST_FROM_CHUNKS = 8;
@@ -378,6 +390,14 @@ function directV2Source(
   if (files.fs instanceof FileFileSystem) {
     const local = files.fs;
     const expect = chunkExpectation(m, 2);
+    const pathOf = (coords: number[]) => local.resolve(files.keyOf(`/${a.name}/${storedChunkKey(m, 2, coords)}`));
+    source.local = {
+      path: pathOf,
+      chunkBytes,
+      blosc: !!compressor,
+      fill,
+      view: (bytes) => kind.make(bytes.buffer as ArrayBuffer, bytes.byteOffset, chunkBytes / kind.size),
+    };
     source.sync = (coords, range) => {
       const key = files.keyOf(`/${a.name}/${storedChunkKey(m, 2, coords)}`);
       const stored = readLocalChunk(local.resolve(key));
@@ -422,43 +442,6 @@ function directV2Source(
     };
   }
   return source;
-}
-
-const buffers = { stored: new Uint8Array(0), decoded: new Uint8Array(0) };
-/** A process-wide buffer of at least `n` bytes (offset 0, so aligned for any typed array), reused by every sync read. */
-function reusable(which: keyof typeof buffers, n: number): Uint8Array {
-  if (buffers[which].length < n) buffers[which] = new Uint8Array(Math.max(n, 2 * buffers[which].length));
-  return buffers[which];
-}
-
-/**
- * The bytes of local file `path` in the reused "stored" buffer (valid until the next call), read synchronously:
- * undefined when there is no such file, null on any other error (the caller takes the asynchronous path, which
- * reports it with the file system's error codes).
- */
-function readLocalChunk(path: string): Uint8Array | undefined | null {
-  let fd: number;
-  try {
-    fd = openSync(path, "r");
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    return code === "ENOENT" || code === "ENOTDIR" ? undefined : null;
-  }
-  try {
-    const size = fstatSync(fd).size;
-    const buf = reusable("stored", size);
-    let done = 0;
-    while (done < size) {
-      const n = readSync(fd, buf, done, size - done, done);
-      if (n === 0) return null; // shrunk while read
-      done += n;
-    }
-    return buf.subarray(0, size);
-  } catch {
-    return null;
-  } finally {
-    closeSync(fd);
-  }
 }
 
 /** The decoded size of a stored chunk: a blosc frame's header `nbytes`, or the bytes themselves when not compressed. */
@@ -562,18 +545,35 @@ async function readSelection(
   // chunks this cannot do go to the asynchronous path below
   let pending = tasks;
   if (source.sync) {
-    pending = [];
-    for (const coords of tasks) {
+    const sync = source.sync;
+    const done: number[][] = [];
+    const own = (coords: number[]) => {
       throwIfAborted(options?.signal);
       let chunk: Chunk | undefined;
       try {
-        chunk = source.sync(coords, smallRun(coords, cs, norm));
+        chunk = sync(coords, smallRun(coords, cs, norm));
       } catch (err) {
         throw failed(err, coords);
       }
       if (chunk) place(chunk, coords);
-      else pending.push(coords);
-    }
+      else done.push(coords);
+    };
+    // many whole-chunk parts: decoded by the main thread and the decoding threads together
+    const local = source.local;
+    const threaded =
+      local !== undefined &&
+      tasks.length >= THREADS_FROM_CHUNKS &&
+      !tasks.some((c) => smallRun(c, cs, norm)) &&
+      decodeInThreads(
+        tasks.map(local.path),
+        local.chunkBytes,
+        local.blosc,
+        (i) => own(tasks[i]!),
+        (i, bytes) =>
+          place(bytes ? { data: local.view(bytes), shape: [...cs], stride: cStrides([...cs]) } : { fill: local.fill }, tasks[i]!),
+      );
+    if (!threaded) for (const coords of tasks) own(coords);
+    pending = done;
     if (pending.length === 0) return { data: output() as NdArray["data"], shape: outShape, dtype };
   }
   const isStored = source.storedSet ? await source.storedSet(pending.length, options?.signal) : undefined;
