@@ -7,6 +7,7 @@ import type { GeoTransform, GridMapping } from "../core/gridmapping.js";
 import { numberAt, sizeOf, type NdArray } from "../core/ndarray.js";
 import type { ReadOptions, Variable } from "../core/variable.js";
 import { variableOn } from "../expr/variable.js";
+import { readPooled } from "../ops/buffers.js";
 import type { LruCache } from "./cache.js";
 import { MAX_WINDOW_VALUES, READ_BUDGET, readGate, readUnitOf, thinSamples, unitBudget, unitsAlong, type ReadUnit } from "./read-budget.js";
 
@@ -197,13 +198,19 @@ async function readDirectNow(
   const sel = v.dims.map((d) =>
     d === ref.yDim ? ([r0, r1] as [number, number]) : d === ref.xDim ? ([c0, c1] as [number, number]) : ref.fixed[k++]!,
   );
-  let arr: NdArray;
+  // the raw values are copied into float64 at once: read into a kept buffer (no fresh allocation per tile)
+  let read: Awaited<ReturnType<typeof readPooled>>;
   try {
-    arr = await v.read(sel, options);
+    read = await readPooled(v, sel, (r1 - r0) * (c1 - c0), options);
   } catch (err) {
     throw wrapReadError(err, ref);
   }
-  const vals = toFloatValues(arr, v);
+  let vals: Float64Array;
+  try {
+    vals = toFloatValues(read.block, v);
+  } finally {
+    read.done();
+  }
   if (v.dims.indexOf(ref.xDim) < v.dims.indexOf(ref.yDim)) {
     // stored [x, y]: transpose to rows = y
     const h = r1 - r0;

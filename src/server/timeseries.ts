@@ -8,6 +8,7 @@ import { Pacer } from "../core/pacer.js";
 import { type MaskPlan, planPolygonMasks, pointLocator, polygonMasksPaced } from "../ops/masks.js";
 import { AGG_METHODS, type AggMethod, aggregate } from "../ops/statistics.js";
 import type { Geometry } from "./geojson.js";
+import { readPooled } from "../ops/buffers.js";
 import { chunkShapeOf, readWindow, toFloatValues, type SliceRef } from "./levels.js";
 import { parseTimeLabel, timeRangeIndices } from "./slices.js";
 import type { WorkBudget } from "./work.js";
@@ -351,14 +352,20 @@ function timeTile(
         const i = slice.fixed[k++]!;
         return d === sd.timeName ? ([ta, tb] as [number, number]) : i;
       });
-      let arr: Awaited<ReturnType<typeof v.read>>;
+      // the raw values are copied into float64 at once: read into a kept buffer (no fresh allocation per chunk)
+      let read: Awaited<ReturnType<typeof readPooled>>;
       try {
-        arr = await v.read(sel, { signal });
+        read = await readPooled(v, sel, (tb - ta) * (r1 - r0) * (c1 - c0), { signal });
       } catch (err) {
         if (isEocubeError(err)) throw err;
         throw new EocubeError("INTERNAL", `reading ${v.name} of dataset ${slice.datasetId} failed`, { cause: err });
       }
-      const all = toFloatValues(arr, v);
+      let all: Float64Array;
+      try {
+        all = toFloatValues(read.block, v);
+      } finally {
+        read.done();
+      }
       const steps = stepMajor(
         all,
         v.dims.filter((d) => d === sd.timeName || d === slice.yDim || d === slice.xDim),
