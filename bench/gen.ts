@@ -36,12 +36,16 @@ async function timed(cmd: string, args: string[]): Promise<Timed> {
 
 const eocube = (args: string[]) => timed(process.execPath, [`${ROOT}bin/eocube.js`, ...args]);
 
-/** Builds dist/ (tsc -p tsconfig.build.json; not timed) so that eocube runs as the installed package does. */
+/**
+ * Builds dist/ (tsc -p tsconfig.build.json, then the precompiled schemas of `npm run build`, e.g. the gen request's
+ * validator; not timed) so that eocube runs as the installed package does.
+ */
 async function build(): Promise<void> {
   await exec(process.execPath, [`${ROOT}node_modules/typescript/bin/tsc`, "-p", `${ROOT}tsconfig.build.json`], {
     cwd: ROOT,
     maxBuffer: 1 << 26,
   }).catch(() => undefined);
+  await exec(process.execPath, [`${ROOT}scripts/precompile-schemas.mjs`], { cwd: ROOT, maxBuffer: 1 << 26 }).catch(() => undefined);
 }
 const fmt = (x: number, d = 1) => Number(x.toFixed(d));
 

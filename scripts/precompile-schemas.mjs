@@ -18,3 +18,18 @@ console.log(
       ? `; compiled at run time: ${result.skipped.map((s) => `${s.file} (${s.reason.split("\n")[0]})`).join(", ")}`
       : ""),
 );
+
+// eocube's config schemas (the gen request's): ajv standalone validators, so that `eocube gen` loads no ajv
+const config = join(repo, "dist", "core", "config");
+const { writePrecompiledConfigs, PRECOMPILED_CONFIGS_FILE } = await import(pathToFileURL(join(config, "precompiled.js")).href);
+const { newAjv } = await import(pathToFileURL(join(config, "ajv.js")).href);
+const { GEN_REQUEST_SCHEMA } = await import(pathToFileURL(join(repo, "dist", "gen", "schema.js")).href);
+const t1 = performance.now();
+const configBytes = writePrecompiledConfigs(
+  join(config, PRECOMPILED_CONFIGS_FILE),
+  [GEN_REQUEST_SCHEMA],
+  newAjv({ code: { source: true } }),
+);
+console.log(
+  `precompiled 1 config schema into ${relative(process.cwd(), join(config, PRECOMPILED_CONFIGS_FILE))} (${Math.round(configBytes / 1024)} kB, ${Math.round(performance.now() - t1)} ms)`,
+);

@@ -3,6 +3,7 @@
 // ajv (≈100 ms to load) is required on first use only, so commands that check nothing do not pay for it.
 import { createRequire } from "node:module";
 import type { Ajv, Options, SchemaObject, ValidateFunction } from "ajv";
+import { precompiledValidator } from "./precompiled.js";
 
 const require = createRequire(import.meta.url);
 
@@ -65,10 +66,14 @@ let shared: AjvInstance | undefined;
 
 /**
  * The compiled validator of a schema of eocube's own (configs, requests), from one shared instance
- * ({@link newAjv} defaults) whose cache is keyed by the schema's `$id`: each schema is compiled once per process.
+ * ({@link newAjv} defaults) whose cache is keyed by the schema's `$id`: each schema is compiled once per process; the
+ * gen request's schema is precompiled at build (precompiled.ts) and then neither loads ajv nor compiles.
  * @param schema a draft-07 schema with an `$id` (`https://eocube.dev/schemas/<name>.json`).
  */
 export function schemaValidator<T = unknown>(schema: SchemaObject & { $id: string }): ValidateFunction<T> {
+  // precompiled at build (precompiled.ts): no ajv to load, nothing to compile
+  const pre = precompiledValidator<T>(schema);
+  if (pre) return pre;
   shared ??= newAjv();
   return (shared.getSchema(schema.$id) ?? shared.compile(schema)) as ValidateFunction<T>;
 }
