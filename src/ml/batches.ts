@@ -131,42 +131,37 @@ function collator(sampler: Sampler, layout: Layout, nan: NanPolicy, options: Bat
   const xChannels = nan === "mask" ? [...sampler.inputs, "valid"] : sampler.inputs.slice();
   const spatial = sampler.kind === "pixel" ? [T] : sampler.kind === "patch" ? [H, W] : [T, H, W];
   const shapeOf = (N: number, C: number) => (layout === "NCHW" ? [N, C, ...spatial] : [N, ...spatial, C]);
-  // writes channel c of a sample into out at sample slot b
-  const put = (out: Float32Array, C: number, b: number, c: number, get: (k: number) => number) => {
-    const base = b * C * n;
+  // copies channel `from` of sample s (scaled, `fill` where not valid) into channel c of slot b of out, which has C channels
+  const put = (out: Float32Array, C: number, b: number, c: number, s: Sample, from: number, offset: number, f: number) => {
+    const v = s.values;
+    const ok = s.valid;
+    const src = from * n;
     if (layout === "NCHW") {
-      const o = base + c * n;
-      for (let k = 0; k < n; k++) out[o + k] = get(k);
+      const o = (b * C + c) * n;
+      for (let k = 0; k < n; k++) out[o + k] = ok[k] ? (v[src + k]! - offset) * f : fill;
     } else {
-      for (let k = 0; k < n; k++) out[base + k * C + c] = get(k);
+      const o = b * C * n + c;
+      for (let k = 0; k < n; k++) out[o + k * C] = ok[k] ? (v[src + k]! - offset) * f : fill;
     }
+  };
+  const putValid = (out: Float32Array, C: number, b: number, c: number, s: Sample) => {
+    const ok = s.valid;
+    if (layout === "NCHW") out.set(ok, (b * C + c) * n);
+    else for (let k = 0, o = b * C * n + c; k < n; k++) out[o + k * C] = ok[k]!;
   };
   return (samples) => {
     const N = samples.length;
     const Cx = xChannels.length;
     const x = new Float32Array(N * Cx * n);
     const K = sampler.targets.length;
+    const I = sampler.inputs.length;
     const y = K > 0 ? new Float32Array(N * K * n) : undefined;
-    samples.forEach((s, b) => {
-      sampler.inputs.forEach((_, c) => {
-        const { offset, scale: f } = inScales[c]!;
-        put(x, Cx, b, c, (k) => {
-          const v = s.values[c * n + k]!;
-          return s.valid[k] ? (v - offset) * f : fill;
-        });
-      });
-      if (nan === "mask") put(x, Cx, b, Cx - 1, (k) => s.valid[k]!);
-      if (y) {
-        sampler.targets.forEach((_, j) => {
-          const c = sampler.inputs.length + j;
-          const { offset, scale: f } = outScales[j]!;
-          put(y, K, b, j, (k) => {
-            const v = s.values[c * n + k]!;
-            return s.valid[k] ? (v - offset) * f : fill;
-          });
-        });
-      }
-    });
+    for (let b = 0; b < N; b++) {
+      const s = samples[b]!;
+      for (let c = 0; c < I; c++) put(x, Cx, b, c, s, c, inScales[c]!.offset, inScales[c]!.scale);
+      if (nan === "mask") putValid(x, Cx, b, Cx - 1, s);
+      if (y) for (let j = 0; j < K; j++) put(y, K, b, j, s, I + j, outScales[j]!.offset, outScales[j]!.scale);
+    }
     return {
       x,
       xShape: shapeOf(N, Cx),

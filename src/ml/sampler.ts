@@ -1,6 +1,7 @@
 // Samplers: pixel time series, patches and blocks of chosen variables, grouped by the stored chunks they lie in.
 import type { Dataset } from "../core/dataset.js";
 import { EocubeError } from "../core/errors.js";
+import { type DType, type TypedArray, allocate } from "../core/ndarray.js";
 import type { ReadOptions, Variable } from "../core/variable.js";
 import { checkExpression, compileExpression, runProgram, type InputBlock, type VariableInfo } from "../expr/index.js";
 import { type Extent, type SplitName, type SplitSpec, checkSplitShape, splitOf } from "./split.js";
@@ -146,6 +147,14 @@ export async function createSampler(dataset: Dataset, options: SamplerOptions): 
     return n + Math.floor((w.t1 - w.t0) / st) * Math.floor((w.y1 - w.y0) / sy) * Math.floor((w.x1 - w.x0) / sx);
   }, 0);
 
+  const names = [...new Set([...channels, ...mask.uses])];
+  const unitElements = unitSize.reduce((a, b) => a * b, 1);
+  const unitBuffers = bufferPool(
+    names.map((n) => dataset.variable(n).dtype),
+    unitElements,
+    sampleShape[0] * sampleShape[1] * sampleShape[2],
+  );
+
   async function load(unit: ReadUnit, opts: LoadOptions = {}): Promise<Sample[]> {
     if (opts.splitSpec) checkSplitShape(opts.splitSpec, shape);
     let extents = extentsOf(unit);
@@ -161,50 +170,131 @@ export async function createSampler(dataset: Dataset, options: SamplerOptions): 
       [w.y0, w.y1],
       [w.x0, w.x1],
     ];
-    const names = [...new Set([...channels, ...mask.uses])];
-    const arrays = new Map<string, ArrayLike<number>>();
-    await Promise.all(
-      names.map(async (n) => {
-        const a = await dataset.variable(n).read(sel, opts);
-        arrays.set(n, a.data as ArrayLike<number>);
-      }),
-    );
     const wt = w.t1 - w.t0;
     const wy = w.y1 - w.y0;
     const wx = w.x1 - w.x0;
-    const maskData = mask.evaluate(arrays, [wt, wy, wx]);
-    const [st, sy, sx] = sampleShape;
-    const n = st * sy * sx;
-    const data = channels.map((c) => arrays.get(c)!);
-    const out: Sample[] = [];
-    for (const e of extents) {
-      const values = new Float32Array(channels.length * n);
-      const valid = new Uint8Array(n);
-      let nValid = 0;
-      let k = 0;
-      for (let t = e.t0; t < e.t1; t++)
-        for (let y = e.y0; y < e.y1; y++) {
-          const row = ((t - w.t0) * wy + (y - w.y0)) * wx - w.x0;
-          for (let x = e.x0; x < e.x1; x++, k++) {
-            const i = row + x;
-            let ok = maskData ? maskData[i] !== 0 && !Number.isNaN(maskData[i]) : true;
-            for (let c = 0; c < data.length; c++) {
-              const v = data[c]![i]!;
-              values[c * n + k] = v;
-              if (!Number.isFinite(v)) ok = false;
-            }
-            if (ok) {
-              valid[k] = 1;
-              nValid++;
-            }
-          }
-        }
-      if (nValid > 0 && nValid >= minValid * n) out.push({ extent: e, values, valid });
+    const len = wt * wy * wx;
+    // each variable's window is decoded into a buffer the sampler reuses for its next units (at most two sets are
+    // kept: the unit being sampled and the one prefetched); samples copy their values out of it
+    const { out: _, ...readOpts } = opts;
+    const bufs = unitBuffers.take();
+    try {
+      const arrays = new Map<string, ArrayLike<number>>();
+      await Promise.all(
+        names.map(async (n, j) => {
+          const into = bufs.arrays[j];
+          const a = await dataset.variable(n).read(sel, into ? { ...readOpts, out: into.subarray(0, len) } : readOpts);
+          arrays.set(n, a.data as ArrayLike<number>);
+        }),
+      );
+      const maskData = mask.evaluate(arrays, [wt, wy, wx]);
+      const data = channels.map((c) => arrays.get(c)!);
+      const [st, sy, sx] = sampleShape;
+      const n = st * sy * sx;
+      const need = Math.max(minValid * n, 1); // at least one valid pixel
+      const ok = bufs.valid.subarray(0, n);
+      const out: Sample[] = [];
+      for (const e of extents) {
+        const base = ((e.t0 - w.t0) * wy + (e.y0 - w.y0)) * wx + (e.x0 - w.x0);
+        if (!sampleValidity(ok, data, maskData, base, st, sy, sx, wy * wx, wx, need)) continue;
+        const values = new Float32Array(channels.length * n);
+        for (let c = 0; c < data.length; c++) copyBlock(data[c]!, values, c * n, base, st, sy, sx, wy * wx, wx);
+        out.push({ extent: e, values, valid: ok.slice() });
+      }
+      return out;
+    } finally {
+      unitBuffers.give(bufs);
     }
-    return out;
   }
 
   return { kind, channels, inputs, targets, sampleShape, shape, chunks, units, times, positions, load, extentsOf };
+}
+
+/**
+ * Fills ok (n = st × sy × sx) with the validity of the block at `base` of a window (steps `plane` along t, `row`
+ * along y): 1 where the mask (if any) is ≠ 0 and not NaN and every channel is finite. Returns whether at least
+ * `need` are valid; stops early (ok then partly filled) once that cannot be reached.
+ */
+function sampleValidity(
+  ok: Uint8Array,
+  data: ArrayLike<number>[],
+  mask: ArrayLike<number> | undefined,
+  base: number,
+  st: number,
+  sy: number,
+  sx: number,
+  plane: number,
+  row: number,
+  need: number,
+): boolean {
+  const n = ok.length;
+  const C = data.length;
+  let k = 0;
+  let valid = 0;
+  for (let t = 0; t < st; t++)
+    for (let y = 0; y < sy; y++) {
+      const r = base + t * plane + y * row;
+      for (let x = 0; x < sx; x++, k++) {
+        const i = r + x;
+        let good = 1;
+        if (mask) {
+          const m = mask[i]!;
+          if (m === 0 || m !== m) good = 0;
+        }
+        for (let c = 0; good === 1 && c < C; c++) {
+          const v = data[c]![i]!;
+          if (v - v !== 0) good = 0; // NaN or ±∞
+        }
+        ok[k] = good;
+        valid += good;
+      }
+      if (valid + (n - k) < need) return false;
+    }
+  return valid >= need;
+}
+
+/** Copies the block [st, sy, sx] at `base` of a window (steps `plane`, `row`) into `dst` from `at`, C order. */
+function copyBlock(
+  src: ArrayLike<number>,
+  dst: Float32Array,
+  at: number,
+  base: number,
+  st: number,
+  sy: number,
+  sx: number,
+  plane: number,
+  row: number,
+): void {
+  let k = at;
+  for (let t = 0; t < st; t++)
+    for (let y = 0; y < sy; y++) {
+      const r = base + t * plane + y * row;
+      for (let x = 0; x < sx; x++) dst[k++] = src[r + x]!;
+    }
+}
+
+/** The read buffers of one unit: one per variable (none for a dtype without an out buffer), and a sample's validity. */
+interface UnitBuffers {
+  arrays: (TypedArray | undefined)[];
+  valid: Uint8Array;
+}
+
+/**
+ * A pool of unit buffers of `elements` values (and `sampleElements` validity bytes): `take` gives a free set (a new one when none is free), `give`
+ * returns it; at most two sets are kept (batches sample one unit while the next is read).
+ */
+function bufferPool(dtypes: DType[], elements: number, sampleElements: number): { take(): UnitBuffers; give(b: UnitBuffers): void } {
+  const free: UnitBuffers[] = [];
+  return {
+    take: () =>
+      free.pop() ?? {
+        arrays: dtypes.map((d) => (d === "int64" || d === "uint64" || d === "str" || d === "object" ? undefined : allocate(d, elements))),
+        valid: new Uint8Array(sampleElements),
+      },
+    give: (b) => {
+      if (free.length < 2) free.push(b);
+    },
+  };
 }
 
 interface Mask {

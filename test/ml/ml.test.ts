@@ -76,6 +76,29 @@ describe("chunk-aware epochs", () => {
     await expect(createSampler(ds, { inputs: ["chl"] })).rejects.toMatchObject({ code: "NOT_FOUND" });
   });
 
+  it("samples are copies out of the reused read buffers: overlapping loads equal one-by-one loads and direct reads", async () => {
+    const s = await createSampler(ds, { inputs: ["kd489", "conc_chl"], size: { y: 50, x: 50 }, minValid: 0.2 });
+    const units = s.units.filter((u) => u.window.t0 === 0 && u.window.y0 === 250); // 8 units along x, most with data
+    const bytes = (samples: Awaited<ReturnType<typeof s.load>>) =>
+      samples.map((x) => [x.extent, Buffer.from(x.values.buffer).toString("base64"), Buffer.from(x.valid).toString("base64")]);
+    const oneByOne = [];
+    for (const u of units) oneByOne.push(bytes(await s.load(u)));
+    // 8 loads at once (more than the 2 buffer sets the sampler keeps); a caller's out buffer is not used
+    const out = new Float64Array(250 * 250).fill(7);
+    const together = (await Promise.all(units.map((u) => s.load(u, { out })))).map(bytes);
+    expect(together).toEqual(oneByOne);
+    expect(out.every((v) => v === 7)).toBe(true);
+    expect(oneByOne.flat().length).toBeGreaterThan(20);
+    const first = (await s.load(units[1]!))[0]!;
+    const e = first.extent;
+    const direct = await ds.variable("conc_chl").read([
+      [e.t0, e.t1],
+      [e.y0, e.y1],
+      [e.x0, e.x1],
+    ]);
+    expect(Array.from(first.values.subarray(2500))).toEqual(Array.from(Float32Array.from(direct.data as Float64Array)));
+  });
+
   it("makes pixel time series [N, C, T] and blocks [N, T, H, W, C]", async () => {
     const small = await openDataset(ZARR_CUBE, {
       openParams: { bbox: [2.5, 51.5625, 3.125, 51.875], time_range: ["2017-01-16", "2017-01-25"] },
