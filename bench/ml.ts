@@ -1,23 +1,22 @@
 // Benchmark `ml`: one shuffled epoch of random 32×32 patches (kd489, conc_tsm, conc_chl; batches of 64) over the
 // real cube with eocube's chunk-aware batches, beside a PyTorch DataLoader over xarray `isel` at the same sample
 // positions (bench/ml_peer.py, Debian python3-torch). Each side runs in its own process, one after the other, for
-// its own peak RSS; chunk reads are counted on both sides (eocube: the counting fs; Python: a counting zarr store).
+// its own peak RSS; eocube runs as plain Node on the built package (bench/ml_child.mjs); chunk reads are counted on
+// both sides (eocube: an extra epoch through the counting fs; Python: a counting zarr store).
 // Goal (issue 17): ≥ 3× the samples/s at ≤ ½ the memory, and chunk reads per epoch = stored chunks.
 import { execFile } from "node:child_process";
-import { writeFileSync, mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
-import { withCounting } from "../src/fs/counting.js";
-import { FileFileSystem } from "../src/fs/file.js";
-import { batches, createSampler } from "../src/ml/index.js";
-import { FsDataStore } from "../src/stores/index.js";
 
 const DATA = fileURLToPath(new URL("../../shared/data/", import.meta.url));
 const CUBE = `${DATA}zarr/cube-1-250-250.zarr`;
 const PEER = fileURLToPath(new URL("./ml_peer.py", import.meta.url));
-const VARS = ["kd489", "conc_tsm", "conc_chl"];
+const CHILD = fileURLToPath(new URL("./ml_child.mjs", import.meta.url));
+const ROOT = fileURLToPath(new URL("../", import.meta.url));
+const BUFFER = 1024;
 const BATCH = 64;
 const REPEATS = 3;
 
@@ -44,45 +43,12 @@ interface Side {
   torch?: string;
 }
 
-/** The eocube side, run in a child process (`node --import tsx bench/ml.ts --child <positions file>`). */
-async function child(positionsFile: string): Promise<void> {
-  const fs = withCounting(new FileFileSystem(DATA));
-  const ds = await new FsDataStore("file", {}, fs).openData("zarr/cube-1-250-250.zarr", {});
-  const sampler = await createSampler(ds, { inputs: VARS, size: { y: 32, x: 32 }, minValid: 0.5 });
-  const storedKeys = new Set(
-    (
-      await Promise.all(
-        VARS.map(async (v) =>
-          (await fs.inner.list(`zarr/cube-1-250-250.zarr/${v}/`)).map((k) => (k.includes("/") ? k : `zarr/cube-1-250-250.zarr/${v}/${k}`)),
-        ),
-      )
-    )
-      .flat()
-      .filter((k) => !/\/\.z/.test(k)),
-  );
-  const stored = storedKeys.size;
-  const base = process.resourceUsage().maxRSS;
-  fs.reset();
-  const origins: number[] = [];
-  const t0 = performance.now();
-  let n = 0;
-  for await (const b of batches(sampler, { batchSize: BATCH, seed: 0, bufferSize: 1024, nan: "fill" })) {
-    n += b.size;
-    for (const e of b.extents) origins.push(e.t0, e.y0, e.x0);
-  }
-  const seconds = (performance.now() - t0) / 1000;
-  const reads = fs.counts.keys.filter((k) => storedKeys.has(k.replace(/^\/+/, ""))).length;
-  writeFileSync(positionsFile, new Uint8Array(Int32Array.from(origins).buffer));
-  const out: Side = {
-    samples: n,
-    seconds,
-    peak_kib: process.resourceUsage().maxRSS,
-    base_kib: base,
-    chunk_reads: reads,
-    stored_chunks: stored,
-  };
-  process.stdout.write(`${JSON.stringify(out)}\n`);
-  await ds.close();
+/** Builds dist/ (tsc -p tsconfig.build.json; not timed) so that eocube runs as the installed package does. */
+async function build(): Promise<void> {
+  await promisify(execFile)(process.execPath, [`${ROOT}node_modules/typescript/bin/tsc`, "-p", `${ROOT}tsconfig.build.json`], {
+    cwd: ROOT,
+    maxBuffer: 1 << 26,
+  }).catch(() => undefined); // type errors elsewhere still emit; a missing dist/ fails the child below
 }
 
 /** Runs the workload; see the file comment. */
@@ -91,21 +57,32 @@ export async function run(): Promise<{ name: string; rows: Array<Record<string, 
   const work = mkdtempSync(join(tmpdir(), "eocube-bench-ml-"));
   try {
     const positions = join(work, "positions.i32");
+    const timedPositions = join(work, "positions-timed.i32");
     const exec = promisify(execFile);
-    const me = fileURLToPath(import.meta.url);
-    // alternating runs (eocube, peer, eocube, peer, …); each figure is the median of its side
+    await build();
+    const eocube = async (mode: "count" | "time", file: string) =>
+      JSON.parse(
+        (
+          await exec(process.execPath, [CHILD, mode, DATA, "zarr/cube-1-250-250.zarr", file, String(BATCH), String(BUFFER)], {
+            maxBuffer: 1 << 24,
+          })
+        ).stdout,
+      ) as Side;
+    // one counting epoch (chunk reads; the sample origins the peer reads), then alternating timed runs (eocube, peer,
+    // eocube, peer, …) on the plain file system; each timed epoch must draw the same samples in the same order
+    const counted = await eocube("count", positions);
     const eoRuns: Side[] = [];
     const pyRuns: Side[] = [];
     for (let r = 0; r < REPEATS; r++) {
-      eoRuns.push(
-        JSON.parse((await exec(process.execPath, ["--import", "tsx", me, "--child", positions], { maxBuffer: 1 << 24 })).stdout) as Side,
-      );
+      eoRuns.push(await eocube("time", timedPositions));
+      if (!readFileSync(timedPositions).equals(readFileSync(positions)))
+        throw new Error("a timed epoch drew other samples than the counted one");
       pyRuns.push(
         JSON.parse((await exec("/usr/bin/python3", [PEER, CUBE, positions, String(BATCH)], { maxBuffer: 1 << 24 })).stdout) as Side,
       );
       if (pyRuns[0]!.error) break;
     }
-    const eo = medianSide(eoRuns);
+    const eo = { ...medianSide(eoRuns), chunk_reads: counted.chunk_reads };
     const py = pyRuns[0]!.error ? pyRuns[0]! : medianSide(pyRuns);
     const row = (name: string, s: Side) =>
       s.error
@@ -130,7 +107,7 @@ export async function run(): Promise<{ name: string; rows: Array<Record<string, 
             note: "",
           };
     const rows = [
-      row("eocube batches (chunk-aware, buffer 1024)", eo),
+      row(`eocube batches (chunk-aware, buffer ${BUFFER}; node on the built package)`, eo),
       row(`PyTorch DataLoader over xarray isel${py.torch ? ` (torch ${py.torch})` : ""}`, py),
     ];
     const ratio = py.error
@@ -143,23 +120,21 @@ export async function run(): Promise<{ name: string; rows: Array<Record<string, 
         `Medians of ${REPEATS} alternating runs (eocube, peer, …), each a new process.`,
         "One epoch of the real cube (5 × 1000 × 2000, chunks 1 × 250 × 250, float64, blosc-lz4): 32 × 32 patches of kd489, conc_tsm, conc_chl",
         "with ≥ 50 % valid pixels, batches of 64, float32, NaN filled. eocube: `createSampler` + `batches` (units of chunks in a seeded random",
-        "order, samples drawn from a 1024-sample buffer, next unit prefetched). Peer: `torch.utils.data.DataLoader(shuffle=True, num_workers=0)`",
-        "whose Dataset does `ds[vars].isel(time, lat, lon)` on `xr.open_zarr(chunks=None)` at the same patch origins eocube kept.",
-        "Chunk reads: data-chunk keys read (eocube: `withCounting` fs; Python: a counting zarr DirectoryStore). Stored chunks: the chunk files",
-        "of the three arrays (missing chunks are all-NaN and read as fill value). Peak RSS: each process's maxrss (Node: `process.resourceUsage`,",
-        `Python: \`getrusage\`); growth = peak − RSS after imports and opening.${ratio}`,
-        `1-minute load average at the start: ${load} on 2 cores (other helpers' work): absolute figures are noisy, the ratio less so.`,
+        `order, samples drawn from a ${BUFFER}-sample buffer, next unit prefetched), run as a user runs it: \`node bench/ml_child.mjs\` importing`,
+        '"eocube" (the built package, dist/ built by tsc before timing; no TypeScript loader — tsx alone adds ~35 MB RSS and its start-up).',
+        "Peer: `torch.utils.data.DataLoader(shuffle=True, num_workers=0)` whose Dataset does `ds[vars].isel(time, lat, lon)` on",
+        "`xr.open_zarr(chunks=None)` at the same patch origins eocube kept; both sides pay their imports (Node + eocube's whole public API;",
+        "CPython + torch + xarray + zarr) in their peak RSS.",
+        "Chunk reads: data-chunk keys read (eocube: one extra epoch through a `withCounting` fs, whose samples the timed epochs must match",
+        "exactly (checked); the timed epochs read the plain local fs, where the Zarr reader takes its synchronous local path; Python: a",
+        "counting zarr DirectoryStore in the timed runs). Stored chunks: the chunk files of the three arrays (missing chunks are all-NaN and",
+        "read as fill value). Peak RSS: each process's maxrss (Node: `process.resourceUsage`, Python: `getrusage`); growth = peak − RSS",
+        `after imports and opening.${ratio}`,
+        `1-minute load average: ${load} at the start, ${loadavg()[0]!.toFixed(1)} at the end, on 2 cores (other helpers' work): absolute figures are noisy, the ratio less so.`,
         "Not compared: DataLoader worker processes (num_workers > 0) would add throughput and memory on the Python side.",
       ].join("\n"),
     };
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
-}
-
-if (process.argv.includes("--child")) {
-  child(process.argv[process.argv.indexOf("--child") + 1]!).catch((err) => {
-    process.stderr.write(`${(err as Error)?.stack ?? err}\n`);
-    process.exit(1);
-  });
 }
