@@ -99,15 +99,25 @@ async function listAll(fs: FileSystem, prefix: string, options: ReadOptions, rel
   return out;
 }
 
-/** Copies every object of store `from` to `to` (object stores): data first, array metadata, then the root metadata last. */
+/**
+ * Copies every object of store `from` to `to` (object stores): data first, array metadata, then the root metadata
+ * last (each group done before the next begins; up to 16 objects of a group at once).
+ */
 async function copyStore(fs: FileSystem, from: string, to: string, options: ReadOptions): Promise<void> {
   const keys = (await listAll(fs, from, options)).filter((k) => k !== ASIDE_COMPLETE);
   const rank = (k: string) =>
     ROOT_MARKERS.has(k) ? (k === ".zgroup" || k === ".zattrs" ? 2 : 3) : /(^|\/)(\.zarray|\.zattrs|\.zgroup|zarr\.json)$/.test(k) ? 1 : 0;
-  keys.sort((a, b) => rank(a) - rank(b));
-  for (const k of keys) {
-    const bytes = await fs.get(joinKey(from, k), options);
-    if (bytes) await fs.put(joinKey(to, k), bytes, options);
+  for (let r = 0; r <= 3; r++) {
+    const group = keys.filter((k) => rank(k) === r);
+    let next = 0;
+    const copyNext = async (): Promise<void> => {
+      while (next < group.length) {
+        const k = group[next++]!;
+        const bytes = await fs.get(joinKey(from, k), options);
+        if (bytes) await fs.put(joinKey(to, k), bytes, options);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(16, group.length) }, copyNext));
   }
 }
 

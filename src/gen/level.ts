@@ -1,9 +1,7 @@
 // `eocube level`: write xcube's multi-level format (`.zlevels`, `0.zarr`…`N.zarr`, optional `0.link`).
 // Layout as xcube writes it: xcube/core/mldataset/fs.py (FsMultiLevelDataset), `.zlevels` = {version, num_levels, …}.
 // The plan and each level's lazy dataset are shared by both executors (here in-process; bullmq-levels.ts on workers).
-import { existsSync } from "node:fs";
-import { rm } from "node:fs/promises";
-import { basename, dirname, resolve } from "node:path";
+import { resolve } from "node:path";
 import { decodeCF } from "../core/cf.js";
 import type { Dataset } from "../core/dataset.js";
 import type { Attrs } from "../core/variable.js";
@@ -11,9 +9,9 @@ import { EocubeError, throwIfAborted } from "../core/errors.js";
 import { readGridMapping } from "../core/gridmapping-read.js";
 import { openFormatDataset } from "../formats/open.js";
 import { datasetPlan, writeDataset } from "../formats/zarr/writer.js";
-import { FileFileSystem } from "../fs/file.js";
 import type { FileSystem } from "../fs/types.js";
-import { recoverSiblings, siblingPath, swapInto } from "../fs/swap.js";
+import { recoverSiblings, siblingPath, storeExists, swapInto } from "../fs/swap.js";
+import { fsAndPathFromUrl } from "../fs/url.js";
 import { coarsen, type LevelAgg, levelAggOf, maxLevelsFor, numLevelsFor } from "../ops/levels.js";
 import { rechunk } from "../ops/rechunk.js";
 import { openDataset } from "../stores/open.js";
@@ -68,7 +66,7 @@ export interface LevelsPlan {
   input: string;
   /** The input as every process opens it: an absolute path, or the URL. */
   source: string;
-  /** Absolute output folder (`*.levels`). */
+  /** Absolute output folder (`*.levels`), or its URL (`s3://bucket/prefix/cube.levels`). */
   output: string;
   /** Tile size `[width, height]` in pixels. */
   tileSize: [number, number];
@@ -103,7 +101,7 @@ const isUrl = (s: string) => /^[a-z][a-z0-9+.-]*:\/\//i.test(s);
  *   UNSUPPORTED (no regular grid), plus the input's open errors.
  */
 export async function openLevels(input: string, output: string, options: WriteLevelsOptions = {}): Promise<OpenLevels> {
-  const out = resolve(output.replace(/\/+$/, ""));
+  const out = isUrl(output) ? output.replace(/\/+$/, "") : resolve(output.replace(/\/+$/, ""));
   if (!/\.levels$/.test(out)) {
     throw new EocubeError("INVALID_ARGUMENT", `the output ${output} must end in .levels`, { field: "-o", hint: "e.g. -o cube.levels" });
   }
@@ -215,8 +213,8 @@ export function levelWritePlan(lv: Dataset): { byName: Map<string, ReturnType<ty
 }
 
 /**
- * Writes a multi-level pyramid of `input` (any path or URL `openDataset` opens) to the local
- * folder `output` (`*.levels`): level 0 at full resolution (or `0.link` with the input's absolute
+ * Writes a multi-level pyramid of `input` (any path or URL `openDataset` opens) to the folder `output`
+ * (`*.levels`; a local path, or an `s3://` URL with credentials and endpoint from the environment): level 0 at full resolution (or `0.link` with the input's absolute
  * path), level i downsampled by 2 from level i − 1 with `agg` ({@link levelDataset}), each level a
  * consolidated Zarr v2 store chunked by the tile size, and `.zlevels` written last (its `agg_methods` name
  * the aggregation each variable got, see `levelAggOf`). Everything goes to a hidden temporary sibling
@@ -231,20 +229,30 @@ export async function writeLevels(input: string, output: string, options: WriteL
   try {
     return await levels(input, output, options);
   } catch (err) {
-    throw interruptedError(err, options.signal, "eocube level", resolve(output.replace(/\/+$/, "")));
+    throw interruptedError(err, options.signal, "eocube level", isUrl(output) ? output : resolve(output.replace(/\/+$/, "")));
   }
 }
 
 /**
- * Prepares the output folder of a plan: recovers what killed runs left beside it, then refuses an existing
- * output unless `replace`. Returns the file system of its parent and a fresh temporary sibling name.
+ * The output of a plan as the file system of its parent folder (local, or an object store: `s3://bucket/p/x.levels`
+ * → the s3 store at `bucket/p`, credentials and endpoint from the environment, AWS_*) and the folder's name in it.
+ * @throws EocubeError INVALID_ARGUMENT for a malformed or unsupported URL.
+ */
+export function levelsOutputFs(plan: Pick<LevelsPlan, "output">): { fs: FileSystem; name: string } {
+  const { fs, path } = fsAndPathFromUrl(plan.output);
+  return { fs, name: path };
+}
+
+/**
+ * Prepares the output folder of a plan in `fs` (its parent's, see {@link levelsOutputFs}): recovers what killed
+ * runs left beside it, then refuses an existing output unless `replace`. Returns a fresh temporary sibling name.
  * @throws EocubeError ALREADY_EXISTS.
  */
 export async function beginLevels(plan: LevelsPlan, fs: FileSystem, options: { signal?: AbortSignal } = {}): Promise<string> {
-  const name = basename(plan.output);
+  const name = levelsOutputFs(plan).name;
   // what killed runs left beside the output: restore an old pyramid caught mid-swap, remove temporary folders
   await recoverSiblings(fs, name, { signal: options.signal });
-  if (existsSync(plan.output) && !plan.replace) {
+  if ((await storeExists(fs, name, { signal: options.signal })) && !plan.replace) {
     throw new EocubeError("ALREADY_EXISTS", `${plan.output} exists`, { path: plan.output, hint: "pass --replace to overwrite it" });
   }
   return siblingPath(name, "tmp");
@@ -254,7 +262,7 @@ export async function beginLevels(plan: LevelsPlan, fs: FileSystem, options: { s
 export async function commitLevels(plan: LevelsPlan, fs: FileSystem, tmpName: string, options: { signal?: AbortSignal } = {}) {
   await fs.put(`${tmpName}/.zlevels`, new TextEncoder().encode(JSON.stringify(plan.zlevels, null, 2)), { signal: options.signal });
   throwIfAborted(options.signal);
-  await swapInto(fs, tmpName, basename(plan.output));
+  await swapInto(fs, tmpName, levelsOutputFs(plan).name);
 }
 
 /** The result of a written plan. */
@@ -266,7 +274,7 @@ async function levels(input: string, output: string, options: WriteLevelsOptions
   const opened = await openLevels(input, output, options);
   const { plan, ds } = opened;
   try {
-    const fs = new FileFileSystem(dirname(plan.output));
+    const { fs } = levelsOutputFs(plan);
     const tmpName = await beginLevels(plan, fs, options);
     const n = plan.numLevels;
     // progress in pixels: each level weighs its grid's pixels (level 0 nothing when linked)
@@ -301,7 +309,7 @@ async function levels(input: string, output: string, options: WriteLevelsOptions
       }
       await commitLevels(plan, fs, tmpName, options);
     } catch (err) {
-      await rm(fs.resolve(tmpName), { recursive: true, force: true }).catch(() => undefined);
+      await fs.delete(`${tmpName}/`).catch(() => undefined);
       throw err;
     }
     return levelsResult(plan);

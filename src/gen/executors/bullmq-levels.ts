@@ -49,7 +49,7 @@ import { closeWave, openWave } from "./run-state.js";
 export interface LevelRunDoc extends RunDocBase {
   kind: "level";
   plan: LevelsPlan;
-  /** The output's parent folder as a `file` store (`data_id` the `.levels` name): where workers write. */
+  /** The output's parent folder as a `file` or `s3` store (`data_id` the `.levels` name): where workers write. */
   output: GenRequest["output"];
   /** The temporary store of each level's Zarr (inside `tempPath`), where its wave's chunks go. */
   levelTemps: string[];
@@ -70,6 +70,28 @@ export interface BullmqLevelsOptions extends WriteLevelsOptions {
   onRun?: (id: string) => void;
   /** Interval of progress polls in ms (default 250). */
   pollMs?: number;
+}
+
+/**
+ * The output of a pyramid as a gen output store (how workers open it): its parent folder as a `file` store, or
+ * for `s3://bucket/p/cube.levels` the `s3` store at `bucket/p` (credentials and endpoint from each process's
+ * environment, AWS_*); `data_id` is the `.levels` name.
+ */
+function levelsOutputStore(plan: LevelsPlan): GenRequest["output"] {
+  const m = /^s3:\/\/(.+)\/([^/]+)$/i.exec(plan.output);
+  if (!m && /^[a-z][a-z0-9+.-]*:\/\//i.test(plan.output)) {
+    throw new EocubeError("UNSUPPORTED", `a distributed pyramid is written to a local path or s3:// only, not ${plan.output}`, {
+      field: "-o",
+      hint: "e.g. -o /shared/cube.levels (a volume every worker sees) or -o s3://bucket/cube.levels",
+    });
+  }
+  return {
+    store_id: m ? "s3" : "file",
+    store_params: { root: m ? m[1]! : dirname(plan.output) },
+    data_id: m ? m[2]! : basename(plan.output),
+    replace: plan.replace,
+    format_version: 2,
+  };
 }
 
 /** The worker thread's task of a job of a pyramid run, and the temporary store its chunks go to. */
@@ -156,14 +178,8 @@ export async function runLevelsBullmq(
       options.onRun?.(doc.id);
     } else {
       const plan = opened!.plan;
-      const name = basename(plan.output);
-      const out: GenRequest["output"] = {
-        store_id: "file",
-        store_params: { root: dirname(plan.output) },
-        data_id: name,
-        replace: plan.replace,
-        format_version: 2,
-      };
+      const out = levelsOutputStore(plan);
+      const name = out.data_id;
       try {
         fs = outputFs({ output: out });
       } catch (err) {
