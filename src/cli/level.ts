@@ -24,7 +24,7 @@ export function register(program: Command): void {
     .command("level")
     .description("Write a multi-level pyramid (xcube .levels: .zlevels, 0.zarr … N.zarr) of a dataset, for fast display at low zoom")
     .argument("[input]", "dataset path or URL (Zarr, NetCDF, GeoTIFF)")
-    .option("-o, --output <path>", "output folder, ending in .levels (required)")
+    .option("-o, --output <path>", "output folder, ending in .levels (required); or s3://bucket/prefix/name.levels (credentials from AWS_*)")
     .option("--tile-size <n|w,h>", "tile size in pixels", "256")
     .option("--agg <method>", `aggregation of coarser levels: ${LEVEL_AGGS.join("|")}`, "first")
     .option("--num-levels <n>", "number of levels (default: until one tile covers the grid)")
@@ -32,7 +32,7 @@ export function register(program: Command): void {
     .option("--replace", "replace an existing output")
     .option(
       "--executor <where>",
-      "where the chunk tasks run: local (this process, default) or redis://host:6379[/db] (BullMQ; start `eocube worker --redis …` processes; the output must be on a path every worker sees)",
+      "where the chunk tasks run: local (this process, default) or redis://host:6379[/db] (BullMQ; start `eocube worker --redis …` processes; the output must be on a path every worker sees, or s3://)",
     )
     .option("--resume <run id>", "continue a distributed run whose coordinator was stopped (with --executor redis://…; no input needed)")
     .option("--attempts <n>", "attempts of a task before a distributed run fails (default 3)")
