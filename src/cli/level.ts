@@ -24,7 +24,10 @@ export function register(program: Command): void {
     .command("level")
     .description("Write a multi-level pyramid (xcube .levels: .zlevels, 0.zarr … N.zarr) of a dataset, for fast display at low zoom")
     .argument("[input]", "dataset path or URL (Zarr, NetCDF, GeoTIFF)")
-    .option("-o, --output <path>", "output folder, ending in .levels (required); or s3://bucket/prefix/name.levels (credentials from AWS_*)")
+    .option(
+      "-o, --output <path>",
+      "output folder, ending in .levels (required); or s3://bucket/prefix/name.levels (credentials from AWS_*)",
+    )
     .option("--tile-size <n|w,h>", "tile size in pixels", "256")
     .option("--agg <method>", `aggregation of coarser levels: ${LEVEL_AGGS.join("|")}`, "first")
     .option("--num-levels <n>", "number of levels (default: until one tile covers the grid)")
