@@ -1,17 +1,19 @@
 // Benchmark `expressions`: user-variable expressions over the real cube's chunks (160 chunks of 1×250×250 float64,
-// 10 million values per variable) with eocube's compiled kernels beside numpy (and numexpr when Debian has it) on
-// the same contiguous chunk arrays; only the evaluation is timed, the chunks are in memory on both sides.
+// 10 million values per variable) with eocube's compiled programs beside numpy (and numexpr when Debian has it) on
+// the same contiguous chunk arrays; only the evaluation is timed, the chunks are in memory on both sides. eocube
+// and the peer (a long-lived Python process) alternate pass by pass, so both see the same load.
 // Goal (issue 15): eocube at least as fast as numpy.
-import { execFile } from "node:child_process";
+import { spawn } from "node:child_process";
+import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
-import { promisify } from "node:util";
 import type { NdArray } from "../src/core/ndarray.js";
+import { checkExpression, compileExpression, type InputBlock, type Program, runProgram } from "../src/expr/index.js";
 import { openDataset } from "../src/stores/open.js";
-import { checkExpression, compileExpression, runProgram, type InputBlock } from "../src/expr/index.js";
 
 const CUBE = fileURLToPath(new URL("../../shared/data/zarr/cube-1-250-250.zarr", import.meta.url));
 const PEER = fileURLToPath(new URL("./expressions_peer.py", import.meta.url));
-const REPEATS = 5;
+const REPEATS = 9;
+const WARMUP = 3;
 const NAMES = ["conc_chl", "conc_tsm", "kd489", "c2rcc_flags"];
 const CASES: [string, string, string][] = [
   ["ndvi", "(kd489 - conc_chl) / (kd489 + conc_chl)", "NDVI-like normalised difference"],
@@ -20,6 +22,34 @@ const CASES: [string, string, string][] = [
 ];
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+/** The numpy peer: one long-lived /usr/bin/python3 answering one timed pass per command. */
+async function startPeer() {
+  const child = spawn("/usr/bin/python3", [PEER, CUBE], { stdio: ["pipe", "pipe", "pipe"] });
+  const lines = createInterface({ input: child.stdout });
+  const queue: { resolve: (line: string) => void; reject: (err: Error) => void }[] = [];
+  lines.on("line", (l) => queue.shift()?.resolve(l));
+  let stderr = "";
+  child.stderr.on("data", (d) => (stderr += d));
+  child.once("exit", (code) => {
+    for (const q of queue.splice(0)) q.reject(new Error(`expressions peer exited (${code}): ${stderr.slice(-2000)}`));
+  });
+  const next = () => new Promise<string>((resolve, reject) => queue.push({ resolve, reject }));
+  const ready = JSON.parse(await next()) as { numpy: string; numexpr: string | null; chunks: number };
+  return {
+    ready,
+    /** One timed pass of the peer: wall and CPU milliseconds (nulls when the engine cannot evaluate the case). */
+    async pass(key: string, engine: "numpy" | "numexpr"): Promise<{ ms: number | null; cpu: number | null }> {
+      const answer = next();
+      child.stdin.write(`${JSON.stringify({ case: key, engine })}\n`);
+      return JSON.parse(await answer) as { ms: number | null; cpu: number | null };
+    },
+    close: () => {
+      child.stdin.end();
+      child.kill();
+    },
+  };
+}
 
 /** Runs the workload; see the file comment. */
 export async function run(): Promise<{ name: string; rows: Array<Record<string, string | number>>; notes?: string }> {
@@ -39,45 +69,76 @@ export async function run(): Promise<{ name: string; rows: Array<Record<string, 
     }
   }
   const vars = Object.fromEntries(NAMES.map((n) => [n, { ...ds.data_vars[n]!, dims: ["lat", "lon"], shape: [250, 250] }]));
-  const eo: Record<string, number[]> = {};
-  for (const [key, expr] of CASES) {
-    const program = compileExpression(checkExpression(expr, vars));
-    // one result buffer reused for every chunk (numpy's allocator reuses freed memory likewise)
-    const out = new Float64Array(250 * 250);
+  // one result buffer reused for every chunk (numpy's allocator reuses freed memory likewise)
+  const out = new Float64Array(250 * 250);
+  /** One pass over all chunks: wall and CPU milliseconds (CPU of the process, as the peer's process_time). */
+  const pass = (program: Program) => {
+    const c0 = process.cpuUsage();
+    const t0 = performance.now();
     for (const c of chunks) runProgram(program, c, ["lat", "lon"], [250, 250], out);
-    eo[key] = [];
-    for (let r = 0; r < REPEATS; r++) {
-      const t0 = performance.now();
-      for (const c of chunks) runProgram(program, c, ["lat", "lon"], [250, 250], out);
-      eo[key].push(performance.now() - t0);
-    }
-  }
-  // the peer runs after eocube's timing, not beside it: on a small machine they would compete for the cores
-  const peer = await promisify(execFile)("/usr/bin/python3", [PEER, CUBE, String(REPEATS)], { maxBuffer: 1 << 24 });
-  const py = JSON.parse(peer.stdout) as Record<string, { numpy: number[]; numexpr: number[] }> & {
-    _versions: { numpy: string; numexpr: string | null; chunks: number };
+    const ms = performance.now() - t0;
+    const c = process.cpuUsage(c0);
+    return { ms, cpu: (c.user + c.system) / 1000 };
   };
+  const programs = CASES.map(([, expr]) => {
+    const checked = checkExpression(expr, vars);
+    return { eocube: compileExpression(checked), js: compileExpression(checked, { simd: false }) };
+  });
+  const peer = await startPeer();
+  const times = CASES.map(() => ({
+    eocube: [] as number[],
+    eocubeCpu: [] as number[],
+    js: [] as number[],
+    numpy: [] as number[],
+    numpyCpu: [] as number[],
+    numexpr: [] as number[],
+  }));
+  try {
+    for (let r = 0; r < WARMUP + REPEATS; r++) {
+      for (const [k, [key]] of CASES.entries()) {
+        const t = times[k]!;
+        const p = programs[k]!;
+        const e = pass(p.eocube);
+        const j = p.eocube.simd ? pass(p.js) : e;
+        const np = await peer.pass(key, "numpy");
+        const ne = await peer.pass(key, "numexpr");
+        if (r < WARMUP) continue;
+        t.eocube.push(e.ms);
+        t.eocubeCpu.push(e.cpu);
+        t.js.push(j.ms);
+        t.numpy.push(np.ms!);
+        t.numpyCpu.push(np.cpu!);
+        if (ne.ms !== null) t.numexpr.push(ne.ms);
+      }
+    }
+  } finally {
+    peer.close();
+  }
   const values = chunks.length * 250 * 250;
-  const rows = CASES.map(([key, expr, what]) => {
-    const e = median(eo[key]!);
-    const np = median(py[key]!.numpy);
-    const ne = py[key]!.numexpr.length ? median(py[key]!.numexpr) : undefined;
+  const rows = CASES.map(([, expr, what], k) => {
+    const t = times[k]!;
+    const e = median(t.eocube);
+    const np = median(t.numpy);
     return {
       expression: `${what}: \`${expr}\``,
       "eocube ms": Number(e.toPrecision(3)),
       "numpy ms": Number(np.toPrecision(3)),
-      "numexpr ms": ne === undefined ? "–" : Number(ne.toPrecision(3)),
+      "numexpr ms": t.numexpr.length ? Number(median(t.numexpr).toPrecision(3)) : "–",
+      "eocube JS loop ms": programs[k]!.eocube.simd ? Number(median(t.js).toPrecision(3)) : "(= eocube)",
       "eocube Mvalues/s": Math.round(values / e / 1000),
       "numpy / eocube": Number((np / e).toFixed(2)),
+      "eocube CPU ms": Number(median(t.eocubeCpu).toPrecision(3)),
+      "numpy CPU ms": Number(median(t.numpyCpu).toPrecision(3)),
+      "numpy / eocube (CPU)": Number((median(t.numpyCpu) / median(t.eocubeCpu)).toFixed(2)),
     };
   });
-  const v = py._versions;
+  const v = peer.ready;
   return {
     name: "expressions",
     rows,
     notes: [
-      `${chunks.length} chunks of 250×250 float64 (all 5 time steps of the cube), in memory on both sides, one side after the other; median of ${REPEATS} runs of all chunks after one warm-up.`,
-      "eocube: `checkExpression` + `compileExpression` once (one loop generated from the checked tree), `runProgram` per chunk into one reused result buffer.",
+      `${chunks.length} chunks of 250×250 float64 (all 5 time steps of the cube), in memory on both sides; eocube and numpy (a long-lived /usr/bin/python3) alternate pass by pass (eocube, its JS loop, numpy, numexpr; ${WARMUP} warm-up rounds), median of ${REPEATS} passes over all chunks.`,
+      "eocube: `checkExpression` + `compileExpression` once, `runProgram` per chunk into one reused result buffer: the WebAssembly SIMD loop (f64x2, emitted from the checked tree) where the expression has one, else the JavaScript loop generated from the tree; 'eocube JS loop' is the same program compiled with `{ simd: false }`.",
       `numpy ${v.numpy} (Debian, /usr/bin/python3): the same expression per chunk (\`np.where\`, flags as \`nan_to_num(f).astype(int64) & -2**31\`)${v.numexpr ? `; numexpr ${v.numexpr}: \`numexpr.evaluate\` per chunk (no bit operators: not for the masked case)` : "; numexpr is not installed"}.`,
       "Goal: numpy / eocube ≥ 1.",
     ].join("\n"),

@@ -1,9 +1,12 @@
 #!/usr/bin/python3
 """Peer of bench/expressions.ts: the same expressions over the same chunks with numpy (and numexpr when Debian has it).
 
-usage: expressions_peer.py CUBE.zarr REPEATS
+usage: expressions_peer.py CUBE.zarr
 Loads conc_chl, conc_tsm, kd489, c2rcc_flags chunk by chunk (1x250x250 float64, each chunk a contiguous array),
-then times each expression over all chunks; prints JSON {name: {"numpy": [ms...], "numexpr": [ms...]}}.
+prints {"ready": true, "numpy": version, "numexpr": version or null, "chunks": n}, then answers one JSON line per
+command line {"case": "ndvi" | "ratio" | "masked", "engine": "numpy" | "numexpr"} with {"ms": wall time of one pass
+over all chunks, "cpu": CPU time of the process during it} (nulls for numexpr on a case it cannot evaluate). A long-lived worker, so that
+bench/expressions.ts can alternate eocube and numpy passes.
 """
 import json
 import sys
@@ -17,7 +20,7 @@ try:
 except ImportError:  # not installed
     numexpr = None
 
-cube, repeats = sys.argv[1], int(sys.argv[2])
+cube = sys.argv[1]
 g = zarr.open_group(cube, mode="r")
 names = ["conc_chl", "conc_tsm", "kd489", "c2rcc_flags"]
 chunks = []
@@ -48,21 +51,23 @@ cases = {
     "ratio": (ratio_np, "conc_chl / (conc_tsm + 1)"),
     "masked": (masked_np, None),
 }
-out = {}
-for name, (fn, ne) in cases.items():
-    res = {"numpy": [], "numexpr": []}
-    for c in chunks:
-        fn(c)
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        for c in chunks:
-            fn(c)
-        res["numpy"].append((time.perf_counter() - t0) * 1000)
-        if numexpr is not None and ne is not None:
-            t0 = time.perf_counter()
+print(
+    json.dumps(
+        {"ready": True, "numpy": np.__version__, "numexpr": numexpr.__version__ if numexpr else None, "chunks": len(chunks)}
+    ),
+    flush=True,
+)
+for line in sys.stdin:
+    cmd = json.loads(line)
+    fn, ne = cases[cmd["case"]]
+    ms = cpu = None
+    if cmd["engine"] == "numpy" or (numexpr is not None and ne is not None):
+        c0, t0 = time.process_time(), time.perf_counter()
+        if cmd["engine"] == "numpy":
+            for c in chunks:
+                fn(c)
+        else:
             for c in chunks:
                 numexpr.evaluate(ne, local_dict=c)
-            res["numexpr"].append((time.perf_counter() - t0) * 1000)
-    out[name] = res
-out["_versions"] = {"numpy": np.__version__, "numexpr": numexpr.__version__ if numexpr else None, "chunks": len(chunks)}
-print(json.dumps(out))
+        ms, cpu = (time.perf_counter() - t0) * 1000, (time.process_time() - c0) * 1000
+    print(json.dumps({"ms": ms, "cpu": cpu}), flush=True)
