@@ -3,7 +3,7 @@
 // SharedArrayBuffer of its own, while the main thread takes chunks from the same queue (one atomic counter), copies
 // the threads' decoded chunks out of their slots and frees them. Everything is synchronous on the main thread
 // (Atomics.wait): no message per chunk, only one per thread and read.
-import { availableParallelism } from "node:os";
+import { availableParallelism, loadavg } from "node:os";
 import { Worker } from "node:worker_threads";
 import { fileURLToPath } from "node:url";
 
@@ -52,6 +52,22 @@ let wanted: number | undefined;
 let threadsOnly = false;
 /** Chunks decoded by the threads since the process started (tests, benchmarks). */
 let byThreads = 0;
+
+/** Whether the thread count is the default (not set by setDecodeThreads or EOCUBE_READ_THREADS). */
+function automatic(): boolean {
+  return wanted === undefined && process.env.EOCUBE_READ_THREADS === undefined;
+}
+
+let loadSeen = { at: -Infinity, busy: false };
+/**
+ * Whether every core is busy (1-minute load average ≥ cores − ½, looked up at most once a second): then a decoding
+ * thread only takes CPU time from the main thread (measured on a 2-core machine at load 9: reads 20–25% slower).
+ */
+function coresBusy(): boolean {
+  const now = performance.now();
+  if (now - loadSeen.at > 1000) loadSeen = { at: now, busy: loadavg()[0]! >= availableParallelism() - 0.5 };
+  return loadSeen.busy;
+}
 
 /** Threads to use: `setDecodeThreads`, else EOCUBE_READ_THREADS, else cores − 1 (at most 2). */
 function threadCount(): number {
@@ -122,7 +138,8 @@ function pool(): DecodeThread[] | undefined {
  * error. When the queue is empty the main thread waits for the threads' chunks at most about twice its own time per
  * chunk, then does them itself (a thread descheduled on a loaded machine does not hold the read up; its late result
  * is dropped). Errors of `own` or `got` end the read.
- * @returns false when there are no decoding threads (nothing was done).
+ * By default the threads are not used while every core is busy (load average ≥ cores − ½).
+ * @returns false when there are no decoding threads or they are not used (nothing was done).
  */
 export function decodeInThreads(
   paths: string[],
@@ -131,6 +148,7 @@ export function decodeInThreads(
   own: (i: number) => void,
   got: (i: number, bytes: Uint8Array | undefined) => void,
 ): boolean {
+  if (automatic() && coresBusy()) return false;
   const ts = pool();
   if (!ts) return false;
   const n = paths.length;
