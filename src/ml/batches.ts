@@ -26,8 +26,9 @@ export interface BatchOptions extends ReadOptions {
   epoch?: number;
   /**
    * Shuffle buffer in samples [default 1024]. Memory bound: (bufferSize + the samples of 2 units) × sample
-   * bytes (channels × time × y × x × 4), plus the float64 arrays of 2 units being read (the next one is
-   * prefetched) — one unit is one stored chunk per variable for patches inside a chunk.
+   * bytes (channels × time × y × x × 4 of float32 values + time × y × x validity bytes), plus the sampler's
+   * read buffers of 2 units (the one drawn from and the next, prefetched; reused from unit to unit) — one unit
+   * is one stored chunk per variable for patches inside a chunk.
    */
   bufferSize?: number;
   /** [default "NCHW"]. */
