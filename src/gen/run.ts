@@ -10,6 +10,7 @@ import { Piscina } from "piscina";
 import { formatBytes } from "../core/bytes.js";
 import { ERROR_CODES, EocubeError, isEocubeError, type ErrorCode } from "../core/errors.js";
 import type { ZarrCompressorName } from "../formats/zarr/codecs.js";
+import { decodeThreadStats } from "../formats/zarr/decode-pool.js";
 import { joinStoreKey } from "../formats/zarr/store.js";
 import { createZarrWriter, type ZarrArraySpec, type ZarrWriter } from "../formats/zarr/writer.js";
 import type { FileSystem } from "../fs/types.js";
@@ -39,8 +40,9 @@ export interface RunGenOptions {
   /**
    * With workers ≥ 1, the main thread computes tasks too, and `workers − 1` worker threads are started only once the
    * tasks done so far predict more than this many milliseconds of CPU time left on the main thread (a small job then runs
-   * in one thread: starting a thread costs about 0.5 CPU-s); 0: `workers` threads from the start and no task on the
-   * main thread. Default {@link DEFAULT_INLINE_MS}, or env `EOCUBE_GEN_INLINE_MS`.
+   * in one thread: starting a thread costs about 0.5 CPU-s), and not when the Zarr reader's decoding threads already
+   * fill the other cores; 0: `workers` threads from the start and no task on the main thread. Default
+   * {@link DEFAULT_INLINE_MS}, or env `EOCUBE_GEN_INLINE_MS`.
    */
   inlineMs?: number;
   /** Called after every finished task. */
@@ -310,8 +312,9 @@ async function generate(req: GenRequest, options: RunGenOptions, hooks: Generate
     };
     // Where tasks run: `--workers 0` on the main thread only; otherwise (unless inlineMs is 0) the main thread computes
     // too, with nWorkers − 1 worker threads started only once the tasks done so far predict more than inlineMs of
-    // CPU time left (starting a thread costs ~0.5 CPU-s: module graph and the cube built again); inlineMs 0: nWorkers
-    // threads from the start and none on the main thread.
+    // CPU time left (starting a thread costs ~0.5 CPU-s: module graph and the cube built again), and not when the Zarr
+    // reader's decoding threads (decode-pool.ts) already fill the other cores; inlineMs 0: nWorkers threads from the
+    // start and none on the main thread (whose threads then decode their reads themselves, worker.ts).
     const inlineMs = Math.max(0, options.inlineMs ?? envInlineMs() ?? DEFAULT_INLINE_MS);
     const onMain = nWorkers === 0 || inlineMs > 0;
     const poolThreads = nWorkers === 0 ? 0 : onMain ? nWorkers - 1 : nWorkers;
@@ -341,6 +344,8 @@ async function generate(req: GenRequest, options: RunGenOptions, hooks: Generate
     let done = 0;
     let mainDone = 0;
     let mainStart = 0;
+    let mainOnly = false;
+    const decodedBefore = decodeThreadStats().chunks;
     try {
       await new Promise<void>((resolveAll) => {
         let mainInflight = 0;
@@ -365,8 +370,11 @@ async function generate(req: GenRequest, options: RunGenOptions, hooks: Generate
                 // wall time, so that a loaded machine does not make a small job look large) predicts the rest
                 const spent = cpuMs() - mainStart;
                 const rest = (spent / mainDone) * (total - next);
-                if (!pool && poolThreads > 0 && rest > inlineMs && (mainDone >= 2 || spent > inlineMs)) {
-                  pool = startPool();
+                if (!pool && !mainOnly && poolThreads > 0 && rest > inlineMs && (mainDone >= 2 || spent > inlineMs)) {
+                  // the Zarr reader's decoding threads (decode-pool.ts) already keep the other cores busy: no more threads
+                  const d = decodeThreadStats();
+                  if (d.chunks > decodedBefore && d.threads >= poolThreads) mainOnly = true;
+                  else pool = startPool();
                 }
               }
               await finish(res);

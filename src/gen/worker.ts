@@ -7,6 +7,7 @@ import { EocubeError } from "../core/errors.js";
 import { sizeOf } from "../core/ndarray.js";
 import { readPooled } from "../ops/buffers.js";
 import type { ZarrCompressorName } from "../formats/zarr/codecs.js";
+import { setDecodeThreads } from "../formats/zarr/decode-pool.js";
 import { chunkKey, encodeChunk, type ZarrArraySpec } from "../formats/zarr/writer.js";
 import { loadStorePlugins } from "../stores/plugins.js";
 import { computeLevelTask, type LevelWorkerTask } from "./level-task.js";
@@ -36,6 +37,10 @@ export interface WorkerResult {
   /** Uncompressed bytes computed. */
   raw: number;
 }
+
+// a worker thread is one of several computing tasks side by side: its Zarr reads decode on this thread (no decoding
+// threads of its own, decode-pool.ts) unless EOCUBE_READ_THREADS says otherwise
+if (!isMainThread && process.env.EOCUBE_READ_THREADS === undefined) setDecodeThreads(0);
 
 const cubes = new Map<string, Promise<BuiltCube>>();
 /** Cubes lent by {@link lendCube} (never evicted nor closed here). */
