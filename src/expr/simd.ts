@@ -153,10 +153,15 @@ function uleb(out: number[], x: number): void {
   } while (x !== 0);
 }
 
+/** Appends `src` to `dst` (without spreading: code of large expressions has more bytes than a call takes arguments). */
+function append(dst: number[], src: readonly number[]): void {
+  for (const b of src) dst.push(b);
+}
+
 /** A section or vector: its byte length (LEB128), then its bytes. */
 function sized(out: number[], bytes: number[]): void {
   uleb(out, bytes.length);
-  for (const b of bytes) out.push(b);
+  append(out, bytes);
 }
 
 /** Pages of 64 KiB the scratch memory needs for `inputs` inputs and the result. */
@@ -236,7 +241,7 @@ export function simdModule(root: ExprNode, inputs: readonly string[]): Uint8Arra
   };
   for (let k = 0; k < inputs.length; k++) load(k);
   const result = visit(root);
-  body.push(...code);
+  append(body, code);
   body.push(OP.get, LOCAL_I, OP.get);
   uleb(body, result);
   body.push(0xfd);
@@ -251,9 +256,9 @@ export function simdModule(root: ExprNode, inputs: readonly string[]): Uint8Arra
   fn.push(1, 0x7f); // i: i32
   uleb(fn, locals);
   fn.push(0x7b); // v128
-  fn.push(...pre);
+  append(fn, pre);
   fn.push(OP.block, 0x40, OP.get, PARAM_N, I32.eqz, OP.brIf, 0, OP.loop, 0x40);
-  fn.push(...body);
+  append(fn, body);
   fn.push(OP.end, OP.end, OP.end);
 
   const out: number[] = [0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00];

@@ -165,6 +165,18 @@ describe("SIMD loop of float64 expressions", () => {
     expect(differences(a.data as Float64Array, c.data as Float64Array)).toEqual([]);
   });
 
+  it("compiles an expression near the limit of 2,000 parts (300 calls) and gives the JavaScript loop's values", () => {
+    const leaf = (i: number) => (i % 2 ? `sign(kd489-${i % 10})` : `minimum(conc_chl,${i % 10})`);
+    const tree = (lo: number, hi: number): string =>
+      hi - lo === 1 ? leaf(lo) : `(${tree(lo, (lo + hi) >> 1)}+${tree((lo + hi) >> 1, hi)})`;
+    const checked = checkExpression(tree(0, 300), vars);
+    const simd = compileExpression(checked);
+    expect(simd.simd).toBeTypeOf("function");
+    const a = runProgram(simd, chunks[2]!, DIMS, [250, 250]);
+    const b = runProgram(compileExpression(checked, { simd: false }), chunks[2]!, DIMS, [250, 250]);
+    expect(differences(a.data as Float64Array, b.data as Float64Array)).toEqual([]);
+  });
+
   it.each(JS_CASES)("%s: keeps the JavaScript loop", (expr) => {
     const program = compileExpression(checkExpression(expr, vars));
     expect(program.simd).toBeUndefined();
