@@ -64,8 +64,9 @@ export interface Sampler {
   /** Number of sample positions (before validity and split filters). */
   readonly positions: number;
   /**
-   * Reads a unit's chunks (each stored chunk of each variable once) and returns its samples that pass
-   * `minValid` and, with `split`, lie in that split.
+   * Reads a unit's chunks (each stored chunk of each variable once; the first input first, and where it has no
+   * finite value in the unit, e.g. its chunks are not stored, nothing else, as no pixel there can be valid) and
+   * returns its samples that pass `minValid` and, with `split`, lie in that split.
    */
   load(unit: ReadUnit, options?: LoadOptions): Promise<Sample[]>;
   /** The sample origins of a unit, before filters. */
@@ -180,13 +181,16 @@ export async function createSampler(dataset: Dataset, options: SamplerOptions): 
     const bufs = unitBuffers.take();
     try {
       const arrays = new Map<string, ArrayLike<number>>();
-      await Promise.all(
-        names.map(async (n, j) => {
-          const into = bufs.arrays[j];
-          const a = await dataset.variable(n).read(sel, into ? { ...readOpts, out: into.subarray(0, len) } : readOpts);
-          arrays.set(n, a.data as ArrayLike<number>);
-        }),
-      );
+      const read = async (j: number) => {
+        const into = bufs.arrays[j];
+        const a = await dataset.variable(names[j]!).read(sel, into ? { ...readOpts, out: into.subarray(0, len) } : readOpts);
+        arrays.set(names[j]!, a.data as ArrayLike<number>);
+      };
+      // the first channel first: where it has no finite value (its chunks are not stored) no pixel can be valid,
+      // so the other variables' chunks are not read
+      await read(0);
+      if (!anyFinite(arrays.get(names[0]!)!, len)) return [];
+      await Promise.all(names.slice(1).map((_, j) => read(j + 1)));
       const maskData = mask.evaluate(arrays, [wt, wy, wx]);
       const data = channels.map((c) => arrays.get(c)!);
       const [st, sy, sx] = sampleShape;
@@ -208,6 +212,15 @@ export async function createSampler(dataset: Dataset, options: SamplerOptions): 
   }
 
   return { kind, channels, inputs, targets, sampleShape, shape, chunks, units, times, positions, load, extentsOf };
+}
+
+/** Whether any of the first `n` values of d is finite. */
+function anyFinite(d: ArrayLike<number>, n: number): boolean {
+  for (let i = 0; i < n; i++) {
+    const v = d[i]!;
+    if (v - v === 0) return true;
+  }
+  return false;
 }
 
 /**

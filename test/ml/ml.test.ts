@@ -45,10 +45,21 @@ describe("chunk-aware epochs", () => {
         order.push(...b.extents.map((x) => `${x.t0},${x.y0},${x.x0}`));
       }
       const chunkKeys = fs.counts.keys.filter((k) => /\/(kd489|conc_tsm|conc_chl)\/\d/.test(k));
-      expect(chunkKeys.length).toBe(3 * 64);
-      expect(new Set(chunkKeys).size).toBe(3 * 64);
+      // every stored chunk once; a chunk that is not stored is tried at most once (not at all for the other
+      // variables of a unit whose first input has no finite value)
+      expect(new Set(chunkKeys).size).toBe(chunkKeys.length);
+      const read = chunkKeys.filter((k) => stored.has(k.replace(/^.*\/([a-z0-9_]+\/[\d.]+)$/, "$1")));
+      expect(read.length).toBe(stored.size);
       return order;
     };
+    // the stored chunks of time steps 0 and 1 (the dataset's time range)
+    const stored = new Set<string>();
+    for (const v of ["kd489", "conc_tsm", "conc_chl"])
+      for (const k of await fs.inner.list(`zarr/cube-1-250-250.zarr/${v}/`)) {
+        const name = k.split("/").pop()!;
+        if (/^[01]\.\d+\.\d+$/.test(name)) stored.add(`${v}/${name}`);
+      }
+    expect(stored.size).toBeGreaterThan(10);
     const a = await epoch(7, 0);
     const b = await epoch(7, 0);
     const c = await epoch(7, 1);
