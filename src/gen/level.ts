@@ -293,13 +293,17 @@ async function levels(input: string, output: string, options: WriteLevelsOptions
     try {
       if (plan.link) await fs.put(`${tmpName}/0.link`, new TextEncoder().encode(plan.source));
       else
-        await writeDataset(await levelDataset(plan, ds, 0), fs, levelKey(tmpName, 0), { signal: options.signal, onChunk: progressOf(0) });
+        await writeDataset(await levelDataset(plan, ds, 0), fs, levelKey(tmpName, 0), {
+          signal: options.signal,
+          onChunk: progressOf(0),
+          inPlace: true,
+        });
       levelDone(0);
       let prev: { ds: Dataset; close(): Promise<unknown> } | undefined;
       try {
         for (let i = 1; i < n; i++) {
           const lv = await levelDataset(plan, prev?.ds ?? ds, i, options);
-          await writeDataset(lv, fs, levelKey(tmpName, i), { signal: options.signal, onChunk: progressOf(i) });
+          await writeDataset(lv, fs, levelKey(tmpName, i), { signal: options.signal, onChunk: progressOf(i), inPlace: true });
           await prev?.close();
           prev = i + 1 < n ? await openWrittenLevel(fs, tmpName, i, options) : undefined;
           levelDone(i);

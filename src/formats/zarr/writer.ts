@@ -45,6 +45,12 @@ export interface ZarrWriteOptions extends ReadOptions {
   compressor?: ZarrCompressorName | null;
   /** Replace an existing store at the path (default false → ALREADY_EXISTS). */
   replace?: boolean;
+  /**
+   * Write straight at the path, with no temporary sibling and no swap at commit (metadata written, consolidated
+   * last): for a store inside a temporary folder that is itself swapped into place (a pyramid's levels). The path
+   * is not checked for an existing store.
+   */
+  inPlace?: boolean;
 }
 
 /** Options of {@link writeDataset}. */
@@ -272,8 +278,8 @@ export async function createZarrWriter(
     byName.set(a.name, a);
   }
   // what killed runs left beside the target: restore an old store caught mid-swap, remove their temporary stores
-  if (!options.resumeTempPath) await recoverSiblings(fs, target, options);
-  if (await storeExists(fs, target, options)) {
+  if (!options.resumeTempPath && !options.inPlace) await recoverSiblings(fs, target, options);
+  if (!options.inPlace && (await storeExists(fs, target, options))) {
     if (!options.replace) {
       throw new EocubeError("ALREADY_EXISTS", `${joinStoreKey(fs.root, target)} exists`, {
         path: target,
@@ -281,7 +287,7 @@ export async function createZarrWriter(
       });
     }
   }
-  const tempPath = options.resumeTempPath ?? siblingPath(target, "tmp");
+  const tempPath = options.inPlace ? target : (options.resumeTempPath ?? siblingPath(target, "tmp"));
   let done = false;
   const put = (key: string, bytes: Uint8Array) => fs.put(joinStoreKey(tempPath, key), bytes, options);
   const putJson = (key: string, doc: unknown) => put(key, encoder.encode(stringifyZarrJson(doc)));
@@ -333,7 +339,7 @@ export async function createZarrWriter(
           consolidated_metadata: { kind: "inline", must_understand: false, metadata: v3meta },
         });
       }
-      await swapInto(fs, tempPath, target, options);
+      if (tempPath !== target) await swapInto(fs, tempPath, target, options);
       done = true;
     },
     async abort() {

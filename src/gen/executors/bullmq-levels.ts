@@ -7,7 +7,6 @@ import type { Dataset } from "../../core/dataset.js";
 import { EocubeError, isEocubeError } from "../../core/errors.js";
 import { joinStoreKey } from "../../formats/zarr/store.js";
 import { createZarrWriter } from "../../formats/zarr/writer.js";
-import { siblingPath } from "../../fs/swap.js";
 import type { FileSystem } from "../../fs/types.js";
 import {
   beginLevels,
@@ -51,7 +50,7 @@ export interface LevelRunDoc extends RunDocBase {
   plan: LevelsPlan;
   /** The output's parent folder as a `file` or `s3` store (`data_id` the `.levels` name): where workers write. */
   output: GenRequest["output"];
-  /** The temporary store of each level's Zarr (inside `tempPath`), where its wave's chunks go. */
+  /** Where each level's chunks go (inside `tempPath`): the level's own Zarr store, written in place. */
   levelTemps: string[];
   /** The first task (run-wide index) of each level's wave, and the wave's task count (0 for a linked level 0). */
   firsts: number[];
@@ -210,7 +209,8 @@ export async function runLevelsBullmq(
         ...(process.env.EOCUBE_GEN_TASK_FAULT ? { fault: process.env.EOCUBE_GEN_TASK_FAULT } : {}),
         plan,
         output: out,
-        levelTemps: plan.levels.map((_, i) => siblingPath(levelKey(tmpName, i), "tmp")),
+        // each level is written in place inside the temporary folder (committed by its .zmetadata, written last)
+        levelTemps: plan.levels.map((_, i) => levelKey(tmpName, i)),
         firsts,
         counts,
       };
@@ -285,7 +285,9 @@ async function waves(
           fs,
           levelKey(doc.tempPath, i),
           { arrays: [...byName.values()].map((p) => p.spec), attrs },
-          { signal: options.signal, resumeTempPath: doc.levelTemps[i] },
+          doc.levelTemps[i] === levelKey(doc.tempPath, i)
+            ? { signal: options.signal, inPlace: true }
+            : { signal: options.signal, resumeTempPath: doc.levelTemps[i] },
         );
         // coordinates: small, written here (rewritten alike on resume)
         for (const [name, v] of Object.entries(lv.coords)) {

@@ -43,8 +43,8 @@ const LATE_WAIT_MS = 24 * 3600 * 1000;
 /**
  * Removes the writes of a task that came after its lease expired, once its run has ended (committed: the
  * temporary store was renamed or copied away, so whatever is at its path now is a late write; failed or
- * cancelled: it was removed). For a pyramid, a late write into a level's temporary store may also have been
- * caught by the final rename: that hidden folder (a random name) is removed from the output too.
+ * cancelled: it was removed). For a pyramid whose levels have hidden temporary stores, a late write into one may
+ * also have been caught by the final rename: that hidden folder (a random name) is removed from the output too.
  */
 async function removeLateWrites(
   client: Redis,
@@ -59,7 +59,9 @@ async function removeLateWrites(
     return;
   }
   await fs.delete(`${doc.tempPath}/`).catch(() => undefined);
-  if (doc.kind === "level" && dest.startsWith(`${doc.tempPath}/`)) {
+  // (only a hidden temporary level store: a level written in place is the pyramid's own, and a late write into it
+  // before the final rename rewrote the same bytes)
+  if (doc.kind === "level" && dest.startsWith(`${doc.tempPath}/.`)) {
     await fs.delete(`${doc.output.data_id}/${dest.slice(doc.tempPath.length + 1)}/`).catch(() => undefined);
   }
   onCleanup?.({ run: doc.id, path, removed: true });
