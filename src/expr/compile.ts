@@ -38,7 +38,7 @@ export interface CompileOptions {
 }
 
 /** Fewer result values than this run through the JavaScript loop even when there is a SIMD one. */
-const SIMD_MIN = 64;
+export const SIMD_MIN = 64;
 
 /**
  * Compiles a checked expression into a {@link Program}: the tree becomes one `for` loop whose body assigns each
@@ -110,9 +110,12 @@ export interface InputBlock {
  * Evaluates a program over a block of the result (`dims`, `shape`) in one pass (its SIMD loop when it has one
  * and the block has 64 values or more).
  * Each input's dims must be among `dims` (missing ones broadcast, any order).
+ * Float64 inputs (laid out as the result) and an `out` that lie in this thread's expression memory
+ * (`wasmArray` of wasm-memory.ts) are read and written there by the SIMD loop, without copying them in or out of it.
  * @param out optional typed array of the result's dtype (as `allocate(program.dtype, n)`) with room for the
  *   result, written and returned instead of a new one: reusing it spares a fresh allocation per chunk, whose
- *   first touch of new memory pages can cost more than the computation.
+ *   first touch of new memory pages can cost more than the computation. It may be one of the inputs (the
+ *   same array: computed in place) but must not overlap an input otherwise.
  * @returns the result as the dtype's typed array (bool as 0/1 bytes, int64 as bigints).
  * @throws Error when an input is missing or `out` is too small or of another type.
  */

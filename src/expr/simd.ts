@@ -5,14 +5,16 @@
 // results, bit operations and float32 rounding stay in the JavaScript loop (compile.ts), which is the fallback.
 import type { ExprNode } from "./check.js";
 import type { KernelName } from "./kernels.js";
+import { expressionMemory, SCRATCH_BYTES } from "./wasm-memory.js";
 
-/** Elements per block: each input and the result get 64 KiB of the scratch memory. */
+/** Elements per block of the copying path at most: each input and the result get 64 KiB of the scratch region. */
 const BLOCK = 8192;
-const BLOCK_BYTES = BLOCK * 8;
 
 /**
  * The SIMD loop of a program: `o[i] = f(d0[i], d1[i], …)` for `i < n`, where `dk = d[k]` holds the values of
- * input k as any typed array of numbers (converted to float64 on the copy into the module's memory).
+ * input k as any typed array of numbers. Float64Array inputs and an `o` lying in the thread's expression memory
+ * (wasm-memory.ts) are read and written where they are; other inputs are copied (converted to float64) into the
+ * scratch region block by block, and the result is copied out of it when `o` lies elsewhere.
  */
 export type SimdLoop = (o: Float64Array, n: number, d: ArrayLike<number>[]) => void;
 
@@ -164,24 +166,22 @@ function sized(out: number[], bytes: number[]): void {
   append(out, bytes);
 }
 
-/** Pages of 64 KiB the scratch memory needs for `inputs` inputs and the result. */
-function pagesFor(inputs: number): number {
-  return Math.ceil(((inputs + 1) * BLOCK_BYTES) / 65536);
-}
-
 /**
- * The module's bytes for a float64 expression over `inputs`: one exported function `run(bytes)` that reads
- * each input k from offset k·64 KiB of the imported memory `e.m`, computes two lanes per step and stores the
- * result after the inputs, for `bytes` (a multiple of 16) bytes of each.
+ * The module's bytes for a float64 expression over `inputs`: one exported function `run(bytes, p0, …, pk, out)`
+ * that reads input k's float64 values from byte address `pk` of the imported memory `e.m` (at least the
+ * scratch region's pages), computes two lanes per step and stores the result from byte address `out`, for
+ * `bytes` (a multiple of 16) bytes of each. The result may be stored over an input at the same address.
  * @throws Error on an operation without a SIMD form (call {@link simdSupports} first).
  */
 export function simdModule(root: ExprNode, inputs: readonly string[]): Uint8Array<ArrayBuffer> {
   const code: number[] = [];
   const pre: number[] = []; // constants into locals, before the loop
-  const PARAM_N = 0;
-  const LOCAL_I = 1;
-  let locals = 0; // v128 locals, from index 2
-  const newLocal = () => 2 + locals++;
+  const k = inputs.length;
+  const PARAM_N = 0; // then the k input addresses, then the result's
+  const PARAM_OUT = k + 1;
+  const LOCAL_I = k + 2;
+  let locals = 0; // v128 locals, after i
+  const newLocal = () => LOCAL_I + 1 + locals++;
   const consts = new Map<string, number>();
   const bits = new Uint8Array(8);
   const view = new DataView(bits.buffer);
@@ -231,25 +231,35 @@ export function simdModule(root: ExprNode, inputs: readonly string[]): Uint8Arra
   };
   // loop body: load the inputs, compute, store at the result's block
   const body: number[] = [];
-  const load = (k: number) => {
-    body.push(OP.get, LOCAL_I, 0xfd);
-    uleb(body, V.load);
-    body.push(4); // alignment 2**4
-    uleb(body, k * BLOCK_BYTES);
-    body.push(OP.set);
-    uleb(body, varLocals[k]!);
+  const address = (param: number) => {
+    body.push(OP.get);
+    uleb(body, param);
+    body.push(OP.get);
+    uleb(body, LOCAL_I);
+    body.push(I32.add);
   };
-  for (let k = 0; k < inputs.length; k++) load(k);
+  for (let j = 0; j < k; j++) {
+    address(1 + j);
+    body.push(0xfd);
+    uleb(body, V.load);
+    body.push(3, 0); // alignment 2**3 (float64 arrays), offset 0
+    body.push(OP.set);
+    uleb(body, varLocals[j]!);
+  }
   const result = visit(root);
   append(body, code);
-  body.push(OP.get, LOCAL_I, OP.get);
+  address(PARAM_OUT);
+  body.push(OP.get);
   uleb(body, result);
   body.push(0xfd);
   uleb(body, V.store);
-  body.push(4);
-  uleb(body, inputs.length * BLOCK_BYTES);
+  body.push(3, 0);
   // i += 16; continue while i < n
-  body.push(OP.get, LOCAL_I, OP.i32const, 16, I32.add, OP.tee, LOCAL_I, OP.get, PARAM_N, I32.ltU, OP.brIf, 0);
+  body.push(OP.get);
+  uleb(body, LOCAL_I);
+  body.push(OP.i32const, 16, I32.add, OP.tee);
+  uleb(body, LOCAL_I);
+  body.push(OP.get, PARAM_N, I32.ltU, OP.brIf, 0);
 
   const fn: number[] = [];
   uleb(fn, 2); // local groups
@@ -267,9 +277,13 @@ export function simdModule(root: ExprNode, inputs: readonly string[]): Uint8Arra
     sized(out, bytes);
   };
   const name = (s: string) => [s.length, ...Array.from(s, (ch) => ch.charCodeAt(0))];
-  section(1, [1, 0x60, 1, 0x7f, 0]); // type 0: (i32) -> ()
+  const type: number[] = [1, 0x60];
+  uleb(type, k + 2);
+  for (let j = 0; j < k + 2; j++) type.push(0x7f);
+  type.push(0);
+  section(1, type); // type 0: (i32 bytes, i32 × k inputs, i32 out) -> ()
   const mem: number[] = [1, ...name("e"), ...name("m"), 0x02, 0x00];
-  uleb(mem, pagesFor(inputs.length));
+  uleb(mem, SCRATCH_BYTES / 65536);
   section(2, mem); // import e.m: a memory of at least that many pages
   section(3, [1, 0]); // function 0: type 0
   section(7, [1, ...name("run"), 0x00, 0]);
@@ -279,45 +293,67 @@ export function simdModule(root: ExprNode, inputs: readonly string[]): Uint8Arra
   return Uint8Array.from(out);
 }
 
-/**
- * The scratch memory of every SIMD loop of this thread (runProgram is synchronous, so one at a time uses it),
- * grown to the largest need; `view` is renewed when growing replaced the buffer.
- */
-const scratch = { memory: undefined as WebAssembly.Memory | undefined, view: new Float64Array(0) };
-
-function scratchFor(pages: number): WebAssembly.Memory {
-  scratch.memory ??= new WebAssembly.Memory({ initial: pages });
-  const have = scratch.memory.buffer.byteLength / 65536;
-  if (have < pages) scratch.memory.grow(pages - have);
-  return scratch.memory;
-}
+/** A float64 view of the whole expression memory, renewed when growing replaced its buffer. */
+let whole = new Float64Array(0);
 
 /**
  * The SIMD loop of an expression, or undefined when an operation has no SIMD form or this runtime has no
- * WebAssembly SIMD. Blocks of 8192 elements are copied into the scratch memory (converted to float64), computed
- * two lanes at a time, and copied to the result; its values are those of the JavaScript loop, bit for bit.
+ * WebAssembly SIMD. Its values are those of the JavaScript loop, bit for bit. Inputs and result in the
+ * thread's expression memory (wasm-memory.ts) are used in place: with all of them there, one call computes
+ * the whole block. Others go through the scratch region in blocks of up to 8192 values (inputs converted to
+ * float64 on the copy in, the result copied out); an odd last value goes through it too, so the loop never
+ * reads or writes past the arrays' ends.
  */
 export function simdLoop(root: ExprNode, inputs: readonly string[]): SimdLoop | undefined {
   if (!simdSupports(root) || typeof WebAssembly !== "object") return undefined;
   const bytes = simdModule(root, inputs);
   if (!WebAssembly.validate(bytes)) return undefined;
-  const memory = scratchFor(pagesFor(inputs.length));
+  const memory = expressionMemory();
   const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), { e: { m: memory } });
-  const run = instance.exports.run as (bytes: number) => void;
+  const run = instance.exports.run as (...args: number[]) => void;
   const k = inputs.length;
-  const result = k * BLOCK;
+  // values per block of the copying path: k inputs and the result share the scratch region; even
+  const block = Math.max(2, Math.min(BLOCK, Math.floor(SCRATCH_BYTES / 8 / (k + 1)) & ~1));
+  const resultSlot = k * block;
   return (o, n, d) => {
-    if (scratch.view.buffer !== memory.buffer) scratch.view = new Float64Array(memory.buffer);
-    const mem = scratch.view;
+    const buf = memory.buffer;
+    if (whole.buffer !== buf) whole = new Float64Array(buf);
+    const mem = whole;
     const arrays = d as Float64Array[]; // any typed array of numbers: set() converts
-    for (let start = 0; start < n; start += BLOCK) {
-      const m = Math.min(BLOCK, n - start);
+    // byte addresses of the inputs and the result lying in the memory (float64), else -1
+    const at = arrays.map((a) => (a instanceof Float64Array && a.buffer === buf && a.length >= n ? a.byteOffset : -1));
+    const outAt = o.buffer === buf ? o.byteOffset : -1;
+    const direct = outAt >= 0 && at.every((p) => p >= 0);
+    const even = n & ~1;
+    const step = direct ? even : block;
+    const args = new Array<number>(k + 2);
+    for (let start = 0; start < even; start += step) {
+      const m = Math.min(step, even - start);
       for (let j = 0; j < k; j++) {
-        const a = arrays[j]!;
-        mem.set(a.length === m ? a : a.subarray(start, start + m), j * BLOCK);
+        if (at[j]! >= 0) args[j + 1] = at[j]! + start * 8;
+        else {
+          const a = arrays[j]!;
+          mem.set(start === 0 && a.length === m ? a : a.subarray(start, start + m), j * block);
+          args[j + 1] = j * block * 8;
+        }
       }
-      run(((m + 1) >> 1) << 4);
-      o.set(mem.subarray(result, result + m), start);
+      args[k + 1] = outAt >= 0 ? outAt + start * 8 : resultSlot * 8;
+      args[0] = m * 8;
+      run(...args);
+      if (outAt < 0) o.set(mem.subarray(resultSlot, resultSlot + m), start);
+    }
+    if (n !== even) {
+      // the last value: both lanes of each input in its scratch slot
+      for (let j = 0; j < k; j++) {
+        const x = Number(arrays[j]![n - 1]);
+        mem[j * block] = x;
+        mem[j * block + 1] = x;
+        args[j + 1] = j * block * 8;
+      }
+      args[k + 1] = resultSlot * 8;
+      args[0] = 16;
+      run(...args);
+      o[n - 1] = mem[resultSlot]!;
     }
   };
 }

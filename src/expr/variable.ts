@@ -3,11 +3,12 @@
 import { promoteForNaN } from "../core/cf-variable.js";
 import type { Dataset } from "../core/dataset.js";
 import { EocubeError } from "../core/errors.js";
-import type { DType, NdArray } from "../core/ndarray.js";
+import { sizeOf, type DType, type NdArray, type TypedArray } from "../core/ndarray.js";
 import { Variable, type Attrs, type ReadOptions } from "../core/variable.js";
 import { normSel } from "../ops/lazy.js";
 import { checkExpression, type CheckedExpression, type VariableInfo } from "./check.js";
-import { compileExpression, runProgram, type InputBlock, type Program } from "./compile.js";
+import { compileExpression, runProgram, SIMD_MIN, type InputBlock, type Program } from "./compile.js";
+import { releaseWasmArray, wasmArray } from "./wasm-memory.js";
 
 /**
  * Splits xcube's variable assignment `name=expr` at its first `=` (both parts trimmed); a plain name gives
@@ -44,7 +45,9 @@ const specs = new WeakMap<Variable, ComputedSpec>();
  * A lazy variable computed by `expression` from `variables` (a dataset's data variables): dims, shape and
  * dtype as numpy/xarray give them (see checkExpression), chunks those of the inputs. Reading a selection
  * reads the same selection of each input it uses (in parallel, with the caller's signal) and evaluates the
- * compiled program on it; nothing is read before. Inputs whose attributes still hold fill values
+ * compiled program on it; nothing is read before. When the program has a SIMD loop, float64 inputs are read
+ * (ReadOptions.out) into views of the thread's expression memory and the result is computed straight into the
+ * caller's `out` (the variable reads into `out` itself), so the loop copies neither. Inputs whose attributes still hold fill values
  * (`_FillValue`, `missing_value`, `nodata` not decoded by their reader) count as NaN there.
  * @param name the variable's name (a server passes the whole `name=expr`, unique per expression).
  * @throws EocubeError INVALID_EXPRESSION (see checkExpression).
@@ -77,6 +80,7 @@ export function computedVariable(
     attrs: options.attrs ?? { expression },
     encoding: { chunks },
     read: (selection, readOptions) => readComputed(name, checked, program, used, selection, readOptions),
+    readsInto: true,
   });
   specs.set(v, { expression, options, checked });
   return v;
@@ -88,20 +92,39 @@ async function readComputed(
   program: Program,
   used: [string, Variable][],
   selection: Parameters<Variable["read"]>[0],
-  options?: ReadOptions,
+  options: ReadOptions = {},
 ): Promise<NdArray> {
   const norm = normSel(name, checked.shape, selection);
   const at = (d: string) => norm[checked.dims.indexOf(d)]!;
-  const blocks = await Promise.all(
-    used.map(async ([key, v]): Promise<[string, InputBlock]> => {
-      const sel = v.dims.map((d) => (at(d).drop ? at(d).start : ([at(d).start, at(d).stop] as [number, number])));
-      const arr = await v.read(sel, options);
-      return [key, { data: arr.data, dims: v.dims.filter((d) => !at(d).drop), shape: arr.shape }];
-    }),
-  );
   const dims = checked.dims.filter((_, i) => !norm[i]!.drop);
   const shape = norm.filter((d) => !d.drop).map((d) => d.stop - d.start);
-  return runProgram(program, new Map(blocks), dims, shape);
+  const total = sizeOf(shape);
+  // `out` is the result's buffer (Variable.read checked it); the inputs are read with the other options
+  const { out, ...rest } = options;
+  const inPlace = program.simd !== undefined && total >= SIMD_MIN;
+  const leased: TypedArray[] = [];
+  try {
+    // every read settles before the views are released (a failed read must not leave another writing into one)
+    const settled = await Promise.allSettled(
+      used.map(async ([key, v]): Promise<[string, InputBlock]> => {
+        const sel = v.dims.map((d) => (at(d).drop ? at(d).start : ([at(d).start, at(d).stop] as [number, number])));
+        const vdims = v.dims.filter((d) => !at(d).drop);
+        let into: TypedArray | undefined;
+        if (inPlace && v.dtype === "float64" && vdims.length === dims.length && vdims.every((d, i) => d === dims[i])) {
+          into = wasmArray("float64", total);
+          leased.push(into);
+        }
+        const arr = await v.read(sel, into ? { ...rest, out: into } : rest);
+        return [key, { data: arr.data, dims: vdims, shape: arr.shape }];
+      }),
+    );
+    const failed = settled.find((r) => r.status === "rejected");
+    if (failed) throw failed.reason;
+    const blocks = settled.map((r) => (r as PromiseFulfilledResult<[string, InputBlock]>).value);
+    return runProgram(program, new Map(blocks), dims, shape, out);
+  } finally {
+    for (const a of leased) releaseWasmArray(a);
+  }
 }
 
 /** True for a variable made by {@link computedVariable}. */
