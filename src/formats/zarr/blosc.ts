@@ -3,7 +3,11 @@
 // Format: https://github.com/Blosc/c-blosc/blob/main/README_HEADER.rst (16-byte header, block starts, splits);
 // LZ4 blocks: https://github.com/lz4/lz4/blob/dev/doc/lz4_Block_format.md
 import { le32 } from "../bounded.js";
+import { simdUnshuffle } from "./unshuffle-simd.js";
 import { DOBITSHUFFLE, DONT_SPLIT, DOSHUFFLE, HEADER, LITTLE_ENDIAN, LZ4_FORMAT, MEMCPYED, splitCount } from "./blosc-format.js";
+
+/** Largest block unshuffled in WebAssembly memory (larger ones by the JavaScript transpose). */
+const SIMD_MAX_BLOCK = 8 << 20;
 
 /** Thrown when a frame is inconsistent; the caller falls back to the reference decoder for the error text. */
 class BadFrame extends Error {}
@@ -49,12 +53,32 @@ export function decodeBlosc(frame: Uint8Array, out?: Uint8Array): Uint8Array | u
   if (HEADER + nblocks * 4 > cbytes) return undefined;
   const shuffle = (flags & DOSHUFFLE) !== 0 && typesize > 1;
   const dontSplit = (flags & DONT_SPLIT) !== 0;
-  const tmp = shuffle ? scratch(blocksize) : undefined;
+  // 4- and 8-byte types: LZ4 writes the byte planes into the SIMD module's memory, which unshuffles them there
+  // (blocks of at most 8 MB: the module's memory, twice the largest block, is kept for the next frames)
+  const span = Math.min(blocksize, nbytes);
+  const simd = shuffle && (typesize === 4 || typesize === 8) && span <= SIMD_MAX_BLOCK ? simdUnshuffle() : undefined;
+  let regions: { planes: Uint8Array; out: Uint8Array } | undefined;
+  try {
+    regions = simd?.regions(span);
+  } catch {
+    regions = undefined; // the memory could not grow: the JavaScript unshuffle
+  }
+  const tmp = regions ? regions.planes : shuffle ? scratch(span) : undefined;
   try {
     for (let b = 0; b < nblocks; b++) {
       const start = b * blocksize;
       const bsize = Math.min(blocksize, nbytes - start);
       const nsplits = splitCount(bsize, blocksize, typesize, dontSplit);
+      if (regions) {
+        // plane j of the block's n elements is at j·n, split or not
+        decompressBlock(frame, cbytes, b, nsplits, tmp!.subarray(0, bsize));
+        const n = Math.floor(bsize / typesize);
+        const done = simd!.run(typesize as 4 | 8, n);
+        dest.set(regions.out.subarray(0, done * typesize), start);
+        for (let j = 0; j < typesize; j++) for (let i = done; i < n; i++) dest[start + i * typesize + j] = tmp![j * n + i]!;
+        if (n * typesize < bsize) dest.set(tmp!.subarray(n * typesize, bsize), start + n * typesize);
+        continue;
+      }
       const target = shuffle ? tmp!.subarray(0, bsize) : dest.subarray(start, start + bsize);
       // with a byte shuffle, split j is byte stream j (stored, incompressible streams are copied into place too)
       const streams: Uint8Array[] = [];
