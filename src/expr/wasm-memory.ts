@@ -85,24 +85,45 @@ export function wasmArray(dtype: NumDType, length: number): TypedArray {
   const bytes = Math.max(ALIGN, Math.ceil((length * ctor.BYTES_PER_ELEMENT) / ALIGN) * ALIGN);
   const memory = expressionMemory();
   let at = take(bytes);
-  if (at < 0 && state.live.size === 0) {
-    const arena = memory.buffer.byteLength - SCRATCH_BYTES;
-    const grow = Math.ceil(Math.max(arena, bytes) / PAGE); // at least double
-    if (arena + grow * PAGE <= ARENA_MAX) {
-      const end = memory.buffer.byteLength;
-      try {
-        memory.grow(grow); // no view is live: nothing goes stale
-        give(end, end + grow * PAGE);
-        at = take(bytes);
-      } catch {
-        // the address space is exhausted: an ordinary array below
-      }
-    }
-  }
+  if (at < 0 && growFor(bytes)) at = take(bytes);
   if (at < 0) return allocate(dtype, length);
   const view = new ctor(memory.buffer, at, length);
   state.live.set(view, [at, at + bytes]);
   return view;
+}
+
+/**
+ * Grows the arena (at least doubling it) so that one free range holds `bytes`, when no view is live and the
+ * arena stays within 1 GiB; false otherwise (or when the address space is exhausted).
+ */
+function growFor(bytes: number): boolean {
+  const memory = expressionMemory();
+  if (state.live.size > 0) return false;
+  const end = memory.buffer.byteLength;
+  const arena = end - SCRATCH_BYTES;
+  const grow = Math.ceil(Math.max(arena, bytes) / PAGE);
+  if (arena + grow * PAGE > ARENA_MAX) return false;
+  try {
+    memory.grow(grow); // no view is live: nothing goes stale
+  } catch {
+    return false;
+  }
+  give(end, end + grow * PAGE);
+  return true;
+}
+
+/**
+ * Makes room for `bytes` more of views (one free range of that size) before handing out many at once (a
+ * batch of chunks held together), since the arena cannot grow while views are live. Only while none is live.
+ * @returns true when that room is there (already, or after growing), false when views are live or the arena
+ *   would exceed 1 GiB: later wasmArray calls may then give ordinary arrays.
+ */
+export function reserveWasmArena(bytes: number): boolean {
+  expressionMemory();
+  const need = Math.ceil(bytes / ALIGN) * ALIGN;
+  if (state.free.some(([s, e]) => e - s >= need)) return true;
+  if (!growFor(need)) return false;
+  return state.free.some(([s, e]) => e - s >= need);
 }
 
 /**
