@@ -15,7 +15,7 @@ import { type EocubeChild, type EocubeProcesses, eocubeProcesses, until } from "
 import { cli, tempDir } from "./helpers.js";
 
 // ECMWF ERA-Interim (NetCDF3, int16 packed with a negative scale_factor): z, u, v on 2 months × 3 pressure levels
-// × 241 × 480; 128-pixel tiles → 3 levels of 8 + 2 + 1 tasks (a NetCDF3 input opens in a worker thread at once)
+// × 241 × 480; 128-pixel tiles → 3 levels of 8 + 12 + 6 tasks (a NetCDF3 input opens in a worker thread at once)
 const INPUT = `${SHARED_DATA}netcdf3/eraint_uvz.nc`;
 const ARGS = ["--tile-size", "128", "--agg", "mean"];
 
@@ -162,19 +162,33 @@ describe("eocube level --executor redis:// with eocube worker", () => {
     await until("a run id", () => runIdOf(coord.err()) !== undefined);
     const id = runIdOf(coord.err())!;
     const client = (await queue.client) as unknown as Redis;
-    // killed once level 0 (8 tasks) is committed and level 1's wave has begun
+    // killed once level 0 (tasks 0-7) is committed and level 1's wave (tasks 8-19) has begun
     await until("a task of level 1 done", async () => (await client.hlen(runKeys(id).done)) >= 9);
     coord.child.kill("SIGKILL");
     await coord.done;
     expect((await entries("resumed")).map((n) => n.replace(/-\d+-[0-9a-f]+-[0-9a-z]+$/, ""))).toEqual([".resumed.levels.tmp"]);
     const tmp = join(dir, (await entries("resumed"))[0]!);
-    expect(await readdir(tmp)).toContain("0.zarr");
+    expect(await readdir(join(tmp, "0.zarr"))).toContain(".zmetadata");
     const resumed = await cli(["level", "--resume", id, "--executor", redis.url]);
     expect(resumed.code, resumed.stderr).toBe(0);
     expect(resumed.stdout).toContain("3 levels, tile size 128×128");
     expect(await differences(join(dir, "resumed.levels"))).toEqual([]);
     expect(await entries("resumed")).toEqual(["resumed.levels"]);
   }, 40_000);
+
+  it("a task failing every attempt fails the pyramid with its error and leaves nothing at the output", async () => {
+    process.env.EOCUBE_GEN_TASK_FAULT = "fail:9";
+    let r: Awaited<ReturnType<typeof cli>>;
+    try {
+      r = await cli(["level", INPUT, "-o", join(dir, "failed.levels"), ...ARGS, "--executor", redis.url, "--attempts", "2"]);
+    } finally {
+      delete process.env.EOCUBE_GEN_TASK_FAULT;
+    }
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toMatch(/injected fault in task 9 .*task 9 of 26 \(level 1\) .* failed 2 time/);
+    expect(await entries("failed")).toEqual([]);
+    expect(await queue.getFailedCount()).toBe(0);
+  }, 30_000);
 
   it("a worker SIGKILLed mid-task: its task is retried by the other and the pyramid is the same", async () => {
     process.env.EOCUBE_GEN_TASK_FAULT = "delay:250";

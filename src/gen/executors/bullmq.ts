@@ -41,7 +41,9 @@ export interface RunDocBase {
   attempts: number;
   /**
    * Fault injection for tests, from the coordinator's env `EOCUBE_GEN_TASK_FAULT`: `fail:<task>` fails that task
-   * every time, `delay:<ms>` makes every task wait that long first (to kill or interrupt a run mid-way).
+   * every time, `delay:<ms>` makes every task wait that long first (to kill or interrupt a run mid-way),
+   * `hold:<task>:<ms>` makes the first worker to reach that task's writes wait that long holding its write lease,
+   * its pid in `<run key>:held` (to freeze it there: a late writer).
    */
   fault?: string;
 }
