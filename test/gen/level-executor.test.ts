@@ -190,6 +190,31 @@ describe("eocube level --executor redis:// with eocube worker", () => {
     expect(await queue.getFailedCount()).toBe(0);
   }, 30_000);
 
+  it("a worker frozen while writing a level-0 task redone by the other: its late writes after the commit are removed", async () => {
+    const coord = procs.spawn(["level", INPUT, "-o", "late.levels", ...ARGS, "--executor", redis.url], {
+      EOCUBE_GEN_TASK_FAULT: "hold:2:1500",
+    });
+    await until("a run id", () => runIdOf(coord.err()) !== undefined);
+    const id = runIdOf(coord.err())!;
+    const client = (await queue.client) as unknown as Redis;
+    const held = `${runKeys(id).run}:held`;
+    await until("a worker holding task 2's writes", async () => (await client.get(held)) !== null);
+    const pid = Number(await client.get(held));
+    const frozen = workers.find((w) => w.child.pid === pid)!;
+    expect(frozen).toBeDefined();
+    process.kill(pid, "SIGSTOP");
+    try {
+      const r = await coord.done;
+      expect(r.code, coord.err()).toBe(0);
+    } finally {
+      process.kill(pid, "SIGCONT");
+    }
+    // thawed, it writes into the temporary folder's old path (renamed into place meanwhile), then removes that
+    await until("the late writes removed", () => frozen.err().includes(`removed the late writes of run ${id}`));
+    expect(await entries("late")).toEqual(["late.levels"]);
+    expect(await differences(join(dir, "late.levels"))).toEqual([]);
+  }, 40_000);
+
   it("a worker SIGKILLed mid-task: its task is retried by the other and the pyramid is the same", async () => {
     process.env.EOCUBE_GEN_TASK_FAULT = "delay:250";
     const run = cli(["level", INPUT, "-o", join(dir, "killed.levels"), ...ARGS, "--executor", redis.url]);
