@@ -8,12 +8,18 @@ import type { Redis } from "ioredis";
 import { throwIfAborted } from "../../core/errors.js";
 import { runKeys } from "./redis.js";
 
-// now in ms of Redis's clock
-const NOW = "local t = redis.call('TIME') local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)";
+// now in ms of Redis's clock; the open wave of the run hash KEYS[1] (a run of a coordinator predating waves, with
+// a document and no 'open' field, is always open)
+const NOW = `local t = redis.call('TIME') local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local function openWave(wave)
+  local open = redis.call('HGET', KEYS[1], 'open')
+  if not open and redis.call('HEXISTS', KEYS[1], 'doc') == 1 then return wave end
+  return open
+end`;
 
 // KEYS: run hash, leases; ARGV: wave, member, ttl ms → 1 when the wave is open (lease taken), else 0
 const ACQUIRE = `${NOW}
-if redis.call('HGET', KEYS[1], 'open') ~= ARGV[1] then return 0 end
+if openWave(ARGV[1]) ~= ARGV[1] then return 0 end
 redis.call('ZADD', KEYS[2], now + tonumber(ARGV[3]), ARGV[2])
 return 1`;
 
@@ -29,7 +35,7 @@ return 1`;
 const RELEASE = `${NOW}
 local s = redis.call('ZSCORE', KEYS[2], ARGV[2])
 redis.call('ZREM', KEYS[2], ARGV[2])
-local open = redis.call('HGET', KEYS[1], 'open')
+local open = openWave(ARGV[1])
 if open == ARGV[1] then return 2 end
 if open == 'closed' and s and tonumber(s) >= now then return 1 end
 return 0`;
