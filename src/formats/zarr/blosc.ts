@@ -3,7 +3,7 @@
 // Format: https://github.com/Blosc/c-blosc/blob/main/README_HEADER.rst (16-byte header, block starts, splits);
 // LZ4 blocks: https://github.com/lz4/lz4/blob/dev/doc/lz4_Block_format.md
 import { le32 } from "../bounded.js";
-import { simdUnshuffle } from "./unshuffle-simd.js";
+import { simdUnshuffle, type SimdUnshuffle } from "./unshuffle-simd.js";
 import { DOBITSHUFFLE, DONT_SPLIT, DOSHUFFLE, HEADER, LITTLE_ENDIAN, LZ4_FORMAT, MEMCPYED, splitCount } from "./blosc-format.js";
 
 /** Largest block unshuffled in WebAssembly memory (larger ones by the JavaScript transpose). */
@@ -53,13 +53,15 @@ export function decodeBlosc(frame: Uint8Array, out?: Uint8Array): Uint8Array | u
   if (HEADER + nblocks * 4 > cbytes) return undefined;
   const shuffle = (flags & DOSHUFFLE) !== 0 && typesize > 1;
   const dontSplit = (flags & DONT_SPLIT) !== 0;
-  // 4- and 8-byte types: LZ4 writes the byte planes into the SIMD module's memory, which unshuffles them there
+  // 4- and 8-byte types: the frame is copied into the WebAssembly module's memory, its LZ4 decoder writes the byte
+  // planes there and its SIMD unshuffle puts the elements together
   // (blocks of at most 8 MB: the module's memory, twice the largest block, is kept for the next frames)
   const span = Math.min(blocksize, nbytes);
   const simd = shuffle && (typesize === 4 || typesize === 8) && span <= SIMD_MAX_BLOCK ? simdUnshuffle() : undefined;
-  let regions: { planes: Uint8Array; out: Uint8Array } | undefined;
+  let regions: { planes: Uint8Array; out: Uint8Array; input: Uint8Array } | undefined;
   try {
-    regions = simd?.regions(span);
+    regions = simd?.regions(span, frame.length);
+    regions?.input.set(frame);
   } catch {
     regions = undefined; // the memory could not grow: the JavaScript unshuffle
   }
@@ -71,7 +73,7 @@ export function decodeBlosc(frame: Uint8Array, out?: Uint8Array): Uint8Array | u
       const nsplits = splitCount(bsize, blocksize, typesize, dontSplit);
       if (regions) {
         // plane j of the block's n elements is at j·n, split or not
-        decompressBlock(frame, cbytes, b, nsplits, tmp!.subarray(0, bsize));
+        decompressBlockWasm(frame, cbytes, b, nsplits, bsize, simd!, tmp!);
         const n = Math.floor(bsize / typesize);
         const done = simd!.run(typesize as 4 | 8, n);
         dest.set(regions.out.subarray(0, done * typesize), start);
@@ -119,6 +121,35 @@ function decompressBlock(frame: Uint8Array, cbytes: number, b: number, nsplits: 
     if (csize === neblock) part.set(frame.subarray(src, src + csize));
     else if (lz4Block(frame, src, src + csize, part) !== neblock) throw new BadFrame();
     streams?.push(part);
+    src += csize;
+  }
+}
+
+/**
+ * {@link decompressBlock} with the LZ4 splits decoded by the WebAssembly decoder: the frame is in its `input` region,
+ * the splits go to `planes[j · bsize/nsplits …]` (a split's 16-byte copies may run into the next split's place, which
+ * is written after it, or into the region's slack).
+ * @throws BadFrame when sizes or offsets are inconsistent with the frame.
+ */
+function decompressBlockWasm(
+  frame: Uint8Array,
+  cbytes: number,
+  b: number,
+  nsplits: number,
+  bsize: number,
+  w: SimdUnshuffle,
+  planes: Uint8Array,
+): void {
+  const neblock = Math.floor(bsize / nsplits);
+  if (nsplits > 1 && neblock * nsplits !== bsize) throw new BadFrame();
+  let src = le32(frame, HEADER + b * 4);
+  for (let j = 0; j < nsplits; j++) {
+    if (src + 4 > cbytes) throw new BadFrame();
+    const csize = le32(frame, src);
+    src += 4;
+    if (csize > cbytes - src) throw new BadFrame();
+    if (csize === neblock) planes.set(frame.subarray(src, src + csize), j * neblock);
+    else if (w.lz4(src, src + csize, j * neblock, neblock) !== neblock) throw new BadFrame();
     src += csize;
   }
 }

@@ -1,16 +1,27 @@
-// Blosc's byte unshuffle of 4- and 8-byte types with WebAssembly SIMD (i8x16.shuffle): 16 elements per step, the
+// WebAssembly for the blosc decoder: LZ4 blocks (16-byte copies) and blosc's byte unshuffle of 4- and 8-byte types with SIMD (i8x16.shuffle): 16 elements per step, the
 // byte planes interleaved in 2 (4-byte) or 3 (8-byte) rounds of lane shuffles, about 4× faster than the word-wise
 // JavaScript transpose (blosc.ts), which stays the fallback where WebAssembly SIMD is missing. The module's bytes are
 // written out below (no toolchain); its memory holds the LZ4 output (the byte planes) and the unshuffled block.
 // Spec: https://webassembly.github.io/spec/core/binary/ (fixed-width SIMD: opcodes after the 0xfd prefix).
 
-/** The SIMD unshuffle: its memory's two regions, and the kernel. */
+/** The WebAssembly blosc helpers: their memory's regions, the unshuffle and the LZ4 block decoder. */
 export interface SimdUnshuffle {
-  /** Views of the module memory, each at least `bytes` long: `planes` (stream j of n elements at j·n) and `out`. Valid until the next call. */
-  regions(bytes: number): { planes: Uint8Array; out: Uint8Array };
+  /**
+   * Views of the module memory (valid until the next call): `planes` and `out` at least `block` bytes, `input` at
+   * least `input` bytes, each followed by {@link SLACK} bytes the LZ4 decoder's 16-byte copies may overrun.
+   */
+  regions(block: number, input: number): { planes: Uint8Array; out: Uint8Array; input: Uint8Array };
   /** Unshuffles the first ⌊n/16⌋·16 elements of the `typesize` planes into `out`; returns how many it did. */
   run(typesize: 4 | 8, n: number): number;
+  /**
+   * Decodes the LZ4 block at `input[from, to)` into `planes[at, at + size)`; returns the bytes written, or −1 for a
+   * malformed block (an offset before `at`, more than `size` bytes, input not used exactly).
+   */
+  lz4(from: number, to: number, at: number, size: number): number;
 }
+
+/** Bytes after each region that 16-byte copies may touch. */
+export const SLACK = 64;
 
 const LO8 = [0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23];
 const HI8 = [8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31];
@@ -88,6 +99,323 @@ function kernel(t: 4 | 8): number[] {
   return [...uleb(fn.length), ...fn];
 }
 
+const OPS = {
+  block: [0x02, 0x40],
+  loop: [0x03, 0x40],
+  if: [0x04, 0x40],
+  else: [0x05],
+  end: [0x0b],
+  br: (d: number) => [0x0c, d],
+  brIf: (d: number) => [0x0d, d],
+  ret: [0x0f],
+  load8: [0x2d, 0, 0],
+  load16: [0x2f, 0, 0],
+  store8: [0x3a, 0, 0],
+  vload: [0xfd, 0x00, 0, 0],
+  vstore: [0xfd, 0x0b, 0, 0],
+  eqz: [0x45],
+  eq: [0x46],
+  ne: [0x47],
+  ltU: [0x49],
+  gtU: [0x4b],
+  geU: [0x4f],
+  add: [0x6a],
+  sub: [0x6b],
+  and: [0x71],
+  or: [0x72],
+  shrU: [0x76],
+};
+
+/**
+ * `lz4(ip, iend, op, oend) → bytes written or −1`: one LZ4 block (https://github.com/lz4/lz4/blob/dev/doc/lz4_Block_format.md)
+ * from memory [ip, iend) into [op, oend), with the same checks as blosc.ts's lz4Block (no read before the output's
+ * start, no write past oend, the input used exactly). Literals and matches of offset ≥ 16 are copied 16 bytes at a
+ * time and may write up to 15 bytes past their end (and read 15 past the input's end): the caller leaves that slack.
+ */
+function lz4Kernel(): number[] {
+  const o = OPS;
+  const [IP, IEND, OP, OEND, TOKEN, LIT, S, OFF, LEN, M, END, OSTART, E2] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12];
+  // a length extension: bytes of 255 continue it (FAIL is the depth of the fail block inside the if + loop)
+  const extend = (to: number, fail: number) => [
+    ...o.loop,
+    ...get(IP),
+    ...get(IEND),
+    ...o.geU,
+    ...o.brIf(fail),
+    ...get(IP),
+    ...o.load8,
+    ...set(S),
+    ...get(IP),
+    ...i32(1),
+    ...o.add,
+    ...set(IP),
+    ...get(to),
+    ...get(S),
+    ...o.add,
+    ...set(to),
+    ...get(S),
+    ...i32(255),
+    ...o.eq,
+    ...o.brIf(0),
+    ...o.end,
+  ];
+  const body = [
+    ...get(OP),
+    ...set(OSTART),
+    ...o.block, // fail
+    ...o.block, // done
+    ...o.loop, // sequences
+    ...get(IP),
+    ...o.load8,
+    ...set(TOKEN),
+    ...get(IP),
+    ...i32(1),
+    ...o.add,
+    ...set(IP),
+    ...get(TOKEN),
+    ...i32(4),
+    ...o.shrU,
+    ...set(LIT),
+    ...get(LIT),
+    ...i32(15),
+    ...o.eq,
+    ...o.if,
+    ...extend(LIT, 4),
+    ...o.end,
+    ...get(IP),
+    ...get(LIT),
+    ...o.add,
+    ...get(IEND),
+    ...o.gtU,
+    ...o.brIf(2),
+    ...get(OP),
+    ...get(LIT),
+    ...o.add,
+    ...get(OEND),
+    ...o.gtU,
+    ...o.brIf(2),
+    ...get(LIT),
+    ...o.if,
+    ...get(OP),
+    ...get(LIT),
+    ...o.add,
+    ...set(END),
+    ...o.loop,
+    ...get(OP),
+    ...get(IP),
+    ...o.vload,
+    ...o.vstore,
+    ...get(OP),
+    ...i32(16),
+    ...o.add,
+    ...set(OP),
+    ...get(IP),
+    ...i32(16),
+    ...o.add,
+    ...set(IP),
+    ...get(OP),
+    ...get(END),
+    ...o.ltU,
+    ...o.brIf(0),
+    ...o.end,
+    ...get(IP),
+    ...get(OP),
+    ...get(END),
+    ...o.sub,
+    ...o.sub,
+    ...set(IP),
+    ...get(END),
+    ...set(OP),
+    ...o.end,
+    ...get(IP),
+    ...get(IEND),
+    ...o.geU,
+    ...o.brIf(1), // the last sequence holds literals only
+    ...get(IP),
+    ...i32(2),
+    ...o.add,
+    ...get(IEND),
+    ...o.gtU,
+    ...o.brIf(2),
+    ...get(IP),
+    ...o.load16,
+    ...set(OFF),
+    ...get(IP),
+    ...i32(2),
+    ...o.add,
+    ...set(IP),
+    ...get(OFF),
+    ...o.eqz,
+    ...o.brIf(2),
+    ...get(OFF),
+    ...get(OP),
+    ...get(OSTART),
+    ...o.sub,
+    ...o.gtU,
+    ...o.brIf(2),
+    ...get(TOKEN),
+    ...i32(15),
+    ...o.and,
+    ...set(LEN),
+    ...get(LEN),
+    ...i32(15),
+    ...o.eq,
+    ...o.if,
+    ...extend(LEN, 4),
+    ...o.end,
+    ...get(LEN),
+    ...i32(4),
+    ...o.add,
+    ...set(LEN),
+    ...get(OP),
+    ...get(LEN),
+    ...o.add,
+    ...set(END),
+    ...get(END),
+    ...get(OEND),
+    ...o.gtU,
+    ...o.brIf(2),
+    ...get(OP),
+    ...get(OFF),
+    ...o.sub,
+    ...set(M),
+    // a match of at most 16 bytes that does not overlap itself: one 16-byte copy (the bytes past it are rewritten later)
+    ...get(LEN),
+    ...i32(16),
+    ...o.gtU,
+    ...get(OFF),
+    ...get(LEN),
+    ...o.ltU,
+    ...o.or,
+    ...o.eqz,
+    ...o.if,
+    ...get(OP),
+    ...get(M),
+    ...o.vload,
+    ...o.vstore,
+    ...get(END),
+    ...set(OP),
+    ...o.br(1),
+    ...o.end,
+    ...get(OFF),
+    ...i32(16),
+    ...o.geU,
+    ...o.if,
+    ...o.loop,
+    ...get(OP),
+    ...get(M),
+    ...o.vload,
+    ...o.vstore,
+    ...get(OP),
+    ...i32(16),
+    ...o.add,
+    ...set(OP),
+    ...get(M),
+    ...i32(16),
+    ...o.add,
+    ...set(M),
+    ...get(OP),
+    ...get(END),
+    ...o.ltU,
+    ...o.brIf(0),
+    ...o.end,
+    ...get(END),
+    ...set(OP),
+    ...o.else,
+    // an overlapping match repeats a period of OFF bytes: byte by byte up to D = the first multiple of OFF ≥ 16, then
+    // 16-byte copies from D bytes back (already written and equal to what is due)
+    ...get(OFF),
+    ...set(S),
+    ...o.loop,
+    ...get(S),
+    ...i32(16),
+    ...o.ltU,
+    ...o.if,
+    ...get(S),
+    ...get(OFF),
+    ...o.add,
+    ...set(S),
+    ...o.br(1),
+    ...o.end,
+    ...o.end,
+    ...get(OP),
+    ...get(S),
+    ...o.add,
+    ...set(E2),
+    ...get(E2),
+    ...get(END),
+    ...o.gtU,
+    ...o.if,
+    ...get(END),
+    ...set(E2),
+    ...o.end,
+    ...o.loop,
+    ...get(OP),
+    ...get(M),
+    ...o.load8,
+    ...o.store8,
+    ...get(OP),
+    ...i32(1),
+    ...o.add,
+    ...set(OP),
+    ...get(M),
+    ...i32(1),
+    ...o.add,
+    ...set(M),
+    ...get(OP),
+    ...get(E2),
+    ...o.ltU,
+    ...o.brIf(0),
+    ...o.end,
+    ...get(OP),
+    ...get(END),
+    ...o.ltU,
+    ...o.if,
+    ...get(OP),
+    ...get(S),
+    ...o.sub,
+    ...set(M),
+    ...o.loop,
+    ...get(OP),
+    ...get(M),
+    ...o.vload,
+    ...o.vstore,
+    ...get(OP),
+    ...i32(16),
+    ...o.add,
+    ...set(OP),
+    ...get(M),
+    ...i32(16),
+    ...o.add,
+    ...set(M),
+    ...get(OP),
+    ...get(END),
+    ...o.ltU,
+    ...o.brIf(0),
+    ...o.end,
+    ...get(END),
+    ...set(OP),
+    ...o.end,
+    ...o.end,
+    ...o.br(0),
+    ...o.end, // sequences
+    ...o.end, // done
+    ...get(IP),
+    ...get(IEND),
+    ...o.ne,
+    ...o.brIf(0),
+    ...get(OP),
+    ...get(OSTART),
+    ...o.sub,
+    ...o.ret,
+    ...o.end, // fail
+    ...i32(-1),
+    ...o.end,
+  ];
+  const fn = [1, 9, 0x7f, ...body];
+  return [...uleb(fn.length), ...fn];
+}
+
 function section(id: number, content: number[]): number[] {
   return [id, ...uleb(content.length), ...content];
 }
@@ -105,11 +433,11 @@ function moduleBytes(): Uint8Array<ArrayBuffer> {
     0x00,
     0x00,
     0x00,
-    ...section(1, [1, 0x60, 3, 0x7f, 0x7f, 0x7f, 0]),
-    ...section(3, [2, 0, 0]),
+    ...section(1, [2, 0x60, 3, 0x7f, 0x7f, 0x7f, 0, 0x60, 4, 0x7f, 0x7f, 0x7f, 0x7f, 1, 0x7f]),
+    ...section(3, [3, 0, 0, 1]),
     ...section(5, [1, 0, 1]),
-    ...section(7, [3, ...name("mem"), 2, 0, ...name("u4"), 0, 0, ...name("u8"), 0, 1]),
-    ...section(10, [2, ...k4, ...k8]),
+    ...section(7, [4, ...name("mem"), 2, 0, ...name("u4"), 0, 0, ...name("u8"), 0, 1, ...name("lz4"), 0, 2]),
+    ...section(10, [3, ...k4, ...k8, ...lz4Kernel()]),
   ]);
 }
 
@@ -126,22 +454,33 @@ export function simdUnshuffle(): SimdUnshuffle | undefined {
     const mem = inst.exports.mem as WebAssembly.Memory;
     const u4 = inst.exports.u4 as (src: number, n: number, dst: number) => void;
     const u8 = inst.exports.u8 as (src: number, n: number, dst: number) => void;
-    let half = 0;
+    const lz4 = inst.exports.lz4 as (ip: number, iend: number, op: number, oend: number) => number;
+    let half = 0; // planes at 0, out at half
+    let inputAt = 0;
+    let inputSize = 0;
     made = {
-      regions(n) {
-        if (n > half) {
-          const need = 2 * n;
-          const pages = Math.ceil(need / 65536) - mem.buffer.byteLength / 65536;
+      regions(block, input) {
+        if (block + SLACK > half || input + SLACK > inputSize) {
+          half = Math.max(half, block + SLACK);
+          inputSize = Math.max(inputSize, input + SLACK);
+          inputAt = 2 * half;
+          const pages = Math.ceil((inputAt + inputSize) / 65536) - mem.buffer.byteLength / 65536;
           if (pages > 0) mem.grow(pages);
-          half = n;
         }
-        return { planes: new Uint8Array(mem.buffer, 0, half), out: new Uint8Array(mem.buffer, half, half) };
+        return {
+          planes: new Uint8Array(mem.buffer, 0, half - SLACK),
+          out: new Uint8Array(mem.buffer, half, half - SLACK),
+          input: new Uint8Array(mem.buffer, inputAt, inputSize - SLACK),
+        };
       },
       run(typesize, n) {
         const done = n - (n % 16);
         if (done === 0) return 0;
         (typesize === 8 ? u8 : u4)(0, n, half);
         return done;
+      },
+      lz4(from, to, at, size) {
+        return lz4(inputAt + from, inputAt + to, at, at + size);
       },
     };
   } catch {
