@@ -16,6 +16,7 @@ export {
 export { checkExpression, type CheckedExpression, type CheckOptions, type ExprNode, type VariableInfo } from "./check.js";
 export { compileExpression, runProgram, type CompileOptions, type Program, type InputBlock } from "./compile.js";
 export type { NumDType, ValueType } from "./dtypes.js";
+export { wasmArray, releaseWasmArray, reserveWasmArena, inWasmMemory } from "./wasm-memory.js";
 export { expressionCapabilities, type ExpressionCapabilities, type FunctionSpec } from "./functions.js";
 export {
   computedVariable,
