@@ -6,7 +6,7 @@ import { mkdir, mkdtemp, rm, stat } from "node:fs/promises";
 import { availableParallelism } from "node:os";
 import { basename, dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { Piscina } from "piscina";
+import type { Piscina } from "piscina";
 import { formatBytes } from "../core/bytes.js";
 import { ERROR_CODES, EocubeError, isEocubeError, type ErrorCode } from "../core/errors.js";
 import type { ZarrCompressorName } from "../formats/zarr/codecs.js";
@@ -320,7 +320,9 @@ async function generate(req: GenRequest, options: RunGenOptions, hooks: Generate
     const poolThreads = nWorkers === 0 ? 0 : onMain ? nWorkers - 1 : nWorkers;
     const giveBack = onMain ? lendCube(nowIso, req, built) : undefined;
     let failure: unknown;
-    const startPool = (): Piscina => {
+    // piscina (~0.1–0.2 s to import on a loaded machine) is loaded only when threads are started
+    const startPool = async (): Promise<Piscina> => {
+      const { Piscina } = await import("piscina");
       const { filename, execArgv } = workerFile();
       // workerData must be an object: geotiff's `web-worker` dependency destructures
       // worker_threads.workerData when it is loaded in any worker thread (piscina passes undefined)
@@ -339,7 +341,8 @@ async function generate(req: GenRequest, options: RunGenOptions, hooks: Generate
       });
       return p;
     };
-    if (poolThreads > 0 && !onMain) pool = startPool();
+    if (poolThreads > 0 && !onMain) pool = await startPool();
+    let poolStarting = false;
     let next = 0;
     let done = 0;
     let mainDone = 0;
@@ -370,11 +373,14 @@ async function generate(req: GenRequest, options: RunGenOptions, hooks: Generate
                 // wall time, so that a loaded machine does not make a small job look large) predicts the rest
                 const spent = cpuMs() - mainStart;
                 const rest = (spent / mainDone) * (total - next);
-                if (!pool && !mainOnly && poolThreads > 0 && rest > inlineMs && (mainDone >= 2 || spent > inlineMs)) {
+                if (!pool && !poolStarting && !mainOnly && poolThreads > 0 && rest > inlineMs && (mainDone >= 2 || spent > inlineMs)) {
                   // the Zarr reader's decoding threads (decode-pool.ts) already keep the other cores busy: no more threads
                   const d = decodeThreadStats();
                   if (d.chunks > decodedBefore && d.threads >= poolThreads) mainOnly = true;
-                  else pool = startPool();
+                  else {
+                    poolStarting = true;
+                    pool = await startPool();
+                  }
                 }
               }
               await finish(res);

@@ -77,7 +77,14 @@ export function process_dataset(cube, params, eo) {
         output_config: { store_id: "file", store_params: { root: tmp.dir }, data_id: "code.zarr" },
       }),
     );
-    const r = await cli(["gen", req, "--workers", "2"]);
+    // a job this small would run on the main thread alone: 0 starts the 2 worker threads at once
+    process.env.EOCUBE_GEN_INLINE_MS = "0";
+    let r: Awaited<ReturnType<typeof cli>>;
+    try {
+      r = await cli(["gen", req, "--workers", "2"]);
+    } finally {
+      delete process.env.EOCUBE_GEN_INLINE_MS;
+    }
     expect(r.code, r.stderr).toBe(0);
     const c = await check(join(tmp.dir, "code.zarr"), "chl_ratio=ds.conc_chl / (ds.conc_tsm + 1)", "chl2=2 * ds.conc_chl");
     expect(c.vars).toEqual(["chl2", "chl_ratio", "conc_chl", "conc_tsm"]);
