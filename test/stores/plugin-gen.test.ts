@@ -54,7 +54,7 @@ describe("eocube gen with a plugin store input", () => {
         output_config: { store_id: "file", store_params: { root: dir }, data_id: out },
       });
     await runGen(req("file", { root: `${SHARED_DATA}netcdf3` }, "file.zarr"), { workers: 0 });
-    await runGen(req("sstplugin", {}, "plugin.zarr"), { workers: 1 });
+    await runGen(req("sstplugin", {}, "plugin.zarr"), { workers: 1, inlineMs: 0 }); // in 1 worker thread, however small
     const a = await openDataset(join(dir, "file.zarr"));
     const b = await openDataset(join(dir, "plugin.zarr"));
     try {

@@ -62,7 +62,7 @@ describe("eocube gen from a stac store", () => {
       output_config: { store_id: "file", store_params: { root: dir }, data_id: "stac.zarr" },
     });
     await runGen(fromFiles, { workers: 0 });
-    await runGen(fromStac, { workers: 1 }); // the worker thread reopens the stac input itself
+    await runGen(fromStac, { workers: 1, inlineMs: 0 }); // the worker thread reopens the stac input itself
     const a = await openDataset(join(dir, "files.zarr"));
     const b = await openDataset(join(dir, "stac.zarr"));
     try {
