@@ -1,11 +1,23 @@
 // The write leases of distributed runs (run-state.ts) on a real redis-server: a task writes only while its wave is
 // open, the coordinator's close waits for live leases, and a writer whose lease expired across a close is told
 // its writes came late.
+import { mkdir, readdir, writeFile } from "node:fs/promises";
+import { join } from "node:path";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseRedisUrl, runKeys } from "../../src/gen/executors/redis.js";
-import { acquireWrite, closeWave, openWave, releaseWrite, renewWrite, runEnded } from "../../src/gen/executors/run-state.js";
+import {
+  acquireWrite,
+  closeWave,
+  openWave,
+  releaseWrite,
+  removeStrayPutFiles,
+  renewWrite,
+  runEnded,
+} from "../../src/gen/executors/run-state.js";
+import { FileFileSystem } from "../../src/fs/file.js";
 import { startRedis, type TestRedis } from "../helpers/redis.js";
+import { tempDir } from "./helpers.js";
 
 let redis: TestRedis;
 let client: Redis;
@@ -34,12 +46,15 @@ describe("write leases of a distributed run", () => {
     // a writer holding a live lease when the wave closes: the close waits for it, and its writes are in
     expect(await acquireWrite(client, "r1", 0, "b", 5000)).toBe(true);
     let closed = false;
-    const closing = closeWave(client, "r1", { pollMs: 20 }).then(() => (closed = true));
+    const closing = closeWave(client, "r1", { pollMs: 20 }).then((expired) => {
+      closed = true;
+      return expired;
+    });
     await sleep(150);
     expect(closed).toBe(false);
     expect(await acquireWrite(client, "r1", 0, "c", 5000)).toBe(false); // no new writer once closing
     expect(await releaseWrite(client, "r1", 0, "b")).toBe("waited");
-    await closing;
+    expect(await closing).toBe(false); // no lease had expired
     expect(closed).toBe(true);
 
     // a writer whose lease expired (frozen): the close does not wait for it, and it learns its writes were late
@@ -47,7 +62,7 @@ describe("write leases of a distributed run", () => {
     expect(await acquireWrite(client, "r1", 1, "d", 100)).toBe(true);
     await sleep(150);
     expect(await renewWrite(client, "r1", "d", 100)).toBe(false);
-    await closeWave(client, "r1", { pollMs: 20 });
+    expect(await closeWave(client, "r1", { pollMs: 20 })).toBe(true); // an expired lease dropped
     await openWave(client, "r1", 2);
     expect(await releaseWrite(client, "r1", 1, "d")).toBe("late");
     expect(await client.zcard(runKeys("r1").leases)).toBe(0);
@@ -59,6 +74,18 @@ describe("write leases of a distributed run", () => {
     expect(await runEnded(client, "r1", 0)).toBe(true);
     expect(await acquireWrite(client, "r1", 2, "f", 5000)).toBe(false);
     expect(await releaseWrite(client, "r1", 2, "e")).toBe("late");
+  });
+
+  it("stray files of unfinished local writes are removed from a committed store, nothing else", async () => {
+    const { dir, cleanup } = await tempDir();
+    try {
+      await mkdir(join(dir, "c.zarr/v"), { recursive: true });
+      for (const f of [".zmetadata", "v/.zarray", "v/0.0", "v/0.1.tmp-4484-ztiz8jolm8"]) await writeFile(join(dir, "c.zarr", f), "x");
+      expect(await removeStrayPutFiles(new FileFileSystem(dir), "c.zarr")).toBe(1);
+      expect((await readdir(join(dir, "c.zarr/v"))).sort()).toEqual([".zarray", "0.0"]);
+    } finally {
+      await cleanup();
+    }
   });
 
   it("a run of a coordinator without waves (a document, no 'open' field) is always open", async () => {

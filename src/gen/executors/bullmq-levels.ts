@@ -42,7 +42,7 @@ import {
   waitForRun,
 } from "./bullmq.js";
 import { parseRedisUrl, type RedisConnection, redisLabel, runKeys } from "./redis.js";
-import { closeWave, openWave } from "./run-state.js";
+import { closeWave, openWave, removeStrayPutFiles } from "./run-state.js";
 
 /** A pyramid run's document in Redis (`tempPath` is the temporary `.levels` folder, holding the run marker). */
 export interface LevelRunDoc extends RunDocBase {
@@ -224,9 +224,11 @@ export async function runLevelsBullmq(
       options.onRun?.(doc.id);
     }
     try {
-      await waves(q, conn, doc, fs, input!.ds, start, options, t0);
+      const expired = await waves(q, conn, doc, fs, input!.ds, start, options, t0);
       await fs.delete(joinStoreKey(doc.tempPath, RUN_MARKER));
       await commitLevels(doc.plan, fs, doc.tempPath, options);
+      // a writer frozen mid-write (its lease expired) may have left an unfinished file in the renamed pyramid
+      if (expired) await removeStrayPutFiles(fs, doc.output.data_id);
     } catch (err) {
       // a killed coordinator's run stays resumable; a failed or cancelled one is removed with its jobs and folder
       await removeRun(q, doc).catch(() => undefined);
@@ -258,7 +260,10 @@ function* chunkIndices(grid: number[]): Generator<number[]> {
   }
 }
 
-/** Writes levels `start` … n − 1, one wave of tasks each, and commits each level's Zarr store. */
+/**
+ * Writes levels `start` … n − 1, one wave of tasks each, and commits each level's Zarr store; true when a wave's
+ * close dropped expired write leases (see closeWave).
+ */
 async function waves(
   q: GenQueue,
   conn: RedisConnection,
@@ -268,8 +273,9 @@ async function waves(
   start: number,
   options: BullmqLevelsOptions,
   t0: number,
-): Promise<void> {
+): Promise<boolean> {
   const { plan } = doc;
+  let expired = false;
   const n = plan.numLevels;
   const totalPixels = plan.levels.reduce((a, l) => a + levelPixels(plan, l.level), 0);
   let donePixels = plan.levels.slice(0, start).reduce((a, l) => a + levelPixels(plan, l.level), 0);
@@ -334,7 +340,7 @@ async function waves(
           first + count,
         );
         // no task of this level writes from here on (a duplicate still writing ends first)
-        await closeWave(q.redis, doc.id, { signal: options.signal });
+        if (await closeWave(q.redis, doc.id, { signal: options.signal })) expired = true;
         await writer.commit();
       } finally {
         await prev?.close();
@@ -344,4 +350,5 @@ async function waves(
     options.onProgress?.({ done: donePixels, total: totalPixels, level: i, numLevels: n });
     options.onLevel?.(i, n);
   }
+  return expired;
 }

@@ -176,7 +176,7 @@ export async function startGenWorker(options: GenWorkerOptions): Promise<GenWork
         if (m?.[1] === "hold" && Number(m[2]) === job.data.index) await hold(client, doc.id, Number(m[3] ?? 0));
         const renewal = setInterval(() => void renewWrite(client, doc.id, member, lockDuration).catch(() => undefined), lockDuration / 3);
         let bytes = 0;
-        let released: Awaited<ReturnType<typeof releaseWrite>>;
+        let released: Awaited<ReturnType<typeof releaseWrite>> | undefined;
         try {
           for (const c of res.chunks) {
             await fs.put(joinStoreKey(dest, c.key), c.bytes);
@@ -184,12 +184,17 @@ export async function startGenWorker(options: GenWorkerOptions): Promise<GenWork
           }
         } finally {
           clearInterval(renewal);
-          released = await releaseWrite(client, doc.id, wave, member).catch(() => "late" as const);
+          // a failed release (Redis) fails the job (retried); its writes may be late as well
+          released = await releaseWrite(client, doc.id, wave, member).catch(() => undefined);
+          // writes (all, or some before a failed put) that may have come after the run's commit: removed once it
+          // has ended, which is safe whenever they came (in the background, not awaited by close(): a worker
+          // stopped before the run ends leaves them)
+          if (released === undefined || released === "late") {
+            void removeLateWrites(client, doc, dest, fs, options.onCleanup).catch(() => undefined);
+          }
         }
+        if (released === undefined) throw new EocubeError("REMOTE_ERROR", `task ${job.id}: cannot release its write lease in Redis`);
         if (released === "late") {
-          // written after the lease expired into a run that may be committed already: removed once it has ended
-          // (in the background, not awaited by close(): a worker stopped before the run ends leaves them)
-          void removeLateWrites(client, doc, dest, fs, options.onCleanup).catch(() => undefined);
           options.onTask?.({ id: String(job.id), ok: true, ms: Date.now() - t, bytes, late: true });
           return { skipped: true };
         }

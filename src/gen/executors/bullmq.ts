@@ -24,7 +24,7 @@ import {
   writeCoordinates,
 } from "../run.js";
 import { GEN_QUEUE, parseRedisUrl, type RedisConnection, redisLabel, runKeys } from "./redis.js";
-import { closeWave, openWave } from "./run-state.js";
+import { closeWave, openWave, removeStrayPutFiles } from "./run-state.js";
 
 /** The document of a run kept in Redis: a gen run's or a pyramid's ({@link LevelRunDoc}). */
 export type RunDoc = GenRunDoc | LevelRunDoc;
@@ -265,10 +265,12 @@ export async function runGenBullmq(req: GenRequest | undefined, options: BullmqG
       await start?.();
       await waitForRun(q, conn, doc, options, t0);
       // no task writes from here on; a duplicate still writing (a stalled job's first worker) ends first
-      await closeWave(client, doc.id, { signal: options.signal });
+      const expired = await closeWave(client, doc.id, { signal: options.signal });
       const fs = outputFs(doc.request);
       await fs.delete(joinStoreKey(doc.tempPath, RUN_MARKER));
       await writer.commit();
+      // a writer frozen mid-write (its lease expired) may have left an unfinished file in the renamed store
+      if (expired) await removeStrayPutFiles(fs, doc.request.output.data_id);
     } catch (err) {
       // a killed coordinator's run stays resumable; a failed or cancelled one is removed with its jobs and chunks
       await removeRun(q, doc).catch(() => undefined);

@@ -4,8 +4,12 @@
 // worker that wrote without a valid lease (frozen longer than its lease, its job meanwhile redone elsewhere and
 // the run committed) learns it when releasing, and removes what it wrote once the run has ended, so a slow
 // duplicate never leaves a hidden temporary folder at the output. All times are Redis's (TIME), one clock.
+import { readdir, rm } from "node:fs/promises";
+import { join } from "node:path";
 import type { Redis } from "ioredis";
 import { throwIfAborted } from "../../core/errors.js";
+import { FileFileSystem } from "../../fs/file.js";
+import type { FileSystem } from "../../fs/types.js";
 import { runKeys } from "./redis.js";
 
 // now in ms of Redis's clock; the open wave of the run hash KEYS[1] (a run of a coordinator predating waves, with
@@ -40,10 +44,10 @@ if open == ARGV[1] then return 2 end
 if open == 'closed' and s and tonumber(s) >= now then return 1 end
 return 0`;
 
-// KEYS: leases → the number of live leases (expired ones are dropped)
+// KEYS: leases → the number of live leases, and of expired ones dropped
 const LIVE = `${NOW}
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', '(' .. now)
-return redis.call('ZCARD', KEYS[1])`;
+local dropped = redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', '(' .. now)
+return { redis.call('ZCARD', KEYS[1]), dropped }`;
 
 /** Opens wave `wave` of a run: the workers of its tasks may write (gen runs have wave 0 only). */
 export async function openWave(client: Redis, run: string, wave: number): Promise<void> {
@@ -54,15 +58,41 @@ export async function openWave(client: Redis, run: string, wave: number): Promis
  * Closes the open wave of a run (no worker takes a new lease) and waits until no live lease is left: the
  * writers that began meanwhile have finished, or their leases expired (a worker killed or frozen; such a
  * writer removes its late writes itself, see {@link releaseWrite}). Call it before committing.
+ * @returns true when expired leases were dropped (a writer may be frozen in the middle of a write: see
+ *   {@link removeStrayPutFiles}).
  * @throws the signal's reason when aborted while waiting.
  */
-export async function closeWave(client: Redis, run: string, options: { signal?: AbortSignal; pollMs?: number } = {}): Promise<void> {
+export async function closeWave(client: Redis, run: string, options: { signal?: AbortSignal; pollMs?: number } = {}): Promise<boolean> {
   const keys = runKeys(run);
   await client.hset(keys.run, "open", "closed");
-  while (Number(await client.eval(LIVE, 1, keys.leases)) > 0) {
+  let expired = false;
+  for (;;) {
+    const [live, dropped] = (await client.eval(LIVE, 1, keys.leases)) as [number, number];
+    if (Number(dropped) > 0) expired = true;
+    if (Number(live) === 0) return expired;
     throwIfAborted(options.signal);
     await new Promise((r) => setTimeout(r, options.pollMs ?? 100));
   }
+}
+
+/**
+ * Removes the temporary files of unfinished local writes (`<key>.tmp-<pid>-<random>`, see FileFileSystem.put)
+ * from a committed store: a writer frozen between writing such a file and renaming it, whose lease expired, had
+ * it caught by the commit's rename (its own rename then fails, and anything it writes later goes to the old
+ * path, which it removes itself). Object stores write whole objects: nothing to do there.
+ * @returns the number of files removed.
+ */
+export async function removeStrayPutFiles(fs: FileSystem, key: string): Promise<number> {
+  if (!(fs instanceof FileFileSystem)) return 0;
+  const entries = await readdir(fs.resolve(key), { recursive: true, withFileTypes: true }).catch(() => []);
+  let n = 0;
+  for (const e of entries) {
+    if (e.isFile() && /\.tmp-\d+-[0-9a-z]+$/.test(e.name)) {
+      await rm(join(e.parentPath, e.name), { force: true });
+      n++;
+    }
+  }
+  return n;
 }
 
 /**
@@ -94,12 +124,14 @@ export async function releaseWrite(client: Redis, run: string, wave: number, mem
 
 /**
  * Resolves once run `run` has ended (its document is gone: committed, failed or cancelled), polling every
- * 0.2…5 s; false when it has not ended within `maxMs` (its coordinator was killed and not resumed).
+ * 0.2…5 s; false when it has not ended within `maxMs` (its coordinator was killed and not resumed, or Redis is
+ * unreachable).
  */
 export async function runEnded(client: Redis, run: string, maxMs: number): Promise<boolean> {
   const t0 = Date.now();
   let wait = 200;
-  while (await client.hexists(runKeys(run).run, "doc")) {
+  // (a Redis error counts as not ended yet: asked again)
+  while (await client.hexists(runKeys(run).run, "doc").catch(() => 1)) {
     if (Date.now() - t0 > maxMs) return false;
     await new Promise((r) => setTimeout(r, wait));
     wait = Math.min(5000, wait * 2);
