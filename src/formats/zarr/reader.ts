@@ -14,6 +14,7 @@ import { installBoundedCodecs } from "./bounded-codecs.js";
 import { CheckedChunkStore, checkChunkBytes, chunkExpectation } from "./check.js";
 import { decodeBlosc, decodeBloscRange } from "./blosc.js";
 import { readLocalChunk, reusable } from "./local-chunks.js";
+import { resultBuffer } from "./spare.js";
 import { decodeInThreads } from "./decode-pool.js";
 import { FileSystemStore, joinStoreKey, MetadataOverlayStore } from "./store.js";
 import { halfAsUint16, halfFillValue, halfToFloat32, isHalfFloat } from "./half.js";
@@ -260,15 +261,14 @@ function indexable(data: unknown, length: number, dtype: DType): Indexable {
 /**
  * A result array of `n` elements whose every element the read writes (each lies in exactly one chunk, which is
  * copied or filled): typed arrays are left uninitialized (Node's unpooled unsafe allocation), sparing the
- * zeroing of a buffer that is overwritten anyway.
+ * zeroing of a buffer that is overwritten anyway; a large one repeated may get memory already touched (spare.ts).
  */
 function allocateOut(dtype: DType, n: number): Indexable {
   if (dtype === "str" || dtype === "object") return new Array<unknown>(n);
   const zeroed = allocate(dtype, 0) as unknown as { constructor: new (b: ArrayBuffer, o: number, n: number) => Indexable };
   const B = (globalThis as { Buffer?: { allocUnsafeSlow(n: number): Uint8Array } }).Buffer;
   if (!B || n === 0) return allocate(dtype, n) as unknown as Indexable;
-  const bytes = B.allocUnsafeSlow(n * itemSize(dtype));
-  return new zeroed.constructor(bytes.buffer as ArrayBuffer, bytes.byteOffset, n);
+  return new zeroed.constructor(resultBuffer(n * itemSize(dtype)), 0, n);
 }
 
 /**
