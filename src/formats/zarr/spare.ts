@@ -4,6 +4,8 @@
 // of 1 MB between other work (setImmediate), so that the next read of that size takes resident memory. At most one
 // spare is kept.
 
+import { isMainThread } from "node:worker_threads";
+
 /** Results from this size on get a spare (smaller ones fault little); at most this size. */
 const MIN_SPARE = 4 << 20;
 const MAX_SPARE = 64 << 20;
@@ -33,7 +35,8 @@ export function resultBuffer(bytes: number): ArrayBuffer {
     buf = spare;
     spare = undefined;
   } else buf = fresh(bytes);
-  if (bytes === last) makeSpare(bytes);
+  // only the main thread (a reader, a server): worker threads (gen tasks) keep their memory to what they use
+  if (bytes === last && isMainThread) makeSpare(bytes);
   last = bytes;
   return buf;
 }
