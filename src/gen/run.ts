@@ -3,14 +3,14 @@
 // outputs: that Zarr goes to a temporary folder beside the output and is then written by eocube subset's writers.
 import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, rm, stat } from "node:fs/promises";
-import { availableParallelism } from "node:os";
+import { availableParallelism, loadavg } from "node:os";
 import { basename, dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Piscina } from "piscina";
 import { formatBytes } from "../core/bytes.js";
 import { ERROR_CODES, EocubeError, isEocubeError, type ErrorCode } from "../core/errors.js";
 import type { ZarrCompressorName } from "../formats/zarr/codecs.js";
-import { decodeThreadStats } from "../formats/zarr/decode-pool.js";
+import { decodeThreadStats, setDecodeThreads } from "../formats/zarr/decode-pool.js";
 import { joinStoreKey } from "../formats/zarr/store.js";
 import { createZarrWriter, type ZarrArraySpec, type ZarrWriter } from "../formats/zarr/writer.js";
 import type { FileSystem } from "../fs/types.js";
@@ -41,8 +41,9 @@ export interface RunGenOptions {
    * With workers ≥ 1, the main thread computes tasks too, and `workers − 1` worker threads are started only once the
    * tasks done so far predict more than this many milliseconds of CPU time left on the main thread (a small job then runs
    * in one thread: starting a thread costs about 0.5 CPU-s), and not when the Zarr reader's decoding threads already
-   * fill the other cores; 0: `workers` threads from the start and no task on the main thread. Default
-   * {@link DEFAULT_INLINE_MS}, or env `EOCUBE_GEN_INLINE_MS`.
+   * fill the other cores, nor when the machine is busy (1-minute load average ≥ cores: then the main thread also
+   * decodes its reads itself, unless EOCUBE_READ_THREADS is set); 0: `workers` threads from the start and no task on
+   * the main thread. Default {@link DEFAULT_INLINE_MS}, or env `EOCUBE_GEN_INLINE_MS`.
    */
   inlineMs?: number;
   /** Called after every finished task. */
@@ -347,7 +348,13 @@ async function generate(req: GenRequest, options: RunGenOptions, hooks: Generate
     let done = 0;
     let mainDone = 0;
     let mainStart = 0;
-    let mainOnly = false;
+    // a machine whose cores are already busy (1-minute load average ≥ cores, as `make -l`): more threads would only add
+    // their start-up and contention, so the run stays on the main thread, whose reads decode there too (measured on
+    // the 8-day mean at load 7–9 on 2 cores: 30–40 % less CPU and RSS than with a decoding or a worker thread)
+    const busy = onMain && nWorkers > 0 && loadavg()[0]! >= availableParallelism();
+    let mainOnly = busy;
+    const quietDecoding = busy && process.env.EOCUBE_READ_THREADS === undefined;
+    if (quietDecoding) setDecodeThreads(0);
     const decodedBefore = decodeThreadStats().chunks;
     try {
       await new Promise<void>((resolveAll) => {
@@ -419,6 +426,7 @@ async function generate(req: GenRequest, options: RunGenOptions, hooks: Generate
       });
     } finally {
       giveBack?.();
+      if (quietDecoding) setDecodeThreads(undefined);
     }
     if (failure !== undefined) throw mapFailure(failure);
     await writer.commit();
