@@ -159,11 +159,23 @@ function mergedVariable(name: string, list: Array<{ i: number; v: Variable }>, s
     read: async (selection: Selection = [], options) => {
       const norm = normSel(name, shape, selection);
       const full = norm.map((d) => d.stop - d.start);
+      const ntSel = full[it]!;
+      const t0 = norm[it]!.start;
+      // the whole selection from one input's consecutive steps (a gen task's time step): that input's block as it is
+      // (same layout and dtype; read into the caller's buffer when given one), no allocation and copy
+      const c0 = ntSel > 0 ? owner[t0]! : -1;
+      if (c0 >= 0) {
+        const src0 = srcIdx[list[c0]!.i]!;
+        let e = 1;
+        while (e < ntSel && owner[t0 + e] === c0 && src0[t0 + e] === src0[t0 + e - 1]! + 1) e++;
+        if (e === ntSel && list[c0]!.v.dtype === dtype) {
+          const sel: Selection = norm.map((d, di) => (di === it ? [src0[t0]!, src0[t0]! + ntSel] : [d.start, d.stop]));
+          return dropDims(await list[c0]!.v.read(sel, options), norm);
+        }
+      }
       const out = allocate(dtype, sizeOf(full)) as Float64Array;
       const inner = sizeOf(full.slice(it + 1));
       const outer = sizeOf(full.slice(0, it));
-      const ntSel = full[it]!;
-      const t0 = norm[it]!.start;
       let k = 0;
       while (k < ntSel) {
         const c = owner[t0 + k]!;
