@@ -40,10 +40,10 @@ export interface RunGenOptions {
   /**
    * With workers ≥ 1, the main thread computes tasks too, and `workers − 1` worker threads are started only once the
    * tasks done so far predict more than this many milliseconds of CPU time left on the main thread (a small job then runs
-   * in one thread: starting a thread costs about 0.5 CPU-s), and not when the Zarr reader's decoding threads already
-   * fill the other cores, nor when the machine is busy (1-minute load average ≥ cores: then the main thread also
-   * decodes its reads itself, unless EOCUBE_READ_THREADS is set); 0: `workers` threads from the start and no task on
-   * the main thread. Default {@link DEFAULT_INLINE_MS}, or env `EOCUBE_GEN_INLINE_MS`.
+   * in one thread: starting a thread costs about 0.5 CPU-s), nor when the machine is busy (1-minute load average ≥
+   * cores); the run's reads decode on the computing thread, not in the Zarr reader's decoding threads (unless
+   * EOCUBE_READ_THREADS is set; then no worker thread starts while those fill the other cores); 0: `workers` threads
+   * from the start and no task on the main thread. Default {@link DEFAULT_INLINE_MS}, or env `EOCUBE_GEN_INLINE_MS`.
    */
   inlineMs?: number;
   /** Called after every finished task. */
@@ -58,8 +58,12 @@ export interface RunGenOptions {
   signal?: AbortSignal;
 }
 
-/** Default of {@link RunGenOptions.inlineMs}: 1 s. */
-export const DEFAULT_INLINE_MS = 1000;
+/**
+ * Default of {@link RunGenOptions.inlineMs}: 4 s. Measured on 2 idle cores, a worker thread did not shorten jobs of
+ * 2–3 CPU-s (reprojection of 3 OSTIA days to 10240×5632: 2.3–2.4 s on the main thread alone, 2.4–2.6 s with a thread,
+ * which costs ≈ 0.5 CPU-s to start and 40 MiB).
+ */
+export const DEFAULT_INLINE_MS = 4000;
 
 /** CPU time of this process so far (user + system, all threads), in milliseconds. */
 function cpuMs(): number {
@@ -313,9 +317,10 @@ async function generate(req: GenRequest, options: RunGenOptions, hooks: Generate
     };
     // Where tasks run: `--workers 0` on the main thread only; otherwise (unless inlineMs is 0) the main thread computes
     // too, with nWorkers − 1 worker threads started only once the tasks done so far predict more than inlineMs of
-    // CPU time left (starting a thread costs ~0.5 CPU-s: module graph and the cube built again), and not when the Zarr
-    // reader's decoding threads (decode-pool.ts) already fill the other cores; inlineMs 0: nWorkers threads from the
-    // start and none on the main thread (whose threads then decode their reads themselves, worker.ts).
+    // CPU time left (starting a thread costs ~0.5 CPU-s: module graph and the cube built again), not on a busy machine,
+    // and not when the Zarr reader's decoding threads (decode-pool.ts, with EOCUBE_READ_THREADS) already fill the other
+    // cores; inlineMs 0: nWorkers threads from the start and none on the main thread (worker threads decode their reads
+    // themselves, worker.ts).
     const inlineMs = Math.max(0, options.inlineMs ?? envInlineMs() ?? DEFAULT_INLINE_MS);
     const onMain = nWorkers === 0 || inlineMs > 0;
     const poolThreads = nWorkers === 0 ? 0 : onMain ? nWorkers - 1 : nWorkers;
@@ -348,12 +353,16 @@ async function generate(req: GenRequest, options: RunGenOptions, hooks: Generate
     let done = 0;
     let mainDone = 0;
     let mainStart = 0;
+    let firstDone = 0;
     // a machine whose cores are already busy (1-minute load average ≥ cores, as `make -l`): more threads would only add
     // their start-up and contention, so the run stays on the main thread, whose reads decode there too (measured on
     // the 8-day mean at load 7–9 on 2 cores: 30–40 % less CPU and RSS than with a decoding or a worker thread)
     const busy = onMain && nWorkers > 0 && loadavg()[0]! >= availableParallelism();
     let mainOnly = busy;
-    const quietDecoding = busy && process.env.EOCUBE_READ_THREADS === undefined;
+    // the run's own reads decode on the thread that computes the task (a gen task reads one chunk-sized block): the
+    // reader's decoding thread costs more CPU and memory than it saves here (8-day mean of 916 MiB on 2 idle cores:
+    // 2.3–2.6 s, 3.4–3.9 CPU-s, 198 MiB with it; 2.3–2.4 s, 2.6 CPU-s, 120 MiB without)
+    const quietDecoding = onMain && nWorkers > 0 && process.env.EOCUBE_READ_THREADS === undefined;
     if (quietDecoding) setDecodeThreads(0);
     const decodedBefore = decodeThreadStats().chunks;
     try {
@@ -376,11 +385,14 @@ async function generate(req: GenRequest, options: RunGenOptions, hooks: Generate
             .then(async (res) => {
               if (where === "main") {
                 mainDone++;
-                // the CPU time per task so far (this process's, all on this thread until the threads start; CPU, not
-                // wall time, so that a loaded machine does not make a small job look large) predicts the rest
-                const spent = cpuMs() - mainStart;
-                const rest = (spent / mainDone) * (total - next);
-                if (!pool && !poolStarting && !mainOnly && poolThreads > 0 && rest > inlineMs && (mainDone >= 2 || spent > inlineMs)) {
+                // the CPU time per task since the first one (which also pays for first reads and compilation: 5–10× a
+                // later task's) predicts the rest; this process's CPU time, all on this thread until threads start (CPU,
+                // not wall time, so that a loaded machine does not make a small job look large)
+                const cpu = cpuMs();
+                if (mainDone === 1) firstDone = cpu;
+                const spent = cpu - mainStart;
+                const rest = mainDone >= 6 ? ((cpu - firstDone) / (mainDone - 1)) * (total - next) : 0;
+                if (!pool && !poolStarting && !mainOnly && poolThreads > 0 && (rest > inlineMs || spent > inlineMs)) {
                   // the Zarr reader's decoding threads (decode-pool.ts) already keep the other cores busy: no more threads
                   const d = decodeThreadStats();
                   if (d.chunks > decodedBefore && d.threads >= poolThreads) mainOnly = true;
