@@ -33,7 +33,7 @@ export interface GenProgress {
 
 /** Options of {@link runGen}. */
 export interface RunGenOptions {
-  /** Worker threads (default: the core count); 0 computes on the main thread. */
+  /** Threads computing tasks (default: the core count): the main thread and up to `workers − 1` worker threads (see inlineMs); 0 computes on the main thread only. */
   workers?: number;
   /** Tasks in flight per worker (default 2): bounds memory to about workers × 2 tasks' chunks. */
   tasksPerWorker?: number;
@@ -153,8 +153,9 @@ export function workerFile(): { filename: string; execArgv: string[] } {
 
 /**
  * Runs a gen request: builds the cube lazily, creates the Zarr writer (ALREADY_EXISTS unless
- * `output_config.replace`), writes the coordinates, computes the data chunks in `workers` threads
- * with at most `workers × tasksPerWorker` tasks in flight, then commits (metadata written last,
+ * `output_config.replace`), writes the coordinates, computes the data chunks on the main thread and, for a job
+ * predicted to be long, up to `workers − 1` worker threads ({@link RunGenOptions.inlineMs}), with at most
+ * `tasksPerWorker` tasks in flight per thread, then commits (metadata written last,
  * temporary store renamed into place). On any failure the temporary store is removed and nothing
  * appears at the output path. `output.format` netcdf / geotiff: see {@link generateFile} (a temporary Zarr,
  * then one NetCDF4 file or Cloud Optimized GeoTIFF).
