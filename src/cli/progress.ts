@@ -1,8 +1,13 @@
 // Progress bars of the long commands (cli-progress) on stderr, with count, rate and ETA: drawn only on a
 // terminal, never with --json, and only once a job has run a moment, so piped and scripted output is unchanged.
-import { SingleBar } from "cli-progress";
+import { createRequire } from "node:module";
+import type { SingleBar } from "cli-progress";
 import { formatBytes } from "../core/bytes.js";
 import { pipeState } from "./run.js";
+
+// cli-progress is loaded when a bar is first drawn (a terminal, a job of more than delayMs): piped and scripted runs
+// (`eocube gen` in a benchmark, CI) do not pay for loading it
+const require = createRequire(import.meta.url);
 
 /** Options of {@link progressBar}. */
 export interface ProgressBarOptions {
@@ -59,7 +64,8 @@ export function progressBar(label: string, cli: { json?: boolean }, options: Pro
       if (pipeState.closed) return;
       if (!bar) {
         if (performance.now() - t0 < delayMs) return;
-        bar = new SingleBar({
+        const { SingleBar: Bar } = require("cli-progress") as typeof import("cli-progress");
+        bar = new Bar({
           stream,
           format: `${label} [{bar}] {percentage}% | {count} | {rate} | ETA {eta_formatted}{note}`,
           barsize: 24,
