@@ -1,8 +1,10 @@
 // Checked expression → a WebAssembly SIMD loop (two float64 lanes per step) for the operations whose JavaScript
 // templates (kernels.ts) are single exactly-rounded IEEE operations, comparisons or selections: + - * / sqrt abs
-// floor ceil trunc, min/max, tests, logic and where. The module's bytes are emitted here from the checked tree
-// only (opcodes, local indices, constants' bits): no user text reaches it. Transcendental functions, integer
-// results, bit operations and float32 rounding stay in the JavaScript loop (compile.ts), which is the fallback.
+// floor ceil trunc, min/max, tests, logic and where, and the bit operations of flag tests (`flags & 1`,
+// `flags.Valid_PE`: the float-to-int cast per SIMD lane, `& | ^` per lane as int64). The module's bytes are
+// emitted here from the checked tree only (opcodes, local indices, constants' bits): no user text reaches it.
+// Transcendental functions, integer results and float32 rounding stay in the JavaScript loop (compile.ts),
+// which is the fallback.
 import type { ExprNode } from "./check.js";
 import type { KernelName } from "./kernels.js";
 import { expressionMemory, SCRATCH_BYTES } from "./wasm-memory.js";
@@ -19,12 +21,17 @@ const BLOCK = 8192;
 export type SimdLoop = (o: Float64Array, n: number, d: ArrayLike<number>[]) => void;
 
 // opcodes (WebAssembly core 2.0, fixed-width SIMD after the 0xfd prefix)
-const OP = { block: 0x02, loop: 0x03, end: 0x0b, brIf: 0x0d, get: 0x20, set: 0x21, tee: 0x22, i32const: 0x41 };
+const OP = { block: 0x02, loop: 0x03, end: 0x0b, brIf: 0x0d, get: 0x20, set: 0x21, tee: 0x22, i32const: 0x41, i64const: 0x42 };
 const I32 = { eqz: 0x45, ltU: 0x49, add: 0x6a };
+/** Scalar int64 operations: `& | ^`, int64 → float64 (round to nearest, ties to even), and after the 0xfc prefix float64 → int64 (saturating, NaN → 0). */
+const I64 = { and: 0x83, or: 0x84, xor: 0x85, toF64: 0xb9, fromF64: 0x06 };
 const V = {
   load: 0x00,
   store: 0x0b,
   const: 0x0c,
+  splat: 0x14,
+  extractLane: 0x21,
+  replaceLane: 0x22,
   eq: 0x47,
   ne: 0x48,
   lt: 0x49,
@@ -101,6 +108,8 @@ const OPS: Partial<Record<KernelName, Step[]>> = {
   bitwise_and: ["a", "b", V.and],
   bitwise_or: ["a", "b", V.or],
   bitwise_xor: ["a", "b", V.xor],
+  // `a - a === 0 ? Math.trunc(a) : 0` (astype(int64) of floats: NaN and ±inf become 0)
+  to_int: ["a", V.trunc, ZERO, "a", "a", V.sub, ZERO, V.eq, V.bitselect],
   // `a > 0 ? 1 : a < 0 ? -1 : a === 0 ? 0 : a`: selections from the innermost out
   sign: [ONE, [-1], ZERO, "a", "a", ZERO, V.eq, V.bitselect, "a", ZERO, V.lt, V.bitselect, "a", ZERO, V.gt, V.bitselect],
   // `a < 0 ? 0 : a > 0 ? 1 : a === 0 ? b : a`
@@ -131,18 +140,54 @@ function isMask(n: ExprNode): boolean {
   return n.kind === "op" && !n.post && (MASKS.has(n.kernel) || (BITWISE.has(n.kernel) && n.args.every(isMask)));
 }
 
-/** The SIMD form of an operation node, or undefined when it has none. */
+/** The SIMD form of an operation node, or undefined when it has none (bit operations of whole numbers: see {@link isInt64Bits}). */
 function stepsOf(n: ExprNode & { kind: "op" }): readonly Step[] | undefined {
   if (n.post !== undefined || !Object.hasOwn(OPS, n.kernel)) return undefined;
   if (BITWISE.has(n.kernel) && !n.args.every(isMask)) return undefined;
   return OPS[n.kernel];
 }
 
+/**
+ * True for a node whose values are whole numbers (or NaN/±inf, which the JavaScript template treats as 0 as this
+ * loop does): a float-to-int cast, a variable of an integer or bool dtype, a whole constant, a mask, or a bit
+ * operation of those. The int64 bit operations take only these: `bits64` of kernels.ts gives other results for
+ * fractions (its low word truncates, its high word floors).
+ */
+function isWhole(n: ExprNode): boolean {
+  if (n.kind === "const") return Number.isInteger(n.value);
+  if (n.kind === "var") return !n.type.dtype.startsWith("float");
+  return !n.post && (n.kernel === "to_int" || isMask(n) || isInt64Bits(n));
+}
+
+/** True for `&`, `|` or `^` of whole numbers that are not all masks: computed per lane as int64. */
+function isInt64Bits(n: ExprNode): boolean {
+  return n.kind === "op" && !n.post && BITWISE.has(n.kernel) && !n.args.every(isMask) && n.args.every(isWhole);
+}
+
 /** True when every operation of the tree has a SIMD form here (and none needs a rounding or wrapping pass). */
 export function simdSupports(n: ExprNode): boolean {
   if (n.kind !== "op") return true;
-  if (!(n.kernel === "positive" && !n.post) && !stepsOf(n)) return false;
+  if (!(n.kernel === "positive" && !n.post) && !stepsOf(n) && !isInt64Bits(n)) return false;
   return n.args.every(simdSupports);
+}
+
+/** Signed LEB128 of an int64. */
+function sleb(out: number[], x: bigint): void {
+  for (;;) {
+    const byte = Number(x & 0x7fn);
+    x >>= 7n;
+    if ((x === 0n && (byte & 0x40) === 0) || (x === -1n && (byte & 0x40) !== 0)) {
+      out.push(byte);
+      return;
+    }
+    out.push(byte | 0x80);
+  }
+}
+
+/** Values that cannot lie at or beyond ±2**63: masks and variables of integer dtypes up to 32 bits (and bool). */
+function small(n: ExprNode): boolean {
+  if (n.kind === "var") return n.type.dtype === "bool" || (!n.type.dtype.startsWith("float") && !n.type.dtype.endsWith("64"));
+  return isMask(n);
 }
 
 /** Unsigned LEB128. */
@@ -212,6 +257,80 @@ export function simdModule(root: ExprNode, inputs: readonly string[]): Uint8Arra
     }
   };
   const varLocals = inputs.map(() => newLocal());
+  const simd = (op: number, lane?: number) => {
+    code.push(0xfd);
+    uleb(code, op);
+    if (lane !== undefined) code.push(lane);
+  };
+  const get = (l: number) => {
+    code.push(OP.get);
+    uleb(code, l);
+  };
+  const setNew = () => {
+    const t = newLocal();
+    code.push(OP.set);
+    uleb(code, t);
+    return t;
+  };
+  /**
+   * A local with the lanes of whole numbers `t` (local `a`) brought into [-2**63, 2**63) modulo 2**64 where
+   * |t| >= 2**63, as the JavaScript template's int64 semantics (its words are exact modulo 2**32): there
+   * `t - floor(t / 2**64) * 2**64` is exact (a multiple of t's unit in the last place below 2**64), minus 2**64
+   * at 2**63 and above; ±inf give NaN, which the int64 conversion makes 0 (as the template does with ±inf and NaN).
+   */
+  const wrapped = (a: number): number => {
+    get(a);
+    get(a);
+    get(constLocal(2 ** -64));
+    simd(V.mul);
+    simd(V.floor);
+    get(constLocal(2 ** 64));
+    simd(V.mul);
+    simd(V.sub);
+    const r = setNew();
+    get(r);
+    get(constLocal(2 ** 64));
+    get(constLocal(0));
+    get(r);
+    get(constLocal(2 ** 63));
+    simd(V.ge);
+    simd(V.bitselect);
+    simd(V.sub);
+    get(a);
+    get(a);
+    simd(V.abs);
+    get(constLocal(2 ** 63));
+    simd(V.ge);
+    simd(V.bitselect);
+    return setNew();
+  };
+  /**
+   * `a & b` (`|`, `^`) of whole numbers as kernels.ts's template: both as int64 (two's complement, modulo 2**64),
+   * the operation, the int64 result rounded to float64; lane by lane with scalar int64 code.
+   */
+  const int64Bits = (n: ExprNode & { kind: "op" }): number => {
+    const operands = n.args.map((a): { int: bigint } | { local: number } =>
+      a.kind === "const" ? { int: BigInt.asIntN(64, BigInt(a.value)) } : { local: small(a) ? visit(a) : wrapped(visit(a)) },
+    );
+    const op = n.kernel === "bitwise_and" ? I64.and : n.kernel === "bitwise_or" ? I64.or : I64.xor;
+    for (const lane of [0, 1]) {
+      for (const x of operands) {
+        if ("int" in x) {
+          code.push(OP.i64const);
+          sleb(code, x.int);
+        } else {
+          get(x.local);
+          simd(V.extractLane, lane);
+          code.push(0xfc);
+          uleb(code, I64.fromF64);
+        }
+      }
+      code.push(op, I64.toF64);
+      if (lane === 0) simd(V.splat);
+      else simd(V.replaceLane, 1);
+    }
+    return setNew();
+  };
   const visit = (n: ExprNode): number => {
     if (n.kind === "var") {
       const k = inputs.indexOf(n.name);
@@ -219,6 +338,7 @@ export function simdModule(root: ExprNode, inputs: readonly string[]): Uint8Arra
       return varLocals[k]!;
     }
     if (n.kind === "const") return constLocal(n.value);
+    if (isInt64Bits(n)) return int64Bits(n);
     const args = n.args.map(visit);
     if (n.kernel === "positive" && !n.post) return args[0]!;
     const op = stepsOf(n);

@@ -32,6 +32,8 @@ const SIMD_CASES = [
   "where(kd489 > 0.5, conc_chl, where(isnan(conc_tsm), inf, -conc_tsm))",
   "sign(kd489 - 1) + sign(conc_chl * 0) + heaviside(conc_tsm - 2, 0.5) + heaviside(kd489 * 0, nan)",
   "conc_chl",
+  "where(c2rcc_flags.Valid_PE, conc_chl / (conc_tsm + 1), nan)", // flag test: float-to-int cast, int64 `&` per lane
+  "(c2rcc_flags & 1) + (c2rcc_flags | 6) * 0.5 - (c2rcc_flags ^ -2147483648) + 0.0",
 ];
 
 /** Expressions that keep the JavaScript loop only. */
@@ -39,8 +41,7 @@ const JS_CASES = [
   "exp(kd489)", // transcendental
   "kd489 ** 2",
   "conc_chl % 3",
-  "c2rcc_flags & 1", // integer result, bit operations
-  "where(c2rcc_flags.Valid_PE, conc_chl, nan)", // float-to-int cast inside
+  "c2rcc_flags & 1", // integer result
   "conc_chl > 1", // bool result
   "rint(conc_chl)",
 ];
@@ -163,6 +164,54 @@ describe("SIMD loop of float64 expressions", () => {
     const a = runProgram(simd, blocks, DIMS, [250, 250]);
     const c = runProgram(compileExpression(checked, { simd: false }), blocks, DIMS, [250, 250]);
     expect(differences(a.data as Float64Array, c.data as Float64Array)).toEqual([]);
+  });
+
+  it("tests flags of the real c2rcc_flags chunks with NaN, ±inf, negative, huge and fractional values as the JavaScript loop", () => {
+    // bit 31 (Valid_PE), values at and beyond ±2**31, ±2**53, ±2**63 and ±2**64 (int64 wrap-around), fractions
+    const odd = [Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, -0, 0.5, -0.5, -1, -1.5, 3.999, -3.999];
+    const big = [2 ** 31, -(2 ** 31), -(2 ** 31) - 1, 2 ** 32 - 0.5, 2 ** 53 + 2, -(2 ** 53), 2 ** 63, -(2 ** 63), 2 ** 63 + 4096];
+    const huge = [2 ** 64, 2 ** 64 + 8192, -(2 ** 64) - 8192, 1e20, -1e20, 1.7976931348623157e308, 5e-324, -2147483647.9];
+    const special = [...odd, ...big, ...huge];
+    const exprs = [
+      "where(c2rcc_flags.Valid_PE, conc_chl / (conc_tsm + 1), nan)",
+      "where(c2rcc_flags.Rtosa_OOS | c2rcc_flags.Cloud_risk, -kd489, kd489) + c2rcc_flags.Kd489_OOR",
+      "where((c2rcc_flags & 1) == 0, c2rcc_flags & -2147483648, c2rcc_flags | 12) * 1.0",
+      "((c2rcc_flags ^ 1e20) & (c2rcc_flags | -7)) + ((conc_chl > 1) & 3) + 0.0",
+    ];
+    const flagsChunks = chunks.map((c) => {
+      const flags = Float64Array.from(c.get("c2rcc_flags")!.data as Float64Array);
+      for (let i = 3; i < flags.length; i += 5) flags[i] = special[((i / 5) % special.length) | 0]!;
+      return new Map([...c, ["c2rcc_flags", { data: flags, dims: DIMS, shape: [250, 250] }]]);
+    });
+    const real = chunks[0]!.get("c2rcc_flags")!.data as Float64Array;
+    expect(real.some((v) => v >= 2 ** 31)).toBe(true); // Valid_PE set: bit 31 of the real flags
+    for (const expr of exprs) {
+      const checked = checkExpression(expr, vars);
+      const simd = compileExpression(checked);
+      expect(simd.simd, expr).toBeTypeOf("function");
+      const js = compileExpression(checked, { simd: false });
+      for (const c of [...chunks, ...flagsChunks]) {
+        const a = runProgram(simd, c, DIMS, [250, 250]);
+        const b = runProgram(js, c, DIMS, [250, 250]);
+        expect(differences(a.data as Float64Array, b.data as Float64Array), expr).toEqual([]);
+      }
+    }
+    // integer flag dtypes: converted to float64 on the copy in, as the JavaScript loop reads them
+    const attrs = vars.c2rcc_flags!.attrs;
+    for (const [dtype, data] of [
+      ["uint32", Uint32Array.from(real, (v) => (Number.isFinite(v) ? v : 0))],
+      ["int32", Int32Array.from(real, (v) => (Number.isFinite(v) ? v | 0 : -1))],
+      ["int64", Float64Array.from(real, (v) => (Number.isFinite(v) ? v - 2 ** 40 : 2 ** 63))],
+    ] as const) {
+      const v = { ...vars, c2rcc_flags: { dtype, dims: DIMS, shape: [250, 250], attrs } } as Record<string, VariableInfo>;
+      const blocks = new Map([...chunks[0]!, ["c2rcc_flags", { data, dims: DIMS, shape: [250, 250] }]]);
+      const checked = checkExpression(exprs[0]!, v);
+      const simd = compileExpression(checked);
+      expect(simd.simd, dtype).toBeTypeOf("function");
+      const a = runProgram(simd, blocks, DIMS, [250, 250]);
+      const b = runProgram(compileExpression(checked, { simd: false }), blocks, DIMS, [250, 250]);
+      expect(differences(a.data as Float64Array, b.data as Float64Array), dtype).toEqual([]);
+    }
   });
 
   it("compiles an expression near the limit of 2,000 parts (300 calls) and gives the JavaScript loop's values", () => {
