@@ -4,6 +4,8 @@
 // written out below (no toolchain); its memory holds the LZ4 output (the byte planes) and the unshuffled block.
 // Spec: https://webassembly.github.io/spec/core/binary/ (fixed-width SIMD: opcodes after the 0xfd prefix).
 
+import { section, sleb, uleb, WASM_HEADER, wasmName } from "../../core/wasm-encode.js";
+
 /** The WebAssembly blosc helpers: their memory's regions, the unshuffle and the LZ4 block decoder. */
 export interface SimdUnshuffle {
   /**
@@ -30,28 +32,6 @@ const HI16 = [8, 9, 24, 25, 10, 11, 26, 27, 12, 13, 28, 29, 14, 15, 30, 31];
 const LO32 = [0, 1, 2, 3, 16, 17, 18, 19, 4, 5, 6, 7, 20, 21, 22, 23];
 const HI32 = [8, 9, 10, 11, 24, 25, 26, 27, 12, 13, 14, 15, 28, 29, 30, 31];
 
-function uleb(n: number): number[] {
-  const out: number[] = [];
-  do {
-    let b = n & 0x7f;
-    n >>>= 7;
-    if (n !== 0) b |= 0x80;
-    out.push(b);
-  } while (n !== 0);
-  return out;
-}
-function sleb(n: number): number[] {
-  const out: number[] = [];
-  for (;;) {
-    const b = n & 0x7f;
-    n >>= 7;
-    if ((n === 0 && (b & 0x40) === 0) || (n === -1 && (b & 0x40) !== 0)) {
-      out.push(b);
-      return out;
-    }
-    out.push(b | 0x80);
-  }
-}
 const get = (i: number) => [0x20, ...uleb(i)];
 const set = (i: number) => [0x21, ...uleb(i)];
 const i32 = (v: number) => [0x41, ...sleb(v)];
@@ -416,27 +396,15 @@ function lz4Kernel(): number[] {
   return [...uleb(fn.length), ...fn];
 }
 
-function section(id: number, content: number[]): number[] {
-  return [id, ...uleb(content.length), ...content];
-}
-
 function moduleBytes(): Uint8Array<ArrayBuffer> {
-  const name = (s: string) => [...uleb(s.length), ...Array.from(s, (c) => c.charCodeAt(0))];
   const k4 = kernel(4);
   const k8 = kernel(8);
   return new Uint8Array([
-    0x00,
-    0x61,
-    0x73,
-    0x6d,
-    0x01,
-    0x00,
-    0x00,
-    0x00,
+    ...WASM_HEADER,
     ...section(1, [2, 0x60, 3, 0x7f, 0x7f, 0x7f, 0, 0x60, 4, 0x7f, 0x7f, 0x7f, 0x7f, 1, 0x7f]),
     ...section(3, [3, 0, 0, 1]),
     ...section(5, [1, 0, 1]),
-    ...section(7, [4, ...name("mem"), 2, 0, ...name("u4"), 0, 0, ...name("u8"), 0, 1, ...name("lz4"), 0, 2]),
+    ...section(7, [4, ...wasmName("mem"), 2, 0, ...wasmName("u4"), 0, 0, ...wasmName("u8"), 0, 1, ...wasmName("lz4"), 0, 2]),
     ...section(10, [3, ...k4, ...k8, ...lz4Kernel()]),
   ]);
 }
