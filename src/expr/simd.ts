@@ -21,7 +21,19 @@ const BLOCK = 8192;
 export type SimdLoop = (o: Float64Array, n: number, d: ArrayLike<number>[]) => void;
 
 // opcodes (WebAssembly core 2.0, fixed-width SIMD after the 0xfd prefix)
-const OP = { block: 0x02, loop: 0x03, end: 0x0b, brIf: 0x0d, get: 0x20, set: 0x21, tee: 0x22, i32const: 0x41, i64const: 0x42 };
+const OP = {
+  block: 0x02,
+  loop: 0x03,
+  if: 0x04,
+  else: 0x05,
+  end: 0x0b,
+  brIf: 0x0d,
+  get: 0x20,
+  set: 0x21,
+  tee: 0x22,
+  i32const: 0x41,
+  i64const: 0x42,
+};
 const I32 = { eqz: 0x45, ltU: 0x49, add: 0x6a };
 /** Scalar int64 operations: `& | ^`, int64 → float64 (round to nearest, ties to even), and after the 0xfc prefix float64 → int64 (saturating, NaN → 0). */
 const I64 = { and: 0x83, or: 0x84, xor: 0x85, toF64: 0xb9, fromF64: 0x06 };
@@ -41,6 +53,7 @@ const V = {
   and: 0x4e,
   or: 0x50,
   xor: 0x51,
+  anyTrue: 0x53,
   bitselect: 0x52,
   ceil: 0x74,
   floor: 0x75,
@@ -52,6 +65,11 @@ const V = {
   sub: 0xf1,
   mul: 0xf2,
   div: 0xf3,
+  allTrue64: 0xc3,
+  /** i32x4.trunc_sat_f64x2_u_zero: both lanes to uint32 (saturating), into the low two 32-bit lanes. */
+  truncU32: 0xfd,
+  /** f64x2.convert_low_i32x4_u: the low two 32-bit lanes as uint32 to float64. */
+  fromU32: 0xff,
 };
 
 /**
@@ -184,6 +202,12 @@ function sleb(out: number[], x: bigint): void {
   }
 }
 
+/** Whole numbers always in [0, 2**32): masks and variables of bool and unsigned dtypes up to 32 bits. */
+function unsigned32(n: ExprNode): boolean {
+  if (n.kind === "var") return n.type.dtype === "bool" || /^uint(8|16|32)$/.test(n.type.dtype);
+  return isMask(n);
+}
+
 /** Values that cannot lie at or beyond ±2**63: masks and variables of integer dtypes up to 32 bits (and bool). */
 function small(n: ExprNode): boolean {
   if (n.kind === "var") return n.type.dtype === "bool" || (!n.type.dtype.startsWith("float") && !n.type.dtype.endsWith("64"));
@@ -230,8 +254,8 @@ export function simdModule(root: ExprNode, inputs: readonly string[]): Uint8Arra
   const consts = new Map<string, number>();
   const bits = new Uint8Array(8);
   const view = new DataView(bits.buffer);
-  const constLocal = (value: number) => {
-    view.setFloat64(0, value, true);
+  /** A local holding the 8 bytes now in `bits` in both 64-bit lanes. */
+  const bitsLocal = () => {
     const key = Array.from(bits).join(",");
     let l = consts.get(key);
     if (l === undefined) {
@@ -244,6 +268,16 @@ export function simdModule(root: ExprNode, inputs: readonly string[]): Uint8Arra
       uleb(pre, l);
     }
     return l;
+  };
+  const constLocal = (value: number) => {
+    view.setFloat64(0, value, true);
+    return bitsLocal();
+  };
+  /** A local holding the 32-bit integer `value` in all four 32-bit lanes. */
+  const i32Local = (value: number) => {
+    view.setUint32(0, value, true);
+    view.setUint32(4, value, true);
+    return bitsLocal();
   };
   const emit = (steps: readonly Step[], args: readonly number[]) => {
     for (const st of steps) {
@@ -279,6 +313,17 @@ export function simdModule(root: ExprNode, inputs: readonly string[]): Uint8Arra
    * at 2**63 and above; ±inf give NaN, which the int64 conversion makes 0 (as the template does with ±inf and NaN).
    */
   const wrapped = (a: number): number => {
+    const w = newLocal();
+    get(a);
+    code.push(OP.set);
+    uleb(code, w);
+    // only when a lane is that large (a branch not taken on real flags): w = the wrapped lanes
+    get(a);
+    simd(V.abs);
+    get(constLocal(2 ** 63));
+    simd(V.ge);
+    simd(V.anyTrue);
+    code.push(OP.if, 0x40);
     get(a);
     get(a);
     get(constLocal(2 ** -64));
@@ -302,32 +347,86 @@ export function simdModule(root: ExprNode, inputs: readonly string[]): Uint8Arra
     get(constLocal(2 ** 63));
     simd(V.ge);
     simd(V.bitselect);
-    return setNew();
+    code.push(OP.set);
+    uleb(code, w);
+    code.push(OP.end);
+    return w;
   };
   /**
    * `a & b` (`|`, `^`) of whole numbers as kernels.ts's template: both as int64 (two's complement, modulo 2**64),
    * the operation, the int64 result rounded to float64; lane by lane with scalar int64 code.
    */
+  type Operand = { int: bigint; node: ExprNode } | { local: number; node: ExprNode };
+  /**
+   * Lane `lane` of the operation `op` on int64 operands (lanes at or beyond ±2**63 wrapped modulo 2**64 first,
+   * see {@link wrapped}), rounded to float64: a new vector (lane 0) or lane 1 replaced in the one on the stack.
+   */
+  /** Wrapped locals of the operands of the operation being emitted, by their local. */
+  const wraps = new Map<number, number>();
+  const perLane = (operands: Operand[], op: number, lane: number) => {
+    for (const x of operands) {
+      if ("int" in x) {
+        code.push(OP.i64const);
+        sleb(code, x.int);
+      } else {
+        let w = small(x.node) ? x.local : wraps.get(x.local);
+        if (w === undefined) {
+          w = wrapped(x.local);
+          wraps.set(x.local, w);
+        }
+        get(w);
+        simd(V.extractLane, lane);
+        code.push(0xfc);
+        uleb(code, I64.fromF64);
+      }
+    }
+    code.push(op, I64.toF64);
+    simd(lane === 0 ? V.splat : V.replaceLane, lane === 0 ? undefined : 1);
+  };
   const int64Bits = (n: ExprNode & { kind: "op" }): number => {
-    const operands = n.args.map((a): { int: bigint } | { local: number } =>
-      a.kind === "const" ? { int: BigInt.asIntN(64, BigInt(a.value)) } : { local: small(a) ? visit(a) : wrapped(visit(a)) },
+    wraps.clear(); // a wrapped local is set in one operation's code (maybe a branch not taken): not reused by others
+    const operands = n.args.map(
+      (a): Operand => (a.kind === "const" ? { int: BigInt.asIntN(64, BigInt(a.value)), node: a } : { local: visit(a), node: a }),
     );
     const op = n.kernel === "bitwise_and" ? I64.and : n.kernel === "bitwise_or" ? I64.or : I64.xor;
-    for (const lane of [0, 1]) {
-      for (const x of operands) {
-        if ("int" in x) {
-          code.push(OP.i64const);
-          sleb(code, x.int);
-        } else {
-          get(x.local);
-          simd(V.extractLane, lane);
-          code.push(0xfc);
-          uleb(code, I64.fromF64);
-        }
+    const vop = n.kernel === "bitwise_and" ? V.and : n.kernel === "bitwise_or" ? V.or : V.xor;
+    // the usual case, all lanes in [0, 2**32) (flags of up to 32 bits): whole SIMD steps on their low 32 bits,
+    // which hold the int64 result there (its high word is 0: the operands' high words are, or with `&` those
+    // of the lanes). Not for `|` and `^` of a constant outside [0, 2**32).
+    const fast = op === I64.and || operands.every((x) => !("int" in x) || (x.int >= 0n && x.int < 2n ** 32n));
+    if (!fast) {
+      for (const lane of [0, 1]) perLane(operands, op, lane);
+      return setNew();
+    }
+    const checked = operands.filter((x) => "local" in x && !unsigned32(x.node)) as { local: number }[];
+    if (checked.length > 0) {
+      checked.forEach((x, j) => {
+        get(x.local);
+        get(constLocal(0));
+        simd(V.ge);
+        get(x.local);
+        get(constLocal(2 ** 32));
+        simd(V.lt);
+        simd(V.and);
+        if (j > 0) simd(V.and);
+      });
+      simd(V.allTrue64);
+      code.push(OP.if, 0x7b);
+    }
+    operands.forEach((x, j) => {
+      if ("int" in x) get(i32Local(Number(BigInt.asUintN(32, x.int))));
+      else {
+        get(x.local);
+        simd(V.truncU32);
       }
-      code.push(op, I64.toF64);
-      if (lane === 0) simd(V.splat);
-      else simd(V.replaceLane, 1);
+      if (j > 0) simd(vop);
+    });
+    simd(V.fromU32);
+    if (checked.length > 0) {
+      // else lane by lane as int64, lanes at or beyond ±2**63 wrapped modulo 2**64 first
+      code.push(OP.else);
+      for (const lane of [0, 1]) perLane(operands, op, lane);
+      code.push(OP.end);
     }
     return setNew();
   };

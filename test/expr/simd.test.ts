@@ -201,16 +201,28 @@ describe("SIMD loop of float64 expressions", () => {
     for (const [dtype, data] of [
       ["uint32", Uint32Array.from(real, (v) => (Number.isFinite(v) ? v : 0))],
       ["int32", Int32Array.from(real, (v) => (Number.isFinite(v) ? v | 0 : -1))],
-      ["int64", Float64Array.from(real, (v) => (Number.isFinite(v) ? v - 2 ** 40 : 2 ** 63))],
+      ["int64", Float64Array.from(real, (v, i) => (!Number.isFinite(v) ? 2 ** 63 : (i >> 2) % 2 ? v : v - 2 ** 40))],
     ] as const) {
-      const v = { ...vars, c2rcc_flags: { dtype, dims: DIMS, shape: [250, 250], attrs } } as Record<string, VariableInfo>;
-      const blocks = new Map([...chunks[0]!, ["c2rcc_flags", { data, dims: DIMS, shape: [250, 250] }]]);
-      const checked = checkExpression(exprs[0]!, v);
-      const simd = compileExpression(checked);
-      expect(simd.simd, dtype).toBeTypeOf("function");
-      const a = runProgram(simd, blocks, DIMS, [250, 250]);
-      const b = runProgram(compileExpression(checked, { simd: false }), blocks, DIMS, [250, 250]);
-      expect(differences(a.data as Float64Array, b.data as Float64Array), dtype).toEqual([]);
+      // k: a second integer variable, small and huge (the flags' operand shared by operations of both paths)
+      const k = Float64Array.from(real, (v, i) => (i % 3 ? i : Number.isFinite(v) ? -(2 ** 40) : 2 ** 63));
+      const v = {
+        ...vars,
+        c2rcc_flags: { dtype, dims: DIMS, shape: [250, 250], attrs },
+        k: { dtype: "int64", dims: DIMS, shape: [250, 250] },
+      } as Record<string, VariableInfo>;
+      const blocks = new Map([
+        ...chunks[0]!,
+        ["c2rcc_flags", { data, dims: DIMS, shape: [250, 250] }],
+        ["k", { data: k, dims: DIMS, shape: [250, 250] }],
+      ]);
+      for (const expr of [exprs[0]!, "((c2rcc_flags & 1) + (c2rcc_flags & k) + (c2rcc_flags | k) + (c2rcc_flags ^ 3)) * 1.0"]) {
+        const checked = checkExpression(expr, v);
+        const simd = compileExpression(checked);
+        expect(simd.simd, dtype).toBeTypeOf("function");
+        const a = runProgram(simd, blocks, DIMS, [250, 250]);
+        const b = runProgram(compileExpression(checked, { simd: false }), blocks, DIMS, [250, 250]);
+        expect(differences(a.data as Float64Array, b.data as Float64Array), `${dtype}: ${expr}`).toEqual([]);
+      }
     }
   });
 
