@@ -1,7 +1,8 @@
 // Checked expression → a WebAssembly SIMD loop (two float64 lanes per step) for the operations whose JavaScript
 // templates (kernels.ts) are single exactly-rounded IEEE operations, comparisons or selections: + - * / sqrt abs
 // floor ceil trunc, min/max, tests, logic and where, and the bit operations of flag tests (`flags & 1`,
-// `flags.Valid_PE`: the float-to-int cast per SIMD lane, `& | ^` per lane as int64). The module's bytes are
+// `flags.Valid_PE`: the float-to-int cast, then `& | ^` on the low 32 bits of both lanes when they lie in
+// [0, 2**32), else lane by lane as int64, as the JavaScript loop's int64 semantics). The module's bytes are
 // emitted here from the checked tree only (opcodes, local indices, constants' bits): no user text reaches it.
 // Transcendental functions, integer results and float32 rounding stay in the JavaScript loop (compile.ts),
 // which is the fallback.
@@ -66,10 +67,6 @@ const V = {
   mul: 0xf2,
   div: 0xf3,
   allTrue64: 0xc3,
-  /** i32x4.trunc_sat_f64x2_u_zero: both lanes to uint32 (saturating), into the low two 32-bit lanes. */
-  truncU32: 0xfd,
-  /** f64x2.convert_low_i32x4_u: the low two 32-bit lanes as uint32 to float64. */
-  fromU32: 0xff,
 };
 
 /**
@@ -82,7 +79,7 @@ const ONE: [number] = [1];
 const ZERO: [number] = [0];
 /** `x !== 0` per lane (NaN is not 0, as in JavaScript). */
 const nonzero = (x: "a" | "b"): Step[] => [x, ZERO, V.ne];
-/** The mask on the stack as 1 (all-ones lanes) or +0. */
+/** The mask on the stack as 1 (all-ones lanes) or +0 (its last two steps: `where` of a test drops them). */
 const ones = (...mask: Step[]): Step[] => [...mask, ONE, V.and];
 
 /** How each supported operation computes from its arguments, as its template in kernels.ts does. */
@@ -273,10 +270,9 @@ export function simdModule(root: ExprNode, inputs: readonly string[]): Uint8Arra
     view.setFloat64(0, value, true);
     return bitsLocal();
   };
-  /** A local holding the 32-bit integer `value` in all four 32-bit lanes. */
-  const i32Local = (value: number) => {
-    view.setUint32(0, value, true);
-    view.setUint32(4, value, true);
+  /** A local holding the 64-bit pattern `value` in both 64-bit lanes. */
+  const i64Local = (value: bigint) => {
+    view.setBigUint64(0, value, true);
     return bitsLocal();
   };
   const emit = (steps: readonly Step[], args: readonly number[]) => {
@@ -413,15 +409,23 @@ export function simdModule(root: ExprNode, inputs: readonly string[]): Uint8Arra
       simd(V.allTrue64);
       code.push(OP.if, 0x7b);
     }
+    // t + 2**52 (exact) holds t in the low 32 bits of its mantissa: the operation on those bits, then the
+    // exponent of 2**52 put back and 2**52 taken off gives the result exactly
     operands.forEach((x, j) => {
-      if ("int" in x) get(i32Local(Number(BigInt.asUintN(32, x.int))));
+      if ("int" in x) get(i64Local(BigInt.asUintN(32, x.int)));
       else {
         get(x.local);
-        simd(V.truncU32);
+        get(constLocal(2 ** 52));
+        simd(V.add);
       }
       if (j > 0) simd(vop);
     });
-    simd(V.fromU32);
+    get(i64Local(0xffffffffn));
+    simd(V.and);
+    get(i64Local(0x4330000000000000n));
+    simd(V.or);
+    get(constLocal(2 ** 52));
+    simd(V.sub);
     if (checked.length > 0) {
       // else lane by lane as int64, lanes at or beyond ±2**63 wrapped modulo 2**64 first
       code.push(OP.else);
@@ -438,6 +442,17 @@ export function simdModule(root: ExprNode, inputs: readonly string[]): Uint8Arra
     }
     if (n.kind === "const") return constLocal(n.value);
     if (isInt64Bits(n)) return int64Bits(n);
+    const cond = n.args[0];
+    if (n.kernel === "where" && !n.post && cond?.kind === "op" && !cond.post && MASKS.has(cond.kernel)) {
+      // where(test, b, c): the test's lane mask selects directly (its steps without turning it into 1 or +0)
+      const condArgs = cond.args.map(visit);
+      const [b, c] = n.args.slice(1).map(visit);
+      get(b!);
+      get(c!);
+      emit(OPS[cond.kernel]!.slice(0, -2), condArgs);
+      simd(V.bitselect);
+      return setNew();
+    }
     const args = n.args.map(visit);
     if (n.kernel === "positive" && !n.post) return args[0]!;
     const op = stepsOf(n);
