@@ -67,6 +67,7 @@ const V = {
   mul: 0xf2,
   div: 0xf3,
   allTrue64: 0xc3,
+  eq64: 0xd6,
 };
 
 /**
@@ -381,54 +382,87 @@ export function simdModule(root: ExprNode, inputs: readonly string[]): Uint8Arra
   };
   const int64Bits = (n: ExprNode & { kind: "op" }): number => {
     wraps.clear(); // a wrapped local is set in one operation's code (maybe a branch not taken): not reused by others
-    const operands = n.args.map(
-      (a): Operand => (a.kind === "const" ? { int: BigInt.asIntN(64, BigInt(a.value)), node: a } : { local: visit(a), node: a }),
-    );
     const op = n.kernel === "bitwise_and" ? I64.and : n.kernel === "bitwise_or" ? I64.or : I64.xor;
     const vop = n.kernel === "bitwise_and" ? V.and : n.kernel === "bitwise_or" ? V.or : V.xor;
+    const int = (a: ExprNode & { kind: "const" }): Operand => ({ int: BigInt.asIntN(64, BigInt(a.value)), node: a });
     // the usual case, all lanes in [0, 2**32) (flags of up to 32 bits): whole SIMD steps on their low 32 bits,
     // which hold the int64 result there (its high word is 0: the operands' high words are, or with `&` those
     // of the lanes). Not for `|` and `^` of a constant outside [0, 2**32).
-    const fast = op === I64.and || operands.every((x) => !("int" in x) || (x.int >= 0n && x.int < 2n ** 32n));
+    const fast =
+      n.kernel === "bitwise_and" ||
+      n.args.every((a) => a.kind !== "const" || (Number.isInteger(a.value) && a.value >= 0 && a.value < 2 ** 32));
     if (!fast) {
+      const operands = n.args.map((a) => (a.kind === "const" ? int(a) : { local: visit(a), node: a }));
       for (const lane of [0, 1]) perLane(operands, op, lane);
       return setNew();
     }
-    const checked = operands.filter((x) => "local" in x && !unsigned32(x.node)) as { local: number }[];
+    // each operand t as u = t + 2**52 (exact for t in [0, 2**52)): t is in the low 32 bits of u's mantissa, its
+    // high word 0x43300000 tells t in [0, 2**32). A cast `to_int(x)` is fused: u = trunc(x) + 2**52, 2**52
+    // (t = 0) for NaN; ±inf stay ±inf and take the lane-by-lane path, where the cast is made as the template does.
+    const C52 = constLocal(2 ** 52);
+    const fused = new Map<number, number>(); // operand index → the local of x of `to_int(x)`
+    const plain = new Map<number, number>(); // operand index → the local of the other operands
+    const us = n.args.map((a, j): number | undefined => {
+      if (a.kind === "const") return undefined;
+      if (a.kind === "op" && a.kernel === "to_int" && !a.post) {
+        const x = visit(a.args[0]!);
+        fused.set(j, x);
+        get(x);
+        simd(V.trunc);
+        get(C52);
+        simd(V.add);
+        const u = setNew();
+        get(u);
+        get(C52);
+        get(u);
+        get(u);
+        simd(V.eq);
+        simd(V.bitselect);
+        code.push(OP.set);
+        uleb(code, u);
+        return u;
+      }
+      const t = visit(a);
+      plain.set(j, t);
+      get(t);
+      get(C52);
+      simd(V.add);
+      return setNew();
+    });
+    const checked = n.args.flatMap((a, j) => (a.kind !== "const" && !unsigned32(a) ? [us[j]!] : []));
     if (checked.length > 0) {
-      checked.forEach((x, j) => {
-        get(x.local);
-        get(constLocal(0));
-        simd(V.ge);
-        get(x.local);
-        get(constLocal(2 ** 32));
-        simd(V.lt);
+      checked.forEach((u, j) => {
+        get(u);
+        get(i64Local(0xffffffff00000000n));
         simd(V.and);
+        get(i64Local(0x4330000000000000n));
+        simd(V.eq64);
         if (j > 0) simd(V.and);
       });
       simd(V.allTrue64);
       code.push(OP.if, 0x7b);
     }
-    // t + 2**52 (exact) holds t in the low 32 bits of its mantissa: the operation on those bits, then the
-    // exponent of 2**52 put back and 2**52 taken off gives the result exactly
-    operands.forEach((x, j) => {
-      if ("int" in x) get(i64Local(BigInt.asUintN(32, x.int)));
-      else {
-        get(x.local);
-        get(constLocal(2 ** 52));
-        simd(V.add);
-      }
+    // the operation on the words: high words 0x43300000 (or 0 of constants) give 0x43300000 or 0, which the
+    // exponent of 2**52 put back makes u of the result; 2**52 taken off gives the result exactly
+    n.args.forEach((a, j) => {
+      if (a.kind === "const") get(i64Local(BigInt.asUintN(32, BigInt(a.value))));
+      else get(us[j]!);
       if (j > 0) simd(vop);
     });
-    get(i64Local(0xffffffffn));
-    simd(V.and);
     get(i64Local(0x4330000000000000n));
     simd(V.or);
-    get(constLocal(2 ** 52));
+    get(C52);
     simd(V.sub);
     if (checked.length > 0) {
       // else lane by lane as int64, lanes at or beyond ±2**63 wrapped modulo 2**64 first
       code.push(OP.else);
+      const operands = n.args.map((a, j): Operand => {
+        if (a.kind === "const") return int(a);
+        const x = fused.get(j);
+        if (x === undefined) return { local: plain.get(j)!, node: a };
+        emit(OPS.to_int!, [x]);
+        return { local: setNew(), node: a };
+      });
       for (const lane of [0, 1]) perLane(operands, op, lane);
       code.push(OP.end);
     }
