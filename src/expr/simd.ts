@@ -200,15 +200,16 @@ function sleb(out: number[], x: bigint): void {
   }
 }
 
-/** Whole numbers always in [0, 2**32): masks and variables of bool and unsigned dtypes up to 32 bits. */
+/**
+ * Whole numbers always in [0, 2**32): masks (variables are checked like any operand, whatever their dtype says,
+ * so that a NaN in their data gives the JavaScript loop's result too).
+ */
 function unsigned32(n: ExprNode): boolean {
-  if (n.kind === "var") return n.type.dtype === "bool" || /^uint(8|16|32)$/.test(n.type.dtype);
   return isMask(n);
 }
 
-/** Values that cannot lie at or beyond ±2**63: masks and variables of integer dtypes up to 32 bits (and bool). */
+/** Values that cannot lie at or beyond ±2**63 (nor be ±inf): masks. */
 function small(n: ExprNode): boolean {
-  if (n.kind === "var") return n.type.dtype === "bool" || (!n.type.dtype.startsWith("float") && !n.type.dtype.endsWith("64"));
   return isMask(n);
 }
 
