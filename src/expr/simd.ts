@@ -6,6 +6,7 @@
 // emitted here from the checked tree only (opcodes, local indices, constants' bits): no user text reaches it.
 // Transcendental functions, integer results and float32 rounding stay in the JavaScript loop (compile.ts),
 // which is the fallback.
+import { append, section, sized, sleb, uleb, WASM_HEADER, wasmName } from "../core/wasm-encode.js";
 import type { ExprNode } from "./check.js";
 import type { KernelName } from "./kernels.js";
 import { expressionMemory, SCRATCH_BYTES } from "./wasm-memory.js";
@@ -187,19 +188,6 @@ export function simdSupports(n: ExprNode): boolean {
   return n.args.every(simdSupports);
 }
 
-/** Signed LEB128 of an int64. */
-function sleb(out: number[], x: bigint): void {
-  for (;;) {
-    const byte = Number(x & 0x7fn);
-    x >>= 7n;
-    if ((x === 0n && (byte & 0x40) === 0) || (x === -1n && (byte & 0x40) !== 0)) {
-      out.push(byte);
-      return;
-    }
-    out.push(byte | 0x80);
-  }
-}
-
 /**
  * Whole numbers always in [0, 2**32): masks (variables are checked like any operand, whatever their dtype says,
  * so that a NaN in their data gives the JavaScript loop's result too).
@@ -211,27 +199,6 @@ function unsigned32(n: ExprNode): boolean {
 /** Values that cannot lie at or beyond ±2**63 (nor be ±inf): masks. */
 function small(n: ExprNode): boolean {
   return isMask(n);
-}
-
-/** Unsigned LEB128. */
-function uleb(out: number[], x: number): void {
-  do {
-    let byte = x & 0x7f;
-    x >>>= 7;
-    if (x !== 0) byte |= 0x80;
-    out.push(byte);
-  } while (x !== 0);
-}
-
-/** Appends `src` to `dst` (without spreading: code of large expressions has more bytes than a call takes arguments). */
-function append(dst: number[], src: readonly number[]): void {
-  for (const b of src) dst.push(b);
-}
-
-/** A section or vector: its byte length (LEB128), then its bytes. */
-function sized(out: number[], bytes: number[]): void {
-  uleb(out, bytes.length);
-  append(out, bytes);
 }
 
 /**
@@ -261,10 +228,10 @@ export function simdModule(root: ExprNode, inputs: readonly string[]): Uint8Arra
       l = newLocal();
       consts.set(key, l);
       pre.push(0xfd);
-      uleb(pre, V.const);
+      uleb(V.const, pre);
       for (let lane = 0; lane < 2; lane++) for (const b of bits) pre.push(b);
       pre.push(OP.set);
-      uleb(pre, l);
+      uleb(l, pre);
     }
     return l;
   };
@@ -281,27 +248,27 @@ export function simdModule(root: ExprNode, inputs: readonly string[]): Uint8Arra
     for (const st of steps) {
       if (typeof st === "number") {
         code.push(0xfd);
-        uleb(code, st);
+        uleb(st, code);
       } else {
         code.push(OP.get);
-        uleb(code, typeof st === "string" ? args["abc".indexOf(st)]! : constLocal(st[0]));
+        uleb(typeof st === "string" ? args["abc".indexOf(st)]! : constLocal(st[0]), code);
       }
     }
   };
   const varLocals = inputs.map(() => newLocal());
   const simd = (op: number, lane?: number) => {
     code.push(0xfd);
-    uleb(code, op);
+    uleb(op, code);
     if (lane !== undefined) code.push(lane);
   };
   const get = (l: number) => {
     code.push(OP.get);
-    uleb(code, l);
+    uleb(l, code);
   };
   const setNew = () => {
     const t = newLocal();
     code.push(OP.set);
-    uleb(code, t);
+    uleb(t, code);
     return t;
   };
   /**
@@ -314,7 +281,7 @@ export function simdModule(root: ExprNode, inputs: readonly string[]): Uint8Arra
     const w = newLocal();
     get(a);
     code.push(OP.set);
-    uleb(code, w);
+    uleb(w, code);
     // only when a lane is that large (a branch not taken on real flags): w = the wrapped lanes
     get(a);
     simd(V.abs);
@@ -346,7 +313,7 @@ export function simdModule(root: ExprNode, inputs: readonly string[]): Uint8Arra
     simd(V.ge);
     simd(V.bitselect);
     code.push(OP.set);
-    uleb(code, w);
+    uleb(w, code);
     code.push(OP.end);
     return w;
   };
@@ -365,7 +332,7 @@ export function simdModule(root: ExprNode, inputs: readonly string[]): Uint8Arra
     for (const x of operands) {
       if ("int" in x) {
         code.push(OP.i64const);
-        sleb(code, x.int);
+        sleb(x.int, code);
       } else {
         let w = small(x.node) ? x.local : wraps.get(x.local);
         if (w === undefined) {
@@ -375,7 +342,7 @@ export function simdModule(root: ExprNode, inputs: readonly string[]): Uint8Arra
         get(w);
         simd(V.extractLane, lane);
         code.push(0xfc);
-        uleb(code, I64.fromF64);
+        uleb(I64.fromF64, code);
       }
     }
     code.push(op, I64.toF64);
@@ -420,7 +387,7 @@ export function simdModule(root: ExprNode, inputs: readonly string[]): Uint8Arra
         simd(V.eq);
         simd(V.bitselect);
         code.push(OP.set);
-        uleb(code, u);
+        uleb(u, code);
         return u;
       }
       const t = visit(a);
@@ -495,70 +462,67 @@ export function simdModule(root: ExprNode, inputs: readonly string[]): Uint8Arra
     emit(op, args);
     const t = newLocal();
     code.push(OP.set);
-    uleb(code, t);
+    uleb(t, code);
     return t;
   };
   // loop body: load the inputs, compute, store at the result's block
   const body: number[] = [];
   const address = (param: number) => {
     body.push(OP.get);
-    uleb(body, param);
+    uleb(param, body);
     body.push(OP.get);
-    uleb(body, LOCAL_I);
+    uleb(LOCAL_I, body);
     body.push(I32.add);
   };
   for (let j = 0; j < k; j++) {
     address(1 + j);
     body.push(0xfd);
-    uleb(body, V.load);
+    uleb(V.load, body);
     body.push(3, 0); // alignment 2**3 (float64 arrays), offset 0
     body.push(OP.set);
-    uleb(body, varLocals[j]!);
+    uleb(varLocals[j]!, body);
   }
   const result = visit(root);
   append(body, code);
   address(PARAM_OUT);
   body.push(OP.get);
-  uleb(body, result);
+  uleb(result, body);
   body.push(0xfd);
-  uleb(body, V.store);
+  uleb(V.store, body);
   body.push(3, 0);
   // i += 16; continue while i < n
   body.push(OP.get);
-  uleb(body, LOCAL_I);
+  uleb(LOCAL_I, body);
   body.push(OP.i32const, 16, I32.add, OP.tee);
-  uleb(body, LOCAL_I);
+  uleb(LOCAL_I, body);
   body.push(OP.get, PARAM_N, I32.ltU, OP.brIf, 0);
 
   const fn: number[] = [];
-  uleb(fn, 2); // local groups
+  uleb(2, fn); // local groups
   fn.push(1, 0x7f); // i: i32
-  uleb(fn, locals);
+  uleb(locals, fn);
   fn.push(0x7b); // v128
   append(fn, pre);
   fn.push(OP.block, 0x40, OP.get, PARAM_N, I32.eqz, OP.brIf, 0, OP.loop, 0x40);
   append(fn, body);
   fn.push(OP.end, OP.end, OP.end);
 
-  const out: number[] = [0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00];
-  const section = (id: number, bytes: number[]) => {
-    out.push(id);
-    sized(out, bytes);
-  };
-  const name = (s: string) => [s.length, ...Array.from(s, (ch) => ch.charCodeAt(0))];
+  const out: number[] = [...WASM_HEADER];
+  const addSection = (id: number, bytes: number[]) => append(out, section(id, bytes));
+  const name = wasmName;
   const type: number[] = [1, 0x60];
-  uleb(type, k + 2);
+  uleb(k + 2, type);
   for (let j = 0; j < k + 2; j++) type.push(0x7f);
   type.push(0);
-  section(1, type); // type 0: (i32 bytes, i32 × k inputs, i32 out) -> ()
+  addSection(1, type); // type 0: (i32 bytes, i32 × k inputs, i32 out) -> ()
   const mem: number[] = [1, ...name("e"), ...name("m"), 0x02, 0x00];
-  uleb(mem, SCRATCH_BYTES / 65536);
-  section(2, mem); // import e.m: a memory of at least that many pages
-  section(3, [1, 0]); // function 0: type 0
-  section(7, [1, ...name("run"), 0x00, 0]);
+  uleb(SCRATCH_BYTES / 65536, mem);
+  addSection(2, mem); // import e.m: a memory of at least that many pages
+  addSection(3, [1, 0]); // function 0: type 0
+  addSection(7, [1, ...name("run"), 0x00, 0]);
   const bodies: number[] = [1];
   sized(bodies, fn);
-  section(10, bodies);
+  addSection(10, bodies);
   return Uint8Array.from(out);
 }
 
