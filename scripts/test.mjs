@@ -18,8 +18,12 @@ import { join, relative } from "node:path";
 const ARTIFACTS = "test-artifacts";
 const TRACES = join(ARTIFACTS, "workers");
 
-/** Vitest's notices of a worker process that died or never started: the files it had are re-run once. */
-const WORKER_LOST = /Worker exited unexpectedly|\[vitest-pool\]: (Timeout starting|Failed to start)/;
+/**
+ * Vitest's notices of a worker process that died or never started: the files it had are re-run once. A worker killed
+ * mid-file shows as "Worker exited unexpectedly", or as "Worker forks emitted error" (EPIPE) when vitest's next message
+ * to it finds the channel closed first.
+ */
+const WORKER_LOST = /Worker exited unexpectedly|\[vitest-pool\]: (Timeout starting|Failed to start|Worker forks emitted error)/;
 
 /** The absolute paths of the test files vitest would run with these args (no test is run). */
 function listFiles(extra) {
