@@ -108,7 +108,28 @@ export function decodeBlosc(frame: Uint8Array, out?: Uint8Array): Uint8Array | u
  * @throws BadFrame when sizes or offsets are inconsistent with the frame (`cbytes` long).
  */
 function decompressBlock(frame: Uint8Array, cbytes: number, b: number, nsplits: number, target: Uint8Array, streams?: Uint8Array[]): void {
-  const bsize = target.length;
+  forEachSplit(frame, cbytes, b, nsplits, target.length, (j, src, csize, neblock) => {
+    const part = target.subarray(j * neblock, (j + 1) * neblock);
+    if (csize === neblock) part.set(frame.subarray(src, src + csize));
+    else if (lz4Block(frame, src, src + csize, part) !== neblock) throw new BadFrame();
+    streams?.push(part);
+  });
+}
+
+/**
+ * Walks the `nsplits` splits of block `b` of a frame (`cbytes` long) whose block size is `bsize`: checks each split's
+ * size and offset against the frame and calls `split(j, src, csize, neblock)` with its index, the offset of its
+ * bytes in the frame, their length and the decoded split size (`bsize / nsplits`).
+ * @throws BadFrame when sizes or offsets are inconsistent with the frame.
+ */
+function forEachSplit(
+  frame: Uint8Array,
+  cbytes: number,
+  b: number,
+  nsplits: number,
+  bsize: number,
+  split: (j: number, src: number, csize: number, neblock: number) => void,
+): void {
   const neblock = Math.floor(bsize / nsplits);
   if (nsplits > 1 && neblock * nsplits !== bsize) throw new BadFrame();
   let src = le32(frame, HEADER + b * 4);
@@ -117,10 +138,7 @@ function decompressBlock(frame: Uint8Array, cbytes: number, b: number, nsplits: 
     const csize = le32(frame, src);
     src += 4;
     if (csize > cbytes - src) throw new BadFrame();
-    const part = target.subarray(j * neblock, (j + 1) * neblock);
-    if (csize === neblock) part.set(frame.subarray(src, src + csize));
-    else if (lz4Block(frame, src, src + csize, part) !== neblock) throw new BadFrame();
-    streams?.push(part);
+    split(j, src, csize, neblock);
     src += csize;
   }
 }
@@ -140,18 +158,10 @@ function decompressBlockWasm(
   w: SimdUnshuffle,
   planes: Uint8Array,
 ): void {
-  const neblock = Math.floor(bsize / nsplits);
-  if (nsplits > 1 && neblock * nsplits !== bsize) throw new BadFrame();
-  let src = le32(frame, HEADER + b * 4);
-  for (let j = 0; j < nsplits; j++) {
-    if (src + 4 > cbytes) throw new BadFrame();
-    const csize = le32(frame, src);
-    src += 4;
-    if (csize > cbytes - src) throw new BadFrame();
+  forEachSplit(frame, cbytes, b, nsplits, bsize, (j, src, csize, neblock) => {
     if (csize === neblock) planes.set(frame.subarray(src, src + csize), j * neblock);
     else if (w.lz4(src, src + csize, j * neblock, neblock) !== neblock) throw new BadFrame();
-    src += csize;
-  }
+  });
 }
 
 /**
