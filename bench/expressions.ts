@@ -6,14 +6,13 @@
 // runs the same programs over ordinary arrays (copied into that memory block by block). eocube and the peer (a
 // long-lived Python process) alternate pass by pass, so both see the same load.
 // Goal (issue 15): eocube at least as fast as numpy.
-import { spawn } from "node:child_process";
-import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import type { NdArray, TypedArray } from "../src/core/ndarray.js";
 import type { NumDType } from "../src/expr/dtypes.js";
 import { checkExpression, compileExpression, type InputBlock, type Program, runProgram } from "../src/expr/index.js";
 import { releaseWasmArray, reserveWasmArena, wasmArray } from "../src/expr/wasm-memory.js";
 import { openDataset } from "../src/stores/open.js";
+import { median, startPythonPeer } from "./lib/xarray-peer.js";
 
 const CUBE = fileURLToPath(new URL("../../shared/data/zarr/cube-1-250-250.zarr", import.meta.url));
 const PEER = fileURLToPath(new URL("./expressions_peer.py", import.meta.url));
@@ -26,33 +25,15 @@ const CASES: [string, string, string][] = [
   ["masked", "where(c2rcc_flags.Valid_PE, conc_chl / (conc_tsm + 1), nan)", "chl_ratio where the Valid_PE flag is set"],
 ];
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-
 /** The numpy peer: one long-lived /usr/bin/python3 answering one timed pass per command. */
 async function startPeer() {
-  const child = spawn("/usr/bin/python3", [PEER, CUBE], { stdio: ["pipe", "pipe", "pipe"] });
-  const lines = createInterface({ input: child.stdout });
-  const queue: { resolve: (line: string) => void; reject: (err: Error) => void }[] = [];
-  lines.on("line", (l) => queue.shift()?.resolve(l));
-  let stderr = "";
-  child.stderr.on("data", (d) => (stderr += d));
-  child.once("exit", (code) => {
-    for (const q of queue.splice(0)) q.reject(new Error(`expressions peer exited (${code}): ${stderr.slice(-2000)}`));
-  });
-  const next = () => new Promise<string>((resolve, reject) => queue.push({ resolve, reject }));
-  const ready = JSON.parse(await next()) as { numpy: string; numexpr: string | null; chunks: number };
+  const peer = await startPythonPeer(PEER, [CUBE]);
   return {
-    ready,
+    ready: peer.ready as { numpy: string; numexpr: string | null; chunks: number },
     /** One timed pass of the peer: wall and CPU milliseconds (nulls when the engine cannot evaluate the case). */
-    async pass(key: string, engine: "numpy" | "numexpr"): Promise<{ ms: number | null; cpu: number | null }> {
-      const answer = next();
-      child.stdin.write(`${JSON.stringify({ case: key, engine })}\n`);
-      return JSON.parse(await answer) as { ms: number | null; cpu: number | null };
-    },
-    close: () => {
-      child.stdin.end();
-      child.kill();
-    },
+    pass: async (key: string, engine: "numpy" | "numexpr") =>
+      (await peer.send({ case: key, engine })) as { ms: number | null; cpu: number | null },
+    close: () => peer.close(),
   };
 }
 

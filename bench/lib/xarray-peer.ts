@@ -17,31 +17,52 @@ export interface XarrayPeer {
   close(): void;
 }
 
-/** Starts bench/xarray_peer.py with /usr/bin/python3 and waits until xarray is imported. */
-export async function startXarrayPeer(): Promise<XarrayPeer> {
-  const script = fileURLToPath(new URL("../xarray_peer.py", import.meta.url));
-  const child: ChildProcessWithoutNullStreams = spawn("/usr/bin/python3", [script], { stdio: ["pipe", "pipe", "pipe"] });
+/** A long-lived /usr/bin/python3 peer speaking one JSON line per command and answer. */
+export interface PythonPeer {
+  /** The peer's first line (its versions and set-up), parsed. */
+  ready: Record<string, unknown>;
+  /** Sends one command and resolves to the peer's answer line, parsed. */
+  send(cmd: Record<string, unknown>): Promise<unknown>;
+  close(): void;
+}
+
+/**
+ * Starts `/usr/bin/python3 script ...args` and waits for its first line. Answers are matched to commands in order;
+ * when the process exits, the pending commands are rejected with the end of its stderr.
+ */
+export async function startPythonPeer(script: string, args: string[] = []): Promise<PythonPeer> {
+  const child: ChildProcessWithoutNullStreams = spawn("/usr/bin/python3", [script, ...args], { stdio: ["pipe", "pipe", "pipe"] });
   const lines = createInterface({ input: child.stdout });
   const queue: { resolve: (line: string) => void; reject: (err: Error) => void }[] = [];
   lines.on("line", (l) => queue.shift()?.resolve(l));
   let stderr = "";
   child.stderr.on("data", (d) => (stderr += d));
   child.once("exit", (code) => {
-    for (const q of queue.splice(0)) q.reject(new Error(`xarray peer exited (${code}): ${stderr.slice(-2000)}`));
+    for (const q of queue.splice(0)) q.reject(new Error(`${script} exited (${code}): ${stderr.slice(-2000)}`));
   });
   const next = () => new Promise<string>((resolve, reject) => queue.push({ resolve, reject }));
-  const ready = JSON.parse(await next()) as { xarray: string };
+  const ready = JSON.parse(await next()) as Record<string, unknown>;
   return {
-    version: xarrayVersion(String(ready.xarray)),
+    ready,
     async send(cmd) {
       const p = next();
       child.stdin.write(`${JSON.stringify(cmd)}\n`);
-      return JSON.parse(await p) as PeerAnswer;
+      return JSON.parse(await p);
     },
     close() {
       child.stdin.end();
       child.kill();
     },
+  };
+}
+
+/** Starts bench/xarray_peer.py with /usr/bin/python3 and waits until xarray is imported. */
+export async function startXarrayPeer(): Promise<XarrayPeer> {
+  const peer = await startPythonPeer(fileURLToPath(new URL("../xarray_peer.py", import.meta.url)));
+  return {
+    version: xarrayVersion(String(peer.ready.xarray)),
+    send: async (cmd) => (await peer.send(cmd)) as PeerAnswer,
+    close: () => peer.close(),
   };
 }
 
