@@ -8,6 +8,7 @@ import type { Dataset } from "../../src/core/dataset.js";
 import { checkExpression, compileExpression, runProgram, type InputBlock, type VariableInfo } from "../../src/expr/index.js";
 import { simdModule } from "../../src/expr/simd.js";
 import { openDataset } from "../../src/stores/open.js";
+import { differences } from "../helpers/bits.js";
 import { DATA } from "../server/helpers.js";
 
 const NAMES = ["conc_chl", "conc_tsm", "kd489", "c2rcc_flags"];
@@ -45,21 +46,6 @@ const JS_CASES = [
   "conc_chl > 1", // bool result
   "rint(conc_chl)",
 ];
-
-/**
- * Where two results differ: the same bits, or NaN on both sides (the sign and payload of a NaN made from NaN
- * operands follow the machine's operand order, which neither V8's JIT nor numpy fixes). At most 3, as text.
- */
-function differences(a: ArrayLike<number>, b: ArrayLike<number>): string[] {
-  const out: string[] = [];
-  if (a.length !== b.length) return [`length ${a.length} vs ${b.length}`];
-  for (let i = 0; i < a.length && out.length < 3; i++) {
-    const x = a[i]!;
-    const y = b[i]!;
-    if (!(Object.is(x, y) || (Number.isNaN(x) && Number.isNaN(y)))) out.push(`[${i}] ${x} vs ${y}`);
-  }
-  return out;
-}
 
 describe("SIMD loop of float64 expressions", () => {
   let ds: Dataset;

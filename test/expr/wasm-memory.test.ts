@@ -16,23 +16,12 @@ import {
 } from "../../src/expr/index.js";
 import { inWasmMemory, releaseWasmArray, reserveWasmArena, wasmArray, wasmMemoryUse } from "../../src/expr/wasm-memory.js";
 import { openDataset } from "../../src/stores/open.js";
+import { differences } from "../helpers/bits.js";
 import { DATA } from "../server/helpers.js";
 
 const NAMES = ["conc_chl", "conc_tsm", "kd489"];
 const DIMS = ["lat", "lon"];
 const MiB = 1024 * 1024;
-
-/** Same bits, or NaN on both sides; at most 3 differences as text. */
-function differences(a: ArrayLike<number>, b: ArrayLike<number>): string[] {
-  const out: string[] = [];
-  if (a.length !== b.length) return [`length ${a.length} vs ${b.length}`];
-  for (let i = 0; i < a.length && out.length < 3; i++) {
-    const x = a[i]!;
-    const y = b[i]!;
-    if (!(Object.is(x, y) || (Number.isNaN(x) && Number.isNaN(y)))) out.push(`[${i}] ${x} vs ${y}`);
-  }
-  return out;
-}
 
 describe("expression memory", () => {
   let ds: Dataset;
