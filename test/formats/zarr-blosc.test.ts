@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import Blosc from "numcodecs/blosc";
 import { describe, expect, it } from "vitest";
-import { canDecodeBlosc, decodeBlosc } from "../../src/formats/zarr/blosc.js";
+import { canDecodeBlosc, decodeBlosc, decodeBloscRange } from "../../src/formats/zarr/blosc.js";
 import { encodeBloscLz4 } from "../../src/formats/zarr/blosc-encode.js";
 
 const DATA = fileURLToPath(new URL("../../../shared/data/", import.meta.url));
@@ -23,6 +23,26 @@ async function bloscFrames(dir: string): Promise<string[]> {
     if (b.length >= 16 && b[0] === 2 && le32(b, 12) === b.length) out.push(p);
   }
   return out;
+}
+
+/** decodeBloscRange over a few ranges of `size`-byte elements (first, middle, across a block end, last) equals `want`'s bytes. */
+function expectRanges(frame: Uint8Array, want: Uint8Array, size: number, label: string): void {
+  const n = Math.floor(want.length / size);
+  for (const [first, count] of [
+    [0, 1],
+    [n >> 1, 7],
+    [Math.max(0, Math.floor(4096 / size) - 3), 9],
+    [n - 3, 3],
+    [n >> 2, n >> 3],
+  ] as const) {
+    if (first < 0 || count < 0 || first + count > n) continue;
+    const part = decodeBloscRange(frame, first, count, size);
+    expect(part, `${label} [${first}, +${count})`).toBeDefined();
+    expect(
+      Buffer.from(part!).equals(Buffer.from(want.subarray(first * size, (first + count) * size))),
+      `${label} [${first}, +${count})`,
+    ).toBe(true);
+  }
 }
 
 const reference = (config: Record<string, unknown>) =>
@@ -75,6 +95,7 @@ describe("blosc decoder", () => {
         const into = new Uint8Array(part.length + 8);
         const view = decodeBlosc(frame, into.subarray(8));
         expect(Buffer.from(view!).equals(Buffer.from(want))).toBe(true);
+        for (const size of [1, 8]) expectRanges(frame, want, size, JSON.stringify({ ...c, n: part.length, size }));
       }
     }
   });
@@ -103,6 +124,7 @@ describe("blosc decoder", () => {
         const into = new Uint8Array(bytes.length + 2);
         const view = decodeBlosc(frame, into.subarray(2)); // output not 4-byte aligned: byte-wise path
         expect(Buffer.from(view!).equals(Buffer.from(bytes))).toBe(true);
+        expectRanges(frame, bytes, typesize, `typesize ${typesize} count ${count}`);
       }
     }
   });

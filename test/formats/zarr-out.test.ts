@@ -123,6 +123,8 @@ describe("read into a given buffer (ReadOptions.out)", () => {
         [0, 1],
         [62499, 1],
         [31337, 250],
+        [20_000, 3],
+        [62_400, 100],
         [1000, 0],
       ] as const) {
         const part = decodeBloscRange(frame, first, count)!;

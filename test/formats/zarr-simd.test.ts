@@ -39,4 +39,31 @@ describe("SIMD unshuffle", () => {
     }
     expect(declined).toBeGreaterThan(0);
   });
+
+  it("the WebAssembly LZ4 decoder asked for a prefix gives the bytes of the whole decode, and less for a block that ends short", () => {
+    const s = simdUnshuffle()!;
+    const frame = new Uint8Array(readFileSync(join(CUBE, "conc_chl", "3.1.3")));
+    const le32 = (o: number) => (frame[o]! | (frame[o + 1]! << 8) | (frame[o + 2]! << 16) | (frame[o + 3]! << 24)) >>> 0;
+    const { planes, input } = s.regions(500_000, frame.length);
+    input.set(frame);
+    let src = le32(16); // block 0's start; 8 splits of 62 500 bytes each
+    for (let j = 0; j < 8; j++) {
+      const csize = le32(src);
+      src += 4;
+      if (csize === 62_500) {
+        src += csize; // stored as it is (incompressible)
+        continue;
+      }
+      expect(s.lz4(src, src + csize, 0, 62_500)).toBe(62_500);
+      const whole = planes.slice(0, 62_500);
+      for (const need of [0, 1, 17, 4_999, 31_337, 62_499]) {
+        planes.fill(0xa5, 0, 62_500);
+        expect(s.lz4(src, src + csize, 0, 62_500, need)).toBe(need);
+        expect(Buffer.from(planes.subarray(0, need)).equals(Buffer.from(whole.subarray(0, need)))).toBe(true);
+      }
+      // the split's input cut in half: malformed (−1) or its output ends before the bytes asked for
+      expect(s.lz4(src, src + (csize >> 1), 0, 62_500, 62_499)).toBeLessThan(62_499);
+      src += csize;
+    }
+  });
 });

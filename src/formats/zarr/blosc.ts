@@ -165,23 +165,26 @@ function decompressBlockWasm(
 }
 
 /**
- * Decodes only elements `[first, first + count)` of a frame {@link decodeBlosc} handles (an element is `typesize`
- * bytes): the blocks holding them are decompressed and, with a byte shuffle, only their bytes are gathered, so a
- * point of a chunk costs its block's LZ4 decode but not the unshuffle of the whole chunk. The bytes equal
- * `decodeBlosc(frame)` at `[first · typesize, (first + count) · typesize)`.
- * @returns a new buffer of `count · typesize` bytes; undefined when decodeBlosc would decline the frame, the frame is
- *   inconsistent, or the range lies outside it (then decode the whole frame).
+ * Decodes only elements `[first, first + count)` of a frame {@link decodeBlosc} handles (an element is `itemSize`
+ * bytes, by default the frame's `typesize`): only the blocks holding them are decompressed, in each only the splits
+ * holding their bytes, and each of those only up to the last byte wanted (LZ4 output is final once written), so a
+ * point of a chunk costs a part of its block's LZ4 decode and no unshuffle of the whole chunk. The bytes equal
+ * `decodeBlosc(frame)` at `[first · itemSize, (first + count) · itemSize)`. Damage in the parts not decoded goes
+ * unseen (as with c-blosc's `blosc_getitem`, which decodes only the blocks it needs).
+ * @returns a new buffer of `count · itemSize` bytes; undefined when decodeBlosc would decline the frame, the frame is
+ *   inconsistent where it was read, or the range lies outside it (then decode the whole frame).
  */
-export function decodeBloscRange(frame: Uint8Array, first: number, count: number): Uint8Array | undefined {
+export function decodeBloscRange(frame: Uint8Array, first: number, count: number, itemSize?: number): Uint8Array | undefined {
   if (!canDecodeBlosc(frame)) return undefined;
   const flags = frame[2]!;
   const typesize = frame[3]!;
   const nbytes = le32(frame, 4);
   const blocksize = le32(frame, 8);
   const cbytes = le32(frame, 12);
-  if (cbytes !== frame.length || typesize <= 0 || first < 0 || count < 0) return undefined;
-  const from = first * typesize;
-  const to = (first + count) * typesize;
+  const size = itemSize ?? typesize;
+  if (cbytes !== frame.length || typesize <= 0 || size <= 0 || first < 0 || count < 0) return undefined;
+  const from = first * size;
+  const to = (first + count) * size;
   if (to > nbytes) return undefined;
   const dest = new Uint8Array(to - from);
   if (count === 0) return dest;
@@ -195,26 +198,61 @@ export function decodeBloscRange(frame: Uint8Array, first: number, count: number
   if (HEADER + nblocks * 4 > cbytes) return undefined;
   const shuffle = (flags & DOSHUFFLE) !== 0 && typesize > 1;
   const dontSplit = (flags & DONT_SPLIT) !== 0;
-  const tmp = scratch(blocksize);
+  // the WebAssembly LZ4 decoder writes into its memory, where the frame is copied; else the TypeScript one into scratch
+  const simd = Math.min(blocksize, nbytes) <= SIMD_MAX_BLOCK ? simdUnshuffle() : undefined;
+  let regions: { planes: Uint8Array; input: Uint8Array } | undefined;
+  try {
+    regions = simd?.regions(Math.min(blocksize, nbytes), frame.length);
+    regions?.input.set(frame);
+  } catch {
+    regions = undefined; // the memory could not grow
+  }
+  const tmp = regions ? regions.planes : scratch(blocksize);
   try {
     for (let b = Math.floor(from / blocksize); b < nblocks && b * blocksize < to; b++) {
       const start = b * blocksize;
       const bsize = Math.min(blocksize, nbytes - start);
       const nsplits = splitCount(bsize, blocksize, typesize, dontSplit);
-      const target = tmp.subarray(0, bsize);
-      decompressBlock(frame, cbytes, b, nsplits, target);
       const lo = Math.max(from, start) - start; // the wanted bytes of this block: [lo, hi)
       const hi = Math.min(to, start + bsize) - start;
+      // where they lie in the LZ4 output (with a byte shuffle, byte k of element e at k·n + e; bytes past n·typesize as
+      // they are), and so how much of each split is needed
+      const n = Math.floor(bsize / typesize);
+      const neblock = Math.floor(bsize / nsplits);
+      const need = new Array<number>(nsplits).fill(0);
+      const mark = (qlo: number, qhi: number) => {
+        for (let j = Math.floor(qlo / neblock); j < nsplits && j * neblock < qhi; j++) {
+          need[j] = Math.max(need[j]!, Math.min(qhi, (j + 1) * neblock) - j * neblock);
+        }
+      };
+      if (!shuffle) mark(lo, hi);
+      else {
+        const elo = Math.floor(lo / typesize);
+        const ehi = Math.min(n, Math.ceil(hi / typesize));
+        if (elo < ehi) for (let k = 0; k < typesize; k++) mark(k * n + elo, k * n + ehi);
+        if (hi > n * typesize) mark(Math.max(lo, n * typesize), hi);
+      }
+      forEachSplit(frame, cbytes, b, nsplits, bsize, (j, src, csize, each) => {
+        const want = need[j]!;
+        if (want === 0) return;
+        const at = j * each;
+        if (csize === each) {
+          tmp.set(frame.subarray(src, src + Math.min(csize, want)), at);
+          return;
+        }
+        const got = regions
+          ? simd!.lz4(src, src + csize, at, each, want)
+          : lz4Block(frame, src, src + csize, tmp.subarray(at, at + each), want);
+        if (got < want || (want === each && got !== each)) throw new BadFrame();
+      });
       const at = start + lo - from;
       if (!shuffle) {
-        dest.set(target.subarray(lo, hi), at);
+        dest.set(tmp.subarray(lo, hi), at);
         continue;
       }
-      // byte k of element e is at k·n + e (stream k, whether split or not); bytes past n·typesize are stored as they are
-      const n = Math.floor(bsize / typesize);
       for (let p = lo; p < hi; p++) {
         const e = Math.floor(p / typesize);
-        dest[at + p - lo] = e < n ? target[(p - e * typesize) * n + e]! : target[p]!;
+        dest[at + p - lo] = e < n ? tmp[(p - e * typesize) * n + e]! : tmp[p]!;
       }
     }
   } catch (err) {
@@ -244,14 +282,16 @@ function scratch(n: number): Uint8Array {
 }
 
 /**
- * Decompresses one LZ4 block (no frame header) from `src[from..to)` into `dst`; returns the bytes written.
+ * Decompresses one LZ4 block (no frame header) from `src[from..to)` into `dst`; returns the bytes written. With
+ * `need` below `dst.length`, it returns after the sequence that writes `dst[need - 1]` (a prefix, the rest unchecked).
  * @throws BadFrame on a malformed block (offset before the start, output overflow, truncated input).
  */
-function lz4Block(src: Uint8Array, from: number, to: number, dst: Uint8Array): number {
+function lz4Block(src: Uint8Array, from: number, to: number, dst: Uint8Array, need = dst.length + 1): number {
   let ip = from;
   let op = 0;
   const oend = dst.length;
   while (ip < to) {
+    if (op >= need) return op;
     const token = src[ip++]!;
     let lit = token >>> 4;
     if (lit === 15) {

@@ -370,7 +370,7 @@ function directV2Source(
       // only the elements asked for: no decode (or unshuffle) of the rest of the chunk (a chunk of another size is
       // decoded whole, which reports it)
       const part = compressor
-        ? decodeBloscRange(stored, range.first, range.count)
+        ? decodeBloscRange(stored, range.first, range.count, kind.size)
         : stored.slice(range.first * kind.size, (range.first + range.count) * kind.size);
       if (part) return { run: kind.make(part.buffer as ArrayBuffer, part.byteOffset, range.count) };
     }
@@ -406,7 +406,7 @@ function directV2Source(
       checkChunkBytes(stored, expect, key);
       if (range && storedBytes(stored, !!compressor) === chunkBytes) {
         const part = compressor
-          ? decodeBloscRange(stored, range.first, range.count)
+          ? decodeBloscRange(stored, range.first, range.count, kind.size)
           : stored.slice(range.first * kind.size, (range.first + range.count) * kind.size);
         if (part) return { run: kind.make(part.buffer as ArrayBuffer, part.byteOffset, range.count) };
       }

@@ -17,9 +17,11 @@ export interface SimdUnshuffle {
   run(typesize: 4 | 8, n: number): number;
   /**
    * Decodes the LZ4 block at `input[from, to)` into `planes[at, at + size)`; returns the bytes written, or −1 for a
-   * malformed block (an offset before `at`, more than `size` bytes, input not used exactly).
+   * malformed block (an offset before `at`, more than `size` bytes, input not used exactly). With `need` (< size), it
+   * stops once `planes[at, at + need)` is written (those bytes are final; the rest of the block is neither decoded nor
+   * checked) and returns `need` (fewer when the block ends before, −1 when it is malformed before).
    */
-  lz4(from: number, to: number, at: number, size: number): number;
+  lz4(from: number, to: number, at: number, size: number, need?: number): number;
 }
 
 /** Bytes after each region that 16-byte copies may touch. */
@@ -107,14 +109,16 @@ const OPS = {
 };
 
 /**
- * `lz4(ip, iend, op, oend) → bytes written or −1`: one LZ4 block (https://github.com/lz4/lz4/blob/dev/doc/lz4_Block_format.md)
+ * `lz4(ip, iend, op, oend, stop) → bytes written or −1`: one LZ4 block (https://github.com/lz4/lz4/blob/dev/doc/lz4_Block_format.md)
  * from memory [ip, iend) into [op, oend), with the same checks as blosc.ts's lz4Block (no read before the output's
  * start, no write past oend, the input used exactly). Literals and matches of offset ≥ 16 are copied 16 bytes at a
  * time and may write up to 15 bytes past their end (and read 15 past the input's end): the caller leaves that slack.
+ * With `stop` ≤ `oend`, copies end at `stop` and the output up to it is returned (a prefix of the block, the rest neither
+ * decoded nor checked); `stop` past `oend` never does.
  */
 function lz4Kernel(): number[] {
   const o = OPS;
-  const [IP, IEND, OP, OEND, TOKEN, LIT, S, OFF, LEN, M, END, OSTART, E2] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12];
+  const [IP, IEND, OP, OEND, STOP, TOKEN, LIT, S, OFF, LEN, M, END, OSTART, E2] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13];
   // a length extension: bytes of 255 continue it (FAIL is the depth of the fail block inside the if + loop)
   const extend = (to: number, fail: number) => [
     ...o.loop,
@@ -139,12 +143,17 @@ function lz4Kernel(): number[] {
     ...o.brIf(0),
     ...o.end,
   ];
+  // with a prefix asked for: a copy ends at `stop` (its sequence's lengths are checked as they are), after which the
+  // output up to `stop` is returned
+  const clampToStop = [...get(END), ...get(STOP), ...o.gtU, ...o.if, ...get(STOP), ...set(END), ...o.end];
+  const returnAtStop = [...get(OP), ...get(STOP), ...o.geU, ...o.if, ...get(OP), ...get(OSTART), ...o.sub, ...o.ret, ...o.end];
   const body = [
     ...get(OP),
     ...set(OSTART),
     ...o.block, // fail
     ...o.block, // done
     ...o.loop, // sequences
+    ...returnAtStop,
     ...get(IP),
     ...o.load8,
     ...set(TOKEN),
@@ -180,6 +189,7 @@ function lz4Kernel(): number[] {
     ...get(LIT),
     ...o.add,
     ...set(END),
+    ...clampToStop,
     ...o.loop,
     ...get(OP),
     ...get(IP),
@@ -207,6 +217,7 @@ function lz4Kernel(): number[] {
     ...get(END),
     ...set(OP),
     ...o.end,
+    ...returnAtStop,
     ...get(IP),
     ...get(IEND),
     ...o.geU,
@@ -255,6 +266,7 @@ function lz4Kernel(): number[] {
     ...get(OEND),
     ...o.gtU,
     ...o.brIf(2),
+    ...clampToStop,
     ...get(OP),
     ...get(OFF),
     ...o.sub,
@@ -401,7 +413,7 @@ function moduleBytes(): Uint8Array<ArrayBuffer> {
   const k8 = kernel(8);
   return new Uint8Array([
     ...WASM_HEADER,
-    ...section(1, [2, 0x60, 3, 0x7f, 0x7f, 0x7f, 0, 0x60, 4, 0x7f, 0x7f, 0x7f, 0x7f, 1, 0x7f]),
+    ...section(1, [2, 0x60, 3, 0x7f, 0x7f, 0x7f, 0, 0x60, 5, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 1, 0x7f]),
     ...section(3, [3, 0, 0, 1]),
     ...section(5, [1, 0, 1]),
     ...section(7, [4, ...wasmName("mem"), 2, 0, ...wasmName("u4"), 0, 0, ...wasmName("u8"), 0, 1, ...wasmName("lz4"), 0, 2]),
@@ -422,7 +434,7 @@ export function simdUnshuffle(): SimdUnshuffle | undefined {
     const mem = inst.exports.mem as WebAssembly.Memory;
     const u4 = inst.exports.u4 as (src: number, n: number, dst: number) => void;
     const u8 = inst.exports.u8 as (src: number, n: number, dst: number) => void;
-    const lz4 = inst.exports.lz4 as (ip: number, iend: number, op: number, oend: number) => number;
+    const lz4 = inst.exports.lz4 as (ip: number, iend: number, op: number, oend: number, stop: number) => number;
     let half = 0; // planes at 0, out at half
     let inputAt = 0;
     let inputSize = 0;
@@ -447,8 +459,8 @@ export function simdUnshuffle(): SimdUnshuffle | undefined {
         (typesize === 8 ? u8 : u4)(0, n, half);
         return done;
       },
-      lz4(from, to, at, size) {
-        return lz4(inputAt + from, inputAt + to, at, at + size);
+      lz4(from, to, at, size, need) {
+        return lz4(inputAt + from, inputAt + to, at, at + size, need !== undefined && need < size ? at + need : at + size + 1);
       },
     };
   } catch {
