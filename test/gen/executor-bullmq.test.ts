@@ -7,6 +7,7 @@ import { Queue } from "bullmq";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { S3FileSystem } from "../../src/fs/s3.js";
 import type { FileSystem } from "../../src/fs/types.js";
+import { tasksPerJob } from "../../src/gen/executors/bullmq.js";
 import { parseRedisUrl } from "../../src/gen/executors/redis.js";
 import { startRedis, type TestRedis } from "../helpers/redis.js";
 import { S3RVER_KEY, S3RVER_SECRET, startS3Server, type TestS3Server } from "../helpers/s3.js";
@@ -117,6 +118,16 @@ afterAll(async () => {
 });
 
 describe("eocube gen --executor redis:// with eocube worker", () => {
+  it("jobs hold ~8 MiB of chunk tasks, whole tiles, and a run keeps at least 64 jobs", () => {
+    expect(tasksPerJob(12, 12 * 2 ** 20)).toBe(1);
+    // 1200 tasks of 395 kB (3 time steps per tile): 8 MiB would be 22 tasks, 64 jobs allow 18
+    expect(tasksPerJob(1200, 1200 * 395_200, 3)).toBe(18);
+    // 9600 tasks: 22 tasks → 21, whole tiles of 3
+    expect(tasksPerJob(9600, 9600 * 395_200, 3)).toBe(21);
+    // large tasks: one per job
+    expect(tasksPerJob(9600, 9600 * 20 * 2 ** 20, 3)).toBe(1);
+  });
+
   it("a worker SIGKILLed mid-task: its task is retried by another and the cube equals the local run's", async () => {
     process.env.EOCUBE_GEN_TASK_FAULT = "delay:600";
     const run = cli(["gen", join(dir, "req.yaml"), "--executor", redis.url, "--json"]);
@@ -137,11 +148,19 @@ describe("eocube gen --executor redis:// with eocube worker", () => {
     expect(workers.slice(1).every((w) => w.child.exitCode === null)).toBe(true);
   }, 30_000);
 
-  it("an s3 output (s3rver) written by the 2 workers equals the local run's", async () => {
+  it("an s3 output (s3rver) written by the 2 workers equals the local run's (jobs of 5 chunk tasks)", async () => {
     const output = `store_id: s3\n  store_params: { root: ${s3.bucket}/out, storage_options: ${JSON.stringify(s3.storageOptions)} }`;
     await writeFile(join(dir, "req-s3.yaml"), request(dir, "cube.zarr", output));
-    const r = await cli(["gen", join(dir, "req-s3.yaml"), "--executor", redis.url]);
+    // 12 tasks in jobs of 5, 5 and 2
+    process.env.EOCUBE_GEN_TASKS_PER_JOB = "5";
+    let r: Awaited<ReturnType<typeof cli>>;
+    try {
+      r = await cli(["gen", join(dir, "req-s3.yaml"), "--executor", redis.url, "--json"]);
+    } finally {
+      delete process.env.EOCUBE_GEN_TASKS_PER_JOB;
+    }
     expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain('"total":3');
     const fs = new S3FileSystem(s3.bucket, { endpointUrl: s3.endpoint, key: S3RVER_KEY, secret: S3RVER_SECRET });
     expect(await differences({ fs, prefix: "out/cube.zarr" })).toEqual([]);
     expect(await fs.list("out")).toEqual(["cube.zarr/"]);

@@ -1,6 +1,6 @@
 // `eocube worker`'s engine: a BullMQ worker that takes the tasks of gen runs and of pyramids (eocube level) from
-// Redis, computes them in a local thread pool (the local executor's worker module) and writes their chunks into
-// the run's shared temporary store.
+// Redis, computes them (the local executor's worker module: on the main thread with --concurrency 1, else in a
+// thread pool) and writes their chunks into the run's shared temporary store.
 import { randomUUID } from "node:crypto";
 import { availableParallelism, hostname } from "node:os";
 import { type Job, Worker } from "bullmq";
@@ -21,7 +21,10 @@ import { acquireWrite, releaseWrite, renewWrite, runEnded } from "./run-state.js
 export interface GenWorkerOptions {
   /** `redis://host:6379[/db]`. */
   redis: string;
-  /** Tasks at once and threads of the pool (default: the core count). */
+  /**
+   * Tasks at once (default: the core count). With 1, tasks are computed on the process's main thread (one core
+   * per worker, no thread hop nor copy of the request per task); with more, in a pool of that many threads.
+   */
   concurrency?: number;
   /**
    * Seconds after which the task of a worker that stopped answering (killed, frozen) is handed to another
@@ -36,6 +39,9 @@ export interface GenWorkerOptions {
   /** Called when late writes were removed (`removed`), or left because the run did not end within a day. */
   onCleanup?: (e: { run: string; path: string; removed: boolean }) => void;
 }
+
+/** Chunk writes of a job in flight at once. */
+const PARALLEL_WRITES = 8;
 
 /** How long a worker holding late writes waits for their run to end before leaving them (ms). */
 const LATE_WAIT_MS = 24 * 3600 * 1000;
@@ -87,20 +93,26 @@ export interface GenWorker {
  * Starts a worker on the gen queue (tasks of gen runs and of pyramids alike). Each job: loads its run's document from Redis (a run removed meanwhile,
  * cancelled or failed, is skipped), checks the run's marker in the output's temporary store (a worker that
  * cannot see it fails the task clearly: the output must be on a store every worker can write), computes the
- * task's chunks in a thread (so the lock of the job keeps being renewed), writes them, and records the task
+ * task's chunks (on this thread with concurrency 1, else in a pool thread), writes them, and records the task
  * as done. Fault injection for tests: the run's `fault` (see RunDoc).
  * @throws EocubeError INVALID_ARGUMENT for a bad URL (Redis errors later are retried by ioredis).
  */
 export async function startGenWorker(options: GenWorkerOptions): Promise<GenWorker> {
   const conn = parseRedisUrl(options.redis, "--redis");
   const concurrency = Math.max(1, Math.floor(options.concurrency ?? availableParallelism()));
-  const { filename, execArgv } = workerFile();
-  // workerData must be an object: see run.ts (geotiff's web-worker dependency)
-  const pool = new Piscina({ filename, execArgv, workerData: {}, minThreads: 1, maxThreads: concurrency, idleTimeout: 30_000 });
-  // a thread dying with no task assigned (its exit racing its last answer) is an 'error' event: the tasks it had
-  // are rejected on their own and piscina starts another thread, so the worker process keeps serving (without a
-  // listener the event would end it as an uncaught error)
-  pool.on("error", () => undefined);
+  // one task at a time: computed here, on the main thread (as the local executor's small jobs), which is otherwise
+  // idle while a thread computes; between reads and encodings the event loop turns, so the job's lock is renewed
+  let pool: Piscina | undefined;
+  if (concurrency > 1) {
+    const { filename, execArgv } = workerFile();
+    // workerData must be an object: see run.ts (geotiff's web-worker dependency)
+    pool = new Piscina({ filename, execArgv, workerData: {}, minThreads: 1, maxThreads: concurrency, idleTimeout: 30_000 });
+    // a thread dying with no task assigned (its exit racing its last answer) is an 'error' event: the tasks it had
+    // are rejected on their own and piscina starts another thread, so the worker process keeps serving (without a
+    // listener the event would end it as an uncaught error)
+    pool.on("error", () => undefined);
+  }
+  const compute = pool ? (task: WorkerTask) => pool.run(task) as Promise<WorkerResult> : (await import("../worker.js")).computeTask;
   const docs = new Map<string, { doc: RunDoc; fs: FileSystem; checked: boolean }>();
   const lockDuration = Math.max(1, options.stallTimeout ?? 30) * 1000;
   const client = new Redis(conn);
@@ -164,7 +176,7 @@ export async function startGenWorker(options: GenWorkerOptions): Promise<GenWork
         }
         let res: WorkerResult;
         try {
-          res = (await pool.run(task)) as WorkerResult;
+          res = await compute(task);
         } catch (err) {
           throw mapFailure(err);
         }
@@ -177,15 +189,27 @@ export async function startGenWorker(options: GenWorkerOptions): Promise<GenWork
         const renewal = setInterval(() => void renewWrite(client, doc.id, member, lockDuration).catch(() => undefined), lockDuration / 3);
         let bytes = 0;
         let released: Awaited<ReturnType<typeof releaseWrite>> | undefined;
+        let written = false;
         try {
-          for (const c of res.chunks) {
-            await fs.put(joinStoreKey(dest, c.key), c.bytes);
-            bytes += c.bytes.length;
-          }
+          // a few writes at once (a job may hold the chunks of several chunk positions)
+          let next = 0;
+          const writeSome = async () => {
+            while (next < res.chunks.length) {
+              const c = res.chunks[next++]!;
+              await fs.put(joinStoreKey(dest, c.key), c.bytes);
+              bytes += c.bytes.length;
+            }
+          };
+          await Promise.all(Array.from({ length: Math.min(PARALLEL_WRITES, res.chunks.length) }, writeSome));
+          written = true;
         } finally {
           clearInterval(renewal);
-          // a failed release (Redis) fails the job (retried); its writes may be late as well
-          released = await releaseWrite(client, doc.id, wave, member).catch(() => undefined);
+          // a failed release (Redis) fails the job (retried); its writes may be late as well. While the wave is
+          // open the release of a task whose writes all succeeded also records it as done (and its bytes) in the
+          // same round trip
+          released = await releaseWrite(client, doc.id, wave, member, written ? { task: job.data.index, bytes } : undefined).catch(
+            () => undefined,
+          );
           // writes (all, or some before a failed put) that may have come after the run's commit: removed once it
           // has ended, which is safe whenever they came (in the background, not awaited by close(): a worker
           // stopped before the run ends leaves them)
@@ -197,9 +221,6 @@ export async function startGenWorker(options: GenWorkerOptions): Promise<GenWork
         if (released === "late") {
           options.onTask?.({ id: String(job.id), ok: true, ms: Date.now() - t, bytes, late: true });
           return { skipped: true };
-        }
-        if (released === "open" && (await client.hsetnx(keys.done, String(job.data.index), String(bytes))) === 1) {
-          await client.hincrby(keys.run, "bytes", bytes);
         }
         options.onTask?.({ id: String(job.id), ok: true, ms: Date.now() - t, bytes });
         return { bytes };
@@ -226,7 +247,7 @@ export async function startGenWorker(options: GenWorkerOptions): Promise<GenWork
     async close() {
       await worker.close();
       client.disconnect();
-      await pool.destroy().catch(() => undefined);
+      await pool?.destroy().catch(() => undefined);
     },
   };
 }

@@ -9,7 +9,7 @@ import { ERROR_CODES, EocubeError, type ErrorCode, isEocubeError, throwIfAborted
 import { joinStoreKey } from "../../formats/zarr/store.js";
 import type { ZarrArraySpec, ZarrWriter } from "../../formats/zarr/writer.js";
 import { buildCube } from "../pipeline.js";
-import { type ChunkItem, describePlan, type GenInfo, planCube } from "../plan.js";
+import { type ChunkItem, describePlan, type GenInfo, type GenPlan, planCube } from "../plan.js";
 import type { GenRequest } from "../request.js";
 import type { LevelRunDoc } from "./bullmq-levels.js";
 import {
@@ -36,7 +36,7 @@ export interface RunDocBase {
   now: string;
   /** The output's temporary store (key in the output file system), shared by all workers; holds the run marker. */
   tempPath: string;
-  /** Tasks of the run (job ids `<run>-0` … `<run>-<total − 1>`). */
+  /** Jobs of the run (job ids `<run>-0` … `<run>-<total − 1>`; a gen run's job may hold several chunk tasks). */
   total: number;
   attempts: number;
   /**
@@ -55,9 +55,14 @@ export interface GenRunDoc extends RunDocBase {
   info: GenInfo;
   /** Specs of the data variables (what a task's chunks are encoded with). */
   specs: ZarrArraySpec[];
+  /**
+   * Chunk tasks per job (default 1: a run of a coordinator predating it): job i holds the plan's tasks
+   * i·group … (i + 1)·group − 1 (fewer in the last), so `total` = ⌈plan tasks / group⌉. See {@link tasksPerJob}.
+   */
+  group?: number;
 }
 
-/** Job data: the run and the task (its chunks; of which pyramid level, for a level run). */
+/** Job data: the run and the job's number (`index`), its chunks (of which pyramid level, for a level run). */
 export interface TaskJobData {
   run: string;
   index: number;
@@ -108,6 +113,54 @@ export interface BullmqGenOptions {
   /** Interval of progress polls in ms (default 250). */
   pollMs?: number;
   signal?: AbortSignal;
+  /** Chunk tasks per job (default: {@link tasksPerJob}'s choice, or env `EOCUBE_GEN_TASKS_PER_JOB`). */
+  tasksPerJob?: number;
+}
+
+/** Uncompressed output a job aims at (bytes): {@link tasksPerJob}. */
+export const JOB_TARGET_BYTES = 8 * 2 ** 20;
+/** Jobs a run keeps at least (when it has that many chunk tasks), so that many workers share it evenly. */
+export const MIN_JOBS = 64;
+
+/**
+ * How many chunk tasks (consecutive in the plan: the time steps of a spatial tile, then the next tile) one job of a
+ * distributed gen run holds. A job costs a few Redis round trips and queue moves besides its work (~2–3 ms), as
+ * much as a small task's computing (a 260 × 190 tile of 2 float32 variables by nearest resampling: ~2 ms), so
+ * jobs hold tasks up to about {@link JOB_TARGET_BYTES} of uncompressed output (~40–80 ms of work for plain
+ * resampling, more with aggregation), yet the run keeps at least {@link MIN_JOBS} jobs; a group larger than the
+ * time steps of a tile is rounded down to whole tiles (a tile's pixel map is then computed by one worker).
+ * @param taskCount chunk tasks of the plan; `estimatedBytes`: their uncompressed output; `perTile`: tasks per
+ *   spatial tile (1 when unknown).
+ * @returns a group size ≥ 1 (1 for runs of up to {@link MIN_JOBS} tasks).
+ */
+export function tasksPerJob(taskCount: number, estimatedBytes: number, perTile = 1): number {
+  if (taskCount <= MIN_JOBS) return 1;
+  const bytesPerTask = Math.max(1, estimatedBytes / taskCount);
+  let g = Math.max(1, Math.min(Math.ceil(JOB_TARGET_BYTES / bytesPerTask), Math.floor(taskCount / MIN_JOBS)));
+  if (perTile > 1 && g > perTile) g -= g % perTile;
+  return g;
+}
+
+/** Tasks per spatial tile of a plan's data variables: the chunks along their dims other than the last two. */
+function tasksPerTile(specs: ZarrArraySpec[]): number {
+  const s = specs[0];
+  if (!s || s.shape.length < 3) return 1;
+  let n = 1;
+  for (let d = 0; d < s.shape.length - 2; d++) n *= Math.ceil(s.shape[d]! / s.chunks[d]!);
+  return n;
+}
+
+/** Job i's chunks: those of the plan's tasks i·group … (i + 1)·group − 1 (fewer in the last). */
+function groupItems(plan: GenPlan, group: number, i: number): ChunkItem[] {
+  const items: ChunkItem[] = [];
+  for (let k = i * group; k < Math.min(plan.taskCount, (i + 1) * group); k++) items.push(...plan.task(k).items);
+  return items;
+}
+
+/** The group size asked for by `EOCUBE_GEN_TASKS_PER_JOB` (a positive integer), else undefined. */
+function envTasksPerJob(): number | undefined {
+  const n = Number(process.env.EOCUBE_GEN_TASKS_PER_JOB);
+  return Number.isInteger(n) && n > 0 ? n : undefined;
 }
 
 const jobId = (run: string, i: number) => `${run}-${i}`;
@@ -214,7 +267,8 @@ export async function runGenBullmq(req: GenRequest | undefined, options: BullmqG
       options.onRun?.(doc.id);
       // (a coordinator killed while committing had closed it)
       await openWave(client, doc.id, 0);
-      await requeue(q, doc, (i) => ({ items: plan.task(i).items }));
+      const group = doc.group ?? 1;
+      await requeue(q, doc, (i) => ({ items: groupItems(plan, group, i) }));
     } else {
       if (!req) throw new EocubeError("INVALID_ARGUMENT", "a gen request is needed (or --resume <run id>)", { field: "request" });
       const now = options.now ?? new Date(Math.floor(Date.now() / 1000) * 1000);
@@ -226,14 +280,20 @@ export async function runGenBullmq(req: GenRequest | undefined, options: BullmqG
         checkOutputSize(info, options.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES);
         writer = await openOutputWriter(req, fs, plan, { signal: options.signal });
         const id = newRunId(now);
+        const specs = plan.specs.filter((s) => !plan.coordNames.includes(s.name));
+        const group = Math.max(
+          1,
+          Math.floor(options.tasksPerJob ?? envTasksPerJob() ?? tasksPerJob(plan.taskCount, info.estimated_bytes, tasksPerTile(specs))),
+        );
         doc = {
           id,
           request: req,
           now: now.toISOString(),
           tempPath: writer.tempPath,
-          total: plan.taskCount,
+          total: Math.ceil(plan.taskCount / group),
           info,
-          specs: plan.specs.filter((s) => !plan.coordNames.includes(s.name)),
+          specs,
+          group,
           attempts: options.attempts ?? 3,
           ...(process.env.EOCUBE_GEN_TASK_FAULT ? { fault: process.env.EOCUBE_GEN_TASK_FAULT } : {}),
         };
@@ -253,7 +313,7 @@ export async function runGenBullmq(req: GenRequest | undefined, options: BullmqG
             queue,
             d,
             Array.from({ length: d.total }, (_, i) => i),
-            (i) => ({ items: plan.task(i).items }),
+            (i) => ({ items: groupItems(plan, group, i) }),
             options.signal,
           );
       } finally {
@@ -411,7 +471,12 @@ export async function waitForRun(
 
 /** The error of a task that failed for good: the worker's EocubeError (code, field, hint) when it recorded one. */
 async function taskError(recorded: Promise<string | null>, job: Job<TaskJobData>, doc: RunDoc): Promise<EocubeError> {
-  const where = `task ${job.data.index} of ${doc.total}${job.data.level === undefined ? "" : ` (level ${job.data.level})`} (job ${job.id}) failed ${job.attemptsMade} time(s)`;
+  let tasks = "";
+  if (doc.kind !== "level" && (doc.group ?? 1) > 1) {
+    const first = job.data.index * doc.group!;
+    tasks = ` (chunk tasks ${first}–${Math.min(first + doc.group!, doc.info.tasks) - 1})`;
+  }
+  const where = `task ${job.data.index} of ${doc.total}${tasks}${job.data.level === undefined ? "" : ` (level ${job.data.level})`} (job ${job.id}) failed ${job.attemptsMade} time(s)`;
   const raw = await recorded.catch(() => null);
   if (raw) {
     const e = JSON.parse(raw) as { code?: string; message?: string; field?: string; path?: string; hint?: string };

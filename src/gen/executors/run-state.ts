@@ -34,13 +34,17 @@ if not s or tonumber(s) < now then return 0 end
 redis.call('ZADD', KEYS[2], 'XX', now + tonumber(ARGV[2]), ARGV[1])
 return 1`;
 
-// KEYS: run hash, leases; ARGV: wave, member → 2: the wave is still open; 1: it is being committed and the
-// coordinator waits for this (valid) lease; 0: the writes may have come after a commit or a removal
+// KEYS: run hash, leases[, done tasks]; ARGV: wave, member[, task, bytes] → 2: the wave is still open (the task is
+// recorded as done in KEYS[3], its bytes added to the run's once); 1: it is being committed and the coordinator
+// waits for this (valid) lease; 0: the writes may have come after a commit or a removal
 const RELEASE = `${NOW}
 local s = redis.call('ZSCORE', KEYS[2], ARGV[2])
 redis.call('ZREM', KEYS[2], ARGV[2])
 local open = openWave(ARGV[1])
-if open == ARGV[1] then return 2 end
+if open == ARGV[1] then
+  if KEYS[3] and redis.call('HSETNX', KEYS[3], ARGV[3], ARGV[4]) == 1 then redis.call('HINCRBY', KEYS[1], 'bytes', ARGV[4]) end
+  return 2
+end
 if open == 'closed' and s and tonumber(s) >= now then return 1 end
 return 0`;
 
@@ -111,14 +115,25 @@ export async function renewWrite(client: Redis, run: string, member: string, ttl
 }
 
 /**
- * Releases a write lease after the writes: `open` (the wave is still open: record the task as done),
- * `waited` (the wave is being committed and the coordinator waited for these writes: they are in, nothing to
- * record), or `late` (the lease had expired and the wave was closed, or the run was removed: the writes may
- * have come after its commit and must be removed once the run has ended).
+ * Releases a write lease after the writes: `open` (the wave is still open; with `done`, task `done.task` is
+ * recorded as done in the same round trip, and its `bytes` added to the run's the first time), `waited` (the
+ * wave is being committed and the coordinator waited for these writes: they are in, nothing to record), or
+ * `late` (the lease had expired and the wave was closed, or the run was removed: the writes may have come after
+ * its commit and must be removed once the run has ended).
  */
-export async function releaseWrite(client: Redis, run: string, wave: number, member: string): Promise<"open" | "waited" | "late"> {
+export async function releaseWrite(
+  client: Redis,
+  run: string,
+  wave: number,
+  member: string,
+  done?: { task: number; bytes: number },
+): Promise<"open" | "waited" | "late"> {
   const keys = runKeys(run);
-  const r = Number(await client.eval(RELEASE, 2, keys.run, keys.leases, String(wave), member));
+  const r = Number(
+    await (done
+      ? client.eval(RELEASE, 3, keys.run, keys.leases, keys.done, String(wave), member, String(done.task), String(done.bytes))
+      : client.eval(RELEASE, 2, keys.run, keys.leases, String(wave), member)),
+  );
   return r === 2 ? "open" : r === 1 ? "waited" : "late";
 }
 
