@@ -79,7 +79,9 @@ describe("decoding threads", () => {
     expect(t2.every(Number.isNaN)).toBe(true);
     const stats = decodeThreadStats();
     expect(stats.threads).toBe(1);
-    expect(stats.chunks - before).toBeGreaterThanOrEqual(3 * 32); // every chunk of the 3 threaded whole slices, twice
+    // every stored chunk of the whole slices t = 0 and 3 (17 and 20 of 32; t = 2 has 2: main thread), threaded and into
+    // the buffer; the chunks not stored are filled from the folder's listing
+    expect(stats.chunks - before).toBeGreaterThanOrEqual(2 * (17 + 20));
     await ds.close();
   }, 60_000);
 

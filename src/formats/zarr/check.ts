@@ -73,35 +73,36 @@ function corruptChunk(key: string, what: string): EocubeError {
  * 4..7 and `cbytes` at 12..15, little endian, https://github.com/Blosc/c-blosc/blob/main/README_HEADER.rst;
  * numcodecs lz4: 4-byte little-endian decoded size) and against the expected decoded size; without a
  * compressor, the stored size itself must be the decoded size.
- * @param key the chunk's key, named in the error (e.g. `cube.zarr/conc_chl/0.0.1`)
+ * @param chunkKey the chunk's key, named in the error (e.g. `cube.zarr/conc_chl/0.0.1`), or a function giving it (made
+ *   only for an error)
  * @throws EocubeError CORRUPT_DATA naming the chunk.
  */
-export function checkChunkBytes(bytes: Uint8Array, expect: ChunkExpectation, key: string): void {
+export function checkChunkBytes(bytes: Uint8Array, expect: ChunkExpectation, chunkKey: string | (() => string)): void {
+  const corrupt = (what: string) => corruptChunk(typeof chunkKey === "string" ? chunkKey : chunkKey(), what);
   const want = expect.decodedBytes;
   const le32 = (off: number) => (bytes[off]! | (bytes[off + 1]! << 8) | (bytes[off + 2]! << 16) | (bytes[off + 3]! << 24)) >>> 0;
   switch (expect.compressor) {
     case undefined:
       if (want !== undefined && bytes.length !== want) {
-        throw corruptChunk(key, `it holds ${bytes.length} bytes, an uncompressed chunk of this array holds ${want}`);
+        throw corrupt(`it holds ${bytes.length} bytes, an uncompressed chunk of this array holds ${want}`);
       }
       return;
     case "blosc": {
-      if (bytes.length < 16) throw corruptChunk(key, `${bytes.length} bytes is shorter than blosc's 16-byte header`);
+      if (bytes.length < 16) throw corrupt(`${bytes.length} bytes is shorter than blosc's 16-byte header`);
       const cbytes = le32(12);
       if (cbytes !== bytes.length) {
-        throw corruptChunk(key, `its blosc header gives ${cbytes} compressed bytes but the chunk has ${bytes.length}`);
+        throw corrupt(`its blosc header gives ${cbytes} compressed bytes but the chunk has ${bytes.length}`);
       }
       const nbytes = le32(4);
       if (want !== undefined && nbytes !== want) {
-        throw corruptChunk(key, `its blosc header gives ${nbytes} decoded bytes, a chunk of this array has ${want}`);
+        throw corrupt(`its blosc header gives ${nbytes} decoded bytes, a chunk of this array has ${want}`);
       }
       return;
     }
     case "lz4": {
-      if (bytes.length < 4) throw corruptChunk(key, `${bytes.length} bytes is shorter than lz4's 4-byte size header`);
+      if (bytes.length < 4) throw corrupt(`${bytes.length} bytes is shorter than lz4's 4-byte size header`);
       const n = le32(0);
-      if (want !== undefined && n !== want)
-        throw corruptChunk(key, `its lz4 header gives ${n} decoded bytes, a chunk of this array has ${want}`);
+      if (want !== undefined && n !== want) throw corrupt(`its lz4 header gives ${n} decoded bytes, a chunk of this array has ${want}`);
       return;
     }
     default:

@@ -1,7 +1,7 @@
 // Synchronous reads of local chunk files into reused buffers, for the Zarr reader's local path and its decoding
 // threads (decode-worker.ts): a chunk in the page cache costs one open, fstat, read and close (≈20 µs), with no
 // allocation and no thread-pool round trip.
-import { closeSync, fstatSync, openSync, readSync } from "node:fs";
+import { closeSync, fstatSync, openSync, readSync, statSync } from "node:fs";
 
 const buffers = { stored: new Uint8Array(0), decoded: new Uint8Array(0) };
 
@@ -17,9 +17,18 @@ export function reusable(which: keyof typeof buffers, n: number): Uint8Array {
 /**
  * The bytes of local file `path` in the reused "stored" buffer (valid until the next call), read synchronously:
  * undefined when there is no such file, null on any other error (the caller takes the asynchronous path, which
- * reports it with the file system's error codes).
+ * reports it with the file system's error codes). Unless `exists` (a listing has just shown the file), a stat
+ * without an exception comes first: a missing chunk then costs ≈4 µs instead of the ≈18 µs of a failed open, whose
+ * error object captures a stack trace.
  */
-export function readLocalChunk(path: string): Uint8Array | undefined | null {
+export function readLocalChunk(path: string, exists = false): Uint8Array | undefined | null {
+  if (!exists) {
+    try {
+      if (statSync(path, { throwIfNoEntry: false }) === undefined) return undefined;
+    } catch (err) {
+      return (err as NodeJS.ErrnoException).code === "ENOTDIR" ? undefined : null;
+    }
+  }
   let fd: number;
   try {
     fd = openSync(path, "r");

@@ -1,4 +1,5 @@
 // Zarr v2/v3 reader: metadata into a raw Dataset at open, values through zarrita chunk by chunk.
+import { readdirSync } from "node:fs";
 import type * as zarr from "zarrita";
 import { Dataset } from "../../core/dataset.js";
 import { EocubeError, isEocubeError, throwIfAborted } from "../../core/errors.js";
@@ -288,9 +289,12 @@ type ChunkSource = ((coords: number[], signal?: AbortSignal, range?: ElementRang
   /**
    * The same chunk read and decoded synchronously (local files only), its values possibly in a buffer the next call
    * reuses: the caller copies them out before calling again. Undefined when this chunk needs the asynchronous path
-   * (a frame only the wasm decoder reads, or an I/O error, which the asynchronous path reports).
+   * (a frame only the wasm decoder reads, or an I/O error, which the asynchronous path reports). `known`: a listing has
+   * just shown the chunk stored.
    */
-  sync?: (coords: number[], range?: ElementRange) => Chunk | undefined;
+  sync?: (coords: number[], range?: ElementRange, known?: boolean) => Chunk | undefined;
+  /** {@link storedSet} from a synchronous listing (local files), for the synchronous path. */
+  storedSync?: (touched: number) => { has: (coords: number[]) => boolean; fill: number } | undefined;
   /** For {@link decodeInThreads}: the local file of a chunk, its decoded size and compressor, the fill value, and the typed array of decoded bytes. */
   local?: {
     path: (coords: number[]) => string;
@@ -393,10 +397,21 @@ function directV2Source(
   // A local file system: chunks read with synchronous calls into one reused buffer and decoded into another (no
   // allocation, no thread-pool round trips: a chunk from the page cache costs ≈20 µs to read), the caller copying
   // the values out at once.
+  const sep = typeof m.dimension_separator === "string" ? m.dimension_separator : ".";
+  const grid = arrayShape(a).map((s, i) => Math.ceil(s / chunks[i]!));
+  const total = grid.reduce((x, y) => x * y, 1);
+  /** Whether a read touching this many chunks should list the array's folder instead of opening each chunk. */
+  const worthListing = (touched: number) => touched >= LIST_FROM_CHUNKS && total <= 16 * touched;
   if (files.fs instanceof FileFileSystem) {
     const local = files.fs;
     const expect = chunkExpectation(m, 2);
-    const pathOf = (coords: number[]) => local.resolve(files.keyOf(`/${a.name}/${storedChunkKey(m, 2, coords)}`));
+    // the array's folder resolved once: a chunk's key (digits and the separator) is appended to it
+    const folderKey = files.keyOf(`/${a.name}`);
+    const simple = (sep === "." || sep === "/") && folderKey !== "";
+    const folderPath = simple ? local.resolve(folderKey) : "";
+    const keyOf = (coords: number[]) =>
+      simple ? `${folderKey}/${storedChunkKey(m, 2, coords)}` : files.keyOf(`/${a.name}/${storedChunkKey(m, 2, coords)}`);
+    const pathOf = (coords: number[]) => (simple ? `${folderPath}/${storedChunkKey(m, 2, coords)}` : local.resolve(keyOf(coords)));
     source.local = {
       path: pathOf,
       chunkBytes,
@@ -404,12 +419,11 @@ function directV2Source(
       fill,
       view: (bytes) => kind.make(bytes.buffer as ArrayBuffer, bytes.byteOffset, chunkBytes / kind.size),
     };
-    source.sync = (coords, range) => {
-      const key = files.keyOf(`/${a.name}/${storedChunkKey(m, 2, coords)}`);
-      const stored = readLocalChunk(local.resolve(key));
+    source.sync = (coords, range, known) => {
+      const stored = readLocalChunk(pathOf(coords), known);
       if (stored === null) return undefined; // an I/O error: the asynchronous path reports it
       if (stored === undefined) return { fill };
-      checkChunkBytes(stored, expect, key);
+      checkChunkBytes(stored, expect, () => keyOf(coords));
       if (range && storedBytes(stored, !!compressor) === chunkBytes) {
         const part = compressor
           ? decodeBloscRange(stored, range.first, range.count, kind.size)
@@ -424,19 +438,28 @@ function directV2Source(
       const len = Math.floor(bytes.byteLength / kind.size);
       return { data: kind.make(bytes.buffer as ArrayBuffer, bytes.byteOffset, len), shape: chunks, stride };
     };
+    // the stored chunks from one synchronous listing of the folder (flat keys only), as storedSet below
+    if (sep === "." && simple && chunks.length > 0) {
+      source.storedSync = (touched) => {
+        if (!worthListing(touched)) return undefined;
+        try {
+          const stored = new Set(readdirSync(folderPath));
+          return { has: (coords) => stored.has(coords.join(".")), fill };
+        } catch {
+          return undefined; // opening each chunk still works (and reports what is wrong)
+        }
+      };
+    }
   }
   // Which chunks are stored, from one listing of the array's folder: only on a local disk (a readdir is far
   // cheaper than the failed opens it replaces) with flat chunk keys ("." separator), and only when the read
   // touches a fair share of the array (the listing holds every chunk of it). Taken per read, never cached:
   // a chunk written after the open is seen as before.
-  const sep = typeof m.dimension_separator === "string" ? m.dimension_separator : ".";
   const fs = files.fs;
-  const grid = arrayShape(a).map((s, i) => Math.ceil(s / chunks[i]!));
-  const total = grid.reduce((x, y) => x * y, 1);
   if (sep === "." && fs.root.startsWith("file:") && chunks.length > 0) {
     const folder = files.keyOf(`/${a.name}`).replace(/^\/+/, "");
     source.storedSet = async (touched, signal) => {
-      if (touched < LIST_FROM_CHUNKS || total > 16 * touched) return undefined;
+      if (!worthListing(touched)) return undefined;
       let names: string[];
       try {
         names = await fs.list(folder, { signal });
@@ -553,11 +576,21 @@ async function readSelection(
   if (source.sync) {
     const sync = source.sync;
     const done: number[][] = [];
+    // a read over many chunks lists the folder once: the chunks not stored are filled at once, the others opened
+    const listed = source.storedSync?.(tasks.length);
+    let stored = tasks;
+    if (listed) {
+      stored = [];
+      for (const coords of tasks) {
+        if (listed.has(coords)) stored.push(coords);
+        else place({ fill: listed.fill }, coords);
+      }
+    }
     const own = (coords: number[]) => {
       throwIfAborted(options?.signal);
       let chunk: Chunk | undefined;
       try {
-        chunk = sync(coords, smallRun(coords, cs, norm));
+        chunk = sync(coords, smallRun(coords, cs, norm), listed !== undefined);
       } catch (err) {
         throw failed(err, coords);
       }
@@ -568,17 +601,17 @@ async function readSelection(
     const local = source.local;
     const threaded =
       local !== undefined &&
-      tasks.length >= THREADS_FROM_CHUNKS &&
-      !tasks.some((c) => smallRun(c, cs, norm)) &&
+      stored.length >= THREADS_FROM_CHUNKS &&
+      !stored.some((c) => smallRun(c, cs, norm)) &&
       decodeInThreads(
-        tasks.map(local.path),
+        stored.map(local.path),
         local.chunkBytes,
         local.blosc,
-        (i) => own(tasks[i]!),
+        (i) => own(stored[i]!),
         (i, bytes) =>
-          place(bytes ? { data: local.view(bytes), shape: [...cs], stride: cStrides([...cs]) } : { fill: local.fill }, tasks[i]!),
+          place(bytes ? { data: local.view(bytes), shape: [...cs], stride: cStrides([...cs]) } : { fill: local.fill }, stored[i]!),
       );
-    if (!threaded) for (const coords of tasks) own(coords);
+    if (!threaded) for (const coords of stored) own(coords);
     pending = done;
     if (pending.length === 0) return { data: output() as NdArray["data"], shape: outShape, dtype };
   }
