@@ -16,8 +16,6 @@ import { subset } from "../ops/subset.js";
 import { timeDim } from "../core/coords.js";
 import { unpackValidRange, updateCubeMetadata } from "../ops/metadata.js";
 import { openDataset } from "../stores/open.js";
-import { evaluateDataset } from "../expr/legacy.js";
-import { runUserCode } from "./usercode.js";
 import type { GenInput, GenRequest } from "./request.js";
 
 /** A built cube: the lazy dataset and its grid. */
@@ -155,6 +153,8 @@ export async function buildCube(req: GenRequest, options: { signal?: AbortSignal
     }
     // legacy configs: processed_variables (or the inputs' own expression attributes), per input as xcube
     if (req.format === "legacy") {
+      // loaded here only: the expression compiler (WebAssembly SIMD kernels included) is ~20 modules a gen2 request never needs
+      const { evaluateDataset } = await import("../expr/legacy.js");
       for (const [i, ds] of decoded.entries()) {
         try {
           decoded[i] = evaluateDataset(ds, req.processed);
@@ -240,7 +240,10 @@ export async function buildCube(req: GenRequest, options: { signal?: AbortSignal
       cube = cube.with({ data_vars: keep });
     }
     // gen2 code_config: the user's function on the lazy cube, then the cube's chunking again (xcube's post-rechunker)
-    if (req.code) cube = rechunk(await runUserCode(req, cube, { signal: options.signal }), chunks);
+    if (req.code) {
+      const { runUserCode } = await import("./usercode.js");
+      cube = rechunk(await runUserCode(req, cube, { signal: options.signal }), chunks);
+    }
     cube = await updateCubeMetadata(cube, {
       metadata: c.metadata,
       variable_metadata: c.variable_metadata,

@@ -304,6 +304,10 @@ async function generate(req: GenRequest, options: RunGenOptions, hooks: Generate
     const nWorkers = Math.max(0, Math.floor(options.workers ?? availableParallelism()));
     const total = plan.taskCount;
     const perWorker = Math.max(1, options.tasksPerWorker ?? 2);
+    // the main thread's tasks read local files synchronously, so a second task in flight there overlaps nothing but
+    // the chunk writes and holds one more input block (8-day mean of 916 MiB: ~3 MiB less peak RSS with one); inputs on
+    // other stores are read asynchronously and keep perWorker tasks in flight
+    const mainPerThread = req.inputs.every((i) => i.store_id === "file") ? 1 : perWorker;
     const nowIso = now.toISOString();
     const makeTask = (i: number): WorkerTask => {
       const items = plan.task(i).items;
@@ -425,7 +429,7 @@ async function generate(req: GenRequest, options: RunGenOptions, hooks: Generate
             return;
           }
           while (next < total) {
-            if (onMain && mainInflight < perWorker) {
+            if (onMain && mainInflight < mainPerThread) {
               if (mainStart === 0) mainStart = cpuMs();
               mainInflight++;
               launch(next++, "main");
