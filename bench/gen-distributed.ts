@@ -1,19 +1,24 @@
-// Benchmark the distributed gen executor (issue 13): the OSTIA request on a finer grid run by 1 and 2 `eocube
-// worker` processes (one task at a time each) through BullMQ on a local redis-server, beside the local executor
-// with 1 and 2 threads; the cubes must be byte-identical (time stamps aside). Goal: 2 workers ≥ 1.7× 1 worker.
+// Benchmark the distributed gen executor (issue 13): the OSTIA request on a fine grid run by 1 and 2 `eocube worker`
+// processes (`--concurrency 1` each: one task at a time on the worker's main thread, i.e. one core per worker, the
+// model of this 2-core machine) through BullMQ on a local redis-server, beside the local executor with 1 and 2
+// threads; the four runs alternate (BENCH_GEN_DIST_REPS rounds, medians reported) and the cubes must be
+// byte-identical (time stamps aside). Goal: 2 workers ≥ 1.7× 1 worker.
 import { execFile, spawn } from "node:child_process";
 import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
-import { tmpdir } from "node:os";
+import { loadavg, tmpdir } from "node:os";
 import { join, relative } from "node:path";
-import { fileURLToPath } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { promisify } from "node:util";
+import { tasksPerJob } from "../src/gen/executors/bullmq.js";
 
 const exec = promisify(execFile);
 const DATA = fileURLToPath(new URL("../../shared/data/", import.meta.url));
 const ROOT = fileURLToPath(new URL("../", import.meta.url));
 const BIN = `${ROOT}bin/eocube.js`;
-const RES = Number(process.env.BENCH_GEN_DIST_RES ?? 0.05);
+/** Grid resolution in degrees: 0.005° is 10400 × 7600 pixels, 4800 chunk tasks of 260 × 190 × 2 variables. */
+const RES = Number(process.env.BENCH_GEN_DIST_RES ?? 0.005);
+const REPS = Math.max(1, Number(process.env.BENCH_GEN_DIST_REPS ?? 2));
 
 function request(dir: string, dataId: string): string {
   const inputs = ["20170605", "20170606", "20170607"]
@@ -44,64 +49,117 @@ async function chunks(path: string): Promise<Map<string, string>> {
   return out;
 }
 
+/** CPU seconds (user + system, all threads) a running process has used so far (Linux /proc; NaN elsewhere). */
+async function cpuOf(pid: number | undefined): Promise<number> {
+  const stat = await readFile(`/proc/${pid}/stat`, "utf8").catch(() => "");
+  const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  // fields 14 and 15 (utime, stime) in clock ticks of 1/100 s (USER_HZ)
+  return f.length > 13 ? (Number(f[11]) + Number(f[12])) / 100 : Number.NaN;
+}
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+};
+
 /** Runs the workload; see the file comment. */
 export async function run(): Promise<{ name: string; rows: Array<Record<string, string | number>>; notes?: string }> {
   const dir = await mkdtemp(join(tmpdir(), "eocube-bench-gen-dist-"));
+  // dist/ as `npm run build` makes it (the precompiled request validator too); not timed
   await exec(process.execPath, [`${ROOT}node_modules/typescript/bin/tsc`, "-p", `${ROOT}tsconfig.build.json`], { cwd: ROOT }).catch(
     () => undefined,
+  );
+  await exec(process.execPath, [`${ROOT}scripts/precompile-schemas.mjs`], { cwd: ROOT, maxBuffer: 1 << 26 }).catch(() => undefined);
+  // each `eocube gen` writes its own CPU time (all its threads) when it exits
+  const cpuHook = join(dir, "cpu.mjs");
+  await writeFile(
+    cpuHook,
+    'import { writeFileSync } from "node:fs";\nprocess.on("exit", () => { const u = process.resourceUsage(); writeFileSync(process.env.BENCH_CPU_FILE, String((u.userCPUTime + u.systemCPUTime) / 1e6)); });\n',
   );
   const port = await freePort();
   const redis = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], {
     stdio: "ignore",
   });
-  const url = `redis://127.0.0.1:${port}/0`;
   await new Promise((r) => setTimeout(r, 500));
+  const load0 = loadavg()[0]!;
+  const t0 = Date.now();
   const rows: Array<Record<string, string | number>> = [];
+  let jobs = "";
+  // the 1-worker pool on Redis database 1, the 2-worker pool on database 2: all three processes start once
+  const pools = new Map<number, ReturnType<typeof spawn>[]>();
   try {
     const req = join(dir, "req.yaml");
     await writeFile(req, request(dir, "cube.zarr"));
-    const gen = async (label: string, args: string[], out: string) => {
-      const t = Date.now();
-      await exec(process.execPath, [BIN, "gen", req, "-o", join(dir, out), ...args], { maxBuffer: 1 << 26 });
-      return { label, s: (Date.now() - t) / 1000, out };
+    const info = JSON.parse((await exec(process.execPath, [BIN, "gen", req, "--info", "--json"], { maxBuffer: 1 << 26 })).stdout) as {
+      tasks: number;
+      estimated_bytes: number;
+      dims: Record<string, number>;
     };
-    const local1 = await gen("local, 1 thread", ["--workers", "1"], "local1.zarr");
-    const local2 = await gen("local, 2 threads", ["--workers", "2"], "local2.zarr");
-    const reference = await chunks(join(dir, "local1.zarr"));
-    const results = [local1, local2];
+    const group = tasksPerJob(info.tasks, info.estimated_bytes, info.dims.time ?? 1);
+    jobs = `${Math.ceil(info.tasks / group)} jobs of ${group} chunk tasks (${info.tasks} tasks)`;
     for (const n of [1, 2]) {
-      const workers = Array.from({ length: n }, () =>
-        spawn(process.execPath, [BIN, "worker", "--redis", url, "--concurrency", "1", "--quiet"], { stdio: ["ignore", "ignore", "pipe"] }),
-      );
-      await Promise.all(
-        workers.map(
-          (w) => new Promise<void>((resolve) => w.stderr!.on("data", (d) => String(d).includes("waiting for tasks") && resolve())),
+      pools.set(
+        n,
+        Array.from({ length: n }, () =>
+          spawn(process.execPath, [BIN, "worker", "--redis", `redis://127.0.0.1:${port}/${n}`, "--concurrency", "1", "--quiet"], {
+            stdio: ["ignore", "ignore", "pipe"],
+          }),
         ),
       );
-      try {
-        results.push(await gen(`BullMQ, ${n} worker process${n > 1 ? "es" : ""}`, ["--executor", url], `dist${n}.zarr`));
-      } finally {
-        for (const w of workers) w.kill("SIGTERM");
+    }
+    await Promise.all(
+      [...pools.values()]
+        .flat()
+        .map((w) => new Promise<void>((resolve) => w.stderr!.on("data", (d) => String(d).includes("waiting for tasks") && resolve()))),
+    );
+    const runs = [
+      { label: "local, 1 thread", args: ["--workers", "1"], pool: [] as ReturnType<typeof spawn>[] },
+      { label: "local, 2 threads", args: ["--workers", "2"], pool: [] },
+      { label: "BullMQ, 1 worker process", args: ["--executor", `redis://127.0.0.1:${port}/1`], pool: pools.get(1)! },
+      { label: "BullMQ, 2 worker processes", args: ["--executor", `redis://127.0.0.1:${port}/2`], pool: pools.get(2)! },
+    ].map((r, k) => ({ ...r, out: `run${k}.zarr`, wall: [] as number[], cpu: [] as number[] }));
+    const cpuFile = join(dir, "cpu.txt");
+    for (let rep = 0; rep < REPS; rep++) {
+      for (const r of runs) {
+        const others = async () => (await Promise.all([redis.pid, ...r.pool.map((w) => w.pid)].map(cpuOf))).reduce((a, b) => a + b, 0);
+        const before = await others();
+        const t = Date.now();
+        await exec(process.execPath, ["--import", pathToFileURL(cpuHook).href, BIN, "gen", req, "-o", join(dir, r.out), ...r.args], {
+          maxBuffer: 1 << 26,
+          env: { ...process.env, BENCH_CPU_FILE: cpuFile },
+        });
+        r.wall.push((Date.now() - t) / 1000);
+        r.cpu.push(Number(await readFile(cpuFile, "utf8")) + (await others()) - before);
       }
     }
-    const one = results[2]!.s;
-    for (const r of results) {
+    const reference = await chunks(join(dir, runs[0]!.out));
+    const one = median(runs[2]!.wall);
+    for (const r of runs) {
       const same = JSON.stringify([...(await chunks(join(dir, r.out)))]) === JSON.stringify([...reference]);
       rows.push({
         run: r.label,
-        wall_s: Number(r.s.toFixed(2)),
-        "speed vs 1 worker": Number((one / r.s).toFixed(2)),
+        "wall_s (median)": Number(median(r.wall).toFixed(2)),
+        "wall_s (each)": r.wall.map((s) => s.toFixed(2)).join(", "),
+        "CPU_s (median)": Number(median(r.cpu).toFixed(1)),
+        "speed vs 1 worker": Number((one / median(r.wall)).toFixed(2)),
         identical: same ? "yes" : "NO",
       });
     }
   } finally {
+    for (const w of [...pools.values()].flat()) w.kill("SIGTERM");
     redis.kill("SIGTERM");
     await rm(dir, { recursive: true, force: true });
   }
+  const load1 = loadavg()[0]!;
   return {
     name: `gen distributed: OSTIA 3 days at ${RES}° (nearest), BullMQ on redis-server vs the local pool`,
     rows,
-    notes:
-      "wall time of `eocube gen` (coordinator) incl. planning and commit; workers started before; identical = same data chunk bytes as local, 1 thread. Goal: 2 workers ≥ 1.7× 1 worker.",
+    notes: [
+      `${REPS} alternating rounds of the four runs (${((Date.now() - t0) / 1000).toFixed(0)} s); wall time of \`eocube gen\` (the coordinator) incl. its start, planning and commit, workers started before (\`eocube worker --concurrency 1\`: one task at a time on its main thread, one core per worker process).`,
+      "CPU_s: user + system seconds of the gen process, the worker processes and redis-server during the run (/proc).",
+      `${jobs}: each job computes and writes its chunks into the shared output's temporary store (a file path here).`,
+      "identical = same data chunk bytes as local, 1 thread. Goal: 2 workers ≥ 1.7× 1 worker.",
+      `1-minute load average: ${load0.toFixed(1)} at the start, ${load1.toFixed(1)} at the end (2 cores).`,
+    ].join("\n"),
   };
 }
