@@ -4,6 +4,7 @@
 // threads; the four runs alternate (BENCH_GEN_DIST_REPS rounds, medians reported) and the cubes must be
 // byte-identical (time stamps aside). Goal: 2 workers ≥ 1.7× 1 worker.
 import { execFile, spawn } from "node:child_process";
+import { createHash } from "node:crypto";
 import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import { loadavg, tmpdir } from "node:os";
@@ -39,14 +40,15 @@ function freePort(): Promise<number> {
   });
 }
 
-/** Data chunks of a store (metadata left out: it carries time stamps). */
-async function chunks(path: string): Promise<Map<string, string>> {
-  const out = new Map<string, string>();
+/** A digest of the data chunks of a store, their keys and bytes (metadata left out: it carries time stamps). */
+async function chunksDigest(path: string): Promise<string> {
+  const files: string[] = [];
   for (const e of await readdir(path, { recursive: true, withFileTypes: true })) {
-    if (e.isFile() && !e.name.startsWith("."))
-      out.set(relative(path, join(e.parentPath, e.name)), (await readFile(join(e.parentPath, e.name))).toString("base64"));
+    if (e.isFile() && !e.name.startsWith(".")) files.push(relative(path, join(e.parentPath, e.name)));
   }
-  return out;
+  const hash = createHash("sha256");
+  for (const f of files.sort()) hash.update(`${f}\n`).update(await readFile(join(path, f)));
+  return `${files.length}:${hash.digest("hex")}`;
 }
 
 /** CPU seconds (user + system, all threads) a running process has used so far (Linux /proc; NaN elsewhere). */
@@ -117,32 +119,37 @@ export async function run(): Promise<{ name: string; rows: Array<Record<string, 
       { label: "local, 2 threads", args: ["--workers", "2"], pool: [] },
       { label: "BullMQ, 1 worker process", args: ["--executor", `redis://127.0.0.1:${port}/1`], pool: pools.get(1)! },
       { label: "BullMQ, 2 worker processes", args: ["--executor", `redis://127.0.0.1:${port}/2`], pool: pools.get(2)! },
-    ].map((r, k) => ({ ...r, out: `run${k}.zarr`, wall: [] as number[], cpu: [] as number[] }));
+    ].map((r) => ({ ...r, wall: [] as number[], cpu: [] as number[], same: true }));
     const cpuFile = join(dir, "cpu.txt");
+    let reference: string | undefined;
     for (let rep = 0; rep < REPS; rep++) {
-      for (const r of runs) {
+      for (const [k, r] of runs.entries()) {
+        // a new output each time (replacing one would add its removal to the run); checked, then removed (not timed)
+        const out = join(dir, `run${k}-${rep}.zarr`);
         const others = async () => (await Promise.all([redis.pid, ...r.pool.map((w) => w.pid)].map(cpuOf))).reduce((a, b) => a + b, 0);
         const before = await others();
         const t = Date.now();
-        await exec(process.execPath, ["--import", pathToFileURL(cpuHook).href, BIN, "gen", req, "-o", join(dir, r.out), ...r.args], {
+        await exec(process.execPath, ["--import", pathToFileURL(cpuHook).href, BIN, "gen", req, "-o", out, ...r.args], {
           maxBuffer: 1 << 26,
           env: { ...process.env, BENCH_CPU_FILE: cpuFile },
         });
         r.wall.push((Date.now() - t) / 1000);
         r.cpu.push(Number(await readFile(cpuFile, "utf8")) + (await others()) - before);
+        const digest = await chunksDigest(out);
+        reference ??= digest;
+        if (digest !== reference) r.same = false;
+        await rm(out, { recursive: true, force: true });
       }
     }
-    const reference = await chunks(join(dir, runs[0]!.out));
     const one = median(runs[2]!.wall);
     for (const r of runs) {
-      const same = JSON.stringify([...(await chunks(join(dir, r.out)))]) === JSON.stringify([...reference]);
       rows.push({
         run: r.label,
         "wall_s (median)": Number(median(r.wall).toFixed(2)),
         "wall_s (each)": r.wall.map((s) => s.toFixed(2)).join(", "),
         "CPU_s (median)": Number(median(r.cpu).toFixed(1)),
         "speed vs 1 worker": Number((one / median(r.wall)).toFixed(2)),
-        identical: same ? "yes" : "NO",
+        identical: r.same ? "yes" : "NO",
       });
     }
   } finally {
@@ -158,7 +165,7 @@ export async function run(): Promise<{ name: string; rows: Array<Record<string, 
       `${REPS} alternating rounds of the four runs (${((Date.now() - t0) / 1000).toFixed(0)} s); wall time of \`eocube gen\` (the coordinator) incl. its start, planning and commit, workers started before (\`eocube worker --concurrency 1\`: one task at a time on its main thread, one core per worker process).`,
       "CPU_s: user + system seconds of the gen process, the worker processes and redis-server during the run (/proc).",
       `${jobs}: each job computes and writes its chunks into the shared output's temporary store (a file path here).`,
-      "identical = same data chunk bytes as local, 1 thread. Goal: 2 workers ≥ 1.7× 1 worker.",
+      "identical = every run's data chunks (keys and bytes) equal those of the first local run. Goal: 2 workers ≥ 1.7× 1 worker.",
       `1-minute load average: ${load0.toFixed(1)} at the start, ${load1.toFixed(1)} at the end (2 cores).`,
     ].join("\n"),
   };

@@ -40,10 +40,10 @@ export interface RunDocBase {
   total: number;
   attempts: number;
   /**
-   * Fault injection for tests, from the coordinator's env `EOCUBE_GEN_TASK_FAULT`: `fail:<task>` fails that task
-   * every time, `delay:<ms>` makes every task wait that long first (to kill or interrupt a run mid-way),
-   * `hold:<task>:<ms>` makes the first worker to reach that task's writes wait that long holding its write lease,
-   * its pid in `<run key>:held` (to freeze it there: a late writer).
+   * Fault injection for tests, from the coordinator's env `EOCUBE_GEN_TASK_FAULT`: `fail:<job>` fails that job
+   * every time, `delay:<ms>` makes every job wait that long first (to kill or interrupt a run mid-way),
+   * `hold:<job>:<ms>` makes the first worker to reach that job's writes wait that long holding its write lease,
+   * its pid in `<run key>:held` (to freeze it there: a late writer). (A job is one task unless grouped.)
    */
   fault?: string;
 }
