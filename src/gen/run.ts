@@ -1,7 +1,7 @@
 // The gen executor: plan the cube, compute its chunks in a worker pool (piscina), write them into
 // the Zarr writer's temporary store, and commit (metadata last, then rename) only on success. NetCDF4 and GeoTIFF
 // outputs: that Zarr goes to a temporary folder beside the output and is then written by eocube subset's writers.
-import { existsSync } from "node:fs";
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { mkdir, mkdtemp, rm, stat } from "node:fs/promises";
 import { availableParallelism, loadavg } from "node:os";
 import { basename, dirname, join } from "node:path";
@@ -13,6 +13,7 @@ import type { ZarrCompressorName } from "../formats/zarr/codecs.js";
 import { decodeThreadStats, setDecodeThreads } from "../formats/zarr/decode-pool.js";
 import { joinStoreKey } from "../formats/zarr/store.js";
 import { createZarrWriter, type ZarrArraySpec, type ZarrWriter } from "../formats/zarr/writer.js";
+import { FileFileSystem } from "../fs/file.js";
 import type { FileSystem } from "../fs/types.js";
 import { FsDataStore, checkDataId } from "../stores/fsstore.js";
 import { newDataStore } from "../stores/registry.js";
@@ -326,6 +327,28 @@ async function generate(req: GenRequest, options: RunGenOptions, hooks: Generate
     // and not when the Zarr reader's decoding threads (decode-pool.ts, with EOCUBE_READ_THREADS) already fill the other
     // cores; inlineMs 0: nWorkers threads from the start and none on the main thread (worker threads decode their reads
     // themselves, worker.ts).
+    // chunks of a local output go straight into their files in the writer's temporary store (which is renamed into place
+    // only when every task has succeeded): one synchronous write each instead of FileFileSystem.put's mkdir, temporary
+    // file and rename through the thread pool (~3 round trips per chunk); a failure is left to put, which reports it
+    const local = fs instanceof FileFileSystem ? fs : undefined;
+    const madeDirs = new Set<string>();
+    const putChunk = async (key: string, bytes: Uint8Array): Promise<void> => {
+      if (local) {
+        try {
+          const p = local.resolve(key);
+          const d = dirname(p);
+          if (!madeDirs.has(d)) {
+            mkdirSync(d, { recursive: true });
+            madeDirs.add(d);
+          }
+          writeFileSync(p, bytes);
+          return;
+        } catch {
+          // put reports it in the store's words (READ_ONLY for a full or read-only disk, …)
+        }
+      }
+      await fs.put(key, bytes);
+    };
     const inlineMs = Math.max(0, options.inlineMs ?? envInlineMs() ?? DEFAULT_INLINE_MS);
     const onMain = nWorkers === 0 || inlineMs > 0;
     const poolThreads = nWorkers === 0 ? 0 : onMain ? nWorkers - 1 : nWorkers;
@@ -377,7 +400,7 @@ async function generate(req: GenRequest, options: RunGenOptions, hooks: Generate
         const finish = (res: WorkerResult) =>
           (async () => {
             for (const c of res.chunks) {
-              await fs.put(joinStoreKey(writer.tempPath, c.key), c.bytes);
+              await putChunk(joinStoreKey(writer.tempPath, c.key), c.bytes);
               bytes += c.bytes.length;
             }
             done++;
