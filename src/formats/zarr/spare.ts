@@ -2,8 +2,12 @@
 // page faults on its first write, which on a loaded VM take longer than reading and decoding the chunks. After a
 // second large result of one size (a repeated read), the next buffer of that size is allocated and touched in slices
 // of 1 MB between other work (setImmediate), so that the next read of that size takes resident memory. At most one
-// spare is kept.
+// spare is kept. Not when glibc's malloc is set to keep freed memory for reuse (the `eocube` command's
+// MALLOC_MMAP_THRESHOLD_ / MALLOC_TRIM_THRESHOLD_, docs/performance.md): a new result then takes the pages of freed
+// ones, and a spare would only double the allocations (and V8's GCs for external memory); measured in the read bench's
+// child, fresh 16 MB reads 0.70–1.04× xarray's time without the spare against 0.71–1.35× with it.
 
+import { readFileSync } from "node:fs";
 import { isMainThread } from "node:worker_threads";
 
 /** Results from this size on get a spare (smaller ones fault little); at most this size. */
@@ -24,12 +28,44 @@ function fresh(bytes: number): ArrayBuffer {
   return b.byteOffset === 0 && b.byteLength === b.buffer.byteLength ? (b.buffer as ArrayBuffer) : new ArrayBuffer(bytes);
 }
 
+let malloc: { mmap?: number; trim?: number } | undefined;
+/**
+ * glibc's mmap and trim thresholds as set in the environment the process started with (/proc/self/environ: what glibc
+ * read; `GLIBC_TUNABLES` wins over the MALLOC_*_ names, as in glibc); empty elsewhere or when unset.
+ */
+export function mallocSettings(): { mmap?: number; trim?: number } {
+  if (malloc) return malloc;
+  malloc = {};
+  let vars: string[];
+  try {
+    vars = readFileSync("/proc/self/environ", "latin1").split("\0");
+  } catch {
+    return malloc; // not Linux
+  }
+  const num = (v: string | undefined) => (v !== undefined && /^\d+$/.test(v) ? Number(v) : undefined);
+  const get = (name: string) => vars.find((v) => v.startsWith(`${name}=`))?.slice(name.length + 1);
+  malloc.mmap = num(get("MALLOC_MMAP_THRESHOLD_"));
+  malloc.trim = num(get("MALLOC_TRIM_THRESHOLD_"));
+  for (const t of (get("GLIBC_TUNABLES") ?? "").split(":")) {
+    const [k, v] = t.split("=");
+    if (k === "glibc.malloc.mmap_threshold") malloc.mmap = num(v) ?? malloc.mmap;
+    if (k === "glibc.malloc.trim_threshold") malloc.trim = num(v) ?? malloc.trim;
+  }
+  return malloc;
+}
+
+/** Whether a freed buffer of `bytes` stays in malloc's heap for the next one (see the file comment). */
+function reused(bytes: number): boolean {
+  const { mmap, trim } = mallocSettings();
+  return mmap !== undefined && trim !== undefined && bytes < mmap && bytes <= trim;
+}
+
 /**
  * An ArrayBuffer of exactly `bytes` whose contents are undefined (the caller writes all of it): the spare when it has
- * that size, else a new one; a large size schedules the next spare.
+ * that size, else a new one; a large size schedules the next spare (unless malloc reuses freed memory).
  */
 export function resultBuffer(bytes: number): ArrayBuffer {
-  if (bytes < MIN_SPARE || bytes > MAX_SPARE) return fresh(bytes);
+  if (bytes < MIN_SPARE || bytes > MAX_SPARE || reused(bytes)) return fresh(bytes);
   let buf: ArrayBuffer;
   if (spare && spare.byteLength === bytes) {
     buf = spare;
