@@ -31,27 +31,35 @@ function fresh(bytes: number): ArrayBuffer {
 let malloc: { mmap?: number; trim?: number } | undefined;
 /**
  * glibc's mmap and trim thresholds as set in the environment the process started with (/proc/self/environ: what glibc
- * read; `GLIBC_TUNABLES` wins over the MALLOC_*_ names, as in glibc); empty elsewhere or when unset.
+ * read); empty elsewhere or when unset.
  */
 export function mallocSettings(): { mmap?: number; trim?: number } {
   if (malloc) return malloc;
-  malloc = {};
-  let vars: string[];
   try {
-    vars = readFileSync("/proc/self/environ", "latin1").split("\0");
+    malloc = mallocSettingsOf(readFileSync("/proc/self/environ", "latin1").split("\0"));
   } catch {
-    return malloc; // not Linux
-  }
-  const num = (v: string | undefined) => (v !== undefined && /^\d+$/.test(v) ? Number(v) : undefined);
-  const get = (name: string) => vars.find((v) => v.startsWith(`${name}=`))?.slice(name.length + 1);
-  malloc.mmap = num(get("MALLOC_MMAP_THRESHOLD_"));
-  malloc.trim = num(get("MALLOC_TRIM_THRESHOLD_"));
-  for (const t of (get("GLIBC_TUNABLES") ?? "").split(":")) {
-    const [k, v] = t.split("=");
-    if (k === "glibc.malloc.mmap_threshold") malloc.mmap = num(v) ?? malloc.mmap;
-    if (k === "glibc.malloc.trim_threshold") malloc.trim = num(v) ?? malloc.trim;
+    malloc = {}; // not Linux
   }
   return malloc;
+}
+
+/** The thresholds set by `NAME=value` environment entries: MALLOC_*_ names, overridden by `GLIBC_TUNABLES`, as in glibc. */
+export function mallocSettingsOf(environ: readonly string[]): { mmap?: number; trim?: number } {
+  const out: { mmap?: number; trim?: number } = {};
+  const num = (v: string | undefined) => (v !== undefined && /^\d+$/.test(v) ? Number(v) : undefined);
+  const get = (name: string) => environ.find((v) => v.startsWith(`${name}=`))?.slice(name.length + 1);
+  const mmap = num(get("MALLOC_MMAP_THRESHOLD_"));
+  const trim = num(get("MALLOC_TRIM_THRESHOLD_"));
+  if (mmap !== undefined) out.mmap = mmap;
+  if (trim !== undefined) out.trim = trim;
+  for (const t of (get("GLIBC_TUNABLES") ?? "").split(":")) {
+    const [k, v] = t.split("=");
+    const n = num(v);
+    if (n === undefined) continue;
+    if (k === "glibc.malloc.mmap_threshold") out.mmap = n;
+    if (k === "glibc.malloc.trim_threshold") out.trim = n;
+  }
+  return out;
 }
 
 /** Whether a freed buffer of `bytes` stays in malloc's heap for the next one (see the file comment). */
