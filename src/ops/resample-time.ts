@@ -154,7 +154,7 @@ function aggregatedVariable(v: Variable, nb: number, start: Int32Array, stop: In
       const s0 = start[b0]!;
       const s1 = b1 > b0 ? stop[b1 - 1]! : s0;
       const restSel = rest.map((d) => [d.start, d.stop] as [number, number]);
-      if (s1 - s0 > 1 && P > 0 && isPlaneMethod(method)) {
+      if (s1 > s0 && P > 0 && isPlaneMethod(method)) {
         // fused: each step is read into one pooled plane and folded into the bin's accumulators at once, so a task holds
         // one plane instead of the block of all its steps (8-day mean: 2 MiB instead of up to 8 MiB per task)
         for (let b = b0; b < b1; b++) {
@@ -166,12 +166,12 @@ function aggregatedVariable(v: Variable, nb: number, start: Int32Array, stop: In
           for (let m = 0; m < k; m++) {
             const read = await readPooled(v, [[start[b]! + m, start[b]! + m + 1], ...restSel], P, options);
             try {
-              foldPlane(method, numericValues(read.block), P, m);
+              if (m < k - 1) foldPlane(method, numericValues(read.block), P, m);
+              else foldLastPlane(method, numericValues(read.block), P, m, out, (b - b0) * P);
             } finally {
               read.done();
             }
           }
-          finishPlanes(method, k, P, out, (b - b0) * P);
         }
         return dropDims(result, norm);
       }
@@ -243,15 +243,54 @@ function foldPlane(method: PlaneMethod, src: NumArray, P: number, m: number): vo
   }
 }
 
-/** Writes the result of the planes folded by {@link foldPlane} (k ≥ 1 of them) into `out[outOff + p]`. */
-function finishPlanes(method: PlaneMethod, k: number, P: number, out: NumArray, outOff: number): void {
+/**
+ * Folds the bin's last plane `m` (m = 0: the only one) and writes the result into `out[outOff + p]` in the same pass:
+ * {@link foldPlane} then the last loop of {@link aggregatePlanes}, the same operations per pixel (same bits), without
+ * another pass over the accumulators.
+ */
+function foldLastPlane(method: PlaneMethod, src: NumArray, P: number, m: number, out: NumArray, outOff: number): void {
   const acc = accBuf;
   const cnt = cntBuf;
-  if (k === 0) return;
-  if (method === "min" || method === "max") for (let p = 0; p < P; p++) out[outOff + p] = acc[p]!;
-  else if (method === "mean") for (let p = 0; p < P; p++) out[outOff + p] = cnt[p] ? acc[p]! / cnt[p]! : NaN;
-  else if (method === "sum") for (let p = 0; p < P; p++) out[outOff + p] = acc[p]!;
-  else for (let p = 0; p < P; p++) out[outOff + p] = cnt[p]!;
+  if (method === "min" || method === "max") {
+    const isMin = method === "min";
+    for (let p = 0; p < P; p++) {
+      const x = src[p]!;
+      let a = m === 0 ? NaN : acc[p]!;
+      if (isMin ? x === x && !(x >= a) : x === x && !(x <= a)) a = x;
+      out[outOff + p] = a;
+    }
+    return;
+  }
+  if (method === "mean") {
+    if (m === 0) {
+      for (let p = 0; p < P; p++) {
+        const x = src[p]!;
+        out[outOff + p] = x === x ? (0 + x) / 1 : NaN;
+      }
+      return;
+    }
+    for (let p = 0; p < P; p++) {
+      const x = src[p]!;
+      let a = acc[p]!;
+      let c = cnt[p]!;
+      if (x === x) {
+        a += x;
+        c++;
+      }
+      out[outOff + p] = c ? a / c : NaN;
+    }
+    return;
+  }
+  for (let p = 0; p < P; p++) {
+    const x = src[p]!;
+    let a = m === 0 ? 0 : acc[p]!;
+    let c = m === 0 ? 0 : cnt[p]!;
+    if (x === x) {
+      a += x;
+      c++;
+    }
+    out[outOff + p] = method === "sum" ? a : c;
+  }
 }
 
 /**
