@@ -437,14 +437,22 @@ export async function waitForRun(
     failure = await taskError(client.hget(keys.errors, String(job.data.index)), job, doc);
   };
   events.on("failed", ({ jobId: id }) => void checkFailed(id).catch(() => undefined));
+  // the poll below sleeps pollMs; when the run's jobs completed since its last look may be all it waits for, it
+  // looks at once (a run's end is then seen within a round trip, not up to pollMs later)
+  let completed = 0;
+  let last = -1;
+  let wake: (() => void) | undefined;
+  events.on("completed", ({ jobId: id }) => {
+    if (id.startsWith(`${doc.id}-`) && Math.max(0, last) + ++completed >= target) wake?.();
+  });
   try {
     await events.waitUntilReady();
     // failures before the listener was ready (a resumed run): look once at the run's failed jobs
     for (const job of await queue.getFailed()) if (job?.id) await checkFailed(job.id);
-    let last = -1;
     for (;;) {
       if (options.signal?.aborted) throw options.signal.reason ?? new EocubeError("CANCELLED", "the run was aborted");
       if (failure !== undefined) throw failure;
+      completed = 0;
       const done = await client.hlen(keys.done);
       if (done !== last) {
         last = done;
@@ -453,15 +461,15 @@ export async function waitForRun(
       }
       if (done >= target) return;
       await new Promise<void>((resolve) => {
-        const onAbort = () => {
+        const end = () => {
           clearTimeout(timer);
+          options.signal?.removeEventListener("abort", end);
+          wake = undefined;
           resolve();
         };
-        const timer = setTimeout(() => {
-          options.signal?.removeEventListener("abort", onAbort);
-          resolve();
-        }, options.pollMs ?? 250);
-        options.signal?.addEventListener("abort", onAbort, { once: true });
+        const timer = setTimeout(end, options.pollMs ?? 250);
+        options.signal?.addEventListener("abort", end, { once: true });
+        wake = end;
       });
     }
   } finally {
