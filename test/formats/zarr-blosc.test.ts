@@ -61,6 +61,8 @@ describe("blosc decoder", () => {
       if (got === undefined) continue;
       handled++;
       expect(Buffer.from(got).equals(Buffer.from(want)), f).toBe(true);
+      const borrowed = decodeBlosc(frame, undefined, true)!; // possibly a view of the WebAssembly memory
+      expect(Buffer.from(borrowed.buffer, borrowed.byteOffset, borrowed.length).equals(Buffer.from(want)), f).toBe(true);
     }
     // the cube is blosc-lz4 throughout (its 320 conc_chl… chunks and the coordinates)
     expect(handled).toBeGreaterThan(300);
@@ -125,6 +127,8 @@ describe("blosc decoder", () => {
         const view = decodeBlosc(frame, into.subarray(2)); // output not 4-byte aligned: byte-wise path
         expect(Buffer.from(view!).equals(Buffer.from(bytes))).toBe(true);
         expectRanges(frame, bytes, typesize, `typesize ${typesize} count ${count}`);
+        const borrowed = decodeBlosc(frame, undefined, true)!;
+        expect(Buffer.from(borrowed).equals(Buffer.from(bytes)), `borrowed, typesize ${typesize} count ${count}`).toBe(true);
       }
     }
   });

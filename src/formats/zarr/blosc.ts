@@ -30,10 +30,13 @@ export function canDecodeBlosc(frame: Uint8Array): boolean {
  * Spec: https://github.com/Blosc/c-blosc/blob/main/README_HEADER.rst
  * @param frame the stored chunk (header + block starts + compressed splits)
  * @param out where to write the `nbytes` decoded bytes (must be at least that long)
- * @returns the decoded bytes (a view of `out` when given); undefined when the frame is not one this
+ * @param borrow a frame of one block decoded in WebAssembly is left where the unshuffle wrote it: the result is then a
+ *   view of the module's memory (16-byte aligned), valid until the next decode on this thread — for a caller that
+ *   copies the values out at once (one copy of the chunk less)
+ * @returns the decoded bytes (a view of `out` when given, or borrowed); undefined when the frame is not one this
  *   decoder handles or is inconsistent — then use the reference (wasm) decoder, which reports the error.
  */
-export function decodeBlosc(frame: Uint8Array, out?: Uint8Array): Uint8Array | undefined {
+export function decodeBlosc(frame: Uint8Array, out?: Uint8Array, borrow = false): Uint8Array | undefined {
   if (!canDecodeBlosc(frame)) return undefined;
   const flags = frame[2]!;
   const typesize = frame[3]!;
@@ -67,6 +70,18 @@ export function decodeBlosc(frame: Uint8Array, out?: Uint8Array): Uint8Array | u
   }
   const tmp = regions ? regions.planes : shuffle ? scratch(span) : undefined;
   try {
+    if (regions && borrow && nblocks === 1) {
+      // the block's elements stay in the module's `out` region: the remainder (n mod 16 elements, bytes past n·typesize)
+      // is put there too
+      const nsplits = splitCount(nbytes, blocksize, typesize, dontSplit);
+      decompressBlockWasm(frame, cbytes, 0, nsplits, nbytes, simd!, tmp!);
+      const n = Math.floor(nbytes / typesize);
+      const done = simd!.run(typesize as 4 | 8, n);
+      const o = regions.out;
+      for (let j = 0; j < typesize; j++) for (let i = done; i < n; i++) o[i * typesize + j] = tmp![j * n + i]!;
+      if (n * typesize < nbytes) o.set(tmp!.subarray(n * typesize, nbytes), n * typesize);
+      return o.subarray(0, nbytes);
+    }
     for (let b = 0; b < nblocks; b++) {
       const start = b * blocksize;
       const bsize = Math.min(blocksize, nbytes - start);

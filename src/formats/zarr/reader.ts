@@ -432,9 +432,10 @@ function directV2Source(
       }
       let bytes: Uint8Array | undefined = stored;
       if (compressor) {
-        bytes = decodeBlosc(stored, reusable("decoded", chunkBytes));
+        bytes = decodeBlosc(stored, reusable("decoded", chunkBytes), true); // copied out before the next decode
         if (!bytes) return undefined; // the wasm decoder reads it or reports it
       }
+      if (bytes.byteOffset % kind.size !== 0) bytes = bytes.slice();
       const len = Math.floor(bytes.byteLength / kind.size);
       return { data: kind.make(bytes.buffer as ArrayBuffer, bytes.byteOffset, len), shape: chunks, stride };
     };

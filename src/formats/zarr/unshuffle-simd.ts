@@ -441,7 +441,7 @@ export function simdUnshuffle(): SimdUnshuffle | undefined {
     made = {
       regions(block, input) {
         if (block + SLACK > half || input + SLACK > inputSize) {
-          half = Math.max(half, block + SLACK);
+          half = Math.max(half, Math.ceil((block + SLACK) / 16) * 16); // `out` 16-byte aligned: any typed array views it
           inputSize = Math.max(inputSize, input + SLACK);
           inputAt = 2 * half;
           const pages = Math.ceil((inputAt + inputSize) / 65536) - mem.buffer.byteLength / 65536;
