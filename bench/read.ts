@@ -18,7 +18,7 @@ const BIN = fileURLToPath(new URL("../bin/eocube.js", import.meta.url));
 const REPEATS = 7;
 const VAR = "conc_chl";
 /** Untimed fresh slices the child reads first, as a process that has been reading for a while (see the notes). */
-const CHILD_WARM_READS = 6;
+const CHILD_WARM_READS = 10;
 
 type Row = Record<string, string | number>;
 type Variable = Awaited<ReturnType<typeof openDataset>>["data_vars"][string];
