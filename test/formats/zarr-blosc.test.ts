@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import Blosc from "numcodecs/blosc";
 import { describe, expect, it } from "vitest";
-import { canDecodeBlosc, decodeBlosc, decodeBloscRange } from "../../src/formats/zarr/blosc.js";
+import { canDecodeBlosc, decodeBlosc, decodeBloscRange, frameSlot } from "../../src/formats/zarr/blosc.js";
 import { encodeBloscLz4 } from "../../src/formats/zarr/blosc-encode.js";
 
 const DATA = fileURLToPath(new URL("../../../shared/data/", import.meta.url));
@@ -63,6 +63,17 @@ describe("blosc decoder", () => {
       expect(Buffer.from(got).equals(Buffer.from(want)), f).toBe(true);
       const borrowed = decodeBlosc(frame, undefined, true)!; // possibly a view of the WebAssembly memory
       expect(Buffer.from(borrowed.buffer, borrowed.byteOffset, borrowed.length).equals(Buffer.from(want)), f).toBe(true);
+      // the frame read into the decoder's own slot (as local chunk reads do): decoded where it is
+      const slot = frameSlot(frame.length, want.length);
+      if (slot) {
+        slot.set(frame);
+        const inPlace = decodeBlosc(slot, undefined, true)!;
+        expect(Buffer.from(inPlace).equals(Buffer.from(want)), `${f} in its slot`).toBe(true);
+        slot.set(frame);
+        const part = decodeBloscRange(slot, 7, 3);
+        if (want.length >= 10 * frame[3]!)
+          expect(Buffer.from(part!).equals(Buffer.from(want.subarray(7 * frame[3]!, 10 * frame[3]!))), `${f} range in its slot`).toBe(true);
+      }
     }
     // the cube is blosc-lz4 throughout (its 320 conc_chl… chunks and the coordinates)
     expect(handled).toBeGreaterThan(300);

@@ -64,7 +64,7 @@ export function decodeBlosc(frame: Uint8Array, out?: Uint8Array, borrow = false)
   let regions: { planes: Uint8Array; out: Uint8Array; input: Uint8Array } | undefined;
   try {
     regions = simd?.regions(span, frame.length);
-    regions?.input.set(frame);
+    if (regions) toInput(regions.input, frame);
   } catch {
     regions = undefined; // the memory could not grow: the JavaScript unshuffle
   }
@@ -218,7 +218,7 @@ export function decodeBloscRange(frame: Uint8Array, first: number, count: number
   let regions: { planes: Uint8Array; input: Uint8Array } | undefined;
   try {
     regions = simd?.regions(Math.min(blocksize, nbytes), frame.length);
-    regions?.input.set(frame);
+    if (regions) toInput(regions.input, frame);
   } catch {
     regions = undefined; // the memory could not grow
   }
@@ -275,6 +275,27 @@ export function decodeBloscRange(frame: Uint8Array, first: number, count: number
     throw err;
   }
   return dest;
+}
+
+/**
+ * Where to read a stored frame of `size` bytes that decodes to at most `decoded` bytes, so that {@link decodeBlosc} and
+ * {@link decodeBloscRange} take it where it is instead of copying it into the WebAssembly module's memory: the module's
+ * input region, sized so that decoding such a frame does not grow (and so detach) the memory. Valid until the next
+ * decode on this thread; undefined without WebAssembly SIMD or above SIMD_MAX_BLOCK.
+ */
+export function frameSlot(size: number, decoded: number): Uint8Array | undefined {
+  if (decoded > SIMD_MAX_BLOCK) return undefined;
+  try {
+    return simdUnshuffle()?.regions(decoded, size).input.subarray(0, size);
+  } catch {
+    return undefined; // the memory could not grow
+  }
+}
+
+/** Puts the frame into the module's input region, unless it was read there ({@link frameSlot}). */
+function toInput(input: Uint8Array, frame: Uint8Array): void {
+  if (frame.buffer === input.buffer && frame.byteOffset === input.byteOffset) return;
+  input.set(frame); // throws for a frame detached by a growth of the memory: the caller decodes in JavaScript
 }
 
 /**

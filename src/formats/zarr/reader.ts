@@ -13,7 +13,7 @@ import { decodeFillValue, dtypeOf, readGroupMetadata, storedChunkKey, type ZarrA
 import { checkChunkSize, checkReadSize, MAX_CHUNK_BYTES } from "../limits.js";
 import { installBoundedCodecs } from "./bounded-codecs.js";
 import { CheckedChunkStore, checkChunkBytes, chunkExpectation } from "./check.js";
-import { decodeBlosc, decodeBloscRange } from "./blosc.js";
+import { decodeBlosc, decodeBloscRange, frameSlot } from "./blosc.js";
 import { readLocalChunk, reusable } from "./local-chunks.js";
 import { resultBuffer } from "./spare.js";
 import { decodeInThreads } from "./decode-pool.js";
@@ -420,7 +420,8 @@ function directV2Source(
       view: (bytes) => kind.make(bytes.buffer as ArrayBuffer, bytes.byteOffset, chunkBytes / kind.size),
     };
     source.sync = (coords, range, known) => {
-      const stored = readLocalChunk(pathOf(coords), known);
+      // a blosc chunk is read straight into the WebAssembly decoder's memory (no copy of the frame there)
+      const stored = readLocalChunk(pathOf(coords), known, compressor ? (size) => frameSlot(size, chunkBytes) : undefined);
       if (stored === null) return undefined; // an I/O error: the asynchronous path reports it
       if (stored === undefined) return { fill };
       checkChunkBytes(stored, expect, () => keyOf(coords));
