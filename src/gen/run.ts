@@ -9,6 +9,7 @@ import { fileURLToPath } from "node:url";
 import type { Piscina } from "piscina";
 import { formatBytes } from "../core/bytes.js";
 import { ERROR_CODES, EocubeError, isEocubeError, type ErrorCode } from "../core/errors.js";
+import { recycleFrame } from "../formats/zarr/blosc-encode.js";
 import type { ZarrCompressorName } from "../formats/zarr/codecs.js";
 import { decodeThreadStats, setDecodeThreads } from "../formats/zarr/decode-pool.js";
 import { joinStoreKey } from "../formats/zarr/store.js";
@@ -403,6 +404,7 @@ async function generate(req: GenRequest, options: RunGenOptions, hooks: Generate
             for (const c of res.chunks) {
               await putChunk(joinStoreKey(writer.tempPath, c.key), c.bytes);
               bytes += c.bytes.length;
+              recycleFrame(c.bytes); // written: the encoder may reuse its memory for the next frame
             }
             done++;
             options.onProgress?.({ done, total, bytes, elapsed_s: (Date.now() - t0) / 1000 });
