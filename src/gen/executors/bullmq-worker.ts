@@ -2,13 +2,17 @@
 // Redis, computes them (the local executor's worker module: on the main thread with --concurrency 1, else in a
 // thread pool) and writes their chunks into the run's shared temporary store.
 import { randomUUID } from "node:crypto";
+import { mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { availableParallelism, hostname } from "node:os";
+import { dirname } from "node:path";
 import { type Job, Worker } from "bullmq";
 import { Redis } from "ioredis";
 import { Piscina } from "piscina";
 import { EocubeError } from "../../core/errors.js";
 import type { ZarrCompressorName } from "../../formats/zarr/codecs.js";
 import { joinStoreKey } from "../../formats/zarr/store.js";
+import { FileFileSystem } from "../../fs/file.js";
+import { fileHandles } from "../../fs/file-handles.js";
 import type { FileSystem } from "../../fs/types.js";
 import { mapFailure, outputFs, workerFile } from "../run.js";
 import type { WorkerResult, WorkerTask } from "../worker.js";
@@ -40,8 +44,35 @@ export interface GenWorkerOptions {
   onCleanup?: (e: { run: string; path: string; removed: boolean }) => void;
 }
 
-/** Chunk writes of a job in flight at once. */
+/** Chunk writes of a job in flight at once (an output that is not a local path: s3, …). */
 const PARALLEL_WRITES = 8;
+
+/**
+ * Writes a chunk into a local (or mounted) output on this thread: a temporary file renamed into place, as
+ * FileFileSystem.put does (a worker killed or frozen mid-write leaves no torn chunk: see run-state.ts's
+ * removeStrayPutFiles), its folder made once per process (`made`). Synchronous: measured on this machine, 4800
+ * small chunk files cost ~0.9 CPU-s against ~2.7 through the thread pool (mkdir, write, rename: each a hand-off
+ * to a pool thread), which counts when each worker process has one core. False when it failed (the caller then
+ * writes through `fs.put`, which reports the error in the store's words).
+ */
+function putLocalSync(fs: FileFileSystem, key: string, bytes: Uint8Array, made: Set<string>): boolean {
+  const p = fs.resolve(key);
+  const tmp = `${p}.tmp-${process.pid}-${Math.random().toString(36).slice(2)}`;
+  try {
+    const d = dirname(p);
+    if (!made.has(d)) {
+      mkdirSync(d, { recursive: true });
+      made.add(d);
+    }
+    writeFileSync(tmp, bytes);
+    renameSync(tmp, p);
+    fileHandles.invalidate(p);
+    return true;
+  } catch {
+    rmSync(tmp, { force: true });
+    return false;
+  }
+}
 
 /** How long a worker holding late writes waits for their run to end before leaving them (ms). */
 const LATE_WAIT_MS = 24 * 3600 * 1000;
@@ -113,7 +144,7 @@ export async function startGenWorker(options: GenWorkerOptions): Promise<GenWork
     pool.on("error", () => undefined);
   }
   const compute = pool ? (task: WorkerTask) => pool.run(task) as Promise<WorkerResult> : (await import("../worker.js")).computeTask;
-  const docs = new Map<string, { doc: RunDoc; fs: FileSystem; checked: boolean }>();
+  const docs = new Map<string, { doc: RunDoc; fs: FileSystem; checked: boolean; made: Set<string> }>();
   const lockDuration = Math.max(1, options.stallTimeout ?? 30) * 1000;
   const client = new Redis(conn);
   client.on("error", () => undefined);
@@ -128,7 +159,7 @@ export async function startGenWorker(options: GenWorkerOptions): Promise<GenWork
           const raw = await client.hget(keys.run, "doc");
           if (!raw) return { skipped: true };
           const doc = JSON.parse(raw) as RunDoc;
-          entry = { doc, fs: outputFs({ output: runOutput(doc) }), checked: false };
+          entry = { doc, fs: outputFs({ output: runOutput(doc) }), checked: false, made: new Set() };
           docs.set(job.data.run, entry);
           if (docs.size > 8) docs.delete(docs.keys().next().value!);
         }
@@ -191,12 +222,14 @@ export async function startGenWorker(options: GenWorkerOptions): Promise<GenWork
         let released: Awaited<ReturnType<typeof releaseWrite>> | undefined;
         let written = false;
         try {
-          // a few writes at once (a job may hold the chunks of several chunk positions)
+          // a local path: on this thread; else a few writes at once (a job may hold the chunks of several positions)
+          const local = fs instanceof FileFileSystem ? fs : undefined;
           let next = 0;
           const writeSome = async () => {
             while (next < res.chunks.length) {
               const c = res.chunks[next++]!;
-              await fs.put(joinStoreKey(dest, c.key), c.bytes);
+              const key = joinStoreKey(dest, c.key);
+              if (!(local && putLocalSync(local, key, c.bytes, entry.made))) await fs.put(key, c.bytes);
               bytes += c.bytes.length;
             }
           };
