@@ -290,8 +290,16 @@ export function lz4Compress(src: Uint8Array, dst: Uint8Array, from: number, to: 
         ip--;
         ref--;
       }
-      // extend forwards
+      // extend forwards: 16 bytes a step while 16 remain (long runs of a byte plane), then 4, then 1 (the same end)
       let mlen = MINMATCH;
+      while (
+        ip + mlen + 16 <= matchlimit &&
+        dv.getInt32(ip + mlen, true) === dv.getInt32(ref + mlen, true) &&
+        dv.getInt32(ip + mlen + 4, true) === dv.getInt32(ref + mlen + 4, true) &&
+        dv.getInt32(ip + mlen + 8, true) === dv.getInt32(ref + mlen + 8, true) &&
+        dv.getInt32(ip + mlen + 12, true) === dv.getInt32(ref + mlen + 12, true)
+      )
+        mlen += 16;
       while (ip + mlen + 4 <= matchlimit && dv.getInt32(ip + mlen, true) === dv.getInt32(ref + mlen, true)) mlen += 4;
       while (ip + mlen < matchlimit && src[ip + mlen] === src[ref + mlen]) mlen++;
       // emit: token, literal length, literals, offset, match length
