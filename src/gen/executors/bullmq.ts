@@ -1,6 +1,6 @@
-// The distributed gen coordinator on BullMQ (Redis): plans the cube, writes the coordinates into the output's
-// temporary store, enqueues one job per chunk task for `eocube worker` processes, waits, and commits only when
-// every task succeeded; a run killed meanwhile is resumed by its id. The run machinery (queue, jobs, waiting,
+// The distributed gen coordinator on BullMQ (Redis): plans the cube, enqueues its chunk tasks (in jobs of one or a
+// few) for `eocube worker` processes, writes the coordinates into the output's temporary store meanwhile, waits,
+// and commits only when every task succeeded; a run killed meanwhile is resumed by its id. The run machinery (queue, jobs, waiting,
 // removal) is shared with the distributed pyramid (bullmq-levels.ts).
 import { randomBytes } from "node:crypto";
 import { type Job, Queue, QueueEvents } from "bullmq";
@@ -213,10 +213,11 @@ export async function connectQueue(conn: RedisConnection, field = "--executor"):
 }
 
 /**
- * Runs a gen request on `eocube worker` processes through BullMQ: plans the cube, writes the coordinates and a
- * run marker into the output's temporary store (it must be on a store every worker can write: s3, or a `file`
- * path all of them see), enqueues one job per chunk task (job id `<run>-<task>`; a task rewrites exactly its
- * own chunks, so a retried one is harmless), reports progress, and commits (metadata, consolidation, rename:
+ * Runs a gen request on `eocube worker` processes through BullMQ: plans the cube, writes a run marker into the
+ * output's temporary store (it must be on a store every worker can write: s3, or a `file` path all of them see),
+ * enqueues the chunk tasks in jobs of one or a few ({@link tasksPerJob}; job id `<run>-<job>`; a job rewrites
+ * exactly its own chunks, so a retried one is harmless), writes the coordinates while the first jobs run
+ * (again on resume), reports progress, and commits (metadata, consolidation, rename:
  * the local executor's commit) only when every task succeeded. A task failing `attempts` times fails the run
  * with its error; a failed or cancelled run removes its queued jobs and the temporary store (nothing appears
  * at the output). A coordinator killed meanwhile leaves the run in Redis: `resume: <run id>` continues it.
@@ -261,9 +262,16 @@ export async function runGenBullmq(req: GenRequest | undefined, options: BullmqG
         });
       }
       const built = await buildCube(doc.request, { now: new Date(doc.now), signal: options.signal });
-      const plan = planCube(built.cube);
-      await Promise.all(built.inputs.map((d) => d.close().catch(() => undefined)));
-      writer = await openOutputWriter(doc.request, fs, plan, { signal: options.signal, resumeTempPath: doc.tempPath });
+      let plan: GenPlan;
+      try {
+        plan = planCube(built.cube);
+        writer = await openOutputWriter(doc.request, fs, plan, { signal: options.signal, resumeTempPath: doc.tempPath });
+        // the coordinates are written while the first tasks run: a coordinator killed before it had written them
+        // all leaves them to its resume (they are rewritten whole)
+        await writeCoordinates(writer, built.cube, plan);
+      } finally {
+        await Promise.all(built.inputs.map((d) => d.close().catch(() => undefined)));
+      }
       options.onRun?.(doc.id);
       // (a coordinator killed while committing had closed it)
       await openWave(client, doc.id, 0);
@@ -274,6 +282,11 @@ export async function runGenBullmq(req: GenRequest | undefined, options: BullmqG
       const now = options.now ?? new Date(Math.floor(Date.now() / 1000) * 1000);
       const fs = outputFs(req);
       const built = await buildCube(req, { now, signal: options.signal });
+      let inputsOpen = true;
+      const closeInputs = async () => {
+        if (inputsOpen) await Promise.all(built.inputs.map((d) => d.close().catch(() => undefined)));
+        inputsOpen = false;
+      };
       try {
         const plan = planCube(built.cube);
         const info = await describePlan(built.cube, built.grid, plan, req.inputs.length, label);
@@ -298,7 +311,6 @@ export async function runGenBullmq(req: GenRequest | undefined, options: BullmqG
           ...(process.env.EOCUBE_GEN_TASK_FAULT ? { fault: process.env.EOCUBE_GEN_TASK_FAULT } : {}),
         };
         try {
-          await writeCoordinates(writer, built.cube, plan);
           await fs.put(joinStoreKey(writer.tempPath, RUN_MARKER), new TextEncoder().encode(`${id}\n`));
           // wave 0 open: workers may write its chunks (see run-state.ts)
           await client.hset(runKeys(id).run, "doc", JSON.stringify(doc), "bytes", "0", "open", "0");
@@ -308,16 +320,25 @@ export async function runGenBullmq(req: GenRequest | undefined, options: BullmqG
         }
         options.onRun?.(id);
         const d = doc;
-        start = () =>
-          enqueue(
-            queue,
-            d,
-            Array.from({ length: d.total }, (_, i) => i),
-            (i) => ({ items: groupItems(plan, group, i) }),
-            options.signal,
-          );
-      } finally {
-        await Promise.all(built.inputs.map((d) => d.close().catch(() => undefined)));
+        const w = writer;
+        start = async () => {
+          try {
+            await enqueue(
+              queue,
+              d,
+              Array.from({ length: d.total }, (_, i) => i),
+              (i) => ({ items: groupItems(plan, group, i) }),
+              options.signal,
+            );
+            // the coordinates while the workers take the first jobs (they are needed by the commit only)
+            await writeCoordinates(w, built.cube, plan);
+          } finally {
+            await closeInputs();
+          }
+        };
+      } catch (err) {
+        await closeInputs();
+        throw err;
       }
     }
     try {
