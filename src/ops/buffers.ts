@@ -5,7 +5,7 @@ import { allocate, type DType, type TypedArray } from "../core/ndarray.js";
 import type { ReadOptions, Variable } from "../core/variable.js";
 
 /** Buffers kept between calls, per thread: at most this many, of at most {@link KEPT_BYTES} together. */
-const KEPT = 4;
+const KEPT = 6;
 const KEPT_BYTES = 128 << 20;
 const kept: TypedArray[] = [];
 

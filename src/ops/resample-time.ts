@@ -1,5 +1,5 @@
 // resampleInTime: lazily aggregate a dataset over calendar periods ("8D", "1M"), NaN-aware, with time_bnds.
-import { readPooled } from "./buffers.js";
+import { giveBuffer, readPooled, takeBuffer } from "./buffers.js";
 import { Dataset } from "../core/dataset.js";
 import { EocubeError } from "../core/errors.js";
 import { allocate, isFloat, sizeOf, type DType, type NdArray } from "../core/ndarray.js";
@@ -156,22 +156,30 @@ function aggregatedVariable(v: Variable, nb: number, start: Int32Array, stop: In
       const restSel = rest.map((d) => [d.start, d.stop] as [number, number]);
       if (s1 > s0 && P > 0 && isPlaneMethod(method)) {
         // fused: each step is read into one pooled plane and folded into the bin's accumulators at once, so a task holds
-        // one plane instead of the block of all its steps (8-day mean: 2 MiB instead of up to 8 MiB per task)
-        for (let b = b0; b < b1; b++) {
-          const k = stop[b]! - start[b]!;
-          if (k === 0) {
-            aggregate(method, undefined, 0, 0, P, out, (b - b0) * P, EMPTY_SCRATCH);
-            continue;
-          }
-          for (let m = 0; m < k; m++) {
-            const read = await readPooled(v, [[start[b]! + m, start[b]! + m + 1], ...restSel], P, options);
-            try {
-              if (m < k - 1) foldPlane(method, numericValues(read.block), P, m);
-              else foldLastPlane(method, numericValues(read.block), P, m, out, (b - b0) * P);
-            } finally {
-              read.done();
+        // one plane instead of the block of all its steps (8-day mean: 2 MiB instead of up to 8 MiB per task); the
+        // accumulators are this call's own (pooled): reads of other tasks may run between the awaits
+        const acc = takeBuffer("float64", P) as Float64Array;
+        const cnt = takeBuffer("int32", P) as Int32Array;
+        try {
+          for (let b = b0; b < b1; b++) {
+            const k = stop[b]! - start[b]!;
+            if (k === 0) {
+              aggregate(method, undefined, 0, 0, P, out, (b - b0) * P, EMPTY_SCRATCH);
+              continue;
+            }
+            for (let m = 0; m < k; m++) {
+              const read = await readPooled(v, [[start[b]! + m, start[b]! + m + 1], ...restSel], P, options);
+              try {
+                if (m < k - 1) foldPlane(method, numericValues(read.block), P, m, acc, cnt);
+                else foldLastPlane(method, numericValues(read.block), P, m, acc, cnt, out, (b - b0) * P);
+              } finally {
+                read.done();
+              }
             }
           }
+        } finally {
+          giveBuffer(acc);
+          giveBuffer(cnt);
         }
         return dropDims(result, norm);
       }
@@ -205,16 +213,10 @@ type PlaneMethod = "mean" | "sum" | "count" | "min" | "max";
 const isPlaneMethod = (m: TimeMethod): m is PlaneMethod => m === "mean" || m === "sum" || m === "count" || m === "min" || m === "max";
 
 /**
- * Folds plane `m` (0 = the bin's first) of `P` values into the per-thread accumulators: the steps of
+ * Folds plane `m` (0 = the bin's first) of `P` values into the accumulators `acc`, `cnt` (≥ P each): the steps of
  * {@link aggregatePlanes} one plane at a time, so the same operations per pixel in the same order (same bits).
  */
-function foldPlane(method: PlaneMethod, src: NumArray, P: number, m: number): void {
-  if (accBuf.length < P) {
-    accBuf = new Float64Array(P);
-    cntBuf = new Int32Array(P);
-  }
-  const acc = accBuf;
-  const cnt = cntBuf;
+function foldPlane(method: PlaneMethod, src: NumArray, P: number, m: number, acc: Float64Array, cnt: Int32Array): void {
   if (method === "min" || method === "max") {
     if (m === 0) acc.fill(NaN, 0, P);
     if (method === "min") {
@@ -248,9 +250,16 @@ function foldPlane(method: PlaneMethod, src: NumArray, P: number, m: number): vo
  * {@link foldPlane} then the last loop of {@link aggregatePlanes}, the same operations per pixel (same bits), without
  * another pass over the accumulators.
  */
-function foldLastPlane(method: PlaneMethod, src: NumArray, P: number, m: number, out: NumArray, outOff: number): void {
-  const acc = accBuf;
-  const cnt = cntBuf;
+function foldLastPlane(
+  method: PlaneMethod,
+  src: NumArray,
+  P: number,
+  m: number,
+  acc: Float64Array,
+  cnt: Int32Array,
+  out: NumArray,
+  outOff: number,
+): void {
   if (method === "min" || method === "max") {
     const isMin = method === "min";
     for (let p = 0; p < P; p++) {
