@@ -20,6 +20,12 @@ const BIN = `${ROOT}bin/eocube.js`;
 /** Grid resolution in degrees: 0.005° is 10400 × 7600 pixels, 4800 chunk tasks of 260 × 190 × 2 variables. */
 const RES = Number(process.env.BENCH_GEN_DIST_RES ?? 0.005);
 const REPS = Math.max(1, Number(process.env.BENCH_GEN_DIST_REPS ?? 2));
+/**
+ * Node flags of the worker processes (BENCH_GEN_DIST_WORKER_FLAGS, default `--single-threaded-gc`: measured on this
+ * machine, a worker without it used 4.7–6.1 CPU-s for the job, its collector's threads on the other core; with it
+ * 3.4–3.8 CPU-s).
+ */
+const WORKER_NODE_FLAGS = (process.env.BENCH_GEN_DIST_WORKER_FLAGS ?? "--single-threaded-gc").split(" ").filter(Boolean);
 
 function request(dir: string, dataId: string, res = RES): string {
   const inputs = ["20170605", "20170606", "20170607"]
@@ -103,9 +109,14 @@ export async function run(): Promise<{ name: string; rows: Array<Record<string, 
       pools.set(
         n,
         Array.from({ length: n }, () =>
-          spawn(process.execPath, [BIN, "worker", "--redis", `redis://127.0.0.1:${port}/${n}`, "--concurrency", "1", "--quiet"], {
-            stdio: ["ignore", "ignore", "pipe"],
-          }),
+          // one core per worker: V8's garbage collector on the worker's own thread too (docs/distributed.md)
+          spawn(
+            process.execPath,
+            [...WORKER_NODE_FLAGS, BIN, "worker", "--redis", `redis://127.0.0.1:${port}/${n}`, "--concurrency", "1", "--quiet"],
+            {
+              stdio: ["ignore", "ignore", "pipe"],
+            },
+          ),
         ),
       );
     }
@@ -169,7 +180,7 @@ export async function run(): Promise<{ name: string; rows: Array<Record<string, 
     name: `gen distributed: OSTIA 3 days at ${RES}° (nearest), BullMQ on redis-server vs the local pool`,
     rows,
     notes: [
-      `${REPS} alternating rounds of the four runs (${((Date.now() - t0) / 1000).toFixed(0)} s); wall time of \`eocube gen\` (the coordinator) incl. its start, planning and commit, workers started before and warmed up by one small run (\`eocube worker --concurrency 1\`: one task at a time on its main thread, one core per worker process).`,
+      `${REPS} alternating rounds of the four runs (${((Date.now() - t0) / 1000).toFixed(0)} s); wall time of \`eocube gen\` (the coordinator) incl. its start, planning and commit, workers started before and warmed up by one small run (\`node ${WORKER_NODE_FLAGS.join(" ")} bin/eocube.js worker --concurrency 1\`: one task at a time on its main thread, one core per worker process).`,
       "CPU_s: user + system seconds of the gen process, the worker processes and redis-server during the run (/proc).",
       `${jobs}: each job computes and writes its chunks into the shared output's temporary store (a file path here).`,
       "identical = every run's data chunks (keys and bytes) equal those of the first local run. Goal: 2 workers ≥ 1.7× 1 worker.",
