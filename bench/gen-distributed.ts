@@ -27,6 +27,20 @@ const REPS = Math.max(1, Number(process.env.BENCH_GEN_DIST_REPS ?? 2));
  */
 const WORKER_NODE_FLAGS = (process.env.BENCH_GEN_DIST_WORKER_FLAGS ?? "--single-threaded-gc").split(" ").filter(Boolean);
 
+/** The environment settings and node flags of bin/eocube.js's shebang line (`env -S VAR=… node --flag …`). */
+async function shebang(): Promise<{ env: Record<string, string>; flags: string[] }> {
+  const line = (await readFile(BIN, "utf8")).split("\n")[0]!;
+  const words = line
+    .replace(/^#!\S*env\s+(-S\s+)?/, "")
+    .split(/\s+/)
+    .filter(Boolean);
+  const node = words.findIndex((w) => !w.includes("="));
+  return {
+    env: Object.fromEntries(words.slice(0, Math.max(0, node)).map((w) => [w.slice(0, w.indexOf("=")), w.slice(w.indexOf("=") + 1)])),
+    flags: node < 0 ? [] : words.slice(node + 1),
+  };
+}
+
 function request(dir: string, dataId: string, res = RES): string {
   const inputs = ["20170605", "20170606", "20170607"]
     .map(
@@ -92,6 +106,8 @@ export async function run(): Promise<{ name: string; rows: Array<Record<string, 
   const load0 = loadavg()[0]!;
   const t0 = Date.now();
   const rows: Array<Record<string, string | number>> = [];
+  // workers as the command runs (its shebang's settings) plus WORKER_NODE_FLAGS; `eocube gen` through the shebang
+  const installed = await shebang();
   let jobs = "";
   // the 1-worker pool on Redis database 1, the 2-worker pool on database 2: all three processes start once
   const pools = new Map<number, ReturnType<typeof spawn>[]>();
@@ -112,10 +128,18 @@ export async function run(): Promise<{ name: string; rows: Array<Record<string, 
           // one core per worker: V8's garbage collector on the worker's own thread too (docs/distributed.md)
           spawn(
             process.execPath,
-            [...WORKER_NODE_FLAGS, BIN, "worker", "--redis", `redis://127.0.0.1:${port}/${n}`, "--concurrency", "1", "--quiet"],
-            {
-              stdio: ["ignore", "ignore", "pipe"],
-            },
+            [
+              ...installed.flags,
+              ...WORKER_NODE_FLAGS,
+              BIN,
+              "worker",
+              "--redis",
+              `redis://127.0.0.1:${port}/${n}`,
+              "--concurrency",
+              "1",
+              "--quiet",
+            ],
+            { stdio: ["ignore", "ignore", "pipe"], env: { ...process.env, ...installed.env } },
           ),
         ),
       );
@@ -147,9 +171,9 @@ export async function run(): Promise<{ name: string; rows: Array<Record<string, 
         const others = async () => (await Promise.all([redis.pid, ...r.pool.map((w) => w.pid)].map(cpuOf))).reduce((a, b) => a + b, 0);
         const before = await others();
         const t = Date.now();
-        await exec(process.execPath, ["--import", pathToFileURL(cpuHook).href, BIN, "gen", req, "-o", out, ...r.args], {
+        await exec(BIN, ["gen", req, "-o", out, ...r.args], {
           maxBuffer: 1 << 26,
-          env: { ...process.env, BENCH_CPU_FILE: cpuFile },
+          env: { ...process.env, BENCH_CPU_FILE: cpuFile, NODE_OPTIONS: `--import=${pathToFileURL(cpuHook).href}` },
         });
         r.wall.push((Date.now() - t) / 1000);
         r.cpu.push(Number(await readFile(cpuFile, "utf8")) + (await others()) - before);
@@ -180,7 +204,7 @@ export async function run(): Promise<{ name: string; rows: Array<Record<string, 
     name: `gen distributed: OSTIA 3 days at ${RES}° (nearest), BullMQ on redis-server vs the local pool`,
     rows,
     notes: [
-      `${REPS} alternating rounds of the four runs (${((Date.now() - t0) / 1000).toFixed(0)} s); wall time of \`eocube gen\` (the coordinator) incl. its start, planning and commit, workers started before and warmed up by one small run (\`node ${WORKER_NODE_FLAGS.join(" ")} bin/eocube.js worker --concurrency 1\`: one task at a time on its main thread, one core per worker process).`,
+      `${REPS} alternating rounds of the four runs (${((Date.now() - t0) / 1000).toFixed(0)} s); wall time of \`eocube gen\` (the coordinator, run as installed: bin/eocube.js through its shebang line) incl. its start, planning and commit, workers started before with the shebang's settings plus \`${WORKER_NODE_FLAGS.join(" ")}\` and warmed up by one small run (\`eocube worker --concurrency 1\`: one task at a time on its main thread, one core per worker process).`,
       "CPU_s: user + system seconds of the gen process, the worker processes and redis-server during the run (/proc).",
       `${jobs}: each job computes and writes its chunks into the shared output's temporary store (a file path here).`,
       "identical = every run's data chunks (keys and bytes) equal those of the first local run. Goal: 2 workers ≥ 1.7× 1 worker.",
