@@ -2,9 +2,7 @@
 // Redis, computes them (the local executor's worker module: on the main thread with --concurrency 1, else in a
 // thread pool) and writes their chunks into the run's shared temporary store.
 import { randomUUID } from "node:crypto";
-import { closeSync, constants, ftruncateSync, mkdirSync, openSync, writeSync } from "node:fs";
 import { availableParallelism, hostname } from "node:os";
-import { dirname } from "node:path";
 import { type Job, Worker } from "bullmq";
 import { Redis } from "ioredis";
 import { Piscina } from "piscina";
@@ -12,7 +10,7 @@ import { EocubeError } from "../../core/errors.js";
 import type { ZarrCompressorName } from "../../formats/zarr/codecs.js";
 import { joinStoreKey } from "../../formats/zarr/store.js";
 import { FileFileSystem } from "../../fs/file.js";
-import { fileHandles } from "../../fs/file-handles.js";
+import { putLocalSync } from "../../fs/put-local.js";
 import type { FileSystem } from "../../fs/types.js";
 import { mapFailure, outputFs, workerFile } from "../run.js";
 import type { WorkerResult, WorkerTask } from "../worker.js";
@@ -46,41 +44,6 @@ export interface GenWorkerOptions {
 
 /** Chunk writes of a job in flight at once (an output that is not a local path: s3, …). */
 const PARALLEL_WRITES = 8;
-
-/**
- * Writes a chunk into a local (or mounted) output on this thread, in place: opened without truncation, written
- * whole, cut to its length. Every worker writes the same bytes for a chunk (the encoding is deterministic), so
- * whatever the interleaving of duplicates (a stalled job redone while its first worker, frozen, wakes up later),
- * a chunk file once written whole stays whole: no writer ever empties it, unlike an open with truncation, and a
- * file not yet written whole (a worker killed mid-write) belongs to a task not yet recorded as done, whose retry
- * writes it whole. The folder is made once per process (`made`). Synchronous and without FileFileSystem.put's
- * temporary file and rename: measured on this machine (ext4), renames of two processes do not overlap, and
- * through the thread pool each step is a hand-off to a pool thread; 4800 small chunk files in place cost ~0.9
- * CPU-s, with a temporary file and rename ~1.2 (on this thread) to ~2.7 (pool), which counts when each worker
- * process has one core. False when it failed (the caller then writes through `fs.put`, which reports the error in
- * the store's words).
- */
-function putLocalSync(fs: FileFileSystem, key: string, bytes: Uint8Array, made: Set<string>): boolean {
-  const p = fs.resolve(key);
-  try {
-    const d = dirname(p);
-    if (!made.has(d)) {
-      mkdirSync(d, { recursive: true });
-      made.add(d);
-    }
-    const fd = openSync(p, constants.O_WRONLY | constants.O_CREAT, 0o666);
-    try {
-      for (let at = 0; at < bytes.length; ) at += writeSync(fd, bytes, at, bytes.length - at, at);
-      ftruncateSync(fd, bytes.length);
-    } finally {
-      closeSync(fd);
-    }
-    fileHandles.invalidate(p);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** How long a worker holding late writes waits for their run to end before leaving them (ms). */
 const LATE_WAIT_MS = 24 * 3600 * 1000;
