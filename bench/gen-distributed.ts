@@ -12,6 +12,7 @@ import { join, relative } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { promisify } from "node:util";
 import { tasksPerJob } from "../src/gen/executors/bullmq.js";
+import { commandSettings } from "./lib/launcher.js";
 
 const exec = promisify(execFile);
 const DATA = fileURLToPath(new URL("../../shared/data/", import.meta.url));
@@ -26,20 +27,6 @@ const REPS = Math.max(1, Number(process.env.BENCH_GEN_DIST_REPS ?? 2));
  * 3.4–3.8 CPU-s).
  */
 const WORKER_NODE_FLAGS = (process.env.BENCH_GEN_DIST_WORKER_FLAGS ?? "--single-threaded-gc").split(" ").filter(Boolean);
-
-/** The environment settings and node flags of bin/eocube.js's shebang line (`env -S VAR=… node --flag …`). */
-async function shebang(): Promise<{ env: Record<string, string>; flags: string[] }> {
-  const line = (await readFile(BIN, "utf8")).split("\n")[0]!;
-  const words = line
-    .replace(/^#!\S*env\s+(-S\s+)?/, "")
-    .split(/\s+/)
-    .filter(Boolean);
-  const node = words.findIndex((w) => !w.includes("="));
-  return {
-    env: Object.fromEntries(words.slice(0, Math.max(0, node)).map((w) => [w.slice(0, w.indexOf("=")), w.slice(w.indexOf("=") + 1)])),
-    flags: node < 0 ? [] : words.slice(node + 1),
-  };
-}
 
 function request(dir: string, dataId: string, res = RES): string {
   const inputs = ["20170605", "20170606", "20170607"]
@@ -106,8 +93,8 @@ export async function run(): Promise<{ name: string; rows: Array<Record<string, 
   const load0 = loadavg()[0]!;
   const t0 = Date.now();
   const rows: Array<Record<string, string | number>> = [];
-  // workers as the command runs (its shebang's settings) plus WORKER_NODE_FLAGS; `eocube gen` through the shebang
-  const installed = await shebang();
+  // workers as the command runs (its launcher line's settings) plus WORKER_NODE_FLAGS; `eocube gen` through the launcher
+  const installed = commandSettings();
   let jobs = "";
   // the 1-worker pool on Redis database 1, the 2-worker pool on database 2: all three processes start once
   const pools = new Map<number, ReturnType<typeof spawn>[]>();
@@ -204,7 +191,7 @@ export async function run(): Promise<{ name: string; rows: Array<Record<string, 
     name: `gen distributed: OSTIA 3 days at ${RES}° (nearest), BullMQ on redis-server vs the local pool`,
     rows,
     notes: [
-      `${REPS} alternating rounds of the four runs (${((Date.now() - t0) / 1000).toFixed(0)} s); wall time of \`eocube gen\` (the coordinator, run as installed: bin/eocube.js through its shebang line) incl. its start, planning and commit, workers started before with the shebang's settings plus \`${WORKER_NODE_FLAGS.join(" ")}\` and warmed up by one small run (\`eocube worker --concurrency 1\`: one task at a time on its main thread, one core per worker process).`,
+      `${REPS} alternating rounds of the four runs (${((Date.now() - t0) / 1000).toFixed(0)} s); wall time of \`eocube gen\` (the coordinator, run as installed: bin/eocube.js through its launcher line) incl. its start, planning and commit, workers started before with the launcher's settings plus \`${WORKER_NODE_FLAGS.join(" ")}\` and warmed up by one small run (\`eocube worker --concurrency 1\`: one task at a time on its main thread, one core per worker process).`,
       "CPU_s: user + system seconds of the gen process, the worker processes and redis-server during the run (/proc).",
       `${jobs}: each job computes and writes its chunks into the shared output's temporary store (a file path here).`,
       "identical = every run's data chunks (keys and bytes) equal those of the first local run. Goal: 2 workers ≥ 1.7× 1 worker.",

@@ -59,7 +59,7 @@ async function alternate(a: () => Promise<Timed>, b: () => Promise<Timed>): Prom
   return [pick(ra), pick(rb)];
 }
 
-// the command as installed (`eocube` runs bin/eocube.js through its shebang line, with its node flags)
+// the command as installed (`eocube` runs bin/eocube.js through its launcher line, with its node flags)
 const eocube = (args: string[]) => timed(`${ROOT}bin/eocube.js`, args);
 
 /**
@@ -185,7 +185,7 @@ export async function run(): Promise<{ name: string; rows: Array<Record<string, 
     notes: [
       `Each figure is the median of ${REPS} runs of a child process, eocube and its peer alternating (env BENCH_GEN_REPS):`,
       "wall seconds measured around the child with performance.now (GNU time's `%e` has 10 ms steps), peak RSS from GNU time's `%M` (incl. worker threads).",
-      "eocube runs the built package as installed: `bin/eocube.js gen --workers 2` executed through its shebang line (which gives node",
+      "eocube runs the built package as installed: `bin/eocube.js gen --workers 2` executed through its launcher line (which gives node",
       "--max-semi-space-size=2), dist/ built as `npm run build` does before timing (not through tsx);",
       "the main thread computes tasks (decoding its reads itself) and starts 1 worker thread only when the tasks so far predict",
       "more than 4 CPU-s left and the 1-minute load average is below the core count: every row here runs on the main thread;",

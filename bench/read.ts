@@ -3,18 +3,17 @@
 // Both sides have the dataset open already; only the reads are timed. Goal (issue 2): within 1.5× of xarray; issue 13:
 // ≤ 1.0×.
 // The fresh-result rows are measured twice: in this process (Node's defaults, as a library user's script runs) and in
-// a child process started with the settings of the `eocube` command (bin/eocube.js's shebang line: glibc's malloc
+// a child process started with the settings of the `eocube` command (bin/eocube.js's launcher line: glibc's malloc
 // thresholds, V8 flags), which let a new 16 MB result reuse the pages of freed ones (docs/performance.md).
 import { spawn } from "node:child_process";
-import { readFileSync } from "node:fs";
 import { loadavg } from "node:os";
 import { fileURLToPath } from "node:url";
 import { setDecodeThreads, startDecodeThreads } from "../src/formats/zarr/decode-pool.js";
 import { openDataset } from "../src/stores/open.js";
+import { commandSettings } from "./lib/launcher.js";
 import { median, startXarrayPeer } from "./lib/xarray-peer.js";
 
 const CUBE = fileURLToPath(new URL("../../shared/data/zarr/cube-1-250-250.zarr", import.meta.url));
-const BIN = fileURLToPath(new URL("../bin/eocube.js", import.meta.url));
 const REPEATS = 7;
 const VAR = "conc_chl";
 /** Untimed fresh slices the child reads first, as a process that has been reading for a while (see the notes). */
@@ -139,22 +138,6 @@ async function measure(onlyFresh: boolean, warmReads = 0): Promise<{ rows: Row[]
     await ds.close();
   }
   return { rows, xarray: peer.version };
-}
-
-/** The environment assignments and node flags of bin/eocube.js's shebang (`#!/usr/bin/env -S A=1 B=2 node --flag`). */
-export function commandSettings(): { env: Record<string, string>; flags: string[] } {
-  const first = readFileSync(BIN, "utf8").split("\n", 1)[0]!;
-  const words = first
-    .replace(/^#!\S*env\s+(-S\s+)?/, "")
-    .split(/\s+/)
-    .filter(Boolean);
-  const env: Record<string, string> = {};
-  let i = 0;
-  for (; i < words.length && /^[A-Za-z_][A-Za-z0-9_]*=/.test(words[i]!); i++) {
-    const at = words[i]!.indexOf("=");
-    env[words[i]!.slice(0, at)] = words[i]!.slice(at + 1);
-  }
-  return { env, flags: words.slice(i + 1) }; // words[i] is `node`
 }
 
 /** The fresh rows measured in a child process run with the eocube command's settings. */

@@ -1,5 +1,9 @@
-#!/usr/bin/env -S MALLOC_MMAP_THRESHOLD_=67108864 MALLOC_TRIM_THRESHOLD_=134217728 node --max-semi-space-size=2
-// Entry point of the `eocube` command: runs the compiled CLI from dist/.
+#!/bin/sh
+':' //; MALLOC_MMAP_THRESHOLD_="${MALLOC_MMAP_THRESHOLD_:-67108864}" MALLOC_TRIM_THRESHOLD_="${MALLOC_TRIM_THRESHOLD_:-134217728}" exec node --max-semi-space-size=2 "$0" "$@"
+// Entry point of the `eocube` command: runs the compiled CLI from dist/. Run as a program (the installed `eocube`), the
+// two lines above are a POSIX sh script (any /bin/sh: dash, bash, busybox on Alpine, where `env -S` does not exist)
+// that starts node on this file with the settings below, as one exec (same process); to node, line 2 is a string
+// statement and a comment. Values the user has set for the two variables win.
 // --max-semi-space-size=2 (MiB; Node 20 grows it to 16): the chunk work keeps its data in typed arrays outside the JS
 // heap, so a large young generation only holds garbage longer; measured on `eocube gen` (8-day mean of 153–916 MiB):
 // peak RSS −28 MiB (113 → 84 with the other changes of issue 13), no slower. Run as `node bin/eocube.js` it is not applied.
