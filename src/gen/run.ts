@@ -386,7 +386,7 @@ async function generate(req: GenRequest, options: RunGenOptions, hooks: Generate
         let mainInflight = 0;
         let poolInflight = 0;
         // tasks computed whose chunks are being written: a thread's next task starts while its last one's chunks are
-        // written (the writes run in libuv's pool: on the main thread, waiting for them left it idle ~0.3 ms a chunk)
+        // written, which matters for asynchronous stores (s3); a local output's chunks are written synchronously above
         let writing = 0;
         const maxWriting = 2 * (1 + poolThreads);
         const finish = (res: WorkerResult) =>
