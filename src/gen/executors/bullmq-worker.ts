@@ -3,8 +3,7 @@
 // thread pool) and writes their chunks into the run's shared temporary store.
 import { randomUUID } from "node:crypto";
 import { availableParallelism, hostname } from "node:os";
-import { type Job, Worker } from "bullmq";
-import { Redis } from "ioredis";
+import { type Job, Redis, Worker } from "./bullmq-lib.js";
 import { Piscina } from "piscina";
 import { EocubeError } from "../../core/errors.js";
 import type { ZarrCompressorName } from "../../formats/zarr/codecs.js";

@@ -3,8 +3,7 @@
 // and commits only when every task succeeded; a run killed meanwhile is resumed by its id. The run machinery (queue, jobs, waiting,
 // removal) is shared with the distributed pyramid (bullmq-levels.ts).
 import { randomBytes } from "node:crypto";
-import { type Job, Queue, QueueEvents } from "bullmq";
-import { Redis } from "ioredis";
+import { type Job, Queue, QueueEvents, Redis } from "./bullmq-lib.js";
 import { ERROR_CODES, EocubeError, type ErrorCode, isEocubeError, throwIfAborted } from "../../core/errors.js";
 import { joinStoreKey } from "../../formats/zarr/store.js";
 import type { ZarrArraySpec, ZarrWriter } from "../../formats/zarr/writer.js";

@@ -6,7 +6,7 @@
 // duplicate never leaves a hidden temporary folder at the output. All times are Redis's (TIME), one clock.
 import { readdir, rm } from "node:fs/promises";
 import { join } from "node:path";
-import type { Redis } from "ioredis";
+import type { Redis } from "./bullmq-lib.js";
 import { throwIfAborted } from "../../core/errors.js";
 import { FileFileSystem } from "../../fs/file.js";
 import type { FileSystem } from "../../fs/types.js";
