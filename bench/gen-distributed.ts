@@ -66,6 +66,33 @@ async function cpuOf(pid: number | undefined): Promise<number> {
   return f.length > 13 ? (Number(f[11]) + Number(f[12])) / 100 : Number.NaN;
 }
 
+/**
+ * A fixed CPU-bound workload (~1 s: an integer loop and passes over a chunk-sized 200 KB buffer, no I/O, no
+ * allocation) as a child process; resolves to its wall seconds.
+ */
+function cpuChild(): Promise<number> {
+  const code =
+    "let x=0;for(let i=0;i<3e8;i++)x=(x*1103515245+i)|0;const a=new Float32Array(49400);for(let r=0;r<6000;r++)for(let i=0;i<a.length;i++)a[i]=a[i]*0.5+r;process.exitCode=x===1&&a[0]===1?1:0";
+  const t = performance.now();
+  return exec(process.execPath, ["-e", code]).then(() => (performance.now() - t) / 1000);
+}
+
+/**
+ * How much faster this machine runs 2 CPU-bound processes at once than one after the other: 2 · t(1) / t(2 at
+ * once) for {@link cpuChild}, median of `reps` alternating rounds. 2 on 2 idle cores of their own; lower when the
+ * 2 virtual cores share a physical one (SMT) or the host takes time; the ceiling of "2 workers vs 1".
+ */
+async function machineCeiling(reps: number): Promise<number> {
+  const r: number[] = [];
+  for (let k = 0; k < reps; k++) {
+    const one = await cpuChild();
+    const t = performance.now();
+    await Promise.all([cpuChild(), cpuChild()]);
+    r.push((2 * one) / ((performance.now() - t) / 1000));
+  }
+  return median(r);
+}
+
 const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
   return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
@@ -96,6 +123,7 @@ export async function run(): Promise<{ name: string; rows: Array<Record<string, 
   // workers as the command runs (its launcher line's settings) plus WORKER_NODE_FLAGS; `eocube gen` through the launcher
   const installed = commandSettings();
   let jobs = "";
+  let ceiling = Number.NaN;
   // the 1-worker pool on Redis database 1, the 2-worker pool on database 2: all three processes start once
   const pools = new Map<number, ReturnType<typeof spawn>[]>();
   try {
@@ -170,6 +198,7 @@ export async function run(): Promise<{ name: string; rows: Array<Record<string, 
         await rm(out, { recursive: true, force: true });
       }
     }
+    ceiling = await machineCeiling(3);
     const one = median(runs[2]!.wall);
     for (const r of runs) {
       rows.push({
@@ -195,6 +224,7 @@ export async function run(): Promise<{ name: string; rows: Array<Record<string, 
       "CPU_s: user + system seconds of the gen process, the worker processes and redis-server during the run (/proc).",
       `${jobs}: each job computes and writes its chunks into the shared output's temporary store (a file path here).`,
       "identical = every run's data chunks (keys and bytes) equal those of the first local run. Goal: 2 workers ≥ 1.7× 1 worker.",
+      `The machine's own ceiling, measured in the same run: 2 processes of a plain CPU loop (no I/O) at once finish ${ceiling.toFixed(2)}× as fast as one after the other (median of 3; 2.0 would be 2 cores of their own).`,
       `1-minute load average: ${load0.toFixed(1)} at the start, ${load1.toFixed(1)} at the end (2 cores).`,
     ].join("\n"),
   };
