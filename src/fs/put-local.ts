@@ -1,9 +1,8 @@
 // A chunk write into a local (or mounted) output on the calling thread: the local gen run's and the BullMQ worker's
 // write path for the temporary store of a gen/level run.
-import { closeSync, constants, ftruncateSync, mkdirSync, openSync, writeSync } from "node:fs";
-import { dirname } from "node:path";
 import { fileHandles } from "./file-handles.js";
 import type { FileFileSystem } from "./file.js";
+import { writeInPlaceSync } from "./write-in-place.js";
 
 /**
  * Writes `bytes` as the file of `key` in the local file system `fs` on this thread, in place: opened without
@@ -22,23 +21,13 @@ import type { FileFileSystem } from "./file.js";
  *   store's words (READ_ONLY for a full or read-only disk, …). Never throws.
  */
 export function putLocalSync(fs: FileFileSystem, key: string, bytes: Uint8Array, made: Set<string>): boolean {
-  const p = fs.resolve(key);
+  let p: string;
   try {
-    const d = dirname(p);
-    if (!made.has(d)) {
-      mkdirSync(d, { recursive: true });
-      made.add(d);
-    }
-    const fd = openSync(p, constants.O_WRONLY | constants.O_CREAT, 0o666);
-    try {
-      for (let at = 0; at < bytes.length; ) at += writeSync(fd, bytes, at, bytes.length - at, at);
-      ftruncateSync(fd, bytes.length);
-    } finally {
-      closeSync(fd);
-    }
-    fileHandles.invalidate(p);
-    return true;
+    p = fs.resolve(key);
   } catch {
     return false;
   }
+  if (!writeInPlaceSync(p, bytes, made)) return false;
+  fileHandles.invalidate(p);
+  return true;
 }

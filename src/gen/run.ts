@@ -10,11 +10,13 @@ import type { Piscina } from "piscina";
 import { formatBytes } from "../core/bytes.js";
 import { ERROR_CODES, EocubeError, isEocubeError, type ErrorCode } from "../core/errors.js";
 import { recycleFrame } from "../formats/zarr/blosc-encode.js";
-import type { ZarrCompressorName } from "../formats/zarr/codecs.js";
+import { LITTLE_ENDIAN } from "../formats/zarr/blosc-format.js";
+import { LEVEL, type ZarrCompressorName } from "../formats/zarr/codecs.js";
 import { decodeThreadStats, setDecodeThreads } from "../formats/zarr/decode-pool.js";
 import { joinStoreKey } from "../formats/zarr/store.js";
 import { createZarrWriter, type ZarrArraySpec, type ZarrWriter } from "../formats/zarr/writer.js";
 import { FileFileSystem } from "../fs/file.js";
+import { fileHandles } from "../fs/file-handles.js";
 import { putLocalSync } from "../fs/put-local.js";
 import type { FileSystem } from "../fs/types.js";
 import { FsDataStore, checkDataId } from "../stores/fsstore.js";
@@ -23,6 +25,9 @@ import { buildCube } from "./pipeline.js";
 import { chunkGrid, chunkSelection, describePlan, planCube, toStored, type GenInfo, type GenPlan } from "./plan.js";
 import type { Dataset } from "../core/dataset.js";
 import type { GenRequest } from "./request.js";
+import { giveBuffer } from "../ops/buffers.js";
+import type { TypedArray } from "../core/ndarray.js";
+import type { EncodeThread } from "../formats/zarr/encode-thread.js";
 import { computeTask, lendCube, type WorkerResult, type WorkerTask } from "./worker.js";
 
 /** Progress of a run, reported after each finished task. */
@@ -49,6 +54,13 @@ export interface RunGenOptions {
    * from the start and no task on the main thread. Default {@link DEFAULT_INLINE_MS}, or env `EOCUBE_GEN_INLINE_MS`.
    */
   inlineMs?: number;
+  /**
+   * The chunks of a local blosc-lz4 output that the main thread computes are encoded and written by a light encoding
+   * thread (formats/zarr/encode-thread.ts: the values handed over, not copied; same bytes), while the main thread computes
+   * the next task, when the output is estimated at least this many bytes (uncompressed); negative: never. Default
+   * {@link DEFAULT_ENCODE_THREAD_BYTES}, or env `EOCUBE_GEN_ENCODE_BYTES`.
+   */
+  encodeThreadBytes?: number;
   /** Called after every finished task. */
   onProgress?: (p: GenProgress) => void;
   /** Time stamped into the metadata (default now). */
@@ -67,6 +79,21 @@ export interface RunGenOptions {
  * which costs ≈ 0.5 CPU-s to start and 40 MiB).
  */
 export const DEFAULT_INLINE_MS = 4000;
+
+/**
+ * Default of {@link RunGenOptions.encodeThreadBytes}: 128 MiB. A local blosc-lz4 output at least this large (uncompressed,
+ * as `--info` estimates it) is encoded and written by a light thread (formats/zarr/encode-thread.ts): the thread costs
+ * ~9 MiB of memory and a few ms to start, and saves the main thread ~5 ms per 2 MiB chunk (~0.3 s for 128 MiB), so a
+ * small job keeps encoding on the main thread.
+ */
+export const DEFAULT_ENCODE_THREAD_BYTES = 128 * 1024 ** 2;
+
+/** `EOCUBE_GEN_ENCODE_BYTES` as a number of bytes (a negative one: never), or undefined when unset or not a number. */
+function envEncodeBytes(): number | undefined {
+  const v = process.env.EOCUBE_GEN_ENCODE_BYTES;
+  const n = v === undefined || v.trim() === "" ? Number.NaN : Number(v);
+  return Number.isFinite(n) ? n : undefined;
+}
 
 /** CPU time of this process so far (user + system, all threads), in milliseconds. */
 function cpuMs(): number {
@@ -301,6 +328,7 @@ async function generate(req: GenRequest, options: RunGenOptions, hooks: Generate
   }
   const specsByName: Record<string, ZarrArraySpec> = Object.fromEntries(plan.specs.map((s) => [s.name, s]));
   let pool: Piscina | undefined;
+  let encoder: EncodeThread | undefined;
   let bytes = 0;
   try {
     await writeCoordinates(writer, built.cube, plan);
@@ -342,6 +370,30 @@ async function generate(req: GenRequest, options: RunGenOptions, hooks: Generate
     const poolThreads = nWorkers === 0 ? 0 : onMain ? nWorkers - 1 : nWorkers;
     const giveBack = onMain ? lendCube(nowIso, req, built) : undefined;
     let failure: unknown;
+    // the light blosc encoding thread (see encodeThreadMs): for the main thread's tasks of a local blosc-lz4 output
+    const encodeBytes = options.encodeThreadBytes ?? envEncodeBytes() ?? DEFAULT_ENCODE_THREAD_BYTES;
+    // (a second thread: only with workers ≥ 2)
+    if (
+      onMain &&
+      nWorkers >= 2 &&
+      local !== undefined &&
+      compressor === "blosc" &&
+      LITTLE_ENDIAN &&
+      encodeBytes >= 0 &&
+      info.estimated_bytes >= encodeBytes
+    ) {
+      const { EncodeThread } = await import("../formats/zarr/encode-thread.js");
+      encoder = new EncodeThread();
+    }
+    // a chunk the main thread handed over: encoded and written by the thread, its buffer back into this thread's pool
+    const putHandedOff = async (key: string, values: Uint8Array, typesize: number, pooled: TypedArray): Promise<number> => {
+      const path = local!.resolve(key);
+      const d = await encoder!.write(path, values, typesize, LEVEL);
+      giveBuffer(new (pooled.constructor as new (b: ArrayBuffer) => TypedArray)(d.buffer));
+      if (d.frame) await fs.put(key, d.frame);
+      else fileHandles.invalidate(path);
+      return d.size;
+    };
     // piscina (~0.1–0.2 s to import on a loaded machine) is loaded only when threads are started
     const startPool = async (): Promise<Piscina> => {
       const { Piscina } = await import("piscina");
@@ -352,8 +404,8 @@ async function generate(req: GenRequest, options: RunGenOptions, hooks: Generate
         filename,
         execArgv,
         workerData: {},
-        minThreads: Math.min(poolThreads, total || 1),
-        maxThreads: poolThreads,
+        minThreads: Math.min(Math.max(1, poolThreads - (encoder ? 1 : 0)), total || 1),
+        maxThreads: Math.max(1, poolThreads - (encoder ? 1 : 0)),
         idleTimeout: 1000,
       });
       // a thread that dies with no task assigned to it (a race of its exit with its last answer) is reported by
@@ -389,8 +441,18 @@ async function generate(req: GenRequest, options: RunGenOptions, hooks: Generate
         // written, which matters for asynchronous stores (s3); a local output's chunks are written synchronously above
         let writing = 0;
         const maxWriting = 2 * (1 + poolThreads);
+        // with the encoding thread, tasks whose chunks it has not yet written: the main thread starts a task while at most
+        // one is there (computed while that one is encoded), so at most two tasks' values are held (one being encoded,
+        // one waiting) while the main thread waits
+        const maxHandedOff = 2;
         const finish = (res: WorkerResult) =>
           (async () => {
+            if (res.handedOff) {
+              const sizes = await Promise.all(
+                res.handedOff.map((c) => putHandedOff(joinStoreKey(writer.tempPath, c.key), c.values, c.typesize, c.pooled)),
+              );
+              for (const n of sizes) bytes += n;
+            }
             for (const c of res.chunks) {
               await putChunk(joinStoreKey(writer.tempPath, c.key), c.bytes);
               bytes += c.bytes.length;
@@ -401,7 +463,8 @@ async function generate(req: GenRequest, options: RunGenOptions, hooks: Generate
           })();
         const launch = (i: number, where: "main" | "pool") => {
           const task = makeTask(i);
-          const running = where === "main" ? computeTask(task) : (pool!.run(task) as Promise<WorkerResult>);
+          const running =
+            where === "main" ? computeTask(task, { handOff: encoder !== undefined }) : (pool!.run(task) as Promise<WorkerResult>);
           let released = false;
           const release = () => {
             if (released) return;
@@ -420,7 +483,8 @@ async function generate(req: GenRequest, options: RunGenOptions, hooks: Generate
                 if (mainDone === 1) firstDone = cpu;
                 const spent = cpu - mainStart;
                 const rest = mainDone >= 6 ? ((cpu - firstDone) / (mainDone - 1)) * (total - next) : 0;
-                if (!pool && !poolStarting && !mainOnly && poolThreads > 0 && (rest > inlineMs || spent > inlineMs)) {
+                // the encoding thread takes one of the `workers` threads (and its CPU time counts in cpuMs)
+                if (!pool && !poolStarting && !mainOnly && poolThreads > (encoder ? 1 : 0) && (rest > inlineMs || spent > inlineMs)) {
                   // the Zarr reader's decoding threads (decode-pool.ts) already keep the other cores busy: no more threads
                   const d = decodeThreadStats();
                   if (d.chunks > decodedBefore && d.threads >= poolThreads) mainOnly = true;
@@ -458,7 +522,7 @@ async function generate(req: GenRequest, options: RunGenOptions, hooks: Generate
             return;
           }
           while (next < total && writing < maxWriting) {
-            if (onMain && mainInflight < mainPerThread) {
+            if (onMain && mainInflight < mainPerThread && !(encoder && writing >= maxHandedOff)) {
               if (mainStart === 0) mainStart = cpuMs();
               mainInflight++;
               launch(next++, "main");
@@ -480,6 +544,7 @@ async function generate(req: GenRequest, options: RunGenOptions, hooks: Generate
     await writer.abort().catch(() => undefined);
     throw mapFailure(err);
   } finally {
+    if (encoder) await encoder.close().catch(() => undefined);
     if (pool) await pool.destroy().catch(() => undefined);
     await Promise.all(built.inputs.map((d) => d.close().catch(() => undefined)));
   }

@@ -4,11 +4,11 @@ import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 import { isMainThread } from "node:worker_threads";
 import { EocubeError } from "../core/errors.js";
-import { sizeOf } from "../core/ndarray.js";
+import { itemSize, sizeOf, type TypedArray } from "../core/ndarray.js";
 import { readPooled } from "../ops/buffers.js";
 import type { ZarrCompressorName } from "../formats/zarr/codecs.js";
 import { setDecodeThreads } from "../formats/zarr/decode-pool.js";
-import { chunkKey, encodeChunk, type ZarrArraySpec } from "../formats/zarr/writer.js";
+import { chunkKey, encodeChunk, storedBytes, type ZarrArraySpec } from "../formats/zarr/writer.js";
 import { loadStorePlugins } from "../stores/plugins.js";
 import { computeLevelTask, type LevelWorkerTask } from "./level-task.js";
 import { buildCube, type BuiltCube } from "./pipeline.js";
@@ -36,6 +36,30 @@ export interface WorkerResult {
   chunks: Array<{ key: string; bytes: Uint8Array }>;
   /** Uncompressed bytes computed. */
   raw: number;
+  /** With {@link ComputeOptions.handOff}: chunks left to the caller to encode with blosc-lz4 (not in `chunks`). */
+  handedOff?: HandedOffChunk[];
+}
+
+/**
+ * A chunk's values in their stored layout (little endian), not encoded: the caller encodes them as blosc-lz4 with
+ * `typesize` (gen/run.ts, on the encoding thread) and then gives their buffer back to this thread's pool
+ * (ops/buffers.ts giveBuffer, as a typed array like `pooled`).
+ */
+export interface HandedOffChunk {
+  key: string;
+  values: Uint8Array;
+  typesize: number;
+  /** The pooled buffer `values` views (its whole ArrayBuffer). */
+  pooled: TypedArray;
+}
+
+/** Options of {@link computeTask} (on the main thread only). */
+export interface ComputeOptions {
+  /**
+   * Leave the chunks of a blosc-compressed task whose values are a whole pooled buffer unencoded (`handedOff`): the
+   * caller encodes them elsewhere.
+   */
+  handOff?: boolean;
 }
 
 // a worker thread is one of several computing tasks side by side: its Zarr reads decode on this thread (no decoding
@@ -70,7 +94,7 @@ export function lendCube(now: string, request: GenRequest, built: BuiltCube): ()
  * Fault injection for tests: env `EOCUBE_GEN_FAULT=exit-after:N` ends the worker thread after N tasks.
  * @throws EocubeError from reading the inputs, or WORKER_FAILED for an injected fault in inline mode.
  */
-export async function computeTask(task: WorkerTask): Promise<WorkerResult> {
+export async function computeTask(task: WorkerTask, options: ComputeOptions = {}): Promise<WorkerResult> {
   if (task.kind === "level") {
     const res = await computeLevelTask(task);
     if (!isMainThread && process.env.EOCUBE_GEN_GC !== "0") collectGarbage();
@@ -98,6 +122,8 @@ export async function computeTask(task: WorkerTask): Promise<WorkerResult> {
   }
   const { cube } = await built;
   const chunks: WorkerResult["chunks"] = [];
+  const handedOff: HandedOffChunk[] = [];
+  const handOff = options.handOff === true && task.compressor === "blosc";
   let raw = 0;
   for (const item of task.items) {
     const spec = task.specs[item.name]!;
@@ -106,20 +132,33 @@ export async function computeTask(task: WorkerTask): Promise<WorkerResult> {
     // the chunk's values go into a buffer reused by the thread's next tasks (when the variable writes into one)
     const sel = chunkSelection(spec, item.index);
     const read = await readPooled(v, sel, sizeOf(sel.map(([a, b]) => b - a)));
+    let kept = false;
     try {
       const values = toStored(v, read.block);
       raw += (values.data as ArrayLike<number>).length * ((values.data as { BYTES_PER_ELEMENT?: number }).BYTES_PER_ELEMENT ?? 8);
+      const stored = handOff && read.buffer ? storedBytes(spec, values) : undefined;
+      if (stored && stored.buffer === read.buffer!.buffer) {
+        // the values are the pooled buffer's: handed to the caller (who gives the buffer back once they are written)
+        handedOff.push({
+          key: chunkKey(spec, item.index, task.version),
+          values: stored,
+          typesize: itemSize(spec.dtype),
+          pooled: read.buffer!,
+        });
+        kept = true;
+        continue;
+      }
       let bytes = await encodeChunk(spec, values, { compressor: task.compressor });
       // without a compressor the bytes may be the values' own: copy them out of the reused buffer
       if (bytes.buffer === (read.block.data as Uint8Array).buffer) bytes = bytes.slice();
       chunks.push({ key: chunkKey(spec, item.index, task.version), bytes });
     } finally {
-      read.done();
+      if (!kept) read.done();
     }
   }
   tasksDone++;
   if (!isMainThread && process.env.EOCUBE_GEN_GC !== "0") collectGarbage();
-  return { chunks, raw };
+  return handedOff.length ? { chunks, raw, handedOff } : { chunks, raw };
 }
 
 let gc: ((options?: { type?: "major" | "minor" }) => void) | undefined;

@@ -45,19 +45,21 @@ export function giveBuffer(buf: TypedArray | undefined): void {
 
 /**
  * Reads `selection` of `v` (n elements) into a pooled buffer when `v` writes into one itself ({@link Variable.readsInto});
- * `done` gives the buffer back (call it once the values are no longer used). Otherwise a plain read.
+ * `done` gives the buffer back (call it once the values are no longer used); `buffer` is that pooled buffer (a caller
+ * that hands its ArrayBuffer to another thread instead of calling `done` gives the one it gets back with
+ * {@link giveBuffer}). Otherwise a plain read.
  */
 export async function readPooled(
   v: Variable,
   selection: Parameters<Variable["read"]>[0],
   n: number,
   options?: ReadOptions,
-): Promise<{ block: Awaited<ReturnType<Variable["read"]>>; done: () => void }> {
+): Promise<{ block: Awaited<ReturnType<Variable["read"]>>; done: () => void; buffer?: TypedArray }> {
   const buf = v.readsInto ? takeBuffer(v.dtype, n) : undefined;
   if (!buf) return { block: await v.read(selection, options), done: () => undefined };
   try {
     const block = await v.read(selection, { ...options, out: buf });
-    return { block, done: () => giveBuffer(buf) };
+    return { block, done: () => giveBuffer(buf), buffer: buf };
   } catch (err) {
     giveBuffer(buf);
     throw err;

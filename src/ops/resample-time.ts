@@ -157,12 +157,18 @@ function aggregatedVariable(v: Variable, nb: number, start: Int32Array, stop: In
       if (s1 > s0 && P > 0 && isPlaneMethod(method)) {
         // fused: each step is read into one pooled plane and folded into the bin's accumulators at once, so a task holds
         // one plane instead of the block of all its steps (8-day mean: 2 MiB instead of up to 8 MiB per task); the
-        // accumulators are this call's own (pooled): reads of other tasks may run between the awaits
-        const acc = takeBuffer("float64", P) as Float64Array;
-        const cnt = takeBuffer("int32", P) as Int32Array;
+        // accumulators are this call's own (pooled): reads of other tasks may run between the awaits. A float64 output
+        // is its own sum accumulator (the bin's part of `out`: same operations, same bits, one plane less), and counts of
+        // bins of at most 255 steps are bytes
+        const accInOut = out instanceof Float64Array;
+        const acc = accInOut ? undefined : (takeBuffer("float64", P) as Float64Array);
+        let maxK = 0;
+        for (let b = b0; b < b1; b++) maxK = Math.max(maxK, stop[b]! - start[b]!);
+        const cnt = takeBuffer(maxK <= 255 ? "uint8" : "int32", P) as Counts;
         try {
           for (let b = b0; b < b1; b++) {
             const k = stop[b]! - start[b]!;
+            const accB = acc ?? (out as Float64Array).subarray((b - b0) * P, (b - b0 + 1) * P);
             if (k === 0) {
               aggregate(method, undefined, 0, 0, P, out, (b - b0) * P, EMPTY_SCRATCH);
               continue;
@@ -170,8 +176,8 @@ function aggregatedVariable(v: Variable, nb: number, start: Int32Array, stop: In
             for (let m = 0; m < k; m++) {
               const read = await readPooled(v, [[start[b]! + m, start[b]! + m + 1], ...restSel], P, options);
               try {
-                if (m < k - 1) foldPlane(method, numericValues(read.block), P, m, acc, cnt);
-                else foldLastPlane(method, numericValues(read.block), P, m, acc, cnt, out, (b - b0) * P);
+                if (m < k - 1) foldPlane(method, numericValues(read.block), P, m, accB, cnt);
+                else foldLastPlane(method, numericValues(read.block), P, m, accB, cnt, out, (b - b0) * P);
               } finally {
                 read.done();
               }
@@ -210,13 +216,15 @@ let cntBuf = new Int32Array(0);
 const EMPTY_SCRATCH = new Float64Array(1);
 
 type PlaneMethod = "mean" | "sum" | "count" | "min" | "max";
+/** Per-pixel counts of valid steps of a bin: bytes when a bin has at most 255 steps. */
+type Counts = Int32Array | Uint8Array;
 const isPlaneMethod = (m: TimeMethod): m is PlaneMethod => m === "mean" || m === "sum" || m === "count" || m === "min" || m === "max";
 
 /**
  * Folds plane `m` (0 = the bin's first) of `P` values into the accumulators `acc`, `cnt` (≥ P each): the steps of
  * {@link aggregatePlanes} one plane at a time, so the same operations per pixel in the same order (same bits).
  */
-function foldPlane(method: PlaneMethod, src: NumArray, P: number, m: number, acc: Float64Array, cnt: Int32Array): void {
+function foldPlane(method: PlaneMethod, src: NumArray, P: number, m: number, acc: Float64Array, cnt: Counts): void {
   if (method === "min" || method === "max") {
     if (m === 0) acc.fill(NaN, 0, P);
     if (method === "min") {
@@ -256,7 +264,7 @@ function foldLastPlane(
   P: number,
   m: number,
   acc: Float64Array,
-  cnt: Int32Array,
+  cnt: Counts,
   out: NumArray,
   outOff: number,
 ): void {

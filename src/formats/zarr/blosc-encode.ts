@@ -62,6 +62,19 @@ let frameScratch = new Uint8Array(0);
  * @returns the frame (header + block starts + streams)
  */
 export function encodeBloscLz4(data: Uint8Array, typesize: number, clevel = 5): Uint8Array {
+  const out = encodeBloscLz4Transient(data, typesize, clevel);
+  if (out.buffer !== frameScratch.buffer) return out;
+  const frame = takeFrame(out.length);
+  frame.set(out);
+  return frame;
+}
+
+/**
+ * {@link encodeBloscLz4} without the copy of the frame out of this thread's scratch memory: the result may be a view of
+ * that memory, valid only until the thread's next encoding (for a caller that writes it at once, e.g. the encoding
+ * thread, encode-thread-worker.ts). Same bytes.
+ */
+export function encodeBloscLz4Transient(data: Uint8Array, typesize: number, clevel = 5): Uint8Array {
   const nbytes = data.length;
   const ts = Math.max(1, Math.min(255, Math.floor(typesize)));
   if (nbytes > 0x7fffffff - HEADER) throw new RangeError("blosc: chunk larger than 2 GiB");
@@ -110,9 +123,7 @@ export function encodeBloscLz4(data: Uint8Array, typesize: number, clevel = 5): 
   writeLe32(out, 4, nbytes);
   writeLe32(out, 8, blocksize);
   writeLe32(out, 12, op);
-  const frame = takeFrame(op);
-  frame.set(out.subarray(0, op));
-  return frame;
+  return out.subarray(0, op);
 }
 
 /** Frame buffers given back by {@link recycleFrame} (this thread's), reused by the next frames. */

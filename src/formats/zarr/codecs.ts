@@ -13,7 +13,7 @@ export type ZarrCompressorName = "blosc" | "blosc-zstd" | "zstd" | "gzip";
 export const ZARR_COMPRESSORS: readonly ZarrCompressorName[] = ["blosc", "blosc-zstd", "zstd", "gzip"];
 
 /** Compression level used for every compressor (numcodecs' usual default for blosc is 5). */
-const LEVEL = 5;
+export const LEVEL = 5;
 
 interface Encoder {
   encode(data: Uint8Array, typesize: number): Uint8Array | Promise<Uint8Array>;

@@ -169,6 +169,20 @@ export async function encodeChunk(spec: ZarrArraySpec, data: NdArray, options: Z
   return compress(compressor, bytes, itemSize(spec.dtype));
 }
 
+/**
+ * The bytes {@link encodeChunk} compresses for `data` when they are the values' own (a whole chunk of `spec`'s typed
+ * array on a little-endian host: no copy), else undefined. A caller may compress them elsewhere (e.g. on the blosc
+ * encoding thread, encode-thread.ts) with typesize `itemSize(spec.dtype)`: same bytes as encodeChunk.
+ */
+export function storedBytes(spec: ZarrArraySpec, data: NdArray): Uint8Array | undefined {
+  const cs = spec.chunks;
+  if (endianness() !== "LE" || data.shape.length !== cs.length || data.shape.some((s, i) => s !== cs[i])) return undefined;
+  if (!ArrayBuffer.isView(data.data)) return undefined;
+  const arr = data.data as TypedArray;
+  if (arr.length !== sizeOf(cs) || arr.constructor !== allocate(spec.dtype, 0).constructor) return undefined;
+  return new Uint8Array(arr.buffer, arr.byteOffset, arr.byteLength);
+}
+
 /** Copies a C-order block of `shape` into the top-left corner of a C-order block of `outShape`. */
 function copyInto(
   src: ArrayLike<unknown>,
