@@ -98,7 +98,10 @@ export async function main(argv: string[]): Promise<number> {
   try {
     const program = await buildProgram(argv);
     const named = commandName(argv);
-    if (named !== undefined && STORE_COMMANDS.has(named)) await (await import("../stores/plugins.js")).loadStorePlugins();
+    // store plugins are registered just before a store command's action runs: `--help` and argument errors do not
+    // load the store registry (and every built-in store with it)
+    if (named !== undefined && STORE_COMMANDS.has(named))
+      program.hook("preAction", async () => (await import("../stores/plugins.js")).loadStorePlugins().then(() => undefined));
     await program.parseAsync(argv);
     return pipeState.closed ? EXIT_PIPE_CLOSED : exitState.code;
   } catch (err) {

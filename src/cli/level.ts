@@ -1,7 +1,6 @@
 // `eocube level`: write xcube's multi-level pyramid (.levels) of a dataset, in this process or on `eocube worker`s.
 import type { Command } from "commander";
 import { EocubeError } from "../core/errors.js";
-import { executorOf } from "../gen/executors/index.js";
 import { LEVEL_AGGS, type LevelAgg } from "../ops/levels.js";
 import { progressBar } from "./progress.js";
 import { printJson, runAction, withInterrupt, type GlobalOptions, parsePositiveIntOption } from "./run.js";
@@ -47,6 +46,8 @@ export function register(program: Command): void {
     )
     .action(async (input: string | undefined, opts: LevelOptions) => {
       await runAction(opts, async () => {
+        // the executors (and the generator they pull in) are loaded when the action runs, not for `--help`
+        const { executorOf } = await import("../gen/executors/index.js");
         const executor = executorOf(opts.executor);
         if (!opts.resume && (input === undefined || opts.output === undefined)) {
           throw new EocubeError(

@@ -4,13 +4,14 @@ import { basename, join, resolve } from "node:path";
 import type { Command } from "commander";
 import { EocubeError } from "../core/errors.js";
 import { formatFromPath } from "../formats/registry.js";
-import { startServer } from "../server/app.js";
-import { loadServerConfig, validateServerConfig, type DatasetConfig, type DataStoreConfig, type ServerConfig } from "../server/config.js";
+import type { DatasetConfig, DataStoreConfig, ServerConfig } from "../server/config.js";
 import { resolveLimits } from "../server/limits.js";
 import { urlPrefixOf } from "../server/prefix.js";
-import { newDataStore } from "../stores/registry.js";
 import { runAction, type GlobalOptions } from "./run.js";
 import { LOG_LEVELS, serveLogger } from "./serve-log.js";
+
+// The server (fastify, the routes, the stores) and the config reader are imported when the command runs, not when
+// it is registered, so `eocube serve --help` and argument errors do not load them.
 
 interface ServeOptions extends GlobalOptions {
   config?: string;
@@ -62,6 +63,10 @@ export function identifierOf(path: string, taken: Set<string>): string {
  *   without datasets), INVALID_CONFIG.
  */
 export async function serveConfigOf(paths: string[], opts: ServeOptions): Promise<ServerConfig> {
+  const [{ loadServerConfig, validateServerConfig }, { newDataStore }] = await Promise.all([
+    import("../server/config.js"),
+    import("../stores/registry.js"),
+  ]);
   const config: ServerConfig = opts.config ? await loadServerConfig(opts.config) : {};
   const taken = new Set([...(config.Datasets ?? []).map((d) => d.Identifier), ...(config.DataStores ?? []).map((s) => s.Identifier)]);
   const extra: DatasetConfig[] = [];
@@ -147,6 +152,7 @@ export function register(program: Command): void {
           if (!Number.isInteger(port) || port < 0 || port > 65535)
             throw new EocubeError("INVALID_ARGUMENT", `--port ${opts.port} is not a port number`, { field: "--port" });
         }
+        const { startServer } = await import("../server/app.js");
         const server = await startServer(config, {
           ...(port !== undefined ? { port } : {}),
           ...(opts.address ? { address: opts.address } : {}),

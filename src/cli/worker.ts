@@ -3,7 +3,6 @@ import { availableParallelism } from "node:os";
 import type { Command } from "commander";
 import { formatBytes } from "../core/bytes.js";
 import { EocubeError } from "../core/errors.js";
-import { startGenWorker } from "../gen/executors/bullmq-worker.js";
 import { runAction, type GlobalOptions } from "./run.js";
 
 interface WorkerOptions extends GlobalOptions {
@@ -41,6 +40,8 @@ export function register(program: Command): void {
       await runAction(opts, async () => {
         const concurrency = positive(opts.concurrency, "--concurrency");
         const stallTimeout = positive(opts.stallTimeout, "--stall-timeout");
+        // BullMQ, ioredis and the generator are loaded here, not at registration: `eocube worker --help` does not load them
+        const { startGenWorker } = await import("../gen/executors/bullmq-worker.js");
         const worker = await startGenWorker({
           redis: opts.redis,
           concurrency: concurrency === undefined ? undefined : Math.floor(concurrency),

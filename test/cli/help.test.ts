@@ -34,6 +34,14 @@ describe("eocube --help", () => {
     expect(r.stdout).toContain("--executor");
   });
 
+  it("gives gen's default --max-output-size in its help as gen/run.ts has it (the help does not import run.ts)", async () => {
+    const { DEFAULT_MAX_OUTPUT_BYTES } = await import("../../src/gen/run.js");
+    const { formatBytes } = await import("../../src/core/bytes.js");
+    const r = await runCli(["gen", "--help"]);
+    expect(r.code).toBe(0);
+    expect(r.stdout.replace(/\s+/g, " ")).toContain(`(default ${formatBytes(DEFAULT_MAX_OUTPUT_BYTES)})`);
+  });
+
   it("answers an unknown command with exit 2 and the command list", async () => {
     const r = await runCli(["frob"]);
     expect(r.code).toBe(2);
