@@ -474,7 +474,8 @@ async function generate(req: GenRequest, options: RunGenOptions, hooks: Generate
           };
           running
             .then(async (res) => {
-              if (where === "main") {
+              // the encoding thread takes one of the `workers` threads (and its CPU time would count in cpuMs)
+              if (where === "main" && !pool && !poolStarting && !mainOnly && poolThreads > (encoder ? 1 : 0)) {
                 mainDone++;
                 // the CPU time per task since the first one (which also pays for first reads and compilation: 5–10× a
                 // later task's) predicts the rest; this process's CPU time, all on this thread until threads start (CPU,
@@ -483,8 +484,7 @@ async function generate(req: GenRequest, options: RunGenOptions, hooks: Generate
                 if (mainDone === 1) firstDone = cpu;
                 const spent = cpu - mainStart;
                 const rest = mainDone >= 6 ? ((cpu - firstDone) / (mainDone - 1)) * (total - next) : 0;
-                // the encoding thread takes one of the `workers` threads (and its CPU time counts in cpuMs)
-                if (!pool && !poolStarting && !mainOnly && poolThreads > (encoder ? 1 : 0) && (rest > inlineMs || spent > inlineMs)) {
+                if (rest > inlineMs || spent > inlineMs) {
                   // the Zarr reader's decoding threads (decode-pool.ts) already keep the other cores busy: no more threads
                   const d = decodeThreadStats();
                   if (d.chunks > decodedBefore && d.threads >= poolThreads) mainOnly = true;
