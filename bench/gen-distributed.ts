@@ -93,6 +93,14 @@ async function machineCeiling(reps: number): Promise<number> {
   return median(r);
 }
 
+/** Busy CPU seconds of the whole machine so far (all cores, /proc/stat: all but idle and iowait; NaN elsewhere). */
+async function machineBusy(): Promise<number> {
+  const line = (await readFile("/proc/stat", "utf8").catch(() => "")).split("\n")[0] ?? "";
+  const f = line.trim().split(/\s+/).slice(1).map(Number);
+  if (f.length < 8) return Number.NaN;
+  return (f.slice(0, 8).reduce((a, b) => a + b, 0) - f[3]! - f[4]!) / 100;
+}
+
 const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
   return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
@@ -169,7 +177,7 @@ export async function run(): Promise<{ name: string; rows: Array<Record<string, 
       { label: "local, 2 threads", args: ["--workers", "2"], pool: [] },
       { label: "BullMQ, 1 worker process", args: ["--executor", `redis://127.0.0.1:${port}/1`], pool: pools.get(1)! },
       { label: "BullMQ, 2 worker processes", args: ["--executor", `redis://127.0.0.1:${port}/2`], pool: pools.get(2)! },
-    ].map((r) => ({ ...r, wall: [] as number[], cpu: [] as number[], same: true }));
+    ].map((r) => ({ ...r, wall: [] as number[], cpu: [] as number[], others: [] as number[], same: true }));
     const cpuFile = join(dir, "cpu.txt");
     let reference: string | undefined;
     // warm-up (not timed): each worker pool runs a small request once, as long-running workers have (JIT, modules)
@@ -181,21 +189,26 @@ export async function run(): Promise<{ name: string; rows: Array<Record<string, 
     }
     for (let rep = 0; rep < REPS; rep++) {
       for (const [k, r] of runs.entries()) {
-        // a new output each time (replacing one would add its removal to the run); checked, then removed (not timed)
+        // a new output each time (replacing one would add its removal to the run); checked, and kept until all
+        // rounds are done: on ext4 the files of a run right after a large deletion are slow to create (the kernel skips
+        // recently freed inodes), a cost of the previous run's removal, not of this run
         const out = join(dir, `run${k}-${rep}.zarr`);
         const others = async () => (await Promise.all([redis.pid, ...r.pool.map((w) => w.pid)].map(cpuOf))).reduce((a, b) => a + b, 0);
         const before = await others();
+        const busy0 = await machineBusy();
         const t = Date.now();
         await exec(BIN, ["gen", req, "-o", out, ...r.args], {
           maxBuffer: 1 << 26,
           env: { ...process.env, BENCH_CPU_FILE: cpuFile, NODE_OPTIONS: `--import=${pathToFileURL(cpuHook).href}` },
         });
         r.wall.push((Date.now() - t) / 1000);
-        r.cpu.push(Number(await readFile(cpuFile, "utf8")) + (await others()) - before);
+        const cpu = Number(await readFile(cpuFile, "utf8")) + (await others()) - before;
+        r.cpu.push(cpu);
+        // CPU of every other process meanwhile (the kernel's own threads included): what the run did not have
+        r.others.push(Math.max(0, (await machineBusy()) - busy0 - cpu));
         const digest = await chunksDigest(out);
         reference ??= digest;
         if (digest !== reference) r.same = false;
-        await rm(out, { recursive: true, force: true });
       }
     }
     ceiling = await machineCeiling(3);
@@ -206,6 +219,7 @@ export async function run(): Promise<{ name: string; rows: Array<Record<string, 
         "wall_s (median)": Number(median(r.wall).toFixed(2)),
         "wall_s (each)": r.wall.map((s) => s.toFixed(2)).join(", "),
         "CPU_s (median)": Number(median(r.cpu).toFixed(1)),
+        "others' CPU_s (median)": Number(median(r.others).toFixed(1)),
         "speed vs 1 worker": Number((one / median(r.wall)).toFixed(2)),
         identical: r.same ? "yes" : "NO",
       });
@@ -221,7 +235,7 @@ export async function run(): Promise<{ name: string; rows: Array<Record<string, 
     rows,
     notes: [
       `${REPS} alternating rounds of the four runs (${((Date.now() - t0) / 1000).toFixed(0)} s); wall time of \`eocube gen\` (the coordinator, run as installed: bin/eocube.js through its launcher line) incl. its start, planning and commit, workers started before with the launcher's settings plus \`${WORKER_NODE_FLAGS.join(" ")}\` and warmed up by one small run (\`eocube worker --concurrency 1\`: one task at a time on its main thread, one core per worker process).`,
-      "CPU_s: user + system seconds of the gen process, the worker processes and redis-server during the run (/proc).",
+      "CPU_s: user + system seconds of the gen process, the worker processes and redis-server during the run (/proc); others' CPU_s: the rest of the machine's busy CPU meanwhile (/proc/stat: other processes and kernel threads, e.g. ext4's), which the run could not use.",
       `${jobs}: each job computes and writes its chunks into the shared output's temporary store (a file path here).`,
       "identical = every run's data chunks (keys and bytes) equal those of the first local run. Goal: 2 workers ≥ 1.7× 1 worker.",
       `The machine's own ceiling, measured in the same run: 2 processes of a plain CPU loop (no I/O) at once finish ${ceiling.toFixed(2)}× as fast as one after the other (median of 3; 2.0 would be 2 cores of their own).`,

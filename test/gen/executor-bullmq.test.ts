@@ -118,14 +118,17 @@ afterAll(async () => {
 });
 
 describe("eocube gen --executor redis:// with eocube worker", () => {
-  it("jobs hold ~8 MiB of chunk tasks, whole tiles, and a run keeps at least 64 jobs", () => {
+  it("jobs hold ~128 MiB of chunk tasks, whole tiles, and a run keeps at least 64 jobs and 8 per worker", () => {
     expect(tasksPerJob(12, 12 * 2 ** 20)).toBe(1);
-    // 1200 tasks of 395 kB (3 time steps per tile): 8 MiB would be 22 tasks, 64 jobs allow 18
+    // 1200 tasks of 395 kB (3 time steps per tile): 128 MiB would be 340 tasks, 64 jobs allow 18
     expect(tasksPerJob(1200, 1200 * 395_200, 3)).toBe(18);
-    // 9600 tasks: 22 tasks → 21, whole tiles of 3
-    expect(tasksPerJob(9600, 9600 * 395_200, 3)).toBe(21);
-    // large tasks: one per job
-    expect(tasksPerJob(9600, 9600 * 20 * 2 ** 20, 3)).toBe(1);
+    // 9600 tasks: 64 jobs allow 150 (whole tiles of 3)
+    expect(tasksPerJob(9600, 9600 * 395_200, 3)).toBe(150);
+    // 30 workers on the queue: 240 jobs allow 40 → 39, whole tiles
+    expect(tasksPerJob(9600, 9600 * 395_200, 3, 30)).toBe(39);
+    // large tasks of 20 MiB: 7 → 6, whole tiles
+    expect(tasksPerJob(9600, 9600 * 20 * 2 ** 20, 3)).toBe(6);
+    expect(tasksPerJob(9600, 9600 * 200 * 2 ** 20, 3)).toBe(1);
   });
 
   it("a worker SIGKILLed mid-task: its task is retried by another and the cube equals the local run's", async () => {

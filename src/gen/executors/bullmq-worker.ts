@@ -44,6 +44,22 @@ export interface GenWorkerOptions {
 /** Chunk writes of a job in flight at once (an output that is not a local path: s3, …). */
 const PARALLEL_WRITES = 8;
 
+/** Uncompressed output of a slice of a gen job: computed, then written, before the next slice is computed. */
+const SLICE_BYTES = 8 * 2 ** 20;
+
+/**
+ * A gen task (a job's chunk items) cut into slices of about {@link SLICE_BYTES} of uncompressed output, given the
+ * output bytes of one chunk item; the task itself when it is no larger.
+ */
+function slicesOf(task: WorkerTask, bytesPerItem: number): WorkerTask[] {
+  if (task.kind === "level") return [task];
+  const per = Math.max(1, Math.floor(SLICE_BYTES / Math.max(1, bytesPerItem)));
+  if (task.items.length <= per) return [task];
+  const out: WorkerTask[] = [];
+  for (let k = 0; k < task.items.length; k += per) out.push({ ...task, items: task.items.slice(k, k + per) });
+  return out;
+}
+
 /** How long a worker holding late writes waits for their run to end before leaving them (ms). */
 const LATE_WAIT_MS = 24 * 3600 * 1000;
 
@@ -175,14 +191,20 @@ export async function startGenWorker(options: GenWorkerOptions): Promise<GenWork
             items: job.data.items,
           };
         }
-        let res: WorkerResult;
-        try {
-          res = await compute(task);
-        } catch (err) {
-          throw mapFailure(err);
-        }
+        // a gen job of many chunk tasks is computed and written in slices of ~SLICE_BYTES of output (the encoded
+        // chunks of a slice are held until written), level jobs whole
+        const slices = doc.kind === "level" ? [task] : slicesOf(task, doc.info.estimated_bytes / Math.max(1, doc.info.chunks));
+        const computeSlice = async (t: WorkerTask) => {
+          try {
+            return await compute(t);
+          } catch (err) {
+            throw mapFailure(err);
+          }
+        };
+        let res = await computeSlice(slices[0]!);
         // the chunks are written under a lease taken while the task's wave is open (see run-state.ts): a task of a
-        // run committed, removed or past its level meanwhile (a duplicate of a stalled job) writes nothing
+        // run committed, removed or past its level meanwhile (a duplicate of a stalled job) writes nothing; it is
+        // taken once the first slice is computed and held (renewed) until the job's last slice is written
         const wave = job.data.level ?? 0;
         const member = `${job.id}:${job.token ?? randomUUID()}`;
         if (!(await acquireWrite(client, doc.id, wave, member, lockDuration))) return { skipped: true };
@@ -194,16 +216,21 @@ export async function startGenWorker(options: GenWorkerOptions): Promise<GenWork
         try {
           // a local path: on this thread; else a few writes at once (a job may hold the chunks of several positions)
           const local = fs instanceof FileFileSystem ? fs : undefined;
-          let next = 0;
-          const writeSome = async () => {
-            while (next < res.chunks.length) {
-              const c = res.chunks[next++]!;
-              const key = joinStoreKey(dest, c.key);
-              if (!(local && putLocalSync(local, key, c.bytes, entry.made))) await fs.put(key, c.bytes);
-              bytes += c.bytes.length;
-            }
-          };
-          await Promise.all(Array.from({ length: Math.min(PARALLEL_WRITES, res.chunks.length) }, writeSome));
+          for (let k = 0; ; ) {
+            const chunks = res.chunks;
+            let next = 0;
+            const writeSome = async () => {
+              while (next < chunks.length) {
+                const c = chunks[next++]!;
+                const key = joinStoreKey(dest, c.key);
+                if (!(local && putLocalSync(local, key, c.bytes, entry.made))) await fs.put(key, c.bytes);
+                bytes += c.bytes.length;
+              }
+            };
+            await Promise.all(Array.from({ length: Math.min(PARALLEL_WRITES, chunks.length) }, writeSome));
+            if (++k === slices.length) break;
+            res = await computeSlice(slices[k]!);
+          }
           written = true;
         } finally {
           clearInterval(renewal);

@@ -117,25 +117,31 @@ export interface BullmqGenOptions {
 }
 
 /** Uncompressed output a job aims at (bytes): {@link tasksPerJob}. */
-export const JOB_TARGET_BYTES = 8 * 2 ** 20;
+export const JOB_TARGET_BYTES = 128 * 2 ** 20;
 /** Jobs a run keeps at least (when it has that many chunk tasks), so that many workers share it evenly. */
 export const MIN_JOBS = 64;
+/** Jobs a run keeps at least per worker seen on the queue when it starts (the share of the last job stays small). */
+export const JOBS_PER_WORKER = 8;
 
 /**
  * How many chunk tasks (consecutive in the plan: the time steps of a spatial tile, then the next tile) one job of a
- * distributed gen run holds. A job costs a few Redis round trips and queue moves besides its work (~2–3 ms), as
- * much as a small task's computing (a 260 × 190 tile of 2 float32 variables by nearest resampling: ~2 ms), so
- * jobs hold tasks up to about {@link JOB_TARGET_BYTES} of uncompressed output (~40–80 ms of work for plain
- * resampling, more with aggregation), yet the run keeps at least {@link MIN_JOBS} jobs; a group larger than the
- * time steps of a tile is rounded down to whole tiles (a tile's pixel map is then computed by one worker).
+ * distributed gen run holds. A job costs ~3 ms of CPU besides its work (Redis ~0.5 ms, the coordinator ~0.6 ms:
+ * adding it and following its events, the worker 1–2 ms: BullMQ's moves and the write lease), while a small task
+ * computes in well under a millisecond (a 260 × 190 tile of 2 float32 variables by nearest resampling, encoded:
+ * ~0.4 ms; measured on 2 cores: jobs of 21 such tasks spent a quarter of the run's CPU on these costs). So jobs hold
+ * tasks up to about {@link JOB_TARGET_BYTES} of uncompressed output (~100–200 ms of work for plain resampling, more
+ * with aggregation), yet the run keeps at least {@link MIN_JOBS} jobs and {@link JOBS_PER_WORKER} per worker; a group
+ * larger than the time steps of a tile is rounded down to whole tiles (a tile's pixel map is then computed by one
+ * worker).
  * @param taskCount chunk tasks of the plan; `estimatedBytes`: their uncompressed output; `perTile`: tasks per
- *   spatial tile (1 when unknown).
+ *   spatial tile (1 when unknown); `workers`: workers on the queue (0 when unknown).
  * @returns a group size ≥ 1 (1 for runs of up to {@link MIN_JOBS} tasks).
  */
-export function tasksPerJob(taskCount: number, estimatedBytes: number, perTile = 1): number {
-  if (taskCount <= MIN_JOBS) return 1;
+export function tasksPerJob(taskCount: number, estimatedBytes: number, perTile = 1, workers = 0): number {
+  const minJobs = Math.max(MIN_JOBS, JOBS_PER_WORKER * workers);
+  if (taskCount <= minJobs) return 1;
   const bytesPerTask = Math.max(1, estimatedBytes / taskCount);
-  let g = Math.max(1, Math.min(Math.ceil(JOB_TARGET_BYTES / bytesPerTask), Math.floor(taskCount / MIN_JOBS)));
+  let g = Math.max(1, Math.min(Math.ceil(JOB_TARGET_BYTES / bytesPerTask), Math.floor(taskCount / minJobs)));
   if (perTile > 1 && g > perTile) g -= g % perTile;
   return g;
 }
@@ -293,9 +299,12 @@ export async function runGenBullmq(req: GenRequest | undefined, options: BullmqG
         writer = await openOutputWriter(req, fs, plan, { signal: options.signal });
         const id = newRunId(now);
         const specs = plan.specs.filter((s) => !plan.coordNames.includes(s.name));
+        const asked = options.tasksPerJob ?? envTasksPerJob();
         const group = Math.max(
           1,
-          Math.floor(options.tasksPerJob ?? envTasksPerJob() ?? tasksPerJob(plan.taskCount, info.estimated_bytes, tasksPerTile(specs))),
+          Math.floor(
+            asked ?? tasksPerJob(plan.taskCount, info.estimated_bytes, tasksPerTile(specs), await queue.getWorkersCount().catch(() => 0)),
+          ),
         );
         doc = {
           id,
