@@ -2,13 +2,15 @@
 import { resolve } from "node:path";
 import type { Command } from "commander";
 import { EocubeError, isEocubeError } from "../core/errors.js";
-import { configPlanBuilder, type PublishMode } from "../catalog/publish/builder.js";
-import { assignConfigFiles, completeConfigFiles } from "../catalog/publish/config-files.js";
-import { UPSTREAMS, type PublishEnvironment } from "../catalog/publish/github.js";
-import { publish, type PublishResult } from "../catalog/publish/publish.js";
-import { formatProblem, validationError } from "../catalog/publish/validation.js";
+import type { PublishMode } from "../catalog/publish/builder.js";
+import type { PublishEnvironment } from "../catalog/publish/github.js";
+import type { PublishResult } from "../catalog/publish/publish.js";
+import type { CatalogProblem } from "../catalog/publish/validation.js";
 import { terminalPrompt } from "./prompt.js";
 import { printJson, runAction, withInterrupt } from "./run.js";
+
+// The publication modules (catalog building, validation, git and GitHub clients) are imported when the action runs,
+// not when the command is registered, so `eocube publish --help` and argument errors do not load them.
 
 /** The local catalog used without `-e` when `--catalog` is not given. */
 export const DEFAULT_CATALOG_DIR = "catalog";
@@ -25,7 +27,7 @@ interface PublishCliOptions {
   verbose?: boolean;
 }
 
-function textReport(r: PublishResult): string {
+function textReport(r: PublishResult, formatProblem: (p: CatalogProblem) => string): string {
   const lines: string[] = [];
   if (r.noop) {
     lines.push(r.message);
@@ -118,6 +120,19 @@ export function register(program: Command): void {
             hint: "use all, dataset or workflow",
           });
         }
+        const [
+          { configPlanBuilder },
+          { assignConfigFiles, completeConfigFiles },
+          { UPSTREAMS },
+          { publish },
+          { formatProblem, validationError },
+        ] = await Promise.all([
+          import("../catalog/publish/builder.js"),
+          import("../catalog/publish/config-files.js"),
+          import("../catalog/publish/github.js"),
+          import("../catalog/publish/publish.js"),
+          import("../catalog/publish/validation.js"),
+        ]);
         const env = opts.environment;
         if (env !== undefined && !(env in UPSTREAMS)) {
           throw new EocubeError("INVALID_ARGUMENT", `unknown environment ${JSON.stringify(env)}`, {
@@ -149,7 +164,7 @@ export function register(program: Command): void {
           });
         });
         if (opts.json) printJson(result);
-        else process.stdout.write(textReport(result));
+        else process.stdout.write(textReport(result, formatProblem));
         if (result.dryRun && result.problems && result.problems.length > 0) {
           throw validationError(result.problems);
         }
