@@ -9,7 +9,7 @@ import { fileURLToPath } from "node:url";
 import type { Piscina } from "piscina";
 import { formatBytes } from "../core/bytes.js";
 import { ERROR_CODES, EocubeError, isEocubeError, type ErrorCode } from "../core/errors.js";
-import { recycleFrame } from "../formats/zarr/blosc-encode.js";
+import { encodeBloscLz4Transient, recycleFrame } from "../formats/zarr/blosc-encode.js";
 import { LITTLE_ENDIAN } from "../formats/zarr/blosc-format.js";
 import { LEVEL, type ZarrCompressorName } from "../formats/zarr/codecs.js";
 import { decodeThreadStats, setDecodeThreads } from "../formats/zarr/decode-pool.js";
@@ -386,9 +386,17 @@ async function generate(req: GenRequest, options: RunGenOptions, hooks: Generate
       encoder = new EncodeThread();
     }
     // a chunk the main thread handed over: encoded and written by the thread, its buffer back into this thread's pool
+    // the encoding thread's time per handed-over chunk (moving average, ms) and when its last queued chunk should be done
+    let encodeAvg = 0;
+    let encoderFreeAt = 0;
+    const encoderBusyFor = () => (encoder!.pending === 0 ? 0 : encoderFreeAt - performance.now());
     const putHandedOff = async (key: string, values: Uint8Array, typesize: number, pooled: TypedArray): Promise<number> => {
       const path = local!.resolve(key);
+      const start = Math.max(performance.now(), encoder!.pending === 0 ? 0 : encoderFreeAt);
+      encoderFreeAt = start + encodeAvg;
       const d = await encoder!.write(path, values, typesize, LEVEL);
+      const took = performance.now() - start;
+      encodeAvg = encodeAvg === 0 ? took : 0.8 * encodeAvg + 0.2 * took;
       giveBuffer(new (pooled.constructor as new (b: ArrayBuffer) => TypedArray)(d.buffer));
       if (d.frame) await fs.put(key, d.frame);
       else fileHandles.invalidate(path);
@@ -447,7 +455,18 @@ async function generate(req: GenRequest, options: RunGenOptions, hooks: Generate
         const maxHandedOff = 2;
         const finish = (res: WorkerResult) =>
           (async () => {
-            if (res.handedOff) {
+            if (res.handedOff && encoderBusyFor() > encodeAvg / 2) {
+              // the thread is still busy with the previous task's chunks for more than half a chunk's encoding: encoded
+              // here rather than waited for (the two threads share the encoding as their speeds allow; same bytes),
+              // written from the encoder's scratch at once
+              for (const c of res.handedOff) {
+                const key = joinStoreKey(writer.tempPath, c.key);
+                const frame = encodeBloscLz4Transient(c.values, c.typesize, LEVEL);
+                if (!(local && putLocalSync(local, key, frame, madeDirs))) await fs.put(key, frame.slice());
+                bytes += frame.length;
+                giveBuffer(c.pooled);
+              }
+            } else if (res.handedOff) {
               const sizes = await Promise.all(
                 res.handedOff.map((c) => putHandedOff(joinStoreKey(writer.tempPath, c.key), c.values, c.typesize, c.pooled)),
               );
