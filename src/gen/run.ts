@@ -370,26 +370,23 @@ async function generate(req: GenRequest, options: RunGenOptions, hooks: Generate
     const poolThreads = nWorkers === 0 ? 0 : onMain ? nWorkers - 1 : nWorkers;
     const giveBack = onMain ? lendCube(nowIso, req, built) : undefined;
     let failure: unknown;
-    // the light blosc encoding thread (see encodeThreadMs): for the main thread's tasks of a local blosc-lz4 output
+    // the light blosc encoding thread (see encodeThreadBytes): for the main thread's tasks of a local blosc-lz4 output
     const encodeBytes = options.encodeThreadBytes ?? envEncodeBytes() ?? DEFAULT_ENCODE_THREAD_BYTES;
-    // (a second thread: only with workers ≥ 2)
-    if (
+    // (a second thread: only with workers ≥ 2), started once the first task on the main thread shows chunks it can hand
+    // over (values in a pooled buffer, e.g. the 8-day mean's; not every pipeline's)
+    let wantEncoder =
       onMain &&
       nWorkers >= 2 &&
       local !== undefined &&
       compressor === "blosc" &&
       LITTLE_ENDIAN &&
       encodeBytes >= 0 &&
-      info.estimated_bytes >= encodeBytes
-    ) {
-      const { EncodeThread } = await import("../formats/zarr/encode-thread.js");
-      encoder = new EncodeThread();
-    }
-    // a chunk the main thread handed over: encoded and written by the thread, its buffer back into this thread's pool
+      info.estimated_bytes >= encodeBytes;
     // the encoding thread's time per handed-over chunk (moving average, ms) and when its last queued chunk should be done
     let encodeAvg = 0;
     let encoderFreeAt = 0;
     const encoderBusyFor = () => (encoder!.pending === 0 ? 0 : encoderFreeAt - performance.now());
+    // a chunk the main thread handed over: encoded and written by the thread, its buffer back into this thread's pool
     const putHandedOff = async (key: string, values: Uint8Array, typesize: number, pooled: TypedArray): Promise<number> => {
       const path = local!.resolve(key);
       const start = Math.max(performance.now(), encoder!.pending === 0 ? 0 : encoderFreeAt);
@@ -493,6 +490,13 @@ async function generate(req: GenRequest, options: RunGenOptions, hooks: Generate
           };
           running
             .then(async (res) => {
+              if (where === "main" && wantEncoder) {
+                wantEncoder = false;
+                if (res.handable) {
+                  const { EncodeThread } = await import("../formats/zarr/encode-thread.js");
+                  encoder = new EncodeThread();
+                }
+              }
               // the encoding thread takes one of the `workers` threads (and its CPU time would count in cpuMs)
               if (where === "main" && !pool && !poolStarting && !mainOnly && poolThreads > (encoder ? 1 : 0)) {
                 mainDone++;

@@ -38,6 +38,8 @@ export interface WorkerResult {
   raw: number;
   /** With {@link ComputeOptions.handOff}: chunks left to the caller to encode with blosc-lz4 (not in `chunks`). */
   handedOff?: HandedOffChunk[];
+  /** Chunks of the task that {@link ComputeOptions.handOff} hands over (whether it was given or not; main thread only). */
+  handable?: number;
 }
 
 /**
@@ -124,6 +126,7 @@ export async function computeTask(task: WorkerTask, options: ComputeOptions = {}
   const chunks: WorkerResult["chunks"] = [];
   const handedOff: HandedOffChunk[] = [];
   const handOff = options.handOff === true && task.compressor === "blosc";
+  let handable = 0;
   let raw = 0;
   for (const item of task.items) {
     const spec = task.specs[item.name]!;
@@ -136,8 +139,9 @@ export async function computeTask(task: WorkerTask, options: ComputeOptions = {}
     try {
       const values = toStored(v, read.block);
       raw += (values.data as ArrayLike<number>).length * ((values.data as { BYTES_PER_ELEMENT?: number }).BYTES_PER_ELEMENT ?? 8);
-      const stored = handOff && read.buffer ? storedBytes(spec, values) : undefined;
-      if (stored && stored.buffer === read.buffer!.buffer) {
+      const stored = isMainThread && task.compressor === "blosc" && read.buffer ? storedBytes(spec, values) : undefined;
+      if (stored && stored.buffer === read.buffer!.buffer) handable++;
+      if (handOff && stored && stored.buffer === read.buffer!.buffer) {
         // the values are the pooled buffer's: handed to the caller (who gives the buffer back once they are written)
         handedOff.push({
           key: chunkKey(spec, item.index, task.version),
@@ -158,7 +162,7 @@ export async function computeTask(task: WorkerTask, options: ComputeOptions = {}
   }
   tasksDone++;
   if (!isMainThread && process.env.EOCUBE_GEN_GC !== "0") collectGarbage();
-  return handedOff.length ? { chunks, raw, handedOff } : { chunks, raw };
+  return handedOff.length ? { chunks, raw, handedOff, handable } : { chunks, raw, handable };
 }
 
 let gc: ((options?: { type?: "major" | "minor" }) => void) | undefined;
