@@ -65,7 +65,7 @@ export function register(program: Command): void {
         process.stderr.write(`eocube worker: waiting for tasks on ${worker.label}\n`);
         await new Promise<void>((resolve) => {
           const stop = (sig: NodeJS.Signals) => {
-            process.stderr.write(`eocube worker: ${sig} received, finishing the running tasks\n`);
+            process.stderr.write(`eocube worker: ${sig} received, finishing the running tasks (${sig} again stops at once)\n`);
             resolve();
           };
           process.once("SIGINT", stop);
