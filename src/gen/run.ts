@@ -382,18 +382,10 @@ async function generate(req: GenRequest, options: RunGenOptions, hooks: Generate
       LITTLE_ENDIAN &&
       encodeBytes >= 0 &&
       info.estimated_bytes >= encodeBytes;
-    // the encoding thread's time per handed-over chunk (moving average, ms) and when its last queued chunk should be done
-    let encodeAvg = 0;
-    let encoderFreeAt = 0;
-    const encoderBusyFor = () => (encoder!.pending === 0 ? 0 : encoderFreeAt - performance.now());
     // a chunk the main thread handed over: encoded and written by the thread, its buffer back into this thread's pool
     const putHandedOff = async (key: string, values: Uint8Array, typesize: number, pooled: TypedArray): Promise<number> => {
       const path = local!.resolve(key);
-      const start = Math.max(performance.now(), encoder!.pending === 0 ? 0 : encoderFreeAt);
-      encoderFreeAt = start + encodeAvg;
       const d = await encoder!.write(path, values, typesize, LEVEL);
-      const took = performance.now() - start;
-      encodeAvg = encodeAvg === 0 ? took : 0.8 * encodeAvg + 0.2 * took;
       giveBuffer(new (pooled.constructor as new (b: ArrayBuffer) => TypedArray)(d.buffer));
       if (d.frame) await fs.put(key, d.frame);
       else fileHandles.invalidate(path);
@@ -452,10 +444,10 @@ async function generate(req: GenRequest, options: RunGenOptions, hooks: Generate
         const maxHandedOff = 2;
         const finish = (res: WorkerResult) =>
           (async () => {
-            if (res.handedOff && encoderBusyFor() > encodeAvg / 2) {
-              // the thread is still busy with the previous task's chunks for more than half a chunk's encoding: encoded
-              // here rather than waited for (the two threads share the encoding as their speeds allow; same bytes),
-              // written from the encoder's scratch at once
+            if (res.handedOff && encoder!.busyFor() > encoder!.meanMs) {
+              // the thread has more than a chunk's encoding still to do (it fell behind): encoded here rather than queued
+              // (the two threads share the encoding as their speeds allow; same bytes), written from the encoder's scratch
+              // at once; otherwise handed over, the main thread waiting (writing ≥ 2) at most until the thread takes it
               for (const c of res.handedOff) {
                 const key = joinStoreKey(writer.tempPath, c.key);
                 const frame = encodeBloscLz4Transient(c.values, c.typesize, LEVEL);
@@ -519,9 +511,12 @@ async function generate(req: GenRequest, options: RunGenOptions, hooks: Generate
               }
               release();
               writing++;
+              // the chunks are handed over (or their writes begun) before the next task starts: a main-thread task runs
+              // mostly synchronously, so a hand-over queued behind it would reach the encoding thread a whole task late
+              const finished = finish(res);
               pump();
               try {
-                await finish(res);
+                await finished;
               } finally {
                 writing--;
               }

@@ -29,6 +29,9 @@ export interface EncodeReply {
   error?: string;
 }
 
+/** Indices of the shared times (Float64Array at byte 8 of the shared state; the Int32 at byte 0 counts jobs done). */
+export const STATE = { START: 0, AVG: 1 } as const;
+
 /** What {@link EncodeThread.write} resolves to. */
 export interface EncodeDone {
   /** The values' buffer, given back (the one passed in is detached). */
@@ -45,13 +48,18 @@ export class EncodeThread {
   readonly #pending = new Map<number, { resolve: (d: EncodeDone) => void; reject: (e: Error) => void }>();
   #next = 0;
   #failure: Error | undefined;
+  readonly #done: Int32Array;
+  readonly #times: Float64Array;
 
   constructor() {
     const ts = import.meta.url.endsWith(".ts");
     // from the TypeScript sources an .mjs shim registers tsx in the thread (the parent's hooks do not reach it)
     const file = fileURLToPath(new URL(ts ? "./encode-thread-tsx.mjs" : "./encode-thread-worker.js", import.meta.url));
     // small heap limits: the thread's data (values, frames) are typed arrays outside the JS heap
-    this.#worker = new Worker(file, { resourceLimits: { maxYoungGenerationSizeMb: 2, maxOldGenerationSizeMb: 32 } });
+    const state = new SharedArrayBuffer(24);
+    this.#done = new Int32Array(state, 0, 1);
+    this.#times = new Float64Array(state, 8, 2);
+    this.#worker = new Worker(file, { workerData: { state }, resourceLimits: { maxYoungGenerationSizeMb: 2, maxOldGenerationSizeMb: 32 } });
     this.#worker.unref();
     this.#worker.on("message", (r: EncodeReply) => {
       const p = this.#pending.get(r.id);
@@ -73,6 +81,24 @@ export class EncodeThread {
   /** Chunks handed over and not yet written. */
   get pending(): number {
     return this.#pending.size;
+  }
+
+  /** The thread's mean time per chunk so far (ms; 0 before its first). */
+  get meanMs(): number {
+    return this.#times[STATE.AVG]!;
+  }
+
+  /**
+   * About how many ms the thread needs before it could start on another chunk: the rest of the one it encodes plus the
+   * mean time of those waiting (what the thread has done, read from memory shared with it, not from its answers, which
+   * this thread sees only between its own tasks).
+   */
+  busyFor(): number {
+    const waiting = this.#next - Atomics.load(this.#done, 0);
+    if (waiting <= 0) return 0;
+    const mean = this.#times[STATE.AVG]!;
+    const rest = Math.max(0, this.#times[STATE.START]! + mean - (performance.timeOrigin + performance.now()));
+    return rest + (waiting - 1) * mean;
   }
 
   /**
