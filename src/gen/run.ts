@@ -81,12 +81,13 @@ export interface RunGenOptions {
 export const DEFAULT_INLINE_MS = 4000;
 
 /**
- * Default of {@link RunGenOptions.encodeThreadBytes}: 128 MiB. A local blosc-lz4 output at least this large (uncompressed,
+ * Default of {@link RunGenOptions.encodeThreadBytes}: 256 MiB. A local blosc-lz4 output at least this large (uncompressed,
  * as `--info` estimates it) is encoded and written by a light thread (formats/zarr/encode-thread.ts): the thread costs
- * ~9 MiB of memory and a few ms to start, and saves the main thread ~5 ms per 2 MiB chunk (~0.3 s for 128 MiB), so a
- * small job keeps encoding on the main thread.
+ * ~10 MiB of memory (its isolate) and saves the main thread ~1.3 ms per 2 MiB chunk; measured on the 8-day mean (2 cores,
+ * load 1.3–1.9): 384 MiB of output 1.46 → 1.63–1.71× xarray+dask's speed at 0.49× its RSS (was 0.43×); 192 MiB 1.76 →
+ * 1.82–1.86× but 0.51× its RSS (was 0.44×), hence not below 256 MiB.
  */
-export const DEFAULT_ENCODE_THREAD_BYTES = 128 * 1024 ** 2;
+export const DEFAULT_ENCODE_THREAD_BYTES = 256 * 1024 ** 2;
 
 /** `EOCUBE_GEN_ENCODE_BYTES` as a number of bytes (a negative one: never), or undefined when unset or not a number. */
 function envEncodeBytes(): number | undefined {
