@@ -326,6 +326,36 @@ describe("blosc-lz4 encoder (TypeScript)", () => {
     expect(encodeBloscLz4(rnd, 1).length).toBe(rnd.length + 16);
   });
 
+  it("a constant input (a chunk of fill values) gets the same frame from the encoder's cache as a fresh encoding", async () => {
+    const { encodeBloscLz4 } = await import("../../src/formats/zarr/blosc-encode.js");
+    const { decodeBlosc } = await import("../../src/formats/zarr/blosc.js");
+    const Blosc = (await import("numcodecs/blosc")).default;
+    const ref = Blosc.fromConfig({ id: "blosc", cname: "lz4", clevel: 5, shuffle: 1, blocksize: 0 });
+    const inputs: Array<[string, Uint8Array, number]> = [
+      ["NaN float32", new Uint8Array(new Float32Array(49_400).fill(Number.NaN).buffer), 4],
+      ["-999 float64", new Uint8Array(new Float64Array(20_001).fill(-999).buffer), 8],
+      ["int16", new Uint8Array(new Int16Array(30_001).fill(-32768).buffer), 2],
+      ["bytes", new Uint8Array(70_000).fill(7), 1],
+      // a 4-byte pattern seen as 3-byte elements at an odd offset: not constant (encoded afresh)
+      ["3-byte view", new Uint8Array(new Float32Array(10_001).fill(1.5).buffer).subarray(1, 30_001), 3],
+    ];
+    for (const [name, bytes, ts] of inputs) {
+      const first = Buffer.from(encodeBloscLz4(bytes, ts));
+      const again = Buffer.from(encodeBloscLz4(bytes, ts));
+      expect(again.equals(first), name).toBe(true);
+      expect(Buffer.from(decodeBlosc(again)!).equals(Buffer.from(bytes)), name).toBe(true);
+      expect(Buffer.from(await ref.decode(again)).equals(Buffer.from(bytes)), name).toBe(true);
+      // one element different (the last): encoded afresh, not taken for the constant
+      const other = bytes.slice();
+      other[other.length - 1]! ^= 1;
+      expect(Buffer.from(decodeBlosc(encodeBloscLz4(other, ts))!).equals(Buffer.from(other)), name).toBe(true);
+      expect(Buffer.from(decodeBlosc(encodeBloscLz4(bytes, ts))!).equals(Buffer.from(bytes)), name).toBe(true);
+    }
+    // another length of the same value is another frame
+    const shorter = new Uint8Array(new Float32Array(49_000).fill(Number.NaN).buffer);
+    expect(Buffer.from(decodeBlosc(encodeBloscLz4(shorter, 4))!).equals(Buffer.from(shorter))).toBe(true);
+  });
+
   it.skipIf(!hasPython)("frames decode with Debian's numcodecs (native c-blosc)", async () => {
     const { encodeBloscLz4 } = await import("../../src/formats/zarr/blosc-encode.js");
     const { writeFile } = await import("node:fs/promises");

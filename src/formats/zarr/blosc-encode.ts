@@ -79,6 +79,51 @@ export function encodeBloscLz4Transient(data: Uint8Array, typesize: number, clev
   const ts = Math.max(1, Math.min(255, Math.floor(typesize)));
   if (nbytes > 0x7fffffff - HEADER) throw new RangeError("blosc: chunk larger than 2 GiB");
   if (clevel <= 0 || nbytes < MFLIMIT + 1) return memcpyed(data, ts);
+  // a constant input (a chunk of fill values: land in an ocean product, outside a swath) encodes to the same frame
+  // every time: the first one's bytes are kept and copied
+  const key = constantKey(data, ts, clevel);
+  if (key !== undefined) {
+    const known = constantFrames.get(key);
+    if (known) {
+      if (frameScratch.length < known.length) frameScratch = new Uint8Array(nbytes + HEADER);
+      frameScratch.set(known);
+      return frameScratch.subarray(0, known.length);
+    }
+    const frame = encodeFrame(data, ts, clevel);
+    if (constantFrames.size >= CONSTANT_FRAMES) constantFrames.delete(constantFrames.keys().next().value!);
+    constantFrames.set(key, frame.slice());
+    return frame;
+  }
+  return encodeFrame(data, ts, clevel);
+}
+
+/** Frames of constant inputs by {@link constantKey} (this thread's; the oldest is dropped beyond {@link CONSTANT_FRAMES}). */
+const constantFrames = new Map<string, Uint8Array>();
+const CONSTANT_FRAMES = 16;
+
+/**
+ * A key naming a constant input (every `ts`-byte element the same bytes, `ts` ≤ 8) with its encoding parameters,
+ * else undefined. Most inputs differ within their first elements, so the scan usually stops at once; a constant
+ * one costs one pass over its words.
+ */
+function constantKey(data: Uint8Array, ts: number, clevel: number): string | undefined {
+  const n = data.length;
+  if (ts > 8 || n % ts !== 0) return undefined;
+  if ((ts & 3) === 0 && (data.byteOffset & 3) === 0) {
+    const u = new Uint32Array(data.buffer, data.byteOffset, n >>> 2);
+    const p = ts >>> 2;
+    for (let i = p; i < u.length; i++) if (u[i] !== u[i - p]) return undefined;
+  } else {
+    for (let i = ts; i < n; i++) if (data[i] !== data[i - ts]) return undefined;
+  }
+  let key = `${ts}:${clevel}:${n}:`;
+  for (let i = 0; i < ts; i++) key += data[i]!.toString(16).padStart(2, "0");
+  return key;
+}
+
+/** The frame of {@link encodeBloscLz4Transient} (`ts` already clamped, `clevel` > 0, `data` longer than MFLIMIT). */
+function encodeFrame(data: Uint8Array, ts: number, clevel: number): Uint8Array {
+  const nbytes = data.length;
   const blocksize = blockSize(nbytes, ts, clevel);
   const nblocks = Math.ceil(nbytes / blocksize);
   const limit = nbytes + HEADER; // above this, store the data as a plain copy
