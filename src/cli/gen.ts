@@ -2,6 +2,7 @@
 import type { Command } from "commander";
 import { formatBytes, parseByteSize } from "../core/bytes.js";
 import { EocubeError } from "../core/errors.js";
+import { DEFAULT_MAX_OUTPUT_BYTES } from "../gen/defaults.js";
 import type { GenProgress, GenResult } from "../gen/run.js";
 import type { GenInfo } from "../gen/plan.js";
 import { progressBar } from "./progress.js";
@@ -10,12 +11,6 @@ import { printJson, runAction, withInterrupt, type GlobalOptions, parsePositiveI
 // The generator (gen/run.js and the stores, formats and operations it pulls in: ~100 modules) and the executors are
 // imported when the action runs, not when the command is registered, so `eocube gen --help` and argument errors do
 // not load them (docs/performance.md, start-up).
-
-/**
- * gen/run.ts's DEFAULT_MAX_OUTPUT_BYTES (100 GiB), for the help text only (importing run.js for it would load the
- * generator); the action uses run.ts's value, and test/cli/help.test.ts checks that the two agree.
- */
-const HELP_MAX_OUTPUT_BYTES = 100 * 1024 ** 3;
 
 interface GenOptions extends GlobalOptions {
   info?: boolean;
@@ -49,7 +44,7 @@ export function register(program: Command): void {
     .option("--replace", "replace an existing output")
     .option(
       "--max-output-size <size>",
-      `refuse a plan whose estimated output (uncompressed) exceeds this size, e.g. 500G, 2T (default ${formatBytes(HELP_MAX_OUTPUT_BYTES)})`,
+      `refuse a plan whose estimated output (uncompressed) exceeds this size, e.g. 500G, 2T (default ${formatBytes(DEFAULT_MAX_OUTPUT_BYTES)})`,
     )
     .option(
       "--executor <where>",
@@ -65,7 +60,7 @@ export function register(program: Command): void {
     )
     .action(async (request: string | undefined, inputs: string[], opts: GenOptions) => {
       await runAction(opts, async () => {
-        const [{ executorOf }, { loadGenRequest }, { DEFAULT_MAX_OUTPUT_BYTES, genInfo }] = await Promise.all([
+        const [{ executorOf }, { loadGenRequest }, { genInfo }] = await Promise.all([
           import("../gen/executors/index.js"),
           import("../gen/request.js"),
           import("../gen/run.js"),

@@ -29,6 +29,7 @@ import { giveBuffer } from "../ops/buffers.js";
 import type { TypedArray } from "../core/ndarray.js";
 import type { EncodeThread } from "../formats/zarr/encode-thread.js";
 import { computeTask, lendCube, type WorkerResult, type WorkerTask } from "./worker.js";
+import { DEFAULT_MAX_OUTPUT_BYTES } from "./defaults.js";
 
 /** Progress of a run, reported after each finished task. */
 export interface GenProgress {
@@ -109,8 +110,7 @@ function envInlineMs(): number | undefined {
   return Number.isFinite(n) && n >= 0 ? n : undefined;
 }
 
-/** Default of {@link RunGenOptions.maxOutputBytes}: 100 GiB. */
-export const DEFAULT_MAX_OUTPUT_BYTES = 100 * 1024 ** 3;
+export { DEFAULT_MAX_OUTPUT_BYTES };
 
 /** What a finished run reports. */
 export interface GenResult {

@@ -34,7 +34,7 @@ describe("eocube --help", () => {
     expect(r.stdout).toContain("--executor");
   });
 
-  it("gives gen's default --max-output-size in its help as gen/run.ts has it (the help does not import run.ts)", async () => {
+  it("gives gen's default --max-output-size in its help (from gen/defaults.ts, not run.ts)", async () => {
     const { DEFAULT_MAX_OUTPUT_BYTES } = await import("../../src/gen/run.js");
     const { formatBytes } = await import("../../src/core/bytes.js");
     const r = await runCli(["gen", "--help"]);
