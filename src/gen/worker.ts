@@ -73,8 +73,18 @@ const cubes = new Map<string, Promise<BuiltCube>>();
 const lent = new Map<string, Promise<BuiltCube>>();
 let tasksDone = 0;
 
+/** Requests as JSON, by object (a run's tasks on the main thread share its request: serialised once, not per task). */
+const requestJson = new WeakMap<GenRequest, string>();
+
 /** The key of a request's cube in this thread's cache. */
-const cubeKey = (now: string, request: GenRequest) => `${now}|${JSON.stringify(request)}`;
+function cubeKey(now: string, request: GenRequest): string {
+  let json = requestJson.get(request);
+  if (json === undefined) {
+    json = JSON.stringify(request);
+    requestJson.set(request, json);
+  }
+  return `${now}|${json}`;
+}
 
 /**
  * Lends the cube the calling thread has already built for `request` (stamped `now`, an ISO time) to the tasks it

@@ -156,6 +156,9 @@ function mergedVariable(name: string, list: Array<{ i: number; v: Variable }>, s
     shape,
     dtype,
     chunks: v0.chunks.map((c, d) => (d === it ? 1 : c)),
+    // the one-input path passes its options (an out buffer too) to a read of the same values; the other path hides
+    // the buffer from its reads (other shapes), and Variable.read copies its result into it
+    readsInto: true,
     read: async (selection: Selection = [], options) => {
       const norm = normSel(name, shape, selection);
       const full = norm.map((d) => d.stop - d.start);
@@ -173,6 +176,7 @@ function mergedVariable(name: string, list: Array<{ i: number; v: Variable }>, s
           return dropDims(await list[c0]!.v.read(sel, options), norm);
         }
       }
+      const { out: _given, ...rest } = options ?? {};
       const out = allocate(dtype, sizeOf(full)) as Float64Array;
       const inner = sizeOf(full.slice(it + 1));
       const outer = sizeOf(full.slice(0, it));
@@ -189,7 +193,7 @@ function mergedVariable(name: string, list: Array<{ i: number; v: Variable }>, s
         let e = k + 1;
         while (e < ntSel && owner[t0 + e] === c && src[t0 + e] === src[t0 + e - 1]! + 1) e++;
         const sel: Selection = norm.map((d, di) => (di === it ? [src[t0 + k]!, src[t0 + e - 1]! + 1] : [d.start, d.stop]));
-        const block = await list[c]!.v.read(sel, options);
+        const block = await list[c]!.v.read(sel, rest);
         const bd = block.data as ArrayLike<number>;
         const typed =
           ArrayBuffer.isView(bd) &&
