@@ -457,10 +457,15 @@ async function generate(req: GenRequest, options: RunGenOptions, hooks: Generate
                 giveBuffer(c.pooled);
               }
             } else if (res.handedOff) {
-              const sizes = await Promise.all(
+              // every hand-over has ended before this task counts as written (a failure then ends the run with no
+              // write of the thread still coming into the temporary store it removes)
+              const ends = await Promise.allSettled(
                 res.handedOff.map((c) => putHandedOff(joinStoreKey(writer.tempPath, c.key), c.values, c.typesize, c.pooled)),
               );
-              for (const n of sizes) bytes += n;
+              for (const e of ends) {
+                if (e.status === "rejected") throw e.reason;
+                bytes += e.value;
+              }
             }
             for (const c of res.chunks) {
               await putChunk(joinStoreKey(writer.tempPath, c.key), c.bytes);

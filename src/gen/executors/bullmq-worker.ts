@@ -223,11 +223,19 @@ export async function startGenWorker(options: GenWorkerOptions): Promise<GenWork
               while (next < chunks.length) {
                 const c = chunks[next++]!;
                 const key = joinStoreKey(dest, c.key);
-                if (!(local && putLocalSync(local, key, c.bytes, entry.made))) await fs.put(key, c.bytes);
+                try {
+                  if (!(local && putLocalSync(local, key, c.bytes, entry.made))) await fs.put(key, c.bytes);
+                } catch (err) {
+                  next = chunks.length; // the other writers stop after their current chunk
+                  throw err;
+                }
                 bytes += c.bytes.length;
               }
             };
-            await Promise.all(Array.from({ length: Math.min(PARALLEL_WRITES, chunks.length) }, writeSome));
+            // every write has ended before the lease is released (none runs on after a failed one)
+            const ends = await Promise.allSettled(Array.from({ length: Math.min(PARALLEL_WRITES, chunks.length) }, writeSome));
+            const failed = ends.find((e): e is PromiseRejectedResult => e.status === "rejected");
+            if (failed) throw failed.reason;
             if (++k === slices.length) break;
             res = await computeSlice(slices[k]!);
           }
