@@ -10,6 +10,7 @@ import { type EncodeJob, type EncodeReply, STATE } from "./encode-thread.js";
 const made = new Set<string>();
 /** Shared with the caller (encode-thread.ts): jobs done, and the current job's start and the mean time per job (ms). */
 const done = new Int32Array((workerData as { state: SharedArrayBuffer }).state, 0, 1);
+const ready = new Int32Array((workerData as { state: SharedArrayBuffer }).state, 4, 1);
 const times = new Float64Array((workerData as { state: SharedArrayBuffer }).state, 8, 2);
 
 // warm-up before the first chunk arrives: the encoder's loops compiled by V8's optimizing tier (the first real chunks
@@ -21,6 +22,8 @@ const times = new Float64Array((workerData as { state: SharedArrayBuffer }).stat
   const bytes = new Uint8Array(warm.buffer);
   for (let r = 0; r < 6; r++) encodeBloscLz4Transient(bytes, 8, 5);
 }
+// from now on the caller hands chunks over (before, it encodes them itself: encode-thread.ts, busyFor)
+Atomics.store(ready, 0, 1);
 
 parentPort?.on("message", (job: EncodeJob) => {
   let reply: EncodeReply;

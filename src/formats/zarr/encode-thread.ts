@@ -29,7 +29,10 @@ export interface EncodeReply {
   error?: string;
 }
 
-/** Indices of the shared times (Float64Array at byte 8 of the shared state; the Int32 at byte 0 counts jobs done). */
+/**
+ * Indices of the shared times (Float64Array at byte 8 of the shared state; the Int32 at byte 0 counts jobs done, the
+ * Int32 at byte 4 is 1 once the thread has started and warmed up its encoder).
+ */
 export const STATE = { START: 0, AVG: 1 } as const;
 
 /** What {@link EncodeThread.write} resolves to. */
@@ -49,6 +52,7 @@ export class EncodeThread {
   #next = 0;
   #failure: Error | undefined;
   readonly #done: Int32Array;
+  readonly #ready: Int32Array;
   readonly #times: Float64Array;
 
   constructor() {
@@ -58,6 +62,7 @@ export class EncodeThread {
     // small heap limits: the thread's data (values, frames) are typed arrays outside the JS heap
     const state = new SharedArrayBuffer(24);
     this.#done = new Int32Array(state, 0, 1);
+    this.#ready = new Int32Array(state, 4, 1);
     this.#times = new Float64Array(state, 8, 2);
     this.#worker = new Worker(file, { workerData: { state }, resourceLimits: { maxYoungGenerationSizeMb: 2, maxOldGenerationSizeMb: 32 } });
     this.#worker.unref();
@@ -91,9 +96,12 @@ export class EncodeThread {
   /**
    * About how many ms the thread needs before it could start on another chunk: the rest of the one it encodes plus the
    * mean time of those waiting (what the thread has done, read from memory shared with it, not from its answers, which
-   * this thread sees only between its own tasks).
+   * this thread sees only between its own tasks). Infinity until the thread has started and warmed up (~0.1 s: a new
+   * V8 isolate, its modules, the encoder's loops compiled), so that the caller encodes the first chunks itself rather
+   * than waiting for it.
    */
   busyFor(): number {
+    if (Atomics.load(this.#ready, 0) === 0) return Number.POSITIVE_INFINITY;
     const waiting = this.#next - Atomics.load(this.#done, 0);
     if (waiting <= 0) return 0;
     const mean = this.#times[STATE.AVG]!;
