@@ -332,7 +332,6 @@ async function generate(req: GenRequest, options: RunGenOptions, hooks: Generate
   let encoder: EncodeThread | undefined;
   let bytes = 0;
   try {
-    await writeCoordinates(writer, built.cube, plan);
     const nWorkers = Math.max(0, Math.floor(options.workers ?? availableParallelism()));
     const total = plan.taskCount;
     const perWorker = Math.max(1, options.tasksPerWorker ?? 2);
@@ -373,8 +372,10 @@ async function generate(req: GenRequest, options: RunGenOptions, hooks: Generate
     let failure: unknown;
     // the light blosc encoding thread (see encodeThreadBytes): for the main thread's tasks of a local blosc-lz4 output
     const encodeBytes = options.encodeThreadBytes ?? envEncodeBytes() ?? DEFAULT_ENCODE_THREAD_BYTES;
-    // (a second thread: only with workers ≥ 2), started once the first task on the main thread shows chunks it can hand
-    // over (values in a pooled buffer, e.g. the 8-day mean's; not every pipeline's)
+    // (a second thread: only with workers ≥ 2), started at once so that its start (~0.1 s: an isolate, its modules, the
+    // encoder compiled) overlaps the coordinates and the first tasks, which the main thread encodes itself meanwhile;
+    // stopped again when the first task on the main thread shows no chunks it can hand over (values in a pooled
+    // buffer, e.g. the 8-day mean's; not every pipeline's)
     let wantEncoder =
       onMain &&
       nWorkers >= 2 &&
@@ -383,6 +384,8 @@ async function generate(req: GenRequest, options: RunGenOptions, hooks: Generate
       LITTLE_ENDIAN &&
       encodeBytes >= 0 &&
       info.estimated_bytes >= encodeBytes;
+    if (wantEncoder) encoder = new (await import("../formats/zarr/encode-thread.js")).EncodeThread();
+    await writeCoordinates(writer, built.cube, plan);
     // a chunk the main thread handed over: encoded and written by the thread, its buffer back into this thread's pool
     const putHandedOff = async (key: string, values: Uint8Array, typesize: number, pooled: TypedArray): Promise<number> => {
       const path = local!.resolve(key);
@@ -490,9 +493,10 @@ async function generate(req: GenRequest, options: RunGenOptions, hooks: Generate
             .then(async (res) => {
               if (where === "main" && wantEncoder) {
                 wantEncoder = false;
-                if (res.handable) {
-                  const { EncodeThread } = await import("../formats/zarr/encode-thread.js");
-                  encoder = new EncodeThread();
+                if (!res.handable) {
+                  const unused = encoder;
+                  encoder = undefined;
+                  await unused?.close().catch(() => undefined);
                 }
               }
               // the encoding thread takes one of the `workers` threads (and its CPU time would count in cpuMs)
