@@ -1,5 +1,13 @@
 // The one glob matcher (picomatch): `*`, `?` within one path segment, `**` across folders, everything else literal.
-import picomatch from "picomatch";
+import { createRequire } from "node:module";
+import type Picomatch from "picomatch";
+
+/**
+ * picomatch (a CommonJS package), loaded on the first glob: most commands (e.g. `eocube gen` without input patterns)
+ * never match one, and loading it costs ~5–10 ms of their start.
+ */
+let picomatchFn: typeof Picomatch | undefined;
+const requireCjs = createRequire(import.meta.url);
 
 /** Options of {@link globMatcher}. */
 export interface GlobOptions {
@@ -16,7 +24,8 @@ export interface GlobOptions {
  */
 export function globMatcher(pattern: string, options: GlobOptions = {}): (name: string) => boolean {
   const literal = pattern.replace(/[^*?/\\A-Za-z0-9_]/g, "\\$&");
-  return picomatch(literal, { dot: options.dot ?? true, windows: false, strictSlashes: true });
+  picomatchFn ??= requireCjs("picomatch") as typeof Picomatch;
+  return picomatchFn(literal, { dot: options.dot ?? true, windows: false, strictSlashes: true });
 }
 
 /** True when `name` matches the glob `pattern` (see {@link globMatcher}). */

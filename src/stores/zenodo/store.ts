@@ -14,7 +14,6 @@ import { FsDataStore, OPEN_PARAMS_SCHEMA } from "../fsstore.js";
 import { searchDescribed } from "../search.js";
 import { type FetchJsonOptions, fetchJson, fetchWithRetries } from "../stac/http.js";
 import type { DataStore, DatasetDescriptor, JsonSchema, OpenParams, SearchQuery } from "../types.js";
-import { unpackZip } from "./unzip.js";
 
 /** `store_params` of the `zenodo` store (xcube-zenodo's `root` = record id, plus the cache folder and HTTP rules). */
 export const ZENODO_STORE_PARAMS_SCHEMA: JsonSchema = {
@@ -263,6 +262,8 @@ export class ZenodoDataStore implements DataStore {
         try {
           await this.#download(file, zip, options);
           const stem = file.key.replace(ARCHIVE, "").replace(/\.zarr$/i, "");
+          // (fflate, loaded only when an archive is unpacked: ~10 ms of every command's start otherwise)
+          const { unpackZip } = await import("./unzip.js");
           await unpackZip(zip, dir, {
             signal: options?.signal,
             maxBytes: this.storeParams.max_unpacked_size as number,
