@@ -330,6 +330,48 @@ describe("blosc-lz4 encoder (TypeScript)", () => {
     expect(encodeBloscLz4(rnd, 1).length).toBe(rnd.length + 16);
   });
 
+  it("shuffles 4- and 8-byte types with WebAssembly SIMD into the same frames as the JavaScript shuffle", async () => {
+    const { encodeBloscLz4, setSimdShuffle } = await import("../../src/formats/zarr/blosc-encode.js");
+    const { decodeBlosc } = await import("../../src/formats/zarr/blosc.js");
+    const { simdShuffle } = await import("../../src/formats/zarr/unshuffle-simd.js");
+    expect(simdShuffle()).toBeDefined(); // Node 20 has WebAssembly SIMD: the comparison below is not vacuous
+    let s = 11;
+    const noise = () => {
+      s = (Math.imul(s, 1103515245) + 12345) >>> 0;
+      return s / 2 ** 32;
+    };
+    // float64 whose low mantissa bytes are noise: their streams do not compress (stored raw), the high ones do
+    const g = new Float64Array(100_003).map((_, i) => (i % 5000 < 700 ? NaN : 280 + Math.sin(i / 500) + noise() * 1e-3));
+    const h = new Float32Array(77_777).map(() => noise() * 100);
+    const big = new Uint8Array(g.buffer);
+    const inputs: Array<[string, Uint8Array, 4 | 8]> = [
+      ["float32 field", new Uint8Array(f.buffer), 4],
+      ["float32 noise", new Uint8Array(h.buffer), 4],
+      ["float64 noisy", big, 8],
+      ["float64 steps", cases[3]![1], 8],
+      ["float64 at byte offset 1", big.subarray(1, 1 + 8 * 60_001), 8],
+      ["float32 at byte offset 3, 2 trailing bytes", big.subarray(3, 3 + 4 * 90_001 + 2), 4],
+      ["float64, 5 trailing bytes", big.subarray(8, 8 + 8 * 33_339 + 5), 8],
+      ["float64, 15 elements", big.subarray(0, 8 * 15), 8],
+      ["float32, 17 elements", big.subarray(0, 4 * 17), 4],
+      ["float64, 31 elements, offset 4", big.subarray(4, 4 + 8 * 31), 8],
+    ];
+    for (const clevel of [5, 1, 9]) {
+      for (const [name, bytes, ts] of inputs) {
+        setSimdShuffle(false);
+        const js = Buffer.from(encodeBloscLz4(bytes, ts, clevel));
+        setSimdShuffle(true);
+        const simd = Buffer.from(encodeBloscLz4(bytes, ts, clevel));
+        expect(simd.equals(js), `${name} at clevel ${clevel}`).toBe(true);
+        expect(Buffer.from(decodeBlosc(simd)!).equals(Buffer.from(bytes)), `${name} at clevel ${clevel}`).toBe(true);
+      }
+    }
+    // the noisy float64 has raw streams in a compressed (not memcpyed) frame
+    const frame = encodeBloscLz4(big, 8);
+    expect(frame[2]! & 0x02).toBe(0);
+    expect(frame.length).toBeLessThan(big.length * 0.8);
+  });
+
   it("a constant input (a chunk of fill values) gets the same frame from the encoder's cache as a fresh encoding", async () => {
     const { encodeBloscLz4 } = await import("../../src/formats/zarr/blosc-encode.js");
     const { decodeBlosc } = await import("../../src/formats/zarr/blosc.js");

@@ -5,6 +5,7 @@
 // LZ4 blocks: https://github.com/lz4/lz4/blob/dev/doc/lz4_Block_format.md
 
 import { DOSHUFFLE, HEADER, LITTLE_ENDIAN, LZ4_FORMAT, MAX_SPLITS, MEMCPYED, MIN_BUFFERSIZE, splitCount } from "./blosc-format.js";
+import { type SimdShuffle, simdShuffle } from "./unshuffle-simd.js";
 
 /** Header version bytes written by c-blosc 1.x: format 2, LZ4 format 1. */
 const VERSION_FORMAT = 2;
@@ -148,14 +149,19 @@ function encodeFrame(data: Uint8Array, ts: number, clevel: number): Uint8Array {
   if (op >= limit) return memcpyed(data, ts);
   const shuffle = ts > 1;
   const accel = lz4Acceleration(clevel);
-  if (shuffle && shuffled.length < blocksize) shuffled = new Uint8Array(blocksize);
+  // 4- and 8-byte types (float32/64) shuffle with WebAssembly SIMD: the block is copied into the module's memory and its
+  // planes stay there, compressed from a view
+  const simd = LITTLE_ENDIAN && (ts === 4 || ts === 8) && useSimd ? simdShuffle() : undefined;
+  const regions = simd?.regions(blocksize);
+  if (shuffle && !simd && shuffled.length < blocksize) shuffled = new Uint8Array(blocksize);
   for (let b = 0; b < nblocks; b++) {
     const start = b * blocksize;
     const bsize = Math.min(blocksize, nbytes - start);
     const nsplits = splitCount(bsize, blocksize, ts);
     const neblock = Math.floor(bsize / nsplits);
     let block = data.subarray(start, start + bsize);
-    if (shuffle) {
+    if (simd) block = shuffleBlockSimd(block, ts as 4 | 8, simd, regions!);
+    else if (shuffle) {
       shuffleBlock(block, ts, shuffled);
       block = shuffled.subarray(0, bsize);
     }
@@ -246,6 +252,42 @@ function writeLe32(b: Uint8Array, o: number, v: number): void {
   b[o + 1] = (v >>> 8) & 0xff;
   b[o + 2] = (v >>> 16) & 0xff;
   b[o + 3] = (v >>> 24) & 0xff;
+}
+
+/** Whether 4- and 8-byte types may shuffle with WebAssembly SIMD (where available); see {@link setSimdShuffle}. */
+let useSimd = true;
+
+/**
+ * Turns the WebAssembly SIMD shuffle of 4- and 8-byte types on or off for this thread (tests and benchmarks compare
+ * both paths; the frames are the same bytes either way). On by default; where WebAssembly SIMD is missing the
+ * JavaScript shuffle runs regardless.
+ */
+export function setSimdShuffle(on: boolean): void {
+  useSimd = on;
+}
+
+/**
+ * {@link shuffleBlock} of a 4- or 8-byte type with the SIMD shuffle: `src` is copied into the module's `block` region,
+ * 16 elements a step go to the `planes` region, the last `n % 16` elements and the trailing `bsize % typesize` bytes in
+ * JavaScript. Returns the shuffled block, a view of `planes` (valid until the module memory's next use).
+ */
+function shuffleBlockSimd(
+  src: Uint8Array,
+  typesize: 4 | 8,
+  simd: SimdShuffle,
+  regions: { block: Uint8Array; planes: Uint8Array },
+): Uint8Array {
+  const bsize = src.length;
+  const n = Math.floor(bsize / typesize);
+  const { block, planes } = regions;
+  block.set(src);
+  const done = simd.run(typesize, n);
+  for (let j = 0; j < typesize; j++) {
+    const s = j * n;
+    for (let i = done; i < n; i++) planes[s + i] = block[i * typesize + j]!;
+  }
+  for (let k = n * typesize; k < bsize; k++) planes[k] = block[k]!;
+  return planes.subarray(0, bsize);
 }
 
 /**

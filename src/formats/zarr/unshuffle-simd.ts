@@ -2,6 +2,8 @@
 // byte planes interleaved in 2 (4-byte) or 3 (8-byte) rounds of lane shuffles, about 4× faster than the word-wise
 // JavaScript transpose (blosc.ts), which stays the fallback where WebAssembly SIMD is missing. The module's bytes are
 // written out below (no toolchain); its memory holds the LZ4 output (the byte planes) and the unshuffled block.
+// For the encoder (blosc-encode.ts), the same module has the forward shuffle (the planes split out of 16 elements in
+// as many rounds), used through an instance of its own whose memory holds the block and its planes.
 // Spec: https://webassembly.github.io/spec/core/binary/ (fixed-width SIMD: opcodes after the 0xfd prefix).
 
 import { section, sleb, uleb, WASM_HEADER, wasmName } from "../../core/wasm-encode.js";
@@ -77,6 +79,61 @@ function kernel(t: 4 | 8): number[] {
   });
   body.push(...get(I), ...i32(16), 0x6a, ...set(I), 0x0c, 0, 0x0b, 0x0b, 0x0b); // i += 16; br loop; end loop, block, func
   const locals = [2, ...uleb(1 + t), 0x7f, ...uleb(nV128), 0x7b];
+  const fn = [...locals, ...body];
+  return [...uleb(fn.length), ...fn];
+}
+
+/** Lanes of the even and odd bytes of two vectors (the forward shuffle's rounds: each halves the stride of a byte). */
+const EVEN8 = Array.from({ length: 16 }, (_, k) => 2 * k);
+const ODD8 = Array.from({ length: 16 }, (_, k) => 2 * k + 1);
+
+/**
+ * The body of `shuffle(src, n, dst)` for `t`-byte elements (params 0–2; local 3 = i; locals 4… = plane starts; then
+ * v128 locals), blosc's forward byte shuffle: while i + 16 ≤ n, the 16·t bytes of elements i…i+15 at src + i·t → byte j
+ * of each at dst + j·n + i. The t vectors are split into their even and odd bytes log2(t) times (2 rounds for 4-byte
+ * types, 3 for 8): after round r, vector k holds the bytes whose position has its low r bits equal to k's high r bits,
+ * so after the last one vector j is plane j, in element order (checked by simulating the rounds below).
+ */
+function shuffleKernel(t: 4 | 8): number[] {
+  const I = 3;
+  const D = 4; // plane starts d_j = dst + j·n
+  const rounds = t === 8 ? 3 : 2;
+  const V = D + t; // v128 locals: t per round's input (round 0 = the loaded vectors)
+  const body: number[] = [];
+  for (let j = 0; j < t; j++) body.push(...get(2), ...get(1), ...i32(j), 0x6c, 0x6a, ...set(D + j));
+  body.push(0x02, 0x40, 0x03, 0x40); // block, loop
+  body.push(...get(I), ...i32(16), 0x6a, ...get(1), 0x4b, 0x0d, 1); // i + 16 > n → break
+  // v_k = the 16 bytes at src + i·t + 16k
+  for (let k = 0; k < t; k++)
+    body.push(...get(0), ...get(I), ...i32(t === 8 ? 3 : 2), 0x74, 0x6a, 0xfd, 0x00, 0, ...uleb(16 * k), ...set(V + k));
+  // simulate the rounds on (element, byte) labels to check the result is the planes in order
+  let labels: number[][] = Array.from({ length: t }, (_, k) =>
+    Array.from({ length: 16 }, (_, l) => ((16 * k + l) % t) * 16 + Math.floor((16 * k + l) / t)),
+  );
+  for (let r = 0; r < rounds; r++) {
+    const from = V + r * t;
+    const to = from + t;
+    const last = r === rounds - 1;
+    const next: number[][] = [];
+    for (let k = 0; k < t; k++) {
+      const p = k % (t / 2);
+      const lanes = k < t / 2 ? EVEN8 : ODD8;
+      const a = labels[2 * p]!;
+      const b = labels[2 * p + 1]!;
+      next.push(lanes.map((l) => (l < 16 ? a[l]! : b[l - 16]!)));
+      if (last) {
+        // plane k: dst + k·n + i ← shuffle
+        body.push(...get(D + k), ...get(I), 0x6a, ...shuffle(from + 2 * p, from + 2 * p + 1, lanes, 0).slice(0, -2), 0xfd, 0x0b, 0, 0);
+      } else body.push(...shuffle(from + 2 * p, from + 2 * p + 1, lanes, to + k));
+    }
+    labels = next;
+  }
+  // label = byte·16 + element: vector j must hold byte j of elements 0…15
+  labels.forEach((v, j) => {
+    if (v.some((x, l) => x !== j * 16 + l)) throw new Error("shuffle kernel: rounds do not give the planes");
+  });
+  body.push(...get(I), ...i32(16), 0x6a, ...set(I), 0x0c, 0, 0x0b, 0x0b, 0x0b); // i += 16; br loop; end loop, block, func
+  const locals = [2, ...uleb(1 + t), 0x7f, ...uleb(rounds * t), 0x7b];
   const fn = [...locals, ...body];
   return [...uleb(fn.length), ...fn];
 }
@@ -414,11 +471,43 @@ function moduleBytes(): Uint8Array<ArrayBuffer> {
   return new Uint8Array([
     ...WASM_HEADER,
     ...section(1, [2, 0x60, 3, 0x7f, 0x7f, 0x7f, 0, 0x60, 5, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 1, 0x7f]),
-    ...section(3, [3, 0, 0, 1]),
+    ...section(3, [5, 0, 0, 1, 0, 0]),
     ...section(5, [1, 0, 1]),
-    ...section(7, [4, ...wasmName("mem"), 2, 0, ...wasmName("u4"), 0, 0, ...wasmName("u8"), 0, 1, ...wasmName("lz4"), 0, 2]),
-    ...section(10, [3, ...k4, ...k8, ...lz4Kernel()]),
+    ...section(7, [
+      6,
+      ...wasmName("mem"),
+      2,
+      0,
+      ...wasmName("u4"),
+      0,
+      0,
+      ...wasmName("u8"),
+      0,
+      1,
+      ...wasmName("lz4"),
+      0,
+      2,
+      ...wasmName("s4"),
+      0,
+      3,
+      ...wasmName("s8"),
+      0,
+      4,
+    ]),
+    ...section(10, [5, ...k4, ...k8, ...lz4Kernel(), ...shuffleKernel(4), ...shuffleKernel(8)]),
   ]);
+}
+
+let compiled: WebAssembly.Module | null | undefined;
+
+/** A new instance of the module (its own memory), or undefined where WebAssembly SIMD is not available. */
+function instantiate(): WebAssembly.Instance | undefined {
+  if (compiled === undefined) {
+    compiled = null;
+    const bytes = moduleBytes();
+    if (typeof WebAssembly !== "undefined" && WebAssembly.validate(bytes)) compiled = new WebAssembly.Module(bytes);
+  }
+  return compiled ? new WebAssembly.Instance(compiled) : undefined;
 }
 
 let made: SimdUnshuffle | null | undefined;
@@ -428,9 +517,8 @@ export function simdUnshuffle(): SimdUnshuffle | undefined {
   if (made !== undefined) return made ?? undefined;
   made = null;
   try {
-    const bytes = moduleBytes();
-    if (typeof WebAssembly === "undefined" || !WebAssembly.validate(bytes)) return undefined;
-    const inst = new WebAssembly.Instance(new WebAssembly.Module(bytes));
+    const inst = instantiate();
+    if (!inst) return undefined;
     const mem = inst.exports.mem as WebAssembly.Memory;
     const u4 = inst.exports.u4 as (src: number, n: number, dst: number) => void;
     const u8 = inst.exports.u8 as (src: number, n: number, dst: number) => void;
@@ -467,4 +555,56 @@ export function simdUnshuffle(): SimdUnshuffle | undefined {
     made = null;
   }
   return made ?? undefined;
+}
+
+/** The WebAssembly forward byte shuffle of the blosc encoder (blosc-encode.ts): its memory's regions and the shuffle. */
+export interface SimdShuffle {
+  /**
+   * Views of the module memory (valid until the next call): `block` for the input block and `planes` for the shuffled
+   * one, each at least `size` bytes, 16-byte aligned.
+   */
+  regions(size: number): { block: Uint8Array; planes: Uint8Array };
+  /**
+   * Shuffles the first ⌊n/16⌋·16 `typesize`-byte elements of `block` into `planes` (byte j of element i at j·n + i);
+   * returns how many it did (the remaining elements of each plane are the caller's).
+   */
+  run(typesize: 4 | 8, n: number): number;
+}
+
+let shuffleMade: SimdShuffle | null | undefined;
+
+/**
+ * The SIMD shuffle of this thread (an instance of its own, so the encoder's views and the decoder's never invalidate
+ * each other), or undefined where WebAssembly SIMD is not available.
+ */
+export function simdShuffle(): SimdShuffle | undefined {
+  if (shuffleMade !== undefined) return shuffleMade ?? undefined;
+  shuffleMade = null;
+  try {
+    const inst = instantiate();
+    if (!inst) return undefined;
+    const mem = inst.exports.mem as WebAssembly.Memory;
+    const s4 = inst.exports.s4 as (src: number, n: number, dst: number) => void;
+    const s8 = inst.exports.s8 as (src: number, n: number, dst: number) => void;
+    let half = 0; // block at 0, planes at half
+    shuffleMade = {
+      regions(size) {
+        if (size > half) {
+          half = Math.ceil(size / 16) * 16;
+          const pages = Math.ceil((2 * half) / 65536) - mem.buffer.byteLength / 65536;
+          if (pages > 0) mem.grow(pages);
+        }
+        return { block: new Uint8Array(mem.buffer, 0, half), planes: new Uint8Array(mem.buffer, half, half) };
+      },
+      run(typesize, n) {
+        const done = n - (n % 16);
+        if (done === 0) return 0;
+        (typesize === 8 ? s8 : s4)(0, n, half);
+        return done;
+      },
+    };
+  } catch {
+    shuffleMade = null;
+  }
+  return shuffleMade ?? undefined;
 }
