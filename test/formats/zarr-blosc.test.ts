@@ -9,6 +9,7 @@ import Blosc from "numcodecs/blosc";
 import { describe, expect, it } from "vitest";
 import { canDecodeBlosc, decodeBlosc, decodeBloscRange, frameSlot } from "../../src/formats/zarr/blosc.js";
 import { encodeBloscLz4 } from "../../src/formats/zarr/blosc-encode.js";
+import { MODULE_BASE64, moduleBytes } from "../../src/formats/zarr/unshuffle-simd.js";
 
 const DATA = fileURLToPath(new URL("../../../shared/data/", import.meta.url));
 const le32 = (b: Uint8Array, o: number) => (b[o]! | (b[o + 1]! << 8) | (b[o + 2]! << 16) | (b[o + 3]! << 24)) >>> 0;
@@ -47,6 +48,14 @@ function expectRanges(frame: Uint8Array, want: Uint8Array, size: number, label: 
 
 const reference = (config: Record<string, unknown>) =>
   Blosc.fromConfig({ id: "blosc", cname: "lz4", clevel: 5, shuffle: 1, blocksize: 0, ...config } as never);
+
+describe("blosc WebAssembly module", () => {
+  it("is the module its generators write (MODULE_BASE64 regenerated after a change to them)", () => {
+    const b64 = Buffer.from(moduleBytes()).toString("base64");
+    expect(MODULE_BASE64.join(""), "regenerate MODULE_BASE64 in unshuffle-simd.ts").toBe(b64);
+    expect(WebAssembly.validate(moduleBytes())).toBe(true);
+  });
+});
 
 describe("blosc decoder", () => {
   it("decodes every blosc chunk of the real cube and the conformance stores exactly as c-blosc does", async () => {

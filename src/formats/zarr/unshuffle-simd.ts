@@ -1,7 +1,8 @@
 // WebAssembly for the blosc decoder: LZ4 blocks (16-byte copies) and blosc's byte unshuffle of 4- and 8-byte types with SIMD (i8x16.shuffle): 16 elements per step, the
 // byte planes interleaved in 2 (4-byte) or 3 (8-byte) rounds of lane shuffles, about 4× faster than the word-wise
 // JavaScript transpose (blosc.ts), which stays the fallback where WebAssembly SIMD is missing. The module's bytes are
-// written out below (no toolchain); its memory holds the LZ4 output (the byte planes) and the unshuffled block.
+// written out below (no toolchain) and kept as base64 text, MODULE_BASE64, that a thread compiles (a test checks it is
+// what the generators write); its memory holds the LZ4 output (the byte planes) and the unshuffled block.
 // For the encoder (blosc-encode.ts), the same module has the forward shuffle (the planes split out of 16 elements in
 // as many rounds), used through an instance of its own whose memory holds the block and its planes.
 // Spec: https://webassembly.github.io/spec/core/binary/ (fixed-width SIMD: opcodes after the 0xfd prefix).
@@ -465,7 +466,13 @@ function lz4Kernel(): number[] {
   return [...uleb(fn.length), ...fn];
 }
 
-function moduleBytes(): Uint8Array<ArrayBuffer> {
+/**
+ * The module's bytes, written out by the generators above (WebAssembly binary format). At run time the module is
+ * {@link MODULE_BASE64}, these bytes as they were when last generated (a test checks they still are): running the
+ * generators costs 10–30 ms on a thread's first use on this VM (cold code, thousands of small arrays), paid by every
+ * thread that decodes or encodes blosc; decoding the text costs well under 1 ms.
+ */
+export function moduleBytes(): Uint8Array<ArrayBuffer> {
   const k4 = kernel(4);
   const k8 = kernel(8);
   return new Uint8Array([
@@ -498,14 +505,62 @@ function moduleBytes(): Uint8Array<ArrayBuffer> {
   ]);
 }
 
+/** {@link moduleBytes} in base64: regenerate with `Buffer.from(moduleBytes()).toString("base64")` after changing a generator. */
+export const MODULE_BASE64: readonly string[] = [
+  "AGFzbQEAAAABEAJgA39/fwBgBX9/f39/AX8DBgUAAAEAAAUDAQABByEGA21lbQIAAnU0AAACdTgAAQNsejQAAgJzNAADAnM4AAQKsRcF2wICBX8I",
+  "eyAAIAFBAGxqIQQgACABQQFsaiEFIAAgAUECbGohBiAAIAFBA2xqIQcCQANAIANBEGogAUsNASAEIANq/QAAACEIIAUgA2r9AAAAIQkgBiADav0A",
+  "AAAhCiAHIANq/QAAACELIAggCf0NABABEQISAxMEFAUVBhYHFyEMIAggCf0NCBgJGQoaCxsMHA0dDh4PHyENIAogC/0NABABEQISAxMEFAUVBhYH",
+  "FyEOIAogC/0NCBgJGQoaCxsMHA0dDh4PHyEPIAIgA0ECdGogDCAO/Q0AARARAgMSEwQFFBUGBxYX/QsAACACIANBAnRqIAwgDv0NCAkYGQoLGhsM",
+  "DRwdDg8eH/0LABAgAiADQQJ0aiANIA/9DQABEBECAxITBAUUFQYHFhf9CwAgIAIgA0ECdGogDSAP/Q0ICRgZCgsaGwwNHB0ODx4f/QsAMCADQRBq",
+  "IQMMAAsLC9cGAgl/GHsgACABQQBsaiEEIAAgAUEBbGohBSAAIAFBAmxqIQYgACABQQNsaiEHIAAgAUEEbGohCCAAIAFBBWxqIQkgACABQQZsaiEK",
+  "IAAgAUEHbGohCwJAA0AgA0EQaiABSw0BIAQgA2r9AAAAIQwgBSADav0AAAAhDSAGIANq/QAAACEOIAcgA2r9AAAAIQ8gCCADav0AAAAhECAJIANq",
+  "/QAAACERIAogA2r9AAAAIRIgCyADav0AAAAhEyAMIA39DQAQARECEgMTBBQFFQYWBxchFCAMIA39DQgYCRkKGgsbDBwNHQ4eDx8hFSAOIA/9DQAQ",
+  "ARECEgMTBBQFFQYWBxchFiAOIA/9DQgYCRkKGgsbDBwNHQ4eDx8hFyAQIBH9DQAQARECEgMTBBQFFQYWBxchGCAQIBH9DQgYCRkKGgsbDBwNHQ4e",
+  "Dx8hGSASIBP9DQAQARECEgMTBBQFFQYWBxchGiASIBP9DQgYCRkKGgsbDBwNHQ4eDx8hGyAUIBb9DQABEBECAxITBAUUFQYHFhchHCAUIBb9DQgJ",
+  "GBkKCxobDA0cHQ4PHh8hHSAVIBf9DQABEBECAxITBAUUFQYHFhchHiAVIBf9DQgJGBkKCxobDA0cHQ4PHh8hHyAYIBr9DQABEBECAxITBAUUFQYH",
+  "FhchICAYIBr9DQgJGBkKCxobDA0cHQ4PHh8hISAZIBv9DQABEBECAxITBAUUFQYHFhchIiAZIBv9DQgJGBkKCxobDA0cHQ4PHh8hIyACIANBA3Rq",
+  "IBwgIP0NAAECAxAREhMEBQYHFBUWF/0LAAAgAiADQQN0aiAcICD9DQgJCgsYGRobDA0ODxwdHh/9CwAQIAIgA0EDdGogHSAh/Q0AAQIDEBESEwQF",
+  "BgcUFRYX/QsAICACIANBA3RqIB0gIf0NCAkKCxgZGhsMDQ4PHB0eH/0LADAgAiADQQN0aiAeICL9DQABAgMQERITBAUGBxQVFhf9CwBAIAIgA0ED",
+  "dGogHiAi/Q0ICQoLGBkaGwwNDg8cHR4f/QsAUCACIANBA3RqIB8gI/0NAAECAxAREhMEBQYHFBUWF/0LAGAgAiADQQN0aiAfICP9DQgJCgsYGRob",
+  "DA0ODxwdHh/9CwBwIANBEGohAwwACwsLwgQBCX8gAiEMAkACQANAIAIgBE8EQCACIAxrDwsgAC0AACEFIABBAWohACAFQQR2IQYgBkEPRgRAA0Ag",
+  "ACABTw0EIAAtAAAhByAAQQFqIQAgBiAHaiEGIAdB/wFGDQALCyAAIAZqIAFLDQIgAiAGaiADSw0CIAYEQCACIAZqIQsgCyAESwRAIAQhCwsDQCAC",
+  "IAD9AAAA/QsAACACQRBqIQIgAEEQaiEAIAIgC0kNAAsgACACIAtrayEAIAshAgsgAiAETwRAIAIgDGsPCyAAIAFPDQEgAEECaiABSw0CIAAvAAAh",
+  "CCAAQQJqIQAgCEUNAiAIIAIgDGtLDQIgBUEPcSEJIAlBD0YEQANAIAAgAU8NBCAALQAAIQcgAEEBaiEAIAkgB2ohCSAHQf8BRg0ACwsgCUEEaiEJ",
+  "IAIgCWohCyALIANLDQIgCyAESwRAIAQhCwsgAiAIayEKIAlBEEsgCCAJSXJFBEAgAiAK/QAAAP0LAAAgCyECDAELIAhBEE8EQANAIAIgCv0AAAD9",
+  "CwAAIAJBEGohAiAKQRBqIQogAiALSQ0ACyALIQIFIAghBwNAIAdBEEkEQCAHIAhqIQcMAQsLIAIgB2ohDSANIAtLBEAgCyENCwNAIAIgCi0AADoA",
+  "ACACQQFqIQIgCkEBaiEKIAIgDUkNAAsgAiALSQRAIAIgB2shCgNAIAIgCv0AAAD9CwAAIAJBEGohAiAKQRBqIQogAiALSQ0ACyALIQILCwwACwsg",
+  "ACABRw0AIAIgDGsPC0F/C9sCAgV/CHsgAiABQQBsaiEEIAIgAUEBbGohBSACIAFBAmxqIQYgAiABQQNsaiEHAkADQCADQRBqIAFLDQEgACADQQJ0",
+  "av0AAAAhCCAAIANBAnRq/QAAECEJIAAgA0ECdGr9AAAgIQogACADQQJ0av0AADAhCyAIIAn9DQACBAYICgwOEBIUFhgaHB4hDCAKIAv9DQACBAYI",
+  "CgwOEBIUFhgaHB4hDSAIIAn9DQEDBQcJCw0PERMVFxkbHR8hDiAKIAv9DQEDBQcJCw0PERMVFxkbHR8hDyAEIANqIAwgDf0NAAIEBggKDA4QEhQW",
+  "GBocHv0LAAAgBSADaiAOIA/9DQACBAYICgwOEBIUFhgaHB79CwAAIAYgA2ogDCAN/Q0BAwUHCQsNDxETFRcZGx0f/QsAACAHIANqIA4gD/0NAQMF",
+  "BwkLDQ8RExUXGRsdH/0LAAAgA0EQaiEDDAALCwvXBgIJfxh7IAIgAUEAbGohBCACIAFBAWxqIQUgAiABQQJsaiEGIAIgAUEDbGohByACIAFBBGxq",
+  "IQggAiABQQVsaiEJIAIgAUEGbGohCiACIAFBB2xqIQsCQANAIANBEGogAUsNASAAIANBA3Rq/QAAACEMIAAgA0EDdGr9AAAQIQ0gACADQQN0av0A",
+  "ACAhDiAAIANBA3Rq/QAAMCEPIAAgA0EDdGr9AABAIRAgACADQQN0av0AAFAhESAAIANBA3Rq/QAAYCESIAAgA0EDdGr9AABwIRMgDCAN/Q0AAgQG",
+  "CAoMDhASFBYYGhweIRQgDiAP/Q0AAgQGCAoMDhASFBYYGhweIRUgECAR/Q0AAgQGCAoMDhASFBYYGhweIRYgEiAT/Q0AAgQGCAoMDhASFBYYGhwe",
+  "IRcgDCAN/Q0BAwUHCQsNDxETFRcZGx0fIRggDiAP/Q0BAwUHCQsNDxETFRcZGx0fIRkgECAR/Q0BAwUHCQsNDxETFRcZGx0fIRogEiAT/Q0BAwUH",
+  "CQsNDxETFRcZGx0fIRsgFCAV/Q0AAgQGCAoMDhASFBYYGhweIRwgFiAX/Q0AAgQGCAoMDhASFBYYGhweIR0gGCAZ/Q0AAgQGCAoMDhASFBYYGhwe",
+  "IR4gGiAb/Q0AAgQGCAoMDhASFBYYGhweIR8gFCAV/Q0BAwUHCQsNDxETFRcZGx0fISAgFiAX/Q0BAwUHCQsNDxETFRcZGx0fISEgGCAZ/Q0BAwUH",
+  "CQsNDxETFRcZGx0fISIgGiAb/Q0BAwUHCQsNDxETFRcZGx0fISMgBCADaiAcIB39DQACBAYICgwOEBIUFhgaHB79CwAAIAUgA2ogHiAf/Q0AAgQG",
+  "CAoMDhASFBYYGhwe/QsAACAGIANqICAgIf0NAAIEBggKDA4QEhQWGBocHv0LAAAgByADaiAiICP9DQACBAYICgwOEBIUFhgaHB79CwAAIAggA2og",
+  "HCAd/Q0BAwUHCQsNDxETFRcZGx0f/QsAACAJIANqIB4gH/0NAQMFBwkLDQ8RExUXGRsdH/0LAAAgCiADaiAgICH9DQEDBQcJCw0PERMVFxkbHR/9",
+  "CwAAIAsgA2ogIiAj/Q0BAwUHCQsNDxETFRcZGx0f/QsAACADQRBqIQMMAAsLCw==",
+];
+
 let compiled: WebAssembly.Module | null | undefined;
 
-/** A new instance of the module (its own memory), or undefined where WebAssembly SIMD is not available. */
+/**
+ * A new instance of the module (its own memory); undefined without WebAssembly, throws (a CompileError) where its SIMD
+ * is missing (compiled once per thread).
+ */
 function instantiate(): WebAssembly.Instance | undefined {
   if (compiled === undefined) {
     compiled = null;
-    const bytes = moduleBytes();
-    if (typeof WebAssembly !== "undefined" && WebAssembly.validate(bytes)) compiled = new WebAssembly.Module(bytes);
+    if (typeof WebAssembly !== "undefined") {
+      const text = atob(MODULE_BASE64.join(""));
+      const bytes = new Uint8Array(text.length);
+      for (let i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i);
+      compiled = new WebAssembly.Module(bytes); // throws where SIMD is missing (the callers catch it: no module)
+    }
   }
   return compiled ? new WebAssembly.Instance(compiled) : undefined;
 }
