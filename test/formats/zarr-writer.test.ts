@@ -395,6 +395,10 @@ describe("blosc-lz4 encoder (TypeScript)", () => {
       const other = bytes.slice();
       other[other.length - 1]! ^= 1;
       expect(Buffer.from(decodeBlosc(encodeBloscLz4(other, ts))!).equals(Buffer.from(other)), name).toBe(true);
+      // one element different between the probed ones (the second): found by the scan
+      const second = bytes.slice();
+      second[ts]! ^= 1;
+      expect(Buffer.from(decodeBlosc(encodeBloscLz4(second, ts))!).equals(Buffer.from(second)), name).toBe(true);
       expect(Buffer.from(decodeBlosc(encodeBloscLz4(bytes, ts))!).equals(Buffer.from(bytes)), name).toBe(true);
     }
     // another length of the same value is another frame

@@ -110,6 +110,8 @@ export function encodeBloscLz4Transient(data: Uint8Array, typesize: number, clev
 /** Frames of constant inputs by {@link constantKey} (this thread's; the oldest is dropped beyond {@link CONSTANT_FRAMES}). */
 const constantFrames = new Map<string, Uint8Array>();
 const CONSTANT_FRAMES = 16;
+/** Evenly spaced elements {@link constantKey} compares with the first before its scan. */
+const CONSTANT_PROBES = 32;
 
 /**
  * A key naming a constant input (every `ts`-byte element the same bytes, `ts` ≤ 8) with its encoding parameters,
@@ -119,11 +121,14 @@ const CONSTANT_FRAMES = 16;
 function constantKey(data: Uint8Array, ts: number, clevel: number): string | undefined {
   const n = data.length;
   if (ts > 8 || n % ts !== 0) return undefined;
-  // a few probes first (the last element, the middle, the quarters): data that starts with a long run of fill
-  // values (a chunk whose first rows are land) is told apart without a scan up to its first difference
+  // probes first (the last element and 31 evenly spaced ones): data that starts with a long run of fill values (a chunk
+  // whose first rows are land) is told apart without a scan up to its first difference (5 probes let 18 of 96 real
+  // output chunks through, scanned about halfway)
   const elements = n / ts;
-  for (const e of [elements - 1, elements >>> 1, elements >>> 2, (3 * elements) >>> 2, elements >>> 3]) {
-    for (let b = 0; b < ts; b++) if (data[e * ts + b] !== data[b]) return undefined;
+  for (let b = 0; b < ts; b++) if (data[(elements - 1) * ts + b] !== data[b]) return undefined;
+  for (let k = 1; k < CONSTANT_PROBES; k++) {
+    const e = Math.floor((k * elements) / CONSTANT_PROBES) * ts;
+    for (let b = 0; b < ts; b++) if (data[e + b] !== data[b]) return undefined;
   }
   if ((ts & 3) === 0 && (data.byteOffset & 3) === 0) {
     const u = new Uint32Array(data.buffer, data.byteOffset, n >>> 2);
