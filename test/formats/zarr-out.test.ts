@@ -98,6 +98,57 @@ describe("read into a given buffer (ReadOptions.out)", () => {
     await ds.close();
   });
 
+  it("a read of exactly one stored chunk decodes it straight into the given buffer (blosc, no compressor, damaged)", async () => {
+    const ds = await openDataset(join(dir, "cube.zarr"));
+    const v = ds.data_vars.conc_chl!;
+    const backing = new Float64Array(250 * 250 + 10);
+    const out = backing.subarray(3); // not at the start of its ArrayBuffer
+    for (const sel of [
+      [0, [0, 250], [0, 250]],
+      [3, [750, 1000], [1750, 2000]],
+      [2, [500, 750], [250, 500]],
+    ] as Selection[]) {
+      backing.fill(-1);
+      const fresh = await v.read(sel);
+      const into = await v.read(sel, { out });
+      expect((into.data as Float64Array).buffer).toBe(backing.buffer);
+      expect((into.data as Float64Array).byteOffset).toBe(24);
+      expect(bytesOf(into.data).equals(bytesOf(fresh.data))).toBe(true);
+      expect(backing[2]).toBe(-1); // before the buffer: untouched
+    }
+    await ds.close();
+    // without a compressor: a stored chunk, a chunk not stored (fill value), a chunk file one value short (damaged)
+    await tinyArray(dir, "short", "<i4", 0, new Uint8Array(new Int32Array([1, 2, 3]).buffer));
+    const t = await openZarr(new FileFileSystem(dir), "t.zarr");
+    const o = new Int32Array(5).fill(-9);
+    const whole = await t.variable("i4").read(
+      [
+        [0, 2],
+        [0, 2],
+      ],
+      { out: o },
+    );
+    expect(Array.from(whole.data as Int32Array)).toEqual([1, 2, 3, 4]);
+    expect((whole.data as Int32Array).buffer).toBe(o.buffer);
+    const empty = await t.variable("i4").read(
+      [
+        [2, 4],
+        [2, 4],
+      ],
+      { out: o },
+    );
+    expect(Array.from(empty.data as Int32Array)).toEqual([0, 0, 0, 0]);
+    await expect(
+      t.variable("short").read(
+        [
+          [0, 2],
+          [0, 2],
+        ],
+        { out: o },
+      ),
+    ).rejects.toMatchObject({ code: "CORRUPT_DATA" });
+  });
+
   it("a point time series decodes only the elements it needs: the values of whole-chunk decodes", async () => {
     const ds = await openDataset(join(dir, "cube.zarr"));
     const v = ds.data_vars.conc_chl!;

@@ -290,9 +290,10 @@ type ChunkSource = ((coords: number[], signal?: AbortSignal, range?: ElementRang
    * The same chunk read and decoded synchronously (local files only), its values possibly in a buffer the next call
    * reuses: the caller copies them out before calling again. Undefined when this chunk needs the asynchronous path
    * (a frame only the wasm decoder reads, or an I/O error, which the asynchronous path reports). `known`: a listing has
-   * just shown the chunk stored.
+   * just shown the chunk stored. `into` (the chunk's decoded size in bytes, aligned for the dtype): where to put the
+   * values of a whole stored chunk (its data is then a view of `into`'s start), instead of the reused buffer.
    */
-  sync?: (coords: number[], range?: ElementRange, known?: boolean) => Chunk | undefined;
+  sync?: (coords: number[], range?: ElementRange, known?: boolean, into?: Uint8Array) => Chunk | undefined;
   /** {@link storedSet} from a synchronous listing (local files), for the synchronous path. */
   storedSync?: (touched: number) => { has: (coords: number[]) => boolean; fill: number } | undefined;
   /** For {@link decodeInThreads}: the local file of a chunk, its decoded size and compressor, the fill value, and the typed array of decoded bytes. */
@@ -419,9 +420,18 @@ function directV2Source(
       fill,
       view: (bytes) => kind.make(bytes.buffer as ArrayBuffer, bytes.byteOffset, chunkBytes / kind.size),
     };
-    source.sync = (coords, range, known) => {
-      // a blosc chunk is read straight into the WebAssembly decoder's memory (no copy of the frame there)
-      const stored = readLocalChunk(pathOf(coords), known, compressor ? (size) => frameSlot(size, chunkBytes) : undefined);
+    source.sync = (coords, range, known, into) => {
+      // a blosc chunk is read straight into the WebAssembly decoder's memory (no copy of the frame there); a chunk
+      // without a compressor into `into` when it has the decoded size
+      const stored = readLocalChunk(
+        pathOf(coords),
+        known,
+        compressor
+          ? (size) => frameSlot(size, chunkBytes)
+          : into && !range
+            ? (size) => (size === chunkBytes ? into : undefined)
+            : undefined,
+      );
       if (stored === null) return undefined; // an I/O error: the asynchronous path reports it
       if (stored === undefined) return { fill };
       checkChunkBytes(stored, expect, () => keyOf(coords));
@@ -433,7 +443,8 @@ function directV2Source(
       }
       let bytes: Uint8Array | undefined = stored;
       if (compressor) {
-        bytes = decodeBlosc(stored, reusable("decoded", chunkBytes), true); // copied out before the next decode
+        // into the caller's buffer, or (copied out before the next decode) the reused one or the decoder's memory
+        bytes = into ? decodeBlosc(stored, into) : decodeBlosc(stored, reusable("decoded", chunkBytes), true);
         if (!bytes) return undefined; // the wasm decoder reads it or reports it
       }
       if (bytes.byteOffset % kind.size !== 0) bytes = bytes.slice();
@@ -524,12 +535,20 @@ async function readSelection(
   if (norm.length === 0) tasks.splice(1);
 
   const chunkSize = sizeOf(cs);
-  // the selection is exactly one whole chunk (as when gen tiles match the input chunks) and no buffer is given
-  const whole =
-    !given &&
-    tasks.length === 1 &&
-    norm.length > 0 &&
-    norm.every((d, i) => d.start === tasks[0]![i]! * cs[i]! && d.stop === d.start + cs[i]!);
+  // the selection is exactly one whole chunk (as when gen tiles match the input chunks)
+  const oneChunk =
+    tasks.length === 1 && norm.length > 0 && norm.every((d, i) => d.start === tasks[0]![i]! * cs[i]! && d.stop === d.start + cs[i]!);
+  // … and no buffer is given: a decoded chunk of its own is the result
+  const whole = !given && oneChunk;
+  // … or a typed array is given: a local chunk is decoded straight into it (no copy of the values)
+  const into =
+    oneChunk && given && ArrayBuffer.isView(given) && source.sync
+      ? new Uint8Array(
+          (given as unknown as Uint8Array).buffer,
+          (given as unknown as Uint8Array).byteOffset,
+          (given as unknown as Uint8Array).byteLength,
+        )
+      : undefined;
   let result: Indexable | undefined = given; // allocated when first needed: a whole-chunk read may not need it
   const output = (): Indexable => (result ??= allocateOut(dtype, n));
   /** Chunk `coords`'s part of the result: its values, its run, or its fill value. */
@@ -558,6 +577,9 @@ async function readSelection(
     if (whole && chunk.owned && ArrayBuffer.isView(chunk.data)) {
       result = chunk.data as unknown as Indexable; // the selection is exactly this chunk: no copy
       return;
+    }
+    if (into && ArrayBuffer.isView(chunk.data) && chunk.data.buffer === into.buffer && chunk.data.byteOffset === into.byteOffset) {
+      return; // decoded into the caller's buffer
     }
     copyOverlap(indexable(chunk.data, length, dtype), chunk.stride, coords, cs, output(), outStride, norm);
   };
@@ -592,7 +614,7 @@ async function readSelection(
       throwIfAborted(options?.signal);
       let chunk: Chunk | undefined;
       try {
-        chunk = sync(coords, smallRun(coords, cs, norm), listed !== undefined);
+        chunk = sync(coords, smallRun(coords, cs, norm), listed !== undefined, into);
       } catch (err) {
         throw failed(err, coords);
       }
