@@ -6,6 +6,7 @@ import { allocate, isFloat, sizeOf, type DType, type NdArray } from "../core/nda
 import type { Selection } from "../core/selection.js";
 import type { Encoding, Variable } from "../core/variable.js";
 import { readCoord } from "./coords.js";
+import { foldSimd, STRIP } from "./fold-simd.js";
 import { timeDim } from "../core/coords.js";
 import { isoDuration } from "../core/time.js";
 import { memoryVariable } from "./grid.js";
@@ -161,6 +162,9 @@ function aggregatedVariable(v: Variable, nb: number, start: Int32Array, stop: In
         // is its own sum accumulator (the bin's part of `out`: same operations, same bits, one plane less), and counts of
         // bins of at most 255 steps are bytes
         const accInOut = out instanceof Float64Array;
+        // a float64 input's first step of a bin is read straight into the bin's part of a float64 output and turned into
+        // the accumulators (or the result) in place: no plane of its own to read, no accumulators to clear
+        const firstInOut = accInOut && v.dtype === "float64" && method !== "count";
         const acc = accInOut ? undefined : (takeBuffer("float64", P) as Float64Array);
         let maxK = 0;
         for (let b = b0; b < b1; b++) maxK = Math.max(maxK, stop[b]! - start[b]!);
@@ -174,10 +178,26 @@ function aggregatedVariable(v: Variable, nb: number, start: Int32Array, stop: In
               continue;
             }
             for (let m = 0; m < k; m++) {
+              if (m === 0 && firstInOut) {
+                await v.read([[start[b]!, start[b]! + 1], ...restSel], { ...options, out: accB });
+                const sums = method === "mean" || method === "sum";
+                const done = sums
+                  ? simdStrips(k === 1 && method === "mean" ? "onlyMean" : "first", undefined, accB, cnt, P, k > 1, false)
+                  : 0;
+                firstInPlace(method as Exclude<PlaneMethod, "count">, accB, P, cnt, k === 1, done);
+                continue;
+              }
               const read = await readPooled(v, [[start[b]! + m, start[b]! + m + 1], ...restSel], P, options);
               try {
-                if (m < k - 1) foldPlane(method, numericValues(read.block), P, m, accB, cnt);
-                else foldLastPlane(method, numericValues(read.block), P, m, accB, cnt, out, (b - b0) * P);
+                const src = numericValues(read.block);
+                // the sums of a float64 step (not a bin's first) in WebAssembly, as far as it goes (all but an odd last value)
+                const sums = m > 0 && (method === "mean" || method === "sum") && src instanceof Float64Array;
+                if (m < k - 1) foldPlane(method, src, P, m, accB, cnt, sums ? simdStrips("fold", src, accB, cnt, P, true, true) : 0);
+                else {
+                  const kernel = method === "mean" ? "lastMean" : "fold"; // the result in the sums: the bin's part of `out`
+                  const done = sums && accInOut ? simdStrips(kernel, src as Float64Array, accB, cnt, P, false, true) : 0;
+                  foldLastPlane(method, src, P, m, accB, cnt, out, (b - b0) * P, done);
+                }
               } finally {
                 read.done();
               }
@@ -221,19 +241,50 @@ type Counts = Int32Array | Uint8Array;
 const isPlaneMethod = (m: TimeMethod): m is PlaneMethod => m === "mean" || m === "sum" || m === "count" || m === "min" || m === "max";
 
 /**
- * Folds plane `m` (0 = the bin's first) of `P` values into the accumulators `acc`, `cnt` (≥ P each): the steps of
- * {@link aggregatePlanes} one plane at a time, so the same operations per pixel in the same order (same bits).
+ * Runs `kernel` of the WebAssembly fold module (fold-simd.ts) over the first ⌊P/2⌋·2 values, strip by strip: the
+ * step's values `src` (when given), the sums `acc` and (`countsIn`) the counts are copied into the module's strips and
+ * the sums and (`countsOut`) the counts copied back. The same operations per value as the JavaScript folds (same bits).
+ * @returns how many values it did: 0 without the module or with counts of more than a byte (the caller does the rest)
  */
-function foldPlane(method: PlaneMethod, src: NumArray, P: number, m: number, acc: Float64Array, cnt: Counts): void {
+function simdStrips(
+  kernel: "fold" | "first" | "lastMean" | "onlyMean",
+  src: Float64Array | undefined,
+  acc: Float64Array,
+  cnt: Counts,
+  P: number,
+  countsOut: boolean,
+  countsIn: boolean,
+): number {
+  const f = cnt instanceof Uint8Array ? foldSimd() : undefined;
+  if (!f) return 0;
+  const E = P - (P % 2);
+  for (let o = 0; o < E; o += STRIP) {
+    const n = Math.min(STRIP, E - o);
+    if (src) f.src.set(src.subarray(o, o + n));
+    f.acc.set(acc.subarray(o, o + n));
+    if (countsIn) f.cnt.set(cnt.subarray(o, o + n));
+    f[kernel](n);
+    acc.set(f.acc.subarray(0, n), o);
+    if (countsOut) cnt.set(f.cnt.subarray(0, n), o);
+  }
+  return E;
+}
+
+/**
+ * Folds plane `m` (0 = the bin's first) of `P` values into the accumulators `acc`, `cnt` (≥ P each): the steps of
+ * {@link aggregatePlanes} one plane at a time, so the same operations per pixel in the same order (same bits). Pixels
+ * before `from` are left alone ({@link simdStrips} has done them; m > 0 only).
+ */
+function foldPlane(method: PlaneMethod, src: NumArray, P: number, m: number, acc: Float64Array, cnt: Counts, from = 0): void {
   if (method === "min" || method === "max") {
     if (m === 0) acc.fill(NaN, 0, P);
     if (method === "min") {
-      for (let p = 0; p < P; p++) {
+      for (let p = from; p < P; p++) {
         const x = src[p]!;
         if (x === x && !(x >= acc[p]!)) acc[p] = x;
       }
     } else {
-      for (let p = 0; p < P; p++) {
+      for (let p = from; p < P; p++) {
         const x = src[p]!;
         if (x === x && !(x <= acc[p]!)) acc[p] = x;
       }
@@ -244,7 +295,7 @@ function foldPlane(method: PlaneMethod, src: NumArray, P: number, m: number, acc
     acc.fill(0, 0, P);
     cnt.fill(0, 0, P);
   }
-  for (let p = 0; p < P; p++) {
+  for (let p = from; p < P; p++) {
     const x = src[p]!;
     if (x === x) {
       acc[p] += x;
@@ -254,9 +305,40 @@ function foldPlane(method: PlaneMethod, src: NumArray, P: number, m: number, acc
 }
 
 /**
+ * The bin's first plane, already in `acc` (its first P values), turned in place into what {@link foldPlane} (m = 0)
+ * makes of it — the sums (NaN → 0) and counts (0 or 1), or for min/max the plane with NaN as the no-value mark — or,
+ * when it is the bin's only plane (`only`), into the result {@link foldLastPlane} (m = 0) writes: the same operations
+ * per pixel (same bits: `0 + x` turns −0 into +0, any NaN becomes the canonical NaN). Pixels before `from` are left
+ * alone ({@link simdStrips} has done them).
+ */
+function firstInPlace(method: Exclude<PlaneMethod, "count">, acc: Float64Array, P: number, cnt: Counts, only: boolean, from = 0): void {
+  if (method === "min" || method === "max") {
+    for (let p = from; p < P; p++) {
+      const x = acc[p]!;
+      acc[p] = x === x ? x : NaN;
+    }
+  } else if (only) {
+    // (0 + x) / 1 is 0 + x; a sum of no value is 0
+    const none = method === "mean" ? NaN : 0;
+    for (let p = from; p < P; p++) {
+      const x = acc[p]!;
+      acc[p] = x === x ? 0 + x : none;
+    }
+  } else {
+    for (let p = from; p < P; p++) {
+      const x = acc[p]!;
+      const valid = x === x;
+      acc[p] = valid ? 0 + x : 0;
+      cnt[p] = +valid;
+    }
+  }
+}
+
+/**
  * Folds the bin's last plane `m` (m = 0: the only one) and writes the result into `out[outOff + p]` in the same pass:
  * {@link foldPlane} then the last loop of {@link aggregatePlanes}, the same operations per pixel (same bits), without
  * another pass over the accumulators.
+ * Pixels before `from` are left alone ({@link simdStrips} has done them; m > 0 only).
  */
 function foldLastPlane(
   method: PlaneMethod,
@@ -267,10 +349,11 @@ function foldLastPlane(
   cnt: Counts,
   out: NumArray,
   outOff: number,
+  from = 0,
 ): void {
   if (method === "min" || method === "max") {
     const isMin = method === "min";
-    for (let p = 0; p < P; p++) {
+    for (let p = from; p < P; p++) {
       const x = src[p]!;
       let a = m === 0 ? NaN : acc[p]!;
       if (isMin ? x === x && !(x >= a) : x === x && !(x <= a)) a = x;
@@ -280,13 +363,13 @@ function foldLastPlane(
   }
   if (method === "mean") {
     if (m === 0) {
-      for (let p = 0; p < P; p++) {
+      for (let p = from; p < P; p++) {
         const x = src[p]!;
         out[outOff + p] = x === x ? (0 + x) / 1 : NaN;
       }
       return;
     }
-    for (let p = 0; p < P; p++) {
+    for (let p = from; p < P; p++) {
       const x = src[p]!;
       let a = acc[p]!;
       let c = cnt[p]!;
@@ -298,7 +381,7 @@ function foldLastPlane(
     }
     return;
   }
-  for (let p = 0; p < P; p++) {
+  for (let p = from; p < P; p++) {
     const x = src[p]!;
     let a = m === 0 ? 0 : acc[p]!;
     let c = m === 0 ? 0 : cnt[p]!;

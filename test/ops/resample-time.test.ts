@@ -3,7 +3,9 @@
 import { describe, expect, it } from "vitest";
 import { toFloat64 } from "../../src/core/ndarray.js";
 import { isEocubeError } from "../../src/core/errors.js";
-import { resampleInTime, TIME_METHODS } from "../../src/ops/resample-time.js";
+import { Dataset } from "../../src/core/dataset.js";
+import { memoryVariable } from "../../src/ops/grid.js";
+import { aggregate, resampleInTime, TIME_METHODS } from "../../src/ops/resample-time.js";
 import { parsePeriod, periodBins } from "../../src/ops/time.js";
 import { compare, CUBE, fixture, openDecoded, syntheticGrid } from "./helpers.js";
 
@@ -106,6 +108,51 @@ describe("resampleInTime on synthetic data", () => {
       expect(a[4], m).toBe(m === "count" || m === "sum" ? 0 : NaN); // empty day 3 (all-NaN column 1 is index 1)
     }
   });
+
+  it("folds steps into the bits of the block-wise reduction: −0, NaN payloads, ±∞, bins of one and several steps", async () => {
+    // 5 steps × 8 pixels of float64: days 0 (2 steps), 1 (1 step), 2 (none), 3 (2 steps); a float64 input's first step
+    // of a bin is read straight into the output and turned in place
+    const times = [0, DAY / 2, DAY, 3 * DAY, 3.5 * DAY];
+    // an even number of pixels (all folded two at a time in WebAssembly where it runs) and an odd one (the last alone)
+    for (const P of [8, 9]) await foldsLikeBlocks(times, P);
+  });
+
+  async function foldsLikeBlocks(times: number[], P: number): Promise<void> {
+    const flat = new Float64Array(times.length * P);
+    const px = [-0, NaN, 1.5, -2.25, Infinity, -Infinity, 0, 1e300];
+    for (let t = 0; t < times.length; t++) for (let p = 0; p < P; p++) flat[t * P + p] = t % 2 && p === 6 ? -0 : px[(p + t) % 8]! * (t + 1);
+    // a NaN with a payload other than the canonical one, and a step that is NaN where the others have values
+    const words = new Uint32Array(flat.buffer);
+    words[2 * (2 * P + 3)] = 0x1234;
+    words[2 * (2 * P + 3) + 1] = 0x7ff80000;
+    flat[3 * P + 2] = NaN;
+    const ds = new Dataset({
+      coords: {
+        time: memoryVariable("time", ["time"], { data: Float64Array.from(times), shape: [times.length], dtype: "datetime64[ns]" }),
+      },
+      data_vars: { v: memoryVariable("v", ["time", "x"], { data: flat, shape: [times.length, P], dtype: "float64" }) },
+    });
+    const members = [
+      [0, 2],
+      [2, 1],
+      [3, 0],
+      [3, 2],
+    ];
+    for (const method of ["mean", "sum", "min", "max", "count"] as const) {
+      const v = (await resampleInTime(ds, { period: "1D", method })).data_vars.v!;
+      const want = method === "count" ? new Int32Array(4 * P) : new Float64Array(4 * P);
+      for (const [b, [off, k]] of members.entries()) aggregate(method, flat, off! * P, k!, P, want, b * P, new Float64Array(4));
+      const bytes = (d: ArrayBufferView) => Buffer.from(d.buffer, d.byteOffset, d.byteLength);
+      // the whole output, each bin alone, and into a dirty buffer
+      expect(bytes((await v.read()).data as Float64Array).equals(bytes(want)), method).toBe(true);
+      for (let b = 0; b < 4; b++) {
+        const one = (await v.read([b])).data as Float64Array;
+        expect(bytes(one).equals(bytes(want.subarray(b * P, (b + 1) * P))), `${method} bin ${b}`).toBe(true);
+      }
+      const dirty = method === "count" ? new Int32Array(4 * P + 3).fill(-7) : new Float64Array(4 * P + 3).fill(-7);
+      expect(bytes((await v.read([], { out: dirty })).data as Float64Array).equals(bytes(want)), `${method} into`).toBe(true);
+    }
+  }
 
   it("parses periods and builds calendar bins", () => {
     expect(parsePeriod("8D")).toMatchObject({ count: 8, unit: "D" });
