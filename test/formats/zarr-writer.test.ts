@@ -330,7 +330,7 @@ describe("blosc-lz4 encoder (TypeScript)", () => {
     expect(encodeBloscLz4(rnd, 1).length).toBe(rnd.length + 16);
   });
 
-  it("shuffles 4- and 8-byte types with WebAssembly SIMD into the same frames as the JavaScript shuffle", async () => {
+  it("shuffles 4- and 8-byte types and compresses their streams with WebAssembly into the same frames as in TypeScript", async () => {
     const { encodeBloscLz4, setSimdShuffle } = await import("../../src/formats/zarr/blosc-encode.js");
     const { decodeBlosc } = await import("../../src/formats/zarr/blosc.js");
     const { simdShuffle } = await import("../../src/formats/zarr/unshuffle-simd.js");
@@ -360,8 +360,11 @@ describe("blosc-lz4 encoder (TypeScript)", () => {
       for (const [name, bytes, ts] of inputs) {
         setSimdShuffle(false);
         const js = Buffer.from(encodeBloscLz4(bytes, ts, clevel));
+        setSimdShuffle(true, false);
+        const shuffled = Buffer.from(encodeBloscLz4(bytes, ts, clevel));
         setSimdShuffle(true);
         const simd = Buffer.from(encodeBloscLz4(bytes, ts, clevel));
+        expect(shuffled.equals(js), `${name} at clevel ${clevel} (SIMD shuffle, TypeScript LZ4)`).toBe(true);
         expect(simd.equals(js), `${name} at clevel ${clevel}`).toBe(true);
         expect(Buffer.from(decodeBlosc(simd)!).equals(Buffer.from(bytes)), `${name} at clevel ${clevel}`).toBe(true);
       }

@@ -73,7 +73,7 @@ let frameScratch = new Uint8Array(0);
  */
 export function encodeBloscLz4(data: Uint8Array, typesize: number, clevel = 5): Uint8Array {
   const out = encodeBloscLz4Transient(data, typesize, clevel);
-  if (out.buffer !== frameScratch.buffer) return out;
+  if (out.buffer !== frameScratch.buffer && out.buffer !== simdFrameBuffer) return out;
   const frame = takeFrame(out.length);
   frame.set(out);
   return frame;
@@ -148,16 +148,18 @@ function encodeFrame(data: Uint8Array, ts: number, clevel: number): Uint8Array {
   const blocksize = blockSize(nbytes, ts, clevel);
   const nblocks = Math.ceil(nbytes / blocksize);
   const limit = nbytes + HEADER; // above this, store the data as a plain copy
-  if (frameScratch.length < limit) frameScratch = new Uint8Array(limit);
-  const out = frameScratch;
-  let op = HEADER + nblocks * 4;
-  if (op >= limit) return memcpyed(data, ts);
+  if (HEADER + nblocks * 4 >= limit) return memcpyed(data, ts);
   const shuffle = ts > 1;
   const accel = lz4Acceleration(clevel);
-  // 4- and 8-byte types (float32/64) shuffle with WebAssembly SIMD: the block is copied into the module's memory and its
-  // planes stay there, compressed from a view
+  // 4- and 8-byte types (float32/64) shuffle with WebAssembly SIMD: the block is copied into the module's memory, its
+  // planes stay there and the module's LZ4 compressor writes the frame there too
   const simd = LITTLE_ENDIAN && (ts === 4 || ts === 8) && useSimd ? simdShuffle() : undefined;
-  const regions = simd?.regions(blocksize);
+  const regions = simd?.regions(blocksize, limit);
+  const wasmLz4 = regions !== undefined && useSimdLz4;
+  if (!wasmLz4 && frameScratch.length < limit) frameScratch = new Uint8Array(limit);
+  const out = wasmLz4 ? regions.frame : frameScratch;
+  if (wasmLz4) simdFrameBuffer = out.buffer;
+  let op = HEADER + nblocks * 4;
   if (shuffle && !simd && shuffled.length < blocksize) shuffled = new Uint8Array(blocksize);
   for (let b = 0; b < nblocks; b++) {
     const start = b * blocksize;
@@ -176,14 +178,20 @@ function encodeFrame(data: Uint8Array, ts: number, clevel: number): Uint8Array {
       const part = block.subarray(j * neblock, (j + 1) * neblock);
       // the stream must be shorter than the split, else it is stored raw (csize === neblock)
       const room = Math.min(limit - op - 4, neblock - 1);
-      const csize = room > 0 ? lz4Compress(part, out, op + 4, op + 4 + room, accel) : 0;
+      let csize = 0;
+      if (room > 0) {
+        csize = wasmLz4
+          ? simd!.lz4(block.byteOffset - regions.planesAt + j * neblock, neblock, op + 4, op + 4 + room, accel)
+          : lz4Compress(part, out, op + 4, op + 4 + room, accel);
+      }
       if (csize > 0) {
         writeLe32(out, op, csize);
         op += 4 + csize;
       } else {
         if (op + 4 + neblock > limit) return memcpyed(data, ts);
         writeLe32(out, op, neblock);
-        out.set(part, op + 4);
+        if (wasmLz4) regions.memory.copyWithin(regions.frameAt + op + 4, part.byteOffset, part.byteOffset + neblock);
+        else out.set(part, op + 4);
         op += 4 + neblock;
       }
     }
@@ -261,14 +269,19 @@ function writeLe32(b: Uint8Array, o: number, v: number): void {
 
 /** Whether 4- and 8-byte types may shuffle with WebAssembly SIMD (where available); see {@link setSimdShuffle}. */
 let useSimd = true;
+/** Whether their LZ4 streams are compressed by the WebAssembly compressor (with the SIMD shuffle); see {@link setSimdShuffle}. */
+let useSimdLz4 = true;
+/** The buffer of the WebAssembly module's frame region last written (a result viewing it is this thread's scratch). */
+let simdFrameBuffer: ArrayBufferLike | undefined;
 
 /**
- * Turns the WebAssembly SIMD shuffle of 4- and 8-byte types on or off for this thread (tests and benchmarks compare
- * both paths; the frames are the same bytes either way). On by default; where WebAssembly SIMD is missing the
- * JavaScript shuffle runs regardless.
+ * Turns the WebAssembly SIMD shuffle of 4- and 8-byte types on or off for this thread, and with it (or as `lz4` says)
+ * the WebAssembly LZ4 compressor of their streams (tests and benchmarks compare the paths; the frames are the same bytes
+ * either way). On by default; where WebAssembly SIMD is missing the JavaScript shuffle and compressor run regardless.
  */
-export function setSimdShuffle(on: boolean): void {
+export function setSimdShuffle(on: boolean, lz4 = on): void {
   useSimd = on;
+  useSimdLz4 = lz4;
 }
 
 /**

@@ -466,6 +466,467 @@ function lz4Kernel(): number[] {
   return [...uleb(fn.length), ...fn];
 }
 
+/** Bytes of the LZ4 compressor's hash table at the start of the encoder instance's memory (2^13 positions). */
+export const LZ4_TABLE_BYTES = 4 << 13;
+
+/**
+ * `lz4c(src, len, dst, oend, attempts) → bytes written, or 0 when they do not fit before oend`: one LZ4 block
+ * (https://github.com/lz4/lz4/blob/dev/doc/lz4_Block_format.md) of memory [src, src + len) written at dst, the same bytes
+ * as blosc-encode.ts's lz4Compress (its reference, kept as the fallback): greedy single-probe search with a hash of 4
+ * bytes (×2654435761, top 13 bits) into a table of absolute positions at address 0 (emptied first: 0xc0000000, farther
+ * back than any offset), steps of `attempts++ >> 6` after a miss (`attempts` = max(1, acceleration) << 6), backward
+ * extension over the literals, forward extension 8 bytes at a time (i64 xor, ctz), a position inside each match
+ * indexed. Literals are copied 16 bytes at a time: up to 15 bytes past the output written and past the input read
+ * may be touched (the caller leaves that slack); addresses below 2^30.
+ */
+function lz4CompressKernel(): number[] {
+  const o = OPS;
+  const [SRC, LEN, DST, OEND, ATT0] = [0, 1, 2, 3, 4];
+  const [OP, ANCHOR, IP, MFLIMIT, MATCHLIMIT, REF, STEP, ATT, SEQ, H, CAND, P, Q, LIT, ML, TOKENPOS, TOKEN, R, K] = [
+    5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23,
+  ];
+  const X = 24; // i64
+  const V = 25; // v128
+  const load32 = [0x28, 0, 0];
+  const store32 = [0x36, 0, 0];
+  const load64 = [0x29, 0, 0];
+  const store16 = [0x3b, 0, 0];
+  const tee = (i: number) => [0x22, ...uleb(i)];
+  const leU = [0x4d];
+  const mul = [0x6c];
+  const shl = [0x74];
+  const shrS = [0x75];
+  const divU = [0x6e];
+  // the table slot's address of the 4 bytes at the address on the stack
+  const slot = [...load32, ...i32(-1640531535), ...mul, ...i32(19), ...o.shrU, ...i32(2), ...shl];
+  // a length past 15: bytes of 255, then the rest (R holds the length − 15)
+  const lengthBytes = [
+    ...o.block,
+    ...o.loop,
+    ...get(R),
+    ...i32(255),
+    ...o.ltU,
+    ...o.brIf(1),
+    ...get(OP),
+    ...i32(255),
+    ...o.store8,
+    ...get(OP),
+    ...i32(1),
+    ...o.add,
+    ...set(OP),
+    ...get(R),
+    ...i32(255),
+    ...o.sub,
+    ...set(R),
+    ...o.br(0),
+    ...o.end,
+    ...o.end,
+    ...get(OP),
+    ...get(R),
+    ...o.store8,
+    ...get(OP),
+    ...i32(1),
+    ...o.add,
+    ...set(OP),
+  ];
+  // LIT bytes from ANCHOR to OP, 16 at a time; then OP += LIT
+  const copyLiterals = [
+    ...i32(0),
+    ...set(K),
+    ...o.block,
+    ...o.loop,
+    ...get(K),
+    ...get(LIT),
+    ...o.geU,
+    ...o.brIf(1),
+    ...get(OP),
+    ...get(K),
+    ...o.add,
+    ...get(ANCHOR),
+    ...get(K),
+    ...o.add,
+    ...o.vload,
+    ...o.vstore,
+    ...get(K),
+    ...i32(16),
+    ...o.add,
+    ...set(K),
+    ...o.br(0),
+    ...o.end,
+    ...o.end,
+    ...get(OP),
+    ...get(LIT),
+    ...o.add,
+    ...set(OP),
+  ];
+  const body = [
+    ...get(DST),
+    ...set(OP),
+    ...get(SRC),
+    ...set(ANCHOR),
+    ...get(LEN),
+    ...i32(13),
+    ...o.geU,
+    ...o.if,
+    // an empty table
+    ...i32(-(1 << 30)),
+    0xfd,
+    0x11, // i32x4.splat
+    ...set(V),
+    ...i32(0),
+    ...set(K),
+    ...o.loop,
+    ...get(K),
+    ...get(V),
+    ...o.vstore,
+    ...get(K),
+    ...i32(16),
+    ...o.add,
+    ...tee(K),
+    ...i32(LZ4_TABLE_BYTES),
+    ...o.ltU,
+    ...o.brIf(0),
+    ...o.end,
+    ...get(SRC),
+    ...get(LEN),
+    ...o.add,
+    ...i32(12),
+    ...o.sub,
+    ...set(MFLIMIT),
+    ...get(MFLIMIT),
+    ...i32(7),
+    ...o.add,
+    ...set(MATCHLIMIT),
+    ...get(SRC),
+    ...i32(1),
+    ...o.add,
+    ...set(IP),
+    ...o.block, // end: no match starts any more
+    ...o.loop, // sequences
+    // find a match
+    ...i32(1),
+    ...set(STEP),
+    ...get(ATT0),
+    ...set(ATT),
+    ...o.block, // found
+    ...o.loop, // search
+    ...get(IP),
+    ...get(MFLIMIT),
+    ...o.gtU,
+    ...o.brIf(3),
+    ...get(IP),
+    ...load32,
+    ...set(SEQ),
+    ...get(IP),
+    ...slot,
+    ...tee(H),
+    ...load32,
+    ...set(CAND),
+    ...get(H),
+    ...get(IP),
+    ...store32,
+    // 1 ≤ ip − cand ≤ 65535 and the same 4 bytes
+    ...get(IP),
+    ...get(CAND),
+    ...o.sub,
+    ...i32(1),
+    ...o.sub,
+    ...i32(65535),
+    ...o.ltU,
+    ...o.if,
+    ...get(CAND),
+    ...load32,
+    ...get(SEQ),
+    ...o.eq,
+    ...o.brIf(2),
+    ...o.end,
+    ...get(IP),
+    ...get(STEP),
+    ...o.add,
+    ...set(IP),
+    ...get(ATT),
+    ...i32(6),
+    ...shrS,
+    ...set(STEP),
+    ...get(ATT),
+    ...i32(1),
+    ...o.add,
+    ...set(ATT),
+    ...o.br(0),
+    ...o.end, // search
+    ...o.end, // found
+    ...get(CAND),
+    ...set(REF),
+    // extend backwards over literals
+    ...o.block,
+    ...o.loop,
+    ...get(IP),
+    ...get(ANCHOR),
+    ...leU,
+    ...o.brIf(1),
+    ...get(REF),
+    ...get(SRC),
+    ...leU,
+    ...o.brIf(1),
+    ...get(IP),
+    ...i32(1),
+    ...o.sub,
+    ...o.load8,
+    ...get(REF),
+    ...i32(1),
+    ...o.sub,
+    ...o.load8,
+    ...o.ne,
+    ...o.brIf(1),
+    ...get(IP),
+    ...i32(1),
+    ...o.sub,
+    ...set(IP),
+    ...get(REF),
+    ...i32(1),
+    ...o.sub,
+    ...set(REF),
+    ...o.br(0),
+    ...o.end,
+    ...o.end,
+    // extend forwards from ip + 4 to at most matchlimit: 8 bytes a step (the first differing byte from the xor's
+    // trailing zeros), then 1
+    ...get(IP),
+    ...i32(4),
+    ...o.add,
+    ...set(P),
+    ...get(REF),
+    ...i32(4),
+    ...o.add,
+    ...set(Q),
+    ...o.block, // extended
+    ...o.block, // tail
+    ...o.loop,
+    ...get(P),
+    ...i32(8),
+    ...o.add,
+    ...get(MATCHLIMIT),
+    ...o.gtU,
+    ...o.brIf(1),
+    ...get(P),
+    ...load64,
+    ...get(Q),
+    ...load64,
+    0x85, // i64.xor
+    0x21,
+    ...uleb(X),
+    ...get(X),
+    0x50, // i64.eqz
+    ...o.if,
+    ...get(P),
+    ...i32(8),
+    ...o.add,
+    ...set(P),
+    ...get(Q),
+    ...i32(8),
+    ...o.add,
+    ...set(Q),
+    ...o.br(1),
+    ...o.end,
+    ...get(P),
+    ...get(X),
+    0x7a, // i64.ctz
+    0xa7, // i32.wrap_i64
+    ...i32(3),
+    ...o.shrU,
+    ...o.add,
+    ...set(P),
+    ...o.br(2),
+    ...o.end,
+    ...o.end, // tail
+    ...o.block,
+    ...o.loop,
+    ...get(P),
+    ...get(MATCHLIMIT),
+    ...o.geU,
+    ...o.brIf(1),
+    ...get(P),
+    ...o.load8,
+    ...get(Q),
+    ...o.load8,
+    ...o.ne,
+    ...o.brIf(1),
+    ...get(P),
+    ...i32(1),
+    ...o.add,
+    ...set(P),
+    ...get(Q),
+    ...i32(1),
+    ...o.add,
+    ...set(Q),
+    ...o.br(0),
+    ...o.end,
+    ...o.end,
+    ...o.end, // extended
+    // emit: token, literal length, literals, offset, match length (0 when it may not fit)
+    ...get(IP),
+    ...get(ANCHOR),
+    ...o.sub,
+    ...set(LIT),
+    ...get(P),
+    ...get(IP),
+    ...o.sub,
+    ...i32(4),
+    ...o.sub,
+    ...set(ML),
+    ...get(OP),
+    ...get(LIT),
+    ...o.add,
+    ...get(LIT),
+    ...i32(255),
+    ...divU,
+    ...o.add,
+    ...get(ML),
+    ...i32(255),
+    ...divU,
+    ...o.add,
+    ...i32(10),
+    ...o.add,
+    ...get(OEND),
+    ...o.gtU,
+    ...o.if,
+    ...i32(0),
+    ...o.ret,
+    ...o.end,
+    ...get(OP),
+    ...set(TOKENPOS),
+    ...get(OP),
+    ...i32(1),
+    ...o.add,
+    ...set(OP),
+    ...get(LIT),
+    ...i32(15),
+    ...o.geU,
+    ...o.if,
+    ...i32(240),
+    ...set(TOKEN),
+    ...get(LIT),
+    ...i32(15),
+    ...o.sub,
+    ...set(R),
+    ...lengthBytes,
+    ...o.else,
+    ...get(LIT),
+    ...i32(4),
+    ...shl,
+    ...set(TOKEN),
+    ...o.end,
+    ...copyLiterals,
+    ...get(OP),
+    ...get(IP),
+    ...get(REF),
+    ...o.sub,
+    ...store16,
+    ...get(OP),
+    ...i32(2),
+    ...o.add,
+    ...set(OP),
+    ...get(ML),
+    ...i32(15),
+    ...o.geU,
+    ...o.if,
+    ...get(TOKEN),
+    ...i32(15),
+    ...o.or,
+    ...set(TOKEN),
+    ...get(ML),
+    ...i32(15),
+    ...o.sub,
+    ...set(R),
+    ...lengthBytes,
+    ...o.else,
+    ...get(TOKEN),
+    ...get(ML),
+    ...o.or,
+    ...set(TOKEN),
+    ...o.end,
+    ...get(TOKENPOS),
+    ...get(TOKEN),
+    ...o.store8,
+    ...get(P),
+    ...tee(IP),
+    ...set(ANCHOR),
+    ...get(IP),
+    ...get(MFLIMIT),
+    ...o.gtU,
+    ...o.brIf(1),
+    // index a position inside the match, so the next search finds nearby repeats
+    ...get(IP),
+    ...i32(2),
+    ...o.sub,
+    ...slot,
+    ...get(IP),
+    ...i32(2),
+    ...o.sub,
+    ...store32,
+    ...o.br(0),
+    ...o.end, // sequences
+    ...o.end, // end
+    ...o.end, // len ≥ 13
+    // last literals
+    ...get(SRC),
+    ...get(LEN),
+    ...o.add,
+    ...get(ANCHOR),
+    ...o.sub,
+    ...set(LIT),
+    ...get(OP),
+    ...get(LIT),
+    ...o.add,
+    ...get(LIT),
+    ...i32(255),
+    ...divU,
+    ...o.add,
+    ...i32(2),
+    ...o.add,
+    ...get(OEND),
+    ...o.gtU,
+    ...o.if,
+    ...i32(0),
+    ...o.ret,
+    ...o.end,
+    ...get(LIT),
+    ...i32(15),
+    ...o.geU,
+    ...o.if,
+    ...get(OP),
+    ...i32(240),
+    ...o.store8,
+    ...get(OP),
+    ...i32(1),
+    ...o.add,
+    ...set(OP),
+    ...get(LIT),
+    ...i32(15),
+    ...o.sub,
+    ...set(R),
+    ...lengthBytes,
+    ...o.else,
+    ...get(OP),
+    ...get(LIT),
+    ...i32(4),
+    ...shl,
+    ...o.store8,
+    ...get(OP),
+    ...i32(1),
+    ...o.add,
+    ...set(OP),
+    ...o.end,
+    ...copyLiterals,
+    ...get(OP),
+    ...get(DST),
+    ...o.sub,
+    ...o.end,
+  ];
+  const fn = [3, K - OP + 1, 0x7f, 1, 0x7e, 1, 0x7b, ...body];
+  return [...uleb(fn.length), ...fn];
+}
+
 /**
  * The module's bytes, written out by the generators above (WebAssembly binary format). At run time the module is
  * {@link MODULE_BASE64}, these bytes as they were when last generated (a test checks they still are): running the
@@ -478,10 +939,10 @@ export function moduleBytes(): Uint8Array<ArrayBuffer> {
   return new Uint8Array([
     ...WASM_HEADER,
     ...section(1, [2, 0x60, 3, 0x7f, 0x7f, 0x7f, 0, 0x60, 5, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 1, 0x7f]),
-    ...section(3, [5, 0, 0, 1, 0, 0]),
+    ...section(3, [6, 0, 0, 1, 0, 0, 1]),
     ...section(5, [1, 0, 1]),
     ...section(7, [
-      6,
+      7,
       ...wasmName("mem"),
       2,
       0,
@@ -500,50 +961,64 @@ export function moduleBytes(): Uint8Array<ArrayBuffer> {
       ...wasmName("s8"),
       0,
       4,
+      ...wasmName("lz4c"),
+      0,
+      5,
     ]),
-    ...section(10, [5, ...k4, ...k8, ...lz4Kernel(), ...shuffleKernel(4), ...shuffleKernel(8)]),
+    ...section(10, [6, ...k4, ...k8, ...lz4Kernel(), ...shuffleKernel(4), ...shuffleKernel(8), ...lz4CompressKernel()]),
   ]);
 }
 
 /** {@link moduleBytes} in base64: regenerate with `Buffer.from(moduleBytes()).toString("base64")` after changing a generator. */
 export const MODULE_BASE64: readonly string[] = [
-  "AGFzbQEAAAABEAJgA39/fwBgBX9/f39/AX8DBgUAAAEAAAUDAQABByEGA21lbQIAAnU0AAACdTgAAQNsejQAAgJzNAADAnM4AAQKsRcF2wICBX8I",
-  "eyAAIAFBAGxqIQQgACABQQFsaiEFIAAgAUECbGohBiAAIAFBA2xqIQcCQANAIANBEGogAUsNASAEIANq/QAAACEIIAUgA2r9AAAAIQkgBiADav0A",
-  "AAAhCiAHIANq/QAAACELIAggCf0NABABEQISAxMEFAUVBhYHFyEMIAggCf0NCBgJGQoaCxsMHA0dDh4PHyENIAogC/0NABABEQISAxMEFAUVBhYH",
-  "FyEOIAogC/0NCBgJGQoaCxsMHA0dDh4PHyEPIAIgA0ECdGogDCAO/Q0AARARAgMSEwQFFBUGBxYX/QsAACACIANBAnRqIAwgDv0NCAkYGQoLGhsM",
-  "DRwdDg8eH/0LABAgAiADQQJ0aiANIA/9DQABEBECAxITBAUUFQYHFhf9CwAgIAIgA0ECdGogDSAP/Q0ICRgZCgsaGwwNHB0ODx4f/QsAMCADQRBq",
-  "IQMMAAsLC9cGAgl/GHsgACABQQBsaiEEIAAgAUEBbGohBSAAIAFBAmxqIQYgACABQQNsaiEHIAAgAUEEbGohCCAAIAFBBWxqIQkgACABQQZsaiEK",
-  "IAAgAUEHbGohCwJAA0AgA0EQaiABSw0BIAQgA2r9AAAAIQwgBSADav0AAAAhDSAGIANq/QAAACEOIAcgA2r9AAAAIQ8gCCADav0AAAAhECAJIANq",
-  "/QAAACERIAogA2r9AAAAIRIgCyADav0AAAAhEyAMIA39DQAQARECEgMTBBQFFQYWBxchFCAMIA39DQgYCRkKGgsbDBwNHQ4eDx8hFSAOIA/9DQAQ",
-  "ARECEgMTBBQFFQYWBxchFiAOIA/9DQgYCRkKGgsbDBwNHQ4eDx8hFyAQIBH9DQAQARECEgMTBBQFFQYWBxchGCAQIBH9DQgYCRkKGgsbDBwNHQ4e",
-  "Dx8hGSASIBP9DQAQARECEgMTBBQFFQYWBxchGiASIBP9DQgYCRkKGgsbDBwNHQ4eDx8hGyAUIBb9DQABEBECAxITBAUUFQYHFhchHCAUIBb9DQgJ",
-  "GBkKCxobDA0cHQ4PHh8hHSAVIBf9DQABEBECAxITBAUUFQYHFhchHiAVIBf9DQgJGBkKCxobDA0cHQ4PHh8hHyAYIBr9DQABEBECAxITBAUUFQYH",
-  "FhchICAYIBr9DQgJGBkKCxobDA0cHQ4PHh8hISAZIBv9DQABEBECAxITBAUUFQYHFhchIiAZIBv9DQgJGBkKCxobDA0cHQ4PHh8hIyACIANBA3Rq",
-  "IBwgIP0NAAECAxAREhMEBQYHFBUWF/0LAAAgAiADQQN0aiAcICD9DQgJCgsYGRobDA0ODxwdHh/9CwAQIAIgA0EDdGogHSAh/Q0AAQIDEBESEwQF",
-  "BgcUFRYX/QsAICACIANBA3RqIB0gIf0NCAkKCxgZGhsMDQ4PHB0eH/0LADAgAiADQQN0aiAeICL9DQABAgMQERITBAUGBxQVFhf9CwBAIAIgA0ED",
-  "dGogHiAi/Q0ICQoLGBkaGwwNDg8cHR4f/QsAUCACIANBA3RqIB8gI/0NAAECAxAREhMEBQYHFBUWF/0LAGAgAiADQQN0aiAfICP9DQgJCgsYGRob",
-  "DA0ODxwdHh/9CwBwIANBEGohAwwACwsLwgQBCX8gAiEMAkACQANAIAIgBE8EQCACIAxrDwsgAC0AACEFIABBAWohACAFQQR2IQYgBkEPRgRAA0Ag",
-  "ACABTw0EIAAtAAAhByAAQQFqIQAgBiAHaiEGIAdB/wFGDQALCyAAIAZqIAFLDQIgAiAGaiADSw0CIAYEQCACIAZqIQsgCyAESwRAIAQhCwsDQCAC",
-  "IAD9AAAA/QsAACACQRBqIQIgAEEQaiEAIAIgC0kNAAsgACACIAtrayEAIAshAgsgAiAETwRAIAIgDGsPCyAAIAFPDQEgAEECaiABSw0CIAAvAAAh",
-  "CCAAQQJqIQAgCEUNAiAIIAIgDGtLDQIgBUEPcSEJIAlBD0YEQANAIAAgAU8NBCAALQAAIQcgAEEBaiEAIAkgB2ohCSAHQf8BRg0ACwsgCUEEaiEJ",
-  "IAIgCWohCyALIANLDQIgCyAESwRAIAQhCwsgAiAIayEKIAlBEEsgCCAJSXJFBEAgAiAK/QAAAP0LAAAgCyECDAELIAhBEE8EQANAIAIgCv0AAAD9",
-  "CwAAIAJBEGohAiAKQRBqIQogAiALSQ0ACyALIQIFIAghBwNAIAdBEEkEQCAHIAhqIQcMAQsLIAIgB2ohDSANIAtLBEAgCyENCwNAIAIgCi0AADoA",
-  "ACACQQFqIQIgCkEBaiEKIAIgDUkNAAsgAiALSQRAIAIgB2shCgNAIAIgCv0AAAD9CwAAIAJBEGohAiAKQRBqIQogAiALSQ0ACyALIQILCwwACwsg",
-  "ACABRw0AIAIgDGsPC0F/C9sCAgV/CHsgAiABQQBsaiEEIAIgAUEBbGohBSACIAFBAmxqIQYgAiABQQNsaiEHAkADQCADQRBqIAFLDQEgACADQQJ0",
-  "av0AAAAhCCAAIANBAnRq/QAAECEJIAAgA0ECdGr9AAAgIQogACADQQJ0av0AADAhCyAIIAn9DQACBAYICgwOEBIUFhgaHB4hDCAKIAv9DQACBAYI",
-  "CgwOEBIUFhgaHB4hDSAIIAn9DQEDBQcJCw0PERMVFxkbHR8hDiAKIAv9DQEDBQcJCw0PERMVFxkbHR8hDyAEIANqIAwgDf0NAAIEBggKDA4QEhQW",
-  "GBocHv0LAAAgBSADaiAOIA/9DQACBAYICgwOEBIUFhgaHB79CwAAIAYgA2ogDCAN/Q0BAwUHCQsNDxETFRcZGx0f/QsAACAHIANqIA4gD/0NAQMF",
-  "BwkLDQ8RExUXGRsdH/0LAAAgA0EQaiEDDAALCwvXBgIJfxh7IAIgAUEAbGohBCACIAFBAWxqIQUgAiABQQJsaiEGIAIgAUEDbGohByACIAFBBGxq",
-  "IQggAiABQQVsaiEJIAIgAUEGbGohCiACIAFBB2xqIQsCQANAIANBEGogAUsNASAAIANBA3Rq/QAAACEMIAAgA0EDdGr9AAAQIQ0gACADQQN0av0A",
-  "ACAhDiAAIANBA3Rq/QAAMCEPIAAgA0EDdGr9AABAIRAgACADQQN0av0AAFAhESAAIANBA3Rq/QAAYCESIAAgA0EDdGr9AABwIRMgDCAN/Q0AAgQG",
-  "CAoMDhASFBYYGhweIRQgDiAP/Q0AAgQGCAoMDhASFBYYGhweIRUgECAR/Q0AAgQGCAoMDhASFBYYGhweIRYgEiAT/Q0AAgQGCAoMDhASFBYYGhwe",
-  "IRcgDCAN/Q0BAwUHCQsNDxETFRcZGx0fIRggDiAP/Q0BAwUHCQsNDxETFRcZGx0fIRkgECAR/Q0BAwUHCQsNDxETFRcZGx0fIRogEiAT/Q0BAwUH",
-  "CQsNDxETFRcZGx0fIRsgFCAV/Q0AAgQGCAoMDhASFBYYGhweIRwgFiAX/Q0AAgQGCAoMDhASFBYYGhweIR0gGCAZ/Q0AAgQGCAoMDhASFBYYGhwe",
-  "IR4gGiAb/Q0AAgQGCAoMDhASFBYYGhweIR8gFCAV/Q0BAwUHCQsNDxETFRcZGx0fISAgFiAX/Q0BAwUHCQsNDxETFRcZGx0fISEgGCAZ/Q0BAwUH",
-  "CQsNDxETFRcZGx0fISIgGiAb/Q0BAwUHCQsNDxETFRcZGx0fISMgBCADaiAcIB39DQACBAYICgwOEBIUFhgaHB79CwAAIAUgA2ogHiAf/Q0AAgQG",
-  "CAoMDhASFBYYGhwe/QsAACAGIANqICAgIf0NAAIEBggKDA4QEhQWGBocHv0LAAAgByADaiAiICP9DQACBAYICgwOEBIUFhgaHB79CwAAIAggA2og",
-  "HCAd/Q0BAwUHCQsNDxETFRcZGx0f/QsAACAJIANqIB4gH/0NAQMFBwkLDQ8RExUXGRsdH/0LAAAgCiADaiAgICH9DQEDBQcJCw0PERMVFxkbHR/9",
-  "CwAAIAsgA2ogIiAj/Q0BAwUHCQsNDxETFRcZGx0f/QsAACADQRBqIQMMAAsLCw==",
+  "AGFzbQEAAAABEAJgA39/fwBgBX9/f39/AX8DBwYAAAEAAAEFAwEAAQcoBwNtZW0CAAJ1NAAAAnU4AAEDbHo0AAICczQAAwJzOAAEBGx6NGMABQrJ",
+  "HgbbAgIFfwh7IAAgAUEAbGohBCAAIAFBAWxqIQUgACABQQJsaiEGIAAgAUEDbGohBwJAA0AgA0EQaiABSw0BIAQgA2r9AAAAIQggBSADav0AAAAh",
+  "CSAGIANq/QAAACEKIAcgA2r9AAAAIQsgCCAJ/Q0AEAERAhIDEwQUBRUGFgcXIQwgCCAJ/Q0IGAkZChoLGwwcDR0OHg8fIQ0gCiAL/Q0AEAERAhID",
+  "EwQUBRUGFgcXIQ4gCiAL/Q0IGAkZChoLGwwcDR0OHg8fIQ8gAiADQQJ0aiAMIA79DQABEBECAxITBAUUFQYHFhf9CwAAIAIgA0ECdGogDCAO/Q0I",
+  "CRgZCgsaGwwNHB0ODx4f/QsAECACIANBAnRqIA0gD/0NAAEQEQIDEhMEBRQVBgcWF/0LACAgAiADQQJ0aiANIA/9DQgJGBkKCxobDA0cHQ4PHh/9",
+  "CwAwIANBEGohAwwACwsL1wYCCX8YeyAAIAFBAGxqIQQgACABQQFsaiEFIAAgAUECbGohBiAAIAFBA2xqIQcgACABQQRsaiEIIAAgAUEFbGohCSAA",
+  "IAFBBmxqIQogACABQQdsaiELAkADQCADQRBqIAFLDQEgBCADav0AAAAhDCAFIANq/QAAACENIAYgA2r9AAAAIQ4gByADav0AAAAhDyAIIANq/QAA",
+  "ACEQIAkgA2r9AAAAIREgCiADav0AAAAhEiALIANq/QAAACETIAwgDf0NABABEQISAxMEFAUVBhYHFyEUIAwgDf0NCBgJGQoaCxsMHA0dDh4PHyEV",
+  "IA4gD/0NABABEQISAxMEFAUVBhYHFyEWIA4gD/0NCBgJGQoaCxsMHA0dDh4PHyEXIBAgEf0NABABEQISAxMEFAUVBhYHFyEYIBAgEf0NCBgJGQoa",
+  "CxsMHA0dDh4PHyEZIBIgE/0NABABEQISAxMEFAUVBhYHFyEaIBIgE/0NCBgJGQoaCxsMHA0dDh4PHyEbIBQgFv0NAAEQEQIDEhMEBRQVBgcWFyEc",
+  "IBQgFv0NCAkYGQoLGhsMDRwdDg8eHyEdIBUgF/0NAAEQEQIDEhMEBRQVBgcWFyEeIBUgF/0NCAkYGQoLGhsMDRwdDg8eHyEfIBggGv0NAAEQEQID",
+  "EhMEBRQVBgcWFyEgIBggGv0NCAkYGQoLGhsMDRwdDg8eHyEhIBkgG/0NAAEQEQIDEhMEBRQVBgcWFyEiIBkgG/0NCAkYGQoLGhsMDRwdDg8eHyEj",
+  "IAIgA0EDdGogHCAg/Q0AAQIDEBESEwQFBgcUFRYX/QsAACACIANBA3RqIBwgIP0NCAkKCxgZGhsMDQ4PHB0eH/0LABAgAiADQQN0aiAdICH9DQAB",
+  "AgMQERITBAUGBxQVFhf9CwAgIAIgA0EDdGogHSAh/Q0ICQoLGBkaGwwNDg8cHR4f/QsAMCACIANBA3RqIB4gIv0NAAECAxAREhMEBQYHFBUWF/0L",
+  "AEAgAiADQQN0aiAeICL9DQgJCgsYGRobDA0ODxwdHh/9CwBQIAIgA0EDdGogHyAj/Q0AAQIDEBESEwQFBgcUFRYX/QsAYCACIANBA3RqIB8gI/0N",
+  "CAkKCxgZGhsMDQ4PHB0eH/0LAHAgA0EQaiEDDAALCwvCBAEJfyACIQwCQAJAA0AgAiAETwRAIAIgDGsPCyAALQAAIQUgAEEBaiEAIAVBBHYhBiAG",
+  "QQ9GBEADQCAAIAFPDQQgAC0AACEHIABBAWohACAGIAdqIQYgB0H/AUYNAAsLIAAgBmogAUsNAiACIAZqIANLDQIgBgRAIAIgBmohCyALIARLBEAg",
+  "BCELCwNAIAIgAP0AAAD9CwAAIAJBEGohAiAAQRBqIQAgAiALSQ0ACyAAIAIgC2trIQAgCyECCyACIARPBEAgAiAMaw8LIAAgAU8NASAAQQJqIAFL",
+  "DQIgAC8AACEIIABBAmohACAIRQ0CIAggAiAMa0sNAiAFQQ9xIQkgCUEPRgRAA0AgACABTw0EIAAtAAAhByAAQQFqIQAgCSAHaiEJIAdB/wFGDQAL",
+  "CyAJQQRqIQkgAiAJaiELIAsgA0sNAiALIARLBEAgBCELCyACIAhrIQogCUEQSyAIIAlJckUEQCACIAr9AAAA/QsAACALIQIMAQsgCEEQTwRAA0Ag",
+  "AiAK/QAAAP0LAAAgAkEQaiECIApBEGohCiACIAtJDQALIAshAgUgCCEHA0AgB0EQSQRAIAcgCGohBwwBCwsgAiAHaiENIA0gC0sEQCALIQ0LA0Ag",
+  "AiAKLQAAOgAAIAJBAWohAiAKQQFqIQogAiANSQ0ACyACIAtJBEAgAiAHayEKA0AgAiAK/QAAAP0LAAAgAkEQaiECIApBEGohCiACIAtJDQALIAsh",
+  "AgsLDAALCyAAIAFHDQAgAiAMaw8LQX8L2wICBX8IeyACIAFBAGxqIQQgAiABQQFsaiEFIAIgAUECbGohBiACIAFBA2xqIQcCQANAIANBEGogAUsN",
+  "ASAAIANBAnRq/QAAACEIIAAgA0ECdGr9AAAQIQkgACADQQJ0av0AACAhCiAAIANBAnRq/QAAMCELIAggCf0NAAIEBggKDA4QEhQWGBocHiEMIAog",
+  "C/0NAAIEBggKDA4QEhQWGBocHiENIAggCf0NAQMFBwkLDQ8RExUXGRsdHyEOIAogC/0NAQMFBwkLDQ8RExUXGRsdHyEPIAQgA2ogDCAN/Q0AAgQG",
+  "CAoMDhASFBYYGhwe/QsAACAFIANqIA4gD/0NAAIEBggKDA4QEhQWGBocHv0LAAAgBiADaiAMIA39DQEDBQcJCw0PERMVFxkbHR/9CwAAIAcgA2og",
+  "DiAP/Q0BAwUHCQsNDxETFRcZGx0f/QsAACADQRBqIQMMAAsLC9cGAgl/GHsgAiABQQBsaiEEIAIgAUEBbGohBSACIAFBAmxqIQYgAiABQQNsaiEH",
+  "IAIgAUEEbGohCCACIAFBBWxqIQkgAiABQQZsaiEKIAIgAUEHbGohCwJAA0AgA0EQaiABSw0BIAAgA0EDdGr9AAAAIQwgACADQQN0av0AABAhDSAA",
+  "IANBA3Rq/QAAICEOIAAgA0EDdGr9AAAwIQ8gACADQQN0av0AAEAhECAAIANBA3Rq/QAAUCERIAAgA0EDdGr9AABgIRIgACADQQN0av0AAHAhEyAM",
+  "IA39DQACBAYICgwOEBIUFhgaHB4hFCAOIA/9DQACBAYICgwOEBIUFhgaHB4hFSAQIBH9DQACBAYICgwOEBIUFhgaHB4hFiASIBP9DQACBAYICgwO",
+  "EBIUFhgaHB4hFyAMIA39DQEDBQcJCw0PERMVFxkbHR8hGCAOIA/9DQEDBQcJCw0PERMVFxkbHR8hGSAQIBH9DQEDBQcJCw0PERMVFxkbHR8hGiAS",
+  "IBP9DQEDBQcJCw0PERMVFxkbHR8hGyAUIBX9DQACBAYICgwOEBIUFhgaHB4hHCAWIBf9DQACBAYICgwOEBIUFhgaHB4hHSAYIBn9DQACBAYICgwO",
+  "EBIUFhgaHB4hHiAaIBv9DQACBAYICgwOEBIUFhgaHB4hHyAUIBX9DQEDBQcJCw0PERMVFxkbHR8hICAWIBf9DQEDBQcJCw0PERMVFxkbHR8hISAY",
+  "IBn9DQEDBQcJCw0PERMVFxkbHR8hIiAaIBv9DQEDBQcJCw0PERMVFxkbHR8hIyAEIANqIBwgHf0NAAIEBggKDA4QEhQWGBocHv0LAAAgBSADaiAe",
+  "IB/9DQACBAYICgwOEBIUFhgaHB79CwAAIAYgA2ogICAh/Q0AAgQGCAoMDhASFBYYGhwe/QsAACAHIANqICIgI/0NAAIEBggKDA4QEhQWGBocHv0L",
+  "AAAgCCADaiAcIB39DQEDBQcJCw0PERMVFxkbHR/9CwAAIAkgA2ogHiAf/Q0BAwUHCQsNDxETFRcZGx0f/QsAACAKIANqICAgIf0NAQMFBwkLDQ8R",
+  "ExUXGRsdH/0LAAAgCyADaiAiICP9DQEDBQcJCw0PERMVFxkbHR/9CwAAIANBEGohAwwACwsLlgcDE38BfgF7IAIhBSAAIQYgAUENTwRAQYCAgIB8",
+  "/REhGUEAIRcDQCAXIBn9CwAAIBdBEGoiF0GAgAJJDQALIAAgAWpBDGshCCAIQQdqIQkgAEEBaiEHAkADQEEBIQsgBCEMAkADQCAHIAhLDQMgBygA",
+  "ACENIAcoAABBsfPd8XlsQRN2QQJ0Ig4oAAAhDyAOIAc2AAAgByAPa0EBa0H//wNJBEAgDygAACANRg0CCyAHIAtqIQcgDEEGdSELIAxBAWohDAwA",
+  "CwsgDyEKAkADQCAHIAZNDQEgCiAATQ0BIAdBAWstAAAgCkEBay0AAEcNASAHQQFrIQcgCkEBayEKDAALCyAHQQRqIRAgCkEEaiERAkACQANAIBBB",
+  "CGogCUsNASAQKQAAIBEpAACFIRggGFAEQCAQQQhqIRAgEUEIaiERDAELIBAgGHqnQQN2aiEQDAILCwJAA0AgECAJTw0BIBAtAAAgES0AAEcNASAQ",
+  "QQFqIRAgEUEBaiERDAALCwsgByAGayESIBAgB2tBBGshEyAFIBJqIBJB/wFuaiATQf8BbmpBCmogA0sEQEEADwsgBSEUIAVBAWohBSASQQ9PBEBB",
+  "8AEhFSASQQ9rIRYCQANAIBZB/wFJDQEgBUH/AToAACAFQQFqIQUgFkH/AWshFgwACwsgBSAWOgAAIAVBAWohBQUgEkEEdCEVC0EAIRcCQANAIBcg",
+  "Ek8NASAFIBdqIAYgF2r9AAAA/QsAACAXQRBqIRcMAAsLIAUgEmohBSAFIAcgCms7AAAgBUECaiEFIBNBD08EQCAVQQ9yIRUgE0EPayEWAkADQCAW",
+  "Qf8BSQ0BIAVB/wE6AAAgBUEBaiEFIBZB/wFrIRYMAAsLIAUgFjoAACAFQQFqIQUFIBUgE3IhFQsgFCAVOgAAIBAiByEGIAcgCEsNASAHQQJrKAAA",
+  "QbHz3fF5bEETdkECdCAHQQJrNgAADAALCwsgACABaiAGayESIAUgEmogEkH/AW5qQQJqIANLBEBBAA8LIBJBD08EQCAFQfABOgAAIAVBAWohBSAS",
+  "QQ9rIRYCQANAIBZB/wFJDQEgBUH/AToAACAFQQFqIQUgFkH/AWshFgwACwsgBSAWOgAAIAVBAWohBQUgBSASQQR0OgAAIAVBAWohBQtBACEXAkAD",
+  "QCAXIBJPDQEgBSAXaiAGIBdq/QAAAP0LAAAgF0EQaiEXDAALCyAFIBJqIQUgBSACaws=",
 ];
 
 let compiled: WebAssembly.Module | null | undefined;
@@ -612,25 +1087,37 @@ export function simdUnshuffle(): SimdUnshuffle | undefined {
   return made ?? undefined;
 }
 
-/** The WebAssembly forward byte shuffle of the blosc encoder (blosc-encode.ts): its memory's regions and the shuffle. */
+/** The WebAssembly forward byte shuffle and LZ4 compressor of the blosc encoder (blosc-encode.ts): its memory's regions. */
 export interface SimdShuffle {
   /**
    * Views of the module memory (valid until the next call): `block` for the input block and `planes` for the shuffled
-   * one, each at least `size` bytes, 16-byte aligned.
+   * one, each at least `size` bytes, and `frame`, at least `frame` bytes (0 when not given), each 16-byte aligned and
+   * followed by {@link SLACK} bytes the LZ4 compressor's 16-byte copies may touch; `memory` is the whole memory and
+   * `planesAt`, `frameAt` where those regions start in it.
    */
-  regions(size: number): { block: Uint8Array; planes: Uint8Array };
+  regions(
+    size: number,
+    frame?: number,
+  ): { block: Uint8Array; planes: Uint8Array; frame: Uint8Array; memory: Uint8Array; planesAt: number; frameAt: number };
   /**
    * Shuffles the first ⌊n/16⌋·16 `typesize`-byte elements of `block` into `planes` (byte j of element i at j·n + i);
    * returns how many it did (the remaining elements of each plane are the caller's).
    */
   run(typesize: 4 | 8, n: number): number;
+  /**
+   * LZ4-compresses `planes[from, from + len)` into `frame[at, to)` (to ≤ the frame region's size) as one block, the same
+   * bytes as blosc-encode.ts's `lz4Compress` with this `acceleration`; returns the compressed length, or 0 when it does
+   * not fit (bytes of `frame` from `at` up to `to` + 15 may then have been written).
+   */
+  lz4(from: number, len: number, at: number, to: number, acceleration: number): number;
 }
 
 let shuffleMade: SimdShuffle | null | undefined;
 
 /**
- * The SIMD shuffle of this thread (an instance of its own, so the encoder's views and the decoder's never invalidate
- * each other), or undefined where WebAssembly SIMD is not available.
+ * The SIMD shuffle and LZ4 compressor of this thread (an instance of its own, so the encoder's views and the decoder's
+ * never invalidate each other), or undefined where WebAssembly SIMD is not available. Memory: the compressor's hash
+ * table, then the block, the planes and the frame regions.
  */
 export function simdShuffle(): SimdShuffle | undefined {
   if (shuffleMade !== undefined) return shuffleMade ?? undefined;
@@ -641,21 +1128,43 @@ export function simdShuffle(): SimdShuffle | undefined {
     const mem = inst.exports.mem as WebAssembly.Memory;
     const s4 = inst.exports.s4 as (src: number, n: number, dst: number) => void;
     const s8 = inst.exports.s8 as (src: number, n: number, dst: number) => void;
-    let half = 0; // block at 0, planes at half
+    const lz4c = inst.exports.lz4c as (src: number, len: number, dst: number, oend: number, attempts: number) => number;
+    const blockAt = LZ4_TABLE_BYTES;
+    let half = 0; // block at blockAt, planes at blockAt + half
+    let frameAt = blockAt;
+    let frameSize = 0;
+    let views: ReturnType<SimdShuffle["regions"]> | undefined;
     shuffleMade = {
-      regions(size) {
-        if (size > half) {
-          half = Math.ceil(size / 16) * 16;
-          const pages = Math.ceil((2 * half) / 65536) - mem.buffer.byteLength / 65536;
+      regions(size, frame = 0) {
+        if (size + SLACK > half || frame + SLACK > frameSize) {
+          half = Math.max(half, Math.ceil((size + SLACK) / 16) * 16);
+          frameSize = Math.max(frameSize, Math.ceil((frame + SLACK) / 16) * 16);
+          frameAt = blockAt + 2 * half;
+          const pages = Math.ceil((frameAt + frameSize) / 65536) - mem.buffer.byteLength / 65536;
           if (pages > 0) mem.grow(pages);
+          views = undefined;
         }
-        return { block: new Uint8Array(mem.buffer, 0, half), planes: new Uint8Array(mem.buffer, half, half) };
+        if (views === undefined || views.memory.buffer !== mem.buffer) {
+          const b = mem.buffer;
+          views = {
+            block: new Uint8Array(b, blockAt, half - SLACK),
+            planes: new Uint8Array(b, blockAt + half, half - SLACK),
+            frame: new Uint8Array(b, frameAt, frameSize - SLACK),
+            memory: new Uint8Array(b),
+            planesAt: blockAt + half,
+            frameAt,
+          };
+        }
+        return views;
       },
       run(typesize, n) {
         const done = n - (n % 16);
         if (done === 0) return 0;
-        (typesize === 8 ? s8 : s4)(0, n, half);
+        (typesize === 8 ? s8 : s4)(blockAt, n, blockAt + half);
         return done;
+      },
+      lz4(from, len, at, to, acceleration) {
+        return lz4c(blockAt + half + from, len, frameAt + at, frameAt + to, Math.max(1, Math.floor(acceleration)) << 6);
       },
     };
   } catch {
