@@ -103,30 +103,13 @@ export function chunkSelection(spec: ZarrArraySpec, index: number[]): Array<[num
 }
 
 /**
- * Plans the write of a cube: specs for every variable (non-index coordinates listed in the data
- * variables' `coordinates` attribute, the rest in the global one, as xarray does) and one task per
- * chunk position of the data variables (variables with the same dims and chunks share tasks; such a
- * family's tasks come one family after the other), spatial tiles outermost so that consecutive tasks
- * reuse a tile's pixel map. Nothing per chunk or per pixel is computed here: tasks are derived from
- * their number on demand (`task(i)`), so planning a cube of 10¹⁵ pixels is as quick as one of 10².
+ * The chunk tasks of data variables with these specs (in variable order), numbered as {@link planCube} numbers them:
+ * one task per chunk position, variables sharing dims and chunks in one task, one such family after the other,
+ * spatial tiles outermost. Depends on the specs only, so a distributed worker derives a job's chunks from the run's
+ * specs and the task number instead of receiving them.
+ * @returns the task count and `task(i)` (RangeError outside 0…taskCount − 1).
  */
-export function planCube(cube: Dataset): GenPlan {
-  const dims = Object.keys(cube.dims);
-  const extra = Object.keys(cube.coords).filter((c) => !dims.includes(c));
-  const used = new Set<string>();
-  const specs: ZarrArraySpec[] = [];
-  for (const v of Object.values(cube.coords)) specs.push(specOf(v));
-  const dataSpecs: ZarrArraySpec[] = [];
-  for (const v of Object.values(cube.data_vars)) {
-    const list = extra.filter((c) => cube.coords[c]!.dims.every((d) => v.dims.includes(d)));
-    for (const c of list) used.add(c);
-    const s = specOf(v, list);
-    specs.push(s);
-    dataSpecs.push(s);
-  }
-  const attrs: Attrs = { ...cube.attrs };
-  const rest = extra.filter((c) => !used.has(c));
-  if (rest.length) attrs.coordinates = rest.join(" ");
+export function chunkTasks(dataSpecs: ZarrArraySpec[]): { taskCount: number; task: (i: number) => ChunkTask } {
   // families: the data variables sharing dims and chunks (hence the chunk grid), in variable order
   const families = new Map<string, { names: string[]; grid: number[]; first: number; count: number }>();
   for (const s of dataSpecs) {
@@ -166,6 +149,35 @@ export function planCube(cube: Dataset): GenPlan {
     }
     return { items: f.names.map((name) => ({ name, index: index.slice() })) };
   };
+  return { taskCount, task };
+}
+
+/**
+ * Plans the write of a cube: specs for every variable (non-index coordinates listed in the data
+ * variables' `coordinates` attribute, the rest in the global one, as xarray does) and one task per
+ * chunk position of the data variables (variables with the same dims and chunks share tasks; such a
+ * family's tasks come one family after the other), spatial tiles outermost so that consecutive tasks
+ * reuse a tile's pixel map. Nothing per chunk or per pixel is computed here: tasks are derived from
+ * their number on demand (`task(i)`), so planning a cube of 10¹⁵ pixels is as quick as one of 10².
+ */
+export function planCube(cube: Dataset): GenPlan {
+  const dims = Object.keys(cube.dims);
+  const extra = Object.keys(cube.coords).filter((c) => !dims.includes(c));
+  const used = new Set<string>();
+  const specs: ZarrArraySpec[] = [];
+  for (const v of Object.values(cube.coords)) specs.push(specOf(v));
+  const dataSpecs: ZarrArraySpec[] = [];
+  for (const v of Object.values(cube.data_vars)) {
+    const list = extra.filter((c) => cube.coords[c]!.dims.every((d) => v.dims.includes(d)));
+    for (const c of list) used.add(c);
+    const s = specOf(v, list);
+    specs.push(s);
+    dataSpecs.push(s);
+  }
+  const attrs: Attrs = { ...cube.attrs };
+  const rest = extra.filter((c) => !used.has(c));
+  if (rest.length) attrs.coordinates = rest.join(" ");
+  const { taskCount, task } = chunkTasks(dataSpecs);
   let all: ChunkTask[] | undefined;
   return {
     specs,

@@ -7,7 +7,8 @@ import { Queue } from "bullmq";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { S3FileSystem } from "../../src/fs/s3.js";
 import type { FileSystem } from "../../src/fs/types.js";
-import { tasksPerJob } from "../../src/gen/executors/bullmq.js";
+import { type GenRunDoc, jobItems, tasksPerJob } from "../../src/gen/executors/bullmq.js";
+import type { ZarrArraySpec } from "../../src/formats/zarr/writer.js";
 import { parseRedisUrl } from "../../src/gen/executors/redis.js";
 import { startRedis, type TestRedis } from "../helpers/redis.js";
 import { S3RVER_KEY, S3RVER_SECRET, startS3Server, type TestS3Server } from "../helpers/s3.js";
@@ -129,6 +130,34 @@ describe("eocube gen --executor redis:// with eocube worker", () => {
     // large tasks of 20 MiB: 7 → 6, whole tiles
     expect(tasksPerJob(9600, 9600 * 20 * 2 ** 20, 3)).toBe(6);
     expect(tasksPerJob(9600, 9600 * 200 * 2 ** 20, 3)).toBe(1);
+  });
+
+  it("a job's chunks are derived from the run's specs (jobs carry none), or taken from the job (earlier coordinators)", () => {
+    const spec = (name: string, dims: string[], shape: number[], chunks: number[]) =>
+      ({ name, dims, shape, chunks, dtype: "float32", fill_value: null, attrs: {} }) as unknown as ZarrArraySpec;
+    // two variables sharing a chunk grid of 3 × 2 × 2 (12 tasks, tiles outermost), then one of another grid (2 tasks)
+    const specs = [
+      spec("a", ["time", "lat", "lon"], [3, 20, 30], [1, 10, 15]),
+      spec("b", ["time", "lat", "lon"], [3, 20, 30], [1, 10, 15]),
+      spec("c", ["lat", "lon"], [20, 30], [20, 15]),
+    ];
+    const doc = { id: "r", specs, group: 5, jobItems: "derived" } as unknown as GenRunDoc;
+    // job 0: tasks 0–4 (tile (0, 0): times 0–2, tile (0, 1): times 0–1), 2 variables each
+    expect(jobItems(doc, { index: 0 }).map((it) => `${it.name}${it.index.join("")}`)).toEqual(
+      ["000", "100", "200", "001", "101"].flatMap((k) => [`a${k}`, `b${k}`]),
+    );
+    // job 2: tasks 10–13 (the last of the first grid's, then the other grid's 2)
+    expect(jobItems(doc, { index: 2 }).map((it) => `${it.name}${it.index.join("")}`)).toEqual([
+      "a111",
+      "b111",
+      "a211",
+      "b211",
+      "c00",
+      "c01",
+    ]);
+    const carried = [{ name: "a", index: [2, 1, 1] }];
+    expect(jobItems({ ...doc, jobItems: undefined }, { index: 0, items: carried })).toBe(carried);
+    expect(() => jobItems({ ...doc, jobItems: undefined }, { index: 0 })).toThrow(/holds no chunk items/);
   });
 
   it("a worker SIGKILLed mid-task: its task is retried by another and the cube equals the local run's", async () => {

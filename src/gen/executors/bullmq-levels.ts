@@ -96,8 +96,8 @@ function levelsOutputStore(plan: LevelsPlan): GenRequest["output"] {
 /** The worker thread's task of a job of a pyramid run, and the temporary store its chunks go to. */
 export function levelTask(doc: LevelRunDoc, data: TaskJobData): { task: LevelWorkerTask; dest: string } {
   const level = data.level;
-  if (level === undefined || !doc.levelTemps[level]) {
-    throw new EocubeError("INTERNAL", `job ${data.run}-${data.index} of a pyramid run names no level`);
+  if (level === undefined || !doc.levelTemps[level] || !data.items) {
+    throw new EocubeError("INTERNAL", `job ${data.run}-${data.index} of a pyramid run names no level or no chunks`);
   }
   return {
     task: { kind: "level", run: doc.id, plan: doc.plan, output: doc.output, folder: doc.tempPath, level, items: data.items },

@@ -11,9 +11,10 @@ import { joinStoreKey } from "../../formats/zarr/store.js";
 import { FileFileSystem } from "../../fs/file.js";
 import { putLocalSync } from "../../fs/put-local.js";
 import type { FileSystem } from "../../fs/types.js";
+import { chunkTasks } from "../plan.js";
 import { mapFailure, outputFs, workerFile } from "../run.js";
 import type { WorkerResult, WorkerTask } from "../worker.js";
-import { errorRecord, RUN_MARKER, type RunDoc, runLabel, runOutput, type TaskJobData } from "./bullmq.js";
+import { errorRecord, jobItems, RUN_MARKER, type RunDoc, runLabel, runOutput, type TaskJobData } from "./bullmq.js";
 import { levelTask } from "./bullmq-levels.js";
 import { GEN_QUEUE, parseRedisUrl, redisLabel, runKeys } from "./redis.js";
 import { acquireWrite, releaseWrite, renewWrite, runEnded } from "./run-state.js";
@@ -130,7 +131,11 @@ export async function startGenWorker(options: GenWorkerOptions): Promise<GenWork
     pool.on("error", () => undefined);
   }
   const compute = pool ? (task: WorkerTask) => pool.run(task) as Promise<WorkerResult> : (await import("../worker.js")).computeTask;
-  const docs = new Map<string, { doc: RunDoc; fs: FileSystem; checked: boolean; made: Set<string> }>();
+  // per run: its document, output, whether the marker was seen, the folders made, and (gen) its chunk tasks
+  const docs = new Map<
+    string,
+    { doc: RunDoc; fs: FileSystem; checked: boolean; made: Set<string>; tasks?: ReturnType<typeof chunkTasks> }
+  >();
   const lockDuration = Math.max(1, options.stallTimeout ?? 30) * 1000;
   const client = new Redis(conn);
   client.on("error", () => undefined);
@@ -182,13 +187,16 @@ export async function startGenWorker(options: GenWorkerOptions): Promise<GenWork
           ({ task, dest } = levelTask(doc, job.data));
         } else {
           const specs = doc.specs;
+          // the job's chunks: carried by the job (a run of an earlier coordinator), else derived from the run's specs
+          if (!job.data.items && !entry.tasks) entry.tasks = chunkTasks(specs);
+          const items = jobItems(doc, job.data, entry.tasks);
           task = {
             request: doc.request,
             now: doc.now,
             version: doc.request.output.format_version,
             compressor: (doc.request.output.compressor ?? "blosc") as ZarrCompressorName,
-            specs: Object.fromEntries(job.data.items.map((it) => [it.name, specs.find((s) => s.name === it.name)!])),
-            items: job.data.items,
+            specs: Object.fromEntries(items.map((it) => [it.name, specs.find((s) => s.name === it.name)!])),
+            items,
           };
         }
         // a gen job of many chunk tasks is computed and written in slices of ~SLICE_BYTES of output (the encoded

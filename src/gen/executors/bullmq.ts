@@ -6,9 +6,13 @@ import { randomBytes } from "node:crypto";
 import { type Job, Queue, QueueEvents, Redis } from "./bullmq-lib.js";
 import { ERROR_CODES, EocubeError, type ErrorCode, isEocubeError, throwIfAborted } from "../../core/errors.js";
 import { joinStoreKey } from "../../formats/zarr/store.js";
-import type { ZarrArraySpec, ZarrWriter } from "../../formats/zarr/writer.js";
+import type { ZarrCompressorName } from "../../formats/zarr/codecs.js";
+import { chunkKey, encodeChunk, type ZarrArraySpec, type ZarrWriter } from "../../formats/zarr/writer.js";
+import { FileFileSystem } from "../../fs/file.js";
+import { putLocalSync } from "../../fs/put-local.js";
+import type { FileSystem } from "../../fs/types.js";
 import { buildCube } from "../pipeline.js";
-import { type ChunkItem, describePlan, type GenInfo, type GenPlan, planCube } from "../plan.js";
+import { type ChunkItem, chunkTasks, describePlan, type GenInfo, type GenPlan, planCube } from "../plan.js";
 import type { GenRequest } from "../request.js";
 import type { LevelRunDoc } from "./bullmq-levels.js";
 import {
@@ -59,13 +63,21 @@ export interface GenRunDoc extends RunDocBase {
    * i·group … (i + 1)·group − 1 (fewer in the last), so `total` = ⌈plan tasks / group⌉. See {@link tasksPerJob}.
    */
   group?: number;
+  /**
+   * `derived`: the jobs carry no chunk items; a worker derives job i's from `specs` and `group` ({@link jobItems}).
+   * Absent (a run of a coordinator predating it): each job carries its items.
+   */
+  jobItems?: "derived";
 }
 
-/** Job data: the run and the job's number (`index`), its chunks (of which pyramid level, for a level run). */
+/**
+ * Job data: the run and the job's number (`index`), its chunks (of which pyramid level, for a level run; a gen run
+ * whose document says `jobItems: "derived"` leaves them out, see {@link jobItems}).
+ */
 export interface TaskJobData {
   run: string;
   index: number;
-  items: ChunkItem[];
+  items?: ChunkItem[];
   level?: number;
 }
 
@@ -155,8 +167,11 @@ function tasksPerTile(specs: ZarrArraySpec[]): number {
   return n;
 }
 
-/** Job i's chunks: those of the plan's tasks i·group … (i + 1)·group − 1 (fewer in the last). */
-function groupItems(plan: GenPlan, group: number, i: number): ChunkItem[] {
+/**
+ * Job i's chunks: those of the plan's tasks i·group … (i + 1)·group − 1 (fewer in the last). `plan`: a GenPlan,
+ * or the {@link chunkTasks} of the run's data specs (the same numbering).
+ */
+function groupItems(plan: Pick<GenPlan, "taskCount" | "task">, group: number, i: number): ChunkItem[] {
   const items: ChunkItem[] = [];
   for (let k = i * group; k < Math.min(plan.taskCount, (i + 1) * group); k++) items.push(...plan.task(k).items);
   return items;
@@ -168,7 +183,52 @@ function envTasksPerJob(): number | undefined {
   return Number.isInteger(n) && n > 0 ? n : undefined;
 }
 
+/**
+ * The chunks of job `index` of a gen run: those the job carries, else (`jobItems: "derived"`) those of the run's
+ * tasks index·group … (index + 1)·group − 1, numbered from the run's data specs as the coordinator's plan numbers
+ * them ({@link chunkTasks}). `tasks`: the run's chunkTasks when the caller keeps them (a worker, per run).
+ * @throws EocubeError WORKER_FAILED when the job has no items and the run does not derive them (a corrupt job).
+ */
+export function jobItems(
+  doc: GenRunDoc,
+  data: Pick<TaskJobData, "index" | "items">,
+  tasks?: Pick<GenPlan, "taskCount" | "task">,
+): ChunkItem[] {
+  if (data.items) return data.items;
+  if (doc.jobItems !== "derived") throw new EocubeError("WORKER_FAILED", `job ${data.index} of run ${doc.id} holds no chunk items`);
+  return groupItems(tasks ?? chunkTasks(doc.specs), doc.group ?? 1, data.index);
+}
+
 const jobId = (run: string, i: number) => `${run}-${i}`;
+
+/**
+ * The writer of a run's temporary store, whose chunks (the coordinates: ~330 small chunks for a 20800 × 15200 grid)
+ * go, for a local output, into their files in place on this thread (fs/put-local.ts, as the workers write theirs)
+ * instead of through a temporary file and a rename each in libuv's pool: the coordinator writes them while the workers
+ * compute, on the same cores. Same bytes (encodeChunk is what the writer's writeChunk does); a failed write falls back
+ * to the writer's. Another store: the writer itself.
+ */
+function inPlaceChunks(writer: ZarrWriter, fs: FileSystem, plan: GenPlan, req: GenRequest, signal?: AbortSignal): ZarrWriter {
+  if (!(fs instanceof FileFileSystem)) return writer;
+  const specs = new Map(plan.specs.map((s) => [s.name, s]));
+  const compressor = (req.output.compressor ?? "blosc") as ZarrCompressorName;
+  const version = req.output.format_version ?? 2;
+  const made = new Set<string>();
+  return {
+    tempPath: writer.tempPath,
+    commit: () => writer.commit(),
+    abort: () => writer.abort(),
+    async writeChunk(name, index, data) {
+      throwIfAborted(signal);
+      const spec = specs.get(name);
+      if (!spec) return writer.writeChunk(name, index, data);
+      const bytes = await encodeChunk(spec, data, { compressor });
+      if (!putLocalSync(fs, joinStoreKey(writer.tempPath, chunkKey(spec, index, version)), bytes, made)) {
+        await writer.writeChunk(name, index, data);
+      }
+    },
+  };
+}
 
 /** A Queue and a plain Redis client (for the run's own keys) on one Redis. */
 export interface GenQueue {
@@ -231,8 +291,11 @@ export async function connectQueue(conn: RedisConnection, field = "--executor"):
  */
 export async function runGenBullmq(req: GenRequest | undefined, options: BullmqGenOptions): Promise<GenResult> {
   const conn = parseRedisUrl(options.redis);
-  const q = await connectQueue(conn);
-  const { queue, redis: client } = q;
+  // a new run connects to Redis while it plans the cube (Redis's answer and the inputs' metadata are awaited at
+  // once), and has the connection before it writes anything
+  const connecting = connectQueue(conn);
+  connecting.catch(() => undefined);
+  let q: GenQueue | undefined;
   let label = req ? outputLabel(req) : "the output";
   try {
     const t0 = Date.now();
@@ -240,6 +303,8 @@ export async function runGenBullmq(req: GenRequest | undefined, options: BullmqG
     let writer: ZarrWriter;
     let start: (() => Promise<void>) | undefined;
     if (options.resume) {
+      q = await connecting;
+      const client = q.redis;
       const found = await loadRunDoc(client, options.resume);
       if (!found) {
         throw new EocubeError(
@@ -273,7 +338,7 @@ export async function runGenBullmq(req: GenRequest | undefined, options: BullmqG
         writer = await openOutputWriter(doc.request, fs, plan, { signal: options.signal, resumeTempPath: doc.tempPath });
         // the coordinates are written while the first tasks run: a coordinator killed before it had written them
         // all leaves them to its resume (they are rewritten whole)
-        await writeCoordinates(writer, built.cube, plan);
+        await writeCoordinates(inPlaceChunks(writer, fs, plan, doc.request, options.signal), built.cube, plan);
       } finally {
         await Promise.all(built.inputs.map((d) => d.close().catch(() => undefined)));
       }
@@ -281,7 +346,8 @@ export async function runGenBullmq(req: GenRequest | undefined, options: BullmqG
       // (a coordinator killed while committing had closed it)
       await openWave(client, doc.id, 0);
       const group = doc.group ?? 1;
-      await requeue(q, doc, (i) => ({ items: groupItems(plan, group, i) }));
+      // (a run of an earlier coordinator: its jobs carry their items)
+      await requeue(q, doc, doc.jobItems === "derived" ? () => ({}) : (i) => ({ items: groupItems(plan, group, i) }));
     } else {
       if (!req) throw new EocubeError("INVALID_ARGUMENT", "a gen request is needed (or --resume <run id>)", { field: "request" });
       const now = options.now ?? new Date(Math.floor(Date.now() / 1000) * 1000);
@@ -296,6 +362,8 @@ export async function runGenBullmq(req: GenRequest | undefined, options: BullmqG
         const plan = planCube(built.cube);
         const info = await describePlan(built.cube, built.grid, plan, req.inputs.length, label);
         checkOutputSize(info, options.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES);
+        q = await connecting;
+        const { queue, redis: client } = q;
         writer = await openOutputWriter(req, fs, plan, { signal: options.signal });
         const id = newRunId(now);
         const specs = plan.specs.filter((s) => !plan.coordNames.includes(s.name));
@@ -315,6 +383,7 @@ export async function runGenBullmq(req: GenRequest | undefined, options: BullmqG
           info,
           specs,
           group,
+          jobItems: "derived",
           attempts: options.attempts ?? 3,
           ...(process.env.EOCUBE_GEN_TASK_FAULT ? { fault: process.env.EOCUBE_GEN_TASK_FAULT } : {}),
         };
@@ -331,15 +400,16 @@ export async function runGenBullmq(req: GenRequest | undefined, options: BullmqG
         const w = writer;
         start = async () => {
           try {
+            // (no chunk items: the workers derive them from the run's specs, see jobItems)
             await enqueue(
               queue,
               d,
               Array.from({ length: d.total }, (_, i) => i),
-              (i) => ({ items: groupItems(plan, group, i) }),
+              () => ({}),
               options.signal,
             );
             // the coordinates while the workers take the first jobs (they are needed by the commit only)
-            await writeCoordinates(w, built.cube, plan);
+            await writeCoordinates(inPlaceChunks(w, fs, plan, d.request, options.signal), built.cube, plan);
           } finally {
             await closeInputs();
           }
@@ -349,6 +419,7 @@ export async function runGenBullmq(req: GenRequest | undefined, options: BullmqG
         throw err;
       }
     }
+    const client = q.redis;
     try {
       // a new run's jobs: queued here, so that a failure or Ctrl-C while queueing removes them too
       await start?.();
@@ -372,7 +443,7 @@ export async function runGenBullmq(req: GenRequest | undefined, options: BullmqG
   } catch (err) {
     throw interruptedError(err, options.signal, "eocube gen", label);
   } finally {
-    await q.close();
+    await (q ?? (await connecting.catch(() => undefined)))?.close();
   }
 }
 
