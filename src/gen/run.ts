@@ -58,8 +58,9 @@ export interface RunGenOptions {
   /**
    * The chunks of a local blosc-lz4 output that the main thread computes are encoded and written by a light encoding
    * thread (formats/zarr/encode-thread.ts: the values handed over, not copied; same bytes), while the main thread computes
-   * the next task, when the output is estimated at least this many bytes (uncompressed); negative: never. Default
-   * {@link DEFAULT_ENCODE_THREAD_BYTES}, or env `EOCUBE_GEN_ENCODE_BYTES`.
+   * the next task, when the output is estimated at least this many bytes (uncompressed) and its chunks are at least
+   * {@link MIN_ENCODE_THREAD_CHUNK_BYTES} on average; negative: never. Default {@link DEFAULT_ENCODE_THREAD_BYTES}, or env
+   * `EOCUBE_GEN_ENCODE_BYTES`.
    */
   encodeThreadBytes?: number;
   /** Called after every finished task. */
@@ -89,6 +90,24 @@ export const DEFAULT_INLINE_MS = 4000;
  * 1.82–1.86× but 0.51× its RSS (was 0.44×), hence not below 256 MiB.
  */
 export const DEFAULT_ENCODE_THREAD_BYTES = 256 * 1024 ** 2;
+
+/**
+ * The encoding thread is used only when the data chunks are at least this large on average (uncompressed): 1 MiB. A
+ * hand-over costs the main thread ~15–30 µs per chunk (a message, a pooled buffer) whatever its size, so small chunks
+ * gain nothing: 38400 chunks of 260 × 190 float32 (the distributed bench's 0.0025° request, 2 cores): 4.3–5.3 s and
+ * 5.1–6.2 CPU-s on the main thread alone, 5.1–5.3 s and 8.0–8.4 CPU-s with the thread. The 8-day mean's 2 MiB chunks
+ * gain (see {@link DEFAULT_ENCODE_THREAD_BYTES}).
+ */
+export const MIN_ENCODE_THREAD_CHUNK_BYTES = 1024 ** 2;
+
+/**
+ * Uncompressed output of the consecutive tasks a worker thread of the local pool takes at once (at most 256 tasks): 8
+ * MiB. One task per message cost more than it gained for small tasks: 3 OSTIA days at 0.0015° (53868 tasks of 2 ×
+ * 260 × 190 float32, ~0.2 ms each), 2 cores: 11 s on the main thread alone, 12–15 s with a worker thread taking one
+ * task at a time (a message each way per task, and a tile's 3 tasks split between the threads, each computing its
+ * pixel map).
+ */
+export const POOL_GROUP_BYTES = 8 * 1024 ** 2;
 
 /** `EOCUBE_GEN_ENCODE_BYTES` as a number of bytes (a negative one: never), or undefined when unset or not a number. */
 function envEncodeBytes(): number | undefined {
@@ -340,8 +359,9 @@ async function generate(req: GenRequest, options: RunGenOptions, hooks: Generate
     // other stores are read asynchronously and keep perWorker tasks in flight
     const mainPerThread = req.inputs.every((i) => i.store_id === "file") ? 1 : perWorker;
     const nowIso = now.toISOString();
-    const makeTask = (i: number): WorkerTask => {
-      const items = plan.task(i).items;
+    // tasks i … i + n − 1 as one WorkerTask (their chunk items one after the other)
+    const makeTask = (i: number, n = 1): WorkerTask => {
+      const items = n === 1 ? plan.task(i).items : Array.from({ length: n }, (_, k) => plan.task(i + k).items).flat();
       return {
         request: req,
         now: nowIso,
@@ -368,6 +388,17 @@ async function generate(req: GenRequest, options: RunGenOptions, hooks: Generate
     const inlineMs = Math.max(0, options.inlineMs ?? envInlineMs() ?? DEFAULT_INLINE_MS);
     const onMain = nWorkers === 0 || inlineMs > 0;
     const poolThreads = nWorkers === 0 ? 0 : onMain ? nWorkers - 1 : nWorkers;
+    // a worker thread takes consecutive tasks in groups of ~POOL_GROUP_BYTES of output: one message each way per group,
+    // and the tasks of a spatial tile (consecutive) reuse one pixel map on that thread; at least 4 groups per thread, so
+    // that a small job still spreads over the threads
+    const poolGroup = Math.max(
+      1,
+      Math.min(
+        256,
+        Math.floor(total / (4 * Math.max(1, poolThreads))),
+        Math.floor(POOL_GROUP_BYTES / Math.max(1, info.estimated_bytes / Math.max(1, total))),
+      ),
+    );
     const giveBack = onMain ? lendCube(nowIso, req, built) : undefined;
     let failure: unknown;
     // the light blosc encoding thread (see encodeThreadBytes): for the main thread's tasks of a local blosc-lz4 output
@@ -383,7 +414,8 @@ async function generate(req: GenRequest, options: RunGenOptions, hooks: Generate
       compressor === "blosc" &&
       LITTLE_ENDIAN &&
       encodeBytes >= 0 &&
-      info.estimated_bytes >= encodeBytes;
+      info.estimated_bytes >= encodeBytes &&
+      info.estimated_bytes / Math.max(1, info.chunks) >= MIN_ENCODE_THREAD_CHUNK_BYTES;
     if (wantEncoder) encoder = new (await import("../formats/zarr/encode-thread.js")).EncodeThread();
     await writeCoordinates(writer, built.cube, plan);
     // a chunk the main thread handed over: encoded and written by the thread, its buffer back into this thread's pool
@@ -446,7 +478,7 @@ async function generate(req: GenRequest, options: RunGenOptions, hooks: Generate
         // one is there (computed while that one is encoded), so at most two tasks' values are held (one being encoded,
         // one waiting) while the main thread waits
         const maxHandedOff = 2;
-        const finish = (res: WorkerResult) =>
+        const finish = (res: WorkerResult, n: number) =>
           (async () => {
             if (res.handedOff && encoder!.busyFor() > encoder!.meanMs) {
               // the thread has more than a chunk's encoding still to do (it fell behind): encoded here rather than queued
@@ -475,13 +507,29 @@ async function generate(req: GenRequest, options: RunGenOptions, hooks: Generate
               bytes += c.bytes.length;
               recycleFrame(c.bytes); // written: the encoder may reuse its memory for the next frame
             }
-            done++;
+            done += n;
             options.onProgress?.({ done, total, bytes, elapsed_s: (Date.now() - t0) / 1000 });
           })();
-        const launch = (i: number, where: "main" | "pool") => {
-          const task = makeTask(i);
+        // the main thread's tasks follow one another in promise continuations (a local output is read and written with
+        // synchronous calls), which never let the event loop run: with worker threads, every ~2 ms the next task waits
+        // for one turn of it, or their answers (and new tasks for them) would wait until the main thread ran out of
+        // tasks (measured: 42 of 53868 tasks went to the worker thread)
+        let lastYield = performance.now();
+        const yieldIfDue = (): Promise<void> => {
+          if (!pool || performance.now() - lastYield < 2) return Promise.resolve();
+          return new Promise<void>((resolve) =>
+            setImmediate(() => {
+              lastYield = performance.now();
+              resolve();
+            }),
+          );
+        };
+        const launch = (i: number, where: "main" | "pool", n = 1) => {
+          const task = makeTask(i, n);
           const running =
-            where === "main" ? computeTask(task, { handOff: encoder !== undefined }) : (pool!.run(task) as Promise<WorkerResult>);
+            where === "main"
+              ? yieldIfDue().then(() => computeTask(task, { handOff: encoder !== undefined }))
+              : (pool!.run(task) as Promise<WorkerResult>);
           let released = false;
           const release = () => {
             if (released) return;
@@ -523,7 +571,7 @@ async function generate(req: GenRequest, options: RunGenOptions, hooks: Generate
               writing++;
               // the chunks are handed over (or their writes begun) before the next task starts: a main-thread task runs
               // mostly synchronously, so a hand-over queued behind it would reach the encoding thread a whole task late
-              const finished = finish(res);
+              const finished = finish(res, n);
               pump();
               try {
                 await finished;
@@ -556,7 +604,9 @@ async function generate(req: GenRequest, options: RunGenOptions, hooks: Generate
               launch(next++, "main");
             } else if (pool && poolInflight < poolThreads * perWorker) {
               poolInflight++;
-              launch(next++, "pool");
+              const n = Math.min(poolGroup, total - next);
+              launch(next, "pool", n);
+              next += n;
             } else break;
           }
         };
