@@ -5,6 +5,7 @@
 // byte-identical (time stamps aside). Goal: 2 workers ≥ 1.7× 1 worker.
 import { execFile, spawn } from "node:child_process";
 import { createHash } from "node:crypto";
+import { existsSync } from "node:fs";
 import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import { loadavg, tmpdir } from "node:os";
@@ -19,12 +20,20 @@ const DATA = fileURLToPath(new URL("../../shared/data/", import.meta.url));
 const ROOT = fileURLToPath(new URL("../", import.meta.url));
 const BIN = `${ROOT}bin/eocube.js`;
 /**
- * Grid resolutions in degrees (BENCH_GEN_DIST_RES, comma-separated): 0.0025° is 20800 × 15200 pixels, 19200 chunk tasks
- * of 260 × 190 × 2 variables (one worker ~12 s: a job worth distributing); 0.005° 4800 tasks (~3.5 s, of which the
- * coordinator's start and commit are ~0.7 s).
+ * Grid resolutions in degrees (BENCH_GEN_DIST_RES, comma-separated): 0.0015° is 34667 × 25334 pixels, 53466 chunk tasks
+ * of 260 × 190 × 2 variables (one worker ~10–14 s: a job worth distributing); 0.0025° 20800 × 15200, 19200 tasks
+ * (~5 s, of which the coordinator's start and commit are ~0.7 s).
  */
-const RESES = (process.env.BENCH_GEN_DIST_RES ?? "0.0025,0.005").split(",").map(Number);
-const REPS = Math.max(1, Number(process.env.BENCH_GEN_DIST_REPS ?? 2));
+const RESES = (process.env.BENCH_GEN_DIST_RES ?? "0.0015,0.0025").split(",").map(Number);
+const REPS = Math.max(1, Number(process.env.BENCH_GEN_DIST_REPS ?? 3));
+/**
+ * Where the shared output goes (BENCH_GEN_DIST_DIR): by default /dev/shm (tmpfs) when it exists, else the temporary
+ * folder. Measured on this VM's ext4 root, two processes creating 19200 files each in one folder took 5.5–10.7 s
+ * against 1.6–4.2 s for one (in two folders 1.4–5.2 s; on tmpfs 0.3–0.5 s in every case): creating the chunk files of
+ * one store measures the disk's journal and the folder's lock, not the executor; a cluster's shared output is an
+ * object store.
+ */
+const OUT_ROOT = process.env.BENCH_GEN_DIST_DIR ?? (existsSync("/dev/shm") ? "/dev/shm" : tmpdir());
 /**
  * Node flags of the worker processes (BENCH_GEN_DIST_WORKER_FLAGS, default `--single-threaded-gc`: measured on this
  * machine, a worker without it used 4.7–6.1 CPU-s for the job, its collector's threads on the other core; with it
@@ -97,6 +106,28 @@ async function machineCeiling(reps: number): Promise<number> {
   return median(r);
 }
 
+/**
+ * The same ceiling for this workload: 2 · t(one local `eocube gen --workers 1` of `req`) / t(two of them at once, into
+ * outputs of their own), median of `reps` rounds. No coordinator, no Redis, no shared output: what 2 processes of
+ * this work get from the machine, the most 2 worker processes could get.
+ */
+async function workloadCeiling(req: string, dir: string, reps: number): Promise<number> {
+  const gen = async (out: string) => {
+    await exec(BIN, ["gen", req, "-o", join(dir, out), "--workers", "1"], { maxBuffer: 1 << 26 });
+  };
+  const r: number[] = [];
+  for (let k = 0; k < reps; k++) {
+    let t = performance.now();
+    await gen("alone.zarr");
+    const one = performance.now() - t;
+    t = performance.now();
+    await Promise.all([gen("a.zarr"), gen("b.zarr")]);
+    r.push((2 * one) / (performance.now() - t));
+    await Promise.all(["alone.zarr", "a.zarr", "b.zarr"].map((o) => rm(join(dir, o), { recursive: true, force: true })));
+  }
+  return median(r);
+}
+
 /** Busy CPU seconds of the whole machine so far (all cores, /proc/stat: all but idle and iowait; NaN elsewhere). */
 async function machineBusy(): Promise<number> {
   const line = (await readFile("/proc/stat", "utf8").catch(() => "")).split("\n")[0] ?? "";
@@ -112,7 +143,7 @@ const median = (xs: number[]) => {
 
 /** Runs the workload; see the file comment. */
 export async function run(): Promise<{ name: string; rows: Array<Record<string, string | number>>; notes?: string }> {
-  const dir = await mkdtemp(join(tmpdir(), "eocube-bench-gen-dist-"));
+  const dir = await mkdtemp(join(OUT_ROOT, "eocube-bench-gen-dist-"));
   // dist/ as `npm run build` makes it (the precompiled request validator too); not timed
   await exec(process.execPath, [`${ROOT}node_modules/typescript/bin/tsc`, "-p", `${ROOT}tsconfig.build.json`], { cwd: ROOT }).catch(
     () => undefined,
@@ -136,6 +167,7 @@ export async function run(): Promise<{ name: string; rows: Array<Record<string, 
   const installed = commandSettings();
   const jobs: string[] = [];
   let ceiling = Number.NaN;
+  let workCeiling = Number.NaN;
   // the 1-worker pool on Redis database 1, the 2-worker pool on database 2: all three processes start once
   const pools = new Map<number, ReturnType<typeof spawn>[]>();
   try {
@@ -201,8 +233,8 @@ export async function run(): Promise<{ name: string; rows: Array<Record<string, 
     }
     for (let rep = 0; rep < REPS; rep++) {
       for (const [k, r] of runs.entries()) {
-        // a new output each time (replacing one would add its removal to the run); checked, and kept until all
-        // rounds are done: on ext4 the files of a run right after a large deletion are slow to create (the kernel skips
+        // a new output each time (replacing one would add its removal to the run); checked, and (on a disk) kept until
+        // all rounds are done: on ext4 the files of a run right after a large deletion are slow to create (the kernel skips
         // recently freed inodes), a cost of the previous run's removal, not of this run
         const out = join(dir, `run${k}-${rep}.zarr`);
         const others = async () => (await Promise.all([redis.pid, ...r.pool.map((w) => w.pid)].map(cpuOf))).reduce((a, b) => a + b, 0);
@@ -221,9 +253,12 @@ export async function run(): Promise<{ name: string; rows: Array<Record<string, 
         const digest = await chunksDigest(out);
         if (!references.has(r.res)) references.set(r.res, digest);
         if (digest !== references.get(r.res)) r.same = false;
+        // on tmpfs an output is memory: removed at once (the slow creation after a deletion is ext4's)
+        if (OUT_ROOT === "/dev/shm") await rm(out, { recursive: true, force: true });
       }
     }
     ceiling = await machineCeiling(3);
+    workCeiling = await workloadCeiling(reqs[reqs.length - 1]!, dir, 3);
     for (const r of runs) {
       const one = median(runs.find((o) => o.res === r.res && o.label === kinds[2]!.label)!.wall);
       rows.push({
@@ -249,9 +284,9 @@ export async function run(): Promise<{ name: string; rows: Array<Record<string, 
     notes: [
       `${REPS} alternating rounds of the four runs of each grid (${((Date.now() - t0) / 1000).toFixed(0)} s); wall time of \`eocube gen\` (the coordinator, run as installed: bin/eocube.js through its launcher line) incl. its start, planning and commit, workers started before with the launcher's settings plus \`${WORKER_NODE_FLAGS.join(" ")}\` and warmed up by one small run (\`eocube worker --concurrency 1\`: one task at a time on its main thread, one core per worker process).`,
       "CPU_s: user + system seconds of the gen process, the worker processes and redis-server during the run (/proc); others' CPU_s: the rest of the machine's busy CPU meanwhile (/proc/stat: other processes and kernel threads, e.g. ext4's), which the run could not use.",
-      `${jobs.join("; ")}: each job computes and writes its chunks into the shared output's temporary store (a file path here).`,
-      "identical = every run's data chunks (keys and bytes) equal those of the first local run. Goal: 2 workers ≥ 1.7× 1 worker (the 0.005° job is small: the coordinator's start, ~0.7 s before the first job, weighs on its ratio).",
-      `The machine's own ceiling, measured in the same run: 2 processes of a plain CPU loop (no I/O) at once finish ${ceiling.toFixed(2)}× as fast as one after the other (median of 3; 2.0 would be 2 cores of their own).`,
+      `${jobs.join("; ")}: each job computes and writes its chunks into the shared output's temporary store, a file path here: ${OUT_ROOT === "/dev/shm" ? "on /dev/shm (tmpfs; BENCH_GEN_DIST_DIR sets another folder: on this VM's ext4 disk, creating the ~40k–110k chunk files of one store in one folder from two processes measures the disk's journal and folder lock more than the executor)" : OUT_ROOT}.`,
+      "identical = every run's data chunks (keys and bytes) equal those of the first local run. Goal: 2 workers ≥ 1.7× 1 worker (the smaller the job, the more the coordinator's start, ~0.7 s before the first job, weighs on its ratio).",
+      `The machine's own ceiling, measured in the same run: 2 processes of a plain CPU loop (no I/O) at once finish ${ceiling.toFixed(2)}× as fast as one after the other (median of 3; 2.0 would be 2 cores of their own); 2 local runs of the ${RESES[RESES.length - 1]}° request (\`--workers 1\`, outputs of their own) at once finish ${workCeiling.toFixed(2)}× as fast as one after the other (median of 3): the most 2 worker processes could get from this machine for this work.`,
       `1-minute load average: ${load0.toFixed(1)} at the start, ${load1.toFixed(1)} at the end (2 cores).`,
     ].join("\n"),
   };
