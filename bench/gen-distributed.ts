@@ -20,7 +20,7 @@ const DATA = fileURLToPath(new URL("../../shared/data/", import.meta.url));
 const ROOT = fileURLToPath(new URL("../", import.meta.url));
 const BIN = `${ROOT}bin/eocube.js`;
 /**
- * Grid resolutions in degrees (BENCH_GEN_DIST_RES, comma-separated): 0.0015° is 34667 × 25334 pixels, 53466 chunk tasks
+ * Grid resolutions in degrees (BENCH_GEN_DIST_RES, comma-separated): 0.0015° is 34667 × 25334 pixels, 53868 chunk tasks
  * of 260 × 190 × 2 variables (one worker ~10–14 s: a job worth distributing); 0.0025° 20800 × 15200, 19200 tasks
  * (~5 s, of which the coordinator's start and commit are ~0.7 s).
  */

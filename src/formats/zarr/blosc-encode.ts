@@ -132,7 +132,7 @@ function constantKey(data: Uint8Array, ts: number, clevel: number): string | und
     for (let b = 0; b < ts; b++) if (data[e + b] !== data[b]) return undefined;
   }
   // every element equals the first ⟺ the bytes from the second element on equal those up to the last but one: one
-  // native memcmp of the two overlapping views (≈15 µs per 200 kB here, a JS loop over 32-bit words ≈70 µs)
+  // native memcmp of the two overlapping views (4–6 µs per constant 200 kB here; a JS loop over 32-bit words took ≈62 µs)
   if (Buffer.compare(data.subarray(ts), data.subarray(0, n - ts)) !== 0) return undefined;
   let key = `${ts}:${clevel}:${n}:`;
   for (let i = 0; i < ts; i++) key += data[i]!.toString(16).padStart(2, "0");

@@ -212,7 +212,7 @@ function inPlaceChunks(writer: ZarrWriter, fs: FileSystem, plan: GenPlan, req: G
   if (!(fs instanceof FileFileSystem)) return writer;
   const specs = new Map(plan.specs.map((s) => [s.name, s]));
   const compressor = (req.output.compressor ?? "blosc") as ZarrCompressorName;
-  const version = req.output.format_version ?? 2;
+  const version = req.output.format_version;
   const made = new Set<string>();
   return {
     tempPath: writer.tempPath,
