@@ -136,6 +136,22 @@ export class S3FileSystem implements FileSystem {
     );
   }
 
+  /**
+   * Copies the object `from` to `to` in this bucket on the server (S3 CopyObject, objects up to 5 GB: no bytes through
+   * this process; https://docs.aws.amazon.com/AmazonS3/latest/API/API_CopyObject.html). The copy source is sent
+   * URL-encoded, as the API requires.
+   * @throws EocubeError NOT_FOUND (no object `from`), ACCESS_DENIED, REMOTE_ERROR, TIMEOUT, naming `to`.
+   */
+  async copy(from: string, to: string, options?: ReadOptions): Promise<void> {
+    const source = `${this.bucket}/${this.objectKey(from)}`.split("/").map(encodeURIComponent).join("/");
+    await this.#call(
+      to,
+      (abortSignal, c, sdk) =>
+        c.send(new sdk.CopyObjectCommand({ Bucket: this.bucket, Key: this.objectKey(to), CopySource: source }), { abortSignal }),
+      options,
+    );
+  }
+
   async list(prefix: string, options?: ReadOptions): Promise<string[]> {
     const p = this.objectKey(prefix.replace(/\/+$/, ""));
     const full = p === "" || p.endsWith("/") ? p : `${p}/`;

@@ -24,4 +24,10 @@ export interface FileSystem {
   delete(key: string, options?: ReadOptions): Promise<void>;
   /** True when the object (or a folder prefix ending in '/') exists. */
   exists(key: string, options?: ReadOptions): Promise<boolean>;
+  /**
+   * Optional: copies the object `from` to `to` on the server, its bytes never passing through this process (S3
+   * CopyObject). Where a file system has none, callers get and put. Errors: NOT_FOUND (no object `from`), READ_ONLY,
+   * ACCESS_DENIED.
+   */
+  copy?(from: string, to: string, options?: ReadOptions): Promise<void>;
 }

@@ -1,6 +1,7 @@
 // S3FileSystem against s3rver on 127.0.0.1 (real S3 protocol, signature checks).
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { S3FileSystem } from "../../src/fs/s3.js";
+import { siblingPath, swapInto } from "../../src/fs/swap.js";
 import { fsFromUrl } from "../../src/fs/url.js";
 import { S3RVER_KEY, S3RVER_SECRET, startS3Server, type TestS3Server } from "../helpers/s3.js";
 
@@ -31,6 +32,29 @@ describe("S3FileSystem", () => {
     await expect(fs.getRange("c.nc", 0, 1)).rejects.toMatchObject({ code: "NOT_FOUND", path: "s3://fs-test/p/q/c.nc" });
     await fs.delete("a.zarr/");
     expect(await fs.list("")).toEqual(["b.nc"]);
+  });
+
+  it("copies an object on the server (CopyObject), a key with spaces included", async () => {
+    const fs = new S3FileSystem(s3.bucket, { prefix: "cp", endpointUrl: s3.endpoint, key: S3RVER_KEY, secret: S3RVER_SECRET });
+    await fs.put(".c.zarr.tmp-1/x/0.0", bytes("chunk bytes"));
+    await fs.put("run 1/a b.json", bytes("{}"));
+    await fs.copy(".c.zarr.tmp-1/x/0.0", "c.zarr/x/0.0");
+    await fs.copy("run 1/a b.json", "run 2/a b.json");
+    expect(new TextDecoder().decode(await fs.get("c.zarr/x/0.0"))).toBe("chunk bytes");
+    expect(new TextDecoder().decode(await fs.get("run 2/a b.json"))).toBe("{}");
+    expect(new TextDecoder().decode(await fs.get(".c.zarr.tmp-1/x/0.0"))).toBe("chunk bytes");
+    await expect(fs.copy("missing", "c.zarr/y")).rejects.toMatchObject({ code: "NOT_FOUND" });
+    expect(await fs.exists("c.zarr/y")).toBe(false);
+  });
+
+  it("puts a finished store in place with copies on the server; a key s3rver decodes wrongly is read and written", async () => {
+    const fs = new S3FileSystem(s3.bucket, { prefix: "swap", endpointUrl: s3.endpoint, key: S3RVER_KEY, secret: S3RVER_SECRET });
+    const tmp = siblingPath("c.zarr", "tmp");
+    const objects: Record<string, string> = { ".zgroup": "{}", ".zmetadata": "{}", "x/.zarray": "{}", "x/0.0": "ab", "a+b/0": "cd" };
+    for (const [k, v] of Object.entries(objects)) await fs.put(`${tmp}/${k}`, bytes(v));
+    await swapInto(fs, tmp, "c.zarr");
+    for (const [k, v] of Object.entries(objects)) expect(new TextDecoder().decode(await fs.get(`c.zarr/${k}`))).toBe(v);
+    expect(await fs.list("")).toEqual(["c.zarr/"]);
   });
 
   it("reads anonymously (s3rver allows unsigned reads)", async () => {
