@@ -1,8 +1,9 @@
-// Benchmark the distributed gen executor (issue 13): the OSTIA request on a fine grid run by 1 and 2 `eocube worker`
+// Benchmark the distributed gen executor (issue 13): the OSTIA request on a fine grid run by 1, 2 and 3 `eocube worker`
 // processes (`--concurrency 1` each: one task at a time on the worker's main thread, i.e. one core per worker, the
 // model of this 2-core machine) through BullMQ on a local redis-server, beside the local executor with 1 and 2
-// threads; the four runs alternate (BENCH_GEN_DIST_REPS rounds, medians reported) and the cubes must be
-// byte-identical (time stamps aside). Goal: 2 workers ≥ 1.7× 1 worker.
+// threads, into a shared folder; then a coarser grid into an S3 bucket served by s3rver (a local process), the store a
+// cluster's workers share. The runs of a grid alternate (BENCH_GEN_DIST_REPS rounds, medians reported) and the cubes
+// must be byte-identical (time stamps aside). Goal: 2 workers ≥ 1.7× 1 worker. Also run by `npm run bench -- gen`.
 import { execFile, spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
@@ -12,6 +13,7 @@ import { loadavg, tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { promisify } from "node:util";
+import { S3FileSystem } from "../src/fs/s3.js";
 import { tasksPerJob } from "../src/gen/executors/bullmq.js";
 import { commandSettings } from "./lib/launcher.js";
 
@@ -40,15 +42,30 @@ const OUT_ROOT = process.env.BENCH_GEN_DIST_DIR ?? (existsSync("/dev/shm") ? "/d
  * 3.4–3.8 CPU-s).
  */
 const WORKER_NODE_FLAGS = (process.env.BENCH_GEN_DIST_WORKER_FLAGS ?? "--single-threaded-gc").split(" ").filter(Boolean);
+/**
+ * Grid of the S3 rows (BENCH_GEN_DIST_S3_RES, degrees; "" = none): 0.01° is 5200 × 3800 pixels, 1200 chunk tasks, 2400
+ * chunk objects. Each object is a PUT to s3rver and, at the commit, a CopyObject into place and a DeleteObject
+ * (fs/swap.ts), so a finer grid mostly adds s3rver's time.
+ */
+const S3_RES = (process.env.BENCH_GEN_DIST_S3_RES ?? "0.01").split(",").filter(Boolean).map(Number);
+/** Worker process counts of the BullMQ rows. */
+const WORKER_COUNTS = [1, 2, 3];
+/** s3rver's fixed credentials (it checks request signatures against them). */
+const S3RVER_KEY = "S3RVER";
+const S3_BUCKET = "cubes";
 
-function request(dir: string, dataId: string, res: number): string {
+/** The OSTIA request at `res` degrees into `dataId` under the folder `dir`, or under `s3.root` on an S3 endpoint. */
+function request(dir: string, dataId: string, res: number, s3?: { endpoint: string; root: string }): string {
   const inputs = ["20170605", "20170606", "20170607"]
     .map(
       (d) =>
         `  - store_id: file\n    store_params: { root: ${DATA}netcdf3 }\n    data_id: ${d}120000-UKMO-L4_GHRSST-SSTfnd-OSTIAanom-GLOB-v02.0-fv02.0.nc`,
     )
     .join("\n");
-  return `input_configs:\n${inputs}\ncube_config:\n  variable_names: [analysed_sst, sst_anomaly]\n  crs: EPSG:4326\n  bbox: [-16.0, 34.0, 36.0, 72.0]\n  spatial_res: ${res}\n  tile_size: [260, 190]\n  spatial_method: nearest\noutput_config:\n  store_id: file\n  store_params: { root: ${dir} }\n  data_id: ${dataId}\n  replace: true\n`;
+  const output = s3
+    ? `store_id: s3\n  store_params: { root: ${s3.root}, storage_options: { endpoint_url: "${s3.endpoint}", key: ${S3RVER_KEY}, secret: ${S3RVER_KEY}, region: us-east-1 } }`
+    : `store_id: file\n  store_params: { root: ${dir} }`;
+  return `input_configs:\n${inputs}\ncube_config:\n  variable_names: [analysed_sst, sst_anomaly]\n  crs: EPSG:4326\n  bbox: [-16.0, 34.0, 36.0, 72.0]\n  spatial_res: ${res}\n  tile_size: [260, 190]\n  spatial_method: nearest\noutput_config:\n  ${output}\n  data_id: ${dataId}\n  replace: true\n`;
 }
 
 function freePort(): Promise<number> {
@@ -69,6 +86,47 @@ async function chunksDigest(path: string): Promise<string> {
   const hash = createHash("sha256");
   for (const f of files.sort()) hash.update(`${f}\n`).update(await readFile(join(path, f)));
   return `${files.length}:${hash.digest("hex")}`;
+}
+
+/** The digest of {@link chunksDigest} for a store under `prefix` in the S3 bucket (listed and read through S3FileSystem). */
+async function s3ChunksDigest(fs: S3FileSystem, prefix: string): Promise<string> {
+  const files: string[] = [];
+  const walk = async (p: string): Promise<void> => {
+    for (const e of await fs.list(p)) {
+      if (e.endsWith("/")) await walk(`${p}${e}`);
+      else if (!e.startsWith(".")) files.push(`${p}${e}`);
+    }
+  };
+  await walk(`${prefix}/`);
+  const hash = createHash("sha256");
+  for (const f of files.sort()) hash.update(`${f.slice(prefix.length + 1)}\n`).update((await fs.get(f)) ?? new Uint8Array(0));
+  return `${files.length}:${hash.digest("hex")}`;
+}
+
+/**
+ * Starts s3rver (the npm package the tests use) as a process of its own on 127.0.0.1 with an empty bucket, its objects
+ * in `dir`; resolves to the process and its endpoint. Run with --openssl-legacy-provider: s3rver encrypts the
+ * continuation token of a listing longer than 1000 keys with DES, which Node's OpenSSL 3 refuses otherwise (HTTP 500).
+ */
+async function startS3rver(dir: string): Promise<{ proc: ReturnType<typeof spawn>; endpoint: string }> {
+  const code = `import S3rver from "s3rver";
+const server = new S3rver({ address: "127.0.0.1", port: 0, silent: true, directory: process.env.S3RVER_DIR, configureBuckets: [{ name: "${S3_BUCKET}", configs: [] }] });
+const { port } = await server.run();
+process.stdout.write(port + "\\n");`;
+  const proc = spawn(process.execPath, ["--openssl-legacy-provider", "--input-type=module", "-e", code], {
+    cwd: ROOT,
+    env: { ...process.env, S3RVER_DIR: dir },
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  const port = await new Promise<string>((resolve, reject) => {
+    let text = "";
+    proc.stdout!.on("data", (d) => {
+      text += d;
+      if (text.includes("\n")) resolve(text.trim());
+    });
+    proc.once("exit", (c) => reject(new Error(`s3rver exited with ${c}`)));
+  });
+  return { proc, endpoint: `http://127.0.0.1:${port}` };
 }
 
 /** CPU seconds (user + system, all threads) a running process has used so far (Linux /proc; NaN elsewhere). */
@@ -168,11 +226,12 @@ export async function run(): Promise<{ name: string; rows: Array<Record<string, 
   const jobs: string[] = [];
   let ceiling = Number.NaN;
   let workCeiling = Number.NaN;
-  // the 1-worker pool on Redis database 1, the 2-worker pool on database 2: all three processes start once
+  // the n-worker pool on Redis database n: all pools start once
   const pools = new Map<number, ReturnType<typeof spawn>[]>();
+  let s3: Awaited<ReturnType<typeof startS3rver>> | undefined;
   try {
     const reqs: string[] = [];
-    for (const res of RESES) {
+    for (const res of [...RESES, ...S3_RES]) {
       const req = join(dir, `req-${res}.yaml`);
       await writeFile(req, request(dir, "cube.zarr", res));
       reqs.push(req);
@@ -184,7 +243,7 @@ export async function run(): Promise<{ name: string; rows: Array<Record<string, 
       const group = tasksPerJob(info.tasks, info.estimated_bytes, info.dims.time ?? 1);
       jobs.push(`${res}°: ${Math.ceil(info.tasks / group)} jobs of ${group} chunk tasks (${info.tasks} tasks)`);
     }
-    for (const n of [1, 2]) {
+    for (const n of WORKER_COUNTS) {
       pools.set(
         n,
         Array.from({ length: n }, () =>
@@ -212,18 +271,26 @@ export async function run(): Promise<{ name: string; rows: Array<Record<string, 
         .flat()
         .map((w) => new Promise<void>((resolve) => w.stderr!.on("data", (d) => String(d).includes("waiting for tasks") && resolve()))),
     );
+    const bull = WORKER_COUNTS.map((n) => ({
+      label: `BullMQ, ${n} worker process${n > 1 ? "es" : ""}`,
+      args: ["--executor", `redis://127.0.0.1:${port}/${n}`],
+      pool: pools.get(n)!,
+    }));
     const kinds = [
       { label: "local, 1 thread", args: ["--workers", "1"], pool: [] as ReturnType<typeof spawn>[] },
       { label: "local, 2 threads", args: ["--workers", "2"], pool: [] },
-      { label: "BullMQ, 1 worker process", args: ["--executor", `redis://127.0.0.1:${port}/1`], pool: pools.get(1)! },
-      { label: "BullMQ, 2 worker processes", args: ["--executor", `redis://127.0.0.1:${port}/2`], pool: pools.get(2)! },
+      ...bull,
     ];
-    // the four runs of each grid; each grid's first local run is the reference of its digests
-    const runs = RESES.flatMap((res, g) =>
-      kinds.map((r) => ({ ...r, res, req: reqs[g]!, wall: [] as number[], cpu: [] as number[], others: [] as number[], same: true })),
-    );
+    // the S3 rows: s3rver with its objects beside the shared folder's; one request per run (a new data_id each time)
+    if (S3_RES.length > 0) s3 = await startS3rver(join(dir, "s3rver"));
+    const s3fs = s3 && new S3FileSystem(S3_BUCKET, { endpointUrl: s3.endpoint, key: S3RVER_KEY, secret: S3RVER_KEY });
+    // the runs of each grid; each grid's first local run is the reference of its digests
+    const runs = [
+      ...RESES.flatMap((res, g) => kinds.map((r) => ({ ...r, grid: `${res}°`, res, req: reqs[g]!, s3: false }))),
+      ...S3_RES.flatMap((res) => [kinds[0]!, ...bull].map((r) => ({ ...r, grid: `${res}° (s3rver)`, res, req: "", s3: true }))),
+    ].map((r) => ({ ...r, wall: [] as number[], cpu: [] as number[], others: [] as number[], same: true }));
     const cpuFile = join(dir, "cpu.txt");
-    const references = new Map<number, string>();
+    const references = new Map<string, string>();
     // warm-up (not timed): each worker pool runs a small request once, as long-running workers have (JIT, modules)
     const small = join(dir, "small.yaml");
     await writeFile(small, request(dir, "small.zarr", 0.05));
@@ -237,11 +304,17 @@ export async function run(): Promise<{ name: string; rows: Array<Record<string, 
         // all rounds are done: on ext4 the files of a run right after a large deletion are slow to create (the kernel skips
         // recently freed inodes), a cost of the previous run's removal, not of this run
         const out = join(dir, `run${k}-${rep}.zarr`);
-        const others = async () => (await Promise.all([redis.pid, ...r.pool.map((w) => w.pid)].map(cpuOf))).reduce((a, b) => a + b, 0);
+        let req = r.req;
+        if (r.s3) {
+          req = join(dir, `req-s3-${k}-${rep}.yaml`);
+          await writeFile(req, request(dir, `run${k}-${rep}.zarr`, r.res, { endpoint: s3!.endpoint, root: `${S3_BUCKET}/runs` }));
+        }
+        const servers = [redis.pid, ...(r.s3 ? [s3!.proc.pid] : []), ...r.pool.map((w) => w.pid)];
+        const others = async () => (await Promise.all(servers.map(cpuOf))).reduce((a, b) => a + b, 0);
         const before = await others();
         const busy0 = await machineBusy();
         const t = Date.now();
-        await exec(BIN, ["gen", r.req, "-o", out, ...r.args], {
+        await exec(BIN, ["gen", req, ...(r.s3 ? [] : ["-o", out]), ...r.args], {
           maxBuffer: 1 << 26,
           env: { ...process.env, BENCH_CPU_FILE: cpuFile, NODE_OPTIONS: `--import=${pathToFileURL(cpuHook).href}` },
         });
@@ -250,19 +323,20 @@ export async function run(): Promise<{ name: string; rows: Array<Record<string, 
         r.cpu.push(cpu);
         // CPU of every other process meanwhile (the kernel's own threads included): what the run did not have
         r.others.push(Math.max(0, (await machineBusy()) - busy0 - cpu));
-        const digest = await chunksDigest(out);
-        if (!references.has(r.res)) references.set(r.res, digest);
-        if (digest !== references.get(r.res)) r.same = false;
+        const digest = r.s3 ? await s3ChunksDigest(s3fs!, `runs/run${k}-${rep}.zarr`) : await chunksDigest(out);
+        if (!references.has(r.grid)) references.set(r.grid, digest);
+        if (digest !== references.get(r.grid)) r.same = false;
+        if (r.s3) await s3fs!.delete(`runs/run${k}-${rep}.zarr/`);
         // on tmpfs an output is memory: removed at once (the slow creation after a deletion is ext4's)
         if (OUT_ROOT === "/dev/shm") await rm(out, { recursive: true, force: true });
       }
     }
     ceiling = await machineCeiling(3);
-    workCeiling = await workloadCeiling(reqs[reqs.length - 1]!, dir, 3);
+    workCeiling = await workloadCeiling(reqs[RESES.length - 1]!, dir, 3);
     for (const r of runs) {
-      const one = median(runs.find((o) => o.res === r.res && o.label === kinds[2]!.label)!.wall);
+      const one = median(runs.find((o) => o.grid === r.grid && o.label === bull[0]!.label)!.wall);
       rows.push({
-        grid: `${r.res}°`,
+        grid: r.grid,
         run: r.label,
         "wall_s (median)": Number(median(r.wall).toFixed(2)),
         "wall_s (each)": r.wall.map((s) => s.toFixed(2)).join(", "),
@@ -275,19 +349,25 @@ export async function run(): Promise<{ name: string; rows: Array<Record<string, 
   } finally {
     for (const w of [...pools.values()].flat()) w.kill("SIGTERM");
     redis.kill("SIGTERM");
+    s3?.proc.kill("SIGTERM");
     await rm(dir, { recursive: true, force: true });
   }
   const load1 = loadavg()[0]!;
   return {
-    name: `gen distributed: OSTIA 3 days at ${RESES.join("° and ")}° (nearest), BullMQ on redis-server vs the local pool`,
+    name: `gen distributed: OSTIA 3 days at ${RESES.join("° and ")}° (nearest), BullMQ on redis-server (${WORKER_COUNTS.join(", ")} worker processes) vs the local pool${S3_RES.length ? `; at ${S3_RES.join("°, ")}° into s3rver` : ""}`,
     rows,
     notes: [
-      `${REPS} alternating rounds of the four runs of each grid (${((Date.now() - t0) / 1000).toFixed(0)} s); wall time of \`eocube gen\` (the coordinator, run as installed: bin/eocube.js through its launcher line) incl. its start, planning and commit, workers started before with the launcher's settings plus \`${WORKER_NODE_FLAGS.join(" ")}\` and warmed up by one small run (\`eocube worker --concurrency 1\`: one task at a time on its main thread, one core per worker process).`,
-      "CPU_s: user + system seconds of the gen process, the worker processes and redis-server during the run (/proc); others' CPU_s: the rest of the machine's busy CPU meanwhile (/proc/stat: other processes and kernel threads, e.g. ext4's), which the run could not use.",
+      `${REPS} alternating rounds of the runs of each grid (${((Date.now() - t0) / 1000).toFixed(0)} s); wall time of \`eocube gen\` (the coordinator, run as installed: bin/eocube.js through its launcher line) incl. its start, planning and commit, workers started before with the launcher's settings plus \`${WORKER_NODE_FLAGS.join(" ")}\` and warmed up by one small run (\`eocube worker --concurrency 1\`: one task at a time on its main thread, one core per worker process).`,
+      "CPU_s: user + system seconds of the gen process, the worker processes, redis-server and (S3 rows) s3rver during the run (/proc); others' CPU_s: the rest of the machine's busy CPU meanwhile (/proc/stat: other processes and kernel threads, e.g. ext4's), which the run could not use.",
       `${jobs.join("; ")}: each job computes and writes its chunks into the shared output's temporary store, a file path here: ${OUT_ROOT === "/dev/shm" ? "on /dev/shm (tmpfs; BENCH_GEN_DIST_DIR sets another folder: on this VM's ext4 disk, creating the ~40k–110k chunk files of one store in one folder from two processes measures the disk's journal and folder lock more than the executor)" : OUT_ROOT}.`,
+      S3_RES.length > 0
+        ? "S3 rows: the output in a bucket of s3rver (the npm package the tests use; one Node process on this machine, its objects in the same folder). Each chunk is a PUT from the process that computes it; the commit, by the coordinator, copies each object from the temporary prefix into place and deletes it (S3 has no rename; fs/swap.ts), and s3rver's own CPU takes a share of the 2 cores: parts of the run that more workers do not shorten. A cluster's object store (S3, MinIO) serves PUTs in parallel."
+        : "",
       "identical = every run's data chunks (keys and bytes) equal those of the first local run. Goal: 2 workers ≥ 1.7× 1 worker (the smaller the job, the more the coordinator's start, ~0.7 s before the first job, weighs on its ratio).",
       `The machine's own ceiling, measured in the same run: 2 processes of a plain CPU loop (no I/O) at once finish ${ceiling.toFixed(2)}× as fast as one after the other (median of 3; 2.0 would be 2 cores of their own); 2 local runs of the ${RESES[RESES.length - 1]}° request (\`--workers 1\`, outputs of their own) at once finish ${workCeiling.toFixed(2)}× as fast as one after the other (median of 3): the most 2 worker processes could get from this machine for this work.`,
       `1-minute load average: ${load0.toFixed(1)} at the start, ${load1.toFixed(1)} at the end (2 cores).`,
-    ].join("\n"),
+    ]
+      .filter(Boolean)
+      .join("\n"),
   };
 }

@@ -90,6 +90,20 @@ export function updateSection(text: string, workload: string, body: string): str
   return `${text.trimEnd()}\n\n${section}\n`;
 }
 
+/**
+ * Workloads a named one brings along: `gen` runs `gen-distributed` too (issue 13 asks `npm run bench -- gen` to show
+ * the distributed executor's scaling beside the local figures). Each still has its own section, and
+ * `npm run bench -- gen-distributed` runs it alone.
+ */
+export const COMPANIONS: Record<string, string[]> = { gen: ["gen-distributed"] };
+
+/** The asked workloads, each followed by its {@link COMPANIONS} not asked before it; no name twice. */
+export function withCompanions(asked: readonly string[]): string[] {
+  const out: string[] = [];
+  for (const name of asked) for (const n of [name, ...(COMPANIONS[name] ?? [])]) if (!out.includes(n)) out.push(n);
+  return out;
+}
+
 async function main(): Promise<number> {
   const all = listWorkloads();
   const asked = process.argv.slice(2).filter((a) => a !== "--");
@@ -98,7 +112,7 @@ async function main(): Promise<number> {
     process.stderr.write(`error: unknown workload(s) ${unknown.join(", ")}; available: ${all.join(", ")}\n`);
     return 2;
   }
-  const todo = asked.length > 0 ? asked : all;
+  const todo = asked.length > 0 ? withCompanions(asked) : all;
   const host = machine();
   let failed = 0;
   for (const name of todo) {
