@@ -35,7 +35,7 @@ export function register(program: Command): void {
     .option("--info", "print the target grid, sizes, chunk count and estimated bytes; compute nothing")
     .option(
       "--workers <n>",
-      "threads computing chunks (default: the number of cores): the main thread, and n − 1 worker threads started once the job looks longer than about 4 CPU-s and the load average is below the core count (env EOCUBE_GEN_INLINE_MS; 0 = at once, on n threads); 0 = the main thread only",
+      "threads computing chunks (default: the number of cores): the main thread, and n − 1 worker threads started once the job looks longer than about 4 CPU-s while at least half a core is idle (env EOCUBE_GEN_INLINE_MS; 0 = at once, on n threads); 0 = the main thread only",
     )
     .option(
       "-o, --output <path>",

@@ -3,7 +3,7 @@
 // outputs: that Zarr goes to a temporary folder beside the output and is then written by eocube subset's writers.
 import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, rm, stat } from "node:fs/promises";
-import { availableParallelism, loadavg } from "node:os";
+import { availableParallelism, cpus } from "node:os";
 import { basename, dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Piscina } from "piscina";
@@ -49,8 +49,8 @@ export interface RunGenOptions {
   /**
    * With workers ≥ 1, the main thread computes tasks too, and `workers − 1` worker threads are started only once the
    * tasks done so far predict more than this many milliseconds of CPU time left on the main thread (a small job then runs
-   * in one thread: starting a thread costs about 0.5 CPU-s), nor when the machine is busy (1-minute load average ≥
-   * cores); the run's reads decode on the computing thread, not in the Zarr reader's decoding threads (unless
+   * in one thread: starting a thread costs about 0.5 CPU-s), nor when the machine has no idle core meanwhile (see
+   * {@link idleCores}); the run's reads decode on the computing thread, not in the Zarr reader's decoding threads (unless
    * EOCUBE_READ_THREADS is set; then no worker thread starts while those fill the other cores); 0: `workers` threads
    * from the start and no task on the main thread. Default {@link DEFAULT_INLINE_MS}, or env `EOCUBE_GEN_INLINE_MS`.
    */
@@ -115,6 +115,30 @@ function envEncodeBytes(): number | undefined {
   const n = v === undefined || v.trim() === "" ? Number.NaN : Number(v);
   return Number.isFinite(n) ? n : undefined;
 }
+
+/** The machine's idle and total CPU time so far, summed over its cores, in milliseconds (os.cpus(): /proc/stat on Linux). */
+export function machineCpuMs(): { idle: number; total: number } {
+  let idle = 0;
+  let total = 0;
+  for (const { times: t } of cpus()) {
+    idle += t.idle;
+    total += t.user + t.nice + t.sys + t.idle + t.irq;
+  }
+  return { idle, total };
+}
+
+/**
+ * Cores left idle between two {@link machineCpuMs} samples: the idle share of the CPU time times the core count, e.g.
+ * 1.0 on 2 cores when this run kept one busy and nothing else ran. NaN when no time passed (the counters move in clock
+ * ticks of 10 ms: compare samples ≥ {@link IDLE_WINDOW_MS} apart).
+ */
+export function idleCores(from: { idle: number; total: number }, to: { idle: number; total: number }, cores: number): number {
+  const total = to.total - from.total;
+  return total > 0 ? ((to.idle - from.idle) / total) * cores : Number.NaN;
+}
+
+/** Wall milliseconds the main thread's first tasks run before the idle cores are judged (see the pool's start). */
+export const IDLE_WINDOW_MS = 250;
 
 /** CPU time of this process so far (user + system, all threads), in milliseconds. */
 function cpuMs(): number {
@@ -374,6 +398,7 @@ async function generate(req: GenRequest, options: RunGenOptions, hooks: Generate
     // Where tasks run: `--workers 0` on the main thread only; otherwise (unless inlineMs is 0) the main thread computes
     // too, with nWorkers − 1 worker threads started only once the tasks done so far predict more than inlineMs of
     // CPU time left (starting a thread costs ~0.5 CPU-s: module graph and the cube built again), not on a busy machine,
+    // i.e. one with less than half a core idle while the main thread ran its first tasks (IDLE_WINDOW_MS or more),
     // and not when the Zarr reader's decoding threads (decode-pool.ts, with EOCUBE_READ_THREADS) already fill the other
     // cores; inlineMs 0: nWorkers threads from the start and none on the main thread (worker threads decode their reads
     // themselves, worker.ts).
@@ -455,11 +480,16 @@ async function generate(req: GenRequest, options: RunGenOptions, hooks: Generate
     let mainDone = 0;
     let mainStart = 0;
     let firstDone = 0;
-    // a machine whose cores are already busy (1-minute load average ≥ cores, as `make -l`): more threads would only add
-    // their start-up and contention, so the run stays on the main thread, whose reads decode there too (measured on
-    // the 8-day mean at load 7–9 on 2 cores: 30–40 % less CPU and RSS than with a decoding or a worker thread)
-    const busy = onMain && nWorkers > 0 && loadavg()[0]! >= availableParallelism();
-    let mainOnly = busy;
+    // on a machine whose cores are already busy more threads would only add their start-up and contention, so the run
+    // stays on the main thread, whose reads decode there too (measured on the 8-day mean at load 7–9 on 2 cores: 30–40 %
+    // less CPU and RSS than with a decoding or a worker thread). Busy = less than half a core idle while the main thread
+    // runs its tasks (machineCpuMs over ≥ IDLE_WINDOW_MS), judged anew each window until threads start: the 1-minute
+    // load average used before counted a run that had ended a minute ago (or the tests before), and kept back-to-back
+    // runs on a 2-core machine on one thread
+    let mainOnly = false;
+    let sawBusy = false;
+    let machineAtStart = { idle: 0, total: 0 };
+    let wallAtStart = 0;
     // the run's own reads decode on the thread that computes the task (a gen task reads one chunk-sized block): the
     // reader's decoding thread costs more CPU and memory than it saves here (8-day mean of 916 MiB on 2 idle cores:
     // 2.3–2.6 s, 3.4–3.9 CPU-s, 198 MiB with it; 2.3–2.4 s, 2.6 CPU-s, 120 MiB without)
@@ -557,11 +587,19 @@ async function generate(req: GenRequest, options: RunGenOptions, hooks: Generate
                 if (mainDone === 1) firstDone = cpu;
                 const spent = cpu - mainStart;
                 const rest = mainDone >= 6 ? ((cpu - firstDone) / (mainDone - 1)) * (total - next) : 0;
-                if (rest > inlineMs || spent > inlineMs) {
+                // judged once the first tasks have run long enough to see the machine's idle cores meanwhile (after a
+                // busy verdict, again over the next window, while the tasks left still predict more than inlineMs)
+                if ((rest > inlineMs || (spent > inlineMs && !sawBusy)) && performance.now() - wallAtStart >= IDLE_WINDOW_MS) {
                   // the Zarr reader's decoding threads (decode-pool.ts) already keep the other cores busy: no more threads
                   const d = decodeThreadStats();
+                  const now = machineCpuMs();
                   if (d.chunks > decodedBefore && d.threads >= poolThreads) mainOnly = true;
-                  else {
+                  else if (idleCores(machineAtStart, now, availableParallelism()) < 0.5) {
+                    // less than half a core idle while this thread computed: other work holds the cores (as `make -l`)
+                    sawBusy = true;
+                    machineAtStart = now;
+                    wallAtStart = performance.now();
+                  } else {
                     poolStarting = true;
                     pool = await startPool();
                   }
@@ -599,7 +637,11 @@ async function generate(req: GenRequest, options: RunGenOptions, hooks: Generate
           }
           while (next < total && writing < maxWriting) {
             if (onMain && mainInflight < mainPerThread && !(encoder && writing >= maxHandedOff)) {
-              if (mainStart === 0) mainStart = cpuMs();
+              if (mainStart === 0) {
+                mainStart = cpuMs();
+                machineAtStart = machineCpuMs();
+                wallAtStart = performance.now();
+              }
               mainInflight++;
               launch(next++, "main");
             } else if (pool && poolInflight < poolThreads * perWorker) {
