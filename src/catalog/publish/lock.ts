@@ -1,9 +1,9 @@
 // One publisher per catalog: a lock file in the repository's git folder naming its holder's pid, and the temp
 // folders of a publication (`<tmp>/eocube-publish-<pid>-*`), both taken over when their owner process has died.
 import { readFileSync, rmSync, unlinkSync } from "node:fs";
-import { type FileHandle, mkdtemp, open, readdir, readFile, rm, stat, unlink } from "node:fs/promises";
+import { type FileHandle, link, mkdtemp, open, readdir, readFile, rm, stat, unlink, writeFile } from "node:fs/promises";
 import { hostname, tmpdir } from "node:os";
-import { isAbsolute, join } from "node:path";
+import { basename, dirname, isAbsolute, join } from "node:path";
 import { EocubeError } from "../../core/errors.js";
 import { runGit } from "./git.js";
 
@@ -129,24 +129,67 @@ function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }
 
-/** Creates `path` holding our owner record; false when it exists. */
+/** This process's temporary file beside a lock file `path` (see {@link createExclusive}). */
+function recordFile(path: string, pid = process.pid): string {
+  return `${path}.${pid}.tmp`;
+}
+
+/**
+ * Creates `path` holding our owner record; false when it exists. The record is written whole into this process's
+ * {@link recordFile}, which is then hard-linked as `path` (link(2) fails when `path` exists: an exclusive create that
+ * publishes the whole record at once), so a kill at any moment never leaves an empty or half-written lock, only maybe
+ * the temporary file, which the next {@link lockCatalog} removes. Where the file system has no hard links, the lock
+ * is created with O_EXCL and written in place (then a kill in between leaves an unreadable lock, see
+ * {@link HALF_WRITTEN_MS}).
+ */
 async function createExclusive(path: string): Promise<boolean> {
+  const tmp = recordFile(path);
+  const record = `${JSON.stringify(me())}\n`;
+  const failed = (err: unknown) =>
+    new EocubeError("GIT_ERROR", `cannot create the lock file ${path}: ${(err as Error).message}`, {
+      path,
+      hint: "check that the catalog repository's .git folder is writable",
+    });
+  try {
+    await writeFile(tmp, record);
+  } catch (err) {
+    throw failed(err);
+  }
+  try {
+    await link(tmp, path);
+    return true;
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === "EEXIST") return false;
+    if (code !== "EPERM" && code !== "ENOTSUP" && code !== "EOPNOTSUPP" && code !== "ENOSYS") throw failed(err);
+  } finally {
+    await unlink(tmp).catch(() => undefined);
+  }
+  // no hard links here: exclusive create, then the record
   let fh: FileHandle;
   try {
     fh = await open(path, "wx");
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === "EEXIST") return false;
-    throw new EocubeError("GIT_ERROR", `cannot create the lock file ${path}: ${(err as Error).message}`, {
-      path,
-      hint: "check that the catalog repository's .git folder is writable",
-    });
+    throw failed(err);
   }
   try {
-    await fh.writeFile(`${JSON.stringify(me())}\n`);
+    await fh.writeFile(record);
   } finally {
     await fh.close();
   }
   return true;
+}
+
+/** Removes the {@link recordFile}s beside lock `path` (and its reclaim lock) of processes that no longer run. Never throws. */
+async function removeDeadRecordFiles(path: string): Promise<void> {
+  const dir = dirname(path);
+  const names = await readdir(dir).catch(() => [] as string[]);
+  for (const n of names) {
+    const m = /^(.*)\.(\d+)\.tmp$/.exec(n);
+    if (!m || (m[1] !== basename(path) && m[1] !== `${basename(path)}.reclaim`)) continue;
+    if (!isProcessAlive(Number(m[2]))) await unlink(join(dir, n)).catch(() => undefined);
+  }
 }
 
 /**
@@ -180,13 +223,15 @@ async function gitCommonDir(repo: string): Promise<string> {
 
 /**
  * Takes the publication lock of the catalog repository `repo`: the file `<git common dir>/eocube-publish.lock`
- * created exclusively (O_EXCL) with this process's pid, host and start time. A lock whose holder has died (its pid
+ * created exclusively and whole (a hard link of a record written before, see createExclusive) with this process's
+ * pid, host and start time. A lock whose holder has died (its pid
  * no longer runs on this host, is a zombie, or is a reused pid) is taken over. The lock is released by `release()`
  * and, whatever happens, when the process exits (an exit hook; a SIGKILLed holder leaves a lock the next run takes over).
  * @throws EocubeError GIT_ERROR naming the catalog and the holder's pid when another live process holds it.
  */
 export async function lockCatalog(repo: string): Promise<CatalogLock> {
   const path = join(await gitCommonDir(repo), LOCK_NAME);
+  await removeDeadRecordFiles(path);
   for (let attempt = 0; attempt < 100; attempt++) {
     if (await createExclusive(path)) {
       track("locks", path);

@@ -74,6 +74,32 @@ describe("lockCatalog", () => {
     await lock.release();
   });
 
+  it("a lock is never seen empty: its record is linked in whole; a record file left by a killed process is removed", async () => {
+    const repo = await sampleCatalogRepo();
+    const git = join(repo, ".git");
+    const dead = deadPid();
+    // what a process killed after writing its record and before linking it leaves (and one of a live process)
+    await writeFile(join(git, `eocube-publish.lock.${dead}.tmp`), '{"pid":1}\n');
+    await writeFile(join(git, `eocube-publish.lock.reclaim.${dead}.tmp`), '{"pid":1}\n');
+    await writeFile(join(git, `eocube-publish.lock.${process.ppid}.tmp`), '{"pid":1}\n');
+    // many takes and releases while another reader looks: every read of the lock file is a whole record
+    const reads: string[] = [];
+    let reading = true;
+    const reader = (async () => {
+      while (reading) {
+        const text = await readFile(join(git, "eocube-publish.lock"), "utf8").catch(() => undefined);
+        if (text !== undefined) reads.push(text);
+        await new Promise((r) => setImmediate(r));
+      }
+    })();
+    for (let i = 0; i < 50; i++) await (await lockCatalog(repo)).release();
+    reading = false;
+    await reader;
+    for (const text of reads) expect(JSON.parse(text)).toMatchObject({ pid: process.pid });
+    const left = (await readdir(git)).filter((n) => n.startsWith("eocube-publish.lock"));
+    expect(left).toEqual([`eocube-publish.lock.${process.ppid}.tmp`]);
+  });
+
   it("a lock held on another host is refused, with the hint to remove it if no such process runs", async () => {
     const repo = await sampleCatalogRepo();
     const path = join(repo, ".git", "eocube-publish.lock");
