@@ -594,7 +594,7 @@ async function generate(req: GenRequest, options: RunGenOptions, hooks: Generate
                   const d = decodeThreadStats();
                   const now = machineCpuMs();
                   if (d.chunks > decodedBefore && d.threads >= poolThreads) mainOnly = true;
-                  else if (idleCores(machineAtStart, now, availableParallelism()) < 0.5) {
+                  else if (idleCores(machineAtStart, now, cpus().length) < 0.5) {
                     // less than half a core idle while this thread computed: other work holds the cores (as `make -l`)
                     sawBusy = true;
                     machineAtStart = now;
