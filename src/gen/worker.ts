@@ -2,6 +2,7 @@
 // chunks of one task. Runs in a piscina worker thread, or inline with `--workers 0`.
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
+import { join } from "node:path";
 import { isMainThread } from "node:worker_threads";
 import { EocubeError } from "../core/errors.js";
 import { itemSize, sizeOf, type TypedArray } from "../core/ndarray.js";
@@ -9,6 +10,7 @@ import { readPooled } from "../ops/buffers.js";
 import type { ZarrCompressorName } from "../formats/zarr/codecs.js";
 import { setDecodeThreads } from "../formats/zarr/decode-pool.js";
 import { chunkKey, encodeChunk, storedBytes, type ZarrArraySpec } from "../formats/zarr/writer.js";
+import { writeInPlaceSync } from "../fs/write-in-place.js";
 import { loadStorePlugins } from "../stores/plugins.js";
 import { computeLevelTask, type LevelWorkerTask } from "./level-task.js";
 import { buildCube, type BuiltCube } from "./pipeline.js";
@@ -29,6 +31,12 @@ export interface GenWorkerTask {
   /** Specs of the arrays the items name. */
   specs: Record<string, ZarrArraySpec>;
   items: ChunkItem[];
+  /**
+   * Absolute folder of a local output's temporary store: a worker thread writes the task's chunk files there itself
+   * (fs/write-in-place.ts, as the main thread does) and returns only those it could not write, for the caller's store
+   * to write (and report). Ignored on the main thread.
+   */
+  writeTo?: string;
 }
 
 /** Encoded chunks of one task: store keys relative to the output store, and bytes. */
@@ -36,6 +44,8 @@ export interface WorkerResult {
   chunks: Array<{ key: string; bytes: Uint8Array }>;
   /** Uncompressed bytes computed. */
   raw: number;
+  /** Bytes of the chunk files this thread wrote itself ({@link GenWorkerTask.writeTo}); those chunks are not in `chunks`. */
+  written?: number;
   /** With {@link ComputeOptions.handOff}: chunks left to the caller to encode with blosc-lz4 (not in `chunks`). */
   handedOff?: HandedOffChunk[];
   /** Chunks of the task that {@link ComputeOptions.handOff} hands over (whether it was given or not; main thread only). */
@@ -171,8 +181,34 @@ export async function computeTask(task: WorkerTask, options: ComputeOptions = {}
     }
   }
   tasksDone++;
+  const written = !isMainThread && task.writeTo ? writeOwnChunks(task.writeTo, chunks) : 0;
   if (!isMainThread && process.env.EOCUBE_GEN_GC !== "0") collectGarbage();
-  return handedOff.length ? { chunks, raw, handedOff, handable } : { chunks, raw, handable };
+  if (handedOff.length) return { chunks, raw, handedOff, handable };
+  return written ? { chunks, raw, handable, written } : { chunks, raw, handable };
+}
+
+/** Folders this thread has made, per temporary store (the last few). */
+const madeDirs = new Map<string, Set<string>>();
+
+/**
+ * Writes `chunks` as files under `folder` in place ({@link writeInPlaceSync}); those written are taken out of `chunks`,
+ * the rest stay for the caller. Returns the bytes written.
+ */
+function writeOwnChunks(folder: string, chunks: WorkerResult["chunks"]): number {
+  let made = madeDirs.get(folder);
+  if (!made) {
+    if (madeDirs.size >= 4) madeDirs.delete(madeDirs.keys().next().value!);
+    made = new Set();
+    madeDirs.set(folder, made);
+  }
+  let written = 0;
+  let k = 0;
+  for (const c of chunks) {
+    if (writeInPlaceSync(join(folder, c.key), c.bytes, made)) written += c.bytes.length;
+    else chunks[k++] = c;
+  }
+  chunks.length = k;
+  return written;
 }
 
 let gc: ((options?: { type?: "major" | "minor" }) => void) | undefined;
