@@ -10,6 +10,7 @@ import { readPooled } from "../ops/buffers.js";
 import type { ZarrCompressorName } from "../formats/zarr/codecs.js";
 import { setDecodeThreads } from "../formats/zarr/decode-pool.js";
 import { chunkKey, encodeChunk, storedBytes, type ZarrArraySpec } from "../formats/zarr/writer.js";
+import { checkKey } from "../fs/keys.js";
 import { writeInPlaceSync } from "../fs/write-in-place.js";
 import { loadStorePlugins } from "../stores/plugins.js";
 import { computeLevelTask, type LevelWorkerTask } from "./level-task.js";
@@ -187,6 +188,16 @@ export async function computeTask(task: WorkerTask, options: ComputeOptions = {}
   return written ? { chunks, raw, handable, written } : { chunks, raw, handable };
 }
 
+/** True when `key` stays inside its store ({@link checkKey}: no '..' segment, leading '/' or NUL). */
+function safeKey(key: string): boolean {
+  try {
+    checkKey(key);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** Folders this thread has made, per temporary store (the last few). */
 const madeDirs = new Map<string, Set<string>>();
 
@@ -204,7 +215,9 @@ function writeOwnChunks(folder: string, chunks: WorkerResult["chunks"]): number 
   let written = 0;
   let k = 0;
   for (const c of chunks) {
-    if (writeInPlaceSync(join(folder, c.key), c.bytes, made)) written += c.bytes.length;
+    // a key that could reach outside the store (from a hostile variable name) is left to the caller's store, whose
+    // put refuses it with UNSAFE_ID, as for the main thread's chunks
+    if (safeKey(c.key) && writeInPlaceSync(join(folder, c.key), c.bytes, made)) written += c.bytes.length;
     else chunks[k++] = c;
   }
   chunks.length = k;
