@@ -1,8 +1,9 @@
 // gen and level through the real CLI (node bin/eocube.js) on real data: Ctrl-C on level, a closed stdout
 // (`| head -3`), the output size limit, --info on an absurd grid in bounded time and heap, GeoTIFF inputs in
-// worker threads, and a misspelled cube_config.variable_names entry.
-import { spawn } from "node:child_process";
-import { existsSync, readdirSync } from "node:fs";
+// worker threads, a misspelled cube_config.variable_names entry, and a crafted NetCDF3 input whose variable name
+// climbs out of the output ("../../../escaped") computed in worker threads.
+import { spawn, spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, readdirSync } from "node:fs";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -198,4 +199,70 @@ describe("bugs", () => {
     expect(err.hint).toMatch(/did you mean conc_chl\?/);
     expect(leftovers("chla.zarr")).toEqual([]);
   }, 30_000);
+
+  it("a crafted NetCDF3 variable named '../../../escaped', computed in worker threads: refused naming it, nothing written outside, no output; its sibling in the same file is generated", async () => {
+    // scipy writes any bytes as a classic NetCDF3 name; the threads start at once (EOCUBE_GEN_INLINE_MS=0) and write
+    // their own chunk files into the temporary store (gen/worker.ts), so the name must be refused before any task
+    const nc = join(dir, "escaped.nc");
+    const py = spawnSync(
+      "/usr/bin/python3",
+      [
+        "-c",
+        `import sys, numpy as np
+from scipy.io import netcdf_file
+f = netcdf_file(sys.argv[1], "w")
+f.createDimension("time", 1); f.createDimension("lat", 40); f.createDimension("lon", 80)
+t = f.createVariable("time", "f8", ("time",)); t[:] = [0]; t.units = "days since 2020-01-01"
+la = f.createVariable("lat", "f4", ("lat",)); la[:] = np.linspace(-19.5, 19.5, 40); la.units = "degrees_north"
+lo = f.createVariable("lon", "f4", ("lon",)); lo[:] = np.linspace(-39.5, 39.5, 80); lo.units = "degrees_east"
+for name in ["../../../escaped", "kept"]:
+    v = f.createVariable(name, "f4", ("time", "lat", "lon")); v[:] = np.arange(3200, dtype="f4").reshape(1, 40, 80)
+f.close()`,
+        nc,
+      ],
+      { encoding: "utf8" },
+    );
+    expect(py.status, py.stderr).toBe(0);
+    // the output three folders down, so that the climbing key would land in `dir` itself
+    const root = join(dir, "deep", "a", "b");
+    mkdirSync(root, { recursive: true });
+    const doc = (variable: string, dataId: string) => ({
+      input_configs: [{ store_id: "file", store_params: { root: dir }, data_id: "escaped.nc" }],
+      cube_config: {
+        variable_names: [variable],
+        bbox: [-40, -20, 40, 20],
+        spatial_res: 0.05,
+        tile_size: [100, 100],
+        spatial_method: "nearest",
+      },
+      output_config: { store_id: "file", store_params: { root }, data_id: dataId },
+    });
+    const before = readdirSync(dir).sort();
+    const env = { EOCUBE_GEN_INLINE_MS: "0" };
+    const bad = await runCli(["gen", await request("escaped.yaml", doc("../../../escaped", "out.zarr")), "--workers", "2", "--json"], {
+      env,
+    });
+    expect(bad.code).toBe(2);
+    const err = JSON.parse(bad.stderr).error;
+    expect(err.message).toMatch(/"\.\.\/\.\.\/\.\.\/escaped": the name must be non-empty, without '\/'/);
+    expect(err.field).toBe("../../../escaped");
+    expect(bad.stderr).not.toMatch(/\n\s+at /); // no stack trace
+    expect(readdirSync(dir).sort()).toEqual([...before, "escaped.yaml"].sort());
+    expect(readdirSync(root)).toEqual([]);
+    expect(existsSync(join(dir, "escaped"))).toBe(false);
+    const good = await runCli(["gen", await request("kept.yaml", doc("kept", "kept.zarr")), "--workers", "2"], { env });
+    expect(good.code, good.stderr).toBe(0);
+    const ds = await openDataset(join(root, "kept.zarr"));
+    try {
+      const v = await ds.data_vars.kept!.read();
+      expect(v.shape).toEqual([1, 800, 1600]);
+      const values = new Set<number>();
+      for (const x of v.data as Float32Array) values.add(x);
+      expect(values.size).toBe(3200); // nearest resampling at 0.05° of the 1° cells: every input value, none other
+      expect(Math.min(...values)).toBe(0);
+      expect(Math.max(...values)).toBe(3199);
+    } finally {
+      await ds.close();
+    }
+  }, 60_000);
 });
