@@ -6,6 +6,7 @@ import { DEFAULT_MAX_OUTPUT_BYTES } from "../gen/defaults.js";
 import type { GenProgress, GenResult } from "../gen/run.js";
 import type { GenInfo } from "../gen/plan.js";
 import { progressBar } from "./progress.js";
+import { noWorkersNotice } from "./worker.js";
 import { printJson, runAction, withInterrupt, type GlobalOptions, parsePositiveIntOption } from "./run.js";
 
 // The generator (gen/run.js and the stores, formats and operations it pulls in: ~100 modules) and the executors are
@@ -118,7 +119,17 @@ export function register(program: Command): void {
             else process.stderr.write(`eocube gen: run ${id} on ${executor.name} (if stopped: eocube gen --resume ${id} --executor …)\n`);
           };
           result = await withInterrupt(
-            (signal) => executor.run(req, { workers, onProgress, maxOutputBytes, signal, resume: opts.resume, onRun, attempts }),
+            (signal) =>
+              executor.run(req, {
+                workers,
+                onProgress,
+                maxOutputBytes,
+                signal,
+                resume: opts.resume,
+                onRun,
+                attempts,
+                onNoWorkers: noWorkersNotice("eocube gen", opts.json),
+              }),
             { what: "eocube gen" },
           );
         } finally {

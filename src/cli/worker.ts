@@ -20,6 +20,22 @@ function positive(value: string | undefined, field: string): number | undefined 
   return n;
 }
 
+/**
+ * The notice of `eocube gen|level` (`command`) when a distributed run waits with no worker to take its tasks
+ * (Executor onNoWorkers): a line on stderr saying how to start one, or with `jsonEvents` a
+ * `{"event":"no_workers","redis":…,"waited_s":…}` line on stdout (gen --json's event stream).
+ */
+export function noWorkersNotice(command: string, jsonEvents = false): (e: { redis: string; waited_s: number }) => void {
+  return (e) => {
+    if (jsonEvents) process.stdout.write(`${JSON.stringify({ event: "no_workers", ...e })}\n`);
+    else
+      process.stderr.write(
+        `\n${command}: no task done for ${e.waited_s} s and no eocube worker is connected to ${e.redis}; the run waits for one. ` +
+          `Start workers where the output is reachable: eocube worker --redis ${e.redis} (Ctrl-C stops the run)\n`,
+      );
+  };
+}
+
 /** Registers `eocube worker --redis <url>` on the program. */
 export function register(program: Command): void {
   program

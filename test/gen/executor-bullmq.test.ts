@@ -232,6 +232,37 @@ describe("eocube gen --executor redis:// with eocube worker", () => {
     expect((await outputs()).filter((n) => n.includes("cancelled"))).toEqual([]);
   }, 30_000);
 
+  it("a run on a Redis database no worker serves says so (the workers of database 0 do not count), then completes once one starts there", async () => {
+    // the 3 workers of these tests wait on database 0; BullMQ's own count (CLIENT LIST) would see them from database 3 too
+    const url3 = redis.url.replace(/\/0$/, "/3");
+    await writeFile(join(dir, "req-db3.yaml"), request(dir, "db3.zarr"));
+    const coord = spawnCli(["gen", "req-db3.yaml", "--executor", url3, "--json"], { EOCUBE_GEN_NO_WORKERS_MS: "300" });
+    await until("the no-workers event", () => coord.out().includes('"event":"no_workers"'), 20_000);
+    const event = JSON.parse(
+      coord
+        .out()
+        .split("\n")
+        .find((l) => l.includes('"no_workers"'))!,
+    );
+    expect(event).toMatchObject({ event: "no_workers", redis: url3 });
+    expect(event.waited_s).toBeGreaterThanOrEqual(0);
+    expect(coord.out()).not.toContain('"event":"done"');
+    // said once, not at every poll
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(coord.out().split('"no_workers"').length - 1).toBe(1);
+    await procs.startWorker(url3, { concurrency: 1 });
+    const r = await coord.done;
+    expect(r.code, coord.err()).toBe(0);
+    expect(coord.out()).toContain('"event":"done"');
+    // the same without --json: a line on stderr naming the database and the command that starts a worker there
+    const plain = spawnCli(["gen", "req-db3.yaml", "--executor", redis.url.replace(/\/0$/, "/4")], { EOCUBE_GEN_NO_WORKERS_MS: "300" });
+    await until("the no-workers notice", () => plain.err().includes("no eocube worker"), 20_000);
+    expect(plain.err()).toContain(`no eocube worker is connected to ${redis.url.replace(/\/0$/, "/4")}; the run waits for one`);
+    expect(plain.err()).toContain(`eocube worker --redis ${redis.url.replace(/\/0$/, "/4")}`);
+    plain.child.kill("SIGINT");
+    expect((await plain.done).code).toBe(2);
+  }, 60_000);
+
   it("a worker that does not see the run's temporary store fails the task saying so", async () => {
     // a run whose output is on a disk the workers do not share: its marker is not where they look
     const { runKeys } = await import("../../src/gen/executors/redis.js");

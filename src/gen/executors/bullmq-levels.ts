@@ -40,6 +40,7 @@ import {
   requeue,
   type TaskJobData,
   waitForRun,
+  type WaitOptions,
 } from "./bullmq.js";
 import { parseRedisUrl, type RedisConnection, redisLabel, runKeys } from "./redis.js";
 import { closeWave, openWave, removeStrayPutFiles } from "./run-state.js";
@@ -69,6 +70,8 @@ export interface BullmqLevelsOptions extends WriteLevelsOptions {
   onRun?: (id: string) => void;
   /** Interval of progress polls in ms (default 250). */
   pollMs?: number;
+  /** See {@link WaitOptions.onNoWorkers}. */
+  onNoWorkers?: WaitOptions["onNoWorkers"];
 }
 
 /**
@@ -328,6 +331,7 @@ async function waves(
           {
             signal: options.signal,
             pollMs: options.pollMs,
+            onNoWorkers: options.onNoWorkers,
             onProgress: (p) =>
               options.onProgress?.({
                 done: donePixels + (count ? (px * Math.max(0, p.done - first)) / count : 0),

@@ -126,6 +126,10 @@ export interface BullmqGenOptions {
   signal?: AbortSignal;
   /** Chunk tasks per job (default: {@link tasksPerJob}'s choice, or env `EOCUBE_GEN_TASKS_PER_JOB`). */
   tasksPerJob?: number;
+  /** See {@link WaitOptions.onNoWorkers}. */
+  onNoWorkers?: WaitOptions["onNoWorkers"];
+  /** See {@link WaitOptions.noWorkersMs}. */
+  noWorkersMs?: number;
 }
 
 /** Uncompressed output a job aims at (bytes): {@link tasksPerJob}. */
@@ -181,6 +185,25 @@ function groupItems(plan: Pick<GenPlan, "taskCount" | "task">, group: number, i:
 function envTasksPerJob(): number | undefined {
   const n = Number(process.env.EOCUBE_GEN_TASKS_PER_JOB);
   return Number.isInteger(n) && n > 0 ? n : undefined;
+}
+
+/**
+ * `eocube worker` processes connected to the queue on Redis database `db`. BullMQ's getWorkersCount counts the
+ * workers of the queue's name on every database of the server (CLIENT LIST lists them all); each worker's named
+ * connection says its database (`db=` of https://redis.io/docs/latest/commands/client-list/).
+ * @throws the Redis client's error when CLIENT LIST fails.
+ */
+export async function workersOnDb(queue: Pick<Queue, "getWorkers">, db: number): Promise<number> {
+  return (await queue.getWorkers()).filter((w) => w.db === undefined || Number(w.db) === db).length;
+}
+
+/** Default of {@link WaitOptions.noWorkersMs}: 5 s (`EOCUBE_GEN_NO_WORKERS_MS` sets another). */
+export const NO_WORKERS_MS = 5000;
+
+function envNoWorkersMs(): number {
+  const v = process.env.EOCUBE_GEN_NO_WORKERS_MS;
+  const n = v === undefined || v.trim() === "" ? Number.NaN : Number(v);
+  return Number.isFinite(n) && n >= 0 ? n : NO_WORKERS_MS;
 }
 
 /**
@@ -371,7 +394,8 @@ export async function runGenBullmq(req: GenRequest | undefined, options: BullmqG
         const group = Math.max(
           1,
           Math.floor(
-            asked ?? tasksPerJob(plan.taskCount, info.estimated_bytes, tasksPerTile(specs), await queue.getWorkersCount().catch(() => 0)),
+            asked ??
+              tasksPerJob(plan.taskCount, info.estimated_bytes, tasksPerTile(specs), await workersOnDb(queue, conn.db).catch(() => 0)),
           ),
         );
         doc = {
@@ -519,6 +543,20 @@ export interface WaitOptions {
   /** Interval of progress polls in ms (default 250). */
   pollMs?: number;
   signal?: AbortSignal;
+  /**
+   * Called when the run has made no progress for {@link WaitOptions.noWorkersMs} and no `eocube worker` is connected
+   * to its Redis database (a run nobody computes: workers not started, on another database, or all gone); once per
+   * such stretch (again only after progress or a worker was seen).
+   */
+  onNoWorkers?: (e: NoWorkersEvent) => void;
+  /** Milliseconds without progress before looking for workers (default {@link NO_WORKERS_MS}). */
+  noWorkersMs?: number;
+}
+
+/** What {@link WaitOptions.onNoWorkers} is told: the run's Redis (without password) and how long it has waited (s). */
+export interface NoWorkersEvent {
+  redis: string;
+  waited_s: number;
 }
 
 /**
@@ -549,6 +587,10 @@ export async function waitForRun(
   let completed = 0;
   let last = -1;
   let wake: (() => void) | undefined;
+  const noWorkersMs = options.noWorkersMs ?? envNoWorkersMs();
+  let lastChange = Date.now();
+  let lastLook = 0;
+  let told = false;
   events.on("completed", ({ jobId: id }) => {
     if (id.startsWith(`${doc.id}-`) && Math.max(0, last) + ++completed >= target) wake?.();
   });
@@ -563,10 +605,22 @@ export async function waitForRun(
       const done = await client.hlen(keys.done);
       if (done !== last) {
         last = done;
+        lastChange = Date.now();
+        told = false;
         const bytes = Number((await client.hget(keys.run, "bytes")) ?? 0);
         options.onProgress?.({ done, total: doc.total, bytes, elapsed_s: (Date.now() - t0) / 1000 });
       }
       if (done >= target) return;
+      // no progress for a while: is anyone computing? (CLIENT LIST at most once a second)
+      if (options.onNoWorkers && Date.now() - lastChange >= noWorkersMs && Date.now() - lastLook >= 1000) {
+        lastLook = Date.now();
+        const n = await workersOnDb(queue, conn.db).catch(() => 1);
+        if (n > 0) told = false;
+        else if (!told) {
+          told = true;
+          options.onNoWorkers({ redis: redisLabel(conn), waited_s: Math.round((Date.now() - lastChange) / 1000) });
+        }
+      }
       await new Promise<void>((resolve) => {
         const end = () => {
           clearTimeout(timer);

@@ -12,6 +12,11 @@ export interface DistributedRunOptions {
   onRun?: (id: string) => void;
   /** Attempts of a task before the run fails (distributed executors; default 3). */
   attempts?: number;
+  /**
+   * Called when a distributed run has made no progress for 5 s and no worker is connected to take its tasks (once per
+   * such stretch): `redis` is the executor's URL without password, `waited_s` the seconds without progress.
+   */
+  onNoWorkers?: (e: { redis: string; waited_s: number }) => void;
 }
 
 /** Options of {@link Executor.run}: runGen's, and those of a distributed run. */
