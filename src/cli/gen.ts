@@ -6,7 +6,7 @@ import { DEFAULT_MAX_OUTPUT_BYTES } from "../gen/defaults.js";
 import type { GenProgress, GenResult } from "../gen/run.js";
 import type { GenInfo } from "../gen/plan.js";
 import { progressBar } from "./progress.js";
-import { noWorkersNotice } from "./worker.js";
+import { waitingNotice } from "./worker.js";
 import { printJson, runAction, withInterrupt, type GlobalOptions, parsePositiveIntOption } from "./run.js";
 
 // The generator (gen/run.js and the stores, formats and operations it pulls in: ~100 modules) and the executors are
@@ -128,7 +128,7 @@ export function register(program: Command): void {
                 resume: opts.resume,
                 onRun,
                 attempts,
-                onNoWorkers: noWorkersNotice("eocube gen", opts.json),
+                onWaiting: waitingNotice("eocube gen", opts.json),
               }),
             { what: "eocube gen" },
           );

@@ -3,7 +3,7 @@ import type { Command } from "commander";
 import { EocubeError } from "../core/errors.js";
 import { LEVEL_AGGS, type LevelAgg } from "../ops/levels.js";
 import { progressBar } from "./progress.js";
-import { noWorkersNotice } from "./worker.js";
+import { waitingNotice } from "./worker.js";
 import { printJson, runAction, withInterrupt, type GlobalOptions, parsePositiveIntOption } from "./run.js";
 
 interface LevelOptions extends GlobalOptions {
@@ -94,7 +94,7 @@ export function register(program: Command): void {
               resume: opts.resume,
               onRun,
               attempts,
-              onNoWorkers: noWorkersNotice("eocube level"),
+              onWaiting: waitingNotice("eocube level"),
             }),
           { what: "eocube level" },
         ).finally(() => bar.stop());

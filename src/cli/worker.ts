@@ -3,6 +3,7 @@ import { availableParallelism } from "node:os";
 import type { Command } from "commander";
 import { formatBytes } from "../core/bytes.js";
 import { EocubeError } from "../core/errors.js";
+import type { WaitingEvent } from "../gen/executors/types.js";
 import { runAction, type GlobalOptions } from "./run.js";
 
 interface WorkerOptions extends GlobalOptions {
@@ -21,17 +22,22 @@ function positive(value: string | undefined, field: string): number | undefined 
 }
 
 /**
- * The notice of `eocube gen|level` (`command`) when a distributed run waits with no worker to take its tasks
- * (Executor onNoWorkers): a line on stderr saying how to start one, or with `jsonEvents` a
- * `{"event":"no_workers","redis":…,"waited_s":…}` line on stdout (gen --json's event stream).
+ * The notice of `eocube gen|level` (`command`) when a distributed run waits on something other than its tasks
+ * (Executor onWaiting): a line on stderr saying what to do, or with `jsonEvents` a
+ * `{"event":"waiting","reason":…,"redis":…,"waited_s":…}` line on stdout (gen --json's event stream).
  */
-export function noWorkersNotice(command: string, jsonEvents = false): (e: { redis: string; waited_s: number }) => void {
+export function waitingNotice(command: string, jsonEvents = false): (e: WaitingEvent) => void {
   return (e) => {
-    if (jsonEvents) process.stdout.write(`${JSON.stringify({ event: "no_workers", ...e })}\n`);
-    else
+    if (jsonEvents) process.stdout.write(`${JSON.stringify({ event: "waiting", ...e })}\n`);
+    else if (e.reason === "no_workers")
       process.stderr.write(
         `\n${command}: no task done for ${e.waited_s} s and no eocube worker is connected to ${e.redis}; the run waits for one. ` +
           `Start workers where the output is reachable: eocube worker --redis ${e.redis} (Ctrl-C stops the run)\n`,
+      );
+    else
+      process.stderr.write(
+        `\n${command}: Redis at ${e.redis} has not answered for ${e.waited_s} s; waiting for it (the run goes on when it is back; ` +
+          "a Redis without persistence loses the run: it then fails. Ctrl-C twice exits at once)\n",
       );
   };
 }

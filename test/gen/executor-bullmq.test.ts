@@ -236,31 +236,67 @@ describe("eocube gen --executor redis:// with eocube worker", () => {
     // the 3 workers of these tests wait on database 0; BullMQ's own count (CLIENT LIST) would see them from database 3 too
     const url3 = redis.url.replace(/\/0$/, "/3");
     await writeFile(join(dir, "req-db3.yaml"), request(dir, "db3.zarr"));
-    const coord = spawnCli(["gen", "req-db3.yaml", "--executor", url3, "--json"], { EOCUBE_GEN_NO_WORKERS_MS: "300" });
-    await until("the no-workers event", () => coord.out().includes('"event":"no_workers"'), 20_000);
+    const coord = spawnCli(["gen", "req-db3.yaml", "--executor", url3, "--json"], { EOCUBE_GEN_WAIT_NOTICE_MS: "300" });
+    await until("the no-workers event", () => coord.out().includes('"reason":"no_workers"'), 20_000);
     const event = JSON.parse(
       coord
         .out()
         .split("\n")
-        .find((l) => l.includes('"no_workers"'))!,
+        .find((l) => l.includes('"reason":"no_workers"'))!,
     );
-    expect(event).toMatchObject({ event: "no_workers", redis: url3 });
+    expect(event).toMatchObject({ event: "waiting", reason: "no_workers", redis: url3 });
     expect(event.waited_s).toBeGreaterThanOrEqual(0);
     expect(coord.out()).not.toContain('"event":"done"');
     // said once, not at every poll
     await new Promise((r) => setTimeout(r, 1500));
-    expect(coord.out().split('"no_workers"').length - 1).toBe(1);
+    expect(coord.out().split('"reason":"no_workers"').length - 1).toBe(1);
     await procs.startWorker(url3, { concurrency: 1 });
     const r = await coord.done;
     expect(r.code, coord.err()).toBe(0);
     expect(coord.out()).toContain('"event":"done"');
     // the same without --json: a line on stderr naming the database and the command that starts a worker there
-    const plain = spawnCli(["gen", "req-db3.yaml", "--executor", redis.url.replace(/\/0$/, "/4")], { EOCUBE_GEN_NO_WORKERS_MS: "300" });
+    const plain = spawnCli(["gen", "req-db3.yaml", "--executor", redis.url.replace(/\/0$/, "/4")], { EOCUBE_GEN_WAIT_NOTICE_MS: "300" });
     await until("the no-workers notice", () => plain.err().includes("no eocube worker"), 20_000);
     expect(plain.err()).toContain(`no eocube worker is connected to ${redis.url.replace(/\/0$/, "/4")}; the run waits for one`);
     expect(plain.err()).toContain(`eocube worker --redis ${redis.url.replace(/\/0$/, "/4")}`);
     plain.child.kill("SIGINT");
     expect((await plain.done).code).toBe(2);
+  }, 60_000);
+
+  it("Redis restarted without persistence mid-run: the coordinator says it waits for Redis, then fails with REMOTE_ERROR and leaves no cube; the worker serves the next run", async () => {
+    // a Redis of its own (the other tests' workers stay on theirs), restarted empty on the same port, as a pod of
+    // docs/k8s/redis.yaml (no persistence) would be
+    let own = await startRedis();
+    try {
+      const worker = await procs.startWorker(own.url, { concurrency: 1 });
+      await writeFile(join(dir, "req-lost.yaml"), request(dir, "lost.zarr"));
+      const coord = spawnCli(["gen", "req-lost.yaml", "--executor", own.url, "--json"], {
+        EOCUBE_GEN_TASK_FAULT: "delay:400",
+        EOCUBE_GEN_WAIT_NOTICE_MS: "1000",
+      });
+      await until("a task done", () => /"done":[1-9]/.test(coord.out()), 20_000);
+      await own.stop();
+      await until("the Redis notice", () => coord.out().includes('"reason":"redis_unreachable"'), 20_000);
+      expect(coord.out()).not.toContain('"event":"done"');
+      own = await startRedis(own.port);
+      const r = await coord.done;
+      expect(r.code, coord.err()).toBe(2);
+      const err = JSON.parse(coord.err().trim().split("\n").at(-1)!).error;
+      expect(err).toMatchObject({ code: "REMOTE_ERROR", field: "--executor" });
+      expect(err.message).toMatch(/^run \S+ is no longer in Redis at redis:\/\/127\.0\.0\.1:\d+\/0 .*nothing was written to .*lost\.zarr/);
+      expect(err.hint).toMatch(/appendonly yes/);
+      // neither the cube nor its temporary store (writes after the restart are refused: the run is not in Redis; a
+      // task that wrote during the outage has its late writes removed by its worker)
+      await until("no lost.zarr nor its temporary store", async () => (await outputs()).every((n) => !n.includes("lost")), 10_000);
+      expect(worker.child.exitCode).toBe(null);
+      // the worker reconnected and serves the next run
+      await writeFile(join(dir, "req-after.yaml"), request(dir, "after.zarr"));
+      const next = await cli(["gen", join(dir, "req-after.yaml"), "--executor", own.url]);
+      expect(next.code, next.stderr).toBe(0);
+      expect(await differences(join(dir, "out/after.zarr"))).toEqual([]);
+    } finally {
+      await own.stop();
+    }
   }, 60_000);
 
   it("a worker that does not see the run's temporary store fails the task saying so", async () => {

@@ -24,10 +24,10 @@ export function freePort(): Promise<number> {
 /**
  * Starts `redis-server --port <free> --bind 127.0.0.1 --save '' --appendonly no` and resolves once it accepts
  * connections (throws when it does not within 10 s, e.g. redis-server is not installed:
- * scripts/install-system-deps.sh installs it).
+ * scripts/install-system-deps.sh installs it). `port`: that port instead (a restart of a stopped one: empty).
  */
-export async function startRedis(): Promise<TestRedis> {
-  const port = await freePort();
+export async function startRedis(port?: number): Promise<TestRedis> {
+  port ??= await freePort();
   const child: ChildProcess = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], {
     stdio: ["ignore", "pipe", "pipe"],
   });

@@ -70,8 +70,8 @@ export interface BullmqLevelsOptions extends WriteLevelsOptions {
   onRun?: (id: string) => void;
   /** Interval of progress polls in ms (default 250). */
   pollMs?: number;
-  /** See {@link WaitOptions.onNoWorkers}. */
-  onNoWorkers?: WaitOptions["onNoWorkers"];
+  /** See {@link WaitOptions.onWaiting}. */
+  onWaiting?: WaitOptions["onWaiting"];
 }
 
 /**
@@ -331,7 +331,7 @@ async function waves(
           {
             signal: options.signal,
             pollMs: options.pollMs,
-            onNoWorkers: options.onNoWorkers,
+            onWaiting: options.onWaiting,
             onProgress: (p) =>
               options.onProgress?.({
                 done: donePixels + (count ? (px * Math.max(0, p.done - first)) / count : 0),

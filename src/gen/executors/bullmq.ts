@@ -15,6 +15,7 @@ import { buildCube } from "../pipeline.js";
 import { type ChunkItem, chunkTasks, describePlan, type GenInfo, type GenPlan, planCube } from "../plan.js";
 import type { GenRequest } from "../request.js";
 import type { LevelRunDoc } from "./bullmq-levels.js";
+import type { WaitingEvent } from "./types.js";
 import {
   checkOutputSize,
   DEFAULT_MAX_OUTPUT_BYTES,
@@ -126,10 +127,10 @@ export interface BullmqGenOptions {
   signal?: AbortSignal;
   /** Chunk tasks per job (default: {@link tasksPerJob}'s choice, or env `EOCUBE_GEN_TASKS_PER_JOB`). */
   tasksPerJob?: number;
-  /** See {@link WaitOptions.onNoWorkers}. */
-  onNoWorkers?: WaitOptions["onNoWorkers"];
-  /** See {@link WaitOptions.noWorkersMs}. */
-  noWorkersMs?: number;
+  /** See {@link WaitOptions.onWaiting}. */
+  onWaiting?: WaitOptions["onWaiting"];
+  /** See {@link WaitOptions.waitNoticeMs}. */
+  waitNoticeMs?: number;
 }
 
 /** Uncompressed output a job aims at (bytes): {@link tasksPerJob}. */
@@ -197,13 +198,13 @@ export async function workersOnDb(queue: Pick<Queue, "getWorkers">, db: number):
   return (await queue.getWorkers()).filter((w) => w.db === undefined || Number(w.db) === db).length;
 }
 
-/** Default of {@link WaitOptions.noWorkersMs}: 5 s (`EOCUBE_GEN_NO_WORKERS_MS` sets another). */
-export const NO_WORKERS_MS = 5000;
+/** Default of {@link WaitOptions.waitNoticeMs}: 5 s (`EOCUBE_GEN_WAIT_NOTICE_MS` sets another). */
+export const WAIT_NOTICE_MS = 5000;
 
-function envNoWorkersMs(): number {
-  const v = process.env.EOCUBE_GEN_NO_WORKERS_MS;
+function envWaitNoticeMs(): number {
+  const v = process.env.EOCUBE_GEN_WAIT_NOTICE_MS;
   const n = v === undefined || v.trim() === "" ? Number.NaN : Number(v);
-  return Number.isFinite(n) && n >= 0 ? n : NO_WORKERS_MS;
+  return Number.isFinite(n) && n >= 0 ? n : WAIT_NOTICE_MS;
 }
 
 /**
@@ -544,24 +545,21 @@ export interface WaitOptions {
   pollMs?: number;
   signal?: AbortSignal;
   /**
-   * Called when the run has made no progress for {@link WaitOptions.noWorkersMs} and no `eocube worker` is connected
-   * to its Redis database (a run nobody computes: workers not started, on another database, or all gone); once per
-   * such stretch (again only after progress or a worker was seen).
+   * Called once per stretch of waiting on something other than the tasks: `no_workers` when the run has made no
+   * progress for {@link WaitOptions.waitNoticeMs} and no `eocube worker` is connected to its Redis database (workers
+   * not started, on another database, or all gone; told again only after progress or a worker was seen);
+   * `redis_unreachable` when a progress poll has had no answer for that long (told again after an answer).
    */
-  onNoWorkers?: (e: NoWorkersEvent) => void;
-  /** Milliseconds without progress before looking for workers (default {@link NO_WORKERS_MS}). */
-  noWorkersMs?: number;
-}
-
-/** What {@link WaitOptions.onNoWorkers} is told: the run's Redis (without password) and how long it has waited (s). */
-export interface NoWorkersEvent {
-  redis: string;
-  waited_s: number;
+  onWaiting?: (e: WaitingEvent) => void;
+  /** Milliseconds of such waiting before {@link WaitOptions.onWaiting} is called (default {@link WAIT_NOTICE_MS}). */
+  waitNoticeMs?: number;
 }
 
 /**
  * Waits until `target` tasks of the run are done (default all; a run in waves waits for each wave's end),
  * polling the progress, or throws the error of a task that failed for good, or the signal's reason.
+ * @throws EocubeError REMOTE_ERROR when the run's keys vanished from Redis meanwhile (its tasks could never be
+ *   recorded as done).
  */
 export async function waitForRun(
   { queue, redis: client }: GenQueue,
@@ -587,10 +585,13 @@ export async function waitForRun(
   let completed = 0;
   let last = -1;
   let wake: (() => void) | undefined;
-  const noWorkersMs = options.noWorkersMs ?? envNoWorkersMs();
+  const noticeMs = options.waitNoticeMs ?? envWaitNoticeMs();
+  const tell = (reason: WaitingEvent["reason"], since: number) =>
+    options.onWaiting?.({ reason, redis: redisLabel(conn), waited_s: Math.round((Date.now() - since) / 1000) });
   let lastChange = Date.now();
   let lastLook = 0;
   let told = false;
+  let toldRedis = false;
   events.on("completed", ({ jobId: id }) => {
     if (id.startsWith(`${doc.id}-`) && Math.max(0, last) + ++completed >= target) wake?.();
   });
@@ -602,7 +603,23 @@ export async function waitForRun(
       if (options.signal?.aborted) throw options.signal.reason ?? new EocubeError("CANCELLED", "the run was aborted");
       if (failure !== undefined) throw failure;
       completed = 0;
-      const done = await client.hlen(keys.done);
+      // (ioredis queues commands while Redis is down and sends them once it is back: a poll then just waits)
+      const asked = Date.now();
+      const poll = Promise.all([client.hlen(keys.done), client.exists(keys.run)]);
+      let lateTimer: NodeJS.Timeout | undefined;
+      const late = new Promise<"late">((resolve) => {
+        lateTimer = setTimeout(() => resolve("late"), noticeMs);
+      });
+      if ((await Promise.race([poll, late])) === "late" && !toldRedis) {
+        toldRedis = true;
+        tell("redis_unreachable", asked);
+      }
+      clearTimeout(lateTimer);
+      const [done, alive] = await poll;
+      if (Date.now() - asked < noticeMs) toldRedis = false;
+      // the run's state is gone from Redis (a restart without persistence, a FLUSHDB, or another coordinator removed
+      // the run): no task will ever be recorded, so waiting would last forever
+      if (!alive) throw runLost(conn, doc);
       if (done !== last) {
         last = done;
         lastChange = Date.now();
@@ -612,13 +629,13 @@ export async function waitForRun(
       }
       if (done >= target) return;
       // no progress for a while: is anyone computing? (CLIENT LIST at most once a second)
-      if (options.onNoWorkers && Date.now() - lastChange >= noWorkersMs && Date.now() - lastLook >= 1000) {
+      if (options.onWaiting && Date.now() - lastChange >= noticeMs && Date.now() - lastLook >= 1000) {
         lastLook = Date.now();
         const n = await workersOnDb(queue, conn.db).catch(() => 1);
         if (n > 0) told = false;
         else if (!told) {
           told = true;
-          options.onNoWorkers({ redis: redisLabel(conn), waited_s: Math.round((Date.now() - lastChange) / 1000) });
+          tell("no_workers", lastChange);
         }
       }
       await new Promise<void>((resolve) => {
@@ -636,6 +653,18 @@ export async function waitForRun(
   } finally {
     await events.close().catch(() => undefined);
   }
+}
+
+/** The error of a run whose keys vanished from Redis while its coordinator waited (see waitForRun). */
+function runLost(conn: RedisConnection, doc: RunDoc): EocubeError {
+  return new EocubeError(
+    "REMOTE_ERROR",
+    `run ${doc.id} is no longer in Redis at ${redisLabel(conn)} (Redis restarted without persistence, its database was flushed, or another coordinator removed the run); nothing was written to ${runLabel(doc)}`,
+    {
+      field: "--executor",
+      hint: "run the request again; for runs that outlive a Redis restart, give Redis persistence (appendonly yes, docs/distributed.md)",
+    },
+  );
 }
 
 /** The error of a task that failed for good: the worker's EocubeError (code, field, hint) when it recorded one. */

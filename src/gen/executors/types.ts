@@ -12,11 +12,19 @@ export interface DistributedRunOptions {
   onRun?: (id: string) => void;
   /** Attempts of a task before the run fails (distributed executors; default 3). */
   attempts?: number;
-  /**
-   * Called when a distributed run has made no progress for 5 s and no worker is connected to take its tasks (once per
-   * such stretch): `redis` is the executor's URL without password, `waited_s` the seconds without progress.
-   */
-  onNoWorkers?: (e: { redis: string; waited_s: number }) => void;
+  /** Called when a distributed run waits on something other than its tasks (see {@link WaitingEvent}). */
+  onWaiting?: (e: WaitingEvent) => void;
+}
+
+/**
+ * Why a distributed run is stuck, told once per such stretch: `no_workers` — no progress for 5 s and no worker
+ * connected to take its tasks; `redis_unreachable` — Redis has not answered for 5 s (the run goes on when it is back).
+ * `redis`: the executor's URL without password; `waited_s`: seconds waited so far.
+ */
+export interface WaitingEvent {
+  reason: "no_workers" | "redis_unreachable";
+  redis: string;
+  waited_s: number;
 }
 
 /** Options of {@link Executor.run}: runGen's, and those of a distributed run. */
