@@ -77,6 +77,12 @@ export function register(program: Command): void {
                     : `task ${e.id} failed after ${e.ms} ms: ${e.error}\n`,
                 ),
           // rare and worth seeing: also with --quiet
+          onConnection: (e) =>
+            process.stderr.write(
+              e.state === "unreachable"
+                ? `eocube worker: cannot reach Redis at ${e.redis} (${e.error}); retrying until it answers (Ctrl-C stops)\n`
+                : `eocube worker: Redis at ${e.redis} answers again\n`,
+            ),
           onCleanup: (e) =>
             process.stderr.write(
               e.removed

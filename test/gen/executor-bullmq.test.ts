@@ -299,6 +299,26 @@ describe("eocube gen --executor redis:// with eocube worker", () => {
     }
   }, 60_000);
 
+  it("eocube worker with its Redis down: says so and retries until it answers; SIGTERM while Redis is down ends it at once", async () => {
+    const { freePort } = await import("../helpers/redis.js");
+    const port = await freePort();
+    const w = procs.spawn(["worker", "--redis", `redis://127.0.0.1:${port}/0`, "--concurrency", "1", "--quiet"]);
+    await until("the unreachable notice", () => w.err().includes("cannot reach Redis"), 20_000);
+    expect(w.err()).toContain(`cannot reach Redis at redis://127.0.0.1:${port}/0 (connect ECONNREFUSED 127.0.0.1:${port}); retrying`);
+    expect(w.child.exitCode).toBe(null);
+    const own = await startRedis(port);
+    try {
+      await until("the worker to wait for tasks", () => w.err().includes("waiting for tasks"), 20_000);
+      expect(w.err()).toContain(`Redis at redis://127.0.0.1:${port}/0 answers again`);
+    } finally {
+      await own.stop();
+    }
+    await until("the second unreachable notice", () => w.err().split("cannot reach Redis").length === 3, 20_000);
+    // (a graceful close would wait for Redis for ever: the test's timeout)
+    w.child.kill("SIGTERM");
+    expect((await w.done).code).toBe(0);
+  }, 60_000);
+
   it("a worker that does not see the run's temporary store fails the task saying so", async () => {
     // a run whose output is on a disk the workers do not share: its marker is not where they look
     const { runKeys } = await import("../../src/gen/executors/redis.js");

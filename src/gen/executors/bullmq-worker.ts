@@ -40,6 +40,12 @@ export interface GenWorkerOptions {
   onTask?: (e: { id: string; ok: boolean; ms: number; bytes?: number; error?: string; late?: boolean }) => void;
   /** Called when late writes were removed (`removed`), or left because the run did not end within a day. */
   onCleanup?: (e: { run: string; path: string; removed: boolean }) => void;
+  /**
+   * Called when Redis cannot be reached (at the start or later: the worker keeps retrying, it does not exit) with
+   * the client's error (e.g. `connect ECONNREFUSED 10.0.0.5:6379`), and when it answers again; once per outage.
+   * `redis`: the URL without password.
+   */
+  onConnection?: (e: { state: "unreachable" | "connected"; redis: string; error?: string }) => void;
 }
 
 /** Chunk writes of a job in flight at once (an output that is not a local path: s3, …). */
@@ -138,7 +144,19 @@ export async function startGenWorker(options: GenWorkerOptions): Promise<GenWork
   >();
   const lockDuration = Math.max(1, options.stallTimeout ?? 30) * 1000;
   const client = new Redis(conn);
-  client.on("error", () => undefined);
+  // an unreachable Redis is retried for ever (ioredis reconnects; a worker pod may start before its Redis), and told
+  // once per outage; its errors name the host and port, never the password
+  let unreachable = false;
+  client.on("error", (err: Error) => {
+    if (unreachable) return;
+    unreachable = true;
+    options.onConnection?.({ state: "unreachable", redis: redisLabel(conn), error: err.message });
+  });
+  client.on("ready", () => {
+    if (!unreachable) return;
+    unreachable = false;
+    options.onConnection?.({ state: "connected", redis: redisLabel(conn) });
+  });
   const worker = new Worker<TaskJobData>(
     GEN_QUEUE,
     async (job: Job<TaskJobData>) => {
@@ -291,7 +309,9 @@ export async function startGenWorker(options: GenWorkerOptions): Promise<GenWork
   return {
     label: `${redisLabel(conn)} queue ${GEN_QUEUE}, ${concurrency} at once`,
     async close() {
-      await worker.close();
+      // with Redis unreachable a graceful close would wait for it for ever (its QUITs get no answer): closed at once,
+      // the running tasks' jobs then stall and are handed to another worker when Redis is back
+      await worker.close(unreachable);
       client.disconnect();
       await pool?.destroy().catch(() => undefined);
     },
