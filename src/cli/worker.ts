@@ -34,6 +34,10 @@ export function waitingNotice(command: string, jsonEvents = false): (e: WaitingE
         `\n${command}: no task done for ${e.waited_s} s and no eocube worker is connected to ${e.redis}; the run waits for one. ` +
           `Start workers where the output is reachable: eocube worker --redis ${e.redis} (Ctrl-C stops the run)\n`,
       );
+    else if (e.reason === "coordinator")
+      process.stderr.write(
+        `${command}: the run is held by ${e.holder}; waiting up to ${e.waited_s} s for its lease to run out (a coordinator stopped moments ago), then refusing if it still runs\n`,
+      );
     else
       process.stderr.write(
         `\n${command}: Redis at ${e.redis} has not answered for ${e.waited_s} s; waiting for it (the run goes on when it is back; ` +

@@ -319,6 +319,47 @@ describe("eocube gen --executor redis:// with eocube worker", () => {
     expect((await w.done).code).toBe(0);
   }, 60_000);
 
+  it("one coordinator per run: a --resume of a run whose coordinator runs is refused naming it, and the run completes", async () => {
+    await writeFile(join(dir, "req-one.yaml"), request(dir, "one.zarr"));
+    const env = { EOCUBE_GEN_TASK_FAULT: "delay:1500", EOCUBE_GEN_LEASE_MS: "1000" };
+    const coord = spawnCli(["gen", "req-one.yaml", "--executor", redis.url, "--json"], env);
+    await until("a run id", () => runIdOf(coord.out()) !== undefined);
+    const id = runIdOf(coord.out())!;
+    const second = spawnCli(["gen", "--resume", id, "--executor", redis.url, "--json"], env);
+    const r2 = await second.done;
+    expect(r2.code, second.err()).toBe(2);
+    const err = JSON.parse(second.err().trim().split("\n").at(-1)!).error;
+    expect(err).toMatchObject({ code: "INVALID_ARGUMENT", field: "--resume" });
+    expect(err.message).toMatch(
+      new RegExp(`^run ${id} is coordinated by eocube gen on \\S+ \\(pid ${coord.child.pid}\\), which is running`),
+    );
+    expect(second.out()).toContain('"reason":"coordinator"');
+    const r = await coord.done;
+    expect(r.code, coord.err()).toBe(0);
+    expect(await differences(join(dir, "out/one.zarr"))).toEqual([]);
+  }, 60_000);
+
+  it("two --resume of a killed coordinator's run at once: one commits the cube whole, the other stops without touching it", async () => {
+    // (before the lease, the second commit replaced the first one's cube with an empty store, both exiting 0)
+    await writeFile(join(dir, "req-two.yaml"), request(dir, "two.zarr"));
+    const env = { EOCUBE_GEN_TASK_FAULT: "delay:800", EOCUBE_GEN_LEASE_MS: "1000" };
+    const killed = spawnCli(["gen", "req-two.yaml", "--executor", redis.url, "--json"], env);
+    await until("a run id", () => runIdOf(killed.out()) !== undefined);
+    const id = runIdOf(killed.out())!;
+    await until("an active task", async () => (await queue.getActiveCount()) > 0);
+    killed.child.kill("SIGKILL");
+    await killed.done;
+    const resumers = [0, 1].map(() => spawnCli(["gen", "--resume", id, "--executor", redis.url, "--json"], env));
+    const codes = (await Promise.all(resumers.map((c) => c.done))).map((d) => d.code);
+    expect(codes.sort(), resumers.map((c) => c.err()).join("\n")).toEqual([0, 2]);
+    const other = resumers.find((c) => c.child.exitCode === 2)!;
+    const err = JSON.parse(other.err().trim().split("\n").at(-1)!).error;
+    expect(err.field).toBe("--resume");
+    expect(err.code).toMatch(/^(INVALID_ARGUMENT|NOT_FOUND)$/); // refused while the other ran, or it had ended
+    expect(await differences(join(dir, "out/two.zarr"))).toEqual([]);
+    expect((await outputs()).filter((n) => n.includes("two"))).toEqual(["two.zarr"]);
+  }, 60_000);
+
   it("a worker that does not see the run's temporary store fails the task saying so", async () => {
     // a run whose output is on a disk the workers do not share: its marker is not where they look
     const { runKeys } = await import("../../src/gen/executors/redis.js");

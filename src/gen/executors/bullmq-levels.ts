@@ -32,6 +32,7 @@ import {
   connectQueue,
   enqueue,
   type GenQueue,
+  endedMeanwhile,
   loadRunDoc,
   newRunId,
   RUN_MARKER,
@@ -43,7 +44,7 @@ import {
   type WaitOptions,
 } from "./bullmq.js";
 import { parseRedisUrl, type RedisConnection, redisLabel, runKeys } from "./redis.js";
-import { closeWave, openWave, removeStrayPutFiles } from "./run-state.js";
+import { type CoordinatorLease, closeWave, openWave, removeStrayPutFiles, takeCoordinator } from "./run-state.js";
 
 /** A pyramid run's document in Redis (`tempPath` is the temporary `.levels` folder, holding the run marker). */
 export interface LevelRunDoc extends RunDocBase {
@@ -132,6 +133,8 @@ export async function runLevelsBullmq(
   // the input, CF-decoded (levels 0 and 1 are computed from it)
   let input: { ds: Dataset; close(): Promise<unknown> } | undefined;
   let q: GenQueue | undefined;
+  // the run's one coordinator (this process): see takeCoordinator
+  let lease: CoordinatorLease | undefined;
   try {
     if (!options.resume) {
       if (inputPath === undefined || output === undefined) {
@@ -164,6 +167,13 @@ export async function runLevelsBullmq(
       }
       doc = found;
       label = doc.plan.output;
+      // before anything is written: a run already coordinated by a live process is refused
+      lease = await takeCoordinator(q.redis, doc.id, "eocube level", {
+        signal: options.signal,
+        onWait: (holder, maxS) => options.onWaiting?.({ reason: "coordinator", holder, redis: redisLabel(conn), waited_s: maxS }),
+      });
+      // (it may have ended under that coordinator meanwhile)
+      if (!(await loadRunDoc(q.redis, doc.id))) throw endedMeanwhile(conn, doc.id);
       fs = outputFs({ output: doc.output });
       if (!(await fs.exists(joinStoreKey(doc.tempPath, RUN_MARKER)))) {
         throw new EocubeError("NOT_FOUND", `the temporary folder of run ${doc.id} (${doc.tempPath}) is gone from ${dirname(label)}`, {
@@ -220,6 +230,7 @@ export async function runLevelsBullmq(
       try {
         await fs.put(joinStoreKey(tmpName, RUN_MARKER), new TextEncoder().encode(`${doc.id}\n`));
         await q.redis.hset(runKeys(doc.id).run, "doc", JSON.stringify(doc), "bytes", "0");
+        lease = await takeCoordinator(q.redis, doc.id, "eocube level");
       } catch (err) {
         await fs.delete(`${tmpName}/`).catch(() => undefined);
         throw err;
@@ -227,12 +238,14 @@ export async function runLevelsBullmq(
       options.onRun?.(doc.id);
     }
     try {
-      const expired = await waves(q, conn, doc, fs, input!.ds, start, options, t0);
+      const expired = await waves(q, conn, doc, fs, input!.ds, start, options, t0, lease!);
       await fs.delete(joinStoreKey(doc.tempPath, RUN_MARKER));
       await commitLevels(doc.plan, fs, doc.tempPath, options);
       // a writer frozen mid-write (its lease expired) may have left an unfinished file in the renamed pyramid
       if (expired) await removeStrayPutFiles(fs, doc.output.data_id);
     } catch (err) {
+      // another coordinator has taken the run over: it is that one's to finish or remove
+      if (lease?.lost()) throw err;
       // a killed coordinator's run stays resumable; a failed or cancelled one is removed with its jobs and folder
       await removeRun(q, doc).catch(() => undefined);
       await fs.delete(`${doc.tempPath}/`).catch(() => undefined);
@@ -243,6 +256,7 @@ export async function runLevelsBullmq(
   } catch (err) {
     throw interruptedError(err, options.signal, "eocube level", label);
   } finally {
+    await lease?.release();
     await input?.close();
     await q?.close();
   }
@@ -276,6 +290,7 @@ async function waves(
   start: number,
   options: BullmqLevelsOptions,
   t0: number,
+  lease: CoordinatorLease,
 ): Promise<boolean> {
   const { plan } = doc;
   let expired = false;
@@ -332,6 +347,7 @@ async function waves(
             signal: options.signal,
             pollMs: options.pollMs,
             onWaiting: options.onWaiting,
+            lease,
             onProgress: (p) =>
               options.onProgress?.({
                 done: donePixels + (count ? (px * Math.max(0, p.done - first)) / count : 0),
@@ -343,7 +359,9 @@ async function waves(
           t0,
           first + count,
         );
-        // no task of this level writes from here on (a duplicate still writing ends first)
+        // still the run's coordinator? then no task of this level writes from here on (a duplicate still writing
+        // ends first)
+        await lease.check();
         if (await closeWave(q.redis, doc.id, { signal: options.signal })) expired = true;
         await writer.commit();
       } finally {

@@ -28,7 +28,7 @@ import {
   writeCoordinates,
 } from "../run.js";
 import { GEN_QUEUE, parseRedisUrl, type RedisConnection, redisLabel, runKeys } from "./redis.js";
-import { closeWave, openWave, removeStrayPutFiles } from "./run-state.js";
+import { type CoordinatorLease, closeWave, openWave, removeStrayPutFiles, takeCoordinator } from "./run-state.js";
 
 /** The document of a run kept in Redis: a gen run's or a pyramid's ({@link LevelRunDoc}). */
 export type RunDoc = GenRunDoc | LevelRunDoc;
@@ -321,6 +321,8 @@ export async function runGenBullmq(req: GenRequest | undefined, options: BullmqG
   connecting.catch(() => undefined);
   let q: GenQueue | undefined;
   let label = req ? outputLabel(req) : "the output";
+  // the run's one coordinator (this process): see takeCoordinator
+  let lease: CoordinatorLease | undefined;
   try {
     const t0 = Date.now();
     let doc: GenRunDoc;
@@ -348,6 +350,13 @@ export async function runGenBullmq(req: GenRequest | undefined, options: BullmqG
       }
       doc = found;
       label = outputLabel(doc.request);
+      // before anything is written: a run already coordinated by a live process is refused
+      lease = await takeCoordinator(client, doc.id, "eocube gen", {
+        signal: options.signal,
+        onWait: (holder, maxS) => options.onWaiting?.({ reason: "coordinator", holder, redis: redisLabel(conn), waited_s: maxS }),
+      });
+      // (it may have ended under that coordinator meanwhile)
+      if (!(await loadRunDoc(client, doc.id))) throw endedMeanwhile(conn, doc.id);
       const fs = outputFs(doc.request);
       if (!(await fs.exists(joinStoreKey(doc.tempPath, RUN_MARKER)))) {
         throw new EocubeError("NOT_FOUND", `the temporary store of run ${doc.id} (${doc.tempPath}) is gone from ${label}`, {
@@ -416,6 +425,7 @@ export async function runGenBullmq(req: GenRequest | undefined, options: BullmqG
           await fs.put(joinStoreKey(writer.tempPath, RUN_MARKER), new TextEncoder().encode(`${id}\n`));
           // wave 0 open: workers may write its chunks (see run-state.ts)
           await client.hset(runKeys(id).run, "doc", JSON.stringify(doc), "bytes", "0", "open", "0");
+          lease = await takeCoordinator(client, id, "eocube gen");
         } catch (err) {
           await writer.abort().catch(() => undefined);
           throw err;
@@ -448,7 +458,9 @@ export async function runGenBullmq(req: GenRequest | undefined, options: BullmqG
     try {
       // a new run's jobs: queued here, so that a failure or Ctrl-C while queueing removes them too
       await start?.();
-      await waitForRun(q, conn, doc, options, t0);
+      await waitForRun(q, conn, doc, { ...options, lease }, t0);
+      // still the run's coordinator (not frozen longer than the lease while another one took over)?
+      await lease!.check();
       // no task writes from here on; a duplicate still writing (a stalled job's first worker) ends first
       const expired = await closeWave(client, doc.id, { signal: options.signal });
       const fs = outputFs(doc.request);
@@ -457,6 +469,8 @@ export async function runGenBullmq(req: GenRequest | undefined, options: BullmqG
       // a writer frozen mid-write (its lease expired) may have left an unfinished file in the renamed store
       if (expired) await removeStrayPutFiles(fs, doc.request.output.data_id);
     } catch (err) {
+      // another coordinator has taken the run over: it is that one's to finish or remove
+      if (lease?.lost()) throw err;
       // a killed coordinator's run stays resumable; a failed or cancelled one is removed with its jobs and chunks
       await removeRun(q, doc).catch(() => undefined);
       await writer.abort().catch(() => undefined);
@@ -468,6 +482,7 @@ export async function runGenBullmq(req: GenRequest | undefined, options: BullmqG
   } catch (err) {
     throw interruptedError(err, options.signal, "eocube gen", label);
   } finally {
+    await lease?.release();
     await (q ?? (await connecting.catch(() => undefined)))?.close();
   }
 }
@@ -553,6 +568,8 @@ export interface WaitOptions {
   onWaiting?: (e: WaitingEvent) => void;
   /** Milliseconds of such waiting before {@link WaitOptions.onWaiting} is called (default {@link WAIT_NOTICE_MS}). */
   waitNoticeMs?: number;
+  /** This coordinator's lease of the run: the wait ends (with its error) once another coordinator took the run over. */
+  lease?: CoordinatorLease;
 }
 
 /**
@@ -602,6 +619,7 @@ export async function waitForRun(
     for (;;) {
       if (options.signal?.aborted) throw options.signal.reason ?? new EocubeError("CANCELLED", "the run was aborted");
       if (failure !== undefined) throw failure;
+      if (options.lease?.lost()) await options.lease.check();
       completed = 0;
       // (ioredis queues commands while Redis is down and sends them once it is back: a poll then just waits)
       const asked = Date.now();
@@ -653,6 +671,15 @@ export async function waitForRun(
   } finally {
     await events.close().catch(() => undefined);
   }
+}
+
+/** The error of a `--resume` whose run ended under its other coordinator while this one waited for its lease. */
+export function endedMeanwhile(conn: RedisConnection, run: string): EocubeError {
+  return new EocubeError(
+    "NOT_FOUND",
+    `run ${run} ended (committed, failed or cancelled) under its other coordinator while this one waited for it in ${redisLabel(conn)}`,
+    { field: "--resume", hint: "see that coordinator's result; nothing was done by this one" },
+  );
 }
 
 /** The error of a run whose keys vanished from Redis while its coordinator waited (see waitForRun). */

@@ -20,11 +20,11 @@ export const GEN_QUEUE = "eocube-gen";
 /**
  * Redis keys of one run: its document (hash fields `doc`, `bytes`, `open`: the wave whose tasks may write, see
  * run-state.ts), done tasks (index → bytes), task errors, the write leases of workers (sorted set, member →
- * expiry in ms of Redis time).
+ * expiry in ms of Redis time), and the lease of its coordinator (a string naming it, with an expiry).
  */
-export function runKeys(runId: string): { run: string; done: string; errors: string; leases: string } {
+export function runKeys(runId: string): { run: string; done: string; errors: string; leases: string; coordinator: string } {
   const base = `eocube:gen:run:${runId}`;
-  return { run: base, done: `${base}:done`, errors: `${base}:errors`, leases: `${base}:leases` };
+  return { run: base, done: `${base}:done`, errors: `${base}:errors`, leases: `${base}:leases`, coordinator: `${base}:coordinator` };
 }
 
 /**

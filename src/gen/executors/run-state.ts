@@ -4,10 +4,12 @@
 // worker that wrote without a valid lease (frozen longer than its lease, its job meanwhile redone elsewhere and
 // the run committed) learns it when releasing, and removes what it wrote once the run has ended, so a slow
 // duplicate never leaves a hidden temporary folder at the output. All times are Redis's (TIME), one clock.
+import { randomUUID } from "node:crypto";
 import { readdir, rm } from "node:fs/promises";
+import { hostname } from "node:os";
 import { join } from "node:path";
 import type { Redis } from "./bullmq-lib.js";
-import { throwIfAborted } from "../../core/errors.js";
+import { EocubeError, throwIfAborted } from "../../core/errors.js";
 import { FileFileSystem } from "../../fs/file.js";
 import type { FileSystem } from "../../fs/types.js";
 import { runKeys } from "./redis.js";
@@ -152,4 +154,105 @@ export async function runEnded(client: Redis, run: string, maxMs: number): Promi
     wait = Math.min(5000, wait * 2);
   }
   return true;
+}
+
+// KEYS: coordinator lease; ARGV: holder, ttl ms → 1 when this holder has the lease (extended; taken again when it
+// had expired and nobody took it meanwhile), 0 when another coordinator holds it
+const HOLD = `local h = redis.call('GET', KEYS[1])
+if h and h ~= ARGV[1] then return 0 end
+redis.call('SET', KEYS[1], ARGV[1], 'PX', tonumber(ARGV[2]))
+return 1`;
+
+// KEYS: coordinator lease; ARGV: holder → deleted when this holder has it
+const LET_GO = `if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) end return 1`;
+
+/** Lifetime of a coordinator's lease (ms), renewed every third of it; `EOCUBE_GEN_LEASE_MS` sets another. */
+export const COORDINATOR_LEASE_MS = 10_000;
+
+function envLeaseMs(): number {
+  const n = Number(process.env.EOCUBE_GEN_LEASE_MS);
+  return Number.isFinite(n) && n >= 300 ? n : COORDINATOR_LEASE_MS;
+}
+
+/** The lease of the one coordinator of a run ({@link takeCoordinator}). */
+export interface CoordinatorLease {
+  /** Who holds it: `eocube gen on <host> (pid <n>)`. */
+  readonly holder: string;
+  /** True once a renewal found another coordinator holding the run (this one must stop without touching it). */
+  lost(): boolean;
+  /**
+   * Renews the lease now (before a commit: the fence against a coordinator that was frozen longer than the lease).
+   * @throws EocubeError INVALID_ARGUMENT (field --resume) when another coordinator holds the run.
+   */
+  check(): Promise<void>;
+  /** Stops the renewals and lets the lease go (when the run has ended, or this coordinator stops). */
+  release(): Promise<void>;
+}
+
+/**
+ * Takes the lease of the one coordinator of `run` (a new run, or `--resume`), renewed every third of
+ * {@link COORDINATOR_LEASE_MS} until released. Two coordinators of one run would both commit it, the second one
+ * replacing the first one's cube with an empty store: a second `--resume` waits up to one lease time (its
+ * coordinator was killed moments ago: its lease runs out; `onWait` is told once), then refuses while the holder
+ * keeps renewing. The caller loads the run again once it holds the lease (it may have ended meanwhile).
+ * `command`: `eocube gen` or `eocube level` (named in the holder and the error).
+ * @throws EocubeError INVALID_ARGUMENT (field --resume) naming the live holder; the signal's reason when aborted.
+ */
+export async function takeCoordinator(
+  client: Redis,
+  run: string,
+  command: string,
+  options: { signal?: AbortSignal; leaseMs?: number; onWait?: (holder: string, maxS: number) => void } = {},
+): Promise<CoordinatorLease> {
+  const key = runKeys(run).coordinator;
+  const leaseMs = options.leaseMs ?? envLeaseMs();
+  const holder = `${command} on ${hostname()} (pid ${process.pid}) ${randomUUID()}`;
+  const name = (h: string) => h.replace(/ [0-9a-f-]{36}$/, "");
+  const hold = async () => Number(await client.eval(HOLD, 1, key, holder, String(leaseMs))) === 1;
+  const busy = (other: string | null) =>
+    new EocubeError(
+      "INVALID_ARGUMENT",
+      `run ${run} is coordinated by ${name(other ?? "another coordinator")}, which is running: a second coordinator would commit it twice`,
+      {
+        field: "--resume",
+        hint: "wait for that one to finish, or stop it (Ctrl-C) and resume again",
+      },
+    );
+  const until = Date.now() + leaseMs + 1000;
+  let told = false;
+  while (!(await hold())) {
+    throwIfAborted(options.signal);
+    if (!told) {
+      told = true;
+      options.onWait?.(name((await client.get(key)) ?? "another coordinator"), Math.ceil((until - Date.now()) / 1000));
+    }
+    if (Date.now() > until) throw busy(await client.get(key));
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  let lost = false;
+  const timer = setInterval(
+    () =>
+      void hold().then(
+        (ok) => {
+          if (!ok) lost = true;
+        },
+        () => undefined, // Redis unreachable: the run's own polls say so
+      ),
+    Math.max(100, Math.floor(leaseMs / 3)),
+  );
+  timer.unref();
+  return {
+    holder: name(holder),
+    lost: () => lost,
+    async check() {
+      if (lost || !(await hold())) {
+        lost = true;
+        throw busy(await client.get(key));
+      }
+    },
+    async release() {
+      clearInterval(timer);
+      if (!lost) await client.eval(LET_GO, 1, key, holder).catch(() => undefined);
+    },
+  };
 }

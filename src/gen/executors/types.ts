@@ -18,11 +18,15 @@ export interface DistributedRunOptions {
 
 /**
  * Why a distributed run is stuck, told once per such stretch: `no_workers` — no progress for 5 s and no worker
- * connected to take its tasks; `redis_unreachable` — Redis has not answered for 5 s (the run goes on when it is back).
- * `redis`: the executor's URL without password; `waited_s`: seconds waited so far.
+ * connected to take its tasks; `redis_unreachable` — Redis has not answered for 5 s (the run goes on when it is back);
+ * `coordinator` — a `--resume` waits (up to `waited_s` seconds) for the lease of the run's previous coordinator
+ * `holder` to run out. `redis`: the executor's URL without password; `waited_s`: seconds waited so far (coordinator:
+ * the most it will wait).
  */
 export interface WaitingEvent {
-  reason: "no_workers" | "redis_unreachable";
+  reason: "no_workers" | "redis_unreachable" | "coordinator";
+  /** (coordinator) the live coordinator that holds the run, e.g. `eocube gen on host (pid 12)`. */
+  holder?: string;
   redis: string;
   waited_s: number;
 }
