@@ -200,7 +200,11 @@ describe("eocube gen --executor redis:// with eocube worker", () => {
 
   it("a coordinator killed mid-run is resumed by its run id and the cube equals the local run's", async () => {
     await writeFile(join(dir, "req2.yaml"), request(dir, "resumed.zarr"));
-    const coord = spawnCli(["gen", "req2.yaml", "--executor", redis.url, "--json"], { EOCUBE_GEN_TASK_FAULT: "delay:300" });
+    // (its coordinator lease lasts 1 s: the resume waits that long for it to run out)
+    const coord = spawnCli(["gen", "req2.yaml", "--executor", redis.url, "--json"], {
+      EOCUBE_GEN_TASK_FAULT: "delay:300",
+      EOCUBE_GEN_LEASE_MS: "1000",
+    });
     await until("some progress", () => /"done":[1-9]/.test(coord.out()));
     coord.child.kill("SIGKILL");
     await coord.done;
@@ -321,7 +325,8 @@ describe("eocube gen --executor redis:// with eocube worker", () => {
 
   it("one coordinator per run: a --resume of a run whose coordinator runs is refused naming it, and the run completes", async () => {
     await writeFile(join(dir, "req-one.yaml"), request(dir, "one.zarr"));
-    const env = { EOCUBE_GEN_TASK_FAULT: "delay:1500", EOCUBE_GEN_LEASE_MS: "1000" };
+    // (12 tasks on 6 worker slots: ≥ 8 s, while the second coordinator gives up after one lease time, ~2 s)
+    const env = { EOCUBE_GEN_TASK_FAULT: "delay:4000", EOCUBE_GEN_LEASE_MS: "1000" };
     const coord = spawnCli(["gen", "req-one.yaml", "--executor", redis.url, "--json"], env);
     await until("a run id", () => runIdOf(coord.out()) !== undefined);
     const id = runIdOf(coord.out())!;
@@ -358,6 +363,31 @@ describe("eocube gen --executor redis:// with eocube worker", () => {
     expect(err.code).toMatch(/^(INVALID_ARGUMENT|NOT_FOUND)$/); // refused while the other ran, or it had ended
     expect(await differences(join(dir, "out/two.zarr"))).toEqual([]);
     expect((await outputs()).filter((n) => n.includes("two"))).toEqual(["two.zarr"]);
+  }, 60_000);
+
+  it("a coordinator frozen (SIGSTOP) longer than its lease while a --resume took over stops without touching the run; the cube is whole", async () => {
+    await writeFile(join(dir, "req-frozen.yaml"), request(dir, "frozen.zarr"));
+    const env = { EOCUBE_GEN_TASK_FAULT: "delay:800", EOCUBE_GEN_LEASE_MS: "1000" };
+    const frozen = spawnCli(["gen", "req-frozen.yaml", "--executor", redis.url, "--json"], env);
+    await until("a run id", () => runIdOf(frozen.out()) !== undefined);
+    const id = runIdOf(frozen.out())!;
+    await until("an active task", async () => (await queue.getActiveCount()) > 0);
+    frozen.child.kill("SIGSTOP");
+    try {
+      const other = spawnCli(["gen", "--resume", id, "--executor", redis.url, "--json"], env);
+      await until("the resume to take over", () => other.out().includes('"event":"run"'), 20_000);
+      frozen.child.kill("SIGCONT");
+      const [a, b] = await Promise.all([frozen.done, other.done]);
+      expect(b.code, other.err()).toBe(0);
+      expect(a.code).toBe(2);
+      const err = JSON.parse(frozen.err().trim().split("\n").at(-1)!).error;
+      // (it learns it from its lease, or from the run having ended under the other one)
+      expect(err.message).toMatch(/lost run .* to eocube gen on .*it stops and leaves the run to that one|is no longer in Redis/);
+    } finally {
+      frozen.child.kill("SIGCONT");
+    }
+    expect(await differences(join(dir, "out/frozen.zarr"))).toEqual([]);
+    expect((await outputs()).filter((n) => n.includes("frozen"))).toEqual(["frozen.zarr"]);
   }, 60_000);
 
   it("a worker that does not see the run's temporary store fails the task saying so", async () => {

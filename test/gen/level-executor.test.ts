@@ -156,8 +156,10 @@ describe("eocube level --executor redis:// with eocube worker", () => {
   }, 30_000);
 
   it("a coordinator killed mid-pyramid is resumed by its run id: committed levels are kept, the pyramid is the same", async () => {
+    // (its coordinator lease lasts 1 s: the resume waits that long for it to run out)
     const coord = procs.spawn(["level", INPUT, "-o", "resumed.levels", ...ARGS, "--executor", redis.url], {
       EOCUBE_GEN_TASK_FAULT: "delay:200",
+      EOCUBE_GEN_LEASE_MS: "1000",
     });
     await until("a run id", () => runIdOf(coord.err()) !== undefined);
     const id = runIdOf(coord.err())!;

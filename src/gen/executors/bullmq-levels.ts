@@ -245,7 +245,7 @@ export async function runLevelsBullmq(
       if (expired) await removeStrayPutFiles(fs, doc.output.data_id);
     } catch (err) {
       // another coordinator has taken the run over: it is that one's to finish or remove
-      if (lease?.lost()) throw err;
+      if (lease && !(await lease.holds())) throw err;
       // a killed coordinator's run stays resumable; a failed or cancelled one is removed with its jobs and folder
       await removeRun(q, doc).catch(() => undefined);
       await fs.delete(`${doc.tempPath}/`).catch(() => undefined);

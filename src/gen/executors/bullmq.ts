@@ -470,7 +470,7 @@ export async function runGenBullmq(req: GenRequest | undefined, options: BullmqG
       if (expired) await removeStrayPutFiles(fs, doc.request.output.data_id);
     } catch (err) {
       // another coordinator has taken the run over: it is that one's to finish or remove
-      if (lease?.lost()) throw err;
+      if (lease && !(await lease.holds())) throw err;
       // a killed coordinator's run stays resumable; a failed or cancelled one is removed with its jobs and chunks
       await removeRun(q, doc).catch(() => undefined);
       await writer.abort().catch(() => undefined);

@@ -182,9 +182,14 @@ export interface CoordinatorLease {
   lost(): boolean;
   /**
    * Renews the lease now (before a commit: the fence against a coordinator that was frozen longer than the lease).
-   * @throws EocubeError INVALID_ARGUMENT (field --resume) when another coordinator holds the run.
+   * @throws EocubeError CANCELLED naming the coordinator that took the run over.
    */
   check(): Promise<void>;
+  /**
+   * Whether this coordinator still holds the run (renewed now): asked before removing a failed run, which must not
+   * touch a run another coordinator took over (it may be committing it). False when Redis does not answer.
+   */
+  holds(): Promise<boolean>;
   /** Stops the renewals and lets the lease go (when the run has ended, or this coordinator stops). */
   release(): Promise<void>;
 }
@@ -247,8 +252,19 @@ export async function takeCoordinator(
     async check() {
       if (lost || !(await hold())) {
         lost = true;
-        throw busy(await client.get(key));
+        const other = name((await client.get(key)) ?? "another coordinator");
+        throw new EocubeError(
+          "CANCELLED",
+          `this coordinator lost run ${run} to ${other} (it had not renewed its lease for ${leaseMs / 1000} s: frozen, or cut off from Redis); it stops and leaves the run to that one`,
+          { hint: "see that coordinator's result" },
+        );
       }
+    },
+    async holds() {
+      if (lost) return false;
+      const ok = await hold().catch(() => false);
+      if (!ok) lost = true;
+      return ok;
     },
     async release() {
       clearInterval(timer);
