@@ -4,6 +4,7 @@ import { formatBytes, parseByteSize } from "../core/bytes.js";
 import { EocubeError } from "../core/errors.js";
 import { DEFAULT_MAX_OUTPUT_BYTES } from "../gen/defaults.js";
 import type { GenProgress, GenResult } from "../gen/run.js";
+import type { RunSummary } from "../gen/executors/index.js";
 import type { GenInfo } from "../gen/plan.js";
 import { progressBar } from "./progress.js";
 import { waitingNotice } from "./worker.js";
@@ -22,6 +23,7 @@ interface GenOptions extends GlobalOptions {
   executor?: string;
   resume?: string;
   attempts?: string;
+  runs?: boolean;
 }
 
 /** Registers `eocube gen <request> [inputs...]` on the program. */
@@ -53,6 +55,10 @@ export function register(program: Command): void {
     )
     .option("--resume <run id>", "continue a distributed run whose coordinator was stopped (with --executor redis://…; no request needed)")
     .option("--attempts <n>", "attempts of a task before a distributed run fails (default 3)")
+    .option(
+      "--runs",
+      "list the distributed runs (gen and level) in the Redis of --executor: running, or left by a coordinator that died (resume or discard them)",
+    )
     .option("--json", "print JSON (progress as JSON lines on stdout)")
     .option("--verbose", "show stack traces of errors")
     .addHelpText(
@@ -67,6 +73,17 @@ export function register(program: Command): void {
           import("../gen/run.js"),
         ]);
         const executor = executorOf(opts.executor);
+        if (opts.runs) {
+          if (!opts.executor || opts.executor === "local") {
+            throw new EocubeError("INVALID_ARGUMENT", "--runs lists the runs of a Redis: give --executor redis://host:6379[/db]", {
+              field: "--runs",
+            });
+          }
+          const runs = await (await import("../gen/executors/index.js")).listRuns(opts.executor);
+          if (opts.json) printJson(runs);
+          else process.stdout.write(formatRuns(runs, executor.name));
+          return;
+        }
         const attempts = parsePositiveIntOption(opts.attempts, "--attempts");
         let workers: number | undefined;
         if (opts.workers !== undefined) {
@@ -155,6 +172,21 @@ export function register(program: Command): void {
         }
       });
     });
+}
+
+/** The human form of `--runs`: a line per run (`redis`: the executor's URL without password). */
+export function formatRuns(runs: RunSummary[], redis: string): string {
+  if (!runs.length) return `no runs in ${redis}\n`;
+  return runs
+    .map(
+      (r) =>
+        `${r.id}  ${r.kind.padEnd(5)}  ${`${r.done}/${r.total} jobs`.padEnd(14)}  ${r.output}  ${
+          r.coordinator
+            ? `coordinated by ${r.coordinator}`
+            : `no coordinator: resume it (eocube ${r.kind} --resume ${r.id} --executor ${redis}), or resume it and press Ctrl-C to discard it`
+        }\n`,
+    )
+    .join("");
 }
 
 /** The human form of `--info`; with `maxBytes`, a plan over it says that gen would refuse it. */

@@ -390,6 +390,46 @@ describe("eocube gen --executor redis:// with eocube worker", () => {
     expect((await outputs()).filter((n) => n.includes("frozen"))).toEqual(["frozen.zarr"]);
   }, 60_000);
 
+  it("gen --runs lists the runs of a Redis database: a live one with its coordinator, one left by a killed coordinator; resume + Ctrl-C discards it", async () => {
+    // database 5: no worker, so the runs stay where they are
+    const url5 = redis.url.replace(/\/0$/, "/5");
+    const list = async () => {
+      const r = await cli(["gen", "--runs", "--executor", url5, "--json"]);
+      expect(r.code, r.stderr).toBe(0);
+      return JSON.parse(r.stdout) as Array<Record<string, unknown>>;
+    };
+    expect(await list()).toEqual([]);
+    const local = await cli(["gen", "--runs"]);
+    expect(local.code).toBe(2);
+    expect(local.stderr).toMatch(/--runs lists the runs of a Redis: give --executor redis:\/\/host:6379\[\/db\]/);
+    await writeFile(join(dir, "req-left.yaml"), request(dir, "left.zarr"));
+    await writeFile(join(dir, "req-live.yaml"), request(dir, "live.zarr"));
+    const env = { EOCUBE_GEN_LEASE_MS: "1000" };
+    const left = spawnCli(["gen", "req-left.yaml", "--executor", url5, "--json"], env);
+    await until("the first run id", () => runIdOf(left.out()) !== undefined);
+    left.child.kill("SIGKILL");
+    await left.done;
+    const live = spawnCli(["gen", "req-live.yaml", "--executor", url5, "--json"], env);
+    await until("the second run id", () => runIdOf(live.out()) !== undefined);
+    await new Promise((r) => setTimeout(r, 1200)); // the killed coordinator's lease runs out
+    const runs = await list();
+    expect(runs.map((r) => r.id)).toEqual([runIdOf(left.out()), runIdOf(live.out())]);
+    expect(runs[0]).toMatchObject({ kind: "gen", done: 0, total: 12, output: join(dir, "out/left.zarr") });
+    expect(runs[0]!.coordinator).toBeUndefined();
+    expect(runs[1]!.coordinator).toMatch(new RegExp(`^eocube gen on \\S+ \\(pid ${live.child.pid}\\)$`));
+    const text = await cli(["gen", "--runs", "--executor", url5]);
+    expect(text.stdout).toContain(`no coordinator: resume it (eocube gen --resume ${runIdOf(left.out())} --executor ${url5})`);
+    // discarded: resumed, then Ctrl-C
+    const resumer = spawnCli(["gen", "--resume", runIdOf(left.out())!, "--executor", url5, "--json"]);
+    await until("the resume to start", () => resumer.out().includes('"event":"run"'), 20_000);
+    resumer.child.kill("SIGINT");
+    expect((await resumer.done).code).toBe(2);
+    live.child.kill("SIGINT");
+    expect((await live.done).code).toBe(2);
+    expect(await list()).toEqual([]);
+    expect((await outputs()).filter((n) => n.includes("left") || n.includes("live"))).toEqual([]);
+  }, 60_000);
+
   it("a worker that does not see the run's temporary store fails the task saying so", async () => {
     // a run whose output is on a disk the workers do not share: its marker is not where they look
     const { runKeys } = await import("../../src/gen/executors/redis.js");

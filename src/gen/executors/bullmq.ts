@@ -28,7 +28,7 @@ import {
   writeCoordinates,
 } from "../run.js";
 import { GEN_QUEUE, parseRedisUrl, type RedisConnection, redisLabel, runKeys } from "./redis.js";
-import { type CoordinatorLease, closeWave, openWave, removeStrayPutFiles, takeCoordinator } from "./run-state.js";
+import { type CoordinatorLease, closeWave, coordinatorName, openWave, removeStrayPutFiles, takeCoordinator } from "./run-state.js";
 
 /** The document of a run kept in Redis: a gen run's or a pyramid's ({@link LevelRunDoc}). */
 export type RunDoc = GenRunDoc | LevelRunDoc;
@@ -90,6 +90,64 @@ export function runOutput(doc: RunDoc): GenRequest["output"] {
 /** A readable name of a run's output (`file:///out/cube.zarr`, `/data/cube.levels`). */
 export function runLabel(doc: RunDoc): string {
   return doc.kind === "level" ? doc.plan.output : outputLabel(doc.request);
+}
+
+/** A run in Redis as {@link listRuns} tells it. */
+export interface RunSummary {
+  id: string;
+  kind: "gen" | "level";
+  /** The output (path or URL, without credentials). */
+  output: string;
+  /** Jobs done of `total` (a pyramid's: over all its levels). */
+  done: number;
+  total: number;
+  /** ISO time the run began. */
+  began: string;
+  /** Its live coordinator, `eocube gen on <host> (pid <n>)`; undefined when none holds it (killed, not resumed). */
+  coordinator?: string;
+}
+
+/**
+ * The runs in Redis (`redis://host:6379[/db]`): running ones, and those whose coordinator died and that nobody
+ * resumed (their queued jobs are still computed, into their temporary store); oldest first. Keys are found with
+ * SCAN (https://redis.io/docs/latest/commands/scan/), not KEYS, so a busy Redis is not blocked.
+ * @throws EocubeError INVALID_ARGUMENT for a bad URL; REMOTE_ERROR when Redis does not answer within 5 s.
+ */
+export async function listRuns(redis: string): Promise<RunSummary[]> {
+  const conn = parseRedisUrl(redis);
+  const client = await connectRedis(conn, "--executor");
+  try {
+    const prefix = runKeys("").run;
+    const ids = new Set<string>();
+    let cursor = "0";
+    do {
+      const [next, keys] = await client.scan(cursor, "MATCH", `${prefix}*`, "COUNT", 1000);
+      cursor = next;
+      for (const k of keys) {
+        const id = k.slice(prefix.length);
+        if (/^\d{8}-\d{6}-[0-9a-f]{8}$/.test(id)) ids.add(id);
+      }
+    } while (cursor !== "0");
+    const out: RunSummary[] = [];
+    for (const id of [...ids].sort()) {
+      const keys = runKeys(id);
+      const [raw, done, holder] = await Promise.all([client.hget(keys.run, "doc"), client.hlen(keys.done), client.get(keys.coordinator)]);
+      if (!raw) continue;
+      const doc = JSON.parse(raw) as RunDoc;
+      out.push({
+        id,
+        kind: doc.kind === "level" ? "level" : "gen",
+        output: runLabel(doc),
+        done,
+        total: doc.total,
+        began: doc.now,
+        ...(holder ? { coordinator: coordinatorName(holder) } : {}),
+      });
+    }
+    return out;
+  } finally {
+    client.disconnect();
+  }
 }
 
 /** A new run id: `YYYYMMDD-HHMMSS-<8 hex>`. */
@@ -262,10 +320,31 @@ export interface GenQueue {
 }
 
 /**
- * Connects to the gen queue and checks that Redis answers within 5 s.
+ * Connects to the gen queue and checks that Redis answers within 5 s. The queue's own connection is ready when this
+ * resolves (closing a BullMQ Queue whose connection is still starting makes it emit an 'error' nobody listens to
+ * any more, which ends the process).
  * @throws EocubeError REMOTE_ERROR naming the Redis URL (and `field`) when it does not.
  */
 export async function connectQueue(conn: RedisConnection, field = "--executor"): Promise<GenQueue> {
+  const redis = await connectRedis(conn, field);
+  const queue = new Queue(GEN_QUEUE, { connection: conn });
+  queue.on("error", () => undefined);
+  await queue.waitUntilReady();
+  return {
+    queue,
+    redis,
+    async close() {
+      await queue.close().catch(() => undefined);
+      redis.disconnect();
+    },
+  };
+}
+
+/**
+ * A Redis client whose server answered within 5 s.
+ * @throws EocubeError REMOTE_ERROR naming the Redis URL (and `field`) when it does not.
+ */
+async function connectRedis(conn: RedisConnection, field: string): Promise<Redis> {
   const redis = new Redis({ ...conn, lazyConnect: true, retryStrategy: (n: number) => Math.min(n * 200, 2000) });
   let lastError: Error | undefined;
   redis.on("error", (err: Error) => {
@@ -289,16 +368,7 @@ export async function connectQueue(conn: RedisConnection, field = "--executor"):
   } finally {
     clearTimeout(timer);
   }
-  const queue = new Queue(GEN_QUEUE, { connection: conn });
-  queue.on("error", () => undefined);
-  return {
-    queue,
-    redis,
-    async close() {
-      await queue.close().catch(() => undefined);
-      redis.disconnect();
-    },
-  };
+  return redis;
 }
 
 /**

@@ -166,6 +166,11 @@ return 1`;
 // KEYS: coordinator lease; ARGV: holder → deleted when this holder has it
 const LET_GO = `if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) end return 1`;
 
+/** A coordinator lease's holder as told to users: `eocube gen on <host> (pid <n>)` (its random suffix left out). */
+export function coordinatorName(holder: string): string {
+  return holder.replace(/ [0-9a-f-]{36}$/, "");
+}
+
 /** Lifetime of a coordinator's lease (ms), renewed every third of it; `EOCUBE_GEN_LEASE_MS` sets another. */
 export const COORDINATOR_LEASE_MS = 10_000;
 
@@ -212,7 +217,7 @@ export async function takeCoordinator(
   const key = runKeys(run).coordinator;
   const leaseMs = options.leaseMs ?? envLeaseMs();
   const holder = `${command} on ${hostname()} (pid ${process.pid}) ${randomUUID()}`;
-  const name = (h: string) => h.replace(/ [0-9a-f-]{36}$/, "");
+  const name = coordinatorName;
   const hold = async () => Number(await client.eval(HOLD, 1, key, holder, String(leaseMs))) === 1;
   const busy = (other: string | null) =>
     new EocubeError(
