@@ -95,6 +95,19 @@ let workers: Array<Awaited<ReturnType<typeof startWorker>>>;
 
 const runIdOf = (stdout: string) => /"event":"run","id":"([^"]+)"/.exec(stdout)?.[1];
 const outputs = async () => (await readdir(join(dir, "out")).catch(() => [] as string[])).sort();
+/** The error of a `--json` CLI run that failed: its last stderr line. */
+const lastError = (c: { err(): string }) => JSON.parse(c.err().trim().split("\n").at(-1)!).error;
+
+/**
+ * Writes the request `req-<name>.yaml` (output `out/<name>.zarr`), starts its coordinator on `url` with `env`, and
+ * resolves once it has printed its run id.
+ */
+async function startRun(name: string, env: Record<string, string>, url = redis.url) {
+  await writeFile(join(dir, `req-${name}.yaml`), request(dir, `${name}.zarr`));
+  const coord = spawnCli(["gen", `req-${name}.yaml`, "--executor", url, "--json"], env);
+  await until(`the run id of ${name}`, () => runIdOf(coord.out()) !== undefined);
+  return { coord, id: runIdOf(coord.out())! };
+}
 
 beforeAll(async () => {
   ({ dir, cleanup } = await tempDir());
@@ -273,11 +286,7 @@ describe("eocube gen --executor redis:// with eocube worker", () => {
     let own = await startRedis();
     try {
       const worker = await procs.startWorker(own.url, { concurrency: 1 });
-      await writeFile(join(dir, "req-lost.yaml"), request(dir, "lost.zarr"));
-      const coord = spawnCli(["gen", "req-lost.yaml", "--executor", own.url, "--json"], {
-        EOCUBE_GEN_TASK_FAULT: "delay:400",
-        EOCUBE_GEN_WAIT_NOTICE_MS: "1000",
-      });
+      const { coord } = await startRun("lost", { EOCUBE_GEN_TASK_FAULT: "delay:400", EOCUBE_GEN_WAIT_NOTICE_MS: "1000" }, own.url);
       await until("a task done", () => /"done":[1-9]/.test(coord.out()), 20_000);
       await own.stop();
       await until("the Redis notice", () => coord.out().includes('"reason":"redis_unreachable"'), 20_000);
@@ -285,7 +294,7 @@ describe("eocube gen --executor redis:// with eocube worker", () => {
       own = await startRedis(own.port);
       const r = await coord.done;
       expect(r.code, coord.err()).toBe(2);
-      const err = JSON.parse(coord.err().trim().split("\n").at(-1)!).error;
+      const err = lastError(coord);
       expect(err).toMatchObject({ code: "REMOTE_ERROR", field: "--executor" });
       expect(err.message).toMatch(/^run \S+ is no longer in Redis at redis:\/\/127\.0\.0\.1:\d+\/0 .*nothing was written to .*lost\.zarr/);
       expect(err.hint).toMatch(/appendonly yes/);
@@ -324,16 +333,13 @@ describe("eocube gen --executor redis:// with eocube worker", () => {
   }, 60_000);
 
   it("one coordinator per run: a --resume of a run whose coordinator runs is refused naming it, and the run completes", async () => {
-    await writeFile(join(dir, "req-one.yaml"), request(dir, "one.zarr"));
     // (12 tasks on 6 worker slots: ≥ 8 s, while the second coordinator gives up after one lease time, ~2 s)
     const env = { EOCUBE_GEN_TASK_FAULT: "delay:4000", EOCUBE_GEN_LEASE_MS: "1000" };
-    const coord = spawnCli(["gen", "req-one.yaml", "--executor", redis.url, "--json"], env);
-    await until("a run id", () => runIdOf(coord.out()) !== undefined);
-    const id = runIdOf(coord.out())!;
+    const { coord, id } = await startRun("one", env);
     const second = spawnCli(["gen", "--resume", id, "--executor", redis.url, "--json"], env);
     const r2 = await second.done;
     expect(r2.code, second.err()).toBe(2);
-    const err = JSON.parse(second.err().trim().split("\n").at(-1)!).error;
+    const err = lastError(second);
     expect(err).toMatchObject({ code: "INVALID_ARGUMENT", field: "--resume" });
     expect(err.message).toMatch(
       new RegExp(`^run ${id} is coordinated by eocube gen on \\S+ \\(pid ${coord.child.pid}\\), which is running`),
@@ -346,11 +352,8 @@ describe("eocube gen --executor redis:// with eocube worker", () => {
 
   it("two --resume of a killed coordinator's run at once: one commits the cube whole, the other stops without touching it", async () => {
     // (before the lease, the second commit replaced the first one's cube with an empty store, both exiting 0)
-    await writeFile(join(dir, "req-two.yaml"), request(dir, "two.zarr"));
     const env = { EOCUBE_GEN_TASK_FAULT: "delay:800", EOCUBE_GEN_LEASE_MS: "1000" };
-    const killed = spawnCli(["gen", "req-two.yaml", "--executor", redis.url, "--json"], env);
-    await until("a run id", () => runIdOf(killed.out()) !== undefined);
-    const id = runIdOf(killed.out())!;
+    const { coord: killed, id } = await startRun("two", env);
     await until("an active task", async () => (await queue.getActiveCount()) > 0);
     killed.child.kill("SIGKILL");
     await killed.done;
@@ -358,7 +361,7 @@ describe("eocube gen --executor redis:// with eocube worker", () => {
     const codes = (await Promise.all(resumers.map((c) => c.done))).map((d) => d.code);
     expect(codes.sort(), resumers.map((c) => c.err()).join("\n")).toEqual([0, 2]);
     const other = resumers.find((c) => c.child.exitCode === 2)!;
-    const err = JSON.parse(other.err().trim().split("\n").at(-1)!).error;
+    const err = lastError(other);
     expect(err.field).toBe("--resume");
     expect(err.code).toMatch(/^(INVALID_ARGUMENT|NOT_FOUND)$/); // refused while the other ran, or it had ended
     expect(await differences(join(dir, "out/two.zarr"))).toEqual([]);
@@ -366,11 +369,8 @@ describe("eocube gen --executor redis:// with eocube worker", () => {
   }, 60_000);
 
   it("a coordinator frozen (SIGSTOP) longer than its lease while a --resume took over stops without touching the run; the cube is whole", async () => {
-    await writeFile(join(dir, "req-frozen.yaml"), request(dir, "frozen.zarr"));
     const env = { EOCUBE_GEN_TASK_FAULT: "delay:800", EOCUBE_GEN_LEASE_MS: "1000" };
-    const frozen = spawnCli(["gen", "req-frozen.yaml", "--executor", redis.url, "--json"], env);
-    await until("a run id", () => runIdOf(frozen.out()) !== undefined);
-    const id = runIdOf(frozen.out())!;
+    const { coord: frozen, id } = await startRun("frozen", env);
     await until("an active task", async () => (await queue.getActiveCount()) > 0);
     frozen.child.kill("SIGSTOP");
     try {
@@ -380,7 +380,7 @@ describe("eocube gen --executor redis:// with eocube worker", () => {
       const [a, b] = await Promise.all([frozen.done, other.done]);
       expect(b.code, other.err()).toBe(0);
       expect(a.code).toBe(2);
-      const err = JSON.parse(frozen.err().trim().split("\n").at(-1)!).error;
+      const err = lastError(frozen);
       // (it learns it from its lease, or from the run having ended under the other one)
       expect(err.message).toMatch(/lost run .* to eocube gen on .*it stops and leaves the run to that one|is no longer in Redis/);
     } finally {
@@ -402,25 +402,21 @@ describe("eocube gen --executor redis:// with eocube worker", () => {
     const local = await cli(["gen", "--runs"]);
     expect(local.code).toBe(2);
     expect(local.stderr).toMatch(/--runs lists the runs of a Redis: give --executor redis:\/\/host:6379\[\/db\]/);
-    await writeFile(join(dir, "req-left.yaml"), request(dir, "left.zarr"));
-    await writeFile(join(dir, "req-live.yaml"), request(dir, "live.zarr"));
     const env = { EOCUBE_GEN_LEASE_MS: "1000" };
-    const left = spawnCli(["gen", "req-left.yaml", "--executor", url5, "--json"], env);
-    await until("the first run id", () => runIdOf(left.out()) !== undefined);
+    const { coord: left, id: leftId } = await startRun("left", env, url5);
     left.child.kill("SIGKILL");
     await left.done;
-    const live = spawnCli(["gen", "req-live.yaml", "--executor", url5, "--json"], env);
-    await until("the second run id", () => runIdOf(live.out()) !== undefined);
+    const { coord: live, id: liveId } = await startRun("live", env, url5);
     await new Promise((r) => setTimeout(r, 1200)); // the killed coordinator's lease runs out
     const runs = await list();
-    expect(runs.map((r) => r.id)).toEqual([runIdOf(left.out()), runIdOf(live.out())]);
+    expect(runs.map((r) => r.id)).toEqual([leftId, liveId]);
     expect(runs[0]).toMatchObject({ kind: "gen", done: 0, total: 12, output: join(dir, "out/left.zarr") });
     expect(runs[0]!.coordinator).toBeUndefined();
     expect(runs[1]!.coordinator).toMatch(new RegExp(`^eocube gen on \\S+ \\(pid ${live.child.pid}\\)$`));
     const text = await cli(["gen", "--runs", "--executor", url5]);
-    expect(text.stdout).toContain(`no coordinator: resume it (eocube gen --resume ${runIdOf(left.out())} --executor ${url5})`);
+    expect(text.stdout).toContain(`no coordinator: resume it (eocube gen --resume ${leftId} --executor ${url5})`);
     // discarded: resumed, then Ctrl-C
-    const resumer = spawnCli(["gen", "--resume", runIdOf(left.out())!, "--executor", url5, "--json"]);
+    const resumer = spawnCli(["gen", "--resume", leftId, "--executor", url5, "--json"]);
     await until("the resume to start", () => resumer.out().includes('"event":"run"'), 20_000);
     resumer.child.kill("SIGINT");
     expect((await resumer.done).code).toBe(2);
